@@ -1,0 +1,3 @@
+"""gterm: a terminal file manager for Globus."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from gterm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""gterm's own error types.
+
+The service layer (``gterm.globus``) turns SDK and network failures into these,
+so the TUI and the CLI decide what the user sees from one small vocabulary and
+never from an SDK exception. Messages are written for people and never carry a
+token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class GtermError(Exception):
+    """Base class: ``str(error)`` is a message fit to show the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(GtermError):
+    """The collection, path, task or bookmark does not exist."""
+
+
+class PermissionDenied(GtermError):
+    """The identity may not do this here."""
+
+
+class AlreadyExists(GtermError):
+    """A file, directory or bookmark of that name is already there."""
+
+
+class InvalidInput(GtermError):
+    """The request itself is wrong (a bad path, an empty name, ...)."""
+
+
+class Offline(GtermError):
+    """The service could not be reached: network down, DNS, timeout."""
+
+
+class ServiceError(GtermError):
+    """The service answered with an error gterm has no better name for."""
+
+    def __init__(self, message: str, *, code: str = "", http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.http_status = http_status
+
+
+class ConsentNeeded(GtermError):
+    """The user must consent to more scopes (e.g. a collection's data_access) and retry."""
+
+    def __init__(self, message: str, *, required_scopes: list[str], session_message: str | None = None) -> None:
+        super().__init__(message)
+        self.required_scopes = list(required_scopes)
+        self.session_message = session_message
+
+
+class SessionExpired(GtermError):
+    """The refresh token is revoked or expired: the user must log in again."""
+
+
+class NotLoggedIn(GtermError):
+    """No stored session; run `gterm login`."""
+
+
+class KeyringUnavailable(GtermError):
+    """No usable OS keyring backend and no opt-in to the plaintext file store."""

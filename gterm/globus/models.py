@@ -1,0 +1,262 @@
+"""Typed views of the Globus documents gterm works with.
+
+Every class here is built from a Globus JSON document by a ``from_doc``
+classmethod and is immutable, so the TUI can hold and compare them freely
+without reaching back into the SDK's response objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal, Mapping
+
+EntryType = Literal["file", "dir", "link"]
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Parse both Globus time formats (``2024-01-01 10:00:00+00:00`` and ISO 8601 with ``T``)."""
+    if not value:
+        return None
+    text = value.replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    id: str
+    display_name: str
+    owner_string: str = ""
+    entity_type: str = ""
+    description: str = ""
+    organization: str = ""
+    keywords: str = ""
+    default_directory: str | None = None
+    host_endpoint_id: str | None = None
+    host_path: str | None = None
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Collection:
+        return cls(
+            id=str(doc["id"]),
+            display_name=str(doc.get("display_name") or doc.get("canonical_name") or doc["id"]),
+            owner_string=str(doc.get("owner_string") or ""),
+            entity_type=str(doc.get("entity_type") or ""),
+            description=str(doc.get("description") or ""),
+            organization=str(doc.get("organization") or ""),
+            keywords=str(doc.get("keywords") or ""),
+            default_directory=doc.get("default_directory"),
+            host_endpoint_id=doc.get("host_endpoint_id"),
+            host_path=doc.get("host_path"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of an ``operation_ls`` listing."""
+
+    name: str
+    type: EntryType
+    size: int
+    last_modified: datetime | None
+    permissions: str = ""
+    user: str = ""
+    group: str = ""
+    link_target: str | None = None
+
+    @property
+    def is_dir(self) -> bool:
+        return self.type == "dir"
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Entry:
+        kind = doc.get("type", "file")
+        return cls(
+            name=str(doc["name"]),
+            type="dir" if kind == "dir" else ("link" if kind == "link" else "file"),
+            size=int(doc.get("size") or 0),
+            last_modified=parse_time(doc.get("last_modified")),
+            permissions=str(doc.get("permissions") or ""),
+            user=str(doc.get("user") or ""),
+            group=str(doc.get("group") or ""),
+            link_target=doc.get("link_target"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A directory listing: the absolute path the service resolved and its entries."""
+
+    collection_id: str
+    path: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def total_size(self) -> int:
+        return sum(entry.size for entry in self.entries if not entry.is_dir)
+
+
+TaskStatus = Literal["ACTIVE", "INACTIVE", "SUCCEEDED", "FAILED"]
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    task_id: str
+    type: str  # TRANSFER | DELETE
+    status: str
+    label: str | None
+    nice_status: str | None
+    request_time: datetime | None
+    completion_time: datetime | None
+    deadline: datetime | None
+    source_endpoint_id: str | None
+    source_endpoint_display_name: str | None
+    destination_endpoint_id: str | None
+    destination_endpoint_display_name: str | None
+    files: int
+    directories: int
+    files_skipped: int
+    files_transferred: int
+    subtasks_total: int
+    subtasks_succeeded: int
+    subtasks_pending: int
+    subtasks_failed: int
+    subtasks_canceled: int
+    subtasks_expired: int
+    subtasks_retrying: int
+    bytes_transferred: int
+    bytes_checksummed: int
+    effective_bytes_per_second: int
+    faults: int
+    sync_level: int | None
+    verify_checksum: bool
+    preserve_timestamp: bool
+    encrypt_data: bool
+    delete_destination_extra: bool
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ("ACTIVE", "INACTIVE")
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Task:
+        def num(key: str) -> int:
+            value = doc.get(key)
+            return int(value) if value is not None else 0
+
+        return cls(
+            task_id=str(doc["task_id"]),
+            type=str(doc.get("type") or ""),
+            status=str(doc.get("status") or ""),
+            label=doc.get("label"),
+            nice_status=doc.get("nice_status"),
+            request_time=parse_time(doc.get("request_time")),
+            completion_time=parse_time(doc.get("completion_time")),
+            deadline=parse_time(doc.get("deadline")),
+            source_endpoint_id=doc.get("source_endpoint_id"),
+            source_endpoint_display_name=doc.get("source_endpoint_display_name"),
+            destination_endpoint_id=doc.get("destination_endpoint_id"),
+            destination_endpoint_display_name=doc.get("destination_endpoint_display_name"),
+            files=num("files"),
+            directories=num("directories"),
+            files_skipped=num("files_skipped"),
+            files_transferred=num("files_transferred"),
+            subtasks_total=num("subtasks_total"),
+            subtasks_succeeded=num("subtasks_succeeded"),
+            subtasks_pending=num("subtasks_pending"),
+            subtasks_failed=num("subtasks_failed"),
+            subtasks_canceled=num("subtasks_canceled"),
+            subtasks_expired=num("subtasks_expired"),
+            subtasks_retrying=num("subtasks_retrying"),
+            bytes_transferred=num("bytes_transferred"),
+            bytes_checksummed=num("bytes_checksummed"),
+            effective_bytes_per_second=num("effective_bytes_per_second"),
+            faults=num("faults"),
+            sync_level=doc.get("sync_level"),
+            verify_checksum=bool(doc.get("verify_checksum")),
+            preserve_timestamp=bool(doc.get("preserve_timestamp")),
+            encrypt_data=bool(doc.get("encrypt_data")),
+            delete_destination_extra=bool(doc.get("delete_destination_extra")),
+            raw=dict(doc),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    code: str
+    description: str
+    details: str
+    is_error: bool
+    time: datetime | None
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Event:
+        return cls(
+            code=str(doc.get("code") or ""),
+            description=str(doc.get("description") or ""),
+            details=str(doc.get("details") or ""),
+            is_error=bool(doc.get("is_error")),
+            time=parse_time(doc.get("time")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Bookmark:
+    id: str
+    name: str
+    endpoint_id: str
+    path: str
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Bookmark:
+        return cls(
+            id=str(doc["id"]),
+            name=str(doc.get("name") or ""),
+            endpoint_id=str(doc.get("endpoint_id") or ""),
+            path=str(doc.get("path") or "/"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An access rule (ACL) on a guest collection."""
+
+    id: str
+    principal_type: str
+    principal: str
+    path: str
+    permissions: str
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Rule:
+        return cls(
+            id=str(doc["id"]),
+            principal_type=str(doc.get("principal_type") or ""),
+            principal=str(doc.get("principal") or ""),
+            path=str(doc.get("path") or "/"),
+            permissions=str(doc.get("permissions") or ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    id: str
+    username: str
+    name: str
+    email: str | None = None
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Identity:
+        return cls(
+            id=str(doc.get("id") or doc.get("sub") or ""),
+            username=str(doc.get("username") or doc.get("preferred_username") or ""),
+            name=str(doc.get("name") or ""),
+            email=doc.get("email"),
+        )

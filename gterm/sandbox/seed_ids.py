@@ -1,0 +1,29 @@
+"""Fixed identifiers of the seeded sandbox world.
+
+They are fixed so snapshots, docs and tests can name them; gterm itself only
+knows the native client id (see ``gterm.config``), exactly as it would know the
+id of a real registered Globus app.
+"""
+
+ALICE_ID = "1655b1ec-bf0f-4333-8121-5420d7524480"
+ALICE_USERNAME = "alice@example.org"
+ALICE_NAME = "Alice Researcher"
+
+BOB_ID = "fcd352cf-b385-4b16-b0a7-db6c478f0fca"
+BOB_USERNAME = "bob@example.org"
+BOB_NAME = "Bob Collaborator"
+
+GTERM_NATIVE_CLIENT_ID = "e7bcd06d-9cd9-4162-a89e-11090c7008e5"
+ROBOT_CLIENT_ID = "717a61ca-4b90-4793-9921-c10eccc3dd37"
+
+LAB_STORAGE_ID = "8f3caffd-c450-42a7-b874-98ce4d4f88b2"  # mapped, no consent needed
+HPC_SCRATCH_ID = "0180106e-af90-4d7e-a01a-e28a99ac9624"  # mapped, needs data_access consent
+BOB_SHARED_ID = "73740856-870e-4f2f-b5eb-36638c806bae"  # guest on Lab Storage, owned by Bob, shared with Alice
+
+TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
+TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
+AUTH_RESOURCE_SERVER = "auth.globus.org"
+
+
+def data_access_scope(collection_id: str) -> str:
+    return f"https://auth.globus.org/scopes/{collection_id}/data_access"
