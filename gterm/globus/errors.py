@@ -8,8 +8,6 @@ token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 
 class GtermError(Exception):
     """Base class: ``str(error)`` is a message fit to show the user."""

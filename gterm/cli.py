@@ -1,0 +1,426 @@
+"""The `gterm` command: the TUI, the demo, login/logout/whoami and the sandbox server.
+
+This module is the composition root: it reads the settings, builds the
+session, starts the sandbox for `gterm demo`, and hands everything to the TUI.
+Textual and the sandbox are imported only by the commands that need them, so
+`gterm login` and `gterm whoami` start fast. Every failure ends as one line on
+stderr and a non-zero exit status, never a traceback (with `--debug` the
+traceback goes to the redacted log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
+
+from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, data_dir, debug_log_path, default_demo_dir
+from gterm.globus.errors import GtermError, KeyringUnavailable, SessionExpired
+from gterm.logging_setup import redact, setup_debug_log
+
+if TYPE_CHECKING:
+    from gterm.globus.models import Identity
+    from gterm.globus.session import GtermSession
+
+log = logging.getLogger("gterm.cli")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+DEMO_LOGIN_TIMEOUT = 30.0
+LOCAL_SERVER_TIMEOUT = 15 * 60.0
+
+
+# --- argument parsing ---------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options accepted both before and after the subcommand."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help=f"write a debug log with tokens redacted (to {debug_log_path()})",
+    )
+    parser.add_argument(
+        "--token-store",
+        choices=TOKEN_STORES,
+        default=default,
+        help="where to keep tokens: the OS keyring (default) or, only if you opt in, a 0600 plaintext file",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gterm",
+        description="A terminal file manager for Globus: two panes, live tasks, keyboard first.",
+    )
+    _common(parser, suppress=False)
+    parser.add_argument("--left", metavar="LOC", help="left pane location: COLLECTION_ID[:PATH] or bookmark:NAME")
+    parser.add_argument("--right", metavar="LOC", help="right pane location: COLLECTION_ID[:PATH] or bookmark:NAME")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    login = sub.add_parser("login", help="log in to Globus and keep the session in the OS keyring")
+    _common(login, suppress=True)
+    login.add_argument(
+        "--no-local-server",
+        action="store_true",
+        help="print the login URL and ask for the code (for SSH sessions or machines without a browser)",
+    )
+    login.add_argument("--force", action="store_true", help="log in again even if a session is stored")
+
+    logout = sub.add_parser("logout", help="revoke the stored tokens at Globus Auth and remove them")
+    _common(logout, suppress=True)
+
+    whoami = sub.add_parser("whoami", help="show the identity gterm is logged in as")
+    _common(whoami, suppress=True)
+    whoami.add_argument("--linked-identities", action="store_true", help="also list the linked identities")
+
+    demo = sub.add_parser("demo", help="start a local sandbox, sign in automatically and open gterm on it")
+    _common(demo, suppress=True)
+    demo.add_argument("--data-dir", type=Path, help=f"sandbox data dir (default: {default_demo_dir()})")
+    demo.add_argument("--left", metavar="LOC", default=argparse.SUPPRESS, help="left pane location")
+    demo.add_argument("--right", metavar="LOC", default=argparse.SUPPRESS, help="right pane location")
+
+    sandbox = sub.add_parser("sandbox", help="the local Globus-compatible sandbox service")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
+    serve = sandbox_sub.add_parser("serve", help="serve the sandbox until Ctrl-C (prints export lines)")
+    _common(serve, suppress=True)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument("--data-dir", type=Path, help="state and collection files (default: the gterm data dir)")
+    serve.add_argument("--auto-approve", action="store_true", help="approve every login at once as the first identity")
+    serve.add_argument("--access-token-lifetime", type=int, metavar="SECONDS", help="access token lifetime")
+    serve.add_argument("--slow", type=int, metavar="BYTES_PER_SECOND", help="cap each task's copy rate")
+    serve.add_argument("--fault-rate", type=float, metavar="P", help="probability of a transient file error")
+    return parser
+
+
+# --- small pieces ----------------------------------------------------------------------
+
+
+def _error(message: str, stream: TextIO | None = None) -> None:
+    print(f"gterm: {redact(message)}", file=stream or sys.stderr)
+
+
+def _load_config(args: argparse.Namespace) -> GtermConfig:
+    config = GtermConfig.load()
+    if getattr(args, "token_store", None):
+        config.token_store = args.token_store
+    return config
+
+
+def make_session(config: GtermConfig, **kwargs: object) -> GtermSession:
+    from gterm.globus.session import GtermSession
+
+    session = GtermSession(config, **kwargs)  # type: ignore[arg-type]
+    for notice in session.notices:
+        print(f"gterm: {notice}", file=sys.stderr)
+    return session
+
+
+def run_cli_login(
+    session: GtermSession,
+    required_scopes: list[str] | None = None,
+    *,
+    no_local_server: bool = False,
+    out: TextIO | None = None,
+    read_code: Callable[[str], str] | None = None,
+) -> None:
+    """Drive one login on the terminal: local redirect server, copy-paste, or automatic."""
+    out = out or sys.stdout
+    read_code = read_code or input  # looked up now, so tests can patch builtins.input
+    challenge = session.start_login(required_scopes, local_server=False if no_local_server else None)
+    try:
+        if challenge.mode in ("auto-approve", "client-credentials"):
+            if not challenge.try_automatic(DEMO_LOGIN_TIMEOUT):
+                raise GtermError("Automatic sign-in did not complete.")
+            return
+        if challenge.mode == "local-server":
+            print("Log in to Globus in the browser window that opens. If none opens, visit:", file=out)
+            print(challenge.url, file=out)
+            print("Waiting for the login to finish (Ctrl-C to cancel; `gterm login --no-local-server` to paste a code).", file=out)
+            out.flush()
+            if not challenge.try_automatic(LOCAL_SERVER_TIMEOUT):
+                raise GtermError("Timed out waiting for the browser login; try `gterm login --no-local-server`.")
+            return
+        print("Log in to Globus at this URL, then copy the code shown at the end:", file=out)
+        print(challenge.url, file=out)
+        out.flush()
+        try:
+            code = read_code("Enter the code: ")
+        except EOFError:
+            raise GtermError("No code was entered (input closed); run `gterm login` in an interactive terminal.") from None
+        challenge.complete_with_code(code)
+    finally:
+        challenge.close()
+
+
+def _describe(identities: list[Identity]) -> str:
+    primary = identities[0]
+    name = f" ({primary.name})" if primary.name else ""
+    return f"{primary.username}{name}"
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    config = _load_config(args)
+    session = make_session(config)
+    try:
+        if session.mode == "client":
+            print("gterm uses client credentials (GTERM_CLIENT_ID / GTERM_CLIENT_SECRET); no login is needed.")
+            return EXIT_OK
+        if not args.force and not session.login_required():
+            try:
+                who = session.whoami()
+                print(f"Already logged in as {_describe(who)}; tokens are in {session.storage_description}.")
+                print("Use `gterm login --force` to log in again.")
+                return EXIT_OK
+            except SessionExpired:
+                pass  # stored but dead: log in again below
+        run_cli_login(session, no_local_server=args.no_local_server)
+        who = session.whoami()
+        print(f"Logged in as {_describe(who)}. Tokens are stored in {session.storage_description}.")
+        return EXIT_OK
+    finally:
+        session.close()
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    config = _load_config(args)
+    session = make_session(config)
+    try:
+        report = session.logout()
+        for line in report.lines():
+            print(line)
+        return EXIT_OK
+    finally:
+        session.close()
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    config = _load_config(args)
+    session = make_session(config)
+    try:
+        if session.mode == "user" and not session.has_tokens():
+            _error("not logged in; run `gterm login`.")
+            return EXIT_ERROR
+        identities = session.whoami(linked_identities=args.linked_identities)
+        primary, linked = identities[0], identities[1:]
+        print(f"{primary.username}\t{primary.name}\t{primary.id}")
+        if args.linked_identities:
+            for identity in linked:
+                print(f"{identity.username}\t{identity.name}\t{identity.id}")
+        return EXIT_OK
+    finally:
+        session.close()
+
+
+def _run_tui(session: GtermSession, config: GtermConfig, left: str | None, right: str | None) -> int:
+    from gterm.tui.app import GtermApp
+
+    app = GtermApp(session.transfer_service(), session=session, config=config, left=left, right=right)
+    app.run()
+    return int(app.return_code or 0)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    config = _load_config(args)
+    session = make_session(config)
+    try:
+        if session.login_required():
+            print("You are not logged in to Globus yet.")
+            run_cli_login(session)
+        return _run_tui(session, config, args.left, args.right)
+    finally:
+        session.close()
+
+
+def _demo_config(demo_dir: Path) -> GtermConfig:
+    """The user's settings (keys, theme), but demo-only state kept beside the demo data.
+
+    Consent scopes and last locations name sandbox collections; they must not
+    leak into the real settings file, so the demo saves to its own file.
+    """
+    from gterm.config import DEFAULT_NATIVE_CLIENT_ID
+
+    config = GtermConfig.load()
+    demo_file = demo_dir / "gterm-demo.toml"
+    demo_state = GtermConfig.load(demo_file, environ={})
+    config.consent_scopes = demo_state.consent_scopes
+    config.last_left, config.last_right = demo_state.last_left, demo_state.last_right
+    config.recent_collections = demo_state.recent_collections
+    config.native_client_id = DEFAULT_NATIVE_CLIENT_ID  # the id the sandbox knows
+    config.client_id = config.client_secret = None  # the demo signs a person in
+    config.path = demo_file
+    return config
+
+
+@dataclass
+class DemoSession:
+    """What `gterm demo` hands to the TUI: a signed-in session on a running sandbox."""
+
+    session: GtermSession
+    config: GtermConfig
+    left: str
+    right: str
+    data_dir: Path
+
+
+@contextlib.contextmanager
+def demo_session(
+    data_dir: Path | None = None,
+    *,
+    token_store: str | None = None,
+    left: str | None = None,
+    right: str | None = None,
+    err: TextIO | None = None,
+) -> Iterator[DemoSession]:
+    """Start the sandbox (auto-approve, persistent data dir), sign in for real, yield the session.
+
+    The login is the real authorization-code + PKCE flow; auto-approve only
+    means nobody has to click "Allow". Tokens go to the OS keyring, or to
+    memory (with a notice) when there is no usable keyring.
+    """
+    from gterm.globus.session import GtermSession
+    from gterm.globus.tokens import InMemoryTokenStorage, KeyringTokenStorage, TokenStorage
+    from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
+    from gterm.sandbox.server import running_sandbox
+    from gterm.sandbox.state import SandboxConfig
+
+    err = err or sys.stderr
+    demo_dir = (data_dir or default_demo_dir()).expanduser().resolve()
+    config = _demo_config(demo_dir)
+    if token_store:
+        config.token_store = token_store  # type: ignore[assignment]
+    print(f"gterm: starting the demo sandbox (data in {demo_dir})...", file=err)
+    saved_env = {k: os.environ.get(k) for k in _SDK_ENV}
+    with running_sandbox(SandboxConfig(data_dir=demo_dir, auto_approve=True)) as handle:
+        os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
+        os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
+        os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
+        session: GtermSession | None = None
+        try:
+            # The sandbox port changes between runs, its data dir does not: key the
+            # demo's tokens by the data dir so a demo session survives restarts.
+            namespace = f"gterm-demo:{demo_dir}|{config.native_client_id}"
+            storage: TokenStorage | None = None
+            if config.token_store == "keyring":
+                try:
+                    storage = KeyringTokenStorage(namespace)
+                except KeyringUnavailable:
+                    storage = InMemoryTokenStorage(namespace=namespace)
+                    print(
+                        "gterm: no usable OS keyring; the demo keeps its session in memory only "
+                        "(you sign in again next time, automatically).",
+                        file=err,
+                    )
+            session = GtermSession(config, token_storage=storage, namespace=namespace, auto_approve=True)
+            for notice in session.notices:
+                print(f"gterm: {notice}", file=err)
+            try:
+                if session.login_required():
+                    raise SessionExpired("no session yet")
+                who = session.whoami()
+                how = "stored session"
+            except SessionExpired:
+                run_cli_login(session, out=err)
+                who = session.whoami()
+                how = "auto-approved login"
+            print(f"gterm: signed in to the sandbox as {_describe(who)} ({how}).", file=err)
+            yield DemoSession(
+                session=session,
+                config=config,
+                left=left or config.last_left or f"{LAB_STORAGE_ID}:/~/",
+                right=right or config.last_right or f"{BOB_SHARED_ID}:/",
+                data_dir=demo_dir,
+            )
+        finally:
+            if session is not None:
+                session.close()
+            for key, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    with demo_session(
+        args.data_dir,
+        token_store=getattr(args, "token_store", None),
+        left=getattr(args, "left", None),
+        right=getattr(args, "right", None),
+    ) as demo:
+        return _run_tui(demo.session, demo.config, demo.left, demo.right)
+
+
+def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.sandbox_command != "serve":
+        parser.parse_args(["sandbox", "--help"])
+        return EXIT_USAGE
+    from gterm.sandbox.server import serve_forever
+    from gterm.sandbox.state import SandboxConfig
+
+    config = SandboxConfig(data_dir=(args.data_dir or data_dir() / "sandbox").expanduser(), host=args.host, port=args.port)
+    config.auto_approve = bool(args.auto_approve)
+    if args.access_token_lifetime is not None:
+        config.access_token_lifetime = args.access_token_lifetime
+    if args.slow is not None:
+        config.slow = args.slow
+    if args.fault_rate is not None:
+        config.fault_rate = args.fault_rate
+    serve_forever(config)
+    return EXIT_OK
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "debug", False):
+        path = setup_debug_log(debug_log_path())
+        print(f"gterm: debug log (tokens redacted): {path}", file=sys.stderr)
+    try:
+        command = args.command
+        if command == "login":
+            return cmd_login(args)
+        if command == "logout":
+            return cmd_logout(args)
+        if command == "whoami":
+            return cmd_whoami(args)
+        if command == "demo":
+            return cmd_demo(args)
+        if command == "sandbox":
+            return cmd_sandbox(args, parser)
+        return cmd_tui(args)
+    except KeyboardInterrupt:
+        _error("interrupted.")
+        return EXIT_INTERRUPTED
+    except (GtermError, ConfigError) as exc:
+        log.debug("command failed", exc_info=True)
+        _error(str(exc))
+        return EXIT_ERROR
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        log.debug("unexpected error", exc_info=True)
+        hint = " (run with --debug for details)" if not getattr(args, "debug", False) else ""
+        _error(f"unexpected error: {type(exc).__name__}: {exc}{hint}")
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

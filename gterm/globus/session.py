@@ -1,0 +1,852 @@
+"""gterm's Globus session: who is signed in, where the tokens live, how to get more.
+
+``GtermSession`` wraps a globus_sdk ``GlobusApp``:
+
+- a ``UserApp`` (native client, refresh tokens) for people, with tokens in the
+  OS keyring (``gterm.globus.tokens``);
+- a ``ClientApp`` when ``GTERM_CLIENT_ID`` and ``GTERM_CLIENT_SECRET`` are set
+  (client credentials, tokens only in memory: robots and CI need no keyring).
+
+The SDK's ``GlobusApp`` is not thread safe, while the TUI calls Globus from
+many worker threads. So every client gterm builds gets its own transport (one
+``requests`` session per client) and a small authorizer that borrows the app's
+authorizer under one session lock: refreshes are serialized and the app is
+only ever touched by one thread at a time.
+
+Interactive steps never run inside the SDK. ``start_login`` returns a
+``LoginChallenge`` (URL now, code later) that the CLI or the TUI drives; when
+it completes, the token response is handed to the app through a tiny
+``LoginFlowManager`` so the SDK stores it with its own validation (identity
+unchanged, scopes met) and clears its authorizer cache.
+"""
+
+from __future__ import annotations
+
+import http.server
+import logging
+import os
+import queue
+import secrets
+import socket
+import sys
+import threading
+import urllib.parse
+import webbrowser
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import globus_sdk
+from globus_sdk.authorizers import GlobusAuthorizer
+from globus_sdk.gare import GlobusAuthorizationParameters
+from globus_sdk.globus_app import ClientApp, GlobusApp, GlobusAppConfig, UserApp
+from globus_sdk.login_flows import LoginFlowManager
+from globus_sdk.scopes import AuthScopes, Scope, ScopeParser, TransferScopes
+from globus_sdk.token_storage import TokenStorage
+from globus_sdk.token_storage.validating_token_storage import (
+    IdentityMismatchError,
+    MissingTokenError,
+    TokenValidationError,
+    UnmetScopeRequirementsError,
+)
+from globus_sdk.transport import RequestsTransport, RetryConfig
+
+from gterm.config import GtermConfig, token_file_path
+from gterm.globus.errors import (
+    ConsentNeeded,
+    GtermError,
+    NotLoggedIn,
+    Offline,
+    ServiceError,
+    SessionExpired,
+)
+from gterm.globus.models import Identity
+from gterm.globus.tokens import (
+    InMemoryTokenStorage,
+    KeyringTokenStorage,
+    PlaintextTokenStorage,
+    auth_namespace,
+)
+from gterm.logging_setup import register_secret
+
+if TYPE_CHECKING:
+    from gterm.globus.transfer import TransferService
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "gterm"
+TRANSFER_RS = "transfer.api.globus.org"
+AUTH_RS = "auth.globus.org"
+TRANSFER_SCOPE = str(TransferScopes.all)
+AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile), str(AuthScopes.email))
+# Scope root -> resource server, for scopes arriving in a ConsentRequired error.
+_ROOT_SCOPE_RS = {TRANSFER_SCOPE: TRANSFER_RS}
+
+_TEXT_BROWSERS = {"lynx", "www-browser", "links", "elinks", "w3m"}
+_SESSION_EXPIRED = "Your Globus session has expired or was revoked; log in again (`gterm login`)."
+_NOT_LOGGED_IN = "You are not logged in to Globus; run `gterm login`."
+
+LoginMode = Literal["local-server", "copy-paste", "auto-approve", "client-credentials"]
+
+
+# --- the interface the TUI depends on -------------------------------------------
+
+
+class LoginChallengeLike(Protocol):
+    url: str
+
+    def try_automatic(self, timeout: float) -> bool: ...
+
+    def complete_with_code(self, code: str) -> None: ...
+
+
+class SessionLike(Protocol):
+    def start_login(self, required_scopes: list[str] | None = None) -> LoginChallengeLike: ...
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def is_remote_session() -> bool:
+    return bool(os.environ.get("SSH_TTY") or os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT"))
+
+
+def can_open_browser() -> bool:
+    """Whether a login can use a browser on this machine (the globus-cli heuristics).
+
+    Not over SSH; on Linux/BSD only with a display; and never a text browser
+    (it would seize the terminal and cannot complete a Globus login anyway).
+    """
+    if is_remote_session():
+        return False
+    if sys.platform not in ("darwin", "win32") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return False
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    name = getattr(browser, "name", None) or getattr(browser, "_name", "") or ""
+    return name not in _TEXT_BROWSERS
+
+
+def _prefill_name() -> str:
+    """The name Globus shows for this login's consent ("gterm on laptop")."""
+    host = socket.gethostname().split(".")[0]
+    return f"{APP_NAME} on {host}" if host else APP_NAME
+
+
+def _scope_strings(scopes: list[Scope]) -> list[str]:
+    return [str(s) for s in scopes]
+
+
+def _merge(*groups: list[str] | tuple[str, ...]) -> list[str]:
+    parsed: list[Scope] = []
+    for group in groups:
+        for item in group:
+            parsed = ScopeParser.merge_scopes(parsed, ScopeParser.parse(item))
+    return _scope_strings(parsed)
+
+
+def _map_network(exc: BaseException) -> GtermError:
+    return Offline(f"Cannot reach Globus Auth ({type(exc).__name__}). Check the network and try again.")
+
+
+def _map_auth_error(exc: globus_sdk.GlobusAPIError, *, during: str) -> GtermError:
+    """Map an Auth error during a refresh or token call to what the user should do."""
+    if exc.http_status in (400, 401, 403):
+        return SessionExpired(_SESSION_EXPIRED)
+    return ServiceError(
+        f"Globus Auth failed while {during} (HTTP {exc.http_status}).",
+        code=str(exc.code or ""),
+        http_status=exc.http_status,
+    )
+
+
+def _tuned_transport(config: GtermConfig) -> RequestsTransport:
+    """A transport that gives up quickly on a dead network but waits for a slow answer.
+
+    The SDK takes one number for both timeouts; requests accepts a
+    ``(connect, read)`` pair, which the transport passes through unchanged.
+    """
+    transport = RequestsTransport(http_timeout=config.http_timeout)
+    transport.http_timeout = (config.connect_timeout, config.http_timeout)  # type: ignore[assignment]
+    return transport
+
+
+def _tuned_retries(config: GtermConfig) -> RetryConfig:
+    return RetryConfig(max_retries=config.max_retries, max_sleep=2)
+
+
+class _HandOverFlowManager(LoginFlowManager):
+    """Hands a token response obtained by a ``LoginChallenge`` to the app.
+
+    ``GlobusApp.login`` runs its flow manager and then stores the result with
+    full validation and a cache reset; this manager's "flow" is returning the
+    response gterm already has. It never prompts: with nothing pending it fails.
+    """
+
+    def __init__(self, login_client: globus_sdk.AuthLoginClient) -> None:
+        super().__init__(login_client, request_refresh_tokens=True)
+        self.pending: globus_sdk.OAuthTokenResponse | None = None
+
+    def run_login_flow(self, auth_parameters: GlobusAuthorizationParameters) -> globus_sdk.OAuthTokenResponse:
+        response, self.pending = self.pending, None
+        if response is None:
+            raise NotLoggedIn(_NOT_LOGGED_IN)
+        return response
+
+
+class _SessionAuthorizer(GlobusAuthorizer):
+    """Thread-safe stand-in for the app's authorizer of one resource server.
+
+    Each client gets one; every use takes the session lock, asks the app for
+    its (cached) authorizer and delegates. Token validation and refresh errors
+    become gterm errors here, so callers see SessionExpired / NotLoggedIn /
+    ConsentNeeded / Offline, never an SDK exception about tokens.
+    """
+
+    def __init__(self, session: GtermSession, resource_server: str) -> None:
+        self._session = session
+        self._resource_server = resource_server
+
+    def get_authorization_header(self) -> str | None:
+        with self._session._lock:
+            authorizer = self._session._app_authorizer(self._resource_server)
+            try:
+                header = authorizer.get_authorization_header()
+            except globus_sdk.NetworkError as exc:
+                raise _map_network(exc) from None
+            except globus_sdk.GlobusAPIError as exc:
+                raise _map_auth_error(exc, during="refreshing the session") from None
+            if header:
+                # Cheap (a set insert): a refreshed access token is known to the log redactor at once.
+                register_secret(header.partition(" ")[2])
+            return header
+
+    def handle_missing_authorization(self) -> bool:
+        with self._session._lock:
+            return self._session._app_authorizer(self._resource_server).handle_missing_authorization()
+
+
+# --- the local redirect server ------------------------------------------------------
+
+
+class _RedirectServer(http.server.HTTPServer):
+    """Receives the browser's redirect on 127.0.0.1:<random port> and queues the code."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(("127.0.0.1", 0), _RedirectHandler)
+        self.state = state
+        self.codes: queue.Queue[str | GtermError | None] = queue.Queue()
+        self._thread = threading.Thread(target=self.serve_forever, name="gterm-login-redirect", daemon=True)
+        self._thread.start()
+
+    @property
+    def redirect_uri(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    def stop(self) -> None:
+        self.codes.put(None)  # wakes a waiting try_automatic
+        self.shutdown()
+        self.server_close()
+
+
+class _RedirectHandler(http.server.BaseHTTPRequestHandler):
+    server: _RedirectServer
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
+        if query.get("state") != self.server.state:
+            # Not the redirect of our login (a stale tab, or a forged request): ignore it.
+            self.send_response(400)
+            self.end_headers()
+            return
+        if "code" in query:
+            body, result = "Login successful. You can close this window and return to gterm.", query["code"]
+        elif "error" in query:
+            reason = query.get("error_description") or query["error"]
+            body, result = f"Login failed: {reason}", GtermError(f"Login failed: {reason}")
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(body.encode("utf-8"))
+        self.server.codes.put(result)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        # Never stderr (it would draw over the TUI); the debug log redacts the code.
+        log.debug("login redirect: " + format, *args)
+
+
+# --- the login challenge -------------------------------------------------------------
+
+
+class LoginChallenge:
+    """One login in progress: an authorize URL now, tokens once a code arrives.
+
+    ``try_automatic`` (blocking; run it in a thread) gets the code without the
+    user typing it: from the local redirect server, or, against a sandbox with
+    auto-approve, by following the authorize URL itself (what a browser would
+    do). ``complete_with_code`` takes a pasted code. Either path completes the
+    login once; later calls are no-ops.
+    """
+
+    def __init__(
+        self,
+        session: GtermSession,
+        *,
+        mode: LoginMode,
+        url: str,
+        login_client: globus_sdk.AuthLoginClient | None,
+        required_scopes: list[str],
+        redirect_uri: str = "",
+        server: _RedirectServer | None = None,
+        open_browser: bool = False,
+    ) -> None:
+        self.mode: LoginMode = mode
+        self.url = url
+        self.redirect_uri = redirect_uri
+        self.required_scopes = list(required_scopes)
+        self._session = session
+        self._login_client = login_client
+        self._server = server
+        self._open_browser = open_browser
+        self._complete_lock = threading.Lock()
+        self.done = False
+        self.cancelled = False
+
+    # The prompt line the CLI and the TUI show next to the URL.
+    @property
+    def instructions(self) -> str:
+        if self.mode == "local-server":
+            return "Log in to Globus in your browser (opened for you, or open this URL); gterm continues by itself:"
+        if self.mode == "copy-paste":
+            return "Open this URL in a browser, log in, then paste the code shown at the end:"
+        return "Signing in automatically..."
+
+    def try_automatic(self, timeout: float) -> bool:
+        """Try to finish without typing; True once signed in, False if the user must paste a code."""
+        if self.done:
+            return True
+        if self.cancelled:
+            return False
+        if self.mode == "client-credentials":
+            self._session._store_client_credentials(self.required_scopes)
+            self.done = True
+            return True
+        if self.mode == "auto-approve":
+            code = self._follow_authorize_url(timeout)
+            self.complete_with_code(code)
+            return True
+        if self.mode == "local-server" and self._server is not None:
+            if self._open_browser:
+                try:
+                    webbrowser.open(self.url, new=1)
+                except webbrowser.Error:
+                    log.debug("could not open a browser")
+            try:
+                result = self._server.codes.get(timeout=timeout)
+            except queue.Empty:
+                return self.done
+            if result is None:  # cancelled or completed by a pasted code
+                return self.done
+            if isinstance(result, GtermError):
+                raise result
+            self.complete_with_code(result)
+            return True
+        return False
+
+    def complete_with_code(self, code: str) -> None:
+        """Exchange the authorization code and store the tokens; GtermError with a clear message if refused."""
+        code = code.strip()
+        if not code:
+            raise GtermError("Enter the code shown after logging in.")
+        with self._complete_lock:
+            if self.done:
+                return
+            if self._login_client is None:
+                raise GtermError("This login does not take a code.")
+            try:
+                response = self._login_client.oauth2_exchange_code_for_tokens(code)
+            except globus_sdk.NetworkError as exc:
+                raise _map_network(exc) from None
+            except globus_sdk.GlobusAPIError as exc:
+                if exc.http_status in (400, 401, 403):
+                    raise GtermError(
+                        "That code was not accepted (it may be mistyped, expired or already used). "
+                        "Start the login again."
+                    ) from None
+                raise _map_auth_error(exc, during="exchanging the code") from None
+            self._session._store_login(response, self.required_scopes)
+            self.done = True
+        self.close()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.close()
+
+    def close(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+    def _follow_authorize_url(self, timeout: float) -> str:
+        """GET the authorize URL and follow redirects until one carries our code (auto-approve)."""
+        import requests
+
+        url = self.url
+        with requests.Session() as http:
+            for _ in range(5):
+                try:
+                    response = http.get(url, allow_redirects=False, timeout=timeout)
+                except requests.RequestException as exc:
+                    raise _map_network(exc) from None
+                location = response.headers.get("Location")
+                if response.status_code not in (301, 302, 303, 307, 308) or not location:
+                    raise GtermError(
+                        "Automatic sign-in is not available here (Auth asked for an interactive login)."
+                    )
+                location = urllib.parse.urljoin(url, location)
+                query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(location).query))
+                if location.startswith(self.redirect_uri):
+                    if "code" in query:
+                        return query["code"]
+                    reason = query.get("error_description") or query.get("error") or "no code"
+                    raise GtermError(f"Login failed: {reason}")
+                url = location
+        raise GtermError("Automatic sign-in failed: too many redirects.")
+
+
+# --- logout report --------------------------------------------------------------------
+
+
+@dataclass
+class LogoutReport:
+    revoked: list[str] = field(default_factory=list)  # resource servers whose tokens Auth revoked
+    removed: list[str] = field(default_factory=list)  # resource servers whose stored tokens were removed
+    problems: list[str] = field(default_factory=list)  # what could not be revoked, said plainly
+    store: str = ""
+
+    def lines(self) -> list[str]:
+        if not self.removed and not self.revoked:
+            return [f"Nothing to do: no stored tokens in {self.store}."]
+        out = []
+        if self.revoked:
+            out.append(f"Revoked tokens at Globus Auth for: {', '.join(self.revoked)}.")
+        out.extend(self.problems)
+        out.append(f"Removed {len(self.removed)} token entr{'y' if len(self.removed) == 1 else 'ies'} from {self.store}.")
+        return out
+
+
+# --- the session ------------------------------------------------------------------------
+
+
+class GtermSession:
+    """Everything gterm needs to talk to Globus as one user (or one client)."""
+
+    def __init__(
+        self,
+        config: GtermConfig,
+        *,
+        token_storage: TokenStorage | None = None,
+        namespace: str | None = None,
+        auto_approve: bool = False,
+        local_server: bool | None = None,
+        persist_config: bool = True,
+    ) -> None:
+        """
+        :param token_storage: override the store chosen from ``config.token_store``
+            (the demo passes a memory store when the keyring is unusable).
+        :param namespace: override the token namespace (default: Auth URL + client id).
+        :param auto_approve: the Auth server approves logins at once (sandbox demo):
+            challenges complete by following the authorize URL themselves.
+        :param local_server: force (True) or forbid (False) the local redirect server;
+            None decides from the environment (browser available, not over SSH).
+        :param persist_config: save consent scopes to the settings file when learned.
+        """
+        self.config = config
+        self.auto_approve = auto_approve
+        self.local_server = local_server
+        self.persist_config = persist_config
+        self._lock = threading.RLock()
+        self.notices: list[str] = []
+        self.client_credentials = config.uses_client_credentials
+        client_id = str(config.client_id if self.client_credentials else config.native_client_id)
+        self.client_id = client_id
+        self.namespace = namespace or auth_namespace(client_id)
+        self.token_storage = token_storage or self._default_storage()
+        self._app: GlobusApp = self._build_app()
+        self._remember_secrets()
+
+    # --- construction ----------------------------------------------------------------
+
+    def _default_storage(self) -> TokenStorage:
+        if self.client_credentials:
+            # Robots fetch fresh tokens with their secret; nothing is worth keeping.
+            return InMemoryTokenStorage(namespace=self.namespace)
+        if self.config.token_store == "file":
+            path = token_file_path()
+            self.notices.append(
+                f"Storing tokens in the plaintext file {path} (mode 0600), as configured (token_store = file)."
+            )
+            return PlaintextTokenStorage(path, namespace=self.namespace)
+        return KeyringTokenStorage(self.namespace)
+
+    def _requirements(self) -> dict[str, list[str]]:
+        transfer = _merge([TRANSFER_SCOPE], [s for s in self.config.consent_scopes if self._rs_for(s) == TRANSFER_RS])
+        if self.client_credentials:
+            return {TRANSFER_RS: transfer}
+        return {TRANSFER_RS: transfer, AUTH_RS: list(AUTH_SCOPES)}
+
+    def _build_app(self) -> GlobusApp:
+        app: GlobusApp
+        login_client: globus_sdk.AuthLoginClient
+        if self.client_credentials:
+            assert self.config.client_id and self.config.client_secret
+            register_secret(self.config.client_secret)
+            login_client = globus_sdk.ConfidentialAppAuthClient(
+                self.config.client_id,
+                self.config.client_secret,
+                app_name=APP_NAME,
+                transport=_tuned_transport(self.config),
+                retry_config=_tuned_retries(self.config),
+            )
+            app_config = GlobusAppConfig(
+                token_storage=self.token_storage,
+                token_validation_error_handler=None,  # gterm decides when to prompt, never the SDK
+            )
+            app = ClientApp(APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config)
+        else:
+            login_client = globus_sdk.NativeAppAuthClient(
+                self.client_id,
+                app_name=APP_NAME,
+                transport=_tuned_transport(self.config),
+                retry_config=_tuned_retries(self.config),
+            )
+            self._handover = _HandOverFlowManager(login_client)
+            app_config = GlobusAppConfig(
+                token_storage=self.token_storage,
+                request_refresh_tokens=True,
+                token_validation_error_handler=None,  # gterm decides when to prompt, never the SDK
+                login_flow_manager=self._handover,
+            )
+            app = UserApp(APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config)
+        self._login_client = login_client
+        self._tune_consent_client(app)
+        return app
+
+    def _tune_consent_client(self, app: GlobusApp) -> None:
+        """Bound the app's own consent-lookup client like every other client."""
+        for validator in app.token_storage.validators:
+            consent_client = getattr(validator, "consent_client", None)
+            if isinstance(consent_client, globus_sdk.AuthClient):
+                consent_client.transport.http_timeout = (  # type: ignore[assignment]
+                    self.config.connect_timeout,
+                    self.config.http_timeout,
+                )
+                consent_client.retry_config.max_retries = self.config.max_retries
+                consent_client.retry_config.max_sleep = 2
+
+    @staticmethod
+    def _rs_for(scope: str) -> str | None:
+        parsed = ScopeParser.parse(scope)
+        return _ROOT_SCOPE_RS.get(parsed[0].scope_string) if parsed else None
+
+    # --- state ------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> Literal["user", "client"]:
+        return "client" if self.client_credentials else "user"
+
+    @property
+    def storage_description(self) -> str:
+        describe = getattr(self.token_storage, "describe", None)
+        return describe() if callable(describe) else type(self.token_storage).__name__
+
+    @property
+    def scope_requirements(self) -> dict[str, list[str]]:
+        return {rs: _scope_strings(scopes) for rs, scopes in self._app.scope_requirements.items()}
+
+    def has_tokens(self) -> bool:
+        """Whether any tokens are stored (no network)."""
+        with self._lock:
+            return bool(self.token_storage.get_token_data_by_resource_server())
+
+    def login_required(self) -> bool:
+        """True when a login is needed before Globus can be used (no stored or sufficient tokens).
+
+        This does not detect a revoked refresh token; that shows up as
+        ``SessionExpired`` on first use.
+        """
+        if self.client_credentials:
+            return False
+        with self._lock:
+            try:
+                return self._app.login_required()
+            except globus_sdk.NetworkError as exc:
+                raise _map_network(exc) from None
+            except globus_sdk.GlobusAPIError as exc:
+                raise _map_auth_error(exc, during="checking consents") from None
+
+    def _app_authorizer(self, resource_server: str) -> GlobusAuthorizer:
+        """The app's authorizer; callers hold ``self._lock``."""
+        try:
+            return self._app.get_authorizer(resource_server)
+        except MissingTokenError:
+            raise NotLoggedIn(_NOT_LOGGED_IN) from None
+        except UnmetScopeRequirementsError:
+            raise ConsentNeeded(
+                "Globus needs your consent for more access; log in again to grant it.",
+                required_scopes=self.scope_requirements.get(resource_server, []),
+            ) from None
+        except IdentityMismatchError:
+            raise GtermError("Stored tokens belong to a different identity; run `gterm logout`, then log in.") from None
+        except TokenValidationError:
+            raise SessionExpired(_SESSION_EXPIRED) from None
+        except globus_sdk.NetworkError as exc:
+            raise _map_network(exc) from None
+        except globus_sdk.GlobusAPIError as exc:
+            raise _map_auth_error(exc, during="checking the session") from None
+
+    def _remember_secrets(self) -> None:
+        """Tell the log redactor about every stored token (one read of the store)."""
+        try:
+            stored = self.token_storage.get_token_data_by_resource_server()
+        except GtermError:
+            return  # an unreadable keyring is reported by the first real use
+        for data in stored.values():
+            register_secret(data.access_token)
+            register_secret(data.refresh_token)
+
+    # --- clients ----------------------------------------------------------------------
+
+    def authorizer(self, resource_server: str = TRANSFER_RS) -> GlobusAuthorizer:
+        return _SessionAuthorizer(self, resource_server)
+
+    def transfer_client(self) -> globus_sdk.TransferClient:
+        """A new TransferClient (own HTTP session, bounded timeout/retries); one per thread."""
+        return globus_sdk.TransferClient(
+            authorizer=self.authorizer(TRANSFER_RS),
+            app_name=APP_NAME,
+            transport=_tuned_transport(self.config),
+            retry_config=_tuned_retries(self.config),
+        )
+
+    def auth_client(self) -> globus_sdk.AuthClient:
+        return globus_sdk.AuthClient(
+            authorizer=self.authorizer(AUTH_RS),
+            app_name=APP_NAME,
+            transport=_tuned_transport(self.config),
+            retry_config=_tuned_retries(self.config),
+        )
+
+    def transfer_service(self) -> TransferService:
+        from gterm.globus.transfer import TransferService
+
+        return TransferService(self.transfer_client)
+
+    # --- login ------------------------------------------------------------------------
+
+    def start_login(
+        self,
+        required_scopes: list[str] | None = None,
+        *,
+        local_server: bool | None = None,
+        session_message: str | None = None,
+    ) -> LoginChallenge:
+        """Begin a login asking for the app's scopes plus ``required_scopes``.
+
+        ``required_scopes`` typically come from ``ConsentNeeded.required_scopes``;
+        once the login completes they join the app's requirements and, for
+        Transfer, the settings file (so later logins keep asking for them).
+        """
+        extra = list(required_scopes or [])
+        if self.client_credentials:
+            return LoginChallenge(self, mode="client-credentials", url="", login_client=None, required_scopes=extra)
+        scopes = _merge(*self.scope_requirements.values(), extra)
+        use_server = self.local_server if local_server is None else local_server
+        if use_server is None:
+            use_server = can_open_browser()
+        if self.auto_approve:
+            use_server = False
+        # A fresh login client per challenge: the SDK keeps the PKCE verifier on the client.
+        login_client = globus_sdk.NativeAppAuthClient(
+            self.client_id,
+            app_name=APP_NAME,
+            transport=_tuned_transport(self.config),
+            retry_config=_tuned_retries(self.config),
+        )
+        state = secrets.token_urlsafe(16)
+        server = _RedirectServer(state) if use_server else None
+        redirect_uri = server.redirect_uri if server else login_client.base_url + "v2/web/auth-code"
+        login_client.oauth2_start_flow(
+            requested_scopes=scopes,
+            redirect_uri=redirect_uri,
+            state=state,
+            refresh_tokens=True,
+            prefill_named_grant=_prefill_name(),
+        )
+        params: dict[str, Any] = {}
+        if session_message:
+            params["session_message"] = session_message
+        url = login_client.oauth2_get_authorize_url(**params)
+        mode: LoginMode = "auto-approve" if self.auto_approve else ("local-server" if server else "copy-paste")
+        return LoginChallenge(
+            self,
+            mode=mode,
+            url=url,
+            login_client=login_client,
+            required_scopes=extra,
+            redirect_uri=redirect_uri,
+            server=server,
+            open_browser=bool(server) and can_open_browser(),
+        )
+
+    def handle_consent(self, error: ConsentNeeded) -> LoginChallenge:
+        """Start the login that grants what ``error`` asks for; the caller retries after it completes."""
+        return self.start_login(error.required_scopes, session_message=error.session_message)
+
+    def _split_requirements(self, extra: list[str]) -> dict[str, list[str]]:
+        by_rs: dict[str, list[str]] = {}
+        for scope in extra:
+            rs = self._rs_for(scope)
+            if rs is not None:
+                by_rs.setdefault(rs, []).append(scope)
+        return by_rs
+
+    def _store_login(self, response: globus_sdk.OAuthTokenResponse, extra: list[str]) -> None:
+        """Store a completed login through the app (validated) and remember new consent scopes."""
+        for token in response.by_resource_server.values():
+            register_secret(token.get("access_token"))
+            register_secret(token.get("refresh_token"))
+        new_requirements = self._split_requirements(extra)
+        with self._lock:
+            if new_requirements:
+                self._app.add_scope_requirements(new_requirements)
+            self._handover.pending = response
+            try:
+                self._app.login(auth_params=GlobusAuthorizationParameters(required_scopes=extra or None), force=True)
+            except IdentityMismatchError:
+                self._app = self._build_app()
+                raise GtermError(
+                    "You logged in as a different identity than the stored session; "
+                    "run `gterm logout` first to switch identities."
+                ) from None
+            except TokenValidationError as exc:
+                self._app = self._build_app()
+                raise GtermError(f"Globus Auth returned tokens gterm cannot use ({type(exc).__name__}).") from None
+            finally:
+                self._handover.pending = None
+        changed = False
+        for scope in new_requirements.get(TRANSFER_RS, []):
+            changed |= self.config.add_consent_scope(scope)
+        if changed and self.persist_config:
+            try:
+                self.config.save()
+            except OSError as exc:
+                log.warning("could not save consent scopes to the settings file: %s", exc)
+
+    def _store_client_credentials(self, extra: list[str]) -> None:
+        """Client mode 'login': add requirements and fetch tokens with the client secret."""
+        new_requirements = self._split_requirements(extra)
+        with self._lock:
+            if new_requirements:
+                self._app.add_scope_requirements(new_requirements)
+            try:
+                self._app.login(force=True)
+            except globus_sdk.NetworkError as exc:
+                raise _map_network(exc) from None
+            except globus_sdk.GlobusAPIError as exc:
+                raise ServiceError(
+                    f"Globus Auth refused the client credentials (HTTP {exc.http_status}).",
+                    code=str(exc.code or ""),
+                    http_status=exc.http_status,
+                ) from None
+            self._remember_secrets()
+        for scope in new_requirements.get(TRANSFER_RS, []):
+            self.config.add_consent_scope(scope)
+
+    # --- identity -----------------------------------------------------------------------
+
+    def whoami(self, *, linked_identities: bool = False) -> list[Identity]:
+        """The signed-in identity first, then (if asked and known) its linked identities."""
+        if self.client_credentials:
+            username = f"{self.client_id}@clients.auth.globus.org"
+            return [Identity(id=self.client_id, username=username, name="client credentials")]
+        client = self.auth_client()
+        try:
+            info = client.userinfo()
+        except globus_sdk.NetworkError as exc:
+            raise _map_network(exc) from None
+        except globus_sdk.GlobusAPIError as exc:
+            raise _map_auth_error(exc, during="looking up your identity") from None
+        finally:
+            client.close()
+        primary = Identity.from_doc(info.data)
+        if not linked_identities:
+            return [primary]
+        others = [Identity.from_doc(doc) for doc in info.get("identity_set") or [] if doc.get("sub") != primary.id]
+        return [primary, *others]
+
+    # --- logout ---------------------------------------------------------------------------
+
+    def logout(self) -> LogoutReport:
+        """Revoke every stored token at Auth, then remove them all from the store."""
+        report = LogoutReport(store=self.storage_description)
+        with self._lock:
+            stored = self.token_storage.get_token_data_by_resource_server()
+            login_client = self._login_client
+            unreachable = False  # after one network failure, do not wait on Auth again per token
+            for resource_server, data in sorted(stored.items()):
+                failures = 0
+                for token in (data.refresh_token, data.access_token):
+                    if not token:
+                        continue
+                    if unreachable:
+                        failures += 1
+                        continue
+                    try:
+                        login_client.oauth2_revoke_token(token)
+                    except globus_sdk.NetworkError:
+                        unreachable = True
+                        failures += 1
+                    except globus_sdk.GlobusAPIError as exc:
+                        failures += 1
+                        log.debug("revoke failed for %s: HTTP %s", resource_server, exc.http_status)
+                if failures:
+                    report.problems.append(
+                        f"Could not revoke the tokens for {resource_server} at Globus Auth"
+                        f"{' (unreachable)' if unreachable else ''}; they were removed locally anyway."
+                    )
+                else:
+                    report.revoked.append(resource_server)
+            remove_all = getattr(self.token_storage, "remove_all", None)
+            if callable(remove_all):
+                report.removed = list(remove_all())
+            else:
+                report.removed = [rs for rs in stored if self.token_storage.remove_token_data(rs)]
+            self._app.close()
+            self._app = self._build_app()
+        return report
+
+    def close(self) -> None:
+        with self._lock:
+            self._app.close()
+
+
+__all__ = [
+    "AUTH_RS",
+    "TRANSFER_RS",
+    "TRANSFER_SCOPE",
+    "GtermSession",
+    "LoginChallenge",
+    "LogoutReport",
+    "SessionLike",
+    "can_open_browser",
+    "is_remote_session",
+]

@@ -1,0 +1,236 @@
+"""Where gterm keeps tokens: the OS keyring, or (only on request) a 0600 file.
+
+``KeyringTokenStorage`` is a globus_sdk ``TokenStorage`` so a ``UserApp`` (and
+its ``ValidatingTokenStorage``) can use it unchanged. Layout in the keyring,
+all under the service name ``gterm``:
+
+- ``<namespace>|<resource server>`` -> the ``TokenStorageData`` dict as JSON
+- ``<namespace>|index``             -> JSON list of the resource servers stored
+
+The namespace names the Auth service (its URL, honouring
+``GLOBUS_SDK_SERVICE_URL_AUTH`` / ``GLOBUS_SDK_ENVIRONMENT``) and the client id,
+so sandbox and production tokens, or two apps' tokens, never mix. The index
+exists because keyrings cannot list entries portably, and ``gterm logout``
+must find every entry to remove it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import typing as t
+from pathlib import Path
+
+from globus_sdk.config import get_environment_name, get_service_url
+from globus_sdk.token_storage import JSONTokenStorage, MemoryTokenStorage, TokenStorage, TokenStorageData
+
+from gterm.globus.errors import KeyringUnavailable
+
+if t.TYPE_CHECKING:
+    import keyring.backend
+
+KEYRING_SERVICE = "gterm"
+INDEX_KEY = "index"
+
+KEYRING_FIX = (
+    "Install and unlock an OS keyring (on Linux: gnome-keyring or another Secret Service "
+    "provider with a running D-Bus session), or opt into a plaintext token file with "
+    "`--token-store file` (or token_store = \"file\" in the config file)."
+)
+
+__all__ = [
+    "KEYRING_SERVICE",
+    "InMemoryTokenStorage",
+    "KeyringTokenStorage",
+    "PlaintextTokenStorage",
+    "auth_namespace",
+    "check_keyring",
+]
+
+
+def auth_namespace(client_id: str, environment: str | None = None) -> str:
+    """The token namespace for this Auth service and client id.
+
+    The Auth URL is the real identity of "where tokens come from": two sandboxes
+    on different ports, preview and production all get different namespaces.
+    """
+    env = environment or get_environment_name()
+    auth_url = get_service_url("auth", environment=env).rstrip("/")
+    return f"{auth_url}|{client_id}"
+
+
+def check_keyring(backend: keyring.backend.KeyringBackend | None = None) -> keyring.backend.KeyringBackend:
+    """Return the active keyring backend or raise ``KeyringUnavailable`` naming the fix.
+
+    The ``fail`` backend (nothing installed) and a ``chainer`` with nothing to
+    chain are the two ways keyring says "no usable backend"; the ``null``
+    backend silently stores nothing, which for tokens is just as unusable.
+    """
+    import keyring
+    from keyring.backends import chainer, fail, null
+
+    active = backend or keyring.get_keyring()
+    unusable = isinstance(active, (fail.Keyring, null.Keyring))
+    if isinstance(active, chainer.ChainerBackend) and not active.backends:
+        unusable = True
+    if unusable:
+        raise KeyringUnavailable(f"No usable OS keyring was found. {KEYRING_FIX}")
+    return active
+
+
+class KeyringTokenStorage(TokenStorage):
+    """A globus_sdk ``TokenStorage`` with one keyring entry per resource server."""
+
+    def __init__(
+        self,
+        namespace: str,
+        *,
+        backend: keyring.backend.KeyringBackend | None = None,
+        service: str = KEYRING_SERVICE,
+    ) -> None:
+        super().__init__(namespace=namespace)
+        self._backend = check_keyring(backend)
+        self._service = service
+
+    # --- keyring access with errors turned into gterm's vocabulary ---------------
+
+    def _key(self, name: str) -> str:
+        return f"{self.namespace}|{name}"
+
+    def _get(self, name: str) -> str | None:
+        from keyring.errors import KeyringError
+
+        try:
+            return self._backend.get_password(self._service, self._key(name))
+        except KeyringError as exc:
+            raise KeyringUnavailable(f"Cannot read the OS keyring ({type(exc).__name__}). {KEYRING_FIX}") from None
+
+    def _set(self, name: str, value: str) -> None:
+        from keyring.errors import KeyringError
+
+        try:
+            self._backend.set_password(self._service, self._key(name), value)
+        except KeyringError as exc:
+            raise KeyringUnavailable(f"Cannot write to the OS keyring ({type(exc).__name__}). {KEYRING_FIX}") from None
+
+    def _delete(self, name: str) -> bool:
+        from keyring.errors import KeyringError, PasswordDeleteError
+
+        try:
+            self._backend.delete_password(self._service, self._key(name))
+        except PasswordDeleteError:
+            return False
+        except KeyringError as exc:
+            raise KeyringUnavailable(f"Cannot change the OS keyring ({type(exc).__name__}). {KEYRING_FIX}") from None
+        return True
+
+    def _index(self) -> list[str]:
+        raw = self._get(INDEX_KEY)
+        if not raw:
+            return []
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return []
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def _write_index(self, resource_servers: t.Iterable[str]) -> None:
+        names = sorted(set(resource_servers))
+        if names:
+            self._set(INDEX_KEY, json.dumps(names))
+        else:
+            self._delete(INDEX_KEY)
+
+    # --- TokenStorage -------------------------------------------------------------
+
+    def store_token_data_by_resource_server(
+        self, token_data_by_resource_server: t.Mapping[str, TokenStorageData]
+    ) -> None:
+        # Entries first, index last: a crash in between leaves an entry the index
+        # does not name yet, never an index naming a missing entry... except after
+        # removal, which get_token_data_by_resource_server tolerates.
+        for resource_server, token_data in token_data_by_resource_server.items():
+            self._set(resource_server, json.dumps(token_data.to_dict()))
+        self._write_index([*self._index(), *token_data_by_resource_server])
+
+    def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
+        result: dict[str, TokenStorageData] = {}
+        for resource_server in self._index():
+            token_data = self.get_token_data(resource_server)
+            if token_data is not None:
+                result[resource_server] = token_data
+        return result
+
+    def get_token_data(self, resource_server: str) -> TokenStorageData | None:
+        raw = self._get(resource_server)
+        if raw is None:
+            return None
+        try:
+            return TokenStorageData.from_dict(json.loads(raw))
+        except (ValueError, TypeError, KeyError):
+            # A damaged entry is as good as none: the user logs in again.
+            return None
+
+    def remove_token_data(self, resource_server: str) -> bool:
+        removed = self._delete(resource_server)
+        index = self._index()
+        if resource_server in index:
+            self._write_index(r for r in index if r != resource_server)
+        return removed
+
+    def remove_all(self) -> list[str]:
+        """Remove every entry of this namespace (and the index); return the resource servers removed."""
+        removed = [rs for rs in self._index() if self._delete(rs)]
+        self._delete(INDEX_KEY)
+        return removed
+
+    def describe(self) -> str:
+        return f"the OS keyring ({type(self._backend).__name__}, service '{self._service}')"
+
+
+class PlaintextTokenStorage(JSONTokenStorage):
+    """The explicit opt-in file store: the SDK's JSON storage, kept at mode 0600.
+
+    The SDK already writes under a 0o177 umask; gterm also tightens a file that
+    exists with looser bits (created by hand or copied), and its directory.
+    """
+
+    def __init__(self, filepath: Path | str, *, namespace: str) -> None:
+        super().__init__(filepath, namespace=namespace)
+        self._tighten()
+
+    def _tighten(self) -> None:
+        path = Path(self.filepath)
+        if os.name == "nt":
+            return
+        try:
+            path.parent.chmod(0o700)
+        except OSError:
+            pass
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o600:
+            path.chmod(0o600)
+
+    def store_token_data_by_resource_server(
+        self, token_data_by_resource_server: t.Mapping[str, TokenStorageData]
+    ) -> None:
+        super().store_token_data_by_resource_server(token_data_by_resource_server)
+        self._tighten()
+
+    def remove_all(self) -> list[str]:
+        removed = [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]
+        return removed
+
+    def describe(self) -> str:
+        return f"the plaintext file {self.filepath}"
+
+
+class InMemoryTokenStorage(MemoryTokenStorage):
+    """The SDK's memory storage with gterm's small extras (demo fallback, robots)."""
+
+    def remove_all(self) -> list[str]:
+        removed = [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]
+        return removed
+
+    def describe(self) -> str:
+        return "memory only (tokens are forgotten when gterm exits)"

@@ -1,0 +1,420 @@
+"""TransferService: gterm's typed, thread-friendly face of globus-sdk's TransferClient.
+
+Why a service layer:
+- the TUI gets dataclasses (gterm.globus.models) and gterm errors, never SDK
+  responses or SDK exceptions (every public method runs in translate_errors);
+- globus-sdk clients (and GlobusApp) are not thread safe, while the TUI calls
+  from many worker threads: each thread gets its own TransferClient, built
+  lazily by the injected factory;
+- each method makes the fewest calls the job needs (one ``operation_ls`` per
+  listing, one ``task_list`` per task panel refresh), because the task panel
+  polls and directories can hold 100,000 entries.
+
+Submissions are once-only: a request gets a submission id before its first
+attempt and keeps it (it is stored on the request object), so any retry -- by
+the SDK, by :meth:`TransferService.submit_transfer_once`, or by the user
+pressing Submit again on the same dialog -- makes Globus answer with the
+original task instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Literal, Sequence, TypeVar
+
+import globus_sdk
+from globus_sdk import DeleteData, TransferData
+
+from gterm.globus import paths
+from gterm.globus.error_mapping import translate_errors
+from gterm.globus.errors import InvalidInput, Offline, ServiceError
+from gterm.globus.locations import CollectionLocation, Location, parse_location, resolve_bookmark
+from gterm.globus.models import Bookmark, Collection, Entry, Event, Listing, Rule, Task, entries_from_docs
+
+SyncLevel = Literal["exists", "size", "mtime", "checksum"]
+FilterMethod = Literal["include", "exclude"]
+SearchScope = Literal[
+    "all", "my-endpoints", "shared-with-me", "shared-by-me", "recently-used", "in-use", "administered-by-me"
+]
+
+SYNC_LEVELS: tuple[str, ...] = ("exists", "size", "mtime", "checksum")
+SEARCH_SCOPES: tuple[str, ...] = (
+    "all", "my-endpoints", "shared-with-me", "shared-by-me", "recently-used", "in-use", "administered-by-me",
+)
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class TransferItem:
+    """One source path and where it goes. ``recursive`` must be True for directories."""
+
+    source_path: str
+    destination_path: str
+    recursive: bool = False
+
+
+@dataclass(slots=True)
+class TransferRequest:
+    """Everything the transfer dialog can set, mirroring TransferData's options.
+
+    Mutable on purpose: the service stores the submission id it fetched on the
+    request, so submitting the same object again is harmless.
+    """
+
+    source_collection: str
+    destination_collection: str
+    items: list[TransferItem]
+    label: str | None = None
+    sync_level: SyncLevel | None = None
+    verify_checksum: bool = True
+    preserve_timestamp: bool = False
+    encrypt_data: bool = False
+    delete_destination_extra: bool = False
+    skip_source_errors: bool = False
+    fail_on_quota_errors: bool = False
+    deadline: datetime | None = None
+    notify_on_succeeded: bool = True
+    notify_on_failed: bool = True
+    notify_on_inactive: bool = True
+    filter_rules: list[tuple[FilterMethod, str]] = field(default_factory=list)
+    submission_id: str | None = None
+
+
+@dataclass(slots=True)
+class DeleteRequest:
+    """A delete task: ``paths`` on one collection; ``recursive`` is required for directories."""
+
+    collection_id: str
+    paths: list[str]
+    recursive: bool = False
+    label: str | None = None
+    submission_id: str | None = None
+    ignore_missing: bool = False
+    deadline: datetime | None = None
+    notify_on_succeeded: bool = True
+    notify_on_failed: bool = True
+    notify_on_inactive: bool = True
+
+
+def _deadline_text(deadline: datetime | None) -> str | None:
+    """ISO 8601 in UTC; a naive datetime is taken as local time, as a user typed it."""
+    if deadline is None:
+        return None
+    aware = deadline if deadline.tzinfo is not None else deadline.astimezone()
+    return aware.astimezone(timezone.utc).isoformat()
+
+
+def _opt(value: Any) -> Any:
+    """None -> MISSING, so the SDK leaves unset fields out of the document."""
+    return globus_sdk.MISSING if value is None else value
+
+
+def build_transfer_data(request: TransferRequest) -> TransferData:
+    """The TransferData document for ``request`` (pure: no network, no submission id fetch)."""
+    if not request.items:
+        raise InvalidInput("Nothing to transfer: no items were given.")
+    if request.sync_level is not None and request.sync_level not in SYNC_LEVELS:
+        raise InvalidInput(f"Unknown sync level {request.sync_level!r} (use one of {', '.join(SYNC_LEVELS)}).")
+    data = TransferData(
+        request.source_collection,
+        request.destination_collection,
+        label=_opt(request.label),
+        submission_id=_opt(request.submission_id),
+        sync_level=_opt(request.sync_level),
+        verify_checksum=request.verify_checksum,
+        preserve_timestamp=request.preserve_timestamp,
+        encrypt_data=request.encrypt_data,
+        deadline=_opt(_deadline_text(request.deadline)),
+        skip_source_errors=request.skip_source_errors,
+        fail_on_quota_errors=request.fail_on_quota_errors,
+        delete_destination_extra=request.delete_destination_extra,
+        notify_on_succeeded=request.notify_on_succeeded,
+        notify_on_failed=request.notify_on_failed,
+        notify_on_inactive=request.notify_on_inactive,
+    )
+    for item in request.items:
+        if not item.source_path or not item.destination_path:
+            raise InvalidInput("Every transfer item needs a source and a destination path.")
+        data.add_item(item.source_path, item.destination_path, recursive=item.recursive)
+    for method, pattern in request.filter_rules:
+        if method not in ("include", "exclude"):
+            raise InvalidInput(f"Unknown filter rule method {method!r} (use include or exclude).")
+        if not pattern:
+            raise InvalidInput("A filter rule needs a pattern.")
+        data.add_filter_rule(pattern, method=method)
+    return data
+
+
+def build_delete_data(request: DeleteRequest) -> DeleteData:
+    """The DeleteData document for ``request`` (pure)."""
+    if not request.paths:
+        raise InvalidInput("Nothing to delete: no paths were given.")
+    data = DeleteData(
+        request.collection_id,
+        label=_opt(request.label),
+        submission_id=_opt(request.submission_id),
+        recursive=request.recursive,
+        ignore_missing=request.ignore_missing,
+        deadline=_opt(_deadline_text(request.deadline)),
+        notify_on_succeeded=request.notify_on_succeeded,
+        notify_on_failed=request.notify_on_failed,
+        notify_on_inactive=request.notify_on_inactive,
+    )
+    for path in request.paths:
+        if not path:
+            raise InvalidInput("A delete item needs a path.")
+        if paths.normalise(path) == "/":
+            raise InvalidInput("Refusing to delete a collection's root directory.")
+        data.add_item(path)
+    return data
+
+
+def _is_retryable(error: Exception) -> bool:
+    """Failures after which the same submission may safely be sent again."""
+    if isinstance(error, Offline):
+        return True
+    return isinstance(error, ServiceError) and error.http_status is not None and error.http_status >= 500
+
+
+class TransferService:
+    """Typed Transfer calls. Safe to share between threads: each thread uses its own client."""
+
+    def __init__(
+        self,
+        client_factory: Callable[[], globus_sdk.TransferClient],
+        *,
+        retry_delay: float = 0.5,
+    ) -> None:
+        self._client_factory = client_factory
+        self._local = threading.local()
+        self._retry_delay = retry_delay
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def client(self) -> globus_sdk.TransferClient:
+        """This thread's TransferClient, created on first use."""
+        existing: globus_sdk.TransferClient | None = getattr(self._local, "client", None)
+        if existing is None:
+            existing = self._client_factory()
+            self._local.client = existing
+        return existing
+
+    # -- collections ------------------------------------------------------------------------
+
+    @translate_errors()
+    def search_collections(self, text: str, scope: str = "all", limit: int = 50) -> list[Collection]:
+        """Full-text collection search within a filter scope (one endpoint_search call).
+
+        Globus requires search text for the ``all`` scope, so an empty search
+        there returns no results without asking.
+        """
+        if scope not in SEARCH_SCOPES:
+            raise InvalidInput(f"Unknown search scope {scope!r}.")
+        text = text.strip()
+        if not text and scope == "all":
+            return []
+        response = self.client().endpoint_search(
+            filter_fulltext=text or globus_sdk.MISSING, filter_scope=scope, limit=limit
+        )
+        return [Collection.from_doc(doc) for doc in response]
+
+    @translate_errors()
+    def get_collection(self, collection_id: str) -> Collection:
+        return Collection.from_doc(self.client().get_endpoint(collection_id).data)
+
+    @translate_errors()
+    def acl_rules(self, collection_id: str) -> list[Rule]:
+        """The access rules of a guest collection (owner/manager only)."""
+        return [Rule.from_doc(doc) for doc in self.client().endpoint_acl_list(collection_id)]
+
+    # -- files ------------------------------------------------------------------------------
+
+    @translate_errors()
+    def ls(self, collection_id: str, path: str, *, show_hidden: bool = True) -> Listing:
+        """List a directory in ONE operation_ls call (the service returns up to 100,000 entries).
+
+        An empty ``path`` lists the collection's default directory. The returned
+        Listing carries the absolute path the service resolved (``~`` expanded).
+        """
+        response = self.client().operation_ls(
+            collection_id, path=path or globus_sdk.MISSING, show_hidden=show_hidden
+        )
+        doc = response.data
+        entries = entries_from_docs(doc.get("DATA") or [])
+        total = doc.get("total")
+        truncated = bool(doc.get("has_next_page")) or (isinstance(total, int) and total > len(entries))
+        resolved = doc.get("path") or path or "/"
+        return Listing(
+            collection_id=collection_id,
+            path=paths.as_dir(resolved),
+            entries=entries,
+            truncated=truncated,
+        )
+
+    @translate_errors()
+    def mkdir(self, collection_id: str, path: str) -> None:
+        self.client().operation_mkdir(collection_id, path)
+
+    @translate_errors()
+    def rename(self, collection_id: str, old_path: str, new_path: str) -> None:
+        """Rename or move within one collection (operation_rename)."""
+        self.client().operation_rename(collection_id, old_path, new_path)
+
+    @translate_errors()
+    def stat(self, collection_id: str, path: str) -> Entry:
+        return Entry.from_doc(self.client().operation_stat(collection_id, path).data)
+
+    # -- submissions ------------------------------------------------------------------------
+
+    @translate_errors()
+    def new_submission_id(self) -> str:
+        return str(self.client().get_submission_id()["value"])
+
+    @translate_errors()
+    def submit_transfer(self, request: TransferRequest) -> str:
+        """Submit ``request``; returns the task id.
+
+        The submission id is fetched (once) and stored on ``request`` before the
+        document is sent, so resubmitting the same request returns the same task.
+        """
+        data = build_transfer_data(request)  # validates before a call is spent on a submission id
+        if request.submission_id is None:
+            request.submission_id = data["submission_id"] = self.new_submission_id()
+        response = self.client().submit_transfer(data)
+        return str(response["task_id"])
+
+    @translate_errors()
+    def submit_delete(self, request: DeleteRequest) -> str:
+        """Submit a delete task; same once-only rule as :meth:`submit_transfer`."""
+        data = build_delete_data(request)
+        if request.submission_id is None:
+            request.submission_id = data["submission_id"] = self.new_submission_id()
+        response = self.client().submit_delete(data)
+        return str(response["task_id"])
+
+    def submit_transfer_once(self, request: TransferRequest, retries: int = 2) -> str:
+        """submit_transfer, retried after Offline or a 5xx with the same submission id."""
+        return self._with_retries(lambda: self.submit_transfer(request), retries)
+
+    def submit_delete_once(self, request: DeleteRequest, retries: int = 2) -> str:
+        """submit_delete, retried after Offline or a 5xx with the same submission id."""
+        return self._with_retries(lambda: self.submit_delete(request), retries)
+
+    def _with_retries(self, attempt: Callable[[], _T], retries: int) -> _T:
+        for attempt_number in range(retries + 1):
+            try:
+                return attempt()
+            except (Offline, ServiceError) as error:
+                if attempt_number >= retries or not _is_retryable(error):
+                    raise
+                time.sleep(self._retry_delay * (2**attempt_number))
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    @translate_errors()
+    def tasks(self, *, limit: int = 50) -> list[Task]:
+        """The user's most recent tasks, newest first, in ONE task_list call."""
+        response = self.client().task_list(limit=limit, orderby="request_time DESC")
+        return [Task.from_doc(doc) for doc in response]
+
+    @translate_errors()
+    def task(self, task_id: str) -> Task:
+        return Task.from_doc(self.client().get_task(task_id).data)
+
+    @translate_errors()
+    def events(self, task_id: str, limit: int = 100) -> list[Event]:
+        """The task's most recent events (one task_event_list call)."""
+        return [Event.from_doc(doc) for doc in self.client().task_event_list(task_id, limit=limit)]
+
+    @translate_errors()
+    def cancel(self, task_id: str) -> str:
+        """Cancel a task; returns the service's message (e.g. "The task has been cancelled.")."""
+        response = self.client().cancel_task(task_id)
+        return str(response.get("message") or response.get("code") or "Cancel requested.")
+
+    @translate_errors()
+    def update_task(self, task_id: str, *, label: str | None = None, deadline: datetime | None = None) -> Task:
+        """Change a running task's label and/or deadline and return the updated task."""
+        document: dict[str, Any] = {"DATA_TYPE": "task"}
+        if label is not None:
+            document["label"] = label
+        if deadline is not None:
+            document["deadline"] = _deadline_text(deadline)
+        client = self.client()
+        if len(document) > 1:
+            client.update_task(task_id, document)
+        return Task.from_doc(client.get_task(task_id).data)
+
+    @translate_errors()
+    def pause_info(self, task_id: str) -> dict[str, Any]:
+        return dict(self.client().task_pause_info(task_id).data)
+
+    @translate_errors()
+    def successful_transfers(self, task_id: str) -> list[dict[str, Any]]:
+        """The first page of the task's successful transfers (source/destination paths)."""
+        return [dict(doc) for doc in self.client().task_successful_transfers(task_id)]
+
+    @translate_errors()
+    def skipped_errors(self, task_id: str) -> list[dict[str, Any]]:
+        """The first page of the paths skipped with skip_source_errors."""
+        return [dict(doc) for doc in self.client().task_skipped_errors(task_id)]
+
+    # -- bookmarks --------------------------------------------------------------------------
+
+    @translate_errors()
+    def bookmarks(self) -> list[Bookmark]:
+        return [Bookmark.from_doc(doc) for doc in self.client().bookmark_list()]
+
+    @translate_errors()
+    def create_bookmark(self, name: str, collection_id: str, path: str) -> Bookmark:
+        """Bookmark a directory (Globus requires bookmark paths to end with ``/``)."""
+        if not name.strip():
+            raise InvalidInput("A bookmark needs a name.")
+        document = {"name": name, "endpoint_id": collection_id, "path": paths.as_dir(path)}
+        return Bookmark.from_doc(self.client().create_bookmark(document).data)
+
+    @translate_errors()
+    def rename_bookmark(self, bookmark_id: str, name: str) -> Bookmark:
+        if not name.strip():
+            raise InvalidInput("A bookmark needs a name.")
+        return Bookmark.from_doc(self.client().update_bookmark(bookmark_id, {"name": name}).data)
+
+    @translate_errors()
+    def delete_bookmark(self, bookmark_id: str) -> None:
+        self.client().delete_bookmark(bookmark_id)
+
+    # -- locations --------------------------------------------------------------------------
+
+    def resolve_location(self, location: str | Location) -> CollectionLocation:
+        """Parse ``COLLECTION_ID[:PATH]`` / ``bookmark:NAME``; a bookmark costs one bookmark_list call."""
+        parsed = parse_location(location) if isinstance(location, str) else location
+        if isinstance(parsed, CollectionLocation):
+            return parsed
+        return resolve_bookmark(parsed, self.bookmarks())
+
+
+def wait_for_task(
+    service: TransferService,
+    task_id: str,
+    *,
+    timeout: float = 60.0,
+    poll: float = 0.2,
+    statuses: Sequence[str] = ("SUCCEEDED", "FAILED"),
+) -> Task:
+    """Poll ``service.task`` until the task reaches one of ``statuses`` (for scripts and tests).
+
+    Raises TimeoutError (not a gterm error: it is the caller's own deadline).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        current = service.task(task_id)
+        if current.status in statuses:
+            return current
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"task {task_id} still {current.status} after {timeout:.0f}s")
+        time.sleep(poll)

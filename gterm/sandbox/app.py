@@ -1,0 +1,104 @@
+"""The sandbox's ASGI app: Auth and Transfer routes, JSON errors, request log."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gterm.sandbox import auth, transfer
+from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
+from gterm.sandbox.state import SandboxState
+
+_HTTP_CODES = {404: "ClientError.NotFound", 405: "ClientError.MethodNotAllowed", 400: "ClientError.BadRequest"}
+
+
+class RequestLogMiddleware:
+    """Append one JSON line per request to DATA_DIR/requests.log.
+
+    A pure ASGI middleware (not BaseHTTPMiddleware) so streaming bodies pass
+    through untouched. The identity comes from ``request.state.principal_id``
+    set by the auth checks; tokens and query strings are never written (the
+    authorize redirect carries codes, so only the path is logged).
+    """
+
+    def __init__(self, app: ASGIApp, log_path: Path) -> None:
+        self.app = app
+        self.log_path = log_path
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_state: dict[str, Any] = scope.setdefault("state", {})
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            self._write(
+                {
+                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    "method": scope.get("method", ""),
+                    "path": scope.get("path", ""),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "identity": request_state.get("principal_id"),
+                }
+            )
+
+    def _write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock, self.log_path.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+
+
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, f"ClientError.{exc.status_code}")
+    message = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    body = {"code": code, "message": message, "request_id": new_request_id(), "resource": request.url.path}
+    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    # No exception text in the body: it could quote request data.
+    body = {
+        "code": "InternalError",
+        "message": "The sandbox hit an internal error; see the server log.",
+        "request_id": new_request_id(),
+        "resource": request.url.path,
+    }
+    return JSONResponse(body, status_code=500)
+
+
+def build_app(state: SandboxState) -> Starlette:
+    routes = list(auth.routes(state)) + list(transfer.routes(state))
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            ApiError: api_error_handler,
+            HTTPException: _http_exception,
+            Exception: _server_error,
+        },
+    )
+    app.state.sandbox = state
+    app.add_middleware(RequestLogMiddleware, log_path=Path(state.config.data_dir) / "requests.log")
+    return app

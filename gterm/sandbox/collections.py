@@ -1,0 +1,364 @@
+"""Collections on disk: path resolution, ACLs and consent — the sandbox's security core.
+
+Every route that touches files (ls, mkdir, rename, stat, and the task engine)
+goes through :func:`resolve`. It turns a Globus-style path into a real path
+inside the collection root and refuses anything else:
+
+- Globus paths are absolute *within the collection*: ``/etc/passwd`` means
+  ``<root>/etc/passwd`` (and is simply not found); ``..`` that would climb above
+  the collection root is a 400.
+- Symlinks are followed with ``realpath`` and the result must stay inside the
+  collection root (400 otherwise).
+- Mapped collections behave like a POSIX file system with one account per user:
+  ``/home/<user>/`` and ``/shared/<user>/`` belong to that user only (so a guest
+  collection's files are reachable by others only through its ACL rules); the
+  top level is read-only; everything below other top-level dirs is shared.
+- Guest collections: the owner has full rights; others need an ACL rule
+  (identity / group / all_authenticated_users / anonymous, ``r`` or ``rw``) whose
+  path is a prefix of the requested path.
+- Collections that require data_access consent answer 403 ConsentRequired
+  (shape understood by ``globus_sdk.gare.to_gare``) unless the token carries it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from gterm.sandbox.errors import ApiError
+from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
+from gterm.sandbox.state import SandboxState
+
+if TYPE_CHECKING:  # the auth half owns Principal; only its fields are used here
+    from gterm.sandbox.auth import Principal
+
+Need = Literal["r", "rw"]
+GUEST = "GCSv5_guest_collection"
+MAPPED = "GCSv5_mapped_collection"
+
+
+@dataclass(frozen=True)
+class CollectionRecord:
+    id: str
+    display_name: str
+    entity_type: str
+    root: Path  # absolute directory of the collection's "/"
+    requires_consent: bool
+    owner_id: str | None
+    owner_string: str
+    host_collection_id: str | None
+    host_path: str | None
+    public: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+
+    @property
+    def is_guest(self) -> bool:
+        return self.entity_type == GUEST
+
+
+@dataclass(frozen=True)
+class ResolvedPath:
+    collection: CollectionRecord
+    fs_path: Path  # absolute, inside collection.root, parent symlinks resolved and checked
+    path: str  # Globus-style absolute path; directories end with "/"
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def _row_to_record(state: SandboxState, row: Any) -> CollectionRecord:
+    base = state.config.data_dir / "collections"
+    if row["host_collection_id"]:
+        host = get_collection(state, row["host_collection_id"])
+        root = host.root.joinpath(*[p for p in row["host_path"].split("/") if p])
+        requires_consent = host.requires_consent
+    else:
+        root = base / row["slug"]
+        requires_consent = bool(row["requires_consent"])
+    return CollectionRecord(
+        id=row["id"],
+        display_name=row["display_name"],
+        entity_type=row["entity_type"],
+        root=Path(os.path.realpath(root)),
+        requires_consent=requires_consent,
+        owner_id=row["owner_id"],
+        owner_string=row["owner_string"],
+        host_collection_id=row["host_collection_id"],
+        host_path=row["host_path"],
+        public=bool(row["public"]),
+        meta=json.loads(row["meta"] or "{}"),
+        created=row["created"],
+    )
+
+
+def find_collection(state: SandboxState, collection_id: str) -> CollectionRecord | None:
+    row = state.db.query_one("SELECT * FROM collections WHERE id = ?", (str(collection_id),))
+    return _row_to_record(state, row) if row is not None else None
+
+
+def get_collection(state: SandboxState, collection_id: str) -> CollectionRecord:
+    """The collection, or 404 EndpointNotFound."""
+    coll = find_collection(state, collection_id)
+    if coll is None:
+        raise ApiError(404, "EndpointNotFound", f"No such collection '{collection_id}'")
+    return coll
+
+
+def all_collections(state: SandboxState) -> list[CollectionRecord]:
+    rows = state.db.query("SELECT * FROM collections ORDER BY display_name, id")
+    return [_row_to_record(state, row) for row in rows]
+
+
+# --------------------------------------------------------------------------- principals
+
+
+def local_user(principal: Principal) -> str:
+    """The POSIX account a mapped collection maps this identity to (username local part)."""
+    return principal.username.split("@", 1)[0] or principal.identity_id
+
+
+def home_path(coll: CollectionRecord, principal: Principal) -> str:
+    return "/" if coll.is_guest else f"/home/{local_user(principal)}/"
+
+
+def rules_for(state: SandboxState, collection_id: str) -> list[Any]:
+    return state.db.query(
+        "SELECT * FROM acl_rules WHERE collection_id = ? ORDER BY create_time, id", (collection_id,)
+    )
+
+
+def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal) -> bool:
+    kind = rule["principal_type"]
+    if kind in ("anonymous", "all_authenticated_users"):
+        return True  # every request here carries a valid token
+    if kind == "identity":
+        return rule["principal"] == principal.identity_id
+    if kind == "group":
+        # The sandbox has no Groups service; tests/demos may register members here.
+        members = state.extras.get("group_members", {})
+        assert isinstance(members, dict)
+        return principal.identity_id in members.get(rule["principal"], ())
+    return False
+
+
+def acl_permission(state: SandboxState, coll: CollectionRecord, principal: Principal, path: str) -> str:
+    """Best permission ("", "r" or "rw") the ACL rules grant on a guest collection path."""
+    if coll.owner_id == principal.identity_id:
+        return "rw"
+    best = ""
+    probe = path if path.endswith("/") else path + "/"
+    for rule in rules_for(state, coll.id):
+        if not _rule_matches_principal(state, rule, principal):
+            continue
+        if probe.startswith(rule["path"]):
+            if rule["permissions"] == "rw":
+                return "rw"
+            best = "r"
+    return best
+
+
+def can_see(state: SandboxState, coll: CollectionRecord, principal: Principal) -> bool:
+    """Whether the collection shows up in search / get_endpoint for this identity."""
+    if coll.public or coll.owner_id == principal.identity_id:
+        return True
+    return any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id))
+
+
+#: Top-level dirs of a mapped collection whose children belong to one user each
+#: (``/home/alice/``, ``/shared/bob/``), like 0700 POSIX dirs owned by that account.
+PRIVATE_TOPS = ("home", "shared")
+
+
+def _mapped_permission(user: str, path: str) -> str:
+    """POSIX-like rights on a mapped collection: private per-user dirs, shared projects."""
+    parts = [p for p in path.split("/") if p]
+    if parts and parts[0] in PRIVATE_TOPS:
+        if len(parts) == 1:
+            return "r"  # /home/ itself: listable, not writable
+        return "rw" if parts[1] == user else ""
+    if len(parts) <= 1:
+        return "r"  # the root and its top-level dirs belong to the admins: write below them
+    return "rw"
+
+
+def permission(state: SandboxState, coll: CollectionRecord, principal: Principal, path: str) -> str:
+    """Effective permission ("", "r", "rw") of principal on a collection path."""
+    if coll.is_guest:
+        granted = acl_permission(state, coll, principal, path)
+        # A guest collection acts as its owner's account on the host: rights are
+        # what the ACL grants, capped by what the owner may do there.
+        assert coll.host_path is not None
+        owner_user = coll.owner_string.split("@", 1)[0]
+        host_perm = _mapped_permission(owner_user, coll.host_path.rstrip("/") + path)
+        if not granted or not host_perm:
+            return ""
+        return "rw" if granted == "rw" and host_perm == "rw" else "r"
+    return _mapped_permission(local_user(principal), path)
+
+
+def require_consent(coll: CollectionRecord, principal: Principal) -> None:
+    if coll.requires_consent and coll.id not in principal.data_access:
+        scope = f"{TRANSFER_SCOPE}[*{data_access_scope(coll.id)}]"
+        message = (
+            f"Missing required data_access consent for collection '{coll.display_name}' ({coll.id})"
+        )
+        raise ApiError(
+            403,
+            "ConsentRequired",
+            message,
+            required_scopes=[scope],
+            authorization_parameters={"session_message": message, "required_scopes": [scope]},
+        )
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def normalize(path: str, home: str) -> str:
+    """Globus path -> canonical absolute path (no trailing slash except "/").
+
+    ``~`` and ``/~/`` mean the home directory; relative paths are relative to
+    it, as on a GridFTP/GCS server. ``..`` may not climb above "/".
+    """
+    if "\x00" in path:
+        raise ApiError(400, "ClientError.BadRequest", "Path contains a NUL byte")
+    if path in ("", "~", "/~"):
+        path = home
+    elif path.startswith("/~/"):
+        path = home + path[3:]
+    elif path.startswith("~/"):
+        path = home + path[2:]
+    elif not path.startswith("/"):
+        path = home + path
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                raise ApiError(
+                    400, "ClientError.BadRequest", f"Path '{path}' escapes the collection root"
+                )
+            parts.pop()
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip("/") + "/")
+
+
+_USE_WRITE_INTERVAL = 5.0  # seconds; a 5,000-item submission resolves 10,000 paths
+
+
+def _use_cache(state: SandboxState) -> dict[tuple[str, str], list[float]]:
+    cache = state.extras.setdefault("transfer.last_use", {})
+    assert isinstance(cache, dict)
+    return cache
+
+
+def _record_use(state: SandboxState, principal: Principal, coll: CollectionRecord) -> None:
+    """Remember use for the "recently-used" search scope.
+
+    The time is kept in memory on every call; SQLite is written at most every few
+    seconds per (identity, collection), so bulk task submissions stay cheap.
+    """
+    entry = _use_cache(state).setdefault((principal.identity_id, coll.id), [0.0, -1e9])
+    entry[0] = time.time()
+    if time.monotonic() - entry[1] < _USE_WRITE_INTERVAL:
+        return
+    entry[1] = time.monotonic()
+    state.db.execute(
+        "INSERT INTO collection_use (identity_id, collection_id, last_used) VALUES (?, ?, ?)"
+        " ON CONFLICT (identity_id, collection_id) DO UPDATE SET last_used = excluded.last_used",
+        (principal.identity_id, coll.id, entry[0]),
+    )
+
+
+def recently_used(state: SandboxState, identity_id: str) -> list[str]:
+    """Collection ids this identity used, most recent first (persisted and in-memory times)."""
+    times = {
+        row["collection_id"]: row["last_used"]
+        for row in state.db.query(
+            "SELECT collection_id, last_used FROM collection_use WHERE identity_id = ?", (identity_id,)
+        )
+    }
+    for (who, cid), (when, _) in list(_use_cache(state).items()):
+        if who == identity_id:
+            times[cid] = max(times.get(cid, 0.0), when)
+    return sorted(times, key=lambda cid: times[cid], reverse=True)
+
+
+def resolve(
+    state: SandboxState, principal: Principal, collection_id: str, path: str, need: Need
+) -> ResolvedPath:
+    """Resolve a Globus path on a collection for principal, enforcing consent, ACLs and the root.
+
+    Raises ApiError: 404 EndpointNotFound, 403 ConsentRequired, 403 PermissionDenied,
+    400 ClientError.BadRequest (traversal / symlink escaping the root).
+    The path itself need not exist (mkdir, transfer destinations); callers check.
+    """
+    coll = get_collection(state, collection_id)
+    if not can_see(state, coll, principal):
+        raise ApiError(403, "PermissionDenied", f"No access to collection '{collection_id}'")
+    require_consent(coll, principal)
+
+    home = home_path(coll, principal)
+    uses_home = path in ("", "~", "/~") or path.startswith(("~/", "/~/")) or not path.startswith("/")
+    logical = normalize(path, home)
+    root = str(coll.root)
+
+    if uses_home and not coll.is_guest:
+        home_fs = os.path.join(root, home.strip("/"))
+        os.makedirs(home_fs, exist_ok=True)  # created on demand, like pam_mkhomedir
+
+    rel = logical.lstrip("/")
+    candidate = os.path.join(root, rel) if rel else root
+    # realpath of the whole path: catches symlinks anywhere (including the last component).
+    real = os.path.realpath(candidate)
+    if not _inside(real, root):
+        raise ApiError(400, "ClientError.BadRequest", f"Path '{logical}' leaves the collection")
+    if rel:
+        # Keep the last component unresolved so rename/delete act on a link itself.
+        parent_real = os.path.realpath(os.path.dirname(candidate))
+        if not _inside(parent_real, root):
+            raise ApiError(400, "ClientError.BadRequest", f"Path '{logical}' leaves the collection")
+        fs_path = os.path.join(parent_real, os.path.basename(candidate))
+    else:
+        fs_path = root
+
+    # Check rights on both the path asked for and where it really leads (a link
+    # in a shared dir must not open someone's private home).
+    real_logical = "/" + os.path.relpath(real, root).replace(os.sep, "/")
+    if real_logical == "/.":
+        real_logical = "/"
+    for probe in {logical, real_logical}:
+        granted = permission(state, coll, principal, probe)
+        if not granted or (need == "rw" and granted != "rw"):
+            raise ApiError(
+                403,
+                "PermissionDenied",
+                f"Permission denied: {'write' if need == 'rw' else 'read'} access to '{logical}'"
+                f" on collection '{coll.display_name}'",
+            )
+
+    _record_use(state, principal, coll)
+    is_dir = os.path.isdir(real)
+    globus_path = logical if logical == "/" else logical + ("/" if is_dir else "")
+    return ResolvedPath(collection=coll, fs_path=Path(fs_path), path=globus_path)
+
+
+def fs_to_globus(coll: CollectionRecord, fs_path: str) -> str | None:
+    """Map a real path back to a collection path, or None when it is outside the root."""
+    real = os.path.realpath(fs_path)
+    root = str(coll.root)
+    if not _inside(real, root):
+        return None
+    rel = os.path.relpath(real, root)
+    return "/" if rel == "." else "/" + rel.replace(os.sep, "/")

@@ -1,0 +1,307 @@
+"""Directory listings and stat documents in Transfer's ``file_list`` / ``file`` shapes.
+
+Built for 100,000-entry directories: one ``os.scandir`` pass with one ``lstat``
+per entry, plain tuples for filtering and sorting, and the JSON body written
+once by string formatting (no per-entry dicts, no json.dumps of a big tree).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import stat as stat_mod
+from datetime import datetime, timezone
+from json.encoder import encode_basestring_ascii as _q  # type: ignore[attr-defined]
+from typing import Callable, NamedTuple
+
+from gterm.sandbox.collections import CollectionRecord, fs_to_globus
+from gterm.sandbox.errors import ApiError
+
+MAX_LS_ENTRIES = 100_000
+GROUP = "users"
+
+
+class Item(NamedTuple):
+    name: str
+    type: str  # file | dir | invalid_symlink
+    size: int
+    mtime: int
+    mode: int
+    user: str
+    link_target: str | None  # collection path of the link target, for symlinks
+    link_size: int | None
+    link_mtime: int | None
+
+
+_time_cache: dict[int, str] = {}
+
+
+def format_time(ts: int) -> str:
+    """Transfer's ls time format: ``YYYY-MM-DD HH:MM:SS+00:00`` (cached: many files share one)."""
+    text = _time_cache.get(ts)
+    if text is None:
+        if len(_time_cache) > 100_000:
+            _time_cache.clear()
+        text = datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00:00")
+        _time_cache[ts] = text
+    return text
+
+
+def owner_of(path: str) -> str:
+    """Deterministic POSIX owner shown for entries of a directory (homes belong to their user)."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "home":
+        return parts[1]
+    return "gterm"
+
+
+def _item(coll: CollectionRecord, dir_fs: str, name: str, st: os.stat_result, user: str) -> Item:
+    mode = st.st_mode
+    if stat_mod.S_ISLNK(mode):
+        full = os.path.join(dir_fs, name)
+        target = fs_to_globus(coll, full)
+        try:
+            tst = os.stat(full) if target is not None else None
+        except OSError:
+            tst = None
+        if tst is None or target is None:
+            # Broken, or pointing outside the collection: never reveal or follow it.
+            return Item(name, "invalid_symlink", st.st_size, int(st.st_mtime), mode, user, None,
+                        st.st_size, int(st.st_mtime))
+        kind = "dir" if stat_mod.S_ISDIR(tst.st_mode) else "file"
+        if kind == "dir" and not target.endswith("/"):
+            target += "/"
+        return Item(name, kind, tst.st_size, int(tst.st_mtime), tst.st_mode, user, target,
+                     st.st_size, int(st.st_mtime))
+    kind = "dir" if stat_mod.S_ISDIR(mode) else "file"
+    return Item(name, kind, st.st_size, int(st.st_mtime), mode, user, None, None, None)
+
+
+def scan(coll: CollectionRecord, dir_fs: str, dir_path: str, show_hidden: bool) -> list[Item]:
+    """All entries of a directory (one lstat each; the hot loop of a 100k listing)."""
+    items: list[Item] = []
+    append = items.append
+    make = Item._make
+    is_dir = stat_mod.S_ISDIR
+    user = owner_of(dir_path)
+    per_entry_owner = dir_path.rstrip("/") == "/home"
+    with os.scandir(dir_fs) as it:
+        for entry in it:
+            name = entry.name
+            if not show_hidden and name[0] == ".":
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+                owner = name if per_entry_owner else user
+                if entry.is_symlink():
+                    append(_item(coll, dir_fs, name, st, owner))
+                    continue
+            except OSError:
+                continue  # vanished between readdir and stat
+            mode = st.st_mode
+            append(make((name, "dir" if is_dir(mode) else "file", st.st_size, int(st.st_mtime),
+                         mode, owner, None, None, None)))
+    return items
+
+
+def stat_item(coll: CollectionRecord, fs_path: str, path: str) -> Item:
+    """One entry for ``path`` itself (the link itself when it is a symlink)."""
+    st = os.lstat(fs_path)
+    name = path.rstrip("/").rsplit("/", 1)[-1] or "/"
+    item = _item(coll, os.path.dirname(fs_path), os.path.basename(fs_path), st, owner_of(path))
+    return item._replace(name=name)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+_ENTRY = (
+    '{"DATA_TYPE":"file","name":%s,"type":"%s","link_target":%s,"permissions":"%04o",'
+    '"size":%d,"user":%s,"group":"' + GROUP + '","last_modified":"%s","link_group":%s,'
+    '"link_last_modified":%s,"link_size":%s,"link_user":%s}'
+)
+
+
+_PLAIN = (
+    '{"DATA_TYPE":"file","name":%s,"type":"%s","link_target":null,"permissions":"%04o",'
+    '"size":%d,"user":%s,"group":"' + GROUP + '","last_modified":"%s","link_group":null,'
+    '"link_last_modified":null,"link_size":null,"link_user":null}'
+)
+
+
+def entry_json(item: Item) -> str:
+    if item.link_size is None:  # fast path: plain files and directories
+        return _PLAIN % (
+            _q(item.name), item.type, item.mode & 0o7777, item.size, _q(item.user),
+            _time_cache.get(item.mtime) or format_time(item.mtime),
+        )
+    return _ENTRY % (
+        _q(item.name),
+        item.type,
+        _q(item.link_target) if item.link_target is not None else "null",
+        item.mode & 0o7777,
+        item.size,
+        _q(item.user),
+        format_time(item.mtime),
+        '"' + GROUP + '"',
+        '"' + format_time(item.link_mtime or 0) + '"',
+        str(item.link_size),
+        _q(item.user),
+    )
+
+
+def entry_doc(item: Item) -> dict[str, object]:
+    return json.loads(entry_json(item))  # one entry: reuse the exact same shape
+
+
+def file_list_json(
+    items: list[Item], *, path: str, collection_id: str, total: int, offset: int, limit: int
+) -> bytes:
+    body = ",".join(map(entry_json, items))
+    head = (
+        '{"DATA_TYPE":"file_list","path":%s,"absolute_path":%s,"endpoint":%s,"length":%d,'
+        '"total":%d,"offset":%d,"limit":%d,"rename_supported":true,"symlink_supported":false,'
+        '"DATA":['
+    ) % (_q(path), _q(path), _q(collection_id), len(items), total, offset, limit)
+    return (head + body + "]}").encode("ascii")
+
+
+# --------------------------------------------------------------------------- orderby
+
+
+_SORT_FIELDS: dict[str, Callable[[Item], object]] = {
+    "name": lambda i: i.name,
+    "type": lambda i: i.type,
+    "size": lambda i: i.size,
+    "last_modified": lambda i: i.mtime,
+    "permissions": lambda i: i.mode & 0o7777,
+    "user": lambda i: i.user,
+    "group": lambda i: GROUP,
+}
+
+
+def parse_orderby(values: list[str]) -> list[tuple[str, bool]]:
+    """``"type,name DESC"`` (or repeated params) -> [(field, descending)]."""
+    keys: list[tuple[str, bool]] = []
+    for value in values:
+        for clause in value.split(","):
+            words = clause.split()
+            if not words:
+                continue
+            field = words[0]
+            direction = words[1].upper() if len(words) > 1 else "ASC"
+            if field not in _SORT_FIELDS or direction not in ("ASC", "DESC") or len(words) > 2:
+                raise ApiError(400, "ClientError.BadRequest", f"Invalid orderby clause '{clause}'")
+            keys.append((field, direction == "DESC"))
+    return keys
+
+
+def sort_items(items: list[Item], keys: list[tuple[str, bool]]) -> None:
+    for field, desc in reversed(keys or [("name", False)]):
+        items.sort(key=_SORT_FIELDS[field], reverse=desc)
+
+
+# --------------------------------------------------------------------------- filter
+
+Predicate = Callable[[Item], bool]
+_CMP = re.compile(r"^(>=|<=|!=|>|<|=)(.*)$")
+
+
+def _bad(clause: str) -> ApiError:
+    return ApiError(400, "ClientError.BadRequest", f"Invalid filter '{clause}'")
+
+
+def _parse_time(text: str, clause: str) -> int:
+    try:
+        dt = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _bad(clause) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return int(dt.timestamp())
+
+
+def _compare(op: str, value: int, attr: Callable[[Item], int]) -> Predicate:
+    ops: dict[str, Callable[[int, int], bool]] = {
+        "=": lambda a, b: a == b,
+        "!=": lambda a, b: a != b,
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+    }
+    fn = ops[op]
+    return lambda i: fn(attr(i), value)
+
+
+def _name_predicate(spec: str) -> Predicate:
+    negate = spec.startswith("!")
+    if negate:
+        spec = spec[1:]
+    if spec.startswith("~"):
+        patterns = [fnmatch.translate(p.lower()) for p in spec[1:].split(",")]
+        rx = re.compile("|".join(f"(?:{p})" for p in patterns), re.DOTALL)
+        pred: Predicate = lambda i: rx.match(i.name.lower()) is not None  # noqa: E731
+    else:
+        names = set((spec[1:] if spec.startswith("=") else spec).split(","))
+        pred = lambda i: i.name in names  # noqa: E731
+    return (lambda i: not pred(i)) if negate else pred
+
+
+def _clause_predicate(clause: str) -> Predicate:
+    field, sep, spec = clause.partition(":")
+    if not sep:
+        raise _bad(clause)
+    if field == "name":
+        return _name_predicate(spec)
+    if field == "type":
+        negate = spec.startswith("!=")
+        spec = spec[2:] if negate else spec.lstrip("=")
+        wanted = set(spec.split(","))
+        if not wanted <= {"file", "dir", "invalid_symlink"}:
+            raise _bad(clause)
+        if negate:
+            return lambda i: i.type not in wanted
+        return lambda i: i.type in wanted
+    if field == "size":
+        m = _CMP.match(spec)
+        try:
+            op, value = (m.group(1), int(m.group(2))) if m else ("=", int(spec))
+        except ValueError:
+            raise _bad(clause) from None
+        return _compare(op, value, lambda i: i.size)
+    if field == "last_modified":
+        m = _CMP.match(spec)
+        if m:
+            return _compare(m.group(1), _parse_time(m.group(2), clause), lambda i: i.mtime)
+        start, comma, end = spec.partition(",")
+        if not comma:
+            raise _bad(clause)
+        preds: list[Predicate] = []
+        if start.strip():
+            preds.append(_compare(">=", _parse_time(start, clause), lambda i: i.mtime))
+        if end.strip():
+            preds.append(_compare("<", _parse_time(end, clause), lambda i: i.mtime))
+        return lambda i: all(p(i) for p in preds)
+    if field in ("permissions", "user", "group"):
+        negate = spec.startswith("!=")
+        values = set((spec[2:] if negate else spec.lstrip("=")).split(","))
+        getter: Callable[[Item], str] = {
+            "permissions": lambda i: f"{i.mode & 0o7777:04o}",
+            "user": lambda i: i.user,
+            "group": lambda i: GROUP,
+        }[field]
+        return (lambda i: getter(i) not in values) if negate else (lambda i: getter(i) in values)
+    raise _bad(clause)
+
+
+def parse_filters(values: list[str]) -> list[Predicate]:
+    """Globus filter syntax: clauses joined by "/" (and repeated params) must all hold."""
+    preds: list[Predicate] = []
+    for value in values:
+        for clause in value.split("/"):
+            if clause:
+                preds.append(_clause_predicate(clause))
+    return preds

@@ -1,0 +1,184 @@
+"""Run the sandbox: in-process on a background thread (tests, `gterm demo`) or in the foreground (CLI).
+
+One uvicorn server on one loopback port serves both Auth and Transfer, exactly
+as the SDK expects once GLOBUS_SDK_SERVICE_URL_AUTH/_TRANSFER point at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import uvicorn
+
+from gterm.sandbox import auth_store, tasks_store, transfer_store
+from gterm.sandbox.app import build_app
+from gterm.sandbox.db import Database
+from gterm.sandbox.engine import Engine
+from gterm.sandbox.state import SandboxConfig, SandboxState
+
+_START_TIMEOUT = 15.0
+
+
+@dataclass
+class SandboxHandle:
+    """What a running sandbox offers its caller."""
+
+    state: SandboxState
+    info: dict[str, Any]  # the sandbox.json document
+
+    @property
+    def auth_url(self) -> str:
+        return self.state.auth_url
+
+    @property
+    def transfer_url(self) -> str:
+        return self.state.transfer_url
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.state.config.data_dir)
+
+    def client_secret(self, client_id: str) -> str:
+        """The secret of a seeded confidential client (from sandbox.json)."""
+        for client in self.info["clients"]:
+            if client["client_id"] == client_id and client.get("client_secret"):
+                return str(client["client_secret"])
+        raise KeyError(client_id)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def _prepare(state: SandboxState) -> None:
+    """Create every table and seed a fresh data dir (no-op for an existing one)."""
+    auth_store.init_schema(state.db)
+    transfer_store.init_schema(state.db)
+    tasks_store.init_schema(state.db)
+    auth_store.seed(state)
+    transfer_store.seed(state)
+
+
+def sandbox_info(state: SandboxState) -> dict[str, Any]:
+    """The sandbox.json document: URLs, identities, clients (with the robot's secret), collections."""
+    users = auth_store.list_users(state.db)
+    clients = []
+    for row in auth_store.list_clients(state.db):
+        entry: dict[str, Any] = {"client_id": row["id"], "type": row["type"], "name": row["name"]}
+        if row["type"] == "confidential":
+            entry["client_secret"] = row["secret"]
+        clients.append(entry)
+    return {
+        "auth_url": state.auth_url,
+        "transfer_url": state.transfer_url,
+        "identities": [{"id": u["id"], "username": u["username"], "name": u["name"]} for u in users],
+        "clients": clients,
+        "collections": transfer_store.collection_summaries(state),
+    }
+
+
+def _write_info(data_dir: Path, info: dict[str, Any]) -> None:
+    path = data_dir / "sandbox.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    tmp.chmod(0o600)  # it holds the robot's client secret
+    tmp.replace(path)
+
+
+class _ServerThread(threading.Thread):
+    def __init__(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        super().__init__(name="gterm-sandbox-server", daemon=True)
+        self.server = server
+        self.sock = sock
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self.server.serve(sockets=[self.sock]))
+        except BaseException as exc:  # reported to the starting thread
+            self.error = exc
+
+
+@contextmanager
+def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
+    """Start the sandbox on ``config.host:config.port`` (0 = ephemeral) and stop it cleanly on exit."""
+    data_dir = Path(config.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir = data_dir
+    sock = _bind(config.host, config.port)
+    port = sock.getsockname()[1]
+    db = Database(data_dir / "sandbox.db")
+    state = SandboxState(config=config, db=db, base_url=_url(config.host, port))
+    engine: Engine | None = None
+    thread: _ServerThread | None = None
+    try:
+        _prepare(state)
+        engine = Engine(state)  # registers itself as state.extras["engine"] for the task routes
+        app = build_app(state)
+        uv_config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=3,
+            timeout_keep_alive=5,
+        )
+        server = uvicorn.Server(uv_config)
+        thread = _ServerThread(server, sock)
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"sandbox server failed to start: {thread.error!r}")
+            time.sleep(0.01)
+        if engine is not None:
+            engine.start()
+        info = sandbox_info(state)
+        _write_info(data_dir, info)
+        yield SandboxHandle(state=state, info=info)
+    finally:
+        if engine is not None:
+            engine.stop()
+        if thread is not None:
+            thread.server.should_exit = True
+            thread.join(timeout=10)
+        sock.close()
+        db.close()
+
+
+def serve_forever(config: SandboxConfig) -> None:
+    """`gterm sandbox serve`: print the export lines, then serve until Ctrl-C."""
+    with running_sandbox(config) as handle:
+        print(f"export GLOBUS_SDK_SERVICE_URL_AUTH={handle.auth_url}")
+        print(f"export GLOBUS_SDK_SERVICE_URL_TRANSFER={handle.transfer_url}")
+        print("unset GLOBUS_SDK_ENVIRONMENT")
+        print(
+            f"# sandbox data dir: {handle.data_dir} (identities, clients and secrets in sandbox.json)", file=sys.stderr
+        )
+        print("# press Ctrl-C to stop", file=sys.stderr)
+        sys.stdout.flush()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("# stopping sandbox", file=sys.stderr)

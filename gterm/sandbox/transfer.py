@@ -1,0 +1,92 @@
+"""Transfer v0.10 routes of the sandbox: the one list app.py mounts.
+
+The routes live in small modules: ``transfer_endpoints`` (collections, search,
+guest collections), ``transfer_files`` (ls, stat, mkdir, rename),
+``transfer_acl`` (access rules), ``transfer_bookmarks``; task routes (submit,
+task_list, events, ...) come from ``task_routes`` (S-TASKS). Shapes follow
+production Transfer and the SDK's recorded fixtures (tests/sandbox/test_fixture_parity.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute
+
+from gterm.sandbox import task_routes
+from gterm.sandbox.state import SandboxState
+from gterm.sandbox.transfer_acl import (
+    add_acl_rule,
+    delete_acl_rule,
+    endpoint_acl_list,
+    get_acl_rule,
+    update_acl_rule,
+)
+from gterm.sandbox.transfer_bookmarks import (
+    bookmark_list,
+    create_bookmark,
+    delete_bookmark,
+    get_bookmark,
+    update_bookmark,
+)
+from gterm.sandbox.transfer_endpoints import (
+    create_shared_endpoint,
+    delete_endpoint,
+    endpoint_search,
+    get_endpoint,
+    my_shared_endpoint_list,
+    pause_rule_list,
+    shared_endpoint_list,
+    update_endpoint,
+)
+from gterm.sandbox.transfer_files import operation_ls, operation_mkdir, operation_rename, operation_stat
+from gterm.sandbox.transfer_http import Handler, route_for
+
+if TYPE_CHECKING:
+    from gterm.sandbox.auth import Principal
+
+
+def routes(state: SandboxState) -> list[BaseRoute]:
+    """All /v0.10 routes: collections, files, ACLs, bookmarks, then the task routes."""
+
+    def bind(fn: Callable[..., Any], with_body: bool = False) -> Handler:
+        if with_body:
+            def handler(principal: "Principal", request: Request, body: Any) -> Any:
+                return fn(state, principal, request, body)
+        else:
+            def handler(principal: "Principal", request: Request, body: Any) -> Any:
+                return fn(state, principal, request)
+        handler.__name__ = fn.__name__
+        return handler
+
+    E = "/endpoint/{endpoint_id}"
+    table: list[tuple[str, str, Callable[..., Any], bool]] = [
+        ("/endpoint_search", "GET", endpoint_search, False),
+        (E, "GET", get_endpoint, False),
+        (E, "PUT", update_endpoint, True),
+        (E, "DELETE", delete_endpoint, False),
+        ("/shared_endpoint", "POST", create_shared_endpoint, True),
+        (E + "/my_shared_endpoint_list", "GET", my_shared_endpoint_list, False),
+        (E + "/shared_endpoint_list", "GET", shared_endpoint_list, False),
+        (E + "/my_effective_pause_rule_list", "GET", pause_rule_list, False),
+        (E + "/access_list", "GET", endpoint_acl_list, False),
+        (E + "/access", "POST", add_acl_rule, True),
+        (E + "/access/{rule_id}", "GET", get_acl_rule, False),
+        (E + "/access/{rule_id}", "PUT", update_acl_rule, True),
+        (E + "/access/{rule_id}", "DELETE", delete_acl_rule, False),
+        ("/operation/endpoint/{endpoint_id}/ls", "GET", operation_ls, False),
+        ("/operation/endpoint/{endpoint_id}/stat", "GET", operation_stat, False),
+        ("/operation/endpoint/{endpoint_id}/mkdir", "POST", operation_mkdir, True),
+        ("/operation/endpoint/{endpoint_id}/rename", "POST", operation_rename, True),
+        ("/bookmark_list", "GET", bookmark_list, False),
+        ("/bookmark", "POST", create_bookmark, True),
+        ("/bookmark/{bookmark_id}", "GET", get_bookmark, False),
+        ("/bookmark/{bookmark_id}", "PUT", update_bookmark, True),
+        ("/bookmark/{bookmark_id}", "DELETE", delete_bookmark, False),
+    ]
+    result: list[BaseRoute] = [
+        route_for(state, path, method, bind(fn, with_body)) for path, method, fn, with_body in table
+    ]
+    result.extend(task_routes.routes(state))  # the task half (S-TASKS)
+    return result

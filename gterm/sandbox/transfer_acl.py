@@ -1,0 +1,130 @@
+"""Access rule (ACL) routes of guest collections; only the owner manages them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from gterm.sandbox import collections as colls
+from gterm.sandbox import transfer_store as store
+from gterm.sandbox.collections import CollectionRecord
+from gterm.sandbox.errors import ApiError
+from gterm.sandbox.state import SandboxState
+from gterm.sandbox.transfer_http import result_doc, str_field, visible_collection
+
+if TYPE_CHECKING:
+    from gterm.sandbox.auth import Principal
+
+
+PRINCIPAL_TYPES = ("identity", "group", "all_authenticated_users", "anonymous")
+
+
+def _rule_doc(row: Any) -> dict[str, Any]:
+    return {
+        "DATA_TYPE": "access",
+        "id": row["id"],
+        "principal_type": row["principal_type"],
+        "principal": row["principal"],
+        "path": row["path"],
+        "permissions": row["permissions"],
+        "role_id": None,
+        "role_type": None,
+        "create_time": row["create_time"],
+        "expiration_date": row["expiration_date"],
+        "notify_email": None,
+    }
+
+
+def _acl_collection(state: SandboxState, principal: "Principal", collection_id: str) -> CollectionRecord:
+    coll = visible_collection(state, principal, collection_id)
+    if not coll.is_guest:
+        raise ApiError(
+            400, "ClientError.BadRequest",
+            f"Collection '{coll.display_name}' is not a guest collection; it has no access rules",
+        )
+    if coll.owner_id != principal.identity_id:
+        raise ApiError(403, "PermissionDenied",
+                       f"You may not manage access rules of collection '{coll.display_name}'")
+    return coll
+
+
+def _get_rule(state: SandboxState, coll: CollectionRecord, rule_id: str) -> Any:
+    row = state.db.query_one(
+        "SELECT * FROM acl_rules WHERE id = ? AND collection_id = ?", (rule_id, coll.id)
+    )
+    if row is None:
+        raise ApiError(404, "AccessRuleNotFound", f"Access rule '{rule_id}' not found")
+    return row
+
+
+def _check_permissions(value: Any, principal_type: str) -> str:
+    if value not in ("r", "rw"):
+        raise ApiError(400, "ClientError.BadRequest", "permissions must be 'r' or 'rw'")
+    if principal_type == "anonymous" and value != "r":
+        raise ApiError(400, "ClientError.BadRequest", "Anonymous access can only be read-only")
+    return str(value)
+
+
+def endpoint_acl_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
+    docs = [_rule_doc(r) for r in colls.rules_for(state, coll.id)]
+    return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(docs), "DATA": docs}
+
+
+def add_acl_rule(state: SandboxState, principal: "Principal", request: Request, body: Any) -> Any:
+    coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
+    ptype = str_field(body, "principal_type")
+    assert ptype is not None
+    if ptype not in PRINCIPAL_TYPES:
+        raise ApiError(400, "ClientError.BadRequest", f"Invalid principal_type '{ptype}'")
+    who = body.get("principal") or ""
+    if ptype in ("identity", "group"):
+        try:
+            who = str(uuid.UUID(str(who)))
+        except ValueError:
+            raise ApiError(400, "ClientError.BadRequest",
+                           f"principal must be an {ptype} id for principal_type '{ptype}'") from None
+    elif who:
+        raise ApiError(400, "ClientError.BadRequest", f"principal must be empty for '{ptype}'")
+    path = str_field(body, "path")
+    assert path is not None
+    if not path.startswith("/") or not path.endswith("/") or "/../" in path or "/./" in path:
+        raise ApiError(400, "InvalidPath", f"Invalid path '{path}': it must be absolute and end with '/'")
+    perms = _check_permissions(body.get("permissions"), ptype)
+    clash = state.db.query_one(
+        "SELECT id FROM acl_rules WHERE collection_id = ? AND principal_type = ? AND principal = ?"
+        " AND path = ?", (coll.id, ptype, who, path),
+    )
+    if clash is not None:
+        raise ApiError(409, "Exists", f"An access rule for this principal and path already exists ({clash['id']})")
+    rule_id = store.insert_rule(state.db, coll.id, ptype, who, path, perms)
+    return result_doc(request, "access_create_result", "Created", "Access rule created successfully.",
+                   access_id=rule_id, id=rule_id), 201
+
+
+def get_acl_rule(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
+    return _rule_doc(_get_rule(state, coll, request.path_params["rule_id"]))
+
+
+def update_acl_rule(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+    coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
+    row = _get_rule(state, coll, request.path_params["rule_id"])
+    if not isinstance(body, dict):
+        raise ApiError(400, "ClientError.BadRequest", "Request body must be a JSON object")
+    perms = _check_permissions(body.get("permissions", row["permissions"]), row["principal_type"])
+    for key in ("principal_type", "principal", "path"):
+        if key in body and body[key] != row[key]:
+            raise ApiError(400, "ClientError.BadRequest", f"'{key}' of an access rule cannot change")
+    state.db.execute("UPDATE acl_rules SET permissions = ?, expiration_date = ? WHERE id = ?",
+                     (perms, body.get("expiration_date", row["expiration_date"]), row["id"]))
+    return result_doc(request, "result", "Updated", "Access rule updated successfully")
+
+
+def delete_acl_rule(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
+    row = _get_rule(state, coll, request.path_params["rule_id"])
+    state.db.execute("DELETE FROM acl_rules WHERE id = ?", (row["id"],))
+    return result_doc(request, "result", "Deleted", f"Access rule '{row['id']}' deleted successfully")

@@ -1,0 +1,328 @@
+"""Collection (endpoint) routes: endpoint documents, search, update, guest collections."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING, Any, Callable
+
+from starlette.requests import Request
+
+from gterm.sandbox import collections as colls
+from gterm.sandbox import transfer_store as store
+from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
+from gterm.sandbox.errors import ApiError
+from gterm.sandbox.state import SandboxState
+from gterm.sandbox.transfer_http import int_param, owned_collection, result_doc, str_field, visible_collection
+
+if TYPE_CHECKING:
+    from gterm.sandbox.auth import Principal
+
+
+def _in_use(state: SandboxState, principal: "Principal") -> set[str]:
+    """Collections in this identity's ACTIVE tasks; the task half may register a provider."""
+    provider = state.extras.get("transfer.in_use")
+    if callable(provider):
+        return set(provider(principal.identity_id))
+    return set()
+
+
+def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Principal",
+                 in_use: set[str] | None = None) -> dict[str, Any]:
+    """The full endpoint document (keys of the SDK's get_endpoint fixture plus GCSv5 ones)."""
+    meta = coll.meta
+    is_owner = coll.owner_id is not None and coll.owner_id == principal.identity_id
+    host = colls.find_collection(state, coll.host_collection_id) if coll.host_collection_id else None
+    default_dir = meta.get("default_directory") or ("/" if coll.is_guest else "/~/")
+    roles = ["administrator", "access_manager"] if is_owner else []
+    return {
+        "DATA_TYPE": "endpoint",
+        "id": coll.id,
+        "display_name": coll.display_name,
+        "canonical_name": f"{coll.owner_string}#{coll.id}",
+        "name": coll.id,
+        "username": coll.owner_string.split("@", 1)[0],
+        "owner_id": coll.owner_id,
+        "owner_string": coll.owner_string,
+        "organization": meta.get("organization"),
+        "department": meta.get("department"),
+        "description": meta.get("description"),
+        "keywords": meta.get("keywords"),
+        "contact_email": meta.get("contact_email"),
+        "contact_info": meta.get("contact_info"),
+        "info_link": meta.get("info_link"),
+        "user_message": meta.get("user_message"),
+        "user_message_link": meta.get("user_message_link"),
+        "entity_type": coll.entity_type,
+        "public": coll.public,
+        "french_english_bilingual": False,
+        "is_globus_connect": False,
+        "globus_connect_setup_key": None,
+        "gcp_connected": None,
+        "gcp_paused": None,
+        "gcs_version": "5.4.80",
+        "gcs_manager_url": None,
+        "https_server": None,
+        "tlsftp_server": None,
+        "s3_url": None,
+        "s3_owner_activated": False,
+        "storage_type": "posix",
+        "host_endpoint": host.owner_string + "#" + host.id if host else None,
+        "host_endpoint_id": coll.host_collection_id,
+        "host_endpoint_display_name": host.display_name if host else None,
+        "host_path": coll.host_path,
+        "mapped_collection_id": coll.host_collection_id,
+        "mapped_collection_display_name": host.display_name if host else None,
+        "sharing_target_endpoint": None,
+        "sharing_target_root_path": None,
+        "disable_verify": False,
+        "disable_anonymous_writes": False,
+        "force_verify": False,
+        "force_encryption": bool(meta.get("force_encryption", False)),
+        "mfa_required": False,
+        "high_assurance": False,
+        "authentication_assurance_timeout": None,
+        "authentication_timeout_mins": None,
+        "authentication_policy_id": None,
+        "requires_data_access_consent": coll.requires_consent,
+        "myproxy_server": None,
+        "myproxy_dn": None,
+        "non_functional": False,
+        "non_functional_endpoint_display_name": None,
+        "non_functional_endpoint_id": None,
+        "oauth_server": None,
+        "default_directory": default_dir,
+        "local_user_info_available": not coll.is_guest,
+        "activated": True,
+        "expires_in": -1,
+        "expire_time": None,
+        "shareable": not coll.is_guest,
+        "acl_available": coll.is_guest,
+        "acl_editable": coll.is_guest and is_owner,
+        "in_use": coll.id in (in_use if in_use is not None else _in_use(state, principal)),
+        "my_effective_roles": roles,
+        "subscription_id": "964be8f5-5f9b-11e4-b64e-12313940394d",
+        "location": None,
+        "network_use": "normal",
+        "max_concurrency": None,
+        "preferred_concurrency": None,
+        "max_parallelism": None,
+        "preferred_parallelism": None,
+        "last_access_time": None,
+        "DATA": [
+            {
+                "DATA_TYPE": "server",
+                "id": 1,
+                "hostname": "127.0.0.1",
+                "uri": None,
+                "port": None,
+                "scheme": None,
+                "subject": None,
+                "is_connected": True,
+                "is_paused": False,
+                "incoming_data_port_start": None,
+                "incoming_data_port_end": None,
+                "outgoing_data_port_start": None,
+                "outgoing_data_port_end": None,
+            }
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- search
+
+SEARCH_SCOPES = (
+    "all", "my-endpoints", "my-gcp-endpoints", "recently-used", "in-use", "shared-by-me",
+    "shared-with-me", "administered-by-me", "hide-deleted",
+)
+
+
+def _fulltext_matches(coll: CollectionRecord, words: list[str]) -> bool:
+    meta = coll.meta
+    haystack = " ".join(
+        str(x or "") for x in (
+            coll.display_name, coll.owner_string, meta.get("description"), meta.get("keywords"),
+            meta.get("organization"), meta.get("department"), coll.id,
+        )
+    ).lower()
+    return all(w in haystack for w in words)
+
+
+def _scope_filter(state: SandboxState, principal: "Principal", scope: str,
+                  in_use: set[str]) -> Callable[[CollectionRecord], bool]:
+    me = principal.identity_id
+    if scope in ("my-endpoints", "administered-by-me", "shared-by-me"):
+        return lambda c: c.owner_id == me and (scope != "shared-by-me" or c.is_guest)
+    if scope == "my-gcp-endpoints":
+        return lambda c: False  # no Globus Connect Personal in the sandbox
+    if scope == "shared-with-me":
+        return lambda c: c.is_guest and c.owner_id != me and colls.can_see(state, c, principal)
+    if scope == "in-use":
+        return lambda c: c.id in in_use
+    return lambda c: True
+
+
+def endpoint_search(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    q = request.query_params
+    scope = q.get("filter_scope") or "all"
+    if scope not in SEARCH_SCOPES:
+        raise ApiError(400, "ClientError.BadRequest", f"Invalid filter_scope '{scope}'")
+    text = (q.get("filter_fulltext") or "").strip()
+    if scope in ("all", "hide-deleted") and not text:
+        raise ApiError(400, "ClientError.BadRequest",
+                       "filter_fulltext is required when filter_scope is 'all'")
+    limit = int_param(request, "limit", 25, 1, 100)
+    offset = int_param(request, "offset", 0, 0, 999)
+    if offset + limit > 1000:
+        raise ApiError(400, "ClientError.BadRequest", "offset + limit may not exceed 1000")
+
+    in_use = _in_use(state, principal)
+    matches_scope = _scope_filter(state, principal, scope, in_use)
+    words = text.lower().split()
+    owner = q.get("filter_owner_id")
+    host = q.get("filter_host_endpoint")
+    etype = q.get("filter_entity_type")
+    nonfunc = q.get("filter_non_functional")
+
+    candidates = colls.all_collections(state)
+    if scope == "recently-used":
+        rank = {cid: n for n, cid in enumerate(colls.recently_used(state, principal.identity_id))}
+        candidates = sorted((c for c in candidates if c.id in rank), key=lambda c: rank[c.id])
+
+    found = [
+        c for c in candidates
+        if colls.can_see(state, c, principal)
+        and matches_scope(c)
+        and (not words or _fulltext_matches(c, words))
+        and (not owner or c.owner_id == owner)
+        and (not host or c.host_collection_id == host)
+        and (not etype or c.entity_type == etype)
+        and (nonfunc in (None, "", "0", "false", "False"))
+    ]
+    page = found[offset: offset + limit]
+    return {
+        "DATA_TYPE": "endpoint_list",
+        "offset": offset,
+        "limit": limit,
+        "has_next_page": offset + limit < len(found),
+        "DATA": [endpoint_doc(state, c, principal, in_use) for c in page],
+    }
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+def get_endpoint(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    coll = visible_collection(state, principal, request.path_params["endpoint_id"])
+    return endpoint_doc(state, coll, principal)
+
+
+_READ_ONLY_FIELDS = frozenset(
+    {"DATA_TYPE", "id", "DATA", "canonical_name", "name", "username", "owner_id", "owner_string",
+     "entity_type", "host_endpoint", "host_endpoint_id", "host_path", "in_use", "activated"}
+)
+
+
+def update_endpoint(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+    coll = owned_collection(state, principal, request.path_params["endpoint_id"])
+    if not isinstance(body, dict):
+        raise ApiError(400, "ClientError.BadRequest", "Request body must be a JSON object")
+    meta = dict(coll.meta)
+    display_name = coll.display_name
+    public = coll.public
+    for key, value in body.items():
+        if key in _READ_ONLY_FIELDS:
+            continue
+        if key not in store.EDITABLE_FIELDS:
+            raise ApiError(400, "ClientError.BadRequest", f"Field '{key}' cannot be updated")
+        if key == "display_name":
+            if not isinstance(value, str) or not value.strip():
+                raise ApiError(400, "ClientError.BadRequest", "display_name must be a non-empty string")
+            display_name = value.strip()
+        elif key == "public":
+            public = bool(value)
+        elif key == "force_encryption":
+            meta[key] = bool(value)
+        elif value is not None and not isinstance(value, str):
+            raise ApiError(400, "ClientError.BadRequest", f"Field '{key}' must be a string or null")
+        else:
+            meta[key] = value
+    state.db.execute(
+        "UPDATE collections SET display_name = ?, public = ?, meta = ? WHERE id = ?",
+        (display_name, int(public), json.dumps(meta), coll.id),
+    )
+    return result_doc(request, "result", "Updated", "Endpoint updated successfully")
+
+
+def create_shared_endpoint(state: SandboxState, principal: "Principal", request: Request, body: Any) -> Any:
+    host_id = str_field(body, "host_endpoint")
+    host_path = str_field(body, "host_path")
+    display_name = (str_field(body, "display_name") or "").strip()
+    assert host_id is not None and host_path is not None
+    host = get_collection(state, host_id)
+    if host.is_guest:
+        raise ApiError(400, "ClientError.BadRequest", "A guest collection cannot host another one")
+    where = resolve(state, principal, host.id, host_path, "rw")
+    if not where.fs_path.is_dir():
+        raise ApiError(404, "ClientError.NotFound", f"Host path '{where.path}' is not a directory")
+    meta: dict[str, Any] = {"default_directory": "/"}
+    for key in ("description", "keywords", "organization", "department", "contact_email",
+                "contact_info", "info_link", "user_message", "user_message_link"):
+        if isinstance(body.get(key), str):
+            meta[key] = body[key]
+    new_id = str(uuid.uuid4())
+    store.insert_collection(
+        state.db,
+        collection_id=new_id,
+        display_name=display_name,
+        entity_type=colls.GUEST,
+        owner_id=principal.identity_id,
+        owner_string=principal.username,
+        host_collection_id=host.id,
+        host_path=where.path,
+        public=bool(body.get("public", False)),
+        meta=meta,
+    )
+    return result_doc(
+        request, "endpoint_create_result", "Created", "Shared endpoint created successfully",
+        id=new_id, globus_connect_setup_key=None, canonical_name=f"{principal.username}#{new_id}",
+    ), 201
+
+
+def delete_endpoint(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    coll = owned_collection(state, principal, request.path_params["endpoint_id"])
+    with state.db.transaction() as conn:
+        conn.execute("DELETE FROM acl_rules WHERE collection_id = ?", (coll.id,))
+        conn.execute("DELETE FROM collection_use WHERE collection_id = ?", (coll.id,))
+        conn.execute("DELETE FROM collections WHERE id = ?", (coll.id,))
+    return result_doc(request, "result", "Deleted", "Endpoint deleted successfully")
+
+
+def my_shared_endpoint_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    host = get_collection(state, request.path_params["endpoint_id"])
+    rows = state.db.query(
+        "SELECT id FROM collections WHERE host_collection_id = ? AND owner_id = ? ORDER BY display_name",
+        (host.id, principal.identity_id),
+    )
+    in_use = _in_use(state, principal)
+    docs = [endpoint_doc(state, get_collection(state, r["id"]), principal, in_use) for r in rows]
+    return {"DATA_TYPE": "endpoint_list", "DATA": docs}
+
+
+def shared_endpoint_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    host = get_collection(state, request.path_params["endpoint_id"])
+    rows = state.db.query(
+        "SELECT id FROM collections WHERE host_collection_id = ? ORDER BY display_name", (host.id,)
+    )
+    in_use = _in_use(state, principal)
+    docs = []
+    for row in rows:
+        coll = get_collection(state, row["id"])
+        if colls.can_see(state, coll, principal):
+            docs.append(endpoint_doc(state, coll, principal, in_use))
+    return {"shared_endpoints": docs, "next_token": None}
+
+
+def pause_rule_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    visible_collection(state, principal, request.path_params["endpoint_id"])
+    return {"DATA_TYPE": "pause_rule_limited_list", "DATA": []}

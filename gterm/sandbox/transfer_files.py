@@ -1,0 +1,106 @@
+"""File operation routes: ls, stat, mkdir, rename (all through collections.resolve)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gterm.sandbox import file_listing as fl
+from gterm.sandbox.collections import CollectionRecord, resolve
+from gterm.sandbox.errors import ApiError
+from gterm.sandbox.state import SandboxState
+from gterm.sandbox.transfer_http import bool_param, int_param, result_doc, str_field
+
+if TYPE_CHECKING:
+    from gterm.sandbox.auth import Principal
+
+
+def _not_found(path: str, coll: CollectionRecord, code: str = "ClientError.NotFound") -> ApiError:
+    return ApiError(404, code, f"Path not found: '{path}' on collection '{coll.display_name}' ({coll.id})")
+
+
+def operation_ls(state: SandboxState, principal: "Principal", request: Request) -> Response:
+    q = request.query_params
+    where = resolve(state, principal, request.path_params["endpoint_id"], q.get("path", ""), "r")
+    coll = where.collection
+    fs_path = str(where.fs_path)
+    if not os.path.lexists(fs_path):
+        raise _not_found(where.path, coll)
+    if not os.path.isdir(fs_path):
+        raise ApiError(
+            502, "ExternalError.DirListingFailed.NotDirectory",
+            f"Directory listing failed: '{where.path}' is not a directory",
+        )
+    show_hidden = bool_param(request, "show_hidden", True)
+    limit = int_param(request, "limit", fl.MAX_LS_ENTRIES, 0, fl.MAX_LS_ENTRIES)
+    offset = int_param(request, "offset", 0, 0, 10**9)
+    order = fl.parse_orderby(q.getlist("orderby"))
+    preds = fl.parse_filters(q.getlist("filter"))
+
+    items = fl.scan(coll, fs_path, where.path, show_hidden)
+    for pred in preds:
+        items = [i for i in items if pred(i)]
+    fl.sort_items(items, order)
+    total = len(items)
+    page = items[offset: offset + limit]
+    body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total,
+                             offset=offset, limit=limit)
+    return Response(body, media_type="application/json")
+
+
+def operation_stat(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+    where = resolve(state, principal, request.path_params["endpoint_id"],
+                    request.query_params.get("path", ""), "r")
+    if not os.path.lexists(where.fs_path):
+        raise _not_found(where.path, where.collection, code="NotFound")
+    return fl.entry_doc(fl.stat_item(where.collection, str(where.fs_path), where.path))
+
+
+def operation_mkdir(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+    path = str_field(body, "path")
+    assert path is not None
+    where = resolve(state, principal, request.path_params["endpoint_id"], path, "rw")
+    if where.path == "/":
+        raise ApiError(502, "ExternalError.MkdirFailed.Exists", "Path already exists: '/'")
+    target = where.fs_path
+    if os.path.lexists(target):
+        raise ApiError(502, "ExternalError.MkdirFailed.Exists",
+                       f"Path already exists: '{where.path}'")
+    if not target.parent.is_dir():
+        raise _not_found(where.path.rstrip("/").rsplit("/", 1)[0] + "/", where.collection)
+    try:
+        os.mkdir(target)
+    except FileExistsError:
+        raise ApiError(502, "ExternalError.MkdirFailed.Exists",
+                       f"Path already exists: '{where.path}'") from None
+    return result_doc(request, "mkdir_result", "DirectoryCreated",
+                   "The directory was created successfully")
+
+
+def operation_rename(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+    old_path = str_field(body, "old_path")
+    new_path = str_field(body, "new_path")
+    assert old_path is not None and new_path is not None
+    cid = request.path_params["endpoint_id"]
+    old = resolve(state, principal, cid, old_path, "rw")
+    new = resolve(state, principal, cid, new_path, "rw")
+    if old.path == "/" or new.path == "/":
+        raise ApiError(400, "ClientError.BadRequest", "The collection root cannot be renamed")
+    if not os.path.lexists(old.fs_path):
+        raise _not_found(old.path, old.collection)
+    if os.path.lexists(new.fs_path):
+        raise ApiError(502, "ExternalError.RenameFailed.Exists",
+                       f"Rename failed: '{new.path}' already exists")
+    if not new.fs_path.parent.is_dir():
+        raise _not_found(new.path.rstrip("/").rsplit("/", 1)[0] + "/", new.collection)
+    old_real = os.path.realpath(old.fs_path)
+    new_parent = os.path.realpath(new.fs_path.parent)
+    if old.fs_path.is_dir() and not old.fs_path.is_symlink() and (
+        new_parent == old_real or new_parent.startswith(old_real.rstrip("/") + "/")
+    ):
+        raise ApiError(400, "ClientError.BadRequest", "A directory cannot be moved into itself")
+    os.rename(old.fs_path, new.fs_path)
+    return result_doc(request, "result", "FileRenamed", "File or directory renamed successfully")

@@ -1,0 +1,397 @@
+"""The rows a file list shows, computed from a :class:`Listing` (no Textual here).
+
+A directory may hold 100,000 entries, and every keystroke in the filter or a
+press of ``s`` must answer within a frame. So the view never builds a Python
+object per row: it keeps the entries once, plus a few parallel lists computed
+once per listing (names, casefolded names, dir flags), and a
+*view* is only a list of entry indices in display order.
+
+* Sorting: the name order (dirs first, then casefolded name; the exact name
+  breaks ties) is computed once per listing with ``list.__getitem__`` as the
+  key function, which stays in C. Size and time orders are a stable sort of
+  that name order keyed by a per-entry list of sizes or datetimes (compared
+  in C), so ties keep the name order. Each order is cached with its number of
+  directories, so "reverse" (dirs stay first) is two slices.
+* Filtering: a substring match against the casefolded names (or a glob when
+  the text holds ``*``, ``?`` or ``[``), walking the names in display order
+  beside the rows with ``itertools.compress``. When the new filter text
+  contains the previous one, only the previous result is scanned.
+* Selection and compare marks are sets of entry indices.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from itertools import compress
+from operator import attrgetter
+from typing import Any, Callable, Iterable, Literal, Sequence
+
+from gterm.globus.models import Entry, Listing
+
+SortKey = Literal["name", "size", "time"]
+SORT_KEYS: tuple[SortKey, ...] = ("name", "size", "time")
+
+GLOB_CHARS = frozenset("*?[")
+BASE_CACHE_SIZE = 4
+
+# Sorts before any real time; entries without a time sort first (oldest).
+_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _utc_seconds(value: datetime) -> float:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp() if value > _NO_TIME else float("-inf")
+
+
+# --- formatting ------------------------------------------------------------------
+
+
+def human_size(size: int) -> str:
+    """``ls -lh`` style: ``0``, ``1023``, ``1.0K``, ``15K``, ``3.2M``, ``1.1G`` (powers of 1024)."""
+    if size < 1024:
+        return str(max(size, 0))
+    value = float(size)
+    for unit in "KMGTPE":
+        value /= 1024.0
+        if value < 1024.0 or unit == "E":
+            if value < 9.95:
+                return f"{value:.1f}{unit}"
+            return f"{value:.0f}{unit}"
+    return f"{value:.0f}E"  # pragma: no cover - loop always returns
+
+
+def format_time(value: datetime | None) -> str:
+    """``YYYY-MM-DD HH:MM`` in UTC (deterministic whatever the machine's zone); ``""`` when unknown."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+_TYPE_CHAR = {"dir": "d", "link": "l", "file": "-"}
+
+
+def format_permissions(permissions: str, entry_type: str = "file") -> str:
+    """``0755`` -> ``drwxr-xr-x`` (type letter first); anything unparseable is returned as given."""
+    text = permissions.strip()
+    try:
+        mode = int(text, 8) if text else None
+    except ValueError:
+        return permissions
+    if mode is None:
+        return ""
+    bits = ""
+    for shift in (6, 3, 0):
+        part = (mode >> shift) & 7
+        bits += ("r" if part & 4 else "-") + ("w" if part & 2 else "-") + ("x" if part & 1 else "-")
+    # setuid/setgid/sticky shown the way ls does
+    chars = list(bits)
+    if mode & 0o4000:
+        chars[2] = "s" if chars[2] == "x" else "S"
+    if mode & 0o2000:
+        chars[5] = "s" if chars[5] == "x" else "S"
+    if mode & 0o1000:
+        chars[8] = "t" if chars[8] == "x" else "T"
+    return _TYPE_CHAR.get(entry_type, "-") + "".join(chars)
+
+
+def display_name(entry: Entry) -> str:
+    """The name column's text (before escaping): dirs end in ``/``, links show ``name -> target``."""
+    if entry.is_dir:
+        return entry.name + "/"
+    if entry.link_target:
+        return f"{entry.name} -> {entry.link_target}"
+    return entry.name
+
+
+def glob_matcher(pattern: str, *, casefold: bool = False) -> Callable[[str], bool]:
+    """A fast ``fnmatch``-style matcher (the regex is compiled once, not per name)."""
+    regex = re.compile(fnmatch.translate(pattern.casefold() if casefold else pattern), re.DOTALL)
+    match = regex.match
+    return lambda name: match(name) is not None
+
+
+# --- the view --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionSummary:
+    count: int
+    total_size: int  # bytes of the selected files (directories count 0)
+
+
+class ListingView:
+    """Sorted, filtered, selectable rows of one listing, as entry indices.
+
+    ``rows`` is the list of entry indices in display order (it does not
+    include a ``..`` row; that is the widget's business).
+    """
+
+    def __init__(
+        self,
+        listing: Listing | None = None,
+        *,
+        sort_key: SortKey = "name",
+        reverse: bool = False,
+        show_hidden: bool = False,
+        filter_text: str = "",
+    ) -> None:
+        self.listing = listing
+        entries: Sequence[Entry] = listing.entries if listing is not None else ()
+        self.entries: Sequence[Entry] = entries
+        # map + attrgetter / str.casefold run the loops in C
+        self.names: list[str] = list(map(attrgetter("name"), entries))
+        self.folded: list[str] = list(map(str.casefold, self.names))
+        self._is_dir: list[bool] = [kind == "dir" for kind in map(attrgetter("type"), entries)]
+        self._hidden: frozenset[int] = frozenset()  # dot files; found while sorting by name
+        # key -> (order with dirs first, number of dirs); reverse is derived
+        self._orders: dict[SortKey, tuple[list[int], int]] = {}
+        self._base: list[int] | None = None
+        self._base_key: tuple[SortKey, bool, bool] | None = None
+        self._base_folded: list[str] = []
+        self._name_folded: list[str] = []
+        # a few recent (sort, reverse, hidden) views, so toggling back and forth is instant
+        self._bases: dict[tuple[SortKey, bool, bool], tuple[list[int], list[str]]] = {}
+        self._rows_folded: list[str] = []
+        self._index_by_name: dict[str, int] | None = None
+        self._last_filter = ""
+        self.sort_key: SortKey = sort_key
+        self.reverse = reverse
+        self.show_hidden = show_hidden
+        self.filter_text = filter_text
+        self.rows: list[int] = []
+        self.selected: set[int] = set()
+        self.marked: set[int] = set()
+        self._refresh_rows(incremental=False)
+
+    # --- configuration ------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
+
+    def configure(
+        self,
+        *,
+        sort_key: SortKey | None = None,
+        reverse: bool | None = None,
+        show_hidden: bool | None = None,
+        filter_text: str | None = None,
+    ) -> None:
+        """Change any of the view options and recompute ``rows``."""
+        incremental = True
+        if sort_key is not None and sort_key != self.sort_key:
+            if sort_key not in SORT_KEYS:
+                raise ValueError(f"unknown sort key {sort_key!r}")
+            self.sort_key = sort_key
+            incremental = False
+        if reverse is not None and reverse != self.reverse:
+            self.reverse = reverse
+            incremental = False
+        if show_hidden is not None and show_hidden != self.show_hidden:
+            self.show_hidden = show_hidden
+            incremental = False
+        if filter_text is not None:
+            self.filter_text = filter_text
+        self._refresh_rows(incremental=incremental)
+
+    def _name_order(self) -> tuple[list[int], int]:
+        """Dirs first, each group by casefolded name (exact name breaks ties): the base of every order.
+
+        Also finds the dot files: in casefolded order they are one contiguous
+        run per group (between "." and "/"), so two bisections find them.
+        """
+        if "name" not in self._orders:
+            folded = self.folded
+            n = len(folded)
+            order = sorted(range(n), key=folded.__getitem__)
+            if len(set(folded)) != n:  # names differing only in case: make their order deterministic
+                keys = list(zip(folded, self.names))
+                order = sorted(range(n), key=keys.__getitem__)
+            is_dir = self._is_dir
+            dirs = list(compress(order, map(is_dir.__getitem__, order)))
+            if dirs:
+                order = dirs + [i for i in order if not is_dir[i]]
+            dir_count = len(dirs)
+            ordered_folded = [folded[i] for i in order]
+            hidden: list[int] = []
+            for low, high in ((0, dir_count), (dir_count, n)):
+                start = bisect_left(ordered_folded, ".", low, high)
+                end = bisect_left(ordered_folded, "/", start, high)
+                hidden += order[start:end]
+            self._hidden = frozenset(hidden)
+            self._orders["name"] = (order, dir_count)
+            self._name_folded = ordered_folded
+        return self._orders["name"]
+
+    def _order(self, key: SortKey) -> tuple[list[int], int]:
+        """The order for ``key``: a stable sort of the name order, so ties keep the name order."""
+        name_order, dir_count = self._name_order()
+        if key not in self._orders:
+            entries = self.entries
+            values: list[Any]
+            if key == "size":
+                values = [entry.size for entry in entries]
+            else:
+                values = [entry.last_modified or _NO_TIME for entry in entries]
+            by_value = values.__getitem__
+            try:
+                order = sorted(name_order[:dir_count], key=by_value) + sorted(name_order[dir_count:], key=by_value)
+            except TypeError:  # naive and aware datetimes mixed: compare as UTC timestamps instead
+                values = [_utc_seconds(value) for value in values]
+                by_value = values.__getitem__
+                order = sorted(name_order[:dir_count], key=by_value) + sorted(name_order[dir_count:], key=by_value)
+            self._orders[key] = (order, dir_count)
+        return self._orders[key]
+
+    def _base_rows(self) -> list[int]:
+        """All rows in display order before the text filter (sorted, dirs first, hidden applied)."""
+        wanted = (self.sort_key, self.reverse, self.show_hidden)
+        if self._base is None or self._base_key != wanted:
+            cached = self._bases.get(wanted)
+            if cached is None:
+                cached = self._compute_base(*wanted)
+                if len(self._bases) >= BASE_CACHE_SIZE:
+                    self._bases.pop(next(iter(self._bases)))
+                self._bases[wanted] = cached
+            self._base, self._base_folded = cached
+            self._base_key = wanted
+        return self._base
+
+    def _compute_base(self, sort_key: SortKey, reverse: bool, show_hidden: bool) -> tuple[list[int], list[str]]:
+        order, dir_count = self._order(sort_key)
+        if reverse:
+            base = order[dir_count - 1 :: -1] + order[: dir_count - 1 : -1] if dir_count else order[::-1]
+        else:
+            base = order
+        if not show_hidden and self._hidden:
+            hidden = self._hidden
+            base = [i for i in base if i not in hidden]
+        # The casefolded names in display order: filtering then walks two
+        # lists in step (itertools.compress) instead of indexing at random.
+        if base is order and sort_key == "name":
+            return base, self._name_folded
+        folded = self.folded
+        return base, [folded[i] for i in base]
+
+    def _refresh_rows(self, *, incremental: bool) -> None:
+        text = self.filter_text.casefold()
+        base = self._base_rows()
+        if not text:
+            self.rows, self._rows_folded = base, self._base_folded
+        elif GLOB_CHARS.intersection(text):
+            match = glob_matcher(text)
+            mask = [match(name) for name in self._base_folded]
+            self.rows = list(compress(base, mask))
+            self._rows_folded = list(compress(self._base_folded, mask))
+        else:
+            previous = self._last_filter
+            narrow = incremental and previous and previous in text and not GLOB_CHARS.intersection(previous)
+            rows, names = (self.rows, self._rows_folded) if narrow else (base, self._base_folded)
+            mask = [text in name for name in names]
+            self.rows = list(compress(rows, mask))
+            self._rows_folded = list(compress(names, mask))
+        self._last_filter = text
+
+    # --- lookups -------------------------------------------------------------------
+
+    def index_of(self, name: str) -> int | None:
+        """The entry index of ``name`` (None when the listing has no such entry)."""
+        if self._index_by_name is None:
+            self._index_by_name = {name: i for i, name in enumerate(self.names)}
+        return self._index_by_name.get(name)
+
+    def row_of(self, name: str) -> int | None:
+        """The display row of ``name`` (None when absent or not visible). O(n) but only on demand."""
+        index = self.index_of(name)
+        return None if index is None else self.row_of_index(index)
+
+    def row_of_index(self, index: int) -> int | None:
+        """The display row of entry ``index`` (None when not visible)."""
+        try:
+            return self.rows.index(index)
+        except ValueError:
+            return None
+
+    def entry_at(self, row: int) -> Entry:
+        return self.entries[self.rows[row]]
+
+    # --- selection -------------------------------------------------------------------
+
+    def toggle(self, index: int) -> None:
+        if index in self.selected:
+            self.selected.discard(index)
+        else:
+            self.selected.add(index)
+
+    def select_glob(self, pattern: str) -> int:
+        """Select the visible entries whose name matches the glob; returns how many were newly selected."""
+        match = glob_matcher(pattern)
+        names = self.names
+        hits = {i for i in self.rows if match(names[i])} - self.selected
+        self.selected |= hits
+        return len(hits)
+
+    def unselect_glob(self, pattern: str) -> int:
+        """Unselect the selected entries whose name matches the glob; returns how many were dropped."""
+        match = glob_matcher(pattern)
+        names = self.names
+        hits = {i for i in self.selected if match(names[i])}
+        self.selected -= hits
+        return len(hits)
+
+    def invert_selection(self) -> None:
+        """Invert the selection among the visible rows (selected rows not visible stay selected)."""
+        self.selected.symmetric_difference_update(self.rows)
+
+    def select_all(self) -> None:
+        self.selected.update(self.rows)
+
+    def clear_selection(self) -> None:
+        self.selected.clear()
+
+    def select_names(self, names: Iterable[str]) -> None:
+        """Select entries by name (names missing from this listing are ignored)."""
+        for name in names:
+            index = self.index_of(name)
+            if index is not None:
+                self.selected.add(index)
+
+    @property
+    def selected_names(self) -> set[str]:
+        names = self.names
+        return {names[i] for i in self.selected}
+
+    def selected_entries(self) -> list[Entry]:
+        """The selected entries, visible ones in display order first, then any others in listing order."""
+        if not self.selected:
+            return []
+        selected = self.selected
+        ordered = [i for i in self.rows if i in selected]
+        if len(ordered) < len(selected):
+            seen = set(ordered)
+            ordered += sorted(i for i in selected if i not in seen)
+        return [self.entries[i] for i in ordered]
+
+    def selection_summary(self) -> SelectionSummary:
+        entries = self.entries
+        size = sum(entries[i].size for i in self.selected if not self._is_dir[i])
+        return SelectionSummary(len(self.selected), size)
+
+    def set_marks(self, names: Iterable[str]) -> None:
+        """Compare marks, by name."""
+        marked: set[int] = set()
+        for name in names:
+            index = self.index_of(name)
+            if index is not None:
+                marked.add(index)
+        self.marked = marked

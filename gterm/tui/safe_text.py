@@ -1,0 +1,85 @@
+"""Server-supplied names as literal, terminal-safe text.
+
+File names, labels and messages come from other people: anyone can create a
+file called ``[bold]x[/bold]`` or one whose name holds an ESC sequence that
+would repaint, retitle or hijack the user's terminal. Everything that shows
+such text goes through here:
+
+* no markup is ever interpreted: the result is a :class:`rich.text.Text`
+  built from the plain string (``Text(...)`` never parses markup);
+* control characters (C0 ``\\x00``-``\\x1f``, DEL ``\\x7f``, C1 ``\\x80``-``\\x9f``)
+  and the Unicode bidi/line-separator controls that can make a name *look*
+  like another one are replaced by a visible escape such as ``\\x1b``;
+  in a ``Text`` the escape carries ``escape_style`` so a real ESC can be told
+  apart from a file literally named ``\\x1b``.
+
+``escape_controls`` is the plain-string half, for places that need a ``str``
+(notifications with ``markup=False``, log lines, copy/paste).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.style import Style, StyleType
+from rich.text import Text
+
+# Short, familiar spellings for the common whitespace controls; everything
+# else uses \xNN (or \uNNNN beyond Latin-1) so the byte value is visible.
+_NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+
+# Bidi embeddings/overrides/isolates and the Unicode line/paragraph
+# separators: harmless to the terminal, but they reorder or break what the
+# user sees (a classic way to disguise "exe.txt" as "txt.exe").
+_UNICODE_CONTROLS = [0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+
+
+def _escape_for(code: int) -> str:
+    if code in _NAMED:
+        return _NAMED[code]
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+_CONTROL_CODES = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_UNICODE_CONTROLS]
+_TRANSLATION = {code: _escape_for(code) for code in _CONTROL_CODES}
+_CONTROL_RE = re.compile("[" + "".join(re.escape(chr(code)) for code in _CONTROL_CODES) + "]")
+
+DEFAULT_ESCAPE_STYLE = Style(reverse=True)
+
+
+def has_controls(value: str) -> bool:
+    """True when ``value`` holds a character :func:`escape_controls` would rewrite."""
+    return _CONTROL_RE.search(value) is not None
+
+
+def escape_controls(value: object) -> str:
+    """``str(value)`` with every control character replaced by a visible escape (``\\x1b``)."""
+    return str(value).translate(_TRANSLATION)
+
+
+def safe_text(
+    value: object,
+    style: StyleType = "",
+    *,
+    escape_style: StyleType | None = DEFAULT_ESCAPE_STYLE,
+) -> Text:
+    """A :class:`rich.text.Text` showing ``value`` literally (no markup, controls escaped).
+
+    ``escape_style`` (reverse video by default; ``None`` for none) is applied
+    to each escape so it stands out from ordinary backslashes in a name.
+    """
+    raw = str(value)
+    if not has_controls(raw):
+        return Text(raw, style=style, end="")
+    text = Text(style=style, end="")
+    position = 0
+    for match in _CONTROL_RE.finditer(raw):
+        if match.start() > position:
+            text.append(raw[position : match.start()])
+        text.append(_TRANSLATION[ord(match.group())], style=escape_style or "")
+        position = match.end()
+    if position < len(raw):
+        text.append(raw[position:])
+    return text

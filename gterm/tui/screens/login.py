@@ -1,0 +1,208 @@
+"""The in-app login: show the authorize URL, take the code, or finish on its own.
+
+A ``LoginChallenge`` (from ``GtermSession.start_login``) does the work; this
+screen only shows it. While the user reads the URL, ``try_automatic`` runs in
+a thread worker (local redirect server, or auto-approve in the demo) and a
+pasted code is exchanged in another; whichever completes first dismisses the
+screen with ``True``. Nothing here blocks the event loop, and the URL is shown
+as literal text (a URL full of ``[`` and ``&`` must never be read as markup).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from gterm.globus.errors import GtermError
+
+if TYPE_CHECKING:
+    from gterm.globus.session import LoginChallengeLike
+
+AUTOMATIC_TIMEOUT = 15 * 60.0
+
+
+class LoginScreen(ModalScreen[bool]):
+    """Modal sign-in: dismisses ``True`` once tokens are stored, ``False`` if cancelled."""
+
+    DEFAULT_CSS = """
+    LoginScreen {
+        align: center middle;
+    }
+    LoginScreen > #login-dialog {
+        width: 90%;
+        max-width: 110;
+        height: auto;
+        border: thick $accent;
+        background: $surface;
+        padding: 1 2;
+    }
+    LoginScreen #login-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    LoginScreen #login-url {
+        color: $text-accent;
+        margin: 1 0;
+        width: 1fr;
+    }
+    LoginScreen #login-status {
+        height: auto;
+        margin-top: 1;
+    }
+    LoginScreen #login-status.-error {
+        color: $text-error;
+    }
+    LoginScreen #login-buttons {
+        height: auto;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    LoginScreen #login-buttons Button {
+        margin-left: 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="login.cancel"),
+        Binding("ctrl+y", "copy_url", "Copy URL", id="login.copy_url"),
+    ]
+
+    def __init__(
+        self,
+        challenge: LoginChallengeLike,
+        *,
+        reason: str | None = None,
+        automatic_timeout: float = AUTOMATIC_TIMEOUT,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 (Textual's name)
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self.challenge = challenge
+        self.reason = reason
+        self.automatic_timeout = automatic_timeout
+        self._finished = False
+
+    def compose(self) -> ComposeResult:
+        instructions = getattr(
+            self.challenge, "instructions", "Open this URL in a browser, log in, then paste the code shown at the end:"
+        )
+        with Vertical(id="login-dialog"):
+            yield Label("Log in to Globus", id="login-title")
+            if self.reason:
+                yield Static(Content(self.reason), id="login-reason", markup=False)
+            yield Static(Content(instructions), id="login-instructions", markup=False)
+            yield Static(Content(self.challenge.url), id="login-url", markup=False)
+            yield Input(placeholder="authorization code", id="login-code")
+            yield Static("", id="login-status", markup=False)
+            with Horizontal(id="login-buttons"):
+                yield Button("Copy URL", id="login-copy")
+                yield Button("Log in", id="login-submit", variant="primary")
+                yield Button("Cancel", id="login-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#login-code", Input).focus()
+        self.wait_for_automatic()
+
+    def on_unmount(self) -> None:
+        # Wakes a try_automatic still waiting on the redirect server, so the
+        # worker thread ends now instead of holding up app exit.
+        if not self._finished:
+            cancel = getattr(self.challenge, "cancel", None)
+            if callable(cancel):
+                cancel()
+
+    # --- workers (threads) -------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="login-automatic", name="login-automatic")
+    def wait_for_automatic(self) -> None:
+        try:
+            signed_in = self.challenge.try_automatic(self.automatic_timeout)
+        except GtermError as error:
+            self._from_thread(self._show_status, str(error), True)
+            return
+        except Exception as error:  # a worker must not crash the app
+            self._from_thread(self._show_status, f"Automatic login failed ({type(error).__name__}).", True)
+            return
+        if signed_in:
+            self._from_thread(self._signed_in)
+
+    @work(thread=True, exclusive=True, group="login-code", name="login-code")
+    def exchange_code(self, code: str) -> None:
+        try:
+            self.challenge.complete_with_code(code)
+        except GtermError as error:
+            self._from_thread(self._show_status, str(error), True)
+            return
+        except Exception as error:
+            self._from_thread(self._show_status, f"Login failed ({type(error).__name__}).", True)
+            return
+        self._from_thread(self._signed_in)
+
+    def _from_thread(self, callback: Any, *args: Any) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass  # the app is gone; nobody to tell
+
+    # --- event loop side ---------------------------------------------------------------
+
+    def _show_status(self, message: str, error: bool = False) -> None:
+        if self._finished or not self.is_mounted:
+            return
+        status = self.query_one("#login-status", Static)
+        status.update(Content(message))
+        status.set_class(error, "-error")
+
+    def _signed_in(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self.dismiss(True)
+
+    def _submit(self) -> None:
+        code = self.query_one("#login-code", Input).value.strip()
+        if not code:
+            self._show_status("Paste the code shown after logging in.", True)
+            return
+        self._show_status("Checking the code...")
+        self.exchange_code(code)
+
+    @on(Input.Submitted, "#login-code")
+    def _on_code_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    @on(Button.Pressed, "#login-submit")
+    def _on_submit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._submit()
+
+    @on(Button.Pressed, "#login-cancel")
+    def _on_cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    @on(Button.Pressed, "#login-copy")
+    def _on_copy_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_copy_url()
+
+    def action_copy_url(self) -> None:
+        self.app.copy_to_clipboard(self.challenge.url)
+        self._show_status("URL copied to the clipboard (if your terminal allows it).")
+
+    def action_cancel(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        cancel = getattr(self.challenge, "cancel", None)
+        if callable(cancel):
+            cancel()
+        self.dismiss(False)

@@ -1,0 +1,253 @@
+"""Pure formatting of Transfer tasks for the task panel and the details screen.
+
+Nothing here touches Textual or the clock: every function that needs "now"
+takes it as an argument, so the panel renders deterministically in snapshot
+tests (a frozen clock) and the numbers can be unit tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from gterm.globus.models import Task
+
+_UNITS: tuple[str, ...] = ("B", "kB", "MB", "GB", "TB", "PB")
+
+# How a finished task "ended", for notifications and the status column.
+ENDED_OK = "succeeded"
+ENDED_FAILED = "failed"
+ENDED_CANCELED = "canceled"
+
+
+def human_bytes(count: int | None) -> str:
+    """Decimal units, as the Globus web app shows task sizes (``3.1 MB``)."""
+    if count is None:
+        return "-"
+    value = float(count)
+    for unit in _UNITS:
+        if abs(value) < 1000 or unit == _UNITS[-1]:
+            if unit == "B":
+                return f"{int(value)} B"
+            return f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{count} B"  # pragma: no cover - loop always returns
+
+
+def human_rate(bytes_per_second: int | float | None) -> str:
+    if not bytes_per_second:
+        return "-"
+    return human_bytes(int(bytes_per_second)) + "/s"
+
+
+def human_duration(seconds: float | None) -> str:
+    """Compact durations: ``42s``, ``3m05s``, ``2h07m``, ``3d04h``."""
+    if seconds is None:
+        return "-"
+    total = max(0, int(round(seconds)))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours:02d}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a task is: ``done`` of ``total`` ``unit`` (files or subtasks)."""
+
+    done: int
+    total: int
+    unit: str
+
+    @property
+    def fraction(self) -> float | None:
+        if self.total <= 0:
+            return None
+        return min(1.0, max(0.0, self.done / self.total))
+
+    @property
+    def short_text(self) -> str:
+        """``45/120`` (the unit lives in the details screen; the panel is narrow)."""
+        return "-" if self.total <= 0 else f"{self.done:,}/{self.total:,}"
+
+    @property
+    def text(self) -> str:
+        if self.total <= 0:
+            return "-"
+        return f"{self.done:,}/{self.total:,} {self.unit}"
+
+
+def progress(task: Task) -> Progress:
+    """Files done of total when the task knows its files, else subtasks finished of total.
+
+    Globus counts skipped files (sync levels) as done work; a finished
+    successful task is always complete even when the counters say little
+    (an empty directory transfer has zero files).
+    """
+    if task.type == "TRANSFER" and task.files > 0:
+        done = task.files_transferred + task.files_skipped
+        result = Progress(min(done, task.files), task.files, "files")
+    elif task.subtasks_total > 0:
+        finished = task.subtasks_total - task.subtasks_pending - task.subtasks_retrying
+        result = Progress(max(0, finished), task.subtasks_total, "subtasks")
+    else:
+        result = Progress(0, 0, "files")
+    if task.status == "SUCCEEDED" and result.total > 0:
+        return Progress(result.total, result.total, result.unit)
+    return result
+
+
+def progress_bar(fraction: float | None, width: int) -> str:
+    """A text bar (``█████░░░░░``): cheap to render and identical in every snapshot."""
+    if width <= 0:
+        return ""
+    if fraction is None:
+        return "·" * width
+    filled = int(round(fraction * width))
+    return "█" * filled + "░" * (width - filled)
+
+
+def elapsed_seconds(task: Task, now: datetime) -> float | None:
+    if task.request_time is None:
+        return None
+    end = task.completion_time or now
+    return max(0.0, (end - task.request_time).total_seconds())
+
+
+def eta_seconds(task: Task, now: datetime) -> float | None:
+    """Time left, extrapolated from the share of work done so far; None when unknowable."""
+    if not task.is_active:
+        return None
+    frac = progress(task).fraction
+    elapsed = elapsed_seconds(task, now)
+    if not frac or elapsed is None or elapsed <= 0:
+        return None
+    return elapsed * (1.0 - frac) / frac
+
+
+def ending(task: Task) -> str | None:
+    """How a finished task ended (succeeded / failed / canceled); None while active."""
+    if task.status == "SUCCEEDED":
+        return ENDED_OK
+    if task.status == "FAILED":
+        fatal = task.raw.get("fatal_error") if task.raw else None
+        code = str(fatal.get("code") or "") if isinstance(fatal, dict) else ""
+        if code.upper() in ("CANCELED", "CANCELLED") or (task.nice_status or "").upper() == "CANCELED":
+            return ENDED_CANCELED
+        return ENDED_FAILED
+    return None
+
+
+def status_text(task: Task) -> str:
+    """Status with nice_status: ``ACTIVE OK``, ``ACTIVE Queued``, ``FAILED CANCELED``."""
+    end = ending(task)
+    if end == ENDED_CANCELED:
+        return "FAILED CANCELED"
+    if task.status == "FAILED":
+        fatal = task.raw.get("fatal_error") if task.raw else None
+        code = str(fatal.get("code") or "") if isinstance(fatal, dict) else ""
+        return f"FAILED {code}".strip()
+    if task.is_active and task.nice_status:
+        return f"{task.status} {task.nice_status}"
+    return task.status
+
+
+def task_title(task: Task) -> str:
+    """The label, or a description built from the endpoints when the task has none."""
+    if task.label:
+        return task.label
+    if task.type == "DELETE":
+        return f"delete on {task.source_endpoint_display_name or task.source_endpoint_id or '?'}"
+    src = task.source_endpoint_display_name or task.source_endpoint_id or "?"
+    dst = task.destination_endpoint_display_name or task.destination_endpoint_id or "?"
+    return f"{src} -> {dst}"
+
+
+def finish_message(task: Task) -> str:
+    """The notification text when a task leaves ACTIVE/INACTIVE."""
+    end = ending(task) or task.status.lower()
+    kind = "Delete" if task.type == "DELETE" else "Transfer"
+    detail = ""
+    if end == ENDED_OK and task.type == "TRANSFER":
+        detail = f" ({task.files_transferred:,} files, {human_bytes(task.bytes_transferred)})"
+    elif end == ENDED_FAILED:
+        fatal = task.raw.get("fatal_error") if task.raw else None
+        if isinstance(fatal, dict) and fatal.get("description"):
+            detail = f": {fatal['description']}"
+    return f"{kind} {end}: {task_title(task)}{detail}"
+
+
+def sort_tasks(tasks: Sequence[Task]) -> list[Task]:
+    """Active (and paused) tasks first, then by request time, newest first; stable otherwise."""
+    def key(task: Task) -> tuple[int, float]:
+        stamp = task.request_time.timestamp() if task.request_time else 0.0
+        return (0 if task.is_active else 1, -stamp)
+
+    return sorted(tasks, key=key)
+
+
+def finished_since(previous: dict[str, str], tasks: Sequence[Task]) -> list[Task]:
+    """Tasks that were active in ``previous`` (task_id -> status) and are now finished.
+
+    A task seen for the first time already finished is not news (it ended
+    before gterm was watching), so only transitions between two polls count.
+    """
+    return [
+        task
+        for task in tasks
+        if previous.get(task.task_id) in ("ACTIVE", "INACTIVE") and not task.is_active
+    ]
+
+
+_CONTROL_ESCAPES = {i: f"\\x{i:02x}" for i in list(range(0x20)) + [0x7F]}
+_CONTROL_ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+
+
+def safe_text(value: object) -> str:
+    """Server text made safe for the terminal: control characters shown escaped.
+
+    Labels and event details come from other people (any Globus client can
+    set a label), so an ESC must never reach the terminal. Callers still wrap
+    the result in ``rich.text.Text`` so ``[bold]`` stays literal.
+    """
+    return str(value).translate(_CONTROL_ESCAPES)
+
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_deadline(text: str, now: datetime) -> datetime | None:
+    """``""`` -> None; ``+2h`` / ``+30m`` / ``+1d`` / ``+1w`` relative to ``now``; or an ISO date/time.
+
+    A naive ISO time is taken in ``now``'s timezone (the user's local time).
+    Raises ValueError with a message fit to show under the input.
+    """
+    from datetime import timedelta
+
+    raw = text.strip()
+    if not raw:
+        return None
+    if raw.startswith("+"):
+        amount, unit = raw[1:-1].strip(), raw[-1:].lower()
+        if unit not in _UNIT_SECONDS or not amount.replace(".", "", 1).isdigit():
+            raise ValueError(f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or an ISO date like 2026-12-01T18:00.")
+        result = now + timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
+    else:
+        try:
+            result = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or an ISO date like 2026-12-01T18:00."
+            ) from None
+        if result.tzinfo is None:
+            result = result.replace(tzinfo=now.tzinfo)
+    if result <= now:
+        raise ValueError(f"The deadline {result.isoformat(timespec='minutes')} is in the past.")
+    return result

@@ -1,0 +1,99 @@
+"""Shared fixtures: one live sandbox per test session, an in-memory keyring, logged-in clients.
+
+Owned by the sandbox-auth helper; other suites use these fixtures, they do not edit them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # so every suite can `import sandbox_login`
+
+import globus_sdk  # noqa: E402
+
+from gterm.sandbox.server import SandboxHandle, running_sandbox  # noqa: E402
+from gterm.sandbox.state import SandboxConfig  # noqa: E402
+from sandbox_login import transfer_client_for  # noqa: E402
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A process-local keyring so no test reads or writes the machine's real keyring."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.store[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError(f"no such password: {service}/{username}") from None
+
+
+_MEMORY_KEYRING = MemoryKeyring()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Installed for the whole run, before any test can touch keyring.
+    keyring.set_keyring(_MEMORY_KEYRING)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The in-memory keyring, emptied before and after the test (and reinstalled if a test swapped it)."""
+    _MEMORY_KEYRING.store.clear()
+    keyring.set_keyring(_MEMORY_KEYRING)
+    yield _MEMORY_KEYRING
+    _MEMORY_KEYRING.store.clear()
+    keyring.set_keyring(_MEMORY_KEYRING)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """The live sandbox (auto-approve, ephemeral port, fresh data dir); SDK env vars point at it."""
+    data_dir = tmp_path_factory.mktemp("sandbox")
+    config = SandboxConfig(data_dir=data_dir, auto_approve=True)
+    saved = {k: os.environ.get(k) for k in _SDK_ENV}
+    with running_sandbox(config) as handle:
+        os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
+        os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
+        os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
+        try:
+            yield handle
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+
+
+@pytest.fixture(scope="session")
+def alice_tc(sandbox: SandboxHandle) -> globus_sdk.TransferClient:
+    """TransferClient as Alice (own fresh native client, transfer:all without data_access consents)."""
+    return transfer_client_for(sandbox, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob_tc(sandbox: SandboxHandle) -> globus_sdk.TransferClient:
+    """TransferClient as Bob (own fresh native client, transfer:all without data_access consents)."""
+    return transfer_client_for(sandbox, "bob")

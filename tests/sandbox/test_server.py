@@ -1,0 +1,168 @@
+"""The sandbox server itself: own data dirs, restarts, consent page, token lifetime, CLI entry."""
+
+from __future__ import annotations
+
+import json
+import re
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import globus_sdk
+import pytest
+import requests
+
+from gterm.sandbox import auth_store
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    BOB_ID,
+    GTERM_NATIVE_CLIENT_ID,
+    LAB_STORAGE_ID,
+    ROBOT_CLIENT_ID,
+    TRANSFER_SCOPE,
+)
+from gterm.sandbox.server import SandboxHandle, running_sandbox
+from gterm.sandbox.state import SandboxConfig
+from sandbox_login import login_tokens, transfer_client_for
+
+TRANSFER_RS = "transfer.api.globus.org"
+SCOPES = f"openid profile email {TRANSFER_SCOPE}"
+
+
+def test_sandbox_json_describes_the_world(sandbox: SandboxHandle) -> None:
+    info = json.loads((sandbox.data_dir / "sandbox.json").read_text())
+    assert info == sandbox.info
+    assert info["auth_url"] == info["transfer_url"] == sandbox.auth_url
+    assert urlsplit(info["auth_url"]).hostname == "127.0.0.1"
+    assert [i["id"] for i in info["identities"]][:2] == [ALICE_ID, BOB_ID]
+    clients = {c["client_id"]: c for c in info["clients"]}
+    assert clients[GTERM_NATIVE_CLIENT_ID]["type"] == "native"
+    assert "client_secret" not in clients[GTERM_NATIVE_CLIENT_ID]
+    assert clients[ROBOT_CLIENT_ID]["type"] == "confidential"
+    assert clients[ROBOT_CLIENT_ID]["client_secret"]
+    assert oct((sandbox.data_dir / "sandbox.json").stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_unknown_routes_and_methods_answer_json(sandbox: SandboxHandle) -> None:
+    missing = requests.get(sandbox.auth_url + "v2/no/such/thing", timeout=30)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "ClientError.NotFound"
+    assert "request_id" in missing.json()
+    wrong_method = requests.get(sandbox.auth_url + "v2/oauth2/token", timeout=30)
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"].startswith("application/json")
+
+
+def test_expired_access_token_gets_401_and_refresh_recovers(tmp_path: Path) -> None:
+    with running_sandbox(SandboxConfig(data_dir=tmp_path, auto_approve=True, access_token_lifetime=2)) as box:
+        tokens = login_tokens(box, SCOPES)
+        data = tokens.by_resource_server[TRANSFER_RS]
+        assert data["expires_at_seconds"] <= time.time() + 2
+        fixed = globus_sdk.TransferClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer(data["access_token"]), base_url=box.transfer_url
+        )
+        renewing = transfer_client_for(box, "alice")
+        time.sleep(3)  # let the access tokens expire (not a timing assert)
+        with pytest.raises(globus_sdk.TransferAPIError) as info:
+            fixed.get_endpoint(LAB_STORAGE_ID)
+        assert info.value.http_status == 401
+        assert renewing.get_endpoint(LAB_STORAGE_ID)["id"] == LAB_STORAGE_ID
+
+
+def test_restart_keeps_identities_clients_tokens_and_keys(tmp_path: Path) -> None:
+    config = SandboxConfig(data_dir=tmp_path, auto_approve=False)
+    with running_sandbox(config) as first:
+        tokens = login_tokens(first, SCOPES, identity="bob")  # goes through the consent form
+        secret = first.client_secret(ROBOT_CLIENT_ID)
+        jwks = requests.get(first.auth_url + "jwk.json", timeout=30).json()
+    with running_sandbox(SandboxConfig(data_dir=tmp_path, auto_approve=False)) as second:
+        assert second.client_secret(ROBOT_CLIENT_ID) == secret
+        assert requests.get(second.auth_url + "jwk.json", timeout=30).json() == jwks
+        client = globus_sdk.NativeAppAuthClient(GTERM_NATIVE_CLIENT_ID, base_url=second.auth_url)
+        decoder = globus_sdk.IDTokenDecoder(client)
+        assert decoder.decode(tokens["id_token"])["sub"] == BOB_ID
+        refreshed = client.oauth2_refresh_token(tokens.by_resource_server[TRANSFER_RS]["refresh_token"])
+        tc = globus_sdk.TransferClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer(refreshed.by_resource_server[TRANSFER_RS]["access_token"]),
+            base_url=second.transfer_url,
+        )
+        assert tc.get_endpoint(LAB_STORAGE_ID)["id"] == LAB_STORAGE_ID
+        assert auth_store.consent_docs(second.state.db, BOB_ID, GTERM_NATIVE_CLIENT_ID)
+        robot = globus_sdk.ConfidentialAppAuthClient(ROBOT_CLIENT_ID, secret, base_url=second.auth_url)
+        assert robot.oauth2_client_credentials_tokens(requested_scopes=TRANSFER_SCOPE)["access_token"]
+
+
+def _authorize_url(box: SandboxHandle) -> str:
+    client = globus_sdk.NativeAppAuthClient(GTERM_NATIVE_CLIENT_ID, base_url=box.auth_url)
+    client.oauth2_start_flow(requested_scopes=SCOPES, redirect_uri="http://localhost:8765/cb", state="xyz")
+    return client.oauth2_get_authorize_url()
+
+
+def test_consent_page_escapes_names_and_deny_redirects(tmp_path: Path) -> None:
+    with running_sandbox(SandboxConfig(data_dir=tmp_path, auto_approve=False)) as box:
+        box.state.db.execute(
+            "INSERT INTO auth_identities VALUES (?, ?, ?, NULL, NULL, ?, 'user')",
+            ("0b0e9d6e-1111-4222-8333-944455556666", "eve@example.org", '<b>Eve & "Co"</b>', auth_store.SANDBOX_IDP_ID),
+        )
+        url = _authorize_url(box)
+        page = requests.get(url, allow_redirects=False, timeout=30)
+        assert page.status_code == 200
+        assert "&lt;b&gt;Eve &amp; &quot;Co&quot;&lt;/b&gt;" in page.text
+        assert "<b>Eve" not in page.text
+        fields = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        denied = requests.post(
+            box.auth_url + "v2/oauth2/authorize",
+            data={**fields, "identity": ALICE_ID, "decision": "deny"},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert denied.status_code == 302
+        query = parse_qs(urlsplit(denied.headers["location"]).query)
+        assert query["error"] == ["access_denied"] and query["state"] == ["xyz"]
+        unknown = requests.post(
+            box.auth_url + "v2/oauth2/authorize",
+            data={**fields, "identity": "nobody", "decision": "allow"},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert unknown.status_code == 400
+
+
+def test_serve_forever_prints_exports_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    code = (
+        "from pathlib import Path; from gterm.sandbox.server import serve_forever;"
+        "from gterm.sandbox.state import SandboxConfig;"
+        f"serve_forever(SandboxConfig(data_dir=Path({str(tmp_path)!r})))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_SDK_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline().strip() for _ in range(2)]
+        assert lines[0].startswith("export GLOBUS_SDK_SERVICE_URL_AUTH=http://127.0.0.1:")
+        assert lines[1].startswith("export GLOBUS_SDK_SERVICE_URL_TRANSFER=http://127.0.0.1:")
+        url = lines[0].split("=", 1)[1]
+        assert requests.get(url + ".well-known/openid-configuration", timeout=30).status_code == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_no_issued_token_ever_reaches_the_request_log(sandbox: SandboxHandle) -> None:
+    """Scan the shared sandbox's log for any string that is a live or dead token (by its stored hash)."""
+    login_tokens(sandbox, SCOPES)  # at least one login in the log, whatever ran before
+    text = (sandbox.data_dir / "requests.log").read_text(encoding="utf-8")
+    candidates = set(re.findall(r"[A-Za-z0-9_\-]{20,}", text))
+    hashes = [auth_store.token_hash(c) for c in candidates]
+    leaked = [h for h in hashes if sandbox.state.db.query_one("SELECT 1 FROM auth_tokens WHERE token_hash = ?", (h,))]
+    assert leaked == []
+    assert sandbox.client_secret(ROBOT_CLIENT_ID) not in text

@@ -1,0 +1,185 @@
+"""ACL rule routes on guest collections and per-identity bookmarks, with enforcement."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import globus_sdk
+import pytest
+from sandbox_login import robot_transfer_client
+from transfer_helpers import api_error, names, unique
+
+from gterm.sandbox.seed_ids import ALICE_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID, ROBOT_CLIENT_ID
+
+
+@pytest.fixture(scope="module")
+def robot_tc(sandbox: Any) -> globus_sdk.TransferClient:
+    return robot_transfer_client(sandbox)
+
+
+@pytest.fixture
+def bob_guest(bob_tc: Any) -> Iterator[str]:
+    """A fresh guest collection of Bob's (on Lab Storage /shared/bob/...), so rule tests never race."""
+    host_path = f"/shared/bob/{unique('acl')}/"
+    bob_tc.operation_mkdir(LAB_STORAGE_ID, host_path)
+    bob_tc.operation_mkdir(LAB_STORAGE_ID, host_path + "public/")
+    created = bob_tc.create_shared_endpoint(
+        {"DATA_TYPE": "shared_endpoint", "host_endpoint": LAB_STORAGE_ID, "host_path": host_path,
+         "display_name": "Bob ACL test"}
+    )
+    yield created["id"]
+    bob_tc.delete_endpoint(created["id"])
+
+
+def _rule(ptype: str, principal: str, path: str, perms: str) -> dict[str, str]:
+    return {"DATA_TYPE": "access", "principal_type": ptype, "principal": principal, "path": path,
+            "permissions": perms}
+
+
+# --------------------------------------------------------------------------- ACL routes
+
+
+def test_seeded_rule_shares_bobs_collection_with_alice(bob_tc: Any) -> None:
+    rules = bob_tc.endpoint_acl_list(BOB_SHARED_ID)
+    assert rules["DATA_TYPE"] == "access_list"
+    assert [(r["principal_type"], r["principal"], r["path"], r["permissions"]) for r in rules["DATA"]] == [
+        ("identity", ALICE_ID, "/", "rw")
+    ]
+    assert all(r["DATA_TYPE"] == "access" for r in rules["DATA"])
+
+
+def test_only_the_owner_manages_rules(alice_tc: Any) -> None:
+    assert api_error(lambda: alice_tc.endpoint_acl_list(BOB_SHARED_ID)).http_status == 403
+    err = api_error(lambda: alice_tc.add_endpoint_acl_rule(BOB_SHARED_ID, _rule("anonymous", "", "/", "r")))
+    assert err.http_status == 403
+
+
+def test_mapped_collections_have_no_rules(alice_tc: Any) -> None:
+    assert api_error(lambda: alice_tc.endpoint_acl_list(LAB_STORAGE_ID)).http_status == 400
+
+
+def test_rule_lifecycle_is_enforced_on_every_operation(bob_tc: Any, robot_tc: Any, bob_guest: str) -> None:
+    assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/public/")).http_status == 403
+
+    created = bob_tc.add_endpoint_acl_rule(bob_guest, _rule("identity", ROBOT_CLIENT_ID, "/public/", "r"))
+    assert (created["DATA_TYPE"], created["code"]) == ("access_create_result", "Created")
+    rule_id = created["access_id"]
+    rule = bob_tc.get_endpoint_acl_rule(bob_guest, rule_id)
+    assert (rule["path"], rule["permissions"], rule["principal"]) == ("/public/", "r", ROBOT_CLIENT_ID)
+
+    # read-only: ls works below the rule path, not above it; writes are refused
+    assert robot_tc.operation_ls(bob_guest, path="/public/")["DATA"] == []
+    assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/")).http_status == 403
+    assert api_error(lambda: robot_tc.operation_mkdir(bob_guest, "/public/new/")).http_status == 403
+
+    updated = bob_tc.update_endpoint_acl_rule(bob_guest, rule_id, {"DATA_TYPE": "access", "permissions": "rw"})
+    assert updated["code"] == "Updated"
+    robot_tc.operation_mkdir(bob_guest, "/public/new/")
+    assert names(bob_tc.operation_ls(bob_guest, path="/public/")) == ["new"]
+
+    deleted = bob_tc.delete_endpoint_acl_rule(bob_guest, rule_id)
+    assert deleted["code"] == "Deleted"
+    assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/public/")).http_status == 403
+    assert api_error(lambda: bob_tc.get_endpoint_acl_rule(bob_guest, rule_id)).http_status == 404
+
+
+def test_all_authenticated_users_rule(bob_tc: Any, robot_tc: Any, bob_guest: str) -> None:
+    bob_tc.add_endpoint_acl_rule(bob_guest, _rule("all_authenticated_users", "", "/", "r"))
+    assert "public" in names(robot_tc.operation_ls(bob_guest, path="/"))
+    assert bob_guest in [d["id"] for d in robot_tc.endpoint_search(filter_scope="shared-with-me")["DATA"]]
+
+
+def test_rule_validation(bob_tc: Any, bob_guest: str) -> None:
+    def add(rule: dict[str, str]) -> globus_sdk.TransferAPIError:
+        return api_error(lambda: bob_tc.add_endpoint_acl_rule(bob_guest, rule))
+
+    assert add(_rule("identity", ALICE_ID, "no-slash", "r")).code == "InvalidPath"
+    assert add(_rule("identity", ALICE_ID, "/x", "r")).code == "InvalidPath"
+    assert add(_rule("identity", ALICE_ID, "/", "w")).http_status == 400
+    assert add(_rule("identity", "not-a-uuid", "/", "r")).http_status == 400
+    assert add(_rule("anonymous", "", "/", "rw")).http_status == 400
+    assert add(_rule("wizard", "", "/", "r")).http_status == 400
+    bob_tc.add_endpoint_acl_rule(bob_guest, _rule("identity", ALICE_ID, "/public/", "r"))
+    dup = add(_rule("identity", ALICE_ID, "/public/", "rw"))
+    assert (dup.http_status, dup.code) == (409, "Exists")
+
+
+def test_group_rule_is_stored_and_listed(bob_tc: Any, bob_guest: str) -> None:
+    group = "6c1b2d5e-1111-4222-8333-944455556666"
+    rule_id = bob_tc.add_endpoint_acl_rule(bob_guest, _rule("group", group, "/", "r"))["access_id"]
+    assert rule_id in [r["id"] for r in bob_tc.endpoint_acl_list(bob_guest)["DATA"]]
+
+
+# --------------------------------------------------------------------------- bookmarks
+
+
+def _bookmark(tc: Any, name: str, path: str = "/~/experiments/", collection: str = LAB_STORAGE_ID) -> Any:
+    return tc.create_bookmark({"name": name, "endpoint_id": collection, "path": path})
+
+
+def test_bookmark_lifecycle(alice_tc: Any) -> None:
+    name = unique("Experiments")
+    created = _bookmark(alice_tc, name)
+    assert created["DATA_TYPE"] == "bookmark"
+    assert (created["name"], created["endpoint_id"], created["path"]) == (name, LAB_STORAGE_ID, "/~/experiments/")
+    bookmark_id = created["id"]
+    listed = alice_tc.bookmark_list()
+    assert listed["DATA_TYPE"] == "bookmark_list"
+    assert bookmark_id in [b["id"] for b in listed]
+    assert alice_tc.get_bookmark(bookmark_id)["name"] == name
+
+    renamed = alice_tc.update_bookmark(bookmark_id, {"name": name + " (renamed)"})
+    assert renamed["name"] == name + " (renamed)"
+    assert alice_tc.get_bookmark(bookmark_id)["name"] == name + " (renamed)"
+
+    deleted = alice_tc.delete_bookmark(bookmark_id)
+    assert deleted["code"] == "Deleted"
+    assert api_error(lambda: alice_tc.get_bookmark(bookmark_id)).http_status == 404
+    assert bookmark_id not in [b["id"] for b in alice_tc.bookmark_list()]
+
+
+def test_bookmark_names_are_unique_per_identity(alice_tc: Any, bob_tc: Any) -> None:
+    name = unique("dup")
+    first = _bookmark(alice_tc, name)
+    err = api_error(lambda: _bookmark(alice_tc, name, path="/projects/"))
+    assert err.http_status == 409
+    other = _bookmark(alice_tc, name + "-2")
+    assert api_error(lambda: alice_tc.update_bookmark(other["id"], {"name": name})).http_status == 409
+    # Another identity may use the same name.
+    bobs = _bookmark(bob_tc, name, path="/projects/")
+    for tc, bid in ((alice_tc, first["id"]), (alice_tc, other["id"]), (bob_tc, bobs["id"])):
+        tc.delete_bookmark(bid)
+
+
+def test_bookmarks_are_private(alice_tc: Any, bob_tc: Any) -> None:
+    mine = _bookmark(alice_tc, unique("private"))
+    try:
+        assert mine["id"] not in [b["id"] for b in bob_tc.bookmark_list()]
+        for call in (
+            lambda: bob_tc.get_bookmark(mine["id"]),
+            lambda: bob_tc.update_bookmark(mine["id"], {"name": "hijacked"}),
+            lambda: bob_tc.delete_bookmark(mine["id"]),
+        ):
+            assert api_error(call).http_status == 404
+    finally:
+        alice_tc.delete_bookmark(mine["id"])
+
+
+def test_bookmark_validation(alice_tc: Any) -> None:
+    assert api_error(lambda: _bookmark(alice_tc, unique("x"), path="/~/experiments")).http_status == 400
+    assert api_error(lambda: _bookmark(alice_tc, "")).http_status == 400
+    assert api_error(lambda: _bookmark(alice_tc, "n" * 129)).http_status == 400
+    err = api_error(lambda: _bookmark(alice_tc, unique("x"), collection="00000000-0000-0000-0000-000000000000"))
+    assert err.http_status == 404
+    created = _bookmark(alice_tc, unique("fixed"))
+    try:
+        err = api_error(lambda: alice_tc.update_bookmark(created["id"], {"path": "/elsewhere/"}))
+        assert err.http_status == 400
+    finally:
+        alice_tc.delete_bookmark(created["id"])
+
+
+def test_bookmark_on_a_consent_collection_needs_no_consent(alice_tc: Any) -> None:
+    # Bookmarks only name a location; using it is what asks for consent.
+    created = _bookmark(alice_tc, unique("scratch"), path="/~/", collection=HPC_SCRATCH_ID)
+    alice_tc.delete_bookmark(created["id"])

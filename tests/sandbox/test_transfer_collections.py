@@ -1,0 +1,220 @@
+"""Collection routes of the sandbox over real HTTP with the real SDK: search, get, update,
+guest collection lifecycle, shared endpoint lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import globus_sdk
+import pytest
+from sandbox_login import robot_transfer_client
+from transfer_helpers import api_error, names, unique
+
+from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
+
+
+@pytest.fixture(scope="module")
+def robot_tc(sandbox: Any) -> globus_sdk.TransferClient:
+    return robot_transfer_client(sandbox)
+
+
+def _ids(response: Any) -> list[str]:
+    return [doc["id"] for doc in response["DATA"]]
+
+
+# --------------------------------------------------------------------------- endpoint_search
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lab storage", LAB_STORAGE_ID),  # display_name
+        ("hpc-admins", HPC_SCRATCH_ID),  # owner_string
+        ("purged", HPC_SCRATCH_ID),  # description
+        ("cluster", HPC_SCRATCH_ID),  # keywords
+        ("Research Computing", HPC_SCRATCH_ID),  # organization
+        ("LAB STORAGE", LAB_STORAGE_ID),  # case-insensitive
+    ],
+)
+def test_fulltext_search_covers_the_documented_fields(alice_tc: Any, text: str, expected: str) -> None:
+    result = alice_tc.endpoint_search(text)
+    assert result["DATA_TYPE"] == "endpoint_list"
+    assert expected in _ids(result)
+    assert all(doc["DATA_TYPE"] == "endpoint" for doc in result["DATA"])
+
+
+def test_fulltext_search_without_match_is_empty(alice_tc: Any) -> None:
+    result = alice_tc.endpoint_search("no-such-collection-anywhere")
+    assert result["DATA"] == []
+    assert result["has_next_page"] is False
+
+
+def test_scope_all_requires_fulltext_like_production(alice_tc: Any) -> None:
+    err = api_error(lambda: alice_tc.endpoint_search())
+    assert err.http_status == 400
+
+
+def test_unknown_scope_is_rejected(alice_tc: Any) -> None:
+    err = api_error(lambda: alice_tc.endpoint_search("lab", filter_scope="everything"))
+    assert err.http_status == 400
+
+
+def test_shared_with_me_lists_bobs_guest_collection_for_alice_only(alice_tc: Any, bob_tc: Any) -> None:
+    assert _ids(alice_tc.endpoint_search(filter_scope="shared-with-me")) == [BOB_SHARED_ID]
+    assert BOB_SHARED_ID not in _ids(bob_tc.endpoint_search(filter_scope="shared-with-me"))
+
+
+@pytest.mark.parametrize("scope", ["my-endpoints", "shared-by-me", "administered-by-me"])
+def test_owner_scopes_list_bobs_guest_collection_for_bob(alice_tc: Any, bob_tc: Any, scope: str) -> None:
+    assert BOB_SHARED_ID in _ids(bob_tc.endpoint_search(filter_scope=scope))
+    assert BOB_SHARED_ID not in _ids(alice_tc.endpoint_search(filter_scope=scope))
+
+
+def test_private_guest_collection_is_invisible_without_access(robot_tc: Any) -> None:
+    assert BOB_SHARED_ID not in _ids(robot_tc.endpoint_search("bob"))
+    err = api_error(lambda: robot_tc.get_endpoint(BOB_SHARED_ID))
+    assert err.http_status == 403
+
+
+def test_recently_used_follows_file_operations(alice_tc: Any) -> None:
+    alice_tc.operation_ls(BOB_SHARED_ID, path="/")
+    alice_tc.operation_ls(LAB_STORAGE_ID, path="/~/")
+    recent = _ids(alice_tc.endpoint_search(filter_scope="recently-used"))
+    assert recent[:2] == [LAB_STORAGE_ID, BOB_SHARED_ID]
+
+
+def test_in_use_scope_answers_an_endpoint_list(alice_tc: Any) -> None:
+    result = alice_tc.endpoint_search(filter_scope="in-use")
+    assert result["DATA_TYPE"] == "endpoint_list"
+    assert isinstance(result["DATA"], list)
+
+
+def test_search_pages_with_limit_offset_and_the_sdk_paginator(alice_tc: Any) -> None:
+    first = alice_tc.endpoint_search("example", limit=1)
+    assert len(first["DATA"]) == 1 and first["has_next_page"] is True
+    second = alice_tc.endpoint_search("example", limit=1, offset=1)
+    assert _ids(second) != _ids(first)
+    everything = [doc["id"] for doc in alice_tc.paginated.endpoint_search("example", limit=1).items()]
+    assert set(everything) >= {LAB_STORAGE_ID, HPC_SCRATCH_ID, BOB_SHARED_ID}
+    assert len(everything) == len(set(everything))
+
+
+def test_search_filters_by_entity_type_and_host(alice_tc: Any) -> None:
+    guests = _ids(alice_tc.endpoint_search("example", filter_entity_type="GCSv5_guest_collection"))
+    assert BOB_SHARED_ID in guests and LAB_STORAGE_ID not in guests
+    hosted = _ids(alice_tc.endpoint_search("example", filter_host_endpoint=LAB_STORAGE_ID))
+    assert BOB_SHARED_ID in hosted and HPC_SCRATCH_ID not in hosted
+
+
+# --------------------------------------------------------------------------- get / update
+
+
+def test_get_endpoint_documents(alice_tc: Any) -> None:
+    lab = alice_tc.get_endpoint(LAB_STORAGE_ID)
+    assert lab["DATA_TYPE"] == "endpoint"
+    assert lab["display_name"] == "Lab Storage"
+    assert lab["entity_type"] == "GCSv5_mapped_collection"
+    assert lab["default_directory"] == "/~/"
+    assert lab["owner_string"] == "lab-storage@example.org"
+    guest = alice_tc.get_endpoint(BOB_SHARED_ID)
+    assert guest["entity_type"] == "GCSv5_guest_collection"
+    assert guest["host_endpoint_id"] == LAB_STORAGE_ID
+    assert guest["host_path"] == "/shared/bob/"
+    assert guest["owner_id"] == BOB_ID
+    assert guest["acl_available"] is True and guest["acl_editable"] is False
+
+
+def test_get_unknown_endpoint_is_endpoint_not_found(alice_tc: Any) -> None:
+    err = api_error(lambda: alice_tc.get_endpoint("00000000-0000-0000-0000-000000000000"))
+    assert (err.http_status, err.code) == (404, "EndpointNotFound")
+
+
+def test_owner_updates_metadata_and_others_cannot(alice_tc: Any, bob_tc: Any) -> None:
+    original = bob_tc.get_endpoint(BOB_SHARED_ID)
+    try:
+        result = bob_tc.update_endpoint(
+            BOB_SHARED_ID,
+            {"description": "Updated by a test", "keywords": "alpha,beta", "contact_email": "bob@example.org"},
+        )
+        assert (result["code"], result["DATA_TYPE"]) == ("Updated", "result")
+        doc = alice_tc.get_endpoint(BOB_SHARED_ID)
+        assert doc["description"] == "Updated by a test"
+        assert doc["keywords"] == "alpha,beta"
+        assert doc["contact_email"] == "bob@example.org"
+        assert BOB_SHARED_ID in _ids(alice_tc.endpoint_search("alpha"))
+    finally:
+        bob_tc.update_endpoint(
+            BOB_SHARED_ID,
+            {"description": original["description"], "keywords": original["keywords"], "contact_email": None},
+        )
+    assert api_error(lambda: alice_tc.update_endpoint(BOB_SHARED_ID, {"description": "x"})).http_status == 403
+    assert api_error(lambda: alice_tc.update_endpoint(LAB_STORAGE_ID, {"description": "x"})).http_status == 403
+
+
+def test_update_rejects_unknown_fields_and_empty_names(bob_tc: Any) -> None:
+    assert api_error(lambda: bob_tc.update_endpoint(BOB_SHARED_ID, {"colour": "blue"})).http_status == 400
+    assert api_error(lambda: bob_tc.update_endpoint(BOB_SHARED_ID, {"display_name": " "})).http_status == 400
+
+
+# --------------------------------------------------------------------------- guest lifecycle
+
+
+def test_guest_collection_lifecycle(alice_tc: Any, bob_tc: Any) -> None:
+    share_dir = f"/~/{unique('share')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, share_dir)
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, share_dir + "inside/")
+    created = alice_tc.create_shared_endpoint(
+        {
+            "DATA_TYPE": "shared_endpoint",
+            "host_endpoint": LAB_STORAGE_ID,
+            "host_path": share_dir,
+            "display_name": "Alice test share",
+            "description": "made by a test",
+        }
+    )
+    assert created["code"] == "Created"
+    guest_id = created["id"]
+    try:
+        doc = alice_tc.get_endpoint(guest_id)
+        assert doc["owner_id"] == ALICE_ID
+        assert doc["host_path"].startswith("/home/alice/") and doc["host_path"].endswith("/")
+        assert doc["acl_editable"] is True
+        assert names(alice_tc.operation_ls(guest_id, path="/")) == ["inside"]
+        # Bob has no rule yet: the collection is invisible and unusable for him.
+        assert api_error(lambda: bob_tc.operation_ls(guest_id, path="/")).http_status == 403
+        mine = _ids(alice_tc.my_shared_endpoint_list(LAB_STORAGE_ID))
+        assert guest_id in mine and BOB_SHARED_ID not in mine
+        assert guest_id in _ids(alice_tc.endpoint_search(filter_scope="my-endpoints"))
+        assert api_error(lambda: bob_tc.delete_endpoint(guest_id)).http_status == 403
+    finally:
+        deleted = alice_tc.delete_endpoint(guest_id)
+    assert deleted["code"] == "Deleted"
+    assert api_error(lambda: alice_tc.get_endpoint(guest_id)).http_status == 404
+
+
+def test_guest_collection_needs_write_access_to_an_existing_host_dir(alice_tc: Any) -> None:
+    def create(host: str, path: str) -> Any:
+        return alice_tc.create_shared_endpoint(
+            {"DATA_TYPE": "shared_endpoint", "host_endpoint": host, "host_path": path, "display_name": "x"}
+        )
+
+    assert api_error(lambda: create(LAB_STORAGE_ID, "/home/bob/")).http_status == 403
+    assert api_error(lambda: create(LAB_STORAGE_ID, f"/~/{unique('missing')}/")).http_status == 404
+    assert api_error(lambda: create(BOB_SHARED_ID, "/")).http_status == 400
+    assert api_error(lambda: create("00000000-0000-0000-0000-000000000000", "/")).http_status == 404
+
+
+def test_mapped_collections_cannot_be_deleted_by_users(alice_tc: Any) -> None:
+    assert api_error(lambda: alice_tc.delete_endpoint(LAB_STORAGE_ID)).http_status == 403
+
+
+def test_shared_endpoint_list_shows_visible_guests(alice_tc: Any) -> None:
+    result = alice_tc.get_shared_endpoint_list(LAB_STORAGE_ID)
+    assert BOB_SHARED_ID in [doc["id"] for doc in result["shared_endpoints"]]
+
+
+def test_robot_client_can_use_mapped_collections(robot_tc: Any) -> None:
+    listing = robot_tc.operation_ls(LAB_STORAGE_ID, path="/projects/")
+    assert {"climate", "genomics"} <= set(names(listing))
+    home = robot_tc.operation_ls(LAB_STORAGE_ID, path="~")
+    assert home["path"].startswith("/home/") and home["DATA"] == []

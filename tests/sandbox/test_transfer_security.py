@@ -1,0 +1,210 @@
+"""Security of the Transfer half: tokens, collection roots, symlinks, private homes, consent."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator
+
+import globus_sdk
+import pytest
+import requests
+from globus_sdk.gare import to_gare
+from sandbox_login import robot_transfer_client, transfer_client_for
+from transfer_helpers import api_error, collection_root, names, unique
+
+from gterm.sandbox.seed_ids import (
+    BOB_SHARED_ID,
+    HPC_SCRATCH_ID,
+    LAB_STORAGE_ID,
+    TRANSFER_SCOPE,
+    data_access_scope,
+)
+
+UNKNOWN = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.fixture
+def alice_dir(sandbox: Any, alice_tc: Any) -> Iterator[tuple[str, Any]]:
+    """A fresh dir in Alice's home: (Globus path, on-disk path)."""
+    path = f"/home/alice/{unique('sec')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, path)
+    yield path, collection_root(sandbox, LAB_STORAGE_ID) / path.strip("/")
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def test_missing_token_is_401_json(sandbox: Any) -> None:
+    response = requests.get(f"{sandbox.transfer_url}v0.10/endpoint_search?filter_fulltext=lab", timeout=10)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["code"] == "AuthenticationFailed"
+
+
+def test_bad_token_is_401(sandbox: Any) -> None:
+    tc = globus_sdk.TransferClient(
+        authorizer=globus_sdk.AccessTokenAuthorizer("not-a-real-token"), base_url=sandbox.transfer_url
+    )
+    for call in (
+        lambda: tc.operation_ls(LAB_STORAGE_ID, path="/"),
+        lambda: tc.get_endpoint(LAB_STORAGE_ID),
+        lambda: tc.bookmark_list(),
+        lambda: tc.operation_mkdir(LAB_STORAGE_ID, "/projects/x/"),
+    ):
+        err = api_error(call)
+        assert (err.http_status, err.code) == (401, "AuthenticationFailed")
+
+
+def test_unknown_collection_is_endpoint_not_found(alice_tc: Any) -> None:
+    for call in (
+        lambda: alice_tc.operation_ls(UNKNOWN, path="/"),
+        lambda: alice_tc.operation_stat(UNKNOWN, "/"),
+        lambda: alice_tc.operation_mkdir(UNKNOWN, "/x/"),
+    ):
+        err = api_error(call)
+        assert (err.http_status, err.code) == (404, "EndpointNotFound")
+
+
+# --------------------------------------------------------------------------- private homes
+
+
+def test_bob_cannot_touch_alices_home(bob_tc: Any) -> None:
+    for call in (
+        lambda: bob_tc.operation_ls(LAB_STORAGE_ID, path="/home/alice/"),
+        lambda: bob_tc.operation_stat(LAB_STORAGE_ID, "/home/alice/README.md"),
+        lambda: bob_tc.operation_mkdir(LAB_STORAGE_ID, "/home/alice/from-bob/"),
+        lambda: bob_tc.operation_rename(LAB_STORAGE_ID, "/home/alice/README.md", "/home/bob/stolen.md"),
+    ):
+        err = api_error(call)
+        assert (err.http_status, err.code) == (403, "PermissionDenied")
+
+
+def test_shared_areas_are_open_and_home_list_is_read_only(bob_tc: Any) -> None:
+    assert {"alice", "bob"} <= set(names(bob_tc.operation_ls(LAB_STORAGE_ID, path="/home/")))
+    assert "climate" in names(bob_tc.operation_ls(LAB_STORAGE_ID, path="/projects/"))
+    assert api_error(lambda: bob_tc.operation_mkdir(LAB_STORAGE_ID, "/home/mallory/")).http_status == 403
+    assert api_error(lambda: bob_tc.operation_mkdir(LAB_STORAGE_ID, "/toplevel/")).http_status == 403
+
+
+# --------------------------------------------------------------------------- traversal
+
+
+@pytest.mark.parametrize(
+    "path", ["/..", "/../", "/home/alice/../../..", "~/../../../etc/", "/projects/../../", "../../../"]
+)
+def test_dotdot_above_the_root_is_refused(alice_tc: Any, path: str) -> None:
+    err = api_error(lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path=path))
+    assert err.http_status == 400
+
+
+def test_dotdot_above_the_root_is_refused_for_writes(alice_tc: Any) -> None:
+    assert api_error(lambda: alice_tc.operation_mkdir(LAB_STORAGE_ID, "/../escape/")).http_status == 400
+    err = api_error(lambda: alice_tc.operation_rename(LAB_STORAGE_ID, "/~/README.md", "/../../README.md"))
+    assert err.http_status == 400
+
+
+def test_absolute_host_paths_stay_inside_the_collection(sandbox: Any, alice_tc: Any) -> None:
+    # Globus paths are absolute *within* the collection: /etc/passwd is <root>/etc/passwd.
+    err = api_error(lambda: alice_tc.operation_stat(LAB_STORAGE_ID, "/etc/passwd"))
+    assert err.http_status == 404
+    host_root = str(collection_root(sandbox, LAB_STORAGE_ID))
+    err = api_error(lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path=host_root + "/home/alice/"))
+    assert err.http_status == 404
+
+
+def test_guest_collection_root_is_its_host_path(alice_tc: Any) -> None:
+    # Bob's guest root is Lab Storage /shared/bob/: ".." cannot climb into the host.
+    assert set(names(alice_tc.operation_ls(BOB_SHARED_ID, path="/"))) >= {"README.txt", "results"}
+    assert api_error(lambda: alice_tc.operation_ls(BOB_SHARED_ID, path="/../")).http_status == 400
+    assert api_error(lambda: alice_tc.operation_ls(BOB_SHARED_ID, path="/home/alice/")).http_status == 404
+
+
+# --------------------------------------------------------------------------- symlinks
+
+
+def test_symlink_pointing_outside_is_refused(sandbox: Any, alice_tc: Any, alice_dir: tuple[str, Any]) -> None:
+    path, on_disk = alice_dir
+    os.symlink("/etc", on_disk / "etc-link")
+    os.symlink(str(sandbox.data_dir), on_disk / "data-link")
+    listing = alice_tc.operation_ls(LAB_STORAGE_ID, path=path)
+    by_name = {e["name"]: e for e in listing["DATA"]}
+    for name in ("etc-link", "data-link"):
+        assert by_name[name]["type"] == "invalid_symlink"
+        assert by_name[name]["link_target"] is None  # never reveals host paths
+        for call in (
+            lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path=path + name + "/"),
+            lambda: alice_tc.operation_stat(LAB_STORAGE_ID, path + name + "/passwd"),
+            lambda: alice_tc.operation_mkdir(LAB_STORAGE_ID, path + name + "/new/"),
+            lambda: alice_tc.operation_rename(LAB_STORAGE_ID, "/~/README.md", path + name + "/README.md"),
+        ):
+            assert api_error(call).http_status == 400
+
+
+def test_symlink_cannot_open_a_private_home(sandbox: Any, bob_tc: Any) -> None:
+    shared = f"/projects/{unique('links')}/"
+    bob_tc.operation_mkdir(LAB_STORAGE_ID, shared)
+    on_disk = collection_root(sandbox, LAB_STORAGE_ID) / shared.strip("/")
+    os.symlink("../../home/alice", on_disk / "alice-home")
+    err = api_error(lambda: bob_tc.operation_ls(LAB_STORAGE_ID, path=shared + "alice-home/"))
+    assert err.http_status == 403
+
+
+def test_symlink_out_of_a_guest_root_is_refused(sandbox: Any, alice_tc: Any, bob_tc: Any) -> None:
+    guest_root = collection_root(sandbox, BOB_SHARED_ID)
+    name = unique("escape")
+    os.symlink("../../home/alice", guest_root / name)  # inside the host, outside the guest root
+    try:
+        assert api_error(lambda: alice_tc.operation_ls(BOB_SHARED_ID, path=f"/{name}/")).http_status == 400
+        assert api_error(lambda: bob_tc.operation_ls(BOB_SHARED_ID, path=f"/{name}/")).http_status == 400
+    finally:
+        os.unlink(guest_root / name)
+
+
+# --------------------------------------------------------------------------- guest ACLs
+
+
+def test_acl_grants_alice_write_on_bobs_collection_and_nobody_else(sandbox: Any, alice_tc: Any) -> None:
+    path = f"/{unique('from-alice')}/"
+    alice_tc.operation_mkdir(BOB_SHARED_ID, path)
+    assert (collection_root(sandbox, BOB_SHARED_ID) / path.strip("/")).is_dir()
+    robot = robot_transfer_client(sandbox)
+    for call in (
+        lambda: robot.operation_ls(BOB_SHARED_ID, path="/"),
+        lambda: robot.operation_mkdir(BOB_SHARED_ID, "/robot/"),
+        # ...nor around the ACL through the host collection: /shared/bob/ is Bob's alone.
+        lambda: robot.operation_ls(LAB_STORAGE_ID, path="/shared/bob/"),
+        lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path="/shared/bob/"),
+        lambda: alice_tc.operation_rename(LAB_STORAGE_ID, "/shared/bob/", "/shared/alice/"),
+    ):
+        assert api_error(call).http_status == 403
+
+
+# --------------------------------------------------------------------------- consent
+
+
+def test_scratch_requires_data_access_consent(alice_tc: Any) -> None:
+    err = api_error(lambda: alice_tc.operation_ls(HPC_SCRATCH_ID, path="~"))
+    assert (err.http_status, err.code) == (403, "ConsentRequired")
+    expected = f"{TRANSFER_SCOPE}[*{data_access_scope(HPC_SCRATCH_ID)}]"
+    assert err.info.consent_required.required_scopes == [expected]
+    gare = to_gare(err)
+    assert gare is not None
+    assert gare.authorization_parameters.required_scopes == [expected]
+    # Every file operation is gated, not just ls.
+    assert api_error(lambda: alice_tc.operation_mkdir(HPC_SCRATCH_ID, "/~/x/")).code == "ConsentRequired"
+    assert api_error(lambda: alice_tc.operation_stat(HPC_SCRATCH_ID, "/README.txt")).code == "ConsentRequired"
+    # Metadata stays readable without consent, as in production.
+    assert alice_tc.get_endpoint(HPC_SCRATCH_ID)["display_name"] == "HPC Scratch"
+
+
+def test_scratch_works_with_a_consented_token(sandbox: Any) -> None:
+    tc = transfer_client_for(sandbox, "alice", data_access=[HPC_SCRATCH_ID])
+    listing = tc.operation_ls(HPC_SCRATCH_ID, path="~")
+    assert listing["path"] == "/home/alice/"
+    assert {"job-1234", "job-1235", "tmp"} <= set(names(listing))
+    assert "README.txt" in names(tc.operation_ls(HPC_SCRATCH_ID, path="/"))
+
+
+def test_robot_with_consent_uses_scratch(sandbox: Any) -> None:
+    robot = robot_transfer_client(sandbox, data_access=[HPC_SCRATCH_ID])
+    assert "README.txt" in names(robot.operation_ls(HPC_SCRATCH_ID, path="/"))

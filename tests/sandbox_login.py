@@ -1,0 +1,122 @@
+"""Real logins against the test sandbox, for tests that need tokens or SDK clients.
+
+Everything goes over loopback HTTP with the unmodified globus-sdk: the native
+app authorization-code + PKCE flow (the authorize page auto-approves, or its
+consent form is submitted like a browser would), and client credentials for the
+confidential robot client.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import globus_sdk
+import requests
+
+from gterm.sandbox import auth_store
+from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE, data_access_scope
+from gterm.sandbox.server import SandboxHandle
+
+LOGIN_SCOPES = "openid profile email"
+
+
+def identity_id(sandbox: SandboxHandle, identity: str) -> str:
+    """Accept "alice", "alice@example.org" or an identity id."""
+    for entry in sandbox.info["identities"]:
+        if identity in (entry["id"], entry["username"], entry["username"].split("@")[0]):
+            return str(entry["id"])
+    raise KeyError(f"unknown sandbox identity {identity!r}")
+
+
+def transfer_scope(data_access: Iterable[str] = ()) -> str:
+    """The transfer scope, with optional dependent data_access scopes for collections."""
+    deps = " ".join("*" + data_access_scope(cid) for cid in data_access)
+    return f"{TRANSFER_SCOPE}[{deps}]" if deps else TRANSFER_SCOPE
+
+
+def new_native_client(sandbox: SandboxHandle, name: str = "test native app") -> str:
+    """Register a fresh native client: a clean slate of consents (they accumulate per identity+client)."""
+    client_id, _ = auth_store.create_client(sandbox.state.db, name, "native")
+    return client_id
+
+
+def new_confidential_client(sandbox: SandboxHandle, name: str = "test robot") -> tuple[str, str]:
+    """Register a fresh confidential client (with an identity of its own); returns (client_id, secret)."""
+    client_id, secret = auth_store.create_client(sandbox.state.db, name, "confidential")
+    assert secret is not None
+    return client_id, secret
+
+
+def authorize_code(sandbox: SandboxHandle, authorize_url: str, identity: str = "alice") -> str:
+    """Do what the user's browser does at the authorize URL; return the authorization code."""
+    who = identity_id(sandbox, identity)
+    # session_required_identities picks the identity, as Globus' own parameter does.
+    url = authorize_url + "&" + "session_required_identities=" + who
+    with requests.Session() as http:
+        response = http.get(url, allow_redirects=False, timeout=30)
+        if response.status_code == 200 and "<form" in response.text:
+            # Consent page (sandbox without auto-approve): submit it with "Allow".
+            form = dict(parse_qs(urlsplit(url).query, keep_blank_values=True))
+            fields = {k: v[0] for k, v in form.items()}
+            fields.update({"identity": who, "decision": "allow"})
+            response = http.post(
+                urljoin(sandbox.auth_url, "v2/oauth2/authorize"), data=fields, allow_redirects=False, timeout=30
+            )
+    if response.status_code != 302:
+        raise AssertionError(f"authorize did not redirect: HTTP {response.status_code}")
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    if "code" not in query:
+        raise AssertionError(f"authorize redirected with an error: {query.get('error')}")
+    return query["code"][0]
+
+
+def login_tokens(
+    sandbox: SandboxHandle,
+    scopes: str | Iterable[str],
+    client_id: str = GTERM_NATIVE_CLIENT_ID,
+    *,
+    identity: str = "alice",
+    refresh_tokens: bool = True,
+) -> globus_sdk.OAuthTokenResponse:
+    """The native app flow, for real: start with PKCE, authorize, exchange the code."""
+    client = globus_sdk.NativeAppAuthClient(client_id, base_url=sandbox.auth_url)
+    client.oauth2_start_flow(requested_scopes=scopes, refresh_tokens=refresh_tokens)
+    code = authorize_code(sandbox, client.oauth2_get_authorize_url(), identity)
+    return client.oauth2_exchange_code_for_tokens(code)
+
+
+def transfer_client_for(
+    sandbox: SandboxHandle,
+    identity: str = "alice",
+    *,
+    client_id: str | None = None,
+    data_access: Iterable[str] = (),
+) -> globus_sdk.TransferClient:
+    """A TransferClient acting as ``identity`` with a refresh-token authorizer.
+
+    Without ``client_id`` a fresh native client is registered, so consents granted
+    here (``data_access`` collection ids) never leak into other tests' logins.
+    """
+    client_id = client_id or new_native_client(sandbox)
+    tokens = login_tokens(sandbox, f"{LOGIN_SCOPES} {transfer_scope(data_access)}", client_id, identity=identity)
+    data = tokens.by_resource_server["transfer.api.globus.org"]
+    authorizer = globus_sdk.RefreshTokenAuthorizer(
+        data["refresh_token"],
+        globus_sdk.NativeAppAuthClient(client_id, base_url=sandbox.auth_url),
+        access_token=data["access_token"],
+        expires_at=data["expires_at_seconds"],
+    )
+    return globus_sdk.TransferClient(authorizer=authorizer, base_url=sandbox.transfer_url)
+
+
+def robot_auth_client(sandbox: SandboxHandle) -> globus_sdk.ConfidentialAppAuthClient:
+    return globus_sdk.ConfidentialAppAuthClient(
+        ROBOT_CLIENT_ID, sandbox.client_secret(ROBOT_CLIENT_ID), base_url=sandbox.auth_url
+    )
+
+
+def robot_transfer_client(sandbox: SandboxHandle, *, data_access: Iterable[str] = ()) -> globus_sdk.TransferClient:
+    """A TransferClient acting as the confidential robot client (client credentials grant)."""
+    authorizer = globus_sdk.ClientCredentialsAuthorizer(robot_auth_client(sandbox), transfer_scope(data_access))
+    return globus_sdk.TransferClient(authorizer=authorizer, base_url=sandbox.transfer_url)

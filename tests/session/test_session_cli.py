@@ -1,0 +1,61 @@
+"""CLI wiring: `gterm sandbox serve`, exit codes, and the no-argument TUI path before the TUI starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import requests
+
+from gterm import cli
+from tests_session_helpers import read_line_with_timeout
+
+
+def test_sandbox_serve_prints_exports_and_stops_on_ctrl_c(tmp_path):
+    data_dir = tmp_path / "served"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gterm", "sandbox", "serve", "--data-dir", str(data_dir), "--auto-approve",
+         "--access-token-lifetime", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    try:
+        assert proc.stdout is not None
+        first = read_line_with_timeout(proc.stdout, 60)
+        second = read_line_with_timeout(proc.stdout, 10)
+        assert first.startswith("export GLOBUS_SDK_SERVICE_URL_AUTH=http://127.0.0.1:")
+        assert second.startswith("export GLOBUS_SDK_SERVICE_URL_TRANSFER=http://127.0.0.1:")
+        url = first.strip().split("=", 1)[1]
+        assert requests.get(url + ".well-known/openid-configuration", timeout=10).status_code == 200
+        info = json.loads((data_dir / "sandbox.json").read_text())
+        assert info["auth_url"] == url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_tui_path_logs_in_first_and_fails_cleanly_without_a_terminal(sandbox, fresh_config, capsys, monkeypatch):
+    def eof(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", eof)
+    assert cli.main(["--left", "x:/"]) == 1  # not logged in: the login comes before the TUI
+    captured = capsys.readouterr()
+    assert "You are not logged in to Globus yet." in captured.out
+    assert captured.err.startswith("gterm: No code was entered")
+    assert "Traceback" not in captured.err
+
+
+def test_bad_settings_file_is_one_line(gterm_dirs, capsys):
+    config = gterm_dirs["config"] / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("token_store = 'sometimes'\n")
+    assert cli.main(["whoami"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(config) in err

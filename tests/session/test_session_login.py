@@ -1,0 +1,202 @@
+"""Login flows against the live sandbox: copy-paste (CLI subprocess and in-process), local server, auto-approve."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+
+from gterm import cli
+from gterm.globus.errors import GtermError
+from gterm.globus.session import GtermSession
+from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, LAB_STORAGE_ID
+from sandbox_login import authorize_code, identity_id
+
+from tests_session_helpers import all_tokens_in, read_line_with_timeout
+
+
+def test_cli_copy_paste_login_in_a_subprocess(sandbox, fresh_config, gterm_dirs):
+    """`gterm login --no-local-server`: URL on its own line, `Enter the code:`, code fed on stdin."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gterm", "login", "--no-local-server", "--token-store", "file"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    lines: list[str] = []
+    url = None
+    while url is None:
+        line = read_line_with_timeout(proc.stdout, 30)
+        assert line, f"gterm login ended early: {lines} {proc.stderr.read() if proc.stderr else ''}"
+        lines.append(line)
+        if line.startswith("http"):
+            url = line.rstrip("\n")
+    assert url.startswith(sandbox.auth_url + "v2/oauth2/authorize?")  # the URL alone on its line
+    code = authorize_code(sandbox, url)
+    # Not communicate(): it reads the raw pipe and would lose what readline() buffered.
+    proc.stdin.write(code + "\n")
+    proc.stdin.close()
+    out = proc.stdout.read()
+    err = proc.stderr.read() if proc.stderr else ""
+    proc.wait(timeout=60)
+    output = "".join(lines) + out
+    assert proc.returncode == 0, err
+    assert "Enter the code: " in output
+    assert f"Logged in as {ALICE_USERNAME}" in output
+    assert "plaintext file" in err  # the opt-in store says so
+
+    token_file = gterm_dirs["data"] / "tokens.json"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    tokens = all_tokens_in(json.loads(token_file.read_text()))
+    assert tokens
+    for token in tokens:
+        assert token not in output and token not in err
+
+
+def test_cli_login_in_process_with_input_patched(sandbox, fresh_config, capsys, monkeypatch, memory_keyring):
+    """The same flow in-process, keyring-backed: only `input()` (the I/O edge) is replaced."""
+
+    def fake_input(prompt: str) -> str:
+        printed = capsys.readouterr().out
+        print(printed, end="")  # keep it for the assertions below
+        url = next(line for line in printed.splitlines() if line.startswith("http"))
+        print(prompt, end="")
+        return authorize_code(sandbox, url)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert cli.main(["login", "--no-local-server"]) == 0
+    out = capsys.readouterr().out
+    assert "Enter the code: " in out
+    assert f"Logged in as {ALICE_USERNAME}" in out
+    assert "OS keyring" in out
+    assert any(user.endswith("|transfer.api.globus.org") for _, user in memory_keyring.store)
+
+    # A second `gterm login` sees the stored session and does not prompt.
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("prompted although logged in"))
+    assert cli.main(["login"]) == 0
+    assert "Already logged in as alice@example.org" in capsys.readouterr().out
+    assert cli.main(["whoami"]) == 0
+    assert ALICE_ID in capsys.readouterr().out
+
+
+def test_local_server_login_receives_the_redirect(sandbox, fresh_config):
+    session = GtermSession(fresh_config)
+    challenge = session.start_login(local_server=True)
+    try:
+        assert challenge.mode == "local-server"
+        assert challenge.redirect_uri.startswith("http://127.0.0.1:")
+        assert "redirect_uri=http%3A%2F%2F127.0.0.1" in challenge.url
+
+        def browser() -> None:  # what the user's browser does: authorize, then follow to 127.0.0.1
+            who = identity_id(sandbox, "alice")
+            response = requests.get(challenge.url + "&session_required_identities=" + who, timeout=30)
+            assert response.status_code == 200 and "Login successful" in response.text
+
+        thread = threading.Thread(target=browser)
+        thread.start()
+        assert challenge.try_automatic(timeout=30) is True
+        thread.join(timeout=30)
+        assert not session.login_required()
+        assert session.transfer_client().operation_ls(LAB_STORAGE_ID, path="/~/")["DATA"]
+    finally:
+        challenge.close()
+        session.close()
+
+
+def test_local_server_ignores_a_redirect_with_the_wrong_state(sandbox, fresh_config):
+    session = GtermSession(fresh_config)
+    challenge = session.start_login(local_server=True)
+    try:
+        response = requests.get(challenge.redirect_uri + "?code=forged&state=not-ours", timeout=10)
+        assert response.status_code == 400
+        assert challenge.try_automatic(timeout=0.5) is False  # nothing accepted
+    finally:
+        challenge.close()
+        session.close()
+
+
+def test_auto_approve_login_follows_the_authorize_url(sandbox, fresh_config):
+    session = GtermSession(fresh_config, auto_approve=True)
+    try:
+        assert session.login_required()
+        challenge = session.start_login()
+        assert challenge.mode == "auto-approve"
+        assert challenge.try_automatic(timeout=30) is True
+        assert challenge.try_automatic(timeout=30) is True  # completing twice is harmless
+        assert [i.username for i in session.whoami()] == [ALICE_USERNAME]
+    finally:
+        session.close()
+
+
+def test_a_bad_code_gives_a_clear_error_and_stores_nothing(sandbox, fresh_config, memory_keyring):
+    session = GtermSession(fresh_config)
+    challenge = session.start_login(local_server=False)
+    with pytest.raises(GtermError) as caught:
+        challenge.complete_with_code("not-a-real-code")
+    assert "not accepted" in str(caught.value)
+    assert memory_keyring.store == {}
+    with pytest.raises(GtermError):
+        challenge.complete_with_code("   ")
+    # The same challenge still works with the right code.
+    challenge.complete_with_code(authorize_code(sandbox, challenge.url))
+    assert not session.login_required()
+    session.close()
+
+
+def test_cli_errors_are_one_line_without_traceback(gterm_dirs, capsys):
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        assert cli.main(["whoami"]) == 1
+    finally:
+        keyring.set_keyring(previous)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("gterm: No usable OS keyring")
+    assert "Traceback" not in err
+
+
+def test_whoami_when_not_logged_in(gterm_dirs, memory_keyring, capsys):
+    assert cli.main(["whoami"]) == 1
+    assert "not logged in" in capsys.readouterr().err
+
+
+def test_copy_paste_eof_is_a_clear_error(sandbox, fresh_config, monkeypatch, capsys):
+    def eof(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", eof)
+    assert cli.main(["login", "--no-local-server"]) == 1
+    assert "No code was entered" in capsys.readouterr().err
+
+
+def test_python_dash_m_gterm_help_is_fast_and_textual_free():
+    probe = (
+        "import sys, runpy; sys.argv=['gterm','--help'];\n"
+        "try:\n runpy.run_module('gterm', run_name='__main__')\n"
+        "except SystemExit: pass\n"
+        "print('TEXTUAL' if 'textual' in sys.modules else 'NO-TEXTUAL')"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert "usage: gterm" in result.stdout
+    assert result.stdout.strip().endswith("NO-TEXTUAL")
+
+
+def test_login_subcommand_parses_its_options():
+    args = cli.build_parser().parse_args(["login", "--no-local-server", "--debug"])
+    assert args.no_local_server and args.debug and args.command == "login"
+    args = cli.build_parser().parse_args(["--token-store", "file", "whoami", "--linked-identities"])
+    assert args.token_store == "file" and args.linked_identities

@@ -1,0 +1,170 @@
+"""Token stores: the keyring storage through the SDK's validating wrapper, namespaces, the opt-in file."""
+
+from __future__ import annotations
+
+import json
+import stat
+import time
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import pytest
+from globus_sdk.token_storage import TokenStorageData, ValidatingTokenStorage
+from globus_sdk.token_storage.validating_token_storage import (
+    HasRefreshTokensValidator,
+    MissingTokenError,
+    UnchangingIdentityIDValidator,
+)
+from keyring.backends import chainer, fail
+
+from gterm.globus.errors import KeyringUnavailable
+from gterm.globus.tokens import (
+    KEYRING_SERVICE,
+    KeyringTokenStorage,
+    PlaintextTokenStorage,
+    auth_namespace,
+    check_keyring,
+)
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client
+
+
+def _data(rs: str, *, refresh: str | None = "r-" + "x" * 20, identity: str | None = "id-1") -> TokenStorageData:
+    return TokenStorageData(
+        resource_server=rs,
+        identity_id=identity,
+        scope=f"scope:{rs}",
+        access_token=f"a-{rs}-" + "y" * 20,
+        refresh_token=refresh,
+        expires_at_seconds=int(time.time()) + 3600,
+        token_type="Bearer",
+    )
+
+
+def test_keyring_storage_round_trips_a_real_login_through_the_validating_wrapper(sandbox, memory_keyring):
+    client_id = new_native_client(sandbox, "round trip")
+    tokens = login_tokens(sandbox, f"{LOGIN_SCOPES} urn:globus:auth:scope:transfer.api.globus.org:all", client_id)
+    storage = KeyringTokenStorage(auth_namespace(client_id))
+    validating = ValidatingTokenStorage(
+        storage, validators=[HasRefreshTokensValidator(), UnchangingIdentityIDValidator()]
+    )
+
+    validating.store_token_response(tokens)
+
+    again = ValidatingTokenStorage(KeyringTokenStorage(auth_namespace(client_id)), validators=[HasRefreshTokensValidator()])
+    transfer = again.get_token_data("transfer.api.globus.org")
+    expected = tokens.by_resource_server["transfer.api.globus.org"]
+    assert transfer.access_token == expected["access_token"]
+    assert transfer.refresh_token == expected["refresh_token"]
+    assert transfer.expires_at_seconds == expected["expires_at_seconds"]
+    assert transfer.identity_id == again.identity_id  # decoded from the id_token on store
+    assert set(again.get_token_data_by_resource_server()) == {"auth.globus.org", "transfer.api.globus.org"}
+    # One entry per resource server plus the index, all under the service name "gterm".
+    assert {service for service, _ in memory_keyring.store} == {KEYRING_SERVICE}
+    assert len(memory_keyring.store) == 3
+
+
+def test_stored_refresh_token_is_usable_against_the_sandbox(sandbox, memory_keyring):
+    import globus_sdk
+
+    client_id = new_native_client(sandbox, "usable")
+    tokens = login_tokens(sandbox, f"{LOGIN_SCOPES} urn:globus:auth:scope:transfer.api.globus.org:all", client_id)
+    storage = KeyringTokenStorage(auth_namespace(client_id))
+    storage.store_token_response(tokens)
+    data = storage.get_token_data("transfer.api.globus.org")
+    assert data is not None and data.refresh_token
+    authorizer = globus_sdk.RefreshTokenAuthorizer(data.refresh_token, globus_sdk.NativeAppAuthClient(client_id))
+    client = globus_sdk.TransferClient(authorizer=authorizer)
+    assert client.operation_ls(LAB_STORAGE_ID, path="/~/")["DATA_TYPE"] == "file_list"
+
+
+def test_namespaces_keep_environments_and_clients_apart(memory_keyring, monkeypatch):
+    monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_AUTH", "http://127.0.0.1:1111/")
+    sandbox_ns = auth_namespace("client-a")
+    monkeypatch.delenv("GLOBUS_SDK_SERVICE_URL_AUTH")
+    monkeypatch.delenv("GLOBUS_SDK_ENVIRONMENT", raising=False)
+    production_ns = auth_namespace("client-a")
+    assert production_ns.startswith("https://auth.globus.org")
+    assert len({sandbox_ns, production_ns, auth_namespace("client-b")}) == 3
+
+    KeyringTokenStorage(sandbox_ns).store_token_data_by_resource_server({"t": _data("t")})
+    assert KeyringTokenStorage(production_ns).get_token_data_by_resource_server() == {}
+    assert KeyringTokenStorage(sandbox_ns).get_token_data("t") is not None
+
+
+def test_remove_and_remove_all_keep_the_index_true(memory_keyring):
+    storage = KeyringTokenStorage("ns")
+    storage.store_token_data_by_resource_server({"a": _data("a"), "b": _data("b")})
+    assert storage.remove_token_data("a") is True
+    assert storage.remove_token_data("a") is False
+    assert set(storage.get_token_data_by_resource_server()) == {"b"}
+    assert storage.remove_all() == ["b"]
+    assert memory_keyring.store == {}
+
+
+def test_validating_wrapper_reports_missing_tokens(memory_keyring):
+    validating = ValidatingTokenStorage(KeyringTokenStorage("empty-ns"))
+    with pytest.raises(MissingTokenError):
+        validating.get_token_data("transfer.api.globus.org")
+
+
+def test_a_damaged_entry_reads_as_no_tokens(memory_keyring):
+    storage = KeyringTokenStorage("ns")
+    storage.store_token_data_by_resource_server({"a": _data("a")})
+    memory_keyring.store[(KEYRING_SERVICE, "ns|a")] = "{not json"
+    assert storage.get_token_data("a") is None
+    assert storage.get_token_data_by_resource_server() == {}
+
+
+def test_fail_backend_is_reported_with_the_fix(memory_keyring):
+    keyring.set_keyring(fail.Keyring())
+    with pytest.raises(KeyringUnavailable) as caught:
+        KeyringTokenStorage("ns")
+    message = str(caught.value)
+    assert "keyring" in message.lower()
+    assert "--token-store file" in message
+    assert "gnome-keyring" in message
+
+
+def test_chainer_without_backends_is_unusable(monkeypatch):
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [])
+    with pytest.raises(KeyringUnavailable):
+        check_keyring(chainer.ChainerBackend())
+
+
+class _LockedKeyring(keyring.backend.KeyringBackend):
+    """A backend that is installed but refuses access, like a locked collection."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("locked")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("locked")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.KeyringLocked("locked")
+
+
+def test_locked_keyring_errors_become_keyring_unavailable(memory_keyring):
+    storage = KeyringTokenStorage("ns", backend=_LockedKeyring())
+    with pytest.raises(KeyringUnavailable) as caught:
+        storage.store_token_data_by_resource_server({"a": _data("a")})
+    assert "unlock" in str(caught.value)
+    assert _data("a").access_token not in str(caught.value)
+
+
+def test_plaintext_store_is_0600_and_tightens_loose_files(tmp_path: Path):
+    path = tmp_path / "store" / "tokens.json"
+    storage = PlaintextTokenStorage(path, namespace="ns")
+    storage.store_token_data_by_resource_server({"a": _data("a")})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o644)
+    again = PlaintextTokenStorage(path, namespace="ns")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert again.get_token_data("a") is not None
+    assert json.loads(path.read_text())["data"]["ns"]["a"]["resource_server"] == "a"
+    assert again.remove_all() == ["a"]
+    assert again.get_token_data_by_resource_server() == {}

@@ -1,0 +1,45 @@
+"""Small helpers shared by the session tests (not fixtures)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+
+def read_line_with_timeout(stream: IO[str], timeout: float) -> str:
+    """readline() that cannot hang a test forever on a silent subprocess."""
+    box: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: box.put(stream.readline()), daemon=True).start()
+    try:
+        return box.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError("timed out waiting for output") from None
+
+
+def all_tokens_in(document: Any) -> set[str]:
+    """Every access/refresh token string inside a JSON-like document."""
+    found: set[str] = set()
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key in ("access_token", "refresh_token") and isinstance(value, str):
+                found.add(value)
+            else:
+                found |= all_tokens_in(value)
+    elif isinstance(document, list):
+        for item in document:
+            found |= all_tokens_in(item)
+    return found
+
+
+def files_containing(root: Path, needles: Iterable[str]) -> list[str]:
+    """Paths under ``root`` whose bytes contain any of ``needles``."""
+    needles = [n.encode() for n in needles if n]
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if any(n in data for n in needles):
+                hits.append(str(path))
+    return hits

@@ -1,0 +1,225 @@
+"""The pure model behind FileList: sorting, filtering, hidden, glob selection, formatting."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from gterm.globus.models import Entry, Listing
+from gterm.tui.listing_view import (
+    ListingView,
+    display_name,
+    format_permissions,
+    format_time,
+    human_size,
+)
+
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+
+
+def entry(name: str, kind: str = "file", size: int = 0, minutes: int = 0, **extra: object) -> Entry:
+    return Entry(name, kind, size, T0 + timedelta(minutes=minutes), "0644", **extra)  # type: ignore[arg-type]
+
+
+def listing(*entries: Entry) -> Listing:
+    return Listing("coll", "/home/alice/", tuple(entries))
+
+
+SAMPLE = listing(
+    entry("b.txt", size=300, minutes=3),
+    entry("A.txt", size=100, minutes=5),
+    entry("zdir", "dir", size=4096, minutes=1),
+    entry("adir", "dir", size=4096, minutes=9),
+    entry(".hidden", size=5, minutes=7),
+    entry("c.log", size=200, minutes=2),
+    entry("Bdir", "dir", size=4096, minutes=4),
+)
+
+
+def names(view: ListingView) -> list[str]:
+    return [view.names[i] for i in view.rows]
+
+
+def test_default_is_dirs_first_casefolded_name_and_hides_dot_files() -> None:
+    view = ListingView(SAMPLE)
+    assert names(view) == ["adir", "Bdir", "zdir", "A.txt", "b.txt", "c.log"]
+    assert view.total == 7 and len(view) == 6
+
+
+def test_show_hidden() -> None:
+    view = ListingView(SAMPLE, show_hidden=True)
+    assert names(view)[3] == ".hidden"
+    view.configure(show_hidden=False)
+    assert ".hidden" not in names(view)
+
+
+def test_reverse_keeps_dirs_first() -> None:
+    view = ListingView(SAMPLE)
+    view.configure(reverse=True)
+    assert names(view) == ["zdir", "Bdir", "adir", "c.log", "b.txt", "A.txt"]
+
+
+def test_sort_by_size_and_time() -> None:
+    view = ListingView(SAMPLE, sort_key="size")
+    assert names(view) == ["adir", "Bdir", "zdir", "A.txt", "c.log", "b.txt"]
+    view.configure(sort_key="time")
+    assert names(view) == ["zdir", "Bdir", "adir", "c.log", "b.txt", "A.txt"]
+    view.configure(reverse=True)
+    assert names(view) == ["adir", "Bdir", "zdir", "A.txt", "b.txt", "c.log"]
+
+
+def test_equal_keys_fall_back_to_name_order_deterministically() -> None:
+    same = listing(entry("b"), entry("a"), entry("B"), entry("A"))
+    view = ListingView(same, sort_key="size")
+    assert names(view) == ["A", "a", "B", "b"]
+
+
+def test_unknown_times_sort_first() -> None:
+    items = listing(entry("new", minutes=10), Entry("unknown", "file", 1, None), entry("old"))
+    view = ListingView(items, sort_key="time")
+    assert names(view) == ["unknown", "old", "new"]
+
+
+def test_filter_is_casefolded_substring_and_narrows_incrementally() -> None:
+    view = ListingView(SAMPLE)
+    view.configure(filter_text="T")
+    assert names(view) == ["A.txt", "b.txt"]
+    view.configure(filter_text="TX")
+    assert names(view) == ["A.txt", "b.txt"]
+    view.configure(filter_text="b.tx")
+    assert names(view) == ["b.txt"]
+    view.configure(filter_text="t")  # widening again scans everything
+    assert names(view) == ["A.txt", "b.txt"]
+    view.configure(filter_text="")
+    assert len(view) == 6
+
+
+def test_filter_with_glob_characters() -> None:
+    view = ListingView(SAMPLE)
+    view.configure(filter_text="*.LOG")
+    assert names(view) == ["c.log"]
+    view.configure(filter_text="?dir")
+    assert names(view) == ["adir", "Bdir", "zdir"]
+
+
+def test_filter_respects_hidden_and_sort_changes() -> None:
+    view = ListingView(SAMPLE, filter_text="d")
+    assert names(view) == ["adir", "Bdir", "zdir", ".hidden"][:3]
+    view.configure(show_hidden=True)
+    assert names(view) == ["adir", "Bdir", "zdir", ".hidden"]
+    view.configure(reverse=True)
+    assert names(view) == ["zdir", "Bdir", "adir", ".hidden"]
+
+
+def test_glob_select_unselect_invert_all() -> None:
+    view = ListingView(SAMPLE)
+    assert view.select_glob("*.txt") == 2
+    assert view.selected_names == {"A.txt", "b.txt"}
+    assert view.select_glob("*.txt") == 0
+    assert view.selection_summary().count == 2
+    assert view.selection_summary().total_size == 400
+    assert view.unselect_glob("A*") == 1
+    assert view.selected_names == {"b.txt"}
+    view.invert_selection()
+    assert view.selected_names == {"adir", "Bdir", "zdir", "A.txt", "c.log"}
+    view.clear_selection()
+    view.select_all()
+    assert len(view.selected) == 6  # hidden entries are not visible, so not selected
+    assert ".hidden" not in view.selected_names
+
+
+def test_glob_select_only_touches_visible_rows() -> None:
+    view = ListingView(SAMPLE, filter_text="a")
+    view.select_glob("*")
+    assert view.selected_names == {"adir", "A.txt"}
+
+
+def test_selection_summary_counts_directories_as_zero_bytes() -> None:
+    view = ListingView(SAMPLE)
+    view.select_all()
+    assert view.selection_summary().total_size == 600
+
+
+def test_selected_entries_in_display_order_then_invisible_ones() -> None:
+    view = ListingView(SAMPLE)
+    view.select_names(["c.log", "adir", "nope"])
+    view.configure(filter_text="dir")
+    assert [e.name for e in view.selected_entries()] == ["adir", "c.log"]
+
+
+def test_marks_by_name() -> None:
+    view = ListingView(SAMPLE)
+    view.set_marks({"b.txt", "zdir", "missing"})
+    assert {view.names[i] for i in view.marked} == {"b.txt", "zdir"}
+
+
+def test_row_of() -> None:
+    view = ListingView(SAMPLE)
+    assert view.row_of("zdir") == 2
+    assert view.row_of(".hidden") is None
+    assert view.row_of("missing") is None
+
+
+def test_empty_view() -> None:
+    view = ListingView()
+    assert view.rows == [] and view.total == 0
+    view.configure(sort_key="size", filter_text="x")
+    assert view.rows == []
+
+
+def test_unknown_sort_key_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        ListingView(SAMPLE).configure(sort_key="colour")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(0, "0"), (1023, "1023"), (1024, "1.0K"), (1536, "1.5K"), (15 * 1024, "15K"),
+     (3 * 1024**2 + 200_000, "3.2M"), (1024**3, "1.0G"), (5 * 1024**4, "5.0T"), (-1, "0")],
+)
+def test_human_size(size: int, text: str) -> None:
+    assert human_size(size) == text
+
+
+def test_format_time_is_utc_and_deterministic() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    assert format_time(datetime(2026, 1, 15, 14, 30, tzinfo=plus_two)) == "2026-01-15 12:30"
+    assert format_time(datetime(2026, 1, 15, 14, 30)) == "2026-01-15 14:30"
+    assert format_time(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("perms", "kind", "text"),
+    [("0755", "dir", "drwxr-xr-x"), ("0644", "file", "-rw-r--r--"), ("0777", "link", "lrwxrwxrwx"),
+     ("4755", "file", "-rwsr-xr-x"), ("1777", "dir", "drwxrwxrwt"), ("", "file", ""), ("weird", "file", "weird")],
+)
+def test_format_permissions(perms: str, kind: str, text: str) -> None:
+    assert format_permissions(perms, kind) == text
+
+
+def test_display_name_marks_dirs_and_links() -> None:
+    assert display_name(entry("d", "dir")) == "d/"
+    assert display_name(entry("l", "link", link_target="/x/y")) == "l -> /x/y"
+    assert display_name(entry("f")) == "f"
+
+
+def test_hundred_thousand_entries_sort_and_filter() -> None:
+    big = listing(*(entry(f"file{i:06d}.dat", size=i % 977, minutes=i % 1000) for i in range(100_000)))
+    view = ListingView(big)
+    assert len(view) == 100_000
+    view.configure(sort_key="size", reverse=True)
+    sizes = [view.entries[i].size for i in view.rows]
+    assert sizes == sorted(sizes, reverse=True)
+    view.configure(filter_text="99999")
+    assert names(view) == ["file099999.dat"]
+
+
+def test_mixed_naive_and_aware_times_still_sort() -> None:
+    items = listing(
+        Entry("aware", "file", 1, datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)),
+        Entry("naive", "file", 1, datetime(2026, 1, 15, 11, 0)),
+        Entry("none", "file", 1, None),
+    )
+    view = ListingView(items, sort_key="time")
+    assert names(view) == ["none", "naive", "aware"]

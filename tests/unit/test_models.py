@@ -1,0 +1,126 @@
+"""gterm.globus.models parse the documents Globus sends (shapes from globus_sdk.testing's recorded fixtures)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import globus_sdk
+from globus_sdk.testing import RegisteredResponse, get_response_set
+
+from gterm.globus.models import (
+    Bookmark,
+    Collection,
+    Entry,
+    Event,
+    Listing,
+    Rule,
+    Task,
+    entries_from_docs,
+    parse_time,
+)
+
+
+def recorded(method: object, case: str = "default") -> dict:
+    response = get_response_set(method).lookup(case)
+    assert isinstance(response, RegisteredResponse) and isinstance(response.json, dict)
+    return dict(response.json)
+
+
+def test_parse_time_accepts_both_globus_formats() -> None:
+    expected = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+    assert parse_time("2026-01-15 12:00:00+00:00") == expected
+    assert parse_time("2026-01-15T12:00:00+00:00") == expected
+    assert parse_time("2026-01-15T12:00:00Z") == expected
+    assert parse_time("2026-01-15T12:00:00") == expected  # naive means UTC
+    assert parse_time(None) is None and parse_time("") is None and parse_time("yesterday") is None
+
+
+def test_entry_from_recorded_stat() -> None:
+    entry = Entry.from_doc(recorded(globus_sdk.TransferClient.operation_stat))
+    assert entry.name == "file1.txt"
+    assert entry.type == "file" and not entry.is_dir
+    assert entry.size == 4
+    assert entry.last_modified == datetime(2023, 12, 18, 16, 52, 50, tzinfo=timezone.utc)
+    assert (entry.permissions, entry.user, entry.group, entry.link_target) == ("0644", "tutorial", "tutorial", None)
+
+
+def test_entry_kinds_and_literal_names() -> None:
+    base = {"size": None, "last_modified": None}
+    assert Entry.from_doc({**base, "name": "d", "type": "dir"}).is_dir
+    link = Entry.from_doc({**base, "name": "l", "type": "link", "link_target": "/x"})
+    assert (link.type, link.link_target, link.size) == ("link", "/x", 0)
+    assert Entry.from_doc({**base, "name": "[b]x[/b] \x1b", "type": "weird"}).name == "[b]x[/b] \x1b"
+    assert Entry.from_doc({**base, "name": "f", "type": "weird"}).type == "file"
+
+
+def test_listing_total_size_and_truncated_default() -> None:
+    entries = (
+        Entry("a", "file", 10, None),
+        Entry("d", "dir", 4096, None),
+        Entry("b", "file", 5, None),
+    )
+    listing = Listing("c", "/x/", entries)
+    assert listing.total_size == 15
+    assert listing.truncated is False
+    assert Listing("c", "/x/", entries, truncated=True).truncated
+
+
+def test_task_from_recorded_task_list() -> None:
+    doc = recorded(globus_sdk.TransferClient.task_list)["DATA"][0]
+    task = Task.from_doc(doc)
+    assert task.task_id == doc["task_id"]
+    assert (task.type, task.status, task.is_active) == ("TRANSFER", "SUCCEEDED", False)
+    assert task.request_time == datetime(2021, 9, 2, 18, 4, 47, tzinfo=timezone.utc)
+    assert task.completion_time == datetime(2021, 9, 2, 18, 4, 49, tzinfo=timezone.utc)
+    assert task.deadline == datetime(2021, 9, 3, 18, 4, 47, tzinfo=timezone.utc)
+    assert (task.files, task.files_transferred, task.subtasks_total, task.subtasks_succeeded) == (1, 1, 2, 2)
+    assert (task.bytes_transferred, task.effective_bytes_per_second) == (4, 3)
+    assert task.source_endpoint_display_name == "Source Endpoint"
+    assert task.verify_checksum and not task.preserve_timestamp
+    assert task.raw["username"] == doc["username"]
+    assert Task.from_doc({**doc, "status": "ACTIVE"}).is_active
+    assert Task.from_doc({**doc, "status": "INACTIVE"}).is_active
+
+
+def test_task_equality_ignores_raw() -> None:
+    doc = recorded(globus_sdk.TransferClient.task_list)["DATA"][0]
+    assert Task.from_doc(doc) == Task.from_doc({**doc, "username": "someone else"})
+
+
+def test_collection_from_recorded_get_endpoint() -> None:
+    doc = recorded(globus_sdk.TransferClient.get_endpoint)
+    collection = Collection.from_doc(doc)
+    assert collection.id == doc["id"]
+    assert collection.display_name == "myserver"
+    assert collection.organization == "My Org"
+    assert collection.description == "Example gridftp endpoint."
+    assert collection.default_directory is None and collection.host_endpoint_id is None
+    nameless = Collection.from_doc({"id": "abc", "display_name": None, "canonical_name": None})
+    assert nameless.display_name == "abc"
+
+
+def test_bookmark_event_rule_identity() -> None:
+    bookmark = Bookmark.from_doc({"id": "b1", "name": "Results", "endpoint_id": "e", "path": "/r/"})
+    assert (bookmark.name, bookmark.endpoint_id, bookmark.path) == ("Results", "e", "/r/")
+    event = Event.from_doc(
+        {"code": "FILE_NOT_FOUND", "description": "not found", "details": "x", "is_error": True,
+         "time": "2026-01-15T12:00:00+00:00"}
+    )
+    assert event.is_error and event.time == datetime(2026, 1, 15, 12, tzinfo=timezone.utc)
+    rule = Rule.from_doc({"id": "r", "principal_type": "identity", "principal": "p", "path": "/s/",
+                          "permissions": "rw"})
+    assert (rule.principal_type, rule.permissions) == ("identity", "rw")
+
+
+def test_entries_from_docs_matches_from_doc() -> None:
+    stat = recorded(globus_sdk.TransferClient.operation_stat)
+    docs = [
+        stat,
+        {**stat, "name": "d", "type": "dir", "size": 4096},
+        {**stat, "name": "l", "type": "link", "link_target": "/x", "last_modified": "2026-01-15T12:00:00Z"},
+        {"name": "sparse", "type": "weird", "size": None, "last_modified": None},
+        {"name": 7, "size": "12", "permissions": None, "user": None, "group": None, "last_modified": "bad"},
+        {**stat, "name": "same time again"},
+    ]
+    assert entries_from_docs(docs) == tuple(Entry.from_doc(doc) for doc in docs)
+    assert entries_from_docs([]) == ()

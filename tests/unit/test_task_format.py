@@ -1,0 +1,143 @@
+"""Pure task formatting: progress, rates, durations, ETA, endings, the poll schedule, deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from gterm.globus.models import Task
+from gterm.tui import task_format as fmt
+from gterm.tui.task_poller import IDLE_MAX, PollSchedule
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def task(**overrides: Any) -> Task:
+    doc: dict[str, Any] = {
+        "task_id": "t-1",
+        "type": "TRANSFER",
+        "status": "ACTIVE",
+        "label": "nightly",
+        "nice_status": "OK",
+        "request_time": (NOW - timedelta(seconds=60)).isoformat(),
+        "files": 10,
+        "files_transferred": 4,
+        "files_skipped": 1,
+        "bytes_transferred": 5_000_000,
+        "effective_bytes_per_second": 83_333,
+        "source_endpoint_display_name": "Lab Storage",
+        "destination_endpoint_display_name": "HPC Scratch",
+    }
+    doc.update(overrides)
+    return Task.from_doc(doc)
+
+
+def test_human_units() -> None:
+    assert fmt.human_bytes(0) == "0 B"
+    assert fmt.human_bytes(999) == "999 B"
+    assert fmt.human_bytes(3_145_728) == "3.1 MB"
+    assert fmt.human_rate(0) == "-"
+    assert fmt.human_rate(1_500) == "1.5 kB/s"
+    assert fmt.human_duration(42) == "42s"
+    assert fmt.human_duration(185) == "3m05s"
+    assert fmt.human_duration(7620) == "2h07m"
+    assert fmt.human_duration(3 * 86400 + 4 * 3600) == "3d04h"
+    assert fmt.human_duration(None) == "-"
+
+
+def test_progress_counts_files_then_subtasks() -> None:
+    prog = fmt.progress(task())
+    assert (prog.done, prog.total, prog.unit) == (5, 10, "files")
+    assert prog.text == "5/10 files"
+    delete = fmt.progress(task(type="DELETE", files=0, subtasks_total=4, subtasks_pending=1))
+    assert (delete.done, delete.total, delete.unit) == (3, 4, "subtasks")
+    assert fmt.progress(task(files=0)).fraction is None
+    done = fmt.progress(task(status="SUCCEEDED", files_transferred=2, files_skipped=0))
+    assert done.fraction == 1.0
+
+
+def test_progress_bar_is_fixed_width_text() -> None:
+    assert fmt.progress_bar(0.5, 10) == "█████░░░░░"
+    assert fmt.progress_bar(None, 4) == "····"
+    assert fmt.progress_bar(1.0, 3) == "███"
+
+
+def test_elapsed_and_eta_use_the_given_clock() -> None:
+    running = task()
+    assert fmt.elapsed_seconds(running, NOW) == 60
+    assert fmt.eta_seconds(running, NOW) == pytest.approx(60.0)  # half done after a minute
+    finished = task(status="SUCCEEDED", completion_time=(NOW - timedelta(seconds=30)).isoformat())
+    assert fmt.elapsed_seconds(finished, NOW) == 30
+    assert fmt.eta_seconds(finished, NOW) is None
+    assert fmt.eta_seconds(task(files_transferred=0, files_skipped=0), NOW) is None
+
+
+def test_endings_and_status_text() -> None:
+    assert fmt.ending(task()) is None
+    assert fmt.ending(task(status="SUCCEEDED")) == fmt.ENDED_OK
+    canceled = task(status="FAILED", nice_status=None, fatal_error={"code": "CANCELED", "description": "canceled"})
+    assert fmt.ending(canceled) == fmt.ENDED_CANCELED
+    assert fmt.status_text(canceled) == "FAILED CANCELED"
+    failed = task(status="FAILED", nice_status=None, fatal_error={"code": "DEADLINE", "description": "too late"})
+    assert fmt.ending(failed) == fmt.ENDED_FAILED
+    assert fmt.status_text(failed) == "FAILED DEADLINE"
+    assert "too late" in fmt.finish_message(failed)
+    assert fmt.status_text(task(status="INACTIVE", nice_status="PERMISSION_DENIED")) == "INACTIVE PERMISSION_DENIED"
+    assert fmt.finish_message(task(status="SUCCEEDED")).startswith("Transfer succeeded: nightly")
+
+
+def test_title_falls_back_to_endpoints() -> None:
+    assert fmt.task_title(task(label=None)) == "Lab Storage -> HPC Scratch"
+    assert fmt.task_title(task(label="[bold]x[/bold]")) == "[bold]x[/bold]"
+
+
+def test_sort_active_first_then_newest() -> None:
+    old_active = task(task_id="a", request_time=(NOW - timedelta(hours=2)).isoformat())
+    new_done = task(task_id="b", status="SUCCEEDED", request_time=(NOW - timedelta(minutes=1)).isoformat())
+    new_active = task(task_id="c", request_time=(NOW - timedelta(minutes=5)).isoformat())
+    assert [t.task_id for t in fmt.sort_tasks([old_active, new_done, new_active])] == ["c", "a", "b"]
+
+
+def test_finished_since_reports_only_transitions() -> None:
+    previous = {"a": "ACTIVE", "b": "SUCCEEDED", "c": "INACTIVE"}
+    now = [
+        task(task_id="a", status="SUCCEEDED"),
+        task(task_id="b", status="SUCCEEDED"),
+        task(task_id="c", status="FAILED"),
+        task(task_id="d", status="FAILED"),  # never seen active: not news
+    ]
+    assert [t.task_id for t in fmt.finished_since(previous, now)] == ["a", "c"]
+
+
+def test_safe_text_escapes_control_characters() -> None:
+    assert fmt.safe_text("a\x1b[31mb\n") == "a\\x1b[31mb\\n"
+
+
+def test_parse_deadline() -> None:
+    assert fmt.parse_deadline("", NOW) is None
+    assert fmt.parse_deadline("+2h", NOW) == NOW + timedelta(hours=2)
+    assert fmt.parse_deadline("+30m", NOW) == NOW + timedelta(minutes=30)
+    assert fmt.parse_deadline("+1d", NOW) == NOW + timedelta(days=1)
+    assert fmt.parse_deadline("2026-12-01T18:00", NOW) == datetime(2026, 12, 1, 18, 0, tzinfo=timezone.utc)
+    with pytest.raises(ValueError, match="Cannot read deadline"):
+        fmt.parse_deadline("tomorrow", NOW)
+    with pytest.raises(ValueError, match="Cannot read deadline"):
+        fmt.parse_deadline("+2x", NOW)
+    with pytest.raises(ValueError, match="in the past"):
+        fmt.parse_deadline("2020-01-01", NOW)
+
+
+def test_poll_schedule_fast_while_active_backs_off_when_idle() -> None:
+    schedule = PollSchedule()
+    assert schedule.after_refresh(True) <= 2.0
+    idle = [schedule.after_refresh(False) for _ in range(8)]
+    assert idle == sorted(idle)  # never speeds up while idle
+    assert idle[0] > 2.0
+    assert idle[-1] == IDLE_MAX >= 30.0
+    assert schedule.after_refresh(True) <= 2.0  # activity snaps back
+    schedule.after_refresh(False)
+    schedule.after_refresh(False)
+    schedule.reset()
+    assert schedule.after_refresh(False) == idle[0]
