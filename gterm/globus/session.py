@@ -22,16 +22,9 @@ unchanged, scopes met) and clears its authorizer cache.
 
 from __future__ import annotations
 
-import http.server
 import logging
-import os
-import queue
 import secrets
-import socket
-import sys
 import threading
-import urllib.parse
-import webbrowser
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -55,9 +48,20 @@ from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
     NotLoggedIn,
-    Offline,
     ServiceError,
     SessionExpired,
+)
+from gterm.globus.login_flows import (
+    SESSION_EXPIRED_TEXT,
+    LoginChallenge,
+    LoginChallengeLike,
+    LoginMode,
+    RedirectServer,
+    can_open_browser,
+    is_remote_session,
+    map_auth_error,
+    map_network_error,
+    prefill_name,
 )
 from gterm.globus.models import Identity
 from gterm.globus.tokens import (
@@ -81,59 +85,16 @@ AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile),
 # Scope root -> resource server, for scopes arriving in a ConsentRequired error.
 _ROOT_SCOPE_RS = {TRANSFER_SCOPE: TRANSFER_RS}
 
-_TEXT_BROWSERS = {"lynx", "www-browser", "links", "elinks", "w3m"}
-_SESSION_EXPIRED = "Your Globus session has expired or was revoked; log in again (`gterm login`)."
 _NOT_LOGGED_IN = "You are not logged in to Globus; run `gterm login`."
-
-LoginMode = Literal["local-server", "copy-paste", "auto-approve", "client-credentials"]
-
-
-# --- the interface the TUI depends on -------------------------------------------
-
-
-class LoginChallengeLike(Protocol):
-    url: str
-
-    def try_automatic(self, timeout: float) -> bool: ...
-
-    def complete_with_code(self, code: str) -> None: ...
 
 
 class SessionLike(Protocol):
+    """What the TUI needs from a session (GtermApp(session=...))."""
+
     def start_login(self, required_scopes: list[str] | None = None) -> LoginChallengeLike: ...
 
 
 # --- helpers ----------------------------------------------------------------------
-
-
-def is_remote_session() -> bool:
-    return bool(os.environ.get("SSH_TTY") or os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT"))
-
-
-def can_open_browser() -> bool:
-    """Whether a login can use a browser on this machine (the globus-cli heuristics).
-
-    Not over SSH; on Linux/BSD only with a display; and never a text browser
-    (it would seize the terminal and cannot complete a Globus login anyway).
-    """
-    if is_remote_session():
-        return False
-    if sys.platform not in ("darwin", "win32") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
-        return False
-    try:
-        browser = webbrowser.get()
-    except webbrowser.Error:
-        return False
-    name = getattr(browser, "name", None) or getattr(browser, "_name", "") or ""
-    return name not in _TEXT_BROWSERS
-
-
-def _prefill_name() -> str:
-    """The name Globus shows for this login's consent ("gterm on laptop")."""
-    host = socket.gethostname().split(".")[0]
-    return f"{APP_NAME} on {host}" if host else APP_NAME
 
 
 def _scope_strings(scopes: list[Scope]) -> list[str]:
@@ -146,21 +107,6 @@ def _merge(*groups: list[str] | tuple[str, ...]) -> list[str]:
         for item in group:
             parsed = ScopeParser.merge_scopes(parsed, ScopeParser.parse(item))
     return _scope_strings(parsed)
-
-
-def _map_network(exc: BaseException) -> GtermError:
-    return Offline(f"Cannot reach Globus Auth ({type(exc).__name__}). Check the network and try again.")
-
-
-def _map_auth_error(exc: globus_sdk.GlobusAPIError, *, during: str) -> GtermError:
-    """Map an Auth error during a refresh or token call to what the user should do."""
-    if exc.http_status in (400, 401, 403):
-        return SessionExpired(_SESSION_EXPIRED)
-    return ServiceError(
-        f"Globus Auth failed while {during} (HTTP {exc.http_status}).",
-        code=str(exc.code or ""),
-        http_status=exc.http_status,
-    )
 
 
 def _tuned_transport(config: GtermConfig) -> RequestsTransport:
@@ -216,9 +162,9 @@ class _SessionAuthorizer(GlobusAuthorizer):
             try:
                 header = authorizer.get_authorization_header()
             except globus_sdk.NetworkError as exc:
-                raise _map_network(exc) from None
+                raise map_network_error(exc) from None
             except globus_sdk.GlobusAPIError as exc:
-                raise _map_auth_error(exc, during="refreshing the session") from None
+                raise map_auth_error(exc, during="refreshing the session") from None
             if header:
                 # Cheap (a set insert): a refreshed access token is known to the log redactor at once.
                 register_secret(header.partition(" ")[2])
@@ -227,199 +173,6 @@ class _SessionAuthorizer(GlobusAuthorizer):
     def handle_missing_authorization(self) -> bool:
         with self._session._lock:
             return self._session._app_authorizer(self._resource_server).handle_missing_authorization()
-
-
-# --- the local redirect server ------------------------------------------------------
-
-
-class _RedirectServer(http.server.HTTPServer):
-    """Receives the browser's redirect on 127.0.0.1:<random port> and queues the code."""
-
-    def __init__(self, state: str) -> None:
-        super().__init__(("127.0.0.1", 0), _RedirectHandler)
-        self.state = state
-        self.codes: queue.Queue[str | GtermError | None] = queue.Queue()
-        self._thread = threading.Thread(target=self.serve_forever, name="gterm-login-redirect", daemon=True)
-        self._thread.start()
-
-    @property
-    def redirect_uri(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}/"
-
-    def stop(self) -> None:
-        self.codes.put(None)  # wakes a waiting try_automatic
-        self.shutdown()
-        self.server_close()
-
-
-class _RedirectHandler(http.server.BaseHTTPRequestHandler):
-    server: _RedirectServer
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
-        if query.get("state") != self.server.state:
-            # Not the redirect of our login (a stale tab, or a forged request): ignore it.
-            self.send_response(400)
-            self.end_headers()
-            return
-        if "code" in query:
-            body, result = "Login successful. You can close this window and return to gterm.", query["code"]
-        elif "error" in query:
-            reason = query.get("error_description") or query["error"]
-            body, result = f"Login failed: {reason}", GtermError(f"Login failed: {reason}")
-        else:
-            self.send_response(404)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.end_headers()
-        self.wfile.write(body.encode("utf-8"))
-        self.server.codes.put(result)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        # Never stderr (it would draw over the TUI); the debug log redacts the code.
-        log.debug("login redirect: " + format, *args)
-
-
-# --- the login challenge -------------------------------------------------------------
-
-
-class LoginChallenge:
-    """One login in progress: an authorize URL now, tokens once a code arrives.
-
-    ``try_automatic`` (blocking; run it in a thread) gets the code without the
-    user typing it: from the local redirect server, or, against a sandbox with
-    auto-approve, by following the authorize URL itself (what a browser would
-    do). ``complete_with_code`` takes a pasted code. Either path completes the
-    login once; later calls are no-ops.
-    """
-
-    def __init__(
-        self,
-        session: GtermSession,
-        *,
-        mode: LoginMode,
-        url: str,
-        login_client: globus_sdk.AuthLoginClient | None,
-        required_scopes: list[str],
-        redirect_uri: str = "",
-        server: _RedirectServer | None = None,
-        open_browser: bool = False,
-    ) -> None:
-        self.mode: LoginMode = mode
-        self.url = url
-        self.redirect_uri = redirect_uri
-        self.required_scopes = list(required_scopes)
-        self._session = session
-        self._login_client = login_client
-        self._server = server
-        self._open_browser = open_browser
-        self._complete_lock = threading.Lock()
-        self.done = False
-        self.cancelled = False
-
-    # The prompt line the CLI and the TUI show next to the URL.
-    @property
-    def instructions(self) -> str:
-        if self.mode == "local-server":
-            return "Log in to Globus in your browser (opened for you, or open this URL); gterm continues by itself:"
-        if self.mode == "copy-paste":
-            return "Open this URL in a browser, log in, then paste the code shown at the end:"
-        return "Signing in automatically..."
-
-    def try_automatic(self, timeout: float) -> bool:
-        """Try to finish without typing; True once signed in, False if the user must paste a code."""
-        if self.done:
-            return True
-        if self.cancelled:
-            return False
-        if self.mode == "client-credentials":
-            self._session._store_client_credentials(self.required_scopes)
-            self.done = True
-            return True
-        if self.mode == "auto-approve":
-            code = self._follow_authorize_url(timeout)
-            self.complete_with_code(code)
-            return True
-        if self.mode == "local-server" and self._server is not None:
-            if self._open_browser:
-                try:
-                    webbrowser.open(self.url, new=1)
-                except webbrowser.Error:
-                    log.debug("could not open a browser")
-            try:
-                result = self._server.codes.get(timeout=timeout)
-            except queue.Empty:
-                return self.done
-            if result is None:  # cancelled or completed by a pasted code
-                return self.done
-            if isinstance(result, GtermError):
-                raise result
-            self.complete_with_code(result)
-            return True
-        return False
-
-    def complete_with_code(self, code: str) -> None:
-        """Exchange the authorization code and store the tokens; GtermError with a clear message if refused."""
-        code = code.strip()
-        if not code:
-            raise GtermError("Enter the code shown after logging in.")
-        with self._complete_lock:
-            if self.done:
-                return
-            if self._login_client is None:
-                raise GtermError("This login does not take a code.")
-            try:
-                response = self._login_client.oauth2_exchange_code_for_tokens(code)
-            except globus_sdk.NetworkError as exc:
-                raise _map_network(exc) from None
-            except globus_sdk.GlobusAPIError as exc:
-                if exc.http_status in (400, 401, 403):
-                    raise GtermError(
-                        "That code was not accepted (it may be mistyped, expired or already used). "
-                        "Start the login again."
-                    ) from None
-                raise _map_auth_error(exc, during="exchanging the code") from None
-            self._session._store_login(response, self.required_scopes)
-            self.done = True
-        self.close()
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        self.close()
-
-    def close(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.stop()
-
-    def _follow_authorize_url(self, timeout: float) -> str:
-        """GET the authorize URL and follow redirects until one carries our code (auto-approve)."""
-        import requests
-
-        url = self.url
-        with requests.Session() as http:
-            for _ in range(5):
-                try:
-                    response = http.get(url, allow_redirects=False, timeout=timeout)
-                except requests.RequestException as exc:
-                    raise _map_network(exc) from None
-                location = response.headers.get("Location")
-                if response.status_code not in (301, 302, 303, 307, 308) or not location:
-                    raise GtermError(
-                        "Automatic sign-in is not available here (Auth asked for an interactive login)."
-                    )
-                location = urllib.parse.urljoin(url, location)
-                query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(location).query))
-                if location.startswith(self.redirect_uri):
-                    if "code" in query:
-                        return query["code"]
-                    reason = query.get("error_description") or query.get("error") or "no code"
-                    raise GtermError(f"Login failed: {reason}")
-                url = location
-        raise GtermError("Automatic sign-in failed: too many redirects.")
 
 
 # --- logout report --------------------------------------------------------------------
@@ -589,9 +342,9 @@ class GtermSession:
             try:
                 return self._app.login_required()
             except globus_sdk.NetworkError as exc:
-                raise _map_network(exc) from None
+                raise map_network_error(exc) from None
             except globus_sdk.GlobusAPIError as exc:
-                raise _map_auth_error(exc, during="checking consents") from None
+                raise map_auth_error(exc, during="checking consents") from None
 
     def _app_authorizer(self, resource_server: str) -> GlobusAuthorizer:
         """The app's authorizer; callers hold ``self._lock``."""
@@ -607,11 +360,11 @@ class GtermSession:
         except IdentityMismatchError:
             raise GtermError("Stored tokens belong to a different identity; run `gterm logout`, then log in.") from None
         except TokenValidationError:
-            raise SessionExpired(_SESSION_EXPIRED) from None
+            raise SessionExpired(SESSION_EXPIRED_TEXT) from None
         except globus_sdk.NetworkError as exc:
-            raise _map_network(exc) from None
+            raise map_network_error(exc) from None
         except globus_sdk.GlobusAPIError as exc:
-            raise _map_auth_error(exc, during="checking the session") from None
+            raise map_auth_error(exc, during="checking the session") from None
 
     def _remember_secrets(self) -> None:
         """Tell the log redactor about every stored token (one read of the store)."""
@@ -682,14 +435,14 @@ class GtermSession:
             retry_config=_tuned_retries(self.config),
         )
         state = secrets.token_urlsafe(16)
-        server = _RedirectServer(state) if use_server else None
+        server = RedirectServer(state) if use_server else None
         redirect_uri = server.redirect_uri if server else login_client.base_url + "v2/web/auth-code"
         login_client.oauth2_start_flow(
             requested_scopes=scopes,
             redirect_uri=redirect_uri,
             state=state,
             refresh_tokens=True,
-            prefill_named_grant=_prefill_name(),
+            prefill_named_grant=prefill_name(),
         )
         params: dict[str, Any] = {}
         if session_message:
@@ -760,7 +513,7 @@ class GtermSession:
             try:
                 self._app.login(force=True)
             except globus_sdk.NetworkError as exc:
-                raise _map_network(exc) from None
+                raise map_network_error(exc) from None
             except globus_sdk.GlobusAPIError as exc:
                 raise ServiceError(
                     f"Globus Auth refused the client credentials (HTTP {exc.http_status}).",
@@ -782,9 +535,9 @@ class GtermSession:
         try:
             info = client.userinfo()
         except globus_sdk.NetworkError as exc:
-            raise _map_network(exc) from None
+            raise map_network_error(exc) from None
         except globus_sdk.GlobusAPIError as exc:
-            raise _map_auth_error(exc, during="looking up your identity") from None
+            raise map_auth_error(exc, during="looking up your identity") from None
         finally:
             client.close()
         primary = Identity.from_doc(info.data)
@@ -845,6 +598,8 @@ __all__ = [
     "TRANSFER_SCOPE",
     "GtermSession",
     "LoginChallenge",
+    "LoginChallengeLike",
+    "LoginMode",
     "LogoutReport",
     "SessionLike",
     "can_open_browser",

@@ -21,7 +21,7 @@ from gterm.globus.errors import (
     PermissionDenied,
 )
 from gterm.globus.transfer import TransferService
-from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID, data_access_scope
+from gterm.sandbox.seed_ids import ALICE_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID, data_access_scope
 
 SEED_TIME = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 ESCAPE_NAME = "esc-\x1b[31m-red.txt"
@@ -258,3 +258,13 @@ def test_each_thread_gets_its_own_client(sandbox: Any) -> None:
     assert not errors
     assert len(built) == 3
     assert len(set(seen.values())) == 3
+
+
+# -- access rules -------------------------------------------------------------------------------
+
+
+def test_acl_rules_of_a_guest_collection(alice: TransferService, bob: TransferService) -> None:
+    rules = bob.acl_rules(BOB_SHARED_ID)
+    assert any(r.principal_type == "identity" and r.principal == ALICE_ID and r.permissions == "rw" for r in rules)
+    with pytest.raises(PermissionDenied):
+        alice.acl_rules(BOB_SHARED_ID)  # only the owner or a manager may read them

@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, Label, Static
 from gterm.globus.errors import GtermError
 
 if TYPE_CHECKING:
-    from gterm.globus.session import LoginChallengeLike
+    from gterm.globus.login_flows import LoginChallengeLike
 
 AUTOMATIC_TIMEOUT = 15 * 60.0
 

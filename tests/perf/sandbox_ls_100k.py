@@ -1,0 +1,60 @@
+"""Time a 100,000-entry directory listing in the sandbox: server side and via TransferClient.
+
+Run: python tests/perf/sandbox_ls_100k.py   (prints figures; asserts nothing)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for sandbox_login
+
+from sandbox_login import transfer_client_for  # noqa: E402
+
+from gterm.sandbox import collections, file_listing  # noqa: E402
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID  # noqa: E402
+from gterm.sandbox.server import running_sandbox  # noqa: E402
+from gterm.sandbox.state import SandboxConfig  # noqa: E402
+
+ENTRIES = 100_000
+PATH = "/projects/big100k/"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, running_sandbox(
+        SandboxConfig(data_dir=Path(tmp), auto_approve=True)
+    ) as sandbox:
+        coll = collections.get_collection(sandbox.state, LAB_STORAGE_ID)
+        big = coll.root / PATH.strip("/")
+        big.mkdir()
+        started = time.perf_counter()
+        for i in range(ENTRIES):
+            (big / f"f{i:06d}.dat").write_bytes(b"x" * (i % 100))
+        print(f"created {ENTRIES} files in {time.perf_counter() - started:.1f}s")
+
+        for _ in range(3):
+            t0 = time.perf_counter()
+            items = file_listing.scan(coll, str(big), PATH, True)
+            t1 = time.perf_counter()
+            file_listing.sort_items(items, [])
+            body = file_listing.file_list_json(
+                items, path=PATH, collection_id=coll.id, total=len(items), offset=0, limit=ENTRIES
+            )
+            t2 = time.perf_counter()
+            print(
+                f"server: scan {t1 - t0:.2f}s + sort/JSON {t2 - t1:.2f}s = {t2 - t0:.2f}s"
+                f" ({len(body) / 1e6:.1f} MB body)"
+            )
+
+        tc = transfer_client_for(sandbox, "alice")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            listing = tc.operation_ls(LAB_STORAGE_ID, path=PATH)
+            print(f"TransferClient.operation_ls: {len(listing['DATA'])} entries in {time.perf_counter() - t0:.2f}s")
+
+
+if __name__ == "__main__":
+    main()
