@@ -11,6 +11,7 @@ and, for submissions, the file system (path resolution).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -148,8 +149,6 @@ def _checksum_algorithm(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise ApiError(400, BAD, "checksum_algorithm must be a string")
-    import hashlib
-
     name = value.lower().replace("-", "")
     if name not in hashlib.algorithms_available:
         raise ApiError(400, BAD, f"Unsupported checksum_algorithm '{value}'")

@@ -291,13 +291,14 @@ FILE_COLUMNS = (
 )
 
 
-def insert_files(db: Database, rows: Iterable[Sequence[Any]]) -> None:
-    """Bulk insert plan rows (tuples in FILE_COLUMNS order) in one transaction."""
+def save_plan(db: Database, task_id: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Store the expanded plan (tuples in FILE_COLUMNS order) and mark the task planned, atomically."""
     with db.transaction() as conn:
         conn.executemany(
             f"INSERT INTO task_files ({FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        conn.execute("UPDATE tasks SET planned = 1 WHERE task_id = ?", (task_id,))
 
 
 def pending_files(db: Database, task_id: str, after_seq: int, limit: int = 1000) -> list[sqlite3.Row]:

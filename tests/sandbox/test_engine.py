@@ -20,7 +20,7 @@ import pytest
 from gterm.sandbox.server import SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
 from sandbox_login import transfer_client_for
-from tasks_helpers import LAB, events, transferred, tree, wait_done, wait_until, workdir, write
+from tasks_helpers import LAB, events, tree, wait_done, wait_until, workdir, write
 
 SLOW = 256 * 1024  # bytes per second per task
 
