@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Iterable, Mapping
 
 from gterm.globus.models import Entry, Listing
+from gterm.tui.listing_view import human_size
 
 SYNC_LEVEL_ORDER: dict[str, int] = {"exists": 0, "size": 1, "mtime": 2, "checksum": 3}
 
@@ -111,7 +112,7 @@ class SyncPreview:
         self.incomplete = self.incomplete or other.incomplete
 
     def summary(self, level: str | None, delete_extra: bool) -> str:
-        parts = [f"{len(self.send):,} file(s) to send ({self.send_bytes:,} bytes)"]
+        parts = [f"{len(self.send):,} file(s) to send ({human_size(self.send_bytes)})"]
         if level is not None:
             parts.append(f"{len(self.skip):,} skipped as in sync")
         if self.check:

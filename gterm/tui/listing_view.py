@@ -26,7 +26,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from itertools import compress
+from itertools import compress, filterfalse
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Literal, Sequence
 
@@ -51,18 +51,27 @@ def _utc_seconds(value: datetime) -> float:
 # --- formatting ------------------------------------------------------------------
 
 
+_SI_UNITS: tuple[str, ...] = ("kB", "MB", "GB", "TB", "PB", "EB")
+
+
 def human_size(size: int) -> str:
-    """``ls -lh`` style: ``0``, ``1023``, ``1.0K``, ``15K``, ``3.2M``, ``1.1G`` (powers of 1024)."""
-    if size < 1024:
-        return str(max(size, 0))
+    """The one size format of the whole UI: decimal (SI) units, as the Globus web app shows them.
+
+    ``0 B``, ``999 B``, ``1.5 kB``, ``12.3 MB``, ``216 kB``, ``3.1 GB``: one decimal
+    below 100, none from 100 up, so the text never exceeds 7 cells (the file
+    list's size column) and the file list, the status line, the transfer
+    dialog and the task panel all say the same thing for the same bytes.
+    """
+    if size < 1000:
+        return f"{max(int(size), 0)} B"
     value = float(size)
-    for unit in "KMGTPE":
-        value /= 1024.0
-        if value < 1024.0 or unit == "E":
-            if value < 9.95:
-                return f"{value:.1f}{unit}"
-            return f"{value:.0f}{unit}"
-    return f"{value:.0f}E"  # pragma: no cover - loop always returns
+    for unit in _SI_UNITS:
+        value /= 1000.0
+        if round(value, 1) < 100.0:
+            return f"{value:.1f} {unit}"
+        if round(value) < 1000 or unit == _SI_UNITS[-1]:
+            return f"{value:.0f} {unit}"
+    return f"{value:.0f} {_SI_UNITS[-1]}"  # pragma: no cover - loop always returns
 
 
 def format_time(value: datetime | None) -> str:
@@ -74,7 +83,7 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
-_TYPE_CHAR = {"dir": "d", "link": "l", "file": "-"}
+_TYPE_CHAR = {"dir": "d", "link": "l", "file": "-", "invalid_symlink": "l"}
 
 
 def format_permissions(permissions: str, entry_type: str = "file") -> str:
@@ -101,13 +110,23 @@ def format_permissions(permissions: str, entry_type: str = "file") -> str:
     return _TYPE_CHAR.get(entry_type, "-") + "".join(chars)
 
 
+INVALID_LINK_TARGET = "?"
+"""Shown as the target of a link the service will not follow (broken, or pointing outside the collection)."""
+
+
 def display_name(entry: Entry) -> str:
-    """The name column's text (before escaping): dirs end in ``/``, links show ``name -> target``."""
-    if entry.is_dir:
-        return entry.name + "/"
+    """The name column's text (before escaping).
+
+    Dirs end in ``/``; links show ``name -> target`` (a link to a directory
+    ``name/ -> /target/``); a link the service reports as invalid (broken or
+    leading outside the collection) shows ``name -> ?``.
+    """
+    if entry.is_invalid_link:
+        return f"{entry.name} -> {INVALID_LINK_TARGET}"
+    name = entry.name + "/" if entry.is_dir else entry.name
     if entry.link_target:
-        return f"{entry.name} -> {entry.link_target}"
-    return entry.name
+        return f"{name} -> {entry.link_target}"
+    return name
 
 
 def glob_matcher(pattern: str, *, casefold: bool = False) -> Callable[[str], bool]:
@@ -156,6 +175,7 @@ class ListingView:
         self._base_key: tuple[SortKey, bool, bool] | None = None
         self._base_folded: list[str] = []
         self._name_folded: list[str] = []
+        self._hidden_runs: list[tuple[int, int]] = []  # positions of dot files in the name order
         # a few recent (sort, reverse, hidden) views, so toggling back and forth is instant
         self._bases: dict[tuple[SortKey, bool, bool], tuple[list[int], list[str]]] = {}
         self._rows_folded: list[str] = []
@@ -218,17 +238,21 @@ class ListingView:
                 keys = list(zip(folded, self.names))
                 order = sorted(range(n), key=keys.__getitem__)
             is_dir = self._is_dir
-            dirs = list(compress(order, map(is_dir.__getitem__, order)))
+            dirs = list(filter(is_dir.__getitem__, order))
             if dirs:
-                order = dirs + [i for i in order if not is_dir[i]]
+                order = dirs + list(filterfalse(is_dir.__getitem__, order))
             dir_count = len(dirs)
-            ordered_folded = [folded[i] for i in order]
+            ordered_folded = list(map(folded.__getitem__, order))
             hidden: list[int] = []
+            runs: list[tuple[int, int]] = []
             for low, high in ((0, dir_count), (dir_count, n)):
                 start = bisect_left(ordered_folded, ".", low, high)
                 end = bisect_left(ordered_folded, "/", start, high)
                 hidden += order[start:end]
+                if end > start:
+                    runs.append((start, end))
             self._hidden = frozenset(hidden)
+            self._hidden_runs = runs
             self._orders["name"] = (order, dir_count)
             self._name_folded = ordered_folded
         return self._orders["name"]
@@ -269,19 +293,27 @@ class ListingView:
 
     def _compute_base(self, sort_key: SortKey, reverse: bool, show_hidden: bool) -> tuple[list[int], list[str]]:
         order, dir_count = self._order(sort_key)
+        if sort_key == "name" and not reverse:
+            # The common case, straight from the name order: dot files are contiguous runs there.
+            if show_hidden or not self._hidden_runs:
+                return order, self._name_folded
+            base: list[int] = []
+            base_folded: list[str] = []
+            position = 0
+            for start, end in self._hidden_runs:
+                base += order[position:start]
+                base_folded += self._name_folded[position:start]
+                position = end
+            return base + order[position:], base_folded + self._name_folded[position:]
         if reverse:
             base = order[dir_count - 1 :: -1] + order[: dir_count - 1 : -1] if dir_count else order[::-1]
         else:
             base = order
         if not show_hidden and self._hidden:
-            hidden = self._hidden
-            base = [i for i in base if i not in hidden]
+            base = list(filterfalse(self._hidden.__contains__, base))
         # The casefolded names in display order: filtering then walks two
         # lists in step (itertools.compress) instead of indexing at random.
-        if base is order and sort_key == "name":
-            return base, self._name_folded
-        folded = self.folded
-        return base, [folded[i] for i in base]
+        return base, list(map(self.folded.__getitem__, base))
 
     def _refresh_rows(self, *, incremental: bool) -> None:
         text = self.filter_text.casefold()

@@ -7,13 +7,13 @@ tests (a frozen clock) and the numbers can be unit tested.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
 from gterm.globus.models import Task
-
-_UNITS: tuple[str, ...] = ("B", "kB", "MB", "GB", "TB", "PB")
+from gterm.tui.listing_view import human_size
 
 # How a finished task "ended", for notifications and the status column.
 ENDED_OK = "succeeded"
@@ -22,17 +22,10 @@ ENDED_CANCELED = "canceled"
 
 
 def human_bytes(count: int | None) -> str:
-    """Decimal units, as the Globus web app shows task sizes (``3.1 MB``)."""
+    """Task sizes in the UI's one size format (:func:`gterm.tui.listing_view.human_size`); ``-`` when unknown."""
     if count is None:
         return "-"
-    value = float(count)
-    for unit in _UNITS:
-        if abs(value) < 1000 or unit == _UNITS[-1]:
-            if unit == "B":
-                return f"{int(value)} B"
-            return f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{count} B"  # pragma: no cover - loop always returns
+    return human_size(count)
 
 
 def human_rate(bytes_per_second: int | float | None) -> str:
@@ -122,8 +115,11 @@ def elapsed_seconds(task: Task, now: datetime) -> float | None:
 
 
 def eta_seconds(task: Task, now: datetime) -> float | None:
-    """Time left, extrapolated from the share of work done so far; None when unknowable."""
-    if not task.is_active:
+    """Time left, extrapolated from the share of work done so far; None when unknowable.
+
+    An INACTIVE task is stalled (credentials, consent, pause): no estimate.
+    """
+    if task.status != "ACTIVE":
         return None
     frac = progress(task).fraction
     elapsed = elapsed_seconds(task, now)
@@ -218,6 +214,32 @@ def safe_text(value: object) -> str:
     the result in ``rich.text.Text`` so ``[bold]`` stays literal.
     """
     return str(value).translate(_CONTROL_ESCAPES)
+
+
+def one_line_details(details: str) -> str:
+    """Event details on one line: Globus sends them as pretty-printed JSON text.
+
+    A JSON object becomes ``key=value, key=value`` (nested values as compact
+    JSON), any other JSON compact JSON, and plain text has its runs of
+    whitespace (newlines included) folded into single spaces. The result
+    still goes through :func:`safe_text` before it is shown.
+    """
+    text = details.strip()
+    if not text:
+        return ""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return " ".join(text.split())
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            shown = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+            parts.append(f"{key}={' '.join(str(shown).split())}")
+        return ", ".join(parts)
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -175,8 +175,9 @@ def test_unknown_sort_key_is_rejected() -> None:
 
 @pytest.mark.parametrize(
     ("size", "text"),
-    [(0, "0"), (1023, "1023"), (1024, "1.0K"), (1536, "1.5K"), (15 * 1024, "15K"),
-     (3 * 1024**2 + 200_000, "3.2M"), (1024**3, "1.0G"), (5 * 1024**4, "5.0T"), (-1, "0")],
+    [(0, "0 B"), (999, "999 B"), (1000, "1.0 kB"), (1536, "1.5 kB"), (20_026, "20.0 kB"),
+     (99_949, "99.9 kB"), (99_950, "100 kB"), (215_900, "216 kB"), (999_499, "999 kB"), (999_500, "1.0 MB"),
+     (3_145_728, "3.1 MB"), (10**9, "1.0 GB"), (5 * 10**12, "5.0 TB"), (-1, "0 B")],
 )
 def test_human_size(size: int, text: str) -> None:
     assert human_size(size) == text
@@ -204,6 +205,47 @@ def test_display_name_marks_dirs_and_links() -> None:
     assert display_name(entry("f")) == "f"
 
 
+def test_display_name_of_directory_links_and_invalid_links() -> None:
+    # QA F13: a link to a directory showed only "link-dir/"; broken links looked like files.
+    link_dir = Entry.from_doc(
+        {"name": "link-dir", "type": "dir", "size": 4096, "link_target": "/home/alice/experiments/"}
+    )
+    assert display_name(link_dir) == "link-dir/ -> /home/alice/experiments/"
+    broken = Entry.from_doc({"name": "link-broken", "type": "invalid_symlink", "size": 7, "permissions": "0777"})
+    assert broken.type == "invalid_symlink" and broken.is_invalid_link and not broken.is_dir
+    assert display_name(broken) == "link-broken -> ?"
+    assert format_permissions(broken.permissions, broken.type) == "lrwxrwxrwx"
+    assert not Entry.from_doc({"name": "f", "type": "file"}).is_invalid_link
+    assert Entry.from_doc({"name": "odd", "type": "socket"}).type == "file"
+
+
+def test_entries_from_docs_keeps_invalid_links() -> None:
+    from gterm.globus.models import entries_from_docs
+
+    docs = [{"name": "a", "type": "file", "size": 1}, {"name": "b", "type": "invalid_symlink", "size": 4},
+            {"name": "c", "type": "mystery"}]
+    assert [e.type for e in entries_from_docs(docs)] == ["file", "invalid_symlink", "file"]
+    assert list(entries_from_docs(docs)) == [Entry.from_doc(doc) for doc in docs]
+
+
+def test_one_size_format_across_the_ui() -> None:
+    # QA F2: the file list said 3.0M while the status line, dialog and panel said 3.1 MB.
+    from gterm.tui import task_format
+    from gterm.tui.widgets.status_line import StatusInfo
+
+    for size in (0, 999, 1_000, 20_026, 3_145_728, 157_300_000, 12_345_678_901):
+        assert task_format.human_bytes(size) == human_size(size)
+        assert f"({human_size(size)})" in StatusInfo(total=1, shown=1, selected=1, selected_size=size).render_text()
+    assert human_size(3_145_728) == "3.1 MB"
+
+
+@pytest.mark.parametrize("size", [0, 9, 999, 1_000, 9_999, 99_949, 99_950, 999_499, 999_500, 10**15, 999 * 10**18])
+def test_human_size_fits_the_size_column(size: int) -> None:
+    from gterm.tui.widgets.file_list import SIZE_WIDTH
+
+    assert len(human_size(size)) <= SIZE_WIDTH
+
+
 def test_hundred_thousand_entries_sort_and_filter() -> None:
     big = listing(*(entry(f"file{i:06d}.dat", size=i % 977, minutes=i % 1000) for i in range(100_000)))
     view = ListingView(big)
@@ -223,3 +265,49 @@ def test_mixed_naive_and_aware_times_still_sort() -> None:
     )
     view = ListingView(items, sort_key="time")
     assert names(view) == ["none", "naive", "aware"]
+
+
+def reference_rows(items: Listing, key: str, reverse: bool, show_hidden: bool, text: str) -> list[str]:
+    """The obvious, slow definition the fast view must agree with."""
+    chosen = [e for e in items.entries if (show_hidden or not e.name.startswith(".")) and text.casefold() in e.name.casefold()]
+    name_key = {e.name: (e.name.casefold(), e.name) for e in chosen}
+    by_name = sorted(chosen, key=lambda e: name_key[e.name])
+    if key == "size":
+        ordered = sorted(by_name, key=lambda e: e.size)
+    elif key == "time":
+        ordered = sorted(by_name, key=lambda e: e.last_modified)
+    else:
+        ordered = by_name
+    dirs = [e.name for e in ordered if e.is_dir]
+    files = [e.name for e in ordered if not e.is_dir]
+    if reverse:
+        dirs.reverse()
+        files.reverse()
+    return dirs + files
+
+
+def test_agrees_with_a_naive_reference_on_random_listings() -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabet = ["a", "B", "c", ".", "-", "#", "~", "é", "Z", "0", " ", "_", "x"]
+    for _ in range(30):
+        seen: set[str] = set()
+        entries = []
+        for _ in range(rng.randint(0, 60)):
+            name = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5)))
+            if name in seen:
+                continue
+            seen.add(name)
+            entries.append(
+                entry(name, rng.choice(["file", "file", "dir"]), size=rng.randint(0, 5), minutes=rng.randint(0, 5))
+            )
+        items = listing(*entries)
+        view = ListingView(items)
+        for key in ("name", "size", "time"):
+            for reverse in (False, True):
+                for show_hidden in (False, True):
+                    for text in ("", "a", "."):
+                        view.configure(sort_key=key, reverse=reverse, show_hidden=show_hidden, filter_text=text)  # type: ignore[arg-type]
+                        assert names(view) == reference_rows(items, key, reverse, show_hidden, text), (
+                            key, reverse, show_hidden, text)

@@ -47,6 +47,18 @@ def test_human_units() -> None:
     assert fmt.human_duration(None) == "-"
 
 
+def test_event_details_are_shown_on_one_line() -> None:
+    # QA F12: pretty-printed JSON details showed literal "\\n" in the events table.
+    assert fmt.one_line_details('{\n  "files_succeeded": 1\n}') == "files_succeeded=1"
+    pretty = '{\n  "type": "Sandbox Transfer",\n  "concurrency": 1,\n  "parallelism": 1,\n  "pipelining": 1\n}'
+    assert fmt.one_line_details(pretty) == "type=Sandbox Transfer, concurrency=1, parallelism=1, pipelining=1"
+    assert fmt.one_line_details('{"error": {"code": 5, "paths": ["/a", "/b"]}}') == 'error={"code":5,"paths":["/a","/b"]}'
+    assert fmt.one_line_details("line one\n  line two") == "line one line two"
+    assert fmt.one_line_details("[1, 2]") == "[1, 2]"
+    assert fmt.one_line_details("") == ""
+    assert "\n" not in fmt.safe_text(fmt.one_line_details('{"a": "x\\ny"}'))
+
+
 def test_progress_counts_files_then_subtasks() -> None:
     prog = fmt.progress(task())
     assert (prog.done, prog.total, prog.unit) == (5, 10, "files")
@@ -72,6 +84,7 @@ def test_elapsed_and_eta_use_the_given_clock() -> None:
     assert fmt.elapsed_seconds(finished, NOW) == 30
     assert fmt.eta_seconds(finished, NOW) is None
     assert fmt.eta_seconds(task(files_transferred=0, files_skipped=0), NOW) is None
+    assert fmt.eta_seconds(task(status="INACTIVE"), NOW) is None  # stalled: no estimate
 
 
 def test_endings_and_status_text() -> None:

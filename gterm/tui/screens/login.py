@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from gterm.globus.login_flows import LoginChallengeLike
 
 AUTOMATIC_TIMEOUT = 15 * 60.0
+CLIENT_CREDENTIALS_TEXT = (
+    "gterm signs in with the client credentials (GTERM_CLIENT_ID / GTERM_CLIENT_SECRET); "
+    "there is no browser login or code in this mode."
+)
 
 
 class LoginScreen(ModalScreen[bool]):
@@ -89,6 +93,11 @@ class LoginScreen(ModalScreen[bool]):
         self.automatic_timeout = automatic_timeout
         self._finished = False
 
+    @property
+    def takes_code(self) -> bool:
+        """False for a client-credentials "login": there is no person, URL or code, only the secret."""
+        return getattr(self.challenge, "mode", None) != "client-credentials"
+
     def compose(self) -> ComposeResult:
         instructions = getattr(
             self.challenge, "instructions", "Open this URL in a browser, log in, then paste the code shown at the end:"
@@ -97,6 +106,12 @@ class LoginScreen(ModalScreen[bool]):
             yield Label("Log in to Globus", id="login-title")
             if self.reason:
                 yield Static(Content(self.reason), id="login-reason", markup=False)
+            if not self.takes_code:
+                yield Static(Content(CLIENT_CREDENTIALS_TEXT), id="login-instructions", markup=False)
+                yield Static("", id="login-status", markup=False)
+                with Horizontal(id="login-buttons"):
+                    yield Button("Cancel", id="login-cancel")
+                return
             yield Static(Content(instructions), id="login-instructions", markup=False)
             yield Static(Content(self.challenge.url), id="login-url", markup=False)
             yield Input(placeholder="authorization code", id="login-code")
@@ -107,7 +122,10 @@ class LoginScreen(ModalScreen[bool]):
                 yield Button("Cancel", id="login-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#login-code", Input).focus()
+        if self.takes_code:
+            self.query_one("#login-code", Input).focus()
+        else:
+            self.query_one("#login-cancel", Button).focus()
         self.wait_for_automatic()
 
     def on_unmount(self) -> None:
@@ -167,6 +185,8 @@ class LoginScreen(ModalScreen[bool]):
         self.dismiss(True)
 
     def _submit(self) -> None:
+        if not self.takes_code:
+            return
         code = self.query_one("#login-code", Input).value.strip()
         if not code:
             self._show_status("Paste the code shown after logging in.", True)
@@ -195,6 +215,8 @@ class LoginScreen(ModalScreen[bool]):
         self.action_copy_url()
 
     def action_copy_url(self) -> None:
+        if not self.takes_code:
+            return
         self.app.copy_to_clipboard(self.challenge.url)
         self._show_status("URL copied to the clipboard (if your terminal allows it).")
 

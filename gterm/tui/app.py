@@ -1,0 +1,131 @@
+"""GtermApp: the Textual application.
+
+The app holds what outlives a screen: the TransferService (injected, so tests
+and the demo talk to any Globus-compatible service), the optional session for
+re-login, the settings (keymap, theme, last locations, recent collections),
+the bookmark list for the palette, and the collections seen so far. Everything
+else lives on the main screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from textual import on, work
+from textual.app import App
+from textual.worker import Worker, WorkerState
+
+from gterm.config import GtermConfig
+from gterm.globus.errors import ConsentNeeded
+from gterm.globus.locations import CollectionLocation, format_location
+from gterm.globus.models import Bookmark, Collection
+from gterm.tui.commands import GtermCommands
+from gterm.tui.keymap import APP_BINDINGS, user_keymap
+from gterm.tui.messages import BookmarksChanged, PaneLocationChanged
+from gterm.tui.screens.main import MainScreen
+from gterm.tui.worker_errors import report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.transfer import TransferService
+
+
+class GtermApp(App[None]):
+    """A two-pane Globus file manager.
+
+    ``config`` None means an in-memory settings object that is never saved
+    (nothing is written to the user's config file unless a config is passed).
+    """
+
+    # Absolute, so subclasses defined elsewhere (tests, screenshots) find it too.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "gterm"
+    BINDINGS = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {GtermCommands}
+
+    def __init__(
+        self,
+        service: TransferService,
+        *,
+        session: Any | None = None,
+        config: GtermConfig | None = None,
+        left: str | None = None,
+        right: str | None = None,
+        on_consent: Callable[[ConsentNeeded], bool] | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.session = session
+        self.on_consent = on_consent
+        self.save_config = config is not None
+        self.config = config if config is not None else GtermConfig()
+        self.start_left = left
+        self.start_right = right
+        self.bookmarks: list[Bookmark] = []
+        self.collections: dict[str, Collection] = {}
+        self._unknown_keys: list[str] = []
+        known, self._unknown_keys = user_keymap(self.config.keymap)
+        if known:
+            self.set_keymap(known)
+        if self.config.theme and self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen(left=self.start_left, right=self.start_right)
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def on_mount(self) -> None:
+        if self._unknown_keys:
+            self.notify(
+                "Unknown binding ids in the [keymap] settings: " + ", ".join(self._unknown_keys),
+                title="Settings",
+                severity="warning",
+                markup=False,
+            )
+
+    # --- remembered state -------------------------------------------------
+
+    def remember_collection_info(self, collection: Collection) -> None:
+        self.collections[collection.id] = collection
+
+    @on(PaneLocationChanged)
+    def _location_changed(self, event: PaneLocationChanged) -> None:
+        self.remember_collection_info(event.collection)
+        location = format_location(CollectionLocation(event.collection.id, event.listing.path))
+        if event.pane_id == "left":
+            self.config.last_left = location
+        elif event.pane_id == "right":
+            self.config.last_right = location
+        self.config.remember_collection(event.collection.id)
+        self._save_config()
+
+    @on(BookmarksChanged)
+    def _bookmarks_changed(self, event: BookmarksChanged) -> None:
+        self.bookmarks = list(event.bookmarks)
+
+    def watch_theme(self, theme: str) -> None:
+        if getattr(self, "config", None) is not None and self.config.theme != theme:
+            self.config.theme = theme
+            self._save_config()
+
+    def _save_config(self) -> None:
+        if self.save_config:
+            self._write_config()
+
+    @work(thread=True, group="config", exclusive=True, exit_on_error=False)
+    def _write_config(self) -> None:
+        # A thread: the file is small, but a slow home directory must not stall the UI.
+        self.config.save()
+
+    # --- the safety net ---------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers catch their own errors; anything that still escapes is shown, never raised."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            report(self, event.worker.error, context=event.worker.name or "Background task")

@@ -1,0 +1,59 @@
+"""Messages the browser's widgets post upwards.
+
+Panes and the sidebar never reach into the screen: they post one of these and
+the screen (or the app) coordinates. Attributes go down, messages go up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from gterm.globus.models import Bookmark, Collection, Listing
+
+
+@dataclass
+class PaneLocationChanged(Message):
+    """A pane now shows a new, successfully listed location.
+
+    The app records it as the pane's last location and the collection as
+    recently used.
+    """
+
+    pane_id: str
+    collection: Collection
+    listing: Listing
+
+
+@dataclass
+class PaneFocused(Message):
+    """A pane (or something inside it) received focus: it becomes the active pane."""
+
+    pane_id: str
+
+
+@dataclass
+class OpenLocation(Message):
+    """Something (sidebar, palette, picker) asks to show a location in the active pane.
+
+    ``path`` None means the collection's default directory.
+    """
+
+    collection_id: str
+    path: str | None = None
+
+
+@dataclass
+class BookmarkChosen(Message):
+    """The user pressed Enter on a bookmark in the sidebar."""
+
+    bookmark: Bookmark
+
+
+@dataclass
+class BookmarksChanged(Message):
+    """The bookmark list was (re)loaded; the palette and the sidebar read it from the app."""
+
+    bookmarks: list[Bookmark]
+

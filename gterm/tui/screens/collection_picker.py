@@ -1,0 +1,254 @@
+"""Pick a collection (ctrl+o): full-text endpoint_search with scope tabs.
+
+Scopes are Globus' own search filters: recently used, mine (my-endpoints),
+shared with me, all. The "recently used" tab puts the collections gterm itself
+remembers (config) first, then what the service reports as recently used.
+Searching runs in an exclusive thread worker after a short pause in typing;
+answers for an older query or tab are dropped.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Input, Label, OptionList, Static, Tab, Tabs
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from gterm.globus.models import Collection
+from gterm.tui.safe_text import escape_controls
+from gterm.tui.worker_errors import deliver, describe, report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.transfer import TransferService
+
+SCOPES: tuple[tuple[str, str], ...] = (
+    ("recently-used", "Recently used"),
+    ("my-endpoints", "Mine"),
+    ("shared-with-me", "Shared with me"),
+    ("all", "All"),
+)
+
+ENTITY_TYPES = {
+    "GCSv5_mapped_collection": "mapped collection",
+    "GCSv5_guest_collection": "guest collection",
+    "GCSv5_endpoint": "endpoint",
+    "GCP_mapped_collection": "personal collection",
+    "GCP_guest_collection": "personal guest collection",
+}
+
+SEARCH_DELAY = 0.25
+
+
+def kind_of(collection: Collection) -> str:
+    return ENTITY_TYPES.get(collection.entity_type, collection.entity_type or "collection")
+
+
+def collection_prompt(collection: Collection) -> Text:
+    """Three lines: name; owner · type; description (all literal text)."""
+    prompt = Text(escape_controls(collection.display_name), style="bold")
+    details = " · ".join(part for part in (escape_controls(collection.owner_string), kind_of(collection)) if part)
+    prompt.append("\n" + details, style="dim")
+    if collection.description:
+        prompt.append("\n" + escape_controls(collection.description.splitlines()[0])[:200], style="italic")
+    return prompt
+
+
+def matches(collection: Collection, text: str) -> bool:
+    needle = text.strip().casefold()
+    if not needle:
+        return True
+    haystack = " ".join(
+        (collection.display_name, collection.owner_string, collection.description, collection.keywords, collection.id)
+    ).casefold()
+    return all(word in haystack for word in needle.split())
+
+
+class CollectionPicker(ModalScreen["Collection | None"]):
+    """Returns the chosen Collection, or None on Esc."""
+
+    DEFAULT_CSS = """
+    CollectionPicker {
+        align: center middle;
+    }
+    CollectionPicker > Vertical {
+        width: 90;
+        max-width: 95%;
+        height: 80%;
+        border: thick $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    CollectionPicker .picker-title {
+        text-style: bold;
+        padding: 0 1;
+    }
+    CollectionPicker OptionList {
+        height: 1fr;
+    }
+    CollectionPicker #picker-status {
+        height: 1;
+        color: $text-muted;
+        padding: 0 1;
+    }
+    CollectionPicker #picker-status.-error {
+        color: $error;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("ctrl+right", "next_scope(1)", "Next scope", show=False),
+        Binding("ctrl+left", "next_scope(-1)", "Previous scope", show=False),
+    ]
+
+    def __init__(self, service: TransferService, *, recent_ids: list[str] | None = None, scope: str | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.recent_ids = list(recent_ids or [])
+        self.initial_scope = scope or ("recently-used" if self.recent_ids else "my-endpoints")
+        self.results: list[Collection] = []
+        self._query: tuple[str, str] = ("", "")
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Open a collection", classes="picker-title")
+            yield Input(placeholder="Search collections (name, owner, description)", id="picker-search")
+            yield Tabs(*(Tab(label, id=f"scope-{scope}") for scope, label in SCOPES), id="picker-scopes")
+            yield OptionList(id="picker-results")
+            yield Static("", id="picker-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Tabs).active = f"scope-{self.initial_scope}"
+        self.query_one("#picker-search", Input).focus()
+
+    @property
+    def scope(self) -> str:
+        active = self.query_one(Tabs).active or "scope-all"
+        return active.removeprefix("scope-")
+
+    # --- searching ---------------------------------------------------------
+
+    @on(Tabs.TabActivated)
+    def _scope_changed(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        self._search_now()
+
+    @on(Input.Changed, "#picker-search")
+    def _text_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SEARCH_DELAY, self._search_now)
+
+    def _search_now(self) -> None:
+        text = self.query_one("#picker-search", Input).value
+        self._query = (self.scope, text)
+        if self.scope == "all" and not text.strip():
+            self._show([], "Type to search all collections.")
+            return
+        self._set_status("Searching …")
+        self._search(self.scope, text)
+
+    def refresh_results(self) -> None:
+        """Search again (used by the re-auth retry)."""
+        self._search_now()
+
+    @work(thread=True, group="picker-search", exclusive=True, exit_on_error=False)
+    def _search(self, scope: str, text: str) -> None:
+        worker = get_current_worker()
+        try:
+            found = self._collect(scope, text)
+        except Exception as exc:  # noqa: BLE001 - routed below
+            if not worker.is_cancelled:
+                deliver(self.app, self._search_failed, (scope, text), exc)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._search_done, (scope, text), found)
+
+    def _collect(self, scope: str, text: str) -> list[Collection]:
+        if scope != "recently-used":
+            return self.service.search_collections(text, scope=scope)
+        found: list[Collection] = []
+        for collection_id in self.recent_ids:
+            try:
+                collection = self.service.get_collection(collection_id)
+            except Exception:  # noqa: BLE001 - a deleted or foreign collection just drops out
+                continue
+            if matches(collection, text):
+                found.append(collection)
+        known = {c.id for c in found}
+        for collection in self.service.search_collections(text, scope="recently-used"):
+            if collection.id not in known:
+                found.append(collection)
+        return found
+
+    def _search_done(self, query: tuple[str, str], found: list[Collection]) -> None:
+        if query != self._query:
+            return
+        count = len(found)
+        self._show(found, f"{count} collection{'s' if count != 1 else ''}" if count else "No collections found.")
+
+    def _search_failed(self, query: tuple[str, str], error: BaseException) -> None:
+        if query != self._query:
+            return
+        self._set_status(f"Search failed: {describe(error)}", error=True)
+        report(self.app, error, context="Collection search", retry=self.refresh_results)
+
+    def _show(self, found: list[Collection], status: str) -> None:
+        self.results = found
+        results = self.query_one(OptionList)
+        results.clear_options()
+        results.add_options([Option(collection_prompt(c), id=c.id) for c in found])
+        if found:
+            results.highlighted = 0
+        self._set_status(status)
+
+    def _set_status(self, message: str, *, error: bool = False) -> None:
+        status = self.query_one("#picker-status", Static)
+        status.update(Text(message))
+        status.set_class(error, "-error")
+
+    # --- choosing ----------------------------------------------------------
+
+    @on(Input.Submitted, "#picker-search")
+    def _enter_in_search(self, event: Input.Submitted) -> None:
+        event.stop()
+        results = self.query_one(OptionList)
+        if results.highlighted is not None and self.results:
+            self._choose(results.highlighted)
+
+    @on(OptionList.OptionSelected)
+    def _option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._choose(event.option_index)
+
+    def _choose(self, index: int) -> None:
+        if 0 <= index < len(self.results):
+            self.dismiss(self.results[index])
+
+    def action_move(self, delta: int) -> None:
+        results = self.query_one(OptionList)
+        if not self.results:
+            return
+        current = results.highlighted if results.highlighted is not None else -1
+        results.highlighted = max(0, min(len(self.results) - 1, current + delta))
+
+    def action_next_scope(self, delta: int) -> None:
+        tabs = self.query_one(Tabs)
+        ids = [f"scope-{scope}" for scope, _ in SCOPES]
+        current = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(current + delta) % len(ids)]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

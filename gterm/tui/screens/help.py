@@ -1,0 +1,108 @@
+"""The key help (? / F1), built from the bindings that are active right now.
+
+Reading the live bindings (after the user keymap is applied) means the help
+can never disagree with what the keys actually do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHelp:
+    keys: str
+    description: str
+    binding_id: str = ""  # what the config file's [keymap] table uses
+
+
+def collect_key_help(screen: Screen[Any], extra: Sequence[tuple[str, Sequence[Binding]]] = ()) -> list[KeyHelp]:
+    """One row per action of ``screen``'s active bindings, keys merged (``f8, delete``).
+
+    Only bindings with an id are listed: those are gterm's own (and remappable);
+    Textual's generic scrolling and focus keys would only add noise. ``extra``
+    adds bindings of widgets that are not focused now (the bookmark sidebar),
+    as ``(section, bindings)``, with the user keymap applied.
+    """
+    app = screen.app
+    rows: dict[tuple[int, str], tuple[list[str], str, str]] = {}
+    order: list[tuple[int, str]] = []
+    for active in screen.active_bindings.values():
+        binding: Binding = active.binding
+        if not binding.description or binding.system or not binding.id:
+            continue
+        key = (id(active.node), binding.action)
+        if key not in rows:
+            rows[key] = ([], binding.description, binding.id)
+            order.append(key)
+        shown = app.get_key_display(binding)
+        if shown not in rows[key][0]:
+            rows[key][0].append(shown)
+    result = [KeyHelp(", ".join(rows[k][0]), rows[k][1], rows[k][2]) for k in order]
+    keymap: dict[str, str] = getattr(app, "_keymap", {}) or {}
+    for section, bindings in extra:
+        for binding in bindings:
+            keys = keymap.get(binding.id or "", binding.key).split(",")
+            shown = ", ".join(app.get_key_display(binding.with_key(key.strip())) for key in keys)
+            result.append(KeyHelp(shown, f"{section}: {binding.description}", binding.id or ""))
+    return result
+
+
+class HelpScreen(ModalScreen[None]):
+    """A scrollable two-column table of keys; any of Esc, q, ? or F1 closes it."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > Vertical {
+        width: 90;
+        max-width: 95%;
+        height: 90%;
+        border: thick $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen .help-title {
+        text-style: bold;
+        padding: 0 1;
+    }
+    HelpScreen .help-hint {
+        color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", show=False)]
+
+    def __init__(self, rows: list[KeyHelp]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
+        table.add_column("Key", no_wrap=True, style="bold", ratio=2)
+        table.add_column("Action", ratio=3)
+        table.add_column("Binding id", style="dim", no_wrap=True, ratio=3)
+        for row in self.rows:
+            table.add_row(Text(row.keys), Text(row.description), Text(row.binding_id))
+        with Vertical():
+            yield Label("gterm keys", classes="help-title")
+            with VerticalScroll():
+                yield Static(table, id="help-table")
+            yield Label(
+                Text("Remap keys in the config file's [keymap] table (binding id = keys).  Esc closes."),
+                classes="help-hint",
+            )
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,532 @@
+"""The main screen: bookmark sidebar, two panes, the task panel, the footer.
+
+The screen coordinates: it knows which pane is active, turns keys into pane
+calls, asks with the prompts, and runs file operations through the active
+pane's operation worker. Transfer, compare and the task panel come from the
+transfers side (``TransferActionsMixin``, ``TaskPanel``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import get_current_worker
+
+from gterm.globus import paths
+from gterm.globus.errors import GtermError
+from gterm.globus.locations import CollectionLocation, parse_location, resolve_bookmark
+from gterm.globus.models import Entry
+from gterm.globus.transfer import DeleteRequest
+from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
+from gterm.tui.messages import BookmarkChosen, OpenLocation, PaneFocused
+from gterm.tui.screens.collection_picker import CollectionPicker
+from gterm.tui.screens.help import HelpScreen, collect_key_help
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
+from gterm.tui.transfer_actions import TransferActionsMixin
+from gterm.tui.widgets.pane import Pane
+from gterm.tui.widgets.sidebar import BookmarkSidebar
+from gterm.tui.widgets.task_panel import TaskPanel
+from gterm.tui.worker_errors import deliver, report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.transfer import TransferService
+
+POLL_DELETE_SECONDS = 1.0
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+class MainScreen(TransferActionsMixin, Screen[None]):
+    """Two panes and everything around them; F5, c and t come from TransferActionsMixin."""
+
+    BINDINGS = MAIN_BINDINGS
+
+    def __init__(self, *, left: str | None = None, right: str | None = None) -> None:
+        super().__init__()
+        self.start_left = left
+        self.start_right = right
+        self._active_id = "left"
+        # Delete tasks whose end should refresh a listing: task id -> (collection id, directory).
+        self._pending_deletes: dict[str, tuple[str, str]] = {}
+
+    # --- layout -------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="body"):
+            yield BookmarkSidebar(id="sidebar")
+            yield Pane(id="left")
+            yield Pane(id="right")
+        yield TaskPanel(self.service)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._mark_active()
+        self.left_pane.file_list.focus()
+        self.sidebar.reload()
+        self._start_locations(self.start_left, self.start_right)
+
+    @property
+    def service(self) -> TransferService:
+        return self.app.service  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def left_pane(self) -> Pane:
+        return self.query_one("#left", Pane)
+
+    @property
+    def right_pane(self) -> Pane:
+        return self.query_one("#right", Pane)
+
+    @property
+    def active_pane(self) -> Pane:
+        return self.left_pane if self._active_id == "left" else self.right_pane
+
+    @property
+    def inactive_pane(self) -> Pane:
+        return self.right_pane if self._active_id == "left" else self.left_pane
+
+    @property
+    def sidebar(self) -> BookmarkSidebar:
+        return self.query_one(BookmarkSidebar)
+
+    @property
+    def task_panel(self) -> TaskPanel:
+        return self.query_one(TaskPanel)
+
+    def panes(self) -> tuple[Pane, Pane]:
+        return self.left_pane, self.right_pane
+
+    @on(PaneFocused)
+    def _pane_focused(self, event: PaneFocused) -> None:
+        event.stop()
+        if event.pane_id in ("left", "right") and event.pane_id != self._active_id:
+            self._active_id = event.pane_id
+            self._mark_active()
+
+    def _mark_active(self) -> None:
+        for pane in self.panes():
+            pane.set_class(pane.id == self._active_id, "-active")
+
+    # --- start-up -----------------------------------------------------
+
+    @work(thread=True, group="startup", exit_on_error=False)
+    def _start_locations(self, left: str | None, right: str | None) -> None:
+        """Resolve --left/--right, else the last locations, else a sensible default; then open them.
+
+        A location that cannot be resolved is reported in its pane, which then
+        stays empty rather than silently showing somewhere else.
+        """
+        config = getattr(self.app, "config", None)
+        wanted = {
+            "left": left or (config.last_left if config else None),
+            "right": right or (config.last_right if config else None),
+        }
+        fallback: CollectionLocation | None | bool = False  # False: not looked up yet
+        for pane_id, text in wanted.items():
+            location: CollectionLocation | None = None
+            if text:
+                try:
+                    parsed = parse_location(text)
+                    location = (
+                        parsed
+                        if isinstance(parsed, CollectionLocation)
+                        else resolve_bookmark(parsed, self.service.bookmarks())
+                    )
+                except Exception as exc:  # noqa: BLE001 - routed; the pane says why and stays empty
+                    deliver(self.app, self._startup_failed, pane_id, text, exc)
+                    continue
+            if location is None:
+                if fallback is False:
+                    fallback = self._default_location()
+                location = fallback if isinstance(fallback, CollectionLocation) else None
+            if location is not None:
+                deliver(self.app, self._open_in, pane_id, location.collection_id, location.path)
+
+    def _default_location(self) -> CollectionLocation | None:
+        """The first recently used collection, else the first of mine; None when there is none."""
+        for scope in ("recently-used", "my-endpoints"):
+            try:
+                found = self.service.search_collections("", scope=scope, limit=5)
+            except Exception as exc:  # noqa: BLE001 - a hint is enough here
+                deliver(self.app, self._startup_failed, "left", f"default ({scope})", exc)
+                return None
+            if found:
+                return CollectionLocation(found[0].id, None)
+        return None
+
+    def _startup_failed(self, pane_id: str, text: str, error: BaseException) -> None:
+        pane = self.query_one(f"#{pane_id}", Pane)
+        report(
+            self.app,
+            error,
+            context=f"Cannot open {text}",
+            target=pane,
+            retry=lambda: self._start_locations(text if pane_id == "left" else None, text if pane_id == "right" else None),
+        )
+
+    def _open_in(self, pane_id: str, collection_id: str, path: str | None) -> None:
+        self.query_one(f"#{pane_id}", Pane).open(collection_id, path)
+
+    # --- navigation actions -------------------------------------------
+
+    def action_other_pane(self) -> None:
+        self._active_id = "right" if self._active_id == "left" else "left"
+        self._mark_active()
+        self.active_pane.file_list.focus()
+
+    def action_parent(self) -> None:
+        self.active_pane.go_parent()
+
+    def action_edit_path(self) -> None:
+        self.active_pane.edit_path()
+
+    def action_refresh(self) -> None:
+        self.active_pane.reload()
+        if self.sidebar.has_class("-shown"):
+            self.sidebar.reload()
+
+    def action_pick_collection(self) -> None:
+        config = getattr(self.app, "config", None)
+        recent = list(config.recent_collections) if config else []
+        pane = self.active_pane
+
+        def chosen(collection: Any) -> None:
+            if collection is not None:
+                self.app.remember_collection_info(collection)  # type: ignore[attr-defined]
+                pane.open(collection.id, None)
+                pane.file_list.focus()
+
+        self.app.push_screen(CollectionPicker(self.service, recent_ids=recent), chosen)
+
+    @on(OpenLocation)
+    def _open_location(self, event: OpenLocation) -> None:
+        event.stop()
+        self.active_pane.open(event.collection_id, event.path)
+
+    def open_in_active(self, collection_id: str, path: str | None) -> None:
+        self.active_pane.open(collection_id, path)
+        self.active_pane.file_list.focus()
+
+    # --- view actions ---------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.active_pane.start_filter()
+
+    def action_clear_filter(self) -> None:
+        self.active_pane.clear_filter()
+
+    def action_toggle_hidden(self) -> None:
+        self.active_pane.toggle_hidden()
+
+    def action_cycle_sort(self) -> None:
+        self.active_pane.cycle_sort()
+
+    def action_reverse_sort(self) -> None:
+        self.active_pane.reverse_sort()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(collect_key_help(self, [("Bookmarks", SIDEBAR_BINDINGS)])))
+
+    # --- selection --------------------------------------------------------
+
+    def action_toggle_select(self) -> None:
+        self.active_pane.file_list.toggle_cursor_selection()
+
+    def action_select_glob(self) -> None:
+        pane = self.active_pane
+
+        def chosen(pattern: str | None) -> None:
+            if pattern:
+                pane.file_list.select_glob(pattern)
+
+        self.app.push_screen(InputPrompt("Select files matching", value="*", check=not_empty), chosen)
+
+    def action_unselect_glob(self) -> None:
+        pane = self.active_pane
+
+        def chosen(pattern: str | None) -> None:
+            if pattern:
+                pane.file_list.unselect_glob(pattern)
+
+        self.app.push_screen(InputPrompt("Unselect files matching", value="*", check=not_empty), chosen)
+
+    def action_invert_selection(self) -> None:
+        self.active_pane.file_list.invert_selection()
+
+    def action_select_all(self) -> None:
+        self.active_pane.file_list.select_all()
+
+    # --- file operations --------------------------------------------------
+
+    def _ready_pane(self) -> Pane | None:
+        """The active pane if it shows a listing; otherwise say why nothing happens."""
+        pane = self.active_pane
+        if pane.collection is None or pane.path is None:
+            self.notify("No collection open here: ctrl+o picks one.", severity="warning")
+            return None
+        return pane
+
+    def refresh_location(self, collection_id: str, path: str) -> None:
+        """Reload every pane that shows ``path`` of ``collection_id`` (after a change there)."""
+        for pane in self.panes():
+            if pane.collection_id == collection_id and pane.path == paths.as_dir(path):
+                pane.reload()
+
+    def action_mkdir(self) -> None:
+        pane = self._ready_pane()
+        if pane is None:
+            return
+        collection_id, directory = pane.collection_id or "", pane.path or "/"
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            target = paths.child(directory, name, is_dir=True)
+            pane.run_operation(
+                f"New directory {name}",
+                lambda s: s.mkdir(collection_id, target),
+                lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
+            )
+
+        self.app.push_screen(InputPrompt("New directory", placeholder="name", check=name_check, details=directory), named)
+
+    def action_rename(self) -> None:
+        pane = self._ready_pane()
+        if pane is None:
+            return
+        entry = pane.file_list.cursor_entry
+        if entry is None:
+            self.notify("Put the cursor on the entry to rename.", severity="warning")
+            return
+        collection_id, directory = pane.collection_id or "", pane.path or "/"
+
+        def named(name: str | None) -> None:
+            if not name or name == entry.name:
+                return
+            old = paths.child(directory, entry.name, is_dir=entry.is_dir)
+            new = paths.child(directory, name, is_dir=entry.is_dir)
+            pane.run_operation(
+                f"Rename {entry.name}",
+                lambda s: s.rename(collection_id, old, new),
+                lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
+            )
+
+        self.app.push_screen(
+            InputPrompt("Rename", value=entry.name, check=name_check, select_stem=True, details=entry.name),
+            named,
+        )
+
+    def action_move(self) -> None:
+        pane = self._ready_pane()
+        if pane is None:
+            return
+        entries = pane.selected_entries()
+        if not entries:
+            self.notify("Nothing to move.", severity="warning")
+            return
+        collection_id, directory = pane.collection_id or "", pane.path or "/"
+        other = self.inactive_pane
+        suggestion = other.path if other.collection_id == collection_id and other.path else directory
+        if len(entries) == 1 and suggestion == directory:
+            suggestion = paths.child(directory, entries[0].name, is_dir=entries[0].is_dir)
+
+        def chosen(destination: str | None) -> None:
+            if not destination:
+                return
+            try:
+                moves = plan_moves(directory, entries, destination.strip())
+            except GtermError as exc:
+                self.notify(str(exc), title="Move", severity="error", markup=False)
+                return
+            changed_dirs = {directory} | {paths.parent(new) for _, new in moves}
+
+            def run(s: TransferService) -> None:
+                for old, new in moves:
+                    s.rename(collection_id, old, new)
+
+            def done(_: Any) -> None:
+                for changed in changed_dirs:
+                    self.refresh_location(collection_id, changed)
+                self.notify(f"Moved {plural(len(moves), 'item')}.")
+
+            pane.run_operation(f"Move {plural(len(moves), 'item')}", run, done)
+
+        self.app.push_screen(
+            InputPrompt(
+                f"Move {plural(len(entries), 'item')} (within this collection) to",
+                value=suggestion,
+                details="A path ending in / is a directory to move into; otherwise the new name.",
+            ),
+            chosen,
+        )
+
+    def action_delete(self) -> None:
+        pane = self._ready_pane()
+        if pane is None:
+            return
+        entries = pane.selected_entries()
+        if not entries:
+            self.notify("Nothing to delete.", severity="warning")
+            return
+        collection_id, directory = pane.collection_id or "", pane.path or "/"
+        shown = [e.name + ("/" if e.is_dir else "") for e in entries]
+        recursive = any(e.is_dir for e in entries)
+        warning = " Directories are deleted with everything in them." if recursive else ""
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.submit_delete(pane, collection_id, directory, entries)
+
+        name = pane.collection.display_name if pane.collection else collection_id
+        self.app.push_screen(
+            ConfirmPrompt(
+                f"Delete {plural(len(entries), 'item')}",
+                f"Delete from {name}:{directory}? This cannot be undone.{warning}",
+                items=shown,
+                confirm_label="Delete",
+                danger=True,
+            ),
+            confirmed,
+        )
+
+    def submit_delete(self, pane: Pane, collection_id: str, directory: str, entries: list[Entry]) -> None:
+        """Submit one delete task for ``entries`` and refresh the listing when it ends."""
+        request = DeleteRequest(
+            collection_id=collection_id,
+            paths=[paths.child(directory, e.name, is_dir=e.is_dir) for e in entries],
+            recursive=any(e.is_dir for e in entries),
+            label=f"gterm delete {plural(len(entries), 'item')}",
+        )
+
+        def submitted(task_id: str) -> None:
+            self.notify(f"Delete task submitted ({plural(len(entries), 'item')}).", title="Delete")
+            self.watch_delete(task_id, collection_id, directory)
+
+        # The request keeps its submission id, so a retry after sign-in cannot make a second task.
+        pane.run_operation("Delete", lambda s: s.submit_delete(request), submitted)
+
+    def watch_delete(self, task_id: str, collection_id: str, directory: str) -> None:
+        """Refresh ``directory`` when the delete task ends.
+
+        The task panel already polls the task list (one request per refresh
+        for all tasks) and reports how a task ended, so the screen just listens
+        for its TaskFinished. Without a task panel, a small poller does it.
+        """
+        panel = self.task_panel
+        if panel.service is not None:
+            self._pending_deletes[task_id] = (collection_id, directory)
+            panel.watch_task(task_id)
+            panel.refresh_tasks()
+        else:
+            self._poll_delete(task_id, collection_id, directory)
+
+    @on(TaskPanel.TaskFinished)
+    def _task_finished(self, event: TaskPanel.TaskFinished) -> None:
+        # Not stopped: the app may want to hear about finished tasks too.
+        pending = self._pending_deletes.pop(event.task.task_id, None)
+        if pending is not None:
+            self.refresh_location(*pending)
+
+    @work(thread=True, group="delete-watch", exit_on_error=False)
+    def _poll_delete(self, task_id: str, collection_id: str, directory: str) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                task = self.service.task(task_id)
+            except Exception as exc:  # noqa: BLE001 - say it once and stop watching
+                deliver(self.app, lambda: report(self.app, exc, context="Delete task status"))
+                return
+            if not task.is_active:
+                deliver(self.app, self._delete_finished, task.status, task.nice_status, collection_id, directory)
+                return
+            time.sleep(POLL_DELETE_SECONDS)
+
+    def _delete_finished(
+        self, status: str, nice_status: str | None, collection_id: str, directory: str
+    ) -> None:
+        if status == "SUCCEEDED":
+            self.notify("Delete finished.", title="Delete")
+        else:
+            self.notify(f"Delete {status.lower()}: {nice_status or ''}", title="Delete", severity="error", markup=False)
+        self.refresh_location(collection_id, directory)
+
+    def _changed(self, collection_id: str, directory: str, *, focus_name: str | None, pane: Pane) -> None:
+        """After mkdir/rename: reload the panes showing ``directory``; the acting one lands on the new name."""
+        for shown in self.panes():
+            if shown.collection_id == collection_id and shown.path == paths.as_dir(directory):
+                shown.reload(cursor=focus_name if shown is pane else None)
+
+    # --- bookmarks --------------------------------------------------------
+
+    def action_toggle_sidebar(self) -> None:
+        """Show and focus the sidebar; if it is already shown but not focused, focus it; else hide it."""
+        sidebar = self.sidebar
+        if sidebar.has_class("-shown") and not sidebar.has_focus_within:
+            sidebar.option_list.focus()
+            return
+        showing = not sidebar.has_class("-shown")
+        sidebar.set_class(showing, "-shown")
+        if showing:
+            if not sidebar.loaded:
+                sidebar.reload()
+            sidebar.option_list.focus()
+        else:
+            self.active_pane.file_list.focus()
+
+    def action_add_bookmark(self) -> None:
+        pane = self._ready_pane()
+        if pane is None:
+            return
+        collection_id, directory = pane.collection_id or "", pane.path or "/"
+        default = paths.basename(directory) or (pane.collection.display_name if pane.collection else "bookmark")
+
+        def named(name: str | None) -> None:
+            if name:
+                self.sidebar.add(name.strip(), collection_id, directory)
+                self.sidebar.add_class("-shown")
+
+        self.app.push_screen(InputPrompt("Bookmark this location as", value=default, details=directory), named)
+
+    @on(BookmarkChosen)
+    def _bookmark_chosen(self, event: BookmarkChosen) -> None:
+        event.stop()
+        self.open_in_active(event.bookmark.endpoint_id, event.bookmark.path)
+
+
+def plan_moves(directory: str, entries: list[Entry], destination: str) -> list[tuple[str, str]]:
+    """(old, new) path pairs for F6. A destination ending in ``/`` (or several entries) means "into".
+
+    Relative destinations are taken from ``directory``. Raises InvalidInput for
+    a plan that cannot work (several entries onto one name, a move into itself).
+    """
+    from gterm.globus.errors import InvalidInput
+
+    if not destination:
+        raise InvalidInput("No destination given.")
+    target = paths.join(directory, destination)
+    into = destination.endswith("/") or len(entries) > 1
+    moves: list[tuple[str, str]] = []
+    for entry in entries:
+        old = paths.child(directory, entry.name, is_dir=entry.is_dir)
+        if into:
+            new = paths.child(paths.as_dir(target), entry.name, is_dir=entry.is_dir)
+        else:
+            new = paths.as_dir(target) if entry.is_dir else paths.normalise(target, directory=False)
+        if entry.is_dir and paths.is_within(new, old):
+            raise InvalidInput(f"Cannot move {entry.name!r} into itself.")
+        if paths.normalise(new, directory=False) == paths.normalise(old, directory=False):
+            continue
+        moves.append((old, new))
+    if not moves:
+        raise InvalidInput("The destination is where the items already are.")
+    return moves
+

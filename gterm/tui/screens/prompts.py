@@ -1,0 +1,201 @@
+"""Small modal dialogs: ask for a line of text, or confirm with a list of what is affected.
+
+Both render every piece of server- or user-supplied text literally (``Text``
+objects, ``markup=False``), because file names may look like Rich markup.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from gterm.tui.safe_text import safe_text
+
+# Returns an error message for a bad value, or None when it is acceptable.
+Check = Callable[[str], "str | None"]
+
+PROMPT_CSS = """
+InputPrompt, ConfirmPrompt {
+    align: center middle;
+}
+InputPrompt > Vertical, ConfirmPrompt > Vertical {
+    width: 70;
+    max-width: 90%;
+    height: auto;
+    max-height: 80%;
+    border: thick $accent;
+    background: $surface;
+    padding: 1 2;
+}
+ConfirmPrompt.-danger > Vertical {
+    border: thick $error;
+}
+.prompt-title {
+    text-style: bold;
+    margin-bottom: 1;
+}
+.prompt-error {
+    color: $error;
+    height: auto;
+}
+.prompt-items {
+    height: auto;
+    max-height: 12;
+    margin: 1 0;
+    background: $panel;
+    padding: 0 1;
+}
+.prompt-buttons {
+    height: auto;
+    align: right middle;
+    margin-top: 1;
+}
+.prompt-buttons Button {
+    margin-left: 2;
+}
+"""
+
+
+def name_check(value: str) -> str | None:
+    """A single file or directory name: not empty, no ``/``, not ``.`` or ``..``."""
+    if not value.strip():
+        return "The name is empty."
+    if "/" in value:
+        return "A name cannot contain '/'."
+    if value in (".", ".."):
+        return f"'{value}' is not a usable name."
+    return None
+
+
+def not_empty(value: str) -> str | None:
+    return None if value.strip() else "Please type something."
+
+
+class InputPrompt(ModalScreen["str | None"]):
+    """Ask for one line of text. Enter accepts (after ``check``), Esc cancels (None)."""
+
+    DEFAULT_CSS = PROMPT_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        value: str = "",
+        placeholder: str = "",
+        check: Check | None = None,
+        select_stem: bool = False,
+        details: str = "",
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.initial = value
+        self.placeholder = placeholder
+        self.check = check or not_empty
+        self.select_stem = select_stem
+        self.details = details
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(safe_text(self.title_text), classes="prompt-title")
+            if self.details:
+                yield Static(safe_text(self.details))
+            yield Input(value=self.initial, placeholder=self.placeholder, id="prompt-input")
+            yield Static("", classes="prompt-error", id="prompt-error", markup=False)
+            with Horizontal(classes="prompt-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("OK", variant="primary", id="ok")
+
+    def on_mount(self) -> None:
+        box = self.query_one("#prompt-input", Input)
+        box.focus()
+        if self.select_stem and "." in self.initial.strip(".")[1:]:
+            # Renaming "report.csv": the cursor sits before the extension, as file managers do.
+            stem_end = self.initial.rfind(".")
+            box.cursor_position = stem_end
+        else:
+            box.cursor_position = len(self.initial)
+
+    @on(Input.Submitted, "#prompt-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._accept()
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self._accept()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _accept(self) -> None:
+        value = self.query_one("#prompt-input", Input).value
+        problem = self.check(value)
+        if problem:
+            self.query_one("#prompt-error", Static).update(Text(problem))
+            return
+        self.dismiss(value)
+
+
+class ConfirmPrompt(ModalScreen[bool]):
+    """Yes/no with the list of affected items (shown literally, long lists shortened)."""
+
+    DEFAULT_CSS = PROMPT_CSS
+    BINDINGS = [
+        Binding("escape,n", "answer(False)", "No", show=False),
+        Binding("y", "answer(True)", "Yes", show=False),
+    ]
+    MAX_ITEMS = 50
+
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        *,
+        items: Sequence[str] = (),
+        confirm_label: str = "Yes",
+        danger: bool = False,
+    ) -> None:
+        super().__init__(classes="-danger" if danger else None)
+        self.title_text = title
+        self.message = message
+        self.items = list(items)
+        self.confirm_label = confirm_label
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(safe_text(self.title_text), classes="prompt-title")
+            yield Static(safe_text(self.message))
+            if self.items:
+                shown = self.items[: self.MAX_ITEMS]
+                lines = Text("\n").join(safe_text(item) for item in shown)
+                if len(self.items) > len(shown):
+                    lines.append(f"\n… and {len(self.items) - len(shown):,} more")
+                with VerticalScroll(classes="prompt-items"):
+                    yield Static(lines, id="prompt-items")
+            with Horizontal(classes="prompt-buttons"):
+                yield Button("Cancel", id="no")
+                yield Button(self.confirm_label, variant="error" if self.danger else "primary", id="yes")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

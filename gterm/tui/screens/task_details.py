@@ -1,0 +1,464 @@
+"""One task, in full: every field, the live event log, pause info, successes, skipped errors.
+
+While the task is active the screen re-reads the task and its events every
+2 s (two requests); the heavier lists (successful transfers, skipped errors,
+pause info) are read on open, when the task ends, and on ctrl+r. Control
+actions: cancel (after a confirmation), change label, change deadline; they
+are offered (footer and keys) only while the task is ACTIVE or INACTIVE,
+since Globus refuses to modify a finished task.
+
+All server text (labels, paths, event details) is shown literally: wrapped
+in ``rich.text.Text`` after control characters are escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from gterm.globus.models import Event, Task
+from gterm.tui import task_format as fmt
+
+Clock = Callable[[], datetime]
+
+DETAILS_POLL_SECONDS = 2.0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(slots=True)
+class TaskDetailsData:
+    """Everything the screen shows; built by the loader thread or given directly (snapshots)."""
+
+    task: Task
+    events: list[Event] = field(default_factory=list)
+    pause_info: dict[str, Any] | None = None
+    successful: list[dict[str, Any]] | None = None
+    skipped: list[dict[str, Any]] | None = None
+
+
+def _field_text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def _time_text(value: datetime | None) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes/no question; Enter/y confirms, Esc/n declines."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical {
+        width: 64; height: auto; border: thick $error; background: $panel; padding: 1 2;
+    }
+    ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmScreen Button { margin-left: 2; }
+    """
+    BINDINGS = [
+        Binding("escape,n", "answer(False)", "No", id="confirm_no"),
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(fmt.safe_text(self.question)))
+            with Horizontal():
+                yield Button(self.yes, variant="error", id="yes")
+                yield Button("No", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class AskTextScreen(ModalScreen[str | None]):
+    """One line of text (label, deadline); ``validate`` returns an error message or None."""
+
+    DEFAULT_CSS = """
+    AskTextScreen { align: center middle; }
+    AskTextScreen > Vertical {
+        width: 72; height: auto; border: thick $accent; background: $panel; padding: 1 2;
+    }
+    AskTextScreen #ask-error { color: $error; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask_cancel")]
+
+    def __init__(
+        self,
+        prompt: str,
+        value: str = "",
+        *,
+        placeholder: str = "",
+        validate: Callable[[str], str | None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.value = value
+        self.placeholder = placeholder
+        self.validate_text = validate
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.prompt))
+            yield Input(value=self.value, placeholder=self.placeholder, id="ask-input")
+            yield Static("", id="ask-error")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self.validate_text(event.value) if self.validate_text else None
+        if problem:
+            self.query_one("#ask-error", Static).update(Text(problem))
+            return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TaskDetailsScreen(Screen[None]):
+    """The details of one task, refreshed live while it runs."""
+
+    DEFAULT_CSS = """
+    TaskDetailsScreen #details-head { height: auto; padding: 0 1; background: $boost; }
+    TaskDetailsScreen TabbedContent { height: 1fr; }
+    TaskDetailsScreen DataTable { height: 1fr; }
+    TaskDetailsScreen #pause-info { padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="details_close"),
+        Binding("x", "cancel_task", "Cancel task", id="cancel_task"),
+        Binding("l", "change_label", "Label", id="change_label"),
+        Binding("d", "change_deadline", "Deadline", id="change_deadline"),
+        Binding("ctrl+r", "reload", "Refresh", id="details_refresh"),
+    ]
+
+    def __init__(
+        self,
+        service: Any | None,
+        task: Task,
+        *,
+        clock: Clock | None = None,
+        data: TaskDetailsData | None = None,
+        poll: bool = True,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.task_id = task.task_id
+        self.clock: Clock = clock or _utc_now
+        self.data = data or TaskDetailsData(task=task)
+        self.poll = poll and service is not None
+        self._timer: Timer | None = None
+        self._was_active = task.is_active
+        self._failing = False  # while a refresh keeps failing, say so once, not every 2 s
+
+    #: Actions that change the task: Globus accepts them only while it runs (ACTIVE/INACTIVE).
+    CONTROL_ACTIONS = frozenset({"cancel_task", "change_label", "change_deadline"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide cancel/label/deadline once the task has finished."""
+        if action in self.CONTROL_ACTIONS:
+            return self.data.task.is_active
+        return True
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="details-head")
+        with TabbedContent(initial="tab-events"):
+            with TabPane("Fields", id="tab-fields"):
+                yield DataTable(id="fields-table", cursor_type="row")
+            with TabPane("Events", id="tab-events"):
+                yield DataTable(id="events-table", cursor_type="row")
+            with TabPane("Successful", id="tab-successful"):
+                yield DataTable(id="successful-table", cursor_type="row")
+            with TabPane("Skipped errors", id="tab-skipped"):
+                yield DataTable(id="skipped-table", cursor_type="row")
+            with TabPane("Pause info", id="tab-pause"):
+                yield Static(id="pause-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#fields-table", DataTable).add_columns("Field", "Value")
+        self.query_one("#events-table", DataTable).add_columns("Time (UTC)", "Code", "Description", "Details")
+        self.query_one("#successful-table", DataTable).add_columns("Source", "Destination")
+        self.query_one("#skipped-table", DataTable).add_columns("Source", "Error", "Details")
+        self.show(self.data)
+        if self.service is not None:
+            self.load(full=True)
+
+    # -- loading ------------------------------------------------------------------------
+
+    @work(thread=True, group="task-details", exclusive=True, exit_on_error=False)
+    def load(self, full: bool = False) -> None:
+        worker = get_current_worker()
+        service = self.service
+        try:
+            task = service.task(self.task_id)
+            events = service.events(self.task_id, limit=100)
+            data = TaskDetailsData(task=task, events=events)
+            if full or not task.is_active:
+                # Successes and skips exist for transfer tasks only (Globus answers 4xx for deletes).
+                is_transfer = task.type == "TRANSFER"
+                data.successful = service.successful_transfers(self.task_id) if is_transfer else []
+                data.skipped = service.skipped_errors(self.task_id) if is_transfer else []
+                try:
+                    data.pause_info = service.pause_info(self.task_id)
+                except Exception:  # noqa: BLE001 - pause info is optional decoration
+                    data.pause_info = None
+            else:
+                data.successful, data.skipped, data.pause_info = (
+                    self.data.successful,
+                    self.data.skipped,
+                    self.data.pause_info,
+                )
+        except Exception as error:  # noqa: BLE001 - routed to the one error place
+            if not worker.is_cancelled:
+                self._deliver(self._failed, error)
+            return
+        if not worker.is_cancelled:
+            self._deliver(self._loaded, data)
+
+    def _deliver(self, callback: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass
+
+    def _loaded(self, data: TaskDetailsData) -> None:
+        if not self.is_mounted:  # closed while the request was in flight
+            return
+        self._failing = False
+        finished_now = self._was_active and not data.task.is_active
+        self._was_active = data.task.is_active
+        self.show(data)
+        if finished_now:
+            self.load(full=True)  # the final successes and skips
+            return
+        self._schedule()
+
+    def _failed(self, error: Exception) -> None:
+        from gterm.tui.worker_errors import report
+
+        if not self.is_mounted:
+            return
+        if not self._failing:
+            report(self.app, error, context=f"Task {self.task_id}", retry=lambda: self.load(full=True))
+        self._failing = True
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.poll and self.data.task.is_active and self.is_mounted:
+            self._timer = self.set_timer(DETAILS_POLL_SECONDS, lambda: self.load(full=False))
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def show(self, data: TaskDetailsData) -> None:
+        was_active = self.data.task.is_active
+        self.data = data
+        task = data.task
+        if task.is_active != was_active:
+            self.refresh_bindings()  # the control keys come or go with the task's state
+        now = self.clock()
+        prog = fmt.progress(task)
+        eta = fmt.eta_seconds(task, now)
+        head = Text()
+        head.append(fmt.safe_text(fmt.task_title(task)), style="bold")
+        head.append(f"  ({task.type.title()} {task.task_id})\n", style="dim")
+        head.append(fmt.safe_text(fmt.status_text(task)), style="bold red" if task.status == "FAILED" else "bold")
+        head.append(
+            f"  {fmt.progress_bar(prog.fraction, 20)} {prog.text}  {fmt.human_bytes(task.bytes_transferred)}"
+            f"  {fmt.human_rate(task.effective_bytes_per_second)}"
+            f"  elapsed {fmt.human_duration(fmt.elapsed_seconds(task, now))}"
+            f"  ETA {fmt.human_duration(eta) if eta is not None else '-'}"
+            f"  deadline {_time_text(task.deadline)}"
+        )
+        errors = sum(1 for event in data.events if event.is_error)
+        if errors:
+            head.append(f"\n{errors} error event(s) in the log", style="bold red")
+        self.query_one("#details-head", Static).update(head)
+
+        fields = self.query_one("#fields-table", DataTable)
+        fields.clear()
+        raw = dict(task.raw) if task.raw else {}
+        for key in sorted(raw):
+            if key == "DATA_TYPE":
+                continue
+            fields.add_row(Text(key, style="bold"), Text(fmt.safe_text(_field_text(raw[key]))))
+
+        events = self.query_one("#events-table", DataTable)
+        events.clear()
+        for event in data.events:
+            style = "bold red" if event.is_error else ""
+            events.add_row(
+                Text(_time_text(event.time), style=style),
+                Text(fmt.safe_text(event.code), style=style),
+                Text(fmt.safe_text(event.description), style=style),
+                Text(fmt.safe_text(fmt.one_line_details(event.details)), style=style),
+            )
+
+        successful = self.query_one("#successful-table", DataTable)
+        successful.clear()
+        for doc in data.successful or []:
+            successful.add_row(
+                Text(fmt.safe_text(doc.get("source_path") or "-")),
+                Text(fmt.safe_text(doc.get("destination_path") or "-")),
+            )
+
+        skipped = self.query_one("#skipped-table", DataTable)
+        skipped.clear()
+        for doc in data.skipped or []:
+            skipped.add_row(
+                Text(fmt.safe_text(doc.get("source_path") or "-")),
+                Text(fmt.safe_text(doc.get("error_code") or "-"), style="red"),
+                Text(fmt.safe_text(doc.get("error_details") or "")),
+            )
+
+        self.query_one("#pause-info", Static).update(self._pause_text(data.pause_info))
+
+    @staticmethod
+    def _pause_text(info: dict[str, Any] | None) -> Text:
+        if not info:
+            return Text("No pause information.")
+        rules = info.get("pause_rules") or []
+        if not rules and not info.get("source_pause_message") and not info.get("destination_pause_message"):
+            return Text("Not paused: no pause rules apply to this task.")
+        text = Text()
+        for key in ("source_pause_message", "destination_pause_message"):
+            if info.get(key):
+                text.append(f"{key}: {fmt.safe_text(info[key])}\n")
+        for rule in rules:
+            text.append(f"- {fmt.safe_text(rule.get('message') or rule.get('id') or rule)}\n")
+        return text
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_reload(self) -> None:
+        if self.service is not None:
+            self.load(full=True)
+
+    def action_cancel_task(self) -> None:
+        task = self.data.task
+        if not task.is_active or self.service is None:
+            self.notify("This task has already ended.", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._cancel()
+
+        question = f"Cancel task {fmt.task_title(task)} ({task.task_id})?"
+        self.app.push_screen(ConfirmScreen(question, yes="Cancel task"), answered)
+
+    @work(thread=True, group="task-control", exit_on_error=False)
+    def _cancel(self) -> None:
+        try:
+            message = self.service.cancel(self.task_id)
+        except Exception as error:  # noqa: BLE001
+            self._deliver(self._control_failed, error)
+            return
+        self._deliver(self._control_done, message)
+
+    def action_change_label(self) -> None:
+        if self.service is None:
+            return
+
+        def answered(value: str | None) -> None:
+            if value is not None and value.strip():
+                self._update(label=value.strip())
+
+        current = self.data.task.label or ""
+        self.app.push_screen(AskTextScreen("New label for this task:", current), answered)
+
+    def action_change_deadline(self) -> None:
+        if self.service is None:
+            return
+
+        def check(text: str) -> str | None:
+            try:
+                if fmt.parse_deadline(text, self.clock()) is None:
+                    return "Type a deadline (+2h, +1d or an ISO date)."
+            except ValueError as problem:
+                return str(problem)
+            return None
+
+        def answered(value: str | None) -> None:
+            if value:
+                deadline = fmt.parse_deadline(value, self.clock())
+                if deadline is not None:
+                    self._update(deadline=deadline)
+
+        self.app.push_screen(
+            AskTextScreen("New deadline:", "", placeholder="+2h, +1d or 2026-12-01T18:00", validate=check),
+            answered,
+        )
+
+    @work(thread=True, group="task-control", exit_on_error=False)
+    def _update(self, label: str | None = None, deadline: datetime | None = None) -> None:
+        try:
+            self.service.update_task(self.task_id, label=label, deadline=deadline)
+        except Exception as error:  # noqa: BLE001
+            self._deliver(self._control_failed, error)
+            return
+        self._deliver(self._control_done, "Task updated.")
+
+    def _control_failed(self, error: Exception) -> None:
+        """Cancel/label/deadline errors are always reported (even after the screen closed)."""
+        from gterm.tui.worker_errors import report
+
+        report(self.app, error, context=f"Task {self.task_id}")
+
+    def _control_done(self, message: str) -> None:
+        self.app.notify(fmt.safe_text(message), markup=False)
+        if self.is_mounted:
+            self.load(full=True)
+        panel = self._task_panel()
+        if panel is not None:
+            panel.refresh_tasks()
+
+    def _task_panel(self) -> Any | None:
+        from gterm.tui.widgets.task_panel import TaskPanel
+
+        for screen in self.app.screen_stack:
+            try:
+                return screen.query_one(TaskPanel)
+            except Exception:  # noqa: BLE001 - that screen has no panel
+                continue
+        return None

@@ -1,0 +1,486 @@
+"""One side of the browser: a collection, a path bar, the file list and a status line.
+
+A pane owns its loading. Every service call runs in a thread worker on the
+pane; listings go through one exclusive worker group so a new request cancels
+the old one, and each request carries a generation number so a late answer for
+a location the user has already left is dropped instead of painted. On failure
+the pane keeps its last good listing and shows the reason on its message line
+(see :mod:`gterm.tui.worker_errors`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Static
+from textual.worker import get_current_worker
+
+from gterm.globus import paths
+from gterm.globus.models import Collection, Entry, Listing
+from gterm.tui.messages import PaneFocused, PaneLocationChanged
+from gterm.tui.safe_text import escape_controls, safe_text
+from gterm.tui.widgets.file_list import FileList
+from gterm.tui.widgets.path_bar import PathBar
+from gterm.tui.widgets.status_line import StatusInfo, StatusLine
+from gterm.tui.worker_errors import deliver, report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.transfer import TransferService
+
+T = TypeVar("T")
+
+SortKey = Literal["name", "size", "time"]
+SORT_CYCLE: tuple[SortKey, ...] = ("name", "size", "time")
+EMPTY_HINT = "ctrl+o: pick a collection"
+COMPLETION_CACHE = 32
+
+
+def literal(text: str) -> Text:
+    """Server text as literal characters: markup stays text, control characters are escaped."""
+    return safe_text(text)
+
+
+class FilterInput(Input):
+    """The as-you-type filter under the list: Enter keeps it, Esc clears it."""
+
+    BINDINGS = [Binding("escape", "clear", "Clear filter", show=False)]
+
+    DEFAULT_CSS = """
+    FilterInput, FilterInput.-textual-compact {
+        padding: 0 1;
+        background: $boost;
+        display: none;
+    }
+    FilterInput.-shown { display: block; }
+    """
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.post_message(self.Submitted(self, "", None))
+
+
+class Pane(Vertical):
+    """A collection browser pane. See the module docstring for the loading rules."""
+
+    DEFAULT_CSS = """
+    Pane {
+        width: 1fr;
+        height: 1fr;
+        border: round $panel-lighten-2;
+        padding: 0;
+    }
+    Pane.-active {
+        border: round $accent;
+    }
+    Pane > .collection-name {
+        width: 1fr;
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+        background: $panel;
+    }
+    Pane.-active > .collection-name {
+        background: $accent 40%;
+    }
+    Pane > FileList {
+        height: 1fr;
+    }
+    Pane > .pane-message {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        display: none;
+    }
+    Pane > .pane-message.-shown { display: block; }
+    Pane > .pane-message.-error { color: $error; background: $error 15%; }
+    Pane > .pane-message.-loading { color: $warning; }
+    """
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.collection: Collection | None = None
+        self.listing: Listing | None = None
+        self.loading = False
+        self._generation = 0
+        self._dir_names: OrderedDict[str, list[str]] = OrderedDict()
+        self._pending_cursor: str | None = None
+        self._selected_count = 0
+        self._selected_size = 0
+        self._error_shown = False
+
+    # --- public API (used by the screen, the transfer actions, tests) ------
+
+    @property
+    def service(self) -> TransferService:
+        return self.app.service  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def collection_id(self) -> str | None:
+        return self.collection.id if self.collection else None
+
+    @property
+    def path(self) -> str | None:
+        return self.listing.path if self.listing else None
+
+    @property
+    def file_list(self) -> FileList:
+        return self.query_one(FileList)
+
+    @property
+    def path_bar(self) -> PathBar:
+        return self.query_one(PathBar)
+
+    @property
+    def filter_input(self) -> FilterInput:
+        return self.query_one(FilterInput)
+
+    @property
+    def status_line(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    def selected_entries(self) -> list[Entry]:
+        return self.file_list.selected_entries()
+
+    def set_marks(self, names: set[str]) -> None:
+        self.file_list.set_marks(names)
+
+    def compose(self) -> ComposeResult:
+        yield Label(Text("No collection"), classes="collection-name")
+        yield PathBar(self.known_dir_names, id=f"{self.id}-path")
+        yield FileList(id=f"{self.id}-list")
+        yield FilterInput(placeholder="filter (Enter keeps, Esc clears)", id=f"{self.id}-filter", compact=True)
+        yield Static("", classes="pane-message", markup=False)
+        yield StatusLine()
+
+    def on_mount(self) -> None:
+        self.file_list.clear_listing(EMPTY_HINT)
+        self.status_line.show_message(EMPTY_HINT)
+
+    # --- navigation ------------------------------------------------------
+
+    def open(self, collection_id: str, path: str | None = None, *, origin: str = "open") -> None:
+        """Show ``path`` (None: the collection's default directory) of a collection."""
+        self._generation += 1
+        self._set_loading(f"Loading {path or 'default directory'} …")
+        if self.listing is None:
+            self.file_list.clear_listing("Loading …")
+        self._load(self._generation, collection_id, path, origin)
+
+    def go(self, path: str, *, origin: str = "go", cursor: str | None = None) -> None:
+        """Show ``path`` in the current collection (relative paths are taken from the current one)."""
+        if self.collection is None:
+            self.show_error("No collection open: ctrl+o picks one.")
+            return
+        target = paths.join(self.path or "/", path) if self.path else path
+        self._pending_cursor = cursor
+        self.open(self.collection.id, target, origin=origin)
+
+    def reload(self, *, cursor: str | None = None) -> None:
+        """List the current location again (after a change, or ctrl+r); ``cursor`` names the row to land on."""
+        if self.collection is not None and self.path is not None:
+            self._pending_cursor = cursor
+            self.open(self.collection.id, self.path, origin="reload")
+
+    def go_parent(self) -> None:
+        if self.path is None or self.path == "/":
+            return
+        came_from = paths.basename(self.path)
+        self.go(paths.parent(self.path), origin="parent", cursor=came_from or None)
+
+    def open_entry(self, entry: Entry | None) -> None:
+        """Enter on a row: ``..`` goes up, a directory (or a link to one) opens."""
+        if entry is None:
+            self.go_parent()
+            return
+        if self.path is None:
+            return
+        if entry.is_dir or entry.type == "link":
+            self.go(paths.child(self.path, entry.name, is_dir=True), origin="enter")
+        else:
+            self.app.notify("F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3)
+
+    @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
+    def _load(self, generation: int, collection_id: str, path: str | None, origin: str) -> None:
+        worker = get_current_worker()
+        try:
+            collection = self.collection
+            if collection is None or collection.id != collection_id:
+                collection = self.service.get_collection(collection_id)
+            target = path if path is not None else (collection.default_directory or "/")
+            listing = self.service.ls(collection_id, target)
+        except Exception as exc:  # noqa: BLE001 - routed to worker_errors
+            if not worker.is_cancelled:
+                deliver(self.app, self._load_failed, generation, exc, collection_id, path, origin)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._load_done, generation, collection, listing, origin)
+
+    def _load_done(self, generation: int, collection: Collection, listing: Listing, origin: str) -> None:
+        if generation != self._generation:
+            return  # the user has moved on; this answer is stale
+        moved = self.listing is None or (self.collection_id, self.path) != (collection.id, listing.path)
+        if moved and origin != "reload":
+            # A kept filter belongs to the directory it was typed in.
+            self.file_list.filter_text = ""
+            self.filter_input.remove_class("-shown")
+        self.collection = collection
+        self.listing = listing
+        self._remember_dirs(listing)
+        self._clear_message()
+        self.query_one(".collection-name", Label).update(literal(collection.display_name))
+        self.path_bar.show_path(listing.path)
+        self.file_list.set_listing(listing, show_parent=listing.path != "/")
+        if self._pending_cursor:
+            self._place_cursor(self._pending_cursor)
+        self._pending_cursor = None
+        if origin == "pathbar":
+            self.file_list.focus()
+        self.refresh_status()
+        self.post_message(PaneLocationChanged(self.id or "", collection, listing))
+
+    def _load_failed(
+        self, generation: int, error: BaseException, collection_id: str, path: str | None, origin: str
+    ) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self._pending_cursor = None
+        where = path or "the default directory"
+        if self.listing is None:
+            self.file_list.clear_listing(f"Cannot open {where}")
+        else:
+            self.refresh_status()
+        if origin == "pathbar":
+            self.path_bar.mark_invalid(str(error))
+        report(
+            self.app,
+            error,
+            context=f"Cannot open {where}",
+            target=self,
+            retry=lambda: self.open(collection_id, path, origin=origin),
+        )
+
+    def _place_cursor(self, name: str) -> None:
+        """Put the cursor on ``name`` when the file list offers a way to (going up lands on the dir left)."""
+        mover = getattr(self.file_list, "move_cursor_to_name", None)
+        if callable(mover):
+            try:
+                mover(name)
+            except Exception:  # noqa: BLE001 - a cursor nicety must never break navigation
+                pass
+
+    # --- messages, loading and status -------------------------------------
+
+    def show_error(self, message: str) -> None:
+        """Inline error (the last good listing stays on screen)."""
+        self.loading = False
+        line = self.query_one(".pane-message", Static)
+        line.update(safe_text(message))
+        line.set_classes("pane-message -shown -error")
+
+    def _set_loading(self, message: str) -> None:
+        self.loading = True
+        line = self.query_one(".pane-message", Static)
+        line.update(safe_text(message))
+        line.set_classes("pane-message -shown -loading")
+
+    def _clear_message(self) -> None:
+        self.loading = False
+        self.query_one(".pane-message", Static).set_classes("pane-message")
+
+    @property
+    def message_text(self) -> str:
+        """What the message line says ("" when hidden); tests read it."""
+        line = self.query_one(".pane-message", Static)
+        if not line.has_class("-shown"):
+            return ""
+        return str(line.render())
+
+    def refresh_status(self) -> None:
+        if self.listing is None:
+            return
+        file_list = self.file_list
+        self.status_line.show(
+            StatusInfo(
+                total=len(self.listing.entries),
+                shown=int(getattr(file_list, "visible_count", len(self.listing.entries))),
+                selected=self._selected_count,
+                selected_size=self._selected_size,
+                filter_text=file_list.filter_text,
+                sort_key=file_list.sort_key,
+                sort_reverse=file_list.sort_reverse,
+                truncated=bool(getattr(self.listing, "truncated", False)),
+            )
+        )
+
+    @on(FileList.EntryActivated)
+    def _entry_activated(self, event: FileList.EntryActivated) -> None:
+        event.stop()
+        self.open_entry(event.entry)
+
+    @on(FileList.SelectionChanged)
+    def _selection_changed(self, event: FileList.SelectionChanged) -> None:
+        event.stop()
+        self._selected_count = event.count
+        self._selected_size = event.total_size
+        self.refresh_status()
+
+    @on(FileList.SortChanged)
+    def _sort_changed(self, event: FileList.SortChanged) -> None:
+        event.stop()
+        self.refresh_status()
+
+    def on_descendant_focus(self) -> None:
+        self.post_message(PaneFocused(self.id or ""))
+
+    # --- view options --------------------------------------------------------
+
+    def toggle_hidden(self) -> None:
+        self.file_list.show_hidden = not self.file_list.show_hidden
+        self.refresh_status()
+
+    def cycle_sort(self) -> None:
+        current = self.file_list.sort_key
+        index = SORT_CYCLE.index(current) if current in SORT_CYCLE else -1
+        self.file_list.sort_key = SORT_CYCLE[(index + 1) % len(SORT_CYCLE)]
+        self.refresh_status()
+
+    def reverse_sort(self) -> None:
+        self.file_list.sort_reverse = not self.file_list.sort_reverse
+        self.refresh_status()
+
+    def start_filter(self) -> None:
+        box = self.filter_input
+        box.add_class("-shown")
+        box.value = self.file_list.filter_text
+        box.focus()
+
+    def clear_filter(self) -> None:
+        """Esc on the list: drop a kept filter."""
+        self.filter_input.value = ""
+        self.filter_input.remove_class("-shown")
+        self.file_list.filter_text = ""
+        self.refresh_status()
+
+    @on(Input.Changed, "FilterInput")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.file_list.filter_text = event.value
+        self.refresh_status()
+
+    @on(Input.Submitted, "FilterInput")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.file_list.filter_text = event.value
+        self.filter_input.remove_class("-shown")
+        self.file_list.focus()
+        self.refresh_status()
+
+    # --- path bar ------------------------------------------------------------
+
+    def edit_path(self) -> None:
+        bar = self.path_bar
+        bar.focus()
+        bar.cursor_position = len(bar.value)
+
+    @on(PathBar.PathRequested)
+    def _path_requested(self, event: PathBar.PathRequested) -> None:
+        event.stop()
+        if self.collection is None:
+            event.path_bar.mark_invalid("No collection open: ctrl+o picks one.")
+            self.show_error("No collection open: ctrl+o picks one.")
+            return
+        self.go(event.path, origin="pathbar")
+
+    @on(PathBar.EditCancelled)
+    def _path_cancelled(self, event: PathBar.EditCancelled) -> None:
+        event.stop()
+        self.file_list.focus()
+
+    def known_dir_names(self, directory: str) -> list[str] | None:
+        """Directory names inside ``directory`` if a listing of it is at hand (for completion)."""
+        key = self._absolute(directory) or directory
+        names = self._dir_names.get(key)
+        if names is not None:
+            self._dir_names.move_to_end(key)
+        return names
+
+    def _absolute(self, directory: str) -> str | None:
+        if directory.startswith("~") or directory.startswith("/~"):
+            return None  # only the service knows where ~ is; the lookup below learns it
+        if not directory.startswith("/"):
+            if self.path is None:
+                return None
+            directory = paths.join(self.path, directory)
+        return paths.as_dir(directory)
+
+    def _remember_dirs(self, listing: Listing) -> None:
+        self._dir_names[listing.path] = sorted(e.name for e in listing.entries if e.is_dir or e.type == "link")
+        self._dir_names.move_to_end(listing.path)
+        while len(self._dir_names) > COMPLETION_CACHE:
+            self._dir_names.popitem(last=False)
+
+    @on(PathBar.CompletionNeeded)
+    def _completion_needed(self, event: PathBar.CompletionNeeded) -> None:
+        event.stop()
+        if self.collection is None:
+            return
+        self._list_for_completion(self.collection.id, event.directory)
+
+    @work(thread=True, group="completion", exclusive=True, exit_on_error=False)
+    def _list_for_completion(self, collection_id: str, directory: str) -> None:
+        target = paths.join(self.path or "/", directory) if not directory.startswith(("/", "~")) else directory
+        try:
+            listing = self.service.ls(collection_id, target)
+        except Exception as exc:  # noqa: BLE001 - completion failures are only a hint
+            deliver(self.app, self.path_bar.mark_invalid, str(exc))
+            return
+        deliver(self.app, self._completion_listed, directory, listing)
+
+    def _completion_listed(self, directory: str, listing: Listing) -> None:
+        self._remember_dirs(listing)
+        key = self._absolute(directory)
+        if key is None:  # "~/..." typed: remember under the typed spelling too
+            self._dir_names[directory] = self._dir_names[listing.path]
+        self.path_bar.completion_arrived(directory)
+
+    # --- operations ----------------------------------------------------------
+
+    def run_operation(
+        self,
+        context: str,
+        call: Callable[[TransferService], T],
+        on_done: Callable[[T], Any] | None = None,
+    ) -> None:
+        """Run ``call(service)`` in a worker; report failures here (with retry), then ``on_done``."""
+        self._operation(context, call, on_done)
+
+    @work(thread=True, group="operations", exit_on_error=False)
+    def _operation(
+        self,
+        context: str,
+        call: Callable[[TransferService], Any],
+        on_done: Callable[[Any], Any] | None,
+    ) -> None:
+        try:
+            result = call(self.service)
+        except Exception as exc:  # noqa: BLE001 - routed to worker_errors
+            deliver(
+                self.app,
+                lambda: report(
+                    self.app,
+                    exc,
+                    context=context,
+                    target=self,
+                    retry=lambda: self.run_operation(context, call, on_done),
+                ),
+            )
+            return
+        if on_done is not None:
+            deliver(self.app, on_done, result)

@@ -1,0 +1,172 @@
+"""The editable path above each file list (ctrl+l), with directory-name completion.
+
+Completion never blocks on the network: names come from directory listings the
+pane already has (the current one, and any fetched earlier for completion).
+When a directory is not known yet, Tab asks the pane to list it in a worker and
+completes when the answer arrives.
+
+The value is user text: ``Input`` renders it literally, so names with markup
+characters are safe here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widgets import Input
+
+from gterm.tui.safe_text import safe_text
+
+# Looks up the directory names known for an absolute directory path (None: unknown).
+DirLookup = Callable[[str], "list[str] | None"]
+
+
+def split_for_completion(value: str) -> tuple[str, str]:
+    """``/a/b/na`` -> (``/a/b/``, ``na``); the directory part keeps its trailing slash."""
+    head, sep, tail = value.rpartition("/")
+    if not sep:
+        return "", value
+    return head + "/", tail
+
+
+def common_prefix(names: list[str]) -> str:
+    if not names:
+        return ""
+    first, last = min(names), max(names)
+    for index, char in enumerate(first):
+        if index >= len(last) or last[index] != char:
+            return first[:index]
+    return first
+
+
+class DirNameSuggester(Suggester):
+    """Ghost-text suggestion of the single directory name that fits (accept with →)."""
+
+    def __init__(self, lookup: DirLookup) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._lookup = lookup
+
+    async def get_suggestion(self, value: str) -> str | None:
+        directory, prefix = split_for_completion(value)
+        if not directory:
+            return None
+        names = self._lookup(directory)
+        if not names:
+            return None
+        matches = [name for name in names if name.startswith(prefix)]
+        if not prefix and len(matches) != 1:
+            return None
+        if len(matches) == 1:
+            return directory + matches[0] + "/"
+        shared = common_prefix(matches)
+        return directory + shared if len(shared) > len(prefix) else None
+
+
+class PathBar(Input):
+    """An ``Input`` holding the pane's path; Enter asks to go there, Esc gives up editing."""
+
+    BINDINGS = [
+        Binding("tab", "complete", "Complete", show=False),
+        Binding("escape", "cancel", "Cancel", show=False),
+    ]
+
+    # Compact (one line, no border). "-bad-path" rather than Input's own "-invalid",
+    # which belongs to Input validation and brings a tall border.
+    DEFAULT_CSS = """
+    PathBar, PathBar.-textual-compact {
+        padding: 0 1;
+        background: $surface;
+    }
+    PathBar:focus {
+        background: $boost;
+    }
+    PathBar.-bad-path {
+        background: $error 30%;
+    }
+    """
+
+    @dataclass
+    class PathRequested(Message):
+        """Enter was pressed: the pane should try ``path`` (relative to ``base``)."""
+
+        path_bar: PathBar
+        path: str
+
+    @dataclass
+    class EditCancelled(Message):
+        path_bar: PathBar
+
+    @dataclass
+    class CompletionNeeded(Message):
+        """Tab on a directory the pane has not listed yet: list ``directory`` and call back."""
+
+        path_bar: PathBar
+        directory: str
+
+    def __init__(self, lookup: DirLookup, *, id: str | None = None) -> None:
+        super().__init__(
+            value="",
+            placeholder="path (ctrl+l)",
+            suggester=DirNameSuggester(lookup),
+            id=id,
+            select_on_focus=False,
+            compact=True,
+        )
+        self._lookup = lookup
+        self.current_path = ""
+
+    def show_path(self, path: str) -> None:
+        """Show the pane's real location (after a successful load)."""
+        self.current_path = path
+        self.remove_class("-bad-path")
+        self.tooltip = None
+        self.value = path
+        self.cursor_position = len(path)
+
+    def mark_invalid(self, reason: str) -> None:
+        """Keep what the user typed, tint it, and say why it was refused."""
+        self.add_class("-bad-path")
+        self.tooltip = safe_text(reason)  # server text: never parsed as markup
+
+    async def action_submit(self) -> None:
+        self.post_message(self.PathRequested(self, self.value.strip() or self.current_path))
+
+    def action_cancel(self) -> None:
+        self.show_path(self.current_path)
+        self.post_message(self.EditCancelled(self))
+
+    def action_complete(self) -> None:
+        directory, prefix = split_for_completion(self.value)
+        if not directory:
+            return
+        names = self._lookup(directory)
+        if names is None:
+            self.post_message(self.CompletionNeeded(self, directory))
+            return
+        self.complete_from(directory, prefix, names)
+
+    def complete_from(self, directory: str, prefix: str, names: list[str]) -> None:
+        """Extend the value by the longest unambiguous completion of ``prefix`` in ``names``."""
+        matches = [name for name in names if name.startswith(prefix)]
+        if not matches:
+            self.app.bell()
+            return
+        if len(matches) == 1:
+            completed = directory + matches[0] + "/"
+        else:
+            completed = directory + common_prefix(matches)
+        self.value = completed
+        self.cursor_position = len(completed)
+
+    def completion_arrived(self, directory: str) -> None:
+        """The pane listed ``directory``: finish a pending Tab if the user has not moved on."""
+        current_dir, prefix = split_for_completion(self.value)
+        if current_dir != directory:
+            return
+        names = self._lookup(directory)
+        if names is not None:
+            self.complete_from(directory, prefix, names)

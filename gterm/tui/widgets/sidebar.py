@@ -1,0 +1,189 @@
+"""The bookmark sidebar (ctrl+b): the signed-in user's Globus Transfer bookmarks.
+
+Enter opens a bookmark in the active pane (the sidebar posts
+:class:`BookmarkChosen`; the screen decides where it goes). Rename and delete
+ask first. All service calls run in thread workers on this widget; failures go
+through :mod:`gterm.tui.worker_errors` with a retry.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from gterm.globus.models import Bookmark
+from gterm.tui.keymap import SIDEBAR_BINDINGS
+from gterm.tui.messages import BookmarkChosen, BookmarksChanged
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.safe_text import escape_controls
+from gterm.tui.worker_errors import deliver, describe, report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.transfer import TransferService
+
+
+def bookmark_prompt(bookmark: Bookmark) -> Text:
+    prompt = Text(escape_controls(bookmark.name), style="bold")
+    prompt.append("\n" + escape_controls(bookmark.path), style="dim")
+    return prompt
+
+
+class BookmarkSidebar(Vertical):
+    """A list of bookmarks with open / rename / delete."""
+
+    BINDINGS = SIDEBAR_BINDINGS
+
+    DEFAULT_CSS = """
+    BookmarkSidebar {
+        width: 30;
+        height: 1fr;
+        border: round $panel-lighten-2;
+        display: none;
+    }
+    BookmarkSidebar.-shown { display: block; }
+    BookmarkSidebar:focus-within { border: round $accent; }
+    BookmarkSidebar > .sidebar-title { text-style: bold; padding: 0 1; }
+    BookmarkSidebar > OptionList { height: 1fr; border: none; }
+    BookmarkSidebar > .sidebar-status { height: auto; color: $text-muted; padding: 0 1; }
+    BookmarkSidebar > .sidebar-status.-error { color: $error; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.bookmarks: list[Bookmark] = []
+        self.loaded = False
+
+    @property
+    def service(self) -> TransferService:
+        return self.app.service  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Label("Bookmarks", classes="sidebar-title")
+        yield OptionList(id="bookmark-list")
+        yield Static("Loading …", classes="sidebar-status", markup=False)
+
+    @property
+    def option_list(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    @property
+    def current(self) -> Bookmark | None:
+        index = self.option_list.highlighted
+        if index is None or not (0 <= index < len(self.bookmarks)):
+            return None
+        return self.bookmarks[index]
+
+    # --- loading -------------------------------------------------------
+
+    def reload(self, select_id: str | None = None) -> None:
+        self._load(select_id)
+
+    @work(thread=True, group="bookmarks", exclusive=True, exit_on_error=False)
+    def _load(self, select_id: str | None) -> None:
+        worker = get_current_worker()
+        try:
+            bookmarks = self.service.bookmarks()
+        except Exception as exc:  # noqa: BLE001 - routed
+            if not worker.is_cancelled:
+                deliver(self.app, self._load_failed, exc, select_id)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._loaded, bookmarks, select_id)
+
+    def _loaded(self, bookmarks: list[Bookmark], select_id: str | None) -> None:
+        self.loaded = True
+        previous = self.current.id if self.current else None
+        self.bookmarks = sorted(bookmarks, key=lambda b: b.name.casefold())
+        options = self.option_list
+        options.clear_options()
+        options.add_options([Option(bookmark_prompt(b), id=b.id) for b in self.bookmarks])
+        wanted = select_id or previous
+        ids = [b.id for b in self.bookmarks]
+        if self.bookmarks:
+            options.highlighted = ids.index(wanted) if wanted in ids else 0
+        self._status("" if self.bookmarks else "No bookmarks yet: b bookmarks a pane's location.")
+        self.post_message(BookmarksChanged(list(self.bookmarks)))
+
+    def _load_failed(self, error: BaseException, select_id: str | None) -> None:
+        self._status(f"Cannot load bookmarks: {describe(error)}", error=True)
+        report(self.app, error, context="Bookmarks", retry=lambda: self.reload(select_id))
+
+    def _status(self, message: str, *, error: bool = False) -> None:
+        status = self.query_one(".sidebar-status", Static)
+        status.update(Text(message))
+        status.set_class(error, "-error")
+        status.display = bool(message)
+
+    def show_error(self, message: str) -> None:
+        self._status(message, error=True)
+
+    # --- actions -------------------------------------------------------
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if 0 <= event.option_index < len(self.bookmarks):
+            self.post_message(BookmarkChosen(self.bookmarks[event.option_index]))
+
+    def add(self, name: str, collection_id: str, path: str) -> None:
+        self._run("Add bookmark", lambda s: s.create_bookmark(name, collection_id, path), self._after_change)
+
+    def action_rename_bookmark(self) -> None:
+        bookmark = self.current
+        if bookmark is None:
+            return
+
+        def renamed(name: str | None) -> None:
+            if name is None or name == bookmark.name:
+                return
+            self._run("Rename bookmark", lambda s: s.rename_bookmark(bookmark.id, name), self._after_change)
+
+        self.app.push_screen(
+            InputPrompt("Rename bookmark", value=bookmark.name, details=bookmark.name), renamed
+        )
+
+    def action_delete_bookmark(self) -> None:
+        bookmark = self.current
+        if bookmark is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run("Delete bookmark", lambda s: s.delete_bookmark(bookmark.id), lambda _: self.reload())
+
+        self.app.push_screen(
+            ConfirmPrompt(
+                "Delete bookmark",
+                "Delete this bookmark? (The files stay where they are.)",
+                items=[f"{bookmark.name}  ({bookmark.path})"],
+                confirm_label="Delete",
+                danger=True,
+            ),
+            confirmed,
+        )
+
+    def _after_change(self, bookmark: Any) -> None:
+        self.reload(select_id=getattr(bookmark, "id", None))
+
+    def _run(self, context: str, call: Callable[[TransferService], Any], on_done: Callable[[Any], Any]) -> None:
+        self._operation(context, call, on_done)
+
+    @work(thread=True, group="bookmark-ops", exit_on_error=False)
+    def _operation(self, context: str, call: Callable[[TransferService], Any], on_done: Callable[[Any], Any]) -> None:
+        try:
+            result = call(self.service)
+        except Exception as exc:  # noqa: BLE001 - routed
+            deliver(
+                self.app,
+                lambda: report(self.app, exc, context=context, target=self, retry=lambda: self._run(context, call, on_done)),
+            )
+            return
+        deliver(self.app, on_done, result)
+        deliver(self.app, self.app.notify, f"{context}: done.")

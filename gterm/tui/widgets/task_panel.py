@@ -1,0 +1,371 @@
+"""The task panel: the user's recent Transfer tasks, live, active first.
+
+One ``task_list`` request per refresh, whatever the number of tasks (the
+request carries every counter the panel shows), on the schedule of
+:class:`gterm.tui.task_poller.PollSchedule`: fast while anything is active,
+backing off to 30 s when nothing is. Because the list is the user's whole
+task history, tasks submitted elsewhere (another gterm, the web app, the
+CLI) appear on the next refresh.
+
+Between two refreshes the panel remembers every task's status; a task that
+was ACTIVE/INACTIVE and is now finished raises a notification (and the bell
+when ``bell_on_task_end`` is set), wherever the user is in the app.
+
+Rendering only depends on the task list and the injected clock, so
+snapshots are deterministic with a frozen clock and fixed tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable
+from textual.worker import get_current_worker
+
+from gterm.globus.errors import ConsentNeeded, NotLoggedIn, SessionExpired
+from gterm.globus.models import Task
+from gterm.tui import task_format as fmt
+from gterm.tui.task_poller import PollSchedule
+
+Clock = Callable[[], datetime]
+
+LABEL_WIDTH = 26
+STATUS_WIDTH = 18
+BAR_WIDTH = 8
+
+# Enter on a row opens the details through DataTable's own select binding (RowSelected).
+TASK_PANEL_BINDINGS: list[Binding] = [
+    Binding("ctrl+r", "refresh_tasks", "Refresh tasks", show=False, id="refresh_tasks"),
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _status_style(task: Task) -> str:
+    ending = fmt.ending(task)
+    if ending == fmt.ENDED_OK:
+        return "green"
+    if ending == fmt.ENDED_CANCELED:
+        return "yellow"
+    if ending == fmt.ENDED_FAILED:
+        return "bold red"
+    if task.status == "INACTIVE" or (task.nice_status and task.nice_status not in ("OK", "Queued")):
+        return "bold yellow"
+    return "bold cyan"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def task_row(task: Task, now: datetime) -> list[Text]:
+    """The panel's cells for one task (literal text, never markup)."""
+    prog = fmt.progress(task)
+    bar = fmt.progress_bar(prog.fraction, BAR_WIDTH)
+    rate = fmt.human_rate(task.effective_bytes_per_second)
+    eta = fmt.eta_seconds(task, now)
+    return [
+        Text(_clip(fmt.safe_text(fmt.task_title(task)), LABEL_WIDTH)),
+        Text(task.type.title() if task.type else "?"),
+        Text(_clip(fmt.safe_text(fmt.status_text(task)), STATUS_WIDTH), style=_status_style(task)),
+        Text.assemble((bar, "green" if task.status == "SUCCEEDED" else "cyan"), " ", prog.short_text),
+        Text(fmt.human_bytes(task.bytes_transferred), justify="right"),
+        Text(rate, justify="right"),
+        Text(fmt.human_duration(fmt.elapsed_seconds(task, now)), justify="right"),
+        Text(fmt.human_duration(eta) if eta is not None else "-", justify="right"),
+    ]
+
+
+COLUMNS: tuple[str, ...] = ("Label", "Type", "Status", "Progress", "Bytes", "Rate", "Elapsed", "ETA")
+
+
+class TaskTable(DataTable[Text]):
+    """The rows of the panel; Enter (select) opens the task under the cursor."""
+
+
+class TaskPanel(Vertical):
+    """Recent tasks with live progress. ``service`` is a TransferService (or None for fixed data)."""
+
+    BINDINGS = TASK_PANEL_BINDINGS
+
+    DEFAULT_CSS = """
+    TaskPanel {
+        height: 10;
+        border: round $primary 50%;
+        border-title-color: $text;
+    }
+    TaskPanel:focus-within {
+        border: round $accent;
+    }
+    TaskPanel > TaskTable {
+        height: 1fr;
+        background: $surface;
+    }
+    """
+
+    class TaskFinished(Message):
+        """A task the panel saw active has ended (how: ``gterm.tui.task_format.ending``)."""
+
+        def __init__(self, task: Task) -> None:
+            super().__init__()
+            self.task = task
+
+    class TasksRefreshed(Message):
+        """A refresh delivered a new task list."""
+
+        def __init__(self, tasks: list[Task]) -> None:
+            super().__init__()
+            self.tasks = tasks
+
+    def __init__(
+        self,
+        service: Any | None,
+        *,
+        clock: Clock | None = None,
+        schedule: PollSchedule | None = None,
+        poll: bool = True,
+        limit: int = 30,
+        bell_on_task_end: bool | None = None,
+        open_details: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.service = service
+        self.clock: Clock = clock or utc_now
+        self.schedule = schedule or PollSchedule()
+        self.poll = poll and service is not None
+        self.limit = limit
+        self.bell_on_task_end = bell_on_task_end
+        self.open_details = open_details
+        self.tasks: list[Task] = []
+        self.error: str | None = None
+        self.refresh_count = 0  # task_list requests started (the polling tests compare with the request log)
+        self.last_interval: float | None = None
+        self.intervals: list[float] = []  # recent delays chosen by the schedule (newest last; for tests and debugging)
+        self._statuses: dict[str, str] = {}
+        self._on_end: dict[str, list[Callable[[Task], None]]] = {}  # watched task id -> callbacks for its end
+        self._announced: set[str] = set()  # task ids whose end was already announced (one notice each)
+        self._timer: Timer | None = None
+        self._in_flight = False
+        self._again = False
+
+    # -- composition --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        table = TaskTable(cursor_type="row", zebra_stripes=False, id="task-table")
+        for column in COLUMNS:
+            table.add_column(column, key=column.lower())
+        yield table
+
+    @property
+    def table(self) -> TaskTable:
+        return self.query_one(TaskTable)
+
+    def on_mount(self) -> None:
+        self._update_title()
+        if self.poll:
+            self.refresh_tasks()
+
+    def focus_table(self) -> None:
+        self.table.focus()
+
+    # -- public API ---------------------------------------------------------------------
+
+    def set_tasks(self, tasks: Sequence[Task]) -> None:
+        """Show ``tasks`` (sorted active first) and announce tasks that finished since last time."""
+        ordered = fmt.sort_tasks(tasks)
+        finished = fmt.finished_since(self._statuses, ordered)
+        self._statuses.update({task.task_id: task.status for task in ordered})
+        self.tasks = ordered
+        self.error = None
+        self._render_rows()
+        for task in finished:
+            self._announce(task)
+
+    def watch_task(self, task_id: str, on_end: Callable[[Task], None] | None = None) -> None:
+        """Treat ``task_id`` as active: a task that ends before the next poll still gets its notice.
+
+        ``on_end(task)`` is called once when the task is seen finished (however
+        it ended); the transfer actions use it to reload the destination.
+        If a refresh already delivered the task finished (a fast task, whose
+        end reached the panel before the submission's answer reached the
+        screen), the notice and ``on_end`` happen now.
+        """
+        if on_end is not None:
+            self._on_end.setdefault(task_id, []).append(on_end)
+        known = self._statuses.get(task_id)
+        if known is None:
+            self._statuses[task_id] = "ACTIVE"
+            return
+        if known not in ("ACTIVE", "INACTIVE"):
+            task = next((t for t in self.tasks if t.task_id == task_id), None)
+            if task is not None:
+                self._announce(task)
+
+    def refresh_tasks(self) -> None:
+        """Ask for the task list now (after a submission, or when the user asks)."""
+        if self.service is None:
+            return
+        self.schedule.reset()
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self._in_flight:
+            self._again = True
+            return
+        self._start_fetch()
+
+    @property
+    def any_active(self) -> bool:
+        return any(task.is_active for task in self.tasks)
+
+    def selected_task(self) -> Task | None:
+        table = self.table
+        if not self.tasks or table.cursor_row < 0 or table.cursor_row >= len(self.tasks):
+            return None
+        return self.tasks[table.cursor_row]
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_open_task(self) -> None:
+        task = self.selected_task()
+        if task is None or not self.open_details or self.service is None:
+            return
+        from gterm.tui.screens.task_details import TaskDetailsScreen
+
+        self.app.push_screen(TaskDetailsScreen(self.service, task, clock=self.clock))
+
+    def action_refresh_tasks(self) -> None:
+        self.refresh_tasks()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # A mouse click (or Enter through DataTable's own select binding) opens the details.
+        event.stop()
+        self.action_open_task()
+
+    # -- polling ------------------------------------------------------------------------
+
+    def _start_fetch(self) -> None:
+        self._in_flight = True
+        self._again = False
+        self.refresh_count += 1
+        self._fetch()
+
+    @work(thread=True, group="tasks", exclusive=True, exit_on_error=False)
+    def _fetch(self) -> None:
+        worker = get_current_worker()
+        try:
+            tasks = self.service.tasks(limit=self.limit)
+        except Exception as error:  # noqa: BLE001 - shown in the panel, see _failed
+            if not worker.is_cancelled:
+                self._deliver(self._failed, error)
+            return
+        if not worker.is_cancelled:
+            self._deliver(self._loaded, tasks)
+
+    def _deliver(self, callback: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass  # the app is shutting down: nobody to tell
+
+    def _loaded(self, tasks: list[Task]) -> None:
+        self._in_flight = False
+        if not self.is_mounted:
+            return
+        self.set_tasks(tasks)
+        self.post_message(self.TasksRefreshed(list(self.tasks)))
+        self._schedule_next(self.schedule.after_refresh(self.any_active))
+
+    def _failed(self, error: Exception) -> None:
+        self._in_flight = False
+        if not self.is_mounted:
+            return
+        from gterm.tui.worker_errors import describe, report
+
+        self.error = describe(error)
+        self._update_title()
+        if isinstance(error, (ConsentNeeded, SessionExpired, NotLoggedIn)):
+            # Polling stops until the user has signed in again (the retry restarts it);
+            # otherwise every poll would open another sign-in prompt.
+            report(self.app, error, context="Task list", retry=self.refresh_tasks)
+            return
+        self._schedule_next(self.schedule.after_error())
+
+    def _schedule_next(self, delay: float) -> None:
+        if not self.poll or not self.is_mounted:
+            return
+        if self._again:
+            self._start_fetch()
+            return
+        self.last_interval = delay
+        self.intervals = [*self.intervals[-19:], delay]
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(delay, self._on_timer, name="task-poll")
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if not self._in_flight:
+            self._start_fetch()
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def _render_rows(self) -> None:
+        table = self.table
+        current = self.selected_task() if table.row_count else None
+        now = self.clock()
+        table.clear()
+        for task in self.tasks:
+            table.add_row(*task_row(task, now), key=task.task_id)
+        if current is not None:
+            for index, task in enumerate(self.tasks):
+                if task.task_id == current.task_id:
+                    table.move_cursor(row=index, animate=False)
+                    break
+        self._update_title()
+
+    def _update_title(self) -> None:
+        active = sum(1 for task in self.tasks if task.is_active)
+        title = f"Tasks: {active} active, {len(self.tasks) - active} finished"
+        if self.error:
+            title += f" | refresh failed: {self.error}"
+        self.border_title = Text(fmt.safe_text(title))
+
+    def _announce(self, task: Task) -> None:
+        if task.task_id not in self._announced:
+            self._announced.add(task.task_id)
+            self._notify_end(task)
+        for callback in self._on_end.pop(task.task_id, []):
+            try:
+                callback(task)
+            except Exception as error:  # noqa: BLE001 - a follow-up must not break the panel
+                from gterm.tui.worker_errors import report
+
+                report(self.app, error, context="After the task ended")
+
+    def _notify_end(self, task: Task) -> None:
+        ending = fmt.ending(task)
+        severity = "information" if ending == fmt.ENDED_OK else ("warning" if ending == fmt.ENDED_CANCELED else "error")
+        self.app.notify(fmt.safe_text(fmt.finish_message(task)), title="Task finished", severity=severity, markup=False)
+        if self._bell_wanted():
+            self.app.bell()
+        self.post_message(self.TaskFinished(task))
+
+    def _bell_wanted(self) -> bool:
+        if self.bell_on_task_end is not None:
+            return self.bell_on_task_end
+        config = getattr(self.app, "config", None)
+        return bool(getattr(config, "bell_on_task_end", False))

@@ -1,0 +1,211 @@
+"""The one place errors from worker threads go.
+
+Every service call runs in a thread worker. When it fails, the worker hands
+the exception to :func:`report` (on the event loop, via ``call_from_thread``)
+and this module decides what the user sees:
+
+- consent and session problems (``ConsentNeeded``, ``SessionExpired``,
+  ``NotLoggedIn``) start the session's login flow in a ``LoginScreen`` and, once
+  signed in, re-run the operation that failed;
+- every other error becomes a line in the pane it belongs to (the pane keeps
+  its last good listing) and a notification.
+
+Nothing here ever shows a traceback: unexpected exceptions are summarised as
+one line naming their type.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Protocol
+
+from textual.app import App
+
+from gterm.globus.errors import ConsentNeeded, GtermError, NotLoggedIn, SessionExpired
+from gterm.tui.safe_text import escape_controls
+
+Retry = Callable[[], Any]
+
+# A login that does not cure the error must not loop: at most this many logins per window.
+MAX_LOGINS_PER_WINDOW = 3
+LOGIN_WINDOW = 60.0
+
+AUTH_ERRORS: tuple[type[GtermError], ...] = (ConsentNeeded, SessionExpired, NotLoggedIn)
+
+NO_SESSION_HINT = "Sign-in needed, but this gterm has no interactive session: run `gterm login` and start gterm again."
+
+
+class ShowsErrors(Protocol):
+    """Anything that can show an error inline (a pane)."""
+
+    def show_error(self, message: str) -> None: ...
+
+
+def describe(error: BaseException) -> str:
+    """A one-line, user-facing description of ``error`` (never a traceback)."""
+    if isinstance(error, GtermError):
+        text = str(error)
+    else:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        text = f"unexpected {type(error).__name__}" + (f": {detail}" if detail else "")
+    text = escape_controls(text)  # server text may carry names with ESC and friends
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def deliver(app: App[Any], callback: Callable[..., Any], *args: Any) -> None:
+    """Run ``callback(*args)`` on the event loop from a worker thread.
+
+    When the app is already shutting down there is nobody to tell, so the
+    result is dropped instead of raising in the worker.
+    """
+    try:
+        app.call_from_thread(callback, *args)
+    except RuntimeError:
+        pass
+
+
+def report(
+    app: App[Any],
+    error: BaseException,
+    *,
+    context: str,
+    target: ShowsErrors | None = None,
+    retry: Retry | None = None,
+) -> None:
+    """Show ``error`` to the user; for sign-in problems, sign in and ``retry``.
+
+    Must run on the event loop (use :func:`deliver` from a thread).
+    """
+    if isinstance(error, AUTH_ERRORS):
+        coordinator = reauth_coordinator(app)
+        coordinator.request(error, retry=retry, context=context, target=target)
+        return
+    message = f"{escape_controls(context)}: {describe(error)}"
+    if target is not None:
+        target.show_error(message)
+    app.notify(message, title="Error", severity="error", markup=False)
+
+
+def reauth_coordinator(app: App[Any]) -> ReauthCoordinator:
+    """The app's single coordinator (created on first use)."""
+    coordinator = getattr(app, "_gterm_reauth", None)
+    if coordinator is None:
+        coordinator = ReauthCoordinator(app)
+        setattr(app, "_gterm_reauth", coordinator)
+    return coordinator
+
+
+class ReauthCoordinator:
+    """Runs at most one login at a time and retries every operation that waited for it.
+
+    Two panes hitting a consent error at once must not stack two login
+    screens: the second failure just queues its retry.
+    """
+
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
+        self.pending: list[Retry] = []
+        self.active = False
+        self.reason = ""
+        self.recent_logins: list[float] = []
+
+    def request(
+        self,
+        error: GtermError,
+        *,
+        retry: Retry | None,
+        context: str,
+        target: ShowsErrors | None,
+    ) -> None:
+        if retry is not None:
+            self.pending.append(retry)
+        if self.active:
+            return
+        now = time.monotonic()
+        self.recent_logins = [t for t in self.recent_logins if now - t < LOGIN_WINDOW]
+        if len(self.recent_logins) >= MAX_LOGINS_PER_WINDOW:
+            # Signed in again and again, yet the service still refuses: stop asking, say so.
+            self.pending.clear()
+            message = f"{escape_controls(context)}: {describe(error)} (still refused after signing in; giving up)"
+            if target is not None:
+                target.show_error(message)
+            self.app.notify(message, title="Sign-in", severity="error", markup=False, timeout=15)
+            return
+        self.recent_logins.append(now)
+        session = getattr(self.app, "session", None)
+        on_consent = getattr(self.app, "on_consent", None)
+        if session is None and on_consent is None:
+            self.pending.clear()
+            message = f"{context}: {describe(error)}. {NO_SESSION_HINT}"
+            if target is not None:
+                target.show_error(message)
+            self.app.notify(message, title="Sign-in needed", severity="error", markup=False, timeout=15)
+            return
+        self.active = True
+        why = "More consent is needed" if isinstance(error, ConsentNeeded) else "Your session has expired"
+        self.reason = f"{why}. Log in again to continue ({context[:1].lower()}{context[1:]})."
+        scopes = list(error.required_scopes) if isinstance(error, ConsentNeeded) else None
+        if session is not None:
+            self.app.run_worker(
+                lambda: self._start_login(session, scopes),
+                thread=True,
+                group="reauth",
+                exit_on_error=False,
+                name="start-login",
+            )
+        else:
+            self.app.run_worker(
+                lambda: self._ask_callback(on_consent, error),
+                thread=True,
+                group="reauth",
+                exit_on_error=False,
+                name="on-consent",
+            )
+
+    # --- thread side ------------------------------------------------------
+
+    def _start_login(self, session: Any, scopes: list[str] | None) -> None:
+        try:
+            challenge = session.start_login(scopes)
+        except Exception as exc:  # noqa: BLE001 - routed to the user below
+            deliver(self.app, self._failed, exc)
+            return
+        deliver(self.app, self._show_login, challenge)
+
+    def _ask_callback(self, on_consent: Callable[[ConsentNeeded], bool], error: GtermError) -> None:
+        try:
+            ok = bool(on_consent(error))  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            deliver(self.app, self._failed, exc)
+            return
+        deliver(self.app, self._finished, ok)
+
+    # --- event loop side -------------------------------------------------
+
+    def _show_login(self, challenge: Any) -> None:
+        try:
+            from gterm.tui.screens.login import LoginScreen
+        except ImportError:  # the session helper's screen is not there: say so, do not crash
+            self._failed(RuntimeError("the login screen is not available in this build"))
+            return
+        self.app.push_screen(
+            LoginScreen(challenge, reason=self.reason), callback=lambda ok: self._finished(bool(ok))
+        )
+
+    def _failed(self, error: BaseException) -> None:
+        self.active = False
+        self.pending.clear()
+        self.app.notify(f"Sign-in failed: {describe(error)}", title="Sign-in", severity="error", markup=False)
+
+    def _finished(self, ok: bool) -> None:
+        self.active = False
+        retries, self.pending = self.pending, []
+        if not ok:
+            self.app.notify("Sign-in cancelled; the operation was not retried.", title="Sign-in", severity="warning")
+            return
+        self.app.notify("Signed in; retrying.", title="Sign-in")
+        for retry in retries:
+            try:
+                retry()
+            except Exception as exc:  # noqa: BLE001
+                report(self.app, exc, context="Retry")

@@ -1,0 +1,338 @@
+"""100,000 entries: `globus ls` (globus-cli) vs gterm showing them on screen (prints figures, asserts nothing).
+
+One run, side by side, against one in-process sandbox:
+
+1. starts the sandbox (``running_sandbox``) in a temporary data dir and creates
+   a directory of 100,000 empty files in Lab Storage's root on disk
+   (``/gterm-perf-100k/``: outside ``/home/<user>/``, so any identity may read it);
+2. makes (or reuses) a venv with globus-cli under ``~/.cache/gterm-perf/cli-venv``
+   (globus-cli pins its own globus-sdk, so it cannot share gterm's venv);
+3. both tools act as the sandbox's robot client (client credentials from
+   sandbox.json): globus-cli through ``GLOBUS_CLI_CLIENT_ID`` /
+   ``GLOBUS_CLI_CLIENT_SECRET``, gterm through a TransferService whose client
+   uses a ClientCredentialsAuthorizer; both find the sandbox through
+   ``GLOBUS_SDK_SERVICE_URL_AUTH`` / ``_TRANSFER``;
+4. alternately, for ``--rounds`` rounds, measures from process spawn:
+   * ``globus ls LAB:/gterm-perf-100k/`` until it has printed every name and exited;
+   * a fresh Python process running the full ``GtermApp`` headless with
+     ``left=LAB:/gterm-perf-100k/`` until the left pane's FileList has painted
+     a frame with all 100,000 entries;
+   * a fresh Python process with only the listing path (a thread worker calling
+     ``TransferService.ls``, then ``FileList.set_listing``), to separate the
+     file list's cost from everything else the full app starts at once;
+   and prints medians, minimums, a timeline of gterm's milestones and the
+   ratios gterm / globus-cli.
+
+Run:  /work/venv/bin/python tests/perf/ls_vs_globus_cli.py [--entries 100000] [--rounds 3]
+(the first run installs globus-cli into the cache venv; later runs reuse it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CLI_VENV = Path.home() / ".cache" / "gterm-perf" / "cli-venv"
+PERF_DIR = "/gterm-perf-100k/"
+SIZE = (160, 50)
+
+
+# --------------------------------------------------------------------------- child: gterm itself
+
+
+def child_main(args: argparse.Namespace) -> None:
+    """Runs in a fresh process: gterm, headless, until the listing is painted.
+
+    ``--variant app`` is the full GtermApp (both panes, task panel, bookmarks);
+    ``--variant list`` is the bare path: a thread worker calls
+    TransferService.ls and hands the Listing to a FileList.
+    """
+    import globus_sdk
+    from textual.app import App, ComposeResult
+
+    from gterm.globus.transfer import TransferService
+    from gterm.tui.widgets.file_list import FileList
+
+    if args.variant == "app":
+        from gterm.tui.app import GtermApp  # the whole UI: every screen and widget module
+
+    class ListOnly(App[None]):
+        def __init__(self, service: TransferService) -> None:
+            super().__init__()
+            self.service = service
+
+        def compose(self) -> ComposeResult:
+            yield FileList()
+
+        def on_mount(self) -> None:
+            self.run_worker(self._load, thread=True, group="listing")
+
+        def _load(self) -> None:
+            listing = self.service.ls(args.collection, args.path)
+            self.call_from_thread(self.query_one(FileList).set_listing, listing, show_parent=True)
+
+    imported = time.time()
+    client_id = os.environ["GTERM_PERF_CLIENT_ID"]
+    secret = os.environ["GTERM_PERF_CLIENT_SECRET"]
+    scope = os.environ["GTERM_PERF_SCOPE"]
+
+    def make_client() -> globus_sdk.TransferClient:
+        auth = globus_sdk.ConfidentialAppAuthClient(client_id, secret)
+        return globus_sdk.TransferClient(authorizer=globus_sdk.ClientCredentialsAuthorizer(auth, scope))
+
+    painted: list[float] = []
+    original = FileList.render_line
+    ready = asyncio.Event()
+    cpu_at_paint: list[float] = []
+
+    def watching_render_line(self: FileList, y: int) -> Any:
+        strip = original(self, y)
+        if self.visible_count >= args.expect:
+            painted.append(time.time())
+            if not ready.is_set():
+                cpu_at_paint.append(time.process_time())
+            ready.set()
+        return strip
+
+    FileList.render_line = watching_render_line  # type: ignore[method-assign]  # instrumentation only
+
+    # Milestones of the listing path (first call of each for the measured directory).
+    milestones: dict[str, float] = {}
+    original_ls = TransferService.ls
+    original_set_listing = FileList.set_listing
+
+    def timed_ls(self: TransferService, collection_id: str, path: str, **kwargs: Any) -> Any:
+        mine = path == args.path
+        if mine:
+            milestones.setdefault("ls_start", time.time())
+        try:
+            return original_ls(self, collection_id, path, **kwargs)
+        finally:
+            if mine:
+                milestones.setdefault("ls_end", time.time())
+
+    def timed_set_listing(self: FileList, listing: Any, **kwargs: Any) -> None:
+        mine = len(listing.entries) >= args.expect
+        if mine:
+            milestones.setdefault("set_listing_start", time.time())
+        original_set_listing(self, listing, **kwargs)
+        if mine:
+            milestones.setdefault("set_listing_end", time.time())
+
+    TransferService.ls = timed_ls  # type: ignore[method-assign,assignment]
+    FileList.set_listing = timed_set_listing  # type: ignore[method-assign]
+
+    async def run() -> dict[str, Any]:
+        service = TransferService(make_client)
+        app: App[None]
+        if args.variant == "list":
+            app = ListOnly(service)
+        else:
+            app = GtermApp(service, left=f"{args.collection}:{args.path}")
+        async with app.run_test(size=SIZE) as pilot:
+            # Wait without polling: a busy wait would steal the GIL from the listing worker.
+            try:
+                await asyncio.wait_for(ready.wait(), timeout=180)
+            except asyncio.TimeoutError:
+                pass
+            await pilot.pause()  # the frame that drew the first full line finishes
+            # The frame that drew the first full line ends at the last line drawn in one burst.
+            frame_end = painted[0] if painted else None
+            for moment in painted[1:]:
+                if frame_end is not None and moment - frame_end > 0.02:
+                    break
+                frame_end = moment
+            shown = max((file_list.visible_count for file_list in app.query(FileList)), default=0)
+        return {"imported": imported, "painted": frame_end, "entries": shown,
+                "cpu": cpu_at_paint[0] if cpu_at_paint else None, **milestones}
+
+    result = asyncio.run(run())
+    print(json.dumps(result), flush=True)
+
+
+# --------------------------------------------------------------------------- parent
+
+
+def ensure_cli() -> Path:
+    globus = CLI_VENV / "bin" / "globus"
+    if not globus.exists():
+        print(f"creating {CLI_VENV} and installing globus-cli …", flush=True)
+        CLI_VENV.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(CLI_VENV)], check=True)
+        subprocess.run([str(CLI_VENV / "bin" / "pip"), "install", "-q", "globus-cli"], check=True)
+    return globus
+
+
+def make_entries(root: Path, count: int) -> None:
+    target = root / PERF_DIR.strip("/")
+    target.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        fd = os.open(target / f"entry-{i:06d}.dat", os.O_CREAT | os.O_WRONLY, 0o644)
+        os.close(fd)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_cli(globus: Path, env: dict[str, str], target: str) -> tuple[float, float, int, str]:
+    """(wall seconds, CPU seconds of the globus process, lines printed, error text)."""
+    started, cpu = time.time(), children_cpu()
+    done = subprocess.run([str(globus), "ls", target], env=env, capture_output=True, text=True)
+    seconds = time.time() - started
+    lines = len(done.stdout.splitlines()) if done.returncode == 0 else 0
+    return seconds, children_cpu() - cpu, lines, done.stderr.strip() if done.returncode else ""
+
+
+MILESTONES: dict[str, dict[str, list[float]]] = {"app": {}, "list": {}}
+
+
+def run_gterm(
+    env: dict[str, str], collection: str, expect: int, variant: str = "app"
+) -> tuple[float | None, float, float, int, str]:
+    """(wall seconds to the painted listing, seconds to imports done, CPU seconds at paint, entries, error).
+
+    The child's milestones (seconds from spawn) are collected in MILESTONES.
+    """
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", "--collection", collection, "--path", PERF_DIR,
+         "--expect", str(expect), "--variant", variant],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        return None, 0.0, 0.0, 0, (done.stderr or done.stdout)[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    painted = result["painted"]
+    for key in ("imported", "ls_start", "ls_end", "set_listing_start", "set_listing_end", "painted"):
+        if result.get(key):
+            MILESTONES[variant].setdefault(key, []).append(result[key] - started)
+    return (
+        painted - started if painted else None,
+        result["imported"] - started,
+        float(result["cpu"] or 0.0),
+        int(result["entries"]),
+        "",
+    )
+
+
+def summary(values: list[float]) -> str:
+    return f"median {statistics.median(values):6.2f} s   min {min(values):6.2f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--collection", help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--expect", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--variant", choices=("app", "list"), default="app", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args)
+        return
+
+    from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
+    from gterm.sandbox.server import running_sandbox
+    from gterm.sandbox.state import SandboxConfig
+
+    globus = ensure_cli()
+    with tempfile.TemporaryDirectory(prefix="gterm-perf-") as tmp:
+        config = SandboxConfig(data_dir=Path(tmp) / "sandbox", auto_approve=True)
+        with running_sandbox(config) as sandbox:
+            root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
+            started = time.perf_counter()
+            make_entries(root, args.entries)
+            print(f"created {args.entries:,} files in Lab Storage {PERF_DIR} in {time.perf_counter() - started:.1f} s")
+
+            secret = sandbox.client_secret(ROBOT_CLIENT_ID)
+            base_env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_")}
+            base_env.update(
+                GLOBUS_SDK_SERVICE_URL_AUTH=sandbox.auth_url,
+                GLOBUS_SDK_SERVICE_URL_TRANSFER=sandbox.transfer_url,
+            )
+            cli_home = Path(tmp) / "cli-home"  # globus-cli keeps its token storage under $HOME
+            cli_home.mkdir()
+            cli_env = dict(base_env, HOME=str(cli_home), GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID,
+                           GLOBUS_CLI_CLIENT_SECRET=secret)
+            gterm_env = dict(base_env, GTERM_PERF_CLIENT_ID=ROBOT_CLIENT_ID, GTERM_PERF_CLIENT_SECRET=secret,
+                             GTERM_PERF_SCOPE=TRANSFER_SCOPE, HOME=str(Path(tmp) / "gterm-home"),
+                             XDG_CONFIG_HOME=str(Path(tmp) / "gterm-config"))
+            target = f"{LAB_STORAGE_ID}:{PERF_DIR}"
+
+            # warm-up: token fetch and .pyc compilation on both sides, and a sanity check
+            seconds, _, lines, error = run_cli(globus, cli_env, target)
+            cli_ok = lines == args.entries
+            if not cli_ok:
+                print(f"globus ls did not list the directory (lines={lines}): {error or '(no error output)'}")
+            painted, _, _, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries)
+            if painted is None:
+                print(f"gterm did not show the listing (entries shown={shown}): {error}")
+                return
+
+            cli_times: list[float] = []
+            cli_cpu: list[float] = []
+            gterm_times: dict[str, list[float]] = {"app": [], "list": []}
+            gterm_cpu: dict[str, list[float]] = {"app": [], "list": []}
+            for _ in range(args.rounds):
+                if cli_ok:
+                    seconds, cpu, lines, error = run_cli(globus, cli_env, target)
+                    if lines == args.entries:
+                        cli_times.append(seconds)
+                        cli_cpu.append(cpu)
+                for variant in ("app", "list"):
+                    painted, _, cpu, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
+                    if painted is not None:
+                        gterm_times[variant].append(painted)
+                        gterm_cpu[variant].append(cpu)
+                    else:
+                        print(f"gterm ({variant}) round failed: {error}")
+
+            print(f"\nentries: {args.entries:,}   rounds: {args.rounds}   (wall time from process spawn)")
+            if cli_times:
+                print(f"globus ls (all names printed, exited)         wall {summary(cli_times)}")
+                print(f"                                              CPU  {summary(cli_cpu)}  (the globus process)")
+            titles = {"app": "gterm: full GtermApp, listing painted", "list": "gterm: ls worker + FileList, painted"}
+            labels = {
+                "imported": "Python start + imports done",
+                "ls_start": "TransferService.ls called",
+                "ls_end": "ls returned (HTTP + JSON + Entry parsing)",
+                "set_listing_start": "FileList.set_listing called",
+                "set_listing_end": "set_listing done (sorted view)",
+                "painted": "frame with the full listing painted",
+            }
+            for variant, title in titles.items():
+                if not gterm_times[variant]:
+                    continue
+                print(f"{title:<45} wall {summary(gterm_times[variant])}")
+                print(f"{'':<45} CPU  {summary(gterm_cpu[variant])}  (the gterm process)")
+                print("   timeline, median seconds from spawn (warm-up run included):")
+                for key, label in labels.items():
+                    if MILESTONES[variant].get(key):
+                        print(f"     {statistics.median(MILESTONES[variant][key]):6.2f}  {label}")
+                if cli_times:
+                    ratio = statistics.median(gterm_times[variant]) / statistics.median(cli_times)
+                    print(f"   ratio to globus ls: wall {ratio:.2f}x (median)  "
+                          f"{min(gterm_times[variant]) / min(cli_times):.2f}x (min);  client CPU "
+                          f"{statistics.median(gterm_cpu[variant]) / statistics.median(cli_cpu):.2f}x   (< 1: gterm first)")
+            print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
+            print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()

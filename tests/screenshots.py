@@ -1,0 +1,162 @@
+"""Regenerate screenshots/*.svg from the app itself.
+
+    python tests/screenshots.py [--out screenshots]
+
+Starts a private sandbox in a temporary directory, signs in as the demo user
+Alice through the real login flow, drives gterm headless with Textual's Pilot
+and saves each screen with ``App.save_screenshot``. Nothing is drawn by hand,
+so the pictures in README.md always show the real app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # sandbox_login
+sys.path.insert(0, str(HERE / "tui"))  # browser_helpers
+
+from browser_helpers import settled, type_text, wait_for  # noqa: E402
+from sandbox_login import transfer_client_for  # noqa: E402
+
+from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, wait_for_task  # noqa: E402
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID  # noqa: E402
+from gterm.sandbox.server import running_sandbox  # noqa: E402
+from gterm.sandbox.state import SandboxConfig  # noqa: E402
+from gterm.tui.app import GtermApp  # noqa: E402
+from gterm.tui.screens.collection_picker import CollectionPicker  # noqa: E402
+from gterm.tui.screens.help import HelpScreen  # noqa: E402
+from gterm.tui.screens.prompts import ConfirmPrompt  # noqa: E402
+
+SIZE = (120, 36)
+LAB = LAB_STORAGE_ID
+Scene = Callable[[Any], Awaitable[None]]
+
+
+async def ready(pilot: Any) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None, "left listing")
+    await wait_for(pilot, lambda: app.main_screen.right_pane.listing is not None, "right listing")
+    await settled(pilot)
+    await pilot.pause(1.0)  # let the task panel finish its first refresh
+
+
+async def main_scene(pilot: Any) -> None:
+    await ready(pilot)
+    await pilot.press("down", "down", "down")
+
+
+async def selection_scene(pilot: Any) -> None:
+    await ready(pilot)
+    await pilot.press("ctrl+l")
+    pilot.app.main_screen.left_pane.path_bar.value = ""
+    await type_text(pilot, "/home/alice/experiments/run-001/")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: pilot.app.main_screen.left_pane.path == "/home/alice/experiments/run-001/")
+    await settled(pilot)
+    await pilot.press("down", "space", "space")
+
+
+async def filter_scene(pilot: Any) -> None:
+    await ready(pilot)
+    await pilot.press("ctrl+l")
+    pilot.app.main_screen.left_pane.path_bar.value = ""
+    await type_text(pilot, "/home/alice/many-files/")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: pilot.app.main_screen.left_pane.path == "/home/alice/many-files/")
+    await settled(pilot)
+    await pilot.press("slash")
+    await type_text(pilot, "file-29*")
+
+
+async def picker_scene(pilot: Any) -> None:
+    await ready(pilot)
+    await pilot.press("ctrl+o")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CollectionPicker), "picker")
+    picker = pilot.app.screen
+    picker.query_one("#picker-scopes").active = "scope-all"
+    picker.query_one("#picker-search").focus()
+    await type_text(pilot, "a")
+    await wait_for(pilot, lambda: picker._query == ("all", "a") and len(picker.results) > 1, "results")
+
+
+async def delete_scene(pilot: Any) -> None:
+    await ready(pilot)
+    await pilot.press("down", "space", "space")
+    await pilot.press("f8")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmPrompt), "confirm")
+
+
+async def help_scene(pilot: Any) -> None:
+    await ready(pilot)
+    await pilot.press("f1")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
+
+
+SCENES: dict[str, tuple[str, str, Scene]] = {
+    "main": ("/home/alice/", "/home/alice/experiments/", main_scene),
+    "selection": ("/home/alice/", "/projects/climate/data/", selection_scene),
+    "filter": ("/home/alice/", "/projects/climate/", filter_scene),
+    "collection-picker": ("/home/alice/", "/projects/", picker_scene),
+    "delete-confirm": ("/home/alice/experiments/run-002/", "/projects/", delete_scene),
+    "help": ("/home/alice/", "/projects/", help_scene),
+}
+
+
+def seed_a_task(service: TransferService) -> None:
+    """One finished transfer, so the task panel shows what it looks like."""
+    request = TransferRequest(
+        source_collection=LAB,
+        destination_collection=LAB,
+        items=[TransferItem("/home/alice/experiments/run-001/", "/projects/climate/run-001-copy/", True)],
+        label="Copy run-001 to the climate project",
+    )
+    task_id = service.submit_transfer(request)
+    wait_for_task(service, task_id, timeout=60)
+
+
+async def shoot(service: TransferService, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (left, right, scene) in SCENES.items():
+        app = GtermApp(service, left=f"{LAB}:{left}", right=f"{LAB}:{right}")
+        async with app.run_test(size=SIZE) as pilot:
+            await scene(pilot)
+            await pilot.pause(0.3)
+            path = app.save_screenshot(f"{name}.svg", str(out))
+            print(f"wrote {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=HERE.parent / "screenshots")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gterm-shots-") as data_dir:
+        with running_sandbox(SandboxConfig(data_dir=Path(data_dir), auto_approve=True)) as sandbox:
+            os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
+            os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = sandbox.auth_url
+            os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = sandbox.transfer_url
+            client = transfer_client_for(sandbox, "alice")
+            service = TransferService(lambda: client)
+            started = time.monotonic()
+            seed_a_task(service)
+            asyncio.run(shoot(service, args.out))
+    # The transfer screens (dialog, task panel, details) come from fixed data with a frozen clock.
+    try:
+        from transfer_scenes import save_screenshots
+    except ImportError:
+        print("tests/transfer_scenes.py not found: transfer screenshots skipped")
+    else:
+        for path in save_screenshots(args.out):
+            print(f"wrote {path}")
+    print(f"done in {time.monotonic() - started:.1f}s")
+
+
+if __name__ == "__main__":
+    main()

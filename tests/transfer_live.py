@@ -1,0 +1,112 @@
+"""Helpers for the transfer Pilot tests that need a sandbox of their own (slow, faulty) or its request log.
+
+A module that needs ``--slow`` or ``--fault-rate`` starts its own sandbox with
+:func:`own_sandbox` (its own data dir, its own port) and points the SDK's
+service URL variables at it for the module's lifetime, restoring them after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from gterm.globus.transfer import TransferService
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle, running_sandbox
+from gterm.sandbox.state import SandboxConfig
+from sandbox_login import identity_id, transfer_client_for
+
+WAIT = 60.0
+_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+
+
+@contextmanager
+def own_sandbox(data_dir: Path, **settings: Any) -> Iterator[SandboxHandle]:
+    """A private sandbox (auto-approve) with ``settings`` such as slow=... or fault_rate=...."""
+    saved = {key: os.environ.get(key) for key in _SDK_ENV}
+    with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True, **settings)) as handle:
+        os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
+        os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
+        os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
+        try:
+            yield handle
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def service_for(handle: SandboxHandle, identity: str = "alice") -> TransferService:
+    """A TransferService for ``identity``; one logged-in client shared by worker threads (tests only)."""
+    client = transfer_client_for(handle, identity)
+    return TransferService(lambda: client)
+
+
+def collection_root(handle: SandboxHandle, collection_id: str) -> Path:
+    for collection in handle.info["collections"]:
+        if collection["id"] == collection_id:
+            return Path(collection["root"])
+    raise KeyError(collection_id)
+
+
+def make_lab_dir(handle: SandboxHandle, files: dict[str, str | bytes] | None = None) -> tuple[Path, str]:
+    """A fresh directory in Lab Storage: (disk path, Globus path ending in /)."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    disk = collection_root(handle, LAB_STORAGE_ID) / "transfer-tests" / name
+    disk.mkdir(parents=True)
+    for rel, content in (files or {}).items():
+        target = disk / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+    return disk, f"/transfer-tests/{name}/"
+
+
+class RequestLog:
+    """DATA_DIR/requests.log, read from a mark: what the sandbox saw, one JSON line per request."""
+
+    def __init__(self, handle: SandboxHandle) -> None:
+        self.path = handle.data_dir / "requests.log"
+        self.handle = handle
+
+    def mark(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def since(self, mark: int, end: int | None = None) -> list[dict[str, Any]]:
+        with open(self.path, "rb") as fh:
+            fh.seek(mark)
+            data = fh.read() if end is None else fh.read(end - mark)
+        return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+
+    def count(self, mark: int, *, method: str, path: str, identity: str | None = None,
+              prefix: bool = False, end: int | None = None) -> int:
+        who = identity_id(self.handle, identity) if identity else None
+        return sum(
+            1
+            for record in self.since(mark, end)
+            if record["method"] == method
+            and (record["path"].startswith(path) if prefix else record["path"] == path)
+            and (who is None or record.get("identity") == who)
+        )
+
+
+async def wait_until(pilot: Any, condition: Callable[[], bool], what: str, limit: float = WAIT) -> None:
+    """Pump the app until ``condition()`` holds (bounded, so a broken app fails instead of hanging)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def pump_for(pilot: Any, seconds: float) -> None:
+    """Let the app run for a while (a measuring window, not a timing assert)."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        await pilot.pause(0.1)

@@ -1,0 +1,100 @@
+"""Helpers for the browser's Pilot and snapshot tests (waiting without timing asserts, reading panes)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+# Pilot waits are bounded so a broken app fails a test instead of hanging the run.
+WAIT_LIMIT = 30.0
+
+
+async def wait_for(pilot: Any, condition: Callable[[], bool], what: str = "condition") -> None:
+    """Pump the app until ``condition()`` holds (bounded; not a timing assert)."""
+    deadline = time.monotonic() + WAIT_LIMIT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+async def settled(pilot: Any) -> None:
+    """Wait until both panes have finished loading and the listing workers are idle."""
+    screen = pilot.app.main_screen
+
+    def idle() -> bool:
+        busy = [w for w in pilot.app.workers if w.group in ("listing", "operations", "startup") and w.is_running]
+        return not busy and not screen.left_pane.loading and not screen.right_pane.loading
+
+    await wait_for(pilot, idle, "panes to settle")
+
+
+def listing_names(pane: Any) -> list[str]:
+    return [e.name for e in pane.listing.entries] if pane.listing else []
+
+
+def visible_names(pane: Any) -> list[str]:
+    """Names as the file list shows them (after filter/hidden/sort), without ``..``."""
+    file_list = pane.file_list
+    rows = getattr(file_list, "visible_entries", None)
+    if callable(rows):
+        rows = rows()
+    return [e.name for e in rows if e is not None] if rows is not None else []
+
+
+def disk_exists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+
+def make_app(service: Any, **kwargs: Any) -> Any:
+    """A GtermApp for tests (imported late so collection works even when the TUI is half-built)."""
+    from gterm.tui.app import GtermApp
+
+    return GtermApp(service, **kwargs)
+
+
+def status_text(pane: Any) -> str:
+    return pane.status_line.info.render_text() if pane.listing is not None else ""
+
+
+async def cursor_to(pilot: Any, pane: Any, name: str) -> None:
+    """Move the file list cursor onto ``name`` with the keyboard (Home, then Down)."""
+    file_list = pane.file_list
+    file_list.focus()
+    await pilot.press("home")
+    for _ in range(len(pane.listing.entries) + 2):
+        entry = file_list.cursor_entry
+        if entry is not None and entry.name == name:
+            return
+        await pilot.press("down")
+    raise AssertionError(f"{name!r} is not in the list")
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    """Type literal characters (pilot.press takes key names; single characters are keys too)."""
+    for char in text:
+        await pilot.press(char)
+
+
+async def clear_and_type(pilot: Any, widget: Any, text: str) -> None:
+    """Replace the value of an Input the way a user would, then type ``text``."""
+    widget.focus()
+    widget.value = ""
+    await pilot.pause()
+    await type_text(pilot, text)
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The screen as plain text lines, read back from the app's own SVG export."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    lines: dict[float, list[str]] = {}
+    for y, body in re.findall(r'<text [^>]*?y="([\d.]+)"[^>]*>(.*?)</text>', svg, flags=re.S):
+        lines.setdefault(float(y), []).append(html.unescape(body).replace("\xa0", " "))
+    return ["".join(parts) for _, parts in sorted(lines.items())]

@@ -1,0 +1,140 @@
+"""File operations from the browser (F7, F2, F6, F8) against the live sandbox.
+
+Each test works in its own fresh directory under /tui-tests/ in Lab Storage
+and checks the result both on screen and on the collection's disk.
+"""
+
+from __future__ import annotations
+
+from browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
+from textual.widgets import Input
+
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+
+LAB = LAB_STORAGE_ID
+SIZE = (120, 36)
+
+
+async def open_app(pilot_app, pilot, path: str) -> None:
+    await wait_for(pilot, lambda: pilot_app.main_screen.left_pane.path == path, f"left at {path}")
+    await settled(pilot)
+
+
+async def answer_prompt(pilot, text: str, *, replace: bool = True) -> None:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputPrompt), "input prompt")
+    box = pilot.app.screen.query_one("#prompt-input", Input)
+    if replace:
+        box.value = ""
+    await type_text(pilot, text)
+    await pilot.press("enter")
+
+
+async def test_mkdir_creates_directory(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"a.txt": "a"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        left = app.main_screen.left_pane
+        await pilot.press("f7")
+        await answer_prompt(pilot, "new dir [x]")
+        await wait_for(pilot, lambda: "new dir [x]" in listing_names(left), "new dir listed")
+        assert (disk / "new dir [x]").is_dir()
+        await settled(pilot)
+        assert left.file_list.cursor_entry is not None and left.file_list.cursor_entry.name == "new dir [x]"
+
+
+async def test_mkdir_rejects_bad_names_in_the_prompt(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        await pilot.press("f7")
+        await answer_prompt(pilot, "a/b")
+        assert isinstance(app.screen, InputPrompt)  # still asking, with the reason shown
+        assert "/" in str(app.screen.query_one("#prompt-error").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, InputPrompt)
+        assert list(disk.iterdir()) == []
+
+
+async def test_mkdir_existing_name_shows_error(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir(dirs=("taken",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        left = app.main_screen.left_pane
+        await pilot.press("f7")
+        await answer_prompt(pilot, "taken")
+        await wait_for(pilot, lambda: "New directory taken" in left.message_text, "error inline")
+        assert listing_names(left) == ["taken"]
+
+
+async def test_rename_with_f2(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"old.txt": "x"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "old.txt")
+        await pilot.press("f2")
+        await answer_prompt(pilot, "new.txt")
+        await wait_for(pilot, lambda: listing_names(left) == ["new.txt"], "renamed")
+        assert (disk / "new.txt").read_text() == "x"
+        assert not (disk / "old.txt").exists()
+
+
+async def test_move_selection_into_directory_with_f6(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"one.csv": "1", "two.csv": "2", "keep.txt": "k"}, dirs=("target",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:{path}target/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        await wait_for(pilot, lambda: app.main_screen.right_pane.listing is not None)
+        left, right = app.main_screen.left_pane, app.main_screen.right_pane
+        await pilot.press("plus")
+        await answer_prompt(pilot, "*.csv")
+        await wait_for(pilot, lambda: len(left.selected_entries()) == 2, "two selected")
+        await pilot.press("f6")
+        # The suggestion is the other pane's directory (same collection).
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt))
+        assert app.screen.query_one("#prompt-input", Input).value == f"{path}target/"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: sorted(listing_names(left)) == ["keep.txt", "target"], "left refreshed")
+        await wait_for(pilot, lambda: sorted(listing_names(right)) == ["one.csv", "two.csv"], "right refreshed")
+        assert (disk / "target" / "one.csv").read_text() == "1"
+
+
+async def test_delete_submits_task_and_refreshes(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"gone.txt": "x", "stay.txt": "y", "dir/inner.txt": "z"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        left = app.main_screen.left_pane
+        await pilot.press("plus")
+        await answer_prompt(pilot, "gone.txt")
+        await cursor_to(pilot, left, "dir")
+        await pilot.press("space")  # toggles and moves down
+        await wait_for(pilot, lambda: len(left.selected_entries()) == 2)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "confirm")
+        listed = str(app.screen.query_one("#prompt-items").render())
+        assert "gone.txt" in listed and "dir/" in listed and "stay.txt" not in listed
+        await pilot.press("y")
+        await wait_for(pilot, lambda: listing_names(left) == ["stay.txt"], "listing refreshed after task")
+        assert not (disk / "gone.txt").exists() and not (disk / "dir").exists()
+        assert (disk / "stay.txt").exists()
+
+
+async def test_delete_cancelled_keeps_files(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"precious.txt": "x"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "precious.txt")
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt))
+        await pilot.press("escape")
+        await settled(pilot)
+        assert (disk / "precious.txt").exists()
+        assert listing_names(left) == ["precious.txt"]

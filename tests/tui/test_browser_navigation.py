@@ -1,0 +1,253 @@
+"""Navigation in the dual-pane browser, against the live sandbox (Pilot, no mocks)."""
+
+from __future__ import annotations
+
+from browser_helpers import clear_and_type, cursor_to, listing_names, make_app, settled, status_text, wait_for
+
+from gterm.config import GtermConfig
+from gterm.globus.errors import ConsentNeeded
+from gterm.globus.transfer import TransferService
+from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
+from sandbox_login import transfer_client_for
+
+LAB = LAB_STORAGE_ID
+SIZE = (120, 36)
+
+
+async def test_startup_locations_fill_both_panes(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/home/alice/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.right_pane.listing is not None, "right listing")
+        await settled(pilot)
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        assert left.path == "/home/alice/"
+        assert right.path == "/projects/"
+        assert left.collection is not None and left.collection.display_name == "Lab Storage"
+        assert {"README.md", "experiments", "many-files"} <= set(listing_names(left))
+        assert {"climate", "genomics"} <= set(listing_names(right))
+        assert screen.active_pane is left
+        text = status_text(left)
+        assert "items" in text and "sort: name ▲" in text
+        # Every location shown is remembered (config saved to the temp file, never the user's).
+        assert tmp_config.last_left == f"{LAB}:/home/alice/"
+        assert tmp_config.recent_collections[0] == LAB
+
+
+async def test_enter_opens_backspace_goes_up_and_tab_switches(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/home/alice/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None)
+        await settled(pilot)
+        screen = app.main_screen
+        left = screen.left_pane
+        await cursor_to(pilot, left, "experiments")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: left.path == "/home/alice/experiments/", "experiments")
+        assert set(listing_names(left)) == {"run-001", "run-002", "run-003"}
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: left.path == "/home/alice/", "back up")
+        # Going up lands the cursor on the directory we came from.
+        await settled(pilot)
+        assert left.file_list.cursor_entry is not None and left.file_list.cursor_entry.name == "experiments"
+        await pilot.press("tab")
+        assert screen.active_pane is screen.right_pane
+        assert screen.right_pane.has_class("-active") and not left.has_class("-active")
+
+
+async def test_path_bar_goes_to_typed_path_and_home(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None)
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await pilot.press("ctrl+l")
+        assert left.path_bar.has_focus
+        await clear_and_type(pilot, left.path_bar, "climate/data")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: left.path == "/projects/climate/data/", "relative path")
+        assert left.file_list.has_focus
+        await pilot.press("ctrl+l")
+        await clear_and_type(pilot, left.path_bar, "~")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: left.path == "/home/alice/", "~")
+
+
+async def test_bad_path_says_why_and_stays(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None)
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        before = listing_names(left)
+        await pilot.press("ctrl+l")
+        await clear_and_type(pilot, left.path_bar, "/projects/no-such-dir/")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Cannot open" in left.message_text, "error line")
+        assert left.path == "/projects/"
+        assert listing_names(left) == before
+        assert left.path_bar.has_class("-bad-path")
+        assert left.path_bar.value == "/projects/no-such-dir/"  # what the user typed stays to be fixed
+        assert left.path_bar.has_focus
+        assert "no-such-dir" in left.message_text
+        # Esc gives up: the bar shows the real location again.
+        await pilot.press("escape")
+        assert left.path_bar.value == "/projects/"
+        assert not left.path_bar.has_class("-bad-path")
+
+
+async def test_permission_error_keeps_last_listing(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/home/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None)
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        before = listing_names(left)
+        await cursor_to(pilot, left, "bob")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Permission denied" in left.message_text, "permission error")
+        assert left.path == "/home/"
+        assert listing_names(left) == before
+
+
+async def test_path_completion_with_tab(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/home/alice/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None)
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await pilot.press("ctrl+l")
+        await clear_and_type(pilot, left.path_bar, "/home/alice/exp")
+        await pilot.press("tab")  # known directory: completes at once
+        assert left.path_bar.value == "/home/alice/experiments/"
+        await pilot.press("r")
+        await pilot.press("tab")  # not listed yet: listed in a worker, then completed
+        await wait_for(pilot, lambda: left.path_bar.value == "/home/alice/experiments/run-00", "completion")
+        await pilot.press("2", "tab")
+        assert left.path_bar.value == "/home/alice/experiments/run-002/"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: left.path == "/home/alice/experiments/run-002/")
+
+
+async def test_last_locations_are_restored(alice_service, tmp_config):
+    tmp_config.last_left = f"{LAB}:/projects/climate/"
+    tmp_config.last_right = f"{LAB}:/home/alice/experiments/"
+    app = make_app(alice_service, config=tmp_config)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.right_pane.listing is not None)
+        await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None)
+        assert app.main_screen.left_pane.path == "/projects/climate/"
+        assert app.main_screen.right_pane.path == "/home/alice/experiments/"
+    saved = GtermConfig.load(tmp_config.path)
+    assert saved.last_left == f"{LAB}:/projects/climate/"
+
+
+async def test_without_locations_the_recently_used_collection_opens(alice_service):
+    alice_service.ls(LAB, "/projects/")  # Lab Storage is now "recently used" for Alice at the service
+    app = make_app(alice_service)  # no config given: in-memory, nothing saved
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await wait_for(pilot, lambda: screen.left_pane.listing is not None, "a default location")
+        await settled(pilot)
+        assert screen.left_pane.collection_id == LAB
+        assert screen.left_pane.path == "/home/alice/"  # the collection's default directory
+
+
+async def test_empty_pane_shows_the_hint_until_a_collection_is_chosen(alice_service):
+    app = make_app(alice_service, left="bookmark:no-such-bookmark-anywhere", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: "No bookmark named" in left.message_text, "bookmark error")
+        assert left.listing is None
+        assert "ctrl+o" in str(left.status_line.render())
+
+
+async def test_bad_start_location_is_reported_inline(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left="not-a-location", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: "not a collection ID" in left.message_text, "bad location message")
+
+
+async def test_consent_needed_signs_in_and_retries(sandbox, tmp_config):
+    """ConsentRequired on HPC Scratch: the app asks for consent, then the listing is retried and shown."""
+    client = transfer_client_for(sandbox, "alice")
+    service = TransferService(lambda: client)
+    asked: list[list[str]] = []
+
+    def on_consent(error: ConsentNeeded) -> bool:
+        # What a real login with the required scopes yields: tokens that carry the consent.
+        asked.append(error.required_scopes)
+        client.authorizer = transfer_client_for(sandbox, "alice", data_access=[HPC_SCRATCH_ID]).authorizer
+        return True
+
+    app = make_app(service, config=tmp_config, on_consent=on_consent, left=f"{HPC_SCRATCH_ID}:/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.listing is not None, "listing after consent")
+        assert len(asked) == 1 and any(HPC_SCRATCH_ID in scope for scope in asked[0])
+        assert "README.txt" in listing_names(left)
+
+
+async def test_consent_needed_without_session_says_what_to_do(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{HPC_SCRATCH_ID}:/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: "gterm login" in left.message_text, "sign-in hint")
+        assert left.listing is None
+
+
+async def test_consent_with_real_session_goes_through_login_screen(sandbox, tmp_path, memory_keyring, monkeypatch):
+    """The demo's path end to end: ConsentRequired -> LoginScreen (auto-approve) -> the listing is retried."""
+    from gterm.globus.session import GtermSession
+    from gterm.tui.worker_errors import reauth_coordinator
+    from sandbox_login import new_native_client
+
+    monkeypatch.setenv("GTERM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GTERM_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(sandbox, "browser consent test"))
+    for name in ("GTERM_CLIENT_ID", "GTERM_CLIENT_SECRET", "GTERM_TOKEN_STORE", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    config = GtermConfig.load()
+    session = GtermSession(config, auto_approve=True, persist_config=False)
+    try:
+        assert session.start_login().try_automatic(30)
+        app = make_app(
+            session.transfer_service(),
+            session=session,
+            config=config,
+            left=f"{HPC_SCRATCH_ID}:/~/",
+            right=f"{LAB}:/projects/",
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            left = app.main_screen.left_pane
+
+            await wait_for(pilot, lambda: left.listing is not None, "listing after the consent login")
+            # The login ran through the coordinator (the LoginScreen may come and go between two polls).
+            assert reauth_coordinator(app).reason.startswith("More consent")
+            assert left.path == "/home/alice/"
+            assert "job-1234" in listing_names(left)
+    finally:
+        session.close()
+
+
+async def test_consent_that_does_not_help_is_not_retried_forever(sandbox, tmp_config):
+    """A 'login' that never grants the consent: gterm stops asking and says so."""
+    client = transfer_client_for(sandbox, "alice")
+    asked: list[int] = []
+
+    def useless_consent(error: ConsentNeeded) -> bool:
+        asked.append(1)
+        return True
+
+    app = make_app(
+        TransferService(lambda: client),
+        config=tmp_config,
+        on_consent=useless_consent,
+        left=f"{HPC_SCRATCH_ID}:/",
+        right=f"{LAB}:/projects/",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: "giving up" in left.message_text, "gives up")
+        assert len(asked) == 3

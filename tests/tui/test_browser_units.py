@@ -1,0 +1,74 @@
+"""Pure pieces of the browser: status text, move plans, keymap checks, error wording, completion."""
+
+from __future__ import annotations
+
+import pytest
+
+from gterm.globus.errors import InvalidInput, NotFound
+from gterm.globus.models import Entry
+from gterm.tui.keymap import BINDING_IDS, user_keymap
+from gterm.tui.screens.main import plan_moves
+from gterm.tui.screens.prompts import name_check
+from gterm.tui.widgets.path_bar import common_prefix, split_for_completion
+from gterm.tui.widgets.status_line import StatusInfo, human_size
+from gterm.tui.worker_errors import describe
+
+
+def entry(name: str, kind: str = "file", size: int = 0) -> Entry:
+    return Entry(name=name, type=kind, size=size, last_modified=None)  # type: ignore[arg-type]
+
+
+def test_status_line_text_matches_the_issue_example():
+    info = StatusInfo(total=100_000, shown=100_000, selected=3, selected_size=1_234_567, filter_text="*.csv")
+    assert info.render_text() == "100,000 items · 3 selected (1.2 MB) · filter: *.csv · sort: name ▲"
+    assert StatusInfo(total=1, shown=1, sort_key="size", sort_reverse=True).render_text() == "1 item · sort: size ▼"
+    assert StatusInfo(total=12, shown=9).render_text().startswith("9 of 12 items")
+
+
+def test_human_size():
+    assert human_size(0) == "0 B"
+    assert human_size(999) == "999 B"
+    assert human_size(1_500) == "1.5 kB"
+    assert human_size(3_145_728) == "3.1 MB"
+
+
+def test_plan_moves_into_directory_and_rename():
+    files = [entry("a.txt"), entry("d", "dir")]
+    assert plan_moves("/x/", files, "/y/") == [("/x/a.txt", "/y/a.txt"), ("/x/d/", "/y/d/")]
+    assert plan_moves("/x/", files, "sub") == [("/x/a.txt", "/x/sub/a.txt"), ("/x/d/", "/x/sub/d/")]
+    assert plan_moves("/x/", [entry("a.txt")], "b.txt") == [("/x/a.txt", "/x/b.txt")]
+    assert plan_moves("/x/", [entry("d", "dir")], "/z/e") == [("/x/d/", "/z/e/")]
+
+
+def test_plan_moves_refuses_nonsense():
+    with pytest.raises(InvalidInput):
+        plan_moves("/x/", [entry("d", "dir")], "/x/d/inner/")
+    with pytest.raises(InvalidInput):
+        plan_moves("/x/", [entry("a.txt")], "/x/")
+    with pytest.raises(InvalidInput):
+        plan_moves("/x/", [entry("a.txt")], "")
+
+
+def test_user_keymap_splits_known_and_unknown_ids():
+    known, unknown = user_keymap({"delete": "f8, ctrl+d", "typo": "x", "file_list.cursor_down": "j,down"})
+    assert known == {"delete": "f8,ctrl+d", "file_list.cursor_down": "j,down"}
+    assert unknown == ["typo"]
+    assert {"quit", "transfer", "mkdir", "pick_collection", "rename_bookmark"} <= BINDING_IDS
+
+
+def test_describe_is_one_safe_line():
+    assert describe(NotFound("No such directory '/a'")) == "No such directory '/a'"
+    assert describe(RuntimeError("boom\nsecond line")) == "unexpected RuntimeError: boom"
+    assert "\x1b" not in describe(NotFound("bad \x1b[31m name"))
+
+
+def test_name_check():
+    assert name_check("ok name.txt") is None
+    assert name_check("") and name_check("a/b") and name_check("..")
+
+
+def test_completion_helpers():
+    assert split_for_completion("/a/b/na") == ("/a/b/", "na")
+    assert split_for_completion("name") == ("", "name")
+    assert common_prefix(["run-001", "run-002", "run-010"]) == "run-0"
+    assert common_prefix([]) == ""

@@ -1,0 +1,129 @@
+"""Watching and steering tasks live: details, label/deadline changes, cancel, fault events.
+
+This module runs its own sandbox, slowed (so a task is still running when the
+test acts on it) and with injected transient faults (so error events appear).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from gterm.globus.transfer import TransferItem, TransferRequest, wait_for_task
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui import task_format as fmt
+from gterm.tui.screens.task_details import AskTextScreen, ConfirmScreen, TaskDetailsScreen
+from gterm.tui.screens.transfer_dialog import TransferDialog
+
+from transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
+from transfer_scenes import HostPane, TransferHostApp
+
+SLOW = 100_000  # bytes per second per task
+
+
+@pytest.fixture(scope="module")
+def faulty_slow_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    with own_sandbox(tmp_path_factory.mktemp("faulty-slow"), slow=SLOW, fault_rate=0.3) as handle:
+        yield handle
+
+
+def make_host(handle: SandboxHandle, src: str, dst: str, selected: list[str]) -> TransferHostApp:
+    service = service_for(handle)
+    left = HostPane(service, LAB_STORAGE_ID, src, "Lab Storage")
+    right = HostPane(service, LAB_STORAGE_ID, dst, "Lab Storage")
+    left.selected = selected
+    return TransferHostApp(service, left, right)
+
+
+async def open_details(pilot: Any, app: TransferHostApp, task_id: str) -> TaskDetailsScreen:
+    panel = app.host.task_panel
+    await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
+    await pilot.press("t")
+    row = next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id)
+    panel.table.move_cursor(row=row)
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
+    screen = app.screen
+    assert isinstance(screen, TaskDetailsScreen)
+    return screen
+
+
+async def test_change_label_deadline_then_cancel_a_running_transfer(faulty_slow_sandbox: SandboxHandle) -> None:
+    _, src = make_lab_dir(faulty_slow_sandbox, {"big.bin": b"\x01" * 4_000_000})
+    dst_disk, dst = make_lab_dir(faulty_slow_sandbox)
+    app = make_host(faulty_slow_sandbox, src, dst, ["big.bin"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None), "submission")
+        task_id = str(app.host.last_submitted_task_id)
+        details = await open_details(pilot, app, task_id)
+        await wait_until(
+            pilot, lambda: details.data.task.is_active and details.data.task.bytes_transferred > 0, "progress"
+        )
+
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskTextScreen), "the label prompt")
+        app.screen.query_one(Input).value = "renamed [while] running"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: details.data.task.label == "renamed [while] running", "the new label")
+
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskTextScreen), "the deadline prompt")
+        app.screen.query_one(Input).value = "yesterday"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AskTextScreen)  # a bad deadline is explained, not sent
+        assert "Cannot read deadline" in str(app.screen.query_one("#ask-error").render())
+        app.screen.query_one(Input).value = "+3h"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: details.data.task.deadline is not None, "the new deadline")
+
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the cancel confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not details.data.task.is_active, "the task to end")
+        assert fmt.ending(details.data.task) == fmt.ENDED_CANCELED
+        # The panel (on the screen underneath) noticed the end too and said how it ended.
+        await wait_until(pilot, lambda: any("canceled" in n for n in app.notifications_seen), "the finish notice")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, TaskDetailsScreen)
+    task = wait_for_task(app.service, task_id, timeout=30)
+    assert fmt.ending(task) == fmt.ENDED_CANCELED
+    assert task.label == "renamed [while] running"
+    assert not (dst_disk / "big.bin").exists()
+
+
+async def test_injected_faults_show_as_error_events(faulty_slow_sandbox: SandboxHandle) -> None:
+    files = {f"f{i:02d}.txt": f"file {i}\n" * 50 for i in range(30)}
+    _, src = make_lab_dir(faulty_slow_sandbox, {f"d/{name}": body for name, body in files.items()})
+    dst_disk, dst = make_lab_dir(faulty_slow_sandbox)
+    app = make_host(faulty_slow_sandbox, src, dst, [])
+    request = TransferRequest(
+        LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "d/", dst + "d/", recursive=True)], label="faulty"
+    )
+    task_id = app.service.submit_transfer(request)  # submitted elsewhere; the panel finds it
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        details = await open_details(pilot, app, task_id)
+        await wait_until(pilot, lambda: any(e.is_error for e in details.data.events), "an error event")
+        await pilot.pause()
+        table = details.query_one("#events-table", DataTable)
+        styles = [table.get_row_at(i)[1].style for i in range(table.row_count)]
+        errors = [e for e in details.data.events if e.is_error]
+        assert styles.count("bold red") == len(errors) > 0
+        codes = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert {e.code for e in errors} <= codes
+        assert "error event(s)" in str(details.query_one("#details-head").render())
+        await wait_until(pilot, lambda: not details.data.task.is_active, "the task to end")
+        # Once it ends, the successful transfers list is loaded.
+        await wait_until(pilot, lambda: details.data.successful is not None, "successful transfers")
+        if details.data.task.status == "SUCCEEDED":
+            assert details.query_one("#successful-table", DataTable).row_count > 0
