@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Literal, Mapping
 
-EntryType = Literal["file", "dir", "link"]
+EntryType = Literal["file", "dir", "link", "invalid_symlink"]
+"""``invalid_symlink`` is Transfer's own type for a symlink it will not follow (broken, or
+leading outside the collection); valid links come as ``file``/``dir`` with ``link_target``."""
+
+
+def _entry_type(kind: Any) -> EntryType:
+    if kind == "file" or kind == "dir" or kind == "link" or kind == "invalid_symlink":
+        return kind  # type: ignore[no-any-return]
+    return "file"
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -74,12 +82,17 @@ class Entry:
     def is_dir(self) -> bool:
         return self.type == "dir"
 
+    @property
+    def is_invalid_link(self) -> bool:
+        """A symlink the service will not follow: nothing behind it can be opened or transferred."""
+        return self.type == "invalid_symlink"
+
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Entry:
         kind = doc.get("type", "file")
         return cls(
             name=str(doc["name"]),
-            type="dir" if kind == "dir" else ("link" if kind == "link" else "file"),
+            type=_entry_type(kind),
             size=int(doc.get("size") or 0),
             last_modified=parse_time(doc.get("last_modified")),
             permissions=str(doc.get("permissions") or ""),
@@ -117,7 +130,7 @@ def entries_from_docs(docs: Iterable[Mapping[str, Any]]) -> tuple[Entry, ...]:
         append(
             make(
                 name if type(name) is str else str(name),
-                kind if kind == "file" or kind == "dir" else ("link" if kind == "link" else "file"),
+                kind if kind == "file" or kind == "dir" else _entry_type(kind),
                 size if type(size) is int else int(size or 0),
                 when,
                 permissions if type(permissions) is str else str(permissions or ""),
