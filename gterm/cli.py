@@ -177,7 +177,11 @@ def cmd_login(args: argparse.Namespace) -> int:
     session = make_session(config)
     try:
         if session.mode == "client":
-            print("gterm uses client credentials (GTERM_CLIENT_ID / GTERM_CLIENT_SECRET); no login is needed.")
+            session.check_client_credentials()  # a refused secret ends here with one clear line
+            print(
+                "gterm uses client credentials (GTERM_CLIENT_ID / GTERM_CLIENT_SECRET) and Globus Auth "
+                "accepts them; no login is needed."
+            )
             return EXIT_OK
         if not args.force and not session.login_required():
             try:
@@ -199,6 +203,12 @@ def cmd_logout(args: argparse.Namespace) -> int:
     config = _load_config(args)
     session = make_session(config)
     try:
+        if session.mode == "client":
+            print(
+                "gterm uses client credentials (GTERM_CLIENT_ID / GTERM_CLIENT_SECRET) and stores no tokens, "
+                "so there is nothing to revoke or remove. Unset those variables to stop using them."
+            )
+            return EXIT_OK
         report = session.logout()
         for line in report.lines():
             print(line)
@@ -237,7 +247,11 @@ def cmd_tui(args: argparse.Namespace) -> int:
     config = _load_config(args)
     session = make_session(config)
     try:
-        if session.login_required():
+        if session.mode == "client":
+            # Once, before the TUI: a refused secret is one line here, not a login
+            # screen that cannot work in client-credentials mode.
+            session.check_client_credentials()
+        elif session.login_required():
             print("You are not logged in to Globus yet.")
             run_cli_login(session)
         return _run_tui(session, config, args.left, args.right)
@@ -249,19 +263,13 @@ def _demo_config(demo_dir: Path) -> GtermConfig:
     """The user's settings (keys, theme), but demo-only state kept beside the demo data.
 
     Consent scopes and last locations name sandbox collections; they must not
-    leak into the real settings file, so the demo saves to its own file.
+    leak into the real state file, so the demo keeps its own (gterm-demo.toml).
     """
     from gterm.config import DEFAULT_NATIVE_CLIENT_ID
 
-    config = GtermConfig.load()
-    demo_file = demo_dir / "gterm-demo.toml"
-    demo_state = GtermConfig.load(demo_file, environ={})
-    config.consent_scopes = demo_state.consent_scopes
-    config.last_left, config.last_right = demo_state.last_left, demo_state.last_right
-    config.recent_collections = demo_state.recent_collections
+    config = GtermConfig.load(state_path=demo_dir / "gterm-demo.toml")
     config.native_client_id = DEFAULT_NATIVE_CLIENT_ID  # the id the sandbox knows
     config.client_id = config.client_secret = None  # the demo signs a person in
-    config.path = demo_file
     return config
 
 

@@ -1,11 +1,14 @@
-"""gterm's settings file and well-known paths.
+"""gterm's settings file, its state file, and well-known paths.
 
-The settings live in one small TOML file under the platformdirs config dir
-(``GTERM_CONFIG`` overrides the path). The standard library reads TOML but does
-not write it, so this module carries a tiny writer for exactly the value types
-gterm stores (str, bool, int, float, lists of str, flat tables of str).
+The user's settings live in one small TOML file under the platformdirs config
+dir (``GTERM_CONFIG`` overrides the path); gterm only ever reads it. What gterm
+remembers between runs (pane locations, recent collections, consent scopes)
+goes to a separate TOML state file in the data dir (``GTERM_DATA_DIR``
+overrides). The standard library reads TOML but does not write it, so this
+module carries a tiny writer for exactly the value types the state holds
+(str, bool, int, float, lists of str, flat tables of str).
 
-Secrets never go into this file: a confidential client's id and secret come
+Secrets never go into either file: a confidential client's id and secret come
 from ``GTERM_CLIENT_ID`` / ``GTERM_CLIENT_SECRET`` only, and tokens live in the
 token store (see ``gterm.globus.tokens``).
 """
@@ -13,6 +16,7 @@ token store (see ``gterm.globus.tokens``).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tempfile
 import tomllib
@@ -21,6 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "gterm"
 
@@ -71,13 +77,27 @@ def token_file_path() -> Path:
     return data_dir() / "tokens.json"
 
 
+def state_file_path() -> Path:
+    """gterm's remembered state (written by gterm; the settings file never is)."""
+    return data_dir() / "state.toml"
+
+
 def debug_log_path() -> Path:
     return data_dir() / "gterm-debug.log"
 
 
 @dataclass
 class GtermConfig:
-    """Everything gterm reads from the settings file, with env overrides applied on load.
+    """The user's settings (read-only to gterm) plus gterm's remembered state.
+
+    Two files, two owners:
+
+    - the settings file (``config_path()``) belongs to the user: gterm reads it
+      and never writes it, so comments and layout survive;
+    - the state file (``state_path``, by default ``state.toml`` in the data
+      dir) belongs to gterm: last pane locations, recent collections, extra
+      consent scopes and a theme picked inside the app. ``save()`` writes only
+      this file.
 
     ``keymap`` maps a binding id to a comma-separated key list (Textual's
     ``App.set_keymap`` format). ``consent_scopes`` are extra scope strings the
@@ -97,16 +117,34 @@ class GtermConfig:
     http_timeout: float = DEFAULT_HTTP_TIMEOUT
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
-    # From the environment only, never written back:
+    # From the environment only, never written anywhere:
     client_id: str | None = field(default=None, repr=False)
     client_secret: str | None = field(default=None, repr=False)
+    # The settings file this was read from (never written).
     path: Path | None = field(default=None, repr=False)
+    # Where save() writes the state; None: derived by state_file() on save.
+    state_path: Path | None = field(default=None, repr=False)
+    # The theme the settings file names: a theme picked in the app is kept in
+    # the state file and applies only while the settings file still says this.
+    settings_theme: str | None = field(default=None, repr=False)
 
     # --- loading and saving -------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path | None = None, *, environ: dict[str, str] | None = None) -> GtermConfig:
-        """Read the settings file (a missing file means defaults) and apply env overrides."""
+    def load(
+        cls,
+        path: Path | None = None,
+        *,
+        state_path: Path | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> GtermConfig:
+        """Read the settings file (missing: defaults), then the state file, then env overrides.
+
+        ``state_path`` defaults to ``state_file_path()`` for the standard
+        settings location and to a ``<name>.state.toml`` beside any other
+        settings file given explicitly (tests, tools), so such a config never
+        shares state with the user's real one.
+        """
         env = os.environ if environ is None else environ
         path = path or config_path()
         raw: dict[str, Any] = {}
@@ -117,6 +155,9 @@ class GtermConfig:
                 raise ConfigError(f"cannot read settings file {path}: {exc}") from None
         config = cls._from_mapping(raw, path)
         config.path = path
+        config.settings_theme = config.theme
+        config.state_path = state_path or _state_path_for(path)
+        config._apply_state(_read_state(config.state_path))
         if env.get("GTERM_NATIVE_CLIENT_ID"):
             config.native_client_id = env["GTERM_NATIVE_CLIENT_ID"]
         if env.get("GTERM_TOKEN_STORE"):
@@ -127,6 +168,7 @@ class GtermConfig:
 
     @classmethod
     def _from_mapping(cls, raw: dict[str, Any], path: Path) -> GtermConfig:
+        """The user's settings. State keys that older gterm versions wrote here are ignored."""
         config = cls()
 
         def get(key: str, kind: type | tuple[type, ...]) -> Any:
@@ -145,14 +187,6 @@ class GtermConfig:
             config.theme = v
         if (v := get("bell_on_task_end", bool)) is not None:
             config.bell_on_task_end = v
-        if (v := get("last_left", str)) is not None:
-            config.last_left = v
-        if (v := get("last_right", str)) is not None:
-            config.last_right = v
-        if (v := get("consent_scopes", list)) is not None:
-            config.consent_scopes = [str(s) for s in v]
-        if (v := get("recent_collections", list)) is not None:
-            config.recent_collections = [str(s) for s in v]
         if (v := get("http_timeout", (int, float))) is not None:
             config.http_timeout = float(v)
         if (v := get("connect_timeout", (int, float))) is not None:
@@ -161,8 +195,41 @@ class GtermConfig:
             config.max_retries = v
         return config
 
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        """Take what the state file remembers; values of the wrong type are skipped (gterm rewrites it)."""
+
+        def text(key: str) -> str | None:
+            value = state.get(key)
+            return value if isinstance(value, str) else None
+
+        def strings(key: str) -> list[str]:
+            value = state.get(key)
+            return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+        self.last_left = text("last_left")
+        self.last_right = text("last_right")
+        self.recent_collections = strings("recent_collections")[:RECENT_LIMIT]
+        self.consent_scopes = strings("consent_scopes")
+        theme = text("theme")
+        if theme and (text("theme_over") or None) == self.settings_theme:
+            self.theme = theme
+
+    def state_mapping(self) -> dict[str, Any]:
+        """What the state file holds (never a setting the user wrote, never a secret)."""
+        out: dict[str, Any] = {}
+        for key in ("last_left", "last_right"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        out["recent_collections"] = list(self.recent_collections)
+        out["consent_scopes"] = list(self.consent_scopes)
+        if self.theme is not None and self.theme != self.settings_theme:
+            out["theme"] = self.theme
+            out["theme_over"] = self.settings_theme or ""
+        return out
+
     def to_mapping(self) -> dict[str, Any]:
-        """The persisted settings (never the env-only client secret)."""
+        """Every value (settings and state; never the env-only client secret), for comparison and debugging."""
         out: dict[str, Any] = {
             "native_client_id": self.native_client_id,
             "token_store": self.token_store,
@@ -180,12 +247,19 @@ class GtermConfig:
         out["keymap"] = dict(self.keymap)
         return out
 
+    def state_file(self) -> Path:
+        """Where ``save()`` writes: ``state_path``, else derived from the settings path."""
+        return self.state_path or _state_path_for(self.path)
+
     def save(self, path: Path | None = None) -> Path:
-        """Write the settings atomically (temp file + rename) and return the path."""
-        target = path or self.path or config_path()
+        """Write the state file atomically (temp file + rename) and return its path.
+
+        The user's settings file is never written (``path`` overrides the state file's path).
+        """
+        target = path or self.state_file()
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = dumps_toml(self.to_mapping())
-        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=target.parent)
+        text = _STATE_HEADER + dumps_toml(self.state_mapping())
+        fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".toml", dir=target.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
@@ -193,7 +267,7 @@ class GtermConfig:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self.path = target
+        self.state_path = target
         return target
 
     # --- small helpers the app and the session use --------------------------
@@ -216,6 +290,34 @@ class GtermConfig:
 
     def replace(self, **changes: Any) -> GtermConfig:
         return dataclasses.replace(self, **changes)
+
+
+_STATE_HEADER = (
+    "# gterm's remembered state (pane locations, recent collections, consents).\n"
+    "# Written by gterm on every change; put your settings in the settings file instead.\n"
+)
+
+
+def _state_path_for(settings: Path | None) -> Path:
+    """The standard settings file keeps its state in the data dir; any other one, beside itself."""
+    if settings is None or settings == config_path():
+        return state_file_path()
+    return settings.with_name(f"{settings.stem}.state.toml")
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    """The state file's contents; a missing or damaged file is an empty state, not an error.
+
+    The state is gterm's own and disposable: a damaged file must not stop gterm
+    (it is rewritten on the next change), unlike a bad settings file.
+    """
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        log.warning("ignoring unreadable state file %s: %s", path, exc)
+        return {}
 
 
 def _check_store(value: str, where: str) -> TokenStoreKind:

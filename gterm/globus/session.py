@@ -86,6 +86,25 @@ AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile),
 _ROOT_SCOPE_RS = {TRANSFER_SCOPE: TRANSFER_RS}
 
 _NOT_LOGGED_IN = "You are not logged in to Globus; run `gterm login`."
+_CLIENT_REFUSED = (
+    "Globus Auth refused the client credentials (HTTP {status}); check GTERM_CLIENT_ID and GTERM_CLIENT_SECRET "
+    "(client-credentials mode has no interactive login)."
+)
+
+
+def client_refused(exc: globus_sdk.GlobusAPIError) -> ServiceError:
+    """The error for a token request the client's own credentials could not get (never a login prompt).
+
+    4xx means Auth rejected the id/secret (or the scopes); anything else is Auth
+    failing, which must not send the user off to check a secret that is fine.
+    """
+    if exc.http_status in (400, 401, 403):
+        message = _CLIENT_REFUSED.format(status=exc.http_status)
+    else:
+        message = (
+            f"Globus Auth failed while issuing client-credentials tokens (HTTP {exc.http_status}); try again later."
+        )
+    return ServiceError(message, code=str(exc.code or ""), http_status=exc.http_status)
 
 
 class SessionLike(Protocol):
@@ -164,6 +183,10 @@ class _SessionAuthorizer(GlobusAuthorizer):
             except globus_sdk.NetworkError as exc:
                 raise map_network_error(exc) from None
             except globus_sdk.GlobusAPIError as exc:
+                if self._session.client_credentials:
+                    # A robot's "refresh" is a new client-credentials grant: a refusal means a
+                    # bad id/secret, which no login screen can cure.
+                    raise client_refused(exc) from None
                 raise map_auth_error(exc, during="refreshing the session") from None
             if header:
                 # Cheap (a set insert): a refreshed access token is known to the log redactor at once.
@@ -220,7 +243,8 @@ class GtermSession:
             challenges complete by following the authorize URL themselves.
         :param local_server: force (True) or forbid (False) the local redirect server;
             None decides from the environment (browser available, not over SSH).
-        :param persist_config: save consent scopes to the settings file when learned.
+        :param persist_config: save consent scopes to the state file when learned
+            (the user's settings file is never written).
         """
         self.config = config
         self.auto_approve = auto_approve
@@ -364,6 +388,8 @@ class GtermSession:
         except globus_sdk.NetworkError as exc:
             raise map_network_error(exc) from None
         except globus_sdk.GlobusAPIError as exc:
+            if self.client_credentials:
+                raise client_refused(exc) from None
             raise map_auth_error(exc, during="checking the session") from None
 
     def _remember_secrets(self) -> None:
@@ -420,7 +446,13 @@ class GtermSession:
         """
         extra = list(required_scopes or [])
         if self.client_credentials:
-            return LoginChallenge(self, mode="client-credentials", url="", login_client=None, required_scopes=extra)
+            # Nothing to show a person: fetch the tokens now (callers run this off the
+            # event loop). A refusal raises here, so no front end ever offers a code prompt.
+            challenge = LoginChallenge(
+                self, mode="client-credentials", url="", login_client=None, required_scopes=extra
+            )
+            challenge.try_automatic(0)
+            return challenge
         scopes = _merge(*self.scope_requirements.values(), extra)
         use_server = self.local_server if local_server is None else local_server
         if use_server is None:
@@ -500,9 +532,9 @@ class GtermSession:
             changed |= self.config.add_consent_scope(scope)
         if changed and self.persist_config:
             try:
-                self.config.save()
+                self.config.save()  # the state file; the user's settings file is never written
             except OSError as exc:
-                log.warning("could not save consent scopes to the settings file: %s", exc)
+                log.warning("could not save consent scopes to the state file: %s", exc)
 
     def _store_client_credentials(self, extra: list[str]) -> None:
         """Client mode 'login': add requirements and fetch tokens with the client secret."""
@@ -515,22 +547,27 @@ class GtermSession:
             except globus_sdk.NetworkError as exc:
                 raise map_network_error(exc) from None
             except globus_sdk.GlobusAPIError as exc:
-                raise ServiceError(
-                    f"Globus Auth refused the client credentials (HTTP {exc.http_status}).",
-                    code=str(exc.code or ""),
-                    http_status=exc.http_status,
-                ) from None
+                raise client_refused(exc) from None
             self._remember_secrets()
         for scope in new_requirements.get(TRANSFER_RS, []):
             self.config.add_consent_scope(scope)
+
+    def check_client_credentials(self) -> None:
+        """Client mode: get tokens with the id and secret now; ServiceError/Offline if that fails.
+
+        Front ends call this once at start-up so a wrong secret is one clear
+        message before anything else happens.
+        """
+        if not self.client_credentials:
+            raise GtermError("check_client_credentials is for client-credentials mode only.")
+        self._store_client_credentials([])
 
     # --- identity -----------------------------------------------------------------------
 
     def whoami(self, *, linked_identities: bool = False) -> list[Identity]:
         """The signed-in identity first, then (if asked and known) its linked identities."""
         if self.client_credentials:
-            username = f"{self.client_id}@clients.auth.globus.org"
-            return [Identity(id=self.client_id, username=username, name="client credentials")]
+            return [self._client_identity()]
         client = self.auth_client()
         try:
             info = client.userinfo()
@@ -545,6 +582,29 @@ class GtermSession:
             return [primary]
         others = [Identity.from_doc(doc) for doc in info.get("identity_set") or [] if doc.get("sub") != primary.id]
         return [primary, *others]
+
+    def _client_identity(self) -> Identity:
+        """Client mode: prove the credentials with a real grant, then ask Auth who the token is for."""
+        self.check_client_credentials()
+        with self._lock:
+            data = self.token_storage.get_token_data(TRANSFER_RS)
+            login_client = self._login_client
+        if data is None:  # the grant succeeded, so this means a broken store
+            raise GtermError("Globus Auth accepted the client credentials but returned no Transfer token.")
+        assert isinstance(login_client, globus_sdk.ConfidentialAppAuthClient)
+        try:
+            info = login_client.oauth2_token_introspect(data.access_token)
+        except globus_sdk.NetworkError as exc:
+            raise map_network_error(exc) from None
+        except globus_sdk.GlobusAPIError as exc:
+            raise client_refused(exc) from None
+        if not info.get("active"):
+            raise GtermError("Globus Auth issued a token for the client credentials but reports it inactive.")
+        return Identity(
+            id=str(info.get("sub") or self.client_id),
+            username=str(info.get("username") or f"{self.client_id}@clients.auth.globus.org"),
+            name=str(info.get("name") or "client credentials"),
+        )
 
     # --- logout ---------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from gterm.config import GtermConfig
 from gterm.globus.session import GtermSession
 from gterm.sandbox.server import SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
-from sandbox_login import authorize_code, new_native_client
+from sandbox_login import new_native_client
+from tests_session_helpers import copy_paste_login
 
 _ENV_TO_CLEAR = ("GTERM_CLIENT_ID", "GTERM_CLIENT_SECRET", "GTERM_NATIVE_CLIENT_ID", "GTERM_TOKEN_STORE")
 
@@ -44,13 +45,6 @@ def fresh_config(
     """Settings pointing at a freshly registered native client (its id also in the env for the CLI)."""
     monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(sandbox, "gterm session test"))
     return GtermConfig.load()
-
-
-def copy_paste_login(sandbox: SandboxHandle, session: GtermSession, scopes: list[str] | None = None) -> None:
-    """A copy-paste login as the user does it: open the URL (the 'browser' here), paste the code."""
-    challenge = session.start_login(scopes, local_server=False)
-    assert challenge.mode == "copy-paste"
-    challenge.complete_with_code(authorize_code(sandbox, challenge.url))
 
 
 @pytest.fixture

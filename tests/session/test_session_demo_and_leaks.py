@@ -15,7 +15,7 @@ from gterm.globus.session import GtermSession
 from gterm.logging_setup import setup_debug_log, stop_debug_log
 from gterm.sandbox.seed_ids import ALICE_USERNAME, LAB_STORAGE_ID
 
-from conftest import copy_paste_login
+from tests_session_helpers import copy_paste_login
 from tests_session_helpers import files_containing
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, TYPE_CHECKING, Any, Iterable
+
+from sandbox_login import authorize_code
+
+if TYPE_CHECKING:
+    from gterm.globus.session import GtermSession
+    from gterm.sandbox.server import SandboxHandle
 
 
 def read_line_with_timeout(stream: IO[str], timeout: float) -> str:
@@ -43,3 +49,14 @@ def files_containing(root: Path, needles: Iterable[str]) -> list[str]:
             if any(n in data for n in needles):
                 hits.append(str(path))
     return hits
+
+
+def copy_paste_login(sandbox: SandboxHandle, session: GtermSession, scopes: list[str] | None = None) -> None:
+    """A copy-paste login as the user does it: open the URL (the 'browser' here), paste the code.
+
+    Lives here, not in conftest.py: ``from conftest import`` picks whichever
+    conftest module was imported first when several suites run together.
+    """
+    challenge = session.start_login(scopes, local_server=False)
+    assert challenge.mode == "copy-paste"
+    challenge.complete_with_code(authorize_code(sandbox, challenge.url))

@@ -1,4 +1,4 @@
-"""The settings file: defaults, env overrides, the tiny TOML writer, atomic save."""
+"""The settings file (read-only to gterm) and the state file: defaults, env overrides, the TOML writer."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from gterm.config import (
     config_path,
     data_dir,
     dumps_toml,
+    state_file_path,
 )
 
 
@@ -42,27 +43,90 @@ def test_paths_follow_the_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     assert config_path().name == "config.toml" and "gterm" in str(config_path())
 
 
-def test_save_and_load_round_trip(tmp_path: Path):
+def test_save_writes_only_the_state_file_and_load_reads_it_back(tmp_path: Path):
     path = tmp_path / "sub" / "config.toml"
+    path.parent.mkdir()
+    written = (
+        "# my settings, written by hand\n"
+        'token_store = "file"\n'
+        "\n"
+        "# keys I like\n"
+        "[keymap]\n"
+        'transfer = "f5,ctrl+t"\n'
+    )
+    path.write_text(written)
     config = GtermConfig.load(path, environ={})
-    config.token_store = "file"
-    config.keymap = {"transfer": "f5,ctrl+t", "quit \"now\"": "q"}
-    config.theme = "gruvbox"
-    config.bell_on_task_end = True
+    assert config.token_store == "file" and config.keymap == {"transfer": "f5,ctrl+t"}
     config.last_left = 'abc:/~/dir with "quotes" \\ and ünïcode/'
     config.consent_scopes = ["urn:x:all[*https://auth.globus.org/scopes/c/data_access]"]
     config.remember_collection("c1")
     config.remember_collection("c2")
     config.remember_collection("c1")
+    config.keymap["quit"] = "q"  # changed in memory: still never written
+    config.native_client_id = "pinned-by-nobody"
     config.client_id, config.client_secret = "robot", "s3cret-value"
-    config.save()
+    state = config.save()
 
-    text = path.read_text()
+    assert path.read_text() == written  # the user's file, byte for byte
+    assert state == path.with_name("config.state.toml") and state.parent == path.parent
+    text = state.read_text()
     assert "s3cret-value" not in text and "robot" not in text  # env-only values never persist
+    saved = tomllib.loads(text)
+    assert set(saved) <= {"last_left", "last_right", "recent_collections", "consent_scopes", "theme", "theme_over"}
     again = GtermConfig.load(path, environ={})
-    assert again.to_mapping() == config.to_mapping()
     assert again.recent_collections == ["c1", "c2"]
-    assert tomllib.loads(text)["keymap"]["quit \"now\""] == "q"
+    assert again.last_left == config.last_left and again.consent_scopes == config.consent_scopes
+    assert again.keymap == {"transfer": "f5,ctrl+t"} and again.native_client_id == DEFAULT_NATIVE_CLIENT_ID
+
+
+def test_standard_settings_keep_state_in_the_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("GTERM_CONFIG", str(tmp_path / "conf" / "config.toml"))
+    monkeypatch.setenv("GTERM_DATA_DIR", str(tmp_path / "data"))
+    config = GtermConfig.load(environ={})
+    config.last_right = "c9:/x/"
+    assert config.save() == state_file_path() == tmp_path / "data" / "state.toml"
+    assert not (tmp_path / "conf").exists()  # no settings file appears either
+    assert GtermConfig.load(environ={}).last_right == "c9:/x/"
+
+
+def test_state_keys_in_the_settings_file_are_ignored(tmp_path: Path):
+    # Older gterm versions dumped their state into the settings file; it no longer counts.
+    path = tmp_path / "config.toml"
+    path.write_text('last_left = "old:/"\nrecent_collections = ["old"]\nconsent_scopes = ["old"]\n')
+    config = GtermConfig.load(path, environ={})
+    assert config.last_left is None and config.recent_collections == [] and config.consent_scopes == []
+
+
+def test_a_damaged_state_file_is_an_empty_state(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.with_name("config.state.toml").write_text("this is = = not toml\n")
+    config = GtermConfig.load(path, environ={})
+    assert config.last_left is None
+    config.last_left = "c:/"
+    config.save()
+    assert GtermConfig.load(path, environ={}).last_left == "c:/"
+
+
+def test_a_theme_picked_in_the_app_lasts_until_the_settings_file_changes(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "nord"\n')
+    config = GtermConfig.load(path, environ={})
+    config.theme = "gruvbox"  # what GtermApp.watch_theme does
+    config.save()
+    assert path.read_text() == 'theme = "nord"\n'
+    assert GtermConfig.load(path, environ={}).theme == "gruvbox"
+    path.write_text('theme = "dracula"\n')  # the user edits the file later: the file wins
+    assert GtermConfig.load(path, environ={}).theme == "dracula"
+
+
+def test_a_hand_built_config_keeps_state_beside_its_path(tmp_path: Path):
+    # What the TUI tests do: GtermConfig() with a temp path must never reach the real data dir.
+    config = GtermConfig()
+    config.path = tmp_path / "config.toml"
+    config.last_left = "c:/a/"
+    assert config.save() == tmp_path / "config.state.toml"
+    assert not config.path.exists()
+    assert GtermConfig.load(config.path, environ={}).last_left == "c:/a/"
 
 
 def test_env_overrides(tmp_path: Path):
