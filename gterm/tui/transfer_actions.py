@@ -206,9 +206,10 @@ class TransferActionsMixin:
         if not result.left_marked and not result.right_marked:
             self.app.notify("The directories have the same entries.", title="Compare")
         else:
-            here = _marked_text(left, len(result.left_marked), noun=True)
-            there = _marked_text(right, len(result.right_marked), noun=False)
-            self.app.notify(f"{here} marked here, {there} in the other pane.", title="Compare", markup=False)
+            count = len(result.left_marked)
+            here = _marked_text(left, count, " entry marked here" if count == 1 else " entries marked here")
+            there = _marked_text(right, len(result.right_marked), " in the other pane")
+            self.app.notify(f"{here}, {there}.", title="Compare", markup=False)
 
     def on_pane_location_changed(self, event: Any) -> None:
         """A pane listed a location (navigation or reload): compare marks on both sides are stale.
@@ -230,13 +231,13 @@ class TransferActionsMixin:
             panel.focus_table()
 
 
-def _marked_text(pane: Any, total: int, *, noun: bool) -> str:
-    """``3 entries`` counting only rows the user can see, plus how many marks are hidden or filtered out."""
+def _marked_text(pane: Any, total: int, where: str) -> str:
+    """``3 entries marked here`` counting only rows the user can see, plus how many marks are hidden or filtered out."""
     file_list = getattr(pane, "file_list", None)
     visible = getattr(file_list, "visible_marked_count", None)
     if not isinstance(visible, int):
         visible = total  # a pane without a file list shows every entry
-    text = f"{visible:,}" + ((" entry" if visible == 1 else " entries") if noun else "")
+    text = f"{visible:,}{where}"
     if total > visible:
         text += f" (+{total - visible:,} hidden or filtered out)"
     return text

@@ -416,3 +416,71 @@ async def test_prepared_view_from_a_thread_is_used_and_brought_up_to_date() -> N
         other = sample("/other/")
         fl.set_listing(other, view=prepared)  # a view of another listing is ignored
         assert fl.listing is other
+
+
+async def test_marks_and_selection_show_together_and_marks_do_not_outlive_the_listing() -> None:
+    # QA F7: a selected row hid its compare mark; marks stayed after the list showed another directory.
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        fl = app.query_one(FileList)
+        fl.set_listing(sample(), show_parent=False)
+        fl.select_glob("*.txt")
+        fl.set_marks({"a.txt", "docs", ".secret"})
+        await pilot.pause()
+        lines = screen_lines(fl)
+        assert next(line for line in lines if "a.txt" in line).startswith("*≠ ")  # selected and marked
+        assert next(line for line in lines if "b.txt" in line).startswith("*  ")  # selected only
+        assert next(line for line in lines if "docs/" in line).startswith(" ≠ ")  # marked only
+        assert fl.marked_names == {"a.txt", "docs", ".secret"}
+        assert fl.visible_marked_count == 2  # .secret is hidden
+        fl.show_hidden = True
+        await pilot.pause()
+        assert fl.visible_marked_count == 3
+        fl.filter_text = "a.t"
+        await pilot.pause()
+        assert fl.visible_marked_count == 1
+        fl.filter_text = ""
+        fl.set_listing(sample("/home/alice/elsewhere/"), show_parent=True)
+        await pilot.pause()
+        assert fl.marked_names == set() and fl.visible_marked_count == 0
+        assert not any("≠" in line for line in screen_lines(fl))
+        fl.set_marks({"a.txt"})
+        fl.set_listing(sample("/home/alice/elsewhere/"), show_parent=True)  # the same place, re-read
+        await pilot.pause()
+        assert fl.marked_names == set()
+
+
+async def test_directory_links_show_their_target_and_invalid_links_stand_out() -> None:
+    # QA F13: "link-dir/" without its target; a broken link looked like a 7-byte file.
+    listing = Listing(
+        "coll",
+        "/home/alice/",
+        (
+            Entry.from_doc({"name": "link-dir", "type": "dir", "size": 4096, "permissions": "0755",
+                            "link_target": "/home/alice/experiments/"}),
+            Entry.from_doc({"name": "link-broken", "type": "invalid_symlink", "size": 7, "permissions": "0777"}),
+            entry("plain.txt", size=7),
+        ),
+    )
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        fl = app.query_one(FileList)
+        fl.set_listing(listing, show_parent=False)
+        await pilot.pause()
+        lines = screen_lines(fl)
+        assert any("link-dir/ -> /home/alice/experiments/" in line for line in lines)
+        broken = next(line for line in lines if "link-broken" in line)
+        assert "link-broken -> ?" in broken and "<LINK>" in broken and "lrwxrwxrwx" in broken
+        plain = next(line for line in lines if "plain.txt" in line)
+        assert "7 B" in plain
+        y_broken = lines.index(broken)
+        y_plain = lines.index(plain)
+        broken_style = next(seg.style for seg in fl.render_line(y_broken) if "link-broken" in seg.text)
+        plain_style = next(seg.style for seg in fl.render_line(y_plain) if "plain.txt" in seg.text)
+        assert broken_style != plain_style and broken_style is not None and broken_style.strike
+        # Enter on it explains instead of activating (nothing behind it can be opened).
+        assert fl.move_cursor_to_name("link-broken")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not [m for m in app.seen if isinstance(m, FileList.EntryActivated)]
+        assert any("broken link" in str(n.message) for n in app._notifications)

@@ -80,15 +80,15 @@ class TransferPlan:
 
     def default_label(self) -> str:
         count = len(self.entries)
-        what = f"{count} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
+        what = f"{count:,} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
         return f"gterm: {what} from {self.source_name} to {self.destination_name}"
 
     def summary(self) -> str:
         parts = []
         if self.files:
-            parts.append(f"{self.files} file{'s' if self.files != 1 else ''}")
+            parts.append(f"{self.files:,} file{'s' if self.files != 1 else ''}")
         if self.directories:
-            parts.append(f"{self.directories} director{'ies' if self.directories != 1 else 'y'}")
+            parts.append(f"{self.directories:,} director{'ies' if self.directories != 1 else 'y'}")
         size = fmt.human_bytes(self.known_bytes)
         extra = " plus directory contents" if self.directories else ""
         return f"{', '.join(parts)} ({size}{extra})"
