@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Literal, Mapping
+from functools import partial
+from operator import itemgetter
+from typing import Any, Iterable, Literal, Mapping, NamedTuple
 
 EntryType = Literal["file", "dir", "link", "invalid_symlink"]
 """``invalid_symlink`` is Transfer's own type for a symlink it will not follow (broken, or
@@ -65,9 +67,16 @@ class Collection:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One row of an ``operation_ls`` listing."""
+class Entry(NamedTuple):
+    """One row of an ``operation_ls`` listing.
+
+    A NamedTuple rather than a frozen dataclass, for 100,000-entry listings:
+    it is just as immutable, comparable and hashable, but :func:`entries_from_docs`
+    can build one with a single C call (a frozen dataclass pays eight
+    ``object.__setattr__`` calls per entry), and the garbage collector stops
+    tracking tuples of plain values, so a big listing kept on screen does not
+    slow down every later full collection.
+    """
 
     name: str
     type: EntryType
@@ -102,16 +111,52 @@ class Entry:
         )
 
 
+# tuple.__new__ bound to Entry: builds an Entry from a ready 8-tuple in C (what NamedTuple._make does,
+# minus the Python frame). Only for values already normalised as Entry.from_doc would.
+_new_entry = partial(tuple.__new__, Entry)
+
+
+def _parse_times(stamps: Iterable[Any]) -> dict[Any, datetime | None]:
+    """``{stamp: parse_time(stamp)}`` for every distinct stamp, parsed in bulk.
+
+    Files written together share mtimes, so a listing has far fewer distinct
+    stamps than entries. The fast path parses them all with one C-level
+    ``map(datetime.fromisoformat, ...)``; anything it does not take (another
+    format, a bad value) sends the whole set through :func:`parse_time`.
+    """
+    unique = dict.fromkeys(stamps)
+    unique.pop(None, None)
+    unique.pop("", None)
+    try:
+        times: dict[Any, datetime | None] = dict(zip(unique, map(datetime.fromisoformat, unique)))
+    except (TypeError, ValueError):
+        times = {stamp: parse_time(stamp) for stamp in unique}
+    else:
+        for stamp, when in times.items():
+            if when is not None and when.tzinfo is None:
+                times[stamp] = when.replace(tzinfo=timezone.utc)
+    times[None] = None
+    times[""] = None
+    return times
+
+
 def entries_from_docs(docs: Iterable[Mapping[str, Any]]) -> tuple[Entry, ...]:
     """``tuple(Entry.from_doc(d) for d in docs)``, tuned for 100,000-entry listings.
 
-    Same result as :meth:`Entry.from_doc` per document, about twice as fast:
+    Same result as :meth:`Entry.from_doc` per document, several times faster:
     locals instead of attribute lookups, no conversion when the JSON already
-    has the right type, and each distinct ``last_modified`` string parsed once
-    per listing (files written together share their mtimes).
+    has the right type, each distinct ``last_modified`` parsed once per
+    listing (in bulk, see :func:`_parse_times`), and each Entry built by one C
+    call from a tuple.
     """
-    times: dict[Any, datetime | None] = {}
-    make = Entry
+    if not isinstance(docs, (list, tuple)):
+        docs = list(docs)
+    get_stamp = itemgetter("last_modified")
+    try:
+        times = _parse_times(map(get_stamp, docs))
+    except (KeyError, TypeError):  # documents without the key, or an unhashable stamp
+        times = _parse_times(doc.get("last_modified") for doc in docs)
+    make = _new_entry
     result: list[Entry] = []
     append = result.append
     for doc in docs:
@@ -119,24 +164,21 @@ def entries_from_docs(docs: Iterable[Mapping[str, Any]]) -> tuple[Entry, ...]:
         name = doc["name"]
         kind = get("type")
         size = get("size")
-        stamp = get("last_modified")
-        if stamp in times:
-            when = times[stamp]
-        else:
-            when = times[stamp] = parse_time(stamp)
         permissions = get("permissions")
         user = get("user")
         group = get("group")
         append(
             make(
-                name if type(name) is str else str(name),
-                kind if kind == "file" or kind == "dir" else _entry_type(kind),
-                size if type(size) is int else int(size or 0),
-                when,
-                permissions if type(permissions) is str else str(permissions or ""),
-                user if type(user) is str else str(user or ""),
-                group if type(group) is str else str(group or ""),
-                get("link_target"),
+                (
+                    name if type(name) is str else str(name),
+                    kind if kind == "file" or kind == "dir" else _entry_type(kind),
+                    size if type(size) is int else int(size or 0),
+                    times[get("last_modified")],
+                    permissions if type(permissions) is str else str(permissions or ""),
+                    user if type(user) is str else str(user or ""),
+                    group if type(group) is str else str(group or ""),
+                    get("link_target"),
+                )
             )
         )
     return tuple(result)

@@ -78,8 +78,10 @@ def child_main(args: argparse.Namespace) -> None:
             self.run_worker(self._load, thread=True, group="listing")
 
         def _load(self) -> None:
+            file_list = self.query_one(FileList)
             listing = self.service.ls(args.collection, args.path)
-            self.call_from_thread(self.query_one(FileList).set_listing, listing, show_parent=True)
+            view = file_list.prepare_view(listing)  # the sort off the event loop, as the Pane does
+            self.call_from_thread(file_list.set_listing, listing, show_parent=True, view=view)
 
     imported = time.time()
     client_id = os.environ["GTERM_PERF_CLIENT_ID"]

@@ -124,3 +124,41 @@ def test_entries_from_docs_matches_from_doc() -> None:
     ]
     assert entries_from_docs(docs) == tuple(Entry.from_doc(doc) for doc in docs)
     assert entries_from_docs([]) == ()
+
+
+def test_entries_from_docs_fast_time_path_matches_parse_time() -> None:
+    """Distinct, shared, naive, ``Z``, empty and missing stamps all parse as :func:`parse_time` does."""
+    stamps = [
+        "2026-01-15 12:00:00+00:00",
+        "2026-01-15 12:00:00+00:00",
+        "2026-01-15T13:00:00Z",
+        "2026-01-15T14:00:00",  # naive means UTC
+        "2026-01-15T15:00:00+02:00",
+        "",
+        None,
+    ]
+    docs = [{"name": f"f{i}", "type": "file", "size": i, "last_modified": s} for i, s in enumerate(stamps)]
+    docs.append({"name": "no stamp key", "type": "dir"})
+    entries = entries_from_docs(iter(docs))  # any iterable, not only lists
+    assert [e.last_modified for e in entries] == [parse_time(s) for s in stamps] + [None]
+    assert all(e.last_modified is None or e.last_modified.tzinfo is not None for e in entries)
+    assert entries == tuple(Entry.from_doc(doc) for doc in docs)
+    # One bad stamp sends the set through parse_time: the good ones still parse, the bad one is None.
+    mixed = entries_from_docs([{"name": "a", "last_modified": "yesterday"}, {"name": "b", "last_modified": stamps[0]}])
+    assert [e.last_modified for e in mixed] == [None, parse_time(stamps[0])]
+
+
+def test_entry_is_immutable_comparable_and_hashable() -> None:
+    entry = Entry("a", "file", 1, None)
+    assert entry == Entry(name="a", type="file", size=1, last_modified=None, permissions="", user="", group="")
+    assert hash(entry) == hash(Entry("a", "file", 1, None))
+    assert {entry, Entry("a", "file", 1, None)} == {entry}
+    try:
+        entry.name = "b"  # type: ignore[misc]
+    except AttributeError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("Entry must stay immutable")
+    assert entry.link_target is None and not entry.is_dir and not entry.is_invalid_link
+    assert Entry("x", "invalid_symlink", 0, None).is_invalid_link
+    assert entries_from_docs([{"name": "x", "type": "invalid_symlink"}])[0].is_invalid_link

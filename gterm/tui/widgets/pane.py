@@ -11,6 +11,7 @@ the pane keeps its last good listing and shows the reason on its message line
 from __future__ import annotations
 
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
 
 from rich.text import Text
@@ -22,13 +23,15 @@ from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
+from gterm.globus.errors import ConsentNeeded
 from gterm.globus.models import Collection, Entry, Listing
+from gterm.tui.listing_view import ListingView
 from gterm.tui.messages import PaneFocused, PaneLocationChanged
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusInfo, StatusLine
-from gterm.tui.worker_errors import deliver, report
+from gterm.tui.worker_errors import AUTH_ERRORS, deliver, report
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -39,6 +42,12 @@ SortKey = Literal["name", "size", "time"]
 SORT_CYCLE: tuple[SortKey, ...] = ("name", "size", "time")
 EMPTY_HINT = "ctrl+o: pick a collection"
 COMPLETION_CACHE = 32
+
+
+# Threads for the collection lookups that run alongside a listing: a small pool shared by the panes
+# (no thread starts before the first lookup). Its threads live on, so each keeps its TransferClient
+# (the service has one per thread) instead of building a new one -- and a new connection -- per lookup.
+_LOOKUPS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gterm-lookup")
 
 
 def literal(text: str) -> Text:
@@ -170,7 +179,7 @@ class Pane(Vertical):
         self._set_loading(f"Loading {path or 'default directory'} …")
         if self.listing is None:
             self.file_list.clear_listing("Loading …")
-        self._load(self._generation, collection_id, path, origin)
+        self._load(self._generation, collection_id, path, origin, self.file_list)
 
     def go(self, path: str, *, origin: str = "go", cursor: str | None = None) -> None:
         """Show ``path`` in the current collection (relative paths are taken from the current one)."""
@@ -206,22 +215,64 @@ class Pane(Vertical):
             self.app.notify("F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3)
 
     @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
-    def _load(self, generation: int, collection_id: str, path: str | None, origin: str) -> None:
+    def _load(
+        self, generation: int, collection_id: str, path: str | None, origin: str, file_list: FileList
+    ) -> None:
+        """Fetch (and prepare for display) one listing, off the event loop.
+
+        The ``operation_ls`` goes out first: when the pane does not know the
+        collection yet, its ``get_collection`` runs concurrently on a helper
+        thread instead of costing a round trip before the listing (only the
+        default directory, path None, has to wait for the collection's
+        document). The display order of the entries (an O(n log n) sort for a
+        100,000-entry directory) and the directory names for path completion
+        are computed here too, so the event loop only swaps them in.
+        """
         worker = get_current_worker()
+        known = self.collection if self.collection is not None and self.collection.id == collection_id else None
+        lookup: Future[Collection] | None = None
         try:
-            collection = self.collection
-            if collection is None or collection.id != collection_id:
-                collection = self.service.get_collection(collection_id)
-            target = path if path is not None else (collection.default_directory or "/")
-            listing = self.service.ls(collection_id, target)
+            if path is None:
+                if known is None:
+                    known = self.service.get_collection(collection_id)  # its default directory is the target
+                target = known.default_directory or "/"
+            else:
+                target = path
+                if known is None:
+                    lookup = _LOOKUPS.submit(self.service.get_collection, collection_id)
+            try:
+                listing = self.service.ls(collection_id, target)
+            except Exception:
+                if lookup is not None:
+                    # The collection's own error comes first, as if it had been asked first.
+                    known = lookup.result()
+                raise
+            collection = known if lookup is None else lookup.result()
         except Exception as exc:  # noqa: BLE001 - routed to worker_errors
             if not worker.is_cancelled:
-                deliver(self.app, self._load_failed, generation, exc, collection_id, path, origin)
+                deliver(self.app, self._load_failed, generation, exc, collection_id, path, origin, known)
             return
+        if worker.is_cancelled:
+            return
+        view = file_list.prepare_view(listing)
+        if file_list.filter_text and origin != "reload" and (self.collection_id, self.path) != (
+            collection.id,
+            listing.path,
+        ):
+            view.configure(filter_text="")  # _load_done drops a filter typed in another directory
+        dir_names = sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
         if not worker.is_cancelled:
-            deliver(self.app, self._load_done, generation, collection, listing, origin)
+            deliver(self.app, self._load_done, generation, collection, listing, origin, view, dir_names)
 
-    def _load_done(self, generation: int, collection: Collection, listing: Listing, origin: str) -> None:
+    def _load_done(
+        self,
+        generation: int,
+        collection: Collection,
+        listing: Listing,
+        origin: str,
+        view: ListingView | None = None,
+        dir_names: list[str] | None = None,
+    ) -> None:
         if generation != self._generation:
             return  # the user has moved on; this answer is stale
         moved = self.listing is None or (self.collection_id, self.path) != (collection.id, listing.path)
@@ -231,11 +282,11 @@ class Pane(Vertical):
             self.filter_input.remove_class("-shown")
         self.collection = collection
         self.listing = listing
-        self._remember_dirs(listing)
+        self._remember_dirs(listing, dir_names)
         self._clear_message()
         self.query_one(".collection-name", Label).update(literal(collection.display_name))
         self.path_bar.show_path(listing.path)
-        self.file_list.set_listing(listing, show_parent=listing.path != "/")
+        self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
         if self._pending_cursor:
             self._place_cursor(self._pending_cursor)
         self._pending_cursor = None
@@ -245,7 +296,13 @@ class Pane(Vertical):
         self.post_message(PaneLocationChanged(self.id or "", collection, listing))
 
     def _load_failed(
-        self, generation: int, error: BaseException, collection_id: str, path: str | None, origin: str
+        self,
+        generation: int,
+        error: BaseException,
+        collection_id: str,
+        path: str | None,
+        origin: str,
+        collection: Collection | None = None,
     ) -> None:
         if generation != self._generation:
             return
@@ -258,6 +315,10 @@ class Pane(Vertical):
             self.refresh_status()
         if origin == "pathbar":
             self.path_bar.mark_invalid(str(error))
+        if isinstance(error, AUTH_ERRORS):
+            # The sign-in flow takes over from here (and on success the retry shows "Loading" again);
+            # if it is cancelled, this line must not go on saying "Loading …" (QA F15).
+            self.show_error(self._sign_in_note(error, collection, where))
         report(
             self.app,
             error,
@@ -265,6 +326,14 @@ class Pane(Vertical):
             target=self,
             retry=lambda: self.open(collection_id, path, origin=origin),
         )
+
+    @staticmethod
+    def _sign_in_note(error: BaseException, collection: Collection | None, where: str) -> str:
+        """What the message line says while (and after) a sign-in for a failed listing runs."""
+        if isinstance(error, ConsentNeeded):
+            name = collection.display_name if collection is not None else "This collection"
+            return f"{name} needs consent — ctrl+o to try again"
+        return f"Cannot open {where}: sign-in needed — ctrl+o to try again"
 
     def _place_cursor(self, name: str) -> None:
         """Put the cursor on ``name`` when the file list offers a way to (going up lands on the dir left)."""
@@ -420,8 +489,11 @@ class Pane(Vertical):
             directory = paths.join(self.path, directory)
         return paths.as_dir(directory)
 
-    def _remember_dirs(self, listing: Listing) -> None:
-        self._dir_names[listing.path] = sorted(e.name for e in listing.entries if e.is_dir or e.type == "link")
+    def _remember_dirs(self, listing: Listing, names: list[str] | None = None) -> None:
+        """Keep the directory names of ``listing`` for completion (``names``: already computed by a worker)."""
+        if names is None:
+            names = sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
+        self._dir_names[listing.path] = names
         self._dir_names.move_to_end(listing.path)
         while len(self._dir_names) > COMPLETION_CACHE:
             self._dir_names.popitem(last=False)

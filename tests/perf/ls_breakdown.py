@@ -1,0 +1,125 @@
+"""Where does a 100,000-entry listing's time go? Server, HTTP body, JSON, Entry tuples (prints, asserts nothing).
+
+One in-process sandbox, one directory of ``--entries`` empty files, the robot
+client (client credentials). Per round, in this process:
+
+* ``server``: the sandbox's own duration for the ``operation_ls`` request (its request log);
+* ``raw GET``: ``requests.get`` of the same URL with the same bearer token (body bytes only);
+* ``SDK call``: ``TransferClient.operation_ls`` without touching ``.data`` (HTTP + SDK overhead);
+* ``json``: parsing the body (what ``response.data`` does, once);
+* ``entries``: ``entries_from_docs`` on the parsed documents;
+* ``TransferService.ls``: all of it, as the TUI calls it;
+* ``globus ls``: the globus-cli process (if ``~/.cache/gterm-perf/cli-venv`` exists), for scale.
+
+Run:  /work/venv/bin/python tests/perf/ls_breakdown.py [--entries 100000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import globus_sdk
+import requests
+
+from gterm.globus.models import entries_from_docs
+from gterm.globus.transfer import TransferService, gc_paused
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
+from gterm.sandbox.server import running_sandbox
+from gterm.sandbox.state import SandboxConfig
+
+CLI = Path.home() / ".cache" / "gterm-perf" / "cli-venv" / "bin" / "globus"
+DIR = "/gterm-perf-100k/"
+
+
+def server_durations(data_dir: Path) -> list[float]:
+    log = data_dir / "requests.log"
+    durations = []
+    for line in log.read_text().splitlines():
+        record = json.loads(line)
+        if record.get("path", "").endswith("/ls"):
+            durations.append(float(record.get("duration_ms", 0)) / 1000)
+    return durations
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gterm-perf-") as tmp:
+        data_dir = Path(tmp) / "sandbox"
+        with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True)) as sandbox:
+            os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = sandbox.auth_url
+            os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = sandbox.transfer_url
+            root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
+            target_dir = root / DIR.strip("/")
+            target_dir.mkdir(parents=True, exist_ok=True)
+            for i in range(args.entries):
+                os.close(os.open(target_dir / f"entry-{i:06d}.dat", os.O_CREAT | os.O_WRONLY, 0o644))
+            secret = sandbox.client_secret(ROBOT_CLIENT_ID)
+
+            started = time.perf_counter()
+            auth = globus_sdk.ConfidentialAppAuthClient(ROBOT_CLIENT_ID, secret)
+            authorizer = globus_sdk.ClientCredentialsAuthorizer(auth, TRANSFER_SCOPE)
+            token_seconds = time.perf_counter() - started
+            client = globus_sdk.TransferClient(authorizer=authorizer)
+            service = TransferService(lambda: client)
+            token = authorizer.access_token
+            url = f"{sandbox.transfer_url.rstrip('/')}/v0.10/operation/endpoint/{LAB_STORAGE_ID}/ls"
+            http = requests.Session()
+
+            env = {k: v for k, v in os.environ.items()}
+            env.update(HOME=str(Path(tmp) / "cli-home"), GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID,
+                       GLOBUS_CLI_CLIENT_SECRET=secret)
+            figures: dict[str, list[float]] = {}
+
+            def note(key: str, seconds: float) -> None:
+                figures.setdefault(key, []).append(seconds)
+
+            service.ls(LAB_STORAGE_ID, DIR)  # warm-up (connections, server caches)
+            for _ in range(args.rounds):
+                before = len(server_durations(data_dir))
+                t0 = time.perf_counter()
+                body = http.get(url, params={"path": DIR, "show_hidden": "true"},
+                                headers={"Authorization": f"Bearer {token}"}).content
+                note("raw GET (body bytes)", time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                response = client.operation_ls(LAB_STORAGE_ID, path=DIR, show_hidden=True)
+                note("SDK call (no .data)", time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                docs = response.data["DATA"]
+                note("json (response.data)", time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                entries_from_docs(docs)
+                note("entries_from_docs", time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                with gc_paused():
+                    entries_from_docs(docs)
+                note("entries_from_docs, gc paused", time.perf_counter() - t0)
+                del docs, response
+                t0 = time.perf_counter()
+                service.ls(LAB_STORAGE_ID, DIR)
+                note("TransferService.ls (all)", time.perf_counter() - t0)
+                durations = server_durations(data_dir)[before:]
+                if durations:
+                    note("server (sandbox log, per ls)", statistics.median(durations))
+                if CLI.exists():
+                    t0 = time.perf_counter()
+                    subprocess.run([str(CLI), "ls", f"{LAB_STORAGE_ID}:{DIR}"], env=env, capture_output=True)
+                    note("globus ls (process)", time.perf_counter() - t0)
+            print(f"entries {args.entries:,}, body {len(body) / 1e6:.1f} MB, rounds {args.rounds}; "
+                  f"token fetch {token_seconds:.3f} s")
+            for key, values in figures.items():
+                print(f"  {key:<32} median {statistics.median(values):6.3f} s   min {min(values):6.3f} s")
+            print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()

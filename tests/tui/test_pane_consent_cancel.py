@@ -1,0 +1,65 @@
+"""QA F15: a cancelled consent sign-in must not leave the pane saying "Loading …" (Pilot, live sandbox)."""
+
+from __future__ import annotations
+
+from browser_helpers import listing_names, make_app, settled, wait_for
+
+from gterm.globus.errors import ConsentNeeded
+from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
+
+SIZE = (120, 36)
+
+
+def cancelling_consent(asked: list[list[str]]):  # type: ignore[no-untyped-def]
+    def on_consent(error: ConsentNeeded) -> bool:
+        asked.append(error.required_scopes)
+        return False  # the user pressed Esc on the login screen
+
+    return on_consent
+
+
+async def test_cancelled_consent_clears_loading_note(alice_service, tmp_config):
+    """Opening HPC Scratch (default directory) needs consent; cancelling it keeps the old listing and says why."""
+    asked: list[list[str]] = []
+    app = make_app(
+        alice_service,
+        config=tmp_config,
+        on_consent=cancelling_consent(asked),
+        left=f"{LAB_STORAGE_ID}:/projects/",
+        right=f"{LAB_STORAGE_ID}:/projects/",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.right_pane.listing is not None, "both listings")
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        left.open(HPC_SCRATCH_ID)  # what ctrl+o + Enter on HPC Scratch does
+        assert "Loading" in left.message_text
+        await wait_for(pilot, lambda: "needs consent" in left.message_text, "consent note")
+        await settled(pilot)
+        assert len(asked) == 1
+        assert "Loading" not in left.message_text
+        assert left.message_text == "HPC Scratch needs consent — ctrl+o to try again"
+        assert not left.loading
+        # The last good listing stays.
+        assert left.path == "/projects/" and left.collection is not None
+        assert left.collection.id == LAB_STORAGE_ID
+        assert {"climate", "genomics"} <= set(listing_names(left))
+
+
+async def test_cancelled_consent_for_a_path_names_the_collection(alice_service, tmp_config):
+    """With a path the collection lookup runs alongside the listing; the note still names the collection."""
+    asked: list[list[str]] = []
+    app = make_app(
+        alice_service,
+        config=tmp_config,
+        on_consent=cancelling_consent(asked),
+        left=f"{HPC_SCRATCH_ID}:/",
+        right=f"{LAB_STORAGE_ID}:/projects/",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: "needs consent" in left.message_text, "consent note")
+        await settled(pilot)
+        assert left.message_text == "HPC Scratch needs consent — ctrl+o to try again"
+        assert not left.loading and left.listing is None
+        assert len(asked) == 1
