@@ -29,6 +29,7 @@ from textual.binding import Binding
 
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferRequest
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.compare import compare_listings
 from gterm.tui.screens.transfer_dialog import TransferDialog, TransferPlan
 
@@ -168,7 +169,7 @@ class TransferActionsMixin:
 
     def _submitted(self, request: TransferRequest, task_id: str) -> None:
         self.last_submitted_task_id = task_id  # read by tests and the palette ("open last task")
-        self.app.notify(f"Transfer submitted: task {task_id}", title=request.label or "Transfer", markup=False)
+        self.app.notify(f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer"), markup=False)
         self._clear_source_selection(request)
         panel = getattr(self, "task_panel", None)
         if panel is not None:

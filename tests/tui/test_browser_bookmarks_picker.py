@@ -9,7 +9,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, OptionList
 
 from gterm.globus.transfer import TransferService
-from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
@@ -193,3 +193,45 @@ async def test_command_palette_offers_recent_collections(alice_service: Transfer
         await wait_for(pilot, lambda: "Open recent collection: Lab Storage" in first_hit(), "recent hit")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.main_screen.right_pane.path == "/home/alice/", "default dir opened")
+
+
+async def test_collection_picker_scope_keys_work_while_typing(alice_service: TransferService, tmp_config):
+    """ctrl+left/right switch scope even though the search Input has the focus (QA F3)."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionPicker), "picker")
+        picker = app.screen
+        search = picker.query_one("#picker-search", Input)
+        assert search.has_focus and picker.scope == "recently-used"
+        hint = str(picker.query_one("#picker-hint").render())
+        assert "ctrl+←" in hint and "ctrl+→" in hint
+        await type_text(pilot, "ab")
+        await pilot.press("ctrl+right")
+        assert picker.scope == "my-endpoints"
+        await pilot.press("ctrl+right", "ctrl+right")
+        assert picker.scope == "all"
+        await pilot.press("ctrl+left")
+        assert picker.scope == "shared-with-me"
+        assert search.has_focus and search.value == "ab"  # the typed text is untouched
+
+
+async def test_collection_picker_finds_scratch_by_name_from_the_default_tab(
+    alice_service: TransferService, tmp_config
+):
+    """Typing a name on "Recently used" finds the collection even if it was never used (QA F3)."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionPicker), "picker")
+        picker = app.screen
+        assert picker.scope == "recently-used"
+        await type_text(pilot, "scratch")
+        await wait_for(pilot, lambda: any(c.id == HPC_SCRATCH_ID for c in picker.results), "HPC Scratch found")
+        if picker.scope == "all":  # it was not in the recents: the picker said where it looked
+            status = str(picker.query_one("#picker-status").render())
+            assert "Recently used" in status and "All" in status
+        # (Opening it needs a data_access consent, covered by the consent tests.)
+        await pilot.press("escape")

@@ -138,3 +138,25 @@ async def test_delete_cancelled_keeps_files(alice_service, tmp_config, lab_dir):
         await settled(pilot)
         assert (disk / "precious.txt").exists()
         assert listing_names(left) == ["precious.txt"]
+
+
+async def test_delete_confirm_tab_goes_between_the_buttons(alice_service, tmp_config, lab_dir):
+    """Tab from "Delete" lands on "Cancel", not on the (invisible) item list scroll area (QA F4)."""
+    disk, path = lab_dir({"precious.txt": "x"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        await cursor_to(pilot, app.main_screen.left_pane, "precious.txt")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "confirm")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "yes"
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "no"
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "yes"
+        await pilot.press("shift+tab")
+        assert app.focused is not None and app.focused.id == "no"
+        await pilot.press("enter")  # Cancel
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmPrompt), "closed")
+        assert (disk / "precious.txt").exists()

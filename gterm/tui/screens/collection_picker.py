@@ -5,6 +5,12 @@ shared with me, all. The "recently used" tab puts the collections gterm itself
 remembers (config) first, then what the service reports as recently used.
 Searching runs in an exclusive thread worker after a short pause in typing;
 answers for an older query or tab are dropped.
+
+The search Input keeps the focus, and Input binds ctrl+left/right itself
+(word moves), so the scope keys are *priority* bindings: they switch scope even
+while typing. When typed text finds nothing in the "Recently used" tab the
+picker moves to "All" once by itself, because a user looking for a collection
+by name expects it to be found (the status line says so).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from textual.worker import get_current_worker
 
 from gterm.globus.models import Collection
 from gterm.tui.safe_text import escape_controls
+from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,15 +108,22 @@ class CollectionPicker(ModalScreen["Collection | None"]):
     CollectionPicker #picker-status.-error {
         color: $error;
     }
+    CollectionPicker #picker-hint {
+        height: 1;
+        color: $text-muted;
+        padding: 0 1;
+    }
     """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", show=False),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
-        Binding("ctrl+right", "next_scope(1)", "Next scope", show=False),
-        Binding("ctrl+left", "next_scope(-1)", "Previous scope", show=False),
+        # priority: the focused search Input would otherwise take these as word moves.
+        Binding("ctrl+right,ctrl+pagedown", "next_scope(1)", "Next scope", show=False, priority=True),
+        Binding("ctrl+left,ctrl+pageup", "next_scope(-1)", "Previous scope", show=False, priority=True),
     ]
+    HINT = "ctrl+← ctrl+→ scope · ↑ ↓ choose · Enter open · Esc cancel"
 
     def __init__(self, service: TransferService, *, recent_ids: list[str] | None = None, scope: str | None = None) -> None:
         super().__init__()
@@ -119,14 +133,18 @@ class CollectionPicker(ModalScreen["Collection | None"]):
         self.results: list[Collection] = []
         self._query: tuple[str, str] = ("", "")
         self._timer: Timer | None = None
+        # Text that found nothing in "Recently used" and moved the picker to "All" (done at most once).
+        self._fell_back_for: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Open a collection", classes="picker-title")
-            yield Input(placeholder="Search collections (name, owner, description)", id="picker-search")
+            # SafeInput: a pasted search text cannot put control characters on the screen.
+            yield SafeInput(placeholder="Search collections (name, owner, description)", id="picker-search")
             yield Tabs(*(Tab(label, id=f"scope-{scope}") for scope, label in SCOPES), id="picker-scopes")
             yield OptionList(id="picker-results")
             yield Static("", id="picker-status", markup=False)
+            yield Static(self.HINT, id="picker-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Tabs).active = f"scope-{self.initial_scope}"
@@ -196,8 +214,19 @@ class CollectionPicker(ModalScreen["Collection | None"]):
     def _search_done(self, query: tuple[str, str], found: list[Collection]) -> None:
         if query != self._query:
             return
+        scope, text = query
+        if not found and scope == "recently-used" and text.strip() and self._fell_back_for is None:
+            # Searching by name on the default tab: look everywhere rather than say "nothing".
+            self._fell_back_for = text
+            self.query_one(Tabs).active = "scope-all"
+            return
         count = len(found)
-        self._show(found, f"{count} collection{'s' if count != 1 else ''}" if count else "No collections found.")
+        status = f"{count} collection{'s' if count != 1 else ''}" if count else "No collections found."
+        if scope == "all" and self._fell_back_for is not None and text == self._fell_back_for:
+            status = f"No matches in Recently used; searched All: {status}"
+        elif not count and scope != "all" and text.strip():
+            status = "No matches here; ctrl+→ switches scope (All searches everything)."
+        self._show(found, status)
 
     def _search_failed(self, query: tuple[str, str], error: BaseException) -> None:
         if query != self._query:

@@ -27,6 +27,7 @@ from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, OpenLocation, PaneFocused
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen, collect_key_help
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
 from gterm.tui.transfer_actions import TransferActionsMixin
 from gterm.tui.widgets.pane import Pane
@@ -345,7 +346,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             try:
                 moves = plan_moves(directory, entries, destination.strip())
             except GtermError as exc:
-                self.notify(str(exc), title="Move", severity="error", markup=False)
+                self.notify(escape_controls(exc), title="Move", severity="error", markup=False)
                 return
             changed_dirs = {directory} | {paths.parent(new) for _, new in moves}
 
@@ -365,6 +366,8 @@ class MainScreen(TransferActionsMixin, Screen[None]):
                 f"Move {plural(len(entries), 'item')} (within this collection) to",
                 value=suggestion,
                 details="A path ending in / is a directory to move into; otherwise the new name.",
+                # Directory names with control characters are shown escaped; these map back on submit.
+                raw_prefixes=[p for p in (directory, other.path) if p],
             ),
             chosen,
         )
@@ -488,6 +491,8 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"
         default = paths.basename(directory) or (pane.collection.display_name if pane.collection else "bookmark")
+        # A new bookmark name is ours to choose: never copy control characters into it.
+        default = escape_controls(default)
 
         def named(name: str | None) -> None:
             if name:

@@ -2,6 +2,8 @@
 
 Both render every piece of server- or user-supplied text literally (``Text``
 objects, ``markup=False``), because file names may look like Rich markup.
+The text field is a :class:`SafeInput`: a default value holding control
+characters is shown escaped and mapped back on submit (see safe_input.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from gterm.tui.safe_text import safe_text
+from gterm.tui.safe_text import has_controls, safe_text
+from gterm.tui.widgets.safe_input import SafeInput, refuse_controls, to_display
 
 # Returns an error message for a bad value, or None when it is acceptable.
 Check = Callable[[str], "str | None"]
@@ -43,6 +46,10 @@ ConfirmPrompt.-danger > Vertical {
 }
 .prompt-error {
     color: $error;
+    height: auto;
+}
+.prompt-note {
+    color: $text-muted;
     height: auto;
 }
 .prompt-items {
@@ -93,7 +100,10 @@ class InputPrompt(ModalScreen["str | None"]):
         check: Check | None = None,
         select_stem: bool = False,
         details: str = "",
+        raw_prefixes: Sequence[str] = (),
     ) -> None:
+        """``value`` is the raw default; ``raw_prefixes`` are raw paths whose escaped
+        spelling at the start of the answer maps back to them (see ``from_display``)."""
         super().__init__()
         self.title_text = title
         self.initial = value
@@ -101,27 +111,37 @@ class InputPrompt(ModalScreen["str | None"]):
         self.check = check or not_empty
         self.select_stem = select_stem
         self.details = details
+        self.raw_prefixes = tuple(raw_prefixes)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(safe_text(self.title_text), classes="prompt-title")
             if self.details:
                 yield Static(safe_text(self.details))
-            yield Input(value=self.initial, placeholder=self.placeholder, id="prompt-input")
+            yield SafeInput(
+                value=self.initial, placeholder=self.placeholder, id="prompt-input", raw_prefixes=self.raw_prefixes
+            )
+            if has_controls(self.initial):
+                yield Static(
+                    "Control characters are shown as \\x1b and the like. Unchanged, the name keeps them; "
+                    "text you type is taken literally.",
+                    classes="prompt-note",
+                    markup=False,
+                )
             yield Static("", classes="prompt-error", id="prompt-error", markup=False)
             with Horizontal(classes="prompt-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("OK", variant="primary", id="ok")
 
     def on_mount(self) -> None:
-        box = self.query_one("#prompt-input", Input)
+        box = self.query_one("#prompt-input", SafeInput)
         box.focus()
-        if self.select_stem and "." in self.initial.strip(".")[1:]:
+        shown = to_display(self.initial)
+        if self.select_stem and "." in shown.strip(".")[1:]:
             # Renaming "report.csv": the cursor sits before the extension, as file managers do.
-            stem_end = self.initial.rfind(".")
-            box.cursor_position = stem_end
+            box.cursor_position = shown.rfind(".")
         else:
-            box.cursor_position = len(self.initial)
+            box.cursor_position = len(shown)
 
     @on(Input.Submitted, "#prompt-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -137,8 +157,8 @@ class InputPrompt(ModalScreen["str | None"]):
         self.dismiss(None)
 
     def _accept(self) -> None:
-        value = self.query_one("#prompt-input", Input).value
-        problem = self.check(value)
+        value = self.query_one("#prompt-input", SafeInput).raw_value
+        problem = refuse_controls(value, self.initial, self.raw_prefixes) or self.check(value)
         if problem:
             self.query_one("#prompt-error", Static).update(Text(problem))
             return
@@ -180,7 +200,9 @@ class ConfirmPrompt(ModalScreen[bool]):
                 lines = Text("\n").join(safe_text(item) for item in shown)
                 if len(self.items) > len(shown):
                     lines.append(f"\n… and {len(self.items) - len(shown):,} more")
-                with VerticalScroll(classes="prompt-items"):
+                # Not focusable: Tab goes Delete -> Cancel, never to an invisible scroll area
+                # (the mouse wheel still scrolls a long list).
+                with VerticalScroll(classes="prompt-items", can_focus=False):
                     yield Static(lines, id="prompt-items")
             with Horizontal(classes="prompt-buttons"):
                 yield Button("Cancel", id="no")

@@ -29,6 +29,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static, Tab
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
+from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui import task_format as fmt
 
 Clock = Callable[[], datetime]
@@ -131,17 +132,19 @@ class AskTextScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.prompt))
-            yield Input(value=self.value, placeholder=self.placeholder, id="ask-input")
+            # SafeInput: a label set elsewhere may hold escape codes; the field shows them escaped.
+            yield SafeInput(value=self.value, placeholder=self.placeholder, id="ask-input")
             yield Static("", id="ask-error")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        problem = self.validate_text(event.value) if self.validate_text else None
+        value = self.query_one("#ask-input", SafeInput).raw_value
+        problem = self.validate_text(value) if self.validate_text else None
         if problem:
             self.query_one("#ask-error", Static).update(Text(problem))
             return
-        self.dismiss(event.value)
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

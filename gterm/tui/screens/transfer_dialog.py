@@ -36,6 +36,8 @@ from gterm.globus.models import Entry
 from gterm.globus.transfer import TransferItem, TransferRequest
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
+from gterm.tui.safe_text import escape_controls
+from gterm.tui.widgets.safe_input import SafeInput
 
 SYNC_CHOICES: list[tuple[str, str]] = [
     ("off: always copy", "off"),
@@ -81,7 +83,9 @@ class TransferPlan:
     def default_label(self) -> str:
         count = len(self.entries)
         what = f"{count:,} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
-        return f"gterm: {what} from {self.source_name} to {self.destination_name}"
+        # Names come from other people: the label (shown in an Input, sent to Globus) gets their
+        # control characters as visible escapes, never raw (QA F11).
+        return escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}")
 
     def summary(self) -> str:
         parts = []
@@ -169,7 +173,7 @@ class OptionBox(Checkbox, inherit_bindings=False):
     BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
-class FormInput(Input):
+class FormInput(SafeInput):
     """An Input whose own key bindings run in the order the keys arrived.
 
     Textual inserts a printable key as soon as the Input reads it from its

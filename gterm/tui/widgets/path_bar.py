@@ -6,7 +6,11 @@ When a directory is not known yet, Tab asks the pane to list it in a worker and
 completes when the answer arrives.
 
 The value is user text: ``Input`` renders it literally, so names with markup
-characters are safe here.
+characters are safe here. Control characters are not: the bar is a
+:class:`SafeInput`, so it shows paths and completions in their escaped
+spelling, and :meth:`PathBar.raw_path` maps what the user submits back to the
+real names (unchanged text, the current path as a prefix, or any path
+component that is the escaped spelling of a directory the pane has listed).
 """
 
 from __future__ import annotations
@@ -17,9 +21,8 @@ from typing import Callable
 from textual.binding import Binding
 from textual.message import Message
 from textual.suggester import Suggester
-from textual.widgets import Input
-
-from gterm.tui.safe_text import safe_text
+from gterm.tui.safe_text import has_controls, safe_text
+from gterm.tui.widgets.safe_input import SafeInput, from_display, to_display
 
 # Looks up the directory names known for an absolute directory path (None: unknown).
 DirLookup = Callable[[str], "list[str] | None"]
@@ -66,7 +69,7 @@ class DirNameSuggester(Suggester):
         return directory + shared if len(shared) > len(prefix) else None
 
 
-class PathBar(Input):
+class PathBar(SafeInput):
     """An ``Input`` holding the pane's path; Enter asks to go there, Esc gives up editing."""
 
     BINDINGS = [
@@ -108,24 +111,50 @@ class PathBar(Input):
         directory: str
 
     def __init__(self, lookup: DirLookup, *, id: str | None = None) -> None:
+        self._lookup = lookup
         super().__init__(
             value="",
             placeholder="path (ctrl+l)",
-            suggester=DirNameSuggester(lookup),
+            suggester=DirNameSuggester(self._shown_names),
             id=id,
             select_on_focus=False,
             compact=True,
         )
-        self._lookup = lookup
         self.current_path = ""
 
     def show_path(self, path: str) -> None:
-        """Show the pane's real location (after a successful load)."""
+        """Show the pane's real location (after a successful load), control characters escaped."""
         self.current_path = path
         self.remove_class("-bad-path")
         self.tooltip = None
-        self.value = path
-        self.cursor_position = len(path)
+        self.set_raw(path)
+
+    # --- escaped (shown) <-> raw (real) paths ------------------------------
+
+    def raw_path(self, shown: str) -> str:
+        """The real path meant by ``shown`` (text in the bar's escaped spelling).
+
+        The current path (whole or as a prefix) maps back first; then each
+        component that is the escaped spelling of a directory name the pane
+        knows is replaced by that name. A component that exists literally wins:
+        typed text is taken literally whenever it can be.
+        """
+        mapped = from_display(shown, self.current_path, (self.current_path,))
+        head, sep, rest = mapped.partition("/") if mapped.startswith("/") else ("", "", mapped)
+        resolved = head + sep
+        parts = rest.split("/")
+        for index, part in enumerate(parts):
+            if part and not has_controls(part):
+                names = self._lookup(resolved) or []
+                if part not in names:
+                    part = next((name for name in names if has_controls(name) and to_display(name) == part), part)
+            resolved += part + ("/" if index < len(parts) - 1 else "")
+        return resolved
+
+    def _shown_names(self, shown_directory: str) -> list[str] | None:
+        """Directory names inside ``shown_directory`` (escaped spelling), None when not listed yet."""
+        names = self._lookup(self.raw_path(shown_directory))
+        return None if names is None else [to_display(name) for name in names]
 
     def mark_invalid(self, reason: str) -> None:
         """Keep what the user typed, tint it, and say why it was refused."""
@@ -133,7 +162,8 @@ class PathBar(Input):
         self.tooltip = safe_text(reason)  # server text: never parsed as markup
 
     async def action_submit(self) -> None:
-        self.post_message(self.PathRequested(self, self.value.strip() or self.current_path))
+        shown = self.value.strip()
+        self.post_message(self.PathRequested(self, self.raw_path(shown) if shown else self.current_path))
 
     def action_cancel(self) -> None:
         self.show_path(self.current_path)
@@ -143,14 +173,17 @@ class PathBar(Input):
         directory, prefix = split_for_completion(self.value)
         if not directory:
             return
-        names = self._lookup(directory)
+        names = self._shown_names(directory)
         if names is None:
-            self.post_message(self.CompletionNeeded(self, directory))
+            self.post_message(self.CompletionNeeded(self, self.raw_path(directory)))
             return
         self.complete_from(directory, prefix, names)
 
     def complete_from(self, directory: str, prefix: str, names: list[str]) -> None:
-        """Extend the value by the longest unambiguous completion of ``prefix`` in ``names``."""
+        """Extend the value by the longest unambiguous completion of ``prefix`` in ``names``.
+
+        All three are in the bar's escaped spelling.
+        """
         matches = [name for name in names if name.startswith(prefix)]
         if not matches:
             self.app.bell()
@@ -163,10 +196,10 @@ class PathBar(Input):
         self.cursor_position = len(completed)
 
     def completion_arrived(self, directory: str) -> None:
-        """The pane listed ``directory``: finish a pending Tab if the user has not moved on."""
+        """The pane listed ``directory`` (raw): finish a pending Tab if the user has not moved on."""
         current_dir, prefix = split_for_completion(self.value)
-        if current_dir != directory:
+        if self.raw_path(current_dir) != directory:
             return
-        names = self._lookup(directory)
+        names = self._shown_names(current_dir)
         if names is not None:
-            self.complete_from(directory, prefix, names)
+            self.complete_from(current_dir, prefix, names)
