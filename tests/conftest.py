@@ -5,7 +5,6 @@ Owned by the sandbox-auth helper; other suites use these fixtures, they do not e
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -19,9 +18,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # so every suite can `import san
 
 import globus_sdk  # noqa: E402
 
-from gterm.sandbox.server import SandboxHandle, running_sandbox  # noqa: E402
-from gterm.sandbox.state import SandboxConfig  # noqa: E402
-from sandbox_login import transfer_client_for  # noqa: E402
+from gterm.sandbox.server import SandboxHandle  # noqa: E402
+from sandbox_login import own_sandbox, transfer_client_for  # noqa: E402
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -67,24 +65,8 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
     """The live sandbox (auto-approve, ephemeral port, fresh data dir); SDK env vars point at it."""
-    data_dir = tmp_path_factory.mktemp("sandbox")
-    config = SandboxConfig(data_dir=data_dir, auto_approve=True)
-    saved = {k: os.environ.get(k) for k in _SDK_ENV}
-    with running_sandbox(config) as handle:
-        os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
-        os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
-        os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
-        try:
-            yield handle
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-
-_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+    with own_sandbox(tmp_path_factory.mktemp("sandbox")) as handle:
+        yield handle
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,10 @@ confidential robot client.
 
 from __future__ import annotations
 
-from typing import Iterable
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import globus_sdk
@@ -16,7 +19,8 @@ import requests
 
 from gterm.sandbox import auth_store
 from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE, data_access_scope
-from gterm.sandbox.server import SandboxHandle
+from gterm.sandbox.server import SandboxHandle, running_sandbox
+from gterm.sandbox.state import SandboxConfig
 
 LOGIN_SCOPES = "openid profile email"
 
@@ -120,3 +124,31 @@ def robot_transfer_client(sandbox: SandboxHandle, *, data_access: Iterable[str] 
     """A TransferClient acting as the confidential robot client (client credentials grant)."""
     authorizer = globus_sdk.ClientCredentialsAuthorizer(robot_auth_client(sandbox), transfer_scope(data_access))
     return globus_sdk.TransferClient(authorizer=authorizer, base_url=sandbox.transfer_url)
+
+
+_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+
+
+@contextmanager
+def sdk_pointed_at(handle: SandboxHandle) -> Iterator[None]:
+    """Point the SDK's service URLs at ``handle`` for a while; restore what was there after."""
+    saved = {key: os.environ.get(key) for key in _SDK_ENV}
+    os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
+    os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
+    os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def own_sandbox(data_dir: Path, **settings: Any) -> Iterator[SandboxHandle]:
+    """A sandbox (auto-approve, ephemeral port) with ``settings`` such as slow=...; the SDK points at it."""
+    with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True, **settings)) as handle:
+        with sdk_pointed_at(handle):
+            yield handle

@@ -8,41 +8,17 @@ service URL variables at it for the module's lifetime, restoring them after.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.sandbox.server import SandboxHandle, running_sandbox
-from gterm.sandbox.state import SandboxConfig
-from sandbox_login import identity_id, transfer_client_for
+from gterm.sandbox.server import SandboxHandle
+from sandbox_login import identity_id, own_sandbox, transfer_client_for  # own_sandbox: re-exported for the tests
 
 WAIT = 60.0
-_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
-
-
-@contextmanager
-def own_sandbox(data_dir: Path, **settings: Any) -> Iterator[SandboxHandle]:
-    """A private sandbox (auto-approve) with ``settings`` such as slow=... or fault_rate=...."""
-    saved = {key: os.environ.get(key) for key in _SDK_ENV}
-    with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True, **settings)) as handle:
-        os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
-        os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
-        os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
-        try:
-            yield handle
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-
 def service_for(handle: SandboxHandle, identity: str = "alice") -> TransferService:
     """A TransferService for ``identity``; one logged-in client shared by worker threads (tests only)."""
     client = transfer_client_for(handle, identity)

@@ -8,8 +8,6 @@ test's consents out of another's.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -19,7 +17,7 @@ from gterm.config import GtermConfig
 from gterm.globus.session import GtermSession
 from gterm.sandbox.server import SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
-from sandbox_login import new_native_client
+from sandbox_login import new_native_client, sdk_pointed_at
 from tests_session_helpers import copy_paste_login
 
 _ENV_TO_CLEAR = ("GTERM_CLIENT_ID", "GTERM_CLIENT_SECRET", "GTERM_NATIVE_CLIENT_ID", "GTERM_TOKEN_STORE")
@@ -56,21 +54,7 @@ def logged_in(sandbox: SandboxHandle, fresh_config: GtermConfig) -> Iterator[Gte
     session.close()
 
 
-@contextlib.contextmanager
-def sandbox_env(handle: SandboxHandle) -> Iterator[None]:
-    """Point the SDK at another sandbox for a while (restores the session sandbox after)."""
-    keys = ("GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
-    os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+sandbox_env = sdk_pointed_at  # point the SDK at another sandbox for a while, restore after
 
 
 @pytest.fixture
