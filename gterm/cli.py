@@ -26,6 +26,8 @@ from gterm.logging_setup import redact, setup_debug_log
 if TYPE_CHECKING:
     from gterm.globus.models import Identity
     from gterm.globus.session import GtermSession
+    from gterm.globus.transfer import TransferService
+    from gterm.tui.app import GtermApp
 
 log = logging.getLogger("gterm.cli")
 
@@ -235,10 +237,41 @@ def cmd_whoami(args: argparse.Namespace) -> int:
         session.close()
 
 
-def _run_tui(session: GtermSession, config: GtermConfig, left: str | None, right: str | None) -> int:
+def start_listings_early(service: TransferService, *locations: str | None) -> None:
+    """Start listing the panes' start-up locations now, on background threads.
+
+    Importing the UI and drawing the first screen take most of a second;
+    the service (and the network) can work on the listings meanwhile, and
+    each pane's first load picks its answer up (TransferService.start_listing_early).
+    Only ``COLLECTION_ID[:PATH]`` locations are started; a bookmark or a bad
+    location is left to the screen, which resolves or reports it as before.
+    """
+    from gterm.globus.locations import CollectionLocation, parse_location
+
+    started: set[CollectionLocation] = set()
+    for text in locations:
+        if not text:
+            continue
+        try:
+            location = parse_location(text)
+        except GtermError:
+            continue
+        if isinstance(location, CollectionLocation) and location not in started:
+            started.add(location)
+            service.start_listing_early(location.collection_id, location.path)
+
+
+def build_tui(session: GtermSession, config: GtermConfig, left: str | None, right: str | None) -> GtermApp:
+    """The app, with its start-up listings already on their way (network first, UI second)."""
+    service = session.transfer_service()
+    start_listings_early(service, left or config.last_left, right or config.last_right)
     from gterm.tui.app import GtermApp
 
-    app = GtermApp(session.transfer_service(), session=session, config=config, left=left, right=right)
+    return GtermApp(service, session=session, config=config, left=left, right=right)
+
+
+def _run_tui(session: GtermSession, config: GtermConfig, left: str | None, right: str | None) -> int:
+    app = build_tui(session, config, left, right)
     app.run()
     return int(app.return_code or 0)
 

@@ -31,6 +31,7 @@ import globus_sdk
 from globus_sdk import DeleteData, TransferData
 
 from gterm.globus import paths
+from gterm.globus.early_results import EarlyResults, fulfil
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput, Offline, ServiceError
 from gterm.globus.locations import CollectionLocation, Location, parse_location, resolve_bookmark
@@ -214,6 +215,14 @@ def _is_retryable(error: Exception) -> bool:
     return isinstance(error, ServiceError) and error.http_status is not None and error.http_status >= 500
 
 
+LS_FIELDS = "name,type,size,last_modified,permissions,link_target"
+"""What a listing asks for (Transfer's ``fields`` parameter): what :class:`Entry` shows.
+
+The owner, group and the link's own ``link_*`` facts are never shown, and
+leaving them out makes a 100,000-entry body about 40% smaller to send and parse.
+"""
+
+
 class TransferService:
     """Typed Transfer calls. Safe to share between threads: each thread uses its own client."""
 
@@ -226,6 +235,7 @@ class TransferService:
         self._client_factory = client_factory
         self._local = threading.local()
         self._retry_delay = retry_delay
+        self._early = EarlyResults()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -256,8 +266,14 @@ class TransferService:
         )
         return [Collection.from_doc(doc) for doc in response]
 
-    @translate_errors()
     def get_collection(self, collection_id: str) -> Collection:
+        early = self._early.take(("collection", collection_id))
+        if early is not None:
+            return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
+        return self._get_collection(collection_id)
+
+    @translate_errors()
+    def _get_collection(self, collection_id: str) -> Collection:
         return Collection.from_doc(self.client().get_endpoint(collection_id).data)
 
     @translate_errors()
@@ -267,15 +283,55 @@ class TransferService:
 
     # -- files ------------------------------------------------------------------------------
 
-    @translate_errors()
+    def start_listing_early(self, collection_id: str, path: str | None) -> None:
+        """Begin listing a location on background threads, before the UI asks for it.
+
+        The first :meth:`ls` (and :meth:`get_collection`) of the same location
+        then returns this answer, or raises its error, instead of calling the
+        service again; see :mod:`gterm.globus.early_results`. ``path`` None is
+        the collection's default directory, found the way a pane finds it:
+        the collection's document first, then the listing of its
+        ``default_directory``.
+        """
+        collection_key = ("collection", collection_id)
+        if path is not None:
+            self._early.start(("ls", collection_id, path, True), lambda: self._ls(collection_id, path))
+            self._early.start(collection_key, lambda: self._get_collection(collection_id))
+            return
+        collection = self._early.promise(collection_key)
+
+        def default_directory_then_listing() -> None:
+            try:
+                found = self._get_collection(collection_id)
+            except BaseException as exc:  # noqa: BLE001 - the pane's get_collection raises it
+                collection.set_exception(exc)
+                return
+            target = found.default_directory or "/"
+            # Promised before the collection is handed out, so the caller's ls finds it.
+            listing = self._early.promise(("ls", collection_id, target, True))
+            collection.set_result(found)
+            fulfil(listing, lambda: self._ls(collection_id, target))
+
+        threading.Thread(target=default_directory_then_listing, name="gterm-early", daemon=True).start()
+
     def ls(self, collection_id: str, path: str, *, show_hidden: bool = True) -> Listing:
         """List a directory in ONE operation_ls call (the service returns up to 100,000 entries).
 
         An empty ``path`` lists the collection's default directory. The returned
         Listing carries the absolute path the service resolved (``~`` expanded).
         """
+        early = self._early.take(("ls", collection_id, path, show_hidden))
+        if early is not None:
+            return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
+        return self._ls(collection_id, path, show_hidden=show_hidden)
+
+    @translate_errors()
+    def _ls(self, collection_id: str, path: str, *, show_hidden: bool = True) -> Listing:
         response = self.client().operation_ls(
-            collection_id, path=path or globus_sdk.MISSING, show_hidden=show_hidden
+            collection_id,
+            path=path or globus_sdk.MISSING,
+            show_hidden=show_hidden,
+            query_params={"fields": LS_FIELDS},
         )
         with gc_paused():  # not while waiting for the answer: only while parsing it
             doc = response.data  # the JSON is parsed here, once (the SDK caches it on the response)

@@ -156,10 +156,81 @@ def entry_doc(item: Item) -> dict[str, object]:
     return json.loads(entry_json(item))  # one entry: reuse the exact same shape
 
 
+# --------------------------------------------------------------------------- fields
+
+#: The keys of a ``file`` document, in the order the full document has them.
+FILE_FIELDS: tuple[str, ...] = (
+    "DATA_TYPE", "name", "type", "link_target", "permissions", "size", "user", "group",
+    "last_modified", "link_group", "link_last_modified", "link_size", "link_user",
+)
+
+
+def parse_fields(values: list[str]) -> tuple[str, ...] | None:
+    """Transfer's ``fields`` query parameter: which keys each returned document keeps.
+
+    ``None`` (no parameter) means the whole document. ``DATA_TYPE`` is always
+    kept, as Transfer does; names a ``file`` document does not have are
+    ignored, so a client asking for a field this service lacks still gets
+    the rest.
+    """
+    wanted = {name.strip() for value in values for name in value.split(",") if name.strip()}
+    if not wanted:
+        return None
+    return tuple(name for name in FILE_FIELDS if name in wanted or name == "DATA_TYPE")
+
+
+def _time_json(ts: int) -> str:
+    return '"' + (_time_cache.get(ts) or format_time(ts)) + '"'
+
+
+def _link_only(fragment: Callable[[Item], str]) -> Callable[[Item], str]:
+    return lambda item: fragment(item) if item.link_size is not None else "null"
+
+
+#: field -> the JSON text of that field of an Item.
+_FIELD_JSON: dict[str, Callable[[Item], str]] = {
+    "DATA_TYPE": lambda item: '"file"',
+    "name": lambda item: _q(item.name),
+    "type": lambda item: '"' + item.type + '"',
+    "link_target": lambda item: "null" if item.link_target is None else _q(item.link_target),
+    "permissions": lambda item: '"%04o"' % (item.mode & 0o7777),
+    "size": lambda item: str(item.size),
+    "user": lambda item: _q(item.user),
+    "group": lambda item: '"' + GROUP + '"',
+    "last_modified": lambda item: _time_json(item.mtime),
+    "link_group": _link_only(lambda item: '"' + GROUP + '"'),
+    "link_last_modified": _link_only(lambda item: _time_json(item.link_mtime or 0)),
+    "link_size": _link_only(lambda item: str(item.link_size)),
+    "link_user": _link_only(lambda item: _q(item.user)),
+}
+
+
+def _entries_json_with(items: list[Item], fields: tuple[str, ...]) -> str:
+    """The DATA array's contents with only ``fields`` per entry.
+
+    Column by column (one ``map`` per field), then one template per row: a
+    100,000-entry page costs about what the full documents do, for a body
+    some 40% smaller.
+    """
+    template = "{" + ",".join('"%s":%%s' % name for name in fields) + "}"
+    columns = [list(map(_FIELD_JSON[name], items)) for name in fields]
+    return ",".join(map(template.__mod__, zip(*columns)))
+
+
 def file_list_json(
-    items: list[Item], *, path: str, collection_id: str, total: int, offset: int, limit: int
+    items: list[Item],
+    *,
+    path: str,
+    collection_id: str,
+    total: int,
+    offset: int,
+    limit: int,
+    fields: tuple[str, ...] | None = None,
 ) -> bytes:
-    body = ",".join(map(entry_json, items))
+    if fields is None or fields == FILE_FIELDS:
+        body = ",".join(map(entry_json, items))
+    else:
+        body = _entries_json_with(items, fields)
     head = (
         '{"DATA_TYPE":"file_list","path":%s,"absolute_path":%s,"endpoint":%s,"length":%d,'
         '"total":%d,"offset":%d,"limit":%d,"rename_supported":true,"symlink_supported":false,'

@@ -39,6 +39,7 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
     offset = int_param(request, "offset", 0, 0, 10**9)
     order = fl.parse_orderby(q.getlist("orderby"))
     preds = fl.parse_filters(q.getlist("filter"))
+    fields = fl.parse_fields(q.getlist("fields"))
 
     items = fl.scan(coll, fs_path, where.path, show_hidden)
     for pred in preds:
@@ -47,7 +48,7 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
     total = len(items)
     page = items[offset: offset + limit]
     body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total,
-                             offset=offset, limit=limit)
+                             offset=offset, limit=limit, fields=fields)
     return Response(body, media_type="application/json")
 
 

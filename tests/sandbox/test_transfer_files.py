@@ -153,6 +153,33 @@ def test_symlink_inside_collection_is_reported_as_its_target(alice_tc: Any) -> N
     assert "params.json" in names(inside)
 
 
+def test_fields_keeps_only_the_named_keys(alice_tc: Any) -> None:
+    full = alice_tc.operation_ls(LAB_STORAGE_ID, path="~")
+    few = alice_tc.operation_ls(LAB_STORAGE_ID, path="~", query_params={"fields": "name,size,link_target"})
+    assert {key for doc in few["DATA"] for key in doc} == {"DATA_TYPE", "name", "size", "link_target"}
+    by_name = {doc["name"]: doc for doc in full["DATA"]}
+    assert names(few) == names(full)
+    for doc in few["DATA"]:
+        assert {key: by_name[doc["name"]][key] for key in doc} == doc  # same values, fewer keys
+    assert few["total"] == full["total"] and few["path"] == full["path"]  # the envelope is whole
+
+
+def test_fields_keeps_link_facts_and_ignores_unknown_names(alice_tc: Any) -> None:
+    listing = alice_tc.operation_ls(
+        LAB_STORAGE_ID,
+        path="~",
+        filter="name:=latest-run",
+        query_params={"fields": "name,link_size,link_last_modified,no_such_field"},
+    )
+    (entry,) = listing["DATA"]
+    assert set(entry) == {"DATA_TYPE", "name", "link_size", "link_last_modified"}
+    assert isinstance(entry["link_size"], int) and TIME_RE.match(entry["link_last_modified"])
+    plain = alice_tc.operation_ls(
+        LAB_STORAGE_ID, path="/~/many-files/", limit=1, query_params={"fields": "link_size"}
+    )
+    assert plain["DATA"] == [{"DATA_TYPE": "file", "link_size": None}]
+
+
 def test_ls_missing_path_is_not_found(alice_tc: Any) -> None:
     err = api_error(lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path="/~/no-such-dir/"))
     assert (err.http_status, err.code) == (404, "ClientError.NotFound")

@@ -1,0 +1,72 @@
+"""Answers started before anyone asked: one-shot results of calls begun early.
+
+At start-up gterm knows which directories its panes will show long before
+the UI exists (importing Textual and building the screen takes most of a
+second). :class:`EarlyResults` lets the service start those calls on
+background threads at once and hand each answer, or its error, to the first
+caller that asks for the same thing, as if that caller had made the call
+itself. An answer is handed out once: a later call (a reload, ctrl+r) goes
+to the service again. An answer nobody picked up within ``ttl`` seconds of
+its start is dropped rather than shown as if it were fresh.
+
+No Textual and no Globus here: keys are tuples and values are Futures.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future
+from typing import Callable, Hashable, TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_TTL = 30.0
+
+
+class EarlyResults:
+    """Pending or finished early calls, by key; thread-safe."""
+
+    def __init__(self, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pending: dict[Hashable, tuple[float, Future[object]]] = {}
+
+    def promise(self, key: Hashable) -> Future[object]:
+        """Register ``key`` as coming; the caller fulfils the returned Future (result or exception)."""
+        future: Future[object] = Future()
+        future.set_running_or_notify_cancel()
+        with self._lock:
+            self._pending[key] = (self._clock(), future)
+        return future
+
+    def start(self, key: Hashable, call: Callable[[], object], *, name: str = "gterm-early") -> None:
+        """Run ``call`` on a daemon thread (never delays exit) and keep its outcome under ``key``."""
+        future = self.promise(key)
+        threading.Thread(target=fulfil, args=(future, call), name=name, daemon=True).start()
+
+    def take(self, key: Hashable) -> Future[object] | None:
+        """The early call for ``key``, once; None when there is none or it is too old to pass for fresh."""
+        with self._lock:
+            entry = self._pending.pop(key, None)
+        if entry is None:
+            return None
+        started, future = entry
+        if self._clock() - started > self._ttl:
+            return None
+        return future
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._pending
+
+
+def fulfil(future: Future[T], call: Callable[[], T]) -> None:
+    """Run ``call`` and put its result, or the exception it raised, into ``future``."""
+    try:
+        result = call()
+    except BaseException as exc:  # noqa: BLE001 - handed to whoever takes the answer
+        future.set_exception(exc)
+    else:
+        future.set_result(result)

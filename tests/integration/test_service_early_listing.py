@@ -1,0 +1,116 @@
+"""Listings started before the UI asks (TransferService.start_listing_early) against the live sandbox.
+
+Real HTTP, real SDK; the sandbox's request log tells how many calls reached it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+from sandbox_login import transfer_client_for
+from transfer_live import RequestLog
+
+from gterm.cli import start_listings_early
+from gterm.globus.errors import NotFound
+from gterm.globus.transfer import LS_FIELDS, TransferService
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+
+MANY = "/home/alice/many-files/"
+LS_PATH = f"/v0.10/operation/endpoint/{LAB_STORAGE_ID}/ls"
+COLLECTION_PATH = f"/v0.10/endpoint/{LAB_STORAGE_ID}"
+
+
+@pytest.fixture
+def service(sandbox: Any) -> TransferService:
+    """A fresh service (so no early answer of another test is left in it), already logged in."""
+    client = transfer_client_for(sandbox, "alice")
+    return TransferService(lambda: client)
+
+
+def settled(log: RequestLog, mark: int, service: TransferService) -> None:
+    """Wait until every request made so far is in the log: a marker call is logged after them."""
+    marker = f"/~/no-such-{uuid.uuid4().hex[:8]}/"
+    with pytest.raises(NotFound):
+        service.ls(LAB_STORAGE_ID, marker)
+    deadline = time.monotonic() + 10
+    while not any(record["path"] == LS_PATH and record["status"] == 404 for record in log.since(mark)):
+        if time.monotonic() > deadline:
+            raise AssertionError("the marker request never reached the log")
+        time.sleep(0.05)
+
+
+def test_the_first_ls_takes_the_early_answer_and_the_next_asks_again(sandbox: Any, service: TransferService) -> None:
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    service.start_listing_early(LAB_STORAGE_ID, MANY)
+    listing = service.ls(LAB_STORAGE_ID, MANY)
+    assert len(listing.entries) == 3000 and listing.path == MANY
+    collection = service.get_collection(LAB_STORAGE_ID)
+    assert collection.id == LAB_STORAGE_ID
+    settled(log, mark, service)
+    # one ls and one get_endpoint went out, started early, not again when asked (the marker ls is the 404)
+    assert log.count(mark, method="GET", path=LS_PATH) == 2
+    assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
+
+    again = log.mark()
+    assert len(service.ls(LAB_STORAGE_ID, MANY).entries) == 3000  # a reload asks the service
+    settled(log, again, service)
+    assert log.count(again, method="GET", path=LS_PATH) == 2
+
+
+def test_the_default_directory_is_found_first_then_listed(sandbox: Any, service: TransferService) -> None:
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    service.start_listing_early(LAB_STORAGE_ID, None)
+    # the pane's order: the collection's document, then its default directory
+    collection = service.get_collection(LAB_STORAGE_ID)
+    target = collection.default_directory or "/"
+    listing = service.ls(LAB_STORAGE_ID, target)
+    assert listing.path == "/home/alice/"
+    assert "many-files" in {entry.name for entry in listing.entries}
+    settled(log, mark, service)
+    assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
+    assert log.count(mark, method="GET", path=LS_PATH) == 2  # the early one and the marker
+
+
+def test_an_early_error_reaches_the_first_caller_and_the_next_call_tries_again(service: TransferService) -> None:
+    missing = f"/~/not-there-{uuid.uuid4().hex[:8]}/"
+    service.start_listing_early(LAB_STORAGE_ID, missing)
+    with pytest.raises(NotFound) as first:
+        service.ls(LAB_STORAGE_ID, missing)
+    assert "not-there" in str(first.value)
+    with pytest.raises(NotFound):
+        service.ls(LAB_STORAGE_ID, missing)
+
+
+def test_another_location_is_not_answered_early(sandbox: Any, service: TransferService) -> None:
+    service.start_listing_early(LAB_STORAGE_ID, MANY)
+    listing = service.ls(LAB_STORAGE_ID, "/home/alice/")  # not what was started: a call of its own
+    assert listing.path == "/home/alice/" and "many-files" in {entry.name for entry in listing.entries}
+    assert len(service.ls(LAB_STORAGE_ID, MANY).entries) == 3000  # the early one is still there for its caller
+
+
+def test_start_listings_early_parses_locations_and_skips_what_it_cannot_start(
+    sandbox: Any, service: TransferService
+) -> None:
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    start_listings_early(service, f"{LAB_STORAGE_ID}:{MANY}", "bookmark:Results", "not a location", None)
+    assert len(service.ls(LAB_STORAGE_ID, MANY).entries) == 3000
+    settled(log, mark, service)
+    assert log.count(mark, method="GET", path=LS_PATH) == 2  # the early one and the marker; nothing else
+    assert not [record for record in log.since(mark) if "bookmark" in record["path"]]
+
+
+def test_listings_ask_only_for_the_fields_gterm_shows(alice_tc: Any, service: TransferService) -> None:
+    raw = {doc["name"]: doc for doc in alice_tc.operation_ls(LAB_STORAGE_ID, path="/home/alice/")["DATA"]}
+    listing = service.ls(LAB_STORAGE_ID, "/home/alice/")
+    assert {entry.name for entry in listing.entries} == set(raw)
+    for entry in listing.entries:
+        doc = raw[entry.name]
+        assert (entry.size, entry.permissions, entry.link_target) == (doc["size"], doc["permissions"], doc["link_target"])
+        assert entry.user == "" and doc["user"] == "alice"  # not asked for, so not sent
+    assert set(LS_FIELDS.split(",")) == {"name", "type", "size", "last_modified", "permissions", "link_target"}

@@ -1,0 +1,66 @@
+"""EarlyResults: one-shot answers of calls started before anyone asked."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gterm.globus.early_results import EarlyResults
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_answer_is_handed_out_once() -> None:
+    early = EarlyResults()
+    early.start("key", lambda: 42)
+    future = early.take("key")
+    assert future is not None and future.result(timeout=5) == 42
+    assert early.take("key") is None
+    assert "key" not in early
+
+
+def test_the_caller_waits_for_an_answer_still_on_its_way() -> None:
+    early = EarlyResults()
+    release = threading.Event()
+    early.start("slow", lambda: release.wait(5) and "done")
+    future = early.take("slow")
+    assert future is not None and not future.done()
+    release.set()
+    assert future.result(timeout=5) == "done"
+
+
+def test_an_error_is_handed_to_the_caller() -> None:
+    early = EarlyResults()
+
+    def fails() -> None:
+        raise LookupError("no such directory")
+
+    early.start("bad", fails)
+    future = early.take("bad")
+    assert future is not None
+    with pytest.raises(LookupError, match="no such directory"):
+        future.result(timeout=5)
+
+
+def test_an_answer_nobody_took_in_time_is_dropped() -> None:
+    clock = Clock()
+    early = EarlyResults(ttl=30.0, clock=clock)
+    early.start("old", lambda: "stale")
+    clock.now += 20.0
+    early.start("young", lambda: "fresh")
+    clock.now += 10.5
+    assert early.take("old") is None  # started 30.5 s ago
+    assert "old" not in early  # dropped, not kept for a later caller
+    young = early.take("young")
+    assert young is not None and young.result(timeout=5) == "fresh"
+
+
+def test_unknown_keys_have_no_answer() -> None:
+    assert EarlyResults().take(("ls", "x", "/", True)) is None
