@@ -4,7 +4,8 @@ One in-process sandbox, one directory of ``--entries`` empty files, the robot
 client (client credentials). Per round, in this process:
 
 * ``server``: the sandbox's own duration for the ``operation_ls`` request (its request log);
-* ``raw GET``: ``requests.get`` of the same URL with the same bearer token (body bytes only);
+* ``raw GET``: ``requests.get`` of the same URL with the same bearer token (body bytes only),
+  once with every field and once with the ``fields`` gterm asks for (and the server's time for each);
 * ``SDK call``: ``TransferClient.operation_ls`` without touching ``.data`` (HTTP + SDK overhead);
 * ``json``: parsing the body (what ``response.data`` does, once);
 * ``entries``: ``entries_from_docs`` on the parsed documents;
@@ -29,7 +30,7 @@ import globus_sdk
 import requests
 
 from gterm.globus.models import entries_from_docs
-from gterm.globus.transfer import TransferService, gc_paused
+from gterm.globus.transfer import LS_FIELDS, TransferService, gc_paused
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
 from gterm.sandbox.server import running_sandbox
 from gterm.sandbox.state import SandboxConfig
@@ -85,11 +86,17 @@ def main() -> None:
 
             service.ls(LAB_STORAGE_ID, DIR)  # warm-up (connections, server caches)
             for _ in range(args.rounds):
+                for label, params in (
+                    ("raw GET, every field", {"path": DIR, "show_hidden": "true"}),
+                    ("raw GET, gterm's fields", {"path": DIR, "show_hidden": "true", "fields": LS_FIELDS}),
+                ):
+                    before = len(server_durations(data_dir))
+                    t0 = time.perf_counter()
+                    body = http.get(url, params=params, headers={"Authorization": f"Bearer {token}"}).content
+                    note(f"{label} (body bytes)", time.perf_counter() - t0)
+                    note(f"  server, {label}", server_durations(data_dir)[before])
+                    note(f"  body size, {label} (MB)", len(body) / 1e6)
                 before = len(server_durations(data_dir))
-                t0 = time.perf_counter()
-                body = http.get(url, params={"path": DIR, "show_hidden": "true"},
-                                headers={"Authorization": f"Bearer {token}"}).content
-                note("raw GET (body bytes)", time.perf_counter() - t0)
                 t0 = time.perf_counter()
                 response = client.operation_ls(LAB_STORAGE_ID, path=DIR, show_hidden=True)
                 note("SDK call (no .data)", time.perf_counter() - t0)
@@ -114,7 +121,7 @@ def main() -> None:
                     t0 = time.perf_counter()
                     subprocess.run([str(CLI), "ls", f"{LAB_STORAGE_ID}:{DIR}"], env=env, capture_output=True)
                     note("globus ls (process)", time.perf_counter() - t0)
-            print(f"entries {args.entries:,}, body {len(body) / 1e6:.1f} MB, rounds {args.rounds}; "
+            print(f"entries {args.entries:,}, rounds {args.rounds}; "
                   f"token fetch {token_seconds:.3f} s")
             for key, values in figures.items():
                 print(f"  {key:<32} median {statistics.median(values):6.3f} s   min {min(values):6.3f} s")

@@ -9,14 +9,16 @@ One run, side by side, against one in-process sandbox:
    (globus-cli pins its own globus-sdk, so it cannot share gterm's venv);
 3. both tools act as the sandbox's robot client (client credentials from
    sandbox.json): globus-cli through ``GLOBUS_CLI_CLIENT_ID`` /
-   ``GLOBUS_CLI_CLIENT_SECRET``, gterm through a TransferService whose client
-   uses a ClientCredentialsAuthorizer; both find the sandbox through
-   ``GLOBUS_SDK_SERVICE_URL_AUTH`` / ``_TRANSFER``;
+   ``GLOBUS_CLI_CLIENT_SECRET``, gterm through its own client-credentials
+   mode (``GTERM_CLIENT_ID`` / ``GTERM_CLIENT_SECRET``); both find the
+   sandbox through ``GLOBUS_SDK_SERVICE_URL_AUTH`` / ``_TRANSFER``;
 4. alternately, for ``--rounds`` rounds, measures from process spawn:
    * ``globus ls LAB:/gterm-perf-100k/`` until it has printed every name and exited;
-   * a fresh Python process running the full ``GtermApp`` headless with
-     ``left=LAB:/gterm-perf-100k/`` until the left pane's FileList has painted
-     a frame with all 100,000 entries;
+   * a fresh Python process starting gterm the way ``gterm --left LAB:/gterm-perf-100k/``
+     does (settings, session, ``cli.build_tui``: the start-up listing is sent
+     before the UI is imported), running the app headless until the left
+     pane's FileList has painted a frame with all 100,000 entries, then
+     timing keystrokes there (filter, Esc, sort);
    * a fresh Python process with only the listing path (a thread worker calling
      ``TransferService.ls``, then ``FileList.set_listing``), to separate the
      file list's cost from everything else the full app starts at once;
@@ -39,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,18 +56,48 @@ SIZE = (160, 50)
 def child_main(args: argparse.Namespace) -> None:
     """Runs in a fresh process: gterm, headless, until the listing is painted.
 
-    ``--variant app`` is the full GtermApp (both panes, task panel, bookmarks);
+    ``--variant app`` is what ``gterm --left LOC`` runs: GtermConfig.load, a
+    GtermSession in client-credentials mode (GTERM_CLIENT_ID / _SECRET),
+    ``check_client_credentials`` as ``cmd_tui`` does, then ``cli.build_tui``
+    (start-up listings started early, then the UI imported and built);
+    after the listing is on screen it also times keystrokes in the full app
+    (``/`` and typing a filter, Esc, ``s`` / ``S``).
     ``--variant list`` is the bare path: a thread worker calls
     TransferService.ls and hands the Listing to a FileList.
     """
+    from gterm.globus.transfer import TransferService
+
+    # Milestones of the listing path (first call of each for the measured directory).
+    milestones: dict[str, float] = {}
+    original_ls = TransferService._ls
+
+    def timed_ls(self: TransferService, collection_id: str, path: str, **kwargs: Any) -> Any:
+        mine = path == args.path
+        if mine:
+            milestones.setdefault("ls_start", time.time())
+        try:
+            return original_ls(self, collection_id, path, **kwargs)
+        finally:
+            if mine:
+                milestones.setdefault("ls_end", time.time())
+
+    TransferService._ls = timed_ls  # type: ignore[method-assign]  # instrumentation only
+
+    app: Any
+    if args.variant == "app":
+        from gterm import cli
+        from gterm.config import GtermConfig
+
+        config = GtermConfig.load()
+        session = cli.make_session(config)
+        session.check_client_credentials()
+        app = cli.build_tui(session, config, f"{args.collection}:{args.path}", None)
+    imported = time.time()
+
     import globus_sdk
     from textual.app import App, ComposeResult
 
-    from gterm.globus.transfer import TransferService
     from gterm.tui.widgets.file_list import FileList
-
-    if args.variant == "app":
-        from gterm.tui.app import GtermApp  # the whole UI: every screen and widget module
 
     class ListOnly(App[None]):
         def __init__(self, service: TransferService) -> None:
@@ -83,22 +116,15 @@ def child_main(args: argparse.Namespace) -> None:
             view = file_list.prepare_view(listing)  # the sort off the event loop, as the Pane does
             self.call_from_thread(file_list.set_listing, listing, show_parent=True, view=view)
 
-    imported = time.time()
-    client_id = os.environ["GTERM_PERF_CLIENT_ID"]
-    secret = os.environ["GTERM_PERF_CLIENT_SECRET"]
-    scope = os.environ["GTERM_PERF_SCOPE"]
-
-    def make_client() -> globus_sdk.TransferClient:
-        auth = globus_sdk.ConfidentialAppAuthClient(client_id, secret)
-        return globus_sdk.TransferClient(authorizer=globus_sdk.ClientCredentialsAuthorizer(auth, scope))
-
     painted: list[float] = []
+    lines_drawn: list[float] = []
     original = FileList.render_line
     ready = asyncio.Event()
     cpu_at_paint: list[float] = []
 
     def watching_render_line(self: FileList, y: int) -> Any:
         strip = original(self, y)
+        lines_drawn.append(time.perf_counter())
         if self.visible_count >= args.expect:
             painted.append(time.time())
             if not ready.is_set():
@@ -107,21 +133,7 @@ def child_main(args: argparse.Namespace) -> None:
         return strip
 
     FileList.render_line = watching_render_line  # type: ignore[method-assign]  # instrumentation only
-
-    # Milestones of the listing path (first call of each for the measured directory).
-    milestones: dict[str, float] = {}
-    original_ls = TransferService.ls
     original_set_listing = FileList.set_listing
-
-    def timed_ls(self: TransferService, collection_id: str, path: str, **kwargs: Any) -> Any:
-        mine = path == args.path
-        if mine:
-            milestones.setdefault("ls_start", time.time())
-        try:
-            return original_ls(self, collection_id, path, **kwargs)
-        finally:
-            if mine:
-                milestones.setdefault("ls_end", time.time())
 
     def timed_set_listing(self: FileList, listing: Any, **kwargs: Any) -> None:
         mine = len(listing.entries) >= args.expect
@@ -131,16 +143,50 @@ def child_main(args: argparse.Namespace) -> None:
         if mine:
             milestones.setdefault("set_listing_end", time.time())
 
-    TransferService.ls = timed_ls  # type: ignore[method-assign,assignment]
     FileList.set_listing = timed_set_listing  # type: ignore[method-assign]
 
-    async def run() -> dict[str, Any]:
-        service = TransferService(make_client)
-        app: App[None]
-        if args.variant == "list":
-            app = ListOnly(service)
+    if args.variant == "list":
+        client_id = os.environ["GTERM_CLIENT_ID"]
+        secret = os.environ["GTERM_CLIENT_SECRET"]
+        scope = os.environ["GTERM_PERF_SCOPE"]
+
+        def make_client() -> globus_sdk.TransferClient:
+            auth = globus_sdk.ConfidentialAppAuthClient(client_id, secret)
+            return globus_sdk.TransferClient(authorizer=globus_sdk.ClientCredentialsAuthorizer(auth, scope))
+
+        app = ListOnly(TransferService(make_client))
+
+    async def frame_after(pilot: Any, started: float) -> float | None:
+        """Seconds from ``started`` to the end of the first frame drawn after it (None: none drawn)."""
+        for _ in range(400):
+            if lines_drawn and lines_drawn[-1] >= started:
+                break
+            await asyncio.sleep(0.002)
         else:
-            app = GtermApp(service, left=f"{args.collection}:{args.path}")
+            return None
+        await pilot.pause()
+        moments = [moment for moment in lines_drawn if moment >= started]
+        frame_end = moments[0]
+        for moment in moments[1:]:
+            if moment - frame_end > 0.02:
+                break
+            frame_end = moment
+        return frame_end - started
+
+    async def keystrokes(pilot: Any) -> dict[str, float | None]:
+        timings: dict[str, float | None] = {}
+        for label, key in (("'/' opens the filter", "slash"), ("filter keystroke '1'", "1"),
+                           ("filter keystroke '2'", "2"), ("filter backspace", "backspace"),
+                           ("Esc clears the filter", "escape"), ("'s' re-sorts (size)", "s"),
+                           ("'s' re-sorts (time)", "s"), ("'S' reverses", "S"), ("'s' back to name", "s")):
+            await pilot.pause()
+            await asyncio.sleep(0.05)
+            started = time.perf_counter()
+            await pilot.press(key)
+            timings[label] = await frame_after(pilot, started)
+        return timings
+
+    async def run() -> dict[str, Any]:
         async with app.run_test(size=SIZE) as pilot:
             # Wait without polling: a busy wait would steal the GIL from the listing worker.
             try:
@@ -155,7 +201,8 @@ def child_main(args: argparse.Namespace) -> None:
                     break
                 frame_end = moment
             shown = max((file_list.visible_count for file_list in app.query(FileList)), default=0)
-        return {"imported": imported, "painted": frame_end, "entries": shown,
+            keys = await keystrokes(pilot) if args.variant == "app" and shown >= args.expect else {}
+        return {"imported": imported, "painted": frame_end, "entries": shown, "keys": keys,
                 "cpu": cpu_at_paint[0] if cpu_at_paint else None, **milestones}
 
     result = asyncio.run(run())
@@ -178,9 +225,16 @@ def ensure_cli() -> Path:
 def make_entries(root: Path, count: int) -> None:
     target = root / PERF_DIR.strip("/")
     target.mkdir(parents=True, exist_ok=True)
+    newest = time.time() - 86400
     for i in range(count):
-        fd = os.open(target / f"entry-{i:06d}.dat", os.O_CREAT | os.O_WRONLY, 0o644)
+        # Varied sizes (sparse files) and times, in an order unrelated to the names,
+        # so sorting by size or time in the app is real work, as in a real directory.
+        path = target / f"entry-{i:06d}.dat"
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
+        os.ftruncate(fd, (i * 7919) % 50_000_000)
         os.close(fd)
+        stamp = newest - ((i * 104_729) % 5_000_000)
+        os.utime(path, (stamp, stamp))
 
 
 def children_cpu() -> float:
@@ -198,37 +252,42 @@ def run_cli(globus: Path, env: dict[str, str], target: str) -> tuple[float, floa
 
 
 MILESTONES: dict[str, dict[str, list[float]]] = {"app": {}, "list": {}}
+KEY_TIMINGS: dict[str, list[float]] = {}
+SERVER_LS: dict[str, dict[str, list[float]]] = {}
 
 
-def run_gterm(
-    env: dict[str, str], collection: str, expect: int, variant: str = "app"
-) -> tuple[float | None, float, float, int, str]:
-    """(wall seconds to the painted listing, seconds to imports done, CPU seconds at paint, entries, error).
+class ServerLog:
+    """What the sandbox saw of each tool's big ``operation_ls`` (DATA_DIR/requests.log).
 
-    The child's milestones (seconds from spawn) are collected in MILESTONES.
+    A record is written when the response is sent, with its duration: so the
+    request arrived ``time - duration`` after the tool was spawned, the same
+    clock for both tools.
     """
-    started = time.time()
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", "--collection", collection, "--path", PERF_DIR,
-         "--expect", str(expect), "--variant", variant],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        return None, 0.0, 0.0, 0, (done.stderr or done.stdout)[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    painted = result["painted"]
-    for key in ("imported", "ls_start", "ls_end", "set_listing_start", "set_listing_end", "painted"):
-        if result.get(key):
-            MILESTONES[variant].setdefault(key, []).append(result[key] - started)
-    return (
-        painted - started if painted else None,
-        result["imported"] - started,
-        float(result["cpu"] or 0.0),
-        int(result["entries"]),
-        "",
-    )
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "requests.log"
+        self.mark = 0
+        self.spawned = 0.0
+
+    def start(self) -> None:
+        self.mark = self.path.stat().st_size if self.path.exists() else 0
+        self.spawned = time.time()
+
+    def record(self, tool: str) -> None:
+        with self.path.open("rb") as handle:
+            handle.seek(self.mark)
+            records = [json.loads(line) for line in handle.read().decode().splitlines() if line.strip()]
+        # the app lists its other pane too: the 100,000-entry one is the longest
+        listings = [r for r in records if r["path"].endswith("/ls")]
+        if not listings:
+            return
+        big = max(listings, key=lambda r: r["duration_ms"])
+        seconds = big["duration_ms"] / 1000
+        ended = datetime.fromisoformat(big["time"]).timestamp()
+        figures = SERVER_LS.setdefault(tool, {})
+        figures.setdefault("arrived", []).append(ended - seconds - self.spawned)
+        figures.setdefault("served", []).append(seconds)
+        figures.setdefault("sent back", []).append(ended - self.spawned)
 
 
 def summary(values: list[float]) -> str:
@@ -272,9 +331,12 @@ def main() -> None:
             cli_home.mkdir()
             cli_env = dict(base_env, HOME=str(cli_home), GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID,
                            GLOBUS_CLI_CLIENT_SECRET=secret)
-            gterm_env = dict(base_env, GTERM_PERF_CLIENT_ID=ROBOT_CLIENT_ID, GTERM_PERF_CLIENT_SECRET=secret,
+            # gterm's own client-credentials mode (what `GTERM_CLIENT_ID=… gterm` uses), its
+            # settings and state in the temporary dir
+            gterm_env = dict(base_env, GTERM_CLIENT_ID=ROBOT_CLIENT_ID, GTERM_CLIENT_SECRET=secret,
                              GTERM_PERF_SCOPE=TRANSFER_SCOPE, HOME=str(Path(tmp) / "gterm-home"),
-                             XDG_CONFIG_HOME=str(Path(tmp) / "gterm-config"))
+                             XDG_CONFIG_HOME=str(Path(tmp) / "gterm-config"),
+                             GTERM_DATA_DIR=str(Path(tmp) / "gterm-data"))
             target = f"{LAB_STORAGE_ID}:{PERF_DIR}"
 
             # warm-up: token fetch and .pyc compilation on both sides, and a sanity check
@@ -291,14 +353,19 @@ def main() -> None:
             cli_cpu: list[float] = []
             gterm_times: dict[str, list[float]] = {"app": [], "list": []}
             gterm_cpu: dict[str, list[float]] = {"app": [], "list": []}
+            server_log = ServerLog(config.data_dir)
             for _ in range(args.rounds):
                 if cli_ok:
+                    server_log.start()
                     seconds, cpu, lines, error = run_cli(globus, cli_env, target)
+                    server_log.record("globus ls")
                     if lines == args.entries:
                         cli_times.append(seconds)
                         cli_cpu.append(cpu)
                 for variant in ("app", "list"):
+                    server_log.start()
                     painted, _, cpu, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
+                    server_log.record(f"gterm {variant}")
                     if painted is not None:
                         gterm_times[variant].append(painted)
                         gterm_cpu[variant].append(cpu)
@@ -311,8 +378,8 @@ def main() -> None:
                 print(f"                                              CPU  {summary(cli_cpu)}  (the globus process)")
             titles = {"app": "gterm: full GtermApp, listing painted", "list": "gterm: ls worker + FileList, painted"}
             labels = {
-                "imported": "Python start + imports done",
-                "ls_start": "TransferService.ls called",
+                "imported": "Python start + imports done (app: the UI built)",
+                "ls_start": "operation_ls sent (app: started early, before the UI import)",
                 "ls_end": "ls returned (HTTP + JSON + Entry parsing)",
                 "set_listing_start": "FileList.set_listing called",
                 "set_listing_end": "set_listing done (sorted view)",
@@ -332,6 +399,18 @@ def main() -> None:
                     print(f"   ratio to globus ls: wall {ratio:.2f}x (median)  "
                           f"{min(gterm_times[variant]) / min(cli_times):.2f}x (min);  client CPU "
                           f"{statistics.median(gterm_cpu[variant]) / statistics.median(cli_cpu):.2f}x   (< 1: gterm first)")
+            if KEY_TIMINGS:
+                print("\nkeystrokes in the full app on the 100,000-entry listing (key press -> frame painted):")
+                for label, values in KEY_TIMINGS.items():
+                    print(f"   {label:<28} median {statistics.median(values) * 1000:7.1f} ms"
+                          f"   max {max(values) * 1000:7.1f} ms   ({len(values)} runs)")
+                print("   targets: a filter keystroke < 50 ms, a re-sort < 150 ms")
+            if SERVER_LS:
+                print("\nthe big operation_ls as the sandbox saw it (request log), median seconds:")
+                print(f"   {'':<12} {'arrived':>9} {'served in':>10} {'sent back':>10}   (arrived/sent back: from spawn)")
+                for tool, figures in SERVER_LS.items():
+                    print(f"   {tool:<12} {statistics.median(figures['arrived']):9.2f}"
+                          f" {statistics.median(figures['served']):10.2f} {statistics.median(figures['sent back']):10.2f}")
             print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
             print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
