@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.message import Message
 
@@ -348,6 +349,40 @@ async def test_wide_names_keep_columns_aligned() -> None:
         assert any("2.0 MB" in line for line in lines)
 
 
+WIDE_NAMES = (
+    "データ解析_結果ファイル_二〇二六年版.csv",
+    "abcデータ解析_結果ファイル_二〇二六年版.csv",  # odd boundary: a 2-cell character does not fit
+    "ab" + "数" * 30,
+    "a" + "数" * 30,
+    "x😀" * 20,
+    "😀\u200d😀" * 12,  # ZWJ sequences: terminals disagree on their width
+    "❤️" * 20,  # VS16
+    "trail\u200d",  # a ZWJ that would swallow the padding
+    "e\u0301" * 40,  # combining marks
+    "short.txt",
+)
+
+
+async def test_wide_and_joined_names_never_move_the_columns() -> None:
+    for width in (60, 61, 62, 63):
+        app = Host()
+        async with app.run_test(size=(width, len(WIDE_NAMES) + 4)) as pilot:
+            fl = app.query_one(FileList)
+            fl.set_listing(Listing("coll", "/w/", tuple(entry(n, size=5) for n in WIDE_NAMES)), show_parent=False)
+            await pilot.pause()
+            full = fl.scrollable_content_region.width
+            name_end = 3 + fl._current_layout().name_width
+            for y in range(1, len(WIDE_NAMES) + 1):
+                strip = fl.render_line(y)
+                assert strip.cell_length == full
+                assert strip.crop(0, name_end).cell_length == name_end
+                assert strip.crop(name_end, full).text == "     5 B 2026-01-15 12:00 -rw-r--r--", strip.text
+            lines = screen_lines(fl)
+            cut = [line for line in lines[1:] if "…" in line]
+            assert len(cut) >= 6
+            assert all(cell_len(line[: line.index("…") + 1]) == name_end for line in cut)  # "…" in the last cell
+
+
 async def test_narrow_list_drops_columns_but_keeps_names() -> None:
     app = Host()
     async with app.run_test(size=(30, 10)) as pilot:
@@ -484,3 +519,19 @@ async def test_directory_links_show_their_target_and_invalid_links_stand_out() -
         await pilot.pause()
         assert not [m for m in app.seen if isinstance(m, FileList.EntryActivated)]
         assert any("broken link" in str(n.message) for n in app._notifications)
+
+
+async def test_every_cell_of_a_row_carries_the_list_background() -> None:
+    """A plain file's name part has no style of its own; it must still be painted on the list's background."""
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        fl = app.query_one(FileList)
+        fl.set_listing(Listing("coll", "/w/", (entry("plain.txt", size=5), entry("docs", "dir"))), show_parent=False)
+        await pilot.pause()
+        fl.move_cursor(0)  # the cursor on the directory (dirs first): the file's row is a plain one
+        await pilot.pause()
+        background = fl.rich_style.bgcolor
+        assert background is not None
+        row = next(y for y in range(1, 4) if "plain.txt" in fl.render_line(y).text)
+        segments = list(fl.render_line(row))
+        assert segments and all(seg.style is not None and seg.style.bgcolor == background for seg in segments)

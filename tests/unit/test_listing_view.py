@@ -311,3 +311,52 @@ def test_agrees_with_a_naive_reference_on_random_listings() -> None:
                         view.configure(sort_key=key, reverse=reverse, show_hidden=show_hidden, filter_text=text)  # type: ignore[arg-type]
                         assert names(view) == reference_rows(items, key, reverse, show_hidden, text), (
                             key, reverse, show_hidden, text)
+
+
+def test_select_all_keeps_earlier_selection_and_summary_counts_files_only() -> None:
+    view = ListingView(SAMPLE, show_hidden=True, filter_text="dir")
+    view.select_all()
+    assert view.selected_names == {"adir", "Bdir", "zdir"}
+    assert view.selection_summary().total_size == 0  # directories count 0 bytes
+    view.configure(filter_text="")
+    view.select_names([".hidden"])
+    view.configure(show_hidden=False)
+    view.select_all()  # adds the visible rows to what was selected before
+    assert view.selected_names == {"adir", "Bdir", "zdir", "A.txt", "b.txt", "c.log", ".hidden"}
+    summary = view.selection_summary()
+    assert (summary.count, summary.total_size) == (7, 605)
+
+
+def test_cached_orders_give_the_same_rows_as_fresh_ones() -> None:
+    view = ListingView(SAMPLE)
+    for options in [("size", True, False), ("time", False, True), ("size", True, False), ("name", True, True),
+                    ("time", False, True), ("name", False, False)]:
+        key, reverse, hidden = options
+        view.configure(sort_key=key, reverse=reverse, show_hidden=hidden)  # type: ignore[arg-type]
+        fresh = ListingView(SAMPLE, sort_key=key, reverse=reverse, show_hidden=hidden)  # type: ignore[arg-type]
+        assert names(view) == names(fresh), options
+
+
+def test_dot_files_among_dirs_and_files_are_hidden_in_every_order() -> None:
+    items = listing(entry(".git", "dir"), entry("src", "dir"), entry(".env", size=9), entry("a", size=1))
+    for key in ("name", "size", "time"):
+        for reverse in (False, True):
+            view = ListingView(items, sort_key=key, reverse=reverse)  # type: ignore[arg-type]
+            assert sorted(names(view)) == ["a", "src"]
+            assert names(view)[0] == "src"  # dirs first
+
+
+def test_glob_filter_then_substring_does_not_narrow_from_the_glob() -> None:
+    view = ListingView(SAMPLE)
+    view.configure(filter_text="*.txt")
+    assert names(view) == ["A.txt", "b.txt"]
+    view.configure(filter_text="*.txtz")
+    assert names(view) == []
+    view.configure(filter_text="d")
+    assert names(view) == ["adir", "Bdir", "zdir"]
+
+
+def test_rows_stay_a_list_of_entry_indices() -> None:
+    view = ListingView(SAMPLE, sort_key="size")
+    assert isinstance(view.rows, list) and all(isinstance(i, int) for i in view.rows)
+    assert view.row_of_index(view.rows[-1]) == len(view) - 1

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -56,6 +56,39 @@ MARKER_WIDTH = 3
 MIN_NAME_WIDTH = 12
 
 ColumnName = Literal["name", "size", "time", "perms"]
+
+
+# Terminals disagree on how wide a ZWJ sequence (one emoji, or each part
+# side by side) or an emoji with variation selector 16 (1 or 2 cells) is,
+# and Rich lets a ZWJ join whatever follows it, even the padding after the
+# name. Without the two joiners every terminal and Rich count the same cells.
+_JOINERS = str.maketrans({0x200D: None, 0xFE0F: None})
+ELLIPSIS = "…"
+
+
+def _fit_cells(text: Text, width: int) -> Text:
+    """``text`` cut or padded to exactly ``width`` cells.
+
+    A cut name ends in "…" in the column's last cell; when a 2-cell character
+    would straddle the cut, a space takes its place (never half a glyph).
+    """
+    length = text.cell_len
+    if length <= width:
+        text.append(" " * (width - length))
+        return text
+    if width <= 0:
+        return Text(end="")
+    room = width - 1  # the ellipsis takes the last cell
+    cells = 0
+    cut = 0
+    for cut, character in enumerate(text.plain):
+        size = get_character_cell_size(character)
+        if cells + size > room:
+            break
+        cells += size
+    text.right_crop(len(text.plain) - cut)
+    text.append(" " * (room - cells) + ELLIPSIS)
+    return text
 
 
 class _Layout:
@@ -703,7 +736,8 @@ class FileList(ScrollView, can_focus=True):
                 name_style = self._style("file-list--link")
             else:
                 name_style = Style()
-            name = safe_text(display_name(entry), name_style, escape_style=self._style("file-list--escape"))
+            shown = display_name(entry).translate(_JOINERS)
+            name = safe_text(shown, name_style, escape_style=self._style("file-list--escape"))
             if entry.is_dir:
                 size_text = "<DIR>"
             elif entry.is_invalid_link:
@@ -712,39 +746,44 @@ class FileList(ScrollView, can_focus=True):
                 size_text = human_size(entry.size)
             time_text = format_time(entry.last_modified)
             perms_text = format_permissions(entry.permissions, entry.type) if layout.show_perms else ""
-        if name.cell_len > layout.name_width:
-            name.truncate(layout.name_width, overflow="ellipsis")
+        name = _fit_cells(name, layout.name_width)
         text.append_text(name)
-        name_cells = name.cell_len
-        if name_cells < layout.name_width:
-            text.append(" " * (layout.name_width - name_cells))
+        columns = Text(style=base, end="", no_wrap=True)
         dim = self._style("file-list--dim")
         if layout.show_size:
             size_style = dim if size_text in ("<DIR>", "<LINK>") else None
-            text.append(" " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH], style=size_style)
+            columns.append(" " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH], style=size_style)
         if layout.show_time:
-            text.append(" " + time_text.ljust(TIME_WIDTH)[:TIME_WIDTH])
+            columns.append(" " + time_text.ljust(TIME_WIDTH)[:TIME_WIDTH])
         if layout.show_perms:
             perms = escape_controls(perms_text)
-            text.append(" " + perms.ljust(PERMS_WIDTH)[:PERMS_WIDTH], style=dim)
+            columns.append(" " + perms.ljust(PERMS_WIDTH)[:PERMS_WIDTH], style=dim)
 
         # Row states override the column styles; the cursor wins over everything.
-        if marked:
-            text.stylize(self._style("file-list--marked"))
-        if selected:
-            text.stylize(self._style("file-list--selected"))
-            if marked:  # keep the ≠ in the mark's colour on a selected row
-                text.stylize(self._style("file-list--marked"), 1, 2)
-        if is_cursor and self.row_count:
-            text.stylize(self._style("file-list--cursor"))
-        strip = self._to_strip(text, layout.width, base)
+        for part in (text, columns):
+            if marked:
+                part.stylize(self._style("file-list--marked"))
+            if selected:
+                part.stylize(self._style("file-list--selected"))
+                if marked and part is text:  # keep the ≠ in the mark's colour on a selected row
+                    part.stylize(self._style("file-list--marked"), 1, 2)
+            if is_cursor and self.row_count:
+                part.stylize(self._style("file-list--cursor"))
+        # Two strips joined, each measured on its own: whatever the name holds,
+        # the size/time/perms columns start at the same x on every row.
+        name_end = MARKER_WIDTH + layout.name_width
+        strip = Strip.join(
+            [self._to_strip(text, name_end, base), self._to_strip(columns, layout.width - name_end, base)]
+        )
         self._line_cache[key] = strip
         return strip
 
     def _to_strip(self, text: Text, width: int, pad_style: Style) -> Strip:
         segments = list(text.render(self.app.console))
         length = sum(cell_len(segment.text) for segment in segments)
-        strip = Strip(segments, length)
+        # Text.render leaves a Text's own style out when it has no spans (a plain
+        # file's name part is one such Text): lay the base style under every segment.
+        strip = Strip(segments, length).apply_style(pad_style)
         return strip.adjust_cell_length(width, pad_style) if length != width else strip
 
 
