@@ -290,6 +290,40 @@ class ServerLog:
         figures.setdefault("sent back", []).append(ended - self.spawned)
 
 
+def run_gterm(
+    env: dict[str, str], collection: str, expect: int, variant: str = "app"
+) -> tuple[float | None, float, float, int, str]:
+    """(wall seconds to the painted listing, seconds to imports done, CPU seconds at paint, entries, error).
+
+    The child's milestones (seconds from spawn) are collected in MILESTONES.
+    """
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", "--collection", collection, "--path", PERF_DIR,
+         "--expect", str(expect), "--variant", variant],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        return None, 0.0, 0.0, 0, (done.stderr or done.stdout)[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    painted = result["painted"]
+    for key in ("imported", "ls_start", "ls_end", "set_listing_start", "set_listing_end", "painted"):
+        if result.get(key):
+            MILESTONES[variant].setdefault(key, []).append(result[key] - started)
+    for label, seconds in (result.get("keys") or {}).items():
+        if seconds is not None:
+            KEY_TIMINGS.setdefault(label, []).append(seconds)
+    return (
+        painted - started if painted else None,
+        result["imported"] - started,
+        float(result["cpu"] or 0.0),
+        int(result["entries"]),
+        "",
+    )
+
+
 def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):6.2f} s   min {min(values):6.2f} s"
 
