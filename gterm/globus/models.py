@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
-from operator import itemgetter
-from typing import Any, Iterable, Literal, Mapping, NamedTuple
+from operator import attrgetter, itemgetter
+from typing import Any, Iterable, Literal, Mapping
+
+import msgspec
 
 EntryType = Literal["file", "dir", "link", "invalid_symlink"]
 """``invalid_symlink`` is Transfer's own type for a symlink it will not follow (broken, or
@@ -67,15 +69,15 @@ class Collection:
         )
 
 
-class Entry(NamedTuple):
+class Entry(msgspec.Struct, frozen=True, gc=False):
     """One row of an ``operation_ls`` listing.
 
-    A NamedTuple rather than a frozen dataclass, for 100,000-entry listings:
-    it is just as immutable, comparable and hashable, but :func:`entries_from_docs`
-    can build one with a single C call (a frozen dataclass pays eight
-    ``object.__setattr__`` calls per entry), and the garbage collector stops
-    tracking tuples of plain values, so a big listing kept on screen does not
-    slow down every later full collection.
+    A frozen msgspec Struct rather than a dataclass or a NamedTuple, for
+    100,000-entry listings: :func:`decode_file_list` builds these straight
+    from the response body (the field names are Transfer's keys), they are
+    immutable, comparable and hashable, and ``gc=False`` keeps the garbage
+    collector from ever tracking them (they only hold strings, numbers,
+    datetimes and None, so they cannot be part of a reference cycle).
     """
 
     name: str
@@ -111,11 +113,6 @@ class Entry(NamedTuple):
         )
 
 
-# tuple.__new__ bound to Entry: builds an Entry from a ready 8-tuple in C (what NamedTuple._make does,
-# minus the Python frame). Only for values already normalised as Entry.from_doc would.
-_new_entry = partial(tuple.__new__, Entry)
-
-
 def _parse_times(stamps: Iterable[Any]) -> dict[Any, datetime | None]:
     """``{stamp: parse_time(stamp)}`` for every distinct stamp, parsed in bulk.
 
@@ -132,9 +129,10 @@ def _parse_times(stamps: Iterable[Any]) -> dict[Any, datetime | None]:
     except (TypeError, ValueError):
         times = {stamp: parse_time(stamp) for stamp in unique}
     else:
-        for stamp, when in times.items():
-            if when is not None and when.tzinfo is None:
-                times[stamp] = when.replace(tzinfo=timezone.utc)
+        if None in set(map(attrgetter("tzinfo"), times.values())):  # checked in C; Transfer's stamps carry +00:00
+            for stamp, when in times.items():
+                if when.tzinfo is None:
+                    times[stamp] = when.replace(tzinfo=timezone.utc)
     times[None] = None
     times[""] = None
     return times
@@ -146,8 +144,8 @@ def entries_from_docs(docs: Iterable[Mapping[str, Any]]) -> tuple[Entry, ...]:
     Same result as :meth:`Entry.from_doc` per document, several times faster:
     locals instead of attribute lookups, no conversion when the JSON already
     has the right type, each distinct ``last_modified`` parsed once per
-    listing (in bulk, see :func:`_parse_times`), and each Entry built by one C
-    call from a tuple.
+    listing (in bulk, see :func:`_parse_times`). The general path behind
+    :func:`decode_file_list`, for documents that one does not take.
     """
     if not isinstance(docs, (list, tuple)):
         docs = list(docs)
@@ -156,7 +154,7 @@ def entries_from_docs(docs: Iterable[Mapping[str, Any]]) -> tuple[Entry, ...]:
         times = _parse_times(map(get_stamp, docs))
     except (KeyError, TypeError):  # documents without the key, or an unhashable stamp
         times = _parse_times(doc.get("last_modified") for doc in docs)
-    make = _new_entry
+    make = Entry
     result: list[Entry] = []
     append = result.append
     for doc in docs:
@@ -169,19 +167,48 @@ def entries_from_docs(docs: Iterable[Mapping[str, Any]]) -> tuple[Entry, ...]:
         group = get("group")
         append(
             make(
-                (
-                    name if type(name) is str else str(name),
-                    kind if kind == "file" or kind == "dir" else _entry_type(kind),
-                    size if type(size) is int else int(size or 0),
-                    times[get("last_modified")],
-                    permissions if type(permissions) is str else str(permissions or ""),
-                    user if type(user) is str else str(user or ""),
-                    group if type(group) is str else str(group or ""),
-                    get("link_target"),
-                )
+                name if type(name) is str else str(name),
+                kind if kind == "file" or kind == "dir" else _entry_type(kind),
+                size if type(size) is int else int(size or 0),
+                times[get("last_modified")],
+                permissions if type(permissions) is str else str(permissions or ""),
+                user if type(user) is str else str(user or ""),
+                group if type(group) is str else str(group or ""),
+                get("link_target"),
             )
         )
     return tuple(result)
+
+
+class FileListPage(msgspec.Struct, frozen=True):
+    """The parts of a ``file_list`` document a listing needs (other keys are skipped while decoding)."""
+
+    DATA: tuple[Entry, ...] = ()
+    path: str | None = None
+    total: int | None = None
+    has_next_page: bool = False
+
+
+_FILE_LIST_DECODER = msgspec.json.Decoder(FileListPage)
+
+
+def decode_file_list(body: bytes) -> FileListPage | None:
+    """Decode an ``operation_ls`` body straight into Entry records; None when it needs the general path.
+
+    The usual Transfer answer (every value of the JSON type Transfer uses,
+    times with their UTC offset) decodes in one pass in C, without building
+    a dict per entry. Anything else (a null size, an unknown entry type, a
+    time without offset or in another format) returns None, and the caller
+    parses the JSON and normalises each document with :func:`entries_from_docs`.
+    """
+    try:
+        page = _FILE_LIST_DECODER.decode(body)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    stamps = [entry.last_modified for entry in page.DATA if entry.last_modified is not None]
+    if None in set(map(attrgetter("tzinfo"), stamps)):  # a naive time: UTC is assumed on the general path
+        return None
+    return page
 
 
 @dataclass(frozen=True, slots=True)

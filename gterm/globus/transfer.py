@@ -35,7 +35,18 @@ from gterm.globus.early_results import EarlyResults, fulfil
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput, Offline, ServiceError
 from gterm.globus.locations import CollectionLocation, Location, parse_location, resolve_bookmark
-from gterm.globus.models import Bookmark, Collection, Entry, Event, Listing, Rule, Task, entries_from_docs
+from gterm.globus.models import (
+    Bookmark,
+    Collection,
+    Entry,
+    Event,
+    FileListPage,
+    Listing,
+    Rule,
+    Task,
+    decode_file_list,
+    entries_from_docs,
+)
 
 SyncLevel = Literal["exists", "size", "mtime", "checksum"]
 FilterMethod = Literal["include", "exclude"]
@@ -333,12 +344,24 @@ class TransferService:
             show_hidden=show_hidden,
             query_params={"fields": LS_FIELDS},
         )
-        with gc_paused():  # not while waiting for the answer: only while parsing it
-            doc = response.data  # the JSON is parsed here, once (the SDK caches it on the response)
-            entries = entries_from_docs(doc.get("DATA") or [])
-        total = doc.get("total")
-        truncated = bool(doc.get("has_next_page")) or (isinstance(total, int) and total > len(entries))
-        resolved = doc.get("path") or path or "/"
+        with gc_paused():  # not while waiting for the answer: only while decoding it
+            page = decode_file_list(response.binary_content)
+            if page is None:  # something unusual in the documents: parse, then normalise each one
+                doc = response.data
+                page = FileListPage(
+                    DATA=entries_from_docs(doc.get("DATA") or []),
+                    path=doc.get("path"),
+                    total=doc.get("total") if isinstance(doc.get("total"), int) else None,
+                    has_next_page=bool(doc.get("has_next_page")),
+                )
+                # Free the parsed documents (a few hundred thousand objects) by reference
+                # counting while the collector is still off, rather than have its first
+                # run afterwards walk them all.
+                del doc
+            del response
+        entries = page.DATA
+        truncated = page.has_next_page or (page.total is not None and page.total > len(entries))
+        resolved = page.path or path or "/"
         return Listing(
             collection_id=collection_id,
             path=paths.as_dir(resolved),

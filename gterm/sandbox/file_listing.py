@@ -35,18 +35,23 @@ class Item(NamedTuple):
     link_mtime: int | None
 
 
-_time_cache: dict[int, str] = {}
+_hour_cache: dict[int, str] = {}
 
 
 def format_time(ts: int) -> str:
-    """Transfer's ls time format: ``YYYY-MM-DD HH:MM:SS+00:00`` (cached: many files share one)."""
-    text = _time_cache.get(ts)
-    if text is None:
-        if len(_time_cache) > 100_000:
-            _time_cache.clear()
-        text = datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00:00")
-        _time_cache[ts] = text
-    return text
+    """Transfer's ls time format: ``YYYY-MM-DD HH:MM:SS+00:00`` (UTC).
+
+    A directory of 100,000 files can hold 100,000 distinct mtimes but few
+    distinct hours: ``YYYY-MM-DD HH:`` is looked up per hour and the rest is
+    arithmetic, several times cheaper than ``strftime`` per entry.
+    """
+    hour, seconds = divmod(ts, 3600)
+    prefix = _hour_cache.get(hour)
+    if prefix is None:
+        if len(_hour_cache) > 100_000:
+            _hour_cache.clear()
+        prefix = _hour_cache[hour] = datetime.fromtimestamp(hour * 3600, timezone.utc).strftime("%Y-%m-%d %H:")
+    return "%s%02d:%02d+00:00" % (prefix, seconds // 60, seconds % 60)
 
 
 def owner_of(path: str) -> str:
@@ -135,7 +140,7 @@ def entry_json(item: Item) -> str:
     if item.link_size is None:  # fast path: plain files and directories
         return _PLAIN % (
             _q(item.name), item.type, item.mode & 0o7777, item.size, _q(item.user),
-            _time_cache.get(item.mtime) or format_time(item.mtime),
+            format_time(item.mtime),
         )
     return _ENTRY % (
         _q(item.name),
@@ -180,7 +185,7 @@ def parse_fields(values: list[str]) -> tuple[str, ...] | None:
 
 
 def _time_json(ts: int) -> str:
-    return '"' + (_time_cache.get(ts) or format_time(ts)) + '"'
+    return '"' + format_time(ts) + '"'
 
 
 def _link_only(fragment: Callable[[Item], str]) -> Callable[[Item], str]:

@@ -6,9 +6,9 @@ client (client credentials). Per round, in this process:
 * ``server``: the sandbox's own duration for the ``operation_ls`` request (its request log);
 * ``raw GET``: ``requests.get`` of the same URL with the same bearer token (body bytes only),
   once with every field and once with the ``fields`` gterm asks for (and the server's time for each);
-* ``SDK call``: ``TransferClient.operation_ls`` without touching ``.data`` (HTTP + SDK overhead);
-* ``json``: parsing the body (what ``response.data`` does, once);
-* ``entries``: ``entries_from_docs`` on the parsed documents;
+* ``SDK call``: ``TransferClient.operation_ls`` with gterm's fields, without touching ``.data``;
+* the general path: JSON to dicts (``response.data``), ``entries_from_docs``, freeing the dicts;
+* the path ``TransferService.ls`` takes: ``decode_file_list`` from the body straight to Entry records;
 * ``TransferService.ls``: all of it, as the TUI calls it;
 * ``globus ls``: the globus-cli process (if ``~/.cache/gterm-perf/cli-venv`` exists), for scale.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import globus_sdk
 import requests
 
-from gterm.globus.models import entries_from_docs
+from gterm.globus.models import decode_file_list, entries_from_docs
 from gterm.globus.transfer import LS_FIELDS, TransferService, gc_paused
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
 from gterm.sandbox.server import running_sandbox
@@ -98,19 +98,28 @@ def main() -> None:
                     note(f"  body size, {label} (MB)", len(body) / 1e6)
                 before = len(server_durations(data_dir))
                 t0 = time.perf_counter()
-                response = client.operation_ls(LAB_STORAGE_ID, path=DIR, show_hidden=True)
-                note("SDK call (no .data)", time.perf_counter() - t0)
+                response = client.operation_ls(
+                    LAB_STORAGE_ID, path=DIR, show_hidden=True, query_params={"fields": LS_FIELDS}
+                )
+                note("SDK call, gterm's fields (no .data)", time.perf_counter() - t0)
+                # the general path: JSON -> dicts (orjson, as the SDK does) -> Entry records
                 t0 = time.perf_counter()
                 docs = response.data["DATA"]
-                note("json (response.data)", time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                entries_from_docs(docs)
-                note("entries_from_docs", time.perf_counter() - t0)
+                note("  json -> dicts (response.data)", time.perf_counter() - t0)
                 t0 = time.perf_counter()
                 with gc_paused():
                     entries_from_docs(docs)
-                note("entries_from_docs, gc paused", time.perf_counter() - t0)
-                del docs, response
+                note("  dicts -> entries (entries_from_docs)", time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                del docs
+                note("  freeing the dicts", time.perf_counter() - t0)
+                # the path TransferService.ls takes: body -> Entry records in one pass
+                t0 = time.perf_counter()
+                with gc_paused():
+                    page = decode_file_list(response.binary_content)
+                note("  body -> entries (decode_file_list)", time.perf_counter() - t0)
+                assert page is not None and len(page.DATA) == args.entries
+                del page, response
                 t0 = time.perf_counter()
                 service.ls(LAB_STORAGE_ID, DIR)
                 note("TransferService.ls (all)", time.perf_counter() - t0)
@@ -124,7 +133,8 @@ def main() -> None:
             print(f"entries {args.entries:,}, rounds {args.rounds}; "
                   f"token fetch {token_seconds:.3f} s")
             for key, values in figures.items():
-                print(f"  {key:<32} median {statistics.median(values):6.3f} s   min {min(values):6.3f} s")
+                unit = "MB" if key.endswith("(MB)") else "s"
+                print(f"  {key:<40} median {statistics.median(values):6.3f} {unit:<2}  min {min(values):6.3f} {unit}")
             print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 

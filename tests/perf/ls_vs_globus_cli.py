@@ -65,6 +65,8 @@ def child_main(args: argparse.Namespace) -> None:
     ``--variant list`` is the bare path: a thread worker calls
     TransferService.ls and hands the Listing to a FileList.
     """
+    import globus_sdk
+
     from gterm.globus.transfer import TransferService
 
     # Milestones of the listing path (first call of each for the measured directory).
@@ -83,6 +85,27 @@ def child_main(args: argparse.Namespace) -> None:
 
     TransferService._ls = timed_ls  # type: ignore[method-assign]  # instrumentation only
 
+    # Inside ls: the body received (the SDK call returns), then the Entry records decoded.
+    import gterm.globus.transfer as transfer_module
+
+    original_operation_ls = globus_sdk.TransferClient.operation_ls
+    original_decode = transfer_module.decode_file_list
+
+    def timed_operation_ls(self: Any, endpoint_id: Any, path: Any = None, **kwargs: Any) -> Any:
+        response = original_operation_ls(self, endpoint_id, path, **kwargs)
+        if path == args.path:
+            milestones.setdefault("body_received", time.time())
+        return response
+
+    def timed_decode(body: bytes) -> Any:
+        page = original_decode(body)
+        if page is not None and len(page.DATA) >= args.expect:
+            milestones.setdefault("entries_decoded", time.time())
+        return page
+
+    globus_sdk.TransferClient.operation_ls = timed_operation_ls  # type: ignore[method-assign]
+    transfer_module.decode_file_list = timed_decode  # type: ignore[assignment]
+
     app: Any
     if args.variant == "app":
         from gterm import cli
@@ -94,7 +117,6 @@ def child_main(args: argparse.Namespace) -> None:
         app = cli.build_tui(session, config, f"{args.collection}:{args.path}", None)
     imported = time.time()
 
-    import globus_sdk
     from textual.app import App, ComposeResult
 
     from gterm.tui.widgets.file_list import FileList
@@ -245,12 +267,24 @@ def children_cpu() -> float:
 def run_cli(globus: Path, env: dict[str, str], target: str) -> tuple[float, float, int, str]:
     """(wall seconds, CPU seconds of the globus process, lines printed, error text)."""
     started, cpu = time.time(), children_cpu()
-    done = subprocess.run([str(globus), "ls", target], env=env, capture_output=True, text=True)
+    done = subprocess.run([str(globus), "ls", target], env=env, capture_output=True, text=True, preexec_fn=TOOL_CPUS)
     seconds = time.time() - started
     lines = len(done.stdout.splitlines()) if done.returncode == 0 else 0
     return seconds, children_cpu() - cpu, lines, done.stderr.strip() if done.returncode else ""
 
 
+class ToolCpus:
+    """``preexec_fn`` for the measured processes: pins them to ``cpus`` when set (``--pin``)."""
+
+    def __init__(self) -> None:
+        self.cpus: set[int] | None = None
+
+    def __call__(self) -> None:
+        if self.cpus:
+            os.sched_setaffinity(0, self.cpus)
+
+
+TOOL_CPUS = ToolCpus()
 MILESTONES: dict[str, dict[str, list[float]]] = {"app": {}, "list": {}}
 KEY_TIMINGS: dict[str, list[float]] = {}
 SERVER_LS: dict[str, dict[str, list[float]]] = {}
@@ -304,12 +338,14 @@ def run_gterm(
         env=env,
         capture_output=True,
         text=True,
+        preexec_fn=TOOL_CPUS,
     )
     if done.returncode != 0 or not done.stdout.strip():
         return None, 0.0, 0.0, 0, (done.stderr or done.stdout)[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     painted = result["painted"]
-    for key in ("imported", "ls_start", "ls_end", "set_listing_start", "set_listing_end", "painted"):
+    for key in ("imported", "ls_start", "body_received", "entries_decoded", "ls_end",
+                "set_listing_start", "set_listing_end", "painted"):
         if result.get(key):
             MILESTONES[variant].setdefault(key, []).append(result[key] - started)
     for label, seconds in (result.get("keys") or {}).items():
@@ -332,6 +368,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="run the sandbox on CPU 0 and each measured tool on CPU 1, as if the service were another "
+        "machine (as Globus is): the tools' own start-up work then does not slow the service down",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--collection", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -349,6 +391,10 @@ def main() -> None:
     globus = ensure_cli()
     with tempfile.TemporaryDirectory(prefix="gterm-perf-") as tmp:
         config = SandboxConfig(data_dir=Path(tmp) / "sandbox", auto_approve=True)
+        if args.pin:
+            # Threads inherit the affinity of the thread that starts them: the server's do.
+            os.sched_setaffinity(0, {0})
+            TOOL_CPUS.cpus = {1}
         with running_sandbox(config) as sandbox:
             root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
             started = time.perf_counter()
@@ -388,23 +434,31 @@ def main() -> None:
             gterm_times: dict[str, list[float]] = {"app": [], "list": []}
             gterm_cpu: dict[str, list[float]] = {"app": [], "list": []}
             server_log = ServerLog(config.data_dir)
-            for _ in range(args.rounds):
-                if cli_ok:
-                    server_log.start()
-                    seconds, cpu, lines, error = run_cli(globus, cli_env, target)
-                    server_log.record("globus ls")
-                    if lines == args.entries:
-                        cli_times.append(seconds)
-                        cli_cpu.append(cpu)
-                for variant in ("app", "list"):
-                    server_log.start()
-                    painted, _, cpu, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
-                    server_log.record(f"gterm {variant}")
-                    if painted is not None:
-                        gterm_times[variant].append(painted)
-                        gterm_cpu[variant].append(cpu)
-                    else:
-                        print(f"gterm ({variant}) round failed: {error}")
+            def measure_cli() -> None:
+                server_log.start()
+                seconds, cpu, lines, _ = run_cli(globus, cli_env, target)
+                server_log.record("globus ls")
+                if lines == args.entries:
+                    cli_times.append(seconds)
+                    cli_cpu.append(cpu)
+
+            def measure_gterm(variant: str) -> None:
+                server_log.start()
+                painted, _, cpu, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
+                server_log.record(f"gterm {variant}")
+                if painted is not None:
+                    gterm_times[variant].append(painted)
+                    gterm_cpu[variant].append(cpu)
+                else:
+                    print(f"gterm ({variant}) round failed: {error}")
+
+            for round_number in range(args.rounds):
+                # The order alternates (globus ls first, then gterm first), so whatever the
+                # previous request leaves behind in the service weighs on both tools alike.
+                runs: list[Any] = [measure_cli] if cli_ok else []
+                runs += [lambda: measure_gterm("app"), lambda: measure_gterm("list")]
+                for run in runs if round_number % 2 == 0 else reversed(runs):
+                    run()
 
             print(f"\nentries: {args.entries:,}   rounds: {args.rounds}   (wall time from process spawn)")
             if cli_times:
@@ -414,7 +468,9 @@ def main() -> None:
             labels = {
                 "imported": "Python start + imports done (app: the UI built)",
                 "ls_start": "operation_ls sent (app: started early, before the UI import)",
-                "ls_end": "ls returned (HTTP + JSON + Entry parsing)",
+                "body_received": "response body received (operation_ls returned)",
+                "entries_decoded": "Entry records decoded from the body",
+                "ls_end": "ls returned",
                 "set_listing_start": "FileList.set_listing called",
                 "set_listing_end": "set_listing done (sorted view)",
                 "painted": "frame with the full listing painted",
@@ -446,7 +502,8 @@ def main() -> None:
                     print(f"   {tool:<12} {statistics.median(figures['arrived']):9.2f}"
                           f" {statistics.median(figures['served']):10.2f} {statistics.median(figures['sent back']):10.2f}")
             print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
-            print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+            where = "sandbox on CPU 0, tools on CPU 1 (--pin)" if args.pin else "sandbox and tools share the CPUs"
+            print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {where}")
 
 
 if __name__ == "__main__":

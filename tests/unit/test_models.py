@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
+from typing import Any
 
 import globus_sdk
 from globus_sdk.testing import RegisteredResponse, get_response_set
@@ -15,6 +17,7 @@ from gterm.globus.models import (
     Listing,
     Rule,
     Task,
+    decode_file_list,
     entries_from_docs,
     parse_time,
 )
@@ -162,3 +165,41 @@ def test_entry_is_immutable_comparable_and_hashable() -> None:
     assert entry.link_target is None and not entry.is_dir and not entry.is_invalid_link
     assert Entry("x", "invalid_symlink", 0, None).is_invalid_link
     assert entries_from_docs([{"name": "x", "type": "invalid_symlink"}])[0].is_invalid_link
+
+
+def file_list_body(docs: list[dict[str, Any]], **envelope: Any) -> bytes:
+    return json.dumps({"DATA_TYPE": "file_list", "path": "/p/", "total": len(docs), "DATA": docs, **envelope}).encode()
+
+
+def test_decode_file_list_builds_the_same_entries_as_the_general_path() -> None:
+    stat = recorded(globus_sdk.TransferClient.operation_stat)
+    docs = [
+        stat,
+        {**stat, "name": "d", "type": "dir", "size": 4096, "user": "alice"},
+        {**stat, "name": "l", "type": "file", "link_target": "/x", "last_modified": "2026-01-15T12:00:00Z"},
+        {**stat, "name": "gone", "type": "invalid_symlink", "last_modified": None},
+        {"DATA_TYPE": "file", "name": "[b]ü\x1b", "type": "file", "size": 5, "permissions": "0600",
+         "last_modified": "2026-01-15 12:00:00+00:00", "extra": {"ignored": True}},  # fields=: no owner, an unknown key
+    ]
+    page = decode_file_list(file_list_body(docs, has_next_page=True))
+    assert page is not None
+    assert page.DATA == entries_from_docs(docs) == tuple(Entry.from_doc(doc) for doc in docs)
+    assert (page.path, page.total, page.has_next_page) == ("/p/", 5, True)
+    assert page.DATA[4].name == "[b]ü\x1b" and page.DATA[4].user == ""
+    empty = decode_file_list(b'{"DATA_TYPE": "file_list", "DATA": []}')
+    assert empty is not None and empty.DATA == () and empty.path is None
+
+
+def test_decode_file_list_leaves_unusual_documents_to_the_general_path() -> None:
+    good = {"name": "a", "type": "file", "size": 1, "last_modified": "2026-01-15 12:00:00+00:00"}
+    for odd in (
+        {**good, "size": None},
+        {**good, "size": "12"},
+        {**good, "type": "weird"},
+        {**good, "permissions": None},
+        {**good, "last_modified": "2026-01-15T14:00:00"},  # naive: UTC is assumed there
+        {**good, "last_modified": "yesterday"},
+        {key: value for key, value in good.items() if key != "name"},
+    ):
+        assert decode_file_list(file_list_body([good, odd])) is None, odd
+    assert decode_file_list(b"not json") is None
