@@ -4,7 +4,9 @@ Starts an in-process sandbox in a temporary data dir, creates a directory of
 100,000 empty files inside Lab Storage's root on disk, logs in as Alice with
 the real native-app flow, then lists that directory alternately with
 ``TransferClient.operation_ls`` (one call, show_hidden) and with
-``TransferService.ls`` (the same one call plus parsing into Entry dataclasses).
+``TransferService.ls`` (the same one call asking only for the fields gterm
+shows, decoded straight into Entry records). The raw call reads every
+document as the SDK gives it (JSON parsed into dicts).
 
 Run:  /work/venv/bin/python tests/perf/ls_vs_sdk.py [--entries 100000] [--rounds 5]
 """
@@ -24,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for sa
 
 from sandbox_login import transfer_client_for  # noqa: E402
 
-from gterm.globus.models import entries_from_docs  # noqa: E402
-from gterm.globus.transfer import TransferService  # noqa: E402
+from gterm.globus.models import decode_file_list  # noqa: E402
+from gterm.globus.transfer import LS_FIELDS, TransferService  # noqa: E402
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID  # noqa: E402
 from gterm.sandbox.server import running_sandbox  # noqa: E402
 from gterm.sandbox.state import SandboxConfig  # noqa: E402
@@ -95,16 +97,19 @@ def main() -> None:
                   f"{min(typed_times) / min(raw_times):.2f}x (min)")
             print(f"parsing overhead      {typed_median - raw_median:+.3f} s (median difference)")
 
-            # The service's own work in isolation (no HTTP): documents -> Entry dataclasses.
-            rows = raw_client.operation_ls(LAB_STORAGE_ID, path=DIR, show_hidden=True)["DATA"]
+            # The service's own work in isolation (no HTTP): the body -> Entry records.
+            body = raw_client.operation_ls(
+                LAB_STORAGE_ID, path=DIR, show_hidden=True, query_params={"fields": LS_FIELDS}
+            ).binary_content
             parse_times: list[float] = []
             parse_cpu: list[float] = []
             for _ in range(args.rounds):
                 started, cpu_started = time.perf_counter(), time.process_time()
-                entries_from_docs(rows)
+                page = decode_file_list(body)
                 parse_times.append(time.perf_counter() - started)
                 parse_cpu.append(time.process_time() - cpu_started)
-            print(f"Entry parsing alone   median {statistics.median(parse_times):.3f} s   "
+                assert page is not None and len(page.DATA) == args.entries
+            print(f"Entry decoding alone  median {statistics.median(parse_times):.3f} s   "
                   f"min {min(parse_times):.3f} s   CPU min {min(parse_cpu):.3f} s"
                   "  (no HTTP; included in the service figure above)")
             print(f"load average          {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (figures are wall time)")

@@ -51,6 +51,7 @@ class StatusLine(Static):
 
     DEFAULT_CSS = """
     StatusLine {
+        width: 1fr;
         height: 1;
         padding: 0 1;
         background: $panel;
@@ -64,9 +65,10 @@ class StatusLine(Static):
 
     def show(self, info: StatusInfo) -> None:
         self.info = info
-        # A Text (not a markup string) keeps "[x]" in a filter literal.
-        self.update(Text(info.render_text(), no_wrap=True, overflow="ellipsis"))
+        # A Text (not a markup string) keeps "[x]" in a filter literal. The line's size is
+        # fixed (one row, the pane's width): no layout pass per filter keystroke.
+        self.update(Text(info.render_text(), no_wrap=True, overflow="ellipsis"), layout=False)
 
     def show_message(self, message: str) -> None:
         """Used before any listing exists (e.g. the start-up hint)."""
-        self.update(Text(message, no_wrap=True, overflow="ellipsis"))
+        self.update(Text(message, no_wrap=True, overflow="ellipsis"), layout=False)
