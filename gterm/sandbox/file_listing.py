@@ -8,6 +8,7 @@ once by string formatting (no per-entry dicts, no json.dumps of a big tree).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import re
@@ -184,42 +185,37 @@ def parse_fields(values: list[str]) -> tuple[str, ...] | None:
     return tuple(name for name in FILE_FIELDS if name in wanted or name == "DATA_TYPE")
 
 
-def _time_json(ts: int) -> str:
-    return '"' + format_time(ts) + '"'
-
-
-def _link_only(fragment: Callable[[Item], str]) -> Callable[[Item], str]:
-    return lambda item: fragment(item) if item.link_size is not None else "null"
-
-
-#: field -> the JSON text of that field of an Item.
-_FIELD_JSON: dict[str, Callable[[Item], str]] = {
-    "DATA_TYPE": lambda item: '"file"',
-    "name": lambda item: _q(item.name),
-    "type": lambda item: '"' + item.type + '"',
-    "link_target": lambda item: "null" if item.link_target is None else _q(item.link_target),
-    "permissions": lambda item: '"%04o"' % (item.mode & 0o7777),
-    "size": lambda item: str(item.size),
-    "user": lambda item: _q(item.user),
-    "group": lambda item: '"' + GROUP + '"',
-    "last_modified": lambda item: _time_json(item.mtime),
-    "link_group": _link_only(lambda item: '"' + GROUP + '"'),
-    "link_last_modified": _link_only(lambda item: _time_json(item.link_mtime or 0)),
-    "link_size": _link_only(lambda item: str(item.link_size)),
-    "link_user": _link_only(lambda item: _q(item.user)),
+# field -> the Python expression giving its JSON text for an Item ``i`` (see _encoder_for).
+_FIELD_EXPRESSIONS: dict[str, str] = {
+    "DATA_TYPE": "'\"file\"'",
+    "name": "_q(i.name)",
+    "type": "'\"' + i.type + '\"'",
+    "link_target": "'null' if i.link_target is None else _q(i.link_target)",
+    "permissions": "'\"%04o\"' % (i.mode & 0o7777)",
+    "size": "str(i.size)",
+    "user": "_q(i.user)",
+    "group": "'\"' + GROUP + '\"'",
+    "last_modified": "'\"' + format_time(i.mtime) + '\"'",
+    "link_group": "'null' if i.link_size is None else '\"' + GROUP + '\"'",
+    "link_last_modified": "'null' if i.link_size is None else '\"' + format_time(i.link_mtime or 0) + '\"'",
+    "link_size": "'null' if i.link_size is None else str(i.link_size)",
+    "link_user": "'null' if i.link_size is None else _q(i.user)",
 }
 
 
-def _entries_json_with(items: list[Item], fields: tuple[str, ...]) -> str:
-    """The DATA array's contents with only ``fields`` per entry.
+@functools.lru_cache(maxsize=32)
+def _encoder_for(fields: tuple[str, ...]) -> Callable[[Item], str]:
+    """An ``entry_json`` for just ``fields``: one template and one expression per field.
 
-    Column by column (one ``map`` per field), then one template per row: a
-    100,000-entry page costs about what the full documents do, for a body
-    some 40% smaller.
+    Built as one lambda from the expressions above (as ``collections.namedtuple``
+    builds its methods), so a 100,000-entry page costs one call per entry
+    rather than one per field, and no per-field lists are held at once.
     """
     template = "{" + ",".join('"%s":%%s' % name for name in fields) + "}"
-    columns = [list(map(_FIELD_JSON[name], items)) for name in fields]
-    return ",".join(map(template.__mod__, zip(*columns)))
+    arguments = ", ".join("(%s)" % _FIELD_EXPRESSIONS[name] for name in fields)
+    source = f"lambda i: {template!r} % ({arguments},)"
+    namespace = {"_q": _q, "format_time": format_time, "GROUP": GROUP}
+    return eval(source, namespace)  # noqa: S307 - the source is built from the constants above only
 
 
 def file_list_json(
@@ -235,7 +231,7 @@ def file_list_json(
     if fields is None or fields == FILE_FIELDS:
         body = ",".join(map(entry_json, items))
     else:
-        body = _entries_json_with(items, fields)
+        body = ",".join(map(_encoder_for(fields), items))
     head = (
         '{"DATA_TYPE":"file_list","path":%s,"absolute_path":%s,"endpoint":%s,"length":%d,'
         '"total":%d,"offset":%d,"limit":%d,"rename_supported":true,"symlink_supported":false,'
