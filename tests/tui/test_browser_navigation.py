@@ -251,3 +251,18 @@ async def test_consent_that_does_not_help_is_not_retried_forever(sandbox, tmp_co
         left = app.main_screen.left_pane
         await wait_for(pilot, lambda: "giving up" in left.message_text, "gives up")
         assert len(asked) == 3
+
+
+async def test_a_short_terminal_gives_the_task_panels_rows_to_the_lists(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/home/alice/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None, "left listing")
+        await settled(pilot)
+        screen = app.main_screen
+        panel = screen.query_one("TaskPanel")
+        short_list_rows = screen.left_pane.file_list.scrollable_content_region.height
+        assert screen.has_class("-short") and panel.outer_size.height == 7
+        assert short_list_rows >= 9  # the header line and at least eight entries on an 80x24 terminal
+        await pilot.resize_terminal(120, 40)
+        await settled(pilot)
+        assert not screen.has_class("-short") and panel.outer_size.height == 10

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
 
 POLL_DELETE_SECONDS = 1.0
+SHORT_TERMINAL_ROWS = 32
+"""Below this many rows the task panel shrinks (app.tcss: ``MainScreen.-short``) so the lists keep room."""
 
 
 def plural(count: int, word: str) -> str:
@@ -69,7 +71,11 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         yield TaskPanel(self.service)
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < SHORT_TERMINAL_ROWS, "-short")
+
     def on_mount(self) -> None:
+        self.set_class(self.app.size.height < SHORT_TERMINAL_ROWS, "-short")
         self._mark_active()
         self.left_pane.file_list.focus()
         self.sidebar.reload()
