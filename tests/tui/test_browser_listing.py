@@ -184,3 +184,22 @@ async def test_stale_listing_is_dropped(alice_service, tmp_config, lab_dir):
         assert left.path == f"{path}small/"
         assert listing_names(left) == ["only.txt"]
         assert left.message_text == ""
+
+
+async def test_a_filter_longer_than_its_box_scrolls_to_the_cursor(alice_service, tmp_config):
+    """The filter box sizes its text without a layout pass; a long text must still scroll into view."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/home/alice/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot, "/home/alice/")
+        left = app.main_screen.left_pane
+        await pilot.press("slash")
+        box = left.filter_input
+        text = "x" * 30 + "0123456789" * 6 + "tail"
+        await type_text(pilot, text)
+        await pilot.pause()
+        assert left.file_list.filter_text == text and box.cursor_position == len(text)
+        assert box.virtual_size.width > box.size.width and box.scroll_offset.x > 0
+        assert "tail" in box.render_line(0).text  # the end of the text, where the cursor is, is on screen
+        await pilot.press("home")
+        await pilot.pause()
+        assert box.scroll_offset.x == 0 and box.render_line(0).text.lstrip().startswith("xxx")

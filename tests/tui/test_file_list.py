@@ -535,3 +535,25 @@ async def test_every_cell_of_a_row_carries_the_list_background() -> None:
         row = next(y for y in range(1, 4) if "plain.txt" in fl.render_line(y).text)
         segments = list(fl.render_line(row))
         assert segments and all(seg.style is not None and seg.style.bgcolor == background for seg in segments)
+
+
+async def test_the_scrollbar_follows_the_number_of_rows() -> None:
+    """Filtering changes the rows without a layout pass; the scrollbar must still match them."""
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        fl = app.query_one(FileList)
+        fl.set_listing(Listing("coll", "/big/", tuple(entry(f"f{i:04d}") for i in range(500))), show_parent=True)
+        await pilot.pause()
+        assert fl.show_vertical_scrollbar and fl.vertical_scrollbar.window_virtual_size == 502
+        fl.filter_text = "f00"  # 100 rows
+        await pilot.pause()
+        assert fl.vertical_scrollbar.window_virtual_size == 102 and fl.max_scroll_y == 102 - fl.size.height
+        fl.filter_text = "f000"  # 10 rows: fits, no scrollbar
+        await pilot.pause()
+        assert not fl.show_vertical_scrollbar and fl.max_scroll_y == 0
+        fl.filter_text = ""
+        await pilot.pause()
+        assert fl.show_vertical_scrollbar and fl.vertical_scrollbar.window_virtual_size == 502
+        await pilot.press("end")
+        assert fl.cursor_entry is not None and fl.cursor_entry.name == "f0499"
+        assert fl.scroll_offset.y == fl.max_scroll_y > 0

@@ -589,7 +589,19 @@ class FileList(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         # width 0: the list always fits its width, no horizontal scrolling
-        self.virtual_size = Size(0, self.row_count + 1)
+        size = Size(0, self.row_count + 1)
+        if size == self.virtual_size:
+            return
+        if not self.size:  # not laid out yet: the first layout sizes the scrollbar
+            self.virtual_size = size
+            return
+        # Only the scrollbar depends on the number of rows. Setting ``virtual_size``
+        # the usual way asks for a layout of the whole screen (a layout reactive), a
+        # few milliseconds on every filter keystroke; update the scrollbar directly
+        # instead. Showing or hiding it still goes through a layout (its own reactive).
+        self.set_reactive(FileList.virtual_size, size)
+        self._scroll_update(size)  # Textual (pinned): what a layout pass does for a ScrollView
+        self.refresh()
 
     def _scroll_cursor_visible(self) -> None:
         height = self.scrollable_content_region.height

@@ -19,6 +19,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
@@ -59,6 +61,12 @@ class FilterInput(Input):
     """The as-you-type filter under the list: Enter keeps it, Esc clears it."""
 
     BINDINGS = [Binding("escape", "clear", "Clear filter", show=False)]
+
+    # Input sets its virtual size (the text's width) on every keystroke, and in Textual
+    # that is a layout reactive: a layout pass of the whole screen per typed character.
+    # This box has a fixed size (one row, the pane's width) and no scrollbars, so the
+    # new width only bounds its horizontal scroll, which reads it directly.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     DEFAULT_CSS = """
     FilterInput, FilterInput.-textual-compact {
