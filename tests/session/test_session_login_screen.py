@@ -103,3 +103,27 @@ async def test_leaving_the_screen_stops_the_local_server_wait(sandbox, fresh_con
     assert app.results == [False]
     assert challenge.cancelled
     session.close()
+
+
+class QuitsAtOnce(Host):
+    """Quits in the same moment it opens the login screen (the race QA's logout test can hit)."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.exit()
+
+
+async def test_quitting_as_the_login_screen_opens_is_quiet(sandbox, fresh_config):
+    session = GtermSession(fresh_config)
+    challenge = session.start_login(local_server=False)
+    try:
+        for _ in range(5):
+            app = QuitsAtOnce(challenge)
+            # run_test re-raises what the app raised: a NoMatches from a screen mounting while
+            # the app closes used to end this with a traceback
+            async with app.run_test(size=(120, 36)) as pilot:
+                await pilot.pause()
+            assert app.return_code == 0
+    finally:
+        challenge.close()
+        session.close()

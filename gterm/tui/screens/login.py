@@ -122,10 +122,10 @@ class LoginScreen(ModalScreen[bool]):
                 yield Button("Cancel", id="login-cancel")
 
     def on_mount(self) -> None:
-        if self.takes_code:
-            self.query_one("#login-code", Input).focus()
-        else:
-            self.query_one("#login-cancel", Button).focus()
+        # query, not query_one: when the app quits just as this screen opens, its
+        # children can be gone by the time it mounts (no traceback for that).
+        for widget in self.query("#login-code" if self.takes_code else "#login-cancel"):
+            widget.focus()
         self.wait_for_automatic()
 
     def on_unmount(self) -> None:
