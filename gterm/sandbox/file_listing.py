@@ -123,45 +123,6 @@ def stat_item(coll: CollectionRecord, fs_path: str, path: str) -> Item:
 # --------------------------------------------------------------------------- JSON
 
 
-_ENTRY = (
-    '{"DATA_TYPE":"file","name":%s,"type":"%s","link_target":%s,"permissions":"%04o",'
-    '"size":%d,"user":%s,"group":"' + GROUP + '","last_modified":"%s","link_group":%s,'
-    '"link_last_modified":%s,"link_size":%s,"link_user":%s}'
-)
-
-
-_PLAIN = (
-    '{"DATA_TYPE":"file","name":%s,"type":"%s","link_target":null,"permissions":"%04o",'
-    '"size":%d,"user":%s,"group":"' + GROUP + '","last_modified":"%s","link_group":null,'
-    '"link_last_modified":null,"link_size":null,"link_user":null}'
-)
-
-
-def entry_json(item: Item) -> str:
-    if item.link_size is None:  # fast path: plain files and directories
-        return _PLAIN % (
-            _q(item.name), item.type, item.mode & 0o7777, item.size, _q(item.user),
-            format_time(item.mtime),
-        )
-    return _ENTRY % (
-        _q(item.name),
-        item.type,
-        _q(item.link_target) if item.link_target is not None else "null",
-        item.mode & 0o7777,
-        item.size,
-        _q(item.user),
-        format_time(item.mtime),
-        '"' + GROUP + '"',
-        '"' + format_time(item.link_mtime or 0) + '"',
-        str(item.link_size),
-        _q(item.user),
-    )
-
-
-def entry_doc(item: Item) -> dict[str, object]:
-    return json.loads(entry_json(item))  # one entry: reuse the exact same shape
-
-
 # --------------------------------------------------------------------------- fields
 
 #: The keys of a ``file`` document, in the order the full document has them.
@@ -203,19 +164,47 @@ _FIELD_EXPRESSIONS: dict[str, str] = {
 }
 
 
+# Plain files and directories (no link_size): the link facts are null, written into the template.
+_PLAIN_CONSTANTS: dict[str, str] = {
+    "DATA_TYPE": '"file"',
+    "group": '"' + GROUP + '"',
+    "link_target": "null",
+    "link_group": "null",
+    "link_last_modified": "null",
+    "link_size": "null",
+    "link_user": "null",
+}
+
+
 @functools.lru_cache(maxsize=32)
 def _encoder_for(fields: tuple[str, ...]) -> Callable[[Item], str]:
-    """An ``entry_json`` for just ``fields``: one template and one expression per field.
+    """The JSON text of an Item's ``file`` document with just ``fields``.
 
     Built as one lambda from the expressions above (as ``collections.namedtuple``
     builds its methods), so a 100,000-entry page costs one call per entry
-    rather than one per field, and no per-field lists are held at once.
+    rather than one per field. Plain entries (the vast majority) take a
+    template with their constant fields already written in.
     """
-    template = "{" + ",".join('"%s":%%s' % name for name in fields) + "}"
-    arguments = ", ".join("(%s)" % _FIELD_EXPRESSIONS[name] for name in fields)
-    source = f"lambda i: {template!r} % ({arguments},)"
+
+    def template(constants: dict[str, str]) -> tuple[str, str]:
+        parts = [f'"{name}":' + constants[name].replace("%", "%%") if name in constants else f'"{name}":%s'
+                 for name in fields]
+        arguments = "".join(f"({_FIELD_EXPRESSIONS[name]})," for name in fields if name not in constants)
+        return repr("{" + ",".join(parts) + "}"), arguments
+
+    plain_text, plain_args = template(_PLAIN_CONSTANTS)
+    linked_text, linked_args = template({})
+    source = f"lambda i: {linked_text} % ({linked_args}) if i.link_size is not None else {plain_text} % ({plain_args})"
     namespace = {"_q": _q, "format_time": format_time, "GROUP": GROUP}
     return eval(source, namespace)  # noqa: S307 - the source is built from the constants above only
+
+
+entry_json: Callable[[Item], str] = _encoder_for(FILE_FIELDS)
+"""The whole ``file`` document of an Item, as JSON text."""
+
+
+def entry_doc(item: Item) -> dict[str, object]:
+    return json.loads(entry_json(item))  # one entry: reuse the exact same shape
 
 
 def file_list_json(
@@ -228,10 +217,7 @@ def file_list_json(
     limit: int,
     fields: tuple[str, ...] | None = None,
 ) -> bytes:
-    if fields is None or fields == FILE_FIELDS:
-        body = ",".join(map(entry_json, items))
-    else:
-        body = ",".join(map(_encoder_for(fields), items))
+    body = ",".join(map(_encoder_for(fields or FILE_FIELDS), items))
     head = (
         '{"DATA_TYPE":"file_list","path":%s,"absolute_path":%s,"endpoint":%s,"length":%d,'
         '"total":%d,"offset":%d,"limit":%d,"rename_supported":true,"symlink_supported":false,'
