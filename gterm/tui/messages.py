@@ -34,17 +34,6 @@ class PaneFocused(Message):
 
 
 @dataclass
-class OpenLocation(Message):
-    """Something (sidebar, palette, picker) asks to show a location in the active pane.
-
-    ``path`` None means the collection's default directory.
-    """
-
-    collection_id: str
-    path: str | None = None
-
-
-@dataclass
 class BookmarkChosen(Message):
     """The user pressed Enter on a bookmark in the sidebar."""
 

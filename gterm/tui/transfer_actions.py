@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 from textual.binding import Binding
 
+from gterm.globus import paths
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferRequest
 from gterm.tui.safe_text import escape_controls
@@ -76,23 +77,16 @@ def plan_from_panes(source: Any, destination: Any) -> TransferPlan | str:
 
 
 def _same_dir(a: str, b: str) -> bool:
-    return a.rstrip("/") == b.rstrip("/")
-
-
-def _parent_dir(path: str) -> str:
-    """The directory holding ``path`` (a transfer item's path; dirs end in ``/``), ending in ``/``."""
-    trimmed = path.rstrip("/")
-    head = trimmed.rsplit("/", 1)[0] if "/" in trimmed else ""
-    return head + "/"
+    return paths.as_dir(a) == paths.as_dir(b)
 
 
 def destination_dirs(request: TransferRequest) -> set[str]:
     """The destination directories a transfer writes into (the parents of its items' destinations)."""
-    return {_parent_dir(item.destination_path) for item in request.items}
+    return {paths.parent(item.destination_path) for item in request.items}
 
 
 def source_dirs(request: TransferRequest) -> set[str]:
-    return {_parent_dir(item.source_path) for item in request.items}
+    return {paths.parent(item.source_path) for item in request.items}
 
 
 class TransferActionsMixin:

@@ -24,7 +24,7 @@ from gterm.globus.locations import CollectionLocation, parse_location, resolve_b
 from gterm.globus.models import Entry
 from gterm.globus.transfer import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
-from gterm.tui.messages import BookmarkChosen, OpenLocation, PaneFocused
+from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen, collect_key_help
 from gterm.tui.safe_text import escape_controls
@@ -213,11 +213,6 @@ class MainScreen(TransferActionsMixin, Screen[None]):
                 pane.file_list.focus()
 
         self.app.push_screen(CollectionPicker(self.service, recent_ids=recent), chosen)
-
-    @on(OpenLocation)
-    def _open_location(self, event: OpenLocation) -> None:
-        event.stop()
-        self.active_pane.open(event.collection_id, event.path)
 
     def open_in_active(self, collection_id: str, path: str | None) -> None:
         self.active_pane.open(collection_id, path)

@@ -31,6 +31,7 @@ from textual.worker import get_current_worker
 from gterm.globus.models import Event, Task
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui import task_format as fmt
+from gterm.tui.worker_errors import deliver
 
 Clock = Callable[[], datetime]
 
@@ -248,16 +249,10 @@ class TaskDetailsScreen(Screen[None]):
                 )
         except Exception as error:  # noqa: BLE001 - routed to the one error place
             if not worker.is_cancelled:
-                self._deliver(self._failed, error)
+                deliver(self.app, self._failed, error)
             return
         if not worker.is_cancelled:
-            self._deliver(self._loaded, data)
-
-    def _deliver(self, callback: Callable[..., Any], *args: Any) -> None:
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:
-            pass
+            deliver(self.app, self._loaded, data)
 
     def _loaded(self, data: TaskDetailsData) -> None:
         if not self.is_mounted:  # closed while the request was in flight
@@ -395,9 +390,9 @@ class TaskDetailsScreen(Screen[None]):
         try:
             message = self.service.cancel(self.task_id)
         except Exception as error:  # noqa: BLE001
-            self._deliver(self._control_failed, error)
+            deliver(self.app, self._control_failed, error)
             return
-        self._deliver(self._control_done, message)
+        deliver(self.app, self._control_done, message)
 
     def action_change_label(self) -> None:
         if self.service is None:
@@ -438,9 +433,9 @@ class TaskDetailsScreen(Screen[None]):
         try:
             self.service.update_task(self.task_id, label=label, deadline=deadline)
         except Exception as error:  # noqa: BLE001
-            self._deliver(self._control_failed, error)
+            deliver(self.app, self._control_failed, error)
             return
-        self._deliver(self._control_done, "Task updated.")
+        deliver(self.app, self._control_done, "Task updated.")
 
     def _control_failed(self, error: Exception) -> None:
         """Cancel/label/deadline errors are always reported (even after the screen closed)."""

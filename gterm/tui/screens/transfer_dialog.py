@@ -38,6 +38,7 @@ from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.safe_input import SafeInput
+from gterm.tui.worker_errors import deliver
 
 SYNC_CHOICES: list[tuple[str, str]] = [
     ("off: always copy", "off"),
@@ -416,10 +417,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
                 result.append("\nsend: " + fmt.safe_text(shown), style="bold")
             self.preview = preview
         if not worker.is_cancelled:
-            try:
-                self.app.call_from_thread(self.query_one("#preview", Static).update, result)
-            except RuntimeError:
-                pass
+            deliver(self.app, self.query_one("#preview", Static).update, result)
 
     def compute_preview(self, options: DialogOptions) -> SyncPreview:
         """Walk source and destination (thread side) and apply the sync level. Bounded by a listing budget."""

@@ -129,7 +129,6 @@ class Pane(Vertical):
         self._pending_cursor: str | None = None
         self._selected_count = 0
         self._selected_size = 0
-        self._error_shown = False
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 

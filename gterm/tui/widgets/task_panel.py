@@ -30,10 +30,10 @@ from textual.timer import Timer
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from gterm.globus.errors import ConsentNeeded, NotLoggedIn, SessionExpired
 from gterm.globus.models import Task
 from gterm.tui import task_format as fmt
 from gterm.tui.task_poller import PollSchedule
+from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 
 Clock = Callable[[], datetime]
 
@@ -270,16 +270,10 @@ class TaskPanel(Vertical):
             tasks = self.service.tasks(limit=self.limit)
         except Exception as error:  # noqa: BLE001 - shown in the panel, see _failed
             if not worker.is_cancelled:
-                self._deliver(self._failed, error)
+                deliver(self.app, self._failed, error)
             return
         if not worker.is_cancelled:
-            self._deliver(self._loaded, tasks)
-
-    def _deliver(self, callback: Callable[..., Any], *args: Any) -> None:
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:
-            pass  # the app is shutting down: nobody to tell
+            deliver(self.app, self._loaded, tasks)
 
     def _loaded(self, tasks: list[Task]) -> None:
         self._in_flight = False
@@ -293,11 +287,9 @@ class TaskPanel(Vertical):
         self._in_flight = False
         if not self.is_mounted:
             return
-        from gterm.tui.worker_errors import describe, report
-
         self.error = describe(error)
         self._update_title()
-        if isinstance(error, (ConsentNeeded, SessionExpired, NotLoggedIn)):
+        if isinstance(error, AUTH_ERRORS):
             # Polling stops until the user has signed in again (the retry restarts it);
             # otherwise every poll would open another sign-in prompt.
             report(self.app, error, context="Task list", retry=self.refresh_tasks)
