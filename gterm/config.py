@@ -228,25 +228,6 @@ class GtermConfig:
             out["theme_over"] = self.settings_theme or ""
         return out
 
-    def to_mapping(self) -> dict[str, Any]:
-        """Every value (settings and state; never the env-only client secret), for comparison and debugging."""
-        out: dict[str, Any] = {
-            "native_client_id": self.native_client_id,
-            "token_store": self.token_store,
-            "bell_on_task_end": self.bell_on_task_end,
-            "http_timeout": self.http_timeout,
-            "connect_timeout": self.connect_timeout,
-            "max_retries": self.max_retries,
-            "consent_scopes": list(self.consent_scopes),
-            "recent_collections": list(self.recent_collections),
-        }
-        for key in ("theme", "last_left", "last_right"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
-        out["keymap"] = dict(self.keymap)
-        return out
-
     def state_file(self) -> Path:
         """Where ``save()`` writes: ``state_path``, else derived from the settings path."""
         return self.state_path or _state_path_for(self.path)

@@ -41,21 +41,22 @@ class EarlyResults:
             self._pending[key] = (self._clock(), future)
         return future
 
-    def start(self, key: Hashable, call: Callable[[], object], *, name: str = "gterm-early") -> None:
+    def start(self, key: Hashable, call: Callable[[], object]) -> None:
         """Run ``call`` on a daemon thread (never delays exit) and keep its outcome under ``key``."""
         future = self.promise(key)
-        threading.Thread(target=fulfil, args=(future, call), name=name, daemon=True).start()
+        threading.Thread(target=fulfil, args=(future, call), name="gterm-early", daemon=True).start()
 
     def take(self, key: Hashable) -> Future[object] | None:
         """The early call for ``key``, once; None when there is none or it is too old to pass for fresh."""
+        now = self._clock()
         with self._lock:
             entry = self._pending.pop(key, None)
-        if entry is None:
+            # Answers nobody asked for in time go too (a big listing must not stay for the session).
+            for stale in [k for k, (started, _) in self._pending.items() if now - started > self._ttl]:
+                del self._pending[stale]
+        if entry is None or now - entry[0] > self._ttl:
             return None
-        started, future = entry
-        if self._clock() - started > self._ttl:
-            return None
-        return future
+        return entry[1]
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:

@@ -24,11 +24,11 @@ from typing import Any, Literal, Protocol
 
 import globus_sdk
 
+from gterm.config import APP_NAME
 from gterm.globus.errors import GtermError, Offline, ServiceError, SessionExpired
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "gterm"
 SESSION_EXPIRED_TEXT = "Your Globus session has expired or was revoked; log in again (`gterm login`)."
 _TEXT_BROWSERS = {"lynx", "www-browser", "links", "elinks", "w3m"}
 

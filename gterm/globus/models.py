@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import partial
 from operator import attrgetter, itemgetter
 from typing import Any, Iterable, Literal, Mapping
 

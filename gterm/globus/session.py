@@ -43,7 +43,7 @@ from globus_sdk.token_storage.validating_token_storage import (
 )
 from globus_sdk.transport import RequestsTransport, RetryConfig
 
-from gterm.config import GtermConfig, token_file_path
+from gterm.config import APP_NAME, GtermConfig, token_file_path
 from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
@@ -58,7 +58,6 @@ from gterm.globus.login_flows import (
     LoginMode,
     RedirectServer,
     can_open_browser,
-    is_remote_session,
     map_auth_error,
     map_network_error,
     prefill_name,
@@ -77,7 +76,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "gterm"
 TRANSFER_RS = "transfer.api.globus.org"
 AUTH_RS = "auth.globus.org"
 TRANSFER_SCOPE = str(TransferScopes.all)
@@ -455,8 +453,9 @@ class GtermSession:
             return challenge
         scopes = _merge(*self.scope_requirements.values(), extra)
         use_server = self.local_server if local_server is None else local_server
+        browser: bool | None = None  # probed once (webbrowser.get), only when needed
         if use_server is None:
-            use_server = can_open_browser()
+            use_server = browser = can_open_browser()
         if self.auto_approve:
             use_server = False
         # A fresh login client per challenge: the SDK keeps the PKCE verifier on the client.
@@ -489,7 +488,7 @@ class GtermSession:
             required_scopes=extra,
             redirect_uri=redirect_uri,
             server=server,
-            open_browser=bool(server) and can_open_browser(),
+            open_browser=bool(server) and (browser if browser is not None else can_open_browser()),
         )
 
     def handle_consent(self, error: ConsentNeeded) -> LoginChallenge:
@@ -663,5 +662,4 @@ __all__ = [
     "LogoutReport",
     "SessionLike",
     "can_open_browser",
-    "is_remote_session",
 ]

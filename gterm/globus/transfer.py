@@ -344,21 +344,21 @@ class TransferService:
             show_hidden=show_hidden,
             query_params={"fields": LS_FIELDS},
         )
-        with gc_paused():  # not while waiting for the answer: only while decoding it
-            page = decode_file_list(response.binary_content)
-            if page is None:  # something unusual in the documents: parse, then normalise each one
+        page = decode_file_list(response.binary_content)  # Entry records are never tracked by the GC
+        if page is None:  # something unusual in the documents: parse, then normalise each one
+            with gc_paused():  # hundreds of thousands of dicts, none of them garbage
                 doc = response.data
+                total = doc.get("total")
                 page = FileListPage(
                     DATA=entries_from_docs(doc.get("DATA") or []),
                     path=doc.get("path"),
-                    total=doc.get("total") if isinstance(doc.get("total"), int) else None,
+                    total=total if isinstance(total, int) else None,
                     has_next_page=bool(doc.get("has_next_page")),
                 )
                 # Free the parsed documents (a few hundred thousand objects) by reference
                 # counting while the collector is still off, rather than have its first
                 # run afterwards walk them all.
-                del doc
-            del response
+                del doc, response
         entries = page.DATA
         truncated = page.has_next_page or (page.total is not None and page.total > len(entries))
         resolved = page.path or path or "/"
