@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Callable
@@ -55,10 +57,31 @@ class RequestLog:
         return self.path.stat().st_size if self.path.exists() else 0
 
     def since(self, mark: int, end: int | None = None) -> list[dict[str, Any]]:
+        """The records from ``mark`` (to ``end``); without ``end``, every request answered so far.
+
+        The sandbox writes a record once its response has gone out, so a call the
+        test has just seen answered may not be in the file yet: a marker request
+        is sent and its record awaited first (requests are logged in the order
+        they finish).
+        """
+        if end is None:
+            self._flush()
         with open(self.path, "rb") as fh:
             fh.seek(mark)
             data = fh.read() if end is None else fh.read(end - mark)
         return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+
+    def _flush(self) -> None:
+        marker = f"/v0.10/test-log-marker-{uuid.uuid4().hex}"
+        try:
+            urllib.request.urlopen(self.handle.transfer_url.rstrip("/") + marker, timeout=10).close()
+        except urllib.error.HTTPError:
+            pass  # 404, as expected: what matters is that the sandbox logs it
+        deadline = time.monotonic() + 10
+        while marker.encode() not in self.path.read_bytes():
+            if time.monotonic() > deadline:
+                raise AssertionError("the sandbox never logged the marker request")
+            time.sleep(0.02)
 
     def count(self, mark: int, *, method: str, path: str, identity: str | None = None,
               prefix: bool = False, end: int | None = None) -> int:
