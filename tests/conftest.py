@@ -5,21 +5,16 @@ Owned by the sandbox-auth helper; other suites use these fixtures, they do not e
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Iterator
 
+import globus_sdk
 import keyring
 import keyring.backend
 import keyring.errors
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # so every suite can `import sandbox_login`
-
-import globus_sdk  # noqa: E402
-
-from gterm.sandbox.server import SandboxHandle  # noqa: E402
-from sandbox_login import own_sandbox, transfer_client_for  # noqa: E402
+from gterm.sandbox.server import SandboxHandle
+from tests.support.sandbox_login import own_sandbox, transfer_client_for
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -1,6 +1,6 @@
 """Regenerate screenshots/*.svg from the app itself.
 
-    python tests/screenshots.py [--out screenshots]
+    python -m tests.screenshots [--out screenshots]
 
 Starts a private sandbox in a temporary directory, signs in as the demo user
 Alice through the real login flow, drives gterm headless with Textual's Pilot
@@ -13,28 +13,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from gterm.globus.transfer import (
+    TransferItem,
+    TransferRequest,
+    TransferService,
+    wait_for_task,
+)
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import running_sandbox
+from gterm.sandbox.state import SandboxConfig
+from gterm.tui.app import GtermApp
+from gterm.tui.screens.collection_picker import CollectionPicker
+from gterm.tui.screens.help import HelpScreen
+from gterm.tui.screens.prompts import ConfirmPrompt
+from tests.support.browser_helpers import settled, type_text, wait_for
+from tests.support.sandbox_login import transfer_client_for
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # sandbox_login
-sys.path.insert(0, str(HERE / "tui"))  # browser_helpers
-
-from browser_helpers import settled, type_text, wait_for  # noqa: E402
-from sandbox_login import transfer_client_for  # noqa: E402
-
-from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, wait_for_task  # noqa: E402
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID  # noqa: E402
-from gterm.sandbox.server import running_sandbox  # noqa: E402
-from gterm.sandbox.state import SandboxConfig  # noqa: E402
-from gterm.tui.app import GtermApp  # noqa: E402
-from gterm.tui.screens.collection_picker import CollectionPicker  # noqa: E402
-from gterm.tui.screens.help import HelpScreen  # noqa: E402
-from gterm.tui.screens.prompts import ConfirmPrompt  # noqa: E402
-
 SIZE = (120, 36)
 LAB = LAB_STORAGE_ID
 Scene = Callable[[Any], Awaitable[None]]
@@ -149,7 +149,7 @@ def main() -> None:
             asyncio.run(shoot(service, args.out))
     # The transfer screens (dialog, task panel, details) come from fixed data with a frozen clock.
     try:
-        from transfer_scenes import save_screenshots
+        from tests.support.transfer_scenes import save_screenshots
     except ImportError:
         print("tests/transfer_scenes.py not found: transfer screenshots skipped")
     else:

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sandbox_login import transfer_client_for
+from tests.support.sandbox_login import transfer_client_for
 
 from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound
 from gterm.globus.locations import CollectionLocation

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import globus_sdk
 import pytest
 from globus_sdk.transport import RetryConfig
-from sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
+from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
 
 from gterm.globus.errors import Offline
 from gterm.globus.transfer import DeleteRequest, TransferItem, TransferRequest, TransferService, wait_for_task

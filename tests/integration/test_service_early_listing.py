@@ -10,8 +10,8 @@ import uuid
 from typing import Any
 
 import pytest
-from sandbox_login import transfer_client_for
-from transfer_live import RequestLog
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.transfer_live import RequestLog
 
 from gterm.cli import start_listings_early
 from gterm.globus.errors import NotFound

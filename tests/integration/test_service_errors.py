@@ -13,7 +13,7 @@ from typing import Any
 import globus_sdk
 import pytest
 from globus_sdk.transport import RetryConfig
-from sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
+from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
 
 from gterm.globus.errors import (
     ConsentNeeded,

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import globus_sdk
 import pytest
-from sandbox_login import transfer_client_for
+from tests.support.sandbox_login import transfer_client_for
 
 from gterm.globus import paths
 from gterm.globus.errors import (

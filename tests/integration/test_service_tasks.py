@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from sandbox_login import identity_id, transfer_client_for
+from tests.support.sandbox_login import identity_id, transfer_client_for
 
 from gterm.globus import paths
 from gterm.globus.errors import ConsentNeeded, InvalidInput, NotFound

@@ -1,6 +1,6 @@
 """Copy speed of the sandbox engine against coreutils, in the same run (a script, not a test).
 
-    python tests/perf/copy_vs_cp.py [--size-mb 1024] [--small-files 5000] [--dir /tmp] [--repeat 3]
+    python -m tests.perf.copy_vs_cp [--size-mb 1024] [--small-files 5000] [--dir /tmp] [--repeat 3]
 
 Starts a sandbox in-process with its data dir under --dir, writes a big file and
 a directory of small files into Lab Storage, then times
@@ -24,21 +24,17 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for sandbox_login
+import globus_sdk
 
-import globus_sdk  # noqa: E402
-
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID  # noqa: E402
-from gterm.sandbox.server import running_sandbox  # noqa: E402
-from gterm.sandbox.state import SandboxConfig  # noqa: E402
-from sandbox_login import transfer_client_for  # noqa: E402
-
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import running_sandbox
+from gterm.sandbox.state import SandboxConfig
+from tests.support.sandbox_login import transfer_client_for
 
 POLL_SECONDS = 0.02  # get_task polling while waiting (a request costs ~2 ms on loopback)
 

@@ -16,7 +16,7 @@ and measures, each up to the moment the frame is painted (the last
 then, in the same run, the stock DataTable taking the same 100,000 rows with
 ``add_rows`` until its first paint, and prints the ratios.
 
-Run:  /work/venv/bin/python tests/perf/file_list_perf.py [--entries 100000] [--skip-datatable]
+Run:  python -m tests.perf.file_list_perf [--entries 100000] [--skip-datatable]
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ client (client credentials). Per round, in this process:
 * ``TransferService.ls``: all of it, as the TUI calls it;
 * ``globus ls``: the globus-cli process (if ``~/.cache/gterm-perf/cli-venv`` exists), for scale.
 
-Run:  /work/venv/bin/python tests/perf/ls_breakdown.py [--entries 100000] [--rounds 5]
+Run:  python -m tests.perf.ls_breakdown [--entries 100000] [--rounds 5]
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ One run, side by side, against one in-process sandbox:
    and prints medians, minimums, a timeline of gterm's milestones and the
    ratios gterm / globus-cli.
 
-Run:  /work/venv/bin/python tests/perf/ls_vs_globus_cli.py [--entries 100000] [--rounds 3]
+Run:  python -m tests.perf.ls_vs_globus_cli [--entries 100000] [--rounds 3]
 (the first run installs globus-cli into the cache venv; later runs reuse it).
 """
 

@@ -8,7 +8,7 @@ the real native-app flow, then lists that directory alternately with
 shows, decoded straight into Entry records). The raw call reads every
 document as the SDK gives it (JSON parsed into dicts).
 
-Run:  /work/venv/bin/python tests/perf/ls_vs_sdk.py [--entries 100000] [--rounds 5]
+Run:  python -m tests.perf.ls_vs_sdk [--entries 100000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -16,21 +16,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for sandbox_login
-
-from sandbox_login import transfer_client_for  # noqa: E402
-
-from gterm.globus.models import decode_file_list  # noqa: E402
-from gterm.globus.transfer import LS_FIELDS, TransferService  # noqa: E402
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID  # noqa: E402
-from gterm.sandbox.server import running_sandbox  # noqa: E402
-from gterm.sandbox.state import SandboxConfig  # noqa: E402
+from gterm.globus.models import decode_file_list
+from gterm.globus.transfer import LS_FIELDS, TransferService
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import running_sandbox
+from gterm.sandbox.state import SandboxConfig
+from tests.support.sandbox_login import transfer_client_for
 
 DIR = "/home/alice/perf-100k/"
 

@@ -1,23 +1,19 @@
 """Time a 100,000-entry directory listing in the sandbox: server side and via TransferClient.
 
-Run: python tests/perf/sandbox_ls_100k.py   (prints figures; asserts nothing)
+Run: python -m tests.perf.sandbox_ls_100k   (prints figures; asserts nothing)
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for sandbox_login
-
-from sandbox_login import transfer_client_for  # noqa: E402
-
-from gterm.sandbox import collections, file_listing  # noqa: E402
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID  # noqa: E402
-from gterm.sandbox.server import running_sandbox  # noqa: E402
-from gterm.sandbox.state import SandboxConfig  # noqa: E402
+from gterm.sandbox import collections, file_listing
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import running_sandbox
+from gterm.sandbox.state import SandboxConfig
+from tests.support.sandbox_login import transfer_client_for
 
 ENTRIES = 100_000
 PATH = "/projects/big100k/"

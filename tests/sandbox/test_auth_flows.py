@@ -27,7 +27,7 @@ from gterm.sandbox.seed_ids import (
     data_access_scope,
 )
 from gterm.sandbox.server import SandboxHandle
-from sandbox_login import (
+from tests.support.sandbox_login import (
     authorize_code,
     login_tokens,
     new_confidential_client,

@@ -19,8 +19,8 @@ import pytest
 
 from gterm.sandbox.server import SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
-from sandbox_login import transfer_client_for
-from tasks_helpers import LAB, events, tree, wait_done, wait_until, workdir, write
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.tasks_helpers import LAB, events, tree, wait_done, wait_until, workdir, write
 
 SLOW = 256 * 1024  # bytes per second per task
 

@@ -18,7 +18,7 @@ import globus_sdk
 import globus_sdk.testing.data.transfer as transfer_fixtures
 import pytest
 from globus_sdk.testing import get_response_set
-from transfer_helpers import unique
+from tests.support.transfer_helpers import unique
 
 from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
 

@@ -27,7 +27,7 @@ from gterm.sandbox.seed_ids import (
 )
 from gterm.sandbox.server import SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
-from sandbox_login import login_tokens, transfer_client_for
+from tests.support.sandbox_login import login_tokens, transfer_client_for
 
 TRANSFER_RS = "transfer.api.globus.org"
 SCOPES = f"openid profile email {TRANSFER_SCOPE}"

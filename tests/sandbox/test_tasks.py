@@ -16,7 +16,7 @@ import pytest
 from globus_sdk.testing import get_response_set
 
 from gterm.sandbox.seed_ids import BOB_USERNAME, HPC_SCRATCH_ID
-from tasks_helpers import LAB, events, transferred, tree, wait_done, workdir, write
+from tests.support.tasks_helpers import LAB, events, transferred, tree, wait_done, workdir, write
 
 T0 = 1_767_000_000  # a fixed past mtime (2025-12-29)
 

@@ -6,8 +6,8 @@ from typing import Any, Iterator
 
 import globus_sdk
 import pytest
-from sandbox_login import robot_transfer_client
-from transfer_helpers import api_error, names, unique
+from tests.support.sandbox_login import robot_transfer_client
+from tests.support.transfer_helpers import api_error, names, unique
 
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID, ROBOT_CLIENT_ID
 

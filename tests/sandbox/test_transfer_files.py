@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import pytest
-from transfer_helpers import api_error, collection_root, names, unique
+from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 from gterm.sandbox.file_listing import format_time
 from gterm.sandbox.sample_tree import BIG_FILE_SIZE, ESCAPE_NAME, MANY_FILES_COUNT, MARKUP_NAME, SEED_MTIME
@@ -239,7 +239,7 @@ def test_rename_moves_and_reports_errors(sandbox: Any, alice_tc: Any, workdir: s
 
 
 def test_home_is_created_on_demand_for_new_users(sandbox: Any) -> None:
-    from sandbox_login import robot_transfer_client
+    from tests.support.sandbox_login import robot_transfer_client
 
     robot = robot_transfer_client(sandbox)
     listing = robot.operation_ls(LAB_STORAGE_ID, path="/~/")

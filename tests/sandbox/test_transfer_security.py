@@ -9,8 +9,8 @@ import globus_sdk
 import pytest
 import requests
 from globus_sdk.gare import to_gare
-from sandbox_login import robot_transfer_client, transfer_client_for
-from transfer_helpers import api_error, collection_root, names, unique
+from tests.support.sandbox_login import robot_transfer_client, transfer_client_for
+from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 from gterm.sandbox.seed_ids import (
     BOB_SHARED_ID,

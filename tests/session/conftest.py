@@ -17,8 +17,8 @@ from gterm.config import GtermConfig
 from gterm.globus.session import GtermSession
 from gterm.sandbox.server import SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
-from sandbox_login import new_native_client, sdk_pointed_at
-from tests_session_helpers import copy_paste_login
+from tests.support.sandbox_login import new_native_client, sdk_pointed_at
+from tests.support.session_helpers import copy_paste_login
 
 _ENV_TO_CLEAR = ("GTERM_CLIENT_ID", "GTERM_CLIENT_SECRET", "GTERM_NATIVE_CLIENT_ID", "GTERM_TOKEN_STORE")
 

@@ -11,7 +11,7 @@ import sys
 import requests
 
 from gterm import cli
-from tests_session_helpers import read_line_with_timeout
+from tests.support.session_helpers import read_line_with_timeout
 
 
 def test_sandbox_serve_prints_exports_and_stops_on_ctrl_c(tmp_path):

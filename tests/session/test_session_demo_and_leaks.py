@@ -15,8 +15,8 @@ from gterm.globus.session import GtermSession
 from gterm.logging_setup import setup_debug_log, stop_debug_log
 from gterm.sandbox.seed_ids import ALICE_USERNAME, LAB_STORAGE_ID
 
-from tests_session_helpers import copy_paste_login
-from tests_session_helpers import files_containing
+from tests.support.session_helpers import copy_paste_login
+from tests.support.session_helpers import files_containing
 
 
 def test_demo_signs_in_for_real_and_survives_a_restart(tmp_path, gterm_dirs, memory_keyring):
@@ -63,7 +63,7 @@ def test_no_token_outside_the_keyring(sandbox, fresh_config, gterm_dirs, memory_
         printed = capsys.readouterr()
         captured.extend([printed.out, printed.err])
         url = next(line for line in printed.out.splitlines() if line.startswith("http"))
-        from sandbox_login import authorize_code
+        from tests.support.sandbox_login import authorize_code
 
         return authorize_code(sandbox, url)
 

@@ -13,9 +13,9 @@ from gterm.config import GtermConfig
 from gterm.globus.errors import ConsentNeeded, NotLoggedIn, SessionExpired
 from gterm.globus.session import TRANSFER_RS, GtermSession
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID, ROBOT_CLIENT_ID, data_access_scope
-from sandbox_login import new_native_client
+from tests.support.sandbox_login import new_native_client
 
-from tests_session_helpers import copy_paste_login
+from tests.support.session_helpers import copy_paste_login
 
 
 def _stored(session: GtermSession, rs: str = TRANSFER_RS):

@@ -16,9 +16,9 @@ from gterm import cli
 from gterm.globus.errors import GtermError
 from gterm.globus.session import GtermSession
 from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, LAB_STORAGE_ID
-from sandbox_login import authorize_code, identity_id
+from tests.support.sandbox_login import authorize_code, identity_id
 
-from tests_session_helpers import all_tokens_in, read_line_with_timeout
+from tests.support.session_helpers import all_tokens_in, read_line_with_timeout
 
 
 def test_cli_copy_paste_login_in_a_subprocess(sandbox, fresh_config, gterm_dirs):

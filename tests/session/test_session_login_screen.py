@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 from gterm.globus.session import GtermSession
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID, data_access_scope
 from gterm.tui.screens.login import LoginScreen
-from sandbox_login import authorize_code
+from tests.support.sandbox_login import authorize_code
 
 
 class Host(App[None]):

@@ -16,7 +16,7 @@ from gterm.globus.session import GtermSession
 from gterm.globus.tokens import KEYRING_SERVICE, KeyringTokenStorage, check_keyring
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 
-from tests_session_helpers import copy_paste_login
+from tests.support.session_helpers import copy_paste_login
 
 pytestmark = pytest.mark.secret_service
 

@@ -23,7 +23,7 @@ from gterm.globus.session import GtermSession
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID, ROBOT_CLIENT_ID, data_access_scope
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.login import LoginScreen
-from sandbox_login import new_confidential_client, new_native_client
+from tests.support.sandbox_login import new_confidential_client, new_native_client
 
 SIZE = (120, 36)
 WAIT_LIMIT = 60.0

@@ -27,7 +27,7 @@ from gterm.globus.tokens import (
     check_keyring,
 )
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client
+from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client
 
 
 def _data(rs: str, *, refresh: str | None = "r-" + "x" * 20, identity: str | None = "id-1") -> TokenStorageData:

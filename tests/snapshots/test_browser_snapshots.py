@@ -14,7 +14,6 @@ Review ``snapshot_report.html`` before ``--snapshot-update``.
 from __future__ import annotations
 
 import os
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,18 +21,15 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
-
-from browser_helpers import settled, type_text, wait_for  # noqa: E402
-
-from gterm.globus.transfer import TransferService  # noqa: E402
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID  # noqa: E402
-from gterm.sandbox.server import SandboxHandle  # noqa: E402
-from gterm.tui.app import GtermApp  # noqa: E402
-from gterm.tui.screens.collection_picker import CollectionPicker  # noqa: E402
-from gterm.tui.screens.help import HelpScreen  # noqa: E402
-from gterm.tui.screens.prompts import InputPrompt  # noqa: E402
-from sandbox_login import transfer_client_for  # noqa: E402
+from gterm.globus.transfer import TransferService
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.app import GtermApp
+from gterm.tui.screens.collection_picker import CollectionPicker
+from gterm.tui.screens.help import HelpScreen
+from gterm.tui.screens.prompts import InputPrompt
+from tests.support.browser_helpers import settled, type_text, wait_for
+from tests.support.sandbox_login import transfer_client_for
 
 SIZE = (120, 36)
 LAB = LAB_STORAGE_ID

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from transfer_scenes import SIZE, DetailsScene, DialogScene, PanelScene, steady  # noqa: E402
-
-from gterm.tui.screens.transfer_dialog import OptionBox  # noqa: E402
+from gterm.tui.screens.transfer_dialog import OptionBox
+from tests.support.transfer_scenes import (
+    SIZE,
+    DetailsScene,
+    DialogScene,
+    PanelScene,
+    steady,
+)
 
 
 async def _settle(pilot: Any) -> None:

@@ -18,7 +18,7 @@ from gterm.config import GtermConfig
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
-from sandbox_login import transfer_client_for
+from tests.support.sandbox_login import transfer_client_for
 
 TEST_ROOT = "tui-tests"
 

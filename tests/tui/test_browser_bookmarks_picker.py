@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from browser_helpers import cursor_to, make_app, settled, type_text, wait_for
+from tests.support.browser_helpers import cursor_to, make_app, settled, type_text, wait_for
 from textual.command import CommandPalette
 from textual.widgets import Input, OptionList
 

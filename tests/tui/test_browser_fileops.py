@@ -6,7 +6,7 @@ and checks the result both on screen and on the collection's disk.
 
 from __future__ import annotations
 
-from browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
 from textual.widgets import Input
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from browser_helpers import (
+from tests.support.browser_helpers import (
     cursor_to,
     listing_names,
     make_app,

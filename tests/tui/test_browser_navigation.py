@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from browser_helpers import clear_and_type, cursor_to, listing_names, make_app, settled, status_text, wait_for
+from tests.support.browser_helpers import clear_and_type, cursor_to, listing_names, make_app, settled, status_text, wait_for
 
 from gterm.config import GtermConfig
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
-from sandbox_login import transfer_client_for
+from tests.support.sandbox_login import transfer_client_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -201,7 +201,7 @@ async def test_consent_with_real_session_goes_through_login_screen(sandbox, tmp_
     """The demo's path end to end: ConsentRequired -> LoginScreen (auto-approve) -> the listing is retried."""
     from gterm.globus.session import GtermSession
     from gterm.tui.worker_errors import reauth_coordinator
-    from sandbox_login import new_native_client
+    from tests.support.sandbox_login import new_native_client
 
     monkeypatch.setenv("GTERM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GTERM_CONFIG", str(tmp_path / "config.toml"))

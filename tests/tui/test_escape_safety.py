@@ -10,7 +10,7 @@ are checked: the escaped spelling is shown, the raw characters never are.
 
 from __future__ import annotations
 
-from browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, wait_for
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, wait_for
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input

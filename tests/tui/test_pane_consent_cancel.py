@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from browser_helpers import listing_names, make_app, settled, wait_for
+from tests.support.browser_helpers import listing_names, make_app, settled, wait_for
 
 from gterm.globus.errors import ConsentNeeded
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID

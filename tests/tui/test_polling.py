@@ -20,7 +20,7 @@ from gterm.sandbox.server import SandboxHandle
 from gterm.tui.task_poller import ACTIVE_INTERVAL, IDLE_FIRST
 from gterm.tui.widgets.task_panel import TaskPanel
 
-from transfer_live import RequestLog, make_lab_dir, own_sandbox, pump_for, service_for, wait_until
+from tests.support.transfer_live import RequestLog, make_lab_dir, own_sandbox, pump_for, service_for, wait_until
 
 SLOW_BYTES_PER_SECOND = 100_000
 

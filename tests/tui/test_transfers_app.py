@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from browser_helpers import cursor_to, make_app, settled, wait_for
+from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
 
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID

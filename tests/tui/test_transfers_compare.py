@@ -11,8 +11,8 @@ from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import TransferDialog
 
-from transfer_live import wait_until
-from transfer_scenes import HostPane, TransferHostApp
+from tests.support.transfer_live import wait_until
+from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 T_OLD = 1_700_000_000
 T_NEW = T_OLD + 3600

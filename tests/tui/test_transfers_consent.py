@@ -21,9 +21,9 @@ from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from textual.widgets import Input
 
-from sandbox_login import transfer_client_for
-from transfer_live import RequestLog, wait_until
-from transfer_scenes import HostPane, TransferHostApp
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.transfer_live import RequestLog, wait_until
+from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 
 class SwitchableAuthorizer(globus_sdk.authorizers.GlobusAuthorizer):

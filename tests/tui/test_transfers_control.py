@@ -18,8 +18,8 @@ from gterm.tui import task_format as fmt
 from gterm.tui.screens.task_details import AskTextScreen, ConfirmScreen, TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 
-from transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
-from transfer_scenes import HostPane, TransferHostApp
+from tests.support.transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
+from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 SLOW = 100_000  # bytes per second per task
 

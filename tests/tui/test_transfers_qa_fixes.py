@@ -12,15 +12,15 @@ from typing import Any
 from textual import events
 from textual.widgets import DataTable, Input
 
-from browser_helpers import cursor_to, make_app, settled, wait_for
+from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.task_details import AskTextScreen, ConfirmScreen, TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel
 
-from transfer_live import wait_until
-from transfer_scenes import HostPane, TransferHostApp
+from tests.support.transfer_live import wait_until
+from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -249,7 +249,7 @@ async def test_details_of_a_finished_task_hide_the_control_keys_and_show_one_lin
 
 async def test_control_keys_are_offered_while_the_task_is_active() -> None:
     # The fixed (active) details scene still shows cancel/label/deadline.
-    from transfer_scenes import DetailsScene
+    from tests.support.transfer_scenes import DetailsScene
 
     app = DetailsScene()
     async with app.run_test(size=SIZE) as pilot:

@@ -16,7 +16,7 @@ from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import OptionBox, TransferDialog
 from textual.widgets import Input, Select
 
-from transfer_scenes import HostPane, TransferHostApp
+from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 WAIT = 60.0
 OLD_MTIME = 1_600_000_000  # 2020-09-13

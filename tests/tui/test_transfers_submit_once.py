@@ -22,9 +22,9 @@ from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from textual.widgets import Input
 
-from sandbox_login import login_tokens, new_native_client, transfer_scope
-from transfer_live import RequestLog, wait_until
-from transfer_scenes import HostPane, TransferHostApp
+from tests.support.sandbox_login import login_tokens, new_native_client, transfer_scope
+from tests.support.transfer_live import RequestLog, wait_until
+from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 
 def _read_message(sock: socket.socket, buffer: bytearray) -> bytes | None:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
-from sandbox_login import identity_id, own_sandbox, transfer_client_for  # own_sandbox: re-exported for the tests
+from tests.support.sandbox_login import identity_id, own_sandbox, transfer_client_for  # noqa: F401 (own_sandbox is re-exported for the tests)
 
 WAIT = 60.0
 def service_for(handle: SandboxHandle, identity: str = "alice") -> TransferService:

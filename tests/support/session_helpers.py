@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterable
 
-from sandbox_login import authorize_code
+from tests.support.sandbox_login import authorize_code
 
 if TYPE_CHECKING:
     from gterm.globus.session import GtermSession

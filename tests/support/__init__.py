@@ -1,0 +1,1 @@
+"""Helpers shared by the suites: a live sandbox and logins, Pilot helpers, task scenes."""
