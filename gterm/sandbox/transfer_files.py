@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -41,6 +42,8 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
     preds = fl.parse_filters(q.getlist("filter"))
     fields = fl.parse_fields(q.getlist("fields"))
 
+    if state.config.listing_delay > 0:
+        time.sleep(state.config.listing_delay)  # a handler thread of its own: other requests go on
     items = fl.scan(coll, fs_path, where.path, show_hidden)
     for pred in preds:
         items = [i for i in items if pred(i)]
