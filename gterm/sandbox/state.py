@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gterm.sandbox.db import Database
+
+if TYPE_CHECKING:  # the engine imports this module
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+    from gterm.sandbox.engine import Engine
 
 
 @dataclass
@@ -25,7 +31,15 @@ class SandboxState:
     db: Database
     # Filled in once the server is bound; both halves live on one host:port.
     base_url: str = ""
-    extras: dict[str, object] = field(default_factory=dict)
+    # The task engine once created (it registers itself); without one, tasks stay queued.
+    engine: "Engine | None" = None
+    # Group id -> member identity ids: the sandbox has no Groups service; tests and demos fill this.
+    group_members: dict[str, set[str]] = field(default_factory=dict)
+    # (identity id, collection id) -> [last use (epoch), last write to SQLite (monotonic)]:
+    # collection use is kept in memory and persisted at most every few seconds.
+    collection_use: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    # Auth's RS256 signing key (key id, private key), parsed once per process.
+    signing_key: "tuple[str, RSAPrivateKey] | None" = None
 
     @property
     def auth_url(self) -> str:
