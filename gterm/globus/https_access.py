@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 from urllib.parse import quote
 
 import requests
@@ -317,7 +317,7 @@ class HttpsFiles:
         while True:
             sent: list[int] = [0]
 
-            def counted(n: int) -> None:
+            def counted(n: int, sent: list[int] = sent) -> None:
                 sent[0] += n
                 if progress is not None:
                     progress(n)
@@ -404,7 +404,7 @@ class _UploadBody:
     def __len__(self) -> int:
         return self._size
 
-    def __enter__(self) -> _UploadBody:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -40,7 +40,13 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from gterm.sandbox import auth_store
-from gterm.sandbox.collections import CollectionRecord, Need, ResolvedPath, get_collection, resolve
+from gterm.sandbox.collections import (
+    CollectionRecord,
+    Need,
+    ResolvedPath,
+    get_collection,
+    resolve,
+)
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.scopes import data_access_collection, parse_scopes
 from gterm.sandbox.state import SandboxState

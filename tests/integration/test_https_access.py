@@ -28,7 +28,11 @@ from gterm.globus.https_access import (
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
-from tests.support.sandbox_login import login_tokens, new_native_client, robot_auth_client
+from tests.support.sandbox_login import (
+    login_tokens,
+    new_native_client,
+    robot_auth_client,
+)
 from tests.support.transfer_live import collection_root, make_lab_dir
 
 
@@ -166,7 +170,7 @@ def test_a_connection_cut_mid_file_resumes_and_ends_identical(sandbox: SandboxHa
         proxied = base.replace(host_port, f"127.0.0.1:{proxy.port}")
         authorizer = globus_sdk.AccessTokenAuthorizer(_token(sandbox, LAB_STORAGE_ID))
         files = HttpsFiles(proxied, LAB_STORAGE_ID, authorizer, retry_delays=(0.05, 0.1))
-        files._http.verify = os.environ.get("REQUESTS_CA_BUNDLE", True)  # same trust as the direct URL
+        files._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True  # same trust as the direct URL
         result = files.download(path + "cut.bin", tmp_path / "cut.bin")
     finally:
         proxy.close()

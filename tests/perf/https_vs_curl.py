@@ -142,8 +142,7 @@ def main() -> None:
         big = remote_dir / "big.bin"
         block = os.urandom(1 << 20)
         with open(big, "wb") as out:
-            for i in range(args.size_mb):
-                out.write(block[i % 251 :] + block[: i % 251])
+            out.writelines(block[i % 251 :] + block[: i % 251] for i in range(args.size_mb))
         small_names = []
         for i in range(args.small_files):
             name = f"s{i:04d}.dat"
