@@ -16,7 +16,7 @@ import stat as stat_mod
 from datetime import datetime, timezone
 from operator import itemgetter
 from json.encoder import encode_basestring_ascii as _q  # type: ignore[attr-defined]
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from gterm.sandbox.collections import CollectionRecord, fs_to_globus
 from gterm.sandbox.errors import ApiError
@@ -236,7 +236,7 @@ def file_list_json(
 
 
 # Item fields by position (itemgetter runs in C: a 1,000,000-entry sort pays no Python call per entry).
-_SORT_FIELDS: dict[str, Callable[[Item], object]] = {
+_SORT_FIELDS: dict[str, Callable[[Item], Any]] = {
     "name": itemgetter(0),
     "type": itemgetter(1),
     "size": itemgetter(2),
