@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from gterm.sandbox import roles
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
 from gterm.sandbox.state import SandboxState
@@ -140,7 +141,7 @@ def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal
         return rule["principal"] == principal.identity_id
     if kind == "group":
         # The sandbox has no Groups service; tests/demos may register members here.
-        return principal.identity_id in state.group_members.get(rule["principal"], ())
+        return str(rule["principal"]) in state.groups_of(principal.identity_id)
     return False
 
 
@@ -164,7 +165,10 @@ def can_see(state: SandboxState, coll: CollectionRecord, principal: Principal) -
     """Whether the collection shows up in search / get_endpoint for this identity."""
     if coll.public or coll.owner_id == principal.identity_id:
         return True
-    return any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id))
+    if any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id)):
+        return True
+    # Any effective role (administrator, activity monitor, ...) shows a private entity to its holder.
+    return bool(roles.effective_role_set(state, coll, principal.identity_id))
 
 
 #: Top-level dirs of a mapped collection whose children belong to one user each
