@@ -139,7 +139,7 @@ async def test_f8_right_after_backspace_deletes_in_the_parent(alice_service, tmp
 
 
 async def test_f5_right_after_backspace_transfers_from_the_parent(alice_service, tmp_config, lab_dir, slow_listings):
-    disk, path = lab_dir({"inner/wanted.txt": "in", "aaa.txt": "out"}, dirs=("dest",))
+    _disk, path = lab_dir({"inner/wanted.txt": "in", "aaa.txt": "out"}, dirs=("dest",))
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}inner/", right=f"{LAB}:{path}dest/")
     async with app.run_test(size=SIZE) as pilot:
         await opened(app, pilot, f"{path}inner/")
