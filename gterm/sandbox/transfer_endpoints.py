@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from starlette.requests import Request
 
 from gterm.sandbox import collections as colls
-from gterm.sandbox import roles
-from gterm.sandbox import transfer_store as store
+from gterm.sandbox import collection_store as store
+from gterm.sandbox import roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.state import SandboxState
@@ -21,11 +21,8 @@ if TYPE_CHECKING:
 
 
 def _in_use(state: SandboxState, principal: "Principal") -> set[str]:
-    """Collections in this identity's ACTIVE tasks; the task half may register a provider."""
-    provider = state.extras.get("transfer.in_use")
-    if callable(provider):
-        return set(provider(principal.identity_id))
-    return set()
+    """Collections in this identity's ACTIVE tasks."""
+    return tasks_store.collections_in_use(state.db, principal.identity_id)
 
 
 def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Principal",

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from gterm.sandbox import file_listing as fl
 from gterm.sandbox.collections import CollectionRecord, resolve
 from gterm.sandbox.errors import ApiError
-from gterm.sandbox.listing_cache import SortedListings, directory_stamp
+from gterm.sandbox.listing_cache import directory_stamp
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_http import bool_param, int_param, result_doc, str_field
 
@@ -21,13 +21,6 @@ if TYPE_CHECKING:
 
 def _not_found(path: str, coll: CollectionRecord, code: str = "ClientError.NotFound") -> ApiError:
     return ApiError(404, code, f"Path not found: '{path}' on collection '{coll.display_name}' ({coll.id})")
-
-
-def _kept_listings(state: SandboxState) -> SortedListings[fl.Item]:
-    kept = state.extras.get("kept_listings")
-    if not isinstance(kept, SortedListings):
-        kept = state.extras["kept_listings"] = SortedListings()
-    return kept
 
 
 def operation_ls(state: SandboxState, principal: "Principal", request: Request) -> Response:
@@ -52,7 +45,7 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
     fields = fl.parse_fields(q.getlist("fields"))
 
     # A page after the first reuses the sorted listing its first page read (see listing_cache).
-    kept = _kept_listings(state)
+    kept = state.kept_listings
     key = (coll.id, fs_path, show_hidden, tuple(filters), tuple(orderby))
     stamp = directory_stamp(fs_path)
     items = kept.get(key, stamp) if offset > 0 else None
