@@ -53,7 +53,9 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
     stamp = directory_stamp(fs_path)
     items = kept.get(key, stamp) if offset > 0 else None
     if items is None:
-        items = fl.scan(coll, fs_path, where.path, show_hidden)
+        # An order and filter on names and types need no lstat per entry: only the page's are read.
+        names_only = {field for field, _ in order} | fl.filter_fields(filters) <= fl.NAME_FIELDS
+        items = (fl.scan_names if names_only else fl.scan)(coll, fs_path, where.path, show_hidden)
         for pred in preds:
             items = [i for i in items if pred(i)]
         fl.sort_items(items, order)
@@ -62,7 +64,7 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
         kept.put(key, stamp, items)
     else:
         kept.drop(key)
-    page = items[offset: offset + limit]
+    page = fl.with_facts(coll, fs_path, items[offset: offset + limit])
     body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields)
     return Response(body, media_type="application/json")
 
