@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.principals import active_groups
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
 from gterm.sandbox.state import SandboxState
 
@@ -132,17 +133,29 @@ def rules_for(state: SandboxState, collection_id: str) -> list[Any]:
     )
 
 
-def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal) -> bool:
+class _GroupsOfCaller:
+    """The caller's active groups, read from Groups at most once per access check (and only if a
+    group rule is met): membership changes apply at the next request, not at the next login."""
+
+    def __init__(self, state: SandboxState, principal: Principal) -> None:
+        self._state = state
+        self._principal = principal
+        self._groups: frozenset[str] | None = None
+
+    def __contains__(self, group_id: object) -> bool:
+        if self._groups is None:
+            self._groups = active_groups(self._state.db, self._principal.identity_id)
+        return isinstance(group_id, str) and group_id.lower() in self._groups
+
+
+def _rule_matches_principal(rule: Any, principal: Principal, groups: _GroupsOfCaller) -> bool:
     kind = rule["principal_type"]
     if kind in ("anonymous", "all_authenticated_users"):
         return True  # every request here carries a valid token
     if kind == "identity":
         return rule["principal"] == principal.identity_id
     if kind == "group":
-        # The sandbox has no Groups service; tests/demos may register members here.
-        members = state.extras.get("group_members", {})
-        assert isinstance(members, dict)
-        return principal.identity_id in members.get(rule["principal"], ())
+        return rule["principal"] in groups
     return False
 
 
@@ -152,13 +165,13 @@ def acl_permission(state: SandboxState, coll: CollectionRecord, principal: Princ
         return "rw"
     best = ""
     probe = path if path.endswith("/") else path + "/"
+    groups = _GroupsOfCaller(state, principal)
     for rule in rules_for(state, coll.id):
-        if not _rule_matches_principal(state, rule, principal):
+        if not probe.startswith(rule["path"]) or not _rule_matches_principal(rule, principal, groups):
             continue
-        if probe.startswith(rule["path"]):
-            if rule["permissions"] == "rw":
-                return "rw"
-            best = "r"
+        if rule["permissions"] == "rw":
+            return "rw"
+        best = "r"
     return best
 
 
@@ -166,7 +179,8 @@ def can_see(state: SandboxState, coll: CollectionRecord, principal: Principal) -
     """Whether the collection shows up in search / get_endpoint for this identity."""
     if coll.public or coll.owner_id == principal.identity_id:
         return True
-    return any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id))
+    groups = _GroupsOfCaller(state, principal)
+    return any(_rule_matches_principal(r, principal, groups) for r in rules_for(state, coll.id))
 
 
 #: Top-level dirs of a mapped collection whose children belong to one user each

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 import uvicorn
 
-from gterm.sandbox import auth_store, tasks_store, transfer_store
+from gterm.sandbox import auth_store, groups_store, tasks_store, transfer_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -42,6 +42,10 @@ class SandboxHandle:
     @property
     def transfer_url(self) -> str:
         return self.state.transfer_url
+
+    @property
+    def groups_url(self) -> str:
+        return self.state.groups_url
 
     @property
     def data_dir(self) -> Path:
@@ -77,8 +81,10 @@ def _prepare(state: SandboxState) -> None:
     auth_store.init_schema(state.db)
     transfer_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
+    groups_store.init_schema(state.db)
     auth_store.seed(state)
     transfer_store.seed(state)
+    groups_store.seed(state.db)
 
 
 def sandbox_info(state: SandboxState) -> dict[str, Any]:
@@ -93,9 +99,11 @@ def sandbox_info(state: SandboxState) -> dict[str, Any]:
     return {
         "auth_url": state.auth_url,
         "transfer_url": state.transfer_url,
+        "groups_url": state.groups_url,
         "identities": [{"id": u["id"], "username": u["username"], "name": u["name"]} for u in users],
         "clients": clients,
         "collections": transfer_store.collection_summaries(state),
+        "groups": [{"id": row["id"], "name": row["name"]} for row in groups_store.list_groups(state.db)],
     }
 
 
@@ -173,6 +181,7 @@ def serve_forever(config: SandboxConfig) -> None:
     with running_sandbox(config) as handle:
         print(f"export GLOBUS_SDK_SERVICE_URL_AUTH={handle.auth_url}")
         print(f"export GLOBUS_SDK_SERVICE_URL_TRANSFER={handle.transfer_url}")
+        print(f"export GLOBUS_SDK_SERVICE_URL_GROUPS={handle.groups_url}")
         print("unset GLOBUS_SDK_ENVIRONMENT")
         print(
             f"# sandbox data dir: {handle.data_dir} (identities, clients and secrets in sandbox.json)", file=sys.stderr
