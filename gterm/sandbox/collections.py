@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from gterm.sandbox import roles
 from gterm.sandbox.errors import ApiError
-from gterm.sandbox.principals import active_groups
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
 from gterm.sandbox.state import SandboxState
 
@@ -133,29 +133,15 @@ def rules_for(state: SandboxState, collection_id: str) -> list[Any]:
     )
 
 
-class _GroupsOfCaller:
-    """The caller's active groups, read from Groups at most once per access check (and only if a
-    group rule is met): membership changes apply at the next request, not at the next login."""
-
-    def __init__(self, state: SandboxState, principal: Principal) -> None:
-        self._state = state
-        self._principal = principal
-        self._groups: frozenset[str] | None = None
-
-    def __contains__(self, group_id: object) -> bool:
-        if self._groups is None:
-            self._groups = active_groups(self._state.db, self._principal.identity_id)
-        return isinstance(group_id, str) and group_id.lower() in self._groups
-
-
-def _rule_matches_principal(rule: Any, principal: Principal, groups: _GroupsOfCaller) -> bool:
+def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal) -> bool:
     kind = rule["principal_type"]
     if kind in ("anonymous", "all_authenticated_users"):
         return True  # every request here carries a valid token
     if kind == "identity":
         return rule["principal"] == principal.identity_id
     if kind == "group":
-        return rule["principal"] in groups
+        # Active members only, asked of Groups at each check: a member removed loses access at once.
+        return str(rule["principal"]) in state.groups_of(principal.identity_id)
     return False
 
 
@@ -165,13 +151,13 @@ def acl_permission(state: SandboxState, coll: CollectionRecord, principal: Princ
         return "rw"
     best = ""
     probe = path if path.endswith("/") else path + "/"
-    groups = _GroupsOfCaller(state, principal)
     for rule in rules_for(state, coll.id):
-        if not probe.startswith(rule["path"]) or not _rule_matches_principal(rule, principal, groups):
+        if not _rule_matches_principal(state, rule, principal):
             continue
-        if rule["permissions"] == "rw":
-            return "rw"
-        best = "r"
+        if probe.startswith(rule["path"]):
+            if rule["permissions"] == "rw":
+                return "rw"
+            best = "r"
     return best
 
 
@@ -179,8 +165,10 @@ def can_see(state: SandboxState, coll: CollectionRecord, principal: Principal) -
     """Whether the collection shows up in search / get_endpoint for this identity."""
     if coll.public or coll.owner_id == principal.identity_id:
         return True
-    groups = _GroupsOfCaller(state, principal)
-    return any(_rule_matches_principal(r, principal, groups) for r in rules_for(state, coll.id))
+    if any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id)):
+        return True
+    # Any effective role (administrator, activity monitor, ...) shows a private entity to its holder.
+    return bool(roles.effective_role_set(state, coll, principal.identity_id))
 
 
 #: Top-level dirs of a mapped collection whose children belong to one user each
@@ -271,19 +259,13 @@ def _inside(real: str, root: str) -> bool:
 _USE_WRITE_INTERVAL = 5.0  # seconds; a 5,000-item submission resolves 10,000 paths
 
 
-def _use_cache(state: SandboxState) -> dict[tuple[str, str], list[float]]:
-    cache = state.extras.setdefault("transfer.last_use", {})
-    assert isinstance(cache, dict)
-    return cache
-
-
 def _record_use(state: SandboxState, principal: Principal, coll: CollectionRecord) -> None:
     """Remember use for the "recently-used" search scope.
 
     The time is kept in memory on every call; SQLite is written at most every few
     seconds per (identity, collection), so bulk task submissions stay cheap.
     """
-    entry = _use_cache(state).setdefault((principal.identity_id, coll.id), [0.0, -1e9])
+    entry = state.collection_use.setdefault((principal.identity_id, coll.id), [0.0, -1e9])
     entry[0] = time.time()
     if time.monotonic() - entry[1] < _USE_WRITE_INTERVAL:
         return
@@ -303,7 +285,7 @@ def recently_used(state: SandboxState, identity_id: str) -> list[str]:
             "SELECT collection_id, last_used FROM collection_use WHERE identity_id = ?", (identity_id,)
         )
     }
-    for (who, cid), (when, _) in list(_use_cache(state).items()):
+    for (who, cid), (when, _) in list(state.collection_use.items()):
         if who == identity_id:
             times[cid] = max(times.get(cid, 0.0), when)
     return sorted(times, key=lambda cid: times[cid], reverse=True)

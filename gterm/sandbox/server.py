@@ -7,6 +7,7 @@ as the SDK expects once GLOBUS_SDK_SERVICE_URL_AUTH/_TRANSFER point at it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import socket
 import sys
@@ -19,7 +20,7 @@ from typing import Any, Iterator
 
 import uvicorn
 
-from gterm.sandbox import auth_store, groups_store, tasks_store, transfer_store
+from gterm.sandbox import auth_store, collection_store, groups_store, principals, roles_store, tasks_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -79,12 +80,16 @@ def _url(host: str, port: int) -> str:
 def _prepare(state: SandboxState) -> None:
     """Create every table and seed a fresh data dir (no-op for an existing one)."""
     auth_store.init_schema(state.db)
-    transfer_store.init_schema(state.db)
+    collection_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
+    roles_store.init_schema(state.db)
     groups_store.init_schema(state.db)
     auth_store.seed(state)
-    transfer_store.seed(state)
+    collection_store.seed(state)
+    roles_store.seed(state)
     groups_store.seed(state.db)
+    # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
+    state.active_group_ids = functools.partial(principals.active_groups, state.db)
 
 
 def sandbox_info(state: SandboxState) -> dict[str, Any]:
@@ -102,7 +107,7 @@ def sandbox_info(state: SandboxState) -> dict[str, Any]:
         "groups_url": state.groups_url,
         "identities": [{"id": u["id"], "username": u["username"], "name": u["name"]} for u in users],
         "clients": clients,
-        "collections": transfer_store.collection_summaries(state),
+        "collections": collection_store.collection_summaries(state),
         "groups": [{"id": row["id"], "name": row["name"]} for row in groups_store.list_groups(state.db)],
     }
 
@@ -143,7 +148,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
     thread: _ServerThread | None = None
     try:
         _prepare(state)
-        engine = Engine(state)  # registers itself as state.extras["engine"] for the task routes
+        engine = Engine(state)  # registers itself as state.engine for the task routes
         app = build_app(state)
         uv_config = uvicorn.Config(
             app,
