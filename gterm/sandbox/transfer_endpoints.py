@@ -13,6 +13,7 @@ from gterm.sandbox import collection_store as store
 from gterm.sandbox import roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_http import int_param, owned_collection, result_doc, str_field, visible_collection
 
@@ -59,7 +60,8 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Princi
         "gcp_paused": None,
         "gcs_version": "5.4.80",
         "gcs_manager_url": None,
-        "https_server": None,
+        # GCSv5 collections serve their files over HTTPS; Globus Connect Personal has no such server.
+        "https_server": https_server_url(state, coll.id) if coll.entity_type.startswith("GCSv5_") else None,
         "tlsftp_server": None,
         "s3_url": None,
         "s3_owner_activated": False,
