@@ -14,29 +14,26 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from gterm.sandbox import tasks_store as store
 from gterm.sandbox.collections import resolve
-from gterm.sandbox.errors import ApiError, new_request_id, printable
-from gterm.sandbox.request_parsing import body_object, bool_field, int_param, json_body, text_field
+from gterm.sandbox.errors import ApiError, printable
+from gterm.sandbox.request_parsing import body_object, bool_field, text_field
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.sync import parse_filter_rules, parse_sync_level
+from gterm.sandbox.transfer_http import RouteSpec, int_param, mount, result_doc
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
-    from gterm.sandbox.engine import Engine
 
 V = "/v0.10"
 BAD = "ClientError.BadRequest"
 MAX_ITEMS = 100_000  # per submission, transfer and delete alike
 MAX_MARKER = 2**62  # markers are row sequence numbers
-_LOCAL_USER = 1024
 CANCEL_WAIT_SECONDS = 1.0
 TERMINAL = ("SUCCEEDED", "FAILED")
 _BOOL_OPTIONS = (
@@ -54,37 +51,7 @@ _ORDERABLE = {
 }
 
 
-# --------------------------------------------------------------------------- plumbing
-
-Handler = Callable[["Principal", Request, Any], Any]
-
-
-def _route(state: SandboxState, path: str, method: str, handler: Handler) -> Route:
-    async def endpoint(request: Request) -> Response:
-        from gterm.sandbox.auth import authenticate  # the auth half owns token checks
-
-        principal = authenticate(state, request)
-        body: Any = await json_body(request) if method in ("POST", "PUT") else None
-        result = await run_in_threadpool(handler, principal, request, body)
-        status = 200
-        if isinstance(result, tuple):
-            result, status = result
-        return JSONResponse(result, status_code=status)
-
-    endpoint.__name__ = getattr(handler, "__name__", "task_route")
-    return Route(V + path, endpoint, methods=[method])
-
-
-def _engine(state: SandboxState) -> "Engine | None":
-    engine = state.extras.get("engine")
-    return engine  # type: ignore[return-value]
-
-
-def _result(request: Request, data_type: str, code: str, message: str, **extra: Any) -> dict[str, Any]:
-    doc = {"DATA_TYPE": data_type, "code": code, "message": message,
-           "request_id": new_request_id(), "resource": request.url.path}
-    doc.update(extra)
-    return doc
+# --------------------------------------------------------------------------- parameters
 
 
 def _label(body: dict[str, Any]) -> str | None:
@@ -107,7 +74,7 @@ def _own_task(state: SandboxState, principal: "Principal", task_id: str) -> Any:
 
 
 #: Checksum algorithms a submission may name (Globus: MD5 by default; SHA1/SHA256/SHA512 where the
-#: storage supports them). Variable-length digests such as shake_128 cannot be compared as Globus does.
+#: storage supports them). Variable-length digests such as shake_128 have no fixed hex form to compare.
 CHECKSUM_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
 
 
@@ -145,7 +112,7 @@ def _accepted(request: Request, kind: str, task_id: str, submission_id: str, dup
         f"A {kind} with id '{task_id}' was already submitted" if duplicate
         else f"The {kind} has been accepted and a task has been created and queued for execution"
     )
-    doc = _result(
+    doc = result_doc(
         request, f"{kind}_result", "Duplicate" if duplicate else "Accepted", message,
         submission_id=submission_id, task_id=task_id,
         task_link={"DATA_TYPE": "link", "href": f"/v0.10/task/{task_id}?format=json",
@@ -157,7 +124,7 @@ def _accepted(request: Request, kind: str, task_id: str, submission_id: str, dup
 def _finish_create(state: SandboxState, request: Request, kind: str, new: store.NewTask) -> tuple[dict, int]:
     task_id, duplicate = store.create_task(state.db, new)
     if not duplicate:
-        engine = _engine(state)
+        engine = state.engine
         if new.deadline is not None and new.deadline <= time.time():
             # Already past: fail at once, as Transfer would when it first looks at it.
             if engine is not None:
@@ -193,9 +160,8 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
     options.update({name: bool_field(body, name, True) for name in _NOTIFY})
     options["sync_level"] = sync_level
     options["filter_rules"] = [rule.to_doc() for rule in rules]
-    options["source_local_user"] = text_field(body, "source_local_user", required=False, limit=_LOCAL_USER)
-    options["destination_local_user"] = text_field(body, "destination_local_user", required=False,
-                                                   limit=_LOCAL_USER)
+    options["source_local_user"] = text_field(body, "source_local_user", required=False)
+    options["destination_local_user"] = text_field(body, "destination_local_user", required=False)
 
     items: list[dict[str, Any]] = []
     source_name = destination_name = None
@@ -248,7 +214,7 @@ def submit_delete(state: SandboxState, principal: "Principal", request: Request,
         "recursive": bool_field(body, "recursive", False),
         "ignore_missing": bool_field(body, "ignore_missing", False),
         "interpret_globs": bool_field(body, "interpret_globs", False),
-        "local_user": text_field(body, "local_user", required=False, limit=_LOCAL_USER),
+        "local_user": text_field(body, "local_user", required=False),
     }
     options.update({name: bool_field(body, name, True) for name in _NOTIFY})
     items = []
@@ -401,20 +367,20 @@ def update_task(state: SandboxState, principal: "Principal", request: Request, b
     if "deadline" in body:
         fields["deadline"] = _deadline(body)
     store.update_task_fields(state.db, task_id, **fields)
-    engine = _engine(state)
+    engine = state.engine
     if engine is not None and "deadline" in fields:
         engine.task_updated(task_id, fields["deadline"])
-    return _result(request, "result", "Updated", "Updated task deadline and label successfully")
+    return result_doc(request, "result", "Updated", "Updated task deadline and label successfully")
 
 
 def cancel_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["status"] in TERMINAL:
-        return _result(request, "result", "TaskComplete",
+        return result_doc(request, "result", "TaskComplete",
                        "The task completed before the cancel request was processed.")
     store.update_task_fields(state.db, task_id, cancel_requested=1)
-    engine = _engine(state)
+    engine = state.engine
     if engine is not None:
         engine.cancel(task_id)
     # Wait briefly so the common case answers "Canceled"; the worker stops within one chunk.
@@ -423,11 +389,11 @@ def cancel_task(state: SandboxState, principal: "Principal", request: Request) -
         current = store.get_task(state.db, task_id)
         if current is not None and current["status"] in TERMINAL:
             if current["fatal_error"] and json.loads(current["fatal_error"]).get("code") == "CANCELED":
-                return _result(request, "result", "Canceled", "The task has been cancelled successfully.")
-            return _result(request, "result", "TaskComplete",
+                return result_doc(request, "result", "Canceled", "The task has been cancelled successfully.")
+            return result_doc(request, "result", "TaskComplete",
                            "The task completed before the cancel request was processed.")
         time.sleep(0.02)
-    return _result(request, "result", "CancelAccepted",
+    return result_doc(request, "result", "CancelAccepted",
                    "The cancel request has been accepted and the task will be cancelled shortly.")
 
 
@@ -481,31 +447,9 @@ def skipped_errors(state: SandboxState, principal: "Principal", request: Request
 # --------------------------------------------------------------------------- assembly
 
 
-def _in_use_provider(state: SandboxState) -> Callable[[str], set[str]]:
-    """Collections in an identity's ACTIVE tasks (endpoint_search filter_scope=in-use)."""
-
-    def in_use(identity_id: str) -> set[str]:
-        rows = state.db.query(
-            "SELECT source_endpoint_id, destination_endpoint_id FROM tasks WHERE owner_id = ? AND status = 'ACTIVE'",
-            (identity_id,),
-        )
-        return {cid for row in rows for cid in (row[0], row[1]) if cid}
-
-    return in_use
-
-
 def routes(state: SandboxState) -> list[BaseRoute]:
-    state.extras["transfer.in_use"] = _in_use_provider(state)
-
-    def bind(fn: Callable[..., Any], with_body: bool) -> Handler:
-        def handler(principal: "Principal", request: Request, body: Any) -> Any:
-            return fn(state, principal, request, body) if with_body else fn(state, principal, request)
-
-        handler.__name__ = fn.__name__
-        return handler
-
     T = "/task/{task_id}"
-    table: list[tuple[str, str, Callable[..., Any], bool]] = [
+    table: list[RouteSpec] = [
         ("/submission_id", "GET", get_submission_id, False),
         ("/transfer", "POST", submit_transfer, True),
         ("/delete", "POST", submit_delete, True),
@@ -518,4 +462,4 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         (T + "/successful_transfers", "GET", successful_transfers, False),
         (T + "/skipped_errors", "GET", skipped_errors, False),
     ]
-    return [_route(state, path, method, bind(fn, body)) for path, method, fn, body in table]
+    return mount(state, table)
