@@ -24,6 +24,7 @@ import requests
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
     BOB_ID,
+    GROUPS_ALL_SCOPE,
     LAB_STORAGE_ID,
     ROBOT_CLIENT_ID,
     TRANSFER_SCOPE,
@@ -71,7 +72,7 @@ def bad_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHan
 @pytest.fixture(scope="module")
 def world(bad_sandbox: SandboxHandle) -> World:
     client_id = new_native_client(bad_sandbox, "bad input corpus")
-    tokens = login_tokens(bad_sandbox, f"{LOGIN_SCOPES} {TRANSFER_SCOPE}", client_id)
+    tokens = login_tokens(bad_sandbox, f"{LOGIN_SCOPES} {TRANSFER_SCOPE} {GROUPS_ALL_SCOPE}", client_id)
     by_rs = tokens.by_resource_server
     tc = globus_sdk.TransferClient(
         authorizer=globus_sdk.AccessTokenAuthorizer(by_rs["transfer.api.globus.org"]["access_token"]),
@@ -94,13 +95,19 @@ def world(bad_sandbox: SandboxHandle) -> World:
     slow = globus_sdk.TransferData(guest, guest, label="slow")
     slow.add_item("/big.bin", "/big-copy.bin")
     task = tc.submit_transfer(slow)["task_id"]
+    groups = globus_sdk.GroupsClient(
+        authorizer=globus_sdk.AccessTokenAuthorizer(by_rs["groups.api.globus.org"]["access_token"]),
+        base_url=bad_sandbox.groups_url,
+    )
+    group = groups.create_group({"name": "bad input group"})["id"]
     return World(
         base_url=bad_sandbox.transfer_url,
         tokens={"transfer": by_rs["transfer.api.globus.org"]["access_token"],
-                "auth": by_rs["auth.globus.org"]["access_token"]},
+                "auth": by_rs["auth.globus.org"]["access_token"],
+                "groups": by_rs["groups.api.globus.org"]["access_token"]},
         robot_basic=(ROBOT_CLIENT_ID, bad_sandbox.client_secret(ROBOT_CLIENT_ID)),
         ids={"endpoint_id": guest, "rule_id": rule, "bookmark_id": bookmark, "task_id": task,
-             "identity_id": ALICE_ID},
+             "identity_id": ALICE_ID, "group_id": group},
         values={"guest": guest, "task": task},
     )
 

@@ -38,7 +38,7 @@ class Probe:
     body: bytes | None = None
     params: dict[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    auth: str = "transfer"  # transfer | auth | robot_basic | none
+    auth: str = "transfer"  # transfer | auth | groups | robot_basic | none
 
 
 @dataclass
@@ -46,7 +46,7 @@ class World:
     """What the probes refer to: ids that exist, so validation (not a 404) is what answers."""
 
     base_url: str
-    tokens: dict[str, str]  # "transfer", "auth" access tokens of Alice
+    tokens: dict[str, str]  # "transfer", "auth", "groups" access tokens of Alice
     robot_basic: tuple[str, str]
     ids: dict[str, str]  # placeholder name -> value (endpoint_id, task_id, rule_id, bookmark_id, ...)
     values: dict[str, Any]  # paths and ids the field specs use
@@ -79,6 +79,8 @@ def fill(template: str, ids: dict[str, str]) -> str:
 def _auth_kind(path: str) -> str:
     if path.startswith("/v0.10/"):
         return "transfer"
+    if path.startswith("/groups/"):
+        return "groups"
     if path in FORM:
         return "robot_basic"
     return "auth"
@@ -219,7 +221,7 @@ def query_probes(world: World, specs: dict[str, dict[str, list[str]]]) -> list[P
 def send(world: World, probe: Probe, session: requests.Session) -> requests.Response:
     headers = dict(probe.headers)
     auth: tuple[str, str] | None = None
-    if probe.auth in ("transfer", "auth"):
+    if probe.auth in ("transfer", "auth", "groups"):
         headers["Authorization"] = f"Bearer {world.tokens[probe.auth]}"
     elif probe.auth == "robot_basic":
         auth = world.robot_basic
@@ -244,9 +246,20 @@ def judge(probe: Probe, response: requests.Response) -> str | None:
         body = response.json()
     except ValueError:
         return f"HTTP {status} with a body that is not JSON"
+    if status == 413 and body.get("code") == "ClientError.RequestEntityTooLarge" and body.get("request_id"):
+        return None  # the size cap answers before any service sees the request, in one shape
     if template.startswith("/v0.10/"):
         missing = [k for k in ("code", "message", "request_id") if not isinstance(body.get(k), str)]
         return f"HTTP {status} body lacks {missing}: {body}" if missing else None
+    if template.startswith("/groups/"):
+        # Globus Groups (FastAPI): {"code", "detail"}, or 422 {"detail": [{"loc", "msg", "type"}]}.
+        detail = body.get("detail")
+        if isinstance(detail, str) and isinstance(body.get("code"), str):
+            return None
+        if status == 422 and isinstance(detail, list) and detail and all(isinstance(d, dict) and "msg" in d
+                                                                          for d in detail):
+            return None
+        return f"HTTP {status} body is not Groups shaped: {body}"
     # Globus Auth: an errors array (JSON:API) with code and id, plus OAuth2's error keys on /oauth2.
     errors = body.get("errors")
     if isinstance(errors, list) and errors and all(isinstance(e, dict) and e.get("code") and e.get("id")
