@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from gterm.sandbox.auth_identities import GLOBUS_ID_IDP_ID
+from gterm.sandbox.scopes import resource_server_of
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
     ALICE_USERNAME,
@@ -99,3 +100,13 @@ def test_clients_are_made_only_from_templates(sandbox) -> None:
     )
     assert not_a_template.status_code == 400
     assert "errors" in not_a_template.json()
+
+
+def test_named_resource_servers_of_url_scopes() -> None:
+    """Flows' scopes are built on its client id, its tokens are for "flows.globus.org" (globus-cli checks)."""
+    assert resource_server_of("https://auth.globus.org/scopes/eec9b274-0c81-4334-bdc2-54e90e689b9a/all") == (
+        "flows.globus.org"
+    )
+    timer = "https://auth.globus.org/scopes/524230d7-ea86-4a52-8312-86065a9e0417/timer"
+    assert resource_server_of(timer) == "524230d7-ea86-4a52-8312-86065a9e0417"
+    assert resource_server_of("urn:globus:auth:scope:groups.api.globus.org:all") == "groups.api.globus.org"
