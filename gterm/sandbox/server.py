@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 import uvicorn
 
-from gterm.sandbox import auth_store, roles_store, tasks_store, transfer_store
+from gterm.sandbox import auth_store, gcp, roles_store, tasks_store, transfer_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -80,6 +80,7 @@ def _prepare(state: SandboxState) -> None:
     roles_store.init_schema(state.db)
     auth_store.seed(state)
     transfer_store.seed(state)
+    gcp.seed(state)
     roles_store.seed(state)
 
 

@@ -30,17 +30,17 @@ from gterm.sandbox.transfer_bookmarks import (
     get_bookmark,
     update_bookmark,
 )
-from gterm.sandbox.transfer_endpoints import (
+from gterm.sandbox.transfer_endpoints import endpoint_search, get_endpoint, pause_rule_list
+from gterm.sandbox.transfer_files import operation_ls, operation_mkdir, operation_rename, operation_stat
+from gterm.sandbox.transfer_gcp import (
     create_shared_endpoint,
     delete_endpoint,
-    endpoint_search,
-    get_endpoint,
+    get_server,
     my_shared_endpoint_list,
-    pause_rule_list,
+    server_list,
     shared_endpoint_list,
     update_endpoint,
 )
-from gterm.sandbox.transfer_files import operation_ls, operation_mkdir, operation_rename, operation_stat
 from gterm.sandbox.transfer_http import Handler, route_for
 from gterm.sandbox.transfer_roles import add_role, delete_role, get_role, role_list
 
@@ -71,6 +71,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         (E + "/my_shared_endpoint_list", "GET", my_shared_endpoint_list, False),
         (E + "/shared_endpoint_list", "GET", shared_endpoint_list, False),
         (E + "/my_effective_pause_rule_list", "GET", pause_rule_list, False),
+        (E + "/server_list", "GET", server_list, False),
+        (E + "/server/{server_id}", "GET", get_server, False),
         (E + "/role_list", "GET", role_list, False),
         (E + "/role", "POST", add_role, True),
         (E + "/role/{role_id}", "GET", get_role, False),
