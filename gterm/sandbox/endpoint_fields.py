@@ -13,29 +13,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.request_parsing import check_length, check_text
 
 BAD = "ClientError.BadRequest"
 
 
 @dataclass(frozen=True)
 class TextField:
-    max_length: int
+    """A text field; its length limit is Transfer's (``request_parsing.FIELD_LIMITS``)."""
+
     nullable: bool = True
     kind: str = "text"  # text | email | url | path | keywords
 
 
 TEXT_FIELDS: dict[str, TextField] = {
-    "display_name": TextField(128, nullable=False),
-    "description": TextField(4096),
-    "organization": TextField(1024),
-    "department": TextField(1024),
-    "keywords": TextField(1024, kind="keywords"),
-    "contact_email": TextField(1024, kind="email"),
-    "contact_info": TextField(4096),
-    "info_link": TextField(1024, kind="url"),
-    "user_message": TextField(1024),
-    "user_message_link": TextField(1024, kind="url"),
-    "default_directory": TextField(1024, kind="path"),
+    "display_name": TextField(nullable=False),
+    "description": TextField(),
+    "organization": TextField(),
+    "department": TextField(),
+    "keywords": TextField(kind="keywords"),
+    "contact_email": TextField(kind="email"),
+    "contact_info": TextField(),
+    "info_link": TextField(kind="url"),
+    "user_message": TextField(),
+    "user_message_link": TextField(kind="url"),
+    "default_directory": TextField(kind="path"),
 }
 BOOL_FIELDS: frozenset[str] = frozenset({"public", "force_encryption", "disable_verify", "force_verify"})
 #: Fields only Globus Connect Server v4 endpoints have: refused elsewhere.
@@ -61,10 +63,8 @@ def _text(name: str, value: Any) -> str | None:
     text = value.strip() if name == "display_name" else value
     if not spec.nullable and not text:
         raise ApiError(400, BAD, f"'{name}' may not be empty")
-    if len(text) > spec.max_length:
-        raise ApiError(400, BAD, f"'{name}' is longer than {spec.max_length} characters")
-    if "\x00" in text:
-        raise ApiError(400, BAD, f"'{name}' contains a NUL character")
+    check_length(name, text)
+    check_text(text, f"'{name}'")
     if text == "" and spec.nullable:
         return None
     if spec.kind == "email" and not _EMAIL.match(text):

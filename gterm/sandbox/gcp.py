@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from gterm.sandbox import sample_tree, seed_marks, transfer_store
+from gterm.sandbox import collection_store, sample_tree, seed_marks
 from gterm.sandbox.collections import GCP_MAPPED, CollectionRecord, find_collection
 from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, ALICES_LAPTOP_ID
 from gterm.sandbox.state import SandboxState
@@ -49,10 +49,10 @@ def seed(state: SandboxState) -> None:
         return
     seed_marks.init_schema(db)
     if db.query_one("SELECT 1 FROM collections WHERE id = ?", (ALICES_LAPTOP_ID,)) is None:
-        root = transfer_store.collections_dir(state) / LAPTOP_SLUG
+        root = collection_store.collections_dir(state) / LAPTOP_SLUG
         root.mkdir(parents=True, exist_ok=True)
         _write_files(str(root))
-        transfer_store.insert_collection(
+        collection_store.insert_collection(
             db,
             collection_id=ALICES_LAPTOP_ID,
             display_name="Alice's laptop",

@@ -7,6 +7,7 @@ as the SDK expects once GLOBUS_SDK_SERVICE_URL_AUTH/_TRANSFER point at it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import socket
 import sys
@@ -18,8 +19,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import uvicorn
+from starlette.applications import Starlette
 
-from gterm.sandbox import auth_store, gcp, roles_store, tasks_store, transfer_store
+from gterm.sandbox import auth_store, collection_store, gcp, groups_store, principals, roles_store, tasks_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -34,6 +36,7 @@ class SandboxHandle:
 
     state: SandboxState
     info: dict[str, Any]  # the sandbox.json document
+    app: Starlette | None = None  # the ASGI app being served (its route table lists every route)
 
     @property
     def auth_url(self) -> str:
@@ -42,6 +45,10 @@ class SandboxHandle:
     @property
     def transfer_url(self) -> str:
         return self.state.transfer_url
+
+    @property
+    def groups_url(self) -> str:
+        return self.state.groups_url
 
     @property
     def data_dir(self) -> Path:
@@ -75,13 +82,17 @@ def _url(host: str, port: int) -> str:
 def _prepare(state: SandboxState) -> None:
     """Create every table and seed a fresh data dir (no-op for an existing one)."""
     auth_store.init_schema(state.db)
-    transfer_store.init_schema(state.db)
+    collection_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
     roles_store.init_schema(state.db)
+    groups_store.init_schema(state.db)
     auth_store.seed(state)
-    transfer_store.seed(state)
+    collection_store.seed(state)
     gcp.seed(state)
     roles_store.seed(state)
+    groups_store.seed(state.db)
+    # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
+    state.active_group_ids = functools.partial(principals.active_groups, state.db)
 
 
 def sandbox_info(state: SandboxState) -> dict[str, Any]:
@@ -96,9 +107,11 @@ def sandbox_info(state: SandboxState) -> dict[str, Any]:
     return {
         "auth_url": state.auth_url,
         "transfer_url": state.transfer_url,
+        "groups_url": state.groups_url,
         "identities": [{"id": u["id"], "username": u["username"], "name": u["name"]} for u in users],
         "clients": clients,
-        "collections": transfer_store.collection_summaries(state),
+        "collections": collection_store.collection_summaries(state),
+        "groups": [{"id": row["id"], "name": row["name"]} for row in groups_store.list_groups(state.db)],
     }
 
 
@@ -138,7 +151,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
     thread: _ServerThread | None = None
     try:
         _prepare(state)
-        engine = Engine(state)  # registers itself as state.extras["engine"] for the task routes
+        engine = Engine(state)  # registers itself as state.engine for the task routes
         app = build_app(state)
         uv_config = uvicorn.Config(
             app,
@@ -160,7 +173,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             engine.start()
         info = sandbox_info(state)
         _write_info(data_dir, info)
-        yield SandboxHandle(state=state, info=info)
+        yield SandboxHandle(state=state, info=info, app=app)
     finally:
         if engine is not None:
             engine.stop()
@@ -176,6 +189,7 @@ def serve_forever(config: SandboxConfig) -> None:
     with running_sandbox(config) as handle:
         print(f"export GLOBUS_SDK_SERVICE_URL_AUTH={handle.auth_url}")
         print(f"export GLOBUS_SDK_SERVICE_URL_TRANSFER={handle.transfer_url}")
+        print(f"export GLOBUS_SDK_SERVICE_URL_GROUPS={handle.groups_url}")
         print("unset GLOBUS_SDK_ENVIRONMENT")
         print(
             f"# sandbox data dir: {handle.data_dir} (identities, clients and secrets in sandbox.json)", file=sys.stderr

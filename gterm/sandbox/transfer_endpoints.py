@@ -6,24 +6,23 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.requests import Request
 
+from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import gcp, roles
-from gterm.sandbox import transfer_store as store
+from gterm.sandbox import gcp, roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.https_data import https_server_url
+from gterm.sandbox.request_parsing import int_param
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import int_param, visible_collection
+from gterm.sandbox.transfer_http import visible_collection
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
 
 
 def collections_in_use(state: SandboxState, principal: "Principal") -> set[str]:
-    """Collections in this identity's ACTIVE tasks; the task half may register a provider."""
-    provider = state.extras.get("transfer.in_use")
-    if callable(provider):
-        return set(provider(principal.identity_id))
-    return set()
+    """Collections in this identity's ACTIVE tasks."""
+    return tasks_store.collections_in_use(state.db, principal.identity_id)
 
 
 def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Principal",
@@ -60,7 +59,8 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Princi
         "gcp_paused": None,
         "gcs_version": "5.4.80",
         "gcs_manager_url": None,
-        "https_server": None,
+        # GCSv5 collections serve their files over HTTPS; Globus Connect Personal has no such server.
+        "https_server": https_server_url(state, coll.id) if coll.entity_type.startswith("GCSv5_") else None,
         "tlsftp_server": None,
         "s3_url": None,
         "s3_owner_activated": False,

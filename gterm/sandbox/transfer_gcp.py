@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
+from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
 from gterm.sandbox import endpoint_fields, gcp, roles
-from gterm.sandbox import transfer_store as store
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.request_parsing import body_object
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_endpoints import collections_in_use, endpoint_doc
 from gterm.sandbox.transfer_http import int_param, result_doc, visible_collection
@@ -61,14 +62,6 @@ def _check_managed_here(state: SandboxState, principal: Principal, coll: Collect
         )
 
 
-def _body(body: Any, data_type: str) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ApiError(400, BAD, "Request body must be a JSON object")
-    if body.get("DATA_TYPE", data_type) != data_type:
-        raise ApiError(400, BAD, f"DATA_TYPE must be '{data_type}'")
-    return body
-
-
 # --------------------------------------------------------------------------- update
 
 
@@ -86,7 +79,7 @@ def update_endpoint(state: SandboxState, principal: Principal, request: Request,
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     _check_managed_here(state, principal, coll)
     changes = endpoint_fields.validate(
-        _body(body, "endpoint"),
+        body_object(body, "endpoint"),
         allowed=endpoint_fields.UPDATE_FIELDS,
         ignored=READ_ONLY_FIELDS,
         is_guest=coll.is_guest,
@@ -106,7 +99,7 @@ def update_endpoint(state: SandboxState, principal: Principal, request: Request,
 
 
 def create_shared_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> Any:
-    body = _body(body, "shared_endpoint")
+    body = body_object(body, "shared_endpoint")
     host_id, host_path = body.get("host_endpoint"), body.get("host_path")
     if not isinstance(host_id, str) or not isinstance(host_path, str) or not host_path:
         raise ApiError(400, BAD, "'host_endpoint' and 'host_path' are required strings")

@@ -12,7 +12,7 @@ from typing import Any
 import globus_sdk
 import pytest
 
-from gterm.sandbox import transfer_store
+from gterm.sandbox import collection_store
 from gterm.sandbox.collections import GCP_MAPPED
 from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, ALICES_LAPTOP_ID, BOB_ID
 from tests.support.transfer_helpers import api_error, collection_root, names, unique
@@ -115,7 +115,7 @@ def test_update_sets_every_field_the_cli_sends(alice_tc: Any, laptop_settings: d
         if key not in ("DATA_TYPE", "keywords", "subscription_id"):
             assert doc[key] == value, key
     assert doc["keywords"] == "laptop,travel"
-    assert doc["subscription_id"] == transfer_store.SANDBOX_SUBSCRIPTION_ID
+    assert doc["subscription_id"] == collection_store.SANDBOX_SUBSCRIPTION_ID
     # null clears (`--no-default-directory` sends an explicit null)
     alice_tc.update_endpoint(LAPTOP, {"default_directory": None, "user_message": None})
     cleared = alice_tc.get_endpoint(LAPTOP)
@@ -275,7 +275,7 @@ def test_delete_a_gcp_collection_and_its_guests_keeping_the_files(sandbox: Any, 
     root = collection_root(sandbox, ALICES_LAPTOP_ID).parent / slug
     (root / "keep").mkdir(parents=True)
     (root / "keep" / "file.txt").write_text("still here\n")
-    transfer_store.insert_collection(
+    collection_store.insert_collection(
         sandbox.state.db, collection_id=machine_id, display_name="Alice's old laptop", entity_type=GCP_MAPPED,
         owner_id=ALICE_ID, owner_string=ALICE_USERNAME, slug=slug, public=False,
     )
