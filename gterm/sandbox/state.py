@@ -17,6 +17,7 @@ class SandboxConfig:
     access_token_lifetime: int = 3600 * 48  # seconds, as Globus Auth
     slow: int | None = None  # bytes per second per task, None = unlimited
     fault_rate: float = 0.0  # probability that one file copy attempt fails transiently
+    tls: bool = True  # HTTPS with the sandbox's own CA; False = plain http, for debugging only
 
 
 @dataclass
