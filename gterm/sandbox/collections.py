@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from gterm.sandbox import roles
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
 from gterm.sandbox.state import SandboxState
@@ -166,7 +167,10 @@ def can_see(state: SandboxState, coll: CollectionRecord, principal: Principal) -
     """Whether the collection shows up in search / get_endpoint for this identity."""
     if coll.public or coll.owner_id == principal.identity_id:
         return True
-    return any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id))
+    if any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id)):
+        return True
+    # Any effective role (administrator, activity monitor, ...) shows a private entity to its holder.
+    return bool(roles.effective_role_set(state, coll, principal.identity_id))
 
 
 #: Top-level dirs of a mapped collection whose children belong to one user each

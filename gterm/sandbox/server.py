@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 import uvicorn
 
-from gterm.sandbox import auth_store, tasks_store, transfer_store
+from gterm.sandbox import auth_store, roles_store, tasks_store, transfer_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -109,8 +109,10 @@ def _prepare(state: SandboxState) -> None:
     auth_store.init_schema(state.db)
     transfer_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
+    roles_store.init_schema(state.db)
     auth_store.seed(state)
     transfer_store.seed(state)
+    roles_store.seed(state)
 
 
 def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from gterm.sandbox.transfer_endpoints import (
 )
 from gterm.sandbox.transfer_files import operation_ls, operation_mkdir, operation_rename, operation_stat
 from gterm.sandbox.transfer_http import Handler, route_for
+from gterm.sandbox.transfer_roles import add_role, delete_role, get_role, role_list
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
@@ -70,6 +71,10 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         (E + "/my_shared_endpoint_list", "GET", my_shared_endpoint_list, False),
         (E + "/shared_endpoint_list", "GET", shared_endpoint_list, False),
         (E + "/my_effective_pause_rule_list", "GET", pause_rule_list, False),
+        (E + "/role_list", "GET", role_list, False),
+        (E + "/role", "POST", add_role, True),
+        (E + "/role/{role_id}", "GET", get_role, False),
+        (E + "/role/{role_id}", "DELETE", delete_role, False),
         (E + "/access_list", "GET", endpoint_acl_list, False),
         (E + "/access", "POST", add_acl_rule, True),
         (E + "/access/{rule_id}", "GET", get_acl_rule, False),
