@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.sandbox import roles
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.request_parsing import check_path
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
 from gterm.sandbox.state import SandboxState
 
@@ -140,10 +141,8 @@ def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal
     if kind == "identity":
         return rule["principal"] == principal.identity_id
     if kind == "group":
-        # The sandbox has no Groups service; tests/demos may register members here.
-        members = state.extras.get("group_members", {})
-        assert isinstance(members, dict)
-        return principal.identity_id in members.get(rule["principal"], ())
+        # Active members only, asked of Groups at each check: a member removed loses access at once.
+        return str(rule["principal"]) in state.groups_of(principal.identity_id)
     return False
 
 
@@ -229,8 +228,7 @@ def normalize(path: str, home: str) -> str:
     ``~`` and ``/~/`` mean the home directory; relative paths are relative to
     it, as on a GridFTP/GCS server. ``..`` may not climb above "/".
     """
-    if "\x00" in path:
-        raise ApiError(400, "ClientError.BadRequest", "Path contains a NUL byte")
+    check_path(path)  # valid text, no NUL, within PATH_MAX / NAME_MAX
     if path in ("", "~", "/~"):
         path = home
     elif path.startswith("/~/"):
@@ -261,19 +259,13 @@ def _inside(real: str, root: str) -> bool:
 _USE_WRITE_INTERVAL = 5.0  # seconds; a 5,000-item submission resolves 10,000 paths
 
 
-def _use_cache(state: SandboxState) -> dict[tuple[str, str], list[float]]:
-    cache = state.extras.setdefault("transfer.last_use", {})
-    assert isinstance(cache, dict)
-    return cache
-
-
 def _record_use(state: SandboxState, principal: Principal, coll: CollectionRecord) -> None:
     """Remember use for the "recently-used" search scope.
 
     The time is kept in memory on every call; SQLite is written at most every few
     seconds per (identity, collection), so bulk task submissions stay cheap.
     """
-    entry = _use_cache(state).setdefault((principal.identity_id, coll.id), [0.0, -1e9])
+    entry = state.collection_use.setdefault((principal.identity_id, coll.id), [0.0, -1e9])
     entry[0] = time.time()
     if time.monotonic() - entry[1] < _USE_WRITE_INTERVAL:
         return
@@ -293,7 +285,7 @@ def recently_used(state: SandboxState, identity_id: str) -> list[str]:
             "SELECT collection_id, last_used FROM collection_use WHERE identity_id = ?", (identity_id,)
         )
     }
-    for (who, cid), (when, _) in list(_use_cache(state).items()):
+    for (who, cid), (when, _) in list(state.collection_use.items()):
         if who == identity_id:
             times[cid] = max(times.get(cid, 0.0), when)
     return sorted(times, key=lambda cid: times[cid], reverse=True)

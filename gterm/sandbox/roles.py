@@ -87,24 +87,24 @@ def effective_roles_on(
 def _endpoint_roles(state: SandboxState, coll: CollectionRecord, identity_id: str) -> set[str] | None:
     """Roles on the GCSv5 endpoint a collection belongs to, when the GCS half says which one.
 
-    The GCS half registers ``state.extras["gcs.endpoint_of"]`` (collection id ->
-    endpoint id or None) and ``state.extras["gcs.endpoint_owner"]`` (endpoint id ->
-    owner identity id or None).
+    The GCS half registers ``state.gcs_endpoint_of`` (collection id -> endpoint
+    id or None) and ``state.gcs_endpoint_owner`` (endpoint id -> owner identity
+    id or None).
     """
-    endpoint_of = state.extras.get("gcs.endpoint_of")
-    if not callable(endpoint_of):
+    endpoint_of = state.gcs_endpoint_of
+    if endpoint_of is None:
         return None
     endpoint_id = endpoint_of(coll.id)
     if not endpoint_id:
         return None
-    owner_of = state.extras.get("gcs.endpoint_owner")
-    owner = owner_of(endpoint_id) if callable(owner_of) else None
+    owner_of = state.gcs_endpoint_owner
+    owner = owner_of(endpoint_id) if owner_of is not None else None
     return effective_roles_on(state, identity_id, str(endpoint_id), owner_id=owner)
 
 
 def effective_role_set(state: SandboxState, coll: CollectionRecord, identity_id: str) -> set[str]:
     """Effective roles of an identity on a collection, parents included."""
-    from gterm.sandbox.collections import find_collection  # collections imports transfer_store; keep cycles out
+    from gterm.sandbox.collections import find_collection  # collections imports collection_store; keep cycles out
 
     parent_roles: set[str] | None = None
     if coll.host_collection_id:

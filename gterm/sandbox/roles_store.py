@@ -96,13 +96,11 @@ def principal_keys(state: SandboxState, identity_id: str) -> set[tuple[str, str]
 
     The identity itself, plus every group in which it is an active member.
     Groups come from the provider the Groups half registers as
-    ``state.extras["groups.active_group_ids"]`` (identity id -> group ids), read
-    at every call so a member removed from a group loses its roles at once.
+    ``state.active_group_ids`` (identity id -> group ids), read at every call
+    so a member removed from a group loses its roles at once.
     """
     keys = {("identity", identity_id)}
-    provider = state.extras.get("groups.active_group_ids")
-    if callable(provider):
-        keys.update(("group", str(group_id)) for group_id in provider(identity_id))
+    keys.update(("group", group_id) for group_id in state.groups_of(identity_id))
     return keys
 
 

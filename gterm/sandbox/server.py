@@ -10,6 +10,7 @@ sets to reach it and trust it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import shlex
 import socket
@@ -22,8 +23,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import uvicorn
+from starlette.applications import Starlette
 
-from gterm.sandbox import auth_store, roles_store, tasks_store, transfer_store
+from gterm.sandbox import auth_store, collection_store, groups_store, principals, roles_store, tasks_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -37,6 +39,7 @@ CLIENT_ENV_KEYS = (
     "GLOBUS_SDK_ENVIRONMENT",
     "GLOBUS_SDK_SERVICE_URL_AUTH",
     "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+    "GLOBUS_SDK_SERVICE_URL_GROUPS",
     "GLOBUS_SDK_VERIFY_SSL",
     "REQUESTS_CA_BUNDLE",
 )
@@ -48,6 +51,7 @@ class SandboxHandle:
 
     state: SandboxState
     info: dict[str, Any]  # the sandbox.json document
+    app: Starlette | None = None  # the ASGI app being served (its route table lists every route)
 
     @property
     def auth_url(self) -> str:
@@ -56,6 +60,10 @@ class SandboxHandle:
     @property
     def transfer_url(self) -> str:
         return self.state.transfer_url
+
+    @property
+    def groups_url(self) -> str:
+        return self.state.groups_url
 
     @property
     def data_dir(self) -> Path:
@@ -72,6 +80,7 @@ class SandboxHandle:
         env = {
             "GLOBUS_SDK_SERVICE_URL_AUTH": self.auth_url,
             "GLOBUS_SDK_SERVICE_URL_TRANSFER": self.transfer_url,
+            "GLOBUS_SDK_SERVICE_URL_GROUPS": self.groups_url,
         }
         if self.ca_file is not None:
             # The SDK sends verify=<its setting> itself, so REQUESTS_CA_BUNDLE alone would not reach it.
@@ -107,12 +116,16 @@ def _url(host: str, port: int, *, tls: bool) -> str:
 def _prepare(state: SandboxState) -> None:
     """Create every table and seed a fresh data dir (no-op for an existing one)."""
     auth_store.init_schema(state.db)
-    transfer_store.init_schema(state.db)
+    collection_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
     roles_store.init_schema(state.db)
+    groups_store.init_schema(state.db)
     auth_store.seed(state)
-    transfer_store.seed(state)
+    collection_store.seed(state)
     roles_store.seed(state)
+    groups_store.seed(state.db)
+    # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
+    state.active_group_ids = functools.partial(principals.active_groups, state.db)
 
 
 def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, Any]:
@@ -128,9 +141,11 @@ def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, 
         "auth_url": state.auth_url,
         "transfer_url": state.transfer_url,
         "ca_file": str(tls.ca_file) if tls else None,
+        "groups_url": state.groups_url,
         "identities": [{"id": u["id"], "username": u["username"], "name": u["name"]} for u in users],
         "clients": clients,
-        "collections": transfer_store.collection_summaries(state),
+        "collections": collection_store.collection_summaries(state),
+        "groups": [{"id": row["id"], "name": row["name"]} for row in groups_store.list_groups(state.db)],
     }
 
 
@@ -195,7 +210,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
     thread: _ServerThread | None = None
     try:
         _prepare(state)
-        engine = Engine(state)  # registers itself as state.extras["engine"] for the task routes
+        engine = Engine(state)  # registers itself as state.engine for the task routes
         app = build_app(state)
         uv_config = uvicorn.Config(
             app,
@@ -219,7 +234,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             engine.start()
         info = sandbox_info(state, tls)
         _write_info(data_dir, info)
-        yield SandboxHandle(state=state, info=info)
+        yield SandboxHandle(state=state, info=info, app=app)
     finally:
         if engine is not None:
             engine.stop()

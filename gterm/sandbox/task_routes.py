@@ -11,30 +11,29 @@ and, for submissions, the file system (path resolution).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from gterm.sandbox import tasks_store as store
 from gterm.sandbox.collections import resolve
-from gterm.sandbox.errors import ApiError, new_request_id
+from gterm.sandbox.errors import ApiError, printable
+from gterm.sandbox.request_parsing import body_object, bool_field, text_field
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.sync import parse_filter_rules, parse_sync_level
+from gterm.sandbox.transfer_http import RouteSpec, int_param, mount, result_doc
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
-    from gterm.sandbox.engine import Engine
 
 V = "/v0.10"
 BAD = "ClientError.BadRequest"
-MAX_ITEMS = 100_000
+MAX_ITEMS = 100_000  # per submission, transfer and delete alike
+MAX_MARKER = 2**62  # markers are row sequence numbers
 CANCEL_WAIT_SECONDS = 1.0
 TERMINAL = ("SUCCEEDED", "FAILED")
 _BOOL_OPTIONS = (
@@ -52,81 +51,11 @@ _ORDERABLE = {
 }
 
 
-# --------------------------------------------------------------------------- plumbing
-
-Handler = Callable[["Principal", Request, Any], Any]
-
-
-def _route(state: SandboxState, path: str, method: str, handler: Handler) -> Route:
-    async def endpoint(request: Request) -> Response:
-        from gterm.sandbox.auth import authenticate  # the auth half owns token checks
-
-        principal = authenticate(state, request)
-        body: Any = None
-        if method in ("POST", "PUT"):
-            raw = await request.body()
-            try:
-                body = json.loads(raw) if raw else {}
-            except ValueError:
-                raise ApiError(400, BAD, "Request body is not valid JSON") from None
-        result = await run_in_threadpool(handler, principal, request, body)
-        status = 200
-        if isinstance(result, tuple):
-            result, status = result
-        return JSONResponse(result, status_code=status)
-
-    endpoint.__name__ = getattr(handler, "__name__", "task_route")
-    return Route(V + path, endpoint, methods=[method])
-
-
-def _engine(state: SandboxState) -> "Engine | None":
-    engine = state.extras.get("engine")
-    return engine  # type: ignore[return-value]
-
-
-def _result(request: Request, data_type: str, code: str, message: str, **extra: Any) -> dict[str, Any]:
-    doc = {"DATA_TYPE": data_type, "code": code, "message": message,
-           "request_id": new_request_id(), "resource": request.url.path}
-    doc.update(extra)
-    return doc
-
-
-def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise ApiError(400, BAD, f"Invalid {name} '{value}'") from None
-    if not lo <= number <= hi:
-        raise ApiError(400, BAD, f"{name} must be between {lo} and {hi}")
-    return number
-
-
-def _bool(body: dict[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise ApiError(400, BAD, f"'{name}' must be a boolean")
-    return value
-
-
-def _optional_str(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, BAD, f"'{name}' must be a string")
-    return value
+# --------------------------------------------------------------------------- parameters
 
 
 def _label(body: dict[str, Any]) -> str | None:
-    label = _optional_str(body, "label")
-    if label is not None and len(label) > 128:
-        raise ApiError(400, BAD, "label must be at most 128 characters")
-    return label
+    return text_field(body, "label", required=False)
 
 
 def _deadline(body: dict[str, Any]) -> float | None:
@@ -144,14 +73,21 @@ def _own_task(state: SandboxState, principal: "Principal", task_id: str) -> Any:
     return row
 
 
+#: Checksum algorithms a submission may name (Globus: MD5 by default; SHA1/SHA256/SHA512 where the
+#: storage supports them). Variable-length digests such as shake_128 have no fixed hex form to compare.
+CHECKSUM_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
+
+
 def _checksum_algorithm(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise ApiError(400, BAD, "checksum_algorithm must be a string")
     name = value.lower().replace("-", "")
-    if name not in hashlib.algorithms_available:
-        raise ApiError(400, BAD, f"Unsupported checksum_algorithm '{value}'")
+    if name not in CHECKSUM_ALGORITHMS:
+        shown = printable(value[:64])
+        raise ApiError(400, BAD, f"Unsupported checksum_algorithm '{shown}'; use one of "
+                                 + ", ".join(a.upper() for a in CHECKSUM_ALGORITHMS))
     return name
 
 
@@ -166,8 +102,8 @@ def _submission(body: dict[str, Any]) -> str:
     value = body.get("submission_id")
     if value is None:
         return str(uuid.uuid4())
-    if not isinstance(value, str) or not value:
-        raise ApiError(400, BAD, "submission_id must be a string")
+    if not isinstance(value, str) or not value or len(value) > 128:
+        raise ApiError(400, BAD, "submission_id must be a string of at most 128 characters")
     return value
 
 
@@ -176,7 +112,7 @@ def _accepted(request: Request, kind: str, task_id: str, submission_id: str, dup
         f"A {kind} with id '{task_id}' was already submitted" if duplicate
         else f"The {kind} has been accepted and a task has been created and queued for execution"
     )
-    doc = _result(
+    doc = result_doc(
         request, f"{kind}_result", "Duplicate" if duplicate else "Accepted", message,
         submission_id=submission_id, task_id=task_id,
         task_link={"DATA_TYPE": "link", "href": f"/v0.10/task/{task_id}?format=json",
@@ -185,18 +121,10 @@ def _accepted(request: Request, kind: str, task_id: str, submission_id: str, dup
     return doc, 200 if duplicate else 202
 
 
-def _body_object(body: Any, data_type: str) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ApiError(400, BAD, "Request body must be a JSON object")
-    if body.get("DATA_TYPE") not in (None, data_type):
-        raise ApiError(400, BAD, f"DATA_TYPE must be '{data_type}'")
-    return body
-
-
 def _finish_create(state: SandboxState, request: Request, kind: str, new: store.NewTask) -> tuple[dict, int]:
     task_id, duplicate = store.create_task(state.db, new)
     if not duplicate:
-        engine = _engine(state)
+        engine = state.engine
         if new.deadline is not None and new.deadline <= time.time():
             # Already past: fail at once, as Transfer would when it first looks at it.
             if engine is not None:
@@ -208,7 +136,7 @@ def _finish_create(state: SandboxState, request: Request, kind: str, new: store.
 
 
 def submit_transfer(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
-    body = _body_object(body, "transfer")
+    body = body_object(body, "transfer")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
     if existing is not None:
@@ -228,12 +156,12 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
         rules = parse_filter_rules(body.get("filter_rules"))
     except ValueError as exc:
         raise ApiError(400, BAD, str(exc)) from None
-    options: dict[str, Any] = {name: _bool(body, name, False) for name in _BOOL_OPTIONS}
-    options.update({name: _bool(body, name, True) for name in _NOTIFY})
+    options: dict[str, Any] = {name: bool_field(body, name, False) for name in _BOOL_OPTIONS}
+    options.update({name: bool_field(body, name, True) for name in _NOTIFY})
     options["sync_level"] = sync_level
     options["filter_rules"] = [rule.to_doc() for rule in rules]
-    options["source_local_user"] = _optional_str(body, "source_local_user")
-    options["destination_local_user"] = _optional_str(body, "destination_local_user")
+    options["source_local_user"] = text_field(body, "source_local_user", required=False)
+    options["destination_local_user"] = text_field(body, "destination_local_user", required=False)
 
     items: list[dict[str, Any]] = []
     source_name = destination_name = None
@@ -247,7 +175,7 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
         if recursive is not None and not isinstance(recursive, bool):
             raise ApiError(400, BAD, "recursive must be a boolean")
         external = raw.get("external_checksum")
-        if external is not None and (not isinstance(external, str) or recursive):
+        if external is not None and (not isinstance(external, str) or recursive or len(external) > 1024):
             raise ApiError(400, BAD, "external_checksum must be a string and applies to files only")
         src = resolve(state, principal, source_id, src_path, "r")
         dst = resolve(state, principal, destination_id, dst_path, "rw")
@@ -269,7 +197,7 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
 
 
 def submit_delete(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
-    body = _body_object(body, "delete")
+    body = body_object(body, "delete")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
     if existing is not None:
@@ -280,13 +208,15 @@ def submit_delete(state: SandboxState, principal: "Principal", request: Request,
     data = body.get("DATA")
     if not isinstance(data, list) or not data:
         raise ApiError(400, "ClientError.BadRequest.NoDeleteItems", "A delete requires at least one item")
+    if len(data) > MAX_ITEMS:
+        raise ApiError(400, BAD, f"A delete may have at most {MAX_ITEMS} items")
     options: dict[str, Any] = {
-        "recursive": _bool(body, "recursive", False),
-        "ignore_missing": _bool(body, "ignore_missing", False),
-        "interpret_globs": _bool(body, "interpret_globs", False),
-        "local_user": _optional_str(body, "local_user"),
+        "recursive": bool_field(body, "recursive", False),
+        "ignore_missing": bool_field(body, "ignore_missing", False),
+        "interpret_globs": bool_field(body, "interpret_globs", False),
+        "local_user": text_field(body, "local_user", required=False),
     }
-    options.update({name: _bool(body, name, True) for name in _NOTIFY})
+    options.update({name: bool_field(body, name, True) for name in _NOTIFY})
     items = []
     name = None
     for raw in data:
@@ -403,8 +333,8 @@ def _order_by(request: Request) -> str:
 
 
 def task_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    limit = _int_param(request, "limit", 10, 1, 1000)
-    offset = _int_param(request, "offset", 0, 0, 1_000_000)
+    limit = int_param(request, "limit", 10, 1, 1000)
+    offset = int_param(request, "offset", 0, 0, 1_000_000)
     where, params = _task_where(_filter_clauses(request))
     rows, total = store.list_tasks(state.db, principal.identity_id, where=where, params=params,
                                    order_by=_order_by(request), limit=limit, offset=offset)
@@ -437,20 +367,20 @@ def update_task(state: SandboxState, principal: "Principal", request: Request, b
     if "deadline" in body:
         fields["deadline"] = _deadline(body)
     store.update_task_fields(state.db, task_id, **fields)
-    engine = _engine(state)
+    engine = state.engine
     if engine is not None and "deadline" in fields:
         engine.task_updated(task_id, fields["deadline"])
-    return _result(request, "result", "Updated", "Updated task deadline and label successfully")
+    return result_doc(request, "result", "Updated", "Updated task deadline and label successfully")
 
 
 def cancel_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["status"] in TERMINAL:
-        return _result(request, "result", "TaskComplete",
+        return result_doc(request, "result", "TaskComplete",
                        "The task completed before the cancel request was processed.")
     store.update_task_fields(state.db, task_id, cancel_requested=1)
-    engine = _engine(state)
+    engine = state.engine
     if engine is not None:
         engine.cancel(task_id)
     # Wait briefly so the common case answers "Canceled"; the worker stops within one chunk.
@@ -459,19 +389,19 @@ def cancel_task(state: SandboxState, principal: "Principal", request: Request) -
         current = store.get_task(state.db, task_id)
         if current is not None and current["status"] in TERMINAL:
             if current["fatal_error"] and json.loads(current["fatal_error"]).get("code") == "CANCELED":
-                return _result(request, "result", "Canceled", "The task has been cancelled successfully.")
-            return _result(request, "result", "TaskComplete",
+                return result_doc(request, "result", "Canceled", "The task has been cancelled successfully.")
+            return result_doc(request, "result", "TaskComplete",
                            "The task completed before the cancel request was processed.")
         time.sleep(0.02)
-    return _result(request, "result", "CancelAccepted",
+    return result_doc(request, "result", "CancelAccepted",
                    "The cancel request has been accepted and the task will be cancelled shortly.")
 
 
 def event_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
-    limit = _int_param(request, "limit", 10, 1, 1000)
-    offset = _int_param(request, "offset", 0, 0, 1_000_000)
+    limit = int_param(request, "limit", 10, 1, 1000)
+    offset = int_param(request, "offset", 0, 0, 1_000_000)
     is_error: bool | None = None
     for key, value in _filter_clauses(request).items():
         if key != "is_error":
@@ -490,13 +420,8 @@ def pause_info(state: SandboxState, principal: "Principal", request: Request) ->
 
 
 def _marker(request: Request) -> int:
-    value = request.query_params.get("marker")
-    if value in (None, ""):
-        return 0
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise ApiError(400, BAD, f"Invalid marker '{value}'") from None
+    """The opaque marker of a page: the sandbox's is the row sequence number to start after."""
+    return int_param(request, "marker", 0, 0, MAX_MARKER)
 
 
 def successful_transfers(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
@@ -505,7 +430,7 @@ def successful_transfers(state: SandboxState, principal: "Principal", request: R
     if row["type"] != "TRANSFER":
         raise ApiError(400, BAD, "Successful transfers are only recorded for transfer tasks")
     marker = _marker(request)
-    limit = _int_param(request, "limit", 1000, 1, 1000)
+    limit = int_param(request, "limit", 1000, 1, 1000)
     docs, next_marker = store.successful_page(state.db, task_id, marker, limit)
     return {"DATA_TYPE": "successful_transfers", "marker": marker, "next_marker": next_marker, "DATA": docs}
 
@@ -514,7 +439,7 @@ def skipped_errors(state: SandboxState, principal: "Principal", request: Request
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
     marker = _marker(request)
-    limit = _int_param(request, "limit", 1000, 1, 1000)
+    limit = int_param(request, "limit", 1000, 1, 1000)
     docs, next_marker = store.skipped_page(state.db, task_id, marker, limit)
     return {"DATA_TYPE": "skipped_errors", "marker": marker, "next_marker": next_marker, "DATA": docs}
 
@@ -522,31 +447,9 @@ def skipped_errors(state: SandboxState, principal: "Principal", request: Request
 # --------------------------------------------------------------------------- assembly
 
 
-def _in_use_provider(state: SandboxState) -> Callable[[str], set[str]]:
-    """Collections in an identity's ACTIVE tasks (endpoint_search filter_scope=in-use)."""
-
-    def in_use(identity_id: str) -> set[str]:
-        rows = state.db.query(
-            "SELECT source_endpoint_id, destination_endpoint_id FROM tasks WHERE owner_id = ? AND status = 'ACTIVE'",
-            (identity_id,),
-        )
-        return {cid for row in rows for cid in (row[0], row[1]) if cid}
-
-    return in_use
-
-
 def routes(state: SandboxState) -> list[BaseRoute]:
-    state.extras["transfer.in_use"] = _in_use_provider(state)
-
-    def bind(fn: Callable[..., Any], with_body: bool) -> Handler:
-        def handler(principal: "Principal", request: Request, body: Any) -> Any:
-            return fn(state, principal, request, body) if with_body else fn(state, principal, request)
-
-        handler.__name__ = fn.__name__
-        return handler
-
     T = "/task/{task_id}"
-    table: list[tuple[str, str, Callable[..., Any], bool]] = [
+    table: list[RouteSpec] = [
         ("/submission_id", "GET", get_submission_id, False),
         ("/transfer", "POST", submit_transfer, True),
         ("/delete", "POST", submit_delete, True),
@@ -559,4 +462,4 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         (T + "/successful_transfers", "GET", successful_transfers, False),
         (T + "/skipped_errors", "GET", skipped_errors, False),
     ]
-    return [_route(state, path, method, bind(fn, body)) for path, method, fn, body in table]
+    return mount(state, table)

@@ -46,7 +46,7 @@ def test_group_roles_follow_the_registered_membership_at_each_call(state: Sandbo
     group = "9a1d41d5-0000-4000-8000-00000000000a"
     roles_store.add_role(state.db, target, "group", group, "activity_manager")
     members: dict[str, set[str]] = {group: {BOB_ID}}
-    state.extras["groups.active_group_ids"] = lambda identity: [g for g, m in members.items() if identity in m]
+    state.active_group_ids = lambda identity: [g for g, m in members.items() if identity in m]
     assert roles_store.held_roles(state, target, BOB_ID) == {"activity_manager"}
     members[group].clear()  # Bob leaves the group: the role goes with it, no cache
     assert roles_store.held_roles(state, target, BOB_ID) == set()
