@@ -98,5 +98,9 @@ def test_plain_http_mode_is_opt_in(tmp_path: Path) -> None:
     with running_sandbox(SandboxConfig(data_dir=tmp_path, tls=False)) as box:
         assert urlsplit(box.auth_url).scheme == "http"
         assert box.ca_file is None and box.info["ca_file"] is None
-        assert set(box.client_env()) == {"GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER"}
+        assert set(box.client_env()) == {
+            "GLOBUS_SDK_SERVICE_URL_AUTH",
+            "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+            "GLOBUS_SDK_SERVICE_URL_GROUPS",
+        }
         assert requests.get(box.auth_url + "jwk.json", timeout=30).status_code == 200
