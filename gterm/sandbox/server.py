@@ -25,7 +25,7 @@ from typing import Any, Iterator
 import uvicorn
 from starlette.applications import Starlette
 
-from gterm.sandbox import auth_store, collection_store, groups_store, principals, roles_store, tasks_store
+from gterm.sandbox import auth_store, collection_store, gcp, groups_store, principals, roles_store, tasks_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -122,6 +122,7 @@ def _prepare(state: SandboxState) -> None:
     groups_store.init_schema(state.db)
     auth_store.seed(state)
     collection_store.seed(state)
+    gcp.seed(state)
     roles_store.seed(state)
     groups_store.seed(state.db)
     # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
