@@ -68,6 +68,7 @@ def main() -> None:
         SandboxConfig(data_dir=Path(tmp) / "sandbox", auto_approve=True)
     ) as sandbox:
         root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
+        os.environ.update(sandbox.client_env())  # its URLs and CA (the SDK reads them when a client is built)
         auth = globus_sdk.ConfidentialAppAuthClient(
             ROBOT_CLIENT_ID, sandbox.client_secret(ROBOT_CLIENT_ID), base_url=sandbox.auth_url
         )
@@ -109,12 +110,12 @@ def main() -> None:
             os.rename(args.tree, placed)
             try:
                 path = f"{PERF_DIR}tree/"
-                kept = sandbox.state.extras.get("kept_listings")
+                kept = sandbox.state.kept_listings
                 print(f"\n3. {args.tree.name}: paged to the end, pages of {MAX_PAGE:,} (one round each):")
                 results: dict[str, tuple[float, float, int]] = {}
                 for label, keeping in (("every page reads the directory (as Transfer)", False),
                                        ("the sandbox keeps the sorted listing", True)):
-                    sandbox.state.extras["kept_listings"] = kept if keeping else SortedListings(max_listings=0)
+                    sandbox.state.kept_listings = kept if keeping else SortedListings(max_listings=0)
                     for order_name, order in (("name", by_name), ("size", by_size)):
                         started = time.perf_counter()
                         first = service.ls_page(LAB_STORAGE_ID, path, limit=FIRST_PAGE, orderby=order)
@@ -131,7 +132,7 @@ def main() -> None:
                     kept_total = results[f"the sandbox keeps the sorted listing, {order_name}"][1]
                     print(f"   ratio kept / re-read ({order_name}): {kept_total / without:.2f}x")
             finally:
-                sandbox.state.extras["kept_listings"] = SortedListings()
+                sandbox.state.kept_listings = kept
                 os.rename(placed, args.tree)
         print(f"\nload average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 

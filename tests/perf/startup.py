@@ -126,8 +126,7 @@ def main() -> None:
                 for index in range(40):
                     (root / side / f"{side}-file-{index:02d}.txt").write_text("x")
                 (root / side / f"marker-{side}.txt").write_text(side)
-            sdk_env = dict(base_env, GLOBUS_SDK_SERVICE_URL_AUTH=sandbox.auth_url,
-                           GLOBUS_SDK_SERVICE_URL_TRANSFER=sandbox.transfer_url)
+            sdk_env = dict(base_env, **sandbox.client_env())  # service URLs and the sandbox's CA
             # A signed-in session: a real login into gterm's token file, as `gterm login` leaves it.
             saved = dict(os.environ)
             os.environ.update(sdk_env)
