@@ -128,6 +128,10 @@ class TransferRequest:
     notify_on_inactive: bool = True
     filter_rules: list[tuple[FilterMethod, str]] = field(default_factory=list)
     submission_id: str | None = None
+    # Bytes the task will move when gterm knows them at submit (files only, no sync level):
+    # Globus reports bytes_transferred but no total, so progress and ETA in bytes need this.
+    # Not sent to Globus.
+    expected_bytes: int | None = None
 
 
 @dataclass(slots=True)

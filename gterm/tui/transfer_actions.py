@@ -179,7 +179,11 @@ class TransferActionsMixin:
         self._clear_source_selection(request)
         panel = getattr(self, "task_panel", None)
         if panel is not None:
-            panel.watch_task(task_id, on_end=lambda task: self._transfer_ended(request, task))
+            panel.watch_task(
+                task_id,
+                on_end=lambda task: self._transfer_ended(request, task),
+                expected_bytes=request.expected_bytes,
+            )
             panel.refresh_tasks()
 
     def _clear_source_selection(self, request: TransferRequest) -> None:

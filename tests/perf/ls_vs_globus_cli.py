@@ -403,10 +403,7 @@ def main() -> None:
 
             secret = sandbox.client_secret(ROBOT_CLIENT_ID)
             base_env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_")}
-            base_env.update(
-                GLOBUS_SDK_SERVICE_URL_AUTH=sandbox.auth_url,
-                GLOBUS_SDK_SERVICE_URL_TRANSFER=sandbox.transfer_url,
-            )
+            base_env.update(sandbox.client_env())  # service URLs and the sandbox's CA
             cli_home = Path(tmp) / "cli-home"  # globus-cli keeps its token storage under $HOME
             cli_home.mkdir()
             cli_env = dict(base_env, HOME=str(cli_home), GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID,

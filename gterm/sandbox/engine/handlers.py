@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from gterm.sandbox.engine.copying import CopyResult, Fault, copy_file, hash_file, remove_quietly, remove_tree
-from gterm.sandbox.engine.errors import FileError, classify_os_error, describe
+from gterm.sandbox.engine.errors import FileError, TaskAborted, classify_os_error, describe
 from gterm.sandbox.sync import FileFacts, should_transfer
 from gterm.sandbox.tasks_store import TaskFile
 
@@ -127,9 +127,10 @@ class FileMover:
                 run.event(err.code, err.details, is_error=True)
                 self.backoff(attempt)
                 continue
-            except BaseException:
+            except BaseException as stopped:
                 remove_quietly(tmp)
-                progress.undo()
+                if not (isinstance(stopped, TaskAborted) and stopped.reason in ENDING_ABORTS):
+                    progress.undo()  # the file is copied again when the task carries on
                 if attempt > 1:
                     run.bump(subtasks_retrying=-1)
                 raise
@@ -239,6 +240,11 @@ class Deleter:
         self.run.set_row(row.seq, "done")
         self.run.bump(subtasks_pending=-1, subtasks_succeeded=1)
 
+
+
+# A task that ends mid-file (cancelled, past its deadline) keeps the bytes that moved in its
+# bytes_transferred, as Globus reports them; a stop or pause that resumes later takes them back.
+ENDING_ABORTS = frozenset({"cancel", "deadline"})
 
 
 class _AttemptProgress:

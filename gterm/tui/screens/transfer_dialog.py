@@ -106,6 +106,16 @@ class TransferPlan:
         extra = " plus directory contents" if self.directories else ""
         return f"{', '.join(parts)} ({size}{extra})"
 
+    def expected_bytes(self, options: DialogOptions) -> int | None:
+        """The bytes the task will move, when that is known now: files only, each sent in full.
+
+        Directories' contents are not listed here, a sync level may skip files
+        and filter rules may leave some out: then the total is unknown (None).
+        """
+        if self.directories or options.sync_level != "off" or options.include.strip() or options.exclude.strip():
+            return None
+        return self.known_bytes
+
     def sends_directory(self, delete_extra: bool) -> bool:
         """One recursive item for the source directory itself (see ``whole_directory``)."""
         return delete_extra and self.whole_directory
@@ -195,6 +205,7 @@ def build_request(plan: TransferPlan, options: DialogOptions, now: datetime) -> 
         notify_on_failed=options.notify,
         notify_on_inactive=options.notify,
         filter_rules=rules,
+        expected_bytes=plan.expected_bytes(options),
     )
 
 
