@@ -94,6 +94,24 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+#: Globus accepts task labels of at most this many characters (longer ones are a 400, nothing is submitted).
+MAX_LABEL_CHARS = 128
+
+
+def fit_label(text: str) -> str:
+    """``text`` shortened to a label Globus accepts: the end is cut and marked with ``...``."""
+    if len(text) <= MAX_LABEL_CHARS:
+        return text
+    return text[: MAX_LABEL_CHARS - 3].rstrip() + "..."
+
+
+def label_problem(text: str) -> str | None:
+    """Why Globus would refuse ``text`` as a task label (None: it is fine)."""
+    if len(text) > MAX_LABEL_CHARS:
+        return f"A label has at most {MAX_LABEL_CHARS} characters (this one has {len(text)})."
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class TransferItem:
     """One source path and where it goes. ``recursive`` must be True for directories."""

@@ -211,6 +211,9 @@ class TransferActionsMixin:
         if left.listing is None or right.listing is None:
             self.app.notify("Compare needs a listing in both panes.", severity="warning")
             return
+        if getattr(left, "pages_pending", False) or getattr(right, "pages_pending", False):
+            self.app.notify("Compare when both listings are complete: still loading.", severity="warning")
+            return
         result = compare_listings(left.listing, right.listing)
         left.set_marks(set(result.left_marked))
         right.set_marks(set(result.right_marked))

@@ -252,7 +252,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(pattern: str | None) -> None:
             if pattern:
-                pane.file_list.select_glob(pattern)
+                pane.when_listed("Selecting", lambda: pane.file_list.select_glob(pattern))
 
         self.app.push_screen(InputPrompt("Select files matching", value="*", check=not_empty), chosen)
 
@@ -261,15 +261,17 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(pattern: str | None) -> None:
             if pattern:
-                pane.file_list.unselect_glob(pattern)
+                pane.when_listed("Unselecting", lambda: pane.file_list.unselect_glob(pattern))
 
         self.app.push_screen(InputPrompt("Unselect files matching", value="*", check=not_empty), chosen)
 
     def action_invert_selection(self) -> None:
-        self.active_pane.file_list.invert_selection()
+        pane = self.active_pane
+        pane.when_listed("Inverting the selection", pane.file_list.invert_selection)
 
     def action_select_all(self) -> None:
-        self.active_pane.file_list.select_all()
+        pane = self.active_pane
+        pane.when_listed("Selecting all", pane.file_list.select_all)
 
     # --- file operations --------------------------------------------------
 

@@ -29,6 +29,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static, Tab
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
+from gterm.globus.transfer import label_problem
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui import task_format as fmt
 from gterm.tui.worker_errors import deliver
@@ -406,7 +407,10 @@ class TaskDetailsScreen(Screen[None]):
                 self._update(label=value.strip())
 
         current = self.data.task.label or ""
-        self.app.push_screen(AskTextScreen("New label for this task:", current), answered)
+        self.app.push_screen(
+            AskTextScreen("New label for this task:", current, validate=lambda text: label_problem(text.strip())),
+            answered,
+        )
 
     def action_change_deadline(self) -> None:
         if self.service is None:
