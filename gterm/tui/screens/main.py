@@ -73,7 +73,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             yield Pane(id="left")
             yield Pane(id="right")
         yield TaskPanel(self.service)
-        yield Footer()
+        yield Footer(compact=True)  # room for every F-key at 120 columns
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_TERMINAL_ROWS, "-short")
