@@ -11,8 +11,8 @@ which :func:`resolve_bookmark` takes as an argument so this module stays pure.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from gterm.globus.errors import InvalidInput, NotFound
 from gterm.globus.models import Bookmark

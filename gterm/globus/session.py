@@ -213,7 +213,9 @@ class LogoutReport:
         if self.revoked:
             out.append(f"Revoked tokens at Globus Auth for: {', '.join(self.revoked)}.")
         out.extend(self.problems)
-        out.append(f"Removed {len(self.removed)} token entr{'y' if len(self.removed) == 1 else 'ies'} from {self.store}.")
+        out.append(
+            f"Removed {len(self.removed)} token entr{'y' if len(self.removed) == 1 else 'ies'} from {self.store}."
+        )
         return out
 
 
@@ -295,7 +297,9 @@ class GtermSession:
                 token_storage=self.token_storage,
                 token_validation_error_handler=None,  # gterm decides when to prompt, never the SDK
             )
-            app = ClientApp(APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config)
+            app = ClientApp(
+                APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config
+            )
         else:
             login_client = globus_sdk.NativeAppAuthClient(
                 self.client_id,
@@ -310,7 +314,9 @@ class GtermSession:
                 token_validation_error_handler=None,  # gterm decides when to prompt, never the SDK
                 login_flow_manager=self._handover,
             )
-            app = UserApp(APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config)
+            app = UserApp(
+                APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config
+            )
         self._login_client = login_client
         self._tune_consent_client(app)
         return app

@@ -137,7 +137,7 @@ def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal
     if kind in ("anonymous", "all_authenticated_users"):
         return True  # every request here carries a valid token
     if kind == "identity":
-        return rule["principal"] == principal.identity_id
+        return bool(rule["principal"] == principal.identity_id)
     if kind == "group":
         # The sandbox has no Groups service; tests/demos may register members here.
         members = state.extras.get("group_members", {})

@@ -46,13 +46,14 @@ import shutil
 import stat
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from gterm.sandbox import tasks_store
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.sync import FileFacts, parse_filter_rules, is_included, should_transfer
+from gterm.sandbox.sync import FileFacts, is_included, parse_filter_rules, should_transfer
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ class _ReadBack:
                     self.digest.update(view[:n])
                     offset += n
                     length -= n
-            except BaseException as exc:  # reported by finish()
+            except BaseException as exc:  # noqa: BLE001 - reported by finish()
                 self._error = exc
 
     def finish(self) -> str:
@@ -437,7 +438,7 @@ def _remove_tree(path: str) -> None:
 class TaskRun:
     """Runs one task on the calling worker thread."""
 
-    def __init__(self, engine: "Engine", task_id: str) -> None:
+    def __init__(self, engine: Engine, task_id: str) -> None:
         self.engine = engine
         self.db = engine.state.db
         self.task_id = task_id
@@ -587,7 +588,9 @@ class TaskRun:
             key = "files_transferred" if self.row["type"] == "TRANSFER" else "files"
             self.event("SUCCEEDED", {"files_succeeded": self.counters.get(key, 0)})
 
-    def finish_failed(self, code: str, description: str, details: str, pending_bucket: str, *, event: bool = True) -> None:
+    def finish_failed(
+        self, code: str, description: str, details: str, pending_bucket: str, *, event: bool = True
+    ) -> None:
         pending = self.counters.get("subtasks_pending", 0)
         self.counters[pending_bucket] = self.counters.get(pending_bucket, 0) + pending
         self.counters["subtasks_pending"] = 0
@@ -601,10 +604,7 @@ class TaskRun:
     # -- planning
 
     def plan(self) -> None:
-        if self.row["type"] == "TRANSFER":
-            rows = TransferPlanner(self).rows()
-        else:
-            rows = DeletePlanner(self).rows()
+        rows = TransferPlanner(self).rows() if self.row["type"] == "TRANSFER" else DeletePlanner(self).rows()
         tasks_store.save_plan(self.db, self.task_id, rows)
         self.rebuild_counters()
         self.flush()
@@ -1239,7 +1239,7 @@ class Engine:
                     "SELECT task_id FROM tasks WHERE status = 'ACTIVE' AND deadline IS NOT NULL AND deadline <= ?",
                     (now,),
                 )
-            except Exception:  # database closed while stopping
+            except Exception:  # noqa: BLE001 - database closed while stopping
                 return
             for row in rows:
                 with self._lock:

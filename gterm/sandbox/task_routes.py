@@ -15,7 +15,8 @@ import hashlib
 import json
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -79,7 +80,7 @@ def _route(state: SandboxState, path: str, method: str, handler: Handler) -> Rou
     return Route(V + path, endpoint, methods=[method])
 
 
-def _engine(state: SandboxState) -> "Engine | None":
+def _engine(state: SandboxState) -> Engine | None:
     engine = state.extras.get("engine")
     return engine  # type: ignore[return-value]
 
@@ -96,7 +97,7 @@ def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> i
     if value in (None, ""):
         return default
     try:
-        number = int(value)  # type: ignore[arg-type]
+        number = int(value)
     except ValueError:
         raise ApiError(400, BAD, f"Invalid {name} '{value}'") from None
     if not lo <= number <= hi:
@@ -136,7 +137,7 @@ def _deadline(body: dict[str, Any]) -> float | None:
         raise ApiError(400, BAD, f"Invalid deadline '{body.get('deadline')}'") from None
 
 
-def _own_task(state: SandboxState, principal: "Principal", task_id: str) -> Any:
+def _own_task(state: SandboxState, principal: Principal, task_id: str) -> Any:
     """The task if it is the caller's; others' tasks are as invisible as missing ones."""
     row = store.get_task(state.db, task_id)
     if row is None or row["owner_id"] != principal.identity_id:
@@ -158,7 +159,7 @@ def _checksum_algorithm(value: Any) -> str | None:
 # --------------------------------------------------------------------------- submission
 
 
-def get_submission_id(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_submission_id(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     return {"DATA_TYPE": "submission_id", "value": store.issue_submission_id(state.db, principal.identity_id)}
 
 
@@ -207,7 +208,7 @@ def _finish_create(state: SandboxState, request: Request, kind: str, new: store.
     return _accepted(request, kind, task_id, new.submission_id, duplicate)
 
 
-def submit_transfer(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
+def submit_transfer(state: SandboxState, principal: Principal, request: Request, body: Any) -> tuple[dict, int]:
     body = _body_object(body, "transfer")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
@@ -268,7 +269,7 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
     return _finish_create(state, request, "transfer", new)
 
 
-def submit_delete(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
+def submit_delete(state: SandboxState, principal: Principal, request: Request, body: Any) -> tuple[dict, int]:
     body = _body_object(body, "delete")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
@@ -399,10 +400,10 @@ def _order_by(request: Request) -> str:
         if field not in _ORDERABLE or direction not in ("ASC", "DESC") or len(words) > 2:
             raise ApiError(400, BAD, f"Invalid orderby '{clause.strip()}'")
         parts.append(f"{field} {direction}")
-    return ", ".join(parts + ["task_id"])
+    return ", ".join([*parts, "task_id"])
 
 
-def task_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def task_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     limit = _int_param(request, "limit", 10, 1, 1000)
     offset = _int_param(request, "offset", 0, 0, 1_000_000)
     where, params = _task_where(_filter_clauses(request))
@@ -417,11 +418,11 @@ def task_list(state: SandboxState, principal: "Principal", request: Request) -> 
 # --------------------------------------------------------------------------- one task
 
 
-def get_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_task(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     return store.task_doc(_own_task(state, principal, request.path_params["task_id"]))
 
 
-def update_task(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def update_task(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if not isinstance(body, dict):
@@ -443,7 +444,7 @@ def update_task(state: SandboxState, principal: "Principal", request: Request, b
     return _result(request, "result", "Updated", "Updated task deadline and label successfully")
 
 
-def cancel_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def cancel_task(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["status"] in TERMINAL:
@@ -467,7 +468,7 @@ def cancel_task(state: SandboxState, principal: "Principal", request: Request) -
                    "The cancel request has been accepted and the task will be cancelled shortly.")
 
 
-def event_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def event_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
     limit = _int_param(request, "limit", 10, 1, 1000)
@@ -482,7 +483,7 @@ def event_list(state: SandboxState, principal: "Principal", request: Request) ->
             "offset": offset, "total": total}
 
 
-def pause_info(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def pause_info(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     _own_task(state, principal, request.path_params["task_id"])
     return {"DATA_TYPE": "pause_info_limited", "pause_rules": [], "source_pause_message": None,
             "destination_pause_message": None, "source_pause_message_share": None,
@@ -494,12 +495,12 @@ def _marker(request: Request) -> int:
     if value in (None, ""):
         return 0
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except ValueError:
         raise ApiError(400, BAD, f"Invalid marker '{value}'") from None
 
 
-def successful_transfers(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def successful_transfers(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["type"] != "TRANSFER":
@@ -510,7 +511,7 @@ def successful_transfers(state: SandboxState, principal: "Principal", request: R
     return {"DATA_TYPE": "successful_transfers", "marker": marker, "next_marker": next_marker, "DATA": docs}
 
 
-def skipped_errors(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def skipped_errors(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
     marker = _marker(request)
@@ -539,13 +540,13 @@ def routes(state: SandboxState) -> list[BaseRoute]:
     state.extras["transfer.in_use"] = _in_use_provider(state)
 
     def bind(fn: Callable[..., Any], with_body: bool) -> Handler:
-        def handler(principal: "Principal", request: Request, body: Any) -> Any:
+        def handler(principal: Principal, request: Request, body: Any) -> Any:
             return fn(state, principal, request, body) if with_body else fn(state, principal, request)
 
         handler.__name__ = fn.__name__
         return handler
 
-    T = "/task/{task_id}"
+    T = "/task/{task_id}"  # noqa: N806 - short, so the route table reads as one
     table: list[tuple[str, str, Callable[..., Any], bool]] = [
         ("/submission_id", "GET", get_submission_id, False),
         ("/transfer", "POST", submit_transfer, True),

@@ -9,7 +9,8 @@ production Transfer and the SDK's recorded fixtures (tests/sandbox/test_fixture_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute
@@ -52,15 +53,15 @@ def routes(state: SandboxState) -> list[BaseRoute]:
 
     def bind(fn: Callable[..., Any], with_body: bool = False) -> Handler:
         if with_body:
-            def handler(principal: "Principal", request: Request, body: Any) -> Any:
+            def handler(principal: Principal, request: Request, body: Any) -> Any:
                 return fn(state, principal, request, body)
         else:
-            def handler(principal: "Principal", request: Request, body: Any) -> Any:
+            def handler(principal: Principal, request: Request, body: Any) -> Any:
                 return fn(state, principal, request)
         handler.__name__ = fn.__name__
         return handler
 
-    E = "/endpoint/{endpoint_id}"
+    E = "/endpoint/{endpoint_id}"  # noqa: N806 - short, so the route table reads as one
     table: list[tuple[str, str, Callable[..., Any], bool]] = [
         ("/endpoint_search", "GET", endpoint_search, False),
         (E, "GET", get_endpoint, False),

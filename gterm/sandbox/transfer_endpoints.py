@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
 
 
-def _in_use(state: SandboxState, principal: "Principal") -> set[str]:
+def _in_use(state: SandboxState, principal: Principal) -> set[str]:
     """Collections in this identity's ACTIVE tasks; the task half may register a provider."""
     provider = state.extras.get("transfer.in_use")
     if callable(provider):
@@ -27,7 +28,7 @@ def _in_use(state: SandboxState, principal: "Principal") -> set[str]:
     return set()
 
 
-def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Principal",
+def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Principal,
                  in_use: set[str] | None = None) -> dict[str, Any]:
     """The full endpoint document (keys of the SDK's get_endpoint fixture plus GCSv5 ones)."""
     meta = coll.meta
@@ -148,7 +149,7 @@ def _fulltext_matches(coll: CollectionRecord, words: list[str]) -> bool:
     return all(w in haystack for w in words)
 
 
-def _scope_filter(state: SandboxState, principal: "Principal", scope: str,
+def _scope_filter(state: SandboxState, principal: Principal, scope: str,
                   in_use: set[str]) -> Callable[[CollectionRecord], bool]:
     me = principal.identity_id
     if scope in ("my-endpoints", "administered-by-me", "shared-by-me"):
@@ -162,7 +163,7 @@ def _scope_filter(state: SandboxState, principal: "Principal", scope: str,
     return lambda c: True
 
 
-def endpoint_search(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def endpoint_search(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     q = request.query_params
     scope = q.get("filter_scope") or "all"
     if scope not in SEARCH_SCOPES:
@@ -212,7 +213,7 @@ def endpoint_search(state: SandboxState, principal: "Principal", request: Reques
 # --------------------------------------------------------------------------- endpoints
 
 
-def get_endpoint(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_endpoint(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     return endpoint_doc(state, coll, principal)
 
@@ -223,7 +224,7 @@ _READ_ONLY_FIELDS = frozenset(
 )
 
 
-def update_endpoint(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def update_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     coll = owned_collection(state, principal, request.path_params["endpoint_id"])
     if not isinstance(body, dict):
         raise ApiError(400, "ClientError.BadRequest", "Request body must be a JSON object")
@@ -254,7 +255,7 @@ def update_endpoint(state: SandboxState, principal: "Principal", request: Reques
     return result_doc(request, "result", "Updated", "Endpoint updated successfully")
 
 
-def create_shared_endpoint(state: SandboxState, principal: "Principal", request: Request, body: Any) -> Any:
+def create_shared_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> Any:
     host_id = str_field(body, "host_endpoint")
     host_path = str_field(body, "host_path")
     display_name = (str_field(body, "display_name") or "").strip()
@@ -289,7 +290,7 @@ def create_shared_endpoint(state: SandboxState, principal: "Principal", request:
     ), 201
 
 
-def delete_endpoint(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def delete_endpoint(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     coll = owned_collection(state, principal, request.path_params["endpoint_id"])
     with state.db.transaction() as conn:
         conn.execute("DELETE FROM acl_rules WHERE collection_id = ?", (coll.id,))
@@ -298,7 +299,7 @@ def delete_endpoint(state: SandboxState, principal: "Principal", request: Reques
     return result_doc(request, "result", "Deleted", "Endpoint deleted successfully")
 
 
-def my_shared_endpoint_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def my_shared_endpoint_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     host = get_collection(state, request.path_params["endpoint_id"])
     rows = state.db.query(
         "SELECT id FROM collections WHERE host_collection_id = ? AND owner_id = ? ORDER BY display_name",
@@ -309,7 +310,7 @@ def my_shared_endpoint_list(state: SandboxState, principal: "Principal", request
     return {"DATA_TYPE": "endpoint_list", "DATA": docs}
 
 
-def shared_endpoint_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def shared_endpoint_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     host = get_collection(state, request.path_params["endpoint_id"])
     rows = state.db.query(
         "SELECT id FROM collections WHERE host_collection_id = ? ORDER BY display_name", (host.id,)
@@ -323,6 +324,6 @@ def shared_endpoint_list(state: SandboxState, principal: "Principal", request: R
     return {"shared_endpoints": docs, "next_token": None}
 
 
-def pause_rule_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def pause_rule_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     visible_collection(state, principal, request.path_params["endpoint_id"])
     return {"DATA_TYPE": "pause_rule_limited_list", "DATA": []}

@@ -22,7 +22,7 @@ def _not_found(path: str, coll: CollectionRecord, code: str = "ClientError.NotFo
     return ApiError(404, code, f"Path not found: '{path}' on collection '{coll.display_name}' ({coll.id})")
 
 
-def operation_ls(state: SandboxState, principal: "Principal", request: Request) -> Response:
+def operation_ls(state: SandboxState, principal: Principal, request: Request) -> Response:
     q = request.query_params
     where = resolve(state, principal, request.path_params["endpoint_id"], q.get("path", ""), "r")
     coll = where.collection
@@ -52,7 +52,7 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
     return Response(body, media_type="application/json")
 
 
-def operation_stat(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def operation_stat(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     where = resolve(state, principal, request.path_params["endpoint_id"],
                     request.query_params.get("path", ""), "r")
     if not os.path.lexists(where.fs_path):
@@ -60,7 +60,7 @@ def operation_stat(state: SandboxState, principal: "Principal", request: Request
     return fl.entry_doc(fl.stat_item(where.collection, str(where.fs_path), where.path))
 
 
-def operation_mkdir(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def operation_mkdir(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     path = str_field(body, "path")
     assert path is not None
     where = resolve(state, principal, request.path_params["endpoint_id"], path, "rw")
@@ -81,7 +81,7 @@ def operation_mkdir(state: SandboxState, principal: "Principal", request: Reques
                    "The directory was created successfully")
 
 
-def operation_rename(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def operation_rename(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     old_path = str_field(body, "old_path")
     new_path = str_field(body, "new_path")
     assert old_path is not None and new_path is not None

@@ -7,7 +7,8 @@ never blocks the event loop; only token checks and body parsing run on it.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,7 +27,7 @@ V = "/v0.10"
 Handler = Callable[["Principal", Request, Any], Any]
 
 
-def authenticate_principal(state: SandboxState, request: Request) -> "Principal":
+def authenticate_principal(state: SandboxState, request: Request) -> Principal:
     from gterm.sandbox.auth import authenticate  # the auth half owns token validation
 
     return authenticate(state, request)
@@ -103,14 +104,14 @@ def str_field(body: Any, name: str, *, required: bool = True) -> str | None:
 
 # --------------------------------------------------------------------------- access
 
-def visible_collection(state: SandboxState, principal: "Principal", collection_id: str) -> CollectionRecord:
+def visible_collection(state: SandboxState, principal: Principal, collection_id: str) -> CollectionRecord:
     coll = get_collection(state, collection_id)
     if not colls.can_see(state, coll, principal):
         raise ApiError(403, "PermissionDenied", f"No access to collection '{collection_id}'")
     return coll
 
 
-def owned_collection(state: SandboxState, principal: "Principal", collection_id: str) -> CollectionRecord:
+def owned_collection(state: SandboxState, principal: Principal, collection_id: str) -> CollectionRecord:
     coll = visible_collection(state, principal, collection_id)
     if coll.owner_id != principal.identity_id:
         raise ApiError(

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -211,10 +212,8 @@ def child_main(args: argparse.Namespace) -> None:
     async def run() -> dict[str, Any]:
         async with app.run_test(size=SIZE) as pilot:
             # Wait without polling: a busy wait would steal the GIL from the listing worker.
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ready.wait(), timeout=180)
-            except asyncio.TimeoutError:
-                pass
             await pilot.pause()  # the frame that drew the first full line finishes
             # The frame that drew the first full line ends at the last line drawn in one burst.
             frame_end = painted[0] if painted else None
@@ -420,7 +419,7 @@ def main() -> None:
             target = f"{LAB_STORAGE_ID}:{PERF_DIR}"
 
             # warm-up: token fetch and .pyc compilation on both sides, and a sanity check
-            seconds, _, lines, error = run_cli(globus, cli_env, target)
+            _seconds, _, lines, error = run_cli(globus, cli_env, target)
             cli_ok = lines == args.entries
             if not cli_ok:
                 print(f"globus ls did not list the directory (lines={lines}): {error or '(no error output)'}")
@@ -444,7 +443,7 @@ def main() -> None:
 
             def measure_gterm(variant: str) -> None:
                 server_log.start()
-                painted, _, cpu, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
+                painted, _, cpu, _shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
                 server_log.record(f"gterm {variant}")
                 if painted is not None:
                     gterm_times[variant].append(painted)
@@ -488,7 +487,8 @@ def main() -> None:
                     ratio = statistics.median(gterm_times[variant]) / statistics.median(cli_times)
                     print(f"   ratio to globus ls: wall {ratio:.2f}x (median)  "
                           f"{min(gterm_times[variant]) / min(cli_times):.2f}x (min);  client CPU "
-                          f"{statistics.median(gterm_cpu[variant]) / statistics.median(cli_cpu):.2f}x   (< 1: gterm first)")
+                          f"{statistics.median(gterm_cpu[variant]) / statistics.median(cli_cpu):.2f}x"
+                          "   (< 1: gterm first)")
             if KEY_TIMINGS:
                 print("\nkeystrokes in the full app on the 100,000-entry listing (key press -> frame painted):")
                 for label, values in KEY_TIMINGS.items():
@@ -497,10 +497,13 @@ def main() -> None:
                 print("   targets: a filter keystroke < 50 ms, a re-sort < 150 ms")
             if SERVER_LS:
                 print("\nthe big operation_ls as the sandbox saw it (request log), median seconds:")
-                print(f"   {'':<12} {'arrived':>9} {'served in':>10} {'sent back':>10}   (arrived/sent back: from spawn)")
+                print(
+                    f"   {'':<12} {'arrived':>9} {'served in':>10} {'sent back':>10}   (arrived/sent back: from spawn)"
+                )
                 for tool, figures in SERVER_LS.items():
                     print(f"   {tool:<12} {statistics.median(figures['arrived']):9.2f}"
-                          f" {statistics.median(figures['served']):10.2f} {statistics.median(figures['sent back']):10.2f}")
+                          f" {statistics.median(figures['served']):10.2f}"
+                          f" {statistics.median(figures['sent back']):10.2f}")
             print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
             where = "sandbox on CPU 0, tools on CPU 1 (--pin)" if args.pin else "sandbox and tools share the CPUs"
             print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {where}")

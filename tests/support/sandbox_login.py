@@ -9,9 +9,10 @@ confidential robot client.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import globus_sdk

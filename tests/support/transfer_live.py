@@ -7,13 +7,15 @@ service URL variables at it for the module's lifetime, restoring them after.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
@@ -73,10 +75,8 @@ class RequestLog:
 
     def _flush(self) -> None:
         marker = f"/v0.10/test-log-marker-{uuid.uuid4().hex}"
-        try:
+        with contextlib.suppress(urllib.error.HTTPError):  # 404, as expected: what matters is that it is logged
             urllib.request.urlopen(self.handle.transfer_url.rstrip("/") + marker, timeout=10).close()
-        except urllib.error.HTTPError:
-            pass  # 404, as expected: what matters is that the sandbox logs it
         deadline = time.monotonic() + 10
         while marker.encode() not in self.path.read_bytes():
             if time.monotonic() > deadline:

@@ -11,13 +11,14 @@ the pane keeps its last good listing and shows the reason on its message line
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.geometry import Size
 from textual.reactive import Reactive
@@ -60,7 +61,7 @@ def literal(text: str) -> Text:
 class FilterInput(Input):
     """The as-you-type filter under the list: Enter keeps it, Esc clears it."""
 
-    BINDINGS = [Binding("escape", "clear", "Clear filter", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear", "Clear filter", show=False)]
 
     # Input sets its virtual size (the text's width) on every keystroke, and in Textual
     # that is a layout reactive: a layout pass of the whole screen per typed character.
@@ -219,7 +220,9 @@ class Pane(Vertical):
         if entry.is_dir or entry.type == "link":
             self.go(paths.child(self.path, entry.name, is_dir=True), origin="enter")
         else:
-            self.app.notify("F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3)
+            self.app.notify(
+                "F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3
+            )
 
     @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
     def _load(
@@ -255,6 +258,7 @@ class Pane(Vertical):
                     known = lookup.result()
                 raise
             collection = known if lookup is None else lookup.result()
+            assert collection is not None  # known already, fetched above, or looked up beside the listing
         except Exception as exc:  # noqa: BLE001 - routed to worker_errors
             if not worker.is_cancelled:
                 deliver(self.app, self._load_failed, generation, exc, collection_id, path, origin, known)
@@ -343,13 +347,8 @@ class Pane(Vertical):
         return f"Cannot open {where}: sign-in needed — ctrl+o to try again"
 
     def _place_cursor(self, name: str) -> None:
-        """Put the cursor on ``name`` when the file list offers a way to (going up lands on the dir left)."""
-        mover = getattr(self.file_list, "move_cursor_to_name", None)
-        if callable(mover):
-            try:
-                mover(name)
-            except Exception:  # noqa: BLE001 - a cursor nicety must never break navigation
-                pass
+        """Put the cursor on ``name`` (going up lands on the directory just left)."""
+        self.file_list.move_cursor_to_name(name)
 
     # --- messages, loading and status -------------------------------------
 
@@ -552,13 +551,12 @@ class Pane(Vertical):
         except Exception as exc:  # noqa: BLE001 - routed to worker_errors
             deliver(
                 self.app,
-                lambda: report(
-                    self.app,
-                    exc,
-                    context=context,
-                    target=self,
-                    retry=lambda: self.run_operation(context, call, on_done),
-                ),
+                report,
+                self.app,
+                exc,
+                context=context,
+                target=self,
+                retry=lambda: self.run_operation(context, call, on_done),
             )
             return
         if on_done is not None:
