@@ -152,11 +152,9 @@ def _authenticate_client(state: SandboxState, request: Request, form: dict[str, 
 
 def _signing_key(state: SandboxState) -> tuple[str, Any]:
     """The RS256 key, parsed once per process (PEM parsing costs tens of ms)."""
-    cached = state.extras.get("auth_signing_key")
-    if cached is None:
-        cached = auth_store.signing_key(state.db)
-        state.extras["auth_signing_key"] = cached
-    return cached  # type: ignore[return-value]
+    if state.signing_key is None:
+        state.signing_key = auth_store.signing_key(state.db)
+    return state.signing_key
 
 
 def _issuer(state: SandboxState) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from gterm.sandbox import roles
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
 from gterm.sandbox.state import SandboxState
@@ -140,9 +141,7 @@ def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal
         return bool(rule["principal"] == principal.identity_id)
     if kind == "group":
         # The sandbox has no Groups service; tests/demos may register members here.
-        members = state.extras.get("group_members", {})
-        assert isinstance(members, dict)
-        return principal.identity_id in members.get(rule["principal"], ())
+        return str(rule["principal"]) in state.groups_of(principal.identity_id)
     return False
 
 
@@ -166,7 +165,10 @@ def can_see(state: SandboxState, coll: CollectionRecord, principal: Principal) -
     """Whether the collection shows up in search / get_endpoint for this identity."""
     if coll.public or coll.owner_id == principal.identity_id:
         return True
-    return any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id))
+    if any(_rule_matches_principal(state, r, principal) for r in rules_for(state, coll.id)):
+        return True
+    # Any effective role (administrator, activity monitor, ...) shows a private entity to its holder.
+    return bool(roles.effective_role_set(state, coll, principal.identity_id))
 
 
 #: Top-level dirs of a mapped collection whose children belong to one user each
@@ -257,19 +259,13 @@ def _inside(real: str, root: str) -> bool:
 _USE_WRITE_INTERVAL = 5.0  # seconds; a 5,000-item submission resolves 10,000 paths
 
 
-def _use_cache(state: SandboxState) -> dict[tuple[str, str], list[float]]:
-    cache = state.extras.setdefault("transfer.last_use", {})
-    assert isinstance(cache, dict)
-    return cache
-
-
 def _record_use(state: SandboxState, principal: Principal, coll: CollectionRecord) -> None:
     """Remember use for the "recently-used" search scope.
 
     The time is kept in memory on every call; SQLite is written at most every few
     seconds per (identity, collection), so bulk task submissions stay cheap.
     """
-    entry = _use_cache(state).setdefault((principal.identity_id, coll.id), [0.0, -1e9])
+    entry = state.collection_use.setdefault((principal.identity_id, coll.id), [0.0, -1e9])
     entry[0] = time.time()
     if time.monotonic() - entry[1] < _USE_WRITE_INTERVAL:
         return
@@ -289,7 +285,7 @@ def recently_used(state: SandboxState, identity_id: str) -> list[str]:
             "SELECT collection_id, last_used FROM collection_use WHERE identity_id = ?", (identity_id,)
         )
     }
-    for (who, cid), (when, _) in list(_use_cache(state).items()):
+    for (who, cid), (when, _) in list(state.collection_use.items()):
         if who == identity_id:
             times[cid] = max(times.get(cid, 0.0), when)
     return sorted(times, key=lambda cid: times[cid], reverse=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 import uvicorn
 
-from gterm.sandbox import auth_store, tasks_store, transfer_store
+from gterm.sandbox import auth_store, collection_store, roles_store, tasks_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -76,10 +76,12 @@ def _url(host: str, port: int) -> str:
 def _prepare(state: SandboxState) -> None:
     """Create every table and seed a fresh data dir (no-op for an existing one)."""
     auth_store.init_schema(state.db)
-    transfer_store.init_schema(state.db)
+    collection_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
+    roles_store.init_schema(state.db)
     auth_store.seed(state)
-    transfer_store.seed(state)
+    collection_store.seed(state)
+    roles_store.seed(state)
 
 
 def sandbox_info(state: SandboxState) -> dict[str, Any]:
@@ -96,7 +98,7 @@ def sandbox_info(state: SandboxState) -> dict[str, Any]:
         "transfer_url": state.transfer_url,
         "identities": [{"id": u["id"], "username": u["username"], "name": u["name"]} for u in users],
         "clients": clients,
-        "collections": transfer_store.collection_summaries(state),
+        "collections": collection_store.collection_summaries(state),
     }
 
 
@@ -136,7 +138,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
     thread: _ServerThread | None = None
     try:
         _prepare(state)
-        engine = Engine(state)  # registers itself as state.extras["engine"] for the task routes
+        engine = Engine(state)  # registers itself as state.engine for the task routes
         app = build_app(state)
         uv_config = uvicorn.Config(
             app,

@@ -15,23 +15,20 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from gterm.sandbox import tasks_store as store
 from gterm.sandbox.collections import resolve
-from gterm.sandbox.errors import ApiError, new_request_id
+from gterm.sandbox.errors import ApiError
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.sync import parse_filter_rules, parse_sync_level
+from gterm.sandbox.transfer_http import RouteSpec, int_param, mount, result_doc
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
-    from gterm.sandbox.engine import Engine
 
 V = "/v0.10"
 BAD = "ClientError.BadRequest"
@@ -53,56 +50,7 @@ _ORDERABLE = {
 }
 
 
-# --------------------------------------------------------------------------- plumbing
-
-Handler = Callable[["Principal", Request, Any], Any]
-
-
-def _route(state: SandboxState, path: str, method: str, handler: Handler) -> Route:
-    async def endpoint(request: Request) -> Response:
-        from gterm.sandbox.auth import authenticate  # the auth half owns token checks
-
-        principal = authenticate(state, request)
-        body: Any = None
-        if method in ("POST", "PUT"):
-            raw = await request.body()
-            try:
-                body = json.loads(raw) if raw else {}
-            except ValueError:
-                raise ApiError(400, BAD, "Request body is not valid JSON") from None
-        result = await run_in_threadpool(handler, principal, request, body)
-        status = 200
-        if isinstance(result, tuple):
-            result, status = result
-        return JSONResponse(result, status_code=status)
-
-    endpoint.__name__ = getattr(handler, "__name__", "task_route")
-    return Route(V + path, endpoint, methods=[method])
-
-
-def _engine(state: SandboxState) -> Engine | None:
-    engine = state.extras.get("engine")
-    return engine  # type: ignore[return-value]
-
-
-def _result(request: Request, data_type: str, code: str, message: str, **extra: Any) -> dict[str, Any]:
-    doc = {"DATA_TYPE": data_type, "code": code, "message": message,
-           "request_id": new_request_id(), "resource": request.url.path}
-    doc.update(extra)
-    return doc
-
-
-def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ApiError(400, BAD, f"Invalid {name} '{value}'") from None
-    if not lo <= number <= hi:
-        raise ApiError(400, BAD, f"{name} must be between {lo} and {hi}")
-    return number
+# --------------------------------------------------------------------------- parameters
 
 
 def _bool(body: dict[str, Any], name: str, default: bool) -> bool:
@@ -177,7 +125,7 @@ def _accepted(request: Request, kind: str, task_id: str, submission_id: str, dup
         f"A {kind} with id '{task_id}' was already submitted" if duplicate
         else f"The {kind} has been accepted and a task has been created and queued for execution"
     )
-    doc = _result(
+    doc = result_doc(
         request, f"{kind}_result", "Duplicate" if duplicate else "Accepted", message,
         submission_id=submission_id, task_id=task_id,
         task_link={"DATA_TYPE": "link", "href": f"/v0.10/task/{task_id}?format=json",
@@ -197,7 +145,7 @@ def _body_object(body: Any, data_type: str) -> dict[str, Any]:
 def _finish_create(state: SandboxState, request: Request, kind: str, new: store.NewTask) -> tuple[dict, int]:
     task_id, duplicate = store.create_task(state.db, new)
     if not duplicate:
-        engine = _engine(state)
+        engine = state.engine
         if new.deadline is not None and new.deadline <= time.time():
             # Already past: fail at once, as Transfer would when it first looks at it.
             if engine is not None:
@@ -404,8 +352,8 @@ def _order_by(request: Request) -> str:
 
 
 def task_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
-    limit = _int_param(request, "limit", 10, 1, 1000)
-    offset = _int_param(request, "offset", 0, 0, 1_000_000)
+    limit = int_param(request, "limit", 10, 1, 1000)
+    offset = int_param(request, "offset", 0, 0, 1_000_000)
     where, params = _task_where(_filter_clauses(request))
     rows, total = store.list_tasks(state.db, principal.identity_id, where=where, params=params,
                                    order_by=_order_by(request), limit=limit, offset=offset)
@@ -438,20 +386,20 @@ def update_task(state: SandboxState, principal: Principal, request: Request, bod
     if "deadline" in body:
         fields["deadline"] = _deadline(body)
     store.update_task_fields(state.db, task_id, **fields)
-    engine = _engine(state)
+    engine = state.engine
     if engine is not None and "deadline" in fields:
         engine.task_updated(task_id, fields["deadline"])
-    return _result(request, "result", "Updated", "Updated task deadline and label successfully")
+    return result_doc(request, "result", "Updated", "Updated task deadline and label successfully")
 
 
 def cancel_task(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["status"] in TERMINAL:
-        return _result(request, "result", "TaskComplete",
+        return result_doc(request, "result", "TaskComplete",
                        "The task completed before the cancel request was processed.")
     store.update_task_fields(state.db, task_id, cancel_requested=1)
-    engine = _engine(state)
+    engine = state.engine
     if engine is not None:
         engine.cancel(task_id)
     # Wait briefly so the common case answers "Canceled"; the worker stops within one chunk.
@@ -460,19 +408,19 @@ def cancel_task(state: SandboxState, principal: Principal, request: Request) -> 
         current = store.get_task(state.db, task_id)
         if current is not None and current["status"] in TERMINAL:
             if current["fatal_error"] and json.loads(current["fatal_error"]).get("code") == "CANCELED":
-                return _result(request, "result", "Canceled", "The task has been cancelled successfully.")
-            return _result(request, "result", "TaskComplete",
+                return result_doc(request, "result", "Canceled", "The task has been cancelled successfully.")
+            return result_doc(request, "result", "TaskComplete",
                            "The task completed before the cancel request was processed.")
         time.sleep(0.02)
-    return _result(request, "result", "CancelAccepted",
+    return result_doc(request, "result", "CancelAccepted",
                    "The cancel request has been accepted and the task will be cancelled shortly.")
 
 
 def event_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
-    limit = _int_param(request, "limit", 10, 1, 1000)
-    offset = _int_param(request, "offset", 0, 0, 1_000_000)
+    limit = int_param(request, "limit", 10, 1, 1000)
+    offset = int_param(request, "offset", 0, 0, 1_000_000)
     is_error: bool | None = None
     for key, value in _filter_clauses(request).items():
         if key != "is_error":
@@ -506,7 +454,7 @@ def successful_transfers(state: SandboxState, principal: Principal, request: Req
     if row["type"] != "TRANSFER":
         raise ApiError(400, BAD, "Successful transfers are only recorded for transfer tasks")
     marker = _marker(request)
-    limit = _int_param(request, "limit", 1000, 1, 1000)
+    limit = int_param(request, "limit", 1000, 1, 1000)
     docs, next_marker = store.successful_page(state.db, task_id, marker, limit)
     return {"DATA_TYPE": "successful_transfers", "marker": marker, "next_marker": next_marker, "DATA": docs}
 
@@ -515,7 +463,7 @@ def skipped_errors(state: SandboxState, principal: Principal, request: Request) 
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
     marker = _marker(request)
-    limit = _int_param(request, "limit", 1000, 1, 1000)
+    limit = int_param(request, "limit", 1000, 1, 1000)
     docs, next_marker = store.skipped_page(state.db, task_id, marker, limit)
     return {"DATA_TYPE": "skipped_errors", "marker": marker, "next_marker": next_marker, "DATA": docs}
 
@@ -523,31 +471,9 @@ def skipped_errors(state: SandboxState, principal: Principal, request: Request) 
 # --------------------------------------------------------------------------- assembly
 
 
-def _in_use_provider(state: SandboxState) -> Callable[[str], set[str]]:
-    """Collections in an identity's ACTIVE tasks (endpoint_search filter_scope=in-use)."""
-
-    def in_use(identity_id: str) -> set[str]:
-        rows = state.db.query(
-            "SELECT source_endpoint_id, destination_endpoint_id FROM tasks WHERE owner_id = ? AND status = 'ACTIVE'",
-            (identity_id,),
-        )
-        return {cid for row in rows for cid in (row[0], row[1]) if cid}
-
-    return in_use
-
-
 def routes(state: SandboxState) -> list[BaseRoute]:
-    state.extras["transfer.in_use"] = _in_use_provider(state)
-
-    def bind(fn: Callable[..., Any], with_body: bool) -> Handler:
-        def handler(principal: Principal, request: Request, body: Any) -> Any:
-            return fn(state, principal, request, body) if with_body else fn(state, principal, request)
-
-        handler.__name__ = fn.__name__
-        return handler
-
     T = "/task/{task_id}"  # noqa: N806 - short, so the route table reads as one
-    table: list[tuple[str, str, Callable[..., Any], bool]] = [
+    table: list[RouteSpec] = [
         ("/submission_id", "GET", get_submission_id, False),
         ("/transfer", "POST", submit_transfer, True),
         ("/delete", "POST", submit_delete, True),
@@ -560,4 +486,4 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         (T + "/successful_transfers", "GET", successful_transfers, False),
         (T + "/skipped_errors", "GET", skipped_errors, False),
     ]
-    return [_route(state, path, method, bind(fn, body)) for path, method, fn, body in table]
+    return mount(state, table)

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from gterm.sandbox.db import Database
 
@@ -228,6 +228,15 @@ def active_task_ids(db: Database) -> list[str]:
     return [r["task_id"] for r in rows]
 
 
+def collections_in_use(db: Database, identity_id: str) -> set[str]:
+    """Collections in an identity's ACTIVE tasks (endpoint_search filter_scope=in-use)."""
+    rows = db.query(
+        "SELECT source_endpoint_id, destination_endpoint_id FROM tasks WHERE owner_id = ? AND status = 'ACTIVE'",
+        (identity_id,),
+    )
+    return {cid for row in rows for cid in (row[0], row[1]) if cid}
+
+
 def update_task_fields(db: Database, task_id: str, **fields: Any) -> None:
     if not fields:
         return
@@ -286,31 +295,82 @@ def event_page(
 # ---------------------------------------------------------------- per-file records
 
 
-FILE_COLUMNS = (
-    "task_id, seq, kind, source_path, destination_path, src_fs, dst_fs, size, state,"
-    " error_code, error_details, error_time, is_directory"
-)
+FileKind = Literal["dir", "file", "extra", "delete_file", "delete_dir"]
+FileState = Literal["pending", "done", "skipped", "skipped_error", "failed"]
 
 
-def save_plan(db: Database, task_id: str, rows: Iterable[Sequence[Any]]) -> None:
-    """Store the expanded plan (tuples in FILE_COLUMNS order) and mark the task planned, atomically."""
+class TaskFile(NamedTuple):
+    """One row of ``task_files``: a directory, file, destination extra or deletion of a task's plan.
+
+    A NamedTuple (fields in column order) so a plan of 100,000 rows goes to
+    ``executemany`` as it is, with no conversion per row.
+    """
+
+    task_id: str
+    seq: int
+    kind: FileKind
+    source_path: str | None  # Globus paths, as the API reports them (directories end with "/");
+    destination_path: str  # no source for extras and deletions (their path is the "destination")
+    src_fs: str | None  # resolved file system paths
+    dst_fs: str
+    size: int = 0
+    state: FileState = "pending"
+    error_code: str | None = None
+    error_details: str | None = None
+    error_time: float | None = None
+    is_directory: bool = False
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> TaskFile:
+        values = list(row)
+        values[-1] = bool(values[-1])  # is_directory is stored as 0/1
+        return cls._make(values)
+
+
+FILE_COLUMNS = ", ".join(TaskFile._fields)
+
+
+def save_plan(db: Database, task_id: str, rows: Iterable[TaskFile]) -> None:
+    """Store the expanded plan and mark the task planned, atomically."""
+    placeholders = ", ".join("?" * len(TaskFile._fields))
     with db.transaction() as conn:
-        conn.executemany(
-            f"INSERT INTO task_files ({FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        conn.executemany(f"INSERT INTO task_files ({FILE_COLUMNS}) VALUES ({placeholders})", rows)
         conn.execute("UPDATE tasks SET planned = 1 WHERE task_id = ?", (task_id,))
 
 
-def pending_files(db: Database, task_id: str, after_seq: int, limit: int = 1000) -> list[sqlite3.Row]:
-    return db.query(
-        "SELECT * FROM task_files WHERE task_id = ? AND state = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
+def pending_files(db: Database, task_id: str, after_seq: int, limit: int = 1000) -> list[TaskFile]:
+    rows = db.query(
+        f"SELECT {FILE_COLUMNS} FROM task_files WHERE task_id = ? AND state = 'pending' AND seq > ?"
+        " ORDER BY seq LIMIT ?",
         (task_id, after_seq, limit),
     )
+    return [TaskFile.from_row(row) for row in rows]
 
 
-def file_rows(db: Database, task_id: str, kind: str) -> list[sqlite3.Row]:
-    return db.query("SELECT * FROM task_files WHERE task_id = ? AND kind = ? ORDER BY seq", (task_id, kind))
+def file_rows(db: Database, task_id: str, kind: FileKind) -> list[TaskFile]:
+    rows = db.query(
+        f"SELECT {FILE_COLUMNS} FROM task_files WHERE task_id = ? AND kind = ? ORDER BY seq", (task_id, kind)
+    )
+    return [TaskFile.from_row(row) for row in rows]
+
+
+class RowUpdate(NamedTuple):
+    """A new state of one task_files row (written in batches by the engine), in statement order."""
+
+    state: FileState
+    error_code: str | None
+    error_details: str | None
+    error_time: float | None
+    task_id: str
+    seq: int
+
+
+def update_rows(conn: sqlite3.Connection, updates: Sequence[RowUpdate]) -> None:
+    conn.executemany(
+        "UPDATE task_files SET state = ?, error_code = ?, error_details = ?, error_time = ?"
+        " WHERE task_id = ? AND seq = ?",
+        updates,
+    )
 
 
 def file_state_counts(db: Database, task_id: str) -> dict[tuple[str, str], tuple[int, int]]:
@@ -339,29 +399,30 @@ def successful_page(db: Database, task_id: str, marker: int, limit: int) -> tupl
 
 
 def skipped_page(db: Database, task_id: str, marker: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-    rows = db.query(
-        "SELECT * FROM task_files WHERE task_id = ? AND state = 'skipped_error' AND seq > ? ORDER BY seq LIMIT ?",
+    rows = [TaskFile.from_row(row) for row in db.query(
+        f"SELECT {FILE_COLUMNS} FROM task_files WHERE task_id = ? AND state = 'skipped_error' AND seq > ?"
+        " ORDER BY seq LIMIT ?",
         (task_id, marker, limit + 1),
-    )
+    )]
     more = len(rows) > limit
     rows = rows[:limit]
     docs = [
         {
             "DATA_TYPE": "skipped_error",
             "checksum_algorithm": None,
-            "destination_path": r["destination_path"],
-            "error_code": r["error_code"],
-            "error_details": r["error_details"],
-            "error_time": iso(r["error_time"]),
+            "destination_path": r.destination_path,
+            "error_code": r.error_code,
+            "error_details": r.error_details,
+            "error_time": iso(r.error_time),
             "external_checksum": None,
-            "is_delete_destination_extra": r["kind"] == "extra",
-            "is_directory": bool(r["is_directory"]),
+            "is_delete_destination_extra": r.kind == "extra",
+            "is_directory": r.is_directory,
             "is_symlink": False,
-            "source_path": r["source_path"],
+            "source_path": r.source_path,
         }
         for r in rows
     ]
-    return docs, (rows[-1]["seq"] if more and rows else None)
+    return docs, (rows[-1].seq if more and rows else None)
 
 
 # ---------------------------------------------------------------- the task document

@@ -3,16 +3,12 @@
 The routes live in small modules: ``transfer_endpoints`` (collections, search,
 guest collections), ``transfer_files`` (ls, stat, mkdir, rename),
 ``transfer_acl`` (access rules), ``transfer_bookmarks``; task routes (submit,
-task_list, events, ...) come from ``task_routes`` (S-TASKS). Shapes follow
+task_list, events, ...) come from ``task_routes``. Shapes follow
 production Transfer and the SDK's recorded fixtures (tests/sandbox/test_fixture_parity.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-from starlette.requests import Request
 from starlette.routing import BaseRoute
 
 from gterm.sandbox import task_routes
@@ -42,27 +38,14 @@ from gterm.sandbox.transfer_endpoints import (
     update_endpoint,
 )
 from gterm.sandbox.transfer_files import operation_ls, operation_mkdir, operation_rename, operation_stat
-from gterm.sandbox.transfer_http import Handler, route_for
-
-if TYPE_CHECKING:
-    from gterm.sandbox.auth import Principal
+from gterm.sandbox.transfer_http import RouteSpec, mount
+from gterm.sandbox.transfer_roles import add_role, delete_role, get_role, role_list
 
 
 def routes(state: SandboxState) -> list[BaseRoute]:
     """All /v0.10 routes: collections, files, ACLs, bookmarks, then the task routes."""
-
-    def bind(fn: Callable[..., Any], with_body: bool = False) -> Handler:
-        if with_body:
-            def handler(principal: Principal, request: Request, body: Any) -> Any:
-                return fn(state, principal, request, body)
-        else:
-            def handler(principal: Principal, request: Request, body: Any) -> Any:
-                return fn(state, principal, request)
-        handler.__name__ = fn.__name__
-        return handler
-
     E = "/endpoint/{endpoint_id}"  # noqa: N806 - short, so the route table reads as one
-    table: list[tuple[str, str, Callable[..., Any], bool]] = [
+    table: list[RouteSpec] = [
         ("/endpoint_search", "GET", endpoint_search, False),
         (E, "GET", get_endpoint, False),
         (E, "PUT", update_endpoint, True),
@@ -71,6 +54,10 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         (E + "/my_shared_endpoint_list", "GET", my_shared_endpoint_list, False),
         (E + "/shared_endpoint_list", "GET", shared_endpoint_list, False),
         (E + "/my_effective_pause_rule_list", "GET", pause_rule_list, False),
+        (E + "/role_list", "GET", role_list, False),
+        (E + "/role", "POST", add_role, True),
+        (E + "/role/{role_id}", "GET", get_role, False),
+        (E + "/role/{role_id}", "DELETE", delete_role, False),
         (E + "/access_list", "GET", endpoint_acl_list, False),
         (E + "/access", "POST", add_acl_rule, True),
         (E + "/access/{rule_id}", "GET", get_acl_rule, False),
@@ -86,8 +73,4 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         ("/bookmark/{bookmark_id}", "PUT", update_bookmark, True),
         ("/bookmark/{bookmark_id}", "DELETE", delete_bookmark, False),
     ]
-    result: list[BaseRoute] = [
-        route_for(state, path, method, bind(fn, with_body)) for path, method, fn, with_body in table
-    ]
-    result.extend(task_routes.routes(state))  # the task half (S-TASKS)
-    return result
+    return mount(state, table) + task_routes.routes(state)

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
+from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import transfer_store as store
+from gterm.sandbox import roles
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.state import SandboxState
@@ -44,7 +45,7 @@ def _acl_collection(state: SandboxState, principal: Principal, collection_id: st
             400, "ClientError.BadRequest",
             f"Collection '{coll.display_name}' is not a guest collection; it has no access rules",
         )
-    if coll.owner_id != principal.identity_id:
+    if "access_manager" not in roles.effective_role_set(state, coll, principal.identity_id):
         raise ApiError(403, "PermissionDenied",
                        f"You may not manage access rules of collection '{coll.display_name}'")
     return coll

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
+from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import transfer_store as store
+from gterm.sandbox import roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.state import SandboxState
@@ -21,21 +22,17 @@ if TYPE_CHECKING:
 
 
 def _in_use(state: SandboxState, principal: Principal) -> set[str]:
-    """Collections in this identity's ACTIVE tasks; the task half may register a provider."""
-    provider = state.extras.get("transfer.in_use")
-    if callable(provider):
-        return set(provider(principal.identity_id))
-    return set()
+    """Collections in this identity's ACTIVE tasks."""
+    return tasks_store.collections_in_use(state.db, principal.identity_id)
 
 
 def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Principal,
                  in_use: set[str] | None = None) -> dict[str, Any]:
     """The full endpoint document (keys of the SDK's get_endpoint fixture plus GCSv5 ones)."""
     meta = coll.meta
-    is_owner = coll.owner_id is not None and coll.owner_id == principal.identity_id
     host = colls.find_collection(state, coll.host_collection_id) if coll.host_collection_id else None
     default_dir = meta.get("default_directory") or ("/" if coll.is_guest else "/~/")
-    roles = ["administrator", "access_manager"] if is_owner else []
+    my_roles = roles.effective_roles(state, coll, principal.identity_id)
     return {
         "DATA_TYPE": "endpoint",
         "id": coll.id,
@@ -99,9 +96,9 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
         "expire_time": None,
         "shareable": not coll.is_guest,
         "acl_available": coll.is_guest,
-        "acl_editable": coll.is_guest and is_owner,
+        "acl_editable": coll.is_guest and "access_manager" in my_roles,
         "in_use": coll.id in (in_use if in_use is not None else _in_use(state, principal)),
-        "my_effective_roles": roles,
+        "my_effective_roles": my_roles,
         "subscription_id": "964be8f5-5f9b-11e4-b64e-12313940394d",
         "location": None,
         "network_use": "normal",

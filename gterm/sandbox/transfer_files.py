@@ -11,6 +11,7 @@ from starlette.responses import Response
 from gterm.sandbox import file_listing as fl
 from gterm.sandbox.collections import CollectionRecord, resolve
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.listing_cache import directory_stamp
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_http import bool_param, int_param, result_doc, str_field
 
@@ -37,18 +38,29 @@ def operation_ls(state: SandboxState, principal: Principal, request: Request) ->
     show_hidden = bool_param(request, "show_hidden", True)
     limit = int_param(request, "limit", fl.MAX_LS_ENTRIES, 0, fl.MAX_LS_ENTRIES)
     offset = int_param(request, "offset", 0, 0, 10**9)
-    order = fl.parse_orderby(q.getlist("orderby"))
-    preds = fl.parse_filters(q.getlist("filter"))
+    orderby = q.getlist("orderby")
+    filters = q.getlist("filter")
+    order = fl.parse_orderby(orderby)
+    preds = fl.parse_filters(filters)
     fields = fl.parse_fields(q.getlist("fields"))
 
-    items = fl.scan(coll, fs_path, where.path, show_hidden)
-    for pred in preds:
-        items = [i for i in items if pred(i)]
-    fl.sort_items(items, order)
+    # A page after the first reuses the sorted listing its first page read (see listing_cache).
+    kept = state.kept_listings
+    key = (coll.id, fs_path, show_hidden, tuple(filters), tuple(orderby))
+    stamp = directory_stamp(fs_path)
+    items = kept.get(key, stamp) if offset > 0 else None
+    if items is None:
+        items = fl.scan(coll, fs_path, where.path, show_hidden)
+        for pred in preds:
+            items = [i for i in items if pred(i)]
+        fl.sort_items(items, order)
     total = len(items)
+    if offset + limit < total:
+        kept.put(key, stamp, items)
+    else:
+        kept.drop(key)
     page = items[offset: offset + limit]
-    body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total,
-                             offset=offset, limit=limit, fields=fields)
+    body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields)
     return Response(body, media_type="application/json")
 
 

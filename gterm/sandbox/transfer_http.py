@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from gterm.sandbox import collections as colls
 from gterm.sandbox.collections import CollectionRecord, get_collection
@@ -57,6 +57,26 @@ def route_for(state: SandboxState, path: str, method: str, handler: Handler) -> 
 
     endpoint.__name__ = handler.__name__
     return Route(V + path, endpoint, methods=[method])
+
+
+RouteSpec = tuple[str, str, Callable[..., Any], bool]
+"""(path under /v0.10, method, handler taking (state, principal, request[, body]), whether it takes a body)."""
+
+
+def mount(state: SandboxState, table: list[RouteSpec]) -> list[BaseRoute]:
+    """Routes for a table of handlers: each bound to the state, authenticated, run in the thread pool."""
+
+    def bind(fn: Callable[..., Any], with_body: bool) -> Handler:
+        if with_body:
+            def handler(principal: Principal, request: Request, body: Any) -> Any:
+                return fn(state, principal, request, body)
+        else:
+            def handler(principal: Principal, request: Request, body: Any) -> Any:
+                return fn(state, principal, request)
+        handler.__name__ = fn.__name__
+        return handler
+
+    return [route_for(state, path, method, bind(fn, with_body)) for path, method, fn, with_body in table]
 
 
 def result_doc(request: Request, data_type: str, code: str, message: str, **extra: Any) -> dict[str, Any]:

@@ -178,3 +178,39 @@ def test_injected_faults_are_retried_and_reported(faulty_sandbox):
     assert task["files_transferred"] == 60
     assert task["bytes_transferred"] == sum(len(v) for v in tree(disk / "src").values() if v)
     assert _no_partials(disk)
+
+
+def test_pause_seam_stops_between_files_and_resumes(slow_sandbox, slow_tc):
+    """Engine.pause_check (the seam for pause rules): INACTIVE between files, then resumes where it stopped."""
+    engine = slow_sandbox.state.engine
+    assert engine is not None
+    base, disk = workdir(slow_sandbox, "pause")
+    for name in ("a.bin", "b.bin", "c.bin"):
+        write(disk / "src" / name, os.urandom(SLOW // 4))
+    consulted: dict[str, int] = {}
+
+    def pause_before_second_file(task_id: str) -> bool:
+        # Consulted before each row: the directory, a.bin, b.bin (pause here), c.bin.
+        consulted[task_id] = consulted.get(task_id, 0) + 1
+        return consulted[task_id] == 3
+
+    engine.pause_check = pause_before_second_file
+    try:
+        task_id = _submit(slow_tc, base + "src/", base + "dst/")
+        paused = slow_tc.get_task(task_id).data
+        until = time.monotonic() + 60
+        while paused["status"] == "ACTIVE" and time.monotonic() < until:
+            time.sleep(0.05)
+            paused = slow_tc.get_task(task_id).data
+    finally:
+        engine.pause_check = None
+    assert paused["status"] == "INACTIVE"
+    assert paused["files_transferred"] == 1 and paused["subtasks_pending"] == 2
+    assert sorted(os.listdir(disk / "dst")) == ["a.bin"]
+
+    slow_sandbox.state.db.execute("UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ?", (task_id,))
+    engine.enqueue(task_id)
+    task = wait_done(slow_tc, task_id)
+    assert task["status"] == "SUCCEEDED" and task["files_transferred"] == 3
+    assert tree(disk / "dst") == tree(disk / "src")
+    assert _no_partials(disk)

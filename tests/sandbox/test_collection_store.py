@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 from gterm.sandbox import sample_tree
+from gterm.sandbox.collection_store import collection_summaries
 from gterm.sandbox.server import running_sandbox
 from gterm.sandbox.state import SandboxConfig
-from gterm.sandbox.transfer_store import collection_summaries
 
 
 def _digest(root: Path) -> str:

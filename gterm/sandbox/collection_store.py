@@ -1,4 +1,4 @@
-"""SQLite tables of the non-task Transfer half: collections, ACL rules, bookmarks, use.
+"""SQLite tables of collections and what hangs on them: ACL rules, bookmarks, collection use; the seed.
 
 Collection roots are stored relative to ``DATA_DIR/collections`` (mapped) or as a
 host path (guest), never as absolute paths, so a data dir can be moved.

@@ -1,0 +1,419 @@
+"""Files of a collection over HTTPS, as the Globus web app's Download and Upload buttons use them.
+
+A Globus Connect Server v5 collection serves its files at its ``https_server``
+(a file's URL is that base plus its absolute collection path) to a bearer token
+for the collection's own scope, ``https://auth.globus.org/scopes/<ID>/https``
+(plus ``.../data_access`` on the same token for a mapped collection that
+requires it). This module is the client side: streaming downloads and uploads
+that never hold a file in memory, ranged reads for the viewer, and the
+failure handling a person on a shaky SSH link needs:
+
+- a download is written to ``.<name>.gterm-part`` beside the destination and
+  renamed into place only when its size checks out; an interrupted one resumes
+  from the bytes it already has with a ``Range`` request (guarded by
+  ``If-Range`` so a file that changed meanwhile starts over);
+- a dropped connection is retried with backoff, resuming where it stopped;
+- the server's modification time is kept on the downloaded file;
+- an upload is one ``PUT``; the server writes it to a temporary name, so a
+  broken upload never leaves a half file under its final name.
+
+HTTP answers become gterm's own errors (see ``gterm.globus.errors``); no token
+ever appears in a message.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import errno
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Self
+from urllib.parse import quote
+
+import requests
+
+from gterm.globus.error_mapping import redact
+from gterm.globus.errors import (
+    ConsentNeeded,
+    GtermError,
+    InvalidInput,
+    NotFound,
+    Offline,
+    PermissionDenied,
+    ServiceError,
+)
+
+PIECE = 1 << 20  # bytes per read/write step: progress and cancel stay responsive
+PART_SUFFIX = ".gterm-part"
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts after a dropped connection
+Progress = Callable[[int], None]  # called with the number of new bytes moved
+
+
+class AuthorizationSource(Protocol):
+    """What gives the ``Authorization`` header (a globus_sdk authorizer fits)."""
+
+    def get_authorization_header(self) -> str | None: ...
+
+
+class Cancelled(GtermError):
+    """The user stopped the transfer; partial data is kept for a later resume."""
+
+
+class LocalWriteError(GtermError):
+    """This computer could not store the file (disk full, name not allowed, no permission)."""
+
+
+def https_scope(collection_id: str) -> str:
+    """The scope whose tokens a collection's HTTPS server accepts."""
+    return f"https://auth.globus.org/scopes/{collection_id}/https"
+
+
+def data_access_scope(collection_id: str) -> str:
+    return f"https://auth.globus.org/scopes/{collection_id}/data_access"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    size: int
+    modified: float | None  # seconds since the epoch, from Last-Modified
+    etag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadResult:
+    path: Path
+    size: int
+    resumed_from: int  # bytes that were already there from an earlier attempt
+
+
+def part_path(destination: Path) -> Path:
+    """Where a download in progress lives (hidden, beside its final name)."""
+    return destination.with_name(f".{destination.name}{PART_SUFFIX}")
+
+
+class HttpsFiles:
+    """One collection's files over HTTPS. Not shared between threads: make one per worker."""
+
+    def __init__(
+        self,
+        https_server: str,
+        collection_id: str,
+        authorization: AuthorizationSource,
+        *,
+        collection_name: str = "the collection",
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        session: requests.Session | None = None,
+    ) -> None:
+        self._base = https_server.rstrip("/")
+        self.collection_id = collection_id
+        self._authorization = authorization
+        self._name = collection_name
+        self._timeout = (connect_timeout, read_timeout)
+        self._retry_delays = retry_delays
+        # requests verifies TLS against REQUESTS_CA_BUNDLE or certifi; never turned off here.
+        self._http = session or requests.Session()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- requests -----------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        if not path.startswith("/"):
+            path = "/" + path
+        return self._base + quote(path, safe="/~")
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = dict(extra or {})
+        header = self._authorization.get_authorization_header()
+        if header:
+            headers["Authorization"] = header
+        return headers
+
+    def _send(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        extra = kwargs.pop("headers", None)
+        try:
+            response = self._http.request(
+                method,
+                self.url(path),
+                headers=self._headers(extra if isinstance(extra, dict) else None),
+                timeout=self._timeout,
+                allow_redirects=False,
+                **kwargs,  # type: ignore[arg-type]  # requests' keyword arguments, passed through
+            )
+        except requests.exceptions.SSLError:
+            raise Offline(
+                f"The HTTPS server of {self._name} did not present a certificate this computer trusts."
+            ) from None
+        except requests.Timeout:
+            raise Offline(f"The HTTPS server of {self._name} did not answer in time.") from None
+        except requests.ConnectionError:
+            raise Offline(f"Cannot reach the HTTPS server of {self._name}; check the network.") from None
+        if response.status_code >= 300:
+            try:
+                raise self._error(response, path)
+            finally:
+                response.close()
+        return response
+
+    def _error(self, response: requests.Response, path: str) -> GtermError:
+        status = response.status_code
+        code, message = "", ""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            code = str(body.get("code") or "")
+            message = redact(str(body.get("message") or body.get("detail") or ""))
+        if status in (301, 302, 303, 307, 308) or status == 401 or code == "ConsentRequired":
+            # No token, or one the server does not take: a login for the collection's scope cures it.
+            return ConsentNeeded(
+                f"{self._name} needs you to sign in to its HTTPS access.",
+                required_scopes=[https_scope(self.collection_id)],
+            )
+        if status == 404:
+            return NotFound(message or f"'{path}' was not found on {self._name}.")
+        if status == 403:
+            return PermissionDenied(message or f"You may not do that to '{path}' on {self._name}.")
+        if status in (400, 409, 416, 422):
+            return InvalidInput(message or f"{self._name} refused the request for '{path}'.")
+        return ServiceError(
+            message or f"The HTTPS server of {self._name} answered with an error (HTTP {status}).",
+            code=code,
+            http_status=status,
+        )
+
+    # --- reading --------------------------------------------------------------------
+
+    def stat(self, path: str) -> RemoteFile:
+        response = self._send("HEAD", path)
+        response.close()
+        return _remote_file(response)
+
+    def read(self, path: str, offset: int, length: int) -> bytes:
+        """``length`` bytes from ``offset`` (fewer at the end of the file): one Range request."""
+        if length <= 0:
+            return b""
+        try:
+            response = self._send("GET", path, headers={"Range": f"bytes={offset}-{offset + length - 1}"})
+        except InvalidInput:
+            return b""  # 416: the offset is past the end
+        with response:
+            data = response.content
+        return data[:length] if response.status_code == 206 else data[offset : offset + length]
+
+    def download(
+        self,
+        path: str,
+        destination: Path,
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        resume: bool = True,
+    ) -> DownloadResult:
+        """Stream ``path`` into ``destination`` (see the module docstring for the guarantees)."""
+        part = part_path(destination)
+        have = part.stat().st_size if resume and part.exists() else 0
+        started_with = have
+        validator: str | None = None
+        modified: float | None = None
+        failures = 0
+        while True:
+            try:
+                size, validator, have, modified = self._fetch_into(path, part, have, validator, progress, cancel)
+                break
+            except Offline:
+                if failures >= len(self._retry_delays):
+                    raise
+                time.sleep(self._retry_delays[failures])
+                failures += 1
+                have = part.stat().st_size if part.exists() else 0
+        if have != size:
+            raise ServiceError(
+                f"'{path}' arrived with {have:,} bytes instead of {size:,}; the partial file is kept"
+                f" as {part.name} and the next download resumes from it."
+            )
+        if modified is not None:
+            os.utime(part, (modified, modified))
+        try:
+            os.replace(part, destination)
+        except OSError as exc:
+            raise _local_error(exc, destination, kept=part) from None
+        return DownloadResult(destination, size, started_with)
+
+    def _fetch_into(
+        self,
+        path: str,
+        part: Path,
+        have: int,
+        validator: str | None,
+        progress: Progress | None,
+        cancel: threading.Event | None,
+    ) -> tuple[int, str | None, int, float | None]:
+        """One GET appending to ``part`` from ``have``.
+
+        Returns (total size, validator for If-Range, bytes now held, the server's modification time).
+        """
+        headers: dict[str, str] = {}
+        if have:
+            headers["Range"] = f"bytes={have}-"
+            if validator:
+                headers["If-Range"] = validator
+        try:
+            response = self._send("GET", path, headers=headers, stream=True)
+        except InvalidInput:
+            if not have:
+                raise
+            # 416: what we hold may already be the whole file; a HEAD says.
+            remote = self.stat(path)
+            if remote.size == have:
+                return have, validator, have, remote.modified
+            return self._fetch_into(path, part, _truncate(part), None, progress, cancel)
+        with response:
+            remote = _remote_file(response)
+            validator = remote.etag or response.headers.get("Last-Modified")
+            if response.status_code == 206:
+                total = _total_from_content_range(response.headers.get("Content-Range"), have + remote.size)
+                mode = "ab"
+            else:  # the whole file (a first attempt, or the server ignored a stale range)
+                total, have, mode = remote.size, 0, "wb"
+            try:
+                handle = open(part, mode)  # noqa: SIM115 - closed below, also on error
+            except OSError as exc:
+                raise _local_error(exc, part.with_name(part.name[1 : -len(PART_SUFFIX)]), kept=None) from None
+            with handle:
+                try:
+                    for piece in _pieces(response):
+                        if cancel is not None and cancel.is_set():
+                            raise Cancelled(f"Stopped; {have:,} bytes kept in {part.name} for a resume.")
+                        handle.write(piece)
+                        have += len(piece)
+                        if progress is not None:
+                            progress(len(piece))
+                except OSError as exc:
+                    handle.close()
+                    raise _local_error(exc, part, kept=part) from None
+        return total, validator, have, remote.modified
+
+    # --- writing ---------------------------------------------------------------------
+
+    def upload(
+        self,
+        source: Path,
+        path: str,
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> int:
+        """PUT ``source`` to ``path``; retried whole after a dropped connection. Returns the size sent."""
+        failures = 0
+        while True:
+            sent: list[int] = [0]
+
+            def counted(n: int, sent: list[int] = sent) -> None:
+                sent[0] += n
+                if progress is not None:
+                    progress(n)
+
+            try:
+                with _UploadBody(source, counted, cancel) as body:
+                    response = self._send(
+                        "PUT", path, data=body, headers={"Content-Length": str(len(body))}
+                    )
+                response.close()
+                return sent[0]
+            except Offline:
+                if progress is not None and sent[0]:
+                    progress(-sent[0])  # that attempt's bytes did not land
+                if failures >= len(self._retry_delays):
+                    raise
+                time.sleep(self._retry_delays[failures])
+                failures += 1
+
+    def delete(self, path: str) -> None:
+        self._send("DELETE", path).close()
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _pieces(response: requests.Response) -> Iterator[bytes]:
+    try:
+        yield from response.iter_content(PIECE)
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout):
+        raise Offline("The connection dropped in the middle of the file.") from None
+
+
+def _remote_file(response: requests.Response) -> RemoteFile:
+    length = response.headers.get("Content-Length", "")
+    modified = response.headers.get("Last-Modified")
+    when: float | None = None
+    if modified:
+        try:
+            when = email.utils.parsedate_to_datetime(modified).timestamp()
+        except (TypeError, ValueError):
+            when = None
+    return RemoteFile(int(length) if length.isdigit() else 0, when, response.headers.get("ETag"))
+
+
+def _total_from_content_range(header: str | None, fallback: int) -> int:
+    # "bytes 100-199/1000"
+    if header and "/" in header:
+        total = header.rsplit("/", 1)[1].strip()
+        if total.isdigit():
+            return int(total)
+    return fallback
+
+
+def _truncate(part: Path) -> int:
+    with open(part, "wb"):
+        pass
+    return 0
+
+
+def _local_error(exc: OSError, path: Path, *, kept: Path | None) -> LocalWriteError:
+    where = f" ({kept.name} is kept, so the next download resumes from it)" if kept is not None else ""
+    if exc.errno == errno.ENOSPC:
+        return LocalWriteError(f"This computer's disk is full while writing {path.name}{where}.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return LocalWriteError(f"No permission to write {path}{where}.")
+    if exc.errno in (errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL):
+        return LocalWriteError(f"This computer's file system cannot hold the name {path.name!r}.")
+    return LocalWriteError(f"Could not write {path}: {exc.strerror or 'error'}{where}.")
+
+
+class _UploadBody:
+    """A file as a request body with a length, reporting progress and honouring cancel."""
+
+    def __init__(self, source: Path, progress: Progress, cancel: threading.Event | None) -> None:
+        try:
+            self._handle = open(source, "rb")  # noqa: SIM115 - closed by __exit__
+        except OSError as exc:
+            raise InvalidInput(f"Cannot read {source}: {exc.strerror or 'error'}.") from None
+        self._size = os.fstat(self._handle.fileno()).st_size
+        self._progress = progress
+        self._cancel = cancel
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def read(self, size: int = -1) -> bytes:
+        if self._cancel is not None and self._cancel.is_set():
+            raise Cancelled("Upload stopped; nothing was left on the collection under the final name.")
+        data = self._handle.read(PIECE if size is None or size < 0 else min(size, PIECE))
+        if data:
+            self._progress(len(data))
+        return data

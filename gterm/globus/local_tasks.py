@@ -1,0 +1,364 @@
+"""Tasks gterm runs itself: HTTPS downloads and uploads, and copies on this computer.
+
+Transfer tasks run at Globus; these run in gterm, on worker threads, and look
+the same to the task panel: :meth:`LocalTask.snapshot` returns a
+:class:`gterm.globus.models.Task` (type ``DOWNLOAD``, ``UPLOAD`` or ``COPY``,
+status ACTIVE / SUCCEEDED / FAILED, bytes and files, rate) and
+:meth:`LocalTask.events` an event log like Transfer's.
+
+A task first plans (walks directories: the collection's through Transfer's
+``ls``, this computer's with ``os.scandir``), then moves files on ``streams``
+threads (4 by default, like the Globus web app's parallel downloads). One
+file's failure is an error event and the others go on; the task fails at the
+end if any file failed. Cancel stops every stream at its next piece; partial
+downloads stay as ``.NAME.gterm-part`` files so the same download resumes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import stat
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from gterm.globus import paths
+from gterm.globus.errors import AlreadyExists, GtermError, InvalidInput
+from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles, LocalWriteError
+from gterm.globus.models import Entry, Event, Task
+
+Kind = Literal["download", "upload", "copy"]
+OnConflict = Literal["overwrite", "skip", "rename"]
+STREAMS = 4
+
+ListRemote = Callable[[str], Iterable[Entry]]  # a collection directory's entries (Transfer ls)
+MakeRemoteDir = Callable[[str], None]  # Transfer mkdir; AlreadyExists is fine
+OpenRemote = Callable[[], HttpsFiles]  # one per stream thread
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """What the user picked: a file or directory and where it goes (a path in the destination)."""
+
+    source: str
+    destination: str
+    is_dir: bool
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    source: str
+    destination: str
+    size: int
+
+
+@dataclass(slots=True)
+class _Counters:
+    bytes_total: int = 0
+    bytes_done: int = 0
+    files_total: int = 0
+    files_done: int = 0
+    files_skipped: int = 0
+    files_failed: int = 0
+    directories: int = 0
+
+
+@dataclass
+class LocalTask:
+    """One download, upload or local copy of several files and directories."""
+
+    kind: Kind
+    items: list[Item]
+    source_name: str  # collection display name, or "This computer"
+    destination_name: str
+    open_remote: OpenRemote | None = None
+    list_remote: ListRemote | None = None
+    make_remote_dir: MakeRemoteDir | None = None
+    on_conflict: OnConflict = "overwrite"
+    streams: int = STREAMS
+    label: str | None = None
+    task_id: str = field(default_factory=lambda: f"local-{uuid.uuid4()}")
+    status: str = "ACTIVE"
+    nice_status: str | None = "PLANNING"
+    fatal_error: str | None = None
+    _counters: _Counters = field(default_factory=_Counters)
+    _events: list[Event] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _cancel: threading.Event = field(default_factory=threading.Event)
+    _started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _started_clock: float = field(default_factory=time.monotonic)
+    _finished: datetime | None = None
+    _finished_clock: float | None = None
+
+    # --- for the task panel ----------------------------------------------------
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "ACTIVE"
+
+    def snapshot(self) -> Task:
+        with self._lock:
+            c = dataclasses.replace(self._counters)
+            end = self._finished_clock or time.monotonic()
+            elapsed = max(end - self._started_clock, 1e-6)
+            return Task(
+                task_id=self.task_id,
+                type=self.kind.upper(),
+                status=self.status,
+                label=self.label,
+                nice_status=self.nice_status,
+                request_time=self._started,
+                completion_time=self._finished,
+                deadline=None,
+                source_endpoint_id=None,
+                source_endpoint_display_name=self.source_name,
+                destination_endpoint_id=None,
+                destination_endpoint_display_name=self.destination_name,
+                files=c.files_total,
+                directories=c.directories,
+                files_skipped=c.files_skipped,
+                files_transferred=c.files_done,
+                subtasks_total=c.files_total,
+                subtasks_succeeded=c.files_done + c.files_skipped,
+                subtasks_pending=max(0, c.files_total - c.files_done - c.files_skipped - c.files_failed),
+                subtasks_failed=c.files_failed,
+                subtasks_canceled=0,
+                subtasks_expired=0,
+                subtasks_retrying=0,
+                bytes_transferred=c.bytes_done,
+                bytes_checksummed=0,
+                effective_bytes_per_second=int(c.bytes_done / elapsed),
+                faults=c.files_failed,
+                sync_level=None,
+                verify_checksum=False,
+                preserve_timestamp=True,
+                encrypt_data=self.kind != "copy",
+                delete_destination_extra=False,
+                raw={"bytes_total": c.bytes_total, "fatal_error": self.fatal_error},
+            )
+
+    @property
+    def bytes_total(self) -> int:
+        return self._counters.bytes_total
+
+    def events(self) -> list[Event]:
+        with self._lock:
+            return list(self._events)
+
+    def _event(self, code: str, description: str, details: str = "", *, is_error: bool = False) -> None:
+        with self._lock:
+            self._events.append(Event(code, description, details, is_error, datetime.now(UTC)))
+
+    # --- running ---------------------------------------------------------------
+
+    def run(self) -> None:
+        """Plan and move everything; blocks (call it on a worker thread). Never raises."""
+        try:
+            jobs = self._plan()
+            with self._lock:
+                self.nice_status = None
+                self._counters.files_total = len(jobs)
+                self._counters.bytes_total = sum(job.size for job in jobs)
+            self._event("STARTED", f"{len(jobs):,} files, {self._counters.bytes_total:,} bytes")
+            self._move_all(jobs)
+        except Cancelled:
+            pass
+        except GtermError as exc:
+            self._fail(str(exc))
+        except OSError as exc:
+            self._fail(f"Could not read the source: {exc.strerror or 'error'}.")
+        self._finish()
+
+    def _finish(self) -> None:
+        with self._lock:
+            self._finished = datetime.now(UTC)
+            self._finished_clock = time.monotonic()
+            if self._cancel.is_set():
+                self.status, self.nice_status = "FAILED", "CANCELED"
+                self.fatal_error = self.fatal_error or "Canceled by you"
+            elif self.fatal_error or self._counters.files_failed:
+                self.status = "FAILED"
+                self.fatal_error = self.fatal_error or f"{self._counters.files_failed:,} files failed"
+            else:
+                self.status, self.nice_status = "SUCCEEDED", None
+        code = "CANCELED" if self._cancel.is_set() else self.status
+        self._event(code, self.fatal_error or "All files moved", is_error=self.status == "FAILED")
+
+    def _fail(self, message: str) -> None:
+        with self._lock:
+            self.fatal_error = message
+
+    # --- planning --------------------------------------------------------------
+
+    def _plan(self) -> list[FileJob]:
+        jobs: list[FileJob] = []
+        for item in self.items:
+            self._check_cancel()
+            if not item.is_dir:
+                jobs.append(FileJob(item.source, item.destination, item.size))
+            elif self.kind == "download":
+                jobs.extend(self._plan_remote_tree(item.source, item.destination))
+            else:
+                jobs.extend(self._plan_local_tree(item.source, item.destination))
+        return jobs
+
+    def _plan_remote_tree(self, source: str, destination: str) -> list[FileJob]:
+        assert self.list_remote is not None
+        jobs: list[FileJob] = []
+        pending = [(paths.as_dir(source), Path(destination))]
+        while pending:
+            self._check_cancel()
+            remote_dir, local_dir = pending.pop()
+            _make_local_dir(local_dir)
+            self._counters.directories += 1
+            for entry in self.list_remote(remote_dir):
+                if entry.type == "dir":
+                    pending.append((remote_dir + entry.name + "/", local_dir / entry.name))
+                elif entry.type == "file":
+                    jobs.append(FileJob(remote_dir + entry.name, str(local_dir / entry.name), entry.size or 0))
+        return jobs
+
+    def _plan_local_tree(self, source: str, destination: str) -> list[FileJob]:
+        jobs: list[FileJob] = []
+        pending = [(Path(source), destination)]
+        while pending:
+            self._check_cancel()
+            local_dir, target_dir = pending.pop()
+            self._make_destination_dir(target_dir)
+            self._counters.directories += 1
+            with os.scandir(local_dir) as listing:
+                for entry in listing:
+                    info = entry.stat(follow_symlinks=False)
+                    target = _join(target_dir, entry.name, remote=self.kind == "upload")
+                    if stat.S_ISDIR(info.st_mode):
+                        pending.append((Path(entry.path), target))
+                    elif stat.S_ISREG(info.st_mode):
+                        jobs.append(FileJob(entry.path, target, info.st_size))
+        return jobs
+
+    def _make_destination_dir(self, target: str) -> None:
+        if self.kind == "upload":
+            assert self.make_remote_dir is not None
+            with contextlib.suppress(AlreadyExists):
+                self.make_remote_dir(paths.as_dir(target))
+        else:
+            _make_local_dir(Path(target))
+
+    # --- moving ----------------------------------------------------------------
+
+    def _move_all(self, jobs: list[FileJob]) -> None:
+        local = threading.local()
+
+        def one(job: FileJob) -> None:
+            if self._cancel.is_set():
+                return
+            remote = getattr(local, "remote", None)
+            if remote is None and self.open_remote is not None:
+                remote = local.remote = self.open_remote()
+            try:
+                self._move(job, remote)
+            except Cancelled:
+                pass
+            except (GtermError, OSError) as exc:
+                message = str(exc) if isinstance(exc, GtermError) else (exc.strerror or "error")
+                with self._lock:
+                    self._counters.files_failed += 1
+                self._event("FILE_FAILED", f"{job.source}: {message}", job.destination, is_error=True)
+
+        with ThreadPoolExecutor(max(1, self.streams), thread_name_prefix="gterm-local-task") as pool:
+            list(pool.map(one, jobs))
+
+    def _move(self, job: FileJob, remote: HttpsFiles | None) -> None:
+        destination = self._resolve_conflict(job)
+        if destination is None:
+            with self._lock:
+                self._counters.files_skipped += 1
+                self._counters.bytes_total -= job.size
+            return
+        if self.kind == "download":
+            assert remote is not None
+            remote.download(job.source, Path(destination), progress=self._moved, cancel=self._cancel)
+        elif self.kind == "upload":
+            assert remote is not None
+            remote.upload(Path(job.source), destination, progress=self._moved, cancel=self._cancel)
+        else:
+            self._copy_local(Path(job.source), Path(destination))
+        with self._lock:
+            self._counters.files_done += 1
+
+    def _moved(self, count: int) -> None:
+        with self._lock:
+            self._counters.bytes_done += count
+
+    def _resolve_conflict(self, job: FileJob) -> str | None:
+        """Where the file goes under the conflict policy, or None to skip it."""
+        if self.on_conflict == "overwrite" or self.kind == "upload":
+            # Uploads: the dialog asked about the names it could see; PUT replaces atomically.
+            return job.destination
+        target = Path(job.destination)
+        if not target.exists():
+            return job.destination
+        if self.on_conflict == "skip":
+            return None
+        return str(_free_name(target))
+
+    def _copy_local(self, source: Path, destination: Path) -> None:
+        """A local copy to a hidden temporary name, renamed into place; times kept."""
+        temp = destination.with_name(f".{destination.name}.gterm-part")
+        try:
+            with open(source, "rb") as src, open(temp, "wb") as dst:
+                while True:
+                    self._check_cancel()
+                    piece = src.read(PIECE)
+                    if not piece:
+                        break
+                    dst.write(piece)
+                    self._moved(len(piece))
+            shutil.copystat(source, temp)
+            os.replace(temp, destination)
+        except Cancelled:
+            temp.unlink(missing_ok=True)
+            raise
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise LocalWriteError(f"Could not copy {source.name}: {exc.strerror or 'error'}.") from None
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled("Canceled")
+
+
+def _join(directory: str, name: str, *, remote: bool) -> str:
+    return paths.as_dir(directory) + name if remote else os.path.join(directory, name)
+
+
+def _make_local_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InvalidInput(f"{path} exists and is not a directory.") from None
+    except OSError as exc:
+        raise LocalWriteError(f"Cannot create {path}: {exc.strerror or 'error'}.") from None
+
+
+def _free_name(target: Path) -> Path:
+    """``name (1).ext``, ``name (2).ext``, ... the first that does not exist (as browsers do)."""
+    stem, suffix = target.stem, target.suffix
+    for n in range(1, 10_000):
+        candidate = target.with_name(f"{stem} ({n}){suffix}")
+        if not candidate.exists():
+            return candidate
+    raise InvalidInput(f"No free name for {target.name}.")

@@ -1,0 +1,163 @@
+"""The Engine: a queue of task ids, a few worker threads running one ``TaskRun`` each, a deadline monitor."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from gterm.sandbox import tasks_store
+from gterm.sandbox.engine.task_run import TaskRun
+from gterm.sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+
+WORKERS = 4
+
+PauseCheck = Callable[[str], bool]
+"""Whether the task (by id) must pause now; consulted by a running task between rows."""
+
+class Engine:
+    """Runs ACTIVE tasks on a bounded pool of worker threads.
+
+    The routes find it as ``state.engine``; without a started engine tasks
+    simply stay queued (ACTIVE) until one starts.
+
+    ``pause_check`` is the seam for pause rules: when set, a running task asks
+    it between rows and, told to pause, stops and goes INACTIVE (``paused``);
+    making it ACTIVE again and calling ``enqueue`` resumes it where it stopped.
+    """
+
+    def __init__(self, state: SandboxState, workers: int = WORKERS) -> None:
+        self.state = state
+        self.workers = workers
+        self.stopping = threading.Event()
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._lock = threading.Lock()
+        self._queued: set[str] = set()
+        self._running: dict[str, TaskRun] = {}
+        self._threads: list[threading.Thread] = []
+        self.pause_check: PauseCheck | None = None
+        state.engine = self
+
+    # -- lifecycle
+
+    def start(self) -> None:
+        """Start the workers and resume every task that was ACTIVE."""
+        self.stopping.clear()
+        for i in range(self.workers):
+            t = threading.Thread(target=self._worker, name=f"gterm-engine-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        monitor = threading.Thread(target=self._monitor, name="gterm-engine-monitor", daemon=True)
+        monitor.start()
+        self._threads.append(monitor)
+        for task_id in tasks_store.active_task_ids(self.state.db):
+            self.enqueue(task_id)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop fast: running copies abort within one chunk and stay ACTIVE for the next start."""
+        self.stopping.set()
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+        with self._lock:
+            self._queued.clear()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+
+    # -- called by the routes
+
+    def enqueue(self, task_id: str) -> None:
+        with self._lock:
+            if task_id in self._queued or task_id in self._running:
+                return
+            self._queued.add(task_id)
+        self._queue.put(task_id)
+
+    def cancel(self, task_id: str) -> None:
+        """Cancel now if queued; signal the worker if running (it stops within a chunk)."""
+        with self._lock:
+            run = self._running.get(task_id)
+            if run is not None:
+                run.cancel_event.set()
+                return
+            self._queued.discard(task_id)
+        self.fail_unstarted(task_id, "CANCELED", "canceled", "Canceled by the task owner", "subtasks_canceled")
+
+    def task_updated(self, task_id: str, deadline: float | None) -> None:
+        with self._lock:
+            run = self._running.get(task_id)
+        if run is not None:
+            run.deadline = deadline
+
+    def paused(self, task_id: str) -> None:
+        """A running task stopped for a pause rule: INACTIVE until something resumes it."""
+        self.state.db.execute(
+            "UPDATE tasks SET status = 'INACTIVE' WHERE task_id = ? AND status = 'ACTIVE'", (task_id,)
+        )
+
+    # -- internals
+
+    def fail_unstarted(self, task_id: str, code: str, description: str, details: str, bucket: str) -> None:
+        row = tasks_store.get_task(self.state.db, task_id)
+        if row is None or row["status"] != "ACTIVE":
+            return
+        self.state.db.execute(
+            f"UPDATE tasks SET {bucket} = {bucket} + subtasks_pending, subtasks_pending = 0,"
+            " nice_status = ?, nice_status_details = ?, nice_status_short_description = ?"
+            " WHERE task_id = ? AND status = 'ACTIVE'",
+            (code, details, description, task_id),
+        )
+        tasks_store.add_event(self.state.db, task_id, code, description, details, is_error=True)
+        self.finalize_failed(task_id, code, description)
+
+    def finalize_failed(self, task_id: str, code: str, description: str) -> None:
+        self.state.db.execute(
+            "UPDATE tasks SET status = 'FAILED', completion_time = ?, fatal_error = ?"
+            " WHERE task_id = ? AND status = 'ACTIVE'",
+            (time.time(), json.dumps({"code": code, "description": description}), task_id),
+        )
+
+    def _worker(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                task_id = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            with self._lock:
+                self._queued.discard(task_id)
+                if self.stopping.is_set():
+                    return
+                run = TaskRun(self, task_id)
+                self._running[task_id] = run
+            try:
+                run.run()
+            except Exception:
+                log.exception("engine worker failed on task %s", task_id)
+            finally:
+                with self._lock:
+                    self._running.pop(task_id, None)
+
+    def _monitor(self) -> None:
+        """Expire queued tasks whose deadline passed (running ones check it themselves)."""
+        while not self.stopping.wait(0.5):
+            now = time.time()
+            try:
+                rows = self.state.db.query(
+                    "SELECT task_id FROM tasks WHERE status = 'ACTIVE' AND deadline IS NOT NULL AND deadline <= ?",
+                    (now,),
+                )
+            except Exception:  # noqa: BLE001 - database closed while stopping
+                return
+            for row in rows:
+                with self._lock:
+                    if row["task_id"] in self._running:
+                        continue
+                    self._queued.discard(row["task_id"])
+                self.fail_unstarted(row["task_id"], "DEADLINE_EXCEEDED", "deadline exceeded",
+                                    "The task deadline passed before it completed", "subtasks_expired")

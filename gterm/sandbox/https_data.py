@@ -1,0 +1,316 @@
+"""HTTPS data access to a collection's files, as Globus Connect Server v5 serves it.
+
+Every collection has an ``https_server`` (here ``<sandbox>/https/<collection id>``);
+a file's URL is that base plus its absolute collection path. What GCS does, and
+so what this does:
+
+- ``GET`` streams the file (``Range: bytes=...`` gives 206 with ``Content-Range``,
+  416 when unsatisfiable; ``HEAD`` the same headers without a body);
+  ``?download`` asks for ``Content-Disposition: attachment``;
+- ``PUT`` uploads the raw body: it is written to a temporary name in the
+  destination directory and renamed into place only when complete, so a
+  half-sent upload never appears under the final name;
+- ``DELETE`` removes a file;
+- the caller shows a bearer token whose resource server is the collection
+  (scope ``https://auth.globus.org/scopes/<ID>/https``); a mapped collection
+  that requires ``data_access`` also needs that scope on the same token;
+- a request with no token is redirected (302) to Globus Auth's authorize URL
+  with ``client_id=<collection id>``, as GCS does for browsers;
+- guest collections apply their access rules; paths resolve as Transfer's do
+  (``collections.resolve``: consent, rights, the collection root).
+
+Streaming keeps memory flat: files move in 4 MiB pieces, file system calls run
+on worker threads so the event loop only moves bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import os
+import re
+import secrets
+import stat
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from gterm.sandbox import auth_store
+from gterm.sandbox.collections import (
+    CollectionRecord,
+    Need,
+    ResolvedPath,
+    get_collection,
+    resolve,
+)
+from gterm.sandbox.errors import ApiError
+from gterm.sandbox.scopes import data_access_collection, parse_scopes
+from gterm.sandbox.state import SandboxState
+
+if TYPE_CHECKING:
+    from gterm.sandbox.auth import Principal
+
+PREFIX = "/https"
+PIECE = 4 << 20  # bytes read or written per step
+_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_TEMP_PREFIX = ".gterm-upload-"
+
+
+def https_server_url(state: SandboxState, collection_id: str) -> str:
+    """The ``https_server`` value a collection document carries (no trailing slash)."""
+    return f"{state.base_url.rstrip('/')}{PREFIX}/{collection_id}"
+
+
+def https_scope(collection_id: str) -> str:
+    return f"https://auth.globus.org/scopes/{collection_id}/https"
+
+
+# --------------------------------------------------------------------------- the caller
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _principal(state: SandboxState, request: Request, coll: CollectionRecord) -> Principal | Response:
+    """The caller from a token for this collection's resource server, or the redirect GCS sends."""
+    from gterm.sandbox.auth import Principal  # the auth half owns identities
+
+    raw = _bearer(request)
+    if raw is None:
+        query = urlencode(
+            {
+                "client_id": coll.id,
+                "scope": https_scope(coll.id),
+                "response_type": "code",
+                "redirect_uri": str(request.url),
+            }
+        )
+        return RedirectResponse(f"{state.auth_url.rstrip('/')}/v2/oauth2/authorize?{query}", status_code=302)
+    record = auth_store.lookup_token(state.db, raw)
+    if record is None or record.kind != "access" or not record.is_active() or record.resource_server != coll.id:
+        raise ApiError(401, "AuthenticationFailed", f"Token is not valid for collection {coll.id}")
+    scopes = {scope.scope_string for scope in parse_scopes(record.scope)}
+    if https_scope(coll.id) not in scopes:
+        raise ApiError(403, "PermissionDenied", f"Token lacks the https scope of collection {coll.id}")
+    identity = auth_store.get_identity(state.db, record.identity_id)
+    if identity is None:
+        raise ApiError(401, "AuthenticationFailed", "Token is not active")
+    request.state.principal_id = record.identity_id
+    data_access = frozenset(cid for cid in map(data_access_collection, scopes) if cid)
+    return Principal(record.identity_id, identity["username"], record.client_id, data_access)
+
+
+def _resolve_request(state: SandboxState, request: Request, need: Need) -> ResolvedPath | Response:
+    """Where the request's path leads for its caller (consent, rights, root), or the login redirect."""
+    coll = get_collection(state, request.path_params["collection_id"])
+    principal = _principal(state, request, coll)
+    if isinstance(principal, Response):
+        return principal
+    return resolve(state, principal, coll.id, "/" + request.path_params.get("path", ""), need)
+
+
+async def _where(state: SandboxState, request: Request, need: Need) -> ResolvedPath | Response:
+    # Token lookup and path resolution touch SQLite and the file system: off the event loop.
+    return await run_in_threadpool(_resolve_request, state, request, need)
+
+
+# --------------------------------------------------------------------------- GET / HEAD
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) inclusive for a single ``bytes=`` range; None for the whole file."""
+    if not header:
+        return None
+    match = _RANGE_RE.match(header.strip())
+    if match is None or (not match.group(1) and not match.group(2)):
+        return None  # RFC 9110: an unparseable Range is ignored
+    first_text, last_text = match.groups()
+    if not first_text:  # a suffix: the last N bytes
+        length = int(last_text)
+        if length == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - length), size - 1
+    first = int(first_text)
+    last = int(last_text) if last_text else size - 1
+    if first >= size or last < first:
+        raise _unsatisfiable(size)
+    return first, min(last, size - 1)
+
+
+def _unsatisfiable(size: int) -> ApiError:
+    return ApiError(416, "RangeNotSatisfiable", f"The requested range is not satisfiable (size {size})")
+
+
+def _open_file(where: ResolvedPath) -> tuple[int, os.stat_result]:
+    try:
+        fd = os.open(where.fs_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ApiError(404, "NotFound", f"No such file: '{where.path}'") from None
+    except OSError:
+        raise ApiError(403, "PermissionDenied", f"Cannot read '{where.path}'") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ApiError(400, "ClientError.BadRequest", f"'{where.path}' is not a regular file")
+    return fd, info
+
+
+def _pieces(fd: int, first: int, length: int) -> Iterator[bytes]:
+    """The file's bytes from ``first``, ``length`` of them; closes fd when done or abandoned."""
+    try:
+        offset, left = first, length
+        while left > 0:
+            piece = os.pread(fd, min(PIECE, left), offset)
+            if not piece:
+                break  # the file shrank meanwhile: the client sees a short body
+            offset += len(piece)
+            left -= len(piece)
+            yield piece
+    finally:
+        os.close(fd)
+
+
+async def _get(state: SandboxState, request: Request) -> Response:
+    where = await _where(state, request, "r")
+    if isinstance(where, Response):
+        return where
+    fd, info = await run_in_threadpool(_open_file, where)
+    try:
+        span = _byte_range(request.headers.get("range"), info.st_size)
+    except ApiError:
+        os.close(fd)
+        raise
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Last-Modified": email.utils.formatdate(info.st_mtime, usegmt=True),
+        "ETag": f'"{info.st_ino:x}-{info.st_size:x}-{info.st_mtime_ns:x}"',
+    }
+    if "download" in request.query_params:
+        name = where.path.rstrip("/").rsplit("/", 1)[-1]
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+    first, last, status = 0, info.st_size - 1, 200
+    if span is not None:
+        first, last = span
+        status = 206
+        headers["Content-Range"] = f"bytes {first}-{last}/{info.st_size}"
+    length = max(0, last - first + 1)
+    headers["Content-Length"] = str(length)
+    if request.method == "HEAD":
+        os.close(fd)
+        return Response(status_code=status, headers=headers, media_type="application/octet-stream")
+    return StreamingResponse(
+        _pieces(fd, first, length), status_code=status, headers=headers, media_type="application/octet-stream"
+    )
+
+
+# --------------------------------------------------------------------------- PUT
+
+
+def _open_upload(where: ResolvedPath) -> tuple[int, str]:
+    parent = where.fs_path.parent
+    if os.path.isdir(where.fs_path):
+        raise ApiError(409, "Conflict", f"'{where.path}' is a directory")
+    if not parent.is_dir():
+        raise ApiError(404, "NotFound", f"No such directory for '{where.path}'")
+    temp = str(parent / f"{_TEMP_PREFIX}{secrets.token_hex(8)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    return fd, temp
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _commit_upload(fd: int, temp: str, where: ResolvedPath) -> bool:
+    """Rename the finished upload into place; True if it replaced an existing file."""
+    os.close(fd)
+    existed = os.path.lexists(where.fs_path)
+    os.replace(temp, where.fs_path)
+    return existed
+
+
+def _discard(fd: int, temp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(temp)
+
+
+async def _buffered(request: Request) -> AsyncIterator[bytes]:
+    """The request body in pieces of about PIECE bytes (fewer thread hops than uvicorn's 64 KiB)."""
+    pending: list[bytes] = []
+    held = 0
+    async for chunk in request.stream():
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= PIECE:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+async def _put(state: SandboxState, request: Request) -> Response:
+    where = await _where(state, request, "rw")
+    if isinstance(where, Response):
+        return where
+    if where.path.endswith("/") or where.path == "/":
+        raise ApiError(400, "ClientError.BadRequest", "PUT needs a file path, not a directory")
+    fd, temp = await run_in_threadpool(_open_upload, where)
+    expected = request.headers.get("content-length")
+    received = 0
+    try:
+        async for piece in _buffered(request):
+            received += len(piece)
+            await run_in_threadpool(_write_all, fd, piece)
+        if expected is not None and expected.isdigit() and int(expected) != received:
+            raise ApiError(400, "ClientError.BadRequest", "The upload ended before its Content-Length")
+        replaced = await run_in_threadpool(_commit_upload, fd, temp, where)
+    except BaseException:
+        await run_in_threadpool(_discard, fd, temp)
+        raise
+    return Response(status_code=200 if replaced else 201)
+
+
+# --------------------------------------------------------------------------- DELETE
+
+
+def _delete_file(where: ResolvedPath) -> None:
+    if os.path.isdir(where.fs_path) and not os.path.islink(where.fs_path):
+        raise ApiError(409, "Conflict", f"'{where.path}' is a directory")
+    try:
+        os.unlink(where.fs_path)
+    except FileNotFoundError:
+        raise ApiError(404, "NotFound", f"No such file: '{where.path}'") from None
+
+
+async def _delete(state: SandboxState, request: Request) -> Response:
+    where = await _where(state, request, "rw")
+    if isinstance(where, Response):
+        return where
+    await run_in_threadpool(_delete_file, where)
+    return Response(status_code=204)
+
+
+def routes(state: SandboxState) -> list[Route]:
+    async def endpoint(request: Request) -> Response:
+        if request.method in ("GET", "HEAD"):
+            return await _get(state, request)
+        if request.method == "PUT":
+            return await _put(state, request)
+        return await _delete(state, request)
+
+    methods = ["GET", "HEAD", "PUT", "DELETE"]
+    return [
+        Route(PREFIX + "/{collection_id}/{path:path}", endpoint, methods=methods),
+        Route(PREFIX + "/{collection_id}", endpoint, methods=methods),
+    ]

@@ -1,0 +1,287 @@
+"""HTTPS data access: gterm's client (gterm.globus.https_access) against the sandbox's HTTPS server.
+
+Tokens come from the real native-app login for the collection's own https scope;
+requests go over loopback to the live sandbox. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import globus_sdk
+import pytest
+import requests
+
+from gterm.globus.errors import ConsentNeeded, NotFound, PermissionDenied
+from gterm.globus.https_access import (
+    Cancelled,
+    HttpsFiles,
+    data_access_scope,
+    https_scope,
+    part_path,
+)
+from gterm.sandbox.https_data import https_server_url
+from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from tests.support.sandbox_login import (
+    login_tokens,
+    new_native_client,
+    robot_auth_client,
+)
+from tests.support.transfer_live import collection_root, make_lab_dir
+
+
+def _token(sandbox: SandboxHandle, collection_id: str, identity: str = "alice", *, data_access: bool = False) -> str:
+    scope = https_scope(collection_id)
+    if data_access:
+        scope += " " + data_access_scope(collection_id)
+    tokens = login_tokens(sandbox, scope, new_native_client(sandbox), identity=identity)
+    return str(tokens.by_resource_server[collection_id]["access_token"])
+
+
+def files_for(sandbox: SandboxHandle, collection_id: str, identity: str = "alice", **kwargs: object) -> HttpsFiles:
+    authorizer = globus_sdk.AccessTokenAuthorizer(_token(sandbox, collection_id, identity))
+    return HttpsFiles(https_server_url(sandbox.state, collection_id), collection_id, authorizer, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def lab(sandbox: SandboxHandle) -> Iterator[HttpsFiles]:
+    files = files_for(sandbox, LAB_STORAGE_ID)
+    yield files
+    files.close()
+
+
+def _blob(size: int, seed: int = 7) -> bytes:
+    return (hashlib.sha256(str(seed).encode()).digest() * (size // 32 + 1))[:size]
+
+
+def test_download_is_byte_identical_and_keeps_the_time(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    data = _blob(3 * 1024 * 1024 + 17)
+    disk, path = make_lab_dir(sandbox, {"data.bin": data})
+    os.utime(disk / "data.bin", (1_600_000_000, 1_600_000_000))
+    moved: list[int] = []
+
+    result = lab.download(path + "data.bin", tmp_path / "data.bin", progress=moved.append)
+
+    assert (tmp_path / "data.bin").read_bytes() == data
+    assert result.size == len(data) and result.resumed_from == 0
+    assert sum(moved) == len(data)
+    assert int((tmp_path / "data.bin").stat().st_mtime) == 1_600_000_000
+    assert not part_path(tmp_path / "data.bin").exists()
+
+
+def test_range_reads_and_stat(sandbox: SandboxHandle, lab: HttpsFiles) -> None:
+    data = _blob(10_000)
+    _, path = make_lab_dir(sandbox, {"r.bin": data})
+    assert lab.read(path + "r.bin", 100, 50) == data[100:150]
+    assert lab.read(path + "r.bin", 9_990, 100) == data[9_990:]
+    assert lab.read(path + "r.bin", 20_000, 10) == b""
+    assert lab.stat(path + "r.bin").size == 10_000
+
+
+def test_an_interrupted_download_resumes_with_range(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    data = _blob(5 * 1024 * 1024, seed=3)
+    _, path = make_lab_dir(sandbox, {"big.bin": data})
+    target = tmp_path / "big.bin"
+    part_path(target).write_bytes(data[:1_234_567])  # what a dropped first attempt left
+
+    result = lab.download(path + "big.bin", target)
+
+    assert target.read_bytes() == data
+    assert result.resumed_from == 1_234_567
+
+
+def test_a_part_of_a_changed_file_starts_over(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    data = _blob(2 * 1024 * 1024, seed=5)
+    _, path = make_lab_dir(sandbox, {"c.bin": data})
+    target = tmp_path / "c.bin"
+    part_path(target).write_bytes(b"x" * (len(data) + 10))  # longer than the file: cannot be a prefix
+
+    lab.download(path + "c.bin", target)
+
+    assert target.read_bytes() == data
+
+
+class _CuttingProxy:
+    """A TCP relay that cuts the first connection after ``cut_after`` bytes from the server."""
+
+    def __init__(self, target: tuple[str, int], cut_after: int) -> None:
+        self.target = target
+        self.cut_after = cut_after
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            limit = self.cut_after if self.connections == 1 else None
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, limit), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket, limit: int | None) -> None:
+        sent = 0
+        try:
+            while True:
+                chunk = src.recv(65536)
+                if not chunk:
+                    break
+                if limit is not None and sent + len(chunk) > limit:
+                    dst.sendall(chunk[: limit - sent])
+                    break
+                dst.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.listener.close()
+
+
+def test_a_connection_cut_mid_file_resumes_and_ends_identical(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    data = _blob(8 * 1024 * 1024, seed=11)
+    _, path = make_lab_dir(sandbox, {"cut.bin": data})
+    base = https_server_url(sandbox.state, LAB_STORAGE_ID)
+    host_port = base.split("://", 1)[1].split("/", 1)[0]
+    host, port = host_port.rsplit(":", 1)
+    proxy = _CuttingProxy((host.strip("[]"), int(port)), cut_after=3 * 1024 * 1024)
+    try:
+        proxied = base.replace(host_port, f"127.0.0.1:{proxy.port}")
+        authorizer = globus_sdk.AccessTokenAuthorizer(_token(sandbox, LAB_STORAGE_ID))
+        files = HttpsFiles(proxied, LAB_STORAGE_ID, authorizer, retry_delays=(0.05, 0.1))
+        files._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True  # same trust as the direct URL
+        result = files.download(path + "cut.bin", tmp_path / "cut.bin")
+    finally:
+        proxy.close()
+    assert (tmp_path / "cut.bin").read_bytes() == data
+    assert proxy.connections >= 2
+    assert result.size > 0
+
+
+def test_cancel_keeps_the_part_for_a_resume(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    data = _blob(6 * 1024 * 1024, seed=13)
+    _, path = make_lab_dir(sandbox, {"x.bin": data})
+    stop = threading.Event()
+
+    def progress(n: int) -> None:
+        stop.set()  # cancel after the first piece
+
+    with pytest.raises(Cancelled):
+        lab.download(path + "x.bin", tmp_path / "x.bin", progress=progress, cancel=stop)
+    assert not (tmp_path / "x.bin").exists()
+    kept = part_path(tmp_path / "x.bin").stat().st_size
+    assert 0 < kept < len(data)
+    assert lab.download(path + "x.bin", tmp_path / "x.bin").resumed_from == kept
+    assert (tmp_path / "x.bin").read_bytes() == data
+
+
+def test_upload_lands_whole_under_its_name(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    data = _blob(4 * 1024 * 1024 + 3, seed=17)
+    source = tmp_path / "up.bin"
+    source.write_bytes(data)
+    disk, path = make_lab_dir(sandbox)
+    moved: list[int] = []
+
+    lab.upload(source, path + "unicodé ✓.bin", progress=moved.append)
+
+    assert (disk / "unicodé ✓.bin").read_bytes() == data
+    assert sum(moved) == len(data)
+    assert sorted(p.name for p in disk.iterdir()) == ["unicodé ✓.bin"]
+
+
+def test_a_cancelled_upload_leaves_nothing_under_the_final_name(
+    sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path
+) -> None:
+    source = tmp_path / "half.bin"
+    source.write_bytes(_blob(6 * 1024 * 1024))
+    disk, path = make_lab_dir(sandbox)
+    stop = threading.Event()
+
+    with pytest.raises(Cancelled):
+        lab.upload(source, path + "half.bin", progress=lambda n: stop.set(), cancel=stop)
+
+    assert not (disk / "half.bin").exists()
+
+
+def test_errors_in_gterm_words(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        lab.download("/transfer-tests/no-such-file.bin", tmp_path / "n.bin")
+    # Bob's home on Lab Storage is not Alice's to read.
+    bob_home = collection_root(sandbox, LAB_STORAGE_ID) / "home" / "bob"
+    bob_home.mkdir(parents=True, exist_ok=True)
+    (bob_home / "private.txt").write_text("bob only")
+    with pytest.raises(PermissionDenied):
+        lab.read("/home/bob/private.txt", 0, 10)
+
+
+def test_no_token_redirects_to_auth_like_gcs(sandbox: SandboxHandle) -> None:
+    url = https_server_url(sandbox.state, LAB_STORAGE_ID) + "/home/alice/"
+    response = requests.get(url, allow_redirects=False, timeout=30)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(sandbox.auth_url.rstrip("/") + "/v2/oauth2/authorize?")
+    assert f"client_id={LAB_STORAGE_ID}" in location
+
+
+def test_a_token_for_another_collection_is_refused(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    wrong = globus_sdk.AccessTokenAuthorizer(_token(sandbox, HPC_SCRATCH_ID))
+    files = HttpsFiles(https_server_url(sandbox.state, LAB_STORAGE_ID), LAB_STORAGE_ID, wrong)
+    with pytest.raises(ConsentNeeded) as info:
+        files.stat("/home/alice/")
+    assert info.value.required_scopes == [https_scope(LAB_STORAGE_ID)]
+
+
+def test_data_access_is_required_where_the_collection_requires_it(sandbox: SandboxHandle) -> None:
+    base = https_server_url(sandbox.state, HPC_SCRATCH_ID)
+    root = collection_root(sandbox, HPC_SCRATCH_ID)
+    (root / "home" / "alice").mkdir(parents=True, exist_ok=True)
+    (root / "home" / "alice" / "scratch.txt").write_text("scratch data")
+    without = HttpsFiles(base, HPC_SCRATCH_ID, globus_sdk.AccessTokenAuthorizer(_token(sandbox, HPC_SCRATCH_ID)))
+    with pytest.raises(ConsentNeeded):
+        without.read("/home/alice/scratch.txt", 0, 100)
+    token = _token(sandbox, HPC_SCRATCH_ID, data_access=True)
+    with_consent = HttpsFiles(base, HPC_SCRATCH_ID, globus_sdk.AccessTokenAuthorizer(token))
+    assert with_consent.read("/home/alice/scratch.txt", 0, 100) == b"scratch data"
+
+
+def test_guest_collections_apply_their_access_rules(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # Bob's shared results grants Alice read/write: her upload lands under Bob's shared folder.
+    alice = files_for(sandbox, BOB_SHARED_ID, "alice")
+    source = tmp_path / "w.txt"
+    source.write_text("alice was here")
+    name = f"alice-upload-{os.getpid()}-{threading.get_ident()}.txt"
+    alice.upload(source, "/" + name)
+    assert alice.read("/" + name, 0, 100) == b"alice was here"
+    alice.delete("/" + name)
+    # The robot client has no rule there: refused, whatever its token says.
+    robot = robot_auth_client(sandbox)
+    token = robot.oauth2_client_credentials_tokens(requested_scopes=https_scope(BOB_SHARED_ID))
+    robot_files = HttpsFiles(
+        https_server_url(sandbox.state, BOB_SHARED_ID),
+        BOB_SHARED_ID,
+        globus_sdk.AccessTokenAuthorizer(token.by_resource_server[BOB_SHARED_ID]["access_token"]),
+    )
+    with pytest.raises(PermissionDenied):
+        robot_files.read("/" + name, 0, 10)
+    with pytest.raises(PermissionDenied):
+        robot_files.upload(source, "/robot.txt")

@@ -1,0 +1,130 @@
+"""LocalTask: directory downloads and uploads over HTTPS and local copies, against the live sandbox."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import globus_sdk
+
+from gterm.globus.https_access import HttpsFiles, https_scope
+from gterm.globus.local_tasks import Item, LocalTask
+from gterm.sandbox.https_data import https_server_url
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from tests.support.sandbox_login import login_tokens, new_native_client
+from tests.support.transfer_live import make_lab_dir, service_for
+
+TREE = {
+    "a.txt": "alpha",
+    "unicodé/β.txt": "beta" * 1000,
+    "deep/er/still/c.bin": os.urandom(300_000),
+    "sp ace/[markup] d.txt": "delta",
+    **{f"many/f{i:03d}.dat": os.urandom(1000 + i) for i in range(120)},
+}
+
+
+def _task(sandbox: SandboxHandle, kind: str, items: list[Item], **kwargs: object) -> LocalTask:
+    token = login_tokens(sandbox, https_scope(LAB_STORAGE_ID), new_native_client(sandbox))
+    authorizer = globus_sdk.AccessTokenAuthorizer(token.by_resource_server[LAB_STORAGE_ID]["access_token"])
+    service = service_for(sandbox)
+    return LocalTask(
+        kind=kind,  # type: ignore[arg-type]
+        items=items,
+        source_name="Lab Storage" if kind == "download" else "This computer",
+        destination_name="This computer" if kind == "download" else "Lab Storage",
+        open_remote=lambda: HttpsFiles(https_server_url(sandbox.state, LAB_STORAGE_ID), LAB_STORAGE_ID, authorizer),
+        list_remote=lambda path: service.ls(LAB_STORAGE_ID, path, show_hidden=True).entries,
+        make_remote_dir=lambda path: service.mkdir(LAB_STORAGE_ID, path),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.endswith(".gterm-part")
+    }
+
+
+def test_download_a_directory_tree(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    disk, path = make_lab_dir(sandbox, TREE)
+    task = _task(sandbox, "download", [Item(path, str(tmp_path / "got"), is_dir=True)])
+    task.run()
+    snap = task.snapshot()
+    assert snap.status == "SUCCEEDED", task.events()
+    assert _tree(tmp_path / "got") == _tree(disk)
+    assert snap.files == len(TREE) and snap.files_transferred == len(TREE)
+    assert snap.bytes_transferred == sum(len(v) if isinstance(v, bytes) else len(v.encode()) for v in TREE.values())
+    assert snap.raw["bytes_total"] == snap.bytes_transferred
+
+
+def test_upload_a_directory_tree(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    local = tmp_path / "up"
+    for rel, content in TREE.items():
+        (local / rel).parent.mkdir(parents=True, exist_ok=True)
+        (local / rel).write_bytes(content if isinstance(content, bytes) else content.encode())
+    disk, path = make_lab_dir(sandbox)
+    task = _task(sandbox, "upload", [Item(str(local), path + "up/", is_dir=True)])
+    task.run()
+    assert task.snapshot().status == "SUCCEEDED", task.events()
+    assert _tree(disk / "up") == _tree(local)
+
+
+def test_local_copy_keeps_times(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "f.txt").write_text("hello")
+    os.utime(src / "sub" / "f.txt", (1_500_000_000, 1_500_000_000))
+    task = LocalTask(kind="copy", items=[Item(str(src), str(tmp_path / "dst"), is_dir=True)],
+                     source_name="This computer", destination_name="This computer")
+    task.run()
+    assert task.snapshot().status == "SUCCEEDED"
+    assert (tmp_path / "dst" / "sub" / "f.txt").read_text() == "hello"
+    assert int((tmp_path / "dst" / "sub" / "f.txt").stat().st_mtime) == 1_500_000_000
+
+
+def test_one_failing_file_does_not_stop_the_others(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    _, path = make_lab_dir(sandbox, {"ok1.txt": "1", "ok2.txt": "2"})
+    items = [
+        Item(path + "ok1.txt", str(tmp_path / "ok1.txt"), is_dir=False, size=1),
+        Item(path + "gone.txt", str(tmp_path / "gone.txt"), is_dir=False, size=5),
+        Item(path + "ok2.txt", str(tmp_path / "ok2.txt"), is_dir=False, size=1),
+    ]
+    task = _task(sandbox, "download", items)
+    task.run()
+    snap = task.snapshot()
+    assert snap.status == "FAILED" and snap.subtasks_failed == 1 and snap.files_transferred == 2
+    assert (tmp_path / "ok1.txt").read_text() == "1" and (tmp_path / "ok2.txt").read_text() == "2"
+    errors = [e for e in task.events() if e.is_error and e.code == "FILE_FAILED"]
+    assert len(errors) == 1 and "gone.txt" in errors[0].description
+
+
+def test_conflicts_skip_or_rename(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    _, path = make_lab_dir(sandbox, {"same.txt": "remote"})
+    (tmp_path / "same.txt").write_text("local")
+    item = [Item(path + "same.txt", str(tmp_path / "same.txt"), is_dir=False, size=6)]
+    skip = _task(sandbox, "download", item, on_conflict="skip")
+    skip.run()
+    assert skip.snapshot().files_skipped == 1 and (tmp_path / "same.txt").read_text() == "local"
+    rename = _task(sandbox, "download", item, on_conflict="rename")
+    rename.run()
+    assert (tmp_path / "same (1).txt").read_text() == "remote" and (tmp_path / "same.txt").read_text() == "local"
+
+
+def test_cancel_stops_every_stream(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    files = {f"big{i}.bin": os.urandom(4 * 1024 * 1024) for i in range(6)}
+    _, path = make_lab_dir(sandbox, files)
+    task = _task(sandbox, "download", [Item(path, str(tmp_path / "c"), is_dir=True)])
+    runner = threading.Thread(target=task.run)
+    runner.start()
+    while task.snapshot().bytes_transferred == 0 and runner.is_alive():
+        threading.Event().wait(0.005)
+    task.cancel()
+    runner.join(timeout=60)
+    snap = task.snapshot()
+    assert not runner.is_alive()
+    assert snap.status == "FAILED" and snap.nice_status == "CANCELED"
+    assert snap.bytes_transferred < sum(len(v) for v in files.values())
