@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -44,13 +45,17 @@ def operation_ls(state: SandboxState, principal: Principal, request: Request) ->
     preds = fl.parse_filters(filters)
     fields = fl.parse_fields(q.getlist("fields"))
 
+    if state.config.listing_delay > 0:
+        time.sleep(state.config.listing_delay)  # a handler thread of its own: other requests go on
     # A page after the first reuses the sorted listing its first page read (see listing_cache).
     kept = state.kept_listings
     key = (coll.id, fs_path, show_hidden, tuple(filters), tuple(orderby))
     stamp = directory_stamp(fs_path)
     items = kept.get(key, stamp) if offset > 0 else None
     if items is None:
-        items = fl.scan(coll, fs_path, where.path, show_hidden)
+        # An order and filter on names and types need no lstat per entry: only the page's are read.
+        names_only = {field for field, _ in order} | fl.filter_fields(filters) <= fl.NAME_FIELDS
+        items = (fl.scan_names if names_only else fl.scan)(coll, fs_path, where.path, show_hidden)
         for pred in preds:
             items = [i for i in items if pred(i)]
         fl.sort_items(items, order)
@@ -59,7 +64,7 @@ def operation_ls(state: SandboxState, principal: Principal, request: Request) ->
         kept.put(key, stamp, items)
     else:
         kept.drop(key)
-    page = items[offset: offset + limit]
+    page = fl.with_facts(coll, fs_path, items[offset: offset + limit])
     body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields)
     return Response(body, media_type="application/json")
 

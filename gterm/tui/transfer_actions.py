@@ -121,6 +121,10 @@ class TransferActionsMixin:
         ]
 
     def action_transfer(self) -> None:
+        # Both panes must show where they are going: the source's entries and the destination's path.
+        for pane in self._both_panes():
+            if pane.defer_until_loaded(self.action_transfer):
+                return
         plan = plan_from_panes(self.active_pane, self.inactive_pane)
         if isinstance(plan, str):
             self.app.notify(plan, severity="warning", markup=False)

@@ -9,6 +9,7 @@ host App showing one screen; ``save_screenshots(directory)`` writes the SVGs
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,9 @@ class HostPane:
 
     def set_marks(self, names: set[str]) -> None:
         self.marks = set(names)
+
+    def defer_until_loaded(self, action: Callable[[], object]) -> bool:
+        return False  # listed synchronously: never in flight
 
 
 class HostScreen(TransferActionsMixin, Screen[None]):

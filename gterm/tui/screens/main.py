@@ -9,6 +9,7 @@ transfers side (``TransferActionsMixin``, ``TaskPanel``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
@@ -273,13 +274,24 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
     # --- file operations --------------------------------------------------
 
-    def _ready_pane(self) -> Pane | None:
-        """The active pane if it shows a listing; otherwise say why nothing happens."""
+    def _ready_pane(self, action: Callable[[], object] | None = None) -> Pane | None:
+        """The active pane if it shows a listing; otherwise say why nothing happens.
+
+        With ``action``: while the pane's listing is in flight, ``action`` runs
+        again once it has arrived (and None is returned now), so it acts on the
+        location the user went to rather than the one still on screen.
+        """
         pane = self.active_pane
+        if action is not None and pane.defer_until_loaded(lambda: self._still_active(pane) and action()):
+            return None
         if pane.collection is None or pane.path is None:
             self.notify("No collection open here: ctrl+o picks one.", severity="warning")
             return None
         return pane
+
+    def _still_active(self, pane: Pane) -> bool:
+        """A deferred action runs only if its pane is still the one the user works in."""
+        return pane is self.active_pane
 
     def refresh_location(self, collection_id: str, path: str) -> None:
         """Reload every pane that shows ``path`` of ``collection_id`` (after a change there)."""
@@ -288,7 +300,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
                 pane.reload()
 
     def action_mkdir(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_mkdir)
         if pane is None:
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"
@@ -308,7 +320,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         )
 
     def action_rename(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_rename)
         if pane is None:
             return
         entry = pane.file_list.cursor_entry
@@ -334,7 +346,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         )
 
     def action_move(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_move)
         if pane is None:
             return
         entries = pane.selected_entries()
@@ -380,7 +392,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         )
 
     def action_delete(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_delete)
         if pane is None:
             return
         entries = pane.selected_entries()
@@ -493,7 +505,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             self.active_pane.file_list.focus()
 
     def action_add_bookmark(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_add_bookmark)
         if pane is None:
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"

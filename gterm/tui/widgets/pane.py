@@ -130,6 +130,8 @@ class Pane(Vertical):
         self._pending_cursor: str | None = None
         self._selected_count = 0
         self._selected_size = 0
+        # An action pressed while a listing was in flight: it runs once the pane shows where it went.
+        self._after_load: Callable[[], object] | None = None
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 
@@ -166,6 +168,19 @@ class Pane(Vertical):
 
     def set_marks(self, names: set[str]) -> None:
         self.file_list.set_marks(names)
+
+    def defer_until_loaded(self, action: Callable[[], object]) -> bool:
+        """While a listing is in flight, keep ``action`` for when it arrives and return True.
+
+        An action pressed right after Enter or Backspace (before the new listing
+        is shown) must act on the directory the user went to, not on the one
+        still painted; the latest such action waits, and is dropped if the
+        listing fails (the pane then says why).
+        """
+        if not self.loading:
+            return False
+        self._after_load = action
+        return True
 
     def compose(self) -> ComposeResult:
         yield Label(Text("No collection"), classes="collection-name")
@@ -305,6 +320,9 @@ class Pane(Vertical):
             self.file_list.focus()
         self.refresh_status()
         self.post_message(PaneLocationChanged(self.id or "", collection, listing))
+        waiting, self._after_load = self._after_load, None
+        if waiting is not None:
+            waiting()
 
     def _load_failed(
         self,
@@ -319,6 +337,7 @@ class Pane(Vertical):
             return
         self.loading = False
         self._pending_cursor = None
+        self._after_load = None  # it was meant for the location that did not open
         where = path or "the default directory"
         if self.listing is None:
             self.file_list.clear_listing(f"Cannot open {where}")
