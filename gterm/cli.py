@@ -356,6 +356,7 @@ def demo_session(
     with running_sandbox(SandboxConfig(data_dir=demo_dir, auto_approve=True)) as handle:
         os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
         os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
+        os.environ["GLOBUS_SDK_SERVICE_URL_GROUPS"] = handle.groups_url
         os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
         session: GtermSession | None = None
         try:
@@ -403,7 +404,12 @@ def demo_session(
                     os.environ[key] = value
 
 
-_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+_SDK_ENV = (
+    "GLOBUS_SDK_ENVIRONMENT",
+    "GLOBUS_SDK_SERVICE_URL_AUTH",
+    "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+    "GLOBUS_SDK_SERVICE_URL_GROUPS",
+)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gterm.sandbox import auth, https_data, transfer
+from gterm.sandbox import auth, auth_clients, auth_identities, groups, https_data, transfer
 from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
 from gterm.sandbox.state import SandboxState
 
@@ -90,7 +90,14 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def build_app(state: SandboxState) -> Starlette:
-    routes = list(auth.routes(state)) + list(transfer.routes(state)) + https_data.routes(state)
+    routes = [
+        *auth.routes(state),
+        *auth_identities.routes(),
+        *auth_clients.routes(),
+        *transfer.routes(state),
+        *https_data.routes(state),
+        *groups.routes(state),
+    ]
     app = Starlette(
         routes=routes,
         exception_handlers={

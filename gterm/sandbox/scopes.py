@@ -69,14 +69,27 @@ def merge_scopes(scopes: list[Scope]) -> list[Scope]:
     return [Scope(s, optional[s], tuple(merge_scopes(deps[s]))) for s in order]
 
 
+# Services whose resource server is a name while their scopes are built on their client id
+# (globus_sdk.scopes: "The Flows service breaks the scopes/resource server convention").
+_NAMED_RESOURCE_SERVERS = {
+    "eec9b274-0c81-4334-bdc2-54e90e689b9a": "flows.globus.org",
+    "facd7ccc-c5f4-42aa-916b-a0e270e2c2a9": "funcx_service",
+}
+
+
 def resource_server_of(scope_string: str) -> str:
-    """Which resource server a (root) scope string grants access to."""
+    """Which resource server a (root) scope string grants access to.
+
+    By convention the part after ``urn:globus:auth:scope:`` or ``https://auth.globus.org/scopes/``:
+    ``groups.api.globus.org``, a GCS endpoint id (``manage_collections``), a collection id
+    (``https``, ``data_access``), Timers' client id; Flows and Compute are named differently.
+    """
     if scope_string in _AUTH_SHORT_SCOPES:
         return AUTH_RESOURCE_SERVER
     match = _URN_RE.match(scope_string) or _URL_RE.match(scope_string)
     if match is None:
         raise ScopeError(f"unknown scope: {scope_string!r}")
-    return match.group("rs")
+    return _NAMED_RESOURCE_SERVERS.get(match.group("rs"), match.group("rs"))
 
 
 def data_access_collection(scope_string: str) -> str | None:

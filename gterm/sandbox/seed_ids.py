@@ -27,3 +27,15 @@ AUTH_RESOURCE_SERVER = "auth.globus.org"
 
 def data_access_scope(collection_id: str) -> str:
     return f"https://auth.globus.org/scopes/{collection_id}/data_access"
+
+
+LAB_GROUP_ID = "b6c1e0a4-5d2f-4e83-9a7c-3f1d2e4b5a60"  # Groups: Alice admin, Bob member
+LAB_GROUP_NAME = "Lab Members"
+
+GROUPS_RESOURCE_SERVER = "groups.api.globus.org"
+GROUPS_ALL_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
+GROUPS_VIEW_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships"
+
+# globus-cli's template native client: `globus login` makes its own confidential
+# client from it (POST /v2/api/clients with template_id).
+GLOBUS_CLI_TEMPLATE_CLIENT_ID = "95fdeba8-fac2-42bd-a357-e068d82ff78e"

@@ -7,6 +7,7 @@ as the SDK expects once GLOBUS_SDK_SERVICE_URL_AUTH/_TRANSFER point at it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import socket
 import sys
@@ -20,7 +21,7 @@ from typing import Any
 
 import uvicorn
 
-from gterm.sandbox import auth_store, collection_store, roles_store, tasks_store
+from gterm.sandbox import auth_store, collection_store, groups_store, principals, roles_store, tasks_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -43,6 +44,10 @@ class SandboxHandle:
     @property
     def transfer_url(self) -> str:
         return self.state.transfer_url
+
+    @property
+    def groups_url(self) -> str:
+        return self.state.groups_url
 
     @property
     def data_dir(self) -> Path:
@@ -79,9 +84,13 @@ def _prepare(state: SandboxState) -> None:
     collection_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
     roles_store.init_schema(state.db)
+    groups_store.init_schema(state.db)
     auth_store.seed(state)
     collection_store.seed(state)
     roles_store.seed(state)
+    groups_store.seed(state.db)
+    # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
+    state.active_group_ids = functools.partial(principals.active_groups, state.db)
 
 
 def sandbox_info(state: SandboxState) -> dict[str, Any]:
@@ -96,9 +105,11 @@ def sandbox_info(state: SandboxState) -> dict[str, Any]:
     return {
         "auth_url": state.auth_url,
         "transfer_url": state.transfer_url,
+        "groups_url": state.groups_url,
         "identities": [{"id": u["id"], "username": u["username"], "name": u["name"]} for u in users],
         "clients": clients,
         "collections": collection_store.collection_summaries(state),
+        "groups": [{"id": row["id"], "name": row["name"]} for row in groups_store.list_groups(state.db)],
     }
 
 
@@ -176,6 +187,7 @@ def serve_forever(config: SandboxConfig) -> None:
     with running_sandbox(config) as handle:
         print(f"export GLOBUS_SDK_SERVICE_URL_AUTH={handle.auth_url}")
         print(f"export GLOBUS_SDK_SERVICE_URL_TRANSFER={handle.transfer_url}")
+        print(f"export GLOBUS_SDK_SERVICE_URL_GROUPS={handle.groups_url}")
         print("unset GLOBUS_SDK_ENVIRONMENT")
         print(
             f"# sandbox data dir: {handle.data_dir} (identities, clients and secrets in sandbox.json)", file=sys.stderr

@@ -65,3 +65,7 @@ class SandboxState:
     @property
     def transfer_url(self) -> str:
         return self.base_url  # GLOBUS_SDK_SERVICE_URL_TRANSFER (routes under /v0.10/...)
+
+    @property
+    def groups_url(self) -> str:
+        return self.base_url + "groups/"  # GLOBUS_SDK_SERVICE_URL_GROUPS (routes under /groups/v2/...)

@@ -65,6 +65,13 @@ def plan_from_panes(source: Any, destination: Any) -> TransferPlan | str:
     if source.collection_id == destination.collection_id and _same_dir(source.path, destination.path):
         return "Source and destination are the same directory."
     listing = getattr(destination, "listing", None)
+    source_listing = getattr(source, "listing", None)
+    whole = (
+        source_listing is not None
+        and source_listing.complete
+        and not source_listing.truncated
+        and {entry.name for entry in chosen} >= {entry.name for entry in source_listing.entries}
+    )
     return TransferPlan(
         source_collection_id=source.collection_id,
         source_name=_display_name(source),
@@ -74,6 +81,7 @@ def plan_from_panes(source: Any, destination: Any) -> TransferPlan | str:
         destination_path=destination.path,
         entries=tuple(entries),
         destination_entries=tuple(listing.entries) if listing is not None else None,
+        whole_directory=whole,
     )
 
 

@@ -105,7 +105,8 @@ def _authorize_url(box: SandboxHandle) -> str:
 def test_consent_page_escapes_names_and_deny_redirects(tmp_path: Path) -> None:
     with running_sandbox(SandboxConfig(data_dir=tmp_path, auto_approve=False)) as box:
         box.state.db.execute(
-            "INSERT INTO auth_identities VALUES (?, ?, ?, NULL, NULL, ?, 'user')",
+            "INSERT INTO auth_identities (id, username, name, email, organization, identity_provider, kind)"
+            " VALUES (?, ?, ?, NULL, NULL, ?, 'user')",
             ("0b0e9d6e-1111-4222-8333-944455556666", "eve@example.org", '<b>Eve & "Co"</b>', auth_store.SANDBOX_IDP_ID),
         )
         url = _authorize_url(box)

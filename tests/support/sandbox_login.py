@@ -127,7 +127,12 @@ def robot_transfer_client(sandbox: SandboxHandle, *, data_access: Iterable[str] 
     return globus_sdk.TransferClient(authorizer=authorizer, base_url=sandbox.transfer_url)
 
 
-_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
+_SDK_ENV = (
+    "GLOBUS_SDK_ENVIRONMENT",
+    "GLOBUS_SDK_SERVICE_URL_AUTH",
+    "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+    "GLOBUS_SDK_SERVICE_URL_GROUPS",
+)
 
 
 @contextmanager
@@ -137,6 +142,7 @@ def sdk_pointed_at(handle: SandboxHandle) -> Iterator[None]:
     os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
     os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
     os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
+    os.environ["GLOBUS_SDK_SERVICE_URL_GROUPS"] = handle.groups_url
     try:
         yield
     finally:
