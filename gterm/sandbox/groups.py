@@ -93,7 +93,9 @@ async def _json_body(request: Request) -> Any:
     try:
         return json.loads(raw) if raw else None
     except ValueError:
-        raise _Unprocessable(["body"], "Expecting value: the body is not valid JSON", "value_error.jsondecode") from None
+        raise _Unprocessable(
+            ["body"], "Expecting value: the body is not valid JSON", "value_error.jsondecode"
+        ) from None
 
 
 Handler = Callable[[SandboxState, Request, GroupsCaller], Awaitable[Any]]

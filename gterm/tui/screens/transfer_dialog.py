@@ -449,7 +449,8 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
                 shown = ", ".join(preview.send[:8]) + (" …" if len(preview.send) > 8 else "")
                 result.append("\nsend: " + fmt.safe_text(shown), style="bold")
             if preview.extra and options.delete_destination_extra:
-                shown = ", ".join(preview.extra[:8]) + (f" … ({len(preview.extra) - 8} more)" if len(preview.extra) > 8 else "")
+                more = len(preview.extra) - 8
+                shown = ", ".join(preview.extra[:8]) + (f" … ({more} more)" if more > 0 else "")
                 result.append("\ndelete: " + fmt.safe_text(shown), style="bold red")
             self.preview = preview
         if not worker.is_cancelled:
