@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gterm.sandbox import auth, auth_clients, auth_identities, groups, https_data, transfer
 from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
+from gterm.sandbox.request_parsing import BodyLimitMiddleware
 from gterm.sandbox.state import SandboxState
 
 _HTTP_CODES = {404: "ClientError.NotFound", 405: "ClientError.MethodNotAllowed", 400: "ClientError.BadRequest"}
@@ -107,5 +108,6 @@ def build_app(state: SandboxState) -> Starlette:
         },
     )
     app.state.sandbox = state
+    app.add_middleware(BodyLimitMiddleware)  # inside the log, so refused bodies are logged too
     app.add_middleware(RequestLogMiddleware, log_path=Path(state.config.data_dir) / "requests.log")
     return app

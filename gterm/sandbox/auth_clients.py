@@ -10,7 +10,6 @@ deletes that client again, authenticating as the client itself.
 from __future__ import annotations
 
 import hmac
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,8 @@ from starlette.routing import BaseRoute, Route
 
 from gterm.sandbox import auth_store
 from gterm.sandbox.auth import basic_credentials, oauth_error
+from gterm.sandbox.errors import ApiError
+from gterm.sandbox.request_parsing import parse_json
 from gterm.sandbox.seed_ids import GLOBUS_CLI_TEMPLATE_CLIENT_ID
 from gterm.sandbox.state import SandboxState
 
@@ -53,9 +54,9 @@ def client_doc(client_id: str, name: str, parent_client: str | None) -> dict[str
 async def create_client(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
     try:
-        body = json.loads(await request.body() or b"null")
-    except ValueError:
-        return oauth_error(400, "invalid_request", "the body is not valid JSON")
+        body = parse_json(await request.body())  # the sandbox's one JSON parser (limits, text)
+    except ApiError as exc:
+        return oauth_error(400, "invalid_request", exc.message)
     spec = body.get("client") if isinstance(body, dict) else None
     if not isinstance(spec, dict):
         return oauth_error(400, "invalid_request", "the body must be {\"client\": {...}}")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.sandbox import roles
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.request_parsing import check_path
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
 from gterm.sandbox.state import SandboxState
 
@@ -227,8 +228,7 @@ def normalize(path: str, home: str) -> str:
     ``~`` and ``/~/`` mean the home directory; relative paths are relative to
     it, as on a GridFTP/GCS server. ``..`` may not climb above "/".
     """
-    if "\x00" in path:
-        raise ApiError(400, "ClientError.BadRequest", "Path contains a NUL byte")
+    check_path(path)  # valid text, no NUL, within PATH_MAX / NAME_MAX
     if path in ("", "~", "/~"):
         path = home
     elif path.startswith("/~/"):

@@ -14,7 +14,6 @@ memberships are listed to active members, or only to admins and managers when
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,6 +24,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from gterm.sandbox import auth_store, groups_store
 from gterm.sandbox.auth import bearer_token, token_for
+from gterm.sandbox.errors import ApiError
 from gterm.sandbox.groups_actions import (
     Caller,
     ValidationProblem,
@@ -33,6 +33,7 @@ from gterm.sandbox.groups_actions import (
     parse_actions,
 )
 from gterm.sandbox.principals import identity_set
+from gterm.sandbox.request_parsing import parse_json
 from gterm.sandbox.seed_ids import GROUPS_ALL_SCOPE, GROUPS_RESOURCE_SERVER
 from gterm.sandbox.state import SandboxState
 
@@ -91,11 +92,9 @@ def _require_write(caller: GroupsCaller) -> None:
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        raise _Unprocessable(
-            ["body"], "Expecting value: the body is not valid JSON", "value_error.jsondecode"
-        ) from None
+        return parse_json(raw) if raw.strip() else None  # the sandbox's one JSON parser (limits, text)
+    except ApiError as exc:
+        raise _Unprocessable(["body"], exc.message, "value_error.jsondecode") from None
 
 
 Handler = Callable[[SandboxState, Request, GroupsCaller], Awaitable[Any]]

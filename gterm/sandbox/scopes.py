@@ -23,6 +23,9 @@ _URL_RE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<rs>[^/\s\[\]]+)/(?P
 _DATA_ACCESS_RE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<cid>[0-9a-fA-F-]{36})/data_access$")
 
 
+MAX_SCOPE_DEPTH = 16  # levels of dependent scopes; Globus' real trees are 2-3 deep
+
+
 class ScopeError(ValueError):
     """A scope string that cannot be parsed or is not known to the sandbox."""
 
@@ -47,7 +50,7 @@ def parse_scopes(text: str) -> list[Scope]:
     Repeated root scopes are merged (their dependencies unioned) as Globus does.
     """
     tokens = _tokenize(text)
-    pos, scopes = _parse_list(tokens, 0, nested=False)
+    pos, scopes = _parse_list(tokens, 0, depth=0)
     if pos != len(tokens):
         raise ScopeError("unbalanced ']' in scope string")
     return merge_scopes(scopes)
@@ -115,7 +118,10 @@ def _tokenize(text: str) -> list[str]:
     return tokens
 
 
-def _parse_list(tokens: list[str], pos: int, *, nested: bool) -> tuple[int, list[Scope]]:
+def _parse_list(tokens: list[str], pos: int, *, depth: int) -> tuple[int, list[Scope]]:
+    if depth > MAX_SCOPE_DEPTH:
+        raise ScopeError(f"scope string nests dependent scopes more than {MAX_SCOPE_DEPTH} levels deep")
+    nested = depth > 0
     scopes: list[Scope] = []
     while pos < len(tokens):
         token = tokens[pos]
@@ -135,7 +141,7 @@ def _parse_list(tokens: list[str], pos: int, *, nested: bool) -> tuple[int, list
         pos += 1
         dependencies: list[Scope] = []
         if pos < len(tokens) and tokens[pos] == "[":
-            pos, dependencies = _parse_list(tokens, pos + 1, nested=True)
+            pos, dependencies = _parse_list(tokens, pos + 1, depth=depth + 1)
             if pos >= len(tokens) or tokens[pos] != "]":
                 raise ScopeError("unclosed '[' in scope string")
             pos += 1

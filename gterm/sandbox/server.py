@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 
 from gterm.sandbox import auth_store, collection_store, groups_store, principals, roles_store, tasks_store
 from gterm.sandbox.app import build_app
@@ -36,6 +37,7 @@ class SandboxHandle:
 
     state: SandboxState
     info: dict[str, Any]  # the sandbox.json document
+    app: Starlette | None = None  # the ASGI app being served (its route table lists every route)
 
     @property
     def auth_url(self) -> str:
@@ -171,7 +173,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             engine.start()
         info = sandbox_info(state)
         _write_info(data_dir, info)
-        yield SandboxHandle(state=state, info=info)
+        yield SandboxHandle(state=state, info=info, app=app)
     finally:
         if engine is not None:
             engine.stop()

@@ -14,8 +14,9 @@ from gterm.sandbox import collections as colls
 from gterm.sandbox import roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.request_parsing import body_object, bool_field, check_length, check_text, int_param, text_field
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import int_param, owned_collection, result_doc, str_field, visible_collection
+from gterm.sandbox.transfer_http import owned_collection, result_doc, visible_collection
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
@@ -223,8 +224,7 @@ _READ_ONLY_FIELDS = frozenset(
 
 def update_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     coll = owned_collection(state, principal, request.path_params["endpoint_id"])
-    if not isinstance(body, dict):
-        raise ApiError(400, "ClientError.BadRequest", "Request body must be a JSON object")
+    body = body_object(body, "endpoint")
     meta = dict(coll.meta)
     display_name = coll.display_name
     public = coll.public
@@ -234,16 +234,17 @@ def update_endpoint(state: SandboxState, principal: Principal, request: Request,
         if key not in store.EDITABLE_FIELDS:
             raise ApiError(400, "ClientError.BadRequest", f"Field '{key}' cannot be updated")
         if key == "display_name":
-            if not isinstance(value, str) or not value.strip():
-                raise ApiError(400, "ClientError.BadRequest", "display_name must be a non-empty string")
-            display_name = value.strip()
+            display_name = text_field(body, key, strip=True) or ""
         elif key == "public":
-            public = bool(value)
+            public = bool_field(body, key, public)
         elif key == "force_encryption":
-            meta[key] = bool(value)
+            meta[key] = bool_field(body, key, bool(meta.get(key, False)))
         elif value is not None and not isinstance(value, str):
             raise ApiError(400, "ClientError.BadRequest", f"Field '{key}' must be a string or null")
         else:
+            if value is not None:
+                check_length(key, value)
+                check_text(value, f"'{key}'")
             meta[key] = value
     state.db.execute(
         "UPDATE collections SET display_name = ?, public = ?, meta = ? WHERE id = ?",
@@ -253,9 +254,10 @@ def update_endpoint(state: SandboxState, principal: Principal, request: Request,
 
 
 def create_shared_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> Any:
-    host_id = str_field(body, "host_endpoint")
-    host_path = str_field(body, "host_path")
-    display_name = (str_field(body, "display_name") or "").strip()
+    host_id = text_field(body, "host_endpoint")
+    host_path = text_field(body, "host_path")
+    display_name = text_field(body, "display_name", strip=True) or ""
+    public = bool_field(body, "public", False)
     assert host_id is not None and host_path is not None
     host = get_collection(state, host_id)
     if host.is_guest:
@@ -266,8 +268,9 @@ def create_shared_endpoint(state: SandboxState, principal: Principal, request: R
     meta: dict[str, Any] = {"default_directory": "/"}
     for key in ("description", "keywords", "organization", "department", "contact_email",
                 "contact_info", "info_link", "user_message", "user_message_link"):
-        if isinstance(body.get(key), str):
-            meta[key] = body[key]
+        value = text_field(body, key, required=False)
+        if value is not None:
+            meta[key] = value
     new_id = str(uuid.uuid4())
     store.insert_collection(
         state.db,
@@ -278,7 +281,7 @@ def create_shared_endpoint(state: SandboxState, principal: Principal, request: R
         owner_string=principal.username,
         host_collection_id=host.id,
         host_path=where.path,
-        public=bool(body.get("public", False)),
+        public=public,
         meta=meta,
     )
     return result_doc(

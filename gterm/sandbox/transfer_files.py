@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -13,8 +14,9 @@ from gterm.sandbox import file_listing as fl
 from gterm.sandbox.collections import CollectionRecord, resolve
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.listing_cache import directory_stamp
+from gterm.sandbox.request_parsing import bool_param, int_param, text_field
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import bool_param, int_param, result_doc, str_field
+from gterm.sandbox.transfer_http import result_doc
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
@@ -22,6 +24,18 @@ if TYPE_CHECKING:
 
 def _not_found(path: str, coll: CollectionRecord, code: str = "ClientError.NotFound") -> ApiError:
     return ApiError(404, code, f"Path not found: '{path}' on collection '{coll.display_name}' ({coll.id})")
+
+
+def _rename_failed(exc: OSError, old: str, new: str) -> ApiError:
+    """A rename the file system refused, told in collection paths (never the host's)."""
+    if exc.errno == errno.EXDEV:
+        return ApiError(409, "Conflict", f"Rename failed: '{old}' and '{new}' are on different file systems;"
+                                         " transfer the data and delete the original instead")
+    if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+        return ApiError(502, "ExternalError.RenameFailed.Exists", f"Rename failed: '{new}' already exists")
+    if exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EINVAL):
+        return ApiError(400, "ClientError.BadRequest", f"Rename failed: '{old}' cannot replace or enter '{new}'")
+    return ApiError(502, "ExternalError.RenameFailed", f"Rename of '{old}' to '{new}' failed: {exc.strerror}")
 
 
 def operation_ls(state: SandboxState, principal: Principal, request: Request) -> Response:
@@ -78,7 +92,7 @@ def operation_stat(state: SandboxState, principal: Principal, request: Request) 
 
 
 def operation_mkdir(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
-    path = str_field(body, "path")
+    path = text_field(body, "path")
     assert path is not None
     where = resolve(state, principal, request.path_params["endpoint_id"], path, "rw")
     if where.path == "/":
@@ -99,8 +113,8 @@ def operation_mkdir(state: SandboxState, principal: Principal, request: Request,
 
 
 def operation_rename(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
-    old_path = str_field(body, "old_path")
-    new_path = str_field(body, "new_path")
+    old_path = text_field(body, "old_path")
+    new_path = text_field(body, "new_path")
     assert old_path is not None and new_path is not None
     cid = request.path_params["endpoint_id"]
     old = resolve(state, principal, cid, old_path, "rw")
@@ -120,5 +134,8 @@ def operation_rename(state: SandboxState, principal: Principal, request: Request
         new_parent == old_real or new_parent.startswith(old_real.rstrip("/") + "/")
     ):
         raise ApiError(400, "ClientError.BadRequest", "A directory cannot be moved into itself")
-    os.rename(old.fs_path, new.fs_path)
+    try:
+        os.rename(old.fs_path, new.fs_path)
+    except OSError as exc:
+        raise _rename_failed(exc, old.path, new.path) from None
     return result_doc(request, "result", "FileRenamed", "File or directory renamed successfully")
