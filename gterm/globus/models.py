@@ -52,6 +52,13 @@ class Collection:
     default_directory: str | None = None
     host_endpoint_id: str | None = None
     host_path: str | None = None
+    https_server: str | None = None  # where its files are served over HTTPS (GCSv5), else None
+    high_assurance: bool = False
+
+    @property
+    def needs_data_access(self) -> bool:
+        """Globus asks for a data_access consent on non-high-assurance GCSv5 mapped collections."""
+        return self.entity_type == "GCSv5_mapped_collection" and not self.high_assurance
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Collection:
@@ -66,6 +73,8 @@ class Collection:
             default_directory=doc.get("default_directory"),
             host_endpoint_id=doc.get("host_endpoint_id"),
             host_path=doc.get("host_path"),
+            https_server=doc.get("https_server") or None,
+            high_assurance=bool(doc.get("high_assurance")),
         )
 
 

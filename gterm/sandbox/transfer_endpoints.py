@@ -14,6 +14,7 @@ from gterm.sandbox import collections as colls
 from gterm.sandbox import roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.request_parsing import body_object, bool_field, check_length, check_text, int_param, text_field
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_http import owned_collection, result_doc, visible_collection
@@ -61,7 +62,8 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
         "gcp_paused": None,
         "gcs_version": "5.4.80",
         "gcs_manager_url": None,
-        "https_server": None,
+        # GCSv5 collections serve their files over HTTPS; Globus Connect Personal has no such server.
+        "https_server": https_server_url(state, coll.id) if coll.entity_type.startswith("GCSv5_") else None,
         "tlsftp_server": None,
         "s3_url": None,
         "s3_owner_activated": False,

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from gterm.config import GtermConfig
 from gterm.globus.errors import ConsentNeeded
+from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.globus.session import SessionLike
@@ -55,10 +56,13 @@ class GtermApp(App[None]):
         left: str | None = None,
         right: str | None = None,
         on_consent: Callable[[ConsentNeeded], bool] | None = None,
+        https: HttpsAccess | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.reauth = ReauthCoordinator(self, session=session, on_consent=on_consent)
+        # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
+        self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
         self.save_config = config is not None
         self.config = config if config is not None else GtermConfig()
         self.start_left = left

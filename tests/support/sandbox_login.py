@@ -19,7 +19,12 @@ import globus_sdk
 import requests
 
 from gterm.sandbox import auth_store
-from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE, data_access_scope
+from gterm.sandbox.seed_ids import (
+    GTERM_NATIVE_CLIENT_ID,
+    ROBOT_CLIENT_ID,
+    TRANSFER_SCOPE,
+    data_access_scope,
+)
 from gterm.sandbox.server import SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
 
@@ -159,3 +164,28 @@ def own_sandbox(data_dir: Path, **settings: Any) -> Iterator[SandboxHandle]:
     with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True, **settings)) as handle:
         with sdk_pointed_at(handle):
             yield handle
+
+
+class LoginHttpsTokens:
+    """HTTPS tokens for tests: one real native-app login per collection (its https scope, plus data_access).
+
+    Implements gterm.globus.https_access.CollectionTokens, as GtermSession does for the app.
+    """
+
+    def __init__(self, sandbox: SandboxHandle, identity: str = "alice") -> None:
+        self.sandbox = sandbox
+        self.identity = identity
+        self.logins = 0
+        self._cache: dict[tuple[str, bool], globus_sdk.AccessTokenAuthorizer] = {}
+
+    def https_authorizer(self, collection_id: str, *, data_access: bool) -> globus_sdk.AccessTokenAuthorizer:
+        key = (collection_id, data_access)
+        if key not in self._cache:
+            scopes = f"https://auth.globus.org/scopes/{collection_id}/https"
+            if data_access:
+                scopes += " " + data_access_scope(collection_id)
+            tokens = login_tokens(self.sandbox, scopes, new_native_client(self.sandbox), identity=self.identity)
+            self.logins += 1
+            access_token = tokens.by_resource_server[collection_id]["access_token"]
+            self._cache[key] = globus_sdk.AccessTokenAuthorizer(access_token)
+        return self._cache[key]

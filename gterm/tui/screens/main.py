@@ -21,7 +21,8 @@ from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
-from gterm.globus.errors import GtermError
+from gterm.globus.errors import GtermError, InvalidInput
+from gterm.globus.https_access import RemoteBytes
 from gterm.globus.locations import CollectionLocation, parse_location, resolve_bookmark
 from gterm.globus.models import Entry
 from gterm.globus.transfer import DeleteRequest
@@ -29,8 +30,11 @@ from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.collection_picker import CollectionPicker
+from gterm.tui.screens.dir_summary import DirectorySummary
 from gterm.tui.screens.help import HelpScreen, collect_key_help
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
+from gterm.tui.screens.viewer import FileViewer
+from gterm.tui.text_pager import ByteSource
 from gterm.tui.transfer_actions import TransferActionsMixin
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
@@ -298,6 +302,37 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         for pane in self.panes():
             if pane.collection_id == collection_id and pane.path == paths.as_dir(path):
                 pane.reload()
+
+    def action_view(self) -> None:
+        """F3: view the file under the cursor, or count what a directory holds."""
+        pane = self._ready_pane()
+        if pane is None or pane.collection is None or pane.path is None:
+            return
+        entry = pane.file_list.cursor_entry
+        if entry is None:
+            self.notify("Put the cursor on a file to view it.", severity="warning")
+            return
+        collection, directory = pane.collection, pane.path
+        title = f"{collection.display_name}:{paths.child(directory, entry.name, is_dir=entry.is_dir)}"
+        if entry.is_dir:
+            service = self.service
+            self.app.push_screen(
+                DirectorySummary(
+                    title,
+                    paths.child(directory, entry.name, is_dir=True),
+                    lambda path: service.ls(collection.id, path, show_hidden=True).entries,
+                )
+            )
+            return
+        https = self.app.https
+        file_path = paths.child(directory, entry.name)
+
+        def open_source() -> ByteSource:
+            if https is None:
+                raise InvalidInput("Viewing files needs a signed-in session (HTTPS access).")
+            return RemoteBytes(https.files_for(collection), file_path)
+
+        self.app.push_screen(FileViewer(title, entry.name, open_source))
 
     def action_mkdir(self) -> None:
         pane = self._ready_pane(self.action_mkdir)
