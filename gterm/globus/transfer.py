@@ -35,7 +35,14 @@ from gterm.globus import paths
 from gterm.globus.early_results import EarlyResults, fulfil
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput, Offline, ServiceError
-from gterm.globus.locations import CollectionLocation, Location, parse_location, resolve_bookmark
+from gterm.globus.locations import (
+    CollectionLocation,
+    Location,
+    NamedLocation,
+    parse_location,
+    resolve_bookmark,
+    resolve_collection_name,
+)
 from gterm.globus.models import (
     Bookmark,
     Collection,
@@ -95,6 +102,24 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+#: Globus accepts task labels of at most this many characters (longer ones are a 400, nothing is submitted).
+MAX_LABEL_CHARS = 128
+
+
+def fit_label(text: str) -> str:
+    """``text`` shortened to a label Globus accepts: the end is cut and marked with ``...``."""
+    if len(text) <= MAX_LABEL_CHARS:
+        return text
+    return text[: MAX_LABEL_CHARS - 3].rstrip() + "..."
+
+
+def label_problem(text: str) -> str | None:
+    """Why Globus would refuse ``text`` as a task label (None: it is fine)."""
+    if len(text) > MAX_LABEL_CHARS:
+        return f"A label has at most {MAX_LABEL_CHARS} characters (this one has {len(text)})."
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class TransferItem:
     """One source path and where it goes. ``recursive`` must be True for directories."""
@@ -129,6 +154,10 @@ class TransferRequest:
     notify_on_inactive: bool = True
     filter_rules: list[tuple[FilterMethod, str]] = field(default_factory=list)
     submission_id: str | None = None
+    # Bytes the task will move when gterm knows them at submit (files only, no sync level):
+    # Globus reports bytes_transferred but no total, so progress and ETA in bytes need this.
+    # Not sent to Globus.
+    expected_bytes: int | None = None
 
 
 @dataclass(slots=True)
@@ -607,10 +636,15 @@ class TransferService:
     # -- locations --------------------------------------------------------------------------
 
     def resolve_location(self, location: str | Location) -> CollectionLocation:
-        """Parse ``COLLECTION_ID[:PATH]`` / ``bookmark:NAME``; a bookmark costs one bookmark_list call."""
+        """Parse ``COLLECTION_ID[:PATH]`` / ``NAME:PATH`` / ``bookmark:NAME``.
+
+        A bookmark costs one bookmark_list call, a display name one endpoint_search.
+        """
         parsed = parse_location(location) if isinstance(location, str) else location
         if isinstance(parsed, CollectionLocation):
             return parsed
+        if isinstance(parsed, NamedLocation):
+            return resolve_collection_name(parsed, self.search_collections(parsed.name, scope="all", limit=100))
         return resolve_bookmark(parsed, self.bookmarks())
 
 

@@ -88,6 +88,8 @@ class BodyLimitMiddleware:
             if name == b"content-length":
                 declared = value.decode("latin-1").strip()
                 if not declared.isdigit() or int(declared) > self.limit:
+                    if declared.isdigit() and int(declared) <= _DRAIN_LIMIT:
+                        await _drain(receive)
                     await _send_too_large(scope, send, self.limit)
                     return
         received = 0
@@ -103,6 +105,23 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+#: Refused bodies up to this size are read and dropped before the 413 goes out. Over TLS a client
+#: still sending when the server closes gets a TLS error instead of the answer (plain TCP clients
+#: read the early answer); draining lets it finish sending and read the 413, as a lingering close does.
+_DRAIN_LIMIT = 4 * MAX_BODY_BYTES
+
+
+async def _drain(receive: Receive) -> None:
+    received = 0
+    while received <= _DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        received += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _too_large(limit: int) -> ApiError:

@@ -1,9 +1,7 @@
-"""Collection (endpoint) routes: endpoint documents, search, update, guest collections."""
+"""Collection (endpoint) routes: endpoint documents and search (writes live in ``transfer_gcp``)."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,19 +9,19 @@ from starlette.requests import Request
 
 from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import roles, tasks_store
-from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
+from gterm.sandbox import gcp, roles, tasks_store
+from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.https_data import https_server_url
-from gterm.sandbox.request_parsing import body_object, bool_field, check_length, check_text, int_param, text_field
+from gterm.sandbox.request_parsing import int_param
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import owned_collection, result_doc, visible_collection
+from gterm.sandbox.transfer_http import visible_collection
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
 
 
-def _in_use(state: SandboxState, principal: Principal) -> set[str]:
+def collections_in_use(state: SandboxState, principal: Principal) -> set[str]:
     """Collections in this identity's ACTIVE tasks."""
     return tasks_store.collections_in_use(state.db, principal.identity_id)
 
@@ -35,7 +33,7 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
     host = colls.find_collection(state, coll.host_collection_id) if coll.host_collection_id else None
     default_dir = meta.get("default_directory") or ("/" if coll.is_guest else "/~/")
     my_roles = roles.effective_roles(state, coll, principal.identity_id)
-    return {
+    doc: dict[str, Any] = {
         "DATA_TYPE": "endpoint",
         "id": coll.id,
         "display_name": coll.display_name,
@@ -76,9 +74,9 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
         "mapped_collection_display_name": host.display_name if host else None,
         "sharing_target_endpoint": None,
         "sharing_target_root_path": None,
-        "disable_verify": False,
+        "disable_verify": bool(meta.get("disable_verify", False)),
         "disable_anonymous_writes": False,
-        "force_verify": False,
+        "force_verify": bool(meta.get("force_verify", False)),
         "force_encryption": bool(meta.get("force_encryption", False)),
         "mfa_required": False,
         "high_assurance": False,
@@ -100,9 +98,9 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
         "shareable": not coll.is_guest,
         "acl_available": coll.is_guest,
         "acl_editable": coll.is_guest and "access_manager" in my_roles,
-        "in_use": coll.id in (in_use if in_use is not None else _in_use(state, principal)),
+        "in_use": coll.id in (in_use if in_use is not None else collections_in_use(state, principal)),
         "my_effective_roles": my_roles,
-        "subscription_id": "964be8f5-5f9b-11e4-b64e-12313940394d",
+        "subscription_id": meta.get("subscription_id", store.SANDBOX_SUBSCRIPTION_ID),
         "location": None,
         "network_use": "normal",
         "max_concurrency": None,
@@ -128,6 +126,9 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
             }
         ],
     }
+    if coll.is_gcp:
+        doc.update(gcp.document_fields(state, coll))
+    return doc
 
 
 # --------------------------------------------------------------------------- search
@@ -155,7 +156,7 @@ def _scope_filter(state: SandboxState, principal: Principal, scope: str,
     if scope in ("my-endpoints", "administered-by-me", "shared-by-me"):
         return lambda c: c.owner_id == me and (scope != "shared-by-me" or c.is_guest)
     if scope == "my-gcp-endpoints":
-        return lambda c: False  # no Globus Connect Personal in the sandbox
+        return lambda c: c.owner_id == me and c.entity_type == colls.GCP_MAPPED
     if scope == "shared-with-me":
         return lambda c: c.is_guest and c.owner_id != me and colls.can_see(state, c, principal)
     if scope == "in-use":
@@ -177,7 +178,7 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
     if offset + limit > 1000:
         raise ApiError(400, "ClientError.BadRequest", "offset + limit may not exceed 1000")
 
-    in_use = _in_use(state, principal)
+    in_use = collections_in_use(state, principal)
     matches_scope = _scope_filter(state, principal, scope, in_use)
     words = text.lower().split()
     owner = q.get("filter_owner_id")
@@ -217,115 +218,3 @@ def get_endpoint(state: SandboxState, principal: Principal, request: Request) ->
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     return endpoint_doc(state, coll, principal)
 
-
-_READ_ONLY_FIELDS = frozenset(
-    {"DATA_TYPE", "id", "DATA", "canonical_name", "name", "username", "owner_id", "owner_string",
-     "entity_type", "host_endpoint", "host_endpoint_id", "host_path", "in_use", "activated"}
-)
-
-
-def update_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
-    coll = owned_collection(state, principal, request.path_params["endpoint_id"])
-    body = body_object(body, "endpoint")
-    meta = dict(coll.meta)
-    display_name = coll.display_name
-    public = coll.public
-    for key, value in body.items():
-        if key in _READ_ONLY_FIELDS:
-            continue
-        if key not in store.EDITABLE_FIELDS:
-            raise ApiError(400, "ClientError.BadRequest", f"Field '{key}' cannot be updated")
-        if key == "display_name":
-            display_name = text_field(body, key, strip=True) or ""
-        elif key == "public":
-            public = bool_field(body, key, public)
-        elif key == "force_encryption":
-            meta[key] = bool_field(body, key, bool(meta.get(key, False)))
-        elif value is not None and not isinstance(value, str):
-            raise ApiError(400, "ClientError.BadRequest", f"Field '{key}' must be a string or null")
-        else:
-            if value is not None:
-                check_length(key, value)
-                check_text(value, f"'{key}'")
-            meta[key] = value
-    state.db.execute(
-        "UPDATE collections SET display_name = ?, public = ?, meta = ? WHERE id = ?",
-        (display_name, int(public), json.dumps(meta), coll.id),
-    )
-    return result_doc(request, "result", "Updated", "Endpoint updated successfully")
-
-
-def create_shared_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> Any:
-    host_id = text_field(body, "host_endpoint")
-    host_path = text_field(body, "host_path")
-    display_name = text_field(body, "display_name", strip=True) or ""
-    public = bool_field(body, "public", False)
-    assert host_id is not None and host_path is not None
-    host = get_collection(state, host_id)
-    if host.is_guest:
-        raise ApiError(400, "ClientError.BadRequest", "A guest collection cannot host another one")
-    where = resolve(state, principal, host.id, host_path, "rw")
-    if not where.fs_path.is_dir():
-        raise ApiError(404, "ClientError.NotFound", f"Host path '{where.path}' is not a directory")
-    meta: dict[str, Any] = {"default_directory": "/"}
-    for key in ("description", "keywords", "organization", "department", "contact_email",
-                "contact_info", "info_link", "user_message", "user_message_link"):
-        value = text_field(body, key, required=False)
-        if value is not None:
-            meta[key] = value
-    new_id = str(uuid.uuid4())
-    store.insert_collection(
-        state.db,
-        collection_id=new_id,
-        display_name=display_name,
-        entity_type=colls.GUEST,
-        owner_id=principal.identity_id,
-        owner_string=principal.username,
-        host_collection_id=host.id,
-        host_path=where.path,
-        public=public,
-        meta=meta,
-    )
-    return result_doc(
-        request, "endpoint_create_result", "Created", "Shared endpoint created successfully",
-        id=new_id, globus_connect_setup_key=None, canonical_name=f"{principal.username}#{new_id}",
-    ), 201
-
-
-def delete_endpoint(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
-    coll = owned_collection(state, principal, request.path_params["endpoint_id"])
-    with state.db.transaction() as conn:
-        conn.execute("DELETE FROM acl_rules WHERE collection_id = ?", (coll.id,))
-        conn.execute("DELETE FROM collection_use WHERE collection_id = ?", (coll.id,))
-        conn.execute("DELETE FROM collections WHERE id = ?", (coll.id,))
-    return result_doc(request, "result", "Deleted", "Endpoint deleted successfully")
-
-
-def my_shared_endpoint_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
-    host = get_collection(state, request.path_params["endpoint_id"])
-    rows = state.db.query(
-        "SELECT id FROM collections WHERE host_collection_id = ? AND owner_id = ? ORDER BY display_name",
-        (host.id, principal.identity_id),
-    )
-    in_use = _in_use(state, principal)
-    docs = [endpoint_doc(state, get_collection(state, r["id"]), principal, in_use) for r in rows]
-    return {"DATA_TYPE": "endpoint_list", "DATA": docs}
-
-
-def shared_endpoint_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
-    host = get_collection(state, request.path_params["endpoint_id"])
-    rows = state.db.query(
-        "SELECT id FROM collections WHERE host_collection_id = ? ORDER BY display_name", (host.id,)
-    )
-    in_use = _in_use(state, principal)
-    docs = []
-    for row in rows:
-        coll = get_collection(state, row["id"])
-        if colls.can_see(state, coll, principal):
-            docs.append(endpoint_doc(state, coll, principal, in_use))
-    return {"shared_endpoints": docs, "next_token": None}
-
-
-def pause_rule_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
-    visible_collection(state, principal, request.path_params["endpoint_id"])
-    return {"DATA_TYPE": "pause_rule_limited_list", "DATA": []}

@@ -94,12 +94,3 @@ def visible_collection(state: SandboxState, principal: Principal, collection_id:
         raise ApiError(403, "PermissionDenied", f"No access to collection '{collection_id}'")
     return coll
 
-
-def owned_collection(state: SandboxState, principal: Principal, collection_id: str) -> CollectionRecord:
-    coll = visible_collection(state, principal, collection_id)
-    if coll.owner_id != principal.identity_id:
-        raise ApiError(
-            403, "PermissionDenied",
-            f"You are not an administrator of collection '{coll.display_name}' ({coll.id})",
-        )
-    return coll

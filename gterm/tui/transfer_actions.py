@@ -182,7 +182,11 @@ class TransferActionsMixin:
         self._clear_source_selection(request)
         panel = getattr(self, "task_panel", None)
         if panel is not None:
-            panel.watch_task(task_id, on_end=lambda task: self._transfer_ended(request, task))
+            panel.watch_task(
+                task_id,
+                on_end=lambda task: self._transfer_ended(request, task),
+                expected_bytes=request.expected_bytes,
+            )
             panel.refresh_tasks()
 
     def _clear_source_selection(self, request: TransferRequest) -> None:
@@ -209,6 +213,9 @@ class TransferActionsMixin:
         left, right = self.active_pane, self.inactive_pane
         if left.listing is None or right.listing is None:
             self.app.notify("Compare needs a listing in both panes.", severity="warning")
+            return
+        if getattr(left, "pages_pending", False) or getattr(right, "pages_pending", False):
+            self.app.notify("Compare when both listings are complete: still loading.", severity="warning")
             return
         result = compare_listings(left.listing, right.listing)
         left.set_marks(set(result.left_marked))

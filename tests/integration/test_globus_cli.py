@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gterm.sandbox import auth_store
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
     ALICE_USERNAME,
@@ -94,3 +95,25 @@ def test_group_life_cycle_through_the_cli(alice_cli: GlobusCLI, bob_cli: GlobusC
     finally:
         alice_cli.run("group", "delete", group_id)
     alice_cli.run("group", "show", group_id, expect=1)
+
+
+def _cli_clients(sandbox: SandboxHandle) -> set[str]:
+    """Confidential clients made from globus-cli's template (each login in a new HOME makes one)."""
+    return {
+        str(row["id"])
+        for row in auth_store.list_clients(sandbox.state.db)
+        if row["name"] == "Globus CLI" and row["type"] == "confidential"
+    }
+
+
+def test_logout_revokes_and_deletes_the_templated_client(
+    globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    before = _cli_clients(sandbox)
+    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("logout-home"))
+    cli.login("bob")
+    (made,) = _cli_clients(sandbox) - before
+    # --delete-client (hidden) also deletes the templated client: DELETE /v2/api/clients/{id} as itself
+    assert "successfully logged out" in cli.run("logout", "--yes", "--delete-client").stdout
+    assert made not in _cli_clients(sandbox)
+    cli.run("whoami", expect=4)  # MissingLoginError: the tokens are gone

@@ -25,7 +25,7 @@ from gterm.sandbox.seed_ids import (
     TRANSFER_SCOPE,
     data_access_scope,
 )
-from gterm.sandbox.server import SandboxHandle, running_sandbox
+from gterm.sandbox.server import CLIENT_ENV_KEYS, SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
 
 LOGIN_SCOPES = "openid profile email"
@@ -132,22 +132,17 @@ def robot_transfer_client(sandbox: SandboxHandle, *, data_access: Iterable[str] 
     return globus_sdk.TransferClient(authorizer=authorizer, base_url=sandbox.transfer_url)
 
 
-_SDK_ENV = (
-    "GLOBUS_SDK_ENVIRONMENT",
-    "GLOBUS_SDK_SERVICE_URL_AUTH",
-    "GLOBUS_SDK_SERVICE_URL_TRANSFER",
-    "GLOBUS_SDK_SERVICE_URL_GROUPS",
-)
-
-
 @contextmanager
 def sdk_pointed_at(handle: SandboxHandle) -> Iterator[None]:
-    """Point the SDK's service URLs at ``handle`` for a while; restore what was there after."""
-    saved = {key: os.environ.get(key) for key in _SDK_ENV}
-    os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
-    os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
-    os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
-    os.environ["GLOBUS_SDK_SERVICE_URL_GROUPS"] = handle.groups_url
+    """Point the SDK (and requests) at ``handle`` for a while: service URLs and its CA; restore after.
+
+    The SDK reads GLOBUS_SDK_VERIFY_SSL when a client is built, so a client made
+    inside keeps trusting this sandbox's CA after the block ends.
+    """
+    saved = {key: os.environ.get(key) for key in CLIENT_ENV_KEYS}
+    for key in CLIENT_ENV_KEYS:
+        os.environ.pop(key, None)
+    os.environ.update(handle.client_env())
     try:
         yield
     finally:
@@ -160,8 +155,10 @@ def sdk_pointed_at(handle: SandboxHandle) -> Iterator[None]:
 
 @contextmanager
 def own_sandbox(data_dir: Path, **settings: Any) -> Iterator[SandboxHandle]:
-    """A sandbox (auto-approve, ephemeral port) with ``settings`` such as slow=...; the SDK points at it."""
-    with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True, **settings)) as handle:
+    """A sandbox (auto-approve unless told, ephemeral port) with ``settings`` such as slow=...; the SDK
+    (service URLs and the sandbox's CA) points at it while the block runs."""
+    settings.setdefault("auto_approve", True)
+    with running_sandbox(SandboxConfig(data_dir=data_dir, **settings)) as handle:
         with sdk_pointed_at(handle):
             yield handle
 

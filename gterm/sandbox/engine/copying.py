@@ -150,7 +150,8 @@ def copy_file(
     try:
         st = os.fstat(src_fd)
         if not stat.S_ISREG(st.st_mode):
-            raise FileError("NOT_A_FILE", f"{src_fs} is not a regular file", source_side=True)
+            raise FileError("NOT_A_FILE", "The source is not a regular file", source_side=True,
+                            reason="not a regular file")
         try:
             dst_fd = os.open(tmp_fs, _OPEN_TMP, 0o644)
         except OSError as exc:

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 from gterm.globus import paths
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.https_access import RemoteBytes
-from gterm.globus.locations import CollectionLocation, parse_location, resolve_bookmark
+from gterm.globus.locations import CollectionLocation
 from gterm.globus.models import Entry
 from gterm.globus.transfer import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
@@ -75,7 +75,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             yield Pane(id="left")
             yield Pane(id="right")
         yield TaskPanel(self.service)
-        yield Footer()
+        yield Footer(compact=True)  # room for every F-key at 120 columns
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_TERMINAL_ROWS, "-short")
@@ -149,12 +149,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             location: CollectionLocation | None = None
             if text:
                 try:
-                    parsed = parse_location(text)
-                    location = (
-                        parsed
-                        if isinstance(parsed, CollectionLocation)
-                        else resolve_bookmark(parsed, self.service.bookmarks())
-                    )
+                    location = self.service.resolve_location(text)
                 except Exception as exc:  # noqa: BLE001 - routed; the pane says why and stays empty
                     deliver(self.app, self._startup_failed, pane_id, text, exc)
                     continue
@@ -183,7 +178,8 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             self.app,
             error,
             context=f"Cannot open {text}",
-            target=pane,
+            # A pane already showing a good listing keeps a clean message line (the toast says it).
+            target=pane if pane.listing is None else None,
             retry=lambda: self._start_locations(
                 text if pane_id == "left" else None, text if pane_id == "right" else None
             ),
@@ -257,7 +253,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(pattern: str | None) -> None:
             if pattern:
-                pane.file_list.select_glob(pattern)
+                pane.when_listed("Selecting", lambda: pane.file_list.select_glob(pattern))
 
         self.app.push_screen(InputPrompt("Select files matching", value="*", check=not_empty), chosen)
 
@@ -266,15 +262,17 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(pattern: str | None) -> None:
             if pattern:
-                pane.file_list.unselect_glob(pattern)
+                pane.when_listed("Unselecting", lambda: pane.file_list.unselect_glob(pattern))
 
         self.app.push_screen(InputPrompt("Unselect files matching", value="*", check=not_empty), chosen)
 
     def action_invert_selection(self) -> None:
-        self.active_pane.file_list.invert_selection()
+        pane = self.active_pane
+        pane.when_listed("Inverting the selection", pane.file_list.invert_selection)
 
     def action_select_all(self) -> None:
-        self.active_pane.file_list.select_all()
+        pane = self.active_pane
+        pane.when_listed("Selecting all", pane.file_list.select_all)
 
     # --- file operations --------------------------------------------------
 

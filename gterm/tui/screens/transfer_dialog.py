@@ -34,7 +34,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Entry
-from gterm.globus.transfer import TransferItem, TransferRequest, TransferService
+from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, fit_label, label_problem
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
 from gterm.tui.safe_text import escape_controls
@@ -95,7 +95,7 @@ class TransferPlan:
         what = f"{count:,} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
         # Names come from other people: the label (shown in an Input, sent to Globus) gets their
         # control characters as visible escapes, never raw (QA F11).
-        return escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}")
+        return fit_label(escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}"))
 
     def summary(self) -> str:
         parts = []
@@ -106,6 +106,16 @@ class TransferPlan:
         size = fmt.human_bytes(self.known_bytes)
         extra = " plus directory contents" if self.directories else ""
         return f"{', '.join(parts)} ({size}{extra})"
+
+    def expected_bytes(self, options: DialogOptions) -> int | None:
+        """The bytes the task will move, when that is known now: files only, each sent in full.
+
+        Directories' contents are not listed here, a sync level may skip files
+        and filter rules may leave some out: then the total is unknown (None).
+        """
+        if self.directories or options.sync_level != "off" or options.include.strip() or options.exclude.strip():
+            return None
+        return self.known_bytes
 
     def sends_directory(self, delete_extra: bool) -> bool:
         """One recursive item for the source directory itself (see ``whole_directory``)."""
@@ -172,9 +182,16 @@ def split_patterns(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+class LabelProblem(ValueError):
+    """The typed label is one Globus would refuse (the form focuses the label field)."""
+
+
 def build_request(plan: TransferPlan, options: DialogOptions, now: datetime) -> TransferRequest:
     """The request the dialog returns; raises ValueError with a message for the form."""
     deadline = fmt.parse_deadline(options.deadline, now)
+    problem = label_problem(options.label.strip())
+    if problem is not None:
+        raise LabelProblem(problem)
     rules: list[tuple[Any, str]] = [("include", p) for p in split_patterns(options.include)]
     # Globus: the first matching rule wins and unmatched names are included, so
     # includes go first (they carve exceptions out of the excludes that follow).
@@ -196,6 +213,7 @@ def build_request(plan: TransferPlan, options: DialogOptions, now: datetime) -> 
         notify_on_failed=options.notify,
         notify_on_inactive=options.notify,
         filter_rules=rules,
+        expected_bytes=plan.expected_bytes(options),
     )
 
 
@@ -413,7 +431,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             request = build_request(self.plan, options, self.clock())
         except ValueError as problem:
             self.query_one("#form-error", Static).update(Text(str(problem)))
-            self.query_one("#deadline", Input).focus()
+            self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", Input).focus()
             return
         self._done = True
         self.dismiss(request)
