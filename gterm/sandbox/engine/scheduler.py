@@ -7,7 +7,7 @@ import logging
 import queue
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from gterm.sandbox import tasks_store
 from gterm.sandbox.engine.task_run import OWNER_CANCEL, TaskRun
@@ -168,7 +168,7 @@ class Engine:
                     "SELECT task_id FROM tasks WHERE status = 'ACTIVE' AND deadline IS NOT NULL AND deadline <= ?",
                     (now,),
                 )
-            except Exception:  # database closed while stopping
+            except Exception:  # noqa: BLE001 - database closed while stopping
                 return
             for row in rows:
                 with self._lock:

@@ -37,7 +37,7 @@ FILE_CONCURRENCY = 4  # files in flight per task (Globus "concurrency"); syscall
 class TaskRun:
     """Runs one task on the calling worker thread."""
 
-    def __init__(self, engine: "Engine", task_id: str) -> None:
+    def __init__(self, engine: Engine, task_id: str) -> None:
         self.engine = engine
         self.db = engine.state.db
         self.task_id = task_id
