@@ -39,7 +39,7 @@ def _rename_failed(exc: OSError, old: str, new: str) -> ApiError:
     return ApiError(502, "ExternalError.RenameFailed", f"Rename of '{old}' to '{new}' failed: {exc.strerror}")
 
 
-def operation_ls(state: SandboxState, principal: "Principal", request: Request) -> Response:
+def operation_ls(state: SandboxState, principal: Principal, request: Request) -> Response:
     q = request.query_params
     where = resolve(state, principal, request.path_params["endpoint_id"], q.get("path", ""), "r")
     coll = where.collection
@@ -85,7 +85,7 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
     return Response(body, media_type="application/json")
 
 
-def operation_stat(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def operation_stat(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     where = resolve(state, principal, request.path_params["endpoint_id"],
                     request.query_params.get("path", ""), "r")
     if not os.path.lexists(where.fs_path):
@@ -93,7 +93,7 @@ def operation_stat(state: SandboxState, principal: "Principal", request: Request
     return fl.entry_doc(fl.stat_item(where.collection, str(where.fs_path), where.path))
 
 
-def operation_mkdir(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def operation_mkdir(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     path = text_field(body, "path")
     assert path is not None
     where = resolve(state, principal, request.path_params["endpoint_id"], path, "rw")
@@ -115,7 +115,7 @@ def operation_mkdir(state: SandboxState, principal: "Principal", request: Reques
                    "The directory was created successfully")
 
 
-def operation_rename(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def operation_rename(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     old_path = text_field(body, "old_path")
     new_path = text_field(body, "new_path")
     assert old_path is not None and new_path is not None

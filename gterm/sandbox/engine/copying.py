@@ -22,8 +22,8 @@ import shutil
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from gterm.sandbox.engine.errors import FileError, classify_os_error
 
@@ -100,7 +100,7 @@ class _ReadBack:
                     self.digest.update(view[:n])
                     offset += n
                     length -= n
-            except BaseException as exc:  # reported by finish()
+            except BaseException as exc:  # noqa: BLE001 - reported by finish()
                 self._error = exc
 
     def finish(self) -> str:

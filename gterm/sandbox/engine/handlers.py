@@ -275,7 +275,7 @@ ENDING_ABORTS = frozenset({"cancel", "deadline"})
 class _AttemptProgress:
     """Bytes one copy attempt moved: counted into the task as they move, taken back if it fails."""
 
-    def __init__(self, run: "TaskRun") -> None:
+    def __init__(self, run: TaskRun) -> None:
         self.run = run
         self.moved = 0
 
