@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from gterm.sandbox import collections as colls
 from gterm.sandbox import collection_store as store
+from gterm.sandbox import collections as colls
 from gterm.sandbox import roles
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError

@@ -8,13 +8,19 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.requests import Request
 
-from gterm.sandbox import collections as colls
 from gterm.sandbox import collection_store as store
+from gterm.sandbox import collections as colls
 from gterm.sandbox import roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import int_param, owned_collection, result_doc, str_field, visible_collection
+from gterm.sandbox.transfer_http import (
+    int_param,
+    owned_collection,
+    result_doc,
+    str_field,
+    visible_collection,
+)
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
