@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-token-lifetime", type=int, metavar="SECONDS", help="access token lifetime")
     serve.add_argument("--slow", type=int, metavar="BYTES_PER_SECOND", help="cap each task's copy rate")
     serve.add_argument("--fault-rate", type=float, metavar="P", help="probability of a transient file error")
+    serve.add_argument(
+        "--http",
+        action="store_true",
+        help="serve plain http instead of HTTPS with the sandbox's CA (debugging; GCS clients need https)",
+    )
     return parser
 
 
@@ -335,7 +340,7 @@ def demo_session(
     from gterm.globus.session import GtermSession
     from gterm.globus.tokens import InMemoryTokenStorage, KeyringTokenStorage, TokenStorage
     from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
-    from gterm.sandbox.server import running_sandbox
+    from gterm.sandbox.server import CLIENT_ENV_KEYS, running_sandbox
     from gterm.sandbox.state import SandboxConfig
 
     err = err or sys.stderr
@@ -344,11 +349,11 @@ def demo_session(
     if token_store:
         config.token_store = token_store  # type: ignore[assignment]
     print(f"gterm: starting the demo sandbox (data in {demo_dir})...", file=err)
-    saved_env = {k: os.environ.get(k) for k in _SDK_ENV}
+    saved_env = {k: os.environ.get(k) for k in CLIENT_ENV_KEYS}
     with running_sandbox(SandboxConfig(data_dir=demo_dir, auto_approve=True)) as handle:
-        os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
-        os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
-        os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
+        for key in CLIENT_ENV_KEYS:
+            os.environ.pop(key, None)
+        os.environ.update(handle.client_env())  # service URLs and the sandbox's CA (SDK and requests)
         session: GtermSession | None = None
         try:
             # The sandbox port changes between runs, its data dir does not: key the
@@ -395,9 +400,6 @@ def demo_session(
                     os.environ[key] = value
 
 
-_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     with demo_session(
         args.data_dir,
@@ -423,6 +425,7 @@ def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         config.slow = args.slow
     if args.fault_rate is not None:
         config.fault_rate = args.fault_rate
+    config.tls = not args.http
     serve_forever(config)
     return EXIT_OK
 

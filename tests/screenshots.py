@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -25,14 +24,12 @@ from gterm.globus.transfer import (
     wait_for_task,
 )
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.sandbox.server import running_sandbox
-from gterm.sandbox.state import SandboxConfig
 from gterm.tui.app import GtermApp
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
 from tests.support.browser_helpers import settled, type_text, wait_for
-from tests.support.sandbox_login import transfer_client_for
+from tests.support.sandbox_login import own_sandbox, transfer_client_for
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 36)
@@ -138,10 +135,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE.parent / "screenshots")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gterm-shots-") as data_dir:
-        with running_sandbox(SandboxConfig(data_dir=Path(data_dir), auto_approve=True)) as sandbox:
-            os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
-            os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = sandbox.auth_url
-            os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = sandbox.transfer_url
+        with own_sandbox(Path(data_dir)) as sandbox:  # the SDK points at it and trusts its CA
             client = transfer_client_for(sandbox, "alice")
             service = TransferService(lambda: client)
             started = time.monotonic()

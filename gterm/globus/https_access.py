@@ -37,6 +37,7 @@ from urllib.parse import quote
 import requests
 
 from gterm.globus.error_mapping import redact
+from gterm.globus.models import Collection
 from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
@@ -417,3 +418,67 @@ class _UploadBody:
         if data:
             self._progress(len(data))
         return data
+
+
+# --- choosing the server and the token for a collection ---------------------------------
+
+
+class CollectionTokens(Protocol):
+    """Where HTTPS tokens come from (GtermSession, or a test's login)."""
+
+    def https_authorizer(self, collection_id: str, *, data_access: bool) -> AuthorizationSource: ...
+
+
+class HttpsAccess:
+    """Opens :class:`HttpsFiles` for collections, with the scopes Globus requires for each kind."""
+
+    def __init__(self, tokens: CollectionTokens, *, connect_timeout: float = 5.0, read_timeout: float = 60.0) -> None:
+        self._tokens = tokens
+        self._timeouts = (connect_timeout, read_timeout)
+
+    def files_for(self, collection: Collection) -> HttpsFiles:
+        if not collection.https_server:
+            raise InvalidInput(no_https_reason(collection))
+        authorization = self._tokens.https_authorizer(collection.id, data_access=collection.needs_data_access)
+        return HttpsFiles(
+            collection.https_server,
+            collection.id,
+            authorization,
+            collection_name=collection.display_name,
+            connect_timeout=self._timeouts[0],
+            read_timeout=self._timeouts[1],
+        )
+
+
+def no_https_reason(collection: Collection) -> str:
+    """Why a collection's files cannot come over HTTPS, and what would work instead."""
+    if collection.entity_type.startswith("GCP_"):
+        return (
+            f"{collection.display_name} is on Globus Connect Personal, which has no HTTPS access. "
+            "To move files between it and this computer, install Globus Connect Personal here and "
+            "transfer between the two collections with F5."
+        )
+    return (
+        f"{collection.display_name} does not offer HTTPS access (only Globus Connect Server v5 "
+        "collections do). Transfer to a collection that does, or to a Globus Connect Personal "
+        "endpoint on this computer."
+    )
+
+
+class RemoteBytes:
+    """A file on a collection as a viewer's byte source: its size from one HEAD, ranged reads after."""
+
+    def __init__(self, files: HttpsFiles, path: str) -> None:
+        self._files = files
+        self._path = path
+        self._size = files.stat(path).size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read(self, offset: int, length: int) -> bytes:
+        return self._files.read(self._path, offset, length)
+
+    def close(self) -> None:
+        self._files.close()

@@ -51,6 +51,13 @@ class Collection:
     default_directory: str | None = None
     host_endpoint_id: str | None = None
     host_path: str | None = None
+    https_server: str | None = None  # where its files are served over HTTPS (GCSv5), else None
+    high_assurance: bool = False
+
+    @property
+    def needs_data_access(self) -> bool:
+        """Globus asks for a data_access consent on non-high-assurance GCSv5 mapped collections."""
+        return self.entity_type == "GCSv5_mapped_collection" and not self.high_assurance
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Collection:
@@ -65,6 +72,8 @@ class Collection:
             default_directory=doc.get("default_directory"),
             host_endpoint_id=doc.get("host_endpoint_id"),
             host_path=doc.get("host_path"),
+            https_server=doc.get("https_server") or None,
+            high_assurance=bool(doc.get("high_assurance")),
         )
 
 
@@ -212,20 +221,65 @@ def decode_file_list(body: bytes) -> FileListPage | None:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """A directory listing: the absolute path the service resolved and its entries.
+    """A directory listing, or the part of it that has arrived: the absolute path the service
+    resolved and entries in the order the service sent them.
 
+    ``total`` is the number of entries the service says the whole listing has
+    (None when it did not say); a listing fetched in pages is ``complete``
+    once that many have arrived. ``offset`` is where these entries start in
+    the service's order (0 for a whole listing or a first page).
     ``truncated`` is True when the service said there is more than it returned
-    (a directory beyond the 100,000 entries one ``operation_ls`` call may carry).
+    and gterm did not ask for the rest.
     """
 
     collection_id: str
     path: str
     entries: tuple[Entry, ...]
     truncated: bool = False
+    total: int | None = None
+    offset: int = 0
 
     @property
     def total_size(self) -> int:
         return sum(entry.size for entry in self.entries if not entry.is_dir)
+
+    @property
+    def complete(self) -> bool:
+        """Every entry the service counted has arrived."""
+        return self.total is None or self.offset + len(self.entries) >= self.total
+
+    @property
+    def expected(self) -> int:
+        """How many entries the whole listing has, as far as anyone knows."""
+        return max(self.total or 0, self.offset + len(self.entries))
+
+    def extended(self, page: Listing) -> Listing:
+        """This listing with the next ``page`` of the same directory appended.
+
+        An entry created before the page was read moves the later entries one
+        place on, so the page can start with names the previous page already
+        had: those are dropped (names are unique in a directory). Only the
+        previous page can hold them, so only the tail is checked.
+        """
+        fresh = page.entries
+        if fresh and self.entries:
+            tail = {entry.name for entry in self.entries[-len(fresh):]}
+            if not tail.isdisjoint(entry.name for entry in fresh):
+                fresh = tuple(entry for entry in fresh if entry.name not in tail)
+        return Listing(
+            collection_id=self.collection_id,
+            path=self.path,
+            entries=self.entries + fresh,
+            truncated=page.truncated,
+            total=page.total,
+            offset=self.offset,
+        )
+
+    def finished(self) -> Listing:
+        """This listing marked complete: the pages ran out (the directory may have changed meanwhile)."""
+        if self.complete:
+            return self
+        return Listing(self.collection_id, self.path, self.entries, self.truncated, len(self.entries), 0)
 
 
 TaskStatus = Literal["ACTIVE", "INACTIVE", "SUCCEEDED", "FAILED"]

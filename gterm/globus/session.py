@@ -23,6 +23,7 @@ unchanged, scopes met) and clears its authorizer cache.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ TRANSFER_SCOPE = str(TransferScopes.all)
 AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile), str(AuthScopes.email))
 # Scope root -> resource server, for scopes arriving in a ConsentRequired error.
 _ROOT_SCOPE_RS = {TRANSFER_SCOPE: TRANSFER_RS}
+_URN_SCOPE = re.compile(r"^urn:globus:auth:scope:(?P<rs>[^:\s]+):[^\s]+$")
+_URL_SCOPE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<rs>[^/\s]+)/[^\s]+$")
 
 _NOT_LOGGED_IN = "You are not logged in to Globus; run `gterm login`."
 _CLIENT_REFUSED = (
@@ -330,7 +333,15 @@ class GtermSession:
     @staticmethod
     def _rs_for(scope: str) -> str | None:
         parsed = ScopeParser.parse(scope)
-        return _ROOT_SCOPE_RS.get(parsed[0].scope_string) if parsed else None
+        if not parsed:
+            return None
+        root = parsed[0].scope_string
+        if root in _ROOT_SCOPE_RS:
+            return _ROOT_SCOPE_RS[root]
+        # Globus' two spellings name their resource server: urn:globus:auth:scope:<RS>:<name>
+        # and https://auth.globus.org/scopes/<RS>/<name> (collections' https and data_access).
+        match = _URN_SCOPE.match(root) or _URL_SCOPE.match(root)
+        return match.group("rs") if match else None
 
     # --- state ------------------------------------------------------------------------
 
@@ -373,6 +384,12 @@ class GtermSession:
         try:
             return self._app.get_authorizer(resource_server)
         except MissingTokenError:
+            if resource_server not in (TRANSFER_RS, AUTH_RS):
+                # A collection's (or another service's) first use: a consent, not a new session.
+                raise ConsentNeeded(
+                    "Globus needs your consent to use this collection's data; sign in to grant it.",
+                    required_scopes=self.scope_requirements.get(resource_server, []),
+                ) from None
             raise NotLoggedIn(_NOT_LOGGED_IN) from None
         except UnmetScopeRequirementsError:
             raise ConsentNeeded(
@@ -404,6 +421,21 @@ class GtermSession:
 
     def authorizer(self, resource_server: str = TRANSFER_RS) -> GlobusAuthorizer:
         return _SessionAuthorizer(self, resource_server)
+
+    def https_authorizer(self, collection_id: str, *, data_access: bool) -> GlobusAuthorizer:
+        """An authorizer for a collection's HTTPS server (its ``https`` scope, plus data_access if asked).
+
+        The scopes join the app's requirements for this session; a first use
+        raises ConsentNeeded (through the authorizer), whose login grants them.
+        """
+        scopes = [f"https://auth.globus.org/scopes/{collection_id}/https"]
+        if data_access:
+            scopes.append(f"https://auth.globus.org/scopes/{collection_id}/data_access")
+        with self._lock:
+            missing = [scope for scope in scopes if scope not in self.scope_requirements.get(collection_id, [])]
+            if missing:
+                self._app.add_scope_requirements({collection_id: missing})
+        return _SessionAuthorizer(self, collection_id)
 
     def transfer_client(self) -> globus_sdk.TransferClient:
         """A new TransferClient (own HTTP session, bounded timeout/retries); one per thread."""

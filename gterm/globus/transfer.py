@@ -94,6 +94,24 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+#: Globus accepts task labels of at most this many characters (longer ones are a 400, nothing is submitted).
+MAX_LABEL_CHARS = 128
+
+
+def fit_label(text: str) -> str:
+    """``text`` shortened to a label Globus accepts: the end is cut and marked with ``...``."""
+    if len(text) <= MAX_LABEL_CHARS:
+        return text
+    return text[: MAX_LABEL_CHARS - 3].rstrip() + "..."
+
+
+def label_problem(text: str) -> str | None:
+    """Why Globus would refuse ``text`` as a task label (None: it is fine)."""
+    if len(text) > MAX_LABEL_CHARS:
+        return f"A label has at most {MAX_LABEL_CHARS} characters (this one has {len(text)})."
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class TransferItem:
     """One source path and where it goes. ``recursive`` must be True for directories."""
@@ -128,6 +146,10 @@ class TransferRequest:
     notify_on_inactive: bool = True
     filter_rules: list[tuple[FilterMethod, str]] = field(default_factory=list)
     submission_id: str | None = None
+    # Bytes the task will move when gterm knows them at submit (files only, no sync level):
+    # Globus reports bytes_transferred but no total, so progress and ETA in bytes need this.
+    # Not sent to Globus.
+    expected_bytes: int | None = None
 
 
 @dataclass(slots=True)
@@ -226,6 +248,39 @@ def _is_retryable(error: Exception) -> bool:
     return isinstance(error, ServiceError) and error.http_status is not None and error.http_status >= 500
 
 
+MAX_PAGE = 100_000
+"""The most entries one ``operation_ls`` answer carries (Transfer's limit and default)."""
+
+FIRST_PAGE = 1_000
+"""A pane's first request: a few screenfuls, painted before the rest of a big directory arrives.
+
+A directory of up to this many entries is listed whole by that one request;
+see ``tests/perf/ls_paging.py`` for the measurements behind the number.
+"""
+
+_ORDER_FIELDS = {"name": "name", "size": "size", "time": "last_modified"}
+
+
+def listing_order(sort_key: str, reverse: bool = False) -> str:
+    """Transfer's ``orderby`` for a pane's sort: directories first, then the key (``name``/``size``/``time``).
+
+    ``type ASC`` puts ``dir`` before ``file`` (and ``invalid_symlink``), as the
+    panes show them; the reverse of a pane's sort keeps directories first.
+    The service's name order is its own (by code point), so a pane sorting
+    names case-insensitively still sorts what arrives; the first page is the
+    beginning of the listing in nearly the order shown.
+    """
+    field = _ORDER_FIELDS.get(sort_key, "name")
+    return f"type ASC,{field} {'DESC' if reverse else 'ASC'}"
+
+
+ORDER_BY_NAME = listing_order("name")
+
+
+def _first_page_key(collection_id: str, path: str) -> tuple[str, ...]:
+    return ("ls", collection_id, path, "first page")
+
+
 LS_FIELDS = "name,type,size,last_modified,permissions,link_target"
 """What a listing asks for (Transfer's ``fields`` parameter): what :class:`Entry` shows.
 
@@ -297,7 +352,9 @@ class TransferService:
     def start_listing_early(self, collection_id: str, path: str | None) -> None:
         """Begin listing a location on background threads, before the UI asks for it.
 
-        The first :meth:`ls` (and :meth:`get_collection`) of the same location
+        What is started is a pane's first request: the first page
+        (:data:`FIRST_PAGE` entries in name order, see :meth:`ls_page`). The
+        first :meth:`ls_page` (and :meth:`get_collection`) of the same location
         then returns this answer, or raises its error, instead of calling the
         service again; see :mod:`gterm.globus.early_results`. ``path`` None is
         the collection's default directory, found the way a pane finds it:
@@ -306,7 +363,7 @@ class TransferService:
         """
         collection_key = ("collection", collection_id)
         if path is not None:
-            self._early.start(("ls", collection_id, path, True), lambda: self._ls(collection_id, path))
+            self._early.start(_first_page_key(collection_id, path), lambda: self._first_page(collection_id, path))
             self._early.start(collection_key, lambda: self._get_collection(collection_id))
             return
         collection = self._early.promise(collection_key)
@@ -319,29 +376,92 @@ class TransferService:
                 return
             target = found.default_directory or "/"
             # Promised before the collection is handed out, so the caller's ls finds it.
-            listing = self._early.promise(("ls", collection_id, target, True))
+            listing = self._early.promise(_first_page_key(collection_id, target))
             collection.set_result(found)
-            fulfil(listing, lambda: self._ls(collection_id, target))
+            fulfil(listing, lambda: self._first_page(collection_id, target))
 
         threading.Thread(target=default_directory_then_listing, name="gterm-early", daemon=True).start()
 
+    def _first_page(self, collection_id: str, path: str) -> Listing:
+        return self._ls(collection_id, path, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+
     def ls(self, collection_id: str, path: str, *, show_hidden: bool = True) -> Listing:
-        """List a directory in ONE operation_ls call (the service returns up to 100,000 entries).
+        """List a whole directory: one operation_ls call up to 100,000 entries, pages beyond.
 
         An empty ``path`` lists the collection's default directory. The returned
         Listing carries the absolute path the service resolved (``~`` expanded).
         """
-        early = self._early.take(("ls", collection_id, path, show_hidden))
-        if early is not None:
-            return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
-        return self._ls(collection_id, path, show_hidden=show_hidden)
+        listing = self._ls(collection_id, path, show_hidden=show_hidden)
+        for page in self.more_pages(listing, show_hidden=show_hidden):
+            listing = listing.extended(page)
+        return listing.finished()
+
+    def ls_page(
+        self,
+        collection_id: str,
+        path: str,
+        *,
+        offset: int = 0,
+        limit: int = MAX_PAGE,
+        orderby: str | None = None,
+        show_hidden: bool = True,
+    ) -> Listing:
+        """One operation_ls call: ``limit`` entries from ``offset`` in ``orderby`` order (see :func:`listing_order`).
+
+        The Listing's ``total`` says how many the whole directory has; a pane
+        shows this page at once and asks for :meth:`more_pages`.
+        """
+        if (offset, limit, orderby, show_hidden) == (0, FIRST_PAGE, ORDER_BY_NAME, True):
+            early = self._early.take(_first_page_key(collection_id, path))
+            if early is not None:
+                return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
+        return self._ls(collection_id, path, offset=offset, limit=limit, orderby=orderby, show_hidden=show_hidden)
+
+    def more_pages(
+        self,
+        listing: Listing,
+        *,
+        orderby: str | None = None,
+        show_hidden: bool = True,
+        page_size: int = MAX_PAGE,
+    ) -> Iterator[Listing]:
+        """The pages after ``listing`` (a first page, or pages merged so far), one call each, lazily.
+
+        Stops when the service's ``total`` is reached or a page comes back
+        empty (the directory shrank). Each page is a Listing of its own
+        entries with its ``offset``; :meth:`Listing.extended` merges them.
+        """
+        offset = listing.offset + len(listing.entries)
+        total = listing.total
+        while total is not None and offset < total:
+            page = self._ls(
+                listing.collection_id, listing.path, offset=offset, limit=page_size, orderby=orderby,
+                show_hidden=show_hidden,
+            )
+            if not page.entries:
+                return
+            yield page
+            offset += len(page.entries)
+            total = page.total
 
     @translate_errors()
-    def _ls(self, collection_id: str, path: str, *, show_hidden: bool = True) -> Listing:
+    def _ls(
+        self,
+        collection_id: str,
+        path: str,
+        *,
+        offset: int = 0,
+        limit: int = MAX_PAGE,
+        orderby: str | None = None,
+        show_hidden: bool = True,
+    ) -> Listing:
         response = self.client().operation_ls(
             collection_id,
             path=path or globus_sdk.MISSING,
             show_hidden=show_hidden,
+            offset=offset or globus_sdk.MISSING,
+            limit=limit if limit != MAX_PAGE else globus_sdk.MISSING,
+            orderby=orderby or globus_sdk.MISSING,
             query_params={"fields": LS_FIELDS},
         )
         page = decode_file_list(response.binary_content)  # Entry records are never tracked by the GC
@@ -360,13 +480,16 @@ class TransferService:
                 # run afterwards walk them all.
                 del doc, response
         entries = page.DATA
-        truncated = page.has_next_page or (page.total is not None and page.total > len(entries))
+        total = page.total
+        if total is None and page.has_next_page:
+            total = offset + len(entries) + 1  # more to come, how many unknown
         resolved = page.path or path or "/"
         return Listing(
             collection_id=collection_id,
             path=paths.as_dir(resolved),
             entries=entries,
-            truncated=truncated,
+            total=total,
+            offset=offset,
         )
 
     @translate_errors()

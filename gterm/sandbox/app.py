@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gterm.sandbox import auth, https_data, transfer
+from gterm.sandbox import auth, auth_clients, auth_identities, groups, https_data, transfer
 from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
+from gterm.sandbox.request_parsing import BodyLimitMiddleware
 from gterm.sandbox.state import SandboxState
 
 _HTTP_CODES = {404: "ClientError.NotFound", 405: "ClientError.MethodNotAllowed", 400: "ClientError.BadRequest"}
@@ -90,7 +91,14 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def build_app(state: SandboxState) -> Starlette:
-    routes = list(auth.routes(state)) + list(transfer.routes(state)) + https_data.routes(state)
+    routes = [
+        *auth.routes(state),
+        *auth_identities.routes(),
+        *auth_clients.routes(),
+        *transfer.routes(state),
+        *https_data.routes(state),
+        *groups.routes(state),
+    ]
     app = Starlette(
         routes=routes,
         exception_handlers={
@@ -100,5 +108,6 @@ def build_app(state: SandboxState) -> Starlette:
         },
     )
     app.state.sandbox = state
+    app.add_middleware(BodyLimitMiddleware)  # inside the log, so refused bodies are logged too
     app.add_middleware(RequestLogMiddleware, log_path=Path(state.config.data_dir) / "requests.log")
     return app

@@ -66,6 +66,16 @@ def _active_record(state: SandboxState, request: Request, resource_server: str) 
     return record
 
 
+def bearer_token(request: Request) -> str | None:
+    """The bearer token of a request (None when the header is missing or malformed)."""
+    return _bearer(request)
+
+
+def token_for(state: SandboxState, request: Request, resource_server: str) -> auth_store.TokenRecord | None:
+    """The active access token of a request, if it was issued for ``resource_server``."""
+    return _active_record(state, request, resource_server)
+
+
 def authenticate(state: SandboxState, request: Request) -> Principal:
     """The caller of a Transfer route, from its bearer token; 401 unless valid and unexpired."""
     record = _active_record(state, request, TRANSFER_RESOURCE_SERVER)
@@ -85,7 +95,7 @@ def authenticate(state: SandboxState, request: Request) -> Principal:
 # --- errors ---------------------------------------------------------------------
 
 
-def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+def oauth_error(status: int, error: str, description: str) -> JSONResponse:
     """An OAuth2 error as Globus Auth sends it (RFC 6749 keys plus a JSON:API errors array)."""
     error_id = str(uuid.uuid4())
     body = {
@@ -98,8 +108,8 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
-def _unauthorized() -> JSONResponse:
-    return _oauth_error(401, "unauthorized", "Call must be authenticated")
+def unauthorized() -> JSONResponse:
+    return oauth_error(401, "unauthorized", "Call must be authenticated")
 
 
 def _html_error(status: int, message: str) -> HTMLResponse:
@@ -116,7 +126,7 @@ async def _form(request: Request) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(body, keep_blank_values=True).items()}
 
 
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
+def basic_credentials(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
@@ -133,7 +143,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 def _authenticate_client(state: SandboxState, request: Request, form: dict[str, str]) -> sqlite3.Row | None:
     """The calling client: confidential ones prove their secret, native ones just name themselves."""
-    basic = _basic_credentials(request)
+    basic = basic_credentials(request)
     if basic is not None:
         client_id, secret = basic
     else:
@@ -410,6 +420,7 @@ def _identity_set_entry(identity: sqlite3.Row) -> dict[str, Any]:
         "identity_provider": identity["identity_provider"],
         "identity_provider_display_name": auth_store.identity_provider_name(identity),
         "last_authentication": int(time.time()),
+        "status": identity["status"],
     }
 
 
@@ -509,7 +520,7 @@ async def token(request: Request) -> Response:
     form = await _form(request)
     client = _authenticate_client(state, request, form)
     if client is None:
-        return _oauth_error(401, "invalid_client", "client authentication failed")
+        return oauth_error(401, "invalid_client", "client authentication failed")
     grant_type = form.get("grant_type", "")
     if grant_type == "authorization_code":
         return _grant_authorization_code(state, request, client, form)
@@ -517,7 +528,7 @@ async def token(request: Request) -> Response:
         return _grant_refresh(state, request, client, form)
     if grant_type == "client_credentials":
         return _grant_client_credentials(state, request, client, form)
-    return _oauth_error(400, "unsupported_grant_type", f"unsupported grant_type {grant_type!r}")
+    return oauth_error(400, "unsupported_grant_type", f"unsupported grant_type {grant_type!r}")
 
 
 def _grant_authorization_code(
@@ -525,11 +536,11 @@ def _grant_authorization_code(
 ) -> Response:
     code = auth_store.take_code(state.db, form.get("code", ""))
     if code is None or code.client_id != client["id"]:
-        return _oauth_error(400, "invalid_grant", "authorization code is invalid, expired or already used")
+        return oauth_error(400, "invalid_grant", "authorization code is invalid, expired or already used")
     if form.get("redirect_uri", "") != code.redirect_uri:
-        return _oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request")
+        return oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request")
     if not _pkce_ok(code.code_challenge, form.get("code_verifier", "")):
-        return _oauth_error(400, "invalid_grant", "code_verifier does not match code_challenge")
+        return oauth_error(400, "invalid_grant", "code_verifier does not match code_challenge")
     request.state.principal_id = code.identity_id
     body = _grant_response(
         state,
@@ -545,7 +556,7 @@ def _grant_refresh(state: SandboxState, request: Request, client: sqlite3.Row, f
     raw = form.get("refresh_token", "")
     record = auth_store.lookup_token(state.db, raw)
     if record is None or record.kind != "refresh" or record.revoked or record.client_id != client["id"]:
-        return _oauth_error(400, "invalid_grant", "refresh token is invalid or revoked")
+        return oauth_error(400, "invalid_grant", "refresh token is invalid or revoked")
     request.state.principal_id = record.identity_id
     # Globus returns the (unrotated) refresh token again; the SDK stores whatever comes back.
     body = _issue(
@@ -565,13 +576,13 @@ def _grant_client_credentials(
     state: SandboxState, request: Request, client: sqlite3.Row, form: dict[str, str]
 ) -> Response:
     if client["type"] != "confidential":
-        return _oauth_error(401, "invalid_client", "client_credentials needs a confidential client")
+        return oauth_error(401, "invalid_client", "client_credentials needs a confidential client")
     try:
         scopes = parse_scopes(form.get("scope", "") or "urn:globus:auth:scope:transfer.api.globus.org:all")
         for scope in scopes:
             resource_server_of(scope.scope_string)
     except ScopeError as exc:
-        return _oauth_error(400, "invalid_scope", str(exc))
+        return oauth_error(400, "invalid_scope", str(exc))
     # A client acting as itself consents for itself (Globus auto-approves these).
     auth_store.record_consents(state.db, client["id"], client["id"], scopes, auto_approved=True)
     body = _grant_response(state, identity_id=client["id"], client_id=client["id"], scopes=scopes, offline=False)
@@ -586,12 +597,37 @@ async def revoke(request: Request) -> Response:
     form = await _form(request)
     client = _authenticate_client(state, request, form)
     if client is None:
-        return _oauth_error(401, "invalid_client", "client authentication failed")
+        return oauth_error(401, "invalid_client", "client authentication failed")
     auth_store.revoke_token(state.db, form.get("token", ""), client["id"])
     return JSONResponse({"active": False})
 
 
-def _introspection(state: SandboxState, raw: str, *, include_identity_set: bool) -> dict[str, Any]:
+def _session_info(state: SandboxState, record: auth_store.TokenRecord, identity: sqlite3.Row) -> dict[str, Any]:
+    """The session a token belongs to: who authenticated, when, where (globus-cli's `session show`).
+
+    The sandbox's session is the grant: it began when the user signed in for it, and
+    a client acting as itself (client credentials) has no user session at all.
+    """
+    if identity["kind"] == "client":
+        return {"session_id": None, "authentications": {}}
+    started = auth_store.grant_started(state.db, record.grant_id) or record.issued_at
+    return {
+        "session_id": str(uuid.uuid5(uuid.NAMESPACE_URL, "gterm-sandbox-session:" + record.grant_id)),
+        "authentications": {
+            identity["id"]: {
+                "auth_time": int(started),
+                "idp": identity["identity_provider"],
+                "amr": None,
+                "acr": None,
+                "custom_claims": {},
+            }
+        },
+    }
+
+
+def _introspection(
+    state: SandboxState, raw: str, *, include_identity_set: bool, include_session_info: bool = False
+) -> dict[str, Any]:
     record = auth_store.lookup_token(state.db, raw)
     if record is None or not record.is_active():
         return {"active": False}
@@ -616,6 +652,8 @@ def _introspection(state: SandboxState, raw: str, *, include_identity_set: bool)
         body["exp"] = int(record.expires_at)
     if include_identity_set:
         body["identity_set"] = [identity["id"]]
+    if include_session_info:
+        body["session_info"] = _session_info(state, record, identity)
     return body
 
 
@@ -624,9 +662,16 @@ async def introspect(request: Request) -> Response:
     form = await _form(request)
     client = _authenticate_client(state, request, form)
     if client is None or client["type"] != "confidential":
-        return _oauth_error(401, "invalid_client", "introspection needs confidential client credentials")
-    include = form.get("include", "")
-    return JSONResponse(_introspection(state, form.get("token", ""), include_identity_set="identity_set" in include))
+        return oauth_error(401, "invalid_client", "introspection needs confidential client credentials")
+    include = {part.strip() for part in form.get("include", "").replace(" ", ",").split(",")}
+    return JSONResponse(
+        _introspection(
+            state,
+            form.get("token", ""),
+            include_identity_set="identity_set" in include,
+            include_session_info="session_info" in include,
+        )
+    )
 
 
 async def validate(request: Request) -> Response:
@@ -634,7 +679,7 @@ async def validate(request: Request) -> Response:
     form = await _form(request)
     client = _authenticate_client(state, request, form)
     if client is None:
-        return _oauth_error(401, "invalid_client", "client authentication failed")
+        return oauth_error(401, "invalid_client", "client authentication failed")
     record = auth_store.lookup_token(state.db, form.get("token", ""))
     active = record is not None and record.is_active() and record.client_id == client["id"]
     return JSONResponse({"active": active})
@@ -647,7 +692,7 @@ async def userinfo(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
     record = _active_record(state, request, AUTH_RESOURCE_SERVER)
     if record is None or "openid" not in record.scope.split():
-        return _unauthorized()
+        return unauthorized()
     identity = auth_store.get_identity(state.db, record.identity_id)
     assert identity is not None
     request.state.principal_id = identity["id"]
@@ -657,13 +702,13 @@ async def userinfo(request: Request) -> Response:
     return JSONResponse(body)
 
 
-def _api_caller(state: SandboxState, request: Request) -> str | None:
+def api_caller(state: SandboxState, request: Request) -> str | None:
     """Identity id of a /v2/api caller: an Auth bearer token, or a confidential client's basic auth."""
     record = _active_record(state, request, AUTH_RESOURCE_SERVER)
     if record is not None:
         request.state.principal_id = record.identity_id
         return record.identity_id
-    basic = _basic_credentials(request)
+    basic = basic_credentials(request)
     if basic is not None:
         client = auth_store.get_client(state.db, basic[0])
         if (
@@ -676,33 +721,15 @@ def _api_caller(state: SandboxState, request: Request) -> str | None:
     return None
 
 
-async def identities(request: Request) -> Response:
-    state: SandboxState = request.app.state.sandbox
-    if _api_caller(state, request) is None:
-        return _unauthorized()
-    ids = request.query_params.get("ids")
-    usernames = request.query_params.get("usernames")
-    if ids is not None and usernames is not None:
-        return _oauth_error(400, "invalid_request", "use either ids or usernames, not both")
-    if ids:
-        rows = [auth_store.get_identity(state.db, i.strip()) for i in ids.split(",") if i.strip()]
-    elif usernames:
-        rows = [auth_store.find_identity_by_username(state.db, u.strip()) for u in usernames.split(",") if u.strip()]
-    else:
-        rows = []
-    found = [auth_store.identity_doc(row) for row in rows if row is not None]
-    return JSONResponse({"identities": found})
-
-
 async def consents(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
     record = _active_record(state, request, AUTH_RESOURCE_SERVER)
     if record is None:
-        return _unauthorized()
+        return unauthorized()
     request.state.principal_id = record.identity_id
     identity_id = request.path_params["identity_id"].lower()
     if identity_id != record.identity_id:
-        return _oauth_error(403, "forbidden", "you may only view your own consents")
+        return oauth_error(403, "forbidden", "you may only view your own consents")
     show_all = request.query_params.get("all", "false").lower() in ("true", "1")
     docs = auth_store.consent_docs(state.db, identity_id, None if show_all else record.client_id)
     return JSONResponse({"consents": docs})
@@ -721,7 +748,6 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         Route("/v2/oauth2/token/introspect", introspect, methods=["POST"]),
         Route("/v2/oauth2/token/validate", validate, methods=["POST"]),
         Route("/v2/oauth2/userinfo", userinfo, methods=["GET", "POST"]),
-        Route("/v2/api/identities", identities, methods=["GET"]),
         Route("/v2/api/identities/{identity_id}/consents", consents, methods=["GET"]),
     ]
 

@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS auth_identities (
     email TEXT,
     organization TEXT,
     identity_provider TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('user', 'client'))
+    kind TEXT NOT NULL CHECK (kind IN ('user', 'client')),
+    status TEXT NOT NULL DEFAULT 'used'  -- used | unused (provisioned, never logged in) | private | closed
 );
 CREATE TABLE IF NOT EXISTS auth_clients (
     id TEXT PRIMARY KEY,
@@ -127,6 +128,9 @@ def service_client_id(resource_server: str) -> str:
 
 def init_schema(db: Database) -> None:
     db.executescript(SCHEMA)
+    columns = {row["name"] for row in db.query("PRAGMA table_info(auth_identities)")}
+    if "status" not in columns:  # a data dir from before identity statuses
+        db.execute("ALTER TABLE auth_identities ADD COLUMN status TEXT NOT NULL DEFAULT 'used'")
 
 
 # --- seed -------------------------------------------------------------------
@@ -140,11 +144,14 @@ def seed(state: SandboxState) -> None:
         (seed_ids.BOB_ID, seed_ids.BOB_USERNAME, seed_ids.BOB_NAME),
     ):
         db.execute(
-            "INSERT OR IGNORE INTO auth_identities VALUES (?, ?, ?, ?, ?, ?, 'user')",
+            "INSERT OR IGNORE INTO auth_identities (id, username, name, email, organization, identity_provider, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'user')",
             (ident, username, name, username, "Sandbox University", SANDBOX_IDP_ID),
         )
     if get_client(db, seed_ids.GTERM_NATIVE_CLIENT_ID) is None:
         create_client(db, "gterm", "native", client_id=seed_ids.GTERM_NATIVE_CLIENT_ID)
+    if get_client(db, seed_ids.GLOBUS_CLI_TEMPLATE_CLIENT_ID) is None:
+        create_client(db, "Globus CLI", "native", client_id=seed_ids.GLOBUS_CLI_TEMPLATE_CLIENT_ID)
     if get_client(db, seed_ids.ROBOT_CLIENT_ID) is None:
         create_client(db, "gterm sandbox robot", "confidential", client_id=seed_ids.ROBOT_CLIENT_ID)
     if db.query_one("SELECT kid FROM auth_signing_keys") is None:
@@ -159,7 +166,8 @@ def create_client(db: Database, name: str, client_type: str, *, client_id: str |
         conn.execute("INSERT INTO auth_clients VALUES (?, ?, ?, ?)", (client_id, name, client_type, secret))
         if client_type == "confidential":
             conn.execute(
-                "INSERT OR IGNORE INTO auth_identities VALUES (?, ?, ?, NULL, NULL, ?, 'client')",
+                "INSERT OR IGNORE INTO auth_identities (id, username, name, email, organization, identity_provider,"
+                " kind) VALUES (?, ?, ?, NULL, NULL, ?, 'client')",
                 (client_id, f"{client_id}@clients.auth.globus.org", name, CLIENTS_IDP_ID),
             )
     return client_id, secret
@@ -202,8 +210,23 @@ def find_identity_by_username(db: Database, username: str) -> sqlite3.Row | None
 
 
 def list_users(db: Database) -> list[sqlite3.Row]:
-    """Human identities in seed order (the first is the auto-approve identity)."""
-    return db.query("SELECT * FROM auth_identities WHERE kind = 'user' ORDER BY rowid")
+    """Human identities that can sign in, in seed order (the first is the auto-approve identity).
+
+    Provisioned identities (status "unused") are left out: nobody has signed in with them yet.
+    """
+    return db.query("SELECT * FROM auth_identities WHERE kind = 'user' AND status != 'unused' ORDER BY rowid")
+
+
+def provision_identity(db: Database, username: str, identity_provider: str) -> sqlite3.Row:
+    """An "unused" identity for a username nobody has signed in with, as Globus Auth provisions one."""
+    db.execute(
+        "INSERT OR IGNORE INTO auth_identities (id, username, name, email, organization, identity_provider, kind,"
+        " status) VALUES (?, ?, NULL, NULL, NULL, ?, 'user', 'unused')",
+        (str(uuid.uuid4()), username.lower(), identity_provider),
+    )
+    row = find_identity_by_username(db, username)
+    assert row is not None
+    return row
 
 
 def identity_doc(row: sqlite3.Row) -> dict[str, object]:
@@ -216,7 +239,7 @@ def identity_doc(row: sqlite3.Row) -> dict[str, object]:
         "organization": row["organization"],
         "identity_provider": row["identity_provider"],
         "identity_type": "login",
-        "status": "used",
+        "status": row["status"],
     }
 
 
@@ -421,3 +444,16 @@ def consent_docs(db: Database, identity_id: str, root_client_id: str | None) -> 
             }
         )
     return docs
+
+
+def delete_client(db: Database, client_id: str) -> None:
+    """Forget a client and end every token it holds (its identity stays, as identities never go)."""
+    with db.transaction() as conn:
+        conn.execute("UPDATE auth_tokens SET revoked = 1 WHERE client_id = ?", (client_id,))
+        conn.execute("DELETE FROM auth_clients WHERE id = ?", (client_id,))
+
+
+def grant_started(db: Database, grant_id: str) -> float | None:
+    """When the first token of a grant was issued (the sign-in that began it)."""
+    row = db.query_one("SELECT MIN(issued_at) AS started FROM auth_tokens WHERE grant_id = ?", (grant_id,))
+    return float(row["started"]) if row is not None and row["started"] is not None else None

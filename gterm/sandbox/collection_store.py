@@ -65,22 +65,8 @@ CREATE TABLE IF NOT EXISTS collection_use (
 );
 """
 
-#: Metadata fields update_endpoint may change (the rest of the document is derived).
-EDITABLE_FIELDS: tuple[str, ...] = (
-    "display_name",
-    "description",
-    "keywords",
-    "organization",
-    "department",
-    "contact_email",
-    "contact_info",
-    "info_link",
-    "default_directory",
-    "public",
-    "force_encryption",
-    "user_message",
-    "user_message_link",
-)
+#: The subscription every seeded collection belongs to (roles and the management API need one).
+SANDBOX_SUBSCRIPTION_ID = "964be8f5-5f9b-11e4-b64e-12313940394d"
 
 
 def now_iso() -> str:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from gterm.sandbox import confined, roles
 from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.request_parsing import check_path
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
 from gterm.sandbox.state import SandboxState
 
@@ -45,6 +46,8 @@ if TYPE_CHECKING:  # the auth half owns Principal; only its fields are used here
 Need = Literal["r", "rw"]
 GUEST = "GCSv5_guest_collection"
 MAPPED = "GCSv5_mapped_collection"
+GCP_MAPPED = "GCP_mapped_collection"  # Globus Connect Personal: one person's machine
+GCP_GUEST = "GCP_guest_collection"
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,12 @@ class CollectionRecord:
 
     @property
     def is_guest(self) -> bool:
-        return self.entity_type == GUEST
+        return self.entity_type in (GUEST, GCP_GUEST)
+
+    @property
+    def is_gcp(self) -> bool:
+        """Globus Connect Personal (mapped or guest): managed through Transfer itself."""
+        return self.entity_type in (GCP_MAPPED, GCP_GUEST)
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,8 @@ def local_user(principal: Principal) -> str:
 
 
 def home_path(coll: CollectionRecord, principal: Principal) -> str:
-    return "/" if coll.is_guest else f"/home/{local_user(principal)}/"
+    # A GCP collection's root is its owner's home directory on the machine.
+    return "/" if coll.is_guest or coll.entity_type == GCP_MAPPED else f"/home/{local_user(principal)}/"
 
 
 def rules_for(state: SandboxState, collection_id: str) -> list[Any]:
@@ -152,7 +161,7 @@ def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal
     if kind == "identity":
         return rule["principal"] == principal.identity_id
     if kind == "group":
-        # The sandbox has no Groups service; tests/demos may register members here.
+        # Active members only, asked of Groups at each check: a member removed loses access at once.
         return str(rule["principal"]) in state.groups_of(principal.identity_id)
     return False
 
@@ -200,18 +209,37 @@ def _mapped_permission(user: str, path: str) -> str:
     return "rw"
 
 
+def _gcp_permission(state: SandboxState, coll: CollectionRecord, identity_id: str | None) -> str:
+    """A Globus Connect Personal machine: its owner and administrators have it all, nobody else anything."""
+    if identity_id is not None and roles.is_administrator(state, coll, identity_id):
+        return "rw"
+    return ""
+
+
+def _host_permission(state: SandboxState, coll: CollectionRecord, path: str) -> str:
+    """What a guest collection's owner may do at ``path`` (guest-relative) on the host."""
+    assert coll.host_path is not None and coll.host_collection_id is not None
+    host = find_collection(state, coll.host_collection_id)
+    if host is not None and host.entity_type == GCP_MAPPED:
+        return _gcp_permission(state, host, coll.owner_id)
+    owner_user = coll.owner_string.split("@", 1)[0]
+    return _mapped_permission(owner_user, coll.host_path.rstrip("/") + path)
+
+
 def permission(state: SandboxState, coll: CollectionRecord, principal: Principal, path: str) -> str:
     """Effective permission ("", "r", "rw") of principal on a collection path."""
     if coll.is_guest:
         granted = acl_permission(state, coll, principal, path)
         # A guest collection acts as its owner's account on the host: rights are
         # what the ACL grants, capped by what the owner may do there.
-        assert coll.host_path is not None
-        owner_user = coll.owner_string.split("@", 1)[0]
-        host_perm = _mapped_permission(owner_user, coll.host_path.rstrip("/") + path)
-        if not granted or not host_perm:
+        if not granted:
+            return ""
+        host_perm = _host_permission(state, coll, path)
+        if not host_perm:
             return ""
         return "rw" if granted == "rw" and host_perm == "rw" else "r"
+    if coll.entity_type == GCP_MAPPED:
+        return _gcp_permission(state, coll, principal.identity_id)
     return _mapped_permission(local_user(principal), path)
 
 
@@ -239,8 +267,7 @@ def normalize(path: str, home: str) -> str:
     ``~`` and ``/~/`` mean the home directory; relative paths are relative to
     it, as on a GridFTP/GCS server. ``..`` may not climb above "/".
     """
-    if "\x00" in path:
-        raise ApiError(400, "ClientError.BadRequest", "Path contains a NUL byte")
+    check_path(path)  # valid text, no NUL, within PATH_MAX / NAME_MAX
     if path in ("", "~", "/~"):
         path = home
     elif path.startswith("/~/"):

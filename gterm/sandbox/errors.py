@@ -24,11 +24,16 @@ def new_request_id() -> str:
     return uuid.uuid4().hex[:9]
 
 
+def printable(text: str) -> str:
+    """Text safe to encode as UTF-8: a message quoting a lone surrogate from a request shows U+FFFD."""
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
+
+
 async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     body: dict[str, Any] = {
         "code": exc.code,
-        "message": exc.message,
+        "message": printable(exc.message),
         "request_id": new_request_id(),
         "resource": request.url.path,
     }

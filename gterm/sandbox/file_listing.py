@@ -114,6 +114,68 @@ def scan(root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_
     return items
 
 
+UNSTATED = -1
+"""``size`` of an Item whose file facts are not read yet (see :func:`scan_names`)."""
+
+#: Orderby and filter fields that need no file facts: an order on these sorts names and types only.
+NAME_FIELDS = frozenset({"name", "type", "user", "group"})
+
+
+def scan_names(
+    root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_hidden: bool
+) -> list[Item]:
+    """All entries of a directory with their names and types only (no lstat per entry).
+
+    The directory's own listing tells each entry's type (``d_type``), so an
+    order by name or type can be sorted without reading a million inodes:
+    :func:`with_facts` then reads only the entries of the page sent. Symlinks
+    are read here (their type is their target's). An entry's ``size`` is
+    :data:`UNSTATED` until then.
+    """
+    items: list[Item] = []
+    append = items.append
+    make = Item._make
+    user = owner_of(dir_path)
+    per_entry_owner = dir_path.rstrip("/") == "/home"
+    with os.scandir(dir_fd) as it:
+        for entry in it:
+            name = entry.name
+            if not show_hidden and name[0] == ".":
+                continue
+            owner = name if per_entry_owner else user
+            try:
+                if entry.is_symlink():
+                    append(_item(root, dir_parts, name, entry.stat(follow_symlinks=False), owner))
+                    continue
+                kind = "dir" if entry.is_dir(follow_symlinks=False) else "file"
+            except OSError:
+                continue  # vanished between readdir and stat
+            append(make((name, kind, UNSTATED, 0, 0, owner, None, None, None)))
+    return items
+
+
+def with_facts(root: Root, dir_fd: int, dir_parts: Sequence[str], page: list[Item]) -> list[Item]:
+    """``page`` with the file facts of entries :func:`scan_names` left unread; vanished ones drop out."""
+    if all(item.size != UNSTATED for item in page):
+        return page
+    filled: list[Item] = []
+    append = filled.append
+    for item in page:
+        if item.size != UNSTATED:
+            append(item)
+            continue
+        try:
+            st = os.stat(item.name, dir_fd=dir_fd, follow_symlinks=False)
+        except OSError:
+            continue  # gone since the directory was read
+        if stat_mod.S_ISLNK(st.st_mode):
+            append(_item(root, dir_parts, item.name, st, item.user))
+            continue
+        kind = "dir" if stat_mod.S_ISDIR(st.st_mode) else "file"
+        append(Item(item.name, kind, st.st_size, int(st.st_mtime), st.st_mode, item.user, None, None, None))
+    return filled
+
+
 def stat_item(root: Root, parts: Sequence[str], path: str) -> Item:
     """One entry for ``path`` itself (the link itself when it is a symlink), looked up beneath ``root``."""
     st = root.stat(parts)
@@ -377,6 +439,11 @@ def _clause_predicate(clause: str) -> Predicate:
         }[field]
         return (lambda i: getter(i) not in values) if negate else (lambda i: getter(i) in values)
     raise _bad(clause)
+
+
+def filter_fields(values: list[str]) -> set[str]:
+    """The fields the filter clauses of ``values`` test (as :func:`parse_filters` splits them)."""
+    return {clause.partition(":")[0] for value in values for clause in value.split("/") if clause}
 
 
 def parse_filters(values: list[str]) -> list[Predicate]:

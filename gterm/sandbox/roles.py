@@ -81,6 +81,8 @@ def effective_roles_on(
     roles = _expand(roles, has_access_rules=has_access_rules)
     if parent_roles:
         roles |= _inherited(parent_roles)
+    if "administrator" in roles:
+        roles.discard("restricted_administrator")  # the full role covers the restricted one
     return roles
 
 

@@ -13,6 +13,7 @@ import sqlite3
 import uuid
 from datetime import UTC, datetime
 
+from gterm.sandbox import seed_marks
 from gterm.sandbox.db import Database
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.state import SandboxState
@@ -32,9 +33,6 @@ CREATE TABLE IF NOT EXISTS roles (
     UNIQUE (target_id, principal_type, principal, role)
 );
 CREATE INDEX IF NOT EXISTS roles_principal ON roles (principal_type, principal);
-CREATE TABLE IF NOT EXISTS roles_seeded (
-    one INTEGER PRIMARY KEY CHECK (one = 1)  -- present once the seed roles were written
-);
 """
 
 
@@ -48,6 +46,7 @@ class DuplicateRole(Exception):
 
 def init_schema(db: Database) -> None:
     db.executescript(SCHEMA)
+    seed_marks.init_schema(db)
 
 
 def _now() -> str:
@@ -132,16 +131,16 @@ SEED_ROLES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def seed(state: SandboxState, extra: tuple[tuple[str, str, str], ...] = ()) -> None:
+def seed(state: SandboxState) -> None:
     """Write the seed roles once per data dir (a user's later deletions stay deleted)."""
     db = state.db
-    if db.query_one("SELECT 1 FROM roles_seeded") is not None:
+    if seed_marks.is_done(db, "roles"):
         return
     with db.transaction() as conn:
-        for target_id, identity_id, role in SEED_ROLES + extra:
+        for target_id, identity_id, role in SEED_ROLES:
             conn.execute(
                 "INSERT OR IGNORE INTO roles (id, target_id, principal_type, principal, role, create_time)"
                 " VALUES (?, ?, 'identity', ?, ?, ?)",
                 (str(uuid.uuid4()), target_id, identity_id, role, _now()),
             )
-        conn.execute("INSERT INTO roles_seeded (one) VALUES (1)")
+    seed_marks.mark_done(db, "roles")

@@ -23,6 +23,9 @@ _URL_RE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<rs>[^/\s\[\]]+)/(?P
 _DATA_ACCESS_RE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<cid>[0-9a-fA-F-]{36})/data_access$")
 
 
+MAX_SCOPE_DEPTH = 16  # levels of dependent scopes; Globus' real trees are 2-3 deep
+
+
 class ScopeError(ValueError):
     """A scope string that cannot be parsed or is not known to the sandbox."""
 
@@ -47,7 +50,7 @@ def parse_scopes(text: str) -> list[Scope]:
     Repeated root scopes are merged (their dependencies unioned) as Globus does.
     """
     tokens = _tokenize(text)
-    pos, scopes = _parse_list(tokens, 0, nested=False)
+    pos, scopes = _parse_list(tokens, 0, depth=0)
     if pos != len(tokens):
         raise ScopeError("unbalanced ']' in scope string")
     return merge_scopes(scopes)
@@ -69,14 +72,27 @@ def merge_scopes(scopes: list[Scope]) -> list[Scope]:
     return [Scope(s, optional[s], tuple(merge_scopes(deps[s]))) for s in order]
 
 
+# Services whose resource server is a name while their scopes are built on their client id
+# (globus_sdk.scopes: "The Flows service breaks the scopes/resource server convention").
+_NAMED_RESOURCE_SERVERS = {
+    "eec9b274-0c81-4334-bdc2-54e90e689b9a": "flows.globus.org",
+    "facd7ccc-c5f4-42aa-916b-a0e270e2c2a9": "funcx_service",
+}
+
+
 def resource_server_of(scope_string: str) -> str:
-    """Which resource server a (root) scope string grants access to."""
+    """Which resource server a (root) scope string grants access to.
+
+    By convention the part after ``urn:globus:auth:scope:`` or ``https://auth.globus.org/scopes/``:
+    ``groups.api.globus.org``, a GCS endpoint id (``manage_collections``), a collection id
+    (``https``, ``data_access``), Timers' client id; Flows and Compute are named differently.
+    """
     if scope_string in _AUTH_SHORT_SCOPES:
         return AUTH_RESOURCE_SERVER
     match = _URN_RE.match(scope_string) or _URL_RE.match(scope_string)
     if match is None:
         raise ScopeError(f"unknown scope: {scope_string!r}")
-    return match.group("rs")
+    return _NAMED_RESOURCE_SERVERS.get(match.group("rs"), match.group("rs"))
 
 
 def data_access_collection(scope_string: str) -> str | None:
@@ -102,7 +118,10 @@ def _tokenize(text: str) -> list[str]:
     return tokens
 
 
-def _parse_list(tokens: list[str], pos: int, *, nested: bool) -> tuple[int, list[Scope]]:
+def _parse_list(tokens: list[str], pos: int, *, depth: int) -> tuple[int, list[Scope]]:
+    if depth > MAX_SCOPE_DEPTH:
+        raise ScopeError(f"scope string nests dependent scopes more than {MAX_SCOPE_DEPTH} levels deep")
+    nested = depth > 0
     scopes: list[Scope] = []
     while pos < len(tokens):
         token = tokens[pos]
@@ -122,7 +141,7 @@ def _parse_list(tokens: list[str], pos: int, *, nested: bool) -> tuple[int, list
         pos += 1
         dependencies: list[Scope] = []
         if pos < len(tokens) and tokens[pos] == "[":
-            pos, dependencies = _parse_list(tokens, pos + 1, nested=True)
+            pos, dependencies = _parse_list(tokens, pos + 1, depth=depth + 1)
             if pos >= len(tokens) or tokens[pos] != "]":
                 raise ScopeError("unclosed '[' in scope string")
             pos += 1

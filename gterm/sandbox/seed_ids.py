@@ -19,6 +19,7 @@ ROBOT_CLIENT_ID = "717a61ca-4b90-4793-9921-c10eccc3dd37"
 LAB_STORAGE_ID = "8f3caffd-c450-42a7-b874-98ce4d4f88b2"  # mapped, no consent needed
 HPC_SCRATCH_ID = "0180106e-af90-4d7e-a01a-e28a99ac9624"  # mapped, needs data_access consent
 BOB_SHARED_ID = "73740856-870e-4f2f-b5eb-36638c806bae"  # guest on Lab Storage, owned by Bob, shared with Alice
+ALICES_LAPTOP_ID = "3c6f4a2e-5b1d-4e7a-9f0c-8d2b6a4e1f57"  # Globus Connect Personal on Alice's laptop
 
 TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
@@ -27,3 +28,15 @@ AUTH_RESOURCE_SERVER = "auth.globus.org"
 
 def data_access_scope(collection_id: str) -> str:
     return f"https://auth.globus.org/scopes/{collection_id}/data_access"
+
+
+LAB_GROUP_ID = "b6c1e0a4-5d2f-4e83-9a7c-3f1d2e4b5a60"  # Groups: Alice admin, Bob member
+LAB_GROUP_NAME = "Lab Members"
+
+GROUPS_RESOURCE_SERVER = "groups.api.globus.org"
+GROUPS_ALL_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
+GROUPS_VIEW_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships"
+
+# globus-cli's template native client: `globus login` makes its own confidential
+# client from it (POST /v2/api/clients with template_id).
+GLOBUS_CLI_TEMPLATE_CLIENT_ID = "95fdeba8-fac2-42bd-a357-e068d82ff78e"

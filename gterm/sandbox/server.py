@@ -1,13 +1,18 @@
 """Run the sandbox: in-process on a background thread (tests, `gterm demo`) or in the foreground (CLI).
 
 One uvicorn server on one loopback port serves both Auth and Transfer, exactly
-as the SDK expects once GLOBUS_SDK_SERVICE_URL_AUTH/_TRANSFER point at it.
+as the SDK expects once GLOBUS_SDK_SERVICE_URL_AUTH/_TRANSFER point at it. It
+speaks HTTPS with a certificate from the sandbox's own CA (see tls.py) unless
+the config asks for plain http; ``SandboxHandle.client_env()`` is what a client
+sets to reach it and trust it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import shlex
 import socket
 import sys
 import threading
@@ -18,14 +23,26 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import uvicorn
+from starlette.applications import Starlette
 
-from gterm.sandbox import auth_store, collection_store, roles_store, tasks_store
+from gterm.sandbox import auth_store, collection_store, gcp, groups_store, principals, roles_store, tasks_store
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
 from gterm.sandbox.state import SandboxConfig, SandboxState
+from gterm.sandbox.tls import TlsFiles, ensure_tls_files
 
 _START_TIMEOUT = 15.0
+
+# Every variable SandboxHandle.client_env() may set, plus the one a sandbox client must not have.
+CLIENT_ENV_KEYS = (
+    "GLOBUS_SDK_ENVIRONMENT",
+    "GLOBUS_SDK_SERVICE_URL_AUTH",
+    "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+    "GLOBUS_SDK_SERVICE_URL_GROUPS",
+    "GLOBUS_SDK_VERIFY_SSL",
+    "REQUESTS_CA_BUNDLE",
+)
 
 
 @dataclass
@@ -34,6 +51,7 @@ class SandboxHandle:
 
     state: SandboxState
     info: dict[str, Any]  # the sandbox.json document
+    app: Starlette | None = None  # the ASGI app being served (its route table lists every route)
 
     @property
     def auth_url(self) -> str:
@@ -44,8 +62,31 @@ class SandboxHandle:
         return self.state.transfer_url
 
     @property
+    def groups_url(self) -> str:
+        return self.state.groups_url
+
+    @property
     def data_dir(self) -> Path:
         return Path(self.state.config.data_dir)
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA certificate clients must trust (None when serving plain http)."""
+        ca = self.info.get("ca_file")
+        return Path(ca) if ca else None
+
+    def client_env(self) -> dict[str, str]:
+        """The environment a client needs: service URLs, and the CA to trust for the SDK and for requests."""
+        env = {
+            "GLOBUS_SDK_SERVICE_URL_AUTH": self.auth_url,
+            "GLOBUS_SDK_SERVICE_URL_TRANSFER": self.transfer_url,
+            "GLOBUS_SDK_SERVICE_URL_GROUPS": self.groups_url,
+        }
+        if self.ca_file is not None:
+            # The SDK sends verify=<its setting> itself, so REQUESTS_CA_BUNDLE alone would not reach it.
+            env["GLOBUS_SDK_VERIFY_SSL"] = str(self.ca_file)
+            env["REQUESTS_CA_BUNDLE"] = str(self.ca_file)
+        return env
 
     def client_secret(self, client_id: str) -> str:
         """The secret of a seeded confidential client (from sandbox.json)."""
@@ -67,9 +108,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _url(host: str, port: int) -> str:
+def _url(host: str, port: int, *, tls: bool) -> str:
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/"
+    return f"{'https' if tls else 'http'}://{shown}:{port}/"
 
 
 def _prepare(state: SandboxState) -> None:
@@ -78,13 +119,18 @@ def _prepare(state: SandboxState) -> None:
     collection_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
     roles_store.init_schema(state.db)
+    groups_store.init_schema(state.db)
     auth_store.seed(state)
     collection_store.seed(state)
+    gcp.seed(state)
     roles_store.seed(state)
+    groups_store.seed(state.db)
+    # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
+    state.active_group_ids = functools.partial(principals.active_groups, state.db)
 
 
-def sandbox_info(state: SandboxState) -> dict[str, Any]:
-    """The sandbox.json document: URLs, identities, clients (with the robot's secret), collections."""
+def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, Any]:
+    """The sandbox.json document: URLs, CA file, identities, clients (with the robot's secret), collections."""
     users = auth_store.list_users(state.db)
     clients = []
     for row in auth_store.list_clients(state.db):
@@ -95,9 +141,12 @@ def sandbox_info(state: SandboxState) -> dict[str, Any]:
     return {
         "auth_url": state.auth_url,
         "transfer_url": state.transfer_url,
+        "ca_file": str(tls.ca_file) if tls else None,
+        "groups_url": state.groups_url,
         "identities": [{"id": u["id"], "username": u["username"], "name": u["name"]} for u in users],
         "clients": clients,
         "collections": collection_store.collection_summaries(state),
+        "groups": [{"id": row["id"], "name": row["name"]} for row in groups_store.list_groups(state.db)],
     }
 
 
@@ -107,6 +156,30 @@ def _write_info(data_dir: Path, info: dict[str, Any]) -> None:
     tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     tmp.chmod(0o600)  # it holds the robot's client secret
     tmp.replace(path)
+
+
+class _SandboxServer(uvicorn.Server):
+    """uvicorn, with a prompt stop under TLS.
+
+    Closing an idle keep-alive TLS connection sends close_notify and waits for
+    the client's reply, which an idle pooled client (a requests Session) never
+    sends; uvicorn would then sit out its whole graceful-shutdown timeout. An
+    idle connection has nothing in flight, so it is dropped at once; busy ones
+    still finish their response as before.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        dropped = []
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # idle: closes its transport; busy: ends keep-alive after this response
+            transport = connection.transport
+            if transport is not None and transport.is_closing():
+                transport.abort()
+                dropped.append(connection)
+        deadline = time.monotonic() + 1.0
+        while any(c in self.server_state.connections for c in dropped) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # connection_lost runs on a later loop turn and unregisters them
+        await super().shutdown(sockets)
 
 
 class _ServerThread(threading.Thread):
@@ -129,10 +202,11 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
     data_dir = Path(config.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     config.data_dir = data_dir
+    tls = ensure_tls_files(data_dir) if config.tls else None
     sock = _bind(config.host, config.port)
     port = sock.getsockname()[1]
     db = Database(data_dir / "sandbox.db")
-    state = SandboxState(config=config, db=db, base_url=_url(config.host, port))
+    state = SandboxState(config=config, db=db, base_url=_url(config.host, port, tls=tls is not None))
     engine: Engine | None = None
     thread: _ServerThread | None = None
     try:
@@ -146,8 +220,10 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             lifespan="off",
             timeout_graceful_shutdown=3,
             timeout_keep_alive=5,
+            ssl_certfile=tls.cert_file if tls else None,
+            ssl_keyfile=tls.key_file if tls else None,
         )
-        server = uvicorn.Server(uv_config)
+        server = _SandboxServer(uv_config)
         thread = _ServerThread(server, sock)
         thread.start()
         deadline = time.monotonic() + _START_TIMEOUT
@@ -157,9 +233,9 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             time.sleep(0.01)
         if engine is not None:
             engine.start()
-        info = sandbox_info(state)
+        info = sandbox_info(state, tls)
         _write_info(data_dir, info)
-        yield SandboxHandle(state=state, info=info)
+        yield SandboxHandle(state=state, info=info, app=app)
     finally:
         if engine is not None:
             engine.stop()
@@ -173,9 +249,11 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
 def serve_forever(config: SandboxConfig) -> None:
     """`gterm sandbox serve`: print the export lines, then serve until Ctrl-C."""
     with running_sandbox(config) as handle:
-        print(f"export GLOBUS_SDK_SERVICE_URL_AUTH={handle.auth_url}")
-        print(f"export GLOBUS_SDK_SERVICE_URL_TRANSFER={handle.transfer_url}")
+        for key, value in handle.client_env().items():
+            print(f"export {key}={shlex.quote(value)}")
         print("unset GLOBUS_SDK_ENVIRONMENT")
+        if handle.ca_file is None:
+            print("# plain http (--http): fine for Auth/Transfer debugging; GCS clients need https", file=sys.stderr)
         print(
             f"# sandbox data dir: {handle.data_dir} (identities, clients and secrets in sandbox.json)", file=sys.stderr
         )

@@ -26,6 +26,10 @@ class SandboxConfig:
     access_token_lifetime: int = 3600 * 48  # seconds, as Globus Auth
     slow: int | None = None  # bytes per second per task, None = unlimited
     fault_rate: float = 0.0  # probability that one file copy attempt fails transiently
+    tls: bool = True  # HTTPS with the sandbox's own CA; False = plain http, for debugging only
+    # Seconds each directory listing waits before it answers: real Globus takes 0.5-2 s to list,
+    # and a UI must stay correct while a listing is in flight (tests set it to hold one there).
+    listing_delay: float = 0.0
 
 
 @dataclass
@@ -62,3 +66,7 @@ class SandboxState:
     @property
     def transfer_url(self) -> str:
         return self.base_url  # GLOBUS_SDK_SERVICE_URL_TRANSFER (routes under /v0.10/...)
+
+    @property
+    def groups_url(self) -> str:
+        return self.base_url + "groups/"  # GLOBUS_SDK_SERVICE_URL_GROUPS (routes under /groups/v2/...)

@@ -11,7 +11,6 @@ and, for submissions, the file system (path resolution).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
@@ -22,7 +21,8 @@ from starlette.routing import BaseRoute
 
 from gterm.sandbox import tasks_store as store
 from gterm.sandbox.collections import resolve
-from gterm.sandbox.errors import ApiError
+from gterm.sandbox.errors import ApiError, printable
+from gterm.sandbox.request_parsing import body_object, bool_field, text_field
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.sync import parse_filter_rules, parse_sync_level
 from gterm.sandbox.transfer_http import RouteSpec, int_param, mount, result_doc
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 V = "/v0.10"
 BAD = "ClientError.BadRequest"
-MAX_ITEMS = 100_000
+MAX_ITEMS = 100_000  # per submission, transfer and delete alike
+MAX_MARKER = 2**62  # markers are row sequence numbers
 CANCEL_WAIT_SECONDS = 1.0
 TERMINAL = ("SUCCEEDED", "FAILED")
 _BOOL_OPTIONS = (
@@ -53,29 +54,8 @@ _ORDERABLE = {
 # --------------------------------------------------------------------------- parameters
 
 
-def _bool(body: dict[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise ApiError(400, BAD, f"'{name}' must be a boolean")
-    return value
-
-
-def _optional_str(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, BAD, f"'{name}' must be a string")
-    return value
-
-
 def _label(body: dict[str, Any]) -> str | None:
-    label = _optional_str(body, "label")
-    if label is not None and len(label) > 128:
-        raise ApiError(400, BAD, "label must be at most 128 characters")
-    return label
+    return text_field(body, "label", required=False)
 
 
 def _deadline(body: dict[str, Any]) -> float | None:
@@ -93,14 +73,21 @@ def _own_task(state: SandboxState, principal: "Principal", task_id: str) -> Any:
     return row
 
 
+#: Checksum algorithms a submission may name (Globus: MD5 by default; SHA1/SHA256/SHA512 where the
+#: storage supports them). Variable-length digests such as shake_128 have no fixed hex form to compare.
+CHECKSUM_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
+
+
 def _checksum_algorithm(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise ApiError(400, BAD, "checksum_algorithm must be a string")
     name = value.lower().replace("-", "")
-    if name not in hashlib.algorithms_available:
-        raise ApiError(400, BAD, f"Unsupported checksum_algorithm '{value}'")
+    if name not in CHECKSUM_ALGORITHMS:
+        shown = printable(value[:64])
+        raise ApiError(400, BAD, f"Unsupported checksum_algorithm '{shown}'; use one of "
+                                 + ", ".join(a.upper() for a in CHECKSUM_ALGORITHMS))
     return name
 
 
@@ -115,8 +102,8 @@ def _submission(body: dict[str, Any]) -> str:
     value = body.get("submission_id")
     if value is None:
         return str(uuid.uuid4())
-    if not isinstance(value, str) or not value:
-        raise ApiError(400, BAD, "submission_id must be a string")
+    if not isinstance(value, str) or not value or len(value) > 128:
+        raise ApiError(400, BAD, "submission_id must be a string of at most 128 characters")
     return value
 
 
@@ -134,14 +121,6 @@ def _accepted(request: Request, kind: str, task_id: str, submission_id: str, dup
     return doc, 200 if duplicate else 202
 
 
-def _body_object(body: Any, data_type: str) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ApiError(400, BAD, "Request body must be a JSON object")
-    if body.get("DATA_TYPE") not in (None, data_type):
-        raise ApiError(400, BAD, f"DATA_TYPE must be '{data_type}'")
-    return body
-
-
 def _finish_create(state: SandboxState, request: Request, kind: str, new: store.NewTask) -> tuple[dict, int]:
     task_id, duplicate = store.create_task(state.db, new)
     if not duplicate:
@@ -157,7 +136,7 @@ def _finish_create(state: SandboxState, request: Request, kind: str, new: store.
 
 
 def submit_transfer(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
-    body = _body_object(body, "transfer")
+    body = body_object(body, "transfer")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
     if existing is not None:
@@ -177,12 +156,12 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
         rules = parse_filter_rules(body.get("filter_rules"))
     except ValueError as exc:
         raise ApiError(400, BAD, str(exc)) from None
-    options: dict[str, Any] = {name: _bool(body, name, False) for name in _BOOL_OPTIONS}
-    options.update({name: _bool(body, name, True) for name in _NOTIFY})
+    options: dict[str, Any] = {name: bool_field(body, name, False) for name in _BOOL_OPTIONS}
+    options.update({name: bool_field(body, name, True) for name in _NOTIFY})
     options["sync_level"] = sync_level
     options["filter_rules"] = [rule.to_doc() for rule in rules]
-    options["source_local_user"] = _optional_str(body, "source_local_user")
-    options["destination_local_user"] = _optional_str(body, "destination_local_user")
+    options["source_local_user"] = text_field(body, "source_local_user", required=False)
+    options["destination_local_user"] = text_field(body, "destination_local_user", required=False)
 
     items: list[dict[str, Any]] = []
     source_name = destination_name = None
@@ -196,7 +175,7 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
         if recursive is not None and not isinstance(recursive, bool):
             raise ApiError(400, BAD, "recursive must be a boolean")
         external = raw.get("external_checksum")
-        if external is not None and (not isinstance(external, str) or recursive):
+        if external is not None and (not isinstance(external, str) or recursive or len(external) > 1024):
             raise ApiError(400, BAD, "external_checksum must be a string and applies to files only")
         src = resolve(state, principal, source_id, src_path, "r")
         dst = resolve(state, principal, destination_id, dst_path, "rw")
@@ -217,7 +196,7 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
 
 
 def submit_delete(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
-    body = _body_object(body, "delete")
+    body = body_object(body, "delete")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
     if existing is not None:
@@ -228,13 +207,15 @@ def submit_delete(state: SandboxState, principal: "Principal", request: Request,
     data = body.get("DATA")
     if not isinstance(data, list) or not data:
         raise ApiError(400, "ClientError.BadRequest.NoDeleteItems", "A delete requires at least one item")
+    if len(data) > MAX_ITEMS:
+        raise ApiError(400, BAD, f"A delete may have at most {MAX_ITEMS} items")
     options: dict[str, Any] = {
-        "recursive": _bool(body, "recursive", False),
-        "ignore_missing": _bool(body, "ignore_missing", False),
-        "interpret_globs": _bool(body, "interpret_globs", False),
-        "local_user": _optional_str(body, "local_user"),
+        "recursive": bool_field(body, "recursive", False),
+        "ignore_missing": bool_field(body, "ignore_missing", False),
+        "interpret_globs": bool_field(body, "interpret_globs", False),
+        "local_user": text_field(body, "local_user", required=False),
     }
-    options.update({name: _bool(body, name, True) for name in _NOTIFY})
+    options.update({name: bool_field(body, name, True) for name in _NOTIFY})
     items = []
     name = None
     for raw in data:
@@ -438,13 +419,8 @@ def pause_info(state: SandboxState, principal: "Principal", request: Request) ->
 
 
 def _marker(request: Request) -> int:
-    value = request.query_params.get("marker")
-    if value in (None, ""):
-        return 0
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise ApiError(400, BAD, f"Invalid marker '{value}'") from None
+    """The opaque marker of a page: the sandbox's is the row sequence number to start after."""
+    return int_param(request, "marker", 0, 0, MAX_MARKER)
 
 
 def successful_transfers(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:

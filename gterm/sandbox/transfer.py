@@ -1,9 +1,11 @@
 """Transfer v0.10 routes of the sandbox: the one list app.py mounts.
 
-The routes live in small modules: ``transfer_endpoints`` (collections, search,
-guest collections), ``transfer_files`` (ls, stat, mkdir, rename),
-``transfer_acl`` (access rules), ``transfer_bookmarks``; task routes (submit,
-task_list, events, ...) come from ``task_routes``. Shapes follow
+The routes live in small modules: ``transfer_endpoints`` (collection documents,
+search), ``transfer_gcp`` (update, guest collections, servers, delete),
+``transfer_roles``, ``transfer_files`` (ls, stat, mkdir, rename),
+``transfer_acl`` (access rules), ``transfer_bookmarks``, ``endpoint_manager``
+(the management API); task routes (submit, task_list, events, ...) come from
+``task_routes``. Shapes follow
 production Transfer and the SDK's recorded fixtures (tests/sandbox/test_fixture_parity.py).
 """
 
@@ -27,17 +29,17 @@ from gterm.sandbox.transfer_bookmarks import (
     get_bookmark,
     update_bookmark,
 )
-from gterm.sandbox.transfer_endpoints import (
+from gterm.sandbox.transfer_endpoints import endpoint_search, get_endpoint, pause_rule_list
+from gterm.sandbox.transfer_files import operation_ls, operation_mkdir, operation_rename, operation_stat
+from gterm.sandbox.transfer_gcp import (
     create_shared_endpoint,
     delete_endpoint,
-    endpoint_search,
-    get_endpoint,
+    get_server,
     my_shared_endpoint_list,
-    pause_rule_list,
+    server_list,
     shared_endpoint_list,
     update_endpoint,
 )
-from gterm.sandbox.transfer_files import operation_ls, operation_mkdir, operation_rename, operation_stat
 from gterm.sandbox.transfer_http import RouteSpec, mount
 from gterm.sandbox.transfer_roles import add_role, delete_role, get_role, role_list
 
@@ -54,6 +56,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         (E + "/my_shared_endpoint_list", "GET", my_shared_endpoint_list, False),
         (E + "/shared_endpoint_list", "GET", shared_endpoint_list, False),
         (E + "/my_effective_pause_rule_list", "GET", pause_rule_list, False),
+        (E + "/server_list", "GET", server_list, False),
+        (E + "/server/{server_id}", "GET", get_server, False),
         (E + "/role_list", "GET", role_list, False),
         (E + "/role", "POST", add_role, True),
         (E + "/role/{role_id}", "GET", get_role, False),

@@ -13,7 +13,8 @@ from gterm.sandbox import roles
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import result_doc, str_field, visible_collection
+from gterm.sandbox.request_parsing import body_object, check_path, datetime_field, text_field
+from gterm.sandbox.transfer_http import result_doc, visible_collection
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
@@ -76,24 +77,28 @@ def endpoint_acl_list(state: SandboxState, principal: "Principal", request: Requ
 
 def add_acl_rule(state: SandboxState, principal: "Principal", request: Request, body: Any) -> Any:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
-    ptype = str_field(body, "principal_type")
+    ptype = text_field(body, "principal_type")
     assert ptype is not None
     if ptype not in PRINCIPAL_TYPES:
         raise ApiError(400, "ClientError.BadRequest", f"Invalid principal_type '{ptype}'")
     who = body.get("principal") or ""
     if ptype in ("identity", "group"):
         try:
-            who = str(uuid.UUID(str(who)))
+            if not isinstance(who, str):
+                raise ValueError(who)
+            who = str(uuid.UUID(who))
         except ValueError:
             raise ApiError(400, "ClientError.BadRequest",
                            f"principal must be an {ptype} id for principal_type '{ptype}'") from None
     elif who:
         raise ApiError(400, "ClientError.BadRequest", f"principal must be empty for '{ptype}'")
-    path = str_field(body, "path")
+    path = text_field(body, "path")
     assert path is not None
+    check_path(path)
     if not path.startswith("/") or not path.endswith("/") or "/../" in path or "/./" in path:
         raise ApiError(400, "InvalidPath", f"Invalid path '{path}': it must be absolute and end with '/'")
     perms = _check_permissions(body.get("permissions"), ptype)
+    expires = datetime_field(body, "expiration_date")
     clash = state.db.query_one(
         "SELECT id FROM acl_rules WHERE collection_id = ? AND principal_type = ? AND principal = ?"
         " AND path = ?", (coll.id, ptype, who, path),
@@ -101,6 +106,8 @@ def add_acl_rule(state: SandboxState, principal: "Principal", request: Request, 
     if clash is not None:
         raise ApiError(409, "Exists", f"An access rule for this principal and path already exists ({clash['id']})")
     rule_id = store.insert_rule(state.db, coll.id, ptype, who, path, perms)
+    if expires is not None:
+        state.db.execute("UPDATE acl_rules SET expiration_date = ? WHERE id = ?", (expires, rule_id))
     return result_doc(request, "access_create_result", "Created", "Access rule created successfully.",
                    access_id=rule_id, id=rule_id), 201
 
@@ -113,14 +120,14 @@ def get_acl_rule(state: SandboxState, principal: "Principal", request: Request) 
 def update_acl_rule(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
     row = _get_rule(state, coll, request.path_params["rule_id"])
-    if not isinstance(body, dict):
-        raise ApiError(400, "ClientError.BadRequest", "Request body must be a JSON object")
+    body = body_object(body, "access")
     perms = _check_permissions(body.get("permissions", row["permissions"]), row["principal_type"])
+    expires = datetime_field(body, "expiration_date") if "expiration_date" in body else row["expiration_date"]
     for key in ("principal_type", "principal", "path"):
         if key in body and body[key] != row[key]:
             raise ApiError(400, "ClientError.BadRequest", f"'{key}' of an access rule cannot change")
     state.db.execute("UPDATE acl_rules SET permissions = ?, expiration_date = ? WHERE id = ?",
-                     (perms, body.get("expiration_date", row["expiration_date"]), row["id"]))
+                     (perms, expires, row["id"]))
     return result_doc(request, "result", "Updated", "Access rule updated successfully")
 
 

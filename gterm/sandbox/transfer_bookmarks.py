@@ -10,13 +10,14 @@ from starlette.requests import Request
 from gterm.sandbox.collections import get_collection
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import result_doc, str_field
+from gterm.sandbox.request_parsing import FIELD_LIMITS, body_object, bool_field, check_path, text_field
+from gterm.sandbox.transfer_http import result_doc
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
 
 
-MAX_BOOKMARK_NAME = 128
+MAX_BOOKMARK_NAME = FIELD_LIMITS["bookmark_name"]
 
 
 def _bookmark_doc(row: Any) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def _bookmark_doc(row: Any) -> dict[str, Any]:
 
 
 def _bookmark_name(body: Any) -> str:
-    name = (str_field(body, "name") or "").strip()
+    name = (text_field(body, "name", limit=MAX_BOOKMARK_NAME) or "").strip()
     if not name or len(name) > MAX_BOOKMARK_NAME:
         raise ApiError(400, "ClientError.BadRequest",
                        f"Bookmark name must be 1 to {MAX_BOOKMARK_NAME} characters")
@@ -66,9 +67,11 @@ def bookmark_list(state: SandboxState, principal: "Principal", request: Request)
 
 def create_bookmark(state: SandboxState, principal: "Principal", request: Request, body: Any) -> Any:
     name = _bookmark_name(body)
-    endpoint_id = str_field(body, "endpoint_id")
-    path = str_field(body, "path")
+    endpoint_id = text_field(body, "endpoint_id")
+    path = text_field(body, "path")
     assert endpoint_id is not None and path is not None
+    check_path(path)
+    pinned = bool_field(body, "pinned", False)
     get_collection(state, endpoint_id)
     if not path.endswith("/"):
         raise ApiError(400, "ClientError.BadRequest", "Bookmark path must end with '/'")
@@ -78,7 +81,7 @@ def create_bookmark(state: SandboxState, principal: "Principal", request: Reques
         state.db.execute(
             "INSERT INTO bookmarks (id, identity_id, name, endpoint_id, path, pinned)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (bookmark_id, principal.identity_id, name, endpoint_id, path, int(bool(body.get("pinned")))),
+            (bookmark_id, principal.identity_id, name, endpoint_id, path, int(pinned)),
         )
     except Exception as exc:  # a concurrent create with the same name lost the race
         if "UNIQUE" in str(exc):
@@ -93,14 +96,13 @@ def get_bookmark(state: SandboxState, principal: "Principal", request: Request) 
 
 def update_bookmark(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
     row = _own_bookmark(state, principal, request.path_params["bookmark_id"])
-    if not isinstance(body, dict):
-        raise ApiError(400, "ClientError.BadRequest", "Request body must be a JSON object")
+    body = body_object(body, "bookmark")
     for key in ("endpoint_id", "path"):
         if key in body and body[key] != row[key]:
             raise ApiError(400, "ClientError.BadRequest", f"Only the name of a bookmark can change, not '{key}'")
     name = _bookmark_name(body) if "name" in body else row["name"]
     _name_taken(state, principal, name, except_id=row["id"])
-    pinned = int(bool(body.get("pinned", row["pinned"])))
+    pinned = int(bool_field(body, "pinned", bool(row["pinned"])))
     state.db.execute("UPDATE bookmarks SET name = ?, pinned = ? WHERE id = ?", (name, pinned, row["id"]))
     return _bookmark_doc(_own_bookmark(state, principal, row["id"]))
 

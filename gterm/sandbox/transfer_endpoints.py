@@ -1,32 +1,26 @@
-"""Collection (endpoint) routes: endpoint documents, search, update, guest collections."""
+"""Collection (endpoint) routes: endpoint documents and search (writes live in ``transfer_gcp``)."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.requests import Request
 
 from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import roles, tasks_store
-from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
+from gterm.sandbox import gcp, roles, tasks_store
+from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.https_data import https_server_url
+from gterm.sandbox.request_parsing import int_param
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import (
-    int_param,
-    owned_collection,
-    result_doc,
-    str_field,
-    visible_collection,
-)
+from gterm.sandbox.transfer_http import visible_collection
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
 
 
-def _in_use(state: SandboxState, principal: "Principal") -> set[str]:
+def collections_in_use(state: SandboxState, principal: "Principal") -> set[str]:
     """Collections in this identity's ACTIVE tasks."""
     return tasks_store.collections_in_use(state.db, principal.identity_id)
 
@@ -38,7 +32,7 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Princi
     host = colls.find_collection(state, coll.host_collection_id) if coll.host_collection_id else None
     default_dir = meta.get("default_directory") or ("/" if coll.is_guest else "/~/")
     my_roles = roles.effective_roles(state, coll, principal.identity_id)
-    return {
+    doc: dict[str, Any] = {
         "DATA_TYPE": "endpoint",
         "id": coll.id,
         "display_name": coll.display_name,
@@ -65,7 +59,8 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Princi
         "gcp_paused": None,
         "gcs_version": "5.4.80",
         "gcs_manager_url": None,
-        "https_server": None,
+        # GCSv5 collections serve their files over HTTPS; Globus Connect Personal has no such server.
+        "https_server": https_server_url(state, coll.id) if coll.entity_type.startswith("GCSv5_") else None,
         "tlsftp_server": None,
         "s3_url": None,
         "s3_owner_activated": False,
@@ -78,9 +73,9 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Princi
         "mapped_collection_display_name": host.display_name if host else None,
         "sharing_target_endpoint": None,
         "sharing_target_root_path": None,
-        "disable_verify": False,
+        "disable_verify": bool(meta.get("disable_verify", False)),
         "disable_anonymous_writes": False,
-        "force_verify": False,
+        "force_verify": bool(meta.get("force_verify", False)),
         "force_encryption": bool(meta.get("force_encryption", False)),
         "mfa_required": False,
         "high_assurance": False,
@@ -102,9 +97,9 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Princi
         "shareable": not coll.is_guest,
         "acl_available": coll.is_guest,
         "acl_editable": coll.is_guest and "access_manager" in my_roles,
-        "in_use": coll.id in (in_use if in_use is not None else _in_use(state, principal)),
+        "in_use": coll.id in (in_use if in_use is not None else collections_in_use(state, principal)),
         "my_effective_roles": my_roles,
-        "subscription_id": "964be8f5-5f9b-11e4-b64e-12313940394d",
+        "subscription_id": meta.get("subscription_id", store.SANDBOX_SUBSCRIPTION_ID),
         "location": None,
         "network_use": "normal",
         "max_concurrency": None,
@@ -130,6 +125,9 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Princi
             }
         ],
     }
+    if coll.is_gcp:
+        doc.update(gcp.document_fields(state, coll))
+    return doc
 
 
 # --------------------------------------------------------------------------- search
@@ -157,7 +155,7 @@ def _scope_filter(state: SandboxState, principal: "Principal", scope: str,
     if scope in ("my-endpoints", "administered-by-me", "shared-by-me"):
         return lambda c: c.owner_id == me and (scope != "shared-by-me" or c.is_guest)
     if scope == "my-gcp-endpoints":
-        return lambda c: False  # no Globus Connect Personal in the sandbox
+        return lambda c: c.owner_id == me and c.entity_type == colls.GCP_MAPPED
     if scope == "shared-with-me":
         return lambda c: c.is_guest and c.owner_id != me and colls.can_see(state, c, principal)
     if scope == "in-use":
@@ -179,7 +177,7 @@ def endpoint_search(state: SandboxState, principal: "Principal", request: Reques
     if offset + limit > 1000:
         raise ApiError(400, "ClientError.BadRequest", "offset + limit may not exceed 1000")
 
-    in_use = _in_use(state, principal)
+    in_use = collections_in_use(state, principal)
     matches_scope = _scope_filter(state, principal, scope, in_use)
     words = text.lower().split()
     owner = q.get("filter_owner_id")
@@ -218,112 +216,6 @@ def endpoint_search(state: SandboxState, principal: "Principal", request: Reques
 def get_endpoint(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     return endpoint_doc(state, coll, principal)
-
-
-_READ_ONLY_FIELDS = frozenset(
-    {"DATA_TYPE", "id", "DATA", "canonical_name", "name", "username", "owner_id", "owner_string",
-     "entity_type", "host_endpoint", "host_endpoint_id", "host_path", "in_use", "activated"}
-)
-
-
-def update_endpoint(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
-    coll = owned_collection(state, principal, request.path_params["endpoint_id"])
-    if not isinstance(body, dict):
-        raise ApiError(400, "ClientError.BadRequest", "Request body must be a JSON object")
-    meta = dict(coll.meta)
-    display_name = coll.display_name
-    public = coll.public
-    for key, value in body.items():
-        if key in _READ_ONLY_FIELDS:
-            continue
-        if key not in store.EDITABLE_FIELDS:
-            raise ApiError(400, "ClientError.BadRequest", f"Field '{key}' cannot be updated")
-        if key == "display_name":
-            if not isinstance(value, str) or not value.strip():
-                raise ApiError(400, "ClientError.BadRequest", "display_name must be a non-empty string")
-            display_name = value.strip()
-        elif key == "public":
-            public = bool(value)
-        elif key == "force_encryption":
-            meta[key] = bool(value)
-        elif value is not None and not isinstance(value, str):
-            raise ApiError(400, "ClientError.BadRequest", f"Field '{key}' must be a string or null")
-        else:
-            meta[key] = value
-    state.db.execute(
-        "UPDATE collections SET display_name = ?, public = ?, meta = ? WHERE id = ?",
-        (display_name, int(public), json.dumps(meta), coll.id),
-    )
-    return result_doc(request, "result", "Updated", "Endpoint updated successfully")
-
-
-def create_shared_endpoint(state: SandboxState, principal: "Principal", request: Request, body: Any) -> Any:
-    host_id = str_field(body, "host_endpoint")
-    host_path = str_field(body, "host_path")
-    display_name = (str_field(body, "display_name") or "").strip()
-    assert host_id is not None and host_path is not None
-    host = get_collection(state, host_id)
-    if host.is_guest:
-        raise ApiError(400, "ClientError.BadRequest", "A guest collection cannot host another one")
-    where = resolve(state, principal, host.id, host_path, "rw")
-    if not where.path.endswith("/"):  # resolve marks directories (links followed inside the root only)
-        raise ApiError(404, "ClientError.NotFound", f"Host path '{where.path}' is not a directory")
-    meta: dict[str, Any] = {"default_directory": "/"}
-    for key in ("description", "keywords", "organization", "department", "contact_email",
-                "contact_info", "info_link", "user_message", "user_message_link"):
-        if isinstance(body.get(key), str):
-            meta[key] = body[key]
-    new_id = str(uuid.uuid4())
-    store.insert_collection(
-        state.db,
-        collection_id=new_id,
-        display_name=display_name,
-        entity_type=colls.GUEST,
-        owner_id=principal.identity_id,
-        owner_string=principal.username,
-        host_collection_id=host.id,
-        host_path=where.path,
-        public=bool(body.get("public", False)),
-        meta=meta,
-    )
-    return result_doc(
-        request, "endpoint_create_result", "Created", "Shared endpoint created successfully",
-        id=new_id, globus_connect_setup_key=None, canonical_name=f"{principal.username}#{new_id}",
-    ), 201
-
-
-def delete_endpoint(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    coll = owned_collection(state, principal, request.path_params["endpoint_id"])
-    with state.db.transaction() as conn:
-        conn.execute("DELETE FROM acl_rules WHERE collection_id = ?", (coll.id,))
-        conn.execute("DELETE FROM collection_use WHERE collection_id = ?", (coll.id,))
-        conn.execute("DELETE FROM collections WHERE id = ?", (coll.id,))
-    return result_doc(request, "result", "Deleted", "Endpoint deleted successfully")
-
-
-def my_shared_endpoint_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    host = get_collection(state, request.path_params["endpoint_id"])
-    rows = state.db.query(
-        "SELECT id FROM collections WHERE host_collection_id = ? AND owner_id = ? ORDER BY display_name",
-        (host.id, principal.identity_id),
-    )
-    in_use = _in_use(state, principal)
-    docs = [endpoint_doc(state, get_collection(state, r["id"]), principal, in_use) for r in rows]
-    return {"DATA_TYPE": "endpoint_list", "DATA": docs}
-
-
-def shared_endpoint_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    host = get_collection(state, request.path_params["endpoint_id"])
-    rows = state.db.query(
-        "SELECT id FROM collections WHERE host_collection_id = ? ORDER BY display_name", (host.id,)
-    )
-    in_use = _in_use(state, principal)
-    docs = []
-    for row in rows:
-        coll = get_collection(state, row["id"])
-        if colls.can_see(state, coll, principal):
-            docs.append(endpoint_doc(state, coll, principal, in_use))
-    return {"shared_endpoints": docs, "next_token": None}
 
 
 def pause_rule_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -11,11 +13,18 @@ from starlette.responses import Response
 
 from gterm.sandbox import confined
 from gterm.sandbox import file_listing as fl
-from gterm.sandbox.collections import CollectionRecord, ResolvedPath, leaves_collection, open_root, resolve
+from gterm.sandbox.collections import (
+    CollectionRecord,
+    ResolvedPath,
+    leaves_collection,
+    open_root,
+    resolve,
+)
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.listing_cache import directory_stamp
+from gterm.sandbox.request_parsing import bool_param, int_param, text_field
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_http import bool_param, int_param, result_doc, str_field
+from gterm.sandbox.transfer_http import result_doc
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
@@ -25,11 +34,22 @@ def _not_found(path: str, coll: CollectionRecord, code: str = "ClientError.NotFo
     return ApiError(404, code, f"Path not found: '{path}' on collection '{coll.display_name}' ({coll.id})")
 
 
+def _rename_failed(exc: OSError, old: str, new: str) -> ApiError:
+    """A rename the file system refused, told in collection paths (never the host's)."""
+    if exc.errno == errno.EXDEV:
+        return ApiError(409, "Conflict", f"Rename failed: '{old}' and '{new}' are on different file systems;"
+                                         " transfer the data and delete the original instead")
+    if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+        return ApiError(502, "ExternalError.RenameFailed.Exists", f"Rename failed: '{new}' already exists")
+    if exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EINVAL):
+        return ApiError(400, "ClientError.BadRequest", f"Rename failed: '{old}' cannot replace or enter '{new}'")
+    return ApiError(502, "ExternalError.RenameFailed", f"Rename of '{old}' to '{new}' failed: {exc.strerror}")
+
+
 def operation_ls(state: SandboxState, principal: "Principal", request: Request) -> Response:
     q = request.query_params
     where = resolve(state, principal, request.path_params["endpoint_id"], q.get("path", ""), "r")
-    coll = where.collection
-    with open_root(coll) as root:
+    with open_root(where.collection) as root:
         dir_fd = _open_listed_dir(root, where)
         try:
             return _listing(state, request, where, root, dir_fd)
@@ -66,6 +86,8 @@ def _listing(
     preds = fl.parse_filters(filters)
     fields = fl.parse_fields(q.getlist("fields"))
 
+    if state.config.listing_delay > 0:
+        time.sleep(state.config.listing_delay)  # a handler thread of its own: other requests go on
     # Where the directory really is (links resolved), for the links listed in it.
     try:
         dir_parts = root.canonical(where.parts)
@@ -77,7 +99,9 @@ def _listing(
     stamp = directory_stamp(dir_fd)
     items = kept.get(key, stamp) if offset > 0 else None
     if items is None:
-        items = fl.scan(root, dir_fd, dir_parts, where.path, show_hidden)
+        # An order and filter on names and types need no lstat per entry: only the page's are read.
+        names_only = {field for field, _ in order} | fl.filter_fields(filters) <= fl.NAME_FIELDS
+        items = (fl.scan_names if names_only else fl.scan)(root, dir_fd, dir_parts, where.path, show_hidden)
         for pred in preds:
             items = [i for i in items if pred(i)]
         fl.sort_items(items, order)
@@ -86,7 +110,7 @@ def _listing(
         kept.put(key, stamp, items)
     else:
         kept.drop(key)
-    page = items[offset: offset + limit]
+    page = fl.with_facts(root, dir_fd, dir_parts, items[offset: offset + limit])
     body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields)
     return Response(body, media_type="application/json")
 
@@ -116,7 +140,7 @@ def _is_dir(root: confined.Root, parts: tuple[str, ...]) -> bool:
 
 
 def operation_mkdir(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
-    path = str_field(body, "path")
+    path = text_field(body, "path")
     assert path is not None
     where = resolve(state, principal, request.path_params["endpoint_id"], path, "rw")
     if where.path == "/":
@@ -138,8 +162,8 @@ def operation_mkdir(state: SandboxState, principal: "Principal", request: Reques
 
 
 def operation_rename(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
-    old_path = str_field(body, "old_path")
-    new_path = str_field(body, "new_path")
+    old_path = text_field(body, "old_path")
+    new_path = text_field(body, "new_path")
     assert old_path is not None and new_path is not None
     cid = request.path_params["endpoint_id"]
     old = resolve(state, principal, cid, old_path, "rw")
@@ -159,9 +183,14 @@ def operation_rename(state: SandboxState, principal: "Principal", request: Reque
             new_parent = root.canonical(new.parts[:-1])
             if stat.S_ISDIR(root.stat(old.parts).st_mode) and new_parent[: len(moved)] == moved:
                 raise ApiError(400, "ClientError.BadRequest", "A directory cannot be moved into itself")
+        except confined.OutsideRoot:
+            raise leaves_collection(old.path) from None
+        try:
             # renameat between the two parents: a link is moved, never followed; a relative link
             # that now points outside is harmless, as every later access refuses to follow it.
             root.rename(old.parts, new.parts)
         except confined.OutsideRoot:
             raise leaves_collection(old.path) from None
+        except OSError as exc:
+            raise _rename_failed(exc, old.path, new.path) from None
     return result_doc(request, "result", "FileRenamed", "File or directory renamed successfully")

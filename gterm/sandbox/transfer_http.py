@@ -6,7 +6,6 @@ never blocks the event loop; only token checks and body parsing run on it.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Callable
 
 from starlette.concurrency import run_in_threadpool
@@ -17,10 +16,16 @@ from starlette.routing import BaseRoute, Route
 from gterm.sandbox import collections as colls
 from gterm.sandbox.collections import CollectionRecord, get_collection
 from gterm.sandbox.errors import ApiError, new_request_id
+from gterm.sandbox.request_parsing import bool_param as bool_param
+from gterm.sandbox.request_parsing import int_param as int_param
+from gterm.sandbox.request_parsing import json_body, text_field
 from gterm.sandbox.state import SandboxState
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
+
+# Parsing lives in request_parsing; these names stay importable from here for route modules.
+str_field = text_field
 
 V = "/v0.10"
 Handler = Callable[["Principal", Request, Any], Any]
@@ -30,16 +35,6 @@ def authenticate_principal(state: SandboxState, request: Request) -> "Principal"
     from gterm.sandbox.auth import authenticate  # the auth half owns token validation
 
     return authenticate(state, request)
-
-
-async def json_body(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise ApiError(400, "ClientError.BadRequest", "Request body is not valid JSON") from None
 
 
 def route_for(state: SandboxState, path: str, method: str, handler: Handler) -> Route:
@@ -90,37 +85,6 @@ def result_doc(request: Request, data_type: str, code: str, message: str, **extr
     return doc
 
 
-def bool_param(request: Request, name: str, default: bool) -> bool:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return default
-    return value.lower() not in ("0", "false", "no", "off")
-
-
-def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ApiError(400, "ClientError.BadRequest", f"Invalid {name} '{value}'") from None
-    if not lo <= number <= hi:
-        raise ApiError(400, "ClientError.BadRequest", f"{name} must be between {lo} and {hi}")
-    return number
-
-
-def str_field(body: Any, name: str, *, required: bool = True) -> str | None:
-    if not isinstance(body, dict):
-        raise ApiError(400, "ClientError.BadRequest", "Request body must be a JSON object")
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or (required and not value):
-        raise ApiError(400, "ClientError.BadRequest", f"'{name}' is required and must be a string")
-    return value
-
-
 # --------------------------------------------------------------------------- access
 
 def visible_collection(state: SandboxState, principal: "Principal", collection_id: str) -> CollectionRecord:
@@ -129,12 +93,3 @@ def visible_collection(state: SandboxState, principal: "Principal", collection_i
         raise ApiError(403, "PermissionDenied", f"No access to collection '{collection_id}'")
     return coll
 
-
-def owned_collection(state: SandboxState, principal: "Principal", collection_id: str) -> CollectionRecord:
-    coll = visible_collection(state, principal, collection_id)
-    if coll.owner_id != principal.identity_id:
-        raise ApiError(
-            403, "PermissionDenied",
-            f"You are not an administrator of collection '{coll.display_name}' ({coll.id})",
-        )
-    return coll

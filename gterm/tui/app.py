@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from gterm.config import GtermConfig
 from gterm.globus.errors import ConsentNeeded
+from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.tui.commands import GtermCommands
@@ -52,9 +53,12 @@ class GtermApp(App[None]):
         left: str | None = None,
         right: str | None = None,
         on_consent: Callable[[ConsentNeeded], bool] | None = None,
+        https: HttpsAccess | None = None,
     ) -> None:
         super().__init__()
         self.service = service
+        # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
+        self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
         self.session = session
         self.on_consent = on_consent
         self.save_config = config is not None

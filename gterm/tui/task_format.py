@@ -53,7 +53,7 @@ def human_duration(seconds: float | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """How far a task is: ``done`` of ``total`` ``unit`` (files or subtasks)."""
+    """How far a task is: ``done`` of ``total`` ``unit`` (bytes, files or subtasks)."""
 
     done: int
     total: int
@@ -67,24 +67,34 @@ class Progress:
 
     @property
     def short_text(self) -> str:
-        """``45/120`` (the unit lives in the details screen; the panel is narrow)."""
-        return "-" if self.total <= 0 else f"{self.done:,}/{self.total:,}"
+        """``45/120`` or ``1.2 GB/4.0 GB`` (the unit lives in the details screen; the panel is narrow)."""
+        if self.total <= 0:
+            return "-"
+        if self.unit == "bytes":
+            return f"{human_bytes(self.done)}/{human_bytes(self.total)}"
+        return f"{self.done:,}/{self.total:,}"
 
     @property
     def text(self) -> str:
         if self.total <= 0:
             return "-"
+        if self.unit == "bytes":
+            return self.short_text
         return f"{self.done:,}/{self.total:,} {self.unit}"
 
 
-def progress(task: Task) -> Progress:
-    """Files done of total when the task knows its files, else subtasks finished of total.
+def progress(task: Task, expected_bytes: int | None = None) -> Progress:
+    """Bytes moved of ``expected_bytes`` when gterm knows the total, else files done of total,
+    else subtasks finished of total.
 
-    Globus counts skipped files (sync levels) as done work; a finished
-    successful task is always complete even when the counters say little
-    (an empty directory transfer has zero files).
+    Bytes move during a file, files count only when one ends: a single large
+    file would sit at ``0/1`` for its whole run. Globus counts skipped files
+    (sync levels) as done work; a finished successful task is always complete
+    even when the counters say little (an empty directory transfer has zero files).
     """
-    if task.type == "TRANSFER" and task.files > 0:
+    if task.type == "TRANSFER" and expected_bytes:
+        result = Progress(min(task.bytes_transferred, expected_bytes), expected_bytes, "bytes")
+    elif task.type == "TRANSFER" and task.files > 0:
         done = task.files_transferred + task.files_skipped
         result = Progress(min(done, task.files), task.files, "files")
     elif task.subtasks_total > 0:
@@ -114,15 +124,25 @@ def elapsed_seconds(task: Task, now: datetime) -> float | None:
     return max(0.0, (end - task.request_time).total_seconds())
 
 
-def eta_seconds(task: Task, now: datetime) -> float | None:
-    """Time left, extrapolated from the share of work done so far; None when unknowable.
+def eta_seconds(task: Task, now: datetime, expected_bytes: int | None = None) -> float | None:
+    """Time left; None when unknowable. An INACTIVE task is stalled (credentials, consent, pause).
 
-    An INACTIVE task is stalled (credentials, consent, pause): no estimate.
+    With the byte total known: the bytes left at the task's rate (its
+    effective rate, else bytes moved over elapsed time). Otherwise the share
+    of work done so far is extrapolated.
     """
     if task.status != "ACTIVE":
         return None
-    frac = progress(task).fraction
     elapsed = elapsed_seconds(task, now)
+    prog = progress(task, expected_bytes)
+    if prog.unit == "bytes":
+        rate = task.effective_bytes_per_second or (
+            task.bytes_transferred / elapsed if elapsed and task.bytes_transferred else 0
+        )
+        if rate <= 0:
+            return None
+        return max(0, prog.total - prog.done) / rate
+    frac = prog.fraction
     if not frac or elapsed is None or elapsed <= 0:
         return None
     return elapsed * (1.0 - frac) / frac

@@ -64,6 +64,13 @@ def plan_from_panes(source: Any, destination: Any) -> TransferPlan | str:
     if source.collection_id == destination.collection_id and _same_dir(source.path, destination.path):
         return "Source and destination are the same directory."
     listing = getattr(destination, "listing", None)
+    source_listing = getattr(source, "listing", None)
+    whole = (
+        source_listing is not None
+        and source_listing.complete
+        and not source_listing.truncated
+        and {entry.name for entry in chosen} >= {entry.name for entry in source_listing.entries}
+    )
     return TransferPlan(
         source_collection_id=source.collection_id,
         source_name=_display_name(source),
@@ -73,6 +80,7 @@ def plan_from_panes(source: Any, destination: Any) -> TransferPlan | str:
         destination_path=destination.path,
         entries=tuple(entries),
         destination_entries=tuple(listing.entries) if listing is not None else None,
+        whole_directory=whole,
     )
 
 
@@ -120,6 +128,10 @@ class TransferActionsMixin:
         ]
 
     def action_transfer(self) -> None:
+        # Both panes must show where they are going: the source's entries and the destination's path.
+        for pane in self._both_panes():
+            if pane.defer_until_loaded(self.action_transfer):
+                return
         plan = plan_from_panes(self.active_pane, self.inactive_pane)
         if isinstance(plan, str):
             self.app.notify(plan, severity="warning", markup=False)
@@ -167,7 +179,11 @@ class TransferActionsMixin:
         self._clear_source_selection(request)
         panel = getattr(self, "task_panel", None)
         if panel is not None:
-            panel.watch_task(task_id, on_end=lambda task: self._transfer_ended(request, task))
+            panel.watch_task(
+                task_id,
+                on_end=lambda task: self._transfer_ended(request, task),
+                expected_bytes=request.expected_bytes,
+            )
             panel.refresh_tasks()
 
     def _clear_source_selection(self, request: TransferRequest) -> None:
@@ -194,6 +210,9 @@ class TransferActionsMixin:
         left, right = self.active_pane, self.inactive_pane
         if left.listing is None or right.listing is None:
             self.app.notify("Compare needs a listing in both panes.", severity="warning")
+            return
+        if getattr(left, "pages_pending", False) or getattr(right, "pages_pending", False):
+            self.app.notify("Compare when both listings are complete: still loading.", severity="warning")
             return
         result = compare_listings(left.listing, right.listing)
         left.set_marks(set(result.left_marked))

@@ -10,9 +10,11 @@ SDK's own retries are turned off so gterm's retry is what is exercised.
 from __future__ import annotations
 
 import http.client
+import ssl
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
@@ -29,12 +31,14 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
 
 
 class DroppingProxy:
-    """Forwards HTTP to ``upstream``; drops the response of the next N submissions."""
+    """Forwards HTTP to ``upstream`` (verified with ``ca_file`` when it is https); drops the response
+    of the next N submissions."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, ca_file: Path | None) -> None:
         target = urlsplit(upstream)
         self.upstream_host = target.hostname or "127.0.0.1"
-        self.upstream_port = target.port or 80
+        self.upstream_port = target.port or (443 if target.scheme == "https" else 80)
+        self.upstream_tls = ssl.create_default_context(cafile=str(ca_file)) if target.scheme == "https" else None
         self.drop_submissions = 0
         self.dropped = 0
         self.forwarded: list[str] = []
@@ -50,7 +54,13 @@ class DroppingProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-                upstream = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
+                upstream: http.client.HTTPConnection
+                if proxy.upstream_tls is not None:
+                    upstream = http.client.HTTPSConnection(
+                        proxy.upstream_host, proxy.upstream_port, timeout=60, context=proxy.upstream_tls
+                    )
+                else:
+                    upstream = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
                 try:
                     upstream.request(self.command, self.path, body=body, headers=headers)
                     response = upstream.getresponse()
@@ -95,7 +105,7 @@ class DroppingProxy:
 
 @pytest.fixture
 def proxy(sandbox: Any) -> Iterator[DroppingProxy]:
-    with DroppingProxy(sandbox.transfer_url) as running:
+    with DroppingProxy(sandbox.transfer_url, sandbox.ca_file) as running:
         yield running
 
 

@@ -15,7 +15,8 @@ from tests.support.transfer_live import RequestLog
 
 from gterm.cli import start_listings_early
 from gterm.globus.errors import NotFound
-from gterm.globus.transfer import LS_FIELDS, TransferService
+from gterm.globus.models import Listing
+from gterm.globus.transfer import FIRST_PAGE, LS_FIELDS, ORDER_BY_NAME, TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 
 MANY = "/home/alice/many-files/"
@@ -28,6 +29,11 @@ def service(sandbox: Any) -> TransferService:
     """A fresh service (so no early answer of another test is left in it), already logged in."""
     client = transfer_client_for(sandbox, "alice")
     return TransferService(lambda: client)
+
+
+def first_page(service: TransferService, path: str) -> Listing:
+    """What a pane asks first (and what is started early): FIRST_PAGE entries in name order."""
+    return service.ls_page(LAB_STORAGE_ID, path, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
 
 
 def settled(log: RequestLog, mark: int, service: TransferService) -> None:
@@ -46,8 +52,9 @@ def test_the_first_ls_takes_the_early_answer_and_the_next_asks_again(sandbox: An
     log = RequestLog(sandbox)
     mark = log.mark()
     service.start_listing_early(LAB_STORAGE_ID, MANY)
-    listing = service.ls(LAB_STORAGE_ID, MANY)
-    assert len(listing.entries) == 3000 and listing.path == MANY
+    listing = first_page(service, MANY)
+    assert (len(listing.entries), listing.total, listing.path) == (FIRST_PAGE, 3000, MANY)
+    assert listing.entries[0].name == "file-0000.dat"
     collection = service.get_collection(LAB_STORAGE_ID)
     assert collection.id == LAB_STORAGE_ID
     settled(log, mark, service)
@@ -56,7 +63,7 @@ def test_the_first_ls_takes_the_early_answer_and_the_next_asks_again(sandbox: An
     assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
 
     again = log.mark()
-    assert len(service.ls(LAB_STORAGE_ID, MANY).entries) == 3000  # a reload asks the service
+    assert first_page(service, MANY).total == 3000  # a reload asks the service
     settled(log, again, service)
     assert log.count(again, method="GET", path=LS_PATH) == 2
 
@@ -68,8 +75,8 @@ def test_the_default_directory_is_found_first_then_listed(sandbox: Any, service:
     # the pane's order: the collection's document, then its default directory
     collection = service.get_collection(LAB_STORAGE_ID)
     target = collection.default_directory or "/"
-    listing = service.ls(LAB_STORAGE_ID, target)
-    assert listing.path == "/home/alice/"
+    listing = first_page(service, target)
+    assert listing.path == "/home/alice/" and listing.complete
     assert "many-files" in {entry.name for entry in listing.entries}
     settled(log, mark, service)
     assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
@@ -80,17 +87,17 @@ def test_an_early_error_reaches_the_first_caller_and_the_next_call_tries_again(s
     missing = f"/~/not-there-{uuid.uuid4().hex[:8]}/"
     service.start_listing_early(LAB_STORAGE_ID, missing)
     with pytest.raises(NotFound) as first:
-        service.ls(LAB_STORAGE_ID, missing)
+        first_page(service, missing)
     assert "not-there" in str(first.value)
     with pytest.raises(NotFound):
-        service.ls(LAB_STORAGE_ID, missing)
+        first_page(service, missing)
 
 
 def test_another_location_is_not_answered_early(sandbox: Any, service: TransferService) -> None:
     service.start_listing_early(LAB_STORAGE_ID, MANY)
-    listing = service.ls(LAB_STORAGE_ID, "/home/alice/")  # not what was started: a call of its own
+    listing = first_page(service, "/home/alice/")  # not what was started: a call of its own
     assert listing.path == "/home/alice/" and "many-files" in {entry.name for entry in listing.entries}
-    assert len(service.ls(LAB_STORAGE_ID, MANY).entries) == 3000  # the early one is still there for its caller
+    assert first_page(service, MANY).total == 3000  # the early one is still there for its caller
 
 
 def test_start_listings_early_parses_locations_and_skips_what_it_cannot_start(
@@ -99,10 +106,20 @@ def test_start_listings_early_parses_locations_and_skips_what_it_cannot_start(
     log = RequestLog(sandbox)
     mark = log.mark()
     start_listings_early(service, f"{LAB_STORAGE_ID}:{MANY}", "bookmark:Results", "not a location", None)
-    assert len(service.ls(LAB_STORAGE_ID, MANY).entries) == 3000
+    assert first_page(service, MANY).total == 3000
     settled(log, mark, service)
     assert log.count(mark, method="GET", path=LS_PATH) == 2  # the early one and the marker; nothing else
     assert not [record for record in log.since(mark) if "bookmark" in record["path"]]
+
+
+def test_a_whole_listing_is_not_answered_early(sandbox: Any, service: TransferService) -> None:
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    service.start_listing_early(LAB_STORAGE_ID, MANY)
+    assert len(service.ls(LAB_STORAGE_ID, MANY).entries) == 3000  # its own call: the early page is not the whole
+    assert first_page(service, MANY).total == 3000
+    settled(log, mark, service)
+    assert log.count(mark, method="GET", path=LS_PATH) == 3  # early page, whole listing, marker
 
 
 def test_listings_ask_only_for_the_fields_gterm_shows(alice_tc: Any, service: TransferService) -> None:

@@ -32,9 +32,7 @@ from typing import Callable
 import globus_sdk
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.sandbox.server import running_sandbox
-from gterm.sandbox.state import SandboxConfig
-from tests.support.sandbox_login import transfer_client_for
+from tests.support.sandbox_login import own_sandbox, transfer_client_for
 
 POLL_SECONDS = 0.02  # get_task polling while waiting (a request costs ~2 ms on loopback)
 
@@ -126,7 +124,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="gterm-perf-", dir=args.dir))
     try:
-        with running_sandbox(SandboxConfig(data_dir=workdir / "sandbox", auto_approve=True)) as handle:
+        with own_sandbox(workdir / "sandbox") as handle:
             root = next(Path(c["root"]) for c in handle.info["collections"] if c["id"] == LAB_STORAGE_ID)
             home = root / "home" / "alice"
             home.mkdir(parents=True, exist_ok=True)

@@ -32,8 +32,7 @@ import requests
 from gterm.globus.models import decode_file_list, entries_from_docs
 from gterm.globus.transfer import LS_FIELDS, TransferService, gc_paused
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
-from gterm.sandbox.server import running_sandbox
-from gterm.sandbox.state import SandboxConfig
+from tests.support.sandbox_login import own_sandbox
 
 CLI = Path.home() / ".cache" / "gterm-perf" / "cli-venv" / "bin" / "globus"
 DIR = "/gterm-perf-100k/"
@@ -56,9 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gterm-perf-") as tmp:
         data_dir = Path(tmp) / "sandbox"
-        with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True)) as sandbox:
-            os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = sandbox.auth_url
-            os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = sandbox.transfer_url
+        with own_sandbox(data_dir) as sandbox:  # the SDK, requests and subprocesses point at it and trust its CA
             root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
             target_dir = root / DIR.strip("/")
             target_dir.mkdir(parents=True, exist_ok=True)

@@ -24,9 +24,7 @@ from typing import Callable
 from gterm.globus.models import decode_file_list
 from gterm.globus.transfer import LS_FIELDS, TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.sandbox.server import running_sandbox
-from gterm.sandbox.state import SandboxConfig
-from tests.support.sandbox_login import transfer_client_for
+from tests.support.sandbox_login import own_sandbox, transfer_client_for
 
 DIR = "/home/alice/perf-100k/"
 
@@ -52,10 +50,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="gterm-perf-") as tmp:
-        config = SandboxConfig(data_dir=Path(tmp), auto_approve=True)
-        with running_sandbox(config) as sandbox:
-            os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = sandbox.auth_url
-            os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = sandbox.transfer_url
+        with own_sandbox(Path(tmp)) as sandbox:  # the SDK points at it and trusts its CA
             root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
             started = time.perf_counter()
             make_entries(root, args.entries)

@@ -17,9 +17,8 @@ from typing import Iterator
 import globus_sdk
 import pytest
 
-from gterm.sandbox.server import SandboxHandle, running_sandbox
-from gterm.sandbox.state import SandboxConfig
-from tests.support.sandbox_login import transfer_client_for
+from gterm.sandbox.server import SandboxHandle
+from tests.support.sandbox_login import own_sandbox, transfer_client_for
 from tests.support.tasks_helpers import LAB, events, tree, wait_done, wait_until, workdir, write
 
 SLOW = 256 * 1024  # bytes per second per task
@@ -27,8 +26,7 @@ SLOW = 256 * 1024  # bytes per second per task
 
 @pytest.fixture(scope="module")
 def slow_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
-    config = SandboxConfig(data_dir=tmp_path_factory.mktemp("slow"), auto_approve=True, slow=SLOW)
-    with running_sandbox(config) as handle:
+    with own_sandbox(tmp_path_factory.mktemp("slow"), slow=SLOW) as handle:
         yield handle
 
 
@@ -127,7 +125,7 @@ def test_concurrency_is_bounded_and_queued_tasks_can_be_canceled(slow_sandbox, s
 def test_restart_mid_transfer_resumes_to_succeeded(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("restart")
     sizes = [200_000 + i for i in range(6)]
-    with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True, slow=400_000)) as first:
+    with own_sandbox(data_dir, slow=400_000) as first:
         tc = transfer_client_for(first)
         base, disk = workdir(first, "restart")
         for i, size in enumerate(sizes):
@@ -139,7 +137,7 @@ def test_restart_mid_transfer_resumes_to_succeeded(tmp_path_factory):
         assert (disk / "dst" / name).read_bytes() == (disk / "src" / name).read_bytes()
     assert _no_partials(disk / "dst")
 
-    with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True)) as second:
+    with own_sandbox(data_dir) as second:
         tc = transfer_client_for(second)
         task = wait_done(tc, task_id)
         assert task["status"] == "SUCCEEDED"
@@ -154,8 +152,7 @@ def test_restart_mid_transfer_resumes_to_succeeded(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def faulty_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
-    config = SandboxConfig(data_dir=tmp_path_factory.mktemp("faulty"), auto_approve=True, fault_rate=0.3)
-    with running_sandbox(config) as handle:
+    with own_sandbox(tmp_path_factory.mktemp("faulty"), fault_rate=0.3) as handle:
         yield handle
 
 

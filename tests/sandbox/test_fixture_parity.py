@@ -20,7 +20,7 @@ import pytest
 from globus_sdk.testing import get_response_set
 from tests.support.transfer_helpers import unique
 
-from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_STORAGE_ID
 
 # case name -> (fixture module, fixture case, call producing the sandbox document)
 Call = Callable[[Any, Any], dict[str, Any]]
@@ -51,6 +51,7 @@ def _update(alice: Any, bob: Any) -> dict[str, Any]:
 NON_TASK_CASES: dict[str, tuple[str, str, Call]] = {
     "get_endpoint": ("get_endpoint", "default", lambda a, b: a.get_endpoint(LAB_STORAGE_ID).data),
     "get_guest_endpoint": ("get_endpoint", "default", lambda a, b: a.get_endpoint(BOB_SHARED_ID).data),
+    "get_gcp_endpoint": ("get_endpoint", "default", lambda a, b: a.get_endpoint(ALICES_LAPTOP_ID).data),
     "update_endpoint": ("update_endpoint", "default", _update),
     "operation_mkdir": ("operation_mkdir", "default", _mkdir),
     "operation_rename": ("operation_rename", "default", _rename),

@@ -25,9 +25,9 @@ from gterm.sandbox.seed_ids import (
     ROBOT_CLIENT_ID,
     TRANSFER_SCOPE,
 )
-from gterm.sandbox.server import SandboxHandle, running_sandbox
-from gterm.sandbox.state import SandboxConfig
-from tests.support.sandbox_login import login_tokens, transfer_client_for
+from gterm.sandbox.server import SandboxHandle
+from tests.support.sandbox_login import login_tokens, own_sandbox, transfer_client_for
+from tests.support.session_helpers import read_exports
 
 TRANSFER_RS = "transfer.api.globus.org"
 SCOPES = f"openid profile email {TRANSFER_SCOPE}"
@@ -58,7 +58,7 @@ def test_unknown_routes_and_methods_answer_json(sandbox: SandboxHandle) -> None:
 
 
 def test_expired_access_token_gets_401_and_refresh_recovers(tmp_path: Path) -> None:
-    with running_sandbox(SandboxConfig(data_dir=tmp_path, auto_approve=True, access_token_lifetime=2)) as box:
+    with own_sandbox(tmp_path, access_token_lifetime=2) as box:
         tokens = login_tokens(box, SCOPES)
         data = tokens.by_resource_server[TRANSFER_RS]
         assert data["expires_at_seconds"] <= time.time() + 2
@@ -74,12 +74,11 @@ def test_expired_access_token_gets_401_and_refresh_recovers(tmp_path: Path) -> N
 
 
 def test_restart_keeps_identities_clients_tokens_and_keys(tmp_path: Path) -> None:
-    config = SandboxConfig(data_dir=tmp_path, auto_approve=False)
-    with running_sandbox(config) as first:
+    with own_sandbox(tmp_path, auto_approve=False) as first:
         tokens = login_tokens(first, SCOPES, identity="bob")  # goes through the consent form
         secret = first.client_secret(ROBOT_CLIENT_ID)
         jwks = requests.get(first.auth_url + "jwk.json", timeout=30).json()
-    with running_sandbox(SandboxConfig(data_dir=tmp_path, auto_approve=False)) as second:
+    with own_sandbox(tmp_path, auto_approve=False) as second:
         assert second.client_secret(ROBOT_CLIENT_ID) == secret
         assert requests.get(second.auth_url + "jwk.json", timeout=30).json() == jwks
         client = globus_sdk.NativeAppAuthClient(GTERM_NATIVE_CLIENT_ID, base_url=second.auth_url)
@@ -103,9 +102,10 @@ def _authorize_url(box: SandboxHandle) -> str:
 
 
 def test_consent_page_escapes_names_and_deny_redirects(tmp_path: Path) -> None:
-    with running_sandbox(SandboxConfig(data_dir=tmp_path, auto_approve=False)) as box:
+    with own_sandbox(tmp_path, auto_approve=False) as box:
         box.state.db.execute(
-            "INSERT INTO auth_identities VALUES (?, ?, ?, NULL, NULL, ?, 'user')",
+            "INSERT INTO auth_identities (id, username, name, email, organization, identity_provider, kind)"
+            " VALUES (?, ?, ?, NULL, NULL, ?, 'user')",
             ("0b0e9d6e-1111-4222-8333-944455556666", "eve@example.org", '<b>Eve & "Co"</b>', auth_store.SANDBOX_IDP_ID),
         )
         url = _authorize_url(box)
@@ -144,11 +144,13 @@ def test_serve_forever_prints_exports_and_stops_on_ctrl_c(tmp_path: Path) -> Non
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip() for _ in range(2)]
-        assert lines[0].startswith("export GLOBUS_SDK_SERVICE_URL_AUTH=http://127.0.0.1:")
-        assert lines[1].startswith("export GLOBUS_SDK_SERVICE_URL_TRANSFER=http://127.0.0.1:")
-        url = lines[0].split("=", 1)[1]
-        assert requests.get(url + ".well-known/openid-configuration", timeout=30).status_code == 200
+        exports = read_exports(proc.stdout, 60)
+        url = exports["GLOBUS_SDK_SERVICE_URL_AUTH"]
+        assert url.startswith("https://127.0.0.1:")
+        assert exports["GLOBUS_SDK_SERVICE_URL_TRANSFER"] == url
+        ca_file = exports["GLOBUS_SDK_VERIFY_SSL"]
+        assert exports["REQUESTS_CA_BUNDLE"] == ca_file
+        assert requests.get(url + ".well-known/openid-configuration", timeout=30, verify=ca_file).status_code == 200
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
     finally:

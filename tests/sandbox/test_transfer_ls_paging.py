@@ -15,6 +15,8 @@ from typing import Any, Callable
 import pytest
 from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
+from gterm.sandbox import file_listing as fl
+from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.listing_cache import SortedListings
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 
@@ -160,20 +162,36 @@ def test_a_later_page_sees_entries_added_after_the_first(sandbox: Any, alice_tc:
     assert (names(rest), rest["total"]) == (["c", "d", "e"], 5)
 
 
-def test_a_later_page_of_a_kept_listing_is_the_listing_the_first_page_read(sandbox: Any, alice_tc: Any) -> None:
+def test_a_later_page_comes_from_the_listing_the_first_page_read(sandbox: Any, alice_tc: Any) -> None:
     path = f"/home/alice/{unique('kept')}/"
     alice_tc.operation_mkdir(LAB_STORAGE_ID, path)
     on_disk = collection_root(sandbox, LAB_STORAGE_ID) / path.strip("/")
     for name in ("a", "b", "c"):
         (on_disk / name).write_bytes(b"")
     os.utime(on_disk, (BASE_MTIME, BASE_MTIME))  # changed long ago (a just-changed one is never kept)
-    alice_tc.operation_ls(LAB_STORAGE_ID, path=path, limit=1)
-    # Rewritten in place: the directory itself does not change, so the kept listing stands.
+    by_size = {"orderby": "size", "path": path}
+    alice_tc.operation_ls(LAB_STORAGE_ID, limit=1, **by_size)
+    # Rewritten in place: the directory itself does not change, so the kept listing stands,
+    # sorted by the sizes it read.
     (on_disk / "c").write_bytes(b"longer now")
-    rest = alice_tc.operation_ls(LAB_STORAGE_ID, path=path, offset=1)
-    assert [doc["size"] for doc in rest["DATA"]] == [0, 0]
-    again = alice_tc.operation_ls(LAB_STORAGE_ID, path=path)  # a first page always reads the directory
-    assert [doc["size"] for doc in again["DATA"]] == [0, 0, 10]
+    rest = alice_tc.operation_ls(LAB_STORAGE_ID, offset=1, **by_size)
+    assert [(doc["name"], doc["size"]) for doc in rest["DATA"]] == [("b", 0), ("c", 0)]
+    again = alice_tc.operation_ls(LAB_STORAGE_ID, **by_size)  # a first page always reads the directory
+    assert [(doc["name"], doc["size"]) for doc in again["DATA"]] == [("a", 0), ("b", 0), ("c", 10)]
+
+
+def test_a_name_order_reads_the_facts_of_each_page_as_it_is_sent(sandbox: Any, alice_tc: Any) -> None:
+    path = f"/home/alice/{unique('facts')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, path)
+    on_disk = collection_root(sandbox, LAB_STORAGE_ID) / path.strip("/")
+    for name in ("a", "b", "c"):
+        (on_disk / name).write_bytes(b"")
+    os.utime(on_disk, (BASE_MTIME, BASE_MTIME))
+    first = alice_tc.operation_ls(LAB_STORAGE_ID, path=path, orderby="type,name", limit=1)
+    assert [(doc["name"], doc["size"]) for doc in first["DATA"]] == [("a", 0)]
+    (on_disk / "c").write_bytes(b"longer now")  # in place: the directory (and its kept listing) stay
+    rest = alice_tc.operation_ls(LAB_STORAGE_ID, path=path, orderby="type,name", offset=1)
+    assert [(doc["name"], doc["size"]) for doc in rest["DATA"]] == [("b", 0), ("c", 10)]
 
 
 # --------------------------------------------------------------------------- the kept listings themselves
@@ -196,3 +214,25 @@ def test_kept_listings_expire_change_and_are_bounded() -> None:
     assert len(kept) == 2 and kept.get("x", 1) is None and kept.get("z", 1) == [0]
     kept.drop("z")
     assert kept.get("z", 1) is None
+
+
+def test_entries_gone_before_their_page_is_sent_drop_out(tmp_path: Any) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / name).write_bytes(b"xy")
+    (tmp_path / "d").mkdir()
+    with RootSpec(str(tmp_path)).open() as root:
+        dir_fd = root.open_dir(())
+        try:
+            stubs = fl.scan_names(root, dir_fd, (), "/", True)
+            assert {(i.name, i.type, i.size) for i in stubs} == {
+                ("a", "file", fl.UNSTATED), ("b", "file", fl.UNSTATED), ("c", "file", fl.UNSTATED),
+                ("d", "dir", fl.UNSTATED),
+            }
+            (tmp_path / "b").unlink()
+            page = fl.with_facts(root, dir_fd, (), sorted(stubs))
+            assert [(i.name, i.type, i.size) for i in page][:3] == [
+                ("a", "file", 2), ("c", "file", 2), ("d", "dir", page[2].size)
+            ]
+            assert page == fl.with_facts(root, dir_fd, (), page)  # facts already read are kept as they are
+        finally:
+            os.close(dir_fd)  # facts already read are kept as they are

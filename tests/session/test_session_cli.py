@@ -11,7 +11,7 @@ import sys
 import requests
 
 from gterm import cli
-from tests.support.session_helpers import read_line_with_timeout
+from tests.support.session_helpers import read_exports
 
 
 def test_sandbox_serve_prints_exports_and_stops_on_ctrl_c(tmp_path):
@@ -26,13 +26,14 @@ def test_sandbox_serve_prints_exports_and_stops_on_ctrl_c(tmp_path):
     )
     try:
         assert proc.stdout is not None
-        first = read_line_with_timeout(proc.stdout, 60)
-        second = read_line_with_timeout(proc.stdout, 10)
-        assert first.startswith("export GLOBUS_SDK_SERVICE_URL_AUTH=http://127.0.0.1:")
-        assert second.startswith("export GLOBUS_SDK_SERVICE_URL_TRANSFER=http://127.0.0.1:")
-        url = first.strip().split("=", 1)[1]
-        assert requests.get(url + ".well-known/openid-configuration", timeout=10).status_code == 200
+        exports = read_exports(proc.stdout, 60)
+        url = exports["GLOBUS_SDK_SERVICE_URL_AUTH"]
+        assert url.startswith("https://127.0.0.1:")
+        assert exports["GLOBUS_SDK_SERVICE_URL_TRANSFER"] == url
         info = json.loads((data_dir / "sandbox.json").read_text())
+        assert exports["GLOBUS_SDK_VERIFY_SSL"] == exports["REQUESTS_CA_BUNDLE"] == info["ca_file"]
+        ca_file = exports["REQUESTS_CA_BUNDLE"]
+        assert requests.get(url + ".well-known/openid-configuration", timeout=10, verify=ca_file).status_code == 200
         assert info["auth_url"] == url
     finally:
         proc.send_signal(signal.SIGINT)

@@ -13,7 +13,7 @@ from gterm.config import GtermConfig
 from gterm.globus.errors import ConsentNeeded, NotLoggedIn, SessionExpired
 from gterm.globus.session import TRANSFER_RS, GtermSession
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID, ROBOT_CLIENT_ID, data_access_scope
-from tests.support.sandbox_login import new_native_client
+from tests.support.sandbox_login import authorize_code, new_native_client
 
 from tests.support.session_helpers import copy_paste_login
 
@@ -127,7 +127,7 @@ def test_consent_required_is_resolved_by_a_login_with_the_required_scope(sandbox
 
     challenge = logged_in.handle_consent(caught.value)
     assert "data_access" in challenge.url
-    challenge.complete_with_code(__import__("sandbox_login").authorize_code(sandbox, challenge.url))
+    challenge.complete_with_code(authorize_code(sandbox, challenge.url))
 
     assert service.ls(HPC_SCRATCH_ID, "/~/") is not None  # the operation now succeeds
     assert service.ls(LAB_STORAGE_ID, "/~/").entries

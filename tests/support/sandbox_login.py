@@ -9,17 +9,23 @@ confidential robot client.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import globus_sdk
 import requests
 
 from gterm.sandbox import auth_store
-from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE, data_access_scope
-from gterm.sandbox.server import SandboxHandle, running_sandbox
+from gterm.sandbox.seed_ids import (
+    GTERM_NATIVE_CLIENT_ID,
+    ROBOT_CLIENT_ID,
+    TRANSFER_SCOPE,
+    data_access_scope,
+)
+from gterm.sandbox.server import CLIENT_ENV_KEYS, SandboxHandle, running_sandbox
 from gterm.sandbox.state import SandboxConfig
 
 LOGIN_SCOPES = "openid profile email"
@@ -126,16 +132,17 @@ def robot_transfer_client(sandbox: SandboxHandle, *, data_access: Iterable[str] 
     return globus_sdk.TransferClient(authorizer=authorizer, base_url=sandbox.transfer_url)
 
 
-_SDK_ENV = ("GLOBUS_SDK_ENVIRONMENT", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER")
-
-
 @contextmanager
 def sdk_pointed_at(handle: SandboxHandle) -> Iterator[None]:
-    """Point the SDK's service URLs at ``handle`` for a while; restore what was there after."""
-    saved = {key: os.environ.get(key) for key in _SDK_ENV}
-    os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
-    os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = handle.auth_url
-    os.environ["GLOBUS_SDK_SERVICE_URL_TRANSFER"] = handle.transfer_url
+    """Point the SDK (and requests) at ``handle`` for a while: service URLs and its CA; restore after.
+
+    The SDK reads GLOBUS_SDK_VERIFY_SSL when a client is built, so a client made
+    inside keeps trusting this sandbox's CA after the block ends.
+    """
+    saved = {key: os.environ.get(key) for key in CLIENT_ENV_KEYS}
+    for key in CLIENT_ENV_KEYS:
+        os.environ.pop(key, None)
+    os.environ.update(handle.client_env())
     try:
         yield
     finally:
@@ -148,7 +155,33 @@ def sdk_pointed_at(handle: SandboxHandle) -> Iterator[None]:
 
 @contextmanager
 def own_sandbox(data_dir: Path, **settings: Any) -> Iterator[SandboxHandle]:
-    """A sandbox (auto-approve, ephemeral port) with ``settings`` such as slow=...; the SDK points at it."""
-    with running_sandbox(SandboxConfig(data_dir=data_dir, auto_approve=True, **settings)) as handle:
+    """A sandbox (auto-approve unless told, ephemeral port) with ``settings`` such as slow=...; the SDK
+    (service URLs and the sandbox's CA) points at it while the block runs."""
+    settings.setdefault("auto_approve", True)
+    with running_sandbox(SandboxConfig(data_dir=data_dir, **settings)) as handle:
         with sdk_pointed_at(handle):
             yield handle
+
+
+class LoginHttpsTokens:
+    """HTTPS tokens for tests: one real native-app login per collection (its https scope, plus data_access).
+
+    Implements gterm.globus.https_access.CollectionTokens, as GtermSession does for the app.
+    """
+
+    def __init__(self, sandbox: SandboxHandle, identity: str = "alice") -> None:
+        self.sandbox = sandbox
+        self.identity = identity
+        self.logins = 0
+        self._cache: dict[tuple[str, bool], globus_sdk.AccessTokenAuthorizer] = {}
+
+    def https_authorizer(self, collection_id: str, *, data_access: bool) -> globus_sdk.AccessTokenAuthorizer:
+        key = (collection_id, data_access)
+        if key not in self._cache:
+            scopes = f"https://auth.globus.org/scopes/{collection_id}/https"
+            if data_access:
+                scopes += " " + data_access_scope(collection_id)
+            tokens = login_tokens(self.sandbox, scopes, new_native_client(self.sandbox), identity=self.identity)
+            self.logins += 1
+            self._cache[key] = globus_sdk.AccessTokenAuthorizer(tokens.by_resource_server[collection_id]["access_token"])
+        return self._cache[key]

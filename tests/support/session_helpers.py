@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import shlex
 import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterable
@@ -22,6 +23,18 @@ def read_line_with_timeout(stream: IO[str], timeout: float) -> str:
         return box.get(timeout=timeout)
     except queue.Empty:
         raise AssertionError("timed out waiting for output") from None
+
+
+def read_exports(stream: IO[str], timeout: float) -> dict[str, str]:
+    """Read `gterm sandbox serve`'s export lines up to its `unset` line; return them as a dict."""
+    exports: dict[str, str] = {}
+    while True:
+        line = read_line_with_timeout(stream, timeout).strip()
+        if not line or line.startswith("unset "):
+            return exports
+        assert line.startswith("export "), line
+        key, _, value = line.removeprefix("export ").partition("=")
+        exports[key] = shlex.split(value)[0]
 
 
 def all_tokens_in(document: Any) -> set[str]:

@@ -8,6 +8,7 @@ service URL variables at it for the module's lifetime, restoring them after.
 from __future__ import annotations
 
 import json
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -74,7 +75,8 @@ class RequestLog:
     def _flush(self) -> None:
         marker = f"/v0.10/test-log-marker-{uuid.uuid4().hex}"
         try:
-            urllib.request.urlopen(self.handle.transfer_url.rstrip("/") + marker, timeout=10).close()
+            tls = ssl.create_default_context(cafile=str(self.handle.ca_file)) if self.handle.ca_file else None
+            urllib.request.urlopen(self.handle.transfer_url.rstrip("/") + marker, timeout=10, context=tls).close()
         except urllib.error.HTTPError:
             pass  # 404, as expected: what matters is that the sandbox logs it
         deadline = time.monotonic() + 10

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Static
@@ -263,6 +263,9 @@ class HostPane:
 
     def set_marks(self, names: set[str]) -> None:
         self.marks = set(names)
+
+    def defer_until_loaded(self, action: Callable[[], object]) -> bool:
+        return False  # listed synchronously: never in flight
 
 
 class HostScreen(TransferActionsMixin, Screen[None]):

@@ -11,7 +11,9 @@ resends the same submission id and Globus answers with the original task.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
+from pathlib import Path
 from typing import Any
 
 import globus_sdk
@@ -54,10 +56,12 @@ def _read_message(sock: socket.socket, buffer: bytearray) -> bytes | None:
 
 
 class DroppingProxy:
-    """Forwards HTTP to ``upstream``; loses the response of the first POST to ``drop_path``."""
+    """Forwards HTTP to the sandbox (over TLS verified with ``ca_file`` when it serves https);
+    loses the response of the first POST to ``drop_path``."""
 
-    def __init__(self, upstream_port: int, drop_path: str) -> None:
+    def __init__(self, upstream_port: int, drop_path: str, ca_file: Path | None) -> None:
         self.upstream_port = upstream_port
+        self.upstream_tls = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
         self.drop_path = drop_path
         self.dropped = 0
         self.forwarded_posts = 0
@@ -87,6 +91,8 @@ class DroppingProxy:
 
     def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        if self.upstream_tls is not None:
+            upstream = self.upstream_tls.wrap_socket(upstream, server_hostname="127.0.0.1")
         from_client, from_upstream = bytearray(), bytearray()
         try:
             while True:
@@ -131,7 +137,7 @@ def alice_service_via(sandbox: SandboxHandle, base_url: str) -> TransferService:
 
 async def test_dropped_submit_response_makes_one_task(sandbox: SandboxHandle, lab_dir: Any) -> None:
     port = int(sandbox.transfer_url.rstrip("/").rsplit(":", 1)[1])
-    proxy = DroppingProxy(port, "/v0.10/transfer")
+    proxy = DroppingProxy(port, "/v0.10/transfer", sandbox.ca_file)
     try:
         service = alice_service_via(sandbox, proxy.url)
         src_disk, src = lab_dir({"payload.txt": "sent once\n"})

@@ -203,3 +203,30 @@ def test_decode_file_list_leaves_unusual_documents_to_the_general_path() -> None
     ):
         assert decode_file_list(file_list_body([good, odd])) is None, odd
     assert decode_file_list(b"not json") is None
+
+
+def _names(listing: Listing) -> list[str]:
+    return [entry.name for entry in listing.entries]
+
+
+def test_a_first_page_is_incomplete_until_its_pages_are_merged() -> None:
+    def page(names: str, offset: int, total: int) -> Listing:
+        return Listing("c", "/x/", tuple(Entry(n, "file", 1, None) for n in names), total=total, offset=offset)
+
+    first = page("ab", 0, 5)
+    assert (first.complete, first.expected) == (False, 5)
+    merged = first.extended(page("cd", 2, 5)).extended(page("e", 4, 5))
+    assert (_names(merged), merged.complete, merged.offset) == (list("abcde"), True, 0)
+    assert Listing("c", "/x/", ()).complete  # a service that gives no total gave everything
+
+
+def test_a_page_that_moved_on_by_an_insert_loses_its_repeated_names() -> None:
+    def page(names: str, offset: int, total: int) -> Listing:
+        return Listing("c", "/x/", tuple(Entry(n, "file", 1, None) for n in names), total=total, offset=offset)
+
+    # "0" was created before the second page was read: everything moved one place on.
+    merged = page("ab", 0, 4).extended(page("bc", 2, 5)).extended(page("d", 4, 5))
+    assert _names(merged) == list("abcd")
+    assert not merged.complete  # 4 names of the 5 counted ("0" came before the pages read)
+    done = merged.finished()
+    assert (done.complete, done.total, _names(done)) == (True, 4, list("abcd"))

@@ -154,3 +154,21 @@ def test_poll_schedule_fast_while_active_backs_off_when_idle() -> None:
     schedule.after_refresh(False)
     schedule.reset()
     assert schedule.after_refresh(False) == idle[0]
+
+
+def test_one_big_file_shows_progress_and_eta_in_bytes() -> None:
+    """A 4 GB single-file transfer half done: 2.0 GB/4.0 GB and an ETA, not ``0/1`` and no ETA."""
+    big = task(files=1, files_transferred=0, files_skipped=0, bytes_transferred=2_000_000_000,
+               effective_bytes_per_second=50_000_000)
+    assert fmt.progress(big).short_text == "0/1"  # without the total: whole files only
+    prog = fmt.progress(big, expected_bytes=4_000_000_000)
+    assert prog.unit == "bytes" and prog.fraction == 0.5
+    assert prog.short_text == "2.0 GB/4.0 GB"
+    assert fmt.eta_seconds(big, NOW, expected_bytes=4_000_000_000) == pytest.approx(40.0)
+    # No rate reported yet: bytes over elapsed time (60 s here).
+    early = task(files=1, files_transferred=0, files_skipped=0, bytes_transferred=1_000_000_000,
+                 effective_bytes_per_second=0)
+    assert fmt.eta_seconds(early, NOW, expected_bytes=4_000_000_000) == pytest.approx(180.0)
+    # Done is done, even if the counters lag.
+    finished = task(status="SUCCEEDED", files=1, files_transferred=1, bytes_transferred=0)
+    assert fmt.progress(finished, expected_bytes=10).fraction == 1.0

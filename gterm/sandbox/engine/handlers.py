@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from gterm.sandbox.confined import Location, Root, RootSpec
 from gterm.sandbox.engine.copying import OPEN_TEMPORARY, CopyResult, Fault, copy_file, hash_file, remove_quietly
-from gterm.sandbox.engine.errors import FileError, classify_os_error, describe
+from gterm.sandbox.engine.errors import FileError, TaskAborted, classify_os_error, describe
 from gterm.sandbox.sync import FileFacts, should_transfer
 from gterm.sandbox.tasks_store import TaskFile
 
@@ -145,8 +145,9 @@ class FileMover:
                 run.event(err.code, err.details, is_error=True)
                 self.backoff(attempt)
                 continue
-            except BaseException:
-                progress.undo()
+            except BaseException as stopped:
+                if not (isinstance(stopped, TaskAborted) and stopped.reason in ENDING_ABORTS):
+                    progress.undo()  # the file is copied again when the task carries on
                 if attempt > 1:
                     run.bump(subtasks_retrying=-1)
                 raise
@@ -292,6 +293,11 @@ class Deleter:
             return
         self.run.set_row(row.seq, "done")
         self.run.bump(subtasks_pending=-1, subtasks_succeeded=1)
+
+
+# A task that ends mid-file (cancelled, past its deadline) keeps the bytes that moved in its
+# bytes_transferred, as Globus reports them; a stop or pause that resumes later takes them back.
+ENDING_ABORTS = frozenset({"cancel", "deadline"})
 
 
 class _AttemptProgress:

@@ -9,7 +9,7 @@ transfers side (``TransferActionsMixin``, ``TaskPanel``).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -19,14 +19,18 @@ from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
-from gterm.globus.errors import GtermError
+from gterm.globus.errors import GtermError, InvalidInput
+from gterm.globus.https_access import RemoteBytes
 from gterm.globus.locations import CollectionLocation, parse_location, resolve_bookmark
 from gterm.globus.models import Entry
 from gterm.globus.transfer import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.screens.collection_picker import CollectionPicker
+from gterm.tui.screens.dir_summary import DirectorySummary
 from gterm.tui.screens.help import HelpScreen, collect_key_help
+from gterm.tui.screens.viewer import FileViewer
+from gterm.tui.text_pager import ByteSource
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
 from gterm.tui.transfer_actions import TransferActionsMixin
@@ -248,7 +252,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(pattern: str | None) -> None:
             if pattern:
-                pane.file_list.select_glob(pattern)
+                pane.when_listed("Selecting", lambda: pane.file_list.select_glob(pattern))
 
         self.app.push_screen(InputPrompt("Select files matching", value="*", check=not_empty), chosen)
 
@@ -257,25 +261,38 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(pattern: str | None) -> None:
             if pattern:
-                pane.file_list.unselect_glob(pattern)
+                pane.when_listed("Unselecting", lambda: pane.file_list.unselect_glob(pattern))
 
         self.app.push_screen(InputPrompt("Unselect files matching", value="*", check=not_empty), chosen)
 
     def action_invert_selection(self) -> None:
-        self.active_pane.file_list.invert_selection()
+        pane = self.active_pane
+        pane.when_listed("Inverting the selection", pane.file_list.invert_selection)
 
     def action_select_all(self) -> None:
-        self.active_pane.file_list.select_all()
+        pane = self.active_pane
+        pane.when_listed("Selecting all", pane.file_list.select_all)
 
     # --- file operations --------------------------------------------------
 
-    def _ready_pane(self) -> Pane | None:
-        """The active pane if it shows a listing; otherwise say why nothing happens."""
+    def _ready_pane(self, action: Callable[[], object] | None = None) -> Pane | None:
+        """The active pane if it shows a listing; otherwise say why nothing happens.
+
+        With ``action``: while the pane's listing is in flight, ``action`` runs
+        again once it has arrived (and None is returned now), so it acts on the
+        location the user went to rather than the one still on screen.
+        """
         pane = self.active_pane
+        if action is not None and pane.defer_until_loaded(lambda: self._still_active(pane) and action()):
+            return None
         if pane.collection is None or pane.path is None:
             self.notify("No collection open here: ctrl+o picks one.", severity="warning")
             return None
         return pane
+
+    def _still_active(self, pane: Pane) -> bool:
+        """A deferred action runs only if its pane is still the one the user works in."""
+        return pane is self.active_pane
 
     def refresh_location(self, collection_id: str, path: str) -> None:
         """Reload every pane that shows ``path`` of ``collection_id`` (after a change there)."""
@@ -283,8 +300,39 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             if pane.collection_id == collection_id and pane.path == paths.as_dir(path):
                 pane.reload()
 
-    def action_mkdir(self) -> None:
+    def action_view(self) -> None:
+        """F3: view the file under the cursor, or count what a directory holds."""
         pane = self._ready_pane()
+        if pane is None or pane.collection is None or pane.path is None:
+            return
+        entry = pane.file_list.cursor_entry
+        if entry is None:
+            self.notify("Put the cursor on a file to view it.", severity="warning")
+            return
+        collection, directory = pane.collection, pane.path
+        title = f"{collection.display_name}:{paths.child(directory, entry.name, is_dir=entry.is_dir)}"
+        if entry.is_dir:
+            service = self.service
+            self.app.push_screen(
+                DirectorySummary(
+                    title,
+                    paths.child(directory, entry.name, is_dir=True),
+                    lambda path: service.ls(collection.id, path, show_hidden=True).entries,
+                )
+            )
+            return
+        https = self.app.https  # type: ignore[attr-defined]
+        file_path = paths.child(directory, entry.name)
+
+        def open_source() -> ByteSource:
+            if https is None:
+                raise InvalidInput("Viewing files needs a signed-in session (HTTPS access).")
+            return RemoteBytes(https.files_for(collection), file_path)
+
+        self.app.push_screen(FileViewer(title, entry.name, open_source))
+
+    def action_mkdir(self) -> None:
+        pane = self._ready_pane(self.action_mkdir)
         if pane is None:
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"
@@ -302,7 +350,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         self.app.push_screen(InputPrompt("New directory", placeholder="name", check=name_check, details=directory), named)
 
     def action_rename(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_rename)
         if pane is None:
             return
         entry = pane.file_list.cursor_entry
@@ -328,7 +376,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         )
 
     def action_move(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_move)
         if pane is None:
             return
         entries = pane.selected_entries()
@@ -374,7 +422,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         )
 
     def action_delete(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_delete)
         if pane is None:
             return
         entries = pane.selected_entries()
@@ -487,7 +535,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             self.active_pane.file_list.focus()
 
     def action_add_bookmark(self) -> None:
-        pane = self._ready_pane()
+        pane = self._ready_pane(self.action_add_bookmark)
         if pane is None:
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"

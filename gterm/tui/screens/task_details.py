@@ -29,6 +29,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static, Tab
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
+from gterm.globus.transfer import label_problem
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui import task_format as fmt
 from gterm.tui.worker_errors import deliver
@@ -176,9 +177,11 @@ class TaskDetailsScreen(Screen[None]):
         clock: Clock | None = None,
         data: TaskDetailsData | None = None,
         poll: bool = True,
+        expected_bytes: int | None = None,
     ) -> None:
         super().__init__()
         self.service = service
+        self.expected_bytes = expected_bytes  # known at submit: progress and ETA in bytes
         self.task_id = task.task_id
         self.clock: Clock = clock or _utc_now
         self.data = data or TaskDetailsData(task=task)
@@ -292,14 +295,15 @@ class TaskDetailsScreen(Screen[None]):
         if task.is_active != was_active:
             self.refresh_bindings()  # the control keys come or go with the task's state
         now = self.clock()
-        prog = fmt.progress(task)
-        eta = fmt.eta_seconds(task, now)
+        prog = fmt.progress(task, self.expected_bytes)
+        eta = fmt.eta_seconds(task, now, self.expected_bytes)
         head = Text()
         head.append(fmt.safe_text(fmt.task_title(task)), style="bold")
         head.append(f"  ({task.type.title()} {task.task_id})\n", style="dim")
         head.append(fmt.safe_text(fmt.status_text(task)), style="bold red" if task.status == "FAILED" else "bold")
         head.append(
-            f"  {fmt.progress_bar(prog.fraction, 20)} {prog.text}  {fmt.human_bytes(task.bytes_transferred)}"
+            f"  {fmt.progress_bar(prog.fraction, 20)} {prog.text}"
+            f"{'' if prog.unit == 'bytes' else '  ' + fmt.human_bytes(task.bytes_transferred)}"
             f"  {fmt.human_rate(task.effective_bytes_per_second)}"
             f"  elapsed {fmt.human_duration(fmt.elapsed_seconds(task, now))}"
             f"  ETA {fmt.human_duration(eta) if eta is not None else '-'}"
@@ -403,7 +407,10 @@ class TaskDetailsScreen(Screen[None]):
                 self._update(label=value.strip())
 
         current = self.data.task.label or ""
-        self.app.push_screen(AskTextScreen("New label for this task:", current), answered)
+        self.app.push_screen(
+            AskTextScreen("New label for this task:", current, validate=lambda text: label_problem(text.strip())),
+            answered,
+        )
 
     def action_change_deadline(self) -> None:
         if self.service is None:

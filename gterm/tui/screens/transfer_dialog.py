@@ -33,7 +33,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Entry
-from gterm.globus.transfer import TransferItem, TransferRequest
+from gterm.globus.transfer import TransferItem, TransferRequest, fit_label, label_problem
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
 from gterm.tui.safe_text import escape_controls
@@ -56,6 +56,10 @@ def _join(directory: str, name: str) -> str:
     return (directory if directory.endswith("/") else directory + "/") + name
 
 
+def _as_dir(path: str) -> str:
+    return path if path.endswith("/") else path + "/"
+
+
 @dataclass(frozen=True, slots=True)
 class TransferPlan:
     """What F5 wants to send: entries of the source directory into the destination directory."""
@@ -68,6 +72,10 @@ class TransferPlan:
     destination_path: str
     entries: tuple[Entry, ...]
     destination_entries: tuple[Entry, ...] | None = None  # the other pane's listing, when known
+    # Every entry of the source directory is selected (its whole, complete listing): with
+    # "delete extras" the directory itself is sent, so the destination directory is cleaned
+    # at that level too, as ``rsync -a --delete src/ dst/`` does.
+    whole_directory: bool = False
 
     @property
     def files(self) -> int:
@@ -86,7 +94,7 @@ class TransferPlan:
         what = f"{count:,} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
         # Names come from other people: the label (shown in an Input, sent to Globus) gets their
         # control characters as visible escapes, never raw (QA F11).
-        return escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}")
+        return fit_label(escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}"))
 
     def summary(self) -> str:
         parts = []
@@ -98,7 +106,47 @@ class TransferPlan:
         extra = " plus directory contents" if self.directories else ""
         return f"{', '.join(parts)} ({size}{extra})"
 
-    def items(self) -> list[TransferItem]:
+    def expected_bytes(self, options: DialogOptions) -> int | None:
+        """The bytes the task will move, when that is known now: files only, each sent in full.
+
+        Directories' contents are not listed here, a sync level may skip files
+        and filter rules may leave some out: then the total is unknown (None).
+        """
+        if self.directories or options.sync_level != "off" or options.include.strip() or options.exclude.strip():
+            return None
+        return self.known_bytes
+
+    def sends_directory(self, delete_extra: bool) -> bool:
+        """One recursive item for the source directory itself (see ``whole_directory``)."""
+        return delete_extra and self.whole_directory
+
+    def cleaned_directories(self, delete_extra: bool = True) -> list[str]:
+        """The destination directories whose extras "delete extras" removes (with everything below them).
+
+        Globus deletes extras only inside a recursive item's destination: the
+        destination directory itself when the whole source directory is sent,
+        otherwise each selected directory's counterpart (selected files clean nothing).
+        """
+        if self.sends_directory(delete_extra):
+            return [_as_dir(self.destination_path)]
+        return [_join(self.destination_path, entry.name) + "/" for entry in self.entries if entry.is_dir]
+
+    def delete_warning(self) -> str:
+        """The warning shown when "delete extras" is ticked: it names what will really be cleaned."""
+        cleaned = self.cleaned_directories()
+        if not cleaned:
+            return (
+                "Delete extras cleans only directories that are sent: with files alone selected, "
+                "nothing on the destination is deleted."
+            )
+        where = ", ".join(f"{self.destination_name}:{path}" for path in cleaned[:4])
+        if len(cleaned) > 4:
+            where += f" and {len(cleaned) - 4} more"
+        return f"Warning: files in {where} (and below) that are not in the source will be DELETED."
+
+    def items(self, delete_extra: bool = False) -> list[TransferItem]:
+        if self.sends_directory(delete_extra):
+            return [TransferItem(_as_dir(self.source_path), _as_dir(self.destination_path), recursive=True)]
         result = []
         for entry in self.entries:
             src = _join(self.source_path, entry.name)
@@ -133,9 +181,16 @@ def split_patterns(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+class LabelProblem(ValueError):
+    """The typed label is one Globus would refuse (the form focuses the label field)."""
+
+
 def build_request(plan: TransferPlan, options: DialogOptions, now: datetime) -> TransferRequest:
     """The request the dialog returns; raises ValueError with a message for the form."""
     deadline = fmt.parse_deadline(options.deadline, now)
+    problem = label_problem(options.label.strip())
+    if problem is not None:
+        raise LabelProblem(problem)
     rules: list[tuple[Any, str]] = [("include", p) for p in split_patterns(options.include)]
     # Globus: the first matching rule wins and unmatched names are included, so
     # includes go first (they carve exceptions out of the excludes that follow).
@@ -143,7 +198,7 @@ def build_request(plan: TransferPlan, options: DialogOptions, now: datetime) -> 
     return TransferRequest(
         source_collection=plan.source_collection_id,
         destination_collection=plan.destination_collection_id,
-        items=plan.items(),
+        items=plan.items(options.delete_destination_extra),
         label=options.label.strip() or plan.default_label(),
         sync_level=None if options.sync_level == "off" else options.sync_level,  # type: ignore[arg-type]
         verify_checksum=options.verify_checksum,
@@ -157,6 +212,7 @@ def build_request(plan: TransferPlan, options: DialogOptions, now: datetime) -> 
         notify_on_failed=options.notify,
         notify_on_inactive=options.notify,
         filter_rules=rules,
+        expected_bytes=plan.expected_bytes(options),
     )
 
 
@@ -280,15 +336,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
                     yield OptionBox("Delete extras", id="delete-extra", compact=True)
                     yield OptionBox("Skip source errors", id="skip-source-errors", compact=True)
                     yield OptionBox("Fail on quota", id="fail-on-quota", compact=True)
-                yield Static(
-                    Text(
-                        fmt.safe_text(
-                            f"Warning: files in {plan.destination_name}:{plan.destination_path} "
-                            "that are not in the source will be DELETED."
-                        )
-                    ),
-                    id="delete-warning",
-                )
+                yield Static(Text(fmt.safe_text(plan.delete_warning())), id="delete-warning")
                 with Horizontal(classes="checks"):
                     yield OptionBox("Email notifications", value=True, id="notify", compact=True)
                 with Horizontal(classes="row"):
@@ -380,7 +428,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             request = build_request(self.plan, options, self.clock())
         except ValueError as problem:
             self.query_one("#form-error", Static).update(Text(str(problem)))
-            self.query_one("#deadline", Input).focus()
+            self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", Input).focus()
             return
         self._done = True
         self.dismiss(request)
@@ -415,6 +463,9 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             if preview.send:
                 shown = ", ".join(preview.send[:8]) + (" …" if len(preview.send) > 8 else "")
                 result.append("\nsend: " + fmt.safe_text(shown), style="bold")
+            if preview.extra and options.delete_destination_extra:
+                shown = ", ".join(preview.extra[:8]) + (f" … ({len(preview.extra) - 8} more)" if len(preview.extra) > 8 else "")
+                result.append("\ndelete: " + fmt.safe_text(shown), style="bold red")
             self.preview = preview
         if not worker.is_cancelled:
             deliver(self.app, self.query_one("#preview", Static).update, result)
@@ -443,8 +494,12 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
         if destination_top is None:
             destination_top = listing(plan.destination_collection_id, plan.destination_path) or ()
         selected = {entry.name for entry in plan.entries}
-        top, dirs = preview_directory(level, kept(plan.entries), [e for e in destination_top if e.name in selected])
-        top.extra = []  # siblings outside the selection are not part of the transfer
+        if plan.sends_directory(options.delete_destination_extra):
+            # The directory itself is sent: its destination's extras are part of the transfer.
+            top, dirs = preview_directory(level, kept(plan.entries), kept(destination_top))
+        else:
+            top, dirs = preview_directory(level, kept(plan.entries), [e for e in destination_top if e.name in selected])
+            top.extra = []  # siblings outside the selection are not part of the transfer
         total.merge(top)
         queue = [(name, exists, name + "/") for name, exists in dirs]
         while queue:
@@ -458,7 +513,8 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
                 if found is None:
                     break
                 dst_entries = found
-            part, sub = preview_directory(level, kept(src_entries), dst_entries, prefix=rel)
+            # Names a filter rule excludes are left alone on the destination too (as Globus does).
+            part, sub = preview_directory(level, kept(src_entries), kept(dst_entries), prefix=rel)
             total.merge(part)
             queue.extend((child, child_exists, rel + child + "/") for child, child_exists in sub)
         return total

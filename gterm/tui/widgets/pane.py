@@ -35,6 +35,8 @@ from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusInfo, StatusLine
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, report
 
+from gterm.globus.transfer import FIRST_PAGE, listing_order
+
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
 
@@ -50,6 +52,11 @@ COMPLETION_CACHE = 32
 # (no thread starts before the first lookup). Its threads live on, so each keeps its TransferClient
 # (the service has one per thread) instead of building a new one -- and a new connection -- per lookup.
 _LOOKUPS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gterm-lookup")
+
+
+def _dir_names(listing: Listing) -> list[str]:
+    """The directory names of ``listing``, sorted (path completion's candidates)."""
+    return sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
 
 
 def literal(text: str) -> Text:
@@ -129,6 +136,11 @@ class Pane(Vertical):
         self._pending_cursor: str | None = None
         self._selected_count = 0
         self._selected_size = 0
+        self.pages_pending = False
+        """The listing shown is a first page (or pages) and the rest is being fetched."""
+        self._pending_all: dict[str, Callable[[], Any]] = {}
+        # An action pressed while a listing was in flight: it runs once the pane shows where it went.
+        self._after_load: Callable[[], object] | None = None
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 
@@ -163,8 +175,39 @@ class Pane(Vertical):
     def selected_entries(self) -> list[Entry]:
         return self.file_list.selected_entries()
 
+    def when_listed(self, what: str, action: Callable[[], Any]) -> None:
+        """Run ``action`` (something on every entry: select all, invert, ...) once the listing is whole.
+
+        While the rest of a big directory is still arriving, acting on "all"
+        would act on part of it: the pane says so and runs ``action`` when the
+        last page is in (the latest request of each kind ``what`` wins; moving
+        elsewhere drops them).
+        """
+        if not self.pages_pending:
+            action()
+            return
+        self._pending_all[what] = action
+        listing = self.listing
+        arrived = f" ({len(listing.entries):,} of {listing.expected:,})" if listing is not None else ""
+        self.app.notify(
+            f"{what} when the listing is complete: still loading{arrived}…", title="Still loading", timeout=4
+        )
+
     def set_marks(self, names: set[str]) -> None:
         self.file_list.set_marks(names)
+
+    def defer_until_loaded(self, action: Callable[[], object]) -> bool:
+        """While a listing is in flight, keep ``action`` for when it arrives and return True.
+
+        An action pressed right after Enter or Backspace (before the new listing
+        is shown) must act on the directory the user went to, not on the one
+        still painted; the latest such action waits, and is dropped if the
+        listing fails (the pane then says why).
+        """
+        if not self.loading:
+            return False
+        self._after_load = action
+        return True
 
     def compose(self) -> ComposeResult:
         yield Label(Text("No collection"), classes="collection-name")
@@ -186,7 +229,12 @@ class Pane(Vertical):
         self._set_loading(f"Loading {path or 'default directory'} …")
         if self.listing is None:
             self.file_list.clear_listing("Loading …")
-        self._load(self._generation, collection_id, path, origin, self.file_list)
+        self._pending_all.clear()
+        # A reload of a complete listing keeps showing it until the new one is whole: painting the
+        # first page of it would drop the rows (and the selection) below that page for a while.
+        whole = origin == "reload" and self.listing is not None and self.listing.complete and not self.pages_pending
+        self.pages_pending = False
+        self._load(self._generation, collection_id, path, origin, self.file_list, whole)
 
     def go(self, path: str, *, origin: str = "go", cursor: str | None = None) -> None:
         """Show ``path`` in the current collection (relative paths are taken from the current one)."""
@@ -223,21 +271,27 @@ class Pane(Vertical):
 
     @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
     def _load(
-        self, generation: int, collection_id: str, path: str | None, origin: str, file_list: FileList
+        self, generation: int, collection_id: str, path: str | None, origin: str, file_list: FileList, whole: bool
     ) -> None:
-        """Fetch (and prepare for display) one listing, off the event loop.
+        """Fetch (and prepare for display) one listing, off the event loop: its first page, then the rest.
 
         The ``operation_ls`` goes out first: when the pane does not know the
         collection yet, its ``get_collection`` runs concurrently on a helper
         thread instead of costing a round trip before the listing (only the
         default directory, path None, has to wait for the collection's
-        document). The display order of the entries (an O(n log n) sort for a
-        100,000-entry directory) and the directory names for path completion
-        are computed here too, so the event loop only swaps them in.
+        document). The first request asks for :data:`FIRST_PAGE` entries in
+        the pane's order: a directory up to that size is listed whole by it,
+        a bigger one is painted from it while the rest is fetched here, in
+        pages, and merged (see :meth:`_fetch_rest`). ``whole`` (a reload of a
+        complete listing) fetches every page before anything is shown. The
+        display order of the entries (an O(n log n) sort for a 100,000-entry
+        directory) and the directory names for path completion are computed
+        here too, so the event loop only swaps them in.
         """
         worker = get_current_worker()
         known = self.collection if self.collection is not None and self.collection.id == collection_id else None
         lookup: Future[Collection] | None = None
+        order = listing_order(file_list.sort_key, file_list.sort_reverse)
         try:
             if path is None:
                 if known is None:
@@ -248,13 +302,20 @@ class Pane(Vertical):
                 if known is None:
                     lookup = _LOOKUPS.submit(self.service.get_collection, collection_id)
             try:
-                listing = self.service.ls(collection_id, target)
+                listing = self.service.ls_page(collection_id, target, limit=FIRST_PAGE, orderby=order)
+                if whole:
+                    for page in self.service.more_pages(listing, orderby=order):
+                        if worker.is_cancelled:
+                            return
+                        listing = listing.extended(page)
+                    listing = listing.finished()
             except Exception:
                 if lookup is not None:
                     # The collection's own error comes first, as if it had been asked first.
                     known = lookup.result()
                 raise
             collection = known if lookup is None else lookup.result()
+            assert collection is not None  # known, or looked up (path None needs it before listing)
         except Exception as exc:  # noqa: BLE001 - routed to worker_errors
             if not worker.is_cancelled:
                 deliver(self.app, self._load_failed, generation, exc, collection_id, path, origin, known)
@@ -267,9 +328,71 @@ class Pane(Vertical):
             listing.path,
         ):
             view.configure(filter_text="")  # _load_done drops a filter typed in another directory
-        dir_names = sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
-        if not worker.is_cancelled:
-            deliver(self.app, self._load_done, generation, collection, listing, origin, view, dir_names)
+        dir_names = _dir_names(listing)
+        if worker.is_cancelled:
+            return
+        deliver(self.app, self._load_done, generation, collection, listing, origin, view, dir_names)
+        if not listing.complete:
+            self._fetch_rest(generation, listing, order, file_list)
+
+    def _fetch_rest(self, generation: int, listing: Listing, order: str, file_list: FileList) -> None:
+        """The pages after the first, merged into the listing shown (on the listing worker).
+
+        Each merge re-sorts the whole listing (off the event loop), so merges
+        come when the listing has doubled since the last one shown, and when it
+        is complete: a 1,000,000-entry directory arriving in pages of 100,000
+        is sorted four times, not ten. Filter, sort and selection keep working
+        on what is shown meanwhile; :meth:`FileList.set_listing` carries the
+        selection and the cursor's entry over to each merged listing.
+        """
+        worker = get_current_worker()
+        shown = len(listing.entries)
+        try:
+            for page in self.service.more_pages(listing, orderby=order):
+                if worker.is_cancelled:
+                    return
+                listing = listing.extended(page)
+                if len(listing.entries) >= 2 * shown and not listing.complete:
+                    shown = len(listing.entries)
+                    deliver(self.app, self._pages_arrived, generation, listing, file_list.prepare_view(listing), None)
+        except Exception as exc:  # noqa: BLE001 - routed to worker_errors
+            if not worker.is_cancelled:
+                deliver(self.app, self._pages_failed, generation, exc, listing)
+            return
+        if worker.is_cancelled:
+            return
+        listing = listing.finished()
+        view = file_list.prepare_view(listing)
+        deliver(self.app, self._pages_arrived, generation, listing, view, _dir_names(listing))
+
+    def _pages_arrived(
+        self, generation: int, listing: Listing, view: ListingView, dir_names: list[str] | None
+    ) -> None:
+        if generation != self._generation or self.listing is None or self.listing.path != listing.path:
+            return  # the user has moved on
+        self.listing = listing
+        self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
+        if listing.complete:
+            self.pages_pending = False
+            self._remember_dirs(listing, dir_names)
+            pending, self._pending_all = list(self._pending_all.values()), {}
+            for action in pending:
+                action()
+        self.refresh_status()
+
+    def _pages_failed(self, generation: int, error: BaseException, listing: Listing) -> None:
+        if generation != self._generation:
+            return
+        self.pages_pending = False
+        self._pending_all.clear()
+        self.refresh_status()
+        report(
+            self.app,
+            error,
+            context=f"Listing stopped at {len(listing.entries):,} of {listing.expected:,} entries",
+            target=self,
+            retry=self.reload,
+        )
 
     def _load_done(
         self,
@@ -289,6 +412,7 @@ class Pane(Vertical):
             self.filter_input.remove_class("-shown")
         self.collection = collection
         self.listing = listing
+        self.pages_pending = not listing.complete
         self._remember_dirs(listing, dir_names)
         self._clear_message()
         self.query_one(".collection-name", Label).update(literal(collection.display_name))
@@ -301,6 +425,9 @@ class Pane(Vertical):
             self.file_list.focus()
         self.refresh_status()
         self.post_message(PaneLocationChanged(self.id or "", collection, listing))
+        waiting, self._after_load = self._after_load, None
+        if waiting is not None:
+            waiting()
 
     def _load_failed(
         self,
@@ -314,7 +441,10 @@ class Pane(Vertical):
         if generation != self._generation:
             return
         self.loading = False
+        self.pages_pending = False
+        self._pending_all.clear()
         self._pending_cursor = None
+        self._after_load = None  # it was meant for the location that did not open
         where = path or "the default directory"
         if self.listing is None:
             self.file_list.clear_listing(f"Cannot open {where}")
@@ -392,6 +522,8 @@ class Pane(Vertical):
                 sort_key=file_list.sort_key,
                 sort_reverse=file_list.sort_reverse,
                 truncated=bool(getattr(self.listing, "truncated", False)),
+                expected=self.listing.expected,
+                loading=self.pages_pending,
             )
         )
 

@@ -68,12 +68,12 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def task_row(task: Task, now: datetime) -> list[Text]:
-    """The panel's cells for one task (literal text, never markup)."""
-    prog = fmt.progress(task)
+def task_row(task: Task, now: datetime, expected_bytes: int | None = None) -> list[Text]:
+    """The panel's cells for one task (literal text, never markup); progress in bytes when the total is known."""
+    prog = fmt.progress(task, expected_bytes)
     bar = fmt.progress_bar(prog.fraction, BAR_WIDTH)
     rate = fmt.human_rate(task.effective_bytes_per_second)
-    eta = fmt.eta_seconds(task, now)
+    eta = fmt.eta_seconds(task, now, expected_bytes)
     return [
         Text(_clip(fmt.safe_text(fmt.task_title(task)), LABEL_WIDTH)),
         Text(task.type.title() if task.type else "?"),
@@ -156,6 +156,8 @@ class TaskPanel(Vertical):
         self.intervals: list[float] = []  # recent delays chosen by the schedule (newest last; for tests and debugging)
         self._statuses: dict[str, str] = {}
         self._on_end: dict[str, list[Callable[[Task], None]]] = {}  # watched task id -> callbacks for its end
+        # Task id -> the bytes it moves, when gterm knew that at submit (Globus reports no total).
+        self.expected_bytes: dict[str, int] = {}
         self._announced: set[str] = set()  # task ids whose end was already announced (one notice each)
         self._timer: Timer | None = None
         self._in_flight = False
@@ -194,7 +196,9 @@ class TaskPanel(Vertical):
         for task in finished:
             self._announce(task)
 
-    def watch_task(self, task_id: str, on_end: Callable[[Task], None] | None = None) -> None:
+    def watch_task(
+        self, task_id: str, on_end: Callable[[Task], None] | None = None, *, expected_bytes: int | None = None
+    ) -> None:
         """Treat ``task_id`` as active: a task that ends before the next poll still gets its notice.
 
         ``on_end(task)`` is called once when the task is seen finished (however
@@ -205,6 +209,8 @@ class TaskPanel(Vertical):
         """
         if on_end is not None:
             self._on_end.setdefault(task_id, []).append(on_end)
+        if expected_bytes:
+            self.expected_bytes[task_id] = expected_bytes
         known = self._statuses.get(task_id)
         if known is None:
             self._statuses[task_id] = "ACTIVE"
@@ -245,7 +251,9 @@ class TaskPanel(Vertical):
             return
         from gterm.tui.screens.task_details import TaskDetailsScreen
 
-        self.app.push_screen(TaskDetailsScreen(self.service, task, clock=self.clock))
+        self.app.push_screen(TaskDetailsScreen(
+                self.service, task, clock=self.clock, expected_bytes=self.expected_bytes.get(task.task_id)
+            ))
 
     def action_refresh_tasks(self) -> None:
         self.refresh_tasks()
@@ -321,7 +329,7 @@ class TaskPanel(Vertical):
         now = self.clock()
         table.clear()
         for task in self.tasks:
-            table.add_row(*task_row(task, now), key=task.task_id)
+            table.add_row(*task_row(task, now, self.expected_bytes.get(task.task_id)), key=task.task_id)
         if current is not None:
             for index, task in enumerate(self.tasks):
                 if task.task_id == current.task_id:

@@ -1,0 +1,193 @@
+"""Paging through a file of any size the way ``less`` does, reading only what is shown.
+
+The viewer cannot count a 1 GiB file's lines before showing it (for a file on
+a collection that would mean downloading it), so the page is anchored to a
+byte offset: the first screen is the first block, End reads the last block,
+and scrolling reads the blocks around the current place. Blocks come from a
+:class:`ByteSource` (a ranged HTTPS read for a collection, ``pread`` for this
+computer) and are cached, so moving back and forth costs no new reads.
+
+Pure logic, no Textual: the viewer screen runs it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+BLOCK = 64 * 1024
+MAX_LINE = 4096  # a line longer than this is shown as several (minified JSON, binary-ish text)
+CACHE_BLOCKS = 256  # 16 MiB at most
+HEX_WIDTH = 16
+
+
+class ByteSource(Protocol):
+    """A file that can be read at any offset."""
+
+    @property
+    def size(self) -> int: ...
+
+    def read(self, offset: int, length: int) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class LocalFile:
+    """A file on this computer (``pread``: no shared file position, so any thread may read)."""
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        self._size = os.fstat(self._fd).st_size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self._fd, length, offset)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    offset: int  # where the line starts in the file
+    data: bytes  # without its newline
+
+
+class TextPager:
+    """Lines around byte offsets of a ByteSource, with a block cache."""
+
+    def __init__(self, source: ByteSource, *, block: int = BLOCK) -> None:
+        self.source = source
+        self.size = source.size
+        self._block = block
+        self._cache: OrderedDict[int, bytes] = OrderedDict()
+        self.reads = 0  # how many times the source was asked (tests, the status line)
+
+    # --- raw bytes ---------------------------------------------------------
+
+    def _chunk(self, index: int) -> bytes:
+        cached = self._cache.get(index)
+        if cached is not None:
+            self._cache.move_to_end(index)
+            return cached
+        data = self.source.read(index * self._block, self._block)
+        self.reads += 1
+        self._cache[index] = data
+        if len(self._cache) > CACHE_BLOCKS:
+            self._cache.popitem(last=False)
+        return data
+
+    def bytes_at(self, offset: int, length: int) -> bytes:
+        if offset >= self.size or length <= 0:
+            return b""
+        end = min(self.size, offset + length)
+        first, last = offset // self._block, (end - 1) // self._block
+        data = b"".join(self._chunk(i) for i in range(first, last + 1))
+        start = offset - first * self._block
+        return data[start : start + (end - offset)]
+
+    def looks_binary(self) -> bool:
+        """NUL bytes or mostly non-text in the first block: show hex instead."""
+        head = self.bytes_at(0, min(self.size, 8192))
+        if not head:
+            return False
+        if b"\x00" in head:
+            return True
+        try:
+            head.decode("utf-8")
+            return False
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:
+                return False  # a character cut by the block end
+        text_bytes = sum(1 for b in head if b in b"\t\n\r\f\b" or 32 <= b < 127 or b >= 128)
+        return text_bytes / len(head) < 0.85
+
+    # --- lines -------------------------------------------------------------
+
+    def lines_from(self, offset: int, count: int) -> list[Line]:
+        """Up to ``count`` lines starting at ``offset`` (which must be a line start)."""
+        lines: list[Line] = []
+        position = offset
+        while len(lines) < count and position < self.size:
+            window = self.bytes_at(position, MAX_LINE + 1)
+            newline = window.find(b"\n")
+            if newline == -1 or newline > MAX_LINE:
+                take = min(len(window), MAX_LINE)
+                lines.append(Line(position, window[:take]))
+                position += take
+            else:
+                lines.append(Line(position, window[:newline]))
+                position += newline + 1
+        return lines
+
+    def next_offset(self, line: Line) -> int:
+        """Where the line after ``line`` starts."""
+        end = line.offset + len(line.data)
+        return end + 1 if self.bytes_at(end, 1) == b"\n" else end
+
+    def line_before(self, offset: int) -> int:
+        """The start of the line that ends just before ``offset`` (0 at the top)."""
+        if offset <= 0:
+            return 0
+        # Skip the newline that ends the previous line, then look back for the one before it.
+        end = offset - 1 if self.bytes_at(offset - 1, 1) == b"\n" else offset
+        lo = max(0, end - MAX_LINE)
+        window = self.bytes_at(lo, end - lo)
+        newline = window.rfind(b"\n")
+        if newline == -1:
+            if lo == 0:
+                return 0
+            # Longer than MAX_LINE: step back by whole soft lines from the hard line's start is
+            # too costly here; a soft line of MAX_LINE bytes is what lines_from shows anyway.
+            return end - MAX_LINE
+        return lo + newline + 1
+
+    def back(self, offset: int, count: int) -> int:
+        for _ in range(count):
+            if offset == 0:
+                break
+            offset = self.line_before(offset)
+        return offset
+
+    def last_page(self, count: int) -> int:
+        """The offset whose ``count`` lines end at the end of the file."""
+        return self.back(self.size, count)
+
+    def find(self, needle: str, start: int, *, chunk: int = 1 << 20) -> int | None:
+        """Offset of the first line at or after ``start`` holding ``needle`` (case-insensitive)."""
+        pattern = needle.encode("utf-8").lower()
+        if not pattern:
+            return None
+        position = start
+        while position < self.size:
+            window = self.bytes_at(position, chunk + len(pattern)).lower()
+            hit = window.find(pattern)
+            if hit != -1:
+                return self.line_start(position + hit)
+            position += chunk
+        return None
+
+    def line_start(self, offset: int) -> int:
+        lo = max(0, offset - MAX_LINE)
+        window = self.bytes_at(lo, offset - lo)
+        newline = window.rfind(b"\n")
+        return lo + newline + 1 if newline != -1 else (0 if lo == 0 else offset)
+
+    # --- hex ---------------------------------------------------------------
+
+    def hex_rows(self, first_row: int, count: int) -> list[tuple[int, bytes]]:
+        start = first_row * HEX_WIDTH
+        data = self.bytes_at(start, count * HEX_WIDTH)
+        return [(start + i, data[i : i + HEX_WIDTH]) for i in range(0, len(data), HEX_WIDTH)]
+
+
+def hex_line(offset: int, data: bytes) -> str:
+    """``00000010  48 65 6c 6c 6f ...  |Hello...|`` like ``hexdump -C``."""
+    hexes = " ".join(f"{b:02x}" for b in data[:8]) + "  " + " ".join(f"{b:02x}" for b in data[8:])
+    text = "".join(chr(b) if 32 <= b < 127 else "." for b in data)
+    return f"{offset:08x}  {hexes:<49} |{text}|"

@@ -1,0 +1,119 @@
+"""The unmodified globus-cli 3.44 against the sandbox: login, whoami, session, identities, groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gterm.sandbox import auth_store
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    ALICE_USERNAME,
+    BOB_ID,
+    BOB_USERNAME,
+    LAB_GROUP_ID,
+    LAB_GROUP_NAME,
+)
+from gterm.sandbox.server import SandboxHandle
+from tests.support.globus_cli import GlobusCLI, find_or_install
+
+
+@pytest.fixture(scope="module")
+def globus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    found, reason = find_or_install(tmp_path_factory.mktemp("globus-cli"))
+    if found is None:
+        pytest.skip(f"globus-cli 3.44 is not available here: {reason}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def alice_cli(globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> GlobusCLI:
+    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("alice-home"))
+    out = cli.login("alice")
+    assert "You have successfully logged in" in out
+    return cli
+
+
+@pytest.fixture(scope="module")
+def bob_cli(globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> GlobusCLI:
+    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("bob-home"))
+    cli.login("bob")
+    return cli
+
+
+def test_login_whoami_and_session(alice_cli: GlobusCLI) -> None:
+    assert alice_cli.run("whoami").stdout.strip() == ALICE_USERNAME
+    assert alice_cli.run("whoami", "--linked-identities").stdout.strip() == ALICE_USERNAME
+    session = alice_cli.run("session", "show").stdout
+    assert ALICE_USERNAME in session and ALICE_ID in session
+    assert "You are already logged in" in alice_cli.run("login", "--no-local-server").stdout
+
+
+def test_get_identities(alice_cli: GlobusCLI) -> None:
+    out = alice_cli.run("get-identities", BOB_USERNAME, ALICE_ID, "nobody@example.org").stdout.split()
+    assert out == [BOB_ID, ALICE_USERNAME, "NO_SUCH_IDENTITY"]
+    verbose = alice_cli.run("get-identities", "-v", BOB_USERNAME).stdout
+    assert "Bob Collaborator" in verbose
+
+
+def test_group_list_show_and_members(alice_cli: GlobusCLI, bob_cli: GlobusCLI) -> None:
+    listed = {g["id"]: g for g in alice_cli.json("group", "list")}
+    assert listed[LAB_GROUP_ID]["name"] == LAB_GROUP_NAME
+    shown = alice_cli.run("group", "show", LAB_GROUP_ID).stdout
+    assert LAB_GROUP_NAME in shown and "admin" in shown
+    members = alice_cli.run("group", "member", "list", LAB_GROUP_ID).stdout
+    assert ALICE_USERNAME in members and BOB_USERNAME in members
+    assert BOB_USERNAME in bob_cli.run("group", "member", "list", LAB_GROUP_ID).stdout
+
+
+def test_group_life_cycle_through_the_cli(alice_cli: GlobusCLI, bob_cli: GlobusCLI) -> None:
+    created = alice_cli.json("group", "create", "CLI Group", "--description", "made by globus-cli")
+    group_id = created["id"]
+    try:
+        alice_cli.run("group", "update", group_id, "--name", "CLI Group renamed")
+        assert "CLI Group renamed" in alice_cli.run("group", "show", group_id).stdout
+        alice_cli.run("group", "set-policies", group_id, "--visibility", "authenticated", "--join-requests")
+        assert alice_cli.json("group", "show", group_id)["policies"]["join_requests"] is True
+
+        added = alice_cli.run("group", "member", "add", group_id, BOB_USERNAME, "--role", "manager").stdout
+        assert BOB_ID in added
+        again = alice_cli.run("group", "member", "add", group_id, BOB_USERNAME, expect=1)
+        assert "already an active member" in again.stderr
+        bob_cli.run("group", "leave", group_id)
+        assert group_id not in {g["id"] for g in bob_cli.json("group", "list")}
+
+        alice_cli.run("group", "member", "invite", group_id, BOB_USERNAME)
+        assert "Accepted invitation" in bob_cli.run("group", "invite", "accept", group_id).stdout
+        removed = alice_cli.run("group", "member", "remove", group_id, BOB_USERNAME).stdout
+        assert BOB_ID in removed
+        bob_cli.run("group", "join", group_id, "--request")
+        alice_cli.run("group", "member", "approve", group_id, BOB_USERNAME)
+        assert group_id in {g["id"] for g in bob_cli.json("group", "list")}
+        refused = bob_cli.run("group", "member", "remove", group_id, ALICE_USERNAME, expect=1)
+        assert "administrators" in refused.stderr
+    finally:
+        alice_cli.run("group", "delete", group_id)
+    alice_cli.run("group", "show", group_id, expect=1)
+
+
+def _cli_clients(sandbox: SandboxHandle) -> set[str]:
+    """Confidential clients made from globus-cli's template (each login in a new HOME makes one)."""
+    return {
+        str(row["id"])
+        for row in auth_store.list_clients(sandbox.state.db)
+        if row["name"] == "Globus CLI" and row["type"] == "confidential"
+    }
+
+
+def test_logout_revokes_and_deletes_the_templated_client(
+    globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    before = _cli_clients(sandbox)
+    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("logout-home"))
+    cli.login("bob")
+    (made,) = _cli_clients(sandbox) - before
+    # --delete-client (hidden) also deletes the templated client: DELETE /v2/api/clients/{id} as itself
+    assert "successfully logged out" in cli.run("logout", "--yes", "--delete-client").stdout
+    assert made not in _cli_clients(sandbox)
+    cli.run("whoami", expect=4)  # MissingLoginError: the tokens are gone

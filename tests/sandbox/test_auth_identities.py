@@ -1,0 +1,112 @@
+"""Auth as a client meets it beyond login: identities (provision), providers, userinfo, session_info, clients."""
+
+from __future__ import annotations
+
+import globus_sdk
+import pytest
+import requests
+
+from gterm.sandbox.auth_identities import GLOBUS_ID_IDP_ID
+from gterm.sandbox.scopes import resource_server_of
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    ALICE_USERNAME,
+    BOB_ID,
+    BOB_USERNAME,
+    GLOBUS_CLI_TEMPLATE_CLIENT_ID,
+)
+from gterm.sandbox.server import SandboxHandle
+from tests.support.groups_helpers import auth_client_for
+from tests.support.sandbox_login import authorize_code, robot_auth_client
+from tests.support.transfer_helpers import unique
+
+
+@pytest.fixture(scope="module")
+def alice_ac(sandbox: SandboxHandle) -> globus_sdk.AuthClient:
+    return auth_client_for(sandbox, "alice")
+
+
+def test_get_identities_by_usernames_and_ids(alice_ac) -> None:
+    by_name = alice_ac.get_identities(usernames=[ALICE_USERNAME, BOB_USERNAME.upper()])["identities"]
+    assert [(i["id"], i["status"]) for i in by_name] == [(ALICE_ID, "used"), (BOB_ID, "used")]
+    by_id = alice_ac.get_identities(ids=[BOB_ID])["identities"]
+    assert [i["username"] for i in by_id] == [BOB_USERNAME]
+    assert alice_ac.get_identities(usernames="nobody@example.org")["identities"] == []
+
+
+def test_provision_makes_unused_identities_in_known_domains_only(sandbox, alice_ac) -> None:
+    username = f"{unique('newcomer')}@globusid.org"
+    first = alice_ac.get_identities(usernames=username, provision=True)["identities"]
+    assert [(i["username"], i["status"], i["identity_provider"]) for i in first] == [
+        (username, "unused", GLOBUS_ID_IDP_ID)
+    ]
+    again = alice_ac.get_identities(usernames=username, provision=True)["identities"]
+    assert again[0]["id"] == first[0]["id"]  # provisioned once, then found
+    assert alice_ac.get_identities(ids=first[0]["id"])["identities"][0]["status"] == "unused"
+    assert alice_ac.get_identities(usernames="someone@unknown-idp.example", provision=True)["identities"] == []
+    # a provisioned identity cannot sign in (it is not offered on the login page)
+    assert username not in {entry["username"] for entry in sandbox.info["identities"]}
+
+
+def test_identity_providers_by_domain_and_id(alice_ac) -> None:
+    by_domain = alice_ac.get_identity_providers(domains=["globusid.org"])["identity_providers"]
+    assert [p["id"] for p in by_domain] == [GLOBUS_ID_IDP_ID]
+    by_id = alice_ac.get_identity_providers(ids=[GLOBUS_ID_IDP_ID])["identity_providers"]
+    assert by_id == by_domain
+
+
+def test_userinfo_identity_set_carries_status(alice_ac) -> None:
+    info = alice_ac.userinfo()
+    assert info["sub"] == ALICE_ID
+    assert [(e["sub"], e["status"]) for e in info["identity_set"]] == [(ALICE_ID, "used")]
+
+
+def test_introspection_reports_the_session(sandbox, alice_ac) -> None:
+    token = alice_ac.authorizer.access_token  # type: ignore[union-attr]  # an AccessTokenAuthorizer, by construction
+    found = robot_auth_client(sandbox).oauth2_token_introspect(token, include="session_info,identity_set")
+    session = found["session_info"]
+    assert session["session_id"]
+    assert list(session["authentications"]) == [ALICE_ID]
+    assert isinstance(session["authentications"][ALICE_ID]["auth_time"], int)
+    assert found["identity_set"] == [ALICE_ID]
+
+
+def test_a_template_client_instance_logs_in_like_globus_cli(sandbox) -> None:
+    """The steps of `globus login --no-local-server`: template a client, code flow with it, then delete it."""
+    template = globus_sdk.NativeAppAuthClient(GLOBUS_CLI_TEMPLATE_CLIENT_ID, base_url=sandbox.auth_url)
+    made = template.post("/v2/api/clients", data={"client": {"template_id": GLOBUS_CLI_TEMPLATE_CLIENT_ID,
+                                                             "name": "Globus CLI"}})
+    credential = made["included"]["client_credential"]
+    assert made["client"]["parent_client"] == GLOBUS_CLI_TEMPLATE_CLIENT_ID
+    client = globus_sdk.ConfidentialAppAuthClient(credential["client"], credential["secret"], base_url=sandbox.auth_url)
+    client.oauth2_start_flow(redirect_uri=client.base_url + "v2/web/auth-code", refresh_tokens=True,
+                             requested_scopes="openid profile email")
+    code = authorize_code(sandbox, client.oauth2_get_authorize_url(query_params={"prompt": "login"}), "bob")
+    tokens = client.oauth2_exchange_code_for_tokens(code)
+    assert tokens.decode_id_token()["sub"] == BOB_ID
+
+    client.delete(f"/v2/api/clients/{client.client_id}")
+    with pytest.raises(globus_sdk.AuthAPIError) as revoked:
+        client.oauth2_refresh_token(tokens.by_resource_server["auth.globus.org"]["refresh_token"])
+    assert revoked.value.http_status == 401
+
+
+def test_clients_are_made_only_from_templates(sandbox) -> None:
+    url = sandbox.auth_url + "v2/api/clients"
+    no_template = requests.post(url, json={"client": {"name": "mine"}}, timeout=30)
+    assert no_template.status_code == 403
+    not_a_template = requests.post(
+        url, json={"client": {"name": "mine", "template_id": "00000000-0000-4000-8000-000000000000"}}, timeout=30
+    )
+    assert not_a_template.status_code == 400
+    assert "errors" in not_a_template.json()
+
+
+def test_named_resource_servers_of_url_scopes() -> None:
+    """Flows' scopes are built on its client id, its tokens are for "flows.globus.org" (globus-cli checks)."""
+    assert resource_server_of("https://auth.globus.org/scopes/eec9b274-0c81-4334-bdc2-54e90e689b9a/all") == (
+        "flows.globus.org"
+    )
+    timer = "https://auth.globus.org/scopes/524230d7-ea86-4a52-8312-86065a9e0417/timer"
+    assert resource_server_of(timer) == "524230d7-ea86-4a52-8312-86065a9e0417"
+    assert resource_server_of("urn:globus:auth:scope:groups.api.globus.org:all") == "groups.api.globus.org"

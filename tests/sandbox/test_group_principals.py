@@ -1,0 +1,67 @@
+"""Access rules whose principal is a group apply to its ACTIVE members, checked at every request."""
+
+from __future__ import annotations
+
+import globus_sdk
+import pytest
+
+from gterm.sandbox import principals
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    BOB_ID,
+    BOB_SHARED_ID,
+    GROUPS_ALL_SCOPE,
+    LAB_GROUP_ID,
+)
+from gterm.sandbox.server import SandboxHandle
+from tests.support.groups_helpers import groups_client_for
+from tests.support.sandbox_login import new_confidential_client, transfer_scope
+from tests.support.transfer_helpers import unique
+
+
+def test_effective_principals_are_the_identity_and_its_active_groups(sandbox: SandboxHandle) -> None:
+    alice = principals.effective_principals(sandbox.state.db, ALICE_ID)
+    assert alice.identities == frozenset({ALICE_ID})
+    assert LAB_GROUP_ID in alice.groups
+    assert alice.matches("group", LAB_GROUP_ID.upper()) and alice.matches("identity", ALICE_ID)
+    assert not alice.matches("identity", BOB_ID)
+
+
+def test_a_group_rule_follows_membership_at_each_request(sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient):
+    """Bob shares his guest collection with a group; a client identity in it may list, until removed."""
+    robot_id, secret = new_confidential_client(sandbox, unique("group-member"))
+    robot_auth = globus_sdk.ConfidentialAppAuthClient(robot_id, secret, base_url=sandbox.auth_url)
+    robot_tc = globus_sdk.TransferClient(
+        authorizer=globus_sdk.ClientCredentialsAuthorizer(robot_auth, transfer_scope()), base_url=sandbox.transfer_url
+    )
+    bob_groups = globus_sdk.GroupsManager(groups_client_for(sandbox, "bob", scope=GROUPS_ALL_SCOPE))
+    group_id = bob_groups.create_group(unique("bob's readers"), "read Bob's share")["id"]
+
+    with pytest.raises(globus_sdk.TransferAPIError) as before:
+        robot_tc.operation_ls(BOB_SHARED_ID, path="/")
+    assert before.value.http_status == 403
+
+    rule = bob_tc.add_endpoint_acl_rule(
+        BOB_SHARED_ID, {"DATA_TYPE": "access", "principal_type": "group", "principal": group_id, "path": "/",
+                        "permissions": "r"},
+    )
+    try:
+        with pytest.raises(globus_sdk.TransferAPIError):
+            robot_tc.operation_ls(BOB_SHARED_ID, path="/")  # the rule alone gives a non-member nothing
+
+        bob_groups.invite_member(group_id, robot_id)
+        with pytest.raises(globus_sdk.TransferAPIError):
+            robot_tc.operation_ls(BOB_SHARED_ID, path="/")  # invited is not active
+
+        bob_groups.add_member(group_id, robot_id)
+        assert robot_tc.operation_ls(BOB_SHARED_ID, path="/")["DATA_TYPE"] == "file_list"
+        with pytest.raises(globus_sdk.TransferAPIError) as read_only:
+            robot_tc.operation_mkdir(BOB_SHARED_ID, f"/{unique('nope')}/")
+        assert read_only.value.http_status == 403
+
+        bob_groups.remove_member(group_id, robot_id)
+        with pytest.raises(globus_sdk.TransferAPIError) as after:
+            robot_tc.operation_ls(BOB_SHARED_ID, path="/")  # same token, next request: no access
+        assert after.value.http_status == 403
+    finally:
+        bob_tc.delete_endpoint_acl_rule(BOB_SHARED_ID, rule["access_id"])

@@ -1,0 +1,153 @@
+"""Actions pressed while a new listing is still in flight act on the directory the user went to.
+
+The sandbox is slowed down (every ``ls`` waits, as real Globus takes 0.5-2 s),
+and each test presses the action right after Enter or Backspace, while the pane
+still paints the previous directory. Each test checks that the pane really was
+loading when the action key went in, so the race is exercised, not skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.browser_helpers import (
+    cursor_to,
+    listing_names,
+    make_app,
+    settled,
+    type_text,
+    wait_for,
+)
+
+LAB = LAB_STORAGE_ID
+SIZE = (120, 36)
+LISTING_DELAY = 1.0  # seconds; long enough that the next key press lands while the listing is in flight
+
+
+@pytest.fixture
+def slow_listings(sandbox: SandboxHandle) -> Iterator[None]:
+    sandbox.state.config.listing_delay = LISTING_DELAY
+    try:
+        yield
+    finally:
+        sandbox.state.config.listing_delay = 0.0
+
+
+async def opened(app: Any, pilot: Any, path: str) -> None:
+    await wait_for(pilot, lambda: app.main_screen.left_pane.path == path, f"left at {path}")
+    await wait_for(pilot, lambda: app.main_screen.right_pane.listing is not None, "right listed")
+    await settled(pilot)
+
+
+async def enter_dir_then(pilot: Any, pane: Any, name: str, key: str) -> None:
+    """Enter ``name`` and press ``key`` at once, while the listing of ``name`` is in flight."""
+    await cursor_to(pilot, pane, name)
+    await pilot.press("enter")
+    assert pane.loading, "the listing should still be in flight"
+    await pilot.press(key)
+
+
+async def answer(pilot: Any, text: str) -> None:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputPrompt), "input prompt")
+    pilot.app.screen.query_one("#prompt-input", Input).value = ""
+    await type_text(pilot, text)
+    await pilot.press("enter")
+
+
+async def test_f7_right_after_enter_makes_the_directory_in_the_new_place(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    disk, path = lab_dir(dirs=("inner",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, path)
+        left = app.main_screen.left_pane
+        await enter_dir_then(pilot, left, "inner", "f7")
+        await answer(pilot, "made")
+        await wait_for(pilot, lambda: "made" in listing_names(left), "new dir listed")
+        assert (disk / "inner" / "made").is_dir()
+        assert not (disk / "made").exists()
+
+
+async def test_b_right_after_backspace_bookmarks_the_parent(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    disk, path = lab_dir(dirs=("inner",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}inner/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, f"{path}inner/")
+        left = app.main_screen.left_pane
+        left.file_list.focus()
+        await pilot.press("backspace")
+        assert left.loading, "the listing should still be in flight"
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "bookmark prompt")
+        assert app.screen.query_one("#prompt-input", Input).value == path.strip("/").split("/")[-1]
+        name = f"stale-{disk.name}"
+        await answer(pilot, name)
+        await wait_for(pilot, lambda: any(b.name == name for b in alice_service.bookmarks()), "bookmark saved")
+        saved = next(b for b in alice_service.bookmarks() if b.name == name)
+        assert saved.path == path
+
+
+async def test_f2_right_after_backspace_renames_in_the_parent(alice_service, tmp_config, lab_dir, slow_listings):
+    """Backspace lands the cursor on the directory just left; F2 renames that, not the old cursor row."""
+    disk, path = lab_dir({"inner/first.txt": "in", "aaa.txt": "out"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}inner/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, f"{path}inner/")
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "first.txt")
+        await pilot.press("backspace")
+        assert left.loading, "the listing should still be in flight"
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "rename prompt")
+        assert app.screen.query_one("#prompt-input", Input).value == "inner"
+        await answer(pilot, "renamed")
+        await wait_for(pilot, lambda: "renamed" in listing_names(left), "renamed")
+        assert (disk / "renamed" / "first.txt").read_text() == "in"
+
+
+async def backspace_then(pilot: Any, pane: Any, from_name: str, key: str) -> None:
+    """With the cursor on ``from_name``, go up and press ``key`` while the parent's listing is in flight."""
+    await cursor_to(pilot, pane, from_name)
+    await pilot.press("backspace")
+    assert pane.loading, "the listing should still be in flight"
+    await pilot.press(key)
+
+
+async def test_f8_right_after_backspace_deletes_in_the_parent(alice_service, tmp_config, lab_dir, slow_listings):
+    disk, path = lab_dir({"inner/kept.txt": "in", "aaa.txt": "out"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}inner/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, f"{path}inner/")
+        left = app.main_screen.left_pane
+        await backspace_then(pilot, left, "kept.txt", "f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "delete confirm")
+        listed = str(app.screen.query_one("#prompt-items").render())
+        assert "inner/" in listed and "kept.txt" not in listed
+        await pilot.press("escape")
+        assert (disk / "aaa.txt").exists() and (disk / "inner" / "kept.txt").exists()
+
+
+async def test_f5_right_after_backspace_transfers_from_the_parent(alice_service, tmp_config, lab_dir, slow_listings):
+    _disk, path = lab_dir({"inner/wanted.txt": "in", "aaa.txt": "out"}, dirs=("dest",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}inner/", right=f"{LAB}:{path}dest/")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, f"{path}inner/")
+        left = app.main_screen.left_pane
+        await backspace_then(pilot, left, "wanted.txt", "f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "transfer dialog")
+        plan = app.screen.plan
+        assert plan.source_path == path
+        assert [e.name for e in plan.entries] == ["inner"]
+        await pilot.press("escape")
+        await settled(pilot)

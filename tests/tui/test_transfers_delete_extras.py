@@ -1,0 +1,102 @@
+""""Delete extras" follows ``rsync -av --delete src/ dst/``: everything selected cleans that level.
+
+End to end against the live sandbox (real service, SDK and engine), plus the
+dialog's warning and sync preview naming what will really be deleted.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from textual.widgets import Input, Select, Static
+
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.transfer_dialog import OptionBox, TransferDialog
+from gterm.tui.transfer_actions import plan_from_panes
+from tests.support.transfer_live import wait_until
+from tests.support.transfer_scenes import HostPane, TransferHostApp
+
+WAIT = 60.0
+
+
+def host(service: TransferService, src: str, dst: str, selected: list[str]) -> TransferHostApp:
+    left = HostPane(service, LAB_STORAGE_ID, src, "Lab Storage")
+    right = HostPane(service, LAB_STORAGE_ID, dst, "Lab Storage")
+    left.selected = selected
+    return TransferHostApp(service, left, right)
+
+
+async def open_dialog(pilot: Any, app: TransferHostApp) -> TransferDialog:
+    await pilot.pause()
+    await pilot.press("f5")
+    await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+    dialog = app.screen
+    assert isinstance(dialog, TransferDialog)
+    return dialog
+
+
+async def test_everything_selected_with_delete_extras_cleans_that_level(
+    alice_service: TransferService, lab_dir: Any
+) -> None:
+    _, src = lab_dir({"a.txt": "a", "sub/b.txt": "b"})
+    dst_disk, dst = lab_dir({"a.txt": "old", "extra-top.txt": "goes", "sub/extra-deep.txt": "goes too"})
+    app = host(alice_service, src, dst, ["a.txt", "sub"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        dialog = await open_dialog(pilot, app)
+        dialog.query_one("#delete-extra", OptionBox).value = True
+        await pilot.pause()
+        warning = str(dialog.query_one("#delete-warning").render())
+        assert f"Lab Storage:{dst} " in warning and "DELETED" in warning
+        dialog.query_one("#label", Input).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None) is not None, "submission")
+        task_id = str(app.host.last_submitted_task_id)
+    task = wait_for_task(alice_service, task_id, timeout=WAIT)
+    assert task.status == "SUCCEEDED"
+    assert sorted(os.listdir(dst_disk)) == ["a.txt", "sub"]
+    assert sorted(os.listdir(dst_disk / "sub")) == ["b.txt"]
+    assert (dst_disk / "a.txt").read_text() == "a"
+
+
+async def test_part_selected_warning_names_only_the_selected_directories(
+    alice_service: TransferService, lab_dir: Any
+) -> None:
+    _, src = lab_dir({"a.txt": "a", "sub/b.txt": "b", "other/c.txt": "c"})
+    _, dst = lab_dir()
+    left = HostPane(alice_service, LAB_STORAGE_ID, src, "Lab Storage")
+    right = HostPane(alice_service, LAB_STORAGE_ID, dst, "Lab Storage")
+    left.selected = ["a.txt", "sub"]
+    plan = plan_from_panes(left, right)
+    assert not isinstance(plan, str)
+    assert not plan.whole_directory
+    assert plan.cleaned_directories() == [f"{dst}sub/"]
+    assert f"Lab Storage:{dst}sub/" in plan.delete_warning()
+    assert [item.source_path for item in plan.items(delete_extra=True)] == [f"{src}a.txt", f"{src}sub/"]
+    left.selected = ["a.txt"]
+    files_only = plan_from_panes(left, right)
+    assert not isinstance(files_only, str)
+    assert files_only.cleaned_directories() == []
+    assert "nothing on the destination is deleted" in files_only.delete_warning()
+
+
+async def test_sync_preview_lists_what_delete_extras_will_delete(alice_service: TransferService, lab_dir: Any) -> None:
+    _, src = lab_dir({"a.txt": "a", "sub/b.txt": "b"})
+    dst_disk, dst = lab_dir({"a.txt": "a", "stale-top.txt": "s", "sub/stale-deep.txt": "s"})
+    app = host(alice_service, src, dst, ["a.txt", "sub"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        dialog = await open_dialog(pilot, app)
+        dialog.query_one("#sync-level", Select).value = "size"
+        dialog.query_one("#delete-extra", OptionBox).value = True
+        await pilot.pause()
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: dialog.preview is not None, "the sync preview")
+        await pilot.pause()
+        assert dialog.preview is not None
+        assert sorted(dialog.preview.extra) == ["stale-top.txt", "sub/stale-deep.txt"]
+        shown = str(dialog.query_one("#preview", Static).render())
+        assert "delete: " in shown and "stale-top.txt" in shown and "sub/stale-deep.txt" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+    assert (dst_disk / "stale-top.txt").exists()  # a preview deletes nothing

@@ -1,0 +1,125 @@
+"""F3: the file viewer (text, hex, search, End on a big file) and the directory summary, over the live sandbox."""
+
+from __future__ import annotations
+
+import os
+
+from gterm.globus.https_access import HttpsAccess
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.dir_summary import DirectorySummary
+from gterm.tui.screens.viewer import FileViewer
+from tests.support.browser_helpers import (
+    cursor_to,
+    make_app,
+    settled,
+    type_text,
+    wait_for,
+)
+from tests.support.sandbox_login import LoginHttpsTokens
+from tests.support.transfer_live import make_lab_dir, service_for
+
+SIZE = (100, 30)
+
+
+def _app(sandbox: SandboxHandle, path: str):  # type: ignore[no-untyped-def]
+    return make_app(
+        service_for(sandbox),
+        left=f"{LAB_STORAGE_ID}:{path}",
+        right=f"{LAB_STORAGE_ID}:{path}",
+        https=HttpsAccess(LoginHttpsTokens(sandbox)),
+    )
+
+
+def _lines(viewer: FileViewer) -> list[str]:
+    assert viewer.page_shown is not None
+    return [line.plain for line in viewer.page_shown.lines]
+
+
+async def _open(pilot, name: str) -> FileViewer:  # type: ignore[no-untyped-def]
+    screen = pilot.app.main_screen
+    await cursor_to(pilot, screen.left_pane, name)
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FileViewer), "the viewer")
+    viewer = pilot.app.screen
+    assert isinstance(viewer, FileViewer)
+    await wait_for(pilot, lambda: viewer.page_shown is not None, "the first page")
+    return viewer
+
+
+async def test_text_file_pages_and_search(sandbox: SandboxHandle) -> None:
+    text = "".join(f"line {i:05d} {'needle' if i == 700 else ''}\n" for i in range(1000))
+    _, path = make_lab_dir(sandbox, {"notes.txt": text})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "notes.txt")
+        assert _lines(viewer)[0].startswith("line 00000")
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: not _lines(viewer)[0].startswith("line 00000"), "page down")
+        first_after_page = _lines(viewer)[0]
+        assert first_after_page.startswith("line 000")
+        await pilot.press("end")
+        await wait_for(pilot, lambda: _lines(viewer)[-1].startswith("line 00999"), "the end of the file")
+        await pilot.press("home")
+        await wait_for(pilot, lambda: _lines(viewer)[0].startswith("line 00000"), "the top")
+        await pilot.press("slash")
+        await type_text(pilot, "NEEDLE")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _lines(viewer)[0].startswith("line 00700"), "the match")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "Not found" in (viewer.page_shown.status if viewer.page_shown else ""), "no more")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FileViewer), "the viewer to close")
+
+
+async def test_keys_apply_in_order_on_a_big_file(sandbox: SandboxHandle) -> None:
+    disk, path = make_lab_dir(sandbox)
+    with open(disk / "big.log", "wb") as out:  # 20 MB: pages are read where they are shown
+        out.writelines(b"".join(b"row %07d\n" % (block * 10_000 + i) for i in range(10_000)) for block in range(200))
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "big.log")
+        for _ in range(5):
+            await pilot.press("down")
+        await wait_for(pilot, lambda: _lines(viewer)[0] == "row 0000005", "five lines down")
+        await pilot.press("end")
+        await wait_for(pilot, lambda: _lines(viewer)[-1] == "row 1999999", "the last line")
+        assert "100%" in viewer.page_shown.status  # type: ignore[union-attr]
+
+
+async def test_binary_file_shows_hex(sandbox: SandboxHandle) -> None:
+    _, path = make_lab_dir(sandbox, {"blob.bin": bytes(range(256)) * 4})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "blob.bin")
+        assert _lines(viewer)[0].startswith("00000000  00 01 02 03 04 05 06 07  08 09")
+        assert "hex" in viewer.page_shown.status  # type: ignore[union-attr]
+
+
+async def test_control_characters_in_content_are_escaped(sandbox: SandboxHandle) -> None:
+    _, path = make_lab_dir(sandbox, {"evil.txt": "safe \x1b]0;pwned\x07 \x9b31m \u202etxt.exe\n"})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "evil.txt")
+        shown = _lines(viewer)[0]
+        assert "\x1b" not in shown and "\x9b" not in shown and "\u202e" not in shown
+        assert "\\x1b" in shown and "\\x9b" in shown and "\\u202e" in shown
+
+
+async def test_f3_on_a_directory_counts_files_and_bytes(sandbox: SandboxHandle) -> None:
+    files = {f"sub/a{i}.dat": os.urandom(100) for i in range(7)} | {"sub/deeper/b.dat": b"x" * 1000}
+    _, path = make_lab_dir(sandbox, files)
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await cursor_to(pilot, app.main_screen.left_pane, "sub")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, DirectorySummary), "the summary")
+        summary = app.screen
+        assert isinstance(summary, DirectorySummary)
+        await wait_for(pilot, lambda: summary.totals.done, "the count")
+        assert (summary.totals.files, summary.totals.bytes, summary.totals.directories) == (8, 1700, 2)

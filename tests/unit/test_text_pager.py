@@ -1,0 +1,81 @@
+"""TextPager: lines around byte offsets, read lazily from a byte source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gterm.tui.text_pager import MAX_LINE, LocalFile, TextPager, hex_line
+
+
+def _pager(tmp_path: Path, data: bytes, block: int = 64) -> TextPager:
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    return TextPager(LocalFile(str(path)), block=block)
+
+
+def test_lines_forward_and_back(tmp_path: Path) -> None:
+    text = b"".join(b"line %03d\n" % i for i in range(100))
+    pager = _pager(tmp_path, text)
+    page = pager.lines_from(0, 5)
+    assert [line.data for line in page] == [b"line 000", b"line 001", b"line 002", b"line 003", b"line 004"]
+    after = pager.next_offset(page[-1])
+    assert pager.lines_from(after, 1)[0].data == b"line 005"
+    assert pager.lines_from(pager.back(after, 2), 1)[0].data == b"line 003"
+    assert pager.back(after, 50) == 0
+
+
+def test_last_page_ends_at_the_end(tmp_path: Path) -> None:
+    text = b"".join(b"row %d\n" % i for i in range(1000))
+    pager = _pager(tmp_path, text)
+    start = pager.last_page(3)
+    assert [line.data for line in pager.lines_from(start, 10)] == [b"row 997", b"row 998", b"row 999"]
+
+
+def test_no_trailing_newline_and_empty_lines(tmp_path: Path) -> None:
+    pager = _pager(tmp_path, b"a\n\n\nb")
+    assert [line.data for line in pager.lines_from(0, 10)] == [b"a", b"", b"", b"b"]
+    assert pager.last_page(1) == 4
+
+
+def test_only_what_is_shown_is_read(tmp_path: Path) -> None:
+    big = b"x" * 79 + b"\n"
+    pager = _pager(tmp_path, big * 100_000, block=64 * 1024)  # 8 MB
+    pager.lines_from(0, 40)
+    assert pager.reads == 1
+    pager.lines_from(pager.last_page(40), 40)
+    assert pager.reads <= 3
+
+
+def test_long_lines_are_cut_into_pieces(tmp_path: Path) -> None:
+    pager = _pager(tmp_path, b"y" * (MAX_LINE * 2 + 10) + b"\nend\n", block=1024)
+    lines = pager.lines_from(0, 10)
+    assert [len(line.data) for line in lines] == [MAX_LINE, MAX_LINE, 10, 3]
+
+
+def test_find_is_case_insensitive_and_returns_the_line_start(tmp_path: Path) -> None:
+    text = b"".join(b"entry %d\n" % i for i in range(5000)) + b"the NEEDLE is here\n"
+    pager = _pager(tmp_path, text, block=4096)
+    where = pager.find("needle", 0)
+    assert where is not None
+    line = pager.lines_from(where, 1)[0]
+    assert line.data == b"the NEEDLE is here"
+    assert pager.find("needle", pager.next_offset(line)) is None
+    assert pager.find("missing", 0) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "binary"),
+    [(b"plain text\n", False), (b"\x00\x01\x02binary", True), ("ünïcödé\n".encode(), False), (bytes(range(256)), True)],
+)
+def test_binary_detection(tmp_path: Path, data: bytes, binary: bool) -> None:
+    assert _pager(tmp_path, data).looks_binary() is binary
+
+
+def test_hex_rows(tmp_path: Path) -> None:
+    pager = _pager(tmp_path, bytes(range(40)))
+    rows = pager.hex_rows(1, 5)
+    assert [offset for offset, _ in rows] == [16, 32]
+    assert hex_line(*rows[0]).startswith("00000010  10 11 12 13 14 15 16 17  18 19")
+    assert hex_line(0, b"Hi\x00").endswith("|Hi.|")
