@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from gterm.sandbox import confined
 from gterm.sandbox import file_listing as fl
+from gterm.sandbox import pauses
 from gterm.sandbox.collections import (
     CollectionRecord,
     ResolvedPath,
@@ -49,6 +50,7 @@ def _rename_failed(exc: OSError, old: str, new: str) -> ApiError:
 def operation_ls(state: SandboxState, principal: "Principal", request: Request) -> Response:
     q = request.query_params
     where = resolve(state, principal, request.path_params["endpoint_id"], q.get("path", ""), "r")
+    pauses.check_operation(state, principal, where.collection, "pause_ls")
     with open_root(where.collection) as root:
         dir_fd = _open_listed_dir(root, where)
         try:
@@ -143,6 +145,7 @@ def operation_mkdir(state: SandboxState, principal: "Principal", request: Reques
     path = text_field(body, "path")
     assert path is not None
     where = resolve(state, principal, request.path_params["endpoint_id"], path, "rw")
+    pauses.check_operation(state, principal, where.collection, "pause_mkdir")
     if where.path == "/":
         raise ApiError(502, "ExternalError.MkdirFailed.Exists", "Path already exists: '/'")
     exists = ApiError(502, "ExternalError.MkdirFailed.Exists", f"Path already exists: '{where.path}'")
@@ -168,6 +171,7 @@ def operation_rename(state: SandboxState, principal: "Principal", request: Reque
     cid = request.path_params["endpoint_id"]
     old = resolve(state, principal, cid, old_path, "rw")
     new = resolve(state, principal, cid, new_path, "rw")
+    pauses.check_operation(state, principal, old.collection, "pause_rename")
     if old.path == "/" or new.path == "/":
         raise ApiError(400, "ClientError.BadRequest", "The collection root cannot be renamed")
     with open_root(old.collection) as root:

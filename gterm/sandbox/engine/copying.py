@@ -148,7 +148,8 @@ def copy_file(
     """
     st = os.fstat(src_fd)
     if not stat.S_ISREG(st.st_mode):
-        raise FileError("NOT_A_FILE", f"{source} is not a regular file", source_side=True)
+        raise FileError("NOT_A_FILE", f"{source} is not a regular file", source_side=True,
+                        reason="not a regular file")
     if algorithm is None and not verify and throttle is None and fault is None:
         _kernel_copy(src_fd, dst_fd, st.st_size, guard, progress, destination)
         return CopyResult(None, None)

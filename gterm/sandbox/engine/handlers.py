@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from gterm.sandbox.engine.task_run import TaskRun
 
 MAX_ATTEMPTS = 10  # per file, for transient faults and checksum mismatches
+QUOTA_RETRY_SECONDS = 0.5  # first wait after a full quota, growing by this much per retry...
+QUOTA_RETRY_MAX_SECONDS = 10.0  # ...up to this; each retry records a QUOTA_EXCEEDED event
 
 
 @contextmanager
@@ -122,7 +124,10 @@ class FileMover:
         tmp = f".gterm-{run.task_id[:8]}-{seq}.part"
         external = item_opts.get("external_checksum")
         digest_algorithm = algorithm if self.verify or external else None
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        failures = 0  # transient failures; waits for quota do not count (they last until the deadline)
+        quota_waits = 0
+        while True:
+            retrying = failures + quota_waits > 0
             progress = _AttemptProgress(run)
             try:
                 with self.destination_dir(row) as where:
@@ -135,23 +140,31 @@ class FileMover:
                         raise
             except FileError as err:
                 progress.undo()
-                if not err.transient or attempt == MAX_ATTEMPTS:
-                    if attempt > 1:
+                wait_for_space = err.code == "QUOTA_EXCEEDED" and not run.options.get("fail_on_quota_errors")
+                if wait_for_space:
+                    quota_waits += 1
+                else:
+                    failures += 1
+                if not wait_for_space and (not err.transient or failures >= MAX_ATTEMPTS):
+                    if retrying:
                         run.bump(subtasks_retrying=-1)
-                    run.source_error(seq, err)
+                    run.source_error(seq, err)  # with fail_on_quota_errors, a full quota fails the task at once
                     return
-                run.bump(faults=1, subtasks_retrying=1 if attempt == 1 else 0)
+                run.bump(faults=1, subtasks_retrying=0 if retrying else 1)
                 run.nice = (err.code, err.details, describe(err.code))
                 run.event(err.code, err.details, is_error=True)
-                self.backoff(attempt)
+                if wait_for_space:
+                    self.wait_for_space(quota_waits)
+                else:
+                    self.backoff(failures)
                 continue
             except BaseException as stopped:
                 if not (isinstance(stopped, TaskAborted) and stopped.reason in ENDING_ABORTS):
                     progress.undo()  # the file is copied again when the task carries on
-                if attempt > 1:
+                if retrying:
                     run.bump(subtasks_retrying=-1)
                 raise
-            if attempt > 1:
+            if retrying:
                 run.bump(subtasks_retrying=-1)
                 run.nice = ("OK", None, None)
             run.set_row(seq, "done")
@@ -228,8 +241,16 @@ class FileMover:
             return item
         return {"checksum_algorithm": self.default_algorithm}
 
+    def wait_for_space(self, waits: int) -> None:
+        """Back off before retrying a copy that hit a full quota (Globus retries until the deadline)."""
+        self._pause(min(QUOTA_RETRY_SECONDS * waits, QUOTA_RETRY_MAX_SECONDS))
+
     def backoff(self, attempt: int) -> None:
-        until = time.monotonic() + min(0.05 * attempt, 0.5)
+        self._pause(min(0.05 * attempt, 0.5))
+
+    def _pause(self, seconds: float) -> None:
+        """Wait, still honouring cancel, deadline and stop (the guard raises TaskAborted)."""
+        until = time.monotonic() + seconds
         while time.monotonic() < until:
             self.run.guard()
             time.sleep(0.02)

@@ -41,6 +41,7 @@ class Engine:
         self._running: dict[str, TaskRun] = {}
         self._threads: list[threading.Thread] = []
         self.pause_check: PauseCheck | None = None
+        self._resumed_after_restart: set[str] = set()
         state.engine = self
 
     # -- lifecycle
@@ -55,7 +56,10 @@ class Engine:
         monitor = threading.Thread(target=self._monitor, name="gterm-engine-monitor", daemon=True)
         monitor.start()
         self._threads.append(monitor)
-        for task_id in tasks_store.active_task_ids(self.state.db):
+        active = tasks_store.active_task_ids(self.state.db)
+        with self._lock:
+            self._resumed_after_restart = set(active)
+        for task_id in active:
             self.enqueue(task_id)
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -94,6 +98,14 @@ class Engine:
             run = self._running.get(task_id)
         if run is not None:
             run.deadline = deadline
+
+    def take_resumed(self, task_id: str) -> bool:
+        """Whether this task was ACTIVE when the engine started (asked once per task)."""
+        with self._lock:
+            if task_id in self._resumed_after_restart:
+                self._resumed_after_restart.discard(task_id)
+                return True
+            return False
 
     def paused(self, task_id: str) -> None:
         """A running task stopped for a pause rule: INACTIVE until something resumes it."""

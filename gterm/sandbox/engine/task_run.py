@@ -163,6 +163,9 @@ class TaskRun:
                 tasks_store.update_task_fields(self.db, self.task_id, start_time=self.start_time, nice_status="OK")
                 self.event("STARTED", {"type": f"Sandbox {row['type'].title()}", "concurrency": 1,
                                        "parallelism": 1, "pipelining": 1})
+            if self.engine.take_resumed(self.task_id) and row["start_time"] is not None:
+                self.event("RESUMED", "The sandbox restarted; the task resumed where it had stopped"
+                                      f" ({int(row['subtasks_pending'])} subtasks were pending)")
             if not row["planned"]:
                 self.plan()
             else:
@@ -186,7 +189,10 @@ class TaskRun:
             self.finish_failed(fatal.code, fatal.description, fatal.details, "subtasks_failed", event=False)
         except Exception as exc:  # a bug must not leave the task ACTIVE forever
             log.exception("task %s crashed", self.task_id)
-            self.finish_failed("ENDPOINT_ERROR", "internal sandbox error", repr(exc), "subtasks_failed")
+            # The exception's text may name host paths: the task document says only what kind it was.
+            self.finish_failed("ENDPOINT_ERROR", "internal sandbox error",
+                               f"The sandbox hit an internal error ({type(exc).__name__}); see its log",
+                               "subtasks_failed")
 
     def finish_succeeded(self) -> None:
         self.counters["subtasks_pending"] = 0
