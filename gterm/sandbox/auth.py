@@ -152,9 +152,8 @@ def _authenticate_client(state: SandboxState, request: Request, form: dict[str, 
     client = auth_store.get_client(state.db, client_id) if client_id else None
     if client is None:
         return None
-    if client["type"] == "confidential":
-        if not secret or not hmac.compare_digest(secret, client["secret"] or ""):
-            return None
+    if client["type"] == "confidential" and (not secret or not hmac.compare_digest(secret, client["secret"] or "")):
+        return None
     request.state.principal_id = client["id"]
     return client
 

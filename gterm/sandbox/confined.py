@@ -408,7 +408,7 @@ class Root:
             others.sort()
             listed[parts] = (dirs, others)
             stack.append((parts, True))
-            stack.extend((parts + (name,), False) for name in reversed(dirs))
+            stack.extend(((*parts, name), False) for name in reversed(dirs))
 
     def link_target(self, dir_parts: Sequence[str], name: str) -> tuple[tuple[str, ...], os.stat_result] | None:
         """Where the link ``name`` in a directory leads, and what is there; None if broken or outside."""

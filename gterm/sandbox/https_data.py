@@ -25,6 +25,7 @@ on worker threads so the event loop only moves bytes.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import os
 import re
@@ -268,14 +269,10 @@ def _commit_upload(upload: _Upload) -> bool:
 
 
 def _discard(upload: _Upload) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.close(upload.fd)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(upload.temp, dir_fd=upload.directory.dir_fd)
-    except OSError:
-        pass
     upload.directory.close()
 
 

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gterm.sandbox import confined
+from gterm.sandbox import confined, pauses
 from gterm.sandbox import file_listing as fl
-from gterm.sandbox import pauses
 from gterm.sandbox.collections import (
     CollectionRecord,
     ResolvedPath,
@@ -47,7 +46,7 @@ def _rename_failed(exc: OSError, old: str, new: str) -> ApiError:
     return ApiError(502, "ExternalError.RenameFailed", f"Rename of '{old}' to '{new}' failed: {exc.strerror}")
 
 
-def operation_ls(state: SandboxState, principal: "Principal", request: Request) -> Response:
+def operation_ls(state: SandboxState, principal: Principal, request: Request) -> Response:
     q = request.query_params
     where = resolve(state, principal, request.path_params["endpoint_id"], q.get("path", ""), "r")
     pauses.check_operation(state, principal, where.collection, "pause_ls")
@@ -117,7 +116,7 @@ def _listing(
     return Response(body, media_type="application/json")
 
 
-def operation_stat(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def operation_stat(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     where = resolve(state, principal, request.path_params["endpoint_id"],
                     request.query_params.get("path", ""), "r")
     with open_root(where.collection) as root:
@@ -141,7 +140,7 @@ def _is_dir(root: confined.Root, parts: tuple[str, ...]) -> bool:
         return False
 
 
-def operation_mkdir(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def operation_mkdir(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     path = text_field(body, "path")
     assert path is not None
     where = resolve(state, principal, request.path_params["endpoint_id"], path, "rw")
@@ -164,7 +163,7 @@ def operation_mkdir(state: SandboxState, principal: "Principal", request: Reques
                    "The directory was created successfully")
 
 
-def operation_rename(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def operation_rename(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     old_path = text_field(body, "old_path")
     new_path = text_field(body, "new_path")
     assert old_path is not None and new_path is not None

@@ -10,15 +10,16 @@ the number of documents in ``DATA`` and ``total`` the number in the whole
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 from gterm.sandbox import file_listing as fl
 from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.listing_cache import SortedListings
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 BASE_MTIME = 1_768_478_400  # 2026-01-15 12:00:00 UTC
 

@@ -21,8 +21,8 @@ import queue
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from gterm.sandbox.engine.errors import FileError, classify_os_error
 
@@ -101,7 +101,7 @@ class _ReadBack:
                     self.digest.update(view[:n])
                     offset += n
                     length -= n
-            except BaseException as exc:  # reported by finish()
+            except BaseException as exc:  # noqa: BLE001 - reported by finish()
                 self._error = exc
 
     def finish(self) -> str:

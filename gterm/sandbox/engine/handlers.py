@@ -10,6 +10,7 @@ its times and the final rename all go through that one descriptor.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
@@ -94,10 +95,8 @@ class FileMover:
 
     def delete_extra(self, row: TaskFile) -> None:
         with opened(self.run.destination, row.destination_path, source_side=False) as root:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 root.remove_tree(row.destination_path)
-            except FileNotFoundError:
-                pass
         self.done(row.seq)
 
     def copy(self, row: TaskFile) -> None:

@@ -137,7 +137,7 @@ class TransferPlanner:
         """
         try:
             with self.run.destination.open() as root, root.scandir(dst_dir, follow_last=False) as it:
-                entries = sorted(((e.name, e.is_dir(follow_symlinks=False), e.is_symlink()) for e in it))
+                entries = sorted((e.name, e.is_dir(follow_symlinks=False), e.is_symlink()) for e in it)
         except OSError:
             return  # no destination directory yet: nothing extra
         for name, is_dir, is_link in entries:

@@ -32,17 +32,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.5
+OWNER_CANCEL = "Canceled by the task owner"
 PROGRESS_EVENT_SECONDS = 10.0
 FILE_CONCURRENCY = 4  # files in flight per task (Globus "concurrency"); syscalls overlap, cp -r has one
 
 class TaskRun:
     """Runs one task on the calling worker thread."""
 
-    def __init__(self, engine: "Engine", task_id: str) -> None:
+    def __init__(self, engine: Engine, task_id: str) -> None:
         self.engine = engine
         self.db = engine.state.db
         self.task_id = task_id
         self.cancel_event = threading.Event()
+        self.cancel_details = OWNER_CANCEL
         self.deadline: float | None = None
         self.start_time: float | None = None
         self.counters: dict[str, int] = {}
@@ -181,7 +183,7 @@ class TaskRun:
                 self.flush()
                 self.engine.paused(self.task_id)
             elif aborted.reason == "cancel":
-                self.finish_failed("CANCELED", "canceled", "Canceled by the task owner", "subtasks_canceled")
+                self.finish_failed("CANCELED", "canceled", self.cancel_details, "subtasks_canceled")
             else:
                 self.finish_failed("DEADLINE_EXCEEDED", "deadline exceeded",
                                    "The task deadline passed before it completed", "subtasks_expired")
