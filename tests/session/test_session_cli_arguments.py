@@ -53,7 +53,7 @@ def test_demo_accepts_slow_and_fault_rate_and_checks_them() -> None:
     args = cli.build_parser().parse_args(["demo", "--slow", "100000", "--fault-rate", "0.2"])
     assert cli.checked_sandbox_options(args) == {"slow": 100000, "fault_rate": 0.2}
     bad = cli.build_parser().parse_args(["demo", "--fault-rate", "1.5"])
-    with pytest.raises(cli.InvalidInput, match="--fault-rate 1.5: a probability is from 0 to 1"):
+    with pytest.raises(cli.InvalidInput, match=r"--fault-rate 1\.5: a probability is from 0 to 1"):
         cli.checked_sandbox_options(bad)
 
 
