@@ -137,7 +137,9 @@ def main() -> None:
 
         big_first, big_end = asyncio.run(time_viewer(app(), "big.log", args.rounds))
         small_first, small_end = asyncio.run(time_viewer(app(), "small.log", args.rounds))
-        base = next(c for c in client.endpoint_search(filter_fulltext="Lab Storage")["DATA"] if c["id"] == LAB_STORAGE_ID)
+        base = next(
+            c for c in client.endpoint_search(filter_fulltext="Lab Storage")["DATA"] if c["id"] == LAB_STORAGE_ID
+        )
         url = (base.get("https_server") or "").rstrip("/") + "/viewer-perf/big.log"
         hand_token = perf_tokens.https_authorizer(LAB_STORAGE_ID, data_access=True).access_token
         raw = by_hand(url, hand_token, args.rounds)
