@@ -178,7 +178,8 @@ class Engine:
                     self._queued.discard(row["task_id"])
                 if row["status"] == "INACTIVE":  # paused: not running, and its deadline passes all the same
                     self.state.db.execute(
-                        "UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'", (row["task_id"],)
+                        "UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'",
+                        (row["task_id"],),
                     )
                 self.fail_unstarted(row["task_id"], "DEADLINE_EXCEEDED", "deadline exceeded",
                                     "The task deadline passed before it completed", "subtasks_expired")
