@@ -34,7 +34,14 @@ from gterm.globus import paths
 from gterm.globus.early_results import EarlyResults, fulfil
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput, Offline, ServiceError
-from gterm.globus.locations import CollectionLocation, Location, parse_location, resolve_bookmark
+from gterm.globus.locations import (
+    CollectionLocation,
+    Location,
+    NamedLocation,
+    parse_location,
+    resolve_bookmark,
+    resolve_collection_name,
+)
 from gterm.globus.models import (
     Bookmark,
     Collection,
@@ -628,10 +635,15 @@ class TransferService:
     # -- locations --------------------------------------------------------------------------
 
     def resolve_location(self, location: str | Location) -> CollectionLocation:
-        """Parse ``COLLECTION_ID[:PATH]`` / ``bookmark:NAME``; a bookmark costs one bookmark_list call."""
+        """Parse ``COLLECTION_ID[:PATH]`` / ``NAME:PATH`` / ``bookmark:NAME``.
+
+        A bookmark costs one bookmark_list call, a display name one endpoint_search.
+        """
         parsed = parse_location(location) if isinstance(location, str) else location
         if isinstance(parsed, CollectionLocation):
             return parsed
+        if isinstance(parsed, NamedLocation):
+            return resolve_collection_name(parsed, self.search_collections(parsed.name, scope="all", limit=100))
         return resolve_bookmark(parsed, self.bookmarks())
 
 

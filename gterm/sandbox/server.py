@@ -25,7 +25,17 @@ from typing import Any, Iterator
 import uvicorn
 from starlette.applications import Starlette
 
-from gterm.sandbox import auth_store, collection_store, gcp, groups_store, principals, roles_store, tasks_store
+from gterm.sandbox import (
+    auth_store,
+    collection_store,
+    gcp,
+    groups_store,
+    management_store,
+    pauses,
+    principals,
+    roles_store,
+    tasks_store,
+)
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
@@ -119,6 +129,7 @@ def _prepare(state: SandboxState) -> None:
     collection_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
     roles_store.init_schema(state.db)
+    management_store.init_schema(state.db)
     groups_store.init_schema(state.db)
     auth_store.seed(state)
     collection_store.seed(state)
@@ -212,6 +223,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
     try:
         _prepare(state)
         engine = Engine(state)  # registers itself as state.engine for the task routes
+        pauses.install(state)  # running tasks stop between files while a pause holds them
         app = build_app(state)
         uv_config = uvicorn.Config(
             app,
@@ -233,6 +245,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             time.sleep(0.01)
         if engine is not None:
             engine.start()
+            pauses.resume_unpaused(state)  # a rule deleted while the sandbox was down
         info = sandbox_info(state, tls)
         _write_info(data_dir, info)
         yield SandboxHandle(state=state, info=info, app=app)

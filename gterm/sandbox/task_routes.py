@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from gterm.sandbox import pauses
 from gterm.sandbox import tasks_store as store
 from gterm.sandbox.collections import resolve
 from gterm.sandbox.errors import ApiError, printable
@@ -308,8 +309,8 @@ def _task_where(clauses: dict[str, str]) -> tuple[list[str], list[Any]]:
             where.append(f"{column} {'>=' if key.endswith('after') else '<'} ?")
             params.append(moment)
         elif key == "is_paused":
-            if value.lower() in ("1", "true"):
-                where.append("0")  # the sandbox never pauses tasks
+            # Only pauses make a sandbox task INACTIVE (pause rules, administrators).
+            where.append("status = 'INACTIVE'" if value.lower() in ("1", "true") else "status != 'INACTIVE'")
         else:
             raise ApiError(400, BAD, f"Unsupported filter field '{key}'")
     return where, params
@@ -340,6 +341,7 @@ def task_list(state: SandboxState, principal: "Principal", request: Request) -> 
                                    order_by=_order_by(request), limit=limit, offset=offset)
     now = time.time()
     docs = [store.task_doc(row, now) for row in rows]
+    pauses.annotate(state, docs, rows)
     return {"DATA_TYPE": "task_list", "DATA": docs, "length": len(docs), "limit": limit,
             "offset": offset, "total": total}
 
@@ -348,7 +350,10 @@ def task_list(state: SandboxState, principal: "Principal", request: Request) -> 
 
 
 def get_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    return store.task_doc(_own_task(state, principal, request.path_params["task_id"]))
+    row = _own_task(state, principal, request.path_params["task_id"])
+    doc = store.task_doc(row)
+    pauses.annotate(state, [doc], [row])
+    return doc
 
 
 def update_task(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
@@ -380,6 +385,7 @@ def cancel_task(state: SandboxState, principal: "Principal", request: Request) -
         return result_doc(request, "result", "TaskComplete",
                        "The task completed before the cancel request was processed.")
     store.update_task_fields(state.db, task_id, cancel_requested=1)
+    pauses.wake_for_cancel(state, task_id)
     engine = state.engine
     if engine is not None:
         engine.cancel(task_id)
@@ -413,10 +419,8 @@ def event_list(state: SandboxState, principal: "Principal", request: Request) ->
 
 
 def pause_info(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    _own_task(state, principal, request.path_params["task_id"])
-    return {"DATA_TYPE": "pause_info_limited", "pause_rules": [], "source_pause_message": None,
-            "destination_pause_message": None, "source_pause_message_share": None,
-            "destination_pause_message_share": None}
+    row = _own_task(state, principal, request.path_params["task_id"])
+    return pauses.pause_info_doc(state, row, limited=True)
 
 
 def _marker(request: Request) -> int:

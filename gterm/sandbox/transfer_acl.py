@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 PRINCIPAL_TYPES = ("identity", "group", "all_authenticated_users", "anonymous")
 
 
-def _rule_doc(row: Any) -> dict[str, Any]:
+def rule_doc(row: Any) -> dict[str, Any]:
     return {
         "DATA_TYPE": "access",
         "id": row["id"],
@@ -71,7 +71,7 @@ def _check_permissions(value: Any, principal_type: str) -> str:
 
 def endpoint_acl_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
-    docs = [_rule_doc(r) for r in colls.rules_for(state, coll.id)]
+    docs = [rule_doc(r) for r in colls.rules_for(state, coll.id)]
     return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(docs), "DATA": docs}
 
 
@@ -114,7 +114,7 @@ def add_acl_rule(state: SandboxState, principal: "Principal", request: Request, 
 
 def get_acl_rule(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
-    return _rule_doc(_get_rule(state, coll, request.path_params["rule_id"]))
+    return rule_doc(_get_rule(state, coll, request.path_params["rule_id"]))
 
 
 def update_acl_rule(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:

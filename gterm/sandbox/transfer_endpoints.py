@@ -217,7 +217,3 @@ def get_endpoint(state: SandboxState, principal: "Principal", request: Request) 
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     return endpoint_doc(state, coll, principal)
 
-
-def pause_rule_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    visible_collection(state, principal, request.path_params["endpoint_id"])
-    return {"DATA_TYPE": "pause_rule_limited_list", "DATA": []}

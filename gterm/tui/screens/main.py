@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from gterm.globus import paths
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.https_access import RemoteBytes
-from gterm.globus.locations import CollectionLocation, parse_location, resolve_bookmark
+from gterm.globus.locations import CollectionLocation
 from gterm.globus.models import Entry
 from gterm.globus.transfer import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
@@ -146,12 +146,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             location: CollectionLocation | None = None
             if text:
                 try:
-                    parsed = parse_location(text)
-                    location = (
-                        parsed
-                        if isinstance(parsed, CollectionLocation)
-                        else resolve_bookmark(parsed, self.service.bookmarks())
-                    )
+                    location = self.service.resolve_location(text)
                 except Exception as exc:  # noqa: BLE001 - routed; the pane says why and stays empty
                     deliver(self.app, self._startup_failed, pane_id, text, exc)
                     continue
@@ -180,7 +175,8 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             self.app,
             error,
             context=f"Cannot open {text}",
-            target=pane,
+            # A pane already showing a good listing keeps a clean message line (the toast says it).
+            target=pane if pane.listing is None else None,
             retry=lambda: self._start_locations(text if pane_id == "left" else None, text if pane_id == "right" else None),
         )
 

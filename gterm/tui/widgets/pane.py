@@ -25,7 +25,7 @@ from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
-from gterm.globus.errors import ConsentNeeded
+from gterm.globus.errors import ConsentNeeded, NotFound
 from gterm.globus.models import Collection, Entry, Listing
 from gterm.tui.listing_view import ListingView
 from gterm.tui.messages import PaneFocused, PaneLocationChanged
@@ -141,6 +141,8 @@ class Pane(Vertical):
         self._pending_all: dict[str, Callable[[], Any]] = {}
         # An action pressed while a listing was in flight: it runs once the pane shows where it went.
         self._after_load: Callable[[], object] | None = None
+        # Said on the message line once the next listing is shown (a start path that was not found).
+        self._note_after_load: str | None = None
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 
@@ -415,6 +417,9 @@ class Pane(Vertical):
         self.pages_pending = not listing.complete
         self._remember_dirs(listing, dir_names)
         self._clear_message()
+        note, self._note_after_load = self._note_after_load, None
+        if note is not None:
+            self.show_note(note)
         self.query_one(".collection-name", Label).update(literal(collection.display_name))
         self.path_bar.show_path(listing.path)
         self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
@@ -440,11 +445,18 @@ class Pane(Vertical):
     ) -> None:
         if generation != self._generation:
             return
+        if isinstance(error, NotFound) and path is not None and self.listing is None and origin == "open":
+            # A start location (or bookmark) whose directory is gone: show the collection at its
+            # default directory and say so, rather than an empty pane.
+            self._note_after_load = f"{path} was not found: showing the default directory."
+            self.open(collection_id, None, origin="fallback")
+            return
         self.loading = False
         self.pages_pending = False
         self._pending_all.clear()
         self._pending_cursor = None
         self._after_load = None  # it was meant for the location that did not open
+        self._note_after_load = None
         where = path or "the default directory"
         if self.listing is None:
             self.file_list.clear_listing(f"Cannot open {where}")
@@ -489,6 +501,12 @@ class Pane(Vertical):
         line = self.query_one(".pane-message", Static)
         line.update(safe_text(message))
         line.set_classes("pane-message -shown -error")
+
+    def show_note(self, message: str) -> None:
+        """A notice on the message line (not an error); the next listing clears it."""
+        line = self.query_one(".pane-message", Static)
+        line.update(safe_text(message))
+        line.set_classes("pane-message -shown")
 
     def _set_loading(self, message: str) -> None:
         self.loading = True
