@@ -22,10 +22,11 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Literal, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
 
 import globus_sdk
 from globus_sdk import DeleteData, TransferData
@@ -180,7 +181,7 @@ def _deadline_text(deadline: datetime | None) -> str | None:
     if deadline is None:
         return None
     aware = deadline if deadline.tzinfo is not None else deadline.astimezone()
-    return aware.astimezone(timezone.utc).isoformat()
+    return aware.astimezone(UTC).isoformat()
 
 
 def _opt(value: Any) -> Any:

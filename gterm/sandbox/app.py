@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class RequestLogMiddleware:
         finally:
             self._write(
                 {
-                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                     "method": scope.get("method", ""),
                     "path": scope.get("path", ""),
                     "status": status,

@@ -24,6 +24,7 @@ from gterm.sandbox.auth import (
     oauth_error,
     unauthorized,
 )
+from gterm.sandbox.auth_identities import lookup_lists
 from gterm.sandbox.scopes import ScopeError, data_access_collection, resource_server_of
 from gterm.sandbox.seed_ids import GROUPS_ALL_SCOPE, GROUPS_VIEW_SCOPE, TRANSFER_SCOPE
 from gterm.sandbox.state import SandboxState
@@ -92,18 +93,12 @@ def _by_id(state: SandboxState) -> dict[str, str]:
     return {auth_store.scope_id(s): s for s in _known_scope_strings(state)}
 
 
-def _csv(request: Request, name: str) -> list[str] | None:
-    raw = request.query_params.get(name)
-    return None if raw is None else [part.strip() for part in raw.split(",") if part.strip()]
-
-
 async def get_scopes(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    if api_caller(state, request) is None:
-        return unauthorized()
-    ids, strings = _csv(request, "ids"), _csv(request, "scope_strings")
-    if ids is not None and strings is not None:
-        return oauth_error(400, "invalid_request", "use either ids or scope_strings, not both")
+    lists = lookup_lists(state, request, "ids", "scope_strings")
+    if isinstance(lists, Response):
+        return lists
+    ids, strings = lists
     if strings is not None:
         docs = []
         for scope_string in strings:

@@ -17,10 +17,11 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -203,7 +204,7 @@ class _ServerThread(threading.Thread):
     def run(self) -> None:
         try:
             asyncio.run(self.server.serve(sockets=[self.sock]))
-        except BaseException as exc:  # reported to the starting thread
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
             self.error = exc
 
 

@@ -66,7 +66,7 @@ def _deadline(body: dict[str, Any]) -> float | None:
         raise ApiError(400, BAD, f"Invalid deadline '{body.get('deadline')}'") from None
 
 
-def _own_task(state: SandboxState, principal: "Principal", task_id: str) -> Any:
+def _own_task(state: SandboxState, principal: Principal, task_id: str) -> Any:
     """The task if it is the caller's; others' tasks are as invisible as missing ones."""
     row = store.get_task(state.db, task_id)
     if row is None or row["owner_id"] != principal.identity_id:
@@ -95,7 +95,7 @@ def _checksum_algorithm(value: Any) -> str | None:
 # --------------------------------------------------------------------------- submission
 
 
-def get_submission_id(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_submission_id(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     return {"DATA_TYPE": "submission_id", "value": store.issue_submission_id(state.db, principal.identity_id)}
 
 
@@ -136,7 +136,7 @@ def _finish_create(state: SandboxState, request: Request, kind: str, new: store.
     return _accepted(request, kind, task_id, new.submission_id, duplicate)
 
 
-def submit_transfer(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
+def submit_transfer(state: SandboxState, principal: Principal, request: Request, body: Any) -> tuple[dict, int]:
     body = body_object(body, "transfer")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
@@ -183,7 +183,6 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
         source_name, destination_name = src.collection.display_name, dst.collection.display_name
         items.append({
             "source_path": src.path, "destination_path": dst.path,
-            "src_fs": str(src.fs_path), "dst_fs": str(dst.fs_path),
             "recursive": recursive, "external_checksum": external,
             "checksum_algorithm": _checksum_algorithm(raw.get("checksum_algorithm")),
         })
@@ -197,7 +196,7 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
     return _finish_create(state, request, "transfer", new)
 
 
-def submit_delete(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
+def submit_delete(state: SandboxState, principal: Principal, request: Request, body: Any) -> tuple[dict, int]:
     body = body_object(body, "delete")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
@@ -227,10 +226,10 @@ def submit_delete(state: SandboxState, principal: "Principal", request: Request,
         if not isinstance(path, str) or not path:
             raise ApiError(400, BAD, "delete_item needs a path")
         target = resolve(state, principal, endpoint_id, path, "rw")
-        if target.fs_path == target.collection.root:
+        if not target.parts or not target.real_parts:
             raise ApiError(400, BAD, "The root of a collection cannot be deleted")
         name = target.collection.display_name
-        items.append({"path": target.path, "fs": str(target.fs_path)})
+        items.append({"path": target.path})
     new = store.NewTask(
         owner_id=principal.identity_id, username=store.transfer_username(principal.identity_id),
         type="DELETE", label=_label(body), submission_id=submission_id, deadline=_deadline(body),
@@ -330,10 +329,10 @@ def _order_by(request: Request) -> str:
         if field not in _ORDERABLE or direction not in ("ASC", "DESC") or len(words) > 2:
             raise ApiError(400, BAD, f"Invalid orderby '{clause.strip()}'")
         parts.append(f"{field} {direction}")
-    return ", ".join(parts + ["task_id"])
+    return ", ".join([*parts, "task_id"])
 
 
-def task_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def task_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     limit = int_param(request, "limit", 10, 1, 1000)
     offset = int_param(request, "offset", 0, 0, 1_000_000)
     where, params = _task_where(_filter_clauses(request))
@@ -349,14 +348,14 @@ def task_list(state: SandboxState, principal: "Principal", request: Request) -> 
 # --------------------------------------------------------------------------- one task
 
 
-def get_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_task(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     row = _own_task(state, principal, request.path_params["task_id"])
     doc = store.task_doc(row)
     pauses.annotate(state, [doc], [row])
     return doc
 
 
-def update_task(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def update_task(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if not isinstance(body, dict):
@@ -378,7 +377,7 @@ def update_task(state: SandboxState, principal: "Principal", request: Request, b
     return result_doc(request, "result", "Updated", "Updated task deadline and label successfully")
 
 
-def cancel_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def cancel_task(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["status"] in TERMINAL:
@@ -403,7 +402,7 @@ def cancel_task(state: SandboxState, principal: "Principal", request: Request) -
                    "The cancel request has been accepted and the task will be cancelled shortly.")
 
 
-def event_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def event_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
     limit = int_param(request, "limit", 10, 1, 1000)
@@ -418,7 +417,7 @@ def event_list(state: SandboxState, principal: "Principal", request: Request) ->
             "offset": offset, "total": total}
 
 
-def pause_info(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def pause_info(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     row = _own_task(state, principal, request.path_params["task_id"])
     return pauses.pause_info_doc(state, row, limited=True)
 
@@ -428,7 +427,7 @@ def _marker(request: Request) -> int:
     return int_param(request, "marker", 0, 0, MAX_MARKER)
 
 
-def successful_transfers(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def successful_transfers(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["type"] != "TRANSFER":
@@ -439,7 +438,7 @@ def successful_transfers(state: SandboxState, principal: "Principal", request: R
     return {"DATA_TYPE": "successful_transfers", "marker": marker, "next_marker": next_marker, "DATA": docs}
 
 
-def skipped_errors(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def skipped_errors(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
     marker = _marker(request)
@@ -452,7 +451,7 @@ def skipped_errors(state: SandboxState, principal: "Principal", request: Request
 
 
 def routes(state: SandboxState) -> list[BaseRoute]:
-    T = "/task/{task_id}"
+    T = "/task/{task_id}"  # noqa: N806 - short, so the route table reads as one
     table: list[RouteSpec] = [
         ("/submission_id", "GET", get_submission_id, False),
         ("/transfer", "POST", submit_transfer, True),

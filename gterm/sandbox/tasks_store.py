@@ -13,9 +13,10 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Literal, NamedTuple, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal, NamedTuple
 
 from gterm.sandbox.db import Database
 
@@ -62,7 +63,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     destination_endpoint_id TEXT,
     destination_display_name TEXT,
     options TEXT NOT NULL,               -- JSON: the submitted flags, normalised
-    items TEXT NOT NULL,                 -- JSON: items with resolved filesystem paths
+    items TEXT NOT NULL,                 -- JSON: the submitted items, with collection paths
     planned INTEGER NOT NULL DEFAULT 0,  -- 1 once task_files holds the expanded plan
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     fatal_error TEXT,                    -- JSON {{code, description}} or NULL
@@ -88,10 +89,8 @@ CREATE TABLE IF NOT EXISTS task_files (
     task_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     kind TEXT NOT NULL,          -- dir | file | extra | delete_file | delete_dir | error
-    source_path TEXT,            -- Globus paths, as the API reports them
-    destination_path TEXT,
-    src_fs TEXT,                 -- resolved filesystem paths
-    dst_fs TEXT,
+    source_path TEXT,            -- collection paths, as the API reports them (never host paths:
+    destination_path TEXT,       -- the engine resolves them beneath the collection root when used)
     size INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL,         -- pending | done | skipped | skipped_error | failed
     error_code TEXT,
@@ -114,7 +113,7 @@ def init_schema(db: Database) -> None:
 def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    return datetime.fromtimestamp(int(ts), tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(int(ts), tz=UTC).isoformat()
 
 
 def parse_time(value: Any) -> float | None:
@@ -131,7 +130,7 @@ def parse_time(value: Any) -> float | None:
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
@@ -308,10 +307,8 @@ class TaskFile(NamedTuple):
     task_id: str
     seq: int
     kind: FileKind
-    source_path: str | None  # Globus paths, as the API reports them (directories end with "/");
+    source_path: str | None  # collection paths, as the API reports them (directories end with "/");
     destination_path: str  # no source for extras and deletions (their path is the "destination")
-    src_fs: str | None  # resolved file system paths
-    dst_fs: str
     size: int = 0
     state: FileState = "pending"
     error_code: str | None = None
@@ -320,7 +317,7 @@ class TaskFile(NamedTuple):
     is_directory: bool = False
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "TaskFile":
+    def from_row(cls, row: sqlite3.Row) -> TaskFile:
         values = list(row)
         values[-1] = bool(values[-1])  # is_directory is stored as 0/1
         return cls._make(values)

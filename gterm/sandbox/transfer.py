@@ -47,7 +47,7 @@ from gterm.sandbox.transfer_roles import add_role, delete_role, get_role, role_l
 
 def routes(state: SandboxState) -> list[BaseRoute]:
     """All /v0.10 routes: collections, files, ACLs, bookmarks, then the task routes."""
-    E = "/endpoint/{endpoint_id}"
+    E = "/endpoint/{endpoint_id}"  # noqa: N806 - short, so the route table reads as one
     table: list[RouteSpec] = [
         ("/endpoint_search", "GET", endpoint_search, False),
         (E, "GET", get_endpoint, False),

@@ -31,11 +31,12 @@ import fnmatch
 import re
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import compress, filterfalse, repeat
 from operator import attrgetter, contains, mul, not_
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Literal
 
 from gterm.globus.models import Entry, Listing
 
@@ -46,12 +47,12 @@ GLOB_CHARS = frozenset("*?[")
 BASE_CACHE_SIZE = 4
 
 # Sorts before any real time; entries without a time sort first (oldest).
-_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def _utc_seconds(value: datetime) -> float:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.timestamp() if value > _NO_TIME else float("-inf")
 
 
@@ -86,8 +87,8 @@ def format_time(value: datetime | None) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 _TYPE_CHAR = {"dir": "d", "link": "l", "file": "-", "invalid_symlink": "l"}
@@ -194,7 +195,7 @@ class ListingView:
         self.folded: list[str] = list(map(str.casefold, self.names))
         self._is_dir: list[bool] = [kind == "dir" for kind in map(attrgetter("type"), entries)]
         # 1 per entry shown when dot files are hidden; found while sorting by name
-        self._visible = bytes()
+        self._visible = b""
         self._hidden_count = 0
         # key -> (order with dirs first, number of dirs); reverse is derived
         self._orders: dict[SortKey, tuple[array[int], int]] = {}
@@ -260,7 +261,7 @@ class ListingView:
             n = len(folded)
             order = sorted(range(n), key=folded.__getitem__)
             if len(set(folded)) != n:  # names differing only in case: make their order deterministic
-                keys = list(zip(folded, self.names))
+                keys = list(zip(folded, self.names, strict=True))
                 order = sorted(range(n), key=keys.__getitem__)
             is_dir = self._is_dir
             dirs = list(filter(is_dir.__getitem__, order))

@@ -25,8 +25,8 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 PERF_DIR = "/gterm-perf-paging/"
 
@@ -98,12 +98,17 @@ def main() -> None:
                 base = base or seconds
                 print(f"   order {order_name:<5} limit {limit:>7,}: {seconds * 1000:7.1f} ms   {seconds / base:5.2f}x")
 
-        print(f"\n2. whole listing: one call vs a first page of {FIRST_PAGE:,} then pages of {MAX_PAGE:,} (name order):")
+        print(
+            f"\n2. whole listing: one call vs a first page of {FIRST_PAGE:,} then pages of {MAX_PAGE:,} (name order):"
+        )
         for count in sizes:
             path = f"{PERF_DIR}{count}/"
             one = timed(lambda: service.ls_page(LAB_STORAGE_ID, path, orderby=by_name), args.rounds)
             paged = timed(lambda: whole_by_pages(path, by_name), args.rounds)
-            print(f"   {count:>7,} entries: one call {one * 1000:7.1f} ms   paged {paged * 1000:7.1f} ms   {paged / one:5.2f}x")
+            print(
+                f"   {count:>7,} entries: one call {one * 1000:7.1f} ms   paged {paged * 1000:7.1f} ms"
+                f"   {paged / one:5.2f}x",
+            )
 
         if args.tree:
             placed = root / PERF_DIR.strip("/") / "tree"

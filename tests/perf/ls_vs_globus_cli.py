@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -237,10 +238,8 @@ def child_main(args: argparse.Namespace) -> None:
     async def run() -> dict[str, Any]:
         async with app.run_test(size=SIZE) as pilot:
             # Wait without polling: a busy wait would steal the GIL from the listing worker.
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ready.wait(), timeout=180)
-            except asyncio.TimeoutError:
-                pass
             await pilot.pause()  # the frame that drew the first full line finishes
             rss["complete"] = rss_now()
             shown = max((file_list.visible_count for file_list in app.query(FileList)), default=0)
@@ -416,7 +415,7 @@ def main() -> None:
         child_main(args)
         return
 
-    from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
+    from gterm.sandbox.seed_ids import LAB_STORAGE_ID
     from gterm.sandbox.server import running_sandbox
     from gterm.sandbox.state import SandboxConfig
 
@@ -436,7 +435,9 @@ def main() -> None:
                 print(f"moved {args.tree} ({args.entries:,} files expected) into Lab Storage {PERF_DIR}")
             else:
                 make_entries(root, args.entries)
-                print(f"created {args.entries:,} files in Lab Storage {PERF_DIR} in {time.perf_counter() - started:.1f} s")
+                print(
+                    f"created {args.entries:,} files in Lab Storage {PERF_DIR} in {time.perf_counter() - started:.1f} s"
+                )
             try:
                 measure_all(args, sandbox, config, globus, tmp)
             finally:
@@ -467,7 +468,7 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
     # (globus ls makes one call: beyond Transfer's 100,000 per call it cannot list the directory whole)
     cli_ok = False
     if args.entries <= 100_000:
-        seconds, _, lines, error = run_cli(globus, cli_env, target)
+        _seconds, _, lines, error = run_cli(globus, cli_env, target)
         cli_ok = lines == args.entries
     else:
         lines, error = 0, f"{args.entries:,} entries: more than one ls call returns; no globus ls baseline"
@@ -495,7 +496,7 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
     def measure_gterm(variant: str) -> None:
         server_log.start()
         first_before = len(MILESTONES[variant].get("first_painted", []))
-        painted, _, cpu, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
+        painted, _, cpu, _shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
         server_log.record(f"gterm {variant}")
         if painted is not None:
             gterm_times[variant].append(painted)
@@ -553,7 +554,7 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
                   f"{statistics.median(gterm_cpu[variant]) / statistics.median(cli_cpu):.2f}x   (< 1: gterm first)")
     memory = RSS["app"]
     if memory.get("first_screenful") and memory.get("complete"):
-        growth = statistics.median(c - f for c, f in zip(memory["complete"], memory["first_screenful"]))
+        growth = statistics.median(c - f for c, f in zip(memory["complete"], memory["first_screenful"], strict=False))
         per_entry = growth / max(args.entries - 1000, 1)
         print(f"\nmemory (full app, RSS): {statistics.median(memory['first_screenful']) / 1e6:.0f} MB at the first"
               f" screenful, {statistics.median(memory['complete']) / 1e6:.0f} MB complete: +{growth / 1e6:.0f} MB"

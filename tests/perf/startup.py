@@ -42,7 +42,9 @@ COLUMNS, ROWS = 120, 36
 ALT_SCREEN = b"\x1b[?1049h"
 
 
-def run_in_pty(argv: list[str], env: dict[str, str], markers: tuple[bytes, ...], timeout: float = 60.0) -> dict[str, float]:
+def run_in_pty(
+    argv: list[str], env: dict[str, str], markers: tuple[bytes, ...], timeout: float = 60.0
+) -> dict[str, float]:
     """Spawn ``argv`` on a pty; seconds from spawn to the first frame and to every marker drawn."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
@@ -177,7 +179,7 @@ def main() -> None:
               f"   two panes listed {statistics.median(listed):6.3f} s ({min(listed):.3f})"
               f"   = {statistics.median(listed) / python_median:5.1f}x python's start")
         wanted = [f"first frame < {frame_target} s"] if frame_target else []
-        print(f"   {'':<28} targets: {', '.join(wanted + [f'two panes < {listed_target} s'])}")
+        print(f"   {'':<28} targets: {', '.join([*wanted, f'two panes < {listed_target} s'])}")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 

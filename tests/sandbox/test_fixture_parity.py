@@ -13,15 +13,16 @@ below, so a new SDK fixture cannot be silently ignored:
 from __future__ import annotations
 
 import pkgutil
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import globus_sdk
 import globus_sdk.testing.data.transfer as transfer_fixtures
 import pytest
 from globus_sdk.testing import get_response_set
-from tests.support.transfer_helpers import unique
 
 from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_STORAGE_ID
+from tests.support.transfer_helpers import unique
 
 # case name -> (fixture module, fixture case, call producing the sandbox document)
 Call = Callable[[Any, Any], dict[str, Any]]

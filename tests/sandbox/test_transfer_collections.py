@@ -7,10 +7,10 @@ from typing import Any
 
 import globus_sdk
 import pytest
-from tests.support.sandbox_login import robot_transfer_client
-from tests.support.transfer_helpers import api_error, names, unique
 
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
+from tests.support.sandbox_login import robot_transfer_client
+from tests.support.transfer_helpers import api_error, names, unique
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,14 @@ the pane keeps its last good listing and shows the reason on its message line
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.geometry import Size
 from textual.reactive import Reactive
@@ -27,6 +28,7 @@ from textual.worker import get_current_worker
 from gterm.globus import paths
 from gterm.globus.errors import ConsentNeeded, NotFound
 from gterm.globus.models import Collection, Entry, Listing
+from gterm.globus.transfer import FIRST_PAGE, listing_order
 from gterm.tui.listing_view import ListingView
 from gterm.tui.messages import PaneFocused, PaneLocationChanged
 from gterm.tui.safe_text import escape_controls, safe_text
@@ -34,8 +36,6 @@ from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusInfo, StatusLine
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, report
-
-from gterm.globus.transfer import FIRST_PAGE, listing_order
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -67,7 +67,7 @@ def literal(text: str) -> Text:
 class FilterInput(Input):
     """The as-you-type filter under the list: Enter keeps it, Esc clears it."""
 
-    BINDINGS = [Binding("escape", "clear", "Clear filter", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear", "Clear filter", show=False)]
 
     # Input sets its virtual size (the text's width) on every keystroke, and in Textual
     # that is a layout reactive: a layout pass of the whole screen per typed character.
@@ -269,7 +269,9 @@ class Pane(Vertical):
         if entry.is_dir or entry.type == "link":
             self.go(paths.child(self.path, entry.name, is_dir=True), origin="enter")
         else:
-            self.app.notify("F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3)
+            self.app.notify(
+                "F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3
+            )
 
     @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
     def _load(
@@ -485,13 +487,8 @@ class Pane(Vertical):
         return f"Cannot open {where}: sign-in needed — ctrl+o to try again"
 
     def _place_cursor(self, name: str) -> None:
-        """Put the cursor on ``name`` when the file list offers a way to (going up lands on the dir left)."""
-        mover = getattr(self.file_list, "move_cursor_to_name", None)
-        if callable(mover):
-            try:
-                mover(name)
-            except Exception:  # noqa: BLE001 - a cursor nicety must never break navigation
-                pass
+        """Put the cursor on ``name`` (going up lands on the directory just left)."""
+        self.file_list.move_cursor_to_name(name)
 
     # --- messages, loading and status -------------------------------------
 
@@ -702,13 +699,12 @@ class Pane(Vertical):
         except Exception as exc:  # noqa: BLE001 - routed to worker_errors
             deliver(
                 self.app,
-                lambda: report(
-                    self.app,
-                    exc,
-                    context=context,
-                    target=self,
-                    retry=lambda: self.run_operation(context, call, on_done),
-                ),
+                report,
+                self.app,
+                exc,
+                context=context,
+                target=self,
+                retry=lambda: self.run_operation(context, call, on_done),
             )
             return
         if on_done is not None:
