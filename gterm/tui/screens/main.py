@@ -30,6 +30,7 @@ from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.collection_picker import CollectionPicker
+from gterm.tui.screens.collection_info import CollectionInfo
 from gterm.tui.screens.dir_summary import DirectorySummary
 from gterm.tui.screens.help import HelpScreen, collect_key_help
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
@@ -300,6 +301,16 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         for pane in self.panes():
             if pane.collection_id == collection_id and pane.path == paths.as_dir(path):
                 pane.reload()
+
+    def action_collection_info(self) -> None:
+        """``i``: the focused pane's collection in detail."""
+        pane = self._ready_pane()
+        if pane is None or pane.collection is None:
+            return
+        collection, service = pane.collection, self.service
+        self.app.push_screen(
+            CollectionInfo(f"{collection.display_name} — details", lambda: service.collection_details(collection.id))
+        )
 
     def action_view(self) -> None:
         """F3: view the file under the cursor, or count what a directory holds."""
