@@ -87,7 +87,8 @@ class CollectionDetails:
         words = _KINDS.get(entity, entity or "collection")
         host = self.document.get("host_endpoint_display_name")
         if entity.endswith("guest_collection") and host:
-            return f"{words.split(' (')[0]} on {host}" + (" (Globus Connect Personal)" if entity.startswith("GCP") else "")
+            personal = " (Globus Connect Personal)" if entity.startswith("GCP") else ""
+            return f"guest collection on {host}{personal}"
         return words
 
     def sections(self) -> list[Section]:
