@@ -28,7 +28,9 @@ def test_effective_principals_are_the_identity_and_its_active_groups(sandbox: Sa
     assert not alice.matches("identity", BOB_ID)
 
 
-def test_a_group_rule_follows_membership_at_each_request(sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient):
+def test_a_group_rule_follows_membership_at_each_request(
+    sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient
+) -> None:
     """Bob shares his guest collection with a group; a client identity in it may list, until removed."""
     robot_id, secret = new_confidential_client(sandbox, unique("group-member"))
     robot_auth = globus_sdk.ConfidentialAppAuthClient(robot_id, secret, base_url=sandbox.auth_url)
@@ -42,9 +44,12 @@ def test_a_group_rule_follows_membership_at_each_request(sandbox: SandboxHandle,
         robot_tc.operation_ls(BOB_SHARED_ID, path="/")
     assert before.value.http_status == 403
 
+    def shared_with_robot() -> set[str]:
+        return {e["id"] for e in robot_tc.endpoint_search(filter_scope="shared-with-me")}
+
     rule = bob_tc.add_endpoint_acl_rule(
-        BOB_SHARED_ID, {"DATA_TYPE": "access", "principal_type": "group", "principal": group_id, "path": "/",
-                        "permissions": "r"},
+        BOB_SHARED_ID,
+        {"DATA_TYPE": "access", "principal_type": "group", "principal": group_id, "path": "/", "permissions": "r"},
     )
     try:
         with pytest.raises(globus_sdk.TransferAPIError):
@@ -54,8 +59,10 @@ def test_a_group_rule_follows_membership_at_each_request(sandbox: SandboxHandle,
         with pytest.raises(globus_sdk.TransferAPIError):
             robot_tc.operation_ls(BOB_SHARED_ID, path="/")  # invited is not active
 
+        assert BOB_SHARED_ID not in shared_with_robot()
         bob_groups.add_member(group_id, robot_id)
         assert robot_tc.operation_ls(BOB_SHARED_ID, path="/")["DATA_TYPE"] == "file_list"
+        assert BOB_SHARED_ID in shared_with_robot()
         with pytest.raises(globus_sdk.TransferAPIError) as read_only:
             robot_tc.operation_mkdir(BOB_SHARED_ID, f"/{unique('nope')}/")
         assert read_only.value.http_status == 403
@@ -64,6 +71,7 @@ def test_a_group_rule_follows_membership_at_each_request(sandbox: SandboxHandle,
         with pytest.raises(globus_sdk.TransferAPIError) as after:
             robot_tc.operation_ls(BOB_SHARED_ID, path="/")  # same token, next request: no access
         assert after.value.http_status == 403
+        assert BOB_SHARED_ID not in shared_with_robot()
     finally:
         bob_tc.delete_endpoint_acl_rule(BOB_SHARED_ID, rule["access_id"])
 
@@ -75,8 +83,8 @@ def test_a_group_role_follows_membership_at_each_request(
     alice_groups = globus_sdk.GroupsManager(groups_client_for(sandbox, "alice"))
     group_id = alice_groups.create_group(unique("laptop monitors"), "watch Alice's laptop")["id"]
     role = alice_tc.add_endpoint_role(
-        ALICES_LAPTOP_ID, {"DATA_TYPE": "role", "principal_type": "group", "principal": group_id,
-                           "role": "activity_monitor"},
+        ALICES_LAPTOP_ID,
+        {"DATA_TYPE": "role", "principal_type": "group", "principal": group_id, "role": "activity_monitor"},
     )
     try:
         with pytest.raises(globus_sdk.TransferAPIError):
