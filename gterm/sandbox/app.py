@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gterm.sandbox import auth, auth_clients, auth_identities, groups, https_data, transfer
+from gterm.sandbox import auth, auth_clients, auth_identities, gcs_manager, groups, https_data, transfer
 from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
 from gterm.sandbox.request_parsing import BodyLimitMiddleware
 from gterm.sandbox.state import SandboxState
@@ -98,6 +98,7 @@ def build_app(state: SandboxState) -> Starlette:
         *transfer.routes(state),
         *https_data.routes(state),
         *groups.routes(state),
+        *gcs_manager.routes(state),
     ]
     app = Starlette(
         routes=routes,
