@@ -15,9 +15,10 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, data_dir, debug_log_path, default_demo_dir
 from gterm.globus.errors import GtermError, KeyringUnavailable, SessionExpired
@@ -153,7 +154,10 @@ def run_cli_login(
         if challenge.mode == "local-server":
             print("Log in to Globus in the browser window that opens. If none opens, visit:", file=out)
             print(challenge.url, file=out)
-            print("Waiting for the login to finish (Ctrl-C to cancel; `gterm login --no-local-server` to paste a code).", file=out)
+            print(
+                "Waiting for the login to finish (Ctrl-C to cancel; `gterm login --no-local-server` to paste a code).",
+                file=out,
+            )
             out.flush()
             if not challenge.try_automatic(LOCAL_SERVER_TIMEOUT):
                 raise GtermError("Timed out waiting for the browser login; try `gterm login --no-local-server`.")
@@ -164,7 +168,9 @@ def run_cli_login(
         try:
             code = read_code("Enter the code: ")
         except EOFError:
-            raise GtermError("No code was entered (input closed); run `gterm login` in an interactive terminal.") from None
+            raise GtermError(
+                "No code was entered (input closed); run `gterm login` in an interactive terminal."
+            ) from None
         challenge.complete_with_code(code)
     finally:
         challenge.close()
@@ -337,8 +343,10 @@ def demo_session(
     means nobody has to click "Allow". Tokens go to the OS keyring, or to
     memory (with a notice) when there is no usable keyring.
     """
+    from globus_sdk.token_storage import TokenStorage
+
     from gterm.globus.session import GtermSession
-    from gterm.globus.tokens import InMemoryTokenStorage, KeyringTokenStorage, TokenStorage
+    from gterm.globus.tokens import InMemoryTokenStorage, KeyringTokenStorage
     from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
     from gterm.sandbox.server import CLIENT_ENV_KEYS, running_sandbox
     from gterm.sandbox.state import SandboxConfig
@@ -417,7 +425,9 @@ def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     from gterm.sandbox.server import serve_forever
     from gterm.sandbox.state import SandboxConfig
 
-    config = SandboxConfig(data_dir=(args.data_dir or data_dir() / "sandbox").expanduser(), host=args.host, port=args.port)
+    config = SandboxConfig(
+        data_dir=(args.data_dir or data_dir() / "sandbox").expanduser(), host=args.host, port=args.port
+    )
     config.auto_approve = bool(args.auto_approve)
     if args.access_token_lifetime is not None:
         config.access_token_lifetime = args.access_token_lifetime

@@ -13,6 +13,7 @@ slip a token past it. Two complementary nets:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -86,10 +87,8 @@ def setup_debug_log(path: Path) -> Path:
     global _handler
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600, exist_ok=True)
-    try:
+    with contextlib.suppress(OSError):
         path.chmod(0o600)
-    except OSError:
-        pass
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
     handler.setLevel(logging.DEBUG)

@@ -5,7 +5,7 @@ Owned by the sandbox-auth helper; other suites use these fixtures, they do not e
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import globus_sdk
 import keyring

@@ -37,7 +37,6 @@ from urllib.parse import quote
 import requests
 
 from gterm.globus.error_mapping import redact
-from gterm.globus.models import Collection
 from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
@@ -47,6 +46,7 @@ from gterm.globus.errors import (
     PermissionDenied,
     ServiceError,
 )
+from gterm.globus.models import Collection
 
 PIECE = 1 << 20  # bytes per read/write step: progress and cancel stay responsive
 PART_SUFFIX = ".gterm-part"

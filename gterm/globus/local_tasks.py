@@ -16,6 +16,7 @@ downloads stay as ``.NAME.gterm-part`` files so the same download resumes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -251,10 +252,8 @@ class LocalTask:
     def _make_destination_dir(self, target: str) -> None:
         if self.kind == "upload":
             assert self.make_remote_dir is not None
-            try:
+            with contextlib.suppress(AlreadyExists):
                 self.make_remote_dir(paths.as_dir(target))
-            except AlreadyExists:
-                pass
         else:
             _make_local_dir(Path(target))
 

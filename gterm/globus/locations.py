@@ -1,4 +1,4 @@
-"""Parse and format the locations a user types: ``COLLECTION_ID[:PATH]`` and ``bookmark:NAME``.
+"""Parse and format the locations a user types: ``COLLECTION_ID[:PATH]``, ``NAME:PATH`` and ``bookmark:NAME``.
 
 ``COLLECTION_ID[:PATH]`` is globus-cli's syntax (``globus ls ID:/path``): the
 text before the first ``:`` must be a collection UUID and everything after it
@@ -6,16 +6,19 @@ is the path, verbatim (paths may hold ``:``, spaces and any unicode). Without
 a path the collection's default directory is meant. ``bookmark:NAME`` names
 one of the user's Transfer bookmarks; resolving it needs the bookmark list,
 which :func:`resolve_bookmark` takes as an argument so this module stays pure.
+``NAME:PATH`` names a collection by its display name (``Lab Storage:/data``);
+:func:`resolve_collection_name` picks it from search results when exactly one
+collection has that name.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from gterm.globus.errors import InvalidInput, NotFound
-from gterm.globus.models import Bookmark
+from gterm.globus.models import Bookmark, Collection
 
 BOOKMARK_PREFIX = "bookmark:"
 
@@ -41,7 +44,18 @@ class BookmarkLocation:
         return format_location(self)
 
 
-Location = CollectionLocation | BookmarkLocation
+@dataclass(frozen=True, slots=True)
+class NamedLocation:
+    """A collection named by its display name, and optionally a path in it."""
+
+    name: str
+    path: str | None = None
+
+    def __str__(self) -> str:
+        return format_location(self)
+
+
+Location = CollectionLocation | BookmarkLocation | NamedLocation
 
 
 def parse_collection_id(text: str) -> str:
@@ -69,16 +83,26 @@ def parse_location(text: str) -> Location:
             raise InvalidInput("Empty bookmark name: expected bookmark:NAME")
         return BookmarkLocation(name=name)
     collection_part, sep, path = stripped.partition(":")
+    if sep and collection_part.strip() and not _looks_like_id(collection_part):
+        return NamedLocation(name=collection_part.strip(), path=path or None)
     collection_id = parse_collection_id(collection_part)
     if not sep or path == "":
         return CollectionLocation(collection_id=collection_id, path=None)
     return CollectionLocation(collection_id=collection_id, path=path)
 
 
+def _looks_like_id(text: str) -> bool:
+    """Hex digits and hyphens only: a (perhaps mistyped) collection ID, never a display name."""
+    candidate = text.strip()
+    return bool(candidate) and all(c in "0123456789abcdefABCDEF-" for c in candidate)
+
+
 def format_location(location: Location) -> str:
     """The inverse of :func:`parse_location`."""
     if isinstance(location, BookmarkLocation):
         return BOOKMARK_PREFIX + location.name
+    if isinstance(location, NamedLocation):
+        return f"{location.name}:{location.path or ''}"
     if location.path is None:
         return location.collection_id
     return f"{location.collection_id}:{location.path}"
@@ -100,3 +124,21 @@ def resolve_bookmark(location: Location, bookmarks: Iterable[Bookmark]) -> Colle
     if len(folded) == 1:
         return CollectionLocation(folded[0].endpoint_id, folded[0].path)
     raise NotFound(f"No bookmark named {location.name!r}")
+
+
+def resolve_collection_name(location: NamedLocation, candidates: Iterable[Collection]) -> CollectionLocation:
+    """The one collection among ``candidates`` (search results) whose display name is ``location.name``.
+
+    An exact match wins, else a case-insensitive one. Raises NotFound when no
+    collection has the name and InvalidInput listing the matches when several do.
+    """
+    found = list(candidates)
+    exact = [c for c in found if c.display_name == location.name]
+    matches = exact or [c for c in found if c.display_name.casefold() == location.name.casefold()]
+    unique = {c.id: c for c in matches}
+    if len(unique) == 1:
+        return CollectionLocation(next(iter(unique)), location.path)
+    if not unique:
+        raise NotFound(f"No collection named {location.name!r}")
+    listed = "; ".join(f"{c.display_name} ({c.id})" for c in list(unique.values())[:10])
+    raise InvalidInput(f"{location.name!r} names {len(unique)} collections: {listed}. Use the collection ID.")

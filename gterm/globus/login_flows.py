@@ -128,8 +128,9 @@ class RedirectServer(http.server.HTTPServer):
 class RedirectHandler(http.server.BaseHTTPRequestHandler):
     server: RedirectServer
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
+        result: str | GtermError
         if query.get("state") != self.server.state:
             # Not the redirect of our login (a stale tab, or a forged request): ignore it.
             self.send_response(400)

@@ -7,10 +7,11 @@ without reaching back into the SDK's response objects.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 import msgspec
 
@@ -35,7 +36,7 @@ def parse_time(value: str | None) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -133,14 +134,14 @@ def _parse_times(stamps: Iterable[Any]) -> dict[Any, datetime | None]:
     unique.pop(None, None)
     unique.pop("", None)
     try:
-        times: dict[Any, datetime | None] = dict(zip(unique, map(datetime.fromisoformat, unique)))
+        times: dict[Any, datetime | None] = dict(zip(unique, map(datetime.fromisoformat, unique), strict=True))
     except (TypeError, ValueError):
         times = {stamp: parse_time(stamp) for stamp in unique}
     else:
         if None in set(map(attrgetter("tzinfo"), times.values())):  # checked in C; Transfer's stamps carry +00:00
             for stamp, when in times.items():
-                if when.tzinfo is None:
-                    times[stamp] = when.replace(tzinfo=timezone.utc)
+                if when is not None and when.tzinfo is None:
+                    times[stamp] = when.replace(tzinfo=UTC)
     times[None] = None
     times[""] = None
     return times

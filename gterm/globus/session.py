@@ -73,6 +73,7 @@ from gterm.globus.tokens import (
 from gterm.logging_setup import register_secret
 
 if TYPE_CHECKING:
+    from gterm.globus.https_access import AuthorizationSource
     from gterm.globus.transfer import TransferService
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class SessionLike(Protocol):
     """What the TUI needs from a session (GtermApp(session=...))."""
 
     def start_login(self, required_scopes: list[str] | None = None) -> LoginChallengeLike: ...
+
+    def https_authorizer(self, collection_id: str, *, data_access: bool) -> AuthorizationSource: ...
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -216,7 +219,9 @@ class LogoutReport:
         if self.revoked:
             out.append(f"Revoked tokens at Globus Auth for: {', '.join(self.revoked)}.")
         out.extend(self.problems)
-        out.append(f"Removed {len(self.removed)} token entr{'y' if len(self.removed) == 1 else 'ies'} from {self.store}.")
+        out.append(
+            f"Removed {len(self.removed)} token entr{'y' if len(self.removed) == 1 else 'ies'} from {self.store}."
+        )
         return out
 
 
@@ -298,7 +303,9 @@ class GtermSession:
                 token_storage=self.token_storage,
                 token_validation_error_handler=None,  # gterm decides when to prompt, never the SDK
             )
-            app = ClientApp(APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config)
+            app = ClientApp(
+                APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config
+            )
         else:
             login_client = globus_sdk.NativeAppAuthClient(
                 self.client_id,
@@ -313,7 +320,9 @@ class GtermSession:
                 token_validation_error_handler=None,  # gterm decides when to prompt, never the SDK
                 login_flow_manager=self._handover,
             )
-            app = UserApp(APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config)
+            app = UserApp(
+                APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config
+            )
         self._login_client = login_client
         self._tune_consent_client(app)
         return app

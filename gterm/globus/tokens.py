@@ -16,6 +16,7 @@ must find every entry to remove it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -204,10 +205,8 @@ class PlaintextTokenStorage(JSONTokenStorage):
         path = Path(self.filepath)
         if os.name == "nt":
             return
-        try:
+        with contextlib.suppress(OSError):
             path.parent.chmod(0o700)
-        except OSError:
-            pass
         if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o600:
             path.chmod(0o600)
 

@@ -22,10 +22,11 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Literal, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
 
 import globus_sdk
 from globus_sdk import DeleteData, TransferData
@@ -34,7 +35,14 @@ from gterm.globus import paths
 from gterm.globus.early_results import EarlyResults, fulfil
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput, Offline, ServiceError
-from gterm.globus.locations import CollectionLocation, Location, parse_location, resolve_bookmark
+from gterm.globus.locations import (
+    CollectionLocation,
+    Location,
+    NamedLocation,
+    parse_location,
+    resolve_bookmark,
+    resolve_collection_name,
+)
 from gterm.globus.models import (
     Bookmark,
     Collection,
@@ -92,6 +100,24 @@ def gc_paused() -> Iterator[None]:
             _gc_pausers -= 1
             if _gc_pausers == 0 and _gc_was_enabled:
                 gc.enable()
+
+
+#: Globus accepts task labels of at most this many characters (longer ones are a 400, nothing is submitted).
+MAX_LABEL_CHARS = 128
+
+
+def fit_label(text: str) -> str:
+    """``text`` shortened to a label Globus accepts: the end is cut and marked with ``...``."""
+    if len(text) <= MAX_LABEL_CHARS:
+        return text
+    return text[: MAX_LABEL_CHARS - 3].rstrip() + "..."
+
+
+def label_problem(text: str) -> str | None:
+    """Why Globus would refuse ``text`` as a task label (None: it is fine)."""
+    if len(text) > MAX_LABEL_CHARS:
+        return f"A label has at most {MAX_LABEL_CHARS} characters (this one has {len(text)})."
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +181,7 @@ def _deadline_text(deadline: datetime | None) -> str | None:
     if deadline is None:
         return None
     aware = deadline if deadline.tzinfo is not None else deadline.astimezone()
-    return aware.astimezone(timezone.utc).isoformat()
+    return aware.astimezone(UTC).isoformat()
 
 
 def _opt(value: Any) -> Any:
@@ -610,10 +636,15 @@ class TransferService:
     # -- locations --------------------------------------------------------------------------
 
     def resolve_location(self, location: str | Location) -> CollectionLocation:
-        """Parse ``COLLECTION_ID[:PATH]`` / ``bookmark:NAME``; a bookmark costs one bookmark_list call."""
+        """Parse ``COLLECTION_ID[:PATH]`` / ``NAME:PATH`` / ``bookmark:NAME``.
+
+        A bookmark costs one bookmark_list call, a display name one endpoint_search.
+        """
         parsed = parse_location(location) if isinstance(location, str) else location
         if isinstance(parsed, CollectionLocation):
             return parsed
+        if isinstance(parsed, NamedLocation):
+            return resolve_collection_name(parsed, self.search_collections(parsed.name, scope="all", limit=100))
         return resolve_bookmark(parsed, self.bookmarks())
 
 

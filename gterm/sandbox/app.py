@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gterm.sandbox import auth, auth_clients, auth_identities, gcs_manager, groups, https_data, transfer
+from gterm.sandbox import auth, auth_clients, auth_identities, auth_scopes, gcs_manager, groups, https_data, transfer
 from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
 from gterm.sandbox.request_parsing import BodyLimitMiddleware
 from gterm.sandbox.state import SandboxState
@@ -56,7 +56,7 @@ class RequestLogMiddleware:
         finally:
             self._write(
                 {
-                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                     "method": scope.get("method", ""),
                     "path": scope.get("path", ""),
                     "status": status,
@@ -95,6 +95,7 @@ def build_app(state: SandboxState) -> Starlette:
         *auth.routes(state),
         *auth_identities.routes(),
         *auth_clients.routes(),
+        *auth_scopes.routes(),
         *transfer.routes(state),
         *https_data.routes(state),
         *groups.routes(state),

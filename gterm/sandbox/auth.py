@@ -32,6 +32,7 @@ from gterm.sandbox.seed_ids import TRANSFER_RESOURCE_SERVER
 from gterm.sandbox.state import SandboxState
 
 GLOBUS_AUTH_CODE_PAGE = "https://auth.globus.org/v2/web/auth-code"
+VIEW_IDENTITY_SET_SCOPE = "urn:globus:auth:scope:auth.globus.org:view_identity_set"
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -151,9 +152,8 @@ def _authenticate_client(state: SandboxState, request: Request, form: dict[str, 
     client = auth_store.get_client(state.db, client_id) if client_id else None
     if client is None:
         return None
-    if client["type"] == "confidential":
-        if not secret or not hmac.compare_digest(secret, client["secret"] or ""):
-            return None
+    if client["type"] == "confidential" and (not secret or not hmac.compare_digest(secret, client["secret"] or "")):
+        return None
     request.state.principal_id = client["id"]
     return client
 
@@ -698,7 +698,9 @@ async def userinfo(request: Request) -> Response:
     request.state.principal_id = identity["id"]
     entry = _identity_set_entry(identity)
     body = {k: v for k, v in entry.items() if k != "username"}
-    body.update({"preferred_username": identity["username"], "identity_set": [entry]})
+    body["preferred_username"] = identity["username"]
+    if VIEW_IDENTITY_SET_SCOPE in record.scope.split():  # Auth shows the identity set only with this consent
+        body["identity_set"] = [entry]
     return JSONResponse(body)
 
 

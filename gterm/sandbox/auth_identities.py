@@ -64,18 +64,31 @@ def _csv(request: Request, name: str) -> list[str] | None:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def lookup_lists(
+    state: SandboxState, request: Request, first: str, second: str
+) -> tuple[list[str] | None, list[str] | None] | Response:
+    """The comma-separated lists of an Auth lookup that takes one of two keys (``ids`` or ``usernames``, ...).
+
+    Answers the caller's error instead: 401 without Auth credentials, 400 when both keys are given.
+    """
+    if api_caller(state, request) is None:
+        return unauthorized()
+    one, other = _csv(request, first), _csv(request, second)
+    if one is not None and other is not None:
+        return oauth_error(400, "invalid_request", f"use either {first} or {second}, not both")
+    return one, other
+
+
 def _true(request: Request, name: str) -> bool:
     return request.query_params.get(name, "false").strip().lower() in ("true", "1", "yes")
 
 
 async def identities(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    if api_caller(state, request) is None:
-        return unauthorized()
-    ids = _csv(request, "ids")
-    usernames = _csv(request, "usernames")
-    if ids is not None and usernames is not None:
-        return oauth_error(400, "invalid_request", "use either ids or usernames, not both")
+    lists = lookup_lists(state, request, "ids", "usernames")
+    if isinstance(lists, Response):
+        return lists
+    ids, usernames = lists
     rows = []
     if ids:
         rows = [auth_store.get_identity(state.db, identity_id) for identity_id in ids]
@@ -93,12 +106,10 @@ async def identities(request: Request) -> Response:
 
 async def identity_providers(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    if api_caller(state, request) is None:
-        return unauthorized()
-    ids = _csv(request, "ids")
-    domains = _csv(request, "domains")
-    if ids is not None and domains is not None:
-        return oauth_error(400, "invalid_request", "use either ids or domains, not both")
+    lists = lookup_lists(state, request, "ids", "domains")
+    if isinstance(lists, Response):
+        return lists
+    ids, domains = lists
     if ids is None and domains is None:
         return oauth_error(400, "invalid_request", "one of ids or domains is required")
     wanted_ids = {i.lower() for i in ids or ()}

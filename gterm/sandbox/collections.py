@@ -147,7 +147,7 @@ def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal
     if kind in ("anonymous", "all_authenticated_users"):
         return True  # every request here carries a valid token
     if kind == "identity":
-        return rule["principal"] == principal.identity_id
+        return bool(rule["principal"] == principal.identity_id)
     if kind == "group":
         # Active members only, asked of Groups at each check: a member removed loses access at once.
         return str(rule["principal"]) in state.groups_of(principal.identity_id)

@@ -25,6 +25,7 @@ on worker threads so the event loop only moves bytes.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import os
 import re
@@ -238,14 +239,10 @@ def _commit_upload(fd: int, temp: str, where: ResolvedPath) -> bool:
 
 
 def _discard(fd: int, temp: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.close(fd)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(temp)
-    except OSError:
-        pass
 
 
 async def _buffered(request: Request) -> AsyncIterator[bytes]:

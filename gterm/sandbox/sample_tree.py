@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 #: The one mtime every seeded file and directory carries.
-SEED_MTIME: float = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc).timestamp()
+SEED_MTIME: float = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC).timestamp()
 
 #: How many files "many-files/" holds, and the size of the big file.
 MANY_FILES_COUNT = 3000

@@ -17,10 +17,11 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -32,6 +33,8 @@ from gterm.sandbox import (
     gcs_documents,
     gcs_store,
     groups_store,
+    management_store,
+    pauses,
     principals,
     roles_store,
     tasks_store,
@@ -130,6 +133,7 @@ def _prepare(state: SandboxState) -> None:
     collection_store.init_schema(state.db)
     tasks_store.init_schema(state.db)
     roles_store.init_schema(state.db)
+    management_store.init_schema(state.db)
     groups_store.init_schema(state.db)
     gcs_store.init_schema(state.db)
     auth_store.seed(state)
@@ -208,7 +212,7 @@ class _ServerThread(threading.Thread):
     def run(self) -> None:
         try:
             asyncio.run(self.server.serve(sockets=[self.sock]))
-        except BaseException as exc:  # reported to the starting thread
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
             self.error = exc
 
 
@@ -228,6 +232,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
     try:
         _prepare(state)
         engine = Engine(state)  # registers itself as state.engine for the task routes
+        pauses.install(state)  # running tasks stop between files while a pause holds them
         app = build_app(state)
         uv_config = uvicorn.Config(
             app,
@@ -253,6 +258,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             time.sleep(0.01)
         if engine is not None:
             engine.start()
+            pauses.resume_unpaused(state)  # a rule deleted while the sandbox was down
         info = sandbox_info(state, tls)
         _write_info(data_dir, info)
         yield SandboxHandle(state=state, info=info, app=app)

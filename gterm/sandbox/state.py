@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from gterm.sandbox.db import Database
@@ -39,7 +39,7 @@ class SandboxState:
     # Filled in once the server is bound; both halves live on one host:port.
     base_url: str = ""
     # The task engine once created (it registers itself); without one, tasks stay queued.
-    engine: "Engine | None" = None
+    engine: Engine | None = None
     # Identity id -> ids of the groups it is an active member of. The Groups half registers it;
     # read at every access check, so leaving a group takes effect at once. None: no groups.
     active_group_ids: Callable[[str], Iterable[str]] | None = None
@@ -47,12 +47,12 @@ class SandboxState:
     gcs_endpoint_of: Callable[[str], str | None] | None = None
     gcs_endpoint_owner: Callable[[str], str | None] | None = None
     # Sorted listings a first ls page produced, for the pages after it (see listing_cache).
-    kept_listings: "SortedListings[Item]" = field(default_factory=SortedListings)
+    kept_listings: SortedListings[Item] = field(default_factory=SortedListings)
     # (identity id, collection id) -> [last use (epoch), last write to SQLite (monotonic)]:
     # collection use is kept in memory and persisted at most every few seconds.
     collection_use: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     # Auth's RS256 signing key (key id, private key), parsed once per process.
-    signing_key: "tuple[str, RSAPrivateKey] | None" = None
+    signing_key: tuple[str, RSAPrivateKey] | None = None
 
     def groups_of(self, identity_id: str) -> set[str]:
         """The groups the identity is an active member of, as the Groups half says now."""

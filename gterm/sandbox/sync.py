@@ -17,8 +17,9 @@ top of "the destination file exists":
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 SYNC_LEVEL_NAMES: dict[str, int] = {"exists": 0, "size": 1, "mtime": 2, "checksum": 3}
 

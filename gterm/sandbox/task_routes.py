@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from gterm.sandbox import pauses
 from gterm.sandbox import tasks_store as store
 from gterm.sandbox.collections import resolve
 from gterm.sandbox.errors import ApiError, printable
@@ -65,7 +66,7 @@ def _deadline(body: dict[str, Any]) -> float | None:
         raise ApiError(400, BAD, f"Invalid deadline '{body.get('deadline')}'") from None
 
 
-def _own_task(state: SandboxState, principal: "Principal", task_id: str) -> Any:
+def _own_task(state: SandboxState, principal: Principal, task_id: str) -> Any:
     """The task if it is the caller's; others' tasks are as invisible as missing ones."""
     row = store.get_task(state.db, task_id)
     if row is None or row["owner_id"] != principal.identity_id:
@@ -94,7 +95,7 @@ def _checksum_algorithm(value: Any) -> str | None:
 # --------------------------------------------------------------------------- submission
 
 
-def get_submission_id(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_submission_id(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     return {"DATA_TYPE": "submission_id", "value": store.issue_submission_id(state.db, principal.identity_id)}
 
 
@@ -135,7 +136,7 @@ def _finish_create(state: SandboxState, request: Request, kind: str, new: store.
     return _accepted(request, kind, task_id, new.submission_id, duplicate)
 
 
-def submit_transfer(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
+def submit_transfer(state: SandboxState, principal: Principal, request: Request, body: Any) -> tuple[dict, int]:
     body = body_object(body, "transfer")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
@@ -196,7 +197,7 @@ def submit_transfer(state: SandboxState, principal: "Principal", request: Reques
     return _finish_create(state, request, "transfer", new)
 
 
-def submit_delete(state: SandboxState, principal: "Principal", request: Request, body: Any) -> tuple[dict, int]:
+def submit_delete(state: SandboxState, principal: Principal, request: Request, body: Any) -> tuple[dict, int]:
     body = body_object(body, "delete")
     submission_id = _submission(body)
     existing = store.find_by_submission(state.db, principal.identity_id, submission_id)
@@ -308,8 +309,8 @@ def _task_where(clauses: dict[str, str]) -> tuple[list[str], list[Any]]:
             where.append(f"{column} {'>=' if key.endswith('after') else '<'} ?")
             params.append(moment)
         elif key == "is_paused":
-            if value.lower() in ("1", "true"):
-                where.append("0")  # the sandbox never pauses tasks
+            # Only pauses make a sandbox task INACTIVE (pause rules, administrators).
+            where.append("status = 'INACTIVE'" if value.lower() in ("1", "true") else "status != 'INACTIVE'")
         else:
             raise ApiError(400, BAD, f"Unsupported filter field '{key}'")
     return where, params
@@ -329,10 +330,10 @@ def _order_by(request: Request) -> str:
         if field not in _ORDERABLE or direction not in ("ASC", "DESC") or len(words) > 2:
             raise ApiError(400, BAD, f"Invalid orderby '{clause.strip()}'")
         parts.append(f"{field} {direction}")
-    return ", ".join(parts + ["task_id"])
+    return ", ".join([*parts, "task_id"])
 
 
-def task_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def task_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     limit = int_param(request, "limit", 10, 1, 1000)
     offset = int_param(request, "offset", 0, 0, 1_000_000)
     where, params = _task_where(_filter_clauses(request))
@@ -340,6 +341,7 @@ def task_list(state: SandboxState, principal: "Principal", request: Request) -> 
                                    order_by=_order_by(request), limit=limit, offset=offset)
     now = time.time()
     docs = [store.task_doc(row, now) for row in rows]
+    pauses.annotate(state, docs, rows)
     return {"DATA_TYPE": "task_list", "DATA": docs, "length": len(docs), "limit": limit,
             "offset": offset, "total": total}
 
@@ -347,11 +349,14 @@ def task_list(state: SandboxState, principal: "Principal", request: Request) -> 
 # --------------------------------------------------------------------------- one task
 
 
-def get_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    return store.task_doc(_own_task(state, principal, request.path_params["task_id"]))
+def get_task(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
+    row = _own_task(state, principal, request.path_params["task_id"])
+    doc = store.task_doc(row)
+    pauses.annotate(state, [doc], [row])
+    return doc
 
 
-def update_task(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def update_task(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if not isinstance(body, dict):
@@ -373,13 +378,14 @@ def update_task(state: SandboxState, principal: "Principal", request: Request, b
     return result_doc(request, "result", "Updated", "Updated task deadline and label successfully")
 
 
-def cancel_task(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def cancel_task(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["status"] in TERMINAL:
         return result_doc(request, "result", "TaskComplete",
                        "The task completed before the cancel request was processed.")
     store.update_task_fields(state.db, task_id, cancel_requested=1)
+    pauses.wake_for_cancel(state, task_id)
     engine = state.engine
     if engine is not None:
         engine.cancel(task_id)
@@ -397,7 +403,7 @@ def cancel_task(state: SandboxState, principal: "Principal", request: Request) -
                    "The cancel request has been accepted and the task will be cancelled shortly.")
 
 
-def event_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def event_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
     limit = int_param(request, "limit", 10, 1, 1000)
@@ -412,11 +418,9 @@ def event_list(state: SandboxState, principal: "Principal", request: Request) ->
             "offset": offset, "total": total}
 
 
-def pause_info(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    _own_task(state, principal, request.path_params["task_id"])
-    return {"DATA_TYPE": "pause_info_limited", "pause_rules": [], "source_pause_message": None,
-            "destination_pause_message": None, "source_pause_message_share": None,
-            "destination_pause_message_share": None}
+def pause_info(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
+    row = _own_task(state, principal, request.path_params["task_id"])
+    return pauses.pause_info_doc(state, row, limited=True)
 
 
 def _marker(request: Request) -> int:
@@ -424,7 +428,7 @@ def _marker(request: Request) -> int:
     return int_param(request, "marker", 0, 0, MAX_MARKER)
 
 
-def successful_transfers(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def successful_transfers(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     row = _own_task(state, principal, task_id)
     if row["type"] != "TRANSFER":
@@ -435,7 +439,7 @@ def successful_transfers(state: SandboxState, principal: "Principal", request: R
     return {"DATA_TYPE": "successful_transfers", "marker": marker, "next_marker": next_marker, "DATA": docs}
 
 
-def skipped_errors(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def skipped_errors(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     task_id = request.path_params["task_id"]
     _own_task(state, principal, task_id)
     marker = _marker(request)
@@ -448,7 +452,7 @@ def skipped_errors(state: SandboxState, principal: "Principal", request: Request
 
 
 def routes(state: SandboxState) -> list[BaseRoute]:
-    T = "/task/{task_id}"
+    T = "/task/{task_id}"  # noqa: N806 - short, so the route table reads as one
     table: list[RouteSpec] = [
         ("/submission_id", "GET", get_submission_id, False),
         ("/transfer", "POST", submit_transfer, True),

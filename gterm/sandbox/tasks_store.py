@@ -13,9 +13,10 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Literal, NamedTuple, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal, NamedTuple
 
 from gterm.sandbox.db import Database
 
@@ -114,7 +115,7 @@ def init_schema(db: Database) -> None:
 def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    return datetime.fromtimestamp(int(ts), tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(int(ts), tz=UTC).isoformat()
 
 
 def parse_time(value: Any) -> float | None:
@@ -131,7 +132,7 @@ def parse_time(value: Any) -> float | None:
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
@@ -320,7 +321,7 @@ class TaskFile(NamedTuple):
     is_directory: bool = False
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "TaskFile":
+    def from_row(cls, row: sqlite3.Row) -> TaskFile:
         values = list(row)
         values[-1] = bool(values[-1])  # is_directory is stored as 0/1
         return cls._make(values)

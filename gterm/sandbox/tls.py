@@ -50,7 +50,7 @@ def ensure_tls_files(data_dir: Path) -> TlsFiles:
         key_file=tls_dir / "server-key.pem",
     )
     ca_key_file = tls_dir / "ca-key.pem"
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca = _load_ca(files.ca_file, ca_key_file, now)
     if ca is None:
         ca = _new_ca(now)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from gterm.sandbox import task_routes
+from gterm.sandbox import endpoint_manager, task_routes
+from gterm.sandbox.endpoint_manager import my_effective_pause_rule_list
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_acl import (
     add_acl_rule,
@@ -29,7 +30,7 @@ from gterm.sandbox.transfer_bookmarks import (
     get_bookmark,
     update_bookmark,
 )
-from gterm.sandbox.transfer_endpoints import endpoint_search, get_endpoint, pause_rule_list
+from gterm.sandbox.transfer_endpoints import endpoint_search, get_endpoint
 from gterm.sandbox.transfer_files import operation_ls, operation_mkdir, operation_rename, operation_stat
 from gterm.sandbox.transfer_gcp import (
     create_shared_endpoint,
@@ -46,7 +47,7 @@ from gterm.sandbox.transfer_roles import add_role, delete_role, get_role, role_l
 
 def routes(state: SandboxState) -> list[BaseRoute]:
     """All /v0.10 routes: collections, files, ACLs, bookmarks, then the task routes."""
-    E = "/endpoint/{endpoint_id}"
+    E = "/endpoint/{endpoint_id}"  # noqa: N806 - short, so the route table reads as one
     table: list[RouteSpec] = [
         ("/endpoint_search", "GET", endpoint_search, False),
         (E, "GET", get_endpoint, False),
@@ -55,7 +56,7 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         ("/shared_endpoint", "POST", create_shared_endpoint, True),
         (E + "/my_shared_endpoint_list", "GET", my_shared_endpoint_list, False),
         (E + "/shared_endpoint_list", "GET", shared_endpoint_list, False),
-        (E + "/my_effective_pause_rule_list", "GET", pause_rule_list, False),
+        (E + "/my_effective_pause_rule_list", "GET", my_effective_pause_rule_list, False),
         (E + "/server_list", "GET", server_list, False),
         (E + "/server/{server_id}", "GET", get_server, False),
         (E + "/role_list", "GET", role_list, False),
@@ -77,4 +78,4 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         ("/bookmark/{bookmark_id}", "PUT", update_bookmark, True),
         ("/bookmark/{bookmark_id}", "DELETE", delete_bookmark, False),
     ]
-    return mount(state, table) + task_routes.routes(state)
+    return mount(state, table + endpoint_manager.ROUTES) + task_routes.routes(state)

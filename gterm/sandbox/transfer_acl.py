@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from gterm.sandbox import collections as colls
 from gterm.sandbox import collection_store as store
+from gterm.sandbox import collections as colls
 from gterm.sandbox import roles
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
-from gterm.sandbox.state import SandboxState
 from gterm.sandbox.request_parsing import body_object, check_path, datetime_field, text_field
+from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_http import result_doc, visible_collection
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 PRINCIPAL_TYPES = ("identity", "group", "all_authenticated_users", "anonymous")
 
 
-def _rule_doc(row: Any) -> dict[str, Any]:
+def rule_doc(row: Any) -> dict[str, Any]:
     return {
         "DATA_TYPE": "access",
         "id": row["id"],
@@ -39,7 +39,7 @@ def _rule_doc(row: Any) -> dict[str, Any]:
     }
 
 
-def _acl_collection(state: SandboxState, principal: "Principal", collection_id: str) -> CollectionRecord:
+def _acl_collection(state: SandboxState, principal: Principal, collection_id: str) -> CollectionRecord:
     coll = visible_collection(state, principal, collection_id)
     if not coll.is_guest:
         raise ApiError(
@@ -69,13 +69,13 @@ def _check_permissions(value: Any, principal_type: str) -> str:
     return str(value)
 
 
-def endpoint_acl_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def endpoint_acl_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
-    docs = [_rule_doc(r) for r in colls.rules_for(state, coll.id)]
+    docs = [rule_doc(r) for r in colls.rules_for(state, coll.id)]
     return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(docs), "DATA": docs}
 
 
-def add_acl_rule(state: SandboxState, principal: "Principal", request: Request, body: Any) -> Any:
+def add_acl_rule(state: SandboxState, principal: Principal, request: Request, body: Any) -> Any:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
     ptype = text_field(body, "principal_type")
     assert ptype is not None
@@ -112,12 +112,12 @@ def add_acl_rule(state: SandboxState, principal: "Principal", request: Request, 
                    access_id=rule_id, id=rule_id), 201
 
 
-def get_acl_rule(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_acl_rule(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
-    return _rule_doc(_get_rule(state, coll, request.path_params["rule_id"]))
+    return rule_doc(_get_rule(state, coll, request.path_params["rule_id"]))
 
 
-def update_acl_rule(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def update_acl_rule(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
     row = _get_rule(state, coll, request.path_params["rule_id"])
     body = body_object(body, "access")
@@ -131,7 +131,7 @@ def update_acl_rule(state: SandboxState, principal: "Principal", request: Reques
     return result_doc(request, "result", "Updated", "Access rule updated successfully")
 
 
-def delete_acl_rule(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def delete_acl_rule(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
     row = _get_rule(state, coll, request.path_params["rule_id"])
     state.db.execute("DELETE FROM acl_rules WHERE id = ?", (row["id"],))

@@ -9,8 +9,8 @@ from starlette.requests import Request
 
 from gterm.sandbox.collections import get_collection
 from gterm.sandbox.errors import ApiError
-from gterm.sandbox.state import SandboxState
 from gterm.sandbox.request_parsing import FIELD_LIMITS, body_object, bool_field, check_path, text_field
+from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_http import result_doc
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _bookmark_name(body: Any) -> str:
     return name
 
 
-def _name_taken(state: SandboxState, principal: "Principal", name: str, except_id: str = "") -> None:
+def _name_taken(state: SandboxState, principal: Principal, name: str, except_id: str = "") -> None:
     row = state.db.query_one(
         "SELECT id FROM bookmarks WHERE identity_id = ? AND name = ? AND id != ?",
         (principal.identity_id, name, except_id),
@@ -48,7 +48,7 @@ def _name_taken(state: SandboxState, principal: "Principal", name: str, except_i
         raise ApiError(409, "Conflict", f"A bookmark named '{name}' already exists")
 
 
-def _own_bookmark(state: SandboxState, principal: "Principal", bookmark_id: str) -> Any:
+def _own_bookmark(state: SandboxState, principal: Principal, bookmark_id: str) -> Any:
     row = state.db.query_one(
         "SELECT * FROM bookmarks WHERE id = ? AND identity_id = ?", (bookmark_id, principal.identity_id)
     )
@@ -57,7 +57,7 @@ def _own_bookmark(state: SandboxState, principal: "Principal", bookmark_id: str)
     return row
 
 
-def bookmark_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def bookmark_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     rows = state.db.query(
         "SELECT * FROM bookmarks WHERE identity_id = ? ORDER BY name COLLATE NOCASE, id",
         (principal.identity_id,),
@@ -65,7 +65,7 @@ def bookmark_list(state: SandboxState, principal: "Principal", request: Request)
     return {"DATA_TYPE": "bookmark_list", "DATA": [_bookmark_doc(r) for r in rows]}
 
 
-def create_bookmark(state: SandboxState, principal: "Principal", request: Request, body: Any) -> Any:
+def create_bookmark(state: SandboxState, principal: Principal, request: Request, body: Any) -> Any:
     name = _bookmark_name(body)
     endpoint_id = text_field(body, "endpoint_id")
     path = text_field(body, "path")
@@ -90,11 +90,11 @@ def create_bookmark(state: SandboxState, principal: "Principal", request: Reques
     return _bookmark_doc(_own_bookmark(state, principal, bookmark_id)), 201
 
 
-def get_bookmark(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_bookmark(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     return _bookmark_doc(_own_bookmark(state, principal, request.path_params["bookmark_id"]))
 
 
-def update_bookmark(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def update_bookmark(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     row = _own_bookmark(state, principal, request.path_params["bookmark_id"])
     body = body_object(body, "bookmark")
     for key in ("endpoint_id", "path"):
@@ -107,7 +107,7 @@ def update_bookmark(state: SandboxState, principal: "Principal", request: Reques
     return _bookmark_doc(_own_bookmark(state, principal, row["id"]))
 
 
-def delete_bookmark(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def delete_bookmark(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     row = _own_bookmark(state, principal, request.path_params["bookmark_id"])
     state.db.execute("DELETE FROM bookmarks WHERE id = ?", (row["id"],))
     return result_doc(request, "result", "Deleted", "Bookmark deleted successfully")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
@@ -20,12 +21,12 @@ if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
 
 
-def collections_in_use(state: SandboxState, principal: "Principal") -> set[str]:
+def collections_in_use(state: SandboxState, principal: Principal) -> set[str]:
     """Collections in this identity's ACTIVE tasks."""
     return tasks_store.collections_in_use(state.db, principal.identity_id)
 
 
-def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: "Principal",
+def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Principal,
                  in_use: set[str] | None = None) -> dict[str, Any]:
     """The full endpoint document (keys of the SDK's get_endpoint fixture plus GCSv5 ones)."""
     meta = coll.meta
@@ -153,7 +154,7 @@ def _fulltext_matches(coll: CollectionRecord, words: list[str]) -> bool:
     return all(w in haystack for w in words)
 
 
-def _scope_filter(state: SandboxState, principal: "Principal", scope: str,
+def _scope_filter(state: SandboxState, principal: Principal, scope: str,
                   in_use: set[str]) -> Callable[[CollectionRecord], bool]:
     me = principal.identity_id
     if scope in ("my-endpoints", "administered-by-me", "shared-by-me"):
@@ -167,7 +168,7 @@ def _scope_filter(state: SandboxState, principal: "Principal", scope: str,
     return lambda c: True
 
 
-def endpoint_search(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def endpoint_search(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     q = request.query_params
     scope = q.get("filter_scope") or "all"
     if scope not in SEARCH_SCOPES:
@@ -220,11 +221,7 @@ def endpoint_search(state: SandboxState, principal: "Principal", request: Reques
 # --------------------------------------------------------------------------- endpoints
 
 
-def get_endpoint(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def get_endpoint(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     return endpoint_doc(state, coll, principal)
 
-
-def pause_rule_list(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
-    visible_collection(state, principal, request.path_params["endpoint_id"])
-    return {"DATA_TYPE": "pause_rule_limited_list", "DATA": []}

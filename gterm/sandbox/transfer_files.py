@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gterm.sandbox import file_listing as fl
+from gterm.sandbox import pauses
 from gterm.sandbox.collections import CollectionRecord, resolve
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.listing_cache import directory_stamp
-from gterm.sandbox.state import SandboxState
 from gterm.sandbox.request_parsing import bool_param, int_param, text_field
+from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_http import result_doc
 
 if TYPE_CHECKING:
@@ -38,10 +39,11 @@ def _rename_failed(exc: OSError, old: str, new: str) -> ApiError:
     return ApiError(502, "ExternalError.RenameFailed", f"Rename of '{old}' to '{new}' failed: {exc.strerror}")
 
 
-def operation_ls(state: SandboxState, principal: "Principal", request: Request) -> Response:
+def operation_ls(state: SandboxState, principal: Principal, request: Request) -> Response:
     q = request.query_params
     where = resolve(state, principal, request.path_params["endpoint_id"], q.get("path", ""), "r")
     coll = where.collection
+    pauses.check_operation(state, principal, coll, "pause_ls")
     fs_path = str(where.fs_path)
     if not os.path.lexists(fs_path):
         raise _not_found(where.path, coll)
@@ -83,7 +85,7 @@ def operation_ls(state: SandboxState, principal: "Principal", request: Request) 
     return Response(body, media_type="application/json")
 
 
-def operation_stat(state: SandboxState, principal: "Principal", request: Request) -> dict[str, Any]:
+def operation_stat(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     where = resolve(state, principal, request.path_params["endpoint_id"],
                     request.query_params.get("path", ""), "r")
     if not os.path.lexists(where.fs_path):
@@ -91,10 +93,11 @@ def operation_stat(state: SandboxState, principal: "Principal", request: Request
     return fl.entry_doc(fl.stat_item(where.collection, str(where.fs_path), where.path))
 
 
-def operation_mkdir(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def operation_mkdir(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     path = text_field(body, "path")
     assert path is not None
     where = resolve(state, principal, request.path_params["endpoint_id"], path, "rw")
+    pauses.check_operation(state, principal, where.collection, "pause_mkdir")
     if where.path == "/":
         raise ApiError(502, "ExternalError.MkdirFailed.Exists", "Path already exists: '/'")
     target = where.fs_path
@@ -112,13 +115,14 @@ def operation_mkdir(state: SandboxState, principal: "Principal", request: Reques
                    "The directory was created successfully")
 
 
-def operation_rename(state: SandboxState, principal: "Principal", request: Request, body: Any) -> dict[str, Any]:
+def operation_rename(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
     old_path = text_field(body, "old_path")
     new_path = text_field(body, "new_path")
     assert old_path is not None and new_path is not None
     cid = request.path_params["endpoint_id"]
     old = resolve(state, principal, cid, old_path, "rw")
     new = resolve(state, principal, cid, new_path, "rw")
+    pauses.check_operation(state, principal, old.collection, "pause_rename")
     if old.path == "/" or new.path == "/":
         raise ApiError(400, "ClientError.BadRequest", "The collection root cannot be renamed")
     if not os.path.lexists(old.fs_path):

@@ -6,7 +6,8 @@ never blocks the event loop; only token checks and body parsing run on it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -31,7 +32,7 @@ V = "/v0.10"
 Handler = Callable[["Principal", Request, Any], Any]
 
 
-def authenticate_principal(state: SandboxState, request: Request) -> "Principal":
+def authenticate_principal(state: SandboxState, request: Request) -> Principal:
     from gterm.sandbox.auth import authenticate  # the auth half owns token validation
 
     return authenticate(state, request)
@@ -62,10 +63,10 @@ def mount(state: SandboxState, table: list[RouteSpec]) -> list[BaseRoute]:
 
     def bind(fn: Callable[..., Any], with_body: bool) -> Handler:
         if with_body:
-            def handler(principal: "Principal", request: Request, body: Any) -> Any:
+            def handler(principal: Principal, request: Request, body: Any) -> Any:
                 return fn(state, principal, request, body)
         else:
-            def handler(principal: "Principal", request: Request, body: Any) -> Any:
+            def handler(principal: Principal, request: Request, body: Any) -> Any:
                 return fn(state, principal, request)
         handler.__name__ = fn.__name__
         return handler
@@ -87,7 +88,7 @@ def result_doc(request: Request, data_type: str, code: str, message: str, **extr
 
 # --------------------------------------------------------------------------- access
 
-def visible_collection(state: SandboxState, principal: "Principal", collection_id: str) -> CollectionRecord:
+def visible_collection(state: SandboxState, principal: Principal, collection_id: str) -> CollectionRecord:
     coll = get_collection(state, collection_id)
     if not colls.can_see(state, coll, principal):
         raise ApiError(403, "PermissionDenied", f"No access to collection '{collection_id}'")

@@ -9,11 +9,13 @@ else lives on the main screen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App
+from textual.binding import BindingType
 from textual.worker import Worker, WorkerState
 
 from gterm.config import GtermConfig
@@ -21,11 +23,12 @@ from gterm.globus.errors import ConsentNeeded
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
+from gterm.globus.session import SessionLike
 from gterm.tui.commands import GtermCommands
 from gterm.tui.keymap import APP_BINDINGS, user_keymap
 from gterm.tui.messages import BookmarksChanged, PaneLocationChanged
 from gterm.tui.screens.main import MainScreen
-from gterm.tui.worker_errors import report
+from gterm.tui.worker_errors import ReauthCoordinator, report
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -41,14 +44,14 @@ class GtermApp(App[None]):
     # Absolute, so subclasses defined elsewhere (tests, screenshots) find it too.
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "gterm"
-    BINDINGS = APP_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
     COMMANDS = App.COMMANDS | {GtermCommands}
 
     def __init__(
         self,
         service: TransferService,
         *,
-        session: Any | None = None,
+        session: SessionLike | None = None,
         config: GtermConfig | None = None,
         left: str | None = None,
         right: str | None = None,
@@ -57,10 +60,9 @@ class GtermApp(App[None]):
     ) -> None:
         super().__init__()
         self.service = service
+        self.reauth = ReauthCoordinator(self, session=session, on_consent=on_consent)
         # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
         self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
-        self.session = session
-        self.on_consent = on_consent
         self.save_config = config is not None
         self.config = config if config is not None else GtermConfig()
         self.start_left = left

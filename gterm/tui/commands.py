@@ -6,14 +6,15 @@ the real keys (after the user keymap) next to each command.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from gterm.tui.safe_text import escape_controls
 from gterm.tui.keymap import APP_BINDINGS, MAIN_BINDINGS
+from gterm.tui.safe_text import escape_controls
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.tui.app import GtermApp
@@ -41,11 +42,15 @@ class GtermCommands(Provider):
             return
         for bookmark in app.bookmarks:
             label = f"Open bookmark: {escape_controls(bookmark.name)}"
-            yield label, partial(main.open_in_active, bookmark.endpoint_id, bookmark.path), escape_controls(bookmark.path), False
+            yield label, partial(
+                main.open_in_active, bookmark.endpoint_id, bookmark.path
+            ), escape_controls(bookmark.path), False
         for collection_id in app.config.recent_collections:
             known = app.collections.get(collection_id)
             name = escape_controls(known.display_name) if known else collection_id
-            yield f"Open recent collection: {name}", partial(main.open_in_active, collection_id, None), collection_id, False
+            yield f"Open recent collection: {name}", partial(
+                main.open_in_active, collection_id, None
+            ), collection_id, False
 
     async def discover(self) -> Hits:
         for text, command, help_text, _ in self._commands():

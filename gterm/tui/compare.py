@@ -12,9 +12,9 @@ dialog can say what a sync transfer would send before it is submitted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Mapping
 
 from gterm.globus.models import Entry, Listing
 from gterm.tui.listing_view import human_size

@@ -8,7 +8,7 @@ DESIGN.md's key table).
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from textual.binding import Binding
 

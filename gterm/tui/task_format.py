@@ -8,9 +8,9 @@ tests (a frozen clock) and the numbers can be unit tested.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
 
 from gterm.globus.models import Task
 from gterm.tui.listing_view import human_size
@@ -38,7 +38,7 @@ def human_duration(seconds: float | None) -> str:
     """Compact durations: ``42s``, ``3m05s``, ``2h07m``, ``3d04h``."""
     if seconds is None:
         return "-"
-    total = max(0, int(round(seconds)))
+    total = max(0, round(seconds))
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
@@ -113,7 +113,7 @@ def progress_bar(fraction: float | None, width: int) -> str:
         return ""
     if fraction is None:
         return "·" * width
-    filled = int(round(fraction * width))
+    filled = round(fraction * width)
     return "█" * filled + "░" * (width - filled)
 
 
@@ -222,7 +222,7 @@ def finished_since(previous: dict[str, str], tasks: Sequence[Task]) -> list[Task
     ]
 
 
-_CONTROL_ESCAPES = {i: f"\\x{i:02x}" for i in list(range(0x20)) + [0x7F]}
+_CONTROL_ESCAPES = {i: f"\\x{i:02x}" for i in (*range(0x20), 0x7F)}
 _CONTROL_ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
 
 
@@ -279,7 +279,9 @@ def parse_deadline(text: str, now: datetime) -> datetime | None:
     if raw.startswith("+"):
         amount, unit = raw[1:-1].strip(), raw[-1:].lower()
         if unit not in _UNIT_SECONDS or not amount.replace(".", "", 1).isdigit():
-            raise ValueError(f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or an ISO date like 2026-12-01T18:00.")
+            raise ValueError(
+                f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or an ISO date like 2026-12-01T18:00."
+            )
         result = now + timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
     else:
         try:

@@ -23,15 +23,16 @@ dropped, and the compare notice counts only entries the user can see.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from gterm.globus import paths
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferRequest
-from gterm.tui.safe_text import escape_controls
 from gterm.tui.compare import compare_listings
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.transfer_dialog import TransferDialog, TransferPlan
 
 TRANSFER_BINDINGS: list[Binding] = [
@@ -100,7 +101,7 @@ def source_dirs(request: TransferRequest) -> set[str]:
 class TransferActionsMixin:
     """Actions for a Screen with two panes and a task panel (see module docstring)."""
 
-    BINDINGS = TRANSFER_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*TRANSFER_BINDINGS]
 
     # Provided by the screen that mixes this in (annotations only: no attribute may
     # shadow the Screen's own, since the mixin comes first in the MRO).
@@ -175,7 +176,9 @@ class TransferActionsMixin:
 
     def _submitted(self, request: TransferRequest, task_id: str) -> None:
         self.last_submitted_task_id = task_id  # read by tests and the palette ("open last task")
-        self.app.notify(f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer"), markup=False)
+        self.app.notify(
+            f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer"), markup=False
+        )
         self._clear_source_selection(request)
         panel = getattr(self, "task_panel", None)
         if panel is not None:
@@ -210,6 +213,9 @@ class TransferActionsMixin:
         left, right = self.active_pane, self.inactive_pane
         if left.listing is None or right.listing is None:
             self.app.notify("Compare needs a listing in both panes.", severity="warning")
+            return
+        if getattr(left, "pages_pending", False) or getattr(right, "pages_pending", False):
+            self.app.notify("Compare when both listings are complete: still loading.", severity="warning")
             return
         result = compare_listings(left.listing, right.listing)
         left.set_marks(set(result.left_marked))

@@ -16,12 +16,16 @@ one line naming their type.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 from textual.app import App
 
 from gterm.globus.errors import ConsentNeeded, GtermError, NotLoggedIn, SessionExpired
+from gterm.globus.login_flows import LoginChallengeLike
+from gterm.globus.session import SessionLike
 from gterm.tui.safe_text import escape_controls
 
 Retry = Callable[[], Any]
@@ -41,6 +45,13 @@ class ShowsErrors(Protocol):
     def show_error(self, message: str) -> None: ...
 
 
+@runtime_checkable
+class SignsIn(Protocol):
+    """An app that can sign the user in again (GtermApp, and test hosts that want re-auth)."""
+
+    reauth: ReauthCoordinator
+
+
 def describe(error: BaseException) -> str:
     """A one-line, user-facing description of ``error`` (never a traceback)."""
     if isinstance(error, GtermError):
@@ -52,16 +63,14 @@ def describe(error: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def deliver(app: App[Any], callback: Callable[..., Any], *args: Any) -> None:
-    """Run ``callback(*args)`` on the event loop from a worker thread.
+def deliver(app: App[Any], callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run ``callback(*args, **kwargs)`` on the event loop from a worker thread.
 
     When the app is already shutting down there is nobody to tell, so the
     result is dropped instead of raising in the worker.
     """
-    try:
-        app.call_from_thread(callback, *args)
-    except RuntimeError:
-        pass
+    with contextlib.suppress(RuntimeError):
+        app.call_from_thread(callback, *args, **kwargs)
 
 
 def report(
@@ -76,23 +85,15 @@ def report(
 
     Must run on the event loop (use :func:`deliver` from a thread).
     """
-    if isinstance(error, AUTH_ERRORS):
-        coordinator = reauth_coordinator(app)
-        coordinator.request(error, retry=retry, context=context, target=target)
+    if isinstance(error, AUTH_ERRORS) and isinstance(app, SignsIn):
+        app.reauth.request(error, retry=retry, context=context, target=target)
         return
     message = f"{escape_controls(context)}: {describe(error)}"
+    if isinstance(error, AUTH_ERRORS):  # an app that cannot sign in: say what would help
+        message = f"{message}. {NO_SESSION_HINT}"
     if target is not None:
         target.show_error(message)
     app.notify(message, title="Error", severity="error", markup=False)
-
-
-def reauth_coordinator(app: App[Any]) -> ReauthCoordinator:
-    """The app's single coordinator (created on first use)."""
-    coordinator = getattr(app, "_gterm_reauth", None)
-    if coordinator is None:
-        coordinator = ReauthCoordinator(app)
-        setattr(app, "_gterm_reauth", coordinator)
-    return coordinator
 
 
 class ReauthCoordinator:
@@ -102,8 +103,16 @@ class ReauthCoordinator:
     screens: the second failure just queues its retry.
     """
 
-    def __init__(self, app: App[Any]) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        *,
+        session: SessionLike | None = None,
+        on_consent: Callable[[ConsentNeeded], bool] | None = None,
+    ) -> None:
         self.app = app
+        self.session = session
+        self.on_consent = on_consent
         self.pending: list[Retry] = []
         self.active = False
         self.reason = ""
@@ -132,9 +141,8 @@ class ReauthCoordinator:
             self.app.notify(message, title="Sign-in", severity="error", markup=False, timeout=15)
             return
         self.recent_logins.append(now)
-        session = getattr(self.app, "session", None)
-        on_consent = getattr(self.app, "on_consent", None)
-        if session is None and on_consent is None:
+        session, on_consent = self.session, self.on_consent
+        if session is None and (on_consent is None or not isinstance(error, ConsentNeeded)):
             self.pending.clear()
             message = f"{context}: {describe(error)}. {NO_SESSION_HINT}"
             if target is not None:
@@ -153,7 +161,7 @@ class ReauthCoordinator:
                 exit_on_error=False,
                 name="start-login",
             )
-        else:
+        elif on_consent is not None and isinstance(error, ConsentNeeded):
             self.app.run_worker(
                 lambda: self._ask_callback(on_consent, error),
                 thread=True,
@@ -164,7 +172,7 @@ class ReauthCoordinator:
 
     # --- thread side ------------------------------------------------------
 
-    def _start_login(self, session: Any, scopes: list[str] | None) -> None:
+    def _start_login(self, session: SessionLike, scopes: list[str] | None) -> None:
         try:
             challenge = session.start_login(scopes)
         except Exception as exc:  # noqa: BLE001 - routed to the user below
@@ -172,9 +180,9 @@ class ReauthCoordinator:
             return
         deliver(self.app, self._show_login, challenge)
 
-    def _ask_callback(self, on_consent: Callable[[ConsentNeeded], bool], error: GtermError) -> None:
+    def _ask_callback(self, on_consent: Callable[[ConsentNeeded], bool], error: ConsentNeeded) -> None:
         try:
-            ok = bool(on_consent(error))  # type: ignore[arg-type]
+            ok = bool(on_consent(error))
         except Exception as exc:  # noqa: BLE001
             deliver(self.app, self._failed, exc)
             return
@@ -182,7 +190,7 @@ class ReauthCoordinator:
 
     # --- event loop side -------------------------------------------------
 
-    def _show_login(self, challenge: Any) -> None:
+    def _show_login(self, challenge: LoginChallengeLike) -> None:
         try:
             from gterm.tui.screens.login import LoginScreen
         except ImportError:  # the session helper's screen is not there: say so, do not crash

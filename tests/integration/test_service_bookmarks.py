@@ -6,12 +6,12 @@ import uuid
 from typing import Any
 
 import pytest
-from tests.support.sandbox_login import transfer_client_for
 
 from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound
 from gterm.globus.locations import CollectionLocation
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from tests.support.sandbox_login import transfer_client_for
 
 
 @pytest.fixture(scope="module")

@@ -13,19 +13,20 @@ import http.client
 import ssl
 import threading
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import globus_sdk
 import pytest
 from globus_sdk.transport import RetryConfig
-from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
 
 from gterm.globus.errors import Offline
 from gterm.globus.transfer import DeleteRequest, TransferItem, TransferRequest, TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 

@@ -10,14 +10,14 @@ import uuid
 from typing import Any
 
 import pytest
-from tests.support.sandbox_login import transfer_client_for
-from tests.support.transfer_live import RequestLog
 
 from gterm.cli import start_listings_early
 from gterm.globus.errors import NotFound
 from gterm.globus.models import Listing
 from gterm.globus.transfer import FIRST_PAGE, LS_FIELDS, ORDER_BY_NAME, TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.transfer_live import RequestLog
 
 MANY = "/home/alice/many-files/"
 LS_PATH = f"/v0.10/operation/endpoint/{LAB_STORAGE_ID}/ls"
@@ -128,6 +128,8 @@ def test_listings_ask_only_for_the_fields_gterm_shows(alice_tc: Any, service: Tr
     assert {entry.name for entry in listing.entries} == set(raw)
     for entry in listing.entries:
         doc = raw[entry.name]
-        assert (entry.size, entry.permissions, entry.link_target) == (doc["size"], doc["permissions"], doc["link_target"])
+        assert (entry.size, entry.permissions, entry.link_target) == (
+            doc["size"], doc["permissions"], doc["link_target"]
+        )
         assert entry.user == "" and doc["user"] == "alice"  # not asked for, so not sent
     assert set(LS_FIELDS.split(",")) == {"name", "type", "size", "last_modified", "permissions", "link_target"}

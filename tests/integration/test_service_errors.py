@@ -13,7 +13,6 @@ from typing import Any
 import globus_sdk
 import pytest
 from globus_sdk.transport import RetryConfig
-from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
 
 from gterm.globus.errors import (
     ConsentNeeded,
@@ -25,6 +24,7 @@ from gterm.globus.errors import (
 )
 from gterm.globus.transfer import DeleteRequest, TransferItem, TransferRequest, TransferService
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
+from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
 
 
 def closed_port() -> int:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import globus_sdk
 import pytest
-from tests.support.sandbox_login import transfer_client_for
 
 from gterm.globus import paths
 from gterm.globus.errors import (
@@ -22,8 +22,9 @@ from gterm.globus.errors import (
 )
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID, data_access_scope
+from tests.support.sandbox_login import transfer_client_for
 
-SEED_TIME = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+SEED_TIME = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 ESCAPE_NAME = "esc-\x1b[31m-red.txt"
 
 
@@ -247,7 +248,7 @@ def test_each_thread_gets_its_own_client(sandbox: Any) -> None:
                 service.ls(LAB_STORAGE_ID, "/home/alice/experiments/")
             assert service.client() is first
             seen[tag] = id(first)
-        except BaseException as error:  # pragma: no cover - reported below
+        except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(f"t{i}",)) for i in range(3)]

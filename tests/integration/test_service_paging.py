@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 import pytest
-from tests.support.sandbox_login import transfer_client_for
-from tests.support.transfer_helpers import collection_root
 
 from gterm.globus.transfer import FIRST_PAGE, ORDER_BY_NAME, TransferService, listing_order
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.transfer_helpers import collection_root
 
 MANY = "/home/alice/many-files/"  # 3,000 files, seeded
 

@@ -14,12 +14,12 @@ import json
 import os
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
-from tests.support.sandbox_login import identity_id, transfer_client_for
 
 from gterm.globus import paths
 from gterm.globus.errors import ConsentNeeded, InvalidInput, NotFound
@@ -32,6 +32,7 @@ from gterm.globus.transfer import (
 )
 from gterm.sandbox.sample_tree import SEED_MTIME
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
+from tests.support.sandbox_login import identity_id, transfer_client_for
 
 RUN = "/home/alice/experiments/run-001/"
 
@@ -197,7 +198,7 @@ def test_delete_destination_extra(alice: TransferService, workdir: str, sandbox:
 
 
 def test_every_option_is_recorded_on_the_task(alice: TransferService, workdir: str) -> None:
-    deadline = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
     request = TransferRequest(
         LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(RUN, workdir + "opts/", recursive=True)],
         label="all options", sync_level="checksum", verify_checksum=True, preserve_timestamp=True,
@@ -301,7 +302,7 @@ def test_update_and_cancel_a_running_task(alice: TransferService, workdir: str) 
         label="before", verify_checksum=True,
     )
     task_id = alice.submit_transfer(request)
-    later = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=5)
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=5)
     updated = alice.update_task(task_id, label="after", deadline=later)
     assert updated.label == "after"
     assert updated.deadline == later

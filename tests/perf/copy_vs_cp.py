@@ -26,8 +26,9 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import globus_sdk
 
@@ -148,32 +149,37 @@ def main() -> None:
                 g_src = "/~/" + src.name + ("/" if recursive else "")
                 g_dst = "/~/" + dst.name + ("/" if recursive else "")
 
-                def by_sandbox(verify: bool) -> Callable[[], None]:
-                    return lambda: sandbox_copy(tc, g_src, g_dst, recursive, verify)
+                by_sandbox = partial(partial, sandbox_copy, tc, g_src, g_dst, recursive)  # by_sandbox(verify)
 
-                cp, plain, cp_cpu, plain_cpu = compare(clean, lambda: run(*cp_args), by_sandbox(False), args.repeat)
+                cp, plain, cp_cpu, plain_cpu = compare(clean, partial(run, *cp_args), by_sandbox(False), args.repeat)
                 cp_md5, checked, md5_cpu, checked_cpu = compare(
-                    clean, lambda: (run(*cp_args), md5_all([src, dst])), by_sandbox(True), args.repeat
+                    clean,
+                    lambda cp_args=cp_args, src=src, dst=dst: (run(*cp_args), md5_all([src, dst])),
+                    by_sandbox(True),
+                    args.repeat,
                 )
                 rows.append((label, size, cp, plain, cp_md5, checked, cp_cpu, plain_cpu, md5_cpu, checked_cpu))
             clean()
 
         print()
         print("wall time (median), ratio = baseline time / sandbox time (>= 1: sandbox faster)")
-        print(f"{'workload':34} {'cp':>8} {'sandbox':>8} {'ratio':>7}   {'cp+md5sum':>9} {'sandbox+verify':>14} {'ratio':>7}")
-        for label, size, cp, plain, cp_md5, checked, *_ in rows:
+        print(
+            f"{'workload':34} {'cp':>8} {'sandbox':>8} {'ratio':>7}   "
+            f"{'cp+md5sum':>9} {'sandbox+verify':>14} {'ratio':>7}",
+        )
+        for label, _size, cp, plain, cp_md5, checked, *_ in rows:
             print(
                 f"{label:34} {cp:7.2f}s {plain:7.2f}s {cp / plain:6.2f}x   {cp_md5:8.2f}s {checked:13.2f}s"
                 f" {cp_md5 / checked:6.2f}x"
             )
         print("cpu time (median; sandbox = whole process: server + engine + polling client)")
-        for label, size, *_, cp_cpu, plain_cpu, md5_cpu, checked_cpu in rows:
+        for label, _size, *_, cp_cpu, plain_cpu, md5_cpu, checked_cpu in rows:
             print(
                 f"{label:34} {cp_cpu:7.2f}s {plain_cpu:7.2f}s {cp_cpu / plain_cpu:6.2f}x   {md5_cpu:8.2f}s"
                 f" {checked_cpu:13.2f}s {md5_cpu / checked_cpu:6.2f}x"
             )
         print()
-        for label, size, cp, plain, cp_md5, checked, *_ in rows:
+        for label, size, _cp, plain, _cp_md5, checked, *_ in rows:
             print(f"# {label}: sandbox {size / plain / 1e6:.0f} MB/s plain, {size / checked / 1e6:.0f} MB/s verified")
         big_row = rows[0]
         print(f"# targets (big file, wall): plain >= 0.70x -> {big_row[2] / big_row[3]:.2f}x ;"

@@ -28,8 +28,9 @@ import os
 import random
 import time
 import tracemalloc
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -41,7 +42,7 @@ from gterm.tui.listing_view import format_permissions, format_time, human_size
 from gterm.tui.widgets.file_list import FileList
 
 SIZE = (120, 40)
-T0 = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def build_listing(count: int) -> Listing:
@@ -53,7 +54,9 @@ def build_listing(count: int) -> Listing:
             entries.append(Entry(f".hidden_{i:06d}", "file", i, T0 - timedelta(minutes=i % 977), "0600"))
         else:
             entries.append(
-                Entry(f"Sample File {i:06d}.dat", "file", (i * 7919) % 50_000_000, T0 - timedelta(seconds=i * 37), "0644")
+                Entry(
+                    f"Sample File {i:06d}.dat", "file", (i * 7919) % 50_000_000, T0 - timedelta(seconds=i * 37), "0644"
+                )
             )
     # the server's order is arbitrary (directory order); shuffling keeps sorts honest
     random.Random(20260115).shuffle(entries)
@@ -135,7 +138,9 @@ async def file_list_timings(listing: Listing) -> dict[str, tuple[float, float]]:
     async with app.run_test(size=SIZE) as pilot:
         fl = app.query_one(TimedFileList)
         fl.focus()
-        figures["frame baseline (refresh, no change)"] = await measure(pilot, fl, lambda: None if fl.refresh() else None)
+        figures["frame baseline (refresh, no change)"] = await measure(
+            pilot, fl, lambda: fl.refresh() and None
+        )
         figures["set_listing -> first paint"] = await measure(
             pilot, fl, lambda: fl.set_listing(listing, show_parent=True)
         )

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -51,6 +52,24 @@ SIZE = (160, 50)
 
 
 # --------------------------------------------------------------------------- child: gterm itself
+
+
+def rss_now() -> int:
+    """This process's resident set (bytes), from /proc."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def burst_end(moments: list[float]) -> float | None:
+    """The end of the frame that drew the first of ``moments``: the last line drawn in one burst."""
+    if not moments:
+        return None
+    end = moments[0]
+    for moment in moments[1:]:
+        if moment - end > 0.02:
+            break
+        end = moment
+    return end
 
 
 def child_main(args: argparse.Namespace) -> None:
@@ -81,7 +100,8 @@ def child_main(args: argparse.Namespace) -> None:
             return original_ls(self, collection_id, path, **kwargs)
         finally:
             if mine:
-                milestones.setdefault("ls_end", time.time())
+                milestones.setdefault("ls_end", time.time())  # the first answer (a first page)
+                milestones["last_ls_end"] = time.time()  # the last page
 
     TransferService._ls = timed_ls  # type: ignore[method-assign]  # instrumentation only
 
@@ -99,7 +119,7 @@ def child_main(args: argparse.Namespace) -> None:
 
     def timed_decode(body: bytes) -> Any:
         page = original_decode(body)
-        if page is not None and len(page.DATA) >= args.expect:
+        if page is not None and len(page.DATA) >= min(args.expect, 1000):
             milestones.setdefault("entries_decoded", time.time())
         return page
 
@@ -139,6 +159,8 @@ def child_main(args: argparse.Namespace) -> None:
             self.call_from_thread(file_list.set_listing, listing, show_parent=True, view=view)
 
     painted: list[float] = []
+    first_painted: list[float] = []
+    rss: dict[str, int] = {"imported": rss_now()}
     lines_drawn: list[float] = []
     original = FileList.render_line
     ready = asyncio.Event()
@@ -147,6 +169,11 @@ def child_main(args: argparse.Namespace) -> None:
     def watching_render_line(self: FileList, y: int) -> Any:
         strip = original(self, y)
         lines_drawn.append(time.perf_counter())
+        listing = self.listing
+        if listing is not None and listing.path == args.path and self.visible_count and y > 0:
+            if not first_painted:
+                rss["first_screenful"] = rss_now()
+            first_painted.append(time.time())
         if self.visible_count >= args.expect:
             painted.append(time.time())
             if not ready.is_set():
@@ -211,20 +238,14 @@ def child_main(args: argparse.Namespace) -> None:
     async def run() -> dict[str, Any]:
         async with app.run_test(size=SIZE) as pilot:
             # Wait without polling: a busy wait would steal the GIL from the listing worker.
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ready.wait(), timeout=180)
-            except asyncio.TimeoutError:
-                pass
             await pilot.pause()  # the frame that drew the first full line finishes
-            # The frame that drew the first full line ends at the last line drawn in one burst.
-            frame_end = painted[0] if painted else None
-            for moment in painted[1:]:
-                if frame_end is not None and moment - frame_end > 0.02:
-                    break
-                frame_end = moment
+            rss["complete"] = rss_now()
             shown = max((file_list.visible_count for file_list in app.query(FileList)), default=0)
             keys = await keystrokes(pilot) if args.variant == "app" and shown >= args.expect else {}
-        return {"imported": imported, "painted": frame_end, "entries": shown, "keys": keys,
+        return {"imported": imported, "painted": burst_end(painted), "first_painted": burst_end(first_painted),
+                "entries": shown, "keys": keys, "rss": rss,
                 "cpu": cpu_at_paint[0] if cpu_at_paint else None, **milestones}
 
     result = asyncio.run(run())
@@ -286,6 +307,7 @@ class ToolCpus:
 
 TOOL_CPUS = ToolCpus()
 MILESTONES: dict[str, dict[str, list[float]]] = {"app": {}, "list": {}}
+RSS: dict[str, dict[str, list[int]]] = {"app": {}, "list": {}}
 KEY_TIMINGS: dict[str, list[float]] = {}
 SERVER_LS: dict[str, dict[str, list[float]]] = {}
 
@@ -315,7 +337,7 @@ class ServerLog:
         listings = [r for r in records if r["path"].endswith("/ls")]
         if not listings:
             return
-        big = max(listings, key=lambda r: r["duration_ms"])
+        big = max(listings, key=lambda r: r["duration_ms"])  # (app: the longest page)
         seconds = big["duration_ms"] / 1000
         ended = datetime.fromisoformat(big["time"]).timestamp()
         figures = SERVER_LS.setdefault(tool, {})
@@ -344,13 +366,15 @@ def run_gterm(
         return None, 0.0, 0.0, 0, (done.stderr or done.stdout)[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     painted = result["painted"]
-    for key in ("imported", "ls_start", "body_received", "entries_decoded", "ls_end",
-                "set_listing_start", "set_listing_end", "painted"):
+    for key in ("imported", "ls_start", "body_received", "entries_decoded", "ls_end", "first_painted",
+                "last_ls_end", "set_listing_start", "set_listing_end", "painted"):
         if result.get(key):
             MILESTONES[variant].setdefault(key, []).append(result[key] - started)
     for label, seconds in (result.get("keys") or {}).items():
         if seconds is not None:
             KEY_TIMINGS.setdefault(label, []).append(seconds)
+    for key, value in (result.get("rss") or {}).items():
+        RSS[variant].setdefault(key, []).append(value)
     return (
         painted - started if painted else None,
         result["imported"] - started,
@@ -369,6 +393,13 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
+        "--tree",
+        type=Path,
+        help="a directory of --entries files made beforehand (e.g. by a first run with --keep-tree): moved into "
+        "the sandbox for the run and back afterwards, instead of creating the files each time",
+    )
+    parser.add_argument("--keep-tree", type=Path, help="after the run, move the created directory here for --tree")
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="run the sandbox on CPU 0 and each measured tool on CPU 1, as if the service were another "
@@ -384,7 +415,7 @@ def main() -> None:
         child_main(args)
         return
 
-    from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
+    from gterm.sandbox.seed_ids import LAB_STORAGE_ID
     from gterm.sandbox.server import running_sandbox
     from gterm.sandbox.state import SandboxConfig
 
@@ -398,109 +429,154 @@ def main() -> None:
         with running_sandbox(config) as sandbox:
             root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
             started = time.perf_counter()
-            make_entries(root, args.entries)
-            print(f"created {args.entries:,} files in Lab Storage {PERF_DIR} in {time.perf_counter() - started:.1f} s")
+            placed = root / PERF_DIR.strip("/")
+            if args.tree:
+                os.rename(args.tree, placed)
+                print(f"moved {args.tree} ({args.entries:,} files expected) into Lab Storage {PERF_DIR}")
+            else:
+                make_entries(root, args.entries)
+                print(
+                    f"created {args.entries:,} files in Lab Storage {PERF_DIR} in {time.perf_counter() - started:.1f} s"
+                )
+            try:
+                measure_all(args, sandbox, config, globus, tmp)
+            finally:
+                if args.tree or args.keep_tree:
+                    os.rename(placed, args.tree or args.keep_tree)
 
-            secret = sandbox.client_secret(ROBOT_CLIENT_ID)
-            base_env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_")}
-            base_env.update(sandbox.client_env())  # service URLs and the sandbox's CA
-            cli_home = Path(tmp) / "cli-home"  # globus-cli keeps its token storage under $HOME
-            cli_home.mkdir()
-            cli_env = dict(base_env, HOME=str(cli_home), GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID,
-                           GLOBUS_CLI_CLIENT_SECRET=secret)
-            # gterm's own client-credentials mode (what `GTERM_CLIENT_ID=… gterm` uses), its
-            # settings and state in the temporary dir
-            gterm_env = dict(base_env, GTERM_CLIENT_ID=ROBOT_CLIENT_ID, GTERM_CLIENT_SECRET=secret,
-                             GTERM_PERF_SCOPE=TRANSFER_SCOPE, HOME=str(Path(tmp) / "gterm-home"),
-                             XDG_CONFIG_HOME=str(Path(tmp) / "gterm-config"),
-                             GTERM_DATA_DIR=str(Path(tmp) / "gterm-data"))
-            target = f"{LAB_STORAGE_ID}:{PERF_DIR}"
 
-            # warm-up: token fetch and .pyc compilation on both sides, and a sanity check
-            seconds, _, lines, error = run_cli(globus, cli_env, target)
-            cli_ok = lines == args.entries
-            if not cli_ok:
-                print(f"globus ls did not list the directory (lines={lines}): {error or '(no error output)'}")
-            painted, _, _, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries)
-            if painted is None:
-                print(f"gterm did not show the listing (entries shown={shown}): {error}")
-                return
+def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Path, tmp: str) -> None:
+    """The rounds and the report (see the module docstring)."""
+    from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
 
-            cli_times: list[float] = []
-            cli_cpu: list[float] = []
-            gterm_times: dict[str, list[float]] = {"app": [], "list": []}
-            gterm_cpu: dict[str, list[float]] = {"app": [], "list": []}
-            server_log = ServerLog(config.data_dir)
-            def measure_cli() -> None:
-                server_log.start()
-                seconds, cpu, lines, _ = run_cli(globus, cli_env, target)
-                server_log.record("globus ls")
-                if lines == args.entries:
-                    cli_times.append(seconds)
-                    cli_cpu.append(cpu)
+    secret = sandbox.client_secret(ROBOT_CLIENT_ID)
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_")}
+    base_env.update(sandbox.client_env())  # service URLs and the sandbox's CA: both tools speak TLS to it
+    cli_home = Path(tmp) / "cli-home"  # globus-cli keeps its token storage under $HOME
+    cli_home.mkdir()
+    cli_env = dict(base_env, HOME=str(cli_home), GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID,
+                   GLOBUS_CLI_CLIENT_SECRET=secret)
+    # gterm's own client-credentials mode (what `GTERM_CLIENT_ID=… gterm` uses), its
+    # settings and state in the temporary dir
+    gterm_env = dict(base_env, GTERM_CLIENT_ID=ROBOT_CLIENT_ID, GTERM_CLIENT_SECRET=secret,
+                     GTERM_PERF_SCOPE=TRANSFER_SCOPE, HOME=str(Path(tmp) / "gterm-home"),
+                     XDG_CONFIG_HOME=str(Path(tmp) / "gterm-config"),
+                     GTERM_DATA_DIR=str(Path(tmp) / "gterm-data"))
+    target = f"{LAB_STORAGE_ID}:{PERF_DIR}"
 
-            def measure_gterm(variant: str) -> None:
-                server_log.start()
-                painted, _, cpu, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
-                server_log.record(f"gterm {variant}")
-                if painted is not None:
-                    gterm_times[variant].append(painted)
-                    gterm_cpu[variant].append(cpu)
-                else:
-                    print(f"gterm ({variant}) round failed: {error}")
+    # warm-up: token fetch and .pyc compilation on both sides, and a sanity check
+    # (globus ls makes one call: beyond Transfer's 100,000 per call it cannot list the directory whole)
+    cli_ok = False
+    if args.entries <= 100_000:
+        _seconds, _, lines, error = run_cli(globus, cli_env, target)
+        cli_ok = lines == args.entries
+    else:
+        lines, error = 0, f"{args.entries:,} entries: more than one ls call returns; no globus ls baseline"
+    if not cli_ok:
+        print(f"globus ls did not list the directory (lines={lines}): {error or '(no error output)'}")
+    painted, _, _, shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries)
+    if painted is None:
+        print(f"gterm did not show the listing (entries shown={shown}): {error}")
+        return
 
-            for round_number in range(args.rounds):
-                # The order alternates (globus ls first, then gterm first), so whatever the
-                # previous request leaves behind in the service weighs on both tools alike.
-                runs: list[Any] = [measure_cli] if cli_ok else []
-                runs += [lambda: measure_gterm("app"), lambda: measure_gterm("list")]
-                for run in runs if round_number % 2 == 0 else reversed(runs):
-                    run()
+    cli_times: list[float] = []
+    cli_cpu: list[float] = []
+    gterm_times: dict[str, list[float]] = {"app": [], "list": []}
+    first_times: list[float] = []
+    gterm_cpu: dict[str, list[float]] = {"app": [], "list": []}
+    server_log = ServerLog(config.data_dir)
+    def measure_cli() -> None:
+        server_log.start()
+        seconds, cpu, lines, _ = run_cli(globus, cli_env, target)
+        server_log.record("globus ls")
+        if lines == args.entries:
+            cli_times.append(seconds)
+            cli_cpu.append(cpu)
 
-            print(f"\nentries: {args.entries:,}   rounds: {args.rounds}   (wall time from process spawn)")
-            if cli_times:
-                print(f"globus ls (all names printed, exited)         wall {summary(cli_times)}")
-                print(f"                                              CPU  {summary(cli_cpu)}  (the globus process)")
-            titles = {"app": "gterm: full GtermApp, listing painted", "list": "gterm: ls worker + FileList, painted"}
-            labels = {
-                "imported": "Python start + imports done (app: the UI built)",
-                "ls_start": "operation_ls sent (app: started early, before the UI import)",
-                "body_received": "response body received (operation_ls returned)",
-                "entries_decoded": "Entry records decoded from the body",
-                "ls_end": "ls returned",
-                "set_listing_start": "FileList.set_listing called",
-                "set_listing_end": "set_listing done (sorted view)",
-                "painted": "frame with the full listing painted",
-            }
-            for variant, title in titles.items():
-                if not gterm_times[variant]:
-                    continue
-                print(f"{title:<45} wall {summary(gterm_times[variant])}")
-                print(f"{'':<45} CPU  {summary(gterm_cpu[variant])}  (the gterm process)")
-                print("   timeline, median seconds from spawn (warm-up run included):")
-                for key, label in labels.items():
-                    if MILESTONES[variant].get(key):
-                        print(f"     {statistics.median(MILESTONES[variant][key]):6.2f}  {label}")
-                if cli_times:
-                    ratio = statistics.median(gterm_times[variant]) / statistics.median(cli_times)
-                    print(f"   ratio to globus ls: wall {ratio:.2f}x (median)  "
-                          f"{min(gterm_times[variant]) / min(cli_times):.2f}x (min);  client CPU "
-                          f"{statistics.median(gterm_cpu[variant]) / statistics.median(cli_cpu):.2f}x   (< 1: gterm first)")
-            if KEY_TIMINGS:
-                print("\nkeystrokes in the full app on the 100,000-entry listing (key press -> frame painted):")
-                for label, values in KEY_TIMINGS.items():
-                    print(f"   {label:<28} median {statistics.median(values) * 1000:7.1f} ms"
-                          f"   max {max(values) * 1000:7.1f} ms   ({len(values)} runs)")
-                print("   targets: a filter keystroke < 50 ms, a re-sort < 150 ms")
-            if SERVER_LS:
-                print("\nthe big operation_ls as the sandbox saw it (request log), median seconds:")
-                print(f"   {'':<12} {'arrived':>9} {'served in':>10} {'sent back':>10}   (arrived/sent back: from spawn)")
-                for tool, figures in SERVER_LS.items():
-                    print(f"   {tool:<12} {statistics.median(figures['arrived']):9.2f}"
-                          f" {statistics.median(figures['served']):10.2f} {statistics.median(figures['sent back']):10.2f}")
-            print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
-            where = "sandbox on CPU 0, tools on CPU 1 (--pin)" if args.pin else "sandbox and tools share the CPUs"
-            print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {where}")
+    def measure_gterm(variant: str) -> None:
+        server_log.start()
+        first_before = len(MILESTONES[variant].get("first_painted", []))
+        painted, _, cpu, _shown, error = run_gterm(gterm_env, LAB_STORAGE_ID, args.entries, variant)
+        server_log.record(f"gterm {variant}")
+        if painted is not None:
+            gterm_times[variant].append(painted)
+            gterm_cpu[variant].append(cpu)
+            firsts = MILESTONES[variant].get("first_painted", [])
+            if variant == "app" and len(firsts) > first_before:
+                first_times.append(firsts[-1])
+        else:
+            print(f"gterm ({variant}) round failed: {error}")
+
+    for round_number in range(args.rounds):
+        # The order alternates (globus ls first, then gterm first), so whatever the
+        # previous request leaves behind in the service weighs on both tools alike.
+        runs: list[Any] = [measure_cli] if cli_ok else []
+        runs += [lambda: measure_gterm("app"), lambda: measure_gterm("list")]
+        for run in runs if round_number % 2 == 0 else reversed(runs):
+            run()
+
+    print(f"\nentries: {args.entries:,}   rounds: {args.rounds}   (wall time from process spawn)")
+    if cli_times:
+        print(f"globus ls (all names printed, exited)         wall {summary(cli_times)}")
+        print(f"                                              CPU  {summary(cli_cpu)}  (the globus process)")
+    titles = {"app": "gterm: full GtermApp, listing painted", "list": "gterm: ls worker + FileList, painted"}
+    if first_times:
+        print(f"{'gterm: full GtermApp, first screenful painted':<45} wall {summary(first_times)}")
+        if cli_times:
+            ratio = statistics.median(first_times) / statistics.median(cli_times)
+            print(f"   ratio to globus ls: wall {ratio:.2f}x (median)  {min(first_times) / min(cli_times):.2f}x (min)"
+                  "   target <= 0.3x")
+    labels = {
+        "imported": "Python start + imports done (app: the UI built)",
+        "ls_start": "operation_ls sent (app: its first page, started early, before the UI import)",
+        "body_received": "response body received (operation_ls returned; app: the first page)",
+        "entries_decoded": "Entry records decoded from the body (app: the first page)",
+        "ls_end": "ls returned (app: the first page)",
+        "first_painted": "frame with the first screenful painted",
+        "last_ls_end": "the last page returned",
+        "set_listing_start": "FileList.set_listing called",
+        "set_listing_end": "set_listing done (sorted view)",
+        "painted": "frame with the full listing painted",
+    }
+    for variant, title in titles.items():
+        if not gterm_times[variant]:
+            continue
+        print(f"{title:<45} wall {summary(gterm_times[variant])}")
+        print(f"{'':<45} CPU  {summary(gterm_cpu[variant])}  (the gterm process)")
+        print("   timeline, median seconds from spawn (warm-up run included):")
+        for key, label in labels.items():
+            if MILESTONES[variant].get(key):
+                print(f"     {statistics.median(MILESTONES[variant][key]):6.2f}  {label}")
+        if cli_times:
+            ratio = statistics.median(gterm_times[variant]) / statistics.median(cli_times)
+            print(f"   ratio to globus ls: wall {ratio:.2f}x (median)  "
+                  f"{min(gterm_times[variant]) / min(cli_times):.2f}x (min);  client CPU "
+                  f"{statistics.median(gterm_cpu[variant]) / statistics.median(cli_cpu):.2f}x   (< 1: gterm first)")
+    memory = RSS["app"]
+    if memory.get("first_screenful") and memory.get("complete"):
+        growth = statistics.median(c - f for c, f in zip(memory["complete"], memory["first_screenful"], strict=False))
+        per_entry = growth / max(args.entries - 1000, 1)
+        print(f"\nmemory (full app, RSS): {statistics.median(memory['first_screenful']) / 1e6:.0f} MB at the first"
+              f" screenful, {statistics.median(memory['complete']) / 1e6:.0f} MB complete: +{growth / 1e6:.0f} MB"
+              f" for the other {args.entries - 1000:,} entries = {per_entry:.0f} bytes per entry")
+    if KEY_TIMINGS:
+        print(f"\nkeystrokes in the full app on the {args.entries:,}-entry listing (key press -> frame painted):")
+        for label, values in KEY_TIMINGS.items():
+            print(f"   {label:<28} median {statistics.median(values) * 1000:7.1f} ms"
+                  f"   max {max(values) * 1000:7.1f} ms   ({len(values)} runs)")
+        if args.entries <= 100_000:
+            print("   targets: a filter keystroke < 50 ms, a re-sort < 150 ms")
+        else:
+            print("   targets at 1,000,000: a filter keystroke < 250 ms, a re-sort < 1 s")
+    if SERVER_LS:
+        print("\nthe big operation_ls as the sandbox saw it (request log), median seconds:")
+        print(f"   {'':<12} {'arrived':>9} {'served in':>10} {'sent back':>10}   (arrived/sent back: from spawn)")
+        for tool, figures in SERVER_LS.items():
+            print(f"   {tool:<12} {statistics.median(figures['arrived']):9.2f}"
+                  f" {statistics.median(figures['served']):10.2f} {statistics.median(figures['sent back']):10.2f}")
+    print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
+    where = "sandbox on CPU 0, tools on CPU 1 (--pin)" if args.pin else "sandbox and tools share the CPUs"
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {where}")
 
 
 if __name__ == "__main__":

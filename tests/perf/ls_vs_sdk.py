@@ -18,8 +18,8 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from gterm.globus.models import decode_file_list
 from gterm.globus.transfer import LS_FIELDS, TransferService

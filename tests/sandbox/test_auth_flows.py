@@ -342,6 +342,9 @@ def test_userinfo(sandbox: SandboxHandle) -> None:
     info = _auth_client(login_tokens(sandbox, ALL_SCOPES)).userinfo()
     assert info["sub"] == ALICE_ID
     assert info["preferred_username"] == ALICE_USERNAME
+    assert "identity_set" not in info  # Auth shows it only with the view_identity_set consent
+    view = "urn:globus:auth:scope:auth.globus.org:view_identity_set"
+    info = _auth_client(login_tokens(sandbox, f"{ALL_SCOPES} {view}")).userinfo()
     assert info["identity_set"][0]["sub"] == ALICE_ID
 
 

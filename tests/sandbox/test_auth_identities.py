@@ -14,6 +14,7 @@ from gterm.sandbox.seed_ids import (
     BOB_ID,
     BOB_USERNAME,
     GLOBUS_CLI_TEMPLATE_CLIENT_ID,
+    LAB_STORAGE_ID,
 )
 from gterm.sandbox.server import SandboxHandle
 from tests.support.groups_helpers import auth_client_for
@@ -110,3 +111,24 @@ def test_named_resource_servers_of_url_scopes() -> None:
     timer = "https://auth.globus.org/scopes/524230d7-ea86-4a52-8312-86065a9e0417/timer"
     assert resource_server_of(timer) == "524230d7-ea86-4a52-8312-86065a9e0417"
     assert resource_server_of("urn:globus:auth:scope:groups.api.globus.org:all") == "groups.api.globus.org"
+
+
+def test_scopes_of_groups_endpoints_and_collections(sandbox, alice_ac) -> None:
+    endpoint = "5d1a0b4e-0000-4000-8000-00000000e9d0"
+    strings = [
+        "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships",
+        f"urn:globus:auth:scope:{endpoint}:manage_collections",
+        f"https://auth.globus.org/scopes/{LAB_STORAGE_ID}/https",
+        f"https://auth.globus.org/scopes/{LAB_STORAGE_ID}/data_access",
+    ]
+    docs = alice_ac.get_scopes(scope_strings=strings)["scopes"]
+    assert [d["scope_string"] for d in docs] == strings
+    by_id = alice_ac.get_scopes(ids=[docs[2]["id"], docs[0]["id"]])["scopes"]
+    assert [d["scope_string"] for d in by_id] == [strings[2], strings[0]]
+    assert alice_ac.get_scope(docs[3]["id"])["scope"]["name"] == "Data access"
+    with pytest.raises(globus_sdk.AuthAPIError) as unknown:
+        alice_ac.get_scopes(scope_strings=["not a scope"])
+    assert unknown.value.http_status == 404
+    with pytest.raises(globus_sdk.AuthAPIError) as anonymous:
+        globus_sdk.AuthClient(base_url=sandbox.auth_url).get_scopes(scope_strings=strings[:1])
+    assert anonymous.value.http_status == 401

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -52,6 +50,7 @@ from tests.support.bad_input import (
     query_probes,
     send,
 )
+from tests.support.mounts import tmpfs_at
 from tests.support.sandbox_login import (
     LOGIN_SCOPES,
     login_tokens,
@@ -373,23 +372,10 @@ def test_unsupported_checksum_algorithm_is_refused_with_a_clear_message(
 
 @pytest.fixture
 def mounted_dir(bad_sandbox: SandboxHandle) -> Iterator[str]:
-    """A tmpfs mounted inside Alice's dir (needs root and mount rights; skipped otherwise)."""
+    """A tmpfs mounted inside Alice's dir: a second file system inside the collection."""
     name = f"mnt-{uuid.uuid4().hex[:8]}"
-    target = collection_root(bad_sandbox, HOST) / ALICE_DIR.strip("/") / name
-    target.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(target)],
-                            capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        target.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip() or result.returncode}): EXDEV untestable")
-    try:
+    with tmpfs_at(collection_root(bad_sandbox, HOST) / ALICE_DIR.strip("/") / name):
         yield name
-    finally:
-        for _ in range(50):
-            if subprocess.run(["umount", str(target)], capture_output=True, check=False).returncode == 0:
-                break
-            time.sleep(0.1)
-        target.rmdir()
 
 
 def test_rename_across_a_mount_point_is_a_clean_error(

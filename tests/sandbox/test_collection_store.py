@@ -12,7 +12,6 @@ from gterm.sandbox.server import running_sandbox
 from gterm.sandbox.state import SandboxConfig
 
 
-
 def _digest(root: Path) -> str:
     """Names, sizes, mtimes and contents of a tree, in one hash."""
     h = hashlib.sha256()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import globus_sdk
 import pytest
@@ -86,7 +86,7 @@ def test_deadline_reached_while_running(slow_sandbox, slow_tc):
     write(disk / "big.bin", os.urandom(16 * SLOW))
     task_id = _submit(slow_tc, base + "big.bin", base + "copy.bin", label="before")
     wait_until(slow_tc, task_id, lambda t: t["bytes_transferred"] > 0)
-    soon = datetime.now(timezone.utc) + timedelta(seconds=1)
+    soon = datetime.now(UTC) + timedelta(seconds=1)
     result = slow_tc.update_task(task_id, {"DATA_TYPE": "task", "label": "after", "deadline": soon.isoformat()})
     assert result["code"] == "Updated"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gterm.sandbox import engine
-from gterm.sandbox.engine import Fault, FileError, Throttle, TaskAborted, copy_file
+from gterm.sandbox.engine import Fault, FileError, TaskAborted, Throttle, copy_file
 
 
 def _copy(src: Path, dst: Path, **kw: object) -> engine.CopyResult:
@@ -45,7 +45,9 @@ def test_other_checksum_algorithms(tmp_path: Path) -> None:
 def test_injected_corruption_is_caught_by_verification(tmp_path: Path, size: int) -> None:
     src = tmp_path / "src.bin"
     src.write_bytes(os.urandom(size))
-    result = _copy(src, tmp_path / "dst.bin", algorithm="md5", verify=True, fault=Fault(at_byte=size // 2, corrupt=True))
+    result = _copy(
+        src, tmp_path / "dst.bin", algorithm="md5", verify=True, fault=Fault(at_byte=size // 2, corrupt=True)
+    )
     assert result.source_digest == hashlib.md5(src.read_bytes()).hexdigest()
     assert result.destination_digest != result.source_digest
 

@@ -8,6 +8,7 @@ import pytest
 from gterm.sandbox import principals
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
+    ALICES_LAPTOP_ID,
     BOB_ID,
     BOB_SHARED_ID,
     GROUPS_ALL_SCOPE,
@@ -65,3 +66,25 @@ def test_a_group_rule_follows_membership_at_each_request(sandbox: SandboxHandle,
         assert after.value.http_status == 403
     finally:
         bob_tc.delete_endpoint_acl_rule(BOB_SHARED_ID, rule["access_id"])
+
+
+def test_a_group_role_follows_membership_at_each_request(
+    sandbox: SandboxHandle, alice_tc: globus_sdk.TransferClient, bob_tc: globus_sdk.TransferClient
+) -> None:
+    """Alice makes a group activity monitor of her laptop; Bob holds the role exactly while a member."""
+    alice_groups = globus_sdk.GroupsManager(groups_client_for(sandbox, "alice"))
+    group_id = alice_groups.create_group(unique("laptop monitors"), "watch Alice's laptop")["id"]
+    role = alice_tc.add_endpoint_role(
+        ALICES_LAPTOP_ID, {"DATA_TYPE": "role", "principal_type": "group", "principal": group_id,
+                           "role": "activity_monitor"},
+    )
+    try:
+        with pytest.raises(globus_sdk.TransferAPIError):
+            bob_tc.get_endpoint(ALICES_LAPTOP_ID)  # private, and Bob holds no role yet
+        alice_groups.add_member(group_id, BOB_ID)
+        assert bob_tc.get_endpoint(ALICES_LAPTOP_ID)["my_effective_roles"] == ["activity_monitor"]
+        alice_groups.remove_member(group_id, BOB_ID)
+        with pytest.raises(globus_sdk.TransferAPIError):
+            bob_tc.get_endpoint(ALICES_LAPTOP_ID)
+    finally:
+        alice_tc.delete_endpoint_role(ALICES_LAPTOP_ID, role["id"])

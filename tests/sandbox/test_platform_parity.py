@@ -13,6 +13,7 @@ from gterm.sandbox.seed_ids import (
     ALICE_ID,
     ALICE_USERNAME,
     GLOBUS_CLI_TEMPLATE_CLIENT_ID,
+    GROUPS_ALL_SCOPE,
     LAB_GROUP_ID,
 )
 from gterm.sandbox.server import SandboxHandle
@@ -105,6 +106,14 @@ CASES: dict[str, tuple[str, str, Callable[[dict[str, Any]], Any]]] = {
         lambda c: c["auth"].get_identity_providers(domains=["globusid.org"]).data,
     ),
     "oauth2_token_introspect": ("auth.oauth2_token_introspect", "default", _introspect),
+    "get_scopes": (
+        "auth.get_scopes", "string",
+        lambda c: c["auth"].get_scopes(scope_strings=[GROUPS_ALL_SCOPE]).data,
+    ),
+    "get_scope": (
+        "auth.get_scope", "default",
+        lambda c: c["auth"].get_scope(c["auth"].get_scopes(scope_strings=[GROUPS_ALL_SCOPE])["scopes"][0]["id"]).data,
+    ),
     "get_consents": (
         "auth.get_consents", "default", lambda c: c["auth"].get_consents(ALICE_ID, all=True).data
     ),

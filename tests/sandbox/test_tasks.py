@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import globus_sdk
 import pytest
@@ -197,7 +197,7 @@ def test_filter_rules_include_and_exclude(sandbox, alice_tc):
 def test_all_transfer_options_are_accepted_and_reported(sandbox, alice_tc):
     base, disk = workdir(sandbox, "options")
     write(disk / "f.txt", "f")
-    deadline = datetime.now(timezone.utc) + timedelta(hours=2)
+    deadline = datetime.now(UTC) + timedelta(hours=2)
     data = globus_sdk.TransferData(
         LAB, LAB, label="all options", sync_level="size", verify_checksum=True, preserve_timestamp=True,
         encrypt_data=True, deadline=deadline, skip_source_errors=True, fail_on_quota_errors=True,
@@ -227,7 +227,7 @@ def test_external_checksum_mismatch_fails_the_task(sandbox, alice_tc):
 
 
 def test_missing_source_fails_with_file_not_found(sandbox, alice_tc):
-    base, disk = workdir(sandbox, "missing")
+    base, _disk = workdir(sandbox, "missing")
     task_id = _copy(alice_tc, base + "nope.txt", base + "dst.txt")
     task = wait_done(alice_tc, task_id)
     assert task["status"] == "FAILED"
@@ -259,7 +259,7 @@ def test_past_deadline_fails_with_clear_nice_status(sandbox, alice_tc):
     base, disk = workdir(sandbox, "deadline")
     write(disk / "f.txt", "f")
     task_id = _copy(alice_tc, base + "f.txt", base + "g.txt",
-                    deadline=datetime.now(timezone.utc) - timedelta(minutes=1))
+                    deadline=datetime.now(UTC) - timedelta(minutes=1))
     task = wait_done(alice_tc, task_id)
     assert task["status"] == "FAILED"
     assert task["fatal_error"] == {"code": "DEADLINE_EXCEEDED", "description": "deadline exceeded"}
@@ -342,7 +342,8 @@ def test_submission_errors(sandbox, alice_tc):
     assert info.value.http_status == 400 and info.value.code == "ClientError.BadRequest.NoTransferItems"
 
     bad_level = {"DATA_TYPE": "transfer", "source_endpoint": LAB, "destination_endpoint": LAB, "sync_level": 7,
-                 "DATA": [{"DATA_TYPE": "transfer_item", "source_path": base + "f.txt", "destination_path": base + "g"}]}
+                 "DATA": [{"DATA_TYPE": "transfer_item", "source_path": base + "f.txt",
+                           "destination_path": base + "g"}]}
     with pytest.raises(globus_sdk.TransferAPIError) as info:
         alice_tc.submit_transfer(bad_level)
     assert info.value.http_status == 400
@@ -430,7 +431,7 @@ def test_task_list_filters_order_and_paging(sandbox, alice_tc):
     assert newest_first["DATA"][-1]["task_id"] == ids[0]
     everything = list(alice_tc.paginated.task_list(filter=f"label:~{tag}").items())
     assert len(everything) == 4
-    after = datetime.fromtimestamp(time.time() - 3600, timezone.utc).isoformat()
+    after = datetime.fromtimestamp(time.time() - 3600, UTC).isoformat()
     recent = alice_tc.task_list(filter=f"label:~{tag}/request_time:{after},")
     assert recent["total"] == 4
     none = alice_tc.task_list(filter=f"label:~{tag}/request_time:,{after}")
@@ -438,7 +439,7 @@ def test_task_list_filters_order_and_paging(sandbox, alice_tc):
 
 
 def test_event_list_paging_and_error_filter(sandbox, alice_tc):
-    base, disk = workdir(sandbox, "events")
+    base, _disk = workdir(sandbox, "events")
     task_id = _copy(alice_tc, base + "nope.txt", base + "g.txt")
     wait_done(alice_tc, task_id)
     page = alice_tc.task_event_list(task_id, limit=1)

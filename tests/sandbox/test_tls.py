@@ -11,7 +11,6 @@ import globus_sdk
 import pytest
 import requests
 from cryptography import x509
-
 from globus_sdk.transport import RequestsTransport, RetryConfig
 
 from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, LAB_STORAGE_ID

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import globus_sdk
 import pytest
-from tests.support.gcs_helpers import gcs_client_for
-from tests.support.sandbox_login import robot_transfer_client
-from tests.support.transfer_helpers import api_error, names, unique
 
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
@@ -18,6 +16,9 @@ from gterm.sandbox.seed_ids import (
     LAB_STORAGE_ID,
     ROBOT_CLIENT_ID,
 )
+from tests.support.gcs_helpers import gcs_client_for
+from tests.support.sandbox_login import robot_transfer_client
+from tests.support.transfer_helpers import api_error, names, unique
 
 
 @pytest.fixture(scope="module")

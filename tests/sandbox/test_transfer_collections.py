@@ -7,9 +7,6 @@ from typing import Any
 
 import globus_sdk
 import pytest
-from tests.support.gcs_helpers import gcs_client_for, gcs_error
-from tests.support.sandbox_login import robot_transfer_client
-from tests.support.transfer_helpers import api_error, names, unique
 
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
@@ -20,6 +17,9 @@ from gterm.sandbox.seed_ids import (
     LAB_ENDPOINT_ID,
     LAB_STORAGE_ID,
 )
+from tests.support.gcs_helpers import gcs_client_for, gcs_error
+from tests.support.sandbox_login import robot_transfer_client
+from tests.support.transfer_helpers import api_error, names, unique
 
 
 @pytest.fixture(scope="module")

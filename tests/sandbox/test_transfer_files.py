@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 from gterm.sandbox.file_listing import format_time
 from gterm.sandbox.sample_tree import BIG_FILE_SIZE, ESCAPE_NAME, MANY_FILES_COUNT, MARKUP_NAME, SEED_MTIME
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00$")
 ENTRY_KEYS = {
@@ -247,8 +248,10 @@ def test_home_is_created_on_demand_for_new_users(sandbox: Any) -> None:
     assert home.is_dir()
 
 
-@pytest.mark.parametrize("stamp", [0, 59, 3599, 3600, 86399, 86400, -1, -3601, 1_700_000_000, 2**31 + 5, -2_208_988_800])
+@pytest.mark.parametrize(
+    "stamp", [0, 59, 3599, 3600, 86399, 86400, -1, -3601, 1_700_000_000, 2**31 + 5, -2_208_988_800]
+)
 def test_listing_times_are_utc_seconds_in_transfers_format(stamp: int) -> None:
-    expected = datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00:00")
+    expected = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M:%S+00:00")
     assert format_time(stamp) == expected
     assert TIME_RE.match(format_time(stamp))

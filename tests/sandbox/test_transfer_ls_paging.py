@@ -10,15 +10,16 @@ the number of documents in ``DATA`` and ``total`` the number in the whole
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 from gterm.sandbox import file_listing as fl
 from gterm.sandbox.collections import MAPPED, CollectionRecord
 from gterm.sandbox.listing_cache import SortedListings
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 BASE_MTIME = 1_768_478_400  # 2026-01-15 12:00:00 UTC
 
@@ -227,5 +228,6 @@ def test_entries_gone_before_their_page_is_sent_drop_out(tmp_path: Any) -> None:
     }
     (tmp_path / "b").unlink()
     page = fl.with_facts(coll, str(tmp_path), sorted(stubs))
-    assert [(i.name, i.type, i.size) for i in page][:3] == [("a", "file", 2), ("c", "file", 2), ("d", "dir", page[2].size)]
+    expected = [("a", "file", 2), ("c", "file", 2), ("d", "dir", page[2].size)]
+    assert [(i.name, i.type, i.size) for i in page][:3] == expected
     assert page == fl.with_facts(coll, str(tmp_path), page)  # facts already read are kept as they are

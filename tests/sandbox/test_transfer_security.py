@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import globus_sdk
 import pytest
 import requests
 from globus_sdk.gare import to_gare
-from tests.support.sandbox_login import robot_transfer_client, transfer_client_for
-from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 from gterm.sandbox.seed_ids import (
     BOB_SHARED_ID,
@@ -19,6 +18,8 @@ from gterm.sandbox.seed_ids import (
     TRANSFER_SCOPE,
     data_access_scope,
 )
+from tests.support.sandbox_login import robot_transfer_client, transfer_client_for
+from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
@@ -131,11 +132,12 @@ def test_symlink_pointing_outside_is_refused(sandbox: Any, alice_tc: Any, alice_
     for name in ("etc-link", "data-link"):
         assert by_name[name]["type"] == "invalid_symlink"
         assert by_name[name]["link_target"] is None  # never reveals host paths
+        link = path + name
         for call in (
-            lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path=path + name + "/"),
-            lambda: alice_tc.operation_stat(LAB_STORAGE_ID, path + name + "/passwd"),
-            lambda: alice_tc.operation_mkdir(LAB_STORAGE_ID, path + name + "/new/"),
-            lambda: alice_tc.operation_rename(LAB_STORAGE_ID, "/~/README.md", path + name + "/README.md"),
+            lambda link=link: alice_tc.operation_ls(LAB_STORAGE_ID, path=link + "/"),
+            lambda link=link: alice_tc.operation_stat(LAB_STORAGE_ID, link + "/passwd"),
+            lambda link=link: alice_tc.operation_mkdir(LAB_STORAGE_ID, link + "/new/"),
+            lambda link=link: alice_tc.operation_rename(LAB_STORAGE_ID, "/~/README.md", link + "/README.md"),
         ):
             assert api_error(call).http_status == 400
 

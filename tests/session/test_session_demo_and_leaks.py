@@ -14,9 +14,7 @@ from gterm.config import GtermConfig, debug_log_path
 from gterm.globus.session import GtermSession
 from gterm.logging_setup import setup_debug_log, stop_debug_log
 from gterm.sandbox.seed_ids import ALICE_USERNAME, LAB_STORAGE_ID
-
-from tests.support.session_helpers import copy_paste_login
-from tests.support.session_helpers import files_containing
+from tests.support.session_helpers import copy_paste_login, files_containing
 
 
 def test_demo_signs_in_for_real_and_survives_a_restart(tmp_path, gterm_dirs, memory_keyring):

@@ -14,7 +14,6 @@ from gterm.globus.errors import ConsentNeeded, NotLoggedIn, SessionExpired
 from gterm.globus.session import TRANSFER_RS, GtermSession
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID, ROBOT_CLIENT_ID, data_access_scope
 from tests.support.sandbox_login import authorize_code, new_native_client
-
 from tests.support.session_helpers import copy_paste_login
 
 

@@ -17,7 +17,6 @@ from gterm.globus.errors import GtermError
 from gterm.globus.session import GtermSession
 from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, LAB_STORAGE_ID
 from tests.support.sandbox_login import authorize_code, identity_id
-
 from tests.support.session_helpers import all_tokens_in, read_line_with_timeout
 
 

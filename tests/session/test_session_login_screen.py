@@ -82,7 +82,9 @@ async def test_automatic_login_dismisses_by_itself_for_consent(sandbox, fresh_co
     """The demo path: consent for the scratch collection, auto-approved, no typing."""
     session = GtermSession(fresh_config, auto_approve=True, persist_config=False)
     assert session.start_login().try_automatic(30)
-    challenge = session.start_login([f"urn:globus:auth:scope:transfer.api.globus.org:all[*{data_access_scope(HPC_SCRATCH_ID)}]"])
+    challenge = session.start_login(
+        [f"urn:globus:auth:scope:transfer.api.globus.org:all[*{data_access_scope(HPC_SCRATCH_ID)}]"]
+    )
     app = Host(challenge)
     async with app.run_test(size=(120, 36)) as pilot:
         await _wait_for(lambda: app.results, pilot)

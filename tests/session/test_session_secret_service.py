@@ -15,7 +15,6 @@ import pytest
 from gterm.globus.session import GtermSession
 from gterm.globus.tokens import KEYRING_SERVICE, KeyringTokenStorage, check_keyring
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-
 from tests.support.session_helpers import copy_paste_login
 
 pytestmark = pytest.mark.secret_service

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
@@ -89,7 +90,6 @@ async def test_the_app_keeps_state_in_the_data_dir_and_never_writes_the_settings
 ):
     """QA's steps: a hand-written settings file, run gterm, open HPC Scratch (consent), quit."""
     from gterm.tui.app import GtermApp
-    from gterm.tui.worker_errors import reauth_coordinator
 
     monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(sandbox, "state file test"))
     settings = _write_settings(gterm_dirs)
@@ -114,7 +114,7 @@ async def test_the_app_keeps_state_in_the_data_dir_and_never_writes_the_settings
                 "the state file",
             )
             # F9: the consent prompt's reason is one proper sentence.
-            reason = reauth_coordinator(app).reason
+            reason = app.reauth.reason
             assert reason.startswith("More consent is needed. Log in again to continue (cannot open ")
             assert reason.endswith(").") and " to continue: " not in reason
     finally:
@@ -130,7 +130,9 @@ async def test_the_app_keeps_state_in_the_data_dir_and_never_writes_the_settings
     assert again.keymap == {"transfer": "f5,ctrl+t"}
     next_run = GtermSession(again)
     try:
-        assert any(data_access_scope(HPC_SCRATCH_ID) in s for s in next_run.scope_requirements["transfer.api.globus.org"])
+        assert any(
+            data_access_scope(HPC_SCRATCH_ID) in s for s in next_run.scope_requirements["transfer.api.globus.org"]
+        )
     finally:
         next_run.close()
 
@@ -154,7 +156,6 @@ async def test_an_expired_session_asks_in_a_sentence_and_recovers(sandbox, gterm
     """QA's steps: gterm running, `gterm logout` elsewhere, the next task poll gets 401."""
     from gterm.tui.app import GtermApp
     from gterm.tui.widgets.task_panel import TaskPanel
-    from gterm.tui.worker_errors import reauth_coordinator
 
     monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(sandbox, "expired prompt test"))
     config = GtermConfig.load()
@@ -179,7 +180,7 @@ async def test_an_expired_session_asks_in_a_sentence_and_recovers(sandbox, gterm
             other.logout()
             other.close()
             # The running app still holds the (now revoked) access token: the next poll gets 401.
-            coordinator = reauth_coordinator(app)
+            coordinator = app.reauth
             app.query_one(TaskPanel).refresh_tasks()
             await _wait(pilot, lambda: bool(coordinator.reason), "the re-login prompt")
             assert coordinator.reason == "Your session has expired. Log in again to continue (task list)."

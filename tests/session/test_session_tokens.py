@@ -52,7 +52,9 @@ def test_keyring_storage_round_trips_a_real_login_through_the_validating_wrapper
 
     validating.store_token_response(tokens)
 
-    again = ValidatingTokenStorage(KeyringTokenStorage(auth_namespace(client_id)), validators=[HasRefreshTokensValidator()])
+    again = ValidatingTokenStorage(
+        KeyringTokenStorage(auth_namespace(client_id)), validators=[HasRefreshTokensValidator()]
+    )
     transfer = again.get_token_data("transfer.api.globus.org")
     expected = tokens.by_resource_server["transfer.api.globus.org"]
     assert transfer.access_token == expected["access_token"]

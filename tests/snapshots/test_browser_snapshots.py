@@ -14,7 +14,7 @@ Review ``snapshot_report.html`` before ``--snapshot-update``.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from tests.support.sandbox_login import transfer_client_for
 SIZE = (120, 36)
 LAB = LAB_STORAGE_ID
 ROOT = "/tui-snapshots/"
-BASE_TIME = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc).timestamp()
+BASE_TIME = datetime(2026, 1, 15, 12, 0, tzinfo=UTC).timestamp()
 
 # name -> size (None: directory); mtimes are BASE_TIME minus a fixed number of hours per entry.
 MAIN_TREE: dict[str, int | None] = {

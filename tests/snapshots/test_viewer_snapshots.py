@@ -101,7 +101,8 @@ def _view(name: str, keys: str = "") -> Any:
 
 
 def test_viewer_text_with_search(snap_compare: Any, viewer_tree: str, viewer_app_parts: Any) -> None:
-    assert snap_compare(_app(viewer_app_parts, viewer_tree), terminal_size=SIZE, run_before=_view("samples.py", "scaled"))
+    app = _app(viewer_app_parts, viewer_tree)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_view("samples.py", "scaled"))
 
 
 def test_viewer_hex(snap_compare: Any, viewer_tree: str, viewer_app_parts: Any) -> None:

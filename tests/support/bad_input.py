@@ -201,7 +201,7 @@ def field_probes(world: World, specs: list[DocSpec]) -> list[Probe]:
 # --------------------------------------------------------------------------- query probes
 
 BAD_INT = [str(10**30), "9" * 40, "-1", "١٢", "1_0", "0x10", "1e3", "5.0", "ten"]
-BAD_BOOL_PARAM = ["maybe", "yes please", "2", "١"]
+BAD_BOOL_PARAM = ["maybe", "yes please", "2", "\u0661"]  # an Arabic-Indic digit one
 
 
 def query_probes(world: World, specs: dict[str, dict[str, list[str]]]) -> list[Probe]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # Pilot waits are bounded so a broken app fails a test instead of hanging the run.
 WAIT_LIMIT = 30.0

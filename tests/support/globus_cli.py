@@ -62,16 +62,10 @@ class GlobusCLI:
         home.mkdir(parents=True, exist_ok=True)
         self.globus = globus
         self.sandbox = sandbox
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOBUS_", "PYTHON"))}
-        env.update(
-            HOME=str(home),
-            GLOBUS_SDK_SERVICE_URL_AUTH=sandbox.auth_url,
-            GLOBUS_SDK_SERVICE_URL_TRANSFER=sandbox.transfer_url,
-            GLOBUS_SDK_SERVICE_URL_GROUPS=sandbox.groups_url,
-        )
-        ca_file = sandbox.info.get("ca_file")
-        if ca_file:  # a sandbox serving TLS with its own CA: trust it, never turn verification off
-            env.update(GLOBUS_SDK_VERIFY_SSL=str(ca_file), REQUESTS_CA_BUNDLE=str(ca_file))
+        # Nothing of the test process leaks in (no PYTHONPATH into the CLI's venv, no other Globus
+        # settings); the service URLs and the sandbox's CA (TLS: trusted, never verification off) do.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOBUS_", "PYTHON", "REQUESTS_"))}
+        env.update(sandbox.client_env(), HOME=str(home))
         self.env = env
 
     def login(self, identity: str) -> str:

@@ -183,5 +183,6 @@ class LoginHttpsTokens:
                 scopes += " " + data_access_scope(collection_id)
             tokens = login_tokens(self.sandbox, scopes, new_native_client(self.sandbox), identity=self.identity)
             self.logins += 1
-            self._cache[key] = globus_sdk.AccessTokenAuthorizer(tokens.by_resource_server[collection_id]["access_token"])
+            access_token = tokens.by_resource_server[collection_id]["access_token"]
+            self._cache[key] = globus_sdk.AccessTokenAuthorizer(access_token)
         return self._cache[key]

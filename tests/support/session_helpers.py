@@ -5,8 +5,9 @@ from __future__ import annotations
 import queue
 import shlex
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterable
+from typing import IO, TYPE_CHECKING, Any
 
 from tests.support.sandbox_login import authorize_code
 

@@ -9,9 +9,10 @@ host App showing one screen; ``save_screenshots(directory)`` writes the SVGs
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Static
@@ -21,7 +22,7 @@ from gterm.tui.screens.task_details import TaskDetailsData, TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog, TransferPlan
 from gterm.tui.widgets.task_panel import TaskPanel
 
-FROZEN_NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+FROZEN_NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 LAB = "0a1b2c3d-0000-4000-8000-00000000000a"
 HPC = "0a1b2c3d-0000-4000-8000-00000000000b"
 SIZE = (120, 36)
@@ -107,7 +108,7 @@ def fixed_tasks() -> list[Task]:
 
 
 def fixed_plan() -> TransferPlan:
-    when = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
     entries = (
         Entry("experiments", "dir", 4096, when),
         Entry("large-dataset.bin", "file", 3_145_728, when),
@@ -132,7 +133,9 @@ def fixed_details() -> TaskDetailsData:
         Event("STARTED", "started", "Task started", False, start),
         Event("FILE_CORRUPT", "error", "Checksum mismatch on /home/alice/experiments/run-002/results.csv; retrying",
               True, start + timedelta(seconds=40)),
-        Event("CONNECTION_RETRY", "error", "Transient fault injected by the sandbox", True, start + timedelta(seconds=55)),
+        Event(
+            "CONNECTION_RETRY", "error", "Transient fault injected by the sandbox", True, start + timedelta(seconds=55)
+        ),
         Event("PROGRESS", "progress", "45 of 120 files", False, start + timedelta(seconds=100)),
     ]
     successful = [
@@ -230,6 +233,7 @@ from textual.screen import Screen  # noqa: E402
 from gterm.globus.models import Collection, Listing  # noqa: E402
 from gterm.tui.task_poller import PollSchedule  # noqa: E402
 from gterm.tui.transfer_actions import TRANSFER_BINDINGS, TransferActionsMixin  # noqa: E402
+from gterm.tui.worker_errors import ReauthCoordinator  # noqa: E402
 
 
 class HostPane:
@@ -303,8 +307,7 @@ class TransferHostApp(App[None]):
         super().__init__()
         self.service = service
         self.config = config
-        self.session = None
-        self.on_consent = on_consent  # as GtermApp: worker_errors' re-auth coordinator calls it
+        self.reauth = ReauthCoordinator(self, on_consent=on_consent)  # as GtermApp: worker_errors.report uses it
         self.host = HostScreen(left, right, TaskPanel(service, schedule=schedule, id="tasks"))
         self.notifications_seen: list[str] = []
 

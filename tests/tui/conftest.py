@@ -9,8 +9,8 @@ the seeded tree other tests (and the snapshots) rely on.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from tests.support.browser_helpers import cursor_to, make_app, settled, type_text, wait_for
 from textual.command import CommandPalette
 from textual.widgets import Input, OptionList
 
@@ -13,6 +12,7 @@ from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from tests.support.browser_helpers import cursor_to, make_app, settled, type_text, wait_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)

@@ -6,11 +6,11 @@ and checks the result both on screen and on the collection's disk.
 
 from __future__ import annotations
 
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
 from textual.widgets import Input
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -59,7 +59,7 @@ async def test_mkdir_rejects_bad_names_in_the_prompt(alice_service, tmp_config, 
 
 
 async def test_mkdir_existing_name_shows_error(alice_service, tmp_config, lab_dir):
-    disk, path = lab_dir(dirs=("taken",))
+    _disk, path = lab_dir(dirs=("taken",))
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
     async with app.run_test(size=SIZE) as pilot:
         await open_app(app, pilot, path)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 
+from textual.widgets import Input
+
+from gterm.sandbox.sample_tree import ESCAPE_NAME, MARKUP_NAME
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.prompts import InputPrompt
 from tests.support.browser_helpers import (
     cursor_to,
     listing_names,
@@ -14,11 +19,6 @@ from tests.support.browser_helpers import (
     type_text,
     wait_for,
 )
-from textual.widgets import Input
-
-from gterm.sandbox.sample_tree import ESCAPE_NAME, MARKUP_NAME
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.tui.screens.prompts import InputPrompt
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -39,7 +39,9 @@ async def glob_prompt(pilot, key: str, pattern: str) -> None:
 
 
 async def test_filter_as_you_type_enter_keeps_escape_clears(alice_service, tmp_config):
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/home/alice/experiments/run-001/", right=f"{LAB}:/projects/")
+    app = make_app(
+        alice_service, config=tmp_config, left=f"{LAB}:/home/alice/experiments/run-001/", right=f"{LAB}:/projects/"
+    )
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot, "/home/alice/experiments/run-001/")
         left = app.main_screen.left_pane
@@ -99,7 +101,7 @@ async def test_hidden_entries_only_when_asked(alice_service, tmp_config):
 
 
 async def test_selection_by_glob_invert_and_all(alice_service, tmp_config, lab_dir):
-    disk, path = lab_dir({"a.csv": "1" * 1000, "b.csv": "2" * 500, "c.txt": "3", "d.txt": "4"})
+    _disk, path = lab_dir({"a.csv": "1" * 1000, "b.csv": "2" * 500, "c.txt": "3", "d.txt": "4"})
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot, path)
@@ -118,7 +120,7 @@ async def test_selection_by_glob_invert_and_all(alice_service, tmp_config, lab_d
 
 
 async def test_space_toggles_and_moves_down(alice_service, tmp_config, lab_dir):
-    disk, path = lab_dir({"a.txt": "1", "b.txt": "2"})
+    _disk, path = lab_dir({"a.txt": "1", "b.txt": "2"})
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
     async with app.run_test(size=SIZE) as pilot:
         await start(app, pilot, path)

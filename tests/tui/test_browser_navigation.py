@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from tests.support.browser_helpers import clear_and_type, cursor_to, listing_names, make_app, settled, status_text, wait_for
-
 from gterm.config import GtermConfig
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
+from tests.support.browser_helpers import (
+    clear_and_type,
+    cursor_to,
+    listing_names,
+    make_app,
+    settled,
+    status_text,
+    wait_for,
+)
 from tests.support.sandbox_login import transfer_client_for
 
 LAB = LAB_STORAGE_ID
@@ -181,7 +188,9 @@ async def test_consent_needed_signs_in_and_retries(sandbox, tmp_config):
         client.authorizer = transfer_client_for(sandbox, "alice", data_access=[HPC_SCRATCH_ID]).authorizer
         return True
 
-    app = make_app(service, config=tmp_config, on_consent=on_consent, left=f"{HPC_SCRATCH_ID}:/", right=f"{LAB}:/projects/")
+    app = make_app(
+        service, config=tmp_config, on_consent=on_consent, left=f"{HPC_SCRATCH_ID}:/", right=f"{LAB}:/projects/"
+    )
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
         await wait_for(pilot, lambda: left.listing is not None, "listing after consent")
@@ -200,7 +209,6 @@ async def test_consent_needed_without_session_says_what_to_do(alice_service, tmp
 async def test_consent_with_real_session_goes_through_login_screen(sandbox, tmp_path, memory_keyring, monkeypatch):
     """The demo's path end to end: ConsentRequired -> LoginScreen (auto-approve) -> the listing is retried."""
     from gterm.globus.session import GtermSession
-    from gterm.tui.worker_errors import reauth_coordinator
     from tests.support.sandbox_login import new_native_client
 
     monkeypatch.setenv("GTERM_DATA_DIR", str(tmp_path / "data"))
@@ -224,7 +232,7 @@ async def test_consent_with_real_session_goes_through_login_screen(sandbox, tmp_
 
             await wait_for(pilot, lambda: left.listing is not None, "listing after the consent login")
             # The login ran through the coordinator (the LoginScreen may come and go between two polls).
-            assert reauth_coordinator(app).reason.startswith("More consent")
+            assert app.reauth.reason.startswith("More consent")
             assert left.path == "/home/alice/"
             assert "job-1234" in listing_names(left)
     finally:

@@ -10,7 +10,6 @@ are checked: the escaped spelling is shown, the raw characters never are.
 
 from __future__ import annotations
 
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, wait_for
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input
@@ -21,6 +20,7 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.safe_input import CONTROLS_REFUSED, SafeInput, from_display, refuse_controls
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, wait_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (140, 36)
@@ -100,7 +100,7 @@ async def test_safe_input_escapes_initial_set_and_pasted_text():
 
 
 async def test_path_bar_shows_escaped_path_and_still_navigates(alice_service, tmp_config, lab_dir):
-    disk, path = lab_dir({f"{CSI_DIR}/inner.txt": "i", f"{OSC_DIR}/{C1_FILE}": "c"}, dirs=("plain",))
+    _disk, path = lab_dir({f"{CSI_DIR}/inner.txt": "i", f"{OSC_DIR}/{C1_FILE}": "c"}, dirs=("plain",))
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
@@ -12,7 +12,7 @@ from textual.message import Message
 from gterm.globus.models import Entry, Listing
 from gterm.tui.widgets.file_list import FileList
 
-T0 = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 SIZE = (100, 16)
 
 
@@ -79,7 +79,9 @@ async def test_renders_header_rows_and_literal_names() -> None:
         await pilot.pause()
         lines = screen_lines(fl)
         assert "Name ▲" in lines[0] and "Size" in lines[0] and "Modified" in lines[0] and "Perms" in lines[0]
-        assert row_names(fl) == ["../", "docs/", "[bold]x[/bold]", "a.txt", "b.txt", "esc\\x1b[2Jname", "link -> /data/target"]
+        assert row_names(fl) == [
+            "../", "docs/", "[bold]x[/bold]", "a.txt", "b.txt", "esc\\x1b[2Jname", "link -> /data/target"
+        ]
         docs = next(line for line in lines if "docs/" in line)
         assert "<DIR>" in docs and "2026-01-15 12:01" in docs and "drw-r--r--" in docs
         b_line = next(line for line in lines if "b.txt" in line)
@@ -433,7 +435,11 @@ async def test_cursor_selected_marked_and_dir_rows_look_different() -> None:
 
         styles = {name_style(fragment) for fragment in ("docs/", "a.txt", "b.txt", "link ->")}
         assert len(styles) == 4  # cursor (on docs/), plain, selected, marked
-        escape = next(seg for seg in fl.render_line(lines.index(next(l for l in lines if "esc" in l))) if seg.text == "\\x1b")
+        escape = next(
+            seg
+            for seg in fl.render_line(lines.index(next(line for line in lines if "esc" in line)))
+            if seg.text == "\\x1b"
+        )
         assert escape.style is not None and escape.style.reverse
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.support.browser_helpers import listing_names, make_app, settled, wait_for
-
 from gterm.globus.errors import ConsentNeeded
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
+from tests.support.browser_helpers import listing_names, make_app, settled, wait_for
 
 SIZE = (120, 36)
 

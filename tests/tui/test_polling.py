@@ -9,7 +9,7 @@ The module runs its own slowed sandbox so tasks stay active long enough.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from textual.app import App, ComposeResult
@@ -19,7 +19,6 @@ from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.task_poller import ACTIVE_INTERVAL, IDLE_FIRST
 from gterm.tui.widgets.task_panel import TaskPanel
-
 from tests.support.transfer_live import RequestLog, make_lab_dir, own_sandbox, pump_for, service_for, wait_until
 
 SLOW_BYTES_PER_SECOND = 100_000

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
-
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel, TaskTable
+from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)

@@ -10,7 +10,6 @@ from textual.widgets import Select, Static
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import TransferDialog
-
 from tests.support.transfer_live import wait_until
 from tests.support.transfer_scenes import HostPane, TransferHostApp
 
@@ -45,7 +44,9 @@ async def test_compare_marks_exactly_the_differing_entries(alice_service: Transf
 
 
 async def test_sync_preview_lists_what_the_level_would_send(alice_service: TransferService, lab_dir: Any) -> None:
-    src_disk, src = lab_dir({"d/same.txt": "same", "d/changed.txt": "new longer", "d/new.txt": "n", "d/sub/deep.txt": "d"})
+    _src_disk, src = lab_dir(
+        {"d/same.txt": "same", "d/changed.txt": "new longer", "d/new.txt": "n", "d/sub/deep.txt": "d"}
+    )
     dst_disk, dst = lab_dir({"d/same.txt": "same", "d/changed.txt": "old", "d/stale.txt": "s"})
     left = HostPane(alice_service, LAB_STORAGE_ID, src, "Lab Storage")
     right = HostPane(alice_service, LAB_STORAGE_ID, dst, "Lab Storage")

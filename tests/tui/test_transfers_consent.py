@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import globus_sdk
+from textual.widgets import Input
 
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.transfer_dialog import TransferDialog
-from textual.widgets import Input
-
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_live import RequestLog, wait_until
 from tests.support.transfer_scenes import HostPane, TransferHostApp

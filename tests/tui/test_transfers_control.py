@@ -6,7 +6,8 @@ test acts on it) and with injected transient faults (so error events appear).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input
@@ -17,7 +18,6 @@ from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
 from gterm.tui.screens.task_details import AskTextScreen, ConfirmScreen, TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
-
 from tests.support.transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
 from tests.support.transfer_scenes import HostPane, TransferHostApp
 
@@ -104,7 +104,7 @@ async def test_change_label_deadline_then_cancel_a_running_transfer(faulty_slow_
 async def test_injected_faults_show_as_error_events(faulty_slow_sandbox: SandboxHandle) -> None:
     files = {f"f{i:02d}.txt": f"file {i}\n" * 50 for i in range(30)}
     _, src = make_lab_dir(faulty_slow_sandbox, {f"d/{name}": body for name, body in files.items()})
-    dst_disk, dst = make_lab_dir(faulty_slow_sandbox)
+    _dst_disk, dst = make_lab_dir(faulty_slow_sandbox)
     app = make_host(faulty_slow_sandbox, src, dst, [])
     request = TransferRequest(
         LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "d/", dst + "d/", recursive=True)], label="faulty"

@@ -12,7 +12,6 @@ from gterm.globus.transfer import DeleteRequest, TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.task_panel import TaskPanel
-
 from tests.support.transfer_live import wait_until
 from tests.support.transfer_scenes import fixed_tasks, frozen_clock
 

@@ -12,13 +12,12 @@ from typing import Any
 from textual import events
 from textual.widgets import DataTable, Input
 
-from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.task_details import AskTextScreen, ConfirmScreen, TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel
-
+from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
 from tests.support.transfer_live import wait_until
 from tests.support.transfer_scenes import HostPane, TransferHostApp
 
@@ -42,7 +41,7 @@ def burst(app: Any, keys: list[str]) -> None:
 async def test_destination_pane_reloads_when_the_transfer_ends(
     alice_service: TransferService, tmp_config: Any, lab_dir: Any
 ) -> None:
-    src_disk, src = lab_dir({"a.txt": "A" * 100, "b.txt": "B", "dir/c.txt": "C"})
+    _src_disk, src = lab_dir({"a.txt": "A" * 100, "b.txt": "B", "dir/c.txt": "C"})
     dst_disk, dst = lab_dir({"already.txt": "x"})
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
     async with app.run_test(size=SIZE) as pilot:
@@ -69,7 +68,9 @@ async def test_destination_pane_reloads_when_the_transfer_ends(
         # No ctrl+r: the pane showing the destination lists it again by itself.
         await wait_until(
             pilot,
-            lambda: right.listing is not None and {e.name for e in right.listing.entries} == {"already.txt", "a.txt", "dir"},
+            lambda: right.listing is not None and {
+                e.name for e in right.listing.entries
+            } == {"already.txt", "a.txt", "dir"},
             "the destination pane to show the new entries",
         )
         assert {e.name for e in left.listing.entries} == {"a.txt", "b.txt", "dir"}

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import random
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+from textual.widgets import Input, Select
 
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import OptionBox, TransferDialog
-from textual.widgets import Input, Select
-
 from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 WAIT = 60.0
@@ -37,7 +38,9 @@ def host(service: TransferService, src: str, dst: str, selected: list[str]) -> T
     return TransferHostApp(service, left, right)
 
 
-async def submit_with(pilot: Any, app: TransferHostApp, configure: Callable[[TransferDialog], None] | None = None) -> str:
+async def submit_with(
+    pilot: Any, app: TransferHostApp, configure: Callable[[TransferDialog], None] | None = None
+) -> str:
     """F5, optionally set options on the dialog, Enter; returns the submitted task id."""
     await pilot.press("f5")
     await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
@@ -92,7 +95,7 @@ async def test_transfer_from_dialog_arrives_byte_identical(alice_service: Transf
 
 
 async def test_cursor_entry_is_sent_when_nothing_is_selected(alice_service: TransferService, lab_dir: Any) -> None:
-    src_disk, src = lab_dir({"one.txt": "1", "two.txt": "2"})
+    _src_disk, src = lab_dir({"one.txt": "1", "two.txt": "2"})
     dst_disk, dst = lab_dir()
     app = host(alice_service, src, dst, [])
     app.host.active_pane.cursor = "two.txt"
@@ -104,7 +107,7 @@ async def test_cursor_entry_is_sent_when_nothing_is_selected(alice_service: Tran
 
 
 async def test_sync_level_exists_skips_files_already_there(alice_service: TransferService, lab_dir: Any) -> None:
-    src_disk, src = lab_dir({"d/same-name.txt": "new content", "d/fresh.txt": "fresh"})
+    _src_disk, src = lab_dir({"d/same-name.txt": "new content", "d/fresh.txt": "fresh"})
     dst_disk, dst = lab_dir({"d/same-name.txt": "old"})
 
     def configure(dialog: TransferDialog) -> None:
@@ -118,7 +121,7 @@ async def test_sync_level_exists_skips_files_already_there(alice_service: Transf
 
 
 async def test_sync_level_size_copies_only_changed_sizes(alice_service: TransferService, lab_dir: Any) -> None:
-    src_disk, src = lab_dir({"d/same-size.txt": "AAAA", "d/other-size.txt": "BBBBBB"})
+    _src_disk, src = lab_dir({"d/same-size.txt": "AAAA", "d/other-size.txt": "BBBBBB"})
     dst_disk, dst = lab_dir({"d/same-size.txt": "zzzz", "d/other-size.txt": "z"})
 
     def configure(dialog: TransferDialog) -> None:
@@ -130,7 +133,7 @@ async def test_sync_level_size_copies_only_changed_sizes(alice_service: Transfer
 
 
 async def test_delete_extra_removes_destination_only_files(alice_service: TransferService, lab_dir: Any) -> None:
-    src_disk, src = lab_dir({"d/keep.txt": "k"})
+    _src_disk, src = lab_dir({"d/keep.txt": "k"})
     dst_disk, dst = lab_dir({"d/extra.txt": "goes", "d/old/deep.txt": "goes too"})
 
     def configure(dialog: TransferDialog) -> None:
@@ -180,7 +183,7 @@ async def test_preserve_timestamp_keeps_mtimes(alice_service: TransferService, l
 
 
 async def test_exclude_pattern_and_deadline_reach_the_task(alice_service: TransferService, lab_dir: Any) -> None:
-    src_disk, src = lab_dir({"d/data.csv": "1,2", "d/scratch.tmp": "t", "d/keep.tmp": "k"})
+    _src_disk, src = lab_dir({"d/data.csv": "1,2", "d/scratch.tmp": "t", "d/keep.tmp": "k"})
     dst_disk, dst = lab_dir()
 
     def configure(dialog: TransferDialog) -> None:

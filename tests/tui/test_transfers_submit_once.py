@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import globus_sdk
+from textual.widgets import Input
 
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.transfer_dialog import TransferDialog
-from textual.widgets import Input
-
 from tests.support.sandbox_login import login_tokens, new_native_client, transfer_scope
 from tests.support.transfer_live import RequestLog, wait_until
 from tests.support.transfer_scenes import HostPane, TransferHostApp

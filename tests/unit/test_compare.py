@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from gterm.globus.models import Entry, Listing
 from gterm.tui.compare import compare_listings, preview_directory, would_send
 
-T0 = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
 
 
 def f(name: str, size: int = 10, when: datetime = T0) -> Entry:
@@ -29,7 +29,9 @@ def test_identical_listings_mark_nothing() -> None:
 
 
 def test_one_side_only_size_and_mtime_differences_are_marked() -> None:
-    left = listing(f("same"), f("only-left"), f("bigger", 20), f("newer", when=T0 + timedelta(seconds=5)), d("dir-left"))
+    left = listing(
+        f("same"), f("only-left"), f("bigger", 20), f("newer", when=T0 + timedelta(seconds=5)), d("dir-left")
+    )
     right = listing(f("same"), f("only-right"), f("bigger", 10), f("newer"), d("dir-right"))
     result = compare_listings(left, right)
     assert result.left_marked == {"only-left", "bigger", "newer", "dir-left"}

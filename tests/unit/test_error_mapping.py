@@ -170,9 +170,8 @@ def test_network_errors_are_offline(error: Exception) -> None:
 def test_bugs_are_not_translated() -> None:
     assert map_exception(TypeError("bug")) is None
     assert map_exception(globus_sdk.GlobusSDKUsageError("misuse")) is None
-    with pytest.raises(TypeError):
-        with translate_errors():
-            raise TypeError("bug")
+    with pytest.raises(TypeError), translate_errors():
+        raise TypeError("bug")
 
 
 def test_translate_errors_decorator_chains_the_cause() -> None:
@@ -188,9 +187,8 @@ def test_translate_errors_decorator_chains_the_cause() -> None:
 
 
 def test_gterm_errors_pass_through() -> None:
-    with pytest.raises(InvalidInput):
-        with translate_errors():
-            raise InvalidInput("bad")
+    with pytest.raises(InvalidInput), translate_errors():
+        raise InvalidInput("bad")
 
 
 def test_messages_never_carry_tokens() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -15,7 +15,7 @@ from gterm.tui.listing_view import (
     human_size,
 )
 
-T0 = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def entry(name: str, kind: str = "file", size: int = 0, minutes: int = 0, **extra: object) -> Entry:
@@ -259,7 +259,7 @@ def test_hundred_thousand_entries_sort_and_filter() -> None:
 
 def test_mixed_naive_and_aware_times_still_sort() -> None:
     items = listing(
-        Entry("aware", "file", 1, datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)),
+        Entry("aware", "file", 1, datetime(2026, 1, 15, 12, 0, tzinfo=UTC)),
         Entry("naive", "file", 1, datetime(2026, 1, 15, 11, 0)),
         Entry("none", "file", 1, None),
     )
@@ -269,7 +269,9 @@ def test_mixed_naive_and_aware_times_still_sort() -> None:
 
 def reference_rows(items: Listing, key: str, reverse: bool, show_hidden: bool, text: str) -> list[str]:
     """The obvious, slow definition the fast view must agree with."""
-    chosen = [e for e in items.entries if (show_hidden or not e.name.startswith(".")) and text.casefold() in e.name.casefold()]
+    chosen = [
+        e for e in items.entries if (show_hidden or not e.name.startswith(".")) and text.casefold() in e.name.casefold()
+    ]
     name_key = {e.name: (e.name.casefold(), e.name) for e in chosen}
     by_name = sorted(chosen, key=lambda e: name_key[e.name])
     if key == "size":

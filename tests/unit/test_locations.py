@@ -8,6 +8,7 @@ from gterm.globus.errors import InvalidInput, NotFound
 from gterm.globus.locations import (
     BookmarkLocation,
     CollectionLocation,
+    NamedLocation,
     format_location,
     parse_collection_id,
     parse_location,
@@ -34,13 +35,17 @@ CID = "8f3caffd-c450-42a7-b874-98ce4d4f88b2"
         ("bookmark:My data", BookmarkLocation("My data")),
         ("bookmark:a:b", BookmarkLocation("a:b")),
         ("Bookmark:x", BookmarkLocation("x")),
+        # a display name before the ":" names a collection (resolved by search); hex-and-hyphens is a bad ID
+        ("Lab Storage:/data", NamedLocation("Lab Storage", "/data")),
+        ("not-a-uuid:/x", NamedLocation("not-a-uuid", "/x")),
+        ("Lab Storage:", NamedLocation("Lab Storage", None)),
     ],
 )
 def test_parse_location(text: str, expected: object) -> None:
     assert parse_location(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "   ", "not-a-uuid:/x", "/home/alice", "bookmark:", "bookmark:  ", CID[:-1]])
+@pytest.mark.parametrize("text", ["", "   ", "/home/alice", "bookmark:", "bookmark:  ", CID[:-1], CID[:-1] + ":/x"])
 def test_parse_location_rejects(text: str) -> None:
     with pytest.raises(InvalidInput) as info:
         parse_location(text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import globus_sdk
@@ -30,7 +30,7 @@ def recorded(method: object, case: str = "default") -> dict:
 
 
 def test_parse_time_accepts_both_globus_formats() -> None:
-    expected = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+    expected = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
     assert parse_time("2026-01-15 12:00:00+00:00") == expected
     assert parse_time("2026-01-15T12:00:00+00:00") == expected
     assert parse_time("2026-01-15T12:00:00Z") == expected
@@ -43,7 +43,7 @@ def test_entry_from_recorded_stat() -> None:
     assert entry.name == "file1.txt"
     assert entry.type == "file" and not entry.is_dir
     assert entry.size == 4
-    assert entry.last_modified == datetime(2023, 12, 18, 16, 52, 50, tzinfo=timezone.utc)
+    assert entry.last_modified == datetime(2023, 12, 18, 16, 52, 50, tzinfo=UTC)
     assert (entry.permissions, entry.user, entry.group, entry.link_target) == ("0644", "tutorial", "tutorial", None)
 
 
@@ -73,9 +73,9 @@ def test_task_from_recorded_task_list() -> None:
     task = Task.from_doc(doc)
     assert task.task_id == doc["task_id"]
     assert (task.type, task.status, task.is_active) == ("TRANSFER", "SUCCEEDED", False)
-    assert task.request_time == datetime(2021, 9, 2, 18, 4, 47, tzinfo=timezone.utc)
-    assert task.completion_time == datetime(2021, 9, 2, 18, 4, 49, tzinfo=timezone.utc)
-    assert task.deadline == datetime(2021, 9, 3, 18, 4, 47, tzinfo=timezone.utc)
+    assert task.request_time == datetime(2021, 9, 2, 18, 4, 47, tzinfo=UTC)
+    assert task.completion_time == datetime(2021, 9, 2, 18, 4, 49, tzinfo=UTC)
+    assert task.deadline == datetime(2021, 9, 3, 18, 4, 47, tzinfo=UTC)
     assert (task.files, task.files_transferred, task.subtasks_total, task.subtasks_succeeded) == (1, 1, 2, 2)
     assert (task.bytes_transferred, task.effective_bytes_per_second) == (4, 3)
     assert task.source_endpoint_display_name == "Source Endpoint"
@@ -109,7 +109,7 @@ def test_bookmark_event_rule_identity() -> None:
         {"code": "FILE_NOT_FOUND", "description": "not found", "details": "x", "is_error": True,
          "time": "2026-01-15T12:00:00+00:00"}
     )
-    assert event.is_error and event.time == datetime(2026, 1, 15, 12, tzinfo=timezone.utc)
+    assert event.is_error and event.time == datetime(2026, 1, 15, 12, tzinfo=UTC)
     rule = Rule.from_doc({"id": "r", "principal_type": "identity", "principal": "p", "path": "/s/",
                           "permissions": "rw"})
     assert (rule.principal_type, rule.permissions) == ("identity", "rw")

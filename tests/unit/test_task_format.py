@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from gterm.globus.models import Task
 from gterm.tui import task_format as fmt
 from gterm.tui.task_poller import IDLE_MAX, PollSchedule
 
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def task(**overrides: Any) -> Task:
@@ -52,7 +52,9 @@ def test_event_details_are_shown_on_one_line() -> None:
     assert fmt.one_line_details('{\n  "files_succeeded": 1\n}') == "files_succeeded=1"
     pretty = '{\n  "type": "Sandbox Transfer",\n  "concurrency": 1,\n  "parallelism": 1,\n  "pipelining": 1\n}'
     assert fmt.one_line_details(pretty) == "type=Sandbox Transfer, concurrency=1, parallelism=1, pipelining=1"
-    assert fmt.one_line_details('{"error": {"code": 5, "paths": ["/a", "/b"]}}') == 'error={"code":5,"paths":["/a","/b"]}'
+    assert fmt.one_line_details(
+        '{"error": {"code": 5, "paths": ["/a", "/b"]}}'
+    ) == 'error={"code":5,"paths":["/a","/b"]}'
     assert fmt.one_line_details("line one\n  line two") == "line one line two"
     assert fmt.one_line_details("[1, 2]") == "[1, 2]"
     assert fmt.one_line_details("") == ""
@@ -133,7 +135,7 @@ def test_parse_deadline() -> None:
     assert fmt.parse_deadline("+2h", NOW) == NOW + timedelta(hours=2)
     assert fmt.parse_deadline("+30m", NOW) == NOW + timedelta(minutes=30)
     assert fmt.parse_deadline("+1d", NOW) == NOW + timedelta(days=1)
-    assert fmt.parse_deadline("2026-12-01T18:00", NOW) == datetime(2026, 12, 1, 18, 0, tzinfo=timezone.utc)
+    assert fmt.parse_deadline("2026-12-01T18:00", NOW) == datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="Cannot read deadline"):
         fmt.parse_deadline("tomorrow", NOW)
     with pytest.raises(ValueError, match="Cannot read deadline"):

@@ -22,8 +22,8 @@ import shutil
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from gterm.sandbox.engine.errors import FileError, classify_os_error
 
@@ -100,7 +100,7 @@ class _ReadBack:
                     self.digest.update(view[:n])
                     offset += n
                     length -= n
-            except BaseException as exc:  # reported by finish()
+            except BaseException as exc:  # noqa: BLE001 - reported by finish()
                 self._error = exc
 
     def finish(self) -> str:
@@ -150,7 +150,8 @@ def copy_file(
     try:
         st = os.fstat(src_fd)
         if not stat.S_ISREG(st.st_mode):
-            raise FileError("NOT_A_FILE", f"{src_fs} is not a regular file", source_side=True)
+            raise FileError("NOT_A_FILE", "The source is not a regular file", source_side=True,
+                            reason="not a regular file")
         try:
             dst_fd = os.open(tmp_fs, _OPEN_TMP, 0o644)
         except OSError as exc:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from gterm.sandbox.engine.task_run import TaskRun
 
 MAX_ATTEMPTS = 10  # per file, for transient faults and checksum mismatches
+QUOTA_RETRY_SECONDS = 0.5  # first wait after a full quota, growing by this much per retry...
+QUOTA_RETRY_MAX_SECONDS = 10.0  # ...up to this; each retry records a QUOTA_EXCEEDED event
 
 class FileMover:
     """Handles the rows of a TRANSFER task."""
@@ -108,50 +110,65 @@ class FileMover:
         tmp = os.path.join(parent, f".gterm-{run.task_id[:8]}-{seq}.part")
         external = item_opts.get("external_checksum")
         digest_algorithm = algorithm if self.verify or external else None
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        failures = 0  # transient failures; waits for quota do not count (they last until the deadline)
+        quota_waits = 0
+        while True:
+            retrying = failures + quota_waits > 0
             progress = _AttemptProgress(run)
             try:
-                result = self.attempt(row.src_fs, tmp, src_st, digest_algorithm, progress)
+                result = self.attempt(row, tmp, src_st, digest_algorithm, progress)
                 self.verify_copy(row, result, src_st, external)
                 self.commit(row, tmp, src_st)
             except FileError as err:
                 remove_quietly(tmp)
                 progress.undo()
-                if not err.transient or attempt == MAX_ATTEMPTS:
-                    if attempt > 1:
+                wait_for_space = err.code == "QUOTA_EXCEEDED" and not run.options.get("fail_on_quota_errors")
+                if wait_for_space:
+                    quota_waits += 1
+                else:
+                    failures += 1
+                if not wait_for_space and (not err.transient or failures >= MAX_ATTEMPTS):
+                    if retrying:
                         run.bump(subtasks_retrying=-1)
-                    run.source_error(seq, err)
+                    run.source_error(seq, err)  # with fail_on_quota_errors, a full quota fails the task at once
                     return
-                run.bump(faults=1, subtasks_retrying=1 if attempt == 1 else 0)
+                run.bump(faults=1, subtasks_retrying=0 if retrying else 1)
                 run.nice = (err.code, err.details, describe(err.code))
                 run.event(err.code, err.details, is_error=True)
-                self.backoff(attempt)
+                if wait_for_space:
+                    self.wait_for_space(quota_waits)
+                else:
+                    self.backoff(failures)
                 continue
             except BaseException as stopped:
                 remove_quietly(tmp)
                 if not (isinstance(stopped, TaskAborted) and stopped.reason in ENDING_ABORTS):
                     progress.undo()  # the file is copied again when the task carries on
-                if attempt > 1:
+                if retrying:
                     run.bump(subtasks_retrying=-1)
                 raise
-            if attempt > 1:
+            if retrying:
                 run.bump(subtasks_retrying=-1)
                 run.nice = ("OK", None, None)
             run.set_row(seq, "done")
             run.bump(subtasks_pending=-1, subtasks_succeeded=1, files_transferred=1)
             return
 
-    def attempt(self, src: str, tmp: str, src_st: os.stat_result, algorithm: str | None,
-                progress: "_AttemptProgress") -> CopyResult:
+    def attempt(self, row: TaskFile, tmp: str, src_st: os.stat_result, algorithm: str | None,
+                progress: _AttemptProgress) -> CopyResult:
         """Copy the source to the temporary name (with an injected fault when --fault-rate says so)."""
+        assert row.src_fs is not None and row.source_path is not None
         fault = None
         if self.fault_rate and self.random.random() < self.fault_rate:
             size = max(src_st.st_size, 1)
             fault = Fault(at_byte=self.random.randrange(size), corrupt=self.verify and self.random.random() < 0.5)
-        return copy_file(
-            src, tmp, algorithm=algorithm, verify=self.verify,
-            throttle=self.run.throttle, fault=fault, guard=self.run.guard, progress=progress,
-        )
+        try:
+            return copy_file(
+                row.src_fs, tmp, algorithm=algorithm, verify=self.verify,
+                throttle=self.run.throttle, fault=fault, guard=self.run.guard, progress=progress,
+            )
+        except FileError as err:  # the copy primitives know host paths only: retell in collection paths
+            raise err.at(row.source_path if err.source_side else row.destination_path) from None
 
     def verify_copy(self, row: TaskFile, result: CopyResult, src_st: os.stat_result, external: Any) -> None:
         """Destination digest against the source's (transient: retried), source against external_checksum."""
@@ -185,8 +202,16 @@ class FileMover:
             return item
         return {"checksum_algorithm": self.default_algorithm}
 
+    def wait_for_space(self, waits: int) -> None:
+        """Back off before retrying a copy that hit a full quota (Globus retries until the deadline)."""
+        self._pause(min(QUOTA_RETRY_SECONDS * waits, QUOTA_RETRY_MAX_SECONDS))
+
     def backoff(self, attempt: int) -> None:
-        until = time.monotonic() + min(0.05 * attempt, 0.5)
+        self._pause(min(0.05 * attempt, 0.5))
+
+    def _pause(self, seconds: float) -> None:
+        """Wait, still honouring cancel, deadline and stop (the guard raises TaskAborted)."""
+        until = time.monotonic() + seconds
         while time.monotonic() < until:
             self.run.guard()
             time.sleep(0.02)
@@ -250,7 +275,7 @@ ENDING_ABORTS = frozenset({"cancel", "deadline"})
 class _AttemptProgress:
     """Bytes one copy attempt moved: counted into the task as they move, taken back if it fails."""
 
-    def __init__(self, run: "TaskRun") -> None:
+    def __init__(self, run: TaskRun) -> None:
         self.run = run
         self.moved = 0
 

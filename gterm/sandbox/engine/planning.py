@@ -40,7 +40,7 @@ class TransferPlanner:
                                  code, details, time.time() if code else None, is_dir))
 
     def source_problem(self, exc: OSError, item: dict[str, Any], is_dir: bool) -> None:
-        err = classify_os_error(exc, item["src_fs"], source_side=True)
+        err = classify_os_error(exc, item["source_path"], source_side=True)
         self.run.event(err.code, err.details, is_error=True)
         if not self.skip_errors:
             raise FatalTaskError(err.code, describe(err.code), err.details)

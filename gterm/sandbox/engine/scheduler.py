@@ -7,10 +7,10 @@ import logging
 import queue
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from gterm.sandbox import tasks_store
-from gterm.sandbox.engine.task_run import TaskRun
+from gterm.sandbox.engine.task_run import OWNER_CANCEL, TaskRun
 from gterm.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class Engine:
         self._running: dict[str, TaskRun] = {}
         self._threads: list[threading.Thread] = []
         self.pause_check: PauseCheck | None = None
+        self._resumed_after_restart: set[str] = set()
         state.engine = self
 
     # -- lifecycle
@@ -55,7 +56,10 @@ class Engine:
         monitor = threading.Thread(target=self._monitor, name="gterm-engine-monitor", daemon=True)
         monitor.start()
         self._threads.append(monitor)
-        for task_id in tasks_store.active_task_ids(self.state.db):
+        active = tasks_store.active_task_ids(self.state.db)
+        with self._lock:
+            self._resumed_after_restart = set(active)
+        for task_id in active:
             self.enqueue(task_id)
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -79,21 +83,33 @@ class Engine:
             self._queued.add(task_id)
         self._queue.put(task_id)
 
-    def cancel(self, task_id: str) -> None:
-        """Cancel now if queued; signal the worker if running (it stops within a chunk)."""
+    def cancel(self, task_id: str, details: str = OWNER_CANCEL) -> None:
+        """Cancel now if queued; signal the worker if running (it stops within a chunk).
+
+        ``details`` says who canceled (the owner, or an administrator and why).
+        """
         with self._lock:
             run = self._running.get(task_id)
             if run is not None:
+                run.cancel_details = details
                 run.cancel_event.set()
                 return
             self._queued.discard(task_id)
-        self.fail_unstarted(task_id, "CANCELED", "canceled", "Canceled by the task owner", "subtasks_canceled")
+        self.fail_unstarted(task_id, "CANCELED", "canceled", details, "subtasks_canceled")
 
     def task_updated(self, task_id: str, deadline: float | None) -> None:
         with self._lock:
             run = self._running.get(task_id)
         if run is not None:
             run.deadline = deadline
+
+    def take_resumed(self, task_id: str) -> bool:
+        """Whether this task was ACTIVE when the engine started (asked once per task)."""
+        with self._lock:
+            if task_id in self._resumed_after_restart:
+                self._resumed_after_restart.discard(task_id)
+                return True
+            return False
 
     def paused(self, task_id: str) -> None:
         """A running task stopped for a pause rule: INACTIVE until something resumes it."""
@@ -152,7 +168,7 @@ class Engine:
                     "SELECT task_id FROM tasks WHERE status = 'ACTIVE' AND deadline IS NOT NULL AND deadline <= ?",
                     (now,),
                 )
-            except Exception:  # database closed while stopping
+            except Exception:  # noqa: BLE001 - database closed while stopping
                 return
             for row in rows:
                 with self._lock:

@@ -30,17 +30,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.5
+OWNER_CANCEL = "Canceled by the task owner"
 PROGRESS_EVENT_SECONDS = 10.0
 FILE_CONCURRENCY = 4  # files in flight per task (Globus "concurrency"); syscalls overlap, cp -r has one
 
 class TaskRun:
     """Runs one task on the calling worker thread."""
 
-    def __init__(self, engine: "Engine", task_id: str) -> None:
+    def __init__(self, engine: Engine, task_id: str) -> None:
         self.engine = engine
         self.db = engine.state.db
         self.task_id = task_id
         self.cancel_event = threading.Event()
+        self.cancel_details = OWNER_CANCEL
         self.deadline: float | None = None
         self.start_time: float | None = None
         self.counters: dict[str, int] = {}
@@ -154,6 +156,9 @@ class TaskRun:
                 tasks_store.update_task_fields(self.db, self.task_id, start_time=self.start_time, nice_status="OK")
                 self.event("STARTED", {"type": f"Sandbox {row['type'].title()}", "concurrency": 1,
                                        "parallelism": 1, "pipelining": 1})
+            if self.engine.take_resumed(self.task_id) and row["start_time"] is not None:
+                self.event("RESUMED", "The sandbox restarted; the task resumed where it had stopped"
+                                      f" ({int(row['subtasks_pending'])} subtasks were pending)")
             if not row["planned"]:
                 self.plan()
             else:
@@ -169,7 +174,7 @@ class TaskRun:
                 self.flush()
                 self.engine.paused(self.task_id)
             elif aborted.reason == "cancel":
-                self.finish_failed("CANCELED", "canceled", "Canceled by the task owner", "subtasks_canceled")
+                self.finish_failed("CANCELED", "canceled", self.cancel_details, "subtasks_canceled")
             else:
                 self.finish_failed("DEADLINE_EXCEEDED", "deadline exceeded",
                                    "The task deadline passed before it completed", "subtasks_expired")
@@ -177,7 +182,10 @@ class TaskRun:
             self.finish_failed(fatal.code, fatal.description, fatal.details, "subtasks_failed", event=False)
         except Exception as exc:  # a bug must not leave the task ACTIVE forever
             log.exception("task %s crashed", self.task_id)
-            self.finish_failed("ENDPOINT_ERROR", "internal sandbox error", repr(exc), "subtasks_failed")
+            # The exception's text may name host paths: the task document says only what kind it was.
+            self.finish_failed("ENDPOINT_ERROR", "internal sandbox error",
+                               f"The sandbox hit an internal error ({type(exc).__name__}); see its log",
+                               "subtasks_failed")
 
     def finish_succeeded(self) -> None:
         self.counters["subtasks_pending"] = 0

@@ -15,12 +15,12 @@ by name expects it to be found (the status line says so).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -115,7 +115,7 @@ class CollectionPicker(ModalScreen["Collection | None"]):
     }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", show=False),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
@@ -125,7 +125,9 @@ class CollectionPicker(ModalScreen["Collection | None"]):
     ]
     HINT = "ctrl+← ctrl+→ scope · ↑ ↓ choose · Enter open · Esc cancel"
 
-    def __init__(self, service: TransferService, *, recent_ids: list[str] | None = None, scope: str | None = None) -> None:
+    def __init__(
+        self, service: TransferService, *, recent_ids: list[str] | None = None, scope: str | None = None
+    ) -> None:
         super().__init__()
         self.service = service
         self.recent_ids = list(recent_ids or [])

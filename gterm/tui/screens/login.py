@@ -10,17 +10,18 @@ as literal text (a URL full of ``[`` and ``&`` must never be read as markup).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from gterm.globus.errors import GtermError
+from gterm.tui.worker_errors import deliver
 
 if TYPE_CHECKING:
     from gterm.globus.login_flows import LoginChallengeLike
@@ -73,7 +74,7 @@ class LoginScreen(ModalScreen[bool]):
     }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="login.cancel"),
         Binding("ctrl+y", "copy_url", "Copy URL", id="login.copy_url"),
     ]
@@ -85,7 +86,7 @@ class LoginScreen(ModalScreen[bool]):
         reason: str | None = None,
         automatic_timeout: float = AUTOMATIC_TIMEOUT,
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 (Textual's name)
+        id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
         self.challenge = challenge
@@ -143,31 +144,26 @@ class LoginScreen(ModalScreen[bool]):
         try:
             signed_in = self.challenge.try_automatic(self.automatic_timeout)
         except GtermError as error:
-            self._from_thread(self._show_status, str(error), True)
+            deliver(self.app, self._show_status, str(error), True)
             return
-        except Exception as error:  # a worker must not crash the app
-            self._from_thread(self._show_status, f"Automatic login failed ({type(error).__name__}).", True)
+        except Exception as error:  # noqa: BLE001 - a worker must not crash the app
+            deliver(self.app, self._show_status, f"Automatic login failed ({type(error).__name__}).", True)
             return
         if signed_in:
-            self._from_thread(self._signed_in)
+            deliver(self.app, self._signed_in)
 
     @work(thread=True, exclusive=True, group="login-code", name="login-code")
     def exchange_code(self, code: str) -> None:
         try:
             self.challenge.complete_with_code(code)
         except GtermError as error:
-            self._from_thread(self._show_status, str(error), True)
+            deliver(self.app, self._show_status, str(error), True)
             return
-        except Exception as error:
-            self._from_thread(self._show_status, f"Login failed ({type(error).__name__}).", True)
+        except Exception as error:  # noqa: BLE001 - shown in the dialog, never a traceback
+            deliver(self.app, self._show_status, f"Login failed ({type(error).__name__}).", True)
             return
-        self._from_thread(self._signed_in)
+        deliver(self.app, self._signed_in)
 
-    def _from_thread(self, callback: Any, *args: Any) -> None:
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:
-            pass  # the app is gone; nobody to tell
 
     # --- event loop side ---------------------------------------------------------------
 

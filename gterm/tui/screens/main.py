@@ -9,10 +9,12 @@ transfers side (``TransferActionsMixin``, ``TaskPanel``).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -21,18 +23,18 @@ from textual.worker import get_current_worker
 from gterm.globus import paths
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.https_access import RemoteBytes
-from gterm.globus.locations import CollectionLocation, parse_location, resolve_bookmark
+from gterm.globus.locations import CollectionLocation
 from gterm.globus.models import Entry
 from gterm.globus.transfer import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.dir_summary import DirectorySummary
 from gterm.tui.screens.help import HelpScreen, collect_key_help
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
 from gterm.tui.screens.viewer import FileViewer
 from gterm.tui.text_pager import ByteSource
-from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
 from gterm.tui.transfer_actions import TransferActionsMixin
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
@@ -54,7 +56,7 @@ def plural(count: int, word: str) -> str:
 class MainScreen(TransferActionsMixin, Screen[None]):
     """Two panes and everything around them; F5, c and t come from TransferActionsMixin."""
 
-    BINDINGS = MAIN_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
 
     def __init__(self, *, left: str | None = None, right: str | None = None) -> None:
         super().__init__()
@@ -73,7 +75,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             yield Pane(id="left")
             yield Pane(id="right")
         yield TaskPanel(self.service)
-        yield Footer()
+        yield Footer(compact=True)  # room for every F-key at 120 columns
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_TERMINAL_ROWS, "-short")
@@ -87,7 +89,8 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
     @property
     def service(self) -> TransferService:
-        return self.app.service  # type: ignore[attr-defined,no-any-return]
+        service: TransferService = self.app.service
+        return service
 
     @property
     def left_pane(self) -> Pane:
@@ -141,17 +144,12 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             "left": left or (config.last_left if config else None),
             "right": right or (config.last_right if config else None),
         }
-        fallback: CollectionLocation | None | bool = False  # False: not looked up yet
+        fallback: CollectionLocation | bool | None = False  # False: not looked up yet
         for pane_id, text in wanted.items():
             location: CollectionLocation | None = None
             if text:
                 try:
-                    parsed = parse_location(text)
-                    location = (
-                        parsed
-                        if isinstance(parsed, CollectionLocation)
-                        else resolve_bookmark(parsed, self.service.bookmarks())
-                    )
+                    location = self.service.resolve_location(text)
                 except Exception as exc:  # noqa: BLE001 - routed; the pane says why and stays empty
                     deliver(self.app, self._startup_failed, pane_id, text, exc)
                     continue
@@ -180,8 +178,11 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             self.app,
             error,
             context=f"Cannot open {text}",
-            target=pane,
-            retry=lambda: self._start_locations(text if pane_id == "left" else None, text if pane_id == "right" else None),
+            # A pane already showing a good listing keeps a clean message line (the toast says it).
+            target=pane if pane.listing is None else None,
+            retry=lambda: self._start_locations(
+                text if pane_id == "left" else None, text if pane_id == "right" else None
+            ),
         )
 
     def _open_in(self, pane_id: str, collection_id: str, path: str | None) -> None:
@@ -212,7 +213,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(collection: Any) -> None:
             if collection is not None:
-                self.app.remember_collection_info(collection)  # type: ignore[attr-defined]
+                self.app.remember_collection_info(collection)
                 pane.open(collection.id, None)
                 pane.file_list.focus()
 
@@ -252,7 +253,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(pattern: str | None) -> None:
             if pattern:
-                pane.file_list.select_glob(pattern)
+                pane.when_listed("Selecting", lambda: pane.file_list.select_glob(pattern))
 
         self.app.push_screen(InputPrompt("Select files matching", value="*", check=not_empty), chosen)
 
@@ -261,15 +262,17 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def chosen(pattern: str | None) -> None:
             if pattern:
-                pane.file_list.unselect_glob(pattern)
+                pane.when_listed("Unselecting", lambda: pane.file_list.unselect_glob(pattern))
 
         self.app.push_screen(InputPrompt("Unselect files matching", value="*", check=not_empty), chosen)
 
     def action_invert_selection(self) -> None:
-        self.active_pane.file_list.invert_selection()
+        pane = self.active_pane
+        pane.when_listed("Inverting the selection", pane.file_list.invert_selection)
 
     def action_select_all(self) -> None:
-        self.active_pane.file_list.select_all()
+        pane = self.active_pane
+        pane.when_listed("Selecting all", pane.file_list.select_all)
 
     # --- file operations --------------------------------------------------
 
@@ -319,7 +322,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
                 )
             )
             return
-        https = self.app.https  # type: ignore[attr-defined]
+        https = self.app.https
         file_path = paths.child(directory, entry.name)
 
         def open_source() -> ByteSource:
@@ -345,7 +348,9 @@ class MainScreen(TransferActionsMixin, Screen[None]):
                 lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
             )
 
-        self.app.push_screen(InputPrompt("New directory", placeholder="name", check=name_check, details=directory), named)
+        self.app.push_screen(
+            InputPrompt("New directory", placeholder="name", check=name_check, details=directory), named
+        )
 
     def action_rename(self) -> None:
         pane = self._ready_pane(self.action_rename)
@@ -493,7 +498,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             try:
                 task = self.service.task(task_id)
             except Exception as exc:  # noqa: BLE001 - say it once and stop watching
-                deliver(self.app, lambda: report(self.app, exc, context="Delete task status"))
+                deliver(self.app, report, self.app, exc, context="Delete task status")
                 return
             if not task.is_active:
                 deliver(self.app, self._delete_finished, task.status, task.nice_status, collection_id, directory)

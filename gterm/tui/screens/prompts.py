@@ -8,12 +8,13 @@ characters is shown escaped and mapped back on submit (see safe_input.py).
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -89,7 +90,7 @@ class InputPrompt(ModalScreen["str | None"]):
     """Ask for one line of text. Enter accepts (after ``check``), Esc cancels (None)."""
 
     DEFAULT_CSS = PROMPT_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
     def __init__(
         self,
@@ -169,7 +170,7 @@ class ConfirmPrompt(ModalScreen[bool]):
     """Yes/no with the list of affected items (shown literally, long lists shortened)."""
 
     DEFAULT_CSS = PROMPT_CSS
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "No", show=False),
         Binding("y", "answer(True)", "Yes", show=False),
     ]

@@ -14,14 +14,15 @@ in ``rich.text.Text`` after control characters are escaped.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -29,8 +30,9 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static, Tab
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
-from gterm.tui.widgets.safe_input import SafeInput
+from gterm.globus.transfer import TransferService, label_problem
 from gterm.tui import task_format as fmt
+from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver
 
 Clock = Callable[[], datetime]
@@ -39,7 +41,7 @@ DETAILS_POLL_SECONDS = 2.0
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -62,7 +64,7 @@ def _field_text(value: Any) -> str:
 
 
 def _time_text(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -76,7 +78,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "No", id="confirm_no"),
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
     ]
@@ -114,7 +116,7 @@ class AskTextScreen(ModalScreen[str | None]):
     }
     AskTextScreen #ask-error { color: $error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask_cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="ask_cancel")]
 
     def __init__(
         self,
@@ -160,7 +162,7 @@ class TaskDetailsScreen(Screen[None]):
     TaskDetailsScreen DataTable { height: 1fr; }
     TaskDetailsScreen #pause-info { padding: 0 1; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="details_close"),
         Binding("x", "cancel_task", "Cancel task", id="cancel_task"),
         Binding("l", "change_label", "Label", id="change_label"),
@@ -170,7 +172,7 @@ class TaskDetailsScreen(Screen[None]):
 
     def __init__(
         self,
-        service: Any | None,
+        service: TransferService | None,
         task: Task,
         *,
         clock: Clock | None = None,
@@ -230,6 +232,8 @@ class TaskDetailsScreen(Screen[None]):
     def load(self, full: bool = False) -> None:
         worker = get_current_worker()
         service = self.service
+        if service is None:  # fixed data (snapshots): nothing to load
+            return
         try:
             task = service.task(self.task_id)
             events = service.events(self.task_id, limit=100)
@@ -377,39 +381,45 @@ class TaskDetailsScreen(Screen[None]):
 
     def action_cancel_task(self) -> None:
         task = self.data.task
-        if not task.is_active or self.service is None:
+        service = self.service
+        if not task.is_active or service is None:
             self.notify("This task has already ended.", severity="warning")
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._cancel()
+                self._cancel(service)
 
         question = f"Cancel task {fmt.task_title(task)} ({task.task_id})?"
         self.app.push_screen(ConfirmScreen(question, yes="Cancel task"), answered)
 
     @work(thread=True, group="task-control", exit_on_error=False)
-    def _cancel(self) -> None:
+    def _cancel(self, service: TransferService) -> None:
         try:
-            message = self.service.cancel(self.task_id)
+            message = service.cancel(self.task_id)
         except Exception as error:  # noqa: BLE001
             deliver(self.app, self._control_failed, error)
             return
         deliver(self.app, self._control_done, message)
 
     def action_change_label(self) -> None:
-        if self.service is None:
+        service = self.service
+        if service is None:
             return
 
         def answered(value: str | None) -> None:
             if value is not None and value.strip():
-                self._update(label=value.strip())
+                self._update(service, label=value.strip())
 
         current = self.data.task.label or ""
-        self.app.push_screen(AskTextScreen("New label for this task:", current), answered)
+        self.app.push_screen(
+            AskTextScreen("New label for this task:", current, validate=lambda text: label_problem(text.strip())),
+            answered,
+        )
 
     def action_change_deadline(self) -> None:
-        if self.service is None:
+        service = self.service
+        if service is None:
             return
 
         def check(text: str) -> str | None:
@@ -424,7 +434,7 @@ class TaskDetailsScreen(Screen[None]):
             if value:
                 deadline = fmt.parse_deadline(value, self.clock())
                 if deadline is not None:
-                    self._update(deadline=deadline)
+                    self._update(service, deadline=deadline)
 
         self.app.push_screen(
             AskTextScreen("New deadline:", "", placeholder="+2h, +1d or 2026-12-01T18:00", validate=check),
@@ -432,9 +442,9 @@ class TaskDetailsScreen(Screen[None]):
         )
 
     @work(thread=True, group="task-control", exit_on_error=False)
-    def _update(self, label: str | None = None, deadline: datetime | None = None) -> None:
+    def _update(self, service: TransferService, label: str | None = None, deadline: datetime | None = None) -> None:
         try:
-            self.service.update_task(self.task_id, label=label, deadline=deadline)
+            service.update_task(self.task_id, label=label, deadline=deadline)
         except Exception as error:  # noqa: BLE001
             deliver(self.app, self._control_failed, error)
             return

@@ -19,21 +19,22 @@ would be sent before anything is submitted.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Entry
-from gterm.globus.transfer import TransferItem, TransferRequest
+from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, fit_label, label_problem
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
 from gterm.tui.safe_text import escape_controls
@@ -94,7 +95,7 @@ class TransferPlan:
         what = f"{count:,} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
         # Names come from other people: the label (shown in an Input, sent to Globus) gets their
         # control characters as visible escapes, never raw (QA F11).
-        return escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}")
+        return fit_label(escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}"))
 
     def summary(self) -> str:
         parts = []
@@ -181,9 +182,16 @@ def split_patterns(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+class LabelProblem(ValueError):
+    """The typed label is one Globus would refuse (the form focuses the label field)."""
+
+
 def build_request(plan: TransferPlan, options: DialogOptions, now: datetime) -> TransferRequest:
     """The request the dialog returns; raises ValueError with a message for the form."""
     deadline = fmt.parse_deadline(options.deadline, now)
+    problem = label_problem(options.label.strip())
+    if problem is not None:
+        raise LabelProblem(problem)
     rules: list[tuple[Any, str]] = [("include", p) for p in split_patterns(options.include)]
     # Globus: the first matching rule wins and unmatched names are included, so
     # includes go first (they carve exceptions out of the excludes that follow).
@@ -220,7 +228,7 @@ def _included(rules: list[tuple[str, str]], entry: Entry) -> bool:
 class OptionBox(Checkbox, inherit_bindings=False):
     """A checkbox toggled by Space only, so Enter is free to submit the dialog."""
 
-    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
 class FormInput(SafeInput):
@@ -276,7 +284,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
     TransferDialog #buttons { height: auto; align-horizontal: right; margin-top: 1; }
     TransferDialog #buttons > Button { margin-left: 2; min-width: 18; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="transfer_cancel"),
         Binding("enter", "submit", "Submit", id="transfer_submit"),
         Binding("f3", "preview", "Sync preview", show=False, id="sync_preview"),
@@ -286,7 +294,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
         self,
         plan: TransferPlan,
         *,
-        service: Any | None = None,
+        service: TransferService | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
@@ -337,7 +345,9 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
                     yield FormInput(placeholder="none; +2h, +1d or 2026-12-01T18:00", id="deadline", compact=True)
                 with Horizontal(classes="row"):
                     yield Label("Include")
-                    yield FormInput(placeholder="exceptions to Exclude, comma separated (keep.tmp)", id="include", compact=True)
+                    yield FormInput(
+                        placeholder="exceptions to Exclude, comma separated (keep.tmp)", id="include", compact=True
+                    )
                 with Horizontal(classes="row"):
                     yield Label("Exclude")
                     yield FormInput(placeholder="patterns, comma separated (*.tmp)", id="exclude", compact=True)
@@ -421,7 +431,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             request = build_request(self.plan, options, self.clock())
         except ValueError as problem:
             self.query_one("#form-error", Static).update(Text(str(problem)))
-            self.query_one("#deadline", Input).focus()
+            self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", Input).focus()
             return
         self._done = True
         self.dismiss(request)
@@ -457,7 +467,8 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
                 shown = ", ".join(preview.send[:8]) + (" …" if len(preview.send) > 8 else "")
                 result.append("\nsend: " + fmt.safe_text(shown), style="bold")
             if preview.extra and options.delete_destination_extra:
-                shown = ", ".join(preview.extra[:8]) + (f" … ({len(preview.extra) - 8} more)" if len(preview.extra) > 8 else "")
+                more = len(preview.extra) - 8
+                shown = ", ".join(preview.extra[:8]) + (f" … ({more} more)" if more > 0 else "")
                 result.append("\ndelete: " + fmt.safe_text(shown), style="bold red")
             self.preview = preview
         if not worker.is_cancelled:
@@ -472,6 +483,9 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
         service = self.service
         budget = [PREVIEW_LISTING_BUDGET]
         total = SyncPreview()
+        if service is None:  # fixed data (snapshots): nothing to compare against
+            total.incomplete = True
+            return total
 
         def listing(collection_id: str, path: str) -> tuple[Entry, ...] | None:
             if budget[0] <= 0:
@@ -496,7 +510,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
         total.merge(top)
         queue = [(name, exists, name + "/") for name, exists in dirs]
         while queue:
-            name, exists, rel = queue.pop(0)
+            _name, exists, rel = queue.pop(0)
             src_entries = listing(plan.source_collection_id, _join(plan.source_path, rel))
             if src_entries is None:
                 break

@@ -70,7 +70,8 @@ class FileViewer(Screen[None]):
     """A read-only pager over a ByteSource opened on a worker thread."""
 
     BINDINGS: ClassVar[list[BindingType]] = VIEWER_BINDINGS
-    AUTO_FOCUS = ""  # not None (that means "the app's"): the keys belong to the pager, the search box takes focus on "/"
+    # Not None (that means "the app's"): the keys belong to the pager; the search box takes focus on "/".
+    AUTO_FOCUS = ""
     DEFAULT_CSS = """
     FileViewer #viewer-title { height: 1; background: $panel; color: $text; text-style: bold; padding: 0 1; }
     FileViewer #viewer-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }

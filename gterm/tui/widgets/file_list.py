@@ -81,7 +81,7 @@ def _fit_cells(text: Text, width: int) -> Text:
     room = width - 1  # the ellipsis takes the last cell
     cells = 0
     cut = 0
-    for cut, character in enumerate(text.plain):
+    for cut, character in enumerate(text.plain):  # noqa: B007 - cut is read after the loop
         size = get_character_cell_size(character)
         if cells + size > room:
             break
@@ -94,7 +94,7 @@ def _fit_cells(text: Text, width: int) -> Text:
 class _Layout:
     """Column positions for one width (recomputed only when the width changes)."""
 
-    __slots__ = ("width", "name_width", "show_size", "show_time", "show_perms", "cells")
+    __slots__ = ("cells", "name_width", "show_perms", "show_size", "show_time", "width")
 
     def __init__(self, width: int) -> None:
         self.width = width
@@ -475,7 +475,7 @@ class FileList(ScrollView, can_focus=True):
         self._reconfigure(show_hidden=value)
 
     def validate_sort_key(self, value: str) -> SortKey:
-        return value if value in SORT_KEYS else "name"  # type: ignore[return-value]
+        return value if value in SORT_KEYS else "name"
 
     def watch_sort_key(self, value: SortKey) -> None:
         self._reconfigure(sort_key=value)
@@ -554,7 +554,7 @@ class FileList(ScrollView, can_focus=True):
         if offset.y == 0:
             column = self._current_layout().column_at(offset.x)
             if column in ("name", "size", "time"):
-                self._header_clicked(column)  # type: ignore[arg-type]
+                self._header_clicked(column)
             return
         row = int(self.scroll_offset.y) + offset.y - 1
         if row >= self.row_count:
@@ -799,4 +799,4 @@ class FileList(ScrollView, can_focus=True):
         return strip.adjust_cell_length(width, pad_style) if length != width else strip
 
 
-__all__ = ["FileList", "PARENT"]
+__all__ = ["PARENT", "FileList"]

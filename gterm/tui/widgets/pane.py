@@ -11,13 +11,14 @@ the pane keeps its last good listing and shows the reason on its message line
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.geometry import Size
 from textual.reactive import Reactive
@@ -25,8 +26,9 @@ from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
-from gterm.globus.errors import ConsentNeeded
+from gterm.globus.errors import ConsentNeeded, NotFound
 from gterm.globus.models import Collection, Entry, Listing
+from gterm.globus.transfer import FIRST_PAGE, listing_order
 from gterm.tui.listing_view import ListingView
 from gterm.tui.messages import PaneFocused, PaneLocationChanged
 from gterm.tui.safe_text import escape_controls, safe_text
@@ -52,6 +54,11 @@ COMPLETION_CACHE = 32
 _LOOKUPS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gterm-lookup")
 
 
+def _dir_names(listing: Listing) -> list[str]:
+    """The directory names of ``listing``, sorted (path completion's candidates)."""
+    return sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
+
+
 def literal(text: str) -> Text:
     """Server text as literal characters: markup stays text, control characters are escaped."""
     return safe_text(text)
@@ -60,7 +67,7 @@ def literal(text: str) -> Text:
 class FilterInput(Input):
     """The as-you-type filter under the list: Enter keeps it, Esc clears it."""
 
-    BINDINGS = [Binding("escape", "clear", "Clear filter", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear", "Clear filter", show=False)]
 
     # Input sets its virtual size (the text's width) on every keystroke, and in Textual
     # that is a layout reactive: a layout pass of the whole screen per typed character.
@@ -129,8 +136,13 @@ class Pane(Vertical):
         self._pending_cursor: str | None = None
         self._selected_count = 0
         self._selected_size = 0
+        self.pages_pending = False
+        """The listing shown is a first page (or pages) and the rest is being fetched."""
+        self._pending_all: dict[str, Callable[[], Any]] = {}
         # An action pressed while a listing was in flight: it runs once the pane shows where it went.
         self._after_load: Callable[[], object] | None = None
+        # Said on the message line once the next listing is shown (a start path that was not found).
+        self._note_after_load: str | None = None
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 
@@ -164,6 +176,24 @@ class Pane(Vertical):
 
     def selected_entries(self) -> list[Entry]:
         return self.file_list.selected_entries()
+
+    def when_listed(self, what: str, action: Callable[[], Any]) -> None:
+        """Run ``action`` (something on every entry: select all, invert, ...) once the listing is whole.
+
+        While the rest of a big directory is still arriving, acting on "all"
+        would act on part of it: the pane says so and runs ``action`` when the
+        last page is in (the latest request of each kind ``what`` wins; moving
+        elsewhere drops them).
+        """
+        if not self.pages_pending:
+            action()
+            return
+        self._pending_all[what] = action
+        listing = self.listing
+        arrived = f" ({len(listing.entries):,} of {listing.expected:,})" if listing is not None else ""
+        self.app.notify(
+            f"{what} when the listing is complete: still loading{arrived}…", title="Still loading", timeout=4
+        )
 
     def set_marks(self, names: set[str]) -> None:
         self.file_list.set_marks(names)
@@ -201,7 +231,12 @@ class Pane(Vertical):
         self._set_loading(f"Loading {path or 'default directory'} …")
         if self.listing is None:
             self.file_list.clear_listing("Loading …")
-        self._load(self._generation, collection_id, path, origin, self.file_list)
+        self._pending_all.clear()
+        # A reload of a complete listing keeps showing it until the new one is whole: painting the
+        # first page of it would drop the rows (and the selection) below that page for a while.
+        whole = origin == "reload" and self.listing is not None and self.listing.complete and not self.pages_pending
+        self.pages_pending = False
+        self._load(self._generation, collection_id, path, origin, self.file_list, whole)
 
     def go(self, path: str, *, origin: str = "go", cursor: str | None = None) -> None:
         """Show ``path`` in the current collection (relative paths are taken from the current one)."""
@@ -234,25 +269,33 @@ class Pane(Vertical):
         if entry.is_dir or entry.type == "link":
             self.go(paths.child(self.path, entry.name, is_dir=True), origin="enter")
         else:
-            self.app.notify("F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3)
+            self.app.notify(
+                "F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3
+            )
 
     @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
     def _load(
-        self, generation: int, collection_id: str, path: str | None, origin: str, file_list: FileList
+        self, generation: int, collection_id: str, path: str | None, origin: str, file_list: FileList, whole: bool
     ) -> None:
-        """Fetch (and prepare for display) one listing, off the event loop.
+        """Fetch (and prepare for display) one listing, off the event loop: its first page, then the rest.
 
         The ``operation_ls`` goes out first: when the pane does not know the
         collection yet, its ``get_collection`` runs concurrently on a helper
         thread instead of costing a round trip before the listing (only the
         default directory, path None, has to wait for the collection's
-        document). The display order of the entries (an O(n log n) sort for a
-        100,000-entry directory) and the directory names for path completion
-        are computed here too, so the event loop only swaps them in.
+        document). The first request asks for :data:`FIRST_PAGE` entries in
+        the pane's order: a directory up to that size is listed whole by it,
+        a bigger one is painted from it while the rest is fetched here, in
+        pages, and merged (see :meth:`_fetch_rest`). ``whole`` (a reload of a
+        complete listing) fetches every page before anything is shown. The
+        display order of the entries (an O(n log n) sort for a 100,000-entry
+        directory) and the directory names for path completion are computed
+        here too, so the event loop only swaps them in.
         """
         worker = get_current_worker()
         known = self.collection if self.collection is not None and self.collection.id == collection_id else None
         lookup: Future[Collection] | None = None
+        order = listing_order(file_list.sort_key, file_list.sort_reverse)
         try:
             if path is None:
                 if known is None:
@@ -263,13 +306,20 @@ class Pane(Vertical):
                 if known is None:
                     lookup = _LOOKUPS.submit(self.service.get_collection, collection_id)
             try:
-                listing = self.service.ls(collection_id, target)
+                listing = self.service.ls_page(collection_id, target, limit=FIRST_PAGE, orderby=order)
+                if whole:
+                    for page in self.service.more_pages(listing, orderby=order):
+                        if worker.is_cancelled:
+                            return
+                        listing = listing.extended(page)
+                    listing = listing.finished()
             except Exception:
                 if lookup is not None:
                     # The collection's own error comes first, as if it had been asked first.
                     known = lookup.result()
                 raise
             collection = known if lookup is None else lookup.result()
+            assert collection is not None  # known, or looked up (path None needs it before listing)
         except Exception as exc:  # noqa: BLE001 - routed to worker_errors
             if not worker.is_cancelled:
                 deliver(self.app, self._load_failed, generation, exc, collection_id, path, origin, known)
@@ -282,9 +332,71 @@ class Pane(Vertical):
             listing.path,
         ):
             view.configure(filter_text="")  # _load_done drops a filter typed in another directory
-        dir_names = sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
-        if not worker.is_cancelled:
-            deliver(self.app, self._load_done, generation, collection, listing, origin, view, dir_names)
+        dir_names = _dir_names(listing)
+        if worker.is_cancelled:
+            return
+        deliver(self.app, self._load_done, generation, collection, listing, origin, view, dir_names)
+        if not listing.complete:
+            self._fetch_rest(generation, listing, order, file_list)
+
+    def _fetch_rest(self, generation: int, listing: Listing, order: str, file_list: FileList) -> None:
+        """The pages after the first, merged into the listing shown (on the listing worker).
+
+        Each merge re-sorts the whole listing (off the event loop), so merges
+        come when the listing has doubled since the last one shown, and when it
+        is complete: a 1,000,000-entry directory arriving in pages of 100,000
+        is sorted four times, not ten. Filter, sort and selection keep working
+        on what is shown meanwhile; :meth:`FileList.set_listing` carries the
+        selection and the cursor's entry over to each merged listing.
+        """
+        worker = get_current_worker()
+        shown = len(listing.entries)
+        try:
+            for page in self.service.more_pages(listing, orderby=order):
+                if worker.is_cancelled:
+                    return
+                listing = listing.extended(page)
+                if len(listing.entries) >= 2 * shown and not listing.complete:
+                    shown = len(listing.entries)
+                    deliver(self.app, self._pages_arrived, generation, listing, file_list.prepare_view(listing), None)
+        except Exception as exc:  # noqa: BLE001 - routed to worker_errors
+            if not worker.is_cancelled:
+                deliver(self.app, self._pages_failed, generation, exc, listing)
+            return
+        if worker.is_cancelled:
+            return
+        listing = listing.finished()
+        view = file_list.prepare_view(listing)
+        deliver(self.app, self._pages_arrived, generation, listing, view, _dir_names(listing))
+
+    def _pages_arrived(
+        self, generation: int, listing: Listing, view: ListingView, dir_names: list[str] | None
+    ) -> None:
+        if generation != self._generation or self.listing is None or self.listing.path != listing.path:
+            return  # the user has moved on
+        self.listing = listing
+        self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
+        if listing.complete:
+            self.pages_pending = False
+            self._remember_dirs(listing, dir_names)
+            pending, self._pending_all = list(self._pending_all.values()), {}
+            for action in pending:
+                action()
+        self.refresh_status()
+
+    def _pages_failed(self, generation: int, error: BaseException, listing: Listing) -> None:
+        if generation != self._generation:
+            return
+        self.pages_pending = False
+        self._pending_all.clear()
+        self.refresh_status()
+        report(
+            self.app,
+            error,
+            context=f"Listing stopped at {len(listing.entries):,} of {listing.expected:,} entries",
+            target=self,
+            retry=self.reload,
+        )
 
     def _load_done(
         self,
@@ -304,8 +416,12 @@ class Pane(Vertical):
             self.filter_input.remove_class("-shown")
         self.collection = collection
         self.listing = listing
+        self.pages_pending = not listing.complete
         self._remember_dirs(listing, dir_names)
         self._clear_message()
+        note, self._note_after_load = self._note_after_load, None
+        if note is not None:
+            self.show_note(note)
         self.query_one(".collection-name", Label).update(literal(collection.display_name))
         self.path_bar.show_path(listing.path)
         self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
@@ -331,9 +447,18 @@ class Pane(Vertical):
     ) -> None:
         if generation != self._generation:
             return
+        if isinstance(error, NotFound) and path is not None and self.listing is None and origin == "open":
+            # A start location (or bookmark) whose directory is gone: show the collection at its
+            # default directory and say so, rather than an empty pane.
+            self._note_after_load = f"{path} was not found: showing the default directory."
+            self.open(collection_id, None, origin="fallback")
+            return
         self.loading = False
+        self.pages_pending = False
+        self._pending_all.clear()
         self._pending_cursor = None
         self._after_load = None  # it was meant for the location that did not open
+        self._note_after_load = None
         where = path or "the default directory"
         if self.listing is None:
             self.file_list.clear_listing(f"Cannot open {where}")
@@ -362,13 +487,8 @@ class Pane(Vertical):
         return f"Cannot open {where}: sign-in needed — ctrl+o to try again"
 
     def _place_cursor(self, name: str) -> None:
-        """Put the cursor on ``name`` when the file list offers a way to (going up lands on the dir left)."""
-        mover = getattr(self.file_list, "move_cursor_to_name", None)
-        if callable(mover):
-            try:
-                mover(name)
-            except Exception:  # noqa: BLE001 - a cursor nicety must never break navigation
-                pass
+        """Put the cursor on ``name`` (going up lands on the directory just left)."""
+        self.file_list.move_cursor_to_name(name)
 
     # --- messages, loading and status -------------------------------------
 
@@ -378,6 +498,12 @@ class Pane(Vertical):
         line = self.query_one(".pane-message", Static)
         line.update(safe_text(message))
         line.set_classes("pane-message -shown -error")
+
+    def show_note(self, message: str) -> None:
+        """A notice on the message line (not an error); the next listing clears it."""
+        line = self.query_one(".pane-message", Static)
+        line.update(safe_text(message))
+        line.set_classes("pane-message -shown")
 
     def _set_loading(self, message: str) -> None:
         self.loading = True
@@ -411,6 +537,8 @@ class Pane(Vertical):
                 sort_key=file_list.sort_key,
                 sort_reverse=file_list.sort_reverse,
                 truncated=bool(getattr(self.listing, "truncated", False)),
+                expected=self.listing.expected,
+                loading=self.pages_pending,
             )
         )
 
@@ -571,13 +699,12 @@ class Pane(Vertical):
         except Exception as exc:  # noqa: BLE001 - routed to worker_errors
             deliver(
                 self.app,
-                lambda: report(
-                    self.app,
-                    exc,
-                    context=context,
-                    target=self,
-                    retry=lambda: self.run_operation(context, call, on_done),
-                ),
+                report,
+                self.app,
+                exc,
+                context=context,
+                target=self,
+                retry=lambda: self.run_operation(context, call, on_done),
             )
             return
         if on_done is not None:

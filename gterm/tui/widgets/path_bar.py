@@ -15,12 +15,14 @@ component that is the escaped spelling of a directory the pane has listed).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.suggester import Suggester
+
 from gterm.tui.safe_text import has_controls, safe_text
 from gterm.tui.widgets.safe_input import SafeInput, from_display, to_display
 
@@ -72,7 +74,7 @@ class DirNameSuggester(Suggester):
 class PathBar(SafeInput):
     """An ``Input`` holding the pane's path; Enter asks to go there, Esc gives up editing."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "complete", "Complete", show=False),
         Binding("escape", "cancel", "Cancel", show=False),
     ]
@@ -188,10 +190,7 @@ class PathBar(SafeInput):
         if not matches:
             self.app.bell()
             return
-        if len(matches) == 1:
-            completed = directory + matches[0] + "/"
-        else:
-            completed = directory + common_prefix(matches)
+        completed = directory + matches[0] + "/" if len(matches) == 1 else directory + common_prefix(matches)
         self.value = completed
         self.cursor_position = len(completed)
 

@@ -17,7 +17,8 @@ be filled with a server-supplied name is a :class:`SafeInput`:
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from textual.widgets import Input
 

@@ -8,11 +8,13 @@ through :mod:`gterm.tui.worker_errors` with a retry.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -21,8 +23,8 @@ from textual.worker import get_current_worker
 from gterm.globus.models import Bookmark
 from gterm.tui.keymap import SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, BookmarksChanged
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.safe_text import escape_controls
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.worker_errors import deliver, describe, report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,7 +40,7 @@ def bookmark_prompt(bookmark: Bookmark) -> Text:
 class BookmarkSidebar(Vertical):
     """A list of bookmarks with open / rename / delete."""
 
-    BINDINGS = SIDEBAR_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*SIDEBAR_BINDINGS]
 
     DEFAULT_CSS = """
     BookmarkSidebar {
@@ -181,8 +183,9 @@ class BookmarkSidebar(Vertical):
             result = call(self.service)
         except Exception as exc:  # noqa: BLE001 - routed
             deliver(
-                self.app,
-                lambda: report(self.app, exc, context=context, target=self, retry=lambda: self._run(context, call, on_done)),
+                self.app, report, self.app, exc, context=context, target=self, retry=lambda: self._run(
+                    context, call, on_done
+                )
             )
             return
         deliver(self.app, on_done, result)

@@ -1,6 +1,7 @@
 """The one-line summary under each file list.
 
 ``100,000 items · 3 selected (1.2 MB) · filter: *.csv · sort: name ▲``
+``1,000 of 100,000… · sort: name ▲`` while the rest of a big listing arrives.
 
 It is built from a small value object so the pane can recompute it cheaply on
 every change without the status line knowing about listings.
@@ -30,11 +31,21 @@ class StatusInfo:
     sort_key: str = "name"
     sort_reverse: bool = False
     truncated: bool = False
+    expected: int | None = None
+    """Entries in the whole listing when only part of it (``total``) has arrived."""
+    loading: bool = False
+    """The rest of the listing is on its way."""
 
     def render_text(self) -> str:
-        count = f"{self.total:,} item" + ("" if self.total == 1 else "s")
-        if self.shown != self.total:
-            count = f"{self.shown:,} of {count}"
+        partial = self.expected is not None and self.expected > self.total
+        if partial:
+            count = f"{self.total:,} of {self.expected:,}" + ("…" if self.loading else " (listing stopped: ctrl+r)")
+            if self.shown != self.total:
+                count = f"{self.shown:,} shown · {count}"
+        else:
+            count = f"{self.total:,} item" + ("" if self.total == 1 else "s")
+            if self.shown != self.total:
+                count = f"{self.shown:,} of {count}"
         if self.truncated:
             count += " (truncated by the service)"
         parts = [count]

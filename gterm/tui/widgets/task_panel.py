@@ -17,20 +17,23 @@ snapshots are deterministic with a frozen clock and fixed tasks.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Task
+from gterm.globus.transfer import TransferService
 from gterm.tui import task_format as fmt
 from gterm.tui.task_poller import PollSchedule
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
@@ -48,7 +51,7 @@ TASK_PANEL_BINDINGS: list[Binding] = [
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _status_style(task: Task) -> str:
@@ -96,7 +99,7 @@ class TaskTable(DataTable[Text]):
 class TaskPanel(Vertical):
     """Recent tasks with live progress. ``service`` is a TransferService (or None for fixed data)."""
 
-    BINDINGS = TASK_PANEL_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*TASK_PANEL_BINDINGS]
 
     DEFAULT_CSS = """
     TaskPanel {
@@ -129,7 +132,7 @@ class TaskPanel(Vertical):
 
     def __init__(
         self,
-        service: Any | None,
+        service: TransferService | None,
         *,
         clock: Clock | None = None,
         schedule: PollSchedule | None = None,
@@ -266,16 +269,18 @@ class TaskPanel(Vertical):
     # -- polling ------------------------------------------------------------------------
 
     def _start_fetch(self) -> None:
+        if self.service is None:  # fixed data: nothing to fetch
+            return
         self._in_flight = True
         self._again = False
         self.refresh_count += 1
-        self._fetch()
+        self._fetch(self.service)
 
     @work(thread=True, group="tasks", exclusive=True, exit_on_error=False)
-    def _fetch(self) -> None:
+    def _fetch(self, service: TransferService) -> None:
         worker = get_current_worker()
         try:
-            tasks = self.service.tasks(limit=self.limit)
+            tasks = service.tasks(limit=self.limit)
         except Exception as error:  # noqa: BLE001 - shown in the panel, see _failed
             if not worker.is_cancelled:
                 deliver(self.app, self._failed, error)
@@ -358,7 +363,9 @@ class TaskPanel(Vertical):
 
     def _notify_end(self, task: Task) -> None:
         ending = fmt.ending(task)
-        severity = "information" if ending == fmt.ENDED_OK else ("warning" if ending == fmt.ENDED_CANCELED else "error")
+        severity: SeverityLevel = "information" if ending == fmt.ENDED_OK else (
+            "warning" if ending == fmt.ENDED_CANCELED else "error"
+        )
         self.app.notify(fmt.safe_text(fmt.finish_message(task)), title="Task finished", severity=severity, markup=False)
         if self._bell_wanted():
             self.app.bell()

@@ -1,0 +1,187 @@
+"""Start-up: from process spawn to the first painted frame and to two listed panes (prints, asserts nothing).
+
+gterm runs as a user runs it, in a pseudo-terminal (120x36), against one
+sandbox; the script reads what it draws:
+
+* first frame: the first pane border (``╭``) drawn after the switch to the
+  alternate screen;
+* two listed panes: a marker name from each pane's directory drawn.
+
+Cases (``--rounds`` each, alternating):
+
+1. ``gterm --token-store file --left LAB:/a/ --right LAB:/b/`` with a signed-in
+   session (a real login made beforehand into gterm's 0600 token file);
+2. the same in client-credentials mode (``GTERM_CLIENT_ID`` / ``_SECRET``);
+3. ``gterm demo --data-dir D`` on a warm data dir (made by a first run), which
+   starts its own sandbox and signs in;
+
+and, as the baseline measured in the same run, ``python -c pass`` (the
+interpreter's own start) and ``python -c "import textual.app"``.
+
+Run:  python -m tests.perf.startup [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+COLUMNS, ROWS = 120, 36
+ALT_SCREEN = b"\x1b[?1049h"
+
+
+def run_in_pty(
+    argv: list[str], env: dict[str, str], markers: tuple[bytes, ...], timeout: float = 60.0
+) -> dict[str, float]:
+    """Spawn ``argv`` on a pty; seconds from spawn to the first frame and to every marker drawn."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+                               start_new_session=True)
+    os.close(slave)
+    seen = b""
+    found: dict[str, float] = {}
+    deadline = started + timeout
+    try:
+        while time.perf_counter() < deadline and len(found) < 1 + len(markers):
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:
+                break
+            seen += chunk
+            now = time.perf_counter() - started
+            at = seen.find(ALT_SCREEN)
+            if "first frame" not in found and at >= 0 and "╭".encode() in seen[at:]:
+                found["first frame"] = now
+            for marker in markers:
+                if marker.decode() not in found and marker in seen:
+                    found[marker.decode()] = now
+        if len(found) == 1 + len(markers):
+            found["listed"] = max(found.values())
+    finally:
+        try:
+            os.write(master, b"q")
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=5)
+        os.close(master)
+    if "listed" not in found:
+        tail = seen[-600:].decode(errors="replace")
+        raise RuntimeError(f"{argv[1:]} did not list both panes in {timeout:.0f} s; last output: {tail!r}")
+    return found
+
+
+def timed_process(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    from gterm.config import DEFAULT_NATIVE_CLIENT_ID, GtermConfig
+    from gterm.globus.session import GtermSession
+    from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID
+    from gterm.sandbox.server import running_sandbox
+    from gterm.sandbox.state import SandboxConfig
+    from tests.support.session_helpers import copy_paste_login
+
+    gterm = [sys.executable, "-m", "gterm"]
+    with tempfile.TemporaryDirectory(prefix="gterm-startup-") as tmp:
+        home = Path(tmp)
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOBUS_", "GTERM_"))}
+        base_env.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS), HOME=str(home / "home"),
+                        XDG_CONFIG_HOME=str(home / "config"), GTERM_DATA_DIR=str(home / "data"),
+                        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+        demo_dir = home / "demo"
+        demo = [*gterm, "demo", "--data-dir", str(demo_dir)]
+        demo_markers = (b"many-files", b"summary.csv")
+        print("warming the demo data dir (first run seeds it) …", flush=True)
+        run_in_pty(demo, base_env, demo_markers, timeout=180)
+
+        with running_sandbox(SandboxConfig(data_dir=home / "sandbox", auto_approve=True)) as sandbox:
+            root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
+            for side in ("a", "b"):
+                (root / side).mkdir()
+                for index in range(40):
+                    (root / side / f"{side}-file-{index:02d}.txt").write_text("x")
+                (root / side / f"marker-{side}.txt").write_text(side)
+            sdk_env = dict(base_env, **sandbox.client_env())  # service URLs and the sandbox's CA
+            # A signed-in session: a real login into gterm's token file, as `gterm login` leaves it.
+            saved = dict(os.environ)
+            os.environ.update(sdk_env)
+            try:
+                config = GtermConfig.load()
+                config.token_store = "file"
+                config.native_client_id = DEFAULT_NATIVE_CLIENT_ID
+                session = GtermSession(config)
+                copy_paste_login(sandbox, session)
+                session.close()
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            panes = ["--left", f"{LAB_STORAGE_ID}:/a/", "--right", f"{LAB_STORAGE_ID}:/b/"]
+            user = [*gterm, "--token-store", "file", *panes]
+            robot_env = dict(sdk_env, GTERM_CLIENT_ID=ROBOT_CLIENT_ID,
+                             GTERM_CLIENT_SECRET=sandbox.client_secret(ROBOT_CLIENT_ID))
+            markers = (b"marker-a.txt", b"marker-b.txt")
+            cases = {
+                "gterm, signed-in session": lambda: run_in_pty(user, sdk_env, markers),
+                "gterm, client credentials": lambda: run_in_pty([*gterm, *panes], robot_env, markers),
+                "gterm demo, warm data dir": lambda: run_in_pty(demo, base_env, demo_markers),
+            }
+            for case in cases.values():
+                case()  # warm: .pyc files, the file cache
+            results: dict[str, dict[str, list[float]]] = {name: {} for name in cases}
+            python_start: list[float] = []
+            textual_import: list[float] = []
+            for round_number in range(args.rounds):
+                order = list(cases.items())
+                for name, case in order if round_number % 2 == 0 else reversed(order):
+                    for key, seconds in case().items():
+                        results[name].setdefault(key, []).append(seconds)
+                python_start.append(timed_process([sys.executable, "-c", "pass"], base_env))
+                textual_import.append(timed_process([sys.executable, "-c", "import textual.app"], base_env))
+
+    python_median = statistics.median(python_start)
+    print(f"\nfrom spawn, median of {args.rounds} (min); terminal {COLUMNS}x{ROWS}")
+    print(f"   baseline: python -c pass                     {python_median:6.3f} s ({min(python_start):.3f})")
+    print(f"   baseline: python -c 'import textual.app'     {statistics.median(textual_import):6.3f} s"
+          f" ({min(textual_import):.3f})")
+    targets = {"gterm, signed-in session": (0.5, 1.0), "gterm, client credentials": (0.5, 1.0),
+               "gterm demo, warm data dir": (None, 1.5)}
+    for name, figures in results.items():
+        first, listed = figures["first frame"], figures["listed"]
+        frame_target, listed_target = targets[name]
+        print(f"   {name:<28} first frame {statistics.median(first):6.3f} s ({min(first):.3f})"
+              f"   two panes listed {statistics.median(listed):6.3f} s ({min(listed):.3f})"
+              f"   = {statistics.median(listed) / python_median:5.1f}x python's start")
+        wanted = [f"first frame < {frame_target} s"] if frame_target else []
+        print(f"   {'':<28} targets: {', '.join([*wanted, f'two panes < {listed_target} s'])}")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Start locations: a missing path falls back to the collection's default directory (and says so);
+a collection may be named by its display name; an ambiguous name lists the matches;
+a "Cannot open" message goes once the pane shows a good listing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from gterm.globus.errors import InvalidInput
+from gterm.globus.locations import CollectionLocation
+from gterm.sandbox.collection_store import insert_collection
+from gterm.sandbox.seed_ids import ALICE_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from tests.support.browser_helpers import (
+    make_app,
+    screen_lines,
+    settled,
+    type_text,
+    wait_for,
+)
+
+LAB = LAB_STORAGE_ID
+SIZE = (120, 36)
+
+
+async def test_missing_start_path_opens_the_default_directory_and_says_so(alice_service, tmp_config):
+    default = alice_service.get_collection(LAB).default_directory
+    home = alice_service.ls(LAB, default or "/").path
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/no/such/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.path == home, "the default directory")
+        await settled(pilot)
+        assert left.collection_id == LAB
+        assert "/no/such/ was not found" in left.message_text
+        assert not any("Cannot open" in line for line in screen_lines(app))
+
+
+async def test_a_collection_named_by_its_display_name(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left="Lab Storage:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.path == "/projects/", "Lab Storage by name")
+        assert left.collection_id == LAB
+
+
+def test_an_ambiguous_display_name_lists_the_matches(alice_service, sandbox: SandboxHandle):
+    name = f"Twin Storage {uuid.uuid4().hex[:8]}"
+    ids = [str(uuid.uuid4()) for _ in range(2)]
+    for collection_id in ids:
+        insert_collection(
+            sandbox.state.db, collection_id=collection_id, display_name=name, entity_type="GCSv5_guest_collection",
+            owner_id=ALICE_ID, owner_string="alice@example.org", host_collection_id=LAB, host_path="/",
+        )
+    try:
+        alice_service.resolve_location(f"{name}:/data/")
+    except InvalidInput as error:
+        message = str(error)
+    else:
+        raise AssertionError("an ambiguous name must not resolve")
+    assert "names 2 collections" in message and ids[0] in message and ids[1] in message
+    assert alice_service.resolve_location(f"{ids[0]}:/data/") == CollectionLocation(ids[0], "/data/")
+
+
+async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await pilot.press("ctrl+l", "ctrl+u")
+        await type_text(pilot, "/nope/")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Cannot open" in left.message_text, "the error")
+        left.file_list.focus()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: not left.loading, "reloaded")
+        await settled(pilot)
+        assert left.message_text == ""
+        assert not any("Cannot open" in line for line in screen_lines(app))
+        assert left.path_bar.value == "/projects/"
