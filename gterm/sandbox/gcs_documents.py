@@ -32,7 +32,14 @@ def gcs_manager_url(state: SandboxState, endpoint_id: str) -> str:
     return f"{state.base_url.rstrip('/')}/gcs/{endpoint_id}"
 
 
-def result(data: list[dict[str, Any]], *, status: int = 200, detail: str = "success", **extra: Any) -> dict[str, Any]:
+def result(
+    data: list[dict[str, Any]],
+    *,
+    status: int = 200,
+    detail: str = "success",
+    message: str = "Operation successful",
+    **extra: Any,
+) -> dict[str, Any]:
     """The GCS Manager's result envelope."""
     return {
         "DATA_TYPE": "result#1.0.0",
@@ -41,6 +48,7 @@ def result(data: list[dict[str, Any]], *, status: int = 200, detail: str = "succ
         "detail": detail,
         "has_next_page": False,
         "http_response_code": status,
+        "message": message,
         **extra,
     }
 

@@ -280,9 +280,7 @@ def _own_credential(state: SandboxState, caller: Caller, credential_id: str) -> 
     return row
 
 
-def create_credential(
-    state: SandboxState, request: Request, caller: Caller, body: Any
-) -> tuple[dict[str, Any], int]:
+def create_credential(state: SandboxState, request: Request, caller: Caller, body: Any) -> tuple[dict[str, Any], int]:
     gateway_id = body.get("storage_gateway_id")
     if not isinstance(gateway_id, str) or gcs_store.find_gateway(state.db, caller.endpoint.id, gateway_id) is None:
         raise GcsError(400, "bad_request", "'storage_gateway_id' must name a storage gateway of this endpoint")
@@ -303,7 +301,9 @@ def create_credential(
         state.db, caller.endpoint.id, gateway_id, identity_id, username, display_name
     )
     row = gcs_store.find_credential(state.db, caller.endpoint.id, credential_id)
-    return result([credential_doc(row)], status=201, detail="created", message=f"Created User Credential {credential_id}"), 201
+    return result(
+        [credential_doc(row)], status=201, detail="created", message=f"Created User Credential {credential_id}"
+    ), 201
 
 
 def get_credential(state: SandboxState, request: Request, caller: Caller, body: Any) -> dict[str, Any]:
@@ -391,7 +391,12 @@ def update_collection(state: SandboxState, request: Request, caller: Caller, bod
     with state.db.transaction() as conn:
         conn.execute(
             "UPDATE collections SET display_name = ?, public = ?, meta = ? WHERE id = ?",
-            (row.get("display_name", coll.display_name), int(row.get("public", coll.public)), json.dumps(meta), coll.id),
+            (
+                row.get("display_name", coll.display_name),
+                int(row.get("public", coll.public)),
+                json.dumps(meta),
+                coll.id,
+            ),
         )
         conn.execute(
             "UPDATE gcs_collection_homes SET settings = ? WHERE collection_id = ?", (json.dumps(settings), coll.id)
@@ -448,9 +453,7 @@ def _guest_credential(state: SandboxState, caller: Caller, body: dict[str, Any],
     )
 
 
-def create_collection(
-    state: SandboxState, request: Request, caller: Caller, body: Any
-) -> tuple[dict[str, Any], int]:
+def create_collection(state: SandboxState, request: Request, caller: Caller, body: Any) -> tuple[dict[str, Any], int]:
     if body.get("collection_type") != "guest":
         raise GcsError(403, "permission_denied", "Only guest collections can be created in the sandbox")
     mapped_id = body.get("mapped_collection_id")
@@ -519,8 +522,8 @@ def create_collection(
 
 def _principal_urn(row: Any) -> str:
     if row["principal_type"] == "group":
-        return _GROUP_URNS[0] + row["principal"]
-    return _IDENTITY_URN + row["principal"]
+        return _GROUP_URNS[0] + str(row["principal"])
+    return _IDENTITY_URN + str(row["principal"])
 
 
 def _parse_principal(value: Any) -> tuple[str, str]:
@@ -572,7 +575,9 @@ def list_roles(state: SandboxState, request: Request, caller: Caller, body: Any)
     if collection_id:
         targets = [_role_target(state, caller, collection_id)]
     elif "all_roles" in request.query_params.get("include", "").split(","):
-        targets = [None] + [_collection(state, caller, cid)[0] for cid in gcs_store.collection_ids(state.db, caller.endpoint.id)]
+        targets = [None] + [
+            _collection(state, caller, cid)[0] for cid in gcs_store.collection_ids(state.db, caller.endpoint.id)
+        ]
     else:
         targets = [None]
     docs = [_role_doc(row, caller.endpoint.id) for target in targets for row in _visible_roles(state, caller, target)]

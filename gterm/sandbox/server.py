@@ -40,9 +40,9 @@ from gterm.sandbox import (
     tasks_store,
 )
 from gterm.sandbox.app import build_app
-from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
+from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.state import SandboxConfig, SandboxState
 from gterm.sandbox.tls import TlsFiles, ensure_tls_files
 

@@ -184,15 +184,23 @@ def test_mapped_collection_update_shows_in_transfer(
         assert updated["keywords"] == ["lab", "gcs"] and updated["force_verify"] is True
         seen = transfer_client_for(sandbox, "bob").get_endpoint(LAB_STORAGE_ID)
         assert (seen["description"], seen["keywords"], seen["force_verify"]) == (
-            "Lab storage, managed through GCS", "lab,gcs", True,
+            "Lab storage, managed through GCS",
+            "lab,gcs",
+            True,
         )
         assert gcs_error(lambda: bob_lab.update_collection(LAB_STORAGE_ID, {"description": "mine"})).http_status == 403
-        assert gcs_error(
-            lambda: alice_lab.update_collection(LAB_STORAGE_ID, {"storage_gateway_id": HPC_GATEWAY_ID})
-        ).http_status == 400
-        assert gcs_error(
-            lambda: alice_lab.update_collection(LAB_STORAGE_ID, {"skip_auto_delete": True})  # a guest field
-        ).http_status == 400
+        assert (
+            gcs_error(
+                lambda: alice_lab.update_collection(LAB_STORAGE_ID, {"storage_gateway_id": HPC_GATEWAY_ID})
+            ).http_status
+            == 400
+        )
+        assert (
+            gcs_error(
+                lambda: alice_lab.update_collection(LAB_STORAGE_ID, {"skip_auto_delete": True})  # a guest field
+            ).http_status
+            == 400
+        )
     finally:
         alice_lab.update_collection(
             LAB_STORAGE_ID,
@@ -232,7 +240,9 @@ def test_guest_collection_lifecycle_through_gcs_and_transfer(
     alice_tc = transfer_client_for(sandbox, "alice")
     doc = alice_tc.get_endpoint(guest_id)
     assert (doc["entity_type"], doc["owner_id"], doc["host_endpoint_id"]) == (
-        "GCSv5_guest_collection", ALICE_ID, LAB_STORAGE_ID,
+        "GCSv5_guest_collection",
+        ALICE_ID,
+        LAB_STORAGE_ID,
     )
     assert doc["gcs_manager_url"] == manager_url(sandbox, LAB_ENDPOINT_ID)
     assert [e["name"] for e in alice_tc.operation_ls(guest_id, path="/")] == ["shared.txt"]
@@ -284,7 +294,10 @@ def test_patch_sets_every_guest_collection_field(sandbox: SandboxHandle, alice_l
         bad = {"acl_expiration_mins": "soon", "public": "yes", "keywords": "a,b", "no_such_field": 1}
         for key, value in bad.items():
             assert gcs_error(lambda k=key, v=value: alice_lab.update_collection(guest_id, {k: v})).http_status == 400
-        assert gcs_error(lambda: alice_lab.update_collection(guest_id, {"allow_guest_collections": True})).http_status == 400
+        assert (
+            gcs_error(lambda: alice_lab.update_collection(guest_id, {"allow_guest_collections": True})).http_status
+            == 400
+        )
     finally:
         alice_lab.delete_collection(guest_id)
 
@@ -296,7 +309,9 @@ def test_guest_creation_refusals(sandbox: SandboxHandle, alice_lab: globus_sdk.G
     mine = _guest_dir(sandbox)
     assert gcs_error(lambda: _new_guest(alice_lab, mine, identity_id=BOB_ID)).http_status == 403
     assert gcs_error(lambda: _new_guest(alice_lab, mine + "no-such-dir/")).http_status in (400, 404)
-    mapped = globus_sdk.MappedCollectionDocument(storage_gateway_id=LAB_GATEWAY_ID, collection_base_path="/", display_name="x")
+    mapped = globus_sdk.MappedCollectionDocument(
+        storage_gateway_id=LAB_GATEWAY_ID, collection_base_path="/", display_name="x"
+    )
     assert gcs_error(lambda: alice_lab.create_collection(mapped)).http_status == 403
 
 

@@ -40,9 +40,7 @@ def gcs_client_for(
     client_id = client_id or new_native_client(sandbox)
     tokens = login_tokens(sandbox, f"openid {manage_scope(endpoint_id, data_access)}", client_id, identity=identity)
     token = tokens.by_resource_server[endpoint_id]["access_token"]
-    return globus_sdk.GCSClient(
-        manager_url(sandbox, endpoint_id), authorizer=globus_sdk.AccessTokenAuthorizer(token)
-    )
+    return globus_sdk.GCSClient(manager_url(sandbox, endpoint_id), authorizer=globus_sdk.AccessTokenAuthorizer(token))
 
 
 def gcs_error(call: Callable[[], Any]) -> globus_sdk.GCSAPIError:
