@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from gterm.sandbox import file_listing as fl
-from gterm.sandbox.collections import MAPPED, CollectionRecord
+from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.listing_cache import SortedListings
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.transfer_helpers import api_error, collection_root, names, unique
@@ -195,6 +195,22 @@ def test_a_name_order_reads_the_facts_of_each_page_as_it_is_sent(sandbox: Any, a
     assert [(doc["name"], doc["size"]) for doc in rest["DATA"]] == [("b", 0), ("c", 10)]
 
 
+def test_a_name_ordered_listing_is_kept_for_a_second_visit_and_stays_fresh(sandbox: Any, alice_tc: Any) -> None:
+    path = f"/home/alice/{unique('revisit')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, path)
+    on_disk = collection_root(sandbox, LAB_STORAGE_ID) / path.strip("/")
+    for name in ("a", "b", "c"):
+        (on_disk / name).write_bytes(b"")
+    os.utime(on_disk, (BASE_MTIME, BASE_MTIME))
+    by_name = {"path": path, "orderby": "type,name"}
+    alice_tc.operation_ls(LAB_STORAGE_ID, limit=1, **by_name)
+    (on_disk / "b").write_bytes(b"12345")  # in place: facts are read as each page is sent
+    again = alice_tc.operation_ls(LAB_STORAGE_ID, **by_name)
+    assert [(doc["name"], doc["size"]) for doc in again["DATA"]] == [("a", 0), ("b", 5), ("c", 0)]
+    (on_disk / "d").write_bytes(b"")  # the directory changed: read again
+    assert names(alice_tc.operation_ls(LAB_STORAGE_ID, limit=10, **by_name)) == ["a", "b", "c", "d"]
+
+
 # --------------------------------------------------------------------------- the kept listings themselves
 
 
@@ -218,16 +234,22 @@ def test_kept_listings_expire_change_and_are_bounded() -> None:
 
 
 def test_entries_gone_before_their_page_is_sent_drop_out(tmp_path: Any) -> None:
-    coll = CollectionRecord("c", "c", MAPPED, tmp_path, False, None, "", None, None, False)
     for name in ("a", "b", "c"):
         (tmp_path / name).write_bytes(b"xy")
     (tmp_path / "d").mkdir()
-    stubs = fl.scan_names(coll, str(tmp_path), "/", True)
-    assert {(i.name, i.type, i.size) for i in stubs} == {
-        ("a", "file", fl.UNSTATED), ("b", "file", fl.UNSTATED), ("c", "file", fl.UNSTATED), ("d", "dir", fl.UNSTATED)
-    }
-    (tmp_path / "b").unlink()
-    page = fl.with_facts(coll, str(tmp_path), sorted(stubs))
-    expected = [("a", "file", 2), ("c", "file", 2), ("d", "dir", page[2].size)]
-    assert [(i.name, i.type, i.size) for i in page][:3] == expected
-    assert page == fl.with_facts(coll, str(tmp_path), page)  # facts already read are kept as they are
+    with RootSpec(str(tmp_path)).open() as root:
+        dir_fd = root.open_dir(())
+        try:
+            stubs = fl.scan_names(root, dir_fd, (), "/", True)
+            assert {(i.name, i.type, i.size) for i in stubs} == {
+                ("a", "file", fl.UNSTATED), ("b", "file", fl.UNSTATED), ("c", "file", fl.UNSTATED),
+                ("d", "dir", fl.UNSTATED),
+            }
+            (tmp_path / "b").unlink()
+            page = fl.with_facts(root, dir_fd, (), sorted(stubs))
+            assert [(i.name, i.type, i.size) for i in page][:3] == [
+                ("a", "file", 2), ("c", "file", 2), ("d", "dir", page[2].size)
+            ]
+            assert page == fl.with_facts(root, dir_fd, (), page)  # facts already read are kept as they are
+        finally:
+            os.close(dir_fd)  # facts already read are kept as they are
