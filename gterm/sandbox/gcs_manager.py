@@ -474,7 +474,7 @@ def create_collection(state: SandboxState, request: Request, caller: Caller, bod
         raise FieldError("'collection_base_path' is required")
     principal = replace(caller.principal, data_access=caller.data_access)
     where = colls.resolve(state, principal, mapped.id, base_path, "r")
-    if not where.fs_path.is_dir():
+    if not where.path.endswith("/"):  # resolve marks directories (links followed inside the root only)
         raise GcsError(400, "bad_request", f"collection_base_path '{where.path}' is not a directory")
     settable = {k: v for k, v in body.items() if k not in ("collection_type", "user_credential_id")}
     template = {

@@ -16,7 +16,7 @@ from gterm.sandbox.seed_ids import (
     LAB_STORAGE_ID,
     ROBOT_CLIENT_ID,
 )
-from tests.support.gcs_helpers import gcs_client_for
+from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.sandbox_login import robot_transfer_client
 from tests.support.transfer_helpers import api_error, names, unique
 
@@ -38,14 +38,9 @@ def bob_guest(bob_tc: Any, bob_gcs: globus_sdk.GCSClient) -> Iterator[str]:
     host_path = f"/shared/bob/{unique('acl')}/"
     bob_tc.operation_mkdir(LAB_STORAGE_ID, host_path)
     bob_tc.operation_mkdir(LAB_STORAGE_ID, host_path + "public/")
-    created = bob_gcs.create_collection(
-        globus_sdk.GuestCollectionDocument(
-            mapped_collection_id=LAB_STORAGE_ID, collection_base_path=host_path, display_name="Bob ACL test",
-            public=False,
-        )
-    )
-    yield created["id"]
-    bob_gcs.delete_collection(created["id"])
+    guest_id = create_guest(bob_gcs, LAB_STORAGE_ID, host_path, "Bob ACL test", public=False)
+    yield guest_id
+    bob_gcs.delete_collection(guest_id)
 
 
 def _rule(ptype: str, principal: str, path: str, perms: str) -> dict[str, str]:

@@ -48,3 +48,11 @@ def gcs_error(call: Callable[[], Any]) -> globus_sdk.GCSAPIError:
     with pytest.raises(globus_sdk.GCSAPIError) as info:
         call()
     return info.value
+
+
+def create_guest(gcs: globus_sdk.GCSClient, mapped_id: str, base_path: str, display_name: str, **fields: Any) -> str:
+    """A GCSv5 guest collection made the way Globus makes them (through the GCS Manager); its id."""
+    document = globus_sdk.GuestCollectionDocument(
+        mapped_collection_id=mapped_id, collection_base_path=base_path, display_name=display_name, **fields
+    )
+    return str(gcs.create_collection(document)["id"])
