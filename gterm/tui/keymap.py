@@ -16,7 +16,9 @@ from textual.binding import Binding
 MAIN_BINDINGS: list[Binding] = [
     Binding("tab", "other_pane", "Other pane", show=False, id="other_pane"),
     Binding("backspace", "parent", "Parent directory", show=False, id="parent"),
-    Binding("ctrl+l", "edit_path", "Edit path", show=False, id="edit_path"),
+    # Priority: it runs when the App reads the key, before the keys typed after it are handed to the
+    # focused widget, so a fast "ctrl+l ctrl+u /path" all lands in the path bar (see Pane.edit_path).
+    Binding("ctrl+l", "edit_path", "Edit path", show=False, id="edit_path", priority=True),
     Binding("ctrl+o", "pick_collection", "Collections", id="pick_collection"),
     Binding("slash", "filter", "Filter", show=False, id="filter"),
     Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),

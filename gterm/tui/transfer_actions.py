@@ -24,7 +24,7 @@ dropped, and the compare notice counts only entries the user can see.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
@@ -33,7 +33,9 @@ from gterm.globus.models import Task
 from gterm.globus.transfer import TransferRequest
 from gterm.tui.compare import compare_listings
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.transfer_dialog import TransferDialog, TransferPlan
+
+if TYPE_CHECKING:  # the dialog is imported when F5 first opens it: it is not on the first frame
+    from gterm.tui.screens.transfer_dialog import TransferPlan
 
 TRANSFER_BINDINGS: list[Binding] = [
     Binding("f5", "transfer", "Transfer", id="transfer"),
@@ -51,6 +53,8 @@ def _display_name(pane: Any) -> str:
 
 def plan_from_panes(source: Any, destination: Any) -> TransferPlan | str:
     """The transfer F5 means, or a sentence saying why there is nothing to do."""
+    from gterm.tui.screens.transfer_dialog import TransferPlan
+
     if not source.collection_id or source.path is None:
         return "Open a collection in this pane first."
     if not destination.collection_id or destination.path is None:
@@ -145,6 +149,8 @@ class TransferActionsMixin:
                 markup=False,
             )
         service = self.app.service
+        from gterm.tui.screens.transfer_dialog import TransferDialog
+
         self.app.push_screen(TransferDialog(plan, service=service), self._transfer_dialog_closed)
 
     def _transfer_dialog_closed(self, request: TransferRequest | None) -> None:

@@ -13,8 +13,11 @@ from gterm.sandbox.seed_ids import (
     BOB_ID,
     BOB_SHARED_ID,
     BOB_USERNAME,
+    HPC_SCRATCH_ID,
     LAB_GROUP_ID,
     LAB_GROUP_NAME,
+    ROBOT_CLIENT_ID,
+    TRANSFER_SCOPE,
 )
 from gterm.sandbox.server import SandboxHandle
 from tests.support.globus_cli import GlobusCLI, find_or_install
@@ -141,3 +144,30 @@ def test_permissions_for_a_group_and_a_provisioned_identity(bob_cli: GlobusCLI) 
     finally:
         bob_cli.run("endpoint", "permission", "delete", BOB_SHARED_ID, group_rule)
         bob_cli.run("endpoint", "permission", "delete", BOB_SHARED_ID, person_rule)
+
+
+def test_client_mode_whoami_identities_and_groups(
+    globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """GLOBUS_CLI_CLIENT_ID/SECRET: the robot client acts as its own identity, no login."""
+    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("robot-home"))
+    secret = sandbox.client_secret(ROBOT_CLIENT_ID)
+    cli.env.update(GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID, GLOBUS_CLI_CLIENT_SECRET=secret)
+    assert cli.run("whoami").stdout.strip() == f"{ROBOT_CLIENT_ID}@clients.auth.globus.org"
+    assert cli.run("get-identities", ALICE_USERNAME).stdout.strip() == ALICE_ID
+    group_id = cli.json("group", "create", "Robots")["id"]
+    try:
+        (mine,) = [g for g in cli.json("group", "list") if g["id"] == group_id]
+        assert [m["role"] for m in mine["my_memberships"]] == ["admin"]
+    finally:
+        cli.run("group", "delete", group_id)
+
+
+def test_session_update_and_consent(alice_cli: GlobusCLI) -> None:
+    """Both run the link flow again: one for an identity in session, one for a dependent data_access scope."""
+    assert "successfully" in alice_cli.link_flow("alice", "session", "update", ALICE_USERNAME, "--no-local-server")
+    scope = f"{TRANSFER_SCOPE}[*https://auth.globus.org/scopes/{HPC_SCRATCH_ID}/data_access]"
+    before = alice_cli.run("ls", f"{HPC_SCRATCH_ID}:/", expect=4)  # the CLI's consent hint, with the scope
+    assert f"globus session consent '{scope}'" in before.stdout + before.stderr
+    alice_cli.link_flow("alice", "session", "consent", scope, "--no-local-server")
+    assert alice_cli.run("ls", f"{HPC_SCRATCH_ID}:/").returncode == 0  # the consent reaches Transfer

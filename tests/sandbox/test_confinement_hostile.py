@@ -215,7 +215,7 @@ def test_guest_root_swapped_to_point_outside_answers_errors(
     base, disk = work
     _write(disk / "gq" / "share" / "shared.txt", b"shared")
     _write(disk / "mine.txt", b"mine")
-    guest = create_guest(gcs, LAB, base + "gq/share/", unique("guest"))
+    guest = _guest_on(gcs, base + "gq/share/")
     assert [e["name"] for e in tc.operation_ls(guest, path="/")["DATA"]] == ["shared.txt"]
 
     if attack == "root-replaced":
@@ -246,6 +246,11 @@ def test_guest_root_swapped_to_point_outside_answers_errors(
     canary.assert_untouched()
 
 
+def _guest_on(gcs: globus_sdk.GCSClient, host_path: str) -> str:
+    """A new guest collection of Alice's on Lab Storage ``host_path`` (made through its GCS Manager): its id."""
+    return create_guest(gcs, LAB, host_path, unique("guest"))
+
+
 def _guest_transfer(guest: str, path: str, base: str) -> globus_sdk.TransferData:
     data = globus_sdk.TransferData(guest, LAB)
     data.add_item(path, base + "stolen.txt")
@@ -268,7 +273,7 @@ def test_a_queued_task_on_a_guest_whose_root_is_swapped_fails_without_reaching_o
     base, disk = work
     _write(disk / "gq" / "share" / "f.bin", b"inside")
     _write(disk / "mine.txt", b"mine")
-    guest = create_guest(gcs, LAB, base + "gq/share/", unique("guest"))
+    guest = _guest_on(gcs, base + "gq/share/")
     with _queue_paused(hostile):
         read = tc.submit_transfer(_guest_transfer(guest, "/f.bin", base))["task_id"]
         write = tc.submit_transfer(_guest_transfer_in(guest, base + "mine.txt"))["task_id"]

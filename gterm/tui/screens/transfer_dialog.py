@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -232,29 +232,7 @@ class OptionBox(Checkbox, inherit_bindings=False):
 
 
 class FormInput(SafeInput):
-    """An Input whose own key bindings run in the order the keys arrived.
-
-    Textual inserts a printable key as soon as the Input reads it from its
-    queue, but resolves a non-printable key (ctrl+u, backspace, Enter) only
-    after the Key event has bubbled up to the App. In a fast burst
-    (``ctrl+u`` ``2020-01-01`` ``Enter``, as a terminal multiplexer or a
-    quick typist sends it) the characters typed after ctrl+u landed first and
-    ctrl+u then erased them, so Enter read an empty deadline and a transfer
-    went out with no deadline (QA F5). Running the Input's own bindings here,
-    in the Input's queue, keeps every key in order.
-    """
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.is_printable:
-            return  # Input._on_key (next in the MRO) inserts it, in order
-        for key in event.aliases:
-            for binding in self._bindings.key_to_bindings.get(key, ()):
-                if binding.priority:
-                    continue  # priority bindings were already offered by the App
-                if await self.app.run_action(binding.action, self):
-                    event.stop()
-                    event.prevent_default()
-                    return
+    """A text field of the transfer form (keys in order: see :meth:`SafeInput._on_key`, QA F5)."""
 
 
 #: The text fields and the DialogOptions attribute each one fills.
