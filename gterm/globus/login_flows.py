@@ -50,10 +50,16 @@ class LoginChallengeLike(Protocol):
     """What the LoginScreen needs from a challenge."""
 
     url: str
+    mode: LoginMode
+
+    @property
+    def instructions(self) -> str: ...
 
     def try_automatic(self, timeout: float) -> bool: ...
 
     def complete_with_code(self, code: str) -> None: ...
+
+    def cancel(self) -> None: ...
 
 
 def is_remote_session() -> bool:

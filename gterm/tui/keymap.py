@@ -8,9 +8,10 @@ DESIGN.md's key table).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from textual.binding import Binding
+from textual.dom import DOMNode
 
 # Bindings of the main screen (they act on the active pane).
 MAIN_BINDINGS: list[Binding] = [
@@ -53,37 +54,24 @@ SIDEBAR_BINDINGS: list[Binding] = [
     Binding("delete,f8,d", "delete_bookmark", "Delete bookmark", id="delete_bookmark"),
 ]
 
-ALL_BINDINGS: list[Binding] = [*MAIN_BINDINGS, *APP_BINDINGS, *SIDEBAR_BINDINGS]
-
-BINDING_IDS: frozenset[str] = frozenset(b.id for b in ALL_BINDINGS if b.id)
 
 
-def known_binding_ids() -> frozenset[str]:
-    """The browser's ids plus those the other parts of the TUI declare (task panel, dialogs)."""
-    ids = set(BINDING_IDS)
-    for module_name, attribute in (
-        ("gterm.tui.transfer_actions", "TRANSFER_BINDINGS"),
-        ("gterm.tui.widgets.task_panel", "TaskPanel"),
-        ("gterm.tui.widgets.file_list", "FileList"),
-        ("gterm.tui.screens.login", "LoginScreen"),
-    ):
-        try:
-            module = __import__(module_name, fromlist=[attribute])
-        except ImportError:
-            continue
-        found = getattr(module, attribute, [])
-        bindings = getattr(found, "BINDINGS", found)
-        ids.update(b.id for b in bindings if isinstance(b, Binding) and b.id)
-    return frozenset(ids)
+def binding_ids(*owners: type[DOMNode]) -> frozenset[str]:
+    """The ids of the bindings that ``owners`` (widget, screen and app classes) declare."""
+    return frozenset(
+        binding.id
+        for owner in owners
+        for binding in owner.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    )
 
 
-def user_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+def user_keymap(keymap: Mapping[str, str], ids: Collection[str]) -> tuple[dict[str, str], list[str]]:
     """Split a config keymap into the entries gterm knows and the unknown ids.
 
     Unknown ids are reported to the user rather than silently ignored, because
     a typo in the config file would otherwise look like a broken key.
     """
-    ids = known_binding_ids()
     known: dict[str, str] = {}
     unknown: list[str] = []
     for binding_id, keys in keymap.items():

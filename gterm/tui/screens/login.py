@@ -97,12 +97,10 @@ class LoginScreen(ModalScreen[bool]):
     @property
     def takes_code(self) -> bool:
         """False for a client-credentials "login": there is no person, URL or code, only the secret."""
-        return getattr(self.challenge, "mode", None) != "client-credentials"
+        return self.challenge.mode != "client-credentials"
 
     def compose(self) -> ComposeResult:
-        instructions = getattr(
-            self.challenge, "instructions", "Open this URL in a browser, log in, then paste the code shown at the end:"
-        )
+        instructions = self.challenge.instructions
         with Vertical(id="login-dialog"):
             yield Label("Log in to Globus", id="login-title")
             if self.reason:
@@ -133,9 +131,7 @@ class LoginScreen(ModalScreen[bool]):
         # Wakes a try_automatic still waiting on the redirect server, so the
         # worker thread ends now instead of holding up app exit.
         if not self._finished:
-            cancel = getattr(self.challenge, "cancel", None)
-            if callable(cancel):
-                cancel()
+            self.challenge.cancel()
 
     # --- workers (threads) -------------------------------------------------------------
 
@@ -220,7 +216,5 @@ class LoginScreen(ModalScreen[bool]):
         if self._finished:
             return
         self._finished = True
-        cancel = getattr(self.challenge, "cancel", None)
-        if callable(cancel):
-            cancel()
+        self.challenge.cancel()
         self.dismiss(False)

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -34,6 +34,9 @@ from gterm.globus.transfer import TransferService, label_problem
 from gterm.tui import task_format as fmt
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.tui.widgets.task_panel import TaskPanel
 
 Clock = Callable[[], datetime]
 
@@ -464,12 +467,10 @@ class TaskDetailsScreen(Screen[None]):
         if panel is not None:
             panel.refresh_tasks()
 
-    def _task_panel(self) -> Any | None:
-        from gterm.tui.widgets.task_panel import TaskPanel
+    def _task_panel(self) -> TaskPanel | None:
+        from gterm.tui.widgets.task_panel import TaskPanel  # it opens this screen: imported late
 
         for screen in self.app.screen_stack:
-            try:
-                return screen.query_one(TaskPanel)
-            except Exception:  # noqa: BLE001 - that screen has no panel
-                continue
+            for panel in screen.query(TaskPanel):
+                return panel
         return None
