@@ -18,10 +18,10 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, data_dir, debug_log_path, default_demo_dir
-from gterm.globus.errors import GtermError, KeyringUnavailable, SessionExpired
+from gterm.globus.errors import GtermError, InvalidInput, KeyringUnavailable, SessionExpired
 from gterm.logging_setup import redact, setup_debug_log
 
 if TYPE_CHECKING:
@@ -60,6 +60,12 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def _sandbox_behaviour(parser: argparse.ArgumentParser) -> None:
+    """Options that make the sandbox slow or failing (``sandbox serve`` and ``demo``)."""
+    parser.add_argument("--slow", type=int, metavar="BYTES_PER_SECOND", help="cap each task's copy rate")
+    parser.add_argument("--fault-rate", type=float, metavar="P", help="probability (0-1) of a transient file error")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gterm",
@@ -91,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", type=Path, help=f"sandbox data dir (default: {default_demo_dir()})")
     demo.add_argument("--left", metavar="LOC", default=argparse.SUPPRESS, help="left pane location")
     demo.add_argument("--right", metavar="LOC", default=argparse.SUPPRESS, help="right pane location")
+    _sandbox_behaviour(demo)
 
     sandbox = sub.add_parser("sandbox", help="the local Globus-compatible sandbox service")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
@@ -101,8 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, help="state and collection files (default: the gterm data dir)")
     serve.add_argument("--auto-approve", action="store_true", help="approve every login at once as the first identity")
     serve.add_argument("--access-token-lifetime", type=int, metavar="SECONDS", help="access token lifetime")
-    serve.add_argument("--slow", type=int, metavar="BYTES_PER_SECOND", help="cap each task's copy rate")
-    serve.add_argument("--fault-rate", type=float, metavar="P", help="probability of a transient file error")
+    _sandbox_behaviour(serve)
     serve.add_argument(
         "--http",
         action="store_true",
@@ -272,17 +278,38 @@ def start_listings_early(service: TransferService, *locations: str | None) -> No
             service.start_listing_early(location.collection_id, location.path)
 
 
-def build_tui(session: GtermSession, config: GtermConfig, left: str | None, right: str | None) -> GtermApp:
+def build_tui(
+    session: GtermSession,
+    config: GtermConfig,
+    left: str | None,
+    right: str | None,
+    *,
+    confirm_quit_while_active: bool = False,
+) -> GtermApp:
     """The app, with its start-up listings already on their way (network first, UI second)."""
     service = session.transfer_service()
     start_listings_early(service, left or config.last_left, right or config.last_right)
     from gterm.tui.app import GtermApp
 
-    return GtermApp(service, session=session, config=config, left=left, right=right)
+    return GtermApp(
+        service,
+        session=session,
+        config=config,
+        left=left,
+        right=right,
+        confirm_quit_while_active=confirm_quit_while_active,
+    )
 
 
-def _run_tui(session: GtermSession, config: GtermConfig, left: str | None, right: str | None) -> int:
-    app = build_tui(session, config, left, right)
+def _run_tui(
+    session: GtermSession,
+    config: GtermConfig,
+    left: str | None,
+    right: str | None,
+    *,
+    confirm_quit_while_active: bool = False,
+) -> int:
+    app = build_tui(session, config, left, right, confirm_quit_while_active=confirm_quit_while_active)
     app.run()
     return int(app.return_code or 0)
 
@@ -336,6 +363,7 @@ def demo_session(
     left: str | None = None,
     right: str | None = None,
     err: TextIO | None = None,
+    sandbox_options: dict[str, Any] | None = None,
 ) -> Iterator[DemoSession]:
     """Start the sandbox (auto-approve, persistent data dir), sign in for real, yield the session.
 
@@ -358,7 +386,7 @@ def demo_session(
         config.token_store = token_store  # type: ignore[assignment]
     print(f"gterm: starting the demo sandbox (data in {demo_dir})...", file=err)
     saved_env = {k: os.environ.get(k) for k in CLIENT_ENV_KEYS}
-    with running_sandbox(SandboxConfig(data_dir=demo_dir, auto_approve=True)) as handle:
+    with running_sandbox(SandboxConfig(data_dir=demo_dir, auto_approve=True, **(sandbox_options or {}))) as handle:
         for key in CLIENT_ENV_KEYS:
             os.environ.pop(key, None)
         os.environ.update(handle.client_env())  # service URLs and the sandbox's CA (SDK and requests)
@@ -409,13 +437,61 @@ def demo_session(
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    options = checked_sandbox_options(args)
     with demo_session(
-        args.data_dir,
+        usable_data_dir(args.data_dir) if args.data_dir else None,
         token_store=getattr(args, "token_store", None),
         left=getattr(args, "left", None),
         right=getattr(args, "right", None),
+        sandbox_options=options,
     ) as demo:
-        return _run_tui(demo.session, demo.config, demo.left, demo.right)
+        # The demo's sandbox stops with the app: quitting while a task runs asks first.
+        return _run_tui(demo.session, demo.config, demo.left, demo.right, confirm_quit_while_active=True)
+
+
+MAX_PORT = 65535
+
+
+def checked_sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The sandbox settings given on the command line, checked: bad values are one clear InvalidInput.
+
+    Returns only the options that were given (``port``, ``access_token_lifetime``,
+    ``slow``, ``fault_rate``), ready for SandboxConfig.
+    """
+    given: dict[str, Any] = {}
+    port = getattr(args, "port", None)
+    if port is not None:
+        if not 0 <= port <= MAX_PORT:
+            raise InvalidInput(f"--port {port}: a port is a number from 0 (any free port) to {MAX_PORT}.")
+        given["port"] = port
+    lifetime = getattr(args, "access_token_lifetime", None)
+    if lifetime is not None:
+        if lifetime < 1:
+            raise InvalidInput(f"--access-token-lifetime {lifetime}: give a number of seconds, at least 1.")
+        given["access_token_lifetime"] = lifetime
+    slow = getattr(args, "slow", None)
+    if slow is not None:
+        if slow < 1:
+            raise InvalidInput(f"--slow {slow}: give a rate in bytes per second, at least 1.")
+        given["slow"] = slow
+    fault_rate = getattr(args, "fault_rate", None)
+    if fault_rate is not None:
+        if not 0.0 <= fault_rate <= 1.0:  # also refuses nan
+            raise InvalidInput(f"--fault-rate {fault_rate}: a probability is from 0 to 1.")
+        given["fault_rate"] = fault_rate
+    return given
+
+
+def usable_data_dir(path: Path) -> Path:
+    """``path`` (created if needed) or InvalidInput saying why it cannot hold the sandbox's data."""
+    path = path.expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"--data-dir {path}: cannot create it ({exc.strerror or exc}).") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise InvalidInput(f"--data-dir {path}: not writable.")
+    return path
 
 
 def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -425,16 +501,9 @@ def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     from gterm.sandbox.server import serve_forever
     from gterm.sandbox.state import SandboxConfig
 
-    config = SandboxConfig(
-        data_dir=(args.data_dir or data_dir() / "sandbox").expanduser(), host=args.host, port=args.port
-    )
+    options = checked_sandbox_options(args)
+    config = SandboxConfig(data_dir=usable_data_dir(args.data_dir or data_dir() / "sandbox"), host=args.host, **options)
     config.auto_approve = bool(args.auto_approve)
-    if args.access_token_lifetime is not None:
-        config.access_token_lifetime = args.access_token_lifetime
-    if args.slow is not None:
-        config.slow = args.slow
-    if args.fault_rate is not None:
-        config.fault_rate = args.fault_rate
     config.tls = not args.http
     serve_forever(config)
     return EXIT_OK

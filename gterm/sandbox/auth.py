@@ -315,6 +315,7 @@ def _approve(state: SandboxState, req: _AuthorizeRequest, identity_id: str) -> R
             redirect_uri=req.redirect_uri,
             code_challenge=req.code_challenge,
             offline=req.offline,
+            state=req.state_param,
         ),
     )
     if req.redirect_uri == GLOBUS_AUTH_CODE_PAGE:
@@ -549,6 +550,9 @@ def _grant_authorization_code(
         scopes=parse_scopes(code.scope),
         offline=code.offline,
     )
+    # Auth echoes the authorize request's state on every token of the grant.
+    for entry in (body, *body["other_tokens"]):
+        entry["state"] = code.state
     return JSONResponse(body)
 
 

@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS auth_codes (
     code_challenge TEXT,
     offline INTEGER NOT NULL,
     expires_at REAL NOT NULL,
-    used INTEGER NOT NULL DEFAULT 0
+    used INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT ''      -- the authorize request's state, echoed by the token response
 );
 CREATE TABLE IF NOT EXISTS auth_tokens (
     token_hash TEXT PRIMARY KEY,
@@ -131,6 +132,8 @@ def init_schema(db: Database) -> None:
     columns = {row["name"] for row in db.query("PRAGMA table_info(auth_identities)")}
     if "status" not in columns:  # a data dir from before identity statuses
         db.execute("ALTER TABLE auth_identities ADD COLUMN status TEXT NOT NULL DEFAULT 'used'")
+    if "state" not in {row["name"] for row in db.query("PRAGMA table_info(auth_codes)")}:
+        db.execute("ALTER TABLE auth_codes ADD COLUMN state TEXT NOT NULL DEFAULT ''")
 
 
 # --- seed -------------------------------------------------------------------
@@ -258,12 +261,14 @@ class AuthCode:
     redirect_uri: str
     code_challenge: str | None
     offline: bool
+    state: str = ""
 
 
 def create_code(db: Database, code: AuthCode, lifetime: float = 600.0) -> str:
     raw = secrets.token_urlsafe(32)
     db.execute(
-        "INSERT INTO auth_codes VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        "INSERT INTO auth_codes (code_hash, client_id, identity_id, scope, redirect_uri, code_challenge, offline,"
+        " expires_at, used, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         (
             token_hash(raw),
             code.client_id,
@@ -273,6 +278,7 @@ def create_code(db: Database, code: AuthCode, lifetime: float = 600.0) -> str:
             code.code_challenge,
             int(code.offline),
             time.time() + lifetime,
+            code.state,
         ),
     )
     return raw
@@ -292,6 +298,7 @@ def take_code(db: Database, raw: str) -> AuthCode | None:
         row["redirect_uri"],
         row["code_challenge"],
         bool(row["offline"]),
+        row["state"],
     )
 
 

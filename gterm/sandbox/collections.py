@@ -7,8 +7,10 @@ inside the collection root and refuses anything else:
 - Globus paths are absolute *within the collection*: ``/etc/passwd`` means
   ``<root>/etc/passwd`` (and is simply not found); ``..`` that would climb above
   the collection root is a 400.
-- Symlinks are followed with ``realpath`` and the result must stay inside the
-  collection root (400 otherwise).
+- Symlinks are followed only when they lead somewhere inside the collection
+  root at the moment of use (400 otherwise): every file system access walks
+  its path beneath a descriptor of the root (``confined``), and a guest
+  collection's root is walked beneath its host's root each time.
 - Mapped collections behave like a POSIX file system with one account per user:
   ``/home/<user>/`` and ``/shared/<user>/`` belong to that user only (so a guest
   collection's files are reachable by others only through its ACL rules); the
@@ -23,13 +25,16 @@ inside the collection root and refuses anything else:
 from __future__ import annotations
 
 import json
-import os
+import stat
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from gterm.sandbox import roles
+from gterm.sandbox import confined, roles
+from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.request_parsing import check_path
 from gterm.sandbox.seed_ids import TRANSFER_SCOPE, data_access_scope
@@ -50,7 +55,8 @@ class CollectionRecord:
     id: str
     display_name: str
     entity_type: str
-    root: Path  # absolute directory of the collection's "/"
+    root: Path  # where the collection's "/" is expected on the host: for display only, never opened
+    root_spec: RootSpec  # how to open the root for an operation (guest: walked beneath the host's root)
     requires_consent: bool
     owner_id: str | None
     owner_string: str
@@ -72,9 +78,12 @@ class CollectionRecord:
 
 @dataclass(frozen=True)
 class ResolvedPath:
+    """A collection path checked for a caller; open it with ``open_root(collection)`` at the moment of use."""
+
     collection: CollectionRecord
-    fs_path: Path  # absolute, inside collection.root, parent symlinks resolved and checked
     path: str  # Globus-style absolute path; directories end with "/"
+    parts: tuple[str, ...]  # its components beneath the collection root ("/" is ())
+    real_parts: tuple[str, ...]  # where it led when checked (links resolved): for rights, never for access
 
 
 # --------------------------------------------------------------------------- lookup
@@ -84,16 +93,19 @@ def _row_to_record(state: SandboxState, row: Any) -> CollectionRecord:
     base = state.config.data_dir / "collections"
     if row["host_collection_id"]:
         host = get_collection(state, row["host_collection_id"])
-        root = host.root.joinpath(*[p for p in row["host_path"].split("/") if p])
+        root = host.root.joinpath(*confined.split(row["host_path"]))
+        spec = RootSpec(host.root_spec.base, row["host_path"])
         requires_consent = host.requires_consent
     else:
         root = base / row["slug"]
+        spec = RootSpec(str(root))
         requires_consent = bool(row["requires_consent"])
     return CollectionRecord(
         id=row["id"],
         display_name=row["display_name"],
         entity_type=row["entity_type"],
-        root=Path(os.path.realpath(root)),
+        root=root,
+        root_spec=spec,
         requires_consent=requires_consent,
         owner_id=row["owner_id"],
         owner_string=row["owner_string"],
@@ -279,8 +291,32 @@ def normalize(path: str, home: str) -> str:
     return "/" + "/".join(parts)
 
 
-def _inside(real: str, root: str) -> bool:
-    return real == root or real.startswith(root.rstrip("/") + "/")
+@contextmanager
+def open_root(coll: CollectionRecord) -> Iterator[confined.Root]:
+    """The collection's root, opened for one operation (a guest's is walked beneath its host's root).
+
+    A guest root that no longer resolves inside its host answers an error,
+    never anything outside.
+    """
+    try:
+        root = coll.root_spec.open()
+    except confined.RootOutside:
+        raise ApiError(
+            403, "PermissionDenied",
+            f"The root of collection '{coll.display_name}' leads outside its host collection",
+        ) from None
+    except OSError:
+        raise ApiError(
+            404, "ClientError.NotFound",
+            f"The root of collection '{coll.display_name}' ({coll.id}) no longer exists on its host",
+        ) from None
+    with root:
+        yield root
+
+
+def leaves_collection(path: str) -> ApiError:
+    """Globus' answer to a path that leads outside the collection (a link pointing outside)."""
+    return ApiError(400, "ClientError.BadRequest", f"Path '{path}' leaves the collection")
 
 
 _USE_WRITE_INTERVAL = 5.0  # seconds; a 5,000-item submission resolves 10,000 paths
@@ -335,33 +371,22 @@ def resolve(
     home = home_path(coll, principal)
     uses_home = path in ("", "~", "/~") or path.startswith(("~/", "/~/")) or not path.startswith("/")
     logical = normalize(path, home)
-    root = str(coll.root)
+    parts = tuple(confined.split(logical))
 
-    if uses_home and not coll.is_guest:
-        home_fs = os.path.join(root, home.strip("/"))
-        os.makedirs(home_fs, exist_ok=True)  # created on demand, like pam_mkhomedir
-
-    rel = logical.lstrip("/")
-    candidate = os.path.join(root, rel) if rel else root
-    # realpath of the whole path: catches symlinks anywhere (including the last component).
-    real = os.path.realpath(candidate)
-    if not _inside(real, root):
-        raise ApiError(400, "ClientError.BadRequest", f"Path '{logical}' leaves the collection")
-    if rel:
-        # Keep the last component unresolved so rename/delete act on a link itself.
-        parent_real = os.path.realpath(os.path.dirname(candidate))
-        if not _inside(parent_real, root):
-            raise ApiError(400, "ClientError.BadRequest", f"Path '{logical}' leaves the collection")
-        fs_path = os.path.join(parent_real, os.path.basename(candidate))
-    else:
-        fs_path = root
+    with open_root(coll) as root:
+        try:
+            if uses_home and not coll.is_guest:
+                root.makedirs(home)  # created on demand, like pam_mkhomedir
+            real_parts = root.canonical(parts)
+            is_dir = bool(parts) and stat.S_ISDIR(root.stat(parts, follow_last=True).st_mode)
+        except confined.OutsideRoot:
+            raise leaves_collection(logical) from None
+        except OSError:
+            is_dir = False  # missing (mkdir, transfer destinations): callers check
 
     # Check rights on both the path asked for and where it really leads (a link
     # in a shared dir must not open someone's private home).
-    real_logical = "/" + os.path.relpath(real, root).replace(os.sep, "/")
-    if real_logical == "/.":
-        real_logical = "/"
-    for probe in {logical, real_logical}:
+    for probe in {logical, "/" + "/".join(real_parts)}:
         granted = permission(state, coll, principal, probe)
         if not granted or (need == "rw" and granted != "rw"):
             raise ApiError(
@@ -372,16 +397,12 @@ def resolve(
             )
 
     _record_use(state, principal, coll)
-    is_dir = os.path.isdir(real)
     globus_path = logical if logical == "/" else logical + ("/" if is_dir else "")
-    return ResolvedPath(collection=coll, fs_path=Path(fs_path), path=globus_path)
+    return ResolvedPath(collection=coll, path=globus_path, parts=parts, real_parts=real_parts)
 
 
-def fs_to_globus(coll: CollectionRecord, fs_path: str) -> str | None:
-    """Map a real path back to a collection path, or None when it is outside the root."""
-    real = os.path.realpath(fs_path)
-    root = str(coll.root)
-    if not _inside(real, root):
-        return None
-    rel = os.path.relpath(real, root)
-    return "/" if rel == "." else "/" + rel.replace(os.sep, "/")
+def collection_path(parts: tuple[str, ...] | list[str], is_dir: bool = False) -> str:
+    """Components beneath a root -> the Globus path ("/" for the root; directories end with "/")."""
+    if not parts:
+        return "/"
+    return "/" + "/".join(parts) + ("/" if is_dir else "")

@@ -92,13 +92,18 @@ def _task(state: SandboxState, principal: Principal, task_id: str, role: str = M
 # --------------------------------------------------------------------------- task documents
 
 
-def _local_user(state: SandboxState, row: Any, coll: CollectionRecord | None) -> tuple[str | None, str | None]:
+def _local_user(coll: CollectionRecord | None, owner_username: str | None) -> tuple[str | None, str | None]:
+    """The account a mapped collection maps the task owner to (GCP and guests have none to report)."""
     if coll is None or coll.is_guest or coll.entity_type == colls.GCP_MAPPED:
         return None, None
-    identity = get_identity(state.db, row["owner_id"])
-    if identity is None:
+    if owner_username is None:
         return None, "NO_PERMISSION"
-    return str(identity["username"]).split("@", 1)[0], "OK"
+    return owner_username.split("@", 1)[0], "OK"
+
+
+def _username(state: SandboxState, identity_id: str) -> str | None:
+    identity = get_identity(state.db, identity_id)
+    return str(identity["username"]) if identity is not None else None
 
 
 def admin_task_docs(state: SandboxState, rows: list[Any]) -> list[dict[str, Any]]:
@@ -106,13 +111,24 @@ def admin_task_docs(state: SandboxState, rows: list[Any]) -> list[dict[str, Any]
     now = time.time()
     docs = [tasks_store.task_doc(row, now) for row in rows]
     pauses.annotate(state, docs, rows)
+    found: dict[str, CollectionRecord | None] = {}  # a page's tasks share a few collections and owners
+    owners: dict[str, str | None] = {}
+
+    def collection(cid: str | None) -> CollectionRecord | None:
+        if not cid:
+            return None
+        if cid not in found:
+            found[cid] = find_collection(state, cid)
+        return found[cid]
+
     for doc, row in zip(docs, rows, strict=True):
-        identity = get_identity(state.db, row["owner_id"])
-        doc["owner_string"] = identity["username"] if identity is not None else None
+        if row["owner_id"] not in owners:
+            identity = get_identity(state.db, row["owner_id"])
+            owners[row["owner_id"]] = str(identity["username"]) if identity is not None else None
+        doc["owner_string"] = owners[row["owner_id"]]
         for side in ("source", "destination"):
-            cid = row[f"{side}_endpoint_id"] if side == "source" or row["type"] == "TRANSFER" else None
-            coll = find_collection(state, cid) if cid else None
-            host = find_collection(state, coll.host_collection_id) if coll and coll.host_collection_id else None
+            coll = collection(row[f"{side}_endpoint_id"] if side == "source" or row["type"] == "TRANSFER" else None)
+            host = collection(coll.host_collection_id) if coll else None
             doc[f"{side}_host_endpoint"] = f"{host.owner_string}#{host.id}" if host else None
             doc[f"{side}_host_endpoint_id"] = host.id if host else None
             doc[f"{side}_host_endpoint_display_name"] = host.display_name if host else None
@@ -120,7 +136,7 @@ def admin_task_docs(state: SandboxState, rows: list[Any]) -> list[dict[str, Any]
             doc[f"{side}_mapped_collection_id"] = host.id if host else None
             doc[f"{side}_mapped_collection_display_name"] = host.display_name if host else None
             doc[f"{side}_base_path"] = None
-            user, status = _local_user(state, row, coll)
+            user, status = _local_user(coll, owners[row["owner_id"]])
             doc[f"{side}_local_user"] = user
             doc[f"{side}_local_user_status"] = status
     return docs
@@ -251,20 +267,24 @@ def task_list(state: SandboxState, principal: Principal, request: Request) -> di
             params.append(int_param(request, "filter_min_faults", 0, 0, 1 << 31))
     after = _last_key(request)
     if after is not None:
-        where.append("(request_time < ? OR (request_time = ? AND task_id > ?))")
+        where.append("(request_time < ? OR (request_time = ? AND task_id < ?))")
         params.extend([after[0], after[0], after[1]])
     clause = " AND ".join(where) or "1"
+    post_filtered = bool(q.get("filter_is_paused") or q.get("filter_local_user"))
+    # One row more than a page tells whether there is a next page; filters SQL cannot
+    # express (paused, local user) look at every candidate row instead.
     rows = state.db.query(
-        f"SELECT * FROM tasks WHERE {clause} ORDER BY request_time DESC, task_id", params
+        f"SELECT * FROM tasks WHERE {clause} ORDER BY request_time DESC, task_id DESC"
+        + ("" if post_filtered else " LIMIT ?"),
+        params if post_filtered else [*params, limit + 1],
     )
-    # Filters the rows must be looked at for (few rows pass the SQL filters above).
     if q.get("filter_is_paused"):
         wanted = _bool_filter(q["filter_is_paused"])
         rows = [r for r in rows if pauses.is_paused(state, r) == wanted]
     if q.get("filter_local_user"):
         local = q["filter_local_user"]
         endpoint = colls.get_collection(state, str(endpoint_id))
-        rows = [r for r in rows if _local_user(state, r, endpoint)[0] == local]
+        rows = [r for r in rows if _local_user(endpoint, _username(state, r["owner_id"]))[0] == local]
     page = rows[:limit]
     has_next = len(rows) > limit
     last = f"{page[-1]['request_time']!r},{page[-1]['task_id']}" if page else None
@@ -411,10 +431,10 @@ def admin_cancel(state: SandboxState, principal: Principal, request: Request, bo
         tasks_store.add_event(state.db, row["task_id"], "CANCELED_BY_ADMIN", "canceled by an administrator",
                               {"message": message, "canceled_by": principal.username})
         mstore.clear_admin_pauses(state.db, row["task_id"])
-        tasks_store.update_task_fields(state.db, row["task_id"], cancel_requested=1)
         pauses.wake_for_cancel(state, row["task_id"])
         if state.engine is not None:
-            state.engine.cancel(row["task_id"])
+            state.engine.cancel(row["task_id"], f"Canceled by an administrator: {message}")
+        tasks_store.update_task_fields(state.db, row["task_id"], cancel_requested=1)  # survives a restart
     until = time.monotonic() + CANCEL_WAIT_SECONDS
     record = mstore.get_cancel(state.db, cancel_id)
     assert record is not None

@@ -13,13 +13,14 @@ import json
 import os
 import re
 import stat as stat_mod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _q
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from gterm.sandbox.collections import CollectionRecord, fs_to_globus
+from gterm.sandbox.collections import collection_path
+from gterm.sandbox.confined import Root
 from gterm.sandbox.errors import ApiError
 
 MAX_LS_ENTRIES = 100_000
@@ -65,37 +66,36 @@ def owner_of(path: str) -> str:
     return "gterm"
 
 
-def _item(coll: CollectionRecord, dir_fs: str, name: str, st: os.stat_result, user: str) -> Item:
+def _item(root: Root, dir_parts: Sequence[str], name: str, st: os.stat_result, user: str) -> Item:
     mode = st.st_mode
     if stat_mod.S_ISLNK(mode):
-        full = os.path.join(dir_fs, name)
-        target = fs_to_globus(coll, full)
-        try:
-            tst = os.stat(full) if target is not None else None
-        except OSError:
-            tst = None
-        if tst is None or target is None:
+        found = root.link_target(dir_parts, name)  # followed now, beneath the root only
+        if found is None:
             # Broken, or pointing outside the collection: never reveal or follow it.
             return Item(name, "invalid_symlink", st.st_size, int(st.st_mtime), mode, user, None,
                         st.st_size, int(st.st_mtime))
+        parts, tst = found
         kind = "dir" if stat_mod.S_ISDIR(tst.st_mode) else "file"
-        if kind == "dir" and not target.endswith("/"):
-            target += "/"
+        target = collection_path(parts, kind == "dir")
         return Item(name, kind, tst.st_size, int(tst.st_mtime), tst.st_mode, user, target,
                      st.st_size, int(st.st_mtime))
     kind = "dir" if stat_mod.S_ISDIR(mode) else "file"
     return Item(name, kind, st.st_size, int(st.st_mtime), mode, user, None, None, None)
 
 
-def scan(coll: CollectionRecord, dir_fs: str, dir_path: str, show_hidden: bool) -> list[Item]:
-    """All entries of a directory (one lstat each; the hot loop of a 100k listing)."""
+def scan(root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_hidden: bool) -> list[Item]:
+    """All entries of a directory opened beneath ``root`` (one lstat each; the hot loop of a 100k listing).
+
+    ``dir_parts`` is where the directory is beneath the root (links resolved):
+    links listed in it are followed from there, and only inside the root.
+    """
     items: list[Item] = []
     append = items.append
     make = Item._make
     is_dir = stat_mod.S_ISDIR
     user = owner_of(dir_path)
     per_entry_owner = dir_path.rstrip("/") == "/home"
-    with os.scandir(dir_fs) as it:
+    with os.scandir(dir_fd) as it:
         for entry in it:
             name = entry.name
             if not show_hidden and name[0] == ".":
@@ -104,7 +104,7 @@ def scan(coll: CollectionRecord, dir_fs: str, dir_path: str, show_hidden: bool) 
                 st = entry.stat(follow_symlinks=False)
                 owner = name if per_entry_owner else user
                 if entry.is_symlink():
-                    append(_item(coll, dir_fs, name, st, owner))
+                    append(_item(root, dir_parts, name, st, owner))
                     continue
             except OSError:
                 continue  # vanished between readdir and stat
@@ -121,7 +121,9 @@ UNSTATED = -1
 NAME_FIELDS = frozenset({"name", "type", "user", "group"})
 
 
-def scan_names(coll: CollectionRecord, dir_fs: str, dir_path: str, show_hidden: bool) -> list[Item]:
+def scan_names(
+    root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_hidden: bool
+) -> list[Item]:
     """All entries of a directory with their names and types only (no lstat per entry).
 
     The directory's own listing tells each entry's type (``d_type``), so an
@@ -135,7 +137,7 @@ def scan_names(coll: CollectionRecord, dir_fs: str, dir_path: str, show_hidden: 
     make = Item._make
     user = owner_of(dir_path)
     per_entry_owner = dir_path.rstrip("/") == "/home"
-    with os.scandir(dir_fs) as it:
+    with os.scandir(dir_fd) as it:
         for entry in it:
             name = entry.name
             if not show_hidden and name[0] == ".":
@@ -143,7 +145,7 @@ def scan_names(coll: CollectionRecord, dir_fs: str, dir_path: str, show_hidden: 
             owner = name if per_entry_owner else user
             try:
                 if entry.is_symlink():
-                    append(_item(coll, dir_fs, name, entry.stat(follow_symlinks=False), owner))
+                    append(_item(root, dir_parts, name, entry.stat(follow_symlinks=False), owner))
                     continue
                 kind = "dir" if entry.is_dir(follow_symlinks=False) else "file"
             except OSError:
@@ -152,7 +154,7 @@ def scan_names(coll: CollectionRecord, dir_fs: str, dir_path: str, show_hidden: 
     return items
 
 
-def with_facts(coll: CollectionRecord, dir_fs: str, page: list[Item]) -> list[Item]:
+def with_facts(root: Root, dir_fd: int, dir_parts: Sequence[str], page: list[Item]) -> list[Item]:
     """``page`` with the file facts of entries :func:`scan_names` left unread; vanished ones drop out."""
     if all(item.size != UNSTATED for item in page):
         return page
@@ -163,22 +165,23 @@ def with_facts(coll: CollectionRecord, dir_fs: str, page: list[Item]) -> list[It
             append(item)
             continue
         try:
-            st = os.lstat(os.path.join(dir_fs, item.name))
+            st = os.stat(item.name, dir_fd=dir_fd, follow_symlinks=False)
         except OSError:
             continue  # gone since the directory was read
         if stat_mod.S_ISLNK(st.st_mode):
-            append(_item(coll, dir_fs, item.name, st, item.user))
+            append(_item(root, dir_parts, item.name, st, item.user))
             continue
         kind = "dir" if stat_mod.S_ISDIR(st.st_mode) else "file"
         append(Item(item.name, kind, st.st_size, int(st.st_mtime), st.st_mode, item.user, None, None, None))
     return filled
 
 
-def stat_item(coll: CollectionRecord, fs_path: str, path: str) -> Item:
-    """One entry for ``path`` itself (the link itself when it is a symlink)."""
-    st = os.lstat(fs_path)
+def stat_item(root: Root, parts: Sequence[str], path: str) -> Item:
+    """One entry for ``path`` itself (the link itself when it is a symlink), looked up beneath ``root``."""
+    st = root.stat(parts)
     name = path.rstrip("/").rsplit("/", 1)[-1] or "/"
-    item = _item(coll, os.path.dirname(fs_path), os.path.basename(fs_path), st, owner_of(path))
+    parent = root.canonical(parts[:-1]) if parts else ()
+    item = _item(root, parent, parts[-1] if parts else "", st, owner_of(path))
     return item._replace(name=name)
 
 

@@ -32,6 +32,7 @@ import re
 import secrets
 import stat
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
@@ -46,8 +47,10 @@ from gterm.sandbox.collections import (
     Need,
     ResolvedPath,
     get_collection,
+    open_root,
     resolve,
 )
+from gterm.sandbox.confined import Location
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.scopes import data_access_collection, parse_scopes
 from gterm.sandbox.state import SandboxState
@@ -150,7 +153,8 @@ def _unsatisfiable(size: int) -> ApiError:
 
 def _open_file(where: ResolvedPath) -> tuple[int, os.stat_result]:
     try:
-        fd = os.open(where.fs_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with open_root(where.collection) as root:
+            fd = root.open_file(where.parts, os.O_RDONLY)  # beneath the root, opened now
     except FileNotFoundError:
         raise ApiError(404, "NotFound", f"No such file: '{where.path}'") from None
     except OSError:
@@ -213,15 +217,34 @@ async def _get(state: SandboxState, request: Request) -> Response:
 # --------------------------------------------------------------------------- PUT
 
 
-def _open_upload(where: ResolvedPath) -> tuple[int, str]:
-    parent = where.fs_path.parent
-    if os.path.isdir(where.fs_path):
-        raise ApiError(409, "Conflict", f"'{where.path}' is a directory")
-    if not parent.is_dir():
-        raise ApiError(404, "NotFound", f"No such directory for '{where.path}'")
-    temp = str(parent / f"{_TEMP_PREFIX}{secrets.token_hex(8)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    return fd, temp
+@dataclass
+class _Upload:
+    """An upload in progress: written to ``temp`` in the directory opened when it started, renamed there."""
+
+    fd: int
+    directory: Location  # the target's directory (descriptor) and the target's name in it
+    temp: str
+
+
+def _open_upload(where: ResolvedPath) -> _Upload:
+    with open_root(where.collection) as root:
+        try:
+            if stat.S_ISDIR(root.stat(where.parts, follow_last=True).st_mode):
+                raise ApiError(409, "Conflict", f"'{where.path}' is a directory")
+        except OSError:
+            pass  # a new file
+        try:
+            directory = root.locate(where.parts)
+        except OSError:
+            raise ApiError(404, "NotFound", f"No such directory for '{where.path}'") from None
+    temp = f"{_TEMP_PREFIX}{secrets.token_hex(8)}"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                     dir_fd=directory.dir_fd)
+    except BaseException:
+        directory.close()
+        raise
+    return _Upload(fd, directory, temp)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -230,19 +253,27 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _commit_upload(fd: int, temp: str, where: ResolvedPath) -> bool:
+def _commit_upload(upload: _Upload) -> bool:
     """Rename the finished upload into place; True if it replaced an existing file."""
-    os.close(fd)
-    existed = os.path.lexists(where.fs_path)
-    os.replace(temp, where.fs_path)
+    os.close(upload.fd)
+    target, dir_fd = upload.directory.name, upload.directory.dir_fd
+    assert target is not None  # PUT never names the root
+    try:
+        os.stat(target, dir_fd=dir_fd, follow_symlinks=False)
+        existed = True
+    except FileNotFoundError:
+        existed = False
+    os.replace(upload.temp, target, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    upload.directory.close()
     return existed
 
 
-def _discard(fd: int, temp: str) -> None:
+def _discard(upload: _Upload) -> None:
     with contextlib.suppress(OSError):
-        os.close(fd)
+        os.close(upload.fd)
     with contextlib.suppress(OSError):
-        os.unlink(temp)
+        os.unlink(upload.temp, dir_fd=upload.directory.dir_fd)
+    upload.directory.close()
 
 
 async def _buffered(request: Request) -> AsyncIterator[bytes]:
@@ -265,18 +296,18 @@ async def _put(state: SandboxState, request: Request) -> Response:
         return where
     if where.path.endswith("/") or where.path == "/":
         raise ApiError(400, "ClientError.BadRequest", "PUT needs a file path, not a directory")
-    fd, temp = await run_in_threadpool(_open_upload, where)
+    upload = await run_in_threadpool(_open_upload, where)
     expected = request.headers.get("content-length")
     received = 0
     try:
         async for piece in _buffered(request):
             received += len(piece)
-            await run_in_threadpool(_write_all, fd, piece)
+            await run_in_threadpool(_write_all, upload.fd, piece)
         if expected is not None and expected.isdigit() and int(expected) != received:
             raise ApiError(400, "ClientError.BadRequest", "The upload ended before its Content-Length")
-        replaced = await run_in_threadpool(_commit_upload, fd, temp, where)
+        replaced = await run_in_threadpool(_commit_upload, upload)
     except BaseException:
-        await run_in_threadpool(_discard, fd, temp)
+        await run_in_threadpool(_discard, upload)
         raise
     return Response(status_code=200 if replaced else 201)
 
@@ -285,12 +316,13 @@ async def _put(state: SandboxState, request: Request) -> Response:
 
 
 def _delete_file(where: ResolvedPath) -> None:
-    if os.path.isdir(where.fs_path) and not os.path.islink(where.fs_path):
-        raise ApiError(409, "Conflict", f"'{where.path}' is a directory")
-    try:
-        os.unlink(where.fs_path)
-    except FileNotFoundError:
-        raise ApiError(404, "NotFound", f"No such file: '{where.path}'") from None
+    with open_root(where.collection) as root:
+        try:
+            if stat.S_ISDIR(root.stat(where.parts).st_mode):
+                raise ApiError(409, "Conflict", f"'{where.path}' is a directory")
+            root.unlink(where.parts)
+        except (FileNotFoundError, NotADirectoryError):
+            raise ApiError(404, "NotFound", f"No such file: '{where.path}'") from None
 
 
 async def _delete(state: SandboxState, request: Request) -> Response:

@@ -43,7 +43,7 @@ RACY_NS = 2_000_000_000
 """A directory changed this recently may change again within the same clock tick unseen."""
 
 
-def directory_stamp(fs_path: str) -> tuple[int, int, int] | None:
+def directory_stamp(directory: int | str) -> tuple[int, int, int] | None:
     """What changes when a directory's entries change: its device, inode and mtime (ns).
 
     None when the directory changed within the last :data:`RACY_NS`: file
@@ -51,7 +51,7 @@ def directory_stamp(fs_path: str) -> tuple[int, int, int] | None:
     Linux), so a second change in the same tick would leave the stamp as it
     was. Such a listing is not kept (as git treats "racily clean" files).
     """
-    st = os.stat(fs_path)
+    st = os.stat(directory)  # an open descriptor, or a path
     if time.time_ns() - st.st_mtime_ns < RACY_NS:
         return None
     return (st.st_dev, st.st_ino, st.st_mtime_ns)

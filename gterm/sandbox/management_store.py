@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS admin_cancels (
     requested_by_id TEXT NOT NULL,
     time REAL NOT NULL
 );
+-- The management API lists tasks by endpoint, newest first (tasks belong to tasks_store;
+-- these indexes serve only the administrators' queries, so they live with them).
+CREATE INDEX IF NOT EXISTS tasks_newest ON tasks (request_time, task_id);
 CREATE TABLE IF NOT EXISTS admin_canceled_tasks (
     task_id TEXT PRIMARY KEY,
     canceled_by_admin TEXT NOT NULL,     -- SOURCE | DESTINATION | BOTH

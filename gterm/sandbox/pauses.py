@@ -78,7 +78,17 @@ def is_paused(state: SandboxState, row: sqlite3.Row) -> bool:
 
 
 def must_pause(state: SandboxState, task_id: str) -> bool:
-    """The engine's question between files: stop this task now?"""
+    """The engine's question between files: stop this task now?
+
+    Asked once per file, so the common case (no rule anywhere, no explicit pause)
+    costs one query.
+    """
+    quiet = state.db.query_one(
+        "SELECT NOT EXISTS (SELECT 1 FROM pause_rules) AND NOT EXISTS"
+        " (SELECT 1 FROM admin_pauses WHERE task_id = ?) AS quiet", (task_id,)
+    )
+    if quiet is not None and quiet["quiet"]:
+        return False
     row = tasks_store.get_task(state.db, task_id)
     return row is not None and is_paused(state, row)
 

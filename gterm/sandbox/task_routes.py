@@ -183,7 +183,6 @@ def submit_transfer(state: SandboxState, principal: Principal, request: Request,
         source_name, destination_name = src.collection.display_name, dst.collection.display_name
         items.append({
             "source_path": src.path, "destination_path": dst.path,
-            "src_fs": str(src.fs_path), "dst_fs": str(dst.fs_path),
             "recursive": recursive, "external_checksum": external,
             "checksum_algorithm": _checksum_algorithm(raw.get("checksum_algorithm")),
         })
@@ -227,10 +226,10 @@ def submit_delete(state: SandboxState, principal: Principal, request: Request, b
         if not isinstance(path, str) or not path:
             raise ApiError(400, BAD, "delete_item needs a path")
         target = resolve(state, principal, endpoint_id, path, "rw")
-        if target.fs_path == target.collection.root:
+        if not target.parts or not target.real_parts:
             raise ApiError(400, BAD, "The root of a collection cannot be deleted")
         name = target.collection.display_name
-        items.append({"path": target.path, "fs": str(target.fs_path)})
+        items.append({"path": target.path})
     new = store.NewTask(
         owner_id=principal.identity_id, username=store.transfer_username(principal.identity_id),
         type="DELETE", label=_label(body), submission_id=submission_id, deadline=_deadline(body),

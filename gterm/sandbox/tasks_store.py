@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     destination_endpoint_id TEXT,
     destination_display_name TEXT,
     options TEXT NOT NULL,               -- JSON: the submitted flags, normalised
-    items TEXT NOT NULL,                 -- JSON: items with resolved filesystem paths
+    items TEXT NOT NULL,                 -- JSON: the submitted items, with collection paths
     planned INTEGER NOT NULL DEFAULT 0,  -- 1 once task_files holds the expanded plan
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     fatal_error TEXT,                    -- JSON {{code, description}} or NULL
@@ -89,10 +89,8 @@ CREATE TABLE IF NOT EXISTS task_files (
     task_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     kind TEXT NOT NULL,          -- dir | file | extra | delete_file | delete_dir | error
-    source_path TEXT,            -- Globus paths, as the API reports them
-    destination_path TEXT,
-    src_fs TEXT,                 -- resolved filesystem paths
-    dst_fs TEXT,
+    source_path TEXT,            -- collection paths, as the API reports them (never host paths:
+    destination_path TEXT,       -- the engine resolves them beneath the collection root when used)
     size INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL,         -- pending | done | skipped | skipped_error | failed
     error_code TEXT,
@@ -309,10 +307,8 @@ class TaskFile(NamedTuple):
     task_id: str
     seq: int
     kind: FileKind
-    source_path: str | None  # Globus paths, as the API reports them (directories end with "/");
+    source_path: str | None  # collection paths, as the API reports them (directories end with "/");
     destination_path: str  # no source for extras and deletions (their path is the "destination")
-    src_fs: str | None  # resolved file system paths
-    dst_fs: str
     size: int = 0
     state: FileState = "pending"
     error_code: str | None = None

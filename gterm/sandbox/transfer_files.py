@@ -1,18 +1,25 @@
-"""File operation routes: ls, stat, mkdir, rename (all through collections.resolve)."""
+"""File operation routes: ls, stat, mkdir, rename (checked by collections.resolve, done beneath the root)."""
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gterm.sandbox import confined, pauses
 from gterm.sandbox import file_listing as fl
-from gterm.sandbox import pauses
-from gterm.sandbox.collections import CollectionRecord, resolve
+from gterm.sandbox.collections import (
+    CollectionRecord,
+    ResolvedPath,
+    leaves_collection,
+    open_root,
+    resolve,
+)
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.listing_cache import directory_stamp
 from gterm.sandbox.request_parsing import bool_param, int_param, text_field
@@ -42,16 +49,35 @@ def _rename_failed(exc: OSError, old: str, new: str) -> ApiError:
 def operation_ls(state: SandboxState, principal: Principal, request: Request) -> Response:
     q = request.query_params
     where = resolve(state, principal, request.path_params["endpoint_id"], q.get("path", ""), "r")
-    coll = where.collection
-    pauses.check_operation(state, principal, coll, "pause_ls")
-    fs_path = str(where.fs_path)
-    if not os.path.lexists(fs_path):
-        raise _not_found(where.path, coll)
-    if not os.path.isdir(fs_path):
+    pauses.check_operation(state, principal, where.collection, "pause_ls")
+    with open_root(where.collection) as root:
+        dir_fd = _open_listed_dir(root, where)
+        try:
+            return _listing(state, request, where, root, dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _open_listed_dir(root: confined.Root, where: ResolvedPath) -> int:
+    """The directory to list, opened beneath the root now (404 missing, 502 not a directory)."""
+    try:
+        if not root.exists(where.parts):
+            raise _not_found(where.path, where.collection)
+        return root.open_dir(where.parts)
+    except confined.OutsideRoot:
+        raise leaves_collection(where.path) from None
+    except OSError:
         raise ApiError(
             502, "ExternalError.DirListingFailed.NotDirectory",
             f"Directory listing failed: '{where.path}' is not a directory",
-        )
+        ) from None
+
+
+def _listing(
+    state: SandboxState, request: Request, where: ResolvedPath, root: confined.Root, dir_fd: int
+) -> Response:
+    q = request.query_params
+    coll = where.collection
     show_hidden = bool_param(request, "show_hidden", True)
     limit = int_param(request, "limit", fl.MAX_LS_ENTRIES, 0, fl.MAX_LS_ENTRIES)
     offset = int_param(request, "offset", 0, 0, 10**9)
@@ -63,15 +89,20 @@ def operation_ls(state: SandboxState, principal: Principal, request: Request) ->
 
     if state.config.listing_delay > 0:
         time.sleep(state.config.listing_delay)  # a handler thread of its own: other requests go on
+    # Where the directory really is (links resolved), for the links listed in it.
+    try:
+        dir_parts = root.canonical(where.parts)
+    except confined.OutsideRoot:
+        raise leaves_collection(where.path) from None
     # A page after the first reuses the sorted listing its first page read (see listing_cache).
     kept = state.kept_listings
-    key = (coll.id, fs_path, show_hidden, tuple(filters), tuple(orderby))
-    stamp = directory_stamp(fs_path)
+    key = (coll.id, dir_parts, show_hidden, tuple(filters), tuple(orderby))
+    stamp = directory_stamp(dir_fd)
     items = kept.get(key, stamp) if offset > 0 else None
     if items is None:
         # An order and filter on names and types need no lstat per entry: only the page's are read.
         names_only = {field for field, _ in order} | fl.filter_fields(filters) <= fl.NAME_FIELDS
-        items = (fl.scan_names if names_only else fl.scan)(coll, fs_path, where.path, show_hidden)
+        items = (fl.scan_names if names_only else fl.scan)(root, dir_fd, dir_parts, where.path, show_hidden)
         for pred in preds:
             items = [i for i in items if pred(i)]
         fl.sort_items(items, order)
@@ -80,7 +111,7 @@ def operation_ls(state: SandboxState, principal: Principal, request: Request) ->
         kept.put(key, stamp, items)
     else:
         kept.drop(key)
-    page = fl.with_facts(coll, fs_path, items[offset: offset + limit])
+    page = fl.with_facts(root, dir_fd, dir_parts, items[offset: offset + limit])
     body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields)
     return Response(body, media_type="application/json")
 
@@ -88,9 +119,25 @@ def operation_ls(state: SandboxState, principal: Principal, request: Request) ->
 def operation_stat(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     where = resolve(state, principal, request.path_params["endpoint_id"],
                     request.query_params.get("path", ""), "r")
-    if not os.path.lexists(where.fs_path):
-        raise _not_found(where.path, where.collection, code="NotFound")
-    return fl.entry_doc(fl.stat_item(where.collection, str(where.fs_path), where.path))
+    with open_root(where.collection) as root:
+        try:
+            item = fl.stat_item(root, where.parts, where.path)
+        except confined.OutsideRoot:
+            raise leaves_collection(where.path) from None
+        except OSError:
+            raise _not_found(where.path, where.collection, code="NotFound") from None
+    return fl.entry_doc(item)
+
+
+def _parent_path(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[0] + "/"
+
+
+def _is_dir(root: confined.Root, parts: tuple[str, ...]) -> bool:
+    try:
+        return stat.S_ISDIR(root.stat(parts, follow_last=True).st_mode)
+    except OSError:
+        return False
 
 
 def operation_mkdir(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
@@ -100,17 +147,18 @@ def operation_mkdir(state: SandboxState, principal: Principal, request: Request,
     pauses.check_operation(state, principal, where.collection, "pause_mkdir")
     if where.path == "/":
         raise ApiError(502, "ExternalError.MkdirFailed.Exists", "Path already exists: '/'")
-    target = where.fs_path
-    if os.path.lexists(target):
-        raise ApiError(502, "ExternalError.MkdirFailed.Exists",
-                       f"Path already exists: '{where.path}'")
-    if not target.parent.is_dir():
-        raise _not_found(where.path.rstrip("/").rsplit("/", 1)[0] + "/", where.collection)
-    try:
-        os.mkdir(target)
-    except FileExistsError:
-        raise ApiError(502, "ExternalError.MkdirFailed.Exists",
-                       f"Path already exists: '{where.path}'") from None
+    exists = ApiError(502, "ExternalError.MkdirFailed.Exists", f"Path already exists: '{where.path}'")
+    with open_root(where.collection) as root:
+        try:
+            if root.exists(where.parts):
+                raise exists
+            if not _is_dir(root, where.parts[:-1]):
+                raise _not_found(_parent_path(where.path), where.collection)
+            root.mkdir(where.parts)
+        except FileExistsError:
+            raise exists from None
+        except confined.OutsideRoot:
+            raise leaves_collection(where.path) from None
     return result_doc(request, "mkdir_result", "DirectoryCreated",
                    "The directory was created successfully")
 
@@ -125,21 +173,27 @@ def operation_rename(state: SandboxState, principal: Principal, request: Request
     pauses.check_operation(state, principal, old.collection, "pause_rename")
     if old.path == "/" or new.path == "/":
         raise ApiError(400, "ClientError.BadRequest", "The collection root cannot be renamed")
-    if not os.path.lexists(old.fs_path):
-        raise _not_found(old.path, old.collection)
-    if os.path.lexists(new.fs_path):
-        raise ApiError(502, "ExternalError.RenameFailed.Exists",
-                       f"Rename failed: '{new.path}' already exists")
-    if not new.fs_path.parent.is_dir():
-        raise _not_found(new.path.rstrip("/").rsplit("/", 1)[0] + "/", new.collection)
-    old_real = os.path.realpath(old.fs_path)
-    new_parent = os.path.realpath(new.fs_path.parent)
-    if old.fs_path.is_dir() and not old.fs_path.is_symlink() and (
-        new_parent == old_real or new_parent.startswith(old_real.rstrip("/") + "/")
-    ):
-        raise ApiError(400, "ClientError.BadRequest", "A directory cannot be moved into itself")
-    try:
-        os.rename(old.fs_path, new.fs_path)
-    except OSError as exc:
-        raise _rename_failed(exc, old.path, new.path) from None
+    with open_root(old.collection) as root:
+        try:
+            if not root.exists(old.parts):
+                raise _not_found(old.path, old.collection)
+            if root.exists(new.parts):
+                raise ApiError(502, "ExternalError.RenameFailed.Exists",
+                               f"Rename failed: '{new.path}' already exists")
+            if not _is_dir(root, new.parts[:-1]):
+                raise _not_found(_parent_path(new.path), new.collection)
+            moved = root.canonical(old.parts, follow_last=False)  # the entry itself, not where a link leads
+            new_parent = root.canonical(new.parts[:-1])
+            if stat.S_ISDIR(root.stat(old.parts).st_mode) and new_parent[: len(moved)] == moved:
+                raise ApiError(400, "ClientError.BadRequest", "A directory cannot be moved into itself")
+        except confined.OutsideRoot:
+            raise leaves_collection(old.path) from None
+        try:
+            # renameat between the two parents: a link is moved, never followed; a relative link
+            # that now points outside is harmless, as every later access refuses to follow it.
+            root.rename(old.parts, new.parts)
+        except confined.OutsideRoot:
+            raise leaves_collection(old.path) from None
+        except OSError as exc:
+            raise _rename_failed(exc, old.path, new.path) from None
     return result_doc(request, "result", "FileRenamed", "File or directory renamed successfully")

@@ -114,7 +114,7 @@ def create_shared_endpoint(state: SandboxState, principal: Principal, request: R
     if host.is_guest:
         raise ApiError(400, BAD, "A guest collection cannot host another one")
     where = resolve(state, principal, host.id, host_path, "rw")
-    if not where.fs_path.is_dir():
+    if not where.path.endswith("/"):  # resolve marks directories (links followed inside the root only)
         raise ApiError(404, "ClientError.NotFound", f"Host path '{where.path}' is not a directory")
     meta: dict[str, Any] = {"default_directory": "/"}
     if host.is_gcp:

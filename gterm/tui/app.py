@@ -30,6 +30,7 @@ from gterm.tui.messages import BookmarksChanged, PaneLocationChanged
 from gterm.tui.screens.dir_summary import DirectorySummary
 from gterm.tui.screens.login import LoginScreen
 from gterm.tui.screens.main import MainScreen
+from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.screens.viewer import FileViewer
@@ -65,11 +66,14 @@ class GtermApp(App[None]):
         right: str | None = None,
         on_consent: Callable[[ConsentNeeded], bool] | None = None,
         https: HttpsAccess | None = None,
+        confirm_quit_while_active: bool = False,
     ) -> None:
         # Before App.__init__: setting up the theme reactive calls watch_theme, which reads the config.
         self.save_config = config is not None
         self.config = config if config is not None else GtermConfig()
         super().__init__()
+        # `gterm demo`: the sandbox runs in this process, so its tasks stop when gterm does.
+        self.confirm_quit_while_active = confirm_quit_while_active
         self.service = service
         self.reauth = ReauthCoordinator(self, session=session, on_consent=on_consent)
         # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
@@ -102,6 +106,34 @@ class GtermApp(App[None]):
                 severity="warning",
                 markup=False,
             )
+
+    # --- quitting ------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; with ``confirm_quit_while_active`` and a task still running, ask first."""
+        screen = self.main_screen
+        running = [t for t in screen.task_panel.tasks if t.is_active] if screen is not None else []
+        if not self.confirm_quit_while_active or not running:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmPrompt):
+            return  # already asking
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        count = len(running)
+        self.push_screen(
+            ConfirmPrompt(
+                "Quit the demo?",
+                f"{count} task{'s' if count != 1 else ''} still running. The demo's sandbox stops with gterm, "
+                f"and {'they stop' if count != 1 else 'it stops'} with it.",
+                confirm_label="Quit",
+                danger=True,
+            ),
+            answered,
+        )
 
     # --- remembered state -------------------------------------------------
 

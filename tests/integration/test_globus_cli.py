@@ -11,6 +11,7 @@ from gterm.sandbox.seed_ids import (
     ALICE_ID,
     ALICE_USERNAME,
     BOB_ID,
+    BOB_SHARED_ID,
     BOB_USERNAME,
     LAB_GROUP_ID,
     LAB_GROUP_NAME,
@@ -117,3 +118,26 @@ def test_logout_revokes_and_deletes_the_templated_client(
     assert "successfully logged out" in cli.run("logout", "--yes", "--delete-client").stdout
     assert made not in _cli_clients(sandbox)
     cli.run("whoami", expect=4)  # MissingLoginError: the tokens are gone
+
+
+def test_permissions_for_a_group_and_a_provisioned_identity(bob_cli: GlobusCLI) -> None:
+    """Bob shares his guest collection with the lab group and with someone who has never signed in."""
+    newcomer = "carol.cli@globusid.org"
+    assert bob_cli.run("get-identities", newcomer).stdout.strip() == "NO_SUCH_IDENTITY"
+    group_rule = bob_cli.json(
+        "endpoint", "permission", "create", f"{BOB_SHARED_ID}:/cli-group/", "--group", LAB_GROUP_ID,
+        "--permissions", "r",
+    )["access_id"]
+    person_rule = bob_cli.json(
+        "endpoint", "permission", "create", f"{BOB_SHARED_ID}:/cli-carol/", "--provision-identity", newcomer,
+        "--permissions", "rw",
+    )["access_id"]
+    try:
+        carol_id = bob_cli.run("get-identities", newcomer).stdout.strip()
+        rules = {r["id"]: r for r in bob_cli.json("endpoint", "permission", "list", BOB_SHARED_ID)["DATA"]}
+        assert (rules[group_rule]["principal_type"], rules[group_rule]["principal"]) == ("group", LAB_GROUP_ID)
+        assert (rules[person_rule]["principal_type"], rules[person_rule]["principal"]) == ("identity", carol_id)
+        assert "unused" in bob_cli.run("get-identities", "-v", "-F", "json", newcomer).stdout
+    finally:
+        bob_cli.run("endpoint", "permission", "delete", BOB_SHARED_ID, group_rule)
+        bob_cli.run("endpoint", "permission", "delete", BOB_SHARED_ID, person_rule)

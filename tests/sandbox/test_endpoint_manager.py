@@ -146,7 +146,9 @@ def test_pause_resume_and_cancel_with_messages(mgmt_sandbox: SandboxHandle, alic
     assert final["status"] == "FAILED"
     assert (final["canceled_by_admin"], final["canceled_by_admin_message"]) == ("BOTH", "Out of quota")
     codes = _events(bob, task_id)
-    assert {"PAUSED", "RESUMED", "CANCELED_BY_ADMIN"} <= set(codes)
+    assert {"PAUSED", "RESUMED", "CANCELED_BY_ADMIN", "CANCELED"} <= set(codes)
+    canceled = next(e for e in bob.task_event_list(task_id, limit=100)["DATA"] if e["code"] == "CANCELED")
+    assert canceled["details"] == "Canceled by an administrator: Out of quota"
 
 
 def test_cancel_a_paused_task(mgmt_sandbox: SandboxHandle, alice: Any, bob: Any) -> None:
@@ -154,7 +156,14 @@ def test_cancel_a_paused_task(mgmt_sandbox: SandboxHandle, alice: Any, bob: Any)
     alice.endpoint_manager_pause_tasks([task_id], "hold")
     done = alice.endpoint_manager_cancel_tasks([task_id], "never mind")
     assert _poll(lambda: alice.endpoint_manager_cancel_status(done["id"]).data, lambda d: d["done"])["done"]
-    assert bob.get_task(task_id)["status"] == "FAILED"
+    final = bob.get_task(task_id)
+    assert (final["status"], final["is_paused"], final["nice_status_details"]) == (
+        "FAILED", False, "Canceled by an administrator: never mind")
+    # A task the owner paused-and-cancels works the same way through the owner's own cancel.
+    own = _bob_copy(mgmt_sandbox, bob)
+    alice.endpoint_manager_pause_tasks([own], "hold")
+    assert bob.cancel_task(own)["code"] == "Canceled"
+    assert bob.get_task(own)["nice_status_details"] == "Canceled by the task owner"
 
 
 def test_monitor_sees_but_only_a_manager_acts(mgmt_sandbox: SandboxHandle, alice: Any, bob: Any) -> None:
@@ -346,3 +355,20 @@ def test_monitored_hosted_endpoint_and_acl_list(alice: Any, bob: Any) -> None:
     assert acl["DATA_TYPE"] == "access_list"
     assert [(r["principal"], r["permissions"]) for r in acl["DATA"]] == [(ALICE_ID, "rw")]
     assert api_error(lambda: alice.endpoint_manager_acl_list(LAB)).http_status == 400
+
+
+def test_a_paused_task_stays_paused_across_a_restart(tmp_path_factory: pytest.TempPathFactory) -> None:
+    data_dir = tmp_path_factory.mktemp("mgmt-restart")
+    with own_sandbox(data_dir, slow=SLOW) as first:
+        alice, bob = transfer_client_for(first, "alice"), transfer_client_for(first, "bob")
+        rule = alice.endpoint_manager_create_pause_rule(_rule(pause_task_transfer_read=True, message="Hold reads"))
+        task_id = _bob_copy(first, bob, files=3, size=256)
+        _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] == "INACTIVE")
+    with own_sandbox(data_dir, slow=SLOW) as second:
+        alice, bob = transfer_client_for(second, "alice"), transfer_client_for(second, "bob")
+        again = bob.get_task(task_id)
+        assert (again["status"], again["is_paused"]) == ("INACTIVE", True)
+        assert bob.task_pause_info(task_id)["pause_rules"][0]["message"] == "Hold reads"
+        alice.endpoint_manager_delete_pause_rule(rule["id"])
+        done = _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
+        assert done["status"] == "SUCCEEDED" and done["files_transferred"] == 3

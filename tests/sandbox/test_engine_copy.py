@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gterm.sandbox import engine
+from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.engine import Fault, FileError, TaskAborted, Throttle, copy_file
+from gterm.sandbox.engine.copying import OPEN_TEMPORARY
+from gterm.sandbox.engine.errors import classify_os_error
+
+
+def _copy_fds(src: Path, dst: Path, **kw: Any) -> engine.CopyResult:
+    src_fd = os.open(src, os.O_RDONLY)
+    dst_fd = os.open(dst, OPEN_TEMPORARY, 0o644)
+    try:
+        return copy_file(src_fd, dst_fd, **kw)
+    finally:
+        os.close(src_fd)
+        os.close(dst_fd)
 
 
 def _copy(src: Path, dst: Path, **kw: object) -> engine.CopyResult:
     seen: list[int] = []
     options: dict[str, object] = {"algorithm": None, "verify": False, "throttle": None, "fault": None}
     options.update(kw)
-    result = copy_file(str(src), str(dst), guard=lambda: None, progress=seen.append, **options)  # type: ignore[arg-type]
+    result = _copy_fds(src, dst, guard=lambda: None, progress=seen.append, **options)
     assert sum(seen) == src.stat().st_size
     return result
 
@@ -57,29 +72,37 @@ def test_injected_transient_fault_raises_a_retryable_error(tmp_path: Path, size:
     src = tmp_path / "src.bin"
     src.write_bytes(os.urandom(size))
     with pytest.raises(FileError) as info:
-        copy_file(str(src), str(tmp_path / "dst.bin"), algorithm=None, verify=False, throttle=None,
+        _copy_fds(src, tmp_path / "dst.bin", algorithm=None, verify=False, throttle=None,
                   fault=Fault(at_byte=size // 2, corrupt=False), guard=lambda: None, progress=lambda n: None)
     assert info.value.transient and info.value.code == "CONNECTION_RESET"
 
 
 def test_missing_source_and_symlink_source_are_source_errors(tmp_path: Path) -> None:
-    with pytest.raises(FileError) as info:
-        _copy(tmp_path / "nope", tmp_path / "dst")
-    assert info.value.code == "FILE_NOT_FOUND" and info.value.source_side
+    """Sources are opened beneath their root with O_NOFOLLOW: a link at the end is refused, not followed."""
     (tmp_path / "real").write_text("x")
     (tmp_path / "link").symlink_to(tmp_path / "real")
+    with RootSpec(str(tmp_path)).open() as root:
+        for name, code in (("nope", "FILE_NOT_FOUND"), ("link", "PERMISSION_DENIED")):
+            with pytest.raises(OSError) as info:
+                root.open_file(name, os.O_RDONLY)
+            err = classify_os_error(info.value, "/" + name, source_side=True)
+            assert err.code == code and err.source_side and not err.transient
+
+
+def test_a_directory_source_is_not_a_file(tmp_path: Path) -> None:
+    (tmp_path / "dir").mkdir()
     with pytest.raises(FileError) as info:
-        _copy(tmp_path / "link", tmp_path / "dst")
-    assert info.value.source_side and not info.value.transient
+        _copy(tmp_path / "dir", tmp_path / "dst")
+    assert info.value.code == "NOT_A_FILE" and info.value.source_side
 
 
 def test_never_writes_through_a_symlink_at_the_temporary_name(tmp_path: Path) -> None:
-    (tmp_path / "src").write_text("data")
     victim = tmp_path / "victim"
     victim.write_text("precious")
     (tmp_path / "tmp").symlink_to(victim)
-    with pytest.raises(FileError):
-        _copy(tmp_path / "src", tmp_path / "tmp")
+    with pytest.raises(OSError) as info:
+        os.open(tmp_path / "tmp", OPEN_TEMPORARY, 0o644)
+    assert info.value.errno == errno.ELOOP
     assert victim.read_text() == "precious"
 
 
@@ -94,5 +117,5 @@ def test_the_guard_aborts_a_throttled_copy(tmp_path: Path) -> None:
             raise TaskAborted("cancel")
 
     with pytest.raises(TaskAborted):
-        copy_file(str(src), str(tmp_path / "dst.bin"), algorithm=None, verify=False, throttle=Throttle(100_000),
+        _copy_fds(src, tmp_path / "dst.bin", algorithm=None, verify=False, throttle=Throttle(100_000),
                   fault=None, guard=guard, progress=lambda n: None)

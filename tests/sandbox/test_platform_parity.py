@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -15,10 +16,15 @@ from gterm.sandbox.seed_ids import (
     GLOBUS_CLI_TEMPLATE_CLIENT_ID,
     GROUPS_ALL_SCOPE,
     LAB_GROUP_ID,
+    TRANSFER_SCOPE,
 )
 from gterm.sandbox.server import SandboxHandle
 from tests.support.groups_helpers import auth_client_for, groups_client_for
-from tests.support.sandbox_login import robot_auth_client
+from tests.support.sandbox_login import (
+    login_tokens,
+    new_native_client,
+    robot_auth_client,
+)
 from tests.support.transfer_helpers import unique
 
 
@@ -91,6 +97,12 @@ def _templated_client(c: dict[str, Any]) -> Any:
     return template.post("/v2/api/clients", data=body).data
 
 
+def _deleted_client(c: dict[str, Any]) -> Any:
+    made = _templated_client(c)["included"]["client_credential"]
+    client = globus_sdk.ConfidentialAppAuthClient(made["client"], made["secret"], base_url=c["sandbox"].auth_url)
+    return client.delete(f"/v2/api/clients/{client.client_id}").data
+
+
 # case -> (recorded response set, case, what the sandbox answers)
 CASES: dict[str, tuple[str, str, Callable[[dict[str, Any]], Any]]] = {
     "get_group": ("groups.get_group", "default", lambda c: c["groups"].get_group(LAB_GROUP_ID).data),
@@ -114,16 +126,70 @@ CASES: dict[str, tuple[str, str, Callable[[dict[str, Any]], Any]]] = {
         "auth.get_scope", "default",
         lambda c: c["auth"].get_scope(c["auth"].get_scopes(scope_strings=[GROUPS_ALL_SCOPE])["scopes"][0]["id"]).data,
     ),
+    "oauth2_exchange_code_for_tokens": (
+        "auth.oauth2_exchange_code_for_tokens", "default",
+        lambda c: login_tokens(c["sandbox"], TRANSFER_SCOPE, new_native_client(c["sandbox"])).data,
+    ),
+    "oauth2_exchange_code_for_tokens_openid": (
+        "auth.oauth2_exchange_code_for_tokens", "openid",
+        lambda c: login_tokens(c["sandbox"], "openid", new_native_client(c["sandbox"])).data,
+    ),
+    "oauth2_client_credentials_tokens": (
+        "auth.oauth2_client_credentials_tokens", "default",
+        lambda c: c["robot"].oauth2_client_credentials_tokens(requested_scopes=TRANSFER_SCOPE).data,
+    ),
+    "oauth2_revoke_token": ("auth.oauth2_revoke_token", "default", lambda c: c["robot"].oauth2_revoke_token("x").data),
+    "delete_client": ("auth.delete_client", "default", _deleted_client),
     "get_consents": (
         "auth.get_consents", "default", lambda c: c["auth"].get_consents(ALICE_ID, all=True).data
     ),
 }
 
 
+# (case, where) -> why the sandbox's answer differs there, on purpose.
+DOCUMENTED_DIFFERENCES = {
+    ("delete_client", ".client.project"): "a client made from a template belongs to no project (the "
+    "create_native_app_instance recording has project null too)",
+}
+
+# Recorded routes the sandbox does not serve, with why (every recording is either compared or listed here).
+NOT_SERVED = {
+    "groups.get_group_by_subscription_id": "subscriptions: the sandbox has no Globus subscriptions",
+    "groups.set_subscription_admin_verified": "subscriptions: the sandbox has no Globus subscriptions",
+    "auth.oauth2_get_dependent_tokens": "dependent tokens are for services acting for users; no client of it runs here",
+    "auth.userinfo": "recordings are only of errors (401, 403); userinfo itself is checked in test_auth_flows",
+    "auth.create_native_app_instance": "compared in test_templated_client_has_the_shape_globus_cli_reads",
+}
+# Developer-console management (projects, policies, clients, credentials, scopes): gterm and globus-cli users
+# never call these; the sandbox seeds its clients and makes globus-cli's from its template.
+_COMPARED = {spec[0] for spec in CASES.values()}
+for _name in ("client", "child_client", "client_credential", "policy", "project", "scope"):
+    for _verb in ("create", "update", "delete", "get"):
+        if f"auth.{_verb}_{_name}" not in _COMPARED:
+            NOT_SERVED.setdefault(f"auth.{_verb}_{_name}", "developer-console management (see above)")
+for _name in ("clients", "client_credentials", "policies", "projects"):
+    NOT_SERVED.setdefault(f"auth.get_{_name}", "developer-console management")
+
+
+def test_every_groups_and_auth_recording_is_compared_or_listed() -> None:
+    import globus_sdk.testing.data.auth as auth_data
+    import globus_sdk.testing.data.groups as groups_data
+
+    recorded = {
+        f"{service}.{module.name}"
+        for service, package in (("auth", auth_data), ("groups", groups_data))
+        for module in pkgutil.iter_modules(package.__path__)
+        if not module.name.startswith("_")
+    }
+    assert recorded - _COMPARED - set(NOT_SERVED) == set(), "new SDK recordings to compare or list"
+    assert _COMPARED & set(NOT_SERVED) == set()
+
+
 @pytest.mark.parametrize("case_name", sorted(CASES))
 def test_sandbox_answer_has_the_recorded_shape(clients: dict[str, Any], case_name: str) -> None:
     response_set, case, call = CASES[case_name]
     problems = shape_problems(_recorded(response_set, case), call(clients))
+    problems = [p for p in problems if (case_name, p.split(":")[0]) not in DOCUMENTED_DIFFERENCES]
     assert problems == [], f"{case_name}: {problems}"
 
 

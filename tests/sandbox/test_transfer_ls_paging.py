@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from gterm.sandbox import file_listing as fl
-from gterm.sandbox.collections import MAPPED, CollectionRecord
+from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.listing_cache import SortedListings
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.transfer_helpers import api_error, collection_root, names, unique
@@ -218,16 +218,22 @@ def test_kept_listings_expire_change_and_are_bounded() -> None:
 
 
 def test_entries_gone_before_their_page_is_sent_drop_out(tmp_path: Any) -> None:
-    coll = CollectionRecord("c", "c", MAPPED, tmp_path, False, None, "", None, None, False)
     for name in ("a", "b", "c"):
         (tmp_path / name).write_bytes(b"xy")
     (tmp_path / "d").mkdir()
-    stubs = fl.scan_names(coll, str(tmp_path), "/", True)
-    assert {(i.name, i.type, i.size) for i in stubs} == {
-        ("a", "file", fl.UNSTATED), ("b", "file", fl.UNSTATED), ("c", "file", fl.UNSTATED), ("d", "dir", fl.UNSTATED)
-    }
-    (tmp_path / "b").unlink()
-    page = fl.with_facts(coll, str(tmp_path), sorted(stubs))
-    expected = [("a", "file", 2), ("c", "file", 2), ("d", "dir", page[2].size)]
-    assert [(i.name, i.type, i.size) for i in page][:3] == expected
-    assert page == fl.with_facts(coll, str(tmp_path), page)  # facts already read are kept as they are
+    with RootSpec(str(tmp_path)).open() as root:
+        dir_fd = root.open_dir(())
+        try:
+            stubs = fl.scan_names(root, dir_fd, (), "/", True)
+            assert {(i.name, i.type, i.size) for i in stubs} == {
+                ("a", "file", fl.UNSTATED), ("b", "file", fl.UNSTATED), ("c", "file", fl.UNSTATED),
+                ("d", "dir", fl.UNSTATED),
+            }
+            (tmp_path / "b").unlink()
+            page = fl.with_facts(root, dir_fd, (), sorted(stubs))
+            assert [(i.name, i.type, i.size) for i in page][:3] == [
+                ("a", "file", 2), ("c", "file", 2), ("d", "dir", page[2].size)
+            ]
+            assert page == fl.with_facts(root, dir_fd, (), page)  # facts already read are kept as they are
+        finally:
+            os.close(dir_fd)  # facts already read are kept as they are

@@ -18,7 +18,6 @@ import hashlib
 import logging
 import os
 import queue
-import shutil
 import stat
 import threading
 import time
@@ -33,8 +32,8 @@ CHUNK = 1 << 20  # buffered copies and hashing (see _buffered_copy)
 SMALL_FILE = 1 << 20  # at or below: copied in one go, without helper threads
 KERNEL_STEP = 64 << 20  # one copy_file_range call; bounds the time between abort checks
 
-_OPEN_SRC = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
-_OPEN_TMP = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+# The temporary copy: read back through the same descriptor for verification.
+OPEN_TEMPORARY = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
 
 Guard = Callable[[], None]
 
@@ -71,12 +70,14 @@ class _ReadBack:
 
     Runs on its own thread next to the copy loop (which hashes the source from
     the very buffer it writes), so source and destination digests are computed
-    on two cores at once; hashlib releases the GIL while hashing.
+    on two cores at once; hashlib releases the GIL while hashing. Reads with
+    ``pread`` on the destination's descriptor (which the copy loop does not
+    own the offset of), so no path is opened again.
     """
 
-    def __init__(self, path: str, algorithm: str, chunk: int) -> None:
+    def __init__(self, fd: int, algorithm: str, chunk: int) -> None:
         self.digest = hashlib.new(algorithm)
-        self._fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        self._fd = fd
         self._view = memoryview(bytearray(chunk))
         self._queue: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
         self._error: BaseException | None = None
@@ -113,7 +114,6 @@ class _ReadBack:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
-            os.close(self._fd)
 
 @dataclass
 class CopyResult:
@@ -128,8 +128,8 @@ def _write_all(fd: int, data: memoryview) -> None:
 
 
 def copy_file(
-    src_fs: str,
-    tmp_fs: str,
+    src_fd: int,
+    dst_fd: int,
     *,
     algorithm: str | None,
     verify: bool,
@@ -137,52 +137,42 @@ def copy_file(
     fault: Fault | None,
     guard: Guard,
     progress: Callable[[int], None],
+    source: str = "(source)",
+    destination: str = "(destination)",
 ) -> CopyResult:
-    """Copy src to tmp (created/truncated, never through a symlink).
+    """Copy an open source into an open, empty destination (opened read-write: see OPEN_TEMPORARY).
 
     ``algorithm`` set: digest of the source as read. ``verify``: also a
-    digest of the destination as read back from disk.
+    digest of the destination as read back from disk. ``source`` and
+    ``destination`` are the collection paths errors speak of.
     """
-    try:
-        src_fd = os.open(src_fs, _OPEN_SRC)
-    except OSError as exc:
-        raise classify_os_error(exc, src_fs, source_side=True) from exc
-    try:
-        st = os.fstat(src_fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise FileError("NOT_A_FILE", "The source is not a regular file", source_side=True,
-                            reason="not a regular file")
-        try:
-            dst_fd = os.open(tmp_fs, _OPEN_TMP, 0o644)
-        except OSError as exc:
-            raise classify_os_error(exc, tmp_fs, source_side=False) from exc
-        try:
-            if algorithm is None and not verify and throttle is None and fault is None:
-                _kernel_copy(src_fd, dst_fd, st.st_size, guard, progress)
-                return CopyResult(None, None)
-            if st.st_size <= SMALL_FILE and throttle is None:
-                return _small_copy(src_fd, dst_fd, tmp_fs, st.st_size, algorithm=algorithm or "md5",
-                                   verify=verify, fault=fault, progress=progress)
-            return _buffered_copy(
-                src_fd, dst_fd, tmp_fs, algorithm=algorithm or "md5", verify=verify,
-                throttle=throttle, fault=fault, guard=guard, progress=progress,
-            )
-        finally:
-            os.close(dst_fd)
-    finally:
-        os.close(src_fd)
+    st = os.fstat(src_fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise FileError("NOT_A_FILE", f"{source} is not a regular file", source_side=True,
+                        reason="not a regular file")
+    if algorithm is None and not verify and throttle is None and fault is None:
+        _kernel_copy(src_fd, dst_fd, st.st_size, guard, progress, destination)
+        return CopyResult(None, None)
+    if st.st_size <= SMALL_FILE and throttle is None:
+        return _small_copy(src_fd, dst_fd, st.st_size, algorithm=algorithm or "md5", verify=verify,
+                           fault=fault, progress=progress, source=source, destination=destination)
+    return _buffered_copy(
+        src_fd, dst_fd, algorithm=algorithm or "md5", verify=verify, throttle=throttle, fault=fault,
+        guard=guard, progress=progress, source=source, destination=destination,
+    )
 
 
 def _small_copy(
     src_fd: int,
     dst_fd: int,
-    tmp_fs: str,
     size: int,
     *,
     algorithm: str,
     verify: bool,
     fault: Fault | None,
     progress: Callable[[int], None],
+    source: str,
+    destination: str,
 ) -> CopyResult:
     """Whole-file copy for small files: no helper threads, one buffer (most files are small)."""
     chunks = []
@@ -190,7 +180,7 @@ def _small_copy(
         try:
             data = os.read(src_fd, max(size, 1 << 16) + 1)
         except OSError as exc:
-            raise classify_os_error(exc, "(source)", source_side=True) from exc
+            raise classify_os_error(exc, source, source_side=True) from exc
         if not data:
             break
         chunks.append(data)
@@ -207,21 +197,19 @@ def _small_copy(
     try:
         _write_all(dst_fd, memoryview(written))
     except OSError as exc:
-        raise classify_os_error(exc, tmp_fs, source_side=False) from exc
+        raise classify_os_error(exc, destination, source_side=False) from exc
     progress(len(data))
     source_digest = hashlib.new(algorithm, data).hexdigest()
     destination_digest = None
     if verify:
-        reader = os.open(tmp_fs, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        try:
-            back = os.pread(reader, len(written) + 1, 0)  # read the destination back, as Globus does
-        finally:
-            os.close(reader)
+        back = os.pread(dst_fd, len(written) + 1, 0)  # read the destination back, as Globus does
         destination_digest = hashlib.new(algorithm, back).hexdigest()
     return CopyResult(source_digest, destination_digest)
 
 
-def _kernel_copy(src_fd: int, dst_fd: int, size: int, guard: Guard, progress: Callable[[int], None]) -> None:
+def _kernel_copy(
+    src_fd: int, dst_fd: int, size: int, guard: Guard, progress: Callable[[int], None], destination: str
+) -> None:
     """Copy ``size`` bytes (the size at open: a file growing meanwhile is copied as it was)."""
     use_cfr = hasattr(os, "copy_file_range")
     copied = 0
@@ -237,7 +225,7 @@ def _kernel_copy(src_fd: int, dst_fd: int, size: int, guard: Guard, progress: Ca
             if exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP) and use_cfr:
                 use_cfr = False  # e.g. across filesystems on old kernels: sendfile still avoids userspace
                 continue
-            raise classify_os_error(exc, "(copy)", source_side=False) from exc
+            raise classify_os_error(exc, destination, source_side=False) from exc
         if n == 0:
             return  # the file shrank while being copied
         copied += n
@@ -247,7 +235,6 @@ def _kernel_copy(src_fd: int, dst_fd: int, size: int, guard: Guard, progress: Ca
 def _buffered_copy(
     src_fd: int,
     dst_fd: int,
-    tmp_fs: str,
     *,
     algorithm: str,
     verify: bool,
@@ -255,12 +242,14 @@ def _buffered_copy(
     fault: Fault | None,
     guard: Guard,
     progress: Callable[[int], None],
+    source: str,
+    destination: str,
 ) -> CopyResult:
     # 1 MiB chunks: the chunk is hashed and written while still in the CPU cache
     # (4 MiB chunks measured ~25% more CPU on the reference VM).
     chunk = throttle.chunk_size() if throttle else CHUNK
     source_digest = hashlib.new(algorithm)
-    readback = _ReadBack(tmp_fs, algorithm, chunk) if verify else None
+    readback = _ReadBack(dst_fd, algorithm, chunk) if verify else None
     view = memoryview(bytearray(chunk))
     offset = 0
     try:
@@ -269,7 +258,7 @@ def _buffered_copy(
             try:
                 n = os.readv(src_fd, [view])
             except OSError as exc:
-                raise classify_os_error(exc, "(source)", source_side=True) from exc
+                raise classify_os_error(exc, source, source_side=True) from exc
             if n == 0:
                 break
             data = view[:n]
@@ -288,7 +277,7 @@ def _buffered_copy(
             try:
                 _write_all(dst_fd, data)
             except OSError as exc:
-                raise classify_os_error(exc, tmp_fs, source_side=False) from exc
+                raise classify_os_error(exc, destination, source_side=False) from exc
             if readback is not None:
                 readback.written(offset, n)
             offset += n
@@ -302,33 +291,24 @@ def _buffered_copy(
         if readback is not None:
             readback.close()
 
-def hash_file(path: str, algorithm: str, guard: Guard) -> str:
+def hash_file(fd: int, algorithm: str, guard: Guard) -> str:
+    """Digest of an open file from its start (pread: the descriptor's offset is left alone)."""
     digest = hashlib.new(algorithm)
-    fd = os.open(path, _OPEN_SRC)
-    try:
-        while True:
-            guard()
-            data = os.read(fd, CHUNK)
-            if not data:
-                return digest.hexdigest()
-            digest.update(data)
-    finally:
-        os.close(fd)
+    offset = 0
+    while True:
+        guard()
+        data = os.pread(fd, CHUNK, offset)
+        if not data:
+            return digest.hexdigest()
+        digest.update(data)
+        offset += len(data)
 
 
-def remove_quietly(path: str) -> None:
+def remove_quietly(dir_fd: int, name: str) -> None:
+    """Remove a temporary file from the directory it was made in (gone already is fine)."""
     try:
-        os.unlink(path)
+        os.unlink(name, dir_fd=dir_fd)
     except FileNotFoundError:
         pass
     except OSError:
-        log.warning("could not remove temporary file %s", path)
-
-
-def remove_tree(path: str) -> None:
-    st = os.lstat(path)
-    if stat.S_ISDIR(st.st_mode):
-        shutil.rmtree(path)  # never follows symlinks
-    else:
-        os.unlink(path)
-
+        log.warning("could not remove temporary file %s", name)

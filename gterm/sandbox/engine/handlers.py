@@ -1,16 +1,27 @@
-"""Per-row handlers: ``FileMover`` for the rows of a TRANSFER task, ``Deleter`` for a DELETE task."""
+"""Per-row handlers: ``FileMover`` for the rows of a TRANSFER task, ``Deleter`` for a DELETE task.
+
+Every file system access opens its collection's root and walks the row's
+collection path beneath it at that moment (``gterm.sandbox.confined``): a
+parent directory swapped for a link that points outside, while the task was
+queued or running, is refused instead of followed. A file's copy is made in
+the destination directory as it was opened for that copy: the temporary file,
+its times and the final rename all go through that one descriptor.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
-import shutil
 import stat
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from gterm.sandbox.engine.copying import CopyResult, Fault, copy_file, hash_file, remove_quietly, remove_tree
+from gterm.sandbox.confined import Location, Root, RootSpec
+from gterm.sandbox.engine.copying import OPEN_TEMPORARY, CopyResult, Fault, copy_file, hash_file, remove_quietly
 from gterm.sandbox.engine.errors import FileError, TaskAborted, classify_os_error, describe
 from gterm.sandbox.sync import FileFacts, should_transfer
 from gterm.sandbox.tasks_store import TaskFile
@@ -21,6 +32,23 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 10  # per file, for transient faults and checksum mismatches
 QUOTA_RETRY_SECONDS = 0.5  # first wait after a full quota, growing by this much per retry...
 QUOTA_RETRY_MAX_SECONDS = 10.0  # ...up to this; each retry records a QUOTA_EXCEEDED event
+
+
+@contextmanager
+def opened(spec: RootSpec, path: str, *, source_side: bool) -> Iterator[Root]:
+    """The collection root for one operation on ``path``; any failure becomes that path's FileError."""
+    try:
+        with spec.open() as root:
+            yield root
+    except FileError:
+        raise
+    except OSError as exc:
+        raise classify_os_error(exc, path, source_side=source_side) from exc
+
+
+def _parent(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[0] + "/"
+
 
 class FileMover:
     """Handles the rows of a TRANSFER task."""
@@ -38,76 +66,61 @@ class FileMover:
         self.default_algorithm = next((i["checksum_algorithm"] for i in run.items if i.get("checksum_algorithm")), None)
 
     def handle(self, row: TaskFile) -> None:
-        kind = row.kind
-        if kind == "dir":
-            self.make_dir(row)
-        elif kind == "extra":
-            self.delete_extra(row)
-        elif kind == "file":
-            self.copy(row)
+        try:
+            if row.kind == "dir":
+                self.make_dir(row)
+            elif row.kind == "extra":
+                self.delete_extra(row)
+            elif row.kind == "file":
+                self.copy(row)
+        except FileError as err:  # not retried: skipped (skip_source_errors) or fatal
+            self.run.source_error(row.seq, err)
 
     def done(self, seq: int) -> None:
         self.run.set_row(seq, "done")
         self.run.bump(subtasks_pending=-1, subtasks_succeeded=1)
 
     def make_dir(self, row: TaskFile) -> None:
-        dst = row.dst_fs
-        try:
-            st = os.lstat(dst)
-        except FileNotFoundError:
+        dst = row.destination_path
+        with opened(self.run.destination, dst, source_side=False) as root:
             try:
-                os.makedirs(dst, exist_ok=True)
-            except OSError as exc:
-                self.run.source_error(row.seq, classify_os_error(exc, row.destination_path, source_side=False))
-                return
-            self.known_dirs.add(dst)
-            self.done(row.seq)
-            return
-        if not stat.S_ISDIR(st.st_mode):
-            err = FileError("NOT_A_DIRECTORY", f"{row.destination_path} exists and is not a directory")
-            self.run.source_error(row.seq, err)
-            return
-        self.known_dirs.add(dst)
+                st = root.stat(dst)
+            except FileNotFoundError:
+                root.makedirs(dst)
+                st = None
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            raise FileError("NOT_A_DIRECTORY", f"{dst} exists and is not a directory")
+        self.known_dirs.add(dst.rstrip("/") + "/")
         self.done(row.seq)
 
     def delete_extra(self, row: TaskFile) -> None:
-        try:
-            remove_tree(row.dst_fs)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            self.run.source_error(row.seq, classify_os_error(exc, row.destination_path, source_side=False))
-            return
+        with opened(self.run.destination, row.destination_path, source_side=False) as root:
+            with contextlib.suppress(FileNotFoundError):
+                root.remove_tree(row.destination_path)
         self.done(row.seq)
 
     def copy(self, row: TaskFile) -> None:
         """One file: decide, then attempt -> verify -> commit, retrying transient failures."""
         run, seq = self.run, row.seq
-        assert row.src_fs is not None and row.source_path is not None  # file rows have a source
+        assert row.source_path is not None  # file rows have a source
         item_opts = self.item_options(row)
         algorithm = (item_opts.get("checksum_algorithm") or "md5").lower()
-        try:
-            src_st = os.lstat(row.src_fs)
-        except OSError as exc:
-            run.source_error(seq, classify_os_error(exc, row.source_path, source_side=True))
-            return
+        with opened(run.source, row.source_path, source_side=True) as root:
+            src_st = root.stat(row.source_path)
         if stat.S_ISLNK(src_st.st_mode):
             run.bump(symlinks=1)
             self.done(seq)
             return
-        if self.level is not None and not self.needs_copy(row.src_fs, row.dst_fs, src_st, algorithm):
+        if self.level is not None and not self.needs_copy(row, src_st, algorithm):
             run.set_row(seq, "skipped")
             run.bump(subtasks_pending=-1, subtasks_succeeded=1, files_skipped=1)
             return
-        parent = os.path.dirname(row.dst_fs)
+        parent = _parent(row.destination_path)
         if parent not in self.known_dirs:
-            try:
-                os.makedirs(parent, exist_ok=True)  # Globus creates missing parents of a file item
-            except OSError as exc:
-                run.source_error(seq, classify_os_error(exc, row.destination_path, source_side=False))
-                return
+            with opened(run.destination, row.destination_path, source_side=False) as root:
+                root.makedirs(parent)  # Globus creates missing parents of a file item
             self.known_dirs.add(parent)
-        tmp = os.path.join(parent, f".gterm-{run.task_id[:8]}-{seq}.part")
+        tmp = f".gterm-{run.task_id[:8]}-{seq}.part"
         external = item_opts.get("external_checksum")
         digest_algorithm = algorithm if self.verify or external else None
         failures = 0  # transient failures; waits for quota do not count (they last until the deadline)
@@ -116,11 +129,15 @@ class FileMover:
             retrying = failures + quota_waits > 0
             progress = _AttemptProgress(run)
             try:
-                result = self.attempt(row, tmp, src_st, digest_algorithm, progress)
-                self.verify_copy(row, result, src_st, external)
-                self.commit(row, tmp, src_st)
+                with self.destination_dir(row) as where:
+                    try:
+                        result = self.attempt(row, where, tmp, src_st, digest_algorithm, progress)
+                        self.verify_copy(row, result, src_st, external)
+                        self.commit(row, where, tmp, src_st)
+                    except BaseException:
+                        remove_quietly(where.dir_fd, tmp)
+                        raise
             except FileError as err:
-                remove_quietly(tmp)
                 progress.undo()
                 wait_for_space = err.code == "QUOTA_EXCEEDED" and not run.options.get("fail_on_quota_errors")
                 if wait_for_space:
@@ -141,7 +158,6 @@ class FileMover:
                     self.backoff(failures)
                 continue
             except BaseException as stopped:
-                remove_quietly(tmp)
                 if not (isinstance(stopped, TaskAborted) and stopped.reason in ENDING_ABORTS):
                     progress.undo()  # the file is copied again when the task carries on
                 if retrying:
@@ -154,21 +170,41 @@ class FileMover:
             run.bump(subtasks_pending=-1, subtasks_succeeded=1, files_transferred=1)
             return
 
-    def attempt(self, row: TaskFile, tmp: str, src_st: os.stat_result, algorithm: str | None,
+    @contextmanager
+    def destination_dir(self, row: TaskFile) -> Iterator[Location]:
+        """The destination's directory, opened beneath the root now, and the file's name in it."""
+        with opened(self.run.destination, row.destination_path, source_side=False) as root:
+            where = root.locate(row.destination_path)
+        with where:
+            if where.name is None:
+                raise FileError("NOT_A_FILE", "The collection root is not a file")
+            yield where
+
+    def attempt(self, row: TaskFile, where: Location, tmp: str, src_st: os.stat_result, algorithm: str | None,
                 progress: _AttemptProgress) -> CopyResult:
-        """Copy the source to the temporary name (with an injected fault when --fault-rate says so)."""
-        assert row.src_fs is not None and row.source_path is not None
+        """Copy the source (opened now, beneath its root) to the temporary name in the destination directory."""
+        assert row.source_path is not None
         fault = None
         if self.fault_rate and self.random.random() < self.fault_rate:
             size = max(src_st.st_size, 1)
             fault = Fault(at_byte=self.random.randrange(size), corrupt=self.verify and self.random.random() < 0.5)
+        with opened(self.run.source, row.source_path, source_side=True) as root:
+            src_fd = root.open_file(row.source_path, os.O_RDONLY)
         try:
-            return copy_file(
-                row.src_fs, tmp, algorithm=algorithm, verify=self.verify,
-                throttle=self.run.throttle, fault=fault, guard=self.run.guard, progress=progress,
-            )
-        except FileError as err:  # the copy primitives know host paths only: retell in collection paths
-            raise err.at(row.source_path if err.source_side else row.destination_path) from None
+            try:
+                dst_fd = os.open(tmp, OPEN_TEMPORARY, 0o644, dir_fd=where.dir_fd)
+            except OSError as exc:
+                raise classify_os_error(exc, row.destination_path, source_side=False) from exc
+            try:
+                return copy_file(
+                    src_fd, dst_fd, algorithm=algorithm, verify=self.verify, throttle=self.run.throttle,
+                    fault=fault, guard=self.run.guard, progress=progress,
+                    source=row.source_path, destination=row.destination_path,
+                )
+            finally:
+                os.close(dst_fd)
+        finally:
+            os.close(src_fd)
 
     def verify_copy(self, row: TaskFile, result: CopyResult, src_st: os.stat_result, external: Any) -> None:
         """Destination digest against the source's (transient: retried), source against external_checksum."""
@@ -186,18 +222,20 @@ class FileMover:
                             f"{row.source_path}: checksum {result.source_digest} != external {external}",
                             source_side=True)
 
-    def commit(self, row: TaskFile, tmp: str, src_st: os.stat_result) -> None:
-        """Set times and move the verified copy under its final name (atomically: never half a file)."""
-        if self.preserve:
-            os.utime(tmp, ns=(src_st.st_atime_ns, src_st.st_mtime_ns), follow_symlinks=False)
+    def commit(self, row: TaskFile, where: Location, tmp: str, src_st: os.stat_result) -> None:
+        """Set times and rename the verified copy to its final name in the same directory (never half a file)."""
+        assert where.name is not None
         try:
-            os.replace(tmp, row.dst_fs)
+            if self.preserve:
+                os.utime(tmp, ns=(src_st.st_atime_ns, src_st.st_mtime_ns), dir_fd=where.dir_fd,
+                         follow_symlinks=False)
+            os.replace(tmp, where.name, src_dir_fd=where.dir_fd, dst_dir_fd=where.dir_fd)
         except OSError as exc:
             raise classify_os_error(exc, row.destination_path, source_side=False) from exc
 
     def item_options(self, row: TaskFile) -> dict[str, Any]:
         """Per-item checksum settings (external_checksum applies to file items only)."""
-        item = self.by_source.get(row.source_path)
+        item = self.by_source.get(row.source_path or "")
         if item is not None and not item.get("is_dir"):
             return item
         return {"checksum_algorithm": self.default_algorithm}
@@ -216,19 +254,19 @@ class FileMover:
             self.run.guard()
             time.sleep(0.02)
 
-    def needs_copy(self, src: str, dst: str, src_st: os.stat_result, algorithm: str) -> bool:
+    def needs_copy(self, row: TaskFile, src_st: os.stat_result, algorithm: str) -> bool:
+        assert row.source_path is not None
         try:
-            dst_st = os.lstat(dst)
-        except FileNotFoundError:
-            return True
+            with self.run.destination.open() as root:
+                dst_st = root.stat(row.destination_path)
         except OSError:
-            return True
+            return True  # missing (or unreachable: the copy reports why)
         if not stat.S_ISREG(dst_st.st_mode):
             return True  # a dir or link in the way: the copy reports the conflict
 
         def checksums_equal() -> bool:
-            a = hash_file(src, algorithm, self.run.guard)
-            b = hash_file(dst, algorithm, self.run.guard)
+            a = self.digest(self.run.source, row.source_path or "", algorithm, source_side=True)
+            b = self.digest(self.run.destination, row.destination_path, algorithm, source_side=False)
             self.run.bump(bytes_checksummed=src_st.st_size + dst_st.st_size)
             return a == b
 
@@ -239,6 +277,14 @@ class FileMover:
             checksums_equal,
         )
 
+    def digest(self, spec: RootSpec, path: str, algorithm: str, *, source_side: bool) -> str:
+        with opened(spec, path, source_side=source_side) as root:
+            fd = root.open_file(path, os.O_RDONLY)
+        try:
+            return hash_file(fd, algorithm, self.run.guard)
+        finally:
+            os.close(fd)
+
 
 class Deleter:
     """Handles the rows of a DELETE task."""
@@ -247,24 +293,26 @@ class Deleter:
         self.run = run
 
     def handle(self, row: TaskFile) -> None:
+        path = row.destination_path
         try:
-            if row.kind == "delete_dir":
+            with opened(self.run.source, path, source_side=False) as root:
                 try:
-                    os.rmdir(row.dst_fs)
-                except OSError as exc:
-                    if exc.errno != errno.ENOTEMPTY:
-                        raise
-                    shutil.rmtree(row.dst_fs)  # something appeared meanwhile
-            else:
-                os.unlink(row.dst_fs)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            self.run.source_error(row.seq, classify_os_error(exc, row.destination_path, source_side=False))
+                    if row.kind == "delete_dir":
+                        try:
+                            root.rmdir(path)
+                        except OSError as exc:
+                            if exc.errno != errno.ENOTEMPTY:
+                                raise
+                            root.remove_tree(path)  # something appeared meanwhile
+                    else:
+                        root.unlink(path)
+                except FileNotFoundError:
+                    pass
+        except FileError as err:
+            self.run.source_error(row.seq, err)
             return
         self.run.set_row(row.seq, "done")
         self.run.bump(subtasks_pending=-1, subtasks_succeeded=1)
-
 
 
 # A task that ends mid-file (cancelled, past its deadline) keeps the bytes that moved in its

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from gterm.sandbox import tasks_store
-from gterm.sandbox.engine.task_run import TaskRun
+from gterm.sandbox.engine.task_run import OWNER_CANCEL, TaskRun
 from gterm.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,19 @@ class Engine:
             self._queued.add(task_id)
         self._queue.put(task_id)
 
-    def cancel(self, task_id: str) -> None:
-        """Cancel now if queued; signal the worker if running (it stops within a chunk)."""
+    def cancel(self, task_id: str, details: str = OWNER_CANCEL) -> None:
+        """Cancel now if queued; signal the worker if running (it stops within a chunk).
+
+        ``details`` says who canceled (the owner, or an administrator and why).
+        """
         with self._lock:
             run = self._running.get(task_id)
             if run is not None:
+                run.cancel_details = details
                 run.cancel_event.set()
                 return
             self._queued.discard(task_id)
-        self.fail_unstarted(task_id, "CANCELED", "canceled", "Canceled by the task owner", "subtasks_canceled")
+        self.fail_unstarted(task_id, "CANCELED", "canceled", details, "subtasks_canceled")
 
     def task_updated(self, task_id: str, deadline: float | None) -> None:
         with self._lock:

@@ -18,6 +18,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from gterm.sandbox import tasks_store
+from gterm.sandbox.collections import find_collection
+from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.engine.copying import Throttle
 from gterm.sandbox.engine.errors import FatalTaskError, FileError, TaskAborted, describe
 from gterm.sandbox.engine.handlers import Deleter, FileMover
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.5
+OWNER_CANCEL = "Canceled by the task owner"
 PROGRESS_EVENT_SECONDS = 10.0
 FILE_CONCURRENCY = 4  # files in flight per task (Globus "concurrency"); syscalls overlap, cp -r has one
 
@@ -41,6 +44,7 @@ class TaskRun:
         self.db = engine.state.db
         self.task_id = task_id
         self.cancel_event = threading.Event()
+        self.cancel_details = OWNER_CANCEL
         self.deadline: float | None = None
         self.start_time: float | None = None
         self.counters: dict[str, int] = {}
@@ -51,6 +55,10 @@ class TaskRun:
         self._last_flush = 0.0
         self._last_progress_event = 0.0
         self.throttle: Throttle | None = None
+        # The task's collections (set by run(), before any planner or handler exists):
+        # the source, and the destination (a DELETE's is its source).
+        self.source: RootSpec
+        self.destination: RootSpec
 
     # -- guard and bookkeeping
 
@@ -149,6 +157,9 @@ class TaskRun:
         self._last_progress_event = time.monotonic()
         try:
             self.guard()
+            self.source = self.collection_root(row["source_endpoint_id"])
+            is_transfer = row["type"] == "TRANSFER"
+            self.destination = self.collection_root(row["destination_endpoint_id"]) if is_transfer else self.source
             if self.start_time is None:
                 self.start_time = time.time()
                 tasks_store.update_task_fields(self.db, self.task_id, start_time=self.start_time, nice_status="OK")
@@ -172,7 +183,7 @@ class TaskRun:
                 self.flush()
                 self.engine.paused(self.task_id)
             elif aborted.reason == "cancel":
-                self.finish_failed("CANCELED", "canceled", "Canceled by the task owner", "subtasks_canceled")
+                self.finish_failed("CANCELED", "canceled", self.cancel_details, "subtasks_canceled")
             else:
                 self.finish_failed("DEADLINE_EXCEEDED", "deadline exceeded",
                                    "The task deadline passed before it completed", "subtasks_expired")
@@ -304,13 +315,26 @@ class TaskRun:
             if pool is not None:
                 pool.shutdown(wait=True)
 
+    def collection_root(self, collection_id: str | None) -> RootSpec:
+        """Where a collection of this task is on disk; opened (and a guest's walked) at each use."""
+        coll = find_collection(self.engine.state, collection_id) if collection_id else None
+        if coll is None:
+            details = f"Collection '{collection_id}' no longer exists"
+            self.event("ENDPOINT_ERROR", details, is_error=True)
+            raise FatalTaskError("ENDPOINT_ERROR", describe("ENDPOINT_ERROR"), details)
+        return coll.root_spec
+
     def preserve_directory_times(self) -> None:
         # Directory mtimes change while files land in them, so they are set last, deepest first.
         for file_row in reversed(tasks_store.file_rows(self.db, self.task_id, "dir")):
+            assert file_row.source_path is not None
             try:
-                assert file_row.src_fs is not None
-                st = os.stat(file_row.src_fs, follow_symlinks=False)
-                os.utime(file_row.dst_fs, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+                with self.source.open() as root:
+                    st = root.stat(file_row.source_path)
+                with self.destination.open() as root, root.locate(file_row.destination_path) as where:
+                    if where.name is not None:
+                        os.utime(where.name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=where.dir_fd,
+                                 follow_symlinks=False)
             except OSError:
                 pass
 

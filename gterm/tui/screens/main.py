@@ -3,7 +3,7 @@
 The screen coordinates: it knows which pane is active, turns keys into pane
 calls, asks with the prompts, and runs file operations through the active
 pane's operation worker. Transfer, compare and the task panel come from the
-transfers side (``TransferActionsMixin``, ``TaskPanel``).
+transfers side (``TransferScreen``, ``TaskPanel``).
 """
 
 from __future__ import annotations

@@ -76,8 +76,10 @@ class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
-        width: 64; height: auto; border: thick $error; background: $panel; padding: 1 2;
+        width: 64; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $error; background: $panel; padding: 1 2;
     }
+    ConfirmScreen #question { height: auto; }
     ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
     """
@@ -93,13 +95,15 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(fmt.safe_text(self.question)))
+            # A Static wraps: a long task label never cuts the question off.
+            yield Static(Text(fmt.safe_text(self.question)), id="question")
             with Horizontal():
-                yield Button(self.yes, variant="error", id="yes")
                 yield Button("No", id="no")
+                yield Button(self.yes, variant="error", id="yes")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        # Enter confirms the action the dialog is about, as every gterm confirmation does; Esc backs out.
+        self.query_one("#yes", Button).focus()
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -1,0 +1,86 @@
+"""`gterm sandbox serve` and `gterm demo` check their arguments: one clear line, never a traceback
+or "unexpected error"; `gterm demo` takes --slow and --fault-rate like `sandbox serve`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gterm import cli
+
+
+def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gterm", "sandbox", "serve", *args],
+        check=False, capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--port", "99999"], "--port 99999"),
+        (["--fault-rate", "2"], "--fault-rate 2.0"),
+        (["--slow", "-5"], "--slow -5"),
+        (["--access-token-lifetime", "0"], "--access-token-lifetime 0"),
+    ],
+)
+def test_bad_sandbox_values_are_one_clear_line(tmp_path: Path, args: list[str], said: str) -> None:
+    result = run_serve("--data-dir", str(tmp_path / "data"), *args)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"gterm: {said}:"), result.stderr
+    assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "data" / "sandbox.json").exists()  # nothing was started
+
+
+def test_a_data_dir_that_cannot_be_created_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = run_serve("--data-dir", str(blocker / "data"))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"gterm: --data-dir {blocker / 'data'}: cannot create it")
+    assert "unexpected" not in result.stderr
+
+
+def test_demo_accepts_slow_and_fault_rate_and_checks_them() -> None:
+    args = cli.build_parser().parse_args(["demo", "--slow", "100000", "--fault-rate", "0.2"])
+    assert cli.checked_sandbox_options(args) == {"slow": 100000, "fault_rate": 0.2}
+    bad = cli.build_parser().parse_args(["demo", "--fault-rate", "1.5"])
+    with pytest.raises(cli.InvalidInput, match=r"--fault-rate 1\.5: a probability is from 0 to 1"):
+        cli.checked_sandbox_options(bad)
+
+
+def test_demo_runs_its_sandbox_with_the_given_slowness(tmp_path: Path, gterm_dirs, memory_keyring) -> None:
+    import io
+
+    from gterm.globus.transfer import TransferItem, TransferRequest, wait_for_task
+    from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+
+    err = io.StringIO()
+    with cli.demo_session(tmp_path / "demo", err=err, sandbox_options={"slow": 1, "fault_rate": 0.0}) as demo:
+        service = demo.session.transfer_service()
+        home = service.ls(LAB_STORAGE_ID, "/~/").path
+        big = next(e for e in service.ls(LAB_STORAGE_ID, home).entries if not e.is_dir and e.size > 1000)
+        name = big.name
+        request = TransferRequest(
+            LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(home + name, home + "copy-" + name)], deadline=None
+        )
+        request.submission_id = service.new_submission_id()
+        task_id = service.submit_transfer_once(request)
+        # At 1 byte per second the file is still moving once its first bytes are reported
+        # (an unthrottled sandbox finishes it before the first report).
+        deadline = time.monotonic() + 60
+        task = service.task(task_id)
+        while task.is_active and task.bytes_transferred == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            task = service.task(task_id)
+        assert task.is_active and task.bytes_transferred < big.size
+        service.cancel(task_id)
+        assert wait_for_task(service, task_id, timeout=60).status == "FAILED"

@@ -1,0 +1,110 @@
+"""Confirm dialogs agree: Enter confirms what the dialog is about, Esc backs out, the question is whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui import task_format as fmt
+from gterm.tui.screens.task_details import ConfirmScreen, TaskDetailsScreen
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.browser_helpers import screen_lines
+from tests.support.transfer_live import wait_until
+from tests.support.hosts import HostPane, TransferHostApp
+
+LONG_LABEL = "a label long enough to need two lines in the dialog " * 2 + "END"
+
+
+@pytest.fixture
+def slow_transfers(sandbox: SandboxHandle) -> Iterator[None]:
+    sandbox.state.config.slow = 64 * 1024
+    try:
+        yield
+    finally:
+        sandbox.state.config.slow = None
+
+
+async def running_task_details(pilot: Any, app: TransferHostApp) -> tuple[str, TaskDetailsScreen]:
+    await pilot.pause()
+    await pilot.press("f5")
+    await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+    app.screen.query_one("#label", Input).value = LONG_LABEL
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
+    task_id = str(app.transfers.last_submitted_task_id)
+    panel = app.transfers.task_panel
+    await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
+    await pilot.press("t")
+    panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
+    details = app.screen
+    assert isinstance(details, TaskDetailsScreen)
+    await wait_until(pilot, lambda: details.data.task.is_active, "the task running")
+    return task_id, details
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_enter_confirms_cancel_task_and_the_question_is_whole(
+    alice_service: TransferService, lab_dir: Any, slow_transfers: None, size: tuple[int, int]
+) -> None:
+    _, src = lab_dir({"big.bin": b"\x01" * 2_000_000})
+    _, dst = lab_dir()
+    left = HostPane(alice_service, LAB_STORAGE_ID, src, "Lab Storage")
+    right = HostPane(alice_service, LAB_STORAGE_ID, dst, "Lab Storage")
+    left.selected = ["big.bin"]
+    app = TransferHostApp(alice_service, left, right)
+    async with app.run_test(size=size) as pilot:
+        task_id, details = await running_task_details(pilot, app)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the cancel confirmation")
+        await pilot.pause()
+        shown = " ".join(line.strip(" │┃▌▐█") for line in screen_lines(app))
+        assert "END" in shown and task_id in shown.replace(" ", "")  # nothing of the question cut off
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is details and details.data.task.is_active  # Esc backs out
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the cancel confirmation again")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not details.data.task.is_active, "the task to end")
+    task = wait_for_task(alice_service, task_id, timeout=30)
+    assert fmt.ending(task) == fmt.ENDED_CANCELED
+
+
+async def test_demo_quit_with_a_running_task_asks_first(
+    alice_service: TransferService, tmp_config: Any, lab_dir: Any, slow_transfers: None
+) -> None:
+    from gterm.globus.transfer import TransferItem, TransferRequest
+    from gterm.tui.screens.prompts import ConfirmPrompt
+    from tests.support.browser_helpers import make_app, settled, wait_for
+
+    _, src = lab_dir({"big.bin": b"\x01" * 2_000_000})
+    _, dst = lab_dir()
+    request = TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "big.bin", dst + "big.bin")])
+    request.submission_id = alice_service.new_submission_id()
+    task_id = alice_service.submit_transfer_once(request)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}",
+                   confirm_quit_while_active=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        panel = app.main_screen.task_panel
+        await wait_for(pilot, lambda: any(t.task_id == task_id and t.is_active for t in panel.tasks), "the task")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the quit question")
+        assert "1 task still running" in " ".join(screen_lines(app))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, ConfirmPrompt)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the quit question again")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+    alice_service.cancel(task_id)
