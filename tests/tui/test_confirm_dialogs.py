@@ -15,8 +15,8 @@ from gterm.tui import task_format as fmt
 from gterm.tui.screens.task_details import ConfirmScreen, TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import screen_lines
-from tests.support.transfer_live import wait_until
 from tests.support.hosts import HostPane, TransferHostApp
+from tests.support.transfer_live import wait_until
 
 LONG_LABEL = "a label long enough to need two lines in the dialog " * 2 + "END"
 
