@@ -13,7 +13,6 @@ Authorization header ever reaches the user or a log.
 
 from __future__ import annotations
 
-import re
 from contextlib import ContextDecorator
 from types import TracebackType
 from typing import Any, Literal
@@ -40,6 +39,7 @@ from gterm.globus.errors import (
     ServiceError,
     SessionExpired,
 )
+from gterm.redaction import redact
 
 MAX_MESSAGE_LENGTH = 300
 
@@ -54,25 +54,9 @@ _NOT_FOUND_CODES = frozenset({"NotFound", "ClientError.NotFound", "EndpointNotFo
 _EXISTS_CODES = frozenset({"Exists", "MkdirFailed.Exists", "AlreadyExists", "ClientError.AlreadyExists",
                            "BookmarkExists", "Conflict.Exists"})
 
-_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # "Authorization: Bearer xyz", "Bearer xyz", "Basic xyz"
-    (re.compile(r"(?i)\b(authorization)\s*[:=]\s*\S+(\s+\S+)?"), r"\1: [redacted]"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
-    # access_token=..., "refresh_token": "..."
-    (re.compile(r"(?i)\b((?:access|refresh|id)_token|client_secret|code_verifier)(\W{1,4})[A-Za-z0-9._~+/=-]+"),
-     r"\1\2[redacted]"),
-    # Any long opaque credential-looking run: 32+ url-safe characters mixing upper and
-    # lower case (random tokens always do). UUIDs, paths and ordinary words stay readable.
-    (re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[A-Z])[A-Za-z0-9_-]{32,}"
-                r"(?![A-Za-z0-9_-])"), "[redacted]"),
-)
-
-
-def redact(text: str) -> str:
-    """Remove anything that looks like a credential from ``text``, and bound its length."""
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    text = " ".join(text.split())
+def brief(text: str) -> str:
+    """Server text as gterm shows it: secrets redacted, one line, bounded length."""
+    text = " ".join(redact(text).split())
     if len(text) > MAX_MESSAGE_LENGTH:
         text = text[: MAX_MESSAGE_LENGTH - 3] + "..."
     return text
@@ -83,7 +67,7 @@ def _server_message(error: GlobusAPIError, default: str) -> str:
     message = error.message or raw.get("error_description") or raw.get("detail") or ""
     if not isinstance(message, str) or not message.strip():
         return default
-    return redact(message)
+    return brief(message)
 
 
 def _consent_needed(error: GlobusAPIError) -> ConsentNeeded | None:
@@ -105,7 +89,7 @@ def _consent_needed(error: GlobusAPIError) -> ConsentNeeded | None:
     return ConsentNeeded(
         message,
         required_scopes=scopes,
-        session_message=redact(session_message) if session_message else None,
+        session_message=brief(session_message) if session_message else None,
     )
 
 
@@ -174,7 +158,7 @@ def map_exception(error: BaseException) -> GtermError | None:
     if isinstance(error, GlobusSDKUsageError):
         return None
     if isinstance(error, GlobusError):
-        return ServiceError(redact(f"Globus error: {type(error).__name__}"))
+        return ServiceError(brief(f"Globus error: {type(error).__name__}"))
     return None
 
 

@@ -70,7 +70,7 @@ from gterm.globus.tokens import (
     PlaintextTokenStorage,
     auth_namespace,
 )
-from gterm.logging_setup import register_secret
+from gterm.redaction import register_secret
 
 if TYPE_CHECKING:
     from gterm.globus.https_access import AuthorizationSource

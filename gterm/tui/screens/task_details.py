@@ -32,6 +32,7 @@ from textual.worker import get_current_worker
 from gterm.globus.models import Event, Task
 from gterm.globus.transfer import TransferService, label_problem
 from gterm.tui import task_format as fmt
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver
 
@@ -96,7 +97,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             # A Static wraps: a long task label never cuts the question off.
-            yield Static(Text(fmt.safe_text(self.question)), id="question")
+            yield Static(Text(escape_controls(self.question)), id="question")
             with Horizontal():
                 yield Button("No", id="no")
                 yield Button(self.yes, variant="error", id="yes")
@@ -308,9 +309,9 @@ class TaskDetailsScreen(Screen[None]):
         prog = fmt.progress(task, self.expected_bytes)
         eta = fmt.eta_seconds(task, now, self.expected_bytes)
         head = Text()
-        head.append(fmt.safe_text(fmt.task_title(task)), style="bold")
+        head.append(escape_controls(fmt.task_title(task)), style="bold")
         head.append(f"  ({task.type.title()} {task.task_id})\n", style="dim")
-        head.append(fmt.safe_text(fmt.status_text(task)), style="bold red" if task.status == "FAILED" else "bold")
+        head.append(escape_controls(fmt.status_text(task)), style="bold red" if task.status == "FAILED" else "bold")
         head.append(
             f"  {fmt.progress_bar(prog.fraction, 20)} {prog.text}"
             f"{'' if prog.unit == 'bytes' else '  ' + fmt.human_bytes(task.bytes_transferred)}"
@@ -330,7 +331,7 @@ class TaskDetailsScreen(Screen[None]):
         for key in sorted(raw):
             if key == "DATA_TYPE":
                 continue
-            fields.add_row(Text(key, style="bold"), Text(fmt.safe_text(_field_text(raw[key]))))
+            fields.add_row(Text(key, style="bold"), Text(escape_controls(_field_text(raw[key]))))
 
         events = self.query_one("#events-table", DataTable)
         events.clear()
@@ -338,26 +339,26 @@ class TaskDetailsScreen(Screen[None]):
             style = "bold red" if event.is_error else ""
             events.add_row(
                 Text(_time_text(event.time), style=style),
-                Text(fmt.safe_text(event.code), style=style),
-                Text(fmt.safe_text(event.description), style=style),
-                Text(fmt.safe_text(fmt.one_line_details(event.details)), style=style),
+                Text(escape_controls(event.code), style=style),
+                Text(escape_controls(event.description), style=style),
+                Text(escape_controls(fmt.one_line_details(event.details)), style=style),
             )
 
         successful = self.query_one("#successful-table", DataTable)
         successful.clear()
         for doc in data.successful or []:
             successful.add_row(
-                Text(fmt.safe_text(doc.get("source_path") or "-")),
-                Text(fmt.safe_text(doc.get("destination_path") or "-")),
+                Text(escape_controls(doc.get("source_path") or "-")),
+                Text(escape_controls(doc.get("destination_path") or "-")),
             )
 
         skipped = self.query_one("#skipped-table", DataTable)
         skipped.clear()
         for doc in data.skipped or []:
             skipped.add_row(
-                Text(fmt.safe_text(doc.get("source_path") or "-")),
-                Text(fmt.safe_text(doc.get("error_code") or "-"), style="red"),
-                Text(fmt.safe_text(doc.get("error_details") or "")),
+                Text(escape_controls(doc.get("source_path") or "-")),
+                Text(escape_controls(doc.get("error_code") or "-"), style="red"),
+                Text(escape_controls(doc.get("error_details") or "")),
             )
 
         self.query_one("#pause-info", Static).update(self._pause_text(data.pause_info))
@@ -372,9 +373,9 @@ class TaskDetailsScreen(Screen[None]):
         text = Text()
         for key in ("source_pause_message", "destination_pause_message"):
             if info.get(key):
-                text.append(f"{key}: {fmt.safe_text(info[key])}\n")
+                text.append(f"{key}: {escape_controls(info[key])}\n")
         for rule in rules:
-            text.append(f"- {fmt.safe_text(rule.get('message') or rule.get('id') or rule)}\n")
+            text.append(f"- {escape_controls(rule.get('message') or rule.get('id') or rule)}\n")
         return text
 
     # -- actions ------------------------------------------------------------------------
@@ -464,7 +465,7 @@ class TaskDetailsScreen(Screen[None]):
         report(self.app, error, context=f"Task {self.task_id}")
 
     def _control_done(self, message: str) -> None:
-        self.app.notify(fmt.safe_text(message), markup=False)
+        self.app.notify(escape_controls(message), markup=False)
         if self.is_mounted:
             self.load(full=True)
         panel = self._task_panel()

@@ -314,13 +314,13 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             summary.append("Send ")
             summary.append(plan.summary(), style="bold")
             summary.append("\nfrom ")
-            summary.append(fmt.safe_text(f"{plan.source_name}:{plan.source_path}"), style="bold")
+            summary.append(escape_controls(f"{plan.source_name}:{plan.source_path}"), style="bold")
             summary.append("\nto   ")
-            summary.append(fmt.safe_text(f"{plan.destination_name}:{plan.destination_path}"), style="bold")
+            summary.append(escape_controls(f"{plan.destination_name}:{plan.destination_path}"), style="bold")
             names = ", ".join(entry.name + ("/" if entry.is_dir else "") for entry in plan.entries[:6])
             if len(plan.entries) > 6:
                 names += f", … ({len(plan.entries) - 6} more)"
-            summary.append("\n" + fmt.safe_text(names), style="dim")
+            summary.append("\n" + escape_controls(names), style="dim")
             yield Static(summary, id="summary")
             with VerticalScroll(id="form"):
                 with Horizontal(classes="row"):
@@ -337,7 +337,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
                     yield OptionBox("Delete extras", id="delete-extra", compact=True)
                     yield OptionBox("Skip source errors", id="skip-source-errors", compact=True)
                     yield OptionBox("Fail on quota", id="fail-on-quota", compact=True)
-                yield Static(Text(fmt.safe_text(plan.delete_warning())), id="delete-warning")
+                yield Static(Text(escape_controls(plan.delete_warning())), id="delete-warning")
                 with Horizontal(classes="checks"):
                     yield OptionBox("Email notifications", value=True, id="notify", compact=True)
                 with Horizontal(classes="row"):
@@ -462,14 +462,14 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             result = Text(f"Sync preview failed: {describe(error)}", style="red")
         else:
             level = None if options.sync_level == "off" else options.sync_level
-            result = Text(fmt.safe_text(preview.summary(level, options.delete_destination_extra)))
+            result = Text(escape_controls(preview.summary(level, options.delete_destination_extra)))
             if preview.send:
                 shown = ", ".join(preview.send[:8]) + (" …" if len(preview.send) > 8 else "")
-                result.append("\nsend: " + fmt.safe_text(shown), style="bold")
+                result.append("\nsend: " + escape_controls(shown), style="bold")
             if preview.extra and options.delete_destination_extra:
                 more = len(preview.extra) - 8
                 shown = ", ".join(preview.extra[:8]) + (f" … ({more} more)" if more > 0 else "")
-                result.append("\ndelete: " + fmt.safe_text(shown), style="bold red")
+                result.append("\ndelete: " + escape_controls(shown), style="bold red")
             self.preview = preview
         if not worker.is_cancelled:
             deliver(self.app, self.query_one("#preview", Static).update, result)

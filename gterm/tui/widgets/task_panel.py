@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferService
 from gterm.tui import task_format as fmt
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.task_poller import PollSchedule
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 
@@ -78,9 +79,9 @@ def task_row(task: Task, now: datetime, expected_bytes: int | None = None) -> li
     rate = fmt.human_rate(task.effective_bytes_per_second)
     eta = fmt.eta_seconds(task, now, expected_bytes)
     return [
-        Text(_clip(fmt.safe_text(fmt.task_title(task)), LABEL_WIDTH)),
+        Text(_clip(escape_controls(fmt.task_title(task)), LABEL_WIDTH)),
         Text(task.type.title() if task.type else "?"),
-        Text(_clip(fmt.safe_text(fmt.status_text(task)), STATUS_WIDTH), style=_status_style(task)),
+        Text(_clip(escape_controls(fmt.status_text(task)), STATUS_WIDTH), style=_status_style(task)),
         Text.assemble((bar, "green" if task.status == "SUCCEEDED" else "cyan"), " ", prog.short_text),
         Text(fmt.human_bytes(task.bytes_transferred), justify="right"),
         Text(rate, justify="right"),
@@ -342,7 +343,7 @@ class TaskPanel(Vertical):
         title = f"Tasks: {active} active, {len(self.tasks) - active} finished"
         if self.error:
             title += f" | refresh failed: {self.error}"
-        self.border_title = Text(fmt.safe_text(title))
+        self.border_title = Text(escape_controls(title))
 
     def _announce(self, task: Task) -> None:
         """The one way a task's end is told: a notice (once) and a ``TaskFinished`` message."""
@@ -356,7 +357,8 @@ class TaskPanel(Vertical):
         severity: SeverityLevel = "information"
         if ending != fmt.ENDED_OK:
             severity = "warning" if ending == fmt.ENDED_CANCELED else "error"
-        self.app.notify(fmt.safe_text(fmt.finish_message(task)), title="Task finished", severity=severity, markup=False)
+        message = escape_controls(fmt.finish_message(task))
+        self.app.notify(message, title="Task finished", severity=severity, markup=False)
         if self.bell_on_task_end:
             self.app.bell()
 
