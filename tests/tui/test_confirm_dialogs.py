@@ -12,7 +12,8 @@ from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
-from gterm.tui.screens.task_details import ConfirmScreen, TaskDetailsScreen
+from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import screen_lines
 from tests.support.hosts import HostPane, TransferHostApp
@@ -64,7 +65,7 @@ async def test_enter_confirms_cancel_task_and_the_question_is_whole(
     async with app.run_test(size=size) as pilot:
         task_id, details = await running_task_details(pilot, app)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the cancel confirmation")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation")
         await pilot.pause()
         shown = " ".join(line.strip(" │┃▌▐█") for line in screen_lines(app))
         assert "END" in shown and task_id in shown.replace(" ", "")  # nothing of the question cut off
@@ -72,7 +73,7 @@ async def test_enter_confirms_cancel_task_and_the_question_is_whole(
         await pilot.pause()
         assert app.screen is details and details.data.task.is_active  # Esc backs out
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the cancel confirmation again")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation again")
         await pilot.press("enter")
         await wait_until(pilot, lambda: not details.data.task.is_active, "the task to end")
     task = wait_for_task(alice_service, task_id, timeout=30)

@@ -14,7 +14,8 @@ from textual.widgets import DataTable, Input
 
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.tui.screens.task_details import AskTextScreen, ConfirmScreen, TaskDetailsScreen
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel
 from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
@@ -239,7 +240,7 @@ async def test_details_of_a_finished_task_hide_the_control_keys_and_show_one_lin
         for key in ("l", "d", "x"):
             await pilot.press(key)
             await pilot.pause()
-            assert not isinstance(app.screen, (AskTextScreen, ConfirmScreen))
+            assert not isinstance(app.screen, (InputPrompt, ConfirmPrompt))
         table = details.query_one("#events-table", DataTable)
         cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
         assert cells and not any("\\n" in cell or "\n" in cell for cell in cells)

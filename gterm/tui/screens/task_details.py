@@ -20,20 +20,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
 from gterm.globus.transfer import TransferService, label_problem
 from gterm.tui import task_format as fmt
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.widgets.safe_input import SafeInput
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.worker_errors import deliver
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,96 +68,6 @@ def _field_text(value: Any) -> str:
 
 def _time_text(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """Yes/no question; Enter/y confirms, Esc/n declines."""
-
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical {
-        width: 64; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $error; background: $panel; padding: 1 2;
-    }
-    ConfirmScreen #question { height: auto; }
-    ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmScreen Button { margin-left: 2; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No", id="confirm_no"),
-        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
-    ]
-
-    def __init__(self, question: str, yes: str = "Yes") -> None:
-        super().__init__()
-        self.question = question
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            # A Static wraps: a long task label never cuts the question off.
-            yield Static(Text(escape_controls(self.question)), id="question")
-            with Horizontal():
-                yield Button("No", id="no")
-                yield Button(self.yes, variant="error", id="yes")
-
-    def on_mount(self) -> None:
-        # Enter confirms the action the dialog is about, as every gterm confirmation does; Esc backs out.
-        self.query_one("#yes", Button).focus()
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-
-class AskTextScreen(ModalScreen[str | None]):
-    """One line of text (label, deadline); ``validate`` returns an error message or None."""
-
-    DEFAULT_CSS = """
-    AskTextScreen { align: center middle; }
-    AskTextScreen > Vertical {
-        width: 72; height: auto; border: thick $accent; background: $panel; padding: 1 2;
-    }
-    AskTextScreen #ask-error { color: $error; height: auto; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="ask_cancel")]
-
-    def __init__(
-        self,
-        prompt: str,
-        value: str = "",
-        *,
-        placeholder: str = "",
-        validate: Callable[[str], str | None] | None = None,
-    ) -> None:
-        super().__init__()
-        self.prompt = prompt
-        self.value = value
-        self.placeholder = placeholder
-        self.validate_text = validate
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.prompt))
-            # SafeInput: a label set elsewhere may hold escape codes; the field shows them escaped.
-            yield SafeInput(value=self.value, placeholder=self.placeholder, id="ask-input")
-            yield Static("", id="ask-error")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = self.query_one("#ask-input", SafeInput).raw_value
-        problem = self.validate_text(value) if self.validate_text else None
-        if problem:
-            self.query_one("#ask-error", Static).update(Text(problem))
-            return
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class TaskDetailsScreen(Screen[None]):
@@ -399,7 +308,9 @@ class TaskDetailsScreen(Screen[None]):
                 self._cancel(service)
 
         question = f"Cancel task {fmt.task_title(task)} ({task.task_id})?"
-        self.app.push_screen(ConfirmScreen(question, yes="Cancel task"), answered)
+        self.app.push_screen(
+            ConfirmPrompt("Cancel task", question, confirm_label="Cancel task", danger=True), answered
+        )
 
     @work(thread=True, group="task-control", exit_on_error=False)
     def _cancel(self, service: TransferService) -> None:
@@ -421,7 +332,7 @@ class TaskDetailsScreen(Screen[None]):
 
         current = self.data.task.label or ""
         self.app.push_screen(
-            AskTextScreen("New label for this task:", current, validate=lambda text: label_problem(text.strip())),
+            InputPrompt("New label for this task", value=current, check=lambda text: label_problem(text.strip())),
             answered,
         )
 
@@ -445,8 +356,7 @@ class TaskDetailsScreen(Screen[None]):
                     self._update(service, deadline=deadline)
 
         self.app.push_screen(
-            AskTextScreen("New deadline:", "", placeholder="+2h, +1d or 2026-12-01T18:00", validate=check),
-            answered,
+            InputPrompt("New deadline", placeholder="+2h, +1d or 2026-12-01T18:00", check=check), answered
         )
 
     @work(thread=True, group="task-control", exit_on_error=False)
