@@ -217,7 +217,23 @@ def decode_file_list(body: bytes) -> FileListPage | None:
     stamps = [entry.last_modified for entry in page.DATA if entry.last_modified is not None]
     if None in set(map(attrgetter("tzinfo"), stamps)):  # a naive time: UTC is assumed on the general path
         return None
+    _share_permissions(page.DATA)
     return page
+
+
+def _share_permissions(entries: tuple[Entry, ...]) -> None:
+    """One string object per distinct ``permissions`` value instead of one per entry.
+
+    A directory has a handful of distinct modes; the decoder makes a new
+    ``"0644"`` (53 bytes) for every entry. Sharing them takes ~50 MB off a
+    1,000,000-entry listing (measured by tests/perf/ls_vs_globus_cli.py).
+    """
+    shared: dict[str, str] = {}
+    share = shared.setdefault
+    put = msgspec.structs.force_setattr  # Entry is frozen; this is its own decoding step
+    for entry in entries:
+        permissions = entry.permissions
+        put(entry, "permissions", share(permissions, permissions))
 
 
 @dataclass(frozen=True, slots=True)

@@ -630,10 +630,16 @@ def _session_info(state: SandboxState, record: auth_store.TokenRecord, identity:
 
 
 def _introspection(
-    state: SandboxState, raw: str, *, include_identity_set: bool, include_session_info: bool = False
+    state: SandboxState, raw: str, caller_id: str, *, include_identity_set: bool, include_session_info: bool = False
 ) -> dict[str, Any]:
+    """What Auth tells ``caller_id`` about a token: only a client in the token's audience learns anything.
+
+    The audience is the resource server the token was issued for and the client it was
+    issued to (``aud``, as Globus reports it). Any other client gets the same answer as
+    for an unknown token, so introspection cannot be used to read other clients' users.
+    """
     record = auth_store.lookup_token(state.db, raw)
-    if record is None or not record.is_active():
+    if record is None or not record.is_active() or caller_id not in (record.resource_server, record.client_id):
         return {"active": False}
     identity = auth_store.get_identity(state.db, record.identity_id)
     if identity is None:
@@ -672,6 +678,7 @@ async def introspect(request: Request) -> Response:
         _introspection(
             state,
             form.get("token", ""),
+            client["id"],
             include_identity_set="identity_set" in include,
             include_session_info="session_info" in include,
         )

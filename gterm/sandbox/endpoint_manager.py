@@ -315,20 +315,22 @@ def _marker(request: Request) -> int:
     return int_param(request, "marker", 0, 0, 1 << 62)
 
 
-def successful_transfers(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
+def _marker_page(state: SandboxState, principal: Principal, request: Request, data_type: str) -> dict[str, Any]:
+    """successful_transfers / skipped_errors of a task one watches, paged by marker."""
     task_id = request.path_params["task_id"]
     _task(state, principal, task_id)
     marker = _marker(request)
-    docs, next_marker = tasks_store.successful_page(state.db, task_id, marker, 1000)
-    return {"DATA_TYPE": "successful_transfers", "marker": marker, "next_marker": next_marker, "DATA": docs}
+    page = tasks_store.successful_page if data_type == "successful_transfers" else tasks_store.skipped_page
+    docs, next_marker = page(state.db, task_id, marker, 1000)
+    return {"DATA_TYPE": data_type, "marker": marker, "next_marker": next_marker, "DATA": docs}
+
+
+def successful_transfers(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
+    return _marker_page(state, principal, request, "successful_transfers")
 
 
 def skipped_errors(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
-    task_id = request.path_params["task_id"]
-    _task(state, principal, task_id)
-    marker = _marker(request)
-    docs, next_marker = tasks_store.skipped_page(state.db, task_id, marker, 1000)
-    return {"DATA_TYPE": "skipped_errors", "marker": marker, "next_marker": next_marker, "DATA": docs}
+    return _marker_page(state, principal, request, "skipped_errors")
 
 
 def pause_info(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:

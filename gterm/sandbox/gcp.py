@@ -73,21 +73,9 @@ def seed(state: SandboxState) -> None:
 
 def server_doc(coll: CollectionRecord) -> dict[str, Any]:
     """The one server of a GCP machine: no host name (it connects out), a GCP certificate subject."""
-    return {
-        "DATA_TYPE": "server",
-        "id": _server_id(coll.id),
-        "hostname": None,
-        "uri": None,
-        "port": None,
-        "scheme": None,
-        "subject": f"/C=US/O=Globus Consortium/OU=Globus Connect Service/CN={coll.id}",
-        "is_connected": True,
-        "is_paused": False,
-        "incoming_data_port_start": None,
-        "incoming_data_port_end": None,
-        "outgoing_data_port_start": None,
-        "outgoing_data_port_end": None,
-    }
+    from gterm.sandbox.transfer_endpoints import server_doc as generic  # it imports this module
+
+    return generic(_server_id(coll.id), None, f"/C=US/O=Globus Consortium/OU=Globus Connect Service/CN={coll.id}")
 
 
 def _server_id(collection_id: str) -> int:

@@ -7,9 +7,12 @@ costs ten full reads and sorts (measured: see ``tests/perf/ls_paging.py``).
 The sandbox keeps the filtered, sorted listing that a first page produced
 while the client is still paging through it:
 
-* only the pages after the first (``offset > 0``) are served from here; a
-  first page always reads the directory, so a client that lists again sees
-  every change at once;
+* a listing sorted by file facts (size, time, permissions) serves only the
+  pages after its first (``offset > 0``): a first page always reads the
+  directory, so a client that lists again sees every change at once. A
+  listing by names and types holds no file facts (they are read for each
+  page as it is sent), so it serves first pages too: a second visit to a
+  1,000,000-entry directory does not read it again;
 * a kept listing is valid while the directory's own change stamp (inode and
   ``st_mtime_ns``: entries added, removed or renamed) is unchanged (a
   directory changed in the last two seconds is not kept: see
@@ -17,8 +20,8 @@ while the client is still paging through it:
   :data:`TTL` seconds at most, so a file rewritten in place shows its new size
   on a later page after that long at worst (as a listing that was sent just
   before the rewrite would);
-* it is dropped when its last page has been served, and at most
-  :data:`MAX_LISTINGS` are kept (the oldest goes first).
+* a listing by file facts is dropped when its last page has been served,
+  and at most :data:`MAX_LISTINGS` are kept (the oldest goes first).
 
 Keys say everything that decides the result: collection, directory on disk,
 ``show_hidden``, the filter and the orderby exactly as sent.

@@ -74,14 +74,17 @@ class BodyLimitMiddleware:
 
     A declared Content-Length over the cap is refused before reading; a body
     streamed without one is counted as it arrives and refused once it passes.
+    Paths under ``exempt_prefixes`` carry file data, not API documents (HTTPS
+    uploads, as large as the file), and are never capped.
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, exempt_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.limit = limit
+        self.exempt_prefixes = exempt_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.exempt_prefixes):
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", ()):

@@ -26,6 +26,25 @@ def collections_in_use(state: SandboxState, principal: Principal) -> set[str]:
     return tasks_store.collections_in_use(state.db, principal.identity_id)
 
 
+def server_doc(server_id: int, hostname: str | None, subject: str | None) -> dict[str, Any]:
+    """One server of an endpoint document (and of server_list): every key of the recorded fixture."""
+    return {
+        "DATA_TYPE": "server",
+        "id": server_id,
+        "hostname": hostname,
+        "uri": None,
+        "port": None,
+        "scheme": None,
+        "subject": subject,
+        "is_connected": True,
+        "is_paused": False,
+        "incoming_data_port_start": None,
+        "incoming_data_port_end": None,
+        "outgoing_data_port_start": None,
+        "outgoing_data_port_end": None,
+    }
+
+
 def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Principal,
                  in_use: set[str] | None = None) -> dict[str, Any]:
     """The full endpoint document (keys of the SDK's get_endpoint fixture plus GCSv5 ones)."""
@@ -108,23 +127,7 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
         "max_parallelism": None,
         "preferred_parallelism": None,
         "last_access_time": None,
-        "DATA": [
-            {
-                "DATA_TYPE": "server",
-                "id": 1,
-                "hostname": "127.0.0.1",
-                "uri": None,
-                "port": None,
-                "scheme": None,
-                "subject": None,
-                "is_connected": True,
-                "is_paused": False,
-                "incoming_data_port_start": None,
-                "incoming_data_port_end": None,
-                "outgoing_data_port_start": None,
-                "outgoing_data_port_end": None,
-            }
-        ],
+        "DATA": [server_doc(1, "127.0.0.1", None)],
     }
     if coll.is_gcp:
         doc.update(gcp.document_fields(state, coll))

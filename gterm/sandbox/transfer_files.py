@@ -94,20 +94,22 @@ def _listing(
         dir_parts = root.canonical(where.parts)
     except confined.OutsideRoot:
         raise leaves_collection(where.path) from None
-    # A page after the first reuses the sorted listing its first page read (see listing_cache).
+    # An order and filter on names and types need no lstat per entry: only the page's are read,
+    # as it is sent, so such a listing kept from an earlier request is as fresh as a new read
+    # (same entries, see listing_cache) and serves any page; one sorted by file facts serves
+    # only the pages after its first.
+    names_only = {field for field, _ in order} | fl.filter_fields(filters) <= fl.NAME_FIELDS
     kept = state.kept_listings
     key = (coll.id, dir_parts, show_hidden, tuple(filters), tuple(orderby))
     stamp = directory_stamp(dir_fd)
-    items = kept.get(key, stamp) if offset > 0 else None
+    items = kept.get(key, stamp) if offset > 0 or names_only else None
     if items is None:
-        # An order and filter on names and types need no lstat per entry: only the page's are read.
-        names_only = {field for field, _ in order} | fl.filter_fields(filters) <= fl.NAME_FIELDS
         items = (fl.scan_names if names_only else fl.scan)(root, dir_fd, dir_parts, where.path, show_hidden)
         for pred in preds:
             items = [i for i in items if pred(i)]
         fl.sort_items(items, order)
     total = len(items)
-    if offset + limit < total:
+    if offset + limit < total or (names_only and total > limit):
         kept.put(key, stamp, items)
     else:
         kept.drop(key)

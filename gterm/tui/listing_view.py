@@ -192,7 +192,10 @@ class ListingView:
         self.entries: Sequence[Entry] = entries
         # map + attrgetter / str.casefold run the loops in C
         self.names: list[str] = list(map(attrgetter("name"), entries))
-        self.folded: list[str] = list(map(str.casefold, self.names))
+        # Casefolding makes a new string even when nothing changes (most names are lower case):
+        # keep the name itself then (~66 bytes an entry, 66 MB at 1,000,000 entries).
+        folded = map(str.casefold, self.names)
+        self.folded: list[str] = [name if name == fold else fold for name, fold in zip(self.names, folded)]
         self._is_dir: list[bool] = [kind == "dir" for kind in map(attrgetter("type"), entries)]
         # 1 per entry shown when dot files are hidden; found while sorting by name
         self._visible = b""

@@ -196,7 +196,7 @@ def test_cancel_keeps_the_part_for_a_resume(sandbox: SandboxHandle, lab: HttpsFi
 
 
 def test_upload_lands_whole_under_its_name(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
-    data = _blob(4 * 1024 * 1024 + 3, seed=17)
+    data = _blob(12 * 1024 * 1024 + 3, seed=17)  # over the API body cap: file data is never capped
     source = tmp_path / "up.bin"
     source.write_bytes(data)
     disk, path = make_lab_dir(sandbox)

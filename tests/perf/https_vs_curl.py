@@ -25,13 +25,11 @@ CA; the line "transport:" says which).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -45,34 +43,9 @@ import globus_sdk
 from gterm.globus.https_access import HttpsFiles, https_scope
 from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, LAB_STORAGE_ID
 from tests.support.sandbox_login import login_tokens
+from tests.support.sandbox_process import ServedSandbox, served_sandbox
 
 STREAMS = 4
-
-
-def start_sandbox(data_dir: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """`gterm sandbox serve` in a child process; returns it and the exported variables."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gterm", "sandbox", "serve", "--data-dir", str(data_dir), "--auto-approve"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    exports: dict[str, str] = {}
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].strip().partition("=")
-            exports[key] = value.strip("'\"")
-        if "GLOBUS_SDK_SERVICE_URL_TRANSFER" in exports and (data_dir / "sandbox.json").exists():
-            break
-    if "GLOBUS_SDK_SERVICE_URL_AUTH" not in exports:
-        proc.kill()
-        raise SystemExit("the sandbox did not start")
-    return proc, exports
 
 
 def timed(action: Callable[[], None]) -> float:
@@ -82,7 +55,10 @@ def timed(action: Callable[[], None]) -> float:
 
 
 def run(*cmd: str) -> None:
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """Run a baseline command; on failure say which tool failed, never the command line (it holds a token)."""
+    result = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed (exit {result.returncode}): {result.stderr.strip()[:200]}")
 
 
 def compare(label: str, baseline: Callable[[], None], ours: Callable[[], None], size: int, repeat: int) -> float:
@@ -115,129 +91,120 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="gterm-https-perf-", dir=args.dir))
-    proc, exports = start_sandbox(work / "sandbox")
-    try:
-        info = json.loads((work / "sandbox" / "sandbox.json").read_text())
-        auth_url = exports["GLOBUS_SDK_SERVICE_URL_AUTH"]
-        ca_file = exports.get("GLOBUS_SDK_VERIFY_SSL") or exports.get("REQUESTS_CA_BUNDLE")
-        if ca_file:
-            os.environ["REQUESTS_CA_BUNDLE"] = ca_file
-            os.environ["GLOBUS_SDK_VERIFY_SSL"] = ca_file
-        os.environ["GLOBUS_SDK_SERVICE_URL_AUTH"] = auth_url
-        os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
-        base = auth_url.rstrip("/") + f"/https/{LAB_STORAGE_ID}"
-        for coll in info["collections"]:
-            if coll["id"] == LAB_STORAGE_ID and coll.get("https_server"):
-                base = coll["https_server"].rstrip("/")
-        handle = SimpleNamespace(auth_url=auth_url, info=info)
-        tokens = login_tokens(handle, https_scope(LAB_STORAGE_ID), GTERM_NATIVE_CLIENT_ID)  # type: ignore[arg-type]
-        token = tokens.by_resource_server[LAB_STORAGE_ID]["access_token"]
-        authorizer = globus_sdk.AccessTokenAuthorizer(token)
-        print(f"transport: {base.split('://')[0]}{' (CA ' + ca_file + ')' if ca_file else ''}")
+    with served_sandbox(args.dir) as served:
+        measure(served, args)
 
-        lab_root = Path(next(c["root"] for c in info["collections"] if c["id"] == LAB_STORAGE_ID))
-        remote_dir = lab_root / "https-perf"
-        remote_dir.mkdir(parents=True, exist_ok=True)
-        big = remote_dir / "big.bin"
-        block = os.urandom(1 << 20)
-        with open(big, "wb") as out:
-            out.writelines(block[i % 251 :] + block[: i % 251] for i in range(args.size_mb))
-        small_names = []
-        for i in range(args.small_files):
-            name = f"s{i:04d}.dat"
-            (remote_dir / name).write_bytes(os.urandom(args.small_kb * 1024))
-            small_names.append(name)
-        run("cat", str(big))  # warm the page cache for every contender
-        size = big.stat().st_size
-        local = work / "local"
-        local.mkdir()
-        curl = ["curl", "-sS", "--fail", "-H", f"Authorization: Bearer {token}"]
-        if ca_file:
-            curl += ["--cacert", ca_file]
 
-        print(f"\nbig file ({size / 2**20:.0f} MiB), {args.repeat} rounds, medians:")
-        cp_ratio = compare(
-            "download vs cp (same disk, no network)",
-            lambda: shutil.copyfile(big, local / "cp.bin") and None,
-            lambda: _download(base, authorizer, "/https-perf/big.bin", local / "g.bin"),
-            size,
-            args.repeat,
-        )
-        curl_ratio = compare(
-            "download vs curl GET",
-            lambda: run(*curl, "-o", str(local / "c.bin"), base + "/https-perf/big.bin"),
-            lambda: _download(base, authorizer, "/https-perf/big.bin", local / "g.bin"),
-            size,
-            args.repeat,
-        )
-        upload_source = local / "c.bin"
-        up_ratio = compare(
-            "upload vs curl PUT (-T)",
-            lambda: run(*curl, "-T", str(upload_source), base + "/https-perf/up-curl.bin"),
-            lambda: _upload(base, authorizer, upload_source, "/https-perf/up-gterm.bin"),
-            size,
-            args.repeat,
-        )
-        up_cp_ratio = compare(
-            "upload vs cp",
-            lambda: shutil.copyfile(upload_source, remote_dir / "up-cp.bin") and None,
-            lambda: _upload(base, authorizer, upload_source, "/https-perf/up-gterm.bin"),
-            size,
-            args.repeat,
-        )
+def measure(served: ServedSandbox, args: argparse.Namespace) -> None:
+    info = served.info
+    auth_url = served.auth_url
+    ca_file = served.ca_file
+    base = auth_url.rstrip("/") + f"/https/{LAB_STORAGE_ID}"
+    for coll in info["collections"]:
+        if coll["id"] == LAB_STORAGE_ID and coll.get("https_server"):
+            base = coll["https_server"].rstrip("/")
+    handle = SimpleNamespace(auth_url=auth_url, info=info)
+    tokens = login_tokens(handle, https_scope(LAB_STORAGE_ID), GTERM_NATIVE_CLIENT_ID)  # type: ignore[arg-type]
+    token = tokens.by_resource_server[LAB_STORAGE_ID]["access_token"]
+    authorizer = globus_sdk.AccessTokenAuthorizer(token)
+    print(f"transport: {base.split('://')[0]}{' (CA ' + ca_file + ')' if ca_file else ''}")
+    work = served.work
 
-        small_total = args.small_files * args.small_kb * 1024
-        print(f"\n{args.small_files} small files of {args.small_kb} KiB, {args.repeat} rounds, medians:")
-        small_dir_c = local / "small-curl"
-        small_dir_g = local / "small-gterm"
-        small_dir_c.mkdir()
-        small_dir_g.mkdir()
-        curl_many = list(curl)
-        for name in small_names:
-            curl_many += ["-o", str(small_dir_c / name), f"{base}/https-perf/{name}"]
-        small_ratio = compare(
-            f"download vs curl one after another (gterm {STREAMS} streams)",
-            lambda: run(*curl_many),
-            lambda: _download_many(base, authorizer, small_names, small_dir_g),
-            small_total,
-            args.repeat,
-        )
+    lab_root = Path(next(c["root"] for c in info["collections"] if c["id"] == LAB_STORAGE_ID))
+    remote_dir = lab_root / "https-perf"
+    remote_dir.mkdir(parents=True, exist_ok=True)
+    big = remote_dir / "big.bin"
+    block = os.urandom(1 << 20)
+    with open(big, "wb") as out:
+        out.writelines(block[i % 251 :] + block[: i % 251] for i in range(args.size_mb))
+    small_names = []
+    for i in range(args.small_files):
+        name = f"s{i:04d}.dat"
+        (remote_dir / name).write_bytes(os.urandom(args.small_kb * 1024))
+        small_names.append(name)
+    run("cat", str(big))  # warm the page cache for every contender
+    size = big.stat().st_size
+    local = work / "local"
+    local.mkdir()
+    curl = ["curl", "-sS", "--fail", "-H", f"Authorization: Bearer {token}"]
+    if ca_file:
+        curl += ["--cacert", ca_file]
 
-        print("\nmemory while downloading the big file (gterm client, this process):")
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peak = [0]
-        stop = threading.Event()
+    print(f"\nbig file ({size / 2**20:.0f} MiB), {args.repeat} rounds, medians:")
+    cp_ratio = compare(
+        "download vs cp (same disk, no network)",
+        lambda: shutil.copyfile(big, local / "cp.bin") and None,
+        lambda: _download(base, authorizer, "/https-perf/big.bin", local / "g.bin"),
+        size,
+        args.repeat,
+    )
+    curl_ratio = compare(
+        "download vs curl GET",
+        lambda: run(*curl, "-o", str(local / "c.bin"), base + "/https-perf/big.bin"),
+        lambda: _download(base, authorizer, "/https-perf/big.bin", local / "g.bin"),
+        size,
+        args.repeat,
+    )
+    upload_source = local / "c.bin"
+    up_ratio = compare(
+        "upload vs curl PUT (-T)",
+        lambda: run(*curl, "-T", str(upload_source), base + "/https-perf/up-curl.bin"),
+        lambda: _upload(base, authorizer, upload_source, "/https-perf/up-gterm.bin"),
+        size,
+        args.repeat,
+    )
+    up_cp_ratio = compare(
+        "upload vs cp",
+        lambda: shutil.copyfile(upload_source, remote_dir / "up-cp.bin") and None,
+        lambda: _upload(base, authorizer, upload_source, "/https-perf/up-gterm.bin"),
+        size,
+        args.repeat,
+    )
 
-        def sample() -> None:
-            while not stop.is_set():
-                with open("/proc/self/statm") as statm:
-                    peak[0] = max(peak[0], int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
-                time.sleep(0.01)
+    small_total = args.small_files * args.small_kb * 1024
+    print(f"\n{args.small_files} small files of {args.small_kb} KiB, {args.repeat} rounds, medians:")
+    small_dir_c = local / "small-curl"
+    small_dir_g = local / "small-gterm"
+    small_dir_c.mkdir()
+    small_dir_g.mkdir()
+    curl_many = list(curl)
+    for name in small_names:
+        curl_many += ["-o", str(small_dir_c / name), f"{base}/https-perf/{name}"]
+    small_ratio = compare(
+        f"download vs curl one after another (gterm {STREAMS} streams)",
+        lambda: run(*curl_many),
+        lambda: _download_many(base, authorizer, small_names, small_dir_g),
+        small_total,
+        args.repeat,
+    )
 
-        with open("/proc/self/statm") as statm:
-            rss_start = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _download(base, authorizer, "/https-perf/big.bin", local / "m.bin")
-        stop.set()
-        sampler.join()
-        print(f"  RSS at start {rss_start / 2**20:7.1f} MiB, peak during download {peak[0] / 2**20:7.1f} MiB"
-              f" (growth {(peak[0] - rss_start) / 2**20:5.1f} MiB for a {size / 2**20:.0f} MiB file;"
-              f" ru_maxrss before {before / 1024:.1f} MiB)")
+    print("\nmemory while downloading the big file (gterm client, this process):")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = [0]
+    stop = threading.Event()
 
-        print("\nsummary (speed ratios, >= 1: gterm faster):")
-        print(f"  big download: {curl_ratio:4.2f}x of curl (aim >= 0.8), {cp_ratio:4.2f}x of cp (aim >= 0.5)")
-        print(f"  big upload:   {up_ratio:4.2f}x of curl (aim >= 0.8), {up_cp_ratio:4.2f}x of cp (aim >= 0.5)")
-        print(f"  small files:  {small_ratio:4.2f}x of curl one after another (aim >= 0.8)")
-        print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes share the machine)")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(work, ignore_errors=True)
+    def sample() -> None:
+        while not stop.is_set():
+            with open("/proc/self/statm") as statm:
+                peak[0] = max(peak[0], int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+            time.sleep(0.01)
+
+    with open("/proc/self/statm") as statm:
+        rss_start = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _download(base, authorizer, "/https-perf/big.bin", local / "m.bin")
+    stop.set()
+    sampler.join()
+    print(f"  RSS at start {rss_start / 2**20:7.1f} MiB, peak during download {peak[0] / 2**20:7.1f} MiB"
+          f" (growth {(peak[0] - rss_start) / 2**20:5.1f} MiB for a {size / 2**20:.0f} MiB file;"
+          f" ru_maxrss before {before / 1024:.1f} MiB)")
+
+    print("\nsummary (speed ratios, >= 1: gterm faster):")
+    print(f"  big download: {curl_ratio:4.2f}x of curl (aim >= 0.8), {cp_ratio:4.2f}x of cp (aim >= 0.5)")
+    print(f"  big upload:   {up_ratio:4.2f}x of curl (aim >= 0.8), {up_cp_ratio:4.2f}x of cp (aim >= 0.5)")
+    print(f"  small files:  {small_ratio:4.2f}x of curl one after another (aim >= 0.8)")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes share the machine)")
 
 
 def _download(base: str, authorizer: globus_sdk.AccessTokenAuthorizer, path: str, target: Path) -> None:

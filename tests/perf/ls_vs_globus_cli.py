@@ -15,10 +15,12 @@ One run, side by side, against one in-process sandbox:
 4. alternately, for ``--rounds`` rounds, measures from process spawn:
    * ``globus ls LAB:/gterm-perf-100k/`` until it has printed every name and exited;
    * a fresh Python process starting gterm the way ``gterm --left LAB:/gterm-perf-100k/``
-     does (settings, session, ``cli.build_tui``: the start-up listing is sent
-     before the UI is imported), running the app headless until the left
-     pane's FileList has painted a frame with all 100,000 entries, then
-     timing keystrokes there (filter, Esc, sort);
+     does (settings, session, ``cli.build_tui``: the start-up listing's first
+     page is sent before the UI is imported), running the app headless until
+     the left pane's FileList has painted its first screenful and then a frame
+     with all 100,000 entries (the rest arrives in pages), then timing
+     keystrokes there (filter, Esc, sort), and its resident memory at the
+     first screenful and once complete (bytes per entry);
    * a fresh Python process with only the listing path (a thread worker calling
      ``TransferService.ls``, then ``FileList.set_listing``), to separate the
      file list's cost from everything else the full app starts at once;
@@ -27,6 +29,10 @@ One run, side by side, against one in-process sandbox:
 
 Run:  python -m tests.perf.ls_vs_globus_cli [--entries 100000] [--rounds 3]
 (the first run installs globus-cli into the cache venv; later runs reuse it).
+Beyond 100,000 entries globus ls cannot list the directory in its one call, so
+only gterm's figures are printed; ``--tree DIR`` moves a directory made
+beforehand (``--keep-tree DIR`` keeps the one a run made) into the sandbox
+instead of creating a million files per run.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import os
 import pty
 import select
@@ -90,6 +91,37 @@ def run_in_pty(
     return found
 
 
+def child_stages(left: str, right: str) -> None:
+    """In a fresh process: gterm's start-up steps before the UI runs, as ``cmd_tui`` takes them, timed."""
+    started = time.perf_counter()
+    marks: list[tuple[str, float]] = []
+
+    def mark(what: str) -> None:
+        marks.append((what, time.perf_counter() - started))
+
+    from gterm import cli
+
+    mark("import gterm.cli")
+    from gterm.config import GtermConfig
+
+    config = GtermConfig.load()
+    config.token_store = "file"
+    mark("settings read")
+    session = cli.make_session(config)
+    mark("session made (imports globus-sdk, GlobusApp)")
+    session.login_required()
+    mark("login_required (token file read, scopes checked)")
+    service = session.transfer_service()
+    cli.start_listings_early(service, left, right)
+    mark("start-up listings started")
+    from gterm.tui.app import GtermApp
+
+    mark("import gterm.tui.app (Textual and gterm's UI)")
+    GtermApp(service, session=session, config=config, left=left, right=right)
+    mark("GtermApp built")
+    print(json.dumps(marks), flush=True)
+
+
 def timed_process(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(argv, env=env, check=True, capture_output=True)
@@ -99,7 +131,11 @@ def timed_process(argv: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--child-stages", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_stages:
+        child_stages(*args.child_stages)
+        return
 
     from gterm.config import DEFAULT_NATIVE_CLIENT_ID, GtermConfig
     from gterm.globus.session import GtermSession
@@ -117,7 +153,7 @@ def main() -> None:
                         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
         demo_dir = home / "demo"
         demo = [*gterm, "demo", "--data-dir", str(demo_dir)]
-        demo_markers = (b"many-files", b"summary.csv")
+        demo_markers = (b"many-files", b"results")
         print("warming the demo data dir (first run seeds it) …", flush=True)
         run_in_pty(demo, base_env, demo_markers, timeout=180)
 
@@ -127,7 +163,7 @@ def main() -> None:
                 (root / side).mkdir()
                 for index in range(40):
                     (root / side / f"{side}-file-{index:02d}.txt").write_text("x")
-                (root / side / f"marker-{side}.txt").write_text(side)
+                (root / side / f"000-marker-{side}.txt").write_text(side)  # sorts first: on screen
             sdk_env = dict(base_env, **sandbox.client_env())  # service URLs and the sandbox's CA
             # A signed-in session: a real login into gterm's token file, as `gterm login` leaves it.
             saved = dict(os.environ)
@@ -146,7 +182,7 @@ def main() -> None:
             user = [*gterm, "--token-store", "file", *panes]
             robot_env = dict(sdk_env, GTERM_CLIENT_ID=ROBOT_CLIENT_ID,
                              GTERM_CLIENT_SECRET=sandbox.client_secret(ROBOT_CLIENT_ID))
-            markers = (b"marker-a.txt", b"marker-b.txt")
+            markers = (b"000-marker-a.txt", b"000-marker-b.txt")
             cases = {
                 "gterm, signed-in session": lambda: run_in_pty(user, sdk_env, markers),
                 "gterm, client credentials": lambda: run_in_pty([*gterm, *panes], robot_env, markers),
@@ -157,6 +193,13 @@ def main() -> None:
             results: dict[str, dict[str, list[float]]] = {name: {} for name in cases}
             python_start: list[float] = []
             textual_import: list[float] = []
+            stages: dict[str, list[float]] = {}
+            for _ in range(args.rounds):
+                done = subprocess.run([sys.executable, "-m", "tests.perf.startup", "--child-stages",
+                                       f"{LAB_STORAGE_ID}:/a/", f"{LAB_STORAGE_ID}:/b/"],
+                                      env=sdk_env, capture_output=True, text=True, check=True)
+                for what, seconds in json.loads(done.stdout.strip().splitlines()[-1]):
+                    stages.setdefault(what, []).append(seconds)
             for round_number in range(args.rounds):
                 order = list(cases.items())
                 for name, case in order if round_number % 2 == 0 else reversed(order):
@@ -170,6 +213,9 @@ def main() -> None:
     print(f"   baseline: python -c pass                     {python_median:6.3f} s ({min(python_start):.3f})")
     print(f"   baseline: python -c 'import textual.app'     {statistics.median(textual_import):6.3f} s"
           f" ({min(textual_import):.3f})")
+    print("   gterm (signed-in session) before the UI runs, median seconds from the script's start:")
+    for what, values in stages.items():
+        print(f"      {statistics.median(values):6.3f}  {what}")
     targets = {"gterm, signed-in session": (0.5, 1.0), "gterm, client credentials": (0.5, 1.0),
                "gterm demo, warm data dir": (None, 1.5)}
     for name, figures in results.items():

@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -36,9 +33,9 @@ from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, LAB_STORAGE_ID, data_access_scope
 from gterm.tui.app import GtermApp
 from gterm.tui.screens.viewer import FileViewer
-from tests.perf.https_vs_curl import start_sandbox
 from tests.support.browser_helpers import cursor_to, settled, wait_for
 from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, transfer_scope
+from tests.support.sandbox_process import ServedSandbox, served_sandbox
 
 
 class PerfTokens:
@@ -105,59 +102,47 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="gterm-viewer-perf-", dir=args.dir))
-    proc, exports = start_sandbox(work / "sandbox")
-    try:
-        for key, value in exports.items():
-            os.environ[key] = value
-        os.environ.pop("GLOBUS_SDK_ENVIRONMENT", None)
-        ca = exports.get("GLOBUS_SDK_VERIFY_SSL")
-        if ca:
-            os.environ["REQUESTS_CA_BUNDLE"] = ca
-        info = json.loads((work / "sandbox" / "sandbox.json").read_text())
-        handle = SimpleNamespace(auth_url=exports["GLOBUS_SDK_SERVICE_URL_AUTH"], info=info)
-        root = Path(next(c["root"] for c in info["collections"] if c["id"] == LAB_STORAGE_ID)) / "viewer-perf"
-        root.mkdir(parents=True)
-        block = b"".join(b"%08d the quick brown fox jumps over the lazy dog\n" % i for i in range(20_000))
-        with open(root / "big.log", "wb") as out:
-            for _ in range(args.size_mb * 2**20 // len(block)):
-                out.write(block)
-        (root / "small.log").write_bytes(block[:4096])
-        size = (root / "big.log").stat().st_size
+    with served_sandbox(args.dir) as served:
+        measure(served, args)
 
-        tokens = login_tokens(handle, f"{LOGIN_SCOPES} {transfer_scope()}", GTERM_NATIVE_CLIENT_ID)  # type: ignore[arg-type]
-        transfer = tokens.by_resource_server["transfer.api.globus.org"]["access_token"]
-        client = globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer(transfer))
-        service = TransferService(lambda: client)
-        perf_tokens = PerfTokens(handle)
-        https = HttpsAccess(perf_tokens)
 
-        def app() -> GtermApp:
-            return GtermApp(service, left=f"{LAB_STORAGE_ID}:/viewer-perf/", right=f"{LAB_STORAGE_ID}:/", https=https)
+def measure(served: ServedSandbox, args: argparse.Namespace) -> None:
+    handle = SimpleNamespace(auth_url=served.auth_url, info=served.info)
+    root = served.collection_root(LAB_STORAGE_ID) / "viewer-perf"
+    root.mkdir(parents=True)
+    block = b"".join(b"%08d the quick brown fox jumps over the lazy dog\n" % i for i in range(20_000))
+    with open(root / "big.log", "wb") as out:
+        for _ in range(args.size_mb * 2**20 // len(block)):
+            out.write(block)
+    (root / "small.log").write_bytes(block[:4096])
+    size = (root / "big.log").stat().st_size
 
-        big_first, big_end = asyncio.run(time_viewer(app(), "big.log", args.rounds))
-        small_first, small_end = asyncio.run(time_viewer(app(), "small.log", args.rounds))
-        base = next(
-            c for c in client.endpoint_search(filter_fulltext="Lab Storage")["DATA"] if c["id"] == LAB_STORAGE_ID
-        )
-        url = (base.get("https_server") or "").rstrip("/") + "/viewer-perf/big.log"
-        hand_token = perf_tokens.https_authorizer(LAB_STORAGE_ID, data_access=True).access_token
-        raw = by_hand(url, hand_token, args.rounds)
+    tokens = login_tokens(handle, f"{LOGIN_SCOPES} {transfer_scope()}", GTERM_NATIVE_CLIENT_ID)  # type: ignore[arg-type]
+    transfer = tokens.by_resource_server["transfer.api.globus.org"]["access_token"]
+    client = globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer(transfer))
+    service = TransferService(lambda: client)
+    perf_tokens = PerfTokens(handle)
+    https = HttpsAccess(perf_tokens)
 
-        print(f"\nF3 in the full app (press -> page painted), {args.rounds} rounds after a warm-up:")
-        print(f"  {size / 2**20:6.0f} MiB file: first page {ms(big_first)};  End {ms(big_end)}")
-        print(f"  {4:6d} KiB file: first page {ms(small_first)};  End {ms(small_end)}")
-        print(f"  by hand (HEAD + one 64 KiB Range GET, requests): {ms(raw)}")
-        ratio = statistics.median(big_first) / statistics.median(small_first)
-        print(f"  first page, big file / small file: {ratio:4.2f}x   (aim: first page < 200 ms)")
-        print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(work, ignore_errors=True)
+    def app() -> GtermApp:
+        return GtermApp(service, left=f"{LAB_STORAGE_ID}:/viewer-perf/", right=f"{LAB_STORAGE_ID}:/", https=https)
+
+    big_first, big_end = asyncio.run(time_viewer(app(), "big.log", args.rounds))
+    small_first, small_end = asyncio.run(time_viewer(app(), "small.log", args.rounds))
+    base = next(
+        c for c in client.endpoint_search(filter_fulltext="Lab Storage")["DATA"] if c["id"] == LAB_STORAGE_ID
+    )
+    url = (base.get("https_server") or "").rstrip("/") + "/viewer-perf/big.log"
+    hand_token = perf_tokens.https_authorizer(LAB_STORAGE_ID, data_access=True).access_token
+    raw = by_hand(url, hand_token, args.rounds)
+
+    print(f"\nF3 in the full app (press -> page painted), {args.rounds} rounds after a warm-up:")
+    print(f"  {size / 2**20:6.0f} MiB file: first page {ms(big_first)};  End {ms(big_end)}")
+    print(f"  {4:6d} KiB file: first page {ms(small_first)};  End {ms(small_end)}")
+    print(f"  by hand (HEAD + one 64 KiB Range GET, requests): {ms(raw)}")
+    ratio = statistics.median(big_first) / statistics.median(small_first)
+    print(f"  first page, big file / small file: {ratio:4.2f}x   (aim: first page < 200 ms)")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from gterm.sandbox.seed_ids import (
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import (
     authorize_code,
+    confidential_login,
     login_tokens,
     new_confidential_client,
     new_native_client,
@@ -60,10 +61,6 @@ def _principal(sandbox: SandboxHandle, token: str):  # type: ignore[no-untyped-d
         "query_string": b"",
     }
     return authenticate(sandbox.state, Request(scope))
-
-
-def _robot_introspect(sandbox: SandboxHandle, token: str) -> dict:  # type: ignore[type-arg]
-    return dict(robot_auth_client(sandbox).oauth2_token_introspect(token).data)
 
 
 def test_openid_configuration_and_jwks(sandbox: SandboxHandle) -> None:
@@ -215,19 +212,19 @@ def test_revoking_the_refresh_token_kills_its_access_tokens(sandbox: SandboxHand
     transfer = tokens.by_resource_server[TRANSFER_RS]
     client = globus_sdk.NativeAppAuthClient(GTERM_NATIVE_CLIENT_ID)
     refreshed = client.oauth2_refresh_token(transfer["refresh_token"]).by_resource_server[TRANSFER_RS]
-    assert _robot_introspect(sandbox, refreshed["access_token"])["active"] is True
+    # The resource server's view (Transfer's token check): the refreshed token works...
+    assert _principal(sandbox, refreshed["access_token"]).identity_id == ALICE_ID
 
     client.oauth2_revoke_token(transfer["refresh_token"])
 
-    for access in (transfer["access_token"], refreshed["access_token"]):
-        assert _robot_introspect(sandbox, access) == {"active": False}
+    for access in (transfer["access_token"], refreshed["access_token"]):  # ...and is dead once revoked
         with pytest.raises(ApiError) as info:
             _principal(sandbox, access)
         assert info.value.status == 401
     with pytest.raises(globus_sdk.AuthAPIError):
         client.oauth2_refresh_token(transfer["refresh_token"])
-    # The other resource server's grant is untouched.
-    assert _robot_introspect(sandbox, tokens.by_resource_server[AUTH_RS]["access_token"])["active"] is True
+    # The other resource server's grant is untouched: Auth still answers its token.
+    assert _auth_client(tokens).userinfo()["sub"] == ALICE_ID
 
 
 def test_revoked_token_gets_401_at_transfer(sandbox: SandboxHandle) -> None:
@@ -244,8 +241,11 @@ def test_revoked_token_gets_401_at_transfer(sandbox: SandboxHandle) -> None:
 def test_revoking_one_access_token(sandbox: SandboxHandle) -> None:
     tokens = login_tokens(sandbox, ALL_SCOPES)
     access = _transfer_token(tokens)
+    assert _principal(sandbox, access).identity_id == ALICE_ID
     globus_sdk.NativeAppAuthClient(GTERM_NATIVE_CLIENT_ID).oauth2_revoke_token(access)
-    assert _robot_introspect(sandbox, access) == {"active": False}
+    with pytest.raises(ApiError) as info:
+        _principal(sandbox, access)
+    assert info.value.status == 401
 
 
 def test_wrong_resource_server_token_is_refused_by_transfer(sandbox: SandboxHandle) -> None:
@@ -417,3 +417,28 @@ def test_requests_log_has_no_tokens_and_names_callers(sandbox: SandboxHandle) ->
     assert all(set(r) == {"time", "method", "path", "status", "duration_ms", "identity"} for r in records)
     assert any(r["path"] == "/v2/oauth2/userinfo" and r["identity"] == ALICE_ID for r in records)
     assert any(r["path"] == "/v2/oauth2/token" and r["identity"] == ALICE_ID for r in records)
+
+
+# ---------------------------------------------------------------------------- introspection
+
+
+def test_introspection_answers_only_the_tokens_audience(sandbox: SandboxHandle) -> None:
+    """Auth tells a token's details only to a client in its audience (the client it was issued to, or the
+    resource server it was issued for); any other confidential client gets the unknown-token answer."""
+    web_app, tokens = confidential_login(sandbox, ALL_SCOPES)
+    transfer_token = _transfer_token(tokens)
+    own = web_app.oauth2_token_introspect(transfer_token, include="identity_set")
+    assert (own["active"], own["sub"], own["client_id"]) == (True, ALICE_ID, web_app.client_id)
+    assert own["aud"] == [TRANSFER_RS, web_app.client_id]
+    assert robot_auth_client(sandbox).oauth2_token_introspect(transfer_token).data == {"active": False}
+
+    # A confidential client that is itself a resource server sees the tokens issued for it.
+    service_id, service_secret = new_confidential_client(sandbox, "a resource server")
+    service = globus_sdk.ConfidentialAppAuthClient(service_id, service_secret, base_url=sandbox.auth_url)
+    _, for_service = confidential_login(sandbox, f"openid https://auth.globus.org/scopes/{service_id}/all")
+    token = for_service.by_resource_server[service_id]["access_token"]
+    seen = service.oauth2_token_introspect(token)
+    assert (seen["active"], seen["sub"]) == (True, ALICE_ID)
+    assert robot_auth_client(sandbox).oauth2_token_introspect(token).data == {"active": False}
+    # ...but not the tokens the same user got for other resource servers.
+    assert service.oauth2_token_introspect(transfer_token).data == {"active": False}

@@ -18,7 +18,7 @@ from gterm.sandbox.seed_ids import (
 )
 from gterm.sandbox.server import SandboxHandle
 from tests.support.groups_helpers import auth_client_for
-from tests.support.sandbox_login import authorize_code, robot_auth_client
+from tests.support.sandbox_login import authorize_code, confidential_login
 from tests.support.transfer_helpers import unique
 
 
@@ -62,9 +62,11 @@ def test_userinfo_identity_set_carries_status(alice_ac) -> None:
     assert [(e["sub"], e["status"]) for e in info["identity_set"]] == [(ALICE_ID, "used")]
 
 
-def test_introspection_reports_the_session(sandbox, alice_ac) -> None:
-    token = alice_ac.authorizer.access_token  # type: ignore[union-attr]  # an AccessTokenAuthorizer, by construction
-    found = robot_auth_client(sandbox).oauth2_token_introspect(token, include="session_info,identity_set")
+def test_introspection_reports_the_session(sandbox) -> None:
+    # Only a client in the token's audience may introspect it: the web app Alice signed in to.
+    web_app, tokens = confidential_login(sandbox, "openid profile email")
+    token = tokens.by_resource_server["auth.globus.org"]["access_token"]
+    found = web_app.oauth2_token_introspect(token, include="session_info,identity_set")
     session = found["session_info"]
     assert session["session_id"]
     assert list(session["authentications"]) == [ALICE_ID]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import globus_sdk
@@ -372,3 +373,18 @@ def test_a_paused_task_stays_paused_across_a_restart(tmp_path_factory: pytest.Te
         alice.endpoint_manager_delete_pause_rule(rule["id"])
         done = _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
         assert done["status"] == "SUCCEEDED" and done["files_transferred"] == 3
+
+
+def test_a_paused_task_still_expires_at_its_deadline(mgmt_sandbox: SandboxHandle, alice: Any, bob: Any) -> None:
+    name = f"deadline-{uuid.uuid4().hex[:8]}"
+    disk = collection_root(mgmt_sandbox, LAB) / "home" / "bob" / name
+    for n in range(20):
+        write(disk / "src" / f"f{n}.bin", b"x" * 4096)
+    deadline = datetime.now(UTC) + timedelta(seconds=3)
+    data = globus_sdk.TransferData(LAB, LAB, deadline=deadline.isoformat())
+    data.add_item(f"/home/bob/{name}/src/", f"/home/bob/{name}/dst/", recursive=True)
+    task_id = str(bob.submit_transfer(data)["task_id"])
+    alice.endpoint_manager_pause_tasks([task_id], "held past its deadline")
+    done = _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
+    assert done["status"] == "FAILED" and done["fatal_error"]["code"] == "DEADLINE_EXCEEDED"
+    assert done["is_paused"] is False

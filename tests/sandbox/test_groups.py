@@ -195,3 +195,9 @@ def test_preferences_round_trip(bob_gc) -> None:
     assert bob_gc.set_identity_preferences({"allow_add": False})["allow_add"] is False
     assert bob_gc.get_identity_preferences()["allow_add"] is False
     bob_gc.set_identity_preferences({"allow_add": True})
+
+
+def test_sandbox_json_lists_the_groups_service_and_the_lab_group(sandbox: SandboxHandle) -> None:
+    assert sandbox.info["groups_url"] == sandbox.groups_url == sandbox.auth_url + "groups/"
+    assert {"id": LAB_GROUP_ID, "name": LAB_GROUP_NAME} in sandbox.info["groups"]
+    assert sandbox.client_env()["GLOBUS_SDK_SERVICE_URL_GROUPS"] == sandbox.groups_url

@@ -21,6 +21,7 @@ from gterm.sandbox.seed_ids import (
 from gterm.sandbox.server import SandboxHandle
 from tests.support.groups_helpers import auth_client_for, groups_client_for
 from tests.support.sandbox_login import (
+    confidential_login,
     login_tokens,
     new_native_client,
     robot_auth_client,
@@ -74,7 +75,9 @@ def clients(sandbox: SandboxHandle) -> dict[str, Any]:
 
 
 def _introspect(c: dict[str, Any]) -> Any:
-    return c["robot"].oauth2_token_introspect(c["auth"].authorizer.access_token).data
+    # Only a client in the token's audience may introspect it: the web app Alice signed in to.
+    web_app, tokens = confidential_login(c["sandbox"], "openid profile email")
+    return web_app.oauth2_token_introspect(tokens.by_resource_server["auth.globus.org"]["access_token"]).data
 
 
 def _new_group(c: dict[str, Any]) -> Any:

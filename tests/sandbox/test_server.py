@@ -148,6 +148,7 @@ def test_serve_forever_prints_exports_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         url = exports["GLOBUS_SDK_SERVICE_URL_AUTH"]
         assert url.startswith("https://127.0.0.1:")
         assert exports["GLOBUS_SDK_SERVICE_URL_TRANSFER"] == url
+        assert exports["GLOBUS_SDK_SERVICE_URL_GROUPS"] == url + "groups/"
         ca_file = exports["GLOBUS_SDK_VERIFY_SSL"]
         assert exports["REQUESTS_CA_BUNDLE"] == ca_file
         assert requests.get(url + ".well-known/openid-configuration", timeout=30, verify=ca_file).status_code == 200

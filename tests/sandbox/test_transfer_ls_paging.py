@@ -195,6 +195,22 @@ def test_a_name_order_reads_the_facts_of_each_page_as_it_is_sent(sandbox: Any, a
     assert [(doc["name"], doc["size"]) for doc in rest["DATA"]] == [("b", 0), ("c", 10)]
 
 
+def test_a_name_ordered_listing_is_kept_for_a_second_visit_and_stays_fresh(sandbox: Any, alice_tc: Any) -> None:
+    path = f"/home/alice/{unique('revisit')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, path)
+    on_disk = collection_root(sandbox, LAB_STORAGE_ID) / path.strip("/")
+    for name in ("a", "b", "c"):
+        (on_disk / name).write_bytes(b"")
+    os.utime(on_disk, (BASE_MTIME, BASE_MTIME))
+    by_name = {"path": path, "orderby": "type,name"}
+    alice_tc.operation_ls(LAB_STORAGE_ID, limit=1, **by_name)
+    (on_disk / "b").write_bytes(b"12345")  # in place: facts are read as each page is sent
+    again = alice_tc.operation_ls(LAB_STORAGE_ID, **by_name)
+    assert [(doc["name"], doc["size"]) for doc in again["DATA"]] == [("a", 0), ("b", 5), ("c", 0)]
+    (on_disk / "d").write_bytes(b"")  # the directory changed: read again
+    assert names(alice_tc.operation_ls(LAB_STORAGE_ID, limit=10, **by_name)) == ["a", "b", "c", "d"]
+
+
 # --------------------------------------------------------------------------- the kept listings themselves
 
 

@@ -96,6 +96,20 @@ def login_tokens(
     return client.oauth2_exchange_code_for_tokens(code)
 
 
+def confidential_login(
+    sandbox: SandboxHandle, scopes: str, *, identity: str = "alice"
+) -> tuple[globus_sdk.ConfidentialAppAuthClient, globus_sdk.OAuthTokenResponse]:
+    """A fresh confidential client logs ``identity`` in (authorization code): the client and its tokens.
+
+    Tokens issued to a confidential client are the ones it may introspect (it is in their audience).
+    """
+    client_id, secret = new_confidential_client(sandbox, "test web app")
+    client = globus_sdk.ConfidentialAppAuthClient(client_id, secret, base_url=sandbox.auth_url)
+    client.oauth2_start_flow("http://127.0.0.1:1/callback", requested_scopes=scopes, refresh_tokens=True)
+    code = authorize_code(sandbox, client.oauth2_get_authorize_url(), identity)
+    return client, client.oauth2_exchange_code_for_tokens(code)
+
+
 def transfer_client_for(
     sandbox: SandboxHandle,
     identity: str = "alice",

@@ -160,12 +160,13 @@ class Engine:
                     self._running.pop(task_id, None)
 
     def _monitor(self) -> None:
-        """Expire queued tasks whose deadline passed (running ones check it themselves)."""
+        """Expire queued and paused tasks whose deadline passed (running ones check it themselves)."""
         while not self.stopping.wait(0.5):
             now = time.time()
             try:
                 rows = self.state.db.query(
-                    "SELECT task_id FROM tasks WHERE status = 'ACTIVE' AND deadline IS NOT NULL AND deadline <= ?",
+                    "SELECT task_id, status FROM tasks WHERE status IN ('ACTIVE', 'INACTIVE')"
+                    " AND deadline IS NOT NULL AND deadline <= ?",
                     (now,),
                 )
             except Exception:  # noqa: BLE001 - database closed while stopping
@@ -175,5 +176,10 @@ class Engine:
                     if row["task_id"] in self._running:
                         continue
                     self._queued.discard(row["task_id"])
+                if row["status"] == "INACTIVE":  # paused: not running, and its deadline passes all the same
+                    self.state.db.execute(
+                        "UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'",
+                        (row["task_id"],),
+                    )
                 self.fail_unstarted(row["task_id"], "DEADLINE_EXCEEDED", "deadline exceeded",
                                     "The task deadline passed before it completed", "subtasks_expired")

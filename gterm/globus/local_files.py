@@ -1,0 +1,162 @@
+"""This computer's file system, in the same shapes a collection's listing has.
+
+The Local pane ("This computer", locations ``local:PATH``) lists, creates,
+renames and deletes here with the same :class:`Listing` / :class:`Entry`
+records and gterm errors as :class:`TransferService` gives for a collection,
+so the file list, sort, filter and selection work unchanged. Paths are
+absolute POSIX paths; directories end with ``/`` as Transfer's do.
+
+Names that are not valid UTF-8 come back from ``os.scandir`` as surrogate
+escapes and go back to the file system the same way, so such a file can be
+renamed or deleted by its exact name.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from gterm.globus import paths
+from gterm.globus.errors import AlreadyExists, GtermError, InvalidInput, NotFound, PermissionDenied
+from gterm.globus.models import Collection, Entry, Listing
+
+LOCAL_ID = "local"
+LOCAL_COLLECTION = Collection(
+    id=LOCAL_ID,
+    display_name="This computer",
+    entity_type="local",
+    description="Files on the machine gterm runs on",
+    default_directory=None,
+)
+
+
+def is_local(collection_id: str | None) -> bool:
+    return collection_id == LOCAL_ID
+
+
+def _error(exc: OSError, what: str, path: str) -> GtermError:
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return NotFound(f"{path} does not exist on this computer.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return PermissionDenied(f"No permission to {what} {path}.")
+    if exc.errno == errno.EEXIST or exc.errno == errno.ENOTEMPTY:
+        return AlreadyExists(f"{path} already exists.")
+    if exc.errno in (errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL):
+        return InvalidInput(f"This computer's file system cannot hold the name {Path(path).name!r}.")
+    if exc.errno == errno.ENOSPC:
+        return GtermError("This computer's disk is full.")
+    return GtermError(f"Could not {what} {path}: {exc.strerror or 'error'}.")
+
+
+def _permissions(mode: int) -> str:
+    return f"{stat.S_IMODE(mode):04o}"
+
+
+def _entry(directory: str, name: str, info: os.stat_result, is_link: bool) -> Entry:
+    target: str | None = None
+    kind = "dir" if stat.S_ISDIR(info.st_mode) else "file"
+    if is_link:
+        try:
+            target = os.readlink(os.path.join(directory, name))
+        except OSError:
+            target = None
+        try:
+            followed = os.stat(os.path.join(directory, name))
+        except OSError:
+            kind = "invalid_symlink"  # dangling: nothing behind it to open
+        else:
+            info = followed
+            kind = "dir" if stat.S_ISDIR(info.st_mode) else "file"
+    return Entry(
+        name=name,
+        type=kind,  # type: ignore[arg-type]  # one of Entry's literal kinds, decided above
+        size=0 if kind == "dir" else info.st_size,
+        last_modified=datetime.fromtimestamp(int(info.st_mtime), tz=timezone.utc),
+        permissions=_permissions(info.st_mode),
+        link_target=target,
+    )
+
+
+class LocalFiles:
+    """List and change this computer's files (no Globus involved)."""
+
+    collection = LOCAL_COLLECTION
+
+    def home(self) -> str:
+        return paths.as_dir(os.path.expanduser("~"))
+
+    def resolve(self, path: str | None) -> str:
+        """An absolute directory path for ``path`` ("" or None: home; ``~`` expanded)."""
+        if not path:
+            return self.home()
+        expanded = os.path.expanduser(path)
+        if not os.path.isabs(expanded):
+            expanded = os.path.join(self.home(), expanded)
+        return paths.as_dir(os.path.normpath(expanded))
+
+    def ls(self, path: str | None, *, show_hidden: bool = True) -> Listing:
+        directory = self.resolve(path)
+        entries: list[Entry] = []
+        try:
+            with os.scandir(directory) as listing:
+                for item in listing:
+                    if not show_hidden and item.name.startswith("."):
+                        continue
+                    try:
+                        info = item.stat(follow_symlinks=False)
+                    except OSError:
+                        continue  # vanished between the listing and the stat
+                    entries.append(_entry(directory, item.name, info, stat.S_ISLNK(info.st_mode)))
+        except NotADirectoryError:
+            raise InvalidInput(f"{directory.rstrip('/')} is not a directory.") from None
+        except OSError as exc:
+            raise _error(exc, "list", directory) from None
+        return Listing(collection_id=LOCAL_ID, path=directory, entries=tuple(entries), total=len(entries))
+
+    def stat(self, path: str) -> Entry:
+        clean = path.rstrip("/") or "/"
+        try:
+            info = os.lstat(clean)
+        except OSError as exc:
+            raise _error(exc, "read", clean) from None
+        return _entry(os.path.dirname(clean) or "/", os.path.basename(clean) or "/", info, stat.S_ISLNK(info.st_mode))
+
+    def mkdir(self, path: str) -> None:
+        try:
+            os.mkdir(path.rstrip("/"))
+        except OSError as exc:
+            raise _error(exc, "create", path) from None
+
+    def rename(self, old: str, new: str) -> None:
+        source, target = old.rstrip("/"), new.rstrip("/")
+        if os.path.lexists(target):
+            raise AlreadyExists(f"{target} already exists.")
+        try:
+            os.rename(source, target)
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:  # another file system: move as mv does
+                try:
+                    shutil.move(source, target)
+                    return
+                except OSError as inner:
+                    raise _error(inner, "move", source) from None
+            raise _error(exc, "rename", source) from None
+
+    def delete(self, targets: Iterable[str]) -> list[str]:
+        """Delete files and whole directories; returns what could not be deleted (with why)."""
+        problems: list[str] = []
+        for target in targets:
+            clean = target.rstrip("/")
+            try:
+                if os.path.isdir(clean) and not os.path.islink(clean):
+                    shutil.rmtree(clean)
+                else:
+                    os.unlink(clean)
+            except OSError as exc:
+                problems.append(str(_error(exc, "delete", clean)))
+        return problems
