@@ -109,6 +109,7 @@ def build_app(state: SandboxState) -> Starlette:
         },
     )
     app.state.sandbox = state
-    app.add_middleware(BodyLimitMiddleware, exempt_prefixes=(https_data.PREFIX + "/",))  # inside the log, so refused bodies are logged too
+    # Inside the log, so refused bodies are logged too.
+    app.add_middleware(BodyLimitMiddleware, exempt_prefixes=(https_data.PREFIX + "/",))
     app.add_middleware(RequestLogMiddleware, log_path=Path(state.config.data_dir) / "requests.log")
     return app
