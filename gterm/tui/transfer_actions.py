@@ -38,7 +38,8 @@ from gterm.tui.compare import compare_listings
 from gterm.tui.host import AppHost
 from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.transfer_dialog import TransferDialog, TransferPlan
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from gterm.tui.transfer_plan import TransferPlan
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import deliver, report
 

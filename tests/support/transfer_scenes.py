@@ -18,7 +18,8 @@ from textual.widgets import Footer, Static
 
 from gterm.globus.models import Entry, Event, Task
 from gterm.tui.screens.task_details import TaskDetailsData, TaskDetailsScreen
-from gterm.tui.screens.transfer_dialog import TransferDialog, TransferPlan
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from gterm.tui.transfer_plan import TransferPlan
 from gterm.tui.widgets.task_panel import TaskPanel
 
 FROZEN_NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
