@@ -70,6 +70,16 @@ def _time_text(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
+def _event_row(event: Event) -> tuple[Text, ...]:
+    style = "bold red" if event.is_error else ""
+    return (
+        Text(_time_text(event.time), style=style),
+        Text(escape_controls(event.code), style=style),
+        Text(escape_controls(event.description), style=style),
+        Text(escape_controls(fmt.one_line_details(event.details)), style=style),
+    )
+
+
 class TaskDetailsScreen(Screen[None]):
     """The details of one task, refreshed live while it runs."""
 
@@ -107,6 +117,7 @@ class TaskDetailsScreen(Screen[None]):
         self._timer: Timer | None = None
         self._was_active = task.is_active
         self._failing = False  # while a refresh keeps failing, say so once, not every 2 s
+        self._shown_rows: dict[str, list[tuple[tuple[str, str], ...]]] = {}  # table id -> rows as last shown
 
     #: Actions that change the task: Globus accepts them only while it runs (ACTIVE/INACTIVE).
     CONTROL_ACTIONS = frozenset({"cancel_task", "change_label", "change_deadline"})
@@ -234,43 +245,49 @@ class TaskDetailsScreen(Screen[None]):
             head.append(f"\n{errors} error event(s) in the log", style="bold red")
         self.query_one("#details-head", Static).update(head)
 
-        fields = self.query_one("#fields-table", DataTable)
-        fields.clear()
         raw = dict(task.raw) if task.raw else {}
-        for key in sorted(raw):
-            if key == "DATA_TYPE":
-                continue
-            fields.add_row(Text(key, style="bold"), Text(escape_controls(_field_text(raw[key]))))
-
-        events = self.query_one("#events-table", DataTable)
-        events.clear()
-        for event in data.events:
-            style = "bold red" if event.is_error else ""
-            events.add_row(
-                Text(_time_text(event.time), style=style),
-                Text(escape_controls(event.code), style=style),
-                Text(escape_controls(event.description), style=style),
-                Text(escape_controls(fmt.one_line_details(event.details)), style=style),
-            )
-
-        successful = self.query_one("#successful-table", DataTable)
-        successful.clear()
-        for doc in data.successful or []:
-            successful.add_row(
-                Text(escape_controls(doc.get("source_path") or "-")),
-                Text(escape_controls(doc.get("destination_path") or "-")),
-            )
-
-        skipped = self.query_one("#skipped-table", DataTable)
-        skipped.clear()
-        for doc in data.skipped or []:
-            skipped.add_row(
-                Text(escape_controls(doc.get("source_path") or "-")),
-                Text(escape_controls(doc.get("error_code") or "-"), style="red"),
-                Text(escape_controls(doc.get("error_details") or "")),
-            )
+        self._fill(
+            "fields-table",
+            [
+                (Text(key, style="bold"), Text(escape_controls(_field_text(raw[key]))))
+                for key in sorted(raw)
+                if key != "DATA_TYPE"
+            ],
+        )
+        self._fill("events-table", [_event_row(event) for event in data.events])
+        self._fill(
+            "successful-table",
+            [
+                (
+                    Text(escape_controls(doc.get("source_path") or "-")),
+                    Text(escape_controls(doc.get("destination_path") or "-")),
+                )
+                for doc in data.successful or []
+            ],
+        )
+        self._fill(
+            "skipped-table",
+            [
+                (
+                    Text(escape_controls(doc.get("source_path") or "-")),
+                    Text(escape_controls(doc.get("error_code") or "-"), style="red"),
+                    Text(escape_controls(doc.get("error_details") or "")),
+                )
+                for doc in data.skipped or []
+            ],
+        )
 
         self.query_one("#pause-info", Static).update(self._pause_text(data.pause_info))
+
+    def _fill(self, table_id: str, rows: list[tuple[Text, ...]]) -> None:
+        """Replace a table's rows only when they changed: a poll every 2 s must not reset the cursor or scroll."""
+        shown = [tuple((cell.plain, str(cell.style)) for cell in row) for row in rows]
+        if self._shown_rows.get(table_id) == shown:
+            return
+        self._shown_rows[table_id] = shown
+        table = self.query_one(f"#{table_id}", DataTable)
+        table.clear()
+        table.add_rows(rows)
 
     @staticmethod
     def _pause_text(info: dict[str, Any] | None) -> Text:

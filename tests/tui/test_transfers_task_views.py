@@ -1,4 +1,4 @@
-"""Task labels, collection names, event details and file names from the server are shown escaped.
+"""The task panel and task details with fixed data: server text shown escaped, tables that hold still.
 
 Any Globus client can set a task's label, and collection names, event details
 and file names come from other people: a C1 CSI (``\\x9b``), an ESC or a bidi
@@ -9,7 +9,7 @@ in its finish notice or on the task details screen.
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
-from textual.widgets import TabbedContent
+from textual.widgets import DataTable, TabbedContent
 
 from gterm.globus.models import Event, Task
 from gterm.tui.screens.task_details import TaskDetailsData, TaskDetailsScreen
@@ -106,3 +106,24 @@ async def test_task_details_escape_label_event_details_and_file_names() -> None:
     assert '"/xevil\\x9b31m' in shown["tab-events"]  # the event's details
     assert "/a/evil\\x9b31m" in shown["tab-successful"]  # a transferred file's name
     assert "paused evil\\x9b31m" in shown["tab-pause"]  # a pause rule's message
+
+
+async def test_task_details_keep_the_cursor_when_a_poll_brings_nothing_new() -> None:
+    """Tables are rebuilt only when their rows change: a poll every 2 s must not reset the cursor."""
+    task = hostile_task()
+    events = [Event(f"E{i}", f"event {i}", "", False, FROZEN_NOW) for i in range(5)]
+    data = TaskDetailsData(task=task, events=events, pause_info={}, successful=[], skipped=[])
+    app = DetailsHost(data)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TaskDetailsScreen)
+        table = screen.query_one("#events-table", DataTable)
+        table.move_cursor(row=3)
+        await pilot.pause()
+        screen.show(TaskDetailsData(task=task, events=list(events), pause_info={}, successful=[], skipped=[]))
+        await pilot.pause()
+        assert table.cursor_row == 3
+        screen.show(TaskDetailsData(task=task, events=[*events, events[0]], pause_info={}, successful=[], skipped=[]))
+        await pilot.pause()
+        assert table.row_count == 6  # new rows still arrive
