@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -19,6 +21,8 @@ from gterm.sandbox import auth, auth_clients, auth_identities, auth_scopes, grou
 from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
 from gterm.sandbox.request_parsing import BodyLimitMiddleware
 from gterm.sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
 
 _HTTP_CODES = {404: "ClientError.NotFound", 405: "ClientError.MethodNotAllowed", 400: "ClientError.BadRequest"}
 
@@ -90,6 +94,22 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=500)
 
 
+async def _os_error(request: Request, exc: Exception) -> JSONResponse:
+    """The file system refused something the request checks did not foresee: a client error when it is one.
+
+    Requests are checked before use (request_parsing), so this is a safety net; the
+    message never carries the OSError's text, which names host paths.
+    """
+    assert isinstance(exc, OSError)
+    if exc.errno == errno.ENAMETOOLONG:
+        too_long = ApiError(400, "ClientError.BadRequest", "A file name or path is too long")
+        return await api_error_handler(request, too_long)
+    if exc.errno == errno.EXDEV:
+        return await api_error_handler(request, ApiError(409, "Conflict", "The paths are on different file systems"))
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    return await _server_error(request, exc)
+
+
 def build_app(state: SandboxState) -> Starlette:
     routes = [
         *auth.routes(state),
@@ -105,11 +125,12 @@ def build_app(state: SandboxState) -> Starlette:
         exception_handlers={
             ApiError: api_error_handler,
             HTTPException: _http_exception,
+            OSError: _os_error,
             Exception: _server_error,
         },
     )
     app.state.sandbox = state
-    # Inside the log, so refused bodies are logged too.
+    # Inside the log, so refused bodies are logged too; HTTPS file data is not an API document.
     app.add_middleware(BodyLimitMiddleware, exempt_prefixes=(https_data.PREFIX + "/",))
     app.add_middleware(RequestLogMiddleware, log_path=Path(state.config.data_dir) / "requests.log")
     return app

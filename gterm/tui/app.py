@@ -25,15 +25,19 @@ from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.globus.session import SessionLike
 from gterm.tui.commands import GtermCommands
-from gterm.tui.keymap import APP_BINDINGS, binding_ids, user_keymap
+from gterm.tui.keymap import (
+    APP_BINDINGS,
+    LOGIN_BINDINGS,
+    SUMMARY_BINDINGS,
+    TASK_DETAILS_BINDINGS,
+    TRANSFER_DIALOG_BINDINGS,
+    VIEWER_BINDINGS,
+    binding_ids,
+    user_keymap,
+)
 from gterm.tui.messages import BookmarksChanged, PaneLocationChanged
-from gterm.tui.screens.dir_summary import DirectorySummary
-from gterm.tui.screens.login import LoginScreen
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
-from gterm.tui.screens.task_details import TaskDetailsScreen
-from gterm.tui.screens.transfer_dialog import TransferDialog
-from gterm.tui.screens.viewer import FileViewer
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
@@ -183,14 +187,14 @@ class GtermApp(App[None]):
 def remappable_binding_ids() -> frozenset[str]:
     """Every binding id a user's ``[keymap]`` may name: those of the app and of each screen and widget."""
     return binding_ids(
-        GtermApp,
-        MainScreen,
-        BookmarkSidebar,
-        FileList,
-        TaskPanel,
-        TaskDetailsScreen,
-        TransferDialog,
-        FileViewer,
-        DirectorySummary,
-        LoginScreen,
+        GtermApp.BINDINGS,
+        MainScreen.BINDINGS,
+        BookmarkSidebar.BINDINGS,
+        FileList.BINDINGS,
+        TaskPanel.BINDINGS,
+        TRANSFER_DIALOG_BINDINGS,
+        TASK_DETAILS_BINDINGS,
+        VIEWER_BINDINGS,
+        SUMMARY_BINDINGS,
+        LOGIN_BINDINGS,
     )

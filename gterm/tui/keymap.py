@@ -8,16 +8,17 @@ DESIGN.md's key table).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
-from textual.binding import Binding
-from textual.dom import DOMNode
+from textual.binding import Binding, BindingType
 
 # Bindings of the main screen (they act on the active pane).
 MAIN_BINDINGS: list[Binding] = [
     Binding("tab", "other_pane", "Other pane", show=False, id="other_pane"),
     Binding("backspace", "parent", "Parent directory", show=False, id="parent"),
-    Binding("ctrl+l", "edit_path", "Edit path", show=False, id="edit_path"),
+    # Priority: it runs when the App reads the key, before the keys typed after it are handed to the
+    # focused widget, so a fast "ctrl+l ctrl+u /path" all lands in the path bar (see Pane.edit_path).
+    Binding("ctrl+l", "edit_path", "Edit path", show=False, id="edit_path", priority=True),
     Binding("ctrl+o", "pick_collection", "Collections", id="pick_collection"),
     Binding("slash", "filter", "Filter", show=False, id="filter"),
     Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
@@ -55,15 +56,55 @@ SIDEBAR_BINDINGS: list[Binding] = [
 ]
 
 
+# Screens imported only when first opened (not on the first frame) declare their keys here,
+# so the app knows every remappable id at start-up without importing them.
 
-def binding_ids(*owners: type[DOMNode]) -> frozenset[str]:
-    """The ids of the bindings that ``owners`` (widget, screen and app classes) declare."""
-    return frozenset(
-        binding.id
-        for owner in owners
-        for binding in owner.BINDINGS
-        if isinstance(binding, Binding) and binding.id
-    )
+# The F5 transfer dialog.
+TRANSFER_DIALOG_BINDINGS: list[Binding] = [
+    Binding("escape", "cancel", "Cancel", id="transfer_cancel"),
+    Binding("enter", "submit", "Submit", id="transfer_submit"),
+    Binding("f3", "preview", "Sync preview", show=False, id="sync_preview"),
+]
+
+# The task details screen.
+TASK_DETAILS_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Back", id="details_close"),
+    Binding("x", "cancel_task", "Cancel task", id="cancel_task"),
+    Binding("l", "change_label", "Label", id="change_label"),
+    Binding("d", "change_deadline", "Deadline", id="change_deadline"),
+    Binding("ctrl+r", "reload", "Refresh", id="details_refresh"),
+]
+
+# The file viewer (F3).
+VIEWER_BINDINGS: list[Binding] = [
+    Binding("escape,q,f3,f10", "close", "Close", id="viewer_close"),
+    Binding("down,j", "move(1)", "Line down", show=False, id="viewer_down"),
+    Binding("up,k", "move(-1)", "Line up", show=False, id="viewer_up"),
+    Binding("pagedown,space", "page(1)", "Page down", show=False, id="viewer_page_down"),
+    Binding("pageup,b", "page(-1)", "Page up", show=False, id="viewer_page_up"),
+    Binding("home,g", "top", "Top", show=False, id="viewer_top"),
+    Binding("end,G", "bottom", "End", show=False, id="viewer_end"),
+    Binding("right", "shift(8)", "Scroll right", show=False, id="viewer_right"),
+    Binding("left", "shift(-8)", "Scroll left", show=False, id="viewer_left"),
+    Binding("slash", "search", "Search", id="viewer_search"),
+    Binding("n", "next_match", "Next match", id="viewer_next"),
+    Binding("h", "toggle_hex", "Hex/text", id="viewer_hex"),
+    Binding("question_mark,f1", "help", "Help", id="viewer_help"),
+]
+
+# The directory summary (F3 on a directory).
+SUMMARY_BINDINGS: list[Binding] = [Binding("escape,q,f3,enter", "close", "Close", id="summary_close")]
+
+# The login screen (sign-in and consent).
+LOGIN_BINDINGS: list[Binding] = [
+    Binding("escape", "cancel", "Cancel", id="login.cancel"),
+    Binding("ctrl+y", "copy_url", "Copy URL", id="login.copy_url"),
+]
+
+
+def binding_ids(*groups: Iterable[BindingType]) -> frozenset[str]:
+    """The ids of the bindings in ``groups`` (binding lists, such as a class's ``BINDINGS``)."""
+    return frozenset(binding.id for group in groups for binding in group if isinstance(binding, Binding) and binding.id)
 
 
 def user_keymap(keymap: Mapping[str, str], ids: Collection[str]) -> tuple[dict[str, str], list[str]]:

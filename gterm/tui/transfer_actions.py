@@ -38,10 +38,11 @@ from gterm.tui.compare import compare_listings
 from gterm.tui.host import AppHost
 from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.transfer_plan import TransferPlan
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import deliver, report
+
+# The transfer dialog is imported when F5 first opens it: it is not on the first frame.
 
 
 class TransferPane(Protocol):
@@ -206,6 +207,8 @@ class TransferScreen(Screen[None]):
                 severity="warning",
                 markup=False,
             )
+        from gterm.tui.screens.transfer_dialog import TransferDialog
+
         self.app.push_screen(TransferDialog(plan, service=self.host.service), self._transfer_dialog_closed)
 
     def _transfer_dialog_closed(self, request: TransferRequest | None) -> None:

@@ -15,6 +15,7 @@ from gterm.sandbox.seed_ids import (
     BOB_USERNAME,
     LAB_GROUP_ID,
     LAB_GROUP_NAME,
+    ROBOT_CLIENT_ID,
 )
 from gterm.sandbox.server import SandboxHandle
 from tests.support.globus_cli import GlobusCLI, find_or_install
@@ -141,3 +142,20 @@ def test_permissions_for_a_group_and_a_provisioned_identity(bob_cli: GlobusCLI) 
     finally:
         bob_cli.run("endpoint", "permission", "delete", BOB_SHARED_ID, group_rule)
         bob_cli.run("endpoint", "permission", "delete", BOB_SHARED_ID, person_rule)
+
+
+def test_client_mode_whoami_identities_and_groups(
+    globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """GLOBUS_CLI_CLIENT_ID/SECRET: the robot client acts as its own identity, no login."""
+    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("robot-home"))
+    secret = sandbox.client_secret(ROBOT_CLIENT_ID)
+    cli.env.update(GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID, GLOBUS_CLI_CLIENT_SECRET=secret)
+    assert cli.run("whoami").stdout.strip() == f"{ROBOT_CLIENT_ID}@clients.auth.globus.org"
+    assert cli.run("get-identities", ALICE_USERNAME).stdout.strip() == ALICE_ID
+    group_id = cli.json("group", "create", "Robots")["id"]
+    try:
+        (mine,) = [g for g in cli.json("group", "list") if g["id"] == group_id]
+        assert [m["role"] for m in mine["my_memberships"]] == ["admin"]
+    finally:
+        cli.run("group", "delete", group_id)

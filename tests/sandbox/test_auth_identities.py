@@ -27,7 +27,7 @@ def alice_ac(sandbox: SandboxHandle) -> globus_sdk.AuthClient:
     return auth_client_for(sandbox, "alice")
 
 
-def test_get_identities_by_usernames_and_ids(alice_ac) -> None:
+def test_get_identities_by_usernames_and_ids(alice_ac: globus_sdk.AuthClient) -> None:
     by_name = alice_ac.get_identities(usernames=[ALICE_USERNAME, BOB_USERNAME.upper()])["identities"]
     assert [(i["id"], i["status"]) for i in by_name] == [(ALICE_ID, "used"), (BOB_ID, "used")]
     by_id = alice_ac.get_identities(ids=[BOB_ID])["identities"]
@@ -35,7 +35,9 @@ def test_get_identities_by_usernames_and_ids(alice_ac) -> None:
     assert alice_ac.get_identities(usernames="nobody@example.org")["identities"] == []
 
 
-def test_provision_makes_unused_identities_in_known_domains_only(sandbox, alice_ac) -> None:
+def test_provision_makes_unused_identities_in_known_domains_only(
+    sandbox: SandboxHandle, alice_ac: globus_sdk.AuthClient
+) -> None:
     username = f"{unique('newcomer')}@globusid.org"
     first = alice_ac.get_identities(usernames=username, provision=True)["identities"]
     assert [(i["username"], i["status"], i["identity_provider"]) for i in first] == [
@@ -49,20 +51,20 @@ def test_provision_makes_unused_identities_in_known_domains_only(sandbox, alice_
     assert username not in {entry["username"] for entry in sandbox.info["identities"]}
 
 
-def test_identity_providers_by_domain_and_id(alice_ac) -> None:
+def test_identity_providers_by_domain_and_id(alice_ac: globus_sdk.AuthClient) -> None:
     by_domain = alice_ac.get_identity_providers(domains=["globusid.org"])["identity_providers"]
     assert [p["id"] for p in by_domain] == [GLOBUS_ID_IDP_ID]
     by_id = alice_ac.get_identity_providers(ids=[GLOBUS_ID_IDP_ID])["identity_providers"]
     assert by_id == by_domain
 
 
-def test_userinfo_identity_set_carries_status(alice_ac) -> None:
+def test_userinfo_identity_set_carries_status(alice_ac: globus_sdk.AuthClient) -> None:
     info = alice_ac.userinfo()
     assert info["sub"] == ALICE_ID
     assert [(e["sub"], e["status"]) for e in info["identity_set"]] == [(ALICE_ID, "used")]
 
 
-def test_introspection_reports_the_session(sandbox) -> None:
+def test_introspection_reports_the_session(sandbox: SandboxHandle) -> None:
     # Only a client in the token's audience may introspect it: the web app Alice signed in to.
     web_app, tokens = confidential_login(sandbox, "openid profile email")
     token = tokens.by_resource_server["auth.globus.org"]["access_token"]
@@ -74,16 +76,18 @@ def test_introspection_reports_the_session(sandbox) -> None:
     assert found["identity_set"] == [ALICE_ID]
 
 
-def test_a_template_client_instance_logs_in_like_globus_cli(sandbox) -> None:
+def test_a_template_client_instance_logs_in_like_globus_cli(sandbox: SandboxHandle) -> None:
     """The steps of `globus login --no-local-server`: template a client, code flow with it, then delete it."""
     template = globus_sdk.NativeAppAuthClient(GLOBUS_CLI_TEMPLATE_CLIENT_ID, base_url=sandbox.auth_url)
-    made = template.post("/v2/api/clients", data={"client": {"template_id": GLOBUS_CLI_TEMPLATE_CLIENT_ID,
-                                                             "name": "Globus CLI"}})
+    made = template.post(
+        "/v2/api/clients", data={"client": {"template_id": GLOBUS_CLI_TEMPLATE_CLIENT_ID, "name": "Globus CLI"}}
+    )
     credential = made["included"]["client_credential"]
     assert made["client"]["parent_client"] == GLOBUS_CLI_TEMPLATE_CLIENT_ID
     client = globus_sdk.ConfidentialAppAuthClient(credential["client"], credential["secret"], base_url=sandbox.auth_url)
-    client.oauth2_start_flow(redirect_uri=client.base_url + "v2/web/auth-code", refresh_tokens=True,
-                             requested_scopes="openid profile email")
+    client.oauth2_start_flow(
+        redirect_uri=client.base_url + "v2/web/auth-code", refresh_tokens=True, requested_scopes="openid profile email"
+    )
     code = authorize_code(sandbox, client.oauth2_get_authorize_url(query_params={"prompt": "login"}), "bob")
     tokens = client.oauth2_exchange_code_for_tokens(code)
     assert tokens.decode_id_token()["sub"] == BOB_ID
@@ -94,7 +98,7 @@ def test_a_template_client_instance_logs_in_like_globus_cli(sandbox) -> None:
     assert revoked.value.http_status == 401
 
 
-def test_clients_are_made_only_from_templates(sandbox) -> None:
+def test_clients_are_made_only_from_templates(sandbox: SandboxHandle) -> None:
     url = sandbox.auth_url + "v2/api/clients"
     no_template = requests.post(url, json={"client": {"name": "mine"}}, timeout=30)
     assert no_template.status_code == 403
@@ -115,7 +119,7 @@ def test_named_resource_servers_of_url_scopes() -> None:
     assert resource_server_of("urn:globus:auth:scope:groups.api.globus.org:all") == "groups.api.globus.org"
 
 
-def test_scopes_of_groups_endpoints_and_collections(sandbox, alice_ac) -> None:
+def test_scopes_of_groups_endpoints_and_collections(sandbox: SandboxHandle, alice_ac: globus_sdk.AuthClient) -> None:
     endpoint = "5d1a0b4e-0000-4000-8000-00000000e9d0"
     strings = [
         "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships",

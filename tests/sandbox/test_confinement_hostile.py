@@ -203,11 +203,7 @@ def test_guest_root_swapped_to_point_outside_answers_errors(
     base, disk = work
     _write(disk / "gq" / "share" / "shared.txt", b"shared")
     _write(disk / "mine.txt", b"mine")
-    created = tc.create_shared_endpoint({
-        "DATA_TYPE": "shared_endpoint", "host_endpoint": LAB, "host_path": base + "gq/share/",
-        "display_name": unique("guest"),
-    })
-    guest = created["id"]
+    guest = _guest_on(tc, base + "gq/share/")
     assert [e["name"] for e in tc.operation_ls(guest, path="/")["DATA"]] == ["shared.txt"]
 
     if attack == "root-replaced":
@@ -238,6 +234,15 @@ def test_guest_root_swapped_to_point_outside_answers_errors(
     canary.assert_untouched()
 
 
+def _guest_on(tc: globus_sdk.TransferClient, host_path: str) -> str:
+    """A new guest collection of Alice's on Lab Storage ``host_path``: its id."""
+    created = tc.create_shared_endpoint({
+        "DATA_TYPE": "shared_endpoint", "host_endpoint": LAB, "host_path": host_path,
+        "display_name": unique("guest"),
+    })
+    return str(created["id"])
+
+
 def _guest_transfer(guest: str, path: str, base: str) -> globus_sdk.TransferData:
     data = globus_sdk.TransferData(guest, LAB)
     data.add_item(path, base + "stolen.txt")
@@ -256,10 +261,7 @@ def test_a_queued_task_on_a_guest_whose_root_is_swapped_fails_without_reaching_o
     base, disk = work
     _write(disk / "gq" / "share" / "f.bin", b"inside")
     _write(disk / "mine.txt", b"mine")
-    guest = tc.create_shared_endpoint({
-        "DATA_TYPE": "shared_endpoint", "host_endpoint": LAB, "host_path": base + "gq/share/",
-        "display_name": unique("guest"),
-    })["id"]
+    guest = _guest_on(tc, base + "gq/share/")
     with _queue_paused(hostile):
         read = tc.submit_transfer(_guest_transfer(guest, "/f.bin", base))["task_id"]
         write = tc.submit_transfer(_guest_transfer_in(guest, base + "mine.txt"))["task_id"]

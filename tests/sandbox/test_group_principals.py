@@ -28,7 +28,9 @@ def test_effective_principals_are_the_identity_and_its_active_groups(sandbox: Sa
     assert not alice.matches("identity", BOB_ID)
 
 
-def test_a_group_rule_follows_membership_at_each_request(sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient):
+def test_a_group_rule_follows_membership_at_each_request(
+    sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient
+) -> None:
     """Bob shares his guest collection with a group; a client identity in it may list, until removed."""
     robot_id, secret = new_confidential_client(sandbox, unique("group-member"))
     robot_auth = globus_sdk.ConfidentialAppAuthClient(robot_id, secret, base_url=sandbox.auth_url)
@@ -43,8 +45,8 @@ def test_a_group_rule_follows_membership_at_each_request(sandbox: SandboxHandle,
     assert before.value.http_status == 403
 
     rule = bob_tc.add_endpoint_acl_rule(
-        BOB_SHARED_ID, {"DATA_TYPE": "access", "principal_type": "group", "principal": group_id, "path": "/",
-                        "permissions": "r"},
+        BOB_SHARED_ID,
+        {"DATA_TYPE": "access", "principal_type": "group", "principal": group_id, "path": "/", "permissions": "r"},
     )
     try:
         with pytest.raises(globus_sdk.TransferAPIError):
@@ -75,8 +77,8 @@ def test_a_group_role_follows_membership_at_each_request(
     alice_groups = globus_sdk.GroupsManager(groups_client_for(sandbox, "alice"))
     group_id = alice_groups.create_group(unique("laptop monitors"), "watch Alice's laptop")["id"]
     role = alice_tc.add_endpoint_role(
-        ALICES_LAPTOP_ID, {"DATA_TYPE": "role", "principal_type": "group", "principal": group_id,
-                           "role": "activity_monitor"},
+        ALICES_LAPTOP_ID,
+        {"DATA_TYPE": "role", "principal_type": "group", "principal": group_id, "role": "activity_monitor"},
     )
     try:
         with pytest.raises(globus_sdk.TransferAPIError):

@@ -44,7 +44,9 @@ def _roles(gc: globus_sdk.GroupsClient, group_id: str) -> dict[str, tuple[str, s
     return {m["identity_id"]: (m["role"], m["status"]) for m in doc["memberships"]}
 
 
-def test_the_seeded_lab_group_has_alice_as_admin_and_bob_as_member(alice_gc, bob_gc) -> None:
+def test_the_seeded_lab_group_has_alice_as_admin_and_bob_as_member(
+    alice_gc: globus_sdk.GroupsClient, bob_gc: globus_sdk.GroupsClient
+) -> None:
     alice_groups = {g["id"]: g for g in alice_gc.get_my_groups()}
     assert alice_groups[LAB_GROUP_ID]["name"] == LAB_GROUP_NAME
     assert [m["role"] for m in alice_groups[LAB_GROUP_ID]["my_memberships"]] == ["admin"]
@@ -55,18 +57,26 @@ def test_the_seeded_lab_group_has_alice_as_admin_and_bob_as_member(alice_gc, bob
     assert _roles(bob_gc, LAB_GROUP_ID) == {BOB_ID: ("member", "active")}
 
 
-def test_create_update_policies_and_delete(alice_gc, bob_gc) -> None:
+def test_create_update_policies_and_delete(alice_gc: globus_sdk.GroupsClient, bob_gc: globus_sdk.GroupsClient) -> None:
     created = alice_gc.create_group({"name": unique("lab"), "description": "first"})
     assert created.http_status == 201
     group_id = created["id"]
     assert created["my_memberships"][0]["role"] == "admin"
-    updated = alice_gc.update_group(group_id, {"name": "Renamed", "description": "second",
-                                              "terms_and_conditions": "be nice"})
+    updated = alice_gc.update_group(
+        group_id, {"name": "Renamed", "description": "second", "terms_and_conditions": "be nice"}
+    )
     assert (updated["name"], updated["description"], updated["terms_and_conditions"]) == (
-        "Renamed", "second", "be nice")
+        "Renamed",
+        "second",
+        "be nice",
+    )
     policies = globus_sdk.GroupsManager(alice_gc).set_group_policies(
-        group_id, is_high_assurance=False, group_visibility="authenticated", group_members_visibility="members",
-        join_requests=True, signup_fields=["institution"],
+        group_id,
+        is_high_assurance=False,
+        group_visibility="authenticated",
+        group_members_visibility="members",
+        join_requests=True,
+        signup_fields=["institution"],
     )
     assert policies.data == alice_gc.get_group_policies(group_id).data
     assert policies["signup_fields"] == ["institution"] and policies["authentication_assurance_timeout"] == 28800
@@ -82,7 +92,9 @@ def test_create_update_policies_and_delete(alice_gc, bob_gc) -> None:
     assert gone.value.http_status == 404
 
 
-def test_private_groups_are_invisible_to_outsiders(alice_gc, bob_gc) -> None:
+def test_private_groups_are_invisible_to_outsiders(
+    alice_gc: globus_sdk.GroupsClient, bob_gc: globus_sdk.GroupsClient
+) -> None:
     group_id = _new_group(alice_gc)
     with pytest.raises(globus_sdk.GroupsAPIError) as hidden:
         bob_gc.get_group(group_id)
@@ -90,7 +102,9 @@ def test_private_groups_are_invisible_to_outsiders(alice_gc, bob_gc) -> None:
     assert group_id not in {g["id"] for g in bob_gc.get_my_groups(statuses=["active", "invited", "pending"])}
 
 
-def test_membership_life_cycle_with_groups_manager(alice_gc, bob_gc) -> None:
+def test_membership_life_cycle_with_groups_manager(
+    alice_gc: globus_sdk.GroupsClient, bob_gc: globus_sdk.GroupsClient
+) -> None:
     alice, bob = globus_sdk.GroupsManager(alice_gc), globus_sdk.GroupsManager(bob_gc)
     group_id = _new_group(alice_gc)
 
@@ -113,15 +127,22 @@ def test_membership_life_cycle_with_groups_manager(alice_gc, bob_gc) -> None:
     assert group_id not in {g["id"] for g in bob_gc.get_my_groups()}
 
 
-def test_refusals_are_per_entry_errors_with_http_200(alice_gc, bob_gc, sandbox) -> None:
+def test_refusals_are_per_entry_errors_with_http_200(
+    alice_gc: globus_sdk.GroupsClient, bob_gc: globus_sdk.GroupsClient, sandbox: SandboxHandle
+) -> None:
     alice, bob = globus_sdk.GroupsManager(alice_gc), globus_sdk.GroupsManager(bob_gc)
     group_id = _new_group(alice_gc)
     alice.add_member(group_id, BOB_ID)
 
     again = alice.add_member(group_id, BOB_ID)
     assert again.http_status == 200 and again["add"] == []
-    assert again["errors"]["add"] == [{"identity_id": BOB_ID, "code": "ALREADY_ACTIVE",
-                                       "detail": "The identity is already an active member of the group."}]
+    assert again["errors"]["add"] == [
+        {
+            "identity_id": BOB_ID,
+            "code": "ALREADY_ACTIVE",
+            "detail": "The identity is already an active member of the group.",
+        }
+    ]
     stranger = "6f9a0d5e-0000-4000-8000-000000000001"
     absent = alice.remove_member(group_id, stranger)
     assert absent["errors"]["remove"][0]["code"] == "NO_MEMBERSHIP"
@@ -148,7 +169,9 @@ def test_refusals_are_per_entry_errors_with_http_200(alice_gc, bob_gc, sandbox) 
     assert [e["identity_id"] for e in mixed["errors"]["remove"]] == [stranger]
 
 
-def test_join_requests_follow_the_group_policy(alice_gc, bob_gc) -> None:
+def test_join_requests_follow_the_group_policy(
+    alice_gc: globus_sdk.GroupsClient, bob_gc: globus_sdk.GroupsClient
+) -> None:
     alice, bob = globus_sdk.GroupsManager(alice_gc), globus_sdk.GroupsManager(bob_gc)
     closed = _new_group(alice_gc, group_visibility="authenticated")
     assert bob.request_join(closed, BOB_ID)["errors"]["request_join"][0]["code"] == "JOIN_REQUESTS_DISABLED"
@@ -162,7 +185,7 @@ def test_join_requests_follow_the_group_policy(alice_gc, bob_gc) -> None:
     assert alice.reject_join_request(open_group, BOB_ID)["errors"]["reject"][0]["code"] == "NOT_PENDING"
 
 
-def test_a_view_only_token_reads_but_cannot_change(sandbox) -> None:
+def test_a_view_only_token_reads_but_cannot_change(sandbox: SandboxHandle) -> None:
     viewer = groups_client_for(sandbox, "alice", scope=GROUPS_VIEW_SCOPE)
     assert LAB_GROUP_ID in {g["id"] for g in viewer.get_my_groups()}
     with pytest.raises(globus_sdk.GroupsAPIError) as refused:
@@ -170,7 +193,7 @@ def test_a_view_only_token_reads_but_cannot_change(sandbox) -> None:
     assert (refused.value.http_status, refused.value.code) == (403, "FORBIDDEN")
 
 
-def test_bad_requests_get_groups_own_errors(sandbox, alice_gc) -> None:
+def test_bad_requests_get_groups_own_errors(sandbox: SandboxHandle, alice_gc: globus_sdk.GroupsClient) -> None:
     url = sandbox.groups_url + "v2/groups/my_groups"
     missing = requests.get(url, timeout=30)
     assert (missing.status_code, missing.json()["code"]) == (401, "AUTHENTICATION_ERROR")
@@ -190,7 +213,7 @@ def test_bad_requests_get_groups_own_errors(sandbox, alice_gc) -> None:
     assert _roles(alice_gc, LAB_GROUP_ID)[BOB_ID] == ("member", "active")  # nothing was applied
 
 
-def test_preferences_round_trip(bob_gc) -> None:
+def test_preferences_round_trip(bob_gc: globus_sdk.GroupsClient) -> None:
     assert bob_gc.get_identity_preferences()["allow_add"] is True
     assert bob_gc.set_identity_preferences({"allow_add": False})["allow_add"] is False
     assert bob_gc.get_identity_preferences()["allow_add"] is False

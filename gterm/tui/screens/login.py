@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from gterm.globus.errors import GtermError
+from gterm.tui.keymap import LOGIN_BINDINGS
 from gterm.tui.worker_errors import deliver
 
 if TYPE_CHECKING:
@@ -74,10 +75,7 @@ class LoginScreen(ModalScreen[bool]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="login.cancel"),
-        Binding("ctrl+y", "copy_url", "Copy URL", id="login.copy_url"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*LOGIN_BINDINGS]
 
     def __init__(
         self,

@@ -26,12 +26,7 @@ from gterm.globus.transfer import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.collection_picker import CollectionPicker
-from gterm.tui.screens.dir_summary import DirectorySummary
-from gterm.tui.screens.help import HelpScreen, collect_key_help
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
-from gterm.tui.screens.viewer import FileViewer
-from gterm.tui.text_pager import ByteSource
 from gterm.tui.transfer_actions import TransferScreen
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
@@ -40,6 +35,10 @@ from gterm.tui.worker_errors import deliver, report
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
+    from gterm.tui.text_pager import ByteSource
+
+# The picker, help, directory summary and viewer screens are imported when first opened:
+# none is on the first frame, and importing them all up front delays it (tests/perf/startup.py).
 
 SHORT_TERMINAL_ROWS = 32
 """Below this many rows the task panel shrinks (app.tcss: ``MainScreen.-short``) so the lists keep room."""
@@ -197,6 +196,8 @@ class MainScreen(TransferScreen):
             self.sidebar.reload()
 
     def action_pick_collection(self) -> None:
+        from gterm.tui.screens.collection_picker import CollectionPicker
+
         recent = list(self.host.config.recent_collections)
         pane = self.active_pane
 
@@ -230,6 +231,8 @@ class MainScreen(TransferScreen):
         self.active_pane.reverse_sort()
 
     def action_help(self) -> None:
+        from gterm.tui.screens.help import HelpScreen, collect_key_help
+
         self.app.push_screen(HelpScreen(collect_key_help(self, [("Bookmarks", SIDEBAR_BINDINGS)], self.host.keymap)))
 
     # --- selection --------------------------------------------------------
@@ -302,6 +305,8 @@ class MainScreen(TransferScreen):
         collection, directory = pane.collection, pane.path
         title = f"{collection.display_name}:{paths.child(directory, entry.name, is_dir=entry.is_dir)}"
         if entry.is_dir:
+            from gterm.tui.screens.dir_summary import DirectorySummary
+
             service = self.service
             self.app.push_screen(
                 DirectorySummary(
@@ -318,6 +323,8 @@ class MainScreen(TransferScreen):
             if https is None:
                 raise InvalidInput("Viewing files needs a signed-in session (HTTPS access).")
             return RemoteBytes(https.files_for(collection), file_path)
+
+        from gterm.tui.screens.viewer import FileViewer
 
         self.app.push_screen(FileViewer(title, entry.name, open_source))
 

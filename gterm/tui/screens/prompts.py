@@ -120,7 +120,11 @@ class InputPrompt(ModalScreen["str | None"]):
             if self.details:
                 yield Static(safe_text(self.details))
             yield SafeInput(
-                value=self.initial, placeholder=self.placeholder, id="prompt-input", raw_prefixes=self.raw_prefixes
+                value=self.initial,
+                placeholder=self.placeholder,
+                id="prompt-input",
+                raw_prefixes=self.raw_prefixes,
+                select_on_focus=False,  # on_mount selects the proposal (all of it, or a name's stem)
             )
             if has_controls(self.initial):
                 yield Static(
@@ -138,11 +142,12 @@ class InputPrompt(ModalScreen["str | None"]):
         box = self.query_one("#prompt-input", SafeInput)
         box.focus()
         shown = to_display(self.initial)
+        # The proposal is selected, so typing replaces it; renaming "report.csv" selects "report"
+        # (the extension stays), as file managers do.
         if self.select_stem and "." in shown.strip(".")[1:]:
-            # Renaming "report.csv": the cursor sits before the extension, as file managers do.
-            box.cursor_position = shown.rfind(".")
+            box.select_proposal(shown.rfind("."))
         else:
-            box.cursor_position = len(shown)
+            box.select_proposal()
 
     @on(Input.Submitted, "#prompt-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
@@ -31,6 +31,7 @@ from textual.worker import get_current_worker
 from gterm.globus.models import Event, Task
 from gterm.globus.transfer import TransferService, label_problem
 from gterm.tui import task_format as fmt
+from gterm.tui.keymap import TASK_DETAILS_BINDINGS
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.worker_errors import deliver
@@ -89,13 +90,7 @@ class TaskDetailsScreen(Screen[None]):
     TaskDetailsScreen DataTable { height: 1fr; }
     TaskDetailsScreen #pause-info { padding: 0 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back", id="details_close"),
-        Binding("x", "cancel_task", "Cancel task", id="cancel_task"),
-        Binding("l", "change_label", "Label", id="change_label"),
-        Binding("d", "change_deadline", "Deadline", id="change_deadline"),
-        Binding("ctrl+r", "reload", "Refresh", id="details_refresh"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*TASK_DETAILS_BINDINGS]
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,6 +33,7 @@ from textual.worker import get_current_worker
 
 from gterm.globus.transfer import TransferRequest, TransferService
 from gterm.tui.compare import SyncPreview
+from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.transfer_plan import (
     SYNC_CHOICES,
@@ -53,29 +54,7 @@ class OptionBox(Checkbox, inherit_bindings=False):
 
 
 class FormInput(SafeInput):
-    """An Input whose own key bindings run in the order the keys arrived.
-
-    Textual inserts a printable key as soon as the Input reads it from its
-    queue, but resolves a non-printable key (ctrl+u, backspace, Enter) only
-    after the Key event has bubbled up to the App. In a fast burst
-    (``ctrl+u`` ``2020-01-01`` ``Enter``, as a terminal multiplexer or a
-    quick typist sends it) the characters typed after ctrl+u landed first and
-    ctrl+u then erased them, so Enter read an empty deadline and a transfer
-    went out with no deadline (QA F5). Running the Input's own bindings here,
-    in the Input's queue, keeps every key in order.
-    """
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.is_printable:
-            return  # Input._on_key (next in the MRO) inserts it, in order
-        for key in event.aliases:
-            for binding in self._bindings.key_to_bindings.get(key, ()):
-                if binding.priority:
-                    continue  # priority bindings were already offered by the App
-                if await self.app.run_action(binding.action, self):
-                    event.stop()
-                    event.prevent_default()
-                    return
+    """A text field of the transfer form (keys in order: see :meth:`SafeInput._on_key`, QA F5)."""
 
 
 #: The text fields and the TransferOptions attribute each one fills.
@@ -105,11 +84,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
     TransferDialog #buttons { height: auto; align-horizontal: right; margin-top: 1; }
     TransferDialog #buttons > Button { margin-left: 2; min-width: 18; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="transfer_cancel"),
-        Binding("enter", "submit", "Submit", id="transfer_submit"),
-        Binding("f3", "preview", "Sync preview", show=False, id="sync_preview"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*TRANSFER_DIALOG_BINDINGS]
 
     def __init__(
         self,

@@ -623,9 +623,15 @@ class Pane(Vertical):
     # --- path bar ------------------------------------------------------------
 
     def edit_path(self) -> None:
+        """Focus the path bar with its path selected (typing replaces it; an arrow key edits it).
+
+        The focus moves now, not after the current message (``Widget.focus``
+        defers it): with ctrl+l a priority binding, the keys typed right after
+        it then reach the path bar, in order.
+        """
         bar = self.path_bar
-        bar.focus()
-        bar.cursor_position = len(bar.value)
+        self.screen.set_focus(bar)
+        bar.select_proposal()
 
     @on(PathBar.PathRequested)
     def _path_requested(self, event: PathBar.PathRequested) -> None:

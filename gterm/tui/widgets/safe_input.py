@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from textual import events
 from textual.widgets import Input
+from textual.widgets.input import Selection
 
 from gterm.tui.safe_text import escape_controls, has_controls
 
@@ -83,6 +85,31 @@ class SafeInput(Input):
 
     def validate__suggestion(self, suggestion: str) -> str:
         return to_display(suggestion)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Run this field's own key bindings here, in the field's queue, so keys apply in the order typed.
+
+        Textual inserts a printable key as soon as the Input reads it from its
+        queue, but resolves a non-printable key (ctrl+u, backspace, Enter) only
+        after the Key event has bubbled up to the App. In a fast burst
+        (``ctrl+u`` ``2020-01-01`` ``Enter``, as a terminal multiplexer or a
+        quick typist sends it) the characters typed after ctrl+u landed first
+        and ctrl+u then erased them (QA F5; the path bar lost a ctrl+u the same way).
+        """
+        if event.is_printable:
+            return  # Input._on_key (next in the MRO) inserts it, in order
+        for key in event.aliases:
+            for binding in self._bindings.key_to_bindings.get(key, ()):
+                if binding.priority:
+                    continue  # priority bindings were already offered by the App
+                if await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()
+                    return
+
+    def select_proposal(self, end: int | None = None) -> None:
+        """Select the proposed text (up to ``end``), so typing replaces it and an arrow key keeps it."""
+        self.selection = Selection(0, len(self.value) if end is None else end)
 
     def replace(self, text: str, start: int, end: int) -> None:
         # Typing, paste and completion all land here: escape first, so the

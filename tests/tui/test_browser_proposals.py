@@ -1,0 +1,90 @@
+"""Inputs that hold a proposal select it, so typing replaces it; F2 selects the name without its extension."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.prompts import InputPrompt
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
+
+LAB = LAB_STORAGE_ID
+SIZE = (120, 36)
+
+
+async def prompt_value(pilot, app) -> str:
+    await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the prompt")
+    return app.screen.query_one("#prompt-input", Input).value
+
+
+async def test_path_bar_typing_replaces_the_path(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/climate/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        left.file_list.focus()
+        await pilot.press("ctrl+l")
+        await type_text(pilot, "/projects/genomics/")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: left.path == "/projects/genomics/" or bool(left.message_text), "the new path")
+        assert left.path == "/projects/genomics/"
+
+
+async def test_glob_prompt_typing_replaces_the_star(alice_service, tmp_config, lab_dir):
+    _, path = lab_dir({"apple.txt": "a", "banana.txt": "b"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        left.file_list.focus()
+        await pilot.press("plus")
+        assert await prompt_value(pilot, app) == "*"
+        await type_text(pilot, "a*")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, InputPrompt), "the prompt to close")
+        assert [e.name for e in left.selected_entries()] == ["apple.txt"]
+
+
+async def test_f2_selects_the_name_without_its_extension(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"report.csv": "r"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "report.csv")
+        await pilot.press("f2")
+        assert await prompt_value(pilot, app) == "report.csv"
+        await type_text(pilot, "summary")
+        assert app.screen.query_one("#prompt-input", Input).value == "summary.csv"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: listing_names(left) == ["summary.csv"], "renamed")
+        assert (disk / "summary.csv").read_text() == "r"
+
+
+async def test_bookmark_name_typing_replaces_the_proposal(alice_service, tmp_config, lab_dir):
+    _, path = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        app.main_screen.left_pane.file_list.focus()
+        await pilot.press("b")
+        assert await prompt_value(pilot, app) == path.strip("/").split("/")[-1]
+        await type_text(pilot, "mine")
+        assert app.screen.query_one("#prompt-input", Input).value == "mine"
+        await pilot.press("escape")
+
+
+async def test_transfer_label_typing_replaces_the_generated_label(alice_service, tmp_config, lab_dir):
+    _, path = lab_dir({"a.txt": "a"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        await pilot.pause()
+        await type_text(pilot, "nightly")
+        assert app.screen.query_one("#label", Input).value == "nightly"
+        await pilot.press("escape")
