@@ -32,6 +32,7 @@ import globus_sdk
 from globus_sdk import DeleteData, TransferData
 
 from gterm.globus import paths
+from gterm.globus.collection_details import CollectionDetails, details_from
 from gterm.globus.early_results import EarlyResults, fulfil
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput, Offline, ServiceError
@@ -357,6 +358,21 @@ class TransferService:
     @translate_errors()
     def _get_collection(self, collection_id: str) -> Collection:
         return Collection.from_doc(self.client().get_endpoint(collection_id).data)
+
+    @translate_errors()
+    def collection_details(self, collection_id: str) -> CollectionDetails:
+        """Everything Transfer reports about a collection (``i``), with its servers where it has them.
+
+        Servers are listed only for Globus Connect Personal and older endpoints: GCSv5
+        collections have none in Transfer (their data is served by the endpoint itself).
+        """
+        client = self.client()
+        document = client.get_endpoint(collection_id).data
+        servers: list[dict[str, Any]] = []
+        entity = str(document.get("entity_type") or "")
+        if entity.startswith(("GCP_", "GCSv4")):
+            servers = list(client.endpoint_server_list(collection_id))
+        return details_from(document, servers)
 
     @translate_errors()
     def acl_rules(self, collection_id: str) -> list[Rule]:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import gcp, roles, tasks_store
+from gterm.sandbox import gcp, gcs_transfer, roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.https_data import https_server_url
@@ -126,11 +126,15 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
         "preferred_concurrency": None,
         "max_parallelism": None,
         "preferred_parallelism": None,
-        "last_access_time": None,
+        "last_accessed_time": None,
+        "acl_max_expiration_period_mins": None,
+        "requester_pays": False,
+        "is_go_storage": False,
         "DATA": [server_doc(1, "127.0.0.1", None)],
     }
     if coll.is_gcp:
         doc.update(gcp.document_fields(state, coll))
+    doc.update(gcs_transfer.endpoint_fields(state, coll))  # manager URL, its GCSv5 endpoint
     return doc
 
 
@@ -210,7 +214,10 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
         "offset": offset,
         "limit": limit,
         "has_next_page": offset + limit < len(found),
-        "DATA": [endpoint_doc(state, c, principal, in_use) for c in page],
+        # _rank: Globus' relevance score, best first (here the order of the page).
+        "DATA": [
+            dict(endpoint_doc(state, c, principal, in_use), _rank=float(len(page) - i)) for i, c in enumerate(page)
+        ],
     }
 
 

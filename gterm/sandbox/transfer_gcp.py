@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import endpoint_fields, gcp, roles
+from gterm.sandbox import endpoint_fields, gcp, gcs_transfer, roles
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.request_parsing import body_object
@@ -50,6 +50,7 @@ def _check_managed_here(state: SandboxState, principal: Principal, coll: Collect
     entities keep the sandbox's older owner-only rule until the GCS half makes
     GCSv5 read only through Transfer.
     """
+    gcs_transfer.refuse_write(state, coll)  # GCSv5: read only through Transfer, whoever asks
     if coll.is_gcp:
         held = roles.effective_role_set(state, coll, principal.identity_id)
         allowed = "administrator" in held or (deleting and "restricted_administrator" in held)
@@ -111,6 +112,7 @@ def create_shared_endpoint(state: SandboxState, principal: Principal, request: R
         default_subscription=store.SANDBOX_SUBSCRIPTION_ID,
     )
     host = get_collection(state, host_id)
+    gcs_transfer.refuse_write(state, host)  # GCSv5 guest collections are made through the GCS Manager
     if host.is_guest:
         raise ApiError(400, BAD, "A guest collection cannot host another one")
     where = resolve(state, principal, host.id, host_path, "rw")

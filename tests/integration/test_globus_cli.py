@@ -13,9 +13,11 @@ from gterm.sandbox.seed_ids import (
     BOB_ID,
     BOB_SHARED_ID,
     BOB_USERNAME,
+    HPC_SCRATCH_ID,
     LAB_GROUP_ID,
     LAB_GROUP_NAME,
     ROBOT_CLIENT_ID,
+    TRANSFER_SCOPE,
 )
 from gterm.sandbox.server import SandboxHandle
 from tests.support.globus_cli import GlobusCLI, find_or_install
@@ -159,3 +161,13 @@ def test_client_mode_whoami_identities_and_groups(
         assert [m["role"] for m in mine["my_memberships"]] == ["admin"]
     finally:
         cli.run("group", "delete", group_id)
+
+
+def test_session_update_and_consent(alice_cli: GlobusCLI) -> None:
+    """Both run the link flow again: one for an identity in session, one for a dependent data_access scope."""
+    assert "successfully" in alice_cli.link_flow("alice", "session", "update", ALICE_USERNAME, "--no-local-server")
+    scope = f"{TRANSFER_SCOPE}[*https://auth.globus.org/scopes/{HPC_SCRATCH_ID}/data_access]"
+    before = alice_cli.run("ls", f"{HPC_SCRATCH_ID}:/", expect=4)  # the CLI's consent hint, with the scope
+    assert f"globus session consent '{scope}'" in before.stdout + before.stderr
+    alice_cli.link_flow("alice", "session", "consent", scope, "--no-local-server")
+    assert alice_cli.run("ls", f"{HPC_SCRATCH_ID}:/").returncode == 0  # the consent reaches Transfer

@@ -5,6 +5,7 @@ Run: python -m tests.perf.sandbox_ls_100k   (prints figures; asserts nothing)
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +34,12 @@ def main() -> None:
 
         for _ in range(3):
             t0 = time.perf_counter()
-            items = file_listing.scan(coll, str(big), PATH, True)
+            with collections.open_root(coll) as root:  # as the ls route does: beneath the root
+                dir_fd = root.open_dir(PATH)
+                try:
+                    items = file_listing.scan(root, dir_fd, root.canonical(PATH), PATH, True)
+                finally:
+                    os.close(dir_fd)
             t1 = time.perf_counter()
             file_listing.sort_items(items, [])
             body = file_listing.file_list_json(

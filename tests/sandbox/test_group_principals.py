@@ -44,6 +44,9 @@ def test_a_group_rule_follows_membership_at_each_request(
         robot_tc.operation_ls(BOB_SHARED_ID, path="/")
     assert before.value.http_status == 403
 
+    def shared_with_robot() -> set[str]:
+        return {e["id"] for e in robot_tc.endpoint_search(filter_scope="shared-with-me")}
+
     rule = bob_tc.add_endpoint_acl_rule(
         BOB_SHARED_ID,
         {"DATA_TYPE": "access", "principal_type": "group", "principal": group_id, "path": "/", "permissions": "r"},
@@ -56,8 +59,10 @@ def test_a_group_rule_follows_membership_at_each_request(
         with pytest.raises(globus_sdk.TransferAPIError):
             robot_tc.operation_ls(BOB_SHARED_ID, path="/")  # invited is not active
 
+        assert BOB_SHARED_ID not in shared_with_robot()
         bob_groups.add_member(group_id, robot_id)
         assert robot_tc.operation_ls(BOB_SHARED_ID, path="/")["DATA_TYPE"] == "file_list"
+        assert BOB_SHARED_ID in shared_with_robot()
         with pytest.raises(globus_sdk.TransferAPIError) as read_only:
             robot_tc.operation_mkdir(BOB_SHARED_ID, f"/{unique('nope')}/")
         assert read_only.value.http_status == 403
@@ -66,6 +71,7 @@ def test_a_group_rule_follows_membership_at_each_request(
         with pytest.raises(globus_sdk.TransferAPIError) as after:
             robot_tc.operation_ls(BOB_SHARED_ID, path="/")  # same token, next request: no access
         assert after.value.http_status == 403
+        assert BOB_SHARED_ID not in shared_with_robot()
     finally:
         bob_tc.delete_endpoint_acl_rule(BOB_SHARED_ID, rule["access_id"])
 

@@ -70,8 +70,12 @@ class GlobusCLI:
 
     def login(self, identity: str) -> str:
         """`globus login --no-local-server`: follow the printed link as ``identity``, paste the code."""
+        return self.link_flow(identity, "login", "--no-local-server")
+
+    def link_flow(self, identity: str, *args: str) -> str:
+        """Run a command that prints an authorize link and waits for the code (login, session update/consent)."""
         proc = subprocess.Popen(
-            [str(self.globus), "login", "--no-local-server"],
+            [str(self.globus), *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
         )
         assert proc.stdout is not None and proc.stdin is not None
@@ -85,11 +89,11 @@ class GlobusCLI:
         if url is None:
             proc.kill()
             _, err = proc.communicate(timeout=_TIMEOUT)
-            raise AssertionError(f"globus login printed no authorize link: {''.join(seen)}{err}")
+            raise AssertionError(f"globus {' '.join(args)} printed no authorize link: {''.join(seen)}{err}")
         code = authorize_code(self.sandbox, url, identity)
         out, err = proc.communicate(code + "\n", timeout=_TIMEOUT)
         if proc.returncode != 0:
-            raise AssertionError(f"globus login failed ({proc.returncode}): {out}{err}")
+            raise AssertionError(f"globus {' '.join(args)} failed ({proc.returncode}): {out}{err}")
         return "".join(seen) + out
 
     def run(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
     from gterm.tui.text_pager import ByteSource
 
-# The picker, help, directory summary and viewer screens are imported when first opened:
+# The picker, help, details, directory summary and viewer screens are imported when first opened:
 # none is on the first frame, and importing them all up front delays it (tests/perf/startup.py).
 
 SHORT_TERMINAL_ROWS = 32
@@ -292,6 +292,18 @@ class MainScreen(TransferScreen):
         for pane in self.panes():
             if pane.collection_id == collection_id and pane.path == paths.as_dir(path):
                 pane.reload()
+
+    def action_collection_info(self) -> None:
+        """``i``: the focused pane's collection in detail."""
+        pane = self._ready_pane()
+        if pane is None or pane.collection is None:
+            return
+        from gterm.tui.screens.collection_info import CollectionInfo
+
+        collection, service = pane.collection, self.service
+        self.app.push_screen(
+            CollectionInfo(f"{collection.display_name} — details", lambda: service.collection_details(collection.id))
+        )
 
     def action_view(self) -> None:
         """F3: view the file under the cursor, or count what a directory holds."""

@@ -1,0 +1,195 @@
+"""What a collection is: its Transfer document read into typed facts, for the details screen (``i``).
+
+Only what the service reports is kept: a key that is missing, null or empty
+is left out, so the screen never shows a row of blanks. The kind is said in
+words ("guest collection on Lab Storage"), the way the Globus web app does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gterm.globus.models import Collection, parse_time
+
+_KINDS = {
+    "GCSv5_mapped_collection": "mapped collection (Globus Connect Server v5)",
+    "GCSv5_guest_collection": "guest collection (Globus Connect Server v5)",
+    "GCSv5_endpoint": "Globus Connect Server v5 endpoint",
+    "GCP_mapped_collection": "Globus Connect Personal collection",
+    "GCP_guest_collection": "guest collection (Globus Connect Personal)",
+    "GCSv4_host": "Globus Connect Server v4 endpoint",
+    "GCSv4_share": "shared endpoint (Globus Connect Server v4)",
+}
+_ROLE_WORDS = {
+    "administrator": "administrator",
+    "access_manager": "access manager",
+    "activity_manager": "activity manager",
+    "activity_monitor": "activity monitor",
+    "restricted_administrator": "restricted administrator",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    hostname: str
+    port: int | None
+    scheme: str
+    is_connected: bool | None
+    is_paused: bool | None
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Server:
+        port = doc.get("port")
+        return cls(
+            hostname=str(doc.get("hostname") or ""),
+            port=int(port) if isinstance(port, int) else None,
+            scheme=str(doc.get("scheme") or ""),
+            is_connected=doc.get("is_connected"),
+            is_paused=doc.get("is_paused"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionDetails:
+    collection: Collection
+    document: Mapping[str, Any]
+    servers: tuple[Server, ...] = ()
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(str(role) for role in self.document.get("my_effective_roles") or ())
+
+    @property
+    def may_edit(self) -> bool:
+        """Administrators edit a collection's settings (owners are administrators at Globus)."""
+        return "administrator" in self.roles
+
+    @property
+    def may_share(self) -> bool:
+        return bool(self.document.get("acl_editable")) or bool({"administrator", "access_manager"} & set(self.roles))
+
+    def kind(self) -> str:
+        entity = self.collection.entity_type
+        words = _KINDS.get(entity, entity or "collection")
+        host = self.document.get("host_endpoint_display_name")
+        if entity.endswith("guest_collection") and host:
+            personal = " (Globus Connect Personal)" if entity.startswith("GCP") else ""
+            return f"guest collection on {host}{personal}"
+        return words
+
+    def sections(self) -> list[Section]:
+        doc = self.document
+        sections = [
+            Section(
+                "Collection",
+                _facts(
+                    ("Name", self.collection.display_name),
+                    ("ID", self.collection.id),
+                    ("Kind", self.kind()),
+                    ("Host path", doc.get("host_path")),
+                    ("Owner", doc.get("owner_string")),
+                ),
+            ),
+            Section(
+                "Description and contact",
+                _facts(
+                    ("Description", doc.get("description")),
+                    ("Organization", doc.get("organization")),
+                    ("Department", doc.get("department")),
+                    ("Keywords", doc.get("keywords")),
+                    ("Contact email", doc.get("contact_email")),
+                    ("Contact info", doc.get("contact_info")),
+                    ("Info link", doc.get("info_link")),
+                    ("Message to users", doc.get("user_message")),
+                    ("Message link", doc.get("user_message_link")),
+                ),
+            ),
+            Section(
+                "Access",
+                _facts(
+                    ("Default directory", doc.get("default_directory")),
+                    ("HTTPS server", doc.get("https_server")),
+                    ("GCS manager", doc.get("gcs_manager_url")),
+                    ("Public", _yes_no(doc.get("public"))),
+                    ("High assurance", _yes_no(doc.get("high_assurance"))),
+                    ("Encryption", "required" if doc.get("force_encryption") else None),
+                    ("Checksum verification", _verification(doc)),
+                    ("Your roles", ", ".join(_ROLE_WORDS.get(r, r) for r in self.roles) or "none"),
+                    ("You may share", _yes_no(self.may_share)),
+                    ("You may edit settings", _yes_no(self.may_edit)),
+                ),
+            ),
+            Section(
+                "Activity",
+                _facts(
+                    ("In use", _yes_no(doc.get("in_use"))),
+                    ("Last access", _when(doc.get("last_accessed_time"))),
+                    ("Subscription", doc.get("subscription_id")),
+                    ("Connected", _yes_no(doc.get("gcp_connected"))),
+                    ("Paused", _yes_no(doc.get("gcp_paused"))),
+                ),
+            ),
+        ]
+        if self.servers:
+            sections.append(
+                Section(
+                    "Servers",
+                    tuple(
+                        Fact(
+                            server.hostname or "(unknown host)",
+                            " ".join(
+                                part
+                                for part in (
+                                    f"{server.scheme}:{server.port}" if server.port else server.scheme,
+                                    "connected" if server.is_connected else "",
+                                    "paused" if server.is_paused else "",
+                                )
+                                if part
+                            ),
+                        )
+                        for server in self.servers
+                    ),
+                )
+            )
+        return [section for section in sections if section.facts]
+
+
+def _facts(*pairs: tuple[str, Any]) -> tuple[Fact, ...]:
+    return tuple(Fact(label, str(value)) for label, value in pairs if value not in (None, "", [], {}))
+
+
+def _yes_no(value: Any) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def _when(value: Any) -> str | None:
+    when = parse_time(value) if isinstance(value, str) else None
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when else (str(value) if value else None)
+
+
+def _verification(doc: Mapping[str, Any]) -> str | None:
+    if doc.get("force_verify"):
+        return "always"
+    if doc.get("disable_verify"):
+        return "off"
+    if "force_verify" in doc or "disable_verify" in doc:
+        return "as each transfer asks"
+    return None
+
+
+def details_from(document: Mapping[str, Any], servers: Sequence[Mapping[str, Any]] = ()) -> CollectionDetails:
+    return CollectionDetails(Collection.from_doc(document), dict(document), tuple(Server.from_doc(s) for s in servers))

@@ -1,0 +1,107 @@
+"""``i``: what the focused pane's collection is, in sections (identity, contact, access, activity, servers).
+
+The document is fetched on a worker when the screen opens (the pane's own
+Collection holds only what listing needs). ``c`` copies the collection id to
+the clipboard (OSC 52: works over SSH in terminals that allow it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from gterm.globus.collection_details import CollectionDetails
+from gterm.globus.errors import GtermError
+from gterm.tui.safe_text import safe_text
+from gterm.tui.worker_errors import deliver, describe, report
+
+FetchDetails = Callable[[], CollectionDetails]
+
+
+class CollectionInfo(ModalScreen[None]):
+    """The details of one collection, fetched when shown."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,i", "close", "Close", id="info_close"),
+        Binding("c", "copy_id", "Copy id", id="info_copy_id"),
+        Binding("question_mark,f1", "help", "Help", id="info_help"),
+    ]
+    DEFAULT_CSS = """
+    CollectionInfo { align: center middle; }
+    CollectionInfo > Vertical {
+        width: 100; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    CollectionInfo #info-title { text-style: bold; height: auto; }
+    CollectionInfo VerticalScroll { height: auto; max-height: 100%; }
+    CollectionInfo .info-hint { color: $text-muted; height: 1; }
+    """
+
+    def __init__(self, title: str, fetch: FetchDetails) -> None:
+        super().__init__()
+        self._title = title
+        self._fetch = fetch
+        self.details: CollectionDetails | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(safe_text(self._title), id="info-title")
+            with VerticalScroll():
+                yield Static(Text("Loading…", style="dim"), id="info-body")
+            yield Static("c copies the id · Esc closes", classes="info-hint")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_copy_id(self) -> None:
+        if self.details is None:
+            return
+        self.app.copy_to_clipboard(self.details.collection.id)
+        self.notify(f"Copied {self.details.collection.id}", title="Collection id", timeout=3)
+
+    def action_help(self) -> None:
+        from gterm.tui.screens.help import HelpScreen, collect_key_help
+
+        self.app.push_screen(HelpScreen(collect_key_help(self)))
+
+    @work(thread=True, group="collection-info", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
+        worker = get_current_worker()
+        try:
+            details = self._fetch()
+        except GtermError as exc:
+            if not worker.is_cancelled:
+                deliver(self.app, self._failed, exc)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._show, details)
+
+    def _failed(self, error: GtermError) -> None:
+        self.query_one("#info-body", Static).update(Text(describe(error)))
+        report(self.app, error, context="Collection details", retry=self._load)
+
+    def _show(self, details: CollectionDetails) -> None:
+        self.details = details
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        for number, section in enumerate(details.sections()):
+            if number:
+                table.add_row("", "")
+            table.add_row(Text(section.title, style="bold underline"), "")
+            for fact in section.facts:
+                table.add_row(safe_text(fact.label), safe_text(fact.value))
+        self.query_one("#info-body", Static).update(table)

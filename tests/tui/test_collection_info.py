@@ -1,0 +1,43 @@
+"""``i``: the collection details screen on each seeded kind, over the live sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.collection_info import CollectionInfo
+from tests.support.browser_helpers import make_app, settled, wait_for
+from tests.support.transfer_live import service_for
+
+
+@pytest.mark.parametrize(
+    ("collection_id", "kind", "may_edit"),
+    [
+        (LAB_STORAGE_ID, "mapped collection (Globus Connect Server v5)", "yes"),
+        (BOB_SHARED_ID, "guest collection on Lab Storage", "no"),
+        (ALICES_LAPTOP_ID, "Globus Connect Personal collection", "yes"),
+    ],
+)
+async def test_i_shows_id_kind_and_rights(sandbox: SandboxHandle, collection_id: str, kind: str, may_edit: str) -> None:
+    app = make_app(service_for(sandbox), left=f"{collection_id}:/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
+        info = app.screen
+        assert isinstance(info, CollectionInfo)
+        await wait_for(pilot, lambda: info.details is not None, "the collection document")
+        assert info.details is not None
+        facts = {fact.label: fact.value for section in info.details.sections() for fact in section.facts}
+        assert facts["ID"] == collection_id
+        assert facts["Kind"] == kind
+        assert facts["You may edit settings"] == may_edit
+        assert all(value not in ("", "None") for value in facts.values())  # only what the service reports
+        if collection_id == ALICES_LAPTOP_ID:
+            assert "HTTPS server" not in facts  # Globus Connect Personal has none
+        else:
+            assert facts["HTTPS server"].startswith("https://")
+        await pilot.press("c")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CollectionInfo), "the details to close")
