@@ -371,7 +371,7 @@ class TransferService:
         servers: list[dict[str, Any]] = []
         entity = str(document.get("entity_type") or "")
         if entity.startswith(("GCP_", "GCSv4")):
-            servers = list(client.endpoint_server_list(collection_id))
+            servers = [dict(doc) for doc in client.endpoint_server_list(collection_id)]
         return details_from(document, servers)
 
     @translate_errors()
