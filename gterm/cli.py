@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, data_dir, debug_log_path, default_demo_dir
 from gterm.globus.errors import GtermError, InvalidInput, KeyringUnavailable, SessionExpired
-from gterm.logging_setup import redact, setup_debug_log
+from gterm.logging_setup import setup_debug_log
+from gterm.redaction import redact
 
 if TYPE_CHECKING:
     from gterm.globus.models import Identity

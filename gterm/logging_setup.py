@@ -2,70 +2,17 @@
 
 Redaction happens in the formatter, after the whole record (message, args and
 traceback) is rendered, so no logger anywhere (globus_sdk, urllib3, gterm) can
-slip a token past it. Two complementary nets:
-
-- patterns: ``Bearer``/``Basic`` credentials, and values of secret-named
-  fields in JSON, form bodies and query strings (access_token, refresh_token,
-  id_token, code, code_verifier, client_secret, ...);
-- exact strings: the session registers every token it handles
-  (``register_secret``), which catches tokens in shapes no pattern expects.
+slip a token past it. The redaction is :func:`gterm.redaction.redact`, the one
+gterm has: secret-shaped patterns and the exact secrets the session registered.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import re
-import threading
 from pathlib import Path
 
-REDACTED = "***"
-
-_SECRET_FIELDS = (
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "token",
-    "code",
-    "code_verifier",
-    "client_secret",
-    "password",
-    "assertion",
-)
-_FIELDS = "|".join(_SECRET_FIELDS)
-# In JSON, "code" is a Globus error code (ConsentRequired, ...), worth keeping.
-_JSON_FIELDS = "|".join(f for f in _SECRET_FIELDS if f != "code")
-
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # Authorization headers, in any rendering.
-    (re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]+"), rf"\1 {REDACTED}"),
-    # JSON / Python repr: "access_token": "value"  or 'access_token': 'value'
-    (re.compile(rf"""(?i)(["'](?:{_JSON_FIELDS})["']\s*:\s*)(["'])[^"']*\2"""), rf"\1\2{REDACTED}\2"),
-    # form bodies, query strings, key=value text: access_token=value
-    (re.compile(rf"(?i)(\b(?:{_FIELDS})=)[^&\s\"',;]+"), rf"\1{REDACTED}"),
-]
-
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a secret (token, client secret) so it is redacted wherever it appears."""
-    if value and len(value) >= 8:
-        with _secrets_lock:
-            _secrets.add(value)
-
-
-def redact(text: str) -> str:
-    """Return ``text`` with every known secret and secret-shaped value replaced."""
-    with _secrets_lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+from gterm.redaction import redact
 
 
 class RedactingFormatter(logging.Formatter):

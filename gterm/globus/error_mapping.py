@@ -13,8 +13,8 @@ Authorization header ever reaches the user or a log.
 
 from __future__ import annotations
 
-import re
-from contextlib import ContextDecorator
+from collections.abc import Iterator
+from contextlib import ContextDecorator, contextmanager
 from types import TracebackType
 from typing import Any, Literal
 
@@ -40,10 +40,11 @@ from gterm.globus.errors import (
     ServiceError,
     SessionExpired,
 )
+from gterm.redaction import redact
 
 MAX_MESSAGE_LENGTH = 300
 
-SESSION_EXPIRED_MESSAGE = "Your Globus session has expired or was revoked; please log in again."
+SESSION_EXPIRED_MESSAGE = "Your Globus session has expired or was revoked; log in again (`gterm login`)."
 CONSENT_MESSAGE = "Globus needs your consent before gterm can do this; log in again to grant it."
 
 # OAuth2 errors Globus Auth answers to a refresh that can never work again.
@@ -54,25 +55,9 @@ _NOT_FOUND_CODES = frozenset({"NotFound", "ClientError.NotFound", "EndpointNotFo
 _EXISTS_CODES = frozenset({"Exists", "MkdirFailed.Exists", "AlreadyExists", "ClientError.AlreadyExists",
                            "BookmarkExists", "Conflict.Exists"})
 
-_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # "Authorization: Bearer xyz", "Bearer xyz", "Basic xyz"
-    (re.compile(r"(?i)\b(authorization)\s*[:=]\s*\S+(\s+\S+)?"), r"\1: [redacted]"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
-    # access_token=..., "refresh_token": "..."
-    (re.compile(r"(?i)\b((?:access|refresh|id)_token|client_secret|code_verifier)(\W{1,4})[A-Za-z0-9._~+/=-]+"),
-     r"\1\2[redacted]"),
-    # Any long opaque credential-looking run: 32+ url-safe characters mixing upper and
-    # lower case (random tokens always do). UUIDs, paths and ordinary words stay readable.
-    (re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[A-Z])[A-Za-z0-9_-]{32,}"
-                r"(?![A-Za-z0-9_-])"), "[redacted]"),
-)
-
-
-def redact(text: str) -> str:
-    """Remove anything that looks like a credential from ``text``, and bound its length."""
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    text = " ".join(text.split())
+def brief(text: str) -> str:
+    """Server text as gterm shows it: secrets redacted, one line, bounded length."""
+    text = " ".join(redact(text).split())
     if len(text) > MAX_MESSAGE_LENGTH:
         text = text[: MAX_MESSAGE_LENGTH - 3] + "..."
     return text
@@ -83,7 +68,7 @@ def _server_message(error: GlobusAPIError, default: str) -> str:
     message = error.message or raw.get("error_description") or raw.get("detail") or ""
     if not isinstance(message, str) or not message.strip():
         return default
-    return redact(message)
+    return brief(message)
 
 
 def _consent_needed(error: GlobusAPIError) -> ConsentNeeded | None:
@@ -105,7 +90,7 @@ def _consent_needed(error: GlobusAPIError) -> ConsentNeeded | None:
     return ConsentNeeded(
         message,
         required_scopes=scopes,
-        session_message=redact(session_message) if session_message else None,
+        session_message=brief(session_message) if session_message else None,
     )
 
 
@@ -150,10 +135,59 @@ def _map_api_error(error: GlobusAPIError) -> GtermError:
     return ServiceError(message, code=code, http_status=status)
 
 
-def _map_network_error(error: BaseException) -> Offline:
+def network_error(error: BaseException, service: str = "Globus") -> Offline:
+    """The Offline error for a failed connection to ``service`` (a timeout says so)."""
     if isinstance(error, (GlobusTimeoutError, requests.Timeout)):
-        return Offline("Globus did not answer in time; check the network and try again.")
-    return Offline("Cannot reach Globus; check the network and try again.")
+        return Offline(f"{service} did not answer in time; check the network and try again.")
+    return Offline(f"Cannot reach {service}; check the network and try again.")
+
+
+_CLIENT_REFUSED = (
+    "Globus Auth refused the client credentials (HTTP {status}); check GTERM_CLIENT_ID and GTERM_CLIENT_SECRET "
+    "(client-credentials mode has no interactive login)."
+)
+
+
+def client_refused(error: GlobusAPIError) -> ServiceError:
+    """The error for a token request the client's own credentials could not get (never a login prompt).
+
+    4xx means Auth rejected the id/secret (or the scopes); anything else is Auth
+    failing, which must not send the user off to check a secret that is fine.
+    """
+    if error.http_status in (400, 401, 403):
+        message = _CLIENT_REFUSED.format(status=error.http_status)
+    else:
+        message = (
+            f"Globus Auth failed while issuing client-credentials tokens (HTTP {error.http_status}); try again later."
+        )
+    return ServiceError(message, code=str(error.code or ""), http_status=error.http_status)
+
+
+def auth_error(error: GlobusAPIError, *, during: str) -> GtermError:
+    """An error answer of Globus Auth to a token call (refresh, grant, userinfo) made ``during`` something."""
+    if error.http_status in (400, 401, 403):
+        return SessionExpired(SESSION_EXPIRED_MESSAGE)
+    return ServiceError(
+        f"Globus Auth failed while {during} (HTTP {error.http_status}).",
+        code=str(error.code or ""),
+        http_status=error.http_status,
+    )
+
+
+@contextmanager
+def auth_call(during: str, *, client_credentials: bool = False) -> Iterator[None]:
+    """The one translator around a call to Globus Auth (token grants and refreshes, userinfo, introspection).
+
+    No network: Offline. An error answer: for a client-credentials robot, the
+    refusal of its id/secret (no login screen can cure that); for a person, an
+    expired session (4xx) or Auth failing while ``during`` something.
+    """
+    try:
+        yield
+    except NetworkError as exc:
+        raise network_error(exc, "Globus Auth") from None
+    except GlobusAPIError as exc:
+        raise (client_refused(exc) if client_credentials else auth_error(exc, during=during)) from None
 
 
 def map_exception(error: BaseException) -> GtermError | None:
@@ -163,7 +197,7 @@ def map_exception(error: BaseException) -> GtermError | None:
     if isinstance(error, GlobusAPIError):
         return _map_api_error(error)
     if isinstance(error, (NetworkError, requests.ConnectionError, requests.Timeout)):
-        return _map_network_error(error)
+        return network_error(error)
     if isinstance(error, UnmetScopeRequirementsError):
         scopes = [str(scope) for reqs in error.scope_requirements.values() for scope in reqs]
         return ConsentNeeded(CONSENT_MESSAGE, required_scopes=scopes)
@@ -174,7 +208,7 @@ def map_exception(error: BaseException) -> GtermError | None:
     if isinstance(error, GlobusSDKUsageError):
         return None
     if isinstance(error, GlobusError):
-        return ServiceError(redact(f"Globus error: {type(error).__name__}"))
+        return ServiceError(brief(f"Globus error: {type(error).__name__}"))
     return None
 
 

@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 import requests
 
-from gterm.globus.error_mapping import redact
+from gterm.globus.error_mapping import brief
 from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
@@ -172,7 +172,7 @@ class HttpsFiles:
             body = None
         if isinstance(body, dict):
             code = str(body.get("code") or "")
-            message = redact(str(body.get("message") or body.get("detail") or ""))
+            message = brief(str(body.get("message") or body.get("detail") or ""))
         if status in (301, 302, 303, 307, 308) or status == 401 or code == "ConsentRequired":
             # No token, or one the server does not take: a login for the collection's scope cures it.
             return ConsentNeeded(

@@ -18,7 +18,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gterm.globus import paths
@@ -76,7 +76,7 @@ def _entry(directory: str, name: str, info: os.stat_result, is_link: bool) -> En
         name=name,
         type=kind,  # type: ignore[arg-type]  # one of Entry's literal kinds, decided above
         size=0 if kind == "dir" else info.st_size,
-        last_modified=datetime.fromtimestamp(int(info.st_mtime), tz=timezone.utc),
+        last_modified=datetime.fromtimestamp(int(info.st_mtime), tz=UTC),
         permissions=_permissions(info.st_mode),
         link_target=target,
     )

@@ -25,11 +25,11 @@ from typing import Any, Literal, Protocol
 import globus_sdk
 
 from gterm.config import APP_NAME
-from gterm.globus.errors import GtermError, Offline, ServiceError, SessionExpired
+from gterm.globus.error_mapping import auth_call, network_error
+from gterm.globus.errors import GtermError, SessionExpired
 
 log = logging.getLogger(__name__)
 
-SESSION_EXPIRED_TEXT = "Your Globus session has expired or was revoked; log in again (`gterm login`)."
 _TEXT_BROWSERS = {"lynx", "www-browser", "links", "elinks", "w3m"}
 
 LoginMode = Literal["local-server", "copy-paste", "auto-approve", "client-credentials"]
@@ -50,10 +50,16 @@ class LoginChallengeLike(Protocol):
     """What the LoginScreen needs from a challenge."""
 
     url: str
+    mode: LoginMode
+
+    @property
+    def instructions(self) -> str: ...
 
     def try_automatic(self, timeout: float) -> bool: ...
 
     def complete_with_code(self, code: str) -> None: ...
+
+    def cancel(self) -> None: ...
 
 
 def is_remote_session() -> bool:
@@ -84,21 +90,6 @@ def prefill_name() -> str:
     """The name Globus shows for this login's consent ("gterm on laptop")."""
     host = socket.gethostname().split(".")[0]
     return f"{APP_NAME} on {host}" if host else APP_NAME
-
-
-def map_network_error(exc: BaseException) -> GtermError:
-    return Offline(f"Cannot reach Globus Auth ({type(exc).__name__}). Check the network and try again.")
-
-
-def map_auth_error(exc: globus_sdk.GlobusAPIError, *, during: str) -> GtermError:
-    """Map an Auth error during a refresh or token call to what the user should do."""
-    if exc.http_status in (400, 401, 403):
-        return SessionExpired(SESSION_EXPIRED_TEXT)
-    return ServiceError(
-        f"Globus Auth failed while {during} (HTTP {exc.http_status}).",
-        code=str(exc.code or ""),
-        http_status=exc.http_status,
-    )
 
 
 # --- the local redirect server ------------------------------------------------------
@@ -245,16 +236,12 @@ class LoginChallenge:
             if self._login_client is None:
                 raise GtermError("This login does not take a code.")
             try:
-                response = self._login_client.oauth2_exchange_code_for_tokens(code)
-            except globus_sdk.NetworkError as exc:
-                raise map_network_error(exc) from None
-            except globus_sdk.GlobusAPIError as exc:
-                if exc.http_status in (400, 401, 403):
-                    raise GtermError(
-                        "That code was not accepted (it may be mistyped, expired or already used). "
-                        "Start the login again."
-                    ) from None
-                raise map_auth_error(exc, during="exchanging the code") from None
+                with auth_call("exchanging the code"):
+                    response = self._login_client.oauth2_exchange_code_for_tokens(code)
+            except SessionExpired:  # Auth's 4xx to a code: the code, not a session, is at fault
+                raise GtermError(
+                    "That code was not accepted (it may be mistyped, expired or already used). Start the login again."
+                ) from None
             self._session._store_login(response, self.required_scopes)
             self.done = True
         self.close()
@@ -278,7 +265,7 @@ class LoginChallenge:
                 try:
                     response = http.get(url, allow_redirects=False, timeout=timeout)
                 except requests.RequestException as exc:
-                    raise map_network_error(exc) from None
+                    raise network_error(exc, "Globus Auth") from None
                 location = response.headers.get("Location")
                 if response.status_code not in (301, 302, 303, 307, 308) or not location:
                     raise GtermError(

@@ -26,8 +26,9 @@ import logging
 import re
 import secrets
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 import globus_sdk
 from globus_sdk.authorizers import GlobusAuthorizer
@@ -45,22 +46,19 @@ from globus_sdk.token_storage.validating_token_storage import (
 from globus_sdk.transport import RequestsTransport, RetryConfig
 
 from gterm.config import APP_NAME, GtermConfig, token_file_path
+from gterm.globus.error_mapping import SESSION_EXPIRED_MESSAGE, auth_call
 from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
     NotLoggedIn,
-    ServiceError,
     SessionExpired,
 )
 from gterm.globus.login_flows import (
-    SESSION_EXPIRED_TEXT,
     LoginChallenge,
     LoginChallengeLike,
     LoginMode,
     RedirectServer,
     can_open_browser,
-    map_auth_error,
-    map_network_error,
     prefill_name,
 )
 from gterm.globus.models import Identity
@@ -70,7 +68,7 @@ from gterm.globus.tokens import (
     PlaintextTokenStorage,
     auth_namespace,
 )
-from gterm.logging_setup import register_secret
+from gterm.redaction import register_secret
 
 if TYPE_CHECKING:
     from gterm.globus.https_access import AuthorizationSource
@@ -88,25 +86,6 @@ _URN_SCOPE = re.compile(r"^urn:globus:auth:scope:(?P<rs>[^:\s]+):[^\s]+$")
 _URL_SCOPE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<rs>[^/\s]+)/[^\s]+$")
 
 _NOT_LOGGED_IN = "You are not logged in to Globus; run `gterm login`."
-_CLIENT_REFUSED = (
-    "Globus Auth refused the client credentials (HTTP {status}); check GTERM_CLIENT_ID and GTERM_CLIENT_SECRET "
-    "(client-credentials mode has no interactive login)."
-)
-
-
-def client_refused(exc: globus_sdk.GlobusAPIError) -> ServiceError:
-    """The error for a token request the client's own credentials could not get (never a login prompt).
-
-    4xx means Auth rejected the id/secret (or the scopes); anything else is Auth
-    failing, which must not send the user off to check a secret that is fine.
-    """
-    if exc.http_status in (400, 401, 403):
-        message = _CLIENT_REFUSED.format(status=exc.http_status)
-    else:
-        message = (
-            f"Globus Auth failed while issuing client-credentials tokens (HTTP {exc.http_status}); try again later."
-        )
-    return ServiceError(message, code=str(exc.code or ""), http_status=exc.http_status)
 
 
 class SessionLike(Protocol):
@@ -147,6 +126,17 @@ def _tuned_retries(config: GtermConfig) -> RetryConfig:
     return RetryConfig(max_retries=config.max_retries, max_sleep=2)
 
 
+class ClientOptions(TypedDict):
+    app_name: str
+    transport: RequestsTransport
+    retry_config: RetryConfig
+
+
+def client_options(config: GtermConfig) -> ClientOptions:
+    """What every client gterm builds shares: its app name, a tuned transport and bounded retries."""
+    return {"app_name": APP_NAME, "transport": _tuned_transport(config), "retry_config": _tuned_retries(config)}
+
+
 class _HandOverFlowManager(LoginFlowManager):
     """Hands a token response obtained by a ``LoginChallenge`` to the app.
 
@@ -182,16 +172,9 @@ class _SessionAuthorizer(GlobusAuthorizer):
     def get_authorization_header(self) -> str | None:
         with self._session._lock:
             authorizer = self._session._app_authorizer(self._resource_server)
-            try:
+            # A robot's "refresh" is a new client-credentials grant: a refusal means a bad id/secret.
+            with self._session._auth_call("refreshing the session"):
                 header = authorizer.get_authorization_header()
-            except globus_sdk.NetworkError as exc:
-                raise map_network_error(exc) from None
-            except globus_sdk.GlobusAPIError as exc:
-                if self._session.client_credentials:
-                    # A robot's "refresh" is a new client-credentials grant: a refusal means a
-                    # bad id/secret, which no login screen can cure.
-                    raise client_refused(exc) from None
-                raise map_auth_error(exc, during="refreshing the session") from None
             if header:
                 # Cheap (a set insert): a refreshed access token is known to the log redactor at once.
                 register_secret(header.partition(" ")[2])
@@ -293,11 +276,7 @@ class GtermSession:
             assert self.config.client_id and self.config.client_secret
             register_secret(self.config.client_secret)
             login_client = globus_sdk.ConfidentialAppAuthClient(
-                self.config.client_id,
-                self.config.client_secret,
-                app_name=APP_NAME,
-                transport=_tuned_transport(self.config),
-                retry_config=_tuned_retries(self.config),
+                self.config.client_id, self.config.client_secret, **client_options(self.config)
             )
             app_config = GlobusAppConfig(
                 token_storage=self.token_storage,
@@ -307,12 +286,7 @@ class GtermSession:
                 APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config
             )
         else:
-            login_client = globus_sdk.NativeAppAuthClient(
-                self.client_id,
-                app_name=APP_NAME,
-                transport=_tuned_transport(self.config),
-                retry_config=_tuned_retries(self.config),
-            )
+            login_client = globus_sdk.NativeAppAuthClient(self.client_id, **client_options(self.config))
             self._handover = _HandOverFlowManager(login_client)
             app_config = GlobusAppConfig(
                 token_storage=self.token_storage,
@@ -380,18 +354,18 @@ class GtermSession:
         """
         if self.client_credentials:
             return False
-        with self._lock:
-            try:
-                return self._app.login_required()
-            except globus_sdk.NetworkError as exc:
-                raise map_network_error(exc) from None
-            except globus_sdk.GlobusAPIError as exc:
-                raise map_auth_error(exc, during="checking consents") from None
+        with self._lock, self._auth_call("checking consents"):
+            return self._app.login_required()
+
+    def _auth_call(self, during: str) -> AbstractContextManager[None]:
+        """The one translator for this session's calls to Globus Auth (a robot's refusals are its own)."""
+        return auth_call(during, client_credentials=self.client_credentials)
 
     def _app_authorizer(self, resource_server: str) -> GlobusAuthorizer:
         """The app's authorizer; callers hold ``self._lock``."""
         try:
-            return self._app.get_authorizer(resource_server)
+            with self._auth_call("checking the session"):
+                return self._app.get_authorizer(resource_server)
         except MissingTokenError:
             if resource_server not in (TRANSFER_RS, AUTH_RS):
                 # A collection's (or another service's) first use: a consent, not a new session.
@@ -408,13 +382,7 @@ class GtermSession:
         except IdentityMismatchError:
             raise GtermError("Stored tokens belong to a different identity; run `gterm logout`, then log in.") from None
         except TokenValidationError:
-            raise SessionExpired(SESSION_EXPIRED_TEXT) from None
-        except globus_sdk.NetworkError as exc:
-            raise map_network_error(exc) from None
-        except globus_sdk.GlobusAPIError as exc:
-            if self.client_credentials:
-                raise client_refused(exc) from None
-            raise map_auth_error(exc, during="checking the session") from None
+            raise SessionExpired(SESSION_EXPIRED_MESSAGE) from None
 
     def _remember_secrets(self) -> None:
         """Tell the log redactor about every stored token (one read of the store)."""
@@ -448,20 +416,10 @@ class GtermSession:
 
     def transfer_client(self) -> globus_sdk.TransferClient:
         """A new TransferClient (own HTTP session, bounded timeout/retries); one per thread."""
-        return globus_sdk.TransferClient(
-            authorizer=self.authorizer(TRANSFER_RS),
-            app_name=APP_NAME,
-            transport=_tuned_transport(self.config),
-            retry_config=_tuned_retries(self.config),
-        )
+        return globus_sdk.TransferClient(authorizer=self.authorizer(TRANSFER_RS), **client_options(self.config))
 
     def auth_client(self) -> globus_sdk.AuthClient:
-        return globus_sdk.AuthClient(
-            authorizer=self.authorizer(AUTH_RS),
-            app_name=APP_NAME,
-            transport=_tuned_transport(self.config),
-            retry_config=_tuned_retries(self.config),
-        )
+        return globus_sdk.AuthClient(authorizer=self.authorizer(AUTH_RS), **client_options(self.config))
 
     def transfer_service(self) -> TransferService:
         from gterm.globus.transfer import TransferService
@@ -500,12 +458,7 @@ class GtermSession:
         if self.auto_approve:
             use_server = False
         # A fresh login client per challenge: the SDK keeps the PKCE verifier on the client.
-        login_client = globus_sdk.NativeAppAuthClient(
-            self.client_id,
-            app_name=APP_NAME,
-            transport=_tuned_transport(self.config),
-            retry_config=_tuned_retries(self.config),
-        )
+        login_client = globus_sdk.NativeAppAuthClient(self.client_id, **client_options(self.config))
         state = secrets.token_urlsafe(16)
         server = RedirectServer(state) if use_server else None
         redirect_uri = server.redirect_uri if server else login_client.base_url + "v2/web/auth-code"
@@ -582,12 +535,8 @@ class GtermSession:
         with self._lock:
             if new_requirements:
                 self._app.add_scope_requirements(new_requirements)
-            try:
+            with auth_call("issuing client-credentials tokens", client_credentials=True):
                 self._app.login(force=True)
-            except globus_sdk.NetworkError as exc:
-                raise map_network_error(exc) from None
-            except globus_sdk.GlobusAPIError as exc:
-                raise client_refused(exc) from None
             self._remember_secrets()
         for scope in new_requirements.get(TRANSFER_RS, []):
             self.config.add_consent_scope(scope)
@@ -610,11 +559,8 @@ class GtermSession:
             return [self._client_identity()]
         client = self.auth_client()
         try:
-            info = client.userinfo()
-        except globus_sdk.NetworkError as exc:
-            raise map_network_error(exc) from None
-        except globus_sdk.GlobusAPIError as exc:
-            raise map_auth_error(exc, during="looking up your identity") from None
+            with self._auth_call("looking up your identity"):
+                info = client.userinfo()
         finally:
             client.close()
         primary = Identity.from_doc(info.data)
@@ -632,12 +578,8 @@ class GtermSession:
         if data is None:  # the grant succeeded, so this means a broken store
             raise GtermError("Globus Auth accepted the client credentials but returned no Transfer token.")
         assert isinstance(login_client, globus_sdk.ConfidentialAppAuthClient)
-        try:
+        with self._auth_call("checking the client's token"):
             info = login_client.oauth2_token_introspect(data.access_token)
-        except globus_sdk.NetworkError as exc:
-            raise map_network_error(exc) from None
-        except globus_sdk.GlobusAPIError as exc:
-            raise client_refused(exc) from None
         if not info.get("active"):
             raise GtermError("Globus Auth issued a token for the client credentials but reports it inactive.")
         return Identity(

@@ -63,7 +63,15 @@ SearchScope = Literal[
     "all", "my-endpoints", "shared-with-me", "shared-by-me", "recently-used", "in-use", "administered-by-me"
 ]
 
-SYNC_LEVELS: tuple[str, ...] = ("exists", "size", "mtime", "checksum")
+# The one table of sync levels, in Globus's order (sync_level 0-3; each level includes the checks of
+# the ones before it), with what each means for a file already at the destination.
+SYNC_LEVEL_HELP: dict[SyncLevel, str] = {
+    "exists": "skip files already there",
+    "size": "copy when sizes differ",
+    "mtime": "copy when size differs or source is newer",
+    "checksum": "copy when contents differ",
+}
+SYNC_LEVELS: tuple[SyncLevel, ...] = tuple(SYNC_LEVEL_HELP)
 SEARCH_SCOPES: tuple[str, ...] = (
     "all", "my-endpoints", "shared-with-me", "shared-by-me", "recently-used", "in-use", "administered-by-me",
 )

@@ -25,10 +25,22 @@ from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.globus.session import SessionLike
 from gterm.tui.commands import GtermCommands
-from gterm.tui.keymap import APP_BINDINGS, user_keymap
+from gterm.tui.keymap import (
+    APP_BINDINGS,
+    LOGIN_BINDINGS,
+    SUMMARY_BINDINGS,
+    TASK_DETAILS_BINDINGS,
+    TRANSFER_DIALOG_BINDINGS,
+    VIEWER_BINDINGS,
+    binding_ids,
+    user_keymap,
+)
 from gterm.tui.messages import BookmarksChanged, PaneLocationChanged
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.widgets.file_list import FileList
+from gterm.tui.widgets.sidebar import BookmarkSidebar
+from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import ReauthCoordinator, report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +72,9 @@ class GtermApp(App[None]):
         https: HttpsAccess | None = None,
         confirm_quit_while_active: bool = False,
     ) -> None:
+        # Before App.__init__: setting up the theme reactive calls watch_theme, which reads the config.
+        self.save_config = config is not None
+        self.config = config if config is not None else GtermConfig()
         super().__init__()
         # `gterm demo`: the sandbox runs in this process, so its tasks stop when gterm does.
         self.confirm_quit_while_active = confirm_quit_while_active
@@ -67,16 +82,13 @@ class GtermApp(App[None]):
         self.reauth = ReauthCoordinator(self, session=session, on_consent=on_consent)
         # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
         self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
-        self.save_config = config is not None
-        self.config = config if config is not None else GtermConfig()
         self.start_left = left
         self.start_right = right
         self.bookmarks: list[Bookmark] = []
         self.collections: dict[str, Collection] = {}
-        self._unknown_keys: list[str] = []
-        known, self._unknown_keys = user_keymap(self.config.keymap)
-        if known:
-            self.set_keymap(known)
+        self.keymap, self._unknown_keys = user_keymap(self.config.keymap, remappable_binding_ids())
+        if self.keymap:
+            self.set_keymap(self.keymap)
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
 
@@ -135,20 +147,23 @@ class GtermApp(App[None]):
     @on(PaneLocationChanged)
     def _location_changed(self, event: PaneLocationChanged) -> None:
         self.remember_collection_info(event.collection)
+        config = self.config
+        before = (config.last_left, config.last_right, list(config.recent_collections))
         location = format_location(CollectionLocation(event.collection.id, event.listing.path))
         if event.pane_id == "left":
-            self.config.last_left = location
+            config.last_left = location
         elif event.pane_id == "right":
-            self.config.last_right = location
-        self.config.remember_collection(event.collection.id)
-        self._save_config()
+            config.last_right = location
+        config.remember_collection(event.collection.id)
+        if (config.last_left, config.last_right, list(config.recent_collections)) != before:
+            self._save_config()  # a reload or a page of the same place changes nothing worth a write
 
     @on(BookmarksChanged)
     def _bookmarks_changed(self, event: BookmarksChanged) -> None:
         self.bookmarks = list(event.bookmarks)
 
     def watch_theme(self, theme: str) -> None:
-        if getattr(self, "config", None) is not None and self.config.theme != theme:
+        if self.config.theme != theme:
             self.config.theme = theme
             self._save_config()
 
@@ -167,3 +182,19 @@ class GtermApp(App[None]):
         """Workers catch their own errors; anything that still escapes is shown, never raised."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             report(self, event.worker.error, context=event.worker.name or "Background task")
+
+
+def remappable_binding_ids() -> frozenset[str]:
+    """Every binding id a user's ``[keymap]`` may name: those of the app and of each screen and widget."""
+    return binding_ids(
+        GtermApp.BINDINGS,
+        MainScreen.BINDINGS,
+        BookmarkSidebar.BINDINGS,
+        FileList.BINDINGS,
+        TaskPanel.BINDINGS,
+        TRANSFER_DIALOG_BINDINGS,
+        TASK_DETAILS_BINDINGS,
+        VIEWER_BINDINGS,
+        SUMMARY_BINDINGS,
+        LOGIN_BINDINGS,
+    )

@@ -6,9 +6,9 @@ the real keys (after the user keymap) next to each command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -16,28 +16,28 @@ from textual.content import Content
 from gterm.tui.keymap import APP_BINDINGS, MAIN_BINDINGS
 from gterm.tui.safe_text import escape_controls
 
-if TYPE_CHECKING:  # pragma: no cover
-    from gterm.tui.app import GtermApp
-
 
 class GtermCommands(Provider):
     """Actions first, then "Open bookmark: …", then "Open recent collection: …"."""
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], Any], str, bool]]:
         """(text, command, help, is_action); only action texts are ours, the rest is server text."""
-        app: GtermApp = self.app  # type: ignore[assignment]
+        from gterm.tui.app import GtermApp  # the app registers this provider: imported late
+
+        app = self.app
+        if not isinstance(app, GtermApp):
+            return
         main = app.main_screen
-        keymap = getattr(app, "_keymap", {}) or {}
         for binding in [*MAIN_BINDINGS, *APP_BINDINGS]:
             if main is not None and binding in MAIN_BINDINGS:
                 if main.check_action(binding.action, ()) is False:
                     continue
-                target: Any = main
+                command: Callable[[], Awaitable[object]] = partial(main.run_action, binding.action)
             else:
-                target = app
-            keys = keymap.get(binding.id or "", binding.key)
+                command = partial(app.run_action, binding.action)
+            keys = app.keymap.get(binding.id or "", binding.key)
             shown = ", ".join(app.get_key_display(binding.with_key(k)) for k in keys.split(","))
-            yield binding.description, partial(target.run_action, binding.action), f"key: {shown}", True
+            yield binding.description, command, f"key: {shown}", True
         if main is None:
             return
         for bookmark in app.bookmarks:

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gterm.globus.models import Entry, Listing
+from gterm.globus.transfer import SYNC_LEVELS
 from gterm.tui.listing_view import human_size
 
-SYNC_LEVEL_ORDER: dict[str, int] = {"exists": 0, "size": 1, "mtime": 2, "checksum": 3}
+# Globus's sync_level number for each level (0-3), from the one table.
+SYNC_LEVEL_ORDER: dict[str, int] = {level: rank for rank, level in enumerate(SYNC_LEVELS)}
 
 
 @dataclass(frozen=True, slots=True)

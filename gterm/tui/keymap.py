@@ -8,9 +8,9 @@ DESIGN.md's key table).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # Bindings of the main screen (they act on the active pane).
 MAIN_BINDINGS: list[Binding] = [
@@ -56,37 +56,64 @@ SIDEBAR_BINDINGS: list[Binding] = [
     Binding("delete,f8,d", "delete_bookmark", "Delete bookmark", id="delete_bookmark"),
 ]
 
-ALL_BINDINGS: list[Binding] = [*MAIN_BINDINGS, *APP_BINDINGS, *SIDEBAR_BINDINGS]
 
-BINDING_IDS: frozenset[str] = frozenset(b.id for b in ALL_BINDINGS if b.id)
+# Screens imported only when first opened (not on the first frame) declare their keys here,
+# so the app knows every remappable id at start-up without importing them.
+
+# The F5 transfer dialog.
+TRANSFER_DIALOG_BINDINGS: list[Binding] = [
+    Binding("escape", "cancel", "Cancel", id="transfer_cancel"),
+    Binding("enter", "submit", "Submit", id="transfer_submit"),
+    Binding("f3", "preview", "Sync preview", show=False, id="sync_preview"),
+]
+
+# The task details screen.
+TASK_DETAILS_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Back", id="details_close"),
+    Binding("x", "cancel_task", "Cancel task", id="cancel_task"),
+    Binding("l", "change_label", "Label", id="change_label"),
+    Binding("d", "change_deadline", "Deadline", id="change_deadline"),
+    Binding("ctrl+r", "reload", "Refresh", id="details_refresh"),
+]
+
+# The file viewer (F3).
+VIEWER_BINDINGS: list[Binding] = [
+    Binding("escape,q,f3,f10", "close", "Close", id="viewer_close"),
+    Binding("down,j", "move(1)", "Line down", show=False, id="viewer_down"),
+    Binding("up,k", "move(-1)", "Line up", show=False, id="viewer_up"),
+    Binding("pagedown,space", "page(1)", "Page down", show=False, id="viewer_page_down"),
+    Binding("pageup,b", "page(-1)", "Page up", show=False, id="viewer_page_up"),
+    Binding("home,g", "top", "Top", show=False, id="viewer_top"),
+    Binding("end,G", "bottom", "End", show=False, id="viewer_end"),
+    Binding("right", "shift(8)", "Scroll right", show=False, id="viewer_right"),
+    Binding("left", "shift(-8)", "Scroll left", show=False, id="viewer_left"),
+    Binding("slash", "search", "Search", id="viewer_search"),
+    Binding("n", "next_match", "Next match", id="viewer_next"),
+    Binding("h", "toggle_hex", "Hex/text", id="viewer_hex"),
+    Binding("question_mark,f1", "help", "Help", id="viewer_help"),
+]
+
+# The directory summary (F3 on a directory).
+SUMMARY_BINDINGS: list[Binding] = [Binding("escape,q,f3,enter", "close", "Close", id="summary_close")]
+
+# The login screen (sign-in and consent).
+LOGIN_BINDINGS: list[Binding] = [
+    Binding("escape", "cancel", "Cancel", id="login.cancel"),
+    Binding("ctrl+y", "copy_url", "Copy URL", id="login.copy_url"),
+]
 
 
-def known_binding_ids() -> frozenset[str]:
-    """The browser's ids plus those the other parts of the TUI declare (task panel, dialogs)."""
-    ids = set(BINDING_IDS)
-    for module_name, attribute in (
-        ("gterm.tui.transfer_actions", "TRANSFER_BINDINGS"),
-        ("gterm.tui.widgets.task_panel", "TaskPanel"),
-        ("gterm.tui.widgets.file_list", "FileList"),
-        ("gterm.tui.screens.login", "LoginScreen"),
-    ):
-        try:
-            module = __import__(module_name, fromlist=[attribute])
-        except ImportError:
-            continue
-        found = getattr(module, attribute, [])
-        bindings = getattr(found, "BINDINGS", found)
-        ids.update(b.id for b in bindings if isinstance(b, Binding) and b.id)
-    return frozenset(ids)
+def binding_ids(*groups: Iterable[BindingType]) -> frozenset[str]:
+    """The ids of the bindings in ``groups`` (binding lists, such as a class's ``BINDINGS``)."""
+    return frozenset(binding.id for group in groups for binding in group if isinstance(binding, Binding) and binding.id)
 
 
-def user_keymap(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+def user_keymap(keymap: Mapping[str, str], ids: Collection[str]) -> tuple[dict[str, str], list[str]]:
     """Split a config keymap into the entries gterm knows and the unknown ids.
 
     Unknown ids are reported to the user rather than silently ignored, because
     a typo in the config file would otherwise look like a broken key.
     """
-    ids = known_binding_ids()
     known: dict[str, str] = {}
     unknown: list[str] = []
     for binding_id, keys in keymap.items():

@@ -195,7 +195,7 @@ class ListingView:
         # Casefolding makes a new string even when nothing changes (most names are lower case):
         # keep the name itself then (~66 bytes an entry, 66 MB at 1,000,000 entries).
         folded = map(str.casefold, self.names)
-        self.folded: list[str] = [name if name == fold else fold for name, fold in zip(self.names, folded)]
+        self.folded: list[str] = [name if name == fold else fold for name, fold in zip(self.names, folded, strict=True)]
         self._is_dir: list[bool] = [kind == "dir" for kind in map(attrgetter("type"), entries)]
         # 1 per entry shown when dot files are hidden; found while sorting by name
         self._visible = b""

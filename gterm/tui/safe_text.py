@@ -7,9 +7,14 @@ such text goes through here:
 
 * no markup is ever interpreted: the result is a :class:`rich.text.Text`
   built from the plain string (``Text(...)`` never parses markup);
-* control characters (C0 ``\\x00``-``\\x1f``, DEL ``\\x7f``, C1 ``\\x80``-``\\x9f``)
-  and the Unicode bidi/line-separator controls that can make a name *look*
-  like another one are replaced by a visible escape such as ``\\x1b``;
+* control characters (C0 ``\\x00``-``\\x1f``, DEL ``\\x7f``, C1 ``\\x80``-``\\x9f``,
+  where ``\\x9b`` is a CSI introducer on many terminals), the Unicode line
+  and paragraph separators, and every invisible format character (bidi
+  overrides such as ``\\u202e``, zero-width spaces and joiners, the BOM,
+  tag characters, ...: Unicode category Cf, plus the Hangul fillers that
+  render as blanks) are replaced by a visible escape such as ``\\x1b``. Such
+  characters can make a name *look* like another one ("exe.txt" shown as
+  "txt.exe", "report" and "re\\u200bport" side by side);
   in a ``Text`` the escape carries ``escape_style`` so a real ESC can be told
   apart from a file literally named ``\\x1b``.
 
@@ -28,10 +33,18 @@ from rich.text import Text
 # else uses \xNN (or \uNNNN beyond Latin-1) so the byte value is visible.
 _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 
-# Bidi embeddings/overrides/isolates and the Unicode line/paragraph
-# separators: harmless to the terminal, but they reorder or break what the
-# user sees (a classic way to disguise "exe.txt" as "txt.exe").
-_UNICODE_CONTROLS = [0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+# Invisible format characters (Unicode 15 category Cf: bidi embeddings,
+# overrides and isolates, zero-width space/joiners, word joiner, BOM, tags,
+# ...), the line/paragraph separators (Zl, Zp) and the Hangul fillers (Lo,
+# but drawn as nothing). Harmless to the terminal, but they reorder, hide or
+# break what the user sees. tests/unit/test_safe_text.py checks the list
+# against the running Python's unicodedata.
+_INVISIBLE = [
+    0x00AD, *range(0x0600, 0x0606), 0x061C, 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2, 0x115F, 0x1160, 0x180E,
+    *range(0x200B, 0x2010), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2060, 0x2065),
+    *range(0x2066, 0x2070), 0x3164, 0xFEFF, 0xFFA0, *range(0xFFF9, 0xFFFC), 0x110BD, 0x110CD,
+    *range(0x13430, 0x13440), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B), 0xE0001, *range(0xE0020, 0xE0080),
+]
 
 
 def _escape_for(code: int) -> str:
@@ -39,10 +52,12 @@ def _escape_for(code: int) -> str:
         return _NAMED[code]
     if code <= 0xFF:
         return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
-_CONTROL_CODES = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_UNICODE_CONTROLS]
+_CONTROL_CODES = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_INVISIBLE]
 _TRANSLATION = {code: _escape_for(code) for code in _CONTROL_CODES}
 _CONTROL_RE = re.compile("[" + "".join(re.escape(chr(code)) for code in _CONTROL_CODES) + "]")
 

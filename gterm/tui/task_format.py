@@ -222,27 +222,13 @@ def finished_since(previous: dict[str, str], tasks: Sequence[Task]) -> list[Task
     ]
 
 
-_CONTROL_ESCAPES = {i: f"\\x{i:02x}" for i in (*range(0x20), 0x7F)}
-_CONTROL_ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
-
-
-def safe_text(value: object) -> str:
-    """Server text made safe for the terminal: control characters shown escaped.
-
-    Labels and event details come from other people (any Globus client can
-    set a label), so an ESC must never reach the terminal. Callers still wrap
-    the result in ``rich.text.Text`` so ``[bold]`` stays literal.
-    """
-    return str(value).translate(_CONTROL_ESCAPES)
-
-
 def one_line_details(details: str) -> str:
     """Event details on one line: Globus sends them as pretty-printed JSON text.
 
     A JSON object becomes ``key=value, key=value`` (nested values as compact
     JSON), any other JSON compact JSON, and plain text has its runs of
     whitespace (newlines included) folded into single spaces. The result
-    still goes through :func:`safe_text` before it is shown.
+    still goes through ``gterm.tui.safe_text.escape_controls`` before it is shown.
     """
     text = details.strip()
     if not text:

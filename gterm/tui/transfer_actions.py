@@ -1,9 +1,9 @@
-"""F5 (transfer), c (compare) and t (task panel) for the main screen.
+"""F5 (transfer), c (compare) and t (task panel): the screen with two panes and a task panel.
 
-MainScreen mixes this in; it needs ``self.active_pane``, ``self.inactive_pane``
-and ``self.task_panel`` on the screen, and ``self.app.service`` (a
-TransferService). Panes offer ``collection``, ``collection_id``, ``path``,
-``listing``, ``selected_entries()`` and ``set_marks(names)``.
+:class:`TransferScreen` is the base of MainScreen (and of the tests' host
+screen). A subclass provides ``active_pane``, ``inactive_pane``, ``panes()``
+and ``task_panel``; panes are anything that is a :class:`TransferPane`.
+The keys are declared by the subclass that owns them (MainScreen's list).
 
 Submission is once-only: the worker takes a submission id first, stores it on
 the request, then submits with :meth:`TransferService.submit_transfer_once`
@@ -14,7 +14,9 @@ so the same id: Globus answers with the original task instead of a second one.
 After a submission the source pane's selection is cleared (as Midnight
 Commander does), and when the task ends, however it ends, every pane showing
 its destination directory is listed again, so the panes never show a
-directory as it was before the transfer.
+directory as it was before the transfer. A task's end reaches the screen one
+way: the task panel's ``TaskFinished`` message; :meth:`TransferScreen.after_task`
+says what to do then (transfers and deletes alike).
 
 Compare marks describe the two listings they were computed on: when either
 pane lists anything again (navigation or reload) the marks of both panes are
@@ -23,38 +25,69 @@ dropped, and the compare notice counts only entries the user can see.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import Protocol
 
-from textual.binding import Binding, BindingType
+from textual import on
+from textual.screen import Screen
 
 from gterm.globus import paths
-from gterm.globus.models import Task
+from gterm.globus.models import Collection, Entry, Listing, Task
 from gterm.globus.transfer import TransferRequest
 from gterm.tui.compare import compare_listings
+from gterm.tui.host import AppHost
+from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
+from gterm.tui.transfer_plan import TransferPlan
+from gterm.tui.widgets.task_panel import TaskPanel
+from gterm.tui.worker_errors import deliver, report
 
-if TYPE_CHECKING:  # the dialog is imported when F5 first opens it: it is not on the first frame
-    from gterm.tui.screens.transfer_dialog import TransferPlan
-
-TRANSFER_BINDINGS: list[Binding] = [
-    Binding("f5", "transfer", "Transfer", id="transfer"),
-    Binding("c", "compare", "Compare", show=False, id="compare"),
-    Binding("t", "focus_tasks", "Tasks", show=False, id="focus_tasks"),
-]
+# The transfer dialog is imported when F5 first opens it: it is not on the first frame.
 
 
-def _display_name(pane: Any) -> str:
-    collection = getattr(pane, "collection", None)
-    if collection is not None and getattr(collection, "display_name", None):
-        return str(collection.display_name)
-    return str(pane.collection_id)
+class TransferPane(Protocol):
+    """What the transfer actions need from a pane (the browser's Pane; a small live pane in the tests)."""
+
+    @property
+    def collection(self) -> Collection | None: ...
+
+    @property
+    def collection_id(self) -> str | None: ...
+
+    @property
+    def path(self) -> str | None: ...
+
+    @property
+    def listing(self) -> Listing | None: ...
+
+    @property
+    def pages_pending(self) -> bool: ...
+
+    @property
+    def has_marks(self) -> bool: ...
+
+    @property
+    def visible_marked_count(self) -> int: ...
+
+    def selected_entries(self) -> list[Entry]: ...
+
+    def set_marks(self, names: set[str]) -> None: ...
+
+    def clear_selection(self) -> None: ...
+
+    def reload(self) -> None: ...
+
+    def defer_until_loaded(self, action: Callable[[], object]) -> bool: ...
 
 
-def plan_from_panes(source: Any, destination: Any) -> TransferPlan | str:
+def _display_name(pane: TransferPane) -> str:
+    if pane.collection is not None and pane.collection.display_name:
+        return pane.collection.display_name
+    return pane.collection_id or ""
+
+
+def plan_from_panes(source: TransferPane, destination: TransferPane) -> TransferPlan | str:
     """The transfer F5 means, or a sentence saying why there is nothing to do."""
-    from gterm.tui.screens.transfer_dialog import TransferPlan
-
     if not source.collection_id or source.path is None:
         return "Open a collection in this pane first."
     if not destination.collection_id or destination.path is None:
@@ -68,8 +101,8 @@ def plan_from_panes(source: Any, destination: Any) -> TransferPlan | str:
         return "Nothing to transfer: select entries or put the cursor on one."
     if source.collection_id == destination.collection_id and _same_dir(source.path, destination.path):
         return "Source and destination are the same directory."
-    listing = getattr(destination, "listing", None)
-    source_listing = getattr(source, "listing", None)
+    listing = destination.listing
+    source_listing = source.listing
     whole = (
         source_listing is not None
         and source_listing.complete
@@ -102,39 +135,65 @@ def source_dirs(request: TransferRequest) -> set[str]:
     return {paths.parent(item.source_path) for item in request.items}
 
 
-class TransferActionsMixin:
-    """Actions for a Screen with two panes and a task panel (see module docstring)."""
+class TransferScreen(Screen[None]):
+    """Transfer, compare and the task panel for a screen with two panes (see the module docstring)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [*TRANSFER_BINDINGS]
+    host = AppHost()
 
-    # Provided by the screen that mixes this in (annotations only: no attribute may
-    # shadow the Screen's own, since the mixin comes first in the MRO).
-    active_pane: Any
-    inactive_pane: Any
-    task_panel: Any
-    app: Any
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._after_task: dict[str, list[Callable[[Task], object]]] = {}  # task id -> what to do when it ends
+        self.last_submitted_task_id: str | None = None  # read by tests and the palette ("open last task")
 
-    # -- F5 -----------------------------------------------------------------------------
+    # -- provided by the subclass ---------------------------------------------------------
 
-    def _both_panes(self) -> Iterable[Any]:
-        """Both panes (MainScreen.panes() when there is one), whichever is active."""
-        panes = getattr(self, "panes", None)
-        if callable(panes):
-            return tuple(panes())
-        return (self.active_pane, self.inactive_pane)
+    @property
+    def active_pane(self) -> TransferPane:
+        raise NotImplementedError
 
-    def _panes_showing(self, collection_id: str, directories: set[str]) -> list[Any]:
+    @property
+    def inactive_pane(self) -> TransferPane:
+        raise NotImplementedError
+
+    @property
+    def task_panel(self) -> TaskPanel:
+        raise NotImplementedError
+
+    def panes(self) -> tuple[TransferPane, TransferPane]:
+        """Both panes, whichever is active."""
+        return self.active_pane, self.inactive_pane
+
+    def _panes_showing(self, collection_id: str, directories: set[str]) -> list[TransferPane]:
         return [
             pane
-            for pane in self._both_panes()
+            for pane in self.panes()
             if pane.collection_id == collection_id
             and pane.path is not None
             and any(_same_dir(pane.path, directory) for directory in directories)
         ]
 
+    # -- tasks: what happens when one ends ------------------------------------------------
+
+    def after_task(self, task_id: str, then: Callable[[Task], object], *, expected_bytes: int | None = None) -> None:
+        """Call ``then(task)`` once the task panel announces that ``task_id`` ended (however it ended)."""
+        self._after_task.setdefault(task_id, []).append(then)
+        self.task_panel.follow_task(task_id, expected_bytes=expected_bytes)
+        self.task_panel.refresh_tasks()
+
+    @on(TaskPanel.TaskFinished)
+    def _task_finished(self, event: TaskPanel.TaskFinished) -> None:
+        # Not stopped: the app may want to hear about finished tasks too.
+        for then in self._after_task.pop(event.task.task_id, []):
+            try:
+                then(event.task)
+            except Exception as error:  # noqa: BLE001 - a follow-up must not break the screen
+                report(self.app, error, context="After the task ended")
+
+    # -- F5 -------------------------------------------------------------------------------
+
     def action_transfer(self) -> None:
         # Both panes must show where they are going: the source's entries and the destination's path.
-        for pane in self._both_panes():
+        for pane in self.panes():
             if pane.defer_until_loaded(self.action_transfer):
                 return
         plan = plan_from_panes(self.active_pane, self.inactive_pane)
@@ -148,10 +207,9 @@ class TransferActionsMixin:
                 severity="warning",
                 markup=False,
             )
-        service = self.app.service
         from gterm.tui.screens.transfer_dialog import TransferDialog
 
-        self.app.push_screen(TransferDialog(plan, service=service), self._transfer_dialog_closed)
+        self.app.push_screen(TransferDialog(plan, service=self.host.service), self._transfer_dialog_closed)
 
     def _transfer_dialog_closed(self, request: TransferRequest | None) -> None:
         if request is not None:
@@ -159,49 +217,34 @@ class TransferActionsMixin:
 
     def submit_transfer_request(self, request: TransferRequest) -> None:
         """Submit in a thread worker; the same request object keeps its submission id across retries."""
-        self.app.run_worker(
-            lambda: self._submit_in_thread(request),
-            thread=True,
-            group="submit",
-            exit_on_error=False,
-            name="submit-transfer",
-        )
+        service = self.host.service
 
-    def _submit_in_thread(self, request: TransferRequest) -> None:
-        from gterm.tui.worker_errors import deliver
+        def submit() -> None:
+            try:
+                if request.submission_id is None:
+                    request.submission_id = service.new_submission_id()
+                task_id = service.submit_transfer_once(request)
+            except Exception as error:  # noqa: BLE001 - routed to the one error place
+                deliver(self.app, self._submit_failed, request, error)
+                return
+            deliver(self.app, self._submitted, request, task_id)
 
-        service = self.app.service
-        try:
-            if request.submission_id is None:
-                request.submission_id = service.new_submission_id()
-            task_id = service.submit_transfer_once(request)
-        except Exception as error:  # noqa: BLE001 - routed to the one error place
-            deliver(self.app, self._submit_failed, request, error)
-            return
-        deliver(self.app, self._submitted, request, task_id)
+        self.app.run_worker(submit, thread=True, group="submit", exit_on_error=False, name="submit-transfer")
 
     def _submitted(self, request: TransferRequest, task_id: str) -> None:
-        self.last_submitted_task_id = task_id  # read by tests and the palette ("open last task")
+        self.last_submitted_task_id = task_id
         self.app.notify(
             f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer"), markup=False
         )
         self._clear_source_selection(request)
-        panel = getattr(self, "task_panel", None)
-        if panel is not None:
-            panel.watch_task(
-                task_id,
-                on_end=lambda task: self._transfer_ended(request, task),
-                expected_bytes=request.expected_bytes,
-            )
-            panel.refresh_tasks()
+        self.after_task(
+            task_id, lambda task: self._transfer_ended(request, task), expected_bytes=request.expected_bytes
+        )
 
     def _clear_source_selection(self, request: TransferRequest) -> None:
         """The selection was sent: drop it in the pane(s) still showing the source directory."""
         for pane in self._panes_showing(request.source_collection, source_dirs(request)):
-            file_list = getattr(pane, "file_list", None)
-            clear = getattr(file_list, "clear_selection", None) or getattr(pane, "clear_selection", None)
-            if callable(clear):
-                clear()
+            pane.clear_selection()
 
     def _transfer_ended(self, request: TransferRequest, task: Task) -> None:
         """List the destination again in every pane that shows it (also after a failure: some files may be there)."""
@@ -209,18 +252,16 @@ class TransferActionsMixin:
             pane.reload()
 
     def _submit_failed(self, request: TransferRequest, error: Exception) -> None:
-        from gterm.tui.worker_errors import report
-
         report(self.app, error, context="Transfer", retry=lambda: self.submit_transfer_request(request))
 
-    # -- compare ------------------------------------------------------------------------
+    # -- compare --------------------------------------------------------------------------
 
     def action_compare(self) -> None:
         left, right = self.active_pane, self.inactive_pane
         if left.listing is None or right.listing is None:
             self.app.notify("Compare needs a listing in both panes.", severity="warning")
             return
-        if getattr(left, "pages_pending", False) or getattr(right, "pages_pending", False):
+        if left.pages_pending or right.pages_pending:
             self.app.notify("Compare when both listings are complete: still loading.", severity="warning")
             return
         result = compare_listings(left.listing, right.listing)
@@ -234,32 +275,25 @@ class TransferActionsMixin:
             there = _marked_text(right, len(result.right_marked), " in the other pane")
             self.app.notify(f"{here}, {there}.", title="Compare", markup=False)
 
-    def on_pane_location_changed(self, event: Any) -> None:
+    @on(PaneLocationChanged)
+    def _marks_stale(self, event: PaneLocationChanged) -> None:
         """A pane listed a location (navigation or reload): compare marks on both sides are stale.
 
-        A plain handler name, not ``@on``: this mixin is not a DOMNode, and
-        Textual finds ``on_*`` methods along the screen's MRO. Not stopped:
-        the app records the location too.
+        Not stopped: the app records the location too.
         """
-        for pane in self._both_panes():
-            file_list = getattr(pane, "file_list", None)
-            if file_list is not None and file_list.marked_names:
+        for pane in self.panes():
+            if pane.has_marks:
                 pane.set_marks(set())
 
-    # -- task panel ---------------------------------------------------------------------
+    # -- task panel -----------------------------------------------------------------------
 
     def action_focus_tasks(self) -> None:
-        panel = getattr(self, "task_panel", None)
-        if panel is not None:
-            panel.focus_table()
+        self.task_panel.focus_table()
 
 
-def _marked_text(pane: Any, total: int, where: str) -> str:
+def _marked_text(pane: TransferPane, total: int, where: str) -> str:
     """``3 entries marked here`` counting only rows the user can see, plus how many marks are hidden or filtered out."""
-    file_list = getattr(pane, "file_list", None)
-    visible = getattr(file_list, "visible_marked_count", None)
-    if not isinstance(visible, int):
-        visible = total  # a pane without a file list shows every entry
+    visible = pane.visible_marked_count
     text = f"{visible:,}{where}"
     if total > visible:
         text += f" (+{total - visible:,} hidden or filtered out)"

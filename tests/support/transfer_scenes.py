@@ -9,7 +9,6 @@ host App showing one screen; ``save_screenshots(directory)`` writes the SVGs
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from textual.widgets import Footer, Static
 
 from gterm.globus.models import Entry, Event, Task
 from gterm.tui.screens.task_details import TaskDetailsData, TaskDetailsScreen
-from gterm.tui.screens.transfer_dialog import TransferDialog, TransferPlan
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from gterm.tui.transfer_plan import TransferPlan
 from gterm.tui.widgets.task_panel import TaskPanel
 
 FROZEN_NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -217,103 +217,3 @@ def save_screenshots(directory: Path) -> list[Path]:
 if __name__ == "__main__":
     for written_path in save_screenshots(Path(__file__).resolve().parent.parent / "screenshots"):
         print(written_path)
-
-
-# -- a small live host for Pilot tests ------------------------------------------------------
-#
-# The transfer actions need a screen with two panes and a task panel. These
-# panes are the smallest thing honouring the pane contract (collection,
-# collection_id, path, listing, selected_entries(), set_marks(), reload()),
-# listing through the REAL TransferService against the live sandbox, so the
-# mixin, the dialog and the panel are exercised end to end without waiting for
-# the browser's panes. (The browser's own Pilot tests cover the real panes.)
-
-from textual.screen import Screen  # noqa: E402
-
-from gterm.globus.models import Collection, Listing  # noqa: E402
-from gterm.tui.task_poller import PollSchedule  # noqa: E402
-from gterm.tui.transfer_actions import TRANSFER_BINDINGS, TransferActionsMixin  # noqa: E402
-from gterm.tui.worker_errors import ReauthCoordinator  # noqa: E402
-
-
-class HostPane:
-    """A pane over one directory of a collection, listed with the real service."""
-
-    def __init__(self, service: Any, collection_id: str, path: str, name: str) -> None:
-        self.service = service
-        self.collection: Collection | None = Collection(id=collection_id, display_name=name)
-        self.listing: Listing | None = None
-        self.selected: list[str] = []
-        self.cursor: str | None = None
-        self.marks: set[str] | None = None
-        self._path = path
-        self.reload()
-
-    @property
-    def collection_id(self) -> str | None:
-        return self.collection.id if self.collection else None
-
-    @property
-    def path(self) -> str | None:
-        return self.listing.path if self.listing else None
-
-    def reload(self) -> None:
-        self.listing = self.service.ls(self.collection_id, self._path)
-
-    def selected_entries(self) -> list[Entry]:
-        names = self.selected or ([self.cursor] if self.cursor else [])
-        assert self.listing is not None
-        return [entry for entry in self.listing.entries if entry.name in names]
-
-    def set_marks(self, names: set[str]) -> None:
-        self.marks = set(names)
-
-    def defer_until_loaded(self, action: Callable[[], object]) -> bool:
-        return False  # listed synchronously: never in flight
-
-
-class HostScreen(TransferActionsMixin, Screen[None]):
-    BINDINGS = TRANSFER_BINDINGS
-
-    def __init__(self, left: HostPane, right: HostPane, panel: TaskPanel) -> None:
-        super().__init__()
-        self.active_pane = left
-        self.inactive_pane = right
-        self._panel = panel
-
-    @property
-    def task_panel(self) -> TaskPanel:
-        return self._panel
-
-    def compose(self) -> ComposeResult:
-        yield Static("host")
-        yield self._panel
-        yield Footer()
-
-
-class TransferHostApp(App[None]):
-    """A host app: ``service`` on the app (as GtermApp has it), HostScreen with a live TaskPanel."""
-
-    def __init__(
-        self,
-        service: Any,
-        left: HostPane,
-        right: HostPane,
-        *,
-        schedule: PollSchedule | None = None,
-        config: Any | None = None,
-        on_consent: Any | None = None,
-    ) -> None:
-        super().__init__()
-        self.service = service
-        self.config = config
-        self.reauth = ReauthCoordinator(self, on_consent=on_consent)  # as GtermApp: worker_errors.report uses it
-        self.host = HostScreen(left, right, TaskPanel(service, schedule=schedule, id="tasks"))
-        self.notifications_seen: list[str] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self.host)
-
-    def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]
-        self.notifications_seen.append(str(message))
-        super().notify(message, **kwargs)

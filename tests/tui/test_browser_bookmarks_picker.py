@@ -9,10 +9,12 @@ from textual.widgets import Input, OptionList
 
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from tests.support.browser_helpers import cursor_to, make_app, settled, type_text, wait_for
+from tests.support.transfer_live import RequestLog
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -121,6 +123,29 @@ async def test_collection_picker_search_and_open(alice_service: TransferService,
         await wait_for(pilot, lambda: app.main_screen.left_pane.collection_id == BOB_SHARED_ID, "opened")
         assert app.main_screen.left_pane.listing is not None
         assert tmp_config.recent_collections[0] == BOB_SHARED_ID
+
+
+async def test_collection_picker_looks_up_remembered_collections_once_while_typing(
+    sandbox: SandboxHandle, alice_service: TransferService, tmp_config
+):
+    tmp_config.recent_collections = [LAB, HPC_SCRATCH_ID]
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    log = RequestLog(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        mark = log.mark()
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionPicker), "picker")
+        picker = app.screen
+        await wait_for(pilot, lambda: any(c.id == LAB for c in picker.results), "recent results")
+        for text in ("L", "La", "Lab", "Lab S"):
+            picker.query_one("#picker-search", Input).value = text
+            await wait_for(pilot, lambda text=text: picker._query == ("recently-used", text), f"search {text!r}")
+            await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: [c.id for c in picker.results] == [LAB], "the filtered recents")
+    # Each remembered collection was looked up once, however many keys were typed.
+    assert log.count(mark, method="GET", path=f"/v0.10/endpoint/{LAB}") == 1
+    assert log.count(mark, method="GET", path=f"/v0.10/endpoint/{HPC_SCRATCH_ID}") == 1
 
 
 async def test_collection_picker_escape_changes_nothing(alice_service: TransferService, tmp_config):

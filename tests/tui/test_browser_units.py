@@ -6,7 +6,8 @@ import pytest
 
 from gterm.globus.errors import InvalidInput, NotFound
 from gterm.globus.models import Entry
-from gterm.tui.keymap import BINDING_IDS, user_keymap
+from gterm.tui.app import remappable_binding_ids
+from gterm.tui.keymap import user_keymap
 from gterm.tui.screens.main import plan_moves
 from gterm.tui.screens.prompts import name_check
 from gterm.tui.widgets.path_bar import common_prefix, split_for_completion
@@ -50,10 +51,13 @@ def test_plan_moves_refuses_nonsense():
 
 
 def test_user_keymap_splits_known_and_unknown_ids():
-    known, unknown = user_keymap({"delete": "f8, ctrl+d", "typo": "x", "file_list.cursor_down": "j,down"})
+    ids = remappable_binding_ids()
+    known, unknown = user_keymap({"delete": "f8, ctrl+d", "typo": "x", "file_list.cursor_down": "j,down"}, ids)
     assert known == {"delete": "f8,ctrl+d", "file_list.cursor_down": "j,down"}
     assert unknown == ["typo"]
-    assert {"quit", "transfer", "mkdir", "pick_collection", "rename_bookmark"} <= BINDING_IDS
+    assert {"quit", "transfer", "mkdir", "pick_collection", "rename_bookmark"} <= ids
+    # Ids of widgets and screens beyond the browser are remappable too.
+    assert {"cancel_task", "transfer_submit", "viewer_search", "login.cancel", "summary_close"} <= ids
 
 
 def test_describe_is_one_safe_line():

@@ -12,11 +12,12 @@ from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
-from gterm.tui.screens.task_details import ConfirmScreen, TaskDetailsScreen
+from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import screen_lines
+from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import wait_until
-from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 LONG_LABEL = "a label long enough to need two lines in the dialog " * 2 + "END"
 
@@ -36,9 +37,9 @@ async def running_task_details(pilot: Any, app: TransferHostApp) -> tuple[str, T
     await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
     app.screen.query_one("#label", Input).value = LONG_LABEL
     await pilot.press("enter")
-    await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None), "submission")
-    task_id = str(app.host.last_submitted_task_id)
-    panel = app.host.task_panel
+    await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
+    task_id = str(app.transfers.last_submitted_task_id)
+    panel = app.transfers.task_panel
     await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
     await pilot.press("t")
     panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
@@ -64,7 +65,7 @@ async def test_enter_confirms_cancel_task_and_the_question_is_whole(
     async with app.run_test(size=size) as pilot:
         task_id, details = await running_task_details(pilot, app)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the cancel confirmation")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation")
         await pilot.pause()
         shown = " ".join(line.strip(" │┃▌▐█") for line in screen_lines(app))
         assert "END" in shown and task_id in shown.replace(" ", "")  # nothing of the question cut off
@@ -72,7 +73,7 @@ async def test_enter_confirms_cancel_task_and_the_question_is_whole(
         await pilot.pause()
         assert app.screen is details and details.data.task.is_active  # Esc backs out
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the cancel confirmation again")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation again")
         await pilot.press("enter")
         await wait_until(pilot, lambda: not details.data.task.is_active, "the task to end")
     task = wait_for_task(alice_service, task_id, timeout=30)

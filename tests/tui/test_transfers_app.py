@@ -35,7 +35,7 @@ async def test_f5_sends_the_selection_to_the_other_pane(
         assert isinstance(dialog, TransferDialog)
         assert dialog.plan.destination_path == dst and dialog.plan.source_path == src
         await pilot.press("enter")
-        await wait_for(pilot, lambda: getattr(app.main_screen, "last_submitted_task_id", None), "submission")
+        await wait_for(pilot, lambda: app.main_screen.last_submitted_task_id, "submission")
         task_id = str(app.main_screen.last_submitted_task_id)
         panel = app.main_screen.query_one(TaskPanel)
         await wait_for(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")

@@ -10,8 +10,8 @@ from textual.widgets import Select, Static
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import wait_until
-from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 T_OLD = 1_700_000_000
 T_NEW = T_OLD + 3600
@@ -72,5 +72,5 @@ async def test_sync_preview_lists_what_the_level_would_send(alice_service: Trans
         assert "3 file(s) to send" in shown and "1 skipped as in sync" in shown
         await pilot.press("escape")
         await pilot.pause()
-    assert getattr(app.host, "last_submitted_task_id", None) is None
+    assert app.transfers.last_submitted_task_id is None
     assert not (dst_disk / "d/new.txt").exists()  # a preview sends nothing

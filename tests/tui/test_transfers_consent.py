@@ -20,9 +20,9 @@ from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_live import RequestLog, wait_until
-from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 
 class SwitchableAuthorizer(globus_sdk.authorizers.GlobusAuthorizer):
@@ -76,8 +76,8 @@ async def test_consent_then_one_retry_makes_one_task(sandbox: SandboxHandle, lab
         await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         app.screen.query_one("#label", Input).value = label
         await pilot.press("enter")
-        await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None), "the retried submission")
-        task_id = str(app.host.last_submitted_task_id)
+        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "the retried submission")
+        task_id = str(app.transfers.last_submitted_task_id)
     assert len(asked) == 1 and any(HPC_SCRATCH_ID in scope for scope in asked[0])
     posts = [r for r in log.since(mark) if r["method"] == "POST" and r["path"] == "/v0.10/transfer"]
     assert [r["status"] for r in posts] == [403, 202] or [r["status"] for r in posts] == [403, 200]

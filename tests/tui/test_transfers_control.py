@@ -16,10 +16,11 @@ from gterm.globus.transfer import TransferItem, TransferRequest, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
-from gterm.tui.screens.task_details import AskTextScreen, ConfirmScreen, TaskDetailsScreen
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
-from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 SLOW = 100_000  # bytes per second per task
 
@@ -39,7 +40,7 @@ def make_host(handle: SandboxHandle, src: str, dst: str, selected: list[str]) ->
 
 
 async def open_details(pilot: Any, app: TransferHostApp, task_id: str) -> TaskDetailsScreen:
-    panel = app.host.task_panel
+    panel = app.transfers.task_panel
     await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
     await pilot.press("t")
     row = next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id)
@@ -61,32 +62,32 @@ async def test_change_label_deadline_then_cancel_a_running_transfer(faulty_slow_
         await pilot.press("f5")
         await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None), "submission")
-        task_id = str(app.host.last_submitted_task_id)
+        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
+        task_id = str(app.transfers.last_submitted_task_id)
         details = await open_details(pilot, app, task_id)
         await wait_until(
             pilot, lambda: details.data.task.is_active and details.data.task.bytes_transferred > 0, "progress"
         )
 
         await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, AskTextScreen), "the label prompt")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputPrompt), "the label prompt")
         app.screen.query_one(Input).value = "renamed [while] running"
         await pilot.press("enter")
         await wait_until(pilot, lambda: details.data.task.label == "renamed [while] running", "the new label")
 
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, AskTextScreen), "the deadline prompt")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputPrompt), "the deadline prompt")
         app.screen.query_one(Input).value = "yesterday"
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, AskTextScreen)  # a bad deadline is explained, not sent
-        assert "Cannot read deadline" in str(app.screen.query_one("#ask-error").render())
+        assert isinstance(app.screen, InputPrompt)  # a bad deadline is explained, not sent
+        assert "Cannot read deadline" in str(app.screen.query_one("#prompt-error").render())
         app.screen.query_one(Input).value = "+3h"
         await pilot.press("enter")
         await wait_until(pilot, lambda: details.data.task.deadline is not None, "the new deadline")
 
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the cancel confirmation")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation")
         await pilot.press("y")
         await wait_until(pilot, lambda: not details.data.task.is_active, "the task to end")
         assert fmt.ending(details.data.task) == fmt.ENDED_CANCELED

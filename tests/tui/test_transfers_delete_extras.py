@@ -15,8 +15,8 @@ from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import OptionBox, TransferDialog
 from gterm.tui.transfer_actions import plan_from_panes
+from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import wait_until
-from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 WAIT = 60.0
 
@@ -51,8 +51,8 @@ async def test_everything_selected_with_delete_extras_cleans_that_level(
         assert f"Lab Storage:{dst} " in warning and "DELETED" in warning
         dialog.query_one("#label", Input).focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None) is not None, "submission")
-        task_id = str(app.host.last_submitted_task_id)
+        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id is not None, "submission")
+        task_id = str(app.transfers.last_submitted_task_id)
     task = wait_for_task(alice_service, task_id, timeout=WAIT)
     assert task.status == "SUCCEEDED"
     assert sorted(os.listdir(dst_disk)) == ["a.txt", "sub"]

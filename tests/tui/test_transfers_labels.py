@@ -10,7 +10,7 @@ import pytest
 from gterm.globus.models import Entry
 from gterm.globus.transfer import MAX_LABEL_CHARS, TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.tui.screens.transfer_dialog import DialogOptions, TransferPlan, build_request
+from gterm.tui.transfer_plan import TransferOptions, TransferPlan, build_request
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LONG_NAME = "Department of Very Long Names Shared Research Storage Collection " * 2
@@ -31,7 +31,7 @@ def plan_for(src: str, dst: str, names: list[str]) -> TransferPlan:
 def test_long_collection_names_still_make_a_label_globus_accepts(alice_service: TransferService, lab_dir: Any) -> None:
     _, src = lab_dir({"a.txt": "a"})
     dst_disk, dst = lab_dir()
-    request = build_request(plan_for(src, dst, ["a.txt"]), DialogOptions(), NOW)
+    request = build_request(plan_for(src, dst, ["a.txt"]), TransferOptions(), NOW)
     assert request.label is not None and len(request.label) <= MAX_LABEL_CHARS
     assert request.label.startswith("gterm: a.txt from Department")
     request.submission_id = alice_service.new_submission_id()
@@ -43,5 +43,5 @@ def test_long_collection_names_still_make_a_label_globus_accepts(alice_service: 
 def test_a_typed_label_over_the_limit_is_refused_before_submitting() -> None:
     plan = plan_for("/src/", "/dst/", ["a.txt"])
     with pytest.raises(ValueError, match="at most 128 characters"):
-        build_request(plan, DialogOptions(label="x" * (MAX_LABEL_CHARS + 1)), NOW)
-    assert build_request(plan, DialogOptions(label="x" * MAX_LABEL_CHARS), NOW).label == "x" * MAX_LABEL_CHARS
+        build_request(plan, TransferOptions(label="x" * (MAX_LABEL_CHARS + 1)), NOW)
+    assert build_request(plan, TransferOptions(label="x" * MAX_LABEL_CHARS), NOW).label == "x" * MAX_LABEL_CHARS

@@ -17,7 +17,7 @@ from tests.support.transfer_scenes import fixed_tasks, frozen_clock
 
 
 class BellApp(App[None]):
-    def __init__(self, service: Any = None, *, bell: bool | None = None, poll: bool = False) -> None:
+    def __init__(self, service: TransferService | None = None, *, bell: bool = False, poll: bool = False) -> None:
         super().__init__()
         self.service = service
         self.bells = 0
@@ -65,7 +65,7 @@ async def test_finish_notices_ring_the_bell_when_configured_even_on_another_scre
 
 
 async def test_no_bell_unless_configured() -> None:
-    app = BellApp()  # bell_on_task_end from the app's config; this app has none -> off
+    app = BellApp()  # MainScreen passes the config's bell_on_task_end; off by default
     tasks = fixed_tasks()
     async with app.run_test(size=(120, 20)) as pilot:
         app.panel.set_tasks(tasks)
@@ -92,7 +92,7 @@ async def test_delete_tasks_show_in_the_panel_and_open_details(alice_service: Tr
     async with app.run_test(size=(120, 20)) as pilot:
         await wait_until(pilot, lambda: app.panel.refresh_count >= 1 and not app.panel._in_flight, "first refresh")
         task_id = alice_service.submit_delete(request)  # as the browser's F8 does
-        app.panel.watch_task(task_id)
+        app.panel.follow_task(task_id)
         app.panel.refresh_tasks()
         await wait_until(
             pilot, lambda: any(t.task_id == task_id and not t.is_active for t in app.panel.tasks), "the delete task"

@@ -17,8 +17,8 @@ from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
 from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import wait_until
-from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 SIZE = 2 * 1024 * 1024
 RATE = 256 * 1024  # bytes per second: the file takes about 8 s, long enough to watch it move
@@ -34,7 +34,7 @@ def slow_transfers(sandbox: SandboxHandle) -> Iterator[None]:
 
 
 def cells(app: TransferHostApp, task_id: str) -> list[str]:
-    table = app.host.task_panel.table
+    table = app.transfers.task_panel.table
     return [str(cell) for cell in table.get_row(task_id)]
 
 
@@ -53,9 +53,9 @@ async def test_one_file_shows_bytes_and_an_eta_then_cancel_keeps_the_bytes(
         await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         app.screen.query_one("#label", Input).focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None) is not None, "submission")
-        task_id = str(app.host.last_submitted_task_id)
-        panel = app.host.task_panel
+        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id is not None, "submission")
+        task_id = str(app.transfers.last_submitted_task_id)
+        panel = app.transfers.task_panel
 
         def moving() -> bool:
             task = next((t for t in panel.tasks if t.task_id == task_id), None)

@@ -14,12 +14,13 @@ from textual.widgets import DataTable, Input
 
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.tui.screens.task_details import AskTextScreen, ConfirmScreen, TaskDetailsScreen
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel
 from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
+from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import wait_until
-from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -97,7 +98,7 @@ async def test_a_task_finished_before_the_submit_answer_still_reloads_the_destin
     app = TransferHostApp(alice_service, left, right)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        panel = app.host.task_panel
+        panel = app.transfers.task_panel
         from gterm.globus.transfer import TransferItem, TransferRequest
 
         request = TransferRequest(LAB, LAB, [TransferItem(src + "one.txt", dst + "one.txt")], label="fast")
@@ -105,7 +106,7 @@ async def test_a_task_finished_before_the_submit_answer_still_reloads_the_destin
         wait_for_task(alice_service, task_id, timeout=60)
         panel.refresh_tasks()
         await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the finished task listed")
-        app.host._submitted(request, task_id)  # the submission's answer arrives last
+        app.transfers._submitted(request, task_id)  # the submission's answer arrives last
         await wait_until(pilot, lambda: reloads == ["reload"], "the destination reload")
         assert any("Transfer succeeded" in n for n in app.notifications_seen)
         assert right.listing is not None and [e.name for e in right.listing.entries] == ["one.txt"]
@@ -155,9 +156,9 @@ async def test_a_fast_clear_type_enter_after_a_bad_deadline_never_drops_the_dead
         assert "is in the past" in str(dialog.query_one("#form-error").render())
         # The same burst with a future date submits exactly that deadline, once (a second Enter is ignored).
         burst(app, ["ctrl+u", *"2099-01-01T00:00+00:00", "backspace", "0", "enter", "enter"])
-        await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None), "submission")
+        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
         await pilot.pause(0.3)
-        task_id = str(app.host.last_submitted_task_id)
+        task_id = str(app.transfers.last_submitted_task_id)
         assert sum("Transfer submitted" in n for n in app.notifications_seen) == 1
     task = alice_service.task(task_id)
     assert task.deadline is not None and task.deadline.year == 2099
@@ -222,7 +223,7 @@ async def test_details_of_a_finished_task_hide_the_control_keys_and_show_one_lin
     app = TransferHostApp(alice_service, left, right)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        panel = app.host.task_panel
+        panel = app.transfers.task_panel
         await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
         await pilot.press("t")
         panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
@@ -239,7 +240,7 @@ async def test_details_of_a_finished_task_hide_the_control_keys_and_show_one_lin
         for key in ("l", "d", "x"):
             await pilot.press(key)
             await pilot.pause()
-            assert not isinstance(app.screen, (AskTextScreen, ConfirmScreen))
+            assert not isinstance(app.screen, (InputPrompt, ConfirmPrompt))
         table = details.query_one("#events-table", DataTable)
         cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
         assert cells and not any("\\n" in cell or "\n" in cell for cell in cells)

@@ -17,7 +17,7 @@ from textual.widgets import Input, Select
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import OptionBox, TransferDialog
-from tests.support.transfer_scenes import HostPane, TransferHostApp
+from tests.support.hosts import HostPane, TransferHostApp
 
 WAIT = 60.0
 OLD_MTIME = 1_600_000_000  # 2020-09-13
@@ -51,8 +51,8 @@ async def submit_with(
         await pilot.pause()
     dialog.query_one("#label", Input).focus()
     await pilot.press("enter")
-    await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None) is not None, "submission")
-    return str(app.host.last_submitted_task_id)
+    await wait_until(pilot, lambda: app.transfers.last_submitted_task_id is not None, "submission")
+    return str(app.transfers.last_submitted_task_id)
 
 
 async def run_transfer(
@@ -66,7 +66,7 @@ async def run_transfer(
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         task_id = await submit_with(pilot, app, configure)
-        panel = app.host.task_panel
+        panel = app.transfers.task_panel
         # The panel refreshes at once and shows the new task; it ends there too.
         await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
         await wait_until(
@@ -98,7 +98,7 @@ async def test_cursor_entry_is_sent_when_nothing_is_selected(alice_service: Tran
     _src_disk, src = lab_dir({"one.txt": "1", "two.txt": "2"})
     dst_disk, dst = lab_dir()
     app = host(alice_service, src, dst, [])
-    app.host.active_pane.cursor = "two.txt"
+    app.transfers.active_pane.cursor = "two.txt"
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         task_id = await submit_with(pilot, app)
@@ -164,7 +164,7 @@ async def test_delete_extra_shows_a_warning(alice_service: TransferService, lab_
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, TransferDialog)
-    assert getattr(app.host, "last_submitted_task_id", None) is None
+    assert app.transfers.last_submitted_task_id is None
 
 
 async def test_preserve_timestamp_keeps_mtimes(alice_service: TransferService, lab_dir: Any) -> None:
@@ -214,4 +214,4 @@ async def test_bad_deadline_is_explained_and_nothing_is_submitted(alice_service:
         assert "Cannot read deadline" in str(app.screen.query_one("#form-error").render())
         await pilot.press("escape")
         await pilot.pause()
-    assert getattr(app.host, "last_submitted_task_id", None) is None
+    assert app.transfers.last_submitted_task_id is None

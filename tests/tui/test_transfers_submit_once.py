@@ -23,9 +23,9 @@ from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.sandbox_login import login_tokens, new_native_client, transfer_scope
 from tests.support.transfer_live import RequestLog, wait_until
-from tests.support.transfer_scenes import HostPane, TransferHostApp
 
 
 def _read_message(sock: socket.socket, buffer: bytearray) -> bytes | None:
@@ -154,8 +154,8 @@ async def test_dropped_submit_response_makes_one_task(sandbox: SandboxHandle, la
             await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
             app.screen.query_one("#label", Input).value = label
             await pilot.press("enter")
-            await wait_until(pilot, lambda: getattr(app.host, "last_submitted_task_id", None), "submission")
-            task_id = str(app.host.last_submitted_task_id)
+            await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
+            task_id = str(app.transfers.last_submitted_task_id)
         assert proxy.dropped == 1
         assert proxy.forwarded_posts >= 2  # the first reached the sandbox; a retry followed
         assert log.count(mark, method="POST", path="/v0.10/transfer", identity="alice") >= 2

@@ -17,7 +17,7 @@ from globus_sdk.exc import GlobusConnectionError, GlobusTimeoutError
 from globus_sdk.testing import RegisteredResponse, get_response_set
 from globus_sdk.token_storage.validating_token_storage import ExpiredTokenError, MissingTokenError
 
-from gterm.globus.error_mapping import map_exception, redact, translate_errors
+from gterm.globus.error_mapping import brief, map_exception, translate_errors
 from gterm.globus.errors import (
     AlreadyExists,
     ConsentNeeded,
@@ -204,15 +204,15 @@ def test_messages_never_carry_tokens() -> None:
         assert "Bearer " + TOKEN[:10] not in str(mapped)
 
 
-def test_redact_keeps_ordinary_text() -> None:
+def test_brief_keeps_ordinary_text() -> None:
     text = f"Directory /home/alice/{COLLECTION}/ not found (ünï cødé)"
-    assert redact(text) == text
-    assert redact("x" * 1000).endswith("...") and len(redact("x" * 1000)) == 300
+    assert brief(text) == text
+    assert brief("x" * 1000).endswith("...") and len(brief("x" * 1000)) == 300
 
 
-def test_redact_catches_random_urlsafe_tokens() -> None:
+def test_brief_redacts_random_urlsafe_tokens() -> None:
     import secrets
 
     for _ in range(300):
         token = secrets.token_urlsafe(48)
-        assert token not in redact(f"invalid token {token} given")
+        assert token not in brief(f"invalid token {token} given")

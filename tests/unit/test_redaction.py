@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from gterm.logging_setup import REDACTED, redact, register_secret, setup_debug_log, stop_debug_log
+from gterm.logging_setup import setup_debug_log, stop_debug_log
+from gterm.redaction import REDACTED, redact, register_secret
 
 
 def test_authorization_headers():

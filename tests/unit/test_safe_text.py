@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from rich.console import Console
 from rich.text import Text
 
@@ -44,6 +46,23 @@ def test_all_c0_c1_and_del_are_escaped() -> None:
 
 def test_bidi_override_is_escaped() -> None:
     assert escape_controls("report\u202etxt.exe") == "report\\u202etxt.exe"
+
+
+def test_every_invisible_format_character_is_escaped() -> None:
+    """Cc, Cf (bidi, zero-width, BOM, tags, ...), Zl and Zp, as the running Python's unicodedata knows them."""
+    invisible = [
+        chr(code)
+        for code in range(0x110000)
+        if unicodedata.category(chr(code)) in ("Cc", "Cf", "Zl", "Zp")
+    ]
+    missed = [f"U+{ord(ch):04X}" for ch in invisible if escape_controls(ch) == ch]
+    assert missed == []
+    for ch in invisible:
+        assert escape_controls(ch).isascii()
+    # Look-alikes made with zero-width characters differ on screen; the Hangul filler is no blank.
+    assert escape_controls("re\u200bport") == "re\\u200bport"
+    assert escape_controls("a\u3164b") == "a\\u3164b"
+    assert escape_controls("tag\U000e0041") == "tag\\U000e0041"
 
 
 def test_plain_names_pass_through_untouched() -> None:

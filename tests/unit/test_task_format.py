@@ -9,6 +9,7 @@ import pytest
 
 from gterm.globus.models import Task
 from gterm.tui import task_format as fmt
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.task_poller import IDLE_MAX, PollSchedule
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -58,7 +59,7 @@ def test_event_details_are_shown_on_one_line() -> None:
     assert fmt.one_line_details("line one\n  line two") == "line one line two"
     assert fmt.one_line_details("[1, 2]") == "[1, 2]"
     assert fmt.one_line_details("") == ""
-    assert "\n" not in fmt.safe_text(fmt.one_line_details('{"a": "x\\ny"}'))
+    assert "\n" not in escape_controls(fmt.one_line_details('{"a": "x\\ny"}'))
 
 
 def test_progress_counts_files_then_subtasks() -> None:
@@ -124,10 +125,6 @@ def test_finished_since_reports_only_transitions() -> None:
         task(task_id="d", status="FAILED"),  # never seen active: not news
     ]
     assert [t.task_id for t in fmt.finished_since(previous, now)] == ["a", "c"]
-
-
-def test_safe_text_escapes_control_characters() -> None:
-    assert fmt.safe_text("a\x1b[31mb\n") == "a\\x1b[31mb\\n"
 
 
 def test_parse_deadline() -> None:

@@ -15,6 +15,7 @@ by name expects it to be found (the status line says so).
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -131,6 +132,8 @@ class CollectionPicker(ModalScreen["Collection | None"]):
         super().__init__()
         self.service = service
         self.recent_ids = list(recent_ids or [])
+        self._remembered_cache: list[Collection] | None = None
+        self._remembered_lock = threading.Lock()
         self.initial_scope = scope or ("recently-used" if self.recent_ids else "my-endpoints")
         self.results: list[Collection] = []
         self._query: tuple[str, str] = ("", "")
@@ -199,19 +202,29 @@ class CollectionPicker(ModalScreen["Collection | None"]):
     def _collect(self, scope: str, text: str) -> list[Collection]:
         if scope != "recently-used":
             return self.service.search_collections(text, scope=scope)
-        found: list[Collection] = []
-        for collection_id in self.recent_ids:
-            try:
-                collection = self.service.get_collection(collection_id)
-            except Exception:  # noqa: BLE001 - a deleted or foreign collection just drops out
-                continue
-            if matches(collection, text):
-                found.append(collection)
+        found = [collection for collection in self._remembered() if matches(collection, text)]
         known = {c.id for c in found}
         for collection in self.service.search_collections(text, scope="recently-used"):
             if collection.id not in known:
                 found.append(collection)
         return found
+
+    def _remembered(self) -> list[Collection]:
+        """The collections gterm remembers as recent, looked up once per picker (then filtered per keystroke).
+
+        Thread side; the lock makes a second keystroke's search wait for the
+        first lookup instead of repeating it.
+        """
+        with self._remembered_lock:
+            if self._remembered_cache is None:
+                found: list[Collection] = []
+                for collection_id in self.recent_ids:
+                    try:
+                        found.append(self.service.get_collection(collection_id))
+                    except Exception:  # noqa: BLE001 - a deleted or foreign collection just drops out
+                        continue
+                self._remembered_cache = found
+            return self._remembered_cache
 
     def _search_done(self, query: tuple[str, str], found: list[Collection]) -> None:
         if query != self._query:

@@ -15,7 +15,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 from gterm.globus import paths
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Entry
+from gterm.tui.keymap import SUMMARY_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.task_format import human_bytes
 from gterm.tui.worker_errors import deliver, describe
@@ -44,7 +45,7 @@ class Totals:
 class DirectorySummary(ModalScreen[None]):
     """Files, directories and bytes below one directory, counted on a worker."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f3,enter", "close", "Close", id="summary_close")]
+    BINDINGS: ClassVar[list[BindingType]] = [*SUMMARY_BINDINGS]
     DEFAULT_CSS = """
     DirectorySummary { align: center middle; }
     DirectorySummary > Vertical {

@@ -6,7 +6,7 @@ can never disagree with what the keys actually do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -26,13 +26,17 @@ class KeyHelp:
     binding_id: str = ""  # what the config file's [keymap] table uses
 
 
-def collect_key_help(screen: Screen[Any], extra: Sequence[tuple[str, Sequence[Binding]]] = ()) -> list[KeyHelp]:
+def collect_key_help(
+    screen: Screen[Any],
+    extra: Sequence[tuple[str, Sequence[Binding]]] = (),
+    keymap: Mapping[str, str] | None = None,
+) -> list[KeyHelp]:
     """One row per action of ``screen``'s active bindings, keys merged (``f8, delete``).
 
     Only bindings with an id are listed: those are gterm's own (and remappable);
     Textual's generic scrolling and focus keys would only add noise. ``extra``
     adds bindings of widgets that are not focused now (the bookmark sidebar),
-    as ``(section, bindings)``, with the user keymap applied.
+    as ``(section, bindings)``, with the user ``keymap`` (binding id -> keys) applied.
     """
     app = screen.app
     rows: dict[tuple[int, str], tuple[list[str], str, str]] = {}
@@ -49,7 +53,7 @@ def collect_key_help(screen: Screen[Any], extra: Sequence[tuple[str, Sequence[Bi
         if shown not in rows[key][0]:
             rows[key][0].append(shown)
     result = [KeyHelp(", ".join(rows[k][0]), rows[k][1], rows[k][2]) for k in order]
-    keymap: dict[str, str] = getattr(app, "_keymap", {}) or {}
+    keymap = keymap or {}
     for section, bindings in extra:
         for binding in bindings:
             keys = keymap.get(binding.id or "", binding.key).split(",")

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from gterm.globus.errors import GtermError
+from gterm.tui.keymap import LOGIN_BINDINGS
 from gterm.tui.worker_errors import deliver
 
 if TYPE_CHECKING:
@@ -74,10 +75,7 @@ class LoginScreen(ModalScreen[bool]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="login.cancel"),
-        Binding("ctrl+y", "copy_url", "Copy URL", id="login.copy_url"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*LOGIN_BINDINGS]
 
     def __init__(
         self,
@@ -97,12 +95,10 @@ class LoginScreen(ModalScreen[bool]):
     @property
     def takes_code(self) -> bool:
         """False for a client-credentials "login": there is no person, URL or code, only the secret."""
-        return getattr(self.challenge, "mode", None) != "client-credentials"
+        return self.challenge.mode != "client-credentials"
 
     def compose(self) -> ComposeResult:
-        instructions = getattr(
-            self.challenge, "instructions", "Open this URL in a browser, log in, then paste the code shown at the end:"
-        )
+        instructions = self.challenge.instructions
         with Vertical(id="login-dialog"):
             yield Label("Log in to Globus", id="login-title")
             if self.reason:
@@ -133,9 +129,7 @@ class LoginScreen(ModalScreen[bool]):
         # Wakes a try_automatic still waiting on the redirect server, so the
         # worker thread ends now instead of holding up app exit.
         if not self._finished:
-            cancel = getattr(self.challenge, "cancel", None)
-            if callable(cancel):
-                cancel()
+            self.challenge.cancel()
 
     # --- workers (threads) -------------------------------------------------------------
 
@@ -220,7 +214,5 @@ class LoginScreen(ModalScreen[bool]):
         if self._finished:
             return
         self._finished = True
-        cancel = getattr(self.challenge, "cancel", None)
-        if callable(cancel):
-            cancel()
+        self.challenge.cancel()
         self.dismiss(False)

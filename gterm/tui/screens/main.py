@@ -3,12 +3,11 @@
 The screen coordinates: it knows which pane is active, turns keys into pane
 calls, asks with the prompts, and runs file operations through the active
 pane's operation worker. Transfer, compare and the task panel come from the
-transfers side (``TransferActionsMixin``, ``TaskPanel``).
+transfers side (``TransferScreen``, ``TaskPanel``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,21 +15,19 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Header
-from textual.worker import get_current_worker
 
 from gterm.globus import paths
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.https_access import RemoteBytes
 from gterm.globus.locations import CollectionLocation
-from gterm.globus.models import Entry
+from gterm.globus.models import Collection, Entry
 from gterm.globus.transfer import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
-from gterm.tui.transfer_actions import TransferActionsMixin
+from gterm.tui.transfer_actions import TransferScreen
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
@@ -43,7 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # The picker, help, details, directory summary and viewer screens are imported when first opened:
 # none is on the first frame, and importing them all up front delays it (tests/perf/startup.py).
 
-POLL_DELETE_SECONDS = 1.0
 SHORT_TERMINAL_ROWS = 32
 """Below this many rows the task panel shrinks (app.tcss: ``MainScreen.-short``) so the lists keep room."""
 
@@ -52,8 +48,8 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
-class MainScreen(TransferActionsMixin, Screen[None]):
-    """Two panes and everything around them; F5, c and t come from TransferActionsMixin."""
+class MainScreen(TransferScreen):
+    """Two panes and everything around them; F5, c and t act through TransferScreen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
 
@@ -62,8 +58,6 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         self.start_left = left
         self.start_right = right
         self._active_id = "left"
-        # Delete tasks whose end should refresh a listing: task id -> (collection id, directory).
-        self._pending_deletes: dict[str, tuple[str, str]] = {}
 
     # --- layout -------------------------------------------------------
 
@@ -73,7 +67,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
             yield BookmarkSidebar(id="sidebar")
             yield Pane(id="left")
             yield Pane(id="right")
-        yield TaskPanel(self.service)
+        yield TaskPanel(self.service, bell_on_task_end=self.host.config.bell_on_task_end)
         yield Footer(compact=True)  # room for every F-key at 120 columns
 
     def on_resize(self, event: events.Resize) -> None:
@@ -88,8 +82,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
     @property
     def service(self) -> TransferService:
-        service: TransferService = self.app.service
-        return service
+        return self.host.service
 
     @property
     def left_pane(self) -> Pane:
@@ -138,11 +131,8 @@ class MainScreen(TransferActionsMixin, Screen[None]):
         A location that cannot be resolved is reported in its pane, which then
         stays empty rather than silently showing somewhere else.
         """
-        config = getattr(self.app, "config", None)
-        wanted = {
-            "left": left or (config.last_left if config else None),
-            "right": right or (config.last_right if config else None),
-        }
+        config = self.host.config
+        wanted = {"left": left or config.last_left, "right": right or config.last_right}
         fallback: CollectionLocation | bool | None = False  # False: not looked up yet
         for pane_id, text in wanted.items():
             location: CollectionLocation | None = None
@@ -208,13 +198,12 @@ class MainScreen(TransferActionsMixin, Screen[None]):
     def action_pick_collection(self) -> None:
         from gterm.tui.screens.collection_picker import CollectionPicker
 
-        config = getattr(self.app, "config", None)
-        recent = list(config.recent_collections) if config else []
+        recent = list(self.host.config.recent_collections)
         pane = self.active_pane
 
-        def chosen(collection: Any) -> None:
+        def chosen(collection: Collection | None) -> None:
             if collection is not None:
-                self.app.remember_collection_info(collection)
+                self.host.remember_collection_info(collection)
                 pane.open(collection.id, None)
                 pane.file_list.focus()
 
@@ -244,7 +233,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
     def action_help(self) -> None:
         from gterm.tui.screens.help import HelpScreen, collect_key_help
 
-        self.app.push_screen(HelpScreen(collect_key_help(self, [("Bookmarks", SIDEBAR_BINDINGS)])))
+        self.app.push_screen(HelpScreen(collect_key_help(self, [("Bookmarks", SIDEBAR_BINDINGS)], self.host.keymap)))
 
     # --- selection --------------------------------------------------------
 
@@ -339,7 +328,7 @@ class MainScreen(TransferActionsMixin, Screen[None]):
                 )
             )
             return
-        https = self.app.https
+        https = self.host.https
         file_path = paths.child(directory, entry.name)
 
         def open_source() -> ByteSource:
@@ -483,55 +472,10 @@ class MainScreen(TransferActionsMixin, Screen[None]):
 
         def submitted(task_id: str) -> None:
             self.notify(f"Delete task submitted ({plural(len(entries), 'item')}).", title="Delete")
-            self.watch_delete(task_id, collection_id, directory)
+            self.after_task(task_id, lambda task: self.refresh_location(collection_id, directory))
 
         # The request keeps its submission id, so a retry after sign-in cannot make a second task.
         pane.run_operation("Delete", lambda s: s.submit_delete(request), submitted)
-
-    def watch_delete(self, task_id: str, collection_id: str, directory: str) -> None:
-        """Refresh ``directory`` when the delete task ends.
-
-        The task panel already polls the task list (one request per refresh
-        for all tasks) and reports how a task ended, so the screen just listens
-        for its TaskFinished. Without a task panel, a small poller does it.
-        """
-        panel = self.task_panel
-        if panel.service is not None:
-            self._pending_deletes[task_id] = (collection_id, directory)
-            panel.watch_task(task_id)
-            panel.refresh_tasks()
-        else:
-            self._poll_delete(task_id, collection_id, directory)
-
-    @on(TaskPanel.TaskFinished)
-    def _task_finished(self, event: TaskPanel.TaskFinished) -> None:
-        # Not stopped: the app may want to hear about finished tasks too.
-        pending = self._pending_deletes.pop(event.task.task_id, None)
-        if pending is not None:
-            self.refresh_location(*pending)
-
-    @work(thread=True, group="delete-watch", exit_on_error=False)
-    def _poll_delete(self, task_id: str, collection_id: str, directory: str) -> None:
-        worker = get_current_worker()
-        while not worker.is_cancelled:
-            try:
-                task = self.service.task(task_id)
-            except Exception as exc:  # noqa: BLE001 - say it once and stop watching
-                deliver(self.app, report, self.app, exc, context="Delete task status")
-                return
-            if not task.is_active:
-                deliver(self.app, self._delete_finished, task.status, task.nice_status, collection_id, directory)
-                return
-            time.sleep(POLL_DELETE_SECONDS)
-
-    def _delete_finished(
-        self, status: str, nice_status: str | None, collection_id: str, directory: str
-    ) -> None:
-        if status == "SUCCEEDED":
-            self.notify("Delete finished.", title="Delete")
-        else:
-            self.notify(f"Delete {status.lower()}: {nice_status or ''}", title="Delete", severity="error", markup=False)
-        self.refresh_location(collection_id, directory)
 
     def _changed(self, collection_id: str, directory: str, *, focus_name: str | None, pane: Pane) -> None:
         """After mkdir/rename: reload the panes showing ``directory``; the acting one lands on the new name."""

@@ -17,23 +17,27 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.binding import BindingType
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
 from gterm.globus.transfer import TransferService, label_problem
 from gterm.tui import task_format as fmt
-from gterm.tui.widgets.safe_input import SafeInput
+from gterm.tui.keymap import TASK_DETAILS_BINDINGS
+from gterm.tui.safe_text import escape_controls
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.worker_errors import deliver
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.tui.widgets.task_panel import TaskPanel
 
 Clock = Callable[[], datetime]
 
@@ -67,94 +71,14 @@ def _time_text(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Yes/no question; Enter/y confirms, Esc/n declines."""
-
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical {
-        width: 64; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $error; background: $panel; padding: 1 2;
-    }
-    ConfirmScreen #question { height: auto; }
-    ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmScreen Button { margin-left: 2; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No", id="confirm_no"),
-        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
-    ]
-
-    def __init__(self, question: str, yes: str = "Yes") -> None:
-        super().__init__()
-        self.question = question
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            # A Static wraps: a long task label never cuts the question off.
-            yield Static(Text(fmt.safe_text(self.question)), id="question")
-            with Horizontal():
-                yield Button("No", id="no")
-                yield Button(self.yes, variant="error", id="yes")
-
-    def on_mount(self) -> None:
-        # Enter confirms the action the dialog is about, as every gterm confirmation does; Esc backs out.
-        self.query_one("#yes", Button).focus()
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-
-class AskTextScreen(ModalScreen[str | None]):
-    """One line of text (label, deadline); ``validate`` returns an error message or None."""
-
-    DEFAULT_CSS = """
-    AskTextScreen { align: center middle; }
-    AskTextScreen > Vertical {
-        width: 72; height: auto; border: thick $accent; background: $panel; padding: 1 2;
-    }
-    AskTextScreen #ask-error { color: $error; height: auto; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="ask_cancel")]
-
-    def __init__(
-        self,
-        prompt: str,
-        value: str = "",
-        *,
-        placeholder: str = "",
-        validate: Callable[[str], str | None] | None = None,
-    ) -> None:
-        super().__init__()
-        self.prompt = prompt
-        self.value = value
-        self.placeholder = placeholder
-        self.validate_text = validate
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.prompt))
-            # SafeInput: a label set elsewhere may hold escape codes; the field shows them escaped.
-            yield SafeInput(value=self.value, placeholder=self.placeholder, id="ask-input")
-            yield Static("", id="ask-error")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = self.query_one("#ask-input", SafeInput).raw_value
-        problem = self.validate_text(value) if self.validate_text else None
-        if problem:
-            self.query_one("#ask-error", Static).update(Text(problem))
-            return
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+def _event_row(event: Event) -> tuple[Text, ...]:
+    style = "bold red" if event.is_error else ""
+    return (
+        Text(_time_text(event.time), style=style),
+        Text(escape_controls(event.code), style=style),
+        Text(escape_controls(event.description), style=style),
+        Text(escape_controls(fmt.one_line_details(event.details)), style=style),
+    )
 
 
 class TaskDetailsScreen(Screen[None]):
@@ -166,13 +90,7 @@ class TaskDetailsScreen(Screen[None]):
     TaskDetailsScreen DataTable { height: 1fr; }
     TaskDetailsScreen #pause-info { padding: 0 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back", id="details_close"),
-        Binding("x", "cancel_task", "Cancel task", id="cancel_task"),
-        Binding("l", "change_label", "Label", id="change_label"),
-        Binding("d", "change_deadline", "Deadline", id="change_deadline"),
-        Binding("ctrl+r", "reload", "Refresh", id="details_refresh"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*TASK_DETAILS_BINDINGS]
 
     def __init__(
         self,
@@ -194,6 +112,7 @@ class TaskDetailsScreen(Screen[None]):
         self._timer: Timer | None = None
         self._was_active = task.is_active
         self._failing = False  # while a refresh keeps failing, say so once, not every 2 s
+        self._shown_rows: dict[str, list[tuple[tuple[str, str], ...]]] = {}  # table id -> rows as last shown
 
     #: Actions that change the task: Globus accepts them only while it runs (ACTIVE/INACTIVE).
     CONTROL_ACTIONS = frozenset({"cancel_task", "change_label", "change_deadline"})
@@ -305,9 +224,9 @@ class TaskDetailsScreen(Screen[None]):
         prog = fmt.progress(task, self.expected_bytes)
         eta = fmt.eta_seconds(task, now, self.expected_bytes)
         head = Text()
-        head.append(fmt.safe_text(fmt.task_title(task)), style="bold")
+        head.append(escape_controls(fmt.task_title(task)), style="bold")
         head.append(f"  ({task.type.title()} {task.task_id})\n", style="dim")
-        head.append(fmt.safe_text(fmt.status_text(task)), style="bold red" if task.status == "FAILED" else "bold")
+        head.append(escape_controls(fmt.status_text(task)), style="bold red" if task.status == "FAILED" else "bold")
         head.append(
             f"  {fmt.progress_bar(prog.fraction, 20)} {prog.text}"
             f"{'' if prog.unit == 'bytes' else '  ' + fmt.human_bytes(task.bytes_transferred)}"
@@ -321,43 +240,49 @@ class TaskDetailsScreen(Screen[None]):
             head.append(f"\n{errors} error event(s) in the log", style="bold red")
         self.query_one("#details-head", Static).update(head)
 
-        fields = self.query_one("#fields-table", DataTable)
-        fields.clear()
         raw = dict(task.raw) if task.raw else {}
-        for key in sorted(raw):
-            if key == "DATA_TYPE":
-                continue
-            fields.add_row(Text(key, style="bold"), Text(fmt.safe_text(_field_text(raw[key]))))
-
-        events = self.query_one("#events-table", DataTable)
-        events.clear()
-        for event in data.events:
-            style = "bold red" if event.is_error else ""
-            events.add_row(
-                Text(_time_text(event.time), style=style),
-                Text(fmt.safe_text(event.code), style=style),
-                Text(fmt.safe_text(event.description), style=style),
-                Text(fmt.safe_text(fmt.one_line_details(event.details)), style=style),
-            )
-
-        successful = self.query_one("#successful-table", DataTable)
-        successful.clear()
-        for doc in data.successful or []:
-            successful.add_row(
-                Text(fmt.safe_text(doc.get("source_path") or "-")),
-                Text(fmt.safe_text(doc.get("destination_path") or "-")),
-            )
-
-        skipped = self.query_one("#skipped-table", DataTable)
-        skipped.clear()
-        for doc in data.skipped or []:
-            skipped.add_row(
-                Text(fmt.safe_text(doc.get("source_path") or "-")),
-                Text(fmt.safe_text(doc.get("error_code") or "-"), style="red"),
-                Text(fmt.safe_text(doc.get("error_details") or "")),
-            )
+        self._fill(
+            "fields-table",
+            [
+                (Text(key, style="bold"), Text(escape_controls(_field_text(raw[key]))))
+                for key in sorted(raw)
+                if key != "DATA_TYPE"
+            ],
+        )
+        self._fill("events-table", [_event_row(event) for event in data.events])
+        self._fill(
+            "successful-table",
+            [
+                (
+                    Text(escape_controls(doc.get("source_path") or "-")),
+                    Text(escape_controls(doc.get("destination_path") or "-")),
+                )
+                for doc in data.successful or []
+            ],
+        )
+        self._fill(
+            "skipped-table",
+            [
+                (
+                    Text(escape_controls(doc.get("source_path") or "-")),
+                    Text(escape_controls(doc.get("error_code") or "-"), style="red"),
+                    Text(escape_controls(doc.get("error_details") or "")),
+                )
+                for doc in data.skipped or []
+            ],
+        )
 
         self.query_one("#pause-info", Static).update(self._pause_text(data.pause_info))
+
+    def _fill(self, table_id: str, rows: list[tuple[Text, ...]]) -> None:
+        """Replace a table's rows only when they changed: a poll every 2 s must not reset the cursor or scroll."""
+        shown = [tuple((cell.plain, str(cell.style)) for cell in row) for row in rows]
+        if self._shown_rows.get(table_id) == shown:
+            return
+        self._shown_rows[table_id] = shown
+        table = self.query_one(f"#{table_id}", DataTable)
+        table.clear()
+        table.add_rows(rows)
 
     @staticmethod
     def _pause_text(info: dict[str, Any] | None) -> Text:
@@ -369,9 +294,9 @@ class TaskDetailsScreen(Screen[None]):
         text = Text()
         for key in ("source_pause_message", "destination_pause_message"):
             if info.get(key):
-                text.append(f"{key}: {fmt.safe_text(info[key])}\n")
+                text.append(f"{key}: {escape_controls(info[key])}\n")
         for rule in rules:
-            text.append(f"- {fmt.safe_text(rule.get('message') or rule.get('id') or rule)}\n")
+            text.append(f"- {escape_controls(rule.get('message') or rule.get('id') or rule)}\n")
         return text
 
     # -- actions ------------------------------------------------------------------------
@@ -395,7 +320,9 @@ class TaskDetailsScreen(Screen[None]):
                 self._cancel(service)
 
         question = f"Cancel task {fmt.task_title(task)} ({task.task_id})?"
-        self.app.push_screen(ConfirmScreen(question, yes="Cancel task"), answered)
+        self.app.push_screen(
+            ConfirmPrompt("Cancel task", question, confirm_label="Cancel task", danger=True), answered
+        )
 
     @work(thread=True, group="task-control", exit_on_error=False)
     def _cancel(self, service: TransferService) -> None:
@@ -417,7 +344,7 @@ class TaskDetailsScreen(Screen[None]):
 
         current = self.data.task.label or ""
         self.app.push_screen(
-            AskTextScreen("New label for this task:", current, validate=lambda text: label_problem(text.strip())),
+            InputPrompt("New label for this task", value=current, check=lambda text: label_problem(text.strip())),
             answered,
         )
 
@@ -441,8 +368,7 @@ class TaskDetailsScreen(Screen[None]):
                     self._update(service, deadline=deadline)
 
         self.app.push_screen(
-            AskTextScreen("New deadline:", "", placeholder="+2h, +1d or 2026-12-01T18:00", validate=check),
-            answered,
+            InputPrompt("New deadline", placeholder="+2h, +1d or 2026-12-01T18:00", check=check), answered
         )
 
     @work(thread=True, group="task-control", exit_on_error=False)
@@ -461,19 +387,17 @@ class TaskDetailsScreen(Screen[None]):
         report(self.app, error, context=f"Task {self.task_id}")
 
     def _control_done(self, message: str) -> None:
-        self.app.notify(fmt.safe_text(message), markup=False)
+        self.app.notify(escape_controls(message), markup=False)
         if self.is_mounted:
             self.load(full=True)
         panel = self._task_panel()
         if panel is not None:
             panel.refresh_tasks()
 
-    def _task_panel(self) -> Any | None:
-        from gterm.tui.widgets.task_panel import TaskPanel
+    def _task_panel(self) -> TaskPanel | None:
+        from gterm.tui.widgets.task_panel import TaskPanel  # it opens this screen: imported late
 
         for screen in self.app.screen_stack:
-            try:
-                return screen.query_one(TaskPanel)
-            except Exception:  # noqa: BLE001 - that screen has no panel
-                continue
+            for panel in screen.query(TaskPanel):
+                return panel
         return None

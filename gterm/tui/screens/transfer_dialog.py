@@ -18,11 +18,9 @@ would be sent before anything is submitted.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -33,196 +31,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from gterm.globus.models import Entry
-from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, fit_label, label_problem
-from gterm.tui import task_format as fmt
-from gterm.tui.compare import SyncPreview, preview_directory
+from gterm.globus.transfer import TransferRequest, TransferService
+from gterm.tui.compare import SyncPreview
+from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
 from gterm.tui.safe_text import escape_controls
+from gterm.tui.transfer_plan import (
+    SYNC_CHOICES,
+    LabelProblem,
+    TransferOptions,
+    TransferPlan,
+    build_request,
+    preview_sync,
+)
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver
-
-SYNC_CHOICES: list[tuple[str, str]] = [
-    ("off: always copy", "off"),
-    ("exists: skip files already there", "exists"),
-    ("size: copy when sizes differ", "size"),
-    ("mtime: copy when size differs or source is newer", "mtime"),
-    ("checksum: copy when contents differ", "checksum"),
-]
-
-#: How many directory listings one sync preview may spend (each side counts).
-PREVIEW_LISTING_BUDGET = 60
-
-
-def _join(directory: str, name: str) -> str:
-    return (directory if directory.endswith("/") else directory + "/") + name
-
-
-def _as_dir(path: str) -> str:
-    return path if path.endswith("/") else path + "/"
-
-
-@dataclass(frozen=True, slots=True)
-class TransferPlan:
-    """What F5 wants to send: entries of the source directory into the destination directory."""
-
-    source_collection_id: str
-    source_name: str
-    source_path: str
-    destination_collection_id: str
-    destination_name: str
-    destination_path: str
-    entries: tuple[Entry, ...]
-    destination_entries: tuple[Entry, ...] | None = None  # the other pane's listing, when known
-    # Every entry of the source directory is selected (its whole, complete listing): with
-    # "delete extras" the directory itself is sent, so the destination directory is cleaned
-    # at that level too, as ``rsync -a --delete src/ dst/`` does.
-    whole_directory: bool = False
-
-    @property
-    def files(self) -> int:
-        return sum(1 for entry in self.entries if not entry.is_dir)
-
-    @property
-    def directories(self) -> int:
-        return sum(1 for entry in self.entries if entry.is_dir)
-
-    @property
-    def known_bytes(self) -> int:
-        return sum(entry.size for entry in self.entries if not entry.is_dir)
-
-    def default_label(self) -> str:
-        count = len(self.entries)
-        what = f"{count:,} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
-        # Names come from other people: the label (shown in an Input, sent to Globus) gets their
-        # control characters as visible escapes, never raw (QA F11).
-        return fit_label(escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}"))
-
-    def summary(self) -> str:
-        parts = []
-        if self.files:
-            parts.append(f"{self.files:,} file{'s' if self.files != 1 else ''}")
-        if self.directories:
-            parts.append(f"{self.directories:,} director{'ies' if self.directories != 1 else 'y'}")
-        size = fmt.human_bytes(self.known_bytes)
-        extra = " plus directory contents" if self.directories else ""
-        return f"{', '.join(parts)} ({size}{extra})"
-
-    def expected_bytes(self, options: DialogOptions) -> int | None:
-        """The bytes the task will move, when that is known now: files only, each sent in full.
-
-        Directories' contents are not listed here, a sync level may skip files
-        and filter rules may leave some out: then the total is unknown (None).
-        """
-        if self.directories or options.sync_level != "off" or options.include.strip() or options.exclude.strip():
-            return None
-        return self.known_bytes
-
-    def sends_directory(self, delete_extra: bool) -> bool:
-        """One recursive item for the source directory itself (see ``whole_directory``)."""
-        return delete_extra and self.whole_directory
-
-    def cleaned_directories(self, delete_extra: bool = True) -> list[str]:
-        """The destination directories whose extras "delete extras" removes (with everything below them).
-
-        Globus deletes extras only inside a recursive item's destination: the
-        destination directory itself when the whole source directory is sent,
-        otherwise each selected directory's counterpart (selected files clean nothing).
-        """
-        if self.sends_directory(delete_extra):
-            return [_as_dir(self.destination_path)]
-        return [_join(self.destination_path, entry.name) + "/" for entry in self.entries if entry.is_dir]
-
-    def delete_warning(self) -> str:
-        """The warning shown when "delete extras" is ticked: it names what will really be cleaned."""
-        cleaned = self.cleaned_directories()
-        if not cleaned:
-            return (
-                "Delete extras cleans only directories that are sent: with files alone selected, "
-                "nothing on the destination is deleted."
-            )
-        where = ", ".join(f"{self.destination_name}:{path}" for path in cleaned[:4])
-        if len(cleaned) > 4:
-            where += f" and {len(cleaned) - 4} more"
-        return f"Warning: files in {where} (and below) that are not in the source will be DELETED."
-
-    def items(self, delete_extra: bool = False) -> list[TransferItem]:
-        if self.sends_directory(delete_extra):
-            return [TransferItem(_as_dir(self.source_path), _as_dir(self.destination_path), recursive=True)]
-        result = []
-        for entry in self.entries:
-            src = _join(self.source_path, entry.name)
-            dst = _join(self.destination_path, entry.name)
-            if entry.is_dir:
-                result.append(TransferItem(src + "/", dst + "/", recursive=True))
-            else:
-                result.append(TransferItem(src, dst, recursive=False))
-        return result
-
-
-@dataclass(slots=True)
-class DialogOptions:
-    """The option values read from the form (pure data, validated by :func:`build_request`)."""
-
-    label: str = ""
-    sync_level: str = "off"
-    verify_checksum: bool = True
-    preserve_timestamp: bool = False
-    encrypt_data: bool = False
-    delete_destination_extra: bool = False
-    skip_source_errors: bool = False
-    fail_on_quota_errors: bool = False
-    notify: bool = True
-    deadline: str = ""
-    include: str = ""
-    exclude: str = ""
-
-
-def split_patterns(text: str) -> list[str]:
-    """Comma-separated glob patterns (names may hold spaces, so spaces do not split)."""
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-class LabelProblem(ValueError):
-    """The typed label is one Globus would refuse (the form focuses the label field)."""
-
-
-def build_request(plan: TransferPlan, options: DialogOptions, now: datetime) -> TransferRequest:
-    """The request the dialog returns; raises ValueError with a message for the form."""
-    deadline = fmt.parse_deadline(options.deadline, now)
-    problem = label_problem(options.label.strip())
-    if problem is not None:
-        raise LabelProblem(problem)
-    rules: list[tuple[Any, str]] = [("include", p) for p in split_patterns(options.include)]
-    # Globus: the first matching rule wins and unmatched names are included, so
-    # includes go first (they carve exceptions out of the excludes that follow).
-    rules += [("exclude", p) for p in split_patterns(options.exclude)]
-    return TransferRequest(
-        source_collection=plan.source_collection_id,
-        destination_collection=plan.destination_collection_id,
-        items=plan.items(options.delete_destination_extra),
-        label=options.label.strip() or plan.default_label(),
-        sync_level=None if options.sync_level == "off" else options.sync_level,  # type: ignore[arg-type]
-        verify_checksum=options.verify_checksum,
-        preserve_timestamp=options.preserve_timestamp,
-        encrypt_data=options.encrypt_data,
-        delete_destination_extra=options.delete_destination_extra,
-        skip_source_errors=options.skip_source_errors,
-        fail_on_quota_errors=options.fail_on_quota_errors,
-        deadline=deadline,
-        notify_on_succeeded=options.notify,
-        notify_on_failed=options.notify,
-        notify_on_inactive=options.notify,
-        filter_rules=rules,
-        expected_bytes=plan.expected_bytes(options),
-    )
-
-
-def _included(rules: list[tuple[str, str]], entry: Entry) -> bool:
-    """Globus filter rules: the first matching rule decides, no match means included."""
-    for method, pattern in rules:
-        if fnmatch.fnmatchcase(entry.name, pattern):
-            return method == "include"
-    return True
 
 
 class OptionBox(Checkbox, inherit_bindings=False):
@@ -235,7 +57,7 @@ class FormInput(SafeInput):
     """A text field of the transfer form (keys in order: see :meth:`SafeInput._on_key`, QA F5)."""
 
 
-#: The text fields and the DialogOptions attribute each one fills.
+#: The text fields and the TransferOptions attribute each one fills.
 TEXT_FIELDS: dict[str, str] = {"label": "label", "deadline": "deadline", "include": "include", "exclude": "exclude"}
 
 
@@ -262,11 +84,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
     TransferDialog #buttons { height: auto; align-horizontal: right; margin-top: 1; }
     TransferDialog #buttons > Button { margin-left: 2; min-width: 18; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="transfer_cancel"),
-        Binding("enter", "submit", "Submit", id="transfer_submit"),
-        Binding("f3", "preview", "Sync preview", show=False, id="sync_preview"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*TRANSFER_DIALOG_BINDINGS]
 
     def __init__(
         self,
@@ -292,13 +110,13 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             summary.append("Send ")
             summary.append(plan.summary(), style="bold")
             summary.append("\nfrom ")
-            summary.append(fmt.safe_text(f"{plan.source_name}:{plan.source_path}"), style="bold")
+            summary.append(escape_controls(f"{plan.source_name}:{plan.source_path}"), style="bold")
             summary.append("\nto   ")
-            summary.append(fmt.safe_text(f"{plan.destination_name}:{plan.destination_path}"), style="bold")
+            summary.append(escape_controls(f"{plan.destination_name}:{plan.destination_path}"), style="bold")
             names = ", ".join(entry.name + ("/" if entry.is_dir else "") for entry in plan.entries[:6])
             if len(plan.entries) > 6:
                 names += f", … ({len(plan.entries) - 6} more)"
-            summary.append("\n" + fmt.safe_text(names), style="dim")
+            summary.append("\n" + escape_controls(names), style="dim")
             yield Static(summary, id="summary")
             with VerticalScroll(id="form"):
                 with Horizontal(classes="row"):
@@ -315,7 +133,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
                     yield OptionBox("Delete extras", id="delete-extra", compact=True)
                     yield OptionBox("Skip source errors", id="skip-source-errors", compact=True)
                     yield OptionBox("Fail on quota", id="fail-on-quota", compact=True)
-                yield Static(Text(fmt.safe_text(plan.delete_warning())), id="delete-warning")
+                yield Static(Text(escape_controls(plan.delete_warning())), id="delete-warning")
                 with Horizontal(classes="checks"):
                     yield OptionBox("Email notifications", value=True, id="notify", compact=True)
                 with Horizontal(classes="row"):
@@ -341,7 +159,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
 
     # -- reading the form ---------------------------------------------------------------
 
-    def options(self) -> DialogOptions:
+    def options(self) -> TransferOptions:
         def checked(widget_id: str) -> bool:
             return self.query_one(f"#{widget_id}", OptionBox).value
 
@@ -349,7 +167,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             return self.query_one(f"#{widget_id}", Input).value
 
         level = self.query_one("#sync-level", Select).value
-        return DialogOptions(
+        return TransferOptions(
             label=text("label"),
             sync_level=str(level) if isinstance(level, str) else "off",
             verify_checksum=checked("verify-checksum"),
@@ -401,7 +219,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
     def action_submit(self) -> None:
         self.submit_options(self.options())
 
-    def submit_options(self, options: DialogOptions) -> None:
+    def submit_options(self, options: TransferOptions) -> None:
         """Validate ``options`` (the form as read now) and dismiss with the request, once."""
         if self._done:
             return
@@ -430,7 +248,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
         self._run_preview(options)
 
     @work(thread=True, group="sync-preview", exclusive=True, exit_on_error=False)
-    def _run_preview(self, options: DialogOptions) -> None:
+    def _run_preview(self, options: TransferOptions) -> None:
         worker = get_current_worker()
         try:
             preview = self.compute_preview(options)
@@ -440,66 +258,21 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
             result = Text(f"Sync preview failed: {describe(error)}", style="red")
         else:
             level = None if options.sync_level == "off" else options.sync_level
-            result = Text(fmt.safe_text(preview.summary(level, options.delete_destination_extra)))
+            result = Text(escape_controls(preview.summary(level, options.delete_destination_extra)))
             if preview.send:
                 shown = ", ".join(preview.send[:8]) + (" …" if len(preview.send) > 8 else "")
-                result.append("\nsend: " + fmt.safe_text(shown), style="bold")
+                result.append("\nsend: " + escape_controls(shown), style="bold")
             if preview.extra and options.delete_destination_extra:
                 more = len(preview.extra) - 8
                 shown = ", ".join(preview.extra[:8]) + (f" … ({more} more)" if more > 0 else "")
-                result.append("\ndelete: " + fmt.safe_text(shown), style="bold red")
+                result.append("\ndelete: " + escape_controls(shown), style="bold red")
             self.preview = preview
         if not worker.is_cancelled:
             deliver(self.app, self.query_one("#preview", Static).update, result)
 
-    def compute_preview(self, options: DialogOptions) -> SyncPreview:
-        """Walk source and destination (thread side) and apply the sync level. Bounded by a listing budget."""
-        plan = self.plan
-        level = None if options.sync_level == "off" else options.sync_level
-        rules = [("include", p) for p in split_patterns(options.include)]
-        rules += [("exclude", p) for p in split_patterns(options.exclude)]
+    def compute_preview(self, options: TransferOptions) -> SyncPreview:
+        """The sync preview of this dialog's plan (thread side; see ``transfer_plan.preview_sync``)."""
         service = self.service
-        budget = [PREVIEW_LISTING_BUDGET]
-        total = SyncPreview()
         if service is None:  # fixed data (snapshots): nothing to compare against
-            total.incomplete = True
-            return total
-
-        def listing(collection_id: str, path: str) -> tuple[Entry, ...] | None:
-            if budget[0] <= 0:
-                total.incomplete = True
-                return None
-            budget[0] -= 1
-            return service.ls(collection_id, path).entries
-
-        def kept(entries: tuple[Entry, ...] | list[Entry]) -> list[Entry]:
-            return [entry for entry in entries if _included(rules, entry)]
-
-        destination_top = plan.destination_entries
-        if destination_top is None:
-            destination_top = listing(plan.destination_collection_id, plan.destination_path) or ()
-        selected = {entry.name for entry in plan.entries}
-        if plan.sends_directory(options.delete_destination_extra):
-            # The directory itself is sent: its destination's extras are part of the transfer.
-            top, dirs = preview_directory(level, kept(plan.entries), kept(destination_top))
-        else:
-            top, dirs = preview_directory(level, kept(plan.entries), [e for e in destination_top if e.name in selected])
-            top.extra = []  # siblings outside the selection are not part of the transfer
-        total.merge(top)
-        queue = [(name, exists, name + "/") for name, exists in dirs]
-        while queue:
-            _name, exists, rel = queue.pop(0)
-            src_entries = listing(plan.source_collection_id, _join(plan.source_path, rel))
-            if src_entries is None:
-                break
-            dst_entries: tuple[Entry, ...] = ()
-            if exists:
-                found = listing(plan.destination_collection_id, _join(plan.destination_path, rel))
-                if found is None:
-                    break
-                dst_entries = found
-            # Names a filter rule excludes are left alone on the destination too (as Globus does).
-            part, sub = preview_directory(level, kept(src_entries), kept(dst_entries), prefix=rel)
-            total.merge(part)
-            queue.extend((child, child_exists, rel + child + "/") for child, child_exists in sub)
-        return total
+            return SyncPreview(incomplete=True)
+        return preview_sync(self.plan, options, lambda collection_id, path: service.ls(collection_id, path).entries)

@@ -21,12 +21,13 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError
+from gterm.tui.keymap import VIEWER_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.text_pager import HEX_WIDTH, ByteSource, Line, TextPager, hex_line
 from gterm.tui.worker_errors import deliver, describe, report
@@ -35,21 +36,6 @@ OpenSource = Callable[[], ByteSource]
 CONTEXT_LINES = 200  # lines lexed above the page so it is coloured as it would be in context
 CONTEXT_BYTES = 16 * 1024
 
-VIEWER_BINDINGS: list[BindingType] = [
-    Binding("escape,q,f3,f10", "close", "Close", id="viewer_close"),
-    Binding("down,j", "move(1)", "Line down", show=False, id="viewer_down"),
-    Binding("up,k", "move(-1)", "Line up", show=False, id="viewer_up"),
-    Binding("pagedown,space", "page(1)", "Page down", show=False, id="viewer_page_down"),
-    Binding("pageup,b", "page(-1)", "Page up", show=False, id="viewer_page_up"),
-    Binding("home,g", "top", "Top", show=False, id="viewer_top"),
-    Binding("end,G", "bottom", "End", show=False, id="viewer_end"),
-    Binding("right", "shift(8)", "Scroll right", show=False, id="viewer_right"),
-    Binding("left", "shift(-8)", "Scroll left", show=False, id="viewer_left"),
-    Binding("slash", "search", "Search", id="viewer_search"),
-    Binding("n", "next_match", "Next match", id="viewer_next"),
-    Binding("h", "toggle_hex", "Hex/text", id="viewer_hex"),
-    Binding("question_mark,f1", "help", "Help", id="viewer_help"),
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +55,7 @@ class ViewerPage(Static):
 class FileViewer(Screen[None]):
     """A read-only pager over a ByteSource opened on a worker thread."""
 
-    BINDINGS: ClassVar[list[BindingType]] = VIEWER_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*VIEWER_BINDINGS]
     # Not None (that means "the app's"): the keys belong to the pager; the search box takes focus on "/".
     AUTO_FOCUS = ""
     DEFAULT_CSS = """

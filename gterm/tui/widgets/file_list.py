@@ -58,11 +58,11 @@ MIN_NAME_WIDTH = 12
 ColumnName = Literal["name", "size", "time", "perms"]
 
 
-# Terminals disagree on how wide a ZWJ sequence (one emoji, or each part
-# side by side) or an emoji with variation selector 16 (1 or 2 cells) is,
-# and Rich lets a ZWJ join whatever follows it, even the padding after the
-# name. Without the two joiners every terminal and Rich count the same cells.
-_JOINERS = str.maketrans({0x200D: None, 0xFE0F: None})
+# Terminals disagree on how wide an emoji with variation selector 16 is (1 or
+# 2 cells): without it every terminal and Rich count the same cells. (A ZWJ,
+# invisible, is shown escaped by safe_text like every format character, so it
+# can neither join the padding after the name nor hide inside one.)
+_JOINERS = str.maketrans({0xFE0F: None})
 ELLIPSIS = "…"
 
 

@@ -29,8 +29,10 @@ from gterm.globus import paths
 from gterm.globus.errors import ConsentNeeded, NotFound
 from gterm.globus.models import Collection, Entry, Listing
 from gterm.globus.transfer import FIRST_PAGE, listing_order
+from gterm.tui.host import AppHost
 from gterm.tui.listing_view import ListingView
 from gterm.tui.messages import PaneFocused, PaneLocationChanged
+from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.path_bar import PathBar
@@ -146,9 +148,11 @@ class Pane(Vertical):
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 
+    host = AppHost()
+
     @property
     def service(self) -> TransferService:
-        return self.app.service  # type: ignore[attr-defined,no-any-return]
+        return self.host.service
 
     @property
     def collection_id(self) -> str | None:
@@ -197,6 +201,17 @@ class Pane(Vertical):
 
     def set_marks(self, names: set[str]) -> None:
         self.file_list.set_marks(names)
+
+    @property
+    def has_marks(self) -> bool:
+        return bool(self.file_list.marked_names)
+
+    @property
+    def visible_marked_count(self) -> int:
+        return self.file_list.visible_marked_count
+
+    def clear_selection(self) -> None:
+        self.file_list.clear_selection()
 
     def defer_until_loaded(self, action: Callable[[], object]) -> bool:
         """While a listing is in flight, keep ``action`` for when it arrives and return True.
@@ -530,13 +545,13 @@ class Pane(Vertical):
         self.status_line.show(
             StatusInfo(
                 total=len(self.listing.entries),
-                shown=int(getattr(file_list, "visible_count", len(self.listing.entries))),
+                shown=file_list.visible_count,
                 selected=self._selected_count,
                 selected_size=self._selected_size,
                 filter_text=file_list.filter_text,
                 sort_key=file_list.sort_key,
                 sort_reverse=file_list.sort_reverse,
-                truncated=bool(getattr(self.listing, "truncated", False)),
+                truncated=self.listing.truncated,
                 expected=self.listing.expected,
                 loading=self.pages_pending,
             )
@@ -691,27 +706,4 @@ class Pane(Vertical):
         on_done: Callable[[T], Any] | None = None,
     ) -> None:
         """Run ``call(service)`` in a worker; report failures here (with retry), then ``on_done``."""
-        self._operation(context, call, on_done)
-
-    @work(thread=True, group="operations", exit_on_error=False)
-    def _operation(
-        self,
-        context: str,
-        call: Callable[[TransferService], Any],
-        on_done: Callable[[Any], Any] | None,
-    ) -> None:
-        try:
-            result = call(self.service)
-        except Exception as exc:  # noqa: BLE001 - routed to worker_errors
-            deliver(
-                self.app,
-                report,
-                self.app,
-                exc,
-                context=context,
-                target=self,
-                retry=lambda: self.run_operation(context, call, on_done),
-            )
-            return
-        if on_done is not None:
-            deliver(self.app, on_done, result)
+        run_operation(self, self, context, call, on_done, group="operations")

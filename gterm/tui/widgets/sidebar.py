@@ -9,7 +9,7 @@ through :mod:`gterm.tui.worker_errors` with a retry.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,8 +21,10 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Bookmark
+from gterm.tui.host import AppHost
 from gterm.tui.keymap import SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, BookmarksChanged
+from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.worker_errors import deliver, describe, report
@@ -36,6 +38,8 @@ def bookmark_prompt(bookmark: Bookmark) -> Text:
     prompt.append("\n" + escape_controls(bookmark.path), style="dim")
     return prompt
 
+
+T = TypeVar("T")
 
 class BookmarkSidebar(Vertical):
     """A list of bookmarks with open / rename / delete."""
@@ -62,9 +66,11 @@ class BookmarkSidebar(Vertical):
         self.bookmarks: list[Bookmark] = []
         self.loaded = False
 
+    host = AppHost()
+
     @property
     def service(self) -> TransferService:
-        return self.app.service  # type: ignore[attr-defined,no-any-return]
+        return self.host.service
 
     def compose(self) -> ComposeResult:
         yield Label("Bookmarks", classes="sidebar-title")
@@ -171,22 +177,8 @@ class BookmarkSidebar(Vertical):
             confirmed,
         )
 
-    def _after_change(self, bookmark: Any) -> None:
-        self.reload(select_id=getattr(bookmark, "id", None))
+    def _after_change(self, bookmark: Bookmark) -> None:
+        self.reload(select_id=bookmark.id)
 
-    def _run(self, context: str, call: Callable[[TransferService], Any], on_done: Callable[[Any], Any]) -> None:
-        self._operation(context, call, on_done)
-
-    @work(thread=True, group="bookmark-ops", exit_on_error=False)
-    def _operation(self, context: str, call: Callable[[TransferService], Any], on_done: Callable[[Any], Any]) -> None:
-        try:
-            result = call(self.service)
-        except Exception as exc:  # noqa: BLE001 - routed
-            deliver(
-                self.app, report, self.app, exc, context=context, target=self, retry=lambda: self._run(
-                    context, call, on_done
-                )
-            )
-            return
-        deliver(self.app, on_done, result)
-        deliver(self.app, self.app.notify, f"{context}: done.")
+    def _run(self, context: str, call: Callable[[TransferService], T], on_done: Callable[[T], object]) -> None:
+        run_operation(self, self, context, call, on_done, group="bookmark-ops", announce=True)

@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferService
 from gterm.tui import task_format as fmt
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.task_poller import PollSchedule
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 
@@ -78,9 +79,9 @@ def task_row(task: Task, now: datetime, expected_bytes: int | None = None) -> li
     rate = fmt.human_rate(task.effective_bytes_per_second)
     eta = fmt.eta_seconds(task, now, expected_bytes)
     return [
-        Text(_clip(fmt.safe_text(fmt.task_title(task)), LABEL_WIDTH)),
+        Text(_clip(escape_controls(fmt.task_title(task)), LABEL_WIDTH)),
         Text(task.type.title() if task.type else "?"),
-        Text(_clip(fmt.safe_text(fmt.status_text(task)), STATUS_WIDTH), style=_status_style(task)),
+        Text(_clip(escape_controls(fmt.status_text(task)), STATUS_WIDTH), style=_status_style(task)),
         Text.assemble((bar, "green" if task.status == "SUCCEEDED" else "cyan"), " ", prog.short_text),
         Text(fmt.human_bytes(task.bytes_transferred), justify="right"),
         Text(rate, justify="right"),
@@ -138,7 +139,7 @@ class TaskPanel(Vertical):
         schedule: PollSchedule | None = None,
         poll: bool = True,
         limit: int = 30,
-        bell_on_task_end: bool | None = None,
+        bell_on_task_end: bool = False,
         open_details: bool = True,
         name: str | None = None,
         id: str | None = None,
@@ -158,7 +159,6 @@ class TaskPanel(Vertical):
         self.last_interval: float | None = None
         self.intervals: list[float] = []  # recent delays chosen by the schedule (newest last; for tests and debugging)
         self._statuses: dict[str, str] = {}
-        self._on_end: dict[str, list[Callable[[Task], None]]] = {}  # watched task id -> callbacks for its end
         # Task id -> the bytes it moves, when gterm knew that at submit (Globus reports no total).
         self.expected_bytes: dict[str, int] = {}
         self._announced: set[str] = set()  # task ids whose end was already announced (one notice each)
@@ -199,19 +199,15 @@ class TaskPanel(Vertical):
         for task in finished:
             self._announce(task)
 
-    def watch_task(
-        self, task_id: str, on_end: Callable[[Task], None] | None = None, *, expected_bytes: int | None = None
-    ) -> None:
-        """Treat ``task_id`` as active: a task that ends before the next poll still gets its notice.
+    def follow_task(self, task_id: str, *, expected_bytes: int | None = None) -> None:
+        """Treat ``task_id`` as active: its end is announced (a notice and ``TaskFinished``) even if it ends
+        before the next poll.
 
-        ``on_end(task)`` is called once when the task is seen finished (however
-        it ended); the transfer actions use it to reload the destination.
         If a refresh already delivered the task finished (a fast task, whose
         end reached the panel before the submission's answer reached the
-        screen), the notice and ``on_end`` happen now.
+        screen), ``TaskFinished`` is posted again now for whoever follows it;
+        the notice is not repeated.
         """
-        if on_end is not None:
-            self._on_end.setdefault(task_id, []).append(on_end)
         if expected_bytes:
             self.expected_bytes[task_id] = expected_bytes
         known = self._statuses.get(task_id)
@@ -347,32 +343,22 @@ class TaskPanel(Vertical):
         title = f"Tasks: {active} active, {len(self.tasks) - active} finished"
         if self.error:
             title += f" | refresh failed: {self.error}"
-        self.border_title = Text(fmt.safe_text(title))
+        self.border_title = Text(escape_controls(title))
 
     def _announce(self, task: Task) -> None:
+        """The one way a task's end is told: a notice (once) and a ``TaskFinished`` message."""
         if task.task_id not in self._announced:
             self._announced.add(task.task_id)
             self._notify_end(task)
-        for callback in self._on_end.pop(task.task_id, []):
-            try:
-                callback(task)
-            except Exception as error:  # noqa: BLE001 - a follow-up must not break the panel
-                from gterm.tui.worker_errors import report
-
-                report(self.app, error, context="After the task ended")
+        self.post_message(self.TaskFinished(task))
 
     def _notify_end(self, task: Task) -> None:
         ending = fmt.ending(task)
-        severity: SeverityLevel = "information" if ending == fmt.ENDED_OK else (
-            "warning" if ending == fmt.ENDED_CANCELED else "error"
-        )
-        self.app.notify(fmt.safe_text(fmt.finish_message(task)), title="Task finished", severity=severity, markup=False)
-        if self._bell_wanted():
+        severity: SeverityLevel = "information"
+        if ending != fmt.ENDED_OK:
+            severity = "warning" if ending == fmt.ENDED_CANCELED else "error"
+        message = escape_controls(fmt.finish_message(task))
+        self.app.notify(message, title="Task finished", severity=severity, markup=False)
+        if self.bell_on_task_end:
             self.app.bell()
-        self.post_message(self.TaskFinished(task))
 
-    def _bell_wanted(self) -> bool:
-        if self.bell_on_task_end is not None:
-            return self.bell_on_task_end
-        config = getattr(self.app, "config", None)
-        return bool(getattr(config, "bell_on_task_end", False))

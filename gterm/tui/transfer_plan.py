@@ -1,0 +1,255 @@
+"""What F5 means, as data: the plan, the options, the request they make, and the sync preview.
+
+No Textual here: the transfer dialog shows and edits these; the transfer
+screen builds a :class:`TransferPlan` from the panes; tests use them directly.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gterm.globus.models import Entry
+from gterm.globus.transfer import SYNC_LEVEL_HELP, TransferItem, TransferRequest, fit_label, label_problem
+from gterm.tui import task_format as fmt
+from gterm.tui.compare import SyncPreview, preview_directory
+from gterm.tui.safe_text import escape_controls
+
+#: The sync choices the dialog offers, from the one table of sync levels ("off" first: no sync).
+SYNC_CHOICES: list[tuple[str, str]] = [
+    ("off: always copy", "off"),
+    *((f"{level}: {help_text}", level) for level, help_text in SYNC_LEVEL_HELP.items()),
+]
+
+#: How many directory listings one sync preview may spend (each side counts).
+PREVIEW_LISTING_BUDGET = 60
+
+
+def _join(directory: str, name: str) -> str:
+    return (directory if directory.endswith("/") else directory + "/") + name
+
+
+def _as_dir(path: str) -> str:
+    return path if path.endswith("/") else path + "/"
+
+
+@dataclass(frozen=True, slots=True)
+class TransferPlan:
+    """What F5 wants to send: entries of the source directory into the destination directory."""
+
+    source_collection_id: str
+    source_name: str
+    source_path: str
+    destination_collection_id: str
+    destination_name: str
+    destination_path: str
+    entries: tuple[Entry, ...]
+    destination_entries: tuple[Entry, ...] | None = None  # the other pane's listing, when known
+    # Every entry of the source directory is selected (its whole, complete listing): with
+    # "delete extras" the directory itself is sent, so the destination directory is cleaned
+    # at that level too, as ``rsync -a --delete src/ dst/`` does.
+    whole_directory: bool = False
+
+    @property
+    def files(self) -> int:
+        return sum(1 for entry in self.entries if not entry.is_dir)
+
+    @property
+    def directories(self) -> int:
+        return sum(1 for entry in self.entries if entry.is_dir)
+
+    @property
+    def known_bytes(self) -> int:
+        return sum(entry.size for entry in self.entries if not entry.is_dir)
+
+    def default_label(self) -> str:
+        count = len(self.entries)
+        what = f"{count:,} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
+        # Names come from other people: the label (shown in an Input, sent to Globus) gets their
+        # control characters as visible escapes, never raw (QA F11).
+        return fit_label(escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}"))
+
+    def summary(self) -> str:
+        parts = []
+        if self.files:
+            parts.append(f"{self.files:,} file{'s' if self.files != 1 else ''}")
+        if self.directories:
+            parts.append(f"{self.directories:,} director{'ies' if self.directories != 1 else 'y'}")
+        size = fmt.human_bytes(self.known_bytes)
+        extra = " plus directory contents" if self.directories else ""
+        return f"{', '.join(parts)} ({size}{extra})"
+
+    def expected_bytes(self, options: TransferOptions) -> int | None:
+        """The bytes the task will move, when that is known now: files only, each sent in full.
+
+        Directories' contents are not listed here, a sync level may skip files
+        and filter rules may leave some out: then the total is unknown (None).
+        """
+        if self.directories or options.sync_level != "off" or options.include.strip() or options.exclude.strip():
+            return None
+        return self.known_bytes
+
+    def sends_directory(self, delete_extra: bool) -> bool:
+        """One recursive item for the source directory itself (see ``whole_directory``)."""
+        return delete_extra and self.whole_directory
+
+    def cleaned_directories(self, delete_extra: bool = True) -> list[str]:
+        """The destination directories whose extras "delete extras" removes (with everything below them).
+
+        Globus deletes extras only inside a recursive item's destination: the
+        destination directory itself when the whole source directory is sent,
+        otherwise each selected directory's counterpart (selected files clean nothing).
+        """
+        if self.sends_directory(delete_extra):
+            return [_as_dir(self.destination_path)]
+        return [_join(self.destination_path, entry.name) + "/" for entry in self.entries if entry.is_dir]
+
+    def delete_warning(self) -> str:
+        """The warning shown when "delete extras" is ticked: it names what will really be cleaned."""
+        cleaned = self.cleaned_directories()
+        if not cleaned:
+            return (
+                "Delete extras cleans only directories that are sent: with files alone selected, "
+                "nothing on the destination is deleted."
+            )
+        where = ", ".join(f"{self.destination_name}:{path}" for path in cleaned[:4])
+        if len(cleaned) > 4:
+            where += f" and {len(cleaned) - 4} more"
+        return f"Warning: files in {where} (and below) that are not in the source will be DELETED."
+
+    def items(self, delete_extra: bool = False) -> list[TransferItem]:
+        if self.sends_directory(delete_extra):
+            return [TransferItem(_as_dir(self.source_path), _as_dir(self.destination_path), recursive=True)]
+        result = []
+        for entry in self.entries:
+            src = _join(self.source_path, entry.name)
+            dst = _join(self.destination_path, entry.name)
+            if entry.is_dir:
+                result.append(TransferItem(src + "/", dst + "/", recursive=True))
+            else:
+                result.append(TransferItem(src, dst, recursive=False))
+        return result
+
+
+@dataclass(slots=True)
+class TransferOptions:
+    """The transfer options as the F5 form holds them (pure data, validated by :func:`build_request`)."""
+
+    label: str = ""
+    sync_level: str = "off"
+    verify_checksum: bool = True
+    preserve_timestamp: bool = False
+    encrypt_data: bool = False
+    delete_destination_extra: bool = False
+    skip_source_errors: bool = False
+    fail_on_quota_errors: bool = False
+    notify: bool = True
+    deadline: str = ""
+    include: str = ""
+    exclude: str = ""
+
+
+def split_patterns(text: str) -> list[str]:
+    """Comma-separated glob patterns (names may hold spaces, so spaces do not split)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class LabelProblem(ValueError):
+    """The typed label is one Globus would refuse (the form focuses the label field)."""
+
+
+def build_request(plan: TransferPlan, options: TransferOptions, now: datetime) -> TransferRequest:
+    """The request the dialog returns; raises ValueError with a message for the form."""
+    deadline = fmt.parse_deadline(options.deadline, now)
+    problem = label_problem(options.label.strip())
+    if problem is not None:
+        raise LabelProblem(problem)
+    rules: list[tuple[Any, str]] = [("include", p) for p in split_patterns(options.include)]
+    # Globus: the first matching rule wins and unmatched names are included, so
+    # includes go first (they carve exceptions out of the excludes that follow).
+    rules += [("exclude", p) for p in split_patterns(options.exclude)]
+    return TransferRequest(
+        source_collection=plan.source_collection_id,
+        destination_collection=plan.destination_collection_id,
+        items=plan.items(options.delete_destination_extra),
+        label=options.label.strip() or plan.default_label(),
+        sync_level=None if options.sync_level == "off" else options.sync_level,  # type: ignore[arg-type]
+        verify_checksum=options.verify_checksum,
+        preserve_timestamp=options.preserve_timestamp,
+        encrypt_data=options.encrypt_data,
+        delete_destination_extra=options.delete_destination_extra,
+        skip_source_errors=options.skip_source_errors,
+        fail_on_quota_errors=options.fail_on_quota_errors,
+        deadline=deadline,
+        notify_on_succeeded=options.notify,
+        notify_on_failed=options.notify,
+        notify_on_inactive=options.notify,
+        filter_rules=rules,
+        expected_bytes=plan.expected_bytes(options),
+    )
+
+
+def _included(rules: list[tuple[str, str]], entry: Entry) -> bool:
+    """Globus filter rules: the first matching rule decides, no match means included."""
+    for method, pattern in rules:
+        if fnmatch.fnmatchcase(entry.name, pattern):
+            return method == "include"
+    return True
+
+
+def preview_sync(
+    plan: TransferPlan,
+    options: TransferOptions,
+    ls: Callable[[str, str], tuple[Entry, ...]],
+    budget: int = PREVIEW_LISTING_BUDGET,
+) -> SyncPreview:
+    """Walk source and destination with ``ls(collection_id, path)`` (blocking: run it in a thread) and apply
+    the sync level and filter rules the way Globus does. At most ``budget`` listings (each side counts).
+    """
+    level = None if options.sync_level == "off" else options.sync_level
+    rules = [("include", p) for p in split_patterns(options.include)]
+    rules += [("exclude", p) for p in split_patterns(options.exclude)]
+    remaining = [budget]
+    total = SyncPreview()
+
+    def listing(collection_id: str, path: str) -> tuple[Entry, ...] | None:
+        if remaining[0] <= 0:
+            total.incomplete = True
+            return None
+        remaining[0] -= 1
+        return ls(collection_id, path)
+
+    def kept(entries: tuple[Entry, ...] | list[Entry]) -> list[Entry]:
+        return [entry for entry in entries if _included(rules, entry)]
+
+    destination_top = plan.destination_entries
+    if destination_top is None:
+        destination_top = listing(plan.destination_collection_id, plan.destination_path) or ()
+    selected = {entry.name for entry in plan.entries}
+    if plan.sends_directory(options.delete_destination_extra):
+        # The directory itself is sent: its destination's extras are part of the transfer.
+        top, dirs = preview_directory(level, kept(plan.entries), kept(destination_top))
+    else:
+        top, dirs = preview_directory(level, kept(plan.entries), [e for e in destination_top if e.name in selected])
+        top.extra = []  # siblings outside the selection are not part of the transfer
+    total.merge(top)
+    queue = [(name, exists, name + "/") for name, exists in dirs]
+    while queue:
+        _name, exists, rel = queue.pop(0)
+        src_entries = listing(plan.source_collection_id, _join(plan.source_path, rel))
+        if src_entries is None:
+            break
+        dst_entries: tuple[Entry, ...] = ()
+        if exists:
+            found = listing(plan.destination_collection_id, _join(plan.destination_path, rel))
+            if found is None:
+                break
+            dst_entries = found
+        # Names a filter rule excludes are left alone on the destination too (as Globus does).
+        part, sub = preview_directory(level, kept(src_entries), kept(dst_entries), prefix=rel)
+        total.merge(part)
+        queue.extend((child, child_exists, rel + child + "/") for child, child_exists in sub)
+    return total
