@@ -22,7 +22,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -368,7 +368,7 @@ class TransferService:
         """
         client = self.client()
         document = client.get_endpoint(collection_id).data
-        servers: list[dict[str, Any]] = []
+        servers: list[Mapping[str, Any]] = []
         entity = str(document.get("entity_type") or "")
         if entity.startswith(("GCP_", "GCSv4")):
             servers = list(client.endpoint_server_list(collection_id))
