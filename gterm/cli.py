@@ -135,10 +135,15 @@ def _load_config(args: argparse.Namespace) -> GtermConfig:
 def make_session(config: GtermConfig, **kwargs: object) -> GtermSession:
     from gterm.globus.session import GtermSession
 
-    session = GtermSession(config, **kwargs)  # type: ignore[arg-type]
+    # Its notices (where tokens are kept) are said when a login stores tokens, not on every command.
+    return GtermSession(config, **kwargs)  # type: ignore[arg-type]
+
+
+def announce_storage(session: GtermSession, err: TextIO | None = None) -> None:
+    """Say where the new tokens are kept (the plaintext-file notice): once, right after a login."""
     for notice in session.notices:
-        print(f"gterm: {notice}", file=sys.stderr)
-    return session
+        print(f"gterm: {notice}", file=err or sys.stderr)
+    session.notices.clear()
 
 
 def run_cli_login(
@@ -149,7 +154,20 @@ def run_cli_login(
     out: TextIO | None = None,
     read_code: Callable[[str], str] | None = None,
 ) -> None:
-    """Drive one login on the terminal: local redirect server, copy-paste, or automatic."""
+    """Drive one login on the terminal (local redirect server, copy-paste, or automatic); then say
+    where the tokens are kept, if that needs saying."""
+    _drive_login(session, required_scopes, no_local_server=no_local_server, out=out, read_code=read_code)
+    announce_storage(session)
+
+
+def _drive_login(
+    session: GtermSession,
+    required_scopes: list[str] | None,
+    *,
+    no_local_server: bool,
+    out: TextIO | None,
+    read_code: Callable[[str], str] | None,
+) -> None:
     out = out or sys.stdout
     read_code = read_code or input  # looked up now, so tests can patch builtins.input
     challenge = session.start_login(required_scopes, local_server=False if no_local_server else None)
@@ -408,8 +426,6 @@ def demo_session(
                         file=err,
                     )
             session = GtermSession(config, token_storage=storage, namespace=namespace, auto_approve=True)
-            for notice in session.notices:
-                print(f"gterm: {notice}", file=err)
             try:
                 if session.login_required():
                     raise SessionExpired("no session yet")

@@ -147,3 +147,13 @@ def split(path: str) -> list[str]:
     """The names along ``path``, root first: ``/a/b/`` gives ``["a", "b"]``; ``/~/a`` gives ``["~", "a"]``."""
     norm = normalise(path, directory=False)
     return [part for part in norm.split("/") if part]
+
+
+def undecodable(path: str) -> bool:
+    """True when ``path`` holds bytes that were not UTF-8 (lone surrogates from a listing)."""
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in path)
+
+
+def byte_spelling(path: str) -> str:
+    """``path`` with each byte that was not UTF-8 spelled ``\\xNN`` (for messages)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -20,6 +20,7 @@ original task instead of creating a second one.
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -202,6 +203,7 @@ def build_transfer_data(request: TransferRequest) -> TransferData:
     """The TransferData document for ``request`` (pure: no network, no submission id fetch)."""
     if not request.items:
         raise InvalidInput("Nothing to transfer: no items were given.")
+    require_sendable(*(p for item in request.items for p in (item.source_path, item.destination_path)))
     if request.sync_level is not None and request.sync_level not in SYNC_LEVELS:
         raise InvalidInput(f"Unknown sync level {request.sync_level!r} (use one of {', '.join(SYNC_LEVELS)}).")
     data = TransferData(
@@ -238,6 +240,7 @@ def build_delete_data(request: DeleteRequest) -> DeleteData:
     """The DeleteData document for ``request`` (pure)."""
     if not request.paths:
         raise InvalidInput("Nothing to delete: no paths were given.")
+    require_sendable(*request.paths)
     data = DeleteData(
         request.collection_id,
         label=_opt(request.label),
@@ -256,6 +259,30 @@ def build_delete_data(request: DeleteRequest) -> DeleteData:
             raise InvalidInput("Refusing to delete a collection's root directory.")
         data.add_item(path)
     return data
+
+
+def require_sendable(*paths_sent: str) -> None:
+    """Raise InvalidInput for a path Globus cannot be asked about: bytes that are not UTF-8.
+
+    A listing can show such a name (its bytes arrive as surrogate escapes), but
+    Transfer requests are UTF-8 JSON and URLs: there is no way to spell the name
+    in one, so gterm says so instead of failing inside the HTTP client.
+    """
+    for path in paths_sent:
+        if paths.undecodable(path):
+            raise InvalidInput(
+                f"'{paths.byte_spelling(path)}' is not valid UTF-8: Globus requests cannot name it. "
+                "Transfer or delete the directory that holds it, or rename it on the storage system."
+            )
+
+
+def _lenient_json(body: bytes) -> dict[str, Any]:
+    """A JSON object read by the standard library (which accepts lone surrogate escapes); {} if none."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _is_retryable(error: Exception) -> bool:
@@ -371,7 +398,7 @@ class TransferService:
         servers: list[Mapping[str, Any]] = []
         entity = str(document.get("entity_type") or "")
         if entity.startswith(("GCP_", "GCSv4")):
-            servers = list(client.endpoint_server_list(collection_id))
+            servers = [dict(doc) for doc in client.endpoint_server_list(collection_id)]
         return details_from(document, servers)
 
     @translate_errors()
@@ -487,6 +514,7 @@ class TransferService:
         orderby: str | None = None,
         show_hidden: bool = True,
     ) -> Listing:
+        require_sendable(path)
         response = self.client().operation_ls(
             collection_id,
             path=path or globus_sdk.MISSING,
@@ -500,6 +528,10 @@ class TransferService:
         if page is None:  # something unusual in the documents: parse, then normalise each one
             with gc_paused():  # hundreds of thousands of dicts, none of them garbage
                 doc = response.data
+                if doc is None:
+                    # The SDK's JSON reader (orjson) refuses a name whose bytes were not UTF-8,
+                    # sent as a lone surrogate escape (\udcff); the standard library reads it.
+                    doc = _lenient_json(response.binary_content)
                 total = doc.get("total")
                 page = FileListPage(
                     DATA=entries_from_docs(doc.get("DATA") or []),
@@ -526,11 +558,13 @@ class TransferService:
 
     @translate_errors()
     def mkdir(self, collection_id: str, path: str) -> None:
+        require_sendable(path)
         self.client().operation_mkdir(collection_id, path)
 
     @translate_errors()
     def rename(self, collection_id: str, old_path: str, new_path: str) -> None:
         """Rename or move within one collection (operation_rename)."""
+        require_sendable(old_path, new_path)
         self.client().operation_rename(collection_id, old_path, new_path)
 
     @translate_errors()

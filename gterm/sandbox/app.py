@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gterm.sandbox import auth, auth_clients, auth_identities, auth_scopes, groups, https_data, transfer
+from gterm.sandbox import auth, auth_clients, auth_identities, auth_scopes, gcs_manager, groups, https_data, transfer
 from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
 from gterm.sandbox.request_parsing import BodyLimitMiddleware
 from gterm.sandbox.state import SandboxState
@@ -119,6 +119,7 @@ def build_app(state: SandboxState) -> Starlette:
         *transfer.routes(state),
         *https_data.routes(state),
         *groups.routes(state),
+        *gcs_manager.routes(state),
     ]
     app = Starlette(
         routes=routes,

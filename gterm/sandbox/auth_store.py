@@ -401,12 +401,17 @@ def _record_one(
             _record_one(conn, identity_id, child_client, dependency, consent_id, auto)
 
 
-def data_access_for(db: Database, identity_id: str, client_id: str) -> frozenset[str]:
-    """Collections whose data_access this identity consented to under this client's transfer consent."""
+def data_access_for(
+    db: Database, identity_id: str, client_id: str, root_scope: str = seed_ids.TRANSFER_SCOPE
+) -> frozenset[str]:
+    """Collections whose data_access this identity consented to under this client's ``root_scope`` consent.
+
+    Transfer's scope by default; a GCS endpoint's manage_collections scope for guest collection creation.
+    """
     rows = db.query(
         "SELECT child.scope_name FROM auth_consents AS child JOIN auth_consents AS root ON child.parent_id = root.id"
         " WHERE root.identity_id = ? AND root.client_id = ? AND root.parent_id IS NULL AND root.scope_name = ?",
-        (identity_id, client_id, seed_ids.TRANSFER_SCOPE),
+        (identity_id, client_id, root_scope),
     )
     found = (data_access_collection(row["scope_name"]) for row in rows)
     return frozenset(cid for cid in found if cid)

@@ -77,6 +77,11 @@ def find_role(db: Database, target_id: str, role_id: str) -> sqlite3.Row | None:
     return db.query_one("SELECT * FROM roles WHERE id = ? AND target_id = ?", (role_id, target_id))
 
 
+def find_role_by_id(db: Database, role_id: str) -> sqlite3.Row | None:
+    """A role by id alone (the GCS Manager's /roles/{id} does not name the target)."""
+    return db.query_one("SELECT * FROM roles WHERE id = ?", (role_id,))
+
+
 def list_roles(db: Database, target_id: str) -> list[sqlite3.Row]:
     return db.query("SELECT * FROM roles WHERE target_id = ? ORDER BY create_time, id", (target_id,))
 

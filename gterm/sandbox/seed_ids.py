@@ -40,3 +40,14 @@ GROUPS_VIEW_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_
 # globus-cli's template native client: `globus login` makes its own confidential
 # client from it (POST /v2/api/clients with template_id).
 GLOBUS_CLI_TEMPLATE_CLIENT_ID = "95fdeba8-fac2-42bd-a357-e068d82ff78e"
+
+# GCSv5 endpoints hosting the mapped collections above (an endpoint id is also its client id,
+# the resource server of urn:globus:auth:scope:<ENDPOINT_ID>:manage_collections).
+LAB_ENDPOINT_ID = "4296666a-e755-4071-a034-86f8827a7ebf"
+HPC_ENDPOINT_ID = "539904ce-e673-4273-9810-b09d034e2b0c"
+LAB_GATEWAY_ID = "742c39d7-04b9-4167-b11e-c75db16baf15"
+HPC_GATEWAY_ID = "d17f3ad0-9a5a-4c70-84ec-1d98f9a7c374"
+
+
+def manage_collections_scope(endpoint_id: str) -> str:
+    return f"urn:globus:auth:scope:{endpoint_id}:manage_collections"

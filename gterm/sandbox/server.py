@@ -30,6 +30,8 @@ from gterm.sandbox import (
     auth_store,
     collection_store,
     gcp,
+    gcs_documents,
+    gcs_store,
     groups_store,
     management_store,
     pauses,
@@ -40,6 +42,7 @@ from gterm.sandbox import (
 from gterm.sandbox.app import build_app
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
+from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.state import SandboxConfig, SandboxState
 from gterm.sandbox.tls import TlsFiles, ensure_tls_files
 
@@ -132,6 +135,7 @@ def _prepare(state: SandboxState) -> None:
     roles_store.init_schema(state.db)
     management_store.init_schema(state.db)
     groups_store.init_schema(state.db)
+    gcs_store.init_schema(state.db)
     auth_store.seed(state)
     collection_store.seed(state)
     gcp.seed(state)
@@ -139,6 +143,7 @@ def _prepare(state: SandboxState) -> None:
     groups_store.seed(state.db)
     # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
     state.active_group_ids = functools.partial(principals.active_groups, state.db)
+    gcs_store.seed(state)  # after the collections it places on GCSv5 endpoints
 
 
 def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, Any]:
@@ -159,6 +164,9 @@ def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, 
         "clients": clients,
         "collections": collection_store.collection_summaries(state),
         "groups": [{"id": row["id"], "name": row["name"]} for row in groups_store.list_groups(state.db)],
+        "gcs_endpoints": gcs_documents.endpoint_summaries(state),
+        # Every collection's https_server: this with its id filled in (the HTTPS data service's scheme).
+        "https_server_template": https_server_url(state, "{collection_id}"),
     }
 
 
@@ -233,6 +241,10 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             lifespan="off",
             timeout_graceful_shutdown=3,
             timeout_keep_alive=5,
+            # Request heads up to 1 MiB reach the app, which answers them with a JSON 4xx. At h11's
+            # 16 KiB default uvicorn answers an over-long URL and closes at once: a TLS client still
+            # sending its request then gets a TLS error instead of the answer.
+            h11_max_incomplete_event_size=1024 * 1024,
             ssl_certfile=tls.cert_file if tls else None,
             ssl_keyfile=tls.key_file if tls else None,
         )

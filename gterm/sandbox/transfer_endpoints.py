@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import gcp, roles, tasks_store
+from gterm.sandbox import gcp, gcs_transfer, roles, tasks_store
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.https_data import https_server_url
@@ -126,11 +126,15 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
         "preferred_concurrency": None,
         "max_parallelism": None,
         "preferred_parallelism": None,
-        "last_access_time": None,
+        "last_accessed_time": None,
+        "acl_max_expiration_period_mins": None,
+        "requester_pays": False,
+        "is_go_storage": False,
         "DATA": [server_doc(1, "127.0.0.1", None)],
     }
     if coll.is_gcp:
         doc.update(gcp.document_fields(state, coll))
+    doc.update(gcs_transfer.endpoint_fields(state, coll))  # manager URL, its GCSv5 endpoint
     return doc
 
 
@@ -189,7 +193,11 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
     etype = q.get("filter_entity_type")
     nonfunc = q.get("filter_non_functional")
 
+    nonfunctional = None if nonfunc in (None, "") else nonfunc not in ("0", "false", "False")
     candidates = colls.all_collections(state)
+    if etype == gcs_transfer.ENDPOINT_ENTITY or nonfunctional:
+        # GCSv5 endpoints are listed when asked for (a file manager's searches want collections).
+        candidates += gcs_transfer.endpoint_records(state)
     if scope == "recently-used":
         rank = {cid: n for n, cid in enumerate(colls.recently_used(state, principal.identity_id))}
         candidates = sorted((c for c in candidates if c.id in rank), key=lambda c: rank[c.id])
@@ -202,7 +210,7 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
         and (not owner or c.owner_id == owner)
         and (not host or c.host_collection_id == host)
         and (not etype or c.entity_type == etype)
-        and (nonfunc in (None, "", "0", "false", "False"))
+        and (nonfunctional is None or (c.entity_type == gcs_transfer.ENDPOINT_ENTITY) == nonfunctional)
     ]
     page = found[offset: offset + limit]
     return {
@@ -210,7 +218,10 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
         "offset": offset,
         "limit": limit,
         "has_next_page": offset + limit < len(found),
-        "DATA": [endpoint_doc(state, c, principal, in_use) for c in page],
+        # _rank: Globus' relevance score, best first (here the order of the page).
+        "DATA": [
+            dict(endpoint_doc(state, c, principal, in_use), _rank=float(len(page) - i)) for i, c in enumerate(page)
+        ],
     }
 
 
@@ -218,6 +229,9 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
 
 
 def get_endpoint(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
+    gcs_endpoint = gcs_transfer.endpoint_record(state, request.path_params["endpoint_id"])
+    if gcs_endpoint is not None:
+        return endpoint_doc(state, gcs_endpoint, principal)
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     return endpoint_doc(state, coll, principal)
 

@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import endpoint_fields, gcp, roles
+from gterm.sandbox import endpoint_fields, gcp, gcs_transfer, roles
 from gterm.sandbox.collections import CollectionRecord, get_collection, resolve
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.request_parsing import body_object
@@ -50,6 +50,7 @@ def _check_managed_here(state: SandboxState, principal: Principal, coll: Collect
     entities keep the sandbox's older owner-only rule until the GCS half makes
     GCSv5 read only through Transfer.
     """
+    gcs_transfer.refuse_write(state, coll)  # GCSv5: read only through Transfer, whoever asks
     if coll.is_gcp:
         held = roles.effective_role_set(state, coll, principal.identity_id)
         allowed = "administrator" in held or (deleting and "restricted_administrator" in held)
@@ -76,6 +77,7 @@ def _apply(meta: dict[str, Any], changes: dict[str, Any]) -> None:
 
 
 def update_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
+    gcs_transfer.refuse_endpoint_write(state, request.path_params["endpoint_id"])
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     _check_managed_here(state, principal, coll)
     changes = endpoint_fields.validate(
@@ -111,6 +113,7 @@ def create_shared_endpoint(state: SandboxState, principal: Principal, request: R
         default_subscription=store.SANDBOX_SUBSCRIPTION_ID,
     )
     host = get_collection(state, host_id)
+    gcs_transfer.refuse_write(state, host)  # GCSv5 guest collections are made through the GCS Manager
     if host.is_guest:
         raise ApiError(400, BAD, "A guest collection cannot host another one")
     where = resolve(state, principal, host.id, host_path, "rw")
@@ -204,6 +207,7 @@ def get_server(state: SandboxState, principal: Principal, request: Request) -> d
 
 def delete_endpoint(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     """Delete a GCP collection (and the guest collections it hosts); files on disk are never touched."""
+    gcs_transfer.refuse_endpoint_write(state, request.path_params["endpoint_id"])
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     _check_managed_here(state, principal, coll, deleting=True)
     hosted = [r["id"] for r in state.db.query("SELECT id FROM collections WHERE host_collection_id = ?", (coll.id,))]

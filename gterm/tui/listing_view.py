@@ -291,15 +291,36 @@ class ListingView:
 
     def _order(self, key: SortKey) -> tuple[array[int], int]:
         """The order for ``key``: a stable sort of the name order, so ties keep the name order."""
-        name_order, dir_count = self._name_order()
         if key not in self._orders:
-            values = self._sort_values(key)
-            try:
-                order = self._sorted_groups(name_order, dir_count, values)
-            except TypeError:  # naive and aware datetimes mixed: compare as UTC timestamps instead
-                order = self._sorted_groups(name_order, dir_count, [_utc_seconds(value) for value in values])
-            self._orders[key] = (order, dir_count)
+            self._orders[key] = self._computed_order(key)
         return self._orders[key]
+
+    def _computed_order(self, key: SortKey) -> tuple[array[int], int]:
+        name_order, dir_count = self._name_order()
+        if key == "name":
+            return name_order, dir_count
+        values = self._sort_values(key)
+        try:
+            order = self._sorted_groups(name_order, dir_count, values)
+        except TypeError:  # naive and aware datetimes mixed: compare as UTC timestamps instead
+            order = self._sorted_groups(name_order, dir_count, [_utc_seconds(value) for value in values])
+        return order, dir_count
+
+    def other_orders(self) -> dict[SortKey, tuple[array[int], int]]:
+        """The sort orders not computed yet, computed without changing the view (for a worker thread).
+
+        A re-sort of 1,000,000 entries by time costs about a second; a pane
+        computes the orders on its listing worker once the listing is whole,
+        while the user looks at it, and hands them over with :meth:`adopt_orders`
+        on the event loop, so pressing ``s`` only re-reads an array.
+        """
+        self._name_order()  # computed when the view was built (the name order underlies every order)
+        return {key: self._computed_order(key) for key in SORT_KEYS if key not in self._orders}
+
+    def adopt_orders(self, orders: dict[SortKey, tuple[array[int], int]]) -> None:
+        """Keep orders from :meth:`other_orders` (those computed here meanwhile stay)."""
+        for key, order in orders.items():
+            self._orders.setdefault(key, order)
 
     @staticmethod
     def _sorted_groups(name_order: array[int], dir_count: int, values: Sequence[Any]) -> array[int]:

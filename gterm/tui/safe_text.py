@@ -50,6 +50,10 @@ _INVISIBLE = [
 def _escape_for(code: int) -> str:
     if code in _NAMED:
         return _NAMED[code]
+    if 0xDC80 <= code <= 0xDCFF:
+        # A byte that was not UTF-8 (Python's surrogateescape, as a listing of such a name
+        # decodes it): shown as that byte, the way ls -b would.
+        return f"\\x{code - 0xDC00:02x}"
     if code <= 0xFF:
         return f"\\x{code:02x}"
     if code <= 0xFFFF:
@@ -58,8 +62,18 @@ def _escape_for(code: int) -> str:
 
 
 _CONTROL_CODES = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_INVISIBLE]
-_TRANSLATION = {code: _escape_for(code) for code in _CONTROL_CODES}
-_CONTROL_RE = re.compile("[" + "".join(re.escape(chr(code)) for code in _CONTROL_CODES) + "]")
+# Lone surrogates cannot be drawn or written to a terminal (they are not Unicode text).
+_SURROGATES = range(0xD800, 0xE000)
+_TRANSLATION = {code: _escape_for(code) for code in [*_CONTROL_CODES, *_SURROGATES]}
+_CONTROL_RE = re.compile(
+    "[" + "".join(re.escape(chr(code)) for code in _CONTROL_CODES) + "\ud800-\udfff]"
+)
+
+
+def has_undecodable(value: str) -> bool:
+    """True when ``value`` holds a lone surrogate: a name whose bytes were not UTF-8."""
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+
 
 DEFAULT_ESCAPE_STYLE = Style(reverse=True)
 

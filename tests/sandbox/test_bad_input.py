@@ -21,6 +21,7 @@ import requests
 
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
+    ALICES_LAPTOP_ID,
     BOB_ID,
     GROUPS_ALL_SCOPE,
     LAB_STORAGE_ID,
@@ -58,7 +59,10 @@ from tests.support.sandbox_login import (
 )
 from tests.support.tasks_helpers import collection_root
 
-ALICE_DIR = "/home/alice/bad-input/"
+# The corpus' guest collection lives on Alice's Globus Connect Personal laptop: Transfer manages GCP
+# collections (GCSv5 ones are read only through Transfer), so every Transfer write route gets probed.
+HOST = ALICES_LAPTOP_ID
+ALICE_DIR = "/bad-input/"
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +81,13 @@ def world(bad_sandbox: SandboxHandle) -> World:
         authorizer=globus_sdk.AccessTokenAuthorizer(by_rs["transfer.api.globus.org"]["access_token"]),
         base_url=bad_sandbox.transfer_url,
     )
-    tc.operation_mkdir(LAB_STORAGE_ID, ALICE_DIR)
-    root = collection_root(bad_sandbox, LAB_STORAGE_ID) / ALICE_DIR.strip("/")
+    tc.operation_mkdir(HOST, ALICE_DIR)
+    root = collection_root(bad_sandbox, HOST) / ALICE_DIR.strip("/")
     (root / "src.txt").write_bytes(b"source\n")
     (root / "big.bin").write_bytes(os.urandom(2 * 1024 * 1024))
     (root / "sub").mkdir()
     guest = tc.create_shared_endpoint(
-        {"DATA_TYPE": "shared_endpoint", "host_endpoint": LAB_STORAGE_ID, "host_path": ALICE_DIR,
+        {"DATA_TYPE": "shared_endpoint", "host_endpoint": HOST, "host_path": ALICE_DIR,
          "display_name": "bad input guest"}
     )["id"]
     rule = tc.add_endpoint_acl_rule(
@@ -218,7 +222,7 @@ DOC_SPECS = [
         "public": BAD_BOOL, "force_encryption": BAD_BOOL,
     }),
     DocSpec("POST", "/v0.10/shared_endpoint", lambda w: {
-        "DATA_TYPE": "shared_endpoint", "host_endpoint": LAB_STORAGE_ID, "host_path": ALICE_DIR + "sub/",
+        "DATA_TYPE": "shared_endpoint", "host_endpoint": HOST, "host_path": ALICE_DIR + "sub/",
         "display_name": "new guest"}, {
         "host_endpoint": BAD_ID, "host_path": bad_path(ALICE_DIR), "display_name": bad_text(128),
         "description": bad_text(4096), "public": BAD_BOOL,
@@ -373,7 +377,7 @@ def test_unsupported_checksum_algorithm_is_refused_with_a_clear_message(
 def mounted_dir(bad_sandbox: SandboxHandle) -> Iterator[str]:
     """A tmpfs mounted inside Alice's dir: a second file system inside the collection."""
     name = f"mnt-{uuid.uuid4().hex[:8]}"
-    with tmpfs_at(collection_root(bad_sandbox, LAB_STORAGE_ID) / ALICE_DIR.strip("/") / name):
+    with tmpfs_at(collection_root(bad_sandbox, HOST) / ALICE_DIR.strip("/") / name):
         yield name
 
 

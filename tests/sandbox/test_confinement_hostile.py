@@ -30,9 +30,10 @@ import pytest
 import requests
 
 from gterm.sandbox.https_data import https_scope, https_server_url
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.canary import Canary, make_canary
+from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.sandbox_login import login_tokens, new_native_client, own_sandbox, transfer_client_for
 from tests.support.tasks_helpers import wait_done, wait_until
 from tests.support.transfer_helpers import api_error, collection_root, unique
@@ -50,6 +51,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]
 @pytest.fixture(scope="module")
 def tc(hostile: SandboxHandle) -> globus_sdk.TransferClient:
     return transfer_client_for(hostile, "alice")
+
+
+@pytest.fixture(scope="module")
+def gcs(hostile: SandboxHandle) -> globus_sdk.GCSClient:
+    """Alice on Lab Storage's GCS Manager, where GCSv5 guest collections are made."""
+    return gcs_client_for(hostile, LAB_ENDPOINT_ID, "alice", data_access=[LAB])
 
 
 @pytest.fixture
@@ -198,12 +205,17 @@ def test_a_task_over_a_tree_with_outside_links_copies_and_deletes_only_inside(
 
 @pytest.mark.parametrize("attack", ["rename-into-place-absolute", "rename-into-place-relative", "root-replaced"])
 def test_guest_root_swapped_to_point_outside_answers_errors(
-    hostile: SandboxHandle, tc: globus_sdk.TransferClient, canary: Canary, work: tuple[str, Path], attack: str
+    hostile: SandboxHandle,
+    tc: globus_sdk.TransferClient,
+    gcs: globus_sdk.GCSClient,
+    canary: Canary,
+    work: tuple[str, Path],
+    attack: str,
 ) -> None:
     base, disk = work
     _write(disk / "gq" / "share" / "shared.txt", b"shared")
     _write(disk / "mine.txt", b"mine")
-    guest = _guest_on(tc, base + "gq/share/")
+    guest = _guest_on(gcs, base + "gq/share/")
     assert [e["name"] for e in tc.operation_ls(guest, path="/")["DATA"]] == ["shared.txt"]
 
     if attack == "root-replaced":
@@ -234,13 +246,9 @@ def test_guest_root_swapped_to_point_outside_answers_errors(
     canary.assert_untouched()
 
 
-def _guest_on(tc: globus_sdk.TransferClient, host_path: str) -> str:
-    """A new guest collection of Alice's on Lab Storage ``host_path``: its id."""
-    created = tc.create_shared_endpoint({
-        "DATA_TYPE": "shared_endpoint", "host_endpoint": LAB, "host_path": host_path,
-        "display_name": unique("guest"),
-    })
-    return str(created["id"])
+def _guest_on(gcs: globus_sdk.GCSClient, host_path: str) -> str:
+    """A new guest collection of Alice's on Lab Storage ``host_path`` (made through its GCS Manager): its id."""
+    return create_guest(gcs, LAB, host_path, unique("guest"))
 
 
 def _guest_transfer(guest: str, path: str, base: str) -> globus_sdk.TransferData:
@@ -256,12 +264,16 @@ def _guest_transfer_in(guest: str, source: str) -> globus_sdk.TransferData:
 
 
 def test_a_queued_task_on_a_guest_whose_root_is_swapped_fails_without_reaching_outside(
-    hostile: SandboxHandle, tc: globus_sdk.TransferClient, canary: Canary, work: tuple[str, Path]
+    hostile: SandboxHandle,
+    tc: globus_sdk.TransferClient,
+    gcs: globus_sdk.GCSClient,
+    canary: Canary,
+    work: tuple[str, Path],
 ) -> None:
     base, disk = work
     _write(disk / "gq" / "share" / "f.bin", b"inside")
     _write(disk / "mine.txt", b"mine")
-    guest = _guest_on(tc, base + "gq/share/")
+    guest = _guest_on(gcs, base + "gq/share/")
     with _queue_paused(hostile):
         read = tc.submit_transfer(_guest_transfer(guest, "/f.bin", base))["task_id"]
         write = tc.submit_transfer(_guest_transfer_in(guest, base + "mine.txt"))["task_id"]

@@ -46,8 +46,9 @@ def _rename(alice: Any, bob: Any) -> dict[str, Any]:
 
 
 def _update(alice: Any, bob: Any) -> dict[str, Any]:
-    current = bob.get_endpoint(BOB_SHARED_ID)
-    return bob.update_endpoint(BOB_SHARED_ID, {"description": current["description"]}).data
+    # Transfer updates Globus Connect Personal collections (GCSv5 ones are read only there).
+    current = alice.get_endpoint(ALICES_LAPTOP_ID)
+    return alice.update_endpoint(ALICES_LAPTOP_ID, {"description": current["description"]}).data
 
 
 NON_TASK_CASES: dict[str, tuple[str, str, Call]] = {

@@ -8,7 +8,15 @@ from typing import Any
 import globus_sdk
 import pytest
 
-from gterm.sandbox.seed_ids import ALICE_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID, ROBOT_CLIENT_ID
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    BOB_SHARED_ID,
+    HPC_SCRATCH_ID,
+    LAB_ENDPOINT_ID,
+    LAB_STORAGE_ID,
+    ROBOT_CLIENT_ID,
+)
+from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.sandbox_login import robot_transfer_client
 from tests.support.transfer_helpers import api_error, names, unique
 
@@ -18,18 +26,21 @@ def robot_tc(sandbox: Any) -> globus_sdk.TransferClient:
     return robot_transfer_client(sandbox)
 
 
+@pytest.fixture(scope="module")
+def bob_gcs(sandbox: Any) -> globus_sdk.GCSClient:
+    """Bob on the Lab endpoint's GCS Manager (GCSv5 guest collections are made there, not in Transfer)."""
+    return gcs_client_for(sandbox, LAB_ENDPOINT_ID, "bob", data_access=[LAB_STORAGE_ID])
+
+
 @pytest.fixture
-def bob_guest(bob_tc: Any) -> Iterator[str]:
+def bob_guest(bob_tc: Any, bob_gcs: globus_sdk.GCSClient) -> Iterator[str]:
     """A fresh guest collection of Bob's (on Lab Storage /shared/bob/...), so rule tests never race."""
     host_path = f"/shared/bob/{unique('acl')}/"
     bob_tc.operation_mkdir(LAB_STORAGE_ID, host_path)
     bob_tc.operation_mkdir(LAB_STORAGE_ID, host_path + "public/")
-    created = bob_tc.create_shared_endpoint(
-        {"DATA_TYPE": "shared_endpoint", "host_endpoint": LAB_STORAGE_ID, "host_path": host_path,
-         "display_name": "Bob ACL test"}
-    )
-    yield created["id"]
-    bob_tc.delete_endpoint(created["id"])
+    guest_id = create_guest(bob_gcs, LAB_STORAGE_ID, host_path, "Bob ACL test", public=False)
+    yield guest_id
+    bob_gcs.delete_collection(guest_id)
 
 
 def _rule(ptype: str, principal: str, path: str, perms: str) -> dict[str, str]:

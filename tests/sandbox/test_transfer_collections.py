@@ -8,7 +8,16 @@ from typing import Any
 import globus_sdk
 import pytest
 
-from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    BOB_ID,
+    BOB_SHARED_ID,
+    HPC_ENDPOINT_ID,
+    HPC_SCRATCH_ID,
+    LAB_ENDPOINT_ID,
+    LAB_STORAGE_ID,
+)
+from tests.support.gcs_helpers import gcs_client_for, gcs_error
 from tests.support.sandbox_login import robot_transfer_client
 from tests.support.transfer_helpers import api_error, names, unique
 
@@ -29,7 +38,7 @@ def _ids(response: Any) -> list[str]:
     ("text", "expected"),
     [
         ("lab storage", LAB_STORAGE_ID),  # display_name
-        ("hpc-admins", HPC_SCRATCH_ID),  # owner_string
+        (f"{HPC_ENDPOINT_ID}@clients", HPC_SCRATCH_ID),  # owner_string (the GCSv5 endpoint's client identity)
         ("purged", HPC_SCRATCH_ID),  # description
         ("cluster", HPC_SCRATCH_ID),  # keywords
         ("Research Computing", HPC_SCRATCH_ID),  # organization
@@ -115,7 +124,10 @@ def test_get_endpoint_documents(alice_tc: Any) -> None:
     assert lab["display_name"] == "Lab Storage"
     assert lab["entity_type"] == "GCSv5_mapped_collection"
     assert lab["default_directory"] == "/~/"
-    assert lab["owner_string"] == "lab-storage@example.org"
+    # A GCSv5 mapped collection is run by its endpoint's client identity.
+    assert (lab["owner_id"], lab["owner_string"]) == (LAB_ENDPOINT_ID, f"{LAB_ENDPOINT_ID}@clients.auth.globus.org")
+    assert lab["non_functional_endpoint_id"] == LAB_ENDPOINT_ID
+    assert lab["gcs_manager_url"].startswith("https://") and lab["https_server"].startswith("https://")
     guest = alice_tc.get_endpoint(BOB_SHARED_ID)
     assert guest["entity_type"] == "GCSv5_guest_collection"
     assert guest["host_endpoint_id"] == LAB_STORAGE_ID
@@ -129,50 +141,56 @@ def test_get_unknown_endpoint_is_endpoint_not_found(alice_tc: Any) -> None:
     assert (err.http_status, err.code) == (404, "EndpointNotFound")
 
 
-def test_owner_updates_metadata_and_others_cannot(alice_tc: Any, bob_tc: Any) -> None:
-    original = bob_tc.get_endpoint(BOB_SHARED_ID)
+def test_owner_updates_metadata_through_gcs_and_others_cannot(sandbox: Any, alice_tc: Any) -> None:
+    # GCSv5 collections are read only in Transfer: their owner edits them through the GCS Manager.
+    bob_gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "bob")
+    original = bob_gcs.get_collection(BOB_SHARED_ID)
     try:
-        result = bob_tc.update_endpoint(
+        bob_gcs.update_collection(
             BOB_SHARED_ID,
-            {"description": "Updated by a test", "keywords": "alpha,beta", "contact_email": "bob@example.org"},
+            {"description": "Updated by a test", "keywords": ["alpha", "beta"], "contact_email": "bob@example.org"},
         )
-        assert (result["code"], result["DATA_TYPE"]) == ("Updated", "result")
         doc = alice_tc.get_endpoint(BOB_SHARED_ID)
         assert doc["description"] == "Updated by a test"
         assert doc["keywords"] == "alpha,beta"
         assert doc["contact_email"] == "bob@example.org"
         assert BOB_SHARED_ID in _ids(alice_tc.endpoint_search("alpha"))
     finally:
-        bob_tc.update_endpoint(
+        bob_gcs.update_collection(
             BOB_SHARED_ID,
             {"description": original["description"], "keywords": original["keywords"], "contact_email": None},
         )
-    assert api_error(lambda: alice_tc.update_endpoint(BOB_SHARED_ID, {"description": "x"})).http_status == 403
+    alice_gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
+    assert gcs_error(lambda: alice_gcs.update_collection(BOB_SHARED_ID, {"description": "x"})).http_status == 403
     assert api_error(lambda: alice_tc.update_endpoint(LAB_STORAGE_ID, {"description": "x"})).http_status == 403
 
 
-def test_update_rejects_unknown_fields_and_empty_names(bob_tc: Any) -> None:
-    assert api_error(lambda: bob_tc.update_endpoint(BOB_SHARED_ID, {"colour": "blue"})).http_status == 400
-    assert api_error(lambda: bob_tc.update_endpoint(BOB_SHARED_ID, {"display_name": " "})).http_status == 400
+def test_update_rejects_unknown_fields_and_empty_names(sandbox: Any) -> None:
+    bob_gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "bob")
+    assert gcs_error(lambda: bob_gcs.update_collection(BOB_SHARED_ID, {"colour": "blue"})).http_status == 400
+    assert gcs_error(lambda: bob_gcs.update_collection(BOB_SHARED_ID, {"display_name": " "})).http_status == 400
 
 
 # --------------------------------------------------------------------------- guest lifecycle
 
 
-def test_guest_collection_lifecycle(alice_tc: Any, bob_tc: Any) -> None:
+def _create_guest(gcs: Any, mapped_id: str, base_path: str, display_name: str, **fields: Any) -> Any:
+    return gcs.create_collection(
+        globus_sdk.GuestCollectionDocument(
+            mapped_collection_id=mapped_id, collection_base_path=base_path, display_name=display_name, **fields
+        )
+    )
+
+
+def test_guest_collection_lifecycle(sandbox: Any, alice_tc: Any, bob_tc: Any) -> None:
     share_dir = f"/~/{unique('share')}/"
     alice_tc.operation_mkdir(LAB_STORAGE_ID, share_dir)
     alice_tc.operation_mkdir(LAB_STORAGE_ID, share_dir + "inside/")
-    created = alice_tc.create_shared_endpoint(
-        {
-            "DATA_TYPE": "shared_endpoint",
-            "host_endpoint": LAB_STORAGE_ID,
-            "host_path": share_dir,
-            "display_name": "Alice test share",
-            "description": "made by a test",
-        }
+    alice_gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    created = _create_guest(
+        alice_gcs, LAB_STORAGE_ID, share_dir.replace("/~/", "/home/alice/"), "Alice test share",
+        description="made by a test", public=False,
     )
-    assert created["code"] == "Created"
     guest_id = created["id"]
     try:
         doc = alice_tc.get_endpoint(guest_id)
@@ -185,23 +203,24 @@ def test_guest_collection_lifecycle(alice_tc: Any, bob_tc: Any) -> None:
         mine = _ids(alice_tc.my_shared_endpoint_list(LAB_STORAGE_ID))
         assert guest_id in mine and BOB_SHARED_ID not in mine
         assert guest_id in _ids(alice_tc.endpoint_search(filter_scope="my-endpoints"))
-        assert api_error(lambda: bob_tc.delete_endpoint(guest_id)).http_status == 403
+        bob_gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "bob")
+        assert gcs_error(lambda: bob_gcs.delete_collection(guest_id)).http_status == 403
+        assert api_error(lambda: alice_tc.delete_endpoint(guest_id)).http_status == 403  # not through Transfer
     finally:
-        deleted = alice_tc.delete_endpoint(guest_id)
-    assert deleted["code"] == "Deleted"
+        alice_gcs.delete_collection(guest_id)
     assert api_error(lambda: alice_tc.get_endpoint(guest_id)).http_status == 404
 
 
-def test_guest_collection_needs_write_access_to_an_existing_host_dir(alice_tc: Any) -> None:
-    def create(host: str, path: str) -> Any:
-        return alice_tc.create_shared_endpoint(
-            {"DATA_TYPE": "shared_endpoint", "host_endpoint": host, "host_path": path, "display_name": "x"}
-        )
+def test_guest_collection_needs_access_to_an_existing_host_dir(sandbox: Any) -> None:
+    alice_gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
 
-    assert api_error(lambda: create(LAB_STORAGE_ID, "/home/bob/")).http_status == 403
-    assert api_error(lambda: create(LAB_STORAGE_ID, f"/~/{unique('missing')}/")).http_status == 404
-    assert api_error(lambda: create(BOB_SHARED_ID, "/")).http_status == 400
-    assert api_error(lambda: create("00000000-0000-0000-0000-000000000000", "/")).http_status == 404
+    def create(mapped_id: str, path: str) -> Any:
+        return _create_guest(alice_gcs, mapped_id, path, "x")
+
+    assert gcs_error(lambda: create(LAB_STORAGE_ID, "/home/bob/")).http_status == 403
+    assert gcs_error(lambda: create(LAB_STORAGE_ID, f"/home/alice/{unique('missing')}/")).http_status == 400
+    assert gcs_error(lambda: create(BOB_SHARED_ID, "/")).http_status == 400
+    assert gcs_error(lambda: create("00000000-0000-0000-0000-000000000000", "/")).http_status == 404
 
 
 def test_mapped_collections_cannot_be_deleted_by_users(alice_tc: Any) -> None:

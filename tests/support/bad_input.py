@@ -251,6 +251,15 @@ def judge(probe: Probe, response: requests.Response) -> str | None:
     if template.startswith("/v0.10/"):
         missing = [k for k in ("code", "message", "request_id") if not isinstance(body.get(k), str)]
         return f"HTTP {status} body lacks {missing}: {body}" if missing else None
+    if template.startswith("/gcs/"):
+        # A GCS Manager: its result envelope with the error's code, status and message.
+        shaped = (
+            str(body.get("DATA_TYPE", "")).startswith("result#")
+            and isinstance(body.get("code"), str)
+            and body.get("http_response_code") == status
+            and isinstance(body.get("message"), str)
+        )
+        return None if shaped else f"HTTP {status} body is not GCS Manager shaped: {body}"
     if template.startswith("/groups/"):
         # Globus Groups (FastAPI): {"code", "detail"}, or 422 {"detail": [{"loc", "msg", "type"}]}.
         detail = body.get("detail")

@@ -67,14 +67,20 @@ def big_dir(lab_dir: Any) -> str:
     return path
 
 
+@pytest.fixture
+def app_and_gate(held: Any, big_dir: str, tmp_config: Any) -> tuple[HeldPages, Any]:
+    """The app with the big directory on the left, and the gate holding its later pages."""
+    transport, service = held
+    return transport, make_app(service, config=tmp_config, left=f"{LAB}:{big_dir}", right=f"{LAB}:/projects/")
+
+
 async def first_page_shown(pilot: Any, pane: Any, transport: HeldPages, path: str) -> None:
     await wait_for(pilot, lambda: pane.path == path and transport.held >= 1, "the first page shown, the rest held")
     assert pane.pages_pending and len(pane.listing.entries) == FIRST_PAGE
 
 
-async def test_a_big_directory_shows_its_first_page_then_the_whole(held: Any, big_dir: str, tmp_config: Any) -> None:
-    transport, service = held
-    app = make_app(service, config=tmp_config, left=f"{LAB}:{big_dir}", right=f"{LAB}:/projects/")
+async def test_a_big_directory_shows_its_first_page_then_the_whole(app_and_gate: Any, big_dir: str) -> None:
+    transport, app = app_and_gate
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
         await first_page_shown(pilot, left, transport, big_dir)
@@ -89,10 +95,9 @@ async def test_a_big_directory_shows_its_first_page_then_the_whole(held: Any, bi
 
 
 async def test_filter_sort_and_selection_made_on_the_first_page_hold_for_the_whole(
-    held: Any, big_dir: str, tmp_config: Any
+    app_and_gate: Any, big_dir: str
 ) -> None:
-    transport, service = held
-    app = make_app(service, config=tmp_config, left=f"{LAB}:{big_dir}", right=f"{LAB}:/projects/")
+    transport, app = app_and_gate
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
         await first_page_shown(pilot, left, transport, big_dir)
@@ -118,9 +123,8 @@ async def test_filter_sort_and_selection_made_on_the_first_page_hold_for_the_who
         assert sizes == sorted(sizes)  # the whole listing in the pane's order
 
 
-async def test_select_all_while_loading_waits_for_the_whole_listing(held: Any, big_dir: str, tmp_config: Any) -> None:
-    transport, service = held
-    app = make_app(service, config=tmp_config, left=f"{LAB}:{big_dir}", right=f"{LAB}:/projects/")
+async def test_select_all_while_loading_waits_for_the_whole_listing(app_and_gate: Any, big_dir: str) -> None:
+    transport, app = app_and_gate
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
         await first_page_shown(pilot, left, transport, big_dir)
@@ -135,9 +139,8 @@ async def test_select_all_while_loading_waits_for_the_whole_listing(held: Any, b
         assert "2,500 selected" in status_text(left)
 
 
-async def test_moving_away_drops_what_waited_for_the_whole_listing(held: Any, big_dir: str, tmp_config: Any) -> None:
-    transport, service = held
-    app = make_app(service, config=tmp_config, left=f"{LAB}:{big_dir}", right=f"{LAB}:/projects/")
+async def test_moving_away_drops_what_waited_for_the_whole_listing(app_and_gate: Any, big_dir: str) -> None:
+    transport, app = app_and_gate
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
         await first_page_shown(pilot, left, transport, big_dir)
@@ -150,9 +153,8 @@ async def test_moving_away_drops_what_waited_for_the_whole_listing(held: Any, bi
         assert left.path == "/projects/" and left.file_list.selected_names == set()
 
 
-async def test_compare_while_loading_says_so(held: Any, big_dir: str, tmp_config: Any) -> None:
-    transport, service = held
-    app = make_app(service, config=tmp_config, left=f"{LAB}:{big_dir}", right=f"{LAB}:/projects/")
+async def test_compare_while_loading_says_so(app_and_gate: Any, big_dir: str) -> None:
+    transport, app = app_and_gate
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
         await first_page_shown(pilot, left, transport, big_dir)
@@ -165,11 +167,10 @@ async def test_compare_while_loading_says_so(held: Any, big_dir: str, tmp_config
 
 
 async def test_a_reload_keeps_the_whole_listing_until_the_new_one_is_whole(
-    held: Any, big_dir: str, tmp_config: Any
+    app_and_gate: Any, big_dir: str
 ) -> None:
-    transport, service = held
+    transport, app = app_and_gate
     transport.release()
-    app = make_app(service, config=tmp_config, left=f"{LAB}:{big_dir}", right=f"{LAB}:/projects/")
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
         await wait_for(pilot, lambda: left.path == big_dir and not left.pages_pending, "listed whole")

@@ -362,3 +362,20 @@ def test_rows_stay_a_list_of_entry_indices() -> None:
     view = ListingView(SAMPLE, sort_key="size")
     assert isinstance(view.rows, list) and all(isinstance(i, int) for i in view.rows)
     assert view.row_of_index(view.rows[-1]) == len(view) - 1
+
+
+def test_orders_computed_elsewhere_sort_the_same_and_leave_the_view_as_it_was() -> None:
+    view = ListingView(SAMPLE, show_hidden=True)
+    rows_before = list(view.rows)
+    orders = view.other_orders()  # as a worker thread computes them
+    assert set(orders) == {"size", "time"} and view.rows == rows_before
+    fresh = ListingView(SAMPLE, show_hidden=True)
+    view.adopt_orders(orders)
+    for key in ("size", "time"):
+        for reverse in (False, True):
+            view.configure(sort_key=key, reverse=reverse)
+            fresh.configure(sort_key=key, reverse=reverse)
+            assert names(view) == names(fresh)
+    view.adopt_orders({"size": orders["time"]})  # an order the view already has is kept
+    view.configure(sort_key="size", reverse=False)
+    assert names(view) == names(fresh.__class__(SAMPLE, show_hidden=True, sort_key="size"))
