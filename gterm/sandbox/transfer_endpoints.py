@@ -193,7 +193,11 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
     etype = q.get("filter_entity_type")
     nonfunc = q.get("filter_non_functional")
 
+    nonfunctional = None if nonfunc in (None, "") else nonfunc not in ("0", "false", "False")
     candidates = colls.all_collections(state)
+    if etype == gcs_transfer.ENDPOINT_ENTITY or nonfunctional:
+        # GCSv5 endpoints are listed when asked for (a file manager's searches want collections).
+        candidates += gcs_transfer.endpoint_records(state)
     if scope == "recently-used":
         rank = {cid: n for n, cid in enumerate(colls.recently_used(state, principal.identity_id))}
         candidates = sorted((c for c in candidates if c.id in rank), key=lambda c: rank[c.id])
@@ -206,7 +210,7 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
         and (not owner or c.owner_id == owner)
         and (not host or c.host_collection_id == host)
         and (not etype or c.entity_type == etype)
-        and (nonfunc in (None, "", "0", "false", "False"))
+        and (nonfunctional is None or (c.entity_type == gcs_transfer.ENDPOINT_ENTITY) == nonfunctional)
     ]
     page = found[offset: offset + limit]
     return {
@@ -225,6 +229,9 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
 
 
 def get_endpoint(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
+    gcs_endpoint = gcs_transfer.endpoint_record(state, request.path_params["endpoint_id"])
+    if gcs_endpoint is not None:
+        return endpoint_doc(state, gcs_endpoint, principal)
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     return endpoint_doc(state, coll, principal)
 

@@ -77,6 +77,7 @@ def _apply(meta: dict[str, Any], changes: dict[str, Any]) -> None:
 
 
 def update_endpoint(state: SandboxState, principal: Principal, request: Request, body: Any) -> dict[str, Any]:
+    gcs_transfer.refuse_endpoint_write(state, request.path_params["endpoint_id"])
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     _check_managed_here(state, principal, coll)
     changes = endpoint_fields.validate(
@@ -206,6 +207,7 @@ def get_server(state: SandboxState, principal: Principal, request: Request) -> d
 
 def delete_endpoint(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     """Delete a GCP collection (and the guest collections it hosts); files on disk are never touched."""
+    gcs_transfer.refuse_endpoint_write(state, request.path_params["endpoint_id"])
     coll = visible_collection(state, principal, request.path_params["endpoint_id"])
     _check_managed_here(state, principal, coll, deleting=True)
     hosted = [r["id"] for r in state.db.query("SELECT id FROM collections WHERE host_collection_id = ?", (coll.id,))]

@@ -394,3 +394,29 @@ def test_transfer_refuses_writes_to_gcsv5_endpoints_and_collections(sandbox: San
         assert error.http_status == 403
         assert "Globus Connect Server endpoints and collections are read only in Transfer" in error.message
     assert bob_tc.get_endpoint(BOB_SHARED_ID)["description"] != "x"
+
+
+# --------------------------------------------------------------------------- the endpoints in Transfer
+
+
+def test_transfer_shows_gcsv5_endpoints_as_non_functional_entities(sandbox: SandboxHandle) -> None:
+    alice_tc = transfer_client_for(sandbox, "alice")
+    doc = alice_tc.get_endpoint(LAB_ENDPOINT_ID)
+    assert (doc["entity_type"], doc["non_functional"]) == ("GCSv5_endpoint", True)
+    assert doc["gcs_manager_url"] == manager_url(sandbox, LAB_ENDPOINT_ID)
+    assert (doc["owner_id"], doc["owner_string"]) == (LAB_ENDPOINT_ID, f"{LAB_ENDPOINT_ID}@clients.auth.globus.org")
+    found = alice_tc.endpoint_search(filter_scope="all", filter_fulltext="GCS", filter_entity_type="GCSv5_endpoint")
+    assert {d["id"] for d in found} == {LAB_ENDPOINT_ID, HPC_ENDPOINT_ID}
+    non_functional = alice_tc.endpoint_search(filter_fulltext="Example", filter_non_functional=True)
+    assert {d["entity_type"] for d in non_functional} == {"GCSv5_endpoint"}
+    functional = {d["id"] for d in alice_tc.endpoint_search(filter_fulltext="lab", filter_non_functional=False)}
+    assert LAB_STORAGE_ID in functional and LAB_ENDPOINT_ID not in functional
+    # An endpoint has no files and is no collection: Transfer's file routes do not find it.
+    assert api_error(lambda: alice_tc.operation_ls(LAB_ENDPOINT_ID, path="/")).http_status == 404
+    # And it is read only through Transfer like its collections.
+    for write in (
+        lambda: alice_tc.update_endpoint(LAB_ENDPOINT_ID, {"description": "x"}),
+        lambda: alice_tc.delete_endpoint(LAB_ENDPOINT_ID),
+    ):
+        error = api_error(write)
+        assert error.http_status == 403 and "read only in Transfer" in error.message
