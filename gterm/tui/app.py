@@ -111,6 +111,16 @@ class GtermApp(App[None]):
                 markup=False,
             )
 
+    # --- help -----------------------------------------------------------------------
+
+    def action_screen_help(self) -> None:
+        """``?``/F1 on a screen that has no help key of its own: that screen's keys."""
+        from gterm.tui.screens.help import HelpScreen, collect_key_help
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(collect_key_help(self.screen, keymap=self.keymap)))
+
     # --- quitting ------------------------------------------------------------------
 
     async def action_quit(self) -> None:
