@@ -23,7 +23,7 @@ import gc
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -395,7 +395,7 @@ class TransferService:
         """
         client = self.client()
         document = client.get_endpoint(collection_id).data
-        servers: list[dict[str, Any]] = []
+        servers: list[Mapping[str, Any]] = []
         entity = str(document.get("entity_type") or "")
         if entity.startswith(("GCP_", "GCSv4")):
             servers = [dict(doc) for doc in client.endpoint_server_list(collection_id)]

@@ -99,3 +99,16 @@ def screen_lines(app: Any) -> list[str]:
     for y, body in re.findall(r'<text [^>]*?y="([\d.]+)"[^>]*>(.*?)</text>', svg, flags=re.S):
         lines.setdefault(float(y), []).append(html.unescape(body).replace("\xa0", " "))
     return ["".join(parts) for _, parts in sorted(lines.items())]
+
+
+def notices(app: Any) -> list[str]:
+    """The notifications the app has shown (their text)."""
+    return [str(notification.message) for notification in app._notifications]
+
+
+def burst(app: Any, keys: list[str]) -> None:
+    """Queue every key at once, as a terminal delivers a fast burst (no waiting between keys)."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))

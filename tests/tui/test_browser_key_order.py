@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual import events
-
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from tests.support.browser_helpers import make_app, settled, wait_for
+from tests.support.browser_helpers import burst, make_app, settled, wait_for
 
 LAB = LAB_STORAGE_ID
-
-
-def burst(app: Any, keys: list[str]) -> None:
-    """Queue every key at once, as a terminal delivers a fast burst (no waiting between keys)."""
-    for key in keys:
-        character = key if len(key) == 1 else None
-        app.post_message(events.Key(key, character))
 
 
 async def test_ctrl_l_ctrl_u_then_a_path_in_one_burst(alice_service, tmp_config):

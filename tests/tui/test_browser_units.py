@@ -6,9 +6,9 @@ import pytest
 
 from gterm.globus.errors import InvalidInput, NotFound
 from gterm.globus.models import Entry
+from gterm.globus.moves import plan_moves
 from gterm.tui.app import remappable_binding_ids
 from gterm.tui.keymap import user_keymap
-from gterm.tui.screens.main import plan_moves
 from gterm.tui.screens.prompts import name_check
 from gterm.tui.widgets.path_bar import common_prefix, split_for_completion
 from gterm.tui.widgets.status_line import StatusInfo, human_size

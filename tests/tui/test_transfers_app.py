@@ -9,9 +9,10 @@ from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel, TaskTable
-from tests.support.browser_helpers import cursor_to, make_app, settled, wait_for
+from tests.support.browser_helpers import cursor_to, make_app, notices, settled, wait_for
+from tests.support.hosts import HostPane, TransferHostApp
+from tests.support.transfer_live import wait_until
 
-LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
 
 
@@ -20,7 +21,7 @@ async def test_f5_sends_the_selection_to_the_other_pane(
 ) -> None:
     src_disk, src = lab_dir({"a.txt": "A" * 1000, "b.txt": "B", "c.txt": "not selected", "dir/d.txt": "D"})
     dst_disk, dst = lab_dir()
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.main_screen.left_pane.path == src and app.main_screen.right_pane.path == dst)
         await settled(pilot)
@@ -55,7 +56,9 @@ async def test_compare_marks_in_real_panes(alice_service: TransferService, tmp_c
     for disk in (left_disk, right_disk):
         for entry in disk.iterdir():
             os.utime(entry, (1_700_000_000, 1_700_000_000))
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{left_path}", right=f"{LAB}:{right_path}")
+    app = make_app(
+        alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{left_path}", right=f"{LAB_STORAGE_ID}:{right_path}"
+    )
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen
         await wait_for(pilot, lambda: screen.left_pane.path == left_path and screen.right_pane.path == right_path)
@@ -65,3 +68,115 @@ async def test_compare_marks_in_real_panes(alice_service: TransferService, tmp_c
         await pilot.pause()
         assert screen.left_pane.file_list.marked_names == {"only-left.txt", "size.txt"}
         assert screen.right_pane.file_list.marked_names == {"only-right.txt", "size.txt"}
+
+
+async def test_destination_pane_reloads_when_the_transfer_ends(
+    alice_service: TransferService, tmp_config: Any, lab_dir: Any
+) -> None:
+    _src_disk, src = lab_dir({"a.txt": "A" * 100, "b.txt": "B", "dir/c.txt": "C"})
+    dst_disk, dst = lab_dir({"already.txt": "x"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await wait_for(pilot, lambda: screen.left_pane.path == src and screen.right_pane.path == dst)
+        await settled(pilot)
+        left, right = screen.left_pane, screen.right_pane
+        assert [e.name for e in right.listing.entries] == ["already.txt"]
+        for name in ("a.txt", "dir"):
+            await cursor_to(pilot, left, name)
+            await pilot.press("space")
+        await wait_for(pilot, lambda: left.file_list.selected_names == {"a.txt", "dir"}, "selection")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: getattr(screen, "last_submitted_task_id", None), "submission")
+        # MC clears the selection once the operation is under way.
+        assert left.file_list.selected_names == set()
+        task_id = str(screen.last_submitted_task_id)
+        panel = screen.query_one(TaskPanel)
+        await wait_until(
+            pilot, lambda: any(t.task_id == task_id and not t.is_active for t in panel.tasks), "the task to end"
+        )
+        # No ctrl+r: the pane showing the destination lists it again by itself.
+        await wait_until(
+            pilot,
+            lambda: right.listing is not None and {
+                e.name for e in right.listing.entries
+            } == {"already.txt", "a.txt", "dir"},
+            "the destination pane to show the new entries",
+        )
+        assert {e.name for e in left.listing.entries} == {"a.txt", "b.txt", "dir"}
+    assert wait_for_task(alice_service, task_id, timeout=60).status == "SUCCEEDED"
+    assert sorted(os.listdir(dst_disk)) == ["a.txt", "already.txt", "dir"]
+
+
+async def test_a_task_finished_before_the_submit_answer_still_reloads_the_destination(
+    alice_service: TransferService, lab_dir: Any
+) -> None:
+    # The panel may see a fast task finished before the screen hears the submission's task id.
+    _, src = lab_dir({"one.txt": "1"})
+    dst_disk, dst = lab_dir()
+    left = HostPane(alice_service, LAB_STORAGE_ID, src, "Lab Storage")
+    right = HostPane(alice_service, LAB_STORAGE_ID, dst, "Lab Storage")
+    reloads: list[str] = []
+    original = right.reload
+
+    def counting_reload() -> None:
+        reloads.append("reload")
+        original()
+
+    right.reload = counting_reload  # type: ignore[method-assign]
+    app = TransferHostApp(alice_service, left, right)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.transfers.task_panel
+        from gterm.globus.transfer import TransferItem, TransferRequest
+
+        request = TransferRequest(
+            LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "one.txt", dst + "one.txt")], label="fast"
+        )
+        task_id = alice_service.submit_transfer(request)
+        wait_for_task(alice_service, task_id, timeout=60)
+        panel.refresh_tasks()
+        await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the finished task listed")
+        app.transfers._submitted(request, task_id)  # the submission's answer arrives last
+        await wait_until(pilot, lambda: reloads == ["reload"], "the destination reload")
+        assert any("Transfer succeeded" in n for n in app.notifications_seen)
+        assert right.listing is not None and [e.name for e in right.listing.entries] == ["one.txt"]
+    assert (dst_disk / "one.txt").read_text() == "1"
+
+
+async def test_invalid_links_are_shown_as_such_and_left_out_of_a_transfer(
+    alice_service: TransferService, tmp_config: Any, lab_dir: Any
+) -> None:
+    src_disk, src = lab_dir({"real.txt": "r"}, dirs=("target-dir",))
+    os.symlink("target-dir", src_disk / "link-dir")
+    os.symlink("nowhere", src_disk / "link-broken")
+    os.symlink("/etc", src_disk / "link-outside")
+    _, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}")
+    async with app.run_test(size=(240, 36)) as pilot:
+        screen = app.main_screen
+        await wait_for(pilot, lambda: screen.left_pane.path == src and screen.right_pane.path == dst)
+        await settled(pilot)
+        left = screen.left_pane
+        by_name = {e.name: e for e in left.listing.entries}
+        assert by_name["link-broken"].is_invalid_link and by_name["link-outside"].is_invalid_link
+        lines = [left.file_list.render_line(y).text for y in range(left.file_list.scrollable_content_region.height)]
+        assert any(f"link-dir/ -> {src}target-dir/" in line for line in lines), lines
+        assert any("link-broken -> ?" in line for line in lines)
+        # Only invalid links under the cursor: nothing to send, and F5 says why.
+        await cursor_to(pilot, left, "link-broken")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert not isinstance(app.screen, TransferDialog)
+        assert any("broken or outside links cannot be transferred" in n for n in notices(app))
+        # Mixed with a real file: the link is left out of the plan, with a notice.
+        left.file_list.select_glob("*")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        assert {e.name for e in dialog.plan.entries} == {"real.txt", "target-dir", "link-dir"}
+        assert any("2 broken or outside link(s) left out" in n for n in notices(app))
+        await pilot.press("escape")

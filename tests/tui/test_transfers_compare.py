@@ -10,11 +10,14 @@ from textual.widgets import Select, Static
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.browser_helpers import cursor_to, make_app, notices, settled, wait_for
 from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import wait_until
 
 T_OLD = 1_700_000_000
 T_NEW = T_OLD + 3600
+
+SIZE = (120, 36)
 
 
 async def test_compare_marks_exactly_the_differing_entries(alice_service: TransferService, lab_dir: Any) -> None:
@@ -74,3 +77,42 @@ async def test_sync_preview_lists_what_the_level_would_send(alice_service: Trans
         await pilot.pause()
     assert app.transfers.last_submitted_task_id is None
     assert not (dst_disk / "d/new.txt").exists()  # a preview sends nothing
+
+
+async def test_compare_counts_visible_entries_and_marks_go_when_a_pane_moves(
+    alice_service: TransferService, tmp_config: Any, lab_dir: Any
+) -> None:
+    left_disk, left_path = lab_dir({"same.txt": "s", "only-left.txt": "l", ".hidden-left": "h", "sub/x": "x"})
+    right_disk, right_path = lab_dir({"same.txt": "s", "only-right.txt": "r", "also-right.txt": "r"})
+    for disk in (left_disk, right_disk):
+        for entry in disk.iterdir():
+            os.utime(entry, (1_700_000_000, 1_700_000_000))
+    app = make_app(
+        alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{left_path}", right=f"{LAB_STORAGE_ID}:{right_path}"
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await wait_for(pilot, lambda: screen.left_pane.path == left_path and screen.right_pane.path == right_path)
+        await settled(pilot)
+        left, right = screen.left_pane, screen.right_pane
+        # a selected row keeps showing its compare mark
+        await cursor_to(pilot, right, "only-right.txt")
+        await pilot.press("space")
+        left.file_list.focus()
+        await pilot.press("c")
+        await pilot.pause()
+        assert left.file_list.marked_names == {"only-left.txt", ".hidden-left", "sub"}
+        assert right.file_list.marked_names == {"only-right.txt", "also-right.txt"}
+        assert any(
+            "2 entries marked here (+1 hidden or filtered out), 2 in the other pane." in n for n in notices(app)
+        ), notices(app)
+        lines = [right.file_list.render_line(y).text for y in range(right.file_list.scrollable_content_region.height)]
+        assert next(line for line in lines if "only-right.txt" in line).startswith("*≠ ")
+        # The left pane moves into sub/: the right pane's marks described the old pair and go too.
+        await cursor_to(pilot, left, "sub")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: left.path == left_path + "sub/", "the left pane in sub/")
+        await settled(pilot)
+        assert left.file_list.marked_names == set()
+        assert right.file_list.marked_names == set()
+        assert right.file_list.selected_names == {"only-right.txt"}  # only the marks go

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input
 
-from gterm.globus.transfer import TransferItem, TransferRequest, wait_for_task
+from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
@@ -23,6 +23,8 @@ from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
 
 SLOW = 100_000  # bytes per second per task
+
+SIZE = (120, 36)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +130,58 @@ async def test_injected_faults_show_as_error_events(faulty_slow_sandbox: Sandbox
         await wait_until(pilot, lambda: details.data.successful is not None, "successful transfers")
         if details.data.task.status == "SUCCEEDED":
             assert details.query_one("#successful-table", DataTable).row_count > 0
+
+
+async def test_details_of_a_finished_task_hide_the_control_keys_and_show_one_line_details(
+    alice_service: TransferService, lab_dir: Any
+) -> None:
+    _, src = lab_dir({"a.txt": "a"})
+    _, dst = lab_dir()
+    left = HostPane(alice_service, LAB_STORAGE_ID, src, "Lab Storage")
+    right = HostPane(alice_service, LAB_STORAGE_ID, dst, "Lab Storage")
+    from gterm.globus.transfer import TransferItem, TransferRequest
+
+    task_id = alice_service.submit_transfer(
+        TransferRequest(
+            LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "a.txt", dst + "a.txt")], label="done already"
+        )
+    )
+    assert wait_for_task(alice_service, task_id, timeout=60).status == "SUCCEEDED"
+    app = TransferHostApp(alice_service, left, right)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.transfers.task_panel
+        await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
+        await pilot.press("t")
+        panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
+        details = app.screen
+        assert isinstance(details, TaskDetailsScreen)
+        await wait_until(pilot, lambda: bool(details.data.events), "the events")
+        await pilot.pause()
+        offered = {binding.binding.action for binding in details.active_bindings.values()}
+        assert "close" in offered
+        assert not offered & {"cancel_task", "change_label", "change_deadline"}
+        for key in ("l", "d", "x"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, (InputPrompt, ConfirmPrompt))
+        table = details.query_one("#events-table", DataTable)
+        cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert cells and not any("\\n" in cell or "\n" in cell for cell in cells)
+        raw = [event.details for event in details.data.events if "\n" in event.details]
+        assert raw, "the sandbox sends pretty-printed JSON details"
+        assert any("=" in cell for cell in cells)
+
+
+async def test_control_keys_are_offered_while_the_task_is_active() -> None:
+    # The fixed (active) details scene still shows cancel/label/deadline.
+    from tests.support.transfer_scenes import DetailsScene
+
+    app = DetailsScene()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        offered = {binding.binding.action for binding in app.screen.active_bindings.values()}
+        assert {"cancel_task", "change_label", "change_deadline"} <= offered

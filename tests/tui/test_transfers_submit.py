@@ -17,10 +17,13 @@ from textual.widgets import Input, Select
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import OptionBox, TransferDialog
+from tests.support.browser_helpers import burst
 from tests.support.hosts import HostPane, TransferHostApp
 
 WAIT = 60.0
 OLD_MTIME = 1_600_000_000  # 2020-09-13
+
+SIZE = (120, 36)
 
 
 async def wait_until(pilot: Any, condition: Callable[[], bool], what: str) -> None:
@@ -215,3 +218,51 @@ async def test_bad_deadline_is_explained_and_nothing_is_submitted(alice_service:
         await pilot.press("escape")
         await pilot.pause()
     assert app.transfers.last_submitted_task_id is None
+
+
+def dialog_host(service: TransferService, src: str, dst: str) -> TransferHostApp:
+    left = HostPane(service, LAB_STORAGE_ID, src, "Lab Storage")
+    right = HostPane(service, LAB_STORAGE_ID, dst, "Lab Storage")
+    left.selected = ["a.txt"]
+    return TransferHostApp(service, left, right)
+
+
+async def open_dialog_on_deadline(pilot: Any, app: TransferHostApp) -> TransferDialog:
+    await pilot.press("f5")
+    await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+    dialog = app.screen
+    assert isinstance(dialog, TransferDialog)
+    dialog.query_one("#deadline", Input).focus()
+    await pilot.pause()
+    for char in "garbage":
+        await pilot.press(char)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert "Cannot read deadline" in str(dialog.query_one("#form-error").render())
+    return dialog
+
+
+async def test_a_fast_clear_type_enter_after_a_bad_deadline_never_drops_the_deadline(
+    alice_service: TransferService, lab_dir: Any
+) -> None:
+    _, src = lab_dir({"a.txt": "a"})
+    _, dst = lab_dir()
+    app = dialog_host(alice_service, src, dst)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        dialog = await open_dialog_on_deadline(pilot, app)
+        # QA's burst: ctrl+u, a past date, Enter. Before the fix the characters landed before ctrl+u
+        # erased the field, and Enter submitted with no deadline at all.
+        burst(app, ["ctrl+u", *"2020-01-01T00:00", "enter"])
+        await pilot.pause(0.3)
+        assert app.screen is dialog
+        assert dialog.query_one("#deadline", Input).value == "2020-01-01T00:00"
+        assert "is in the past" in str(dialog.query_one("#form-error").render())
+        # The same burst with a future date submits exactly that deadline, once (a second Enter is ignored).
+        burst(app, ["ctrl+u", *"2099-01-01T00:00+00:00", "backspace", "0", "enter", "enter"])
+        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
+        await pilot.pause(0.3)
+        task_id = str(app.transfers.last_submitted_task_id)
+        assert sum("Transfer submitted" in n for n in app.notifications_seen) == 1
+    task = alice_service.task(task_id)
+    assert task.deadline is not None and task.deadline.year == 2099

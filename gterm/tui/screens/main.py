@@ -22,6 +22,7 @@ from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.https_access import RemoteBytes
 from gterm.globus.locations import CollectionLocation
 from gterm.globus.models import Collection, Entry
+from gterm.globus.moves import plan_moves
 from gterm.globus.transfer import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
@@ -520,33 +521,4 @@ class MainScreen(TransferScreen):
     def _bookmark_chosen(self, event: BookmarkChosen) -> None:
         event.stop()
         self.open_in_active(event.bookmark.endpoint_id, event.bookmark.path)
-
-
-def plan_moves(directory: str, entries: list[Entry], destination: str) -> list[tuple[str, str]]:
-    """(old, new) path pairs for F6. A destination ending in ``/`` (or several entries) means "into".
-
-    Relative destinations are taken from ``directory``. Raises InvalidInput for
-    a plan that cannot work (several entries onto one name, a move into itself).
-    """
-    from gterm.globus.errors import InvalidInput
-
-    if not destination:
-        raise InvalidInput("No destination given.")
-    target = paths.join(directory, destination)
-    into = destination.endswith("/") or len(entries) > 1
-    moves: list[tuple[str, str]] = []
-    for entry in entries:
-        old = paths.child(directory, entry.name, is_dir=entry.is_dir)
-        if into:
-            new = paths.child(paths.as_dir(target), entry.name, is_dir=entry.is_dir)
-        else:
-            new = paths.as_dir(target) if entry.is_dir else paths.normalise(target, directory=False)
-        if entry.is_dir and paths.is_within(new, old):
-            raise InvalidInput(f"Cannot move {entry.name!r} into itself.")
-        if paths.normalise(new, directory=False) == paths.normalise(old, directory=False):
-            continue
-        moves.append((old, new))
-    if not moves:
-        raise InvalidInput("The destination is where the items already are.")
-    return moves
 
