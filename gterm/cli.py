@@ -136,7 +136,7 @@ def make_session(config: GtermConfig, **kwargs: object) -> GtermSession:
     from gterm.globus.session import GtermSession
 
     # Its notices (where tokens are kept) are said when a login stores tokens, not on every command.
-    return GtermSession(config, **kwargs)  # type: ignore[arg-type]
+    return GtermSession(config, **kwargs)  # type: ignore[arg-type]  # GtermSession's own keywords, passed through
 
 
 def announce_storage(session: GtermSession, err: TextIO | None = None) -> None:
@@ -402,7 +402,7 @@ def demo_session(
     demo_dir = (data_dir or default_demo_dir()).expanduser().resolve()
     config = _demo_config(demo_dir)
     if token_store:
-        config.token_store = token_store  # type: ignore[assignment]
+        config.token_store = token_store  # type: ignore[assignment]  # argparse limits it to the store kinds
     print(f"gterm: starting the demo sandbox (data in {demo_dir})...", file=err)
     saved_env = {k: os.environ.get(k) for k in CLIENT_ENV_KEYS}
     with running_sandbox(SandboxConfig(data_dir=demo_dir, auto_approve=True, **(sandbox_options or {}))) as handle:

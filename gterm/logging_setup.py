@@ -22,7 +22,7 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
     def formatException(self, ei: object) -> str:  # noqa: N802 (logging's name)
-        return redact(super().formatException(ei))  # type: ignore[arg-type]
+        return redact(super().formatException(ei))  # type: ignore[arg-type]  # logging's exc-info type is private
 
 
 _handler: logging.Handler | None = None

@@ -22,7 +22,7 @@ leading outside the collection); valid links come as ``file``/``dir`` with ``lin
 
 def _entry_type(kind: Any) -> EntryType:
     if kind == "file" or kind == "dir" or kind == "link" or kind == "invalid_symlink":
-        return kind  # type: ignore[no-any-return]
+        return kind  # type: ignore[no-any-return]  # the comparisons above narrow it to the literals
     return "file"
 
 

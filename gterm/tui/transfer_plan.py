@@ -10,10 +10,17 @@ import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from gterm.globus.models import Entry
-from gterm.globus.transfer import SYNC_LEVEL_HELP, TransferItem, TransferRequest, fit_label, label_problem
+from gterm.globus.transfer import (
+    SYNC_LEVEL_HELP,
+    SYNC_LEVELS,
+    FilterMethod,
+    TransferItem,
+    TransferRequest,
+    fit_label,
+    label_problem,
+)
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
 from gterm.tui.safe_text import escape_controls
@@ -157,6 +164,16 @@ def split_patterns(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def filter_rules(options: TransferOptions) -> list[tuple[FilterMethod, str]]:
+    """The options' include/exclude globs as Globus filter rules.
+
+    Globus: the first matching rule wins and unmatched names are included, so
+    includes go first (they carve exceptions out of the excludes that follow).
+    """
+    rules: list[tuple[FilterMethod, str]] = [("include", p) for p in split_patterns(options.include)]
+    return rules + [("exclude", p) for p in split_patterns(options.exclude)]
+
+
 class LabelProblem(ValueError):
     """The typed label is one Globus would refuse (the form focuses the label field)."""
 
@@ -167,16 +184,13 @@ def build_request(plan: TransferPlan, options: TransferOptions, now: datetime) -
     problem = label_problem(options.label.strip())
     if problem is not None:
         raise LabelProblem(problem)
-    rules: list[tuple[Any, str]] = [("include", p) for p in split_patterns(options.include)]
-    # Globus: the first matching rule wins and unmatched names are included, so
-    # includes go first (they carve exceptions out of the excludes that follow).
-    rules += [("exclude", p) for p in split_patterns(options.exclude)]
+    rules = filter_rules(options)
     return TransferRequest(
         source_collection=plan.source_collection_id,
         destination_collection=plan.destination_collection_id,
         items=plan.items(options.delete_destination_extra),
         label=options.label.strip() or plan.default_label(),
-        sync_level=None if options.sync_level == "off" else options.sync_level,  # type: ignore[arg-type]
+        sync_level=next((level for level in SYNC_LEVELS if level == options.sync_level), None),  # "off": None
         verify_checksum=options.verify_checksum,
         preserve_timestamp=options.preserve_timestamp,
         encrypt_data=options.encrypt_data,
@@ -192,7 +206,7 @@ def build_request(plan: TransferPlan, options: TransferOptions, now: datetime) -
     )
 
 
-def _included(rules: list[tuple[str, str]], entry: Entry) -> bool:
+def _included(rules: list[tuple[FilterMethod, str]], entry: Entry) -> bool:
     """Globus filter rules: the first matching rule decides, no match means included."""
     for method, pattern in rules:
         if fnmatch.fnmatchcase(entry.name, pattern):
@@ -210,8 +224,7 @@ def preview_sync(
     the sync level and filter rules the way Globus does. At most ``budget`` listings (each side counts).
     """
     level = None if options.sync_level == "off" else options.sync_level
-    rules = [("include", p) for p in split_patterns(options.include)]
-    rules += [("exclude", p) for p in split_patterns(options.exclude)]
+    rules = filter_rules(options)
     remaining = [budget]
     total = SyncPreview()
 

@@ -114,13 +114,14 @@ class _Layout:
         x = MARKER_WIDTH
         cells.append(("name", 0, x + self.name_width))
         x += self.name_width
-        for column, shown, span in (
+        columns: tuple[tuple[ColumnName, bool, int], ...] = (
             ("size", self.show_size, SIZE_WIDTH),
             ("time", self.show_time, TIME_WIDTH),
             ("perms", self.show_perms, PERMS_WIDTH),
-        ):
+        )
+        for column, shown, span in columns:
             if shown:
-                cells.append((column, x, x + 1 + span))  # type: ignore[arg-type]
+                cells.append((column, x, x + 1 + span))
                 x += 1 + span
         self.cells = cells
 
@@ -486,7 +487,7 @@ class FileList(ScrollView, can_focus=True):
     def _reconfigure(self, **options: object) -> None:
         """Recompute the rows, keeping the cursor on its entry when it is still visible."""
         current = self._index_at(self._cursor)
-        self._view.configure(**options)  # type: ignore[arg-type]
+        self._view.configure(**options)  # type: ignore[arg-type]  # the watchers pass configure's own keywords
         self._update_virtual_size()
         target: int | None = None
         typing_filter = "filter_text" in options and bool(self.filter_text)
