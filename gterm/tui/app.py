@@ -9,13 +9,14 @@ else lives on the main screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from gterm.config import GtermConfig
@@ -114,6 +115,17 @@ class GtermApp(App[None]):
                 severity="warning",
                 markup=False,
             )
+
+    # --- command palette --------------------------------------------------------------
+
+    #: Textual's system commands that gterm's own palette entries already offer ("Quit", "Help").
+    SYSTEM_COMMANDS_COVERED = frozenset({"Quit", "Keys"})
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's system commands, less those the palette already lists as gterm's own."""
+        for command in super().get_system_commands(screen):
+            if command.title not in self.SYSTEM_COMMANDS_COVERED:
+                yield command
 
     # --- help -----------------------------------------------------------------------
 
