@@ -25,6 +25,7 @@ from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.globus.session import SessionLike
+from gterm.globus.sharing import SharingService
 from gterm.tui.commands import GtermCommands
 from gterm.tui.keymap import (
     APP_BINDINGS,
@@ -71,6 +72,7 @@ class GtermApp(App[None]):
         right: str | None = None,
         on_consent: Callable[[ConsentNeeded], bool] | None = None,
         https: HttpsAccess | None = None,
+        sharing: SharingService | None = None,
         confirm_quit_while_active: bool = False,
     ) -> None:
         # Before App.__init__: setting up the theme reactive calls watch_theme, which reads the config.
@@ -83,6 +85,8 @@ class GtermApp(App[None]):
         self.reauth = ReauthCoordinator(self, session=session, on_consent=on_consent)
         # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
         self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
+        # Access rules and names (`p`); None when the app was built without one (then `p` says so).
+        self.sharing = sharing
         self.start_left = left
         self.start_right = right
         self.bookmarks: list[Bookmark] = []
