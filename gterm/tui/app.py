@@ -37,7 +37,7 @@ from gterm.tui.keymap import (
     binding_ids,
     user_keymap,
 )
-from gterm.tui.messages import BookmarksChanged, PaneLocationChanged
+from gterm.tui.messages import BookmarksChanged, PaneLocationChanged, PaneSortChanged
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.file_list import FileList
@@ -183,6 +183,16 @@ class GtermApp(App[None]):
         config.remember_collection(event.collection.id)
         if (config.last_left, config.last_right, list(config.recent_collections)) != before:
             self._save_config()  # a reload or a page of the same place changes nothing worth a write
+
+    @on(PaneSortChanged)
+    def _sort_changed(self, event: PaneSortChanged) -> None:
+        remembered = ("-" if event.reverse else "") + event.sort_key
+        if event.pane_id == "left" and self.config.last_left_sort != remembered:
+            self.config.last_left_sort = remembered
+            self._save_config()
+        elif event.pane_id == "right" and self.config.last_right_sort != remembered:
+            self.config.last_right_sort = remembered
+            self._save_config()
 
     @on(BookmarksChanged)
     def _bookmarks_changed(self, event: BookmarksChanged) -> None:
