@@ -313,6 +313,7 @@ def build_tui(
     return GtermApp(
         service,
         session=session,
+        sharing=session.sharing_service(),
         config=config,
         left=left,
         right=right,

@@ -72,6 +72,7 @@ from gterm.redaction import register_secret
 
 if TYPE_CHECKING:
     from gterm.globus.https_access import AuthorizationSource
+    from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
 
 log = logging.getLogger(__name__)
@@ -437,6 +438,12 @@ class GtermSession:
         from gterm.globus.transfer import TransferService
 
         return TransferService(self.transfer_client)
+
+    def sharing_service(self) -> SharingService:
+        """Access rules, Globus Connect Personal shares and names (Transfer and Auth clients, one per thread)."""
+        from gterm.globus.sharing import SharingService
+
+        return SharingService(self.transfer_client, self.auth_client)
 
     # --- login ------------------------------------------------------------------------
 

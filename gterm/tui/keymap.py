@@ -48,6 +48,8 @@ MAIN_BINDINGS: list[Binding] = [
 # App-wide bindings.
 APP_BINDINGS: list[Binding] = [
     Binding("q,f10", "quit", "Quit", id="quit"),
+    # Any screen without a help key of its own (task details, dialogs): its keys, read live.
+    Binding("question_mark,f1", "screen_help", "Help", show=False, id="screen_help"),
 ]
 
 # Bindings of the bookmark sidebar (active while it has focus).

@@ -79,6 +79,9 @@ class MainScreen(TransferScreen):
         self._mark_active()
         self.left_pane.file_list.focus()
         self.sidebar.reload()
+        # The sort orders come back with the last locations (before the first listing is drawn).
+        self.left_pane.apply_sort(self.host.config.last_left_sort)
+        self.right_pane.apply_sort(self.host.config.last_right_sort)
         self._start_locations(self.start_left, self.start_right)
 
     @property

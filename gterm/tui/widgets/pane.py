@@ -31,7 +31,7 @@ from gterm.globus.models import Collection, Entry, Listing
 from gterm.globus.transfer import FIRST_PAGE, listing_order
 from gterm.tui.host import AppHost
 from gterm.tui.listing_view import ListingView
-from gterm.tui.messages import PaneFocused, PaneLocationChanged
+from gterm.tui.messages import PaneFocused, PaneLocationChanged, PaneSortChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.widgets.file_list import FileList
@@ -587,6 +587,19 @@ class Pane(Vertical):
     def _sort_changed(self, event: FileList.SortChanged) -> None:
         event.stop()
         self.refresh_status()
+        self._announce_sort()
+
+    def _announce_sort(self) -> None:
+        self.post_message(PaneSortChanged(self.id or "", self.file_list.sort_key, self.file_list.sort_reverse))
+
+    def apply_sort(self, remembered: str | None) -> None:
+        """Take a remembered sort order (``size``, ``-time``; anything else is ignored)."""
+        if not remembered:
+            return
+        key = remembered.lstrip("-")
+        if key in SORT_CYCLE:
+            self.file_list.sort_key = key
+            self.file_list.sort_reverse = remembered.startswith("-")
 
     def on_descendant_focus(self) -> None:
         self.post_message(PaneFocused(self.id or ""))
@@ -602,10 +615,12 @@ class Pane(Vertical):
         index = SORT_CYCLE.index(current) if current in SORT_CYCLE else -1
         self.file_list.sort_key = SORT_CYCLE[(index + 1) % len(SORT_CYCLE)]
         self.refresh_status()
+        self._announce_sort()
 
     def reverse_sort(self) -> None:
         self.file_list.sort_reverse = not self.file_list.sort_reverse
         self.refresh_status()
+        self._announce_sort()
 
     def start_filter(self) -> None:
         box = self.filter_input
