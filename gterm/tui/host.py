@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.collection_settings import SettingsService
     from gterm.globus.https_access import HttpsAccess
     from gterm.globus.models import Collection
+    from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
     from gterm.tui.worker_errors import ReauthCoordinator
 
@@ -36,6 +37,7 @@ class GtermHost(Protocol):
     https: HttpsAccess | None  # None without a session that can get HTTPS tokens
     keymap: Mapping[str, str]  # the user's keymap as applied: binding id -> keys
     settings: SettingsService  # collection settings (``e`` on the details screen)
+    sharing: SharingService | None  # access rules and names (`p`); None when built without one
 
     def remember_collection_info(self, collection: Collection) -> None: ...
 
