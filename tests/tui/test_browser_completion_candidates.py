@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from tests.support.browser_helpers import clear_and_type, make_app, screen_lines, settled, wait_for
+from tests.support.browser_helpers import clear_and_type, make_app, settled, wait_for
 
 LAB = LAB_STORAGE_ID
 
