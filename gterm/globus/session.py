@@ -433,6 +433,18 @@ class GtermSession:
             manager_url, authorizer=_SessionAuthorizer(self, endpoint_id), **client_options(self.config)
         )
 
+    def gcs_authorizer(self, endpoint_id: str) -> GlobusAuthorizer:
+        """An authorizer for a GCSv5 endpoint's GCS Manager (its ``manage_collections`` scope).
+
+        Like :meth:`https_authorizer`: the scope joins the app's requirements, and a
+        first use raises ConsentNeeded, whose login grants it.
+        """
+        scope = f"urn:globus:auth:scope:{endpoint_id}:manage_collections"
+        with self._lock:
+            if scope not in self.scope_requirements.get(endpoint_id, []):
+                self._app.add_scope_requirements({endpoint_id: [scope]})
+        return _SessionAuthorizer(self, endpoint_id)
+
     def transfer_client(self) -> globus_sdk.TransferClient:
         """A new TransferClient (own HTTP session, bounded timeout/retries); one per thread."""
         return globus_sdk.TransferClient(authorizer=self.authorizer(TRANSFER_RS), **client_options(self.config))
