@@ -23,6 +23,7 @@ from textual.binding import BindingType
 from textual.widgets import Footer, Static
 
 from gterm.config import GtermConfig
+from gterm.globus.collection_settings import SettingsService
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.models import Collection, Entry, Listing
@@ -53,6 +54,7 @@ class HostApp(App[None]):
         self.config = config or GtermConfig()
         self.reauth = ReauthCoordinator(self, on_consent=on_consent)
         self.https = https
+        self.settings = SettingsService(lambda: service.client(), None)
         self.sharing: SharingService | None = None  # no sharing service: these hosts exercise transfers
         self.keymap: dict[str, str] = {}
         self.collections: dict[str, Collection] = {}

@@ -321,7 +321,11 @@ class MainScreen(TransferScreen):
 
         collection, service = pane.collection, self.service
         self.app.push_screen(
-            CollectionInfo(f"{collection.display_name} — details", lambda: service.collection_details(collection.id))
+            CollectionInfo(
+                f"{collection.display_name} — details",
+                lambda: service.collection_details(collection.id),
+                settings=self.host.settings,
+            )
         )
 
     def action_sharing(self) -> None:
