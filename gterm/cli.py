@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal file manager for Globus: two panes, live tasks, keyboard first.",
     )
     _common(parser, suppress=False)
-    parser.add_argument("--left", metavar="LOC", help="left pane location: COLLECTION_ID[:PATH] or bookmark:NAME")
-    parser.add_argument("--right", metavar="LOC", help="right pane location: COLLECTION_ID[:PATH] or bookmark:NAME")
+    where = "COLLECTION_ID[:PATH], bookmark:NAME or local:PATH"
+    parser.add_argument("--left", metavar="LOC", help=f"left pane location: {where}")
+    parser.add_argument("--right", metavar="LOC", help=f"right pane location: {where}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     login = sub.add_parser("login", help="log in to Globus and keep the session in the OS keyring")
@@ -281,7 +282,9 @@ def start_listings_early(service: TransferService, *locations: str | None) -> No
     each pane's first load picks its answer up (TransferService.start_listing_early).
     Only ``COLLECTION_ID[:PATH]`` locations are started; a bookmark or a bad
     location is left to the screen, which resolves or reports it as before.
+    This computer's files (``local:PATH``) need no head start.
     """
+    from gterm.globus.local_files import is_local
     from gterm.globus.locations import CollectionLocation, parse_location
 
     started: set[CollectionLocation] = set()
@@ -292,7 +295,9 @@ def start_listings_early(service: TransferService, *locations: str | None) -> No
             location = parse_location(text)
         except GtermError:
             continue
-        if isinstance(location, CollectionLocation) and location not in started:
+        if not isinstance(location, CollectionLocation) or is_local(location.collection_id):
+            continue
+        if location not in started:
             started.add(location)
             service.start_listing_early(location.collection_id, location.path)
 
@@ -313,6 +318,7 @@ def build_tui(
     return GtermApp(
         service,
         session=session,
+        sharing=session.sharing_service(),
         config=config,
         left=left,
         right=right,

@@ -112,6 +112,9 @@ class GtermConfig:
     bell_on_task_end: bool = False
     last_left: str | None = None
     last_right: str | None = None
+    # Each pane's sort order, remembered with its location: "name", "size" or "time", "-" first if reversed.
+    last_left_sort: str | None = None
+    last_right_sort: str | None = None
     consent_scopes: list[str] = field(default_factory=list)
     recent_collections: list[str] = field(default_factory=list)
     http_timeout: float = DEFAULT_HTTP_TIMEOUT
@@ -208,6 +211,8 @@ class GtermConfig:
 
         self.last_left = text("last_left")
         self.last_right = text("last_right")
+        self.last_left_sort = text("last_left_sort")
+        self.last_right_sort = text("last_right_sort")
         self.recent_collections = strings("recent_collections")[:RECENT_LIMIT]
         self.consent_scopes = strings("consent_scopes")
         theme = text("theme")
@@ -217,7 +222,7 @@ class GtermConfig:
     def state_mapping(self) -> dict[str, Any]:
         """What the state file holds (never a setting the user wrote, never a secret)."""
         out: dict[str, Any] = {}
-        for key in ("last_left", "last_right"):
+        for key in ("last_left", "last_right", "last_left_sort", "last_right_sort"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

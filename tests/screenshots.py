@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from gterm.globus.https_access import HttpsAccess
 from gterm.globus.transfer import (
     TransferItem,
     TransferRequest,
@@ -29,8 +30,8 @@ from gterm.tui.app import GtermApp
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
-from tests.support.browser_helpers import settled, type_text, wait_for
-from tests.support.sandbox_login import own_sandbox, transfer_client_for
+from tests.support.browser_helpers import cursor_to, settled, type_text, wait_for
+from tests.support.sandbox_login import LoginHttpsTokens, own_sandbox, transfer_client_for
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 36)
@@ -92,6 +93,25 @@ async def delete_scene(pilot: Any) -> None:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmPrompt), "confirm")
 
 
+async def viewer_scene(pilot: Any) -> None:
+    from gterm.tui.screens.viewer import FileViewer
+
+    await ready(pilot)
+    await cursor_to(pilot, pilot.app.main_screen.left_pane, "results.csv")
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FileViewer), "viewer")
+    await wait_for(pilot, lambda: pilot.app.screen.page_shown is not None, "the first page")
+
+
+async def details_scene(pilot: Any) -> None:
+    from gterm.tui.screens.collection_info import CollectionInfo
+
+    await ready(pilot)
+    await pilot.press("i")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CollectionInfo), "details")
+    await wait_for(pilot, lambda: pilot.app.screen.details is not None, "the document")
+
+
 async def help_scene(pilot: Any) -> None:
     await ready(pilot)
     await pilot.press("f1")
@@ -105,6 +125,8 @@ SCENES: dict[str, tuple[str, str, Scene]] = {
     "collection-picker": ("/home/alice/", "/projects/", picker_scene),
     "delete-confirm": ("/home/alice/experiments/run-002/", "/projects/", delete_scene),
     "help": ("/home/alice/", "/projects/", help_scene),
+    "viewer": ("/home/alice/experiments/run-001/", "/projects/climate/", viewer_scene),
+    "collection-details": ("/home/alice/", "/projects/", details_scene),
 }
 
 
@@ -120,10 +142,10 @@ def seed_a_task(service: TransferService) -> None:
     wait_for_task(service, task_id, timeout=60)
 
 
-async def shoot(service: TransferService, out: Path) -> None:
+async def shoot(service: TransferService, https: HttpsAccess, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, (left, right, scene) in SCENES.items():
-        app = GtermApp(service, left=f"{LAB}:{left}", right=f"{LAB}:{right}")
+        app = GtermApp(service, left=f"{LAB}:{left}", right=f"{LAB}:{right}", https=https)
         async with app.run_test(size=SIZE) as pilot:
             await scene(pilot)
             await pilot.pause(0.3)
@@ -141,7 +163,7 @@ def main() -> None:
             service = TransferService(lambda: client)
             started = time.monotonic()
             seed_a_task(service)
-            asyncio.run(shoot(service, args.out))
+            asyncio.run(shoot(service, HttpsAccess(LoginHttpsTokens(sandbox)), args.out))
     # The transfer screens (dialog, task panel, details) come from fixed data with a frozen clock.
     try:
         from tests.support.transfer_scenes import save_screenshots

@@ -53,6 +53,11 @@ def _error(exc: OSError, what: str, path: str) -> GtermError:
     return GtermError(f"Could not {what} {path}: {exc.strerror or 'error'}.")
 
 
+def local_error(exc: OSError, what: str, path: str) -> GtermError:
+    """The gterm error for a failed file system call (``what``: the verb, as in "No permission to <what> <path>")."""
+    return _error(exc, what, path)
+
+
 def _permissions(mode: int) -> str:
     return f"{stat.S_IMODE(mode):04o}"
 

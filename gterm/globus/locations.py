@@ -1,4 +1,5 @@
-"""Parse and format the locations a user types: ``COLLECTION_ID[:PATH]``, ``NAME:PATH`` and ``bookmark:NAME``.
+"""Parse and format the locations a user types: ``COLLECTION_ID[:PATH]``, ``NAME:PATH``, ``bookmark:NAME``,
+``local:PATH``.
 
 ``COLLECTION_ID[:PATH]`` is globus-cli's syntax (``globus ls ID:/path``): the
 text before the first ``:`` must be a collection UUID and everything after it
@@ -8,7 +9,9 @@ one of the user's Transfer bookmarks; resolving it needs the bookmark list,
 which :func:`resolve_bookmark` takes as an argument so this module stays pure.
 ``NAME:PATH`` names a collection by its display name (``Lab Storage:/data``);
 :func:`resolve_collection_name` picks it from search results when exactly one
-collection has that name.
+collection has that name. ``local:PATH`` (``local`` alone: the home directory)
+is this computer's file system: a :class:`CollectionLocation` whose id is
+``local`` (``~`` in PATH is expanded when it is listed).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gterm.globus.errors import InvalidInput, NotFound
+from gterm.globus.local_files import LOCAL_ID
 from gterm.globus.models import Bookmark, Collection
 
 BOOKMARK_PREFIX = "bookmark:"
+LOCAL_PREFIX = LOCAL_ID + ":"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +74,7 @@ def parse_collection_id(text: str) -> str:
 
 
 def parse_location(text: str) -> Location:
-    """Parse ``COLLECTION_ID[:PATH]`` or ``bookmark:NAME``.
+    """Parse ``COLLECTION_ID[:PATH]``, ``NAME:PATH``, ``bookmark:NAME`` or ``local[:PATH]``.
 
     Raises InvalidInput (with a message fit for the user) when the text is
     neither form.
@@ -82,6 +87,8 @@ def parse_location(text: str) -> Location:
         if not name.strip():
             raise InvalidInput("Empty bookmark name: expected bookmark:NAME")
         return BookmarkLocation(name=name)
+    if stripped.lower() == LOCAL_ID or stripped.lower().startswith(LOCAL_PREFIX):
+        return CollectionLocation(collection_id=LOCAL_ID, path=stripped[len(LOCAL_PREFIX):] or None)
     collection_part, sep, path = stripped.partition(":")
     if sep and collection_part.strip() and not _looks_like_id(collection_part):
         return NamedLocation(name=collection_part.strip(), path=path or None)

@@ -430,6 +430,9 @@ class Rule:
     principal: str
     path: str
     permissions: str
+    # Transfer's "expiration_date" and "create_time" (ISO 8601 text, None when unset).
+    expiration_date: str | None = None
+    create_time: str | None = None
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Rule:
@@ -439,6 +442,8 @@ class Rule:
             principal=str(doc.get("principal") or ""),
             path=str(doc.get("path") or "/"),
             permissions=str(doc.get("permissions") or ""),
+            expiration_date=doc.get("expiration_date") or None,
+            create_time=doc.get("create_time") or None,
         )
 
 

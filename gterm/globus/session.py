@@ -72,6 +72,7 @@ from gterm.redaction import register_secret
 
 if TYPE_CHECKING:
     from gterm.globus.https_access import AuthorizationSource
+    from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
 
 log = logging.getLogger(__name__)
@@ -414,6 +415,18 @@ class GtermSession:
                 self._app.add_scope_requirements({collection_id: missing})
         return _SessionAuthorizer(self, collection_id)
 
+    def gcs_authorizer(self, endpoint_id: str) -> GlobusAuthorizer:
+        """An authorizer for a GCSv5 endpoint's GCS Manager (its ``manage_collections`` scope).
+
+        Like :meth:`https_authorizer`: the scope joins the app's requirements, and a
+        first use raises ConsentNeeded, whose login grants it.
+        """
+        scope = f"urn:globus:auth:scope:{endpoint_id}:manage_collections"
+        with self._lock:
+            if scope not in self.scope_requirements.get(endpoint_id, []):
+                self._app.add_scope_requirements({endpoint_id: [scope]})
+        return _SessionAuthorizer(self, endpoint_id)
+
     def transfer_client(self) -> globus_sdk.TransferClient:
         """A new TransferClient (own HTTP session, bounded timeout/retries); one per thread."""
         return globus_sdk.TransferClient(authorizer=self.authorizer(TRANSFER_RS), **client_options(self.config))
@@ -425,6 +438,12 @@ class GtermSession:
         from gterm.globus.transfer import TransferService
 
         return TransferService(self.transfer_client)
+
+    def sharing_service(self) -> SharingService:
+        """Access rules, Globus Connect Personal shares and names (Transfer and Auth clients, one per thread)."""
+        from gterm.globus.sharing import SharingService
+
+        return SharingService(self.transfer_client, self.auth_client)
 
     # --- login ------------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 
 from gterm.sandbox import collections as colls
+from gterm.sandbox import gcs_store, gcs_transfer, pauses, roles, tasks_store
 from gterm.sandbox import management_store as mstore
-from gterm.sandbox import pauses, roles, tasks_store
 from gterm.sandbox.auth_store import get_identity
 from gterm.sandbox.collections import CollectionRecord, find_collection
 from gterm.sandbox.errors import ApiError
@@ -41,17 +41,30 @@ CANCEL_WAIT_SECONDS = 1.0
 # --------------------------------------------------------------------------- roles
 
 
-def _roles(state: SandboxState, principal: Principal, collection_id: str | None) -> set[str]:
-    if not collection_id:
-        return set()
-    coll = find_collection(state, collection_id)
-    return roles.effective_role_set(state, coll, principal.identity_id) if coll is not None else set()
+def entity(state: SandboxState, entity_id: str) -> CollectionRecord | None:
+    """A collection, or a GCSv5 endpoint as Transfer shows it; None when neither exists."""
+    return find_collection(state, entity_id) or gcs_transfer.endpoint_record(state, entity_id)
+
+
+def _roles(state: SandboxState, principal: Principal, entity_id: str | None) -> set[str]:
+    found = entity(state, entity_id) if entity_id else None
+    return roles.effective_role_set(state, found, principal.identity_id) if found is not None else set()
 
 
 def monitored(state: SandboxState, principal: Principal) -> list[CollectionRecord]:
-    """Every endpoint/collection on which the caller holds activity_monitor (or more)."""
-    return [c for c in colls.all_collections(state)
-            if MONITOR in roles.effective_role_set(state, c, principal.identity_id)]
+    """Every endpoint and collection on which the caller holds activity_monitor (or more)."""
+    candidates = gcs_transfer.endpoint_records(state) + colls.all_collections(state)
+    return [c for c in candidates if MONITOR in roles.effective_role_set(state, c, principal.identity_id)]
+
+
+def below(state: SandboxState, entity_id: str) -> list[str]:
+    """The collections an endpoint or collection hosts (a GCSv5 endpoint: all of its collections)."""
+    hosted = [c.id for c in colls.all_collections(state) if c.host_collection_id == entity_id]
+    if gcs_store.find_endpoint(state.db, entity_id) is not None:
+        mapped = gcs_store.collection_ids(state.db, entity_id)
+        hosted = list(dict.fromkeys(mapped + [c.id for c in colls.all_collections(state)
+                                               if c.host_collection_id in mapped]))
+    return hosted
 
 
 def _require_some_role(state: SandboxState, principal: Principal) -> list[CollectionRecord]:
@@ -64,7 +77,9 @@ def _require_some_role(state: SandboxState, principal: Principal) -> list[Collec
 
 def _endpoint(state: SandboxState, principal: Principal, endpoint_id: str, role: str = MONITOR) -> CollectionRecord:
     _require_some_role(state, principal)
-    coll = colls.get_collection(state, endpoint_id)
+    coll = entity(state, endpoint_id)
+    if coll is None:
+        raise ApiError(404, "EndpointNotFound", f"No such endpoint or collection '{endpoint_id}'")
     if role not in roles.effective_role_set(state, coll, principal.identity_id):
         raise ApiError(403, "EndpointPermissionDenied",
                        f"You do not have the {role} role on '{coll.display_name}' ({coll.id})")
@@ -225,7 +240,7 @@ def task_list(state: SandboxState, principal: Principal, request: Request) -> di
     else:
         if endpoint_id:
             endpoint = _endpoint(state, principal, endpoint_id)
-            ids = [endpoint.id] + [c.id for c in colls.all_collections(state) if c.host_collection_id == endpoint.id]
+            ids = [endpoint.id, *below(state, endpoint.id)]
         else:
             ids = [c.id for c in watched]
         marks = ", ".join("?" * len(ids))
@@ -283,7 +298,7 @@ def task_list(state: SandboxState, principal: Principal, request: Request) -> di
         rows = [r for r in rows if pauses.is_paused(state, r) == wanted]
     if q.get("filter_local_user"):
         local = q["filter_local_user"]
-        endpoint = colls.get_collection(state, str(endpoint_id))
+        endpoint = _endpoint(state, principal, str(endpoint_id))
         rows = [r for r in rows if _local_user(endpoint, _username(state, r["owner_id"]))[0] == local]
     page = rows[:limit]
     has_next = len(rows) > limit
@@ -513,7 +528,7 @@ def pause_rule_list(state: SandboxState, principal: Principal, request: Request)
     endpoint_id = request.query_params.get("filter_endpoint")
     if endpoint_id:
         endpoint = _endpoint(state, principal, endpoint_id)
-        ids = [endpoint.id] + [c.id for c in colls.all_collections(state) if c.host_collection_id == endpoint.id]
+        ids = [endpoint.id, *below(state, endpoint.id)]
     else:
         ids = [c.id for c in watched]
     docs = [pauses.rule_doc(state, r, editable=_editable(state, principal, r)) for r in mstore.rules_on(state.db, ids)]
@@ -584,7 +599,7 @@ def monitored_endpoints(state: SandboxState, principal: Principal, request: Requ
 def hosted_endpoint_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     host = _endpoint(state, principal, request.path_params["endpoint_id"])
     in_use = collections_in_use(state, principal)
-    hosted = [c for c in colls.all_collections(state) if c.host_collection_id == host.id]
+    hosted = [c for c in (find_collection(state, cid) for cid in below(state, host.id)) if c is not None]
     return {"DATA_TYPE": "endpoint_list", "DATA": [endpoint_doc(state, c, principal, in_use) for c in hosted]}
 
 

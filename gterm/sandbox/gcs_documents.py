@@ -103,7 +103,8 @@ def info_docs(endpoint: GcsEndpoint) -> list[dict[str, Any]]:
     ]
 
 
-ENDPOINT_STRING_FIELDS = (
+#: Free-text fields (string or null) of endpoint and collection documents alike.
+TEXT_FIELDS = (
     "contact_email",
     "contact_info",
     "department",
@@ -129,7 +130,7 @@ def endpoint_doc(state: SandboxState, endpoint: GcsEndpoint) -> dict[str, Any]:
         "public": bool(meta.get("public", True)),
         "subscription_id": None,
     }
-    for key in ENDPOINT_STRING_FIELDS:
+    for key in TEXT_FIELDS:
         doc[key] = meta.get(key)
     return doc
 
@@ -182,17 +183,8 @@ def keywords_list(value: Any) -> list[str]:
     return []
 
 
-#: Fields both APIs show: kept in the Transfer half's collection meta (keywords as a comma string there).
-SHARED_STRING_FIELDS = (
-    "contact_email",
-    "contact_info",
-    "department",
-    "description",
-    "info_link",
-    "organization",
-    "user_message",
-    "user_message_link",
-)
+#: Fields both APIs show are kept in the Transfer half's collection meta (keywords as a comma string
+#: there): TEXT_FIELDS and these.
 SHARED_BOOL_FIELDS = ("disable_verify", "force_encryption", "force_verify")
 
 _MAPPED_DEFAULTS: dict[str, Any] = {
@@ -248,7 +240,7 @@ def collection_doc(
         "last_access": None,
         "deleted": False,
     }
-    for key in SHARED_STRING_FIELDS:
+    for key in TEXT_FIELDS:
         doc[key] = meta.get(key)
     for key in SHARED_BOOL_FIELDS:
         doc[key] = bool(meta.get(key, False))
@@ -315,7 +307,7 @@ _COMMON_FIELDS: dict[str, tuple[Checker, str]] = {
     "public": (_boolean, "row"),
     "default_directory": (_nonempty_string, "meta"),
     "keywords": (_strings_or_none, "meta"),
-    **{key: (_string_or_none, "meta") for key in SHARED_STRING_FIELDS},
+    **{key: (_string_or_none, "meta") for key in TEXT_FIELDS},
     **{key: (_boolean, "meta") for key in SHARED_BOOL_FIELDS},
     "enable_https": (_boolean, "settings"),
     "acl_expiration_mins": (_int_or_none, "settings"),

@@ -35,6 +35,7 @@ from gterm.sandbox.errors import ApiError
 from gterm.sandbox.gcs_documents import (
     GUEST_FIELDS,
     MAPPED_FIELDS,
+    TEXT_FIELDS,
     FieldError,
     collection_doc,
     credential_doc,
@@ -201,18 +202,6 @@ def get_endpoint(state: SandboxState, request: Request, caller: Caller, body: An
     return result([endpoint_doc(state, caller.endpoint)])
 
 
-_ENDPOINT_STRINGS = (
-    "contact_email",
-    "contact_info",
-    "department",
-    "description",
-    "info_link",
-    "organization",
-    "user_message",
-    "user_message_link",
-)
-
-
 def update_endpoint(state: SandboxState, request: Request, caller: Caller, body: Any) -> dict[str, Any]:
     _require_endpoint_admin(state, caller)
     endpoint = caller.endpoint
@@ -225,7 +214,7 @@ def update_endpoint(state: SandboxState, request: Request, caller: Caller, body:
             if not isinstance(value, str) or not value.strip():
                 raise FieldError("'display_name' must be a non-empty string")
             display_name = value.strip()
-        elif key in _ENDPOINT_STRINGS:
+        elif key in TEXT_FIELDS:
             if value is not None and not isinstance(value, str):
                 raise FieldError(f"'{key}' must be a string or null")
             meta[key] = value

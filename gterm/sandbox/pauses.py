@@ -19,8 +19,8 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from gterm.sandbox import gcs_transfer, tasks_store
 from gterm.sandbox import management_store as mstore
-from gterm.sandbox import tasks_store
 from gterm.sandbox.collections import CollectionRecord, find_collection
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.management_store import PauseRule
@@ -143,7 +143,7 @@ def annotate(state: SandboxState, docs: list[dict[str, Any]], rows: list[sqlite3
 
 
 def _display_name(state: SandboxState, endpoint_id: str) -> str | None:
-    coll = find_collection(state, endpoint_id)
+    coll = find_collection(state, endpoint_id) or gcs_transfer.endpoint_record(state, endpoint_id)
     return coll.display_name if coll is not None else None
 
 

@@ -48,11 +48,17 @@ def _expand(roles: set[str], *, has_access_rules: bool) -> set[str]:
     return found
 
 
-def _inherited(parent_roles: set[str]) -> set[str]:
-    """What a child entity inherits from the caller's effective roles on its parent."""
+def _inherited(parent_roles: set[str], *, from_endpoint: bool = False) -> set[str]:
+    """What a child entity inherits from the caller's effective roles on its parent.
+
+    A GCSv5 endpoint's administrator administers its mapped collections in full
+    (GCS: "the administrator role on the Transfer API for the endpoint's ...
+    collections"); a host collection's administrator is a restricted
+    administrator of the guest collections on it.
+    """
     inherited = parent_roles & {"activity_manager", "activity_monitor"}
     if "administrator" in parent_roles:
-        inherited.add("restricted_administrator")
+        inherited.add("administrator" if from_endpoint else "restricted_administrator")
     return inherited
 
 
@@ -68,6 +74,7 @@ def effective_roles_on(
     *,
     owner_id: str | None = None,
     parent_roles: set[str] | None = None,
+    parent_is_endpoint: bool = False,
     has_access_rules: bool = False,
 ) -> set[str]:
     """Effective roles on one entity, given the caller's effective roles on its parent (if any).
@@ -78,9 +85,9 @@ def effective_roles_on(
     roles = roles_store.held_roles(state, target_id, identity_id)
     if owner_id is not None and owner_id == identity_id:
         roles.add("administrator")
-    roles = _expand(roles, has_access_rules=has_access_rules)
     if parent_roles:
-        roles |= _inherited(parent_roles)
+        roles |= _inherited(parent_roles, from_endpoint=parent_is_endpoint)
+    roles = _expand(roles, has_access_rules=has_access_rules)
     if "administrator" in roles:
         roles.discard("restricted_administrator")  # the full role covers the restricted one
     return roles
@@ -121,6 +128,7 @@ def effective_role_set(state: SandboxState, coll: CollectionRecord, identity_id:
         coll.id,
         owner_id=coll.owner_id,
         parent_roles=parent_roles,
+        parent_is_endpoint=not coll.host_collection_id,
         has_access_rules=coll.is_guest,
     )
 

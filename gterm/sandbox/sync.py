@@ -33,7 +33,7 @@ def parse_sync_level(value: Any) -> int | None:
     if isinstance(value, str):
         if value in SYNC_LEVEL_NAMES:
             return SYNC_LEVEL_NAMES[value]
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # "٣" is a digit to str.isdigit, not to Globus
             value = int(value)
         else:
             raise ValueError(f"invalid sync_level {value!r}")

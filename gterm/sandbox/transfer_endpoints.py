@@ -160,7 +160,9 @@ def _fulltext_matches(coll: CollectionRecord, words: list[str]) -> bool:
 def _scope_filter(state: SandboxState, principal: Principal, scope: str,
                   in_use: set[str]) -> Callable[[CollectionRecord], bool]:
     me = principal.identity_id
-    if scope in ("my-endpoints", "administered-by-me", "shared-by-me"):
+    if scope == "administered-by-me":  # owners and everyone holding the administrator role
+        return lambda c: "administrator" in roles.effective_role_set(state, c, me)
+    if scope in ("my-endpoints", "shared-by-me"):
         return lambda c: c.owner_id == me and (scope != "shared-by-me" or c.is_guest)
     if scope == "my-gcp-endpoints":
         return lambda c: c.owner_id == me and c.entity_type == colls.GCP_MAPPED

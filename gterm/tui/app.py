@@ -9,21 +9,24 @@ else lives on the main screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from gterm.config import GtermConfig
+from gterm.globus.collection_settings import GcsTokens, SettingsService
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.globus.session import SessionLike
+from gterm.globus.sharing import SharingService
 from gterm.tui.commands import GtermCommands
 from gterm.tui.keymap import (
     APP_BINDINGS,
@@ -35,7 +38,7 @@ from gterm.tui.keymap import (
     binding_ids,
     user_keymap,
 )
-from gterm.tui.messages import BookmarksChanged, PaneLocationChanged
+from gterm.tui.messages import BookmarksChanged, PaneLocationChanged, PaneSortChanged
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.file_list import FileList
@@ -70,6 +73,8 @@ class GtermApp(App[None]):
         right: str | None = None,
         on_consent: Callable[[ConsentNeeded], bool] | None = None,
         https: HttpsAccess | None = None,
+        gcs_tokens: GcsTokens | None = None,
+        sharing: SharingService | None = None,
         confirm_quit_while_active: bool = False,
     ) -> None:
         # Before App.__init__: setting up the theme reactive calls watch_theme, which reads the config.
@@ -82,6 +87,12 @@ class GtermApp(App[None]):
         self.reauth = ReauthCoordinator(self, session=session, on_consent=on_consent)
         # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
         self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
+        # Collection settings: Transfer for Globus Connect Personal, the GCS Manager (its own tokens) for GCSv5.
+        if gcs_tokens is None and isinstance(session, GcsTokens):
+            gcs_tokens = session
+        self.settings = SettingsService(lambda: service.client(), gcs_tokens)
+        # Access rules and names (`p`); None when the app was built without one (then `p` says so).
+        self.sharing = sharing
         self.start_left = left
         self.start_right = right
         self.bookmarks: list[Bookmark] = []
@@ -110,6 +121,27 @@ class GtermApp(App[None]):
                 severity="warning",
                 markup=False,
             )
+
+    # --- command palette --------------------------------------------------------------
+
+    #: Textual's system commands that gterm's own palette entries already offer ("Quit", "Help").
+    SYSTEM_COMMANDS_COVERED = frozenset({"Quit", "Keys"})
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's system commands, less those the palette already lists as gterm's own."""
+        for command in super().get_system_commands(screen):
+            if command.title not in self.SYSTEM_COMMANDS_COVERED:
+                yield command
+
+    # --- help -----------------------------------------------------------------------
+
+    def action_screen_help(self) -> None:
+        """``?``/F1 on a screen that has no help key of its own: that screen's keys."""
+        from gterm.tui.screens.help import HelpScreen, collect_key_help
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(collect_key_help(self.screen, keymap=self.keymap)))
 
     # --- quitting ------------------------------------------------------------------
 
@@ -157,6 +189,16 @@ class GtermApp(App[None]):
         config.remember_collection(event.collection.id)
         if (config.last_left, config.last_right, list(config.recent_collections)) != before:
             self._save_config()  # a reload or a page of the same place changes nothing worth a write
+
+    @on(PaneSortChanged)
+    def _sort_changed(self, event: PaneSortChanged) -> None:
+        remembered = ("-" if event.reverse else "") + event.sort_key
+        if event.pane_id == "left" and self.config.last_left_sort != remembered:
+            self.config.last_left_sort = remembered
+            self._save_config()
+        elif event.pane_id == "right" and self.config.last_right_sort != remembered:
+            self.config.last_right_sort = remembered
+            self._save_config()
 
     @on(BookmarksChanged)
     def _bookmarks_changed(self, event: BookmarksChanged) -> None:

@@ -28,7 +28,11 @@ class GtermCommands(Provider):
         if not isinstance(app, GtermApp):
             return
         main = app.main_screen
+        listed: set[str] = set()
         for binding in [*MAIN_BINDINGS, *APP_BINDINGS]:
+            if binding.description in listed:
+                continue  # one command each ("Help" is the main screen's and any other screen's)
+            listed.add(binding.description)
             if main is not None and binding in MAIN_BINDINGS:
                 if main.check_action(binding.action, ()) is False:
                     continue

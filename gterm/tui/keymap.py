@@ -33,6 +33,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("f2", "rename", "Rename", id="rename"),
     Binding("f3", "view", "View", id="view"),
     Binding("i", "collection_info", "Collection details", show=False, id="collection_info"),
+    Binding("p", "sharing", "Sharing", show=False, id="sharing"),
     Binding("f5", "transfer", "Transfer", id="transfer"),
     Binding("f6", "move", "Move", id="move"),
     Binding("f7", "mkdir", "Mkdir", id="mkdir"),
@@ -48,6 +49,8 @@ MAIN_BINDINGS: list[Binding] = [
 # App-wide bindings.
 APP_BINDINGS: list[Binding] = [
     Binding("q,f10", "quit", "Quit", id="quit"),
+    # Any screen without a help key of its own (task details, dialogs): its keys, read live.
+    Binding("question_mark,f1", "screen_help", "Help", show=False, id="screen_help"),
 ]
 
 # Bindings of the bookmark sidebar (active while it has focus).

@@ -27,6 +27,15 @@ class PaneLocationChanged(Message):
 
 
 @dataclass
+class PaneSortChanged(Message):
+    """The user changed a pane's sort order; the app remembers it with the pane's location."""
+
+    pane_id: str
+    sort_key: str
+    reverse: bool
+
+
+@dataclass
 class PaneFocused(Message):
     """A pane (or something inside it) received focus: it becomes the active pane."""
 

@@ -193,7 +193,7 @@ _ENDPOINT_TEXT = {"description": 4096, "keywords": 1024, "organization": 1024, "
 DOC_SPECS = [
     DocSpec("POST", "/v0.10/transfer", _transfer_doc, {
         "source_endpoint": BAD_ID, "destination_endpoint": BAD_ID, "label": bad_text(128), "deadline": BAD_TIME,
-        "sync_level": [7, 10**30, "maybe", [], {}], "submission_id": [1, [], {}, "\ud800"],
+        "sync_level": [7, 10**30, "maybe", "٣", "²", [], {}], "submission_id": [1, [], {}, "\ud800"],
         "source_local_user": bad_text(None), "destination_local_user": bad_text(None),
         "filter_rules": [{}, "x", 1, [1], [{"method": 1}], [{"DATA_TYPE": "filter_rule", "name": "\ud800"}]],
         "DATA": [{}, "x", 1, [1], [[]], []],

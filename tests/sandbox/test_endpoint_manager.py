@@ -17,7 +17,16 @@ import globus_sdk
 import pytest
 from globus_sdk.testing import get_response_set
 
-from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, BOB_SHARED_ID, BOB_USERNAME, HPC_SCRATCH_ID, LAB_STORAGE_ID
+from gterm.sandbox import roles_store
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    BOB_ID,
+    BOB_SHARED_ID,
+    BOB_USERNAME,
+    HPC_SCRATCH_ID,
+    LAB_ENDPOINT_ID,
+    LAB_STORAGE_ID,
+)
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import own_sandbox, robot_transfer_client, transfer_client_for
 from tests.support.tasks_helpers import collection_root, write
@@ -388,3 +397,35 @@ def test_a_paused_task_still_expires_at_its_deadline(mgmt_sandbox: SandboxHandle
     done = _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
     assert done["status"] == "FAILED" and done["fatal_error"]["code"] == "DEADLINE_EXCEEDED"
     assert done["is_paused"] is False
+
+
+def test_roles_on_a_gcs_endpoint_reach_its_collections(mgmt_sandbox: SandboxHandle, alice: Any, bob: Any) -> None:
+    db = mgmt_sandbox.state.db
+    monitor = roles_store.add_role(db, LAB_ENDPOINT_ID, "identity", BOB_ID, "activity_monitor")
+    manager = roles_store.add_role(db, LAB_ENDPOINT_ID, "identity", ALICE_ID, "activity_manager")
+    try:
+        watched = [d["id"] for d in bob.endpoint_manager_monitored_endpoints()["DATA"]]
+        assert {LAB_ENDPOINT_ID, LAB} <= set(watched)
+        assert bob.endpoint_manager_get_endpoint(LAB_ENDPOINT_ID)["entity_type"] == "GCSv5_endpoint"
+        hosted = [d["id"] for d in bob.endpoint_manager_hosted_endpoint_list(LAB_ENDPOINT_ID)["DATA"]]
+        assert {LAB, BOB_SHARED_ID} <= set(hosted)
+        task_id = _alice_copy(mgmt_sandbox, alice)
+        by_endpoint = bob.endpoint_manager_task_list(filter_endpoint=LAB_ENDPOINT_ID, query_params={"limit": 1000})
+        assert task_id in [t["task_id"] for t in by_endpoint["DATA"]]
+        assert api_error(lambda: bob.endpoint_manager_pause_tasks([task_id], "no")).http_status == 403
+        rule = alice.endpoint_manager_create_pause_rule(
+            _rule(endpoint_id=LAB_ENDPOINT_ID, pause_ls=True, message="The whole endpoint is paused"))
+        try:
+            assert rule["endpoint_display_name"] and rule["endpoint_id"] == LAB_ENDPOINT_ID
+            for where in (LAB, BOB_SHARED_ID):
+                err = api_error(lambda where=where: bob.operation_ls(where, path="/home/bob/" if where == LAB else "/"))
+                assert err.code == "EndpointPaused" and "The whole endpoint is paused" in err.message
+            assert rule["id"] in [r["id"] for r in bob.endpoint_manager_pause_rule_list(
+                filter_endpoint=LAB_ENDPOINT_ID)["DATA"]]
+        finally:
+            alice.endpoint_manager_delete_pause_rule(rule["id"])
+        bob.operation_ls(LAB, path="/home/bob/")
+    finally:
+        roles_store.delete_role(db, LAB_ENDPOINT_ID, monitor)
+        roles_store.delete_role(db, LAB_ENDPOINT_ID, manager)
+    assert api_error(lambda: bob.endpoint_manager_get_endpoint(LAB_ENDPOINT_ID)).code == "EndpointPermissionDenied"

@@ -11,6 +11,7 @@ from typing import Any
 
 import globus_sdk
 import pytest
+from globus_sdk.testing import get_response_set
 
 from gterm.sandbox import collection_store
 from gterm.sandbox.collections import GCP_MAPPED
@@ -294,3 +295,21 @@ def test_sdk_update_error_is_a_transfer_api_error(alice_tc: Any) -> None:
     with pytest.raises(globus_sdk.TransferAPIError) as info:
         alice_tc.update_endpoint(LAPTOP, {"info_link": "javascript:alert(1)"})
     assert info.value.code == "ClientError.BadRequest"
+
+
+def test_gcp_documents_match_the_recorded_shapes(alice_tc: Any, alice_guest: str) -> None:
+    """Every key of the SDK's recorded get_endpoint/update_endpoint answers, with the same JSON types."""
+
+    def same_shape(expected: dict[str, Any], actual: dict[str, Any], name: str) -> None:
+        assert set(expected) <= set(actual), f"{name} lacks {sorted(set(expected) - set(actual))}"
+        for key, value in expected.items():
+            if value is not None and actual[key] is not None and key != "DATA":
+                assert type(actual[key]) is type(value), f"{name}.{key}: {actual[key]!r} vs {value!r}"
+
+    recorded = get_response_set("transfer.get_endpoint").lookup("default").json
+    for entity in (LAPTOP, alice_guest):
+        doc = alice_tc.get_endpoint(entity).data
+        same_shape(recorded, doc, entity)
+        same_shape(recorded["DATA"][0], doc["DATA"][0], f"{entity} server")
+    update = get_response_set("transfer.update_endpoint").lookup("default").json
+    same_shape(update, alice_tc.update_endpoint(alice_guest, {"description": "same shape"}).data, "update")

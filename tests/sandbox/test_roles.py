@@ -11,7 +11,15 @@ import pytest
 from gterm.sandbox import roles, roles_store
 from gterm.sandbox.collections import get_collection
 from gterm.sandbox.db import Database
-from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    ALICES_LAPTOP_ID,
+    BOB_ID,
+    BOB_SHARED_ID,
+    HPC_SCRATCH_ID,
+    LAB_ENDPOINT_ID,
+    LAB_STORAGE_ID,
+)
 from gterm.sandbox.state import SandboxConfig, SandboxState
 from tests.support.transfer_helpers import api_error
 
@@ -134,3 +142,24 @@ def test_gcs_roles_are_read_only_through_transfer(alice_tc: Any) -> None:
     (seeded,) = alice_tc.endpoint_role_list(LAB_STORAGE_ID)["DATA"]
     assert api_error(lambda: alice_tc.delete_endpoint_role(LAB_STORAGE_ID, seeded["id"])).http_status == 403
     assert len(alice_tc.endpoint_role_list(LAB_STORAGE_ID)["DATA"]) == 1
+
+
+def test_a_gcs_endpoint_administrator_administers_its_mapped_collections(sandbox: Any, bob_tc: Any) -> None:
+    role_id = roles_store.add_role(sandbox.state.db, LAB_ENDPOINT_ID, "identity", BOB_ID, "administrator")
+    try:
+        assert bob_tc.get_endpoint(LAB_STORAGE_ID)["my_effective_roles"] == [
+            "administrator", "activity_manager", "activity_monitor",
+        ]
+        assert bob_tc.get_endpoint(HPC_SCRATCH_ID)["my_effective_roles"] == ["activity_manager", "activity_monitor"]
+    finally:
+        roles_store.delete_role(sandbox.state.db, LAB_ENDPOINT_ID, role_id)
+    assert bob_tc.get_endpoint(LAB_STORAGE_ID)["my_effective_roles"] == []
+
+
+def test_administered_by_me_follows_the_administrator_role(alice_tc: Any, bob_tc: Any) -> None:
+    def ids(tc: Any) -> set[str]:
+        return {doc["id"] for doc in tc.endpoint_search(filter_scope="administered-by-me", limit=100)["DATA"]}
+
+    assert {LAB_STORAGE_ID, ALICES_LAPTOP_ID} <= ids(alice_tc)
+    assert BOB_SHARED_ID not in ids(alice_tc)  # a restricted administrator only
+    assert LAB_STORAGE_ID not in ids(bob_tc) and BOB_SHARED_ID in ids(bob_tc)

@@ -94,3 +94,14 @@ def test_resolve_bookmark() -> None:
         resolve_bookmark(BookmarkLocation("nope"), marks)
     plain = CollectionLocation(CID, "/x")
     assert resolve_bookmark(plain, []) is plain
+
+
+def test_local_locations_name_this_computer() -> None:
+    assert parse_location("local:~/data") == CollectionLocation("local", "~/data")
+    assert parse_location("local:/tmp/a:b") == CollectionLocation("local", "/tmp/a:b")  # the path is verbatim
+    assert parse_location("local") == CollectionLocation("local", None)
+    assert parse_location("LOCAL:") == CollectionLocation("local", None)
+    assert format_location(CollectionLocation("local", "/srv/x/")) == "local:/srv/x/"
+    assert parse_location(format_location(CollectionLocation("local", "/srv/x/"))) == CollectionLocation(
+        "local", "/srv/x/"
+    )

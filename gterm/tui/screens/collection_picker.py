@@ -29,6 +29,7 @@ from textual.widgets import Input, Label, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from gterm.globus.browsing import LOCAL, is_local
 from gterm.globus.models import Collection
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.safe_input import SafeInput
@@ -50,6 +51,7 @@ ENTITY_TYPES = {
     "GCSv5_endpoint": "endpoint",
     "GCP_mapped_collection": "personal collection",
     "GCP_guest_collection": "personal guest collection",
+    "local": "this computer's file system",
 }
 
 SEARCH_DELAY = 0.25
@@ -202,7 +204,9 @@ class CollectionPicker(ModalScreen["Collection | None"]):
     def _collect(self, scope: str, text: str) -> list[Collection]:
         if scope != "recently-used":
             return self.service.search_collections(text, scope=scope)
-        found = [collection for collection in self._remembered() if matches(collection, text)]
+        # This computer first: it is always at hand, and the way to a Local pane.
+        this_computer = LOCAL.get_collection("local")
+        found = [c for c in (this_computer, *self._remembered()) if matches(c, text)]
         known = {c.id for c in found}
         for collection in self.service.search_collections(text, scope="recently-used"):
             if collection.id not in known:
@@ -219,6 +223,8 @@ class CollectionPicker(ModalScreen["Collection | None"]):
             if self._remembered_cache is None:
                 found: list[Collection] = []
                 for collection_id in self.recent_ids:
+                    if is_local(collection_id):
+                        continue  # listed first anyway, and Transfer does not know it
                     try:
                         found.append(self.service.get_collection(collection_id))
                     except Exception:  # noqa: BLE001 - a deleted or foreign collection just drops out

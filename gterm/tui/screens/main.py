@@ -18,8 +18,10 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header
 
 from gterm.globus import paths
+from gterm.globus.browsing import LOCAL, PaneFiles, is_local
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.https_access import RemoteBytes
+from gterm.globus.local_files import local_error
 from gterm.globus.locations import CollectionLocation
 from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
@@ -43,6 +45,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SHORT_TERMINAL_ROWS = 32
 """Below this many rows the task panel shrinks (app.tcss: ``MainScreen.-short``) so the lists keep room."""
+
+
+def open_local_file(path: str) -> ByteSource:
+    """F3 on this computer: the file read with ``pread``; a failure to open it as a gterm error."""
+    from gterm.tui.text_pager import LocalFile
+
+    try:
+        return LocalFile(path)
+    except OSError as exc:
+        raise local_error(exc, "read", path) from None
 
 
 def plural(count: int, word: str) -> str:
@@ -79,6 +91,9 @@ class MainScreen(TransferScreen):
         self._mark_active()
         self.left_pane.file_list.focus()
         self.sidebar.reload()
+        # The sort orders come back with the last locations (before the first listing is drawn).
+        self.left_pane.apply_sort(self.host.config.last_left_sort)
+        self.right_pane.apply_sort(self.host.config.last_right_sort)
         self._start_locations(self.start_left, self.start_right)
 
     @property
@@ -299,12 +314,32 @@ class MainScreen(TransferScreen):
         pane = self._ready_pane()
         if pane is None or pane.collection is None:
             return
+        if is_local(pane.collection.id):
+            self.notify("This computer's own files: no Globus collection, nothing more to show.", title="This computer")
+            return
         from gterm.tui.screens.collection_info import CollectionInfo
 
         collection, service = pane.collection, self.service
         self.app.push_screen(
-            CollectionInfo(f"{collection.display_name} — details", lambda: service.collection_details(collection.id))
+            CollectionInfo(
+                f"{collection.display_name} — details",
+                lambda: service.collection_details(collection.id),
+                settings=self.host.settings,
+            )
         )
+
+    def action_sharing(self) -> None:
+        """``p``: the access rules of the focused pane's guest collection (or the guests a mapped one hosts)."""
+        pane = self._ready_pane()
+        if pane is None or pane.collection is None:
+            return
+        sharing = self.host.sharing
+        if sharing is None:
+            self.notify("Sharing needs a Globus session (start gterm signed in).", severity="warning")
+            return
+        from gterm.tui.screens.sharing import SharingScreen
+
+        self.app.push_screen(SharingScreen(sharing, pane.collection, pane.path or "/"))
 
     def action_view(self) -> None:
         """F3: view the file under the cursor, or count what a directory holds."""
@@ -320,12 +355,12 @@ class MainScreen(TransferScreen):
         if entry.is_dir:
             from gterm.tui.screens.dir_summary import DirectorySummary
 
-            service = self.service
+            files = pane.files
             self.app.push_screen(
                 DirectorySummary(
                     title,
                     paths.child(directory, entry.name, is_dir=True),
-                    lambda path: service.ls(collection.id, path, show_hidden=True).entries,
+                    lambda path: files.ls(collection.id, path, show_hidden=True).entries,
                 )
             )
             return
@@ -333,6 +368,8 @@ class MainScreen(TransferScreen):
         file_path = paths.child(directory, entry.name)
 
         def open_source() -> ByteSource:
+            if is_local(collection.id):
+                return open_local_file(file_path)
             if https is None:
                 raise InvalidInput("Viewing files needs a signed-in session (HTTPS access).")
             return RemoteBytes(https.files_for(collection), file_path)
@@ -351,7 +388,7 @@ class MainScreen(TransferScreen):
             if not name:
                 return
             target = paths.child(directory, name, is_dir=True)
-            pane.run_operation(
+            pane.run_file_operation(
                 f"New directory {name}",
                 lambda s: s.mkdir(collection_id, target),
                 lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
@@ -376,7 +413,7 @@ class MainScreen(TransferScreen):
                 return
             old = paths.child(directory, entry.name, is_dir=entry.is_dir)
             new = paths.child(directory, name, is_dir=entry.is_dir)
-            pane.run_operation(
+            pane.run_file_operation(
                 f"Rename {entry.name}",
                 lambda s: s.rename(collection_id, old, new),
                 lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
@@ -411,16 +448,16 @@ class MainScreen(TransferScreen):
                 return
             changed_dirs = {directory} | {paths.parent(new) for _, new in moves}
 
-            def run(s: TransferService) -> None:
+            def run(files: PaneFiles) -> None:
                 for old, new in moves:
-                    s.rename(collection_id, old, new)
+                    files.rename(collection_id, old, new)
 
             def done(_: Any) -> None:
                 for changed in changed_dirs:
                     self.refresh_location(collection_id, changed)
                 self.notify(f"Moved {plural(len(moves), 'item')}.")
 
-            pane.run_operation(f"Move {plural(len(moves), 'item')}", run, done)
+            pane.run_file_operation(f"Move {plural(len(moves), 'item')}", run, done)
 
         self.app.push_screen(
             InputPrompt(
@@ -464,6 +501,9 @@ class MainScreen(TransferScreen):
 
     def submit_delete(self, pane: Pane, collection_id: str, directory: str, entries: list[Entry]) -> None:
         """Submit one delete task for ``entries`` and refresh the listing when it ends."""
+        if is_local(collection_id):
+            self.delete_local(pane, directory, entries)
+            return
         request = DeleteRequest(
             collection_id=collection_id,
             paths=[paths.child(directory, e.name, is_dir=e.is_dir) for e in entries],
@@ -477,6 +517,28 @@ class MainScreen(TransferScreen):
 
         # The request keeps its submission id, so a retry after sign-in cannot make a second task.
         pane.run_operation("Delete", lambda s: s.submit_delete(request), submitted)
+
+    def delete_local(self, pane: Pane, directory: str, entries: list[Entry]) -> None:
+        """Delete on this computer at once (no task); say what could not be deleted."""
+        targets = [paths.child(directory, e.name, is_dir=e.is_dir) for e in entries]
+
+        def done(problems: list[str]) -> None:
+            self.refresh_location(pane.collection_id or "", directory)
+            deleted = len(targets) - len(problems)
+            if problems:
+                shown = "\n".join(escape_controls(p) for p in problems[:5])
+                more = f"\n… and {len(problems) - 5:,} more" if len(problems) > 5 else ""
+                self.notify(
+                    f"Deleted {plural(deleted, 'item')}; could not delete {len(problems):,}:\n{shown}{more}",
+                    title="Delete",
+                    severity="error",
+                    markup=False,
+                    timeout=10,
+                )
+            else:
+                self.notify(f"Deleted {plural(deleted, 'item')}.", title="Delete")
+
+        pane.run_file_operation("Delete", lambda _files: LOCAL.delete(targets), done)
 
     def _changed(self, collection_id: str, directory: str, *, focus_name: str | None, pane: Pane) -> None:
         """After mkdir/rename: reload the panes showing ``directory``; the acting one lands on the new name."""

@@ -9,18 +9,33 @@ characters is shown escaped and mapped back on submit (see safe_input.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from gterm.tui.safe_text import has_controls, safe_text
 from gterm.tui.widgets.safe_input import SafeInput, refuse_controls, to_display
+
+
+def fit_in_screen(screen: Screen[Any], box: Widget, part: Widget, largest: int) -> None:
+    """Give ``part`` (a dialog's scrolling middle) the rows the screen has left, at most ``largest``.
+
+    ``box`` is the dialog's frame (height auto, so its height is its content's):
+    on a short terminal (80x24) the middle shrinks and scrolls, so the question
+    above it and the buttons below it stay on screen.
+    """
+    spare = screen.size.height - box.outer_size.height
+    rows = max(3, min(largest, part.outer_size.height + spare))
+    if part.styles.max_height is None or part.styles.max_height.value != rows:
+        part.styles.max_height = rows
+
 
 # Returns an error message for a bad value, or None when it is acceptable.
 Check = Callable[[str], "str | None"]
@@ -33,7 +48,6 @@ InputPrompt > Vertical, ConfirmPrompt > Vertical {
     width: 70;
     max-width: 90%;
     height: auto;
-    max-height: 80%;
     border: thick $accent;
     background: $surface;
     padding: 1 2;
@@ -180,6 +194,7 @@ class ConfirmPrompt(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", show=False),
     ]
     MAX_ITEMS = 50
+    ITEMS_ROWS = 12  # the item list's height when the terminal has room
 
     def __init__(
         self,
@@ -216,6 +231,14 @@ class ConfirmPrompt(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        for items in self.query(".prompt-items"):
+            fit_in_screen(self, self.query_one(Vertical), items, self.ITEMS_ROWS)
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:

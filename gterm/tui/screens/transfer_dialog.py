@@ -35,6 +35,7 @@ from gterm.globus.transfer import TransferRequest, TransferService
 from gterm.tui.compare import SyncPreview
 from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
 from gterm.tui.safe_text import escape_controls
+from gterm.tui.screens.prompts import fit_in_screen
 from gterm.tui.transfer_plan import (
     SYNC_CHOICES,
     LabelProblem,
@@ -57,6 +58,9 @@ class FormInput(SafeInput):
     """A text field of the transfer form (keys in order: see :meth:`SafeInput._on_key`, QA F5)."""
 
 
+#: The form's height when the terminal has room (it scrolls within it).
+FORM_ROWS = 20
+
 #: The text fields and the TransferOptions attribute each one fills.
 TEXT_FIELDS: dict[str, str] = {"label": "label", "deadline": "deadline", "include": "include", "exclude": "exclude"}
 
@@ -67,11 +71,11 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
     DEFAULT_CSS = """
     TransferDialog { align: center middle; }
     TransferDialog > #dialog {
-        width: 100; max-width: 100%; height: auto; max-height: 100%;
+        width: 100; max-width: 100%; height: auto;
         border: thick $accent; background: $panel; padding: 0 1;
     }
     TransferDialog #summary { margin-bottom: 1; }
-    TransferDialog #form { height: auto; max-height: 20; }
+    TransferDialog #form { height: auto; max-height: 20; }  /* FORM_ROWS; fewer on a short terminal */
     TransferDialog .row { height: auto; margin-bottom: 1; }
     TransferDialog .row > Label { width: 14; }
     TransferDialog .row > Input, TransferDialog .row > Select { width: 1fr; }
@@ -156,6 +160,14 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
 
     def on_mount(self) -> None:
         self.query_one("#label", Input).focus()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """On a short terminal the form scrolls, so the summary and the buttons stay on screen."""
+        fit_in_screen(self, self.query_one("#dialog"), self.query_one("#form"), FORM_ROWS)
 
     # -- reading the form ---------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError
@@ -79,6 +79,7 @@ class FileViewer(Screen[None]):
         yield ViewerPage(Text("Opening…"), id="viewer-page")
         yield Input(placeholder="search (Enter finds, Esc cancels)", id="viewer-search")
         yield Static("", id="viewer-status")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._start()

@@ -26,12 +26,13 @@ from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
+from gterm.globus.browsing import PaneFiles, files_for
 from gterm.globus.errors import ConsentNeeded, NotFound
 from gterm.globus.models import Collection, Entry, Listing
 from gterm.globus.transfer import FIRST_PAGE, listing_order
 from gterm.tui.host import AppHost
 from gterm.tui.listing_view import ListingView
-from gterm.tui.messages import PaneFocused, PaneLocationChanged
+from gterm.tui.messages import PaneFocused, PaneLocationChanged, PaneSortChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.widgets.file_list import FileList
@@ -156,6 +157,15 @@ class Pane(Vertical):
     @property
     def service(self) -> TransferService:
         return self.host.service
+
+    def files_for(self, collection_id: str | None) -> PaneFiles:
+        """What lists ``collection_id``: this computer's files for ``local``, else the Transfer service."""
+        return files_for(collection_id, self.service)
+
+    @property
+    def files(self) -> PaneFiles:
+        """What lists and changes the collection shown (see :meth:`files_for`)."""
+        return self.files_for(self.collection_id)
 
     @property
     def collection_id(self) -> str | None:
@@ -314,19 +324,20 @@ class Pane(Vertical):
         known = self.collection if self.collection is not None and self.collection.id == collection_id else None
         lookup: Future[Collection] | None = None
         order = listing_order(file_list.sort_key, file_list.sort_reverse)
+        files = self.files_for(collection_id)
         try:
             if path is None:
                 if known is None:
-                    known = self.service.get_collection(collection_id)  # its default directory is the target
+                    known = files.get_collection(collection_id)  # its default directory is the target
                 target = known.default_directory or "/"
             else:
                 target = path
                 if known is None:
-                    lookup = _LOOKUPS.submit(self.service.get_collection, collection_id)
+                    lookup = _LOOKUPS.submit(files.get_collection, collection_id)
             try:
-                listing = self.service.ls_page(collection_id, target, limit=FIRST_PAGE, orderby=order)
+                listing = files.ls_page(collection_id, target, limit=FIRST_PAGE, orderby=order)
                 if whole:
-                    for page in self.service.more_pages(listing, orderby=order):
+                    for page in files.more_pages(listing, orderby=order):
                         if worker.is_cancelled:
                             return
                         listing = listing.extended(page)
@@ -372,7 +383,7 @@ class Pane(Vertical):
         worker = get_current_worker()
         shown = len(listing.entries)
         try:
-            for page in self.service.more_pages(listing, orderby=order):
+            for page in self.files_for(listing.collection_id).more_pages(listing, orderby=order):
                 if worker.is_cancelled:
                     return
                 listing = listing.extended(page)
@@ -587,6 +598,19 @@ class Pane(Vertical):
     def _sort_changed(self, event: FileList.SortChanged) -> None:
         event.stop()
         self.refresh_status()
+        self._announce_sort()
+
+    def _announce_sort(self) -> None:
+        self.post_message(PaneSortChanged(self.id or "", self.file_list.sort_key, self.file_list.sort_reverse))
+
+    def apply_sort(self, remembered: str | None) -> None:
+        """Take a remembered sort order (``size``, ``-time``; anything else is ignored)."""
+        if not remembered:
+            return
+        key = remembered.lstrip("-")
+        if key in SORT_CYCLE:
+            self.file_list.sort_key = key
+            self.file_list.sort_reverse = remembered.startswith("-")
 
     def on_descendant_focus(self) -> None:
         self.post_message(PaneFocused(self.id or ""))
@@ -602,10 +626,12 @@ class Pane(Vertical):
         index = SORT_CYCLE.index(current) if current in SORT_CYCLE else -1
         self.file_list.sort_key = SORT_CYCLE[(index + 1) % len(SORT_CYCLE)]
         self.refresh_status()
+        self._announce_sort()
 
     def reverse_sort(self) -> None:
         self.file_list.sort_reverse = not self.file_list.sort_reverse
         self.refresh_status()
+        self._announce_sort()
 
     def start_filter(self) -> None:
         box = self.filter_input
@@ -698,7 +724,7 @@ class Pane(Vertical):
     def _list_for_completion(self, collection_id: str, directory: str) -> None:
         target = paths.join(self.path or "/", directory) if not directory.startswith(("/", "~")) else directory
         try:
-            listing = self.service.ls(collection_id, target)
+            listing = self.files_for(collection_id).ls(collection_id, target)
         except Exception as exc:  # noqa: BLE001 - completion failures are only a hint
             deliver(self.app, self.path_bar.mark_invalid, str(exc))
             return
@@ -721,3 +747,13 @@ class Pane(Vertical):
     ) -> None:
         """Run ``call(service)`` in a worker; report failures here (with retry), then ``on_done``."""
         run_operation(self, self, context, call, on_done, group="operations")
+
+    def run_file_operation(
+        self,
+        context: str,
+        call: Callable[[PaneFiles], T],
+        on_done: Callable[[T], Any] | None = None,
+    ) -> None:
+        """Like :meth:`run_operation`, with what lists this pane's collection (Transfer or this computer)."""
+        files = self.files
+        run_operation(self, self, context, lambda _service: call(files), on_done, group="operations")

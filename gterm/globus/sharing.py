@@ -1,0 +1,398 @@
+"""SharingService: access rules of guest collections, guest creation, and the names of people and groups.
+
+Access rules go through Transfer for every kind of guest collection (GCSv5
+guests and Globus Connect Personal shares alike): ``endpoint_acl_list``,
+``add_endpoint_acl_rule``, ``update_endpoint_acl_rule``,
+``delete_endpoint_acl_rule``. A Globus Connect Personal share is created with
+Transfer's ``create_shared_endpoint``; a GCSv5 guest is created at the
+endpoint's GCS Manager (not here: it needs the endpoint's own token).
+
+Identities come from Auth's ``get_identities`` (by usernames with
+``provision=True``, so a colleague who never signed in still gets an id a rule
+can name; by ids to show names) and are cached for the session: rules and
+group members name the same few people again and again. ``forget_names`` (on
+ctrl+r) empties the cache.
+
+Like TransferService, every public method speaks gterm errors and each thread
+has its own SDK clients (they are not thread safe).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+import globus_sdk
+
+from gterm.globus.error_mapping import map_exception, translate_errors
+from gterm.globus.errors import AlreadyExists, GtermError, InvalidInput, NotFound, PermissionDenied
+from gterm.globus.models import Collection, Identity, Rule
+
+PrincipalType = Literal["identity", "group", "all_authenticated_users", "anonymous"]
+Permissions = Literal["r", "rw"]
+
+#: What a person types for the two principals that name nobody in particular.
+ALL_USERS_WORDS = frozenset({"all users", "all signed-in users", "all_authenticated_users", "everyone signed in"})
+PUBLIC_WORDS = frozenset({"public", "anyone", "anonymous", "anyone (public)"})
+
+ALL_USERS_LABEL = "all signed-in users"
+PUBLIC_LABEL = "anyone (public)"
+
+_RELATIVE_EXPIRY = re.compile(r"^\+(?P<n>\d{1,4})(?P<unit>[dwh])$")
+
+
+@dataclass(frozen=True, slots=True)
+class Grantee:
+    """Who a rule is for: its principal (an id or empty) and how gterm names it."""
+
+    principal_type: PrincipalType
+    principal: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A group a person belongs to, as far as sharing needs it (id and name)."""
+
+    id: str
+    name: str
+
+
+def parse_expiry(text: str, *, now: datetime | None = None) -> datetime | None:
+    """``""`` -> None; ``+30d`` / ``+2w`` / ``+12h`` from now; ``YYYY-MM-DD`` (end of that day, UTC).
+
+    Raises InvalidInput (with the forms it takes) for anything else or a time in the past.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    now = now or datetime.now(UTC)
+    relative = _RELATIVE_EXPIRY.match(text)
+    if relative:
+        n = int(relative.group("n"))
+        unit = relative.group("unit")
+        delta = {"d": timedelta(days=n), "w": timedelta(weeks=n), "h": timedelta(hours=n)}[unit]
+        if n == 0:
+            raise InvalidInput("An expiry must be in the future (for example +30d).")
+        return now + delta
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"Expiry {text!r}: type +30d, +2w, +12h or a date such as 2027-01-31.") from None
+    when = datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+    if when <= now:
+        raise InvalidInput(f"Expiry {text} is in the past; type a later date or +30d.")
+    return when
+
+
+def expiry_text(value: datetime) -> str:
+    """An expiry as Transfer takes it: ISO 8601 in UTC, whole seconds."""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def grantee_from_words(text: str) -> Grantee | None:
+    """The all-users or public grantee when ``text`` names one of them, else None."""
+    words = " ".join(text.lower().split())
+    if words in ALL_USERS_WORDS:
+        return Grantee("all_authenticated_users", "", ALL_USERS_LABEL)
+    if words in PUBLIC_WORDS:
+        return Grantee("anonymous", "", PUBLIC_LABEL)
+    return None
+
+
+def identity_label(identity: Identity) -> str:
+    """``Name (username)``, or the username alone when there is no name."""
+    if identity.name and identity.name != identity.username:
+        return f"{identity.name} ({identity.username})"
+    return identity.username or identity.id
+
+
+class SharingService:
+    """Access rules, Globus Connect Personal shares and names. Thread-safe: one SDK client per thread."""
+
+    def __init__(
+        self,
+        transfer_factory: Callable[[], globus_sdk.TransferClient],
+        auth_factory: Callable[[], globus_sdk.AuthClient],
+    ) -> None:
+        self._transfer_factory = transfer_factory
+        self._auth_factory = auth_factory
+        self._local = threading.local()
+        self._names_lock = threading.Lock()
+        self._by_id: dict[str, Identity] = {}
+        self._by_username: dict[str, Identity | None] = {}  # None: Auth knows no such user
+        self._group_names: dict[str, str] = {}
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _transfer(self) -> globus_sdk.TransferClient:
+        client: globus_sdk.TransferClient | None = getattr(self._local, "transfer", None)
+        if client is None:
+            client = self._local.transfer = self._transfer_factory()
+        return client
+
+    def _auth(self) -> globus_sdk.AuthClient:
+        client: globus_sdk.AuthClient | None = getattr(self._local, "auth", None)
+        if client is None:
+            client = self._local.auth = self._auth_factory()
+        return client
+
+    # -- access rules -----------------------------------------------------------------------
+
+    def rules(self, guest_id: str) -> list[Rule]:
+        """The guest collection's access rules (access managers only)."""
+        with self._explained():
+            return [Rule.from_doc(doc) for doc in self._transfer().endpoint_acl_list(guest_id)]
+
+    def add_rule(
+        self,
+        guest_id: str,
+        grantee: Grantee,
+        path: str,
+        permissions: Permissions = "r",
+        *,
+        expires: datetime | None = None,
+        notify_email: str | None = None,
+        notify_message: str | None = None,
+    ) -> str:
+        """Create an access rule; returns its id. ``path`` is relative to the guest's root ("/" = all)."""
+        if grantee.principal_type == "anonymous" and permissions != "r":
+            raise InvalidInput("Public access can only be read-only.")
+        document: dict[str, Any] = {
+            "DATA_TYPE": "access",
+            "principal_type": grantee.principal_type,
+            "principal": grantee.principal,
+            "path": rule_path(path),
+            "permissions": permissions,
+        }
+        if expires is not None:
+            document["expiration_date"] = expiry_text(expires)
+        if notify_email:
+            document["notify_email"] = notify_email
+            if notify_message:
+                document["notify_message"] = notify_message
+        with self._explained(grantee=grantee, path=document["path"]):
+            response = self._transfer().add_endpoint_acl_rule(guest_id, document)
+        return str(response["access_id"])
+
+    def update_rule(
+        self, guest_id: str, rule_id: str, *, permissions: Permissions, expires: datetime | None
+    ) -> None:
+        """Change a rule's permissions and expiry (None: never expires)."""
+        document: dict[str, Any] = {
+            "DATA_TYPE": "access",
+            "permissions": permissions,
+            "expiration_date": expiry_text(expires) if expires is not None else None,
+        }
+        with self._explained():
+            self._transfer().update_endpoint_acl_rule(guest_id, rule_id, document)
+
+    def delete_rule(self, guest_id: str, rule_id: str) -> None:
+        with self._explained():
+            self._transfer().delete_endpoint_acl_rule(guest_id, rule_id)
+
+    @staticmethod
+    def _explained(*, grantee: Grantee | None = None, path: str = "") -> _Explain:
+        """The rule calls' translator: gterm errors, and what to do about the ones people meet."""
+        return _Explain(grantee=grantee, path=path)
+
+    # -- guest collections ------------------------------------------------------------------
+
+    @translate_errors()
+    def shared_by_me(self, host_id: str | None = None) -> list[Collection]:
+        """Guest collections I manage (Transfer's ``shared-by-me`` scope), optionally only those on ``host_id``."""
+        found = [Collection.from_doc(doc) for doc in self._transfer().endpoint_search(filter_scope="shared-by-me")]
+        if host_id is None:
+            return found
+        return [c for c in found if c.host_endpoint_id == host_id]
+
+    @translate_errors()
+    def create_personal_share(self, host_id: str, path: str, display_name: str, description: str = "") -> str:
+        """A guest collection on a Globus Connect Personal endpoint (Transfer's shared_endpoint); its id."""
+        if not display_name.strip():
+            raise InvalidInput("A guest collection needs a display name.")
+        document: dict[str, Any] = {
+            "DATA_TYPE": "shared_endpoint",
+            "host_endpoint": host_id,
+            "host_path": path if path.endswith("/") else path + "/",
+            "display_name": display_name.strip(),
+        }
+        if description.strip():
+            document["description"] = description.strip()
+        return str(self._transfer().create_shared_endpoint(document)["id"])
+
+    # -- names ------------------------------------------------------------------------------
+
+    def identities_by_username(self, usernames: Iterable[str]) -> dict[str, Identity | None]:
+        """Each username's identity (Auth provisions one for a known domain); None when Auth has none."""
+        wanted = [u.strip().lower() for u in usernames if u.strip()]
+        with self._names_lock:
+            missing = sorted({u for u in wanted if u not in self._by_username})
+        if missing:
+            with translate_errors():
+                docs = self._auth().get_identities(usernames=missing, provision=True)["identities"]
+            found = {str(doc.get("username") or "").lower(): Identity.from_doc(doc) for doc in docs}
+            with self._names_lock:
+                for username in missing:
+                    identity = found.get(username)
+                    self._by_username[username] = identity
+                    if identity is not None:
+                        self._by_id[identity.id] = identity
+        with self._names_lock:
+            return {u: self._by_username.get(u) for u in wanted}
+
+    def identities_by_id(self, ids: Iterable[str]) -> dict[str, Identity]:
+        """The identities Auth knows among ``ids`` (cached for the session)."""
+        wanted = [i for i in ids if i]
+        with self._names_lock:
+            missing = sorted({i for i in wanted if i not in self._by_id})
+        if missing:
+            with translate_errors():
+                docs = self._auth().get_identities(ids=missing)["identities"]
+            with self._names_lock:
+                for doc in docs:
+                    identity = Identity.from_doc(doc)
+                    self._by_id[identity.id] = identity
+                    self._by_username[identity.username.lower()] = identity
+        with self._names_lock:
+            return {i: self._by_id[i] for i in wanted if i in self._by_id}
+
+    def remember_groups(self, groups: Iterable[GroupRef]) -> None:
+        """Group names learned elsewhere (the Groups service) for labelling group rules."""
+        with self._names_lock:
+            for group in groups:
+                self._group_names[group.id] = group.name
+
+    def known_identities(self) -> list[Identity]:
+        """Everyone gterm has a name for this session (offered as matches while typing)."""
+        with self._names_lock:
+            return sorted(self._by_id.values(), key=lambda i: i.username)
+
+    def forget_names(self) -> None:
+        """Drop the cached names (ctrl+r): the next lookups ask Auth again."""
+        with self._names_lock:
+            self._by_id.clear()
+            self._by_username.clear()
+
+    def principal_labels(self, rules: Iterable[Rule]) -> dict[str, str]:
+        """A name for each rule's principal (rule id -> label); a bare id only when no name can be found."""
+        rules = list(rules)
+        ids = [r.principal for r in rules if r.principal_type == "identity"]
+        try:
+            people = self.identities_by_id(ids) if ids else {}
+        except GtermError:
+            people = {}  # the names are a nicety: the rules themselves were read
+        labels: dict[str, str] = {}
+        with self._names_lock:
+            groups = dict(self._group_names)
+        for rule in rules:
+            if rule.principal_type == "identity":
+                person = people.get(rule.principal)
+                labels[rule.id] = identity_label(person) if person else rule.principal
+            elif rule.principal_type == "group":
+                name = groups.get(rule.principal)
+                labels[rule.id] = f"group {name}" if name else f"group {rule.principal}"
+            elif rule.principal_type == "all_authenticated_users":
+                labels[rule.id] = ALL_USERS_LABEL
+            elif rule.principal_type == "anonymous":
+                labels[rule.id] = PUBLIC_LABEL
+            else:
+                labels[rule.id] = rule.principal or rule.principal_type
+        return labels
+
+    def resolve_grantee(self, text: str, groups: Iterable[GroupRef] = ()) -> Grantee:
+        """What the add-rule field's text names: all users / public, one of my groups, or a person.
+
+        A person is looked up by username (or an email address used as one) with provision.
+        NotFound says so, with the near matches gterm knows of.
+        """
+        text = text.strip()
+        if not text:
+            raise InvalidInput("Type a username, an email address, a group name, 'all users' or 'public'.")
+        words = grantee_from_words(text)
+        if words is not None:
+            return words
+        for group in groups:
+            if group.name.lower() == text.lower() or group.id == text:
+                return Grantee("group", group.id, f"group {group.name}")
+        if "@" in text:
+            identity = self.identities_by_username([text]).get(text.lower())
+            if identity is not None:
+                return Grantee("identity", identity.id, identity_label(identity))
+        near = self.matches(text, groups, limit=3)
+        hint = f" Did you mean {', '.join(near)}?" if near else ""
+        raise NotFound(f"No Globus user or group of yours is called {text!r}.{hint}")
+
+    def matches(self, text: str, groups: Iterable[GroupRef] = (), *, limit: int = 8) -> list[str]:
+        """Suggestions for what is typed so far: words, my groups, people gterm knows (no network)."""
+        needle = text.strip().lower()
+        if not needle:
+            return []
+        out: list[str] = []
+        for word in ("all users", "public"):
+            if word.startswith(needle):
+                out.append(word)
+        for group in groups:
+            if needle in group.name.lower():
+                out.append(group.name)
+        for identity in self.known_identities():
+            if needle in identity.username.lower() or needle in identity.name.lower():
+                out.append(identity.username)
+        return out[:limit]
+
+
+def rule_path(path: str) -> str:
+    """A rule path as Transfer wants it: absolute, ending in ``/``."""
+    path = path.strip() or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    if not path.endswith("/"):
+        path += "/"
+    return path
+
+
+def path_in_guest(host_path: str, guest_root: str) -> str:
+    """``host_path`` (a directory on the host collection) as a path inside a guest rooted at ``guest_root``.
+
+    Rule paths are relative to the guest's root (globus-sdk-python#401): ``/home/alice/results/sub/``
+    in a guest rooted at ``/home/alice/results/`` is ``/sub/``. Outside the root: ``/``.
+    """
+    root = rule_path(guest_root)
+    here = rule_path(host_path)
+    if here.startswith(root):
+        return "/" + here[len(root):]
+    return "/"
+
+
+class _Explain:
+    """Translate errors of a rule call, then say what to do about the ones people meet."""
+
+    def __init__(self, *, grantee: Grantee | None, path: str) -> None:
+        self.grantee = grantee
+        self.path = path
+
+    def __enter__(self) -> _Explain:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
+        if exc is None:
+            return False
+        mapped = map_exception(exc)
+        if mapped is None:
+            return False  # a bug, not a condition: let it through untouched
+        if isinstance(mapped, PermissionDenied):
+            raise PermissionDenied(
+                f"{mapped.message} -- you need the access manager role on this guest collection "
+                "(ask its owner or an administrator)."
+            ) from exc
+        if isinstance(mapped, AlreadyExists) and self.grantee is not None:
+            raise AlreadyExists(
+                f"{self.grantee.label} already has a rule for {self.path}; change that rule (e) instead."
+            ) from exc
+        if mapped is exc:
+            return False
+        raise mapped from exc

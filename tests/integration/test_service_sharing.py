@@ -1,0 +1,156 @@
+"""SharingService against the live sandbox: access rules on GCSv5 and Globus Connect Personal guests, names.
+
+Alice's guests are made the way Globus makes them (GCS Manager for GCSv5, Transfer's shared_endpoint for
+Globus Connect Personal); Bob's side is his own native-app login and TransferClient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import globus_sdk
+import pytest
+
+from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from gterm.globus.sharing import GroupRef, SharingService, parse_expiry, path_in_guest
+from gterm.sandbox.seed_ids import (
+    ALICES_LAPTOP_ID,
+    BOB_ID,
+    BOB_SHARED_ID,
+    LAB_ENDPOINT_ID,
+    LAB_GROUP_ID,
+    LAB_GROUP_NAME,
+    LAB_STORAGE_ID,
+)
+from tests.support.gcs_helpers import create_guest, gcs_client_for
+from tests.support.groups_helpers import auth_client_for
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.transfer_helpers import api_error, unique
+
+LAB = [GroupRef(LAB_GROUP_ID, LAB_GROUP_NAME)]
+
+
+def sharing_as(sandbox: Any, identity: str) -> SharingService:
+    return SharingService(lambda: transfer_client_for(sandbox, identity), lambda: auth_client_for(sandbox, identity))
+
+
+@pytest.fixture(scope="module")
+def alice(sandbox: Any) -> SharingService:
+    return sharing_as(sandbox, "alice")
+
+
+@pytest.fixture(scope="module")
+def alice_gcs(sandbox: Any) -> globus_sdk.GCSClient:
+    return gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+
+
+@pytest.fixture
+def alice_guest(alice_tc: Any, alice_gcs: globus_sdk.GCSClient) -> Iterator[str]:
+    """A fresh GCSv5 guest of Alice's rooted at /home/alice/<unique>/results/ (with a file in it)."""
+    root = f"/home/alice/{unique('share')}/results/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, root.rsplit("/", 2)[0] + "/")
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, root)
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, root + "run1/")
+    guest_id = create_guest(alice_gcs, LAB_STORAGE_ID, root, "Alice results", public=False)
+    yield guest_id
+    alice_gcs.delete_collection(guest_id)
+
+
+def test_alice_shares_with_bob_read_only_then_rw_then_revokes(alice: SharingService, bob_tc: Any,
+                                                                alice_guest: str) -> None:
+    assert api_error(lambda: bob_tc.operation_ls(alice_guest, path="/")).http_status == 403
+
+    bob = alice.resolve_grantee("bob@example.org", LAB)
+    assert (bob.principal_type, bob.principal, bob.label) == ("identity", BOB_ID,
+                                                              "Bob Collaborator (bob@example.org)")
+    rule_id = alice.add_rule(alice_guest, bob, "/", "r")
+    assert [r["name"] for r in bob_tc.operation_ls(alice_guest, path="/")["DATA"]] == ["run1"]
+    assert api_error(lambda: bob_tc.operation_mkdir(alice_guest, "/bob-was-here/")).http_status == 403
+
+    alice.update_rule(alice_guest, rule_id, permissions="rw", expires=None)
+    bob_tc.operation_mkdir(alice_guest, "/bob-was-here/")
+
+    (rule,) = alice.rules(alice_guest)
+    assert (rule.principal, rule.permissions, rule.path) == (BOB_ID, "rw", "/")
+    assert alice.principal_labels([rule]) == {rule_id: "Bob Collaborator (bob@example.org)"}
+
+    alice.delete_rule(alice_guest, rule_id)
+    assert alice.rules(alice_guest) == []
+    assert api_error(lambda: bob_tc.operation_ls(alice_guest, path="/")).http_status == 403
+
+
+def test_duplicate_rule_says_to_change_the_existing_one(alice: SharingService, alice_guest: str) -> None:
+    bob = alice.resolve_grantee("bob@example.org")
+    alice.add_rule(alice_guest, bob, "run1", "r")
+    with pytest.raises(AlreadyExists) as info:
+        alice.add_rule(alice_guest, bob, "/run1/", "rw")
+    assert "already has a rule for /run1/" in str(info.value) and "(e)" in str(info.value)
+
+
+def test_group_public_all_users_and_expiry_rules(alice: SharingService, alice_guest: str) -> None:
+    alice.remember_groups(LAB)
+    group = alice.resolve_grantee(LAB_GROUP_NAME, LAB)
+    everyone = alice.resolve_grantee("all users")
+    public = alice.resolve_grantee("Public")
+    soon = datetime.now(UTC) + timedelta(days=30)
+    alice.add_rule(alice_guest, group, "/", "rw", expires=soon)
+    alice.add_rule(alice_guest, everyone, "/run1/", "r")
+    with pytest.raises(InvalidInput, match="read-only"):
+        alice.add_rule(alice_guest, public, "/", "rw")
+    alice.add_rule(alice_guest, public, "/", "r")
+
+    rules = alice.rules(alice_guest)
+    labels = alice.principal_labels(rules)
+    assert sorted(labels.values()) == ["all signed-in users", "anyone (public)", f"group {LAB_GROUP_NAME}"]
+    (group_rule,) = [r for r in rules if r.principal_type == "group"]
+    assert group_rule.expiration_date is not None
+    assert abs(datetime.fromisoformat(group_rule.expiration_date) - soon) < timedelta(seconds=2)
+
+    alice.update_rule(alice_guest, group_rule.id, permissions="r", expires=None)
+    (changed,) = [r for r in alice.rules(alice_guest) if r.id == group_rule.id]
+    assert (changed.permissions, changed.expiration_date) == ("r", None)
+
+
+def test_not_an_access_manager_is_told_so(sandbox: Any, alice_guest: str) -> None:
+    bob = sharing_as(sandbox, "bob")
+    with pytest.raises(PermissionDenied, match="access manager"):
+        bob.rules(alice_guest)
+    assert [r.permissions for r in bob.rules(BOB_SHARED_ID)] == ["rw"]  # his own guest: fine
+
+
+def test_unknown_people_and_names(alice: SharingService) -> None:
+    with pytest.raises(NotFound, match="No Globus user"):
+        alice.resolve_grantee("nobody@nowhere.invalid")
+    alice.resolve_grantee("bob@example.org")
+    with pytest.raises(NotFound, match=r"bob@example\.org"):  # near matches come from the names gterm knows
+        alice.resolve_grantee("bob")
+    assert "bob@example.org" in alice.matches("Collab")
+    assert alice.matches("members", LAB) == [LAB_GROUP_NAME]
+    assert alice.matches("pub") == ["public"]
+
+
+def test_personal_share_and_its_rules(alice: SharingService, alice_tc: Any, bob_tc: Any) -> None:
+    guest_id = alice.create_personal_share(ALICES_LAPTOP_ID, "/Documents", f"Docs {unique('gcp')}")
+    try:
+        assert guest_id in [c.id for c in alice.shared_by_me(ALICES_LAPTOP_ID)]
+        rule_id = alice.add_rule(guest_id, alice.resolve_grantee("bob@example.org"), "/", "r")
+        bob_tc.operation_ls(guest_id, path="/")
+        alice.delete_rule(guest_id, rule_id)
+        assert api_error(lambda: bob_tc.operation_ls(guest_id, path="/")).http_status == 403
+    finally:
+        alice_tc.delete_endpoint(guest_id)
+
+
+def test_expiry_and_paths() -> None:
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    assert parse_expiry("", now=now) is None
+    assert parse_expiry("+30d", now=now) == now + timedelta(days=30)
+    assert parse_expiry("2027-01-31", now=now) == datetime(2027, 1, 31, 23, 59, 59, tzinfo=UTC)
+    for bad in ("tomorrow", "+0d", "2020-01-01"):
+        with pytest.raises(InvalidInput):
+            parse_expiry(bad, now=now)
+    assert path_in_guest("/home/alice/results/sub", "/home/alice/results/") == "/sub/"
+    assert path_in_guest("/home/alice/results/", "/home/alice/results") == "/"
+    assert path_in_guest("/elsewhere/", "/home/alice/results/") == "/"

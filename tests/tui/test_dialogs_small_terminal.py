@@ -1,0 +1,60 @@
+"""80x24: every dialog is usable: its buttons are on screen and reachable by keyboard (the middle scrolls)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Button
+
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.browser_helpers import make_app, settled, wait_for
+
+LAB = LAB_STORAGE_ID
+SMALL = (80, 24)
+
+
+def on_screen(app: Any, button: Button) -> bool:
+    region = button.region
+    return region.height > 0 and region.y >= 0 and region.bottom <= app.size.height
+
+
+async def tab_to(pilot: Any, app: Any, button_id: str, limit: int = 30) -> None:
+    for _ in range(limit):
+        if app.focused is not None and app.focused.id == button_id:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached #{button_id}")
+
+
+async def test_transfer_dialog_buttons_fit_and_tab_reaches_submit(alice_service, tmp_config, lab_dir):
+    _, path = lab_dir({f"file-{i:02}.txt": "x" for i in range(40)})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SMALL) as pilot:
+        await settled(pilot)
+        app.main_screen.left_pane.file_list.focus()
+        await pilot.press("ctrl+a", "f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        await pilot.pause()
+        for button in app.screen.query(Button):
+            assert on_screen(app, button), button.id
+        await tab_to(pilot, app, "submit")
+        await pilot.press("escape")
+
+
+async def test_delete_confirm_with_many_items_fits(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({f"file-{i:02}.txt": "x" for i in range(40)})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SMALL) as pilot:
+        await settled(pilot)
+        app.main_screen.left_pane.file_list.focus()
+        await pilot.press("ctrl+a", "f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+        await pilot.pause()
+        for button in app.screen.query(Button):
+            assert on_screen(app, button), button.id
+        await tab_to(pilot, app, "no")
+        await pilot.press("enter")  # Cancel, by keyboard
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmPrompt), "closed")
+        assert len(list(disk.iterdir())) == 40

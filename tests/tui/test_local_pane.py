@@ -1,0 +1,155 @@
+"""The Local pane ("This computer", ``local:PATH``) beside a collection of the live sandbox.
+
+Navigation, F7, F2, F6 and F8 act on a fresh temporary directory of this
+computer; each test checks the screen and the disk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from gterm.globus.local_files import LOCAL_ID
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.collection_picker import CollectionPicker
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.viewer import FileViewer
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, notices, settled, type_text, wait_for
+
+SIZE = (120, 36)
+
+
+def _tree(base: Path) -> Path:
+    root = base / "here"  # beside the test's config file, which lives in tmp_path
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "inner.txt").write_text("inner\n")
+    (root / "a.txt").write_text("alpha\n")
+    (root / "b.bin").write_bytes(b"\x00\x01" * 10)
+    return root
+
+
+async def _answer(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputPrompt), "input prompt")
+    pilot.app.screen.query_one("#prompt-input", Input).value = ""
+    await type_text(pilot, text)
+    await pilot.press("enter")
+
+
+def _app(alice_service, tmp_config, root: Path):  # type: ignore[no-untyped-def]
+    return make_app(alice_service, config=tmp_config, left=f"local:{root}", right=f"{LAB_STORAGE_ID}:/projects/")
+
+
+async def test_local_pane_lists_and_navigates(alice_service, tmp_config, tmp_path):
+    root = _tree(tmp_path)
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.path == f"{root}/", "local listing")
+        assert left.collection is not None and left.collection.display_name == "This computer"
+        assert set(listing_names(left)) == {"docs", "a.txt", "b.bin"}
+        await cursor_to(pilot, left, "docs")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: left.path == f"{root}/docs/", "into docs")
+        assert listing_names(left) == ["inner.txt"]
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: left.path == f"{root}/", "back up")
+        assert left.file_list.cursor_entry is not None and left.file_list.cursor_entry.name == "docs"
+        # The other pane still shows the collection through Transfer.
+        right = app.main_screen.right_pane
+        await wait_for(pilot, lambda: right.path == "/projects/", "collection listing")
+        assert right.collection_id == LAB_STORAGE_ID
+
+
+async def test_local_mkdir_rename_move_delete(alice_service, tmp_config, tmp_path):
+    root = _tree(tmp_path)
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.path == f"{root}/", "local listing")
+        await settled(pilot)
+        await pilot.press("f7")
+        await _answer(pilot, "made")
+        await wait_for(pilot, lambda: "made" in listing_names(left), "new directory listed")
+        assert (root / "made").is_dir()
+
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("f2")
+        await _answer(pilot, "renamed.txt")
+        await wait_for(pilot, lambda: "renamed.txt" in listing_names(left), "renamed")
+        assert (root / "renamed.txt").read_text() == "alpha\n" and not (root / "a.txt").exists()
+
+        await cursor_to(pilot, left, "renamed.txt")
+        await pilot.press("f6")
+        await _answer(pilot, f"{root}/made/")
+        await wait_for(pilot, lambda: "renamed.txt" not in listing_names(left), "moved away")
+        assert (root / "made" / "renamed.txt").exists()
+
+        await cursor_to(pilot, left, "docs")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "delete asks first")
+        assert (root / "docs").exists()  # nothing deleted before the answer
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "docs" not in listing_names(left), "deleted at once")
+        assert not (root / "docs").exists()
+        assert any("Deleted 1 item" in n for n in notices(app))
+
+
+async def test_local_delete_reports_what_could_not_be_deleted(alice_service, tmp_config, tmp_path):
+    """One of two selected entries vanishes before the answer: the other is deleted, the vanished one named."""
+    root = _tree(tmp_path)
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.path == f"{root}/", "local listing")
+        await settled(pilot)
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("space")
+        await cursor_to(pilot, left, "b.bin")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: len(left.selected_entries()) == 2, "two selected")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "confirm")
+        (root / "b.bin").unlink()  # gone behind the app's back
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("could not delete 1" in n for n in notices(app)), "problem said")
+        said = next(n for n in notices(app) if "could not delete 1" in n)
+        assert "Deleted 1 item" in said and "b.bin does not exist" in said
+        assert not (root / "a.txt").exists() and (root / "docs").exists()
+        await wait_for(pilot, lambda: set(listing_names(left)) == {"docs"}, "listing refreshed")
+
+
+async def test_f3_views_a_local_file(alice_service, tmp_config, tmp_path):
+    root = _tree(tmp_path)
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.path == f"{root}/", "local listing")
+        await settled(pilot)
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, FileViewer), "viewer")
+        viewer = app.screen
+        assert isinstance(viewer, FileViewer)
+        await wait_for(pilot, lambda: viewer.page_shown is not None, "first page")
+        assert viewer.page_shown is not None
+        assert viewer.page_shown.lines[0].plain == "alpha"
+
+
+async def test_picker_offers_this_computer(alice_service, tmp_config, tmp_path, monkeypatch):
+    _tree(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "here"))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:/projects/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.path == "/projects/", "collection listing")
+        await settled(pilot)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionPicker), "picker")
+        picker = app.screen
+        assert isinstance(picker, CollectionPicker)
+        await wait_for(pilot, lambda: bool(picker.results), "results")
+        assert picker.results[0].id == LOCAL_ID
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: left.collection_id == LOCAL_ID and left.path == f"{tmp_path}/here/", "home shown")
+        assert set(listing_names(left)) == {"docs", "a.txt", "b.bin"}
