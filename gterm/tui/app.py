@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from gterm.config import GtermConfig
+from gterm.globus.collection_settings import GcsTokens, SettingsService
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
@@ -72,6 +73,7 @@ class GtermApp(App[None]):
         right: str | None = None,
         on_consent: Callable[[ConsentNeeded], bool] | None = None,
         https: HttpsAccess | None = None,
+        gcs_tokens: GcsTokens | None = None,
         sharing: SharingService | None = None,
         confirm_quit_while_active: bool = False,
     ) -> None:
@@ -85,6 +87,10 @@ class GtermApp(App[None]):
         self.reauth = ReauthCoordinator(self, session=session, on_consent=on_consent)
         # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
         self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
+        # Collection settings: Transfer for Globus Connect Personal, the GCS Manager (its own tokens) for GCSv5.
+        if gcs_tokens is None and isinstance(session, GcsTokens):
+            gcs_tokens = session
+        self.settings = SettingsService(lambda: service.client(), gcs_tokens)
         # Access rules and names (`p`); None when the app was built without one (then `p` says so).
         self.sharing = sharing
         self.start_left = left

@@ -19,8 +19,10 @@ from textual.message_pump import MessagePump
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.config import GtermConfig
+    from gterm.globus.collection_settings import SettingsService
     from gterm.globus.https_access import HttpsAccess
     from gterm.globus.models import Collection
+    from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
     from gterm.tui.worker_errors import ReauthCoordinator
 
@@ -34,6 +36,8 @@ class GtermHost(Protocol):
     reauth: ReauthCoordinator
     https: HttpsAccess | None  # None without a session that can get HTTPS tokens
     keymap: Mapping[str, str]  # the user's keymap as applied: binding id -> keys
+    settings: SettingsService  # collection settings (``e`` on the details screen)
+    sharing: SharingService | None  # access rules and names (`p`); None when built without one
 
     def remember_collection_info(self, collection: Collection) -> None: ...
 

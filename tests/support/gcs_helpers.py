@@ -56,3 +56,25 @@ def create_guest(gcs: globus_sdk.GCSClient, mapped_id: str, base_path: str, disp
         mapped_collection_id=mapped_id, collection_base_path=base_path, display_name=display_name, **fields
     )
     return str(gcs.create_collection(document)["id"])
+
+
+class LoginGcsTokens:
+    """GCS Manager tokens for Pilot tests: one real native-app login per endpoint (manage_collections).
+
+    Implements gterm.globus.collection_settings.GcsTokens, as GtermSession does for the app.
+    """
+
+    def __init__(self, sandbox: SandboxHandle, identity: str = "alice") -> None:
+        self.sandbox = sandbox
+        self.identity = identity
+        self._cache: dict[str, globus_sdk.AccessTokenAuthorizer] = {}
+
+    def gcs_authorizer(self, endpoint_id: str) -> globus_sdk.AccessTokenAuthorizer:
+        if endpoint_id not in self._cache:
+            tokens = login_tokens(
+                self.sandbox, manage_scope(endpoint_id), new_native_client(self.sandbox), identity=self.identity
+            )
+            self._cache[endpoint_id] = globus_sdk.AccessTokenAuthorizer(
+                tokens.by_resource_server[endpoint_id]["access_token"]
+            )
+        return self._cache[endpoint_id]

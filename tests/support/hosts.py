@@ -23,9 +23,11 @@ from textual.binding import BindingType
 from textual.widgets import Footer, Static
 
 from gterm.config import GtermConfig
+from gterm.globus.collection_settings import SettingsService
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.models import Collection, Entry, Listing
+from gterm.globus.sharing import SharingService
 from gterm.globus.transfer import TransferService
 from gterm.tui.keymap import MAIN_BINDINGS
 from gterm.tui.task_poller import PollSchedule
@@ -52,6 +54,8 @@ class HostApp(App[None]):
         self.config = config or GtermConfig()
         self.reauth = ReauthCoordinator(self, on_consent=on_consent)
         self.https = https
+        self.settings = SettingsService(lambda: service.client(), None)
+        self.sharing: SharingService | None = None  # no sharing service: these hosts exercise transfers
         self.keymap: dict[str, str] = {}
         self.collections: dict[str, Collection] = {}
 

@@ -142,3 +142,44 @@ async def test_question_mark_on_task_details_lists_its_keys(
         await pilot.pause()
         assert app.screen is details
     alice_service.cancel(task_id)
+
+
+async def test_a_long_event_can_be_read_in_full(alice_service: TransferService, tmp_config: Any, lab_dir: Any) -> None:
+    from textual.widgets import DataTable, Static
+
+    from gterm.globus.transfer import TransferItem, TransferRequest
+    from gterm.tui.screens.task_details import EventScreen
+    from tests.support.browser_helpers import make_app, settled, wait_for
+
+    _, src = lab_dir()
+    _, dst = lab_dir()
+    missing = src + "a-directory-name-long-enough-to-be-clipped-in-the-events-table-" * 3 + "END/file.txt"
+    request = TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(missing, dst + "file.txt")])
+    request.submission_id = alice_service.new_submission_id()
+    task_id = alice_service.submit_transfer_once(request)
+    wait_for_task(alice_service, task_id, timeout=60)
+    events = alice_service.events(task_id, limit=100)
+    index = next(i for i, e in enumerate(events) if "END" in e.details)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        panel = app.main_screen.task_panel
+        await wait_for(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task")
+        await pilot.press("t")
+        panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
+        details = app.screen
+        await wait_for(pilot, lambda: len(details.data.events) == len(events), "the events")
+        table = details.query_one("#events-table", DataTable)
+        table.focus()
+        table.move_cursor(row=index)
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, EventScreen), "the event in full")
+        text = str(app.screen.query_one("#event-details", Static).render())
+        assert "END" in text.replace("\n", "")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is details

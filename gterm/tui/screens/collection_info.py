@@ -21,6 +21,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from gterm.globus.collection_details import CollectionDetails
+from gterm.globus.collection_settings import CollectionSettings, SettingsService
 from gterm.globus.errors import GtermError
 from gterm.tui.safe_text import safe_text
 from gterm.tui.worker_errors import deliver, describe, report
@@ -34,6 +35,7 @@ class CollectionInfo(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,i", "close", "Close", id="info_close"),
         Binding("c", "copy_id", "Copy id", id="info_copy_id"),
+        Binding("e", "edit", "Edit settings", id="info_edit"),
         Binding("question_mark,f1", "help", "Help", id="info_help"),
     ]
     DEFAULT_CSS = """
@@ -47,10 +49,11 @@ class CollectionInfo(ModalScreen[None]):
     CollectionInfo .info-hint { color: $text-muted; height: 1; }
     """
 
-    def __init__(self, title: str, fetch: FetchDetails) -> None:
+    def __init__(self, title: str, fetch: FetchDetails, *, settings: SettingsService | None = None) -> None:
         super().__init__()
         self._title = title
         self._fetch = fetch
+        self._settings = settings
         self.details: CollectionDetails | None = None
 
     def compose(self) -> ComposeResult:
@@ -58,7 +61,7 @@ class CollectionInfo(ModalScreen[None]):
             yield Static(safe_text(self._title), id="info-title")
             with VerticalScroll():
                 yield Static(Text("Loading…", style="dim"), id="info-body")
-            yield Static("c copies the id · Esc closes", classes="info-hint")
+            yield Static("c copies the id · e edits the settings · Esc closes", classes="info-hint")
 
     def on_mount(self) -> None:
         self._load()
@@ -71,6 +74,24 @@ class CollectionInfo(ModalScreen[None]):
             return
         self.app.copy_to_clipboard(self.details.collection.id)
         self.notify(f"Copied {self.details.collection.id}", title="Collection id", timeout=3)
+
+    def action_edit(self) -> None:
+        """``e``: the settings form, for an administrator; anyone else is told why not (no form)."""
+        if self.details is None or self._settings is None:
+            return
+        try:
+            settings = CollectionSettings.from_details(self.details)
+        except GtermError as exc:
+            self.notify(describe(exc), title="Settings", severity="warning", markup=False)
+            return
+        from gterm.tui.screens.collection_settings import CollectionSettingsForm
+
+        def closed(saved: bool | None) -> None:
+            if saved:
+                self.query_one("#info-body", Static).update(Text("Loading…", style="dim"))
+                self._load()
+
+        self.app.push_screen(CollectionSettingsForm(settings, self._settings), closed)
 
     def action_help(self) -> None:
         from gterm.tui.screens.help import HelpScreen, collect_key_help

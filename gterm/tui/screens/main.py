@@ -321,8 +321,25 @@ class MainScreen(TransferScreen):
 
         collection, service = pane.collection, self.service
         self.app.push_screen(
-            CollectionInfo(f"{collection.display_name} — details", lambda: service.collection_details(collection.id))
+            CollectionInfo(
+                f"{collection.display_name} — details",
+                lambda: service.collection_details(collection.id),
+                settings=self.host.settings,
+            )
         )
+
+    def action_sharing(self) -> None:
+        """``p``: the access rules of the focused pane's guest collection (or the guests a mapped one hosts)."""
+        pane = self._ready_pane()
+        if pane is None or pane.collection is None:
+            return
+        sharing = self.host.sharing
+        if sharing is None:
+            self.notify("Sharing needs a Globus session (start gterm signed in).", severity="warning")
+            return
+        from gterm.tui.screens.sharing import SharingScreen
+
+        self.app.push_screen(SharingScreen(sharing, pane.collection, pane.path or "/"))
 
     def action_view(self) -> None:
         """F3: view the file under the cursor, or count what a directory holds."""

@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
-from textual.screen import Screen
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -97,6 +98,47 @@ def _event_row(event: Event) -> tuple[Text, ...]:
         Text(escape_controls(event.description), style=style),
         Text(escape_controls(fmt.one_line_details(event.details)), style=style),
     )
+
+
+def _full_details(details: str) -> str:
+    """An event's details in full: pretty-printed when they are JSON, else as sent."""
+    try:
+        return json.dumps(json.loads(details), indent=2, sort_keys=True, ensure_ascii=False)
+    except ValueError:
+        return details
+
+
+class EventScreen(ModalScreen[None]):
+    """One event in full (the table shows one clipped line of it); Esc, Enter or q closes."""
+
+    DEFAULT_CSS = """
+    EventScreen { align: center middle; }
+    EventScreen > Vertical {
+        width: 100; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    EventScreen VerticalScroll { height: auto; max-height: 30; }
+    EventScreen #event-head { text-style: bold; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close", id="event_close")]
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+    def compose(self) -> ComposeResult:
+        event = self.event
+        with Vertical():
+            yield Static(
+                Text(escape_controls(f"{_time_text(event.time)}  {event.code}  {event.description}")), id="event-head"
+            )
+            with VerticalScroll():
+                # Line by line: the line breaks stay, every other control character is escaped.
+                lines = _full_details(event.details).splitlines()
+                yield Static(Text("\n".join(escape_controls(line) for line in lines)), id="event-details")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class TaskDetailsScreen(Screen[None]):
@@ -318,6 +360,13 @@ class TaskDetailsScreen(Screen[None]):
         return text
 
     # -- actions ------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#events-table")
+    def _event_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on an event: its full text (the table shows one clipped line)."""
+        event.stop()
+        if 0 <= event.cursor_row < len(self.data.events):
+            self.app.push_screen(EventScreen(self.data.events[event.cursor_row]))
 
     def action_close(self) -> None:
         self.dismiss(None)

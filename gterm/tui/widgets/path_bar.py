@@ -71,6 +71,9 @@ class DirNameSuggester(Suggester):
         return directory + shared if len(shared) > len(prefix) else None
 
 
+MAX_CANDIDATES_SHOWN = 30  # completion candidates listed in one notice
+
+
 class PathBar(SafeInput):
     """An ``Input`` holding the pane's path; Enter asks to go there, Esc gives up editing."""
 
@@ -189,6 +192,12 @@ class PathBar(SafeInput):
         matches = [name for name in names if name.startswith(prefix)]
         if not matches:
             self.app.bell()
+            return
+        if len(matches) > 1 and common_prefix(matches) == prefix:
+            # Nothing more is common to them: say what there is to choose from, as a shell's second Tab does.
+            shown = matches[:MAX_CANDIDATES_SHOWN]
+            more = f"  … and {len(matches) - len(shown)} more" if len(matches) > len(shown) else ""
+            self.app.notify("  ".join(name + "/" for name in shown) + more, title="Completions", markup=False)
             return
         completed = directory + matches[0] + "/" if len(matches) == 1 else directory + common_prefix(matches)
         self.value = completed

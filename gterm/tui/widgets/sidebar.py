@@ -33,10 +33,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
 
 
-def bookmark_prompt(bookmark: Bookmark) -> Text:
+def bookmark_prompt(bookmark: Bookmark, collection_name: str | None = None) -> Text:
+    """The bookmark's name, and below it where it leads: ``Collection name:/path`` (the id if the name is unknown)."""
     prompt = Text(escape_controls(bookmark.name), style="bold")
-    prompt.append("\n" + escape_controls(bookmark.path), style="dim")
+    where = f"{collection_name or bookmark.endpoint_id}:{bookmark.path}"
+    prompt.append("\n" + escape_controls(where), style="dim")
     return prompt
+
+
+MAX_NAME_LOOKUPS = 20  # collections looked up per load; more bookmarks than that show ids for the rest
 
 
 T = TypeVar("T")
@@ -65,6 +70,7 @@ class BookmarkSidebar(Vertical):
         super().__init__(id=id)
         self.bookmarks: list[Bookmark] = []
         self.loaded = False
+        self.collection_names: dict[str, str] = {}  # collection id -> display name, for the bookmark rows
 
     host = AppHost()
 
@@ -102,16 +108,30 @@ class BookmarkSidebar(Vertical):
             if not worker.is_cancelled:
                 deliver(self.app, self._load_failed, exc, select_id)
             return
+        # Bookmark documents carry only the collection's id: its name is looked up once (and kept).
+        known = dict(self.collection_names)
+        found: dict[str, str] = {}
+        unknown = [cid for cid in dict.fromkeys(b.endpoint_id for b in bookmarks) if cid not in known]
+        for collection_id in unknown[:MAX_NAME_LOOKUPS]:
+            if worker.is_cancelled:
+                return
+            try:
+                found[collection_id] = self.service.get_collection(collection_id).display_name
+            except Exception:  # noqa: BLE001 - a name is a nicety: the id is shown instead
+                continue
         if not worker.is_cancelled:
-            deliver(self.app, self._loaded, bookmarks, select_id)
+            deliver(self.app, self._loaded, bookmarks, select_id, found)
 
-    def _loaded(self, bookmarks: list[Bookmark], select_id: str | None) -> None:
+    def _loaded(self, bookmarks: list[Bookmark], select_id: str | None, names: dict[str, str] | None = None) -> None:
         self.loaded = True
+        self.collection_names.update(names or {})
         previous = self.current.id if self.current else None
         self.bookmarks = sorted(bookmarks, key=lambda b: b.name.casefold())
         options = self.option_list
         options.clear_options()
-        options.add_options([Option(bookmark_prompt(b), id=b.id) for b in self.bookmarks])
+        options.add_options(
+            [Option(bookmark_prompt(b, self.collection_names.get(b.endpoint_id)), id=b.id) for b in self.bookmarks]
+        )
         wanted = select_id or previous
         ids = [b.id for b in self.bookmarks]
         if self.bookmarks:

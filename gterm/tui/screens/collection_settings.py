@@ -1,0 +1,177 @@
+"""``e`` on the details screen: edit a collection's settings (administrators only).
+
+Every field is checked before anything is sent; a bad value is named under
+its field and the form stays. Saving shows what will change and asks first;
+an error from the service leaves the form exactly as typed.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label, Static
+from textual.worker import get_current_worker
+
+from gterm.globus.collection_settings import FIELDS, Change, CollectionSettings, SettingsService, Value
+from gterm.globus.errors import GtermError
+from gterm.tui.safe_text import safe_text
+from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.widgets.safe_input import SafeInput
+from gterm.tui.worker_errors import deliver, describe, report
+
+
+class CollectionSettingsForm(ModalScreen[bool]):
+    """The settings form; dismisses True once the service accepted the changes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="settings_cancel"),
+        Binding("ctrl+s", "save", "Save", id="settings_save"),
+    ]
+    DEFAULT_CSS = """
+    CollectionSettingsForm { align: center middle; }
+    CollectionSettingsForm > Vertical {
+        width: 100; max-width: 95%; height: auto; max-height: 95%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    CollectionSettingsForm #settings-title { text-style: bold; }
+    CollectionSettingsForm VerticalScroll { height: auto; max-height: 1fr; }
+    CollectionSettingsForm .settings-label { margin-top: 1; }
+    CollectionSettingsForm .settings-error { color: $error; height: auto; }
+    CollectionSettingsForm .settings-error.-empty { display: none; }
+    CollectionSettingsForm #settings-status { color: $error; height: auto; }
+    CollectionSettingsForm .settings-buttons { height: auto; align-horizontal: right; }
+    CollectionSettingsForm .settings-hint { color: $text-muted; }
+    """
+
+    def __init__(self, settings: CollectionSettings, service: SettingsService) -> None:
+        super().__init__()
+        self.settings = settings
+        self.service = service
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        via = "its GCS Manager" if self.settings.api == "gcs" else "Globus Transfer"
+        with Vertical():
+            yield Label(safe_text(f"Settings of {self.settings.display_name}"), id="settings-title")
+            yield Static(f"Saved through {via}. Ctrl+S saves (after a summary), Esc cancels.", classes="settings-hint")
+            with VerticalScroll():
+                for field in FIELDS:
+                    value = self.settings.values.get(field.name, "")
+                    if field.kind == "flag":
+                        yield Checkbox(field.label, bool(value), id=f"field-{field.name}")
+                        continue
+                    yield Label(field.label, classes="settings-label")
+                    yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
+                    yield Static("", id=f"error-{field.name}", classes="settings-error -empty", markup=False)
+            yield Static("", id="settings-status", markup=False)
+            with Horizontal(classes="settings-buttons"):
+                yield Button("Cancel", id="settings-cancel")
+                yield Button("Save…", variant="primary", id="settings-save")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#field-{FIELDS[0].name}").focus()
+
+    def values(self) -> dict[str, Value]:
+        """The form as typed (raw text: control characters shown escaped map back)."""
+        result: dict[str, Value] = {}
+        for field in FIELDS:
+            widget = self.query_one(f"#field-{field.name}")
+            if isinstance(widget, Checkbox):
+                result[field.name] = widget.value
+            elif isinstance(widget, SafeInput):
+                result[field.name] = widget.raw_value
+        return result
+
+    def problems_shown(self) -> dict[str, str]:
+        """Field name -> the message under it now (for tests and screenshots)."""
+        shown = {}
+        for field in FIELDS:
+            for error in self.query(f"#error-{field.name}").results(Static):
+                text = str(error.render())
+                if text:
+                    shown[field.name] = text
+        return shown
+
+    def action_cancel(self) -> None:
+        if not self.saving:
+            self.dismiss(False)
+
+    @on(Button.Pressed, "#settings-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Button.Pressed, "#settings-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        values = self.values()
+        problems = self.settings.check(values)
+        for field in FIELDS:
+            for error in self.query(f"#error-{field.name}").results(Static):
+                message = problems.get(field.name, "")
+                error.update(Text(f"{field.label}: {message}" if message else ""))
+                error.set_class(not message, "-empty")
+        if problems:
+            first = next(iter(problems))
+            self.query_one(f"#field-{first}").focus()
+            self._status(f"{len(problems)} field{'s' if len(problems) != 1 else ''} to correct; nothing was sent.")
+            return
+        changes = self.settings.changes(values)
+        if not changes:
+            self._status("Nothing changed.")
+            return
+        self._status("")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send(changes)
+
+        self.app.push_screen(
+            ConfirmPrompt(
+                f"Save the settings of {self.settings.display_name}?",
+                f"{len(changes)} setting{'s' if len(changes) != 1 else ''} will change:",
+                items=[change.line() for change in changes],
+                confirm_label="Save",
+            ),
+            answered,
+        )
+
+    def _status(self, message: str) -> None:
+        self.query_one("#settings-status", Static).update(Text(message))
+
+    def _send(self, changes: list[Change]) -> None:
+        self.saving = True
+        self._status("Saving…")
+        self._save(changes)
+
+    @work(thread=True, group="collection-settings", exclusive=True, exit_on_error=False)
+    def _save(self, changes: list[Change]) -> None:
+        worker = get_current_worker()
+        try:
+            self.service.save(self.settings, changes)
+        except GtermError as exc:
+            if not worker.is_cancelled:
+                deliver(self.app, self._failed, exc, changes)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._saved)
+
+    def _failed(self, error: GtermError, changes: list[Change]) -> None:
+        # The form keeps what was typed: only the status line says what went wrong.
+        self.saving = False
+        self._status(f"Not saved: {describe(error)}")
+        report(self.app, error, context="Saving the settings", retry=lambda: self._send(changes))
+
+    def _saved(self) -> None:
+        self.saving = False
+        self.notify(f"Saved the settings of {self.settings.display_name}.", title="Settings", timeout=4)
+        self.dismiss(True)

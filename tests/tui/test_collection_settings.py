@@ -1,0 +1,193 @@
+"""``e`` on the details screen: a collection's settings edited from the keyboard, over the live sandbox.
+
+Globus Connect Personal goes through Transfer's update_endpoint; a GCSv5 mapped
+collection through its GCS Manager's collection PATCH (never a Transfer write).
+Each test puts the collection back as it was, for the tests that share the sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import globus_sdk
+import pytest
+from textual.widgets import Checkbox
+
+from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.collection_info import CollectionInfo
+from gterm.tui.screens.collection_settings import CollectionSettingsForm
+from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.widgets.safe_input import SafeInput
+from tests.support.browser_helpers import clear_and_type, make_app, notices, settled, wait_for
+from tests.support.gcs_helpers import LoginGcsTokens, gcs_client_for
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.transfer_live import RequestLog, service_for
+
+TEXT_FIELDS = (
+    "display_name", "description", "organization", "department", "contact_email", "contact_info",
+    "info_link", "user_message", "user_message_link", "default_directory",
+)
+NEW_VALUES = {
+    "display_name": "Edited name",
+    "description": "Edited from gterm",
+    "organization": "Example Lab",
+    "department": "Physics",
+    "keywords": "alpha, beta",
+    "contact_email": "admin@example.org",
+    "contact_info": "Room 101",
+    "info_link": "https://example.org/info",
+    "user_message": "Be kind",
+    "user_message_link": "https://example.org/msg",
+    "default_directory": "/~/edited/",
+}
+
+
+@pytest.fixture
+def laptop_restored(sandbox: SandboxHandle) -> Iterator[globus_sdk.TransferClient]:
+    client = transfer_client_for(sandbox, "alice")
+    before = client.get_endpoint(ALICES_LAPTOP_ID).data
+    yield client
+    client.update_endpoint(
+        ALICES_LAPTOP_ID,
+        {key: before.get(key) for key in (*TEXT_FIELDS, "keywords", "public", "force_encryption")},
+    )
+
+
+@pytest.fixture
+def lab_restored(sandbox: SandboxHandle) -> Iterator[globus_sdk.GCSClient]:
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
+    before = gcs.get_collection(LAB_STORAGE_ID).data
+    yield gcs
+    gcs.update_collection(
+        LAB_STORAGE_ID,
+        {key: before.get(key) for key in (*TEXT_FIELDS, "keywords", "public", "force_encryption")},
+    )
+
+
+async def open_form(pilot: Any, app: Any) -> CollectionSettingsForm:
+    await settled(pilot)
+    await pilot.press("i")
+    await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo) and app.screen.details is not None, "details")
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(app.screen, CollectionSettingsForm), "the settings form")
+    form = app.screen
+    assert isinstance(form, CollectionSettingsForm)
+    return form
+
+
+async def fill_every_field(pilot: Any, form: CollectionSettingsForm) -> None:
+    for name, value in NEW_VALUES.items():
+        await clear_and_type(pilot, form.query_one(f"#field-{name}", SafeInput), value)
+    for flag in ("public", "force_encryption"):
+        box = form.query_one(f"#field-{flag}", Checkbox)
+        box.value = not box.value
+    await pilot.pause()
+
+
+async def save_and_confirm(pilot: Any, app: Any, form: CollectionSettingsForm) -> list[str]:
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the summary of changes")
+    summary = app.screen
+    assert isinstance(summary, ConfirmPrompt)
+    items = list(summary.items)
+    await pilot.press("y")
+    await wait_for(pilot, lambda: form not in app.screen_stack, "the form to close once saved")
+    return items
+
+
+def check_saved(doc: dict[str, Any], before: dict[str, Any], keywords: Any) -> None:
+    for name in TEXT_FIELDS:
+        assert doc[name] == NEW_VALUES[name], name
+    assert doc["keywords"] == keywords
+    assert doc["public"] is (not before["public"])
+    assert doc["force_encryption"] is (not before["force_encryption"])
+
+
+async def test_e_sets_every_field_of_a_personal_collection(
+    sandbox: SandboxHandle, laptop_restored: globus_sdk.TransferClient
+) -> None:
+    before = laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data
+    app = make_app(service_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/~/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        assert form.settings.api == "transfer"
+        await fill_every_field(pilot, form)
+        items = await save_and_confirm(pilot, app, form)
+        assert len(items) == len(NEW_VALUES) + 2  # every field changed, each named in the summary
+        info = app.screen
+        assert isinstance(info, CollectionInfo)
+        await wait_for(pilot, lambda: info.details is not None and info.details.collection.display_name
+                       == "Edited name", "the details to show the new settings")
+    check_saved(laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data, before, "alpha,beta")
+
+
+async def test_e_sets_every_field_of_a_gcsv5_mapped_collection_through_its_gcs_manager(
+    sandbox: SandboxHandle, lab_restored: globus_sdk.GCSClient
+) -> None:
+    before = lab_restored.get_collection(LAB_STORAGE_ID).data
+    app = make_app(
+        service_for(sandbox), left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/",
+        gcs_tokens=LoginGcsTokens(sandbox),
+    )
+    log = RequestLog(sandbox)
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        assert (form.settings.api, form.settings.endpoint_id) == ("gcs", LAB_ENDPOINT_ID)
+        mark = log.mark()
+        await fill_every_field(pilot, form)
+        await save_and_confirm(pilot, app, form)
+        # No Transfer write for a GCSv5 collection: the GCS Manager's PATCH only.
+        assert log.count(mark, method="PUT", path=f"/v0.10/endpoint/{LAB_STORAGE_ID}") == 0
+        assert log.count(mark, method="PATCH", path=f"/gcs/{LAB_ENDPOINT_ID}/api/collections/{LAB_STORAGE_ID}") == 1
+    check_saved(lab_restored.get_collection(LAB_STORAGE_ID).data, before, ["alpha", "beta"])
+    seen = transfer_client_for(sandbox, "alice").get_endpoint(LAB_STORAGE_ID).data
+    assert (seen["display_name"], seen["contact_email"], seen["keywords"]) == (
+        "Edited name", "admin@example.org", "alpha,beta"
+    )
+
+
+async def test_e_without_the_administrator_role_is_refused_with_no_form(sandbox: SandboxHandle) -> None:
+    app = make_app(service_for(sandbox), left=f"{BOB_SHARED_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo) and app.screen.details is not None,
+                       "details")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: any("Only an administrator" in n for n in notices(app)), "the refusal")
+        assert isinstance(app.screen, CollectionInfo)
+
+
+async def test_bad_values_are_named_and_nothing_is_sent(
+    sandbox: SandboxHandle, laptop_restored: globus_sdk.TransferClient
+) -> None:
+    before = laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data
+    app = make_app(service_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/~/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        await clear_and_type(pilot, form.query_one("#field-contact_email", SafeInput), "not-an-email")
+        await clear_and_type(pilot, form.query_one("#field-info_link", SafeInput), "ftp:/nowhere")
+        await clear_and_type(pilot, form.query_one("#field-display_name", SafeInput), "")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert set(form.problems_shown()) == {"contact_email", "info_link", "display_name"}
+        assert app.screen is form
+        assert form.query_one("#field-contact_email", SafeInput).value == "not-an-email"
+    assert laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data["contact_email"] == before["contact_email"]
+
+
+async def test_a_refused_save_leaves_the_form_as_typed(sandbox: SandboxHandle) -> None:
+    """Without GCS Manager tokens the save fails: the form stays, with what was typed."""
+    app = make_app(service_for(sandbox), left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        await clear_and_type(pilot, form.query_one("#field-description", SafeInput), "typed text")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the summary")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not form.saving and any("Saving the settings" in n for n in notices(app)),
+                       "the refusal")
+        assert app.screen is form
+        assert form.query_one("#field-description", SafeInput).value == "typed text"

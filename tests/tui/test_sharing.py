@@ -1,0 +1,167 @@
+"""``p`` Sharing over the live sandbox: Alice shares a folder with Bob from the keyboard; Bob's own token checks.
+
+Alice drives gterm (real TransferService and SharingService, HTTP to the sandbox); Bob is a separate
+native-app login with his own TransferClient, so every access decision is the sandbox's, made per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import globus_sdk
+import pytest
+
+from gterm.globus.sharing import SharingService
+from gterm.sandbox.seed_ids import BOB_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.prompts import InputPrompt
+from gterm.tui.screens.sharing import AddRuleDialog, EditRuleDialog, SharingScreen
+from tests.support.browser_helpers import make_app, settled, type_text, wait_for
+from tests.support.gcs_helpers import create_guest, gcs_client_for
+from tests.support.groups_helpers import auth_client_for
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.transfer_helpers import api_error, unique
+from tests.support.transfer_live import service_for
+
+
+def sharing_for(sandbox: SandboxHandle, identity: str = "alice") -> SharingService:
+    """One logged-in client of each kind shared by the worker threads (tests only, like service_for)."""
+    transfer = transfer_client_for(sandbox, identity)
+    auth = auth_client_for(sandbox, identity)
+
+    def gcs(endpoint_id: str, manager_url: str, mapped_id: str) -> globus_sdk.GCSClient:
+        return gcs_client_for(sandbox, endpoint_id, identity, data_access=[mapped_id])
+
+    return SharingService(lambda: transfer, lambda: auth, gcs)
+
+
+@pytest.fixture
+def alice_results(sandbox: SandboxHandle, alice_tc: Any) -> Iterator[str]:
+    """A GCSv5 guest of Alice's rooted at her results folder (/home/alice/<unique>/results/, one run in it)."""
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    top = f"/home/alice/{unique('p')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, top)
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, top + "results/")
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, top + "results/run1/")
+    guest_id = create_guest(gcs, LAB_STORAGE_ID, top + "results/", "Alice results", public=False)
+    yield guest_id
+    gcs.delete_collection(guest_id)
+
+
+async def _open_sharing(pilot: Any) -> SharingScreen:
+    await settled(pilot)
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SharingScreen), "the sharing screen")
+    screen = pilot.app.screen
+    assert isinstance(screen, SharingScreen)
+    await wait_for(pilot, lambda: screen.loaded, "the rules")
+    return screen
+
+
+async def test_alice_shares_with_bob_from_the_keyboard(
+    sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient, alice_results: str
+) -> None:
+    guest = alice_results
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await _open_sharing(pilot)
+        assert sharing.mode == "rules" and sharing.rules == [] and sharing.error is None
+
+        # a, type his username (live match shows his name), Enter: read-only for the pane's directory.
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+        dialog = app.screen
+        assert isinstance(dialog, AddRuleDialog)
+        await type_text(pilot, "bob@example.org")
+        await wait_for(pilot, lambda: "bob@example.org" in dialog.matches, "Bob among the matches")
+        assert "Bob Collaborator (bob@example.org)" in str(dialog.query_one("#rule-matches").render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is sharing and len(sharing.rules) == 1, "the new rule")
+        (rule,) = sharing.rules
+        assert (rule.principal, rule.path, rule.permissions) == (BOB_ID, "/", "r")
+        assert sharing.labels[rule.id] == "Bob Collaborator (bob@example.org)"
+
+        assert [e["name"] for e in bob_tc.operation_ls(guest, path="/")["DATA"]] == ["run1"]
+        assert api_error(lambda: bob_tc.operation_mkdir(guest, "/from-bob/")).http_status == 403
+
+        # e: read/write.
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditRuleDialog), "the edit dialog")
+        await pilot.press("enter", "down", "enter")  # open the permissions list, pick read/write
+        await pilot.press("tab", "enter")  # to the expiry field (empty: never), Enter saves
+        await wait_for(pilot, lambda: app.screen is sharing and [r.permissions for r in sharing.rules] == ["rw"],
+                       "the rule to become read/write")
+        bob_tc.operation_mkdir(guest, "/from-bob/")
+
+        # d, y: deleted; Bob is refused again.
+        await pilot.press("d")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: sharing.loaded and sharing.rules == [], "the rule to go")
+        assert api_error(lambda: bob_tc.operation_ls(guest, path="/")).http_status == 403
+
+
+async def test_errors_say_what_to_do(sandbox: SandboxHandle, alice_results: str) -> None:
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
+                   right=f"{BOB_SHARED_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await _open_sharing(pilot)
+        for attempt in ("nobody@nowhere.invalid", "bob@example.org", "bob@example.org"):
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+            dialog = app.screen
+            assert isinstance(dialog, AddRuleDialog)
+            await type_text(pilot, attempt)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda d=dialog: app.screen is sharing or not d.busy, "an answer")  # type: ignore[misc]
+            if app.screen is sharing:
+                continue
+            error = str(dialog.query_one("#rule-error").render())
+            if attempt.startswith("nobody"):
+                assert "No Globus user" in error
+            else:
+                assert "already has a rule for /" in error
+            await pilot.press("escape")
+        assert len(sharing.rules) == 1
+
+        # Bob's guest, seen by Alice (not its access manager): the screen says what to do.
+        await pilot.press("escape")
+        await pilot.press("tab")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen), "the sharing screen")
+        other = app.screen
+        assert isinstance(other, SharingScreen)
+        await wait_for(pilot, lambda: other.loaded, "the answer")
+        assert other.error is not None and "access manager" in other.error
+
+
+async def test_share_this_folder_then_add_bob(sandbox: SandboxHandle, alice_tc: Any,
+                                              bob_tc: globus_sdk.TransferClient) -> None:
+    folder = f"/home/alice/{unique('s')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{LAB_STORAGE_ID}:{folder}",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        mapped = await _open_sharing(pilot)
+        assert mapped.mode == "guests" and mapped.error is None
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the name prompt")
+        await pilot.press("enter")  # the proposed display name
+        await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen is not mapped,
+                       "the new guest's rules")
+        guest_screen = app.screen
+        assert isinstance(guest_screen, SharingScreen) and guest_screen.mode == "rules"
+        guest_id = guest_screen.collection.id
+        try:
+            await wait_for(pilot, lambda: guest_screen.loaded, "the (empty) rules")
+            assert guest_screen.rules == [] and guest_screen.error is None
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+            await type_text(pilot, "bob@example.org")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is guest_screen and len(guest_screen.rules) == 1, "the rule")
+            assert bob_tc.operation_ls(guest_id, path="/")["DATA"] == []
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: guest_id in [g.id for g in mapped.guests], "the guest in the list")
+        finally:
+            gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID]).delete_collection(guest_id)
