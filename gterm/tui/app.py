@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from gterm.config import GtermConfig
 from gterm.globus.collection_settings import GcsTokens, SettingsService
 from gterm.globus.errors import ConsentNeeded
+from gterm.globus.groups import GroupsService
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
@@ -75,6 +76,7 @@ class GtermApp(App[None]):
         https: HttpsAccess | None = None,
         gcs_tokens: GcsTokens | None = None,
         sharing: SharingService | None = None,
+        groups: GroupsService | None = None,
         confirm_quit_while_active: bool = False,
     ) -> None:
         # Before App.__init__: setting up the theme reactive calls watch_theme, which reads the config.
@@ -93,6 +95,7 @@ class GtermApp(App[None]):
         self.settings = SettingsService(lambda: service.client(), gcs_tokens)
         # Access rules and names (`p`); None when the app was built without one (then `p` says so).
         self.sharing = sharing
+        self.groups = groups  # `g`; None when the app was built without one
         self.start_left = left
         self.start_right = right
         self.bookmarks: list[Bookmark] = []

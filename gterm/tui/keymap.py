@@ -34,6 +34,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("f3", "view", "View", id="view"),
     Binding("i", "collection_info", "Collection details", show=False, id="collection_info"),
     Binding("p", "sharing", "Sharing", show=False, id="sharing"),
+    Binding("g", "groups", "Groups", show=False, id="groups"),
     Binding("f5", "transfer", "Transfer", id="transfer"),
     Binding("f6", "move", "Move", id="move"),
     Binding("f7", "mkdir", "Mkdir", id="mkdir"),

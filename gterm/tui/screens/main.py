@@ -341,6 +341,16 @@ class MainScreen(TransferScreen):
 
         self.app.push_screen(SharingScreen(sharing, pane.collection, pane.path or "/"))
 
+    def action_groups(self) -> None:
+        """``g``: the groups I belong to, their members and the membership actions."""
+        groups = self.host.groups
+        if groups is None:
+            self.notify("Groups need a Globus session (start gterm signed in).", severity="warning")
+            return
+        from gterm.tui.screens.groups import GroupsScreen
+
+        self.app.push_screen(GroupsScreen(groups, self.host.sharing))
+
     def action_view(self) -> None:
         """F3: view the file under the cursor, or count what a directory holds."""
         pane = self._ready_pane()
