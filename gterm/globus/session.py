@@ -415,6 +415,24 @@ class GtermSession:
                 self._app.add_scope_requirements({collection_id: missing})
         return _SessionAuthorizer(self, collection_id)
 
+    def gcs_client(self, endpoint_id: str, manager_url: str, mapped_collection_id: str) -> globus_sdk.GCSClient:
+        """A GCSClient for a GCSv5 endpoint's GCS Manager, allowed to create guests of a mapped collection.
+
+        Globus requires the endpoint's ``manage_collections`` scope with the mapped collection's
+        ``data_access`` as a dependency for guest creation; the scope joins the app's requirements,
+        and a first use raises ConsentNeeded (through the authorizer) whose login grants it.
+        """
+        scope = (
+            f"urn:globus:auth:scope:{endpoint_id}:manage_collections"
+            f"[*https://auth.globus.org/scopes/{mapped_collection_id}/data_access]"
+        )
+        with self._lock:
+            if scope not in self.scope_requirements.get(endpoint_id, []):
+                self._app.add_scope_requirements({endpoint_id: [scope]})
+        return globus_sdk.GCSClient(
+            manager_url, authorizer=_SessionAuthorizer(self, endpoint_id), **client_options(self.config)
+        )
+
     def gcs_authorizer(self, endpoint_id: str) -> GlobusAuthorizer:
         """An authorizer for a GCSv5 endpoint's GCS Manager (its ``manage_collections`` scope).
 
@@ -443,7 +461,7 @@ class GtermSession:
         """Access rules, Globus Connect Personal shares and names (Transfer and Auth clients, one per thread)."""
         from gterm.globus.sharing import SharingService
 
-        return SharingService(self.transfer_client, self.auth_client)
+        return SharingService(self.transfer_client, self.auth_client, self.gcs_client)
 
     # --- login ------------------------------------------------------------------------
 

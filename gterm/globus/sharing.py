@@ -7,6 +7,12 @@ guests and Globus Connect Personal shares alike): ``endpoint_acl_list``,
 Transfer's ``create_shared_endpoint``; a GCSv5 guest is created at the
 endpoint's GCS Manager (not here: it needs the endpoint's own token).
 
+"Share this folder" asks Transfer what kind of collection it is: a GCSv5 mapped
+collection's guest is created at its endpoint's GCS Manager (``create_collection``
+with a ``GuestCollectionDocument``; the token is the endpoint's
+``manage_collections`` scope with the mapped collection's ``data_access`` as a
+dependency), a Globus Connect Personal one through Transfer's ``create_shared_endpoint``.
+
 Identities come from Auth's ``get_identities`` (by usernames with
 ``provision=True``, so a colleague who never signed in still gets an id a rule
 can name; by ids to show names) and are cached for the session: rules and
@@ -31,6 +37,9 @@ import globus_sdk
 from gterm.globus.error_mapping import map_exception, translate_errors
 from gterm.globus.errors import AlreadyExists, GtermError, InvalidInput, NotFound, PermissionDenied
 from gterm.globus.models import Collection, Identity, Rule
+
+#: (endpoint_id, gcs_manager_url, mapped_collection_id) -> a GCSClient allowed to create guests there.
+GcsFactory = Callable[[str, str, str], globus_sdk.GCSClient]
 
 PrincipalType = Literal["identity", "group", "all_authenticated_users", "anonymous"]
 Permissions = Literal["r", "rw"]
@@ -118,9 +127,13 @@ class SharingService:
         self,
         transfer_factory: Callable[[], globus_sdk.TransferClient],
         auth_factory: Callable[[], globus_sdk.AuthClient],
+        gcs_factory: GcsFactory | None = None,
     ) -> None:
+        """``gcs_factory(endpoint_id, gcs_manager_url, mapped_collection_id)`` builds a GCSClient for guest
+        creation on a GCSv5 endpoint (None: only Globus Connect Personal folders can be shared)."""
         self._transfer_factory = transfer_factory
         self._auth_factory = auth_factory
+        self._gcs_factory = gcs_factory
         self._local = threading.local()
         self._names_lock = threading.Lock()
         self._by_id: dict[str, Identity] = {}
@@ -209,6 +222,39 @@ class SharingService:
         if host_id is None:
             return found
         return [c for c in found if c.host_endpoint_id == host_id]
+
+    @translate_errors()
+    def share_folder(self, collection_id: str, path: str, display_name: str, description: str = "") -> str:
+        """A new guest collection rooted at ``path`` of a mapped collection, made the way Globus makes
+        one for that kind of endpoint; its id."""
+        if not display_name.strip():
+            raise InvalidInput("A guest collection needs a display name.")
+        document = self._transfer().get_endpoint(collection_id).data
+        entity = str(document.get("entity_type") or "")
+        if entity == "GCP_mapped_collection":
+            return self.create_personal_share(collection_id, path, display_name, description)
+        if entity != "GCSv5_mapped_collection":
+            raise InvalidInput(
+                "Only a mapped collection (Globus Connect Server v5 or Personal) can be shared; "
+                "this one is a guest collection already: add access rules to it instead."
+                if entity.endswith("guest_collection")
+                else "This collection cannot be shared from gterm."
+            )
+        endpoint_id = document.get("non_functional_endpoint_id")
+        manager_url = document.get("gcs_manager_url")
+        if self._gcs_factory is None or not endpoint_id or not manager_url:
+            raise InvalidInput("gterm cannot reach this collection's GCS Manager to create a guest collection.")
+        gcs = self._gcs_factory(str(endpoint_id), str(manager_url), collection_id)
+        try:
+            guest = globus_sdk.GuestCollectionDocument(
+                mapped_collection_id=collection_id,
+                collection_base_path=path if path.endswith("/") else path + "/",
+                display_name=display_name.strip(),
+                description=description.strip() or globus_sdk.MISSING,
+            )
+            return str(gcs.create_collection(guest)["id"])
+        finally:
+            gcs.close()
 
     @translate_errors()
     def create_personal_share(self, host_id: str, path: str, display_name: str, description: str = "") -> str:

@@ -33,7 +33,13 @@ LAB = [GroupRef(LAB_GROUP_ID, LAB_GROUP_NAME)]
 
 
 def sharing_as(sandbox: Any, identity: str) -> SharingService:
-    return SharingService(lambda: transfer_client_for(sandbox, identity), lambda: auth_client_for(sandbox, identity))
+    def gcs(endpoint_id: str, manager_url: str, mapped_id: str) -> globus_sdk.GCSClient:
+        client = gcs_client_for(sandbox, endpoint_id, identity, data_access=[mapped_id])
+        assert client.base_url.startswith(manager_url.rstrip("/"))  # the URL Transfer reports is the one used
+        return client
+
+    return SharingService(lambda: transfer_client_for(sandbox, identity), lambda: auth_client_for(sandbox, identity),
+                          gcs)
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +160,24 @@ def test_expiry_and_paths() -> None:
     assert path_in_guest("/home/alice/results/sub", "/home/alice/results/") == "/sub/"
     assert path_in_guest("/home/alice/results/", "/home/alice/results") == "/"
     assert path_in_guest("/elsewhere/", "/home/alice/results/") == "/"
+
+
+def test_share_this_folder_on_gcsv5_and_personal(alice: SharingService, alice_tc: Any,
+                                                 alice_gcs: globus_sdk.GCSClient) -> None:
+    folder = f"/home/alice/{unique('folder')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    guest_id = alice.share_folder(LAB_STORAGE_ID, folder, "Folder share", "for Bob")
+    try:
+        made = alice_tc.get_endpoint(guest_id)
+        assert (made["entity_type"], made["host_path"], made["display_name"]) == (
+            "GCSv5_guest_collection", folder, "Folder share")
+        assert guest_id in [c.id for c in alice.shared_by_me(LAB_STORAGE_ID)]
+        with pytest.raises(InvalidInput, match="guest collection already"):
+            alice.share_folder(guest_id, "/", "nested")
+    finally:
+        alice_gcs.delete_collection(guest_id)
+    personal = alice.share_folder(ALICES_LAPTOP_ID, "/Documents/", "Laptop docs")
+    try:
+        assert alice_tc.get_endpoint(personal)["entity_type"] == "GCP_guest_collection"
+    finally:
+        alice_tc.delete_endpoint(personal)
