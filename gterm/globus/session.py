@@ -71,6 +71,7 @@ from gterm.globus.tokens import (
 from gterm.redaction import register_secret
 
 if TYPE_CHECKING:
+    from gterm.globus.groups import GroupsService
     from gterm.globus.https_access import AuthorizationSource
     from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
@@ -79,6 +80,8 @@ log = logging.getLogger(__name__)
 
 TRANSFER_RS = "transfer.api.globus.org"
 AUTH_RS = "auth.globus.org"
+GROUPS_RS = "groups.api.globus.org"
+GROUPS_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
 TRANSFER_SCOPE = str(TransferScopes.all)
 AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile), str(AuthScopes.email))
 # Scope root -> resource server, for scopes arriving in a ConsentRequired error.
@@ -415,6 +418,24 @@ class GtermSession:
                 self._app.add_scope_requirements({collection_id: missing})
         return _SessionAuthorizer(self, collection_id)
 
+    def gcs_client(self, endpoint_id: str, manager_url: str, mapped_collection_id: str) -> globus_sdk.GCSClient:
+        """A GCSClient for a GCSv5 endpoint's GCS Manager, allowed to create guests of a mapped collection.
+
+        Globus requires the endpoint's ``manage_collections`` scope with the mapped collection's
+        ``data_access`` as a dependency for guest creation; the scope joins the app's requirements,
+        and a first use raises ConsentNeeded (through the authorizer) whose login grants it.
+        """
+        scope = (
+            f"urn:globus:auth:scope:{endpoint_id}:manage_collections"
+            f"[*https://auth.globus.org/scopes/{mapped_collection_id}/data_access]"
+        )
+        with self._lock:
+            if scope not in self.scope_requirements.get(endpoint_id, []):
+                self._app.add_scope_requirements({endpoint_id: [scope]})
+        return globus_sdk.GCSClient(
+            manager_url, authorizer=_SessionAuthorizer(self, endpoint_id), **client_options(self.config)
+        )
+
     def gcs_authorizer(self, endpoint_id: str) -> GlobusAuthorizer:
         """An authorizer for a GCSv5 endpoint's GCS Manager (its ``manage_collections`` scope).
 
@@ -443,7 +464,25 @@ class GtermSession:
         """Access rules, Globus Connect Personal shares and names (Transfer and Auth clients, one per thread)."""
         from gterm.globus.sharing import SharingService
 
-        return SharingService(self.transfer_client, self.auth_client)
+        groups = self.groups_service()
+        return SharingService(
+            self.transfer_client, self.auth_client, self.gcs_client, lambda: [g.ref for g in groups.my_groups()]
+        )
+
+    def groups_client(self) -> globus_sdk.GroupsClient:
+        """A GroupsClient (groups.api.globus.org ``all``: read and manage memberships); one per thread.
+
+        The scope joins the app's requirements; a first use raises ConsentNeeded, whose login grants it.
+        """
+        with self._lock:
+            if GROUPS_SCOPE not in self.scope_requirements.get(GROUPS_RS, []):
+                self._app.add_scope_requirements({GROUPS_RS: [GROUPS_SCOPE]})
+        return globus_sdk.GroupsClient(authorizer=self.authorizer(GROUPS_RS), **client_options(self.config))
+
+    def groups_service(self) -> GroupsService:
+        from gterm.globus.groups import GroupsService
+
+        return GroupsService(self.groups_client)
 
     # --- login ------------------------------------------------------------------------
 

@@ -7,6 +7,12 @@ guests and Globus Connect Personal shares alike): ``endpoint_acl_list``,
 Transfer's ``create_shared_endpoint``; a GCSv5 guest is created at the
 endpoint's GCS Manager (not here: it needs the endpoint's own token).
 
+"Share this folder" asks Transfer what kind of collection it is: a GCSv5 mapped
+collection's guest is created at its endpoint's GCS Manager (``create_collection``
+with a ``GuestCollectionDocument``; the token is the endpoint's
+``manage_collections`` scope with the mapped collection's ``data_access`` as a
+dependency), a Globus Connect Personal one through Transfer's ``create_shared_endpoint``.
+
 Identities come from Auth's ``get_identities`` (by usernames with
 ``provision=True``, so a colleague who never signed in still gets an id a rule
 can name; by ids to show names) and are cached for the session: rules and
@@ -31,6 +37,9 @@ import globus_sdk
 from gterm.globus.error_mapping import map_exception, translate_errors
 from gterm.globus.errors import AlreadyExists, GtermError, InvalidInput, NotFound, PermissionDenied
 from gterm.globus.models import Collection, Identity, Rule
+
+#: (endpoint_id, gcs_manager_url, mapped_collection_id) -> a GCSClient allowed to create guests there.
+GcsFactory = Callable[[str, str, str], globus_sdk.GCSClient]
 
 PrincipalType = Literal["identity", "group", "all_authenticated_users", "anonymous"]
 Permissions = Literal["r", "rw"]
@@ -118,9 +127,16 @@ class SharingService:
         self,
         transfer_factory: Callable[[], globus_sdk.TransferClient],
         auth_factory: Callable[[], globus_sdk.AuthClient],
+        gcs_factory: GcsFactory | None = None,
+        groups_source: Callable[[], list[GroupRef]] | None = None,
     ) -> None:
+        """``gcs_factory(endpoint_id, gcs_manager_url, mapped_collection_id)`` builds a GCSClient for guest
+        creation on a GCSv5 endpoint (None: only Globus Connect Personal folders can be shared)."""
         self._transfer_factory = transfer_factory
         self._auth_factory = auth_factory
+        self._gcs_factory = gcs_factory
+        self._groups_source = groups_source  # the groups I belong to (Groups' my_groups), for group rules
+        self._my_groups: list[GroupRef] | None = None
         self._local = threading.local()
         self._names_lock = threading.Lock()
         self._by_id: dict[str, Identity] = {}
@@ -211,6 +227,39 @@ class SharingService:
         return [c for c in found if c.host_endpoint_id == host_id]
 
     @translate_errors()
+    def share_folder(self, collection_id: str, path: str, display_name: str, description: str = "") -> str:
+        """A new guest collection rooted at ``path`` of a mapped collection, made the way Globus makes
+        one for that kind of endpoint; its id."""
+        if not display_name.strip():
+            raise InvalidInput("A guest collection needs a display name.")
+        document = self._transfer().get_endpoint(collection_id).data
+        entity = str(document.get("entity_type") or "")
+        if entity == "GCP_mapped_collection":
+            return self.create_personal_share(collection_id, path, display_name, description)
+        if entity != "GCSv5_mapped_collection":
+            raise InvalidInput(
+                "Only a mapped collection (Globus Connect Server v5 or Personal) can be shared; "
+                "this one is a guest collection already: add access rules to it instead."
+                if entity.endswith("guest_collection")
+                else "This collection cannot be shared from gterm."
+            )
+        endpoint_id = document.get("non_functional_endpoint_id")
+        manager_url = document.get("gcs_manager_url")
+        if self._gcs_factory is None or not endpoint_id or not manager_url:
+            raise InvalidInput("gterm cannot reach this collection's GCS Manager to create a guest collection.")
+        gcs = self._gcs_factory(str(endpoint_id), str(manager_url), collection_id)
+        try:
+            guest = globus_sdk.GuestCollectionDocument(
+                mapped_collection_id=collection_id,
+                collection_base_path=path if path.endswith("/") else path + "/",
+                display_name=display_name.strip(),
+                description=description.strip() or globus_sdk.MISSING,
+            )
+            return str(gcs.create_collection(guest)["id"])
+        finally:
+            gcs.close()
+
+    @translate_errors()
     def create_personal_share(self, host_id: str, path: str, display_name: str, description: str = "") -> str:
         """A guest collection on a Globus Connect Personal endpoint (Transfer's shared_endpoint); its id."""
         if not display_name.strip():
@@ -267,6 +316,27 @@ class SharingService:
             for group in groups:
                 self._group_names[group.id] = group.name
 
+    def my_groups(self) -> list[GroupRef]:
+        """The groups I belong to (asked once per session; [] without a Groups service or when it fails)."""
+        with self._names_lock:
+            cached = self._my_groups
+        if cached is not None or self._groups_source is None:
+            return list(cached or [])
+        try:
+            return self.load_my_groups()
+        except GtermError:
+            return []  # group names are offered when Groups answers; people and words still work
+
+    def load_my_groups(self) -> list[GroupRef]:
+        """Ask Groups for my groups now (errors raised: a consent is worth asking for in the app)."""
+        if self._groups_source is None:
+            return []
+        groups = self._groups_source()
+        self.remember_groups(groups)
+        with self._names_lock:
+            self._my_groups = list(groups)
+        return list(groups)
+
     def known_identities(self) -> list[Identity]:
         """Everyone gterm has a name for this session (offered as matches while typing)."""
         with self._names_lock:
@@ -277,6 +347,8 @@ class SharingService:
         with self._names_lock:
             self._by_id.clear()
             self._by_username.clear()
+            self._group_names.clear()
+            self._my_groups = None
 
     def principal_labels(self, rules: Iterable[Rule]) -> dict[str, str]:
         """A name for each rule's principal (rule id -> label); a bare id only when no name can be found."""
@@ -287,6 +359,10 @@ class SharingService:
         except GtermError:
             people = {}  # the names are a nicety: the rules themselves were read
         labels: dict[str, str] = {}
+        with self._names_lock:
+            unnamed = any(r.principal_type == "group" and r.principal not in self._group_names for r in rules)
+        if unnamed:
+            self.my_groups()
         with self._names_lock:
             groups = dict(self._group_names)
         for rule in rules:
@@ -304,7 +380,7 @@ class SharingService:
                 labels[rule.id] = rule.principal or rule.principal_type
         return labels
 
-    def resolve_grantee(self, text: str, groups: Iterable[GroupRef] = ()) -> Grantee:
+    def resolve_grantee(self, text: str, groups: Iterable[GroupRef] | None = None) -> Grantee:
         """What the add-rule field's text names: all users / public, one of my groups, or a person.
 
         A person is looked up by username (or an email address used as one) with provision.
@@ -316,6 +392,7 @@ class SharingService:
         words = grantee_from_words(text)
         if words is not None:
             return words
+        groups = list(groups) if groups is not None else self.my_groups()
         for group in groups:
             if group.name.lower() == text.lower() or group.id == text:
                 return Grantee("group", group.id, f"group {group.name}")
@@ -327,11 +404,14 @@ class SharingService:
         hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise NotFound(f"No Globus user or group of yours is called {text!r}.{hint}")
 
-    def matches(self, text: str, groups: Iterable[GroupRef] = (), *, limit: int = 8) -> list[str]:
+    def matches(self, text: str, groups: Iterable[GroupRef] | None = None, *, limit: int = 8) -> list[str]:
         """Suggestions for what is typed so far: words, my groups, people gterm knows (no network)."""
         needle = text.strip().lower()
         if not needle:
             return []
+        if groups is None:
+            with self._names_lock:
+                groups = list(self._my_groups or [])
         out: list[str] = []
         for word in ("all users", "public"):
             if word.startswith(needle):

@@ -10,26 +10,20 @@ after a sign-in); a result goes to ``on_done`` on the event loop.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from textual.widget import Widget
 
 from gterm.globus.transfer import TransferService
 from gterm.tui.host import host_of
-from gterm.tui.worker_errors import deliver, report
+from gterm.tui.worker_errors import ShowsErrors, deliver, report
 
 T = TypeVar("T")
 
 
-class ShowsErrorsWidget(Protocol):
-    """A widget with a line for errors (a pane, the sidebar)."""
-
-    def show_error(self, message: str) -> None: ...
-
-
 def run_operation(
     owner: Widget,
-    target: ShowsErrorsWidget,
+    target: ShowsErrors,
     context: str,
     call: Callable[[TransferService], T],
     on_done: Callable[[T], object] | None = None,

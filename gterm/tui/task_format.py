@@ -83,6 +83,11 @@ class Progress:
         return f"{self.done:,}/{self.total:,} {self.unit}"
 
 
+GTERM_TASK_TYPES = frozenset({"DOWNLOAD", "UPLOAD", "COPY"})
+"""Tasks gterm runs itself (gterm.globus.local_tasks): their snapshot carries ``bytes_total``."""
+BYTE_TASK_TYPES = GTERM_TASK_TYPES | {"TRANSFER"}
+
+
 def progress(task: Task, expected_bytes: int | None = None) -> Progress:
     """Bytes moved of ``expected_bytes`` when gterm knows the total, else files done of total,
     else subtasks finished of total.
@@ -92,7 +97,9 @@ def progress(task: Task, expected_bytes: int | None = None) -> Progress:
     (sync levels) as done work; a finished successful task is always complete
     even when the counters say little (an empty directory transfer has zero files).
     """
-    if task.type == "TRANSFER" and expected_bytes:
+    if expected_bytes is None and task.type in GTERM_TASK_TYPES:
+        expected_bytes = int(task.raw.get("bytes_total") or 0) or None  # gterm's own tasks know their total
+    if task.type in BYTE_TASK_TYPES and expected_bytes:
         result = Progress(min(task.bytes_transferred, expected_bytes), expected_bytes, "bytes")
     elif task.type == "TRANSFER" and task.files > 0:
         done = task.files_transferred + task.files_skipped

@@ -32,10 +32,13 @@ from textual import on
 from textual.screen import Screen
 
 from gterm.globus import paths
+from gterm.globus.https_access import no_https_reason
+from gterm.globus.local_tasks import Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection, Entry, Listing, Task
 from gterm.globus.transfer import TransferRequest
 from gterm.tui.compare import compare_listings
 from gterm.tui.host import AppHost
+from gterm.tui.local_transfer import build_task, conflicts, task_kind
 from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.transfer_plan import TransferPlan
@@ -200,6 +203,10 @@ class TransferScreen(Screen[None]):
         if isinstance(plan, str):
             self.app.notify(plan, severity="warning", markup=False)
             return
+        kind = task_kind(plan.source_collection_id, plan.destination_collection_id)
+        if kind is not None:
+            self.start_local_task(plan, kind)
+            return
         left_out = [entry for entry in self.active_pane.selected_entries() if entry.is_invalid_link]
         if left_out:
             self.app.notify(
@@ -210,6 +217,74 @@ class TransferScreen(Screen[None]):
         from gterm.tui.screens.transfer_dialog import TransferDialog
 
         self.app.push_screen(TransferDialog(plan, service=self.host.service), self._transfer_dialog_closed)
+
+    # -- F5 with This computer on a side: gterm's own task ---------------------------------
+
+    def start_local_task(self, plan: TransferPlan, kind: Kind) -> None:
+        """A download, upload or copy: check HTTPS access, ask about existing names, then run it."""
+        remote: Collection | None = None
+        if kind != "copy":
+            remote = (self.active_pane if kind == "download" else self.inactive_pane).collection
+            if remote is None:
+                return
+            if not remote.https_server:
+                self.app.notify(no_https_reason(remote), title="No HTTPS access", severity="error", markup=False,
+                                timeout=12)
+                return
+            if self.host.https is None:
+                self.app.notify("Downloads and uploads need a signed-in session (HTTPS access).", severity="error")
+                return
+        taken = conflicts(plan)
+        if not taken:
+            self._prepare_local_task(plan, kind, remote, "overwrite")
+            return
+        from gterm.tui.screens.prompts import ChoicePrompt
+
+        policies: dict[str, OnConflict] = {"overwrite": "overwrite", "skip": "skip", "rename": "rename"}
+
+        def answered(choice: str | None) -> None:
+            if choice in policies:
+                self._prepare_local_task(plan, kind, remote, policies[choice])
+
+        count = len(taken)
+        self.app.push_screen(
+            ChoicePrompt(
+                f"{count:,} name{'s' if count != 1 else ''} already in {plan.destination_name}",
+                f"{plan.destination_path} already has these. Overwrite them, skip them, or keep both "
+                "(the new ones get a free name)? An interrupted download resumes by itself.",
+                [("overwrite", "Overwrite"), ("skip", "Skip"), ("rename", "Rename")],
+                items=taken,
+            ),
+            answered,
+        )
+
+    def _prepare_local_task(self, plan: TransferPlan, kind: Kind, remote: Collection | None, on_conflict: OnConflict
+                            ) -> None:
+        """On a worker: the collection's HTTPS token first (a consent is asked in the app, then this runs again)."""
+        https, service = self.host.https, self.host.service
+
+        def prepare() -> None:
+            try:
+                if remote is not None and https is not None:
+                    https.files_for(remote)  # the https scope's token (ConsentNeeded on first use)
+                task = build_task(plan, kind, on_conflict, remote=remote, https=https, service=service)
+            except Exception as error:  # noqa: BLE001 - routed to the one error place
+                deliver(self.app, report, self.app, error, context=kind.title(),
+                        retry=lambda: self._prepare_local_task(plan, kind, remote, on_conflict))
+                return
+            deliver(self.app, self._run_local_task, plan, task)
+
+        self.app.run_worker(prepare, thread=True, group="submit", exit_on_error=False, name="prepare-local-task")
+
+    def _run_local_task(self, plan: TransferPlan, task: LocalTask) -> None:
+        self.task_panel.add_local_task(task)
+        self.after_task(task.task_id, lambda _task: self._local_task_ended(plan))
+        self.app.notify(f"{task.label}: started", title=escape_controls(plan.destination_name), markup=False)
+        self.app.run_worker(task.run, thread=True, group="local-tasks", exit_on_error=False, name=task.task_id)
+
+    def _local_task_ended(self, plan: TransferPlan) -> None:
+        for pane in self._panes_showing(plan.destination_collection_id, {plan.destination_path}):
+            pane.reload()
 
     def _transfer_dialog_closed(self, request: TransferRequest | None) -> None:
         if request is not None:

@@ -40,7 +40,7 @@ NO_SESSION_HINT = "Sign-in needed, but this gterm has no interactive session: ru
 
 
 class ShowsErrors(Protocol):
-    """Anything that can show an error inline (a pane)."""
+    """Anything that can show an error inline (a pane, the bookmark sidebar)."""
 
     def show_error(self, message: str) -> None: ...
 

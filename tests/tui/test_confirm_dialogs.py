@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
@@ -31,6 +31,26 @@ def slow_transfers(sandbox: SandboxHandle) -> Iterator[None]:
         sandbox.state.config.slow = None
 
 
+def submit_copy(service: TransferService, source: str, destination: str) -> str:
+    """Submit one file copy straight through the service; returns the task id."""
+    request = TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(source, destination)])
+    request.submission_id = service.new_submission_id()
+    return service.submit_transfer_once(request)
+
+
+async def open_details(pilot: Any, app: Any, panel: Any, task_id: str) -> TaskDetailsScreen:
+    """Focus the task panel (t), put the cursor on ``task_id``, Enter: the task's details."""
+    await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task")
+    await pilot.press("t")
+    panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
+    details = app.screen
+    assert isinstance(details, TaskDetailsScreen)
+    return details
+
+
 async def running_task_details(pilot: Any, app: TransferHostApp) -> tuple[str, TaskDetailsScreen]:
     await pilot.pause()
     await pilot.press("f5")
@@ -39,15 +59,7 @@ async def running_task_details(pilot: Any, app: TransferHostApp) -> tuple[str, T
     await pilot.press("enter")
     await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
     task_id = str(app.transfers.last_submitted_task_id)
-    panel = app.transfers.task_panel
-    await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
-    await pilot.press("t")
-    panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
-    await pilot.pause()
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
-    details = app.screen
-    assert isinstance(details, TaskDetailsScreen)
+    details = await open_details(pilot, app, app.transfers.task_panel, task_id)
     await wait_until(pilot, lambda: details.data.task.is_active, "the task running")
     return task_id, details
 
@@ -83,15 +95,12 @@ async def test_enter_confirms_cancel_task_and_the_question_is_whole(
 async def test_demo_quit_with_a_running_task_asks_first(
     alice_service: TransferService, tmp_config: Any, lab_dir: Any, slow_transfers: None
 ) -> None:
-    from gterm.globus.transfer import TransferItem, TransferRequest
     from gterm.tui.screens.prompts import ConfirmPrompt
     from tests.support.browser_helpers import make_app, settled, wait_for
 
     _, src = lab_dir({"big.bin": b"\x01" * 2_000_000})
     _, dst = lab_dir()
-    request = TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "big.bin", dst + "big.bin")])
-    request.submission_id = alice_service.new_submission_id()
-    task_id = alice_service.submit_transfer_once(request)
+    task_id = submit_copy(alice_service, src + "big.bin", dst + "big.bin")
     app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}",
                    confirm_quit_while_active=True)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -114,26 +123,16 @@ async def test_demo_quit_with_a_running_task_asks_first(
 async def test_question_mark_on_task_details_lists_its_keys(
     alice_service: TransferService, tmp_config: Any, lab_dir: Any, slow_transfers: None
 ) -> None:
-    from gterm.globus.transfer import TransferItem, TransferRequest
     from gterm.tui.screens.help import HelpScreen
     from tests.support.browser_helpers import make_app, settled, wait_for
 
     _, src = lab_dir({"big.bin": b"\x01" * 1_000_000})
     _, dst = lab_dir()
-    request = TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "big.bin", dst + "big.bin")])
-    request.submission_id = alice_service.new_submission_id()
-    task_id = alice_service.submit_transfer_once(request)
+    task_id = submit_copy(alice_service, src + "big.bin", dst + "big.bin")
     app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}")
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot)
-        panel = app.main_screen.task_panel
-        await wait_for(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task")
-        await pilot.press("t")
-        panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
-        await pilot.pause()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
-        details = app.screen
+        details = await open_details(pilot, app, app.main_screen.task_panel, task_id)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         described = {row.description for row in app.screen.rows}
@@ -147,30 +146,20 @@ async def test_question_mark_on_task_details_lists_its_keys(
 async def test_a_long_event_can_be_read_in_full(alice_service: TransferService, tmp_config: Any, lab_dir: Any) -> None:
     from textual.widgets import DataTable, Static
 
-    from gterm.globus.transfer import TransferItem, TransferRequest
     from gterm.tui.screens.task_details import EventScreen
     from tests.support.browser_helpers import make_app, settled, wait_for
 
     _, src = lab_dir()
     _, dst = lab_dir()
     missing = src + "a-directory-name-long-enough-to-be-clipped-in-the-events-table-" * 3 + "END/file.txt"
-    request = TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(missing, dst + "file.txt")])
-    request.submission_id = alice_service.new_submission_id()
-    task_id = alice_service.submit_transfer_once(request)
+    task_id = submit_copy(alice_service, missing, dst + "file.txt")
     wait_for_task(alice_service, task_id, timeout=60)
     events = alice_service.events(task_id, limit=100)
     index = next(i for i, e in enumerate(events) if "END" in e.details)
     app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}")
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-        panel = app.main_screen.task_panel
-        await wait_for(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task")
-        await pilot.press("t")
-        panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
-        await pilot.pause()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
-        details = app.screen
+        details = await open_details(pilot, app, app.main_screen.task_panel, task_id)
         await wait_for(pilot, lambda: len(details.data.events) == len(events), "the events")
         table = details.query_one("#events-table", DataTable)
         table.focus()

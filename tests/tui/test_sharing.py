@@ -15,6 +15,7 @@ import pytest
 from gterm.globus.sharing import SharingService
 from gterm.sandbox.seed_ids import BOB_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.screens.sharing import AddRuleDialog, EditRuleDialog, SharingScreen
 from tests.support.browser_helpers import make_app, settled, type_text, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for
@@ -28,7 +29,11 @@ def sharing_for(sandbox: SandboxHandle, identity: str = "alice") -> SharingServi
     """One logged-in client of each kind shared by the worker threads (tests only, like service_for)."""
     transfer = transfer_client_for(sandbox, identity)
     auth = auth_client_for(sandbox, identity)
-    return SharingService(lambda: transfer, lambda: auth)
+
+    def gcs(endpoint_id: str, manager_url: str, mapped_id: str) -> globus_sdk.GCSClient:
+        return gcs_client_for(sandbox, endpoint_id, identity, data_access=[mapped_id])
+
+    return SharingService(lambda: transfer, lambda: auth, gcs)
 
 
 @pytest.fixture
@@ -128,3 +133,35 @@ async def test_errors_say_what_to_do(sandbox: SandboxHandle, alice_results: str)
         assert isinstance(other, SharingScreen)
         await wait_for(pilot, lambda: other.loaded, "the answer")
         assert other.error is not None and "access manager" in other.error
+
+
+async def test_share_this_folder_then_add_bob(sandbox: SandboxHandle, alice_tc: Any,
+                                              bob_tc: globus_sdk.TransferClient) -> None:
+    folder = f"/home/alice/{unique('s')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{LAB_STORAGE_ID}:{folder}",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        mapped = await _open_sharing(pilot)
+        assert mapped.mode == "guests" and mapped.error is None
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the name prompt")
+        await pilot.press("enter")  # the proposed display name
+        await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen is not mapped,
+                       "the new guest's rules")
+        guest_screen = app.screen
+        assert isinstance(guest_screen, SharingScreen) and guest_screen.mode == "rules"
+        guest_id = guest_screen.collection.id
+        try:
+            await wait_for(pilot, lambda: guest_screen.loaded, "the (empty) rules")
+            assert guest_screen.rules == [] and guest_screen.error is None
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+            await type_text(pilot, "bob@example.org")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is guest_screen and len(guest_screen.rules) == 1, "the rule")
+            assert bob_tc.operation_ls(guest_id, path="/")["DATA"] == []
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: guest_id in [g.id for g in mapped.guests], "the guest in the list")
+        finally:
+            gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID]).delete_collection(guest_id)

@@ -180,3 +180,12 @@ async def test_invalid_links_are_shown_as_such_and_left_out_of_a_transfer(
         assert {e.name for e in dialog.plan.entries} == {"real.txt", "target-dir", "link-dir"}
         assert any("2 broken or outside link(s) left out" in n for n in notices(app))
         await pilot.press("escape")
+
+
+async def test_the_task_panel_rings_as_the_settings_say(alice_service: TransferService, tmp_config: Any) -> None:
+    for wanted in (True, False):
+        tmp_config.bell_on_task_end = wanted
+        app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:/projects/")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.main_screen.task_panel.bell_on_task_end is wanted

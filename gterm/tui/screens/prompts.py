@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -250,3 +250,60 @@ class ConfirmPrompt(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class ChoicePrompt(ModalScreen["str | None"]):
+    """One of several answers (a button each, its first letter a key) about a list of items; Esc: None."""
+
+    DEFAULT_CSS = PROMPT_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "choose('')", "Cancel", show=False)]
+    MAX_ITEMS = 50
+    ITEMS_ROWS = 12
+
+    def __init__(self, title: str, message: str, choices: Sequence[tuple[str, str]], *, items: Sequence[str] = ()):
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.choices = list(choices)  # (answer, button label)
+        self.items = list(items)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(safe_text(self.title_text), classes="prompt-title")
+            yield Static(safe_text(self.message))
+            if self.items:
+                shown = self.items[: self.MAX_ITEMS]
+                lines = Text("\n").join(safe_text(item) for item in shown)
+                if len(self.items) > len(shown):
+                    lines.append(f"\n… and {len(self.items) - len(shown):,} more")
+                with VerticalScroll(classes="prompt-items", can_focus=False):
+                    yield Static(lines, id="prompt-items")
+            with Horizontal(classes="prompt-buttons"):
+                yield Button("Cancel", id="choice-cancel")
+                for answer, label in self.choices:
+                    yield Button(label, id=f"choice-{answer}")
+
+    def on_mount(self) -> None:
+        if self.choices:
+            self.query_one(f"#choice-{self.choices[0][0]}", Button).focus()
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        for items in self.query(".prompt-items"):
+            fit_in_screen(self, self.query_one(Vertical), items, self.ITEMS_ROWS)
+
+    def on_key(self, event: events.Key) -> None:
+        for answer, label in self.choices:
+            if event.character and event.character.lower() == label[:1].lower():
+                event.stop()
+                self.dismiss(answer)
+                return
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        answer = (event.button.id or "").removeprefix("choice-")
+        self.dismiss(None if answer == "cancel" else answer)
+
+    def action_choose(self, answer: str) -> None:
+        self.dismiss(answer or None)

@@ -88,6 +88,7 @@ class SharingScreen(ModalScreen[None]):
         Binding("a", "add_rule", "Add rule", id="sharing_add"),
         Binding("e", "edit_rule", "Change rule", id="sharing_edit"),
         Binding("d,delete", "delete_rule", "Delete rule", id="sharing_delete"),
+        Binding("s", "share_folder", "Share this folder", id="sharing_share_folder"),
         Binding("ctrl+r", "reload", "Refresh", id="sharing_refresh"),
         Binding("question_mark,f1", "help", "Help", id="sharing_help"),
     ]
@@ -114,7 +115,7 @@ class SharingScreen(ModalScreen[None]):
             hint = (
                 "a add · e change · d delete · ctrl+r refresh · Esc closes"
                 if self.mode == "rules"
-                else "Enter opens a guest's rules · ctrl+r refresh · Esc closes"
+                else "s shares this folder · Enter opens a guest's rules · ctrl+r refresh · Esc closes"
             )
             yield Static(hint, classes="sharing-hint")
 
@@ -206,6 +207,51 @@ class SharingScreen(ModalScreen[None]):
         index = event.cursor_row
         if 0 <= index < len(self.guests):
             self.app.push_screen(SharingScreen(self.sharing, self.guests[index], "/"))
+
+    def action_share_folder(self) -> None:
+        """``s`` on a mapped collection: a new guest collection rooted at the pane's directory."""
+        if self.mode != "guests":
+            return
+        from gterm.tui.screens.prompts import InputPrompt
+
+        folder = self.directory.rstrip("/").rsplit("/", 1)[-1] or self.collection.display_name
+        proposal = f"{folder} (shared by gterm)" if folder else "Shared folder"
+
+        def named(name: str | None) -> None:
+            if name:
+                self.query_one("#sharing-status", Static).update(Text("Creating the guest collection…", style="dim"))
+                self._create_guest(name.strip())
+
+        self.app.push_screen(
+            InputPrompt(
+                f"Share {self.directory} as a new guest collection",
+                value=proposal,
+                details="Its display name (you can change it later). Then add who may use it.",
+            ),
+            named,
+        )
+
+    @work(thread=True, group="sharing-change", exit_on_error=False)
+    def _create_guest(self, name: str) -> None:
+        try:
+            guest_id = self.sharing.share_folder(self.collection.id, self.directory, name)
+        except GtermError as exc:
+            deliver(self.app, self._share_failed, exc, name)
+            return
+        deliver(self.app, self._guest_created, guest_id, name)
+
+    def _share_failed(self, error: GtermError, name: str) -> None:
+        from gterm.tui.worker_errors import report
+
+        self._failed(error)
+        # A consent (manage_collections, data_access) is asked for in the app, then the creation is retried.
+        report(self.app, error, context="Share this folder", retry=lambda: self._create_guest(name))
+
+    def _guest_created(self, guest_id: str, name: str) -> None:
+        guest = Collection(id=guest_id, display_name=name, host_endpoint_id=self.collection.id,
+                           host_path=self.directory)
+        self._load()
+        self.app.push_screen(SharingScreen(self.sharing, guest, "/"))
 
     def action_add_rule(self) -> None:
         if self.mode != "rules":
@@ -301,6 +347,29 @@ class AddRuleDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#rule-who", Input).focus()
+        self._load_groups()
+
+    @work(thread=True, group="rule-groups", exclusive=True, exit_on_error=False)
+    def _load_groups(self) -> None:
+        """My groups, so their names match as I type (once per session; the service caches them)."""
+        try:
+            self.sharing.load_my_groups()
+        except GtermError as exc:
+            # A Groups consent is asked for in the app (then this reruns); other failures only cost the matches.
+            deliver(self.app, self._groups_failed, exc)
+            return
+        deliver(self.app, self._refresh_matches)
+
+    def _groups_failed(self, error: GtermError) -> None:
+        from gterm.tui.worker_errors import AUTH_ERRORS, report
+
+        if isinstance(error, AUTH_ERRORS):
+            report(self.app, error, context="Your groups", retry=self._load_groups)
+
+    def _refresh_matches(self) -> None:
+        value = self.query_one("#rule-who", Input).value
+        if value.strip():
+            self._show_matches(self.sharing.matches(value))
 
     # --- live matches ----------------------------------------------------------------------
 

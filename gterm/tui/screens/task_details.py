@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import on, work
@@ -30,7 +30,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
-from gterm.globus.transfer import TransferService, label_problem
+from gterm.globus.transfer import label_problem
 from gterm.tui import task_format as fmt
 from gterm.tui.keymap import TASK_DETAILS_BINDINGS
 from gterm.tui.safe_text import escape_controls
@@ -43,6 +43,24 @@ if TYPE_CHECKING:  # pragma: no cover
 Clock = Callable[[], datetime]
 
 DETAILS_POLL_SECONDS = 2.0
+
+
+class TaskSource(Protocol):
+    """Where a task's details come from: TransferService, or LocalTaskControl for gterm's own tasks."""
+
+    def task(self, task_id: str) -> Task: ...
+
+    def events(self, task_id: str, limit: int = 100) -> list[Event]: ...
+
+    def successful_transfers(self, task_id: str) -> list[dict[str, Any]]: ...
+
+    def skipped_errors(self, task_id: str) -> list[dict[str, Any]]: ...
+
+    def pause_info(self, task_id: str) -> dict[str, Any]: ...
+
+    def cancel(self, task_id: str) -> str: ...
+
+    def update_task(self, task_id: str, *, label: str | None = None, deadline: datetime | None = None) -> Task: ...
 
 
 def _utc_now() -> datetime:
@@ -136,7 +154,7 @@ class TaskDetailsScreen(Screen[None]):
 
     def __init__(
         self,
-        service: TransferService | None,
+        service: TaskSource | None,
         task: Task,
         *,
         clock: Clock | None = None,
@@ -374,7 +392,7 @@ class TaskDetailsScreen(Screen[None]):
         )
 
     @work(thread=True, group="task-control", exit_on_error=False)
-    def _cancel(self, service: TransferService) -> None:
+    def _cancel(self, service: TaskSource) -> None:
         try:
             message = service.cancel(self.task_id)
         except Exception as error:  # noqa: BLE001
@@ -421,7 +439,7 @@ class TaskDetailsScreen(Screen[None]):
         )
 
     @work(thread=True, group="task-control", exit_on_error=False)
-    def _update(self, service: TransferService, label: str | None = None, deadline: datetime | None = None) -> None:
+    def _update(self, service: TaskSource, label: str | None = None, deadline: datetime | None = None) -> None:
         try:
             service.update_task(self.task_id, label=label, deadline=deadline)
         except Exception as error:  # noqa: BLE001

@@ -32,6 +32,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
+from gterm.globus.local_task_control import LocalTaskControl
+from gterm.globus.local_tasks import LocalTask
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferService
 from gterm.tui import task_format as fmt
@@ -44,6 +46,8 @@ Clock = Callable[[], datetime]
 LABEL_WIDTH = 26
 STATUS_WIDTH = 18
 BAR_WIDTH = 8
+LOCAL_REFRESH_SECONDS = 0.5
+"""How often gterm's own running tasks (downloads, uploads, copies) are repainted from their snapshots."""
 
 # Enter on a row opens the details through DataTable's own select binding (RowSelected).
 TASK_PANEL_BINDINGS: list[Binding] = [
@@ -163,6 +167,10 @@ class TaskPanel(Vertical):
         self.expected_bytes: dict[str, int] = {}
         self._announced: set[str] = set()  # task ids whose end was already announced (one notice each)
         self._timer: Timer | None = None
+        # gterm's own tasks (HTTPS downloads/uploads, local copies), shown among Transfer's.
+        self.local_tasks: dict[str, LocalTask] = {}
+        self._transfer_tasks: list[Task] = []
+        self._local_timer: Timer | None = None
         self._in_flight = False
         self._again = False
 
@@ -198,6 +206,24 @@ class TaskPanel(Vertical):
         self._render_rows()
         for task in finished:
             self._announce(task)
+
+    def add_local_task(self, task: LocalTask) -> None:
+        """Show one of gterm's own tasks (it runs elsewhere); repainted from its snapshot until it ends."""
+        self.local_tasks[task.task_id] = task
+        self._statuses.setdefault(task.task_id, "ACTIVE")  # its end is announced like a Transfer task's
+        self._show_merged()
+        if self._local_timer is None:
+            self._local_timer = self.set_interval(LOCAL_REFRESH_SECONDS, self._local_tick, name="local-tasks")
+
+    def _local_tick(self) -> None:
+        self._show_merged()
+        if not any(task.is_active for task in self.local_tasks.values()) and self._local_timer is not None:
+            self._local_timer.stop()
+            self._local_timer = None
+
+    def _show_merged(self) -> None:
+        """Transfer's last task list and gterm's own tasks, one list."""
+        self.set_tasks([*self._transfer_tasks, *(task.snapshot() for task in self.local_tasks.values())])
 
     def follow_task(self, task_id: str, *, expected_bytes: int | None = None) -> None:
         """Treat ``task_id`` as active: its end is announced (a notice and ``TaskFinished``) even if it ends
@@ -246,12 +272,16 @@ class TaskPanel(Vertical):
 
     def action_open_task(self) -> None:
         task = self.selected_task()
-        if task is None or not self.open_details or self.service is None:
+        if task is None or not self.open_details:
             return
-        from gterm.tui.screens.task_details import TaskDetailsScreen
+        from gterm.tui.screens.task_details import TaskDetailsScreen, TaskSource
 
+        local = self.local_tasks.get(task.task_id)
+        source: TaskSource | None = LocalTaskControl(local) if local is not None else self.service
+        if source is None:
+            return
         self.app.push_screen(TaskDetailsScreen(
-                self.service, task, clock=self.clock, expected_bytes=self.expected_bytes.get(task.task_id)
+                source, task, clock=self.clock, expected_bytes=self.expected_bytes.get(task.task_id)
             ))
 
     def action_refresh_tasks(self) -> None:
@@ -288,9 +318,11 @@ class TaskPanel(Vertical):
         self._in_flight = False
         if not self.is_mounted:
             return
-        self.set_tasks(tasks)
+        self._transfer_tasks = list(tasks)
+        self._show_merged()
         self.post_message(self.TasksRefreshed(list(self.tasks)))
-        self._schedule_next(self.schedule.after_refresh(self.any_active))
+        # gterm's own tasks repaint on their own timer; Transfer is polled fast only for its active tasks.
+        self._schedule_next(self.schedule.after_refresh(any(task.is_active for task in self._transfer_tasks)))
 
     def _failed(self, error: Exception) -> None:
         self._in_flight = False

@@ -1,0 +1,46 @@
+"""A :class:`LocalTask` answered in the shape of Transfer's task calls, for the task details screen.
+
+The details screen reads a task, its events, successes, skips and pause info
+and can cancel it through the same method names whether the task runs at
+Globus (:class:`TransferService`) or in gterm (this class, over one task).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from gterm.globus.errors import InvalidInput
+from gterm.globus.local_tasks import LocalTask
+from gterm.globus.models import Event, Task
+
+
+class LocalTaskControl:
+    """Transfer's task calls, answered by one of gterm's own tasks."""
+
+    def __init__(self, task: LocalTask) -> None:
+        self.local_task = task
+
+    def task(self, task_id: str) -> Task:
+        return self.local_task.snapshot()
+
+    def events(self, task_id: str, limit: int = 100) -> list[Event]:
+        return list(reversed(self.local_task.events()))[:limit]  # newest first, as Transfer lists them
+
+    def successful_transfers(self, task_id: str) -> list[dict[str, Any]]:
+        return []  # files done are counted in the task's fields
+
+    def skipped_errors(self, task_id: str) -> list[dict[str, Any]]:
+        return []
+
+    def pause_info(self, task_id: str) -> dict[str, Any]:
+        return {}
+
+    def cancel(self, task_id: str) -> str:
+        if not self.local_task.is_active:
+            return "The task had already ended."
+        self.local_task.cancel()
+        return "Cancelling: each stream stops at its next piece (a partial download is kept to resume)."
+
+    def update_task(self, task_id: str, *, label: str | None = None, deadline: datetime | None = None) -> Task:
+        raise InvalidInput("A download, upload or copy run by gterm has no label or deadline to change.")

@@ -1,0 +1,91 @@
+"""F5 with This computer on one side: an HTTPS download or upload, or a copy, run by gterm.
+
+:func:`task_kind` says whether F5 between two panes is gterm's own task;
+:func:`conflicts` names the chosen entries the destination already has (the
+screen asks overwrite / skip / rename before starting); :func:`build_task`
+turns the panes' plan and that answer into a :class:`LocalTask` whose
+collection side reads and writes over the collection's HTTPS server (files)
+and Transfer (listing, mkdir).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gterm.globus import paths
+from gterm.globus.local_files import is_local
+from gterm.globus.local_tasks import Item, Kind, LocalTask, OnConflict
+from gterm.globus.models import Collection
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.https_access import HttpsAccess
+    from gterm.globus.transfer import TransferService
+    from gterm.tui.transfer_plan import TransferPlan
+
+
+def task_kind(source_id: str, destination_id: str) -> Kind | None:
+    """``download``/``upload``/``copy`` when This computer is a side; None: a Transfer task."""
+    if is_local(source_id) and is_local(destination_id):
+        return "copy"
+    if is_local(destination_id):
+        return "download"
+    if is_local(source_id):
+        return "upload"
+    return None
+
+
+def conflicts(plan: TransferPlan) -> list[str]:
+    """The chosen names the destination directory already holds (as listed in its pane)."""
+    taken = {entry.name for entry in plan.destination_entries or ()}
+    return [entry.name for entry in plan.entries if entry.name in taken]
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name (1).ext``, ``name (2).ext`` ...: the first not in ``taken`` (uploads pick their new names here)."""
+    stem, dot, suffix = name.partition(".") if not name.startswith(".") else (name, "", "")
+    number = 1
+    while True:
+        candidate = f"{stem} ({number}){dot}{suffix}"
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+def build_task(
+    plan: TransferPlan,
+    kind: Kind,
+    on_conflict: OnConflict,
+    *,
+    remote: Collection | None,
+    https: HttpsAccess | None,
+    service: TransferService,
+) -> LocalTask:
+    """The task for ``plan``; ``remote`` (and ``https``) is the collection side of a download or upload."""
+    taken = {entry.name for entry in plan.destination_entries or ()}
+    items: list[Item] = []
+    for entry in plan.entries:
+        name = entry.name
+        if kind == "upload" and name in taken:
+            # A download or copy resolves names file by file; an upload decides here, from the listing.
+            if on_conflict == "skip":
+                continue
+            if on_conflict == "rename":
+                name = _free_name(name, taken)
+                taken.add(name)
+        source = paths.child(plan.source_path, entry.name)
+        destination = paths.child(plan.destination_path, name)
+        items.append(Item(source, destination, is_dir=entry.is_dir, size=entry.size or 0))
+    task = LocalTask(
+        kind=kind,
+        items=items,
+        source_name=plan.source_name,
+        destination_name=plan.destination_name,
+        on_conflict=on_conflict,
+        label=f"{kind.title()} {len(items):,} item{'s' if len(items) != 1 else ''}",
+    )
+    if remote is not None and https is not None:
+        collection, access, remote_id = remote, https, remote.id
+        task.open_remote = lambda: access.files_for(collection)
+        task.list_remote = lambda path: service.ls(remote_id, path, show_hidden=True).entries
+        task.make_remote_dir = lambda path: service.mkdir(remote_id, path)
+    return task

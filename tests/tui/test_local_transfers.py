@@ -1,0 +1,115 @@
+"""F5 between This computer and a collection: HTTPS tasks in the task panel, over the live sandbox.
+
+The app talks to the sandbox's Transfer API and its HTTPS data server with
+real tokens; nothing of gterm or the SDK is mocked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gterm.globus.https_access import HttpsAccess
+from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.prompts import ChoicePrompt
+from gterm.tui.screens.task_details import TaskDetailsScreen
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, notices, settled, wait_for
+from tests.support.sandbox_login import LoginHttpsTokens
+from tests.support.transfer_live import make_lab_dir, service_for
+
+SIZE = (120, 36)
+
+
+def _app(sandbox: SandboxHandle, tmp_config, left: str, right: str):  # type: ignore[no-untyped-def]
+    return make_app(
+        service_for(sandbox), config=tmp_config, left=left, right=right, https=HttpsAccess(LoginHttpsTokens(sandbox))
+    )
+
+
+def _task_rows(app) -> list[str]:  # type: ignore[no-untyped-def]
+    panel = app.main_screen.task_panel
+    return [f"{t.type} {t.status}" for t in panel.tasks if t.task_id.startswith("local-")]
+
+
+async def test_download_a_directory_then_upload_a_file_back(sandbox: SandboxHandle, tmp_config, tmp_path: Path):
+    disk, path = make_lab_dir(
+        sandbox, {"results/a.txt": "alpha\n", "results/deep/b.bin": b"\x00" * 70_000, "results/ü.txt": "u"}
+    )
+    local = tmp_path / "here"
+    local.mkdir()
+    app = _app(sandbox, tmp_config, f"{LAB_STORAGE_ID}:{path}", f"local:{local}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
+        await settled(pilot)
+        await cursor_to(pilot, left, "results")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download in the panel, ended")
+        assert (local / "results" / "a.txt").read_text() == "alpha\n"
+        assert (local / "results" / "deep" / "b.bin").read_bytes() == b"\x00" * 70_000
+        assert (local / "results" / "ü.txt").read_text() == "u"
+        await wait_for(pilot, lambda: "results" in listing_names(right), "destination pane reloaded")
+        task = next(t for t in screen.task_panel.tasks if t.type == "DOWNLOAD")
+        assert task.files_transferred == 3 and task.bytes_transferred == 6 + 70_000 + 1
+
+        # Upload a file back: from the local pane into the collection directory.
+        (local / "new.txt").write_text("from here\n")
+        right.reload()
+        await wait_for(pilot, lambda: "new.txt" in listing_names(right), "new local file listed")
+        await pilot.press("tab")  # the local pane is active
+        await cursor_to(pilot, right, "new.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "UPLOAD SUCCEEDED" in _task_rows(app), "upload ended")
+        assert (disk / "new.txt").read_text() == "from here\n"
+        await wait_for(pilot, lambda: "new.txt" in listing_names(left), "collection pane reloaded")
+
+        # The task's details: its fields and events, from the task itself.
+        screen.task_panel.focus_table()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "details")
+        details = app.screen
+        assert isinstance(details, TaskDetailsScreen)
+        await wait_for(pilot, lambda: bool(details.data.events), "the task's events")
+        assert details.data.task.type in ("UPLOAD", "DOWNLOAD")
+        assert {"STARTED", "SUCCEEDED"} <= {event.code for event in details.data.events}
+
+
+async def test_existing_names_are_asked_about(sandbox: SandboxHandle, tmp_config, tmp_path: Path):
+    _disk, path = make_lab_dir(sandbox, {"same.txt": "new content\n"})
+    local = tmp_path / "here"
+    local.mkdir()
+    (local / "same.txt").write_text("old\n")
+    app = _app(sandbox, tmp_config, f"{LAB_STORAGE_ID}:{path}", f"local:{local}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
+        await settled(pilot)
+        await cursor_to(pilot, left, "same.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
+        assert (local / "same.txt").read_text() == "old\n"
+        await pilot.press("r")  # rename: keep both
+        await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download ended")
+        assert (local / "same.txt").read_text() == "old\n"
+        renamed = [p for p in local.iterdir() if p.name != "same.txt"]
+        assert len(renamed) == 1 and renamed[0].read_text() == "new content\n"
+
+
+async def test_collection_without_https_says_why(sandbox: SandboxHandle, tmp_config, tmp_path: Path):
+    local = tmp_path / "here"
+    local.mkdir()
+    (local / "f.txt").write_text("x")
+    app = _app(sandbox, tmp_config, f"local:{local}", f"{ALICES_LAPTOP_ID}:/~/")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        await wait_for(pilot, lambda: left.path == f"{local}/" and right.collection is not None, "both panes")
+        await settled(pilot)
+        await cursor_to(pilot, left, "f.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: any("Globus Connect Personal" in n for n in notices(app)), "refusal")
+        said = next(n for n in notices(app) if "Globus Connect Personal" in n)
+        assert "no HTTPS access" in said and "install Globus Connect Personal here" in said
+        assert not _task_rows(app)
