@@ -71,6 +71,7 @@ from gterm.globus.tokens import (
 from gterm.redaction import register_secret
 
 if TYPE_CHECKING:
+    from gterm.globus.groups import GroupsService
     from gterm.globus.https_access import AuthorizationSource
     from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
@@ -79,6 +80,8 @@ log = logging.getLogger(__name__)
 
 TRANSFER_RS = "transfer.api.globus.org"
 AUTH_RS = "auth.globus.org"
+GROUPS_RS = "groups.api.globus.org"
+GROUPS_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
 TRANSFER_SCOPE = str(TransferScopes.all)
 AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile), str(AuthScopes.email))
 # Scope root -> resource server, for scopes arriving in a ConsentRequired error.
@@ -461,7 +464,25 @@ class GtermSession:
         """Access rules, Globus Connect Personal shares and names (Transfer and Auth clients, one per thread)."""
         from gterm.globus.sharing import SharingService
 
-        return SharingService(self.transfer_client, self.auth_client, self.gcs_client)
+        groups = self.groups_service()
+        return SharingService(
+            self.transfer_client, self.auth_client, self.gcs_client, lambda: [g.ref for g in groups.my_groups()]
+        )
+
+    def groups_client(self) -> globus_sdk.GroupsClient:
+        """A GroupsClient (groups.api.globus.org ``all``: read and manage memberships); one per thread.
+
+        The scope joins the app's requirements; a first use raises ConsentNeeded, whose login grants it.
+        """
+        with self._lock:
+            if GROUPS_SCOPE not in self.scope_requirements.get(GROUPS_RS, []):
+                self._app.add_scope_requirements({GROUPS_RS: [GROUPS_SCOPE]})
+        return globus_sdk.GroupsClient(authorizer=self.authorizer(GROUPS_RS), **client_options(self.config))
+
+    def groups_service(self) -> GroupsService:
+        from gterm.globus.groups import GroupsService
+
+        return GroupsService(self.groups_client)
 
     # --- login ------------------------------------------------------------------------
 

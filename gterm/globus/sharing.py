@@ -128,12 +128,15 @@ class SharingService:
         transfer_factory: Callable[[], globus_sdk.TransferClient],
         auth_factory: Callable[[], globus_sdk.AuthClient],
         gcs_factory: GcsFactory | None = None,
+        groups_source: Callable[[], list[GroupRef]] | None = None,
     ) -> None:
         """``gcs_factory(endpoint_id, gcs_manager_url, mapped_collection_id)`` builds a GCSClient for guest
         creation on a GCSv5 endpoint (None: only Globus Connect Personal folders can be shared)."""
         self._transfer_factory = transfer_factory
         self._auth_factory = auth_factory
         self._gcs_factory = gcs_factory
+        self._groups_source = groups_source  # the groups I belong to (Groups' my_groups), for group rules
+        self._my_groups: list[GroupRef] | None = None
         self._local = threading.local()
         self._names_lock = threading.Lock()
         self._by_id: dict[str, Identity] = {}
@@ -313,6 +316,27 @@ class SharingService:
             for group in groups:
                 self._group_names[group.id] = group.name
 
+    def my_groups(self) -> list[GroupRef]:
+        """The groups I belong to (asked once per session; [] without a Groups service or when it fails)."""
+        with self._names_lock:
+            cached = self._my_groups
+        if cached is not None or self._groups_source is None:
+            return list(cached or [])
+        try:
+            return self.load_my_groups()
+        except GtermError:
+            return []  # group names are offered when Groups answers; people and words still work
+
+    def load_my_groups(self) -> list[GroupRef]:
+        """Ask Groups for my groups now (errors raised: a consent is worth asking for in the app)."""
+        if self._groups_source is None:
+            return []
+        groups = self._groups_source()
+        self.remember_groups(groups)
+        with self._names_lock:
+            self._my_groups = list(groups)
+        return list(groups)
+
     def known_identities(self) -> list[Identity]:
         """Everyone gterm has a name for this session (offered as matches while typing)."""
         with self._names_lock:
@@ -323,6 +347,8 @@ class SharingService:
         with self._names_lock:
             self._by_id.clear()
             self._by_username.clear()
+            self._group_names.clear()
+            self._my_groups = None
 
     def principal_labels(self, rules: Iterable[Rule]) -> dict[str, str]:
         """A name for each rule's principal (rule id -> label); a bare id only when no name can be found."""
@@ -333,6 +359,10 @@ class SharingService:
         except GtermError:
             people = {}  # the names are a nicety: the rules themselves were read
         labels: dict[str, str] = {}
+        with self._names_lock:
+            unnamed = any(r.principal_type == "group" and r.principal not in self._group_names for r in rules)
+        if unnamed:
+            self.my_groups()
         with self._names_lock:
             groups = dict(self._group_names)
         for rule in rules:
@@ -350,7 +380,7 @@ class SharingService:
                 labels[rule.id] = rule.principal or rule.principal_type
         return labels
 
-    def resolve_grantee(self, text: str, groups: Iterable[GroupRef] = ()) -> Grantee:
+    def resolve_grantee(self, text: str, groups: Iterable[GroupRef] | None = None) -> Grantee:
         """What the add-rule field's text names: all users / public, one of my groups, or a person.
 
         A person is looked up by username (or an email address used as one) with provision.
@@ -362,6 +392,7 @@ class SharingService:
         words = grantee_from_words(text)
         if words is not None:
             return words
+        groups = list(groups) if groups is not None else self.my_groups()
         for group in groups:
             if group.name.lower() == text.lower() or group.id == text:
                 return Grantee("group", group.id, f"group {group.name}")
@@ -373,11 +404,14 @@ class SharingService:
         hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise NotFound(f"No Globus user or group of yours is called {text!r}.{hint}")
 
-    def matches(self, text: str, groups: Iterable[GroupRef] = (), *, limit: int = 8) -> list[str]:
+    def matches(self, text: str, groups: Iterable[GroupRef] | None = None, *, limit: int = 8) -> list[str]:
         """Suggestions for what is typed so far: words, my groups, people gterm knows (no network)."""
         needle = text.strip().lower()
         if not needle:
             return []
+        if groups is None:
+            with self._names_lock:
+                groups = list(self._my_groups or [])
         out: list[str] = []
         for word in ("all users", "public"):
             if word.startswith(needle):

@@ -8,7 +8,7 @@ import pytest
 
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.session import GtermSession
-from gterm.sandbox.seed_ids import BOB_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import BOB_ID, LAB_ENDPOINT_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import authorize_code
 from tests.support.transfer_helpers import unique
@@ -37,3 +37,17 @@ def test_share_folder_asks_for_manage_collections_then_succeeds(
         # GCSv5 guests are deleted at the GCS Manager, with the token just consented to.
         logged_in.gcs_client(LAB_ENDPOINT_ID, alice_tc.get_endpoint(guest_id)["gcs_manager_url"],
                              LAB_STORAGE_ID).delete_collection(guest_id)
+
+
+def test_groups_need_a_consent_then_name_the_lab(sandbox: SandboxHandle, logged_in: GtermSession) -> None:
+    sharing = logged_in.sharing_service()
+    with pytest.raises(ConsentNeeded) as caught:
+        sharing.load_my_groups()
+    assert "urn:globus:auth:scope:groups.api.globus.org:all" in caught.value.required_scopes
+    assert sharing.my_groups() == []  # the quiet variant: matches simply lack groups until consent
+    challenge = logged_in.handle_consent(caught.value)
+    challenge.complete_with_code(authorize_code(sandbox, challenge.url))
+    assert LAB_GROUP_NAME in [g.name for g in sharing.load_my_groups()]
+    assert sharing.resolve_grantee(LAB_GROUP_NAME).principal == LAB_GROUP_ID
+    lab = [g for g in logged_in.groups_service().my_groups() if g.id == LAB_GROUP_ID]
+    assert [g.my_role for g in lab] == ["admin"]

@@ -347,6 +347,29 @@ class AddRuleDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#rule-who", Input).focus()
+        self._load_groups()
+
+    @work(thread=True, group="rule-groups", exclusive=True, exit_on_error=False)
+    def _load_groups(self) -> None:
+        """My groups, so their names match as I type (once per session; the service caches them)."""
+        try:
+            self.sharing.load_my_groups()
+        except GtermError as exc:
+            # A Groups consent is asked for in the app (then this reruns); other failures only cost the matches.
+            deliver(self.app, self._groups_failed, exc)
+            return
+        deliver(self.app, self._refresh_matches)
+
+    def _groups_failed(self, error: GtermError) -> None:
+        from gterm.tui.worker_errors import AUTH_ERRORS, report
+
+        if isinstance(error, AUTH_ERRORS):
+            report(self.app, error, context="Your groups", retry=self._load_groups)
+
+    def _refresh_matches(self) -> None:
+        value = self.query_one("#rule-who", Input).value
+        if value.strip():
+            self._show_matches(self.sharing.matches(value))
 
     # --- live matches ----------------------------------------------------------------------
 
