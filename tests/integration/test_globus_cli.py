@@ -20,30 +20,22 @@ from gterm.sandbox.seed_ids import (
     TRANSFER_SCOPE,
 )
 from gterm.sandbox.server import SandboxHandle
-from tests.support.globus_cli import GlobusCLI, find_or_install
+from tests.support.globus_cli import GlobusCLI, as_client, globus_or_skip, logged_in
 
 
 @pytest.fixture(scope="module")
 def globus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    found, reason = find_or_install(tmp_path_factory.mktemp("globus-cli"))
-    if found is None:
-        pytest.skip(f"globus-cli 3.44 is not available here: {reason}")
-    return found
+    return globus_or_skip(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def alice_cli(globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> GlobusCLI:
-    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("alice-home"))
-    out = cli.login("alice")
-    assert "You have successfully logged in" in out
-    return cli
+def alice_cli(sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> GlobusCLI:
+    return logged_in(sandbox, tmp_path_factory, "alice")
 
 
 @pytest.fixture(scope="module")
-def bob_cli(globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> GlobusCLI:
-    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("bob-home"))
-    cli.login("bob")
-    return cli
+def bob_cli(sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> GlobusCLI:
+    return logged_in(sandbox, tmp_path_factory, "bob")
 
 
 def test_login_whoami_and_session(alice_cli: GlobusCLI) -> None:
@@ -147,12 +139,10 @@ def test_permissions_for_a_group_and_a_provisioned_identity(bob_cli: GlobusCLI) 
 
 
 def test_client_mode_whoami_identities_and_groups(
-    globus: Path, sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory
+    sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """GLOBUS_CLI_CLIENT_ID/SECRET: the robot client acts as its own identity, no login."""
-    cli = GlobusCLI(globus, sandbox, tmp_path_factory.mktemp("robot-home"))
-    secret = sandbox.client_secret(ROBOT_CLIENT_ID)
-    cli.env.update(GLOBUS_CLI_CLIENT_ID=ROBOT_CLIENT_ID, GLOBUS_CLI_CLIENT_SECRET=secret)
+    cli = as_client(sandbox, tmp_path_factory, ROBOT_CLIENT_ID)
     assert cli.run("whoami").stdout.strip() == f"{ROBOT_CLIENT_ID}@clients.auth.globus.org"
     assert cli.run("get-identities", ALICE_USERNAME).stdout.strip() == ALICE_ID
     group_id = cli.json("group", "create", "Robots")["id"]

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, BOB_ID, BOB_USERNAME
 from gterm.sandbox.server import SandboxHandle
-from tests.support.globus_cli import GlobusCLI, find_or_install
+from tests.support.globus_cli import GlobusCLI, logged_in
 
 LAPTOP = ALICES_LAPTOP_ID
 
 
 @pytest.fixture(scope="module")
 def alice_cli(sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> GlobusCLI:
-    found, reason = find_or_install(tmp_path_factory.mktemp("globus-cli"))
-    if found is None:
-        pytest.skip(f"globus-cli 3.44 is not available here: {reason}")
-    cli = GlobusCLI(Path(found), sandbox, tmp_path_factory.mktemp("alice-gcp-home"))
-    cli.login("alice")
-    return cli
+    return logged_in(sandbox, tmp_path_factory, "alice")
 
 
 def test_endpoint_show_and_update(alice_cli: GlobusCLI) -> None:

@@ -7,14 +7,12 @@ the CLI's own consent hints (`globus login --gcs ENDPOINT[:COLLECTION]`) are fol
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gterm.sandbox.seed_ids import ALICE_ID, LAB_ENDPOINT_ID, LAB_GATEWAY_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.gcs_helpers import gcs_client_for
-from tests.support.globus_cli import GlobusCLI, find_or_install
+from tests.support.globus_cli import GlobusCLI, logged_in
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_helpers import collection_root, unique
 
@@ -22,11 +20,7 @@ from tests.support.transfer_helpers import collection_root, unique
 @pytest.fixture(scope="module")
 def alice_cli(sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> GlobusCLI:
     """Alice logged in to the CLI, then (following the CLI's own hint) to the Lab endpoint's GCS Manager."""
-    found, reason = find_or_install(tmp_path_factory.mktemp("globus-cli"))
-    if found is None:
-        pytest.skip(f"globus-cli 3.44 is not available here: {reason}")
-    cli = GlobusCLI(Path(found), sandbox, tmp_path_factory.mktemp("alice-gcs-home"))
-    cli.login("alice")
+    cli = logged_in(sandbox, tmp_path_factory, "alice")
     hint = cli.run("collection", "show", LAB_STORAGE_ID, expect=4)
     assert f"globus login --gcs {LAB_ENDPOINT_ID}" in hint.stdout + hint.stderr
     cli.link_flow("alice", "login", "--gcs", f"{LAB_ENDPOINT_ID}:{LAB_STORAGE_ID}", "--no-local-server")

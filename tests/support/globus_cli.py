@@ -3,7 +3,8 @@
 globus-cli pins its own globus-sdk, so it never shares gterm's venv (and is never
 one of gterm's dependencies). The venv comes from ``GTERM_GLOBUS_CLI_VENV``, the
 perf scripts' cache (``~/.cache/gterm-perf/cli-venv``) when it holds 3.44, or is
-made in a temporary directory with pip; callers skip when none is possible.
+made once per test session in a temporary directory with pip. ``logged_in`` is the one
+fixture body the CLI tests share: it skips (with the reason) only when no CLI can be had.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import authorize_code
 
 CLI_VERSION = "3.44.0"
 _CACHE_VENV = Path.home() / ".cache" / "gterm-perf" / "cli-venv"
 _TIMEOUT = 120
+# One install per test session, shared by every CLI test module: (executable or None, reason).
+_found: tuple[Path | None, str] | None = None
 
 
 def _has_cli(venv: Path) -> bool:
@@ -53,6 +58,32 @@ def find_or_install(scratch: Path) -> tuple[Path | None, str]:
     if pip.returncode != 0 or not _has_cli(venv):
         return None, f"cannot install globus-cli=={CLI_VERSION}: {pip.stderr.strip()[-300:]}"
     return venv / "bin" / "globus", ""
+
+
+def globus_or_skip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``globus`` executable for this test session; skips the caller when it cannot be installed."""
+    global _found
+    if _found is None:
+        _found = find_or_install(tmp_path_factory.mktemp("globus-cli"))
+    found, reason = _found
+    if found is None:
+        pytest.skip(f"globus-cli {CLI_VERSION} is not available here: {reason}")
+    return found
+
+
+def logged_in(sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory, identity: str) -> GlobusCLI:
+    """A CLI user with a fresh HOME who ran `globus login --no-local-server` as ``identity``."""
+    cli = GlobusCLI(globus_or_skip(tmp_path_factory), sandbox, tmp_path_factory.mktemp(f"{identity}-cli-home"))
+    out = cli.login(identity)
+    assert "You have successfully logged in" in out
+    return cli
+
+
+def as_client(sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory, client_id: str) -> GlobusCLI:
+    """The CLI in client mode (GLOBUS_CLI_CLIENT_ID/SECRET): a confidential client acting as itself, no login."""
+    cli = GlobusCLI(globus_or_skip(tmp_path_factory), sandbox, tmp_path_factory.mktemp("client-cli-home"))
+    cli.env.update(GLOBUS_CLI_CLIENT_ID=client_id, GLOBUS_CLI_CLIENT_SECRET=sandbox.client_secret(client_id))
+    return cli
 
 
 class GlobusCLI:
