@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
@@ -56,6 +56,7 @@ from gterm.globus.models import (
     Task,
     decode_file_list,
     entries_from_docs,
+    pause_message_of,
 )
 
 SyncLevel = Literal["exists", "size", "mtime", "checksum"]
@@ -649,8 +650,15 @@ class TransferService:
     @translate_errors()
     def tasks(self, *, limit: int = 50) -> list[Task]:
         """The user's most recent tasks, newest first, in ONE task_list call."""
-        response = self.client().task_list(limit=limit, orderby="request_time DESC")
-        return [Task.from_doc(doc) for doc in response]
+        client = self.client()
+        response = client.task_list(limit=limit, orderby="request_time DESC")
+        tasks = [Task.from_doc(doc) for doc in response]
+        # A paused task says why: one pause_info call per paused task (rare; none when nothing is paused).
+        return [
+            replace(task, pause_message=pause_message_of(client.task_pause_info(task.task_id).data))
+            if task.is_paused else task
+            for task in tasks
+        ]
 
     @translate_errors()
     def task(self, task_id: str) -> Task:

@@ -177,6 +177,8 @@ def status_text(task: Task) -> str:
         fatal = task.raw.get("fatal_error") if task.raw else None
         code = str(fatal.get("code") or "") if isinstance(fatal, dict) else ""
         return f"FAILED {code}".strip()
+    if task.is_paused:
+        return f"PAUSED: {task.pause_message}" if task.pause_message else "PAUSED"
     if task.is_active and task.nice_status:
         return f"{task.status} {task.nice_status}"
     return task.status
