@@ -337,10 +337,17 @@ class Task:
     encrypt_data: bool
     delete_destination_extra: bool
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Why the task is paused (an administrator's or a pause rule's message), when it is and Globus says.
+    pause_message: str | None = None
 
     @property
     def is_active(self) -> bool:
         return self.status in ("ACTIVE", "INACTIVE")
+
+    @property
+    def is_paused(self) -> bool:
+        """Paused by an administrator or a pause rule (Transfer's ``is_paused``); only an active task is."""
+        return self.is_active and bool(self.raw.get("is_paused"))
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Task:
@@ -462,3 +469,15 @@ class Identity:
             name=str(doc.get("name") or ""),
             email=doc.get("email"),
         )
+
+
+def pause_message_of(pause_info: Mapping[str, Any]) -> str | None:
+    """The message of a task's ``pause_info`` (administrator's pause or pause rules), said once."""
+    messages: list[str] = []
+    candidates = [pause_info.get(key) for key in ("message", "source_pause_message", "destination_pause_message",
+                                                  "source_pause_message_share", "destination_pause_message_share")]
+    candidates += [rule.get("message") for rule in pause_info.get("pause_rules") or () if isinstance(rule, Mapping)]
+    for text in candidates:
+        if isinstance(text, str) and text.strip() and text.strip() not in messages:
+            messages.append(text.strip())
+    return "; ".join(messages) or None

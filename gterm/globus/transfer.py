@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
@@ -56,6 +56,7 @@ from gterm.globus.models import (
     Task,
     decode_file_list,
     entries_from_docs,
+    pause_message_of,
 )
 
 SyncLevel = Literal["exists", "size", "mtime", "checksum"]
@@ -321,6 +322,13 @@ def listing_order(sort_key: str, reverse: bool = False) -> str:
 ORDER_BY_NAME = listing_order("name")
 
 
+def _page_key(
+    collection_id: str, path: str, offset: int, orderby: str | None, show_hidden: bool, size: int
+) -> tuple[object, ...]:
+    """The early-results key of a later page (see ``TransferService._first_page``)."""
+    return ("page", collection_id, path, offset, orderby, show_hidden, size)
+
+
 def _first_page_key(collection_id: str, path: str) -> tuple[str, ...]:
     return ("ls", collection_id, path, "first page")
 
@@ -442,7 +450,21 @@ class TransferService:
         threading.Thread(target=default_directory_then_listing, name="gterm-early", daemon=True).start()
 
     def _first_page(self, collection_id: str, path: str) -> Listing:
-        return self._ls(collection_id, path, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+        """A start-up first page; when the directory has more, the rest is asked for at once.
+
+        The pane asks for the rest only once the UI is up and the first page is
+        painted (most of a second after start); starting it here, right after the
+        first page, lets it cross the network meanwhile. :meth:`more_pages` takes
+        it like any early answer (same path, offset, order and size).
+        """
+        listing = self._ls(collection_id, path, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+        if not listing.complete:
+            offset = listing.offset + len(listing.entries)
+            self._early.start(
+                _page_key(collection_id, listing.path, offset, ORDER_BY_NAME, True, MAX_PAGE),
+                lambda: self._ls(collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=ORDER_BY_NAME),
+            )
+        return listing
 
     def ls(self, collection_id: str, path: str, *, show_hidden: bool = True) -> Listing:
         """List a whole directory: one operation_ls call up to 100,000 entries, pages beyond.
@@ -493,10 +515,16 @@ class TransferService:
         offset = listing.offset + len(listing.entries)
         total = listing.total
         while total is not None and offset < total:
-            page = self._ls(
-                listing.collection_id, listing.path, offset=offset, limit=page_size, orderby=orderby,
-                show_hidden=show_hidden,
-            )
+            key = _page_key(listing.collection_id, listing.path, offset, orderby, show_hidden, page_size)
+            early = self._early.take(key)
+            page: Listing
+            if early is not None:
+                page = early.result()  # type: ignore[assignment]  # a Listing, or the early call's error
+            else:
+                page = self._ls(
+                    listing.collection_id, listing.path, offset=offset, limit=page_size, orderby=orderby,
+                    show_hidden=show_hidden,
+                )
             if not page.entries:
                 return
             yield page
@@ -622,8 +650,15 @@ class TransferService:
     @translate_errors()
     def tasks(self, *, limit: int = 50) -> list[Task]:
         """The user's most recent tasks, newest first, in ONE task_list call."""
-        response = self.client().task_list(limit=limit, orderby="request_time DESC")
-        return [Task.from_doc(doc) for doc in response]
+        client = self.client()
+        response = client.task_list(limit=limit, orderby="request_time DESC")
+        tasks = [Task.from_doc(doc) for doc in response]
+        # A paused task says why: one pause_info call per paused task (rare; none when nothing is paused).
+        return [
+            replace(task, pause_message=pause_message_of(client.task_pause_info(task.task_id).data))
+            if task.is_paused else task
+            for task in tasks
+        ]
 
     @translate_errors()
     def task(self, task_id: str) -> Task:

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from gterm.config import GtermConfig
 from gterm.globus.collection_settings import GcsTokens, SettingsService
+from gterm.globus.endpoint_manager import EndpointManager
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
@@ -91,6 +92,7 @@ class GtermApp(App[None]):
         if gcs_tokens is None and isinstance(session, GcsTokens):
             gcs_tokens = session
         self.settings = SettingsService(lambda: service.client(), gcs_tokens)
+        self.endpoint_manager = EndpointManager(lambda: service.client())
         # Access rules and names (`p`); None when the app was built without one (then `p` says so).
         self.sharing = sharing
         self.start_left = left

@@ -20,6 +20,7 @@ from textual.message_pump import MessagePump
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.config import GtermConfig
     from gterm.globus.collection_settings import SettingsService
+    from gterm.globus.endpoint_manager import EndpointManager
     from gterm.globus.https_access import HttpsAccess
     from gterm.globus.models import Collection
     from gterm.globus.sharing import SharingService
@@ -37,6 +38,7 @@ class GtermHost(Protocol):
     https: HttpsAccess | None  # None without a session that can get HTTPS tokens
     keymap: Mapping[str, str]  # the user's keymap as applied: binding id -> keys
     settings: SettingsService  # collection settings (``e`` on the details screen)
+    endpoint_manager: EndpointManager  # the administrator's view (``m``)
     sharing: SharingService | None  # access rules and names (`p`); None when built without one
 
     def remember_collection_info(self, collection: Collection) -> None: ...

@@ -33,6 +33,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("f2", "rename", "Rename", id="rename"),
     Binding("f3", "view", "View", id="view"),
     Binding("i", "collection_info", "Collection details", show=False, id="collection_info"),
+    Binding("m", "admin_view", "Administrator's view", show=False, id="admin_view"),
     Binding("p", "sharing", "Sharing", show=False, id="sharing"),
     Binding("f5", "transfer", "Transfer", id="transfer"),
     Binding("f6", "move", "Move", id="move"),

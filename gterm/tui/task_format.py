@@ -177,6 +177,8 @@ def status_text(task: Task) -> str:
         fatal = task.raw.get("fatal_error") if task.raw else None
         code = str(fatal.get("code") or "") if isinstance(fatal, dict) else ""
         return f"FAILED {code}".strip()
+    if task.is_paused:
+        return f"PAUSED: {task.pause_message}" if task.pause_message else "PAUSED"
     if task.is_active and task.nice_status:
         return f"{task.status} {task.nice_status}"
     return task.status
@@ -196,14 +198,16 @@ def task_title(task: Task) -> str:
 def finish_message(task: Task) -> str:
     """The notification text when a task leaves ACTIVE/INACTIVE."""
     end = ending(task) or task.status.lower()
-    kind = "Delete" if task.type == "DELETE" else "Transfer"
+    kind = task.type.title() if task.type in GTERM_TASK_TYPES or task.type == "DELETE" else "Transfer"
     detail = ""
-    if end == ENDED_OK and task.type == "TRANSFER":
+    if end == ENDED_OK and task.type in BYTE_TASK_TYPES:
         detail = f" ({task.files_transferred:,} files, {human_bytes(task.bytes_transferred)})"
     elif end == ENDED_FAILED:
         fatal = task.raw.get("fatal_error") if task.raw else None
         if isinstance(fatal, dict) and fatal.get("description"):
             detail = f": {fatal['description']}"
+        elif isinstance(fatal, str) and fatal:  # gterm's own tasks say it in a sentence
+            detail = f": {fatal}"
     return f"{kind} {end}: {task_title(task)}{detail}"
 
 

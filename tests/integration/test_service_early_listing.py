@@ -57,9 +57,17 @@ def test_the_first_ls_takes_the_early_answer_and_the_next_asks_again(sandbox: An
     assert listing.entries[0].name == "file-0000.dat"
     collection = service.get_collection(LAB_STORAGE_ID)
     assert collection.id == LAB_STORAGE_ID
+    # The rest was asked for as soon as the first page came back; the pane's more_pages takes it.
+    rest = list(service.more_pages(listing, orderby=ORDER_BY_NAME))
+    whole = listing
+    for page in rest:
+        whole = whole.extended(page)
+    assert len(whole.entries) == 3000 and whole.complete
+    assert len({entry.name for entry in whole.entries}) == 3000
     settled(log, mark, service)
-    # one ls and one get_endpoint went out, started early, not again when asked (the marker ls is the 404)
-    assert log.count(mark, method="GET", path=LS_PATH) == 2
+    # the first page, the rest and one get_endpoint went out early, not again when asked
+    # (the third ls is the marker's 404)
+    assert log.count(mark, method="GET", path=LS_PATH) == 3
     assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
 
     again = log.mark()
@@ -97,7 +105,10 @@ def test_another_location_is_not_answered_early(sandbox: Any, service: TransferS
     service.start_listing_early(LAB_STORAGE_ID, MANY)
     listing = first_page(service, "/home/alice/")  # not what was started: a call of its own
     assert listing.path == "/home/alice/" and "many-files" in {entry.name for entry in listing.entries}
-    assert first_page(service, MANY).total == 3000  # the early one is still there for its caller
+    early = first_page(service, MANY)
+    assert early.total == 3000  # the early one is still there for its caller
+    # ... and so is the rest it asked for (taken here, so no request is left in flight for the next test)
+    assert sum(len(page.entries) for page in service.more_pages(early, orderby=ORDER_BY_NAME)) == 2000
 
 
 def test_start_listings_early_parses_locations_and_skips_what_it_cannot_start(
@@ -106,9 +117,12 @@ def test_start_listings_early_parses_locations_and_skips_what_it_cannot_start(
     log = RequestLog(sandbox)
     mark = log.mark()
     start_listings_early(service, f"{LAB_STORAGE_ID}:{MANY}", "bookmark:Results", "not a location", None)
-    assert first_page(service, MANY).total == 3000
+    early = first_page(service, MANY)
+    assert early.total == 3000
+    assert sum(len(page.entries) for page in service.more_pages(early, orderby=ORDER_BY_NAME)) == 2000
     settled(log, mark, service)
-    assert log.count(mark, method="GET", path=LS_PATH) == 2  # the early one and the marker; nothing else
+    # the early first page, the rest it asks for at once (3,000 entries), and the marker; nothing else
+    assert log.count(mark, method="GET", path=LS_PATH) == 3
     assert not [record for record in log.since(mark) if "bookmark" in record["path"]]
 
 
@@ -117,9 +131,11 @@ def test_a_whole_listing_is_not_answered_early(sandbox: Any, service: TransferSe
     mark = log.mark()
     service.start_listing_early(LAB_STORAGE_ID, MANY)
     assert len(service.ls(LAB_STORAGE_ID, MANY).entries) == 3000  # its own call: the early page is not the whole
-    assert first_page(service, MANY).total == 3000
+    early = first_page(service, MANY)
+    assert early.total == 3000
+    assert sum(len(page.entries) for page in service.more_pages(early, orderby=ORDER_BY_NAME)) == 2000
     settled(log, mark, service)
-    assert log.count(mark, method="GET", path=LS_PATH) == 3  # early page, whole listing, marker
+    assert log.count(mark, method="GET", path=LS_PATH) == 4  # early page, early rest, whole listing, marker
 
 
 def test_listings_ask_only_for_the_fields_gterm_shows(alice_tc: Any, service: TransferService) -> None:

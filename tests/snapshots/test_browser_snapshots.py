@@ -203,3 +203,21 @@ def test_help_screen(snap_compare, snap_service, snapshot_tree):
         await steady(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+LOCAL_ROOT = Path("/tmp/gterm-snapshots/local")
+"""A fixed path (the path bar shows it): the Local pane's tree, rewritten identically by every run."""
+
+
+@pytest.fixture(scope="session")
+def local_snapshot_tree() -> Path:
+    _write_tree(LOCAL_ROOT, MAIN_TREE)
+    for path in LOCAL_ROOT.iterdir():
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    os.utime(LOCAL_ROOT, (BASE_TIME, BASE_TIME))
+    return LOCAL_ROOT
+
+
+def test_local_pane_beside_a_collection(snap_compare, snap_service, snapshot_tree, local_snapshot_tree):
+    app = SnapshotApp(snap_service, left=f"local:{local_snapshot_tree}", right=f"{LAB}:{ROOT}main/experiments/")
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)

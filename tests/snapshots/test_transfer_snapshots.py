@@ -9,6 +9,7 @@ from tests.support.transfer_scenes import (
     SIZE,
     DetailsScene,
     DialogScene,
+    HttpsPanelScene,
     PanelScene,
     steady,
 )
@@ -40,3 +41,7 @@ def test_transfer_dialog_delete_extra_warning(snap_compare: Any) -> None:
 
 def test_task_details(snap_compare: Any) -> None:
     assert snap_compare(DetailsScene(), terminal_size=SIZE, run_before=_settle)
+
+
+def test_task_panel_with_https_tasks(snap_compare: Any) -> None:
+    assert snap_compare(HttpsPanelScene(), terminal_size=SIZE, run_before=_settle)

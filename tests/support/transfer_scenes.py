@@ -107,6 +107,33 @@ def fixed_tasks() -> list[Task]:
     return [Task.from_doc(doc) for doc in docs]
 
 
+def fixed_https_tasks() -> list[Task]:
+    """gterm's own tasks as their snapshots make them: a download running, an upload done, a copy failed."""
+    local = {"source_endpoint_id": None, "destination_endpoint_id": None}
+    docs = [
+        task_doc(
+            "local-00000000-0000-4000-8000-000000000001", type="DOWNLOAD", label="Download 2 items",
+            source_endpoint_display_name="Lab Storage", destination_endpoint_display_name="This computer",
+            nice_status=None, files=40, files_transferred=12, bytes_transferred=400_000_000,
+            effective_bytes_per_second=80_000_000, request_time=_ago(5), bytes_total=1_000_000_000, **local,
+        ),
+        task_doc(
+            "local-00000000-0000-4000-8000-000000000002", type="UPLOAD", label="Upload 1 item", status="SUCCEEDED",
+            source_endpoint_display_name="This computer", destination_endpoint_display_name="Lab Storage",
+            nice_status=None, files=1, files_transferred=1, bytes_transferred=52_428_800,
+            effective_bytes_per_second=26_214_400, request_time=_ago(300), completion_time=_ago(298),
+            bytes_total=52_428_800, **local,
+        ),
+        task_doc(
+            "local-00000000-0000-4000-8000-000000000003", type="COPY", label="Copy 3 items", status="FAILED",
+            source_endpoint_display_name="This computer", destination_endpoint_display_name="This computer",
+            nice_status="CANCELED", files=3, files_transferred=1, bytes_transferred=1_000, request_time=_ago(900),
+            completion_time=_ago(880), bytes_total=3_000, fatal_error="Canceled by you", **local,
+        ),
+    ]
+    return [Task.from_doc(doc) for doc in docs]
+
+
 def fixed_plan() -> TransferPlan:
     when = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
     entries = (
@@ -158,10 +185,20 @@ class PanelScene(App[None]):
         yield TaskPanel(None, clock=frozen_clock, poll=False, id="tasks")
         yield Footer()
 
+    def scene_tasks(self) -> list[Task]:
+        return fixed_tasks()
+
     def on_mount(self) -> None:
         panel = self.query_one(TaskPanel)
-        panel.set_tasks(fixed_tasks())
+        panel.set_tasks(self.scene_tasks())
         panel.focus_table()
+
+
+class HttpsPanelScene(PanelScene):
+    """The task panel with gterm's own HTTPS and local tasks among Transfer's."""
+
+    def scene_tasks(self) -> list[Task]:
+        return [*fixed_https_tasks(), *fixed_tasks()[:3]]
 
 
 class DialogScene(App[None]):
@@ -191,7 +228,12 @@ def steady(app: App[Any]) -> None:
 
 
 def scene_apps() -> dict[str, App[None]]:
-    return {"task-panel": PanelScene(), "transfer-dialog": DialogScene(), "task-details": DetailsScene()}
+    return {
+        "task-panel": PanelScene(),
+        "task-panel-https": HttpsPanelScene(),
+        "transfer-dialog": DialogScene(),
+        "task-details": DetailsScene(),
+    }
 
 
 async def _save(app: App[None], path: Path) -> None:

@@ -341,6 +341,12 @@ class MainScreen(TransferScreen):
 
         self.app.push_screen(SharingScreen(sharing, pane.collection, pane.path or "/"))
 
+    def action_admin_view(self) -> None:
+        """``m``: every task on the endpoints and collections I manage (management API)."""
+        from gterm.tui.screens.admin_tasks import AdminTasksScreen
+
+        self.app.push_screen(AdminTasksScreen(self.host.endpoint_manager))
+
     def action_view(self) -> None:
         """F3: view the file under the cursor, or count what a directory holds."""
         pane = self._ready_pane()

@@ -1,0 +1,314 @@
+"""``m``: the administrator's view of every task on the endpoints and collections I manage.
+
+Tasks come from ``endpoint_manager_task_list`` one page (up to 1,000 tasks) at
+a time; the next page is fetched when the cursor nears the end of what is
+loaded, so 10,000 tasks cost one page until the user scrolls that far. Space
+selects; ``p`` pauses, ``r`` resumes, ``x`` cancels the selected tasks (or the
+one under the cursor) with a message the owners see; ``u`` opens the pause
+rules of the endpoint in the filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.worker import get_current_worker
+
+from gterm.globus.endpoint_manager import (
+    STATUS_CHOICES,
+    AdminTask,
+    EndpointManager,
+    MonitoredEndpoint,
+    TaskFilters,
+    TaskPage,
+)
+from gterm.globus.errors import GtermError
+from gterm.tui import task_format as fmt
+from gterm.tui.safe_text import escape_controls
+from gterm.tui.screens.prompts import InputPrompt
+from gterm.tui.worker_errors import deliver, describe, report
+
+COLUMNS = ("", "Task", "Owner", "Status", "Source → Destination", "Files", "Bytes", "Requested")
+MORE_WHEN_WITHIN = 100  # rows from the end of what is loaded: time to fetch the next page
+ALL_ENDPOINTS = "*"
+
+
+def task_cells(item: AdminTask, selected: bool) -> list[Text]:
+    task = item.task
+    if item.is_paused and task.is_active:
+        status = Text("PAUSED", style="bold yellow")
+    else:
+        status = Text(escape_controls(fmt.status_text(task)))
+    route = f"{task.source_endpoint_display_name or '?'} → {task.destination_endpoint_display_name or '-'}"
+    requested = task.request_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if task.request_time else ""
+    return [
+        Text("✓" if selected else " ", style="bold green"),
+        Text(escape_controls(fmt.task_title(task))[:40]),
+        Text(escape_controls(item.owner)[:30]),
+        status,
+        Text(escape_controls(route)[:50]),
+        Text(f"{task.files_transferred:,}/{task.files:,}", justify="right"),
+        Text(fmt.human_bytes(task.bytes_transferred), justify="right"),
+        Text(requested),
+    ]
+
+
+class AdminTasksScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", id="admin_close"),
+        Binding("space", "toggle_select", "Select", id="admin_select"),
+        Binding("p", "pause", "Pause", id="admin_pause"),
+        Binding("r", "resume", "Resume", id="admin_resume"),
+        Binding("x", "cancel_tasks", "Cancel tasks", id="admin_cancel"),
+        Binding("u", "pause_rules", "Pause rules", id="admin_pause_rules"),
+        Binding("ctrl+r", "reload", "Refresh", id="admin_refresh"),
+    ]
+    DEFAULT_CSS = """
+    AdminTasksScreen #admin-filters { height: auto; }
+    AdminTasksScreen #admin-filters Select { width: 36; }
+    AdminTasksScreen #admin-filters #filter-status { width: 20; }
+    AdminTasksScreen #admin-filters Input { width: 24; }
+    AdminTasksScreen #admin-status { height: 1; color: $text-muted; }
+    AdminTasksScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, manager: EndpointManager) -> None:
+        super().__init__()
+        self.manager = manager
+        self.endpoints: list[MonitoredEndpoint] = []
+        self.items: list[AdminTask] = []
+        self.selected: set[str] = set()
+        self.next_key: str | None = None
+        self.loading = False
+        self.error: str | None = None
+        self._generation = 0  # a filter change makes pages of the old query stale
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Administrator's view: tasks on the endpoints and collections you manage", id="admin-title")
+            with Horizontal(id="admin-filters"):
+                yield Select[str]([("All (running tasks only)", ALL_ENDPOINTS)], value=ALL_ENDPOINTS,
+                                  allow_blank=False, id="filter-endpoint")
+                yield Select[str]([(name, name) for name in STATUS_CHOICES], value="running",
+                                  allow_blank=False, id="filter-status")
+                yield Input(placeholder="owner identity id", id="filter-owner")
+                yield Input(placeholder="at least N faults", id="filter-faults", type="integer")
+            yield DataTable[Text](id="admin-tasks", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="admin-status", markup=False)
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#admin-tasks", DataTable)
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+        self.table.focus()
+        self._load_endpoints()
+        self.action_reload()
+
+    # -- filters ------------------------------------------------------------------------------
+
+    def filters(self) -> TaskFilters:
+        endpoint = self.query_one("#filter-endpoint", Select).value
+        status = self.query_one("#filter-status", Select).value
+        owner = self.query_one("#filter-owner", Input).value.strip()
+        faults = self.query_one("#filter-faults", Input).value.strip()
+        return TaskFilters(
+            endpoint=str(endpoint) if endpoint not in (ALL_ENDPOINTS, Select.BLANK) else None,
+            status=str(status) if status is not Select.BLANK else "running",
+            owner_id=owner or None,
+            min_faults=int(faults) if faults.isdigit() and int(faults) > 0 else None,
+        )
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        if self.is_mounted:
+            self.action_reload()
+
+    @on(Input.Submitted)
+    def _filter_submitted(self) -> None:
+        self.action_reload()
+        self.table.focus()
+
+    @work(thread=True, group="admin-endpoints", exclusive=True, exit_on_error=False)
+    def _load_endpoints(self) -> None:
+        try:
+            endpoints = self.manager.monitored_endpoints()
+        except GtermError as exc:
+            deliver(self.app, report, self.app, exc, context="Endpoints you manage")
+            return
+        deliver(self.app, self._show_endpoints, endpoints)
+
+    def _show_endpoints(self, endpoints: list[MonitoredEndpoint]) -> None:
+        self.endpoints = endpoints
+        select = self.query_one("#filter-endpoint", Select)
+        current = select.value
+        with self.prevent(Select.Changed):
+            select.set_options(
+                [("All (running tasks only)", ALL_ENDPOINTS)]
+                + [(escape_controls(e.display_name), e.id) for e in endpoints]
+            )
+            select.value = current if current is not Select.BLANK else ALL_ENDPOINTS
+
+    def choose_endpoint(self, endpoint_id: str) -> None:
+        """Filter on one endpoint (tests and the palette)."""
+        self.query_one("#filter-endpoint", Select).value = endpoint_id
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self._generation += 1
+        self.items = []
+        self.selected = set()
+        self.next_key = None
+        self.table.clear()
+        self._fetch_page(self._generation, None)
+
+    def _fetch_page(self, generation: int, last_key: str | None) -> None:
+        self.loading = True
+        self._set_status()
+        self._page(generation, self.filters(), last_key)
+
+    @work(thread=True, group="admin-page", exclusive=True, exit_on_error=False)
+    def _page(self, generation: int, filters: TaskFilters, last_key: str | None) -> None:
+        worker = get_current_worker()
+        try:
+            page = self.manager.task_page(filters, last_key)
+        except GtermError as exc:
+            if not worker.is_cancelled:
+                deliver(self.app, self._page_failed, generation, exc)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._page_loaded, generation, page)
+
+    def _page_failed(self, generation: int, error: GtermError) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self.error = describe(error)
+        self._set_status()
+        report(self.app, error, context="Tasks on your endpoints", retry=self.action_reload)
+
+    def _page_loaded(self, generation: int, page: TaskPage) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self.error = None
+        self.next_key = page.last_key
+        self.items.extend(page.tasks)
+        self.table.add_rows(
+            [task_cells(item, False) for item in page.tasks]
+        )
+        self._set_status()
+
+    def _set_status(self) -> None:
+        if self.error:
+            text = f"Could not list tasks: {self.error}"
+        else:
+            more = " · more below" if self.next_key else ""
+            text = f"{len(self.items):,} tasks{more} · {len(self.selected)} selected"
+            if self.loading:
+                text += " · loading…"
+        self.query_one("#admin-status", Static).update(Text(text))
+
+    @on(DataTable.RowHighlighted)
+    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if self.next_key and not self.loading and event.cursor_row >= len(self.items) - MORE_WHEN_WITHIN:
+            self._fetch_page(self._generation, self.next_key)
+
+    # -- selection and actions ----------------------------------------------------------------
+
+    def cursor_item(self) -> AdminTask | None:
+        row = self.table.cursor_row
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def action_toggle_select(self) -> None:
+        item = self.cursor_item()
+        if item is None:
+            return
+        task_id = item.task.task_id
+        self.selected.symmetric_difference_update({task_id})
+        row = self.table.cursor_row
+        self.table.update_cell_at(Coordinate(row, 0), task_cells(item, task_id in self.selected)[0])
+        if row + 1 < len(self.items):
+            self.table.move_cursor(row=row + 1)
+        self._set_status()
+
+    def targets(self) -> list[str]:
+        if self.selected:
+            return [item.task.task_id for item in self.items if item.task.task_id in self.selected]
+        item = self.cursor_item()
+        return [item.task.task_id] if item is not None else []
+
+    def action_pause(self) -> None:
+        self._with_message("Pause", lambda ids, message: self.manager.pause(ids, message))
+
+    def action_cancel_tasks(self) -> None:
+        self._with_message("Cancel", lambda ids, message: self.manager.cancel(ids, message))
+
+    def action_resume(self) -> None:
+        ids = self.targets()
+        if ids:
+            self._act("Resume", ids, lambda: self.manager.resume(ids))
+
+    def _with_message(self, verb: str, call: Callable[[Sequence[str], str], str]) -> None:
+        ids = self.targets()
+        if not ids:
+            self.notify("No task here: pick one with the cursor or select some with space.", severity="warning")
+            return
+
+        def answered(message: str | None) -> None:
+            if message:
+                self._act(verb, ids, lambda: call(ids, message))
+
+        count = f"{len(ids)} task{'s' if len(ids) != 1 else ''}"
+        self.app.push_screen(
+            InputPrompt(f"{verb} {count}", placeholder="Why? Their owners see this message.",
+                        details="The message is shown to each task's owner."),
+            answered,
+        )
+
+    def _act(self, verb: str, ids: list[str], call: Callable[[], str]) -> None:
+        self._run(verb, ids, call)
+
+    @work(thread=True, group="admin-act", exit_on_error=False)
+    def _run(self, verb: str, ids: list[str], call: Callable[[], str]) -> None:
+        try:
+            message = call()
+        except GtermError as exc:
+            deliver(self.app, report, self.app, exc, context=f"{verb} {len(ids)} task(s)")
+            return
+        deliver(self.app, self._acted, message)
+
+    def _acted(self, message: str) -> None:
+        self.notify(escape_controls(message), title="Tasks", timeout=4, markup=False)
+        self.action_reload()
+
+    def action_pause_rules(self) -> None:
+        filters = self.filters()
+        if not filters.endpoint:
+            self.notify("Pick an endpoint in the filter first: pause rules belong to one endpoint.",
+                        severity="warning")
+            return
+        from gterm.tui.screens.pause_rules import PauseRulesScreen
+
+        name = next((e.display_name for e in self.endpoints if e.id == filters.endpoint), filters.endpoint)
+        self.app.push_screen(PauseRulesScreen(self.manager, filters.endpoint, name))
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def statuses(self) -> dict[str, Any]:
+        """task id -> the status cell's text, for tests."""
+        return {item.task.task_id: task_cells(item, False)[3].plain for item in self.items}

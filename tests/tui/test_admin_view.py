@@ -1,0 +1,174 @@
+"""``m``: the administrator's view over a throttled sandbox of its own.
+
+Alice administers Lab Storage; Bob's slow copy there stays running long enough
+for her to pause it with a message (Bob's task panel, with Bob's token, shows
+it paused with that message), resume it and cancel it. A pause rule on ``ls``
+made in the pause rules screen refuses Bob's listing with its message; deleting
+it lets the listing work again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import globus_sdk
+import pytest
+from textual.widgets import Checkbox, Input
+
+from gterm.sandbox.seed_ids import BOB_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.admin_tasks import AdminTasksScreen
+from gterm.tui.screens.pause_rules import PauseRuleForm, PauseRulesScreen
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.widgets.pane import Pane
+from tests.support.browser_helpers import make_app, notices, settled, type_text, wait_for
+from tests.support.sandbox_login import own_sandbox, transfer_client_for
+from tests.support.tasks_helpers import collection_root, write
+from tests.support.transfer_live import service_for
+
+LAB = LAB_STORAGE_ID
+SLOW = 8192  # bytes per second per task: Bob's 40 x 4 KiB copy runs ~20 s
+
+
+@pytest.fixture(scope="module")
+def mgmt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    with own_sandbox(tmp_path_factory.mktemp("admin-view"), slow=SLOW) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def bob(mgmt: SandboxHandle) -> globus_sdk.TransferClient:
+    return transfer_client_for(mgmt, "bob")
+
+
+def bob_copy(sandbox: SandboxHandle, bob: globus_sdk.TransferClient, files: int = 40) -> str:
+    name = f"admin-{uuid.uuid4().hex[:8]}"
+    disk = collection_root(sandbox, LAB) / "home" / "bob" / name
+    for n in range(files):
+        write(disk / "src" / f"f{n:03}.bin", bytes([n % 256]) * 4096)
+    data = globus_sdk.TransferData(LAB, LAB, label=name)
+    data.add_item(f"/home/bob/{name}/src/", f"/home/bob/{name}/dst/", recursive=True)
+    return str(bob.submit_transfer(data)["task_id"])
+
+
+async def until(pilot: Any, check: Callable[[], bool], what: str, limit: float = 60.0) -> None:
+    """Pump the app until ``check()`` holds (it may call the service: a slow poll, bounded)."""
+    deadline = time.monotonic() + limit
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.1)
+
+
+async def open_admin_view(pilot: Any, app: Any) -> AdminTasksScreen:
+    await settled(pilot)
+    await pilot.press("m")
+    await wait_for(pilot, lambda: isinstance(app.screen, AdminTasksScreen), "the administrator's view")
+    admin = app.screen
+    assert isinstance(admin, AdminTasksScreen)
+    await wait_for(pilot, lambda: any(e.id == LAB for e in admin.endpoints), "the endpoints Alice manages")
+    admin.choose_endpoint(LAB)
+    return admin
+
+
+async def cursor_to_task(pilot: Any, admin: AdminTasksScreen, task_id: str) -> None:
+    await wait_for(pilot, lambda: not admin.loading and any(i.task.task_id == task_id for i in admin.items),
+                   "Bob's task in the list")
+    row = next(n for n, item in enumerate(admin.items) if item.task.task_id == task_id)
+    admin.table.move_cursor(row=row)
+    admin.table.focus()
+    await pilot.pause()
+
+
+async def answer_with(pilot: Any, app: Any, message: str) -> None:
+    await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the message prompt")
+    await type_text(pilot, message)
+    await pilot.press("enter")
+
+
+async def test_admin_pauses_bobs_task_bob_sees_why_then_resume_and_cancel(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    task_id = bob_copy(mgmt, bob)
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(160, 45)) as pilot:
+        admin = await open_admin_view(pilot, app)
+        await cursor_to_task(pilot, admin, task_id)
+        assert next(i for i in admin.items if i.task.task_id == task_id).owner.startswith("bob")
+        await pilot.press("p")
+        await answer_with(pilot, app, "Disk maintenance")
+        await until(pilot, lambda: bool(bob.get_task(task_id)["is_paused"]), "the pause to reach Bob's task")
+        await wait_for(pilot, lambda: admin.statuses().get(task_id) == "PAUSED", "the list to show it paused")
+
+        # Bob's side, with Bob's own token: the task panel says paused, and why.
+        bob_app = make_app(service_for(mgmt, "bob"), left=f"{LAB}:/home/bob/", right=f"{LAB}:/home/bob/")
+        async with bob_app.run_test(size=(160, 45)) as bob_pilot:
+            panel = bob_app.main_screen.task_panel
+            await wait_for(bob_pilot, lambda: any(t.task_id == task_id and t.is_paused for t in panel.tasks),
+                           "Bob's panel to show the task paused")
+            mine = next(t for t in panel.tasks if t.task_id == task_id)
+            assert mine.pause_message == "Disk maintenance"
+            row = panel.table.get_row(task_id)
+            assert str(row[2]).startswith("PAUSED: Disk")
+
+        await cursor_to_task(pilot, admin, task_id)
+        await pilot.press("r")
+        await until(pilot, lambda: not bob.get_task(task_id)["is_paused"], "the resume")
+
+        await cursor_to_task(pilot, admin, task_id)
+        await pilot.press("x")
+        await answer_with(pilot, app, "Out of quota")
+        await until(pilot, lambda: bob.get_task(task_id)["status"] == "FAILED", "the cancel")
+    final = bob.get_task(task_id)
+    assert final["canceled_by_admin_message"] == "Out of quota"
+
+
+async def test_a_pause_rule_on_ls_refuses_bobs_listing_until_deleted(mgmt: SandboxHandle) -> None:
+    message = "Listing paused for the storage upgrade"
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    bob_service = service_for(mgmt, "bob")
+    async with app.run_test(size=(160, 45)) as pilot:
+        admin = await open_admin_view(pilot, app)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, PauseRulesScreen), "the pause rules")
+        rules = app.screen
+        assert isinstance(rules, PauseRulesScreen)
+        await wait_for(pilot, lambda: rules.loaded, "the rule list")
+        before = len(rules.rules)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, PauseRuleForm), "the pause rule form")
+        form = app.screen
+        assert isinstance(form, PauseRuleForm)
+        await pilot.press("ctrl+s")  # empty: refused with a reason, the form stays
+        assert app.screen is form
+        await type_text(pilot, message)
+        form.query_one("#rule-pause_ls", Checkbox).value = True
+        form.query_one("#rule-identity", Input).value = BOB_ID
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is rules and rules.loaded and len(rules.rules) == before + 1,
+                       "the new rule in the list")
+        rule = rules.rules[-1]
+        assert (rule.message, rule.operations, rule.identity_id) == (message, ("pause_ls",), BOB_ID)
+
+        bob_app = make_app(bob_service, left=f"{LAB}:/home/bob/", right=f"{LAB}:/home/bob/")
+        async with bob_app.run_test(size=(160, 45)) as bob_pilot:
+            await wait_for(bob_pilot, lambda: any(message in n for n in notices(bob_app)),
+                           "Bob's listing refused with the rule's message")
+
+        rules.query_one("#rules").move_cursor(row=len(rules.rules) - 1)  # type: ignore[attr-defined]  # a DataTable
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the delete confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is rules and rules.loaded and len(rules.rules) == before,
+                       "the rule gone")
+        del admin
+
+    bob_app = make_app(bob_service, left=f"{LAB}:/home/bob/", right=f"{LAB}:/home/bob/")
+    async with bob_app.run_test(size=(160, 45)) as bob_pilot:
+        await settled(bob_pilot)
+        pane = bob_app.main_screen.query_one("#left", Pane)
+        await wait_for(bob_pilot, lambda: pane.listing is not None, "Bob's listing to work again")
+        assert not any(message in n for n in notices(bob_app))
