@@ -114,6 +114,34 @@ async def help_scene(pilot: Any) -> None:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
 
 
+LOCAL_HOME = Path("/tmp/gterm-screenshots/alice")
+"""This computer's side of the local-pane picture (a fixed path, since the path bar shows it)."""
+
+
+def make_local_home() -> None:
+    import shutil
+
+    shutil.rmtree(LOCAL_HOME, ignore_errors=True)
+    (LOCAL_HOME / "papers").mkdir(parents=True)
+    (LOCAL_HOME / "papers" / "draft.tex").write_text("\\documentclass{article}\n")
+    (LOCAL_HOME / "analysis.py").write_text("import numpy as np\n" * 40)
+    (LOCAL_HOME / "notes.md").write_text("# Notes\n" * 30)
+
+
+async def local_pane_scene(pilot: Any) -> None:
+    """This computer on the left; F5 downloads a directory from Lab Storage into it."""
+    await ready(pilot)
+    screen = pilot.app.main_screen
+    await pilot.press("tab")
+    await cursor_to(pilot, screen.right_pane, "run-001")
+    await pilot.press("f5")
+    await wait_for(
+        pilot, lambda: any(t.type == "DOWNLOAD" and not t.is_active for t in screen.task_panel.tasks), "download"
+    )
+    await wait_for(pilot, lambda: "run-001" in [e.name for e in screen.left_pane.listing.entries], "listed")
+    await settled(pilot)
+
+
 SCENES: dict[str, tuple[str, str, Scene]] = {
     "main": ("/home/alice/", "/home/alice/experiments/", main_scene),
     "selection": ("/home/alice/", "/projects/climate/data/", selection_scene),
@@ -123,6 +151,7 @@ SCENES: dict[str, tuple[str, str, Scene]] = {
     "help": ("/home/alice/", "/projects/", help_scene),
     "viewer": ("/home/alice/experiments/run-001/", "/projects/climate/", viewer_scene),
     "collection-details": ("/home/alice/", "/projects/", details_scene),
+    "local-pane": (f"local:{LOCAL_HOME}", "/home/alice/experiments/", local_pane_scene),
 }
 
 
@@ -140,8 +169,10 @@ def seed_a_task(service: TransferService) -> None:
 
 async def shoot(service: TransferService, https: HttpsAccess, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    make_local_home()
     for name, (left, right, scene) in SCENES.items():
-        app = GtermApp(service, left=f"{LAB}:{left}", right=f"{LAB}:{right}", https=https)
+        where = left if left.startswith("local:") else f"{LAB}:{left}"
+        app = GtermApp(service, left=where, right=f"{LAB}:{right}", https=https)
         async with app.run_test(size=SIZE) as pilot:
             await scene(pilot)
             await pilot.pause(0.3)
