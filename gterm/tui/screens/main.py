@@ -25,7 +25,7 @@ from gterm.globus.local_files import local_error
 from gterm.globus.locations import CollectionLocation
 from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
-from gterm.globus.transfer import DeleteRequest
+from gterm.globus.transfer_requests import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
