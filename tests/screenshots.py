@@ -19,12 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from gterm.globus.https_access import HttpsAccess
-from gterm.globus.transfer import (
-    TransferItem,
-    TransferRequest,
-    TransferService,
-    wait_for_task,
-)
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.app import GtermApp
 from gterm.tui.screens.collection_picker import CollectionPicker
