@@ -54,6 +54,8 @@ class Collection:
     host_path: str | None = None
     https_server: str | None = None  # where its files are served over HTTPS (GCSv5), else None
     high_assurance: bool = False
+    # A guest collection's host (mapped collection) by name, as Transfer reports it: "share of <this>".
+    host_display_name: str | None = None
 
     @property
     def needs_data_access(self) -> bool:
@@ -75,6 +77,9 @@ class Collection:
             host_path=doc.get("host_path"),
             https_server=doc.get("https_server") or None,
             high_assurance=bool(doc.get("high_assurance")),
+            host_display_name=(
+                doc.get("host_endpoint_display_name") or doc.get("mapped_collection_display_name") or None
+            ),
         )
 
 
