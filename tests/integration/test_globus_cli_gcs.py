@@ -7,9 +7,17 @@ the CLI's own consent hints (`globus login --gcs ENDPOINT[:COLLECTION]`) are fol
 
 from __future__ import annotations
 
+import globus_sdk
 import pytest
 
-from gterm.sandbox.seed_ids import ALICE_ID, LAB_ENDPOINT_ID, LAB_GATEWAY_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    BOB_ID,
+    BOB_USERNAME,
+    LAB_ENDPOINT_ID,
+    LAB_GATEWAY_ID,
+    LAB_STORAGE_ID,
+)
 from gterm.sandbox.server import SandboxHandle
 from tests.support.gcs_helpers import gcs_client_for
 from tests.support.globus_cli import GlobusCLI, logged_in
@@ -87,3 +95,24 @@ def test_guest_collection_show_and_delete_through_the_cli(alice_cli: GlobusCLI, 
         gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
         if guest_id in {c["id"] for c in gcs.get_collection_list()}:
             gcs.delete_collection(guest_id)
+
+
+def test_gcs_endpoint_roles_need_the_endpoint_administrator(alice_cli: GlobusCLI) -> None:
+    """Alice administers Lab Storage, not its endpoint: `gcs endpoint role create` is refused as GCS does."""
+    refused = alice_cli.run(
+        "gcs", "endpoint", "role", "create", LAB_ENDPOINT_ID, "activity_monitor", BOB_USERNAME, expect=1
+    )
+    assert "permission_denied" in refused.stdout + refused.stderr
+    listed = alice_cli.json("gcs", "endpoint", "role", "list", LAB_ENDPOINT_ID)["DATA"]
+    assert f"urn:globus:auth:identity:{BOB_ID}" not in [r["principal"] for r in listed]
+
+
+def test_gcs_collection_role_show_and_delete(alice_cli: GlobusCLI, sandbox: SandboxHandle) -> None:
+    """3.44 has `gcs collection role list/show/delete` (no create): the role is made through the SDK."""
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
+    role = gcs.create_role(globus_sdk.GCSRoleDocument(
+        collection=LAB_STORAGE_ID, principal=f"urn:globus:auth:identity:{BOB_ID}", role="activity_monitor"))
+    shown = alice_cli.json("gcs", "collection", "role", "show", LAB_STORAGE_ID, role["id"])
+    assert (shown["role"], shown["collection"]) == ("activity_monitor", LAB_STORAGE_ID)
+    alice_cli.run("gcs", "collection", "role", "delete", LAB_STORAGE_ID, role["id"])
+    assert role["id"] not in {r["id"] for r in gcs.get_role_list(LAB_STORAGE_ID)}

@@ -10,7 +10,6 @@ from gterm.sandbox.seed_ids import (
     ALICE_ID,
     ALICE_USERNAME,
     ALICES_LAPTOP_ID,
-    BOB_ID,
     BOB_SHARED_ID,
     HPC_SCRATCH_ID,
     LAB_GROUP_ID,
@@ -47,8 +46,8 @@ def test_endpoint_search_in_every_scope(alice_cli: GlobusCLI, bob_cli: GlobusCLI
         alice_cli.json("endpoint", "search", "--filter-scope", scope)
     text = alice_cli.run("endpoint", "search", "Lab Storage").stdout
     assert LAB_STORAGE_ID in text and "Lab Storage" in text
-    by_bob = _found(alice_cli, "--filter-owner-id", BOB_ID, "--filter-scope", "shared-with-me")
-    assert BOB_SHARED_ID in by_bob and ALICES_LAPTOP_ID not in by_bob
+    by_alice = _found(alice_cli, "--filter-owner-id", ALICE_USERNAME, "--filter-scope", "my-endpoints")
+    assert ALICES_LAPTOP_ID in by_alice and BOB_SHARED_ID not in by_alice
     # A GCSv5 collection is not an endpoint to `endpoint show`; the CLI points at the right command.
     wrong = alice_cli.run("endpoint", "show", HPC_SCRATCH_ID, expect=3)
     assert f"globus gcs collection show {HPC_SCRATCH_ID}" in wrong.stdout + wrong.stderr
