@@ -101,6 +101,7 @@ class GroupsScreen(_GroupsBase):
         Binding("ctrl+r", "refresh", "Refresh", id="groups_refresh"),
         Binding("question_mark,f1", "help", "Help", id="groups_help"),
     ]
+    DEFAULT_CSS = GROUPS_CSS  # each screen class carries it: Textual scopes a class's DEFAULT_CSS to that class
     TITLE_TEXT = "Groups — the groups I belong to"
     HINT = "Enter shows members · n new group · ctrl+r refresh · Esc closes"
     COLUMNS = ("Group", "My role", "Description")
@@ -174,6 +175,7 @@ class GroupMembersScreen(_GroupsBase):
         Binding("ctrl+r", "refresh", "Refresh", id="members_refresh"),
         Binding("question_mark,f1", "help", "Help", id="members_help"),
     ]
+    DEFAULT_CSS = GROUPS_CSS
     HINT = "a add · i invite · r role · x remove · l leave · ctrl+r refresh · Esc back"
     COLUMNS = ("Name", "Username", "Role", "Status")
 
