@@ -64,7 +64,7 @@ def kind_of(collection: Collection) -> str:
 def collection_prompt(collection: Collection) -> Text:
     """Three lines: name; owner · type; description (all literal text)."""
     prompt = Text(escape_controls(collection.display_name), style="bold")
-    details = " · ".join(part for part in (escape_controls(collection.owner_string), kind_of(collection)) if part)
+    details = " · ".join(part for part in (escape_controls(collection.owner_shown), kind_of(collection)) if part)
     prompt.append("\n" + details, style="dim")
     if collection.description:
         prompt.append("\n" + escape_controls(collection.description.splitlines()[0])[:200], style="italic")
