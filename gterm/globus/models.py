@@ -55,6 +55,8 @@ class Collection:
     https_server: str | None = None  # where its files are served over HTTPS (GCSv5), else None
     high_assurance: bool = False
     endpoint_display_name: str | None = None  # a GCSv5 collection's endpoint (Transfer names it as the owner)
+    # A guest collection's host (mapped collection) by name, as Transfer reports it: "share of <this>".
+    host_display_name: str | None = None
 
     @property
     def owner_shown(self) -> str:
@@ -84,6 +86,9 @@ class Collection:
             https_server=doc.get("https_server") or None,
             high_assurance=bool(doc.get("high_assurance")),
             endpoint_display_name=doc.get("non_functional_endpoint_display_name") or None,
+            host_display_name=(
+                doc.get("host_endpoint_display_name") or doc.get("mapped_collection_display_name") or None
+            ),
         )
 
 

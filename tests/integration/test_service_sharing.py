@@ -218,3 +218,13 @@ def test_groups_service_membership_and_group_rules(sandbox: Any, alice_guest: st
         groups.remove_member(made.id, BOB_ID)
     with pytest.raises(InvalidInput, match="someone else an admin"):
         groups.leave(made.id, ALICE_ID)
+
+
+def test_shared_by_me_says_what_each_guest_shares(sandbox: Any) -> None:
+    from gterm.globus.transfer import TransferService
+    from gterm.tui.screens.collection_picker import collection_prompt
+
+    bob = TransferService(lambda: transfer_client_for(sandbox, "bob"))
+    (bobs,) = [c for c in bob.search_collections("", scope="shared-by-me") if c.id == BOB_SHARED_ID]
+    assert bobs.host_display_name == "Lab Storage"
+    assert "guest collection · share of Lab Storage" in collection_prompt(bobs).plain
