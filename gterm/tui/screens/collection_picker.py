@@ -68,7 +68,7 @@ def collection_prompt(collection: Collection) -> Text:
     kind = kind_of(collection)
     if collection.host_display_name:
         kind += f" · share of {escape_controls(collection.host_display_name)}"
-    details = " · ".join(part for part in (escape_controls(collection.owner_string), kind) if part)
+    details = " · ".join(part for part in (escape_controls(collection.owner_shown), kind) if part)
     prompt.append("\n" + details, style="dim")
     if collection.description:
         prompt.append("\n" + escape_controls(collection.description.splitlines()[0])[:200], style="italic")
