@@ -178,10 +178,9 @@ def test_share_this_folder_on_gcsv5_and_personal(alice: SharingService, alice_tc
     finally:
         alice_gcs.delete_collection(guest_id)
     personal = alice.share_folder(ALICES_LAPTOP_ID, "/Documents/", "Laptop docs")
-    try:
-        assert alice_tc.get_endpoint(personal)["entity_type"] == "GCP_guest_collection"
-    finally:
-        alice_tc.delete_endpoint(personal)
+    assert alice_tc.get_endpoint(personal)["entity_type"] == "GCP_guest_collection"
+    alice.delete_guest(personal)  # Transfer's delete_endpoint for a Personal share
+    assert api_error(lambda: alice_tc.get_endpoint(personal)).http_status == 404
 
 
 def test_groups_service_membership_and_group_rules(sandbox: Any, alice_guest: str, bob_tc: Any) -> None:
