@@ -10,19 +10,15 @@ the pane keeps its last good listing and shows the reason on its message line
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.geometry import Size
-from textual.reactive import Reactive
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
@@ -30,12 +26,16 @@ from gterm.globus.browsing import PaneFiles, files_for
 from gterm.globus.errors import ConsentNeeded, NotFound
 from gterm.globus.models import Collection, Entry, Listing
 from gterm.globus.transfer import FIRST_PAGE, listing_order
+from gterm.tui.dir_names import DirectoryNames
+from gterm.tui.dir_names import dir_names as directory_names
 from gterm.tui.host import AppHost
 from gterm.tui.listing_view import ListingView
 from gterm.tui.messages import PaneFocused, PaneLocationChanged, PaneSortChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.widgets.file_list import FileList
+from gterm.tui.widgets.filter_input import FilterInput
+from gterm.tui.widgets.pane_message import PaneMessage
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusInfo, StatusLine
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, report
@@ -48,7 +48,6 @@ T = TypeVar("T")
 SortKey = Literal["name", "size", "time"]
 SORT_CYCLE: tuple[SortKey, ...] = ("name", "size", "time")
 EMPTY_HINT = "ctrl+o: pick a collection"
-COMPLETION_CACHE = 32
 PREPARED_ORDERS_FROM = 20_000
 """From this many entries a pane sorts its listing every way on its worker once it is whole
 (at 1,000,000 entries a re-sort by time costs ~1 s on the UI thread otherwise)."""
@@ -58,41 +57,6 @@ PREPARED_ORDERS_FROM = 20_000
 # (no thread starts before the first lookup). Its threads live on, so each keeps its TransferClient
 # (the service has one per thread) instead of building a new one -- and a new connection -- per lookup.
 _LOOKUPS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gterm-lookup")
-
-
-def _dir_names(listing: Listing) -> list[str]:
-    """The directory names of ``listing``, sorted (path completion's candidates)."""
-    return sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
-
-
-def literal(text: str) -> Text:
-    """Server text as literal characters: markup stays text, control characters are escaped."""
-    return safe_text(text)
-
-
-class FilterInput(Input):
-    """The as-you-type filter under the list: Enter keeps it, Esc clears it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear", "Clear filter", show=False)]
-
-    # Input sets its virtual size (the text's width) on every keystroke, and in Textual
-    # that is a layout reactive: a layout pass of the whole screen per typed character.
-    # This box has a fixed size (one row, the pane's width) and no scrollbars, so the
-    # new width only bounds its horizontal scroll, which reads it directly.
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
-
-    DEFAULT_CSS = """
-    FilterInput, FilterInput.-textual-compact {
-        padding: 0 1;
-        background: $boost;
-        display: none;
-    }
-    FilterInput.-shown { display: block; }
-    """
-
-    def action_clear(self) -> None:
-        self.value = ""
-        self.post_message(self.Submitted(self, "", None))
 
 
 class Pane(Vertical):
@@ -121,15 +85,6 @@ class Pane(Vertical):
     Pane > FileList {
         height: 1fr;
     }
-    Pane > .pane-message {
-        height: auto;
-        max-height: 3;
-        padding: 0 1;
-        display: none;
-    }
-    Pane > .pane-message.-shown { display: block; }
-    Pane > .pane-message.-error { color: $error; background: $error 15%; }
-    Pane > .pane-message.-loading { color: $warning; }
     """
 
     def __init__(self, *, id: str) -> None:
@@ -138,7 +93,7 @@ class Pane(Vertical):
         self.listing: Listing | None = None
         self.loading = False
         self._generation = 0
-        self._dir_names: OrderedDict[str, list[str]] = OrderedDict()
+        self._dir_names = DirectoryNames()
         self._pending_cursor: str | None = None
         self._selected_count = 0
         self._selected_size = 0
@@ -244,7 +199,7 @@ class Pane(Vertical):
         yield PathBar(self.known_dir_names, id=f"{self.id}-path")
         yield FileList(id=f"{self.id}-list")
         yield FilterInput(placeholder="filter (Enter keeps, Esc clears)", id=f"{self.id}-filter", compact=True)
-        yield Static("", classes="pane-message", markup=False)
+        yield PaneMessage()
         yield StatusLine()
 
     def on_mount(self) -> None:
@@ -361,7 +316,7 @@ class Pane(Vertical):
             listing.path,
         ):
             view.configure(filter_text="")  # _load_done drops a filter typed in another directory
-        dir_names = _dir_names(listing)
+        dir_names = directory_names(listing)
         if worker.is_cancelled:
             return
         deliver(self.app, self._load_done, generation, collection, listing, origin, view, dir_names)
@@ -398,7 +353,7 @@ class Pane(Vertical):
             return
         listing = listing.finished()
         view = file_list.prepare_view(listing)
-        deliver(self.app, self._pages_arrived, generation, listing, view, _dir_names(listing))
+        deliver(self.app, self._pages_arrived, generation, listing, view, directory_names(listing))
         self._prepare_orders(view)
 
     def _prepare_orders(self, view: ListingView) -> None:
@@ -418,7 +373,7 @@ class Pane(Vertical):
         self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
         if listing.complete:
             self.pages_pending = False
-            self._remember_dirs(listing, dir_names)
+            self._dir_names.remember(listing, dir_names)
             pending, self._pending_all = list(self._pending_all.values()), {}
             for action in pending:
                 action()
@@ -457,12 +412,12 @@ class Pane(Vertical):
         self.collection = collection
         self.listing = listing
         self.pages_pending = not listing.complete
-        self._remember_dirs(listing, dir_names)
+        self._dir_names.remember(listing, dir_names)
         self._clear_message()
         note, self._note_after_load = self._note_after_load, None
         if note is not None:
             self.show_note(note)
-        self.query_one(".collection-name", Label).update(literal(collection.display_name))
+        self.query_one(".collection-name", Label).update(safe_text(collection.display_name))
         self.path_bar.show_path(listing.path)
         self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
         if self._pending_cursor:
@@ -535,33 +490,24 @@ class Pane(Vertical):
     def show_error(self, message: str) -> None:
         """Inline error (the last good listing stays on screen)."""
         self.loading = False
-        line = self.query_one(".pane-message", Static)
-        line.update(safe_text(message))
-        line.set_classes("pane-message -shown -error")
+        self.query_one(PaneMessage).show(message, "-error")
 
     def show_note(self, message: str) -> None:
         """A notice on the message line (not an error); the next listing clears it."""
-        line = self.query_one(".pane-message", Static)
-        line.update(safe_text(message))
-        line.set_classes("pane-message -shown")
+        self.query_one(PaneMessage).show(message)
 
     def _set_loading(self, message: str) -> None:
         self.loading = True
-        line = self.query_one(".pane-message", Static)
-        line.update(safe_text(message))
-        line.set_classes("pane-message -shown -loading")
+        self.query_one(PaneMessage).show(message, "-loading")
 
     def _clear_message(self) -> None:
         self.loading = False
-        self.query_one(".pane-message", Static).set_classes("pane-message")
+        self.query_one(PaneMessage).hide()
 
     @property
     def message_text(self) -> str:
         """What the message line says ("" when hidden); tests read it."""
-        line = self.query_one(".pane-message", Static)
-        if not line.has_class("-shown"):
-            return ""
-        return str(line.render())
+        return self.query_one(PaneMessage).text
 
     def refresh_status(self) -> None:
         if self.listing is None:
@@ -689,11 +635,7 @@ class Pane(Vertical):
 
     def known_dir_names(self, directory: str) -> list[str] | None:
         """Directory names inside ``directory`` if a listing of it is at hand (for completion)."""
-        key = self._absolute(directory) or directory
-        names = self._dir_names.get(key)
-        if names is not None:
-            self._dir_names.move_to_end(key)
-        return names
+        return self._dir_names.get(self._absolute(directory) or directory)
 
     def _absolute(self, directory: str) -> str | None:
         if directory.startswith("~") or directory.startswith("/~"):
@@ -703,15 +645,6 @@ class Pane(Vertical):
                 return None
             directory = paths.join(self.path, directory)
         return paths.as_dir(directory)
-
-    def _remember_dirs(self, listing: Listing, names: list[str] | None = None) -> None:
-        """Keep the directory names of ``listing`` for completion (``names``: already computed by a worker)."""
-        if names is None:
-            names = sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
-        self._dir_names[listing.path] = names
-        self._dir_names.move_to_end(listing.path)
-        while len(self._dir_names) > COMPLETION_CACHE:
-            self._dir_names.popitem(last=False)
 
     @on(PathBar.CompletionNeeded)
     def _completion_needed(self, event: PathBar.CompletionNeeded) -> None:
@@ -731,10 +664,9 @@ class Pane(Vertical):
         deliver(self.app, self._completion_listed, directory, listing)
 
     def _completion_listed(self, directory: str, listing: Listing) -> None:
-        self._remember_dirs(listing)
-        key = self._absolute(directory)
-        if key is None:  # "~/..." typed: remember under the typed spelling too
-            self._dir_names[directory] = self._dir_names[listing.path]
+        self._dir_names.remember(listing)
+        if self._absolute(directory) is None:  # "~/..." typed: remember under the typed spelling too
+            self._dir_names.alias(directory, listing.path)
         self.path_bar.completion_arrived(directory)
 
     # --- operations ----------------------------------------------------------
