@@ -319,6 +319,7 @@ def build_tui(
         service,
         session=session,
         sharing=session.sharing_service(),
+        groups=session.groups_service(),
         config=config,
         left=left,
         right=right,

@@ -18,20 +18,20 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from gterm.globus.groups import GroupsService
 from gterm.globus.https_access import HttpsAccess
-from gterm.globus.transfer import (
-    TransferItem,
-    TransferRequest,
-    TransferService,
-    wait_for_task,
-)
+from gterm.globus.sharing import SharingService
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.app import GtermApp
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
 from tests.support.browser_helpers import cursor_to, settled, type_text, wait_for
+from tests.support.groups_helpers import groups_client_for
 from tests.support.sandbox_login import LoginHttpsTokens, own_sandbox, transfer_client_for
+from tests.tui.test_sharing import sharing_for
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 36)
@@ -118,6 +118,65 @@ async def help_scene(pilot: Any) -> None:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
 
 
+async def sharing_scene(pilot: Any) -> None:
+    """p on a folder of Lab Storage, s shares it, a adds a rule: Bob's name matches as his username is typed."""
+    from gterm.tui.screens.sharing import AddRuleDialog, SharingScreen
+
+    await ready(pilot)
+    app = pilot.app
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen.loaded, "sharing")
+    await pilot.press("s")
+    await wait_for(pilot, lambda: not isinstance(app.screen, SharingScreen), "the name prompt")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen.mode == "rules"
+                   and app.screen.loaded, "the new guest's rules")
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+    await type_text(pilot, "bob@example.org")
+    await wait_for(pilot, lambda: "bob@example.org" in app.screen.matches, "Bob's match")
+
+
+async def groups_scene(pilot: Any) -> None:
+    """g, Enter: the lab group's members by name, role and status."""
+    from gterm.tui.screens.groups import GroupMembersScreen, GroupsScreen
+
+    await ready(pilot)
+    app = pilot.app
+    await pilot.press("g")
+    await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded, "groups")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, GroupMembersScreen) and app.screen.loaded, "members")
+
+
+LOCAL_HOME = Path("/tmp/gterm-screenshots/alice")
+"""This computer's side of the local-pane picture (a fixed path, since the path bar shows it)."""
+
+
+def make_local_home() -> None:
+    import shutil
+
+    shutil.rmtree(LOCAL_HOME, ignore_errors=True)
+    (LOCAL_HOME / "papers").mkdir(parents=True)
+    (LOCAL_HOME / "papers" / "draft.tex").write_text("\\documentclass{article}\n")
+    (LOCAL_HOME / "analysis.py").write_text("import numpy as np\n" * 40)
+    (LOCAL_HOME / "notes.md").write_text("# Notes\n" * 30)
+
+
+async def local_pane_scene(pilot: Any) -> None:
+    """This computer on the left; F5 downloads a directory from Lab Storage into it."""
+    await ready(pilot)
+    screen = pilot.app.main_screen
+    await pilot.press("tab")
+    await cursor_to(pilot, screen.right_pane, "run-001")
+    await pilot.press("f5")
+    await wait_for(
+        pilot, lambda: any(t.type == "DOWNLOAD" and not t.is_active for t in screen.task_panel.tasks), "download"
+    )
+    await wait_for(pilot, lambda: "run-001" in [e.name for e in screen.left_pane.listing.entries], "listed")
+    await settled(pilot)
+
+
 SCENES: dict[str, tuple[str, str, Scene]] = {
     "main": ("/home/alice/", "/home/alice/experiments/", main_scene),
     "selection": ("/home/alice/", "/projects/climate/data/", selection_scene),
@@ -127,6 +186,9 @@ SCENES: dict[str, tuple[str, str, Scene]] = {
     "help": ("/home/alice/", "/projects/", help_scene),
     "viewer": ("/home/alice/experiments/run-001/", "/projects/climate/", viewer_scene),
     "collection-details": ("/home/alice/", "/projects/", details_scene),
+    "local-pane": (f"local:{LOCAL_HOME}", "/home/alice/experiments/", local_pane_scene),
+    "sharing-add-rule": ("/home/alice/experiments/", "/projects/", sharing_scene),
+    "groups-members": ("/home/alice/", "/projects/", groups_scene),
 }
 
 
@@ -142,10 +204,14 @@ def seed_a_task(service: TransferService) -> None:
     wait_for_task(service, task_id, timeout=60)
 
 
-async def shoot(service: TransferService, https: HttpsAccess, out: Path) -> None:
+async def shoot(
+    service: TransferService, https: HttpsAccess, out: Path, sharing: SharingService, groups: GroupsService
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    make_local_home()
     for name, (left, right, scene) in SCENES.items():
-        app = GtermApp(service, left=f"{LAB}:{left}", right=f"{LAB}:{right}", https=https)
+        where = left if left.startswith("local:") else f"{LAB}:{left}"
+        app = GtermApp(service, left=where, right=f"{LAB}:{right}", https=https, sharing=sharing, groups=groups)
         async with app.run_test(size=SIZE) as pilot:
             await scene(pilot)
             await pilot.pause(0.3)
@@ -163,7 +229,10 @@ def main() -> None:
             service = TransferService(lambda: client)
             started = time.monotonic()
             seed_a_task(service)
-            asyncio.run(shoot(service, HttpsAccess(LoginHttpsTokens(sandbox)), args.out))
+            group_client = groups_client_for(sandbox, "alice")
+            groups = GroupsService(lambda: group_client)
+            sharing = sharing_for(sandbox)
+            asyncio.run(shoot(service, HttpsAccess(LoginHttpsTokens(sandbox)), args.out, sharing, groups))
     # The transfer screens (dialog, task panel, details) come from fixed data with a frozen clock.
     try:
         from tests.support.transfer_scenes import save_screenshots

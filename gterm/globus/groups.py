@@ -39,6 +39,7 @@ class Group:
     description: str
     my_role: str  # my active role ("" when I only see the group)
     members: tuple[Membership, ...] = ()
+    my_identity_ids: tuple[str, ...] = ()  # my identities that are active members (what "leave" names)
 
     @property
     def ref(self) -> GroupRef:
@@ -64,6 +65,7 @@ def _group(doc: dict[str, Any], members: bool = False) -> Group:
         description=str(doc.get("description") or ""),
         my_role=my_role,
         members=tuple(_membership(m) for m in doc.get("memberships") or []) if members else (),
+        my_identity_ids=tuple(str(m.get("identity_id") or "") for m in mine),
     )
 
 

@@ -54,6 +54,16 @@ class Collection:
     host_path: str | None = None
     https_server: str | None = None  # where its files are served over HTTPS (GCSv5), else None
     high_assurance: bool = False
+    endpoint_display_name: str | None = None  # a GCSv5 collection's endpoint (Transfer names it as the owner)
+    # A guest collection's host (mapped collection) by name, as Transfer reports it: "share of <this>".
+    host_display_name: str | None = None
+
+    @property
+    def owner_shown(self) -> str:
+        """Who to name as the owner: a GCSv5 collection's endpoint by name, not its client identity."""
+        if self.endpoint_display_name and self.owner_string.endswith("@clients.auth.globus.org"):
+            return f"{self.endpoint_display_name} (endpoint)"
+        return self.owner_string
 
     @property
     def needs_data_access(self) -> bool:
@@ -75,6 +85,10 @@ class Collection:
             host_path=doc.get("host_path"),
             https_server=doc.get("https_server") or None,
             high_assurance=bool(doc.get("high_assurance")),
+            endpoint_display_name=doc.get("non_functional_endpoint_display_name") or None,
+            host_display_name=(
+                doc.get("host_endpoint_display_name") or doc.get("mapped_collection_display_name") or None
+            ),
         )
 
 

@@ -260,6 +260,28 @@ class SharingService:
             gcs.close()
 
     @translate_errors()
+    def delete_guest(self, guest_id: str) -> None:
+        """Delete a guest collection (and its rules) where Globus deletes that kind: the GCS Manager for a
+        GCSv5 guest, Transfer's delete_endpoint for a Globus Connect Personal share."""
+        document = self._transfer().get_endpoint(guest_id).data
+        entity = str(document.get("entity_type") or "")
+        if entity == "GCP_guest_collection":
+            self._transfer().delete_endpoint(guest_id)
+            return
+        if entity != "GCSv5_guest_collection":
+            raise InvalidInput("Only a guest collection can be deleted here.")
+        endpoint_id = document.get("non_functional_endpoint_id")
+        manager_url = document.get("gcs_manager_url")
+        mapped_id = document.get("host_endpoint_id") or document.get("mapped_collection_id")
+        if self._gcs_factory is None or not endpoint_id or not manager_url or not mapped_id:
+            raise InvalidInput("gterm cannot reach this collection's GCS Manager to delete it.")
+        gcs = self._gcs_factory(str(endpoint_id), str(manager_url), str(mapped_id))
+        try:
+            gcs.delete_collection(guest_id)
+        finally:
+            gcs.close()
+
+    @translate_errors()
     def create_personal_share(self, host_id: str, path: str, display_name: str, description: str = "") -> str:
         """A guest collection on a Globus Connect Personal endpoint (Transfer's shared_endpoint); its id."""
         if not display_name.strip():

@@ -25,9 +25,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import globus_sdk
 from globus_sdk import DeleteData, TransferData
@@ -58,25 +58,7 @@ from gterm.globus.models import (
     entries_from_docs,
     pause_message_of,
 )
-
-SyncLevel = Literal["exists", "size", "mtime", "checksum"]
-FilterMethod = Literal["include", "exclude"]
-SearchScope = Literal[
-    "all", "my-endpoints", "shared-with-me", "shared-by-me", "recently-used", "in-use", "administered-by-me"
-]
-
-# The one table of sync levels, in Globus's order (sync_level 0-3; each level includes the checks of
-# the ones before it), with what each means for a file already at the destination.
-SYNC_LEVEL_HELP: dict[SyncLevel, str] = {
-    "exists": "skip files already there",
-    "size": "copy when sizes differ",
-    "mtime": "copy when size differs or source is newer",
-    "checksum": "copy when contents differ",
-}
-SYNC_LEVELS: tuple[SyncLevel, ...] = tuple(SYNC_LEVEL_HELP)
-SEARCH_SCOPES: tuple[str, ...] = (
-    "all", "my-endpoints", "shared-with-me", "shared-by-me", "recently-used", "in-use", "administered-by-me",
-)
+from gterm.globus.transfer_requests import SEARCH_SCOPES, SYNC_LEVELS, DeleteRequest, TransferRequest
 
 _T = TypeVar("_T")
 
@@ -111,80 +93,6 @@ def gc_paused() -> Iterator[None]:
             _gc_pausers -= 1
             if _gc_pausers == 0 and _gc_was_enabled:
                 gc.enable()
-
-
-#: Globus accepts task labels of at most this many characters (longer ones are a 400, nothing is submitted).
-MAX_LABEL_CHARS = 128
-
-
-def fit_label(text: str) -> str:
-    """``text`` shortened to a label Globus accepts: the end is cut and marked with ``...``."""
-    if len(text) <= MAX_LABEL_CHARS:
-        return text
-    return text[: MAX_LABEL_CHARS - 3].rstrip() + "..."
-
-
-def label_problem(text: str) -> str | None:
-    """Why Globus would refuse ``text`` as a task label (None: it is fine)."""
-    if len(text) > MAX_LABEL_CHARS:
-        return f"A label has at most {MAX_LABEL_CHARS} characters (this one has {len(text)})."
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class TransferItem:
-    """One source path and where it goes. ``recursive`` must be True for directories."""
-
-    source_path: str
-    destination_path: str
-    recursive: bool = False
-
-
-@dataclass(slots=True)
-class TransferRequest:
-    """Everything the transfer dialog can set, mirroring TransferData's options.
-
-    Mutable on purpose: the service stores the submission id it fetched on the
-    request, so submitting the same object again is harmless.
-    """
-
-    source_collection: str
-    destination_collection: str
-    items: list[TransferItem]
-    label: str | None = None
-    sync_level: SyncLevel | None = None
-    verify_checksum: bool = True
-    preserve_timestamp: bool = False
-    encrypt_data: bool = False
-    delete_destination_extra: bool = False
-    skip_source_errors: bool = False
-    fail_on_quota_errors: bool = False
-    deadline: datetime | None = None
-    notify_on_succeeded: bool = True
-    notify_on_failed: bool = True
-    notify_on_inactive: bool = True
-    filter_rules: list[tuple[FilterMethod, str]] = field(default_factory=list)
-    submission_id: str | None = None
-    # Bytes the task will move when gterm knows them at submit (files only, no sync level):
-    # Globus reports bytes_transferred but no total, so progress and ETA in bytes need this.
-    # Not sent to Globus.
-    expected_bytes: int | None = None
-
-
-@dataclass(slots=True)
-class DeleteRequest:
-    """A delete task: ``paths`` on one collection; ``recursive`` is required for directories."""
-
-    collection_id: str
-    paths: list[str]
-    recursive: bool = False
-    label: str | None = None
-    submission_id: str | None = None
-    ignore_missing: bool = False
-    deadline: datetime | None = None
-    notify_on_succeeded: bool = True
-    notify_on_failed: bool = True
-    notify_on_inactive: bool = True
 
 
 def _deadline_text(deadline: datetime | None) -> str | None:

@@ -18,11 +18,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote
 
 import jwt
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gterm.sandbox import auth_store
@@ -33,7 +33,6 @@ from gterm.sandbox.state import SandboxState
 
 GLOBUS_AUTH_CODE_PAGE = "https://auth.globus.org/v2/web/auth-code"
 VIEW_IDENTITY_SET_SCOPE = "urn:globus:auth:scope:auth.globus.org:view_identity_set"
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def unauthorized() -> JSONResponse:
     return oauth_error(401, "unauthorized", "Call must be authenticated")
 
 
-def _html_error(status: int, message: str) -> HTMLResponse:
+def html_error(status: int, message: str) -> HTMLResponse:
     page = f"<!doctype html><title>Sandbox Auth error</title><h1>Error</h1><p>{html.escape(message)}</p>"
     return HTMLResponse(page, status_code=status)
 
@@ -121,7 +120,7 @@ def _html_error(status: int, message: str) -> HTMLResponse:
 # --- request helpers -------------------------------------------------------------
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def form_fields(request: Request) -> dict[str, str]:
     """Parse an urlencoded body without python-multipart (first value per key)."""
     body = (await request.body()).decode("utf-8", "replace")
     return {key: values[0] for key, values in parse_qs(body, keep_blank_values=True).items()}
@@ -215,174 +214,6 @@ async def jwks(request: Request) -> Response:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
     return JSONResponse({"keys": [jwk]})
-
-
-# --- authorize --------------------------------------------------------------------
-
-
-def _redirect_uri_allowed(state: SandboxState, client: sqlite3.Row, redirect_uri: str) -> bool:
-    """Native apps may use the auth-code page or any loopback URL; so may the sandbox's own clients."""
-    if redirect_uri == GLOBUS_AUTH_CODE_PAGE or redirect_uri.startswith(state.base_url + "v2/web/auth-code"):
-        return True
-    parts = urlsplit(redirect_uri)
-    return parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK_HOSTS and not parts.fragment
-
-
-def _with_query(uri: str, params: dict[str, str]) -> str:
-    separator = "&" if urlsplit(uri).query else "?"
-    return uri + separator + urlencode(params)
-
-
-def _code_page(code: str) -> HTMLResponse:
-    page = (
-        "<!doctype html><html><head><title>Native App Authorization Code</title></head><body>"
-        "<h1>Native App Authorization Code</h1><p>Copy this code into your application:</p>"
-        f'<pre id="auth-code">{html.escape(code)}</pre></body></html>'
-    )
-    return HTMLResponse(page)
-
-
-class _AuthorizeRequest:
-    """Validated parameters of one /v2/oauth2/authorize request."""
-
-    def __init__(self, state: SandboxState, params: dict[str, str]) -> None:
-        self.params = params
-        self.client_id = params.get("client_id", "")
-        self.redirect_uri = params.get("redirect_uri", "")
-        self.scope_text = params.get("scope", "")
-        self.state_param = params.get("state", "")
-        self.offline = params.get("access_type", "online") == "offline"
-        self.code_challenge = params.get("code_challenge") or None
-        self.challenge_method = params.get("code_challenge_method") or "plain"
-        self.client = auth_store.get_client(state.db, self.client_id) if self.client_id else None
-        self.scopes: list[Scope] = []
-        required = params.get("session_required_identities", "")
-        self.required_identities = [i.strip().lower() for i in required.split(",") if i.strip()]
-
-    def fatal_error(self, state: SandboxState) -> str | None:
-        """Problems that must not redirect (unknown client, bad redirect_uri)."""
-        if self.client is None:
-            return "Unknown client_id."
-        if not self.redirect_uri or not _redirect_uri_allowed(state, self.client, self.redirect_uri):
-            return "The redirect_uri is not allowed for this client."
-        return None
-
-    def redirect_error(self) -> tuple[str, str] | None:
-        """Problems reported to the client through its redirect_uri."""
-        if self.params.get("response_type") != "code":
-            return "unsupported_response_type", "response_type must be 'code'"
-        assert self.client is not None
-        if self.client["type"] == "native" and (not self.code_challenge or self.challenge_method != "S256"):
-            return "invalid_request", "native clients must use PKCE with code_challenge_method=S256"
-        if self.code_challenge and self.challenge_method != "S256":
-            return "invalid_request", "only code_challenge_method=S256 is supported"
-        try:
-            self.scopes = parse_scopes(self.scope_text)
-            for scope in self.scopes:
-                resource_server_of(scope.scope_string)
-        except ScopeError as exc:
-            return "invalid_scope", str(exc)
-        if not self.scopes:
-            return "invalid_scope", "no scope requested"
-        return None
-
-    def hidden_fields(self) -> str:
-        return "".join(
-            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-            for k, v in self.params.items()
-            if k not in ("identity", "decision")
-        )
-
-
-def _allowed_identities(state: SandboxState, req: _AuthorizeRequest) -> list[sqlite3.Row]:
-    users = auth_store.list_users(state.db)
-    if req.required_identities:
-        users = [u for u in users if u["id"] in req.required_identities] or users
-    return users
-
-
-def _approve(state: SandboxState, req: _AuthorizeRequest, identity_id: str) -> Response:
-    assert req.client is not None
-    auth_store.record_consents(
-        state.db, identity_id, req.client["id"], req.scopes, auto_approved=state.config.auto_approve
-    )
-    code = auth_store.create_code(
-        state.db,
-        auth_store.AuthCode(
-            client_id=req.client["id"],
-            identity_id=identity_id,
-            scope=req.scope_text,
-            redirect_uri=req.redirect_uri,
-            code_challenge=req.code_challenge,
-            offline=req.offline,
-            state=req.state_param,
-        ),
-    )
-    if req.redirect_uri == GLOBUS_AUTH_CODE_PAGE:
-        # The real page lives on the internet; the sandbox shows the code itself.
-        return _code_page(code)
-    return RedirectResponse(_with_query(req.redirect_uri, {"code": code, "state": req.state_param}), status_code=302)
-
-
-def _consent_page(state: SandboxState, req: _AuthorizeRequest) -> HTMLResponse:
-    assert req.client is not None
-    choices = "".join(
-        f'<label><input type="radio" name="identity" value="{html.escape(u["id"])}"{" checked" if i == 0 else ""}> '
-        f"{html.escape(u['name'] or '')} &lt;{html.escape(u['username'])}&gt;</label><br>"
-        for i, u in enumerate(_allowed_identities(state, req))
-    )
-    scopes = "".join(f"<li><code>{html.escape(str(s))}</code></li>" for s in req.scopes)
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Globus Sandbox: sign in</title></head><body>"
-        f"<h1>{html.escape(req.client['name'])} would like to access your Globus Sandbox account</h1>"
-        f"<p>Requested scopes:</p><ul>{scopes}</ul>"
-        f'<form method="post" action="/v2/oauth2/authorize">{req.hidden_fields()}'
-        f"<fieldset><legend>Sign in as</legend>{choices}</fieldset>"
-        '<button type="submit" name="decision" value="allow">Allow</button> '
-        '<button type="submit" name="decision" value="deny">Deny</button>'
-        "</form></body></html>"
-    )
-    return HTMLResponse(page)
-
-
-async def authorize(request: Request) -> Response:
-    state: SandboxState = request.app.state.sandbox
-    if request.method == "POST":
-        params = await _form(request)
-    else:
-        params = dict(request.query_params)
-    req = _AuthorizeRequest(state, params)
-    fatal = req.fatal_error(state)
-    if fatal:
-        return _html_error(400, fatal)
-    problem = req.redirect_error()
-    if problem:
-        error, description = problem
-        return RedirectResponse(
-            _with_query(req.redirect_uri, {"error": error, "error_description": description, "state": req.state_param}),
-            status_code=302,
-        )
-    allowed = _allowed_identities(state, req)
-    if request.method == "POST":
-        if params.get("decision") != "allow":
-            return RedirectResponse(
-                _with_query(req.redirect_uri, {"error": "access_denied", "state": req.state_param}), status_code=302
-            )
-        chosen = params.get("identity", "")
-        if chosen not in {u["id"] for u in allowed}:
-            return _html_error(400, "Choose one of the offered identities.")
-        return _approve(state, req, chosen)
-    if state.config.auto_approve:
-        return _approve(state, req, allowed[0]["id"])
-    return _consent_page(state, req)
-
-
-async def auth_code_page(request: Request) -> Response:
-    """The landing page for copy-paste logins (the SDK's default native redirect_uri)."""
-    error = request.query_params.get("error")
-    if error:
-        return _html_error(400, f"Login failed: {error}")
-    return _code_page(request.query_params.get("code", ""))
 
 
 # --- token endpoint ------------------------------------------------------------------
@@ -518,7 +349,7 @@ def _pkce_ok(challenge: str | None, verifier: str) -> bool:
 
 async def token(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    form = await _form(request)
+    form = await form_fields(request)
     client = _authenticate_client(state, request, form)
     if client is None:
         return oauth_error(401, "invalid_client", "client authentication failed")
@@ -598,7 +429,7 @@ def _grant_client_credentials(
 
 async def revoke(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    form = await _form(request)
+    form = await form_fields(request)
     client = _authenticate_client(state, request, form)
     if client is None:
         return oauth_error(401, "invalid_client", "client authentication failed")
@@ -669,7 +500,7 @@ def _introspection(
 
 async def introspect(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    form = await _form(request)
+    form = await form_fields(request)
     client = _authenticate_client(state, request, form)
     if client is None or client["type"] != "confidential":
         return oauth_error(401, "invalid_client", "introspection needs confidential client credentials")
@@ -687,7 +518,7 @@ async def introspect(request: Request) -> Response:
 
 async def validate(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
-    form = await _form(request)
+    form = await form_fields(request)
     client = _authenticate_client(state, request, form)
     if client is None:
         return oauth_error(401, "invalid_client", "client authentication failed")
@@ -750,6 +581,7 @@ async def consents(request: Request) -> Response:
 
 def routes(state: SandboxState) -> list[BaseRoute]:
     """All Auth routes; handlers find the state on ``request.app.state.sandbox``."""
+    from gterm.sandbox.auth_authorize import auth_code_page, authorize  # it imports this module
     del state  # kept in the signature for symmetry with transfer.routes(state)
     return [
         Route("/.well-known/openid-configuration", openid_configuration, methods=["GET"]),

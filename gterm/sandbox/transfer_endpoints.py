@@ -52,15 +52,21 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
     host = colls.find_collection(state, coll.host_collection_id) if coll.host_collection_id else None
     default_dir = meta.get("default_directory") or ("/" if coll.is_guest else "/~/")
     my_roles = roles.effective_roles(state, coll, principal.identity_id)
+    # Transfer reports every GCSv5 collection, guests too, as owned by its endpoint's client
+    # identity (globus-cli finds the endpoint, and its GCS Manager, through owner_id). The
+    # creator of a guest stays the sandbox's owner for access; Transfer only does not say it.
+    owner_id, owner_string = coll.owner_id, coll.owner_string
+    if coll.entity_type == colls.GUEST and host is not None:
+        owner_id, owner_string = host.owner_id, host.owner_string
     doc: dict[str, Any] = {
         "DATA_TYPE": "endpoint",
         "id": coll.id,
         "display_name": coll.display_name,
-        "canonical_name": f"{coll.owner_string}#{coll.id}",
+        "canonical_name": f"{owner_string}#{coll.id}",
         "name": coll.id,
-        "username": coll.owner_string.split("@", 1)[0],
-        "owner_id": coll.owner_id,
-        "owner_string": coll.owner_string,
+        "username": owner_string.split("@", 1)[0],
+        "owner_id": owner_id,
+        "owner_string": owner_string,
         "organization": meta.get("organization"),
         "department": meta.get("department"),
         "description": meta.get("description"),

@@ -23,6 +23,7 @@ from gterm.config import GtermConfig
 from gterm.globus.collection_settings import GcsTokens, SettingsService
 from gterm.globus.endpoint_manager import EndpointManager
 from gterm.globus.errors import ConsentNeeded
+from gterm.globus.groups import GroupsService
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
@@ -76,6 +77,7 @@ class GtermApp(App[None]):
         https: HttpsAccess | None = None,
         gcs_tokens: GcsTokens | None = None,
         sharing: SharingService | None = None,
+        groups: GroupsService | None = None,
         confirm_quit_while_active: bool = False,
     ) -> None:
         # Before App.__init__: setting up the theme reactive calls watch_theme, which reads the config.
@@ -95,6 +97,7 @@ class GtermApp(App[None]):
         self.endpoint_manager = EndpointManager(lambda: service.client())
         # Access rules and names (`p`); None when the app was built without one (then `p` says so).
         self.sharing = sharing
+        self.groups = groups  # `g`; None when the app was built without one
         self.start_left = left
         self.start_right = right
         self.bookmarks: list[Bookmark] = []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gterm.globus.models import Entry, Listing
-from gterm.globus.transfer import SYNC_LEVELS
+from gterm.globus.transfer_requests import SYNC_LEVELS
 from gterm.tui.listing_view import human_size
 
 # Globus's sync_level number for each level (0-3), from the one table.

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.config import GtermConfig
     from gterm.globus.collection_settings import SettingsService
     from gterm.globus.endpoint_manager import EndpointManager
+    from gterm.globus.groups import GroupsService
     from gterm.globus.https_access import HttpsAccess
     from gterm.globus.models import Collection
     from gterm.globus.sharing import SharingService
@@ -40,6 +41,7 @@ class GtermHost(Protocol):
     settings: SettingsService  # collection settings (``e`` on the details screen)
     endpoint_manager: EndpointManager  # the administrator's view (``m``)
     sharing: SharingService | None  # access rules and names (`p`); None when built without one
+    groups: GroupsService | None  # my groups and their members (`g`); None when built without one
 
     def remember_collection_info(self, collection: Collection) -> None: ...
 

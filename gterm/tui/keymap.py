@@ -35,6 +35,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("i", "collection_info", "Collection details", show=False, id="collection_info"),
     Binding("m", "admin_view", "Administrator's view", show=False, id="admin_view"),
     Binding("p", "sharing", "Sharing", show=False, id="sharing"),
+    Binding("g", "groups", "Groups", show=False, id="groups"),
     Binding("f5", "transfer", "Transfer", id="transfer"),
     Binding("f6", "move", "Move", id="move"),
     Binding("f7", "mkdir", "Mkdir", id="mkdir"),

@@ -35,7 +35,7 @@ from gterm.globus import paths
 from gterm.globus.https_access import no_https_reason
 from gterm.globus.local_tasks import Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection, Entry, Listing, Task
-from gterm.globus.transfer import TransferRequest
+from gterm.globus.transfer_requests import TransferRequest
 from gterm.tui.compare import compare_listings
 from gterm.tui.host import AppHost
 from gterm.tui.local_transfer import build_task, conflicts, task_kind

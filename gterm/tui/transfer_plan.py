@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gterm.globus.models import Entry
-from gterm.globus.transfer import (
+from gterm.globus.transfer_requests import (
     SYNC_LEVEL_HELP,
     SYNC_LEVELS,
     FilterMethod,

@@ -7,9 +7,17 @@ the CLI's own consent hints (`globus login --gcs ENDPOINT[:COLLECTION]`) are fol
 
 from __future__ import annotations
 
+import globus_sdk
 import pytest
 
-from gterm.sandbox.seed_ids import ALICE_ID, LAB_ENDPOINT_ID, LAB_GATEWAY_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    BOB_ID,
+    BOB_USERNAME,
+    LAB_ENDPOINT_ID,
+    LAB_GATEWAY_ID,
+    LAB_STORAGE_ID,
+)
 from gterm.sandbox.server import SandboxHandle
 from tests.support.gcs_helpers import gcs_client_for
 from tests.support.globus_cli import GlobusCLI, logged_in
@@ -58,11 +66,15 @@ def test_collection_update_list_and_roles(alice_cli: GlobusCLI, sandbox: Sandbox
 def _cli_guest(alice_cli: GlobusCLI, sandbox: SandboxHandle) -> str:
     name = unique("cli-guest")
     (collection_root(sandbox, LAB_STORAGE_ID) / "home" / "alice" / name).mkdir(parents=True)
-    # The CLI wants the caller's user credential on the mapped collection's gateway first.
-    alice_cli.run(
+    # The CLI wants the caller's user credential on the mapped collection's gateway first
+    # (each call makes one more, so the guest names the one made here).
+    credential = alice_cli.json(
         "endpoint", "user-credential", "create", "posix", LAB_ENDPOINT_ID, LAB_GATEWAY_ID, ALICE_ID, "alice"
     )
-    created = alice_cli.json("collection", "create", "guest", LAB_STORAGE_ID, f"/home/alice/{name}/", name)
+    created = alice_cli.json(
+        "collection", "create", "guest", "--user-credential-id", str(credential["id"]),
+        LAB_STORAGE_ID, f"/home/alice/{name}/", name,
+    )
     assert (created["collection_type"], created["mapped_collection_id"]) == ("guest", LAB_STORAGE_ID)
     return str(created["id"])
 
@@ -73,11 +85,6 @@ def test_guest_collection_create(alice_cli: GlobusCLI, sandbox: SandboxHandle) -
     gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice").delete_collection(guest_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="globus-cli finds a GCSv5 collection's endpoint in Transfer's owner_id (the endpoint's client "
-    "identity at Globus, for guests too); the sandbox still reports a GCSv5 guest's creator there",
-)
 def test_guest_collection_show_and_delete_through_the_cli(alice_cli: GlobusCLI, sandbox: SandboxHandle) -> None:
     guest_id = _cli_guest(alice_cli, sandbox)
     try:
@@ -87,3 +94,24 @@ def test_guest_collection_show_and_delete_through_the_cli(alice_cli: GlobusCLI, 
         gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
         if guest_id in {c["id"] for c in gcs.get_collection_list()}:
             gcs.delete_collection(guest_id)
+
+
+def test_gcs_endpoint_roles_need_the_endpoint_administrator(alice_cli: GlobusCLI) -> None:
+    """Alice administers Lab Storage, not its endpoint: `gcs endpoint role create` is refused as GCS does."""
+    refused = alice_cli.run(
+        "gcs", "endpoint", "role", "create", LAB_ENDPOINT_ID, "activity_monitor", BOB_USERNAME, expect=1
+    )
+    assert "permission_denied" in refused.stdout + refused.stderr
+    listed = alice_cli.json("gcs", "endpoint", "role", "list", LAB_ENDPOINT_ID)["DATA"]
+    assert f"urn:globus:auth:identity:{BOB_ID}" not in [r["principal"] for r in listed]
+
+
+def test_gcs_collection_role_show_and_delete(alice_cli: GlobusCLI, sandbox: SandboxHandle) -> None:
+    """3.44 has `gcs collection role list/show/delete` (no create): the role is made through the SDK."""
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
+    role = gcs.create_role(globus_sdk.GCSRoleDocument(
+        collection=LAB_STORAGE_ID, principal=f"urn:globus:auth:identity:{BOB_ID}", role="activity_monitor"))
+    shown = alice_cli.json("gcs", "collection", "role", "show", LAB_STORAGE_ID, role["id"])
+    assert (shown["role"], shown["collection"]) == ("activity_monitor", LAB_STORAGE_ID)
+    alice_cli.run("gcs", "collection", "role", "delete", LAB_STORAGE_ID, role["id"])
+    assert role["id"] not in {r["id"] for r in gcs.get_role_list(LAB_STORAGE_ID)}

@@ -24,7 +24,8 @@ import pytest
 from globus_sdk.transport import RetryConfig
 
 from gterm.globus.errors import Offline
-from gterm.globus.transfer import DeleteRequest, TransferItem, TransferRequest, TransferService, wait_for_task
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.globus.transfer_requests import DeleteRequest, TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
 

@@ -22,7 +22,8 @@ from gterm.globus.errors import (
     PermissionDenied,
     SessionExpired,
 )
-from gterm.globus.transfer import DeleteRequest, TransferItem, TransferRequest, TransferService
+from gterm.globus.transfer import TransferService
+from gterm.globus.transfer_requests import DeleteRequest, TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, new_native_client, transfer_scope
 

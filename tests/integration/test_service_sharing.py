@@ -178,10 +178,9 @@ def test_share_this_folder_on_gcsv5_and_personal(alice: SharingService, alice_tc
     finally:
         alice_gcs.delete_collection(guest_id)
     personal = alice.share_folder(ALICES_LAPTOP_ID, "/Documents/", "Laptop docs")
-    try:
-        assert alice_tc.get_endpoint(personal)["entity_type"] == "GCP_guest_collection"
-    finally:
-        alice_tc.delete_endpoint(personal)
+    assert alice_tc.get_endpoint(personal)["entity_type"] == "GCP_guest_collection"
+    alice.delete_guest(personal)  # Transfer's delete_endpoint for a Personal share
+    assert api_error(lambda: alice_tc.get_endpoint(personal)).http_status == 404
 
 
 def test_groups_service_membership_and_group_rules(sandbox: Any, alice_guest: str, bob_tc: Any) -> None:
@@ -218,3 +217,13 @@ def test_groups_service_membership_and_group_rules(sandbox: Any, alice_guest: st
         groups.remove_member(made.id, BOB_ID)
     with pytest.raises(InvalidInput, match="someone else an admin"):
         groups.leave(made.id, ALICE_ID)
+
+
+def test_shared_by_me_says_what_each_guest_shares(sandbox: Any) -> None:
+    from gterm.globus.transfer import TransferService
+    from gterm.tui.screens.collection_picker import collection_prompt
+
+    bob = TransferService(lambda: transfer_client_for(sandbox, "bob"))
+    (bobs,) = [c for c in bob.search_collections("", scope="shared-by-me") if c.id == BOB_SHARED_ID]
+    assert bobs.host_display_name == "Lab Storage"
+    assert "guest collection · share of Lab Storage" in collection_prompt(bobs).plain

@@ -23,13 +23,8 @@ import pytest
 
 from gterm.globus import paths
 from gterm.globus.errors import ConsentNeeded, InvalidInput, NotFound
-from gterm.globus.transfer import (
-    DeleteRequest,
-    TransferItem,
-    TransferRequest,
-    TransferService,
-    wait_for_task,
-)
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.globus.transfer_requests import DeleteRequest, TransferItem, TransferRequest
 from gterm.sandbox.sample_tree import SEED_MTIME
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from tests.support.sandbox_login import identity_id, transfer_client_for

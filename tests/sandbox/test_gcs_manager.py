@@ -241,7 +241,7 @@ def test_guest_collection_lifecycle_through_gcs_and_transfer(
     doc = alice_tc.get_endpoint(guest_id)
     assert (doc["entity_type"], doc["owner_id"], doc["host_endpoint_id"]) == (
         "GCSv5_guest_collection",
-        ALICE_ID,
+        LAB_ENDPOINT_ID,  # Transfer names the endpoint as the owner of its guests too
         LAB_STORAGE_ID,
     )
     assert doc["gcs_manager_url"] == manager_url(sandbox, LAB_ENDPOINT_ID)

@@ -9,8 +9,6 @@ import globus_sdk
 import pytest
 
 from gterm.sandbox.seed_ids import (
-    ALICE_ID,
-    BOB_ID,
     BOB_SHARED_ID,
     HPC_ENDPOINT_ID,
     HPC_SCRATCH_ID,
@@ -132,7 +130,8 @@ def test_get_endpoint_documents(alice_tc: Any) -> None:
     assert guest["entity_type"] == "GCSv5_guest_collection"
     assert guest["host_endpoint_id"] == LAB_STORAGE_ID
     assert guest["host_path"] == "/shared/bob/"
-    assert guest["owner_id"] == BOB_ID
+    # Transfer names a GCSv5 guest's endpoint as its owner (globus-cli's fixtures), not its creator
+    assert (guest["owner_id"], guest["owner_string"]) == (LAB_ENDPOINT_ID, f"{LAB_ENDPOINT_ID}@clients.auth.globus.org")
     assert guest["acl_available"] is True and guest["acl_editable"] is False
 
 
@@ -194,7 +193,7 @@ def test_guest_collection_lifecycle(sandbox: Any, alice_tc: Any, bob_tc: Any) ->
     guest_id = created["id"]
     try:
         doc = alice_tc.get_endpoint(guest_id)
-        assert doc["owner_id"] == ALICE_ID
+        assert doc["owner_id"] == LAB_ENDPOINT_ID  # the endpoint, as for every GCSv5 collection
         assert doc["host_path"].startswith("/home/alice/") and doc["host_path"].endswith("/")
         assert doc["acl_editable"] is True
         assert names(alice_tc.operation_ls(guest_id, path="/")) == ["inside"]

@@ -60,7 +60,8 @@ def test_demo_accepts_slow_and_fault_rate_and_checks_them() -> None:
 def test_demo_runs_its_sandbox_with_the_given_slowness(tmp_path: Path, gterm_dirs, memory_keyring) -> None:
     import io
 
-    from gterm.globus.transfer import TransferItem, TransferRequest, wait_for_task
+    from gterm.globus.transfer import wait_for_task
+    from gterm.globus.transfer_requests import TransferItem, TransferRequest
     from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 
     err = io.StringIO()

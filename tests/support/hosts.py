@@ -26,6 +26,7 @@ from gterm.config import GtermConfig
 from gterm.globus.collection_settings import SettingsService
 from gterm.globus.endpoint_manager import EndpointManager
 from gterm.globus.errors import ConsentNeeded
+from gterm.globus.groups import GroupsService
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.models import Collection, Entry, Listing
 from gterm.globus.sharing import SharingService
@@ -56,6 +57,7 @@ class HostApp(App[None]):
         self.reauth = ReauthCoordinator(self, on_consent=on_consent)
         self.https = https
         self.settings = SettingsService(lambda: service.client(), None)
+        self.groups: GroupsService | None = None  # nor groups
         self.endpoint_manager = EndpointManager(lambda: service.client())
         self.sharing: SharingService | None = None  # no sharing service: these hosts exercise transfers
         self.keymap: dict[str, str] = {}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 
 from gterm.globus.errors import InvalidInput
-from gterm.globus.transfer import TransferItem, TransferRequest, build_transfer_data
+from gterm.globus.transfer import build_transfer_data
+from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, type_text, wait_for
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, wait_for_task
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt

@@ -36,6 +36,14 @@ async def _answer(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("enter")
 
 
+async def _listed(pilot, root: Path):  # type: ignore[no-untyped-def]
+    """The left (Local) pane once it shows ``root``, the app settled."""
+    left = pilot.app.main_screen.left_pane
+    await wait_for(pilot, lambda: left.path == f"{root}/", "local listing")
+    await settled(pilot)
+    return left
+
+
 def _app(alice_service, tmp_config, root: Path):  # type: ignore[no-untyped-def]
     return make_app(alice_service, config=tmp_config, left=f"local:{root}", right=f"{LAB_STORAGE_ID}:/projects/")
 
@@ -65,9 +73,7 @@ async def test_local_mkdir_rename_move_delete(alice_service, tmp_config, tmp_pat
     root = _tree(tmp_path)
     app = _app(alice_service, tmp_config, root)
     async with app.run_test(size=SIZE) as pilot:
-        left = app.main_screen.left_pane
-        await wait_for(pilot, lambda: left.path == f"{root}/", "local listing")
-        await settled(pilot)
+        left = await _listed(pilot, root)
         await pilot.press("f7")
         await _answer(pilot, "made")
         await wait_for(pilot, lambda: "made" in listing_names(left), "new directory listed")
@@ -100,9 +106,7 @@ async def test_local_delete_reports_what_could_not_be_deleted(alice_service, tmp
     root = _tree(tmp_path)
     app = _app(alice_service, tmp_config, root)
     async with app.run_test(size=SIZE) as pilot:
-        left = app.main_screen.left_pane
-        await wait_for(pilot, lambda: left.path == f"{root}/", "local listing")
-        await settled(pilot)
+        left = await _listed(pilot, root)
         await cursor_to(pilot, left, "a.txt")
         await pilot.press("space")
         await cursor_to(pilot, left, "b.bin")
@@ -123,9 +127,7 @@ async def test_f3_views_a_local_file(alice_service, tmp_config, tmp_path):
     root = _tree(tmp_path)
     app = _app(alice_service, tmp_config, root)
     async with app.run_test(size=SIZE) as pilot:
-        left = app.main_screen.left_pane
-        await wait_for(pilot, lambda: left.path == f"{root}/", "local listing")
-        await settled(pilot)
+        left = await _listed(pilot, root)
         await cursor_to(pilot, left, "a.txt")
         await pilot.press("f3")
         await wait_for(pilot, lambda: isinstance(app.screen, FileViewer), "viewer")

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 from textual.app import App, ComposeResult
 
-from gterm.globus.transfer import TransferItem, TransferRequest, TransferService
+from gterm.globus.transfer import TransferService
+from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.task_poller import ACTIVE_INTERVAL, IDLE_FIRST

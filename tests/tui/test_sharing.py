@@ -165,3 +165,26 @@ async def test_share_this_folder_then_add_bob(sandbox: SandboxHandle, alice_tc: 
             await wait_for(pilot, lambda: guest_id in [g.id for g in mapped.guests], "the guest in the list")
         finally:
             gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID]).delete_collection(guest_id)
+
+
+async def test_delete_this_guest_collection_by_typing_its_name(sandbox: SandboxHandle, alice_tc: Any) -> None:
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    folder = f"/home/alice/{unique('del')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    name = f"Doomed {unique('g')}"
+    guest = create_guest(gcs, LAB_STORAGE_ID, folder, name, public=False)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await _open_sharing(pilot)
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
+        prompt = app.screen
+        await type_text(pilot, "Doomed")
+        await pilot.press("enter")  # not the whole name: refused, nothing deleted
+        await pilot.pause()
+        assert app.screen is prompt and "Type the name exactly" in str(prompt.query_one("#prompt-error").render())
+        assert alice_tc.get_endpoint(guest)["display_name"] == name
+        await type_text(pilot, name[len("Doomed"):])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: sharing not in app.screen_stack, "the sharing screen to close")
+        assert api_error(lambda: alice_tc.get_endpoint(guest)).http_status == 404

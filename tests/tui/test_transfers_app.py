@@ -130,7 +130,7 @@ async def test_a_task_finished_before_the_submit_answer_still_reloads_the_destin
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         panel = app.transfers.task_panel
-        from gterm.globus.transfer import TransferItem, TransferRequest
+        from gterm.globus.transfer_requests import TransferItem, TransferRequest
 
         request = TransferRequest(
             LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "one.txt", dst + "one.txt")], label="fast"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input
 
-from gterm.globus.transfer import TransferItem, TransferRequest, TransferService, wait_for_task
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
@@ -139,7 +140,7 @@ async def test_details_of_a_finished_task_hide_the_control_keys_and_show_one_lin
     _, dst = lab_dir()
     left = HostPane(alice_service, LAB_STORAGE_ID, src, "Lab Storage")
     right = HostPane(alice_service, LAB_STORAGE_ID, dst, "Lab Storage")
-    from gterm.globus.transfer import TransferItem, TransferRequest
+    from gterm.globus.transfer_requests import TransferItem, TransferRequest
 
     task_id = alice_service.submit_transfer(
         TransferRequest(

@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import App
 from textual.widgets import Button, Input, Select
 
-from gterm.globus.transfer import TransferItem, TransferRequest
+from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.tui.screens.transfer_dialog import OptionBox, TransferDialog
 from tests.support.transfer_live import wait_until
 from tests.support.transfer_scenes import FROZEN_NOW, HPC, LAB, fixed_plan, frozen_clock

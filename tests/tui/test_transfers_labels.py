@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from gterm.globus.models import Entry
-from gterm.globus.transfer import MAX_LABEL_CHARS, TransferService, wait_for_task
+from gterm.globus.transfer import TransferService, wait_for_task
+from gterm.globus.transfer_requests import MAX_LABEL_CHARS
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.transfer_plan import TransferOptions, TransferPlan, build_request
 

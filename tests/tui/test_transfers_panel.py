@@ -8,7 +8,8 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 
-from gterm.globus.transfer import DeleteRequest, TransferService
+from gterm.globus.transfer import TransferService
+from gterm.globus.transfer_requests import DeleteRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.task_panel import TaskPanel

@@ -9,13 +9,8 @@ import globus_sdk
 import pytest
 
 from gterm.globus.errors import InvalidInput
-from gterm.globus.transfer import (
-    DeleteRequest,
-    TransferItem,
-    TransferRequest,
-    build_delete_data,
-    build_transfer_data,
-)
+from gterm.globus.transfer import build_delete_data, build_transfer_data
+from gterm.globus.transfer_requests import DeleteRequest, TransferItem, TransferRequest
 
 SRC = "8f3caffd-c450-42a7-b874-98ce4d4f88b2"
 DST = "0180106e-af90-4d7e-a01a-e28a99ac9624"

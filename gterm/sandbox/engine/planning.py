@@ -7,6 +7,7 @@ are counted, never followed (Globus' ``recursive_symlinks: ignore``).
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import stat
 import time
@@ -20,6 +21,14 @@ from gterm.sandbox.tasks_store import FileKind, FileState, TaskFile
 
 if TYPE_CHECKING:
     from gterm.sandbox.engine.task_run import TaskRun
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a surrogate escape: the file system holds bytes that are not UTF-8
+        return False
+    return True
+
 
 def _join(base: str, name: str, is_dir: bool) -> str:
     path = base.rstrip("/") + "/" + name
@@ -110,6 +119,13 @@ class TransferPlanner:
                 continue
             kept: list[_Entry] = []
             for entry in entries:
+                if not _utf8(entry.name):
+                    # Transfer speaks JSON (UTF-8 only): such a name cannot be reported or sent back,
+                    # so it is a source error of its own, not a crash of the task.
+                    shown = entry.name.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+                    bad = OSError(errno.EILSEQ, "the name is not valid UTF-8")
+                    self.source_problem(bad, _join(src_dir, shown, entry.is_dir), dst_dir, entry.is_dir)
+                    continue
                 if entry.is_link:
                     self.run.bump(symlinks=1)
                     continue

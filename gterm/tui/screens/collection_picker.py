@@ -43,6 +43,7 @@ SCOPES: tuple[tuple[str, str], ...] = (
     ("my-endpoints", "Mine"),
     ("shared-with-me", "Shared with me"),
     ("all", "All"),
+    ("shared-by-me", "Shared by me"),  # the guest collections I manage, each saying what it is a share of
 )
 
 ENTITY_TYPES = {
@@ -64,7 +65,10 @@ def kind_of(collection: Collection) -> str:
 def collection_prompt(collection: Collection) -> Text:
     """Three lines: name; owner · type; description (all literal text)."""
     prompt = Text(escape_controls(collection.display_name), style="bold")
-    details = " · ".join(part for part in (escape_controls(collection.owner_string), kind_of(collection)) if part)
+    kind = kind_of(collection)
+    if collection.host_display_name:
+        kind += f" · share of {escape_controls(collection.host_display_name)}"
+    details = " · ".join(part for part in (escape_controls(collection.owner_shown), kind) if part)
     prompt.append("\n" + details, style="dim")
     if collection.description:
         prompt.append("\n" + escape_controls(collection.description.splitlines()[0])[:200], style="italic")

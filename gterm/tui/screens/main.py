@@ -25,7 +25,7 @@ from gterm.globus.local_files import local_error
 from gterm.globus.locations import CollectionLocation
 from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
-from gterm.globus.transfer import DeleteRequest
+from gterm.globus.transfer_requests import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
@@ -340,6 +340,16 @@ class MainScreen(TransferScreen):
         from gterm.tui.screens.sharing import SharingScreen
 
         self.app.push_screen(SharingScreen(sharing, pane.collection, pane.path or "/"))
+
+    def action_groups(self) -> None:
+        """``g``: the groups I belong to, their members and the membership actions."""
+        groups = self.host.groups
+        if groups is None:
+            self.notify("Groups need a Globus session (start gterm signed in).", severity="warning")
+            return
+        from gterm.tui.screens.groups import GroupsScreen
+
+        self.app.push_screen(GroupsScreen(groups, self.host.sharing))
 
     def action_admin_view(self) -> None:
         """``m``: every task on the endpoints and collections I manage (management API)."""

@@ -185,6 +185,17 @@ class InputPrompt(ModalScreen["str | None"]):
         self.dismiss(value)
 
 
+def item_list(items: Sequence[str], most: int) -> VerticalScroll:
+    """A dialog's list of affected items, literal, the first ``most`` of them and a count of the rest."""
+    shown = items[:most]
+    lines = Text("\n").join(safe_text(item) for item in shown)
+    if len(items) > len(shown):
+        lines.append(f"\n… and {len(items) - len(shown):,} more")
+    # Not focusable: Tab goes between the buttons, never to an invisible scroll area
+    # (the mouse wheel still scrolls a long list).
+    return VerticalScroll(Static(lines, id="prompt-items"), classes="prompt-items", can_focus=False)
+
+
 class ConfirmPrompt(ModalScreen[bool]):
     """Yes/no with the list of affected items (shown literally, long lists shortened)."""
 
@@ -217,14 +228,7 @@ class ConfirmPrompt(ModalScreen[bool]):
             yield Label(safe_text(self.title_text), classes="prompt-title")
             yield Static(safe_text(self.message))
             if self.items:
-                shown = self.items[: self.MAX_ITEMS]
-                lines = Text("\n").join(safe_text(item) for item in shown)
-                if len(self.items) > len(shown):
-                    lines.append(f"\n… and {len(self.items) - len(shown):,} more")
-                # Not focusable: Tab goes Delete -> Cancel, never to an invisible scroll area
-                # (the mouse wheel still scrolls a long list).
-                with VerticalScroll(classes="prompt-items", can_focus=False):
-                    yield Static(lines, id="prompt-items")
+                yield item_list(self.items, self.MAX_ITEMS)
             with Horizontal(classes="prompt-buttons"):
                 yield Button("Cancel", id="no")
                 yield Button(self.confirm_label, variant="error" if self.danger else "primary", id="yes")
@@ -272,12 +276,7 @@ class ChoicePrompt(ModalScreen["str | None"]):
             yield Label(safe_text(self.title_text), classes="prompt-title")
             yield Static(safe_text(self.message))
             if self.items:
-                shown = self.items[: self.MAX_ITEMS]
-                lines = Text("\n").join(safe_text(item) for item in shown)
-                if len(self.items) > len(shown):
-                    lines.append(f"\n… and {len(self.items) - len(shown):,} more")
-                with VerticalScroll(classes="prompt-items", can_focus=False):
-                    yield Static(lines, id="prompt-items")
+                yield item_list(self.items, self.MAX_ITEMS)
             with Horizontal(classes="prompt-buttons"):
                 yield Button("Cancel", id="choice-cancel")
                 for answer, label in self.choices:

@@ -89,6 +89,7 @@ class SharingScreen(ModalScreen[None]):
         Binding("e", "edit_rule", "Change rule", id="sharing_edit"),
         Binding("d,delete", "delete_rule", "Delete rule", id="sharing_delete"),
         Binding("s", "share_folder", "Share this folder", id="sharing_share_folder"),
+        Binding("D", "delete_guest", "Delete this guest collection", id="sharing_delete_guest"),
         Binding("ctrl+r", "reload", "Refresh", id="sharing_refresh"),
         Binding("question_mark,f1", "help", "Help", id="sharing_help"),
     ]
@@ -113,7 +114,7 @@ class SharingScreen(ModalScreen[None]):
             yield DataTable(id="sharing-table", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Loading…", style="dim"), id="sharing-status")
             hint = (
-                "a add · e change · d delete · ctrl+r refresh · Esc closes"
+                "a add · e change · d delete · D delete this guest collection · ctrl+r refresh · Esc closes"
                 if self.mode == "rules"
                 else "s shares this folder · Enter opens a guest's rules · ctrl+r refresh · Esc closes"
             )
@@ -252,6 +253,48 @@ class SharingScreen(ModalScreen[None]):
                            host_path=self.directory)
         self._load()
         self.app.push_screen(SharingScreen(self.sharing, guest, "/"))
+
+    def action_delete_guest(self) -> None:
+        """``D``: delete this guest collection, confirmed by typing its name (its rules go with it)."""
+        if self.mode != "rules" or not self.loaded:
+            return
+        from gterm.tui.screens.prompts import InputPrompt
+
+        name = self.collection.display_name
+        count = len(self.rules)
+
+        def check(value: str) -> str | None:
+            return None if value == name else f"Type the name exactly ({name}) to delete it."
+
+        def typed(value: str | None) -> None:
+            if value == name:
+                self.query_one("#sharing-status", Static).update(Text("Deleting the guest collection…", style="dim"))
+                self._delete_guest()
+
+        self.app.push_screen(
+            InputPrompt(
+                f"Delete the guest collection {name}?",
+                placeholder=name,
+                check=check,
+                details=f"Its {count} access rule{'s' if count != 1 else ''} go with it; the files stay "
+                "where they are. Type its name to confirm.",
+            ),
+            typed,
+        )
+
+    @work(thread=True, group="sharing-change", exit_on_error=False)
+    def _delete_guest(self) -> None:
+        try:
+            self.sharing.delete_guest(self.collection.id)
+        except GtermError as exc:
+            deliver(self.app, self._failed, exc)
+            return
+        deliver(self.app, self._guest_deleted)
+
+    def _guest_deleted(self) -> None:
+        self.app.notify(f"Deleted the guest collection {self.collection.display_name}.", title="Sharing",
+                        markup=False)
+        self.dismiss()
 
     def action_add_rule(self) -> None:
         if self.mode != "rules":

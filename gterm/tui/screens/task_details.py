@@ -30,7 +30,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
-from gterm.globus.transfer import label_problem
+from gterm.globus.transfer_requests import label_problem
 from gterm.tui import task_format as fmt
 from gterm.tui.keymap import TASK_DETAILS_BINDINGS
 from gterm.tui.safe_text import escape_controls

@@ -31,7 +31,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from gterm.globus.transfer import TransferRequest, TransferService
+from gterm.globus.transfer import TransferService
+from gterm.globus.transfer_requests import TransferRequest
 from gterm.tui.compare import SyncPreview
 from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
 from gterm.tui.safe_text import escape_controls

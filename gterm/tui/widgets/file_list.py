@@ -19,9 +19,8 @@ interpreted and control characters are shown escaped.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
-from rich.cells import cell_len, get_character_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -39,97 +38,23 @@ from gterm.tui.listing_view import (
     ListingView,
     SortKey,
     display_name,
-    format_permissions,
-    format_time,
-    human_size,
 )
 from gterm.tui.safe_text import escape_controls, safe_text
+from gterm.tui.widgets.file_columns import (
+    JOINERS,
+    MARKER_WIDTH,
+    PERMS_WIDTH,
+    SIZE_WIDTH,
+    TIME_WIDTH,
+    ColumnLayout,
+    column_texts,
+    fit_cells,
+    header_text,
+    text_strip,
+)
 
 PARENT = -1
 """The pseudo entry index of the ``..`` row."""
-
-SIZE_WIDTH = 7
-TIME_WIDTH = 16
-PERMS_WIDTH = 10
-MARKER_WIDTH = 3
-"""Two marker cells and a space: ``*`` (selected) then ``≠`` (compare mark), so a row can show both."""
-MIN_NAME_WIDTH = 12
-
-ColumnName = Literal["name", "size", "time", "perms"]
-
-
-# Terminals disagree on how wide an emoji with variation selector 16 is (1 or
-# 2 cells): without it every terminal and Rich count the same cells. (A ZWJ,
-# invisible, is shown escaped by safe_text like every format character, so it
-# can neither join the padding after the name nor hide inside one.)
-_JOINERS = str.maketrans({0xFE0F: None})
-ELLIPSIS = "…"
-
-
-def _fit_cells(text: Text, width: int) -> Text:
-    """``text`` cut or padded to exactly ``width`` cells.
-
-    A cut name ends in "…" in the column's last cell; when a 2-cell character
-    would straddle the cut, a space takes its place (never half a glyph).
-    """
-    length = text.cell_len
-    if length <= width:
-        text.append(" " * (width - length))
-        return text
-    if width <= 0:
-        return Text(end="")
-    room = width - 1  # the ellipsis takes the last cell
-    cells = 0
-    cut = 0
-    for cut, character in enumerate(text.plain):  # noqa: B007 - cut is read after the loop
-        size = get_character_cell_size(character)
-        if cells + size > room:
-            break
-        cells += size
-    text.right_crop(len(text.plain) - cut)
-    text.append(" " * (room - cells) + ELLIPSIS)
-    return text
-
-
-class _Layout:
-    """Column positions for one width (recomputed only when the width changes)."""
-
-    __slots__ = ("cells", "name_width", "show_perms", "show_size", "show_time", "width")
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.show_perms = width >= MARKER_WIDTH + MIN_NAME_WIDTH + 3 + SIZE_WIDTH + TIME_WIDTH + PERMS_WIDTH
-        self.show_time = width >= MARKER_WIDTH + MIN_NAME_WIDTH + 2 + SIZE_WIDTH + TIME_WIDTH
-        self.show_size = width >= MARKER_WIDTH + MIN_NAME_WIDTH + 1 + SIZE_WIDTH
-        fixed = MARKER_WIDTH
-        if self.show_size:
-            fixed += 1 + SIZE_WIDTH
-        if self.show_time:
-            fixed += 1 + TIME_WIDTH
-        if self.show_perms:
-            fixed += 1 + PERMS_WIDTH
-        self.name_width = max(width - fixed, 0)
-        # (column, start x, end x) for header clicks
-        cells: list[tuple[ColumnName, int, int]] = []
-        x = MARKER_WIDTH
-        cells.append(("name", 0, x + self.name_width))
-        x += self.name_width
-        columns: tuple[tuple[ColumnName, bool, int], ...] = (
-            ("size", self.show_size, SIZE_WIDTH),
-            ("time", self.show_time, TIME_WIDTH),
-            ("perms", self.show_perms, PERMS_WIDTH),
-        )
-        for column, shown, span in columns:
-            if shown:
-                cells.append((column, x, x + 1 + span))
-                x += 1 + span
-        self.cells = cells
-
-    def column_at(self, x: int) -> ColumnName | None:
-        for column, start, end in self.cells:
-            if start <= x < end:
-                return column
-        return None
 
 
 class FileList(ScrollView, can_focus=True):
@@ -255,7 +180,7 @@ class FileList(ScrollView, can_focus=True):
         self._cursor = 0
         self._empty_message: str | None = None
         self._status_message: str | None = None
-        self._layout: _Layout | None = None
+        self._layout: ColumnLayout | None = None
         self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._base_style: Style | None = None
 
@@ -645,10 +570,10 @@ class FileList(ScrollView, can_focus=True):
         self._line_cache.clear()
         self._base_style = None
 
-    def _current_layout(self) -> _Layout:
+    def _current_layout(self) -> ColumnLayout:
         width = self.scrollable_content_region.width
         if self._layout is None or self._layout.width != width:
-            self._layout = _Layout(width)
+            self._layout = ColumnLayout(width)
         return self._layout
 
     def _style(self, name: str) -> Style:
@@ -679,33 +604,15 @@ class FileList(ScrollView, can_focus=True):
                 return self._message_strip(message, width, base, style_name="file-list--dim")
         return Strip.blank(width, base)
 
-    def _header_strip(self, layout: _Layout, base: Style) -> Strip:
+    def _header_strip(self, layout: ColumnLayout, base: Style) -> Strip:
         key = ("header", layout.width, self.sort_key, self.sort_reverse)
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
-        arrow = "▼" if self.sort_reverse else "▲"
         header_style = self._style("file-list--header")
-        sorted_style = self._style("file-list--header-sorted")
-        text = Text(style=base + header_style, end="", no_wrap=True)
-
-        def cell(title: str, column: str, cell_width: int, right: bool) -> None:
-            label = f"{title} {arrow}" if column == self.sort_key else title
-            label = label[:cell_width]
-            padded = label.rjust(cell_width) if right else label.ljust(cell_width)
-            text.append(padded, style=sorted_style if column == self.sort_key else None)
-
-        text.append(" " * MARKER_WIDTH)
-        cell("Name", "name", layout.name_width, False)
-        if layout.show_size:
-            text.append(" ")
-            cell("Size", "size", SIZE_WIDTH, True)
-        if layout.show_time:
-            text.append(" ")
-            cell("Modified (UTC)", "time", TIME_WIDTH, False)
-        if layout.show_perms:
-            text.append(" ")
-            cell("Perms", "perms", PERMS_WIDTH, False)
+        text = header_text(
+            layout, self.sort_key, self.sort_reverse, base + header_style, self._style("file-list--header-sorted")
+        )
         strip = self._to_strip(text, layout.width, base + header_style)
         self._line_cache[key] = strip
         return strip
@@ -720,7 +627,7 @@ class FileList(ScrollView, can_focus=True):
         line.append_text(text)
         return self._to_strip(line, width, base)
 
-    def _row_strip(self, row: int, layout: _Layout, base: Style) -> Strip:
+    def _row_strip(self, row: int, layout: ColumnLayout, base: Style) -> Strip:
         index = self._index_at(row)
         assert index is not None
         view = self._view
@@ -749,17 +656,10 @@ class FileList(ScrollView, can_focus=True):
                 name_style = self._style("file-list--link")
             else:
                 name_style = Style()
-            shown = display_name(entry).translate(_JOINERS)
+            shown = display_name(entry).translate(JOINERS)
             name = safe_text(shown, name_style, escape_style=self._style("file-list--escape"))
-            if entry.is_dir:
-                size_text = "<DIR>"
-            elif entry.is_invalid_link:
-                size_text = "<LINK>"  # the link's own byte count would pass for a tiny file
-            else:
-                size_text = human_size(entry.size)
-            time_text = format_time(entry.last_modified)
-            perms_text = format_permissions(entry.permissions, entry.type) if layout.show_perms else ""
-        name = _fit_cells(name, layout.name_width)
+            size_text, time_text, perms_text = column_texts(entry, layout)
+        name = fit_cells(name, layout.name_width)
         text.append_text(name)
         columns = Text(style=base, end="", no_wrap=True)
         dim = self._style("file-list--dim")
@@ -792,12 +692,6 @@ class FileList(ScrollView, can_focus=True):
         return strip
 
     def _to_strip(self, text: Text, width: int, pad_style: Style) -> Strip:
-        segments = list(text.render(self.app.console))
-        length = sum(cell_len(segment.text) for segment in segments)
-        # Text.render leaves a Text's own style out when it has no spans (a plain
-        # file's name part is one such Text): lay the base style under every segment.
-        strip = Strip(segments, length).apply_style(pad_style)
-        return strip.adjust_cell_length(width, pad_style) if length != width else strip
+        return text_strip(text, width, pad_style, self.app.console)
 
-
-__all__ = ["PARENT", "FileList"]
+__all__ = ["PARENT", "SIZE_WIDTH", "FileList"]

@@ -1,0 +1,342 @@
+"""``g``: Groups -- the groups I belong to (with my role); Enter shows one's members.
+
+In the groups list: ``n`` creates a group. In a group's members: ``a`` adds a
+member by username (or email used as one), ``i`` invites one, ``r`` cycles a
+member's role (member -> manager -> admin), ``x`` removes a member, ``l``
+leaves the group. Every call runs on a worker; refusals say what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
+
+from gterm.globus.errors import GtermError, NotFound
+from gterm.globus.groups import ROLES, Group, GroupsService, Membership
+from gterm.globus.sharing import SharingService, identity_label
+from gterm.tui.safe_text import safe_text
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+
+GROUPS_CSS = """
+GroupsScreen, GroupMembersScreen { align: center middle; }
+GroupsScreen > Vertical, GroupMembersScreen > Vertical {
+    width: 100; max-width: 95%; height: auto; max-height: 90%;
+    border: thick $accent; background: $surface; padding: 0 1;
+}
+GroupsScreen .groups-title, GroupMembersScreen .groups-title { text-style: bold; height: auto; }
+GroupsScreen DataTable, GroupMembersScreen DataTable { height: auto; max-height: 20; }
+GroupsScreen .groups-status, GroupMembersScreen .groups-status { height: auto; }
+GroupsScreen .groups-hint, GroupMembersScreen .groups-hint { color: $text-muted; height: 1; }
+"""
+
+
+class _GroupsBase(ModalScreen[None]):
+    """The shared frame: a title, a table, a status line, a hint; loads on a worker."""
+
+    DEFAULT_CSS = GROUPS_CSS
+    TITLE_TEXT = ""
+    HINT = ""
+    COLUMNS: tuple[str, ...] = ()
+
+    def __init__(self, groups: GroupsService) -> None:
+        super().__init__()
+        self.groups = groups
+        self.loaded = False
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(safe_text(self.title_line()), classes="groups-title")
+            yield DataTable(cursor_type="row", zebra_stripes=True)
+            yield Static(Text("Loading…", style="dim"), classes="groups-status", id="groups-status")
+            yield Static(self.HINT, classes="groups-hint")
+
+    def title_line(self) -> str:
+        return self.TITLE_TEXT
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*self.COLUMNS)
+        table.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def status(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#groups-status", Static).update(Text(text, style="bold red" if error else "dim"))
+
+    def failed(self, error: GtermError, retry: Callable[[], object]) -> None:
+        self.loaded = True
+        self.error = describe(error)
+        self.status(self.error, error=True)
+        if isinstance(error, AUTH_ERRORS):
+            report(self.app, error, context="Groups", retry=retry)
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_help(self) -> None:
+        from gterm.tui.screens.help import HelpScreen, collect_key_help
+
+        self.app.push_screen(HelpScreen(collect_key_help(self)))
+
+
+class GroupsScreen(_GroupsBase):
+    """My groups with my role."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="groups_close"),
+        Binding("n", "create", "New group", id="groups_create"),
+        Binding("ctrl+r", "refresh", "Refresh", id="groups_refresh"),
+        Binding("question_mark,f1", "help", "Help", id="groups_help"),
+    ]
+    DEFAULT_CSS = GROUPS_CSS  # each screen class carries it: Textual scopes a class's DEFAULT_CSS to that class
+    TITLE_TEXT = "Groups — the groups I belong to"
+    HINT = "Enter shows members · n new group · ctrl+r refresh · Esc closes"
+    COLUMNS = ("Group", "My role", "Description")
+
+    def __init__(self, groups: GroupsService, sharing: SharingService | None = None) -> None:
+        super().__init__(groups)
+        self.sharing = sharing
+        self.rows: list[Group] = []
+
+    def reload(self) -> None:
+        self._load()
+
+    def action_refresh(self) -> None:
+        self.status("Loading…")
+        self._load()
+
+    @work(thread=True, group="groups", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
+        worker = get_current_worker()
+        try:
+            rows = self.groups.my_groups()
+        except GtermError as exc:
+            if not worker.is_cancelled:
+                deliver(self.app, self.failed, exc, self._load)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._show, rows)
+
+    def _show(self, rows: list[Group]) -> None:
+        self.loaded, self.error, self.rows = True, None, rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for group in rows:
+            table.add_row(safe_text(group.name), group.my_role, safe_text(group.description), key=group.id)
+        self.status(f"{len(rows)} group(s)." if rows else "You belong to no groups yet: n creates one.")
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.rows):
+            self.app.push_screen(GroupMembersScreen(self.groups, self.rows[event.cursor_row], self.sharing))
+
+    def action_create(self) -> None:
+        def named(name: str | None) -> None:
+            if name:
+                self.status("Creating…")
+                self._create(name.strip())
+
+        self.app.push_screen(InputPrompt("New group", placeholder="group name"), named)
+
+    @work(thread=True, group="groups-change", exit_on_error=False)
+    def _create(self, name: str) -> None:
+        try:
+            self.groups.create_group(name)
+        except GtermError as exc:
+            deliver(self.app, self.failed, exc, lambda: self._create(name))
+            return
+        deliver(self.app, self._load)
+
+
+class GroupMembersScreen(_GroupsBase):
+    """One group's members (name, username, role, status) and the membership actions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Back", id="members_close"),
+        Binding("a", "add('add')", "Add member", id="members_add"),
+        Binding("i", "add('invite')", "Invite", id="members_invite"),
+        Binding("r", "cycle_role", "Change role", id="members_role"),
+        Binding("x,delete", "remove", "Remove", id="members_remove"),
+        Binding("l", "leave", "Leave group", id="members_leave"),
+        Binding("ctrl+r", "refresh", "Refresh", id="members_refresh"),
+        Binding("question_mark,f1", "help", "Help", id="members_help"),
+    ]
+    DEFAULT_CSS = GROUPS_CSS
+    HINT = "a add · i invite · r role · x remove · l leave · ctrl+r refresh · Esc back"
+    COLUMNS = ("Name", "Username", "Role", "Status")
+
+    def __init__(self, groups: GroupsService, group: Group, sharing: SharingService | None) -> None:
+        super().__init__(groups)
+        self.group = group
+        self.sharing = sharing
+        self.members: list[Membership] = []
+        self.names: dict[str, str] = {}
+
+    def title_line(self) -> str:
+        return f"Group {self.group.name} — members"
+
+    def reload(self) -> None:
+        self._load()
+
+    def action_refresh(self) -> None:
+        if self.sharing is not None:
+            self.sharing.forget_names()
+        self.status("Loading…")
+        self._load()
+
+    @work(thread=True, group="group-members", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
+        worker = get_current_worker()
+        try:
+            group = self.groups.group(self.group.id)
+            names: dict[str, str] = {}
+            if self.sharing is not None:
+                try:
+                    people = self.sharing.identities_by_id([m.identity_id for m in group.members])
+                    names = {i: person.name for i, person in people.items() if person.name}
+                except GtermError:
+                    names = {}  # usernames still show who is who
+        except GtermError as exc:
+            if not worker.is_cancelled:
+                deliver(self.app, self.failed, exc, self._load)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._show, group, names)
+
+    def _show(self, group: Group, names: dict[str, str]) -> None:
+        self.loaded, self.error, self.group = True, None, group
+        current = self._current()  # the cursor stays on the same person across a reload
+        self.members = list(group.members)
+        self.names = names
+        table = self.query_one(DataTable)
+        table.clear()
+        for member in self.members:
+            table.add_row(
+                safe_text(names.get(member.identity_id, "")),
+                safe_text(member.username or member.identity_id),
+                member.role,
+                member.status,
+                key=member.identity_id,
+            )
+        if current is not None:
+            ids = [m.identity_id for m in self.members]
+            if current.identity_id in ids:
+                table.move_cursor(row=ids.index(current.identity_id))
+        self.status(f"{len(self.members)} member(s).")
+
+    def _current(self) -> Membership | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.members[row] if 0 <= row < len(self.members) else None
+
+    def action_add(self, how: str) -> None:
+        if self.sharing is None:
+            self.status("Adding members needs identity lookups (a signed-in session).", error=True)
+            return
+
+        def typed(who: str | None) -> None:
+            if who:
+                self.status("Looking up…")
+                self._add(who.strip(), how)
+
+        title = "Add a member" if how == "add" else "Invite a member"
+        self.app.push_screen(InputPrompt(title, placeholder="username or email, e.g. bob@example.org"), typed)
+
+    @work(thread=True, group="groups-change", exit_on_error=False)
+    def _add(self, who: str, how: str) -> None:
+        assert self.sharing is not None
+        try:
+            identity = self.sharing.identities_by_username([who]).get(who.lower())
+            if identity is None:
+                raise NotFound(f"No Globus user is called {who!r}; check the spelling (user@example.org).")
+            if how == "invite":
+                self.groups.invite_member(self.group.id, identity.id)
+            else:
+                self.groups.add_member(self.group.id, identity.id)
+        except GtermError as exc:
+            deliver(self.app, self.failed, exc, lambda: self._add(who, how))
+            return
+        deliver(self.app, self._changed, f"{identity_label(identity)}: {'invited' if how == 'invite' else 'added'}.")
+
+    def action_cycle_role(self) -> None:
+        member = self._current()
+        if member is None:
+            return
+        index = ROLES.index(member.role) if member.role in ROLES else -1
+        role = ROLES[(index + 1) % len(ROLES)]
+        self.status(f"Changing the role to {role}…")
+        self._role(member.identity_id, role)
+
+    @work(thread=True, group="groups-change", exit_on_error=False)
+    def _role(self, identity_id: str, role: str) -> None:
+        try:
+            self.groups.change_role(self.group.id, identity_id, role)  # type: ignore[arg-type]  # one of ROLES
+        except GtermError as exc:
+            deliver(self.app, self.failed, exc, lambda: self._role(identity_id, role))
+            return
+        deliver(self.app, self._changed, f"Role changed to {role}.")
+
+    def action_remove(self) -> None:
+        member = self._current()
+        if member is None:
+            return
+        who = self.names.get(member.identity_id) or member.username or member.identity_id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._remove(member.identity_id)
+
+        self.app.push_screen(
+            ConfirmPrompt("Remove member", f"Remove {who} from {self.group.name}? Rules for the group stop "
+                          "applying to them at once.", confirm_label="Remove", danger=True),
+            answered,
+        )
+
+    @work(thread=True, group="groups-change", exit_on_error=False)
+    def _remove(self, identity_id: str) -> None:
+        try:
+            self.groups.remove_member(self.group.id, identity_id)
+        except GtermError as exc:
+            deliver(self.app, self.failed, exc, lambda: self._remove(identity_id))
+            return
+        deliver(self.app, self._changed, "Removed.")
+
+    def action_leave(self) -> None:
+        mine = list(self.group.my_identity_ids)
+        if not mine:
+            self.status("You are not an active member of this group.", error=True)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._leave(mine[0])
+
+        self.app.push_screen(
+            ConfirmPrompt("Leave group", f"Leave {self.group.name}?", confirm_label="Leave", danger=True), answered
+        )
+
+    @work(thread=True, group="groups-change", exit_on_error=False)
+    def _leave(self, identity_id: str) -> None:
+        try:
+            self.groups.leave(self.group.id, identity_id)
+        except GtermError as exc:
+            deliver(self.app, self.failed, exc, lambda: self._leave(identity_id))
+            return
+        deliver(self.app, self.dismiss)
+
+    def _changed(self, message: str) -> None:
+        self.status(message)
+        self._load()
