@@ -31,7 +31,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt
 from tests.support.browser_helpers import cursor_to, settled, type_text, wait_for
 from tests.support.groups_helpers import groups_client_for
 from tests.support.sandbox_login import LoginHttpsTokens, own_sandbox, transfer_client_for
-from tests.tui.test_sharing import sharing_for
+from tests.support.sharing_helpers import sharing_for
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 36)

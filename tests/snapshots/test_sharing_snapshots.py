@@ -21,7 +21,7 @@ from tests.snapshots.test_browser_snapshots import SIZE, SnapshotApp, ready, sna
 from tests.support.browser_helpers import type_text, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.groups_helpers import groups_client_for
-from tests.tui.test_sharing import sharing_for
+from tests.support.sharing_helpers import sharing_for
 
 __all__ = ["snap_service", "snapshot_tree"]  # fixtures shared with the browser snapshots
 

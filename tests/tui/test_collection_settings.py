@@ -191,3 +191,33 @@ async def test_a_refused_save_leaves_the_form_as_typed(sandbox: SandboxHandle) -
                        "the refusal")
         assert app.screen is form
         assert form.query_one("#field-description", SafeInput).value == "typed text"
+
+
+@pytest.fixture
+def bobs_guest_restored(sandbox: SandboxHandle) -> Iterator[globus_sdk.GCSClient]:
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "bob")
+    before = gcs.get_collection(BOB_SHARED_ID).data
+    yield gcs
+    gcs.update_collection(
+        BOB_SHARED_ID,
+        {key: before.get(key) for key in (*TEXT_FIELDS, "keywords", "public", "force_encryption")},
+    )
+
+
+async def test_the_seed_exercise_every_field_of_my_guest_collection(
+    sandbox: SandboxHandle, bobs_guest_restored: globus_sdk.GCSClient
+) -> None:
+    """"Set all the metadata fields on your shared endpoint": Bob, owner of a GCSv5 guest collection."""
+    before = bobs_guest_restored.get_collection(BOB_SHARED_ID).data
+    app = make_app(
+        service_for(sandbox, "bob"), left=f"{BOB_SHARED_ID}:/", right=f"{LAB_STORAGE_ID}:/home/bob/",
+        gcs_tokens=LoginGcsTokens(sandbox, "bob"),
+    )
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        assert (form.settings.api, form.settings.endpoint_id) == ("gcs", LAB_ENDPOINT_ID)
+        await fill_every_field(pilot, form)
+        await save_and_confirm(pilot, app, form)
+    check_saved(bobs_guest_restored.get_collection(BOB_SHARED_ID).data, before, ["alpha", "beta"])
+    seen = transfer_client_for(sandbox, "bob").get_endpoint(BOB_SHARED_ID).data
+    assert (seen["display_name"], seen["user_message"]) == ("Edited name", "Be kind")

@@ -12,28 +12,15 @@ from typing import Any
 import globus_sdk
 import pytest
 
-from gterm.globus.sharing import SharingService
 from gterm.sandbox.seed_ids import BOB_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.screens.sharing import AddRuleDialog, EditRuleDialog, SharingScreen
 from tests.support.browser_helpers import make_app, settled, type_text, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for
-from tests.support.groups_helpers import auth_client_for
-from tests.support.sandbox_login import transfer_client_for
+from tests.support.sharing_helpers import sharing_for
 from tests.support.transfer_helpers import api_error, unique
 from tests.support.transfer_live import service_for
-
-
-def sharing_for(sandbox: SandboxHandle, identity: str = "alice") -> SharingService:
-    """One logged-in client of each kind shared by the worker threads (tests only, like service_for)."""
-    transfer = transfer_client_for(sandbox, identity)
-    auth = auth_client_for(sandbox, identity)
-
-    def gcs(endpoint_id: str, manager_url: str, mapped_id: str) -> globus_sdk.GCSClient:
-        return gcs_client_for(sandbox, endpoint_id, identity, data_access=[mapped_id])
-
-    return SharingService(lambda: transfer, lambda: auth, gcs)
 
 
 @pytest.fixture

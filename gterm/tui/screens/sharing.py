@@ -358,11 +358,53 @@ AddRuleDialog #rule-matches { color: $text-muted; height: auto; min-height: 1; }
 _PERMISSION_CHOICES: list[tuple[str, Permissions]] = [("read", "r"), ("read/write", "rw")]
 
 
-class AddRuleDialog(ModalScreen[bool]):
-    """Who (username, email, group, all users, public -- live matches), path, permissions, expiry, notify."""
+class _RuleForm(ModalScreen[bool]):
+    """The add and edit dialogs' shared plumbing: Enter or OK accepts, Esc or Cancel dismisses (False),
+    one call at a time, and a refusal is shown in the dialog (what was typed stays)."""
 
     DEFAULT_CSS = FORM_CSS
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = False
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.before_submit(event.input)
+        self._accept()
+
+    def before_submit(self, field: Input) -> None:
+        """A hook for what Enter in ``field`` does before the form is accepted."""
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self._accept()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def _accept(self) -> None:
+        if not self.busy:
+            self.accept()
+
+    def accept(self) -> None:
+        raise NotImplementedError
+
+    def say(self, text: str, *, dim: bool = False) -> None:
+        self.query_one("#rule-error", Static).update(Text(text, style="dim" if dim else ""))
+
+    def _refused(self, error: GtermError) -> None:
+        self.busy = False
+        self.say(describe(error))
+
+
+class AddRuleDialog(_RuleForm):
+    """Who (username, email, group, all users, public -- live matches), path, permissions, expiry, notify."""
+
+    DEFAULT_CSS = FORM_CSS  # each dialog class carries it: Textual scopes a class's DEFAULT_CSS to that class
 
     def __init__(self, sharing: SharingService, collection: Collection, directory: str) -> None:
         super().__init__()
@@ -371,7 +413,6 @@ class AddRuleDialog(ModalScreen[bool]):
         self.directory = directory
         self.matches: list[str] = []
         self.created: str | None = None
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -450,20 +491,9 @@ class AddRuleDialog(ModalScreen[bool]):
 
     # --- submit --------------------------------------------------------------------------
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "rule-who" and event.value.strip() and len(self.matches) == 1:
-            event.input.value = self.matches[0]  # Enter takes the one match
-        self._accept()
-
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+    def before_submit(self, field: Input) -> None:
+        if field.id == "rule-who" and field.value.strip() and len(self.matches) == 1:
+            field.value = self.matches[0]  # Enter takes the one match
 
     def _form(self) -> NewRule | str:
         who = self.query_one("#rule-who", Input).value.strip()
@@ -483,15 +513,13 @@ class AddRuleDialog(ModalScreen[bool]):
             notify_message=self.query_one("#rule-message", Input).value.strip(),
         )
 
-    def _accept(self) -> None:
-        if self.busy:
-            return
+    def accept(self) -> None:
         form = self._form()
         if isinstance(form, str):
-            self.query_one("#rule-error", Static).update(Text(form))
+            self.say(form)
             return
         self.busy = True
-        self.query_one("#rule-error", Static).update(Text("Sharing…", style="dim"))
+        self.say("Sharing…", dim=True)
         self._create(form)
 
     @work(thread=True, group="rule-create", exit_on_error=False)
@@ -512,20 +540,16 @@ class AddRuleDialog(ModalScreen[bool]):
             return
         deliver(self.app, self._done, rule_id)
 
-    def _refused(self, error: GtermError) -> None:
-        self.busy = False
-        self.query_one("#rule-error", Static).update(Text(describe(error)))
 
     def _done(self, rule_id: str) -> None:
         self.created = rule_id
         self.dismiss(True)
 
 
-class EditRuleDialog(ModalScreen[bool]):
+class EditRuleDialog(_RuleForm):
     """Change a rule's permissions or expiry (who and path of a rule cannot change at Globus)."""
 
     DEFAULT_CSS = FORM_CSS
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
     def __init__(self, sharing: SharingService, guest_id: str, rule: Rule, label: str) -> None:
         super().__init__()
@@ -533,7 +557,6 @@ class EditRuleDialog(ModalScreen[bool]):
         self.guest_id = guest_id
         self.rule = rule
         self.label = label
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -553,22 +576,7 @@ class EditRuleDialog(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.query_one("#rule-permissions", Select).focus()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._accept()
-
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    def _accept(self) -> None:
-        if self.busy:
-            return
+    def accept(self) -> None:
         permissions: Permissions = "rw" if self.query_one("#rule-permissions", Select).value == "rw" else "r"
         expiry_text = self.query_one("#rule-expiry", Input).value.strip()
         try:
@@ -579,10 +587,10 @@ class EditRuleDialog(ModalScreen[bool]):
                 else parse_expiry(expiry_text)
             )
         except GtermError as exc:
-            self.query_one("#rule-error", Static).update(Text(str(exc)))
+            self.say(str(exc))
             return
         self.busy = True
-        self.query_one("#rule-error", Static).update(Text("Saving…", style="dim"))
+        self.say("Saving…", dim=True)
         self._save(permissions, expires)
 
     @work(thread=True, group="rule-edit", exit_on_error=False)
@@ -594,7 +602,4 @@ class EditRuleDialog(ModalScreen[bool]):
             return
         deliver(self.app, self.dismiss, True)
 
-    def _refused(self, error: GtermError) -> None:
-        self.busy = False
-        self.query_one("#rule-error", Static).update(Text(describe(error)))
 

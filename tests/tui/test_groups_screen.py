@@ -13,9 +13,9 @@ from gterm.tui.screens.groups import GroupMembersScreen, GroupsScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from tests.support.browser_helpers import make_app, settled, type_text, wait_for
 from tests.support.groups_helpers import groups_client_for
+from tests.support.sharing_helpers import sharing_for
 from tests.support.transfer_helpers import unique
 from tests.support.transfer_live import service_for
-from tests.tui.test_sharing import sharing_for
 
 
 def groups_for(sandbox: SandboxHandle, identity: str = "alice") -> GroupsService:
