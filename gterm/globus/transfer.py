@@ -339,6 +339,13 @@ class TransferService:
         collection_key = ("collection", collection_id)
         if path is not None:
             self._early.start(_first_page_key(collection_id, path), lambda: self._first_page(collection_id, path))
+            # The rest of a big directory is asked for at the same time, not after the first page:
+            # the two cross the network together (for a small directory it comes back empty).
+            rest_key = _page_key(collection_id, paths.as_dir(path), FIRST_PAGE, ORDER_BY_NAME, True, MAX_PAGE)
+            self._early.start(
+                rest_key,
+                lambda: self._ls(collection_id, path, offset=FIRST_PAGE, limit=MAX_PAGE, orderby=ORDER_BY_NAME),
+            )
             self._early.start(collection_key, lambda: self._get_collection(collection_id))
             return
         collection = self._early.promise(collection_key)
@@ -366,10 +373,11 @@ class TransferService:
         it like any early answer (same path, offset, order and size).
         """
         listing = self._ls(collection_id, path, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
-        if not listing.complete:
-            offset = listing.offset + len(listing.entries)
+        offset = listing.offset + len(listing.entries)
+        rest_key = _page_key(collection_id, listing.path, offset, ORDER_BY_NAME, True, MAX_PAGE)
+        if not listing.complete and rest_key not in self._early:
             self._early.start(
-                _page_key(collection_id, listing.path, offset, ORDER_BY_NAME, True, MAX_PAGE),
+                rest_key,
                 lambda: self._ls(collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=ORDER_BY_NAME),
             )
         return listing
