@@ -85,7 +85,7 @@ async def through_gterm(sandbox: SandboxHandle, count: int) -> None:
         assert isinstance(admin, AdminTasksScreen)
         admin.query_one("#filter-status", Select).value = "all"
         admin.choose_endpoint(LAB_STORAGE_ID)
-        await wait(pilot, lambda: not admin.loading and len(admin.items) > 0)
+        await wait(pilot, lambda: not admin.fetching and len(admin.items) > 0)
         await pilot.pause()
         print(f"gterm m -> first page on screen      {time.perf_counter() - started:.3f} s "
               f"({len(admin.items):,} rows, endpoint and status filters set)")
@@ -98,7 +98,7 @@ async def through_gterm(sandbox: SandboxHandle, count: int) -> None:
                 break
             await pilot.press("ctrl+end")
             await pilot.pause()
-            await wait(pilot, lambda: not admin.loading)
+            await wait(pilot, lambda: not admin.fetching)
         await pilot.press("ctrl+end")
         print(f"gterm ctrl+End to the last of {len(admin.items):,}      {time.perf_counter() - started:.3f} s "
               f"({-(-len(admin.items) // PAGE_SIZE)} pages fetched as the cursor neared each end)")
@@ -118,7 +118,7 @@ async def through_gterm(sandbox: SandboxHandle, count: int) -> None:
             started = time.perf_counter()
             admin.query_one("#filter-status", Select).value = status
             await pilot.pause()
-            await wait(pilot, lambda: not admin.loading)
+            await wait(pilot, lambda: not admin.fetching)
             print(f"gterm filter status={status:<10}       {time.perf_counter() - started:.3f} s "
                   f"({len(admin.items):,} rows on the first page)")
 

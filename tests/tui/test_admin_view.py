@@ -75,7 +75,7 @@ async def open_admin_view(pilot: Any, app: Any) -> AdminTasksScreen:
 
 
 async def cursor_to_task(pilot: Any, admin: AdminTasksScreen, task_id: str) -> None:
-    await wait_for(pilot, lambda: not admin.loading and any(i.task.task_id == task_id for i in admin.items),
+    await wait_for(pilot, lambda: not admin.fetching and any(i.task.task_id == task_id for i in admin.items),
                    "Bob's task in the list")
     row = next(n for n, item in enumerate(admin.items) if item.task.task_id == task_id)
     admin.table.move_cursor(row=row)

@@ -89,7 +89,7 @@ class AdminTasksScreen(Screen[None]):
         self.items: list[AdminTask] = []
         self.selected: set[str] = set()
         self.next_key: str | None = None
-        self.loading = False
+        self.fetching = False
         self.error: str | None = None
         self._generation = 0  # a filter change makes pages of the old query stale
 
@@ -176,7 +176,7 @@ class AdminTasksScreen(Screen[None]):
         self._fetch_page(self._generation, None)
 
     def _fetch_page(self, generation: int, last_key: str | None) -> None:
-        self.loading = True
+        self.fetching = True
         self._set_status()
         self._page(generation, self.filters(), last_key)
 
@@ -195,7 +195,7 @@ class AdminTasksScreen(Screen[None]):
     def _page_failed(self, generation: int, error: GtermError) -> None:
         if generation != self._generation:
             return
-        self.loading = False
+        self.fetching = False
         self.error = describe(error)
         self._set_status()
         report(self.app, error, context="Tasks on your endpoints", retry=self.action_reload)
@@ -203,7 +203,7 @@ class AdminTasksScreen(Screen[None]):
     def _page_loaded(self, generation: int, page: TaskPage) -> None:
         if generation != self._generation:
             return
-        self.loading = False
+        self.fetching = False
         self.error = None
         self.next_key = page.last_key
         self.items.extend(page.tasks)
@@ -211,6 +211,9 @@ class AdminTasksScreen(Screen[None]):
             [task_cells(item, False) for item in page.tasks]
         )
         self._set_status()
+        # Keys pressed while the page was loading (End, page down) moved no further than the old
+        # last row and will send no new highlight: look again now that the rows are in.
+        self._more_if_near_the_end(self.table.cursor_row)
 
     def _set_status(self) -> None:
         if self.error:
@@ -218,13 +221,16 @@ class AdminTasksScreen(Screen[None]):
         else:
             more = " · more below" if self.next_key else ""
             text = f"{len(self.items):,} tasks{more} · {len(self.selected)} selected"
-            if self.loading:
+            if self.fetching:
                 text += " · loading…"
         self.query_one("#admin-status", Static).update(Text(text))
 
     @on(DataTable.RowHighlighted)
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
-        if self.next_key and not self.loading and event.cursor_row >= len(self.items) - MORE_WHEN_WITHIN:
+        self._more_if_near_the_end(event.cursor_row)
+
+    def _more_if_near_the_end(self, cursor_row: int) -> None:
+        if self.next_key and not self.fetching and cursor_row >= len(self.items) - MORE_WHEN_WITHIN:
             self._fetch_page(self._generation, self.next_key)
 
     # -- selection and actions ----------------------------------------------------------------
