@@ -403,50 +403,44 @@ class GtermSession:
     def authorizer(self, resource_server: str = TRANSFER_RS) -> GlobusAuthorizer:
         return _SessionAuthorizer(self, resource_server)
 
-    def https_authorizer(self, collection_id: str, *, data_access: bool) -> GlobusAuthorizer:
-        """An authorizer for a collection's HTTPS server (its ``https`` scope, plus data_access if asked).
+    def _required(self, resource_server: str, scopes: list[str]) -> GlobusAuthorizer:
+        """An authorizer for ``resource_server`` once ``scopes`` are among the app's requirements.
 
-        The scopes join the app's requirements for this session; a first use
-        raises ConsentNeeded (through the authorizer), whose login grants them.
+        Resource servers beyond Transfer and Auth (a collection, an endpoint's GCS Manager,
+        Groups) are asked for when first used: their scopes join the requirements for this
+        session, and a first use raises ConsentNeeded (through the authorizer), whose login
+        grants them.
         """
+        with self._lock:
+            missing = [scope for scope in scopes if scope not in self.scope_requirements.get(resource_server, [])]
+            if missing:
+                self._app.add_scope_requirements({resource_server: missing})
+        return _SessionAuthorizer(self, resource_server)
+
+    def https_authorizer(self, collection_id: str, *, data_access: bool) -> GlobusAuthorizer:
+        """A collection's HTTPS server: its ``https`` scope, plus ``data_access`` where Globus requires it."""
         scopes = [f"https://auth.globus.org/scopes/{collection_id}/https"]
         if data_access:
             scopes.append(f"https://auth.globus.org/scopes/{collection_id}/data_access")
-        with self._lock:
-            missing = [scope for scope in scopes if scope not in self.scope_requirements.get(collection_id, [])]
-            if missing:
-                self._app.add_scope_requirements({collection_id: missing})
-        return _SessionAuthorizer(self, collection_id)
+        return self._required(collection_id, scopes)
 
     def gcs_client(self, endpoint_id: str, manager_url: str, mapped_collection_id: str) -> globus_sdk.GCSClient:
         """A GCSClient for a GCSv5 endpoint's GCS Manager, allowed to create guests of a mapped collection.
 
         Globus requires the endpoint's ``manage_collections`` scope with the mapped collection's
-        ``data_access`` as a dependency for guest creation; the scope joins the app's requirements,
-        and a first use raises ConsentNeeded (through the authorizer) whose login grants it.
+        ``data_access`` as a dependency for guest creation.
         """
         scope = (
             f"urn:globus:auth:scope:{endpoint_id}:manage_collections"
             f"[*https://auth.globus.org/scopes/{mapped_collection_id}/data_access]"
         )
-        with self._lock:
-            if scope not in self.scope_requirements.get(endpoint_id, []):
-                self._app.add_scope_requirements({endpoint_id: [scope]})
         return globus_sdk.GCSClient(
-            manager_url, authorizer=_SessionAuthorizer(self, endpoint_id), **client_options(self.config)
+            manager_url, authorizer=self._required(endpoint_id, [scope]), **client_options(self.config)
         )
 
     def gcs_authorizer(self, endpoint_id: str) -> GlobusAuthorizer:
-        """An authorizer for a GCSv5 endpoint's GCS Manager (its ``manage_collections`` scope).
-
-        Like :meth:`https_authorizer`: the scope joins the app's requirements, and a
-        first use raises ConsentNeeded, whose login grants it.
-        """
-        scope = f"urn:globus:auth:scope:{endpoint_id}:manage_collections"
-        with self._lock:
-            if scope not in self.scope_requirements.get(endpoint_id, []):
-                self._app.add_scope_requirements({endpoint_id: [scope]})
-        return _SessionAuthorizer(self, endpoint_id)
+        """A GCSv5 endpoint's GCS Manager with its ``manage_collections`` scope (collection settings)."""
+        return self._required(endpoint_id, [f"urn:globus:auth:scope:{endpoint_id}:manage_collections"])
 
     def transfer_client(self) -> globus_sdk.TransferClient:
         """A new TransferClient (own HTTP session, bounded timeout/retries); one per thread."""
@@ -474,10 +468,9 @@ class GtermSession:
 
         The scope joins the app's requirements; a first use raises ConsentNeeded, whose login grants it.
         """
-        with self._lock:
-            if GROUPS_SCOPE not in self.scope_requirements.get(GROUPS_RS, []):
-                self._app.add_scope_requirements({GROUPS_RS: [GROUPS_SCOPE]})
-        return globus_sdk.GroupsClient(authorizer=self.authorizer(GROUPS_RS), **client_options(self.config))
+        return globus_sdk.GroupsClient(
+            authorizer=self._required(GROUPS_RS, [GROUPS_SCOPE]), **client_options(self.config)
+        )
 
     def groups_service(self) -> GroupsService:
         from gterm.globus.groups import GroupsService

@@ -33,7 +33,7 @@ NEW_VALUES = {
     "display_name": "Edited name",
     "description": "Edited from gterm",
     "organization": "Example Lab",
-    "department": "Physics",
+    "department": "Edited department",  # unlike any value another suite leaves behind
     "keywords": "alpha, beta",
     "contact_email": "admin@example.org",
     "contact_info": "Room 101",
