@@ -101,7 +101,7 @@ class CollectionDetails:
                     ("ID", self.collection.id),
                     ("Kind", self.kind()),
                     ("Host path", doc.get("host_path")),
-                    ("Owner", doc.get("owner_string")),
+                    ("Owner", self.collection.owner_shown or None),
                 ),
             ),
             Section(
