@@ -419,9 +419,9 @@ class GtermSession:
 
     def https_authorizer(self, collection_id: str, *, data_access: bool) -> GlobusAuthorizer:
         """A collection's HTTPS server: its ``https`` scope, plus ``data_access`` where Globus requires it."""
-        scopes = [f"https://auth.globus.org/scopes/{collection_id}/https"]
-        if data_access:
-            scopes.append(f"https://auth.globus.org/scopes/{collection_id}/data_access")
+        from gterm.globus.https_access import data_access_scope, https_scope
+
+        scopes = [https_scope(collection_id), *([data_access_scope(collection_id)] if data_access else [])]
         return self._required(collection_id, scopes)
 
     def gcs_client(self, endpoint_id: str, manager_url: str, mapped_collection_id: str) -> globus_sdk.GCSClient:

@@ -76,17 +76,11 @@ def https_scope(collection_id: str) -> str:
 # --------------------------------------------------------------------------- the caller
 
 
-def _bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
 def _principal(state: SandboxState, request: Request, coll: CollectionRecord) -> Principal | Response:
     """The caller from a token for this collection's resource server, or the redirect GCS sends."""
-    from gterm.sandbox.auth import Principal  # the auth half owns identities
+    from gterm.sandbox.auth import Principal, bearer_token, token_for  # the auth half owns tokens
 
-    raw = _bearer(request)
-    if raw is None:
+    if bearer_token(request) is None:
         query = urlencode(
             {
                 "client_id": coll.id,
@@ -96,8 +90,8 @@ def _principal(state: SandboxState, request: Request, coll: CollectionRecord) ->
             }
         )
         return RedirectResponse(f"{state.auth_url.rstrip('/')}/v2/oauth2/authorize?{query}", status_code=302)
-    record = auth_store.lookup_token(state.db, raw)
-    if record is None or record.kind != "access" or not record.is_active() or record.resource_server != coll.id:
+    record = token_for(state, request, coll.id)
+    if record is None:
         raise ApiError(401, "AuthenticationFailed", f"Token is not valid for collection {coll.id}")
     scopes = {scope.scope_string for scope in parse_scopes(record.scope)}
     if https_scope(coll.id) not in scopes:

@@ -23,35 +23,18 @@ import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import globus_sdk
 import requests
 
-from gterm.globus.https_access import HttpsAccess, https_scope
+from gterm.globus.https_access import HttpsAccess
 from gterm.globus.transfer import TransferService
-from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, LAB_STORAGE_ID, data_access_scope
+from gterm.sandbox.seed_ids import GTERM_NATIVE_CLIENT_ID, LAB_STORAGE_ID
 from gterm.tui.app import GtermApp
 from gterm.tui.screens.viewer import FileViewer
 from tests.support.browser_helpers import cursor_to, settled, wait_for
-from tests.support.sandbox_login import LOGIN_SCOPES, login_tokens, transfer_scope
+from tests.support.sandbox_login import LOGIN_SCOPES, LoginHttpsTokens, login_tokens, transfer_scope
 from tests.support.sandbox_process import ServedSandbox, served_sandbox
-
-
-class PerfTokens:
-    """One login per collection, kept (as the session keeps its tokens)."""
-
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
-        self._kept: dict[tuple[str, bool], globus_sdk.AccessTokenAuthorizer] = {}
-
-    def https_authorizer(self, collection_id: str, *, data_access: bool) -> globus_sdk.AccessTokenAuthorizer:
-        key = (collection_id, data_access)
-        if key not in self._kept:
-            scopes = https_scope(collection_id) + (" " + data_access_scope(collection_id) if data_access else "")
-            tokens = login_tokens(self.handle, scopes, GTERM_NATIVE_CLIENT_ID)
-            self._kept[key] = globus_sdk.AccessTokenAuthorizer(tokens.by_resource_server[collection_id]["access_token"])
-        return self._kept[key]
 
 
 async def time_viewer(app: GtermApp, name: str, rounds: int) -> tuple[list[float], list[float]]:
@@ -121,7 +104,7 @@ def measure(served: ServedSandbox, args: argparse.Namespace) -> None:
     transfer = tokens.by_resource_server["transfer.api.globus.org"]["access_token"]
     client = globus_sdk.TransferClient(authorizer=globus_sdk.AccessTokenAuthorizer(transfer))
     service = TransferService(lambda: client)
-    perf_tokens = PerfTokens(handle)
+    perf_tokens = LoginHttpsTokens(handle, client_id=GTERM_NATIVE_CLIENT_ID)  # type: ignore[arg-type]  # auth_url and info suffice
     https = HttpsAccess(perf_tokens)
 
     def app() -> GtermApp:

@@ -181,21 +181,24 @@ class LoginHttpsTokens:
     """HTTPS tokens for tests: one real native-app login per collection (its https scope, plus data_access).
 
     Implements gterm.globus.https_access.CollectionTokens, as GtermSession does for the app.
+    ``client_id`` None registers a fresh native client per login (needs an in-process sandbox).
     """
 
-    def __init__(self, sandbox: SandboxHandle, identity: str = "alice") -> None:
+    def __init__(self, sandbox: SandboxHandle, identity: str = "alice", client_id: str | None = None) -> None:
         self.sandbox = sandbox
         self.identity = identity
+        self.client_id = client_id
         self.logins = 0
         self._cache: dict[tuple[str, bool], globus_sdk.AccessTokenAuthorizer] = {}
 
     def https_authorizer(self, collection_id: str, *, data_access: bool) -> globus_sdk.AccessTokenAuthorizer:
+        from gterm.globus.https_access import data_access_scope, https_scope
+
         key = (collection_id, data_access)
         if key not in self._cache:
-            scopes = f"https://auth.globus.org/scopes/{collection_id}/https"
-            if data_access:
-                scopes += " " + data_access_scope(collection_id)
-            tokens = login_tokens(self.sandbox, scopes, new_native_client(self.sandbox), identity=self.identity)
+            scopes = https_scope(collection_id) + (f" {data_access_scope(collection_id)}" if data_access else "")
+            client_id = self.client_id or new_native_client(self.sandbox)
+            tokens = login_tokens(self.sandbox, scopes, client_id, identity=self.identity)
             self.logins += 1
             access_token = tokens.by_resource_server[collection_id]["access_token"]
             self._cache[key] = globus_sdk.AccessTokenAuthorizer(access_token)
