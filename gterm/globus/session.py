@@ -122,6 +122,7 @@ def _tuned_transport(config: GtermConfig) -> RequestsTransport:
     ``(connect, read)`` pair, which the transport passes through unchanged.
     """
     transport = RequestsTransport(http_timeout=config.http_timeout)
+    # The SDK types http_timeout as one float; requests (which it passes it to) takes the pair.
     transport.http_timeout = (config.connect_timeout, config.http_timeout)  # type: ignore[assignment]
     return transport
 
@@ -310,6 +311,7 @@ class GtermSession:
         for validator in app.token_storage.validators:
             consent_client = getattr(validator, "consent_client", None)
             if isinstance(consent_client, globus_sdk.AuthClient):
+                # A (connect, read) pair where the SDK types one float, as in _tuned_transport.
                 consent_client.transport.http_timeout = (  # type: ignore[assignment]
                     self.config.connect_timeout,
                     self.config.http_timeout,
