@@ -38,7 +38,9 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.worker_errors import deliver, describe, report
 
-COLUMNS = ("", "Task", "Owner", "Status", "Source → Destination", "Files", "Bytes", "Requested")
+# The route goes last: at 120 columns it is the one clipped (the endpoint filter already names one end).
+COLUMNS = ("", "Task", "Owner", "Status", "Requested", "Files", "Bytes", "Source → Destination")
+STATUS_WIDTH = 18  # "FAILED PERMISSION_DENIED" in full is in the task's details
 MORE_WHEN_WITHIN = 100  # rows from the end of what is loaded: time to fetch the next page
 ALL_ENDPOINTS = "*"
 
@@ -48,7 +50,7 @@ def task_cells(item: AdminTask, selected: bool) -> list[Text]:
     if item.is_paused and task.is_active:
         status = Text("PAUSED", style="bold yellow")
     else:
-        status = Text(escape_controls(fmt.status_text(task)))
+        status = Text(_clip(escape_controls(fmt.status_text(task)), STATUS_WIDTH))
     route = f"{task.source_endpoint_display_name or '?'} → {task.destination_endpoint_display_name or '-'}"
     requested = task.request_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if task.request_time else ""
     return [
@@ -56,11 +58,15 @@ def task_cells(item: AdminTask, selected: bool) -> list[Text]:
         Text(escape_controls(fmt.task_title(task))[:40]),
         Text(escape_controls(item.owner)[:30]),
         status,
-        Text(escape_controls(route)[:50]),
+        Text(requested),
         Text(f"{task.files_transferred:,}/{task.files:,}", justify="right"),
         Text(fmt.human_bytes(task.bytes_transferred), justify="right"),
-        Text(requested),
+        Text(escape_controls(route)[:50]),
     ]
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class AdminTasksScreen(Screen[None]):
