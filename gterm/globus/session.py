@@ -444,6 +444,12 @@ class GtermSession:
         """A GCSv5 endpoint's GCS Manager with its ``manage_collections`` scope (collection settings)."""
         return self._required(endpoint_id, [f"urn:globus:auth:scope:{endpoint_id}:manage_collections"])
 
+    def gcs_manager_client(self, endpoint_id: str, manager_url: str) -> globus_sdk.GCSClient:
+        """A GCSClient for a GCSv5 endpoint's GCS Manager with its ``manage_collections`` scope (roles)."""
+        return globus_sdk.GCSClient(
+            manager_url, authorizer=self.gcs_authorizer(endpoint_id), **client_options(self.config)
+        )
+
     def transfer_client(self) -> globus_sdk.TransferClient:
         """A new TransferClient (own HTTP session, bounded timeout/retries); one per thread."""
         return globus_sdk.TransferClient(authorizer=self.authorizer(TRANSFER_RS), **client_options(self.config))
@@ -462,7 +468,11 @@ class GtermSession:
 
         groups = self.groups_service()
         return SharingService(
-            self.transfer_client, self.auth_client, self.gcs_client, lambda: [g.ref for g in groups.my_groups()]
+            self.transfer_client,
+            self.auth_client,
+            self.gcs_client,
+            lambda: [g.ref for g in groups.my_groups()],
+            gcs_manager=self.gcs_manager_client,
         )
 
     def groups_client(self) -> globus_sdk.GroupsClient:
