@@ -270,8 +270,9 @@ class GtermSession:
 
     def _requirements(self) -> dict[str, list[str]]:
         transfer = _merge([TRANSFER_SCOPE], [s for s in self.config.consent_scopes if self._rs_for(s) == TRANSFER_RS])
-        if self.client_credentials:
-            return {TRANSFER_RS: transfer}
+        # Client mode too: an Auth token (the same grant) lets a client look up people's names with
+        # get_identities, as globus-cli's client mode does (SDK 4 ConfidentialAppAuthClient has no
+        # get_identities; the SDK's GlobusApp would ask for openid alone).
         return {TRANSFER_RS: transfer, AUTH_RS: list(AUTH_SCOPES)}
 
     def _build_app(self) -> GlobusApp:

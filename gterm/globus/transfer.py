@@ -325,14 +325,12 @@ class TransferService:
         """
         collection_key = ("collection", collection_id)
         if path is not None:
+            # The rest of a big directory is asked for as soon as the first page is back (see
+            # _first_page), not together with it: a service answers the small first page at once
+            # when it is not busy producing the rest at the same moment (measured on the sandbox:
+            # 8 ms alone, 0.35-0.43 s beside the rest of 100,000 entries), and the rest, asked for
+            # after it, finds the directory already read and sorted.
             self._early.start(_first_page_key(collection_id, path), lambda: self._first_page(collection_id, path))
-            # The rest of a big directory is asked for at the same time, not after the first page:
-            # the two cross the network together (for a small directory it comes back empty).
-            rest_key = _page_key(collection_id, paths.as_dir(path), FIRST_PAGE, ORDER_BY_NAME, True, MAX_PAGE)
-            self._early.start(
-                rest_key,
-                lambda: self._ls(collection_id, path, offset=FIRST_PAGE, limit=MAX_PAGE, orderby=ORDER_BY_NAME),
-            )
             self._early.start(collection_key, lambda: self._get_collection(collection_id))
             return
         collection = self._early.promise(collection_key)

@@ -5,7 +5,8 @@ a time; the next page is fetched when the cursor nears the end of what is
 loaded, so 10,000 tasks cost one page until the user scrolls that far. Space
 selects; ``p`` pauses, ``r`` resumes, ``x`` cancels the selected tasks (or the
 one under the cursor) with a message the owners see; ``u`` opens the pause
-rules of the endpoint in the filter.
+rules of the endpoint in the filter; Enter opens a task's details (the same
+screen as for my own tasks, read through the ``endpoint_manager_*`` calls).
 """
 
 from __future__ import annotations
@@ -226,10 +227,23 @@ class AdminTasksScreen(Screen[None]):
             text = f"Could not list tasks: {self.error}"
         else:
             more = " · more below" if self.next_key else ""
-            text = f"{len(self.items):,} tasks{more} · {len(self.selected)} selected"
+            text = f"{len(self.items):,} tasks{more} · {len(self.selected)} selected · Enter: details"
             if self.fetching:
                 text += " · loading…"
         self.query_one("#admin-status", Static).update(Text(text))
+
+    @on(DataTable.RowSelected, "#admin-tasks")
+    def _task_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a task: its details, events, successes, skipped errors and pause info,
+        read through the management API by the same screen that shows my own tasks."""
+        event.stop()
+        if 0 <= event.cursor_row < len(self.items):
+            self.open_details(self.items[event.cursor_row])
+
+    def open_details(self, item: AdminTask) -> None:
+        from gterm.tui.screens.task_details import TaskDetailsScreen
+
+        self.app.push_screen(TaskDetailsScreen(self.manager, item.task))
 
     @on(DataTable.RowHighlighted)
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
