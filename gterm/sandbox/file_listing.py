@@ -134,8 +134,10 @@ def scan_names(
     The directory's own listing tells each entry's type (``d_type``), so an
     order by name or type can be sorted without reading a million inodes:
     :func:`with_facts` then reads only the entries of the page sent. Symlinks
-    are read here (their type is their target's). An entry's ``size`` is
-    :data:`UNSTATED` until then.
+    are followed here (their type is their target's, which the order needs),
+    and read again with the page like the rest: a target can change without
+    its link's directory changing. An entry's ``size`` is :data:`UNSTATED`
+    until then.
     """
     items: list[Item] = []
     append = items.append
@@ -150,7 +152,8 @@ def scan_names(
             owner = name if per_entry_owner else user
             try:
                 if entry.is_symlink():
-                    append(_item(root, dir_parts, name, entry.stat(follow_symlinks=False), owner))
+                    link = _item(root, dir_parts, name, entry.stat(follow_symlinks=False), owner)
+                    append(link._replace(size=UNSTATED))
                     continue
                 kind = "dir" if entry.is_dir(follow_symlinks=False) else "file"
             except OSError:

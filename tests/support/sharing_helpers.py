@@ -11,10 +11,15 @@ from tests.support.groups_helpers import auth_client_for
 from tests.support.sandbox_login import login_tokens, new_native_client, transfer_client_for
 
 
-def sharing_for(sandbox: SandboxHandle, identity: str = "alice") -> SharingService:
-    """One logged-in client of each kind shared by the worker threads (tests only, like service_for)."""
+def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries: int | None = None) -> SharingService:
+    """One logged-in client of each kind shared by the worker threads (tests only, like service_for).
+
+    ``max_retries`` bounds the SDK's retries of 5xx answers, as gterm's own clients do (``client_options``).
+    """
     transfer = transfer_client_for(sandbox, identity)
     auth = auth_client_for(sandbox, identity)
+    if max_retries is not None:
+        transfer.retry_config.max_retries = auth.retry_config.max_retries = max_retries
     manage_tokens: dict[str, str] = {}  # endpoint id -> a manage_collections token (one login per endpoint)
 
     def gcs(endpoint_id: str, manager_url: str, mapped_id: str) -> globus_sdk.GCSClient:
@@ -26,6 +31,9 @@ def sharing_for(sandbox: SandboxHandle, identity: str = "alice") -> SharingServi
                                   identity=identity)
             manage_tokens[endpoint_id] = tokens.by_resource_server[endpoint_id]["access_token"]
         authorizer = globus_sdk.AccessTokenAuthorizer(manage_tokens[endpoint_id])
-        return globus_sdk.GCSClient(manager_url, authorizer=authorizer)
+        client = globus_sdk.GCSClient(manager_url, authorizer=authorizer)
+        if max_retries is not None:
+            client.retry_config.max_retries = max_retries
+        return client
 
     return SharingService(lambda: transfer, lambda: auth, gcs, gcs_manager=gcs_manager)
