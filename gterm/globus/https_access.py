@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 import requests
 
+from gterm.globus import paths
 from gterm.globus.error_mapping import brief
 from gterm.globus.errors import (
     ConsentNeeded,
@@ -136,7 +137,10 @@ class HttpsFiles:
     def url(self, path: str) -> str:
         if not path.startswith("/"):
             path = "/" + path
-        return self._base + quote(path, safe="/~")
+        # A URL names the file's bytes (percent-encoded octets): a name that is not UTF-8, in either
+        # spelling (Transfer's U+FFFD + latin-1, or a local listing's lone surrogates), keeps its bytes.
+        raw = paths.with_surrogates(path).encode("utf-8", "surrogateescape")
+        return self._base + quote(raw, safe="/~")
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = dict(extra or {})
