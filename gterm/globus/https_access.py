@@ -458,6 +458,17 @@ class HttpsAccess:
         self._tokens = tokens
         self._timeouts = (connect_timeout, read_timeout)
 
+    def check_access(self, collection: Collection) -> None:
+        """Raise now what the first file would meet: no HTTPS server, or a consent not yet given.
+
+        Tokens are looked up when a request is made, so without this a missing consent would
+        surface inside a running task, once per file, instead of as one sign-in before it starts.
+        """
+        if not collection.https_server:
+            raise InvalidInput(no_https_reason(collection))
+        authorization = self._tokens.https_authorizer(collection.id, data_access=collection.needs_data_access)
+        authorization.get_authorization_header()
+
     def files_for(self, collection: Collection) -> HttpsFiles:
         if not collection.https_server:
             raise InvalidInput(no_https_reason(collection))
