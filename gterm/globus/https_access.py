@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote
 
+from gterm.globus import paths
 from gterm.globus.error_mapping import brief
 from gterm.globus.errors import (
     ConsentNeeded,
@@ -141,7 +142,10 @@ class HttpsFiles:
     def url(self, path: str) -> str:
         if not path.startswith("/"):
             path = "/" + path
-        return self._base + quote(path, safe="/~")
+        # A URL names the file's bytes (percent-encoded octets): a name that is not UTF-8, in either
+        # spelling (Transfer's U+FFFD + latin-1, or a local listing's lone surrogates), keeps its bytes.
+        raw = paths.with_surrogates(path).encode("utf-8", "surrogateescape")
+        return self._base + quote(raw, safe="/~")
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = dict(extra or {})

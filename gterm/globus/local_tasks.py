@@ -232,10 +232,11 @@ class LocalTask:
             _make_local_dir(local_dir)
             self._counters.directories += 1
             for entry in self.list_remote(remote_dir):
+                local_name = paths.with_surrogates(entry.name)  # a name that is not UTF-8 gets its bytes back
                 if entry.type == "dir":
-                    pending.append((remote_dir + entry.name + "/", local_dir / entry.name))
+                    pending.append((remote_dir + entry.name + "/", local_dir / local_name))
                 elif entry.type == "file":
-                    jobs.append(FileJob(remote_dir + entry.name, str(local_dir / entry.name), entry.size or 0))
+                    jobs.append(FileJob(remote_dir + entry.name, str(local_dir / local_name), entry.size or 0))
         return jobs
 
     def _plan_local_tree(self, source: str, destination: str) -> list[FileJob]:
