@@ -19,10 +19,9 @@ from typing import Any, ClassVar, Literal
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError
@@ -33,8 +32,10 @@ from gterm.globus.sharing import (
     SharingService,
     parse_expiry,
 )
+from gterm.tui.keymap import SHARING_BINDINGS
 from gterm.tui.safe_text import safe_text
-from gterm.tui.screens.prompts import PROMPT_CSS, ConfirmPrompt
+from gterm.tui.screens.modal import GtermModal
+from gterm.tui.screens.prompts import ConfirmPrompt, Prompt
 from gterm.tui.worker_errors import deliver, describe
 
 PERMISSION_LABELS: dict[str, str] = {"r": "read", "rw": "read/write"}
@@ -67,33 +68,15 @@ class NewRule:
     notify_message: str
 
 
-SHARING_CSS = """
-SharingScreen { align: center middle; }
-SharingScreen > Vertical {
-    width: 110; max-width: 95%; height: auto; max-height: 90%;
-    border: thick $accent; background: $surface; padding: 0 1;
-}
-SharingScreen #sharing-title { text-style: bold; height: auto; }
-SharingScreen DataTable { height: auto; max-height: 20; }
-SharingScreen #sharing-status { height: auto; }
-SharingScreen .sharing-hint { color: $text-muted; height: 1; }
-"""
-
-
-class SharingScreen(ModalScreen[None]):
+class SharingScreen(GtermModal[None]):
     """Access rules of a guest collection, or the guests a mapped collection hosts."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="sharing_close"),
-        Binding("a", "add_rule", "Add rule", id="sharing_add"),
-        Binding("e", "edit_rule", "Change rule", id="sharing_edit"),
-        Binding("d,delete", "delete_rule", "Delete rule", id="sharing_delete"),
-        Binding("s", "share_folder", "Share this folder", id="sharing_share_folder"),
-        Binding("D", "delete_guest", "Delete this guest collection", id="sharing_delete_guest"),
-        Binding("ctrl+r", "reload", "Refresh", id="sharing_refresh"),
-        Binding("question_mark,f1", "help", "Help", id="sharing_help"),
-    ]
-    DEFAULT_CSS = SHARING_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [*SHARING_BINDINGS]
+    DEFAULT_CSS = """
+    SharingScreen > .modal-frame { width: 110; max-height: 90%; }
+    SharingScreen DataTable { height: auto; max-height: 20; }
+    SharingScreen #sharing-status { height: auto; }
+    """
 
     def __init__(self, sharing: SharingService, collection: Collection, directory: str) -> None:
         super().__init__()
@@ -107,18 +90,17 @@ class SharingScreen(ModalScreen[None]):
         self.loaded = False
         self.error: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            what = "access rules" if self.mode == "rules" else "guest collections I manage here"
-            yield Static(safe_text(f"Sharing — {self.collection.display_name}: {what}"), id="sharing-title")
-            yield DataTable(id="sharing-table", cursor_type="row", zebra_stripes=True)
-            yield Static(Text("Loading…", style="dim"), id="sharing-status")
-            hint = (
-                "a add · e change · d delete · D delete this guest collection · ctrl+r refresh · Esc closes"
-                if self.mode == "rules"
-                else "s shares this folder · Enter opens a guest's rules · ctrl+r refresh · Esc closes"
-            )
-            yield Static(hint, classes="sharing-hint")
+    def compose_dialog(self) -> ComposeResult:
+        what = "access rules" if self.mode == "rules" else "guest collections I manage here"
+        yield self.heading(f"Sharing — {self.collection.display_name}: {what}", id="sharing-title")
+        yield DataTable(id="sharing-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text("Loading…", style="dim"), id="sharing-status")
+        hint = (
+            "a add · e change · d delete · D delete this guest collection · ctrl+r refresh · Esc closes"
+            if self.mode == "rules"
+            else "s shares this folder · Enter opens a guest's rules · ctrl+r refresh · Esc closes"
+        )
+        yield Static(hint, classes="dialog-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -187,18 +169,10 @@ class SharingScreen(ModalScreen[None]):
 
     # --- actions -------------------------------------------------------------------------
 
-    def action_close(self) -> None:
-        self.dismiss()
-
     def action_reload(self) -> None:
         self.sharing.forget_names()
         self.query_one("#sharing-status", Static).update(Text("Loading…", style="dim"))
         self._load()
-
-    def action_help(self) -> None:
-        from gterm.tui.screens.help import HelpScreen, collect_key_help
-
-        self.app.push_screen(HelpScreen(collect_key_help(self)))
 
     @on(DataTable.RowSelected)
     def _open_guest(self, event: DataTable.RowSelected) -> None:
@@ -344,29 +318,21 @@ class SharingScreen(ModalScreen[None]):
             self._load()
 
 
-FORM_CSS = PROMPT_CSS + """
-AddRuleDialog, EditRuleDialog { align: center middle; }
-AddRuleDialog > Vertical, EditRuleDialog > Vertical {
-    width: 80; max-width: 95%; height: auto; max-height: 95%;
-    border: thick $accent; background: $surface; padding: 0 2;
-}
-AddRuleDialog Input, EditRuleDialog Input, AddRuleDialog Select, EditRuleDialog Select { margin-bottom: 0; }
-AddRuleDialog #rule-matches { color: $text-muted; height: auto; min-height: 1; }
-.rule-error { color: $error; height: auto; }
-"""
-
 _PERMISSION_CHOICES: list[tuple[str, Permissions]] = [("read", "r"), ("read/write", "rw")]
 
 
-class _RuleForm(ModalScreen[bool]):
+class _RuleForm(Prompt[bool]):
     """The add and edit dialogs' shared plumbing: Enter or OK accepts, Esc or Cancel dismisses (False),
     one call at a time, and a refusal is shown in the dialog (what was typed stays)."""
 
-    DEFAULT_CSS = FORM_CSS
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+    DEFAULT_CSS = """
+    _RuleForm > .modal-frame { width: 80; max-width: 95%; max-height: 95%; padding: 0 2; }
+    _RuleForm Input, _RuleForm Select { margin-bottom: 0; }
+    _RuleForm #rule-matches { color: $text-muted; height: auto; min-height: 1; }
+    """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(no_result=False)
         self.busy = False
 
     @on(Input.Submitted)
@@ -383,8 +349,8 @@ class _RuleForm(ModalScreen[bool]):
         self._accept()
 
     @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+    def _cancel(self) -> None:
+        self.action_back_out()
 
     def _accept(self) -> None:
         if not self.busy:
@@ -404,8 +370,6 @@ class _RuleForm(ModalScreen[bool]):
 class AddRuleDialog(_RuleForm):
     """Who (username, email, group, all users, public -- live matches), path, permissions, expiry, notify."""
 
-    DEFAULT_CSS = FORM_CSS  # each dialog class carries it: Textual scopes a class's DEFAULT_CSS to that class
-
     def __init__(self, sharing: SharingService, collection: Collection, directory: str) -> None:
         super().__init__()
         self.sharing = sharing
@@ -414,20 +378,19 @@ class AddRuleDialog(_RuleForm):
         self.matches: list[str] = []
         self.created: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe_text(f"Share {self.collection.display_name}"), classes="prompt-title")
-            yield Input(placeholder="username, email, group name, 'all users' or 'public'", id="rule-who")
-            yield Static("", id="rule-matches")
-            yield Input(value=self.directory or "/", placeholder="path in this collection", id="rule-path")
-            yield Select(_PERMISSION_CHOICES, value="r", allow_blank=False, id="rule-permissions")
-            yield Input(placeholder="expires: +30d, +2w or 2027-01-31 (empty: never)", id="rule-expiry")
-            yield Input(placeholder="notify email (optional)", id="rule-notify")
-            yield Input(placeholder="message for the notification (optional)", id="rule-message")
-            yield Static("", classes="rule-error", id="rule-error")
-            with Horizontal(classes="prompt-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Share", variant="primary", id="ok")
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(f"Share {self.collection.display_name}")
+        yield Input(placeholder="username, email, group name, 'all users' or 'public'", id="rule-who")
+        yield Static("", id="rule-matches")
+        yield Input(value=self.directory or "/", placeholder="path in this collection", id="rule-path")
+        yield Select(_PERMISSION_CHOICES, value="r", allow_blank=False, id="rule-permissions")
+        yield Input(placeholder="expires: +30d, +2w or 2027-01-31 (empty: never)", id="rule-expiry")
+        yield Input(placeholder="notify email (optional)", id="rule-notify")
+        yield Input(placeholder="message for the notification (optional)", id="rule-message")
+        yield Static("", classes="dialog-error", id="rule-error")
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Cancel", id="cancel")
+            yield Button("Share", variant="primary", id="ok")
 
     def on_mount(self) -> None:
         self.query_one("#rule-who", Input).focus()
@@ -549,8 +512,6 @@ class AddRuleDialog(_RuleForm):
 class EditRuleDialog(_RuleForm):
     """Change a rule's permissions or expiry (who and path of a rule cannot change at Globus)."""
 
-    DEFAULT_CSS = FORM_CSS
-
     def __init__(self, sharing: SharingService, guest_id: str, rule: Rule, label: str) -> None:
         super().__init__()
         self.sharing = sharing
@@ -558,20 +519,19 @@ class EditRuleDialog(_RuleForm):
         self.rule = rule
         self.label = label
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe_text(f"Change the rule for {self.label} on {self.rule.path}"), classes="prompt-title")
-            value: Permissions = "rw" if self.rule.permissions == "rw" else "r"
-            yield Select(_PERMISSION_CHOICES, value=value, allow_blank=False, id="rule-permissions")
-            yield Input(
-                value=_day(self.rule.expiration_date),
-                placeholder="expires: +30d, +2w or 2027-01-31 (empty: never)",
-                id="rule-expiry",
-            )
-            yield Static("", classes="rule-error", id="rule-error")
-            with Horizontal(classes="prompt-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Save", variant="primary", id="ok")
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(f"Change the rule for {self.label} on {self.rule.path}")
+        value: Permissions = "rw" if self.rule.permissions == "rw" else "r"
+        yield Select(_PERMISSION_CHOICES, value=value, allow_blank=False, id="rule-permissions")
+        yield Input(
+            value=_day(self.rule.expiration_date),
+            placeholder="expires: +30d, +2w or 2027-01-31 (empty: never)",
+            id="rule-expiry",
+        )
+        yield Static("", classes="dialog-error", id="rule-error")
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Cancel", id="cancel")
+            yield Button("Save", variant="primary", id="ok")
 
     def on_mount(self) -> None:
         self.query_one("#rule-permissions", Select).focus()
