@@ -65,6 +65,9 @@ def _sandbox_behaviour(parser: argparse.ArgumentParser) -> None:
     """Options that make the sandbox slow or failing (``sandbox serve`` and ``demo``)."""
     parser.add_argument("--slow", type=int, metavar="BYTES_PER_SECOND", help="cap each task's copy rate")
     parser.add_argument("--fault-rate", type=float, metavar="P", help="probability (0-1) of a transient file error")
+    parser.add_argument("--api-delay", type=float, metavar="SECONDS", help="make every API answer wait this long")
+    parser.add_argument("--api-fault-rate", type=float, metavar="P",
+                        help="probability (0-1) that an API request is answered 503 (sign-in excepted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -480,7 +483,7 @@ def checked_sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
     """The sandbox settings given on the command line, checked: bad values are one clear InvalidInput.
 
     Returns only the options that were given (``port``, ``access_token_lifetime``,
-    ``slow``, ``fault_rate``), ready for SandboxConfig.
+    ``slow``, ``fault_rate``, ``api_delay``, ``api_fault_rate``), ready for SandboxConfig.
     """
     given: dict[str, Any] = {}
     port = getattr(args, "port", None)
@@ -503,6 +506,16 @@ def checked_sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
         if not 0.0 <= fault_rate <= 1.0:  # also refuses nan
             raise InvalidInput(f"--fault-rate {fault_rate}: a probability is from 0 to 1.")
         given["fault_rate"] = fault_rate
+    api_delay = getattr(args, "api_delay", None)
+    if api_delay is not None:
+        if not 0.0 <= api_delay <= 600.0:  # also refuses nan
+            raise InvalidInput(f"--api-delay {api_delay}: give seconds from 0 to 600.")
+        given["api_delay"] = api_delay
+    api_fault_rate = getattr(args, "api_fault_rate", None)
+    if api_fault_rate is not None:
+        if not 0.0 <= api_fault_rate <= 1.0:
+            raise InvalidInput(f"--api-fault-rate {api_fault_rate}: a probability is from 0 to 1.")
+        given["api_fault_rate"] = api_fault_rate
     return given
 
 

@@ -23,11 +23,12 @@ from gterm.globus.https_access import HttpsAccess
 from gterm.globus.sharing import SharingService
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.globus.transfer_requests import TransferItem, TransferRequest
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import BOB_ID, LAB_STORAGE_ID
 from gterm.tui.app import GtermApp
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
+from tests.support.admin_scenes import seed_admin_tasks
 from tests.support.browser_helpers import cursor_to, settled, type_text, wait_for
 from tests.support.groups_helpers import groups_client_for
 from tests.support.sandbox_login import LoginHttpsTokens, own_sandbox, transfer_client_for
@@ -112,6 +113,29 @@ async def details_scene(pilot: Any) -> None:
     await wait_for(pilot, lambda: pilot.app.screen.details is not None, "the document")
 
 
+async def settings_scene(pilot: Any) -> None:
+    """i, e on Lab Storage: two bad values named under their fields after ctrl+s (nothing sent)."""
+    from tests.support.admin_scenes import edit_with_errors
+
+    await details_scene(pilot)
+    await edit_with_errors(pilot)
+
+
+async def admin_scene(pilot: Any) -> None:
+    """m: Bob's tasks on Lab Storage (seeded by seed_admin_tasks), whatever their status."""
+    from tests.support.admin_scenes import admin_list_scene
+
+    await ready(pilot)
+    await admin_list_scene(pilot)
+
+
+async def pause_rule_scene(pilot: Any) -> None:
+    from tests.support.admin_scenes import pause_rule_form_scene
+
+    await ready(pilot)
+    await pause_rule_form_scene(pilot)
+
+
 async def help_scene(pilot: Any) -> None:
     await ready(pilot)
     await pilot.press("f1")
@@ -186,6 +210,9 @@ SCENES: dict[str, tuple[str, str, Scene]] = {
     "help": ("/home/alice/", "/projects/", help_scene),
     "viewer": ("/home/alice/experiments/run-001/", "/projects/climate/", viewer_scene),
     "collection-details": ("/home/alice/", "/projects/", details_scene),
+    "collection-settings": ("/home/alice/", "/projects/", settings_scene),
+    "admin-tasks": ("/home/alice/", "/projects/", admin_scene),
+    "pause-rule-form": ("/home/alice/", "/projects/", pause_rule_scene),
     "local-pane": (f"local:{LOCAL_HOME}", "/home/alice/experiments/", local_pane_scene),
     "sharing-add-rule": ("/home/alice/experiments/", "/projects/", sharing_scene),
     "groups-members": ("/home/alice/", "/projects/", groups_scene),
@@ -205,11 +232,14 @@ def seed_a_task(service: TransferService) -> None:
 
 
 async def shoot(
-    service: TransferService, https: HttpsAccess, out: Path, sharing: SharingService, groups: GroupsService
+    service: TransferService, https: HttpsAccess, out: Path, sharing: SharingService, groups: GroupsService,
+    only: set[str] | None = None,
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     make_local_home()
     for name, (left, right, scene) in SCENES.items():
+        if only and name not in only:
+            continue
         where = left if left.startswith("local:") else f"{LAB}:{left}"
         app = GtermApp(service, left=where, right=f"{LAB}:{right}", https=https, sharing=sharing, groups=groups)
         async with app.run_test(size=SIZE) as pilot:
@@ -222,18 +252,25 @@ async def shoot(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=HERE.parent / "screenshots")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="regenerate only this picture (repeatable; its name without .svg)")
     args = parser.parse_args()
+    only = set(args.only or ())
     with tempfile.TemporaryDirectory(prefix="gterm-shots-") as data_dir:
         with own_sandbox(Path(data_dir)) as sandbox:  # the SDK points at it and trusts its CA
             client = transfer_client_for(sandbox, "alice")
             service = TransferService(lambda: client)
             started = time.monotonic()
             seed_a_task(service)
+            seed_admin_tasks(sandbox, owners=[BOB_ID])  # the administrator's view (Alice's panel stays as it was)
             group_client = groups_client_for(sandbox, "alice")
             groups = GroupsService(lambda: group_client)
             sharing = sharing_for(sandbox)
-            asyncio.run(shoot(service, HttpsAccess(LoginHttpsTokens(sandbox)), args.out, sharing, groups))
+            asyncio.run(shoot(service, HttpsAccess(LoginHttpsTokens(sandbox)), args.out, sharing, groups, only))
     # The transfer screens (dialog, task panel, details) come from fixed data with a frozen clock.
+    if only:
+        print(f"done in {time.monotonic() - started:.1f}s")
+        return
     try:
         from tests.support.transfer_scenes import save_screenshots
     except ImportError:

@@ -210,9 +210,12 @@ class EndpointManager:
         next_key = response.get("last_key") if response.get("has_next_page") else None
         return TaskPage(tasks, str(next_key) if next_key else None)
 
+    # -- one task in full: the task details screen reads these (its TaskSource), as for my own tasks
+
     @translate_errors()
-    def task(self, task_id: str) -> AdminTask:
-        return AdminTask.from_doc(self.client().endpoint_manager_get_task(task_id).data)
+    def task(self, task_id: str) -> Task:
+        """The task as its administrators see it (owner_string, is_paused, ... stay in ``raw``)."""
+        return Task.from_doc(self.client().endpoint_manager_get_task(task_id).data)
 
     @translate_errors()
     def events(self, task_id: str, limit: int = 100) -> list[Event]:

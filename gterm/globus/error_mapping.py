@@ -13,7 +13,7 @@ Authorization header ever reaches the user or a log.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator, contextmanager
 from types import TracebackType
 from typing import Any, Literal
@@ -233,4 +233,29 @@ class translate_errors(ContextDecorator):  # noqa: N801 - reads like a keyword a
         mapped = map_exception(exc)
         if mapped is None:
             return False
+        raise mapped from exc
+
+
+Rephrase = Callable[[GtermError], str]
+
+
+@contextmanager
+def explained(*, denied: Rephrase | None = None, exists: Rephrase | None = None) -> Iterator[None]:
+    """:class:`translate_errors`, then a refusal or a duplicate said in words that tell what to do.
+
+    ``denied(error)`` / ``exists(error)`` give the new message for a PermissionDenied /
+    AlreadyExists (the service's own words are in ``error.message``).
+    """
+    try:
+        yield
+    except Exception as exc:
+        mapped = map_exception(exc)
+        if mapped is None:
+            raise  # a bug, not a condition: let it through untouched
+        if denied is not None and isinstance(mapped, PermissionDenied):
+            raise PermissionDenied(denied(mapped)) from exc
+        if exists is not None and isinstance(mapped, AlreadyExists):
+            raise AlreadyExists(exists(mapped)) from exc
+        if mapped is exc:
+            raise
         raise mapped from exc

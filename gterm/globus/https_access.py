@@ -119,6 +119,14 @@ class HttpsFiles:
         self._retry_delays = retry_delays
         # requests verifies TLS against REQUESTS_CA_BUNDLE or certifi; never turned off here.
         self._http = session or requests.Session()
+        # The environment (proxies, CA bundle) is read once here rather than on every request
+        # (a tenth of a small file's cost in the client), and with it off, a ~/.netrc entry can
+        # never replace the bearer token with Basic credentials.
+        settings = self._http.merge_environment_settings(self._base, {}, None, None, None)
+        self._http.trust_env = False
+        self._http.proxies = settings["proxies"]
+        self._http.verify = settings["verify"]
+        self._http.cert = settings["cert"]
 
     def close(self) -> None:
         self._http.close()

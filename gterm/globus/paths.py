@@ -149,11 +149,53 @@ def split(path: str) -> list[str]:
     return [part for part in norm.split("/") if part]
 
 
-def undecodable(path: str) -> bool:
-    """True when ``path`` holds bytes that were not UTF-8 (lone surrogates from a listing)."""
-    return any(0xD800 <= ord(char) <= 0xDFFF for char in path)
+# --------------------------------------------------------------------------- names that are not UTF-8
+#
+# Transfer's JSON carries Unicode text; a POSIX file name is bytes. Globus documents
+# (Transfer API, "File Operations", "Path Encoding") that bytes which do not decode as
+# UTF-8 are decoded as latin-1 with U+FFFD in front, and that this spelling, passed back
+# to any other call, names the original bytes. Python spells the same bytes with lone
+# surrogates (``surrogateescape``: what ``os.scandir`` gives for a local file). These
+# helpers convert between the two, one path component at a time.
+
+UNDECODABLE_MARK = "\ufffd"
+"""What Transfer puts in front of a name it had to decode as latin-1."""
 
 
-def byte_spelling(path: str) -> str:
-    """``path`` with each byte that was not UTF-8 spelled ``\\xNN`` (for messages)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+def name_bytes(name: str) -> bytes | None:
+    """The bytes ``name`` stands for when it is Transfer's spelling of a name that is not UTF-8, else None."""
+    if not name.startswith(UNDECODABLE_MARK):
+        return None
+    try:
+        raw = name[1:].encode("latin-1")
+        raw.decode("utf-8")
+    except UnicodeEncodeError:
+        return None  # not latin-1 text after the mark: an ordinary name that starts with U+FFFD
+    except UnicodeDecodeError:
+        return raw
+    return None  # UTF-8 bytes would have been listed as UTF-8
+
+
+def with_surrogates(path: str) -> str:
+    """``path`` with each component in Transfer's spelling turned into Python's (lone surrogates)."""
+    if UNDECODABLE_MARK not in path:
+        return path
+    parts = []
+    for part in path.split("/"):
+        raw = name_bytes(part)
+        parts.append(part if raw is None else raw.decode("utf-8", "surrogateescape"))
+    return "/".join(parts)
+
+
+def globus_spelling(path: str) -> str:
+    """``path`` with each component that holds lone surrogates in Transfer's spelling (what a request carries)."""
+    if path.isascii():
+        return path
+    parts = []
+    for part in path.split("/"):
+        try:
+            part.encode("utf-8")
+        except UnicodeEncodeError:
+            part = UNDECODABLE_MARK + part.encode("utf-8", "surrogateescape").decode("latin-1")
+        parts.append(part)
+    return "/".join(parts)

@@ -272,8 +272,9 @@ class GtermSession:
 
     def _requirements(self) -> dict[str, list[str]]:
         transfer = _merge([TRANSFER_SCOPE], [s for s in self.config.consent_scopes if self._rs_for(s) == TRANSFER_RS])
-        if self.client_credentials:
-            return {TRANSFER_RS: transfer}
+        # Client mode too: an Auth token (the same grant) lets a client look up people's names with
+        # get_identities, as globus-cli's client mode does (SDK 4 ConfidentialAppAuthClient has no
+        # get_identities; the SDK's GlobusApp would ask for openid alone).
         return {TRANSFER_RS: transfer, AUTH_RS: list(AUTH_SCOPES)}
 
     def _build_app(self) -> GlobusApp:
@@ -446,6 +447,12 @@ class GtermSession:
         """A GCSv5 endpoint's GCS Manager with its ``manage_collections`` scope (collection settings)."""
         return self._required(endpoint_id, [f"urn:globus:auth:scope:{endpoint_id}:manage_collections"])
 
+    def gcs_manager_client(self, endpoint_id: str, manager_url: str) -> globus_sdk.GCSClient:
+        """A GCSClient for a GCSv5 endpoint's GCS Manager with its ``manage_collections`` scope (roles)."""
+        return globus_sdk.GCSClient(
+            manager_url, authorizer=self.gcs_authorizer(endpoint_id), **client_options(self.config)
+        )
+
     def transfer_client(self) -> globus_sdk.TransferClient:
         """A new TransferClient (own HTTP session, bounded timeout/retries); one per thread."""
         return globus_sdk.TransferClient(authorizer=self.authorizer(TRANSFER_RS), **client_options(self.config))
@@ -464,7 +471,11 @@ class GtermSession:
 
         groups = self.groups_service()
         return SharingService(
-            self.transfer_client, self.auth_client, self.gcs_client, lambda: [g.ref for g in groups.my_groups()]
+            self.transfer_client,
+            self.auth_client,
+            self.gcs_client,
+            lambda: [g.ref for g in groups.my_groups()],
+            gcs_manager=self.gcs_manager_client,
         )
 
     def groups_client(self) -> globus_sdk.GroupsClient:

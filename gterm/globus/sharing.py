@@ -28,14 +28,16 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import globus_sdk
 
-from gterm.globus.error_mapping import map_exception, translate_errors
-from gterm.globus.errors import AlreadyExists, GtermError, InvalidInput, NotFound, PermissionDenied
+from gterm.globus.collection_roles import CollectionRoles, GcsManagerFactory
+from gterm.globus.error_mapping import explained, translate_errors
+from gterm.globus.errors import GtermError, InvalidInput, NotFound
 from gterm.globus.models import Collection, Identity, Rule
 
 #: (endpoint_id, gcs_manager_url, mapped_collection_id) -> a GCSClient allowed to create guests there.
@@ -129,9 +131,12 @@ class SharingService:
         auth_factory: Callable[[], globus_sdk.AuthClient],
         gcs_factory: GcsFactory | None = None,
         groups_source: Callable[[], list[GroupRef]] | None = None,
+        gcs_manager: GcsManagerFactory | None = None,
     ) -> None:
         """``gcs_factory(endpoint_id, gcs_manager_url, mapped_collection_id)`` builds a GCSClient for guest
-        creation on a GCSv5 endpoint (None: only Globus Connect Personal folders can be shared)."""
+        creation on a GCSv5 endpoint (None: only Globus Connect Personal folders can be shared);
+        ``gcs_manager(endpoint_id, gcs_manager_url)`` one with the endpoint's manage_collections scope
+        alone, for roles."""
         self._transfer_factory = transfer_factory
         self._auth_factory = auth_factory
         self._gcs_factory = gcs_factory
@@ -142,6 +147,7 @@ class SharingService:
         self._by_id: dict[str, Identity] = {}
         self._by_username: dict[str, Identity | None] = {}  # None: Auth knows no such user
         self._group_names: dict[str, str] = {}
+        self.roles = CollectionRoles(self._transfer, gcs_manager)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -212,9 +218,19 @@ class SharingService:
             self._transfer().delete_endpoint_acl_rule(guest_id, rule_id)
 
     @staticmethod
-    def _explained(*, grantee: Grantee | None = None, path: str = "") -> _Explain:
+    def _explained(*, grantee: Grantee | None = None, path: str = "") -> AbstractContextManager[None]:
         """The rule calls' translator: gterm errors, and what to do about the ones people meet."""
-        return _Explain(grantee=grantee, path=path)
+
+        def denied(error: GtermError) -> str:
+            return (f"{error.message} -- you need the access manager role on this guest collection "
+                    "(ask its owner or an administrator).")
+
+        def exists(error: GtermError) -> str:
+            if grantee is None:
+                return error.message
+            return f"{grantee.label} already has a rule for {path}; change that rule (e) instead."
+
+        return explained(denied=denied, exists=exists)
 
     # -- guest collections ------------------------------------------------------------------
 
@@ -375,31 +391,39 @@ class SharingService:
     def principal_labels(self, rules: Iterable[Rule]) -> dict[str, str]:
         """A name for each rule's principal (rule id -> label); a bare id only when no name can be found."""
         rules = list(rules)
-        ids = [r.principal for r in rules if r.principal_type == "identity"]
+        names = self.principal_names((r.principal_type, r.principal) for r in rules)
+        return {rule.id: names[(rule.principal_type, rule.principal)] for rule in rules}
+
+    def principal_names(self, principals: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """A name for each (principal_type, principal): people by name and username, groups by name,
+        the two words for everyone; a bare id only when Auth or Groups has no name for it."""
+        principals = list(principals)
+        ids = [p for kind, p in principals if kind == "identity"]
         try:
             people = self.identities_by_id(ids) if ids else {}
         except GtermError:
-            people = {}  # the names are a nicety: the rules themselves were read
-        labels: dict[str, str] = {}
+            people = {}  # the names are a nicety: what they label was read
         with self._names_lock:
-            unnamed = any(r.principal_type == "group" and r.principal not in self._group_names for r in rules)
+            unnamed = any(kind == "group" and p not in self._group_names for kind, p in principals)
         if unnamed:
             self.my_groups()
         with self._names_lock:
             groups = dict(self._group_names)
-        for rule in rules:
-            if rule.principal_type == "identity":
-                person = people.get(rule.principal)
-                labels[rule.id] = identity_label(person) if person else rule.principal
-            elif rule.principal_type == "group":
-                name = groups.get(rule.principal)
-                labels[rule.id] = f"group {name}" if name else f"group {rule.principal}"
-            elif rule.principal_type == "all_authenticated_users":
-                labels[rule.id] = ALL_USERS_LABEL
-            elif rule.principal_type == "anonymous":
-                labels[rule.id] = PUBLIC_LABEL
+        labels: dict[tuple[str, str], str] = {}
+        for kind, principal in principals:
+            if kind == "identity":
+                person = people.get(principal)
+                label = identity_label(person) if person else principal
+            elif kind == "group":
+                name = groups.get(principal)
+                label = f"group {name}" if name else f"group {principal}"
+            elif kind == "all_authenticated_users":
+                label = ALL_USERS_LABEL
+            elif kind == "anonymous":
+                label = PUBLIC_LABEL
             else:
-                labels[rule.id] = rule.principal or rule.principal_type
+                label = principal or kind
+            labels[(kind, principal)] = label
         return labels
 
     def resolve_grantee(self, text: str, groups: Iterable[GroupRef] | None = None) -> Grantee:
@@ -426,7 +450,14 @@ class SharingService:
         hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise NotFound(f"No Globus user or group of yours is called {text!r}.{hint}")
 
-    def matches(self, text: str, groups: Iterable[GroupRef] | None = None, *, limit: int = 8) -> list[str]:
+    def resolve_person_or_group(self, text: str) -> Grantee:
+        """What a role dialog's field names: one of my groups or a person (roles are never for everyone)."""
+        if grantee_from_words(text) is not None:
+            raise InvalidInput("A role is given to a person or a group, not to everyone: type a username or a group.")
+        return self.resolve_grantee(text)
+
+    def matches(self, text: str, groups: Iterable[GroupRef] | None = None, *, limit: int = 8,
+                words: bool = True) -> list[str]:
         """Suggestions for what is typed so far: words, my groups, people gterm knows (no network)."""
         needle = text.strip().lower()
         if not needle:
@@ -435,7 +466,7 @@ class SharingService:
             with self._names_lock:
                 groups = list(self._my_groups or [])
         out: list[str] = []
-        for word in ("all users", "public"):
+        for word in ("all users", "public") if words else ():
             if word.startswith(needle):
                 out.append(word)
         for group in groups:
@@ -468,33 +499,3 @@ def path_in_guest(host_path: str, guest_root: str) -> str:
     if here.startswith(root):
         return "/" + here[len(root):]
     return "/"
-
-
-class _Explain:
-    """Translate errors of a rule call, then say what to do about the ones people meet."""
-
-    def __init__(self, *, grantee: Grantee | None, path: str) -> None:
-        self.grantee = grantee
-        self.path = path
-
-    def __enter__(self) -> _Explain:
-        return self
-
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
-        if exc is None:
-            return False
-        mapped = map_exception(exc)
-        if mapped is None:
-            return False  # a bug, not a condition: let it through untouched
-        if isinstance(mapped, PermissionDenied):
-            raise PermissionDenied(
-                f"{mapped.message} -- you need the access manager role on this guest collection "
-                "(ask its owner or an administrator)."
-            ) from exc
-        if isinstance(mapped, AlreadyExists) and self.grantee is not None:
-            raise AlreadyExists(
-                f"{self.grantee.label} already has a rule for {self.path}; change that rule (e) instead."
-            ) from exc
-        if mapped is exc:
-            return False
-        raise mapped from exc

@@ -72,6 +72,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from gterm.sandbox.wire_names import from_wire, to_wire
+
 PathLike = str | Sequence[str]
 
 MAX_LINKS = 40  # links followed in one walk (the kernel's limit too)
@@ -103,14 +105,18 @@ class RootOutside(RootError):
 
 
 def split(path: PathLike) -> list[str]:
-    """Components of a collection path (empty ones and ``.`` dropped; ``..`` kept for the walk)."""
+    """Components of a collection path (empty ones and ``.`` dropped; ``..`` kept for the walk).
+
+    Each is the file system's name: a component in Transfer's spelling of bytes
+    that are not UTF-8 (``wire_names``) becomes those bytes (as ``surrogateescape`` text).
+    """
     if isinstance(path, str):
-        return [part for part in path.split("/") if part and part != "."]
-    return [part for part in path if part and part != "."]
+        return [from_wire(part) for part in path.split("/") if part and part != "."]
+    return [from_wire(part) for part in path if part and part != "."]
 
 
 def _shown(parts: Sequence[str]) -> str:
-    return "/" + "/".join(parts)
+    return "/" + "/".join(to_wire(part) for part in parts)
 
 
 @dataclass

@@ -3,6 +3,10 @@
 Built for 100,000-entry directories: one ``os.scandir`` pass with one ``lstat``
 per entry, plain tuples for filtering and sorting, and the JSON body written
 once by string formatting (no per-entry dicts, no json.dumps of a big tree).
+
+Items hold the file system's names (``surrogateescape`` text for bytes that are
+not UTF-8); documents carry Transfer's spelling of them (``wire_names``), put
+in only on the rare page that needs it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any, NamedTuple
 from gterm.sandbox.collections import collection_path
 from gterm.sandbox.confined import Root
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.wire_names import from_wire, path_to_wire, to_wire
 
 MAX_LS_ENTRIES = 100_000
 GROUP = "users"
@@ -129,8 +134,10 @@ def scan_names(
     The directory's own listing tells each entry's type (``d_type``), so an
     order by name or type can be sorted without reading a million inodes:
     :func:`with_facts` then reads only the entries of the page sent. Symlinks
-    are read here (their type is their target's). An entry's ``size`` is
-    :data:`UNSTATED` until then.
+    are followed here (their type is their target's, which the order needs),
+    and read again with the page like the rest: a target can change without
+    its link's directory changing. An entry's ``size`` is :data:`UNSTATED`
+    until then.
     """
     items: list[Item] = []
     append = items.append
@@ -145,7 +152,8 @@ def scan_names(
             owner = name if per_entry_owner else user
             try:
                 if entry.is_symlink():
-                    append(_item(root, dir_parts, name, entry.stat(follow_symlinks=False), owner))
+                    link = _item(root, dir_parts, name, entry.stat(follow_symlinks=False), owner)
+                    append(link._replace(size=UNSTATED))
                     continue
                 kind = "dir" if entry.is_dir(follow_symlinks=False) else "file"
             except OSError:
@@ -182,7 +190,13 @@ def stat_item(root: Root, parts: Sequence[str], path: str) -> Item:
     name = path.rstrip("/").rsplit("/", 1)[-1] or "/"
     parent = root.canonical(parts[:-1]) if parts else ()
     item = _item(root, parent, parts[-1] if parts else "", st, owner_of(path))
-    return item._replace(name=name)
+    return on_wire(item._replace(name=name))
+
+
+def on_wire(item: Item) -> Item:
+    """``item`` with its name and link target in Transfer's spelling (bytes that are not UTF-8)."""
+    target = item.link_target
+    return item._replace(name=to_wire(item.name), link_target=path_to_wire(target) if target else target)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -289,7 +303,12 @@ def file_list_json(
     -- a client paging with ``limit``/``offset`` knows there is more while
     ``offset + length < total``.
     """
-    body = ",".join(map(_encoder_for(fields or FILE_FIELDS), items))
+    encode = _encoder_for(fields or FILE_FIELDS)
+    body = ",".join(map(encode, items))
+    if "\\udc" in body:
+        # A name (or link target) whose bytes are not UTF-8 came out as a lone surrogate
+        # escape, which Transfer never sends: write the page again in its spelling.
+        body = ",".join(encode(on_wire(item)) for item in items)
     head = (
         '{"DATA_TYPE":"file_list","path":%s,"absolute_path":%s,"endpoint":%s,"length":%d,'  # noqa: UP031 - a template
         '"total":%d,"rename_supported":true,"symlink_supported":false,'
@@ -391,7 +410,7 @@ def _name_predicate(spec: str) -> Predicate:
         rx = re.compile("|".join(f"(?:{p})" for p in patterns), re.DOTALL)
         pred: Predicate = lambda i: rx.match(i.name.lower()) is not None  # noqa: E731
     else:
-        names = set((spec[1:] if spec.startswith("=") else spec).split(","))
+        names = {from_wire(n) for n in (spec[1:] if spec.startswith("=") else spec).split(",")}
         pred = lambda i: i.name in names  # noqa: E731
     return (lambda i: not pred(i)) if negate else pred
 

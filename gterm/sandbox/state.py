@@ -30,6 +30,10 @@ class SandboxConfig:
     # Seconds each directory listing waits before it answers: real Globus takes 0.5-2 s to list,
     # and a UI must stay correct while a listing is in flight (tests set it to hold one there).
     listing_delay: float = 0.0
+    # Seconds every API answer waits, and the share (0-1) of API requests answered 503 (token routes
+    # and file data excepted; see api_conditions): a slow or failing service, for the UI to show.
+    api_delay: float = 0.0
+    api_fault_rate: float = 0.0
 
 
 @dataclass

@@ -21,7 +21,7 @@ from gterm.sandbox.collections import (
     resolve,
 )
 from gterm.sandbox.errors import ApiError
-from gterm.sandbox.listing_cache import directory_stamp
+from gterm.sandbox.listing_cache import NAMES_TTL, directory_stamp
 from gterm.sandbox.request_parsing import bool_param, int_param, text_field
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.transfer_http import result_doc
@@ -110,7 +110,7 @@ def _listing(
         fl.sort_items(items, order)
     total = len(items)
     if offset + limit < total or (names_only and total > limit):
-        kept.put(key, stamp, items)
+        kept.put(key, stamp, items, ttl=NAMES_TTL if names_only else None)
     else:
         kept.drop(key)
     page = fl.with_facts(root, dir_fd, dir_parts, items[offset: offset + limit])

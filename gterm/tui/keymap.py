@@ -158,6 +158,7 @@ SHARING_BINDINGS: list[Binding] = [
     Binding("d,delete", "delete_rule", "Delete rule", id="sharing_delete"),
     Binding("s", "share_folder", "Share this folder", id="sharing_share_folder"),
     Binding("D", "delete_guest", "Delete this guest collection", id="sharing_delete_guest"),
+    Binding("r", "switch_tab", "Rules / Roles", id="sharing_roles_tab"),
     Binding("ctrl+r", "reload", "Refresh", id="sharing_refresh"),
 ]
 

@@ -18,6 +18,11 @@ such text goes through here:
   in a ``Text`` the escape carries ``escape_style`` so a real ESC can be told
   apart from a file literally named ``\\x1b``.
 
+A name whose bytes are not UTF-8 is shown byte by byte (``caf\\xe9.txt``),
+whichever spelling it arrives in: Python's lone surrogates (a local listing) or
+Transfer's U+FFFD-then-latin-1 (``gterm.globus.paths``), so the same file looks
+the same in both panes.
+
 ``escape_controls`` is the plain-string half, for places that need a ``str``
 (notifications with ``markup=False``, log lines, copy/paste).
 """
@@ -28,6 +33,8 @@ import re
 
 from rich.style import Style, StyleType
 from rich.text import Text
+
+from gterm.globus.paths import UNDECODABLE_MARK, with_surrogates
 
 # Short, familiar spellings for the common whitespace controls; everything
 # else uses \xNN (or \uNNNN beyond Latin-1) so the byte value is visible.
@@ -78,14 +85,19 @@ def has_undecodable(value: str) -> bool:
 DEFAULT_ESCAPE_STYLE = Style(reverse=True)
 
 
+def _bytes_shown(value: str) -> str:
+    """``value`` with Transfer's spelling of bytes that are not UTF-8 turned into lone surrogates."""
+    return with_surrogates(value) if UNDECODABLE_MARK in value else value
+
+
 def has_controls(value: str) -> bool:
     """True when ``value`` holds a character :func:`escape_controls` would rewrite."""
-    return _CONTROL_RE.search(value) is not None
+    return _CONTROL_RE.search(_bytes_shown(value)) is not None
 
 
 def escape_controls(value: object) -> str:
     """``str(value)`` with every control character replaced by a visible escape (``\\x1b``)."""
-    return str(value).translate(_TRANSLATION)
+    return _bytes_shown(str(value)).translate(_TRANSLATION)
 
 
 def safe_text(
@@ -99,7 +111,7 @@ def safe_text(
     ``escape_style`` (reverse video by default; ``None`` for none) is applied
     to each escape so it stands out from ordinary backslashes in a name.
     """
-    raw = str(value)
+    raw = _bytes_shown(str(value))
     if not has_controls(raw):
         return Text(raw, style=style, end="")
     text = Text(style=style, end="")

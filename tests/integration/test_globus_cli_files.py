@@ -8,6 +8,7 @@ throttled so a large transfer is still running when the CLI cancels it; the smal
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -54,6 +55,18 @@ def test_ls_mkdir_and_rename(alice_cli: GlobusCLI, slow_sandbox: SandboxHandle) 
     assert (disk / "made" / "notes.md").read_text() == "hello" and not (disk / "notes.txt").exists()
     missing = alice_cli.run("ls", f"{LAB}:{path}nothing-here/", expect=1)
     assert "ClientError.NotFound" in missing.stdout + missing.stderr
+
+
+def test_a_name_that_is_not_utf8(alice_cli: GlobusCLI, slow_sandbox: SandboxHandle) -> None:
+    """The CLI lists b"caf\\xe9.txt" in Transfer's spelling (U+FFFD, then latin-1) and renames it by that name."""
+    path, disk = workdir(slow_sandbox, "cli-bytes")
+    with open(os.path.join(os.fsencode(disk), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(b"bytes")
+    wire = "\ufffdcaf\xe9.txt"
+    assert alice_cli.run("ls", f"{LAB}:{path}").stdout.split() == [wire]
+    assert [e["name"] for e in alice_cli.json("ls", "-l", f"{LAB}:{path}")["DATA"]] == [wire]
+    assert "renamed successfully" in alice_cli.run("rename", LAB, path + wire, f"{path}cafe.txt").stdout
+    assert os.listdir(disk) == ["cafe.txt"] and (disk / "cafe.txt").read_bytes() == b"bytes"
 
 
 def test_transfer_with_sync_level_and_label_then_task_commands(

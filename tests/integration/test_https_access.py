@@ -11,6 +11,7 @@ import hashlib
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,6 +222,28 @@ def test_a_cancelled_upload_leaves_nothing_under_the_final_name(
         lab.upload(source, path + "half.bin", progress=lambda n: stop.set(), cancel=stop)
 
     assert not (disk / "half.bin").exists()
+    # The server writes while it receives; once the write in flight ends, its temporary file goes too.
+    deadline = time.monotonic() + 30
+    while list(disk.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(disk.iterdir()) == []
+
+
+def test_a_netrc_entry_never_replaces_the_bearer_token(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # requests applies ~/.netrc credentials (Basic auth over our header) when it reads the environment.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("".join(f"machine {host} login someone password secret\n" for host in ("127.0.0.1", "localhost")))
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    _, path = make_lab_dir(sandbox, {"n.txt": b"netrc"})
+    files = files_for(sandbox, LAB_STORAGE_ID)
+    try:
+        files.download(path + "n.txt", tmp_path / "n.txt")
+    finally:
+        files.close()
+    assert (tmp_path / "n.txt").read_bytes() == b"netrc"
 
 
 def test_errors_in_gterm_words(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:

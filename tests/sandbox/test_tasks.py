@@ -506,21 +506,3 @@ def test_task_routes_carry_every_key_of_the_sdk_fixtures(sandbox, alice_tc):
 
     canceled = alice_tc.cancel_task(task_id)
     assert _keys(globus_sdk.TransferClient.cancel_task) <= set(canceled.data)
-
-
-def test_a_name_that_is_not_utf8_is_a_source_error_not_a_crash(sandbox, alice_tc):
-    base, disk = workdir(sandbox, "not-utf8")
-    write(disk / "src" / "good.txt", "fine\n")
-    with open(os.path.join(os.fsencode(disk / "src"), b"caf\xe9.txt"), "wb") as handle:
-        handle.write(b"latin-1 name\n")
-
-    skipped = wait_done(alice_tc, _copy(alice_tc, base + "src/", base + "skip/", skip_source_errors=True))
-    assert skipped["status"] == "SUCCEEDED"
-    assert (disk / "skip" / "good.txt").read_text() == "fine\n"
-    assert os.listdir(disk / "skip") == ["good.txt"]
-    assert any("not valid UTF-8" in event["details"] for event in events(alice_tc, skipped["task_id"]))
-
-    failed = wait_done(alice_tc, _copy(alice_tc, base + "src/", base + "fail/"))
-    assert failed["status"] == "FAILED"
-    details = " ".join(event["details"] for event in events(alice_tc, failed["task_id"]))
-    assert "not valid UTF-8" in details and "internal" not in details.lower()

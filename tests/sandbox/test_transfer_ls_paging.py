@@ -233,6 +233,34 @@ def test_kept_listings_expire_change_and_are_bounded() -> None:
     assert kept.get("z", 1) is None
 
 
+def test_a_listing_kept_with_its_own_ttl_outlives_the_stores() -> None:
+    now = [0.0]
+    kept: SortedListings[int] = SortedListings(ttl=10.0, clock=lambda: now[0])
+    kept.put("names", 1, [1], ttl=100.0)  # a listing by names only (listing_cache.NAMES_TTL)
+    kept.put("sizes", 1, [2])
+    now[0] = 50.0
+    assert kept.get("sizes", 1) is None and kept.get("names", 1) == [1]
+    assert kept.get("names", 2) is None  # the directory changed: gone whatever its ttl
+    kept.put("names", 1, [1], ttl=100.0)
+    now[0] = 151.0
+    assert kept.get("names", 1) is None
+
+
+def test_a_links_facts_are_read_with_its_page_not_when_the_directory_was(tmp_path: Any) -> None:
+    (tmp_path / "target").write_bytes(b"xy")
+    (tmp_path / "link").symlink_to("target")
+    with RootSpec(str(tmp_path)).open() as root:
+        dir_fd = root.open_dir(())
+        try:
+            stubs = sorted(fl.scan_names(root, dir_fd, (), "/", True))
+            # The target is rewritten in place: the link's directory (and a kept listing) stay as they were.
+            (tmp_path / "target").write_bytes(b"longer now")
+            page = {i.name: i for i in fl.with_facts(root, dir_fd, (), stubs)}
+            assert (page["link"].type, page["link"].size, page["link"].link_target) == ("file", 10, "/target")
+        finally:
+            os.close(dir_fd)
+
+
 def test_entries_gone_before_their_page_is_sent_drop_out(tmp_path: Any) -> None:
     for name in ("a", "b", "c"):
         (tmp_path / name).write_bytes(b"xy")

@@ -28,6 +28,8 @@ def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
         (["--fault-rate", "2"], "--fault-rate 2.0"),
         (["--slow", "-5"], "--slow -5"),
         (["--access-token-lifetime", "0"], "--access-token-lifetime 0"),
+        (["--api-delay", "-1"], "--api-delay -1.0"),
+        (["--api-fault-rate", "nan"], "--api-fault-rate nan"),
     ],
 )
 def test_bad_sandbox_values_are_one_clear_line(tmp_path: Path, args: list[str], said: str) -> None:
@@ -52,6 +54,8 @@ def test_a_data_dir_that_cannot_be_created_is_one_clear_line(tmp_path: Path) -> 
 def test_demo_accepts_slow_and_fault_rate_and_checks_them() -> None:
     args = cli.build_parser().parse_args(["demo", "--slow", "100000", "--fault-rate", "0.2"])
     assert cli.checked_sandbox_options(args) == {"slow": 100000, "fault_rate": 0.2}
+    slow_api = cli.build_parser().parse_args(["demo", "--api-delay", "1.5", "--api-fault-rate", "0.1"])
+    assert cli.checked_sandbox_options(slow_api) == {"api_delay": 1.5, "api_fault_rate": 0.1}
     bad = cli.build_parser().parse_args(["demo", "--fault-rate", "1.5"])
     with pytest.raises(cli.InvalidInput, match=r"--fault-rate 1\.5: a probability is from 0 to 1"):
         cli.checked_sandbox_options(bad)

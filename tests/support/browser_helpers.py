@@ -107,6 +107,14 @@ def notices(app: Any) -> list[str]:
     return [str(notification.message) for notification in app._notifications]
 
 
+def field_problems(form: Any) -> set[str]:
+    """The fields of a form (the settings form) that show a problem under them now (``#error-<field>``)."""
+    from textual.widgets import Static
+
+    return {str(line.id).removeprefix("error-") for line in form.query(".dialog-error").results(Static)
+            if str(line.id).startswith("error-") and str(line.render())}
+
+
 SUBMITTED = re.compile(r"^Transfer submitted: task (\S+)$")
 
 

@@ -16,18 +16,21 @@ from typing import Any
 
 import globus_sdk
 import pytest
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Checkbox, Input, Select, Static
 
+from gterm.globus.endpoint_manager import EndpointManager
+from gterm.globus.errors import PermissionDenied
 from gterm.sandbox.seed_ids import BOB_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.admin_tasks import AdminTasksScreen
 from gterm.tui.screens.pause_rules import PauseRuleForm, PauseRulesScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.pane import Pane
 from tests.support.browser_helpers import make_app, notices, settled, type_text, wait_for
 from tests.support.sandbox_login import own_sandbox, transfer_client_for
 from tests.support.tasks_helpers import collection_root, write
-from tests.support.transfer_live import service_for
+from tests.support.transfer_live import RequestLog, service_for
 
 LAB = LAB_STORAGE_ID
 SLOW = 8192  # bytes per second per task: Bob's 40 x 4 KiB copy runs ~20 s
@@ -172,3 +175,57 @@ async def test_a_pause_rule_on_ls_refuses_bobs_listing_until_deleted(mgmt: Sandb
         pane = bob_app.main_screen.query_one("#left", Pane)
         await wait_for(bob_pilot, lambda: pane.listing is not None, "Bob's listing to work again")
         assert not any(message in n for n in notices(bob_app))
+
+
+async def test_enter_on_bobs_task_shows_its_details_through_the_management_api(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    task_id = bob_copy(mgmt, bob, files=3)
+    await_finished = time.monotonic() + 60
+    while bob.get_task(task_id)["status"] != "SUCCEEDED":
+        assert time.monotonic() < await_finished, "Bob's copy did not finish"
+        time.sleep(0.2)
+    log = RequestLog(mgmt)
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(160, 45)) as pilot:
+        admin = await open_admin_view(pilot, app)
+        admin.query_one("#filter-status", Select).value = "succeeded"  # Bob's task has finished
+        await cursor_to_task(pilot, admin, task_id)
+        mark = log.mark()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the task's details")
+        details = app.screen
+        assert isinstance(details, TaskDetailsScreen)
+        await wait_for(pilot, lambda: details.data.successful is not None and details.data.pause_info is not None,
+                       "the details loaded")
+        data = details.data
+        assert data.task.task_id == task_id and data.task.status == "SUCCEEDED"
+        assert data.task.raw["owner_string"].startswith("bob")  # whose task it is
+        assert "owner bob" in str(details.query_one("#details-head", Static).render())
+        assert any(event.code == "SUCCEEDED" for event in data.events)
+        assert sorted(doc["source_path"].rsplit("/", 1)[-1] for doc in data.successful or []) == [
+            "f000.bin", "f001.bin", "f002.bin"]
+        assert data.skipped == []
+        # An administrator reads the task; Globus has no management call to relabel it or move its
+        # deadline, so those keys (and the owner's cancel without a message) are not offered here.
+        assert details.control is None and not details.offers_control
+        assert not any(details.check_action(a, ()) for a in TaskDetailsScreen.CONTROL_ACTIONS)
+
+        # Every read went through the management API with Alice's token; none through Bob's task routes.
+        base = f"/v0.10/endpoint_manager/task/{task_id}"
+        for route in ("", "/event_list", "/successful_transfers", "/skipped_errors", "/pause_info"):
+            assert log.count(mark, method="GET", path=base + route, identity="alice") >= 1, route
+        assert log.count(mark, method="GET", path=f"/v0.10/task/{task_id}", prefix=True) == 0
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is admin, "back to the administrator's view")
+
+
+async def test_bob_is_refused_the_administrators_reads_of_his_own_task(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    """Bob holds no role on Lab Storage: the management API answers him 403, and gterm says so."""
+    task_id = bob_copy(mgmt, bob, files=1)
+    manager = EndpointManager(lambda: bob)
+    with pytest.raises(PermissionDenied):
+        manager.task(task_id)

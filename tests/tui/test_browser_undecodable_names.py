@@ -1,71 +1,162 @@
-"""A name whose bytes are not UTF-8 (a listing carries it as surrogate escapes): the directory lists,
-the name shows escaped, and an operation on it says clearly why Globus cannot be asked, never a traceback."""
+"""A name whose bytes are not UTF-8 (``b"caf\\xe9.txt"`` on disk): the directory lists, the name shows
+escaped, and F5, F6, F2 and F8 act on exactly those bytes, through the real SDK and the live sandbox.
+
+Transfer spells such a name as U+FFFD followed by the bytes read as latin-1, and takes that
+spelling back in every call (Transfer API, "File Operations", "Path Encoding").
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
-from gterm.globus.errors import InvalidInput
-from gterm.globus.transfer import build_transfer_data
-from gterm.globus.transfer_requests import TransferItem, TransferRequest
+from textual.widgets import Input
+
+from gterm.globus.transfer import wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, type_text, wait_for
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.browser_helpers import (
+    cursor_to,
+    listing_names,
+    make_app,
+    notices,
+    screen_lines,
+    settled,
+    submitted_task_id,
+    type_text,
+    wait_for,
+)
 
 LAB = LAB_STORAGE_ID
-BAD = b"bad-\xff-name.txt"
-BAD_NAME = os.fsdecode(BAD)  # 'bad-\udcff-name.txt'
+SIZE = (120, 36)
+RAW = b"caf\xe9.txt"
+WIRE = "\ufffd" + RAW.decode("latin-1")  # Transfer's spelling of RAW
+SHOWN = "caf\\xe9.txt"  # what the user sees: the byte that is not UTF-8, escaped
+PAYLOAD = b"latin-1 name\n"
 
 
-def make_bad(disk) -> None:
-    with open(os.path.join(os.fsencode(disk), BAD), "wb") as handle:
-        handle.write(b"payload")
+def make_raw(disk: Path) -> None:
+    with open(os.path.join(os.fsencode(disk), RAW), "wb") as handle:
+        handle.write(PAYLOAD)
 
 
-def test_the_directory_lists_with_the_exact_name(alice_service, lab_dir):
+def names_on_disk(disk: Path) -> list[bytes]:
+    return sorted(os.listdir(os.fsencode(disk)))
+
+
+def read_raw(disk: Path) -> bytes:
+    with open(os.path.join(os.fsencode(disk), RAW), "rb") as handle:
+        return handle.read()
+
+
+async def open_panes(app: Any, pilot: Any, left: str, right: str) -> None:
+    screen = app.main_screen
+    await wait_for(pilot, lambda: screen.left_pane.path == left and screen.right_pane.path == right, "both panes")
+    await wait_for(pilot, lambda: screen.right_pane.listing is not None, "the right listing")
+    await settled(pilot)
+
+
+def test_the_service_lists_and_names_it_exactly(alice_service, lab_dir):
     disk, path = lab_dir({"ok.txt": "x"})
-    make_bad(disk)
+    make_raw(disk)
     listing = alice_service.ls(LAB, path)
-    assert sorted(e.name for e in listing.entries) == sorted(["ok.txt", BAD_NAME])
+    assert sorted(e.name for e in listing.entries) == sorted(["ok.txt", WIRE])
+    # A local listing's spelling of the same bytes (Python's lone surrogates) names the same file.
+    alice_service.rename(LAB, path + os.fsdecode(RAW), path + "plain.txt")
+    assert (disk / "plain.txt").read_bytes() == PAYLOAD and RAW not in names_on_disk(disk)
 
 
-def test_requests_that_would_name_it_say_why(alice_service, lab_dir):
-    disk, path = lab_dir()
-    make_bad(disk)
-    try:
-        alice_service.rename(LAB, path + BAD_NAME, path + "good.txt")
-    except InvalidInput as error:
-        assert "bad-\\xff-name.txt" in str(error) and "not valid UTF-8" in str(error)
-    else:
-        raise AssertionError("a rename naming undecodable bytes must be refused clearly")
-    request = TransferRequest(LAB, LAB, [TransferItem(path + BAD_NAME, path + "copy")])
-    try:
-        build_transfer_data(request)
-    except InvalidInput as error:
-        assert "not valid UTF-8" in str(error)
-    else:
-        raise AssertionError("a transfer naming undecodable bytes must be refused clearly")
-
-
-async def test_the_pane_shows_it_escaped_and_f2_explains(alice_service, tmp_config, lab_dir):
-    disk, path = lab_dir({"ok.txt": "x"})
-    make_bad(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: app.main_screen.left_pane.path == path, "the directory")
-        await settled(pilot)
+async def test_f5_transfers_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
+    src_disk, src = lab_dir({"ok.txt": "x"})
+    dst_disk, dst = lab_dir()
+    make_raw(src_disk)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_panes(app, pilot, src, dst)
         left = app.main_screen.left_pane
-        assert sorted(listing_names(left)) == sorted(["ok.txt", BAD_NAME])
-        assert any("bad-\\xff-name.txt" in line for line in screen_lines(app))
-        await cursor_to(pilot, left, BAD_NAME)
-        await pilot.press("f2")
-        from textual.widgets import Input
-
-        from gterm.tui.screens.prompts import InputPrompt
-
-        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
-        app.screen.query_one("#prompt-input", Input).value = ""
-        await type_text(pilot, "good.txt")
+        assert sorted(listing_names(left)) == sorted(["ok.txt", WIRE])
+        assert any(SHOWN in line for line in screen_lines(app)), "the name shows its byte escaped"
+        assert not any("\ufffd" in line for line in screen_lines(app))
+        await cursor_to(pilot, left, WIRE)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "not valid UTF-8" in left.message_text, "the reason")
+        await wait_for(pilot, lambda: submitted_task_id(notices(app)), "the submission")
+        task_id = str(submitted_task_id(notices(app)))
+    assert wait_for_task(alice_service, task_id, timeout=60).status == "SUCCEEDED"
+    assert names_on_disk(dst_disk) == [RAW]
+    assert read_raw(dst_disk) == PAYLOAD
+
+
+async def test_f6_moves_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"ok.txt": "x"}, dirs=("target",))
+    make_raw(disk)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:{path}target/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_panes(app, pilot, path, path + "target/")
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, WIRE)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the move prompt")
+        assert app.screen.query_one("#prompt-input", Input).value == f"{path}target/"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: sorted(listing_names(left)) == ["ok.txt", "target"], "the moved listing")
+    assert names_on_disk(disk / "target") == [RAW]
+    assert read_raw(disk / "target") == PAYLOAD
+    assert RAW not in names_on_disk(disk)
+
+
+async def test_f2_renames_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"ok.txt": "x"})
+    make_raw(disk)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_panes(app, pilot, path, "/projects/")
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, WIRE)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
+        box = app.screen.query_one("#prompt-input", Input)
+        assert box.value == SHOWN, "the proposal shows the name escaped, never U+FFFD or a raw byte"
+        await type_text(pilot, "plain")  # replaces the selected stem, keeps ".txt"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: sorted(listing_names(left)) == ["ok.txt", "plain.txt"], "the renamed listing")
+    assert (disk / "plain.txt").read_bytes() == PAYLOAD
+    assert RAW not in names_on_disk(disk)
+
+
+async def test_f2_unchanged_keeps_the_exact_name(alice_service, tmp_config, lab_dir):
+    """Enter on the untouched proposal asks for the same name: nothing on disk changes, nothing is mangled."""
+    disk, path = lab_dir()
+    make_raw(disk)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_panes(app, pilot, path, "/projects/")
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, WIRE)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, InputPrompt), "the prompt closed")
+        await settled(pilot)
         assert "unexpected" not in left.message_text.lower()
-        assert os.path.exists(os.path.join(os.fsencode(disk), BAD))
+    assert names_on_disk(disk) == [RAW]
+
+
+async def test_f8_deletes_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
+    disk, path = lab_dir({"ok.txt": "x"})
+    make_raw(disk)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_panes(app, pilot, path, "/projects/")
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, WIRE)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+        listed = str(app.screen.query_one("#prompt-items").render())
+        assert SHOWN in listed and "\ufffd" not in listed
+        await pilot.press("y")
+        await wait_for(pilot, lambda: listing_names(left) == ["ok.txt"], "the listing after the delete")
+    assert names_on_disk(disk) == [b"ok.txt"]

@@ -118,3 +118,23 @@ def test_is_within_and_split() -> None:
     assert paths.split("/a/b/") == ["a", "b"]
     assert paths.split("/") == []
     assert paths.split("~/x") == ["~", "x"]
+
+
+# --------------------------------------------------------------------------- names that are not UTF-8
+
+WIRE = "\ufffdcaf\xe9.txt"  # Transfer's spelling of b"caf\xe9.txt"
+PYTHON = "caf\udce9.txt"  # os.fsdecode(b"caf\xe9.txt")
+
+
+def test_transfer_spelling_names_the_bytes() -> None:
+    assert paths.name_bytes(WIRE) == b"caf\xe9.txt"
+    assert paths.name_bytes("caf\xe9.txt") is None  # no mark: ordinary text
+    assert paths.name_bytes("\ufffdplain") is None  # ASCII after the mark is UTF-8: listed as itself
+    assert paths.name_bytes("\ufffd\u0100") is None  # beyond latin-1: not Transfer's spelling
+
+
+def test_spellings_convert_per_component_both_ways() -> None:
+    assert paths.globus_spelling(f"/home/{PYTHON}/x/{PYTHON}") == f"/home/{WIRE}/x/{WIRE}"
+    assert paths.with_surrogates(f"/home/{WIRE}/x/{WIRE}") == f"/home/{PYTHON}/x/{PYTHON}"
+    for same in ("/plain/ascii/", "/ünïcode/ok", "/\ufffdplain/"):
+        assert paths.globus_spelling(same) == same and paths.with_surrogates(same) == same

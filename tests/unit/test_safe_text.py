@@ -83,3 +83,10 @@ def test_escape_style_none_and_base_style() -> None:
     text = safe_text("x\x00", "bold", escape_style=None)
     assert text.plain == "x\\x00"
     assert str(text.style) == "bold"
+
+
+def test_a_name_that_is_not_utf8_looks_the_same_in_either_spelling() -> None:
+    """Transfer's spelling (U+FFFD, latin-1) and a local listing's (lone surrogates) both show the byte."""
+    assert escape_controls("\ufffdcaf\xe9.txt") == escape_controls("caf\udce9.txt") == "caf\\xe9.txt"
+    assert has_controls("\ufffdcaf\xe9.txt")
+    assert escape_controls("\ufffd plain") == "\ufffd plain" and not has_controls("\ufffd plain")

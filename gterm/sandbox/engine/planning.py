@@ -1,13 +1,14 @@
 """Planning: expand a task's submitted items into ``task_files`` rows, once, before any copy.
 
-Rows hold collection paths only; every directory read here is opened beneath
+Rows hold collection paths only, in Transfer's spelling (a name whose bytes are
+not UTF-8 as ``wire_names`` writes it, so rows, events and reports are valid
+Unicode); every directory read here is opened beneath
 its collection's root at that moment (``gterm.sandbox.confined``), and links
 are counted, never followed (Globus' ``recursive_symlinks: ignore``).
 """
 
 from __future__ import annotations
 
-import errno
 import fnmatch
 import stat
 import time
@@ -18,17 +19,10 @@ from gterm.sandbox.confined import split
 from gterm.sandbox.engine.errors import FatalTaskError, FileError, classify_os_error, describe
 from gterm.sandbox.sync import is_included, parse_filter_rules
 from gterm.sandbox.tasks_store import FileKind, FileState, TaskFile
+from gterm.sandbox.wire_names import to_wire
 
 if TYPE_CHECKING:
     from gterm.sandbox.engine.task_run import TaskRun
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # a surrogate escape: the file system holds bytes that are not UTF-8
-        return False
-    return True
-
 
 def _join(base: str, name: str, is_dir: bool) -> str:
     path = base.rstrip("/") + "/" + name
@@ -98,8 +92,8 @@ class TransferPlanner:
     def list_source(self, src_dir: str) -> list[_Entry]:
         with self.run.source.open() as root, root.scandir(src_dir, follow_last=False) as entries:
             found = [
-                _Entry(e.name, e.is_dir(follow_symlinks=False), e.is_file(follow_symlinks=False), e.is_symlink(),
-                       e.stat(follow_symlinks=False).st_size)
+                _Entry(to_wire(e.name), e.is_dir(follow_symlinks=False), e.is_file(follow_symlinks=False),
+                       e.is_symlink(), e.stat(follow_symlinks=False).st_size)
                 for e in entries
             ]
         return sorted(found, key=lambda e: e.name)
@@ -119,13 +113,6 @@ class TransferPlanner:
                 continue
             kept: list[_Entry] = []
             for entry in entries:
-                if not _utf8(entry.name):
-                    # Transfer speaks JSON (UTF-8 only): such a name cannot be reported or sent back,
-                    # so it is a source error of its own, not a crash of the task.
-                    shown = entry.name.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
-                    bad = OSError(errno.EILSEQ, "the name is not valid UTF-8")
-                    self.source_problem(bad, _join(src_dir, shown, entry.is_dir), dst_dir, entry.is_dir)
-                    continue
                 if entry.is_link:
                     self.run.bump(symlinks=1)
                     continue
@@ -153,7 +140,7 @@ class TransferPlanner:
         """
         try:
             with self.run.destination.open() as root, root.scandir(dst_dir, follow_last=False) as it:
-                entries = sorted((e.name, e.is_dir(follow_symlinks=False), e.is_symlink()) for e in it)
+                entries = sorted((to_wire(e.name), e.is_dir(follow_symlinks=False), e.is_symlink()) for e in it)
         except OSError:
             return  # no destination directory yet: nothing extra
         for name, is_dir, is_link in entries:
@@ -186,7 +173,7 @@ class DeletePlanner:
         parent_g = path.rstrip("/").rsplit("/", 1)[0] + "/"
         try:
             with self.run.source.open() as root:
-                names = sorted(n for n in root.listdir(parent_g) if fnmatch.fnmatchcase(n, name))
+                names = sorted(n for n in map(to_wire, root.listdir(parent_g)) if fnmatch.fnmatchcase(n, name))
         except OSError:
             names = []
         return [_join(parent_g, n, False) for n in names]
@@ -229,7 +216,7 @@ class DeletePlanner:
         depth = len(split(top_g))
         with self.run.source.open() as root:
             for parts, _dirs, others in root.walk_bottom_up(top_g):
-                base_g = top_g + "".join(part + "/" for part in parts[depth:])
+                base_g = top_g + "".join(to_wire(part) + "/" for part in parts[depth:])
                 for name in others:
-                    self.add("delete_file", base_g + name, False)
+                    self.add("delete_file", base_g + to_wire(name), False)
                 self.add("delete_dir", base_g, True)

@@ -5,7 +5,8 @@ a time; the next page is fetched when the cursor nears the end of what is
 loaded, so 10,000 tasks cost one page until the user scrolls that far. Space
 selects; ``p`` pauses, ``r`` resumes, ``x`` cancels the selected tasks (or the
 one under the cursor) with a message the owners see; ``u`` opens the pause
-rules of the endpoint in the filter.
+rules of the endpoint in the filter; Enter opens a task's details (the same
+screen as for my own tasks, read through the ``endpoint_manager_*`` calls).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.worker_errors import deliver, describe, report
 
-COLUMNS = ("", "Task", "Owner", "Status", "Source → Destination", "Files", "Bytes", "Requested")
+# The route goes last: at 120 columns it is the one clipped (the endpoint filter already names one end).
+COLUMNS = ("", "Task", "Owner", "Status", "Requested", "Files", "Bytes", "Source → Destination")
+STATUS_WIDTH = 18  # "FAILED PERMISSION_DENIED" in full is in the task's details
 MORE_WHEN_WITHIN = 100  # rows from the end of what is loaded: time to fetch the next page
 ALL_ENDPOINTS = "*"
 
@@ -49,7 +52,7 @@ def task_cells(item: AdminTask, selected: bool) -> list[Text]:
     if item.is_paused and task.is_active:
         status = Text("PAUSED", style="bold yellow")
     else:
-        status = Text(escape_controls(fmt.status_text(task)))
+        status = Text(_clip(escape_controls(fmt.status_text(task)), STATUS_WIDTH))
     route = f"{task.source_endpoint_display_name or '?'} → {task.destination_endpoint_display_name or '-'}"
     requested = task.request_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if task.request_time else ""
     return [
@@ -57,11 +60,15 @@ def task_cells(item: AdminTask, selected: bool) -> list[Text]:
         Text(escape_controls(fmt.task_title(task))[:40]),
         Text(escape_controls(item.owner)[:30]),
         status,
-        Text(escape_controls(route)[:50]),
+        Text(requested),
         Text(f"{task.files_transferred:,}/{task.files:,}", justify="right"),
         Text(fmt.human_bytes(task.bytes_transferred), justify="right"),
-        Text(requested),
+        Text(escape_controls(route)[:50]),
     ]
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class AdminTasksScreen(Screen[None]):
@@ -209,10 +216,23 @@ class AdminTasksScreen(Screen[None]):
             text = f"Could not list tasks: {self.error}"
         else:
             more = " · more below" if self.next_key else ""
-            text = f"{len(self.items):,} tasks{more} · {len(self.selected)} selected"
+            text = f"{len(self.items):,} tasks{more} · {len(self.selected)} selected · Enter: details"
             if self.fetching:
                 text += " · loading…"
         self.query_one("#admin-status", Static).update(Text(text))
+
+    @on(DataTable.RowSelected, "#admin-tasks")
+    def _task_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a task: its details, events, successes, skipped errors and pause info,
+        read through the management API by the same screen that shows my own tasks."""
+        event.stop()
+        if 0 <= event.cursor_row < len(self.items):
+            self.open_details(self.items[event.cursor_row])
+
+    def open_details(self, item: AdminTask) -> None:
+        from gterm.tui.screens.task_details import TaskDetailsScreen
+
+        self.app.push_screen(TaskDetailsScreen(self.manager, item.task))
 
     @on(DataTable.RowHighlighted)
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:

@@ -12,60 +12,33 @@ service shows "Loading…", an error shows what to do, and the screen never free
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
-from gterm.globus.sharing import (
-    Grantee,
-    Permissions,
-    SharingService,
-    parse_expiry,
-)
+from gterm.globus.sharing import SharingService
 from gterm.tui.keymap import SHARING_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
-from gterm.tui.screens.prompts import ConfirmPrompt, Prompt
+from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog, day_of
+from gterm.tui.screens.sharing_roles import RolesPanel
 from gterm.tui.worker_errors import deliver, describe
 
-PERMISSION_LABELS: dict[str, str] = {"r": "read", "rw": "read/write"}
+MAIN_TAB = "tab-main"
+ROLES_TAB = "tab-roles"
 
 
 def is_guest(collection: Collection) -> bool:
     """Guest collections (GCSv5 guests and Globus Connect Personal shares) are the ones with rules."""
     return collection.host_endpoint_id is not None or collection.entity_type.endswith("guest_collection")
-
-
-def _day(text: str | None) -> str:
-    """An ISO time as its date (what the rules table has room for); "" for none."""
-    if not text:
-        return ""
-    try:
-        return datetime.fromisoformat(text).strftime("%Y-%m-%d")
-    except ValueError:
-        return text[:10]
-
-
-@dataclass(frozen=True, slots=True)
-class NewRule:
-    """What the add-rule dialog collected (the grantee is resolved when it is submitted)."""
-
-    who: str
-    path: str
-    permissions: Permissions
-    expires: datetime | None
-    notify_email: str
-    notify_message: str
 
 
 class SharingScreen(GtermModal[None]):
@@ -74,7 +47,9 @@ class SharingScreen(GtermModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*SHARING_BINDINGS]
     DEFAULT_CSS = """
     SharingScreen > .modal-frame { width: 110; max-height: 90%; }
-    SharingScreen DataTable { height: auto; max-height: 20; }
+    SharingScreen DataTable { height: auto; max-height: 18; }
+    SharingScreen TabbedContent, SharingScreen TabPane, SharingScreen ContentSwitcher { height: auto; }
+    SharingScreen TabPane { padding: 0; }
     SharingScreen #sharing-status { height: auto; }
     """
 
@@ -93,23 +68,57 @@ class SharingScreen(GtermModal[None]):
     def compose_dialog(self) -> ComposeResult:
         what = "access rules" if self.mode == "rules" else "guest collections I manage here"
         yield self.heading(f"Sharing — {self.collection.display_name}: {what}", id="sharing-title")
-        yield DataTable(id="sharing-table", cursor_type="row", zebra_stripes=True)
-        yield Static(Text("Loading…", style="dim"), id="sharing-status")
-        hint = (
-            "a add · e change · d delete · D delete this guest collection · ctrl+r refresh · Esc closes"
-            if self.mode == "rules"
-            else "s shares this folder · Enter opens a guest's rules · ctrl+r refresh · Esc closes"
-        )
-        yield Static(hint, classes="dialog-hint")
+        with TabbedContent(id="sharing-tabs"):
+            with TabPane("Access rules" if self.mode == "rules" else "Guest collections", id=MAIN_TAB):
+                yield DataTable(id="sharing-table", cursor_type="row", zebra_stripes=True)
+                yield Static(Text("Loading…", style="dim"), id="sharing-status")
+            with TabPane("Roles", id=ROLES_TAB):
+                yield RolesPanel(self.sharing, self.collection)
+        yield Static(self._hint(MAIN_TAB), classes="dialog-hint", id="sharing-hint")
+
+    def _hint(self, tab: str) -> str:
+        if tab == ROLES_TAB:
+            return "a give a role · d take one away · r back to the rules · ctrl+r refresh · Esc closes"
+        if self.mode == "rules":
+            return ("a add · e change · d delete · D delete this guest collection · r roles · ctrl+r refresh"
+                    " · Esc closes")
+        return "s shares this folder · Enter opens a guest's rules · r roles · ctrl+r refresh · Esc closes"
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#sharing-table", DataTable)
+
+    @property
+    def roles(self) -> RolesPanel:
+        return self.query_one(RolesPanel)
+
+    @property
+    def on_roles_tab(self) -> bool:
+        return self.query_one(TabbedContent).active == ROLES_TAB
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.table
         if self.mode == "rules":
             table.add_columns("Who", "Path", "Permissions", "Expires", "Created")
         else:
             table.add_columns("Guest collection", "Shares", "Id")
         table.focus()
         self._load()
+
+    def action_switch_tab(self) -> None:
+        """``r``: between the rules (or guests) and the roles."""
+        self.query_one(TabbedContent).active = MAIN_TAB if self.on_roles_tab else ROLES_TAB
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id or MAIN_TAB
+        self.query_one("#sharing-hint", Static).update(self._hint(tab))
+        if tab == ROLES_TAB:
+            if not self.roles.started:
+                self.roles.load()
+            self.roles.table.focus()
+        else:
+            self.table.focus()
 
     # --- loading -----------------------------------------------------------------------
 
@@ -138,7 +147,7 @@ class SharingScreen(GtermModal[None]):
     def _show(self, *result: Any) -> None:
         self.loaded = True
         self.error = None
-        table = self.query_one(DataTable)
+        table = self.table
         table.clear()
         if self.mode == "rules":
             self.rules, self.labels = result[0], result[1]
@@ -147,8 +156,8 @@ class SharingScreen(GtermModal[None]):
                     safe_text(self.labels.get(rule.id, rule.principal)),
                     safe_text(rule.path),
                     PERMISSION_LABELS.get(rule.permissions, rule.permissions),
-                    _day(rule.expiration_date) or "never",
-                    _day(rule.create_time),
+                    day_of(rule.expiration_date) or "never",
+                    day_of(rule.create_time),
                     key=rule.id,
                 )
             count = len(self.rules)
@@ -164,7 +173,7 @@ class SharingScreen(GtermModal[None]):
     def _selected_rule(self) -> Rule | None:
         if self.mode != "rules" or not self.rules:
             return None
-        row = self.query_one(DataTable).cursor_row
+        row = self.table.cursor_row
         return self.rules[row] if 0 <= row < len(self.rules) else None
 
     # --- actions -------------------------------------------------------------------------
@@ -173,6 +182,8 @@ class SharingScreen(GtermModal[None]):
         self.sharing.forget_names()
         self.query_one("#sharing-status", Static).update(Text("Loading…", style="dim"))
         self._load()
+        if self.roles.started:
+            self.roles.load()
 
     @on(DataTable.RowSelected)
     def _open_guest(self, event: DataTable.RowSelected) -> None:
@@ -271,11 +282,16 @@ class SharingScreen(GtermModal[None]):
         self.dismiss()
 
     def action_add_rule(self) -> None:
+        if self.on_roles_tab:
+            self.roles.give()
+            return
         if self.mode != "rules":
             return
         self.app.push_screen(AddRuleDialog(self.sharing, self.collection, self.directory), self._after_change)
 
     def action_edit_rule(self) -> None:
+        if self.on_roles_tab:
+            return  # a role is given or taken away, never changed
         rule = self._selected_rule()
         if rule is None:
             return
@@ -283,6 +299,9 @@ class SharingScreen(GtermModal[None]):
         self.app.push_screen(EditRuleDialog(self.sharing, self.collection.id, rule, label), self._after_change)
 
     def action_delete_rule(self) -> None:
+        if self.on_roles_tab:
+            self.roles.take_away()
+            return
         rule = self._selected_rule()
         if rule is None:
             return
@@ -316,250 +335,3 @@ class SharingScreen(GtermModal[None]):
     def _after_change(self, changed: bool | None) -> None:
         if changed:
             self._load()
-
-
-_PERMISSION_CHOICES: list[tuple[str, Permissions]] = [("read", "r"), ("read/write", "rw")]
-
-
-class _RuleForm(Prompt[bool]):
-    """The add and edit dialogs' shared plumbing: Enter or OK accepts, Esc or Cancel dismisses (False),
-    one call at a time, and a refusal is shown in the dialog (what was typed stays)."""
-
-    DEFAULT_CSS = """
-    _RuleForm > .modal-frame { width: 80; max-width: 95%; max-height: 95%; padding: 0 2; }
-    _RuleForm Input, _RuleForm Select { margin-bottom: 0; }
-    _RuleForm #rule-matches { color: $text-muted; height: auto; min-height: 1; }
-    """
-
-    def __init__(self) -> None:
-        super().__init__(no_result=False)
-        self.busy = False
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.before_submit(event.input)
-        self._accept()
-
-    def before_submit(self, field: Input) -> None:
-        """A hook for what Enter in ``field`` does before the form is accepted."""
-
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_back_out()
-
-    def _accept(self) -> None:
-        if not self.busy:
-            self.accept()
-
-    def accept(self) -> None:
-        raise NotImplementedError
-
-    def say(self, text: str, *, dim: bool = False) -> None:
-        self.query_one("#rule-error", Static).update(Text(text, style="dim" if dim else ""))
-
-    def _refused(self, error: GtermError) -> None:
-        self.busy = False
-        self.say(describe(error))
-
-
-class AddRuleDialog(_RuleForm):
-    """Who (username, email, group, all users, public -- live matches), path, permissions, expiry, notify."""
-
-    def __init__(self, sharing: SharingService, collection: Collection, directory: str) -> None:
-        super().__init__()
-        self.sharing = sharing
-        self.collection = collection
-        self.directory = directory
-        self.matches: list[str] = []
-        self.created: str | None = None
-
-    def compose_dialog(self) -> ComposeResult:
-        yield self.heading(f"Share {self.collection.display_name}")
-        yield Input(placeholder="username, email, group name, 'all users' or 'public'", id="rule-who")
-        yield Static("", id="rule-matches")
-        yield Input(value=self.directory or "/", placeholder="path in this collection", id="rule-path")
-        yield Select(_PERMISSION_CHOICES, value="r", allow_blank=False, id="rule-permissions")
-        yield Input(placeholder="expires: +30d, +2w or 2027-01-31 (empty: never)", id="rule-expiry")
-        yield Input(placeholder="notify email (optional)", id="rule-notify")
-        yield Input(placeholder="message for the notification (optional)", id="rule-message")
-        yield Static("", classes="dialog-error", id="rule-error")
-        with Horizontal(classes="dialog-buttons"):
-            yield Button("Cancel", id="cancel")
-            yield Button("Share", variant="primary", id="ok")
-
-    def on_mount(self) -> None:
-        self.query_one("#rule-who", Input).focus()
-        self._load_groups()
-
-    @work(thread=True, group="rule-groups", exclusive=True, exit_on_error=False)
-    def _load_groups(self) -> None:
-        """My groups, so their names match as I type (once per session; the service caches them)."""
-        try:
-            self.sharing.load_my_groups()
-        except GtermError as exc:
-            # A Groups consent is asked for in the app (then this reruns); other failures only cost the matches.
-            deliver(self.app, self._groups_failed, exc)
-            return
-        deliver(self.app, self._refresh_matches)
-
-    def _groups_failed(self, error: GtermError) -> None:
-        from gterm.tui.worker_errors import AUTH_ERRORS, report
-
-        if isinstance(error, AUTH_ERRORS):
-            report(self.app, error, context="Your groups", retry=self._load_groups)
-
-    def _refresh_matches(self) -> None:
-        value = self.query_one("#rule-who", Input).value
-        if value.strip():
-            self._show_matches(self.sharing.matches(value))
-
-    # --- live matches ----------------------------------------------------------------------
-
-    @on(Input.Changed, "#rule-who")
-    def _who_changed(self, event: Input.Changed) -> None:
-        self._show_matches(self.sharing.matches(event.value))
-        text = event.value.strip()
-        if "@" in text and "." in text.rpartition("@")[2]:
-            self._look_up(text)
-
-    @work(thread=True, group="rule-lookup", exclusive=True, exit_on_error=False)
-    def _look_up(self, username: str) -> None:
-        worker = get_current_worker()
-        try:
-            found = self.sharing.identities_by_username([username]).get(username.lower())
-        except GtermError:
-            return  # a lookup while typing is a nicety; submitting says what went wrong
-        if found is not None and not worker.is_cancelled:
-            deliver(self.app, self._lookup_done, username)
-
-    def _lookup_done(self, username: str) -> None:
-        if self.query_one("#rule-who", Input).value.strip() == username:
-            self._show_matches(self.sharing.matches(username))
-
-    def _show_matches(self, matches: list[str]) -> None:
-        self.matches = matches
-        labels = []
-        known = {i.username: i for i in self.sharing.known_identities()}
-        for match in matches:
-            person = known.get(match)
-            labels.append(f"{person.name} ({match})" if person and person.name else match)
-        self.query_one("#rule-matches", Static).update(
-            Text("Matches: " + " · ".join(labels)) if labels else Text("")
-        )
-
-    # --- submit --------------------------------------------------------------------------
-
-    def before_submit(self, field: Input) -> None:
-        if field.id == "rule-who" and field.value.strip() and len(self.matches) == 1:
-            field.value = self.matches[0]  # Enter takes the one match
-
-    def _form(self) -> NewRule | str:
-        who = self.query_one("#rule-who", Input).value.strip()
-        if not who:
-            return "Type who to share with: a username, an email address, a group name, 'all users' or 'public'."
-        permissions = self.query_one("#rule-permissions", Select).value
-        try:
-            expires = parse_expiry(self.query_one("#rule-expiry", Input).value)
-        except GtermError as exc:
-            return str(exc)
-        return NewRule(
-            who=who,
-            path=self.query_one("#rule-path", Input).value.strip() or "/",
-            permissions="rw" if permissions == "rw" else "r",
-            expires=expires,
-            notify_email=self.query_one("#rule-notify", Input).value.strip(),
-            notify_message=self.query_one("#rule-message", Input).value.strip(),
-        )
-
-    def accept(self) -> None:
-        form = self._form()
-        if isinstance(form, str):
-            self.say(form)
-            return
-        self.busy = True
-        self.say("Sharing…", dim=True)
-        self._create(form)
-
-    @work(thread=True, group="rule-create", exit_on_error=False)
-    def _create(self, form: NewRule) -> None:
-        try:
-            grantee: Grantee = self.sharing.resolve_grantee(form.who)
-            rule_id = self.sharing.add_rule(
-                self.collection.id,
-                grantee,
-                form.path,
-                form.permissions,
-                expires=form.expires,
-                notify_email=form.notify_email or None,
-                notify_message=form.notify_message or None,
-            )
-        except GtermError as exc:
-            deliver(self.app, self._refused, exc)
-            return
-        deliver(self.app, self._done, rule_id)
-
-
-    def _done(self, rule_id: str) -> None:
-        self.created = rule_id
-        self.dismiss(True)
-
-
-class EditRuleDialog(_RuleForm):
-    """Change a rule's permissions or expiry (who and path of a rule cannot change at Globus)."""
-
-    def __init__(self, sharing: SharingService, guest_id: str, rule: Rule, label: str) -> None:
-        super().__init__()
-        self.sharing = sharing
-        self.guest_id = guest_id
-        self.rule = rule
-        self.label = label
-
-    def compose_dialog(self) -> ComposeResult:
-        yield self.heading(f"Change the rule for {self.label} on {self.rule.path}")
-        value: Permissions = "rw" if self.rule.permissions == "rw" else "r"
-        yield Select(_PERMISSION_CHOICES, value=value, allow_blank=False, id="rule-permissions")
-        yield Input(
-            value=_day(self.rule.expiration_date),
-            placeholder="expires: +30d, +2w or 2027-01-31 (empty: never)",
-            id="rule-expiry",
-        )
-        yield Static("", classes="dialog-error", id="rule-error")
-        with Horizontal(classes="dialog-buttons"):
-            yield Button("Cancel", id="cancel")
-            yield Button("Save", variant="primary", id="ok")
-
-    def on_mount(self) -> None:
-        self.query_one("#rule-permissions", Select).focus()
-
-    def accept(self) -> None:
-        permissions: Permissions = "rw" if self.query_one("#rule-permissions", Select).value == "rw" else "r"
-        expiry_text = self.query_one("#rule-expiry", Input).value.strip()
-        try:
-            unchanged = expiry_text and expiry_text == _day(self.rule.expiration_date)
-            expires = (
-                datetime.fromisoformat(self.rule.expiration_date)
-                if unchanged and self.rule.expiration_date
-                else parse_expiry(expiry_text)
-            )
-        except GtermError as exc:
-            self.say(str(exc))
-            return
-        self.busy = True
-        self.say("Saving…", dim=True)
-        self._save(permissions, expires)
-
-    @work(thread=True, group="rule-edit", exit_on_error=False)
-    def _save(self, permissions: Permissions, expires: datetime | None) -> None:
-        try:
-            self.sharing.update_rule(self.guest_id, self.rule.id, permissions=permissions, expires=expires)
-        except GtermError as exc:
-            deliver(self.app, self._refused, exc)
-            return
-        deliver(self.app, self.dismiss, True)
-
-

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from rich.text import Text
 from textual import on, work
@@ -47,7 +47,8 @@ DETAILS_POLL_SECONDS = 2.0
 
 
 class TaskSource(Protocol):
-    """Where a task's details come from: TransferService, or LocalTaskControl for gterm's own tasks."""
+    """Where a task's details come from: TransferService (my tasks), LocalTaskControl (gterm's own
+    tasks) or EndpointManager (an administrator reading someone else's task on an endpoint they manage)."""
 
     def task(self, task_id: str) -> Task: ...
 
@@ -58,6 +59,15 @@ class TaskSource(Protocol):
     def skipped_errors(self, task_id: str) -> list[dict[str, Any]]: ...
 
     def pause_info(self, task_id: str) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class TaskControl(TaskSource, Protocol):
+    """A source that may also change the task (its owner's): cancel, new label, new deadline.
+
+    An administrator's source is not one: Globus has no management call for a label or a
+    deadline, and an administrator's cancel needs a message (the administrator's view asks).
+    """
 
     def cancel(self, task_id: str) -> str: ...
 
@@ -154,6 +164,9 @@ class TaskDetailsScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.service = service
+        self.control = service if isinstance(service, TaskControl) else None
+        # An administrator's source reads only; fixed data (snapshots) shows the owner's screen.
+        self.offers_control = service is None or self.control is not None
         self.expected_bytes = expected_bytes  # known at submit: progress and ETA in bytes
         self.task_id = task.task_id
         self.clock: Clock = clock or _utc_now
@@ -168,9 +181,9 @@ class TaskDetailsScreen(Screen[None]):
     CONTROL_ACTIONS = frozenset({"cancel_task", "change_label", "change_deadline"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide cancel/label/deadline once the task has finished."""
+        """Hide cancel/label/deadline once the task has finished, and where the source cannot change it."""
         if action in self.CONTROL_ACTIONS:
-            return self.data.task.is_active
+            return self.data.task.is_active and self.offers_control
         return True
 
     # -- layout -------------------------------------------------------------------------
@@ -275,7 +288,11 @@ class TaskDetailsScreen(Screen[None]):
         eta = fmt.eta_seconds(task, now, self.expected_bytes)
         head = Text()
         head.append(escape_controls(fmt.task_title(task)), style="bold")
-        head.append(f"  ({task.type.title()} {task.task_id})\n", style="dim")
+        head.append(f"  ({task.type.title()} {task.task_id})", style="dim")
+        owner = task.raw.get("owner_string") if task.raw else None  # only the management API names the owner
+        if owner:
+            head.append(f"  owner {escape_controls(str(owner))}", style="dim")
+        head.append("\n")
         head.append(escape_controls(fmt.status_text(task)), style="bold red" if task.status == "FAILED" else "bold")
         head.append(
             f"  {fmt.progress_bar(prog.fraction, 20)} {prog.text}"
@@ -367,7 +384,7 @@ class TaskDetailsScreen(Screen[None]):
 
     def action_cancel_task(self) -> None:
         task = self.data.task
-        service = self.service
+        service = self.control
         if not task.is_active or service is None:
             self.notify("This task has already ended.", severity="warning")
             return
@@ -382,7 +399,7 @@ class TaskDetailsScreen(Screen[None]):
         )
 
     @work(thread=True, group="task-control", exit_on_error=False)
-    def _cancel(self, service: TaskSource) -> None:
+    def _cancel(self, service: TaskControl) -> None:
         try:
             message = service.cancel(self.task_id)
         except Exception as error:  # noqa: BLE001
@@ -391,7 +408,7 @@ class TaskDetailsScreen(Screen[None]):
         deliver(self.app, self._control_done, message)
 
     def action_change_label(self) -> None:
-        service = self.service
+        service = self.control
         if service is None:
             return
 
@@ -406,7 +423,7 @@ class TaskDetailsScreen(Screen[None]):
         )
 
     def action_change_deadline(self) -> None:
-        service = self.service
+        service = self.control
         if service is None:
             return
 
@@ -429,7 +446,7 @@ class TaskDetailsScreen(Screen[None]):
         )
 
     @work(thread=True, group="task-control", exit_on_error=False)
-    def _update(self, service: TaskSource, label: str | None = None, deadline: datetime | None = None) -> None:
+    def _update(self, service: TaskControl, label: str | None = None, deadline: datetime | None = None) -> None:
         try:
             service.update_task(self.task_id, label=label, deadline=deadline)
         except Exception as error:  # noqa: BLE001

@@ -1,0 +1,310 @@
+"""The sharing screen's forms: add an access rule, change one, give a role.
+
+Every field has a label beside it (the placeholder only shows an example).
+Enter or the primary button accepts, Esc or Cancel dismisses (False); one call
+runs at a time on a worker, and a refusal is shown in the dialog with what was
+typed kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+
+from gterm.globus.collection_roles import ROLE_HELP, PrincipalKind, RolesPlace
+from gterm.globus.errors import GtermError
+from gterm.globus.models import Collection, Rule
+from gterm.globus.sharing import Grantee, Permissions, SharingService, parse_expiry
+from gterm.tui.screens.prompts import Prompt
+from gterm.tui.widgets.who_field import WhoField
+from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+
+PERMISSION_LABELS: dict[str, str] = {"r": "read", "rw": "read/write"}
+_PERMISSION_CHOICES: list[tuple[str, Permissions]] = [("read", "r"), ("read/write", "rw")]
+EXPIRY_EXAMPLE = "+30d, +2w or 2027-01-31 (empty: never)"
+
+
+def day_of(text: str | None) -> str:
+    """An ISO time as its date (what the rules table has room for); "" for none."""
+    if not text:
+        return ""
+    try:
+        return datetime.fromisoformat(text).strftime("%Y-%m-%d")
+    except ValueError:
+        return text[:10]
+
+
+@dataclass(frozen=True, slots=True)
+class NewRule:
+    """What the add-rule dialog collected (the grantee is resolved when it is submitted)."""
+
+    who: str
+    path: str
+    permissions: Permissions
+    expires: datetime | None
+    notify_email: str
+    notify_message: str
+
+
+def row(label: str, field: Widget) -> Horizontal:
+    """A labelled field: the label on the left, the field filling the rest of the line."""
+    return Horizontal(Label(label, classes="form-label"), field, classes="form-row")
+
+
+class _SharingForm(Prompt[bool]):
+    """The dialogs' shared plumbing (accept once, refusals shown in place); Esc or Cancel: False."""
+
+    DEFAULT_CSS = """
+    _SharingForm > .modal-frame { width: 84; max-width: 95%; max-height: 95%; padding: 0 2; }
+    _SharingForm .form-row { height: auto; }
+    _SharingForm .form-label { width: 13; padding: 1 1 0 0; text-align: right; color: $text-muted; }
+    _SharingForm .form-row > Input, _SharingForm .form-row > Select, _SharingForm .form-row > WhoField { width: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(no_result=False)
+        self.busy = False
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.before_submit(event.input)
+        self._accept()
+
+    def before_submit(self, field: Input) -> None:
+        """A hook for what Enter in ``field`` does before the form is accepted."""
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self._accept()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_back_out()
+
+    def _accept(self) -> None:
+        if not self.busy:
+            self.accept()
+
+    def accept(self) -> None:
+        raise NotImplementedError
+
+    def say(self, text: str, *, dim: bool = False) -> None:
+        self.query_one("#rule-error", Static).update(Text(text, style="dim" if dim else ""))
+
+    def refused(self, error: GtermError) -> None:
+        self.busy = False
+        self.say(describe(error))
+
+    def buttons(self, ok: str) -> Horizontal:
+        return Horizontal(Button("Cancel", id="cancel"), Button(ok, variant="primary", id="ok"),
+                          classes="dialog-buttons")
+
+
+class _WithWho(_SharingForm):
+    """A form whose first field names a person or group (my groups are loaded for the matches)."""
+
+    def __init__(self, sharing: SharingService) -> None:
+        super().__init__()
+        self.sharing = sharing
+
+    @property
+    def who(self) -> WhoField:
+        return self.query_one(WhoField)
+
+    @property
+    def matches(self) -> list[str]:
+        return self.who.matches
+
+    def on_mount(self) -> None:
+        self.who.input.focus()
+        self._load_groups()
+
+    @work(thread=True, group="rule-groups", exclusive=True, exit_on_error=False)
+    def _load_groups(self) -> None:
+        """My groups, so their names match as I type (once per session; the service caches them)."""
+        try:
+            self.sharing.load_my_groups()
+        except GtermError as exc:
+            # A Groups consent is asked for in the app (then this reruns); other failures only cost the matches.
+            deliver(self.app, self._groups_failed, exc)
+            return
+        deliver(self.app, self.who.refresh_matches)
+
+    def _groups_failed(self, error: GtermError) -> None:
+        if isinstance(error, AUTH_ERRORS):
+            report(self.app, error, context="Your groups", retry=self._load_groups)
+
+    def before_submit(self, field: Input) -> None:
+        if field is self.who.input:
+            self.who.take_single_match()
+
+
+class AddRuleDialog(_WithWho):
+    """Who (username, email, group, all users, public -- live matches), path, permissions, expiry, notify."""
+
+    def __init__(self, sharing: SharingService, collection: Collection, directory: str) -> None:
+        super().__init__(sharing)
+        self.collection = collection
+        self.directory = directory
+        self.created: str | None = None
+
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(f"Share {self.collection.display_name}")
+        yield row("Who", WhoField(self.sharing, prefix="rule",
+                                  placeholder="username, email, group name, 'all users' or 'public'"))
+        yield row("Path", Input(value=self.directory or "/", placeholder="a folder in this collection",
+                                id="rule-path"))
+        yield row("Permissions", Select(_PERMISSION_CHOICES, value="r", allow_blank=False,
+                                        id="rule-permissions"))
+        yield row("Expires", Input(placeholder=EXPIRY_EXAMPLE, id="rule-expiry"))
+        yield row("Notify email", Input(placeholder="optional: who is told about the new access",
+                                        id="rule-notify"))
+        yield row("Message", Input(placeholder="optional: a note for that email", id="rule-message"))
+        yield Static("", classes="dialog-error", id="rule-error")
+        yield self.buttons("Share")
+
+    def _form(self) -> NewRule | str:
+        who = self.who.value
+        if not who:
+            return "Type who to share with: a username, an email address, a group name, 'all users' or 'public'."
+        permissions = self.query_one("#rule-permissions", Select).value
+        try:
+            expires = parse_expiry(self.query_one("#rule-expiry", Input).value)
+        except GtermError as exc:
+            return str(exc)
+        return NewRule(
+            who=who,
+            path=self.query_one("#rule-path", Input).value.strip() or "/",
+            permissions="rw" if permissions == "rw" else "r",
+            expires=expires,
+            notify_email=self.query_one("#rule-notify", Input).value.strip(),
+            notify_message=self.query_one("#rule-message", Input).value.strip(),
+        )
+
+    def accept(self) -> None:
+        form = self._form()
+        if isinstance(form, str):
+            self.say(form)
+            return
+        self.busy = True
+        self.say("Sharing…", dim=True)
+        self._create(form)
+
+    @work(thread=True, group="rule-create", exit_on_error=False)
+    def _create(self, form: NewRule) -> None:
+        try:
+            grantee: Grantee = self.sharing.resolve_grantee(form.who)
+            rule_id = self.sharing.add_rule(
+                self.collection.id,
+                grantee,
+                form.path,
+                form.permissions,
+                expires=form.expires,
+                notify_email=form.notify_email or None,
+                notify_message=form.notify_message or None,
+            )
+        except GtermError as exc:
+            deliver(self.app, self.refused, exc)
+            return
+        deliver(self.app, self._done, rule_id)
+
+    def _done(self, rule_id: str) -> None:
+        self.created = rule_id
+        self.dismiss(True)
+
+
+class EditRuleDialog(_SharingForm):
+    """Change a rule's permissions or expiry (who and path of a rule cannot change at Globus)."""
+
+    def __init__(self, sharing: SharingService, guest_id: str, rule: Rule, label: str) -> None:
+        super().__init__()
+        self.sharing = sharing
+        self.guest_id = guest_id
+        self.rule = rule
+        self.label = label
+
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(f"Change the rule for {self.label} on {self.rule.path}")
+        value: Permissions = "rw" if self.rule.permissions == "rw" else "r"
+        yield row("Permissions", Select(_PERMISSION_CHOICES, value=value, allow_blank=False,
+                                        id="rule-permissions"))
+        yield row("Expires", Input(value=day_of(self.rule.expiration_date), placeholder=EXPIRY_EXAMPLE,
+                                   id="rule-expiry"))
+        yield Static("", classes="dialog-error", id="rule-error")
+        yield self.buttons("Save")
+
+    def on_mount(self) -> None:
+        self.query_one("#rule-permissions", Select).focus()
+
+    def accept(self) -> None:
+        permissions: Permissions = "rw" if self.query_one("#rule-permissions", Select).value == "rw" else "r"
+        expiry_text = self.query_one("#rule-expiry", Input).value.strip()
+        try:
+            unchanged = expiry_text and expiry_text == day_of(self.rule.expiration_date)
+            expires = (
+                datetime.fromisoformat(self.rule.expiration_date)
+                if unchanged and self.rule.expiration_date
+                else parse_expiry(expiry_text)
+            )
+        except GtermError as exc:
+            self.say(str(exc))
+            return
+        self.busy = True
+        self.say("Saving…", dim=True)
+        self._save(permissions, expires)
+
+    @work(thread=True, group="rule-edit", exit_on_error=False)
+    def _save(self, permissions: Permissions, expires: datetime | None) -> None:
+        try:
+            self.sharing.update_rule(self.guest_id, self.rule.id, permissions=permissions, expires=expires)
+        except GtermError as exc:
+            deliver(self.app, self.refused, exc)
+            return
+        deliver(self.app, self.dismiss, True)
+
+
+class AddRoleDialog(_WithWho):
+    """Give a person or one of my groups a role on this collection (administrators only, at Globus)."""
+
+    def __init__(self, sharing: SharingService, collection: Collection, place: RolesPlace) -> None:
+        super().__init__(sharing)
+        self.collection = collection
+        self.place = place
+
+    def compose_dialog(self) -> ComposeResult:
+        choices = [(f"{name} — {ROLE_HELP[name]}", name) for name in self.place.roles_offered]
+        default = "access_manager" if self.place.is_guest else "activity_monitor"
+        yield self.heading(f"Give a role on {self.collection.display_name}")
+        yield row("Who", WhoField(self.sharing, prefix="role", placeholder="username, email or group name",
+                                  words=False))
+        yield row("Role", Select(choices, value=default, allow_blank=False, id="role-name"))
+        yield Static("", classes="dialog-error", id="rule-error")
+        yield self.buttons("Give role")
+
+    def accept(self) -> None:
+        who = self.who.value
+        if not who:
+            self.say("Type who gets the role: a username, an email address or one of your groups.")
+            return
+        self.busy = True
+        self.say("Giving the role…", dim=True)
+        self._give(who, str(self.query_one("#role-name", Select).value))
+
+    @work(thread=True, group="role-create", exit_on_error=False)
+    def _give(self, who: str, role: str) -> None:
+        try:
+            grantee = self.sharing.resolve_person_or_group(who)
+            kind: PrincipalKind = "group" if grantee.principal_type == "group" else "identity"
+            self.sharing.roles.add(self.place, kind, grantee.principal, role, label=grantee.label)
+        except GtermError as exc:
+            deliver(self.app, self.refused, exc)
+            return
+        deliver(self.app, self.dismiss, True)

@@ -1,0 +1,158 @@
+"""The sharing screen's Roles tab: who administers or manages access on this collection.
+
+People and groups by name (a bare id only when Auth or Groups has none); ``a``
+gives a role and ``d`` takes one away where I am an administrator, through the
+GCS Manager for a GCSv5 collection and Transfer's endpoint roles otherwise
+(``gterm.globus.collection_roles``). Calls run on workers: a slow service shows
+"Loading…", a refusal says who may change roles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
+
+from gterm.globus.collection_roles import RoleAssignment, RolesPlace
+from gterm.globus.errors import GtermError
+from gterm.globus.models import Collection
+from gterm.globus.sharing import SharingService
+from gterm.tui.safe_text import safe_text
+from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.sharing_dialogs import AddRoleDialog
+from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+
+
+class RolesPanel(Vertical):
+    """The roles table and its status line; loaded when the tab is first shown."""
+
+    DEFAULT_CSS = """
+    RolesPanel { height: auto; }
+    RolesPanel DataTable { height: auto; max-height: 18; }
+    RolesPanel #roles-status { height: auto; }
+    """
+
+    def __init__(self, sharing: SharingService, collection: Collection) -> None:
+        super().__init__()
+        self.sharing = sharing
+        self.collection = collection
+        self.place: RolesPlace | None = None
+        self.assignments: list[RoleAssignment] = []
+        self.labels: dict[str, str] = {}
+        self.started = False
+        self.loaded = False
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="roles-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text("Loading…", style="dim"), id="roles-status")
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Who", "Role")
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#roles-table", DataTable)
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#roles-status", Static).update(Text(text, style="bold red" if error else "dim"))
+
+    def load(self) -> None:
+        self.started = True
+        self._status("Loading…")
+        self._load()
+
+    @work(thread=True, group="sharing-roles", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
+        worker = get_current_worker()
+        try:
+            place = self.place or self.sharing.roles.place(self.collection.id)
+            assignments = self.sharing.roles.roles(place)
+            names = self.sharing.principal_names((a.principal_type, a.principal) for a in assignments)
+        except GtermError as exc:
+            if not worker.is_cancelled:
+                deliver(self.app, self._failed, exc)
+            return
+        labels = {a.id: names[(a.principal_type, a.principal)] for a in assignments}
+        if not worker.is_cancelled:
+            deliver(self.app, self._show, place, assignments, labels)
+
+    def _failed(self, error: GtermError) -> None:
+        self.loaded = True
+        self.error = describe(error)
+        self._status(self.error, error=True)
+        if isinstance(error, AUTH_ERRORS):
+            # The GCS Manager's manage_collections consent is asked for in the app, then the list is read again.
+            report(self.app, error, context="Roles", retry=self._load)
+
+    def _show(self, place: RolesPlace, assignments: list[RoleAssignment], labels: dict[str, str]) -> None:
+        self.place, self.assignments, self.labels = place, assignments, labels
+        self.loaded = True
+        self.error = None
+        table = self.table
+        table.clear()
+        for assignment in assignments:
+            table.add_row(safe_text(labels[assignment.id]), assignment.role, key=assignment.id)
+        mine = ", ".join(place.my_roles) or "none"
+        plural = "s" if len(assignments) != 1 else ""
+        count = f"{len(assignments)} role{plural} given" if assignments else "No roles given"
+        where = "GCS Manager" if place.api == "gcs" else "Transfer"
+        if place.may_change:
+            hint = "a gives a role, d takes one away."
+        else:
+            hint = "Only administrators change roles."
+        self._status(f"{count} (through the {where}). Your roles here: {mine}. {hint}")
+
+    def selected(self) -> RoleAssignment | None:
+        row = self.table.cursor_row
+        return self.assignments[row] if self.assignments and 0 <= row < len(self.assignments) else None
+
+    # --- actions (the screen routes a and d here while this tab is shown) ------------------
+
+    def give(self) -> None:
+        if self.place is None:
+            return
+        if not self.place.may_change:
+            self._status("Only an administrator of this collection may give roles "
+                         f"(your roles here: {', '.join(self.place.my_roles) or 'none'}).", error=True)
+            return
+        self.app.push_screen(AddRoleDialog(self.sharing, self.collection, self.place), self._after_change)
+
+    def take_away(self) -> None:
+        assignment = self.selected()
+        if assignment is None or self.place is None:
+            return
+        place = self.place
+        label = self.labels.get(assignment.id, assignment.principal)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._status("Taking the role away…")
+                self._remove(place, assignment.id)
+
+        self.app.push_screen(
+            ConfirmPrompt("Remove role", f"{label} loses the {assignment.role} role on "
+                          f"{self.collection.display_name}.", confirm_label="Remove", danger=True),
+            answered,
+        )
+
+    @work(thread=True, group="sharing-roles-change", exit_on_error=False)
+    def _remove(self, place: RolesPlace, role_id: str) -> None:
+        try:
+            self.sharing.roles.remove(place, role_id)
+        except GtermError as exc:
+            deliver(self.app, self._change_failed, exc)
+            return
+        deliver(self.app, self._after_change, True)
+
+    def _change_failed(self, error: GtermError) -> None:
+        self._status(describe(error), error=True)
+
+    def _after_change(self, changed: bool | None) -> None:
+        if changed:
+            self.load()

@@ -1,0 +1,93 @@
+"""The "who" field of the sharing dialogs: a username, an email address or a group name, with live matches.
+
+Matches come from what gterm already knows (my groups, people named this
+session, the words for everyone) without a network call per keystroke; a
+complete email address is looked up at Auth (with provision) on a worker, and
+its person joins the matches when Auth answers.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from gterm.globus.errors import GtermError
+from gterm.globus.sharing import SharingService
+from gterm.tui.worker_errors import deliver
+
+
+class WhoField(Vertical):
+    """An Input (``#<prefix>-who``) and the matches under it (``#<prefix>-matches``)."""
+
+    DEFAULT_CSS = """
+    WhoField { height: auto; }
+    WhoField .who-matches { color: $text-muted; height: auto; min-height: 1; }
+    """
+
+    def __init__(self, sharing: SharingService, *, prefix: str, placeholder: str, words: bool = True) -> None:
+        """``words``: offer "all users" and "public" (access rules) or not (roles)."""
+        super().__init__()
+        self.sharing = sharing
+        self.prefix = prefix
+        self.placeholder = placeholder
+        self.words = words
+        self.matches: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=self.placeholder, id=f"{self.prefix}-who")
+        yield Static("", id=f"{self.prefix}-matches", classes="who-matches")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(f"#{self.prefix}-who", Input)
+
+    @property
+    def value(self) -> str:
+        return self.input.value.strip()
+
+    def refresh_matches(self) -> None:
+        """Recompute the matches (my groups arrived, a lookup finished)."""
+        if self.value:
+            self._show(self.sharing.matches(self.value, words=self.words))
+
+    def take_single_match(self) -> None:
+        """Enter with one match takes it."""
+        if self.value and len(self.matches) == 1:
+            self.input.value = self.matches[0]
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show(self.sharing.matches(event.value, words=self.words))
+        text = event.value.strip()
+        if "@" in text and "." in text.rpartition("@")[2]:
+            self._look_up(text)
+
+    @work(thread=True, group="who-lookup", exclusive=True, exit_on_error=False)
+    def _look_up(self, username: str) -> None:
+        worker = get_current_worker()
+        try:
+            found = self.sharing.identities_by_username([username]).get(username.lower())
+        except GtermError:
+            return  # a lookup while typing is a nicety; submitting says what went wrong
+        if found is not None and not worker.is_cancelled:
+            deliver(self.app, self._looked_up, username)
+
+    def _looked_up(self, username: str) -> None:
+        if self.value == username:
+            self.refresh_matches()
+
+    def _show(self, matches: list[str]) -> None:
+        self.matches = matches
+        known = {i.username: i for i in self.sharing.known_identities()}
+        labels = []
+        for match in matches:
+            person = known.get(match)
+            labels.append(f"{person.name} ({match})" if person and person.name else match)
+        self.query_one(f"#{self.prefix}-matches", Static).update(
+            Text("Matches: " + " · ".join(labels)) if labels else Text("")
+        )

@@ -1,0 +1,154 @@
+"""The sharing screen's Roles tab over the live sandbox: names, giving and taking roles, refusals.
+
+Alice drives gterm (real SharingService: the GCS Manager's /api/roles for GCSv5 collections with a
+manage_collections token, Transfer's endpoint roles for Globus Connect Personal); Bob's own token
+shows that a role given in gterm takes effect at once (an access manager may list the guest's rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import globus_sdk
+import pytest
+
+from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    ALICES_LAPTOP_ID,
+    BOB_ID,
+    BOB_SHARED_ID,
+    LAB_ENDPOINT_ID,
+    LAB_STORAGE_ID,
+)
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.sharing import SharingScreen
+from gterm.tui.screens.sharing_dialogs import AddRoleDialog
+from tests.support.browser_helpers import make_app, settled, type_text, wait_for
+from tests.support.gcs_helpers import create_guest, gcs_client_for
+from tests.support.sharing_helpers import sharing_for
+from tests.support.transfer_helpers import api_error, unique
+from tests.support.transfer_live import service_for
+
+
+@pytest.fixture
+def alice_guest(sandbox: SandboxHandle, alice_tc: Any) -> Iterator[str]:
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    folder = f"/home/alice/{unique('roles')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    guest_id = create_guest(gcs, LAB_STORAGE_ID, folder, "Alice roles test", public=False)
+    yield guest_id
+    gcs.delete_collection(guest_id)
+
+
+async def _roles_tab(pilot: Any) -> SharingScreen:
+    await settled(pilot)
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SharingScreen), "the sharing screen")
+    screen = pilot.app.screen
+    assert isinstance(screen, SharingScreen)
+    await wait_for(pilot, lambda: screen.loaded, "the first tab")
+    await pilot.press("r")
+    await wait_for(pilot, lambda: screen.on_roles_tab and screen.roles.loaded, "the roles")
+    return screen
+
+
+async def _give(pilot: Any, screen: SharingScreen, who: str, role_keys: tuple[str, ...] = ()) -> AddRoleDialog:
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, AddRoleDialog), "the role dialog")
+    dialog = pilot.app.screen
+    assert isinstance(dialog, AddRoleDialog)
+    await type_text(pilot, who)
+    if role_keys:
+        await pilot.press("tab", *role_keys, "shift+tab")  # pick the role, back to the who field
+    await pilot.press("enter")  # Enter in the who field gives the role
+    return dialog
+
+
+async def test_alice_makes_bob_access_manager_of_her_guest_and_takes_it_back(
+    sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient, alice_guest: str
+) -> None:
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_guest}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _roles_tab(pilot)
+        panel = screen.roles
+        assert panel.error is None and panel.place is not None
+        assert panel.place.api == "gcs" and panel.place.may_change
+        assert "GCS Manager" in str(panel.query_one("#roles-status").render())
+        assert api_error(lambda: bob_tc.endpoint_acl_list(alice_guest)).http_status == 403
+
+        # a, Bob's username (the default role on a guest is access_manager), Give role.
+        await _give(pilot, screen, "bob@example.org")
+        await wait_for(pilot, lambda: app.screen is screen and any(a.principal == BOB_ID for a in panel.assignments),
+                       "Bob's role")
+        (bobs,) = [a for a in panel.assignments if a.principal == BOB_ID]
+        assert (bobs.role, bobs.principal_type) == ("access_manager", "identity")
+        assert panel.labels[bobs.id] == "Bob Collaborator (bob@example.org)"  # a name, never the bare id
+        assert all(label != BOB_ID and label != ALICE_ID for label in panel.labels.values())
+        assert bob_tc.endpoint_acl_list(alice_guest)["DATA"] is not None  # the role took effect at once
+
+        # The same role again: said in words, nothing added.
+        dialog = await _give(pilot, screen, "bob@example.org")
+        await wait_for(pilot, lambda: app.screen is screen or not dialog.busy, "an answer")
+        if app.screen is not screen:  # GCS may answer an existing assignment with itself (the sandbox does)
+            assert "already has the access_manager role" in str(dialog.query_one("#rule-error").render())
+            await pilot.press("escape")
+        await wait_for(pilot, lambda: panel.loaded, "the roles again")
+        assert [a.principal for a in panel.assignments].count(BOB_ID) == 1
+
+        # d on Bob's row, confirm: gone, and Bob is refused again.
+        panel.table.move_cursor(row=[a.id for a in panel.assignments].index(bobs.id))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmPrompt) and "loses the access_manager role" in confirm.message
+        await pilot.press("y")
+        await wait_for(pilot, lambda: panel.loaded and all(a.principal != BOB_ID for a in panel.assignments),
+                       "Bob's role to go")
+        assert api_error(lambda: bob_tc.endpoint_acl_list(alice_guest)).http_status == 403
+
+
+async def test_personal_endpoint_roles_go_through_transfer(
+    sandbox: SandboxHandle, alice_tc: globus_sdk.TransferClient
+) -> None:
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _roles_tab(pilot)
+        panel = screen.roles
+        assert panel.place is not None and panel.place.api == "transfer" and panel.place.may_change
+        assert "access_manager" not in panel.place.roles_offered  # a mapped collection has no access rules
+        # The role list offers administrator, activity_manager, activity_monitor (the default): one up.
+        await _give(pilot, screen, "bob@example.org", role_keys=("enter", "up", "enter"))
+        await wait_for(pilot, lambda: app.screen is screen and any(a.principal == BOB_ID for a in panel.assignments),
+                       "Bob's role")
+        (bobs,) = [a for a in panel.assignments if a.principal == BOB_ID]
+        assert bobs.role == "activity_manager"
+        listed = {(r["principal"], r["role"]) for r in alice_tc.endpoint_role_list(ALICES_LAPTOP_ID)}
+        assert (BOB_ID, "activity_manager") in listed
+        panel.table.move_cursor(row=[a.id for a in panel.assignments].index(bobs.id))
+        await pilot.press("d", "y")
+        await wait_for(pilot, lambda: panel.loaded and all(a.principal != BOB_ID for a in panel.assignments),
+                       "Bob's role to go")
+        assert (BOB_ID, "activity_manager") not in {
+            (r["principal"], r["role"]) for r in alice_tc.endpoint_role_list(ALICES_LAPTOP_ID)
+        }
+
+
+async def test_not_an_administrator_is_told_who_may_change_roles(sandbox: SandboxHandle) -> None:
+    """Alice on Bob's guest: a restricted administrator (she administers the host), not an administrator."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{BOB_SHARED_ID}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _roles_tab(pilot)
+        panel = screen.roles
+        assert panel.place is not None and not panel.place.may_change
+        assert "Only administrators change roles" in str(panel.query_one("#roles-status").render())
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is screen  # no dialog: the answer would be a refusal
+        status = str(panel.query_one("#roles-status").render())
+        assert "Only an administrator of this collection may give roles" in status
+        assert screen.on_roles_tab
