@@ -31,10 +31,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote
-
-import requests
 
 from gterm.globus.error_mapping import brief
 from gterm.globus.errors import (
@@ -47,6 +45,13 @@ from gterm.globus.errors import (
     ServiceError,
 )
 from gterm.globus.models import Collection
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import requests
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    requests = LazyModule("requests")
 
 PIECE = 1 << 20  # bytes per read/write step: progress and cancel stay responsive
 PART_SUFFIX = ".gterm-part"

@@ -8,6 +8,8 @@ spelling back in every call (Transfer API, "File Operations", "Path Encoding").
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +53,20 @@ def read_raw(disk: Path) -> bytes:
         return handle.read()
 
 
-async def open_panes(app: Any, pilot: Any, left: str, right: str) -> None:
-    screen = app.main_screen
-    await wait_for(pilot, lambda: screen.left_pane.path == left and screen.right_pane.path == right, "both panes")
-    await wait_for(pilot, lambda: screen.right_pane.listing is not None, "the right listing")
-    await settled(pilot)
+@asynccontextmanager
+async def on_the_raw_name(
+    service: Any, config: Any, disk: Path, left: str, right: str
+) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """The app with ``left`` and ``right`` listed and the cursor on RAW in the left pane: (app, pilot, left pane)."""
+    make_raw(disk)
+    app = make_app(service, config=config, left=f"{LAB}:{left}", right=f"{LAB}:{right}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await wait_for(pilot, lambda: screen.left_pane.path == left and screen.right_pane.path == right, "both panes")
+        await wait_for(pilot, lambda: screen.right_pane.listing is not None, "the right listing")
+        await settled(pilot)
+        await cursor_to(pilot, screen.left_pane, WIRE)
+        yield app, pilot, screen.left_pane
 
 
 def test_the_service_lists_and_names_it_exactly(alice_service, lab_dir):
@@ -71,15 +82,10 @@ def test_the_service_lists_and_names_it_exactly(alice_service, lab_dir):
 async def test_f5_transfers_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     src_disk, src = lab_dir({"ok.txt": "x"})
     dst_disk, dst = lab_dir()
-    make_raw(src_disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, src, dst)
-        left = app.main_screen.left_pane
+    async with on_the_raw_name(alice_service, tmp_config, src_disk, src, dst) as (app, pilot, left):
         assert sorted(listing_names(left)) == sorted(["ok.txt", WIRE])
         assert any(SHOWN in line for line in screen_lines(app)), "the name shows its byte escaped"
         assert not any("\ufffd" in line for line in screen_lines(app))
-        await cursor_to(pilot, left, WIRE)
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
         await pilot.press("enter")
@@ -92,12 +98,7 @@ async def test_f5_transfers_it_by_its_exact_name(alice_service, tmp_config, lab_
 
 async def test_f6_moves_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     disk, path = lab_dir({"ok.txt": "x"}, dirs=("target",))
-    make_raw(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:{path}target/")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, path, path + "target/")
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, WIRE)
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, path + "target/") as (app, pilot, left):
         await pilot.press("f6")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the move prompt")
         assert app.screen.query_one("#prompt-input", Input).value == f"{path}target/"
@@ -110,12 +111,7 @@ async def test_f6_moves_it_by_its_exact_name(alice_service, tmp_config, lab_dir)
 
 async def test_f2_renames_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     disk, path = lab_dir({"ok.txt": "x"})
-    make_raw(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, path, "/projects/")
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, WIRE)
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, "/projects/") as (app, pilot, left):
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
         box = app.screen.query_one("#prompt-input", Input)
@@ -130,12 +126,7 @@ async def test_f2_renames_it_by_its_exact_name(alice_service, tmp_config, lab_di
 async def test_f2_unchanged_keeps_the_exact_name(alice_service, tmp_config, lab_dir):
     """Enter on the untouched proposal asks for the same name: nothing on disk changes, nothing is mangled."""
     disk, path = lab_dir()
-    make_raw(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, path, "/projects/")
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, WIRE)
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, "/projects/") as (app, pilot, left):
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
         await pilot.press("enter")
@@ -147,12 +138,7 @@ async def test_f2_unchanged_keeps_the_exact_name(alice_service, tmp_config, lab_
 
 async def test_f8_deletes_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     disk, path = lab_dir({"ok.txt": "x"})
-    make_raw(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, path, "/projects/")
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, WIRE)
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, "/projects/") as (app, pilot, left):
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
         listed = str(app.screen.query_one("#prompt-items").render())
