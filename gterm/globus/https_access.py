@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote
 
+from gterm.globus import paths
 from gterm.globus.error_mapping import brief
 from gterm.globus.errors import (
     ConsentNeeded,
@@ -141,7 +142,10 @@ class HttpsFiles:
     def url(self, path: str) -> str:
         if not path.startswith("/"):
             path = "/" + path
-        return self._base + quote(path, safe="/~")
+        # A URL names the file's bytes (percent-encoded octets): a name that is not UTF-8, in either
+        # spelling (Transfer's U+FFFD + latin-1, or a local listing's lone surrogates), keeps its bytes.
+        raw = paths.with_surrogates(path).encode("utf-8", "surrogateescape")
+        return self._base + quote(raw, safe="/~")
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = dict(extra or {})
@@ -453,6 +457,17 @@ class HttpsAccess:
     def __init__(self, tokens: CollectionTokens, *, connect_timeout: float = 5.0, read_timeout: float = 60.0) -> None:
         self._tokens = tokens
         self._timeouts = (connect_timeout, read_timeout)
+
+    def check_access(self, collection: Collection) -> None:
+        """Raise now what the first file would meet: no HTTPS server, or a consent not yet given.
+
+        Tokens are looked up when a request is made, so without this a missing consent would
+        surface inside a running task, once per file, instead of as one sign-in before it starts.
+        """
+        if not collection.https_server:
+            raise InvalidInput(no_https_reason(collection))
+        authorization = self._tokens.https_authorizer(collection.id, data_access=collection.needs_data_access)
+        authorization.get_authorization_header()
 
     def files_for(self, collection: Collection) -> HttpsFiles:
         if not collection.https_server:

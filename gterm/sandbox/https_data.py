@@ -17,7 +17,11 @@ so what this does:
 - a request with no token is redirected (302) to Globus Auth's authorize URL
   with ``client_id=<collection id>``, as GCS does for browsers;
 - guest collections apply their access rules; paths resolve as Transfer's do
-  (``collections.resolve``: consent, rights, the collection root).
+  (``collections.resolve``: consent, rights, the collection root);
+- a URL's path is the file name's bytes, percent-encoded (RFC 3986 encodes
+  octets): it is read from the raw request path, so a name whose bytes are not
+  UTF-8 (``%E9``) is addressed exactly; Transfer's spelling of such a name
+  (``wire_names``) works too, as the path goes through the same resolution.
 
 Streaming keeps memory flat: files move in 4 MiB pieces, file system calls run
 on worker threads so the event loop only moves bytes. A GET costs one trip to a
@@ -38,7 +42,7 @@ import stat
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote_to_bytes, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -58,6 +62,7 @@ from gterm.sandbox.confined import Location
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.scopes import data_access_collection, parse_scopes
 from gterm.sandbox.state import SandboxState
+from gterm.sandbox.wire_names import path_to_wire
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
@@ -115,7 +120,17 @@ def _resolve_request(state: SandboxState, request: Request, need: Need) -> Resol
     principal = _principal(state, request, coll)
     if isinstance(principal, Response):
         return principal
-    return resolve(state, principal, coll.id, "/" + request.path_params.get("path", ""), need)
+    return resolve(state, principal, coll.id, _collection_path(request), need)
+
+
+def _collection_path(request: Request) -> str:
+    """The collection path the URL names, from its raw bytes (the server's decoded path turns ``%E9`` into U+FFFD)."""
+    raw = request.scope.get("raw_path")
+    prefix = f"{PREFIX}/{request.path_params['collection_id']}".encode()
+    if isinstance(raw, bytes) and raw.startswith(prefix):
+        named = unquote_to_bytes(raw[len(prefix) :]).decode("utf-8", "surrogateescape")
+        return path_to_wire("/" + named.lstrip("/"))
+    return "/" + str(request.path_params.get("path", ""))
 
 
 async def _where(state: SandboxState, request: Request, need: Need) -> ResolvedPath | Response:

@@ -308,3 +308,27 @@ def test_guest_collections_apply_their_access_rules(sandbox: SandboxHandle, tmp_
         robot_files.read("/" + name, 0, 10)
     with pytest.raises(PermissionDenied):
         robot_files.upload(source, "/robot.txt")
+
+
+def test_a_name_that_is_not_utf8_keeps_its_bytes(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    """b"caf\\xe9.txt" up and down by its exact bytes, whichever spelling gterm holds the name in."""
+    raw = b"caf\xe9.txt"
+    local_name = os.fsdecode(raw)  # a local listing's spelling (lone surrogate)
+    wire_name = "\ufffd" + raw.decode("latin-1")  # Transfer's spelling (an ls of the collection)
+    disk, path = make_lab_dir(sandbox)
+    source = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), raw)))
+    source.write_bytes(b"up")
+
+    assert lab.url(path + local_name).endswith("/caf%E9.txt")
+    assert lab.url(path + wire_name) == lab.url(path + local_name)
+    assert lab.upload(source, path + local_name) == 2
+    assert os.listdir(os.fsencode(disk)) == [raw]
+    assert lab.stat(path + wire_name).size == 2
+
+    target = tmp_path / "down"
+    target.mkdir()
+    lab.download(path + wire_name, target / local_name)
+    assert os.listdir(os.fsencode(target)) == [raw]
+    assert (target / local_name).read_bytes() == b"up"
+    lab.delete(path + wire_name)
+    assert os.listdir(os.fsencode(disk)) == []

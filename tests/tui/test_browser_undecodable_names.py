@@ -15,6 +15,7 @@ from typing import Any
 
 from textual.widgets import Input
 
+from gterm.globus.https_access import HttpsAccess
 from gterm.globus.transfer import wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
@@ -30,6 +31,8 @@ from tests.support.browser_helpers import (
     type_text,
     wait_for,
 )
+from tests.support.sandbox_login import LoginHttpsTokens
+from tests.support.transfer_live import service_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -146,3 +149,36 @@ async def test_f8_deletes_it_by_its_exact_name(alice_service, tmp_config, lab_di
         await pilot.press("y")
         await wait_for(pilot, lambda: listing_names(left) == ["ok.txt"], "the listing after the delete")
     assert names_on_disk(disk) == [b"ok.txt"]
+
+
+async def test_f5_between_this_computer_and_a_collection_keeps_the_bytes(sandbox, tmp_config, tmp_path, lab_dir):
+    """Download (HTTPS task) of a directory holding the name, then upload of a local file so named."""
+    disk, path = lab_dir({"results/ok.txt": "x"})
+    make_raw(disk / "results")
+    local = tmp_path / "here"
+    local.mkdir()
+    app = make_app(
+        service_for(sandbox), config=tmp_config, left=f"{LAB}:{path}", right=f"local:{local}",
+        https=HttpsAccess(LoginHttpsTokens(sandbox)),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
+        await settled(pilot)
+        await cursor_to(pilot, left, "results")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: names_on_disk(local / "results") == sorted([b"ok.txt", RAW]), "the download")
+        assert read_raw(local / "results") == PAYLOAD
+
+        with open(os.path.join(os.fsencode(local), b"up-\xff.txt"), "wb") as handle:
+            handle.write(b"from here")
+        right.reload()
+        await wait_for(pilot, lambda: os.fsdecode(b"up-\xff.txt") in listing_names(right), "the local listing")
+        await pilot.press("tab")
+        await cursor_to(pilot, right, os.fsdecode(b"up-\xff.txt"))
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: b"up-\xff.txt" in names_on_disk(disk), "the upload")
+        await wait_for(pilot, lambda: "\ufffdup-\xff.txt" in listing_names(left), "the collection pane reloaded")
+    with open(os.path.join(os.fsencode(disk), b"up-\xff.txt"), "rb") as handle:
+        assert handle.read() == b"from here"
