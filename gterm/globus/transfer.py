@@ -198,6 +198,9 @@ A directory of up to this many entries is listed whole by that one request;
 see ``tests/perf/ls_paging.py`` for the measurements behind the number.
 """
 
+SHARED_COLLECTION_SECONDS = 10.0
+"""A collection's document fetched at start-up answers every caller this long (see EarlyResults.take)."""
+
 _ORDER_FIELDS = {"name": "name", "size": "size", "time": "last_modified"}
 
 
@@ -280,7 +283,8 @@ class TransferService:
         return [Collection.from_doc(doc) for doc in response]
 
     def get_collection(self, collection_id: str) -> Collection:
-        early = self._early.take(("collection", collection_id))
+        # Shared: the bookmarks asking first must not send a pane to a service busy with a big listing.
+        early = self._early.take(("collection", collection_id), share_for=SHARED_COLLECTION_SECONDS)
         if early is not None:
             return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
         return self._get_collection(collection_id)
