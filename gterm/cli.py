@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from gterm.logging_setup import setup_debug_log
 from gterm.redaction import redact
 
 if TYPE_CHECKING:
+    import globus_sdk
+
     from gterm.globus.models import Identity
     from gterm.globus.session import GtermSession
     from gterm.globus.transfer import TransferService
@@ -38,6 +41,7 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 DEMO_LOGIN_TIMEOUT = 30.0
+FIRST_FRAME_WAIT = 2.0  # seconds Globus work waits for the first frame, at most (never a deadlock)
 LOCAL_SERVER_TIMEOUT = 15 * 60.0
 
 
@@ -312,9 +316,30 @@ def build_tui(
     right: str | None,
     *,
     confirm_quit_while_active: bool = False,
+    startup_check: Callable[[], None] | None = None,
 ) -> GtermApp:
-    """The app, with its start-up listings already on their way (network first, UI second)."""
-    service = session.transfer_service()
+    """The app, first frame first: Globus work waits until the screen is drawn.
+
+    Nothing here loads globus-sdk's GlobusApp or a client (gterm.lazy_modules).
+    The start-up listings are on their way at once, but their threads (like every
+    Transfer call of the app) wait for the first frame before they load the SDK:
+    on a busy machine a thread importing the SDK beside Textual delays the
+    screen more than it speeds the listing. ``startup_check`` runs then too.
+    """
+    from gterm.globus.transfer import TransferService
+
+    first_frame = threading.Event()
+
+    def transfer_client() -> globus_sdk.TransferClient:
+        first_frame.wait(FIRST_FRAME_WAIT)
+        return session.transfer_client()
+
+    def after_first_frame() -> None:
+        first_frame.set()
+        if startup_check is not None:
+            startup_check()
+
+    service = TransferService(transfer_client)
     start_listings_early(service, left or config.last_left, right or config.last_right)
     from gterm.tui.app import GtermApp
 
@@ -327,6 +352,7 @@ def build_tui(
         left=left,
         right=right,
         confirm_quit_while_active=confirm_quit_while_active,
+        after_first_frame=after_first_frame,
     )
 
 
@@ -337,24 +363,32 @@ def _run_tui(
     right: str | None,
     *,
     confirm_quit_while_active: bool = False,
+    startup_check: Callable[[], None] | None = None,
 ) -> int:
-    app = build_tui(session, config, left, right, confirm_quit_while_active=confirm_quit_while_active)
+    app = build_tui(
+        session, config, left, right, confirm_quit_while_active=confirm_quit_while_active, startup_check=startup_check
+    )
     app.run()
+    if app.startup_error is not None:
+        raise app.startup_error  # one line on stderr (main), as before the TUI existed
     return int(app.return_code or 0)
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
     config = _load_config(args)
-    session = make_session(config)
+    session = make_session(config)  # opens the token store: a missing keyring is said here
     try:
+        startup_check: Callable[[], None] | None = None
         if session.mode == "client":
-            # Once, before the TUI: a refused secret is one line here, not a login
-            # screen that cannot work in client-credentials mode.
-            session.check_client_credentials()
-        elif session.login_required():
+            # A refused secret ends gterm with one line, not a login screen that cannot work
+            # in client-credentials mode; checked just after the first frame is drawn.
+            startup_check = session.check_client_credentials
+        elif not session.has_tokens():
+            # No session at all: log in on the terminal first. Stored tokens that turn out
+            # expired or short of a consent are handled in the app (its sign-in screen).
             print("You are not logged in to Globus yet.")
             run_cli_login(session)
-        return _run_tui(session, config, args.left, args.right)
+        return _run_tui(session, config, args.left, args.right, startup_check=startup_check)
     finally:
         session.close()
 

@@ -20,15 +20,20 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Literal
-
-import globus_sdk
+from typing import TYPE_CHECKING, Literal
 
 from gterm.globus.error_mapping import explained, translate_errors
 from gterm.globus.errors import GtermError, InvalidInput
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import globus_sdk
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    globus_sdk = LazyModule("globus_sdk")
 
 #: (endpoint_id, gcs_manager_url) -> a GCSClient with the endpoint's manage_collections scope.
-GcsManagerFactory = Callable[[str, str], globus_sdk.GCSClient]
+GcsManagerFactory = Callable[[str, str], "globus_sdk.GCSClient"]
 
 RolesApi = Literal["gcs", "transfer"]
 PrincipalKind = Literal["identity", "group"]

@@ -19,14 +19,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
-
-import globus_sdk
-from globus_sdk.authorizers import GlobusAuthorizer
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from gterm.globus.collection_details import CollectionDetails
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput, PermissionDenied
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import globus_sdk
+    from globus_sdk.authorizers import GlobusAuthorizer
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    globus_sdk = LazyModule("globus_sdk")
 
 Api = Literal["transfer", "gcs"]
 

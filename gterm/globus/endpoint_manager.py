@@ -13,13 +13,18 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
-
-import globus_sdk
+from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput
 from gterm.globus.models import Event, Task, parse_time
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import globus_sdk
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    globus_sdk = LazyModule("globus_sdk")
 
 PAGE_SIZE = 1000  # the most Transfer answers in one endpoint_manager_task_list page
 RUNNING = ("ACTIVE", "INACTIVE")

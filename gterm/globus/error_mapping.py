@@ -16,18 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator, contextmanager
 from types import TracebackType
-from typing import Any, Literal
-
-import requests
-from globus_sdk import GlobusAPIError, GlobusError, GlobusSDKUsageError
-from globus_sdk import gare as sdk_gare
-from globus_sdk.exc import NetworkError
-from globus_sdk.exc.convert import GlobusTimeoutError
-from globus_sdk.token_storage.validating_token_storage import (
-    MissingTokenError,
-    TokenValidationError,
-    UnmetScopeRequirementsError,
-)
+from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.globus.errors import (
     AlreadyExists,
@@ -40,7 +29,21 @@ from gterm.globus.errors import (
     ServiceError,
     SessionExpired,
 )
+from gterm.lazy_modules import LazyModule, is_loaded
 from gterm.redaction import redact
+
+if TYPE_CHECKING:
+    import requests
+    from globus_sdk import GlobusAPIError
+    from globus_sdk import exc as sdk_exc
+    from globus_sdk import gare as sdk_gare
+    from globus_sdk.token_storage import validating_token_storage as sdk_validation
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    requests = LazyModule("requests")
+    sdk_exc = LazyModule("globus_sdk.exc")
+    sdk_gare = LazyModule("globus_sdk.gare")
+    sdk_validation = LazyModule("globus_sdk.token_storage.validating_token_storage")
 
 MAX_MESSAGE_LENGTH = 300
 
@@ -95,7 +98,7 @@ def _consent_needed(error: GlobusAPIError) -> ConsentNeeded | None:
 
 
 def _is_auth_error(error: GlobusAPIError) -> bool:
-    from globus_sdk import AuthAPIError  # local: keeps import order simple, module is already loaded
+    from globus_sdk import AuthAPIError  # local: the auth service module loads with the first auth client
 
     return isinstance(error, AuthAPIError)
 
@@ -137,7 +140,7 @@ def _map_api_error(error: GlobusAPIError) -> GtermError:
 
 def network_error(error: BaseException, service: str = "Globus") -> Offline:
     """The Offline error for a failed connection to ``service`` (a timeout says so)."""
-    if isinstance(error, (GlobusTimeoutError, requests.Timeout)):
+    if isinstance(error, (sdk_exc.GlobusTimeoutError, requests.Timeout)):
         return Offline(f"{service} did not answer in time; check the network and try again.")
     return Offline(f"Cannot reach {service}; check the network and try again.")
 
@@ -184,9 +187,9 @@ def auth_call(during: str, *, client_credentials: bool = False) -> Iterator[None
     """
     try:
         yield
-    except NetworkError as exc:
+    except sdk_exc.NetworkError as exc:
         raise network_error(exc, "Globus Auth") from None
-    except GlobusAPIError as exc:
+    except sdk_exc.GlobusAPIError as exc:
         raise (client_refused(exc) if client_credentials else auth_error(exc, during=during)) from None
 
 
@@ -194,20 +197,32 @@ def map_exception(error: BaseException) -> GtermError | None:
     """The gterm error for ``error``, or None when it is not a service/network/session failure."""
     if isinstance(error, GtermError):
         return error
-    if isinstance(error, GlobusAPIError):
+    if is_loaded("globus_sdk"):  # else no SDK error can have been raised (and the SDK stays unloaded)
+        mapped = _map_sdk_exception(error)
+        if mapped is not None or isinstance(error, sdk_exc.GlobusError):
+            return mapped
+    if is_loaded("requests"):
+        if isinstance(error, (requests.ConnectionError, requests.Timeout)):
+            return network_error(error)
+        if isinstance(error, requests.RequestException):
+            return Offline("Cannot reach Globus; check the network and try again.")
+    return None
+
+
+def _map_sdk_exception(error: BaseException) -> GtermError | None:
+    """The gterm error for a globus-sdk exception; None for a usage error (a bug) or a non-SDK one."""
+    if isinstance(error, sdk_exc.GlobusAPIError):
         return _map_api_error(error)
-    if isinstance(error, (NetworkError, requests.ConnectionError, requests.Timeout)):
+    if isinstance(error, sdk_exc.NetworkError):
         return network_error(error)
-    if isinstance(error, UnmetScopeRequirementsError):
+    if isinstance(error, sdk_validation.UnmetScopeRequirementsError):
         scopes = [str(scope) for reqs in error.scope_requirements.values() for scope in reqs]
         return ConsentNeeded(CONSENT_MESSAGE, required_scopes=scopes)
-    if isinstance(error, (MissingTokenError, TokenValidationError)):
+    if isinstance(error, (sdk_validation.MissingTokenError, sdk_validation.TokenValidationError)):
         return SessionExpired(SESSION_EXPIRED_MESSAGE)
-    if isinstance(error, requests.RequestException):
-        return Offline("Cannot reach Globus; check the network and try again.")
-    if isinstance(error, GlobusSDKUsageError):
+    if isinstance(error, sdk_exc.GlobusSDKUsageError):
         return None
-    if isinstance(error, GlobusError):
+    if isinstance(error, sdk_exc.GlobusError):
         return ServiceError(brief(f"Globus error: {type(error).__name__}"))
     return None
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import globus_sdk
+from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.globus.error_mapping import brief, translate_errors
 from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, ServiceError
 from gterm.globus.sharing import GroupRef
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import globus_sdk
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    globus_sdk = LazyModule("globus_sdk")
 
 Role = Literal["member", "manager", "admin"]
 ROLES: tuple[Role, ...] = ("member", "manager", "admin")

@@ -31,11 +31,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote
 
-import requests
-
+from gterm.globus import paths
 from gterm.globus.error_mapping import brief
 from gterm.globus.errors import (
     ConsentNeeded,
@@ -47,6 +46,13 @@ from gterm.globus.errors import (
     ServiceError,
 )
 from gterm.globus.models import Collection
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import requests
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    requests = LazyModule("requests")
 
 PIECE = 1 << 20  # bytes per read/write step: progress and cancel stay responsive
 PART_SUFFIX = ".gterm-part"
@@ -119,6 +125,14 @@ class HttpsFiles:
         self._retry_delays = retry_delays
         # requests verifies TLS against REQUESTS_CA_BUNDLE or certifi; never turned off here.
         self._http = session or requests.Session()
+        # The environment (proxies, CA bundle) is read once here rather than on every request
+        # (a tenth of a small file's cost in the client), and with it off, a ~/.netrc entry can
+        # never replace the bearer token with Basic credentials.
+        settings = self._http.merge_environment_settings(self._base, {}, None, None, None)
+        self._http.trust_env = False
+        self._http.proxies = settings["proxies"]
+        self._http.verify = settings["verify"]
+        self._http.cert = settings["cert"]
 
     def close(self) -> None:
         self._http.close()
@@ -128,7 +142,10 @@ class HttpsFiles:
     def url(self, path: str) -> str:
         if not path.startswith("/"):
             path = "/" + path
-        return self._base + quote(path, safe="/~")
+        # A URL names the file's bytes (percent-encoded octets): a name that is not UTF-8, in either
+        # spelling (Transfer's U+FFFD + latin-1, or a local listing's lone surrogates), keeps its bytes.
+        raw = paths.with_surrogates(path).encode("utf-8", "surrogateescape")
+        return self._base + quote(raw, safe="/~")
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = dict(extra or {})
@@ -440,6 +457,17 @@ class HttpsAccess:
     def __init__(self, tokens: CollectionTokens, *, connect_timeout: float = 5.0, read_timeout: float = 60.0) -> None:
         self._tokens = tokens
         self._timeouts = (connect_timeout, read_timeout)
+
+    def check_access(self, collection: Collection) -> None:
+        """Raise now what the first file would meet: no HTTPS server, or a consent not yet given.
+
+        Tokens are looked up when a request is made, so without this a missing consent would
+        surface inside a running task, once per file, instead of as one sign-in before it starts.
+        """
+        if not collection.https_server:
+            raise InvalidInput(no_https_reason(collection))
+        authorization = self._tokens.https_authorizer(collection.id, data_access=collection.needs_data_access)
+        authorization.get_authorization_header()
 
     def files_for(self, collection: Collection) -> HttpsFiles:
         if not collection.https_server:

@@ -32,7 +32,14 @@ from pathlib import Path
 from typing import Literal
 
 from gterm.globus import paths
-from gterm.globus.errors import AlreadyExists, GtermError, InvalidInput
+from gterm.globus.errors import (
+    AlreadyExists,
+    ConsentNeeded,
+    GtermError,
+    InvalidInput,
+    NotLoggedIn,
+    SessionExpired,
+)
 from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles, LocalWriteError
 from gterm.globus.models import Entry, Event, Task
 
@@ -225,10 +232,11 @@ class LocalTask:
             _make_local_dir(local_dir)
             self._counters.directories += 1
             for entry in self.list_remote(remote_dir):
+                local_name = paths.with_surrogates(entry.name)  # a name that is not UTF-8 gets its bytes back
                 if entry.type == "dir":
-                    pending.append((remote_dir + entry.name + "/", local_dir / entry.name))
+                    pending.append((remote_dir + entry.name + "/", local_dir / local_name))
                 elif entry.type == "file":
-                    jobs.append(FileJob(remote_dir + entry.name, str(local_dir / entry.name), entry.size or 0))
+                    jobs.append(FileJob(remote_dir + entry.name, str(local_dir / local_name), entry.size or 0))
         return jobs
 
     def _plan_local_tree(self, source: str, destination: str) -> list[FileJob]:
@@ -268,10 +276,19 @@ class LocalTask:
             remote = getattr(local, "remote", None)
             if remote is None and self.open_remote is not None:
                 remote = local.remote = self.open_remote()
+            if self.fatal_error:
+                return  # a sign-in problem stopped the task: the other files would meet it too
             try:
                 self._move(job, remote)
             except Cancelled:
                 pass
+            except (ConsentNeeded, SessionExpired, NotLoggedIn) as exc:
+                # Not this file's fault: say it once, stop starting files; F5 again resumes downloads.
+                with self._lock:
+                    first = self.fatal_error is None
+                    self.fatal_error = self.fatal_error or f"{exc} Then press F5 again (downloads resume)."
+                if first:
+                    self._event("SIGN_IN_NEEDED", str(exc), job.source, is_error=True)
             except (GtermError, OSError) as exc:
                 message = str(exc) if isinstance(exc, GtermError) else (exc.strerror or "error")
                 with self._lock:

@@ -20,13 +20,14 @@ import sys
 import threading
 import urllib.parse
 import webbrowser
-from typing import Any, Literal, Protocol
-
-import globus_sdk
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from gterm.config import APP_NAME
 from gterm.globus.error_mapping import auth_call, network_error
 from gterm.globus.errors import GtermError, SessionExpired
+
+if TYPE_CHECKING:
+    import globus_sdk
 
 log = logging.getLogger(__name__)
 

@@ -30,10 +30,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
-import globus_sdk
+# The light parts of globus-sdk (token storage, scopes, base classes); the GlobusApp, the
+# service clients and requests behind them load when the app is first needed (below).
 from globus_sdk.authorizers import GlobusAuthorizer
 from globus_sdk.gare import GlobusAuthorizationParameters
-from globus_sdk.globus_app import ClientApp, GlobusApp, GlobusAppConfig, UserApp
 from globus_sdk.login_flows import LoginFlowManager
 from globus_sdk.scopes import AuthScopes, Scope, ScopeParser, TransferScopes
 from globus_sdk.token_storage import TokenStorage
@@ -68,13 +68,22 @@ from gterm.globus.tokens import (
     PlaintextTokenStorage,
     auth_namespace,
 )
+from gterm.lazy_modules import LazyModule
 from gterm.redaction import register_secret
 
 if TYPE_CHECKING:
+    import globus_sdk
+    from globus_sdk import globus_app as sdk_app
+
     from gterm.globus.groups import GroupsService
     from gterm.globus.https_access import AuthorizationSource
     from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
+
+else:
+    # Loaded when the session first needs its GlobusApp or a client (gterm.lazy_modules).
+    globus_sdk = LazyModule("globus_sdk")
+    sdk_app = LazyModule("globus_sdk.globus_app")
 
 log = logging.getLogger(__name__)
 
@@ -251,8 +260,9 @@ class GtermSession:
         self.client_id = client_id
         self.namespace = namespace or auth_namespace(client_id)
         self.token_storage = token_storage or self._default_storage()
-        self._app: GlobusApp = self._build_app()
-        self._remember_secrets()
+        # Built on first use (`_app`): it loads most of globus-sdk, which gterm's first frame
+        # does not wait for. The token store above is opened now, so a missing keyring is said first.
+        self._globus_app: sdk_app.GlobusApp | None = None
 
     # --- construction ----------------------------------------------------------------
 
@@ -275,8 +285,24 @@ class GtermSession:
         # get_identities; the SDK's GlobusApp would ask for openid alone).
         return {TRANSFER_RS: transfer, AUTH_RS: list(AUTH_SCOPES)}
 
-    def _build_app(self) -> GlobusApp:
-        app: GlobusApp
+    @property
+    def _app(self) -> sdk_app.GlobusApp:
+        """The GlobusApp, built (and the stored tokens told to the redactor) on first use."""
+        with self._lock:
+            if self._globus_app is None:
+                self._remember_secrets()
+                self._globus_app = self._build_app()
+            return self._globus_app
+
+    @property
+    def _login_client(self) -> globus_sdk.AuthLoginClient:
+        """The app's own login client (revocation, a robot's introspection); builds the app if needed."""
+        with self._lock:
+            self._app  # noqa: B018 - built on first use, with its login client
+            return self._app_login_client
+
+    def _build_app(self) -> sdk_app.GlobusApp:
+        app: sdk_app.GlobusApp
         login_client: globus_sdk.AuthLoginClient
         if self.client_credentials:
             assert self.config.client_id and self.config.client_secret
@@ -284,30 +310,30 @@ class GtermSession:
             login_client = globus_sdk.ConfidentialAppAuthClient(
                 self.config.client_id, self.config.client_secret, **client_options(self.config)
             )
-            app_config = GlobusAppConfig(
+            app_config = sdk_app.GlobusAppConfig(
                 token_storage=self.token_storage,
                 token_validation_error_handler=None,  # gterm decides when to prompt, never the SDK
             )
-            app = ClientApp(
+            app = sdk_app.ClientApp(
                 APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config
             )
         else:
             login_client = globus_sdk.NativeAppAuthClient(self.client_id, **client_options(self.config))
             self._handover = _HandOverFlowManager(login_client)
-            app_config = GlobusAppConfig(
+            app_config = sdk_app.GlobusAppConfig(
                 token_storage=self.token_storage,
                 request_refresh_tokens=True,
                 token_validation_error_handler=None,  # gterm decides when to prompt, never the SDK
                 login_flow_manager=self._handover,
             )
-            app = UserApp(
+            app = sdk_app.UserApp(
                 APP_NAME, login_client=login_client, scope_requirements=self._requirements(), config=app_config
             )
-        self._login_client = login_client
+        self._app_login_client = login_client
         self._tune_consent_client(app)
         return app
 
-    def _tune_consent_client(self, app: GlobusApp) -> None:
+    def _tune_consent_client(self, app: sdk_app.GlobusApp) -> None:
         """Bound the app's own consent-lookup client like every other client."""
         for validator in app.token_storage.validators:
             consent_client = getattr(validator, "consent_client", None)
@@ -574,13 +600,13 @@ class GtermSession:
             try:
                 self._app.login(auth_params=GlobusAuthorizationParameters(required_scopes=extra or None), force=True)
             except IdentityMismatchError:
-                self._app = self._build_app()
+                self._globus_app = self._build_app()
                 raise GtermError(
                     "You logged in as a different identity than the stored session; "
                     "run `gterm logout` first to switch identities."
                 ) from None
             except TokenValidationError as exc:
-                self._app = self._build_app()
+                self._globus_app = self._build_app()
                 raise GtermError(f"Globus Auth returned tokens gterm cannot use ({type(exc).__name__}).") from None
             finally:
                 self._handover.pending = None
@@ -689,13 +715,15 @@ class GtermSession:
                 report.removed = list(remove_all())
             else:
                 report.removed = [rs for rs in stored if self.token_storage.remove_token_data(rs)]
-            self._app.close()
-            self._app = self._build_app()
+            if self._globus_app is not None:
+                self._globus_app.close()
+            self._globus_app = None  # rebuilt, empty, on next use
         return report
 
     def close(self) -> None:
         with self._lock:
-            self._app.close()
+            if self._globus_app is not None:
+                self._globus_app.close()
 
 
 __all__ = [

@@ -31,17 +31,22 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
-
-import globus_sdk
+from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.globus.collection_roles import CollectionRoles, GcsManagerFactory
 from gterm.globus.error_mapping import explained, translate_errors
 from gterm.globus.errors import GtermError, InvalidInput, NotFound
 from gterm.globus.models import Collection, Identity, Rule
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import globus_sdk
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    globus_sdk = LazyModule("globus_sdk")
 
 #: (endpoint_id, gcs_manager_url, mapped_collection_id) -> a GCSClient allowed to create guests there.
-GcsFactory = Callable[[str, str, str], globus_sdk.GCSClient]
+GcsFactory = Callable[[str, str, str], "globus_sdk.GCSClient"]
 
 PrincipalType = Literal["identity", "group", "all_authenticated_users", "anonymous"]
 Permissions = Literal["r", "rw"]

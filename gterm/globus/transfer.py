@@ -27,10 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-import globus_sdk
-from globus_sdk import DeleteData, TransferData
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gterm.globus import paths
 from gterm.globus.collection_details import CollectionDetails, details_from
@@ -59,6 +56,14 @@ from gterm.globus.models import (
     pause_message_of,
 )
 from gterm.globus.transfer_requests import SEARCH_SCOPES, SYNC_LEVELS, DeleteRequest, TransferRequest
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import globus_sdk
+    from globus_sdk import DeleteData, TransferData
+else:
+    # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
+    globus_sdk = LazyModule("globus_sdk")
 
 _T = TypeVar("_T")
 
@@ -114,7 +119,7 @@ def build_transfer_data(request: TransferRequest) -> TransferData:
         raise InvalidInput("Nothing to transfer: no items were given.")
     if request.sync_level is not None and request.sync_level not in SYNC_LEVELS:
         raise InvalidInput(f"Unknown sync level {request.sync_level!r} (use one of {', '.join(SYNC_LEVELS)}).")
-    data = TransferData(
+    data = globus_sdk.TransferData(
         request.source_collection,
         request.destination_collection,
         label=_opt(request.label),
@@ -152,7 +157,7 @@ def build_delete_data(request: DeleteRequest) -> DeleteData:
     """The DeleteData document for ``request`` (pure)."""
     if not request.paths:
         raise InvalidInput("Nothing to delete: no paths were given.")
-    data = DeleteData(
+    data = globus_sdk.DeleteData(
         request.collection_id,
         label=_opt(request.label),
         submission_id=_opt(request.submission_id),

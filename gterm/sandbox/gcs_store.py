@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from gterm.sandbox import seed_marks
+from gterm.sandbox import collection_store, seed_marks
 from gterm.sandbox.db import Database
 from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    ALICE_SHARED_ID,
+    ALICE_USERNAME,
     HPC_ENDPOINT_ID,
     HPC_GATEWAY_ID,
     HPC_SCRATCH_ID,
@@ -288,3 +291,36 @@ def seed(state: SandboxState) -> None:
                     (row["id"], endpoint_id, gateway_id, json.dumps(settings)),
                 )
     seed_marks.mark_done(db, "gcs")
+
+
+ALICES_GUEST_PATH = "/home/alice/experiments/"
+
+
+def seed_alices_guest(state: SandboxState) -> None:
+    """Once per data dir (older ones too): a guest collection of Alice's on Lab Storage.
+
+    `gterm demo` signs in as Alice; the exercise "set all the metadata fields on your
+    shared endpoint" needs a guest collection she owns, as a GCS Manager would have
+    made it (owner Alice, home on Lab Storage's endpoint and gateway, no access rules).
+    """
+    db = state.db
+    seed_marks.init_schema(db)
+    if seed_marks.is_done(db, "alice-guest"):
+        return
+    has_host = db.query_one("SELECT 1 FROM gcs_collection_homes WHERE collection_id = ?", (LAB_STORAGE_ID,))
+    exists = db.query_one("SELECT 1 FROM collections WHERE id = ?", (ALICE_SHARED_ID,))
+    if has_host is not None and exists is None:
+        collection_store.insert_collection(
+            db,
+            collection_id=ALICE_SHARED_ID,
+            display_name="Alice's shared experiments",
+            entity_type="GCSv5_guest_collection",
+            owner_id=ALICE_ID,
+            owner_string=ALICE_USERNAME,
+            host_collection_id=LAB_STORAGE_ID,
+            host_path=ALICES_GUEST_PATH,
+            public=False,
+            meta={"description": "Experiment runs Alice shares from her Lab Storage home.", "default_directory": "/"},
+        )
+        add_home(db, ALICE_SHARED_ID, LAB_ENDPOINT_ID, LAB_GATEWAY_ID)
+    seed_marks.mark_done(db, "alice-guest")

@@ -17,14 +17,22 @@ so what this does:
 - a request with no token is redirected (302) to Globus Auth's authorize URL
   with ``client_id=<collection id>``, as GCS does for browsers;
 - guest collections apply their access rules; paths resolve as Transfer's do
-  (``collections.resolve``: consent, rights, the collection root).
+  (``collections.resolve``: consent, rights, the collection root);
+- a URL's path is the file name's bytes, percent-encoded (RFC 3986 encodes
+  octets): it is read from the raw request path, so a name whose bytes are not
+  UTF-8 (``%E9``) is addressed exactly; Transfer's spelling of such a name
+  (``wire_names``) works too, as the path goes through the same resolution.
 
 Streaming keeps memory flat: files move in 4 MiB pieces, file system calls run
-on worker threads so the event loop only moves bytes.
+on worker threads so the event loop only moves bytes. A GET costs one trip to a
+worker thread (token, rights, open, and the body itself when it is at most
+1 MiB), so small files are not dominated by thread hops; a PUT writes one piece
+while the next arrives.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email.utils
 import os
@@ -34,7 +42,7 @@ import stat
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote_to_bytes, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -54,12 +62,14 @@ from gterm.sandbox.confined import Location
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.scopes import data_access_collection, parse_scopes
 from gterm.sandbox.state import SandboxState
+from gterm.sandbox.wire_names import path_to_wire
 
 if TYPE_CHECKING:
     from gterm.sandbox.auth import Principal
 
 PREFIX = "/https"
 PIECE = 4 << 20  # bytes read or written per step
+WHOLE_BODY = 1 << 20  # a GET body up to this size is read at once and sent as one response
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _TEMP_PREFIX = ".gterm-upload-"
 
@@ -110,7 +120,17 @@ def _resolve_request(state: SandboxState, request: Request, need: Need) -> Resol
     principal = _principal(state, request, coll)
     if isinstance(principal, Response):
         return principal
-    return resolve(state, principal, coll.id, "/" + request.path_params.get("path", ""), need)
+    return resolve(state, principal, coll.id, _collection_path(request), need)
+
+
+def _collection_path(request: Request) -> str:
+    """The collection path the URL names, from its raw bytes (the server's decoded path turns ``%E9`` into U+FFFD)."""
+    raw = request.scope.get("raw_path")
+    prefix = f"{PREFIX}/{request.path_params['collection_id']}".encode()
+    if isinstance(raw, bytes) and raw.startswith(prefix):
+        named = unquote_to_bytes(raw[len(prefix) :]).decode("utf-8", "surrogateescape")
+        return path_to_wire("/" + named.lstrip("/"))
+    return "/" + str(request.path_params.get("path", ""))
 
 
 async def _where(state: SandboxState, request: Request, need: Need) -> ResolvedPath | Response:
@@ -175,11 +195,16 @@ def _pieces(fd: int, first: int, length: int) -> Iterator[bytes]:
         os.close(fd)
 
 
-async def _get(state: SandboxState, request: Request) -> Response:
-    where = await _where(state, request, "r")
+def _answer_get(state: SandboxState, request: Request) -> Response:
+    """The whole GET or HEAD, run on a worker thread: token, rights, open, and a small body read.
+
+    One trip off the event loop per request: for a small file those trips, not its bytes,
+    are most of the cost. A body larger than PIECE streams from the open descriptor.
+    """
+    where = _resolve_request(state, request, "r")
     if isinstance(where, Response):
         return where
-    fd, info = await run_in_threadpool(_open_file, where)
+    fd, info = _open_file(where)
     try:
         span = _byte_range(request.headers.get("range"), info.st_size)
     except ApiError:
@@ -203,9 +228,17 @@ async def _get(state: SandboxState, request: Request) -> Response:
     if request.method == "HEAD":
         os.close(fd)
         return Response(status_code=status, headers=headers, media_type="application/octet-stream")
+    if length <= WHOLE_BODY:
+        body = b"".join(_pieces(fd, first, length))  # closes fd
+        headers["Content-Length"] = str(len(body))  # the file may have shrunk since fstat
+        return Response(body, status_code=status, headers=headers, media_type="application/octet-stream")
     return StreamingResponse(
         _pieces(fd, first, length), status_code=status, headers=headers, media_type="application/octet-stream"
     )
+
+
+async def _get(state: SandboxState, request: Request) -> Response:
+    return await run_in_threadpool(_answer_get, state, request)
 
 
 # --------------------------------------------------------------------------- PUT
@@ -270,6 +303,16 @@ def _discard(upload: _Upload) -> None:
     upload.directory.close()
 
 
+_cleanups: set[asyncio.Future[None]] = set()  # discards in flight (the loop holds tasks weakly)
+
+
+async def _discard_after(writing: asyncio.Future[None] | None, upload: _Upload) -> None:
+    if writing is not None:
+        with contextlib.suppress(Exception):
+            await writing
+    await run_in_threadpool(_discard, upload)
+
+
 async def _buffered(request: Request) -> AsyncIterator[bytes]:
     """The request body in pieces of about PIECE bytes (fewer thread hops than uvicorn's 64 KiB)."""
     pending: list[bytes] = []
@@ -293,15 +336,26 @@ async def _put(state: SandboxState, request: Request) -> Response:
     upload = await run_in_threadpool(_open_upload, where)
     expected = request.headers.get("content-length")
     received = 0
+    writing: asyncio.Future[None] | None = None  # the previous piece, written while the next arrives
     try:
         async for piece in _buffered(request):
             received += len(piece)
-            await run_in_threadpool(_write_all, upload.fd, piece)
+            if writing is not None:
+                await writing
+            writing = asyncio.ensure_future(run_in_threadpool(_write_all, upload.fd, piece))
+        if writing is not None:
+            await writing
+            writing = None
         if expected is not None and expected.isdigit() and int(expected) != received:
             raise ApiError(400, "ClientError.BadRequest", "The upload ended before its Content-Length")
         replaced = await run_in_threadpool(_commit_upload, upload)
     except BaseException:
-        await run_in_threadpool(_discard, upload)
+        # Shielded: the descriptor is closed only after a write still running on it has ended,
+        # even if this request is being cancelled.
+        cleanup = asyncio.ensure_future(_discard_after(writing, upload))
+        _cleanups.add(cleanup)
+        cleanup.add_done_callback(_cleanups.discard)
+        await asyncio.shield(cleanup)
         raise
     return Response(status_code=200 if replaced else 201)
 

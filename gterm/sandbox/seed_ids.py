@@ -20,6 +20,8 @@ LAB_STORAGE_ID = "8f3caffd-c450-42a7-b874-98ce4d4f88b2"  # mapped, no consent ne
 HPC_SCRATCH_ID = "0180106e-af90-4d7e-a01a-e28a99ac9624"  # mapped, needs data_access consent
 BOB_SHARED_ID = "73740856-870e-4f2f-b5eb-36638c806bae"  # guest on Lab Storage, owned by Bob, shared with Alice
 ALICES_LAPTOP_ID = "3c6f4a2e-5b1d-4e7a-9f0c-8d2b6a4e1f57"  # Globus Connect Personal on Alice's laptop
+# guest on Lab Storage (/home/alice/experiments/), owned by Alice: "your shared endpoint" in `gterm demo`
+ALICE_SHARED_ID = "e2a9c4d1-7b3f-4f68-a0d5-19c8b6e4f2a7"
 
 TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"

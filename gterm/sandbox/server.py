@@ -144,6 +144,7 @@ def _prepare(state: SandboxState) -> None:
     # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
     state.active_group_ids = functools.partial(principals.active_groups, state.db)
     gcs_store.seed(state)  # after the collections it places on GCSv5 endpoints
+    gcs_store.seed_alices_guest(state)  # after Lab Storage's place on its endpoint
 
 
 def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, Any]:

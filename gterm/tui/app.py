@@ -22,12 +22,11 @@ from textual.worker import Worker, WorkerState
 from gterm.config import GtermConfig
 from gterm.globus.collection_settings import GcsTokens, SettingsService
 from gterm.globus.endpoint_manager import EndpointManager
-from gterm.globus.errors import ConsentNeeded
+from gterm.globus.errors import ConsentNeeded, GtermError
 from gterm.globus.groups import GroupsService
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
-from gterm.globus.session import SessionLike
 from gterm.globus.sharing import SharingService
 from gterm.tui.commands import GtermCommands
 from gterm.tui.keymap import (
@@ -46,9 +45,10 @@ from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
-from gterm.tui.worker_errors import ReauthCoordinator, report
+from gterm.tui.worker_errors import ReauthCoordinator, deliver, report
 
 if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.session import SessionLike  # loads globus-sdk: not before the first frame
     from gterm.globus.transfer import TransferService
 
 
@@ -79,7 +79,14 @@ class GtermApp(App[None]):
         sharing: SharingService | None = None,
         groups: GroupsService | None = None,
         confirm_quit_while_active: bool = False,
+        after_first_frame: Callable[[], None] | None = None,
     ) -> None:
+        """
+        :param after_first_frame: run on a thread once the first frame is drawn: what start-up
+            defers so the screen comes first (the command line opens the Globus session there
+            and checks a robot's credentials); a GtermError from it ends the app and is kept in
+            ``startup_error`` for the command line to report.
+        """
         # Before App.__init__: setting up the theme reactive calls watch_theme, which reads the config.
         self.save_config = config is not None
         self.config = config if config is not None else GtermConfig()
@@ -100,6 +107,8 @@ class GtermApp(App[None]):
         self.groups = groups  # `g`; None when the app was built without one
         self.start_left = left
         self.start_right = right
+        self._after_first_frame = after_first_frame
+        self.startup_error: GtermError | None = None
         self.bookmarks: list[Bookmark] = []
         self.collections: dict[str, Collection] = {}
         self.keymap, self._unknown_keys = user_keymap(self.config.keymap, remappable_binding_ids())
@@ -119,6 +128,8 @@ class GtermApp(App[None]):
         return None
 
     def on_mount(self) -> None:
+        if self._after_first_frame is not None:
+            self.call_after_refresh(self._first_frame_drawn)
         if self._unknown_keys:
             self.notify(
                 "Unknown binding ids in the [keymap] settings: " + ", ".join(self._unknown_keys),
@@ -126,6 +137,18 @@ class GtermApp(App[None]):
                 severity="warning",
                 markup=False,
             )
+
+    @work(thread=True, group="after-first-frame", exit_on_error=False)
+    def _first_frame_drawn(self) -> None:
+        assert self._after_first_frame is not None
+        try:
+            self._after_first_frame()
+        except GtermError as exc:
+            deliver(self, self._startup_failed, exc)
+
+    def _startup_failed(self, error: GtermError) -> None:
+        self.startup_error = error
+        self.exit(return_code=1)
 
     # --- command palette --------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from gterm.globus import paths
 from gterm.globus.models import Entry, Listing
 from gterm.globus.transfer_requests import SYNC_LEVELS
 from gterm.tui.listing_view import human_size
@@ -51,15 +52,17 @@ def entries_differ(left: Entry, right: Entry) -> bool:
 
 
 def compare_entries(left: Iterable[Entry], right: Iterable[Entry]) -> CompareResult:
-    by_name_left = {entry.name: entry for entry in left}
-    by_name_right = {entry.name: entry for entry in right}
-    left_marked = {name for name in by_name_left if name not in by_name_right}
-    right_marked = {name for name in by_name_right if name not in by_name_left}
-    for name, entry in by_name_left.items():
-        other = by_name_right.get(name)
+    # Names meet in one spelling: a collection lists bytes that are not UTF-8 as U+FFFD and
+    # latin-1, this computer as lone surrogates (gterm.globus.paths); each pane keeps its own.
+    by_name_left = {paths.with_surrogates(entry.name): entry for entry in left}
+    by_name_right = {paths.with_surrogates(entry.name): entry for entry in right}
+    left_marked = {entry.name for key, entry in by_name_left.items() if key not in by_name_right}
+    right_marked = {entry.name for key, entry in by_name_right.items() if key not in by_name_left}
+    for key, entry in by_name_left.items():
+        other = by_name_right.get(key)
         if other is not None and entries_differ(entry, other):
-            left_marked.add(name)
-            right_marked.add(name)
+            left_marked.add(entry.name)
+            right_marked.add(other.name)
     return CompareResult(frozenset(left_marked), frozenset(right_marked))
 
 

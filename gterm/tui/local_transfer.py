@@ -36,8 +36,14 @@ def task_kind(source_id: str, destination_id: str) -> Kind | None:
 
 def conflicts(plan: TransferPlan) -> list[str]:
     """The chosen names the destination directory already holds (as listed in its pane)."""
-    taken = {entry.name for entry in plan.destination_entries or ()}
-    return [entry.name for entry in plan.entries if entry.name in taken]
+    taken = {_same(entry.name) for entry in plan.destination_entries or ()}
+    return [entry.name for entry in plan.entries if _same(entry.name) in taken]
+
+
+def _same(name: str) -> str:
+    """One spelling for a name on either side: a collection lists bytes that are not UTF-8 as U+FFFD
+    and latin-1, this computer as lone surrogates (``gterm.globus.paths``)."""
+    return paths.with_surrogates(name)
 
 
 def _free_name(name: str, taken: set[str]) -> str:
@@ -61,10 +67,10 @@ def build_task(
     service: TransferService,
 ) -> LocalTask:
     """The task for ``plan``; ``remote`` (and ``https``) is the collection side of a download or upload."""
-    taken = {entry.name for entry in plan.destination_entries or ()}
+    taken = {_same(entry.name) for entry in plan.destination_entries or ()}
     items: list[Item] = []
     for entry in plan.entries:
-        name = entry.name
+        name = _same(entry.name)  # on this computer a name holds its own bytes; a collection takes either spelling
         if kind == "upload" and name in taken:
             # A download or copy resolves names file by file; an upload decides here, from the listing.
             if on_conflict == "skip":

@@ -266,7 +266,7 @@ class TransferScreen(Screen[None]):
         def prepare() -> None:
             try:
                 if remote is not None and https is not None:
-                    https.files_for(remote)  # the https scope's token (ConsentNeeded on first use)
+                    https.check_access(remote)  # the https scope's token: ConsentNeeded before any file moves
                 task = build_task(plan, kind, on_conflict, remote=remote, https=https, service=service)
             except Exception as error:  # noqa: BLE001 - routed to the one error place
                 deliver(self.app, report, self.app, error, context=kind.title(),

@@ -19,14 +19,16 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual.app import App
 
 from gterm.globus.errors import ConsentNeeded, GtermError, NotLoggedIn, SessionExpired
-from gterm.globus.login_flows import LoginChallengeLike
-from gterm.globus.session import SessionLike
 from gterm.tui.safe_text import escape_controls
+
+if TYPE_CHECKING:  # the session module loads globus-sdk: not before the first frame
+    from gterm.globus.login_flows import LoginChallengeLike
+    from gterm.globus.session import SessionLike
 
 Retry = Callable[[], Any]
 

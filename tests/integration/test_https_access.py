@@ -11,6 +11,7 @@ import hashlib
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,6 +222,28 @@ def test_a_cancelled_upload_leaves_nothing_under_the_final_name(
         lab.upload(source, path + "half.bin", progress=lambda n: stop.set(), cancel=stop)
 
     assert not (disk / "half.bin").exists()
+    # The server writes while it receives; once the write in flight ends, its temporary file goes too.
+    deadline = time.monotonic() + 30
+    while list(disk.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(disk.iterdir()) == []
+
+
+def test_a_netrc_entry_never_replaces_the_bearer_token(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # requests applies ~/.netrc credentials (Basic auth over our header) when it reads the environment.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("".join(f"machine {host} login someone password secret\n" for host in ("127.0.0.1", "localhost")))
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    _, path = make_lab_dir(sandbox, {"n.txt": b"netrc"})
+    files = files_for(sandbox, LAB_STORAGE_ID)
+    try:
+        files.download(path + "n.txt", tmp_path / "n.txt")
+    finally:
+        files.close()
+    assert (tmp_path / "n.txt").read_bytes() == b"netrc"
 
 
 def test_errors_in_gterm_words(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
@@ -285,3 +308,27 @@ def test_guest_collections_apply_their_access_rules(sandbox: SandboxHandle, tmp_
         robot_files.read("/" + name, 0, 10)
     with pytest.raises(PermissionDenied):
         robot_files.upload(source, "/robot.txt")
+
+
+def test_a_name_that_is_not_utf8_keeps_its_bytes(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    """b"caf\\xe9.txt" up and down by its exact bytes, whichever spelling gterm holds the name in."""
+    raw = b"caf\xe9.txt"
+    local_name = os.fsdecode(raw)  # a local listing's spelling (lone surrogate)
+    wire_name = "\ufffd" + raw.decode("latin-1")  # Transfer's spelling (an ls of the collection)
+    disk, path = make_lab_dir(sandbox)
+    source = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), raw)))
+    source.write_bytes(b"up")
+
+    assert lab.url(path + local_name).endswith("/caf%E9.txt")
+    assert lab.url(path + wire_name) == lab.url(path + local_name)
+    assert lab.upload(source, path + local_name) == 2
+    assert os.listdir(os.fsencode(disk)) == [raw]
+    assert lab.stat(path + wire_name).size == 2
+
+    target = tmp_path / "down"
+    target.mkdir()
+    lab.download(path + wire_name, target / local_name)
+    assert os.listdir(os.fsencode(target)) == [raw]
+    assert (target / local_name).read_bytes() == b"up"
+    lab.delete(path + wire_name)
+    assert os.listdir(os.fsencode(disk)) == []

@@ -11,7 +11,7 @@ import globus_sdk
 from gterm.globus.https_access import HttpsFiles, https_scope
 from gterm.globus.local_tasks import Item, LocalTask
 from gterm.sandbox.https_data import https_server_url
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import login_tokens, new_native_client
 from tests.support.transfer_live import make_lab_dir, service_for
@@ -128,3 +128,21 @@ def test_cancel_stops_every_stream(sandbox: SandboxHandle, tmp_path: Path) -> No
     assert not runner.is_alive()
     assert snap.status == "FAILED" and snap.nice_status == "CANCELED"
     assert snap.bytes_transferred < sum(len(v) for v in files.values())
+
+
+def test_a_refused_token_fails_the_task_once_not_every_file(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # A token the collection does not take (issued for another collection): its server answers 401.
+    files = {f"f{i}.txt": f"{i}" for i in range(12)}
+    _, path = make_lab_dir(sandbox, files)
+    other = login_tokens(sandbox, https_scope(HPC_SCRATCH_ID), new_native_client(sandbox))
+    wrong = globus_sdk.AccessTokenAuthorizer(other.by_resource_server[HPC_SCRATCH_ID]["access_token"])
+    task = _task(sandbox, "download", [Item(path, str(tmp_path / "got"), is_dir=True)], streams=1)
+    task.open_remote = lambda: HttpsFiles(https_server_url(sandbox.state, LAB_STORAGE_ID), LAB_STORAGE_ID, wrong)
+
+    task.run()
+
+    snap = task.snapshot()
+    assert snap.status == "FAILED" and snap.files_transferred == 0
+    assert "sign in" in str(task.fatal_error) and "F5 again" in str(task.fatal_error)
+    errors = [e for e in task.events() if e.is_error]
+    assert [e.code for e in errors] == ["SIGN_IN_NEEDED", "FAILED"]  # one sign-in notice, not one per file

@@ -79,6 +79,8 @@ def compare(label: str, baseline: Callable[[], None], ours: Callable[[], None], 
     mb = size / 1e6
     print(f"  {label:<44} baseline {b:7.3f} s ({mb / b:8.1f} MB/s)   gterm {o:7.3f} s ({mb / o:8.1f} MB/s)"
           f"   speed ratio {b / o:5.2f}x")
+    # Each round's own ratio too: on a shared machine one slow round moves a median of three.
+    print("    rounds: " + "  ".join(f"{pb / po:.2f}x" for pb, po in pairs))
     return b / o
 
 
@@ -87,7 +89,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--small-files", type=int, default=100)
     parser.add_argument("--small-kb", type=int, default=64)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
 

@@ -18,7 +18,7 @@ Cases (``--rounds`` each, alternating):
 and, as the baseline measured in the same run, ``python -c pass`` (the
 interpreter's own start) and ``python -c "import textual.app"``.
 
-Run:  python -m tests.perf.startup [--rounds 5]
+Run:  python -m tests.perf.startup [--rounds 5] [--compare /path/to/older/checkout]
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def run_in_pty(
     os.close(slave)
     seen = b""
     found: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # the process's CPU time (all threads) when it got there: load-independent
     deadline = started + timeout
     try:
         while time.perf_counter() < deadline and len(found) < 1 + len(markers):
@@ -72,11 +73,14 @@ def run_in_pty(
             at = seen.find(ALT_SCREEN)
             if "first frame" not in found and at >= 0 and "╭".encode() in seen[at:]:
                 found["first frame"] = now
+                cpu["first frame"] = cpu_seconds(process.pid)
             for marker in markers:
                 if marker.decode() not in found and marker in seen:
                     found[marker.decode()] = now
+                    cpu["listed"] = cpu_seconds(process.pid)
         if len(found) == 1 + len(markers):
             found["listed"] = max(found.values())
+            found.update({f"cpu to {key}": seconds for key, seconds in cpu.items()})
     finally:
         try:
             os.write(master, b"q")
@@ -89,6 +93,15 @@ def run_in_pty(
         tail = seen[-600:].decode(errors="replace")
         raise RuntimeError(f"{argv[1:]} did not list both panes in {timeout:.0f} s; last output: {tail!r}")
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far (Linux /proc; nan elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def child_stages(left: str, right: str) -> None:
@@ -108,17 +121,14 @@ def child_stages(left: str, right: str) -> None:
     config.token_store = "file"
     mark("settings read")
     session = cli.make_session(config)
-    mark("session made (imports globus-sdk, GlobusApp)")
+    mark("session made (token store opened; no GlobusApp yet)")
+    session.has_tokens()
+    mark("has_tokens (token file read)")
+    app = cli.build_tui(session, config, left, right)
+    mark("app built (imports Textual and gterm's UI; listings started)")
     session.login_required()
-    mark("login_required (token file read, scopes checked)")
-    service = session.transfer_service()
-    cli.start_listings_early(service, left, right)
-    mark("start-up listings started")
-    from gterm.tui.app import GtermApp
-
-    mark("import gterm.tui.app (Textual and gterm's UI)")
-    GtermApp(service, session=session, config=config, left=left, right=right)
-    mark("GtermApp built")
+    mark("login_required (GlobusApp built, scopes checked; in the app this runs on the listing threads)")
+    del app
     print(json.dumps(marks), flush=True)
 
 
@@ -131,6 +141,8 @@ def timed_process(argv: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--compare", metavar="DIR", help="also time the signed-in case from this checkout "
+                        "(e.g. a worktree of an older commit), as a baseline in the same run")
     parser.add_argument("--child-stages", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_stages:
@@ -147,7 +159,10 @@ def main() -> None:
     gterm = [sys.executable, "-m", "gterm"]
     with tempfile.TemporaryDirectory(prefix="gterm-startup-") as tmp:
         home = Path(tmp)
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOBUS_", "GTERM_"))}
+        # PYTHONDONTWRITEBYTECODE goes too: an installed gterm has its bytecode (pip compiles it),
+        # and timing the compiler on every start would measure something no user runs.
+        base_env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("GLOBUS_", "GTERM_")) and k != "PYTHONDONTWRITEBYTECODE"}
         base_env.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS), HOME=str(home / "home"),
                         XDG_CONFIG_HOME=str(home / "config"), GTERM_DATA_DIR=str(home / "data"),
                         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
@@ -188,6 +203,9 @@ def main() -> None:
                 "gterm, client credentials": lambda: run_in_pty([*gterm, *panes], robot_env, markers),
                 "gterm demo, warm data dir": lambda: run_in_pty(demo, base_env, demo_markers),
             }
+            if args.compare:  # another checkout (an older commit), same session, same sandbox
+                compare_env = dict(sdk_env, PYTHONPATH=str(Path(args.compare).resolve()))
+                cases["compared checkout, signed in"] = lambda: run_in_pty(user, compare_env, markers)
             for case in cases.values():
                 case()  # warm: .pyc files, the file cache
             results: dict[str, dict[str, list[float]]] = {name: {} for name in cases}
@@ -213,17 +231,19 @@ def main() -> None:
     print(f"   baseline: python -c pass                     {python_median:6.3f} s ({min(python_start):.3f})")
     print(f"   baseline: python -c 'import textual.app'     {statistics.median(textual_import):6.3f} s"
           f" ({min(textual_import):.3f})")
-    print("   gterm (signed-in session) before the UI runs, median seconds from the script's start:")
+    print("   gterm (signed-in session) start-up steps as cmd_tui takes them, median seconds from the script's start:")
     for what, values in stages.items():
         print(f"      {statistics.median(values):6.3f}  {what}")
     targets = {"gterm, signed-in session": (0.5, 1.0), "gterm, client credentials": (0.5, 1.0),
-               "gterm demo, warm data dir": (None, 1.5)}
+               "gterm demo, warm data dir": (None, 1.5), "compared checkout, signed in": (0.5, 1.0)}
     for name, figures in results.items():
         first, listed = figures["first frame"], figures["listed"]
         frame_target, listed_target = targets[name]
         print(f"   {name:<28} first frame {statistics.median(first):6.3f} s ({min(first):.3f})"
               f"   two panes listed {statistics.median(listed):6.3f} s ({min(listed):.3f})"
               f"   = {statistics.median(listed) / python_median:5.1f}x python's start")
+        print(f"   {'':<28} CPU used by then {statistics.median(figures['cpu to first frame']):6.3f} s"
+              f"   {'':>18}{statistics.median(figures['cpu to listed']):6.3f} s")
         wanted = [f"first frame < {frame_target} s"] if frame_target else []
         print(f"   {'':<28} targets: {', '.join([*wanted, f'two panes < {listed_target} s'])}")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

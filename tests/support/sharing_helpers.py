@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import globus_sdk
 
-from gterm.globus.sharing import SharingService
+from gterm.globus.groups import GroupsService
+from gterm.globus.sharing import GroupRef, SharingService
 from gterm.sandbox.server import SandboxHandle
 from tests.support.gcs_helpers import gcs_client_for, manage_scope
-from tests.support.groups_helpers import auth_client_for
+from tests.support.groups_helpers import auth_client_for, groups_client_for
 from tests.support.sandbox_login import login_tokens, new_native_client, transfer_client_for
 
 
@@ -36,4 +37,11 @@ def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries:
             client.retry_config.max_retries = max_retries
         return client
 
-    return SharingService(lambda: transfer, lambda: auth, gcs, gcs_manager=gcs_manager)
+    groups_client: list[globus_sdk.GroupsClient] = []  # logged in when first asked, as the app's session does
+
+    def my_groups() -> list[GroupRef]:
+        if not groups_client:
+            groups_client.append(groups_client_for(sandbox, identity))
+        return [g.ref for g in GroupsService(lambda: groups_client[0]).my_groups()]
+
+    return SharingService(lambda: transfer, lambda: auth, gcs, my_groups, gcs_manager=gcs_manager)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from textual.widgets import Input
+from textual.widgets.input import Selection
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import InputPrompt
@@ -75,16 +78,35 @@ async def test_bookmark_name_typing_replaces_the_proposal(alice_service, tmp_con
         await pilot.press("escape")
 
 
-async def test_transfer_label_typing_replaces_the_generated_label(alice_service, tmp_config, lab_dir):
+async def test_label_inputs_select_their_proposal(alice_service, tmp_config, lab_dir):
+    """The transfer dialog's generated label and a bookmark's label (its name, F2 in the sidebar) are
+    selected when their field opens, so typing replaces them instead of adding to them."""
     _, path = lab_dir({"a.txt": "a"})
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
-    async with app.run_test(size=SIZE) as pilot:
-        await settled(pilot)
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, "a.txt")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
-        await pilot.pause()
-        await type_text(pilot, "nightly")
-        assert app.screen.query_one("#label", Input).value == "nightly"
-        await pilot.press("escape")
+    bookmark = alice_service.create_bookmark(f"label-{uuid.uuid4().hex[:6]}", LAB, path)
+    try:
+        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            screen = app.main_screen
+            await cursor_to(pilot, screen.left_pane, "a.txt")
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+            await pilot.pause()
+            label = app.screen.query_one("#label", Input)
+            assert label.value and label.selection == Selection(0, len(label.value)), "the generated label"
+            await type_text(pilot, "nightly")
+            assert label.value == "nightly"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, TransferDialog), "the dialog closed")
+
+            await pilot.press("ctrl+b")
+            await wait_for(pilot, lambda: any(b.id == bookmark.id for b in screen.sidebar.bookmarks), "the bookmark")
+            screen.sidebar.option_list.focus()
+            screen.sidebar.option_list.highlighted = [b.id for b in screen.sidebar.bookmarks].index(bookmark.id)
+            await pilot.press("f2")
+            assert await prompt_value(pilot, app) == bookmark.name
+            await type_text(pilot, "mine")
+            assert app.screen.query_one("#prompt-input", Input).value == "mine"
+            await pilot.press("escape")
+    finally:
+        alice_service.delete_bookmark(bookmark.id)

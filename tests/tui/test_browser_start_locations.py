@@ -5,7 +5,14 @@ a "Cannot open" message goes once the pane shows a good listing.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from gterm.globus.errors import InvalidInput
 from gterm.globus.locations import CollectionLocation
@@ -14,6 +21,7 @@ from gterm.sandbox.seed_ids import ALICE_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.browser_helpers import (
     make_app,
+    notices,
     screen_lines,
     settled,
     type_text,
@@ -63,19 +71,59 @@ def test_an_ambiguous_display_name_lists_the_matches(alice_service, sandbox: San
     assert alice_service.resolve_location(f"{ids[0]}:/data/") == CollectionLocation(ids[0], "/data/")
 
 
-async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_config):
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
-    async with app.run_test(size=SIZE) as pilot:
-        await settled(pilot)
-        left = app.main_screen.left_pane
-        await pilot.press("ctrl+l", "ctrl+u")
-        await type_text(pilot, "/nope/")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: "Cannot open" in left.message_text, "the error")
-        left.file_list.focus()
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: not left.loading, "reloaded")
-        await settled(pilot)
-        assert left.message_text == ""
-        assert not any("Cannot open" in line for line in screen_lines(app))
-        assert left.path_bar.value == "/projects/"
+@contextmanager
+def failing_search(sandbox: SandboxHandle, release: threading.Event) -> Iterator[None]:
+    """Transfer's endpoint_search answers 503 (a transient outage), but only once ``release`` is set.
+
+    The sandbox's own route is swapped for the time of the test (the server side: gterm and
+    the SDK are untouched), so the test decides when the failure reaches the app.
+    """
+    assert sandbox.app is not None
+    route = next(r for r in sandbox.app.routes if isinstance(r, Route) and r.path == "/v0.10/endpoint_search")
+    real = route.app
+
+    async def outage(scope: Scope, receive: Receive, send: Send) -> None:
+        await asyncio.to_thread(release.wait, 60)
+        body = b'{"code": "ServiceUnavailable", "message": "Search is down", "request_id": "outage"}'
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    route.app = outage
+    try:
+        yield
+    finally:
+        release.set()
+        route.app = real
+
+
+async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_config, sandbox):
+    """A start-up failure that arrives after the pane shows a good listing never lands on it, and a
+    failed navigation's message goes with the next good listing.
+
+    The right pane has no start location, so the default collection is looked up (endpoint_search);
+    that lookup fails only after the left pane has listed /projects/.
+    """
+    tmp_config.last_left = tmp_config.last_right = None
+    release = threading.Event()
+    with failing_search(sandbox, release):
+        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/")
+        async with app.run_test(size=SIZE) as pilot:
+            left = app.main_screen.left_pane
+            await wait_for(pilot, lambda: left.listing is not None and left.path == "/projects/", "the left listing")
+            release.set()
+            await wait_for(pilot, lambda: any("Cannot open default" in n for n in notices(app)), "the failed lookup")
+            await settled(pilot)
+            assert left.listing is not None and left.path == "/projects/"
+            assert "Cannot open" not in left.message_text, "a pane showing a good listing keeps a clean message line"
+
+            await pilot.press("ctrl+l", "ctrl+u")
+            await type_text(pilot, "/nope/")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "Cannot open" in left.message_text, "the error")
+            left.file_list.focus()
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: not left.loading, "reloaded")
+            await settled(pilot)
+            assert left.message_text == ""
+            assert left.path_bar.value == "/projects/"

@@ -8,16 +8,21 @@ spelling back in every call (Transfer API, "File Operations", "Path Encoding").
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from textual.widgets import Input
 
+from gterm.globus.https_access import HttpsAccess
 from gterm.globus.transfer import wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, type_text, wait_for
+from tests.support.sandbox_login import LoginHttpsTokens
+from tests.support.transfer_live import service_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -41,11 +46,20 @@ def read_raw(disk: Path) -> bytes:
         return handle.read()
 
 
-async def open_panes(app: Any, pilot: Any, left: str, right: str) -> None:
-    screen = app.main_screen
-    await wait_for(pilot, lambda: screen.left_pane.path == left and screen.right_pane.path == right, "both panes")
-    await wait_for(pilot, lambda: screen.right_pane.listing is not None, "the right listing")
-    await settled(pilot)
+@asynccontextmanager
+async def on_the_raw_name(
+    service: Any, config: Any, disk: Path, left: str, right: str
+) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """The app with ``left`` and ``right`` listed and the cursor on RAW in the left pane: (app, pilot, left pane)."""
+    make_raw(disk)
+    app = make_app(service, config=config, left=f"{LAB}:{left}", right=f"{LAB}:{right}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await wait_for(pilot, lambda: screen.left_pane.path == left and screen.right_pane.path == right, "both panes")
+        await wait_for(pilot, lambda: screen.right_pane.listing is not None, "the right listing")
+        await settled(pilot)
+        await cursor_to(pilot, screen.left_pane, WIRE)
+        yield app, pilot, screen.left_pane
 
 
 def test_the_service_lists_and_names_it_exactly(alice_service, lab_dir):
@@ -61,15 +75,10 @@ def test_the_service_lists_and_names_it_exactly(alice_service, lab_dir):
 async def test_f5_transfers_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     src_disk, src = lab_dir({"ok.txt": "x"})
     dst_disk, dst = lab_dir()
-    make_raw(src_disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, src, dst)
-        left = app.main_screen.left_pane
+    async with on_the_raw_name(alice_service, tmp_config, src_disk, src, dst) as (app, pilot, left):
         assert sorted(listing_names(left)) == sorted(["ok.txt", WIRE])
         assert any(SHOWN in line for line in screen_lines(app)), "the name shows its byte escaped"
         assert not any("\ufffd" in line for line in screen_lines(app))
-        await cursor_to(pilot, left, WIRE)
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
         await pilot.press("enter")
@@ -82,12 +91,7 @@ async def test_f5_transfers_it_by_its_exact_name(alice_service, tmp_config, lab_
 
 async def test_f6_moves_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     disk, path = lab_dir({"ok.txt": "x"}, dirs=("target",))
-    make_raw(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:{path}target/")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, path, path + "target/")
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, WIRE)
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, path + "target/") as (app, pilot, left):
         await pilot.press("f6")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the move prompt")
         assert app.screen.query_one("#prompt-input", Input).value == f"{path}target/"
@@ -100,12 +104,7 @@ async def test_f6_moves_it_by_its_exact_name(alice_service, tmp_config, lab_dir)
 
 async def test_f2_renames_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     disk, path = lab_dir({"ok.txt": "x"})
-    make_raw(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, path, "/projects/")
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, WIRE)
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, "/projects/") as (app, pilot, left):
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
         box = app.screen.query_one("#prompt-input", Input)
@@ -120,12 +119,7 @@ async def test_f2_renames_it_by_its_exact_name(alice_service, tmp_config, lab_di
 async def test_f2_unchanged_keeps_the_exact_name(alice_service, tmp_config, lab_dir):
     """Enter on the untouched proposal asks for the same name: nothing on disk changes, nothing is mangled."""
     disk, path = lab_dir()
-    make_raw(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, path, "/projects/")
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, WIRE)
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, "/projects/") as (app, pilot, left):
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
         await pilot.press("enter")
@@ -137,12 +131,7 @@ async def test_f2_unchanged_keeps_the_exact_name(alice_service, tmp_config, lab_
 
 async def test_f8_deletes_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     disk, path = lab_dir({"ok.txt": "x"})
-    make_raw(disk)
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_panes(app, pilot, path, "/projects/")
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, WIRE)
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, "/projects/") as (app, pilot, left):
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
         listed = str(app.screen.query_one("#prompt-items").render())
@@ -150,3 +139,36 @@ async def test_f8_deletes_it_by_its_exact_name(alice_service, tmp_config, lab_di
         await pilot.press("y")
         await wait_for(pilot, lambda: listing_names(left) == ["ok.txt"], "the listing after the delete")
     assert names_on_disk(disk) == [b"ok.txt"]
+
+
+async def test_f5_between_this_computer_and_a_collection_keeps_the_bytes(sandbox, tmp_config, tmp_path, lab_dir):
+    """Download (HTTPS task) of a directory holding the name, then upload of a local file so named."""
+    disk, path = lab_dir({"results/ok.txt": "x"})
+    make_raw(disk / "results")
+    local = tmp_path / "here"
+    local.mkdir()
+    app = make_app(
+        service_for(sandbox), config=tmp_config, left=f"{LAB}:{path}", right=f"local:{local}",
+        https=HttpsAccess(LoginHttpsTokens(sandbox)),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
+        await settled(pilot)
+        await cursor_to(pilot, left, "results")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: names_on_disk(local / "results") == sorted([b"ok.txt", RAW]), "the download")
+        assert read_raw(local / "results") == PAYLOAD
+
+        with open(os.path.join(os.fsencode(local), b"up-\xff.txt"), "wb") as handle:
+            handle.write(b"from here")
+        right.reload()
+        await wait_for(pilot, lambda: os.fsdecode(b"up-\xff.txt") in listing_names(right), "the local listing")
+        await pilot.press("tab")
+        await cursor_to(pilot, right, os.fsdecode(b"up-\xff.txt"))
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: b"up-\xff.txt" in names_on_disk(disk), "the upload")
+        await wait_for(pilot, lambda: "\ufffdup-\xff.txt" in listing_names(left), "the collection pane reloaded")
+    with open(os.path.join(os.fsencode(disk), b"up-\xff.txt"), "rb") as handle:
+        assert handle.read() == b"from here"

@@ -14,13 +14,15 @@ import globus_sdk
 import pytest
 from textual.widgets import Checkbox
 
-from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
+from gterm.globus.collection_settings import FIELDS
+from gterm.sandbox.seed_ids import ALICE_SHARED_ID, ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.collection_info import CollectionInfo
+from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.collection_settings import CollectionSettingsForm
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.safe_input import SafeInput
-from tests.support.browser_helpers import clear_and_type, make_app, notices, settled, wait_for
+from tests.support.browser_helpers import clear_and_type, make_app, notices, settled, type_text, wait_for
 from tests.support.gcs_helpers import LoginGcsTokens, gcs_client_for
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_live import RequestLog, service_for
@@ -29,6 +31,7 @@ TEXT_FIELDS = (
     "display_name", "description", "organization", "department", "contact_email", "contact_info",
     "info_link", "user_message", "user_message_link", "default_directory",
 )
+FLAGS = tuple(field.name for field in FIELDS if field.kind == "flag")
 NEW_VALUES = {
     "display_name": "Edited name",
     "description": "Edited from gterm",
@@ -221,3 +224,64 @@ async def test_the_seed_exercise_every_field_of_my_guest_collection(
     check_saved(bobs_guest_restored.get_collection(BOB_SHARED_ID).data, before, ["alpha", "beta"])
     seen = transfer_client_for(sandbox, "bob").get_endpoint(BOB_SHARED_ID).data
     assert (seen["display_name"], seen["user_message"]) == ("Edited name", "Be kind")
+
+
+@pytest.fixture
+def alices_guest_restored(sandbox: SandboxHandle) -> Iterator[globus_sdk.GCSClient]:
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
+    before = gcs.get_collection(ALICE_SHARED_ID).data
+    yield gcs
+    gcs.update_collection(ALICE_SHARED_ID, {key: before.get(key) for key in (*TEXT_FIELDS, *FLAGS, "keywords")})
+
+
+async def test_the_demo_exercise_every_field_of_alices_guest_collection_with_keys_only(
+    sandbox: SandboxHandle, alices_guest_restored: globus_sdk.GCSClient
+) -> None:
+    """`gterm demo` signs in as Alice: "set all the metadata fields on your shared endpoint", keys only.
+
+    ctrl+o finds her seeded guest collection, Enter opens it, i shows it, e edits it: every
+    field is cleared (ctrl+a, ctrl+k) and typed, every flag toggled (space), Tab between them;
+    ctrl+s, y. The GCS Manager and Transfer's get_endpoint then report each new value, and the
+    only write was the GCS Manager's collection PATCH (no Transfer write to a GCSv5 collection).
+    """
+    before = alices_guest_restored.get_collection(ALICE_SHARED_ID).data
+    app = make_app(
+        service_for(sandbox), left=f"{LAB_STORAGE_ID}:/home/alice/", right=f"{LAB_STORAGE_ID}:/home/alice/",
+        gcs_tokens=LoginGcsTokens(sandbox),
+    )
+    log = RequestLog(sandbox)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settled(pilot)
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionPicker), "the collection picker")
+        picker = app.screen
+        assert isinstance(picker, CollectionPicker)
+        await type_text(pilot, "shared experiments")
+        await wait_for(pilot, lambda: [c.id for c in picker.results] == [ALICE_SHARED_ID], "her guest collection")
+        await pilot.press("down", "enter")
+        pane = app.main_screen.active_pane
+        await wait_for(pilot, lambda: pane.collection_id == ALICE_SHARED_ID and pane.listing is not None,
+                       "her guest collection in the pane")
+        form = await open_form(pilot, app)
+        assert (form.settings.api, form.settings.endpoint_id) == ("gcs", LAB_ENDPOINT_ID)
+        mark = log.mark()
+        for field in FIELDS:  # the form's own order, which is its Tab order
+            assert app.focused is form.query_one(f"#field-{field.name}"), field.name
+            if field.kind == "flag":
+                await pilot.press("space")
+            else:
+                await pilot.press("ctrl+a", "ctrl+k")
+                await type_text(pilot, NEW_VALUES[field.name])
+            await pilot.press("tab")
+        items = await save_and_confirm(pilot, app, form)
+        assert len(items) == len(FIELDS)  # every field changed, each named in the summary
+        assert log.count(mark, method="PATCH", path=f"/gcs/{LAB_ENDPOINT_ID}/api/collections/{ALICE_SHARED_ID}") == 1
+        assert log.count(mark, method="PUT", path=f"/v0.10/endpoint/{ALICE_SHARED_ID}") == 0
+    after = alices_guest_restored.get_collection(ALICE_SHARED_ID).data
+    check_saved(after, before, ["alpha", "beta"])
+    seen = transfer_client_for(sandbox, "alice").get_endpoint(ALICE_SHARED_ID).data
+    for name in TEXT_FIELDS:
+        assert seen[name] == NEW_VALUES[name], name
+    assert seen["keywords"] == "alpha,beta"
+    for flag in FLAGS:
+        assert seen[flag] is (not before[flag]), flag

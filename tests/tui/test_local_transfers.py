@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gterm.globus.https_access import HttpsAccess
-from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import ChoicePrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from tests.support.browser_helpers import cursor_to, listing_names, make_app, notices, settled, wait_for
 from tests.support.sandbox_login import LoginHttpsTokens
-from tests.support.transfer_live import make_lab_dir, service_for
+from tests.support.transfer_live import collection_root, make_lab_dir, service_for
 
 SIZE = (120, 36)
 
@@ -113,3 +115,60 @@ async def test_collection_without_https_says_why(sandbox: SandboxHandle, tmp_con
         said = next(n for n in notices(app) if "Globus Connect Personal" in n)
         assert "no HTTPS access" in said and "install Globus Connect Personal here" in said
         assert not _task_rows(app)
+
+
+@pytest.mark.parametrize("where", ["lab-storage", "hpc-scratch"])
+async def test_f5_download_asks_for_the_collections_consent_in_the_app_then_runs(
+    where: str, sandbox: SandboxHandle, tmp_path: Path, memory_keyring, monkeypatch
+):
+    """A real session without the collection's https consent: F5 -> the login screen (auto-approved) -> the task.
+
+    HPC Scratch is a mapped collection that requires data_access: its https token carries that scope too
+    (and its listing needed a consent of its own first).
+    """
+    from gterm.config import GtermConfig
+    from gterm.globus.https_access import data_access_scope, https_scope
+    from gterm.globus.session import GtermSession
+    from tests.support.sandbox_login import new_native_client
+
+    monkeypatch.setenv("GTERM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GTERM_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(sandbox, f"https consent test {where}"))
+    for name in ("GTERM_CLIENT_ID", "GTERM_CLIENT_SECRET", "GTERM_TOKEN_STORE", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    if where == "lab-storage":
+        collection_id = LAB_STORAGE_ID
+        _disk, path = make_lab_dir(sandbox, {"wanted/a.txt": "alpha\n", "wanted/b.txt": "beta\n"})
+        wanted, expected = "wanted", {"a.txt": b"alpha\n", "b.txt": b"beta\n"}
+        scopes = {https_scope(LAB_STORAGE_ID)}
+    else:
+        collection_id, path, wanted = HPC_SCRATCH_ID, "/home/alice/", "job-1234"
+        job = collection_root(sandbox, HPC_SCRATCH_ID) / "home" / "alice" / "job-1234"
+        expected = {p.name: p.read_bytes() for p in job.iterdir()}
+        scopes = {https_scope(HPC_SCRATCH_ID), data_access_scope(HPC_SCRATCH_ID)}
+    local = tmp_path / "here"
+    local.mkdir()
+    config = GtermConfig.load()
+    session = GtermSession(config, auto_approve=True, persist_config=False)
+    try:
+        assert session.start_login().try_automatic(30)  # signed in for Transfer only
+        app = make_app(
+            session.transfer_service(), session=session, config=config,
+            left=f"{collection_id}:{path}", right=f"local:{local}",
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.main_screen
+            left, right = screen.left_pane, screen.right_pane
+            await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
+            await settled(pilot)
+            await cursor_to(pilot, left, wanted)
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "the download, after the consent")
+            # The consent was asked for inside the app (the coordinator's login), then the F5 ran again.
+            assert app.reauth.reason.startswith("More consent")
+            assert scopes <= set(session.scope_requirements.get(collection_id, []))
+            assert any("retrying" in n for n in notices(app))
+            assert _task_rows(app) == ["DOWNLOAD SUCCEEDED"]  # one task, no failed first attempt
+            assert {p.name: p.read_bytes() for p in (local / wanted).iterdir()} == expected
+    finally:
+        session.close()

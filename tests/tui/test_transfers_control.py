@@ -6,12 +6,16 @@ test acts on it) and with injected transient faults (so error events appear).
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input
 
+from gterm.globus.local_tasks import Item, LocalTask
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
@@ -21,6 +25,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.hosts import HostPane, TransferHostApp
+from tests.support.sandbox_login import sdk_pointed_at
 from tests.support.transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
 
 SLOW = 100_000  # bytes per second per task
@@ -186,3 +191,96 @@ async def test_control_keys_are_offered_while_the_task_is_active() -> None:
         await pilot.pause()
         offered = {binding.binding.action for binding in app.screen.active_bindings.values()}
         assert {"cancel_task", "change_label", "change_deadline"} <= offered
+
+
+@pytest.fixture
+def slow_here(faulty_slow_sandbox: SandboxHandle) -> Iterator[SandboxHandle]:
+    """The slow sandbox with the SDK pointed at it for this test (a session sandbox may have taken the env)."""
+    with sdk_pointed_at(faulty_slow_sandbox):
+        yield faulty_slow_sandbox
+
+
+async def _cancel_from_the_panel(pilot: Any, app: TransferHostApp, task_id: str) -> None:
+    """t, the cursor on ``task_id``, x: the confirmation first; n keeps the task, then x and y cancel it."""
+    panel = app.transfers.task_panel
+    await wait_until(pilot, lambda: any(t.task_id == task_id and t.is_active for t in panel.tasks), "the task, active")
+    await pilot.press("t")
+    panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
+    await pilot.pause()
+    await pilot.press("x")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation")
+    prompt = app.screen
+    assert isinstance(prompt, ConfirmPrompt) and task_id in prompt.message  # it names the task it would cancel
+    await pilot.press("n")
+    await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmPrompt), "the confirmation closed")
+    assert any(t.task_id == task_id and t.is_active for t in panel.tasks)  # "no" cancels nothing
+    panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
+    await pilot.pause()
+    await pilot.press("x")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation again")
+    await pilot.press("y")
+
+
+async def test_x_in_the_task_panel_cancels_a_running_transfer_after_asking(slow_here: SandboxHandle) -> None:
+    faulty_slow_sandbox = slow_here
+    _, src = make_lab_dir(faulty_slow_sandbox, {"big.bin": b"\x02" * 4_000_000})
+    dst_disk, dst = make_lab_dir(faulty_slow_sandbox)
+    app = make_host(faulty_slow_sandbox, src, dst, ["big.bin"])
+    label = f"panel cancel {dst.rstrip('/').rsplit('/', 1)[-1]}"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        app.screen.query_one("#label", Input).value = label
+        await pilot.press("enter")
+        panel = app.transfers.task_panel
+        await wait_until(pilot, lambda: any(t.label == label for t in panel.tasks), "the task in the panel")
+        task_id = next(t.task_id for t in panel.tasks if t.label == label)
+
+        await _cancel_from_the_panel(pilot, app, task_id)
+
+        await wait_until(
+            pilot,
+            lambda: any(t.task_id == task_id and fmt.ending(t) == fmt.ENDED_CANCELED for t in panel.tasks),
+            "the panel to show it canceled",
+        )
+        assert not isinstance(app.screen, TaskDetailsScreen)  # cancelled from the panel itself
+    assert fmt.ending(wait_for_task(app.service, task_id, timeout=30)) == fmt.ENDED_CANCELED
+    assert not (dst_disk / "big.bin").exists()
+
+
+async def test_x_in_the_task_panel_cancels_one_of_gterms_own_tasks(slow_here: SandboxHandle, tmp_path: Path) -> None:
+    faulty_slow_sandbox = slow_here
+    # A copy whose source is a pipe this test holds open: the task runs until the test lets go.
+    source = tmp_path / "pipe"
+    os.mkfifo(source)
+    writer = os.open(source, os.O_RDWR)  # read-write: opening the other end never blocks
+    os.write(writer, b"first bytes")
+    task = LocalTask("copy", [Item(str(source), str(tmp_path / "copied"), is_dir=False)], "This computer", "here")
+    runner = threading.Thread(target=task.run, daemon=True)
+    _, folder = make_lab_dir(faulty_slow_sandbox)
+    app = make_host(faulty_slow_sandbox, folder, folder, [])
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            panel = app.transfers.task_panel
+            runner.start()
+            panel.add_local_task(task)
+
+            await _cancel_from_the_panel(pilot, app, task.task_id)
+
+            await wait_until(pilot, lambda: task._cancel.is_set(), "the cancel to reach the task")
+            os.close(writer)  # the copy's read returns; it stops at its next piece
+            writer = -1
+            await wait_until(
+                pilot,
+                lambda: any(t.task_id == task.task_id and fmt.ending(t) == fmt.ENDED_CANCELED for t in panel.tasks),
+                "the panel to show it canceled",
+            )
+            assert any("Cancelling" in n for n in app.notifications_seen)
+    finally:
+        if writer >= 0:
+            os.close(writer)
+        runner.join(timeout=30)
+    assert not (tmp_path / "copied").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temporary file left either

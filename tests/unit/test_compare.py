@@ -77,3 +77,11 @@ def test_preview_directory_splits_send_skip_extra_and_subdirs() -> None:
     assert dirs == [("sub", True), ("fresh", False)]
     assert "2 file(s) to send" in preview.summary("size", delete_extra=True)
     assert "deleted" in preview.summary("size", delete_extra=True)
+
+
+def test_a_name_that_is_not_utf8_matches_across_spellings() -> None:
+    """This computer lists b"caf\\xe9" with a lone surrogate, a collection as U+FFFD + latin-1: same file."""
+    local, remote = "caf\udce9.txt", "\ufffdcaf\xe9.txt"
+    assert compare_listings(listing(f(local)), listing(f(remote))) == compare_listings(listing(), listing())
+    result = compare_listings(listing(f(local, 20)), listing(f(remote, 10)))
+    assert result.left_marked == {local} and result.right_marked == {remote}

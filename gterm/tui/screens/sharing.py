@@ -86,10 +86,10 @@ class SharingScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            what = "access rules" if self.mode == "rules" else "guest collections I manage here"
-            yield Static(safe_text(f"Sharing — {self.collection.display_name}: {what}"), id="sharing-title")
+            yield Static(safe_text(f"Sharing — {self.collection.display_name}"), id="sharing-title")
             with TabbedContent(id="sharing-tabs"):
-                with TabPane("Access rules" if self.mode == "rules" else "Guest collections", id=MAIN_TAB):
+                with TabPane("Access rules" if self.mode == "rules" else "Guest collections I manage here",
+                             id=MAIN_TAB):
                     yield DataTable(id="sharing-table", cursor_type="row", zebra_stripes=True)
                     yield Static(Text("Loading…", style="dim"), id="sharing-status")
                 with TabPane("Roles", id=ROLES_TAB):
@@ -121,7 +121,7 @@ class SharingScreen(ModalScreen[None]):
         if self.mode == "rules":
             table.add_columns("Who", "Path", "Permissions", "Expires", "Created")
         else:
-            table.add_columns("Guest collection", "Shares", "Id")
+            table.add_columns("Guest collection", "Shares")  # by name: a collection's id is in its details (i)
         table.focus()
         self._load()
 
@@ -170,7 +170,11 @@ class SharingScreen(ModalScreen[None]):
         table = self.table
         table.clear()
         if self.mode == "rules":
-            self.rules, self.labels = result[0], result[1]
+            self.labels = result[1]
+            # Everyone, then groups, then people, by name, then path: the order a person scans for.
+            kinds = {"anonymous": 0, "all_authenticated_users": 1, "group": 2, "identity": 3}
+            self.rules = sorted(result[0], key=lambda r: (kinds.get(r.principal_type, 4),
+                                                          self.labels.get(r.id, r.principal).casefold(), r.path))
             for rule in self.rules:
                 table.add_row(
                     safe_text(self.labels.get(rule.id, rule.principal)),
@@ -183,10 +187,9 @@ class SharingScreen(ModalScreen[None]):
             count = len(self.rules)
             status = f"{count} rule{'s' if count != 1 else ''}." if count else "No rules yet: a adds one."
         else:
-            self.guests = result[0]
+            self.guests = sorted(result[0], key=lambda g: (g.display_name.casefold(), g.id))
             for guest in self.guests:
-                table.add_row(safe_text(guest.display_name), safe_text(guest.host_path or "/"), guest.id,
-                              key=guest.id)
+                table.add_row(safe_text(guest.display_name), safe_text(guest.host_path or "/"), key=guest.id)
             status = f"{len(self.guests)} guest collection(s)." if self.guests else "No guest collections here."
         self.query_one("#sharing-status", Static).update(Text(status, style="dim"))
 

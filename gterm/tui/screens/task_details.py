@@ -34,7 +34,8 @@ from gterm.globus.transfer_requests import label_problem
 from gterm.tui import task_format as fmt
 from gterm.tui.keymap import TASK_DETAILS_BINDINGS
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.prompts import InputPrompt
+from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.worker_errors import deliver
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -398,24 +399,7 @@ class TaskDetailsScreen(Screen[None]):
         if not task.is_active or service is None:
             self.notify("This task has already ended.", severity="warning")
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._cancel(service)
-
-        question = f"Cancel task {fmt.task_title(task)} ({task.task_id})?"
-        self.app.push_screen(
-            ConfirmPrompt("Cancel task", question, confirm_label="Cancel task", danger=True), answered
-        )
-
-    @work(thread=True, group="task-control", exit_on_error=False)
-    def _cancel(self, service: TaskControl) -> None:
-        try:
-            message = service.cancel(self.task_id)
-        except Exception as error:  # noqa: BLE001
-            deliver(self.app, self._control_failed, error)
-            return
-        deliver(self.app, self._control_done, message)
+        confirm_cancel(self.app, task, service, done=self._control_done)
 
     def action_change_label(self) -> None:
         service = self.control

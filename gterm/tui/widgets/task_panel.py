@@ -38,6 +38,7 @@ from gterm.globus.models import Task
 from gterm.globus.transfer import TransferService
 from gterm.tui import task_format as fmt
 from gterm.tui.safe_text import escape_controls
+from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.task_poller import PollSchedule
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 
@@ -52,6 +53,8 @@ LOCAL_REFRESH_SECONDS = 0.5
 # Enter on a row opens the details through DataTable's own select binding (RowSelected).
 TASK_PANEL_BINDINGS: list[Binding] = [
     Binding("ctrl+r", "refresh_tasks", "Refresh tasks", show=False, id="refresh_tasks"),
+    # The same id as the details screen's cancel: one keymap entry moves both.
+    Binding("x", "cancel_task", "Cancel task", id="cancel_task"),
 ]
 
 
@@ -286,6 +289,24 @@ class TaskPanel(Vertical):
 
     def action_refresh_tasks(self) -> None:
         self.refresh_tasks()
+
+    def action_cancel_task(self) -> None:
+        """Cancel the task under the cursor (a Transfer task or one of gterm's own), after asking."""
+        task = self.selected_task()
+        if task is None:
+            return
+        local = self.local_tasks.get(task.task_id)
+        control = LocalTaskControl(local) if local is not None else self.service
+        if control is None:  # fixed data (snapshots): nothing to cancel through
+            return
+
+        def done(message: str) -> None:
+            self.app.notify(escape_controls(message), markup=False)
+            if local is not None:
+                self._show_merged()
+            self.refresh_tasks()
+
+        confirm_cancel(self.app, task, control, done=done)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # A mouse click (or Enter through DataTable's own select binding) opens the details.
