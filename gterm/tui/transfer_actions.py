@@ -146,7 +146,6 @@ class TransferScreen(Screen[None]):
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._after_task: dict[str, list[Callable[[Task], object]]] = {}  # task id -> what to do when it ends
-        self.last_submitted_task_id: str | None = None  # read by tests and the palette ("open last task")
 
     # -- provided by the subclass ---------------------------------------------------------
 
@@ -307,7 +306,6 @@ class TransferScreen(Screen[None]):
         self.app.run_worker(submit, thread=True, group="submit", exit_on_error=False, name="submit-transfer")
 
     def _submitted(self, request: TransferRequest, task_id: str) -> None:
-        self.last_submitted_task_id = task_id
         self.app.notify(
             f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer"), markup=False
         )

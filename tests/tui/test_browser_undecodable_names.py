@@ -20,7 +20,17 @@ from gterm.globus.transfer import wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, type_text, wait_for
+from tests.support.browser_helpers import (
+    cursor_to,
+    listing_names,
+    make_app,
+    notices,
+    screen_lines,
+    settled,
+    submitted_task_id,
+    type_text,
+    wait_for,
+)
 from tests.support.sandbox_login import LoginHttpsTokens
 from tests.support.transfer_live import service_for
 
@@ -82,8 +92,8 @@ async def test_f5_transfers_it_by_its_exact_name(alice_service, tmp_config, lab_
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.main_screen.last_submitted_task_id, "the submission")
-        task_id = str(app.main_screen.last_submitted_task_id)
+        await wait_for(pilot, lambda: submitted_task_id(notices(app)), "the submission")
+        task_id = str(submitted_task_id(notices(app)))
     assert wait_for_task(alice_service, task_id, timeout=60).status == "SUCCEEDED"
     assert names_on_disk(dst_disk) == [RAW]
     assert read_raw(dst_disk) == PAYLOAD

@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from gterm.globus.collection_roles import RoleAssignment, RolesPlace
+from gterm.globus.collection_roles import ROLE_HELP, RoleAssignment, RolesPlace
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection
 from gterm.globus.sharing import SharingService
@@ -91,6 +91,8 @@ class RolesPanel(Vertical):
             report(self.app, error, context="Roles", retry=self._load)
 
     def _show(self, place: RolesPlace, assignments: list[RoleAssignment], labels: dict[str, str]) -> None:
+        order = {role: n for n, role in enumerate(ROLE_HELP)}
+        assignments = sorted(assignments, key=lambda a: (order.get(a.role, len(order)), labels[a.id].casefold()))
         self.place, self.assignments, self.labels = place, assignments, labels
         self.loaded = True
         self.error = None
@@ -98,15 +100,13 @@ class RolesPanel(Vertical):
         table.clear()
         for assignment in assignments:
             table.add_row(safe_text(labels[assignment.id]), assignment.role, key=assignment.id)
-        mine = ", ".join(place.my_roles) or "none"
+        # Transfer lists my roles broadest first: the first says what I may do here.
+        mine = f"you are {place.my_roles[0]} here" if place.my_roles else "you hold no role here"
         plural = "s" if len(assignments) != 1 else ""
         count = f"{len(assignments)} role{plural} given" if assignments else "No roles given"
         where = "GCS Manager" if place.api == "gcs" else "Transfer"
-        if place.may_change:
-            hint = "a gives a role, d takes one away."
-        else:
-            hint = "Only administrators change roles."
-        self._status(f"{count} (through the {where}). Your roles here: {mine}. {hint}")
+        hint = "a gives a role, d takes one away." if place.may_change else "Only administrators change roles."
+        self._status(f"{count} (through the {where}); {mine}. {hint}")
 
     def selected(self) -> RoleAssignment | None:
         row = self.table.cursor_row
