@@ -258,7 +258,9 @@ def child_main(args: argparse.Namespace) -> None:
         for label, key in (("'/' opens the filter", "slash"), ("filter keystroke '1'", "1"),
                            ("filter keystroke '2'", "2"), ("filter backspace", "backspace"),
                            ("Esc clears the filter", "escape"), ("'s' re-sorts (size)", "s"),
-                           ("'s' re-sorts (time)", "s"), ("'S' reverses", "S"), ("'s' back to name", "s")):
+                           ("'s' re-sorts (time)", "s"), ("'S' reverses", "S"), ("'s' back to name", "s"),
+                           # back to ascending: the sort is remembered, and the next run's first page asks in it
+                           ("'S' back to ascending", "S")):
             await pilot.pause()
             await asyncio.sleep(0.05)
             started = time.perf_counter()
