@@ -24,6 +24,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -432,25 +433,39 @@ class TransferService:
         Stops when the service's ``total`` is reached or a page comes back
         empty (the directory shrank). Each page is a Listing of its own
         entries with its ``offset``; :meth:`Listing.extended` merges them.
+        While the caller merges a page, the next one is already asked for (on
+        a daemon thread, so a page in flight never delays exit): the service
+        reads and sends it meanwhile instead of waiting for the merge.
         """
         offset = listing.offset + len(listing.entries)
         total = listing.total
+
+        def page_at(start: int) -> Callable[[], Listing]:
+            return lambda: self._ls(
+                listing.collection_id, listing.path, offset=start, limit=page_size, orderby=orderby,
+                show_hidden=show_hidden,
+            )
+
+        coming: Future[object] | None = None
         while total is not None and offset < total:
-            key = _page_key(listing.collection_id, listing.path, offset, orderby, show_hidden, page_size)
-            early = self._early.take(key)
+            if coming is None:
+                key = _page_key(listing.collection_id, listing.path, offset, orderby, show_hidden, page_size)
+                coming = self._early.take(key)  # the rest of a start-up listing, asked for early
             page: Listing
-            if early is not None:
-                page = early.result()  # type: ignore[assignment]  # a Listing, or the early call's error
+            if coming is None:
+                page = page_at(offset)()
             else:
-                page = self._ls(
-                    listing.collection_id, listing.path, offset=offset, limit=page_size, orderby=orderby,
-                    show_hidden=show_hidden,
-                )
+                page = coming.result()  # type: ignore[assignment]  # a Listing, or the call's error raised here
             if not page.entries:
                 return
-            yield page
             offset += len(page.entries)
             total = page.total
+            coming = None
+            if total is not None and offset < total:
+                coming = Future()
+                coming.set_running_or_notify_cancel()
+                threading.Thread(target=fulfil, args=(coming, page_at(offset)), name="gterm-page", daemon=True).start()
+            yield page
 
     @translate_errors()
     def _ls(
