@@ -289,15 +289,12 @@ def main() -> None:
             sharing = sharing_for(sandbox)
             asyncio.run(shoot(service, HttpsAccess(LoginHttpsTokens(sandbox)), args.out, sharing, groups, only))
     # The transfer screens (dialog, task panel, details) come from fixed data with a frozen clock.
-    if only:
-        print(f"done in {time.monotonic() - started:.1f}s")
-        return
     try:
         from tests.support.transfer_scenes import save_screenshots
     except ImportError:
         print("tests/transfer_scenes.py not found: transfer screenshots skipped")
     else:
-        for path in save_screenshots(args.out):
+        for path in save_screenshots(args.out, only or None):
             print(f"wrote {path}")
     print(f"done in {time.monotonic() - started:.1f}s")
 

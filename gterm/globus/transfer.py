@@ -203,6 +203,9 @@ A directory of up to this many entries is listed whole by that one request;
 see ``tests/perf/ls_paging.py`` for the measurements behind the number.
 """
 
+SHARED_COLLECTION_SECONDS = 10.0
+"""A collection's document fetched at start-up answers every caller this long (see EarlyResults.take)."""
+
 _ORDER_FIELDS = {"name": "name", "size": "size", "time": "last_modified"}
 
 
@@ -222,6 +225,14 @@ def listing_order(sort_key: str, reverse: bool = False) -> str:
 ORDER_BY_NAME = listing_order("name")
 
 
+def remembered_order(remembered: str | None) -> str:
+    """The ``orderby`` of a pane's remembered sort (``size``, ``-time``; anything else: by name, as the pane)."""
+    key = (remembered or "").lstrip("-")
+    if key not in _ORDER_FIELDS:
+        return ORDER_BY_NAME
+    return listing_order(key, (remembered or "").startswith("-"))
+
+
 def _page_key(
     collection_id: str, path: str, offset: int, orderby: str | None, show_hidden: bool, size: int
 ) -> tuple[object, ...]:
@@ -229,8 +240,8 @@ def _page_key(
     return ("page", collection_id, path, offset, orderby, show_hidden, size)
 
 
-def _first_page_key(collection_id: str, path: str) -> tuple[str, ...]:
-    return ("ls", collection_id, path, "first page")
+def _first_page_key(collection_id: str, path: str, orderby: str) -> tuple[str, ...]:
+    return ("ls", collection_id, path, orderby, "first page")
 
 
 LS_FIELDS = "name,type,size,last_modified,permissions,link_target"
@@ -285,7 +296,8 @@ class TransferService:
         return [Collection.from_doc(doc) for doc in response]
 
     def get_collection(self, collection_id: str) -> Collection:
-        early = self._early.take(("collection", collection_id))
+        # Shared: the bookmarks asking first must not send a pane to a service busy with a big listing.
+        early = self._early.take(("collection", collection_id), share_for=SHARED_COLLECTION_SECONDS)
         if early is not None:
             return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
         return self._get_collection(collection_id)
@@ -316,12 +328,13 @@ class TransferService:
 
     # -- files ------------------------------------------------------------------------------
 
-    def start_listing_early(self, collection_id: str, path: str | None) -> None:
+    def start_listing_early(self, collection_id: str, path: str | None, *, orderby: str = ORDER_BY_NAME) -> None:
         """Begin listing a location on background threads, before the UI asks for it.
 
         What is started is a pane's first request: the first page
-        (:data:`FIRST_PAGE` entries in name order, see :meth:`ls_page`). The
-        first :meth:`ls_page` (and :meth:`get_collection`) of the same location
+        (:data:`FIRST_PAGE` entries in the pane's ``orderby``, see :meth:`ls_page`
+        and :func:`remembered_order`). The
+        first :meth:`ls_page` (and :meth:`get_collection`) of the same location and order
         then returns this answer, or raises its error, instead of calling the
         service again; see :mod:`gterm.globus.early_results`. ``path`` None is
         the collection's default directory, found the way a pane finds it:
@@ -335,7 +348,9 @@ class TransferService:
             # when it is not busy producing the rest at the same moment (measured on the sandbox:
             # 8 ms alone, 0.35-0.43 s beside the rest of 100,000 entries), and the rest, asked for
             # after it, finds the directory already read and sorted.
-            self._early.start(_first_page_key(collection_id, path), lambda: self._first_page(collection_id, path))
+            self._early.start(
+                _first_page_key(collection_id, path, orderby), lambda: self._first_page(collection_id, path, orderby)
+            )
             self._early.start(collection_key, lambda: self._get_collection(collection_id))
             return
         collection = self._early.promise(collection_key)
@@ -348,13 +363,13 @@ class TransferService:
                 return
             target = found.default_directory or "/"
             # Promised before the collection is handed out, so the caller's ls finds it.
-            listing = self._early.promise(_first_page_key(collection_id, target))
+            listing = self._early.promise(_first_page_key(collection_id, target, orderby))
             collection.set_result(found)
-            fulfil(listing, lambda: self._first_page(collection_id, target))
+            fulfil(listing, lambda: self._first_page(collection_id, target, orderby))
 
         threading.Thread(target=default_directory_then_listing, name="gterm-early", daemon=True).start()
 
-    def _first_page(self, collection_id: str, path: str) -> Listing:
+    def _first_page(self, collection_id: str, path: str, orderby: str) -> Listing:
         """A start-up first page; when the directory has more, the rest is asked for at once.
 
         The pane asks for the rest only once the UI is up and the first page is
@@ -362,13 +377,13 @@ class TransferService:
         first page, lets it cross the network meanwhile. :meth:`more_pages` takes
         it like any early answer (same path, offset, order and size).
         """
-        listing = self._ls(collection_id, path, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+        listing = self._ls(collection_id, path, limit=FIRST_PAGE, orderby=orderby)
         offset = listing.offset + len(listing.entries)
-        rest_key = _page_key(collection_id, listing.path, offset, ORDER_BY_NAME, True, MAX_PAGE)
+        rest_key = _page_key(collection_id, listing.path, offset, orderby, True, MAX_PAGE)
         if not listing.complete and rest_key not in self._early:
             self._early.start(
                 rest_key,
-                lambda: self._ls(collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=ORDER_BY_NAME),
+                lambda: self._ls(collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=orderby),
             )
         return listing
 
@@ -398,8 +413,8 @@ class TransferService:
         The Listing's ``total`` says how many the whole directory has; a pane
         shows this page at once and asks for :meth:`more_pages`.
         """
-        if (offset, limit, orderby, show_hidden) == (0, FIRST_PAGE, ORDER_BY_NAME, True):
-            early = self._early.take(_first_page_key(collection_id, path))
+        if (offset, limit, show_hidden) == (0, FIRST_PAGE, True) and orderby is not None:
+            early = self._early.take(_first_page_key(collection_id, path, orderby))
             if early is not None:
                 return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
         return self._ls(collection_id, path, offset=offset, limit=limit, orderby=orderby, show_hidden=show_hidden)

@@ -78,12 +78,37 @@ def test_local_copy_keeps_times(tmp_path: Path) -> None:
     (src / "sub").mkdir(parents=True)
     (src / "sub" / "f.txt").write_text("hello")
     os.utime(src / "sub" / "f.txt", (1_500_000_000, 1_500_000_000))
+    os.utime(src / "sub", (1_400_000_000, 1_400_000_000))
+    os.utime(src, (1_300_000_000, 1_300_000_000))
     task = LocalTask(kind="copy", items=[Item(str(src), str(tmp_path / "dst"), is_dir=True)],
                      source_name="This computer", destination_name="This computer")
     task.run()
     assert task.snapshot().status == "SUCCEEDED"
     assert (tmp_path / "dst" / "sub" / "f.txt").read_text() == "hello"
     assert int((tmp_path / "dst" / "sub" / "f.txt").stat().st_mtime) == 1_500_000_000
+    # Directories too, although writing their files moved their times meanwhile.
+    assert int((tmp_path / "dst" / "sub").stat().st_mtime) == 1_400_000_000
+    assert int((tmp_path / "dst").stat().st_mtime) == 1_300_000_000
+
+
+def test_a_downloaded_tree_keeps_the_servers_directory_times(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    disk, path = make_lab_dir(sandbox, {"top/sub/deep/f.txt": "x", "top/g.txt": "y"})
+    times = {"top": 1_300_000_000, "top/sub": 1_400_000_000, "top/sub/deep": 1_500_000_000}
+    for name, when in times.items():
+        os.utime(disk / name, (when, when))
+    entry = next(e for e in service_for(sandbox).ls(LAB_STORAGE_ID, path).entries if e.name == "top")
+    existing = tmp_path / "here"
+    existing.mkdir()
+    os.utime(existing, (1_000_000_000, 1_000_000_000))
+    task = _task(sandbox, "download", [Item(path + "top", str(existing / "top"), is_dir=True,
+                                            modified=entry.last_modified)])
+
+    task.run()
+
+    assert task.snapshot().status == "SUCCEEDED", task.events()
+    for name, when in times.items():
+        assert int((existing / name).stat().st_mtime) == when, name
+    assert int(existing.stat().st_mtime) != 1_000_000_000  # a directory that was there keeps its own (new) time
 
 
 def test_one_failing_file_does_not_stop_the_others(sandbox: SandboxHandle, tmp_path: Path) -> None:
