@@ -47,7 +47,6 @@ from gterm.globus.models import (
     Bookmark,
     Collection,
     Entry,
-    Event,
     FileListPage,
     Listing,
     Rule,
@@ -56,6 +55,7 @@ from gterm.globus.models import (
     entries_from_docs,
     pause_message_of,
 )
+from gterm.globus.task_reads import OWNER_ROUTES, TaskReads
 from gterm.globus.transfer_requests import SEARCH_SCOPES, SYNC_LEVELS, DeleteRequest, TransferRequest
 from gterm.lazy_modules import LazyModule
 
@@ -253,8 +253,12 @@ leaving them out makes a 100,000-entry body about 40% smaller to send and parse.
 """
 
 
-class TransferService:
-    """Typed Transfer calls. Safe to share between threads: each thread uses its own client."""
+class TransferService(TaskReads):
+    """Typed Transfer calls. Safe to share between threads: each thread uses its own client.
+
+    Reading one of my tasks in full (task, events, successes, skips, pause info) is
+    :class:`~gterm.globus.task_reads.TaskReads`, through the owner's routes.
+    """
 
     def __init__(
         self,
@@ -262,20 +266,9 @@ class TransferService:
         *,
         retry_delay: float = 0.5,
     ) -> None:
-        self._client_factory = client_factory
-        self._local = threading.local()
+        super().__init__(client_factory, OWNER_ROUTES)
         self._retry_delay = retry_delay
         self._early = EarlyResults()
-
-    # -- plumbing ---------------------------------------------------------------------------
-
-    def client(self) -> globus_sdk.TransferClient:
-        """This thread's TransferClient, created on first use."""
-        existing: globus_sdk.TransferClient | None = getattr(self._local, "client", None)
-        if existing is None:
-            existing = self._client_factory()
-            self._local.client = existing
-        return existing
 
     # -- collections ------------------------------------------------------------------------
 
@@ -597,15 +590,6 @@ class TransferService:
         ]
 
     @translate_errors()
-    def task(self, task_id: str) -> Task:
-        return Task.from_doc(self.client().get_task(task_id).data)
-
-    @translate_errors()
-    def events(self, task_id: str, limit: int = 100) -> list[Event]:
-        """The task's most recent events (one task_event_list call)."""
-        return [Event.from_doc(doc) for doc in self.client().task_event_list(task_id, limit=limit)]
-
-    @translate_errors()
     def cancel(self, task_id: str) -> str:
         """Cancel a task; returns the service's message (e.g. "The task has been cancelled.")."""
         response = self.client().cancel_task(task_id)
@@ -623,20 +607,6 @@ class TransferService:
         if len(document) > 1:
             client.update_task(task_id, document)
         return Task.from_doc(client.get_task(task_id).data)
-
-    @translate_errors()
-    def pause_info(self, task_id: str) -> dict[str, Any]:
-        return dict(self.client().task_pause_info(task_id).data)
-
-    @translate_errors()
-    def successful_transfers(self, task_id: str) -> list[dict[str, Any]]:
-        """The first page of the task's successful transfers (source/destination paths)."""
-        return [dict(doc) for doc in self.client().task_successful_transfers(task_id)]
-
-    @translate_errors()
-    def skipped_errors(self, task_id: str) -> list[dict[str, Any]]:
-        """The first page of the paths skipped with skip_source_errors."""
-        return [dict(doc) for doc in self.client().task_skipped_errors(task_id)]
 
     # -- bookmarks --------------------------------------------------------------------------
 
