@@ -281,7 +281,9 @@ def cmd_whoami(args: argparse.Namespace) -> int:
         session.close()
 
 
-def start_listings_early(service: TransferService, *locations: str | None) -> None:
+def start_listings_early(
+    service: TransferService, *locations: str | None, sorts: Sequence[str | None] = ()
+) -> None:
     """Start listing the panes' start-up locations now, on background threads.
 
     Importing the UI and drawing the first screen take most of a second;
@@ -289,24 +291,28 @@ def start_listings_early(service: TransferService, *locations: str | None) -> No
     each pane's first load picks its answer up (TransferService.start_listing_early).
     Only ``COLLECTION_ID[:PATH]`` locations are started; a bookmark or a bad
     location is left to the screen, which resolves or reports it as before.
-    This computer's files (``local:PATH``) need no head start.
+    This computer's files (``local:PATH``) need no head start. ``sorts`` are
+    the panes' remembered sort orders, in the order of ``locations``: a first
+    page in another order than the pane's would be asked for again.
     """
     from gterm.globus.local_files import is_local
     from gterm.globus.locations import CollectionLocation, parse_location
+    from gterm.globus.transfer import remembered_order
 
-    started: set[CollectionLocation] = set()
-    for text in locations:
+    started: set[tuple[CollectionLocation, str]] = set()
+    for index, text in enumerate(locations):
         if not text:
             continue
+        orderby = remembered_order(sorts[index] if index < len(sorts) else None)
         try:
             location = parse_location(text)
         except GtermError:
             continue
         if not isinstance(location, CollectionLocation) or is_local(location.collection_id):
             continue
-        if location not in started:
-            started.add(location)
-            service.start_listing_early(location.collection_id, location.path)
+        if (location, orderby) not in started:
+            started.add((location, orderby))
+            service.start_listing_early(location.collection_id, location.path, orderby=orderby)
 
 
 def build_tui(
@@ -340,7 +346,10 @@ def build_tui(
             startup_check()
 
     service = TransferService(transfer_client)
-    start_listings_early(service, left or config.last_left, right or config.last_right)
+    start_listings_early(
+        service, left or config.last_left, right or config.last_right,
+        sorts=(config.last_left_sort, config.last_right_sort),
+    )
     from gterm.tui.app import GtermApp
 
     return GtermApp(

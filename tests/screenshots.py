@@ -33,6 +33,7 @@ from tests.support.browser_helpers import cursor_to, settled, type_text, wait_fo
 from tests.support.groups_helpers import groups_client_for
 from tests.support.sandbox_login import LoginHttpsTokens, own_sandbox, transfer_client_for
 from tests.support.sharing_helpers import sharing_for
+from tests.support.sharing_scenes import seed_sharing_scene
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 36)
@@ -144,7 +145,8 @@ async def help_scene(pilot: Any) -> None:
 
 async def sharing_scene(pilot: Any) -> None:
     """p on a folder of Lab Storage, s shares it, a adds a rule: Bob's name matches as his username is typed."""
-    from gterm.tui.screens.sharing import AddRuleDialog, SharingScreen
+    from gterm.tui.screens.sharing import SharingScreen
+    from gterm.tui.screens.sharing_dialogs import AddRuleDialog
 
     await ready(pilot)
     app = pilot.app
@@ -159,6 +161,22 @@ async def sharing_scene(pilot: Any) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
     await type_text(pilot, "bob@example.org")
     await wait_for(pilot, lambda: "bob@example.org" in app.screen.matches, "Bob's match")
+
+
+async def sharing_rules_scene(pilot: Any) -> None:
+    """p on Lab Storage, Enter on Alice's guest: its rules, people and groups by name."""
+    from tests.support.sharing_scenes import guest_rules_scene
+
+    await ready(pilot)
+    await guest_rules_scene(pilot)
+
+
+async def sharing_roles_scene(pilot: Any) -> None:
+    """... then r: who administers the guest or manages its access."""
+    from tests.support.sharing_scenes import roles_scene
+
+    await ready(pilot)
+    await roles_scene(pilot)
 
 
 async def groups_scene(pilot: Any) -> None:
@@ -214,6 +232,8 @@ SCENES: dict[str, tuple[str, str, Scene]] = {
     "admin-tasks": ("/home/alice/", "/projects/", admin_scene),
     "pause-rule-form": ("/home/alice/", "/projects/", pause_rule_scene),
     "local-pane": (f"local:{LOCAL_HOME}", "/home/alice/experiments/", local_pane_scene),
+    "sharing-rules": ("/home/alice/experiments/", "/projects/", sharing_rules_scene),
+    "sharing-roles": ("/home/alice/experiments/", "/projects/", sharing_roles_scene),
     "sharing-add-rule": ("/home/alice/experiments/", "/projects/", sharing_scene),
     "groups-members": ("/home/alice/", "/projects/", groups_scene),
 }
@@ -263,20 +283,18 @@ def main() -> None:
             started = time.monotonic()
             seed_a_task(service)
             seed_admin_tasks(sandbox, owners=[BOB_ID])  # the administrator's view (Alice's panel stays as it was)
+            seed_sharing_scene(sandbox)  # a guest of Alice's with rules and roles (sharing-rules, sharing-roles)
             group_client = groups_client_for(sandbox, "alice")
             groups = GroupsService(lambda: group_client)
             sharing = sharing_for(sandbox)
             asyncio.run(shoot(service, HttpsAccess(LoginHttpsTokens(sandbox)), args.out, sharing, groups, only))
     # The transfer screens (dialog, task panel, details) come from fixed data with a frozen clock.
-    if only:
-        print(f"done in {time.monotonic() - started:.1f}s")
-        return
     try:
         from tests.support.transfer_scenes import save_screenshots
     except ImportError:
         print("tests/transfer_scenes.py not found: transfer screenshots skipped")
     else:
-        for path in save_screenshots(args.out):
+        for path in save_screenshots(args.out, only or None):
             print(f"wrote {path}")
     print(f"done in {time.monotonic() - started:.1f}s")
 

@@ -50,6 +50,7 @@ class Server:
     scheme: str
     is_connected: bool | None
     is_paused: bool | None
+    subject: str = ""  # the certificate subject: all a Globus Connect Personal server has (it connects out)
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Server:
@@ -60,7 +61,16 @@ class Server:
             scheme=str(doc.get("scheme") or ""),
             is_connected=doc.get("is_connected"),
             is_paused=doc.get("is_paused"),
+            subject=str(doc.get("subject") or ""),
         )
+
+    def fact(self) -> Fact:
+        where = f"{self.scheme}://{self.hostname}" if self.scheme and self.hostname else self.hostname
+        if where and self.port:
+            where += f":{self.port}"
+        state = None if self.is_connected is None else ("connected" if self.is_connected else "not connected")
+        parts = [where or "connects out to Globus", state, "paused" if self.is_paused else None, self.subject or None]
+        return Fact("Server", " · ".join(part for part in parts if part))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +110,7 @@ class CollectionDetails:
                     ("Name", self.collection.display_name),
                     ("ID", self.collection.id),
                     ("Kind", self.kind()),
+                    ("Endpoint", _endpoint(doc)),
                     ("Host path", doc.get("host_path")),
                     ("Owner", self.collection.owner_shown or None),
                 ),
@@ -126,7 +137,10 @@ class CollectionDetails:
                     ("GCS manager", doc.get("gcs_manager_url")),
                     ("Public", _yes_no(doc.get("public"))),
                     ("High assurance", _yes_no(doc.get("high_assurance"))),
-                    ("Encryption", "required" if doc.get("force_encryption") else None),
+                    ("Sign in again after", _minutes(doc.get("authentication_timeout_mins"))),
+                    ("Multi-factor sign-in", "required" if doc.get("mfa_required") else None),
+                    ("Data access consent", "needed (asked once)" if doc.get("requires_data_access_consent") else None),
+                    ("Encryption", _required(doc.get("force_encryption"))),
                     ("Checksum verification", _verification(doc)),
                     ("Your roles", ", ".join(_ROLE_WORDS.get(r, r) for r in self.roles) or "none"),
                     ("You may share", _yes_no(self.may_share)),
@@ -145,26 +159,7 @@ class CollectionDetails:
             ),
         ]
         if self.servers:
-            sections.append(
-                Section(
-                    "Servers",
-                    tuple(
-                        Fact(
-                            server.hostname or "(unknown host)",
-                            " ".join(
-                                part
-                                for part in (
-                                    f"{server.scheme}:{server.port}" if server.port else server.scheme,
-                                    "connected" if server.is_connected else "",
-                                    "paused" if server.is_paused else "",
-                                )
-                                if part
-                            ),
-                        )
-                        for server in self.servers
-                    ),
-                )
-            )
+            sections.append(Section("Servers", tuple(server.fact() for server in self.servers)))
         return [section for section in sections if section.facts]
 
 
@@ -179,6 +174,23 @@ def _yes_no(value: Any) -> str | None:
 def _when(value: Any) -> str | None:
     when = parse_time(value) if isinstance(value, str) else None
     return when.strftime("%Y-%m-%d %H:%M UTC") if when else (str(value) if value else None)
+
+
+def _required(value: Any) -> str | None:
+    return None if value is None else ("required" if value else "not required (each transfer chooses)")
+
+
+def _minutes(value: Any) -> str | None:
+    return f"{value} minutes" if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _endpoint(doc: Mapping[str, Any]) -> str | None:
+    """The GCSv5 endpoint serving a collection (Transfer names it ``non_functional_endpoint_*``)."""
+    endpoint_id = doc.get("non_functional_endpoint_id")
+    if not endpoint_id:
+        return None
+    name = doc.get("non_functional_endpoint_display_name")
+    return f"{name} ({endpoint_id})" if name else str(endpoint_id)
 
 
 def _verification(doc: Mapping[str, Any]) -> str | None:

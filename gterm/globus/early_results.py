@@ -5,8 +5,9 @@ the UI exists (importing Textual and building the screen takes most of a
 second). :class:`EarlyResults` lets the service start those calls on
 background threads at once and hand each answer, or its error, to the first
 caller that asks for the same thing, as if that caller had made the call
-itself. An answer is handed out once: a later call (a reload, ctrl+r) goes
-to the service again. An answer nobody picked up within ``ttl`` seconds of
+itself. An answer is handed out once (or, when shared, to every caller for a
+few seconds: see :meth:`EarlyResults.take`): a later call (a reload, ctrl+r)
+goes to the service again. An answer nobody picked up within ``ttl`` seconds of
 its start is dropped rather than shown as if it were fresh.
 
 No Textual and no Globus here: keys are tuples and values are Futures.
@@ -47,11 +48,18 @@ class EarlyResults:
         future = self.promise(key)
         threading.Thread(target=fulfil, args=(future, call), name="gterm-early", daemon=True).start()
 
-    def take(self, key: Hashable) -> Future[object] | None:
-        """The early call for ``key``, once; None when there is none or it is too old to pass for fresh."""
+    def take(self, key: Hashable, *, share_for: float = 0.0) -> Future[object] | None:
+        """The early call for ``key``, once; None when there is none or it is too old to pass for fresh.
+
+        With ``share_for``, an answer started less than that many seconds ago
+        stays for the next caller too: one document that several parts of the
+        UI ask for at start-up (a collection's, for a pane and the bookmarks).
+        """
         now = self._clock()
         with self._lock:
-            entry = self._pending.pop(key, None)
+            entry = self._pending.get(key)
+            if entry is None or now - entry[0] > share_for:
+                self._pending.pop(key, None)
             # Answers nobody asked for in time go too (a big listing must not stay for the session).
             for stale in [k for k, (started, _) in self._pending.items() if now - started > self._ttl]:
                 del self._pending[stale]

@@ -24,6 +24,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -46,7 +47,6 @@ from gterm.globus.models import (
     Bookmark,
     Collection,
     Entry,
-    Event,
     FileListPage,
     Listing,
     Rule,
@@ -55,6 +55,7 @@ from gterm.globus.models import (
     entries_from_docs,
     pause_message_of,
 )
+from gterm.globus.task_reads import OWNER_ROUTES, TaskReads
 from gterm.globus.transfer_requests import SEARCH_SCOPES, SYNC_LEVELS, DeleteRequest, TransferRequest
 from gterm.lazy_modules import LazyModule
 
@@ -203,6 +204,9 @@ A directory of up to this many entries is listed whole by that one request;
 see ``tests/perf/ls_paging.py`` for the measurements behind the number.
 """
 
+SHARED_COLLECTION_SECONDS = 10.0
+"""A collection's document fetched at start-up answers every caller this long (see EarlyResults.take)."""
+
 _ORDER_FIELDS = {"name": "name", "size": "size", "time": "last_modified"}
 
 
@@ -222,6 +226,14 @@ def listing_order(sort_key: str, reverse: bool = False) -> str:
 ORDER_BY_NAME = listing_order("name")
 
 
+def remembered_order(remembered: str | None) -> str:
+    """The ``orderby`` of a pane's remembered sort (``size``, ``-time``; anything else: by name, as the pane)."""
+    key = (remembered or "").lstrip("-")
+    if key not in _ORDER_FIELDS:
+        return ORDER_BY_NAME
+    return listing_order(key, (remembered or "").startswith("-"))
+
+
 def _page_key(
     collection_id: str, path: str, offset: int, orderby: str | None, show_hidden: bool, size: int
 ) -> tuple[object, ...]:
@@ -229,8 +241,8 @@ def _page_key(
     return ("page", collection_id, path, offset, orderby, show_hidden, size)
 
 
-def _first_page_key(collection_id: str, path: str) -> tuple[str, ...]:
-    return ("ls", collection_id, path, "first page")
+def _first_page_key(collection_id: str, path: str, orderby: str) -> tuple[str, ...]:
+    return ("ls", collection_id, path, orderby, "first page")
 
 
 LS_FIELDS = "name,type,size,last_modified,permissions,link_target"
@@ -241,8 +253,12 @@ leaving them out makes a 100,000-entry body about 40% smaller to send and parse.
 """
 
 
-class TransferService:
-    """Typed Transfer calls. Safe to share between threads: each thread uses its own client."""
+class TransferService(TaskReads):
+    """Typed Transfer calls. Safe to share between threads: each thread uses its own client.
+
+    Reading one of my tasks in full (task, events, successes, skips, pause info) is
+    :class:`~gterm.globus.task_reads.TaskReads`, through the owner's routes.
+    """
 
     def __init__(
         self,
@@ -250,20 +266,9 @@ class TransferService:
         *,
         retry_delay: float = 0.5,
     ) -> None:
-        self._client_factory = client_factory
-        self._local = threading.local()
+        super().__init__(client_factory, OWNER_ROUTES)
         self._retry_delay = retry_delay
         self._early = EarlyResults()
-
-    # -- plumbing ---------------------------------------------------------------------------
-
-    def client(self) -> globus_sdk.TransferClient:
-        """This thread's TransferClient, created on first use."""
-        existing: globus_sdk.TransferClient | None = getattr(self._local, "client", None)
-        if existing is None:
-            existing = self._client_factory()
-            self._local.client = existing
-        return existing
 
     # -- collections ------------------------------------------------------------------------
 
@@ -285,7 +290,8 @@ class TransferService:
         return [Collection.from_doc(doc) for doc in response]
 
     def get_collection(self, collection_id: str) -> Collection:
-        early = self._early.take(("collection", collection_id))
+        # Shared: the bookmarks asking first must not send a pane to a service busy with a big listing.
+        early = self._early.take(("collection", collection_id), share_for=SHARED_COLLECTION_SECONDS)
         if early is not None:
             return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
         return self._get_collection(collection_id)
@@ -316,12 +322,13 @@ class TransferService:
 
     # -- files ------------------------------------------------------------------------------
 
-    def start_listing_early(self, collection_id: str, path: str | None) -> None:
+    def start_listing_early(self, collection_id: str, path: str | None, *, orderby: str = ORDER_BY_NAME) -> None:
         """Begin listing a location on background threads, before the UI asks for it.
 
         What is started is a pane's first request: the first page
-        (:data:`FIRST_PAGE` entries in name order, see :meth:`ls_page`). The
-        first :meth:`ls_page` (and :meth:`get_collection`) of the same location
+        (:data:`FIRST_PAGE` entries in the pane's ``orderby``, see :meth:`ls_page`
+        and :func:`remembered_order`). The
+        first :meth:`ls_page` (and :meth:`get_collection`) of the same location and order
         then returns this answer, or raises its error, instead of calling the
         service again; see :mod:`gterm.globus.early_results`. ``path`` None is
         the collection's default directory, found the way a pane finds it:
@@ -335,7 +342,9 @@ class TransferService:
             # when it is not busy producing the rest at the same moment (measured on the sandbox:
             # 8 ms alone, 0.35-0.43 s beside the rest of 100,000 entries), and the rest, asked for
             # after it, finds the directory already read and sorted.
-            self._early.start(_first_page_key(collection_id, path), lambda: self._first_page(collection_id, path))
+            self._early.start(
+                _first_page_key(collection_id, path, orderby), lambda: self._first_page(collection_id, path, orderby)
+            )
             self._early.start(collection_key, lambda: self._get_collection(collection_id))
             return
         collection = self._early.promise(collection_key)
@@ -348,13 +357,13 @@ class TransferService:
                 return
             target = found.default_directory or "/"
             # Promised before the collection is handed out, so the caller's ls finds it.
-            listing = self._early.promise(_first_page_key(collection_id, target))
+            listing = self._early.promise(_first_page_key(collection_id, target, orderby))
             collection.set_result(found)
-            fulfil(listing, lambda: self._first_page(collection_id, target))
+            fulfil(listing, lambda: self._first_page(collection_id, target, orderby))
 
         threading.Thread(target=default_directory_then_listing, name="gterm-early", daemon=True).start()
 
-    def _first_page(self, collection_id: str, path: str) -> Listing:
+    def _first_page(self, collection_id: str, path: str, orderby: str) -> Listing:
         """A start-up first page; when the directory has more, the rest is asked for at once.
 
         The pane asks for the rest only once the UI is up and the first page is
@@ -362,13 +371,13 @@ class TransferService:
         first page, lets it cross the network meanwhile. :meth:`more_pages` takes
         it like any early answer (same path, offset, order and size).
         """
-        listing = self._ls(collection_id, path, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+        listing = self._ls(collection_id, path, limit=FIRST_PAGE, orderby=orderby)
         offset = listing.offset + len(listing.entries)
-        rest_key = _page_key(collection_id, listing.path, offset, ORDER_BY_NAME, True, MAX_PAGE)
+        rest_key = _page_key(collection_id, listing.path, offset, orderby, True, MAX_PAGE)
         if not listing.complete and rest_key not in self._early:
             self._early.start(
                 rest_key,
-                lambda: self._ls(collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=ORDER_BY_NAME),
+                lambda: self._ls(collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=orderby),
             )
         return listing
 
@@ -398,8 +407,8 @@ class TransferService:
         The Listing's ``total`` says how many the whole directory has; a pane
         shows this page at once and asks for :meth:`more_pages`.
         """
-        if (offset, limit, orderby, show_hidden) == (0, FIRST_PAGE, ORDER_BY_NAME, True):
-            early = self._early.take(_first_page_key(collection_id, path))
+        if (offset, limit, show_hidden) == (0, FIRST_PAGE, True) and orderby is not None:
+            early = self._early.take(_first_page_key(collection_id, path, orderby))
             if early is not None:
                 return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
         return self._ls(collection_id, path, offset=offset, limit=limit, orderby=orderby, show_hidden=show_hidden)
@@ -417,25 +426,39 @@ class TransferService:
         Stops when the service's ``total`` is reached or a page comes back
         empty (the directory shrank). Each page is a Listing of its own
         entries with its ``offset``; :meth:`Listing.extended` merges them.
+        While the caller merges a page, the next one is already asked for (on
+        a daemon thread, so a page in flight never delays exit): the service
+        reads and sends it meanwhile instead of waiting for the merge.
         """
         offset = listing.offset + len(listing.entries)
         total = listing.total
+
+        def page_at(start: int) -> Callable[[], Listing]:
+            return lambda: self._ls(
+                listing.collection_id, listing.path, offset=start, limit=page_size, orderby=orderby,
+                show_hidden=show_hidden,
+            )
+
+        coming: Future[object] | None = None
         while total is not None and offset < total:
-            key = _page_key(listing.collection_id, listing.path, offset, orderby, show_hidden, page_size)
-            early = self._early.take(key)
+            if coming is None:
+                key = _page_key(listing.collection_id, listing.path, offset, orderby, show_hidden, page_size)
+                coming = self._early.take(key)  # the rest of a start-up listing, asked for early
             page: Listing
-            if early is not None:
-                page = early.result()  # type: ignore[assignment]  # a Listing, or the early call's error
+            if coming is None:
+                page = page_at(offset)()
             else:
-                page = self._ls(
-                    listing.collection_id, listing.path, offset=offset, limit=page_size, orderby=orderby,
-                    show_hidden=show_hidden,
-                )
+                page = coming.result()  # type: ignore[assignment]  # a Listing, or the call's error raised here
             if not page.entries:
                 return
-            yield page
             offset += len(page.entries)
             total = page.total
+            coming = None
+            if total is not None and offset < total:
+                coming = Future()
+                coming.set_running_or_notify_cancel()
+                threading.Thread(target=fulfil, args=(coming, page_at(offset)), name="gterm-page", daemon=True).start()
+            yield page
 
     @translate_errors()
     def _ls(
@@ -567,15 +590,6 @@ class TransferService:
         ]
 
     @translate_errors()
-    def task(self, task_id: str) -> Task:
-        return Task.from_doc(self.client().get_task(task_id).data)
-
-    @translate_errors()
-    def events(self, task_id: str, limit: int = 100) -> list[Event]:
-        """The task's most recent events (one task_event_list call)."""
-        return [Event.from_doc(doc) for doc in self.client().task_event_list(task_id, limit=limit)]
-
-    @translate_errors()
     def cancel(self, task_id: str) -> str:
         """Cancel a task; returns the service's message (e.g. "The task has been cancelled.")."""
         response = self.client().cancel_task(task_id)
@@ -593,20 +607,6 @@ class TransferService:
         if len(document) > 1:
             client.update_task(task_id, document)
         return Task.from_doc(client.get_task(task_id).data)
-
-    @translate_errors()
-    def pause_info(self, task_id: str) -> dict[str, Any]:
-        return dict(self.client().task_pause_info(task_id).data)
-
-    @translate_errors()
-    def successful_transfers(self, task_id: str) -> list[dict[str, Any]]:
-        """The first page of the task's successful transfers (source/destination paths)."""
-        return [dict(doc) for doc in self.client().task_successful_transfers(task_id)]
-
-    @translate_errors()
-    def skipped_errors(self, task_id: str) -> list[dict[str, Any]]:
-        """The first page of the paths skipped with skip_source_errors."""
-        return [dict(doc) for doc in self.client().task_skipped_errors(task_id)]
 
     # -- bookmarks --------------------------------------------------------------------------
 

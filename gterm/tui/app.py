@@ -22,28 +22,18 @@ from textual.worker import Worker, WorkerState
 from gterm.config import GtermConfig
 from gterm.globus.collection_settings import GcsTokens, SettingsService
 from gterm.globus.endpoint_manager import EndpointManager
-from gterm.globus.errors import ConsentNeeded, GtermError
+from gterm.globus.errors import GtermError
 from gterm.globus.groups import GroupsService
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.globus.sharing import SharingService
 from gterm.tui.commands import GtermCommands
-from gterm.tui.keymap import (
-    APP_BINDINGS,
-    LOGIN_BINDINGS,
-    SUMMARY_BINDINGS,
-    TASK_DETAILS_BINDINGS,
-    TRANSFER_DIALOG_BINDINGS,
-    VIEWER_BINDINGS,
-    binding_ids,
-    user_keymap,
-)
+from gterm.tui.keymap import APP_BINDINGS, SCREEN_BINDINGS, binding_ids, user_keymap
 from gterm.tui.messages import BookmarksChanged, PaneLocationChanged, PaneSortChanged
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.file_list import FileList
-from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import ReauthCoordinator, deliver, report
 
@@ -73,7 +63,6 @@ class GtermApp(App[None]):
         config: GtermConfig | None = None,
         left: str | None = None,
         right: str | None = None,
-        on_consent: Callable[[ConsentNeeded], bool] | None = None,
         https: HttpsAccess | None = None,
         gcs_tokens: GcsTokens | None = None,
         sharing: SharingService | None = None,
@@ -94,7 +83,7 @@ class GtermApp(App[None]):
         # `gterm demo`: the sandbox runs in this process, so its tasks stop when gterm does.
         self.confirm_quit_while_active = confirm_quit_while_active
         self.service = service
-        self.reauth = ReauthCoordinator(self, session=session, on_consent=on_consent)
+        self.reauth = ReauthCoordinator(self, session=session)
         # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
         self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
         # Collection settings: Transfer for Globus Connect Personal, the GCS Manager (its own tokens) for GCSv5.
@@ -164,12 +153,10 @@ class GtermApp(App[None]):
     # --- help -----------------------------------------------------------------------
 
     def action_screen_help(self) -> None:
-        """``?``/F1 on a screen that has no help key of its own: that screen's keys."""
-        from gterm.tui.screens.help import HelpScreen, collect_key_help
+        """``?``/F1 on a full screen without a help key of its own (modals have theirs): its keys."""
+        from gterm.tui.screens.help import show_key_help
 
-        if isinstance(self.screen, HelpScreen):
-            return
-        self.push_screen(HelpScreen(collect_key_help(self.screen, keymap=self.keymap)))
+        show_key_help(self.screen)
 
     # --- quitting ------------------------------------------------------------------
 
@@ -255,16 +242,5 @@ class GtermApp(App[None]):
 
 
 def remappable_binding_ids() -> frozenset[str]:
-    """Every binding id a user's ``[keymap]`` may name: those of the app and of each screen and widget."""
-    return binding_ids(
-        GtermApp.BINDINGS,
-        MainScreen.BINDINGS,
-        BookmarkSidebar.BINDINGS,
-        FileList.BINDINGS,
-        TaskPanel.BINDINGS,
-        TRANSFER_DIALOG_BINDINGS,
-        TASK_DETAILS_BINDINGS,
-        VIEWER_BINDINGS,
-        SUMMARY_BINDINGS,
-        LOGIN_BINDINGS,
-    )
+    """Every binding id a user's ``[keymap]`` may name: keymap.py's tables and the widgets' own."""
+    return binding_ids(*SCREEN_BINDINGS, FileList.BINDINGS, TaskPanel.BINDINGS)

@@ -62,12 +62,39 @@ SIDEBAR_BINDINGS: list[Binding] = [
 ]
 
 
-# Screens imported only when first opened (not on the first frame) declare their keys here,
+# Screens imported only when first opened (not on the first frame) declare their keys here too,
 # so the app knows every remappable id at start-up without importing them.
+
+# Every modal dialog (screens/modal.py): Escape backs out, ? / F1 shows that dialog's keys.
+# A dialog that declares its own Escape binding (with its own id) replaces the first for itself.
+MODAL_BINDINGS: list[Binding] = [
+    Binding("escape", "back_out", "Back", show=False, id="modal_back"),
+    Binding("question_mark,f1", "help", "Keys", show=False, id="modal_help"),
+]
+
+# The key help itself.
+HELP_BINDINGS: list[Binding] = [Binding("escape,q,question_mark,f1", "back_out", "Close", id="help_close")]
+
+# The yes/no question (Escape answers no).
+CONFIRM_BINDINGS: list[Binding] = [
+    Binding("n", "back_out", "No", show=False, id="confirm_no"),
+    Binding("y", "answer(True)", "Yes", show=False, id="confirm_yes"),
+]
+
+# The collection picker (ctrl+o). The scope keys are priority bindings: the search field keeps
+# the focus, and Input binds ctrl+left/right itself (word moves).
+PICKER_BINDINGS: list[Binding] = [
+    Binding("down", "move(1)", "Next", show=False, id="picker_next"),
+    Binding("up", "move(-1)", "Previous", show=False, id="picker_previous"),
+    Binding("ctrl+right,ctrl+pagedown", "next_scope(1)", "Next scope", show=False, priority=True,
+            id="picker_next_scope"),
+    Binding("ctrl+left,ctrl+pageup", "next_scope(-1)", "Previous scope", show=False, priority=True,
+            id="picker_previous_scope"),
+]
 
 # The F5 transfer dialog.
 TRANSFER_DIALOG_BINDINGS: list[Binding] = [
-    Binding("escape", "cancel", "Cancel", id="transfer_cancel"),
+    Binding("escape", "back_out", "Cancel", id="transfer_cancel"),
     Binding("enter", "submit", "Submit", id="transfer_submit"),
     Binding("f3", "preview", "Sync preview", show=False, id="sync_preview"),
 ]
@@ -80,6 +107,9 @@ TASK_DETAILS_BINDINGS: list[Binding] = [
     Binding("d", "change_deadline", "Deadline", id="change_deadline"),
     Binding("ctrl+r", "reload", "Refresh", id="details_refresh"),
 ]
+
+# One event of a task in full (Enter on the details screen's event log).
+EVENT_BINDINGS: list[Binding] = [Binding("escape,enter,q", "back_out", "Close", id="event_close")]
 
 # The file viewer (F3).
 VIEWER_BINDINGS: list[Binding] = [
@@ -99,13 +129,104 @@ VIEWER_BINDINGS: list[Binding] = [
 ]
 
 # The directory summary (F3 on a directory).
-SUMMARY_BINDINGS: list[Binding] = [Binding("escape,q,f3,enter", "close", "Close", id="summary_close")]
+SUMMARY_BINDINGS: list[Binding] = [Binding("escape,q,f3,enter", "back_out", "Close", id="summary_close")]
 
 # The login screen (sign-in and consent).
 LOGIN_BINDINGS: list[Binding] = [
-    Binding("escape", "cancel", "Cancel", id="login.cancel"),
+    Binding("escape", "back_out", "Cancel", id="login.cancel"),
     Binding("ctrl+y", "copy_url", "Copy URL", id="login.copy_url"),
 ]
+
+# Collection details (i).
+INFO_BINDINGS: list[Binding] = [
+    Binding("escape,q,i", "back_out", "Close", id="info_close"),
+    Binding("c", "copy_id", "Copy id", id="info_copy_id"),
+    Binding("e", "edit", "Edit settings", id="info_edit"),
+]
+
+# The collection settings form (e on the details).
+SETTINGS_BINDINGS: list[Binding] = [
+    Binding("escape", "back_out", "Cancel", id="settings_cancel"),
+    Binding("ctrl+s", "ok", "Save", id="settings_save"),
+]
+
+# Sharing (p): a guest collection's access rules, or the guests a mapped collection hosts.
+SHARING_BINDINGS: list[Binding] = [
+    Binding("escape,q", "back_out", "Close", id="sharing_close"),
+    Binding("a", "add_rule", "Add rule", id="sharing_add"),
+    Binding("e", "edit_rule", "Change rule", id="sharing_edit"),
+    Binding("d,delete", "delete_rule", "Delete rule", id="sharing_delete"),
+    Binding("s", "share_folder", "Share this folder", id="sharing_share_folder"),
+    Binding("D", "delete_guest", "Delete this guest collection", id="sharing_delete_guest"),
+    Binding("r", "switch_tab", "Rules / Roles", id="sharing_roles_tab"),
+    Binding("ctrl+r", "reload", "Refresh", id="sharing_refresh"),
+]
+
+# Groups (g): my groups, then one group's members.
+GROUPS_BINDINGS: list[Binding] = [
+    Binding("escape,q", "back_out", "Close", id="groups_close"),
+    Binding("n", "create", "New group", id="groups_create"),
+    Binding("ctrl+r", "refresh", "Refresh", id="groups_refresh"),
+]
+MEMBERS_BINDINGS: list[Binding] = [
+    Binding("escape,q", "back_out", "Back", id="members_close"),
+    Binding("a", "add('add')", "Add member", id="members_add"),
+    Binding("i", "add('invite')", "Invite", id="members_invite"),
+    Binding("r", "cycle_role", "Change role", id="members_role"),
+    Binding("x,delete", "remove", "Remove", id="members_remove"),
+    Binding("l", "leave", "Leave group", id="members_leave"),
+    Binding("ctrl+r", "refresh", "Refresh", id="members_refresh"),
+]
+
+# The administrator's view (m).
+ADMIN_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Back", id="admin_close"),
+    Binding("space", "toggle_select", "Select", id="admin_select"),
+    Binding("p", "pause", "Pause", id="admin_pause"),
+    Binding("r", "resume", "Resume", id="admin_resume"),
+    Binding("x", "cancel_tasks", "Cancel tasks", id="admin_cancel"),
+    Binding("u", "pause_rules", "Pause rules", id="admin_pause_rules"),
+    Binding("ctrl+r", "reload", "Refresh", id="admin_refresh"),
+]
+
+# An endpoint's pause rules (u in the administrator's view), and the form of one rule.
+PAUSE_RULES_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Back", id="pause_rules_close"),
+    Binding("n", "new_rule", "New rule", id="pause_rules_new"),
+    Binding("enter", "edit_rule", "Edit", id="pause_rules_edit"),
+    Binding("delete,f8,d", "delete_rule", "Delete", id="pause_rules_delete"),
+    Binding("ctrl+r", "reload", "Refresh", id="pause_rules_refresh"),
+]
+PAUSE_RULE_FORM_BINDINGS: list[Binding] = [
+    Binding("escape", "back_out", "Cancel", id="pause_rule_cancel"),
+    Binding("ctrl+s", "ok", "Save", id="pause_rule_save"),
+]
+
+#: Every table above: the ids a user's ``[keymap]`` may name (with those of the widgets that
+#: declare their own keys, see ``app.remappable_binding_ids``), known without importing a screen.
+SCREEN_BINDINGS: tuple[list[Binding], ...] = (
+    MAIN_BINDINGS,
+    APP_BINDINGS,
+    SIDEBAR_BINDINGS,
+    MODAL_BINDINGS,
+    HELP_BINDINGS,
+    CONFIRM_BINDINGS,
+    PICKER_BINDINGS,
+    TRANSFER_DIALOG_BINDINGS,
+    TASK_DETAILS_BINDINGS,
+    EVENT_BINDINGS,
+    VIEWER_BINDINGS,
+    SUMMARY_BINDINGS,
+    LOGIN_BINDINGS,
+    INFO_BINDINGS,
+    SETTINGS_BINDINGS,
+    SHARING_BINDINGS,
+    GROUPS_BINDINGS,
+    MEMBERS_BINDINGS,
+    ADMIN_BINDINGS,
+    PAUSE_RULES_BINDINGS,
+    PAUSE_RULE_FORM_BINDINGS,
+)
 
 
 def binding_ids(*groups: Iterable[BindingType]) -> frozenset[str]:

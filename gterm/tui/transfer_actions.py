@@ -146,7 +146,6 @@ class TransferScreen(Screen[None]):
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._after_task: dict[str, list[Callable[[Task], object]]] = {}  # task id -> what to do when it ends
-        self.last_submitted_task_id: str | None = None  # read by tests and the palette ("open last task")
 
     # -- provided by the subclass ---------------------------------------------------------
 
@@ -240,7 +239,17 @@ class TransferScreen(Screen[None]):
             return
         from gterm.tui.screens.prompts import ChoicePrompt
 
-        policies: dict[str, OnConflict] = {"overwrite": "overwrite", "skip": "skip", "rename": "rename"}
+        policies: dict[str, OnConflict] = {
+            "overwrite": "overwrite", "skip": "skip", "rename": "rename", "resume": "resume"
+        }
+        choices = [("overwrite", "Overwrite"), ("skip", "Skip"), ("rename", "Rename")]
+        message = (f"{plan.destination_path} already has these. Overwrite them, skip them, or keep both "
+                   "(the new ones get a free name)?")
+        if kind == "download":  # a PUT cannot continue a file; a download can, with a Range request
+            choices.append(("resume", "Continue"))
+            message += (" Continue keeps the bytes already here and fetches only the rest (for a file an earlier"
+                        " download or copy left unfinished).")
+        message += " An interrupted download resumes by itself."
 
         def answered(choice: str | None) -> None:
             if choice in policies:
@@ -250,9 +259,8 @@ class TransferScreen(Screen[None]):
         self.app.push_screen(
             ChoicePrompt(
                 f"{count:,} name{'s' if count != 1 else ''} already in {plan.destination_name}",
-                f"{plan.destination_path} already has these. Overwrite them, skip them, or keep both "
-                "(the new ones get a free name)? An interrupted download resumes by itself.",
-                [("overwrite", "Overwrite"), ("skip", "Skip"), ("rename", "Rename")],
+                message,
+                choices,
                 items=taken,
             ),
             answered,
@@ -307,7 +315,6 @@ class TransferScreen(Screen[None]):
         self.app.run_worker(submit, thread=True, group="submit", exit_on_error=False, name="submit-transfer")
 
     def _submitted(self, request: TransferRequest, task_id: str) -> None:
-        self.last_submitted_task_id = task_id
         self.app.notify(
             f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer"), markup=False
         )

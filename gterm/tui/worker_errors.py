@@ -110,11 +110,9 @@ class ReauthCoordinator:
         app: App[Any],
         *,
         session: SessionLike | None = None,
-        on_consent: Callable[[ConsentNeeded], bool] | None = None,
     ) -> None:
         self.app = app
         self.session = session
-        self.on_consent = on_consent
         self.pending: list[Retry] = []
         self.active = False
         self.reason = ""
@@ -143,8 +141,8 @@ class ReauthCoordinator:
             self.app.notify(message, title="Sign-in", severity="error", markup=False, timeout=15)
             return
         self.recent_logins.append(now)
-        session, on_consent = self.session, self.on_consent
-        if session is None and (on_consent is None or not isinstance(error, ConsentNeeded)):
+        session = self.session
+        if session is None:
             self.pending.clear()
             message = f"{context}: {describe(error)}. {NO_SESSION_HINT}"
             if target is not None:
@@ -154,41 +152,24 @@ class ReauthCoordinator:
         self.active = True
         why = "More consent is needed" if isinstance(error, ConsentNeeded) else "Your session has expired"
         self.reason = f"{why}. Log in again to continue ({context[:1].lower()}{context[1:]})."
-        scopes = list(error.required_scopes) if isinstance(error, ConsentNeeded) else None
-        if session is not None:
-            self.app.run_worker(
-                lambda: self._start_login(session, scopes),
-                thread=True,
-                group="reauth",
-                exit_on_error=False,
-                name="start-login",
-            )
-        elif on_consent is not None and isinstance(error, ConsentNeeded):
-            self.app.run_worker(
-                lambda: self._ask_callback(on_consent, error),
-                thread=True,
-                group="reauth",
-                exit_on_error=False,
-                name="on-consent",
-            )
+        self.app.run_worker(
+            lambda: self._start_login(session, error),
+            thread=True,
+            group="reauth",
+            exit_on_error=False,
+            name="start-login",
+        )
 
     # --- thread side ------------------------------------------------------
 
-    def _start_login(self, session: SessionLike, scopes: list[str] | None) -> None:
+    def _start_login(self, session: SessionLike, error: GtermError) -> None:
         try:
-            challenge = session.start_login(scopes)
+            # A consent login asks for the scopes and passes the service's session message on to Globus Auth.
+            challenge = session.handle_consent(error) if isinstance(error, ConsentNeeded) else session.start_login()
         except Exception as exc:  # noqa: BLE001 - routed to the user below
             deliver(self.app, self._failed, exc)
             return
         deliver(self.app, self._show_login, challenge)
-
-    def _ask_callback(self, on_consent: Callable[[ConsentNeeded], bool], error: ConsentNeeded) -> None:
-        try:
-            ok = bool(on_consent(error))
-        except Exception as exc:  # noqa: BLE001
-            deliver(self.app, self._failed, exc)
-            return
-        deliver(self.app, self._finished, ok)
 
     # --- event loop side -------------------------------------------------
 

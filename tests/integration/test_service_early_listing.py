@@ -14,7 +14,7 @@ import pytest
 from gterm.cli import start_listings_early
 from gterm.globus.errors import NotFound
 from gterm.globus.models import Listing
-from gterm.globus.transfer import FIRST_PAGE, LS_FIELDS, ORDER_BY_NAME, TransferService
+from gterm.globus.transfer import FIRST_PAGE, LS_FIELDS, ORDER_BY_NAME, TransferService, listing_order, remembered_order
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_live import RequestLog
@@ -124,6 +124,22 @@ def test_start_listings_early_parses_locations_and_skips_what_it_cannot_start(
     # the early first page, the rest it asks for at once (3,000 entries), and the marker; nothing else
     assert log.count(mark, method="GET", path=LS_PATH) == 3
     assert not [record for record in log.since(mark) if "bookmark" in record["path"]]
+
+
+def test_the_first_page_is_started_in_the_panes_remembered_order(sandbox: Any, service: TransferService) -> None:
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    start_listings_early(service, f"{LAB_STORAGE_ID}:{MANY}", sorts=("-size",))
+    order = remembered_order("-size")
+    assert order == listing_order("size", reverse=True)
+    early = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=order)  # the pane's first request
+    sizes = [entry.size for entry in early.entries]
+    assert early.total == 3000 and sizes == sorted(sizes, reverse=True)
+    assert sum(len(page.entries) for page in service.more_pages(early, orderby=order)) == 2000
+    settled(log, mark, service)
+    # the early page (in the pane's order) and its rest were all that went out, and the marker
+    assert log.count(mark, method="GET", path=LS_PATH) == 3
+    assert remembered_order("bogus") == remembered_order(None) == ORDER_BY_NAME
 
 
 def test_a_whole_listing_is_not_answered_early(sandbox: Any, service: TransferService) -> None:

@@ -84,7 +84,7 @@ async def through_gterm(sandbox: SandboxHandle, count: int) -> None:
         admin = app.screen
         assert isinstance(admin, AdminTasksScreen)
         admin.query_one("#filter-status", Select).value = "all"
-        admin.choose_endpoint(LAB_STORAGE_ID)
+        admin.query_one("#filter-endpoint", Select).value = LAB_STORAGE_ID
         await wait(pilot, lambda: not admin.fetching and len(admin.items) > 0)
         await pilot.pause()
         print(f"gterm m -> first page on screen      {time.perf_counter() - started:.3f} s "

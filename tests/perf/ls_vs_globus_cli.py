@@ -110,6 +110,15 @@ def child_main(args: argparse.Namespace) -> None:
                 milestones["last_ls_end"] = time.time()  # the last page
 
     TransferService._ls = timed_ls  # type: ignore[method-assign]  # instrumentation only
+    original_get_collection = TransferService.get_collection
+
+    def timed_get_collection(self: TransferService, collection_id: str) -> Any:
+        try:
+            return original_get_collection(self, collection_id)
+        finally:
+            milestones.setdefault("collection_end", time.time())  # the pane's lookup, answered
+
+    TransferService.get_collection = timed_get_collection  # type: ignore[method-assign]  # instrumentation only
 
     # Inside ls: the body received (the SDK call returns), then the Entry records decoded.
     import gterm.globus.transfer as transfer_module
@@ -141,6 +150,22 @@ def child_main(args: argparse.Namespace) -> None:
         session = cli.make_session(config)
         session.check_client_credentials()
         app = cli.build_tui(session, config, f"{args.collection}:{args.path}", None)
+        from gterm.tui.widgets.pane import Pane
+
+        original_open, original_load_done = Pane.open, Pane._load_done
+
+        def timed_open(self: Pane, collection_id: str, path: str | None = None, **kwargs: Any) -> None:
+            if path == args.path:
+                milestones.setdefault("pane_open", time.time())
+            original_open(self, collection_id, path, **kwargs)
+
+        def timed_load_done(self: Pane, generation: int, collection: Any, listing: Any, *rest: Any) -> None:
+            if listing.path == args.path:
+                milestones.setdefault("load_done", time.time())
+            original_load_done(self, generation, collection, listing, *rest)
+
+        Pane.open = timed_open  # type: ignore[method-assign]  # instrumentation only
+        Pane._load_done = timed_load_done  # type: ignore[method-assign,assignment]  # instrumentation only
     imported = time.time()
 
     from textual.app import App, ComposeResult
@@ -233,7 +258,9 @@ def child_main(args: argparse.Namespace) -> None:
         for label, key in (("'/' opens the filter", "slash"), ("filter keystroke '1'", "1"),
                            ("filter keystroke '2'", "2"), ("filter backspace", "backspace"),
                            ("Esc clears the filter", "escape"), ("'s' re-sorts (size)", "s"),
-                           ("'s' re-sorts (time)", "s"), ("'S' reverses", "S"), ("'s' back to name", "s")):
+                           ("'s' re-sorts (time)", "s"), ("'S' reverses", "S"), ("'s' back to name", "s"),
+                           # back to ascending: the sort is remembered, and the next run's first page asks in it
+                           ("'S' back to ascending", "S")):
             await pilot.pause()
             await asyncio.sleep(0.05)
             started = time.perf_counter()
@@ -251,6 +278,7 @@ def child_main(args: argparse.Namespace) -> None:
             shown = max((file_list.visible_count for file_list in app.query(FileList)), default=0)
             keys = await keystrokes(pilot) if args.variant == "app" and shown >= args.expect else {}
         return {"imported": imported, "painted": burst_end(painted), "first_painted": burst_end(first_painted),
+                "first_line": first_painted[0] if first_painted else None,
                 "entries": shown, "keys": keys, "rss": rss,
                 "cpu": cpu_at_paint[0] if cpu_at_paint else None, **milestones}
 
@@ -372,7 +400,8 @@ def run_gterm(
         return None, 0.0, 0.0, 0, (done.stderr or done.stdout)[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     painted = result["painted"]
-    for key in ("imported", "ls_start", "body_received", "entries_decoded", "ls_end", "first_painted",
+    for key in ("imported", "ls_start", "body_received", "entries_decoded", "ls_end", "collection_end", "pane_open",
+                "load_done", "first_line", "first_painted",
                 "last_ls_end", "set_listing_start", "set_listing_end", "painted"):
         if result.get(key):
             MILESTONES[variant].setdefault(key, []).append(result[key] - started)
@@ -411,6 +440,11 @@ def main() -> None:
         help="run the sandbox on CPU 0 and each measured tool on CPU 1, as if the service were another "
         "machine (as Globus is): the tools' own start-up work then does not slow the service down",
     )
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="serve plain http instead of TLS (both tools alike): to compare with figures taken before TLS",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--collection", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -427,7 +461,7 @@ def main() -> None:
 
     globus = ensure_cli()
     with tempfile.TemporaryDirectory(prefix="gterm-perf-") as tmp:
-        config = SandboxConfig(data_dir=Path(tmp) / "sandbox", auto_approve=True)
+        config = SandboxConfig(data_dir=Path(tmp) / "sandbox", auto_approve=True, tls=not args.http)
         if args.pin:
             # Threads inherit the affinity of the thread that starts them: the server's do.
             os.sched_setaffinity(0, {0})
@@ -538,6 +572,10 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
         "body_received": "response body received (operation_ls returned; app: the first page)",
         "entries_decoded": "Entry records decoded from the body (app: the first page)",
         "ls_end": "ls returned (app: the first page)",
+        "collection_end": "the collection's document returned to the pane (get_collection)",
+        "pane_open": "the pane asked to open the directory (app: Pane.open)",
+        "load_done": "the first page handed to the pane on the event loop (app: Pane._load_done)",
+        "first_line": "first line of the listing drawn",
         "first_painted": "frame with the first screenful painted",
         "last_ls_end": "the last page returned",
         "set_listing_start": "FileList.set_listing called",
@@ -552,7 +590,8 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
         print("   timeline, median seconds from spawn (warm-up run included):")
         for key, label in labels.items():
             if MILESTONES[variant].get(key):
-                print(f"     {statistics.median(MILESTONES[variant][key]):6.2f}  {label}")
+                each = " ".join(f"{value:.2f}" for value in MILESTONES[variant][key])
+                print(f"     {statistics.median(MILESTONES[variant][key]):6.2f}  {label}   (runs: {each})")
         if cli_times:
             ratio = statistics.median(gterm_times[variant]) / statistics.median(cli_times)
             print(f"   ratio to globus ls: wall {ratio:.2f}x (median)  "
@@ -582,6 +621,7 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
                   f" {statistics.median(figures['served']):10.2f} {statistics.median(figures['sent back']):10.2f}")
     print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
     where = "sandbox on CPU 0, tools on CPU 1 (--pin)" if args.pin else "sandbox and tools share the CPUs"
+    where += "; plain http (--http)" if args.http else "; TLS both sides"
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {where}")
 
 

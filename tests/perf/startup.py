@@ -55,6 +55,7 @@ def run_in_pty(
     os.close(slave)
     seen = b""
     found: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # the process's CPU time (all threads) when it got there: load-independent
     deadline = started + timeout
     try:
         while time.perf_counter() < deadline and len(found) < 1 + len(markers):
@@ -72,11 +73,14 @@ def run_in_pty(
             at = seen.find(ALT_SCREEN)
             if "first frame" not in found and at >= 0 and "╭".encode() in seen[at:]:
                 found["first frame"] = now
+                cpu["first frame"] = cpu_seconds(process.pid)
             for marker in markers:
                 if marker.decode() not in found and marker in seen:
                     found[marker.decode()] = now
+                    cpu["listed"] = cpu_seconds(process.pid)
         if len(found) == 1 + len(markers):
             found["listed"] = max(found.values())
+            found.update({f"cpu to {key}": seconds for key, seconds in cpu.items()})
     finally:
         try:
             os.write(master, b"q")
@@ -89,6 +93,15 @@ def run_in_pty(
         tail = seen[-600:].decode(errors="replace")
         raise RuntimeError(f"{argv[1:]} did not list both panes in {timeout:.0f} s; last output: {tail!r}")
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far (Linux /proc; nan elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def child_stages(left: str, right: str) -> None:
@@ -229,6 +242,8 @@ def main() -> None:
         print(f"   {name:<28} first frame {statistics.median(first):6.3f} s ({min(first):.3f})"
               f"   two panes listed {statistics.median(listed):6.3f} s ({min(listed):.3f})"
               f"   = {statistics.median(listed) / python_median:5.1f}x python's start")
+        print(f"   {'':<28} CPU used by then {statistics.median(figures['cpu to first frame']):6.3f} s"
+              f"   {'':>18}{statistics.median(figures['cpu to listed']):6.3f} s")
         wanted = [f"first frame < {frame_target} s"] if frame_target else []
         print(f"   {'':<28} targets: {', '.join([*wanted, f'two panes < {listed_target} s'])}")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

@@ -12,15 +12,13 @@ import pytest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import transfer_client_for
+from tests.support.sharing_helpers import api_conditions
 
 
 @pytest.fixture
 def weather(sandbox: SandboxHandle) -> Iterator[SandboxHandle]:
-    try:
+    with api_conditions(sandbox):
         yield sandbox
-    finally:
-        sandbox.state.config.api_delay = 0.0
-        sandbox.state.config.api_fault_rate = 0.0
 
 
 def test_faults_are_503s_the_sdk_reads_and_sign_in_still_works(weather: SandboxHandle) -> None:

@@ -60,3 +60,21 @@ def test_bad_settings_file_is_one_line(gterm_dirs, capsys):
     assert cli.main(["whoami"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(config) in err
+
+
+def test_tui_path_without_a_keyring_is_one_line_before_the_tui(gterm_dirs, capsys):
+    # The token store is opened before the first frame (the GlobusApp is not): a missing
+    # keyring is still said at once, as one line, and the TUI never starts.
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        assert cli.main(["--left", "x:/"]) == 1
+    finally:
+        keyring.set_keyring(previous)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("gterm: No usable OS keyring")

@@ -16,7 +16,8 @@ from gterm.globus.groups import GroupsService
 from gterm.sandbox.seed_ids import LAB_ENDPOINT_ID, LAB_GROUP_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.groups import GroupMembersScreen
-from gterm.tui.screens.sharing import AddRuleDialog, SharingScreen
+from gterm.tui.screens.sharing import SharingScreen
+from gterm.tui.screens.sharing_dialogs import AddRuleDialog
 from tests.snapshots.test_browser_snapshots import SIZE, SnapshotApp, ready, snap_service, snapshot_tree, steady
 from tests.support.browser_helpers import type_text, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for

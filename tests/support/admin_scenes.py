@@ -16,7 +16,8 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from textual.widgets import Checkbox, Input, Select
+from rich.text import Text
+from textual.widgets import Checkbox, DataTable, Input, Select
 
 from gterm.globus.collection_details import CollectionDetails, details_from
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
@@ -25,7 +26,7 @@ from gterm.tui.screens.admin_tasks import AdminTasksScreen
 from gterm.tui.screens.collection_info import CollectionInfo
 from gterm.tui.screens.collection_settings import CollectionSettingsForm
 from gterm.tui.screens.pause_rules import PauseRuleForm, PauseRulesScreen
-from tests.support.browser_helpers import clear_and_type, type_text, wait_for
+from tests.support.browser_helpers import clear_and_type, field_problems, type_text, wait_for
 
 GUEST_ID = "5d1c7a0e-2b4f-4c39-9e61-0f7a8b3c2d14"
 LAB_ENDPOINT_NAME = "Example Lab GCS Endpoint"
@@ -101,7 +102,7 @@ async def edit_with_errors(pilot: Any) -> None:
     await clear_and_type(pilot, form.query_one("#field-contact_email", Input), "alice@example")
     await clear_and_type(pilot, form.query_one("#field-info_link", Input), "example.org/climate")
     await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: len(form.problems_shown()) == 2, "both problems under their fields")
+    await wait_for(pilot, lambda: len(field_problems(form)) == 2, "both problems under their fields")
 
 
 # -- the administrator's view --------------------------------------------------------------------
@@ -178,13 +179,24 @@ async def admin_list_scene(pilot: Any) -> AdminTasksScreen:
     await type_text(pilot, BOB_ID)
     await pilot.press("enter")
     await wait_for(pilot, lambda: not admin.fetching, "the running tasks of Bob's")
-    admin.choose_endpoint(LAB_STORAGE_ID)
+    admin.query_one("#filter-endpoint", Select).value = LAB_STORAGE_ID
     await pilot.pause()
     admin.query_one("#filter-status", Select).value = "all"
     bobs = sum(1 for row in admin_task_rows() if row["owner_id"] == BOB_ID)
     await wait_for(pilot, lambda: not admin.fetching and len(admin.items) == bobs, "Bob's tasks only")
     await pilot.press("down", "down", "down")
+    await wait_for(pilot, lambda: columns_fit(admin.table), "the columns sized to their cells")
     return admin
+
+
+def columns_fit(table: DataTable[Any]) -> bool:
+    """A DataTable widens its columns to new rows on a later idle: until then a picture clips them."""
+    for index, column in enumerate(table.ordered_columns):
+        cells = table.get_column_at(index)
+        widest = max((cell.cell_len if isinstance(cell, Text) else len(str(cell)) for cell in cells), default=0)
+        if column.content_width < widest:
+            return False
+    return True
 
 
 async def pause_rule_form_scene(pilot: Any) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,30 @@ def screen_lines(app: Any) -> list[str]:
 def notices(app: Any) -> list[str]:
     """The notifications the app has shown (their text)."""
     return [str(notification.message) for notification in app._notifications]
+
+
+def field_problems(form: Any) -> set[str]:
+    """The fields of a form (the settings form) that show a problem under them now (``#error-<field>``)."""
+    from textual.widgets import Static
+
+    return {str(line.id).removeprefix("error-") for line in form.query(".dialog-error").results(Static)
+            if str(line.id).startswith("error-") and str(line.render())}
+
+
+SUBMITTED = re.compile(r"^Transfer submitted: task (\S+)$")
+
+
+def submitted_task_id(shown: Sequence[str]) -> str | None:
+    """The task id the user was last told was submitted ("Transfer submitted: task <id>"), or None.
+
+    Tests learn what they submitted the way the user does, from the notice, not from an
+    attribute production code keeps for them.
+    """
+    for notice in reversed(shown):
+        found = SUBMITTED.match(notice)
+        if found:
+            return found.group(1)
+    return None
 
 
 def burst(app: Any, keys: list[str]) -> None:

@@ -25,10 +25,10 @@ from textual.widgets import Footer, Static
 from gterm.config import GtermConfig
 from gterm.globus.collection_settings import SettingsService
 from gterm.globus.endpoint_manager import EndpointManager
-from gterm.globus.errors import ConsentNeeded
 from gterm.globus.groups import GroupsService
 from gterm.globus.https_access import HttpsAccess
 from gterm.globus.models import Collection, Entry, Listing
+from gterm.globus.session import SessionLike
 from gterm.globus.sharing import SharingService
 from gterm.globus.transfer import TransferService
 from gterm.tui.keymap import MAIN_BINDINGS
@@ -36,6 +36,7 @@ from gterm.tui.task_poller import PollSchedule
 from gterm.tui.transfer_actions import TransferScreen
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import ReauthCoordinator
+from tests.support.browser_helpers import submitted_task_id
 
 TRANSFER_ACTIONS = ("transfer", "compare", "focus_tasks")
 
@@ -48,13 +49,13 @@ class HostApp(App[None]):
         service: TransferService,
         *,
         config: GtermConfig | None = None,
-        on_consent: Callable[[ConsentNeeded], bool] | None = None,
+        session: SessionLike | None = None,
         https: HttpsAccess | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.config = config or GtermConfig()
-        self.reauth = ReauthCoordinator(self, on_consent=on_consent)
+        self.reauth = ReauthCoordinator(self, session=session)
         self.https = https
         self.settings = SettingsService(lambda: service.client(), None)
         self.groups: GroupsService | None = None  # nor groups
@@ -154,9 +155,9 @@ class TransferHostApp(HostApp):
         *,
         schedule: PollSchedule | None = None,
         config: GtermConfig | None = None,
-        on_consent: Callable[[ConsentNeeded], bool] | None = None,
+        session: SessionLike | None = None,
     ) -> None:
-        super().__init__(service, config=config, on_consent=on_consent)
+        super().__init__(service, config=config, session=session)
         self.transfers = HostScreen(left, right, TaskPanel(service, schedule=schedule, id="tasks"))
         self.notifications_seen: list[str] = []
 
@@ -166,3 +167,8 @@ class TransferHostApp(HostApp):
     def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]  # records, then notifies
         self.notifications_seen.append(str(message))
         super().notify(message, **kwargs)
+
+    @property
+    def submitted_task_id(self) -> str | None:
+        """The task the user was last told was submitted ("Transfer submitted: task <id>")."""
+        return submitted_task_id(self.notifications_seen)

@@ -245,11 +245,13 @@ async def _save(app: App[None], path: Path) -> None:
         path.write_text(app.export_screenshot(), encoding="utf-8")
 
 
-def save_screenshots(directory: Path) -> list[Path]:
-    """Write the transfer screens' SVGs into ``directory``; returns the files written."""
+def save_screenshots(directory: Path, only: set[str] | None = None) -> list[Path]:
+    """Write the transfer screens' SVGs (those named in ``only``, if given) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, app in scene_apps().items():
+        if only and name not in only:
+            continue
         path = directory / f"{name}.svg"
         asyncio.run(_save(app, path))
         written.append(path)

@@ -18,7 +18,7 @@ from gterm.config import GtermConfig
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
-from tests.support.sandbox_login import transfer_client_for
+from tests.support.sandbox_login import sdk_pointed_at, transfer_client_for
 
 TEST_ROOT = "tui-tests"
 
@@ -27,7 +27,10 @@ TEST_ROOT = "tui-tests"
 def alice_service(sandbox: SandboxHandle) -> TransferService:
     """Alice's TransferService. One logged-in client is shared by the worker threads (tests only:
     each thread worker is a new thread, and a login per thread would make every listing a login)."""
-    client = transfer_client_for(sandbox, "alice")
+    # Built while the SDK points at this sandbox: a module's own sandbox may hold the env when this is first
+    # asked for, and the client keeps the CA it was built with.
+    with sdk_pointed_at(sandbox):
+        client = transfer_client_for(sandbox, "alice")
     return TransferService(lambda: client)
 
 

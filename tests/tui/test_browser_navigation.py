@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gterm.config import GtermConfig
-from gterm.globus.errors import ConsentNeeded
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from tests.support.browser_helpers import (
@@ -15,6 +14,7 @@ from tests.support.browser_helpers import (
     status_text,
     wait_for,
 )
+from tests.support.consent import ConsentSession
 from tests.support.sandbox_login import transfer_client_for
 
 LAB = LAB_STORAGE_ID
@@ -182,14 +182,14 @@ async def test_consent_needed_signs_in_and_retries(sandbox, tmp_config):
     service = TransferService(lambda: client)
     asked: list[list[str]] = []
 
-    def on_consent(error: ConsentNeeded) -> bool:
+    def grant(scopes: list[str]) -> bool:
         # What a real login with the required scopes yields: tokens that carry the consent.
-        asked.append(error.required_scopes)
+        asked.append(scopes)
         client.authorizer = transfer_client_for(sandbox, "alice", data_access=[HPC_SCRATCH_ID]).authorizer
         return True
 
     app = make_app(
-        service, config=tmp_config, on_consent=on_consent, left=f"{HPC_SCRATCH_ID}:/", right=f"{LAB}:/projects/"
+        service, config=tmp_config, session=ConsentSession(grant), left=f"{HPC_SCRATCH_ID}:/", right=f"{LAB}:/projects/"
     )
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
@@ -244,14 +244,14 @@ async def test_consent_that_does_not_help_is_not_retried_forever(sandbox, tmp_co
     client = transfer_client_for(sandbox, "alice")
     asked: list[int] = []
 
-    def useless_consent(error: ConsentNeeded) -> bool:
+    def useless_consent(scopes: list[str]) -> bool:
         asked.append(1)
         return True
 
     app = make_app(
         TransferService(lambda: client),
         config=tmp_config,
-        on_consent=useless_consent,
+        session=ConsentSession(useless_consent),
         left=f"{HPC_SCRATCH_ID}:/",
         right=f"{LAB}:/projects/",
     )

@@ -24,8 +24,10 @@ from tests.support.browser_helpers import (
     listing_names,
     make_app,
     make_https_app,
+    notices,
     screen_lines,
     settled,
+    submitted_task_id,
     type_text,
     wait_for,
 )
@@ -88,8 +90,8 @@ async def test_f5_transfers_it_by_its_exact_name(alice_service, tmp_config, lab_
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.main_screen.last_submitted_task_id, "the submission")
-        task_id = str(app.main_screen.last_submitted_task_id)
+        await wait_for(pilot, lambda: submitted_task_id(notices(app)), "the submission")
+        task_id = str(submitted_task_id(notices(app)))
     assert wait_for_task(alice_service, task_id, timeout=60).status == "SUCCEEDED"
     assert names_on_disk(dst_disk) == [RAW]
     assert read_raw(dst_disk) == PAYLOAD

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import ALICE_SHARED_ID, ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.collection_info import CollectionInfo
 from tests.support.browser_helpers import make_app, settled, wait_for
@@ -16,6 +16,7 @@ from tests.support.transfer_live import service_for
     [
         (LAB_STORAGE_ID, "mapped collection (Globus Connect Server v5)", "yes"),
         (BOB_SHARED_ID, "guest collection on Lab Storage", "no"),
+        (ALICE_SHARED_ID, "guest collection on Lab Storage", "yes"),  # her own (the demo exercise)
         (ALICES_LAPTOP_ID, "Globus Connect Personal collection", "yes"),
     ],
 )
@@ -36,8 +37,11 @@ async def test_i_shows_id_kind_and_rights(sandbox: SandboxHandle, collection_id:
         assert all(value not in ("", "None") for value in facts.values())  # only what the service reports
         if collection_id == ALICES_LAPTOP_ID:
             assert "HTTPS server" not in facts  # Globus Connect Personal has none
+            assert "Endpoint" not in facts and facts["Server"].startswith("connects out to Globus · connected")
         else:
             assert facts["HTTPS server"].startswith("https://")
+            assert facts["GCS manager"].startswith("https://") and facts["Endpoint"].startswith("Example Lab")
+            assert "Server" not in facts  # a GCSv5 collection has no servers in Transfer
         await pilot.press("c")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CollectionInfo), "the details to close")

@@ -22,7 +22,15 @@ from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.collection_settings import CollectionSettingsForm
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.safe_input import SafeInput
-from tests.support.browser_helpers import clear_and_type, make_app, notices, settled, type_text, wait_for
+from tests.support.browser_helpers import (
+    clear_and_type,
+    field_problems,
+    make_app,
+    notices,
+    settled,
+    type_text,
+    wait_for,
+)
 from tests.support.gcs_helpers import LoginGcsTokens, gcs_client_for
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_live import RequestLog, service_for
@@ -175,7 +183,7 @@ async def test_bad_values_are_named_and_nothing_is_sent(
         await clear_and_type(pilot, form.query_one("#field-display_name", SafeInput), "")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert set(form.problems_shown()) == {"contact_email", "info_link", "display_name"}
+        assert field_problems(form) == {"contact_email", "info_link", "display_name"}
         assert app.screen is form
         assert form.query_one("#field-contact_email", SafeInput).value == "not-an-email"
     assert laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data["contact_email"] == before["contact_email"]

@@ -58,8 +58,8 @@ async def running_task_details(pilot: Any, app: TransferHostApp) -> tuple[str, T
     await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
     app.screen.query_one("#label", Input).value = LONG_LABEL
     await pilot.press("enter")
-    await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
-    task_id = str(app.transfers.last_submitted_task_id)
+    await wait_until(pilot, lambda: app.submitted_task_id, "submission")
+    task_id = str(app.submitted_task_id)
     details = await open_details(pilot, app, app.transfers.task_panel, task_id)
     await wait_until(pilot, lambda: details.data.task.is_active, "the task running")
     return task_id, details

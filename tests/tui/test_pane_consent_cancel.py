@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from gterm.globus.errors import ConsentNeeded
+from typing import Any
+
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
+from gterm.tui.screens.login import LoginScreen
 from tests.support.browser_helpers import listing_names, make_app, settled, wait_for
+from tests.support.consent import ConsentSession
 
 SIZE = (120, 36)
 
 
-def cancelling_consent(asked: list[list[str]]):  # type: ignore[no-untyped-def]
-    def on_consent(error: ConsentNeeded) -> bool:
-        asked.append(error.required_scopes)
-        return False  # the user pressed Esc on the login screen
+def not_signing_in(asked: list[list[str]]) -> ConsentSession:
+    def grant(scopes: list[str]) -> bool:
+        asked.append(scopes)
+        return False  # no sign-in yet: the login screen stays, and the user presses Esc on it
 
-    return on_consent
+    return ConsentSession(grant)
+
+
+async def cancel_the_login(pilot: Any, app: Any) -> None:
+    await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login screen")
+    await pilot.press("escape")
 
 
 async def test_cancelled_consent_clears_loading_note(alice_service, tmp_config):
@@ -23,7 +31,7 @@ async def test_cancelled_consent_clears_loading_note(alice_service, tmp_config):
     app = make_app(
         alice_service,
         config=tmp_config,
-        on_consent=cancelling_consent(asked),
+        session=not_signing_in(asked),
         left=f"{LAB_STORAGE_ID}:/projects/",
         right=f"{LAB_STORAGE_ID}:/projects/",
     )
@@ -33,6 +41,7 @@ async def test_cancelled_consent_clears_loading_note(alice_service, tmp_config):
         left = app.main_screen.left_pane
         left.open(HPC_SCRATCH_ID)  # what ctrl+o + Enter on HPC Scratch does
         assert "Loading" in left.message_text
+        await cancel_the_login(pilot, app)
         await wait_for(pilot, lambda: "needs consent" in left.message_text, "consent note")
         await settled(pilot)
         assert len(asked) == 1
@@ -51,12 +60,13 @@ async def test_cancelled_consent_for_a_path_names_the_collection(alice_service, 
     app = make_app(
         alice_service,
         config=tmp_config,
-        on_consent=cancelling_consent(asked),
+        session=not_signing_in(asked),
         left=f"{HPC_SCRATCH_ID}:/",
         right=f"{LAB_STORAGE_ID}:/projects/",
     )
     async with app.run_test(size=SIZE) as pilot:
         left = app.main_screen.left_pane
+        await cancel_the_login(pilot, app)
         await wait_for(pilot, lambda: "needs consent" in left.message_text, "consent note")
         await settled(pilot)
         assert left.message_text == "HPC Scratch needs consent — ctrl+o to try again"

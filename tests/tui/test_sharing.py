@@ -15,35 +15,20 @@ import pytest
 from gterm.sandbox.seed_ids import BOB_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import InputPrompt
-from gterm.tui.screens.sharing import AddRuleDialog, EditRuleDialog, SharingScreen
-from tests.support.browser_helpers import make_app, settled, type_text, wait_for
+from gterm.tui.screens.sharing import SharingScreen
+from gterm.tui.screens.sharing_dialogs import AddRuleDialog, EditRuleDialog
+from tests.support.browser_helpers import make_app, type_text, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for
-from tests.support.sharing_helpers import sharing_for
+from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
 from tests.support.transfer_helpers import api_error, unique
 from tests.support.transfer_live import service_for
 
 
 @pytest.fixture
-def alice_results(sandbox: SandboxHandle, alice_tc: Any) -> Iterator[str]:
-    """A GCSv5 guest of Alice's rooted at her results folder (/home/alice/<unique>/results/, one run in it)."""
-    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
-    top = f"/home/alice/{unique('p')}/"
-    alice_tc.operation_mkdir(LAB_STORAGE_ID, top)
-    alice_tc.operation_mkdir(LAB_STORAGE_ID, top + "results/")
-    alice_tc.operation_mkdir(LAB_STORAGE_ID, top + "results/run1/")
-    guest_id = create_guest(gcs, LAB_STORAGE_ID, top + "results/", "Alice results", public=False)
-    yield guest_id
-    gcs.delete_collection(guest_id)
-
-
-async def _open_sharing(pilot: Any) -> SharingScreen:
-    await settled(pilot)
-    await pilot.press("p")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SharingScreen), "the sharing screen")
-    screen = pilot.app.screen
-    assert isinstance(screen, SharingScreen)
-    await wait_for(pilot, lambda: screen.loaded, "the rules")
-    return screen
+def alice_results(sandbox: SandboxHandle) -> Iterator[str]:
+    """A GCSv5 guest of Alice's rooted at a results folder of hers (one run in it)."""
+    with alice_guest(sandbox, "Alice results", folders=("run1/",)) as guest_id:
+        yield guest_id
 
 
 async def test_alice_shares_with_bob_from_the_keyboard(
@@ -52,7 +37,7 @@ async def test_alice_shares_with_bob_from_the_keyboard(
     guest = alice_results
     app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
-        sharing = await _open_sharing(pilot)
+        sharing = await open_sharing(pilot)
         assert sharing.mode == "rules" and sharing.rules == [] and sharing.error is None
 
         # a, type his username (live match shows his name), Enter: read-only for the pane's directory.
@@ -92,7 +77,7 @@ async def test_errors_say_what_to_do(sandbox: SandboxHandle, alice_results: str)
     app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
                    right=f"{BOB_SHARED_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
-        sharing = await _open_sharing(pilot)
+        sharing = await open_sharing(pilot)
         for attempt in ("nobody@nowhere.invalid", "bob@example.org", "bob@example.org"):
             await pilot.press("a")
             await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
@@ -129,7 +114,7 @@ async def test_share_this_folder_then_add_bob(sandbox: SandboxHandle, alice_tc: 
     app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{LAB_STORAGE_ID}:{folder}",
                    right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
-        mapped = await _open_sharing(pilot)
+        mapped = await open_sharing(pilot)
         assert mapped.mode == "guests" and mapped.error is None
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the name prompt")
@@ -162,7 +147,7 @@ async def test_delete_this_guest_collection_by_typing_its_name(sandbox: SandboxH
     guest = create_guest(gcs, LAB_STORAGE_ID, folder, name, public=False)
     app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
-        sharing = await _open_sharing(pilot)
+        sharing = await open_sharing(pilot)
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
         prompt = app.screen

@@ -18,37 +18,26 @@ from gterm.sandbox.seed_ids import (
     ALICES_LAPTOP_ID,
     BOB_ID,
     BOB_SHARED_ID,
-    LAB_ENDPOINT_ID,
     LAB_STORAGE_ID,
 )
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import AddRoleDialog
-from tests.support.browser_helpers import make_app, settled, type_text, wait_for
-from tests.support.gcs_helpers import create_guest, gcs_client_for
-from tests.support.sharing_helpers import sharing_for
-from tests.support.transfer_helpers import api_error, unique
+from tests.support.browser_helpers import make_app, type_text, wait_for
+from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
+from tests.support.transfer_helpers import api_error
 from tests.support.transfer_live import service_for
 
 
 @pytest.fixture
-def alice_guest(sandbox: SandboxHandle, alice_tc: Any) -> Iterator[str]:
-    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
-    folder = f"/home/alice/{unique('roles')}/"
-    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
-    guest_id = create_guest(gcs, LAB_STORAGE_ID, folder, "Alice roles test", public=False)
-    yield guest_id
-    gcs.delete_collection(guest_id)
+def guest(sandbox: SandboxHandle) -> Iterator[str]:
+    with alice_guest(sandbox, "Alice roles test") as guest_id:
+        yield guest_id
 
 
 async def _roles_tab(pilot: Any) -> SharingScreen:
-    await settled(pilot)
-    await pilot.press("p")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SharingScreen), "the sharing screen")
-    screen = pilot.app.screen
-    assert isinstance(screen, SharingScreen)
-    await wait_for(pilot, lambda: screen.loaded, "the first tab")
+    screen = await open_sharing(pilot)
     await pilot.press("r")
     await wait_for(pilot, lambda: screen.on_roles_tab and screen.roles.loaded, "the roles")
     return screen
@@ -67,9 +56,9 @@ async def _give(pilot: Any, screen: SharingScreen, who: str, role_keys: tuple[st
 
 
 async def test_alice_makes_bob_access_manager_of_her_guest_and_takes_it_back(
-    sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient, alice_guest: str
+    sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient, guest: str
 ) -> None:
-    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_guest}:/",
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/",
                    right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _roles_tab(pilot)
@@ -77,7 +66,7 @@ async def test_alice_makes_bob_access_manager_of_her_guest_and_takes_it_back(
         assert panel.error is None and panel.place is not None
         assert panel.place.api == "gcs" and panel.place.may_change
         assert "GCS Manager" in str(panel.query_one("#roles-status").render())
-        assert api_error(lambda: bob_tc.endpoint_acl_list(alice_guest)).http_status == 403
+        assert api_error(lambda: bob_tc.endpoint_acl_list(guest)).http_status == 403
 
         # a, Bob's username (the default role on a guest is access_manager), Give role.
         await _give(pilot, screen, "bob@example.org")
@@ -87,7 +76,7 @@ async def test_alice_makes_bob_access_manager_of_her_guest_and_takes_it_back(
         assert (bobs.role, bobs.principal_type) == ("access_manager", "identity")
         assert panel.labels[bobs.id] == "Bob Collaborator (bob@example.org)"  # a name, never the bare id
         assert all(label != BOB_ID and label != ALICE_ID for label in panel.labels.values())
-        assert bob_tc.endpoint_acl_list(alice_guest)["DATA"] is not None  # the role took effect at once
+        assert bob_tc.endpoint_acl_list(guest)["DATA"] is not None  # the role took effect at once
 
         # The same role again: said in words, nothing added.
         dialog = await _give(pilot, screen, "bob@example.org")
@@ -107,7 +96,7 @@ async def test_alice_makes_bob_access_manager_of_her_guest_and_takes_it_back(
         await pilot.press("y")
         await wait_for(pilot, lambda: panel.loaded and all(a.principal != BOB_ID for a in panel.assignments),
                        "Bob's role to go")
-        assert api_error(lambda: bob_tc.endpoint_acl_list(alice_guest)).http_status == 403
+        assert api_error(lambda: bob_tc.endpoint_acl_list(guest)).http_status == 403
 
 
 async def test_personal_endpoint_roles_go_through_transfer(

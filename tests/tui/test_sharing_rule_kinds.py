@@ -13,36 +13,21 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
 from gterm.globus.groups import GroupsService
-from gterm.sandbox.seed_ids import BOB_ID, LAB_ENDPOINT_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import BOB_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.groups import GroupsScreen
-from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import AddRuleDialog
 from tests.support.browser_helpers import make_app, settled, type_text, wait_for
-from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.groups_helpers import groups_client_for
-from tests.support.sharing_helpers import sharing_for
-from tests.support.transfer_helpers import api_error, unique
+from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
+from tests.support.transfer_helpers import api_error
 from tests.support.transfer_live import service_for
 
 
 @pytest.fixture
-def guest(sandbox: SandboxHandle, alice_tc: Any) -> Iterator[str]:
-    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
-    folder = f"/home/alice/{unique('kinds')}/"
-    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
-    guest_id = create_guest(gcs, LAB_STORAGE_ID, folder, "Rule kinds", public=True)
-    yield guest_id
-    gcs.delete_collection(guest_id)
-
-
-async def _rules(pilot: Any) -> SharingScreen:
-    await settled(pilot)
-    await pilot.press("p")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SharingScreen) and pilot.app.screen.loaded, "rules")
-    screen = pilot.app.screen
-    assert isinstance(screen, SharingScreen)
-    return screen
+def guest(sandbox: SandboxHandle) -> Iterator[str]:
+    with alice_guest(sandbox, "Rule kinds", public=True) as guest_id:
+        yield guest_id
 
 
 async def _dialog(pilot: Any) -> AddRuleDialog:
@@ -67,7 +52,7 @@ async def test_expiry_public_all_users_and_a_duplicate(
 ) -> None:
     app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{guest}:/")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _rules(pilot)
+        screen = await open_sharing(pilot)
 
         # Bob for 30 days: the expiry field takes +30d, the table shows the day, Transfer has the date.
         dialog = await _dialog(pilot)

@@ -17,10 +17,9 @@ from gterm.globus.groups import GroupsService
 from gterm.sandbox.seed_ids import LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.groups import GroupsScreen
-from gterm.tui.screens.sharing import SharingScreen
 from tests.support.browser_helpers import make_app, settled, wait_for
 from tests.support.groups_helpers import groups_client_for
-from tests.support.sharing_helpers import sharing_for
+from tests.support.sharing_helpers import api_conditions, open_sharing, sharing_for
 from tests.support.transfer_live import service_for
 
 DELAY = 1.0  # seconds per API answer: long enough that the keys below land while calls are out
@@ -28,23 +27,12 @@ DELAY = 1.0  # seconds per API answer: long enough that the keys below land whil
 
 @pytest.fixture
 def weather(sandbox: SandboxHandle) -> Iterator[SandboxHandle]:
-    try:
+    with api_conditions(sandbox):
         yield sandbox
-    finally:
-        sandbox.state.config.api_delay = 0.0
-        sandbox.state.config.api_fault_rate = 0.0
 
 
 def _text(widget: Any) -> str:
     return str(widget.render())
-
-
-async def _open_sharing(pilot: Any) -> SharingScreen:
-    await pilot.press("p")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SharingScreen), "the sharing screen")
-    screen = pilot.app.screen
-    assert isinstance(screen, SharingScreen)
-    return screen
 
 
 async def test_a_slow_service_shows_loading_and_the_keys_still_work(weather: SandboxHandle) -> None:
@@ -53,7 +41,7 @@ async def test_a_slow_service_shows_loading_and_the_keys_still_work(weather: San
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
         weather.state.config.api_delay = DELAY
-        screen = await _open_sharing(pilot)
+        screen = await open_sharing(pilot, loaded=False)
         assert not screen.loaded and "Loading…" in _text(screen.query_one("#sharing-status"))
         await pilot.press("r")  # while the guests are still being asked for: the Roles tab shows at once
         assert screen.on_roles_tab and not screen.roles.loaded
@@ -77,7 +65,7 @@ async def test_a_failing_service_says_so_then_recovers(weather: SandboxHandle) -
         await settled(pilot)
         weather.state.config.api_delay = 0.3
         weather.state.config.api_fault_rate = 1.0
-        screen = await _open_sharing(pilot)
+        screen = await open_sharing(pilot, loaded=False)
         assert "Loading…" in _text(screen.query_one("#sharing-status"))
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.loaded and screen.roles.loaded, "both refusals")

@@ -9,7 +9,7 @@ from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel, TaskTable
-from tests.support.browser_helpers import cursor_to, make_app, notices, settled, wait_for
+from tests.support.browser_helpers import cursor_to, make_app, notices, settled, submitted_task_id, wait_for
 from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.transfer_live import wait_until
 
@@ -36,8 +36,8 @@ async def test_f5_sends_the_selection_to_the_other_pane(
         assert isinstance(dialog, TransferDialog)
         assert dialog.plan.destination_path == dst and dialog.plan.source_path == src
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.main_screen.last_submitted_task_id, "submission")
-        task_id = str(app.main_screen.last_submitted_task_id)
+        await wait_for(pilot, lambda: submitted_task_id(notices(app)), "submission")
+        task_id = str(submitted_task_id(notices(app)))
         panel = app.main_screen.query_one(TaskPanel)
         await wait_for(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
         await pilot.press("t")
@@ -89,10 +89,10 @@ async def test_destination_pane_reloads_when_the_transfer_ends(
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: getattr(screen, "last_submitted_task_id", None), "submission")
+        await wait_for(pilot, lambda: submitted_task_id(notices(app)), "submission")
         # MC clears the selection once the operation is under way.
         assert left.file_list.selected_names == set()
-        task_id = str(screen.last_submitted_task_id)
+        task_id = str(submitted_task_id(notices(app)))
         panel = screen.query_one(TaskPanel)
         await wait_until(
             pilot, lambda: any(t.task_id == task_id and not t.is_active for t in panel.tasks), "the task to end"

@@ -75,7 +75,7 @@ async def test_sync_preview_lists_what_the_level_would_send(alice_service: Trans
         assert "3 file(s) to send" in shown and "1 skipped as in sync" in shown
         await pilot.press("escape")
         await pilot.pause()
-    assert app.transfers.last_submitted_task_id is None
+    assert app.submitted_task_id is None
     assert not (dst_disk / "d/new.txt").exists()  # a preview sends nothing
 
 

@@ -1,8 +1,8 @@
 """A transfer into a collection that needs data_access consent: sign in again, then the SAME request is retried.
 
 The first submit is refused (403 ConsentRequired); gterm's one error place asks
-for consent (here the app's on_consent hook does a real login with the
-dependent scope), then retries the submission with the same request object,
+for consent (the login screen, whose sign-in here is a test session's: it gets
+tokens with the dependent scope), then retries the submission with the same request object,
 hence the same submission id: one task, and the file arrives in HPC Scratch.
 """
 
@@ -15,11 +15,11 @@ from typing import Any
 import globus_sdk
 from textual.widgets import Input
 
-from gterm.globus.errors import ConsentNeeded
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.consent import ConsentSession
 from tests.support.hosts import HostPane, TransferHostApp
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_live import RequestLog, wait_until
@@ -50,9 +50,9 @@ async def test_consent_then_one_retry_makes_one_task(sandbox: SandboxHandle, lab
     asked: list[list[str]] = []
     lock = threading.Lock()
 
-    def on_consent(error: ConsentNeeded) -> bool:
+    def grant(scopes: list[str]) -> bool:
         with lock:
-            asked.append(list(error.required_scopes))
+            asked.append(scopes)
             authorizer.inner = transfer_client_for(sandbox, "alice", data_access=[HPC_SCRATCH_ID]).authorizer
         return True
 
@@ -66,7 +66,7 @@ async def test_consent_then_one_retry_makes_one_task(sandbox: SandboxHandle, lab
     left.selected = ["to-scratch.txt"]
     consented = TransferService(lambda: transfer_client_for(sandbox, "alice", data_access=[HPC_SCRATCH_ID]))
     right = HostPane(consented, HPC_SCRATCH_ID, dst, "HPC Scratch")
-    app = TransferHostApp(service, left, right, on_consent=on_consent)
+    app = TransferHostApp(service, left, right, session=ConsentSession(grant))
     log = RequestLog(sandbox)
     mark = log.mark()
     label = f"consent {dst_name}"
@@ -76,8 +76,8 @@ async def test_consent_then_one_retry_makes_one_task(sandbox: SandboxHandle, lab
         await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         app.screen.query_one("#label", Input).value = label
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "the retried submission")
-        task_id = str(app.transfers.last_submitted_task_id)
+        await wait_until(pilot, lambda: app.submitted_task_id, "the retried submission")
+        task_id = str(app.submitted_task_id)
     assert len(asked) == 1 and any(HPC_SCRATCH_ID in scope for scope in asked[0])
     posts = [r for r in log.since(mark) if r["method"] == "POST" and r["path"] == "/v0.10/transfer"]
     assert [r["status"] for r in posts] == [403, 202] or [r["status"] for r in posts] == [403, 200]

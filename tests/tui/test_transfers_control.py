@@ -70,8 +70,8 @@ async def test_change_label_deadline_then_cancel_a_running_transfer(faulty_slow_
         await pilot.press("f5")
         await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
-        task_id = str(app.transfers.last_submitted_task_id)
+        await wait_until(pilot, lambda: app.submitted_task_id, "submission")
+        task_id = str(app.submitted_task_id)
         details = await open_details(pilot, app, task_id)
         await wait_until(
             pilot, lambda: details.data.task.is_active and details.data.task.bytes_transferred > 0, "progress"

@@ -51,8 +51,8 @@ async def test_everything_selected_with_delete_extras_cleans_that_level(
         assert f"Lab Storage:{dst} " in warning and "DELETED" in warning
         dialog.query_one("#label", Input).focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id is not None, "submission")
-        task_id = str(app.transfers.last_submitted_task_id)
+        await wait_until(pilot, lambda: app.submitted_task_id is not None, "submission")
+        task_id = str(app.submitted_task_id)
     task = wait_for_task(alice_service, task_id, timeout=WAIT)
     assert task.status == "SUCCEEDED"
     assert sorted(os.listdir(dst_disk)) == ["a.txt", "sub"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 
@@ -12,7 +13,7 @@ from gterm.globus.transfer import TransferService
 from gterm.globus.transfer_requests import DeleteRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.task_details import TaskDetailsScreen
-from gterm.tui.widgets.task_panel import TaskPanel
+from gterm.tui.widgets.task_panel import CELL_PADDING, TaskPanel, panel_columns
 from tests.support.transfer_live import wait_until
 from tests.support.transfer_scenes import fixed_tasks, frozen_clock
 
@@ -111,3 +112,42 @@ async def test_delete_tasks_show_in_the_panel_and_open_details(alice_service: Tr
         fields = details.query_one("#fields-table")
         assert fields.row_count == len([k for k in details.data.task.raw if k != "DATA_TYPE"])
     assert not (disk / "gone").exists()
+
+
+@pytest.mark.parametrize("width", [56, 60, 80, 100, 119, 120, 121, 160, 240])
+def test_panel_columns_fit_the_width_they_are_given(width: int) -> None:
+    columns = panel_columns(width)
+    used = sum(column.width + 2 * CELL_PADDING for column in columns)
+    assert used <= width or columns[0].width == 8  # below ~56 cells only the label's own minimum is over
+    keys = [column.key for column in columns]
+    assert keys[0] == "label" and {"status", "progress", "rate", "eta"} <= set(keys)
+    if width >= 116:  # a 120-column terminal: every column
+        assert keys == ["label", "type", "status", "progress", "bytes", "rate", "elapsed", "eta"]
+
+
+@pytest.mark.parametrize("size", [(120, 20), (80, 24)])
+async def test_rows_with_byte_progress_fit_the_panel_with_their_time_left(size: tuple[int, int]) -> None:
+    """gterm's own tasks show bytes ("400 MB/1.0 GB"): the row must fit, ETA included, at 120 and 80 columns."""
+    from tests.support.transfer_scenes import HttpsPanelScene
+
+    app = HttpsPanelScene()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        panel = app.query_one(TaskPanel)
+        table = panel.table
+        await wait_until(pilot, lambda: table.row_count == len(panel.tasks) > 0, "the rows")
+        # Room is kept for the scrollbar, whether or not it shows.
+        assert table.virtual_size.width + table.styles.scrollbar_size_vertical <= panel.content_size.width
+        keys = [str(key.value) for key in table.columns]
+        download = next(i for i, task in enumerate(panel.tasks) if task.type == "DOWNLOAD")
+        cells = dict(zip(keys, (str(cell) for cell in table.get_row_at(download)), strict=True))
+        assert cells["progress"].endswith("400 MB/1.0 GB")
+        assert cells["eta"] == "8s" and cells["rate"] == "80.0 MB/s"
+        upload = next(i for i, task in enumerate(panel.tasks) if task.type == "UPLOAD")
+        assert str(table.get_row_at(upload)[keys.index("progress")]).endswith("52.4 MB/52.4 MB")
+        if size[0] == 120:
+            assert keys == ["label", "type", "status", "progress", "bytes", "rate", "elapsed", "eta"]
+        # Nothing is cut: no cell is wider than its column.
+        for row in range(table.row_count):
+            for column, cell in zip(table.columns.values(), table.get_row_at(row), strict=True):
+                assert cell.cell_len <= column.content_width

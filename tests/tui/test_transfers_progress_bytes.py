@@ -53,8 +53,8 @@ async def test_one_file_shows_bytes_and_an_eta_then_cancel_keeps_the_bytes(
         await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         app.screen.query_one("#label", Input).focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id is not None, "submission")
-        task_id = str(app.transfers.last_submitted_task_id)
+        await wait_until(pilot, lambda: app.submitted_task_id is not None, "submission")
+        task_id = str(app.submitted_task_id)
         panel = app.transfers.task_panel
 
         def moving() -> bool:

@@ -54,8 +54,8 @@ async def submit_with(
         await pilot.pause()
     dialog.query_one("#label", Input).focus()
     await pilot.press("enter")
-    await wait_until(pilot, lambda: app.transfers.last_submitted_task_id is not None, "submission")
-    return str(app.transfers.last_submitted_task_id)
+    await wait_until(pilot, lambda: app.submitted_task_id is not None, "submission")
+    return str(app.submitted_task_id)
 
 
 async def run_transfer(
@@ -167,7 +167,7 @@ async def test_delete_extra_shows_a_warning(alice_service: TransferService, lab_
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, TransferDialog)
-    assert app.transfers.last_submitted_task_id is None
+    assert app.submitted_task_id is None
 
 
 async def test_preserve_timestamp_keeps_mtimes(alice_service: TransferService, lab_dir: Any) -> None:
@@ -217,7 +217,7 @@ async def test_bad_deadline_is_explained_and_nothing_is_submitted(alice_service:
         assert "Cannot read deadline" in str(app.screen.query_one("#form-error").render())
         await pilot.press("escape")
         await pilot.pause()
-    assert app.transfers.last_submitted_task_id is None
+    assert app.submitted_task_id is None
 
 
 def dialog_host(service: TransferService, src: str, dst: str) -> TransferHostApp:
@@ -260,9 +260,9 @@ async def test_a_fast_clear_type_enter_after_a_bad_deadline_never_drops_the_dead
         assert "is in the past" in str(dialog.query_one("#form-error").render())
         # The same burst with a future date submits exactly that deadline, once (a second Enter is ignored).
         burst(app, ["ctrl+u", *"2099-01-01T00:00+00:00", "backspace", "0", "enter", "enter"])
-        await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
+        await wait_until(pilot, lambda: app.submitted_task_id, "submission")
         await pilot.pause(0.3)
-        task_id = str(app.transfers.last_submitted_task_id)
+        task_id = str(app.submitted_task_id)
         assert sum("Transfer submitted" in n for n in app.notifications_seen) == 1
     task = alice_service.task(task_id)
     assert task.deadline is not None and task.deadline.year == 2099

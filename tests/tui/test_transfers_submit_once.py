@@ -154,8 +154,8 @@ async def test_dropped_submit_response_makes_one_task(sandbox: SandboxHandle, la
             await wait_until(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
             app.screen.query_one("#label", Input).value = label
             await pilot.press("enter")
-            await wait_until(pilot, lambda: app.transfers.last_submitted_task_id, "submission")
-            task_id = str(app.transfers.last_submitted_task_id)
+            await wait_until(pilot, lambda: app.submitted_task_id, "submission")
+            task_id = str(app.submitted_task_id)
         assert proxy.dropped == 1
         assert proxy.forwarded_posts >= 2  # the first reached the sandbox; a retry followed
         assert log.count(mark, method="POST", path="/v0.10/transfer", identity="alice") >= 2

@@ -1,4 +1,4 @@
-"""EarlyResults: one-shot answers of calls started before anyone asked."""
+"""EarlyResults: answers of calls started before anyone asked (one-shot, or shared for a while)."""
 
 from __future__ import annotations
 
@@ -64,3 +64,16 @@ def test_an_answer_nobody_took_in_time_is_dropped() -> None:
 
 def test_unknown_keys_have_no_answer() -> None:
     assert EarlyResults().take(("ls", "x", "/", True)) is None
+
+
+def test_a_shared_answer_serves_every_caller_for_a_while_then_once_more() -> None:
+    clock = Clock()
+    early = EarlyResults(ttl=30.0, clock=clock)
+    early.start("collection", lambda: "document")
+    for _ in range(3):  # the bookmarks, the left pane and the right pane at start-up
+        shared = early.take("collection", share_for=10.0)
+        assert shared is not None and shared.result(timeout=5) == "document"
+    clock.now += 10.5
+    last = early.take("collection", share_for=10.0)  # past the window: handed out once more, like any answer
+    assert last is not None and last.result(timeout=5) == "document"
+    assert early.take("collection", share_for=10.0) is None

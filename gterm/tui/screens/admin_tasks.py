@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
@@ -35,6 +35,7 @@ from gterm.globus.endpoint_manager import (
 )
 from gterm.globus.errors import GtermError
 from gterm.tui import task_format as fmt
+from gterm.tui.keymap import ADMIN_BINDINGS
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.worker_errors import deliver, describe, report
@@ -71,15 +72,7 @@ def _clip(text: str, width: int) -> str:
 
 
 class AdminTasksScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back", id="admin_close"),
-        Binding("space", "toggle_select", "Select", id="admin_select"),
-        Binding("p", "pause", "Pause", id="admin_pause"),
-        Binding("r", "resume", "Resume", id="admin_resume"),
-        Binding("x", "cancel_tasks", "Cancel tasks", id="admin_cancel"),
-        Binding("u", "pause_rules", "Pause rules", id="admin_pause_rules"),
-        Binding("ctrl+r", "reload", "Refresh", id="admin_refresh"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*ADMIN_BINDINGS]
     DEFAULT_CSS = """
     AdminTasksScreen #admin-filters { height: auto; }
     AdminTasksScreen #admin-filters Select { width: 36; }
@@ -167,10 +160,6 @@ class AdminTasksScreen(Screen[None]):
                 + [(escape_controls(e.display_name), e.id) for e in endpoints]
             )
             select.value = current if current is not Select.BLANK else ALL_ENDPOINTS
-
-    def choose_endpoint(self, endpoint_id: str) -> None:
-        """Filter on one endpoint (tests and the palette)."""
-        self.query_one("#filter-endpoint", Select).value = endpoint_id
 
     # -- pages --------------------------------------------------------------------------------
 

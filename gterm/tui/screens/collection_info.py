@@ -14,39 +14,29 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from gterm.globus.collection_details import CollectionDetails
 from gterm.globus.collection_settings import CollectionSettings, SettingsService
 from gterm.globus.errors import GtermError
+from gterm.tui.keymap import INFO_BINDINGS
 from gterm.tui.safe_text import safe_text
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.worker_errors import deliver, describe, report
 
 FetchDetails = Callable[[], CollectionDetails]
 
 
-class CollectionInfo(ModalScreen[None]):
+class CollectionInfo(GtermModal[None]):
     """The details of one collection, fetched when shown."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,i", "close", "Close", id="info_close"),
-        Binding("c", "copy_id", "Copy id", id="info_copy_id"),
-        Binding("e", "edit", "Edit settings", id="info_edit"),
-        Binding("question_mark,f1", "help", "Help", id="info_help"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*INFO_BINDINGS]
     DEFAULT_CSS = """
-    CollectionInfo { align: center middle; }
-    CollectionInfo > Vertical {
-        width: 100; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    CollectionInfo #info-title { text-style: bold; height: auto; }
+    CollectionInfo > .modal-frame { width: 100; max-height: 90%; }
     CollectionInfo VerticalScroll { height: auto; max-height: 100%; }
-    CollectionInfo .info-hint { color: $text-muted; height: 1; }
     """
 
     def __init__(self, title: str, fetch: FetchDetails, *, settings: SettingsService | None = None) -> None:
@@ -56,18 +46,14 @@ class CollectionInfo(ModalScreen[None]):
         self._settings = settings
         self.details: CollectionDetails | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(safe_text(self._title), id="info-title")
-            with VerticalScroll():
-                yield Static(Text("Loading…", style="dim"), id="info-body")
-            yield Static("c copies the id · e edits the settings · Esc closes", classes="info-hint")
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(self._title, id="info-title")
+        with VerticalScroll():
+            yield Static(Text("Loading…", style="dim"), id="info-body")
+        yield Static("c copies the id · e edits the settings · Esc closes", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self._load()
-
-    def action_close(self) -> None:
-        self.dismiss()
 
     def action_copy_id(self) -> None:
         if self.details is None:
@@ -92,11 +78,6 @@ class CollectionInfo(ModalScreen[None]):
                 self._load()
 
         self.app.push_screen(CollectionSettingsForm(settings, self._settings), closed)
-
-    def action_help(self) -> None:
-        from gterm.tui.screens.help import HelpScreen, collect_key_help
-
-        self.app.push_screen(HelpScreen(collect_key_help(self)))
 
     @work(thread=True, group="collection-info", exclusive=True, exit_on_error=False)
     def _load(self) -> None:

@@ -21,9 +21,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.binding import BindingType
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
@@ -31,7 +29,9 @@ from textual.worker import get_current_worker
 
 from gterm.globus.browsing import LOCAL, is_local
 from gterm.globus.models import Collection
+from gterm.tui.keymap import PICKER_BINDINGS
 from gterm.tui.safe_text import escape_controls
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
 
@@ -85,23 +85,15 @@ def matches(collection: Collection, text: str) -> bool:
     return all(word in haystack for word in needle.split())
 
 
-class CollectionPicker(ModalScreen["Collection | None"]):
+class CollectionPicker(GtermModal[Collection]):
     """Returns the chosen Collection, or None on Esc."""
 
     DEFAULT_CSS = """
-    CollectionPicker {
-        align: center middle;
-    }
-    CollectionPicker > Vertical {
+    CollectionPicker > .modal-frame {
         width: 90;
-        max-width: 95%;
         height: 80%;
-        border: thick $accent;
-        background: $surface;
-        padding: 0 1;
     }
-    CollectionPicker .picker-title {
-        text-style: bold;
+    CollectionPicker .dialog-title {
         padding: 0 1;
     }
     CollectionPicker OptionList {
@@ -122,14 +114,7 @@ class CollectionPicker(ModalScreen["Collection | None"]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", show=False),
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-        # priority: the focused search Input would otherwise take these as word moves.
-        Binding("ctrl+right,ctrl+pagedown", "next_scope(1)", "Next scope", show=False, priority=True),
-        Binding("ctrl+left,ctrl+pageup", "next_scope(-1)", "Previous scope", show=False, priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*PICKER_BINDINGS]
     HINT = "ctrl+← ctrl+→ scope · ↑ ↓ choose · Enter open · Esc cancel"
 
     def __init__(
@@ -147,15 +132,14 @@ class CollectionPicker(ModalScreen["Collection | None"]):
         # Text that found nothing in "Recently used" and moved the picker to "All" (done at most once).
         self._fell_back_for: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Open a collection", classes="picker-title")
-            # SafeInput: a pasted search text cannot put control characters on the screen.
-            yield SafeInput(placeholder="Search collections (name, owner, description)", id="picker-search")
-            yield Tabs(*(Tab(label, id=f"scope-{scope}") for scope, label in SCOPES), id="picker-scopes")
-            yield OptionList(id="picker-results")
-            yield Static("", id="picker-status", markup=False)
-            yield Static(self.HINT, id="picker-hint", markup=False)
+    def compose_dialog(self) -> ComposeResult:
+        yield Label("Open a collection", classes="dialog-title")
+        # SafeInput: a pasted search text cannot put control characters on the screen.
+        yield SafeInput(placeholder="Search collections (name, owner, description)", id="picker-search")
+        yield Tabs(*(Tab(label, id=f"scope-{scope}") for scope, label in SCOPES), id="picker-scopes")
+        yield OptionList(id="picker-results")
+        yield Static("", id="picker-status", markup=False)
+        yield Static(self.HINT, id="picker-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Tabs).active = f"scope-{self.initial_scope}"
@@ -304,5 +288,3 @@ class CollectionPicker(ModalScreen["Collection | None"]):
         current = ids.index(tabs.active) if tabs.active in ids else 0
         tabs.active = ids[(current + delta) % len(ids)]
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)

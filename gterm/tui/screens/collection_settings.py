@@ -10,69 +10,57 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label, Static
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Checkbox, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.collection_settings import FIELDS, Change, CollectionSettings, SettingsService, Value
 from gterm.globus.errors import GtermError
-from gterm.tui.safe_text import safe_text
+from gterm.tui.keymap import SETTINGS_BINDINGS
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
 
 
-class CollectionSettingsForm(ModalScreen[bool]):
-    """The settings form; dismisses True once the service accepted the changes."""
+class CollectionSettingsForm(GtermModal[bool]):
+    """The settings form; dismisses True once the service accepted the changes (Esc: False)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="settings_cancel"),
-        Binding("ctrl+s", "save", "Save", id="settings_save"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*SETTINGS_BINDINGS]
+    # The fields scroll; on a short terminal (80x24) they give up rows so Save and Cancel stay on screen.
+    FIT = ("#settings-fields", 30)
     DEFAULT_CSS = """
-    CollectionSettingsForm { align: center middle; }
-    CollectionSettingsForm > Vertical {
-        width: 100; max-width: 95%; height: auto; max-height: 95%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    CollectionSettingsForm #settings-title { text-style: bold; }
-    CollectionSettingsForm VerticalScroll { height: auto; max-height: 1fr; }
+    CollectionSettingsForm > .modal-frame { width: 100; }
+    CollectionSettingsForm #settings-fields { height: auto; }
     CollectionSettingsForm .settings-label { margin-top: 1; }
-    CollectionSettingsForm .settings-error { color: $error; height: auto; }
-    CollectionSettingsForm .settings-error.-empty { display: none; }
-    CollectionSettingsForm #settings-status { color: $error; height: auto; }
+    CollectionSettingsForm .dialog-error.-empty { display: none; }
     CollectionSettingsForm .settings-buttons { height: auto; align-horizontal: right; }
-    CollectionSettingsForm .settings-hint { color: $text-muted; }
     """
 
     def __init__(self, settings: CollectionSettings, service: SettingsService) -> None:
-        super().__init__()
+        super().__init__(no_result=False)
         self.settings = settings
         self.service = service
         self.saving = False
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         via = "its GCS Manager" if self.settings.api == "gcs" else "Globus Transfer"
-        with Vertical():
-            yield Label(safe_text(f"Settings of {self.settings.display_name}"), id="settings-title")
-            yield Static(f"Saved through {via}. Ctrl+S saves (after a summary), Esc cancels.", classes="settings-hint")
-            with VerticalScroll():
-                for field in FIELDS:
-                    value = self.settings.values.get(field.name, "")
-                    if field.kind == "flag":
-                        yield Checkbox(field.label, bool(value), id=f"field-{field.name}")
-                        continue
-                    yield Label(field.label, classes="settings-label")
-                    yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
-                    yield Static("", id=f"error-{field.name}", classes="settings-error -empty", markup=False)
-            yield Static("", id="settings-status", markup=False)
-            with Horizontal(classes="settings-buttons"):
-                yield Button("Cancel", id="settings-cancel")
-                yield Button("Save…", variant="primary", id="settings-save")
+        yield self.heading(f"Settings of {self.settings.display_name}", id="settings-title")
+        yield Static(f"Saved through {via}. Ctrl+S saves (after a summary), Esc cancels.", classes="dialog-note")
+        with VerticalScroll(id="settings-fields"):
+            for field in FIELDS:
+                value = self.settings.values.get(field.name, "")
+                if field.kind == "flag":
+                    yield Checkbox(field.label, bool(value), id=f"field-{field.name}")
+                    continue
+                yield Label(field.label, classes="settings-label")
+                yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
+                yield Static("", id=f"error-{field.name}", classes="dialog-error -empty", markup=False)
+        yield Static("", id="settings-status", classes="dialog-error", markup=False)
+        yield self.buttons("Save…", classes="settings-buttons")
 
     def on_mount(self) -> None:
         self.query_one(f"#field-{FIELDS[0].name}").focus()
@@ -88,29 +76,12 @@ class CollectionSettingsForm(ModalScreen[bool]):
                 result[field.name] = widget.raw_value
         return result
 
-    def problems_shown(self) -> dict[str, str]:
-        """Field name -> the message under it now (for tests and screenshots)."""
-        shown = {}
-        for field in FIELDS:
-            for error in self.query(f"#error-{field.name}").results(Static):
-                text = str(error.render())
-                if text:
-                    shown[field.name] = text
-        return shown
+    def action_back_out(self) -> None:
+        if not self.saving:  # a save in flight finishes first: its answer closes the form or shows why not
+            super().action_back_out()
 
-    def action_cancel(self) -> None:
-        if not self.saving:
-            self.dismiss(False)
-
-    @on(Button.Pressed, "#settings-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
-    @on(Button.Pressed, "#settings-save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
+    def action_ok(self) -> None:
+        """Save… (or ctrl+s): check every field, then ask before anything is sent."""
         if self.saving:
             return
         values = self.values()

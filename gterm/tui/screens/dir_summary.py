@@ -16,8 +16,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -25,7 +23,7 @@ from gterm.globus import paths
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Entry
 from gterm.tui.keymap import SUMMARY_BINDINGS
-from gterm.tui.safe_text import safe_text
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.task_format import human_bytes
 from gterm.tui.worker_errors import deliver, describe
 
@@ -42,16 +40,13 @@ class Totals:
     done: bool = False
 
 
-class DirectorySummary(ModalScreen[None]):
+class DirectorySummary(GtermModal[None]):
     """Files, directories and bytes below one directory, counted on a worker."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*SUMMARY_BINDINGS]
     DEFAULT_CSS = """
-    DirectorySummary { align: center middle; }
-    DirectorySummary > Vertical {
-        width: 70; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2;
-    }
-    DirectorySummary #summary-title { text-style: bold; margin-bottom: 1; }
+    DirectorySummary > .modal-frame { width: 70; padding: 1 2; }
+    DirectorySummary #summary-title { margin-bottom: 1; }
     """
 
     def __init__(self, title: str, directory: str, list_directory: ListDirectory) -> None:
@@ -61,16 +56,15 @@ class DirectorySummary(ModalScreen[None]):
         self._list = list_directory
         self.totals = Totals()
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(safe_text(self._title), id="summary-title")
-            yield Static("Counting…", id="summary-body")
-            yield Static(Text("Esc closes (and stops counting)", style="dim"))
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(self._title, id="summary-title")
+        yield Static("Counting…", id="summary-body")
+        yield Static(Text("Esc closes (and stops counting)", style="dim"))
 
     def on_mount(self) -> None:
         self._count()
 
-    def action_close(self) -> None:
+    def action_back_out(self) -> None:
         self.workers.cancel_group(self, "dir-summary")
         self.dismiss()
 

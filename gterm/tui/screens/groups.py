@@ -14,39 +14,32 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError, NotFound
 from gterm.globus.groups import ROLES, Group, GroupsService, Membership
 from gterm.globus.sharing import SharingService, identity_label
+from gterm.tui.fixed_columns import add_fixed_columns
+from gterm.tui.keymap import GROUPS_BINDINGS, MEMBERS_BINDINGS
 from gterm.tui.safe_text import safe_text
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 
-GROUPS_CSS = """
-GroupsScreen, GroupMembersScreen { align: center middle; }
-GroupsScreen > Vertical, GroupMembersScreen > Vertical {
-    width: 100; max-width: 95%; height: auto; max-height: 90%;
-    border: thick $accent; background: $surface; padding: 0 1;
-}
-GroupsScreen .groups-title, GroupMembersScreen .groups-title { text-style: bold; height: auto; }
-GroupsScreen DataTable, GroupMembersScreen DataTable { height: auto; max-height: 20; }
-GroupsScreen .groups-status, GroupMembersScreen .groups-status { height: auto; }
-GroupsScreen .groups-hint, GroupMembersScreen .groups-hint { color: $text-muted; height: 1; }
-"""
 
-
-class _GroupsBase(ModalScreen[None]):
+class _GroupsBase(GtermModal[None]):
     """The shared frame: a title, a table, a status line, a hint; loads on a worker."""
 
-    DEFAULT_CSS = GROUPS_CSS
+    DEFAULT_CSS = """
+    _GroupsBase > .modal-frame { width: 100; max-height: 90%; }
+    _GroupsBase DataTable { height: auto; max-height: 20; }
+    _GroupsBase .groups-status { height: auto; }
+    """
     TITLE_TEXT = ""
     HINT = ""
-    COLUMNS: tuple[str, ...] = ()
+    COLUMNS: tuple[tuple[str, int], ...] = ()  # (label, fixed width)
 
     def __init__(self, groups: GroupsService) -> None:
         super().__init__()
@@ -54,19 +47,18 @@ class _GroupsBase(ModalScreen[None]):
         self.loaded = False
         self.error: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(safe_text(self.title_line()), classes="groups-title")
-            yield DataTable(cursor_type="row", zebra_stripes=True)
-            yield Static(Text("Loading…", style="dim"), classes="groups-status", id="groups-status")
-            yield Static(self.HINT, classes="groups-hint")
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(self.title_line())
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Static(Text("Loading…", style="dim"), classes="groups-status", id="groups-status")
+        yield Static(self.HINT, classes="dialog-hint")
 
     def title_line(self) -> str:
         return self.TITLE_TEXT
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(*self.COLUMNS)
+        add_fixed_columns(table, self.COLUMNS)
         table.focus()
         self.reload()
 
@@ -83,28 +75,15 @@ class _GroupsBase(ModalScreen[None]):
         if isinstance(error, AUTH_ERRORS):
             report(self.app, error, context="Groups", retry=retry)
 
-    def action_close(self) -> None:
-        self.dismiss()
-
-    def action_help(self) -> None:
-        from gterm.tui.screens.help import HelpScreen, collect_key_help
-
-        self.app.push_screen(HelpScreen(collect_key_help(self)))
 
 
 class GroupsScreen(_GroupsBase):
     """My groups with my role."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="groups_close"),
-        Binding("n", "create", "New group", id="groups_create"),
-        Binding("ctrl+r", "refresh", "Refresh", id="groups_refresh"),
-        Binding("question_mark,f1", "help", "Help", id="groups_help"),
-    ]
-    DEFAULT_CSS = GROUPS_CSS  # each screen class carries it: Textual scopes a class's DEFAULT_CSS to that class
+    BINDINGS: ClassVar[list[BindingType]] = [*GROUPS_BINDINGS]
     TITLE_TEXT = "Groups — the groups I belong to"
     HINT = "Enter shows members · n new group · ctrl+r refresh · Esc closes"
-    COLUMNS = ("Group", "My role", "Description")
+    COLUMNS = (("Group", 30), ("My role", 8), ("Description", 52))
 
     def __init__(self, groups: GroupsService, sharing: SharingService | None = None) -> None:
         super().__init__(groups)
@@ -165,19 +144,9 @@ class GroupsScreen(_GroupsBase):
 class GroupMembersScreen(_GroupsBase):
     """One group's members (name, username, role, status) and the membership actions."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Back", id="members_close"),
-        Binding("a", "add('add')", "Add member", id="members_add"),
-        Binding("i", "add('invite')", "Invite", id="members_invite"),
-        Binding("r", "cycle_role", "Change role", id="members_role"),
-        Binding("x,delete", "remove", "Remove", id="members_remove"),
-        Binding("l", "leave", "Leave group", id="members_leave"),
-        Binding("ctrl+r", "refresh", "Refresh", id="members_refresh"),
-        Binding("question_mark,f1", "help", "Help", id="members_help"),
-    ]
-    DEFAULT_CSS = GROUPS_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [*MEMBERS_BINDINGS]
     HINT = "a add · i invite · r role · x remove · l leave · ctrl+r refresh · Esc back"
-    COLUMNS = ("Name", "Username", "Role", "Status")
+    COLUMNS = (("Name", 30), ("Username", 32), ("Role", 8), ("Status", 10))
 
     def __init__(self, groups: GroupsService, group: Group, sharing: SharingService | None) -> None:
         super().__init__(groups)

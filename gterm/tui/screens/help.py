@@ -14,9 +14,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Label, Static
+
+from gterm.tui.keymap import HELP_BINDINGS
+from gterm.tui.screens.modal import GtermModal
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,52 +65,43 @@ def collect_key_help(
     return result
 
 
-class HelpScreen(ModalScreen[None]):
+def show_key_help(screen: Screen[Any]) -> None:
+    """Open the key help of ``screen`` (its live bindings); nothing when it is the help already."""
+    if isinstance(screen, HelpScreen):
+        return
+    screen.app.push_screen(HelpScreen(collect_key_help(screen)))
+
+
+class HelpScreen(GtermModal[None]):
     """A scrollable two-column table of keys; any of Esc, q, ? or F1 closes it."""
 
     DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-    HelpScreen > Vertical {
+    HelpScreen > .modal-frame {
         width: 90;
-        max-width: 95%;
         height: 90%;
-        border: thick $accent;
-        background: $surface;
-        padding: 0 1;
     }
-    HelpScreen .help-title {
-        text-style: bold;
-        padding: 0 1;
-    }
-    HelpScreen .help-hint {
-        color: $text-muted;
+    HelpScreen .dialog-title, HelpScreen .dialog-note {
         padding: 0 1;
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark,f1", "close", "Close", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [*HELP_BINDINGS]
 
     def __init__(self, rows: list[KeyHelp]) -> None:
         super().__init__()
         self.rows = rows
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
         table.add_column("Key", no_wrap=True, style="bold", ratio=2)
         table.add_column("Action", ratio=3)
         table.add_column("Binding id", style="dim", no_wrap=True, ratio=3)
         for row in self.rows:
             table.add_row(Text(row.keys), Text(row.description), Text(row.binding_id))
-        with Vertical():
-            yield Label("gterm keys", classes="help-title")
-            with VerticalScroll():
-                yield Static(table, id="help-table")
-            yield Label(
-                Text("Remap keys in the config file's [keymap] table (binding id = keys).  Esc closes."),
-                classes="help-hint",
-            )
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+        yield Label("gterm keys", classes="dialog-title")
+        with VerticalScroll():
+            yield Static(table, id="help-table")
+        yield Label(
+            Text("Remap keys in the config file's [keymap] table (binding id = keys).  Esc closes."),
+            classes="dialog-note",
+        )

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import LOGIN_BINDINGS
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.worker_errors import deliver
 
 if TYPE_CHECKING:
@@ -34,23 +34,16 @@ CLIENT_CREDENTIALS_TEXT = (
 )
 
 
-class LoginScreen(ModalScreen[bool]):
+class LoginScreen(GtermModal[bool]):
     """Modal sign-in: dismisses ``True`` once tokens are stored, ``False`` if cancelled."""
 
     DEFAULT_CSS = """
-    LoginScreen {
-        align: center middle;
-    }
-    LoginScreen > #login-dialog {
+    LoginScreen > .modal-frame {
         width: 90%;
         max-width: 110;
-        height: auto;
-        border: thick $accent;
-        background: $surface;
         padding: 1 2;
     }
     LoginScreen #login-title {
-        text-style: bold;
         margin-bottom: 1;
     }
     LoginScreen #login-url {
@@ -76,6 +69,7 @@ class LoginScreen(ModalScreen[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [*LOGIN_BINDINGS]
+    FRAME_ID = "login-dialog"
 
     def __init__(
         self,
@@ -86,7 +80,7 @@ class LoginScreen(ModalScreen[bool]):
         name: str | None = None,
         id: str | None = None,
     ) -> None:
-        super().__init__(name=name, id=id)
+        super().__init__(no_result=False, name=name, id=id)
         self.challenge = challenge
         self.reason = reason
         self.automatic_timeout = automatic_timeout
@@ -97,31 +91,30 @@ class LoginScreen(ModalScreen[bool]):
         """False for a client-credentials "login": there is no person, URL or code, only the secret."""
         return self.challenge.mode != "client-credentials"
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         instructions = self.challenge.instructions
-        with Vertical(id="login-dialog"):
-            yield Label("Log in to Globus", id="login-title")
-            if self.reason:
-                yield Static(Content(self.reason), id="login-reason", markup=False)
-            if not self.takes_code:
-                yield Static(Content(CLIENT_CREDENTIALS_TEXT), id="login-instructions", markup=False)
-                yield Static("", id="login-status", markup=False)
-                with Horizontal(id="login-buttons"):
-                    yield Button("Cancel", id="login-cancel")
-                return
-            yield Static(Content(instructions), id="login-instructions", markup=False)
-            yield Static(Content(self.challenge.url), id="login-url", markup=False)
-            yield Input(placeholder="authorization code", id="login-code")
+        yield Label("Log in to Globus", id="login-title", classes="dialog-title")
+        if self.reason:
+            yield Static(Content(self.reason), id="login-reason", markup=False)
+        if not self.takes_code:
+            yield Static(Content(CLIENT_CREDENTIALS_TEXT), id="login-instructions", markup=False)
             yield Static("", id="login-status", markup=False)
             with Horizontal(id="login-buttons"):
-                yield Button("Copy URL", id="login-copy")
-                yield Button("Log in", id="login-submit", variant="primary")
-                yield Button("Cancel", id="login-cancel")
+                yield Button("Cancel", id="cancel")
+            return
+        yield Static(Content(instructions), id="login-instructions", markup=False)
+        yield Static(Content(self.challenge.url), id="login-url", markup=False)
+        yield Input(placeholder="authorization code", id="login-code")
+        yield Static("", id="login-status", markup=False)
+        with Horizontal(id="login-buttons"):
+            yield Button("Copy URL", id="login-copy")
+            yield Button("Log in", id="login-submit", variant="primary")
+            yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
         # query, not query_one: when the app quits just as this screen opens, its
         # children can be gone by the time it mounts (no traceback for that).
-        for widget in self.query("#login-code" if self.takes_code else "#login-cancel"):
+        for widget in self.query("#login-code" if self.takes_code else "#cancel"):
             widget.focus()
         self.wait_for_automatic()
 
@@ -194,11 +187,6 @@ class LoginScreen(ModalScreen[bool]):
         event.stop()
         self._submit()
 
-    @on(Button.Pressed, "#login-cancel")
-    def _on_cancel_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_cancel()
-
     @on(Button.Pressed, "#login-copy")
     def _on_copy_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -210,9 +198,9 @@ class LoginScreen(ModalScreen[bool]):
         self.app.copy_to_clipboard(self.challenge.url)
         self._show_status("URL copied to the clipboard (if your terminal allows it).")
 
-    def action_cancel(self) -> None:
+    def action_back_out(self) -> None:
         if self._finished:
             return
         self._finished = True
         self.challenge.cancel()
-        self.dismiss(False)
+        super().action_back_out()

@@ -12,38 +12,33 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Static
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, PauseRule, PauseRuleDraft
 from gterm.globus.errors import GtermError
+from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.worker_errors import deliver, describe, report
 
 
-class PauseRuleForm(ModalScreen["PauseRuleDraft | None"]):
-    """Create or edit a pause rule; dismisses with the draft once it passes its checks."""
+class PauseRuleForm(GtermModal[PauseRuleDraft]):
+    """Create or edit a pause rule; dismisses with the draft once it passes its checks (Esc: None)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="pause_rule_cancel"),
-        Binding("ctrl+s", "save", "Save", id="pause_rule_save"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*PAUSE_RULE_FORM_BINDINGS]
     DEFAULT_CSS = """
-    PauseRuleForm { align: center middle; }
-    PauseRuleForm > Vertical {
-        width: 80; max-width: 95%; height: auto; max-height: 95%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
-    PauseRuleForm VerticalScroll { height: auto; max-height: 1fr; }
-    PauseRuleForm #rule-error { color: $error; height: auto; }
+    PauseRuleForm #rule-fields { height: auto; }
     PauseRuleForm .rule-buttons { height: auto; align-horizontal: right; }
     """
+    # The fields scroll; on a short terminal (80x24) they give up rows so Save and Cancel stay on screen.
+    FIT = ("#rule-fields", 40)
 
     def __init__(self, endpoint_id: str, endpoint_name: str, rule: PauseRule | None = None) -> None:
         super().__init__()
@@ -51,26 +46,23 @@ class PauseRuleForm(ModalScreen["PauseRuleDraft | None"]):
         self.endpoint_name = endpoint_name
         self.rule = rule
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         rule = self.rule
-        with Vertical():
-            verb = "Edit the pause rule" if rule else "New pause rule"
-            yield Label(safe_text(f"{verb} on {self.endpoint_name}"), classes="prompt-title")
-            with VerticalScroll():
-                yield Label("Message (users see it when refused)")
-                yield Input(rule.message if rule else "", id="rule-message")
-                yield Label("Pause these operations")
-                for key, words in PAUSE_OPERATIONS.items():
-                    yield Checkbox(words, bool(rule and key in rule.operations), id=f"rule-{key}")
-                yield Label("Only for this identity id (empty: everyone)")
-                yield Input(rule.identity_id or "" if rule else "", id="rule-identity")
-                yield Label("Starting at (UTC, YYYY-MM-DD HH:MM; empty: now)")
-                start = rule.start_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if rule and rule.start_time else ""
-                yield Input(start, id="rule-start")
-            yield Static("", id="rule-error", markup=False)
-            with Horizontal(classes="rule-buttons"):
-                yield Button("Cancel", id="rule-cancel")
-                yield Button("Save", variant="primary", id="rule-save")
+        verb = "Edit the pause rule" if rule else "New pause rule"
+        yield self.heading(f"{verb} on {self.endpoint_name}")
+        with VerticalScroll(id="rule-fields"):
+            yield Label("Message (users see it when refused)")
+            yield Input(rule.message if rule else "", id="rule-message")
+            yield Label("Pause these operations")
+            for key, words in PAUSE_OPERATIONS.items():
+                yield Checkbox(words, bool(rule and key in rule.operations), id=f"rule-{key}")
+            yield Label("Only for this identity id (empty: everyone)")
+            yield Input(rule.identity_id or "" if rule else "", id="rule-identity")
+            yield Label("Starting at (UTC, YYYY-MM-DD HH:MM; empty: now)")
+            start = rule.start_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if rule and rule.start_time else ""
+            yield Input(start, id="rule-start")
+        yield Static("", id="rule-error", classes="dialog-error", markup=False)
+        yield self.buttons("Save", classes="rule-buttons")
 
     def on_mount(self) -> None:
         self.query_one("#rule-message", Input).focus()
@@ -93,30 +85,18 @@ class PauseRuleForm(ModalScreen["PauseRuleDraft | None"]):
         )
         return draft.check() or draft
 
-    def action_save(self) -> None:
+    def action_ok(self) -> None:
+        """Save (or ctrl+s): the draft, once it passes its checks."""
         draft = self.draft()
         if isinstance(draft, str):
             self.query_one("#rule-error", Static).update(Text(draft))
             return
         self.dismiss(draft)
 
-    @on(Button.Pressed, "#rule-save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#rule-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class PauseRulesScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back", id="pause_rules_close"),
-        Binding("n", "new_rule", "New rule", id="pause_rules_new"),
-        Binding("enter", "edit_rule", "Edit", id="pause_rules_edit"),
-        Binding("delete,f8,d", "delete_rule", "Delete", id="pause_rules_delete"),
-        Binding("ctrl+r", "reload", "Refresh", id="pause_rules_refresh"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*PAUSE_RULES_BINDINGS]
     DEFAULT_CSS = """
     PauseRulesScreen DataTable { height: 1fr; }
     PauseRulesScreen #rules-status { height: 1; color: $text-muted; }
@@ -131,7 +111,7 @@ class PauseRulesScreen(Screen[None]):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Label(safe_text(f"Pause rules of {self.endpoint_name}"), classes="prompt-title")
+        yield Label(safe_text(f"Pause rules of {self.endpoint_name}"))
         yield DataTable[Text](id="rules", cursor_type="row", zebra_stripes=True)
         yield Static("", id="rules-status", markup=False)
         yield Footer()

@@ -9,81 +9,22 @@ characters is shown escaped and mapped back on submit (see safe_input.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Static
+from textual.binding import BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Static
 
+from gterm.tui.keymap import CONFIRM_BINDINGS
 from gterm.tui.safe_text import has_controls, safe_text
+from gterm.tui.screens.modal import GtermModal, ResultT
 from gterm.tui.widgets.safe_input import SafeInput, refuse_controls, to_display
-
-
-def fit_in_screen(screen: Screen[Any], box: Widget, part: Widget, largest: int) -> None:
-    """Give ``part`` (a dialog's scrolling middle) the rows the screen has left, at most ``largest``.
-
-    ``box`` is the dialog's frame (height auto, so its height is its content's):
-    on a short terminal (80x24) the middle shrinks and scrolls, so the question
-    above it and the buttons below it stay on screen.
-    """
-    spare = screen.size.height - box.outer_size.height
-    rows = max(3, min(largest, part.outer_size.height + spare))
-    if part.styles.max_height is None or part.styles.max_height.value != rows:
-        part.styles.max_height = rows
-
 
 # Returns an error message for a bad value, or None when it is acceptable.
 Check = Callable[[str], "str | None"]
-
-PROMPT_CSS = """
-InputPrompt, ConfirmPrompt {
-    align: center middle;
-}
-InputPrompt > Vertical, ConfirmPrompt > Vertical {
-    width: 70;
-    max-width: 90%;
-    height: auto;
-    border: thick $accent;
-    background: $surface;
-    padding: 1 2;
-}
-ConfirmPrompt.-danger > Vertical {
-    border: thick $error;
-}
-.prompt-title {
-    text-style: bold;
-    margin-bottom: 1;
-}
-.prompt-error {
-    color: $error;
-    height: auto;
-}
-.prompt-note {
-    color: $text-muted;
-    height: auto;
-}
-.prompt-items {
-    height: auto;
-    max-height: 12;
-    margin: 1 0;
-    background: $panel;
-    padding: 0 1;
-}
-.prompt-buttons {
-    height: auto;
-    align: right middle;
-    margin-top: 1;
-}
-.prompt-buttons Button {
-    margin-left: 2;
-}
-"""
-
 
 def name_check(value: str) -> str | None:
     """A single file or directory name: not empty, no ``/``, not ``.`` or ``..``."""
@@ -100,11 +41,43 @@ def not_empty(value: str) -> str | None:
     return None if value.strip() else "Please type something."
 
 
-class InputPrompt(ModalScreen["str | None"]):
-    """Ask for one line of text. Enter accepts (after ``check``), Esc cancels (None)."""
+class Prompt(GtermModal[ResultT]):
+    """The small prompts' frame: narrower and padded, the title a line above the question.
 
-    DEFAULT_CSS = PROMPT_CSS
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+    A prompt with a list of affected items (``item_list``) lets that list give
+    up rows on a short terminal, so the question and the buttons stay on screen.
+    """
+
+    DEFAULT_CSS = """
+    Prompt > .modal-frame {
+        width: 70;
+        max-width: 90%;
+        padding: 1 2;
+    }
+    Prompt .dialog-title {
+        margin-bottom: 1;
+    }
+    """
+    FIT = (".dialog-items", 12)
+    MAX_ITEMS = 50  # the affected items listed; a count says how many more
+
+    def __init__(self, title: str = "", message: str = "", *, items: Sequence[str] = (),
+                 no_result: ResultT | None = None, classes: str | None = None) -> None:
+        super().__init__(no_result=no_result, classes=classes)
+        self.title_text = title
+        self.message = message
+        self.items = list(items)
+
+    def compose_question(self) -> ComposeResult:
+        """The title, the question and the list of what it affects (all shown literally)."""
+        yield self.heading(self.title_text)
+        yield Static(safe_text(self.message))
+        if self.items:
+            yield item_list(self.items, self.MAX_ITEMS)
+
+
+class InputPrompt(Prompt[str]):
+    """Ask for one line of text. Enter accepts (after ``check``), Esc cancels (None)."""
 
     def __init__(
         self,
@@ -119,8 +92,7 @@ class InputPrompt(ModalScreen["str | None"]):
     ) -> None:
         """``value`` is the raw default; ``raw_prefixes`` are raw paths whose escaped
         spelling at the start of the answer maps back to them (see ``from_display``)."""
-        super().__init__()
-        self.title_text = title
+        super().__init__(title)
         self.initial = value
         self.placeholder = placeholder
         self.check = check or not_empty
@@ -128,29 +100,26 @@ class InputPrompt(ModalScreen["str | None"]):
         self.details = details
         self.raw_prefixes = tuple(raw_prefixes)
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe_text(self.title_text), classes="prompt-title")
-            if self.details:
-                yield Static(safe_text(self.details))
-            yield SafeInput(
-                value=self.initial,
-                placeholder=self.placeholder,
-                id="prompt-input",
-                raw_prefixes=self.raw_prefixes,
-                select_on_focus=False,  # on_mount selects the proposal (all of it, or a name's stem)
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(self.title_text)
+        if self.details:
+            yield Static(safe_text(self.details))
+        yield SafeInput(
+            value=self.initial,
+            placeholder=self.placeholder,
+            id="prompt-input",
+            raw_prefixes=self.raw_prefixes,
+            select_on_focus=False,  # on_mount selects the proposal (all of it, or a name's stem)
+        )
+        if has_controls(self.initial):
+            yield Static(
+                "Control characters are shown as \\x1b and the like. Unchanged, the name keeps them; "
+                "text you type is taken literally.",
+                classes="dialog-note",
+                markup=False,
             )
-            if has_controls(self.initial):
-                yield Static(
-                    "Control characters are shown as \\x1b and the like. Unchanged, the name keeps them; "
-                    "text you type is taken literally.",
-                    classes="prompt-note",
-                    markup=False,
-                )
-            yield Static("", classes="prompt-error", id="prompt-error", markup=False)
-            with Horizontal(classes="prompt-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("OK", variant="primary", id="ok")
+        yield Static("", classes="dialog-error", id="prompt-error", markup=False)
+        yield self.buttons("OK")
 
     def on_mount(self) -> None:
         box = self.query_one("#prompt-input", SafeInput)
@@ -166,17 +135,9 @@ class InputPrompt(ModalScreen["str | None"]):
     @on(Input.Submitted, "#prompt-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._accept()
+        self.action_ok()
 
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def _accept(self) -> None:
+    def action_ok(self) -> None:
         value = self.query_one("#prompt-input", SafeInput).raw_value
         problem = refuse_controls(value, self.initial, self.raw_prefixes) or self.check(value)
         if problem:
@@ -193,19 +154,13 @@ def item_list(items: Sequence[str], most: int) -> VerticalScroll:
         lines.append(f"\n… and {len(items) - len(shown):,} more")
     # Not focusable: Tab goes between the buttons, never to an invisible scroll area
     # (the mouse wheel still scrolls a long list).
-    return VerticalScroll(Static(lines, id="prompt-items"), classes="prompt-items", can_focus=False)
+    return VerticalScroll(Static(lines, id="prompt-items"), classes="dialog-items", can_focus=False)
 
 
-class ConfirmPrompt(ModalScreen[bool]):
-    """Yes/no with the list of affected items (shown literally, long lists shortened)."""
+class ConfirmPrompt(Prompt[bool]):
+    """Yes/no with the list of affected items (shown literally, long lists shortened); Esc and n: no."""
 
-    DEFAULT_CSS = PROMPT_CSS
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No", show=False),
-        Binding("y", "answer(True)", "Yes", show=False),
-    ]
-    MAX_ITEMS = 50
-    ITEMS_ROWS = 12  # the item list's height when the terminal has room
+    BINDINGS: ClassVar[list[BindingType]] = [*CONFIRM_BINDINGS]
 
     def __init__(
         self,
@@ -216,33 +171,18 @@ class ConfirmPrompt(ModalScreen[bool]):
         confirm_label: str = "Yes",
         danger: bool = False,
     ) -> None:
-        super().__init__(classes="-danger" if danger else None)
-        self.title_text = title
-        self.message = message
-        self.items = list(items)
+        super().__init__(title, message, items=items, no_result=False, classes="-danger" if danger else None)
         self.confirm_label = confirm_label
         self.danger = danger
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe_text(self.title_text), classes="prompt-title")
-            yield Static(safe_text(self.message))
-            if self.items:
-                yield item_list(self.items, self.MAX_ITEMS)
-            with Horizontal(classes="prompt-buttons"):
-                yield Button("Cancel", id="no")
-                yield Button(self.confirm_label, variant="error" if self.danger else "primary", id="yes")
+    def compose_dialog(self) -> ComposeResult:
+        yield from self.compose_question()
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Cancel", id="no")
+            yield Button(self.confirm_label, variant="error" if self.danger else "primary", id="yes")
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
-        self.call_after_refresh(self._fit)
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._fit)
-
-    def _fit(self) -> None:
-        for items in self.query(".prompt-items"):
-            fit_in_screen(self, self.query_one(Vertical), items, self.ITEMS_ROWS)
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
@@ -256,40 +196,23 @@ class ConfirmPrompt(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class ChoicePrompt(ModalScreen["str | None"]):
+class ChoicePrompt(Prompt[str]):
     """One of several answers (a button each, its first letter a key) about a list of items; Esc: None."""
 
-    DEFAULT_CSS = PROMPT_CSS
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "choose('')", "Cancel", show=False)]
-    MAX_ITEMS = 50
-    ITEMS_ROWS = 12
-
     def __init__(self, title: str, message: str, choices: Sequence[tuple[str, str]], *, items: Sequence[str] = ()):
-        super().__init__()
-        self.title_text = title
-        self.message = message
+        super().__init__(title, message, items=items)
         self.choices = list(choices)  # (answer, button label)
-        self.items = list(items)
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe_text(self.title_text), classes="prompt-title")
-            yield Static(safe_text(self.message))
-            if self.items:
-                yield item_list(self.items, self.MAX_ITEMS)
-            with Horizontal(classes="prompt-buttons"):
-                yield Button("Cancel", id="choice-cancel")
-                for answer, label in self.choices:
-                    yield Button(label, id=f"choice-{answer}")
+    def compose_dialog(self) -> ComposeResult:
+        yield from self.compose_question()
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Cancel", id="choice-cancel")
+            for answer, label in self.choices:
+                yield Button(label, id=f"choice-{answer}")
 
     def on_mount(self) -> None:
         if self.choices:
             self.query_one(f"#choice-{self.choices[0][0]}", Button).focus()
-        self.call_after_refresh(self._fit)
-
-    def _fit(self) -> None:
-        for items in self.query(".prompt-items"):
-            fit_in_screen(self, self.query_one(Vertical), items, self.ITEMS_ROWS)
 
     def on_key(self, event: events.Key) -> None:
         for answer, label in self.choices:
@@ -303,6 +226,3 @@ class ChoicePrompt(ModalScreen["str | None"]):
         event.stop()
         answer = (event.button.id or "").removeprefix("choice-")
         self.dismiss(None if answer == "cancel" else answer)
-
-    def action_choose(self, answer: str) -> None:
-        self.dismiss(answer or None)

@@ -17,20 +17,25 @@ from typing import Any, ClassVar, Literal
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.binding import BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
+from gterm.tui.fixed_columns import add_fixed_columns
+from gterm.tui.keymap import SHARING_BINDINGS
 from gterm.tui.safe_text import safe_text
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog, day_of
 from gterm.tui.screens.sharing_roles import RolesPanel
 from gterm.tui.worker_errors import deliver, describe
+
+#: Fixed widths: the columns do not jump as answers arrive (and every picture of them is the same).
+RULE_COLUMNS = (("Who", 36), ("Path", 20), ("Permissions", 11), ("Expires", 10), ("Created", 10))
+GUEST_COLUMNS = (("Guest collection", 40), ("Shares", 54))
 
 MAIN_TAB = "tab-main"
 ROLES_TAB = "tab-roles"
@@ -41,36 +46,17 @@ def is_guest(collection: Collection) -> bool:
     return collection.host_endpoint_id is not None or collection.entity_type.endswith("guest_collection")
 
 
-SHARING_CSS = """
-SharingScreen { align: center middle; }
-SharingScreen > Vertical {
-    width: 110; max-width: 95%; height: auto; max-height: 90%;
-    border: thick $accent; background: $surface; padding: 0 1;
-}
-SharingScreen #sharing-title { text-style: bold; height: auto; }
-SharingScreen DataTable { height: auto; max-height: 18; }
-SharingScreen TabbedContent, SharingScreen TabPane, SharingScreen ContentSwitcher { height: auto; }
-SharingScreen TabPane { padding: 0; }
-SharingScreen #sharing-status { height: auto; }
-SharingScreen .sharing-hint { color: $text-muted; height: 1; }
-"""
-
-
-class SharingScreen(ModalScreen[None]):
+class SharingScreen(GtermModal[None]):
     """Access rules of a guest collection, or the guests a mapped collection hosts."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="sharing_close"),
-        Binding("a", "add_rule", "Add rule", id="sharing_add"),
-        Binding("e", "edit_rule", "Change rule", id="sharing_edit"),
-        Binding("d,delete", "delete_rule", "Delete rule", id="sharing_delete"),
-        Binding("s", "share_folder", "Share this folder", id="sharing_share_folder"),
-        Binding("D", "delete_guest", "Delete this guest collection", id="sharing_delete_guest"),
-        Binding("r", "switch_tab", "Rules / Roles", id="sharing_roles_tab"),
-        Binding("ctrl+r", "reload", "Refresh", id="sharing_refresh"),
-        Binding("question_mark,f1", "help", "Help", id="sharing_help"),
-    ]
-    DEFAULT_CSS = SHARING_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [*SHARING_BINDINGS]
+    DEFAULT_CSS = """
+    SharingScreen > .modal-frame { width: 110; max-height: 90%; }
+    SharingScreen DataTable { height: auto; max-height: 18; }
+    SharingScreen TabbedContent, SharingScreen TabPane, SharingScreen ContentSwitcher { height: auto; }
+    SharingScreen TabPane { padding: 0; }
+    SharingScreen #sharing-status { height: auto; }
+    """
 
     def __init__(self, sharing: SharingService, collection: Collection, directory: str) -> None:
         super().__init__()
@@ -84,17 +70,16 @@ class SharingScreen(ModalScreen[None]):
         self.loaded = False
         self.error: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            what = "access rules" if self.mode == "rules" else "guest collections I manage here"
-            yield Static(safe_text(f"Sharing — {self.collection.display_name}: {what}"), id="sharing-title")
-            with TabbedContent(id="sharing-tabs"):
-                with TabPane("Access rules" if self.mode == "rules" else "Guest collections", id=MAIN_TAB):
-                    yield DataTable(id="sharing-table", cursor_type="row", zebra_stripes=True)
-                    yield Static(Text("Loading…", style="dim"), id="sharing-status")
-                with TabPane("Roles", id=ROLES_TAB):
-                    yield RolesPanel(self.sharing, self.collection)
-            yield Static(self._hint(MAIN_TAB), classes="sharing-hint", id="sharing-hint")
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(f"Sharing — {self.collection.display_name}", id="sharing-title")
+        with TabbedContent(id="sharing-tabs"):
+            with TabPane("Access rules" if self.mode == "rules" else "Guest collections I manage here",
+                         id=MAIN_TAB):
+                yield DataTable(id="sharing-table", cursor_type="row", zebra_stripes=True)
+                yield Static(Text("Loading…", style="dim"), id="sharing-status")
+            with TabPane("Roles", id=ROLES_TAB):
+                yield RolesPanel(self.sharing, self.collection)
+        yield Static(self._hint(MAIN_TAB), classes="dialog-hint", id="sharing-hint")
 
     def _hint(self, tab: str) -> str:
         if tab == ROLES_TAB:
@@ -119,9 +104,9 @@ class SharingScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.table
         if self.mode == "rules":
-            table.add_columns("Who", "Path", "Permissions", "Expires", "Created")
+            add_fixed_columns(table, RULE_COLUMNS)
         else:
-            table.add_columns("Guest collection", "Shares", "Id")
+            add_fixed_columns(table, GUEST_COLUMNS)  # by name: a collection's id is in its details (i)
         table.focus()
         self._load()
 
@@ -170,7 +155,11 @@ class SharingScreen(ModalScreen[None]):
         table = self.table
         table.clear()
         if self.mode == "rules":
-            self.rules, self.labels = result[0], result[1]
+            self.labels = result[1]
+            # Everyone, then groups, then people, by name, then path: the order a person scans for.
+            kinds = {"anonymous": 0, "all_authenticated_users": 1, "group": 2, "identity": 3}
+            self.rules = sorted(result[0], key=lambda r: (kinds.get(r.principal_type, 4),
+                                                          self.labels.get(r.id, r.principal).casefold(), r.path))
             for rule in self.rules:
                 table.add_row(
                     safe_text(self.labels.get(rule.id, rule.principal)),
@@ -183,10 +172,9 @@ class SharingScreen(ModalScreen[None]):
             count = len(self.rules)
             status = f"{count} rule{'s' if count != 1 else ''}." if count else "No rules yet: a adds one."
         else:
-            self.guests = result[0]
+            self.guests = sorted(result[0], key=lambda g: (g.display_name.casefold(), g.id))
             for guest in self.guests:
-                table.add_row(safe_text(guest.display_name), safe_text(guest.host_path or "/"), guest.id,
-                              key=guest.id)
+                table.add_row(safe_text(guest.display_name), safe_text(guest.host_path or "/"), key=guest.id)
             status = f"{len(self.guests)} guest collection(s)." if self.guests else "No guest collections here."
         self.query_one("#sharing-status", Static).update(Text(status, style="dim"))
 
@@ -198,20 +186,12 @@ class SharingScreen(ModalScreen[None]):
 
     # --- actions -------------------------------------------------------------------------
 
-    def action_close(self) -> None:
-        self.dismiss()
-
     def action_reload(self) -> None:
         self.sharing.forget_names()
         self.query_one("#sharing-status", Static).update(Text("Loading…", style="dim"))
         self._load()
         if self.roles.started:
             self.roles.load()
-
-    def action_help(self) -> None:
-        from gterm.tui.screens.help import HelpScreen, collect_key_help
-
-        self.app.push_screen(HelpScreen(collect_key_help(self)))
 
     @on(DataTable.RowSelected)
     def _open_guest(self, event: DataTable.RowSelected) -> None:

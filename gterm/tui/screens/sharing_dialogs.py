@@ -10,23 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from gterm.globus.collection_roles import ROLE_HELP, PrincipalKind, RolesPlace
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import Grantee, Permissions, SharingService, parse_expiry
-from gterm.tui.safe_text import safe_text
-from gterm.tui.screens.prompts import PROMPT_CSS
+from gterm.tui.screens.prompts import Prompt
 from gterm.tui.widgets.who_field import WhoField
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 
@@ -57,52 +53,35 @@ class NewRule:
     notify_message: str
 
 
-FORM_CSS = PROMPT_CSS + """
-AddRuleDialog, EditRuleDialog, AddRoleDialog { align: center middle; }
-AddRuleDialog > Vertical, EditRuleDialog > Vertical, AddRoleDialog > Vertical {
-    width: 84; max-width: 95%; height: auto; max-height: 95%;
-    border: thick $accent; background: $surface; padding: 0 2;
-}
-.form-row { height: auto; }
-.form-label { width: 13; padding: 1 1 0 0; text-align: right; color: $text-muted; }
-.form-row > Input, .form-row > Select, .form-row > WhoField { width: 1fr; }
-.rule-error { color: $error; height: auto; }
-"""
-
-
 def row(label: str, field: Widget) -> Horizontal:
     """A labelled field: the label on the left, the field filling the rest of the line."""
     return Horizontal(Label(label, classes="form-label"), field, classes="form-row")
 
 
-class _SharingForm(ModalScreen[bool]):
-    """The dialogs' shared plumbing (accept once, refusals shown in place)."""
+class _SharingForm(Prompt[bool]):
+    """The dialogs' shared plumbing (accept once, refusals shown in place); Esc or Cancel: False."""
 
-    DEFAULT_CSS = FORM_CSS
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+    DEFAULT_CSS = """
+    _SharingForm > .modal-frame { width: 84; max-width: 95%; max-height: 95%; padding: 0 2; }
+    _SharingForm .form-row { height: auto; }
+    _SharingForm .form-label { width: 13; padding: 1 1 0 0; text-align: right; color: $text-muted; }
+    _SharingForm .form-row > Input, _SharingForm .form-row > Select, _SharingForm .form-row > WhoField { width: 1fr; }
+    """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(no_result=False)
         self.busy = False
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.before_submit(event.input)
-        self._accept()
+        self.action_ok()
 
     def before_submit(self, field: Input) -> None:
         """A hook for what Enter in ``field`` does before the form is accepted."""
 
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    def _accept(self) -> None:
+    def action_ok(self) -> None:
         if not self.busy:
             self.accept()
 
@@ -115,10 +94,6 @@ class _SharingForm(ModalScreen[bool]):
     def refused(self, error: GtermError) -> None:
         self.busy = False
         self.say(describe(error))
-
-    def buttons(self, ok: str) -> Horizontal:
-        return Horizontal(Button("Cancel", id="cancel"), Button(ok, variant="primary", id="ok"),
-                          classes="prompt-buttons")
 
 
 class _WithWho(_SharingForm):
@@ -163,29 +138,26 @@ class _WithWho(_SharingForm):
 class AddRuleDialog(_WithWho):
     """Who (username, email, group, all users, public -- live matches), path, permissions, expiry, notify."""
 
-    DEFAULT_CSS = FORM_CSS  # each dialog class carries it: Textual scopes a class's DEFAULT_CSS to that class
-
     def __init__(self, sharing: SharingService, collection: Collection, directory: str) -> None:
         super().__init__(sharing)
         self.collection = collection
         self.directory = directory
         self.created: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe_text(f"Share {self.collection.display_name}"), classes="prompt-title")
-            yield row("Who", WhoField(self.sharing, prefix="rule",
-                                      placeholder="username, email, group name, 'all users' or 'public'"))
-            yield row("Path", Input(value=self.directory or "/", placeholder="a folder in this collection",
-                                    id="rule-path"))
-            yield row("Permissions", Select(_PERMISSION_CHOICES, value="r", allow_blank=False,
-                                            id="rule-permissions"))
-            yield row("Expires", Input(placeholder=EXPIRY_EXAMPLE, id="rule-expiry"))
-            yield row("Notify email", Input(placeholder="optional: who is told about the new access",
-                                            id="rule-notify"))
-            yield row("Message", Input(placeholder="optional: a note for that email", id="rule-message"))
-            yield Static("", classes="rule-error", id="rule-error")
-            yield self.buttons("Share")
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(f"Share {self.collection.display_name}")
+        yield row("Who", WhoField(self.sharing, prefix="rule",
+                                  placeholder="username, email, group name, 'all users' or 'public'"))
+        yield row("Path", Input(value=self.directory or "/", placeholder="a folder in this collection",
+                                id="rule-path"))
+        yield row("Permissions", Select(_PERMISSION_CHOICES, value="r", allow_blank=False,
+                                        id="rule-permissions"))
+        yield row("Expires", Input(placeholder=EXPIRY_EXAMPLE, id="rule-expiry"))
+        yield row("Notify email", Input(placeholder="optional: who is told about the new access",
+                                        id="rule-notify"))
+        yield row("Message", Input(placeholder="optional: a note for that email", id="rule-message"))
+        yield Static("", classes="dialog-error", id="rule-error")
+        yield self.buttons("Share")
 
     def _form(self) -> NewRule | str:
         who = self.who.value
@@ -240,8 +212,6 @@ class AddRuleDialog(_WithWho):
 class EditRuleDialog(_SharingForm):
     """Change a rule's permissions or expiry (who and path of a rule cannot change at Globus)."""
 
-    DEFAULT_CSS = FORM_CSS
-
     def __init__(self, sharing: SharingService, guest_id: str, rule: Rule, label: str) -> None:
         super().__init__()
         self.sharing = sharing
@@ -249,16 +219,15 @@ class EditRuleDialog(_SharingForm):
         self.rule = rule
         self.label = label
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe_text(f"Change the rule for {self.label} on {self.rule.path}"), classes="prompt-title")
-            value: Permissions = "rw" if self.rule.permissions == "rw" else "r"
-            yield row("Permissions", Select(_PERMISSION_CHOICES, value=value, allow_blank=False,
-                                            id="rule-permissions"))
-            yield row("Expires", Input(value=day_of(self.rule.expiration_date), placeholder=EXPIRY_EXAMPLE,
-                                       id="rule-expiry"))
-            yield Static("", classes="rule-error", id="rule-error")
-            yield self.buttons("Save")
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(f"Change the rule for {self.label} on {self.rule.path}")
+        value: Permissions = "rw" if self.rule.permissions == "rw" else "r"
+        yield row("Permissions", Select(_PERMISSION_CHOICES, value=value, allow_blank=False,
+                                        id="rule-permissions"))
+        yield row("Expires", Input(value=day_of(self.rule.expiration_date), placeholder=EXPIRY_EXAMPLE,
+                                   id="rule-expiry"))
+        yield Static("", classes="dialog-error", id="rule-error")
+        yield self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#rule-permissions", Select).focus()
@@ -293,23 +262,20 @@ class EditRuleDialog(_SharingForm):
 class AddRoleDialog(_WithWho):
     """Give a person or one of my groups a role on this collection (administrators only, at Globus)."""
 
-    DEFAULT_CSS = FORM_CSS
-
     def __init__(self, sharing: SharingService, collection: Collection, place: RolesPlace) -> None:
         super().__init__(sharing)
         self.collection = collection
         self.place = place
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         choices = [(f"{name} — {ROLE_HELP[name]}", name) for name in self.place.roles_offered]
         default = "access_manager" if self.place.is_guest else "activity_monitor"
-        with Vertical():
-            yield Label(safe_text(f"Give a role on {self.collection.display_name}"), classes="prompt-title")
-            yield row("Who", WhoField(self.sharing, prefix="role", placeholder="username, email or group name",
-                                      words=False))
-            yield row("Role", Select(choices, value=default, allow_blank=False, id="role-name"))
-            yield Static("", classes="rule-error", id="rule-error")
-            yield self.buttons("Give role")
+        yield self.heading(f"Give a role on {self.collection.display_name}")
+        yield row("Who", WhoField(self.sharing, prefix="role", placeholder="username, email or group name",
+                                  words=False))
+        yield row("Role", Select(choices, value=default, allow_blank=False, id="role-name"))
+        yield Static("", classes="dialog-error", id="rule-error")
+        yield self.buttons("Give role")
 
     def accept(self) -> None:
         who = self.who.value

@@ -18,14 +18,17 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from gterm.globus.collection_roles import RoleAssignment, RolesPlace
+from gterm.globus.collection_roles import ROLE_HELP, RoleAssignment, RolesPlace
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection
 from gterm.globus.sharing import SharingService
+from gterm.tui.fixed_columns import add_fixed_columns
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import AddRoleDialog
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+
+ROLE_COLUMNS = (("Who", 50), ("Role", 18))
 
 
 class RolesPanel(Vertical):
@@ -53,7 +56,7 @@ class RolesPanel(Vertical):
         yield Static(Text("Loading…", style="dim"), id="roles-status")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Who", "Role")
+        add_fixed_columns(self.query_one(DataTable), ROLE_COLUMNS)
 
     @property
     def table(self) -> DataTable[Any]:
@@ -91,6 +94,8 @@ class RolesPanel(Vertical):
             report(self.app, error, context="Roles", retry=self._load)
 
     def _show(self, place: RolesPlace, assignments: list[RoleAssignment], labels: dict[str, str]) -> None:
+        order = {role: n for n, role in enumerate(ROLE_HELP)}
+        assignments = sorted(assignments, key=lambda a: (order.get(a.role, len(order)), labels[a.id].casefold()))
         self.place, self.assignments, self.labels = place, assignments, labels
         self.loaded = True
         self.error = None
@@ -98,15 +103,13 @@ class RolesPanel(Vertical):
         table.clear()
         for assignment in assignments:
             table.add_row(safe_text(labels[assignment.id]), assignment.role, key=assignment.id)
-        mine = ", ".join(place.my_roles) or "none"
+        # Transfer lists my roles broadest first: the first says what I may do here.
+        mine = f"you are {place.my_roles[0]} here" if place.my_roles else "you hold no role here"
         plural = "s" if len(assignments) != 1 else ""
         count = f"{len(assignments)} role{plural} given" if assignments else "No roles given"
         where = "GCS Manager" if place.api == "gcs" else "Transfer"
-        if place.may_change:
-            hint = "a gives a role, d takes one away."
-        else:
-            hint = "Only administrators change roles."
-        self._status(f"{count} (through the {where}). Your roles here: {mine}. {hint}")
+        hint = "a gives a role, d takes one away." if place.may_change else "Only administrators change roles."
+        self._status(f"{count} (through the {where}); {mine}. {hint}")
 
     def selected(self) -> RoleAssignment | None:
         row = self.table.cursor_row

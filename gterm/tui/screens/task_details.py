@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -32,8 +32,9 @@ from textual.worker import get_current_worker
 from gterm.globus.models import Event, Task
 from gterm.globus.transfer_requests import label_problem
 from gterm.tui import task_format as fmt
-from gterm.tui.keymap import TASK_DETAILS_BINDINGS
+from gterm.tui.keymap import EVENT_BINDINGS, TASK_DETAILS_BINDINGS
 from gterm.tui.safe_text import escape_controls
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.worker_errors import deliver
@@ -119,37 +120,26 @@ def _full_details(details: str) -> str:
         return details
 
 
-class EventScreen(ModalScreen[None]):
+class EventScreen(GtermModal[None]):
     """One event in full (the table shows one clipped line of it); Esc, Enter or q closes."""
 
     DEFAULT_CSS = """
-    EventScreen { align: center middle; }
-    EventScreen > Vertical {
-        width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $accent; background: $surface; padding: 0 1;
-    }
+    EventScreen > .modal-frame { width: 100; max-width: 100%; max-height: 100%; }
     EventScreen VerticalScroll { height: auto; max-height: 30; }
-    EventScreen #event-head { text-style: bold; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close", id="event_close")]
+    BINDINGS: ClassVar[list[BindingType]] = [*EVENT_BINDINGS]
 
     def __init__(self, event: Event) -> None:
         super().__init__()
         self.event = event
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         event = self.event
-        with Vertical():
-            yield Static(
-                Text(escape_controls(f"{_time_text(event.time)}  {event.code}  {event.description}")), id="event-head"
-            )
-            with VerticalScroll():
-                # Line by line: the line breaks stay, every other control character is escaped.
-                lines = _full_details(event.details).splitlines()
-                yield Static(Text("\n".join(escape_controls(line) for line in lines)), id="event-details")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+        yield self.heading(f"{_time_text(event.time)}  {event.code}  {event.description}", id="event-head")
+        with VerticalScroll():
+            # Line by line: the line breaks stay, every other control character is escaped.
+            lines = _full_details(event.details).splitlines()
+            yield Static(Text("\n".join(escape_controls(line) for line in lines)), id="event-details")
 
 
 class TaskDetailsScreen(Screen[None]):

@@ -26,8 +26,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
@@ -36,7 +35,7 @@ from gterm.globus.transfer_requests import TransferRequest
 from gterm.tui.compare import SyncPreview
 from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.prompts import fit_in_screen
+from gterm.tui.screens.modal import GtermModal
 from gterm.tui.transfer_plan import (
     SYNC_CHOICES,
     LabelProblem,
@@ -66,15 +65,11 @@ FORM_ROWS = 20
 TEXT_FIELDS: dict[str, str] = {"label": "label", "deadline": "deadline", "include": "include", "exclude": "exclude"}
 
 
-class TransferDialog(ModalScreen[TransferRequest | None]):
+class TransferDialog(GtermModal[TransferRequest]):
     """Confirm a transfer and choose its options."""
 
     DEFAULT_CSS = """
-    TransferDialog { align: center middle; }
-    TransferDialog > #dialog {
-        width: 100; max-width: 100%; height: auto;
-        border: thick $accent; background: $panel; padding: 0 1;
-    }
+    TransferDialog > .modal-frame { width: 100; max-width: 100%; background: $panel; }
     TransferDialog #summary { margin-bottom: 1; }
     TransferDialog #form { height: auto; max-height: 20; }  /* FORM_ROWS; fewer on a short terminal */
     TransferDialog .row { height: auto; margin-bottom: 1; }
@@ -90,6 +85,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
     TransferDialog #buttons > Button { margin-left: 2; min-width: 18; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [*TRANSFER_DIALOG_BINDINGS]
+    FIT = ("#form", FORM_ROWS)
 
     def __init__(
         self,
@@ -107,68 +103,59 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
 
     # -- layout -------------------------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         plan = self.plan
-        with Vertical(id="dialog") as dialog:
-            dialog.border_title = "Transfer"
-            summary = Text()
-            summary.append("Send ")
-            summary.append(plan.summary(), style="bold")
-            summary.append("\nfrom ")
-            summary.append(escape_controls(f"{plan.source_name}:{plan.source_path}"), style="bold")
-            summary.append("\nto   ")
-            summary.append(escape_controls(f"{plan.destination_name}:{plan.destination_path}"), style="bold")
-            names = ", ".join(entry.name + ("/" if entry.is_dir else "") for entry in plan.entries[:6])
-            if len(plan.entries) > 6:
-                names += f", … ({len(plan.entries) - 6} more)"
-            summary.append("\n" + escape_controls(names), style="dim")
-            yield Static(summary, id="summary")
-            with VerticalScroll(id="form"):
-                with Horizontal(classes="row"):
-                    yield Label("Label")
-                    yield FormInput(value=plan.default_label(), id="label", compact=True)
-                with Horizontal(classes="row"):
-                    yield Label("Sync level")
-                    yield Select(SYNC_CHOICES, value="off", allow_blank=False, id="sync-level", compact=True)
-                with Horizontal(classes="checks"):
-                    yield OptionBox("Verify checksum", value=True, id="verify-checksum", compact=True)
-                    yield OptionBox("Preserve mtime", id="preserve-timestamp", compact=True)
-                    yield OptionBox("Encrypt", id="encrypt-data", compact=True)
-                with Horizontal(classes="checks"):
-                    yield OptionBox("Delete extras", id="delete-extra", compact=True)
-                    yield OptionBox("Skip source errors", id="skip-source-errors", compact=True)
-                    yield OptionBox("Fail on quota", id="fail-on-quota", compact=True)
-                yield Static(Text(escape_controls(plan.delete_warning())), id="delete-warning")
-                with Horizontal(classes="checks"):
-                    yield OptionBox("Email notifications", value=True, id="notify", compact=True)
-                with Horizontal(classes="row"):
-                    yield Label("Deadline")
-                    yield FormInput(placeholder="none; +2h, +1d or 2026-12-01T18:00", id="deadline", compact=True)
-                with Horizontal(classes="row"):
-                    yield Label("Include")
-                    yield FormInput(
-                        placeholder="exceptions to Exclude, comma separated (keep.tmp)", id="include", compact=True
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("Exclude")
-                    yield FormInput(placeholder="patterns, comma separated (*.tmp)", id="exclude", compact=True)
-                yield Static("", id="preview")
-            yield Static("", id="form-error")
-            with Horizontal(id="buttons"):
-                yield Button("Sync preview F3", id="preview-button", disabled=True)
-                yield Button("Cancel", id="cancel")
-                yield Button("Submit", variant="primary", id="submit")
+        summary = Text()
+        summary.append("Send ")
+        summary.append(plan.summary(), style="bold")
+        summary.append("\nfrom ")
+        summary.append(escape_controls(f"{plan.source_name}:{plan.source_path}"), style="bold")
+        summary.append("\nto   ")
+        summary.append(escape_controls(f"{plan.destination_name}:{plan.destination_path}"), style="bold")
+        names = ", ".join(entry.name + ("/" if entry.is_dir else "") for entry in plan.entries[:6])
+        if len(plan.entries) > 6:
+            names += f", … ({len(plan.entries) - 6} more)"
+        summary.append("\n" + escape_controls(names), style="dim")
+        yield Static(summary, id="summary")
+        with VerticalScroll(id="form"):
+            with Horizontal(classes="row"):
+                yield Label("Label")
+                yield FormInput(value=plan.default_label(), id="label", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Sync level")
+                yield Select(SYNC_CHOICES, value="off", allow_blank=False, id="sync-level", compact=True)
+            with Horizontal(classes="checks"):
+                yield OptionBox("Verify checksum", value=True, id="verify-checksum", compact=True)
+                yield OptionBox("Preserve mtime", id="preserve-timestamp", compact=True)
+                yield OptionBox("Encrypt", id="encrypt-data", compact=True)
+            with Horizontal(classes="checks"):
+                yield OptionBox("Delete extras", id="delete-extra", compact=True)
+                yield OptionBox("Skip source errors", id="skip-source-errors", compact=True)
+                yield OptionBox("Fail on quota", id="fail-on-quota", compact=True)
+            yield Static(Text(escape_controls(plan.delete_warning())), id="delete-warning")
+            with Horizontal(classes="checks"):
+                yield OptionBox("Email notifications", value=True, id="notify", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Deadline")
+                yield FormInput(placeholder="none; +2h, +1d or 2026-12-01T18:00", id="deadline", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Include")
+                yield FormInput(
+                    placeholder="exceptions to Exclude, comma separated (keep.tmp)", id="include", compact=True
+                )
+            with Horizontal(classes="row"):
+                yield Label("Exclude")
+                yield FormInput(placeholder="patterns, comma separated (*.tmp)", id="exclude", compact=True)
+            yield Static("", id="preview")
+        yield Static("", id="form-error")
+        with Horizontal(id="buttons"):
+            yield Button("Sync preview F3", id="preview-button", disabled=True)
+            yield Button("Cancel", id="cancel")
+            yield Button("Submit", variant="primary", id="submit")
 
     def on_mount(self) -> None:
+        self.frame.border_title = "Transfer"
         self.query_one("#label", Input).focus()
-        self.call_after_refresh(self._fit)
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._fit)
-
-    def _fit(self) -> None:
-        """On a short terminal the form scrolls, so the summary and the buttons stay on screen."""
-        fit_in_screen(self, self.query_one("#dialog"), self.query_one("#form"), FORM_ROWS)
 
     # -- reading the form ---------------------------------------------------------------
 
@@ -221,10 +208,6 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
     def _submit_pressed(self) -> None:
         self.action_submit()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     @on(Button.Pressed, "#preview-button")
     def _preview_pressed(self) -> None:
         self.action_preview()
@@ -245,7 +228,7 @@ class TransferDialog(ModalScreen[TransferRequest | None]):
         self._done = True
         self.dismiss(request)
 
-    def action_cancel(self) -> None:
+    def action_back_out(self) -> None:
         if self._done:
             return
         self._done = True

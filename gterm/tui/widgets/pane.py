@@ -10,6 +10,7 @@ the pane keeps its last good listing and shows the reason on its message line
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -51,7 +52,7 @@ EMPTY_HINT = "ctrl+o: pick a collection"
 PREPARED_ORDERS_FROM = 20_000
 """From this many entries a pane sorts its listing every way on its worker once it is whole
 (at 1,000,000 entries a re-sort by time costs ~1 s on the UI thread otherwise)."""
-
+FIRST_PAINT_WAIT = 1.0  # seconds the listing worker waits at most for the first page on screen
 
 # Threads for the collection lookups that run alongside a listing: a small pool shared by the panes
 # (no thread starts before the first lookup). Its threads live on, so each keeps its TransferClient
@@ -321,9 +322,17 @@ class Pane(Vertical):
             return
         deliver(self.app, self._load_done, generation, collection, listing, origin, view, dir_names)
         if not listing.complete:
+            self._wait_for_paint()
             self._fetch_rest(generation, listing, order, file_list)
         else:
             self._prepare_orders(view)
+
+    def _wait_for_paint(self) -> None:
+        """On the listing worker: until the first page is painted. Merging the rest is long C calls
+        (casefolding, sorting 100,000s of names) that hold the GIL; the first screenful goes first."""
+        painted = threading.Event()
+        deliver(self.app, self.call_after_refresh, painted.set)
+        painted.wait(FIRST_PAINT_WAIT)
 
     def _fetch_rest(self, generation: int, listing: Listing, order: str, file_list: FileList) -> None:
         """The pages after the first, merged into the listing shown (on the listing worker).

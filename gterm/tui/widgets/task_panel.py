@@ -18,11 +18,12 @@ snapshots are deterministic with a frozen clock and fixed tasks.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -44,9 +45,6 @@ from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 
 Clock = Callable[[], datetime]
 
-LABEL_WIDTH = 26
-STATUS_WIDTH = 18
-BAR_WIDTH = 8
 LOCAL_REFRESH_SECONDS = 0.5
 """How often gterm's own running tasks (downloads, uploads, copies) are repainted from their snapshots."""
 
@@ -79,25 +77,95 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def task_row(task: Task, now: datetime, expected_bytes: int | None = None) -> list[Text]:
-    """The panel's cells for one task (literal text, never markup); progress in bytes when the total is known."""
+@dataclass(frozen=True, slots=True)
+class PanelColumn:
+    key: str
+    label: str
+    width: int  # cells of content (the table adds CELL_PADDING on each side)
+
+
+CELL_PADDING = 1  # DataTable's default
+MIN_LABEL_WIDTH = 16
+MIN_BAR_WIDTH = 4
+# Fixed content widths: sizes are at most 7 cells (human_size), so "52.4 MB/52.4 MB" is 15 and a rate 9.
+_TYPE = PanelColumn("type", "Type", 8)
+_STATUS = PanelColumn("status", "Status", 15)  # "FAILED CANCELED"
+_NARROW_STATUS = PanelColumn("status", "Status", 12)
+_PROGRESS = PanelColumn("progress", "Progress", 22)
+_BYTES = PanelColumn("bytes", "Bytes", 7)
+_RATE = PanelColumn("rate", "Rate", 9)
+_ELAPSED = PanelColumn("elapsed", "Elapsed", 7)
+_ETA = PanelColumn("eta", "ETA", 6)
+# What goes first when the panel is narrow (the details screen still has all of it).
+_DROP_ORDER = ("type", "elapsed", "bytes")
+
+
+def panel_columns(width: int) -> tuple[PanelColumn, ...]:
+    """The columns that fit ``width`` cells: fixed widths, the label takes the rest.
+
+    Narrow panels drop Type, then Elapsed, then Bytes, then narrow the status, so
+    progress, rate and time left stay whole at 80 columns and nothing is cut at 120.
+    """
+    columns = [_TYPE, _STATUS, _PROGRESS, _BYTES, _RATE, _ELAPSED, _ETA]
+
+    def label_room() -> int:
+        used = sum(column.width for column in columns) + 2 * CELL_PADDING * (len(columns) + 1)
+        return width - used
+
+    for key in _DROP_ORDER:
+        if label_room() >= MIN_LABEL_WIDTH:
+            break
+        columns = [column for column in columns if column.key != key]
+    if label_room() < MIN_LABEL_WIDTH:
+        columns = [_NARROW_STATUS if column.key == "status" else column for column in columns]
+    return (PanelColumn("label", "Label", max(label_room(), 8)), *columns)
+
+
+DEFAULT_COLUMNS = panel_columns(118)  # a 120-column terminal, before the panel knows its size
+
+
+PROGRESS_TEXT_WIDTH = 15  # "52.4 MB/52.4 MB": the longest byte progress (sizes are at most 7 cells)
+
+
+def _progress_cell(task: Task, expected_bytes: int | None, width: int) -> Text:
+    """A bar of one width in every row, then the progress text (clipped only past its longest form)."""
     prog = fmt.progress(task, expected_bytes)
-    bar = fmt.progress_bar(prog.fraction, BAR_WIDTH)
-    rate = fmt.human_rate(task.effective_bytes_per_second)
+    bar_width = max(MIN_BAR_WIDTH, width - PROGRESS_TEXT_WIDTH - 1)
+    bar = fmt.progress_bar(prog.fraction, bar_width)
+    return Text.assemble(
+        (bar, "green" if task.status == "SUCCEEDED" else "cyan"), " ", _clip(prog.short_text, width - bar_width - 1)
+    )
+
+
+def task_row(
+    task: Task,
+    now: datetime,
+    expected_bytes: int | None = None,
+    columns: Sequence[PanelColumn] = DEFAULT_COLUMNS,
+) -> list[Text]:
+    """The panel's cells for one task (literal text, never markup), each within its column's width;
+    progress in bytes when the total is known."""
     eta = fmt.eta_seconds(task, now, expected_bytes)
-    return [
-        Text(_clip(escape_controls(fmt.task_title(task)), LABEL_WIDTH)),
-        Text(task.type.title() if task.type else "?"),
-        Text(_clip(escape_controls(fmt.status_text(task)), STATUS_WIDTH), style=_status_style(task)),
-        Text.assemble((bar, "green" if task.status == "SUCCEEDED" else "cyan"), " ", prog.short_text),
-        Text(fmt.human_bytes(task.bytes_transferred), justify="right"),
-        Text(rate, justify="right"),
-        Text(fmt.human_duration(fmt.elapsed_seconds(task, now)), justify="right"),
-        Text(fmt.human_duration(eta) if eta is not None else "-", justify="right"),
-    ]
-
-
-COLUMNS: tuple[str, ...] = ("Label", "Type", "Status", "Progress", "Bytes", "Rate", "Elapsed", "ETA")
+    cells: list[Text] = []
+    for column in columns:
+        width = column.width
+        if column.key == "label":
+            cells.append(Text(_clip(escape_controls(fmt.task_title(task)), width)))
+        elif column.key == "type":
+            cells.append(Text(_clip(task.type.title() if task.type else "?", width)))
+        elif column.key == "status":
+            cells.append(Text(_clip(escape_controls(fmt.status_text(task)), width), style=_status_style(task)))
+        elif column.key == "progress":
+            cells.append(_progress_cell(task, expected_bytes, width))
+        elif column.key == "bytes":
+            cells.append(Text(_clip(fmt.human_bytes(task.bytes_transferred), width), justify="right"))
+        elif column.key == "rate":
+            cells.append(Text(_clip(fmt.human_rate(task.effective_bytes_per_second), width), justify="right"))
+        elif column.key == "elapsed":
+            cells.append(Text(_clip(fmt.human_duration(fmt.elapsed_seconds(task, now)), width), justify="right"))
+        else:
+            cells.append(Text(_clip(fmt.human_duration(eta) if eta is not None else "-", width), justify="right"))
+    return cells
 
 
 class TaskTable(DataTable[Text]):
@@ -161,6 +229,7 @@ class TaskPanel(Vertical):
         self.bell_on_task_end = bell_on_task_end
         self.open_details = open_details
         self.tasks: list[Task] = []
+        self.columns = DEFAULT_COLUMNS  # set from the panel's width on every resize
         self.error: str | None = None
         self.refresh_count = 0  # task_list requests started (the polling tests compare with the request log)
         self.last_interval: float | None = None
@@ -180,10 +249,21 @@ class TaskPanel(Vertical):
     # -- composition --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        table = TaskTable(cursor_type="row", zebra_stripes=False, id="task-table")
-        for column in COLUMNS:
-            table.add_column(column, key=column.lower())
+        table = TaskTable(cursor_type="row", zebra_stripes=False, cell_padding=CELL_PADDING, id="task-table")
+        for column in self.columns:
+            table.add_column(column.label, width=column.width, key=column.key)
         yield table
+
+    def on_resize(self, _event: events.Resize) -> None:
+        # Room for the vertical scrollbar is kept whether or not it shows, so rows never reflow under it.
+        columns = panel_columns(self.content_size.width - self.table.styles.scrollbar_size_vertical)
+        if columns != self.columns:
+            self.columns = columns
+            table = self.table
+            table.clear(columns=True)
+            for column in columns:
+                table.add_column(column.label, width=column.width, key=column.key)
+            self._render_rows()
 
     @property
     def table(self) -> TaskTable:
@@ -383,7 +463,9 @@ class TaskPanel(Vertical):
         now = self.clock()
         table.clear()
         for task in self.tasks:
-            table.add_row(*task_row(task, now, self.expected_bytes.get(task.task_id)), key=task.task_id)
+            table.add_row(
+                *task_row(task, now, self.expected_bytes.get(task.task_id), self.columns), key=task.task_id
+            )
         if current is not None:
             for index, task in enumerate(self.tasks):
                 if task.task_id == current.task_id:
