@@ -172,15 +172,20 @@ class HttpsFiles:
 
     def _send(self, method: str, path: str, **kwargs: object) -> requests.Response:
         extra = kwargs.pop("headers", None)
+        stream = bool(kwargs.pop("stream", False))
+        url = self.url(path)
         try:
-            response = self._http.request(
-                method,
-                self.url(path),
-                headers=self._headers(extra if isinstance(extra, dict) else None),
-                timeout=self._timeout,
-                allow_redirects=False,
-                **kwargs,  # type: ignore[arg-type]  # requests' keyword arguments, passed through
+            # Straight to the connection adapter: the session's per-request merging (cookies, hooks,
+            # auth, settings) was most of a small file's cost in the client, and none of it applies
+            # here (no cookies, the token in our own header, settings fixed in __init__).
+            headers = self._headers(extra if isinstance(extra, dict) else None)
+            prepared = requests.Request(method, url, headers=headers, **kwargs).prepare()  # type: ignore[arg-type]  # data=
+            http = self._http
+            response = http.get_adapter(url).send(
+                prepared, stream=stream, timeout=self._timeout, verify=http.verify, cert=http.cert, proxies=http.proxies
             )
+            if not stream:
+                response.content  # noqa: B018 - read the body now, as Session.request does
         except requests.exceptions.SSLError:
             raise Offline(
                 f"The HTTPS server of {self._name} did not present a certificate this computer trusts."
