@@ -40,11 +40,11 @@ from gterm.globus.errors import (
     NotLoggedIn,
     SessionExpired,
 )
-from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles, LocalWriteError
+from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles, LocalWriteError, part_path
 from gterm.globus.models import Entry, Event, Task
 
 Kind = Literal["download", "upload", "copy"]
-OnConflict = Literal["overwrite", "skip", "rename"]
+OnConflict = Literal["overwrite", "skip", "rename", "resume"]  # resume: downloads only (else overwrite)
 STREAMS = 4
 
 ListRemote = Callable[[str], Iterable[Entry]]  # a collection directory's entries (Transfer ls)
@@ -351,11 +351,19 @@ class LocalTask:
             return job.destination
         if self.on_conflict == "skip":
             return None
+        if self.on_conflict == "resume":
+            if self.kind == "download":
+                # What is there becomes the part the download continues from (Range from its size): a file an
+                # earlier, interrupted download or copy left. A part already waiting is newer; it wins.
+                part = part_path(target)
+                if not part.exists() and target.is_file():
+                    os.replace(target, part)
+            return job.destination
         return str(_free_name(target))
 
     def _copy_local(self, source: Path, destination: Path) -> None:
         """A local copy to a hidden temporary name, renamed into place; times kept."""
-        temp = destination.with_name(f".{destination.name}.gterm-part")
+        temp = part_path(destination)
         try:
             with open(source, "rb") as src, open(temp, "wb") as dst:
                 while True:

@@ -171,3 +171,37 @@ def test_a_refused_token_fails_the_task_once_not_every_file(sandbox: SandboxHand
     assert "sign in" in str(task.fatal_error) and "F5 again" in str(task.fatal_error)
     errors = [e for e in task.events() if e.is_error]
     assert [e.code for e in errors] == ["SIGN_IN_NEEDED", "FAILED"]  # one sign-in notice, not one per file
+
+
+def test_continue_keeps_the_bytes_there_and_fetches_the_rest(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024)
+    _, path = make_lab_dir(sandbox, {"half.bin": data})
+    (tmp_path / "half.bin").write_bytes(data[:1_000_000])  # what an earlier, interrupted copy left
+    item = [Item(path + "half.bin", str(tmp_path / "half.bin"), is_dir=False, size=len(data))]
+    task = _task(sandbox, "download", item, on_conflict="resume")
+
+    task.run()
+
+    snap = task.snapshot()
+    assert snap.status == "SUCCEEDED", task.events()
+    assert (tmp_path / "half.bin").read_bytes() == data
+    assert snap.bytes_transferred == len(data) - 1_000_000  # only the rest came over the network
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["half.bin"]
+
+
+def test_an_upload_where_the_collection_allows_only_reading_fails_and_leaves_nothing(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    # Lab Storage's root belongs to its administrators: readable, not writable (files go below /projects/...).
+    (tmp_path / "mine.txt").write_text("mine")
+    name = f"not-here-{os.getpid()}-{threading.get_ident()}.txt"
+    task = _task(sandbox, "upload", [Item(str(tmp_path / "mine.txt"), "/" + name, is_dir=False, size=4)])
+
+    task.run()
+
+    snap = task.snapshot()
+    assert snap.status == "FAILED" and snap.files_transferred == 0
+    failed = [e for e in task.events() if e.code == "FILE_FAILED"]
+    assert len(failed) == 1 and "Permission denied: write access" in failed[0].description
+    root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
+    assert not [p for p in root.iterdir() if name in p.name or p.name.startswith(".gterm-upload-")]

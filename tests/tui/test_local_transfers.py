@@ -91,6 +91,10 @@ async def test_existing_names_are_asked_about(sandbox: SandboxHandle, tmp_config
         await cursor_to(pilot, left, "same.txt")
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
+        prompt = app.screen
+        assert isinstance(prompt, ChoicePrompt)
+        # Overwrite, skip, rename, or (a download only) continue what is there with a Range request.
+        assert [answer for answer, _label in prompt.choices] == ["overwrite", "skip", "rename", "resume"]
         assert (local / "same.txt").read_text() == "old\n"
         await pilot.press("r")  # rename: keep both
         await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download ended")

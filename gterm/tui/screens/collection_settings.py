@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Label, Select, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Checkbox, Label, Select, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.collection_settings import (
@@ -74,9 +74,7 @@ class CollectionSettingsForm(GtermModal[bool]):
                 yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
                 yield Static("", id=f"error-{field.name}", classes="dialog-error -empty", markup=False)
         yield Static("", id="settings-status", classes="dialog-error", markup=False)
-        with Horizontal(classes="settings-buttons"):
-            yield Button("Cancel", id="settings-cancel")
-            yield Button("Save…", variant="primary", id="settings-save")
+        yield self.buttons("Save…", classes="settings-buttons")
 
     def on_mount(self) -> None:
         self.query_one(f"#field-{FIELDS[0].name}").focus()
@@ -98,15 +96,8 @@ class CollectionSettingsForm(GtermModal[bool]):
         if not self.saving:  # a save in flight finishes first: its answer closes the form or shows why not
             super().action_back_out()
 
-    @on(Button.Pressed, "#settings-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_back_out()
-
-    @on(Button.Pressed, "#settings-save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
+    def action_ok(self) -> None:
+        """Save… (or ctrl+s): check every field, then ask before anything is sent."""
         if self.saving:
             return
         values = self.values()
