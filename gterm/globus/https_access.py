@@ -74,6 +74,10 @@ class Cancelled(GtermError):
 class LocalWriteError(GtermError):
     """This computer could not store the file (disk full, name not allowed, no permission)."""
 
+    def __init__(self, message: str, *, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full  # every other file would meet it too
+
 
 def https_scope(collection_id: str) -> str:
     """The scope whose tokens a collection's HTTPS server accepts."""
@@ -275,7 +279,7 @@ class HttpsFiles:
         try:
             os.replace(part, destination)
         except OSError as exc:
-            raise _local_error(exc, destination, kept=part) from None
+            raise local_write_error(exc, destination, kept=part) from None
         return DownloadResult(destination, size, started_with)
 
     def _fetch_into(
@@ -317,7 +321,7 @@ class HttpsFiles:
             try:
                 handle = open(part, mode)  # noqa: SIM115 - closed below, also on error
             except OSError as exc:
-                raise _local_error(exc, part.with_name(PurePosixPath(path).name), kept=None) from None
+                raise local_write_error(exc, part.with_name(PurePosixPath(path).name), kept=None) from None
             with handle:
                 try:
                     for piece in _pieces(response):
@@ -329,7 +333,7 @@ class HttpsFiles:
                             progress(len(piece))
                 except OSError as exc:
                     handle.close()
-                    raise _local_error(exc, part.with_name(PurePosixPath(path).name), kept=part) from None
+                    raise local_write_error(exc, part.with_name(PurePosixPath(path).name), kept=part) from None
         return total, validator, have, remote.modified
 
     # --- writing ---------------------------------------------------------------------
@@ -409,7 +413,7 @@ def _held(part: Path, destination: Path) -> int:
     except FileNotFoundError:
         return 0
     except OSError as exc:
-        raise _local_error(exc, destination, kept=None) from None
+        raise local_write_error(exc, destination, kept=None) from None
 
 
 def _truncate(part: Path) -> int:
@@ -418,10 +422,11 @@ def _truncate(part: Path) -> int:
     return 0
 
 
-def _local_error(exc: OSError, path: Path, *, kept: Path | None) -> LocalWriteError:
+def local_write_error(exc: OSError, path: Path, *, kept: Path | None) -> LocalWriteError:
+    """What this computer's refusal to store ``path`` means to a person, and whether ``kept`` stays for a resume."""
     where = f" ({kept.name} is kept, so the next download resumes from it)" if kept is not None else ""
     if exc.errno == errno.ENOSPC:
-        return LocalWriteError(f"This computer's disk is full while writing {path.name}{where}.")
+        return LocalWriteError(f"This computer's disk is full while writing {path.name}{where}.", disk_full=True)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return LocalWriteError(f"No permission to write {path}{where}.")
     if exc.errno in (errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL):

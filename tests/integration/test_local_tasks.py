@@ -8,7 +8,7 @@ from pathlib import Path
 
 import globus_sdk
 
-from gterm.globus.https_access import HttpsFiles, https_scope
+from gterm.globus.https_access import HttpsFiles, https_scope, part_path
 from gterm.globus.local_tasks import Item, LocalTask
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
@@ -205,3 +205,20 @@ def test_an_upload_where_the_collection_allows_only_reading_fails_and_leaves_not
     assert len(failed) == 1 and "Permission denied: write access" in failed[0].description
     root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
     assert not [p for p in root.iterdir() if name in p.name or p.name.startswith(".gterm-upload-")]
+
+
+def test_a_full_disk_stops_the_task_once_and_keeps_the_part(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    files = {f"f{i}.bin": os.urandom(200_000) for i in range(3)}
+    _, path = make_lab_dir(sandbox, files)
+    items = [Item(path + name, str(tmp_path / name), is_dir=False, size=200_000) for name in sorted(files)]
+    part_path(tmp_path / "f0.bin").symlink_to("/dev/full")  # its writes fail with ENOSPC, as a full disk's do
+    task = _task(sandbox, "download", items, streams=1)
+
+    task.run()
+
+    snap = task.snapshot()
+    assert snap.status == "FAILED" and snap.files_transferred == 0
+    assert "disk is full while writing f0.bin" in str(task.fatal_error)
+    assert "is kept, so the next download resumes from it" in str(task.fatal_error)
+    assert [e.code for e in task.events() if e.is_error] == ["DISK_FULL", "FAILED"]
+    assert not any((tmp_path / name).exists() for name in files)  # the other files were not started

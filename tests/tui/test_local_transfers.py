@@ -10,22 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from gterm.globus.https_access import HttpsAccess
 from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import ChoicePrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, notices, settled, wait_for
-from tests.support.sandbox_login import LoginHttpsTokens
-from tests.support.transfer_live import collection_root, make_lab_dir, service_for
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, make_https_app, notices, settled, wait_for
+from tests.support.transfer_live import collection_root, make_lab_dir
 
 SIZE = (120, 36)
 
 
 def _app(sandbox: SandboxHandle, tmp_config, left: str, right: str):  # type: ignore[no-untyped-def]
-    return make_app(
-        service_for(sandbox), config=tmp_config, left=left, right=right, https=HttpsAccess(LoginHttpsTokens(sandbox))
-    )
+    return make_https_app(sandbox, config=tmp_config, left=left, right=right)
 
 
 def _task_rows(app) -> list[str]:  # type: ignore[no-untyped-def]

@@ -14,10 +14,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, Label, Static
+from textual.widgets import Checkbox, Label, Select, Static
 from textual.worker import get_current_worker
 
-from gterm.globus.collection_settings import FIELDS, Change, CollectionSettings, SettingsService, Value
+from gterm.globus.collection_settings import (
+    FIELDS,
+    VERIFICATION,
+    Change,
+    CollectionSettings,
+    SettingsService,
+    Value,
+    verification_choice,
+)
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import SETTINGS_BINDINGS
 from gterm.tui.screens.modal import GtermModal
@@ -54,7 +62,13 @@ class CollectionSettingsForm(GtermModal[bool]):
             for field in FIELDS:
                 value = self.settings.values.get(field.name, "")
                 if field.kind == "flag":
-                    yield Checkbox(field.label, bool(value), id=f"field-{field.name}")
+                    yield Checkbox(field.label, bool(value), id=f"field-{field.name}", compact=True)
+                    continue
+                if field.kind == "choice":
+                    yield Label(field.label, classes="settings-label")
+                    yield Select[str]([(words, words) for words in VERIFICATION], value=verification_choice(value),
+                                      allow_blank=False, id=f"field-{field.name}", compact=True)
+                    yield Static("", id=f"error-{field.name}", classes="dialog-error -empty", markup=False)
                     continue
                 yield Label(field.label, classes="settings-label")
                 yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
@@ -72,6 +86,8 @@ class CollectionSettingsForm(GtermModal[bool]):
             widget = self.query_one(f"#field-{field.name}")
             if isinstance(widget, Checkbox):
                 result[field.name] = widget.value
+            elif isinstance(widget, Select):
+                result[field.name] = str(widget.value)
             elif isinstance(widget, SafeInput):
                 result[field.name] = widget.raw_value
         return result
