@@ -40,11 +40,18 @@ from gterm.globus.errors import (
     NotLoggedIn,
     SessionExpired,
 )
-from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles, LocalWriteError
+from gterm.globus.https_access import (
+    PIECE,
+    Cancelled,
+    HttpsFiles,
+    LocalWriteError,
+    local_write_error,
+    part_path,
+)
 from gterm.globus.models import Entry, Event, Task
 
 Kind = Literal["download", "upload", "copy"]
-OnConflict = Literal["overwrite", "skip", "rename"]
+OnConflict = Literal["overwrite", "skip", "rename", "resume"]  # resume: downloads only (else overwrite)
 STREAMS = 4
 
 ListRemote = Callable[[str], Iterable[Entry]]  # a collection directory's entries (Transfer ls)
@@ -305,11 +312,14 @@ class LocalTask:
                 pass
             except (ConsentNeeded, SessionExpired, NotLoggedIn) as exc:
                 # Not this file's fault: say it once, stop starting files; F5 again resumes downloads.
+                self._stop("SIGN_IN_NEEDED", f"{exc} Then press F5 again (downloads resume).", job)
+            except LocalWriteError as exc:
                 with self._lock:
-                    first = self.fatal_error is None
-                    self.fatal_error = self.fatal_error or f"{exc} Then press F5 again (downloads resume)."
-                if first:
-                    self._event("SIGN_IN_NEEDED", str(exc), job.source, is_error=True)
+                    self._counters.files_failed += 1
+                if exc.disk_full:  # the next files would fill nothing but error events
+                    self._stop("DISK_FULL", f"{exc} Free some space, then press F5 again (downloads resume).", job)
+                else:
+                    self._event("FILE_FAILED", f"{job.source}: {exc}", job.destination, is_error=True)
             except (GtermError, OSError) as exc:
                 message = str(exc) if isinstance(exc, GtermError) else (exc.strerror or "error")
                 with self._lock:
@@ -318,6 +328,14 @@ class LocalTask:
 
         with ThreadPoolExecutor(max(1, self.streams), thread_name_prefix="gterm-local-task") as pool:
             list(pool.map(one, jobs))
+
+    def _stop(self, code: str, message: str, job: FileJob) -> None:
+        """A cause every file shares: the task fails with it once and starts no more files."""
+        with self._lock:
+            first = self.fatal_error is None
+            self.fatal_error = self.fatal_error or message
+        if first:
+            self._event(code, message, job.source, is_error=True)
 
     def _move(self, job: FileJob, remote: HttpsFiles | None) -> None:
         destination = self._resolve_conflict(job)
@@ -351,11 +369,19 @@ class LocalTask:
             return job.destination
         if self.on_conflict == "skip":
             return None
+        if self.on_conflict == "resume":
+            if self.kind == "download":
+                # What is there becomes the part the download continues from (Range from its size): a file an
+                # earlier, interrupted download or copy left. A part already waiting is newer; it wins.
+                part = part_path(target)
+                if not part.exists() and target.is_file():
+                    os.replace(target, part)
+            return job.destination
         return str(_free_name(target))
 
     def _copy_local(self, source: Path, destination: Path) -> None:
         """A local copy to a hidden temporary name, renamed into place; times kept."""
-        temp = destination.with_name(f".{destination.name}.gterm-part")
+        temp = part_path(destination)
         try:
             with open(source, "rb") as src, open(temp, "wb") as dst:
                 while True:
@@ -372,7 +398,7 @@ class LocalTask:
             raise
         except OSError as exc:
             temp.unlink(missing_ok=True)
-            raise LocalWriteError(f"Could not copy {source.name}: {exc.strerror or 'error'}.") from None
+            raise local_write_error(exc, destination, kept=None) from None
 
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
