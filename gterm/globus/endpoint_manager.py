@@ -9,7 +9,6 @@ next page only when the user scrolls to it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput
-from gterm.globus.models import Event, Task, parse_time
+from gterm.globus.models import Task, parse_time
+from gterm.globus.task_reads import MANAGER_ROUTES, TaskReads
 from gterm.lazy_modules import LazyModule
 
 if TYPE_CHECKING:
@@ -188,19 +188,15 @@ class PauseRuleDraft:
         return doc
 
 
-class EndpointManager:
-    """Typed management API calls. Safe to share between threads: each thread uses its own client."""
+class EndpointManager(TaskReads):
+    """Typed management API calls. Safe to share between threads: each thread uses its own client.
+
+    Reading one task in full (the task details screen's source) is
+    :class:`~gterm.globus.task_reads.TaskReads` through the management routes.
+    """
 
     def __init__(self, client_factory: Callable[[], globus_sdk.TransferClient]) -> None:
-        self._client_factory = client_factory
-        self._local = threading.local()
-
-    def client(self) -> globus_sdk.TransferClient:
-        existing: globus_sdk.TransferClient | None = getattr(self._local, "client", None)
-        if existing is None:
-            existing = self._client_factory()
-            self._local.client = existing
-        return existing
+        super().__init__(client_factory, MANAGER_ROUTES)
 
     @translate_errors()
     def monitored_endpoints(self) -> list[MonitoredEndpoint]:
@@ -214,29 +210,6 @@ class EndpointManager:
         tasks = tuple(AdminTask.from_doc(doc) for doc in response["DATA"])
         next_key = response.get("last_key") if response.get("has_next_page") else None
         return TaskPage(tasks, str(next_key) if next_key else None)
-
-    # -- one task in full: the task details screen reads these (its TaskSource), as for my own tasks
-
-    @translate_errors()
-    def task(self, task_id: str) -> Task:
-        """The task as its administrators see it (owner_string, is_paused, ... stay in ``raw``)."""
-        return Task.from_doc(self.client().endpoint_manager_get_task(task_id).data)
-
-    @translate_errors()
-    def events(self, task_id: str, limit: int = 100) -> list[Event]:
-        return [Event.from_doc(doc) for doc in self.client().endpoint_manager_task_event_list(task_id, limit=limit)]
-
-    @translate_errors()
-    def pause_info(self, task_id: str) -> dict[str, Any]:
-        return dict(self.client().endpoint_manager_task_pause_info(task_id).data)
-
-    @translate_errors()
-    def successful_transfers(self, task_id: str) -> list[dict[str, Any]]:
-        return [dict(doc) for doc in self.client().endpoint_manager_task_successful_transfers(task_id)]
-
-    @translate_errors()
-    def skipped_errors(self, task_id: str) -> list[dict[str, Any]]:
-        return [dict(doc) for doc in self.client().endpoint_manager_task_skipped_errors(task_id)]
 
     @translate_errors()
     def cancel(self, task_ids: Sequence[str], message: str) -> str:

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import email.utils
 import errno
+import hashlib
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote
 
@@ -73,6 +74,10 @@ class Cancelled(GtermError):
 class LocalWriteError(GtermError):
     """This computer could not store the file (disk full, name not allowed, no permission)."""
 
+    def __init__(self, message: str, *, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full  # every other file would meet it too
+
 
 def https_scope(collection_id: str) -> str:
     """The scope whose tokens a collection's HTTPS server accepts."""
@@ -97,9 +102,20 @@ class DownloadResult:
     resumed_from: int  # bytes that were already there from an earlier attempt
 
 
+NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
+
+
 def part_path(destination: Path) -> Path:
-    """Where a download in progress lives (hidden, beside its final name)."""
-    return destination.with_name(f".{destination.name}{PART_SUFFIX}")
+    """Where a download in progress lives (hidden, beside its final name).
+
+    A name near the file system's limit would not fit with the part's dot and suffix; such a
+    part is named after a digest of the name instead (the same each time, so resume finds it).
+    """
+    natural = f".{destination.name}{PART_SUFFIX}"
+    if len(os.fsencode(natural)) <= NAME_MAX:
+        return destination.with_name(natural)
+    digest = hashlib.sha256(os.fsencode(destination.name)).hexdigest()[:32]
+    return destination.with_name(f".{digest}{PART_SUFFIX}")
 
 
 class HttpsFiles:
@@ -238,7 +254,7 @@ class HttpsFiles:
     ) -> DownloadResult:
         """Stream ``path`` into ``destination`` (see the module docstring for the guarantees)."""
         part = part_path(destination)
-        have = part.stat().st_size if resume and part.exists() else 0
+        have = _held(part, destination) if resume else 0
         started_with = have
         validator: str | None = None
         modified: float | None = None
@@ -252,7 +268,7 @@ class HttpsFiles:
                     raise
                 time.sleep(self._retry_delays[failures])
                 failures += 1
-                have = part.stat().st_size if part.exists() else 0
+                have = _held(part, destination)
         if have != size:
             raise ServiceError(
                 f"'{path}' arrived with {have:,} bytes instead of {size:,}; the partial file is kept"
@@ -263,7 +279,7 @@ class HttpsFiles:
         try:
             os.replace(part, destination)
         except OSError as exc:
-            raise _local_error(exc, destination, kept=part) from None
+            raise local_write_error(exc, destination, kept=part) from None
         return DownloadResult(destination, size, started_with)
 
     def _fetch_into(
@@ -305,7 +321,7 @@ class HttpsFiles:
             try:
                 handle = open(part, mode)  # noqa: SIM115 - closed below, also on error
             except OSError as exc:
-                raise _local_error(exc, part.with_name(part.name[1 : -len(PART_SUFFIX)]), kept=None) from None
+                raise local_write_error(exc, part.with_name(PurePosixPath(path).name), kept=None) from None
             with handle:
                 try:
                     for piece in _pieces(response):
@@ -317,7 +333,7 @@ class HttpsFiles:
                             progress(len(piece))
                 except OSError as exc:
                     handle.close()
-                    raise _local_error(exc, part, kept=part) from None
+                    raise local_write_error(exc, part.with_name(PurePosixPath(path).name), kept=part) from None
         return total, validator, have, remote.modified
 
     # --- writing ---------------------------------------------------------------------
@@ -390,20 +406,34 @@ def _total_from_content_range(header: str | None, fallback: int) -> int:
     return fallback
 
 
+def _held(part: Path, destination: Path) -> int:
+    """Bytes an earlier attempt left in ``part`` (0 if none); a path this computer cannot hold is said now."""
+    try:
+        return part.stat().st_size
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        raise local_write_error(exc, destination, kept=None) from None
+
+
 def _truncate(part: Path) -> int:
     with open(part, "wb"):
         pass
     return 0
 
 
-def _local_error(exc: OSError, path: Path, *, kept: Path | None) -> LocalWriteError:
+def local_write_error(exc: OSError, path: Path, *, kept: Path | None) -> LocalWriteError:
+    """What this computer's refusal to store ``path`` means to a person, and whether ``kept`` stays for a resume."""
     where = f" ({kept.name} is kept, so the next download resumes from it)" if kept is not None else ""
     if exc.errno == errno.ENOSPC:
-        return LocalWriteError(f"This computer's disk is full while writing {path.name}{where}.")
+        return LocalWriteError(f"This computer's disk is full while writing {path.name}{where}.", disk_full=True)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return LocalWriteError(f"No permission to write {path}{where}.")
     if exc.errno in (errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL):
-        return LocalWriteError(f"This computer's file system cannot hold the name {path.name!r}.")
+        return LocalWriteError(
+            f"This computer's file system cannot hold the name {path.name!r} there (too long, or a character it"
+            f" does not allow){where or '; nothing was written'}."
+        )
     return LocalWriteError(f"Could not write {path}: {exc.strerror or 'error'}{where}.")
 
 

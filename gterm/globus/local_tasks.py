@@ -40,11 +40,18 @@ from gterm.globus.errors import (
     NotLoggedIn,
     SessionExpired,
 )
-from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles, LocalWriteError
+from gterm.globus.https_access import (
+    PIECE,
+    Cancelled,
+    HttpsFiles,
+    LocalWriteError,
+    local_write_error,
+    part_path,
+)
 from gterm.globus.models import Entry, Event, Task
 
 Kind = Literal["download", "upload", "copy"]
-OnConflict = Literal["overwrite", "skip", "rename"]
+OnConflict = Literal["overwrite", "skip", "rename", "resume"]  # resume: downloads only (else overwrite)
 STREAMS = 4
 
 ListRemote = Callable[[str], Iterable[Entry]]  # a collection directory's entries (Transfer ls)
@@ -60,6 +67,7 @@ class Item:
     destination: str
     is_dir: bool
     size: int = 0
+    modified: datetime | None = None  # the source's time, when its listing gave one
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,9 @@ class LocalTask:
     fatal_error: str | None = None
     _counters: _Counters = field(default_factory=_Counters)
     _events: list[Event] = field(default_factory=list)
+    # Local directories this task made and the source's time for each: set once their files are in,
+    # since writing a file into a directory moves its time.
+    _directory_times: list[tuple[Path, float]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cancel: threading.Event = field(default_factory=threading.Event)
     _started: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -181,6 +192,7 @@ class LocalTask:
                 self._counters.bytes_total = sum(job.size for job in jobs)
             self._event("STARTED", f"{len(jobs):,} files, {self._counters.bytes_total:,} bytes")
             self._move_all(jobs)
+            self._keep_directory_times()
         except Cancelled:
             pass
         except GtermError as exc:
@@ -217,24 +229,26 @@ class LocalTask:
             if not item.is_dir:
                 jobs.append(FileJob(item.source, item.destination, item.size))
             elif self.kind == "download":
-                jobs.extend(self._plan_remote_tree(item.source, item.destination))
+                jobs.extend(self._plan_remote_tree(item.source, item.destination, item.modified))
             else:
                 jobs.extend(self._plan_local_tree(item.source, item.destination))
         return jobs
 
-    def _plan_remote_tree(self, source: str, destination: str) -> list[FileJob]:
+    def _plan_remote_tree(self, source: str, destination: str, modified: datetime | None) -> list[FileJob]:
         assert self.list_remote is not None
         jobs: list[FileJob] = []
-        pending = [(paths.as_dir(source), Path(destination))]
+        pending = [(paths.as_dir(source), Path(destination), modified)]
         while pending:
             self._check_cancel()
-            remote_dir, local_dir = pending.pop()
-            _make_local_dir(local_dir)
+            remote_dir, local_dir, when = pending.pop()
+            made = _make_local_dir(local_dir)
             self._counters.directories += 1
+            if made and when is not None:
+                self._directory_times.append((local_dir, when.timestamp()))
             for entry in self.list_remote(remote_dir):
                 local_name = paths.with_surrogates(entry.name)  # a name that is not UTF-8 gets its bytes back
                 if entry.type == "dir":
-                    pending.append((remote_dir + entry.name + "/", local_dir / local_name))
+                    pending.append((remote_dir + entry.name + "/", local_dir / local_name, entry.last_modified))
                 elif entry.type == "file":
                     jobs.append(FileJob(remote_dir + entry.name, str(local_dir / local_name), entry.size or 0))
         return jobs
@@ -245,8 +259,10 @@ class LocalTask:
         while pending:
             self._check_cancel()
             local_dir, target_dir = pending.pop()
-            self._make_destination_dir(target_dir)
+            made = self._make_destination_dir(target_dir)
             self._counters.directories += 1
+            if made and self.kind == "copy":  # an upload's directories are made by Transfer, which sets no times
+                self._directory_times.append((Path(target_dir), local_dir.stat().st_mtime))
             with os.scandir(local_dir) as listing:
                 for entry in listing:
                     info = entry.stat(follow_symlinks=False)
@@ -257,13 +273,25 @@ class LocalTask:
                         jobs.append(FileJob(entry.path, target, info.st_size))
         return jobs
 
-    def _make_destination_dir(self, target: str) -> None:
+    def _keep_directory_times(self) -> None:
+        """The source's times on the directories this task made, once every file is in (each file
+        written into a directory moved its time). Directories that were there before keep theirs."""
+        for directory, when in self._directory_times:
+            if self._cancel.is_set():
+                return
+            try:
+                os.utime(directory, (when, when))
+            except OSError as exc:
+                self._event("TIME_NOT_KEPT", f"{directory}: {exc.strerror or 'error'}", is_error=False)
+
+    def _make_destination_dir(self, target: str) -> bool:
+        """Make the directory; True if this task made it (a local one that was not there)."""
         if self.kind == "upload":
             assert self.make_remote_dir is not None
             with contextlib.suppress(AlreadyExists):
                 self.make_remote_dir(paths.as_dir(target))
-        else:
-            _make_local_dir(Path(target))
+            return False
+        return _make_local_dir(Path(target))
 
     # --- moving ----------------------------------------------------------------
 
@@ -284,11 +312,14 @@ class LocalTask:
                 pass
             except (ConsentNeeded, SessionExpired, NotLoggedIn) as exc:
                 # Not this file's fault: say it once, stop starting files; F5 again resumes downloads.
+                self._stop("SIGN_IN_NEEDED", f"{exc} Then press F5 again (downloads resume).", job)
+            except LocalWriteError as exc:
                 with self._lock:
-                    first = self.fatal_error is None
-                    self.fatal_error = self.fatal_error or f"{exc} Then press F5 again (downloads resume)."
-                if first:
-                    self._event("SIGN_IN_NEEDED", str(exc), job.source, is_error=True)
+                    self._counters.files_failed += 1
+                if exc.disk_full:  # the next files would fill nothing but error events
+                    self._stop("DISK_FULL", f"{exc} Free some space, then press F5 again (downloads resume).", job)
+                else:
+                    self._event("FILE_FAILED", f"{job.source}: {exc}", job.destination, is_error=True)
             except (GtermError, OSError) as exc:
                 message = str(exc) if isinstance(exc, GtermError) else (exc.strerror or "error")
                 with self._lock:
@@ -297,6 +328,14 @@ class LocalTask:
 
         with ThreadPoolExecutor(max(1, self.streams), thread_name_prefix="gterm-local-task") as pool:
             list(pool.map(one, jobs))
+
+    def _stop(self, code: str, message: str, job: FileJob) -> None:
+        """A cause every file shares: the task fails with it once and starts no more files."""
+        with self._lock:
+            first = self.fatal_error is None
+            self.fatal_error = self.fatal_error or message
+        if first:
+            self._event(code, message, job.source, is_error=True)
 
     def _move(self, job: FileJob, remote: HttpsFiles | None) -> None:
         destination = self._resolve_conflict(job)
@@ -330,11 +369,19 @@ class LocalTask:
             return job.destination
         if self.on_conflict == "skip":
             return None
+        if self.on_conflict == "resume":
+            if self.kind == "download":
+                # What is there becomes the part the download continues from (Range from its size): a file an
+                # earlier, interrupted download or copy left. A part already waiting is newer; it wins.
+                part = part_path(target)
+                if not part.exists() and target.is_file():
+                    os.replace(target, part)
+            return job.destination
         return str(_free_name(target))
 
     def _copy_local(self, source: Path, destination: Path) -> None:
         """A local copy to a hidden temporary name, renamed into place; times kept."""
-        temp = destination.with_name(f".{destination.name}.gterm-part")
+        temp = part_path(destination)
         try:
             with open(source, "rb") as src, open(temp, "wb") as dst:
                 while True:
@@ -351,7 +398,7 @@ class LocalTask:
             raise
         except OSError as exc:
             temp.unlink(missing_ok=True)
-            raise LocalWriteError(f"Could not copy {source.name}: {exc.strerror or 'error'}.") from None
+            raise local_write_error(exc, destination, kept=None) from None
 
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
@@ -362,13 +409,17 @@ def _join(directory: str, name: str, *, remote: bool) -> str:
     return paths.as_dir(directory) + name if remote else os.path.join(directory, name)
 
 
-def _make_local_dir(path: Path) -> None:
+def _make_local_dir(path: Path) -> bool:
+    """Make ``path`` (and its parents); True if it was not there before."""
+    if path.is_dir():
+        return False
     try:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         raise InvalidInput(f"{path} exists and is not a directory.") from None
     except OSError as exc:
         raise LocalWriteError(f"Cannot create {path}: {exc.strerror or 'error'}.") from None
+    return True
 
 
 def _free_name(target: Path) -> Path:

@@ -24,6 +24,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -46,7 +47,6 @@ from gterm.globus.models import (
     Bookmark,
     Collection,
     Entry,
-    Event,
     FileListPage,
     Listing,
     Rule,
@@ -55,6 +55,7 @@ from gterm.globus.models import (
     entries_from_docs,
     pause_message_of,
 )
+from gterm.globus.task_reads import OWNER_ROUTES, TaskReads
 from gterm.globus.transfer_requests import SEARCH_SCOPES, SYNC_LEVELS, DeleteRequest, TransferRequest
 from gterm.lazy_modules import LazyModule
 
@@ -252,8 +253,12 @@ leaving them out makes a 100,000-entry body about 40% smaller to send and parse.
 """
 
 
-class TransferService:
-    """Typed Transfer calls. Safe to share between threads: each thread uses its own client."""
+class TransferService(TaskReads):
+    """Typed Transfer calls. Safe to share between threads: each thread uses its own client.
+
+    Reading one of my tasks in full (task, events, successes, skips, pause info) is
+    :class:`~gterm.globus.task_reads.TaskReads`, through the owner's routes.
+    """
 
     def __init__(
         self,
@@ -261,20 +266,9 @@ class TransferService:
         *,
         retry_delay: float = 0.5,
     ) -> None:
-        self._client_factory = client_factory
-        self._local = threading.local()
+        super().__init__(client_factory, OWNER_ROUTES)
         self._retry_delay = retry_delay
         self._early = EarlyResults()
-
-    # -- plumbing ---------------------------------------------------------------------------
-
-    def client(self) -> globus_sdk.TransferClient:
-        """This thread's TransferClient, created on first use."""
-        existing: globus_sdk.TransferClient | None = getattr(self._local, "client", None)
-        if existing is None:
-            existing = self._client_factory()
-            self._local.client = existing
-        return existing
 
     # -- collections ------------------------------------------------------------------------
 
@@ -432,25 +426,39 @@ class TransferService:
         Stops when the service's ``total`` is reached or a page comes back
         empty (the directory shrank). Each page is a Listing of its own
         entries with its ``offset``; :meth:`Listing.extended` merges them.
+        While the caller merges a page, the next one is already asked for (on
+        a daemon thread, so a page in flight never delays exit): the service
+        reads and sends it meanwhile instead of waiting for the merge.
         """
         offset = listing.offset + len(listing.entries)
         total = listing.total
+
+        def page_at(start: int) -> Callable[[], Listing]:
+            return lambda: self._ls(
+                listing.collection_id, listing.path, offset=start, limit=page_size, orderby=orderby,
+                show_hidden=show_hidden,
+            )
+
+        coming: Future[object] | None = None
         while total is not None and offset < total:
-            key = _page_key(listing.collection_id, listing.path, offset, orderby, show_hidden, page_size)
-            early = self._early.take(key)
+            if coming is None:
+                key = _page_key(listing.collection_id, listing.path, offset, orderby, show_hidden, page_size)
+                coming = self._early.take(key)  # the rest of a start-up listing, asked for early
             page: Listing
-            if early is not None:
-                page = early.result()  # type: ignore[assignment]  # a Listing, or the early call's error
+            if coming is None:
+                page = page_at(offset)()
             else:
-                page = self._ls(
-                    listing.collection_id, listing.path, offset=offset, limit=page_size, orderby=orderby,
-                    show_hidden=show_hidden,
-                )
+                page = coming.result()  # type: ignore[assignment]  # a Listing, or the call's error raised here
             if not page.entries:
                 return
-            yield page
             offset += len(page.entries)
             total = page.total
+            coming = None
+            if total is not None and offset < total:
+                coming = Future()
+                coming.set_running_or_notify_cancel()
+                threading.Thread(target=fulfil, args=(coming, page_at(offset)), name="gterm-page", daemon=True).start()
+            yield page
 
     @translate_errors()
     def _ls(
@@ -582,15 +590,6 @@ class TransferService:
         ]
 
     @translate_errors()
-    def task(self, task_id: str) -> Task:
-        return Task.from_doc(self.client().get_task(task_id).data)
-
-    @translate_errors()
-    def events(self, task_id: str, limit: int = 100) -> list[Event]:
-        """The task's most recent events (one task_event_list call)."""
-        return [Event.from_doc(doc) for doc in self.client().task_event_list(task_id, limit=limit)]
-
-    @translate_errors()
     def cancel(self, task_id: str) -> str:
         """Cancel a task; returns the service's message (e.g. "The task has been cancelled.")."""
         response = self.client().cancel_task(task_id)
@@ -608,20 +607,6 @@ class TransferService:
         if len(document) > 1:
             client.update_task(task_id, document)
         return Task.from_doc(client.get_task(task_id).data)
-
-    @translate_errors()
-    def pause_info(self, task_id: str) -> dict[str, Any]:
-        return dict(self.client().task_pause_info(task_id).data)
-
-    @translate_errors()
-    def successful_transfers(self, task_id: str) -> list[dict[str, Any]]:
-        """The first page of the task's successful transfers (source/destination paths)."""
-        return [dict(doc) for doc in self.client().task_successful_transfers(task_id)]
-
-    @translate_errors()
-    def skipped_errors(self, task_id: str) -> list[dict[str, Any]]:
-        """The first page of the paths skipped with skip_source_errors."""
-        return [dict(doc) for doc in self.client().task_skipped_errors(task_id)]
 
     # -- bookmarks --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ loading the SDK.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Literal
 
@@ -59,9 +59,27 @@ class TransferItem:
     recursive: bool = False
 
 
+@dataclass(slots=True, kw_only=True)
+class TransferFlags:
+    """Transfer's on/off options, declared once: the F5 form holds them (TransferOptions) and a
+    request carries them (TransferRequest). Keyword-only, so a request's positional fields stay first."""
+
+    verify_checksum: bool = True
+    preserve_timestamp: bool = False
+    encrypt_data: bool = False
+    delete_destination_extra: bool = False
+    skip_source_errors: bool = False
+    fail_on_quota_errors: bool = False
+
+    def copy_flags_to(self, other: TransferFlags) -> None:
+        """Set ``other``'s flags to these (the form's choices onto the request it builds)."""
+        for flag in fields(TransferFlags):
+            setattr(other, flag.name, getattr(self, flag.name))
+
+
 @dataclass(slots=True)
-class TransferRequest:
-    """Everything the transfer dialog can set, mirroring TransferData's options.
+class TransferRequest(TransferFlags):
+    """Everything the transfer dialog can set, mirroring TransferData's options (the flags: TransferFlags).
 
     Mutable on purpose: the service stores the submission id it fetched on the
     request, so submitting the same object again is harmless.
@@ -72,12 +90,6 @@ class TransferRequest:
     items: list[TransferItem]
     label: str | None = None
     sync_level: SyncLevel | None = None
-    verify_checksum: bool = True
-    preserve_timestamp: bool = False
-    encrypt_data: bool = False
-    delete_destination_extra: bool = False
-    skip_source_errors: bool = False
-    fail_on_quota_errors: bool = False
     deadline: datetime | None = None
     notify_on_succeeded: bool = True
     notify_on_failed: bool = True

@@ -147,7 +147,7 @@ INFO_BINDINGS: list[Binding] = [
 # The collection settings form (e on the details).
 SETTINGS_BINDINGS: list[Binding] = [
     Binding("escape", "back_out", "Cancel", id="settings_cancel"),
-    Binding("ctrl+s", "save", "Save", id="settings_save"),
+    Binding("ctrl+s", "ok", "Save", id="settings_save"),
 ]
 
 # Sharing (p): a guest collection's access rules, or the guests a mapped collection hosts.
@@ -199,7 +199,7 @@ PAUSE_RULES_BINDINGS: list[Binding] = [
 ]
 PAUSE_RULE_FORM_BINDINGS: list[Binding] = [
     Binding("escape", "back_out", "Cancel", id="pause_rule_cancel"),
-    Binding("ctrl+s", "save", "Save", id="pause_rule_save"),
+    Binding("ctrl+s", "ok", "Save", id="pause_rule_save"),
 ]
 
 #: Every table above: the ids a user's ``[keymap]`` may name (with those of the widgets that

@@ -80,7 +80,9 @@ def build_task(
                 taken.add(name)
         source = paths.child(plan.source_path, entry.name)
         destination = paths.child(plan.destination_path, name)
-        items.append(Item(source, destination, is_dir=entry.is_dir, size=entry.size or 0))
+        items.append(
+            Item(source, destination, is_dir=entry.is_dir, size=entry.size or 0, modified=entry.last_modified)
+        )
     task = LocalTask(
         kind=kind,
         items=items,

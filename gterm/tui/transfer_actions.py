@@ -239,7 +239,17 @@ class TransferScreen(Screen[None]):
             return
         from gterm.tui.screens.prompts import ChoicePrompt
 
-        policies: dict[str, OnConflict] = {"overwrite": "overwrite", "skip": "skip", "rename": "rename"}
+        policies: dict[str, OnConflict] = {
+            "overwrite": "overwrite", "skip": "skip", "rename": "rename", "resume": "resume"
+        }
+        choices = [("overwrite", "Overwrite"), ("skip", "Skip"), ("rename", "Rename")]
+        message = (f"{plan.destination_path} already has these. Overwrite them, skip them, or keep both "
+                   "(the new ones get a free name)?")
+        if kind == "download":  # a PUT cannot continue a file; a download can, with a Range request
+            choices.append(("resume", "Continue"))
+            message += (" Continue keeps the bytes already here and fetches only the rest (for a file an earlier"
+                        " download or copy left unfinished).")
+        message += " An interrupted download resumes by itself."
 
         def answered(choice: str | None) -> None:
             if choice in policies:
@@ -249,9 +259,8 @@ class TransferScreen(Screen[None]):
         self.app.push_screen(
             ChoicePrompt(
                 f"{count:,} name{'s' if count != 1 else ''} already in {plan.destination_name}",
-                f"{plan.destination_path} already has these. Overwrite them, skip them, or keep both "
-                "(the new ones get a free name)? An interrupted download resumes by itself.",
-                [("overwrite", "Overwrite"), ("skip", "Skip"), ("rename", "Rename")],
+                message,
+                choices,
                 items=taken,
             ),
             answered,

@@ -16,6 +16,7 @@ from gterm.globus.transfer_requests import (
     SYNC_LEVEL_HELP,
     SYNC_LEVELS,
     FilterMethod,
+    TransferFlags,
     TransferItem,
     TransferRequest,
     fit_label,
@@ -142,17 +143,11 @@ class TransferPlan:
 
 
 @dataclass(slots=True)
-class TransferOptions:
+class TransferOptions(TransferFlags):
     """The transfer options as the F5 form holds them (pure data, validated by :func:`build_request`)."""
 
     label: str = ""
     sync_level: str = "off"
-    verify_checksum: bool = True
-    preserve_timestamp: bool = False
-    encrypt_data: bool = False
-    delete_destination_extra: bool = False
-    skip_source_errors: bool = False
-    fail_on_quota_errors: bool = False
     notify: bool = True
     deadline: str = ""
     include: str = ""
@@ -185,18 +180,12 @@ def build_request(plan: TransferPlan, options: TransferOptions, now: datetime) -
     if problem is not None:
         raise LabelProblem(problem)
     rules = filter_rules(options)
-    return TransferRequest(
+    request = TransferRequest(
         source_collection=plan.source_collection_id,
         destination_collection=plan.destination_collection_id,
         items=plan.items(options.delete_destination_extra),
         label=options.label.strip() or plan.default_label(),
         sync_level=next((level for level in SYNC_LEVELS if level == options.sync_level), None),  # "off": None
-        verify_checksum=options.verify_checksum,
-        preserve_timestamp=options.preserve_timestamp,
-        encrypt_data=options.encrypt_data,
-        delete_destination_extra=options.delete_destination_extra,
-        skip_source_errors=options.skip_source_errors,
-        fail_on_quota_errors=options.fail_on_quota_errors,
         deadline=deadline,
         notify_on_succeeded=options.notify,
         notify_on_failed=options.notify,
@@ -204,6 +193,8 @@ def build_request(plan: TransferPlan, options: TransferOptions, now: datetime) -
         filter_rules=rules,
         expected_bytes=plan.expected_bytes(options),
     )
+    options.copy_flags_to(request)
+    return request
 
 
 def _included(rules: list[tuple[FilterMethod, str]], entry: Entry) -> bool:

@@ -23,6 +23,7 @@ from gterm.globus.errors import ConsentNeeded, NotFound, PermissionDenied
 from gterm.globus.https_access import (
     Cancelled,
     HttpsFiles,
+    LocalWriteError,
     data_access_scope,
     https_scope,
     part_path,
@@ -332,3 +333,52 @@ def test_a_name_that_is_not_utf8_keeps_its_bytes(sandbox: SandboxHandle, lab: Ht
     assert (target / local_name).read_bytes() == b"up"
     lab.delete(path + wire_name)
     assert os.listdir(os.fsencode(disk)) == []
+
+
+def test_a_name_near_the_limit_downloads_and_resumes_through_a_short_part(
+    sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path
+) -> None:
+    name = "n" * 250 + ".bin"  # 254 bytes: fits, but ".<name>.gterm-part" would not
+    data = _blob(3 * 1024 * 1024, seed=23)
+    _, path = make_lab_dir(sandbox, {name: data})
+    target = tmp_path / name
+    part = part_path(target)
+    assert len(os.fsencode(part.name)) <= 255 and part.parent == tmp_path
+    part.write_bytes(data[:1_000_000])  # an earlier attempt's bytes
+
+    result = lab.download(path + name, target)
+
+    assert result.resumed_from == 1_000_000 and target.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_a_full_disk_keeps_the_part_and_says_so(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    _, path = make_lab_dir(sandbox, {"full.bin": _blob(2 * 1024 * 1024, seed=29)})
+    target = tmp_path / "full.bin"
+    # Writes to /dev/full fail with ENOSPC, as a full disk's do: the part file is that device here.
+    part_path(target).symlink_to("/dev/full")
+
+    with pytest.raises(LocalWriteError) as info:
+        lab.download(path + "full.bin", target)
+
+    message = str(info.value)
+    assert "disk is full while writing full.bin" in message
+    assert f"{part_path(target).name} is kept, so the next download resumes from it" in message
+    assert not target.exists()
+
+
+def test_a_path_this_computer_cannot_hold_is_said_and_nothing_is_written(
+    sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path
+) -> None:
+    name = "a-rather-long-file-name-" + "x" * 200 + ".txt"
+    _, path = make_lab_dir(sandbox, {name: "content"})
+    deep = tmp_path
+    while len(os.fsencode(str(deep))) < 4096 - 120:  # PATH_MAX is 4096: the file's full path will not fit
+        deep = deep / ("d" * 100)
+    deep.mkdir(parents=True)
+
+    with pytest.raises(LocalWriteError) as info:
+        lab.download(path + name, deep / name)
+
+    assert "file system cannot hold the name" in str(info.value) and "nothing was written" in str(info.value)
+    assert list(deep.iterdir()) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import globus_sdk
 
-from gterm.globus.https_access import HttpsFiles, https_scope
+from gterm.globus.https_access import HttpsFiles, https_scope, part_path
 from gterm.globus.local_tasks import Item, LocalTask
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
@@ -78,12 +78,37 @@ def test_local_copy_keeps_times(tmp_path: Path) -> None:
     (src / "sub").mkdir(parents=True)
     (src / "sub" / "f.txt").write_text("hello")
     os.utime(src / "sub" / "f.txt", (1_500_000_000, 1_500_000_000))
+    os.utime(src / "sub", (1_400_000_000, 1_400_000_000))
+    os.utime(src, (1_300_000_000, 1_300_000_000))
     task = LocalTask(kind="copy", items=[Item(str(src), str(tmp_path / "dst"), is_dir=True)],
                      source_name="This computer", destination_name="This computer")
     task.run()
     assert task.snapshot().status == "SUCCEEDED"
     assert (tmp_path / "dst" / "sub" / "f.txt").read_text() == "hello"
     assert int((tmp_path / "dst" / "sub" / "f.txt").stat().st_mtime) == 1_500_000_000
+    # Directories too, although writing their files moved their times meanwhile.
+    assert int((tmp_path / "dst" / "sub").stat().st_mtime) == 1_400_000_000
+    assert int((tmp_path / "dst").stat().st_mtime) == 1_300_000_000
+
+
+def test_a_downloaded_tree_keeps_the_servers_directory_times(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    disk, path = make_lab_dir(sandbox, {"top/sub/deep/f.txt": "x", "top/g.txt": "y"})
+    times = {"top": 1_300_000_000, "top/sub": 1_400_000_000, "top/sub/deep": 1_500_000_000}
+    for name, when in times.items():
+        os.utime(disk / name, (when, when))
+    entry = next(e for e in service_for(sandbox).ls(LAB_STORAGE_ID, path).entries if e.name == "top")
+    existing = tmp_path / "here"
+    existing.mkdir()
+    os.utime(existing, (1_000_000_000, 1_000_000_000))
+    task = _task(sandbox, "download", [Item(path + "top", str(existing / "top"), is_dir=True,
+                                            modified=entry.last_modified)])
+
+    task.run()
+
+    assert task.snapshot().status == "SUCCEEDED", task.events()
+    for name, when in times.items():
+        assert int((existing / name).stat().st_mtime) == when, name
+    assert int(existing.stat().st_mtime) != 1_000_000_000  # a directory that was there keeps its own (new) time
 
 
 def test_one_failing_file_does_not_stop_the_others(sandbox: SandboxHandle, tmp_path: Path) -> None:
@@ -146,3 +171,54 @@ def test_a_refused_token_fails_the_task_once_not_every_file(sandbox: SandboxHand
     assert "sign in" in str(task.fatal_error) and "F5 again" in str(task.fatal_error)
     errors = [e for e in task.events() if e.is_error]
     assert [e.code for e in errors] == ["SIGN_IN_NEEDED", "FAILED"]  # one sign-in notice, not one per file
+
+
+def test_continue_keeps_the_bytes_there_and_fetches_the_rest(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024)
+    _, path = make_lab_dir(sandbox, {"half.bin": data})
+    (tmp_path / "half.bin").write_bytes(data[:1_000_000])  # what an earlier, interrupted copy left
+    item = [Item(path + "half.bin", str(tmp_path / "half.bin"), is_dir=False, size=len(data))]
+    task = _task(sandbox, "download", item, on_conflict="resume")
+
+    task.run()
+
+    snap = task.snapshot()
+    assert snap.status == "SUCCEEDED", task.events()
+    assert (tmp_path / "half.bin").read_bytes() == data
+    assert snap.bytes_transferred == len(data) - 1_000_000  # only the rest came over the network
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["half.bin"]
+
+
+def test_an_upload_where_the_collection_allows_only_reading_fails_and_leaves_nothing(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    # Lab Storage's root belongs to its administrators: readable, not writable (files go below /projects/...).
+    (tmp_path / "mine.txt").write_text("mine")
+    name = f"not-here-{os.getpid()}-{threading.get_ident()}.txt"
+    task = _task(sandbox, "upload", [Item(str(tmp_path / "mine.txt"), "/" + name, is_dir=False, size=4)])
+
+    task.run()
+
+    snap = task.snapshot()
+    assert snap.status == "FAILED" and snap.files_transferred == 0
+    failed = [e for e in task.events() if e.code == "FILE_FAILED"]
+    assert len(failed) == 1 and "Permission denied: write access" in failed[0].description
+    root = next(Path(c["root"]) for c in sandbox.info["collections"] if c["id"] == LAB_STORAGE_ID)
+    assert not [p for p in root.iterdir() if name in p.name or p.name.startswith(".gterm-upload-")]
+
+
+def test_a_full_disk_stops_the_task_once_and_keeps_the_part(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    files = {f"f{i}.bin": os.urandom(200_000) for i in range(3)}
+    _, path = make_lab_dir(sandbox, files)
+    items = [Item(path + name, str(tmp_path / name), is_dir=False, size=200_000) for name in sorted(files)]
+    part_path(tmp_path / "f0.bin").symlink_to("/dev/full")  # its writes fail with ENOSPC, as a full disk's do
+    task = _task(sandbox, "download", items, streams=1)
+
+    task.run()
+
+    snap = task.snapshot()
+    assert snap.status == "FAILED" and snap.files_transferred == 0
+    assert "disk is full while writing f0.bin" in str(task.fatal_error)
+    assert "is kept, so the next download resumes from it" in str(task.fatal_error)
+    assert [e.code for e in task.events() if e.is_error] == ["DISK_FULL", "FAILED"]
+    assert not any((tmp_path / name).exists() for name in files)  # the other files were not started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -11,6 +12,7 @@ from gterm.globus.transfer import FIRST_PAGE, ORDER_BY_NAME, TransferService, li
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_helpers import collection_root
+from tests.support.transfer_live import RequestLog
 
 MANY = "/home/alice/many-files/"  # 3,000 files, seeded
 
@@ -67,3 +69,21 @@ def test_a_directory_that_grows_between_pages_is_merged_without_repeats(sandbox:
 def test_ls_of_a_small_directory_is_one_call_and_complete(alice: TransferService) -> None:
     listing = alice.ls(LAB_STORAGE_ID, "/home/alice/")
     assert listing.complete and listing.total == len(listing.entries) and not listing.truncated
+
+
+def test_the_next_page_is_asked_for_while_the_caller_merges_this_one(sandbox: Any, alice: TransferService) -> None:
+    log = RequestLog(sandbox)
+    first = alice.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+    mark = log.mark()
+    pages = alice.more_pages(first, orderby=ORDER_BY_NAME, page_size=700)
+    second = next(pages)
+    assert second.offset == 1000
+    ls_path = f"/v0.10/operation/endpoint/{LAB_STORAGE_ID}/ls"
+    # The caller holds the second page and has not asked for more: the third is on its way all the same.
+    deadline = time.monotonic() + 10
+    while log.count(mark, method="GET", path=ls_path) < 2:
+        assert time.monotonic() < deadline, "the next page was not asked for ahead of the caller"
+        time.sleep(0.02)
+    rest = list(pages)
+    assert [page.offset for page in rest] == [1700, 2400]
+    assert sum(len(page.entries) for page in (first, second, *rest)) == 3000

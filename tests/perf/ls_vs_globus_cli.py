@@ -258,7 +258,9 @@ def child_main(args: argparse.Namespace) -> None:
         for label, key in (("'/' opens the filter", "slash"), ("filter keystroke '1'", "1"),
                            ("filter keystroke '2'", "2"), ("filter backspace", "backspace"),
                            ("Esc clears the filter", "escape"), ("'s' re-sorts (size)", "s"),
-                           ("'s' re-sorts (time)", "s"), ("'S' reverses", "S"), ("'s' back to name", "s")):
+                           ("'s' re-sorts (time)", "s"), ("'S' reverses", "S"), ("'s' back to name", "s"),
+                           # back to ascending: the sort is remembered, and the next run's first page asks in it
+                           ("'S' back to ascending", "S")):
             await pilot.pause()
             await asyncio.sleep(0.05)
             started = time.perf_counter()
@@ -438,6 +440,11 @@ def main() -> None:
         help="run the sandbox on CPU 0 and each measured tool on CPU 1, as if the service were another "
         "machine (as Globus is): the tools' own start-up work then does not slow the service down",
     )
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="serve plain http instead of TLS (both tools alike): to compare with figures taken before TLS",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--collection", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -454,7 +461,7 @@ def main() -> None:
 
     globus = ensure_cli()
     with tempfile.TemporaryDirectory(prefix="gterm-perf-") as tmp:
-        config = SandboxConfig(data_dir=Path(tmp) / "sandbox", auto_approve=True)
+        config = SandboxConfig(data_dir=Path(tmp) / "sandbox", auto_approve=True, tls=not args.http)
         if args.pin:
             # Threads inherit the affinity of the thread that starts them: the server's do.
             os.sched_setaffinity(0, {0})
@@ -614,6 +621,7 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
                   f" {statistics.median(figures['served']):10.2f} {statistics.median(figures['sent back']):10.2f}")
     print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
     where = "sandbox on CPU 0, tools on CPU 1 (--pin)" if args.pin else "sandbox and tools share the CPUs"
+    where += "; plain http (--http)" if args.http else "; TLS both sides"
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {where}")
 
 

@@ -16,7 +16,8 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from textual.widgets import Checkbox, Input, Select
+from rich.text import Text
+from textual.widgets import Checkbox, DataTable, Input, Select
 
 from gterm.globus.collection_details import CollectionDetails, details_from
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
@@ -184,7 +185,18 @@ async def admin_list_scene(pilot: Any) -> AdminTasksScreen:
     bobs = sum(1 for row in admin_task_rows() if row["owner_id"] == BOB_ID)
     await wait_for(pilot, lambda: not admin.fetching and len(admin.items) == bobs, "Bob's tasks only")
     await pilot.press("down", "down", "down")
+    await wait_for(pilot, lambda: columns_fit(admin.table), "the columns sized to their cells")
     return admin
+
+
+def columns_fit(table: DataTable[Any]) -> bool:
+    """A DataTable widens its columns to new rows on a later idle: until then a picture clips them."""
+    for index, column in enumerate(table.ordered_columns):
+        cells = table.get_column_at(index)
+        widest = max((cell.cell_len if isinstance(cell, Text) else len(str(cell)) for cell in cells), default=0)
+        if column.content_width < widest:
+            return False
+    return True
 
 
 async def pause_rule_form_scene(pilot: Any) -> None:

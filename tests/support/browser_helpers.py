@@ -59,6 +59,15 @@ def make_app(service: Any, **kwargs: Any) -> Any:
     return GtermApp(service, **kwargs)
 
 
+def make_https_app(sandbox: Any, **kwargs: Any) -> Any:
+    """A GtermApp signed in to ``sandbox`` as Alice that also reaches collections over HTTPS (local F5, F3)."""
+    from gterm.globus.https_access import HttpsAccess
+    from tests.support.sandbox_login import LoginHttpsTokens
+    from tests.support.transfer_live import service_for
+
+    return make_app(service_for(sandbox), https=HttpsAccess(LoginHttpsTokens(sandbox)), **kwargs)
+
+
 def status_text(pane: Any) -> str:
     return pane.status_line.info.render_text() if pane.listing is not None else ""
 

@@ -49,21 +49,6 @@ def seed_sharing_scene(handle: SandboxHandle) -> str:
     return guest
 
 
-async def tables_sized(pilot: Any) -> None:
-    """Wait until every DataTable on every screen has sized its columns to its rows.
-
-    A DataTable measures new rows on its next Idle event; a picture taken before that shows
-    header-wide columns, one taken after content-wide ones. (Textual keeps the pending flag private.)
-    """
-    from textual.widgets import DataTable
-
-    def sized() -> bool:
-        tables = [t for screen in pilot.app.screen_stack for t in screen.query(DataTable)]
-        return not any(t._require_update_dimensions for t in tables)
-
-    await wait_for(pilot, sized, "the tables' column widths")
-
-
 async def mapped_scene(pilot: Any) -> None:
     """p on Lab Storage: the guest collections Alice manages there."""
     from gterm.tui.screens.sharing import SharingScreen
@@ -71,7 +56,6 @@ async def mapped_scene(pilot: Any) -> None:
     app = pilot.app
     await pilot.press("p")
     await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen.loaded, "the guests")
-    await tables_sized(pilot)
 
 
 async def guest_rules_scene(pilot: Any) -> None:
@@ -84,7 +68,6 @@ async def guest_rules_scene(pilot: Any) -> None:
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen is not mapped
                    and app.screen.loaded and len(app.screen.rules) == 3, "the guest's rules")
-    await tables_sized(pilot)
 
 
 async def roles_scene(pilot: Any) -> None:
@@ -96,7 +79,6 @@ async def roles_scene(pilot: Any) -> None:
     assert isinstance(screen, SharingScreen)
     await pilot.press("r")
     await wait_for(pilot, lambda: screen.roles.loaded and len(screen.roles.assignments) == 2, "the roles")
-    await tables_sized(pilot)
 
 
 async def add_rule_refused_scene(pilot: Any) -> None:
@@ -112,7 +94,6 @@ async def add_rule_refused_scene(pilot: Any) -> None:
     await pilot.press("enter")
     await wait_for(pilot, lambda: not dialog.busy and "No Globus user" in str(dialog.query_one("#rule-error").render()),
                    "the refusal")
-    await tables_sized(pilot)
 
 
 async def groups_list_scene(pilot: Any) -> None:
@@ -122,4 +103,3 @@ async def groups_list_scene(pilot: Any) -> None:
     app = pilot.app
     await pilot.press("g")
     await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded, "my groups")
-    await tables_sized(pilot)

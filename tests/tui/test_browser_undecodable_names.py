@@ -15,7 +15,6 @@ from typing import Any
 
 from textual.widgets import Input
 
-from gterm.globus.https_access import HttpsAccess
 from gterm.globus.transfer import wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
@@ -24,6 +23,7 @@ from tests.support.browser_helpers import (
     cursor_to,
     listing_names,
     make_app,
+    make_https_app,
     notices,
     screen_lines,
     settled,
@@ -31,8 +31,6 @@ from tests.support.browser_helpers import (
     type_text,
     wait_for,
 )
-from tests.support.sandbox_login import LoginHttpsTokens
-from tests.support.transfer_live import service_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -157,10 +155,7 @@ async def test_f5_between_this_computer_and_a_collection_keeps_the_bytes(sandbox
     make_raw(disk / "results")
     local = tmp_path / "here"
     local.mkdir()
-    app = make_app(
-        service_for(sandbox), config=tmp_config, left=f"{LAB}:{path}", right=f"local:{local}",
-        https=HttpsAccess(LoginHttpsTokens(sandbox)),
-    )
+    app = make_https_app(sandbox, config=tmp_config, left=f"{LAB}:{path}", right=f"local:{local}")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen
         left, right = screen.left_pane, screen.right_pane

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import UTC, datetime, timedelta
 
 from rich.cells import cell_len
@@ -10,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 
 from gterm.globus.models import Entry, Listing
-from gterm.tui.widgets.file_list import FileList
+from gterm.tui.widgets.file_list import COLLECT_AFTER, FileList
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 SIZE = (100, 16)
@@ -563,3 +564,32 @@ async def test_the_scrollbar_follows_the_number_of_rows() -> None:
         await pilot.press("end")
         assert fl.cursor_entry is not None and fl.cursor_entry.name == "f0499"
         assert fl.scroll_offset.y == fl.max_scroll_y > 0
+
+
+async def test_a_big_listing_is_followed_by_a_full_collection_once_painted() -> None:
+    full_collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full_collections.append(info["generation"])
+
+    big = Listing("coll", "/big/", tuple(entry(f"f{i:05d}", size=i) for i in range(COLLECT_AFTER)))
+    app = Host()
+    gc.callbacks.append(seen)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            files = app.query_one(FileList)
+            files.set_listing(sample())  # small: the collector is left to its own schedule
+            await pilot.pause()
+            full_collections.clear()
+            gc.disable()  # no automatic pass from here on: any full pass seen is the list's
+            try:
+                files.set_listing(big)
+                await pilot.pause()
+                await pilot.pause()
+            finally:
+                gc.enable()
+            assert files.visible_count == COLLECT_AFTER
+            assert full_collections, "no full collection after the big listing was painted"
+    finally:
+        gc.callbacks.remove(seen)

@@ -10,22 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from gterm.globus.https_access import HttpsAccess
 from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import ChoicePrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, notices, settled, wait_for
-from tests.support.sandbox_login import LoginHttpsTokens
-from tests.support.transfer_live import collection_root, make_lab_dir, service_for
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, make_https_app, notices, settled, wait_for
+from tests.support.transfer_live import collection_root, make_lab_dir
 
 SIZE = (120, 36)
 
 
 def _app(sandbox: SandboxHandle, tmp_config, left: str, right: str):  # type: ignore[no-untyped-def]
-    return make_app(
-        service_for(sandbox), config=tmp_config, left=left, right=right, https=HttpsAccess(LoginHttpsTokens(sandbox))
-    )
+    return make_https_app(sandbox, config=tmp_config, left=left, right=right)
 
 
 def _task_rows(app) -> list[str]:  # type: ignore[no-untyped-def]
@@ -91,6 +87,10 @@ async def test_existing_names_are_asked_about(sandbox: SandboxHandle, tmp_config
         await cursor_to(pilot, left, "same.txt")
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
+        prompt = app.screen
+        assert isinstance(prompt, ChoicePrompt)
+        # Overwrite, skip, rename, or (a download only) continue what is there with a Range request.
+        assert [answer for answer, _label in prompt.choices] == ["overwrite", "skip", "rename", "resume"]
         assert (local / "same.txt").read_text() == "old\n"
         await pilot.press("r")  # rename: keep both
         await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download ended")

@@ -47,13 +47,19 @@ def make_host(handle: SandboxHandle, src: str, dst: str, selected: list[str]) ->
     return TransferHostApp(service, left, right)
 
 
-async def open_details(pilot: Any, app: TransferHostApp, task_id: str) -> TaskDetailsScreen:
+async def cursor_on_task(pilot: Any, app: TransferHostApp, task_id: str, *, active: bool = False) -> None:
+    """Once the panel lists ``task_id`` (running, if ``active``): t, then the cursor on its row."""
     panel = app.transfers.task_panel
-    await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
+    await wait_until(
+        pilot, lambda: any(t.task_id == task_id and (t.is_active or not active) for t in panel.tasks), "the task"
+    )
     await pilot.press("t")
-    row = next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id)
-    panel.table.move_cursor(row=row)
+    panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
     await pilot.pause()
+
+
+async def open_details(pilot: Any, app: TransferHostApp, task_id: str) -> TaskDetailsScreen:
+    await cursor_on_task(pilot, app, task_id)
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
     screen = app.screen
@@ -156,15 +162,7 @@ async def test_details_of_a_finished_task_hide_the_control_keys_and_show_one_lin
     app = TransferHostApp(alice_service, left, right)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        panel = app.transfers.task_panel
-        await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the task in the panel")
-        await pilot.press("t")
-        panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
-        await pilot.pause()
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the details screen")
-        details = app.screen
-        assert isinstance(details, TaskDetailsScreen)
+        details = await open_details(pilot, app, task_id)
         await wait_until(pilot, lambda: bool(details.data.events), "the events")
         await pilot.pause()
         offered = {binding.binding.action for binding in details.active_bindings.values()}
@@ -203,10 +201,7 @@ def slow_here(faulty_slow_sandbox: SandboxHandle) -> Iterator[SandboxHandle]:
 async def _cancel_from_the_panel(pilot: Any, app: TransferHostApp, task_id: str) -> None:
     """t, the cursor on ``task_id``, x: the confirmation first; n keeps the task, then x and y cancel it."""
     panel = app.transfers.task_panel
-    await wait_until(pilot, lambda: any(t.task_id == task_id and t.is_active for t in panel.tasks), "the task, active")
-    await pilot.press("t")
-    panel.table.move_cursor(row=next(i for i, t in enumerate(panel.tasks) if t.task_id == task_id))
-    await pilot.pause()
+    await cursor_on_task(pilot, app, task_id, active=True)
     await pilot.press("x")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation")
     prompt = app.screen

@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError, NotFound
 from gterm.globus.groups import ROLES, Group, GroupsService, Membership
 from gterm.globus.sharing import SharingService, identity_label
+from gterm.tui.fixed_columns import add_fixed_columns
 from gterm.tui.keymap import GROUPS_BINDINGS, MEMBERS_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
@@ -38,7 +39,7 @@ class _GroupsBase(GtermModal[None]):
     """
     TITLE_TEXT = ""
     HINT = ""
-    COLUMNS: tuple[str, ...] = ()
+    COLUMNS: tuple[tuple[str, int], ...] = ()  # (label, fixed width)
 
     def __init__(self, groups: GroupsService) -> None:
         super().__init__()
@@ -57,7 +58,7 @@ class _GroupsBase(GtermModal[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(*self.COLUMNS)
+        add_fixed_columns(table, self.COLUMNS)
         table.focus()
         self.reload()
 
@@ -82,7 +83,7 @@ class GroupsScreen(_GroupsBase):
     BINDINGS: ClassVar[list[BindingType]] = [*GROUPS_BINDINGS]
     TITLE_TEXT = "Groups — the groups I belong to"
     HINT = "Enter shows members · n new group · ctrl+r refresh · Esc closes"
-    COLUMNS = ("Group", "My role", "Description")
+    COLUMNS = (("Group", 30), ("My role", 8), ("Description", 52))
 
     def __init__(self, groups: GroupsService, sharing: SharingService | None = None) -> None:
         super().__init__(groups)
@@ -145,7 +146,7 @@ class GroupMembersScreen(_GroupsBase):
 
     BINDINGS: ClassVar[list[BindingType]] = [*MEMBERS_BINDINGS]
     HINT = "a add · i invite · r role · x remove · l leave · ctrl+r refresh · Esc back"
-    COLUMNS = ("Name", "Username", "Role", "Status")
+    COLUMNS = (("Name", 30), ("Username", 32), ("Role", 8), ("Status", 10))
 
     def __init__(self, groups: GroupsService, group: Group, sharing: SharingService | None) -> None:
         super().__init__(groups)

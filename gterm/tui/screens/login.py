@@ -100,7 +100,7 @@ class LoginScreen(GtermModal[bool]):
             yield Static(Content(CLIENT_CREDENTIALS_TEXT), id="login-instructions", markup=False)
             yield Static("", id="login-status", markup=False)
             with Horizontal(id="login-buttons"):
-                yield Button("Cancel", id="login-cancel")
+                yield Button("Cancel", id="cancel")
             return
         yield Static(Content(instructions), id="login-instructions", markup=False)
         yield Static(Content(self.challenge.url), id="login-url", markup=False)
@@ -109,12 +109,12 @@ class LoginScreen(GtermModal[bool]):
         with Horizontal(id="login-buttons"):
             yield Button("Copy URL", id="login-copy")
             yield Button("Log in", id="login-submit", variant="primary")
-            yield Button("Cancel", id="login-cancel")
+            yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
         # query, not query_one: when the app quits just as this screen opens, its
         # children can be gone by the time it mounts (no traceback for that).
-        for widget in self.query("#login-code" if self.takes_code else "#login-cancel"):
+        for widget in self.query("#login-code" if self.takes_code else "#cancel"):
             widget.focus()
         self.wait_for_automatic()
 
@@ -186,11 +186,6 @@ class LoginScreen(GtermModal[bool]):
     def _on_submit_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self._submit()
-
-    @on(Button.Pressed, "#login-cancel")
-    def _on_cancel_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_back_out()
 
     @on(Button.Pressed, "#login-copy")
     def _on_copy_pressed(self, event: Button.Pressed) -> None:

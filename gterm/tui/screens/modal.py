@@ -21,6 +21,8 @@ What every modal repeated now lives here, once:
   the same from CSS alone, with a ``max-height`` on its frame.
 - **Titles from a server** (collection names, paths, labels): ``heading()``
   shows them escaped (control and bidi characters visible) and never as markup.
+- **Cancel and OK**: ``buttons()`` makes the pair; a ``#cancel`` button backs
+  out like Escape, an ``#ok`` button calls ``action_ok`` (the screen's accept).
 
 Bindings are declared in :mod:`gterm.tui.keymap` with ids, so a user's
 ``[keymap]`` reaches every dialog.
@@ -30,12 +32,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from gterm.tui.keymap import MODAL_BINDINGS
 from gterm.tui.safe_text import safe_text
@@ -147,6 +150,11 @@ class GtermModal(ModalScreen[ResultT]):
         """A title that may hold a server's or a file system's text: escaped, never markup."""
         return Static(safe_text(text), id=id, classes=f"dialog-title {classes}".strip(), markup=False)
 
+    @staticmethod
+    def buttons(ok: str, *, classes: str = "dialog-buttons") -> Horizontal:
+        """Cancel (backs out) and the primary button ``ok`` (``action_ok``), right-aligned."""
+        return Horizontal(Button("Cancel", id="cancel"), Button(ok, variant="primary", id="ok"), classes=classes)
+
     @property
     def frame(self) -> Vertical:
         return self.query_one(".modal-frame", Vertical)
@@ -172,6 +180,19 @@ class GtermModal(ModalScreen[ResultT]):
     def action_back_out(self) -> None:
         """Escape: leave with the screen's "no result"."""
         self.dismiss(self.no_result)
+
+    def action_ok(self) -> None:
+        """The primary button (``#ok``): a dialog with one accepts its form here."""
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back_out()
+
+    @on(Button.Pressed, "#ok")
+    def _ok_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_ok()
 
     def action_help(self) -> None:
         """``?`` / F1: this screen's keys, read from its live bindings (the user keymap applied)."""

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Static
+from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, PauseRule, PauseRuleDraft
@@ -55,16 +55,14 @@ class PauseRuleForm(GtermModal[PauseRuleDraft]):
             yield Input(rule.message if rule else "", id="rule-message")
             yield Label("Pause these operations")
             for key, words in PAUSE_OPERATIONS.items():
-                yield Checkbox(words, bool(rule and key in rule.operations), id=f"rule-{key}")
+                yield Checkbox(words, bool(rule and key in rule.operations), id=f"rule-{key}", compact=True)
             yield Label("Only for this identity id (empty: everyone)")
             yield Input(rule.identity_id or "" if rule else "", id="rule-identity")
             yield Label("Starting at (UTC, YYYY-MM-DD HH:MM; empty: now)")
             start = rule.start_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if rule and rule.start_time else ""
             yield Input(start, id="rule-start")
         yield Static("", id="rule-error", classes="dialog-error", markup=False)
-        with Horizontal(classes="rule-buttons"):
-            yield Button("Cancel", id="rule-cancel")
-            yield Button("Save", variant="primary", id="rule-save")
+        yield self.buttons("Save", classes="rule-buttons")
 
     def on_mount(self) -> None:
         self.query_one("#rule-message", Input).focus()
@@ -87,20 +85,14 @@ class PauseRuleForm(GtermModal[PauseRuleDraft]):
         )
         return draft.check() or draft
 
-    def action_save(self) -> None:
+    def action_ok(self) -> None:
+        """Save (or ctrl+s): the draft, once it passes its checks."""
         draft = self.draft()
         if isinstance(draft, str):
             self.query_one("#rule-error", Static).update(Text(draft))
             return
         self.dismiss(draft)
 
-    @on(Button.Pressed, "#rule-save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#rule-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_back_out()
 
 
 class PauseRulesScreen(Screen[None]):

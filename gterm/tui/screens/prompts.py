@@ -59,6 +59,21 @@ class Prompt(GtermModal[ResultT]):
     }
     """
     FIT = (".dialog-items", 12)
+    MAX_ITEMS = 50  # the affected items listed; a count says how many more
+
+    def __init__(self, title: str = "", message: str = "", *, items: Sequence[str] = (),
+                 no_result: ResultT | None = None, classes: str | None = None) -> None:
+        super().__init__(no_result=no_result, classes=classes)
+        self.title_text = title
+        self.message = message
+        self.items = list(items)
+
+    def compose_question(self) -> ComposeResult:
+        """The title, the question and the list of what it affects (all shown literally)."""
+        yield self.heading(self.title_text)
+        yield Static(safe_text(self.message))
+        if self.items:
+            yield item_list(self.items, self.MAX_ITEMS)
 
 
 class InputPrompt(Prompt[str]):
@@ -77,8 +92,7 @@ class InputPrompt(Prompt[str]):
     ) -> None:
         """``value`` is the raw default; ``raw_prefixes`` are raw paths whose escaped
         spelling at the start of the answer maps back to them (see ``from_display``)."""
-        super().__init__()
-        self.title_text = title
+        super().__init__(title)
         self.initial = value
         self.placeholder = placeholder
         self.check = check or not_empty
@@ -105,9 +119,7 @@ class InputPrompt(Prompt[str]):
                 markup=False,
             )
         yield Static("", classes="dialog-error", id="prompt-error", markup=False)
-        with Horizontal(classes="dialog-buttons"):
-            yield Button("Cancel", id="cancel")
-            yield Button("OK", variant="primary", id="ok")
+        yield self.buttons("OK")
 
     def on_mount(self) -> None:
         box = self.query_one("#prompt-input", SafeInput)
@@ -123,17 +135,9 @@ class InputPrompt(Prompt[str]):
     @on(Input.Submitted, "#prompt-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._accept()
+        self.action_ok()
 
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_back_out()
-
-    def _accept(self) -> None:
+    def action_ok(self) -> None:
         value = self.query_one("#prompt-input", SafeInput).raw_value
         problem = refuse_controls(value, self.initial, self.raw_prefixes) or self.check(value)
         if problem:
@@ -157,7 +161,6 @@ class ConfirmPrompt(Prompt[bool]):
     """Yes/no with the list of affected items (shown literally, long lists shortened); Esc and n: no."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*CONFIRM_BINDINGS]
-    MAX_ITEMS = 50
 
     def __init__(
         self,
@@ -168,18 +171,12 @@ class ConfirmPrompt(Prompt[bool]):
         confirm_label: str = "Yes",
         danger: bool = False,
     ) -> None:
-        super().__init__(no_result=False, classes="-danger" if danger else None)
-        self.title_text = title
-        self.message = message
-        self.items = list(items)
+        super().__init__(title, message, items=items, no_result=False, classes="-danger" if danger else None)
         self.confirm_label = confirm_label
         self.danger = danger
 
     def compose_dialog(self) -> ComposeResult:
-        yield self.heading(self.title_text)
-        yield Static(safe_text(self.message))
-        if self.items:
-            yield item_list(self.items, self.MAX_ITEMS)
+        yield from self.compose_question()
         with Horizontal(classes="dialog-buttons"):
             yield Button("Cancel", id="no")
             yield Button(self.confirm_label, variant="error" if self.danger else "primary", id="yes")
@@ -202,20 +199,12 @@ class ConfirmPrompt(Prompt[bool]):
 class ChoicePrompt(Prompt[str]):
     """One of several answers (a button each, its first letter a key) about a list of items; Esc: None."""
 
-    MAX_ITEMS = 50
-
     def __init__(self, title: str, message: str, choices: Sequence[tuple[str, str]], *, items: Sequence[str] = ()):
-        super().__init__()
-        self.title_text = title
-        self.message = message
+        super().__init__(title, message, items=items)
         self.choices = list(choices)  # (answer, button label)
-        self.items = list(items)
 
     def compose_dialog(self) -> ComposeResult:
-        yield self.heading(self.title_text)
-        yield Static(safe_text(self.message))
-        if self.items:
-            yield item_list(self.items, self.MAX_ITEMS)
+        yield from self.compose_question()
         with Horizontal(classes="dialog-buttons"):
             yield Button("Cancel", id="choice-cancel")
             for answer, label in self.choices:

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
+from gterm.tui.fixed_columns import add_fixed_columns
 from gterm.tui.keymap import SHARING_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
@@ -31,6 +32,10 @@ from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog, day_of
 from gterm.tui.screens.sharing_roles import RolesPanel
 from gterm.tui.worker_errors import deliver, describe
+
+#: Fixed widths: the columns do not jump as answers arrive (and every picture of them is the same).
+RULE_COLUMNS = (("Who", 36), ("Path", 20), ("Permissions", 11), ("Expires", 10), ("Created", 10))
+GUEST_COLUMNS = (("Guest collection", 40), ("Shares", 54))
 
 MAIN_TAB = "tab-main"
 ROLES_TAB = "tab-roles"
@@ -99,9 +104,9 @@ class SharingScreen(GtermModal[None]):
     def on_mount(self) -> None:
         table = self.table
         if self.mode == "rules":
-            table.add_columns("Who", "Path", "Permissions", "Expires", "Created")
+            add_fixed_columns(table, RULE_COLUMNS)
         else:
-            table.add_columns("Guest collection", "Shares")  # by name: a collection's id is in its details (i)
+            add_fixed_columns(table, GUEST_COLUMNS)  # by name: a collection's id is in its details (i)
         table.focus()
         self._load()
 

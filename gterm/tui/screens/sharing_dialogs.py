@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from gterm.globus.collection_roles import ROLE_HELP, PrincipalKind, RolesPlace
 from gterm.globus.errors import GtermError
@@ -76,20 +76,12 @@ class _SharingForm(Prompt[bool]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.before_submit(event.input)
-        self._accept()
+        self.action_ok()
 
     def before_submit(self, field: Input) -> None:
         """A hook for what Enter in ``field`` does before the form is accepted."""
 
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_back_out()
-
-    def _accept(self) -> None:
+    def action_ok(self) -> None:
         if not self.busy:
             self.accept()
 
@@ -102,10 +94,6 @@ class _SharingForm(Prompt[bool]):
     def refused(self, error: GtermError) -> None:
         self.busy = False
         self.say(describe(error))
-
-    def buttons(self, ok: str) -> Horizontal:
-        return Horizontal(Button("Cancel", id="cancel"), Button(ok, variant="primary", id="ok"),
-                          classes="dialog-buttons")
 
 
 class _WithWho(_SharingForm):

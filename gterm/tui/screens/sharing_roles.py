@@ -22,10 +22,13 @@ from gterm.globus.collection_roles import ROLE_HELP, RoleAssignment, RolesPlace
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection
 from gterm.globus.sharing import SharingService
+from gterm.tui.fixed_columns import add_fixed_columns
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import AddRoleDialog
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+
+ROLE_COLUMNS = (("Who", 50), ("Role", 18))
 
 
 class RolesPanel(Vertical):
@@ -53,7 +56,7 @@ class RolesPanel(Vertical):
         yield Static(Text("Loading…", style="dim"), id="roles-status")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Who", "Role")
+        add_fixed_columns(self.query_one(DataTable), ROLE_COLUMNS)
 
     @property
     def table(self) -> DataTable[Any]:

@@ -208,10 +208,6 @@ class TransferDialog(GtermModal[TransferRequest]):
     def _submit_pressed(self) -> None:
         self.action_submit()
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_back_out()
-
     @on(Button.Pressed, "#preview-button")
     def _preview_pressed(self) -> None:
         self.action_preview()
