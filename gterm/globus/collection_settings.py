@@ -73,6 +73,12 @@ VERIFICATION: dict[str, tuple[bool, bool]] = {
 }
 
 
+#: What Transfer's update does not take for a Globus Connect Personal guest collection
+#: ("shared endpoint"): no message to its users and no public flag (globus-cli's
+#: `gcp update guest` offers neither, while `gcp update mapped` offers both).
+NOT_ON_GCP_GUESTS = frozenset({"user_message", "user_message_link", "public"})
+
+
 def verification_choice(value: Value | None) -> str:
     """The choice a value stands for; anything unknown (a document without the keys) is the default."""
     return value if isinstance(value, str) and value in VERIFICATION else next(iter(VERIFICATION))
@@ -116,6 +122,14 @@ class CollectionSettings:
     values: Mapping[str, Value]
     endpoint_id: str | None = None  # GCSv5: the endpoint whose GCS Manager edits it
     manager_url: str | None = None
+    entity_type: str = ""
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        """The fields the API for this kind of collection takes, in the form's order."""
+        if self.entity_type == "GCP_guest_collection":
+            return tuple(field for field in FIELDS if field.name not in NOT_ON_GCP_GUESTS)
+        return FIELDS
 
     @classmethod
     def from_details(cls, details: CollectionDetails) -> CollectionSettings:
@@ -136,13 +150,14 @@ class CollectionSettings:
             manager_url = doc.get("gcs_manager_url")
             if not endpoint_id or not manager_url:
                 raise InvalidInput(f"Transfer does not say which GCS Manager serves {collection.display_name}.")
-            return cls(collection.id, collection.display_name, "gcs", values, str(endpoint_id), str(manager_url))
-        return cls(collection.id, collection.display_name, "transfer", values)
+            return cls(collection.id, collection.display_name, "gcs", values, str(endpoint_id), str(manager_url),
+                       collection.entity_type)
+        return cls(collection.id, collection.display_name, "transfer", values, entity_type=collection.entity_type)
 
     def check(self, values: Mapping[str, Value]) -> dict[str, str]:
         """Field name -> what is wrong with its new value (empty when all are acceptable)."""
         problems: dict[str, str] = {}
-        for field in FIELDS:
+        for field in self.fields:
             value = values.get(field.name, self.values.get(field.name, ""))
             if field.kind == "choice":
                 if value not in VERIFICATION:
@@ -161,7 +176,7 @@ class CollectionSettings:
     def changes(self, values: Mapping[str, Value]) -> list[Change]:
         """What differs from the current settings, in the form's order."""
         result = []
-        for field in FIELDS:
+        for field in self.fields:
             if field.name not in values:
                 continue
             new = values[field.name]

@@ -300,3 +300,43 @@ async def test_the_demo_exercise_every_field_of_alices_guest_collection_with_key
     for flag in FLAGS:
         assert seen[flag] is (not before[flag]), flag
     assert (seen["force_verify"], seen["disable_verify"]) == (True, False)
+
+
+@pytest.fixture
+def laptop_guest(sandbox: SandboxHandle) -> Iterator[str]:
+    client = transfer_client_for(sandbox, "alice")
+    created = client.create_shared_endpoint({
+        "DATA_TYPE": "shared_endpoint", "host_endpoint": ALICES_LAPTOP_ID, "host_path": "/Documents/",
+        "display_name": "Laptop documents", "description": "Shared from the laptop",
+    })
+    yield str(created["id"])
+    client.delete_endpoint(created["id"])
+
+
+async def test_e_on_a_personal_guest_collection_offers_what_transfer_takes_and_saves_through_it(
+    sandbox: SandboxHandle, laptop_guest: str
+) -> None:
+    """A Globus Connect Personal guest ("shared endpoint") is edited through Transfer's update_endpoint;
+    its form has no message to users and no public flag, which Transfer does not take for one."""
+    app = make_app(service_for(sandbox), left=f"{laptop_guest}:/", right=f"{LAB_STORAGE_ID}:/")
+    log = RequestLog(sandbox)
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        assert form.settings.api == "transfer"
+        offered = {field.name for field in form.settings.fields}
+        assert offered == {field.name for field in FIELDS} - {"user_message", "user_message_link", "public"}
+        assert not form.query("#field-user_message") and not form.query("#field-public")
+        mark = log.mark()
+        for name in offered & set(NEW_VALUES):
+            await clear_and_type(pilot, form.query_one(f"#field-{name}", SafeInput), NEW_VALUES[name])
+        form.query_one("#field-force_encryption", Checkbox).value = True
+        form.query_one("#field-verification", Select).value = "never"
+        await pilot.pause()
+        items = await save_and_confirm(pilot, app, form)
+        assert len(items) == len(offered)  # every field it offers changed, each named in the summary
+        assert log.count(mark, method="PUT", path=f"/v0.10/endpoint/{laptop_guest}") == 1
+    seen = transfer_client_for(sandbox, "alice").get_endpoint(laptop_guest).data
+    for name in offered & set(TEXT_FIELDS):
+        assert seen[name] == NEW_VALUES[name], name
+    assert seen["keywords"] == "alpha,beta"
+    assert (seen["force_encryption"], seen["force_verify"], seen["disable_verify"]) == (True, False, True)

@@ -18,7 +18,6 @@ from textual.widgets import Checkbox, Label, Select, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.collection_settings import (
-    FIELDS,
     VERIFICATION,
     Change,
     CollectionSettings,
@@ -59,7 +58,7 @@ class CollectionSettingsForm(GtermModal[bool]):
         yield self.heading(f"Settings of {self.settings.display_name}", id="settings-title")
         yield Static(f"Saved through {via}. Ctrl+S saves (after a summary), Esc cancels.", classes="dialog-note")
         with VerticalScroll(id="settings-fields"):
-            for field in FIELDS:
+            for field in self.settings.fields:
                 value = self.settings.values.get(field.name, "")
                 if field.kind == "flag":
                     yield Checkbox(field.label, bool(value), id=f"field-{field.name}", compact=True)
@@ -77,12 +76,12 @@ class CollectionSettingsForm(GtermModal[bool]):
         yield self.buttons("Save…", classes="settings-buttons")
 
     def on_mount(self) -> None:
-        self.query_one(f"#field-{FIELDS[0].name}").focus()
+        self.query_one(f"#field-{self.settings.fields[0].name}").focus()
 
     def values(self) -> dict[str, Value]:
         """The form as typed (raw text: control characters shown escaped map back)."""
         result: dict[str, Value] = {}
-        for field in FIELDS:
+        for field in self.settings.fields:
             widget = self.query_one(f"#field-{field.name}")
             if isinstance(widget, Checkbox):
                 result[field.name] = widget.value
@@ -102,7 +101,7 @@ class CollectionSettingsForm(GtermModal[bool]):
             return
         values = self.values()
         problems = self.settings.check(values)
-        for field in FIELDS:
+        for field in self.settings.fields:
             for error in self.query(f"#error-{field.name}").results(Static):
                 message = problems.get(field.name, "")
                 error.update(Text(f"{field.label}: {message}" if message else ""))
