@@ -1,5 +1,6 @@
 """Snapshots of issue 13's screens: collection details, the settings form with validation errors,
-the administrator's task list with filters applied, and the pause rule form.
+the administrator's task list with filters applied, a task's details opened from it, and the pause
+rule form.
 
 Deterministic: a private sandbox (its seeded tree has fixed bytes and mtimes, and no other test
 adds tasks or pause rules to it), fixed tasks written into it (tests/support/admin_scenes.py),
@@ -20,6 +21,7 @@ from gterm.sandbox.server import SandboxHandle
 from tests.snapshots.test_browser_snapshots import SIZE, SnapshotApp, after_ready
 from tests.support.admin_scenes import (
     admin_list_scene,
+    admin_task_details_scene,
     details_scene,
     pause_rule_form_scene,
     seed_admin_tasks,
@@ -57,6 +59,10 @@ def test_settings_form_with_validation_errors(snap_compare: Any, alice: Transfer
 
 def test_admin_task_list_with_filters(snap_compare: Any, alice: TransferService) -> None:
     assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(admin_list_scene))
+
+
+def test_admin_task_details(snap_compare: Any, alice: TransferService) -> None:
+    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(admin_task_details_scene))
 
 
 def test_pause_rule_form(snap_compare: Any, alice: TransferService) -> None:
