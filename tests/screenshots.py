@@ -130,6 +130,14 @@ async def admin_scene(pilot: Any) -> None:
     await admin_list_scene(pilot)
 
 
+async def admin_details_scene(pilot: Any) -> None:
+    """m, then Enter on a task of Bob's: its details and events, read as Lab Storage's administrator."""
+    from tests.support.admin_scenes import admin_task_details_scene
+
+    await ready(pilot)
+    await admin_task_details_scene(pilot)
+
+
 async def pause_rule_scene(pilot: Any) -> None:
     from tests.support.admin_scenes import pause_rule_form_scene
 
@@ -230,6 +238,7 @@ SCENES: dict[str, tuple[str, str, Scene]] = {
     "collection-details": ("/home/alice/", "/projects/", details_scene),
     "collection-settings": ("/home/alice/", "/projects/", settings_scene),
     "admin-tasks": ("/home/alice/", "/projects/", admin_scene),
+    "admin-task-details": ("/home/alice/", "/projects/", admin_details_scene),
     "pause-rule-form": ("/home/alice/", "/projects/", pause_rule_scene),
     "local-pane": (f"local:{LOCAL_HOME}", "/home/alice/experiments/", local_pane_scene),
     "sharing-rules": ("/home/alice/experiments/", "/projects/", sharing_rules_scene),

@@ -41,7 +41,7 @@ class Field:
     name: str  # the key both APIs use
     label: str
     limit: int  # characters, Transfer's documented limit
-    kind: Literal["text", "email", "url", "path", "keywords", "flag"] = "text"
+    kind: Literal["text", "email", "url", "path", "keywords", "flag", "choice"] = "text"
     required: bool = False
 
 
@@ -60,8 +60,28 @@ FIELDS: tuple[Field, ...] = (
     Field("default_directory", "Default directory", 4096, "path"),
     Field("public", "Public (listed in search)", 0, "flag"),
     Field("force_encryption", "Require encryption", 0, "flag"),
+    # One choice over two keys of both APIs, force_verify and disable_verify (never both true).
+    Field("verification", "Checksum verification", 0, "choice"),
 )
 FIELD_BY_NAME = {field.name: field for field in FIELDS}
+
+#: The checksum verification policy in words -> (force_verify, disable_verify).
+VERIFICATION: dict[str, tuple[bool, bool]] = {
+    "as each transfer asks": (False, False),
+    "always": (True, False),
+    "never": (False, True),
+}
+
+
+#: What Transfer's update does not take for a Globus Connect Personal guest collection
+#: ("shared endpoint"): no message to its users and no public flag (globus-cli's
+#: `gcp update guest` offers neither, while `gcp update mapped` offers both).
+NOT_ON_GCP_GUESTS = frozenset({"user_message", "user_message_link", "public"})
+
+
+def verification_choice(value: Value | None) -> str:
+    """The choice a value stands for; anything unknown (a document without the keys) is the default."""
+    return value if isinstance(value, str) and value in VERIFICATION else next(iter(VERIFICATION))
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
@@ -102,6 +122,14 @@ class CollectionSettings:
     values: Mapping[str, Value]
     endpoint_id: str | None = None  # GCSv5: the endpoint whose GCS Manager edits it
     manager_url: str | None = None
+    entity_type: str = ""
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        """The fields the API for this kind of collection takes, in the form's order."""
+        if self.entity_type == "GCP_guest_collection":
+            return tuple(field for field in FIELDS if field.name not in NOT_ON_GCP_GUESTS)
+        return FIELDS
 
     @classmethod
     def from_details(cls, details: CollectionDetails) -> CollectionSettings:
@@ -116,19 +144,25 @@ class CollectionSettings:
         for field in FIELDS:
             raw = doc.get(field.name)
             values[field.name] = bool(raw) if field.kind == "flag" else _text_of(raw)
+        values["verification"] = _verification_of(doc)
         if collection.entity_type.startswith("GCSv5"):
             endpoint_id = doc.get("non_functional_endpoint_id")
             manager_url = doc.get("gcs_manager_url")
             if not endpoint_id or not manager_url:
                 raise InvalidInput(f"Transfer does not say which GCS Manager serves {collection.display_name}.")
-            return cls(collection.id, collection.display_name, "gcs", values, str(endpoint_id), str(manager_url))
-        return cls(collection.id, collection.display_name, "transfer", values)
+            return cls(collection.id, collection.display_name, "gcs", values, str(endpoint_id), str(manager_url),
+                       collection.entity_type)
+        return cls(collection.id, collection.display_name, "transfer", values, entity_type=collection.entity_type)
 
     def check(self, values: Mapping[str, Value]) -> dict[str, str]:
         """Field name -> what is wrong with its new value (empty when all are acceptable)."""
         problems: dict[str, str] = {}
-        for field in FIELDS:
+        for field in self.fields:
             value = values.get(field.name, self.values.get(field.name, ""))
+            if field.kind == "choice":
+                if value not in VERIFICATION:
+                    problems[field.name] = f"one of: {', '.join(VERIFICATION)}"
+                continue
             if field.kind == "flag" or not isinstance(value, str):
                 continue
             problem = _problem(field, value.strip())
@@ -142,18 +176,20 @@ class CollectionSettings:
     def changes(self, values: Mapping[str, Value]) -> list[Change]:
         """What differs from the current settings, in the form's order."""
         result = []
-        for field in FIELDS:
+        for field in self.fields:
             if field.name not in values:
                 continue
             new = values[field.name]
             new = new.strip() if isinstance(new, str) else new
             old = self.values.get(field.name, "")
+            if field.kind == "choice":
+                old = verification_choice(old)
             same_keywords = (  # "a, b" and "a,b" are the same keywords
                 field.kind == "keywords" and isinstance(new, str) and isinstance(old, str)
                 and _keywords(new) == _keywords(old)
             )
             if new != old and not same_keywords:
-                result.append(Change(field, self.values.get(field.name, ""), new))
+                result.append(Change(field, old, new))
         return result
 
     def request_body(self, changes: list[Change]) -> dict[str, Any]:
@@ -164,6 +200,8 @@ class CollectionSettings:
             if change.field.kind == "keywords" and isinstance(value, str):
                 words = _keywords(value)
                 body["keywords"] = words if self.api == "gcs" else (",".join(words) or None)
+            elif change.field.kind == "choice":
+                body["force_verify"], body["disable_verify"] = VERIFICATION[str(value)]
             elif isinstance(value, str) and not value:
                 body[change.field.name] = None
             else:
@@ -202,6 +240,12 @@ class SettingsService:
             settings.manager_url, authorizer=self._gcs_tokens.gcs_authorizer(settings.endpoint_id)
         )
         gcs.update_collection(settings.collection_id, body)
+
+
+def _verification_of(doc: Mapping[str, Any]) -> str:
+    if doc.get("force_verify"):
+        return "always"
+    return "never" if doc.get("disable_verify") else "as each transfer asks"
 
 
 def _text_of(raw: Any) -> str:

@@ -444,7 +444,12 @@ class Bookmark:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """An access rule (ACL) on a guest collection."""
+    """An access rule (ACL) on a guest collection.
+
+    Transfer may list rules that a role implies (an access document with ``role_id`` and
+    ``role_type`` set and no ``id`` of its own): ``id`` is "" for those, and only taking the
+    role away ends them.
+    """
 
     id: str
     principal_type: str
@@ -454,11 +459,24 @@ class Rule:
     # Transfer's "expiration_date" and "create_time" (ISO 8601 text, None when unset).
     expiration_date: str | None = None
     create_time: str | None = None
+    role_id: str | None = None
+    role_type: str | None = None
+
+    @property
+    def from_role(self) -> bool:
+        return not self.id and bool(self.role_id)
+
+    @property
+    def key(self) -> str:
+        """Unique among a collection's rules, role-implied ones included."""
+        return self.id or f"role:{self.role_id}"
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Rule:
         return cls(
-            id=str(doc["id"]),
+            id=str(doc.get("id") or ""),
+            role_id=doc.get("role_id") or None,
+            role_type=doc.get("role_type") or None,
             principal_type=str(doc.get("principal_type") or ""),
             principal=str(doc.get("principal") or ""),
             path=str(doc.get("path") or "/"),

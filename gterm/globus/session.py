@@ -298,9 +298,10 @@ class GtermSession:
 
     @property
     def _login_client(self) -> globus_sdk.AuthLoginClient:
-        """The app's own login client (revocation, a robot's introspection); builds the app if needed."""
+        """The app's own login client (revocation, a robot's introspection), made with the app."""
         with self._lock:
-            self._app  # noqa: B018 - built on first use, with its login client
+            app = self._app
+            assert app is self._globus_app  # _build_app set _app_login_client for this app
             return self._app_login_client
 
     def _build_app(self) -> sdk_app.GlobusApp:

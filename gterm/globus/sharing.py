@@ -394,10 +394,10 @@ class SharingService:
             self._my_groups = None
 
     def principal_labels(self, rules: Iterable[Rule]) -> dict[str, str]:
-        """A name for each rule's principal (rule id -> label); a bare id only when no name can be found."""
+        """A name for each rule's principal (``rule.key`` -> label); a bare id only when no name can be found."""
         rules = list(rules)
         names = self.principal_names((r.principal_type, r.principal) for r in rules)
-        return {rule.id: names[(rule.principal_type, rule.principal)] for rule in rules}
+        return {rule.key: names[(rule.principal_type, rule.principal)] for rule in rules}
 
     def principal_names(self, principals: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """A name for each (principal_type, principal): people by name and username, groups by name,

@@ -45,6 +45,7 @@ SORT_KEYS: tuple[SortKey, ...] = ("name", "size", "time")
 
 GLOB_CHARS = frozenset("*?[")
 BASE_CACHE_SIZE = 4
+FILTER_CACHE_SIZE = 4  # recent filter texts' rows per base: a backspace is a lookup, not a scan of every name
 
 # Sorts before any real time; entries without a time sort first (oldest).
 _NO_TIME = datetime.min.replace(tzinfo=UTC)
@@ -218,6 +219,8 @@ class ListingView:
         self._bases: dict[tuple[SortKey, bool, bool], array[int]] = {}
         self._index_by_name: dict[str, int] | None = None
         self._last_filter = ""
+        self._filtered: dict[str, array[int]] = {}
+        self._filtered_base: array[int] | None = None
         self.sort_key: SortKey = sort_key
         self.reverse = reverse
         self.show_hidden = show_hidden
@@ -370,19 +373,28 @@ class ListingView:
     def _refresh_rows(self, *, incremental: bool) -> None:
         text = self.filter_text.casefold()
         base = self._base_rows()
+        if base is not self._filtered_base:
+            self._filtered.clear()
+            self._filtered_base = base
         if not text:
             self.rows = base  # shared with the cache of bases: rows are never changed in place
-        elif GLOB_CHARS.intersection(text):
-            self.rows = self._matching(base, map(bool, map(glob_matcher(text), self.folded)))
+        elif text in self._filtered:
+            self.rows = self._filtered[text]
         else:
-            previous = self._last_filter
-            if incremental and previous and previous in text and not GLOB_CHARS.intersection(previous):
-                # Narrowing: only the rows that matched the shorter text can match.
-                rows = self.rows
-                names = map(self.folded.__getitem__, rows)
-                self.rows = _index_array(compress(rows, map(contains, names, repeat(text))))
+            if GLOB_CHARS.intersection(text):
+                self.rows = self._matching(base, map(bool, map(glob_matcher(text), self.folded)))
             else:
-                self.rows = self._matching(base, map(contains, self.folded, repeat(text)))
+                previous = self._last_filter
+                if incremental and previous and previous in text and not GLOB_CHARS.intersection(previous):
+                    # Narrowing: only the rows that matched the shorter text can match.
+                    rows = self.rows
+                    names = map(self.folded.__getitem__, rows)
+                    self.rows = _index_array(compress(rows, map(contains, names, repeat(text))))
+                else:
+                    self.rows = self._matching(base, map(contains, self.folded, repeat(text)))
+            if len(self._filtered) >= FILTER_CACHE_SIZE:
+                self._filtered.pop(next(iter(self._filtered)))
+            self._filtered[text] = self.rows
         self._last_filter = text
 
     @staticmethod

@@ -200,8 +200,9 @@ def _services(sandbox: SandboxHandle, recorder: Recorder) -> tuple[SharingServic
     return sharing, groups
 
 
-def _run_the_feature(sharing: SharingService, groups: GroupsService, alice_tc: Any) -> None:
-    """Everything issue 12's screens do, once, through gterm's services (what they create, they delete)."""
+def _run_the_feature(sharing: SharingService, groups: GroupsService, alice_tc: Any) -> str:
+    """Everything issue 12's screens do, once, through gterm's services; the id of the group it made
+    (gterm deletes what else it creates; it has no group deletion)."""
     folder = f"/home/alice/{unique('parity')}/"
     alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
     guest = sharing.share_folder(LAB_STORAGE_ID, folder, "Parity share")  # get_endpoint + GCS create_collection
@@ -234,6 +235,7 @@ def _run_the_feature(sharing: SharingService, groups: GroupsService, alice_tc: A
     groups.add_member(made.id, bob)
     groups.change_role(made.id, bob, "manager")
     groups.remove_member(made.id, bob)
+    return made.id
 
 
 @pytest.fixture(scope="module")
@@ -241,8 +243,9 @@ def seen(sandbox: SandboxHandle) -> Iterator[list[Seen]]:
     recorder = Recorder()
     sharing, groups = _services(sandbox, recorder)
     alice_tc = transfer_client_for(sandbox, "alice")
-    _run_the_feature(sharing, groups, alice_tc)
+    group_id = _run_the_feature(sharing, groups, alice_tc)
     yield recorder.seen
+    groups_client_for(sandbox, "alice").delete_group(group_id)  # not a call of the feature: not recorded
 
 
 def _matching(seen: list[Seen], call: Call) -> list[Seen]:

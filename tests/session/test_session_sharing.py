@@ -8,7 +8,7 @@ import pytest
 
 from gterm.globus.errors import ConsentNeeded
 from gterm.globus.session import GtermSession
-from gterm.sandbox.seed_ids import BOB_ID, LAB_ENDPOINT_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, LAB_ENDPOINT_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import authorize_code
 from tests.support.transfer_helpers import unique
@@ -51,3 +51,18 @@ def test_groups_need_a_consent_then_name_the_lab(sandbox: SandboxHandle, logged_
     assert sharing.resolve_grantee(LAB_GROUP_NAME).principal == LAB_GROUP_ID
     lab = [g for g in logged_in.groups_service().my_groups() if g.id == LAB_GROUP_ID]
     assert [g.my_role for g in lab] == ["admin"]
+
+
+def test_roles_of_a_gcsv5_collection_ask_for_manage_collections_then_list(
+    sandbox: SandboxHandle, logged_in: GtermSession
+) -> None:
+    sharing = logged_in.sharing_service()
+    place = sharing.roles.place(LAB_STORAGE_ID)
+    assert place.api == "gcs"
+    with pytest.raises(ConsentNeeded) as caught:
+        sharing.roles.roles(place)
+    wanted = f"urn:globus:auth:scope:{LAB_ENDPOINT_ID}:manage_collections"
+    assert wanted in caught.value.required_scopes  # the GCS Manager's own scope, no data_access needed for roles
+    challenge = logged_in.handle_consent(caught.value)
+    challenge.complete_with_code(authorize_code(sandbox, challenge.url))
+    assert ("administrator", ALICE_ID) in {(a.role, a.principal) for a in sharing.roles.roles(place)}

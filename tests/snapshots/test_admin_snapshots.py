@@ -1,5 +1,6 @@
 """Snapshots of issue 13's screens: collection details, the settings form with validation errors,
-the administrator's task list with filters applied, and the pause rule form.
+the administrator's task list with filters applied, a task's details opened from it, and the pause
+rule form.
 
 Deterministic: a private sandbox (its seeded tree has fixed bytes and mtimes, and no other test
 adds tasks or pause rules to it), fixed tasks written into it (tests/support/admin_scenes.py),
@@ -17,9 +18,10 @@ import pytest
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
-from tests.snapshots.test_browser_snapshots import SIZE, SnapshotApp, ready, steady
+from tests.snapshots.test_browser_snapshots import SIZE, SnapshotApp, after_ready
 from tests.support.admin_scenes import (
     admin_list_scene,
+    admin_task_details_scene,
     details_scene,
     pause_rule_form_scene,
     seed_admin_tasks,
@@ -47,27 +49,21 @@ def _app(service: TransferService) -> SnapshotApp:
     return SnapshotApp(service, left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/experiments/")
 
 
-def _scene(step: Any) -> Any:
-    async def run_before(pilot: Any) -> None:
-        await ready(pilot)
-        await step(pilot)
-        await pilot.app.workers.wait_for_complete()
-        await steady(pilot)
-
-    return run_before
-
-
 def test_collection_details(snap_compare: Any, alice: TransferService) -> None:
-    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=_scene(details_scene))
+    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(details_scene))
 
 
 def test_settings_form_with_validation_errors(snap_compare: Any, alice: TransferService) -> None:
-    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=_scene(settings_error_scene))
+    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(settings_error_scene))
 
 
 def test_admin_task_list_with_filters(snap_compare: Any, alice: TransferService) -> None:
-    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=_scene(admin_list_scene))
+    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(admin_list_scene))
+
+
+def test_admin_task_details(snap_compare: Any, alice: TransferService) -> None:
+    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(admin_task_details_scene))
 
 
 def test_pause_rule_form(snap_compare: Any, alice: TransferService) -> None:
-    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=_scene(pause_rule_form_scene))
+    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(pause_rule_form_scene))

@@ -14,6 +14,7 @@ Review ``snapshot_report.html`` before ``--snapshot-update``.
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,19 @@ async def steady(pilot: Any) -> None:
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
     await pilot.pause()
+
+
+def after_ready(step: Callable[[Any], Awaitable[object]]) -> Callable[[Any], Awaitable[None]]:
+    """A ``run_before``: both panes listed, then ``step`` (which opens the screen to picture), then
+    every worker done and no blinking cursor."""
+
+    async def run_before(pilot: Any) -> None:
+        await ready(pilot)
+        await step(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await steady(pilot)
+
+    return run_before
 
 
 def test_main_screen(snap_compare, snap_service, snapshot_tree):

@@ -19,7 +19,7 @@ from gterm.globus.sharing import SharingService
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
-from tests.snapshots.test_browser_snapshots import SIZE, SnapshotApp, ready, steady
+from tests.snapshots.test_browser_snapshots import SIZE, SnapshotApp, after_ready
 from tests.support.groups_helpers import groups_client_for
 from tests.support.sandbox_login import own_sandbox, transfer_client_for
 from tests.support.sharing_helpers import sharing_for
@@ -56,31 +56,21 @@ def _app(services: tuple[TransferService, SharingService, GroupsService]) -> Sna
                        right=f"{LAB}:/home/alice/")
 
 
-def _scene(step: Any) -> Any:
-    async def run_before(pilot: Any) -> None:
-        await ready(pilot)
-        await step(pilot)
-        await pilot.app.workers.wait_for_complete()
-        await steady(pilot)
-
-    return run_before
-
-
 def test_sharing_on_a_mapped_collection(snap_compare: Any, services: Any) -> None:
-    assert snap_compare(_app(services), terminal_size=SIZE, run_before=_scene(mapped_scene))
+    assert snap_compare(_app(services), terminal_size=SIZE, run_before=after_ready(mapped_scene))
 
 
 def test_sharing_on_a_guest_collection(snap_compare: Any, services: Any) -> None:
-    assert snap_compare(_app(services), terminal_size=SIZE, run_before=_scene(guest_rules_scene))
+    assert snap_compare(_app(services), terminal_size=SIZE, run_before=after_ready(guest_rules_scene))
 
 
 def test_roles_tab(snap_compare: Any, services: Any) -> None:
-    assert snap_compare(_app(services), terminal_size=SIZE, run_before=_scene(roles_scene))
+    assert snap_compare(_app(services), terminal_size=SIZE, run_before=after_ready(roles_scene))
 
 
 def test_add_rule_refused(snap_compare: Any, services: Any) -> None:
-    assert snap_compare(_app(services), terminal_size=SIZE, run_before=_scene(add_rule_refused_scene))
+    assert snap_compare(_app(services), terminal_size=SIZE, run_before=after_ready(add_rule_refused_scene))
 
 
 def test_groups_list(snap_compare: Any, services: Any) -> None:
-    assert snap_compare(_app(services), terminal_size=SIZE, run_before=_scene(groups_list_scene))
+    assert snap_compare(_app(services), terminal_size=SIZE, run_before=after_ready(groups_list_scene))

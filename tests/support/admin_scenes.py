@@ -20,12 +20,14 @@ from rich.text import Text
 from textual.widgets import Checkbox, DataTable, Input, Select
 
 from gterm.globus.collection_details import CollectionDetails, details_from
+from gterm.sandbox import tasks_store
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.admin_tasks import AdminTasksScreen
 from gterm.tui.screens.collection_info import CollectionInfo
 from gterm.tui.screens.collection_settings import CollectionSettingsForm
 from gterm.tui.screens.pause_rules import PauseRuleForm, PauseRulesScreen
+from gterm.tui.screens.task_details import TaskDetailsScreen
 from tests.support.browser_helpers import clear_and_type, field_problems, type_text, wait_for
 
 GUEST_ID = "5d1c7a0e-2b4f-4c39-9e61-0f7a8b3c2d14"
@@ -162,6 +164,16 @@ def seed_admin_tasks(sandbox: SandboxHandle, owners: Collection[str] = (BOB_ID, 
             f"INSERT INTO tasks ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [tuple(row[c] for c in columns) for row in rows],
         )
+    for row in rows:  # each task's event log: started, (a refused file and the end) or success
+        started, ended, task_id = row["start_time"], row["completion_time"], row["task_id"]
+        tasks_store.add_event(sandbox.state.db, task_id, "STARTED", "started", when=started)
+        if row["status"] == "FAILED":
+            path = json.loads(row["items"])[0]["source_path"] + "secret.dat"
+            tasks_store.add_event(sandbox.state.db, task_id, "PERMISSION_DENIED", "permission denied",
+                                  {"path": path, "error": "Permission denied"}, is_error=True, when=started + 200)
+            tasks_store.add_event(sandbox.state.db, task_id, "FAILED", "failed", when=ended)
+        else:
+            tasks_store.add_event(sandbox.state.db, task_id, "SUCCEEDED", "succeeded", when=ended)
 
 
 async def admin_list_scene(pilot: Any) -> AdminTasksScreen:
@@ -197,6 +209,21 @@ def columns_fit(table: DataTable[Any]) -> bool:
         if column.content_width < widest:
             return False
     return True
+
+
+async def admin_task_details_scene(pilot: Any) -> None:
+    """Enter on Bob's failed run-008 in the administrator's view: its details, read as an administrator."""
+    app = pilot.app
+    admin = await admin_list_scene(pilot)
+    await pilot.press("up", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailsScreen), "the task's details")
+    details = app.screen
+    assert isinstance(details, TaskDetailsScreen) and details.data.task.label == "Bob: run-008 archive"
+    await wait_for(pilot, lambda: details.data.pause_info is not None and len(details.data.events) == 3,
+                   "its events and pause info")
+    events = details.query_one("#events-table", DataTable)
+    await wait_for(pilot, lambda: events.row_count == 3 and columns_fit(events), "the events laid out")
+    del admin
 
 
 async def pause_rule_form_scene(pilot: Any) -> None:

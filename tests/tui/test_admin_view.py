@@ -20,6 +20,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from gterm.globus.endpoint_manager import EndpointManager
 from gterm.globus.errors import PermissionDenied
+from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import BOB_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.admin_tasks import AdminTasksScreen
@@ -28,7 +29,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.pane import Pane
 from tests.support.browser_helpers import make_app, notices, settled, type_text, wait_for
-from tests.support.sandbox_login import own_sandbox, transfer_client_for
+from tests.support.sandbox_login import own_sandbox, robot_transfer_client, transfer_client_for
 from tests.support.tasks_helpers import collection_root, write
 from tests.support.transfer_live import RequestLog, service_for
 
@@ -229,3 +230,23 @@ async def test_bob_is_refused_the_administrators_reads_of_his_own_task(
     manager = EndpointManager(lambda: bob)
     with pytest.raises(PermissionDenied):
         manager.task(task_id)
+
+
+async def test_a_user_without_a_role_is_told_so_and_gets_no_task_list_or_rule_form(mgmt: SandboxHandle) -> None:
+    """The robot client manages no endpoint (Bob does: his guest collection): `m` says why there is
+    nothing to show, and `u` opens no pause rules and no form."""
+    robot = robot_transfer_client(mgmt)
+    app = make_app(TransferService(lambda: robot), left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settled(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, AdminTasksScreen), "the administrator's view")
+        admin = app.screen
+        assert isinstance(admin, AdminTasksScreen)
+        await wait_for(pilot, lambda: admin.error is not None, "the refusal")
+        status = str(admin.query_one("#admin-status", Static).render())
+        assert status.startswith("Could not list tasks:") and "role" in status and admin.items == []
+        assert any("Tasks on your endpoints" in n for n in notices(app))
+        await pilot.press("u")
+        await wait_for(pilot, lambda: any("Pick an endpoint" in n for n in notices(app)), "the reason")
+        assert app.screen is admin  # no pause rules screen, no form

@@ -12,7 +12,7 @@ from typing import Any
 
 import globus_sdk
 import pytest
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, Select
 
 from gterm.globus.collection_settings import FIELDS
 from gterm.sandbox.seed_ids import ALICE_SHARED_ID, ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
@@ -40,6 +40,8 @@ TEXT_FIELDS = (
     "info_link", "user_message", "user_message_link", "default_directory",
 )
 FLAGS = tuple(field.name for field in FIELDS if field.kind == "flag")
+VERIFY_KEYS = ("force_verify", "disable_verify")  # the form's one "Checksum verification" choice
+RESTORED = (*TEXT_FIELDS, *FLAGS, *VERIFY_KEYS, "keywords")
 NEW_VALUES = {
     "display_name": "Edited name",
     "description": "Edited from gterm",
@@ -62,7 +64,7 @@ def laptop_restored(sandbox: SandboxHandle) -> Iterator[globus_sdk.TransferClien
     yield client
     client.update_endpoint(
         ALICES_LAPTOP_ID,
-        {key: before.get(key) for key in (*TEXT_FIELDS, "keywords", "public", "force_encryption")},
+        {key: before.get(key) for key in RESTORED},
     )
 
 
@@ -73,7 +75,7 @@ def lab_restored(sandbox: SandboxHandle) -> Iterator[globus_sdk.GCSClient]:
     yield gcs
     gcs.update_collection(
         LAB_STORAGE_ID,
-        {key: before.get(key) for key in (*TEXT_FIELDS, "keywords", "public", "force_encryption")},
+        {key: before.get(key) for key in RESTORED},
     )
 
 
@@ -94,6 +96,7 @@ async def fill_every_field(pilot: Any, form: CollectionSettingsForm) -> None:
     for flag in ("public", "force_encryption"):
         box = form.query_one(f"#field-{flag}", Checkbox)
         box.value = not box.value
+    form.query_one("#field-verification", Select).value = "always"
     await pilot.pause()
 
 
@@ -114,6 +117,7 @@ def check_saved(doc: dict[str, Any], before: dict[str, Any], keywords: Any) -> N
     assert doc["keywords"] == keywords
     assert doc["public"] is (not before["public"])
     assert doc["force_encryption"] is (not before["force_encryption"])
+    assert (doc["force_verify"], doc["disable_verify"]) == (True, False)
 
 
 async def test_e_sets_every_field_of_a_personal_collection(
@@ -126,7 +130,7 @@ async def test_e_sets_every_field_of_a_personal_collection(
         assert form.settings.api == "transfer"
         await fill_every_field(pilot, form)
         items = await save_and_confirm(pilot, app, form)
-        assert len(items) == len(NEW_VALUES) + 2  # every field changed, each named in the summary
+        assert len(items) == len(NEW_VALUES) + 3  # every field changed, each named in the summary
         info = app.screen
         assert isinstance(info, CollectionInfo)
         await wait_for(pilot, lambda: info.details is not None and info.details.collection.display_name
@@ -211,7 +215,7 @@ def bobs_guest_restored(sandbox: SandboxHandle) -> Iterator[globus_sdk.GCSClient
     yield gcs
     gcs.update_collection(
         BOB_SHARED_ID,
-        {key: before.get(key) for key in (*TEXT_FIELDS, "keywords", "public", "force_encryption")},
+        {key: before.get(key) for key in RESTORED},
     )
 
 
@@ -239,7 +243,7 @@ def alices_guest_restored(sandbox: SandboxHandle) -> Iterator[globus_sdk.GCSClie
     gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
     before = gcs.get_collection(ALICE_SHARED_ID).data
     yield gcs
-    gcs.update_collection(ALICE_SHARED_ID, {key: before.get(key) for key in (*TEXT_FIELDS, *FLAGS, "keywords")})
+    gcs.update_collection(ALICE_SHARED_ID, {key: before.get(key) for key in RESTORED})
 
 
 async def test_the_demo_exercise_every_field_of_alices_guest_collection_with_keys_only(
@@ -277,6 +281,8 @@ async def test_the_demo_exercise_every_field_of_alices_guest_collection_with_key
             assert app.focused is form.query_one(f"#field-{field.name}"), field.name
             if field.kind == "flag":
                 await pilot.press("space")
+            elif field.kind == "choice":  # the list opens on Enter; the next choice after "as each transfer asks"
+                await pilot.press("enter", "down", "enter")
             else:
                 await pilot.press("ctrl+a", "ctrl+k")
                 await type_text(pilot, NEW_VALUES[field.name])
@@ -293,3 +299,44 @@ async def test_the_demo_exercise_every_field_of_alices_guest_collection_with_key
     assert seen["keywords"] == "alpha,beta"
     for flag in FLAGS:
         assert seen[flag] is (not before[flag]), flag
+    assert (seen["force_verify"], seen["disable_verify"]) == (True, False)
+
+
+@pytest.fixture
+def laptop_guest(sandbox: SandboxHandle) -> Iterator[str]:
+    client = transfer_client_for(sandbox, "alice")
+    created = client.create_shared_endpoint({
+        "DATA_TYPE": "shared_endpoint", "host_endpoint": ALICES_LAPTOP_ID, "host_path": "/Documents/",
+        "display_name": "Laptop documents", "description": "Shared from the laptop",
+    })
+    yield str(created["id"])
+    client.delete_endpoint(created["id"])
+
+
+async def test_e_on_a_personal_guest_collection_offers_what_transfer_takes_and_saves_through_it(
+    sandbox: SandboxHandle, laptop_guest: str
+) -> None:
+    """A Globus Connect Personal guest ("shared endpoint") is edited through Transfer's update_endpoint;
+    its form has no message to users and no public flag, which Transfer does not take for one."""
+    app = make_app(service_for(sandbox), left=f"{laptop_guest}:/", right=f"{LAB_STORAGE_ID}:/")
+    log = RequestLog(sandbox)
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        assert form.settings.api == "transfer"
+        offered = {field.name for field in form.settings.fields}
+        assert offered == {field.name for field in FIELDS} - {"user_message", "user_message_link", "public"}
+        assert not form.query("#field-user_message") and not form.query("#field-public")
+        mark = log.mark()
+        for name in offered & set(NEW_VALUES):
+            await clear_and_type(pilot, form.query_one(f"#field-{name}", SafeInput), NEW_VALUES[name])
+        form.query_one("#field-force_encryption", Checkbox).value = True
+        form.query_one("#field-verification", Select).value = "never"
+        await pilot.pause()
+        items = await save_and_confirm(pilot, app, form)
+        assert len(items) == len(offered)  # every field it offers changed, each named in the summary
+        assert log.count(mark, method="PUT", path=f"/v0.10/endpoint/{laptop_guest}") == 1
+    seen = transfer_client_for(sandbox, "alice").get_endpoint(laptop_guest).data
+    for name in offered & set(TEXT_FIELDS):
+        assert seen[name] == NEW_VALUES[name], name
+    assert seen["keywords"] == "alpha,beta"
+    assert (seen["force_encryption"], seen["force_verify"], seen["disable_verify"]) == (True, False, True)

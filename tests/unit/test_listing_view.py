@@ -391,3 +391,18 @@ def test_orders_computed_elsewhere_sort_the_same_and_leave_the_view_as_it_was() 
     view.adopt_orders({"size": orders["time"]})  # an order the view already has is kept
     view.configure(sort_key="size", reverse=False)
     assert names(view) == names(fresh.__class__(SAMPLE, show_hidden=True, sort_key="size"))
+
+
+def test_a_backspace_takes_the_rows_the_shorter_text_had() -> None:
+    view = ListingView(SAMPLE, show_hidden=True)
+    view.configure(filter_text="a")
+    rows_for_a = view.rows
+    view.configure(filter_text="at")
+    view.configure(filter_text="a")  # backspace
+    assert view.rows is rows_for_a  # looked up, not a new scan of every name
+    assert names(view) == names(ListingView(SAMPLE, show_hidden=True, filter_text="a"))
+    view.configure(sort_key="size")  # another order: the texts' rows are found again, in it
+    view.configure(filter_text="at")
+    view.configure(filter_text="a")
+    assert view.rows is not rows_for_a
+    assert names(view) == names(ListingView(SAMPLE, show_hidden=True, sort_key="size", filter_text="a"))

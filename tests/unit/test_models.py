@@ -230,3 +230,16 @@ def test_a_page_that_moved_on_by_an_insert_loses_its_repeated_names() -> None:
     assert not merged.complete  # 4 names of the 5 counted ("0" came before the pages read)
     done = merged.finished()
     assert (done.complete, done.total, _names(done)) == (True, 4, list("abcd"))
+
+
+def test_a_rule_a_role_implies_has_no_id_of_its_own() -> None:
+    """Transfer lists the access an administrator or access manager role gives as a rule with role_id set
+    and no id: gterm keys it by the role and knows it cannot be changed or deleted as a rule."""
+    implied = Rule.from_doc({"DATA_TYPE": "access", "id": None, "principal_type": "identity", "principal": "p",
+                             "path": "/", "permissions": "rw", "role_id": "role-1", "role_type": "access_manager",
+                             "create_time": "2026-01-15T12:00:00+00:00", "expiration_date": None})
+    assert implied.from_role and implied.id == "" and implied.key == "role:role-1"
+    assert implied.role_type == "access_manager"
+    plain = Rule.from_doc({"id": "r", "principal_type": "anonymous", "principal": "", "path": "/",
+                           "permissions": "r", "role_id": None, "role_type": None})
+    assert not plain.from_role and plain.key == "r"

@@ -14,10 +14,17 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, Label, Static
+from textual.widgets import Checkbox, Label, Select, Static
 from textual.worker import get_current_worker
 
-from gterm.globus.collection_settings import FIELDS, Change, CollectionSettings, SettingsService, Value
+from gterm.globus.collection_settings import (
+    VERIFICATION,
+    Change,
+    CollectionSettings,
+    SettingsService,
+    Value,
+    verification_choice,
+)
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import SETTINGS_BINDINGS
 from gterm.tui.screens.modal import GtermModal
@@ -51,10 +58,16 @@ class CollectionSettingsForm(GtermModal[bool]):
         yield self.heading(f"Settings of {self.settings.display_name}", id="settings-title")
         yield Static(f"Saved through {via}. Ctrl+S saves (after a summary), Esc cancels.", classes="dialog-note")
         with VerticalScroll(id="settings-fields"):
-            for field in FIELDS:
+            for field in self.settings.fields:
                 value = self.settings.values.get(field.name, "")
                 if field.kind == "flag":
-                    yield Checkbox(field.label, bool(value), id=f"field-{field.name}")
+                    yield Checkbox(field.label, bool(value), id=f"field-{field.name}", compact=True)
+                    continue
+                if field.kind == "choice":
+                    yield Label(field.label, classes="settings-label")
+                    yield Select[str]([(words, words) for words in VERIFICATION], value=verification_choice(value),
+                                      allow_blank=False, id=f"field-{field.name}", compact=True)
+                    yield Static("", id=f"error-{field.name}", classes="dialog-error -empty", markup=False)
                     continue
                 yield Label(field.label, classes="settings-label")
                 yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
@@ -63,15 +76,17 @@ class CollectionSettingsForm(GtermModal[bool]):
         yield self.buttons("Save…", classes="settings-buttons")
 
     def on_mount(self) -> None:
-        self.query_one(f"#field-{FIELDS[0].name}").focus()
+        self.query_one(f"#field-{self.settings.fields[0].name}").focus()
 
     def values(self) -> dict[str, Value]:
         """The form as typed (raw text: control characters shown escaped map back)."""
         result: dict[str, Value] = {}
-        for field in FIELDS:
+        for field in self.settings.fields:
             widget = self.query_one(f"#field-{field.name}")
             if isinstance(widget, Checkbox):
                 result[field.name] = widget.value
+            elif isinstance(widget, Select):
+                result[field.name] = str(widget.value)
             elif isinstance(widget, SafeInput):
                 result[field.name] = widget.raw_value
         return result
@@ -86,7 +101,7 @@ class CollectionSettingsForm(GtermModal[bool]):
             return
         values = self.values()
         problems = self.settings.check(values)
-        for field in FIELDS:
+        for field in self.settings.fields:
             for error in self.query(f"#error-{field.name}").results(Static):
                 message = problems.get(field.name, "")
                 error.update(Text(f"{field.label}: {message}" if message else ""))

@@ -55,7 +55,7 @@ class PauseRuleForm(GtermModal[PauseRuleDraft]):
             yield Input(rule.message if rule else "", id="rule-message")
             yield Label("Pause these operations")
             for key, words in PAUSE_OPERATIONS.items():
-                yield Checkbox(words, bool(rule and key in rule.operations), id=f"rule-{key}")
+                yield Checkbox(words, bool(rule and key in rule.operations), id=f"rule-{key}", compact=True)
             yield Label("Only for this identity id (empty: everyone)")
             yield Input(rule.identity_id or "" if rule else "", id="rule-identity")
             yield Label("Starting at (UTC, YYYY-MM-DD HH:MM; empty: now)")

@@ -159,15 +159,15 @@ class SharingScreen(GtermModal[None]):
             # Everyone, then groups, then people, by name, then path: the order a person scans for.
             kinds = {"anonymous": 0, "all_authenticated_users": 1, "group": 2, "identity": 3}
             self.rules = sorted(result[0], key=lambda r: (kinds.get(r.principal_type, 4),
-                                                          self.labels.get(r.id, r.principal).casefold(), r.path))
+                                                          self.labels.get(r.key, r.principal).casefold(), r.path))
             for rule in self.rules:
                 table.add_row(
-                    safe_text(self.labels.get(rule.id, rule.principal)),
+                    safe_text(self._who(rule)),
                     safe_text(rule.path),
                     PERMISSION_LABELS.get(rule.permissions, rule.permissions),
                     day_of(rule.expiration_date) or "never",
                     day_of(rule.create_time),
-                    key=rule.id,
+                    key=rule.key,
                 )
             count = len(self.rules)
             status = f"{count} rule{'s' if count != 1 else ''}." if count else "No rules yet: a adds one."
@@ -177,6 +177,18 @@ class SharingScreen(GtermModal[None]):
                 table.add_row(safe_text(guest.display_name), safe_text(guest.host_path or "/"), key=guest.id)
             status = f"{len(self.guests)} guest collection(s)." if self.guests else "No guest collections here."
         self.query_one("#sharing-status", Static).update(Text(status, style="dim"))
+
+    def _who(self, rule: Rule) -> str:
+        label = self.labels.get(rule.key, rule.principal)
+        return f"{label} (as {rule.role_type})" if rule.from_role else label
+
+    def _not_from_role(self, rule: Rule) -> bool:
+        """A rule a role implies changes only with the role: say so instead of asking Transfer."""
+        if rule.from_role:
+            self.query_one("#sharing-status", Static).update(Text(
+                f"This access comes with the {rule.role_type} role: take the role away in the Roles tab (r).",
+                style="bold red"))
+        return not rule.from_role
 
     def _selected_rule(self) -> Rule | None:
         if self.mode != "rules" or not self.rules:
@@ -254,7 +266,7 @@ class SharingScreen(GtermModal[None]):
         from gterm.tui.screens.prompts import InputPrompt
 
         name = self.collection.display_name
-        count = len(self.rules)
+        count = sum(not rule.from_role for rule in self.rules)  # a role's access goes with the role
 
         def check(value: str) -> str | None:
             return None if value == name else f"Type the name exactly ({name}) to delete it."
@@ -301,9 +313,9 @@ class SharingScreen(GtermModal[None]):
         if self.on_roles_tab:
             return  # a role is given or taken away, never changed
         rule = self._selected_rule()
-        if rule is None:
+        if rule is None or not self._not_from_role(rule):
             return
-        label = self.labels.get(rule.id, rule.principal)
+        label = self.labels.get(rule.key, rule.principal)
         self.app.push_screen(EditRuleDialog(self.sharing, self.collection.id, rule, label), self._after_change)
 
     def action_delete_rule(self) -> None:
@@ -311,9 +323,9 @@ class SharingScreen(GtermModal[None]):
             self.roles.take_away()
             return
         rule = self._selected_rule()
-        if rule is None:
+        if rule is None or not self._not_from_role(rule):
             return
-        label = self.labels.get(rule.id, rule.principal)
+        label = self.labels.get(rule.key, rule.principal)
         perms = PERMISSION_LABELS.get(rule.permissions, rule.permissions)
 
         def answered(yes: bool | None) -> None:
