@@ -223,7 +223,11 @@ class TransferDialog(GtermModal[TransferRequest]):
             request = build_request(self.plan, options, self.clock())
         except ValueError as problem:
             self.query_one("#form-error", Static).update(Text(str(problem)))
-            self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", Input).focus()
+            field = self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", FormInput)
+            field.focus()
+            # The refused text is the field's proposal again: selected, so typing replaces it
+            # (focus selects it too, but only when the field was not focused already).
+            field.select_proposal()
             return
         self._done = True
         self.dismiss(request)
