@@ -85,6 +85,11 @@ class TransferDialog(GtermModal[TransferRequest]):
     TransferDialog #buttons > Button { margin-left: 2; min-width: 18; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [*TRANSFER_DIALOG_BINDINGS]
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {
+        **GtermModal.BUTTON_ACTIONS,
+        "submit": "submit",
+        "preview-button": "preview",
+    }
     FIT = ("#form", FORM_ROWS)
 
     def __init__(
@@ -203,14 +208,6 @@ class TransferDialog(GtermModal[TransferRequest]):
         if attribute is not None:
             setattr(options, attribute, event.value)
         self.submit_options(options)
-
-    @on(Button.Pressed, "#submit")
-    def _submit_pressed(self) -> None:
-        self.action_submit()
-
-    @on(Button.Pressed, "#preview-button")
-    def _preview_pressed(self) -> None:
-        self.action_preview()
 
     def action_submit(self) -> None:
         self.submit_options(self.options())
