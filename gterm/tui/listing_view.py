@@ -416,8 +416,12 @@ class ListingView:
         Testing the names in entry order walks memory in the order the
         strings were made (cache friendly); the flags then fit in 100 kB.
         """
-        hit = bytes(hits).__getitem__
-        return _index_array(compress(base, map(hit, base)))
+        flags = bytes(hits)
+        if b"\x00" not in flags:  # every name matches (a first letter most names share): the base itself
+            return base
+        if b"\x01" not in flags:
+            return _index_array()
+        return _index_array(compress(base, map(flags.__getitem__, base)))
 
     # --- lookups -------------------------------------------------------------------
 

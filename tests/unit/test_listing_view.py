@@ -409,11 +409,12 @@ def test_a_backspace_takes_the_rows_the_shorter_text_had() -> None:
 
 
 def test_a_longer_filter_text_finds_the_same_rows_whether_it_narrows_or_scans_again() -> None:
-    # 40 names: "file" matches every one (the next keystroke scans everything again), "file_1" a few
-    # of them (the keystroke after tests only those); both must give exactly a fresh view's rows.
+    # "." matches every name, "q" none; "file" matches 40 of 41 (the next keystroke scans everything
+    # again), "file_1" a few of them (the keystroke after tests only those); both must give exactly
+    # a fresh view's rows.
     items = listing(*(entry(f"File_{i:02d}.dat", size=i) for i in range(40)), entry("zz.txt"))
     view = ListingView(items, sort_key="size", reverse=True)
-    for text in ("f", "fi", "file", "file_", "file_1", "file_1.", "file_1*", "file_12", "file_3"):
+    for text in (".", "q", "f", "fi", "file", "file_", "file_1", "file_1.", "file_1*", "file_12", "file_3"):
         view.configure(filter_text=text)
         fresh = ListingView(items, sort_key="size", reverse=True, filter_text=text)
         assert names(view) == names(fresh), text
