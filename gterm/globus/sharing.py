@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -118,6 +119,15 @@ def grantee_from_words(text: str) -> Grantee | None:
     if words in PUBLIC_WORDS:
         return Grantee("anonymous", "", PUBLIC_LABEL)
     return None
+
+
+def is_identity_id(text: str) -> bool:
+    """Whether ``text`` is an identity id (a UUID) rather than a username."""
+    try:
+        uuid.UUID(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def identity_label(identity: Identity) -> str:
@@ -336,6 +346,13 @@ class SharingService:
                         self._by_id[identity.id] = identity
         with self._names_lock:
             return {u: self._by_username.get(u) for u in wanted}
+
+    def identity_named(self, text: str) -> Identity | None:
+        """The identity ``text`` names, an identity id or a username (None when Auth knows neither)."""
+        text = text.strip()
+        if is_identity_id(text):
+            return self.identities_by_id([text]).get(text)
+        return self.identities_by_username([text]).get(text.lower())
 
     def identities_by_id(self, ids: Iterable[str]) -> dict[str, Identity]:
         """The identities Auth knows among ``ids`` (cached for the session)."""

@@ -502,6 +502,9 @@ def create_collection(state: SandboxState, request: Request, caller: Caller, bod
         user_credential_id=credential_id,
         settings=changes["settings"],
     )
+    # GCS grants whoever creates a guest collection the administrator role on it: a role document of
+    # its own, listed and removable like any other (the web app's Roles tab shows the owner through it).
+    roles_store.add_role(state.db, new_id, "identity", caller.principal.identity_id, "administrator")
     coll, home = _collection(state, caller, new_id)
     return result([_doc(state, coll, home)], status=201, detail="created", message=f"Created collection {new_id}"), 201
 

@@ -118,6 +118,14 @@ class ReauthCoordinator:
         self.reason = ""
         self.recent_logins: list[float] = []
 
+    def _give_up(self, target: ShowsErrors | None, why: str, context: str, title: str) -> None:
+        """No login will help: drop the waiting retries and say why where it failed and in a notice."""
+        self.pending.clear()
+        message = f"{escape_controls(context)}: {why}"
+        if target is not None:
+            target.show_error(message)
+        self.app.notify(message, title=title, severity="error", markup=False, timeout=15)
+
     def request(
         self,
         error: GtermError,
@@ -134,20 +142,12 @@ class ReauthCoordinator:
         self.recent_logins = [t for t in self.recent_logins if now - t < LOGIN_WINDOW]
         if len(self.recent_logins) >= MAX_LOGINS_PER_WINDOW:
             # Signed in again and again, yet the service still refuses: stop asking, say so.
-            self.pending.clear()
-            message = f"{escape_controls(context)}: {describe(error)} (still refused after signing in; giving up)"
-            if target is not None:
-                target.show_error(message)
-            self.app.notify(message, title="Sign-in", severity="error", markup=False, timeout=15)
+            self._give_up(target, f"{describe(error)} (still refused after signing in; giving up)", context, "Sign-in")
             return
         self.recent_logins.append(now)
         session = self.session
         if session is None:
-            self.pending.clear()
-            message = f"{context}: {describe(error)}. {NO_SESSION_HINT}"
-            if target is not None:
-                target.show_error(message)
-            self.app.notify(message, title="Sign-in needed", severity="error", markup=False, timeout=15)
+            self._give_up(target, f"{describe(error)}. {NO_SESSION_HINT}", context, "Sign-in needed")
             return
         self.active = True
         why = "More consent is needed" if isinstance(error, ConsentNeeded) else "Your session has expired"

@@ -111,7 +111,11 @@ def test_gcs_collection_role_show_and_delete(alice_cli: GlobusCLI, sandbox: Sand
     gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
     role = gcs.create_role(globus_sdk.GCSRoleDocument(
         collection=LAB_STORAGE_ID, principal=f"urn:globus:auth:identity:{BOB_ID}", role="activity_monitor"))
-    shown = alice_cli.json("gcs", "collection", "role", "show", LAB_STORAGE_ID, role["id"])
-    assert (shown["role"], shown["collection"]) == ("activity_monitor", LAB_STORAGE_ID)
-    alice_cli.run("gcs", "collection", "role", "delete", LAB_STORAGE_ID, role["id"])
-    assert role["id"] not in {r["id"] for r in gcs.get_role_list(LAB_STORAGE_ID)}
+    try:
+        shown = alice_cli.json("gcs", "collection", "role", "show", LAB_STORAGE_ID, role["id"])
+        assert (shown["role"], shown["collection"]) == ("activity_monitor", LAB_STORAGE_ID)
+        alice_cli.run("gcs", "collection", "role", "delete", LAB_STORAGE_ID, role["id"])
+        assert role["id"] not in {r["id"] for r in gcs.get_role_list(LAB_STORAGE_ID)}
+    finally:  # Bob keeps no role on Lab Storage in the shared sandbox, whatever failed above
+        if role["id"] in {r["id"] for r in gcs.get_role_list(LAB_STORAGE_ID)}:
+            gcs.delete_role(role["id"])

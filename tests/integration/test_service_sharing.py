@@ -186,37 +186,44 @@ def test_share_this_folder_on_gcsv5_and_personal(alice: SharingService, alice_tc
 def test_groups_service_membership_and_group_rules(sandbox: Any, alice_guest: str, bob_tc: Any) -> None:
     """A rule for a group: members get access, and a member removed in gterm loses it at once."""
     from gterm.globus.groups import GroupsService
-    from tests.support.groups_helpers import groups_client_for
+    from tests.support.groups_helpers import delete_made_group, groups_client_for, no_group_left_behind
 
     groups = GroupsService(lambda: groups_client_for(sandbox, "alice"))
     bob_groups = GroupsService(lambda: groups_client_for(sandbox, "bob"))
     assert [(g.name, g.my_role) for g in groups.my_groups() if g.id == LAB_GROUP_ID] == [(LAB_GROUP_NAME, "admin")]
-    made = groups.create_group(f"Sharing test {unique('g')}", "made by the sharing tests")
-    assert made.my_role == "admin"
-    sharing = SharingService(lambda: transfer_client_for(sandbox, "alice"), lambda: auth_client_for(sandbox, "alice"),
-                             groups_source=lambda: [g.ref for g in groups.my_groups()])
-    assert sharing.matches("sharing test") == []  # matches never call out: my groups are not loaded yet
-    assert made.ref in sharing.my_groups()
-    assert made.name in sharing.matches("sharing test")
+    name = f"Sharing test {unique('g')}"  # unique: deleted by name at the end, even when the test fails
+    with no_group_left_behind(sandbox) as client:
+        try:
+            made = groups.create_group(name, "made by the sharing tests")
+            assert made.my_role == "admin"
+            sharing = SharingService(lambda: transfer_client_for(sandbox, "alice"),
+                                     lambda: auth_client_for(sandbox, "alice"),
+                                     groups_source=lambda: [g.ref for g in groups.my_groups()])
+            assert sharing.matches("sharing test") == []  # matches never call out: my groups are not loaded yet
+            assert made.ref in sharing.my_groups()
+            assert made.name in sharing.matches("sharing test")
 
-    grantee = sharing.resolve_grantee(made.name)
-    assert (grantee.principal_type, grantee.principal) == ("group", made.id)
-    rule_id = sharing.add_rule(alice_guest, grantee, "/", "r")
-    assert sharing.principal_labels(sharing.rules(alice_guest))[rule_id] == f"group {made.name}"
-    assert api_error(lambda: bob_tc.operation_ls(alice_guest, path="/")).http_status == 403  # not a member yet
+            grantee = sharing.resolve_grantee(made.name)
+            assert (grantee.principal_type, grantee.principal) == ("group", made.id)
+            rule_id = sharing.add_rule(alice_guest, grantee, "/", "r")
+            assert sharing.principal_labels(sharing.rules(alice_guest))[rule_id] == f"group {made.name}"
+            assert api_error(lambda: bob_tc.operation_ls(alice_guest, path="/")).http_status == 403  # not a member yet
 
-    groups.add_member(made.id, BOB_ID, "member")
-    assert {(m.identity_id, m.role, m.status) for m in groups.group(made.id).members} >= {(BOB_ID, "member", "active")}
-    bob_tc.operation_ls(alice_guest, path="/")
-    groups.change_role(made.id, BOB_ID, "manager")
-    with pytest.raises(PermissionDenied, match="admins and managers"):
-        bob_groups.change_role(made.id, BOB_ID, "admin")
-    groups.remove_member(made.id, BOB_ID)
-    assert api_error(lambda: bob_tc.operation_ls(alice_guest, path="/")).http_status == 403  # at once
-    with pytest.raises(NotFound):
-        groups.remove_member(made.id, BOB_ID)
-    with pytest.raises(InvalidInput, match="someone else an admin"):
-        groups.leave(made.id, ALICE_ID)
+            groups.add_member(made.id, BOB_ID, "member")
+            members = {(m.identity_id, m.role, m.status) for m in groups.group(made.id).members}
+            assert members >= {(BOB_ID, "member", "active")}
+            bob_tc.operation_ls(alice_guest, path="/")
+            groups.change_role(made.id, BOB_ID, "manager")
+            with pytest.raises(PermissionDenied, match="admins and managers"):
+                bob_groups.change_role(made.id, BOB_ID, "admin")
+            groups.remove_member(made.id, BOB_ID)
+            assert api_error(lambda: bob_tc.operation_ls(alice_guest, path="/")).http_status == 403  # at once
+            with pytest.raises(NotFound):
+                groups.remove_member(made.id, BOB_ID)
+            with pytest.raises(InvalidInput, match="someone else an admin"):
+                groups.leave(made.id, ALICE_ID)
+        finally:
+            delete_made_group(client, name)
 
 
 def test_shared_by_me_says_what_each_guest_shares(sandbox: Any) -> None:

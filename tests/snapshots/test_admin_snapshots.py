@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from gterm.globus.sharing import SharingService
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
@@ -28,6 +29,7 @@ from tests.support.admin_scenes import (
     settings_error_scene,
 )
 from tests.support.sandbox_login import own_sandbox, transfer_client_for
+from tests.support.sharing_helpers import sharing_for
 
 LAB = LAB_STORAGE_ID
 
@@ -45,8 +47,8 @@ def alice(admin_sandbox: SandboxHandle) -> TransferService:
     return TransferService(lambda: client)
 
 
-def _app(service: TransferService) -> SnapshotApp:
-    return SnapshotApp(service, left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/experiments/")
+def _app(service: TransferService, sharing: SharingService | None = None) -> SnapshotApp:
+    return SnapshotApp(service, sharing=sharing, left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/experiments/")
 
 
 def test_collection_details(snap_compare: Any, alice: TransferService) -> None:
@@ -57,8 +59,9 @@ def test_settings_form_with_validation_errors(snap_compare: Any, alice: Transfer
     assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(settings_error_scene))
 
 
-def test_admin_task_list_with_filters(snap_compare: Any, alice: TransferService) -> None:
-    assert snap_compare(_app(alice), terminal_size=SIZE, run_before=after_ready(admin_list_scene))
+def test_admin_task_list_with_filters(snap_compare: Any, alice: TransferService, admin_sandbox: SandboxHandle) -> None:
+    sharing = sharing_for(admin_sandbox)  # owners named as in the app
+    assert snap_compare(_app(alice, sharing), terminal_size=SIZE, run_before=after_ready(admin_list_scene))
 
 
 def test_admin_task_details(snap_compare: Any, alice: TransferService) -> None:

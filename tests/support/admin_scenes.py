@@ -21,7 +21,7 @@ from textual.widgets import Checkbox, DataTable, Input, Select
 
 from gterm.globus.collection_details import CollectionDetails, details_from
 from gterm.sandbox import tasks_store
-from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, BOB_USERNAME, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.admin_tasks import AdminTasksScreen
 from gterm.tui.screens.collection_info import CollectionInfo
@@ -190,6 +190,9 @@ async def admin_list_scene(pilot: Any) -> AdminTasksScreen:
     await pilot.pause()
     await type_text(pilot, BOB_ID)
     await pilot.press("enter")
+    if app.sharing is not None:  # the id lists at once; the field names Bob once Auth has answered
+        owner = admin.query_one("#filter-owner", Input)
+        await wait_for(pilot, lambda: owner.value == BOB_USERNAME, "Bob's username in the owner filter")
     await wait_for(pilot, lambda: not admin.fetching, "the running tasks of Bob's")
     admin.query_one("#filter-endpoint", Select).value = LAB_STORAGE_ID
     await pilot.pause()

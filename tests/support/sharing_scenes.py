@@ -2,8 +2,9 @@
 
 ``seed_sharing_scene`` makes, in a private sandbox, a guest collection of Alice's on
 ``/home/alice/experiments/`` with three rules (Bob read-only; the lab group read/write on
-``/run-001/`` until 2027-01-31; all signed-in users read-only) and two roles (Bob access
-manager, the lab group activity monitor). Rule creation times are set to a fixed day in
+``/run-001/`` until 2027-01-31; all signed-in users read-only) and three roles (Alice
+administrator, which GCS gives the guest's creator; Bob access manager, the lab group
+activity monitor). Rule creation times are set to a fixed day in
 the sandbox's database (Transfer stamps them with today). The Pilot steps below open each
 screen from the main screen with the keys a person would press; the snapshot tests and
 ``tests/screenshots.py`` share them, so both show the same thing.
@@ -78,7 +79,7 @@ async def roles_scene(pilot: Any) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, SharingScreen)
     await pilot.press("r")
-    await wait_for(pilot, lambda: screen.roles.loaded and len(screen.roles.assignments) == 2, "the roles")
+    await wait_for(pilot, lambda: screen.roles.loaded and len(screen.roles.assignments) == 3, "the roles")
 
 
 async def add_rule_refused_scene(pilot: Any) -> None:

@@ -21,7 +21,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 from gterm.globus.endpoint_manager import EndpointManager
 from gterm.globus.errors import PermissionDenied
 from gterm.globus.transfer import TransferService
-from gterm.sandbox.seed_ids import BOB_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import BOB_ID, BOB_USERNAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.admin_tasks import AdminTasksScreen
 from gterm.tui.screens.pause_rules import PauseRuleForm, PauseRulesScreen
@@ -30,6 +30,7 @@ from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.pane import Pane
 from tests.support.browser_helpers import make_app, notices, settled, type_text, wait_for
 from tests.support.sandbox_login import own_sandbox, robot_transfer_client, transfer_client_for
+from tests.support.sharing_helpers import sharing_for
 from tests.support.tasks_helpers import collection_root, write
 from tests.support.transfer_live import RequestLog, service_for
 
@@ -250,3 +251,49 @@ async def test_a_user_without_a_role_is_told_so_and_gets_no_task_list_or_rule_fo
         await pilot.press("u")
         await wait_for(pilot, lambda: any("Pick an endpoint" in n for n in notices(app)), "the reason")
         assert app.screen is admin  # no pause rules screen, no form
+
+
+async def test_the_owner_filter_takes_a_username_and_names_an_id_it_is_given(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    """Transfer filters tasks by the owner's identity id; the field shows people by name: a username
+    typed there is looked up in Auth (in a worker) and filters by its id, and an id typed or pasted
+    there filters at once and is replaced by the owner's username once Auth has named it."""
+    bobs_task = bob_copy(mgmt, bob, files=2)
+    name = f"admin-{uuid.uuid4().hex[:8]}"
+    write(collection_root(mgmt, LAB) / "home" / "alice" / name / "a.bin", b"a")
+    alices = globus_sdk.TransferData(LAB, LAB, label=name)
+    alices.add_item(f"/home/alice/{name}/a.bin", f"/home/alice/{name}/b.bin")
+    transfer_client_for(mgmt, "alice").submit_transfer(alices)
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/",
+                   sharing=sharing_for(mgmt, "alice"))
+    async with app.run_test(size=(160, 45)) as pilot:
+        admin = await open_admin_view(pilot, app)
+        admin.query_one("#filter-status", Select).value = "all"
+        owner = admin.query_one("#filter-owner", Input)
+        await wait_for(pilot, lambda: not admin.fetching and len({i.owner for i in admin.items}) > 1, "everyone's")
+
+        owner.focus()
+        await pilot.pause()
+        await type_text(pilot, BOB_USERNAME)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: admin.filters().owner_id == BOB_ID, "bob's identity id from Auth")
+        await wait_for(pilot, lambda: not admin.fetching and any(i.task.task_id == bobs_task for i in admin.items),
+                       "Bob's tasks")
+        assert {i.owner for i in admin.items} == {BOB_USERNAME}
+        assert owner.value == BOB_USERNAME
+
+        owner.focus()
+        owner.value = BOB_ID  # pasted
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: owner.value == BOB_USERNAME, "the id named")
+        assert admin.filters().owner_id == BOB_ID
+        await wait_for(pilot, lambda: not admin.fetching, "the list")
+        assert {i.owner for i in admin.items} == {BOB_USERNAME}
+
+        owner.focus()
+        owner.value = "nobody@nowhere.invalid"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "nobody@nowhere.invalid" in str(admin.query_one("#admin-status").render()),
+                       "the unknown name said")
+        assert admin.filters().owner_id is None and owner.value == "nobody@nowhere.invalid"

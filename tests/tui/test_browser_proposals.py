@@ -7,6 +7,7 @@ import uuid
 from textual.widgets import Input
 from textual.widgets.input import Selection
 
+from gterm.globus.transfer_requests import MAX_LABEL_CHARS
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
@@ -110,3 +111,27 @@ async def test_label_inputs_select_their_proposal(alice_service, tmp_config, lab
             await pilot.press("escape")
     finally:
         alice_service.delete_bookmark(bookmark.id)
+
+
+async def test_a_refused_label_is_selected_so_typing_replaces_it(alice_service, tmp_config, lab_dir):
+    """A label over Globus' 128 characters is refused in the form, and the refused label is the
+    field's proposal again: selected, so the next keys replace it instead of adding to it."""
+    _, path = lab_dir({"a.txt": "a"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await cursor_to(pilot, app.main_screen.left_pane, "a.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        await pilot.pause()
+        dialog = app.screen
+        label = dialog.query_one("#label", Input)
+        too_long = "x" * (MAX_LABEL_CHARS + 1)
+        label.value = too_long  # typing 129 keys says nothing more than this
+        await pilot.press("end", "enter")
+        await wait_for(pilot, lambda: "128" in str(dialog.query_one("#form-error").render()), "the refusal")
+        assert app.screen is dialog and app.focused is label
+        assert label.selection == Selection(0, len(too_long)), "the refused label is selected"
+        await type_text(pilot, "nightly")
+        assert label.value == "nightly"
+        await pilot.press("escape")

@@ -12,7 +12,7 @@ from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.groups import GroupMembersScreen, GroupsScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from tests.support.browser_helpers import make_app, settled, type_text, wait_for
-from tests.support.groups_helpers import groups_client_for
+from tests.support.groups_helpers import delete_made_group, groups_client_for, no_group_left_behind
 from tests.support.sharing_helpers import sharing_for
 from tests.support.transfer_helpers import unique
 from tests.support.transfer_live import service_for
@@ -24,59 +24,64 @@ def groups_for(sandbox: SandboxHandle, identity: str = "alice") -> GroupsService
 
 
 async def test_groups_list_members_and_membership_actions(sandbox: SandboxHandle) -> None:
-    groups = groups_for(sandbox)
-    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), groups=groups,
-                   left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settled(pilot)
-        await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen), "the groups screen")
-        screen = app.screen
-        assert isinstance(screen, GroupsScreen)
-        await wait_for(pilot, lambda: screen.loaded, "my groups")
-        assert (LAB_GROUP_NAME, "admin") in [(g.name, g.my_role) for g in screen.rows]
+    name = f"Pilot group {unique('g')}"  # unique: the test deletes it by name, even when it fails
+    with no_group_left_behind(sandbox) as client:
+        try:
+            groups = groups_for(sandbox)
+            app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), groups=groups,
+                           left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settled(pilot)
+                await pilot.press("g")
+                await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen), "the groups screen")
+                screen = app.screen
+                assert isinstance(screen, GroupsScreen)
+                await wait_for(pilot, lambda: screen.loaded, "my groups")
+                assert (LAB_GROUP_NAME, "admin") in [(g.name, g.my_role) for g in screen.rows]
 
-        # n: a new group, which then shows up with me as its admin.
-        name = f"Pilot group {unique('g')}"
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the name prompt")
-        await type_text(pilot, name)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: name in [g.name for g in screen.rows], "the new group")
-        index = [g.name for g in screen.rows].index(name)
-        group_id = screen.rows[index].id
-        assert screen.rows[index].my_role == "admin"
+                # n: a new group, which then shows up with me as its admin.
+                await pilot.press("n")
+                await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the name prompt")
+                await type_text(pilot, name)
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: name in [g.name for g in screen.rows], "the new group")
+                index = [g.name for g in screen.rows].index(name)
+                group_id = screen.rows[index].id
+                assert screen.rows[index].my_role == "admin"
 
-        # Enter: its members; a adds Bob by username; r makes him a manager; x removes him (confirmed).
-        await pilot.press("home", *["down"] * index, "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, GroupMembersScreen), "the members")
-        members = app.screen
-        assert isinstance(members, GroupMembersScreen) and members.group.id == group_id
-        await wait_for(pilot, lambda: members.loaded, "the members")
-        assert [m.role for m in members.members] == ["admin"]
-        await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the username prompt")
-        await type_text(pilot, "bob@example.org")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: BOB_ID in [m.identity_id for m in members.members], "Bob among the members")
-        assert members.names[BOB_ID] == "Bob Collaborator"
-        bob_row = [m.identity_id for m in members.members].index(BOB_ID)
-        await pilot.press("home", *["down"] * bob_row, "r")
-        await wait_for(pilot, lambda: ("manager", "active") in [(m.role, m.status) for m in members.members],
-                       "Bob as a manager")
-        assert members.members[members.query_one(DataTable).cursor_row].identity_id == BOB_ID  # cursor stays
-        await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
-        await pilot.press("y")
-        await wait_for(pilot, lambda: BOB_ID not in [m.identity_id for m in members.members
-                                                     if m.status == "active"], "Bob removed")
+                # Enter: its members; a adds Bob by username; r makes him a manager; x removes him (confirmed).
+                await pilot.press("home", *["down"] * index, "enter")
+                await wait_for(pilot, lambda: isinstance(app.screen, GroupMembersScreen), "the members")
+                members = app.screen
+                assert isinstance(members, GroupMembersScreen) and members.group.id == group_id
+                await wait_for(pilot, lambda: members.loaded, "the members")
+                assert [m.role for m in members.members] == ["admin"]
+                await pilot.press("a")
+                await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the username prompt")
+                await type_text(pilot, "bob@example.org")
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: BOB_ID in [m.identity_id for m in members.members],
+                               "Bob among the members")
+                assert members.names[BOB_ID] == "Bob Collaborator"
+                bob_row = [m.identity_id for m in members.members].index(BOB_ID)
+                await pilot.press("home", *["down"] * bob_row, "r")
+                await wait_for(pilot, lambda: ("manager", "active") in [(m.role, m.status) for m in members.members],
+                               "Bob as a manager")
+                assert members.members[members.query_one(DataTable).cursor_row].identity_id == BOB_ID  # cursor stays
+                await pilot.press("x")
+                await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+                await pilot.press("y")
+                await wait_for(pilot, lambda: BOB_ID not in [m.identity_id for m in members.members
+                                                             if m.status == "active"], "Bob removed")
 
-        # l on the group where I am the only admin: refused, and the screen says what to do.
-        await pilot.press("l")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
-        await pilot.press("y")
-        await wait_for(pilot, lambda: members.error is not None, "the refusal")
-        assert "someone else an admin" in (members.error or "")
+                # l on the group where I am the only admin: refused, and the screen says what to do.
+                await pilot.press("l")
+                await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+                await pilot.press("y")
+                await wait_for(pilot, lambda: members.error is not None, "the refusal")
+                assert "someone else an admin" in (members.error or "")
+        finally:
+            delete_made_group(client, name)
 
 
 async def test_lab_group_shows_bob_by_name(sandbox: SandboxHandle, alice_tc: Any) -> None:

@@ -192,3 +192,41 @@ async def test_a_keymap_remap_reaches_the_groups_screen(sandbox: SandboxHandle, 
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the new-group prompt via the keymap")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is groups_screen, "back to the groups")
+
+
+# (dialog, the button pressed, what the dialog answers)
+BUTTON_ANSWERS: list[tuple[str, Callable[[], GtermModal[Any]], str, object]] = [
+    ("confirm yes", lambda: ConfirmPrompt("Delete?", "Two files go."), "yes", True),
+    ("confirm cancel", lambda: ConfirmPrompt("Delete?", "Two files go."), "no", False),
+    ("input ok", lambda: InputPrompt("Name", value="report.csv"), "ok", "report.csv"),
+    ("input cancel", lambda: InputPrompt("Name", value="report.csv"), "cancel", None),
+    ("choice", lambda: ChoicePrompt("Exists", "What now?", [("skip", "Skip"), ("overwrite", "Overwrite")]),
+     "choice-overwrite", "overwrite"),
+    ("choice cancel", lambda: ChoicePrompt("Exists", "What now?", [("skip", "Skip")]), "choice-cancel", None),
+    ("settings cancel", settings_form, "cancel", False),
+]
+
+
+@pytest.mark.parametrize(("make", "button_id", "answer"), [d[1:] for d in BUTTON_ANSWERS],
+                         ids=[d[0] for d in BUTTON_ANSWERS])
+async def test_a_dialogs_buttons_run_its_actions(make: Callable[[], GtermModal[Any]], button_id: str, answer: object):
+    app = ModalHost(make)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.query_one(f"#{button_id}", Button).press()
+        await wait_for(pilot, lambda: app.results, "the dialog to close")
+        assert app.results == [answer]
+
+
+def test_buttons_map_to_actions_in_one_place():
+    """A dialog names what its buttons do in ``BUTTON_ACTIONS`` (or ``button_action``); only the base
+    handles Button.Pressed, so a press always stops at the dialog and runs the mapped action."""
+    handlers = [
+        f"{cls.__name__}.{name}"
+        for cls in _screen_classes()
+        if issubclass(cls, GtermModal) and cls is not GtermModal
+        for name, value in vars(cls).items()
+        if any(message is Button.Pressed for message, _ in getattr(value, "_textual_on", ()))
+        or name == "on_button_pressed"
+    ]
+    assert handlers == []

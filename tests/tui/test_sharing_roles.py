@@ -55,6 +55,18 @@ async def _give(pilot: Any, screen: SharingScreen, who: str, role_keys: tuple[st
     return dialog
 
 
+async def test_a_new_guests_roles_list_its_owner_as_administrator(sandbox: SandboxHandle, guest: str) -> None:
+    """GCS grants whoever creates a guest collection the administrator role on it (a role document of
+    its own, as the web app's Roles tab shows it): the tab names Alice there, by name."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _roles_tab(pilot)
+        panel = screen.roles
+        assert [(a.principal, a.role) for a in panel.assignments] == [(ALICE_ID, "administrator")]
+        assert panel.labels[panel.assignments[0].id] == "Alice Researcher (alice@example.org)"
+
+
 async def test_alice_makes_bob_access_manager_of_her_guest_and_takes_it_back(
     sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient, guest: str
 ) -> None:

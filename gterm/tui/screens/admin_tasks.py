@@ -34,6 +34,8 @@ from gterm.globus.endpoint_manager import (
     TaskPage,
 )
 from gterm.globus.errors import GtermError
+from gterm.globus.models import Identity
+from gterm.globus.sharing import SharingService, is_identity_id
 from gterm.tui import task_format as fmt
 from gterm.tui.keymap import ADMIN_BINDINGS
 from gterm.tui.safe_text import escape_controls
@@ -78,13 +80,17 @@ class AdminTasksScreen(Screen[None]):
     AdminTasksScreen #admin-filters Select { width: 36; }
     AdminTasksScreen #admin-filters #filter-status { width: 20; }
     AdminTasksScreen #admin-filters Input { width: 24; }
+    AdminTasksScreen #admin-filters #filter-owner { width: 30; }
     AdminTasksScreen #admin-status { height: 1; color: $text-muted; }
     AdminTasksScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, manager: EndpointManager) -> None:
+    def __init__(self, manager: EndpointManager, names: SharingService | None = None) -> None:
+        """:param names: looks owners up in Auth (the owner filter takes a username; an id is named)."""
         super().__init__()
         self.manager = manager
+        self.names = names
+        self.owner: Identity | None = None  # whom the owner filter names, once Auth has answered
         self.endpoints: list[MonitoredEndpoint] = []
         self.items: list[AdminTask] = []
         self.selected: set[str] = set()
@@ -101,7 +107,7 @@ class AdminTasksScreen(Screen[None]):
                                   allow_blank=False, id="filter-endpoint")
                 yield Select[str]([(name, name) for name in STATUS_CHOICES], value="running",
                                   allow_blank=False, id="filter-status")
-                yield Input(placeholder="owner identity id", id="filter-owner")
+                yield Input(placeholder="owner: username or id", id="filter-owner")
                 yield Input(placeholder="at least N faults", id="filter-faults", type="integer")
             yield DataTable[Text](id="admin-tasks", cursor_type="row", zebra_stripes=True)
             yield Static("", id="admin-status", markup=False)
@@ -122,14 +128,21 @@ class AdminTasksScreen(Screen[None]):
     def filters(self) -> TaskFilters:
         endpoint = self.query_one("#filter-endpoint", Select).value
         status = self.query_one("#filter-status", Select).value
-        owner = self.query_one("#filter-owner", Input).value.strip()
         faults = self.query_one("#filter-faults", Input).value.strip()
         return TaskFilters(
             endpoint=str(endpoint) if endpoint not in (ALL_ENDPOINTS, Select.BLANK) else None,
             status=str(status) if status is not Select.BLANK else "running",
-            owner_id=owner or None,
+            owner_id=self.owner_id(),
             min_faults=int(faults) if faults.isdigit() and int(faults) > 0 else None,
         )
+
+    def owner_id(self) -> str | None:
+        """The identity id Transfer filters by: the one Auth gave for the field's username, or an id as typed."""
+        text = self.query_one("#filter-owner", Input).value.strip()
+        owner = self.owner
+        if owner is not None and text.casefold() in (owner.username.casefold(), owner.id):
+            return owner.id
+        return text if is_identity_id(text) else None
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
@@ -137,9 +150,56 @@ class AdminTasksScreen(Screen[None]):
             self.action_reload()
 
     @on(Input.Submitted)
-    def _filter_submitted(self) -> None:
-        self.action_reload()
+    def _filter_submitted(self, event: Input.Submitted) -> None:
         self.table.focus()
+        text = event.value.strip()
+        if event.input.id == "filter-owner" and text and self.owner_id() in (None, text):
+            # Transfer takes an identity id: a username is looked up first; an id lists at once
+            # and is shown by its username once Auth has named it.
+            if not is_identity_id(text) and self.names is None:
+                self._no_owner(f"give the owner's identity id ({text} cannot be looked up here)")
+                return
+            if self.names is not None:
+                self._find_owner(text)
+            if not is_identity_id(text):
+                return  # lists once the id is known
+        self.action_reload()
+
+    @work(thread=True, group="admin-owner", exclusive=True, exit_on_error=False)
+    def _find_owner(self, text: str) -> None:
+        assert self.names is not None
+        try:
+            identity = self.names.identity_named(text)
+        except GtermError as exc:
+            deliver(self.app, report, self.app, exc, context="Owner filter")
+            return
+        deliver(self.app, self._owner_found, text, identity)
+
+    def _owner_found(self, text: str, identity: Identity | None) -> None:
+        field = self.query_one("#filter-owner", Input)
+        if field.value.strip() != text:
+            return  # typed over since: the newer text counts
+        if identity is None:
+            self.owner = None
+            self._no_owner(f"no Globus identity is named {text}")
+            return
+        listed = self.owner_id()
+        self.owner = identity
+        if identity.username:
+            field.value = identity.username
+        if self.owner_id() != listed or not is_identity_id(text):
+            self.action_reload()
+
+    def _no_owner(self, why: str) -> None:
+        """The owner filter names nobody Transfer can filter by: list nothing and say why."""
+        self._generation += 1  # a page still on its way is for the old filter
+        self.items = []
+        self.selected = set()
+        self.next_key = None
+        self.table.clear()
+        self.fetching = False
+        self.error = why
+        self._set_status()
 
     @work(thread=True, group="admin-endpoints", exclusive=True, exit_on_error=False)
     def _load_endpoints(self) -> None:

@@ -69,6 +69,11 @@ class LoginScreen(GtermModal[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [*LOGIN_BINDINGS]
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {
+        **GtermModal.BUTTON_ACTIONS,
+        "login-submit": "submit_code",
+        "login-copy": "copy_url",
+    }
     FRAME_ID = "login-dialog"
 
     def __init__(
@@ -167,7 +172,7 @@ class LoginScreen(GtermModal[bool]):
         self._finished = True
         self.dismiss(True)
 
-    def _submit(self) -> None:
+    def action_submit_code(self) -> None:
         if not self.takes_code:
             return
         code = self.query_one("#login-code", Input).value.strip()
@@ -180,17 +185,7 @@ class LoginScreen(GtermModal[bool]):
     @on(Input.Submitted, "#login-code")
     def _on_code_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._submit()
-
-    @on(Button.Pressed, "#login-submit")
-    def _on_submit_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self._submit()
-
-    @on(Button.Pressed, "#login-copy")
-    def _on_copy_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_copy_url()
+        self.action_submit_code()
 
     def action_copy_url(self) -> None:
         if not self.takes_code:

@@ -355,7 +355,7 @@ class MainScreen(TransferScreen):
         """``m``: every task on the endpoints and collections I manage (management API)."""
         from gterm.tui.screens.admin_tasks import AdminTasksScreen
 
-        self.app.push_screen(AdminTasksScreen(self.host.endpoint_manager))
+        self.app.push_screen(AdminTasksScreen(self.host.endpoint_manager, self.host.sharing))
 
     def action_view(self) -> None:
         """F3: view the file under the cursor, or count what a directory holds."""

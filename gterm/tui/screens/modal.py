@@ -21,8 +21,12 @@ What every modal repeated now lives here, once:
   the same from CSS alone, with a ``max-height`` on its frame.
 - **Titles from a server** (collection names, paths, labels): ``heading()``
   shows them escaped (control and bidi characters visible) and never as markup.
-- **Cancel and OK**: ``buttons()`` makes the pair; a ``#cancel`` button backs
-  out like Escape, an ``#ok`` button calls ``action_ok`` (the screen's accept).
+- **Buttons run actions**, one way for every dialog: ``BUTTON_ACTIONS`` maps a
+  button's id to the action it runs (an action string, as a binding's), and
+  the base alone handles ``Button.Pressed``. ``buttons()`` makes the usual
+  pair: ``#cancel`` backs out like Escape, ``#ok`` runs ``action_ok`` (the
+  screen's accept). A screen adds its own ids to the mapping, or overrides
+  ``button_action`` when its ids are made at run time.
 
 Bindings are declared in :mod:`gterm.tui.keymap` with ids, so a user's
 ``[keymap]`` reaches every dialog.
@@ -123,6 +127,8 @@ class GtermModal(ModalScreen[ResultT]):
     FIT: ClassVar[tuple[str, int] | None] = None
     #: The frame's id, for screens whose CSS or tests name it.
     FRAME_ID: ClassVar[str | None] = None
+    #: Button id -> the action it runs. A screen extends it: ``{**GtermModal.BUTTON_ACTIONS, "submit": "submit"}``.
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"cancel": "back_out", "ok": "ok"}
 
     def __init__(
         self,
@@ -184,15 +190,17 @@ class GtermModal(ModalScreen[ResultT]):
     def action_ok(self) -> None:
         """The primary button (``#ok``): a dialog with one accepts its form here."""
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_back_out()
+    def button_action(self, button: Button) -> str | None:
+        """The action ``button`` runs (None: not this dialog's to handle)."""
+        return self.BUTTON_ACTIONS.get(button.id or "")
 
-    @on(Button.Pressed, "#ok")
-    def _ok_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed)
+    async def _button_pressed(self, event: Button.Pressed) -> None:
+        action = self.button_action(event.button)
+        if action is None:
+            return
         event.stop()
-        self.action_ok()
+        await self.run_action(action)
 
     def action_help(self) -> None:
         """``?`` / F1: this screen's keys, read from its live bindings (the user keymap applied)."""

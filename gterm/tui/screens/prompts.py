@@ -161,6 +161,7 @@ class ConfirmPrompt(Prompt[bool]):
     """Yes/no with the list of affected items (shown literally, long lists shortened); Esc and n: no."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*CONFIRM_BINDINGS]
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"yes": "answer(True)", "no": "answer(False)"}
 
     def __init__(
         self,
@@ -183,14 +184,6 @@ class ConfirmPrompt(Prompt[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()
-
-    @on(Button.Pressed, "#yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#no")
-    def _no(self) -> None:
-        self.dismiss(False)
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -221,8 +214,10 @@ class ChoicePrompt(Prompt[str]):
                 self.dismiss(answer)
                 return
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        answer = (event.button.id or "").removeprefix("choice-")
-        self.dismiss(None if answer == "cancel" else answer)
+    def button_action(self, button: Button) -> str | None:
+        # The ids are made from the answers (``choice-<answer>``), so the mapping is made here too.
+        answer = (button.id or "").removeprefix("choice-")
+        return "back_out" if answer == "cancel" else f"choose({answer!r})"
+
+    def action_choose(self, answer: str) -> None:
+        self.dismiss(answer)

@@ -85,6 +85,11 @@ class TransferDialog(GtermModal[TransferRequest]):
     TransferDialog #buttons > Button { margin-left: 2; min-width: 18; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [*TRANSFER_DIALOG_BINDINGS]
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {
+        **GtermModal.BUTTON_ACTIONS,
+        "submit": "submit",
+        "preview-button": "preview",
+    }
     FIT = ("#form", FORM_ROWS)
 
     def __init__(
@@ -204,14 +209,6 @@ class TransferDialog(GtermModal[TransferRequest]):
             setattr(options, attribute, event.value)
         self.submit_options(options)
 
-    @on(Button.Pressed, "#submit")
-    def _submit_pressed(self) -> None:
-        self.action_submit()
-
-    @on(Button.Pressed, "#preview-button")
-    def _preview_pressed(self) -> None:
-        self.action_preview()
-
     def action_submit(self) -> None:
         self.submit_options(self.options())
 
@@ -223,7 +220,11 @@ class TransferDialog(GtermModal[TransferRequest]):
             request = build_request(self.plan, options, self.clock())
         except ValueError as problem:
             self.query_one("#form-error", Static).update(Text(str(problem)))
-            self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", Input).focus()
+            field = self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", FormInput)
+            field.focus()
+            # The refused text is the field's proposal again: selected, so typing replaces it
+            # (focus selects it too, but only when the field was not focused already).
+            field.select_proposal()
             return
         self._done = True
         self.dismiss(request)
