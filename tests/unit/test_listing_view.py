@@ -406,3 +406,31 @@ def test_a_backspace_takes_the_rows_the_shorter_text_had() -> None:
     view.configure(filter_text="a")
     assert view.rows is not rows_for_a
     assert names(view) == names(ListingView(SAMPLE, show_hidden=True, sort_key="size", filter_text="a"))
+
+
+def test_a_longer_filter_text_finds_the_same_rows_whether_it_narrows_or_scans_again() -> None:
+    # 40 names: "file" matches every one (the next keystroke scans everything again), "file_1" a few
+    # of them (the keystroke after tests only those); both must give exactly a fresh view's rows.
+    items = listing(*(entry(f"File_{i:02d}.dat", size=i) for i in range(40)), entry("zz.txt"))
+    view = ListingView(items, sort_key="size", reverse=True)
+    for text in ("f", "fi", "file", "file_", "file_1", "file_1.", "file_1*", "file_12", "file_3"):
+        view.configure(filter_text=text)
+        fresh = ListingView(items, sort_key="size", reverse=True, filter_text=text)
+        assert names(view) == names(fresh), text
+    view.configure(filter_text="file_1")
+    assert names(view) == [f"File_{i}.dat" for i in range(19, 9, -1)]
+
+
+def test_row_of_index_answers_none_for_entries_the_filter_or_hidden_flag_leaves_out() -> None:
+    view = ListingView(SAMPLE)
+    by_name = {e.name: i for i, e in enumerate(SAMPLE.entries)}
+    assert view.row_of_index(by_name[".hidden"]) is None
+    view.configure(filter_text="T")
+    assert view.row_of_index(by_name["adir"]) is None
+    assert view.row_of_index(by_name["b.txt"]) == names(view).index("b.txt")
+    view.configure(filter_text="*.TXT")
+    assert view.row_of_index(by_name["c.log"]) is None
+    assert view.row_of_index(by_name["A.txt"]) == names(view).index("A.txt")
+    view.configure(filter_text="", show_hidden=True)
+    assert view.row_of_index(by_name[".hidden"]) == names(view).index(".hidden")
+    assert view.row_of_index(len(SAMPLE.entries)) is None
