@@ -324,13 +324,15 @@ def build_tui(
     confirm_quit_while_active: bool = False,
     startup_check: Callable[[], None] | None = None,
 ) -> GtermApp:
-    """The app, first frame first: Globus work waits until the screen is drawn.
+    """The app, first frame first: Globus work waits until the screen is drawn, except the start-up listings.
 
-    Nothing here loads globus-sdk's GlobusApp or a client (gterm.lazy_modules).
-    The start-up listings are on their way at once, but their threads (like every
-    Transfer call of the app) wait for the first frame before they load the SDK:
-    on a busy machine a thread importing the SDK beside Textual delays the
-    screen more than it speeds the listing. ``startup_check`` runs then too.
+    Nothing on the main thread loads globus-sdk's GlobusApp or a client
+    (gterm.lazy_modules). The start-up listings (each pane's collection
+    document and first page) leave at once, ahead of the gate: their thread
+    loads the SDK and gets the token while Textual loads, and the service
+    reads and sorts the directory meanwhile. Every other Transfer call of the
+    app (the rest of a big listing included) waits for the first frame, so
+    it never competes with drawing it. ``startup_check`` runs then too.
     """
     from gterm.globus.transfer import TransferService
 
@@ -345,7 +347,7 @@ def build_tui(
         if startup_check is not None:
             startup_check()
 
-    service = TransferService(transfer_client)
+    service = TransferService(transfer_client, early_client_factory=session.transfer_client)
     start_listings_early(
         service, left or config.last_left, right or config.last_right,
         sorts=(config.last_left_sort, config.last_right_sort),

@@ -1,5 +1,7 @@
 """Shared fixtures: one live sandbox per test session, an in-memory keyring, logged-in clients.
 
+Under pytest-xdist each worker is a session of its own: its own sandbox, port and data dir.
+
 Owned by the sandbox-auth helper; other suites use these fixtures, they do not edit them.
 """
 

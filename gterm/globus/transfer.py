@@ -265,10 +265,16 @@ class TransferService(TaskReads):
         client_factory: Callable[[], globus_sdk.TransferClient],
         *,
         retry_delay: float = 0.5,
+        early_client_factory: Callable[[], globus_sdk.TransferClient] | None = None,
     ) -> None:
+        """``early_client_factory`` makes the clients of :meth:`start_listing_early`'s calls
+        (default: ``client_factory``): the composition root gives them one that does not
+        wait for the first frame, so a start-up listing leaves at once (see cli.build_tui).
+        """
         super().__init__(client_factory, OWNER_ROUTES)
         self._retry_delay = retry_delay
         self._early = EarlyResults()
+        self._early_client_factory = early_client_factory or client_factory
 
     # -- collections ------------------------------------------------------------------------
 
@@ -343,14 +349,16 @@ class TransferService(TaskReads):
             # 8 ms alone, 0.35-0.43 s beside the rest of 100,000 entries), and the rest, asked for
             # after it, finds the directory already read and sorted.
             self._early.start(
-                _first_page_key(collection_id, path, orderby), lambda: self._first_page(collection_id, path, orderby)
+                _first_page_key(collection_id, path, orderby),
+                self._with_early_client(lambda: self._first_page(collection_id, path, orderby)),
             )
-            self._early.start(collection_key, lambda: self._get_collection(collection_id))
+            self._early.start(collection_key, self._with_early_client(lambda: self._get_collection(collection_id)))
             return
         collection = self._early.promise(collection_key)
 
         def default_directory_then_listing() -> None:
             try:
+                self._use_early_client()
                 found = self._get_collection(collection_id)
             except BaseException as exc:  # noqa: BLE001 - the pane's get_collection raises it
                 collection.set_exception(exc)
@@ -362,6 +370,20 @@ class TransferService(TaskReads):
             fulfil(listing, lambda: self._first_page(collection_id, target, orderby))
 
         threading.Thread(target=default_directory_then_listing, name="gterm-early", daemon=True).start()
+
+    def _use_early_client(self) -> None:
+        """Make this (early) thread's client with the early factory, unless it has one."""
+        if getattr(self._local, "client", None) is None:
+            self._local.client = self._early_client_factory()
+
+    def _with_early_client(self, call: Callable[[], _T]) -> Callable[[], _T]:
+        """``call``, run on a thread whose client comes from the early factory."""
+
+        def early_call() -> _T:
+            self._use_early_client()
+            return call()
+
+        return early_call
 
     def _first_page(self, collection_id: str, path: str, orderby: str) -> Listing:
         """A start-up first page; when the directory has more, the rest is asked for at once.

@@ -5,6 +5,7 @@ Real HTTP, real SDK; the sandbox's request log tells how many calls reached it.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from typing import Any
@@ -165,3 +166,30 @@ def test_listings_ask_only_for_the_fields_gterm_shows(alice_tc: Any, service: Tr
         )
         assert entry.user == "" and doc["user"] == "alice"  # not asked for, so not sent
     assert set(LS_FIELDS.split(",")) == {"name", "type", "size", "last_modified", "permissions", "link_target"}
+
+
+def test_the_start_up_listing_goes_ahead_of_the_gate_and_the_rest_waits_for_it(sandbox: Any) -> None:
+    """cli.build_tui's arrangement: calls wait for the first frame, the start-up listing does not."""
+    client = transfer_client_for(sandbox, "alice")
+    first_frame = threading.Event()
+    gated_callers: list[str] = []
+
+    def gated() -> Any:
+        gated_callers.append(threading.current_thread().name)
+        assert first_frame.wait(30), "the gate never opened"
+        return client
+
+    service = TransferService(gated, early_client_factory=lambda: client)
+    service.start_listing_early(LAB_STORAGE_ID, MANY)
+    # Both answers arrive while the gate is still closed: nothing of theirs waited for it.
+    listing = first_page(service, MANY)
+    assert (len(listing.entries), listing.total) == (FIRST_PAGE, 3000)
+    assert service.get_collection(LAB_STORAGE_ID).id == LAB_STORAGE_ID
+    assert not first_frame.is_set()
+    # The rest of the directory is ordinary work: it is held at the gate until the first frame.
+    first_frame.set()
+    whole = listing
+    for page in service.more_pages(listing, orderby=ORDER_BY_NAME):
+        whole = whole.extended(page)
+    assert len(whole.entries) == 3000 and whole.complete
+    assert gated_callers and all(name == "gterm-early" for name in gated_callers)

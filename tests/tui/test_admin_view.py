@@ -75,7 +75,11 @@ async def open_admin_view(pilot: Any, app: Any) -> AdminTasksScreen:
     admin = app.screen
     assert isinstance(admin, AdminTasksScreen)
     await wait_for(pilot, lambda: any(e.id == LAB for e in admin.endpoints), "the endpoints Alice manages")
+    asked = admin.queries
     admin.query_one("#filter-endpoint", Select).value = LAB  # what choosing it in the list does
+    # The list for that filter, not the first one (all running tasks): a reload arriving later
+    # would empty the list under the test's feet.
+    await wait_for(pilot, lambda: admin.queries > asked and not admin.fetching, "the list for Lab Storage")
     return admin
 
 

@@ -114,6 +114,11 @@ class AdminTasksScreen(Screen[None]):
         yield Footer()
 
     @property
+    def queries(self) -> int:
+        """How many times the list has been asked for from the top (each filter change is one)."""
+        return self._generation
+
+    @property
     def table(self) -> DataTable[Text]:
         return self.query_one("#admin-tasks", DataTable)
 
