@@ -328,18 +328,22 @@ def build_tui(
 
     Nothing on the main thread loads globus-sdk's GlobusApp or a client
     (gterm.lazy_modules). The start-up listings (each pane's collection
-    document and first page) leave at once, ahead of the gate: their thread
-    loads the SDK and gets the token while Textual loads, and the service
-    reads and sorts the directory meanwhile. Every other Transfer call of the
-    app (the rest of a big listing included) waits for the first frame, so
+    document, first page and, for a big directory, the request for the rest)
+    leave at once, ahead of the gate: their thread loads the SDK and gets the
+    token while Textual loads, and the service reads, sorts and sends the
+    directory meanwhile; the rest's body is decoded only after the first
+    frame. Every other Transfer call of the app waits for the first frame, so
     it never competes with drawing it. ``startup_check`` runs then too.
     """
     from gterm.globus.transfer import TransferService
 
     first_frame = threading.Event()
 
-    def transfer_client() -> globus_sdk.TransferClient:
+    def wait_for_first_frame() -> None:
         first_frame.wait(FIRST_FRAME_WAIT)
+
+    def transfer_client() -> globus_sdk.TransferClient:
+        wait_for_first_frame()
         return session.transfer_client()
 
     def after_first_frame() -> None:
@@ -347,7 +351,9 @@ def build_tui(
         if startup_check is not None:
             startup_check()
 
-    service = TransferService(transfer_client, early_client_factory=session.transfer_client)
+    service = TransferService(
+        transfer_client, early_client_factory=session.transfer_client, wait_for_first_frame=wait_for_first_frame
+    )
     start_listings_early(
         service, left or config.last_left, right or config.last_right,
         sorts=(config.last_left_sort, config.last_right_sort),
