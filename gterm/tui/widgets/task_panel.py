@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, work
@@ -34,7 +34,6 @@ from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from gterm.globus.local_task_control import LocalTaskControl
-from gterm.globus.local_tasks import LocalTask
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferService
 from gterm.tui import task_format as fmt
@@ -42,6 +41,9 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.task_poller import PollSchedule
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+
+if TYPE_CHECKING:  # pragma: no cover - gterm's own tasks start from F5, after the first frame
+    from gterm.globus.local_tasks import LocalTask
 
 Clock = Callable[[], datetime]
 
