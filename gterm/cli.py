@@ -328,18 +328,22 @@ def build_tui(
 
     Nothing on the main thread loads globus-sdk's GlobusApp or a client
     (gterm.lazy_modules). The start-up listings (each pane's collection
-    document and first page) leave at once, ahead of the gate: their thread
-    loads the SDK and gets the token while Textual loads, and the service
-    reads and sorts the directory meanwhile. Every other Transfer call of the
-    app (the rest of a big listing included) waits for the first frame, so
+    document, first page and, for a big directory, the request for the rest)
+    leave at once, ahead of the gate: their thread loads the SDK and gets the
+    token while Textual loads, and the service reads, sorts and sends the
+    directory meanwhile; the rest's body is decoded only after the first
+    frame. Every other Transfer call of the app waits for the first frame, so
     it never competes with drawing it. ``startup_check`` runs then too.
     """
     from gterm.globus.transfer import TransferService
 
     first_frame = threading.Event()
 
-    def transfer_client() -> globus_sdk.TransferClient:
+    def wait_for_first_frame() -> None:
         first_frame.wait(FIRST_FRAME_WAIT)
+
+    def transfer_client() -> globus_sdk.TransferClient:
+        wait_for_first_frame()
         return session.transfer_client()
 
     def after_first_frame() -> None:
@@ -347,7 +351,9 @@ def build_tui(
         if startup_check is not None:
             startup_check()
 
-    service = TransferService(transfer_client, early_client_factory=session.transfer_client)
+    service = TransferService(
+        transfer_client, early_client_factory=session.transfer_client, wait_for_first_frame=wait_for_first_frame
+    )
     start_listings_early(
         service, left or config.last_left, right or config.last_right,
         sorts=(config.last_left_sort, config.last_right_sort),
@@ -367,6 +373,14 @@ def build_tui(
     )
 
 
+def run_app(app: GtermApp) -> int:
+    """Run ``app`` until it ends; a start-up failure (a refused robot secret) is raised for main's one line."""
+    app.run()
+    if app.startup_error is not None:
+        raise app.startup_error  # one line on stderr (main), as before the TUI existed
+    return int(app.return_code or 0)
+
+
 def _run_tui(
     session: GtermSession,
     config: GtermConfig,
@@ -376,16 +390,20 @@ def _run_tui(
     confirm_quit_while_active: bool = False,
     startup_check: Callable[[], None] | None = None,
 ) -> int:
-    app = build_tui(
+    return run_app(build_tui(
         session, config, left, right, confirm_quit_while_active=confirm_quit_while_active, startup_check=startup_check
-    )
-    app.run()
-    if app.startup_error is not None:
-        raise app.startup_error  # one line on stderr (main), as before the TUI existed
-    return int(app.return_code or 0)
+    ))
 
 
-def cmd_tui(args: argparse.Namespace) -> int:
+@contextlib.contextmanager
+def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
+    """The app ``gterm [--left LOC] [--right LOC]`` runs, built as it builds it; the session closes after.
+
+    Settings, the session (its token store opened), the sign-in that must come
+    first, then :func:`build_tui`. The perf scripts (tests/perf/ls_vs_globus_cli,
+    tests/perf/startup) build their app through this too, so what they time is
+    what a user starts and cannot drift from it.
+    """
     config = _load_config(args)
     session = make_session(config)  # opens the token store: a missing keyring is said here
     try:
@@ -399,9 +417,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
             # expired or short of a consent are handled in the app (its sign-in screen).
             print("You are not logged in to Globus yet.")
             run_cli_login(session)
-        return _run_tui(session, config, args.left, args.right, startup_check=startup_check)
+        yield build_tui(session, config, args.left, args.right, startup_check=startup_check)
     finally:
         session.close()
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    with tui_app(args) as app:
+        return run_app(app)
 
 
 def _demo_config(demo_dir: Path) -> GtermConfig:

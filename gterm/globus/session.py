@@ -26,6 +26,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
@@ -262,6 +263,9 @@ class GtermSession:
         self.client_id = client_id
         self.namespace = namespace or auth_namespace(client_id)
         self.token_storage = token_storage or self._default_storage()
+        # A robot's own store is in memory (_default_storage): a token in it was granted in this
+        # process, for this id and secret, so it proves them as well as a new grant would.
+        self._store_holds_only_own_grants = token_storage is None and self.client_credentials
         # Built on first use (`_app`): it loads most of globus-sdk, which gterm's first frame
         # does not wait for. The token store above is opened now, so a missing keyring is said first.
         self._globus_app: sdk_app.GlobusApp | None = None
@@ -638,11 +642,23 @@ class GtermSession:
         """Client mode: get tokens with the id and secret now; ServiceError/Offline if that fails.
 
         Front ends call this once at start-up so a wrong secret is one clear
-        message before anything else happens.
+        message before anything else happens. A Transfer token this process was
+        already granted (the start-up listing's, fetched while the UI loads)
+        proves the id and secret just as well: then no second grant is made.
         """
         if not self.client_credentials:
             raise GtermError("check_client_credentials is for client-credentials mode only.")
+        if self._granted_transfer_token():
+            return  # the start-up listing's grant already proved them: no second grant
         self._store_client_credentials([])
+
+    def _granted_transfer_token(self) -> bool:
+        """Client mode: a live Transfer token that this process was granted (see ``__init__``)."""
+        if not self._store_holds_only_own_grants:
+            return False
+        with self._lock:
+            data = self.token_storage.get_token_data(TRANSFER_RS)
+        return data is not None and data.expires_at_seconds > time.time()
 
     # --- identity -----------------------------------------------------------------------
 

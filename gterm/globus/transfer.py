@@ -266,15 +266,20 @@ class TransferService(TaskReads):
         *,
         retry_delay: float = 0.5,
         early_client_factory: Callable[[], globus_sdk.TransferClient] | None = None,
+        wait_for_first_frame: Callable[[], object] | None = None,
     ) -> None:
         """``early_client_factory`` makes the clients of :meth:`start_listing_early`'s calls
         (default: ``client_factory``): the composition root gives them one that does not
         wait for the first frame, so a start-up listing leaves at once (see cli.build_tui).
+        ``wait_for_first_frame`` blocks until the UI's first frame is drawn (bounded): the
+        rest of a start-up listing, asked for early, is decoded only after it (see
+        :meth:`_first_page`). None: nothing to wait for.
         """
         super().__init__(client_factory, OWNER_ROUTES)
         self._retry_delay = retry_delay
         self._early = EarlyResults()
         self._early_client_factory = early_client_factory or client_factory
+        self._wait_for_first_frame = wait_for_first_frame
 
     # -- collections ------------------------------------------------------------------------
 
@@ -390,8 +395,12 @@ class TransferService(TaskReads):
 
         The pane asks for the rest only once the UI is up and the first page is
         painted (most of a second after start); starting it here, right after the
-        first page, lets it cross the network meanwhile. :meth:`more_pages` takes
-        it like any early answer (same path, offset, order and size).
+        first page and with the early client (ahead of the first-frame gate), lets
+        the service read and send it while the UI is still being built.
+        :meth:`more_pages` takes it like any early answer (same path, offset,
+        order and size). Its body is decoded only after the first frame: decoding
+        100,000 entries is one long call that holds the GIL, which the UI's
+        import and first frame must not wait behind.
         """
         listing = self._ls(collection_id, path, limit=FIRST_PAGE, orderby=orderby)
         offset = listing.offset + len(listing.entries)
@@ -399,7 +408,12 @@ class TransferService(TaskReads):
         if not listing.complete and rest_key not in self._early:
             self._early.start(
                 rest_key,
-                lambda: self._ls(collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=orderby),
+                self._with_early_client(
+                    lambda: self._ls(
+                        collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=orderby,
+                        before_decoding=self._wait_for_first_frame,
+                    )
+                ),
             )
         return listing
 
@@ -492,7 +506,9 @@ class TransferService(TaskReads):
         limit: int = MAX_PAGE,
         orderby: str | None = None,
         show_hidden: bool = True,
+        before_decoding: Callable[[], object] | None = None,
     ) -> Listing:
+        """One operation_ls call, decoded; ``before_decoding`` runs once the body is here."""
         response = self.client().operation_ls(
             collection_id,
             path=paths.globus_spelling(path) or globus_sdk.MISSING,
@@ -502,6 +518,8 @@ class TransferService(TaskReads):
             orderby=orderby or globus_sdk.MISSING,
             query_params={"fields": LS_FIELDS},
         )
+        if before_decoding is not None:
+            before_decoding()
         page = decode_file_list(response.binary_content)  # Entry records are never tracked by the GC
         if page is None:  # something unusual in the documents: parse, then normalise each one
             with gc_paused():  # hundreds of thousands of dicts, none of them garbage

@@ -168,28 +168,53 @@ def test_listings_ask_only_for_the_fields_gterm_shows(alice_tc: Any, service: Tr
     assert set(LS_FIELDS.split(",")) == {"name", "type", "size", "last_modified", "permissions", "link_target"}
 
 
-def test_the_start_up_listing_goes_ahead_of_the_gate_and_the_rest_waits_for_it(sandbox: Any) -> None:
-    """cli.build_tui's arrangement: calls wait for the first frame, the start-up listing does not."""
+def wait_until(condition: Any, what: str, limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_the_start_up_listing_and_its_rest_go_ahead_of_the_gate(sandbox: Any) -> None:
+    """cli.build_tui's arrangement: calls wait for the first frame; the start-up listing, rest included, does not.
+
+    The rest of a big start-up directory is asked for (and answered) before the
+    first frame; only its decoding waits for the frame. Any other call waits.
+    """
     client = transfer_client_for(sandbox, "alice")
+    log = RequestLog(sandbox)
+    mark = log.mark()
     first_frame = threading.Event()
     gated_callers: list[str] = []
+    decoding_held: list[str] = []
 
     def gated() -> Any:
         gated_callers.append(threading.current_thread().name)
         assert first_frame.wait(30), "the gate never opened"
         return client
 
-    service = TransferService(gated, early_client_factory=lambda: client)
+    def wait_for_first_frame() -> None:
+        decoding_held.append(threading.current_thread().name)
+        assert first_frame.wait(30), "the gate never opened"
+
+    service = TransferService(gated, early_client_factory=lambda: client, wait_for_first_frame=wait_for_first_frame)
     service.start_listing_early(LAB_STORAGE_ID, MANY)
-    # Both answers arrive while the gate is still closed: nothing of theirs waited for it.
+    # The first page and the collection arrive while the gate is still closed: nothing of theirs waited for it.
     listing = first_page(service, MANY)
     assert (len(listing.entries), listing.total) == (FIRST_PAGE, 3000)
     assert service.get_collection(LAB_STORAGE_ID).id == LAB_STORAGE_ID
-    assert not first_frame.is_set()
-    # The rest of the directory is ordinary work: it is held at the gate until the first frame.
+    # The rest went out and the sandbox answered it, still before the first frame; its body waits to be decoded.
+    wait_until(lambda: decoding_held == ["gterm-early"], "the rest's body to be held for the first frame")
+    answered = [r for r in log.since(mark) if r["path"] == LS_PATH and r["status"] == 200]
+    assert len(answered) == 2  # the first page and the rest
+    assert not first_frame.is_set() and not gated_callers
     first_frame.set()
     whole = listing
     for page in service.more_pages(listing, orderby=ORDER_BY_NAME):
         whole = whole.extended(page)
     assert len(whole.entries) == 3000 and whole.complete
-    assert gated_callers and all(name == "gterm-early" for name in gated_callers)
+    assert not gated_callers  # the rest was the early one: no call of its own
+    # Every other call waits for the gate (here already open): it uses the gated factory.
+    assert service.ls(LAB_STORAGE_ID, "/home/alice/").complete
+    assert gated_callers == ["MainThread"]

@@ -14,9 +14,10 @@ One run, side by side, against one in-process sandbox:
    sandbox through ``GLOBUS_SDK_SERVICE_URL_AUTH`` / ``_TRANSFER``;
 4. alternately, for ``--rounds`` rounds, measures from process spawn:
    * ``globus ls LAB:/gterm-perf-100k/`` until it has printed every name and exited;
-   * a fresh Python process starting gterm the way ``gterm --left LAB:/gterm-perf-100k/``
-     does (settings, session, ``cli.build_tui``: the start-up listing's first
-     page is sent before the UI is imported), running the app headless until
+   * a fresh Python process starting gterm as ``gterm --left LAB:/gterm-perf-100k/``
+     does, through the same function (``cli.tui_app``: settings, session,
+     ``cli.build_tui``; the start-up listing's first page is sent before the UI
+     is imported, the robot's credentials checked after the first frame), running the app headless until
      the left pane's FileList has painted its first screenful and then a frame
      with all 100,000 entries (the rest arrives in pages), then timing
      keystrokes there (filter, Esc, sort), and its resident memory at the
@@ -81,25 +82,30 @@ def burst_end(moments: list[float]) -> float | None:
 def child_main(args: argparse.Namespace) -> None:
     """Runs in a fresh process: gterm, headless, until the listing is painted.
 
-    ``--variant app`` is what ``gterm --left LOC`` runs: GtermConfig.load, a
-    GtermSession in client-credentials mode (GTERM_CLIENT_ID / _SECRET),
-    ``check_client_credentials`` as ``cmd_tui`` does, then ``cli.build_tui``
-    (start-up listings started early, then the UI imported and built);
-    after the listing is on screen it also times keystrokes in the full app
-    (``/`` and typing a filter, Esc, ``s`` / ``S``).
+    ``--variant app`` is what ``gterm --left LOC`` runs, through the same code:
+    ``cli.tui_app`` (settings, a GtermSession in client-credentials mode from
+    GTERM_CLIENT_ID / _SECRET, its credentials checked after the first frame,
+    ``cli.build_tui``: the start-up listing leaves before the UI is imported);
+    only ``app.run()`` becomes a headless ``run_test``. After the listing is on
+    screen it also times keystrokes in the full app (``/`` and typing a
+    filter, Esc, ``s`` / ``S``). The instrumentation goes through gterm's own
+    seams, so globus-sdk is still imported only where gterm imports it (the
+    early listing's thread), never on the main thread before the UI.
     ``--variant list`` is the bare path: a thread worker calls
     TransferService.ls and hands the Listing to a FileList.
     """
-    import globus_sdk
+    import threading
 
+    import gterm.globus.transfer as transfer_module
     from gterm.globus.transfer import TransferService
 
     # Milestones of the listing path (first call of each for the measured directory).
     milestones: dict[str, float] = {}
     original_ls = TransferService._ls
+    on_thread = threading.local()  # is this thread's _ls call for the measured directory?
 
     def timed_ls(self: TransferService, collection_id: str, path: str, **kwargs: Any) -> Any:
-        mine = path == args.path
+        mine = on_thread.mine = path == args.path
         if mine:
             milestones.setdefault("ls_start", time.time())
         try:
@@ -120,36 +126,31 @@ def child_main(args: argparse.Namespace) -> None:
 
     TransferService.get_collection = timed_get_collection  # type: ignore[method-assign]  # instrumentation only
 
-    # Inside ls: the body received (the SDK call returns), then the Entry records decoded.
-    import gterm.globus.transfer as transfer_module
-
-    original_operation_ls = globus_sdk.TransferClient.operation_ls
-    original_decode = transfer_module.decode_file_list
-
-    def timed_operation_ls(self: Any, endpoint_id: Any, path: Any = None, **kwargs: Any) -> Any:
-        response = original_operation_ls(self, endpoint_id, path, **kwargs)
-        if path == args.path:
-            milestones.setdefault("body_received", time.time())
-        return response
+    # Inside ls: the body received (the SDK call returned and _ls hands its body to the
+    # decoder), then the Entry records decoded.
+    from gterm.globus.models import decode_file_list as original_decode
 
     def timed_decode(body: bytes) -> Any:
+        mine = getattr(on_thread, "mine", False)
+        if mine:
+            milestones.setdefault("body_received", time.time())
+            milestones["last_body_received"] = time.time()  # (the body is decoded when it may be)
         page = original_decode(body)
-        if page is not None and len(page.DATA) >= min(args.expect, 1000):
+        if mine and page is not None:
             milestones.setdefault("entries_decoded", time.time())
+            milestones["last_decoded"] = time.time()
         return page
 
-    globus_sdk.TransferClient.operation_ls = timed_operation_ls  # type: ignore[method-assign]
-    transfer_module.decode_file_list = timed_decode  # type: ignore[assignment]
+    setattr(transfer_module, "decode_file_list", timed_decode)  # noqa: B010 - the name transfer.py calls (instrumentation)
 
     app: Any
+    session_open = contextlib.ExitStack()
     if args.variant == "app":
         from gterm import cli
-        from gterm.config import GtermConfig
 
-        config = GtermConfig.load()
-        session = cli.make_session(config)
-        session.check_client_credentials()
-        app = cli.build_tui(session, config, f"{args.collection}:{args.path}", None)
+        app = session_open.enter_context(
+            cli.tui_app(cli.build_parser().parse_args(["--left", f"{args.collection}:{args.path}"]))
+        )
         from gterm.tui.widgets.pane import Pane
 
         original_open, original_load_done = Pane.open, Pane._load_done
@@ -166,6 +167,13 @@ def child_main(args: argparse.Namespace) -> None:
 
         Pane.open = timed_open  # type: ignore[method-assign]  # instrumentation only
         Pane._load_done = timed_load_done  # type: ignore[method-assign,assignment]  # instrumentation only
+        after_first_frame = app._after_first_frame
+
+        def timed_after_first_frame() -> None:
+            milestones.setdefault("first_frame", time.time())
+            after_first_frame()
+
+        app._after_first_frame = timed_after_first_frame  # instrumentation only
     imported = time.time()
 
     from textual.app import App, ComposeResult
@@ -226,6 +234,8 @@ def child_main(args: argparse.Namespace) -> None:
     FileList.set_listing = timed_set_listing  # type: ignore[method-assign]
 
     if args.variant == "list":
+        import globus_sdk
+
         client_id = os.environ["GTERM_CLIENT_ID"]
         secret = os.environ["GTERM_CLIENT_SECRET"]
         scope = os.environ["GTERM_PERF_SCOPE"]
@@ -282,7 +292,8 @@ def child_main(args: argparse.Namespace) -> None:
                 "entries": shown, "keys": keys, "rss": rss,
                 "cpu": cpu_at_paint[0] if cpu_at_paint else None, **milestones}
 
-    result = asyncio.run(run())
+    with session_open:
+        result = asyncio.run(run())
     print(json.dumps(result), flush=True)
 
 
@@ -343,15 +354,16 @@ TOOL_CPUS = ToolCpus()
 MILESTONES: dict[str, dict[str, list[float]]] = {"app": {}, "list": {}}
 RSS: dict[str, dict[str, list[int]]] = {"app": {}, "list": {}}
 KEY_TIMINGS: dict[str, list[float]] = {}
-SERVER_LS: dict[str, dict[str, list[float]]] = {}
+SERVER_LS: dict[str, dict[str, list[tuple[float, float]]]] = {}  # tool -> request -> (arrived, served in)
 
 
 class ServerLog:
-    """What the sandbox saw of each tool's big ``operation_ls`` (DATA_DIR/requests.log).
+    """What the sandbox saw of each tool's requests (DATA_DIR/requests.log).
 
     A record is written when the response is sent, with its duration: so the
     request arrived ``time - duration`` after the tool was spawned, the same
-    clock for both tools.
+    clock for both tools. Each request is named by what it is and its place
+    among its kind (``ls #1`` is the app's first page, ``ls #2`` the rest).
     """
 
     def __init__(self, data_dir: Path) -> None:
@@ -363,21 +375,27 @@ class ServerLog:
         self.mark = self.path.stat().st_size if self.path.exists() else 0
         self.spawned = time.time()
 
+    @staticmethod
+    def kind(path: str) -> str:
+        if path.endswith("/ls"):
+            return "ls"
+        if path.endswith("/token"):
+            return "token"
+        if "/endpoint/" in path and path.count("/") == 3:
+            return "get_endpoint"
+        return path.rsplit("/", 1)[-1]
+
     def record(self, tool: str) -> None:
         with self.path.open("rb") as handle:
             handle.seek(self.mark)
             records = [json.loads(line) for line in handle.read().decode().splitlines() if line.strip()]
-        # the app lists its other pane too: the 100,000-entry one is the longest
-        listings = [r for r in records if r["path"].endswith("/ls")]
-        if not listings:
-            return
-        big = max(listings, key=lambda r: r["duration_ms"])  # (app: the longest page)
-        seconds = big["duration_ms"] / 1000
-        ended = datetime.fromisoformat(big["time"]).timestamp()
+        seen: dict[str, int] = {}
         figures = SERVER_LS.setdefault(tool, {})
-        figures.setdefault("arrived", []).append(ended - seconds - self.spawned)
-        figures.setdefault("served", []).append(seconds)
-        figures.setdefault("sent back", []).append(ended - self.spawned)
+        timed = [(datetime.fromisoformat(r["time"]).timestamp(), r["duration_ms"] / 1000, r) for r in records]
+        for ended, seconds, record in sorted(timed, key=lambda each: each[0] - each[1]):  # in order of arrival
+            kind = self.kind(record["path"])
+            seen[kind] = seen.get(kind, 0) + 1
+            figures.setdefault(f"{kind} #{seen[kind]}", []).append((ended - seconds - self.spawned, seconds))
 
 
 def run_gterm(
@@ -400,8 +418,8 @@ def run_gterm(
         return None, 0.0, 0.0, 0, (done.stderr or done.stdout)[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     painted = result["painted"]
-    for key in ("imported", "ls_start", "body_received", "entries_decoded", "ls_end", "collection_end", "pane_open",
-                "load_done", "first_line", "first_painted",
+    for key in ("imported", "ls_start", "body_received", "entries_decoded", "ls_end", "first_frame", "collection_end",
+                "pane_open", "load_done", "first_line", "first_painted", "last_body_received", "last_decoded",
                 "last_ls_end", "set_listing_start", "set_listing_end", "painted"):
         if result.get(key):
             MILESTONES[variant].setdefault(key, []).append(result[key] - started)
@@ -572,11 +590,14 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
         "body_received": "response body received (operation_ls returned; app: the first page)",
         "entries_decoded": "Entry records decoded from the body (app: the first page)",
         "ls_end": "ls returned (app: the first page)",
+        "first_frame": "first frame drawn (app: the gate opens for other Globus calls)",
         "collection_end": "the collection's document returned to the pane (get_collection)",
         "pane_open": "the pane asked to open the directory (app: Pane.open)",
         "load_done": "the first page handed to the pane on the event loop (app: Pane._load_done)",
         "first_line": "first line of the listing drawn",
         "first_painted": "frame with the first screenful painted",
+        "last_body_received": "the last page's body received (app: the rest, asked for early)",
+        "last_decoded": "the last page decoded (app: the rest waits for the first frame)",
         "last_ls_end": "the last page returned",
         "set_listing_start": "FileList.set_listing called",
         "set_listing_end": "set_listing done (sorted view)",
@@ -614,11 +635,15 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
         else:
             print("   targets at 1,000,000: a filter keystroke < 250 ms, a re-sort < 1 s")
     if SERVER_LS:
-        print("\nthe big operation_ls as the sandbox saw it (request log), median seconds:")
-        print(f"   {'':<12} {'arrived':>9} {'served in':>10} {'sent back':>10}   (arrived/sent back: from spawn)")
-        for tool, figures in SERVER_LS.items():
-            print(f"   {tool:<12} {statistics.median(figures['arrived']):9.2f}"
-                  f" {statistics.median(figures['served']):10.2f} {statistics.median(figures['sent back']):10.2f}")
+        print("\neach tool's requests as the sandbox saw them (request log), median seconds:")
+        print(f"   {'':<12} {'request':<15} {'arrived':>9} {'served in':>10} {'sent back':>10}"
+              "   (arrived/sent back: from spawn)")
+        for tool, requests in SERVER_LS.items():
+            for name, pairs in requests.items():
+                arrived = statistics.median(a for a, _ in pairs)
+                served = statistics.median(s for _, s in pairs)
+                back = statistics.median(a + s for a, s in pairs)
+                print(f"   {tool:<12} {name:<15} {arrived:9.2f} {served:10.2f} {back:10.2f}   ({len(pairs)} runs)")
     print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
     where = "sandbox on CPU 0, tools on CPU 1 (--pin)" if args.pin else "sandbox and tools share the CPUs"
     where += "; plain http (--http)" if args.http else "; TLS both sides"

@@ -239,6 +239,31 @@ def test_the_tui_checks_client_credentials_once_and_exits_with_one_line(sandbox,
     assert "Traceback" not in captured.err
 
 
+def test_the_robot_check_reuses_the_start_up_listings_grant_and_a_wrong_secret_still_fails(sandbox, robot_env):
+    """cmd_tui checks a robot's credentials after the first frame; the early listing has granted a token by then."""
+    robot_env()
+    session = GtermSession(GtermConfig.load())
+    try:
+        before = len(_requests(sandbox))
+        service = session.transfer_service()
+        assert service.ls(LAB_STORAGE_ID, "/").path == "/"  # the listing's grant: one token request
+        session.check_client_credentials()  # proven by that grant: no second one
+        service.ls(LAB_STORAGE_ID, "/")  # logged after anything the check sent (the log is in finishing order)
+        records = _logged_since(sandbox, before, lambda rs: sum(r["path"].endswith("/ls") for r in rs) == 2)
+        assert [r["status"] for r in records if r["path"] == "/v2/oauth2/token"] == [200]
+    finally:
+        session.close()
+    robot_env("wrong-secret")
+    session = GtermSession(GtermConfig.load())
+    try:
+        with pytest.raises(ServiceError, match="refused the client credentials"):
+            session.transfer_service().ls(LAB_STORAGE_ID, "/")
+        with pytest.raises(ServiceError, match="refused the client credentials"):
+            session.check_client_credentials()  # no token to reuse: a real grant, refused
+    finally:
+        session.close()
+
+
 def test_login_in_client_mode_checks_the_credentials(sandbox, robot_env, capsys):
     robot_env("wrong-secret")
     assert cli.main(["login"]) == 1

@@ -9,6 +9,7 @@ import pytest
 
 from gterm.globus.models import Entry, Listing
 from gterm.tui.listing_view import (
+    COLUMN_CHUNK,
     ListingView,
     display_name,
     format_permissions,
@@ -435,3 +436,30 @@ def test_row_of_index_answers_none_for_entries_the_filter_or_hidden_flag_leaves_
     view.configure(filter_text="", show_hidden=True)
     assert view.row_of_index(by_name[".hidden"]) == names(view).index(".hidden")
     assert view.row_of_index(len(SAMPLE.entries)) is None
+
+
+def test_a_listing_spanning_several_read_chunks_sorts_and_hides_like_the_reference() -> None:
+    # The per-entry columns are read COLUMN_CHUNK entries at a time: dirs, dot files and names
+    # differing only in case on both sides of each chunk boundary must come out as in one pass.
+    import random
+
+    rng = random.Random(11)
+    count = 2 * COLUMN_CHUNK + 5
+    stems = [f"{rng.choice(['', '.', '_'])}{rng.choice(['a', 'B', 'b', 'Z', 'é'])}{i % 97:02d}" for i in range(count)]
+    unique = list(dict.fromkeys(f"{stem}-{i}" if i % 5 else stem for i, stem in enumerate(stems)))
+    items = listing(*(entry(name, "dir" if i % 7 == 3 else "file", size=i % 13) for i, name in enumerate(unique)))
+    view = ListingView(items)
+    assert view.names == tuple(e.name for e in items.entries)
+    assert view.folded == tuple(e.name.casefold() for e in items.entries)
+    for show_hidden in (False, True):
+        view.configure(show_hidden=show_hidden)
+        assert names(view) == reference_rows(items, "name", False, show_hidden, "")
+    view.configure(sort_key="size", reverse=True)
+    assert names(view) == reference_rows(items, "size", True, True, "")
+
+
+def test_names_casefolding_does_not_change_are_kept_once() -> None:
+    view = ListingView(listing(entry("lower.txt"), entry("Upper.txt"), entry("dir", "dir")))
+    assert view.folded[0] is view.names[0]
+    assert view.folded[1] == "upper.txt" and view.folded[1] is not view.names[1]
+    assert view.folded[2] is view.names[2]
