@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -21,6 +22,21 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], what: str = "condi
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+async def wait_for_exit(app: Any, what: str = "the app to exit") -> None:
+    """Wait until ``app`` has been asked to exit (its ``return_code`` is set; bounded).
+
+    This one does not pump through the pilot: the widgets of an app that is
+    closing stop taking messages, so ``pilot.pause()`` would wait its whole
+    30 s for them (``WaitForScreenTimeout``). Leaving ``run_test`` then waits
+    for the app to finish.
+    """
+    deadline = time.monotonic() + WAIT_LIMIT
+    while app.return_code is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
 
 
 async def settled(pilot: Any) -> None:

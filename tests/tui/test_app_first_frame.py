@@ -10,7 +10,7 @@ import threading
 
 from gterm.globus.errors import ServiceError
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from tests.support.browser_helpers import make_app, screen_lines, settled, wait_for
+from tests.support.browser_helpers import make_app, screen_lines, settled, wait_for, wait_for_exit
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -42,7 +42,7 @@ async def test_a_gterm_error_from_after_first_frame_ends_the_app_and_is_kept(ali
         raise refused
 
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", after_first_frame=after_first_frame)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.startup_error is not None, "the start-up error")
+    async with app.run_test(size=SIZE):
+        await wait_for_exit(app, "the app to end on the start-up error")
     assert app.startup_error is refused
     assert app.return_code == 1

@@ -13,7 +13,7 @@ from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
-from tests.support.browser_helpers import cursor_to, make_app, settled, type_text, wait_for
+from tests.support.browser_helpers import cursor_to, make_app, settled, type_text, wait_for, wait_for_exit
 from tests.support.transfer_live import RequestLog
 
 LAB = LAB_STORAGE_ID
@@ -198,8 +198,8 @@ async def test_quit_key(alice_service: TransferService, tmp_config):
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         await pilot.press("q")
-        await pilot.pause()
-        assert not app.is_running
+        await wait_for_exit(app, "q to quit")
+    assert app.return_code == 0
 
 
 async def test_command_palette_offers_recent_collections(alice_service: TransferService, tmp_config):

@@ -17,6 +17,10 @@ async def test_ctrl_l_ctrl_u_then_a_path_in_one_burst(alice_service, tmp_config)
         left.file_list.focus()
         await pilot.pause()
         burst(app, ["ctrl+l", "ctrl+u", *target, "enter"])
-        await wait_for(pilot, lambda: left.path != "/projects/climate/" or bool(left.message_text), "a new path")
+        await wait_for(
+            pilot,
+            lambda: left.path != "/projects/climate/" or (bool(left.message_text) and not left.loading),
+            "a new path",
+        )
         await settled(pilot)
         assert left.path == target and left.message_text == ""

@@ -12,6 +12,7 @@ from tests.support.browser_helpers import (
     make_app,
     settled,
     status_text,
+    type_text,
     wait_for,
 )
 from tests.support.consent import ConsentSession
@@ -78,6 +79,36 @@ async def test_path_bar_goes_to_typed_path_and_home(alice_service, tmp_config):
         await clear_and_type(pilot, left.path_bar, "~")
         await pilot.press("enter")
         await wait_for(pilot, lambda: left.path == "/home/alice/", "~")
+
+
+async def test_a_listing_that_lands_while_typing_in_the_path_bar_keeps_the_typed_text(alice_service, tmp_config):
+    """A listing the user did not ask for from the path bar (a late start-up listing, the reload after
+    F5/F7/F8 in this directory) must not replace what they are typing there, nor unselect an untouched
+    proposal (typing then appended to the path)."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/climate/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        left.file_list.focus()
+        await pilot.press("ctrl+l")
+        await type_text(pilot, "/projects/gen")
+        left.reload()  # what a change in this directory does; a start-up listing lands the same way
+        await settled(pilot)
+        assert left.path_bar.has_focus and left.path_bar.value == "/projects/gen"
+        await type_text(pilot, "omics/")
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: left.path == "/projects/genomics/" or (bool(left.message_text) and not left.loading),
+            "genomics",
+        )
+        assert left.path == "/projects/genomics/" and left.path_bar.value == "/projects/genomics/"
+
+        await pilot.press("ctrl+l")  # the path is proposed (selected): typing replaces it
+        left.reload()
+        await settled(pilot)
+        await type_text(pilot, "/projects/")
+        assert left.path_bar.value == "/projects/"
 
 
 async def test_bad_path_says_why_and_stays(alice_service, tmp_config):

@@ -31,7 +31,12 @@ async def test_path_bar_typing_replaces_the_path(alice_service, tmp_config):
         await pilot.press("ctrl+l")
         await type_text(pilot, "/projects/genomics/")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: left.path == "/projects/genomics/" or bool(left.message_text), "the new path")
+        # "Loading …" on the message line is not an answer yet: wait for the listing or the reason it failed.
+        await wait_for(
+            pilot,
+            lambda: left.path == "/projects/genomics/" or (bool(left.message_text) and not left.loading),
+            "the new path",
+        )
         assert left.path == "/projects/genomics/"
 
 

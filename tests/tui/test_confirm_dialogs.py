@@ -97,7 +97,7 @@ async def test_demo_quit_with_a_running_task_asks_first(
     alice_service: TransferService, tmp_config: Any, lab_dir: Any, slow_transfers: None
 ) -> None:
     from gterm.tui.screens.prompts import ConfirmPrompt
-    from tests.support.browser_helpers import make_app, settled, wait_for
+    from tests.support.browser_helpers import make_app, settled, wait_for, wait_for_exit
 
     _, src = lab_dir({"big.bin": b"\x01" * 2_000_000})
     _, dst = lab_dir()
@@ -117,7 +117,7 @@ async def test_demo_quit_with_a_running_task_asks_first(
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the quit question again")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+        await wait_for_exit(app, "the app to quit")
     alice_service.cancel(task_id)
 
 

@@ -88,8 +88,8 @@ class Pane(Vertical):
     }
     """
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.collection: Collection | None = None
         self.listing: Listing | None = None
         self.loading = False
@@ -427,7 +427,7 @@ class Pane(Vertical):
         if note is not None:
             self.show_note(note)
         self.query_one(".collection-name", Label).update(safe_text(collection.display_name))
-        self.path_bar.show_path(listing.path)
+        self.path_bar.show_path(listing.path, keep_typing=origin != "pathbar")
         self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
         if self._pending_cursor:
             self._place_cursor(self._pending_cursor)

@@ -127,12 +127,23 @@ class PathBar(SafeInput):
         )
         self.current_path = ""
 
-    def show_path(self, path: str) -> None:
-        """Show the pane's real location (after a successful load), control characters escaped."""
+    def show_path(self, path: str, *, keep_typing: bool = False) -> None:
+        """Show the pane's real location (after a successful load), control characters escaped.
+
+        ``keep_typing``: the listing was not asked for from this bar (start-up, a reload after a
+        change), so it may land while the user types here. Their text then stays -- only the path
+        it is relative to changes -- and an untouched proposal is replaced and selected again, so
+        typing still replaces it.
+        """
+        editing = keep_typing and self.has_focus
         self.current_path = path
+        if editing and self.value != to_display(self.original):
+            return
         self.remove_class("-bad-path")
         self.tooltip = None
         self.set_raw(path)
+        if editing:
+            self.select_proposal()
 
     # --- escaped (shown) <-> raw (real) paths ------------------------------
 
