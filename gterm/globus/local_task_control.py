@@ -8,11 +8,13 @@ Globus (:class:`TransferService`) or in gterm (this class, over one task).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gterm.globus.errors import InvalidInput
-from gterm.globus.local_tasks import LocalTask
 from gterm.globus.models import Event, Task
+
+if TYPE_CHECKING:  # pragma: no cover - the task panel holds this class from its start; the tasks come later
+    from gterm.globus.local_tasks import LocalTask
 
 
 class LocalTaskControl:

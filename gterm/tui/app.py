@@ -10,25 +10,21 @@ else lives on the main screen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.command import Provider
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from gterm.config import GtermConfig
-from gterm.globus.collection_settings import GcsTokens, SettingsService
-from gterm.globus.endpoint_manager import EndpointManager
 from gterm.globus.errors import GtermError
-from gterm.globus.groups import GroupsService
-from gterm.globus.https_access import HttpsAccess
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
-from gterm.globus.sharing import SharingService
-from gterm.tui.commands import GtermCommands
 from gterm.tui.keymap import APP_BINDINGS, SCREEN_BINDINGS, binding_ids, user_keymap
 from gterm.tui.messages import BookmarksChanged, PaneLocationChanged, PaneSortChanged
 from gterm.tui.screens.main import MainScreen
@@ -37,9 +33,25 @@ from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import ReauthCoordinator, deliver, report
 
+# Start-up imports only what the first frame draws (tests/unit/test_startup_imports.py holds
+# the list of what it must not load). What a key reaches later -- a screen pushed, a service
+# first used, the palette -- is imported in the function that first needs it, and named here
+# for annotations only. The services below are therefore built on first use.
 if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.collection_settings import GcsTokens, SettingsService
+    from gterm.globus.endpoint_manager import EndpointManager
+    from gterm.globus.groups import GroupsService
+    from gterm.globus.https_access import HttpsAccess
     from gterm.globus.session import SessionLike  # loads globus-sdk: not before the first frame
+    from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
+
+
+def gterm_commands() -> type[Provider]:
+    """The palette's gterm entries, imported when the palette first opens (Textual calls this then)."""
+    from gterm.tui.commands import GtermCommands
+
+    return GtermCommands
 
 
 class GtermApp(App[None]):
@@ -53,7 +65,7 @@ class GtermApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "gterm"
     BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
-    COMMANDS = App.COMMANDS | {GtermCommands}
+    COMMANDS = App.COMMANDS | {gterm_commands}
 
     def __init__(
         self,
@@ -84,13 +96,9 @@ class GtermApp(App[None]):
         self.confirm_quit_while_active = confirm_quit_while_active
         self.service = service
         self.reauth = ReauthCoordinator(self, session=session)
-        # Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens.
-        self.https = https if https is not None else (HttpsAccess(session) if session is not None else None)
-        # Collection settings: Transfer for Globus Connect Personal, the GCS Manager (its own tokens) for GCSv5.
-        if gcs_tokens is None and isinstance(session, GcsTokens):
-            gcs_tokens = session
-        self.settings = SettingsService(lambda: service.client(), gcs_tokens)
-        self.endpoint_manager = EndpointManager(lambda: service.client())
+        self._session = session
+        self._https = https
+        self._gcs_tokens = gcs_tokens
         # Access rules and names (`p`); None when the app was built without one (then `p` says so).
         self.sharing = sharing
         self.groups = groups  # `g`; None when the app was built without one
@@ -105,6 +113,35 @@ class GtermApp(App[None]):
             self.set_keymap(self.keymap)
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
+
+    # --- services built on first use (not on the first frame) ---------------------------
+
+    @cached_property
+    def https(self) -> HttpsAccess | None:
+        """Files over HTTPS (viewer, downloads, uploads); None without a session that can get tokens."""
+        if self._https is not None or self._session is None:
+            return self._https
+        from gterm.globus.https_access import HttpsAccess
+
+        return HttpsAccess(self._session)
+
+    @cached_property
+    def settings(self) -> SettingsService:
+        """Collection settings: Transfer for Globus Connect Personal, the GCS Manager (its own tokens) for GCSv5."""
+        from gterm.globus.collection_settings import GcsTokens, SettingsService
+
+        service, gcs_tokens = self.service, self._gcs_tokens
+        if gcs_tokens is None and isinstance(self._session, GcsTokens):
+            gcs_tokens = self._session
+        return SettingsService(lambda: service.client(), gcs_tokens)
+
+    @cached_property
+    def endpoint_manager(self) -> EndpointManager:
+        """The administrator's view (``m``): the management API over the app's Transfer client."""
+        from gterm.globus.endpoint_manager import EndpointManager
+
+        service = self.service
+        return EndpointManager(lambda: service.client())
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(left=self.start_left, right=self.start_right)

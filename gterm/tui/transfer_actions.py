@@ -26,26 +26,25 @@ dropped, and the compare notice counts only entries the user can see.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from textual import on
 from textual.screen import Screen
 
 from gterm.globus import paths
-from gterm.globus.https_access import no_https_reason
-from gterm.globus.local_tasks import Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection, Entry, Listing, Task
-from gterm.globus.transfer_requests import TransferRequest
-from gterm.tui.compare import compare_listings
 from gterm.tui.host import AppHost
-from gterm.tui.local_transfer import build_task, conflicts, task_kind
 from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.transfer_plan import TransferPlan
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import deliver, report
 
-# The transfer dialog is imported when F5 first opens it: it is not on the first frame.
+# F5's plan, its dialog and gterm's own (HTTPS and local) tasks, and `c`'s comparison are
+# imported when the key is first pressed: none is on the first frame (gterm.tui.app says why).
+if TYPE_CHECKING:  # pragma: no cover
+    from gterm.globus.local_tasks import Kind, LocalTask, OnConflict
+    from gterm.globus.transfer_requests import TransferRequest
+    from gterm.tui.transfer_plan import TransferPlan
 
 
 class TransferPane(Protocol):
@@ -91,6 +90,8 @@ def _display_name(pane: TransferPane) -> str:
 
 def plan_from_panes(source: TransferPane, destination: TransferPane) -> TransferPlan | str:
     """The transfer F5 means, or a sentence saying why there is nothing to do."""
+    from gterm.tui.transfer_plan import TransferPlan
+
     if not source.collection_id or source.path is None:
         return "Open a collection in this pane first."
     if not destination.collection_id or destination.path is None:
@@ -202,6 +203,8 @@ class TransferScreen(Screen[None]):
         if isinstance(plan, str):
             self.app.notify(plan, severity="warning", markup=False)
             return
+        from gterm.tui.local_transfer import task_kind
+
         kind = task_kind(plan.source_collection_id, plan.destination_collection_id)
         if kind is not None:
             self.start_local_task(plan, kind)
@@ -221,6 +224,9 @@ class TransferScreen(Screen[None]):
 
     def start_local_task(self, plan: TransferPlan, kind: Kind) -> None:
         """A download, upload or copy: check HTTPS access, ask about existing names, then run it."""
+        from gterm.globus.https_access import no_https_reason
+        from gterm.tui.local_transfer import conflicts
+
         remote: Collection | None = None
         if kind != "copy":
             remote = (self.active_pane if kind == "download" else self.inactive_pane).collection
@@ -269,6 +275,8 @@ class TransferScreen(Screen[None]):
     def _prepare_local_task(self, plan: TransferPlan, kind: Kind, remote: Collection | None, on_conflict: OnConflict
                             ) -> None:
         """On a worker: the collection's HTTPS token first (a consent is asked in the app, then this runs again)."""
+        from gterm.tui.local_transfer import build_task
+
         https, service = self.host.https, self.host.service
 
         def prepare() -> None:
@@ -346,6 +354,8 @@ class TransferScreen(Screen[None]):
         if left.pages_pending or right.pages_pending:
             self.app.notify("Compare when both listings are complete: still loading.", severity="warning")
             return
+        from gterm.tui.compare import compare_listings
+
         result = compare_listings(left.listing, right.listing)
         left.set_marks(set(result.left_marked))
         right.set_marks(set(result.right_marked))

@@ -20,7 +20,6 @@ from textual.widgets import Footer, Header
 from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, PaneFiles, is_local
 from gterm.globus.errors import GtermError, InvalidInput
-from gterm.globus.https_access import RemoteBytes
 from gterm.globus.local_files import local_error
 from gterm.globus.locations import CollectionLocation
 from gterm.globus.models import Collection, Entry
@@ -40,8 +39,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
     from gterm.tui.text_pager import ByteSource
 
-# The picker, help, details, directory summary and viewer screens are imported when first opened:
-# none is on the first frame, and importing them all up front delays it (tests/perf/startup.py).
+# The picker, help, details, directory summary and viewer screens (and the viewer's HTTPS reads)
+# are imported when first opened: none is on the first frame, and importing them all up front
+# delays it (tests/perf/startup.py; gterm.tui.app says the pattern).
 
 SHORT_TERMINAL_ROWS = 32
 """Below this many rows the task panel shrinks (app.tcss: ``MainScreen.-short``) so the lists keep room."""
@@ -78,8 +78,10 @@ class MainScreen(TransferScreen):
         yield Header(show_clock=False)
         with Horizontal(id="body"):
             yield BookmarkSidebar(id="sidebar")
-            yield Pane(id="left")
-            yield Pane(id="right")
+            # The active pane's class is set here, not in on_mount: a class added to a mounted
+            # widget restyles its whole subtree at once (~10 ms before the first frame).
+            yield Pane(id="left", classes="-active" if self._active_id == "left" else "")
+            yield Pane(id="right", classes="-active" if self._active_id == "right" else "")
         yield TaskPanel(self.service, bell_on_task_end=self.host.config.bell_on_task_end)
         yield Footer(compact=True)  # room for every F-key at 120 columns
 
@@ -88,7 +90,6 @@ class MainScreen(TransferScreen):
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.height < SHORT_TERMINAL_ROWS, "-short")
-        self._mark_active()
         self.left_pane.file_list.focus()
         self.sidebar.reload()
         # The sort orders come back with the last locations (before the first listing is drawn).
@@ -380,6 +381,9 @@ class MainScreen(TransferScreen):
                 )
             )
             return
+        from gterm.globus.https_access import RemoteBytes
+        from gterm.tui.screens.viewer import FileViewer
+
         https = self.host.https
         file_path = paths.child(directory, entry.name)
 
@@ -390,7 +394,6 @@ class MainScreen(TransferScreen):
                 raise InvalidInput("Viewing files needs a signed-in session (HTTPS access).")
             return RemoteBytes(https.files_for(collection), file_path)
 
-        from gterm.tui.screens.viewer import FileViewer
 
         self.app.push_screen(FileViewer(title, entry.name, open_source))
 

@@ -88,8 +88,8 @@ class Pane(Vertical):
     }
     """
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.collection: Collection | None = None
         self.listing: Listing | None = None
         self.loading = False

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, work
@@ -34,7 +34,6 @@ from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from gterm.globus.local_task_control import LocalTaskControl
-from gterm.globus.local_tasks import LocalTask
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferService
 from gterm.tui import task_format as fmt
@@ -42,6 +41,9 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.task_poller import PollSchedule
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+
+if TYPE_CHECKING:  # pragma: no cover - gterm's own tasks start from F5, after the first frame
+    from gterm.globus.local_tasks import LocalTask
 
 Clock = Callable[[], datetime]
 
@@ -119,6 +121,13 @@ def panel_columns(width: int) -> tuple[PanelColumn, ...]:
     if label_room() < MIN_LABEL_WIDTH:
         columns = [_NARROW_STATUS if column.key == "status" else column for column in columns]
     return (PanelColumn("label", "Label", max(label_room(), 8)), *columns)
+
+
+def add_columns(table: DataTable[Text], columns: Sequence[PanelColumn]) -> None:
+    # Headers as plain Text: DataTable reads a str as markup, and rich's markup loads its emoji
+    # table (~4 ms) on first use -- before the first frame, as the panel is on it.
+    for column in columns:
+        table.add_column(Text(column.label), width=column.width, key=column.key)
 
 
 DEFAULT_COLUMNS = panel_columns(118)  # a 120-column terminal, before the panel knows its size
@@ -250,8 +259,7 @@ class TaskPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         table = TaskTable(cursor_type="row", zebra_stripes=False, cell_padding=CELL_PADDING, id="task-table")
-        for column in self.columns:
-            table.add_column(column.label, width=column.width, key=column.key)
+        add_columns(table, self.columns)
         yield table
 
     def on_resize(self, _event: events.Resize) -> None:
@@ -261,8 +269,7 @@ class TaskPanel(Vertical):
             self.columns = columns
             table = self.table
             table.clear(columns=True)
-            for column in columns:
-                table.add_column(column.label, width=column.width, key=column.key)
+            add_columns(table, columns)
             self._render_rows()
 
     @property
