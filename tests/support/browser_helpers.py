@@ -162,3 +162,16 @@ def burst(app: Any, keys: list[str]) -> None:
 
     for key in keys:
         app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def burst_type(pilot: Any, field: Any, text: str) -> None:
+    """Type ``text`` into the focused input ``field`` as one burst of key events; wait until it holds it.
+
+    ``type_text`` presses one key at a time, and each ``pilot.press`` waits for the
+    process to look idle twice (20 ms at least, up to 1 s while anything else in it
+    runs) and for every widget on the screen to take a message: a form's worth of
+    text cost ~10 s. Here the same key events arrive through the app in order, as a
+    fast typist's do, and the wait is for what they should produce.
+    """
+    burst(pilot.app, list(text))
+    await wait_for(pilot, lambda: field.value == text, f"{text!r} typed")

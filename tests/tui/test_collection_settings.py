@@ -23,6 +23,7 @@ from gterm.tui.screens.collection_settings import CollectionSettingsForm
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.safe_input import SafeInput
 from tests.support.browser_helpers import (
+    burst_type,
     clear_and_type,
     field_problems,
     make_app,
@@ -92,7 +93,11 @@ async def open_form(pilot: Any, app: Any) -> CollectionSettingsForm:
 
 async def fill_every_field(pilot: Any, form: CollectionSettingsForm) -> None:
     for name, value in NEW_VALUES.items():
-        await clear_and_type(pilot, form.query_one(f"#field-{name}", SafeInput), value)
+        field = form.query_one(f"#field-{name}", SafeInput)
+        field.focus()
+        field.value = ""
+        await pilot.pause()
+        await burst_type(pilot, field, value)
     for flag in ("public", "force_encryption"):
         box = form.query_one(f"#field-{flag}", Checkbox)
         box.value = not box.value
@@ -285,7 +290,7 @@ async def test_the_demo_exercise_every_field_of_alices_guest_collection_with_key
                 await pilot.press("enter", "down", "enter")
             else:
                 await pilot.press("ctrl+a", "ctrl+k")
-                await type_text(pilot, NEW_VALUES[field.name])
+                await burst_type(pilot, app.focused, NEW_VALUES[field.name])
             await pilot.press("tab")
         items = await save_and_confirm(pilot, app, form)
         assert len(items) == len(FIELDS)  # every field changed, each named in the summary
@@ -328,7 +333,11 @@ async def test_e_on_a_personal_guest_collection_offers_what_transfer_takes_and_s
         assert not form.query("#field-user_message") and not form.query("#field-public")
         mark = log.mark()
         for name in offered & set(NEW_VALUES):
-            await clear_and_type(pilot, form.query_one(f"#field-{name}", SafeInput), NEW_VALUES[name])
+            field = form.query_one(f"#field-{name}", SafeInput)
+            field.focus()
+            field.value = ""
+            await pilot.pause()
+            await burst_type(pilot, field, NEW_VALUES[name])
         form.query_one("#field-force_encryption", Checkbox).value = True
         form.query_one("#field-verification", Select).value = "never"
         await pilot.pause()
