@@ -16,6 +16,7 @@ import keyring.errors
 import pytest
 
 from gterm.sandbox.server import SandboxHandle
+from tests.support.ram_dir import sandbox_data_dir
 from tests.support.sandbox_login import own_sandbox, transfer_client_for
 
 
@@ -61,8 +62,9 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
-    """The live sandbox (auto-approve, ephemeral port, fresh data dir); SDK env vars point at it."""
-    with own_sandbox(tmp_path_factory.mktemp("sandbox")) as handle:
+    """The live sandbox (auto-approve, ephemeral port, fresh data dir, in RAM when there is room: see
+    tests.support.ram_dir); SDK env vars point at it."""
+    with sandbox_data_dir(lambda: tmp_path_factory.mktemp("sandbox")) as data_dir, own_sandbox(data_dir) as handle:
         yield handle
 
 

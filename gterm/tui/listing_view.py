@@ -201,6 +201,18 @@ def _per_entry_columns(entries: Sequence[Entry]) -> tuple[tuple[str, ...], tuple
     return tuple(names), tuple(folded), bytes(is_dir)
 
 
+def _starts_with(entries: Sequence[Entry], first: Sequence[Entry]) -> bool:
+    """Whether ``entries`` begins with the very entry objects of ``first``.
+
+    The ends are checked first, so a listing read again (equal entries, other objects) or another
+    directory is told apart at once; then every position, by identity first (tuple comparison).
+    """
+    count = len(first)
+    if count > len(entries) or entries[0] is not first[0] or entries[count - 1] is not first[-1]:
+        return False
+    return tuple(entries[:count]) == tuple(first)
+
+
 _FLIPPED = bytes.maketrans(b"\x00\x01", b"\x01\x00")  # is-a-directory flags -> is-a-file flags
 
 
@@ -232,7 +244,12 @@ class ListingView:
         reverse: bool = False,
         show_hidden: bool = False,
         filter_text: str = "",
+        extends: ListingView | None = None,
     ) -> None:
+        """``extends``: a view of an earlier part of this listing (its entries are the first of
+        these, as :meth:`Listing.extended` makes them). Its per-entry columns and name order are
+        reused, so a page merged into a big listing costs the page, not the whole listing again.
+        A view of anything else is ignored."""
         self.listing = listing
         entries: Sequence[Entry] = listing.entries if listing is not None else ()
         self.entries: Sequence[Entry] = entries
@@ -242,7 +259,16 @@ class ListingView:
         self.names: tuple[str, ...]
         self.folded: tuple[str, ...]
         self._is_dir: bytes
-        self.names, self.folded, self._is_dir = _per_entry_columns(entries)
+        # the earlier view's name order and how many entries it covered, until the name order is merged
+        self._earlier_name_order: tuple[array[int], int, int] | None = None
+        if extends is not None and extends.entries and _starts_with(entries, extends.entries):
+            known = len(extends.entries)
+            names, folded, is_dir = _per_entry_columns(entries[known:])
+            self.names, self.folded = extends.names + names, extends.folded + folded
+            self._is_dir = extends._is_dir + is_dir
+            self._earlier_name_order = (*extends._name_order(), known)
+        else:
+            self.names, self.folded, self._is_dir = _per_entry_columns(entries)
         # 1 per entry shown when dot files are hidden; found while sorting by name
         self._visible = b""
         self._hidden_count = 0
@@ -316,8 +342,19 @@ class ListingView:
             # Split first, then sort each group: cheaper than sorting everything and splitting the
             # sorted order (one pass over the flags in entry order instead of one in sorted order).
             is_dir = self._is_dir
-            dirs = sorted(compress(range(n), is_dir), key=key)
-            files = sorted(compress(range(n), is_dir.translate(_FLIPPED)), key=key)
+            earlier, self._earlier_name_order = self._earlier_name_order, None
+            known = earlier[2] if earlier is not None else 0
+            new = range(known, n)
+            dirs = sorted(compress(new, is_dir[known:]), key=key)
+            files = sorted(compress(new, is_dir[known:].translate(_FLIPPED)), key=key)
+            if earlier is not None:
+                # The earlier entries' groups are sorted already, by this key too: names equal when
+                # casefolded among them are among all of them (both sorted by (casefolded, name));
+                # with none, their order by casefolded name is their order by the pair. A list of
+                # two sorted runs is merged by sort() in about one comparison per entry.
+                earlier_order, earlier_dirs, _ = earlier
+                dirs = sorted(earlier_order[:earlier_dirs].tolist() + dirs, key=key)
+                files = sorted(earlier_order[earlier_dirs:].tolist() + files, key=key)
             visible = bytearray(b"\x01") * n
             by_folded = folded.__getitem__
             for group in (dirs, files):

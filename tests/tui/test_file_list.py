@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import operator
 from datetime import UTC, datetime, timedelta
 
 from rich.cells import cell_len
@@ -458,6 +459,30 @@ async def test_prepared_view_from_a_thread_is_used_and_brought_up_to_date() -> N
         other = sample("/other/")
         fl.set_listing(other, view=prepared)  # a view of another listing is ignored
         assert fl.listing is other
+
+
+async def test_a_view_prepared_for_pages_merged_into_the_shown_listing_builds_on_the_shown_view() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        fl = app.query_one(FileList)
+        names = ("Docs", "B.txt", "a.txt", "C.log", "bin", "A.md")
+        whole = Listing("coll", "/home/alice/", tuple(entry(n, "dir" if "." not in n else "file") for n in names))
+        fl.set_listing(whole)
+        await pilot.pause()
+        expected = row_names(fl)
+        assert expected == ["bin/", "Docs/", "A.md", "a.txt", "B.txt", "C.log"]
+        first = Listing(whole.collection_id, whole.path, whole.entries[:3], total=len(whole.entries))
+        fl.set_listing(first)
+        shown = fl._view
+        page = Listing(whole.collection_id, whole.path, whole.entries[3:], total=len(whole.entries))
+        merged = first.extended(page)
+        view = await asyncio.to_thread(fl.prepare_view, merged)  # on a worker, as a pane merges pages
+        # the shown entries' casefolded names are the shown view's strings, not casefolded again
+        assert view.folded[:3] == ("docs", "b.txt", "a.txt")
+        assert all(map(operator.is_, view.folded[:3], shown.folded))
+        fl.set_listing(merged, view=view)
+        await pilot.pause()
+        assert row_names(fl) == expected
 
 
 async def test_marks_and_selection_show_together_and_marks_do_not_outlive_the_listing() -> None:

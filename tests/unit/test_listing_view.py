@@ -463,3 +463,73 @@ def test_names_casefolding_does_not_change_are_kept_once() -> None:
     assert view.folded[0] is view.names[0]
     assert view.folded[1] == "upper.txt" and view.folded[1] is not view.names[1]
     assert view.folded[2] is view.names[2]
+
+
+def split_listing(items: Listing, known: int) -> tuple[Listing, Listing]:
+    """The first ``known`` entries as a first page, and the whole listing as that page extended."""
+    first = Listing(items.collection_id, items.path, items.entries[:known], total=len(items.entries))
+    page = Listing(items.collection_id, items.path, items.entries[known:], total=len(items.entries))
+    return first, first.extended(page)
+
+
+def test_a_view_extending_an_earlier_part_shows_what_a_fresh_view_shows() -> None:
+    # Pages merged into a big listing reuse the earlier view's columns and name order. The later
+    # page brings names equal to earlier ones when casefolded ("Beta" after "beta"), dirs and dot
+    # files on both sides, and names that sort before and after every earlier one.
+    earlier_names = ["beta", "Alpha.txt", ".env", "mid", "zeta/", "Docs/", ".git/", "omega"]
+    later_names = ["Beta", "aaa", "ALPHA.TXT", ".bashrc", "zzz/", "docs/", "MID", "b/", "Zeta.log"]
+    everything = [
+        entry(name.rstrip("/"), "dir" if name.endswith("/") else "file", size=i % 4, minutes=i % 3)
+        for i, name in enumerate(earlier_names + later_names)
+    ]
+    items = listing(*everything)
+    first, merged = split_listing(items, len(earlier_names))
+    earlier = ListingView(first)
+    assert len(set(earlier.folded)) == len(earlier.folded)  # no collision before the later page
+    view = ListingView(merged, extends=earlier)
+    fresh = ListingView(merged)
+    assert (view.names, view.folded, view._is_dir) == (fresh.names, fresh.folded, fresh._is_dir)
+    assert view.folded[1] is earlier.folded[1]  # "alpha.txt": the earlier casefolding, not a new one
+    for key in ("name", "size", "time"):
+        for reverse in (False, True):
+            for show_hidden in (False, True):
+                for text in ("", "a", "*.txt"):
+                    options = {"sort_key": key, "reverse": reverse, "show_hidden": show_hidden, "filter_text": text}
+                    view.configure(**options)  # type: ignore[arg-type]
+                    fresh.configure(**options)  # type: ignore[arg-type]
+                    assert names(view) == names(fresh), options
+                    if "*" not in text:
+                        assert names(view) == reference_rows(merged, key, reverse, show_hidden, text), options
+    assert names(earlier) == reference_rows(first, "name", False, False, "")  # the earlier view is left as it was
+
+
+def test_views_extended_page_by_page_agree_with_a_fresh_view_on_random_listings() -> None:
+    import random
+
+    rng = random.Random(5)
+    alphabet = ["a", "A", "b", "B", ".", "é", "É", "z", "_"]
+    for _ in range(20):
+        unique = list(dict.fromkeys("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(80)))
+        items = listing(*(entry(name, rng.choice(["file", "dir"]), size=rng.randint(0, 3)) for name in unique))
+        cuts = sorted(rng.sample(range(1, len(unique)), 3))
+        view = ListingView(Listing(items.collection_id, items.path, items.entries[: cuts[0]], total=len(unique)))
+        shown = view.listing
+        assert shown is not None
+        for end in [*cuts[1:], len(unique)]:
+            page = Listing(items.collection_id, items.path, items.entries[len(shown.entries) : end], total=len(unique))
+            shown = shown.extended(page)
+            view = ListingView(shown, sort_key="size", show_hidden=True, extends=view)
+            assert names(view) == names(ListingView(shown, sort_key="size", show_hidden=True))
+            view.configure(sort_key="name", show_hidden=False)
+            assert names(view) == reference_rows(shown, "name", False, False, "")
+
+
+def test_extends_is_ignored_for_a_view_of_other_entries() -> None:
+    first, merged = split_listing(SAMPLE, 4)
+    other = ListingView(listing(entry("Zed"), entry("Yak")))
+    read_again = listing(*(Entry(e.name, e.type, e.size, e.last_modified, e.permissions) for e in first.entries))
+    for unrelated in (other, ListingView(read_again), ListingView(merged)):  # the last one is longer
+        view = ListingView(first, extends=unrelated)
+        assert names(view) == names(ListingView(first))
+        assert view.folded[1] is not unrelated.folded[1]  # "a.txt" casefolded again, not taken over
+    assert names(ListingView(merged, extends=ListingView())) == names(ListingView(merged))

@@ -249,9 +249,11 @@ class FileList(ScrollView, can_focus=True):
     def prepare_view(self, listing: Listing) -> ListingView:
         """Sort and filter ``listing`` with the current options, without touching the widget.
 
-        Safe to call from a thread worker (it only reads four option values),
-        so a pane can do the O(n log n) work of a 100,000-entry listing off
-        the UI thread and pass the result to :meth:`set_listing` as ``view``.
+        Safe to call from a thread worker (it only reads four option values and
+        the view shown), so a pane can do the O(n log n) work of a 100,000-entry
+        listing off the UI thread and pass the result to :meth:`set_listing` as
+        ``view``. When ``listing`` extends the listing shown (pages merged into
+        it), the work already done for the shown part is reused.
         """
         return ListingView(
             listing,
@@ -259,6 +261,7 @@ class FileList(ScrollView, can_focus=True):
             reverse=self.sort_reverse,
             show_hidden=self.show_hidden,
             filter_text=self.filter_text,
+            extends=self._view,
         )
 
     def set_listing(self, listing: Listing, *, show_parent: bool = False, view: ListingView | None = None) -> None:
