@@ -50,6 +50,11 @@ async def settled(pilot: Any) -> None:
     await wait_for(pilot, idle, "panes to settle")
 
 
+async def wait_for_path(pilot: Any, pane: Any, path: str) -> None:
+    """Until ``pane`` shows ``path``, or says why it could not ("Loading …" on its message line is no answer yet)."""
+    await wait_for(pilot, lambda: pane.path == path or (bool(pane.message_text) and not pane.loading), path)
+
+
 def listing_names(pane: Any) -> list[str]:
     return [e.name for e in pane.listing.entries] if pane.listing else []
 

@@ -14,6 +14,7 @@ from tests.support.browser_helpers import (
     status_text,
     type_text,
     wait_for,
+    wait_for_path,
 )
 from tests.support.consent import ConsentSession
 from tests.support.sandbox_login import transfer_client_for
@@ -97,11 +98,7 @@ async def test_a_listing_that_lands_while_typing_in_the_path_bar_keeps_the_typed
         assert left.path_bar.has_focus and left.path_bar.value == "/projects/gen"
         await type_text(pilot, "omics/")
         await pilot.press("enter")
-        await wait_for(
-            pilot,
-            lambda: left.path == "/projects/genomics/" or (bool(left.message_text) and not left.loading),
-            "genomics",
-        )
+        await wait_for_path(pilot, left, "/projects/genomics/")
         assert left.path == "/projects/genomics/" and left.path_bar.value == "/projects/genomics/"
 
         await pilot.press("ctrl+l")  # the path is proposed (selected): typing replaces it

@@ -11,7 +11,15 @@ from gterm.globus.transfer_requests import MAX_LABEL_CHARS
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
+from tests.support.browser_helpers import (
+    cursor_to,
+    listing_names,
+    make_app,
+    settled,
+    type_text,
+    wait_for,
+    wait_for_path,
+)
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -31,12 +39,7 @@ async def test_path_bar_typing_replaces_the_path(alice_service, tmp_config):
         await pilot.press("ctrl+l")
         await type_text(pilot, "/projects/genomics/")
         await pilot.press("enter")
-        # "Loading …" on the message line is not an answer yet: wait for the listing or the reason it failed.
-        await wait_for(
-            pilot,
-            lambda: left.path == "/projects/genomics/" or (bool(left.message_text) and not left.loading),
-            "the new path",
-        )
+        await wait_for_path(pilot, left, "/projects/genomics/")
         assert left.path == "/projects/genomics/"
 
 
