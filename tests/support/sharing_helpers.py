@@ -1,8 +1,12 @@
 """Sharing test helpers: a SharingService acting as a sandbox identity (real logins, real SDK), a guest of
-Alice's, the sandbox's slow/failing API switch, and ``p`` in a Pilot run."""
+Alice's, the sandbox's slow/failing API switch, answers held until the test lets them go, and ``p`` in a
+Pilot run."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +15,7 @@ import globus_sdk
 
 from gterm.globus.groups import GroupsService
 from gterm.globus.sharing import GroupRef, SharingService
+from gterm.sandbox.api_conditions import UNTOUCHED_PREFIXES
 from gterm.sandbox.seed_ids import LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.sandbox.state import SandboxConfig
@@ -81,6 +86,55 @@ def api_conditions(sandbox: SandboxHandle) -> Iterator[SandboxConfig]:
     finally:
         sandbox.state.config.api_delay = 0.0
         sandbox.state.config.api_fault_rate = 0.0
+
+
+HOLD_LIMIT = 60.0  # seconds a held answer waits at most (a test that forgets to release fails, not hangs)
+
+
+class HeldAnswers:
+    """The sandbox's API answers wait while held (sign-in and file data are spared, as with ``api_delay``).
+
+    A call the app makes while held stays out until :meth:`release`: the test, not the
+    clock, decides when "still loading" ends, so a loaded machine cannot answer early.
+    """
+
+    def __init__(self) -> None:
+        self._open = threading.Event()
+        self._open.set()
+
+    def hold(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def until_released(self) -> None:
+        deadline = time.monotonic() + HOLD_LIMIT
+        while not self._open.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # on the sandbox's loop: other requests go on meanwhile
+
+
+@contextmanager
+def held_answers(sandbox: SandboxHandle) -> Iterator[HeldAnswers]:
+    """Put a :class:`HeldAnswers` gate in front of the sandbox's app for the block (released and removed after)."""
+    app = sandbox.app
+    assert app is not None
+    if app.middleware_stack is None:
+        app.middleware_stack = app.build_middleware_stack()
+    inner = app.middleware_stack
+    held = HeldAnswers()
+
+    async def gated(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not str(scope.get("path", "")).startswith(UNTOUCHED_PREFIXES):
+            await held.until_released()
+        await inner(scope, receive, send)
+
+    app.middleware_stack = gated
+    try:
+        yield held
+    finally:
+        held.release()
+        app.middleware_stack = inner
 
 
 async def open_sharing(pilot: Any, *, loaded: bool = True) -> SharingScreen:

@@ -1,9 +1,10 @@
 """No frozen screen: the sharing and groups screens over a slow and then a failing sandbox.
 
-The sandbox's API waits ``api_delay`` seconds per answer and, with ``api_fault_rate`` 1.0, answers
-every API request 503 (sign-in spared). While a call is out, the screen says "Loading…" and keys
-still work (the tabs switch, the screen closes); a failure is said on the screen in words, and
-ctrl+r after the service recovers shows the data. Every call runs on a worker.
+The sandbox's API answers are held until the test releases them (``held_answers``: a slow
+service, with no clock to outrun on a loaded machine) and, with ``api_fault_rate`` 1.0, every
+API request is answered 503 (sign-in spared). While a call is out, the screen says "Loading…"
+and keys still work (the tabs switch, the screen closes); a failure is said on the screen in
+words, and ctrl+r after the service recovers shows the data. Every call runs on a worker.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.groups import GroupsScreen
 from tests.support.browser_helpers import make_app, settled, wait_for
 from tests.support.groups_helpers import groups_client_for
-from tests.support.sharing_helpers import api_conditions, open_sharing, sharing_for
+from tests.support.sharing_helpers import HeldAnswers, api_conditions, held_answers, open_sharing, sharing_for
 from tests.support.transfer_live import service_for
-
-DELAY = 1.0  # seconds per API answer: long enough that the keys below land while calls are out
 
 
 @pytest.fixture
@@ -31,43 +30,53 @@ def weather(sandbox: SandboxHandle) -> Iterator[SandboxHandle]:
         yield sandbox
 
 
+@pytest.fixture
+def slow(weather: SandboxHandle) -> Iterator[HeldAnswers]:
+    with held_answers(weather) as held:
+        yield held
+
+
 def _text(widget: Any) -> str:
     return str(widget.render())
 
 
-async def test_a_slow_service_shows_loading_and_the_keys_still_work(weather: SandboxHandle) -> None:
+async def test_a_slow_service_shows_loading_and_the_keys_still_work(weather: SandboxHandle, slow: HeldAnswers) -> None:
     app = make_app(service_for(weather), sharing=sharing_for(weather), left=f"{LAB_STORAGE_ID}:/",
                    right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
-        weather.state.config.api_delay = DELAY
+        slow.hold()
         screen = await open_sharing(pilot, loaded=False)
         assert not screen.loaded and "Loading…" in _text(screen.query_one("#sharing-status"))
         await pilot.press("r")  # while the guests are still being asked for: the Roles tab shows at once
         assert screen.on_roles_tab and not screen.roles.loaded
         assert "Loading…" in _text(screen.roles.query_one("#roles-status"))
+        slow.release()
         await wait_for(pilot, lambda: screen.loaded and screen.roles.loaded, "both answers")
         assert screen.error is None and screen.roles.error is None and screen.roles.place is not None
         await pilot.press("r")
         assert not screen.on_roles_tab
+        slow.hold()
         await pilot.press("ctrl+r")  # a refresh while slow: Loading… again, then the data
         assert "Loading…" in _text(screen.query_one("#sharing-status"))
         await pilot.press("escape")  # closing while a call is out is fine: its answer is dropped
         await wait_for(pilot, lambda: screen not in app.screen_stack, "the screen to close")
+        slow.release()
         await wait_for(pilot, lambda: not [w for w in app.workers if w.group == "sharing" and w.is_running],
                        "the dropped call to end")
 
 
-async def test_a_failing_service_says_so_then_recovers(weather: SandboxHandle) -> None:
+async def test_a_failing_service_says_so_then_recovers(weather: SandboxHandle, slow: HeldAnswers) -> None:
     app = make_app(service_for(weather), sharing=sharing_for(weather, max_retries=1), left=f"{LAB_STORAGE_ID}:/",
                    right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
-        weather.state.config.api_delay = 0.3
+        slow.hold()
         weather.state.config.api_fault_rate = 1.0
         screen = await open_sharing(pilot, loaded=False)
         assert "Loading…" in _text(screen.query_one("#sharing-status"))
         await pilot.press("r")
+        slow.release()
         await wait_for(pilot, lambda: screen.loaded and screen.roles.loaded, "both refusals")
         for error in (screen.error, screen.roles.error):
             assert error is not None and "unavailable right now" in error and "try again" in error
@@ -81,7 +90,7 @@ async def test_a_failing_service_says_so_then_recovers(weather: SandboxHandle) -
         assert screen.roles.place is not None and screen.roles.place.may_change
 
 
-async def test_the_groups_screen_slow_then_failing(weather: SandboxHandle) -> None:
+async def test_the_groups_screen_slow_then_failing(weather: SandboxHandle, slow: HeldAnswers) -> None:
     client = groups_client_for(weather, "alice")
     client.retry_config.max_retries = 1
     groups = GroupsService(lambda: client)
@@ -89,18 +98,21 @@ async def test_the_groups_screen_slow_then_failing(weather: SandboxHandle) -> No
                    left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
-        weather.state.config.api_delay = DELAY
+        slow.hold()
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen), "the groups screen")
         screen = app.screen
         assert isinstance(screen, GroupsScreen)
         assert not screen.loaded and "Loading…" in _text(screen.query_one("#groups-status"))
+        slow.release()
         await wait_for(pilot, lambda: screen.loaded, "my groups, slowly")
         assert LAB_GROUP_NAME in [g.name for g in screen.rows]
 
         weather.state.config.api_fault_rate = 1.0
+        slow.hold()
         await pilot.press("ctrl+r")
         assert "Loading…" in _text(screen.query_one("#groups-status"))
+        slow.release()
         await wait_for(pilot, lambda: screen.error is not None, "the refusal")
         assert "unavailable right now" in (screen.error or "")
         assert "unavailable right now" in _text(screen.query_one("#groups-status"))
