@@ -100,6 +100,9 @@ _URN_SCOPE = re.compile(r"^urn:globus:auth:scope:(?P<rs>[^:\s]+):[^\s]+$")
 _URL_SCOPE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<rs>[^/\s]+)/[^\s]+$")
 
 _NOT_LOGGED_IN = "You are not logged in to Globus; run `gterm login`."
+# A stored access token is sent as is (before the GlobusApp exists) only with this much life left:
+# the margin the SDK's renewing authorizers keep before they refresh.
+STORED_TOKEN_MARGIN_SECONDS = 60
 
 
 class SessionLike(Protocol):
@@ -177,7 +180,8 @@ class _SessionAuthorizer(GlobusAuthorizer):
     """Thread-safe stand-in for the app's authorizer of one resource server.
 
     Each client gets one; every use takes the session lock, asks the app for
-    its (cached) authorizer and delegates. Token validation and refresh errors
+    its (cached) authorizer and delegates (before the app is built, a stored
+    token that needs nothing from it is used as is: ``_stored_token_as_is``). Token validation and refresh errors
     become gterm errors here, so callers see SessionExpired / NotLoggedIn /
     ConsentNeeded / Offline, never an SDK exception about tokens.
     """
@@ -188,6 +192,9 @@ class _SessionAuthorizer(GlobusAuthorizer):
 
     def get_authorization_header(self) -> str | None:
         with self._session._lock:
+            stored = self._session._stored_token_as_is(self._resource_server)
+            if stored is not None:
+                return f"Bearer {stored}"
             authorizer = self._session._app_authorizer(self._resource_server)
             # A robot's "refresh" is a new client-credentials grant: a refusal means a bad id/secret.
             with self._session._auth_call("refreshing the session"):
@@ -423,6 +430,38 @@ class GtermSession:
             raise GtermError("Stored tokens belong to a different identity; run `gterm logout`, then log in.") from None
         except TokenValidationError:
             raise SessionExpired(SESSION_EXPIRED_MESSAGE) from None
+
+    def _stored_token_as_is(self, resource_server: str) -> str | None:
+        """A stored access token to send as it is, or None: ask the app. Callers hold ``self._lock``.
+
+        Building the GlobusApp loads the rest of globus-sdk (its Auth clients, JWT,
+        cryptography, the login flows: ~35 ms of CPU, taken from Textual's import
+        when the start-up listing runs beside it), and for a signed-in person's
+        token that is stored, far from expiry and covers the requirements, the app
+        would hand back that same token. So until the app exists, such a token is
+        used directly. Everything else goes through the app as before: a robot, a
+        token near expiry or without a refresh token, a requirement with dependent
+        scopes (the app asks Auth about those consents) or one the token lacks. A
+        401 too: ``handle_missing_authorization`` builds the app, which refreshes.
+        """
+        if self._globus_app is not None or self.client_credentials:
+            return None
+        required = self._requirements().get(resource_server)
+        if not required or any("[" in scope for scope in required):
+            return None
+        try:
+            data = self.token_storage.get_token_data(resource_server)
+        except GtermError:
+            return None  # an unreadable store: the app's path says so
+        if (
+            data is None
+            or data.refresh_token is None
+            or data.expires_at_seconds < time.time() + STORED_TOKEN_MARGIN_SECONDS
+            or not set(required) <= set(data.scope.split())
+        ):
+            return None
+        register_secret(data.access_token)
+        return data.access_token
 
     def _remember_secrets(self) -> None:
         """Tell the log redactor about every stored token (one read of the store)."""
