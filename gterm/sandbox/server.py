@@ -13,6 +13,7 @@ import asyncio
 import functools
 import json
 import shlex
+import signal
 import socket
 import sys
 import threading
@@ -273,20 +274,49 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
         db.close()
 
 
+@contextmanager
+def _ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C (SIGINT) raises KeyboardInterrupt in here, even in a process started with SIGINT ignored.
+
+    A shell starts a background job (`gterm sandbox serve &`, a test run started in the background)
+    with SIGINT ignored, and Python then installs no KeyboardInterrupt handler: Ctrl-C and
+    `kill -INT` did nothing and the sandbox served on. Stopping on SIGINT is this command's
+    documented stop, so it takes the signal while it serves (uvicorn does the same in the foreground).
+    """
+    if threading.current_thread() is not threading.main_thread():  # signal.signal works only there
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if previous is not None:  # None: a handler set outside Python, which cannot be put back
+            signal.signal(signal.SIGINT, previous)
+
+
 def serve_forever(config: SandboxConfig) -> None:
-    """`gterm sandbox serve`: print the export lines, then serve until Ctrl-C."""
-    with running_sandbox(config) as handle:
-        for key, value in handle.client_env().items():
-            print(f"export {key}={shlex.quote(value)}")
-        print("unset GLOBUS_SDK_ENVIRONMENT")
-        if handle.ca_file is None:
-            print("# plain http (--http): fine for Auth/Transfer debugging; GCS clients need https", file=sys.stderr)
-        print(
-            f"# sandbox data dir: {handle.data_dir} (identities, clients and secrets in sandbox.json)", file=sys.stderr
-        )
-        print("# press Ctrl-C to stop", file=sys.stderr)
-        sys.stdout.flush()
+    """`gterm sandbox serve`: print the export lines, then serve until Ctrl-C stops it.
+
+    Once it serves, Ctrl-C stops it cleanly and this returns, wherever the interrupt lands: in
+    the serve loop or while the export lines are still being printed (a client may read them
+    and be done before this thread reaches the loop). Ctrl-C while it starts, or a second one
+    while it stops, propagates as KeyboardInterrupt.
+    """
+    with _ctrl_c_raises(), running_sandbox(config) as handle:
         try:
+            for key, value in handle.client_env().items():
+                print(f"export {key}={shlex.quote(value)}")
+            print("unset GLOBUS_SDK_ENVIRONMENT")
+            if handle.ca_file is None:
+                print(
+                    "# plain http (--http): fine for Auth/Transfer debugging; GCS clients need https", file=sys.stderr
+                )
+            print(
+                f"# sandbox data dir: {handle.data_dir} (identities, clients and secrets in sandbox.json)",
+                file=sys.stderr,
+            )
+            print("# press Ctrl-C to stop", file=sys.stderr)
+            sys.stdout.flush()
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:

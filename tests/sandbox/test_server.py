@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -25,7 +26,8 @@ from gterm.sandbox.seed_ids import (
     ROBOT_CLIENT_ID,
     TRANSFER_SCOPE,
 )
-from gterm.sandbox.server import SandboxHandle
+from gterm.sandbox.server import SandboxHandle, serve_forever
+from gterm.sandbox.state import SandboxConfig
 from tests.support.sandbox_login import login_tokens, own_sandbox, transfer_client_for
 from tests.support.session_helpers import read_exports
 
@@ -158,6 +160,33 @@ def test_serve_forever_prints_exports_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+class _CtrlCAfterExports(io.StringIO):
+    """A stdout on which Ctrl-C lands as the last export line is written: the client that reads the
+    exports can be done, and press Ctrl-C, before the serving thread has reached its serve loop."""
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if text.startswith("unset "):
+            raise KeyboardInterrupt
+        return written
+
+
+def test_serve_forever_stops_cleanly_on_ctrl_c_right_after_the_exports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdout = _CtrlCAfterExports()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        serve_forever(SandboxConfig(data_dir=tmp_path))
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C after the export lines escaped serve_forever: gterm said 'interrupted' and exited 130")
+    assert "export GLOBUS_SDK_SERVICE_URL_AUTH=" in stdout.getvalue()
+    assert capsys.readouterr().err.endswith("# stopping sandbox\n")
+    info = json.loads((tmp_path / "sandbox.json").read_text())
+    with pytest.raises(requests.ConnectionError):  # stopped: nothing listens on its port any more
+        requests.get(info["auth_url"] + ".well-known/openid-configuration", timeout=10, verify=info["ca_file"])
 
 
 def test_no_issued_token_ever_reaches_the_request_log(sandbox: SandboxHandle) -> None:

@@ -8,17 +8,23 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from gterm import cli
 from tests.support.session_helpers import read_exports
 
+# A shell starts a background job (`gterm sandbox serve &`, or a whole test run started with `&`)
+# with SIGINT ignored; `trap "" INT; exec` starts the command the same way.
+LAUNCHES = {"as inherited": [], "background job, SIGINT ignored": ["sh", "-c", 'trap "" INT; exec "$0" "$@"']}
 
-def test_sandbox_serve_prints_exports_and_stops_on_ctrl_c(tmp_path):
+
+@pytest.mark.parametrize("launch", LAUNCHES)
+def test_sandbox_serve_prints_exports_and_stops_on_ctrl_c(tmp_path, launch):
     data_dir = tmp_path / "served"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gterm", "sandbox", "serve", "--data-dir", str(data_dir), "--auto-approve",
-         "--access-token-lifetime", "60"],
+        [*LAUNCHES[launch], sys.executable, "-m", "gterm", "sandbox", "serve", "--data-dir", str(data_dir),
+         "--auto-approve", "--access-token-lifetime", "60"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -35,10 +41,14 @@ def test_sandbox_serve_prints_exports_and_stops_on_ctrl_c(tmp_path):
         ca_file = exports["REQUESTS_CA_BUNDLE"]
         assert requests.get(url + ".well-known/openid-configuration", timeout=10, verify=ca_file).status_code == 200
         assert info["auth_url"] == url
-    finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-    assert proc.returncode == 0
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert err.endswith("# stopping sandbox\n") and "Traceback" not in err
+    finally:
+        if proc.poll() is None:  # never leave a sandbox serving behind a failed test
+            proc.kill()
+            proc.communicate()
 
 
 def test_tui_path_logs_in_first_and_fails_cleanly_without_a_terminal(sandbox, fresh_config, capsys, monkeypatch):
