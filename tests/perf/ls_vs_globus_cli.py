@@ -449,27 +449,6 @@ def run_gterm(
     )
 
 
-def sign_in(sandbox: Any, env: dict[str, str]) -> None:
-    """A real copy-paste login into gterm's token file under ``env``'s config dirs (as startup.py makes one)."""
-    from gterm.config import DEFAULT_NATIVE_CLIENT_ID, GtermConfig
-    from gterm.globus.session import GtermSession
-    from tests.support.session_helpers import copy_paste_login
-
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        config = GtermConfig.load()
-        config.token_store = "file"
-        config.native_client_id = DEFAULT_NATIVE_CLIENT_ID
-        session = GtermSession(config)
-        copy_paste_login(sandbox, session)
-        session.close()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):6.2f} s   min {min(values):6.2f} s"
 
@@ -539,6 +518,7 @@ def main() -> None:
 def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Path, tmp: str) -> None:
     """The rounds and the report (see the module docstring)."""
     from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
+    from tests.support.session_helpers import sign_in_to_token_file
 
     secret = sandbox.client_secret(ROBOT_CLIENT_ID)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_")}
@@ -556,7 +536,7 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
     # A person signed in: the same dirs, no client id; a real login stores the tokens
     # in gterm's 0600 token file (as `gterm login --token-store file` leaves them)
     user_env = {k: v for k, v in gterm_env.items() if not k.startswith("GTERM_CLIENT_")}
-    sign_in(sandbox, user_env)
+    sign_in_to_token_file(sandbox, user_env)
     target = f"{LAB_STORAGE_ID}:{PERF_DIR}"
 
     # warm-up: token fetch and .pyc compilation on both sides, and a sanity check

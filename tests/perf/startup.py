@@ -176,12 +176,10 @@ def main() -> None:
         child_stages(*args.child_stages)
         return
 
-    from gterm.config import DEFAULT_NATIVE_CLIENT_ID, GtermConfig
-    from gterm.globus.session import GtermSession
     from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID
     from gterm.sandbox.server import running_sandbox
     from gterm.sandbox.state import SandboxConfig
-    from tests.support.session_helpers import copy_paste_login
+    from tests.support.session_helpers import sign_in_to_token_file
 
     gterm = [sys.executable, "-m", "gterm"]
     with tempfile.TemporaryDirectory(prefix="gterm-startup-") as tmp:
@@ -207,19 +205,7 @@ def main() -> None:
                     (root / side / f"{side}-file-{index:02d}.txt").write_text("x")
                 (root / side / f"000-marker-{side}.txt").write_text(side)  # sorts first: on screen
             sdk_env = dict(base_env, **sandbox.client_env())  # service URLs and the sandbox's CA
-            # A signed-in session: a real login into gterm's token file, as `gterm login` leaves it.
-            saved = dict(os.environ)
-            os.environ.update(sdk_env)
-            try:
-                config = GtermConfig.load()
-                config.token_store = "file"
-                config.native_client_id = DEFAULT_NATIVE_CLIENT_ID
-                session = GtermSession(config)
-                copy_paste_login(sandbox, session)
-                session.close()
-            finally:
-                os.environ.clear()
-                os.environ.update(saved)
+            sign_in_to_token_file(sandbox, sdk_env)  # a signed-in session, as `gterm login` leaves it
             panes = ["--left", f"{LAB_STORAGE_ID}:/a/", "--right", f"{LAB_STORAGE_ID}:/b/"]
             user = [*gterm, "--token-store", "file", *panes]
             robot_env = dict(sdk_env, GTERM_CLIENT_ID=ROBOT_CLIENT_ID,

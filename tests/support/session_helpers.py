@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import shlex
 import threading
@@ -74,3 +75,28 @@ def copy_paste_login(sandbox: SandboxHandle, session: GtermSession, scopes: list
     challenge = session.start_login(scopes, local_server=False)
     assert challenge.mode == "copy-paste"
     challenge.complete_with_code(authorize_code(sandbox, challenge.url))
+
+
+def sign_in_to_token_file(sandbox: SandboxHandle, env: dict[str, str]) -> None:
+    """A real copy-paste login into gterm's 0600 token file, as `gterm login --token-store file` leaves it.
+
+    ``env`` is the environment the signed-in gterm will run with (its config and
+    data dirs, the SDK pointed at ``sandbox``); this process takes it for the login
+    and gets its own back after. For the perf scripts, which start gterm signed in.
+    """
+    from gterm.config import DEFAULT_NATIVE_CLIENT_ID, GtermConfig
+    from gterm.globus.session import GtermSession
+
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        config = GtermConfig.load()
+        config.token_store = "file"
+        config.native_client_id = DEFAULT_NATIVE_CLIENT_ID
+        session = GtermSession(config)
+        copy_paste_login(sandbox, session)
+        session.close()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
