@@ -37,7 +37,7 @@ from globus_sdk.authorizers import GlobusAuthorizer
 from globus_sdk.gare import GlobusAuthorizationParameters
 from globus_sdk.login_flows import LoginFlowManager
 from globus_sdk.scopes import AuthScopes, Scope, ScopeParser, TransferScopes
-from globus_sdk.token_storage import TokenStorage
+from globus_sdk.token_storage import TokenStorage, TokenStorageData
 from globus_sdk.token_storage.validating_token_storage import (
     IdentityMismatchError,
     MissingTokenError,
@@ -181,8 +181,8 @@ class _SessionAuthorizer(GlobusAuthorizer):
 
     Each client gets one; every use takes the session lock, asks the app for
     its (cached) authorizer and delegates (before the app is built, a stored
-    token that needs nothing from it is used as is: ``_stored_token_as_is``). Token validation and refresh errors
-    become gterm errors here, so callers see SessionExpired / NotLoggedIn /
+    token that needs nothing from it is used as is: ``_stored_token_as_is``).
+    Token validation and refresh errors become gterm errors here, so callers see SessionExpired / NotLoggedIn /
     ConsentNeeded / Offline, never an SDK exception about tokens.
     """
 
@@ -276,6 +276,9 @@ class GtermSession:
         # Built on first use (`_app`): it loads most of globus-sdk, which gterm's first frame
         # does not wait for. The token store above is opened now, so a missing keyring is said first.
         self._globus_app: sdk_app.GlobusApp | None = None
+        # Stored tokens found good to send as is before the app exists, read once per resource
+        # server (a keyring read per request would be I/O on every call; see _stored_token_as_is).
+        self._as_is: dict[str, TokenStorageData] = {}
 
     # --- construction ----------------------------------------------------------------
 
@@ -446,6 +449,19 @@ class GtermSession:
         """
         if self._globus_app is not None or self.client_credentials:
             return None
+        data = self._as_is.get(resource_server)
+        if data is None:
+            data = self._stored_token_needing_no_app(resource_server)
+            if data is None:
+                return None
+            register_secret(data.access_token)
+            self._as_is[resource_server] = data
+        if data.expires_at_seconds < time.time() + STORED_TOKEN_MARGIN_SECONDS:
+            return None  # near expiry: the app refreshes it (and is used from then on)
+        return data.access_token
+
+    def _stored_token_needing_no_app(self, resource_server: str) -> TokenStorageData | None:
+        """The stored token for ``resource_server`` if it has a refresh token and covers plain requirements."""
         required = self._requirements().get(resource_server)
         if not required or any("[" in scope for scope in required):
             return None
@@ -453,15 +469,9 @@ class GtermSession:
             data = self.token_storage.get_token_data(resource_server)
         except GtermError:
             return None  # an unreadable store: the app's path says so
-        if (
-            data is None
-            or data.refresh_token is None
-            or data.expires_at_seconds < time.time() + STORED_TOKEN_MARGIN_SECONDS
-            or not set(required) <= set(data.scope.split())
-        ):
+        if data is None or data.refresh_token is None or not set(required) <= set(data.scope.split()):
             return None
-        register_secret(data.access_token)
-        return data.access_token
+        return data
 
     def _remember_secrets(self) -> None:
         """Tell the log redactor about every stored token (one read of the store)."""
