@@ -71,7 +71,11 @@ def owner_of(path: str) -> str:
     return "gterm"
 
 
-def _item(root: Root, dir_parts: Sequence[str], name: str, st: os.stat_result, user: str) -> Item:
+def item_from_stat(root: Root, dir_parts: Sequence[str], name: str, st: os.stat_result, user: str) -> Item:
+    """The Item of ``name`` in the directory at ``dir_parts``, from its lstat ``st``.
+
+    A link is followed now, beneath the root only.
+    """
     mode = st.st_mode
     if stat_mod.S_ISLNK(mode):
         found = root.link_target(dir_parts, name)  # followed now, beneath the root only
@@ -109,7 +113,7 @@ def scan(root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_
                 st = entry.stat(follow_symlinks=False)
                 owner = name if per_entry_owner else user
                 if entry.is_symlink():
-                    append(_item(root, dir_parts, name, st, owner))
+                    append(item_from_stat(root, dir_parts, name, st, owner))
                     continue
             except OSError:
                 continue  # vanished between readdir and stat
@@ -120,50 +124,27 @@ def scan(root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_
 
 
 UNSTATED = -1
-"""``size`` of an Item whose file facts are not read yet (see :func:`scan_names`)."""
+"""``size`` of an Item whose file facts are not read yet (see :mod:`gterm.sandbox.names_listing`)."""
 
 #: Orderby and filter fields that need no file facts: an order on these sorts names and types only.
 NAME_FIELDS = frozenset({"name", "type", "user", "group"})
 
 
-def scan_names(
-    root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_hidden: bool
-) -> list[Item]:
-    """All entries of a directory with their names and types only (no lstat per entry).
+class SortedItems:
+    """A listing read whole with its file facts and sorted: its pages are slices."""
 
-    The directory's own listing tells each entry's type (``d_type``), so an
-    order by name or type can be sorted without reading a million inodes:
-    :func:`with_facts` then reads only the entries of the page sent. Symlinks
-    are followed here (their type is their target's, which the order needs),
-    and read again with the page like the rest: a target can change without
-    its link's directory changing. An entry's ``size`` is :data:`UNSTATED`
-    until then.
-    """
-    items: list[Item] = []
-    append = items.append
-    make = Item._make
-    user = owner_of(dir_path)
-    per_entry_owner = dir_path.rstrip("/") == "/home"
-    with os.scandir(dir_fd) as it:
-        for entry in it:
-            name = entry.name
-            if not show_hidden and name[0] == ".":
-                continue
-            owner = name if per_entry_owner else user
-            try:
-                if entry.is_symlink():
-                    link = _item(root, dir_parts, name, entry.stat(follow_symlinks=False), owner)
-                    append(link._replace(size=UNSTATED))
-                    continue
-                kind = "dir" if entry.is_dir(follow_symlinks=False) else "file"
-            except OSError:
-                continue  # vanished between readdir and stat
-            append(make((name, kind, UNSTATED, 0, 0, owner, None, None, None)))
-    return items
+    def __init__(self, items: list[Item]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def page(self, offset: int, limit: int) -> list[Item]:
+        return self._items[offset: offset + limit]
 
 
 def with_facts(root: Root, dir_fd: int, dir_parts: Sequence[str], page: list[Item]) -> list[Item]:
-    """``page`` with the file facts of entries :func:`scan_names` left unread; vanished ones drop out."""
+    """``page`` with the file facts of entries listed by names only (size :data:`UNSTATED`); vanished ones drop out."""
     if all(item.size != UNSTATED for item in page):
         return page
     filled: list[Item] = []
@@ -177,7 +158,7 @@ def with_facts(root: Root, dir_fd: int, dir_parts: Sequence[str], page: list[Ite
         except OSError:
             continue  # gone since the directory was read
         if stat_mod.S_ISLNK(st.st_mode):
-            append(_item(root, dir_parts, item.name, st, item.user))
+            append(item_from_stat(root, dir_parts, item.name, st, item.user))
             continue
         kind = "dir" if stat_mod.S_ISDIR(st.st_mode) else "file"
         append(Item(item.name, kind, st.st_size, int(st.st_mtime), st.st_mode, item.user, None, None, None))
@@ -189,7 +170,7 @@ def stat_item(root: Root, parts: Sequence[str], path: str) -> Item:
     st = root.stat(parts)
     name = path.rstrip("/").rsplit("/", 1)[-1] or "/"
     parent = root.canonical(parts[:-1]) if parts else ()
-    item = _item(root, parent, parts[-1] if parts else "", st, owner_of(path))
+    item = item_from_stat(root, parent, parts[-1] if parts else "", st, owner_of(path))
     return on_wire(item._replace(name=name))
 
 

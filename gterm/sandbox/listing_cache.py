@@ -39,7 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-T = TypeVar("T")
+V = TypeVar("V")
 
 TTL = 30.0
 NAMES_TTL = 600.0
@@ -64,8 +64,8 @@ def directory_stamp(directory: int | str) -> tuple[int, int, int] | None:
     return (st.st_dev, st.st_ino, st.st_mtime_ns)
 
 
-class SortedListings(Generic[T]):
-    """Listings by key, each with the stamp of the directory it was read from; thread-safe."""
+class SortedListings(Generic[V]):
+    """Listings (of any kind ``V``) by key, each with the stamp of the directory it was read from; thread-safe."""
 
     def __init__(
         self, *, ttl: float = TTL, max_listings: int = MAX_LISTINGS, clock: Callable[[], float] = time.monotonic
@@ -75,9 +75,9 @@ class SortedListings(Generic[T]):
         self._clock = clock
         self._lock = threading.Lock()
         # key -> (when it expires, the directory's stamp, the items)
-        self._kept: OrderedDict[Hashable, tuple[float, Hashable, list[T]]] = OrderedDict()
+        self._kept: OrderedDict[Hashable, tuple[float, Hashable, V]] = OrderedDict()
 
-    def get(self, key: Hashable, stamp: Hashable | None) -> list[T] | None:
+    def get(self, key: Hashable, stamp: Hashable | None) -> V | None:
         """The listing kept under ``key`` if it was read with ``stamp`` and is fresh enough."""
         with self._lock:
             kept = self._kept.get(key)
@@ -89,7 +89,7 @@ class SortedListings(Generic[T]):
                 return None
             return items
 
-    def put(self, key: Hashable, stamp: Hashable | None, items: list[T], *, ttl: float | None = None) -> None:
+    def put(self, key: Hashable, stamp: Hashable | None, items: V, *, ttl: float | None = None) -> None:
         """Keep ``items`` (the caller no longer changes them) until their last page is served.
 
         A None ``stamp`` (see :func:`directory_stamp`) keeps nothing. ``ttl``

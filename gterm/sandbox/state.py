@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # these modules import this one
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
     from gterm.sandbox.engine import Engine
-    from gterm.sandbox.file_listing import Item
+    from gterm.sandbox.file_listing import SortedItems
+    from gterm.sandbox.names_listing import NamesListing
 
 
 @dataclass
@@ -51,7 +52,7 @@ class SandboxState:
     gcs_endpoint_of: Callable[[str], str | None] | None = None
     gcs_endpoint_owner: Callable[[str], str | None] | None = None
     # Sorted listings a first ls page produced, for the pages after it (see listing_cache).
-    kept_listings: SortedListings[Item] = field(default_factory=SortedListings)
+    kept_listings: SortedListings[SortedItems | NamesListing] = field(default_factory=SortedListings)
     # (identity id, collection id) -> [last use (epoch), last write to SQLite (monotonic)]:
     # collection use is kept in memory and persisted at most every few seconds.
     collection_use: dict[tuple[str, str], list[float]] = field(default_factory=dict)

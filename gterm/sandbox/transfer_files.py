@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gterm.sandbox import confined, pauses
+from gterm.sandbox import confined, names_listing, pauses
 from gterm.sandbox import file_listing as fl
 from gterm.sandbox.collections import (
     CollectionRecord,
@@ -95,25 +95,29 @@ def _listing(
     except confined.OutsideRoot:
         raise leaves_collection(where.path) from None
     # An order and filter on names and types need no lstat per entry: only the page's are read,
-    # as it is sent, so such a listing kept from an earlier request is as fresh as a new read
-    # (same entries, see listing_cache) and serves any page; one sorted by file facts serves
-    # only the pages after its first.
+    # as it is sent (names_listing), so such a listing kept from an earlier request is as fresh
+    # as a new read (same entries, see listing_cache) and serves any page; one sorted by file
+    # facts serves only the pages after its first.
     names_only = {field for field, _ in order} | fl.filter_fields(filters) <= fl.NAME_FIELDS
     kept = state.kept_listings
     key = (coll.id, dir_parts, show_hidden, tuple(filters), tuple(orderby))
     stamp = directory_stamp(dir_fd)
-    items = kept.get(key, stamp) if offset > 0 or names_only else None
-    if items is None:
-        items = (fl.scan_names if names_only else fl.scan)(root, dir_fd, dir_parts, where.path, show_hidden)
+    listing = kept.get(key, stamp) if offset > 0 or names_only else None
+    if listing is None and names_only:
+        listing = names_listing.scan(root, dir_fd, dir_parts, where.path, show_hidden=show_hidden,
+                                     predicates=preds, keys=order)
+    elif listing is None:
+        items = fl.scan(root, dir_fd, dir_parts, where.path, show_hidden)
         for pred in preds:
             items = [i for i in items if pred(i)]
         fl.sort_items(items, order)
-    total = len(items)
+        listing = fl.SortedItems(items)
+    total = len(listing)
     if offset + limit < total or (names_only and total > limit):
-        kept.put(key, stamp, items, ttl=NAMES_TTL if names_only else None)
+        kept.put(key, stamp, listing, ttl=NAMES_TTL if names_only else None)
     else:
         kept.drop(key)
-    page = fl.with_facts(root, dir_fd, dir_parts, items[offset: offset + limit])
+    page = fl.with_facts(root, dir_fd, dir_parts, listing.page(offset, limit))
     body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields)
     return Response(body, media_type="application/json")
 

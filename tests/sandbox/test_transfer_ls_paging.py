@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from gterm.sandbox import file_listing as fl
+from gterm.sandbox import names_listing
 from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.listing_cache import SortedListings
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
@@ -216,7 +217,7 @@ def test_a_name_ordered_listing_is_kept_for_a_second_visit_and_stays_fresh(sandb
 
 def test_kept_listings_expire_change_and_are_bounded() -> None:
     now = [0.0]
-    kept: SortedListings[int] = SortedListings(ttl=10.0, max_listings=2, clock=lambda: now[0])
+    kept: SortedListings[list[int]] = SortedListings(ttl=10.0, max_listings=2, clock=lambda: now[0])
     kept.put("a", None, [1, 2])  # a directory changed just now is not kept
     assert kept.get("a", None) is None and len(kept) == 0
     kept.put("a", 1, [1, 2])
@@ -235,7 +236,7 @@ def test_kept_listings_expire_change_and_are_bounded() -> None:
 
 def test_a_listing_kept_with_its_own_ttl_outlives_the_stores() -> None:
     now = [0.0]
-    kept: SortedListings[int] = SortedListings(ttl=10.0, clock=lambda: now[0])
+    kept: SortedListings[list[int]] = SortedListings(ttl=10.0, clock=lambda: now[0])
     kept.put("names", 1, [1], ttl=100.0)  # a listing by names only (listing_cache.NAMES_TTL)
     kept.put("sizes", 1, [2])
     now[0] = 50.0
@@ -252,7 +253,7 @@ def test_a_links_facts_are_read_with_its_page_not_when_the_directory_was(tmp_pat
     with RootSpec(str(tmp_path)).open() as root:
         dir_fd = root.open_dir(())
         try:
-            stubs = sorted(fl.scan_names(root, dir_fd, (), "/", True))
+            stubs = names_listing.scan(root, dir_fd, (), "/", show_hidden=True, predicates=[], keys=[]).page(0, 10)
             # The target is rewritten in place: the link's directory (and a kept listing) stay as they were.
             (tmp_path / "target").write_bytes(b"longer now")
             page = {i.name: i for i in fl.with_facts(root, dir_fd, (), stubs)}
@@ -268,13 +269,13 @@ def test_entries_gone_before_their_page_is_sent_drop_out(tmp_path: Any) -> None:
     with RootSpec(str(tmp_path)).open() as root:
         dir_fd = root.open_dir(())
         try:
-            stubs = fl.scan_names(root, dir_fd, (), "/", True)
+            stubs = names_listing.scan(root, dir_fd, (), "/", show_hidden=True, predicates=[], keys=[]).page(0, 10)
             assert {(i.name, i.type, i.size) for i in stubs} == {
                 ("a", "file", fl.UNSTATED), ("b", "file", fl.UNSTATED), ("c", "file", fl.UNSTATED),
                 ("d", "dir", fl.UNSTATED),
             }
             (tmp_path / "b").unlink()
-            page = fl.with_facts(root, dir_fd, (), sorted(stubs))
+            page = fl.with_facts(root, dir_fd, (), stubs)
             assert [(i.name, i.type, i.size) for i in page][:3] == [
                 ("a", "file", 2), ("c", "file", 2), ("d", "dir", page[2].size)
             ]
