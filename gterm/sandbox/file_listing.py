@@ -124,7 +124,7 @@ def scan(root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_
 
 
 UNSTATED = -1
-"""``size`` of an Item whose file facts are not read yet (see :mod:`gterm.sandbox.names_listing`)."""
+"""``size`` of an Item made to test a filter before its file facts are read (see :mod:`gterm.sandbox.names_listing`)."""
 
 #: Orderby and filter fields that need no file facts: an order on these sorts names and types only.
 NAME_FIELDS = frozenset({"name", "type", "user", "group"})
@@ -139,30 +139,33 @@ class SortedItems:
     def __len__(self) -> int:
         return len(self._items)
 
-    def page(self, offset: int, limit: int) -> list[Item]:
+    def read(self, root: Root, dir_fd: int, dir_parts: Sequence[str], offset: int, limit: int) -> list[Item]:
+        """Entries ``offset`` to ``offset + limit``, as read with the whole listing (``NamesListing.read``'s shape)."""
         return self._items[offset: offset + limit]
 
 
-def with_facts(root: Root, dir_fd: int, dir_parts: Sequence[str], page: list[Item]) -> list[Item]:
-    """``page`` with the file facts of entries listed by names only (size :data:`UNSTATED`); vanished ones drop out."""
-    if all(item.size != UNSTATED for item in page):
-        return page
-    filled: list[Item] = []
-    append = filled.append
-    for item in page:
-        if item.size != UNSTATED:
-            append(item)
-            continue
+def read_facts(root: Root, dir_fd: int, dir_parts: Sequence[str], names: list[str], owner: str | None) -> list[Item]:
+    """The Items of ``names`` in the directory open as ``dir_fd``, read now; names gone since drop out.
+
+    ``owner`` is every entry's ``user``; None: each entry's own name (``/home``).
+    """
+    items: list[Item] = []
+    append = items.append
+    make = Item._make
+    is_dir, is_link = stat_mod.S_ISDIR, stat_mod.S_ISLNK
+    lstat = os.stat
+    for name in names:
         try:
-            st = os.stat(item.name, dir_fd=dir_fd, follow_symlinks=False)
+            st = lstat(name, dir_fd=dir_fd, follow_symlinks=False)
         except OSError:
             continue  # gone since the directory was read
-        if stat_mod.S_ISLNK(st.st_mode):
-            append(item_from_stat(root, dir_parts, item.name, st, item.user))
+        mode = st.st_mode
+        if is_link(mode):
+            append(item_from_stat(root, dir_parts, name, st, owner or name))
             continue
-        kind = "dir" if stat_mod.S_ISDIR(st.st_mode) else "file"
-        append(Item(item.name, kind, st.st_size, int(st.st_mtime), st.st_mode, item.user, None, None, None))
-    return filled
+        append(make((name, "dir" if is_dir(mode) else "file", st.st_size, int(st.st_mtime), mode,
+                     owner or name, None, None, None)))
+    return items
 
 
 def stat_item(root: Root, parts: Sequence[str], path: str) -> Item:

@@ -3,10 +3,10 @@
 An order by ``name``, ``type``, ``user`` or ``group`` needs no file facts, so
 a listing in such an order is the directory's names grouped by type
 (:func:`scan`, one ``readdir`` pass and no ``lstat`` per entry), and the
-Items of a page are made as the page is sent (:func:`file_listing.with_facts`
-then reads their facts). Measured on 1,000,000 entries here: a pass that
-keeps names only costs a third of one that makes an Item per entry, and
-sorting a million names costs about as much as that pass again.
+Items of a page are made as the page is sent, with the facts read then
+(:func:`file_listing.read_facts`). Measured on 1,000,000 entries here: a
+pass that keeps names only costs a third of one that makes an Item per
+entry, and sorting a million names costs about as much as that pass again.
 
 So the first page of a directory nobody listed yet is picked without
 sorting the rest (``heapq.nsmallest`` over each type's names), and the whole
@@ -61,7 +61,7 @@ class NameOrder:
 
 
 class NamesListing:
-    """A directory's names by type (each Item made when its page is), in a :class:`NameOrder`.
+    """A directory's names by type, in a :class:`NameOrder`; a page's file facts are read as it is sent.
 
     ``owner`` is every entry's ``user``; None: each entry's own name (``/home``).
     """
@@ -70,63 +70,52 @@ class NamesListing:
         self._order = order
         self._owner = owner
         kinds = sorted(by_kind, key=KINDS.index, reverse=order.type_descending)
-        # Runs of one type each, in the order sent: one run per type, or all in one when not by type.
-        self._runs: list[tuple[str | None, list[str]]]
-        if order.by_type:
-            self._runs = [(kind, by_kind[kind]) for kind in kinds if by_kind[kind]]
-        else:
-            self._runs = [(None, [name for kind in kinds for name in by_kind[kind]])]
-        # Of an entry that is not a plain file, its type (a run that mixes types finds it here).
-        self._kind_of = {} if order.by_type else {
-            name: kind for kind, names in by_kind.items() if kind != "file" for name in names
-        }
-        self._total = sum(len(names) for _, names in self._runs)
+        # The names in runs sent one after the other: one run per type, or all in one when not by type.
+        self._runs = [by_kind[kind] for kind in kinds] if order.by_type else [
+            [name for kind in kinds for name in by_kind[kind]]
+        ]
+        self._total = sum(map(len, self._runs))
         self._sorted = False
         self._sorting = threading.Lock()
 
     def __len__(self) -> int:
         return self._total
 
-    def page(self, offset: int, limit: int) -> list[Item]:
-        """Entries ``offset`` to ``offset + limit`` in the order, as Items whose facts are still unread."""
+    def names(self, offset: int, limit: int) -> list[str]:
+        """The names of entries ``offset`` to ``offset + limit`` in the order."""
         end = min(offset + limit, self._total)
         if offset >= end:
             return []
         if not self._sorted and end * PARTIAL_SHARE <= self._total:
-            return self._items(self._first(end)[offset:])
+            return self._first(end)[offset:]
         self._sort()
-        picked: list[tuple[str | None, str]] = []
+        picked: list[str] = []
         start = 0
-        for kind, names in self._runs:  # the page may span the end of one type's run
+        for names in self._runs:  # the page may span the end of one type's run
             if start + len(names) > offset and start < end:
-                picked += [(kind, name) for name in names[max(offset - start, 0): end - start]]
+                picked += names[max(offset - start, 0): end - start]
             start += len(names)
-        return self._items(picked)
+        return picked
 
-    def _first(self, count: int) -> list[tuple[str | None, str]]:
-        """The first ``count`` entries in the order, without sorting the rest."""
+    def read(self, root: Root, dir_fd: int, dir_parts: Sequence[str], offset: int, limit: int) -> list[Item]:
+        """The Items of entries ``offset`` to ``offset + limit``, their facts read now (gone ones drop out)."""
+        return fl.read_facts(root, dir_fd, dir_parts, self.names(offset, limit), self._owner)
+
+    def _first(self, count: int) -> list[str]:
+        """The first ``count`` names in the order, without sorting the rest."""
         pick = heapq.nlargest if self._order.name_descending else heapq.nsmallest
-        picked: list[tuple[str | None, str]] = []
-        for kind, names in self._runs:
-            picked += [(kind, name) for name in pick(count - len(picked), names)]
+        picked: list[str] = []
+        for names in self._runs:
+            picked += pick(count - len(picked), names)
             if len(picked) == count:
                 break
         return picked
 
     def _sort(self) -> None:
         with self._sorting:  # one sort per listing; the others wait for it rather than sort too
-            if self._sorted:
-                return
-            reverse = self._order.name_descending
-            self._runs = [(kind, sorted(names, reverse=reverse)) for kind, names in self._runs]
-            self._sorted = True
-
-    def _items(self, picked: list[tuple[str | None, str]]) -> list[Item]:
-        owner, kind_of = self._owner, self._kind_of
-        return [
-            Item(name, kind or kind_of.get(name, "file"), UNSTATED, 0, 0, owner or name, None, None, None)
-            for kind, name in picked
-        ]
+            if not self._sorted:
+                self._runs = [sorted(names, reverse=self._order.name_descending) for names in self._runs]
+                self._sorted = True
 
 
 def scan(

@@ -117,7 +117,7 @@ def _listing(
         kept.put(key, stamp, listing, ttl=NAMES_TTL if names_only else None)
     else:
         kept.drop(key)
-    page = fl.with_facts(root, dir_fd, dir_parts, listing.page(offset, limit))
+    page = listing.read(root, dir_fd, dir_parts, offset, limit)
     body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields)
     return Response(body, media_type="application/json")
 

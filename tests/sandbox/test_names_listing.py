@@ -34,12 +34,12 @@ KEYS = [
 ]
 
 
-def reference(by_kind: dict[str, list[str]], keys: list[tuple[str, bool]], owner: str | None) -> list[tuple[str, str]]:
-    """(name, type) of every entry in sort_items' order, from an Item per entry."""
+def reference(by_kind: dict[str, list[str]], keys: list[tuple[str, bool]], owner: str | None) -> list[str]:
+    """Every entry's name in sort_items' order, from an Item per entry."""
     items = [fl.Item(name, kind, fl.UNSTATED, 0, 0, owner or name, None, None, None)
              for kind, kind_names in by_kind.items() for name in kind_names]
     fl.sort_items(items, keys)
-    return [(item.name, item.type) for item in items]
+    return [item.name for item in items]
 
 
 def random_directory(seed: int, count: int = 600) -> dict[str, list[str]]:
@@ -52,11 +52,6 @@ def random_directory(seed: int, count: int = 600) -> dict[str, list[str]]:
     return by_kind
 
 
-def pairs(items: list[fl.Item]) -> list[tuple[str, str]]:
-    assert all(item.size == fl.UNSTATED for item in items)  # facts are read as a page is sent
-    return [(item.name, item.type) for item in items]
-
-
 @pytest.mark.parametrize("keys", KEYS, ids=[",".join(f"{f}{' DESC' if d else ''}" for f, d in k) or "none"
                                              for k in KEYS])
 def test_pages_before_and_after_the_sort_follow_sort_items_order(keys: list[tuple[str, bool]]) -> None:
@@ -66,13 +61,13 @@ def test_pages_before_and_after_the_sort_follow_sort_items_order(keys: list[tupl
                            NameOrder.of(keys, owner_is_name=False), "gterm")
     assert len(listing) == len(expected) == 600
     picked = len(expected) // PARTIAL_SHARE  # pages ending here are picked from the unsorted names
-    assert pairs(listing.page(0, 25)) == expected[:25]
-    assert pairs(listing.page(25, picked - 25)) == expected[25:picked]
-    assert pairs(listing.page(picked - 3, 50)) == expected[picked - 3: picked + 47]  # this one sorts
-    assert pairs(listing.page(0, 25)) == expected[:25]  # and from now on pages are slices
-    pages = [pairs(listing.page(offset, 37)) for offset in range(0, len(expected), 37)]
+    assert listing.names(0, 25) == expected[:25]
+    assert listing.names(25, picked - 25) == expected[25:picked]
+    assert listing.names(picked - 3, 50) == expected[picked - 3: picked + 47]  # this one sorts
+    assert listing.names(0, 25) == expected[:25]  # and from now on pages are slices
+    pages = [listing.names(offset, 37) for offset in range(0, len(expected), 37)]
     assert [entry for page in pages for entry in page] == expected
-    assert listing.page(600, 10) == [] and listing.page(590, 100) == listing.page(590, 10)
+    assert listing.names(600, 10) == [] and listing.names(590, 100) == listing.names(590, 10)
 
 
 def test_in_home_each_entrys_owner_is_its_name_and_orders_like_it() -> None:
@@ -80,9 +75,8 @@ def test_in_home_each_entrys_owner_is_its_name_and_orders_like_it() -> None:
     keys = [("user", True), ("type", False)]
     expected = reference(by_kind, keys, None)
     listing = NamesListing(by_kind, NameOrder.of(keys, owner_is_name=True), None)
-    first = listing.page(0, 20)
-    assert pairs(first) == expected[:20] and all(item.user == item.name for item in first)
-    assert pairs(listing.page(0, 300)) == expected
+    assert listing.names(0, 20) == expected[:20]
+    assert listing.names(0, 300) == expected
 
 
 def test_pages_asked_for_at_once_on_many_threads_are_all_right() -> None:
@@ -97,7 +91,7 @@ def test_pages_asked_for_at_once_on_many_threads_are_all_right() -> None:
 
     def ask(offset: int, limit: int) -> None:
         start.wait()
-        if pairs(listing.page(offset, limit)) != expected[offset: offset + limit]:
+        if listing.names(offset, limit) != expected[offset: offset + limit]:
             wrong.append((offset, limit))
 
     threads = [threading.Thread(target=ask, args=page) for page in asked]
@@ -123,18 +117,22 @@ def test_scan_groups_links_by_their_target_and_filters_on_names(tmp_path: Any) -
             def listed(show_hidden: bool = True, filters: list[str] | None = None) -> list[tuple[str, str]]:
                 listing = scan(root, dir_fd, (), "/", show_hidden=show_hidden,
                                predicates=fl.parse_filters(filters or []), keys=[("type", False)])
-                return pairs(listing.page(0, 100))
+                return [(item.name, item.type) for item in listing.read(root, dir_fd, (), 0, 100)]
 
             assert listed() == [("sub", "dir"), ("to-sub", "dir"), (".hidden", "file"), ("a.dat", "file"),
                                 ("b.txt", "file"), ("c.txt", "file"), ("to-b", "file"),
                                 ("broken", "invalid_symlink"), ("escapes", "invalid_symlink")]
             assert listed(show_hidden=False)[2] == ("a.dat", "file")
             assert listed(filters=["name:~*.txt/type:file"]) == [("b.txt", "file"), ("c.txt", "file")]
-            # Each page's facts are read as it is sent: a link's from its target, beneath the root.
-            page = {i.name: i for i in fl.with_facts(root, dir_fd, (), scan(
-                root, dir_fd, (), "/", show_hidden=True, predicates=[], keys=[]).page(0, 100))}
-            assert (page["to-sub"].type, page["to-sub"].link_target) == ("dir", "/sub/")
+            # A page's facts are read as it is sent: a link's from its target, beneath the root only.
+            page = {i.name: i for i in scan(root, dir_fd, (), "/", show_hidden=True, predicates=[],
+                                            keys=[]).read(root, dir_fd, (), 0, 100)}
+            assert (page["to-sub"].type, page["to-sub"].link_target, page["to-sub"].user) == ("dir", "/sub/", "gterm")
             assert (page["escapes"].type, page["escapes"].link_target) == ("invalid_symlink", None)
+            # In /home, each entry belongs to the user it is named after.
+            in_home = scan(root, dir_fd, (), "/home/", show_hidden=True, predicates=fl.parse_filters(["user:a.dat"]),
+                           keys=[]).read(root, dir_fd, (), 0, 100)
+            assert [(item.name, item.user) for item in in_home] == [("a.dat", "a.dat")]
         finally:
             os.close(dir_fd)
 
