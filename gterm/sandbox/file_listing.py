@@ -71,6 +71,11 @@ def owner_of(path: str) -> str:
     return "gterm"
 
 
+def entry_owner(dir_path: str) -> str | None:
+    """The ``user`` of every entry listed in ``dir_path``; None: each its own name (the homes in ``/home``)."""
+    return None if dir_path.rstrip("/") == "/home" else owner_of(dir_path)
+
+
 def item_from_stat(root: Root, dir_parts: Sequence[str], name: str, st: os.stat_result, user: str) -> Item:
     """The Item of ``name`` in the directory at ``dir_parts``, from its lstat ``st``.
 
@@ -102,8 +107,7 @@ def scan(root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_
     append = items.append
     make = Item._make
     is_dir = stat_mod.S_ISDIR
-    user = owner_of(dir_path)
-    per_entry_owner = dir_path.rstrip("/") == "/home"
+    user = entry_owner(dir_path)
     with os.scandir(dir_fd) as it:
         for entry in it:
             name = entry.name
@@ -111,7 +115,7 @@ def scan(root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_
                 continue
             try:
                 st = entry.stat(follow_symlinks=False)
-                owner = name if per_entry_owner else user
+                owner = user or name
                 if entry.is_symlink():
                     append(item_from_stat(root, dir_parts, name, st, owner))
                     continue

@@ -136,8 +136,7 @@ def scan(
     order needs; its page reads it again. ``predicates`` test names, types
     and owners only (the caller checks), on an Item made for the test.
     """
-    owner_is_name = dir_path.rstrip("/") == "/home"
-    owner = None if owner_is_name else fl.owner_of(dir_path)
+    owner = fl.entry_owner(dir_path)
     by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}
     dirs, files = by_kind["dir"].append, by_kind["file"].append
     with os.scandir(dir_fd) as it:
@@ -162,4 +161,4 @@ def scan(
                 files(name)
             else:
                 by_kind[kind].append(name)
-    return NamesListing(by_kind, NameOrder.of(keys, owner_is_name=owner_is_name), owner)
+    return NamesListing(by_kind, NameOrder.of(keys, owner_is_name=owner is None), owner)
