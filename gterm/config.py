@@ -164,7 +164,7 @@ class GtermConfig:
         if env.get("GTERM_NATIVE_CLIENT_ID"):
             config.native_client_id = env["GTERM_NATIVE_CLIENT_ID"]
         if env.get("GTERM_TOKEN_STORE"):
-            config.token_store = _check_store(env["GTERM_TOKEN_STORE"], "GTERM_TOKEN_STORE")
+            config.token_store = check_store(env["GTERM_TOKEN_STORE"], "GTERM_TOKEN_STORE")
         config.client_id = env.get("GTERM_CLIENT_ID") or None
         config.client_secret = env.get("GTERM_CLIENT_SECRET") or None
         return config
@@ -183,7 +183,7 @@ class GtermConfig:
         if (v := get("native_client_id", str)) is not None:
             config.native_client_id = v
         if (v := get("token_store", str)) is not None:
-            config.token_store = _check_store(v, f"{path}: token_store")
+            config.token_store = check_store(v, f"{path}: token_store")
         if (v := get("keymap", dict)) is not None:
             config.keymap = {str(k): str(val) for k, val in v.items()}
         if (v := get("theme", str)) is not None:
@@ -306,7 +306,7 @@ def _read_state(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _check_store(value: str, where: str) -> TokenStoreKind:
+def check_store(value: str, where: str) -> TokenStoreKind:
     if value not in TOKEN_STORES:
         raise ConfigError(f"{where}: expected one of {', '.join(TOKEN_STORES)}, got {value!r}")
     return value  # type: ignore[return-value]  # checked against TOKEN_STORES just above

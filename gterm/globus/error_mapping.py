@@ -47,6 +47,7 @@ else:
 
 MAX_MESSAGE_LENGTH = 300
 
+NOT_LOGGED_IN_MESSAGE = "You are not logged in to Globus; run `gterm login`."
 SESSION_EXPIRED_MESSAGE = "Your Globus session has expired or was revoked; log in again (`gterm login`)."
 CONSENT_MESSAGE = "Globus needs your consent before gterm can do this; log in again to grant it."
 

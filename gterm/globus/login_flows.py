@@ -22,9 +22,12 @@ import urllib.parse
 import webbrowser
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from globus_sdk.gare import GlobusAuthorizationParameters
+from globus_sdk.login_flows import LoginFlowManager
+
 from gterm.config import APP_NAME
 from gterm.globus.error_mapping import auth_call, network_error
-from gterm.globus.errors import GtermError, SessionExpired
+from gterm.globus.errors import GtermError, NotLoggedIn, SessionExpired
 
 if TYPE_CHECKING:
     import globus_sdk
@@ -281,3 +284,23 @@ class LoginChallenge:
                     raise GtermError(f"Login failed: {reason}")
                 url = location
         raise GtermError("Automatic sign-in failed: too many redirects.")
+
+
+class HandOverFlowManager(LoginFlowManager):
+    """Hands a token response obtained by a ``LoginChallenge`` to the app.
+
+    ``GlobusApp.login`` runs its flow manager and then stores the result with
+    full validation and a cache reset; this manager's "flow" is returning the
+    response gterm already has. It never prompts: with nothing pending it fails.
+    """
+
+    def __init__(self, login_client: globus_sdk.AuthLoginClient, nothing_pending: str) -> None:
+        super().__init__(login_client, request_refresh_tokens=True)
+        self.pending: globus_sdk.OAuthTokenResponse | None = None
+        self._nothing_pending = nothing_pending  # what NotLoggedIn says when there is no response to hand over
+
+    def run_login_flow(self, auth_parameters: GlobusAuthorizationParameters) -> globus_sdk.OAuthTokenResponse:
+        response, self.pending = self.pending, None
+        if response is None:
+            raise NotLoggedIn(self._nothing_pending)
+        return response

@@ -23,20 +23,16 @@ unchanged, scopes met) and clears its authorizer cache.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import threading
 import time
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 # The light parts of globus-sdk (token storage, scopes, base classes); the GlobusApp, the
 # service clients and requests behind them load when the app is first needed (below).
 from globus_sdk.authorizers import GlobusAuthorizer
 from globus_sdk.gare import GlobusAuthorizationParameters
-from globus_sdk.login_flows import LoginFlowManager
-from globus_sdk.scopes import AuthScopes, Scope, ScopeParser, TransferScopes
 from globus_sdk.token_storage import TokenStorage, TokenStorageData
 from globus_sdk.token_storage.validating_token_storage import (
     IdentityMismatchError,
@@ -44,25 +40,29 @@ from globus_sdk.token_storage.validating_token_storage import (
     TokenValidationError,
     UnmetScopeRequirementsError,
 )
-from globus_sdk.transport import RequestsTransport, RetryConfig
 
 from gterm.config import APP_NAME, GtermConfig, token_file_path
-from gterm.globus.error_mapping import SESSION_EXPIRED_MESSAGE, auth_call
+from gterm.globus.client_options import client_options, tune_built_client
+from gterm.globus.error_mapping import NOT_LOGGED_IN_MESSAGE, SESSION_EXPIRED_MESSAGE, auth_call
 from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
     NotLoggedIn,
     SessionExpired,
 )
-from gterm.globus.login_flows import (
-    LoginChallenge,
-    LoginChallengeLike,
-    LoginMode,
-    RedirectServer,
-    can_open_browser,
-    prefill_name,
-)
+from gterm.globus.logout import LogoutReport, revoke_and_remove
 from gterm.globus.models import Identity
+from gterm.globus.scope_strings import (
+    AUTH_RS,
+    AUTH_SCOPES,
+    GROUPS_RS,
+    GROUPS_SCOPE,
+    TRANSFER_RS,
+    TRANSFER_SCOPE,
+    merge_scopes,
+    resource_server_of,
+    scope_strings,
+)
 from gterm.globus.tokens import (
     InMemoryTokenStorage,
     KeyringTokenStorage,
@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 
     from gterm.globus.groups import GroupsService
     from gterm.globus.https_access import AuthorizationSource
+    from gterm.globus.login_flows import LoginChallenge, LoginChallengeLike, LoginMode
     from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
 
@@ -88,18 +89,6 @@ else:
 
 log = logging.getLogger(__name__)
 
-TRANSFER_RS = "transfer.api.globus.org"
-AUTH_RS = "auth.globus.org"
-GROUPS_RS = "groups.api.globus.org"
-GROUPS_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
-TRANSFER_SCOPE = str(TransferScopes.all)
-AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile), str(AuthScopes.email))
-# Scope root -> resource server, for scopes arriving in a ConsentRequired error.
-_ROOT_SCOPE_RS = {TRANSFER_SCOPE: TRANSFER_RS}
-_URN_SCOPE = re.compile(r"^urn:globus:auth:scope:(?P<rs>[^:\s]+):[^\s]+$")
-_URL_SCOPE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<rs>[^/\s]+)/[^\s]+$")
-
-_NOT_LOGGED_IN = "You are not logged in to Globus; run `gterm login`."
 # A stored access token is sent as is (before the GlobusApp exists) only with this much life left:
 # the margin the SDK's renewing authorizers keep before they refresh.
 STORED_TOKEN_MARGIN_SECONDS = 60
@@ -116,64 +105,6 @@ class SessionLike(Protocol):
 
 
 # --- helpers ----------------------------------------------------------------------
-
-
-def _scope_strings(scopes: list[Scope]) -> list[str]:
-    return [str(s) for s in scopes]
-
-
-def _merge(*groups: list[str] | tuple[str, ...]) -> list[str]:
-    parsed: list[Scope] = []
-    for group in groups:
-        for item in group:
-            parsed = ScopeParser.merge_scopes(parsed, ScopeParser.parse(item))
-    return _scope_strings(parsed)
-
-
-def _tuned_transport(config: GtermConfig) -> RequestsTransport:
-    """A transport that gives up quickly on a dead network but waits for a slow answer.
-
-    The SDK takes one number for both timeouts; requests accepts a
-    ``(connect, read)`` pair, which the transport passes through unchanged.
-    """
-    transport = RequestsTransport(http_timeout=config.http_timeout)
-    # The SDK types http_timeout as one float; requests (which it passes it to) takes the pair.
-    transport.http_timeout = (config.connect_timeout, config.http_timeout)  # type: ignore[assignment]
-    return transport
-
-
-def _tuned_retries(config: GtermConfig) -> RetryConfig:
-    return RetryConfig(max_retries=config.max_retries, max_sleep=2)
-
-
-class ClientOptions(TypedDict):
-    app_name: str
-    transport: RequestsTransport
-    retry_config: RetryConfig
-
-
-def client_options(config: GtermConfig) -> ClientOptions:
-    """What every client gterm builds shares: its app name, a tuned transport and bounded retries."""
-    return {"app_name": APP_NAME, "transport": _tuned_transport(config), "retry_config": _tuned_retries(config)}
-
-
-class _HandOverFlowManager(LoginFlowManager):
-    """Hands a token response obtained by a ``LoginChallenge`` to the app.
-
-    ``GlobusApp.login`` runs its flow manager and then stores the result with
-    full validation and a cache reset; this manager's "flow" is returning the
-    response gterm already has. It never prompts: with nothing pending it fails.
-    """
-
-    def __init__(self, login_client: globus_sdk.AuthLoginClient) -> None:
-        super().__init__(login_client, request_refresh_tokens=True)
-        self.pending: globus_sdk.OAuthTokenResponse | None = None
-
-    def run_login_flow(self, auth_parameters: GlobusAuthorizationParameters) -> globus_sdk.OAuthTokenResponse:
-        response, self.pending = self.pending, None
-        if response is None:
-            raise NotLoggedIn(_NOT_LOGGED_IN)
-        return response
 
 
 class _SessionAuthorizer(GlobusAuthorizer):
@@ -207,29 +138,6 @@ class _SessionAuthorizer(GlobusAuthorizer):
     def handle_missing_authorization(self) -> bool:
         with self._session._lock:
             return self._session._app_authorizer(self._resource_server).handle_missing_authorization()
-
-
-# --- logout report --------------------------------------------------------------------
-
-
-@dataclass
-class LogoutReport:
-    revoked: list[str] = field(default_factory=list)  # resource servers whose tokens Auth revoked
-    removed: list[str] = field(default_factory=list)  # resource servers whose stored tokens were removed
-    problems: list[str] = field(default_factory=list)  # what could not be revoked, said plainly
-    store: str = ""
-
-    def lines(self) -> list[str]:
-        if not self.removed and not self.revoked:
-            return [f"Nothing to do: no stored tokens in {self.store}."]
-        out = []
-        if self.revoked:
-            out.append(f"Revoked tokens at Globus Auth for: {', '.join(self.revoked)}.")
-        out.extend(self.problems)
-        out.append(
-            f"Removed {len(self.removed)} token entr{'y' if len(self.removed) == 1 else 'ies'} from {self.store}."
-        )
-        return out
 
 
 # --- the session ------------------------------------------------------------------------
@@ -295,7 +203,8 @@ class GtermSession:
         return KeyringTokenStorage(self.namespace)
 
     def _requirements(self) -> dict[str, list[str]]:
-        transfer = _merge([TRANSFER_SCOPE], [s for s in self.config.consent_scopes if self._rs_for(s) == TRANSFER_RS])
+        consented = [scope for scope in self.config.consent_scopes if resource_server_of(scope) == TRANSFER_RS]
+        transfer = merge_scopes([TRANSFER_SCOPE], consented)
         # Client mode too: an Auth token (the same grant) lets a client look up people's names with
         # get_identities, as globus-cli's client mode does (SDK 4 ConfidentialAppAuthClient has no
         # get_identities; the SDK's GlobusApp would ask for openid alone).
@@ -336,7 +245,9 @@ class GtermSession:
             )
         else:
             login_client = globus_sdk.NativeAppAuthClient(self.client_id, **client_options(self.config))
-            self._handover = _HandOverFlowManager(login_client)
+            from gterm.globus.login_flows import HandOverFlowManager
+
+            self._handover = HandOverFlowManager(login_client, NOT_LOGGED_IN_MESSAGE)
             app_config = sdk_app.GlobusAppConfig(
                 token_storage=self.token_storage,
                 request_refresh_tokens=True,
@@ -355,26 +266,7 @@ class GtermSession:
         for validator in app.token_storage.validators:
             consent_client = getattr(validator, "consent_client", None)
             if isinstance(consent_client, globus_sdk.AuthClient):
-                # A (connect, read) pair where the SDK types one float, as in _tuned_transport.
-                consent_client.transport.http_timeout = (  # type: ignore[assignment]
-                    self.config.connect_timeout,
-                    self.config.http_timeout,
-                )
-                consent_client.retry_config.max_retries = self.config.max_retries
-                consent_client.retry_config.max_sleep = 2
-
-    @staticmethod
-    def _rs_for(scope: str) -> str | None:
-        parsed = ScopeParser.parse(scope)
-        if not parsed:
-            return None
-        root = parsed[0].scope_string
-        if root in _ROOT_SCOPE_RS:
-            return _ROOT_SCOPE_RS[root]
-        # Globus' two spellings name their resource server: urn:globus:auth:scope:<RS>:<name>
-        # and https://auth.globus.org/scopes/<RS>/<name> (collections' https and data_access).
-        match = _URN_SCOPE.match(root) or _URL_SCOPE.match(root)
-        return match.group("rs") if match else None
+                tune_built_client(consent_client, self.config)
 
     # --- state ------------------------------------------------------------------------
 
@@ -389,7 +281,7 @@ class GtermSession:
 
     @property
     def scope_requirements(self) -> dict[str, list[str]]:
-        return {rs: _scope_strings(scopes) for rs, scopes in self._app.scope_requirements.items()}
+        return {rs: scope_strings(scopes) for rs, scopes in self._app.scope_requirements.items()}
 
     def has_tokens(self) -> bool:
         """Whether any tokens are stored (no network)."""
@@ -423,7 +315,7 @@ class GtermSession:
                     "Globus needs your consent to use this collection's data; sign in to grant it.",
                     required_scopes=self.scope_requirements.get(resource_server, []),
                 ) from None
-            raise NotLoggedIn(_NOT_LOGGED_IN) from None
+            raise NotLoggedIn(NOT_LOGGED_IN_MESSAGE) from None
         except UnmetScopeRequirementsError:
             raise ConsentNeeded(
                 "Globus needs your consent for more access; log in again to grant it.",
@@ -587,6 +479,9 @@ class GtermSession:
         once the login completes they join the app's requirements and, for
         Transfer, the settings file (so later logins keep asking for them).
         """
+        # The login flows (a local web server among them) load with the first login, not with every start.
+        from gterm.globus.login_flows import LoginChallenge, RedirectServer, can_open_browser, prefill_name
+
         extra = list(required_scopes or [])
         if self.client_credentials:
             # Nothing to show a person: fetch the tokens now (callers run this off the
@@ -596,7 +491,7 @@ class GtermSession:
             )
             challenge.try_automatic(0)
             return challenge
-        scopes = _merge(*self.scope_requirements.values(), extra)
+        scopes = merge_scopes(*self.scope_requirements.values(), extra)
         use_server = self.local_server if local_server is None else local_server
         browser: bool | None = None  # probed once (webbrowser.get), only when needed
         if use_server is None:
@@ -638,7 +533,7 @@ class GtermSession:
     def _split_requirements(self, extra: list[str]) -> dict[str, list[str]]:
         by_rs: dict[str, list[str]] = {}
         for scope in extra:
-            rs = self._rs_for(scope)
+            rs = resource_server_of(scope)
             if rs is not None:
                 by_rs.setdefault(rs, []).append(scope)
         return by_rs
@@ -750,39 +645,8 @@ class GtermSession:
 
     def logout(self) -> LogoutReport:
         """Revoke every stored token at Auth, then remove them all from the store."""
-        report = LogoutReport(store=self.storage_description)
         with self._lock:
-            stored = self.token_storage.get_token_data_by_resource_server()
-            login_client = self._login_client
-            unreachable = False  # after one network failure, do not wait on Auth again per token
-            for resource_server, data in sorted(stored.items()):
-                failures = 0
-                for token in (data.refresh_token, data.access_token):
-                    if not token:
-                        continue
-                    if unreachable:
-                        failures += 1
-                        continue
-                    try:
-                        login_client.oauth2_revoke_token(token)
-                    except globus_sdk.NetworkError:
-                        unreachable = True
-                        failures += 1
-                    except globus_sdk.GlobusAPIError as exc:
-                        failures += 1
-                        log.debug("revoke failed for %s: HTTP %s", resource_server, exc.http_status)
-                if failures:
-                    report.problems.append(
-                        f"Could not revoke the tokens for {resource_server} at Globus Auth"
-                        f"{' (unreachable)' if unreachable else ''}; they were removed locally anyway."
-                    )
-                else:
-                    report.revoked.append(resource_server)
-            remove_all = getattr(self.token_storage, "remove_all", None)
-            if callable(remove_all):
-                report.removed = list(remove_all())
-            else:
-                report.removed = [rs for rs in stored if self.token_storage.remove_token_data(rs)]
+            report = revoke_and_remove(self.token_storage, self._login_client, self.storage_description)
             if self._globus_app is not None:
                 self._globus_app.close()
             self._globus_app = None  # rebuilt, empty, on next use
@@ -794,15 +658,4 @@ class GtermSession:
                 self._globus_app.close()
 
 
-__all__ = [
-    "AUTH_RS",
-    "TRANSFER_RS",
-    "TRANSFER_SCOPE",
-    "GtermSession",
-    "LoginChallenge",
-    "LoginChallengeLike",
-    "LoginMode",
-    "LogoutReport",
-    "SessionLike",
-    "can_open_browser",
-]
+__all__ = ["AUTH_RS", "TRANSFER_RS", "TRANSFER_SCOPE", "GtermSession", "SessionLike"]

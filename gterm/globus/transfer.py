@@ -19,16 +19,14 @@ original task instead of creating a second one.
 
 from __future__ import annotations
 
-import gc
-import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gterm.globus import paths
 from gterm.globus.collection_details import CollectionDetails, details_from
@@ -43,149 +41,30 @@ from gterm.globus.locations import (
     resolve_bookmark,
     resolve_collection_name,
 )
+from gterm.globus.ls_bodies import lenient_json, listing_from_body
 from gterm.globus.models import (
     Bookmark,
     Collection,
     Entry,
-    FileListPage,
     Listing,
     Rule,
     Task,
-    decode_file_list,
-    entries_from_docs,
     pause_message_of,
 )
 from gterm.globus.task_reads import OWNER_ROUTES, TaskReads
-from gterm.globus.transfer_requests import SEARCH_SCOPES, SYNC_LEVELS, DeleteRequest, TransferRequest
+from gterm.globus.transfer_documents import build_delete_data, build_transfer_data, deadline_text
+from gterm.globus.transfer_requests import SEARCH_SCOPES, DeleteRequest, TransferRequest
 from gterm.lazy_modules import LazyModule
 
 if TYPE_CHECKING:
     import globus_sdk
-    from globus_sdk import DeleteData, TransferData
 else:
     # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
     globus_sdk = LazyModule("globus_sdk")
 
+log = logging.getLogger(__name__)
+
 _T = TypeVar("_T")
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Keep the cyclic garbage collector off while a big listing is read and parsed.
-
-    A 100,000-entry ``operation_ls`` answer is ~26 MB of JSON: parsing it and
-    building the Entry tuples allocates a few hundred thousand container
-    objects, which would trigger several full collections over the whole
-    heap (the app's too) for nothing -- none of it is garbage. Pausing the
-    collector for that second takes ~30 % off the client's time. Reference
-    counting still frees everything as usual; the collector resumes (and
-    catches up) when the last overlapping pauser leaves. It is only switched
-    back on if it was on when the first pauser arrived.
-    """
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        _gc_pausers += 1
-        if _gc_pausers == 1:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-def _deadline_text(deadline: datetime | None) -> str | None:
-    """ISO 8601 in UTC; a naive datetime is taken as local time, as a user typed it."""
-    if deadline is None:
-        return None
-    aware = deadline if deadline.tzinfo is not None else deadline.astimezone()
-    return aware.astimezone(UTC).isoformat()
-
-
-def _opt(value: Any) -> Any:
-    """None -> MISSING, so the SDK leaves unset fields out of the document."""
-    return globus_sdk.MISSING if value is None else value
-
-
-def build_transfer_data(request: TransferRequest) -> TransferData:
-    """The TransferData document for ``request`` (pure: no network, no submission id fetch)."""
-    if not request.items:
-        raise InvalidInput("Nothing to transfer: no items were given.")
-    if request.sync_level is not None and request.sync_level not in SYNC_LEVELS:
-        raise InvalidInput(f"Unknown sync level {request.sync_level!r} (use one of {', '.join(SYNC_LEVELS)}).")
-    data = globus_sdk.TransferData(
-        request.source_collection,
-        request.destination_collection,
-        label=_opt(request.label),
-        submission_id=_opt(request.submission_id),
-        sync_level=_opt(request.sync_level),
-        verify_checksum=request.verify_checksum,
-        preserve_timestamp=request.preserve_timestamp,
-        encrypt_data=request.encrypt_data,
-        deadline=_opt(_deadline_text(request.deadline)),
-        skip_source_errors=request.skip_source_errors,
-        fail_on_quota_errors=request.fail_on_quota_errors,
-        delete_destination_extra=request.delete_destination_extra,
-        notify_on_succeeded=request.notify_on_succeeded,
-        notify_on_failed=request.notify_on_failed,
-        notify_on_inactive=request.notify_on_inactive,
-    )
-    for item in request.items:
-        if not item.source_path or not item.destination_path:
-            raise InvalidInput("Every transfer item needs a source and a destination path.")
-        data.add_item(
-            paths.globus_spelling(item.source_path),
-            paths.globus_spelling(item.destination_path),
-            recursive=item.recursive,
-        )
-    for method, pattern in request.filter_rules:
-        if method not in ("include", "exclude"):
-            raise InvalidInput(f"Unknown filter rule method {method!r} (use include or exclude).")
-        if not pattern:
-            raise InvalidInput("A filter rule needs a pattern.")
-        data.add_filter_rule(pattern, method=method)
-    return data
-
-
-def build_delete_data(request: DeleteRequest) -> DeleteData:
-    """The DeleteData document for ``request`` (pure)."""
-    if not request.paths:
-        raise InvalidInput("Nothing to delete: no paths were given.")
-    data = globus_sdk.DeleteData(
-        request.collection_id,
-        label=_opt(request.label),
-        submission_id=_opt(request.submission_id),
-        recursive=request.recursive,
-        ignore_missing=request.ignore_missing,
-        deadline=_opt(_deadline_text(request.deadline)),
-        notify_on_succeeded=request.notify_on_succeeded,
-        notify_on_failed=request.notify_on_failed,
-        notify_on_inactive=request.notify_on_inactive,
-    )
-    for path in request.paths:
-        if not path:
-            raise InvalidInput("A delete item needs a path.")
-        if paths.normalise(path) == "/":
-            raise InvalidInput("Refusing to delete a collection's root directory.")
-        data.add_item(paths.globus_spelling(path))
-    return data
-
-
-def _lenient_json(body: bytes) -> dict[str, Any]:
-    """A JSON object read by the standard library (which accepts lone surrogate escapes); {} if none."""
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
-
 
 def _is_retryable(error: Exception) -> bool:
     """Failures after which the same submission may safely be sent again."""
@@ -251,6 +130,93 @@ LS_FIELDS = "name,type,size,last_modified,permissions,link_target"
 The owner, group and the link's own ``link_*`` facts are never shown, and
 leaving them out makes a 100,000-entry body about 40% smaller to send and parse.
 """
+
+
+def ls_call(
+    client: globus_sdk.TransferClient,
+    collection_id: str,
+    path: str,
+    *,
+    offset: int = 0,
+    limit: int = MAX_PAGE,
+    orderby: str | None = None,
+    show_hidden: bool = True,
+) -> globus_sdk.GlobusHTTPResponse:
+    """gterm's one ``operation_ls`` request: ``limit`` entries from ``offset`` in ``orderby``, the fields shown.
+
+    Also sent by the start-up helper process (gterm.globus.head_start), so its
+    answers are the very ones this process would have asked for.
+    """
+    return client.operation_ls(
+        collection_id,
+        path=paths.globus_spelling(path) or globus_sdk.MISSING,
+        show_hidden=show_hidden,
+        offset=offset or globus_sdk.MISSING,
+        limit=limit if limit != MAX_PAGE else globus_sdk.MISSING,
+        orderby=orderby or globus_sdk.MISSING,
+        query_params={"fields": LS_FIELDS},
+    )
+
+
+class EarlyAnswers(Protocol):
+    """Answers to the start-up calls made elsewhere (gterm.globus.head_start): a body, or None to ask here."""
+
+    def answer(self, call: str, collection_id: str, path: str | None, orderby: str) -> bytes | None: ...
+
+
+class _EarlyCalls:
+    """One start-up location's calls: the helper's answer when it has one, else the call, made on this thread.
+
+    The thread's client is made only for a call made here: with a helper, this
+    process loads no client (nor requests, nor a robot's Auth client) while
+    the UI is being imported and drawn.
+    """
+
+    def __init__(
+        self, service: TransferService, collection_id: str, path: str | None, orderby: str,
+        answers: EarlyAnswers | None,
+    ) -> None:
+        self.collection_id = collection_id
+        self.orderby = orderby
+        self._service = service
+        self._asked = path  # the helper's answers are known by the location as asked (None: default directory)
+        self._answers = answers
+
+    def _answer(self, call: str) -> bytes | None:
+        if self._answers is None:
+            return None
+        body = self._answers.answer(call, self.collection_id, self._asked, self.orderby)
+        if body is None:
+            log.debug("start-up %s of %s: no head-start answer, asking here", call, self.collection_id)
+        return body
+
+    def collection(self) -> Collection:
+        body = self._answer("collection")
+        doc = lenient_json(body) if body is not None else {}
+        if doc:
+            return Collection.from_doc(doc)
+        self._service._use_early_client()
+        return self._service._get_collection(self.collection_id)
+
+    def first_page(self, path: str) -> Listing:
+        body = self._answer("first page")
+        if body is not None:
+            return listing_from_body(self.collection_id, path, 0, body)
+        self._service._use_early_client()
+        return self._service._ls(self.collection_id, path, limit=FIRST_PAGE, orderby=self.orderby)
+
+    def rest(self, path: str, offset: int, before_decoding: Callable[[], object] | None) -> Listing:
+        """The rest of a big directory after its first page; decoded after ``before_decoding`` (the first frame)."""
+        body = self._answer("rest")
+        if body is not None:
+            if before_decoding is not None:
+                before_decoding()
+            return listing_from_body(self.collection_id, path, offset, body)
+        self._service._use_early_client()
+        return self._service._ls(
+            self.collection_id, path, offset=offset, limit=MAX_PAGE, orderby=self.orderby,
+            before_decoding=before_decoding,
+        )
 
 
 class TransferService(TaskReads):
@@ -333,7 +299,14 @@ class TransferService(TaskReads):
 
     # -- files ------------------------------------------------------------------------------
 
-    def start_listing_early(self, collection_id: str, path: str | None, *, orderby: str = ORDER_BY_NAME) -> None:
+    def start_listing_early(
+        self,
+        collection_id: str,
+        path: str | None,
+        *,
+        orderby: str = ORDER_BY_NAME,
+        answers: EarlyAnswers | None = None,
+    ) -> None:
         """Begin listing a location on background threads, before the UI asks for it.
 
         What is started is a pane's first request: the first page
@@ -344,8 +317,11 @@ class TransferService(TaskReads):
         service again; see :mod:`gterm.globus.early_results`. ``path`` None is
         the collection's default directory, found the way a pane finds it:
         the collection's document first, then the listing of its
-        ``default_directory``.
+        ``default_directory``. With ``answers`` (a helper process making these
+        very calls, gterm.globus.head_start), each call takes the helper's
+        answer and is made here only when the helper has none.
         """
+        early = _EarlyCalls(self, collection_id, path, orderby, answers)
         collection_key = ("collection", collection_id)
         if path is not None:
             # The rest of a big directory is asked for as soon as the first page is back (see
@@ -353,18 +329,14 @@ class TransferService(TaskReads):
             # when it is not busy producing the rest at the same moment (measured on the sandbox:
             # 8 ms alone, 0.35-0.43 s beside the rest of 100,000 entries), and the rest, asked for
             # after it, finds the directory already read and sorted.
-            self._early.start(
-                _first_page_key(collection_id, path, orderby),
-                self._with_early_client(lambda: self._first_page(collection_id, path, orderby)),
-            )
-            self._early.start(collection_key, self._with_early_client(lambda: self._get_collection(collection_id)))
+            self._early.start(_first_page_key(collection_id, path, orderby), lambda: self._first_page(early, path))
+            self._early.start(collection_key, early.collection)
             return
         collection = self._early.promise(collection_key)
 
         def default_directory_then_listing() -> None:
             try:
-                self._use_early_client()
-                found = self._get_collection(collection_id)
+                found = early.collection()
             except BaseException as exc:  # noqa: BLE001 - the pane's get_collection raises it
                 collection.set_exception(exc)
                 return
@@ -372,7 +344,7 @@ class TransferService(TaskReads):
             # Promised before the collection is handed out, so the caller's ls finds it.
             listing = self._early.promise(_first_page_key(collection_id, target, orderby))
             collection.set_result(found)
-            fulfil(listing, lambda: self._first_page(collection_id, target, orderby))
+            fulfil(listing, lambda: self._first_page(early, target))
 
         threading.Thread(target=default_directory_then_listing, name="gterm-early", daemon=True).start()
 
@@ -381,16 +353,7 @@ class TransferService(TaskReads):
         if getattr(self._local, "client", None) is None:
             self._local.client = self._early_client_factory()
 
-    def _with_early_client(self, call: Callable[[], _T]) -> Callable[[], _T]:
-        """``call``, run on a thread whose client comes from the early factory."""
-
-        def early_call() -> _T:
-            self._use_early_client()
-            return call()
-
-        return early_call
-
-    def _first_page(self, collection_id: str, path: str, orderby: str) -> Listing:
+    def _first_page(self, early: _EarlyCalls, path: str) -> Listing:
         """A start-up first page; when the directory has more, the rest is asked for at once.
 
         The pane asks for the rest only once the UI is up and the first page is
@@ -402,19 +365,11 @@ class TransferService(TaskReads):
         100,000 entries is one long call that holds the GIL, which the UI's
         import and first frame must not wait behind.
         """
-        listing = self._ls(collection_id, path, limit=FIRST_PAGE, orderby=orderby)
+        listing = early.first_page(path)
         offset = listing.offset + len(listing.entries)
-        rest_key = _page_key(collection_id, listing.path, offset, orderby, True, MAX_PAGE)
+        rest_key = _page_key(early.collection_id, listing.path, offset, early.orderby, True, MAX_PAGE)
         if not listing.complete and rest_key not in self._early:
-            self._early.start(
-                rest_key,
-                self._with_early_client(
-                    lambda: self._ls(
-                        collection_id, listing.path, offset=offset, limit=MAX_PAGE, orderby=orderby,
-                        before_decoding=self._wait_for_first_frame,
-                    )
-                ),
-            )
+            self._early.start(rest_key, lambda: early.rest(listing.path, offset, self._wait_for_first_frame))
         return listing
 
     def ls(self, collection_id: str, path: str, *, show_hidden: bool = True) -> Listing:
@@ -509,49 +464,12 @@ class TransferService(TaskReads):
         before_decoding: Callable[[], object] | None = None,
     ) -> Listing:
         """One operation_ls call, decoded; ``before_decoding`` runs once the body is here."""
-        response = self.client().operation_ls(
-            collection_id,
-            path=paths.globus_spelling(path) or globus_sdk.MISSING,
-            show_hidden=show_hidden,
-            offset=offset or globus_sdk.MISSING,
-            limit=limit if limit != MAX_PAGE else globus_sdk.MISSING,
-            orderby=orderby or globus_sdk.MISSING,
-            query_params={"fields": LS_FIELDS},
-        )
+        body = ls_call(
+            self.client(), collection_id, path, offset=offset, limit=limit, orderby=orderby, show_hidden=show_hidden
+        ).binary_content
         if before_decoding is not None:
             before_decoding()
-        page = decode_file_list(response.binary_content)  # Entry records are never tracked by the GC
-        if page is None:  # something unusual in the documents: parse, then normalise each one
-            with gc_paused():  # hundreds of thousands of dicts, none of them garbage
-                doc = response.data
-                if doc is None:
-                    # The SDK's JSON reader (orjson) refuses a lone surrogate escape (\udcff),
-                    # which Transfer does not send (it spells bytes that are not UTF-8 with
-                    # U+FFFD and latin-1) but another server might; the standard library reads it.
-                    doc = _lenient_json(response.binary_content)
-                total = doc.get("total")
-                page = FileListPage(
-                    DATA=entries_from_docs(doc.get("DATA") or []),
-                    path=doc.get("path"),
-                    total=total if isinstance(total, int) else None,
-                    has_next_page=bool(doc.get("has_next_page")),
-                )
-                # Free the parsed documents (a few hundred thousand objects) by reference
-                # counting while the collector is still off, rather than have its first
-                # run afterwards walk them all.
-                del doc, response
-        entries = page.DATA
-        total = page.total
-        if total is None and page.has_next_page:
-            total = offset + len(entries) + 1  # more to come, how many unknown
-        resolved = page.path or path or "/"
-        return Listing(
-            collection_id=collection_id,
-            path=paths.as_dir(resolved),
-            entries=entries,
-            total=total,
-            offset=offset,
-        )
+        return listing_from_body(collection_id, path, offset, body)
 
     @translate_errors()
     def mkdir(self, collection_id: str, path: str) -> None:
@@ -642,7 +560,7 @@ class TransferService(TaskReads):
         if label is not None:
             document["label"] = label
         if deadline is not None:
-            document["deadline"] = _deadline_text(deadline)
+            document["deadline"] = deadline_text(deadline)
         client = self.client()
         if len(document) > 1:
             client.update_task(task_id, document)

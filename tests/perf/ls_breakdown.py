@@ -29,8 +29,9 @@ from pathlib import Path
 import globus_sdk
 import requests
 
+from gterm.globus.ls_bodies import gc_paused
 from gterm.globus.models import decode_file_list, entries_from_docs
-from gterm.globus.transfer import LS_FIELDS, TransferService, gc_paused
+from gterm.globus.transfer import LS_FIELDS, TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
 from tests.support.sandbox_login import own_sandbox
 

@@ -130,22 +130,22 @@ def child_main(args: argparse.Namespace) -> None:
 
     TransferService.get_collection = timed_get_collection  # type: ignore[method-assign]  # instrumentation only
 
-    # Inside ls: the body received (the SDK call returned and _ls hands its body to the
-    # decoder), then the Entry records decoded.
-    from gterm.globus.models import decode_file_list as original_decode
+    # The body received (the SDK call returned), then the Entry records decoded: listing_from_body.
+    original_from_body = transfer_module.listing_from_body
 
-    def timed_decode(body: bytes) -> Any:
-        mine = getattr(on_thread, "mine", False)
+    def timed_from_body(collection_id: str, path: str, offset: int, body: bytes) -> Any:
+        mine = path == args.path
         if mine:
             milestones.setdefault("body_received", time.time())
             milestones["last_body_received"] = time.time()  # (the body is decoded when it may be)
-        page = original_decode(body)
-        if mine and page is not None:
-            milestones.setdefault("entries_decoded", time.time())
-            milestones["last_decoded"] = time.time()
-        return page
+        try:
+            return original_from_body(collection_id, path, offset, body)
+        finally:
+            if mine:
+                milestones.setdefault("entries_decoded", time.time())
+                milestones["last_decoded"] = time.time()
 
-    setattr(transfer_module, "decode_file_list", timed_decode)  # noqa: B010 - the name transfer.py calls (instrumentation)
+    setattr(transfer_module, "listing_from_body", timed_from_body)  # noqa: B010 - the name transfer.py calls
 
     app: Any
     session_open = contextlib.ExitStack()

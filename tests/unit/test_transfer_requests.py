@@ -9,7 +9,7 @@ import globus_sdk
 import pytest
 
 from gterm.globus.errors import InvalidInput
-from gterm.globus.transfer import build_delete_data, build_transfer_data
+from gterm.globus.transfer_documents import build_delete_data, build_transfer_data
 from gterm.globus.transfer_requests import DeleteRequest, TransferItem, TransferRequest
 
 SRC = "8f3caffd-c450-42a7-b874-98ce4d4f88b2"

@@ -17,6 +17,7 @@ from textual.strip import Strip
 
 from gterm.globus.models import Entry
 from gterm.tui.listing_view import format_permissions, format_time, human_size
+from gterm.tui.safe_text import escape_controls
 
 SIZE_WIDTH = 7
 TIME_WIDTH = 16
@@ -137,6 +138,25 @@ def column_texts(entry: Entry, layout: ColumnLayout) -> tuple[str, str, str]:
         size_text = human_size(entry.size)
     perms_text = format_permissions(entry.permissions, entry.type) if layout.show_perms else ""
     return size_text, format_time(entry.last_modified), perms_text
+
+
+def columns_line(texts: tuple[str, str, str], layout: ColumnLayout, base: Style, dim: Style) -> Text:
+    """A row's size, time and permissions cells (:func:`column_texts`), each cut to its column.
+
+    The size of a directory or link (``<DIR>``, ``<LINK>``) and the
+    permissions are ``dim``; the permissions are shown escaped (a server's text).
+    """
+    size_text, time_text, perms_text = texts
+    columns = Text(style=base, end="", no_wrap=True)
+    if layout.show_size:
+        size_style = dim if size_text in ("<DIR>", "<LINK>") else None
+        columns.append(" " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH], style=size_style)
+    if layout.show_time:
+        columns.append(" " + time_text.ljust(TIME_WIDTH)[:TIME_WIDTH])
+    if layout.show_perms:
+        perms = escape_controls(perms_text)
+        columns.append(" " + perms.ljust(PERMS_WIDTH)[:PERMS_WIDTH], style=dim)
+    return columns
 
 
 def text_strip(text: Text, width: int, pad_style: Style, console: Console) -> Strip:

@@ -43,11 +43,10 @@ from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.widgets.file_columns import (
     JOINERS,
     MARKER_WIDTH,
-    PERMS_WIDTH,
     SIZE_WIDTH,
-    TIME_WIDTH,
     ColumnLayout,
     column_texts,
+    columns_line,
     fit_cells,
     header_text,
     text_strip,
@@ -66,6 +65,18 @@ def _collect_garbage() -> None:
     A full pass, ~10 ms of CPU at 100,000 entries: a young-generation pass was no cheaper (gen 1)
     or left the first filter keystroke at 22-26 ms instead of 11 (gen 0; measured)."""
     gc.collect()
+
+
+class FileListMessage(Message):
+    """A message about one FileList, which is its ``control`` (the base of FileList's messages)."""
+
+    def __init__(self, file_list: FileList) -> None:
+        super().__init__()
+        self.file_list = file_list
+
+    @property
+    def control(self) -> FileList:
+        return self.file_list
 
 
 class FileList(ScrollView, can_focus=True):
@@ -137,43 +148,28 @@ class FileList(ScrollView, can_focus=True):
 
     # --- messages ---------------------------------------------------------------
 
-    class EntryActivated(Message):
+    class EntryActivated(FileListMessage):
         """Enter or double click on a row; ``entry`` is None for the ``..`` row."""
 
         def __init__(self, file_list: FileList, entry: Entry | None) -> None:
-            super().__init__()
-            self.file_list = file_list
+            super().__init__(file_list)
             self.entry = entry
 
-        @property
-        def control(self) -> FileList:
-            return self.file_list
-
-    class SelectionChanged(Message):
+    class SelectionChanged(FileListMessage):
         """The selection changed: how many entries and the bytes of the selected files."""
 
         def __init__(self, file_list: FileList, count: int, total_size: int) -> None:
-            super().__init__()
-            self.file_list = file_list
+            super().__init__(file_list)
             self.count = count
             self.total_size = total_size
 
-        @property
-        def control(self) -> FileList:
-            return self.file_list
-
-    class SortChanged(Message):
+    class SortChanged(FileListMessage):
         """The user clicked a header cell and the list re-sorted."""
 
         def __init__(self, file_list: FileList, key: SortKey, reverse: bool) -> None:
-            super().__init__()
-            self.file_list = file_list
+            super().__init__(file_list)
             self.key = key
             self.reverse = reverse
-
-        @property
-        def control(self) -> FileList:
-            return self.file_list
 
     # --- construction -----------------------------------------------------------
 
@@ -677,16 +673,7 @@ class FileList(ScrollView, can_focus=True):
             size_text, time_text, perms_text = column_texts(entry, layout)
         name = fit_cells(name, layout.name_width)
         text.append_text(name)
-        columns = Text(style=base, end="", no_wrap=True)
-        dim = self._style("file-list--dim")
-        if layout.show_size:
-            size_style = dim if size_text in ("<DIR>", "<LINK>") else None
-            columns.append(" " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH], style=size_style)
-        if layout.show_time:
-            columns.append(" " + time_text.ljust(TIME_WIDTH)[:TIME_WIDTH])
-        if layout.show_perms:
-            perms = escape_controls(perms_text)
-            columns.append(" " + perms.ljust(PERMS_WIDTH)[:PERMS_WIDTH], style=dim)
+        columns = columns_line((size_text, time_text, perms_text), layout, base, self._style("file-list--dim"))
 
         # Row states override the column styles; the cursor wins over everything.
         for part in (text, columns):

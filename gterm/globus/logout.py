@@ -1,0 +1,77 @@
+"""Signing out: revoke every stored token at Globus Auth, then remove them all from the store."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gterm.lazy_modules import LazyModule
+
+if TYPE_CHECKING:
+    import globus_sdk
+    from globus_sdk.token_storage import TokenStorage
+else:
+    globus_sdk = LazyModule("globus_sdk")  # loaded by the session's login client already
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LogoutReport:
+    revoked: list[str] = field(default_factory=list)  # resource servers whose tokens Auth revoked
+    removed: list[str] = field(default_factory=list)  # resource servers whose stored tokens were removed
+    problems: list[str] = field(default_factory=list)  # what could not be revoked, said plainly
+    store: str = ""
+
+    def lines(self) -> list[str]:
+        if not self.removed and not self.revoked:
+            return [f"Nothing to do: no stored tokens in {self.store}."]
+        out = []
+        if self.revoked:
+            out.append(f"Revoked tokens at Globus Auth for: {', '.join(self.revoked)}.")
+        out.extend(self.problems)
+        out.append(
+            f"Removed {len(self.removed)} token entr{'y' if len(self.removed) == 1 else 'ies'} from {self.store}."
+        )
+        return out
+
+
+def revoke_and_remove(storage: TokenStorage, login_client: globus_sdk.AuthLoginClient, store: str) -> LogoutReport:
+    """Revoke each stored refresh and access token with ``login_client``, then empty ``storage``.
+
+    A token Auth cannot revoke is still removed locally, and said so; after one
+    network failure Auth is not waited on again for the other tokens.
+    """
+    report = LogoutReport(store=store)
+    stored = storage.get_token_data_by_resource_server()
+    unreachable = False
+    for resource_server, data in sorted(stored.items()):
+        failures = 0
+        for token in (data.refresh_token, data.access_token):
+            if not token:
+                continue
+            if unreachable:
+                failures += 1
+                continue
+            try:
+                login_client.oauth2_revoke_token(token)
+            except globus_sdk.NetworkError:
+                unreachable = True
+                failures += 1
+            except globus_sdk.GlobusAPIError as exc:
+                failures += 1
+                log.debug("revoke failed for %s: HTTP %s", resource_server, exc.http_status)
+        if failures:
+            report.problems.append(
+                f"Could not revoke the tokens for {resource_server} at Globus Auth"
+                f"{' (unreachable)' if unreachable else ''}; they were removed locally anyway."
+            )
+        else:
+            report.revoked.append(resource_server)
+    remove_all = getattr(storage, "remove_all", None)
+    if callable(remove_all):
+        report.removed = list(remove_all())
+    else:
+        report.removed = [rs for rs in stored if storage.remove_token_data(rs)]
+    return report

@@ -1,0 +1,45 @@
+"""Scope strings: gterm's resource servers and scopes, merging scope lists, a scope's resource server."""
+
+from __future__ import annotations
+
+import re
+
+from globus_sdk.scopes import AuthScopes, Scope, ScopeParser, TransferScopes
+
+TRANSFER_RS = "transfer.api.globus.org"
+AUTH_RS = "auth.globus.org"
+GROUPS_RS = "groups.api.globus.org"
+GROUPS_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
+TRANSFER_SCOPE = str(TransferScopes.all)
+AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile), str(AuthScopes.email))
+# Scope root -> resource server, for scopes arriving in a ConsentRequired error.
+_ROOT_SCOPE_RS = {TRANSFER_SCOPE: TRANSFER_RS}
+_URN_SCOPE = re.compile(r"^urn:globus:auth:scope:(?P<rs>[^:\s]+):[^\s]+$")
+_URL_SCOPE = re.compile(r"^https://auth\.globus\.org/scopes/(?P<rs>[^/\s]+)/[^\s]+$")
+
+
+def scope_strings(scopes: list[Scope]) -> list[str]:
+    return [str(s) for s in scopes]
+
+
+def merge_scopes(*groups: list[str] | tuple[str, ...]) -> list[str]:
+    """The scopes of all ``groups`` as one list, each scope once (dependent scopes merged)."""
+    parsed: list[Scope] = []
+    for group in groups:
+        for item in group:
+            parsed = ScopeParser.merge_scopes(parsed, ScopeParser.parse(item))
+    return scope_strings(parsed)
+
+
+def resource_server_of(scope: str) -> str | None:
+    """The resource server a scope string is for, or None when it does not say."""
+    parsed = ScopeParser.parse(scope)
+    if not parsed:
+        return None
+    root = parsed[0].scope_string
+    if root in _ROOT_SCOPE_RS:
+        return _ROOT_SCOPE_RS[root]
+    # Globus' two spellings name their resource server: urn:globus:auth:scope:<RS>:<name>
+    # and https://auth.globus.org/scopes/<RS>/<name> (collections' https and data_access).
+    match = _URN_SCOPE.match(root) or _URL_SCOPE.match(root)
+    return match.group("rs") if match else None
