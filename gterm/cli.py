@@ -29,6 +29,7 @@ from gterm.redaction import redact
 if TYPE_CHECKING:
     import globus_sdk
 
+    from gterm.globus.head_start import HeadStart, Location
     from gterm.globus.models import Identity
     from gterm.globus.session import GtermSession
     from gterm.globus.transfer import TransferService
@@ -282,37 +283,17 @@ def cmd_whoami(args: argparse.Namespace) -> int:
 
 
 def start_listings_early(
-    service: TransferService, *locations: str | None, sorts: Sequence[str | None] = ()
+    service: TransferService, locations: Sequence[Location], answers: HeadStart | None = None
 ) -> None:
-    """Start listing the panes' start-up locations now, on background threads.
+    """Start listing the panes' start-up ``locations`` now, on background threads.
 
     Importing the UI and drawing the first screen take most of a second;
     the service (and the network) can work on the listings meanwhile, and
     each pane's first load picks its answer up (TransferService.start_listing_early).
-    Only ``COLLECTION_ID[:PATH]`` locations are started; a bookmark or a bad
-    location is left to the screen, which resolves or reports it as before.
-    This computer's files (``local:PATH``) need no head start. ``sorts`` are
-    the panes' remembered sort orders, in the order of ``locations``: a first
-    page in another order than the pane's would be asked for again.
+    With ``answers``, a helper process makes those calls (gterm.globus.head_start).
     """
-    from gterm.globus.local_files import is_local
-    from gterm.globus.locations import CollectionLocation, parse_location
-    from gterm.globus.transfer import remembered_order
-
-    started: set[tuple[CollectionLocation, str]] = set()
-    for index, text in enumerate(locations):
-        if not text:
-            continue
-        orderby = remembered_order(sorts[index] if index < len(sorts) else None)
-        try:
-            location = parse_location(text)
-        except GtermError:
-            continue
-        if not isinstance(location, CollectionLocation) or is_local(location.collection_id):
-            continue
-        if (location, orderby) not in started:
-            started.add((location, orderby))
-            service.start_listing_early(location.collection_id, location.path, orderby=orderby)
+    for collection_id, path, orderby in locations:
+        service.start_listing_early(collection_id, path, orderby=orderby, answers=answers)
 
 
 def build_tui(
@@ -323,6 +304,7 @@ def build_tui(
     *,
     confirm_quit_while_active: bool = False,
     startup_check: Callable[[], None] | None = None,
+    head_start: HeadStart | None = None,
 ) -> GtermApp:
     """The app, first frame first: Globus work waits until the screen is drawn, except the start-up listings.
 
@@ -335,6 +317,7 @@ def build_tui(
     frame. Every other Transfer call of the app waits for the first frame, so
     it never competes with drawing it. ``startup_check`` runs then too.
     """
+    from gterm.globus.head_start import startup_locations
     from gterm.globus.transfer import TransferService
 
     first_frame = threading.Event()
@@ -354,10 +337,7 @@ def build_tui(
     service = TransferService(
         transfer_client, early_client_factory=session.transfer_client, wait_for_first_frame=wait_for_first_frame
     )
-    start_listings_early(
-        service, left or config.last_left, right or config.last_right,
-        sorts=(config.last_left_sort, config.last_right_sort),
-    )
+    start_listings_early(service, startup_locations(config, left, right), head_start)
     from gterm.tui.app import GtermApp
 
     return GtermApp(
@@ -405,6 +385,7 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
     what a user starts and cannot drift from it.
     """
     config = _load_config(args)
+    head_start = launch_head_start(config, args.left, args.right)
     session = make_session(config)  # opens the token store: a missing keyring is said here
     try:
         startup_check: Callable[[], None] | None = None
@@ -417,9 +398,27 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
             # expired or short of a consent are handled in the app (its sign-in screen).
             print("You are not logged in to Globus yet.")
             run_cli_login(session)
-        yield build_tui(session, config, args.left, args.right, startup_check=startup_check)
+        yield build_tui(session, config, args.left, args.right, startup_check=startup_check, head_start=head_start)
     finally:
+        if head_start is not None:
+            head_start.close()
         session.close()
+
+
+def launch_head_start(config: GtermConfig, left: str | None, right: str | None) -> HeadStart | None:
+    """The helper process that makes the start-up listings' calls (gterm.globus.head_start), if it can help.
+
+    Started first thing, before this process loads globus-sdk: its own start
+    then overlaps this one's. Not with one CPU (it would compete for it), nor
+    with ``GTERM_HEAD_START=0``.
+    """
+    from gterm.globus import head_start
+
+    if os.environ.get("GTERM_HEAD_START") == "0" or not head_start.available():
+        return None
+    if not (left or config.last_left or right or config.last_right):
+        return None  # no start-up location: nothing to list early
+    return head_start.HeadStart.launch(config.token_store, left, right)
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

@@ -352,6 +352,15 @@ class GtermSession:
             return None  # near expiry: the app refreshes it (and is used from then on)
         return data.access_token
 
+    def stored_transfer_token(self) -> str | None:
+        """The stored Transfer token if it can be sent as it is (see ``_stored_token_as_is``), else None.
+
+        For the start-up helper process (gterm.globus.head_start), which must
+        never refresh or store a token: the app of this process does that.
+        """
+        with self._lock:
+            return self._stored_token_as_is(TRANSFER_RS)
+
     def _stored_token_needing_no_app(self, resource_server: str) -> TokenStorageData | None:
         """The stored token for ``resource_server`` if it has a refresh token and covers plain requirements."""
         required = self._requirements().get(resource_server)

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from gterm.cli import start_listings_early
+from gterm.config import GtermConfig
 from gterm.globus.errors import NotFound
+from gterm.globus.head_start import startup_locations
 from gterm.globus.models import Listing
 from gterm.globus.transfer import FIRST_PAGE, LS_FIELDS, ORDER_BY_NAME, TransferService, listing_order, remembered_order
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
@@ -112,12 +114,12 @@ def test_another_location_is_not_answered_early(sandbox: Any, service: TransferS
     assert sum(len(page.entries) for page in service.more_pages(early, orderby=ORDER_BY_NAME)) == 2000
 
 
-def test_start_listings_early_parses_locations_and_skips_what_it_cannot_start(
-    sandbox: Any, service: TransferService
-) -> None:
+def test_start_listings_early_starts_what_startup_locations_found(sandbox: Any, service: TransferService) -> None:
     log = RequestLog(sandbox)
     mark = log.mark()
-    start_listings_early(service, f"{LAB_STORAGE_ID}:{MANY}", "bookmark:Results", "not a location", None)
+    locations = startup_locations(GtermConfig(), f"{LAB_STORAGE_ID}:{MANY}", "bookmark:Results")
+    assert locations == [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)]  # a bookmark is the screen's to resolve
+    start_listings_early(service, locations)
     early = first_page(service, MANY)
     assert early.total == 3000
     assert sum(len(page.entries) for page in service.more_pages(early, orderby=ORDER_BY_NAME)) == 2000
@@ -130,7 +132,9 @@ def test_start_listings_early_parses_locations_and_skips_what_it_cannot_start(
 def test_the_first_page_is_started_in_the_panes_remembered_order(sandbox: Any, service: TransferService) -> None:
     log = RequestLog(sandbox)
     mark = log.mark()
-    start_listings_early(service, f"{LAB_STORAGE_ID}:{MANY}", sorts=("-size",))
+    config = GtermConfig()
+    config.last_left_sort = "-size"
+    start_listings_early(service, startup_locations(config, f"{LAB_STORAGE_ID}:{MANY}", None))
     order = remembered_order("-size")
     assert order == listing_order("size", reverse=True)
     early = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=order)  # the pane's first request

@@ -1,0 +1,190 @@
+"""The head-start helper (gterm.globus.head_start), a real second process, against the live sandbox.
+
+The app's start-up calls (a collection's document, the first page, the rest of
+a big directory) are made by the helper with the same settings and token
+store; the app takes its answers, and makes a call itself only when the helper
+has none. Real HTTP, the real SDK, the sandbox's request log counting calls.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gterm import cli
+from gterm.config import GtermConfig
+from gterm.globus.errors import NotFound
+from gterm.globus.head_start import HeadStart
+from gterm.globus.models import Listing
+from gterm.globus.session import TRANSFER_RS, GtermSession
+from gterm.globus.transfer import FIRST_PAGE, ORDER_BY_NAME, TransferService
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID
+from tests.support.sandbox_login import transfer_client_for
+from tests.support.session_helpers import copy_paste_login
+from tests.support.transfer_live import RequestLog
+
+MANY = "/home/alice/many-files/"  # 3,000 entries: a first page and a rest
+LS_PATH = f"/v0.10/operation/endpoint/{LAB_STORAGE_ID}/ls"
+COLLECTION_PATH = f"/v0.10/endpoint/{LAB_STORAGE_ID}"
+
+
+def signed_in_to_file(sandbox: Any, config: GtermConfig) -> str:
+    """Alice signed in, her tokens in gterm's token file (what `gterm --token-store file` reads); her token."""
+    config.token_store = "file"
+    session = GtermSession(config)
+    copy_paste_login(sandbox, session)
+    stored = session.token_storage.get_token_data(TRANSFER_RS)
+    session.close()
+    assert stored is not None
+    return stored.access_token
+
+
+def app_must_not_call() -> Any:
+    raise AssertionError("the app made a start-up call itself, though the helper had its answer")
+
+
+def counting(factory: Callable[[], Any]) -> tuple[Callable[[], Any], list[str]]:
+    calls: list[str] = []
+
+    def counted() -> Any:
+        calls.append("client")
+        return factory()
+
+    return counted, calls
+
+
+def whole_listing(service: TransferService, first: Listing) -> Listing:
+    whole = first
+    for page in service.more_pages(first, orderby=ORDER_BY_NAME):
+        whole = whole.extended(page)
+    return whole
+
+
+def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, fresh_config, capfd) -> None:
+    token = signed_in_to_file(sandbox, fresh_config)
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{MANY}", None)
+    assert head_start is not None
+    try:
+        service = TransferService(app_must_not_call)
+        service.start_listing_early(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME, answers=head_start)
+        first = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+        assert (len(first.entries), first.total, first.path) == (FIRST_PAGE, 3000, MANY)
+        assert service.get_collection(LAB_STORAGE_ID).display_name == "Lab Storage"
+        whole = whole_listing(service, first)
+    finally:
+        head_start.close()
+    # the same entries, in the same order, as the app's own listing of the directory
+    own = TransferService(lambda: transfer_client_for(sandbox, "alice")).ls(LAB_STORAGE_ID, MANY)
+    assert [e.name for e in whole.entries] == sorted(e.name for e in own.entries)
+    assert {(e.name, e.size) for e in whole.entries} == {(e.name, e.size) for e in own.entries}
+    # the helper's calls: one collection document, the first page and the rest (the app's own ls is the third)
+    wait_until(lambda: log.count(mark, method="GET", path=LS_PATH) >= 3, "the requests to reach the log")
+    assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
+    assert log.count(mark, method="GET", path=LS_PATH) == 3
+    out, err = capfd.readouterr()
+    assert token not in out + err  # the helper writes nothing to the terminal
+
+
+def test_a_location_that_is_not_there_raises_the_apps_own_error_without_a_call_of_its_own(
+    sandbox, fresh_config
+) -> None:
+    signed_in_to_file(sandbox, fresh_config)
+    missing = f"/~/not-there-{uuid.uuid4().hex[:8]}/"
+    head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{missing}", None)
+    assert head_start is not None
+    try:
+        service = TransferService(app_must_not_call)
+        service.start_listing_early(LAB_STORAGE_ID, missing, orderby=ORDER_BY_NAME, answers=head_start)
+        with pytest.raises(NotFound) as early:
+            service.ls_page(LAB_STORAGE_ID, missing, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+    finally:
+        head_start.close()
+    own = TransferService(lambda: transfer_client_for(sandbox, "alice"))
+    with pytest.raises(NotFound) as direct:
+        own.ls_page(LAB_STORAGE_ID, missing, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+    assert str(early.value) == str(direct.value) and "not-there" in str(early.value)
+
+
+def test_without_a_stored_session_the_helper_answers_nothing_and_the_app_lists_itself(
+    sandbox, fresh_config
+) -> None:
+    # No login: the token file is empty, so the helper has no token to send and answers nothing.
+    head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{MANY}", None)
+    assert head_start is not None
+    factory, calls = counting(lambda: transfer_client_for(sandbox, "alice"))
+    try:
+        service = TransferService(factory)
+        service.start_listing_early(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME, answers=head_start)
+        first = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+        assert (len(first.entries), first.total) == (FIRST_PAGE, 3000)
+        assert len(whole_listing(service, first).entries) == 3000
+    finally:
+        head_start.close()
+    assert calls  # the app's own early calls
+
+
+def test_a_helper_that_is_gone_leaves_the_app_to_list_itself(sandbox, fresh_config) -> None:
+    signed_in_to_file(sandbox, fresh_config)
+    head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{MANY}", None)
+    assert head_start is not None
+    head_start.close()  # killed before (or while) it answers: whatever it did not send, the app asks for
+    service = TransferService(lambda: transfer_client_for(sandbox, "alice"))
+    service.start_listing_early(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME, answers=head_start)
+    first = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+    assert len(whole_listing(service, first).entries) == 3000
+    assert service.get_collection(LAB_STORAGE_ID).id == LAB_STORAGE_ID
+
+
+def test_a_robot_helper_gets_its_own_grant_and_finds_the_default_directory(
+    sandbox, gterm_dirs, memory_keyring, monkeypatch
+) -> None:
+    monkeypatch.setenv("GTERM_CLIENT_ID", ROBOT_CLIENT_ID)
+    monkeypatch.setenv("GTERM_CLIENT_SECRET", sandbox.client_secret(ROBOT_CLIENT_ID))
+    robot = GtermSession(GtermConfig.load())
+    try:
+        own = robot.transfer_service()
+        expected_collection = own.get_collection(LAB_STORAGE_ID)
+        target = expected_collection.default_directory or "/"
+        expected = own.ls_page(LAB_STORAGE_ID, target, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+    finally:
+        robot.close()
+    head_start = HeadStart.launch("keyring", LAB_STORAGE_ID, None)  # no path: the collection's default
+    assert head_start is not None
+    try:
+        service = TransferService(app_must_not_call)
+        service.start_listing_early(LAB_STORAGE_ID, None, orderby=ORDER_BY_NAME, answers=head_start)
+        collection = service.get_collection(LAB_STORAGE_ID)
+        first = service.ls_page(LAB_STORAGE_ID, target, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+    finally:
+        head_start.close()
+    assert collection == expected_collection
+    assert first.path == expected.path and [e.name for e in first.entries] == [e.name for e in expected.entries]
+    assert memory_keyring.store == {}  # a robot's tokens are kept nowhere
+
+
+def test_the_app_starts_a_helper_only_where_it_can_help(fresh_config, monkeypatch) -> None:
+    monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
+    monkeypatch.delenv("GTERM_HEAD_START", raising=False)
+    assert cli.launch_head_start(fresh_config, None, None) is None  # no start-up location: nothing to list
+    started = cli.launch_head_start(fresh_config, f"{LAB_STORAGE_ID}:/~/", None)
+    assert isinstance(started, HeadStart)
+    started.close()
+    monkeypatch.setenv("GTERM_HEAD_START", "0")
+    assert cli.launch_head_start(fresh_config, f"{LAB_STORAGE_ID}:/~/", None) is None
+    monkeypatch.delenv("GTERM_HEAD_START")
+    monkeypatch.setattr("gterm.globus.head_start.available", lambda: False)  # one CPU: it would only compete
+    assert cli.launch_head_start(fresh_config, f"{LAB_STORAGE_ID}:/~/", None) is None
+
+
+def wait_until(condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
