@@ -311,11 +311,12 @@ def build_tui(
     Nothing on the main thread loads globus-sdk's GlobusApp or a client
     (gterm.lazy_modules). The start-up listings (each pane's collection
     document, first page and, for a big directory, the request for the rest)
-    leave at once, ahead of the gate: their thread loads the SDK and gets the
-    token while Textual loads, and the service reads, sorts and sends the
-    directory meanwhile; the rest's body is decoded only after the first
-    frame. Every other Transfer call of the app waits for the first frame, so
-    it never competes with drawing it. ``startup_check`` runs then too.
+    leave at once, ahead of the gate: the ``head_start`` helper process makes
+    them (or, without one, their thread loads the SDK and gets the token while
+    Textual loads), and the service reads, sorts and sends the directory
+    meanwhile; the rest's body is decoded only after the first frame. Every
+    other Transfer call of the app waits for the first frame, so it never
+    competes with drawing it. ``startup_check`` runs then too.
     """
     from gterm.globus.head_start import startup_locations
     from gterm.globus.transfer import TransferService
