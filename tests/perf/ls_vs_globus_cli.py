@@ -668,6 +668,8 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
         print(f"\nmemory (full app, RSS): {statistics.median(memory['first_screenful']) / 1e6:.0f} MB at the first"
               f" screenful, {statistics.median(memory['complete']) / 1e6:.0f} MB complete: +{growth / 1e6:.0f} MB"
               f" for the other {args.entries - 1000:,} entries = {per_entry:.0f} bytes per entry")
+        print("   (an upper bound: the growth also holds what the app loads after its first frame, globus-sdk's"
+              " clients and requests among them, ~20 MB; with the head-start helper none of it is loaded before)")
     if KEY_TIMINGS:
         print(f"\nkeystrokes in the full app on the {args.entries:,}-entry listing (key press -> frame painted):")
         for label, values in KEY_TIMINGS.items():
