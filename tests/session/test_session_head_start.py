@@ -20,27 +20,16 @@ from gterm.config import GtermConfig
 from gterm.globus.errors import NotFound
 from gterm.globus.head_start import HeadStart
 from gterm.globus.models import Listing
-from gterm.globus.session import TRANSFER_RS, GtermSession
+from gterm.globus.session import GtermSession
 from gterm.globus.transfer import FIRST_PAGE, ORDER_BY_NAME, TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID
 from tests.support.sandbox_login import transfer_client_for
-from tests.support.session_helpers import copy_paste_login
+from tests.support.session_helpers import login_to_token_file
 from tests.support.transfer_live import RequestLog
 
 MANY = "/home/alice/many-files/"  # 3,000 entries: a first page and a rest
 LS_PATH = f"/v0.10/operation/endpoint/{LAB_STORAGE_ID}/ls"
 COLLECTION_PATH = f"/v0.10/endpoint/{LAB_STORAGE_ID}"
-
-
-def signed_in_to_file(sandbox: Any, config: GtermConfig) -> str:
-    """Alice signed in, her tokens in gterm's token file (what `gterm --token-store file` reads); her token."""
-    config.token_store = "file"
-    session = GtermSession(config)
-    copy_paste_login(sandbox, session)
-    stored = session.token_storage.get_token_data(TRANSFER_RS)
-    session.close()
-    assert stored is not None
-    return stored.access_token
 
 
 def app_must_not_call() -> Any:
@@ -65,7 +54,7 @@ def whole_listing(service: TransferService, first: Listing) -> Listing:
 
 
 def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, fresh_config, capfd) -> None:
-    token = signed_in_to_file(sandbox, fresh_config)
+    token = login_to_token_file(sandbox, fresh_config).access_token
     log = RequestLog(sandbox)
     mark = log.mark()
     head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{MANY}", None)
@@ -94,7 +83,7 @@ def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, 
 def test_a_location_that_is_not_there_raises_the_apps_own_error_without_a_call_of_its_own(
     sandbox, fresh_config
 ) -> None:
-    signed_in_to_file(sandbox, fresh_config)
+    login_to_token_file(sandbox, fresh_config)
     missing = f"/~/not-there-{uuid.uuid4().hex[:8]}/"
     head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{missing}", None)
     assert head_start is not None
@@ -130,7 +119,7 @@ def test_without_a_stored_session_the_helper_answers_nothing_and_the_app_lists_i
 
 
 def test_a_helper_that_is_gone_leaves_the_app_to_list_itself(sandbox, fresh_config) -> None:
-    signed_in_to_file(sandbox, fresh_config)
+    login_to_token_file(sandbox, fresh_config)
     head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{MANY}", None)
     assert head_start is not None
     head_start.close()  # killed before (or while) it answers: whatever it did not send, the app asks for

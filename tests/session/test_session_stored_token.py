@@ -22,7 +22,7 @@ import globus_sdk
 from gterm.config import GtermConfig
 from gterm.globus.session import STORED_TOKEN_MARGIN_SECONDS, TRANSFER_RS, GtermSession
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from tests.support.session_helpers import copy_paste_login
+from tests.support.session_helpers import copy_paste_login, login_to_token_file
 
 # What building the app loads and a start with a good stored token does not need.
 AUTH_HALF = ("jwt", "cryptography", "globus_sdk.globus_app", "globus_sdk.services.auth")
@@ -42,12 +42,7 @@ print(json.dumps({{"names": names, "loaded": loaded}}))
 
 
 def test_a_new_process_lists_with_the_stored_token_without_loading_the_auth_half_of_the_sdk(sandbox, fresh_config):
-    fresh_config.token_store = "file"
-    session = GtermSession(fresh_config)
-    copy_paste_login(sandbox, session)
-    stored = session.token_storage.get_token_data(TRANSFER_RS)
-    session.close()
-    assert stored is not None
+    stored = login_to_token_file(sandbox, fresh_config)
 
     # A fresh interpreter, as `gterm --token-store file` starts: the env points it at the
     # sandbox, this test's data dir (the token file) and its native client.

@@ -13,6 +13,9 @@ from typing import IO, TYPE_CHECKING, Any
 from tests.support.sandbox_login import authorize_code
 
 if TYPE_CHECKING:
+    from globus_sdk.token_storage import TokenStorageData
+
+    from gterm.config import GtermConfig
     from gterm.globus.session import GtermSession
     from gterm.sandbox.server import SandboxHandle
 
@@ -75,6 +78,23 @@ def copy_paste_login(sandbox: SandboxHandle, session: GtermSession, scopes: list
     challenge = session.start_login(scopes, local_server=False)
     assert challenge.mode == "copy-paste"
     challenge.complete_with_code(authorize_code(sandbox, challenge.url))
+
+
+def login_to_token_file(sandbox: SandboxHandle, config: GtermConfig) -> TokenStorageData:
+    """A real copy-paste login with ``config`` (its native client) into gterm's 0600 token file.
+
+    What `gterm --token-store file` then reads in a new process whose environment
+    names the same client; returns the stored Transfer token.
+    """
+    from gterm.globus.session import TRANSFER_RS, GtermSession
+
+    config.token_store = "file"
+    session = GtermSession(config)
+    copy_paste_login(sandbox, session)
+    stored = session.token_storage.get_token_data(TRANSFER_RS)
+    session.close()
+    assert stored is not None
+    return stored
 
 
 def sign_in_to_token_file(sandbox: SandboxHandle, env: dict[str, str]) -> None:
