@@ -386,32 +386,46 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
     what a user starts and cannot drift from it.
     """
     config = _load_config(args)
-    head_start = launch_head_start(config, args.left, args.right)
-    session = make_session(config)  # opens the token store: a missing keyring is said here
+    head_start: HeadStart | None = None
+    if config.uses_client_credentials:
+        # A robot's helper gets its own grant: started before this process loads anything more.
+        head_start = launch_head_start(config, None, args.left, args.right)
     try:
-        startup_check: Callable[[], None] | None = None
-        if session.mode == "client":
-            # A refused secret ends gterm with one line, not a login screen that cannot work
-            # in client-credentials mode; checked just after the first frame is drawn.
-            startup_check = session.check_client_credentials
-        elif not session.has_tokens():
-            # No session at all: log in on the terminal first. Stored tokens that turn out
-            # expired or short of a consent are handled in the app (its sign-in screen).
-            print("You are not logged in to Globus yet.")
-            run_cli_login(session)
-        yield build_tui(session, config, args.left, args.right, startup_check=startup_check, head_start=head_start)
+        session = make_session(config)  # opens the token store: a missing keyring is said here
+        try:
+            startup_check: Callable[[], None] | None = None
+            if session.mode == "client":
+                # A refused secret ends gterm with one line, not a login screen that cannot work
+                # in client-credentials mode; checked just after the first frame is drawn.
+                startup_check = session.check_client_credentials
+            elif not session.has_tokens():
+                # No session at all: log in on the terminal first. Stored tokens that turn out
+                # expired or short of a consent are handled in the app (its sign-in screen).
+                print("You are not logged in to Globus yet.")
+                run_cli_login(session)
+            if not session.client_credentials and (token := session.stored_transfer_token()) is not None:
+                head_start = launch_head_start(config, token, args.left, args.right)
+            yield build_tui(
+                session, config, args.left, args.right, startup_check=startup_check, head_start=head_start
+            )
+        finally:
+            session.close()
     finally:
         if head_start is not None:
             head_start.close()
-        session.close()
 
 
-def launch_head_start(config: GtermConfig, left: str | None, right: str | None) -> HeadStart | None:
+def launch_head_start(
+    config: GtermConfig, token: str | None, left: str | None, right: str | None
+) -> HeadStart | None:
     """The helper process that makes the start-up listings' calls (gterm.globus.head_start), if it can help.
 
-    Started first thing, before this process loads globus-sdk: its own start
-    then overlaps this one's. Not with one CPU (it would compete for it), nor
-    with ``GTERM_HEAD_START=0``.
+    ``token`` is the session's stored Transfer token as it is (None: a robot,
+    which gets its own grant), so the helper opens no token store (no second
+    keyring prompt) and refreshes nothing; a person whose stored token needs a
+    refresh first gets no helper (the app's own calls refresh it). Not started
+    with one CPU (it would compete for it), with ``GTERM_HEAD_START=0``, or
+    with no start-up location.
     """
     from gterm.globus import head_start
 
@@ -419,7 +433,7 @@ def launch_head_start(config: GtermConfig, left: str | None, right: str | None) 
         return None
     if not (left or config.last_left or right or config.last_right):
         return None  # no start-up location: nothing to list early
-    return head_start.HeadStart.launch(config.token_store, left, right)
+    return head_start.HeadStart.launch(token, left, right)
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

@@ -3,26 +3,28 @@
 At start-up gterm knows which directories its panes will show
 (:func:`startup_locations`). Made on a thread of this process, those calls
 (loading the SDK's clients and requests, a robot's token grant, TLS, the
-answers) take the GIL from Textual's import and the first frame: measured with
-two panes, the first frame comes ~0.1 s later than with no early calls. On a
-machine with more than one CPU a helper process (``python -m
+answers) take the GIL from Textual's import and the first frame. On a machine
+with more than one CPU a helper process (``python -P -m
 gterm.globus.head_start``) makes the same calls (``transfer.ls_call``, the same
-settings, the same token store) and sends each answer's body back through a
+settings, the app's stored token) and sends each answer's body back through a
 pipe, and this process takes those bodies as its own answers
 (``TransferService.start_listing_early(answers=...)``).
 
-The helper only ever saves time. It never refreshes or stores a token (a stored
-token near expiry and it answers nothing; a robot gets its own grant, in its
-memory), and a call it does not answer (an error, a timeout, a helper that died
-or never started) is made by this process as before, so every error is this
-process's own, worded as always. It writes its frames to stdout and nothing to
-the terminal (stderr is closed): no token can reach a screen or a log through it.
+The helper only ever saves time. It opens no token store and never refreshes
+or stores a token: the app hands it its stored Transfer token as it is
+(``GtermSession.stored_transfer_token``; none, near expiry, and no helper is
+started), and a robot makes its own grant, kept in the helper's memory. A
+NotFound or PermissionDenied it passes on as that error; any other call it
+does not answer (an error, a timeout, a helper that died) is made by this
+process as before, so every other error is this process's own, worded as
+always. It writes its frames to stdout and nothing to the terminal (its stderr
+goes to the null device): no token can reach a screen or a log through it.
 
 Frames, helper to app: a 4-byte big-endian length, a JSON header of that
 length (``call``, ``location`` as asked, ``ok``, ``length``, ``error``), then
 ``length`` bytes of body. The request, app to helper, is one JSON document on
-stdin: the token store and the ``--left``/``--right`` given; the helper reads
-the settings itself, so the app starts it before loading anything more.
+stdin: the token and the ``--left``/``--right`` given; the helper reads the
+settings itself.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]  # no pipe to widen there
 
-from gterm.config import GtermConfig, check_store
+from gterm.config import GtermConfig
 from gterm.globus.errors import GtermError, NotFound, PermissionDenied
 
 if TYPE_CHECKING:
@@ -67,10 +69,12 @@ them (the same identity asks); anything else (a 401, a network error, a 5xx) the
 
 
 def available() -> bool:
-    """A helper helps only beside this process: with a second CPU to run on."""
+    """A helper helps only beside this process: with a second CPU to run on, and a python to run it with."""
+    if getattr(sys, "frozen", False) or not sys.executable:  # a bundled gterm: sys.executable is gterm itself
+        return False
     try:
         return len(os.sched_getaffinity(0)) > 1
-    except AttributeError:  # no sched_getaffinity (macOS): the CPUs of the machine
+    except (AttributeError, OSError):  # none (macOS), or refused (some sandboxes): the CPUs of the machine
         return (os.cpu_count() or 1) > 1
 
 
@@ -116,15 +120,20 @@ class HeadStart:
         threading.Thread(target=self._read, name="gterm-head-start", daemon=True).start()
 
     @classmethod
-    def launch(cls, token_store: str, left: str | None, right: str | None) -> HeadStart | None:
+    def launch(cls, token: str | None, left: str | None, right: str | None) -> HeadStart | None:
         """Start the helper for the panes' start-up locations (:func:`startup_locations` of the settings and
-        ``left``/``right``, found by the helper); None when it cannot start (the app then lists them itself)."""
-        request = json.dumps({"token_store": token_store, "left": left, "right": right})
-        if not sys.executable:  # an embedded interpreter: no python to start
-            return None
+        ``left``/``right``, found by the helper); None when it cannot start (the app then lists them itself).
+
+        ``token`` is the app's stored Transfer token, sent as it is (None: a robot, which gets its own
+        grant). It goes through the helper's stdin, a pipe only these two processes hold: never in
+        its arguments or environment.
+        """
+        request = json.dumps({"token": token, "left": left, "right": right})
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "gterm.globus.head_start"],
+                # -P: the current directory is not put on the helper's path (as it is for -m), so a
+                # gterm/ or requests.py there is never run by the process holding the token.
+                [sys.executable, "-P", "-m", "gterm.globus.head_start"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
             )
             assert process.stdin is not None
@@ -160,6 +169,18 @@ class HeadStart:
             with self._lock:  # each answer is taken once: the body (tens of MB for a rest) is not kept
                 self._answers.pop(key, None)
                 self._taken.add(key)
+
+    def forget(self, call: str, collection_id: str, path: str | None, orderby: str) -> None:
+        """The app will not ask for this answer (it has it from elsewhere): drop it, now or when it comes."""
+        key = (call, (collection_id, path, orderby))
+        with self._lock:
+            self._answers.pop(key, None)
+            self._taken.add(key)
+
+    @property
+    def exit_code(self) -> int | None:
+        """The helper's exit status once it has ended (negative: stopped by that signal); None while it runs."""
+        return self._process.poll()
 
     def close(self) -> None:
         """Stop the helper if it is still working (the app is ending)."""
@@ -316,9 +337,9 @@ def helper_main() -> int:
     out = FrameWriter(sys.stdout.buffer)
     try:
         request = json.loads(sys.stdin.buffer.read())
-        config = _config(request.get("token_store"))
+        config = GtermConfig.load()  # the app's settings, read as it read them (same files, same environment)
         locations = startup_locations(config, request.get("left"), request.get("right"))
-        make_client = _client_maker(config) if locations else None
+        make_client = _client_maker(config, request.get("token")) if locations else None
         if make_client is None:
             return 0  # nothing to answer, or nothing to answer with: the app lists them itself
         workers = [threading.Thread(target=list_location, args=(make_client, out, loc)) for loc in locations]
@@ -331,30 +352,22 @@ def helper_main() -> int:
     return 0
 
 
-def _config(token_store: str | None) -> GtermConfig:
-    """The app's settings, read as it read them (the same files and environment, its --token-store)."""
-    config = GtermConfig.load()
-    if token_store:
-        config.token_store = check_store(token_store, "the app's --token-store")
-    return config
-
-
-def _client_maker(config: GtermConfig) -> Callable[[], globus_sdk.TransferClient] | None:
-    """Clients as the app's session would make them, from the same settings and store; None: no usable token."""
+def _client_maker(config: GtermConfig, token: str | None) -> Callable[[], globus_sdk.TransferClient] | None:
+    """Clients as the app's would be: its stored token as it is, or a robot's own grant; None: nothing to use."""
     import globus_sdk
 
     from gterm.globus.client_options import client_options
+
+    if token:
+        return lambda: globus_sdk.TransferClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer(token), **client_options(config)
+        )
+    if not config.uses_client_credentials:
+        return None
     from gterm.globus.session import GtermSession
 
-    session = GtermSession(config, persist_config=False)
-    if session.client_credentials:
-        return session.transfer_client  # its own grant, kept in this process's memory only
-    token = session.stored_transfer_token()
-    if token is None:
-        return None  # near expiry or more than plain scopes: the app's session refreshes or asks
-    return lambda: globus_sdk.TransferClient(
-        authorizer=globus_sdk.AccessTokenAuthorizer(token), **client_options(config)
-    )
+    # A robot's own grant, kept in this process's memory only (GtermSession's store for a robot).
+    return GtermSession(config, persist_config=False).transfer_client
 
 
 if __name__ == "__main__":

@@ -163,6 +163,8 @@ class EarlyAnswers(Protocol):
 
     def answer(self, call: str, collection_id: str, path: str | None, orderby: str) -> bytes | None: ...
 
+    def forget(self, call: str, collection_id: str, path: str | None, orderby: str) -> None: ...
+
 
 class _EarlyCalls:
     """One start-up location's calls: the helper's answer when it has one, else the call, made on this thread.
@@ -181,14 +183,27 @@ class _EarlyCalls:
         self._service = service
         self._asked = path  # the helper's answers are known by the location as asked (None: default directory)
         self._answers = answers
+        self._unanswered: set[str] = set()  # calls the helper did not answer (each is made once)
 
     def _answer(self, call: str) -> bytes | None:
+        """The helper's answer, or None. A call the helper makes only after another (the first page after
+        the collection's document when the default directory is listed, the rest after the first page)
+        is not asked of it when that one was not answered: it will not come."""
         if self._answers is None:
+            return None
+        before = "first page" if call == "rest" else "collection" if self._asked is None else None
+        if before in self._unanswered:
             return None
         body = self._answers.answer(call, self.collection_id, self._asked, self.orderby)
         if body is None:
             log.debug("start-up %s of %s: no head-start answer, asking here", call, self.collection_id)
+            self._unanswered.add(call)
         return body
+
+    def forgo_rest(self) -> None:
+        """The rest of this listing is asked for by another location's start-up (the same directory)."""
+        if self._answers is not None:
+            self._answers.forget("rest", self.collection_id, self._asked, self.orderby)
 
     def collection(self) -> Collection:
         body = self._answer("collection")
@@ -370,6 +385,8 @@ class TransferService(TaskReads):
         rest_key = _page_key(early.collection_id, listing.path, offset, early.orderby, True, MAX_PAGE)
         if not listing.complete and rest_key not in self._early:
             self._early.start(rest_key, lambda: early.rest(listing.path, offset, self._wait_for_first_frame))
+        elif not listing.complete:
+            early.forgo_rest()
         return listing
 
     def ls(self, collection_id: str, path: str, *, show_hidden: bool = True) -> Listing:

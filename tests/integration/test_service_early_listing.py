@@ -222,3 +222,34 @@ def test_the_start_up_listing_and_its_rest_go_ahead_of_the_gate(sandbox: Any) ->
     # Every other call waits for the gate (here already open): it uses the gated factory.
     assert service.ls(LAB_STORAGE_ID, "/home/alice/").complete
     assert gated_callers == ["MainThread"]
+
+
+class NoAnswers:
+    """Answers made elsewhere (gterm.globus.head_start's part) that never come: which were asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.forgotten: list[str] = []
+
+    def answer(self, call: str, collection_id: str, path: str | None, orderby: str) -> bytes | None:
+        self.asked.append(call)
+        return None
+
+    def forget(self, call: str, collection_id: str, path: str | None, orderby: str) -> None:
+        self.forgotten.append(call)
+
+
+def test_calls_after_an_unanswered_one_are_not_asked_of_the_helper(sandbox: Any, service: TransferService) -> None:
+    """The helper makes the first page only after the default directory's document, the rest only after the
+    first page: when one is not answered, the app does not wait for the next (made here instead)."""
+    default = NoAnswers()
+    service.start_listing_early(LAB_STORAGE_ID, None, answers=default)
+    target = service.get_collection(LAB_STORAGE_ID).default_directory or "/"
+    assert first_page(service, target).path == "/home/alice/"
+    assert default.asked == ["collection"]
+
+    big = NoAnswers()
+    service.start_listing_early(LAB_STORAGE_ID, MANY, answers=big)
+    early = first_page(service, MANY)
+    assert sum(len(page.entries) for page in service.more_pages(early, orderby=ORDER_BY_NAME)) == 2000
+    assert sorted(big.asked) == ["collection", "first page"]  # its own path: both asked, each on its own

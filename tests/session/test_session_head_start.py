@@ -8,6 +8,7 @@ has none. Real HTTP, the real SDK, the sandbox's request log counting calls.
 
 from __future__ import annotations
 
+import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import pytest
 
 from gterm import cli
 from gterm.config import GtermConfig
-from gterm.globus.errors import NotFound
+from gterm.globus.errors import KeyringUnavailable, NotFound
 from gterm.globus.head_start import HeadStart
 from gterm.globus.models import Listing
 from gterm.globus.session import GtermSession
@@ -53,11 +54,11 @@ def whole_listing(service: TransferService, first: Listing) -> Listing:
     return whole
 
 
-def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, fresh_config, capfd) -> None:
+def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, fresh_config) -> None:
     token = login_to_token_file(sandbox, fresh_config).access_token
     log = RequestLog(sandbox)
     mark = log.mark()
-    head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{MANY}", None)
+    head_start = HeadStart.launch(token, f"{LAB_STORAGE_ID}:{MANY}", None)
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)
@@ -76,16 +77,14 @@ def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, 
     wait_until(lambda: log.count(mark, method="GET", path=LS_PATH) >= 3, "the requests to reach the log")
     assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
     assert log.count(mark, method="GET", path=LS_PATH) == 3
-    out, err = capfd.readouterr()
-    assert token not in out + err  # the helper writes nothing to the terminal
 
 
 def test_a_location_that_is_not_there_raises_the_apps_own_error_without_a_call_of_its_own(
     sandbox, fresh_config
 ) -> None:
-    login_to_token_file(sandbox, fresh_config)
+    token = login_to_token_file(sandbox, fresh_config).access_token
     missing = f"/~/not-there-{uuid.uuid4().hex[:8]}/"
-    head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{missing}", None)
+    head_start = HeadStart.launch(token, f"{LAB_STORAGE_ID}:{missing}", None)
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)
@@ -100,11 +99,9 @@ def test_a_location_that_is_not_there_raises_the_apps_own_error_without_a_call_o
     assert str(early.value) == str(direct.value) and "not-there" in str(early.value)
 
 
-def test_without_a_stored_session_the_helper_answers_nothing_and_the_app_lists_itself(
-    sandbox, fresh_config
-) -> None:
-    # No login: the token file is empty, so the helper has no token to send and answers nothing.
-    head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{MANY}", None)
+def test_a_token_the_service_refuses_leaves_the_app_to_list_itself(sandbox, fresh_config) -> None:
+    # A 401 is the app's to meet (its session refreshes): the helper passes nothing on.
+    head_start = HeadStart.launch("not-a-token", f"{LAB_STORAGE_ID}:{MANY}", None)
     assert head_start is not None
     factory, calls = counting(lambda: transfer_client_for(sandbox, "alice"))
     try:
@@ -119,8 +116,8 @@ def test_without_a_stored_session_the_helper_answers_nothing_and_the_app_lists_i
 
 
 def test_a_helper_that_is_gone_leaves_the_app_to_list_itself(sandbox, fresh_config) -> None:
-    login_to_token_file(sandbox, fresh_config)
-    head_start = HeadStart.launch("file", f"{LAB_STORAGE_ID}:{MANY}", None)
+    token = login_to_token_file(sandbox, fresh_config).access_token
+    head_start = HeadStart.launch(token, f"{LAB_STORAGE_ID}:{MANY}", None)
     assert head_start is not None
     head_start.close()  # killed before (or while) it answers: whatever it did not send, the app asks for
     service = TransferService(lambda: transfer_client_for(sandbox, "alice"))
@@ -130,9 +127,7 @@ def test_a_helper_that_is_gone_leaves_the_app_to_list_itself(sandbox, fresh_conf
     assert service.get_collection(LAB_STORAGE_ID).id == LAB_STORAGE_ID
 
 
-def test_a_robot_helper_gets_its_own_grant_and_finds_the_default_directory(
-    sandbox, gterm_dirs, memory_keyring, monkeypatch
-) -> None:
+def test_a_robot_helper_gets_its_own_grant_and_finds_the_default_directory(sandbox, gterm_dirs, monkeypatch) -> None:
     monkeypatch.setenv("GTERM_CLIENT_ID", ROBOT_CLIENT_ID)
     monkeypatch.setenv("GTERM_CLIENT_SECRET", sandbox.client_secret(ROBOT_CLIENT_ID))
     robot = GtermSession(GtermConfig.load())
@@ -143,7 +138,7 @@ def test_a_robot_helper_gets_its_own_grant_and_finds_the_default_directory(
         expected = own.ls_page(LAB_STORAGE_ID, target, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
     finally:
         robot.close()
-    head_start = HeadStart.launch("keyring", LAB_STORAGE_ID, None)  # no path: the collection's default
+    head_start = HeadStart.launch(None, LAB_STORAGE_ID, None)  # no path: the collection's default
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)
@@ -154,21 +149,25 @@ def test_a_robot_helper_gets_its_own_grant_and_finds_the_default_directory(
         head_start.close()
     assert collection == expected_collection
     assert first.path == expected.path and [e.name for e in first.entries] == [e.name for e in expected.entries]
-    assert memory_keyring.store == {}  # a robot's tokens are kept nowhere
 
 
-def test_the_app_starts_a_helper_only_where_it_can_help(fresh_config, monkeypatch) -> None:
+def test_the_app_starts_a_helper_only_where_it_can_help(sandbox, fresh_config, monkeypatch) -> None:
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
     monkeypatch.delenv("GTERM_HEAD_START", raising=False)
-    assert cli.launch_head_start(fresh_config, None, None) is None  # no start-up location: nothing to list
-    started = cli.launch_head_start(fresh_config, f"{LAB_STORAGE_ID}:/~/", None)
+    somewhere = f"{LAB_STORAGE_ID}:/~/"
+    fresh_config.token_store = "file"
+    assert GtermSession(fresh_config).stored_transfer_token() is None  # not signed in: tui_app starts none
+    token = login_to_token_file(sandbox, fresh_config).access_token
+    assert GtermSession(fresh_config).stored_transfer_token() == token
+    assert cli.launch_head_start(fresh_config, token, None, None) is None  # no start-up location
+    started = cli.launch_head_start(fresh_config, token, somewhere, None)
     assert isinstance(started, HeadStart)
     started.close()
     monkeypatch.setenv("GTERM_HEAD_START", "0")
-    assert cli.launch_head_start(fresh_config, f"{LAB_STORAGE_ID}:/~/", None) is None
+    assert cli.launch_head_start(fresh_config, token, somewhere, None) is None
     monkeypatch.delenv("GTERM_HEAD_START")
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: False)  # one CPU: it would only compete
-    assert cli.launch_head_start(fresh_config, f"{LAB_STORAGE_ID}:/~/", None) is None
+    assert cli.launch_head_start(fresh_config, token, somewhere, None) is None
 
 
 def wait_until(condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
@@ -177,3 +176,23 @@ def wait_until(condition: Callable[[], bool], what: str, limit: float = 30.0) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+def test_a_robot_helper_is_stopped_when_the_session_cannot_open(sandbox, gterm_dirs, monkeypatch) -> None:
+    monkeypatch.setenv("GTERM_CLIENT_ID", ROBOT_CLIENT_ID)
+    monkeypatch.setenv("GTERM_CLIENT_SECRET", sandbox.client_secret(ROBOT_CLIENT_ID))
+    monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
+    started: list[HeadStart | None] = []
+    launch = cli.launch_head_start
+    monkeypatch.setattr(cli, "launch_head_start", lambda *given: started.append(launch(*given)) or started[-1])
+
+    def no_keyring(config: GtermConfig, **options: Any) -> GtermSession:
+        raise KeyringUnavailable("No usable keyring here.")
+
+    monkeypatch.setattr(cli, "make_session", no_keyring)
+    with pytest.raises(KeyringUnavailable), cli.tui_app(cli.build_parser().parse_args(["--left", LAB_STORAGE_ID])):
+        pass
+    assert len(started) == 1 and started[0] is not None  # a robot's helper starts before the session opens
+    helper = started[0]
+    wait_until(lambda: helper.exit_code is not None, "the helper to end")
+    assert helper.exit_code == -signal.SIGKILL  # stopped by the app, not left to finish its calls alone

@@ -105,3 +105,29 @@ def test_the_app_takes_each_answer_once_and_what_the_helper_did_not_answer_is_no
     assert answers.answer("first page", "c", "/busy/", "name") is None
     assert answers.answer("collection", "c", "/a/", "name") is None  # never sent; the helper has ended
     assert process.wait(10) == 0
+
+
+def test_an_answer_the_app_forgoes_is_dropped_when_it_comes() -> None:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", HELPER_SENDING], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE)
+    answers = HeadStart(process)
+    answers.forget("first page", "c", "/a/", "name")  # another location's listing covers it
+    assert answers.answer("first page", "c", "/a/", "name") is None  # at once: not kept, not waited for
+    assert process.wait(10) == 0
+
+
+def test_the_helper_never_runs_code_from_the_current_directory(tmp_path, monkeypatch) -> None:
+    """`python -m` puts the current directory first on the path; the helper (which holds a token) is run with -P."""
+    marker = tmp_path / "ran"
+    planted = tmp_path / "work" / "gterm"
+    planted.mkdir(parents=True)
+    (planted / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("GTERM_DATA_DIR", str(tmp_path / "data"))
+    answers = HeadStart.launch(None, None, None)  # no location: the real helper starts, finds nothing, ends
+    assert answers is not None
+    assert answers.answer("first page", "c", "/a/", "name") is None  # returns once the helper has ended
+    assert not marker.exists()
