@@ -431,9 +431,8 @@ def launch_head_start(
 
     if os.environ.get("GTERM_HEAD_START") == "0" or not head_start.available():
         return None
-    if not (left or config.last_left or right or config.last_right):
-        return None  # no start-up location: nothing to list early
-    return head_start.HeadStart.launch(token, left, right)
+    locations = head_start.startup_locations(config, left, right)
+    return head_start.HeadStart.launch(token, locations) if locations else None
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

@@ -23,8 +23,8 @@ goes to the null device): no token can reach a screen or a log through it.
 Frames, helper to app: a 4-byte big-endian length, a JSON header of that
 length (``call``, ``location`` as asked, ``ok``, ``length``, ``error``), then
 ``length`` bytes of body. The request, app to helper, is one JSON document on
-stdin: the token and the ``--left``/``--right`` given; the helper reads the
-settings itself.
+stdin: the token and the locations; the helper reads the settings itself
+(timeouts, a robot's id and secret).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import IO, TYPE_CHECKING, Any
@@ -120,15 +120,15 @@ class HeadStart:
         threading.Thread(target=self._read, name="gterm-head-start", daemon=True).start()
 
     @classmethod
-    def launch(cls, token: str | None, left: str | None, right: str | None) -> HeadStart | None:
-        """Start the helper for the panes' start-up locations (:func:`startup_locations` of the settings and
-        ``left``/``right``, found by the helper); None when it cannot start (the app then lists them itself).
+    def launch(cls, token: str | None, locations: Sequence[Location]) -> HeadStart | None:
+        """Start the helper for the panes' start-up ``locations`` (:func:`startup_locations`, as the app
+        lists them early); None when it cannot start (the app then lists them itself).
 
         ``token`` is the app's stored Transfer token, sent as it is (None: a robot, which gets its own
         grant). It goes through the helper's stdin, a pipe only these two processes hold: never in
         its arguments or environment.
         """
-        request = json.dumps({"token": token, "left": left, "right": right})
+        request = json.dumps({"token": token, "locations": [list(location) for location in locations]})
         try:
             process = subprocess.Popen(
                 # -P: the current directory is not put on the helper's path (as it is for -m), so a
@@ -242,23 +242,21 @@ def _widen_pipe(stream: IO[bytes] | None) -> None:
 
 
 def read_frame(stream: IO[bytes]) -> tuple[dict[str, Any], bytes] | None:
-    """The next frame (header, body); None at the end of the stream; ValueError for a frame cut short."""
-    head = _read_up_to(stream, _HEADER.size)
+    """The next frame (header, body); None at the end of the stream; ValueError for a frame cut short.
+
+    A buffered read of n bytes returns fewer only when the stream has ended.
+    """
+    head = stream.read(_HEADER.size)
     if not head:
         return None
     (size,) = _HEADER.unpack(_whole(head, _HEADER.size))
-    header = json.loads(_whole(_read_up_to(stream, size), size))
+    header = json.loads(_whole(stream.read(size), size))
     length = int(header["length"])
-    return header, _whole(_read_up_to(stream, length), length)
+    return header, _whole(stream.read(length), length)
 
 
-def _read_up_to(stream: IO[bytes], size: int) -> bytes:
-    """``size`` bytes, or fewer when the stream ends first (a buffered read waits for all of them)."""
-    return stream.read(size) or b""
-
-
-def _whole(data: bytes, size: int) -> bytes:
-    if len(data) != size:
+def _whole(data: bytes | None, size: int) -> bytes:
+    if data is None or len(data) != size:
         raise ValueError("the helper's answer ends early")
     return data
 
@@ -338,7 +336,7 @@ def helper_main() -> int:
     try:
         request = json.loads(sys.stdin.buffer.read())
         config = GtermConfig.load()  # the app's settings, read as it read them (same files, same environment)
-        locations = startup_locations(config, request.get("left"), request.get("right"))
+        locations = [(str(c), None if p is None else str(p), str(o)) for c, p, o in request["locations"]]
         make_client = _client_maker(config, request.get("token")) if locations else None
         if make_client is None:
             return 0  # nothing to answer, or nothing to answer with: the app lists them itself

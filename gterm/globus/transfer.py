@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
+
 def _is_retryable(error: Exception) -> bool:
     """Failures after which the same submission may safely be sent again."""
     if isinstance(error, Offline):

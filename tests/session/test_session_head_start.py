@@ -58,7 +58,7 @@ def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, 
     token = login_to_token_file(sandbox, fresh_config).access_token
     log = RequestLog(sandbox)
     mark = log.mark()
-    head_start = HeadStart.launch(token, f"{LAB_STORAGE_ID}:{MANY}", None)
+    head_start = HeadStart.launch(token, [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)
@@ -84,7 +84,7 @@ def test_a_location_that_is_not_there_raises_the_apps_own_error_without_a_call_o
 ) -> None:
     token = login_to_token_file(sandbox, fresh_config).access_token
     missing = f"/~/not-there-{uuid.uuid4().hex[:8]}/"
-    head_start = HeadStart.launch(token, f"{LAB_STORAGE_ID}:{missing}", None)
+    head_start = HeadStart.launch(token, [(LAB_STORAGE_ID, missing, ORDER_BY_NAME)])
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)
@@ -101,7 +101,7 @@ def test_a_location_that_is_not_there_raises_the_apps_own_error_without_a_call_o
 
 def test_a_token_the_service_refuses_leaves_the_app_to_list_itself(sandbox, fresh_config) -> None:
     # A 401 is the app's to meet (its session refreshes): the helper passes nothing on.
-    head_start = HeadStart.launch("not-a-token", f"{LAB_STORAGE_ID}:{MANY}", None)
+    head_start = HeadStart.launch("not-a-token", [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
     assert head_start is not None
     factory, calls = counting(lambda: transfer_client_for(sandbox, "alice"))
     try:
@@ -117,7 +117,7 @@ def test_a_token_the_service_refuses_leaves_the_app_to_list_itself(sandbox, fres
 
 def test_a_helper_that_is_gone_leaves_the_app_to_list_itself(sandbox, fresh_config) -> None:
     token = login_to_token_file(sandbox, fresh_config).access_token
-    head_start = HeadStart.launch(token, f"{LAB_STORAGE_ID}:{MANY}", None)
+    head_start = HeadStart.launch(token, [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
     assert head_start is not None
     head_start.close()  # killed before (or while) it answers: whatever it did not send, the app asks for
     service = TransferService(lambda: transfer_client_for(sandbox, "alice"))
@@ -138,7 +138,7 @@ def test_a_robot_helper_gets_its_own_grant_and_finds_the_default_directory(sandb
         expected = own.ls_page(LAB_STORAGE_ID, target, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
     finally:
         robot.close()
-    head_start = HeadStart.launch(None, LAB_STORAGE_ID, None)  # no path: the collection's default
+    head_start = HeadStart.launch(None, [(LAB_STORAGE_ID, None, ORDER_BY_NAME)])  # no path: the default directory
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)

@@ -127,7 +127,7 @@ def test_the_helper_never_runs_code_from_the_current_directory(tmp_path, monkeyp
     (planted / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
     monkeypatch.chdir(tmp_path / "work")
     monkeypatch.setenv("GTERM_DATA_DIR", str(tmp_path / "data"))
-    answers = HeadStart.launch(None, None, None)  # no location: the real helper starts, finds nothing, ends
+    answers = HeadStart.launch(None, [])  # no location: the real helper starts, finds nothing, ends
     assert answers is not None
     assert answers.answer("first page", "c", "/a/", "name") is None  # returns once the helper has ended
     assert not marker.exists()
