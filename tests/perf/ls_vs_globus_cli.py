@@ -535,7 +535,11 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
     from tests.support.session_helpers import sign_in_to_token_file
 
     secret = sandbox.client_secret(ROBOT_CLIENT_ID)
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_")}
+    # PYTHONDONTWRITEBYTECODE goes (as in startup.py): installed tools have their bytecode (pip
+    # compiles it at install time), and an editable gterm under that variable would be timed
+    # compiling its own modules at every spawn, something no user runs
+    base_env = {k: v for k, v in os.environ.items()
+                if not k.startswith("GLOBUS_") and k != "PYTHONDONTWRITEBYTECODE"}
     base_env.update(sandbox.client_env())  # service URLs and the sandbox's CA: both tools speak TLS to it
     cli_home = Path(tmp) / "cli-home"  # globus-cli keeps its token storage under $HOME
     cli_home.mkdir()
