@@ -22,7 +22,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.endpoint_manager import (
@@ -40,6 +40,7 @@ from gterm.tui import task_format as fmt
 from gterm.tui.keymap import ADMIN_BINDINGS
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
+from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
 
 # The route goes last: at 120 columns it is the one clipped (the endpoint filter already names one end).
@@ -111,7 +112,7 @@ class AdminTasksScreen(Screen[None]):
                 yield Input(placeholder="at least N faults", id="filter-faults", type="integer")
             yield DataTable[Text](id="admin-tasks", cursor_type="row", zebra_stripes=True)
             yield Static("", id="admin-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def queries(self) -> int:

@@ -15,7 +15,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, PaneFiles, is_local
@@ -30,6 +30,7 @@ from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
 from gterm.tui.transfer_actions import TransferScreen
+from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
@@ -83,7 +84,7 @@ class MainScreen(TransferScreen):
             yield Pane(id="left", classes="-active" if self._active_id == "left" else "")
             yield Pane(id="right", classes="-active" if self._active_id == "right" else "")
         yield TaskPanel(self.service, bell_on_task_end=self.host.config.bell_on_task_end)
-        yield Footer(compact=True)  # room for every F-key at 120 columns
+        yield KeyFooter(compact=True)  # room for every F-key at 120 columns
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_TERMINAL_ROWS, "-short")

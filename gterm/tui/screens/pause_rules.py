@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, PauseRule, PauseRuleDraft
@@ -26,6 +26,7 @@ from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
 
 
@@ -114,7 +115,7 @@ class PauseRulesScreen(Screen[None]):
         yield Label(safe_text(f"Pause rules of {self.endpoint_name}"))
         yield DataTable[Text](id="rules", cursor_type="row", zebra_stripes=True)
         yield Static("", id="rules-status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#rules", DataTable)

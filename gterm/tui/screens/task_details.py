@@ -26,7 +26,7 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from gterm.globus.models import Event, Task
@@ -37,6 +37,7 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.task_cancel import confirm_cancel
+from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -202,7 +203,7 @@ class TaskDetailsScreen(Screen[None]):
                 yield DataTable(id="skipped-table", cursor_type="row")
             with TabPane("Pause info", id="tab-pause"):
                 yield Static(id="pause-info")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#fields-table", DataTable).add_columns("Field", "Value")

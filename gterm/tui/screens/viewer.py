@@ -23,13 +23,14 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import VIEWER_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.text_pager import HEX_WIDTH, ByteSource, Line, TextPager, hex_line
+from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
 
 OpenSource = Callable[[], ByteSource]
@@ -79,7 +80,7 @@ class FileViewer(Screen[None]):
         yield ViewerPage(Text("Opening…"), id="viewer-page")
         yield Input(placeholder="search (Enter finds, Esc cancels)", id="viewer-search")
         yield Static("", id="viewer-status")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._start()
