@@ -43,10 +43,11 @@ class EarlyResults:
             self._pending[key] = (self._clock(), future)
         return future
 
-    def start(self, key: Hashable, call: Callable[[], object]) -> None:
-        """Run ``call`` on a daemon thread (never delays exit) and keep its outcome under ``key``."""
+    def start(self, key: Hashable, call: Callable[[], object]) -> Future[object]:
+        """Run ``call`` on a daemon thread (never delays exit) and keep its outcome under ``key``; its Future."""
         future = self.promise(key)
         threading.Thread(target=fulfil, args=(future, call), name="gterm-early", daemon=True).start()
+        return future
 
     def take(self, key: Hashable, *, share_for: float = 0.0) -> Future[object] | None:
         """The early call for ``key``, once; None when there is none or it is too old to pass for fresh.
@@ -58,7 +59,7 @@ class EarlyResults:
         now = self._clock()
         with self._lock:
             entry = self._pending.get(key)
-            if entry is None or now - entry[0] > share_for:
+            if entry is None or share_for <= 0 or now - entry[0] > share_for:
                 self._pending.pop(key, None)
             # Answers nobody asked for in time go too (a big listing must not stay for the session).
             for stale in [k for k, (started, _) in self._pending.items() if now - started > self._ttl]:
@@ -66,6 +67,18 @@ class EarlyResults:
         if entry is None or now - entry[0] > self._ttl:
             return None
         return entry[1]
+
+    def peek(self, key: Hashable) -> object | None:
+        """The result of the call for ``key`` when it has finished well and is fresh, without taking it;
+        None while it runs, when it failed, or when there is none. Never waits."""
+        with self._lock:
+            entry = self._pending.get(key)
+        if entry is None or self._clock() - entry[0] > self._ttl:
+            return None
+        future = entry[1]
+        if not future.done() or future.exception() is not None:
+            return None
+        return future.result()
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
@@ -80,3 +93,26 @@ def fulfil(future: Future[T], call: Callable[[], T]) -> None:
         future.set_exception(exc)
     else:
         future.set_result(result)
+
+
+def when_all(*futures: Future[object]) -> Future[object]:
+    """A Future done when every one of ``futures`` is: None, or the first of their errors."""
+    done: Future[object] = Future()
+    done.set_running_or_notify_cancel()
+    remaining = [len(futures)]
+    lock = threading.Lock()
+
+    def finished(_: Future[object]) -> None:
+        with lock:
+            remaining[0] -= 1
+            if remaining[0]:
+                return
+        error = next((f.exception() for f in futures if f.exception() is not None), None)
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(None)
+
+    for future in futures:
+        future.add_done_callback(finished)
+    return done

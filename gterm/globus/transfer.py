@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gterm.globus import paths
 from gterm.globus.collection_details import CollectionDetails, details_from
-from gterm.globus.early_results import EarlyResults, fulfil
+from gterm.globus.early_results import EarlyResults, fulfil, when_all
 from gterm.globus.error_mapping import translate_errors
 from gterm.globus.errors import InvalidInput, Offline, ServiceError
 from gterm.globus.locations import (
@@ -322,8 +322,9 @@ class TransferService(TaskReads):
         *,
         orderby: str = ORDER_BY_NAME,
         answers: EarlyAnswers | None = None,
-    ) -> None:
-        """Begin listing a location on background threads, before the UI asks for it.
+    ) -> Future[object]:
+        """Begin listing a location on background threads, before the UI asks for it; done when the
+        collection's document and the first page have come (or one failed).
 
         What is started is a pane's first request: the first page
         (:data:`FIRST_PAGE` entries in the pane's ``orderby``, see :meth:`ls_page`
@@ -345,24 +346,28 @@ class TransferService(TaskReads):
             # when it is not busy producing the rest at the same moment (measured on the sandbox:
             # 8 ms alone, 0.35-0.43 s beside the rest of 100,000 entries), and the rest, asked for
             # after it, finds the directory already read and sorted.
-            self._early.start(_first_page_key(collection_id, path, orderby), lambda: self._first_page(early, path))
-            self._early.start(collection_key, early.collection)
-            return
+            first_page_key = _first_page_key(collection_id, path, orderby)
+            first = self._early.start(first_page_key, lambda: self._first_page(early, path))
+            return when_all(first, self._early.start(collection_key, early.collection))
         collection = self._early.promise(collection_key)
+        listed: Future[object] = Future()
 
         def default_directory_then_listing() -> None:
             try:
                 found = early.collection()
             except BaseException as exc:  # noqa: BLE001 - the pane's get_collection raises it
                 collection.set_exception(exc)
+                listed.set_exception(exc)
                 return
             target = found.default_directory or "/"
             # Promised before the collection is handed out, so the caller's ls finds it.
             listing = self._early.promise(_first_page_key(collection_id, target, orderby))
             collection.set_result(found)
             fulfil(listing, lambda: self._first_page(early, target))
+            fulfil(listed, listing.result)
 
         threading.Thread(target=default_directory_then_listing, name="gterm-early", daemon=True).start()
+        return listed
 
     def _use_early_client(self) -> None:
         """Make this (early) thread's client with the early factory, unless it has one."""
@@ -421,6 +426,27 @@ class TransferService(TaskReads):
             if early is not None:
                 return early.result()  # type: ignore[return-value]  # raises the early call's error, if any
         return self._ls(collection_id, path, offset=offset, limit=limit, orderby=orderby, show_hidden=show_hidden)
+
+    def first_page_at_hand(
+        self, collection_id: str, path: str | None, *, orderby: str
+    ) -> tuple[Collection, Listing] | None:
+        """A start-up location's collection and first page when both have arrived already, taken as
+        :meth:`get_collection` and :meth:`ls_page` would take them; None when either is still on its
+        way or failed (the pane then asks as usual, and reports the error). Never calls the service:
+        the event loop may ask, so a pane shows a listing that came before the screen was drawn in
+        the frame being drawn instead of one a worker hands over after it."""
+        collection_key = ("collection", collection_id)
+        collection = self._early.peek(collection_key)
+        if not isinstance(collection, Collection):
+            return None
+        target = path if path is not None else collection.default_directory or "/"
+        listing_key = _first_page_key(collection_id, target, orderby)
+        listing = self._early.peek(listing_key)
+        if not isinstance(listing, Listing):
+            return None
+        self._early.take(collection_key, share_for=SHARED_COLLECTION_SECONDS)
+        self._early.take(listing_key)
+        return collection, listing
 
     def more_pages(
         self,

@@ -253,3 +253,50 @@ def test_calls_after_an_unanswered_one_are_not_asked_of_the_helper(sandbox: Any,
     early = first_page(service, MANY)
     assert sum(len(page.entries) for page in service.more_pages(early, orderby=ORDER_BY_NAME)) == 2000
     assert sorted(big.asked) == ["collection", "first page"]  # its own path: both asked, each on its own
+
+
+def test_a_first_page_that_has_come_is_at_hand_once_with_its_collection(
+    sandbox: Any, service: TransferService
+) -> None:
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    service.start_listing_early(LAB_STORAGE_ID, MANY).result(timeout=10)
+    assert service.first_page_at_hand(LAB_STORAGE_ID, "/home/alice/", orderby=ORDER_BY_NAME) is None  # not started
+    assert service.first_page_at_hand(LAB_STORAGE_ID, MANY, orderby=listing_order("size")) is None  # another order
+    at_hand = service.first_page_at_hand(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME)
+    assert at_hand is not None
+    collection, listing = at_hand
+    assert collection.id == LAB_STORAGE_ID
+    assert (len(listing.entries), listing.total, listing.entries[0].name) == (FIRST_PAGE, 3000, "file-0000.dat")
+    assert service.first_page_at_hand(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME) is None  # taken
+    rest = list(service.more_pages(listing, orderby=ORDER_BY_NAME))  # the rest, asked for early, as before
+    assert sum(len(page.entries) for page in rest) == 2000
+    settled(log, mark, service)
+    assert log.count(mark, method="GET", path=LS_PATH) == 3  # first page, rest, marker: nothing asked twice
+    assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
+
+
+def test_the_default_directory_is_at_hand_once_it_has_come(service: TransferService) -> None:
+    service.start_listing_early(LAB_STORAGE_ID, None).result(timeout=10)
+    at_hand = service.first_page_at_hand(LAB_STORAGE_ID, None, orderby=ORDER_BY_NAME)
+    assert at_hand is not None
+    collection, listing = at_hand
+    assert (collection.default_directory, listing.path) == ("/~/", "/home/alice/")  # the service resolves ~
+    assert "many-files" in {entry.name for entry in listing.entries}
+
+
+def test_an_early_error_is_not_at_hand_and_stays_for_the_panes_own_call(
+    sandbox: Any, service: TransferService
+) -> None:
+    missing = f"/~/not-there-{uuid.uuid4().hex[:8]}/"
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    arrived = service.start_listing_early(LAB_STORAGE_ID, missing)
+    with pytest.raises(NotFound):
+        arrived.result(timeout=10)
+    assert service.first_page_at_hand(LAB_STORAGE_ID, missing, orderby=ORDER_BY_NAME) is None
+    with pytest.raises(NotFound) as raised:
+        first_page(service, missing)  # the early error, reported by the pane's call ...
+    assert "not-there" in str(raised.value)
+    settled(log, mark, service)
+    assert log.count(mark, method="GET", path=LS_PATH) == 2  # ... without asking again (the other is the marker)

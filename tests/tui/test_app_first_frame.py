@@ -7,10 +7,13 @@ there (gterm.cli.build_tui), so the screen is drawn before globus-sdk loads.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from gterm.globus.errors import ServiceError
+from gterm.globus.transfer import listing_order, remembered_order
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.browser_helpers import make_app, screen_lines, settled, wait_for, wait_for_exit
+from tests.support.transfer_live import service_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -46,3 +49,39 @@ async def test_a_gterm_error_from_after_first_frame_ends_the_app_and_is_kept(ali
         await wait_for_exit(app, "the app to end on the start-up error")
     assert app.startup_error is refused
     assert app.return_code == 1
+
+
+async def test_a_start_up_listing_that_came_before_the_screen_is_in_its_first_frame(sandbox: Any, tmp_config):
+    # As `gterm --left LAB:/projects/` with a fast service (or a slow machine): the head start's answer is
+    # in before the screen is built, so the pane shows it in the first frame, not in a worker's later one.
+    service = service_for(sandbox)
+    service.start_listing_early(LAB, "/projects/", orderby=remembered_order(tmp_config.last_left_sort)).result(10)
+    at_first_frame: list[list[str]] = []
+
+    def after_first_frame() -> None:
+        listing = app.main_screen.left_pane.listing
+        at_first_frame.append([entry.name for entry in listing.entries] if listing is not None else [])
+
+    app = make_app(service, config=tmp_config, left=f"{LAB}:/projects/", after_first_frame=after_first_frame)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(at_first_frame), "the first frame")
+        await settled(pilot)
+        assert app.main_screen.left_pane.path == "/projects/"
+    assert "climate" in at_first_frame[0]
+
+
+async def test_open_shows_an_arrived_start_up_listing_at_once(sandbox: Any, tmp_config):
+    service = service_for(sandbox)
+    app = make_app(service, config=tmp_config, left=f"{LAB}:/home/alice/")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.main_screen.left_pane
+        await wait_for(pilot, lambda: pane.path == "/home/alice/", "the home directory")
+        await settled(pilot)
+        order = listing_order(pane.file_list.sort_key, pane.file_list.sort_reverse)
+        service.start_listing_early(LAB, "/projects/", orderby=order).result(timeout=10)
+        pane.open(LAB, "/projects/")
+        # shown by open itself: no worker, no event between
+        assert pane.listing is not None and pane.listing.path == "/projects/"
+        assert "climate" in [entry.name for entry in pane.listing.entries]
+        await settled(pilot)
+        assert pane.path == "/projects/" and not pane.pages_pending

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from gterm.globus.early_results import EarlyResults
+from gterm.globus.early_results import EarlyResults, when_all
 
 
 class Clock:
@@ -77,3 +77,48 @@ def test_a_shared_answer_serves_every_caller_for_a_while_then_once_more() -> Non
     last = early.take("collection", share_for=10.0)  # past the window: handed out once more, like any answer
     assert last is not None and last.result(timeout=5) == "document"
     assert early.take("collection", share_for=10.0) is None
+
+
+def test_peek_shows_a_finished_answer_without_taking_it() -> None:
+    clock = Clock()
+    early = EarlyResults(ttl=30, clock=clock)
+    release = threading.Event()
+    slow = early.start("slow", lambda: release.wait(5) and "done")
+    assert early.peek("slow") is None  # still on its way: peek never waits
+    release.set()
+    slow.result(timeout=5)
+    assert early.peek("slow") == "done"
+    assert early.peek("slow") == "done"  # not taken
+    taken = early.take("slow")
+    assert taken is not None and taken.result() == "done"
+    assert early.peek("slow") is None  # taken now
+
+
+def test_peek_shows_neither_an_error_nor_a_stale_answer() -> None:
+    clock = Clock()
+    early = EarlyResults(ttl=30, clock=clock)
+    failing = early.start("broken", lambda: 1 // 0)
+    with pytest.raises(ZeroDivisionError):
+        failing.result(timeout=5)
+    assert early.peek("broken") is None
+    taken = early.take("broken")  # the error stays for the caller who asks
+    assert taken is not None and isinstance(taken.exception(), ZeroDivisionError)
+    early.start("old", lambda: "answer").result(timeout=5)
+    clock.now += 31
+    assert early.peek("old") is None
+    assert early.peek("never started") is None
+
+
+def test_when_all_is_done_when_every_call_is_and_carries_the_first_error() -> None:
+    release = threading.Event()
+    early = EarlyResults()
+    slow = early.start("slow", lambda: release.wait(5) and "slow")
+    quick = early.start("quick", lambda: "quick")
+    both = when_all(slow, quick)
+    quick.result(timeout=5)
+    assert not both.done()
+    release.set()
+    assert both.result(timeout=5) is None
+    failing = when_all(early.start("broken", lambda: 1 // 0), early.start("fine", lambda: 1))
+    with pytest.raises(ZeroDivisionError):
+        failing.result(timeout=5)

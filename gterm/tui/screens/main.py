@@ -21,7 +21,7 @@ from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, PaneFiles, is_local
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.local_files import local_error
-from gterm.globus.locations import CollectionLocation
+from gterm.globus.locations import CollectionLocation, parse_location
 from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
 from gterm.globus.transfer_requests import DeleteRequest
@@ -142,15 +142,33 @@ class MainScreen(TransferScreen):
 
     # --- start-up -----------------------------------------------------
 
-    @work(thread=True, group="startup", exit_on_error=False)
     def _start_locations(self, left: str | None, right: str | None) -> None:
-        """Resolve --left/--right, else the last locations, else a sensible default; then open them.
+        """Open --left/--right, else the last locations, else a sensible default.
+
+        A location written out (``COLLECTION_ID[:PATH]``, ``local:PATH``) opens
+        here, on the event loop before the first frame: a start-up listing that
+        has already arrived (gterm.globus.head_start) is then in that frame. A
+        name, a bookmark or none at all is looked up on a worker.
+        """
+        config = self.host.config
+        wanted = {"left": left or config.last_left, "right": right or config.last_right}
+        to_look_up: dict[str, str | None] = {}
+        for pane_id, text in wanted.items():
+            location = _written_out(text)
+            if location is None:
+                to_look_up[pane_id] = text
+            else:
+                self._open_in(pane_id, location.collection_id, location.path)
+        if to_look_up:
+            self._look_up_locations(to_look_up)
+
+    @work(thread=True, group="startup", exit_on_error=False)
+    def _look_up_locations(self, wanted: dict[str, str | None]) -> None:
+        """Resolve start-up locations by name or bookmark, else a sensible default; then open them.
 
         A location that cannot be resolved is reported in its pane, which then
         stays empty rather than silently showing somewhere else.
         """
-        config = self.host.config
-        wanted = {"left": left or config.last_left, "right": right or config.last_right}
         fallback: CollectionLocation | bool | None = False  # False: not looked up yet
         for pane_id, text in wanted.items():
             location: CollectionLocation | None = None
@@ -604,3 +622,14 @@ class MainScreen(TransferScreen):
         event.stop()
         self.open_in_active(event.bookmark.endpoint_id, event.bookmark.path)
 
+
+def _written_out(text: str | None) -> CollectionLocation | None:
+    """``text`` as a location that needs no lookup, or None (a name, a bookmark, nothing, or a mistake,
+    which the lookup reports in its pane)."""
+    if not text:
+        return None
+    try:
+        location = parse_location(text)
+    except GtermError:
+        return None
+    return location if isinstance(location, CollectionLocation) else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from rich.text import Text
@@ -23,10 +22,10 @@ from textual.widgets import Input, Label
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
-from gterm.globus.browsing import PaneFiles, files_for
+from gterm.globus.browsing import FirstListing, PaneFiles, files_for
 from gterm.globus.errors import ConsentNeeded, NotFound
 from gterm.globus.models import Collection, Entry, Listing
-from gterm.globus.transfer import FIRST_PAGE, listing_order
+from gterm.globus.transfer import listing_order
 from gterm.tui.dir_names import DirectoryNames
 from gterm.tui.dir_names import dir_names as directory_names
 from gterm.tui.host import AppHost
@@ -53,11 +52,6 @@ PREPARED_ORDERS_FROM = 20_000
 """From this many entries a pane sorts its listing every way on its worker once it is whole
 (at 1,000,000 entries a re-sort by time costs ~1 s on the UI thread otherwise)."""
 FIRST_PAINT_WAIT = 1.0  # seconds the listing worker waits at most for the first page on screen
-
-# Threads for the collection lookups that run alongside a listing: a small pool shared by the panes
-# (no thread starts before the first lookup). Its threads live on, so each keeps its TransferClient
-# (the service has one per thread) instead of building a new one -- and a new connection -- per lookup.
-_LOOKUPS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gterm-lookup")
 
 
 class Pane(Vertical):
@@ -220,7 +214,19 @@ class Pane(Vertical):
         # first page of it would drop the rows (and the selection) below that page for a while.
         whole = origin == "reload" and self.listing is not None and self.listing.complete and not self.pages_pending
         self.pages_pending = False
-        self._load(self._generation, collection_id, path, origin, self.file_list, whole)
+        file_list = self.file_list
+        order = listing_order(file_list.sort_key, file_list.sort_reverse)
+        at_hand = self.files_for(collection_id).first_page_at_hand(collection_id, path, orderby=order)
+        if at_hand is None or whole:
+            self._load(self._generation, collection_id, path, origin, file_list, whole)
+            return
+        # A start-up listing that arrived while the screen was being built (a fast service, a slow
+        # machine): shown in the frame being drawn, not in one after it.
+        collection, listing = at_hand
+        view, dir_names = self._prepared(collection, listing, origin, file_list)
+        self._load_done(self._generation, collection, listing, origin, view, dir_names)
+        if not listing.complete:
+            self._load_rest(self._generation, listing, order, file_list)
 
     def go(self, path: str, *, origin: str = "go", cursor: str | None = None) -> None:
         """Show ``path`` in the current collection (relative paths are taken from the current one)."""
@@ -263,61 +269,31 @@ class Pane(Vertical):
     ) -> None:
         """Fetch (and prepare for display) one listing, off the event loop: its first page, then the rest.
 
-        The ``operation_ls`` goes out first: when the pane does not know the
-        collection yet, its ``get_collection`` runs concurrently on a helper
-        thread instead of costing a round trip before the listing (only the
-        default directory, path None, has to wait for the collection's
-        document). The first request asks for :data:`FIRST_PAGE` entries in
-        the pane's order: a directory up to that size is listed whole by it,
-        a bigger one is painted from it while the rest is fetched here, in
-        pages, and merged (see :meth:`_fetch_rest`). ``whole`` (a reload of a
-        complete listing) fetches every page before anything is shown. The
-        display order of the entries (an O(n log n) sort for a 100,000-entry
-        directory) and the directory names for path completion are computed
-        here too, so the event loop only swaps them in.
+        The first request (:class:`FirstListing`) asks for :data:`FIRST_PAGE`
+        entries in the pane's order: a directory up to that size is listed
+        whole by it, a bigger one is painted from it while the rest is fetched
+        here, in pages, and merged (see :meth:`_fetch_rest`). ``whole`` (a
+        reload of a complete listing) fetches every page before anything is
+        shown. The display order of the entries (an O(n log n) sort for a
+        100,000-entry directory) and the directory names for path completion
+        are computed here too, so the event loop only swaps them in.
         """
         worker = get_current_worker()
         known = self.collection if self.collection is not None and self.collection.id == collection_id else None
-        lookup: Future[Collection] | None = None
         order = listing_order(file_list.sort_key, file_list.sort_reverse)
-        files = self.files_for(collection_id)
+        first = FirstListing(self.files_for(collection_id), collection_id, path, known)
         try:
-            if path is None:
-                if known is None:
-                    known = files.get_collection(collection_id)  # its default directory is the target
-                target = known.default_directory or "/"
-            else:
-                target = path
-                if known is None:
-                    lookup = _LOOKUPS.submit(files.get_collection, collection_id)
-            try:
-                listing = files.ls_page(collection_id, target, limit=FIRST_PAGE, orderby=order)
-                if whole:
-                    for page in files.more_pages(listing, orderby=order):
-                        if worker.is_cancelled:
-                            return
-                        listing = listing.extended(page)
-                    listing = listing.finished()
-            except Exception:
-                if lookup is not None:
-                    # The collection's own error comes first, as if it had been asked first.
-                    known = lookup.result()
-                raise
-            collection = known if lookup is None else lookup.result()
-            assert collection is not None  # known, or looked up (path None needs it before listing)
+            fetched = first.fetch(order, whole=whole, cancelled=lambda: worker.is_cancelled)
         except Exception as exc:  # noqa: BLE001 - routed to worker_errors
             if not worker.is_cancelled:
-                deliver(self.app, self._load_failed, generation, exc, collection_id, path, origin, known)
+                deliver(self.app, self._load_failed, generation, exc, collection_id, path, origin, first.collection)
             return
+        if fetched is None:
+            return
+        collection, listing = fetched
         if worker.is_cancelled:
             return
-        view = file_list.prepare_view(listing)
-        if file_list.filter_text and origin != "reload" and (self.collection_id, self.path) != (
-            collection.id,
-            listing.path,
-        ):
-            view.configure(filter_text="")  # _load_done drops a filter typed in another directory
-        dir_names = directory_names(listing)
+        view, dir_names = self._prepared(collection, listing, origin, file_list)
         if worker.is_cancelled:
             return
         deliver(self.app, self._load_done, generation, collection, listing, origin, view, dir_names)
@@ -326,6 +302,24 @@ class Pane(Vertical):
             self._fetch_rest(generation, listing, order, file_list)
         else:
             self._prepare_orders(view)
+
+    def _prepared(
+        self, collection: Collection, listing: Listing, origin: str, file_list: FileList
+    ) -> tuple[ListingView, list[str]]:
+        """A listing's display order and its directory names (for path completion), for _load_done."""
+        view = file_list.prepare_view(listing)
+        if file_list.filter_text and origin != "reload" and (self.collection_id, self.path) != (
+            collection.id,
+            listing.path,
+        ):
+            view.configure(filter_text="")  # _load_done drops a filter typed in another directory
+        return view, directory_names(listing)
+
+    @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
+    def _load_rest(self, generation: int, listing: Listing, order: str, file_list: FileList) -> None:
+        """The pages after a first page shown at once (see :meth:`open`), once it is painted."""
+        self._wait_for_paint()
+        self._fetch_rest(generation, listing, order, file_list)
 
     def _wait_for_paint(self) -> None:
         """On the listing worker: until the first page is painted. Merging the rest is long C calls
