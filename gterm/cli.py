@@ -386,10 +386,11 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
     what a user starts and cannot drift from it.
     """
     config = _load_config(args)
-    head_start: HeadStart | None = None
-    if config.uses_client_credentials:
-        # A robot's helper gets its own grant: started before this process loads anything more.
-        head_start = launch_head_start(config, None, args.left, args.right)
+    # The helper starts first of all, loading the SDK while this process opens the token store; a robot's
+    # gets its own grant at once, a person's the stored token once it is read.
+    head_start = launch_head_start(config, args.left, args.right)
+    if head_start is not None and config.uses_client_credentials:
+        head_start.hand_over(None)
     try:
         session = make_session(config)  # opens the token store: a missing keyring is said here
         try:
@@ -403,8 +404,13 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
                 # expired or short of a consent are handled in the app (its sign-in screen).
                 print("You are not logged in to Globus yet.")
                 run_cli_login(session)
-            if not session.client_credentials and (token := session.stored_transfer_token()) is not None:
-                head_start = launch_head_start(config, token, args.left, args.right)
+            if head_start is not None and not session.client_credentials:
+                token = session.stored_transfer_token()
+                if token is None:  # near expiry: the app's own calls refresh it (the helper never does)
+                    head_start.close()
+                    head_start = None
+                else:
+                    head_start.hand_over(token)
             yield build_tui(
                 session, config, args.left, args.right, startup_check=startup_check, head_start=head_start
             )
@@ -415,24 +421,22 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
             head_start.close()
 
 
-def launch_head_start(
-    config: GtermConfig, token: str | None, left: str | None, right: str | None
-) -> HeadStart | None:
+def launch_head_start(config: GtermConfig, left: str | None, right: str | None) -> HeadStart | None:
     """The helper process that makes the start-up listings' calls (gterm.globus.head_start), if it can help.
 
-    ``token`` is the session's stored Transfer token as it is (None: a robot,
-    which gets its own grant), so the helper opens no token store (no second
-    keyring prompt) and refreshes nothing; a person whose stored token needs a
-    refresh first gets no helper (the app's own calls refresh it). Not started
-    with one CPU (it would compete for it), with ``GTERM_HEAD_START=0``, or
-    with no start-up location.
+    It waits for :meth:`HeadStart.hand_over`: the session's stored Transfer
+    token as it is (None: a robot, which gets its own grant), so the helper
+    opens no token store (no second keyring prompt) and refreshes nothing; a
+    person whose stored token needs a refresh first gets none (the helper is
+    closed; the app's own calls refresh it). Not started with one CPU (it would
+    compete for it), with ``GTERM_HEAD_START=0``, or with no start-up location.
     """
     from gterm.globus import head_start
 
     if os.environ.get("GTERM_HEAD_START") == "0" or not head_start.available():
         return None
     locations = head_start.startup_locations(config, left, right)
-    return head_start.HeadStart.launch(token, locations) if locations else None
+    return head_start.HeadStart.spawn(locations) if locations else None
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

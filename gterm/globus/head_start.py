@@ -111,8 +111,9 @@ def startup_locations(config: GtermConfig, left: str | None, right: str | None) 
 class HeadStart:
     """The app's side: the helper process and its answers, by call and location (thread-safe)."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], locations: Sequence[Location]) -> None:
         self._process = process
+        self._locations = list(locations)
         self._lock = threading.Lock()
         self._answers: dict[tuple[str, Location], Future[bytes | None]] = {}
         self._taken: set[tuple[str, Location]] = set()  # asked for once: a later frame is dropped, not kept
@@ -121,14 +122,17 @@ class HeadStart:
 
     @classmethod
     def launch(cls, token: str | None, locations: Sequence[Location]) -> HeadStart | None:
-        """Start the helper for the panes' start-up ``locations`` (:func:`startup_locations`, as the app
-        lists them early); None when it cannot start (the app then lists them itself).
+        """:meth:`spawn` the helper and :meth:`hand_over` ``token`` at once."""
+        started = cls.spawn(locations)
+        if started is not None:
+            started.hand_over(token)
+        return started
 
-        ``token`` is the app's stored Transfer token, sent as it is (None: a robot, which gets its own
-        grant). It goes through the helper's stdin, a pipe only these two processes hold: never in
-        its arguments or environment.
-        """
-        request = json.dumps({"token": token, "locations": [list(location) for location in locations]})
+    @classmethod
+    def spawn(cls, locations: Sequence[Location]) -> HeadStart | None:
+        """Start the helper for the panes' start-up ``locations`` (:func:`startup_locations`, as the app
+        lists them early); None when it cannot start (the app then lists them itself). It loads the SDK
+        while the app reads its token, then waits for :meth:`hand_over` (or :meth:`close`)."""
         try:
             process = subprocess.Popen(
                 # -P: the current directory is not put on the helper's path (as it is for -m), so a
@@ -136,14 +140,24 @@ class HeadStart:
                 [sys.executable, "-P", "-m", "gterm.globus.head_start"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
             )
-            assert process.stdin is not None
-            process.stdin.write(request.encode())
-            process.stdin.close()
         except (OSError, ValueError) as exc:
             log.debug("no head start for the start-up listings: %s", exc)
             return None
         _widen_pipe(process.stdout)
-        return cls(process)
+        return cls(process, locations)
+
+    def hand_over(self, token: str | None) -> None:
+        """Send the helper what to list and with what: ``token`` is the app's stored Transfer token, as it
+        is (None: a robot, which gets its own grant). It goes through the helper's stdin, a pipe only
+        these two processes hold: never in its arguments or environment."""
+        request = json.dumps({"token": token, "locations": [list(location) for location in self._locations]})
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(request.encode())
+            stdin.close()
+        except (OSError, ValueError) as exc:  # it has ended: its answers are None, the app asks itself
+            log.debug("head start not handed its request: %s", exc)
 
     def answer(self, call: str, collection_id: str, path: str | None, orderby: str) -> bytes | None:
         """The body the helper got for ``call`` at this location, or None: the caller asks Globus itself.
@@ -334,8 +348,9 @@ def helper_main() -> int:
     """``python -m gterm.globus.head_start``: answer the request on stdin, frames on stdout."""
     out = FrameWriter(sys.stdout.buffer)
     try:
-        request = json.loads(sys.stdin.buffer.read())
         config = GtermConfig.load()  # the app's settings, read as it read them (same files, same environment)
+        _load_the_sdk()
+        request = json.loads(sys.stdin.buffer.read())
         locations = [(str(c), None if p is None else str(p), str(o)) for c, p, o in request["locations"]]
         make_client = _client_maker(config, request.get("token")) if locations else None
         if make_client is None:
@@ -348,6 +363,14 @@ def helper_main() -> int:
     except Exception as exc:  # noqa: BLE001 - what was not answered, the app asks itself
         log.debug("head start ended: %s", type(exc).__name__)
     return 0
+
+
+def _load_the_sdk() -> None:
+    """Import what the calls use (globus-sdk, requests) while the app is still reading its token."""
+    import globus_sdk  # noqa: F401 - loaded for later, not used here
+    import requests  # noqa: F401 - globus-sdk loads it with its first client
+
+    from gterm.globus import ls_bodies, transfer  # noqa: F401 - loaded for later
 
 
 def _client_maker(config: GtermConfig, token: str | None) -> Callable[[], globus_sdk.TransferClient] | None:

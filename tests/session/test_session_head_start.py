@@ -155,19 +155,49 @@ def test_the_app_starts_a_helper_only_where_it_can_help(sandbox, fresh_config, m
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
     monkeypatch.delenv("GTERM_HEAD_START", raising=False)
     somewhere = f"{LAB_STORAGE_ID}:/~/"
-    fresh_config.token_store = "file"
-    assert GtermSession(fresh_config).stored_transfer_token() is None  # not signed in: tui_app starts none
-    token = login_to_token_file(sandbox, fresh_config).access_token
-    assert GtermSession(fresh_config).stored_transfer_token() == token
-    assert cli.launch_head_start(fresh_config, token, None, None) is None  # no start-up location
-    started = cli.launch_head_start(fresh_config, token, somewhere, None)
+    assert cli.launch_head_start(fresh_config, None, None) is None  # no start-up location
+    started = cli.launch_head_start(fresh_config, somewhere, None)
     assert isinstance(started, HeadStart)
     started.close()
     monkeypatch.setenv("GTERM_HEAD_START", "0")
-    assert cli.launch_head_start(fresh_config, token, somewhere, None) is None
+    assert cli.launch_head_start(fresh_config, somewhere, None) is None
     monkeypatch.delenv("GTERM_HEAD_START")
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: False)  # one CPU: it would only compete
-    assert cli.launch_head_start(fresh_config, token, somewhere, None) is None
+    assert cli.launch_head_start(fresh_config, somewhere, None) is None
+
+
+def test_a_helper_started_before_the_token_is_read_answers_once_handed_it(sandbox, fresh_config) -> None:
+    # As tui_app does for a person: the helper loads the SDK while the app opens its token store.
+    head_start = HeadStart.spawn([(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
+    assert head_start is not None
+    try:
+        token = login_to_token_file(sandbox, fresh_config).access_token
+        assert GtermSession(fresh_config).stored_transfer_token() == token
+        assert head_start.exit_code is None  # waiting for it
+        head_start.hand_over(token)
+        service = TransferService(app_must_not_call)
+        service.start_listing_early(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME, answers=head_start)
+        first = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+        assert (len(first.entries), first.total) == (FIRST_PAGE, 3000)
+        assert len(whole_listing(service, first).entries) == 3000
+    finally:
+        head_start.close()
+
+
+def test_a_helper_closed_before_it_is_handed_a_token_answers_nothing(sandbox, fresh_config) -> None:
+    # A person not signed in, or whose stored token needs a refresh first: tui_app closes the helper.
+    log = RequestLog(sandbox)
+    mark = log.mark()
+    head_start = HeadStart.spawn([(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
+    assert head_start is not None
+    head_start.close()
+    assert head_start.answer("first page", LAB_STORAGE_ID, MANY, ORDER_BY_NAME) is None
+    wait_until(lambda: head_start.exit_code is not None, "the helper to end")
+    assert head_start.exit_code == -signal.SIGKILL
+    head_start.hand_over("too late")  # said to nobody, and no error
+    service = TransferService(lambda: transfer_client_for(sandbox, "alice"))
+    assert service.ls(LAB_STORAGE_ID, "/~/").path == "/home/alice/"  # a marker: every request so far is logged
+    assert log.count(mark, method="GET", path=LS_PATH) == 1  # the marker's: the helper asked for nothing
 
 
 def wait_until(condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
