@@ -54,6 +54,14 @@ def whole_listing(service: TransferService, first: Listing) -> Listing:
     return whole
 
 
+def list_many(service: TransferService, head_start: HeadStart) -> None:
+    """MANY's start-up listing as a pane takes it, with the helper's answers: a first page, then the rest."""
+    service.start_listing_early(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME, answers=head_start)
+    first = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
+    assert (len(first.entries), first.total) == (FIRST_PAGE, 3000)
+    assert len(whole_listing(service, first).entries) == 3000
+
+
 def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, fresh_config) -> None:
     token = login_to_token_file(sandbox, fresh_config).access_token
     log = RequestLog(sandbox)
@@ -106,10 +114,7 @@ def test_a_token_the_service_refuses_leaves_the_app_to_list_itself(sandbox, fres
     factory, calls = counting(lambda: transfer_client_for(sandbox, "alice"))
     try:
         service = TransferService(factory)
-        service.start_listing_early(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME, answers=head_start)
-        first = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
-        assert (len(first.entries), first.total) == (FIRST_PAGE, 3000)
-        assert len(whole_listing(service, first).entries) == 3000
+        list_many(service, head_start)
     finally:
         head_start.close()
     assert calls  # the app's own early calls
@@ -176,10 +181,7 @@ def test_a_helper_started_before_the_token_is_read_answers_once_handed_it(sandbo
         assert head_start.exit_code is None  # waiting for it
         head_start.hand_over(token)
         service = TransferService(app_must_not_call)
-        service.start_listing_early(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME, answers=head_start)
-        first = service.ls_page(LAB_STORAGE_ID, MANY, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
-        assert (len(first.entries), first.total) == (FIRST_PAGE, 3000)
-        assert len(whole_listing(service, first).entries) == 3000
+        list_many(service, head_start)
     finally:
         head_start.close()
 
