@@ -533,3 +533,26 @@ def test_extends_is_ignored_for_a_view_of_other_entries() -> None:
         assert names(view) == names(ListingView(first))
         assert view.folded[1] is not unrelated.folded[1]  # "a.txt" casefolded again, not taken over
     assert names(ListingView(merged, extends=ListingView())) == names(ListingView(merged))
+
+
+def test_a_listing_in_display_order_filters_like_one_in_any_other_order() -> None:
+    # Pages asked for in the pane's order arrive in it, and a filter then skips projecting its hits
+    # onto the display order; the rows must be those of the same entries in another order, in every
+    # sort, reversed, and with the dot files hidden (the display order is then not every entry).
+    made = [entry(f"{name}_{i:02d}.dat", size=(i * 7) % 13, minutes=i % 5) for i, name in
+            enumerate(["alpha", "Beta", "gamma"] * 9)]
+    made += [entry(f"dir{i}", "dir") for i in range(3)] + [entry(".hidden_1"), entry(".hidden_2", "dir")]
+    shown_in_order = ListingView(listing(*made), show_hidden=True)
+    in_display_order = listing(*(made[index] for index in shown_in_order.rows))
+    shuffled = listing(*reversed(made))
+    for sort_key, reverse, show_hidden in (("name", False, True), ("name", True, True), ("size", False, True),
+                                           ("time", True, False), ("name", False, False)):
+        for text in ("a", "_1", "be", "*.dat", "dir", "zz"):
+            ordered = ListingView(in_display_order, sort_key=sort_key, reverse=reverse, show_hidden=show_hidden)
+            ordered.configure(filter_text=text)
+            other = ListingView(shuffled, sort_key=sort_key, reverse=reverse, show_hidden=show_hidden,
+                                filter_text=text)
+            assert names(ordered) == names(other), (sort_key, reverse, show_hidden, text)
+    view = ListingView(in_display_order, show_hidden=True)
+    view.configure(filter_text="_1")
+    assert view._filtered_base_in_entry_order is True  # the shortcut was taken here
