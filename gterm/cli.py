@@ -338,7 +338,8 @@ def build_tui(
     service = TransferService(
         transfer_client, early_client_factory=session.transfer_client, wait_for_first_frame=wait_for_first_frame
     )
-    start_listings_early(service, startup_locations(config, left, right), head_start)
+    locations = head_start.locations if head_start is not None else startup_locations(config, left, right)
+    start_listings_early(service, locations, head_start)
     from gterm.tui.app import GtermApp
 
     return GtermApp(

@@ -12,8 +12,10 @@ pipe, and this process takes those bodies as its own answers
 
 The helper only ever saves time. It opens no token store and never refreshes
 or stores a token: the app hands it its stored Transfer token as it is
-(``GtermSession.stored_transfer_token``; none, near expiry, and no helper is
-started), and a robot makes its own grant, kept in the helper's memory. A
+(``GtermSession.stored_transfer_token``; none, near expiry: the helper is
+closed before it asks for anything), and a robot makes its own grant, kept in
+the helper's memory. It is started first of all and loads the SDK while the
+app reads its token (:meth:`HeadStart.spawn`, then :meth:`HeadStart.hand_over`). A
 NotFound or PermissionDenied it passes on as that error; any other call it
 does not answer (an error, a timeout, a helper that died) is made by this
 process as before, so every other error is this process's own, worded as
@@ -88,19 +90,14 @@ def startup_locations(config: GtermConfig, left: str | None, right: str | None) 
     the pane's would be asked for again.
     """
     from gterm.globus.local_files import is_local
-    from gterm.globus.locations import CollectionLocation, parse_location
+    from gterm.globus.locations import written_out
     from gterm.globus.transfer import remembered_order
 
     found: list[Location] = []
     panes = ((left or config.last_left, config.last_left_sort), (right or config.last_right, config.last_right_sort))
     for text, sort in panes:
-        if not text:
-            continue
-        try:
-            location = parse_location(text)
-        except GtermError:
-            continue
-        if not isinstance(location, CollectionLocation) or is_local(location.collection_id):
+        location = written_out(text)
+        if location is None or is_local(location.collection_id):
             continue
         early = (location.collection_id, location.path, remembered_order(sort))
         if early not in found:
@@ -113,7 +110,8 @@ class HeadStart:
 
     def __init__(self, process: subprocess.Popen[bytes], locations: Sequence[Location]) -> None:
         self._process = process
-        self._locations = list(locations)
+        self.locations = list(locations)
+        """What the helper lists (:func:`startup_locations`), as the app will ask for it."""
         self._lock = threading.Lock()
         self._answers: dict[tuple[str, Location], Future[bytes | None]] = {}
         self._taken: set[tuple[str, Location]] = set()  # asked for once: a later frame is dropped, not kept
@@ -150,7 +148,7 @@ class HeadStart:
         """Send the helper what to list and with what: ``token`` is the app's stored Transfer token, as it
         is (None: a robot, which gets its own grant). It goes through the helper's stdin, a pipe only
         these two processes hold: never in its arguments or environment."""
-        request = json.dumps({"token": token, "locations": [list(location) for location in self._locations]})
+        request = json.dumps({"token": token, "locations": [list(location) for location in self.locations]})
         stdin = self._process.stdin
         assert stdin is not None
         try:

@@ -98,6 +98,18 @@ def parse_location(text: str) -> Location:
     return CollectionLocation(collection_id=collection_id, path=path)
 
 
+def written_out(text: str | None) -> CollectionLocation | None:
+    """``text`` as a location that needs no lookup (``COLLECTION_ID[:PATH]``, ``local[:PATH]``), or None:
+    a name or a bookmark (looked up by whoever needs it), nothing, or a mistake (reported by that lookup)."""
+    if not text:
+        return None
+    try:
+        location = parse_location(text)
+    except InvalidInput:
+        return None
+    return location if isinstance(location, CollectionLocation) else None
+
+
 def _looks_like_id(text: str) -> bool:
     """Hex digits and hyphens only: a (perhaps mistyped) collection ID, never a display name."""
     candidate = text.strip()

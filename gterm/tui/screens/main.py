@@ -21,7 +21,7 @@ from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, PaneFiles, is_local
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.local_files import local_error
-from gterm.globus.locations import CollectionLocation, parse_location
+from gterm.globus.locations import CollectionLocation, written_out
 from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
 from gterm.globus.transfer_requests import DeleteRequest
@@ -154,7 +154,7 @@ class MainScreen(TransferScreen):
         wanted = {"left": left or config.last_left, "right": right or config.last_right}
         to_look_up: dict[str, str | None] = {}
         for pane_id, text in wanted.items():
-            location = _written_out(text)
+            location = written_out(text)
             if location is None:
                 to_look_up[pane_id] = text
             else:
@@ -622,14 +622,3 @@ class MainScreen(TransferScreen):
         event.stop()
         self.open_in_active(event.bookmark.endpoint_id, event.bookmark.path)
 
-
-def _written_out(text: str | None) -> CollectionLocation | None:
-    """``text`` as a location that needs no lookup, or None (a name, a bookmark, nothing, or a mistake,
-    which the lookup reports in its pane)."""
-    if not text:
-        return None
-    try:
-        location = parse_location(text)
-    except GtermError:
-        return None
-    return location if isinstance(location, CollectionLocation) else None

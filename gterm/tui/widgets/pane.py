@@ -216,9 +216,10 @@ class Pane(Vertical):
         self.pages_pending = False
         file_list = self.file_list
         order = listing_order(file_list.sort_key, file_list.sort_reverse)
-        at_hand = self.files_for(collection_id).first_page_at_hand(collection_id, path, orderby=order)
-        if at_hand is None or whole:
-            self._load(self._generation, collection_id, path, origin, file_list, whole)
+        files = self.files_for(collection_id)
+        at_hand = None if whole else files.first_page_at_hand(collection_id, path, orderby=order)
+        if at_hand is None:
+            self._load(self._generation, collection_id, path, origin, file_list, order, whole)
             return
         # A start-up listing that arrived while the screen was being built (a fast service, a slow
         # machine): shown in the frame being drawn, not in one after it.
@@ -265,7 +266,8 @@ class Pane(Vertical):
 
     @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
     def _load(
-        self, generation: int, collection_id: str, path: str | None, origin: str, file_list: FileList, whole: bool
+        self, generation: int, collection_id: str, path: str | None, origin: str, file_list: FileList, order: str,
+        whole: bool,
     ) -> None:
         """Fetch (and prepare for display) one listing, off the event loop: its first page, then the rest.
 
@@ -280,7 +282,6 @@ class Pane(Vertical):
         """
         worker = get_current_worker()
         known = self.collection if self.collection is not None and self.collection.id == collection_id else None
-        order = listing_order(file_list.sort_key, file_list.sort_reverse)
         first = FirstListing(self.files_for(collection_id), collection_id, path, known)
         try:
             fetched = first.fetch(order, whole=whole, cancelled=lambda: worker.is_cancelled)
