@@ -206,9 +206,6 @@ class Pane(Vertical):
     def open(self, collection_id: str, path: str | None = None, *, origin: str = "open") -> None:
         """Show ``path`` (None: the collection's default directory) of a collection."""
         self._generation += 1
-        self._set_loading(f"Loading {path or 'default directory'} …")
-        if self.listing is None:
-            self.file_list.clear_listing("Loading …")
         self._pending_all.clear()
         # A reload of a complete listing keeps showing it until the new one is whole: painting the
         # first page of it would drop the rows (and the selection) below that page for a while.
@@ -219,10 +216,13 @@ class Pane(Vertical):
         files = self.files_for(collection_id)
         at_hand = None if whole else files.first_page_at_hand(collection_id, path, orderby=order)
         if at_hand is None:
+            self._set_loading(f"Loading {path or 'default directory'} …")
+            if self.listing is None:
+                file_list.clear_listing("Loading …")
             self._load(self._generation, collection_id, path, origin, file_list, order, whole)
             return
         # A start-up listing that arrived while the screen was being built (a fast service, a slow
-        # machine): shown in the frame being drawn, not in one after it.
+        # machine): shown in the frame being drawn, not in one after it, and no loading state for it.
         collection, listing = at_hand
         view, dir_names = self._prepared(collection, listing, origin, file_list)
         self._load_done(self._generation, collection, listing, origin, view, dir_names)
