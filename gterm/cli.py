@@ -386,13 +386,12 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
     tests/perf/startup) build their app through this too, so what they time is
     what a user starts and cannot drift from it.
     """
-    config = _load_config(args)
-    # The helper starts first of all, loading the SDK while this process opens the token store; a robot's
-    # gets its own grant at once, a person's the stored token once it is read.
-    head_start = launch_head_start(config, args.left, args.right)
-    if head_start is not None and config.uses_client_credentials:
-        head_start.hand_over(None)
+    # The helper starts first of all: its interpreter and the SDK load while this process reads its
+    # settings and opens the token store.
+    head_start = spawn_head_start()
     try:
+        config = _load_config(args)
+        head_start = aim_head_start(head_start, config, args.left, args.right)
         session = make_session(config)  # opens the token store: a missing keyring is said here
         try:
             startup_check: Callable[[], None] | None = None
@@ -422,22 +421,43 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
             head_start.close()
 
 
-def launch_head_start(config: GtermConfig, left: str | None, right: str | None) -> HeadStart | None:
+def spawn_head_start() -> HeadStart | None:
     """The helper process that makes the start-up listings' calls (gterm.globus.head_start), if it can help.
 
-    It waits for :meth:`HeadStart.hand_over`: the session's stored Transfer
-    token as it is (None: a robot, which gets its own grant), so the helper
-    opens no token store (no second keyring prompt) and refreshes nothing; a
-    person whose stored token needs a refresh first gets none (the helper is
-    closed; the app's own calls refresh it). Not started with one CPU (it would
-    compete for it), with ``GTERM_HEAD_START=0``, or with no start-up location.
+    Started before the settings are read (:func:`aim_head_start` then gives it
+    its locations, or closes it). Not with one CPU (it would compete for it)
+    nor with ``GTERM_HEAD_START=0``.
     """
+    if os.environ.get("GTERM_HEAD_START") == "0":
+        return None
     from gterm.globus import head_start
 
-    if os.environ.get("GTERM_HEAD_START") == "0" or not head_start.available():
+    return head_start.HeadStart.spawn() if head_start.available() else None
+
+
+def aim_head_start(
+    started: HeadStart | None, config: GtermConfig, left: str | None, right: str | None
+) -> HeadStart | None:
+    """The spawned helper aimed at the panes' start-up locations; None (closed) when there is none to list.
+
+    A robot's helper is handed over at once (it makes its own grant); a
+    person's waits for the session's stored Transfer token as it is, so the
+    helper opens no token store (no second keyring prompt) and refreshes
+    nothing; a person whose stored token needs a refresh first gets none (the
+    helper is closed; the app's own calls refresh it).
+    """
+    if started is None:
         return None
-    locations = head_start.startup_locations(config, left, right)
-    return head_start.HeadStart.spawn(locations) if locations else None
+    from gterm.globus.head_start import startup_locations
+
+    locations = startup_locations(config, left, right)
+    if not locations:
+        started.close()
+        return None
+    started.aim(locations)
+    if config.uses_client_credentials:
+        started.hand_over(None)
+    return started
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

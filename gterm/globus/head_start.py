@@ -15,7 +15,8 @@ or stores a token: the app hands it its stored Transfer token as it is
 (``GtermSession.stored_transfer_token``; none, near expiry: the helper is
 closed before it asks for anything), and a robot makes its own grant, kept in
 the helper's memory. It is started first of all and loads the SDK while the
-app reads its token (:meth:`HeadStart.spawn`, then :meth:`HeadStart.hand_over`). A
+app reads its settings and its token (:meth:`HeadStart.spawn`, then
+:meth:`HeadStart.aim` and :meth:`HeadStart.hand_over`). A
 NotFound or PermissionDenied it passes on as that error; any other call it
 does not answer (an error, a timeout, a helper that died) is made by this
 process as before, so every other error is this process's own, worded as
@@ -108,10 +109,10 @@ def startup_locations(config: GtermConfig, left: str | None, right: str | None) 
 class HeadStart:
     """The app's side: the helper process and its answers, by call and location (thread-safe)."""
 
-    def __init__(self, process: subprocess.Popen[bytes], locations: Sequence[Location]) -> None:
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
-        self.locations = list(locations)
-        """What the helper lists (:func:`startup_locations`), as the app will ask for it."""
+        self.locations: list[Location] = []
+        """What the helper lists (:func:`startup_locations`, given by :meth:`aim`), as the app will ask for it."""
         self._lock = threading.Lock()
         self._answers: dict[tuple[str, Location], Future[bytes | None]] = {}
         self._taken: set[tuple[str, Location]] = set()  # asked for once: a later frame is dropped, not kept
@@ -120,17 +121,20 @@ class HeadStart:
 
     @classmethod
     def launch(cls, token: str | None, locations: Sequence[Location]) -> HeadStart | None:
-        """:meth:`spawn` the helper and :meth:`hand_over` ``token`` at once."""
-        started = cls.spawn(locations)
+        """:meth:`spawn` the helper, :meth:`aim` it at ``locations`` and :meth:`hand_over` ``token`` at once."""
+        started = cls.spawn()
         if started is not None:
+            started.aim(locations)
             started.hand_over(token)
         return started
 
     @classmethod
-    def spawn(cls, locations: Sequence[Location]) -> HeadStart | None:
-        """Start the helper for the panes' start-up ``locations`` (:func:`startup_locations`, as the app
-        lists them early); None when it cannot start (the app then lists them itself). It loads the SDK
-        while the app reads its token, then waits for :meth:`hand_over` (or :meth:`close`)."""
+    def spawn(cls) -> HeadStart | None:
+        """Start the helper; None when it cannot start (the app then lists its locations itself).
+
+        It needs nothing to start: it loads the SDK while the app reads its
+        settings and its token, then waits for :meth:`hand_over` (or
+        :meth:`close`), so the app starts it before it knows the locations."""
         try:
             process = subprocess.Popen(
                 # -P: the current directory is not put on the helper's path (as it is for -m), so a
@@ -142,12 +146,17 @@ class HeadStart:
             log.debug("no head start for the start-up listings: %s", exc)
             return None
         _widen_pipe(process.stdout)
-        return cls(process, locations)
+        return cls(process)
+
+    def aim(self, locations: Sequence[Location]) -> None:
+        """The panes' start-up ``locations`` (:func:`startup_locations`, as the app lists them early): what
+        :meth:`hand_over` asks the helper to list."""
+        self.locations = list(locations)
 
     def hand_over(self, token: str | None) -> None:
-        """Send the helper what to list and with what: ``token`` is the app's stored Transfer token, as it
-        is (None: a robot, which gets its own grant). It goes through the helper's stdin, a pipe only
-        these two processes hold: never in its arguments or environment."""
+        """Send the helper what to list (the :meth:`aim`) and with what: ``token`` is the app's stored
+        Transfer token, as it is (None: a robot, which gets its own grant). It goes through the helper's
+        stdin, a pipe only these two processes hold: never in its arguments or environment."""
         request = json.dumps({"token": token, "locations": [list(location) for location in self.locations]})
         stdin = self._process.stdin
         assert stdin is not None

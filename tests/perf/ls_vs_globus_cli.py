@@ -110,58 +110,72 @@ def child_main(args: argparse.Namespace) -> None:
     """
     import threading
 
-    import gterm.globus.transfer as transfer_module
-    from gterm.globus.transfer import TransferService
-
     # Milestones of the listing path (first call of each for the measured directory).
     milestones: dict[str, float] = {}
-    original_ls = TransferService._ls
-    on_thread = threading.local()  # is this thread's _ls call for the measured directory?
 
-    def timed_ls(self: TransferService, collection_id: str, path: str, **kwargs: Any) -> Any:
-        mine = on_thread.mine = path == args.path
-        if mine:
-            milestones.setdefault("ls_start", time.time())
-        try:
-            return original_ls(self, collection_id, path, **kwargs)
-        finally:
+    def instrument_listing() -> None:
+        """Time the listing path through gterm's seams (imports gterm.globus.transfer)."""
+        import gterm.globus.transfer as transfer_module
+        from gterm.globus.transfer import TransferService
+
+        original_ls = TransferService._ls
+        on_thread = threading.local()  # is this thread's _ls call for the measured directory?
+
+        def timed_ls(self: TransferService, collection_id: str, path: str, **kwargs: Any) -> Any:
+            mine = on_thread.mine = path == args.path
             if mine:
-                milestones.setdefault("ls_end", time.time())  # the first answer (a first page)
-                milestones["last_ls_end"] = time.time()  # the last page
+                milestones.setdefault("ls_start", time.time())
+            try:
+                return original_ls(self, collection_id, path, **kwargs)
+            finally:
+                if mine:
+                    milestones.setdefault("ls_end", time.time())  # the first answer (a first page)
+                    milestones["last_ls_end"] = time.time()  # the last page
 
-    TransferService._ls = timed_ls  # type: ignore[method-assign]  # instrumentation only
-    original_get_collection = TransferService.get_collection
+        TransferService._ls = timed_ls  # type: ignore[method-assign]  # instrumentation only
+        original_get_collection = TransferService.get_collection
 
-    def timed_get_collection(self: TransferService, collection_id: str) -> Any:
-        try:
-            return original_get_collection(self, collection_id)
-        finally:
-            milestones.setdefault("collection_end", time.time())  # the pane's lookup, answered
+        def timed_get_collection(self: TransferService, collection_id: str) -> Any:
+            try:
+                return original_get_collection(self, collection_id)
+            finally:
+                milestones.setdefault("collection_end", time.time())  # the pane's lookup, answered
 
-    TransferService.get_collection = timed_get_collection  # type: ignore[method-assign]  # instrumentation only
+        TransferService.get_collection = timed_get_collection  # type: ignore[method-assign]  # instrumentation only
 
-    # The body received (the SDK call returned, or the head-start helper handed its answer over),
-    # then the Entry records decoded: both go through listing_from_body.
-    original_from_body = transfer_module.listing_from_body
+        # The body received (the SDK call returned, or the head-start helper handed its answer over),
+        # then the Entry records decoded: both go through listing_from_body.
+        original_from_body = transfer_module.listing_from_body
 
-    def timed_from_body(collection_id: str, path: str, offset: int, body: bytes) -> Any:
-        mine = path == args.path
-        if mine:
-            milestones.setdefault("body_received", time.time())
-            milestones["last_body_received"] = time.time()  # (the body is decoded when it may be)
-        try:
-            return original_from_body(collection_id, path, offset, body)
-        finally:
+        def timed_from_body(collection_id: str, path: str, offset: int, body: bytes) -> Any:
+            mine = path == args.path
             if mine:
-                milestones.setdefault("entries_decoded", time.time())
-                milestones["last_decoded"] = time.time()
+                milestones.setdefault("body_received", time.time())
+                milestones["last_body_received"] = time.time()  # (the body is decoded when it may be)
+            try:
+                return original_from_body(collection_id, path, offset, body)
+            finally:
+                if mine:
+                    milestones.setdefault("entries_decoded", time.time())
+                    milestones["last_decoded"] = time.time()
 
-    setattr(transfer_module, "listing_from_body", timed_from_body)  # noqa: B010 - the name transfer.py calls
+        setattr(transfer_module, "listing_from_body", timed_from_body)  # noqa: B010 - the name transfer.py calls
 
     app: Any
     session_open = contextlib.ExitStack()
     if args.variant in ("app", "user"):
         from gterm import cli
+
+        # Instrumented once the helper is spawned: gterm spawns it before importing anything more
+        # (the settings, the listing code), and so does it here.
+        spawn_head_start = cli.spawn_head_start
+
+        def spawn_then_instrument() -> Any:
+            started = spawn_head_start()
+            instrument_listing()
+            return started
+
+        cli.spawn_head_start = spawn_then_instrument  # instrumentation only
 
         argv = ["--token-store", "file"] if args.variant == "user" else []
         app = session_open.enter_context(
@@ -190,10 +204,13 @@ def child_main(args: argparse.Namespace) -> None:
             after_first_frame()
 
         app._after_first_frame = timed_after_first_frame  # instrumentation only
+    else:
+        instrument_listing()
     imported = time.time()
 
     from textual.app import App, ComposeResult
 
+    from gterm.globus.transfer import TransferService
     from gterm.tui.widgets.file_list import FileList
 
     class ListOnly(App[None]):

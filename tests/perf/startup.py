@@ -123,10 +123,15 @@ def child_stages(left: str, right: str) -> None:
     from gterm import cli
 
     mark("import gterm.cli")
-    make_session, build_tui = cli.make_session, cli.build_tui
+    make_session, build_tui, spawn_head_start = cli.make_session, cli.build_tui, cli.spawn_head_start
+
+    def timed_spawn_head_start() -> Any:  # instrumentation only
+        started = spawn_head_start()
+        mark("head-start helper spawned" if started is not None else "no head-start helper")
+        return started
 
     def timed_make_session(*given: Any, **options: Any) -> Any:  # instrumentation only
-        mark("settings read")
+        mark("settings read (the helper aimed at the start-up locations)")
         session = make_session(*given, **options)
         mark("session made (token store opened; no GlobusApp yet)")
         return session
@@ -136,6 +141,7 @@ def child_stages(left: str, right: str) -> None:
         return build_tui(*given, **options)
 
     cli.make_session, cli.build_tui = timed_make_session, timed_build_tui  # instrumentation only
+    cli.spawn_head_start = timed_spawn_head_start  # instrumentation only
     # What cmd_tui runs, through the same function (cli.tui_app); only app.run() becomes headless below.
     args = cli.build_parser().parse_args(["--token-store", "file", "--left", left, "--right", right])
     app = stack.enter_context(cli.tui_app(args))

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gterm import cli
-from gterm.config import GtermConfig
+from gterm.config import ConfigError, GtermConfig
 from gterm.globus.errors import KeyringUnavailable, NotFound
 from gterm.globus.head_start import HeadStart
 from gterm.globus.models import Listing
@@ -160,21 +160,27 @@ def test_the_app_starts_a_helper_only_where_it_can_help(sandbox, fresh_config, m
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
     monkeypatch.delenv("GTERM_HEAD_START", raising=False)
     somewhere = f"{LAB_STORAGE_ID}:/~/"
-    assert cli.launch_head_start(fresh_config, None, None) is None  # no start-up location
-    started = cli.launch_head_start(fresh_config, somewhere, None)
+    spawned = cli.spawn_head_start()  # before the settings are read: it needs nothing to start
+    assert isinstance(spawned, HeadStart)
+    assert cli.aim_head_start(spawned, fresh_config, None, None) is None  # no start-up location: closed
+    wait_until(lambda: spawned.exit_code is not None, "the helper to end")
+    assert spawned.exit_code == -signal.SIGKILL
+    started = cli.aim_head_start(cli.spawn_head_start(), fresh_config, somewhere, None)
     assert isinstance(started, HeadStart)
+    assert started.locations == [(LAB_STORAGE_ID, "/~/", ORDER_BY_NAME)]
     started.close()
     monkeypatch.setenv("GTERM_HEAD_START", "0")
-    assert cli.launch_head_start(fresh_config, somewhere, None) is None
+    assert cli.spawn_head_start() is None
     monkeypatch.delenv("GTERM_HEAD_START")
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: False)  # one CPU: it would only compete
-    assert cli.launch_head_start(fresh_config, somewhere, None) is None
+    assert cli.spawn_head_start() is None
 
 
 def test_a_helper_started_before_the_token_is_read_answers_once_handed_it(sandbox, fresh_config) -> None:
     # As tui_app does for a person: the helper loads the SDK while the app opens its token store.
-    head_start = HeadStart.spawn([(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
+    head_start = HeadStart.spawn()
     assert head_start is not None
+    head_start.aim([(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
     try:
         token = login_to_token_file(sandbox, fresh_config).access_token
         assert GtermSession(fresh_config).stored_transfer_token() == token
@@ -190,8 +196,9 @@ def test_a_helper_closed_before_it_is_handed_a_token_answers_nothing(sandbox, fr
     # A person not signed in, or whose stored token needs a refresh first: tui_app closes the helper.
     log = RequestLog(sandbox)
     mark = log.mark()
-    head_start = HeadStart.spawn([(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
+    head_start = HeadStart.spawn()
     assert head_start is not None
+    head_start.aim([(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
     head_start.close()
     assert head_start.answer("first page", LAB_STORAGE_ID, MANY, ORDER_BY_NAME) is None
     wait_until(lambda: head_start.exit_code is not None, "the helper to end")
@@ -215,8 +222,8 @@ def test_a_robot_helper_is_stopped_when_the_session_cannot_open(sandbox, gterm_d
     monkeypatch.setenv("GTERM_CLIENT_SECRET", sandbox.client_secret(ROBOT_CLIENT_ID))
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
     started: list[HeadStart | None] = []
-    launch = cli.launch_head_start
-    monkeypatch.setattr(cli, "launch_head_start", lambda *given: started.append(launch(*given)) or started[-1])
+    spawn = cli.spawn_head_start
+    monkeypatch.setattr(cli, "spawn_head_start", lambda: started.append(spawn()) or started[-1])
 
     def no_keyring(config: GtermConfig, **options: Any) -> GtermSession:
         raise KeyringUnavailable("No usable keyring here.")
@@ -228,3 +235,21 @@ def test_a_robot_helper_is_stopped_when_the_session_cannot_open(sandbox, gterm_d
     helper = started[0]
     wait_until(lambda: helper.exit_code is not None, "the helper to end")
     assert helper.exit_code == -signal.SIGKILL  # stopped by the app, not left to finish its calls alone
+
+
+def test_a_helper_started_before_the_settings_is_stopped_when_they_cannot_be_read(gterm_dirs, monkeypatch) -> None:
+    # tui_app starts the helper first of all; a settings file it cannot read ends gterm with one line.
+    monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
+    gterm_dirs["config"].mkdir(parents=True)
+    (gterm_dirs["config"] / "config.toml").write_text("this is = = not toml\n")
+    started: list[HeadStart | None] = []
+    spawn = cli.spawn_head_start
+    monkeypatch.setattr(cli, "spawn_head_start", lambda: started.append(spawn()) or started[-1])
+    with pytest.raises(ConfigError, match="cannot read settings file"), cli.tui_app(
+        cli.build_parser().parse_args(["--left", LAB_STORAGE_ID])
+    ):
+        pass
+    assert len(started) == 1 and started[0] is not None
+    helper = started[0]
+    wait_until(lambda: helper.exit_code is not None, "the helper to end")
+    assert helper.exit_code == -signal.SIGKILL

@@ -97,7 +97,7 @@ def test_the_app_takes_each_answer_once_and_what_the_helper_did_not_answer_is_no
 
     process = subprocess.Popen([sys.executable, "-c", HELPER_SENDING], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE)
-    answers = HeadStart(process, [])
+    answers = HeadStart(process)
     assert answers.answer("first page", "c", "/a/", "name") == b"body of /a/"
     assert answers.answer("first page", "c", "/a/", "name") is None  # taken: a reload asks Globus again
     with pytest.raises(NotFound, match="/gone/"):
@@ -113,7 +113,7 @@ def test_an_answer_the_app_forgoes_is_dropped_when_it_comes() -> None:
 
     process = subprocess.Popen([sys.executable, "-c", HELPER_SENDING], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE)
-    answers = HeadStart(process, [])
+    answers = HeadStart(process)
     answers.forget("first page", "c", "/a/", "name")  # another location's listing covers it
     assert answers.answer("first page", "c", "/a/", "name") is None  # at once: not kept, not waited for
     assert process.wait(10) == 0
