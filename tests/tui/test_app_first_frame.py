@@ -9,9 +9,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from textual.screen import Screen
+from textual.widget import Widget
+
 from gterm.globus.errors import ServiceError
 from gterm.globus.transfer import listing_order, remembered_order
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.main import MainScreen
 from tests.support.browser_helpers import make_app, screen_lines, settled, wait_for, wait_for_exit
 from tests.support.transfer_live import service_for
 
@@ -88,3 +92,23 @@ async def test_open_shows_an_arrived_start_up_listing_at_once(sandbox: Any, tmp_
         assert "climate" in [entry.name for entry in pane.listing.entries]
         await settled(pilot)
         assert pane.path == "/projects/" and not pane.pages_pending
+
+
+async def test_the_left_file_list_has_the_focus_from_the_start(alice_service, tmp_config, monkeypatch):
+    # Textual's auto-focus used to give it to the sidebar first (the first focusable widget), and the
+    # main screen's focus() a frame later moved it: two restyles and the sidebar lit up for a frame.
+    given: list[str] = []
+    set_focus = Screen.set_focus
+
+    def recording(screen: Screen[Any], widget: Widget | None, *args: Any, **kwargs: Any) -> None:
+        if isinstance(screen, MainScreen):
+            given.append(widget.id or type(widget).__name__ if widget is not None else "nothing")
+        set_focus(screen, widget, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "set_focus", recording)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.path == "/projects/", "the listing")
+        await settled(pilot)
+        assert app.focused is app.main_screen.left_pane.file_list
+        assert given and set(given) == {"left-list"}  # the left pane's FileList, and nothing before it

@@ -66,6 +66,9 @@ class MainScreen(TransferScreen):
     """Two panes and everything around them; F5, c and t act through TransferScreen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
+    AUTO_FOCUS = "#left FileList"
+    """The left file list has the focus from the first frame (a focus() in on_mount comes a frame later,
+    after Textual's auto-focus has given it to the sidebar and restyled both)."""
 
     def __init__(self, *, left: str | None = None, right: str | None = None) -> None:
         super().__init__()
@@ -91,7 +94,6 @@ class MainScreen(TransferScreen):
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.height < SHORT_TERMINAL_ROWS, "-short")
-        self.left_pane.file_list.focus()
         self.sidebar.reload()
         # The sort orders come back with the last locations (before the first listing is drawn).
         self.left_pane.apply_sort(self.host.config.last_left_sort)
