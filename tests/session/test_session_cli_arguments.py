@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gterm import cli
+from gterm import cli, sandbox_commands
+from gterm.globus.errors import InvalidInput
 
 
 def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
@@ -53,12 +54,12 @@ def test_a_data_dir_that_cannot_be_created_is_one_clear_line(tmp_path: Path) -> 
 
 def test_demo_accepts_slow_and_fault_rate_and_checks_them() -> None:
     args = cli.build_parser().parse_args(["demo", "--slow", "100000", "--fault-rate", "0.2"])
-    assert cli.checked_sandbox_options(args) == {"slow": 100000, "fault_rate": 0.2}
+    assert sandbox_commands.checked_sandbox_options(args) == {"slow": 100000, "fault_rate": 0.2}
     slow_api = cli.build_parser().parse_args(["demo", "--api-delay", "1.5", "--api-fault-rate", "0.1"])
-    assert cli.checked_sandbox_options(slow_api) == {"api_delay": 1.5, "api_fault_rate": 0.1}
+    assert sandbox_commands.checked_sandbox_options(slow_api) == {"api_delay": 1.5, "api_fault_rate": 0.1}
     bad = cli.build_parser().parse_args(["demo", "--fault-rate", "1.5"])
-    with pytest.raises(cli.InvalidInput, match=r"--fault-rate 1\.5: a probability is from 0 to 1"):
-        cli.checked_sandbox_options(bad)
+    with pytest.raises(InvalidInput, match=r"--fault-rate 1\.5: a probability is from 0 to 1"):
+        sandbox_commands.checked_sandbox_options(bad)
 
 
 def test_demo_runs_its_sandbox_with_the_given_slowness(tmp_path: Path, gterm_dirs, memory_keyring) -> None:
@@ -69,7 +70,8 @@ def test_demo_runs_its_sandbox_with_the_given_slowness(tmp_path: Path, gterm_dir
     from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 
     err = io.StringIO()
-    with cli.demo_session(tmp_path / "demo", err=err, sandbox_options={"slow": 1, "fault_rate": 0.0}) as demo:
+    options = {"slow": 1, "fault_rate": 0.0}
+    with sandbox_commands.demo_session(tmp_path / "demo", err=err, sandbox_options=options) as demo:
         service = demo.session.transfer_service()
         home = service.ls(LAB_STORAGE_ID, "/~/").path
         big = next(e for e in service.ls(LAB_STORAGE_ID, home).entries if not e.is_dir and e.size > 1000)

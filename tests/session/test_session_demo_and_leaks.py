@@ -9,7 +9,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from gterm import cli
+from gterm import cli, sandbox_commands
 from gterm.config import GtermConfig, debug_log_path
 from gterm.globus.session import GtermSession
 from gterm.logging_setup import setup_debug_log, stop_debug_log
@@ -20,7 +20,7 @@ from tests.support.session_helpers import copy_paste_login, files_containing
 def test_demo_signs_in_for_real_and_survives_a_restart(tmp_path, gterm_dirs, memory_keyring):
     demo_dir = tmp_path / "demo"
     err = io.StringIO()
-    with cli.demo_session(demo_dir, err=err) as demo:
+    with sandbox_commands.demo_session(demo_dir, err=err) as demo:
         assert demo.session.auto_approve
         assert demo.left.startswith(LAB_STORAGE_ID)
         assert demo.session.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries
@@ -30,7 +30,7 @@ def test_demo_signs_in_for_real_and_survives_a_restart(tmp_path, gterm_dirs, mem
     assert any(user.startswith("gterm-demo:") for _, user in memory_keyring.store)
 
     err = io.StringIO()
-    with cli.demo_session(demo_dir, err=err) as demo:  # new port, same data dir
+    with sandbox_commands.demo_session(demo_dir, err=err) as demo:  # new port, same data dir
         assert "stored session" in err.getvalue()
         assert demo.session.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries
         assert demo.session.token_storage.get_token_data("transfer.api.globus.org").refresh_token == refresh
@@ -40,7 +40,7 @@ def test_demo_signs_in_for_real_and_survives_a_restart(tmp_path, gterm_dirs, mem
 def test_demo_falls_back_to_memory_without_a_keyring(tmp_path, gterm_dirs, memory_keyring):
     keyring.set_keyring(fail.Keyring())
     err = io.StringIO()
-    with cli.demo_session(tmp_path / "demo", err=err) as demo:
+    with sandbox_commands.demo_session(tmp_path / "demo", err=err) as demo:
         assert "memory" in demo.session.storage_description
         assert demo.session.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries
     assert "no usable OS keyring" in err.getvalue()

@@ -17,7 +17,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Label
 
-from gterm import cli
+from gterm import cli, sandbox_commands
 from gterm.config import GtermConfig, state_file_path
 from gterm.globus.errors import ConsentNeeded, ServiceError, SessionExpired
 from gterm.globus.session import GtermSession
@@ -140,13 +140,13 @@ async def test_the_app_keeps_state_in_the_data_dir_and_never_writes_the_settings
 def test_the_demo_keeps_its_own_state_file(gterm_dirs, tmp_path):
     settings = _write_settings(gterm_dirs)
     demo_dir = tmp_path / "demo"
-    config = cli._demo_config(demo_dir)
+    config = sandbox_commands.demo_config(demo_dir)
     config.last_left = "sandbox-collection:/"
     assert config.save() == demo_dir / "gterm-demo.toml"
     assert settings.read_text(encoding="utf-8") == HAND_WRITTEN
     assert not state_file_path().exists()  # the user's own state does not learn sandbox ids
     assert GtermConfig.load().last_left is None
-    assert cli._demo_config(demo_dir).last_left == "sandbox-collection:/"
+    assert sandbox_commands.demo_config(demo_dir).last_left == "sandbox-collection:/"
 
 
 # --- F9: the expired-session prompt ---------------------------------------------------------
