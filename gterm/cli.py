@@ -382,8 +382,9 @@ def run_tui(
 def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
     """The app ``gterm [--left LOC] [--right LOC]`` runs, built as it builds it; the session closes after.
 
-    Settings, the session (its token store opened), the sign-in that must come
-    first, then :func:`build_tui`. The perf scripts (tests/perf/ls_vs_globus_cli,
+    The head-start helper (:func:`spawn_head_start`), the settings (then
+    :func:`aim_head_start`), the session (its token store opened), the sign-in
+    that must come first, then :func:`build_tui`. The perf scripts (tests/perf/ls_vs_globus_cli,
     tests/perf/startup) build their app through this too, so what they time is
     what a user starts and cannot drift from it.
     """
