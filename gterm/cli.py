@@ -382,17 +382,17 @@ def run_tui(
 def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
     """The app ``gterm [--left LOC] [--right LOC]`` runs, built as it builds it; the session closes after.
 
-    The head-start helper (:func:`spawn_head_start`), the settings (then
+    The settings, the head-start helper (:func:`spawn_head_start`, then
     :func:`aim_head_start`), the session (its token store opened), the sign-in
     that must come first, then :func:`build_tui`. The perf scripts (tests/perf/ls_vs_globus_cli,
     tests/perf/startup) build their app through this too, so what they time is
     what a user starts and cannot drift from it.
     """
-    # The helper starts first of all: its interpreter and the SDK load while this process reads its
-    # settings and opens the token store.
-    head_start = spawn_head_start()
+    config = _load_config(args)
+    # The helper starts before anything more is imported: its interpreter and the SDK load while this
+    # process works out the start-up locations and opens the token store.
+    head_start = spawn_head_start(config, args.left, args.right)
     try:
-        config = _load_config(args)
         head_start = aim_head_start(head_start, config, args.left, args.right)
         session = make_session(config)  # opens the token store: a missing keyring is said here
         try:
@@ -423,18 +423,23 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
             head_start.close()
 
 
-def spawn_head_start() -> HeadStart | None:
+def spawn_head_start(config: GtermConfig, left: str | None, right: str | None) -> HeadStart | None:
     """The helper process that makes the start-up listings' calls (gterm.globus.head_start), if it can help.
 
-    Started before the settings are read (:func:`aim_head_start` then gives it
-    its locations, or closes it). Not with one CPU (it would compete for it)
-    nor with ``GTERM_HEAD_START=0``.
+    Started as soon as the settings are read, before the start-up locations
+    are worked out (that imports the listing code): :func:`aim_head_start`
+    then gives it its locations, or closes it (a bookmark or a local
+    directory needs no helper). Not with one CPU (it would compete for it),
+    with ``GTERM_HEAD_START=0``, or with no start-up location at all (a first
+    run: the screen picks one).
     """
     if os.environ.get("GTERM_HEAD_START") == "0":
         return None
     from gterm.globus import head_start
 
-    return head_start.HeadStart.spawn() if head_start.available() else None
+    if not any(head_start.pane_texts(config, left, right)) or not head_start.available():
+        return None
+    return head_start.HeadStart.spawn()
 
 
 def aim_head_start(
@@ -506,6 +511,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"unexpected error: {type(exc).__name__}: {exc}{hint}")
         return EXIT_ERROR
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -81,6 +81,11 @@ def available() -> bool:
         return (os.cpu_count() or 1) > 1
 
 
+def pane_texts(config: GtermConfig, left: str | None, right: str | None) -> tuple[str | None, str | None]:
+    """What each pane opens at start-up, as written: the command line's, else the last location left."""
+    return left or config.last_left, right or config.last_right
+
+
 def startup_locations(config: GtermConfig, left: str | None, right: str | None) -> list[Location]:
     """The panes' start-up locations to list early: (collection id, path or None, the pane's orderby).
 
@@ -95,8 +100,8 @@ def startup_locations(config: GtermConfig, left: str | None, right: str | None) 
     from gterm.globus.transfer import remembered_order
 
     found: list[Location] = []
-    panes = ((left or config.last_left, config.last_left_sort), (right or config.last_right, config.last_right_sort))
-    for text, sort in panes:
+    sorts = (config.last_left_sort, config.last_right_sort)
+    for text, sort in zip(pane_texts(config, left, right), sorts, strict=True):
         location = written_out(text)
         if location is None or is_local(location.collection_id):
             continue

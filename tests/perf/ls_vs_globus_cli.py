@@ -167,11 +167,11 @@ def child_main(args: argparse.Namespace) -> None:
         from gterm import cli
 
         # Instrumented once the helper is spawned: gterm spawns it before importing anything more
-        # (the settings, the listing code), and so does it here.
+        # (the listing code), and so does it here.
         spawn_head_start = cli.spawn_head_start
 
-        def spawn_then_instrument() -> Any:
-            started = spawn_head_start()
+        def spawn_then_instrument(*given: Any) -> Any:
+            started = spawn_head_start(*given)
             instrument_listing()
             return started
 

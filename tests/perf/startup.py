@@ -125,13 +125,13 @@ def child_stages(left: str, right: str) -> None:
     mark("import gterm.cli")
     make_session, build_tui, spawn_head_start = cli.make_session, cli.build_tui, cli.spawn_head_start
 
-    def timed_spawn_head_start() -> Any:  # instrumentation only
-        started = spawn_head_start()
-        mark("head-start helper spawned" if started is not None else "no head-start helper")
+    def timed_spawn_head_start(*given: Any) -> Any:  # instrumentation only
+        started = spawn_head_start(*given)
+        mark("settings read, head-start helper spawned" if started is not None else "settings read, no helper")
         return started
 
     def timed_make_session(*given: Any, **options: Any) -> Any:  # instrumentation only
-        mark("settings read (the helper aimed at the start-up locations)")
+        mark("start-up locations worked out")
         session = make_session(*given, **options)
         mark("session made (token store opened; no GlobusApp yet)")
         return session

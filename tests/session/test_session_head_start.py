@@ -160,20 +160,21 @@ def test_the_app_starts_a_helper_only_where_it_can_help(sandbox, fresh_config, m
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
     monkeypatch.delenv("GTERM_HEAD_START", raising=False)
     somewhere = f"{LAB_STORAGE_ID}:/~/"
-    spawned = cli.spawn_head_start()  # before the settings are read: it needs nothing to start
+    assert cli.spawn_head_start(fresh_config, None, None) is None  # a first run: no start-up location at all
+    spawned = cli.spawn_head_start(fresh_config, "bookmark:data", "local:~")  # before the locations are parsed
     assert isinstance(spawned, HeadStart)
-    assert cli.aim_head_start(spawned, fresh_config, None, None) is None  # no start-up location: closed
+    assert cli.aim_head_start(spawned, fresh_config, "bookmark:data", "local:~") is None  # none to list: closed
     wait_until(lambda: spawned.exit_code is not None, "the helper to end")
     assert spawned.exit_code == -signal.SIGKILL
-    started = cli.aim_head_start(cli.spawn_head_start(), fresh_config, somewhere, None)
+    started = cli.aim_head_start(cli.spawn_head_start(fresh_config, somewhere, None), fresh_config, somewhere, None)
     assert isinstance(started, HeadStart)
     assert started.locations == [(LAB_STORAGE_ID, "/~/", ORDER_BY_NAME)]
     started.close()
     monkeypatch.setenv("GTERM_HEAD_START", "0")
-    assert cli.spawn_head_start() is None
+    assert cli.spawn_head_start(fresh_config, somewhere, None) is None
     monkeypatch.delenv("GTERM_HEAD_START")
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: False)  # one CPU: it would only compete
-    assert cli.spawn_head_start() is None
+    assert cli.spawn_head_start(fresh_config, somewhere, None) is None
 
 
 def test_a_helper_started_before_the_token_is_read_answers_once_handed_it(sandbox, fresh_config) -> None:
@@ -223,7 +224,7 @@ def test_a_robot_helper_is_stopped_when_the_session_cannot_open(sandbox, gterm_d
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
     started: list[HeadStart | None] = []
     spawn = cli.spawn_head_start
-    monkeypatch.setattr(cli, "spawn_head_start", lambda: started.append(spawn()) or started[-1])
+    monkeypatch.setattr(cli, "spawn_head_start", lambda *given: started.append(spawn(*given)) or started[-1])
 
     def no_keyring(config: GtermConfig, **options: Any) -> GtermSession:
         raise KeyringUnavailable("No usable keyring here.")
@@ -237,19 +238,46 @@ def test_a_robot_helper_is_stopped_when_the_session_cannot_open(sandbox, gterm_d
     assert helper.exit_code == -signal.SIGKILL  # stopped by the app, not left to finish its calls alone
 
 
-def test_a_helper_started_before_the_settings_is_stopped_when_they_cannot_be_read(gterm_dirs, monkeypatch) -> None:
-    # tui_app starts the helper first of all; a settings file it cannot read ends gterm with one line.
+def test_no_helper_is_started_when_the_settings_cannot_be_read(gterm_dirs, monkeypatch) -> None:
+    # A settings file gterm cannot read ends it with one line, before anything is started.
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
     gterm_dirs["config"].mkdir(parents=True)
     (gterm_dirs["config"] / "config.toml").write_text("this is = = not toml\n")
     started: list[HeadStart | None] = []
     spawn = cli.spawn_head_start
-    monkeypatch.setattr(cli, "spawn_head_start", lambda: started.append(spawn()) or started[-1])
+    monkeypatch.setattr(cli, "spawn_head_start", lambda *given: started.append(spawn(*given)) or started[-1])
     with pytest.raises(ConfigError, match="cannot read settings file"), cli.tui_app(
         cli.build_parser().parse_args(["--left", LAB_STORAGE_ID])
     ):
         pass
-    assert len(started) == 1 and started[0] is not None
-    helper = started[0]
-    wait_until(lambda: helper.exit_code is not None, "the helper to end")
-    assert helper.exit_code == -signal.SIGKILL
+    assert started == []
+
+
+def test_gterm_spawns_aims_and_hands_over_its_helper_and_takes_its_answers(sandbox, fresh_config, monkeypatch) -> None:
+    # `gterm --token-store file --left LAB:MANY` signed in, through tui_app as cmd_tui runs it: the helper is
+    # spawned before the settings, aimed at the start-up location, handed the stored token, and answers.
+    monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
+    monkeypatch.delenv("GTERM_HEAD_START", raising=False)
+    login_to_token_file(sandbox, fresh_config)
+    started: list[HeadStart | None] = []
+    spawn = cli.spawn_head_start
+    monkeypatch.setattr(cli, "spawn_head_start", lambda *given: started.append(spawn(*given)) or started[-1])
+    answered: list[tuple[str, bool]] = []
+    answer = HeadStart.answer
+
+    def recording(self: HeadStart, call: str, collection_id: str, path: str | None, orderby: str) -> bytes | None:
+        body = answer(self, call, collection_id, path, orderby)
+        answered.append((call, body is not None))
+        return body
+
+    monkeypatch.setattr(HeadStart, "answer", recording)
+    args = cli.build_parser().parse_args(["--token-store", "file", "--left", f"{LAB_STORAGE_ID}:{MANY}"])
+    with cli.tui_app(args) as app:
+        assert len(started) == 1 and started[0] is not None
+        assert started[0].locations == [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)]
+        service = app.service
+        wait_until(
+            lambda: service.first_page_at_hand(LAB_STORAGE_ID, MANY, orderby=ORDER_BY_NAME) is not None,
+            "the start-up listing",
+        )
+    assert ("collection", True) in answered and ("first page", True) in answered  # the helper's, not the app's

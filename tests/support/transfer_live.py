@@ -56,6 +56,11 @@ class RequestLog:
         self.handle = handle
 
     def mark(self) -> int:
+        """Where the records after this moment begin: every request answered so far is logged first (a
+        record is written just after its response, so an earlier test's last call could land after a
+        plain size reading and count as this test's)."""
+        if self.path.exists():
+            self._flush()
         return self.path.stat().st_size if self.path.exists() else 0
 
     def since(self, mark: int, end: int | None = None) -> list[dict[str, Any]]:

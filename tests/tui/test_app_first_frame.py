@@ -84,7 +84,7 @@ async def test_open_shows_an_arrived_start_up_listing_at_once(sandbox: Any, tmp_
         order = listing_order(pane.file_list.sort_key, pane.file_list.sort_reverse)
         service.start_listing_early(LAB, "/projects/", orderby=order).result(timeout=10)
         loading_states: list[bool] = []
-        pane.watch(pane, "loading", loading_states.append, init=False)
+        pane.watch(pane, "loading", lambda loading: loading_states.append(loading), init=False)
         pane.open(LAB, "/projects/")
         # shown by open itself: no worker, no event between, and no loading state (nor its indicator) for it
         assert pane.listing is not None and pane.listing.path == "/projects/"
