@@ -437,7 +437,7 @@ def spawn_head_start(config: GtermConfig, left: str | None, right: str | None) -
         return None
     from gterm.globus import head_start
 
-    if not any(head_start.pane_texts(config, left, right)) or not head_start.available():
+    if not any(config.startup_texts(left, right)) or not head_start.available():
         return None
     return head_start.HeadStart.spawn()
 

@@ -269,6 +269,10 @@ class GtermConfig:
         self.consent_scopes.append(scope)
         return True
 
+    def startup_texts(self, left: str | None, right: str | None) -> tuple[str | None, str | None]:
+        """What each pane opens at start-up, as written: the command line's location, else the last one left."""
+        return left or self.last_left, right or self.last_right
+
     def remember_collection(self, collection_id: str) -> None:
         """Most recent first, without duplicates, bounded."""
         recent = [c for c in self.recent_collections if c != collection_id]

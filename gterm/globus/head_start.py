@@ -81,11 +81,6 @@ def available() -> bool:
         return (os.cpu_count() or 1) > 1
 
 
-def pane_texts(config: GtermConfig, left: str | None, right: str | None) -> tuple[str | None, str | None]:
-    """What each pane opens at start-up, as written: the command line's, else the last location left."""
-    return left or config.last_left, right or config.last_right
-
-
 def startup_locations(config: GtermConfig, left: str | None, right: str | None) -> list[Location]:
     """The panes' start-up locations to list early: (collection id, path or None, the pane's orderby).
 
@@ -101,7 +96,7 @@ def startup_locations(config: GtermConfig, left: str | None, right: str | None) 
 
     found: list[Location] = []
     sorts = (config.last_left_sort, config.last_right_sort)
-    for text, sort in zip(pane_texts(config, left, right), sorts, strict=True):
+    for text, sort in zip(config.startup_texts(left, right), sorts, strict=True):
         location = written_out(text)
         if location is None or is_local(location.collection_id):
             continue
@@ -123,15 +118,6 @@ class HeadStart:
         self._taken: set[tuple[str, Location]] = set()  # asked for once: a later frame is dropped, not kept
         self._ended = False
         threading.Thread(target=self._read, name="gterm-head-start", daemon=True).start()
-
-    @classmethod
-    def launch(cls, token: str | None, locations: Sequence[Location]) -> HeadStart | None:
-        """:meth:`spawn` the helper, :meth:`aim` it at ``locations`` and :meth:`hand_over` ``token`` at once."""
-        started = cls.spawn()
-        if started is not None:
-            started.aim(locations)
-            started.hand_over(token)
-        return started
 
     @classmethod
     def spawn(cls) -> HeadStart | None:

@@ -25,7 +25,7 @@ from gterm.globus.session import GtermSession
 from gterm.globus.transfer import FIRST_PAGE, ORDER_BY_NAME, TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID
 from tests.support.sandbox_login import transfer_client_for
-from tests.support.session_helpers import login_to_token_file
+from tests.support.session_helpers import launch_head_start, login_to_token_file
 from tests.support.transfer_live import RequestLog
 
 MANY = "/home/alice/many-files/"  # 3,000 entries: a first page and a rest
@@ -66,7 +66,7 @@ def test_the_helper_answers_every_start_up_call_and_the_app_makes_none(sandbox, 
     token = login_to_token_file(sandbox, fresh_config).access_token
     log = RequestLog(sandbox)
     mark = log.mark()
-    head_start = HeadStart.launch(token, [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
+    head_start = launch_head_start(token, [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)
@@ -92,7 +92,7 @@ def test_a_location_that_is_not_there_raises_the_apps_own_error_without_a_call_o
 ) -> None:
     token = login_to_token_file(sandbox, fresh_config).access_token
     missing = f"/~/not-there-{uuid.uuid4().hex[:8]}/"
-    head_start = HeadStart.launch(token, [(LAB_STORAGE_ID, missing, ORDER_BY_NAME)])
+    head_start = launch_head_start(token, [(LAB_STORAGE_ID, missing, ORDER_BY_NAME)])
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)
@@ -109,7 +109,7 @@ def test_a_location_that_is_not_there_raises_the_apps_own_error_without_a_call_o
 
 def test_a_token_the_service_refuses_leaves_the_app_to_list_itself(sandbox, fresh_config) -> None:
     # A 401 is the app's to meet (its session refreshes): the helper passes nothing on.
-    head_start = HeadStart.launch("not-a-token", [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
+    head_start = launch_head_start("not-a-token", [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
     assert head_start is not None
     factory, calls = counting(lambda: transfer_client_for(sandbox, "alice"))
     try:
@@ -122,7 +122,7 @@ def test_a_token_the_service_refuses_leaves_the_app_to_list_itself(sandbox, fres
 
 def test_a_helper_that_is_gone_leaves_the_app_to_list_itself(sandbox, fresh_config) -> None:
     token = login_to_token_file(sandbox, fresh_config).access_token
-    head_start = HeadStart.launch(token, [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
+    head_start = launch_head_start(token, [(LAB_STORAGE_ID, MANY, ORDER_BY_NAME)])
     assert head_start is not None
     head_start.close()  # killed before (or while) it answers: whatever it did not send, the app asks for
     service = TransferService(lambda: transfer_client_for(sandbox, "alice"))
@@ -143,7 +143,7 @@ def test_a_robot_helper_gets_its_own_grant_and_finds_the_default_directory(sandb
         expected = own.ls_page(LAB_STORAGE_ID, target, limit=FIRST_PAGE, orderby=ORDER_BY_NAME)
     finally:
         robot.close()
-    head_start = HeadStart.launch(None, [(LAB_STORAGE_ID, None, ORDER_BY_NAME)])  # no path: the default directory
+    head_start = launch_head_start(None, [(LAB_STORAGE_ID, None, ORDER_BY_NAME)])  # no path: the default directory
     assert head_start is not None
     try:
         service = TransferService(app_must_not_call)

@@ -6,7 +6,7 @@ import os
 import queue
 import shlex
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from globus_sdk.token_storage import TokenStorageData
 
     from gterm.config import GtermConfig
+    from gterm.globus.head_start import HeadStart, Location
     from gterm.globus.session import GtermSession
     from gterm.sandbox.server import SandboxHandle
 
@@ -120,3 +121,15 @@ def sign_in_to_token_file(sandbox: SandboxHandle, env: dict[str, str]) -> None:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def launch_head_start(token: str | None, locations: Sequence[Location]) -> HeadStart | None:
+    """A head-start helper spawned, aimed at ``locations`` and handed ``token`` at once (cli.tui_app does
+    the three steps apart, around reading the settings and the token)."""
+    from gterm.globus.head_start import HeadStart
+
+    started = HeadStart.spawn()
+    if started is not None:
+        started.aim(locations)
+        started.hand_over(token)
+    return started

@@ -15,6 +15,7 @@ from gterm.config import GtermConfig
 from gterm.globus.errors import NotFound, PermissionDenied, ServiceError
 from gterm.globus.head_start import REFUSALS, FrameWriter, HeadStart, read_frame, startup_locations
 from gterm.globus.transfer import ORDER_BY_NAME, listing_order
+from tests.support.session_helpers import launch_head_start
 
 LAB = "8f3caffd-c450-42a7-b874-98ce4d4f88b2"
 LOCATION = (LAB, "/data/", ORDER_BY_NAME)
@@ -127,7 +128,7 @@ def test_the_helper_never_runs_code_from_the_current_directory(tmp_path, monkeyp
     (planted / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
     monkeypatch.chdir(tmp_path / "work")
     monkeypatch.setenv("GTERM_DATA_DIR", str(tmp_path / "data"))
-    answers = HeadStart.launch(None, [])  # no location: the real helper starts, finds nothing, ends
+    answers = launch_head_start(None, [])  # no location: the real helper starts, finds nothing, ends
     assert answers is not None
     assert answers.answer("first page", "c", "/a/", "name") is None  # returns once the helper has ended
     assert not marker.exists()

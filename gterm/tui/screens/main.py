@@ -152,8 +152,7 @@ class MainScreen(TransferScreen):
         has already arrived (gterm.globus.head_start) is then in that frame. A
         name, a bookmark or none at all is looked up on a worker.
         """
-        config = self.host.config
-        wanted = {"left": left or config.last_left, "right": right or config.last_right}
+        wanted = dict(zip(("left", "right"), self.host.config.startup_texts(left, right), strict=True))
         to_look_up: dict[str, str | None] = {}
         for pane_id, text in wanted.items():
             location = written_out(text)
