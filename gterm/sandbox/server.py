@@ -49,6 +49,9 @@ from gterm.sandbox.tls import TlsFiles, ensure_tls_files
 
 _START_TIMEOUT = 15.0
 
+KEEP_ALIVE_SECONDS = 5
+"""How long an idle keep-alive connection stays open before the server closes it (uvicorn's timeout_keep_alive)."""
+
 # Every variable SandboxHandle.client_env() may set, plus the one a sandbox client must not have.
 CLIENT_ENV_KEYS = (
     "GLOBUS_SDK_ENVIRONMENT",
@@ -193,8 +196,12 @@ class _SandboxServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         dropped = []
         for connection in list(self.server_state.connections):
-            connection.shutdown()  # idle: closes its transport; busy: ends keep-alive after this response
             transport = connection.transport
+            # One already closing (its keep-alive timeout sent close_notify: any connection idle for
+            # timeout_keep_alive) is aborted as it is: a second close() on asyncio's TLS transport lets
+            # go of its TLS protocol, which turns the abort into a no-op (the stop then took 4 s).
+            if transport is None or not transport.is_closing():
+                connection.shutdown()  # idle: closes its transport; busy: ends keep-alive after this response
             if transport is not None and transport.is_closing():
                 transport.abort()
                 dropped.append(connection)
@@ -242,7 +249,7 @@ def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=3,
-            timeout_keep_alive=5,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
             # Request heads up to 1 MiB reach the app, which answers them with a JSON 4xx. At h11's
             # 16 KiB default uvicorn answers an over-long URL and closes at once: a TLS client still
             # sending its request then gets a TLS error instead of the answer.

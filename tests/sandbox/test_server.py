@@ -26,7 +26,7 @@ from gterm.sandbox.seed_ids import (
     ROBOT_CLIENT_ID,
     TRANSFER_SCOPE,
 )
-from gterm.sandbox.server import SandboxHandle, serve_forever
+from gterm.sandbox.server import KEEP_ALIVE_SECONDS, SandboxHandle, serve_forever
 from gterm.sandbox.state import SandboxConfig
 from tests.support.sandbox_login import login_tokens, own_sandbox, transfer_client_for
 from tests.support.session_helpers import read_exports
@@ -73,6 +73,20 @@ def test_expired_access_token_gets_401_and_refresh_recovers(tmp_path: Path) -> N
             fixed.get_endpoint(LAB_STORAGE_ID)
         assert info.value.http_status == 401
         assert renewing.get_endpoint(LAB_STORAGE_ID)["id"] == LAB_STORAGE_ID
+
+
+def test_stop_drops_a_connection_its_keep_alive_timeout_already_closed(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`q` in `gterm demo` took 4.6 s to reach the shell, then uvicorn said "timeout graceful shutdown
+    exceeded": a client's pooled TLS connection, idle past the keep-alive timeout, was already closing
+    (close_notify sent, never answered), and the stop's second close() made its abort a no-op."""
+    with own_sandbox(tmp_path) as box:
+        client = transfer_client_for(box, "alice")
+        assert client.get_endpoint(LAB_STORAGE_ID)["id"] == LAB_STORAGE_ID
+        time.sleep(KEEP_ALIVE_SECONDS + 0.5)  # the server closes the idle connection (not a timing assert)
+        capfd.readouterr()
+    assert "graceful shutdown exceeded" not in capfd.readouterr().err
 
 
 def test_restart_keeps_identities_clients_tokens_and_keys(tmp_path: Path) -> None:
