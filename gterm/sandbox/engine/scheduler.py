@@ -35,7 +35,7 @@ class Engine:
         self.state = state
         self.workers = workers
         self.stopping = threading.Event()
-        self._queue: queue.Queue[str] = queue.Queue()
+        self._queue: queue.Queue[str | None] = queue.Queue()  # None: a worker's cue to stop
         self._lock = threading.Lock()
         self._queued: set[str] = set()
         self._running: dict[str, TaskRun] = {}
@@ -65,6 +65,8 @@ class Engine:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop fast: running copies abort within one chunk and stay ACTIVE for the next start."""
         self.stopping.set()
+        for _ in range(self.workers):
+            self._queue.put(None)  # wakes each idle worker now, rather than at its next poll
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
@@ -141,10 +143,9 @@ class Engine:
 
     def _worker(self) -> None:
         while not self.stopping.is_set():
-            try:
-                task_id = self._queue.get(timeout=0.2)
-            except queue.Empty:
-                continue
+            task_id = self._queue.get()
+            if task_id is None:
+                return
             with self._lock:
                 self._queued.discard(task_id)
                 if self.stopping.is_set():
