@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.browser_helpers import burst, make_app, settled, wait_for
 
@@ -24,3 +26,73 @@ async def test_ctrl_l_ctrl_u_then_a_path_in_one_burst(alice_service, tmp_config)
         )
         await settled(pilot)
         assert left.path == target and left.message_text == ""
+
+
+async def test_tab_then_down_in_one_burst_moves_in_the_other_pane(alice_service, tmp_config):
+    """Tab ↓ typed fast (Midnight Commander habit, or one packet over SSH): the ↓ moved the pane Tab left
+    (Tab's action gave the focus to the other pane only after the next message)."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        screen = app.main_screen
+        left, right = screen.left_pane.file_list, screen.right_pane.file_list
+        before_left, before_right = left.cursor_row, right.cursor_row
+        burst(app, ["tab", "down"])
+        await wait_for(pilot, lambda: right.cursor_row != before_right or left.cursor_row != before_left, "the ↓")
+        await pilot.pause()
+        assert screen.active_pane is screen.right_pane and right.has_focus
+        assert (left.cursor_row, right.cursor_row) == (before_left, before_right + 1)
+
+
+async def test_slash_then_a_name_in_one_burst_filters_by_it(alice_service, tmp_config):
+    """/ then a name typed fast: its letters reached the file list as keys (i opened the collection's
+    details, s re-sorted) instead of the filter box, which the App had not yet focused when it handed
+    them on."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        screen = app.main_screen
+        left = screen.left_pane
+        sort_before = left.file_list.sort_key
+        burst(app, ["slash", *"genomics/is"])  # i and s are the list's keys; / in the box is text
+        await wait_for(pilot, lambda: left.filter_input.value == "genomics/is", "the typed filter")
+        await pilot.pause()
+        assert app.screen is screen and left.filter_input.has_focus
+        assert left.file_list.filter_text == "genomics/is" and left.file_list.sort_key == sort_before
+
+
+async def test_ctrl_b_then_down_in_one_burst_moves_in_the_bookmarks(alice_service, tmp_config):
+    names = [f"keys-{uuid.uuid4().hex[:6]}-{n}" for n in (1, 2)]
+    made = [alice_service.create_bookmark(name, LAB, "/projects/") for name in names]
+    try:
+        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settled(pilot)
+            screen = app.main_screen
+            files = screen.left_pane.file_list
+            cursor_before = files.cursor_row
+            burst(app, ["ctrl+b", "down"])
+            options = screen.sidebar.option_list
+            await wait_for(pilot, lambda: screen.sidebar.loaded and options.highlighted not in (None, 0), "the ↓")
+            await pilot.pause()
+            assert options.has_focus and options.highlighted == 1 and files.cursor_row == cursor_before
+    finally:
+        for bookmark in made:
+            alice_service.delete_bookmark(bookmark.id)
+
+
+async def test_a_filter_kept_with_enter_then_tab_down_in_one_burst(alice_service, tmp_config):
+    """/x Enter Tab ↓ typed fast: Enter's return to the list (after its message) must not take the
+    focus back from the pane Tab went to."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        before = right.file_list.cursor_row
+        burst(app, ["slash", "c", "enter", "tab", "down"])
+        await wait_for(pilot, lambda: right.file_list.cursor_row != before, "the ↓ in the right pane")
+        await pilot.pause()
+        assert left.file_list.filter_text == "c" and not left.filter_input.has_class("-shown")
+        assert screen.active_pane is right and right.file_list.has_focus
+        assert right.file_list.cursor_row == before + 1

@@ -15,7 +15,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import Header
+from textual.widgets import Header, Input
 
 from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, PaneFiles, is_local
@@ -216,10 +216,15 @@ class MainScreen(TransferScreen):
 
     # --- navigation actions -------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """/ is a priority binding (keymap.py); a path or a filter has / in it: in an input it is text."""
+        return not (action == "filter" and isinstance(self.focused, Input))
+
     def action_other_pane(self) -> None:
         self._active_id = "right" if self._active_id == "left" else "left"
         self._mark_active()
-        self.active_pane.file_list.focus()
+        # Now, not after this message (Widget.focus defers it): the keys typed next go to this pane.
+        self.set_focus(self.active_pane.file_list)
 
     def action_parent(self) -> None:
         self.active_pane.go_parent()
@@ -591,16 +596,16 @@ class MainScreen(TransferScreen):
         """Show and focus the sidebar; if it is already shown but not focused, focus it; else hide it."""
         sidebar = self.sidebar
         if sidebar.has_class("-shown") and not sidebar.has_focus_within:
-            sidebar.option_list.focus()
+            self.set_focus(sidebar.option_list)
             return
         showing = not sidebar.has_class("-shown")
         sidebar.set_class(showing, "-shown")
         if showing:
             if not sidebar.loaded:
                 sidebar.reload()
-            sidebar.option_list.focus()
+            self.set_focus(sidebar.option_list)  # now: the ↓ typed next moves in the bookmarks
         else:
-            self.active_pane.file_list.focus()
+            self.set_focus(self.active_pane.file_list)
 
     def action_add_bookmark(self) -> None:
         pane = self._ready_pane(self.action_add_bookmark)

@@ -587,7 +587,7 @@ class Pane(Vertical):
         box = self.filter_input
         box.add_class("-shown")
         box.value = self.file_list.filter_text
-        box.focus()
+        self.screen.set_focus(box)  # now, not after this message: / is priority, the name typed next is here
 
     def clear_filter(self) -> None:
         """Esc on the list: drop a kept filter."""
@@ -607,8 +607,13 @@ class Pane(Vertical):
         event.stop()
         self.file_list.filter_text = event.value
         self.filter_input.remove_class("-shown")
-        self.file_list.focus()
+        self._focus_list_from(self.filter_input)
         self.refresh_status()
+
+    def _focus_list_from(self, field: Input) -> None:
+        """Back to the list from ``field`` (Enter, Esc), unless a key typed since (Tab) moved the focus on."""
+        if field.has_focus:
+            self.screen.set_focus(self.file_list)
 
     # --- path bar ------------------------------------------------------------
 
@@ -635,7 +640,7 @@ class Pane(Vertical):
     @on(PathBar.EditCancelled)
     def _path_cancelled(self, event: PathBar.EditCancelled) -> None:
         event.stop()
-        self.file_list.focus()
+        self._focus_list_from(self.path_bar)
 
     def known_dir_names(self, directory: str) -> list[str] | None:
         """Directory names inside ``directory`` if a listing of it is at hand (for completion)."""
