@@ -19,6 +19,7 @@ from gterm.globus.errors import InvalidInput
 from gterm.globus.models import Task, parse_time
 from gterm.globus.task_reads import MANAGER_ROUTES, TaskReads
 from gterm.lazy_modules import LazyModule
+from gterm.wording import plural
 
 if TYPE_CHECKING:
     import globus_sdk
@@ -214,7 +215,7 @@ class EndpointManager(TaskReads):
     @translate_errors()
     def cancel(self, task_ids: Sequence[str], message: str) -> str:
         self.client().endpoint_manager_cancel_tasks(list(task_ids), _message(message))
-        return f"Cancel requested for {len(task_ids)} task{'s' if len(task_ids) != 1 else ''}."
+        return f"Cancel requested for {plural(len(task_ids), 'task')}."
 
     @translate_errors()
     def pause(self, task_ids: Sequence[str], message: str) -> str:

@@ -32,6 +32,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import ReauthCoordinator, deliver, report
+from gterm.wording import plural
 
 # Start-up imports only what the first frame draws (tests/unit/test_startup_imports.py holds
 # the list of what it must not load). What a key reaches later -- a screen pushed, a service
@@ -215,7 +216,7 @@ class GtermApp(App[None]):
         self.push_screen(
             ConfirmPrompt(
                 "Quit the demo?",
-                f"{count} task{'s' if count != 1 else ''} still running. The demo's sandbox stops with gterm, "
+                f"{plural(count, 'task')} still running. The demo's sandbox stops with gterm, "
                 f"and {'they stop' if count != 1 else 'it stops'} with it.",
                 confirm_label="Quit",
                 danger=True,

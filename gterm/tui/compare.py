@@ -20,6 +20,7 @@ from gterm.globus import paths
 from gterm.globus.models import Entry, Listing
 from gterm.globus.transfer_requests import SYNC_LEVELS
 from gterm.tui.listing_view import human_size
+from gterm.wording import plural
 
 # Globus's sync_level number for each level (0-3), from the one table.
 SYNC_LEVEL_ORDER: dict[str, int] = {level: rank for rank, level in enumerate(SYNC_LEVELS)}
@@ -117,7 +118,7 @@ class SyncPreview:
         self.incomplete = self.incomplete or other.incomplete
 
     def summary(self, level: str | None, delete_extra: bool) -> str:
-        parts = [f"{len(self.send):,} file(s) to send ({human_size(self.send_bytes)})"]
+        parts = [f"{plural(len(self.send), 'file')} to send ({human_size(self.send_bytes)})"]
         if level is not None:
             parts.append(f"{len(self.skip):,} skipped as in sync")
         if self.check:

@@ -16,6 +16,7 @@ from gterm.globus import paths
 from gterm.globus.local_files import is_local
 from gterm.globus.local_tasks import Item, Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection
+from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.https_access import HttpsAccess
@@ -89,7 +90,7 @@ def build_task(
         source_name=plan.source_name,
         destination_name=plan.destination_name,
         on_conflict=on_conflict,
-        label=f"{kind.title()} {len(items):,} item{'s' if len(items) != 1 else ''}",
+        label=f"{kind.title()} {plural(len(items), 'item')}",
     )
     if remote is not None and https is not None:
         collection, access, remote_id = remote, https, remote.id

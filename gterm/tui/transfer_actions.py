@@ -38,6 +38,7 @@ from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import deliver, report
+from gterm.wording import plural
 
 # F5's plan, its dialog and gterm's own (HTTPS and local) tasks, and `c`'s comparison are
 # imported when the key is first pressed: none is on the first frame (gterm.tui.app says why).
@@ -212,7 +213,8 @@ class TransferScreen(Screen[None]):
         left_out = [entry for entry in self.active_pane.selected_entries() if entry.is_invalid_link]
         if left_out:
             self.app.notify(
-                f"{len(left_out)} broken or outside link(s) left out: they cannot be transferred.",
+                f"{plural(len(left_out), 'broken or outside link')} left out: Globus cannot transfer "
+                f"{'it' if len(left_out) == 1 else 'them'}.",
                 severity="warning",
                 markup=False,
             )
@@ -264,7 +266,7 @@ class TransferScreen(Screen[None]):
         count = len(taken)
         self.app.push_screen(
             ChoicePrompt(
-                f"{count:,} name{'s' if count != 1 else ''} already in {plan.destination_name}",
+                f"{plural(count, 'name')} already in {plan.destination_name}",
                 message,
                 choices,
                 items=taken,

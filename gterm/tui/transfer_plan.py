@@ -25,6 +25,7 @@ from gterm.globus.transfer_requests import (
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
 from gterm.tui.safe_text import escape_controls
+from gterm.wording import plural
 
 #: The sync choices the dialog offers, from the one table of sync levels ("off" first: no sync).
 SYNC_CHOICES: list[tuple[str, str]] = [
@@ -75,7 +76,7 @@ class TransferPlan:
 
     def default_label(self) -> str:
         count = len(self.entries)
-        what = f"{count:,} item{'s' if count != 1 else ''}" if count != 1 else self.entries[0].name
+        what = plural(count, "item") if count != 1 else self.entries[0].name
         # Names come from other people: the label (shown in an Input, sent to Globus) gets their
         # control characters as visible escapes, never raw (QA F11).
         return fit_label(escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}"))
@@ -83,7 +84,7 @@ class TransferPlan:
     def summary(self) -> str:
         parts = []
         if self.files:
-            parts.append(f"{self.files:,} file{'s' if self.files != 1 else ''}")
+            parts.append(plural(self.files, "file"))
         if self.directories:
             parts.append(f"{self.directories:,} director{'ies' if self.directories != 1 else 'y'}")
         size = fmt.human_bytes(self.known_bytes)

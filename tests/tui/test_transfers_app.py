@@ -178,7 +178,7 @@ async def test_invalid_links_are_shown_as_such_and_left_out_of_a_transfer(
         dialog = app.screen
         assert isinstance(dialog, TransferDialog)
         assert {e.name for e in dialog.plan.entries} == {"real.txt", "target-dir", "link-dir"}
-        assert any("2 broken or outside link(s) left out" in n for n in notices(app))
+        assert any("2 broken or outside links left out: Globus cannot transfer them." in n for n in notices(app))
         await pilot.press("escape")
 
 

@@ -72,7 +72,7 @@ async def test_sync_preview_lists_what_the_level_would_send(alice_service: Trans
         assert preview.skip == ["d/same.txt"]
         assert preview.extra == ["d/stale.txt"]
         shown = str(dialog.query_one("#preview", Static).render())
-        assert "3 file(s) to send" in shown and "1 skipped as in sync" in shown
+        assert "3 files to send" in shown and "1 skipped as in sync" in shown
         await pilot.press("escape")
         await pilot.pause()
     assert app.submitted_task_id is None

@@ -75,7 +75,7 @@ def test_preview_directory_splits_send_skip_extra_and_subdirs() -> None:
     assert preview.skip == ["top/same"]
     assert preview.extra == ["top/stale"]
     assert dirs == [("sub", True), ("fresh", False)]
-    assert "2 file(s) to send" in preview.summary("size", delete_extra=True)
+    assert "2 files to send" in preview.summary("size", delete_extra=True)
     assert "deleted" in preview.summary("size", delete_extra=True)
 
 

@@ -42,6 +42,7 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
+from gterm.wording import plural
 
 # The route goes last: at 120 columns it is the one clipped (the endpoint filter already names one end).
 COLUMNS = ("", "Task", "Owner", "Status", "Requested", "Files", "Bytes", "Source → Destination")
@@ -282,7 +283,7 @@ class AdminTasksScreen(Screen[None]):
             text = f"Could not list tasks: {self.error}"
         else:
             more = " · more below" if self.next_key else ""
-            text = f"{len(self.items):,} tasks{more} · {len(self.selected)} selected · Enter: details"
+            text = f"{plural(len(self.items), 'task')}{more} · {len(self.selected)} selected · Enter: details"
             if self.fetching:
                 text += " · loading…"
         self.query_one("#admin-status", Static).update(Text(text))
@@ -353,7 +354,7 @@ class AdminTasksScreen(Screen[None]):
             if message:
                 self._act(verb, ids, lambda: call(ids, message))
 
-        count = f"{len(ids)} task{'s' if len(ids) != 1 else ''}"
+        count = plural(len(ids), "task")
         self.app.push_screen(
             InputPrompt(f"{verb} {count}", placeholder="Why? Their owners see this message.",
                         details="The message is shown to each task's owner."),
@@ -368,7 +369,7 @@ class AdminTasksScreen(Screen[None]):
         try:
             message = call()
         except GtermError as exc:
-            deliver(self.app, report, self.app, exc, context=f"{verb} {len(ids)} task(s)")
+            deliver(self.app, report, self.app, exc, context=f"{verb} {plural(len(ids), 'task')}")
             return
         deliver(self.app, self._acted, message)
 

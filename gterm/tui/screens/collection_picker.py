@@ -34,6 +34,7 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
+from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -230,7 +231,7 @@ class CollectionPicker(GtermModal[Collection]):
             self.query_one(Tabs).active = "scope-all"
             return
         count = len(found)
-        status = f"{count} collection{'s' if count != 1 else ''}" if count else "No collections found."
+        status = plural(count, "collection") if count else "No collections found."
         if scope == "all" and self._fell_back_for is not None and text == self._fell_back_for:
             status = f"No matches in Recently used; searched All: {status}"
         elif not count and scope != "all" and text.strip():

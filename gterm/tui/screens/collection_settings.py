@@ -31,6 +31,7 @@ from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
+from gterm.wording import plural
 
 
 class CollectionSettingsForm(GtermModal[bool]):
@@ -109,7 +110,7 @@ class CollectionSettingsForm(GtermModal[bool]):
         if problems:
             first = next(iter(problems))
             self.query_one(f"#field-{first}").focus()
-            self._status(f"{len(problems)} field{'s' if len(problems) != 1 else ''} to correct; nothing was sent.")
+            self._status(f"{plural(len(problems), 'field')} to correct; nothing was sent.")
             return
         changes = self.settings.changes(values)
         if not changes:
@@ -124,7 +125,7 @@ class CollectionSettingsForm(GtermModal[bool]):
         self.app.push_screen(
             ConfirmPrompt(
                 f"Save the settings of {self.settings.display_name}?",
-                f"{len(changes)} setting{'s' if len(changes) != 1 else ''} will change:",
+                f"{plural(len(changes), 'setting')} will change:",
                 items=[change.line() for change in changes],
                 confirm_label="Save",
             ),

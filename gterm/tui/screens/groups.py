@@ -27,6 +27,7 @@ from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+from gterm.wording import plural
 
 
 class _GroupsBase(GtermModal[None]):
@@ -115,7 +116,7 @@ class GroupsScreen(_GroupsBase):
         table.clear()
         for group in rows:
             table.add_row(safe_text(group.name), group.my_role, safe_text(group.description), key=group.id)
-        self.status(f"{len(rows)} group(s)." if rows else "You belong to no groups yet: n creates one.")
+        self.status(f"{plural(len(rows), 'group')}." if rows else "You belong to no groups yet: n creates one.")
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -205,7 +206,7 @@ class GroupMembersScreen(_GroupsBase):
             ids = [m.identity_id for m in self.members]
             if current.identity_id in ids:
                 table.move_cursor(row=ids.index(current.identity_id))
-        self.status(f"{len(self.members)} member(s).")
+        self.status(f"{plural(len(self.members), 'member')}.")
 
     def _current(self) -> Membership | None:
         row = self.query_one(DataTable).cursor_row

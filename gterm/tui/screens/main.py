@@ -35,6 +35,7 @@ from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import deliver, report
+from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -56,10 +57,6 @@ def open_local_file(path: str) -> ByteSource:
         return LocalFile(path)
     except OSError as exc:
         raise local_error(exc, "read", path) from None
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 class MainScreen(TransferScreen):

@@ -28,6 +28,7 @@ from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
+from gterm.wording import plural
 
 
 class PauseRuleForm(GtermModal[PauseRuleDraft]):
@@ -158,7 +159,7 @@ class PauseRulesScreen(Screen[None]):
             )
         count = len(rules)
         self.query_one("#rules-status", Static).update(
-            Text(f"{count} rule{'s' if count != 1 else ''} · n new · Enter edit · d delete")
+            Text(f"{plural(count, 'rule')} · n new · Enter edit · d delete")
         )
 
     def cursor_rule(self) -> PauseRule | None:

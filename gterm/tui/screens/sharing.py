@@ -32,6 +32,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog, day_of
 from gterm.tui.screens.sharing_roles import RolesPanel
 from gterm.tui.worker_errors import deliver, describe
+from gterm.wording import plural
 
 #: Fixed widths: the columns do not jump as answers arrive (and every picture of them is the same).
 RULE_COLUMNS = (("Who", 36), ("Path", 20), ("Permissions", 11), ("Expires", 10), ("Created", 10))
@@ -170,12 +171,12 @@ class SharingScreen(GtermModal[None]):
                     key=rule.key,
                 )
             count = len(self.rules)
-            status = f"{count} rule{'s' if count != 1 else ''}." if count else "No rules yet: a adds one."
+            status = f"{plural(count, 'rule')}." if count else "No rules yet: a adds one."
         else:
             self.guests = sorted(result[0], key=lambda g: (g.display_name.casefold(), g.id))
             for guest in self.guests:
                 table.add_row(safe_text(guest.display_name), safe_text(guest.host_path or "/"), key=guest.id)
-            status = f"{len(self.guests)} guest collection(s)." if self.guests else "No guest collections here."
+            status = f"{plural(len(self.guests), 'guest collection')}." if self.guests else "No guest collections here."
         self.query_one("#sharing-status", Static).update(Text(status, style="dim"))
 
     def _who(self, rule: Rule) -> str:
@@ -281,7 +282,7 @@ class SharingScreen(GtermModal[None]):
                 f"Delete the guest collection {name}?",
                 placeholder=name,
                 check=check,
-                details=f"Its {count} access rule{'s' if count != 1 else ''} go with it; the files stay "
+                details=f"Its {plural(count, 'access rule')} {'goes' if count == 1 else 'go'} with it; the files stay "
                 "where they are. Type its name to confirm.",
             ),
             typed,

@@ -27,6 +27,7 @@ from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import AddRoleDialog
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+from gterm.wording import plural
 
 ROLE_COLUMNS = (("Who", 50), ("Role", 18))
 
@@ -105,8 +106,7 @@ class RolesPanel(Vertical):
             table.add_row(safe_text(labels[assignment.id]), assignment.role, key=assignment.id)
         # Transfer lists my roles broadest first: the first says what I may do here.
         mine = f"you are {place.my_roles[0]} here" if place.my_roles else "you hold no role here"
-        plural = "s" if len(assignments) != 1 else ""
-        count = f"{len(assignments)} role{plural} given" if assignments else "No roles given"
+        count = f"{plural(len(assignments), 'role')} given" if assignments else "No roles given"
         where = "GCS Manager" if place.api == "gcs" else "Transfer"
         hint = "a gives a role, d takes one away." if place.may_change else "Only administrators change roles."
         self._status(f"{count} (through the {where}); {mine}. {hint}")

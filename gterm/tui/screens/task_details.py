@@ -39,6 +39,7 @@ from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver
+from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.tui.widgets.task_panel import TaskPanel
@@ -306,7 +307,7 @@ class TaskDetailsScreen(Screen[None]):
         )
         errors = sum(1 for event in data.events if event.is_error)
         if errors:
-            head.append(f"\n{errors} error event(s) in the log", style="bold red")
+            head.append(f"\n{plural(errors, 'error event')} in the log", style="bold red")
         self.query_one("#details-head", Static).update(head)
 
         raw = dict(task.raw) if task.raw else {}

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from gterm.tui.listing_view import human_size  # the UI's one size format (also re-exported from here)
+from gterm.wording import plural
 
 SORT_ARROWS = {False: "▲", True: "▼"}
 
@@ -43,7 +44,7 @@ class StatusInfo:
             if self.shown != self.total:
                 count = f"{self.shown:,} shown · {count}"
         else:
-            count = f"{self.total:,} item" + ("" if self.total == 1 else "s")
+            count = plural(self.total, "item")
             if self.shown != self.total:
                 count = f"{self.shown:,} of {count}"
         if self.truncated:
