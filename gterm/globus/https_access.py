@@ -48,6 +48,7 @@ from gterm.globus.errors import (
 )
 from gterm.globus.models import Collection
 from gterm.lazy_modules import LazyModule
+from gterm.wording import plural
 
 if TYPE_CHECKING:
     import requests
@@ -276,7 +277,7 @@ class HttpsFiles:
                 have = _held(part, destination)
         if have != size:
             raise ServiceError(
-                f"'{path}' arrived with {have:,} bytes instead of {size:,}; the partial file is kept"
+                f"'{path}' arrived with {plural(have, 'byte')} instead of {size:,}; the partial file is kept"
                 f" as {part.name} and the next download resumes from it."
             )
         if modified is not None:
@@ -331,7 +332,7 @@ class HttpsFiles:
                 try:
                     for piece in _pieces(response):
                         if cancel is not None and cancel.is_set():
-                            raise Cancelled(f"Stopped; {have:,} bytes kept in {part.name} for a resume.")
+                            raise Cancelled(f"Stopped; {plural(have, 'byte')} kept in {part.name} for a resume.")
                         handle.write(piece)
                         have += len(piece)
                         if progress is not None:

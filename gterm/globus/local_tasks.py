@@ -49,6 +49,7 @@ from gterm.globus.https_access import (
     part_path,
 )
 from gterm.globus.models import Entry, Event, Task
+from gterm.wording import plural
 
 Kind = Literal["download", "upload", "copy"]
 OnConflict = Literal["overwrite", "skip", "rename", "resume"]  # resume: downloads only (else overwrite)
@@ -190,7 +191,7 @@ class LocalTask:
                 self.nice_status = None
                 self._counters.files_total = len(jobs)
                 self._counters.bytes_total = sum(job.size for job in jobs)
-            self._event("STARTED", f"{len(jobs):,} files, {self._counters.bytes_total:,} bytes")
+            self._event("STARTED", f"{plural(len(jobs), 'file')}, {plural(self._counters.bytes_total, 'byte')}")
             self._move_all(jobs)
             self._keep_directory_times()
         except Cancelled:
@@ -210,7 +211,7 @@ class LocalTask:
                 self.fatal_error = self.fatal_error or "Canceled by you"
             elif self.fatal_error or self._counters.files_failed:
                 self.status = "FAILED"
-                self.fatal_error = self.fatal_error or f"{self._counters.files_failed:,} files failed"
+                self.fatal_error = self.fatal_error or f"{plural(self._counters.files_failed, 'file')} failed"
             else:
                 self.status, self.nice_status = "SUCCEEDED", None
         code = "CANCELED" if self._cancel.is_set() else self.status

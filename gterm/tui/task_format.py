@@ -14,6 +14,7 @@ from datetime import datetime
 
 from gterm.globus.models import Task
 from gterm.tui.listing_view import human_size
+from gterm.wording import plural
 
 # How a finished task "ended", for notifications and the status column.
 ENDED_OK = "succeeded"
@@ -201,7 +202,7 @@ def finish_message(task: Task) -> str:
     kind = task.type.title() if task.type in GTERM_TASK_TYPES or task.type == "DELETE" else "Transfer"
     detail = ""
     if end == ENDED_OK and task.type in BYTE_TASK_TYPES:
-        detail = f" ({task.files_transferred:,} files, {human_bytes(task.bytes_transferred)})"
+        detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)})"
     elif end == ENDED_FAILED:
         fatal = task.raw.get("fatal_error") if task.raw else None
         if isinstance(fatal, dict) and fatal.get("description"):

@@ -102,6 +102,8 @@ def test_endings_and_status_text() -> None:
     assert "too late" in fmt.finish_message(failed)
     assert fmt.status_text(task(status="INACTIVE", nice_status="PERMISSION_DENIED")) == "INACTIVE PERMISSION_DENIED"
     assert fmt.finish_message(task(status="SUCCEEDED")).startswith("Transfer succeeded: nightly")
+    one = task(status="SUCCEEDED", files_transferred=1, bytes_transferred=6)
+    assert fmt.finish_message(one).endswith("(1 file, 6 B)")  # was "(1 files, 6 B)"
 
 
 def test_title_falls_back_to_endpoints() -> None:

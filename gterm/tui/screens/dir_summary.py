@@ -26,6 +26,7 @@ from gterm.tui.keymap import SUMMARY_BINDINGS
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.task_format import human_bytes
 from gterm.tui.worker_errors import deliver, describe
+from gterm.wording import plural
 
 ListDirectory = Callable[[str], Iterable[Entry]]
 UPDATE_SECONDS = 0.2
@@ -98,12 +99,13 @@ class DirectorySummary(GtermModal[None]):
 
     def _show(self, totals: Totals, error: str) -> None:
         self.totals = totals
+        subdirectories = plural(max(0, totals.directories - 1), "subdirectory", "subdirectories")
         lines = [
-            f"{totals.files:,} files in {max(0, totals.directories - 1):,} subdirectories",
-            f"{human_bytes(totals.bytes)} ({totals.bytes:,} bytes)",
+            f"{plural(totals.files, 'file')} in {subdirectories}",
+            f"{human_bytes(totals.bytes)} ({plural(totals.bytes, 'byte')})",
             "" if totals.done else "counting…",
         ]
         if totals.unreadable:
-            lines.append(f"{totals.unreadable:,} directories could not be read ({error})")
+            lines.append(f"{plural(totals.unreadable, 'directory', 'directories')} could not be read ({error})")
         self.query_one("#summary-body", Static).update(Text("\n".join(line for line in lines if line)))
 
