@@ -251,8 +251,9 @@ class TransferScreen(Screen[None]):
             "overwrite": "overwrite", "skip": "skip", "rename": "rename", "resume": "resume"
         }
         choices = [("overwrite", "Overwrite"), ("skip", "Skip"), ("rename", "Rename")]
-        message = (f"{plan.destination_path} already has these. Overwrite them, skip them, or keep both "
-                   "(the new ones get a free name)?")
+        these, them, ones = ("this", "it", "one gets") if len(taken) == 1 else ("these", "them", "ones get")
+        message = (f"{plan.destination_path} already has {these}. Overwrite {them}, skip {them}, or keep both "
+                   f"(the new {ones} a free name)?")
         if kind == "download":  # a PUT cannot continue a file; a download can, with a Range request
             choices.append(("resume", "Continue"))
             message += (" Continue keeps the bytes already here and fetches only the rest (for a file an earlier"

@@ -68,6 +68,10 @@ DIALOGS: list[tuple[str, Callable[[], GtermModal[Any]], object, str]] = [
     ("input", lambda: InputPrompt("Name", value="report.csv"), None, "modal_back"),
     ("choice", lambda: ChoicePrompt("Exists", "What now?", [("skip", "Skip"), ("overwrite", "Overwrite")]), None,
      "modal_back"),
+    # A download's name conflict (transfer_actions): the most buttons a prompt has.
+    ("choice of five", lambda: ChoicePrompt("1 name already in Lab Storage", "/home/alice/ already has this.", [
+        ("overwrite", "Overwrite"), ("skip", "Skip"), ("rename", "Rename"), ("resume", "Continue")]), None,
+     "modal_back"),
     ("event", lambda: EventScreen(EVENT), None, "event_close"),
     ("pause rule", lambda: PauseRuleForm("ep-1", "Lab endpoint"), None, "pause_rule_save"),
     ("summary", lambda: DirectorySummary("Lab:/data", "/data/", lambda directory: []), None, "summary_close"),
@@ -124,9 +128,10 @@ async def test_a_servers_title_is_shown_escaped_never_as_markup():
         assert "\x1b" not in title and "\\x1b[31mStorage" in title
 
 
-@pytest.mark.parametrize("make", [d[1] for d in DIALOGS if d[0] in {"confirm", "input", "choice", "pause rule",
-                                                                      "settings"}],
-                         ids=["confirm", "input", "choice", "pause rule", "settings"])
+ON_SCREEN = ["confirm", "input", "choice", "choice of five", "pause rule", "settings"]
+
+
+@pytest.mark.parametrize("make", [d[1] for d in DIALOGS if d[0] in ON_SCREEN], ids=ON_SCREEN)
 async def test_every_button_is_reachable_by_tab_and_on_screen_at_80x24(make: Callable[[], GtermModal[Any]]):
     app = ModalHost(make)
     async with app.run_test(size=SMALL) as pilot:
@@ -139,8 +144,9 @@ async def test_every_button_is_reachable_by_tab_and_on_screen_at_80x24(make: Cal
             focused = dialog.focused
             if isinstance(focused, Button):
                 await pilot.pause()
-                region = focused.region
+                region, frame = focused.region, dialog.query_one(".modal-frame").content_region
                 assert region.height > 0 and region.y >= 0 and region.bottom <= app.size.height, focused.id
+                assert frame.x <= region.x and region.right <= frame.right, f"{focused.id} is cut off"
                 seen.add(focused.id)
             if seen >= wanted:
                 break

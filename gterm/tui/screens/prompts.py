@@ -192,6 +192,15 @@ class ConfirmPrompt(Prompt[bool]):
 class ChoicePrompt(Prompt[str]):
     """One of several answers (a button each, its first letter a key) about a list of items; Esc: None."""
 
+    # Up to five buttons (a download's name conflict) in one row of the 70-column frame: each as wide as
+    # its label (a stock Button is at least 16, and the fourth was cut off even at 120 columns).
+    DEFAULT_CSS = """
+    ChoicePrompt .dialog-buttons > Button {
+        min-width: 8;
+        margin-left: 1;
+    }
+    """
+
     def __init__(self, title: str, message: str, choices: Sequence[tuple[str, str]], *, items: Sequence[str] = ()):
         super().__init__(title, message, items=items)
         self.choices = list(choices)  # (answer, button label)
