@@ -54,6 +54,16 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("question_mark,f1", "help", "Help", id="help"),
 ]
 
+# The footer's labels when the full ones do not fit (an 80-column terminal): Midnight Commander's
+# kind of words, so F1 Help and q Quit stay on screen. By action; the key help keeps the full ones.
+SHORT_LABELS: dict[str, str] = {
+    "pick_collection": "Open",
+    "rename": "Ren",
+    "transfer": "Copy",
+    "delete": "Del",
+    "toggle_sidebar": "Marks",
+}
+
 # App-wide bindings.
 APP_BINDINGS: list[Binding] = [
     Binding("q,f10", "quit", "Quit", id="quit"),

@@ -25,7 +25,7 @@ from gterm.globus.locations import CollectionLocation, written_out
 from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
 from gterm.globus.transfer_requests import DeleteRequest
-from gterm.tui.keymap import MAIN_BINDINGS, SIDEBAR_BINDINGS
+from gterm.tui.keymap import MAIN_BINDINGS, SHORT_LABELS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
@@ -84,7 +84,7 @@ class MainScreen(TransferScreen):
             yield Pane(id="left", classes="-active" if self._active_id == "left" else "")
             yield Pane(id="right", classes="-active" if self._active_id == "right" else "")
         yield TaskPanel(self.service, bell_on_task_end=self.host.config.bell_on_task_end)
-        yield KeyFooter(compact=True)  # room for every F-key at 120 columns
+        yield KeyFooter(compact=True, short_labels=SHORT_LABELS)  # every F-key at 120 columns; short ones at 80
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_TERMINAL_ROWS, "-short")

@@ -12,23 +12,65 @@ with what it shows and rebuilds only when they differ.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from textual import events
+from textual.app import ComposeResult
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey  # not exported by textual.widgets (textual is pinned)
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
 KeysShown = tuple[object, ...]
 
+PALETTE_COLUMNS = 12
+"""What the command palette's key takes on the right ("▏^p palette")."""
+
 
 class KeyFooter(Footer):
-    """Textual's Footer, recomposed only when the keys it would show change."""
+    """Textual's Footer, recomposed only when the keys it would show change.
 
-    def __init__(self, *, compact: bool = False, show_command_palette: bool = True) -> None:
+    With ``short_labels`` (by action), a footer whose keys do not fit its width
+    shows those labels instead, and no palette key (ctrl+p still opens it), so
+    the last keys (Help, Quit) stay on screen in 80 columns.
+    """
+
+    def __init__(
+        self,
+        *,
+        compact: bool = False,
+        show_command_palette: bool = True,
+        short_labels: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(compact=compact, show_command_palette=show_command_palette)
         self._bindings_announced = False  # Footer composes nothing before its first bindings signal
         self._shown: KeysShown | None = None
+        self._short_labels = dict(short_labels or {})
+        self._wants_palette = show_command_palette
+
+    def _too_narrow(self) -> bool:
+        """Whether the full labels overflow the footer (each key: "key label ", as the compact style draws)."""
+        if not self._short_labels:
+            return False
+        shown = [binding for (_node, binding, _enabled, _tip) in self.screen.active_bindings.values() if binding.show]
+        labels = {(binding.action, binding.description) for binding in shown}
+        keys = {binding.action: self.app.get_key_display(binding) for binding in shown}
+        width = sum(len(keys[action]) + len(label) + 2 for action, label in labels)
+        return width + (PALETTE_COLUMNS if self._wants_palette else 0) > self.app.size.width
+
+    def compose(self) -> ComposeResult:
+        narrow = self._too_narrow()
+        self.show_command_palette = self._wants_palette and not narrow
+        for widget in super().compose():
+            if narrow and isinstance(widget, FooterKey):
+                widget.description = self._short_labels.get(widget.action, widget.description)
+            yield widget
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self._bindings_announced and self.keys_shown() != self._shown:
+            self.call_later(self.recompose)
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_announced = True
@@ -42,7 +84,7 @@ class KeyFooter(Footer):
              binding.show, binding.group, binding.tooltip, enabled, tooltip)
             for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
         )
-        return (self._bindings_announced, self.compact, self.show_command_palette, self.combine_groups, bindings)
+        return (self._bindings_announced, self.compact, self._too_narrow(), self.combine_groups, bindings)
 
     async def recompose(self) -> None:
         if not self.is_attached:
