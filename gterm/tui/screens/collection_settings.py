@@ -29,6 +29,7 @@ from gterm.globus.errors import GtermError
 from gterm.tui.keymap import SETTINGS_BINDINGS
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
@@ -62,7 +63,7 @@ class CollectionSettingsForm(GtermModal[bool]):
             for field in self.settings.fields:
                 value = self.settings.values.get(field.name, "")
                 if field.kind == "flag":
-                    yield Checkbox(field.label, bool(value), id=f"field-{field.name}", compact=True)
+                    yield ClearCheckbox(field.label, bool(value), id=f"field-{field.name}", compact=True)
                     continue
                 if field.kind == "choice":
                     yield Label(field.label, classes="settings-label")

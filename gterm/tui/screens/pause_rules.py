@@ -26,6 +26,7 @@ from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
@@ -57,7 +58,7 @@ class PauseRuleForm(GtermModal[PauseRuleDraft]):
             yield Input(rule.message if rule else "", id="rule-message")
             yield Label("Pause these operations")
             for key, words in PAUSE_OPERATIONS.items():
-                yield Checkbox(words, bool(rule and key in rule.operations), id=f"rule-{key}", compact=True)
+                yield ClearCheckbox(words, bool(rule and key in rule.operations), id=f"rule-{key}", compact=True)
             yield Label("Only for this identity id (empty: everyone)")
             yield Input(rule.identity_id or "" if rule else "", id="rule-identity")
             yield Label("Starting at (UTC, YYYY-MM-DD HH:MM; empty: now)")

@@ -44,11 +44,12 @@ from gterm.tui.transfer_plan import (
     build_request,
     preview_sync,
 )
+from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver
 
 
-class OptionBox(Checkbox, inherit_bindings=False):
+class OptionBox(ClearCheckbox, inherit_bindings=False):
     """A checkbox toggled by Space only, so Enter is free to submit the dialog."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
