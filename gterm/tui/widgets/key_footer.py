@@ -13,7 +13,7 @@ with what it shows and rebuilds only when they differ.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import ComposeResult
@@ -49,22 +49,11 @@ class KeyFooter(Footer):
         self._shown: KeysShown | None = None
         self._short_labels = dict(short_labels or {})
         self._wants_palette = show_command_palette
-
-    def _too_narrow(self) -> bool:
-        """Whether the full labels overflow the footer (each key: "key label ", as the compact style draws)."""
-        if not self._short_labels:
-            return False
-        shown = [binding for (_node, binding, _enabled, _tip) in self.screen.active_bindings.values() if binding.show]
-        labels = {(binding.action, binding.description) for binding in shown}
-        keys = {binding.action: self.app.get_key_display(binding) for binding in shown}
-        width = sum(len(keys[action]) + len(label) + 2 for action, label in labels)
-        return width + (PALETTE_COLUMNS if self._wants_palette else 0) > self.app.size.width
+        self._narrow = False  # the short labels are shown (set with each rebuild, read by compose)
 
     def compose(self) -> ComposeResult:
-        narrow = self._too_narrow()
-        self.show_command_palette = self._wants_palette and not narrow
         for widget in super().compose():
-            if narrow and isinstance(widget, FooterKey):
+            if self._narrow and isinstance(widget, FooterKey):
                 widget.description = self._short_labels.get(widget.action, widget.description)
             yield widget
 
@@ -77,14 +66,26 @@ class KeyFooter(Footer):
         super().bindings_changed(screen)
 
     def keys_shown(self) -> KeysShown:
-        """Everything Footer.compose reads, as one comparable value."""
+        """Everything Footer.compose reads, as one comparable value (whether it is too narrow included)."""
         # every active binding, hidden ones too: compose also shows the command palette's
         bindings = tuple(
             (key, binding.key, self.app.get_key_display(binding), binding.description, binding.action,
              binding.show, binding.group, binding.tooltip, enabled, tooltip)
             for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
         )
-        return (self._bindings_announced, self.compact, self._too_narrow(), self.combine_groups, bindings)
+        return (self._bindings_announced, self.compact, self._too_narrow(bindings), self.combine_groups, bindings)
+
+    def _too_narrow(self, bindings: tuple[tuple[Any, ...], ...]) -> bool:
+        """Whether the full labels overflow the footer: each key shown ("key label ", as the compact style
+        draws it; one per action, as Footer shows them) and the palette's."""
+        if not self._short_labels:
+            return False
+        widths: dict[str, int] = {}
+        for _key, _keys, display, label, action, show, *_rest in bindings:
+            if show:
+                widths.setdefault(action, len(display) + len(label) + 2)
+        palette = PALETTE_COLUMNS if self._wants_palette else 0
+        return sum(widths.values()) + palette > self.app.size.width
 
     async def recompose(self) -> None:
         if not self.is_attached:
@@ -93,4 +94,6 @@ class KeyFooter(Footer):
         if shown == self._shown:
             return
         self._shown = shown
+        self._narrow = bool(shown[2])  # keys_shown: (announced, compact, too narrow, ...)
+        self.show_command_palette = self._wants_palette and not self._narrow
         await super().recompose()
