@@ -16,17 +16,13 @@ from textual.binding import Binding, BindingType
 MAIN_BINDINGS: list[Binding] = [
     Binding("tab", "other_pane", "Other pane", show=False, id="other_pane"),
     Binding("backspace", "parent", "Parent directory", show=False, id="parent"),
-    # Priority, for the keys after which text is typed: the App runs such a binding as it reads the
-    # key, before it hands the keys typed after it to the focused widget, so in a fast "ctrl+l ctrl+u
-    # /path" or "/name" the text lands in the field the first key focused (Pane.edit_path,
-    # Pane.start_filter; MainScreen.check_action leaves / to the inputs, where it is text). The
-    # price: it also runs ahead of keys typed just before it that are still on their way, so keys
-    # that only move the focus (Tab, ctrl+b) are not priority. A binding key typed after them (↓)
-    # reaches the App behind them, in order, and finds the focus already moved (their actions
-    # move it at once, not after the message as Widget.focus does).
-    Binding("ctrl+l", "edit_path", "Edit path", show=False, id="edit_path", priority=True),
+    # Not priority, though text is typed after some of them ("ctrl+l ctrl+u /path", "/name"): the
+    # App hands on a key only once the one before it is handled (typed_input.py), so the text
+    # finds the field focused. Their actions move the focus at once (Screen.set_focus), not after
+    # a message as Widget.focus does. In an input, / is text (the input takes it first).
+    Binding("ctrl+l", "edit_path", "Edit path", show=False, id="edit_path"),
     Binding("ctrl+o", "pick_collection", "Collections", id="pick_collection"),
-    Binding("slash", "filter", "Filter", show=False, id="filter", priority=True),
+    Binding("slash", "filter", "Filter", show=False, id="filter"),
     Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     Binding("full_stop", "toggle_hidden", "Show/hide hidden", show=False, id="toggle_hidden"),
     Binding("s", "cycle_sort", "Sort by name/size/time", show=False, id="cycle_sort"),

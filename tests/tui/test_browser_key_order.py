@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from textual import events
+from textual.widgets import Input
+
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from tests.support.browser_helpers import burst, make_app, settled, wait_for
+from gterm.tui.screens.collection_picker import CollectionPicker
+from tests.support.browser_helpers import burst, listing_names, make_app, settled, wait_for
 
 LAB = LAB_STORAGE_ID
 
@@ -96,3 +100,58 @@ async def test_a_filter_kept_with_enter_then_tab_down_in_one_burst(alice_service
         assert left.file_list.filter_text == "c" and not left.filter_input.has_class("-shown")
         assert screen.active_pane is right and right.file_list.has_focus
         assert right.file_list.cursor_row == before + 1
+
+
+async def test_f7_then_a_name_and_enter_in_one_burst_makes_that_directory(alice_service, tmp_config, lab_dir):
+    """F7 and the name typed at once (Midnight Commander habit): the letters reached the file list,
+    whose binding chain the App read them through before F7's action had pushed the name field,
+    and were lost."""
+    disk, path = lab_dir({"a.txt": "a"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        burst(app, ["f7", *"burst", "enter"])
+        await wait_for(pilot, lambda: "burst" in listing_names(left), "burst/ listed")
+        assert app.screen is app.main_screen
+        assert sorted(child.name for child in disk.iterdir()) == ["a.txt", "burst"] and (disk / "burst").is_dir()
+
+
+async def test_ctrl_o_then_a_search_in_one_burst_searches_for_it(alice_service, tmp_config):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        burst(app, ["ctrl+o", *"Lab St"])
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionPicker), "the collection picker")
+        search = app.screen.query_one("#picker-search", Input)
+        await wait_for(pilot, lambda: search.value == "Lab St", "the typed search")
+        assert search.has_focus
+
+
+async def test_keys_after_a_dialog_closes_in_one_burst_reach_the_main_screen(alice_service, tmp_config):
+    """F7 Esc Tab ↓: the Tab went to the name field of the dialog Esc was closing."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        screen = app.main_screen
+        right = screen.right_pane.file_list
+        before = right.cursor_row
+        burst(app, ["f7", "escape", "tab", "down"])
+        await wait_for(pilot, lambda: right.cursor_row != before, "the ↓ in the right pane")
+        await pilot.pause()
+        assert app.screen is screen and screen.active_pane is screen.right_pane and right.has_focus
+        assert right.cursor_row == before + 1
+
+
+async def test_f7_then_a_pasted_name_makes_that_directory(alice_service, tmp_config, lab_dir):
+    """A name pasted right after F7 went to the file list, as typed letters did."""
+    disk, path = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        app.post_message(events.Key("f7", None))
+        app.post_message(events.Paste("pasted name"))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_for(pilot, lambda: "pasted name" in listing_names(left), "the pasted name listed")
+        assert [child.name for child in disk.iterdir()] == ["pasted name"]

@@ -15,7 +15,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.widgets import Header, Input
+from textual.widgets import Header
 
 from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, PaneFiles, is_local
@@ -212,10 +212,6 @@ class MainScreen(TransferScreen):
         self.query_one(f"#{pane_id}", Pane).open(collection_id, path)
 
     # --- navigation actions -------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """/ is a priority binding (keymap.py); a path or a filter has / in it: in an input it is text."""
-        return not (action == "filter" and isinstance(self.focused, Input))
 
     def action_other_pane(self) -> None:
         self._active_id = "right" if self._active_id == "left" else "left"

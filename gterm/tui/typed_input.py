@@ -1,0 +1,107 @@
+"""Typed input in the order typed: each key press (or paste) waits until the one before it is handled.
+
+Textual hands a key to the widget focused when the App reads it, and the
+App reads a fast burst (a quick typist, a paste of keys, one SSH packet)
+before the first key's binding has run: in "F7 abc" the letters went to the
+file list, not to the name field F7 opens, and were lost. So the App hands
+on one key at a time (:class:`TypedInput`): the next waits until the key
+before it has gone all the way up to the App (its binding run; a
+:class:`KeyHandled` marker posted to the same widget right behind it says
+so), and, when that key opened or closed a screen, until that screen has
+been refreshed, its focus set. Nothing is dropped: keys only wait, for at
+most :data:`LONGEST_WAIT` (a marker can be lost with the widget it was
+posted to).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+
+LONGEST_WAIT = 0.5
+"""Seconds a key waits for the one before it at most: then it is handed on (as Textual would have at once)."""
+
+Typed = events.Key | events.Paste
+
+
+class KeyHandled(Message):
+    """Posted right behind a key to the widget it went to: bubbling up behind it, it reaches the App once
+    every widget on the way has had the key and the App has run its binding."""
+
+    def __init__(self, turn: object) -> None:
+        super().__init__()
+        self.turn = turn
+
+
+class TypedInput:
+    """The App's typed input, handed on one event at a time (see the module's docstring)."""
+
+    def __init__(self, app: App[Any], hand_on: Callable[[Typed], Awaitable[None]]) -> None:
+        """``hand_on`` is Textual's own handling of a key or paste the App has read (``App.on_event``)."""
+        self._app = app
+        self._hand_on = hand_on
+        self._waiting: deque[Typed] = deque()
+        self._turn: object | None = None  # what the next event waits for; None: nothing
+        self._longest_wait: Timer | None = None
+
+    def watch_screens(self) -> None:
+        """From the App's mount on, a screen pushed, popped or switched holds the keys until it is drawn."""
+        self._app.screen_change_signal.subscribe(self._app, self._screen_changed, immediate=True)
+
+    @property
+    def waiting(self) -> int:
+        """Events read and not yet handed on."""
+        return len(self._waiting)
+
+    async def receive(self, event: Typed) -> None:
+        """A key or paste the App has read: handed on now, or after those before it."""
+        if self._turn is not None:
+            self._waiting.append(event)
+            return
+        await self._deliver(event)
+
+    async def key_handled(self, message: KeyHandled) -> None:
+        """The marker behind a key reached the App: the next event may go."""
+        await self._end_turn(message.turn)
+
+    async def _deliver(self, event: Typed) -> None:
+        app = self._app
+        turn = self._begin_turn()
+        target = app.focused or app.screen  # where App.on_event forwards it, unless a priority binding takes it
+        await self._hand_on(event)
+        if self._turn is turn and not target.post_message(KeyHandled(turn)):
+            await self._end_turn(turn)  # the widget is gone: nothing more will come of this key
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        """A screen came up (or back): the keys wait until it has been drawn and has its focus.
+
+        Its focus is set as it mounts, or by a ``focus()`` call, which Textual
+        posts to the App; the end of this turn is posted to the App after the
+        screen's refresh, so it comes behind both."""
+        turn = self._begin_turn()
+        screen.call_after_refresh(self._app.call_later, self._end_turn, turn)
+
+    def _begin_turn(self) -> object:
+        turn = self._turn = object()
+        if self._longest_wait is not None:
+            self._longest_wait.stop()
+        self._longest_wait = self._app.set_timer(LONGEST_WAIT, partial(self._end_turn, turn), name="typed input")
+        return turn
+
+    async def _end_turn(self, turn: object) -> None:
+        if self._turn is not turn:
+            return  # a later turn took its place (the key opened a screen), or this one ended already
+        self._turn = None
+        if self._longest_wait is not None:
+            self._longest_wait.stop()
+            self._longest_wait = None
+        while self._turn is None and self._waiting:
+            await self._deliver(self._waiting.popleft())
