@@ -15,6 +15,7 @@ posted to).
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -50,7 +51,8 @@ class TypedInput:
         self._hand_on = hand_on
         self._waiting: deque[Typed] = deque()
         self._turn: object | None = None  # what the next event waits for; None: nothing
-        self._longest_wait: Timer | None = None
+        self._turn_began = 0.0
+        self._longest_wait: Timer | None = None  # armed only while events wait (most keys find none)
 
     def watch_screens(self) -> None:
         """From the App's mount on, a screen pushed, popped or switched holds the keys until it is drawn."""
@@ -63,10 +65,17 @@ class TypedInput:
 
     async def receive(self, event: Typed) -> None:
         """A key or paste the App has read: handed on now, or after those before it."""
-        if self._turn is not None:
-            self._waiting.append(event)
+        turn = self._turn
+        if turn is None:
+            await self._deliver(event)
             return
-        await self._deliver(event)
+        self._waiting.append(event)
+        if self._longest_wait is None:
+            left = LONGEST_WAIT - (time.monotonic() - self._turn_began)
+            if left <= 0:
+                await self._end_turn(turn)
+            else:
+                self._longest_wait = self._app.set_timer(left, partial(self._end_turn, turn), name="typed input")
 
     async def key_handled(self, message: KeyHandled) -> None:
         """The marker behind a key reached the App: the next event may go."""
@@ -91,17 +100,21 @@ class TypedInput:
 
     def _begin_turn(self) -> object:
         turn = self._turn = object()
+        self._turn_began = time.monotonic()
+        self._stop_waiting()
+        if self._waiting:
+            self._longest_wait = self._app.set_timer(LONGEST_WAIT, partial(self._end_turn, turn), name="typed input")
+        return turn
+
+    def _stop_waiting(self) -> None:
         if self._longest_wait is not None:
             self._longest_wait.stop()
-        self._longest_wait = self._app.set_timer(LONGEST_WAIT, partial(self._end_turn, turn), name="typed input")
-        return turn
+            self._longest_wait = None
 
     async def _end_turn(self, turn: object) -> None:
         if self._turn is not turn:
             return  # a later turn took its place (the key opened a screen), or this one ended already
         self._turn = None
-        if self._longest_wait is not None:
-            self._longest_wait.stop()
-            self._longest_wait = None
+        self._stop_waiting()
         while self._turn is None and self._waiting:
             await self._deliver(self._waiting.popleft())

@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.collection_picker import CollectionPicker
-from tests.support.browser_helpers import burst, listing_names, make_app, settled, wait_for
+from tests.support.browser_helpers import burst, cursor_to, listing_names, make_app, settled, wait_for
 
 LAB = LAB_STORAGE_ID
 
@@ -155,3 +155,17 @@ async def test_f7_then_a_pasted_name_makes_that_directory(alice_service, tmp_con
         app.post_message(events.Key("enter", "\r"))
         await wait_for(pilot, lambda: "pasted name" in listing_names(left), "the pasted name listed")
         assert [child.name for child in disk.iterdir()] == ["pasted name"]
+
+
+async def test_f2_then_a_new_stem_in_one_burst_keeps_the_extension(alice_service, tmp_config, lab_dir):
+    """F2 selects the name without its extension, so "F2 results Enter" typed at once renames
+    old.txt to results.txt (the letters went to the file list before)."""
+    disk, path = lab_dir({"old.txt": "x"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "old.txt")
+        burst(app, ["f2", *"results", "enter"])
+        await wait_for(pilot, lambda: listing_names(left) == ["results.txt"], "renamed")
+        assert [child.name for child in disk.iterdir()] == ["results.txt"]
