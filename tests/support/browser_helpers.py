@@ -162,11 +162,15 @@ def submitted_task_id(shown: Sequence[str]) -> str | None:
 
 
 def burst(app: Any, keys: list[str]) -> None:
-    """Queue every key at once, as a terminal delivers a fast burst (no waiting between keys)."""
+    """Queue every key at once, as a terminal delivers a fast burst (no waiting between keys).
+
+    Each key comes with the character a terminal sends for it (``slash`` is ``/``): an input takes a
+    printable key as text."""
     from textual import events
+    from textual.keys import key_to_character
 
     for key in keys:
-        app.post_message(events.Key(key, key if len(key) == 1 else None))
+        app.post_message(events.Key(key, key_to_character(key)))
 
 
 async def burst_type(pilot: Any, field: Any, text: str) -> None:

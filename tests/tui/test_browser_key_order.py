@@ -7,9 +7,13 @@ import uuid
 from textual import events
 from textual.widgets import Input
 
+from gterm.globus.https_access import HttpsAccess
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.collection_picker import CollectionPicker
+from gterm.tui.screens.viewer import FileViewer
 from tests.support.browser_helpers import burst, cursor_to, listing_names, make_app, settled, wait_for
+from tests.support.sandbox_login import LoginHttpsTokens
+from tests.support.transfer_live import make_lab_dir, service_for
 
 LAB = LAB_STORAGE_ID
 
@@ -169,3 +173,66 @@ async def test_f2_then_a_new_stem_in_one_burst_keeps_the_extension(alice_service
         burst(app, ["f2", *"results", "enter"])
         await wait_for(pilot, lambda: listing_names(left) == ["results.txt"], "renamed")
         assert [child.name for child in disk.iterdir()] == ["results.txt"]
+
+
+async def test_a_filter_kept_with_enter_then_a_binding_letter_in_one_burst(alice_service, tmp_config):
+    """/c Enter s: the s went into the filter box (its Enter hands the focus back to the list only when
+    the box's Submitted message is handled, after the key itself)."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        assert left.file_list.sort_key == "name"
+        burst(app, ["slash", "c", "enter", "s"])
+        await wait_for(pilot, lambda: left.file_list.sort_key != "name" or left.filter_input.value != "c", "the s")
+        await pilot.pause()
+        assert left.file_list.filter_text == "c" and left.filter_input.value == "c"
+        assert left.file_list.sort_key == "size" and left.file_list.has_focus
+
+
+async def test_a_bookmark_opened_with_enter_then_down_in_one_burst_moves_in_the_files(alice_service, tmp_config):
+    """Enter ↓ in the bookmark sidebar: the ↓ moved the sidebar's highlight, not the list of the directory
+    opened (the same one here: reopening a directory keeps the cursor's entry, so the ↓ shows)."""
+    names = [f"keys-{uuid.uuid4().hex[:6]}-{n}" for n in (1, 2)]
+    made = [alice_service.create_bookmark(name, LAB, "/projects/") for name in names]
+    try:
+        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settled(pilot)
+            screen = app.main_screen
+            options, files = screen.sidebar.option_list, screen.left_pane.file_list
+            burst(app, ["ctrl+b"])
+            await wait_for(pilot, lambda: screen.sidebar.loaded and options.has_focus, "the bookmarks")
+            mark = next(index for index in range(options.option_count)
+                        if names[0] in str(options.get_option_at_index(index).prompt))
+            options.highlighted = mark
+            await pilot.pause()
+            before = files.cursor_row
+            burst(app, ["enter", "down"])
+            await wait_for(pilot, lambda: files.cursor_row != before or options.highlighted != mark, "the ↓")
+            await settled(pilot)
+            assert files.has_focus and options.highlighted == mark and files.cursor_row == before + 1
+    finally:
+        for bookmark in made:
+            alice_service.delete_bookmark(bookmark.id)
+
+
+async def test_viewer_search_then_text_in_one_burst_searches_for_it(sandbox):
+    """/ then text in the file viewer: the first letter went to the viewer's body (the search field's
+    focus came a message later), where h or n are keys (hex, next match)."""
+    text = "".join(f"line {index:05d}\n" for index in range(100))
+    _, path = make_lab_dir(sandbox, {"notes.txt": text})
+    app = make_app(service_for(sandbox), left=f"{LAB}:{path}", right=f"{LAB}:{path}",
+                   https=HttpsAccess(LoginHttpsTokens(sandbox)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        await cursor_to(pilot, app.main_screen.left_pane, "notes.txt")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, FileViewer), "the viewer")
+        viewer = app.screen
+        await wait_for(pilot, lambda: viewer.page_shown is not None, "its first page")
+        burst(app, ["slash", *"hn 7"])
+        search = viewer.query_one("#viewer-search", Input)
+        await wait_for(pilot, lambda: search.value == "hn 7" or len(search.value) >= 3, "the typed search")
+        await pilot.pause()
+        assert search.value == "hn 7" and search.has_focus

@@ -68,20 +68,6 @@ async def test_a_lost_marker_holds_the_next_key_no_longer_than_the_longest_wait(
                 break
             await pilot.pause(0.02)
         assert app.seen == [("swallowing", "x"), ("app", "y")]
-        assert app.arrived["y"] - sent >= LONGEST_WAIT  # it did wait: the marker was lost
+        waited = app.arrived["y"] - sent
+        assert LONGEST_WAIT <= waited < LONGEST_WAIT + 2.0  # it waited (the marker was lost), and not for good
         assert app.typed_input.waiting == 0
-
-
-async def test_keys_in_a_burst_arrive_in_order() -> None:
-    app = Typist()
-    async with app.run_test(size=(40, 5)) as pilot:
-        await pilot.pause()
-        app.query_one(Swallowing).remove()
-        await pilot.pause()
-        for key in "abcdef":
-            app.post_message(events.Key(key, key))
-        for _ in range(100):
-            if len(app.seen) == 6:
-                break
-            await pilot.pause(0.02)
-        assert app.seen == [("app", key) for key in "abcdef"]

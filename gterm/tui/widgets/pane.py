@@ -587,7 +587,7 @@ class Pane(Vertical):
         box = self.filter_input
         box.add_class("-shown")
         box.value = self.file_list.filter_text
-        self.screen.set_focus(box)  # now, not after this message: / is priority, the name typed next is here
+        self.screen.set_focus(box)  # now, not after this message: the name typed next is here
 
     def clear_filter(self) -> None:
         """Esc on the list: drop a kept filter."""
