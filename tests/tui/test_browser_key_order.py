@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from textual import events
 from textual.widgets import Input
 
@@ -16,6 +17,16 @@ from tests.support.sandbox_login import LoginHttpsTokens
 from tests.support.transfer_live import make_lab_dir, service_for
 
 LAB = LAB_STORAGE_ID
+
+
+@pytest.fixture
+def two_bookmarks(alice_service):
+    """Two bookmarks of alice's to /projects/ (names unique to the test), removed afterwards."""
+    names = [f"keys-{uuid.uuid4().hex[:6]}-{n}" for n in (1, 2)]
+    made = [alice_service.create_bookmark(name, LAB, "/projects/") for name in names]
+    yield names
+    for bookmark in made:
+        alice_service.delete_bookmark(bookmark.id)
 
 
 async def test_ctrl_l_ctrl_u_then_a_path_in_one_burst(alice_service, tmp_config):
@@ -69,24 +80,19 @@ async def test_slash_then_a_name_in_one_burst_filters_by_it(alice_service, tmp_c
         assert left.file_list.filter_text == "genomics/is" and left.file_list.sort_key == sort_before
 
 
+@pytest.mark.usefixtures("two_bookmarks")
 async def test_ctrl_b_then_down_in_one_burst_moves_in_the_bookmarks(alice_service, tmp_config):
-    names = [f"keys-{uuid.uuid4().hex[:6]}-{n}" for n in (1, 2)]
-    made = [alice_service.create_bookmark(name, LAB, "/projects/") for name in names]
-    try:
-        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settled(pilot)
-            screen = app.main_screen
-            files = screen.left_pane.file_list
-            cursor_before = files.cursor_row
-            burst(app, ["ctrl+b", "down"])
-            options = screen.sidebar.option_list
-            await wait_for(pilot, lambda: screen.sidebar.loaded and options.highlighted not in (None, 0), "the ↓")
-            await pilot.pause()
-            assert options.has_focus and options.highlighted == 1 and files.cursor_row == cursor_before
-    finally:
-        for bookmark in made:
-            alice_service.delete_bookmark(bookmark.id)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        screen = app.main_screen
+        files = screen.left_pane.file_list
+        cursor_before = files.cursor_row
+        burst(app, ["ctrl+b", "down"])
+        options = screen.sidebar.option_list
+        await wait_for(pilot, lambda: screen.sidebar.loaded and options.highlighted not in (None, 0), "the ↓")
+        await pilot.pause()
+        assert options.has_focus and options.highlighted == 1 and files.cursor_row == cursor_before
 
 
 async def test_a_filter_kept_with_enter_then_tab_down_in_one_burst(alice_service, tmp_config):
@@ -190,31 +196,26 @@ async def test_a_filter_kept_with_enter_then_a_binding_letter_in_one_burst(alice
         assert left.file_list.sort_key == "size" and left.file_list.has_focus
 
 
-async def test_a_bookmark_opened_with_enter_then_down_in_one_burst_moves_in_the_files(alice_service, tmp_config):
+async def test_a_bookmark_opened_with_enter_then_down_moves_in_the_files(alice_service, tmp_config, two_bookmarks):
     """Enter ↓ in the bookmark sidebar: the ↓ moved the sidebar's highlight, not the list of the directory
     opened (the same one here: reopening a directory keeps the cursor's entry, so the ↓ shows)."""
-    names = [f"keys-{uuid.uuid4().hex[:6]}-{n}" for n in (1, 2)]
-    made = [alice_service.create_bookmark(name, LAB, "/projects/") for name in names]
-    try:
-        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settled(pilot)
-            screen = app.main_screen
-            options, files = screen.sidebar.option_list, screen.left_pane.file_list
-            burst(app, ["ctrl+b"])
-            await wait_for(pilot, lambda: screen.sidebar.loaded and options.has_focus, "the bookmarks")
-            mark = next(index for index in range(options.option_count)
-                        if names[0] in str(options.get_option_at_index(index).prompt))
-            options.highlighted = mark
-            await pilot.pause()
-            before = files.cursor_row
-            burst(app, ["enter", "down"])
-            await wait_for(pilot, lambda: files.cursor_row != before or options.highlighted != mark, "the ↓")
-            await settled(pilot)
-            assert files.has_focus and options.highlighted == mark and files.cursor_row == before + 1
-    finally:
-        for bookmark in made:
-            alice_service.delete_bookmark(bookmark.id)
+    names = two_bookmarks
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        screen = app.main_screen
+        options, files = screen.sidebar.option_list, screen.left_pane.file_list
+        burst(app, ["ctrl+b"])
+        await wait_for(pilot, lambda: screen.sidebar.loaded and options.has_focus, "the bookmarks")
+        mark = next(index for index in range(options.option_count)
+                    if names[0] in str(options.get_option_at_index(index).prompt))
+        options.highlighted = mark
+        await pilot.pause()
+        before = files.cursor_row
+        burst(app, ["enter", "down"])
+        await wait_for(pilot, lambda: files.cursor_row != before or options.highlighted != mark, "the ↓")
+        await settled(pilot)
+        assert files.has_focus and options.highlighted == mark and files.cursor_row == before + 1
 
 
 async def test_viewer_search_then_text_in_one_burst_searches_for_it(sandbox):
