@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gterm.lazy_modules import LazyModule
+from gterm.wording import plural
 
 if TYPE_CHECKING:
     import globus_sdk
@@ -32,7 +33,7 @@ class LogoutReport:
             out.append(f"Revoked tokens at Globus Auth for: {', '.join(self.revoked)}.")
         out.extend(self.problems)
         out.append(
-            f"Removed {len(self.removed)} token entr{'y' if len(self.removed) == 1 else 'ies'} from {self.store}."
+            f"Removed {plural(len(self.removed), 'token entry', 'token entries')} from {self.store}."
         )
         return out
 

@@ -86,7 +86,7 @@ class TransferPlan:
         if self.files:
             parts.append(plural(self.files, "file"))
         if self.directories:
-            parts.append(f"{self.directories:,} director{'ies' if self.directories != 1 else 'y'}")
+            parts.append(plural(self.directories, "directory", "directories"))
         size = fmt.human_bytes(self.known_bytes)
         extra = " plus directory contents" if self.directories else ""
         return f"{', '.join(parts)} ({size}{extra})"

@@ -83,9 +83,8 @@ class TypedInput:
     async def receive(self, event: Typed) -> None:
         """A key or paste the App has read: handed on now, or after those before it."""
         turn = self._turn
-        if turn is None:
+        if turn is None:  # then nothing waits either (_end_turn hands on all it can)
             await self._deliver(event)
-            await self._deliver_waiting()
             return
         self._waiting.append(event)
         if self._longest_wait is None:
