@@ -261,7 +261,9 @@ def main() -> None:
                 measure_all(args, sandbox, config, globus, tmp)
             finally:
                 if args.tree or args.keep_tree:
-                    os.rename(placed, args.tree or args.keep_tree)
+                    kept = args.tree or args.keep_tree
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.rename(placed, kept)
 
 
 def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Path, tmp: str) -> None:
