@@ -29,7 +29,7 @@ from gterm.tui.keymap import APP_BINDINGS, SCREEN_BINDINGS, binding_ids, user_ke
 from gterm.tui.messages import BookmarksChanged, PaneLocationChanged, PaneSortChanged
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
-from gterm.tui.typed_input import KeyHandled, Typed, TypedInput
+from gterm.tui.typed_input import KeyHandled, KeyHoldEnded, Typed, TypedInput
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import ReauthCoordinator, deliver, report
@@ -171,8 +171,10 @@ class GtermApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             await self.typed_input.receive(event)  # keys in the order typed (typed_input.py)
-        else:
-            await super().on_event(event)
+            return
+        if isinstance(event, events.MouseDown):
+            self.typed_input.mouse_pressed()
+        await super().on_event(event)
 
     async def _hand_on_typed(self, event: Typed) -> None:
         await super().on_event(event)
@@ -180,6 +182,10 @@ class GtermApp(App[None]):
     @on(KeyHandled)
     async def _key_handled(self, message: KeyHandled) -> None:
         await self.typed_input.key_handled(message)
+
+    @on(KeyHoldEnded)
+    async def _key_hold_ended(self) -> None:
+        await self.typed_input.hold_ended()
 
     @work(thread=True, group="after-first-frame", exit_on_error=False)
     def _first_frame_drawn(self) -> None:

@@ -17,9 +17,17 @@ on one key at a time (:class:`TypedInput`). The next waits until:
   behind what was posted meanwhile, :data:`MARKER_ROUNDS` times in all;
 * a screen the key opened or closed has been refreshed, its focus set.
 
-Nothing is dropped: keys only wait, for at most :data:`LONGEST_WAIT` (a
-marker can be lost with the widget it was posted to). Mouse events are not
-held: a click lands where it is aimed, when it is made.
+Keys only wait, for at most :data:`LONGEST_WAIT` (a marker can be lost
+with the widget it was posted to). Mouse events are not held: a click lands
+where it is aimed, when it is made.
+
+A widget that is changing what it shows can hold the keys typed at it for
+longer (a :class:`KeyHold`): a pane opening a directory holds them until the
+new listing is shown, so "Enter ↓ ↓ Enter" typed ahead of a slow Globus moves
+in the directory Enter opened, as in Midnight Commander, not in the one still
+painted. Held keys are dropped, and the app says so, when what they were typed
+for does not come (the listing fails), on Esc, on a mouse press (the user has
+moved on) and after :data:`HOLD_LONGEST`. Textual's quit keys are never held.
 """
 
 from __future__ import annotations
@@ -36,6 +44,9 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
+
+from gterm.wording import plural
 
 MARKER_ROUNDS = 3
 """Round trips of a marker per key. Every flow in tests/tui/test_browser_key_order.py holds with two
@@ -44,7 +55,53 @@ MARKER_ROUNDS = 3
 LONGEST_WAIT = 0.5
 """Seconds a key waits for the one before it at most: then it is handed on (as Textual would have at once)."""
 
+HOLD_LONGEST = 30.0
+"""Seconds keys wait at most for a :class:`KeyHold` to end: then they are dropped, not applied to a
+screen that is no longer what they were typed for."""
+
+NEVER_HELD = frozenset({"ctrl+q", "ctrl+c"})
+"""Textual's quit keys: leaving is never made to wait."""
+
 Typed = events.Key | events.Paste
+
+
+class KeyHoldEnded(Message):
+    """Posted by a widget whose :class:`KeyHold` ended: the keys it held may go on (or are dropped)."""
+
+
+class KeyHold:
+    """Keys typed at ``holder`` (or inside it) wait while it changes what it shows.
+
+    The holder takes one when the change starts and ends it with :meth:`release`
+    (the new content is shown: the keys go on to it) or :meth:`drop` (it did not
+    come: the keys were meant for it). While keys wait, :class:`TypedInput`
+    tells ``on_waiting`` how many, for the holder to show.
+    """
+
+    def __init__(self, holder: Widget, on_waiting: Callable[[int], None]) -> None:
+        self.holder = holder
+        self.on_waiting = on_waiting
+        self.active = True
+        self.dropped: str | None = None
+        """Why the keys are dropped (a phrase for "… typed ahead dropped: <reason>."), once dropped."""
+
+    def release(self) -> None:
+        self._end()
+
+    def drop(self, reason: str) -> None:
+        self.dropped = reason
+        self._end()
+
+    def _end(self) -> None:
+        if self.active:
+            self.active = False
+            self.holder.post_message(KeyHoldEnded())
+
+
+class HoldsKeys:
+    """Mixin for a widget that may hold the keys typed at it or inside it: its current hold, if any."""
+
+    key_hold: KeyHold | None = None
 
 
 class KeyHandled(Message):
@@ -70,6 +127,8 @@ class TypedInput:
         self._turn: object | None = None  # what the next event waits for; None: nothing
         self._turn_began = 0.0
         self._longest_wait: Timer | None = None  # armed only while events wait (most keys find none)
+        self._hold: KeyHold | None = None  # the hold the waiting events are held by
+        self._hold_timer: Timer | None = None
 
     def watch_screens(self) -> None:
         """From the App's mount on, a screen pushed, popped or switched holds the keys until it is drawn."""
@@ -82,17 +141,33 @@ class TypedInput:
 
     async def receive(self, event: Typed) -> None:
         """A key or paste the App has read: handed on now, or after those before it."""
-        turn = self._turn
-        if turn is None:  # then nothing waits either (_end_turn hands on all it can)
-            await self._deliver(event)
-            return
+        if isinstance(event, events.Key):
+            if event.key in NEVER_HELD:
+                await self._hand_on(event)
+                return
+            if event.key == "escape" and self._hold is not None and self._waiting:
+                self._drop_waiting("Esc was pressed")  # and Esc itself is spent on that
+                return
         self._waiting.append(event)
-        if self._longest_wait is None:
+        turn = self._turn
+        if turn is None:
+            await self._deliver_waiting()
+        elif self._longest_wait is None:
             left = LONGEST_WAIT - (time.monotonic() - self._turn_began)
             if left <= 0:
                 await self._end_turn(turn)
             else:
                 self._longest_wait = self._app.set_timer(left, partial(self._end_turn, turn), name="typed input")
+
+    async def hold_ended(self) -> None:
+        """A :class:`KeyHold` ended (:class:`KeyHoldEnded`): the keys it held go on, or are dropped."""
+        if self._turn is None:
+            await self._deliver_waiting()
+
+    def mouse_pressed(self) -> None:
+        """A click while keys are held: the user has moved on from what they were typed for."""
+        if self._hold is not None and self._waiting:
+            self._drop_waiting("a mouse click came in between")
 
     async def key_handled(self, message: KeyHandled) -> None:
         """A marker behind a key reached the App: the last of its round trips ends the key's turn."""
@@ -143,5 +218,53 @@ class TypedInput:
         await self._deliver_waiting()
 
     async def _deliver_waiting(self) -> None:
-        while self._turn is None and self._waiting:
+        while self._turn is None and self._waiting and not self._held():
             await self._deliver(self._waiting.popleft())
+
+    def _held(self) -> bool:
+        """Whether the waiting events wait for a hold: the one they wait for, else one where they would go."""
+        while True:
+            hold = self._hold or self._hold_at_focus()
+            if hold is None:
+                return False
+            if hold.active:
+                if self._hold is None:
+                    self._hold = hold
+                    self._hold_timer = self._app.set_timer(HOLD_LONGEST, self._hold_expired, name="key hold")
+                hold.on_waiting(len(self._waiting))
+                return True
+            self._end_hold()
+            if hold.dropped is not None:
+                self._drop_waiting(hold.dropped)
+                return True  # nothing is left to hand on
+            # released: the keys go on, unless where they go holds them again (the holder moved on)
+
+    def _hold_at_focus(self) -> KeyHold | None:
+        """The active hold of the focused widget or of a widget containing it."""
+        focused = self._app.focused
+        for node in () if focused is None else focused.ancestors_with_self:
+            if isinstance(node, HoldsKeys) and node.key_hold is not None and node.key_hold.active:
+                return node.key_hold
+        return None
+
+    def _drop_waiting(self, reason: str) -> None:
+        count = len(self._waiting)
+        self._waiting.clear()
+        hold = self._hold
+        self._end_hold()
+        if hold is not None and hold.active:
+            hold.on_waiting(0)
+        self._app.notify(
+            f"{plural(count, 'key')} typed ahead dropped: {reason}.", title="Typed ahead", markup=False, timeout=4
+        )
+
+    def _end_hold(self) -> None:
+        self._hold = None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+
+    def _hold_expired(self) -> None:
+        if self._hold is not None and self._waiting:
+            self._drop_waiting(f"still waiting after {HOLD_LONGEST:g} s")
+        self._end_hold()

@@ -9,7 +9,7 @@ the seeded tree other tests (and the snapshots) rely on.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import sdk_pointed_at, transfer_client_for
 
 TEST_ROOT = "tui-tests"
+LISTING_DELAY = 1.0  # seconds; long enough that the next key press lands while the listing is in flight
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +67,13 @@ def tmp_config(tmp_path: Path) -> GtermConfig:
     config = GtermConfig()
     config.path = tmp_path / "config.toml"
     return config
+
+
+@pytest.fixture
+def slow_listings(sandbox: SandboxHandle) -> Iterator[None]:
+    """Every ``ls`` answered after LISTING_DELAY (real Globus takes 0.5-2 s): keys land while one is in flight."""
+    sandbox.state.config.listing_delay = LISTING_DELAY
+    try:
+        yield
+    finally:
+        sandbox.state.config.listing_delay = 0.0

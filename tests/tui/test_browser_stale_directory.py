@@ -8,14 +8,11 @@ loading when the action key went in, so the race is exercised, not skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from textual.widgets import Input
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import (
@@ -29,16 +26,6 @@ from tests.support.browser_helpers import (
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
-LISTING_DELAY = 1.0  # seconds; long enough that the next key press lands while the listing is in flight
-
-
-@pytest.fixture
-def slow_listings(sandbox: SandboxHandle) -> Iterator[None]:
-    sandbox.state.config.listing_delay = LISTING_DELAY
-    try:
-        yield
-    finally:
-        sandbox.state.config.listing_delay = 0.0
 
 
 async def opened(app: Any, pilot: Any, path: str) -> None:

@@ -1,14 +1,17 @@
-"""TypedInput on its own: keys wait for the one before, and never for longer than LONGEST_WAIT."""
+"""TypedInput on its own: keys wait for the one before (or for a KeyHold), and never for good."""
 
 from __future__ import annotations
 
 import time
 
+import pytest
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from gterm.tui.typed_input import LONGEST_WAIT, KeyHandled, Typed, TypedInput
+from gterm.tui import typed_input
+from gterm.tui.typed_input import LONGEST_WAIT, HoldsKeys, KeyHandled, KeyHold, Typed, TypedInput
+from tests.support.browser_helpers import notices, wait_for, wait_for_exit
 
 
 class Swallowing(Static, can_focus=True):
@@ -24,19 +27,28 @@ class Swallowing(Static, can_focus=True):
         message.stop()
 
 
+class Holding(Static, HoldsKeys, can_focus=True):
+    """Holds the keys typed at it from its mount on, and never ends the hold (as a bug would)."""
+
+    def on_mount(self) -> None:
+        self.counts: list[int] = []
+        self.key_hold = KeyHold(self, self.counts.append)
+
+
 class Typist(App[None]):
-    def __init__(self) -> None:
+    def __init__(self, holding: bool = False) -> None:
         super().__init__()
+        self.holding = holding
         self.typed_input = TypedInput(self, self._hand_on)
         self.seen: list[tuple[str, str]] = []
         self.arrived: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
-        yield Swallowing("here", id="swallowing")
+        yield Holding("held") if self.holding else Swallowing("here", id="swallowing")
 
     def on_mount(self) -> None:
         self.typed_input.watch_screens()
-        self.query_one(Swallowing).focus()
+        self.query_one(Holding if self.holding else Swallowing).focus()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -71,3 +83,29 @@ async def test_a_lost_marker_holds_the_next_key_no_longer_than_the_longest_wait(
         waited = app.arrived["y"] - sent
         assert LONGEST_WAIT <= waited < LONGEST_WAIT + 2.0  # it waited (the marker was lost), and not for good
         assert app.typed_input.waiting == 0
+
+
+async def test_keys_held_by_a_hold_that_never_ends_are_dropped_after_the_longest_hold(monkeypatch) -> None:
+    monkeypatch.setattr(typed_input, "HOLD_LONGEST", 0.3)
+    app = Typist(holding=True)
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        for key in "ab":
+            app.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: bool(notices(app)), "the keys dropped")
+        assert notices(app) == ["2 keys typed ahead dropped: still waiting after 0.3 s."]
+        assert app.seen == [] and app.typed_input.waiting == 0
+        assert app.query_one(Holding).counts == [1, 2, 0]  # what the holder was told to show
+
+
+@pytest.mark.parametrize("key", sorted(typed_input.NEVER_HELD))
+async def test_the_quit_keys_are_never_held(key: str) -> None:
+    app = Typist(holding=True)
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        app.post_message(events.Key("a", "a"))
+        await wait_for(pilot, lambda: app.typed_input.waiting == 1, "a held")
+        app.post_message(events.Key(key, None))
+        await wait_for(pilot, lambda: ("app", key) in app.seen or app.return_code is not None, f"{key} handed on")
+        if key == "ctrl+q":
+            await wait_for_exit(app)

@@ -33,12 +33,14 @@ from gterm.tui.listing_view import ListingView
 from gterm.tui.messages import PaneFocused, PaneLocationChanged, PaneSortChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
+from gterm.tui.typed_input import HoldsKeys, KeyHold
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.filter_input import FilterInput
 from gterm.tui.widgets.pane_message import PaneMessage
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusInfo, StatusLine
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, report
+from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -54,8 +56,12 @@ PREPARED_ORDERS_FROM = 20_000
 FIRST_PAINT_WAIT = 1.0  # seconds the listing worker waits at most for the first page on screen
 
 
-class Pane(Vertical):
-    """A collection browser pane. See the module docstring for the loading rules."""
+class Pane(Vertical, HoldsKeys):
+    """A collection browser pane. See the module docstring for the loading rules.
+
+    While it opens a directory, the keys typed at it wait for the new listing (its
+    :class:`~gterm.tui.typed_input.KeyHold`), and are dropped if that listing fails.
+    """
 
     DEFAULT_CSS = """
     Pane {
@@ -99,6 +105,7 @@ class Pane(Vertical):
         self._after_load: Callable[[], object] | None = None
         # Said on the message line once the next listing is shown (a start path that was not found).
         self._note_after_load: str | None = None
+        self._loading_text = ""
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 
@@ -217,6 +224,8 @@ class Pane(Vertical):
         at_hand = None if whole else files.first_page_at_hand(collection_id, path, orderby=order)
         if at_hand is None:
             self._set_loading(f"Loading {path or 'default directory'} …")
+            if origin != "reload":  # a reload keeps the listing shown, and the keys act on it
+                self._take_key_hold()
             if self.listing is None:
                 file_list.clear_listing("Loading …")
             self._load(self._generation, collection_id, path, origin, file_list, order, whole)
@@ -434,6 +443,7 @@ class Pane(Vertical):
         waiting, self._after_load = self._after_load, None
         if waiting is not None:
             waiting()
+        self._end_key_hold()  # the keys typed meanwhile go on to the listing now shown
 
     def _load_failed(
         self,
@@ -459,6 +469,7 @@ class Pane(Vertical):
         self._after_load = None  # it was meant for the location that did not open
         self._note_after_load = None
         where = path or "the default directory"
+        self._end_key_hold(dropped=f"{where} could not be listed")
         if self.listing is None:
             self.file_list.clear_listing(f"Cannot open {where}")
         else:
@@ -502,7 +513,28 @@ class Pane(Vertical):
 
     def _set_loading(self, message: str) -> None:
         self.loading = True
+        self._loading_text = message
         self.query_one(PaneMessage).show(message, "-loading")
+
+    def _take_key_hold(self) -> None:
+        """Keys typed at this pane from now on wait for the listing in flight (one hold for a chain of them)."""
+        if self.key_hold is None or not self.key_hold.active:
+            self.key_hold = KeyHold(self, self._show_keys_waiting)
+
+    def _end_key_hold(self, *, dropped: str | None = None) -> None:
+        hold, self.key_hold = self.key_hold, None
+        if hold is None:
+            return
+        if dropped is None:
+            hold.release()
+        else:
+            hold.drop(dropped)
+
+    def _show_keys_waiting(self, count: int) -> None:
+        """The loading line counts the keys that wait for the listing."""
+        if self.loading:
+            waiting = f" · {plural(count, 'key')} typed ahead wait for it (Esc drops them)" if count else ""
+            self.query_one(PaneMessage).show(self._loading_text + waiting, "-loading")
 
     def _clear_message(self) -> None:
         self.loading = False

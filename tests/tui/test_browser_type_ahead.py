@@ -1,0 +1,114 @@
+"""Keys typed ahead of a directory's listing wait for it, as in Midnight Commander, and are never misapplied.
+
+The sandbox answers every ``ls`` after a delay (``slow_listings``, as real
+Globus takes 0.5-2 s), and each test types its keys as one burst right after
+Enter, so they are all read while the listing Enter asked for is in flight.
+Before the keys were held, they moved and acted in the listing still painted:
+"Enter ↓ ↓ Enter" opened a sibling of the directory meant.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from textual import events
+
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.prompts import InputPrompt
+from tests.support.browser_helpers import burst, cursor_to, make_app, notices, settled, wait_for
+
+LAB = LAB_STORAGE_ID
+SIZE = (120, 36)
+
+
+async def opened(app: Any, pilot: Any, path: str) -> Any:
+    """The left pane, at ``path``, with both panes listed."""
+    await wait_for(pilot, lambda: app.main_screen.left_pane.path == path, f"left at {path}")
+    await settled(pilot)
+    return app.main_screen.left_pane
+
+
+async def test_enter_down_down_enter_moves_in_the_directory_enter_opened(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    _, path = lab_dir(dirs=("a/x", "a/y", "a/z", "b", "c", "d"))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "a")
+        burst(app, ["enter", "down", "down", "enter"])  # in a/: "..", x, y, z
+        await wait_for(pilot, lambda: "typed ahead" in left.message_text, "the keys counted while they wait")
+        assert left.path == path, "the keys should have been read before a/ was listed"
+        await wait_for(pilot, lambda: left.path == f"{path}a/y/", "a/y/ opened")
+        await settled(pilot)
+        assert left.path == f"{path}a/y/" and not notices(app)
+
+
+async def test_a_command_typed_ahead_runs_in_the_new_directory_with_its_text(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    """F7, a name and Enter typed right after Enter: the directory is made in the one Enter opened, and
+    the name reaches the prompt (before, F7 waited for the listing but the name went to the file list)."""
+    disk, path = lab_dir(dirs=("inner",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "inner")
+        burst(app, ["enter", "f7", *"made", "enter"])
+        await wait_for(pilot, lambda: (disk / "inner" / "made").is_dir(), "inner/made made")
+        await settled(pilot)
+        assert not (disk / "made").exists() and app.screen is app.main_screen
+
+
+async def test_esc_drops_the_keys_typed_ahead_and_says_so(alice_service, tmp_config, lab_dir, slow_listings):
+    _, path = lab_dir(dirs=("a/x", "a/y", "b"))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "a")
+        burst(app, ["enter", "down", "down"])
+        await wait_for(pilot, lambda: "2 keys typed ahead" in left.message_text, "two keys waiting")
+        burst(app, ["escape"])
+        await wait_for(pilot, lambda: left.path == f"{path}a/", "a/ opened")
+        await settled(pilot)
+        assert left.file_list.cursor_row == 0, "the dropped ↓ ↓ must not move the cursor"
+        assert "2 keys typed ahead dropped: Esc was pressed." in notices(app)
+
+
+async def test_keys_typed_ahead_of_a_listing_that_fails_are_dropped(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    """The keys were meant for a directory that did not open: F7 must not make one where the user still is."""
+    disk, path = lab_dir(dirs=("gone", "kept"))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "gone")
+        row = left.file_list.cursor_row
+        shutil.rmtree(disk / "gone")  # listed a moment ago, gone now
+        burst(app, ["enter", "down", "f7", *"x"])
+        await wait_for(pilot, lambda: bool(left.message_text) and not left.loading, "the failure said")
+        await settled(pilot)
+        await pilot.pause()
+        assert left.path == path and left.file_list.cursor_row == row
+        assert not isinstance(app.screen, InputPrompt) and sorted(p.name for p in disk.iterdir()) == ["kept"]
+        assert f"3 keys typed ahead dropped: {path}gone/ could not be listed." in notices(app)
+
+
+async def test_a_mouse_press_drops_the_keys_typed_ahead(alice_service, tmp_config, lab_dir, slow_listings):
+    """The user clicked somewhere while keys waited: they have moved on, and the keys would land where the
+    click put the focus."""
+    _, path = lab_dir(dirs=("a/x", "a/y", "b"))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "a")
+        burst(app, ["enter", "down"])
+        await wait_for(pilot, lambda: "1 key typed ahead" in left.message_text, "one key waiting")
+        # As a terminal's click arrives: read by the App (Pilot's clicks go to the screen directly).
+        app.post_message(events.MouseDown(None, 100, 10, 0, 0, 1, False, False, False, screen_x=100, screen_y=10))
+        await wait_for(pilot, lambda: left.path == f"{path}a/", "a/ opened")
+        await settled(pilot)
+        assert left.file_list.cursor_row == 0
+        assert "1 key typed ahead dropped: a mouse click came in between." in notices(app)
