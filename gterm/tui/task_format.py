@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from gterm.globus.models import Task
 from gterm.tui.listing_view import human_size
@@ -274,13 +274,18 @@ def parse_deadline(text: str, now: datetime) -> datetime | None:
     raw = text.strip()
     if not raw:
         return None
+    # Past datetime's year 9999 (+9999999d, or 9999-12-31 in a timezone west of UTC): no calendar holds it.
+    too_far = f"The deadline {raw!r} is too far ahead: give a date before the year 9999."
     if raw.startswith("+"):
         amount, unit = raw[1:-1].strip(), raw[-1:].lower()
         if unit not in _UNIT_SECONDS or not amount.replace(".", "", 1).isdigit():
             raise ValueError(
                 f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or an ISO date like 2026-12-01T18:00."
             )
-        result = now + timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
+        try:
+            result = now + timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
+        except OverflowError:
+            raise ValueError(too_far) from None
     else:
         try:
             result = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -290,6 +295,10 @@ def parse_deadline(text: str, now: datetime) -> datetime | None:
             ) from None
         if result.tzinfo is None:
             result = result.replace(tzinfo=now.tzinfo)
+    try:
+        result.astimezone(UTC)  # as it is sent (transfer_documents.deadline_text)
+    except OverflowError:
+        raise ValueError(too_far) from None
     if result <= now:
         raise ValueError(f"The deadline {result.isoformat(timespec='minutes')} is in the past.")
     return result

@@ -143,6 +143,13 @@ def test_parse_deadline() -> None:
         fmt.parse_deadline("2020-01-01", NOW)
 
 
+@pytest.mark.parametrize("text", ["+9999999d", "+99999999999999w", "9999-12-31T23:59-05:00"])
+def test_a_deadline_past_the_calendar_is_a_message_not_a_crash(text: str) -> None:
+    """An OverflowError here ended the app (the dialog and task details catch the ValueError they show)."""
+    with pytest.raises(ValueError, match="too far ahead"):
+        fmt.parse_deadline(text, NOW)
+
+
 def test_poll_schedule_fast_while_active_backs_off_when_idle() -> None:
     schedule = PollSchedule()
     assert schedule.after_refresh(True) <= 2.0
