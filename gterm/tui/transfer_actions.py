@@ -104,8 +104,12 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         if chosen:
             return "Nothing to transfer: broken or outside links cannot be transferred."
         return "Nothing to transfer: select entries or put the cursor on one."
-    if source.collection_id == destination.collection_id and _same_dir(source.path, destination.path):
-        return "Source and destination are the same directory."
+    if source.collection_id == destination.collection_id:
+        if _same_dir(source.path, destination.path):
+            return "Source and destination are the same directory."
+        for entry in entries:  # Midnight Commander's "Cannot copy/move directory into itself"
+            if entry.is_dir and paths.is_within(destination.path, paths.child(source.path, entry.name, is_dir=True)):
+                return f"Cannot copy {escape_controls(entry.name)}/ into itself: the other pane is inside it."
     listing = destination.listing
     source_listing = source.listing
     whole = (

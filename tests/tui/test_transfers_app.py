@@ -50,6 +50,28 @@ async def test_f5_sends_the_selection_to_the_other_pane(
     assert (dst_disk / "dir/d.txt").read_text() == "D"
 
 
+async def test_f5_refuses_to_copy_a_directory_into_itself(
+    alice_service: TransferService, tmp_config: Any, lab_dir: Any
+) -> None:
+    """The other pane inside a selected directory: the copy would nest it in itself, recursively (Midnight
+    Commander: "Cannot copy/move directory into itself"). Before, F5 + Enter started that task."""
+    _, src = lab_dir({"experiments/inner/run.txt": "r", "top.txt": "t"})
+    inner = f"{LAB_STORAGE_ID}:{src}experiments/inner/"
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=inner)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.right_pane.path == f"{src}experiments/inner/")
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "experiments")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: bool(notices(app)), "the refusal")
+        assert notices(app) == ["Cannot copy experiments/ into itself: the other pane is inside it."]
+        assert not isinstance(app.screen, TransferDialog)
+        await cursor_to(pilot, left, "top.txt")  # a file beside it still goes
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog for a file")
+
+
 async def test_compare_marks_in_real_panes(alice_service: TransferService, tmp_config: Any, lab_dir: Any) -> None:
     left_disk, left_path = lab_dir({"same.txt": "s", "only-left.txt": "l", "size.txt": "long"})
     right_disk, right_path = lab_dir({"same.txt": "s", "only-right.txt": "r", "size.txt": "x"})
