@@ -78,9 +78,13 @@ class KeyHold:
     tells ``on_waiting`` how many, for the holder to show.
     """
 
-    def __init__(self, holder: Widget, on_waiting: Callable[[int], None]) -> None:
+    def __init__(
+        self, holder: Widget, on_waiting: Callable[[int], None], holds: Callable[[Typed], bool] | None = None
+    ) -> None:
+        """``holds``: which keys wait (None: all); a key it lets through goes on unless one before it waits."""
         self.holder = holder
         self.on_waiting = on_waiting
+        self.holds = holds or (lambda event: True)
         self.active = True
         self.dropped: str | None = None
         """Why the keys are dropped (a phrase for "… typed ahead dropped: <reason>."), once dropped."""
@@ -142,11 +146,11 @@ class TypedInput:
     async def receive(self, event: Typed) -> None:
         """A key or paste the App has read: handed on now, or after those before it."""
         if isinstance(event, events.Key):
-            if event.key in NEVER_HELD:
+            dropping = event.key == "escape" and self._hold is not None and bool(self._waiting)
+            if dropping:
+                self._drop_waiting("Esc was pressed")  # then Esc does what it does (a dialog closes)
+            if dropping or event.key in NEVER_HELD:
                 await self._hand_on(event)
-                return
-            if event.key == "escape" and self._hold is not None and self._waiting:
-                self._drop_waiting("Esc was pressed")  # and Esc itself is spent on that
                 return
         self._waiting.append(event)
         turn = self._turn
@@ -228,6 +232,8 @@ class TypedInput:
             if hold is None:
                 return False
             if hold.active:
+                if not hold.holds(self._waiting[0]):
+                    return False
                 if self._hold is None:
                     self._hold = hold
                     self._hold_timer = self._app.set_timer(HOLD_LONGEST, self._hold_expired, name="key hold")

@@ -10,16 +10,31 @@ Before the keys were held, they moved and acted in the listing still painted:
 from __future__ import annotations
 
 import shutil
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from textual import events
 
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.prompts import InputPrompt
 from tests.support.browser_helpers import burst, cursor_to, make_app, notices, settled, wait_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
+
+
+@pytest.fixture
+def slow_api(sandbox: SandboxHandle) -> Iterator[None]:
+    """Every API answer waits (a collection search among them), as over a slow network."""
+    sandbox.state.config.api_delay = 0.6
+    try:
+        yield
+    finally:
+        sandbox.state.config.api_delay = 0.0
 
 
 async def opened(app: Any, pilot: Any, path: str) -> Any:
@@ -112,3 +127,46 @@ async def test_a_mouse_press_drops_the_keys_typed_ahead(alice_service, tmp_confi
         await settled(pilot)
         assert left.file_list.cursor_row == 0
         assert "1 key typed ahead dropped: a mouse click came in between." in notices(app)
+
+
+async def test_a_bookmark_opened_then_down_enter_typed_ahead_moves_in_its_directory(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    """Enter on a bookmark, then ↓ Enter: the ↓ and Enter go to the bookmarked directory's listing, not to
+    the directory the pane showed before (nor to the sidebar)."""
+    _, path = lab_dir(dirs=("first", "second"))
+    name = f"ahead-{uuid.uuid4().hex[:6]}"
+    bookmark = alice_service.create_bookmark(name, LAB, path)
+    try:
+        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+        async with app.run_test(size=SIZE) as pilot:
+            left = await opened(app, pilot, "/projects/")
+            options = app.main_screen.sidebar.option_list
+            burst(app, ["ctrl+b"])
+            await wait_for(pilot, lambda: app.main_screen.sidebar.loaded and options.has_focus, "the bookmarks")
+            options.highlighted = next(
+                i for i in range(options.option_count) if name in str(options.get_option_at_index(i).prompt)
+            )
+            await pilot.pause()
+            burst(app, ["enter", "down", "enter"])  # in the bookmarked directory: "..", first, second
+            await wait_for(pilot, lambda: left.path == f"{path}first/", f"{path}first/ opened")
+            await settled(pilot)
+            assert left.path == f"{path}first/" and left.file_list.has_focus
+    finally:
+        alice_service.delete_bookmark(bookmark.id)
+
+
+async def test_enter_typed_with_a_search_opens_what_that_search_finds(alice_service, tmp_config, slow_api):
+    """ctrl+o, a name and Enter typed at once: Enter chose among the results shown before the search for the
+    name came back (This computer, first of the recent ones), not what the name finds."""
+    app = make_app(alice_service, config=tmp_config, left=f"{BOB_SHARED_ID}:/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await wait_for(pilot, lambda: left.collection_id == BOB_SHARED_ID, "Bob's share open")
+        await settled(pilot)
+        burst(app, ["ctrl+o"])
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionPicker) and bool(app.screen.results), "results")
+        burst(app, [*"Lab Storage", "enter"])
+        await wait_for(pilot, lambda: app.screen is app.main_screen, "the picker closed")
+        await wait_for(pilot, lambda: left.collection_id != BOB_SHARED_ID and not left.loading, "the pane moved")
+        assert left.collection_id == LAB_STORAGE_ID

@@ -4,7 +4,11 @@ Scopes are Globus' own search filters: recently used, mine (my-endpoints),
 shared with me, all. The "recently used" tab puts the collections gterm itself
 remembers (config) first, then what the service reports as recently used.
 Searching runs in an exclusive thread worker after a short pause in typing;
-answers for an older query or tab are dropped.
+answers for an older query or tab are dropped. Until the results for the
+text typed are shown, the keys that act on results (↓ ↑ Enter, anything not
+editing the text) wait for them (a :class:`~gterm.tui.typed_input.KeyHold`):
+"ctrl+o hpc ↓ Enter" typed at once opens the second match for "hpc", not the
+second of the results shown before.
 
 The search Input keeps the focus, and Input binds ctrl+left/right itself
 (word moves), so the scope keys are *priority* bindings: they switch scope even
@@ -19,9 +23,9 @@ import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
@@ -32,6 +36,7 @@ from gterm.globus.models import Collection
 from gterm.tui.keymap import PICKER_BINDINGS
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.modal import GtermModal
+from gterm.tui.typed_input import HoldsKeys, KeyHold, Typed
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
@@ -57,6 +62,16 @@ ENTITY_TYPES = {
 }
 
 SEARCH_DELAY = 0.25
+
+TEXT_KEYS = frozenset(key for binding in Binding.make_bindings(Input.BINDINGS) for key in binding.key.split(",")) - {
+    "enter"
+}
+"""Keys the search field takes to edit its text: they never wait for results (see :func:`acts_on_results`)."""
+
+
+def acts_on_results(event: Typed) -> bool:
+    """A key that chooses among the results (↓ ↑ Enter, as remapped), not one that edits the search text."""
+    return isinstance(event, events.Key) and not event.is_printable and event.key not in TEXT_KEYS
 
 
 def kind_of(collection: Collection) -> str:
@@ -86,7 +101,7 @@ def matches(collection: Collection, text: str) -> bool:
     return all(word in haystack for word in needle.split())
 
 
-class CollectionPicker(GtermModal[Collection]):
+class CollectionPicker(GtermModal[Collection], HoldsKeys):
     """Returns the chosen Collection, or None on Esc."""
 
     DEFAULT_CSS = """
@@ -164,10 +179,17 @@ class CollectionPicker(GtermModal[Collection]):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(SEARCH_DELAY, self._search_now)
+        self._hold_keys()
+
+    def _hold_keys(self) -> None:
+        """The keys that act on results wait until the results for this text are shown."""
+        if self.key_hold is None or not self.key_hold.active:
+            self.key_hold = KeyHold(self, lambda waiting: None, holds=acts_on_results)
 
     def _search_now(self) -> None:
         text = self.query_one("#picker-search", Input).value
         self._query = (self.scope, text)
+        self._hold_keys()
         if self.scope == "all" and not text.strip():
             self._show([], "Type to search all collections.")
             return
@@ -242,6 +264,8 @@ class CollectionPicker(GtermModal[Collection]):
         if query != self._query:
             return
         self._set_status(f"Search failed: {describe(error)}", error=True)
+        if self.key_hold is not None:
+            self.key_hold.drop("the search failed")
         report(self.app, error, context="Collection search", retry=self.refresh_results)
 
     def _show(self, found: list[Collection], status: str) -> None:
@@ -252,6 +276,8 @@ class CollectionPicker(GtermModal[Collection]):
         if found:
             results.highlighted = 0
         self._set_status(status)
+        if self.key_hold is not None:
+            self.key_hold.release()  # the keys typed meanwhile choose among these
 
     def _set_status(self, message: str, *, error: bool = False) -> None:
         status = self.query_one("#picker-status", Static)
