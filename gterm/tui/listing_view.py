@@ -17,7 +17,8 @@ a *view* is only a list of entry indices in display order.
   (compared in C), so ties keep the name order. Each order is cached with its
   number of directories, so "reverse" (dirs stay first) is two slices.
 * Filtering: a substring match against the casefolded names (or a glob when
-  the text holds ``*``, ``?`` or ``[``), tested in entry order (sequential
+  the text holds ``*`` or ``?``; brackets alone are text, as in many real
+  names, and a class in a glob: ``*[0-9].dat``), tested in entry order (sequential
   memory) into one byte per entry, then projected onto the sorted base order
   with ``itertools.compress``. When the new filter text contains the previous
   one and the previous result is small, only that result is scanned.
@@ -43,7 +44,9 @@ from gterm.globus.models import Entry, Listing
 SortKey = Literal["name", "size", "time"]
 SORT_KEYS: tuple[SortKey, ...] = ("name", "size", "time")
 
-GLOB_CHARS = frozenset("*?[")
+GLOB_CHARS = frozenset("*?")
+"""What makes a filter a glob of the whole name. Not ``[``: "[b" must find "[b]dir" (a class is only
+read inside a glob)."""
 BASE_CACHE_SIZE = 4
 FILTER_CACHE_SIZE = 4  # recent filter texts' rows per base: a backspace is a lookup, not a scan of every name
 # Narrowing (a longer filter text tests only the previous matches) reads those names in display

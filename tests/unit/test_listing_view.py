@@ -103,6 +103,17 @@ def test_filter_with_glob_characters() -> None:
     assert names(view) == ["c.log"]
     view.configure(filter_text="?dir")
     assert names(view) == ["adir", "Bdir", "zdir"]
+    view.configure(filter_text="[ab]dir*")  # a class inside a glob
+    assert names(view) == ["adir", "Bdir"]
+
+
+def test_brackets_alone_filter_as_text() -> None:
+    """Names with brackets are common ("[b]dir", "run[3].log"): "[b" found nothing when [ made a glob."""
+    view = ListingView(listing(entry("[b]dir", "dir"), entry("bdir", "dir"), entry("run[3].log")))
+    view.configure(filter_text="[b")
+    assert names(view) == ["[b]dir"]
+    view.configure(filter_text="[3]")
+    assert names(view) == ["run[3].log"]
 
 
 def test_filter_respects_hidden_and_sort_changes() -> None:
