@@ -238,8 +238,9 @@ class GtermApp(App[None]):
         self.push_screen(
             ConfirmPrompt(
                 "Quit the demo?",
-                f"{plural(count, 'task')} still running. The demo's sandbox stops with gterm, "
-                f"and {'they stop' if count != 1 else 'it stops'} with it.",
+                f"{plural(count, 'task')} still running. The demo's sandbox stops with gterm: "
+                f"{'they pause' if count != 1 else 'it pauses'}, and {'go' if count != 1 else 'goes'} on "
+                "where it stopped the next time you run gterm demo.",
                 confirm_label="Quit",
                 danger=True,
             ),

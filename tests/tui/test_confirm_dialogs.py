@@ -111,6 +111,7 @@ async def test_demo_quit_with_a_running_task_asks_first(
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the quit question")
         assert "1 task still running" in " ".join(screen_lines(app))
+        assert "it pauses, and goes on where it stopped the next time you run gterm demo" in app.screen.message
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running and not isinstance(app.screen, ConfirmPrompt)
