@@ -125,6 +125,23 @@ async def test_delete_submits_task_and_refreshes(alice_service, tmp_config, lab_
         assert (disk / "stay.txt").exists()
 
 
+async def test_after_f8_the_cursor_stays_where_the_deleted_entry_was(alice_service, tmp_config, lab_dir):
+    """Midnight Commander: the entry after the deleted one takes its row (the cursor jumped to ``..``)."""
+    _, path = lab_dir({"a.txt": "a", "b.txt": "b", "c.txt": "c"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "b.txt")
+        row = left.file_list.cursor_row
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "confirm")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: listing_names(left) == ["a.txt", "c.txt"], "listing refreshed after task")
+        entry = left.file_list.cursor_entry
+        assert left.file_list.cursor_row == row and entry is not None and entry.name == "c.txt"
+
+
 async def test_delete_cancelled_keeps_files(alice_service, tmp_config, lab_dir):
     disk, path = lab_dir({"precious.txt": "x"})
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")

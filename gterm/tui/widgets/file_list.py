@@ -278,6 +278,7 @@ class FileList(ScrollView, can_focus=True):
         )
         keep_selected = previous.selected_names if same_place else set()
         keep_cursor: str | None = None
+        keep_row = self._cursor if same_place else 0
         if same_place:
             entry = self.cursor_entry
             keep_cursor = entry.name if entry is not None else None
@@ -300,7 +301,13 @@ class FileList(ScrollView, can_focus=True):
         self._line_cache.clear()
         self._cursor = 0
         self._update_virtual_size()
-        if keep_cursor is None or not self.move_cursor_to_name(keep_cursor):
+        if keep_cursor is not None and self.move_cursor_to_name(keep_cursor):
+            pass
+        elif keep_row:
+            # The cursor's entry is gone (deleted, moved away): the next one takes its row, as in
+            # Midnight Commander, rather than the cursor jumping back to the top.
+            self.move_cursor(keep_row)
+        else:
             self.scroll_to(y=0, animate=False)
         self.refresh()
         self._post_selection()
