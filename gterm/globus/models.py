@@ -425,6 +425,10 @@ class Event:
         )
 
 
+MAX_BOOKMARK_NAME = 128
+"""Characters a bookmark's name may have (Transfer refuses a longer one)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Bookmark:
     id: str

@@ -28,7 +28,7 @@ from gterm.globus.transfer_requests import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SHORT_LABELS, SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, name_check, not_empty
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, bookmark_name_check, name_check, not_empty
 from gterm.tui.transfer_actions import TransferScreen
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.pane import Pane
@@ -614,7 +614,9 @@ class MainScreen(TransferScreen):
                 self.sidebar.add(name.strip(), collection_id, directory)
                 self.sidebar.add_class("-shown")
 
-        self.app.push_screen(InputPrompt("Bookmark this location as", value=default, details=directory), named)
+        self.app.push_screen(
+            InputPrompt("Bookmark this location as", value=default, details=directory, check=bookmark_name_check), named
+        )
 
     @on(BookmarkChosen)
     def _bookmark_chosen(self, event: BookmarkChosen) -> None:

@@ -18,6 +18,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from gterm.globus.models import MAX_BOOKMARK_NAME
 from gterm.tui.keymap import CONFIRM_BINDINGS
 from gterm.tui.safe_text import has_controls, safe_text
 from gterm.tui.screens.modal import GtermModal, ResultT
@@ -39,6 +40,15 @@ def name_check(value: str) -> str | None:
 
 def not_empty(value: str) -> str | None:
     return None if value.strip() else "Please type something."
+
+
+def bookmark_name_check(value: str) -> str | None:
+    """Transfer's rule, checked before the dialog closes so a refused name is not lost with it."""
+    if not value.strip():
+        return "The name is empty."
+    if len(value.strip()) > MAX_BOOKMARK_NAME:
+        return f"A bookmark name has at most {MAX_BOOKMARK_NAME} characters ({len(value.strip()):,} typed)."
+    return None
 
 
 class Prompt(GtermModal[ResultT]):

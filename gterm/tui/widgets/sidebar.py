@@ -26,7 +26,7 @@ from gterm.tui.keymap import SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, BookmarksChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, bookmark_name_check
 from gterm.tui.worker_errors import deliver, describe, report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,12 +169,14 @@ class BookmarkSidebar(Vertical):
             return
 
         def renamed(name: str | None) -> None:
-            if name is None or name == bookmark.name:
+            if name is None or name.strip() == bookmark.name:
                 return
-            self._run("Rename bookmark", lambda s: s.rename_bookmark(bookmark.id, name), self._after_change)
+            new_name = name.strip()
+            self._run("Rename bookmark", lambda s: s.rename_bookmark(bookmark.id, new_name), self._after_change)
 
         self.app.push_screen(
-            InputPrompt("Rename bookmark", value=bookmark.name, details=bookmark.name), renamed
+            InputPrompt("Rename bookmark", value=bookmark.name, details=bookmark.name, check=bookmark_name_check),
+            renamed,
         )
 
     def action_delete_bookmark(self) -> None:
