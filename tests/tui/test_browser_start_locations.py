@@ -127,3 +127,49 @@ async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_conf
             await settled(pilot)
             assert left.message_text == ""
             assert left.path_bar.value == "/projects/"
+
+
+@contextmanager
+def refused_listings(sandbox: SandboxHandle, refusing: threading.Event) -> Iterator[None]:
+    """Transfer's ``ls`` answers 403 while ``refusing`` is set (access not granted yet: the server side
+    is swapped, gterm and the SDK are untouched; a 403 is not retried, so the pane hears it at once)."""
+    assert sandbox.app is not None
+    route = next(
+        r for r in sandbox.app.routes
+        if isinstance(r, Route) and r.path == "/v0.10/operation/endpoint/{endpoint_id}/ls"
+    )
+    real = route.app
+
+    async def refusal(scope: Scope, receive: Receive, send: Send) -> None:
+        if not refusing.is_set():
+            await real(scope, receive, send)
+            return
+        body = b'{"code": "PermissionDenied", "message": "No access yet", "request_id": "refused"}'
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    route.app = refusal
+    try:
+        yield
+    finally:
+        route.app = real
+
+
+async def test_ctrl_r_tries_a_start_location_that_failed_again(alice_service, tmp_config, sandbox):
+    """A start location refused while the pane showed nothing: ctrl+r did nothing (there was no listing to
+    reload), so the location had to be typed again."""
+    refusing = threading.Event()
+    refusing.set()
+    with refused_listings(sandbox, refusing):
+        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+        async with app.run_test(size=SIZE) as pilot:
+            left = app.main_screen.left_pane
+            await wait_for(pilot, lambda: left.listing is None and not left.loading and bool(notices(app)), "refused")
+            assert any("Cannot open /projects/ · ctrl+r tries again" in line for line in screen_lines(app))
+            refusing.clear()  # access granted meanwhile
+            left.file_list.focus()
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: left.path == "/projects/", "the start location, listed")
+            await settled(pilot)
+            assert left.collection_id == LAB and left.message_text == ""

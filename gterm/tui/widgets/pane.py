@@ -106,6 +106,9 @@ class Pane(Vertical, HoldsKeys):
         # Said on the message line once the next listing is shown (a start path that was not found).
         self._note_after_load: str | None = None
         self._loading_text = ""
+        # A location that failed to open while the pane showed nothing (a start location hit by an
+        # outage): ctrl+r tries it again rather than doing nothing.
+        self._failed_open: tuple[str, str | None, str] | None = None
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 
@@ -249,6 +252,9 @@ class Pane(Vertical, HoldsKeys):
 
     def reload(self, *, cursor: str | None = None) -> None:
         """List the current location again (after a change, or ctrl+r); ``cursor`` names the row to land on."""
+        if self.listing is None and self._failed_open is not None:
+            self.open(*self._failed_open[:2], origin=self._failed_open[2])
+            return
         if self.collection is not None and self.path is not None:
             self._pending_cursor = cursor
             self.open(self.collection.id, self.path, origin="reload")
@@ -424,6 +430,7 @@ class Pane(Vertical, HoldsKeys):
             self.filter_input.remove_class("-shown")
         self.collection = collection
         self.listing = listing
+        self._failed_open = None
         self.pages_pending = not listing.complete
         self._dir_names.remember(listing, dir_names)
         self._clear_message()
@@ -471,7 +478,8 @@ class Pane(Vertical, HoldsKeys):
         where = path or "the default directory"
         self._end_key_hold(dropped=f"{where} could not be listed")
         if self.listing is None:
-            self.file_list.clear_listing(f"Cannot open {where}")
+            self._failed_open = (collection_id, path, origin)
+            self.file_list.clear_listing(f"Cannot open {where} · ctrl+r tries again")
         else:
             self.refresh_status()
         if origin == "pathbar":
