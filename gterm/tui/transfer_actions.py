@@ -191,11 +191,23 @@ class TransferScreen(Screen[None]):
     @on(TaskPanel.TaskFinished)
     def _task_finished(self, event: TaskPanel.TaskFinished) -> None:
         # Not stopped: the app may want to hear about finished tasks too.
-        for then in self._after_task.pop(event.task.task_id, []):
+        follow_ups = self._after_task.pop(event.task.task_id, [])
+        if not follow_ups:
+            self._refresh_what_it_changed(event.task)
+        for then in follow_ups:
             try:
                 then(event.task)
             except Exception as error:  # noqa: BLE001 - a follow-up must not break the screen
                 report(self.app, error, context="After the task ended")
+
+    def _refresh_what_it_changed(self, task: Task) -> None:
+        """A task this session did not submit (an earlier session's, another client's) ended: reload the
+        panes on the collection it wrote to. Its directories are not in the task document, so each such
+        pane reloads (keeping its cursor and selection)."""
+        changed = task.source_endpoint_id if task.type == "DELETE" else task.destination_endpoint_id
+        for pane in self.panes():
+            if changed and pane.collection_id == changed:
+                pane.reload()
 
     # -- F5 -------------------------------------------------------------------------------
 

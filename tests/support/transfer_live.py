@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gterm.globus.transfer import TransferService
+from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import identity_id, own_sandbox, transfer_client_for  # noqa: F401 (own_sandbox is re-exported for the tests)
@@ -117,3 +118,10 @@ async def pump_for(pilot: Any, seconds: float) -> None:
     until = time.monotonic() + seconds
     while time.monotonic() < until:
         await pilot.pause(0.1)
+
+
+def submit_copy(service: TransferService, source: str, destination: str) -> str:
+    """Submit one Lab Storage file copy straight through the service (not the app); returns the task id."""
+    request = TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(source, destination)])
+    request.submission_id = service.new_submission_id()
+    return service.submit_transfer_once(request)

@@ -77,3 +77,13 @@ def slow_listings(sandbox: SandboxHandle) -> Iterator[None]:
         yield
     finally:
         sandbox.state.config.listing_delay = 0.0
+
+
+@pytest.fixture
+def slow_transfers(sandbox: SandboxHandle) -> Iterator[None]:
+    """Tasks copy at 64 KiB/s: a 2 MB file keeps its task active for half a minute."""
+    sandbox.state.config.slow = 64 * 1024
+    try:
+        yield
+    finally:
+        sandbox.state.config.slow = None

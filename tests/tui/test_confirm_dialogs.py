@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from textual.widgets import Input
 
 from gterm.globus.transfer import TransferService, wait_for_task
-from gterm.globus.transfer_requests import TransferItem, TransferRequest
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import screen_lines
 from tests.support.hosts import HostPane, TransferHostApp
-from tests.support.transfer_live import wait_until
+from tests.support.transfer_live import submit_copy, wait_until
 
 LONG_LABEL = "a label long enough to need two lines in the dialog " * 2 + "END"
-
-
-@pytest.fixture
-def slow_transfers(sandbox: SandboxHandle) -> Iterator[None]:
-    sandbox.state.config.slow = 64 * 1024
-    try:
-        yield
-    finally:
-        sandbox.state.config.slow = None
-
-
-def submit_copy(service: TransferService, source: str, destination: str) -> str:
-    """Submit one file copy straight through the service; returns the task id."""
-    request = TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(source, destination)])
-    request.submission_id = service.new_submission_id()
-    return service.submit_transfer_once(request)
 
 
 async def open_details(pilot: Any, app: Any, panel: Any, task_id: str) -> TaskDetailsScreen:

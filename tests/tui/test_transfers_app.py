@@ -9,9 +9,17 @@ from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel, TaskTable
-from tests.support.browser_helpers import cursor_to, make_app, notices, settled, submitted_task_id, wait_for
+from tests.support.browser_helpers import (
+    cursor_to,
+    listing_names,
+    make_app,
+    notices,
+    settled,
+    submitted_task_id,
+    wait_for,
+)
 from tests.support.hosts import HostPane, TransferHostApp
-from tests.support.transfer_live import wait_until
+from tests.support.transfer_live import submit_copy, wait_until
 
 SIZE = (120, 36)
 
@@ -130,6 +138,24 @@ async def test_destination_pane_reloads_when_the_transfer_ends(
         assert {e.name for e in left.listing.entries} == {"a.txt", "b.txt", "dir"}
     assert wait_for_task(alice_service, task_id, timeout=60).status == "SUCCEEDED"
     assert sorted(os.listdir(dst_disk)) == ["a.txt", "already.txt", "dir"]
+
+
+async def test_a_task_submitted_elsewhere_reloads_the_pane_on_its_destination_when_it_ends(
+    alice_service: TransferService, tmp_config: Any, lab_dir: Any, slow_transfers: None
+) -> None:
+    """A task from an earlier session (or another client) ending while gterm runs: the pane showing its
+    destination collection went on showing the directory as it was until ctrl+r."""
+    _, src = lab_dir({"big.bin": b"\x01" * 300_000})  # ~5 s at the fixture's rate
+    _, dst = lab_dir()
+    task_id = submit_copy(alice_service, f"{src}big.bin", f"{dst}big.bin")
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await wait_for(pilot, lambda: screen.right_pane.path == dst, "the destination listed")
+        panel = screen.task_panel
+        await wait_for(pilot, lambda: any(t.task_id == task_id and t.is_active for t in panel.tasks), "the task")
+        assert "big.bin" not in listing_names(screen.right_pane)
+        await wait_until(pilot, lambda: "big.bin" in listing_names(screen.right_pane), "the destination reloaded")
 
 
 async def test_a_task_finished_before_the_submit_answer_still_reloads_the_destination(

@@ -277,11 +277,8 @@ class FileList(ScrollView, can_focus=True):
             and previous.listing.path == listing.path
         )
         keep_selected = previous.selected_names if same_place else set()
-        keep_cursor: str | None = None
-        keep_row = self._cursor if same_place else 0
-        if same_place:
-            entry = self.cursor_entry
-            keep_cursor = entry.name if entry is not None else None
+        entry = self.cursor_entry if same_place else None
+        keep_cursor, keep_row = (entry.name if entry is not None else None), (self._cursor if same_place else 0)
         if view is None or view.listing is not listing:
             view = self.prepare_view(listing)
         else:
@@ -301,14 +298,11 @@ class FileList(ScrollView, can_focus=True):
         self._line_cache.clear()
         self._cursor = 0
         self._update_virtual_size()
-        if keep_cursor is not None and self.move_cursor_to_name(keep_cursor):
-            pass
-        elif keep_row:
-            # The cursor's entry is gone (deleted, moved away): the next one takes its row, as in
-            # Midnight Commander, rather than the cursor jumping back to the top.
-            self.move_cursor(keep_row)
-        else:
-            self.scroll_to(y=0, animate=False)
+        if keep_cursor is None or not self.move_cursor_to_name(keep_cursor):
+            if keep_row:  # its entry gone (deleted): the next takes its row, as in Midnight Commander
+                self.move_cursor(keep_row)
+            else:
+                self.scroll_to(y=0, animate=False)
         self.refresh()
         self._post_selection()
         if len(listing.entries) >= COLLECT_AFTER:
@@ -692,8 +686,7 @@ class FileList(ScrollView, can_focus=True):
                     part.stylize(self._style("file-list--marked"), 1, 2)
             if is_cursor and self.row_count:
                 part.stylize(self._style("file-list--cursor"))
-        # Two strips joined, each measured on its own: whatever the name holds,
-        # the size/time/perms columns start at the same x on every row.
+        # Two strips, each measured on its own: whatever the name holds, the columns line up on every row.
         name_end = MARKER_WIDTH + layout.name_width
         strip = Strip.join(
             [self._to_strip(text, name_end, base), self._to_strip(columns, layout.width - name_end, base)]

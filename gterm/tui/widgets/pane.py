@@ -37,6 +37,7 @@ from gterm.tui.typed_input import HoldsKeys, KeyHold
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.filter_input import FilterInput
 from gterm.tui.widgets.pane_message import PaneMessage
+from gterm.tui.widgets.pane_path import PanePathBar
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusInfo, StatusLine
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, report
@@ -56,7 +57,7 @@ PREPARED_ORDERS_FROM = 20_000
 FIRST_PAINT_WAIT = 1.0  # seconds the listing worker waits at most for the first page on screen
 
 
-class Pane(Vertical, HoldsKeys):
+class Pane(PanePathBar, Vertical, HoldsKeys):
     """A collection browser pane. See the module docstring for the loading rules.
 
     While it opens a directory, the keys typed at it wait for the new listing (its
@@ -654,69 +655,6 @@ class Pane(Vertical, HoldsKeys):
         """Back to the list from ``field`` (Enter, Esc), unless a key typed since (Tab) moved the focus on."""
         if field.has_focus:
             self.screen.set_focus(self.file_list)
-
-    # --- path bar ------------------------------------------------------------
-
-    def edit_path(self) -> None:
-        """Focus the path bar with its path selected (typing replaces it; an arrow key edits it).
-
-        The focus moves now, not after the current message (``Widget.focus``
-        defers it): with ctrl+l a priority binding, the keys typed right after
-        it then reach the path bar, in order.
-        """
-        bar = self.path_bar
-        self.screen.set_focus(bar)
-        bar.select_proposal()
-
-    @on(PathBar.PathRequested)
-    def _path_requested(self, event: PathBar.PathRequested) -> None:
-        event.stop()
-        if self.collection is None:
-            event.path_bar.mark_invalid("No collection open: ctrl+o picks one.")
-            self.show_error("No collection open: ctrl+o picks one.")
-            return
-        self.go(event.path, origin="pathbar")
-
-    @on(PathBar.EditCancelled)
-    def _path_cancelled(self, event: PathBar.EditCancelled) -> None:
-        event.stop()
-        self._focus_list_from(self.path_bar)
-
-    def known_dir_names(self, directory: str) -> list[str] | None:
-        """Directory names inside ``directory`` if a listing of it is at hand (for completion)."""
-        return self._dir_names.get(self._absolute(directory) or directory)
-
-    def _absolute(self, directory: str) -> str | None:
-        if directory.startswith("~") or directory.startswith("/~"):
-            return None  # only the service knows where ~ is; the lookup below learns it
-        if not directory.startswith("/"):
-            if self.path is None:
-                return None
-            directory = paths.join(self.path, directory)
-        return paths.as_dir(directory)
-
-    @on(PathBar.CompletionNeeded)
-    def _completion_needed(self, event: PathBar.CompletionNeeded) -> None:
-        event.stop()
-        if self.collection is None:
-            return
-        self._list_for_completion(self.collection.id, event.directory)
-
-    @work(thread=True, group="completion", exclusive=True, exit_on_error=False)
-    def _list_for_completion(self, collection_id: str, directory: str) -> None:
-        target = paths.join(self.path or "/", directory) if not directory.startswith(("/", "~")) else directory
-        try:
-            listing = self.files_for(collection_id).ls(collection_id, target)
-        except Exception as exc:  # noqa: BLE001 - completion failures are only a hint
-            deliver(self.app, self.path_bar.mark_invalid, str(exc))
-            return
-        deliver(self.app, self._completion_listed, directory, listing)
-
-    def _completion_listed(self, directory: str, listing: Listing) -> None:
-        self._dir_names.remember(listing)
-        if self._absolute(directory) is None:  # "~/..." typed: remember under the typed spelling too
-            self._dir_names.alias(directory, listing.path)
-        self.path_bar.completion_arrived(directory)
 
     # --- operations ----------------------------------------------------------
 
