@@ -3,7 +3,8 @@
 Every field has a label beside it (the placeholder only shows an example).
 Enter or the primary button accepts, Esc or Cancel dismisses (False); one call
 runs at a time on a worker, and a refusal is shown in the dialog with what was
-typed kept.
+typed kept. While that call is out, Esc and Cancel say "Still saving…" and the
+form stays: its answer closes it (and the list behind reloads) or says why not.
 """
 
 from __future__ import annotations
@@ -84,6 +85,14 @@ class _SharingForm(Prompt[bool]):
     def action_ok(self) -> None:
         if not self.busy:
             self.accept()
+
+    def action_back_out(self) -> None:
+        # The request has been sent: closing now would say "cancelled" while Globus goes on to make
+        # the change, and the list behind would never hear of it. The answer closes the form instead.
+        if self.busy:
+            self.say("Still saving… this closes when Globus answers, or says here why not.")
+            return
+        super().action_back_out()
 
     def accept(self) -> None:
         raise NotImplementedError
