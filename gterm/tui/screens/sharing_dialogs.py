@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -23,6 +22,7 @@ from gterm.globus.collection_roles import ROLE_HELP, PrincipalKind, RolesPlace
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import Grantee, Permissions, SharingService, parse_expiry
+from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import Prompt
 from gterm.tui.widgets.who_field import WhoField
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
@@ -98,7 +98,8 @@ class _SharingForm(Prompt[bool]):
         raise NotImplementedError
 
     def say(self, text: str, *, dim: bool = False) -> None:
-        self.query_one("#rule-error", Static).update(Text(text, style="dim" if dim else ""))
+        # Refusals may quote a server's names (a person's, a group's): escaped, never raw.
+        self.query_one("#rule-error", Static).update(safe_text(text, "dim" if dim else ""))
 
     def refused(self, error: GtermError) -> None:
         self.busy = False
