@@ -6,6 +6,7 @@ Globus Connect Personal); Bob's side is his own native-app login and TransferCli
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -136,6 +137,15 @@ def test_unknown_people_and_names(alice: SharingService) -> None:
     assert "bob@example.org" in alice.matches("Collab")
     assert alice.matches("members", LAB) == [LAB_GROUP_NAME]
     assert alice.matches("pub") == ["public"]
+
+
+def test_identity_ids_name_people_and_an_unknown_id_is_said(alice: SharingService) -> None:
+    bob = alice.resolve_grantee(BOB_ID.upper())  # as globus-cli's --identity takes an id
+    assert (bob.principal_type, bob.principal, bob.label) == ("identity", BOB_ID, "Bob Collaborator (bob@example.org)")
+    assert alice.resolve_grantee(LAB_GROUP_ID, LAB).principal_type == "group"
+    nobody = str(uuid.uuid4())
+    with pytest.raises(NotFound, match=f"has the id {nobody}"):
+        alice.resolve_grantee(nobody, LAB)
 
 
 def test_personal_share_and_its_rules(alice: SharingService, alice_tc: Any, bob_tc: Any) -> None:
