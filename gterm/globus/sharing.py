@@ -251,8 +251,13 @@ class SharingService:
 
     @translate_errors()
     def shared_by_me(self, host_id: str | None = None) -> list[Collection]:
-        """Guest collections I manage (Transfer's ``shared-by-me`` scope), optionally only those on ``host_id``."""
-        found = [Collection.from_doc(doc) for doc in self._transfer().endpoint_search(filter_scope="shared-by-me")]
+        """Guest collections I manage (Transfer's ``shared-by-me`` scope), optionally only those on ``host_id``.
+
+        Every page of them: one call answers 25 by default, so the SDK's paginator asks for pages of 100
+        until ``has_next_page`` is false (Transfer stops any search at 1,000 results).
+        """
+        pages = self._transfer().paginated.endpoint_search(filter_scope="shared-by-me")
+        found = [Collection.from_doc(doc) for doc in pages.items()]
         if host_id is None:
             return found
         return [c for c in found if c.host_endpoint_id == host_id]

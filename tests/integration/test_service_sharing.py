@@ -148,6 +148,18 @@ def test_identity_ids_name_people_and_an_unknown_id_is_said(alice: SharingServic
         alice.resolve_grantee(nobody, LAB)
 
 
+def test_guest_collections_i_manage_are_listed_past_transfers_first_page(alice: SharingService,
+                                                                         alice_tc: Any) -> None:
+    made = [alice.create_personal_share(ALICES_LAPTOP_ID, "/Documents", f"Many {unique('p')}") for _ in range(27)]
+    try:
+        one_call = alice_tc.endpoint_search(filter_scope="shared-by-me")
+        assert len(one_call["DATA"]) == 25 and one_call["has_next_page"] is True  # Transfer's default page
+        assert set(made) <= {c.id for c in alice.shared_by_me(ALICES_LAPTOP_ID)}
+    finally:
+        for guest_id in made:
+            alice_tc.delete_endpoint(guest_id)
+
+
 def test_personal_share_and_its_rules(alice: SharingService, alice_tc: Any, bob_tc: Any) -> None:
     guest_id = alice.create_personal_share(ALICES_LAPTOP_ID, "/Documents", f"Docs {unique('gcp')}")
     try:
