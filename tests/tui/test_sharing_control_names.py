@@ -46,6 +46,7 @@ async def test_a_guest_named_with_an_escape_is_deleted_by_typing_its_name_as_sho
             await pilot.press("D")
             await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
             prompt = app.screen
+            assert isinstance(prompt, InputPrompt) and "access rule" not in prompt.details  # none: nothing said
             await type_text(pilot, "Doomed")
             await pilot.press("enter")  # not the name: refused, and the refusal names it escaped
             await wait_for(pilot, lambda: bool(str(prompt.query_one("#prompt-error").render())), "the refusal")

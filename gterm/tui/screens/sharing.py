@@ -272,6 +272,9 @@ class SharingScreen(GtermModal[None]):
         shown = escape_controls(name)
         count = sum(not rule.from_role for rule in self.rules)  # a role's access goes with the role
 
+        # No rules: nothing to say about them ("Its 0 access rules go with it" said nothing useful).
+        rules_going = f"Its {plural(count, 'access rule')} {'goes' if count == 1 else 'go'} with it. " if count else ""
+
         def confirmed(value: str | None) -> bool:
             return value is not None and value in (name, shown)
 
@@ -288,8 +291,7 @@ class SharingScreen(GtermModal[None]):
                 f"Delete the guest collection {name}?",
                 placeholder=name,
                 check=check,
-                details=f"Its {plural(count, 'access rule')} {'goes' if count == 1 else 'go'} with it; the files stay "
-                "where they are. Type its name to confirm.",
+                details=f"{rules_going}The files stay where they are. Type its name to confirm.",
             ),
             typed,
         )
