@@ -251,8 +251,13 @@ class SharingService:
 
     @translate_errors()
     def shared_by_me(self, host_id: str | None = None) -> list[Collection]:
-        """Guest collections I manage (Transfer's ``shared-by-me`` scope), optionally only those on ``host_id``."""
-        found = [Collection.from_doc(doc) for doc in self._transfer().endpoint_search(filter_scope="shared-by-me")]
+        """Guest collections I manage (Transfer's ``shared-by-me`` scope), optionally only those on ``host_id``.
+
+        Every page of them: one call answers 25 by default, so the SDK's paginator asks for pages of 100
+        until ``has_next_page`` is false (Transfer stops any search at 1,000 results).
+        """
+        pages = self._transfer().paginated.endpoint_search(filter_scope="shared-by-me")
+        found = [Collection.from_doc(doc) for doc in pages.items()]
         if host_id is None:
             return found
         return [c for c in found if c.host_endpoint_id == host_id]
@@ -451,8 +456,10 @@ class SharingService:
     def resolve_grantee(self, text: str, groups: Iterable[GroupRef] | None = None) -> Grantee:
         """What the add-rule field's text names: all users / public, one of my groups, or a person.
 
-        A person is looked up by username (or an email address used as one) with provision.
-        NotFound says so, with the near matches gterm knows of.
+        A group by its name or id; a person by identity id (as globus-cli's ``--identity``) or by
+        username (or an email address used as one) with provision. Globus lets groups share a name:
+        a name several of my groups have is refused with their ids, and the id names the one meant.
+        NotFound says when nothing matches, with the near matches gterm knows of.
         """
         text = text.strip()
         if not text:
@@ -461,9 +468,15 @@ class SharingService:
         if words is not None:
             return words
         groups = list(groups) if groups is not None else self.my_groups()
-        for group in groups:
-            if group.name.lower() == text.lower() or group.id == text:
-                return Grantee("group", group.id, f"group {group.name}")
+        if is_identity_id(text):
+            return self._grantee_by_id(str(uuid.UUID(text)), groups)
+        named = [group for group in groups if group.name.casefold() == text.casefold()]
+        if len(named) > 1:
+            ids = "; ".join(group.id for group in sorted(named, key=lambda g: g.id))
+            raise InvalidInput(f"{len(named)} of your groups are called {text!r}; type the id of the one "
+                               f"you mean: {ids}.")
+        if named:
+            return Grantee("group", named[0].id, f"group {named[0].name}")
         if "@" in text:
             identity = self.identities_by_username([text]).get(text.lower())
             if identity is not None:
@@ -471,6 +484,16 @@ class SharingService:
         near = self.matches(text, groups, limit=3)
         hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise NotFound(f"No Globus user or group of yours is called {text!r}.{hint}")
+
+    def _grantee_by_id(self, principal_id: str, groups: list[GroupRef]) -> Grantee:
+        """One of my groups, or else the person Auth knows, by id."""
+        for group in groups:
+            if group.id.lower() == principal_id:
+                return Grantee("group", group.id, f"group {group.name}")
+        identity = self.identity_named(principal_id)
+        if identity is None:
+            raise NotFound(f"No Globus identity, and no group of yours, has the id {principal_id}.")
+        return Grantee("identity", identity.id, identity_label(identity))
 
     def resolve_person_or_group(self, text: str) -> Grantee:
         """What a role dialog's field names: one of my groups or a person (roles are never for everyone)."""

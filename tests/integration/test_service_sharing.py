@@ -6,6 +6,7 @@ Globus Connect Personal); Bob's side is his own native-app login and TransferCli
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -136,6 +137,27 @@ def test_unknown_people_and_names(alice: SharingService) -> None:
     assert "bob@example.org" in alice.matches("Collab")
     assert alice.matches("members", LAB) == [LAB_GROUP_NAME]
     assert alice.matches("pub") == ["public"]
+
+
+def test_identity_ids_name_people_and_an_unknown_id_is_said(alice: SharingService) -> None:
+    bob = alice.resolve_grantee(BOB_ID.upper())  # as globus-cli's --identity takes an id
+    assert (bob.principal_type, bob.principal, bob.label) == ("identity", BOB_ID, "Bob Collaborator (bob@example.org)")
+    assert alice.resolve_grantee(LAB_GROUP_ID, LAB).principal_type == "group"
+    nobody = str(uuid.uuid4())
+    with pytest.raises(NotFound, match=f"has the id {nobody}"):
+        alice.resolve_grantee(nobody, LAB)
+
+
+def test_guest_collections_i_manage_are_listed_past_transfers_first_page(alice: SharingService,
+                                                                         alice_tc: Any) -> None:
+    made = [alice.create_personal_share(ALICES_LAPTOP_ID, "/Documents", f"Many {unique('p')}") for _ in range(27)]
+    try:
+        one_call = alice_tc.endpoint_search(filter_scope="shared-by-me")
+        assert len(one_call["DATA"]) == 25 and one_call["has_next_page"] is True  # Transfer's default page
+        assert set(made) <= {c.id for c in alice.shared_by_me(ALICES_LAPTOP_ID)}
+    finally:
+        for guest_id in made:
+            alice_tc.delete_endpoint(guest_id)
 
 
 def test_personal_share_and_its_rules(alice: SharingService, alice_tc: Any, bob_tc: Any) -> None:

@@ -106,6 +106,13 @@ def test_search_pages_with_limit_offset_and_the_sdk_paginator(alice_tc: Any) -> 
     assert len(everything) == len(set(everything))
 
 
+def test_search_pages_within_transfers_documented_bounds(alice_tc: Any) -> None:
+    assert alice_tc.endpoint_search("example", limit=100)["limit"] == 100  # the largest page
+    assert alice_tc.endpoint_search("example")["limit"] == 25  # the default
+    for bad in ({"limit": 101}, {"limit": 0}, {"offset": 1000}, {"limit": 100, "offset": 901}):
+        assert api_error(lambda bad=bad: alice_tc.endpoint_search("example", **bad)).http_status == 400
+
+
 def test_search_filters_by_entity_type_and_host(alice_tc: Any) -> None:
     guests = _ids(alice_tc.endpoint_search("example", filter_entity_type="GCSv5_guest_collection"))
     assert BOB_SHARED_ID in guests and LAB_STORAGE_ID not in guests

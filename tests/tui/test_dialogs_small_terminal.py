@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Button
+from textual.widgets import Button, Static
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.sharing_dialogs import AddRuleDialog
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import make_app, settled, wait_for
+from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
+from tests.support.transfer_live import service_for
 
 LAB = LAB_STORAGE_ID
 SMALL = (80, 24)
 
 
-def on_screen(app: Any, button: Button) -> bool:
-    region = button.region
+def on_screen(app: Any, widget: Any) -> bool:
+    region = widget.region
     return region.height > 0 and region.y >= 0 and region.bottom <= app.size.height
 
 
@@ -58,3 +62,26 @@ async def test_delete_confirm_with_many_items_fits(alice_service, tmp_config, la
         await pilot.press("enter")  # Cancel, by keyboard
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmPrompt), "closed")
         assert len(list(disk.iterdir())) == 40
+
+
+async def test_add_rule_form_keeps_its_buttons_and_error_on_screen(sandbox: SandboxHandle) -> None:
+    with alice_guest(sandbox, "Small terminal") as guest:
+        app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{guest}:/")
+        async with app.run_test(size=SMALL) as pilot:
+            await open_sharing(pilot)
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+            dialog = app.screen
+            await pilot.press("enter")  # nothing typed: the form says what Who takes, on its error line
+            await pilot.pause()
+            error = dialog.query_one("#rule-error", Static)
+            assert "Type who to share with" in str(error.render())
+            await wait_for(pilot, lambda: on_screen(app, dialog.frame), "the form to fit again")  # error: 2 lines
+            assert on_screen(app, error)
+            for button in dialog.query(Button):
+                assert on_screen(app, button), button.id
+            await tab_to(pilot, app, "rule-message")  # the last field scrolls into view, in the form
+            assert on_screen(app, app.focused) and on_screen(app, dialog.frame) and dialog.frame.region.y >= 0
+            await tab_to(pilot, app, "cancel")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: not isinstance(app.screen, AddRuleDialog), "closed")

@@ -96,6 +96,16 @@ async def test_safe_input_escapes_initial_set_and_pasted_text():
         assert_no_raw_controls(app)
 
 
+async def test_an_input_prompts_refusal_quoting_a_raw_name_is_shown_escaped():
+    app = App[None]()
+    async with app.run_test() as pilot:
+        app.push_screen(InputPrompt("Name", check=lambda value: f"Not {OSC_DIR}: {value}"))
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the prompt")
+        await pilot.press("x", "enter")
+        await wait_for(pilot, lambda: bool(str(app.screen.query_one("#prompt-error").render())), "the refusal")
+        assert escape_controls(OSC_DIR) in assert_no_raw_controls(app)
+
+
 # --- against the sandbox ----------------------------------------------------------
 
 

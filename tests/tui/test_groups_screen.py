@@ -7,9 +7,9 @@ from typing import Any
 from textual.widgets import DataTable
 
 from gterm.globus.groups import GroupsService
-from gterm.sandbox.seed_ids import BOB_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
-from gterm.tui.screens.groups import GroupMembersScreen, GroupsScreen
+from gterm.tui.screens.groups import GroupMembersScreen, GroupRolePicker, GroupsScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from tests.support.browser_helpers import make_app, settled, type_text, wait_for
 from tests.support.groups_helpers import delete_made_group, groups_client_for, no_group_left_behind
@@ -49,7 +49,8 @@ async def test_groups_list_members_and_membership_actions(sandbox: SandboxHandle
                 group_id = screen.rows[index].id
                 assert screen.rows[index].my_role == "admin"
 
-                # Enter: its members; a adds Bob by username; r makes him a manager; x removes him (confirmed).
+                # Enter: its members; a adds Bob by username; r, manager, y makes him a manager (one call,
+                # after a confirmation); x removes him (confirmed).
                 await pilot.press("home", *["down"] * index, "enter")
                 await wait_for(pilot, lambda: isinstance(app.screen, GroupMembersScreen), "the members")
                 members = app.screen
@@ -65,6 +66,12 @@ async def test_groups_list_members_and_membership_actions(sandbox: SandboxHandle
                 assert members.names[BOB_ID] == "Bob Collaborator"
                 bob_row = [m.identity_id for m in members.members].index(BOB_ID)
                 await pilot.press("home", *["down"] * bob_row, "r")
+                await wait_for(pilot, lambda: isinstance(app.screen, GroupRolePicker), "the roles")
+                await pilot.press("down", "enter")  # from member to manager
+                await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+                assert isinstance(app.screen, ConfirmPrompt) and "becomes a manager" in app.screen.message
+                assert [m.role for m in members.members if m.identity_id == BOB_ID] == ["member"]  # nothing yet
+                await pilot.press("y")
                 await wait_for(pilot, lambda: ("manager", "active") in [(m.role, m.status) for m in members.members],
                                "Bob as a manager")
                 assert members.members[members.query_one(DataTable).cursor_row].identity_id == BOB_ID  # cursor stays
@@ -73,6 +80,19 @@ async def test_groups_list_members_and_membership_actions(sandbox: SandboxHandle
                 await pilot.press("y")
                 await wait_for(pilot, lambda: BOB_ID not in [m.identity_id for m in members.members
                                                              if m.status == "active"], "Bob removed")
+
+                # r on my own row: demoting myself warns that I may lose managing the group; n keeps my role.
+                mine = [m.identity_id for m in members.members].index(ALICE_ID)
+                await pilot.press("home", *["down"] * mine, "r")
+                await wait_for(pilot, lambda: isinstance(app.screen, GroupRolePicker), "the roles")
+                await pilot.press("home", "enter")  # member
+                await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the warning")
+                warning = app.screen
+                assert isinstance(warning, ConfirmPrompt) and warning.danger
+                assert "lose the ability to manage this group" in warning.message
+                await pilot.press("n")
+                await wait_for(pilot, lambda: app.screen is members, "the members again")
+                assert [m.role for m in members.members if m.identity_id == ALICE_ID] == ["admin"]
 
                 # l on the group where I am the only admin: refused, and the screen says what to do.
                 await pilot.press("l")

@@ -145,12 +145,15 @@ async def test_delete_this_guest_collection_by_typing_its_name(sandbox: SandboxH
     alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
     name = f"Doomed {unique('g')}"
     guest = create_guest(gcs, LAB_STORAGE_ID, folder, name, public=False)
+    alice_tc.add_endpoint_acl_rule(guest, {"DATA_TYPE": "access", "principal_type": "all_authenticated_users",
+                                           "principal": "", "path": "/", "permissions": "r"})
     app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
         sharing = await open_sharing(pilot)
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
         prompt = app.screen
+        assert isinstance(prompt, InputPrompt) and prompt.details.startswith("Its 1 access rule goes with it.")
         await type_text(pilot, "Doomed")
         await pilot.press("enter")  # not the whole name: refused, nothing deleted
         await pilot.pause()

@@ -18,9 +18,17 @@ from gterm.globus.groups import GroupsService
 from gterm.sandbox.seed_ids import LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.groups import GroupsScreen
-from tests.support.browser_helpers import make_app, settled, wait_for
+from gterm.tui.screens.sharing_dialogs import AddRuleDialog
+from tests.support.browser_helpers import make_app, settled, type_text, wait_for
 from tests.support.groups_helpers import groups_client_for
-from tests.support.sharing_helpers import HeldAnswers, api_conditions, held_answers, open_sharing, sharing_for
+from tests.support.sharing_helpers import (
+    HeldAnswers,
+    alice_guest,
+    api_conditions,
+    held_answers,
+    open_sharing,
+    sharing_for,
+)
 from tests.support.transfer_live import service_for
 
 
@@ -120,3 +128,28 @@ async def test_the_groups_screen_slow_then_failing(weather: SandboxHandle, slow:
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: screen.loaded and screen.error is None, "my groups again")
         assert LAB_GROUP_NAME in [g.name for g in screen.rows]
+
+
+async def test_esc_while_a_rule_is_saving_keeps_the_form_until_the_answer(weather: SandboxHandle,
+                                                                          slow: HeldAnswers) -> None:
+    with alice_guest(weather, "Saving slowly") as guest:
+        app = make_app(service_for(weather), sharing=sharing_for(weather), left=f"{guest}:/", right=f"{guest}:/")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_sharing(pilot)
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+            dialog = app.screen
+            assert isinstance(dialog, AddRuleDialog)
+            await type_text(pilot, "bob@example.org")
+            await wait_for(pilot, lambda: "bob@example.org" in dialog.matches, "Bob looked up")
+            slow.hold()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: dialog.busy, "the rule to be on its way")
+            await pilot.press("escape")  # the rule was sent: backing out now would hide what Globus does with it
+            await pilot.click("#cancel")
+            await pilot.pause()
+            assert app.screen is dialog
+            assert "Still saving" in _text(dialog.query_one("#rule-error"))
+            slow.release()
+            await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 1,
+                           "the form to close and the list to show the new rule")

@@ -1,9 +1,11 @@
 """``g``: Groups -- the groups I belong to (with my role); Enter shows one's members.
 
 In the groups list: ``n`` creates a group. In a group's members: ``a`` adds a
-member by username (or email used as one), ``i`` invites one, ``r`` cycles a
-member's role (member -> manager -> admin), ``x`` removes a member, ``l``
-leaves the group. Every call runs on a worker; refusals say what to do.
+member by username (or email used as one), ``i`` invites one, ``r`` changes a
+member's role (pick the role, then confirm, as the web app's role list and
+Save; one call, straight to that role; your own role warns first when it would
+take away your managing), ``x`` removes a member, ``l`` leaves the group.
+Every call runs on a worker; refusals say what to do.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError, NotFound
@@ -76,6 +79,50 @@ class _GroupsBase(GtermModal[None]):
         if isinstance(error, AUTH_ERRORS):
             report(self.app, error, context="Groups", retry=retry)
 
+
+
+#: What each role may do, as Groups has it (admins and managers manage members; admins also make admins).
+ROLE_MEANINGS: dict[str, str] = {
+    "member": "uses what is shared with the group",
+    "manager": "also adds, invites and removes members",
+    "admin": "also makes admins and changes the group's settings",
+}
+#: What a person gives up when their role drops to the key.
+LOST_BY_DROPPING_TO: dict[str, str] = {
+    "member": "add, invite, remove members or change their roles",
+    "manager": "make admins or change the group's settings",
+}
+
+
+class GroupRolePicker(GtermModal[str]):
+    """``r`` on a member: the roles, the cursor on the current one; Enter picks one (asked next), Esc: None."""
+
+    DEFAULT_CSS = """
+    GroupRolePicker > .modal-frame { width: 72; }
+    GroupRolePicker OptionList { height: auto; margin: 1 0; }
+    """
+
+    def __init__(self, who: str, group_name: str, current: str) -> None:
+        super().__init__()
+        self.who = who
+        self.group_name = group_name
+        self.current = current
+
+    def compose_dialog(self) -> ComposeResult:
+        yield self.heading(f"Role of {self.who} in {self.group_name} (now {self.current or 'none'})")
+        yield OptionList(*[Option(Text(f"{role:<8} {ROLE_MEANINGS[role]}"), id=role) for role in ROLES],
+                         id="role-choices")
+        yield Static("Enter chooses (a confirmation follows) · Esc cancels", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        choices = self.query_one(OptionList)
+        choices.highlighted = [*ROLES].index(self.current) if self.current in ROLES else 0
+        choices.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
 
 
 class GroupsScreen(_GroupsBase):
@@ -241,14 +288,43 @@ class GroupMembersScreen(_GroupsBase):
             return
         deliver(self.app, self._changed, f"{identity_label(identity)}: {'invited' if how == 'invite' else 'added'}.")
 
-    def action_cycle_role(self) -> None:
+    def _who(self, member: Membership) -> str:
+        return self.names.get(member.identity_id) or member.username or member.identity_id
+
+    def action_change_role(self) -> None:
+        """``r``: pick the member's new role, confirm, then one call makes it so."""
         member = self._current()
         if member is None:
             return
-        index = ROLES.index(member.role) if member.role in ROLES else -1
-        role = ROLES[(index + 1) % len(ROLES)]
-        self.status(f"Changing the role to {role}…")
-        self._role(member.identity_id, role)
+
+        def picked(role: str | None) -> None:
+            if role and role != member.role:
+                self._confirm_role(member, role)
+
+        self.app.push_screen(GroupRolePicker(self._who(member), self.group.name, member.role), picked)
+
+    def _confirm_role(self, member: Membership, role: str) -> None:
+        rank: dict[str, int] = {name: n for n, name in enumerate(ROLES)}
+        lower = rank.get(role, 0) < rank.get(member.role, 0)
+        mine = member.identity_id in self.group.my_identity_ids
+        if mine:
+            message = f"Change your own role in {self.group.name} from {member.role} to {role}?"
+            if lower:
+                message += (f" You may lose the ability to manage this group: as a {role} you can no longer "
+                            f"{LOST_BY_DROPPING_TO[role]}, and only another admin can give the role back.")
+        else:
+            message = f"{self._who(member)} becomes a {role} in {self.group.name} (now a {member.role})."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.status(f"Changing the role to {role}…")
+                self._role(member.identity_id, role)
+
+        self.app.push_screen(
+            ConfirmPrompt("Change your own role" if mine else "Change role", message, confirm_label="Change role",
+                          danger=mine and lower),
+            answered,
+        )
 
     @work(thread=True, group="groups-change", exit_on_error=False)
     def _role(self, identity_id: str, role: str) -> None:
@@ -263,7 +339,7 @@ class GroupMembersScreen(_GroupsBase):
         member = self._current()
         if member is None:
             return
-        who = self.names.get(member.identity_id) or member.username or member.identity_id
+        who = self._who(member)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -16,7 +16,8 @@ What every modal repeated now lives here, once:
 - **Short terminals (80x24)**: a screen names the part of it that scrolls
   (``FIT``); that part gives up rows so the title above it and the buttons
   below it stay on screen and reachable by keyboard. (The frame itself has no
-  max-height for such a screen: the fit reads the frame's natural height.)
+  max-height for such a screen: the fit reads the frame's natural height, and
+  is made again whenever that height changes, say when an error line appears.)
   A screen whose middle is a ``VerticalScroll`` with ``max-height: 1fr`` gets
   the same from CSS alone, with a ``max-height`` on its frame.
 - **Titles from a server** (collection names, paths, labels): ``heading()``
@@ -111,6 +112,16 @@ def fit_in_screen(screen: Screen[Any], box: Widget, part: Widget, largest: int) 
         part.styles.max_height = rows
 
 
+class ModalFrame(Vertical):
+    """A dialog's box. When its height changes after it was fitted (a message line under the fields grew
+    to two lines), the screen fits it again, so that row comes from the part that scrolls, not the buttons."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, GtermModal) and screen.FIT is not None:
+            screen.call_after_refresh(screen._fit)
+
+
 class GtermModal(ModalScreen[ResultT]):
     """A gterm dialog: Escape backs out with ``no_result``, ``?`` shows its keys, one frame.
 
@@ -144,7 +155,7 @@ class GtermModal(ModalScreen[ResultT]):
     # --- the frame -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-frame", id=self.FRAME_ID):
+        with ModalFrame(classes="modal-frame", id=self.FRAME_ID):
             yield from self.compose_dialog()
 
     def compose_dialog(self) -> ComposeResult:

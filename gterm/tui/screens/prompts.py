@@ -151,7 +151,8 @@ class InputPrompt(Prompt[str]):
         value = self.query_one("#prompt-input", SafeInput).raw_value
         problem = refuse_controls(value, self.initial, self.raw_prefixes) or self.check(value)
         if problem:
-            self.query_one("#prompt-error", Static).update(Text(problem))
+            # A check's message may quote what was typed or a server's name: escaped like the rest.
+            self.query_one("#prompt-error", Static).update(safe_text(problem))
             return
         self.dismiss(value)
 

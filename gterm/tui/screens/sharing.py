@@ -26,7 +26,7 @@ from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
 from gterm.tui.fixed_columns import add_fixed_columns
 from gterm.tui.keymap import SHARING_BINDINGS
-from gterm.tui.safe_text import safe_text
+from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog, day_of
@@ -221,7 +221,8 @@ class SharingScreen(GtermModal[None]):
             return
         from gterm.tui.screens.prompts import InputPrompt
 
-        folder = self.directory.rstrip("/").rsplit("/", 1)[-1] or self.collection.display_name
+        # Proposed from the name as shown: a folder name's control bytes never become the new collection's.
+        folder = escape_controls(self.directory.rstrip("/").rsplit("/", 1)[-1] or self.collection.display_name)
         proposal = f"{folder} (shared by gterm)" if folder else "Shared folder"
 
         def named(name: str | None) -> None:
@@ -267,13 +268,21 @@ class SharingScreen(GtermModal[None]):
         from gterm.tui.screens.prompts import InputPrompt
 
         name = self.collection.display_name
+        # The name as the screen shows it (control characters escaped) is what a person can type.
+        shown = escape_controls(name)
         count = sum(not rule.from_role for rule in self.rules)  # a role's access goes with the role
 
+        # No rules: nothing to say about them ("Its 0 access rules go with it" said nothing useful).
+        rules_going = f"Its {plural(count, 'access rule')} {'goes' if count == 1 else 'go'} with it. " if count else ""
+
+        def confirmed(value: str | None) -> bool:
+            return value is not None and value in (name, shown)
+
         def check(value: str) -> str | None:
-            return None if value == name else f"Type the name exactly ({name}) to delete it."
+            return None if confirmed(value) else f"Type the name exactly ({shown}) to delete it."
 
         def typed(value: str | None) -> None:
-            if value == name:
+            if confirmed(value):
                 self.query_one("#sharing-status", Static).update(Text("Deleting the guest collection…", style="dim"))
                 self._delete_guest()
 
@@ -282,8 +291,7 @@ class SharingScreen(GtermModal[None]):
                 f"Delete the guest collection {name}?",
                 placeholder=name,
                 check=check,
-                details=f"Its {plural(count, 'access rule')} {'goes' if count == 1 else 'go'} with it; the files stay "
-                "where they are. Type its name to confirm.",
+                details=f"{rules_going}The files stay where they are. Type its name to confirm.",
             ),
             typed,
         )

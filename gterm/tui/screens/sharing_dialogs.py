@@ -3,7 +3,8 @@
 Every field has a label beside it (the placeholder only shows an example).
 Enter or the primary button accepts, Esc or Cancel dismisses (False); one call
 runs at a time on a worker, and a refusal is shown in the dialog with what was
-typed kept.
+typed kept. While that call is out, Esc and Cancel say "Still saving…" and the
+form stays: its answer closes it (and the list behind reloads) or says why not.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
@@ -22,6 +22,7 @@ from gterm.globus.collection_roles import ROLE_HELP, PrincipalKind, RolesPlace
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import Grantee, Permissions, SharingService, parse_expiry
+from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import Prompt
 from gterm.tui.widgets.who_field import WhoField
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
@@ -61,8 +62,12 @@ def row(label: str, field: Widget) -> Horizontal:
 class _SharingForm(Prompt[bool]):
     """The dialogs' shared plumbing (accept once, refusals shown in place); Esc or Cancel: False."""
 
+    # The fields scroll; on a short terminal (80x24) they give up rows so the error line and the buttons
+    # below them stay on screen.
+    FIT = (".form-fields", 24)
     DEFAULT_CSS = """
-    _SharingForm > .modal-frame { width: 84; max-width: 95%; max-height: 95%; padding: 0 2; }
+    _SharingForm > .modal-frame { width: 84; max-width: 95%; padding: 0 2; }
+    _SharingForm .form-fields { height: auto; }
     _SharingForm .form-row { height: auto; }
     _SharingForm .form-label { width: 13; padding: 1 1 0 0; text-align: right; color: $text-muted; }
     _SharingForm .form-row > Input, _SharingForm .form-row > Select, _SharingForm .form-row > WhoField { width: 1fr; }
@@ -85,11 +90,25 @@ class _SharingForm(Prompt[bool]):
         if not self.busy:
             self.accept()
 
+    def action_back_out(self) -> None:
+        # The request has been sent: closing now would say "cancelled" while Globus goes on to make
+        # the change, and the list behind would never hear of it. The answer closes the form instead.
+        if self.busy:
+            self.say("Still saving… this closes when Globus answers, or says here why not.")
+            return
+        super().action_back_out()
+
     def accept(self) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def fields(*rows: Widget) -> VerticalScroll:
+        """The form's rows, in the part that scrolls (never a Tab stop itself: Tab goes field to field)."""
+        return VerticalScroll(*rows, classes="form-fields", can_focus=False)
+
     def say(self, text: str, *, dim: bool = False) -> None:
-        self.query_one("#rule-error", Static).update(Text(text, style="dim" if dim else ""))
+        # Refusals may quote a server's names (a person's, a group's): escaped, never raw.
+        self.query_one("#rule-error", Static).update(safe_text(text, "dim" if dim else ""))
 
     def refused(self, error: GtermError) -> None:
         self.busy = False
@@ -146,16 +165,16 @@ class AddRuleDialog(_WithWho):
 
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(f"Share {self.collection.display_name}")
-        yield row("Who", WhoField(self.sharing, prefix="rule",
-                                  placeholder="username, email, group name, 'all users' or 'public'"))
-        yield row("Path", Input(value=self.directory or "/", placeholder="a folder in this collection",
-                                id="rule-path"))
-        yield row("Permissions", Select(_PERMISSION_CHOICES, value="r", allow_blank=False,
-                                        id="rule-permissions"))
-        yield row("Expires", Input(placeholder=EXPIRY_EXAMPLE, id="rule-expiry"))
-        yield row("Notify email", Input(placeholder="optional: who is told about the new access",
-                                        id="rule-notify"))
-        yield row("Message", Input(placeholder="optional: a note for that email", id="rule-message"))
+        yield self.fields(
+            row("Who", WhoField(self.sharing, prefix="rule",
+                                placeholder="username, email, group name, 'all users' or 'public'")),
+            row("Path", Input(value=self.directory or "/", placeholder="a folder in this collection",
+                              id="rule-path")),
+            row("Permissions", Select(_PERMISSION_CHOICES, value="r", allow_blank=False, id="rule-permissions")),
+            row("Expires", Input(placeholder=EXPIRY_EXAMPLE, id="rule-expiry")),
+            row("Notify email", Input(placeholder="optional: who is told about the new access", id="rule-notify")),
+            row("Message", Input(placeholder="optional: a note for that email", id="rule-message")),
+        )
         yield Static("", classes="dialog-error", id="rule-error")
         yield self.buttons("Share")
 
@@ -222,10 +241,11 @@ class EditRuleDialog(_SharingForm):
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(f"Change the rule for {self.label} on {self.rule.path}")
         value: Permissions = "rw" if self.rule.permissions == "rw" else "r"
-        yield row("Permissions", Select(_PERMISSION_CHOICES, value=value, allow_blank=False,
-                                        id="rule-permissions"))
-        yield row("Expires", Input(value=day_of(self.rule.expiration_date), placeholder=EXPIRY_EXAMPLE,
-                                   id="rule-expiry"))
+        yield self.fields(
+            row("Permissions", Select(_PERMISSION_CHOICES, value=value, allow_blank=False, id="rule-permissions")),
+            row("Expires", Input(value=day_of(self.rule.expiration_date), placeholder=EXPIRY_EXAMPLE,
+                                 id="rule-expiry")),
+        )
         yield Static("", classes="dialog-error", id="rule-error")
         yield self.buttons("Save")
 
@@ -271,9 +291,11 @@ class AddRoleDialog(_WithWho):
         choices = [(f"{name} — {ROLE_HELP[name]}", name) for name in self.place.roles_offered]
         default = "access_manager" if self.place.is_guest else "activity_monitor"
         yield self.heading(f"Give a role on {self.collection.display_name}")
-        yield row("Who", WhoField(self.sharing, prefix="role", placeholder="username, email or group name",
-                                  words=False))
-        yield row("Role", Select(choices, value=default, allow_blank=False, id="role-name"))
+        yield self.fields(
+            row("Who", WhoField(self.sharing, prefix="role", placeholder="username, email or group name",
+                                words=False)),
+            row("Role", Select(choices, value=default, allow_blank=False, id="role-name")),
+        )
         yield Static("", classes="dialog-error", id="rule-error")
         yield self.buttons("Give role")
 

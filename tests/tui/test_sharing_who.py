@@ -1,0 +1,72 @@
+"""The add-rule dialog's Who field takes ids too, over the live sandbox: an identity id names a person (as
+globus-cli's ``--identity``), a group id one of my groups; a name two of my groups share (Globus allows it)
+is refused with both ids, never resolved to whichever came first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from gterm.sandbox.seed_ids import BOB_ID
+from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.sharing_dialogs import AddRuleDialog
+from tests.support.browser_helpers import clear_and_type, make_app, type_text, wait_for
+from tests.support.groups_helpers import delete_made_group, no_group_left_behind
+from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
+from tests.support.transfer_helpers import unique
+from tests.support.transfer_live import service_for
+
+
+@pytest.fixture
+def guest(sandbox: SandboxHandle) -> Iterator[str]:
+    with alice_guest(sandbox, "Who by id") as guest_id:
+        yield guest_id
+
+
+async def _dialog(pilot: Any) -> AddRuleDialog:
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, AddRuleDialog), "the add-rule dialog")
+    dialog = pilot.app.screen
+    assert isinstance(dialog, AddRuleDialog)
+    return dialog
+
+
+def _error(dialog: AddRuleDialog) -> str:
+    return str(dialog.query_one("#rule-error").render())
+
+
+async def test_who_takes_ids_and_refuses_a_group_name_two_groups_share(sandbox: SandboxHandle, guest: str) -> None:
+    name = f"Twins {unique('t')}"
+    with no_group_left_behind(sandbox) as client:
+        try:
+            twins = sorted(str(client.create_group({"name": name})["id"]) for _ in range(2))
+            app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/",
+                           right=f"{guest}:/")
+            async with app.run_test(size=(120, 40)) as pilot:
+                screen = await open_sharing(pilot)
+
+                dialog = await _dialog(pilot)
+                await type_text(pilot, name)
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: not dialog.busy and "type the id" in _error(dialog), "the refusal")
+                assert app.screen is dialog and all(group_id in _error(dialog) for group_id in twins)
+
+                # The id names the one meant.
+                await clear_and_type(pilot, dialog.query_one("#rule-who", Input), twins[1])
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 1, "the group's rule")
+                (rule,) = screen.rules
+                assert (rule.principal_type, rule.principal) == ("group", twins[1])
+
+                # A person by identity id, shown by name in the rules.
+                await _dialog(pilot)
+                await type_text(pilot, BOB_ID)
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 2, "Bob's rule")
+                (bobs,) = [r for r in screen.rules if r.principal_type == "identity"]
+                assert bobs.principal == BOB_ID and screen.labels[bobs.key] == "Bob Collaborator (bob@example.org)"
+        finally:
+            delete_made_group(client, name)
