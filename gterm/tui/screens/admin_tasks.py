@@ -386,7 +386,7 @@ class AdminTasksScreen(Screen[None]):
         from gterm.tui.screens.pause_rules import PauseRulesScreen
 
         name = next((e.display_name for e in self.endpoints if e.id == filters.endpoint), filters.endpoint)
-        self.app.push_screen(PauseRulesScreen(self.manager, filters.endpoint, name))
+        self.app.push_screen(PauseRulesScreen(self.manager, filters.endpoint, name, self.names))
 
     def action_close(self) -> None:
         self.dismiss()
