@@ -17,7 +17,7 @@ from gterm.globus.errors import GtermError
 from gterm.globus.session import GtermSession
 from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, LAB_STORAGE_ID
 from tests.support.sandbox_login import authorize_code, identity_id
-from tests.support.session_helpers import all_tokens_in, read_line_with_timeout
+from tests.support.session_helpers import all_tokens_in, auth_outage, read_line_with_timeout
 from tests.support.sharing_helpers import api_conditions
 
 
@@ -214,3 +214,19 @@ def test_sign_in_is_spared_from_the_sandboxs_injected_faults(sandbox, fresh_conf
         assert not session.login_required()
     finally:
         session.close()
+
+
+def test_globus_auth_down_while_checking_the_sign_in_is_said_plainly(sandbox, fresh_config, capsys, monkeypatch):
+    """A Globus Auth outage between the code exchange and the id token check (its key set answers 503)
+    stopped `gterm login` with "unexpected error: AuthAPIError": it is Globus Auth failing, said so."""
+
+    def fake_input(prompt: str) -> str:
+        url = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("http"))
+        return authorize_code(sandbox, url)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    with auth_outage(sandbox, ("/jwk.json",)):
+        assert cli.main(["login", "--no-local-server"]) == 1
+    err = capsys.readouterr().err
+    assert "Globus Auth failed" in err and "503" in err, err
+    assert "unexpected" not in err and "AuthAPIError" not in err and "Traceback" not in err
