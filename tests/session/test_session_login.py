@@ -16,8 +16,9 @@ from gterm import cli
 from gterm.globus.errors import GtermError
 from gterm.globus.session import GtermSession
 from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, LAB_STORAGE_ID
+from tests.support.outages import outage
 from tests.support.sandbox_login import authorize_code, identity_id
-from tests.support.session_helpers import all_tokens_in, auth_outage, read_line_with_timeout
+from tests.support.session_helpers import all_tokens_in, read_line_with_timeout
 from tests.support.sharing_helpers import api_conditions
 
 
@@ -225,7 +226,7 @@ def test_globus_auth_down_while_checking_the_sign_in_is_said_plainly(sandbox, fr
         return authorize_code(sandbox, url)
 
     monkeypatch.setattr("builtins.input", fake_input)
-    with auth_outage(sandbox, ("/jwk.json",)):
+    with outage(sandbox, lambda method, path: path == "/jwk.json", "Globus Auth is down for maintenance."):
         assert cli.main(["login", "--no-local-server"]) == 1
     err = capsys.readouterr().err
     assert "Globus Auth failed" in err and "503" in err, err

@@ -6,8 +6,7 @@ import os
 import queue
 import shlex
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -134,32 +133,3 @@ def launch_head_start(token: str | None, locations: Sequence[Location]) -> HeadS
         started.aim(locations)
         started.hand_over(token)
     return started
-
-
-@contextmanager
-def auth_outage(sandbox: SandboxHandle, paths: tuple[str, ...]) -> Iterator[None]:
-    """Globus Auth down for ``paths`` while the block runs: those answer 503 as a real outage does
-    (JSON error body), over real HTTP; every other route of the sandbox answers as usual."""
-    import json
-
-    app = sandbox.app
-    assert app is not None
-    if app.middleware_stack is None:
-        app.middleware_stack = app.build_middleware_stack()
-    inner = app.middleware_stack
-
-    async def down(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(paths):
-            await inner(scope, receive, send)
-            return
-        body = json.dumps({"code": "ServiceUnavailable", "message": "Globus Auth is down for maintenance.",
-                           "request_id": "outage"}).encode()
-        await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
-    app.middleware_stack = down
-    try:
-        yield
-    finally:
-        app.middleware_stack = inner
