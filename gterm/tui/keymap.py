@@ -154,6 +154,7 @@ INFO_BINDINGS: list[Binding] = [
     Binding("escape,q,i", "back_out", "Close", id="info_close"),
     Binding("c", "copy_id", "Copy id", id="info_copy_id"),
     Binding("e", "edit", "Edit settings", id="info_edit"),
+    Binding("r,ctrl+r", "reload", "Reload", id="info_reload"),
 ]
 
 # The collection settings form (e on the details).
