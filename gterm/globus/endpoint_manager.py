@@ -227,8 +227,18 @@ class EndpointManager(TaskReads):
 
     @translate_errors()
     def resume(self, task_ids: Sequence[str]) -> str:
-        response = self.client().endpoint_manager_resume_tasks(list(task_ids))
-        return str(response.get("message") or "Resumed.")
+        """Lift the administrators' pause of ``task_ids``; what happened, in words.
+
+        Transfer answers "resumed" whatever the tasks were, and its resume does not lift a pause
+        rule: each task is read back, so a task a rule still holds is said to be paused still.
+        """
+        self.client().endpoint_manager_resume_tasks(list(task_ids))
+        held = sum(1 for task_id in task_ids if self.task(task_id).is_paused)
+        resumed = len(task_ids) - held
+        if not held:
+            return f"Resumed {plural(resumed, 'task')}."
+        still = f"{plural(held, 'task')} still paused by a pause rule (u lists them; a rule is lifted there)"
+        return f"Resumed {plural(resumed, 'task')}; {still}." if resumed else f"Not resumed: {still}."
 
     @translate_errors()
     def pause_rules(self, endpoint_id: str | None = None) -> list[PauseRule]:

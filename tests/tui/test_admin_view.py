@@ -17,7 +17,7 @@ from typing import Any
 
 import globus_sdk
 import pytest
-from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
 from gterm.globus.endpoint_manager import EndpointManager, PauseRuleDraft
 from gterm.globus.errors import PermissionDenied
@@ -393,3 +393,51 @@ async def test_a_refused_rule_keeps_the_form_and_a_username_names_the_identity(m
     finally:
         for rule_id in made:
             alice.delete_pause_rule(rule_id)
+
+
+async def test_cancel_names_the_tasks_and_resume_says_what_happened(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    """The cancel question said only "Cancel 1 task" over "Cancel" / "OK" buttons: it lists the tasks and
+    its buttons say what they do. r on a task that is not paused said "resumed"; one a pause rule holds
+    is not resumed by an administrator either: each is said as it is."""
+    task_id = bob_copy(mgmt, bob)
+    label = bob.get_task(task_id)["label"]
+    alice = EndpointManager(lambda: transfer_client_for(mgmt, "alice"))
+    log = RequestLog(mgmt)
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    rule = None
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            admin = await open_admin_view(pilot, app)
+            await cursor_to_task(pilot, admin, task_id)
+            mark = log.mark()
+            await pilot.press("r")
+            await wait_for(pilot, lambda: any("Nothing to resume: 1 task not paused" in n for n in notices(app)),
+                           "not paused, said")
+            assert log.count(mark, method="POST", path="/v0.10/endpoint_manager/admin_resume") == 0
+
+            await pilot.press("x")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the cancel question")
+            question = app.screen
+            assert isinstance(question, InputPrompt)
+            assert any(item.startswith(label) and BOB_USERNAME in item for item in question.items), question.items
+            buttons = {str(b.id): str(b.label) for b in question.query(Button)}
+            assert buttons == {"cancel": "Keep", "ok": "Cancel task"}
+            await pilot.click("#cancel")
+            await wait_for(pilot, lambda: app.screen is admin, "kept")
+            assert bob.get_task(task_id)["status"] == "ACTIVE"
+
+            rule = alice.create_pause_rule(PauseRuleDraft(LAB, "Reads paused for Bob",
+                                                          ("pause_task_transfer_read",), BOB_ID))
+            await until(pilot, lambda: bool(bob.get_task(task_id)["is_paused"]), "the rule to hold Bob's task")
+            admin.action_reload()
+            await wait_for(pilot, lambda: admin.statuses().get(task_id) == "PAUSED", "the list to show it paused")
+            await cursor_to_task(pilot, admin, task_id)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: any("Not resumed: 1 task still paused by a pause rule" in n
+                                              for n in notices(app)), "held by the rule, said")
+    finally:
+        if rule is not None:
+            alice.delete_pause_rule(rule.id)
+        bob.cancel_task(task_id)
