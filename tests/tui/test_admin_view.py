@@ -30,6 +30,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.pane import Pane
 from tests.support.browser_helpers import make_app, notices, settled, type_text, wait_for
+from tests.support.outages import outage
 from tests.support.sandbox_login import own_sandbox, robot_transfer_client, transfer_client_for
 from tests.support.sharing_helpers import sharing_for
 from tests.support.tasks_helpers import collection_root, write
@@ -441,3 +442,20 @@ async def test_cancel_names_the_tasks_and_resume_says_what_happened(
         if rule is not None:
             alice.delete_pause_rule(rule.id)
         bob.cancel_task(task_id)
+
+
+async def test_ctrl_r_asks_again_for_the_endpoint_list_that_failed(mgmt: SandboxHandle) -> None:
+    """The endpoints for the filter were asked for once, when the view opened: after a failure only
+    leaving and coming back brought them. ctrl+r now asks again."""
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settled(pilot)
+        with outage(mgmt, lambda method, path: path == "/v0.10/endpoint_manager/monitored_endpoints"):
+            await pilot.press("m")
+            await wait_for(pilot, lambda: isinstance(app.screen, AdminTasksScreen), "the administrator's view")
+            admin = app.screen
+            assert isinstance(admin, AdminTasksScreen)
+            await wait_for(pilot, lambda: any("Endpoints you manage" in n for n in notices(app)), "the failure")
+            assert admin.endpoints == []
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: any(e.id == LAB for e in admin.endpoints), "the endpoints, asked again")

@@ -94,6 +94,7 @@ class AdminTasksScreen(Screen[None]):
         self.names = names
         self.owner: Identity | None = None  # whom the owner filter names, once Auth has answered
         self.endpoints: list[MonitoredEndpoint] = []
+        self.endpoints_failed = False  # the endpoint list did not load: ctrl+r asks for it again
         self.items: list[AdminTask] = []
         self.selected: set[str] = set()
         self.next_key: str | None = None
@@ -213,11 +214,16 @@ class AdminTasksScreen(Screen[None]):
         try:
             endpoints = self.manager.monitored_endpoints()
         except GtermError as exc:
-            deliver(self.app, report, self.app, exc, context="Endpoints you manage")
+            deliver(self.app, self._endpoints_failed, exc)
             return
         deliver(self.app, self._show_endpoints, endpoints)
 
+    def _endpoints_failed(self, error: GtermError) -> None:
+        self.endpoints_failed = True
+        report(self.app, error, context="Endpoints you manage (ctrl+r tries again)", retry=self._load_endpoints)
+
     def _show_endpoints(self, endpoints: list[MonitoredEndpoint]) -> None:
+        self.endpoints_failed = False
         self.endpoints = endpoints
         select = self.query_one("#filter-endpoint", Select)
         current = select.value
@@ -231,6 +237,10 @@ class AdminTasksScreen(Screen[None]):
     # -- pages --------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
+        """ctrl+r (and any filter change): the list from the top; the endpoint list too if it had failed."""
+        if self.endpoints_failed:
+            self.endpoints_failed = False  # asked again: one retry per press
+            self._load_endpoints()
         self._generation += 1
         self.items = []
         self.selected = set()
