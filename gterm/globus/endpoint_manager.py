@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.globus.error_mapping import translate_errors
@@ -164,7 +164,7 @@ class PauseRuleDraft:
     message: str
     operations: tuple[str, ...]
     identity_id: str | None = None
-    start_time: datetime | None = None
+    start_time: datetime | None = None  # None: from now on
 
     def check(self) -> str | None:
         if not self.message.strip():
@@ -176,7 +176,9 @@ class PauseRuleDraft:
             return f"Unknown operations: {', '.join(sorted(unknown))}."
         return None
 
-    def document(self) -> dict[str, Any]:
+    def document(self, *, now: datetime | None = None) -> dict[str, Any]:
+        """The request body. Without a start time the rule starts ``now`` when given; left out, a new
+        rule starts at once but an updated one keeps its old start (so an update passes ``now``)."""
         doc: dict[str, Any] = {
             "DATA_TYPE": "pause_rule",
             "endpoint_id": self.endpoint_id,
@@ -184,8 +186,9 @@ class PauseRuleDraft:
             "identity_id": self.identity_id,
             **{key: key in self.operations for key in PAUSE_OPERATIONS},
         }
-        if self.start_time is not None:
-            doc["start_time"] = self.start_time.isoformat()
+        start = self.start_time or now
+        if start is not None:
+            doc["start_time"] = start.isoformat()
         return doc
 
 
@@ -224,8 +227,18 @@ class EndpointManager(TaskReads):
 
     @translate_errors()
     def resume(self, task_ids: Sequence[str]) -> str:
-        response = self.client().endpoint_manager_resume_tasks(list(task_ids))
-        return str(response.get("message") or "Resumed.")
+        """Lift the administrators' pause of ``task_ids``; what happened, in words.
+
+        Transfer answers "resumed" whatever the tasks were, and its resume does not lift a pause
+        rule: each task is read back, so a task a rule still holds is said to be paused still.
+        """
+        self.client().endpoint_manager_resume_tasks(list(task_ids))
+        held = sum(1 for task_id in task_ids if self.task(task_id).is_paused)
+        resumed = len(task_ids) - held
+        if not held:
+            return f"Resumed {plural(resumed, 'task')}."
+        still = f"{plural(held, 'task')} still paused by a pause rule (u lists them; a rule is lifted there)"
+        return f"Resumed {plural(resumed, 'task')}; {still}." if resumed else f"Not resumed: {still}."
 
     @translate_errors()
     def pause_rules(self, endpoint_id: str | None = None) -> list[PauseRule]:
@@ -244,7 +257,9 @@ class EndpointManager(TaskReads):
         problem = draft.check()
         if problem:
             raise InvalidInput(problem)
-        document = {key: value for key, value in draft.document().items() if key != "endpoint_id"}
+        # An empty "Starting at" means now, also for a rule that had a start time of its own.
+        document = {key: value for key, value in draft.document(now=datetime.now(UTC)).items()
+                    if key != "endpoint_id"}
         return PauseRule.from_doc(self.client().endpoint_manager_update_pause_rule(rule_id, document).data)
 
     @translate_errors()

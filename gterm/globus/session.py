@@ -558,7 +558,12 @@ class GtermSession:
                 self._app.add_scope_requirements(new_requirements)
             self._handover.pending = response
             try:
-                self._app.login(auth_params=GlobusAuthorizationParameters(required_scopes=extra or None), force=True)
+                # Storing validates the id token, which asks Globus Auth for its OpenID configuration and
+                # key set: an outage there is Auth failing, said as such (not an unexpected AuthAPIError).
+                with auth_call("checking your sign-in"):
+                    self._app.login(
+                        auth_params=GlobusAuthorizationParameters(required_scopes=extra or None), force=True
+                    )
             except IdentityMismatchError:
                 self._globus_app = self._build_app()
                 raise GtermError(

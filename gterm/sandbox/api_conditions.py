@@ -2,8 +2,10 @@
 ``api_fault_rate`` (0-1) of them is a 503, as a Globus service has bad days.
 
 Read from the sandbox's settings at each request, so a test (or ``--api-delay`` /
-``--api-fault-rate``) can change them while the sandbox runs. Token and login
-routes (``/v2/oauth2/``, ``/.well-known/``) and HTTPS file data are left alone:
+``--api-fault-rate``) can change them while the sandbox runs. What signing in
+needs (the token and login routes ``/v2/oauth2/``, the code page ``/v2/web/``, and
+the OpenID configuration and key set ``/.well-known/``, ``/jwk.json`` that check
+the id token) and HTTPS file data are left alone:
 the point is to show how the UI behaves while a call it made is slow or fails,
 not to make signing in impossible. The wait is ``asyncio.sleep``: other
 requests go on meanwhile, as at Globus.
@@ -20,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gterm.sandbox.errors import new_request_id
 from gterm.sandbox.state import SandboxConfig
 
-UNTOUCHED_PREFIXES = ("/v2/oauth2/", "/.well-known/", "/https/")
+UNTOUCHED_PREFIXES = ("/v2/oauth2/", "/v2/web/", "/.well-known/", "/jwk.json", "/https/")
 FAULT_MESSAGE = "The service is unavailable right now (the sandbox's api_fault_rate); try again."
 
 

@@ -154,6 +154,7 @@ INFO_BINDINGS: list[Binding] = [
     Binding("escape,q,i", "back_out", "Close", id="info_close"),
     Binding("c", "copy_id", "Copy id", id="info_copy_id"),
     Binding("e", "edit", "Edit settings", id="info_edit"),
+    Binding("r,ctrl+r", "reload", "Reload", id="info_reload"),
 ]
 
 # The collection settings form (e on the details).
@@ -205,7 +206,8 @@ ADMIN_BINDINGS: list[Binding] = [
 PAUSE_RULES_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Back", id="pause_rules_close"),
     Binding("n", "new_rule", "New rule", id="pause_rules_new"),
-    Binding("enter", "edit_rule", "Edit", id="pause_rules_edit"),
+    # Priority: the focused rule table would take Enter (select the row) before the screen sees it.
+    Binding("enter", "edit_rule", "Edit", id="pause_rules_edit", priority=True),
     Binding("delete,f8,d", "delete_rule", "Delete", id="pause_rules_delete"),
     Binding("ctrl+r", "reload", "Refresh", id="pause_rules_refresh"),
 ]

@@ -16,8 +16,10 @@ from gterm import cli
 from gterm.globus.errors import GtermError
 from gterm.globus.session import GtermSession
 from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, LAB_STORAGE_ID
+from tests.support.outages import outage
 from tests.support.sandbox_login import authorize_code, identity_id
 from tests.support.session_helpers import all_tokens_in, read_line_with_timeout
+from tests.support.sharing_helpers import api_conditions
 
 
 def test_cli_copy_paste_login_in_a_subprocess(sandbox, fresh_config, gterm_dirs):
@@ -199,3 +201,33 @@ def test_login_subcommand_parses_its_options():
     assert args.no_local_server and args.debug and args.command == "login"
     args = cli.build_parser().parse_args(["--token-store", "file", "whoami", "--linked-identities"])
     assert args.token_store == "file" and args.linked_identities
+
+
+def test_sign_in_is_spared_from_the_sandboxs_injected_faults(sandbox, fresh_config):
+    """`gterm demo --api-fault-rate 0.85` stopped with an AuthAPIError for /jwk.json: the README says
+    sign-in is spared, and checking the id token (OpenID configuration, key set) is part of signing in."""
+    session = GtermSession(fresh_config, auto_approve=True)
+    try:
+        with api_conditions(sandbox) as conditions:
+            conditions.api_fault_rate = 1.0
+            challenge = session.start_login()
+            assert challenge.try_automatic(timeout=30) is True
+        assert not session.login_required()
+    finally:
+        session.close()
+
+
+def test_globus_auth_down_while_checking_the_sign_in_is_said_plainly(sandbox, fresh_config, capsys, monkeypatch):
+    """A Globus Auth outage between the code exchange and the id token check (its key set answers 503)
+    stopped `gterm login` with "unexpected error: AuthAPIError": it is Globus Auth failing, said so."""
+
+    def fake_input(prompt: str) -> str:
+        url = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("http"))
+        return authorize_code(sandbox, url)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    with outage(sandbox, lambda method, path: path == "/jwk.json", "Globus Auth is down for maintenance."):
+        assert cli.main(["login", "--no-local-server"]) == 1
+    err = capsys.readouterr().err
+    assert "Globus Auth failed" in err and "503" in err, err
+    assert "unexpected" not in err and "AuthAPIError" not in err and "Traceback" not in err

@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import globus_sdk
 import pytest
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
-from gterm.globus.endpoint_manager import EndpointManager
+from gterm.globus.endpoint_manager import EndpointManager, PauseRuleDraft
 from gterm.globus.errors import PermissionDenied
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import BOB_ID, BOB_USERNAME, LAB_STORAGE_ID
@@ -29,6 +30,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.pane import Pane
 from tests.support.browser_helpers import make_app, notices, settled, type_text, wait_for
+from tests.support.outages import outage
 from tests.support.sandbox_login import own_sandbox, robot_transfer_client, transfer_client_for
 from tests.support.sharing_helpers import sharing_for
 from tests.support.tasks_helpers import collection_root, write
@@ -301,3 +303,159 @@ async def test_the_owner_filter_takes_a_username_and_names_an_id_it_is_given(
         await wait_for(pilot, lambda: "nobody@nowhere.invalid" in str(admin.query_one("#admin-status").render()),
                        "the unknown name said")
         assert admin.filters().owner_id is None and owner.value == "nobody@nowhere.invalid"
+
+
+async def open_pause_rules(pilot: Any, app: Any) -> PauseRulesScreen:
+    await open_admin_view(pilot, app)
+    await pilot.press("u")
+    await wait_for(pilot, lambda: isinstance(app.screen, PauseRulesScreen), "the pause rules")
+    rules = app.screen
+    assert isinstance(rules, PauseRulesScreen)
+    await wait_for(pilot, lambda: rules.loaded, "the rule list")
+    return rules
+
+
+async def test_enter_edits_a_rule_and_an_emptied_start_means_now(mgmt: SandboxHandle) -> None:
+    """Enter on a rule opens it in the form (the status line says "Enter edit"): its message, server
+    text with a control character, is shown escaped and kept as it was when left alone; its identity
+    is shown by username, in the list and the form; clearing "Starting at" starts the rule now."""
+    alice = EndpointManager(lambda: transfer_client_for(mgmt, "alice"))
+    message = "Symlinks \x1b[31mpaused"
+    later = datetime(2031, 1, 2, 3, 4, tzinfo=UTC)
+    rule = alice.create_pause_rule(PauseRuleDraft(LAB, message, ("pause_symlink",), BOB_ID, later))
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/",
+                   sharing=sharing_for(mgmt, "alice"))
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            rules = await open_pause_rules(pilot, app)
+            row = next(n for n, r in enumerate(rules.rules) if r.id == rule.id)
+            table = rules.query_one("#rules", DataTable)
+            assert str(table.get_row_at(row)[2]) == BOB_USERNAME  # "For": a name, not an id
+            table.move_cursor(row=row)
+            await pilot.pause()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, PauseRuleForm), "the rule in the form")
+            form = app.screen
+            assert isinstance(form, PauseRuleForm) and form.rule == rule
+            assert form.query_one("#rule-message", Input).value == "Symlinks \\x1b[31mpaused"
+            assert form.query_one("#rule-identity", Input).value == BOB_USERNAME
+            start = form.query_one("#rule-start", Input)
+            assert start.value == "2031-01-02 03:04"
+            start.value = ""  # "empty: now"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is rules and rules.loaded, "back to the saved rules")
+        saved = next(r for r in alice.pause_rules(LAB) if r.id == rule.id)
+        assert saved.message == message and saved.identity_id == BOB_ID and saved.operations == ("pause_symlink",)
+        assert saved.start_time is not None and abs((saved.start_time - datetime.now(UTC)).total_seconds()) < 120
+    finally:
+        alice.delete_pause_rule(rule.id)
+
+
+async def test_a_refused_rule_keeps_the_form_and_a_username_names_the_identity(mgmt: SandboxHandle) -> None:
+    """The form is sent from the form: Transfer's refusal (here a message over its 2,048 characters) and
+    a username Auth does not know are said in it, with everything as typed; a username Auth knows is
+    sent as its identity id."""
+    alice = EndpointManager(lambda: transfer_client_for(mgmt, "alice"))
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/",
+                   sharing=sharing_for(mgmt, "alice"))
+    made: list[str] = []
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            rules = await open_pause_rules(pilot, app)
+            before = {r.id for r in rules.rules}
+            await pilot.press("n")
+            await wait_for(pilot, lambda: isinstance(app.screen, PauseRuleForm), "the pause rule form")
+            form = app.screen
+            assert isinstance(form, PauseRuleForm)
+            error = form.query_one("#rule-error", Static)
+            form.query_one("#rule-message", Input).value = "x" * 2100
+            form.query_one("#rule-pause_symlink", Checkbox).value = True
+            form.query_one("#rule-start", Input).value = "2031-01-01 00:00"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: "Not saved" in str(error.render()), "the refusal")
+            assert app.screen is form and "2048" in str(error.render())
+            assert form.query_one("#rule-message", Input).value == "x" * 2100  # as typed
+
+            form.query_one("#rule-message", Input).value = "Symlinks paused for Bob"
+            identity = form.query_one("#rule-identity", Input)
+            identity.value = "nobody@nowhere.invalid"
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: "nobody@nowhere.invalid" in str(error.render()),
+                           "the unknown name said")
+            assert app.screen is form
+
+            identity.value = BOB_USERNAME
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: app.screen is rules and rules.loaded and len(rules.rules) > len(before),
+                           "the new rule in the list")
+            new = [r for r in rules.rules if r.id not in before]
+            made.extend(r.id for r in new)
+            assert [(r.message, r.identity_id) for r in new] == [("Symlinks paused for Bob", BOB_ID)]
+    finally:
+        for rule_id in made:
+            alice.delete_pause_rule(rule_id)
+
+
+async def test_cancel_names_the_tasks_and_resume_says_what_happened(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    """The cancel question said only "Cancel 1 task" over "Cancel" / "OK" buttons: it lists the tasks and
+    its buttons say what they do. r on a task that is not paused said "resumed"; one a pause rule holds
+    is not resumed by an administrator either: each is said as it is."""
+    task_id = bob_copy(mgmt, bob)
+    label = bob.get_task(task_id)["label"]
+    alice = EndpointManager(lambda: transfer_client_for(mgmt, "alice"))
+    log = RequestLog(mgmt)
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    rule = None
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            admin = await open_admin_view(pilot, app)
+            await cursor_to_task(pilot, admin, task_id)
+            mark = log.mark()
+            await pilot.press("r")
+            await wait_for(pilot, lambda: any("Nothing to resume: 1 task not paused" in n for n in notices(app)),
+                           "not paused, said")
+            assert log.count(mark, method="POST", path="/v0.10/endpoint_manager/admin_resume") == 0
+
+            await pilot.press("x")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the cancel question")
+            question = app.screen
+            assert isinstance(question, InputPrompt)
+            assert any(item.startswith(label) and BOB_USERNAME in item for item in question.items), question.items
+            buttons = {str(b.id): str(b.label) for b in question.query(Button)}
+            assert buttons == {"cancel": "Keep", "ok": "Cancel task"}
+            await pilot.click("#cancel")
+            await wait_for(pilot, lambda: app.screen is admin, "kept")
+            assert bob.get_task(task_id)["status"] == "ACTIVE"
+
+            rule = alice.create_pause_rule(PauseRuleDraft(LAB, "Reads paused for Bob",
+                                                          ("pause_task_transfer_read",), BOB_ID))
+            await until(pilot, lambda: bool(bob.get_task(task_id)["is_paused"]), "the rule to hold Bob's task")
+            admin.action_reload()
+            await wait_for(pilot, lambda: admin.statuses().get(task_id) == "PAUSED", "the list to show it paused")
+            await cursor_to_task(pilot, admin, task_id)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: any("Not resumed: 1 task still paused by a pause rule" in n
+                                              for n in notices(app)), "held by the rule, said")
+    finally:
+        if rule is not None:
+            alice.delete_pause_rule(rule.id)
+        bob.cancel_task(task_id)
+
+
+async def test_ctrl_r_asks_again_for_the_endpoint_list_that_failed(mgmt: SandboxHandle) -> None:
+    """The endpoints for the filter were asked for once, when the view opened: after a failure only
+    leaving and coming back brought them. ctrl+r now asks again."""
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settled(pilot)
+        with outage(mgmt, lambda method, path: path == "/v0.10/endpoint_manager/monitored_endpoints"):
+            await pilot.press("m")
+            await wait_for(pilot, lambda: isinstance(app.screen, AdminTasksScreen), "the administrator's view")
+            admin = app.screen
+            assert isinstance(admin, AdminTasksScreen)
+            await wait_for(pilot, lambda: any("Endpoints you manage" in n for n in notices(app)), "the failure")
+            assert admin.endpoints == []
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: any(e.id == LAB for e in admin.endpoints), "the endpoints, asked again")

@@ -33,7 +33,9 @@ from tests.support.browser_helpers import (
     wait_for,
 )
 from tests.support.gcs_helpers import LoginGcsTokens, gcs_client_for
+from tests.support.outages import outage
 from tests.support.sandbox_login import transfer_client_for
+from tests.support.sharing_helpers import held_answers
 from tests.support.transfer_live import RequestLog, service_for
 
 TEXT_FIELDS = (
@@ -349,3 +351,47 @@ async def test_e_on_a_personal_guest_collection_offers_what_transfer_takes_and_s
         assert seen[name] == NEW_VALUES[name], name
     assert seen["keywords"] == "alpha,beta"
     assert (seen["force_encryption"], seen["force_verify"], seen["disable_verify"]) == (True, False, True)
+
+
+async def test_after_a_save_whose_reload_failed_e_waits_for_current_details(
+    sandbox: SandboxHandle, laptop_restored: globus_sdk.TransferClient
+) -> None:
+    """The save is accepted but reading the collection back fails: the details screen had kept the old
+    details, so e opened the form with the old values, and "Nothing changed" blocked putting them back.
+    Now e says why there is no form, r reads the details again, and e then starts from the saved ones."""
+    app = make_app(service_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/~/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        await clear_and_type(pilot, form.query_one("#field-description", SafeInput), "Saved, then unreadable")
+        with outage(sandbox, lambda method, path: method == "GET" and path == f"/v0.10/endpoint/{ALICES_LAPTOP_ID}"):
+            await save_and_confirm(pilot, app, form)
+            info = app.screen
+            assert isinstance(info, CollectionInfo)
+            await wait_for(pilot, lambda: info.load_error is not None, "the reload to fail")
+            await pilot.press("e")
+            await wait_for(pilot, lambda: any("could not be loaded" in n for n in notices(app)), "why no form")
+            assert app.screen is info
+        await pilot.press("r")
+        await wait_for(pilot, lambda: info.load_error is None and info.details is not None and not info.loading,
+                       "the details read again")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionSettingsForm), "the settings form")
+        again = app.screen
+        assert isinstance(again, CollectionSettingsForm)
+        assert again.query_one("#field-description", SafeInput).value == "Saved, then unreadable"
+
+
+async def test_e_while_the_details_load_opens_the_form_once_they_are_here(sandbox: SandboxHandle) -> None:
+    """e pressed before the details arrived was dropped without a word."""
+    app = make_app(service_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/~/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settled(pilot)
+        with held_answers(sandbox) as held:
+            held.hold()
+            await pilot.press("i")
+            await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details screen")
+            await pilot.press("e")
+            await wait_for(pilot, lambda: any("Still loading" in n for n in notices(app)), "still loading said")
+            assert isinstance(app.screen, CollectionInfo)
+            held.release()
+            await wait_for(pilot, lambda: isinstance(app.screen, CollectionSettingsForm), "the form, once loaded")

@@ -18,6 +18,7 @@ from textual.widgets import Button
 
 import gterm.tui.screens
 from gterm.globus.collection_settings import FIELDS, CollectionSettings, SettingsService
+from gterm.globus.endpoint_manager import EndpointManager
 from gterm.globus.models import Event
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
@@ -73,7 +74,8 @@ DIALOGS: list[tuple[str, Callable[[], GtermModal[Any]], object, str]] = [
         ("overwrite", "Overwrite"), ("skip", "Skip"), ("rename", "Rename"), ("resume", "Continue")]), None,
      "modal_back"),
     ("event", lambda: EventScreen(EVENT), None, "event_close"),
-    ("pause rule", lambda: PauseRuleForm("ep-1", "Lab endpoint"), None, "pause_rule_save"),
+    ("pause rule", lambda: PauseRuleForm(EndpointManager(no_client), "ep-1", "Lab endpoint"), None,
+     "pause_rule_save"),
     ("summary", lambda: DirectorySummary("Lab:/data", "/data/", lambda directory: []), None, "summary_close"),
     ("settings", settings_form, False, "settings_save"),
 ]

@@ -94,6 +94,7 @@ class AdminTasksScreen(Screen[None]):
         self.names = names
         self.owner: Identity | None = None  # whom the owner filter names, once Auth has answered
         self.endpoints: list[MonitoredEndpoint] = []
+        self.endpoints_failed = False  # the endpoint list did not load: ctrl+r asks for it again
         self.items: list[AdminTask] = []
         self.selected: set[str] = set()
         self.next_key: str | None = None
@@ -213,11 +214,16 @@ class AdminTasksScreen(Screen[None]):
         try:
             endpoints = self.manager.monitored_endpoints()
         except GtermError as exc:
-            deliver(self.app, report, self.app, exc, context="Endpoints you manage")
+            deliver(self.app, self._endpoints_failed, exc)
             return
         deliver(self.app, self._show_endpoints, endpoints)
 
+    def _endpoints_failed(self, error: GtermError) -> None:
+        self.endpoints_failed = True
+        report(self.app, error, context="Endpoints you manage (ctrl+r tries again)", retry=self._load_endpoints)
+
     def _show_endpoints(self, endpoints: list[MonitoredEndpoint]) -> None:
+        self.endpoints_failed = False
         self.endpoints = endpoints
         select = self.query_one("#filter-endpoint", Select)
         current = select.value
@@ -231,6 +237,10 @@ class AdminTasksScreen(Screen[None]):
     # -- pages --------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
+        """ctrl+r (and any filter change): the list from the top; the endpoint list too if it had failed."""
+        if self.endpoints_failed:
+            self.endpoints_failed = False  # asked again: one retry per press
+            self._load_endpoints()
         self._generation += 1
         self.items = []
         self.selected = set()
@@ -341,8 +351,31 @@ class AdminTasksScreen(Screen[None]):
 
     def action_resume(self) -> None:
         ids = self.targets()
-        if ids:
-            self._act("Resume", ids, lambda: self.manager.resume(ids))
+        if not ids:
+            self.notify("No task here: pick one with the cursor or select some with space.", severity="warning")
+            return
+        # Transfer answers "resumed" to any task: only the paused ones are sent, and the rest named.
+        paused = [item.task.task_id for item in self.items if item.task.task_id in ids and item.is_paused]
+        not_paused = len(ids) - len(paused)
+        if not paused:
+            self.notify(f"Nothing to resume: {plural(not_paused, 'task')} not paused.", title="Tasks",
+                        severity="warning", timeout=4)
+            return
+        skipped = f" {plural(not_paused, 'other task')} not paused: left alone." if not_paused else ""
+        self._act("Resume", paused, lambda: self.manager.resume(paused) + skipped)
+
+    def task_words(self, ids: Sequence[str]) -> list[str]:
+        """Each task as a person recognises it: its label (or id), its owner, its status."""
+        by_id = {item.task.task_id: item for item in self.items}
+        words = []
+        for task_id in ids:
+            item = by_id.get(task_id)
+            if item is None:
+                words.append(task_id)
+                continue
+            status = "PAUSED" if item.is_paused and item.task.is_active else fmt.status_text(item.task)
+            words.append(f"{fmt.task_title(item.task)} · {item.owner or '?'} · {status}")
+        return words
 
     def _with_message(self, verb: str, call: Callable[[Sequence[str], str], str]) -> None:
         ids = self.targets()
@@ -355,9 +388,12 @@ class AdminTasksScreen(Screen[None]):
                 self._act(verb, ids, lambda: call(ids, message))
 
         count = plural(len(ids), "task")
+        tasks = "task" if len(ids) == 1 else "tasks"
         self.app.push_screen(
-            InputPrompt(f"{verb} {count}", placeholder="Why? Their owners see this message.",
-                        details="The message is shown to each task's owner."),
+            InputPrompt(f"{verb} {count}?", placeholder="Why? Their owners see this message.",
+                        details="The message is shown to each task's owner.", items=self.task_words(ids),
+                        ok_label=f"{verb} {tasks}", cancel_label="Keep" if verb == "Cancel" else "Back",
+                        danger=verb == "Cancel"),
             answered,
         )
 
@@ -386,7 +422,7 @@ class AdminTasksScreen(Screen[None]):
         from gterm.tui.screens.pause_rules import PauseRulesScreen
 
         name = next((e.display_name for e in self.endpoints if e.id == filters.endpoint), filters.endpoint)
-        self.app.push_screen(PauseRulesScreen(self.manager, filters.endpoint, name))
+        self.app.push_screen(PauseRulesScreen(self.manager, filters.endpoint, name, self.names))
 
     def action_close(self) -> None:
         self.dismiss()

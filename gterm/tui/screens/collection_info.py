@@ -2,7 +2,10 @@
 
 The document is fetched on a worker when the screen opens (the pane's own
 Collection holds only what listing needs). ``c`` copies the collection id to
-the clipboard (OSC 52: works over SSH in terminals that allow it).
+the clipboard (OSC 52: works over SSH in terminals that allow it). ``e`` edits
+the settings only from details that are loaded and current: pressed while they
+load, the form opens once they are here; after a failed load (a reload after a
+save, say) it is refused with the reason, and ``r`` / ctrl+r loads them again.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from gterm.tui.screens.modal import GtermModal
 from gterm.tui.worker_errors import deliver, describe, report
 
 FetchDetails = Callable[[], CollectionDetails]
+HINT = "c copies the id · e edits the settings · Esc closes"
+FAILED_HINT = "r (or ctrl+r) tries again · Esc closes"
 
 
 class CollectionInfo(GtermModal[None]):
@@ -45,15 +50,20 @@ class CollectionInfo(GtermModal[None]):
         self._fetch = fetch
         self._settings = settings
         self.details: CollectionDetails | None = None
+        self.loading = False
+        # Why the last load failed (None: the details shown are current). The settings form must start
+        # from what the collection is now: stale values would be "Nothing changed" to a save.
+        self.load_error: str | None = None
+        self._edit_when_loaded = False
 
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(self._title, id="info-title")
         with VerticalScroll():
             yield Static(Text("Loading…", style="dim"), id="info-body")
-        yield Static("c copies the id · e edits the settings · Esc closes", classes="dialog-hint")
+        yield Static(HINT, classes="dialog-hint", id="info-hint")
 
     def on_mount(self) -> None:
-        self._load()
+        self._start_load()
 
     def action_copy_id(self) -> None:
         if self.details is None:
@@ -63,7 +73,17 @@ class CollectionInfo(GtermModal[None]):
 
     def action_edit(self) -> None:
         """``e``: the settings form, for an administrator; anyone else is told why not (no form)."""
-        if self.details is None or self._settings is None:
+        if self._settings is None:
+            return
+        if self.loading:
+            self._edit_when_loaded = True
+            self.notify("Still loading the details: the settings open once they are here.", title="Settings",
+                        timeout=3)
+            return
+        if self.load_error is not None or self.details is None:
+            self.notify(f"The details could not be loaded ({self.load_error}); the settings are edited from "
+                        "current details only. Press r to try again.",
+                        title="Settings", severity="warning", markup=False)
             return
         try:
             settings = CollectionSettings.from_details(self.details)
@@ -74,10 +94,20 @@ class CollectionInfo(GtermModal[None]):
 
         def closed(saved: bool | None) -> None:
             if saved:
-                self.query_one("#info-body", Static).update(Text("Loading…", style="dim"))
-                self._load()
+                self.action_reload()
 
         self.app.push_screen(CollectionSettingsForm(settings, self._settings), closed)
+
+    def action_reload(self) -> None:
+        """``r`` / ctrl+r (and after a save): fetch the details again."""
+        if self.loading:
+            return
+        self.query_one("#info-body", Static).update(Text("Loading…", style="dim"))
+        self._start_load()
+
+    def _start_load(self) -> None:
+        self.loading = True
+        self._load()
 
     @work(thread=True, group="collection-info", exclusive=True, exit_on_error=False)
     def _load(self) -> None:
@@ -92,11 +122,20 @@ class CollectionInfo(GtermModal[None]):
             deliver(self.app, self._show, details)
 
     def _failed(self, error: GtermError) -> None:
-        self.query_one("#info-body", Static).update(Text(describe(error)))
-        report(self.app, error, context="Collection details", retry=self._load)
+        self.loading = False
+        self.load_error = describe(error)
+        self.query_one("#info-body", Static).update(Text(f"Could not load the details: {self.load_error}"))
+        self.query_one("#info-hint", Static).update(FAILED_HINT)
+        if self._edit_when_loaded:
+            self._edit_when_loaded = False
+            self.action_edit()  # says why no form opens
+        report(self.app, error, context="Collection details", retry=self.action_reload)
 
     def _show(self, details: CollectionDetails) -> None:
+        self.loading = False
+        self.load_error = None
         self.details = details
+        self.query_one("#info-hint", Static).update(HINT)
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
@@ -107,3 +146,6 @@ class CollectionInfo(GtermModal[None]):
             for fact in section.facts:
                 table.add_row(safe_text(fact.label), safe_text(fact.value))
         self.query_one("#info-body", Static).update(table)
+        if self._edit_when_loaded:
+            self._edit_when_loaded = False
+            self.action_edit()

@@ -7,7 +7,9 @@ tells those users its message.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -17,23 +19,29 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Input, Label, Static
+from textual.widgets import Checkbox, DataTable, Label, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, PauseRule, PauseRuleDraft
-from gterm.globus.errors import GtermError
+from gterm.globus.errors import GtermError, InvalidInput
+from gterm.globus.sharing import SharingService, is_identity_id
 from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.key_footer import KeyFooter
+from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
 
+START_FORMAT = "%Y-%m-%d %H:%M"  # what the form takes and the list shows (UTC)
 
-class PauseRuleForm(GtermModal[PauseRuleDraft]):
-    """Create or edit a pause rule; dismisses with the draft once it passes its checks (Esc: None)."""
+
+class PauseRuleForm(GtermModal[PauseRule | None]):
+    """Create or edit a pause rule. The form sends it and stays open until Transfer accepts it,
+    showing a refusal (a bad identity, a service error) under the fields as typed; it dismisses
+    with the rule Transfer saved (Esc: None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*PAUSE_RULE_FORM_BINDINGS]
     DEFAULT_CSS = """
@@ -43,11 +51,27 @@ class PauseRuleForm(GtermModal[PauseRuleDraft]):
     # The fields scroll; on a short terminal (80x24) they give up rows so Save and Cancel stay on screen.
     FIT = ("#rule-fields", 40)
 
-    def __init__(self, endpoint_id: str, endpoint_name: str, rule: PauseRule | None = None) -> None:
+    def __init__(
+        self,
+        manager: EndpointManager,
+        endpoint_id: str,
+        endpoint_name: str,
+        rule: PauseRule | None = None,
+        *,
+        names: SharingService | None = None,
+        identity_label: str = "",
+    ) -> None:
+        """:param names: looks a username typed for the identity up in Auth (None: ids only).
+        :param identity_label: how the edited rule's identity is shown (its username when known)."""
         super().__init__()
+        self.manager = manager
         self.endpoint_id = endpoint_id
         self.endpoint_name = endpoint_name
         self.rule = rule
+        self.names = names
+        self.identity_label = identity_label or (rule.identity_id or "" if rule else "")
+        self.start_text = rule.start_time.astimezone(UTC).strftime(START_FORMAT) if rule and rule.start_time else ""
+        self.saving = False
 
     def compose_dialog(self) -> ComposeResult:
         rule = self.rule
@@ -55,47 +79,104 @@ class PauseRuleForm(GtermModal[PauseRuleDraft]):
         yield self.heading(f"{verb} on {self.endpoint_name}")
         with VerticalScroll(id="rule-fields"):
             yield Label("Message (users see it when refused)")
-            yield Input(rule.message if rule else "", id="rule-message")
+            # The rule's message and identity are server text: shown escaped, mapped back when unchanged.
+            yield SafeInput(rule.message if rule else "", id="rule-message")
             yield Label("Pause these operations")
             for key, words in PAUSE_OPERATIONS.items():
                 yield ClearCheckbox(words, bool(rule and key in rule.operations), id=f"rule-{key}", compact=True)
-            yield Label("Only for this identity id (empty: everyone)")
-            yield Input(rule.identity_id or "" if rule else "", id="rule-identity")
+            yield Label("Only for this user: username or identity id (empty: everyone)")
+            yield SafeInput(self.identity_label, id="rule-identity")
             yield Label("Starting at (UTC, YYYY-MM-DD HH:MM; empty: now)")
-            start = rule.start_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if rule and rule.start_time else ""
-            yield Input(start, id="rule-start")
+            yield SafeInput(self.start_text, id="rule-start")
         yield Static("", id="rule-error", classes="dialog-error", markup=False)
         yield self.buttons("Save", classes="rule-buttons")
 
     def on_mount(self) -> None:
-        self.query_one("#rule-message", Input).focus()
+        self.query_one("#rule-message", SafeInput).focus()
 
     def draft(self) -> PauseRuleDraft | str:
-        """The rule as typed, or what is wrong with it."""
-        start_text = self.query_one("#rule-start", Input).value.strip()
+        """The rule as typed (the identity as typed too: :meth:`_identity_id` resolves it), or what is wrong."""
+        start_text = self.query_one("#rule-start", SafeInput).value.strip()
         start: datetime | None = None
-        if start_text:
+        if self.rule is not None and start_text == self.start_text:
+            start = self.rule.start_time  # unchanged: the rule's own start, to the second
+        elif start_text:
             try:
-                start = datetime.strptime(start_text, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+                start = datetime.strptime(start_text, START_FORMAT).replace(tzinfo=UTC)
             except ValueError:
                 return "The start time reads YYYY-MM-DD HH:MM (UTC), e.g. 2026-12-24 18:00."
         draft = PauseRuleDraft(
             endpoint_id=self.endpoint_id,
-            message=self.query_one("#rule-message", Input).value,
+            message=self.query_one("#rule-message", SafeInput).raw_value,
             operations=tuple(key for key in PAUSE_OPERATIONS if self.query_one(f"#rule-{key}", Checkbox).value),
-            identity_id=self.query_one("#rule-identity", Input).value.strip() or None,
+            identity_id=self.query_one("#rule-identity", SafeInput).raw_value.strip() or None,
             start_time=start,
         )
         return draft.check() or draft
 
+    def action_back_out(self) -> None:
+        if not self.saving:  # a save in flight finishes first: its answer closes the form or shows why not
+            super().action_back_out()
+
     def action_ok(self) -> None:
-        """Save (or ctrl+s): the draft, once it passes its checks."""
+        """Save (or ctrl+s): the draft, once it passes its checks, sent from here."""
+        if self.saving:
+            return
         draft = self.draft()
         if isinstance(draft, str):
-            self.query_one("#rule-error", Static).update(Text(draft))
+            self._status(draft)
             return
-        self.dismiss(draft)
+        self._send(draft)
 
+    def _status(self, message: str) -> None:
+        self.query_one("#rule-error", Static).update(Text(message))
+
+    def _send(self, draft: PauseRuleDraft) -> None:
+        self.saving = True
+        self._status("Saving…")
+        self._save(draft)
+
+    @work(thread=True, group="pause-rule-save", exclusive=True, exit_on_error=False)
+    def _save(self, draft: PauseRuleDraft) -> None:
+        worker = get_current_worker()
+        try:
+            sent = replace(draft, identity_id=self._identity_id(draft.identity_id))
+            if self.rule is None:
+                saved = self.manager.create_pause_rule(sent)
+            else:
+                saved = self.manager.update_pause_rule(self.rule.id, sent)
+        except GtermError as exc:
+            if not worker.is_cancelled:
+                deliver(self.app, self._failed, exc, draft)
+            return
+        if not worker.is_cancelled:
+            deliver(self.app, self._saved, saved)
+
+    def _identity_id(self, text: str | None) -> str | None:
+        """The identity id Transfer takes for what the identity field holds (runs in the worker:
+        a username is looked up in Auth, as the owner filter of the administrator's view does)."""
+        if not text or is_identity_id(text):
+            return text
+        if self.rule is not None and self.rule.identity_id and text == self.identity_label:
+            return self.rule.identity_id  # unchanged: shown by its username
+        if self.names is None:
+            raise InvalidInput(f"Give the identity id: {text} cannot be looked up here.")
+        identity = self.names.identity_named(text)
+        if identity is None:
+            raise InvalidInput(f"No Globus identity is named {text}.")
+        return identity.id
+
+    def _failed(self, error: GtermError, draft: PauseRuleDraft) -> None:
+        # The form keeps what was typed: only the line under the fields says what went wrong.
+        self.saving = False
+        self._status(f"Not saved: {describe(error)}")
+        if not isinstance(error, InvalidInput):  # a form problem is said in the form, once
+            context = "Saving the pause rule" if self.rule else "Creating the pause rule"
+            report(self.app, error, context=context, retry=lambda: self._send(draft))
+
+    def _saved(self, rule: PauseRule) -> None:
+        self.saving = False
+        self.dismiss(rule)
 
 
 class PauseRulesScreen(Screen[None]):
@@ -105,13 +186,19 @@ class PauseRulesScreen(Screen[None]):
     PauseRulesScreen #rules-status { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, manager: EndpointManager, endpoint_id: str, endpoint_name: str) -> None:
+    def __init__(
+        self, manager: EndpointManager, endpoint_id: str, endpoint_name: str, names: SharingService | None = None
+    ) -> None:
+        """:param names: names the rules' identities (the "For" column) and resolves usernames in the form."""
         super().__init__()
         self.manager = manager
         self.endpoint_id = endpoint_id
         self.endpoint_name = endpoint_name
+        self.names = names
         self.rules: list[PauseRule] = []
+        self.usernames: dict[str, str] = {}  # identity id -> username, for the rules' identities Auth named
         self.loaded = False
+        self._keep_cursor_on: str | None = None  # the rule just saved: the cursor stays on it
 
     def compose(self) -> ComposeResult:
         yield Label(safe_text(f"Pause rules of {self.endpoint_name}"))
@@ -138,52 +225,73 @@ class PauseRulesScreen(Screen[None]):
             if not worker.is_cancelled:
                 deliver(self.app, self._failed, exc)
             return
+        usernames: dict[str, str] = {}
+        ids = [rule.identity_id for rule in rules if rule.identity_id]
+        if ids and self.names is not None:
+            # One Auth call for all of them (cached for the session); without names the ids are shown.
+            with contextlib.suppress(GtermError):
+                usernames = {i: who.username for i, who in self.names.identities_by_id(ids).items() if who.username}
         if not worker.is_cancelled:
-            deliver(self.app, self._show, rules)
+            deliver(self.app, self._show, rules, usernames)
 
     def _failed(self, error: GtermError) -> None:
         self.query_one("#rules-status", Static).update(Text(f"Could not list pause rules: {describe(error)}"))
         report(self.app, error, context="Pause rules", retry=self.action_reload)
 
-    def _show(self, rules: list[PauseRule]) -> None:
+    def _show(self, rules: list[PauseRule], usernames: dict[str, str]) -> None:
         self.rules = rules
+        self.usernames = usernames
         self.loaded = True
         table = self.query_one("#rules", DataTable)
         table.clear()
         for rule in rules:
-            start = rule.start_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if rule.start_time else ""
+            start = rule.start_time.astimezone(UTC).strftime(START_FORMAT) if rule.start_time else ""
             table.add_row(
                 Text(escape_controls(rule.message)[:60]),
                 Text(rule.operations_text()),
-                Text(escape_controls(rule.identity_id or "everyone")),
+                Text(escape_controls(self.identity_label(rule) or "everyone")),
                 Text(start),
             )
+        kept = next((n for n, rule in enumerate(rules) if rule.id == self._keep_cursor_on), None)
+        if kept is not None:
+            table.move_cursor(row=kept)
+        self._keep_cursor_on = None
         count = len(rules)
         self.query_one("#rules-status", Static).update(
             Text(f"{plural(count, 'rule')} · n new · Enter edit · d delete")
         )
 
+    def identity_label(self, rule: PauseRule) -> str:
+        """Whom the rule is for: the username Auth gave, else the identity id ("" for everyone)."""
+        return self.usernames.get(rule.identity_id or "", rule.identity_id or "")
+
     def cursor_rule(self) -> PauseRule | None:
         row = self.query_one("#rules", DataTable).cursor_row
         return self.rules[row] if 0 <= row < len(self.rules) else None
 
-    def action_new_rule(self) -> None:
-        def done(draft: PauseRuleDraft | None) -> None:
-            if draft is not None:
-                self._change("Creating the pause rule", lambda: self.manager.create_pause_rule(draft))
+    def _saved(self, rule: PauseRule | None) -> None:
+        if rule is not None:
+            self._keep_cursor_on = rule.id
+            self.action_reload()
 
-        self.app.push_screen(PauseRuleForm(self.endpoint_id, self.endpoint_name), done)
+    def action_new_rule(self) -> None:
+        self.app.push_screen(
+            PauseRuleForm(self.manager, self.endpoint_id, self.endpoint_name, names=self.names), self._saved
+        )
 
     def action_edit_rule(self) -> None:
+        """Enter: the rule under the cursor in the form, as it is now."""
         rule = self.cursor_rule()
         if rule is None:
+            self.notify("No pause rule here: n makes one.", severity="warning")
             return
-
-        def done(draft: PauseRuleDraft | None) -> None:
-            if draft is not None:
-                self._change("Saving the pause rule", lambda: self.manager.update_pause_rule(rule.id, draft))
-
-        self.app.push_screen(PauseRuleForm(self.endpoint_id, self.endpoint_name, rule), done)
+        if not rule.editable:
+            self.notify("This pause rule was set by the host endpoint's manager: only they can change it.",
+                        severity="warning")
+            return
+        form = PauseRuleForm(self.manager, self.endpoint_id, self.endpoint_name, rule,
+                             names=self.names, identity_label=self.identity_label(rule))
+        self.app.push_screen(form, self._saved)
 
     def action_delete_rule(self) -> None:
         rule = self.cursor_rule()

@@ -99,10 +99,19 @@ class InputPrompt(Prompt[str]):
         select_stem: bool = False,
         details: str = "",
         raw_prefixes: Sequence[str] = (),
+        items: Sequence[str] = (),
+        ok_label: str = "OK",
+        cancel_label: str = "Cancel",
+        danger: bool = False,
     ) -> None:
         """``value`` is the raw default; ``raw_prefixes`` are raw paths whose escaped
-        spelling at the start of the answer maps back to them (see ``from_display``)."""
-        super().__init__(title)
+        spelling at the start of the answer maps back to them (see ``from_display``).
+        ``items`` lists what the answer acts on; the button labels say what each does
+        (a "Cancel" button reads wrong on a question about cancelling tasks)."""
+        super().__init__(title, items=items, classes="-danger" if danger else None)
+        self.ok_label = ok_label
+        self.cancel_label = cancel_label
+        self.danger = danger
         self.initial = value
         self.placeholder = placeholder
         self.check = check or not_empty
@@ -114,6 +123,8 @@ class InputPrompt(Prompt[str]):
         yield self.heading(self.title_text)
         if self.details:
             yield Static(safe_text(self.details))
+        if self.items:
+            yield item_list(self.items, self.MAX_ITEMS)
         yield SafeInput(
             value=self.initial,
             placeholder=self.placeholder,
@@ -129,7 +140,9 @@ class InputPrompt(Prompt[str]):
                 markup=False,
             )
         yield Static("", classes="dialog-error", id="prompt-error", markup=False)
-        yield self.buttons("OK")
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(self.cancel_label, id="cancel")
+            yield Button(self.ok_label, variant="error" if self.danger else "primary", id="ok")
 
     def on_mount(self) -> None:
         box = self.query_one("#prompt-input", SafeInput)
