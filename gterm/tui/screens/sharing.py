@@ -26,7 +26,7 @@ from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
 from gterm.tui.fixed_columns import add_fixed_columns
 from gterm.tui.keymap import SHARING_BINDINGS
-from gterm.tui.safe_text import safe_text
+from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog, day_of
@@ -222,6 +222,9 @@ class SharingScreen(GtermModal[None]):
         from gterm.tui.screens.prompts import InputPrompt
 
         folder = self.directory.rstrip("/").rsplit("/", 1)[-1] or self.collection.display_name
+        # A new collection's name is ours to choose: never copy control characters into it (an edited
+        # proposal would keep them, see safe_input.py), as a new bookmark's name does not.
+        folder = escape_controls(folder)
         proposal = f"{folder} (shared by gterm)" if folder else "Shared folder"
 
         def named(name: str | None) -> None:
