@@ -20,6 +20,7 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.safe_input import CONTROLS_REFUSED, SafeInput, from_display, refuse_controls
+from gterm.tui.widgets.safe_text_area import SafeTextArea
 from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, wait_for
 
 LAB = LAB_STORAGE_ID
@@ -95,6 +96,30 @@ async def test_safe_input_escapes_initial_set_and_pasted_text():
         await pilot.pause()
         assert box.value == "p-\\x1b[2Jq" and box.raw_value == "p-\\x1b[2Jq"
         assert_no_raw_controls(app)
+
+
+class _OneTextArea(App[None]):
+    def compose(self) -> ComposeResult:
+        yield SafeTextArea("one\n\ttwo \x1b[2J\n", id="area")
+
+
+async def test_safe_text_area_keeps_lines_and_tabs_and_escapes_the_rest():
+    """Multi-line text: newlines and tabs stay; ESC shows escaped and is kept where left alone; a paste's
+    CRLF is a line break and its control characters arrive escaped (typed text is literal)."""
+    app = _OneTextArea()
+    async with app.run_test() as pilot:
+        area = app.query_one(SafeTextArea)
+        assert area.text == "one\n\ttwo \\x1b[2J\n" and area.raw_text == "one\n\ttwo \x1b[2J\n"
+        area.focus()
+        area.move_cursor((0, 3))
+        app.post_message(events.Paste("!\r\nnew\x07"))  # as the terminal delivers it: to the app
+        await pilot.pause()
+        assert area.text == "one!\nnew\\x07\n\ttwo \\x1b[2J\n"
+        assert area.raw_text == "one!\nnew\\x07\n\ttwo \x1b[2J\n"
+        area.text = "set \x1b"  # any code path that loads raw text still gets the escaped form
+        assert area.text == "set \\x1b"
+        svg = app.export_screenshot()
+        assert not any(c in svg for c in RAW_CONTROLS)
 
 
 # --- against the sandbox ----------------------------------------------------------
