@@ -43,19 +43,22 @@ class Field:
     limit: int  # characters, Transfer's documented limit
     kind: Literal["text", "email", "url", "path", "keywords", "flag", "choice"] = "text"
     required: bool = False
+    # Prose in lines, edited in a textarea as in the Globus web app: its newlines, tabs and
+    # surrounding blanks are the author's and are kept exactly (a one-line field is trimmed).
+    multiline: bool = False
 
 
 #: Every metadata field both APIs accept for a collection, in the form's order.
 FIELDS: tuple[Field, ...] = (
     Field("display_name", "Display name", 128, required=True),
-    Field("description", "Description", 4096),
+    Field("description", "Description", 4096, multiline=True),
     Field("organization", "Organization", 1024),
     Field("department", "Department", 1024),
     Field("keywords", "Keywords (comma separated)", 1024, "keywords"),
     Field("contact_email", "Contact email", 1024, "email"),
-    Field("contact_info", "Contact info", 4096),
+    Field("contact_info", "Contact info", 4096, multiline=True),
     Field("info_link", "Info link", 1024, "url"),
-    Field("user_message", "Message to users", 1024),
+    Field("user_message", "Message to users", 1024, multiline=True),
     Field("user_message_link", "Message link", 1024, "url"),
     Field("default_directory", "Default directory", 4096, "path"),
     Field("public", "Public (listed in search)", 0, "flag"),
@@ -155,17 +158,24 @@ class CollectionSettings:
         return cls(collection.id, collection.display_name, "transfer", values, entity_type=collection.entity_type)
 
     def check(self, values: Mapping[str, Value]) -> dict[str, str]:
-        """Field name -> what is wrong with its new value (empty when all are acceptable)."""
+        """Field name -> what is wrong with its new value (empty when all are acceptable).
+
+        Only values that differ from the current ones are checked: what the service already
+        holds (a link another client saved without a scheme, a control character in a
+        message) is not the user's to correct before they may save another field.
+        """
         problems: dict[str, str] = {}
         for field in self.fields:
             value = values.get(field.name, self.values.get(field.name, ""))
+            if value == self.values.get(field.name, ""):
+                continue
             if field.kind == "choice":
                 if value not in VERIFICATION:
                     problems[field.name] = f"one of: {', '.join(VERIFICATION)}"
                 continue
             if field.kind == "flag" or not isinstance(value, str):
                 continue
-            problem = _problem(field, value.strip())
+            problem = _problem(field, value if field.multiline else value.strip())
             clears_gcs_directory = field.name == "default_directory" and self.api == "gcs" and not value.strip()
             if problem is None and clears_gcs_directory and self.values.get(field.name):
                 problem = "a GCSv5 collection always has a default directory; give one"
@@ -174,14 +184,22 @@ class CollectionSettings:
         return problems
 
     def changes(self, values: Mapping[str, Value]) -> list[Change]:
-        """What differs from the current settings, in the form's order."""
+        """What differs from the current settings, in the form's order.
+
+        A field left as it was is never a change, whatever blanks it holds: a one-line
+        field's new value is trimmed, but compared untrimmed first; a multi-line one is
+        taken exactly as typed.
+        """
         result = []
         for field in self.fields:
             if field.name not in values:
                 continue
             new = values[field.name]
-            new = new.strip() if isinstance(new, str) else new
             old = self.values.get(field.name, "")
+            if new == old:
+                continue
+            if isinstance(new, str) and not field.multiline:
+                new = new.strip()
             if field.kind == "choice":
                 old = verification_choice(old)
             same_keywords = (  # "a, b" and "a,b" are the same keywords
@@ -265,7 +283,8 @@ def _problem(field: Field, value: str) -> str | None:
         return "may not be empty"
     if len(value) > field.limit:
         return f"at most {field.limit:,} characters (this is {len(value):,})"
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+    line_controls = "\n\t\r" if field.multiline else "\n\t"  # CRLF lines are lines too
+    if any(ord(ch) < 32 and ch not in line_controls for ch in value):
         return "control characters are not allowed"
     if not value:
         return None

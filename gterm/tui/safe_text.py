@@ -72,6 +72,9 @@ _CONTROL_CODES = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_INVISIBLE]
 # Lone surrogates cannot be drawn or written to a terminal (they are not Unicode text).
 _SURROGATES = range(0xD800, 0xE000)
 _TRANSLATION = {code: _escape_for(code) for code in [*_CONTROL_CODES, *_SURROGATES]}
+# What a multi-line editor (a description) may hold as it is: the line break and the tab it draws as spaces.
+_LINE_CONTROLS = "\n\t"
+_MULTILINE_TRANSLATION = {code: escape for code, escape in _TRANSLATION.items() if chr(code) not in _LINE_CONTROLS}
 _CONTROL_RE = re.compile(
     "[" + "".join(re.escape(chr(code)) for code in _CONTROL_CODES) + "\ud800-\udfff]"
 )
@@ -95,9 +98,23 @@ def has_controls(value: str) -> bool:
     return _CONTROL_RE.search(_bytes_shown(value)) is not None
 
 
-def escape_controls(value: object) -> str:
-    """``str(value)`` with every control character replaced by a visible escape (``\\x1b``)."""
-    return _bytes_shown(str(value)).translate(_TRANSLATION)
+def escape_controls(value: object, *, multiline: bool = False) -> str:
+    """``str(value)`` with every control character replaced by a visible escape (``\\x1b``).
+
+    ``multiline`` keeps newlines and tabs as they are, for a multi-line editor (``\\r`` is still
+    escaped: a ``TextArea`` would take it for a line break and save ``\\n`` instead).
+    """
+    return _bytes_shown(str(value)).translate(_MULTILINE_TRANSLATION if multiline else _TRANSLATION)
+
+
+def escape_pieces(value: object, *, multiline: bool = False) -> list[tuple[str, str]]:
+    """Each character of ``value`` with what :func:`escape_controls` shows for it.
+
+    Joined, the second halves are ``escape_controls(value, multiline=multiline)``; the first halves
+    are ``value`` with a Transfer-spelled name that is not UTF-8 in Python's spelling (lone surrogates).
+    """
+    table = _MULTILINE_TRANSLATION if multiline else _TRANSLATION
+    return [(char, table.get(ord(char), char)) for char in _bytes_shown(str(value))]
 
 
 def safe_text(

@@ -112,10 +112,27 @@ async def type_text(pilot: Any, text: str) -> None:
         await pilot.press(char)
 
 
+def field_text(field: Any) -> str:
+    """What a text field holds as shown: an Input's value or a TextArea's text."""
+    from textual.widgets import TextArea
+
+    return str(field.text if isinstance(field, TextArea) else field.value)
+
+
+def clear_field(field: Any) -> None:
+    """Empty an Input or a TextArea."""
+    from textual.widgets import TextArea
+
+    if isinstance(field, TextArea):
+        field.text = ""
+    else:
+        field.value = ""
+
+
 async def clear_and_type(pilot: Any, widget: Any, text: str) -> None:
-    """Replace the value of an Input the way a user would, then type ``text``."""
+    """Replace the value of an Input (or the text of a TextArea) the way a user would, then type ``text``."""
     widget.focus()
-    widget.value = ""
+    clear_field(widget)
     await pilot.pause()
     await type_text(pilot, text)
 
@@ -174,7 +191,7 @@ def burst(app: Any, keys: list[str]) -> None:
 
 
 async def burst_type(pilot: Any, field: Any, text: str) -> None:
-    """Type ``text`` into the focused input ``field`` as one burst of key events; wait until it holds it.
+    """Type ``text`` into the focused input (or text area) ``field`` as one burst of key events; wait until it holds it.
 
     ``type_text`` presses one key at a time, and each ``pilot.press`` waits for the
     process to look idle twice (20 ms at least, up to 1 s while anything else in it
@@ -183,4 +200,4 @@ async def burst_type(pilot: Any, field: Any, text: str) -> None:
     fast typist's do, and the wait is for what they should produce.
     """
     burst(pilot.app, list(text))
-    await wait_for(pilot, lambda: field.value == text, f"{text!r} typed")
+    await wait_for(pilot, lambda: field_text(field) == text, f"{text!r} typed")

@@ -137,6 +137,17 @@ async def test_f2_unchanged_keeps_the_exact_name(alice_service, tmp_config, lab_
     assert names_on_disk(disk) == [RAW]
 
 
+async def test_f2_appending_keeps_the_bytes_of_the_name(alice_service, tmp_config, lab_dir):
+    """End, X, Enter on the proposal: the byte that is not UTF-8 stays that byte, only X is new."""
+    disk, path = lab_dir()
+    async with on_the_raw_name(alice_service, tmp_config, disk, path, "/projects/") as (app, pilot, left):
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
+        await pilot.press("end", "X", "enter")
+        await wait_for(pilot, lambda: listing_names(left) == [WIRE + "X"], "the renamed listing")
+    assert names_on_disk(disk) == [RAW + b"X"]
+
+
 async def test_f8_deletes_it_by_its_exact_name(alice_service, tmp_config, lab_dir):
     disk, path = lab_dir({"ok.txt": "x"})
     async with on_the_raw_name(alice_service, tmp_config, disk, path, "/projects/") as (app, pilot, left):

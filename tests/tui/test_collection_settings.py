@@ -22,10 +22,13 @@ from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.collection_settings import CollectionSettingsForm
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.safe_input import SafeInput
+from gterm.tui.widgets.safe_text_area import SafeTextArea
 from tests.support.browser_helpers import (
     burst_type,
     clear_and_type,
+    clear_field,
     field_problems,
+    field_text,
     make_app,
     notices,
     settled,
@@ -95,9 +98,9 @@ async def open_form(pilot: Any, app: Any) -> CollectionSettingsForm:
 
 async def fill_every_field(pilot: Any, form: CollectionSettingsForm) -> None:
     for name, value in NEW_VALUES.items():
-        field = form.query_one(f"#field-{name}", SafeInput)
+        field = form.query_one(f"#field-{name}")
         field.focus()
-        field.value = ""
+        clear_field(field)
         await pilot.pause()
         await burst_type(pilot, field, value)
     for flag in ("public", "force_encryption"):
@@ -205,14 +208,14 @@ async def test_a_refused_save_leaves_the_form_as_typed(sandbox: SandboxHandle) -
     app = make_app(service_for(sandbox), left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 50)) as pilot:
         form = await open_form(pilot, app)
-        await clear_and_type(pilot, form.query_one("#field-description", SafeInput), "typed text")
+        await clear_and_type(pilot, form.query_one("#field-description", SafeTextArea), "typed text")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the summary")
         await pilot.press("y")
         await wait_for(pilot, lambda: not form.saving and any("Saving the settings" in n for n in notices(app)),
                        "the refusal")
         assert app.screen is form
-        assert form.query_one("#field-description", SafeInput).value == "typed text"
+        assert form.query_one("#field-description", SafeTextArea).text == "typed text"
 
 
 @pytest.fixture
@@ -335,9 +338,9 @@ async def test_e_on_a_personal_guest_collection_offers_what_transfer_takes_and_s
         assert not form.query("#field-user_message") and not form.query("#field-public")
         mark = log.mark()
         for name in offered & set(NEW_VALUES):
-            field = form.query_one(f"#field-{name}", SafeInput)
+            field = form.query_one(f"#field-{name}")
             field.focus()
-            field.value = ""
+            clear_field(field)
             await pilot.pause()
             await burst_type(pilot, field, NEW_VALUES[name])
         form.query_one("#field-force_encryption", Checkbox).value = True
@@ -362,7 +365,7 @@ async def test_after_a_save_whose_reload_failed_e_waits_for_current_details(
     app = make_app(service_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/~/", right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 50)) as pilot:
         form = await open_form(pilot, app)
-        await clear_and_type(pilot, form.query_one("#field-description", SafeInput), "Saved, then unreadable")
+        await clear_and_type(pilot, form.query_one("#field-description"), "Saved, then unreadable")
         with outage(sandbox, lambda method, path: method == "GET" and path == f"/v0.10/endpoint/{ALICES_LAPTOP_ID}"):
             await save_and_confirm(pilot, app, form)
             info = app.screen
@@ -378,7 +381,7 @@ async def test_after_a_save_whose_reload_failed_e_waits_for_current_details(
         await wait_for(pilot, lambda: isinstance(app.screen, CollectionSettingsForm), "the settings form")
         again = app.screen
         assert isinstance(again, CollectionSettingsForm)
-        assert again.query_one("#field-description", SafeInput).value == "Saved, then unreadable"
+        assert field_text(again.query_one("#field-description")) == "Saved, then unreadable"
 
 
 async def test_e_while_the_details_load_opens_the_form_once_they_are_here(sandbox: SandboxHandle) -> None:
@@ -395,3 +398,38 @@ async def test_e_while_the_details_load_opens_the_form_once_they_are_here(sandbo
             assert isinstance(app.screen, CollectionInfo)
             held.release()
             await wait_for(pilot, lambda: isinstance(app.screen, CollectionSettingsForm), "the form, once loaded")
+
+
+async def test_multi_line_text_is_edited_as_lines_and_only_what_changed_is_sent(
+    sandbox: SandboxHandle, laptop_restored: globus_sdk.TransferClient
+) -> None:
+    """QA: a description with newlines and a tab sat in a one-line field as \\n and \\t; typing " More." at its
+    end saved literal backslash-n and backslash-t. And the contact info, untouched, was listed and sent
+    (trimmed of its last newline). Now the description is edited as lines and saved exactly; the
+    untouched fields are not sent at all; a control character other than newline and tab shows escaped."""
+    description = "Line one.\nLine two.\n\tIndented line."
+    contact = "Room 101\nCall x123\n"
+    message = "Be kind\x1b[2J"  # another control character: shown escaped, kept (untouched), never on screen
+    laptop_restored.update_endpoint(
+        ALICES_LAPTOP_ID, {"description": description, "contact_info": contact, "user_message": message}
+    )
+    app = make_app(service_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/~/", right=f"{LAB_STORAGE_ID}:/")
+    log = RequestLog(sandbox)
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        field = form.query_one("#field-description", SafeTextArea)
+        assert field.text == description and field.document.line_count == 3
+        assert form.query_one("#field-contact_info", SafeTextArea).text == contact
+        assert form.query_one("#field-user_message", SafeTextArea).text == "Be kind\\x1b[2J"
+        assert "\x1b" not in app.export_screenshot()
+        field.focus()
+        await pilot.press("down", "down", "end")
+        await type_text(pilot, " More.")
+        mark = log.mark()
+        items = await save_and_confirm(pilot, app, form)
+        assert len(items) == 1 and items[0].startswith("Description:")
+        puts = [record for record in log.since(mark) if record["method"] == "PUT"]
+        assert len(puts) == 1
+    saved = laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data
+    assert saved["description"] == description + " More."
+    assert (saved["contact_info"], saved["user_message"]) == (contact, message)

@@ -20,6 +20,7 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.safe_input import CONTROLS_REFUSED, SafeInput, from_display, refuse_controls
+from gterm.tui.widgets.safe_text_area import SafeTextArea
 from tests.support.browser_helpers import cursor_to, listing_names, make_app, screen_lines, settled, wait_for
 
 LAB = LAB_STORAGE_ID
@@ -62,9 +63,9 @@ async def prompt_box(pilot) -> SafeInput:
 def test_from_display_maps_unchanged_text_and_known_prefixes_back():
     assert from_display(escape_controls(OSC_DIR), OSC_DIR) == OSC_DIR
     assert from_display("plain", OSC_DIR) == "plain"
-    # Edited text is literal: the backslashes stay backslashes.
-    edited = escape_controls(OSC_DIR) + "-2"
-    assert from_display(edited, OSC_DIR) == edited
+    # An edit keeps the control characters it leaves alone; what is typed is literal.
+    assert from_display(escape_controls(OSC_DIR) + "-2", OSC_DIR) == OSC_DIR + "-2"
+    assert from_display(escape_controls(OSC_DIR) + "\\x1b", OSC_DIR) == OSC_DIR + "\\x1b"
     raw_dir = f"/a/{CSI_DIR}/"
     assert from_display(escape_controls(raw_dir) + "new.txt", "", [raw_dir]) == raw_dir + "new.txt"
 
@@ -72,7 +73,8 @@ def test_from_display_maps_unchanged_text_and_known_prefixes_back():
 def test_refuse_controls_allows_only_what_came_from_the_original():
     assert refuse_controls("plain") is None
     assert refuse_controls(OSC_DIR, OSC_DIR) is None
-    assert refuse_controls(OSC_DIR + "-copy", OSC_DIR) == CONTROLS_REFUSED
+    assert refuse_controls(OSC_DIR + "-copy", OSC_DIR) is None  # kept from the original where left alone
+    assert refuse_controls(OSC_DIR + "\x9b", OSC_DIR) == CONTROLS_REFUSED  # one it never had
     assert refuse_controls(f"/a/{CSI_DIR}/x", "", [f"/a/{CSI_DIR}/"]) is None
 
 
@@ -104,6 +106,30 @@ async def test_an_input_prompts_refusal_quoting_a_raw_name_is_shown_escaped():
         await pilot.press("x", "enter")
         await wait_for(pilot, lambda: bool(str(app.screen.query_one("#prompt-error").render())), "the refusal")
         assert escape_controls(OSC_DIR) in assert_no_raw_controls(app)
+
+
+class _OneTextArea(App[None]):
+    def compose(self) -> ComposeResult:
+        yield SafeTextArea("one\n\ttwo \x1b[2J\n", id="area")
+
+
+async def test_safe_text_area_keeps_lines_and_tabs_and_escapes_the_rest():
+    """Multi-line text: newlines and tabs stay; ESC shows escaped and is kept where left alone; a paste's
+    CRLF is a line break and its control characters arrive escaped (typed text is literal)."""
+    app = _OneTextArea()
+    async with app.run_test() as pilot:
+        area = app.query_one(SafeTextArea)
+        assert area.text == "one\n\ttwo \\x1b[2J\n" and area.raw_text == "one\n\ttwo \x1b[2J\n"
+        area.focus()
+        area.move_cursor((0, 3))
+        app.post_message(events.Paste("!\r\nnew\x07"))  # as the terminal delivers it: to the app
+        await pilot.pause()
+        assert area.text == "one!\nnew\\x07\n\ttwo \\x1b[2J\n"
+        assert area.raw_text == "one!\nnew\\x07\n\ttwo \x1b[2J\n"
+        area.text = "set \x1b"  # any code path that loads raw text still gets the escaped form
+        assert area.text == "set \\x1b"
+        svg = app.export_screenshot()
+        assert not any(c in svg for c in RAW_CONTROLS)
 
 
 # --- against the sandbox ----------------------------------------------------------
@@ -293,3 +319,26 @@ async def test_transfer_dialog_default_label_is_escaped(alice_service, tmp_confi
         assert escape_controls(OSC_DIR) in label.value
         assert_no_raw_controls(app)
         await pilot.press("escape")
+
+
+async def test_f2_appending_to_a_name_with_a_control_character_keeps_it(alice_service, tmp_config, lab_dir):
+    """QA: F2 on "\\x07bell.txt", End, X, Enter made the file literally "\\x07bell.txtX" (backslash, x, 0, 7).
+    The part of the name left alone keeps its BEL; only the typed X is new."""
+    bell = "\x07bell.txt"
+    disk, path = lab_dir({bell: "b"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, path)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, bell)
+        await pilot.press("f2")
+        box = await prompt_box(pilot)
+        assert box.value == "\\x07bell.txt"
+        await pilot.press("end", "X")
+        assert box.raw_value == bell + "X"
+        assert_no_raw_controls(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: listing_names(left) == [bell + "X"], "renamed")
+        assert_no_raw_controls(app)
+    assert sorted(entry.name for entry in disk.iterdir()) == [bell + "X"]
+    assert (disk / (bell + "X")).read_text() == "b"

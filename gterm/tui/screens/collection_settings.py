@@ -31,6 +31,7 @@ from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.safe_input import SafeInput
+from gterm.tui.widgets.safe_text_area import SafeTextArea
 from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
 
@@ -72,7 +73,10 @@ class CollectionSettingsForm(GtermModal[bool]):
                     yield Static("", id=f"error-{field.name}", classes="dialog-error -empty", markup=False)
                     continue
                 yield Label(field.label, classes="settings-label")
-                yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
+                if field.multiline:  # lines and tabs as they are; Tab still moves on
+                    yield SafeTextArea(str(value), id=f"field-{field.name}")
+                else:
+                    yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
                 yield Static("", id=f"error-{field.name}", classes="dialog-error -empty", markup=False)
         yield Static("", id="settings-status", classes="dialog-error", markup=False)
         yield self.buttons("Save…", classes="settings-buttons")
@@ -91,6 +95,8 @@ class CollectionSettingsForm(GtermModal[bool]):
                 result[field.name] = str(widget.value)
             elif isinstance(widget, SafeInput):
                 result[field.name] = widget.raw_value
+            elif isinstance(widget, SafeTextArea):
+                result[field.name] = widget.raw_text
         return result
 
     def action_back_out(self) -> None:

@@ -3,7 +3,8 @@
 Both render every piece of server- or user-supplied text literally (``Text``
 objects, ``markup=False``), because file names may look like Rich markup.
 The text field is a :class:`SafeInput`: a default value holding control
-characters is shown escaped and mapped back on submit (see safe_input.py).
+characters is shown escaped, and the parts the user leaves alone map back to
+them on submit (see safe_input.py).
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ class InputPrompt(Prompt[str]):
         )
         if has_controls(self.initial):
             yield Static(
-                "Control characters are shown as \\x1b and the like. Unchanged, the name keeps them; "
-                "text you type is taken literally.",
+                "Control characters are shown as \\x1b and the like; the name keeps those you leave alone. "
+                "What you type is taken literally, and so is an escape you edit.",
                 classes="dialog-note",
                 markup=False,
             )
