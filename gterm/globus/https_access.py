@@ -272,7 +272,7 @@ class HttpsFiles:
             except Offline:
                 if failures >= len(self._retry_delays):
                     raise
-                time.sleep(self._retry_delays[failures])
+                _pause_before_retry(self._retry_delays[failures], cancel, f"{part.name} is kept for a resume")
                 failures += 1
                 have = _held(part, destination)
         if have != size:
@@ -364,9 +364,11 @@ class HttpsFiles:
 
             try:
                 with _UploadBody(source, counted, cancel) as body:
-                    response = self._send(
-                        "PUT", path, data=body, headers={"Content-Length": str(len(body))}
-                    )
+                    # An empty file goes as an empty body: requests frames a 0-length iterable as
+                    # "Transfer-Encoding: chunked", and beside Content-Length that is a request RFC 9112
+                    # forbids (a server waits for chunks that never come, or refuses it).
+                    data: _UploadBody | bytes = body if len(body) else b""
+                    response = self._send("PUT", path, data=data, headers={"Content-Length": str(len(body))})
                 response.close()
                 return sent[0]
             except Offline:
@@ -374,7 +376,7 @@ class HttpsFiles:
                     progress(-sent[0])  # that attempt's bytes did not land
                 if failures >= len(self._retry_delays):
                     raise
-                time.sleep(self._retry_delays[failures])
+                _pause_before_retry(self._retry_delays[failures], cancel, "nothing was left under the final name")
                 failures += 1
 
     def delete(self, path: str) -> None:
@@ -382,6 +384,14 @@ class HttpsFiles:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def _pause_before_retry(delay: float, cancel: threading.Event | None, kept: str) -> None:
+    """Wait before another attempt, unless the user cancels meanwhile (then stop at once, not after the wait)."""
+    if cancel is None:
+        time.sleep(delay)
+    elif cancel.wait(delay):
+        raise Cancelled(f"Stopped; {kept}.")
 
 
 def _pieces(response: requests.Response) -> Iterator[bytes]:

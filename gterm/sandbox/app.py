@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gterm.sandbox import auth, auth_clients, auth_identities, auth_scopes, gcs_manager, groups, https_data, transfer
 from gterm.sandbox.api_conditions import ApiConditionsMiddleware
 from gterm.sandbox.errors import ApiError, api_error_handler, new_request_id
-from gterm.sandbox.request_parsing import BodyLimitMiddleware
+from gterm.sandbox.request_parsing import BodyLimitMiddleware, MessageFramingMiddleware
 from gterm.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,7 @@ def build_app(state: SandboxState) -> Starlette:
     app.state.sandbox = state
     # Inside the log, so refused bodies are logged too; HTTPS file data is not an API document.
     app.add_middleware(BodyLimitMiddleware, exempt_prefixes=(https_data.PREFIX + "/",))
+    app.add_middleware(MessageFramingMiddleware)  # every route, file data too: an HTTP-level rule
     app.add_middleware(ApiConditionsMiddleware, config=state.config)  # inside the log: faults are logged too
     app.add_middleware(RequestLogMiddleware, log_path=Path(state.config.data_dir) / "requests.log")
     return app

@@ -5,6 +5,8 @@ request gets Globus' 4xx answer before any handler uses it, and never a 500:
 
 - bodies are capped (:data:`MAX_BODY_BYTES`, 413) by :class:`BodyLimitMiddleware`
   for every route, JSON or form;
+- a request declaring both Content-Length and Transfer-Encoding is refused
+  (400, connection closed) by :class:`MessageFramingMiddleware`, as RFC 9112 allows;
 - JSON bodies must be UTF-8 JSON, nested at most :data:`MAX_JSON_DEPTH` deep,
   and carry no invalid text (lone surrogates such as ``"\\ud800"`` decode to
   strings SQLite and the file system cannot take);
@@ -110,6 +112,27 @@ class BodyLimitMiddleware:
         await self.app(scope, counting_receive, send)
 
 
+class MessageFramingMiddleware:
+    """400 and a closed connection for a request that declares both Content-Length and Transfer-Encoding.
+
+    RFC 9112 section 6.3: such a message's length is ambiguous (the classic request-smuggling
+    shape); a server may refuse it and must then close the connection. Real front ends (nginx,
+    Apache) answer 400 at once, so a client that sends one learns it now instead of waiting.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            names = {name.lower() for name, _ in scope.get("headers", ())}
+            if b"content-length" in names and b"transfer-encoding" in names:
+                await _send_error(scope, send, bad_request(
+                    "A request may not declare both Content-Length and Transfer-Encoding (RFC 9112)"))
+                return
+        await self.app(scope, receive, send)
+
+
 #: Refused bodies up to this size are read and dropped before the 413 goes out. Over TLS a client
 #: still sending when the server closes gets a TLS error instead of the answer (plain TCP clients
 #: read the early answer); draining lets it finish sending and read the 413, as a lingering close does.
@@ -132,16 +155,20 @@ def _too_large(limit: int) -> ApiError:
 
 
 async def _send_too_large(scope: Scope, send: Send, limit: int) -> None:
+    await _send_error(scope, send, _too_large(limit))
+
+
+async def _send_error(scope: Scope, send: Send, exc: ApiError) -> None:
+    """The error document, and the connection closed after it (its body is left unread)."""
     from gterm.sandbox.errors import new_request_id
 
-    exc = _too_large(limit)
     body = json.dumps(
         {"code": exc.code, "message": exc.message, "request_id": new_request_id(), "resource": scope.get("path", "")}
     ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": exc.status,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                         (b"connection", b"close")],
         }

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import os
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -382,3 +384,63 @@ def test_a_path_this_computer_cannot_hold_is_said_and_nothing_is_written(
 
     assert "file system cannot hold the name" in str(info.value) and "nothing was written" in str(info.value)
     assert list(deep.iterdir()) == []
+
+
+def test_an_empty_file_uploads_at_once(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # A 0-byte body once went out as "Transfer-Encoding: chunked" beside "Content-Length: 0": the server
+    # waited for chunks that never came, and each attempt sat out the whole read timeout.
+    source = tmp_path / "empty.txt"
+    source.write_bytes(b"")
+    disk, path = make_lab_dir(sandbox, {"empty.txt": b"old"})
+    files = files_for(sandbox, LAB_STORAGE_ID, read_timeout=10.0, retry_delays=())
+    try:
+        started = time.monotonic()
+        assert files.upload(source, path + "empty.txt") == 0
+        assert files.upload(source, path + "new-empty.txt") == 0
+        elapsed = time.monotonic() - started
+    finally:
+        files.close()
+    assert elapsed < 5
+    assert (disk / "empty.txt").read_bytes() == b"" and (disk / "new-empty.txt").read_bytes() == b""
+
+
+def test_a_request_with_both_content_length_and_chunked_is_refused_at_once(sandbox: SandboxHandle) -> None:
+    # RFC 9112 6.3: such a message is a smuggling risk; servers (nginx, GCS's) answer 400 and close.
+    base = https_server_url(sandbox.state, LAB_STORAGE_ID)
+    host_port, _, prefix = base.split("://", 1)[1].partition("/")
+    host, port = host_port.rsplit(":", 1)
+    context = ssl.create_default_context(cafile=os.environ.get("REQUESTS_CA_BUNDLE"))
+    connection = http.client.HTTPSConnection(host.strip("[]"), int(port), context=context, timeout=10)
+    try:
+        connection.putrequest("PUT", f"/{prefix}/transfer-tests/framing.txt")
+        connection.putheader("Authorization", f"Bearer {_token(sandbox, LAB_STORAGE_ID)}")
+        connection.putheader("Content-Length", "0")
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.endheaders()
+        started = time.monotonic()
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+    assert response.status == 400
+    assert time.monotonic() - started < 5
+
+
+def test_cancel_during_the_wait_before_a_retry_stops_at_once(tmp_path: Path) -> None:
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there: every attempt fails at once and waits before the next
+    files = HttpsFiles(f"https://127.0.0.1:{port}/x", "x", globus_sdk.AccessTokenAuthorizer("t"), retry_delays=(30.0,))
+    source = tmp_path / "s.txt"
+    source.write_text("s")
+    for attempt in (
+        lambda stop: files.upload(source, "/s.txt", cancel=stop),
+        lambda stop: files.download("/s.txt", tmp_path / "d.txt", cancel=stop),
+    ):
+        stop = threading.Event()
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
+        with pytest.raises(Cancelled):
+            attempt(stop)
+        assert time.monotonic() - started < 5
+    files.close()
