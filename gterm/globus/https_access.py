@@ -10,8 +10,15 @@ failure handling a person on a shaky SSH link needs:
 
 - a download is written to ``.<name>.gterm-part`` beside the destination and
   renamed into place only when its size checks out; an interrupted one resumes
-  from the bytes it already has with a ``Range`` request (guarded by
-  ``If-Range`` so a file that changed meanwhile starts over);
+  from the bytes it already has with a ``Range`` request guarded by
+  ``If-Range``, so a file that changed meanwhile starts over. Which remote file
+  a part holds and its validator (ETag or Last-Modified) are recorded beside it
+  (``.<name>.gterm-resume``) when its first byte is written: a part without
+  that record, or recorded for another file, is never resumed (it could splice
+  someone else's bytes into this file);
+- continuing onto a file already at the destination (the conflict dialog's
+  Continue) first compares samples of it with the remote file's first bytes,
+  and leaves it untouched until the download succeeds;
 - a dropped connection is retried with backoff, resuming where it stopped;
 - the server's modification time is kept on the downloaded file;
 - an upload is one ``PUT``; the server writes it to a temporary name, so a
@@ -26,7 +33,9 @@ from __future__ import annotations
 import email.utils
 import errno
 import hashlib
+import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +55,7 @@ from gterm.globus.errors import (
     PermissionDenied,
     ServiceError,
 )
+from gterm.globus.local_files import open_regular
 from gterm.globus.models import Collection
 from gterm.lazy_modules import LazyModule
 from gterm.wording import plural
@@ -58,6 +68,9 @@ else:
 
 PIECE = 1 << 20  # bytes per read/write step: progress and cancel stay responsive
 PART_SUFFIX = ".gterm-part"
+RESUME_SUFFIX = ".gterm-resume"  # beside a part: which remote file it holds, and that file's validator
+SAMPLE = 64 * 1024  # bytes per sample when checking that a local file is the start of the remote one
+SAMPLES = 8
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts after a dropped connection
 Progress = Callable[[int], None]  # called with the number of new bytes moved
 
@@ -94,6 +107,7 @@ class RemoteFile:
     size: int
     modified: float | None  # seconds since the epoch, from Last-Modified
     etag: str | None
+    last_modified: str | None = None  # the header as sent (an If-Range validator when there is no ETag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +126,20 @@ def part_path(destination: Path) -> Path:
     A name near the file system's limit would not fit with the part's dot and suffix; such a
     part is named after a digest of the name instead (the same each time, so resume finds it).
     """
-    natural = f".{destination.name}{PART_SUFFIX}"
+    return _beside(destination, PART_SUFFIX)
+
+
+def resume_record_path(destination: Path) -> Path:
+    """Where the record of what a part holds lives (see the module docstring)."""
+    return _beside(destination, RESUME_SUFFIX)
+
+
+def _beside(destination: Path, suffix: str) -> Path:
+    natural = f".{destination.name}{suffix}"
     if len(os.fsencode(natural)) <= NAME_MAX:
         return destination.with_name(natural)
     digest = hashlib.sha256(os.fsencode(destination.name)).hexdigest()[:32]
-    return destination.with_name(f".{digest}{PART_SUFFIX}")
+    return destination.with_name(f".{digest}{suffix}")
 
 
 class HttpsFiles:
@@ -257,17 +280,25 @@ class HttpsFiles:
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
         resume: bool = True,
+        continue_from: Path | None = None,
     ) -> DownloadResult:
-        """Stream ``path`` into ``destination`` (see the module docstring for the guarantees)."""
+        """Stream ``path`` into ``destination`` (see the module docstring for the guarantees).
+
+        ``continue_from``: a file whose bytes are taken as the start of this one (Continue), once a
+        comparison with the remote file agrees; it stays as it is until the download succeeds.
+        """
         part = part_path(destination)
-        have = _held(part, destination) if resume else 0
+        have, validator = self._resumable(path, part, destination) if resume else (0, None)
+        if not have and continue_from is not None:
+            have, validator = self._seed_from(path, continue_from, part, destination)
         started_with = have
-        validator: str | None = None
         modified: float | None = None
         failures = 0
         while True:
             try:
-                size, validator, have, modified = self._fetch_into(path, part, have, validator, progress, cancel)
+                size, validator, have, modified = self._fetch_into(
+                    path, part, resume_record_path(destination), have, validator, progress, cancel
+                )
                 break
             except Offline:
                 if failures >= len(self._retry_delays):
@@ -275,6 +306,8 @@ class HttpsFiles:
                 _pause_before_retry(self._retry_delays[failures], cancel, f"{part.name} is kept for a resume")
                 failures += 1
                 have = _held(part, destination)
+                if not validator:
+                    have = 0  # without a validator a resumed range could join two versions of the file
         if have != size:
             raise ServiceError(
                 f"'{path}' arrived with {plural(have, 'byte')} instead of {size:,}; the partial file is kept"
@@ -286,12 +319,62 @@ class HttpsFiles:
             os.replace(part, destination)
         except OSError as exc:
             raise local_write_error(exc, destination, kept=part) from None
+        resume_record_path(destination).unlink(missing_ok=True)
         return DownloadResult(destination, size, started_with)
+
+    def _resumable(self, path: str, part: Path, destination: Path) -> tuple[int, str | None]:
+        """(bytes, validator) of a part an earlier attempt at this same remote file left; (0, None) otherwise."""
+        have = _held(part, destination)
+        if not have:
+            return 0, None
+        record = _read_record(resume_record_path(destination))
+        if record is None or record.get("url") != self.url(path) or not record.get("validator"):
+            return 0, None  # not known to be this file's bytes: the download starts over (the part is rewritten)
+        size = record.get("size")
+        if isinstance(size, int) and have > size:
+            return 0, None
+        return have, str(record["validator"])
+
+    def _seed_from(self, path: str, existing: Path, part: Path, destination: Path) -> tuple[int, str | None]:
+        """Continue onto ``existing``: check it is the start of the remote file, then copy it to the part.
+
+        Samples are compared rather than the whole prefix, which would cost the bytes Continue saves.
+        A copy, not a rename: the file stays the user's until the finished download replaces it.
+        """
+        remote = self.stat(path)
+        validator = remote.etag or remote.last_modified
+        try:
+            have = existing.stat().st_size
+        except OSError as exc:
+            raise local_write_error(exc, existing, kept=None) from None
+        refusal = f"Cannot continue {existing.name}: nothing was changed; choose Overwrite or Rename instead."
+        if have > remote.size:
+            raise InvalidInput(
+                f"{existing.name} here ({plural(have, 'byte')}) is larger than the file on {self._name}"
+                f" ({plural(remote.size, 'byte')}), so it is not an unfinished copy of it. {refusal}"
+            )
+        if not validator:
+            raise InvalidInput(f"{self._name} gives no version (ETag or Last-Modified) for {existing.name}. {refusal}")
+        with open(existing, "rb") as local:
+            for offset in _sample_offsets(have):
+                length = min(SAMPLE, have - offset)
+                if self.read(path, offset, length) != os.pread(local.fileno(), length, offset):
+                    raise InvalidInput(
+                        f"{existing.name} here differs from the start of the file on {self._name}, so it is not"
+                        f" an unfinished copy of it. {refusal}"
+                    )
+        try:
+            _write_record(resume_record_path(destination), self.url(path), validator, remote.size)
+            shutil.copyfile(existing, part)
+        except OSError as exc:
+            raise local_write_error(exc, destination, kept=None) from None
+        return have, validator
 
     def _fetch_into(
         self,
         path: str,
         part: Path,
+        record: Path,
         have: int,
         validator: str | None,
         progress: Progress | None,
@@ -315,19 +398,26 @@ class HttpsFiles:
             remote = self.stat(path)
             if remote.size == have:
                 return have, validator, have, remote.modified
-            return self._fetch_into(path, part, _truncate(part), None, progress, cancel)
+            return self._fetch_into(path, part, record, _truncate(part), None, progress, cancel)
         with response:
             remote = _remote_file(response)
-            validator = remote.etag or response.headers.get("Last-Modified")
+            validator = remote.etag or remote.last_modified
             if response.status_code == 206:
                 total = _total_from_content_range(response.headers.get("Content-Range"), have + remote.size)
                 mode = "ab"
-            else:  # the whole file (a first attempt, or the server ignored a stale range)
+            else:  # the whole file (a first attempt, or If-Range said the file changed)
                 total, have, mode = remote.size, 0, "wb"
+            destination = part.with_name(PurePosixPath(path).name)
             try:
+                if mode == "wb":
+                    # Recorded before the first byte: a later attempt resumes only this file, this version.
+                    if validator:
+                        _write_record(record, self.url(path), validator, total)
+                    else:
+                        record.unlink(missing_ok=True)  # nothing to check a later attempt against
                 handle = open(part, mode)  # noqa: SIM115 - closed below, also on error
             except OSError as exc:
-                raise local_write_error(exc, part.with_name(PurePosixPath(path).name), kept=None) from None
+                raise local_write_error(exc, destination, kept=None) from None
             with handle:
                 try:
                     for piece in _pieces(response):
@@ -410,7 +500,10 @@ def _remote_file(response: requests.Response) -> RemoteFile:
             when = email.utils.parsedate_to_datetime(modified).timestamp()
         except (TypeError, ValueError):
             when = None
-    return RemoteFile(int(length) if length.isdigit() else 0, when, response.headers.get("ETag"))
+    etag = response.headers.get("ETag")
+    if etag and etag.startswith("W/"):
+        etag = None  # If-Range takes only a strong validator
+    return RemoteFile(int(length) if length.isdigit() else 0, when, etag, modified)
 
 
 def _total_from_content_range(header: str | None, fallback: int) -> int:
@@ -430,6 +523,26 @@ def _held(part: Path, destination: Path) -> int:
         return 0
     except OSError as exc:
         raise local_write_error(exc, destination, kept=None) from None
+
+
+def _read_record(record: Path) -> dict[str, object] | None:
+    try:
+        value = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _write_record(record: Path, url: str, validator: str, size: int) -> None:
+    record.write_text(json.dumps({"url": url, "validator": validator, "size": size}), encoding="utf-8")
+
+
+def _sample_offsets(size: int) -> list[int]:
+    """Where to compare a local file with the remote one: its start, its end, and evenly between."""
+    if size <= SAMPLE * SAMPLES:
+        return list(range(0, size, SAMPLE))
+    step = (size - SAMPLE) // (SAMPLES - 1)
+    return [min(i * step, size - SAMPLE) for i in range(SAMPLES)]
 
 
 def _truncate(part: Path) -> int:
@@ -458,7 +571,8 @@ class _UploadBody:
 
     def __init__(self, source: Path, progress: Progress, cancel: threading.Event | None) -> None:
         try:
-            self._handle = open(source, "rb")  # noqa: SIM115 - closed by __exit__
+            # Not open(): a named pipe's open would wait for a writer, with no way to cancel it.
+            self._handle = open(open_regular(source, refusal="it cannot be uploaded."), "rb")  # noqa: SIM115 - closed by __exit__
         except OSError as exc:
             raise InvalidInput(f"Cannot read {source}: {exc.strerror or 'error'}.") from None
         self._size = os.fstat(self._handle.fileno()).st_size

@@ -58,6 +58,39 @@ def local_error(exc: OSError, what: str, path: str) -> GtermError:
     return _error(exc, what, path)
 
 
+def special_kind(mode: int) -> str | None:
+    """What a file that is neither a regular file, a directory nor a link is, in words (None for those)."""
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    return None
+
+
+def open_regular(path: str | os.PathLike[str], *, refusal: str) -> int:
+    """A read-only descriptor of the regular file at ``path``, or InvalidInput naming what it is instead.
+
+    Never blocks: opening a named pipe waits for a writer (forever, and no thread can be woken from
+    it), and opening a device can act on it, so anything that is not a regular file is refused from
+    its stat, before any open; the open itself is non-blocking in case the file was swapped meanwhile.
+    OSError (missing, no permission) is the caller's to word.
+    """
+    kind = special_kind(os.stat(path).st_mode)
+    if kind is None:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISREG(mode):
+            os.set_blocking(fd, True)
+            return fd
+        os.close(fd)
+        kind = special_kind(mode) or ("directory" if stat.S_ISDIR(mode) else "special file")
+    raise InvalidInput(f"{os.fspath(path)} is a {kind}, not a regular file: {refusal}")
+
+
 def _permissions(mode: int) -> str:
     return f"{stat.S_IMODE(mode):04o}"
 

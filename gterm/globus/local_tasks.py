@@ -48,11 +48,15 @@ from gterm.globus.https_access import (
     local_write_error,
     part_path,
 )
+from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.models import Entry, Event, Task
 from gterm.wording import plural
 
 Kind = Literal["download", "upload", "copy"]
-OnConflict = Literal["overwrite", "skip", "rename", "resume"]  # resume: downloads only (else overwrite)
+# What to do with a name the destination already holds, decided against the disk when each file is
+# written (a pane's listing may be stale). resume: downloads only (else overwrite). The default, for a
+# task whose dialog saw no conflict, is rename: a name found taken only then is never overwritten unasked.
+OnConflict = Literal["overwrite", "skip", "rename", "resume"]
 STREAMS = 4
 
 ListRemote = Callable[[str], Iterable[Entry]]  # a collection directory's entries (Transfer ls)
@@ -76,6 +80,7 @@ class FileJob:
     source: str
     destination: str
     size: int
+    link_target: str | None = None  # a symbolic link a local copy makes again as a link (as cp -a does)
 
 
 @dataclass(slots=True)
@@ -100,7 +105,7 @@ class LocalTask:
     open_remote: OpenRemote | None = None
     list_remote: ListRemote | None = None
     make_remote_dir: MakeRemoteDir | None = None
-    on_conflict: OnConflict = "overwrite"
+    on_conflict: OnConflict = "rename"
     streams: int = STREAMS
     label: str | None = None
     task_id: str = field(default_factory=lambda: f"local-{uuid.uuid4()}")
@@ -229,11 +234,28 @@ class LocalTask:
             self._check_cancel()
             if not item.is_dir:
                 jobs.append(FileJob(item.source, item.destination, item.size))
-            elif self.kind == "download":
-                jobs.extend(self._plan_remote_tree(item.source, item.destination, item.modified))
+                continue
+            if self.kind == "copy":
+                _refuse_copy_into_itself(item.source, item.destination)
+            destination = item.destination if self.kind == "upload" else self._directory_destination(item.destination)
+            if self.kind == "download":
+                jobs.extend(self._plan_remote_tree(item.source, destination, item.modified))
             else:
-                jobs.extend(self._plan_local_tree(item.source, item.destination))
+                jobs.extend(self._plan_local_tree(item.source, destination))
         return jobs
+
+    def _directory_destination(self, destination: str) -> str:
+        """Keep both for a directory means a new one beside it (``tree (1)/``, as uploads do), not a merge.
+
+        Overwrite, skip and continue merge into the one there, deciding file by file.
+        """
+        target = Path(destination)
+        if self.on_conflict != "rename" or not os.path.lexists(target):
+            return destination
+        renamed = _free_name(target, is_dir=True)
+        self._event("KEPT_BOTH", f"{target.name} is already in {target.parent}; this one is saved as {renamed.name}",
+                    str(renamed))
+        return str(renamed)
 
     def _plan_remote_tree(self, source: str, destination: str, modified: datetime | None) -> list[FileJob]:
         assert self.list_remote is not None
@@ -256,6 +278,8 @@ class LocalTask:
 
     def _plan_local_tree(self, source: str, destination: str) -> list[FileJob]:
         jobs: list[FileJob] = []
+        links: list[str] = []  # in an upload (a copy makes them again as links)
+        special: list[str] = []
         pending = [(Path(source), destination)]
         while pending:
             self._check_cancel()
@@ -272,7 +296,22 @@ class LocalTask:
                         pending.append((Path(entry.path), target))
                     elif stat.S_ISREG(info.st_mode):
                         jobs.append(FileJob(entry.path, target, info.st_size))
+                    elif stat.S_ISLNK(info.st_mode) and self.kind == "copy":
+                        jobs.append(FileJob(entry.path, target, 0, link_target=os.readlink(entry.path)))
+                    elif stat.S_ISLNK(info.st_mode):
+                        links.append(entry.path)
+                    else:
+                        special.append(entry.path)
+        self._left_out(links, "link", "HTTPS uploads carry file contents only, as Globus leaves links out")
+        self._left_out(special, "special file", "named pipes, sockets and devices have no contents to copy")
         return jobs
+
+    def _left_out(self, found: list[str], what: str, why: str) -> None:
+        """Say what a tree walk did not take, and why: never drop files silently."""
+        if found:
+            shown = ", ".join(found[:5]) + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
+            self._event(f"{what.upper().replace(' ', '_')}S_LEFT_OUT", f"{plural(len(found), what)} left out ({why}):"
+                        f" {shown}", "\n".join(found))
 
     def _keep_directory_times(self) -> None:
         """The source's times on the directories this task made, once every file is in (each file
@@ -339,18 +378,23 @@ class LocalTask:
             self._event(code, message, job.source, is_error=True)
 
     def _move(self, job: FileJob, remote: HttpsFiles | None) -> None:
-        destination = self._resolve_conflict(job)
-        if destination is None:
+        resolved = self._resolve_conflict(job)
+        if resolved is None:
             with self._lock:
                 self._counters.files_skipped += 1
                 self._counters.bytes_total -= job.size
             return
+        destination, continue_from = resolved
         if self.kind == "download":
             assert remote is not None
-            remote.download(job.source, Path(destination), progress=self._moved, cancel=self._cancel)
+            remote.download(
+                job.source, Path(destination), progress=self._moved, cancel=self._cancel, continue_from=continue_from
+            )
         elif self.kind == "upload":
             assert remote is not None
             remote.upload(Path(job.source), destination, progress=self._moved, cancel=self._cancel)
+        elif job.link_target is not None:
+            self._copy_link(job.link_target, Path(destination))
         else:
             self._copy_local(Path(job.source), Path(destination))
         with self._lock:
@@ -360,31 +404,53 @@ class LocalTask:
         with self._lock:
             self._counters.bytes_done += count
 
-    def _resolve_conflict(self, job: FileJob) -> str | None:
-        """Where the file goes under the conflict policy, or None to skip it."""
-        if self.on_conflict == "overwrite" or self.kind == "upload":
-            # Uploads: the dialog asked about the names it could see; PUT replaces atomically.
-            return job.destination
+    def _resolve_conflict(self, job: FileJob) -> tuple[str, Path | None] | None:
+        """(where the file goes, a file there to continue from), or None to skip it.
+
+        Decided against the disk now, not against the listing the dialog saw: a file that appeared
+        since (or that the pane had not listed yet) gets the task's policy too, and is named in an event.
+        """
+        if self.kind == "upload":
+            # The dialog asked about the names it could see; PUT replaces atomically.
+            return job.destination, None
         target = Path(job.destination)
-        if not target.exists():
-            return job.destination
+        if not os.path.lexists(target) or self.on_conflict == "overwrite":
+            return job.destination, None
+        where = f"{target.name} is already in {target.parent}"
         if self.on_conflict == "skip":
+            self._event("SKIPPED", f"{where}; skipped, left as it was", str(target))
             return None
+        if self.on_conflict == "resume" and self.kind == "download":
+            if not target.is_file() or target.is_symlink():
+                raise InvalidInput(f"Cannot continue {target}: it is not a regular file. Nothing was changed.")
+            return job.destination, target
         if self.on_conflict == "resume":
-            if self.kind == "download":
-                # What is there becomes the part the download continues from (Range from its size): a file an
-                # earlier, interrupted download or copy left. A part already waiting is newer; it wins.
-                part = part_path(target)
-                if not part.exists() and target.is_file():
-                    os.replace(target, part)
-            return job.destination
-        return str(_free_name(target))
+            return job.destination, None  # a copy has nothing to continue: it is written whole
+        renamed = _free_name(target, is_dir=False)
+        self._event("KEPT_BOTH", f"{where}; this one is saved as {renamed.name}", str(renamed))
+        return str(renamed), None
+
+    def _copy_link(self, link_target: str, destination: Path) -> None:
+        """A link in a copied tree is made again as a link to the same target (cp -a, rsync -a)."""
+        temp = part_path(destination)
+        try:
+            temp.unlink(missing_ok=True)
+            os.symlink(link_target, temp)
+            os.replace(temp, destination)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise local_write_error(exc, destination, kept=None) from None
 
     def _copy_local(self, source: Path, destination: Path) -> None:
         """A local copy to a hidden temporary name, renamed into place; times kept."""
+        try:
+            # Not open(): a named pipe's open would wait for a writer, with no way to cancel it.
+            source_fd = open_regular(source, refusal="it cannot be copied.")
+        except OSError as exc:
+            raise local_error(exc, "read", str(source)) from None
         temp = part_path(destination)
         try:
-            with open(source, "rb") as src, open(temp, "wb") as dst:
+            with open(source_fd, "rb") as src, open(temp, "wb") as dst:
                 while True:
                     self._check_cancel()
                     piece = src.read(PIECE)
@@ -423,11 +489,17 @@ def _make_local_dir(path: Path) -> bool:
     return True
 
 
-def _free_name(target: Path) -> Path:
-    """``name (1).ext``, ``name (2).ext``, ... the first that does not exist (as browsers do)."""
-    stem, suffix = target.stem, target.suffix
+def _free_name(target: Path, *, is_dir: bool) -> Path:
+    """``name (1).ext``, ``name (2).ext``, ... the first that does not exist (``paths.numbered_name``)."""
     for n in range(1, 10_000):
-        candidate = target.with_name(f"{stem} ({n}){suffix}")
-        if not candidate.exists():
+        candidate = target.with_name(paths.numbered_name(target.name, n, is_dir=is_dir))
+        if not os.path.lexists(candidate):
             return candidate
     raise InvalidInput(f"No free name for {target.name}.")
+
+
+def _refuse_copy_into_itself(source: str, destination: str) -> None:
+    """A copy of a directory into itself would copy its own copies, level after level, until the disk fills."""
+    real_source, real_destination = os.path.realpath(source), os.path.realpath(destination)
+    if os.path.commonpath([real_source, real_destination]) == real_source:
+        raise InvalidInput(f"Cannot copy {source.rstrip('/')} into itself ({destination.rstrip('/')} is inside it).")

@@ -199,3 +199,15 @@ def globus_spelling(path: str) -> str:
             part = UNDECODABLE_MARK + part.encode("utf-8", "surrogateescape").decode("latin-1")
         parts.append(part)
     return "/".join(parts)
+
+
+def numbered_name(name: str, number: int, *, is_dir: bool = False) -> str:
+    """The name "keep both" gives a copy: ``name (n).ext``, one spelling for downloads, uploads and copies.
+
+    The number goes before a file's first dot, so every part of a compound extension stays at the
+    end (``arch (1).tar.gz``); a directory or a dot file (``.bashrc``) takes it after its whole name.
+    """
+    if is_dir or name.startswith(".") or "." not in name:
+        return f"{name} ({number})"
+    stem, _, extension = name.partition(".")
+    return f"{stem} ({number}).{extension}"

@@ -5,7 +5,8 @@ a file's URL is that base plus its absolute collection path. What GCS does, and
 so what this does:
 
 - ``GET`` streams the file (``Range: bytes=...`` gives 206 with ``Content-Range``,
-  416 when unsatisfiable; ``HEAD`` the same headers without a body);
+  416 when unsatisfiable, the whole file when ``If-Range`` names another
+  version; ``HEAD`` the same headers without a body);
   ``?download`` asks for ``Content-Disposition: attachment``;
 - ``PUT`` uploads the raw body: it is written to a temporary name in the
   destination directory and renamed into place only when complete, so a
@@ -162,6 +163,21 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
+def _if_range_holds(condition: str | None, etag: str, last_modified: str) -> bool:
+    """RFC 9110 13.1.5: a Range counts only while ``If-Range`` (when sent) still names this version.
+
+    An entity tag must match strongly (a weak one never does); a date must be the Last-Modified
+    sent, exactly. Otherwise the whole file is the answer (200), so a client resuming a file that
+    changed meanwhile starts over instead of joining two versions.
+    """
+    if condition is None:
+        return True
+    condition = condition.strip()
+    if condition.startswith(('"', "W/")):
+        return condition == etag
+    return condition == last_modified
+
+
 def _unsatisfiable(size: int) -> ApiError:
     return ApiError(416, "RangeNotSatisfiable", f"The requested range is not satisfiable (size {size})")
 
@@ -206,16 +222,18 @@ def _answer_get(state: SandboxState, request: Request) -> Response:
     if isinstance(where, Response):
         return where
     fd, info = _open_file(where)
-    try:
-        span = _byte_range(request.headers.get("range"), info.st_size)
-    except ApiError:
-        os.close(fd)
-        raise
     headers = {
         "Accept-Ranges": "bytes",
         "Last-Modified": email.utils.formatdate(info.st_mtime, usegmt=True),
         "ETag": f'"{info.st_ino:x}-{info.st_size:x}-{info.st_mtime_ns:x}"',
     }
+    try:
+        span = None
+        if _if_range_holds(request.headers.get("if-range"), headers["ETag"], headers["Last-Modified"]):
+            span = _byte_range(request.headers.get("range"), info.st_size)
+    except ApiError:
+        os.close(fd)
+        raise
     if "download" in request.query_params:
         name = where.path.rstrip("/").rsplit("/", 1)[-1]
         headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"

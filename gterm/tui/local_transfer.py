@@ -47,15 +47,12 @@ def _same(name: str) -> str:
     return paths.with_surrogates(name)
 
 
-def _free_name(name: str, taken: set[str]) -> str:
+def _free_name(name: str, taken: set[str], *, is_dir: bool) -> str:
     """``name (1).ext``, ``name (2).ext`` ...: the first not in ``taken`` (uploads pick their new names here)."""
-    stem, dot, suffix = name.partition(".") if not name.startswith(".") else (name, "", "")
     number = 1
-    while True:
-        candidate = f"{stem} ({number}){dot}{suffix}"
-        if candidate not in taken:
-            return candidate
+    while (candidate := paths.numbered_name(name, number, is_dir=is_dir)) in taken:
         number += 1
+    return candidate
 
 
 def build_task(
@@ -77,7 +74,7 @@ def build_task(
             if on_conflict == "skip":
                 continue
             if on_conflict == "rename":
-                name = _free_name(name, taken)
+                name = _free_name(name, taken, is_dir=entry.is_dir)
                 taken.add(name)
         source = paths.child(plan.source_path, entry.name)
         destination = paths.child(plan.destination_path, name)

@@ -17,6 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
+from gterm.globus.local_files import open_regular
+
 BLOCK = 64 * 1024
 MAX_LINE = 4096  # a line longer than this is shown as several (minified JSON, binary-ish text)
 CACHE_BLOCKS = 256  # 16 MiB at most
@@ -38,7 +40,7 @@ class LocalFile:
     """A file on this computer (``pread``: no shared file position, so any thread may read)."""
 
     def __init__(self, path: str) -> None:
-        self._fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        self._fd = open_regular(path, refusal="there is no content to view.")
         self._size = os.fstat(self._fd).st_size
 
     @property

@@ -259,7 +259,9 @@ class TransferScreen(Screen[None]):
                 return
         taken = conflicts(plan)
         if not taken:
-            self._prepare_local_task(plan, kind, remote, "overwrite")
+            # The listing may be stale: a name found taken when the file is written is kept beside
+            # (the task's events say so), never overwritten unasked.
+            self._prepare_local_task(plan, kind, remote, "rename")
             return
         from gterm.tui.screens.prompts import ChoicePrompt
 
@@ -273,8 +275,8 @@ class TransferScreen(Screen[None]):
         if kind == "download":  # a PUT cannot continue a file; a download can, with a Range request
             choices.append(("resume", "Continue"))
             message += (" Continue keeps the bytes already here and fetches only the rest (for a file an earlier"
-                        " download or copy left unfinished).")
-        message += " An interrupted download resumes by itself."
+                        " download or copy left unfinished; it is checked against the remote file first)."
+                        " An interrupted download resumes by itself.")
 
         def answered(choice: str | None) -> None:
             if choice in policies:
@@ -287,6 +289,7 @@ class TransferScreen(Screen[None]):
                 message,
                 choices,
                 items=taken,
+                default="skip",  # Enter on this dialog must not destroy anything
             ),
             answered,
         )

@@ -89,16 +89,75 @@ def test_range_reads_and_stat(sandbox: SandboxHandle, lab: HttpsFiles) -> None:
     assert lab.stat(path + "r.bin").size == 10_000
 
 
+def _interrupted(lab: HttpsFiles, path: str, target: Path) -> int:
+    """Start downloading ``path`` to ``target`` and stop after the first piece: the bytes the part keeps."""
+    stop = threading.Event()
+    with pytest.raises(Cancelled):
+        lab.download(path, target, progress=lambda n: stop.set(), cancel=stop)
+    return part_path(target).stat().st_size
+
+
 def test_an_interrupted_download_resumes_with_range(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
     data = _blob(5 * 1024 * 1024, seed=3)
     _, path = make_lab_dir(sandbox, {"big.bin": data})
     target = tmp_path / "big.bin"
-    part_path(target).write_bytes(data[:1_234_567])  # what a dropped first attempt left
+    kept = _interrupted(lab, path + "big.bin", target)  # what a dropped first attempt left
 
     result = lab.download(path + "big.bin", target)
 
     assert target.read_bytes() == data
-    assert result.resumed_from == 1_234_567
+    assert 0 < kept < len(data) and result.resumed_from == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.bin"]  # the part and its record are gone
+
+
+def test_a_part_file_no_download_recorded_is_never_spliced_in(
+    sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path
+) -> None:
+    # A leftover ".NAME.gterm-part" (another program's, or an older gterm's) holds bytes of who knows what.
+    data = _blob(3 * 1024 * 1024, seed=31)
+    _, path = make_lab_dir(sandbox, {"report.bin": data})
+    target = tmp_path / "report.bin"
+    part_path(target).write_bytes(b"unrelated" * 1000)
+
+    result = lab.download(path + "report.bin", target)
+
+    assert target.read_bytes() == data and result.resumed_from == 0
+
+
+def test_a_part_of_another_remote_file_is_not_resumed(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    first, second = _blob(4 * 1024 * 1024, seed=37), _blob(4 * 1024 * 1024, seed=41)
+    _, path = make_lab_dir(sandbox, {"one/data.bin": first, "two/data.bin": second})
+    target = tmp_path / "data.bin"
+    assert _interrupted(lab, path + "one/data.bin", target) > 0
+
+    result = lab.download(path + "two/data.bin", target)
+
+    assert target.read_bytes() == second and result.resumed_from == 0
+
+
+def test_a_part_of_a_file_changed_since_starts_over(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
+    old, new = _blob(4 * 1024 * 1024, seed=43), _blob(4 * 1024 * 1024, seed=47)
+    disk, path = make_lab_dir(sandbox, {"v.bin": old})
+    target = tmp_path / "v.bin"
+    assert _interrupted(lab, path + "v.bin", target) > 0
+    (disk / "v.bin").write_bytes(new)  # same size, other bytes: If-Range no longer holds
+    os.utime(disk / "v.bin", (1_700_000_000, 1_700_000_000))
+
+    lab.download(path + "v.bin", target)
+
+    assert target.read_bytes() == new
+
+
+def test_if_range_of_another_version_gets_the_whole_file(sandbox: SandboxHandle, lab: HttpsFiles) -> None:
+    data = _blob(100_000, seed=53)
+    _, path = make_lab_dir(sandbox, {"r.bin": data})
+    headers = {"Authorization": f"Bearer {_token(sandbox, LAB_STORAGE_ID)}", "Range": "bytes=10-"}
+    url = lab.url(path + "r.bin")
+    etag = requests.head(url, headers=headers, timeout=30).headers["ETag"]
+    same = requests.get(url, headers={**headers, "If-Range": etag}, timeout=30)
+    other = requests.get(url, headers={**headers, "If-Range": '"not-this-version"'}, timeout=30)
+    assert (same.status_code, same.content) == (206, data[10:])
+    assert (other.status_code, other.content) == (200, data)
 
 
 def test_a_part_of_a_changed_file_starts_over(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
@@ -346,11 +405,11 @@ def test_a_name_near_the_limit_downloads_and_resumes_through_a_short_part(
     target = tmp_path / name
     part = part_path(target)
     assert len(os.fsencode(part.name)) <= 255 and part.parent == tmp_path
-    part.write_bytes(data[:1_000_000])  # an earlier attempt's bytes
+    kept = _interrupted(lab, path + name, target)  # an earlier attempt's bytes
 
     result = lab.download(path + name, target)
 
-    assert result.resumed_from == 1_000_000 and target.read_bytes() == data
+    assert 0 < kept == result.resumed_from and target.read_bytes() == data
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
@@ -444,3 +503,21 @@ def test_cancel_during_the_wait_before_a_retry_stops_at_once(tmp_path: Path) -> 
             attempt(stop)
         assert time.monotonic() - started < 5
     files.close()
+
+
+def test_continue_keeps_the_users_file_until_the_download_succeeds(
+    sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path
+) -> None:
+    data = _blob(6 * 1024 * 1024, seed=59)
+    _, path = make_lab_dir(sandbox, {"half.bin": data})
+    mine = tmp_path / "half.bin"
+    mine.write_bytes(data[:1_000_000])  # an unfinished copy, made by something else
+    stop = threading.Event()
+
+    with pytest.raises(Cancelled):
+        lab.download(path + "half.bin", mine, continue_from=mine, progress=lambda n: stop.set(), cancel=stop)
+
+    assert mine.read_bytes() == data[:1_000_000]  # still the user's, whole, under its own name
+    result = lab.download(path + "half.bin", mine, continue_from=mine)
+    assert mine.read_bytes() == data and result.resumed_from > 1_000_000  # went on from the stopped attempt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["half.bin"]

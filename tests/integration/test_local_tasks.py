@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import globus_sdk
+import pytest
 
 from gterm.globus.https_access import HttpsFiles, https_scope, part_path
 from gterm.globus.local_tasks import Item, LocalTask
@@ -222,3 +223,150 @@ def test_a_full_disk_stops_the_task_once_and_keeps_the_part(sandbox: SandboxHand
     assert "is kept, so the next download resumes from it" in str(task.fatal_error)
     assert [e.code for e in task.events() if e.is_error] == ["DISK_FULL", "FAILED"]
     assert not any((tmp_path / name).exists() for name in files)  # the other files were not started
+
+
+def _copy(items: list[Item], **kwargs: object) -> LocalTask:
+    return LocalTask(kind="copy", items=items, source_name="This computer", destination_name="This computer",
+                     **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_file_the_dialog_did_not_see_is_kept_not_overwritten(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # The pane's listing was stale: no conflict was asked about, but the name is taken on disk now.
+    _, path = make_lab_dir(sandbox, {"same.txt": "remote"})
+    (tmp_path / "same.txt").write_text("mine")
+    (tmp_path / "src.txt").write_text("copied")
+    (tmp_path / "dst").mkdir()
+    (tmp_path / "dst" / "src.txt").write_text("mine too")
+    download = _task(sandbox, "download", [Item(path + "same.txt", str(tmp_path / "same.txt"), is_dir=False, size=6)])
+    copy = _copy([Item(str(tmp_path / "src.txt"), str(tmp_path / "dst" / "src.txt"), is_dir=False, size=6)])
+
+    download.run()
+    copy.run()
+
+    assert download.snapshot().status == "SUCCEEDED" and copy.snapshot().status == "SUCCEEDED"
+    assert (tmp_path / "same.txt").read_text() == "mine" and (tmp_path / "same (1).txt").read_text() == "remote"
+    assert (tmp_path / "dst" / "src.txt").read_text() == "mine too"
+    assert (tmp_path / "dst" / "src (1).txt").read_text() == "copied"
+    for task, name in ((download, "same (1).txt"), (copy, "src (1).txt")):
+        kept = [e for e in task.events() if e.code == "KEPT_BOTH"]
+        assert len(kept) == 1 and "is already in" in kept[0].description and name in kept[0].description
+
+
+@pytest.mark.parametrize(
+    ("mine", "why"),
+    [(b"not the start of it" * 1000, "differs from the start"), (b"x" * 300_001, "is larger than the file")],
+    ids=["other-bytes", "longer"],
+)
+def test_continue_onto_a_file_that_is_not_a_partial_download_refuses(
+    sandbox: SandboxHandle, tmp_path: Path, mine: bytes, why: str
+) -> None:
+    data = os.urandom(300_000)
+    _, path = make_lab_dir(sandbox, {"other.bin": data})
+    target = tmp_path / "other.bin"
+    target.write_bytes(mine)
+    task = _task(sandbox, "download", [Item(path + "other.bin", str(target), is_dir=False, size=len(data))],
+                 on_conflict="resume")
+
+    task.run()
+
+    assert task.snapshot().status == "FAILED"
+    failed = [e for e in task.events() if e.code == "FILE_FAILED"]
+    assert len(failed) == 1 and why in failed[0].description and "nothing was changed" in failed[0].description
+    assert target.read_bytes() == mine  # nothing appended, nothing renamed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.bin"]
+
+
+def test_keep_both_on_a_directory_download_makes_a_new_directory(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    _, path = make_lab_dir(sandbox, {"tree/a.txt": "new a", "tree/b.txt": "new b"})
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "a.txt").write_text("old a")
+    task = _task(sandbox, "download", [Item(path + "tree", str(tmp_path / "tree"), is_dir=True)],
+                 on_conflict="rename")
+
+    task.run()
+
+    assert task.snapshot().status == "SUCCEEDED", task.events()
+    assert _tree(tmp_path / "tree") == {"a.txt": b"old a"}
+    assert _tree(tmp_path / "tree (1)") == {"a.txt": b"new a", "b.txt": b"new b"}
+
+
+def test_keep_both_names_a_file_as_uploads_do(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "arch.tar.gz").write_bytes(b"new")
+    (tmp_path / "arch.tar.gz").write_bytes(b"old")
+    task = _copy([Item(str(tmp_path / "src" / "arch.tar.gz"), str(tmp_path / "arch.tar.gz"), is_dir=False)],
+                 on_conflict="rename")
+    task.run()
+    assert (tmp_path / "arch (1).tar.gz").read_bytes() == b"new"
+
+
+def test_a_copy_of_a_directory_into_itself_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "tree"
+    (source / "sub").mkdir(parents=True)
+    (source / "f.txt").write_text("f")
+    task = _copy([Item(str(source), str(source / "sub" / "tree"), is_dir=True)])
+
+    task.run()
+
+    assert task.snapshot().status == "FAILED"
+    assert "into itself" in str(task.fatal_error)
+    assert sorted(str(p.relative_to(source)) for p in source.rglob("*")) == ["f.txt", "sub"]
+
+
+def test_links_in_a_copied_tree_stay_links_and_an_upload_says_it_left_them_out(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    source = tmp_path / "tree"
+    source.mkdir()
+    (source / "f.txt").write_text("f")
+    (source / "to-f").symlink_to("f.txt")
+    (source / "dangling").symlink_to("nowhere")
+    copy = _copy([Item(str(source), str(tmp_path / "copy"), is_dir=True)])
+    copy.run()
+    assert copy.snapshot().status == "SUCCEEDED", copy.events()
+    assert os.readlink(tmp_path / "copy" / "to-f") == "f.txt"
+    assert os.readlink(tmp_path / "copy" / "dangling") == "nowhere"
+
+    disk, path = make_lab_dir(sandbox)
+    upload = _task(sandbox, "upload", [Item(str(source), path + "tree/", is_dir=True)])
+    upload.run()
+    assert upload.snapshot().status == "SUCCEEDED", upload.events()
+    assert sorted(p.name for p in (disk / "tree").iterdir()) == ["f.txt"]
+    left = [e for e in upload.events() if e.code == "LINKS_LEFT_OUT"]
+    assert len(left) == 1 and "2 links left out" in left[0].description and "to-f" in left[0].description
+
+
+def test_a_named_pipe_is_refused_at_once_never_waited_on(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    os.mkfifo(tree / "inner-pipe")
+    (tree / "f.txt").write_text("f")
+    _, path = make_lab_dir(sandbox)
+    tasks = [
+        _copy([Item(str(fifo), str(tmp_path / "copied-pipe"), is_dir=False)]),
+        _task(sandbox, "upload", [Item(str(fifo), path + "pipe", is_dir=False)]),
+        _copy([Item(str(tree), str(tmp_path / "tree-copy"), is_dir=True)]),
+    ]
+    for task in tasks:
+        runner = threading.Thread(target=task.run, daemon=True)
+        runner.start()
+        runner.join(timeout=20)
+        assert not runner.is_alive(), "the task waited on the pipe"
+    for task in tasks[:2]:
+        failed = [e for e in task.events() if e.code == "FILE_FAILED"]
+        assert len(failed) == 1 and "is a named pipe (FIFO), not a regular file" in failed[0].description
+    assert tasks[2].snapshot().status == "SUCCEEDED"
+    assert [e.code for e in tasks[2].events() if "LEFT_OUT" in e.code] == ["SPECIAL_FILES_LEFT_OUT"]
+    assert not (tmp_path / "tree-copy" / "inner-pipe").exists()
+
+
+def test_a_missing_source_is_said_as_the_source(tmp_path: Path) -> None:
+    task = _copy([Item(str(tmp_path / "gone.txt"), str(tmp_path / "out" / "gone.txt"), is_dir=False, size=3)])
+    (tmp_path / "out").mkdir()
+    task.run()
+    failed = [e for e in task.events() if e.code == "FILE_FAILED"]
+    assert len(failed) == 1
+    assert f"{tmp_path / 'gone.txt'} does not exist on this computer" in failed[0].description
+    assert "Could not write" not in failed[0].description

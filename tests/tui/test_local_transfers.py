@@ -172,3 +172,50 @@ async def test_f5_download_asks_for_the_collections_consent_in_the_app_then_runs
             assert {p.name: p.read_bytes() for p in (local / wanted).iterdir()} == expected
     finally:
         session.close()
+
+
+async def test_a_file_the_pane_did_not_list_yet_is_not_overwritten(sandbox: SandboxHandle, tmp_config, tmp_path: Path):
+    _disk, path = make_lab_dir(sandbox, {"late.txt": "from the collection\n"})
+    local = tmp_path / "here"
+    local.mkdir()
+    app = _app(sandbox, tmp_config, f"{LAB_STORAGE_ID}:{path}", f"local:{local}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
+        await settled(pilot)
+        (local / "late.txt").write_text("mine, made after the listing\n")  # the pane does not show it
+        await cursor_to(pilot, left, "late.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download ended")
+        assert not isinstance(app.screen, ChoicePrompt)  # nothing was seen to ask about
+        assert (local / "late.txt").read_text() == "mine, made after the listing\n"
+        assert (local / "late (1).txt").read_text() == "from the collection\n"
+
+
+async def test_the_conflict_dialog_of_a_copy_speaks_of_copies_and_enter_skips(
+    sandbox: SandboxHandle, tmp_config, tmp_path: Path
+):
+    source, destination = tmp_path / "src", tmp_path / "dst"
+    source.mkdir()
+    destination.mkdir()
+    (source / "a.txt").write_text("new\n")
+    (destination / "a.txt").write_text("old\n")
+    app = _app(sandbox, tmp_config, f"local:{source}", f"local:{destination}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        left, right = screen.left_pane, screen.right_pane
+        await wait_for(pilot, lambda: left.path == f"{source}/" and right.path == f"{destination}/", "both panes")
+        await settled(pilot)
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
+        prompt = app.screen
+        assert isinstance(prompt, ChoicePrompt)
+        assert "download" not in prompt.message
+        await pilot.press("enter")  # the focused answer: the safe one
+        await wait_for(pilot, lambda: "COPY SUCCEEDED" in _task_rows(app), "copy ended")
+        assert (destination / "a.txt").read_text() == "old\n"
+        assert sorted(p.name for p in destination.iterdir()) == ["a.txt"]
+        task = next(t for t in screen.task_panel.tasks if t.type == "COPY")
+        assert task.files_skipped == 1

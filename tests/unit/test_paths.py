@@ -138,3 +138,12 @@ def test_spellings_convert_per_component_both_ways() -> None:
     assert paths.with_surrogates(f"/home/{WIRE}/x/{WIRE}") == f"/home/{PYTHON}/x/{PYTHON}"
     for same in ("/plain/ascii/", "/ünïcode/ok", "/\ufffdplain/"):
         assert paths.globus_spelling(same) == same and paths.with_surrogates(same) == same
+
+
+def test_numbered_names_are_one_spelling_for_every_kind_of_task() -> None:
+    from gterm.globus.paths import numbered_name
+
+    assert numbered_name("arch.tar.gz", 1) == "arch (1).tar.gz"
+    assert numbered_name("notes", 2) == "notes (2)"
+    assert numbered_name(".bashrc", 1) == ".bashrc (1)"
+    assert numbered_name("v1.2", 1, is_dir=True) == "v1.2 (1)"

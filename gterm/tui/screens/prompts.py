@@ -226,9 +226,18 @@ class ChoicePrompt(Prompt[str]):
     }
     """
 
-    def __init__(self, title: str, message: str, choices: Sequence[tuple[str, str]], *, items: Sequence[str] = ()):
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        items: Sequence[str] = (),
+        default: str | None = None,
+    ):
         super().__init__(title, message, items=items)
         self.choices = list(choices)  # (answer, button label)
+        self.default = default  # the answer Enter gives at first (its button has the focus); else the first
 
     def compose_dialog(self) -> ComposeResult:
         yield from self.compose_question()
@@ -238,8 +247,10 @@ class ChoicePrompt(Prompt[str]):
                 yield Button(label, id=f"choice-{answer}")
 
     def on_mount(self) -> None:
-        if self.choices:
-            self.query_one(f"#choice-{self.choices[0][0]}", Button).focus()
+        answers = [answer for answer, _label in self.choices]
+        first = self.default if self.default in answers else (answers[0] if answers else None)
+        if first is not None:
+            self.query_one(f"#choice-{first}", Button).focus()
 
     def on_key(self, event: events.Key) -> None:
         for answer, label in self.choices:
