@@ -192,9 +192,74 @@ class LocalFiles:
             clean = target.rstrip("/")
             try:
                 if os.path.isdir(clean) and not os.path.islink(clean):
-                    shutil.rmtree(clean)
+                    remove_tree(clean)
                 else:
                     os.unlink(clean)
+            except _TreeError as exc:
+                problems.append(str(_error(exc.cause, "delete", exc.path)))
             except OSError as exc:
                 problems.append(str(_error(exc, "delete", clean)))
         return problems
+
+
+class _TreeError(Exception):
+    def __init__(self, cause: OSError, path: str) -> None:
+        super().__init__(str(cause))
+        self.cause, self.path = cause, path
+
+
+def remove_tree(top: str) -> None:
+    """Delete a directory and everything below it, however deep (``rm -rf``).
+
+    shutil.rmtree recurses (RecursionError past ~1,000 levels) and holds a descriptor per level
+    (EMFILE past ~1,000 more), and a deep path outgrows PATH_MAX: this walks with one directory
+    descriptor at a time, relative names only, climbing back through "..". Links are removed,
+    never followed. A failure raises _TreeError naming where it happened.
+    """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    names: list[str] = []  # the path from ``top`` to where ``fd`` is
+    pending: list[list[str]] = []  # per level: the subdirectories still to empty
+    here = top
+
+    def where(name: str = "") -> str:
+        return os.path.join(top, *names, name) if name else os.path.join(top, *names)
+
+    try:
+        fd = os.open(top, flags)
+    except OSError as exc:
+        raise _TreeError(exc, top) from None
+    try:
+        while True:
+            subdirectories: list[str] = []
+            with os.scandir(fd) as listing:
+                for entry in listing:
+                    if entry.is_dir(follow_symlinks=False):
+                        subdirectories.append(entry.name)
+                    else:
+                        here = where(entry.name)
+                        os.unlink(entry.name, dir_fd=fd)
+            pending.append(subdirectories)
+            while not pending[-1]:  # this level is empty: climb, removing it from its parent
+                pending.pop()
+                if not names:
+                    os.close(fd)
+                    fd = -1
+                    here = top
+                    os.rmdir(top)
+                    return
+                here = where()
+                parent = os.open("..", flags & ~os.O_NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = parent
+                os.rmdir(names.pop(), dir_fd=fd)
+            child = pending[-1].pop()
+            here = where(child)
+            descended = os.open(child, flags, dir_fd=fd)
+            os.close(fd)
+            fd = descended
+            names.append(child)
+    except OSError as exc:
+        raise _TreeError(exc, here) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)

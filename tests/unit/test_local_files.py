@@ -67,3 +67,43 @@ def test_home_and_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert files.resolve(None) == str(tmp_path) + "/"
     assert files.resolve("~/data") == str(tmp_path / "data") + "/"
     assert files.resolve("data") == str(tmp_path / "data") + "/"
+
+
+def _deep_tree(top: Path, levels: int) -> None:
+    """``top/d.../d.../...`` ``levels`` deep, a file at each level (the path outgrows PATH_MAX by far)."""
+    top.mkdir()
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(levels):
+            os.close(os.open("f.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+            os.mkdir("d" * 40, dir_fd=fd)
+            inner = os.open("d" * 40, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        os.symlink("/", "link-out", dir_fd=fd)  # removed, never followed
+    finally:
+        os.close(fd)
+
+
+def test_delete_removes_a_tree_of_any_depth(tmp_path: Path) -> None:
+    # What a copy of a directory into itself once made: ~2,000 levels; rmtree died with RecursionError.
+    _deep_tree(tmp_path / "deep", 2_500)
+    (tmp_path / "keep.txt").write_text("keep")
+
+    assert LocalFiles().delete([str(tmp_path / "deep") + "/"]) == []
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_delete_names_what_it_could_not_remove_in_a_tree(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root removes files whatever the permissions say")
+    locked = tmp_path / "tree" / "locked"
+    locked.mkdir(parents=True)
+    (locked / "f.txt").write_text("f")
+    locked.chmod(0o500)
+    try:
+        problems = LocalFiles().delete([str(tmp_path / "tree")])
+    finally:
+        locked.chmod(0o700)
+    assert problems == [f"No permission to delete {locked / 'f.txt'}."]
