@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gterm.globus import paths
 from gterm.globus.errors import AlreadyExists, GtermError, InvalidInput, NotFound, PermissionDenied
-from gterm.globus.models import Collection, Entry, Listing
+from gterm.globus.models import SPECIAL_KINDS, Collection, Entry, EntryType, Listing
 
 LOCAL_ID = "local"
 LOCAL_COLLECTION = Collection(
@@ -58,17 +58,22 @@ def local_error(exc: OSError, what: str, path: str) -> GtermError:
     return _error(exc, what, path)
 
 
-def special_kind(mode: int) -> str | None:
-    """What a file that is neither a regular file, a directory nor a link is, in words (None for those)."""
+def _special_type(mode: int) -> EntryType | None:
     if stat.S_ISFIFO(mode):
-        return "named pipe (FIFO)"
+        return "fifo"
     if stat.S_ISSOCK(mode):
         return "socket"
     if stat.S_ISCHR(mode):
-        return "character device"
+        return "char_device"
     if stat.S_ISBLK(mode):
-        return "block device"
+        return "block_device"
     return None
+
+
+def special_kind(mode: int) -> str | None:
+    """What a file that is neither a regular file, a directory nor a link is, in words (None for those)."""
+    kind = _special_type(mode)
+    return SPECIAL_KINDS[kind] if kind else None
 
 
 def open_regular(path: str | os.PathLike[str], *, refusal: str) -> int:
@@ -97,7 +102,7 @@ def _permissions(mode: int) -> str:
 
 def _entry(directory: str, name: str, info: os.stat_result, is_link: bool) -> Entry:
     target: str | None = None
-    kind = "dir" if stat.S_ISDIR(info.st_mode) else "file"
+    kind: EntryType = "dir" if stat.S_ISDIR(info.st_mode) else _special_type(info.st_mode) or "file"
     if is_link:
         try:
             target = os.readlink(os.path.join(directory, name))
@@ -109,11 +114,11 @@ def _entry(directory: str, name: str, info: os.stat_result, is_link: bool) -> En
             kind = "invalid_symlink"  # dangling: nothing behind it to open
         else:
             info = followed
-            kind = "dir" if stat.S_ISDIR(info.st_mode) else "file"
+            kind = "dir" if stat.S_ISDIR(info.st_mode) else _special_type(info.st_mode) or "file"
     return Entry(
         name=name,
-        type=kind,  # type: ignore[arg-type]  # one of Entry's literal kinds, decided above
-        size=0 if kind == "dir" else info.st_size,
+        type=kind,
+        size=0 if kind == "dir" or kind in SPECIAL_KINDS else info.st_size,
         last_modified=datetime.fromtimestamp(int(info.st_mtime), tz=UTC),
         permissions=_permissions(info.st_mode),
         link_target=target,

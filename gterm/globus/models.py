@@ -15,9 +15,18 @@ from typing import Any, Literal
 
 import msgspec
 
-EntryType = Literal["file", "dir", "link", "invalid_symlink"]
+EntryType = Literal["file", "dir", "link", "invalid_symlink", "fifo", "socket", "char_device", "block_device"]
 """``invalid_symlink`` is Transfer's own type for a symlink it will not follow (broken, or
-leading outside the collection); valid links come as ``file``/``dir`` with ``link_target``."""
+leading outside the collection); valid links come as ``file``/``dir`` with ``link_target``.
+The last four only this computer's listing gives (Transfer does not list special files)."""
+
+SPECIAL_KINDS: dict[str, str] = {
+    "fifo": "named pipe (FIFO)",
+    "socket": "socket",
+    "char_device": "character device",
+    "block_device": "block device",
+}
+"""A special file's type and what it is, in words: it has no contents to view or copy."""
 
 
 def _entry_type(kind: Any) -> EntryType:
@@ -115,6 +124,11 @@ class Entry(msgspec.Struct, frozen=True, gc=False):
     @property
     def is_dir(self) -> bool:
         return self.type == "dir"
+
+    @property
+    def special_kind(self) -> str | None:
+        """What a special file (named pipe, socket, device) is, in words; None for files, dirs and links."""
+        return SPECIAL_KINDS.get(self.type)
 
     @property
     def is_invalid_link(self) -> bool:

@@ -104,7 +104,10 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
-_TYPE_CHAR = {"dir": "d", "link": "l", "file": "-", "invalid_symlink": "l"}
+_TYPE_CHAR = {
+    "dir": "d", "link": "l", "file": "-", "invalid_symlink": "l",
+    "fifo": "p", "socket": "s", "char_device": "c", "block_device": "b",  # as ls -l shows them
+}
 
 
 def format_permissions(permissions: str, entry_type: str = "file") -> str:

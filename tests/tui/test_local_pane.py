@@ -155,3 +155,33 @@ async def test_picker_offers_this_computer(alice_service, tmp_config, tmp_path, 
         await pilot.press("enter")
         await wait_for(pilot, lambda: left.collection_id == LOCAL_ID and left.path == f"{tmp_path}/here/", "home shown")
         assert set(listing_names(left)) == {"docs", "a.txt", "b.bin"}
+
+
+async def test_a_named_pipe_is_shown_as_one_and_f3_says_so_without_waiting(alice_service, tmp_config, tmp_path):
+    import os
+
+    from gterm.globus.local_files import LocalFiles
+    from gterm.tui.text_pager import LocalFile
+    from gterm.tui.widgets.file_columns import ColumnLayout, column_texts
+
+    root = _tree(tmp_path)
+    os.mkfifo(root / "pipe")
+    entry = next(e for e in LocalFiles().ls(str(root)).entries if e.name == "pipe")
+    assert entry.type == "fifo" and entry.special_kind == "named pipe (FIFO)"
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = await _listed(pilot, root)
+        shown = next(e for e in left.listing.entries if e.name == "pipe")
+        size_text, _time, perms = column_texts(shown, ColumnLayout(200))
+        assert size_text == "<FIFO>" and perms.startswith("p")
+        await cursor_to(pilot, left, "pipe")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: any("named pipe (FIFO)" in n for n in notices(app)), "the refusal")
+        assert not isinstance(app.screen, FileViewer)
+    # The pager itself refuses it too (and never blocks in open, which waits for a writer).
+    try:
+        LocalFile(str(root / "pipe"))
+    except Exception as exc:  # noqa: BLE001 - the kind and wording are what is checked
+        assert "is a named pipe (FIFO), not a regular file" in str(exc)
+    else:
+        raise AssertionError("a pipe opened as a file")

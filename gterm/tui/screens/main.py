@@ -385,6 +385,11 @@ class MainScreen(TransferScreen):
         if entry is None:
             self.notify("Put the cursor on a file to view it.", severity="warning")
             return
+        if entry.special_kind is not None:
+            # Opening a named pipe waits for a writer (forever); a device has no contents to page.
+            self.notify(f"{entry.name} is a {entry.special_kind}: there is nothing to view.", severity="warning",
+                        markup=False)
+            return
         collection, directory = pane.collection, pane.path
         title = f"{collection.display_name}:{paths.child(directory, entry.name, is_dir=entry.is_dir)}"
         if entry.is_dir:

@@ -128,12 +128,17 @@ def header_text(layout: ColumnLayout, sort_key: str, reverse: bool, style: Style
     return text
 
 
+_SPECIAL_SIZE_TEXT = {"fifo": "<FIFO>", "socket": "<SOCK>", "char_device": "<CHR>", "block_device": "<BLK>"}
+
+
 def column_texts(entry: Entry, layout: ColumnLayout) -> tuple[str, str, str]:
     """Size, time and permissions of a row as shown (permissions only when their column is)."""
     if entry.is_dir:
         size_text = "<DIR>"
     elif entry.is_invalid_link:
         size_text = "<LINK>"  # the link's own byte count would pass for a tiny file
+    elif entry.special_kind is not None:
+        size_text = _SPECIAL_SIZE_TEXT.get(entry.type, "<SPEC>")  # no contents: no size to show
     else:
         size_text = human_size(entry.size)
     perms_text = format_permissions(entry.permissions, entry.type) if layout.show_perms else ""
@@ -143,13 +148,13 @@ def column_texts(entry: Entry, layout: ColumnLayout) -> tuple[str, str, str]:
 def columns_line(texts: tuple[str, str, str], layout: ColumnLayout, base: Style, dim: Style) -> Text:
     """A row's size, time and permissions cells (:func:`column_texts`), each cut to its column.
 
-    The size of a directory or link (``<DIR>``, ``<LINK>``) and the
+    The size of a directory, link or special file (``<DIR>``, ``<LINK>``, ``<FIFO>``) and the
     permissions are ``dim``; the permissions are shown escaped (a server's text).
     """
     size_text, time_text, perms_text = texts
     columns = Text(style=base, end="", no_wrap=True)
     if layout.show_size:
-        size_style = dim if size_text in ("<DIR>", "<LINK>") else None
+        size_style = dim if size_text.startswith("<") else None  # <DIR>, <LINK>, <FIFO>...: not a size
         columns.append(" " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH], style=size_style)
     if layout.show_time:
         columns.append(" " + time_text.ljust(TIME_WIDTH)[:TIME_WIDTH])
