@@ -123,3 +123,28 @@ async def test_f3_on_a_directory_counts_files_and_bytes(sandbox: SandboxHandle) 
         assert isinstance(summary, DirectorySummary)
         await wait_for(pilot, lambda: summary.totals.done, "the count")
         assert (summary.totals.files, summary.totals.bytes, summary.totals.directories) == (8, 1700, 2)
+
+
+async def test_long_lines_never_wrap_so_page_down_skips_nothing(sandbox: SandboxHandle) -> None:
+    text = "".join(f"L{i:04d} " + "x" * 300 + "\n" for i in range(200))  # each line three screens wide
+    _, path = make_lab_dir(sandbox, {"wide.txt": text})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "wide.txt")
+        page = viewer.query_one("#viewer-page")
+
+        def rows() -> list[str]:
+            return [page.render_line(y).text for y in range(page.size.height)]
+
+        await pilot.pause()
+        assert [row[:5] for row in rows()] == [f"L{i:04d}" for i in range(page.size.height)]
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: not _lines(viewer)[0].startswith("L0000"), "page down")
+        await pilot.pause()
+        # The last row of the first page is the first of the next: nothing between was skipped.
+        assert rows()[0][:5] == f"L{page.size.height - 1:04d}"
+        await pilot.press("end")
+        await wait_for(pilot, lambda: _lines(viewer)[-1].startswith("L0199"), "the end")
+        await pilot.pause()
+        assert rows()[-1][:5] == "L0199"  # End shows the last line, not a page cut short by wrapped rows

@@ -46,10 +46,15 @@ class Page:
 
 
 class ViewerPage(Static):
-    """The visible lines; never wraps (long lines scroll sideways)."""
+    """The visible lines; never wraps (long lines scroll sideways with → and ←).
+
+    The pager counts file lines, one per row: a wrapped line would take rows the page does not
+    know of (Page Down skipped lines, End stopped short). Textual decides wrapping from the
+    widget's ``text-wrap`` style, not from the Text's ``no_wrap``, so it is set here.
+    """
 
     DEFAULT_CSS = """
-    ViewerPage { height: 1fr; width: 1fr; }
+    ViewerPage { height: 1fr; width: 1fr; text-wrap: nowrap; text-overflow: clip; }
     """
 
 
