@@ -6,19 +6,24 @@ test acts on it) and with injected transient faults (so error events appear).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import globus_sdk
 import pytest
 from textual.widgets import DataTable, Input
 
+from gterm.globus.https_access import HttpsFiles, https_scope
 from gterm.globus.local_tasks import Item, LocalTask
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.globus.transfer_requests import TransferItem, TransferRequest
+from gterm.sandbox.https_data import PREFIX, https_server_url
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import task_format as fmt
@@ -26,7 +31,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.hosts import HostPane, TransferHostApp
-from tests.support.sandbox_login import sdk_pointed_at
+from tests.support.sandbox_login import login_tokens, new_native_client, sdk_pointed_at
 from tests.support.transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
 
 SLOW = 100_000  # bytes per second per task
@@ -245,38 +250,65 @@ async def test_x_in_the_task_panel_cancels_a_running_transfer_after_asking(slow_
     assert not (dst_disk / "big.bin").exists()
 
 
-async def test_x_in_the_task_panel_cancels_one_of_gterms_own_tasks(slow_here: SandboxHandle, tmp_path: Path) -> None:
-    faulty_slow_sandbox = slow_here
-    # A copy whose source is a pipe this test holds open: the task runs until the test lets go.
-    source = tmp_path / "pipe"
-    os.mkfifo(source)
-    writer = os.open(source, os.O_RDWR)  # read-write: opening the other end never blocks
-    os.write(writer, b"first bytes")
-    task = LocalTask("copy", [Item(str(source), str(tmp_path / "copied"), is_dir=False)], "This computer", "here")
-    runner = threading.Thread(target=task.run, daemon=True)
-    _, folder = make_lab_dir(faulty_slow_sandbox)
-    app = make_host(faulty_slow_sandbox, folder, folder, [])
+@contextmanager
+def stalled_file_data(sandbox: SandboxHandle, release: threading.Event) -> Iterator[None]:
+    """The collections' HTTPS file server answers a GET only once ``release`` is set: a download stalls
+    there, with the task running, until the test lets it go (the server side is gated, not gterm)."""
+    app = sandbox.app
+    assert app is not None
+    if app.middleware_stack is None:
+        app.middleware_stack = app.build_middleware_stack()
+    inner = app.middleware_stack
+
+    async def gated(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") == "GET" and str(scope.get("path", "")).startswith(PREFIX):
+            await asyncio.to_thread(release.wait, 60)
+        await inner(scope, receive, send)
+
+    app.middleware_stack = gated
     try:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            panel = app.transfers.task_panel
-            runner.start()
-            panel.add_local_task(task)
-
-            await _cancel_from_the_panel(pilot, app, task.task_id)
-
-            await wait_until(pilot, lambda: task._cancel.is_set(), "the cancel to reach the task")
-            os.close(writer)  # the copy's read returns; it stops at its next piece
-            writer = -1
-            await wait_until(
-                pilot,
-                lambda: any(t.task_id == task.task_id and fmt.ending(t) == fmt.ENDED_CANCELED for t in panel.tasks),
-                "the panel to show it canceled",
-            )
-            assert any("Cancelling" in n for n in app.notifications_seen)
+        yield
     finally:
-        if writer >= 0:
-            os.close(writer)
+        release.set()
+        app.middleware_stack = inner
+
+
+async def test_x_in_the_task_panel_cancels_one_of_gterms_own_tasks(slow_here: SandboxHandle, tmp_path: Path) -> None:
+    """A download gterm runs itself (a local task), stalled on the server: x in the panel cancels it.
+    (A named pipe as a copy's source held one open before; special files are refused now.)"""
+    sandbox = slow_here
+    _, folder = make_lab_dir(sandbox, {"data.bin": os.urandom(300_000)})
+    token = login_tokens(sandbox, https_scope(LAB_STORAGE_ID), new_native_client(sandbox))
+    authorizer = globus_sdk.AccessTokenAuthorizer(token.by_resource_server[LAB_STORAGE_ID]["access_token"])
+    server = https_server_url(sandbox.state, LAB_STORAGE_ID)
+    task = LocalTask(
+        "download", [Item(f"{folder}data.bin", str(tmp_path / "copied"), is_dir=False, size=300_000)],
+        "Lab Storage", "This computer", open_remote=lambda: HttpsFiles(server, LAB_STORAGE_ID, authorizer),
+    )
+    runner = threading.Thread(target=task.run, daemon=True)
+    app = make_host(sandbox, folder, folder, [])
+    release = threading.Event()
+    try:
+        with stalled_file_data(sandbox, release):
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                panel = app.transfers.task_panel
+                runner.start()
+                panel.add_local_task(task)
+
+                await _cancel_from_the_panel(pilot, app, task.task_id)
+
+                await wait_until(pilot, lambda: task._cancel.is_set(), "the cancel to reach the task")
+                release.set()  # the server answers; the download stops at its first piece
+                await wait_until(
+                    pilot,
+                    lambda: any(
+                        t.task_id == task.task_id and fmt.ending(t) == fmt.ENDED_CANCELED for t in panel.tasks
+                    ),
+                    "the panel to show it canceled",
+                )
+                assert any("Cancelling" in n for n in app.notifications_seen)
+    finally:
+        release.set()
         runner.join(timeout=30)
     assert not (tmp_path / "copied").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temporary file left either
