@@ -19,6 +19,7 @@ from textual import events
 
 from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
+from gterm.tui import typed_input
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.prompts import InputPrompt
 from tests.support.browser_helpers import burst, cursor_to, make_app, notices, settled, wait_for
@@ -58,6 +59,25 @@ async def test_enter_down_down_enter_moves_in_the_directory_enter_opened(
         await wait_for(pilot, lambda: left.path == f"{path}a/y/", "a/y/ opened")
         await settled(pilot)
         assert left.path == f"{path}a/y/" and not notices(app)
+
+
+async def test_the_key_after_enter_waits_even_when_its_turn_is_cut_short(
+    alice_service, tmp_config, lab_dir, slow_listings, monkeypatch
+):
+    """Under load a key's turn can end (on its time bound) once Enter's binding has run but before the pane
+    has heard of it, a message later: the ↓ went to the listing still painted. The list holds the keys
+    from Enter itself. One marker round trip is such a turn: it ends right behind the key."""
+    monkeypatch.setattr(typed_input, "MARKER_ROUNDS", 1)
+    _, path = lab_dir(dirs=("a/x", "a/y", "b", "c"))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "a")
+        burst(app, ["enter", "down"])
+        await wait_for(pilot, lambda: left.path == f"{path}a/", "a/ opened")
+        await settled(pilot)
+        entry = left.file_list.cursor_entry
+        assert entry is not None and entry.name == "x", "the ↓ should move in a/, from .. to x"
 
 
 async def test_a_command_typed_ahead_runs_in_the_new_directory_with_its_text(

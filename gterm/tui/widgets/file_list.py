@@ -40,6 +40,7 @@ from gterm.tui.listing_view import (
     display_name,
 )
 from gterm.tui.safe_text import escape_controls, safe_text
+from gterm.tui.typed_input import HoldsKeys, KeyHold
 from gterm.tui.widgets.file_columns import (
     JOINERS,
     MARKER_WIDTH,
@@ -79,7 +80,7 @@ class FileListMessage(Message):
         return self.file_list
 
 
-class FileList(ScrollView, can_focus=True):
+class FileList(ScrollView, HoldsKeys, can_focus=True):
     """A directory listing: sticky header, sorted/filtered rows, cursor, selection and compare marks."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -139,7 +140,7 @@ class FileList(ScrollView, can_focus=True):
     ]
 
     filter_text: reactive[str] = reactive("", init=False)
-    """Case-insensitive substring (or glob, with * ? [) the names must match."""
+    """Case-insensitive text the names must hold (with * or ?: a glob the whole name must match)."""
     show_hidden: reactive[bool] = reactive(False, init=False)
     """Show dot files."""
     sort_key: reactive[SortKey] = reactive[SortKey]("name", init=False)
@@ -238,9 +239,7 @@ class FileList(ScrollView, can_focus=True):
     @property
     def empty_message(self) -> str | None:
         """What the list says when it shows no entries ("" when it does)."""
-        if self._view.rows:
-            return ""
-        return self._message_for_empty()
+        return "" if self._view.rows else self._message_for_empty()
 
     def prepare_view(self, listing: Listing) -> ListingView:
         """Sort and filter ``listing`` with the current options, without touching the widget.
@@ -251,14 +250,8 @@ class FileList(ScrollView, can_focus=True):
         ``view``. When ``listing`` extends the listing shown (pages merged into
         it), the work already done for the shown part is reused.
         """
-        return ListingView(
-            listing,
-            sort_key=self.sort_key,
-            reverse=self.sort_reverse,
-            show_hidden=self.show_hidden,
-            filter_text=self.filter_text,
-            extends=self._view,
-        )
+        return ListingView(listing, sort_key=self.sort_key, reverse=self.sort_reverse, show_hidden=self.show_hidden,
+                           filter_text=self.filter_text, extends=self._view)
 
     def set_listing(self, listing: Listing, *, show_parent: bool = False, view: ListingView | None = None) -> None:
         """Show ``listing``. Reloading the same location keeps the selection and the cursor's entry.
@@ -478,6 +471,8 @@ class FileList(ScrollView, can_focus=True):
                 markup=False,
             )
             return
+        # Keys typed next wait: the pane handling this message a hop later holds them for what it opens.
+        self.key_hold = KeyHold(self, lambda waiting: None)
         self.post_message(self.EntryActivated(self, entry))
 
     def action_toggle_select(self) -> None:

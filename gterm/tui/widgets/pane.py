@@ -576,7 +576,10 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
     @on(FileList.EntryActivated)
     def _entry_activated(self, event: FileList.EntryActivated) -> None:
         event.stop()
-        self.open_entry(event.entry)
+        self.open_entry(event.entry)  # a directory: this pane holds the keys typed next from now on
+        held, event.file_list.key_hold = event.file_list.key_hold, None
+        if held is not None:
+            held.release()
 
     @on(FileList.SelectionChanged)
     def _selection_changed(self, event: FileList.SelectionChanged) -> None:
