@@ -4,7 +4,7 @@ outage does (a JSON error body the SDK reads), and every other request as usual.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -15,28 +15,52 @@ if TYPE_CHECKING:
 Refused = Callable[[str, str], bool]
 
 
+#: A gate in front of the sandbox's app: (scope, receive, send, the app behind it) -> the answer.
+Gate = Callable[[Any, Any, Any, Callable[[Any, Any, Any], Awaitable[None]]], Awaitable[None]]
+
+
 @contextmanager
-def outage(
-    sandbox: SandboxHandle, refused: Refused, message: str = "The service is down for maintenance."
-) -> Iterator[None]:
-    """Requests ``refused(method, path)`` picks answer 503 while the block runs (the gate is removed after)."""
+def gated(sandbox: SandboxHandle, gate: Gate) -> Iterator[None]:
+    """Put ``gate`` in front of the sandbox's app for the block: it answers, holds or passes each request on
+    (the server side, over real HTTP: gterm and the SDK are untouched)."""
     app = sandbox.app
     assert app is not None
     if app.middleware_stack is None:
         app.middleware_stack = app.build_middleware_stack()
     inner = app.middleware_stack
 
-    async def down(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not refused(str(scope.get("method", "")), str(scope.get("path", ""))):
+    async def gated_app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
             await inner(scope, receive, send)
             return
-        body = json.dumps({"code": "ServiceUnavailable", "message": message, "request_id": "outage"}).encode()
-        await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await gate(scope, receive, send, inner)
 
-    app.middleware_stack = down
+    app.middleware_stack = gated_app
     try:
         yield
     finally:
         app.middleware_stack = inner
+
+
+async def answer_error(send: Any, status: int, code: str, message: str) -> None:
+    """A Globus-style JSON error answer (what the SDK reads as an API error)."""
+    body = json.dumps({"code": code, "message": message, "request_id": "gated"}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@contextmanager
+def outage(
+    sandbox: SandboxHandle, refused: Refused, message: str = "The service is down for maintenance."
+) -> Iterator[None]:
+    """Requests ``refused(method, path)`` picks answer 503 while the block runs (the gate is removed after)."""
+
+    async def down(scope: Any, receive: Any, send: Any, inner: Callable[[Any, Any, Any], Awaitable[None]]) -> None:
+        if not refused(str(scope.get("method", "")), str(scope.get("path", ""))):
+            await inner(scope, receive, send)
+            return
+        await answer_error(send, 503, "ServiceUnavailable", message)
+
+    with gated(sandbox, down):
+        yield

@@ -23,6 +23,7 @@ from gterm.tui.screens.sharing import SharingScreen
 from tests.support.browser_helpers import settled, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for, manage_scope
 from tests.support.groups_helpers import auth_client_for, groups_client_for
+from tests.support.outages import gated
 from tests.support.sandbox_login import login_tokens, new_native_client, transfer_client_for
 from tests.support.transfer_helpers import unique
 
@@ -117,24 +118,18 @@ class HeldAnswers:
 @contextmanager
 def held_answers(sandbox: SandboxHandle) -> Iterator[HeldAnswers]:
     """Put a :class:`HeldAnswers` gate in front of the sandbox's app for the block (released and removed after)."""
-    app = sandbox.app
-    assert app is not None
-    if app.middleware_stack is None:
-        app.middleware_stack = app.build_middleware_stack()
-    inner = app.middleware_stack
     held = HeldAnswers()
 
-    async def gated(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not str(scope.get("path", "")).startswith(UNTOUCHED_PREFIXES):
+    async def hold(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if not str(scope.get("path", "")).startswith(UNTOUCHED_PREFIXES):
             await held.until_released()
         await inner(scope, receive, send)
 
-    app.middleware_stack = gated
     try:
-        yield held
+        with gated(sandbox, hold):
+            yield held
     finally:
         held.release()
-        app.middleware_stack = inner
 
 
 async def open_sharing(pilot: Any, *, loaded: bool = True) -> SharingScreen:

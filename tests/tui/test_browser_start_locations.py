@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -27,6 +28,7 @@ from tests.support.browser_helpers import (
     type_text,
     wait_for,
 )
+from tests.support.outages import answer_error, gated
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -131,29 +133,17 @@ async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_conf
 
 @contextmanager
 def refused_listings(sandbox: SandboxHandle, refusing: threading.Event) -> Iterator[None]:
-    """Transfer's ``ls`` answers 403 while ``refusing`` is set (access not granted yet: the server side
-    is swapped, gterm and the SDK are untouched; a 403 is not retried, so the pane hears it at once)."""
-    assert sandbox.app is not None
-    route = next(
-        r for r in sandbox.app.routes
-        if isinstance(r, Route) and r.path == "/v0.10/operation/endpoint/{endpoint_id}/ls"
-    )
-    real = route.app
+    """Transfer's ``ls`` answers 403 while ``refusing`` is set (access not granted yet; a 403 is not
+    retried, so the pane hears it at once)."""
 
-    async def refusal(scope: Scope, receive: Receive, send: Send) -> None:
-        if not refusing.is_set():
-            await real(scope, receive, send)
+    async def refuse(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if refusing.is_set() and str(scope.get("path", "")).endswith("/ls"):
+            await answer_error(send, 403, "PermissionDenied", "No access yet")
             return
-        body = b'{"code": "PermissionDenied", "message": "No access yet", "request_id": "refused"}'
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": body})
+        await inner(scope, receive, send)
 
-    route.app = refusal
-    try:
+    with gated(sandbox, refuse):
         yield
-    finally:
-        route.app = real
 
 
 async def test_ctrl_r_tries_a_start_location_that_failed_again(alice_service, tmp_config, sandbox):

@@ -31,6 +31,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.hosts import HostPane, TransferHostApp
+from tests.support.outages import gated
 from tests.support.sandbox_login import login_tokens, new_native_client, sdk_pointed_at
 from tests.support.transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
 
@@ -253,24 +254,18 @@ async def test_x_in_the_task_panel_cancels_a_running_transfer_after_asking(slow_
 @contextmanager
 def stalled_file_data(sandbox: SandboxHandle, release: threading.Event) -> Iterator[None]:
     """The collections' HTTPS file server answers a GET only once ``release`` is set: a download stalls
-    there, with the task running, until the test lets it go (the server side is gated, not gterm)."""
-    app = sandbox.app
-    assert app is not None
-    if app.middleware_stack is None:
-        app.middleware_stack = app.build_middleware_stack()
-    inner = app.middleware_stack
+    there, with the task running, until the test lets it go."""
 
-    async def gated(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope.get("method") == "GET" and str(scope.get("path", "")).startswith(PREFIX):
+    async def stall(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if scope.get("method") == "GET" and str(scope.get("path", "")).startswith(PREFIX):
             await asyncio.to_thread(release.wait, 60)
         await inner(scope, receive, send)
 
-    app.middleware_stack = gated
     try:
-        yield
+        with gated(sandbox, stall):
+            yield
     finally:
         release.set()
-        app.middleware_stack = inner
 
 
 async def test_x_in_the_task_panel_cancels_one_of_gterms_own_tasks(slow_here: SandboxHandle, tmp_path: Path) -> None:
