@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from textual.widgets import Input, Static
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
@@ -14,48 +15,49 @@ from tests.support.browser_helpers import make_app, settled, wait_for
 LAB = LAB_STORAGE_ID
 
 
-async def test_sidebar_rows_name_the_collection(alice_service, tmp_config):
-    name = f"where-{uuid.uuid4().hex[:8]}"
+@pytest.fixture
+def bookmark(alice_service):
+    """A bookmark of alice's to /projects/ (its name unique to the test), removed afterwards."""
+    name = f"bm-{uuid.uuid4().hex[:8]}"
     created = alice_service.create_bookmark(name, LAB, "/projects/")
-    try:
-        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settled(pilot)
-            await pilot.press("ctrl+b")
-            sidebar = app.main_screen.sidebar
-            await wait_for(pilot, lambda: any(b.name == name for b in sidebar.bookmarks), "the bookmark")
-            options = sidebar.option_list
-            index = [b.name for b in sidebar.bookmarks].index(name)
-            shown = str(options.get_option_at_index(index).prompt)
-            assert "Lab Storage:/projects/" in shown
-            assert LAB not in shown
-    finally:
-        alice_service.delete_bookmark(created.id)
+    yield name
+    alice_service.delete_bookmark(created.id)
 
 
-async def test_a_bookmark_name_too_long_is_refused_in_the_dialog(alice_service, tmp_config):
+async def highlighted_in_sidebar(pilot, name: str) -> int:
+    """ctrl+b once the panes are listed, and the highlight on bookmark ``name``; its row."""
+    await settled(pilot)
+    await pilot.press("ctrl+b")
+    sidebar = pilot.app.main_screen.sidebar
+    await wait_for(pilot, lambda: any(b.name == name for b in sidebar.bookmarks), "the bookmark")
+    index = [b.name for b in sidebar.bookmarks].index(name)
+    sidebar.option_list.highlighted = index
+    await pilot.pause()
+    return index
+
+
+async def test_sidebar_rows_name_the_collection(alice_service, tmp_config, bookmark):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        index = await highlighted_in_sidebar(pilot, bookmark)
+        shown = str(app.main_screen.sidebar.option_list.get_option_at_index(index).prompt)
+        assert "Lab Storage:/projects/" in shown
+        assert LAB not in shown
+
+
+async def test_a_bookmark_name_too_long_is_refused_in_the_dialog(alice_service, tmp_config, bookmark):
     """Transfer refuses names over 128 characters: the dialog says so and keeps what was typed (before, it
     closed, the server's refusal came later under the sidebar, and the typed name was lost)."""
-    name = f"long-{uuid.uuid4().hex[:8]}"
-    created = alice_service.create_bookmark(name, LAB, "/projects/")
-    try:
-        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await settled(pilot)
-            await pilot.press("ctrl+b")
-            sidebar = app.main_screen.sidebar
-            await wait_for(pilot, lambda: any(b.name == name for b in sidebar.bookmarks), "the bookmark")
-            sidebar.option_list.highlighted = [b.name for b in sidebar.bookmarks].index(name)
-            await pilot.pause()
-            await pilot.press("f2")
-            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
-            box = app.screen.query_one("#prompt-input", Input)
-            box.value = "x" * 300
-            await pilot.press("enter")
-            await pilot.pause()
-            assert isinstance(app.screen, InputPrompt) and box.value == "x" * 300
-            error = str(app.screen.query_one("#prompt-error", Static).render())
-            assert "at most 128 characters (300 typed)" in error
-            assert any(b.name == name for b in alice_service.bookmarks())
-    finally:
-        alice_service.delete_bookmark(created.id)
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await highlighted_in_sidebar(pilot, bookmark)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
+        box = app.screen.query_one("#prompt-input", Input)
+        box.value = "x" * 300
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InputPrompt) and box.value == "x" * 300
+        error = str(app.screen.query_one("#prompt-error", Static).render())
+        assert "at most 128 characters (300 typed)" in error
+        assert any(b.name == bookmark for b in alice_service.bookmarks())
