@@ -334,18 +334,28 @@ class SharingService:
 
     # -- names ------------------------------------------------------------------------------
 
-    def identities_by_username(self, usernames: Iterable[str]) -> dict[str, Identity | None]:
-        """Each username's identity (Auth provisions one for a known domain); None when Auth has none."""
+    def identities_by_username(
+        self, usernames: Iterable[str], *, provision: bool = True
+    ) -> dict[str, Identity | None]:
+        """Each username's identity; None when Auth has none.
+
+        With ``provision`` (the default: a name the user gave), Auth makes an identity for a username in a
+        known domain, so a colleague who never signed in can be named. A lookup while the name is still
+        being typed passes ``provision=False``: every half-typed address would otherwise become an identity
+        at Globus. Its "no one" is not remembered, as a later lookup with provision may find someone.
+        """
         wanted = [u.strip().lower() for u in usernames if u.strip()]
         with self._names_lock:
             missing = sorted({u for u in wanted if u not in self._by_username})
         if missing:
             with translate_errors():
-                docs = self._auth().get_identities(usernames=missing, provision=True)["identities"]
+                docs = self._auth().get_identities(usernames=missing, provision=provision)["identities"]
             found = {str(doc.get("username") or "").lower(): Identity.from_doc(doc) for doc in docs}
             with self._names_lock:
                 for username in missing:
                     identity = found.get(username)
+                    if identity is None and not provision:
+                        continue
                     self._by_username[username] = identity
                     if identity is not None:
                         self._by_id[identity.id] = identity

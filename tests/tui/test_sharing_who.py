@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
+from gterm.sandbox.auth_store import find_identity_by_username
 from gterm.sandbox.seed_ids import BOB_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.sharing_dialogs import AddRuleDialog
@@ -17,7 +18,7 @@ from tests.support.browser_helpers import clear_and_type, make_app, type_text, w
 from tests.support.groups_helpers import delete_made_group, no_group_left_behind
 from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
 from tests.support.transfer_helpers import unique
-from tests.support.transfer_live import service_for
+from tests.support.transfer_live import RequestLog, service_for
 
 
 @pytest.fixture
@@ -70,3 +71,30 @@ async def test_who_takes_ids_and_refuses_a_group_name_two_groups_share(sandbox: 
                 assert bobs.principal == BOB_ID and screen.labels[bobs.key] == "Bob Collaborator (bob@example.org)"
         finally:
             delete_made_group(client, name)
+
+
+async def test_an_address_being_typed_is_looked_up_without_making_an_identity(
+    sandbox: SandboxHandle, guest: str
+) -> None:
+    """Who looked each address up with provision while it was typed: every half-typed address in a known
+    domain became an identity at Globus. Now only the name given (Enter) is provisioned."""
+    username = f"{unique('newcomer')}@example.org"
+    log = RequestLog(sandbox)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{guest}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sharing(pilot)
+        dialog = await _dialog(pilot)
+        mark = log.mark()
+        await type_text(pilot, username)
+        await wait_for(
+            pilot,
+            lambda: any(r["path"] == "/v2/api/identities" for r in log.since(mark)),
+            "a lookup while typing",
+        )
+        await wait_for(pilot, lambda: not any(w.group == "who-lookup" and w.is_running for w in app.workers), "done")
+        assert find_identity_by_username(sandbox.state.db, username) is None
+        assert app.screen is dialog
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 1, "the rule for the newcomer")
+        made = find_identity_by_username(sandbox.state.db, username)
+        assert made is not None and screen.rules[0].principal == made["id"]

@@ -71,7 +71,8 @@ class WhoField(Vertical):
     def _look_up(self, username: str) -> None:
         worker = get_current_worker()
         try:
-            found = self.sharing.identities_by_username([username]).get(username.lower())
+            # Not provisioned while typing: a half-typed address must not become an identity at Globus.
+            found = self.sharing.identities_by_username([username], provision=False).get(username.lower())
         except GtermError:
             return  # a lookup while typing is a nicety; submitting says what went wrong
         if found is not None and not worker.is_cancelled:
