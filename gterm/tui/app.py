@@ -26,7 +26,7 @@ from gterm.globus.errors import GtermError
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.tui.keymap import APP_BINDINGS, SCREEN_BINDINGS, binding_ids, user_keymap
-from gterm.tui.messages import BookmarksChanged, PaneLocationChanged, PaneSortChanged
+from gterm.tui.messages import BookmarksChanged, CollectionRead, PaneLocationChanged, PaneSortChanged
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.typed_input import KeyHandled, KeyHoldEnded, Typed, TypedInput
@@ -251,6 +251,14 @@ class GtermApp(App[None]):
 
     def remember_collection_info(self, collection: Collection) -> None:
         self.collections[collection.id] = collection
+
+    @on(CollectionRead)
+    def _collection_read(self, event: CollectionRead) -> None:
+        self.remember_collection_info(event.collection)
+        main = self.main_screen
+        if main is not None:
+            for pane in main.panes():
+                pane.show_collection(event.collection)
 
     @on(PaneLocationChanged)
     def _location_changed(self, event: PaneLocationChanged) -> None:

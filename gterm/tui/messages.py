@@ -55,3 +55,11 @@ class BookmarksChanged(Message):
 
     bookmarks: list[Bookmark]
 
+
+
+@dataclass
+class CollectionRead(Message):
+    """A collection's document was read again (its details screen, after a save): what shows its name
+    (a pane's header, the app's remembered collections) takes the new one."""
+
+    collection: Collection

@@ -12,7 +12,7 @@ from typing import Any
 
 import globus_sdk
 import pytest
-from textual.widgets import Checkbox, Select
+from textual.widgets import Checkbox, Label, Select
 
 from gterm.globus.collection_settings import FIELDS
 from gterm.sandbox.seed_ids import ALICE_SHARED_ID, ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
@@ -433,3 +433,22 @@ async def test_multi_line_text_is_edited_as_lines_and_only_what_changed_is_sent(
     saved = laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data
     assert saved["description"] == description + " More."
     assert (saved["contact_info"], saved["user_message"]) == (contact, message)
+
+
+async def test_a_rename_saved_in_the_settings_shows_in_the_pane_header(
+    sandbox: SandboxHandle, laptop_restored: globus_sdk.TransferClient
+) -> None:
+    """The pane on the collection went on showing its old name, even after ctrl+r."""
+    app = make_app(service_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/~/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        await clear_and_type(pilot, form.query_one("#field-display_name", SafeInput), "[b]Laptop[/b] 2")
+        await save_and_confirm(pilot, app, form)
+        info = app.screen
+        assert isinstance(info, CollectionInfo)
+        await wait_for(pilot, lambda: info.details is not None and not info.loading, "the details read again")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, "back in the panes")
+        left = app.main_screen.left_pane
+        header = str(left.query_one(".collection-name", Label).render())
+        assert header == "[b]Laptop[/b] 2" and left.collection.display_name == "[b]Laptop[/b] 2"

@@ -26,6 +26,7 @@ from gterm.globus.collection_details import CollectionDetails
 from gterm.globus.collection_settings import CollectionSettings, SettingsService
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import INFO_BINDINGS
+from gterm.tui.messages import CollectionRead
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.worker_errors import deliver, describe, report
@@ -135,6 +136,7 @@ class CollectionInfo(GtermModal[None]):
         self.loading = False
         self.load_error = None
         self.details = details
+        self.post_message(CollectionRead(details.collection))  # a rename just saved shows in the panes
         self.query_one("#info-hint", Static).update(HINT)
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)

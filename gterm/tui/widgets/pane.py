@@ -200,6 +200,12 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         self._after_load = action
         return True
 
+    def show_collection(self, collection: Collection) -> None:
+        """The collection's document, read again (a rename in its settings): the header takes its name."""
+        if self.collection is not None and self.collection.id == collection.id:
+            self.collection = collection
+            self.query_one(".collection-name", Label).update(safe_text(collection.display_name))
+
     def compose(self) -> ComposeResult:
         yield Label(Text("No collection"), classes="collection-name")
         yield PathBar(self.known_dir_names, id=f"{self.id}-path")
