@@ -95,8 +95,10 @@ def add_acl_rule(state: SandboxState, principal: Principal, request: Request, bo
     path = text_field(body, "path")
     assert path is not None
     check_path(path)
-    if not path.startswith("/") or not path.endswith("/") or "/../" in path or "/./" in path:
+    if not path.startswith("/") or not path.endswith("/"):
         raise ApiError(400, "InvalidPath", f"Invalid path '{path}': it must be absolute and end with '/'")
+    if "/../" in path or "/./" in path:
+        raise ApiError(400, "InvalidPath", f"Invalid path '{path}': it must not hold '.' or '..' components")
     perms = _check_permissions(body.get("permissions"), ptype)
     expires = datetime_field(body, "expiration_date")
     clash = state.db.query_one(

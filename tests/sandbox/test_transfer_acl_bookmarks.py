@@ -107,6 +107,8 @@ def test_rule_validation(bob_tc: Any, bob_guest: str) -> None:
 
     assert add(_rule("identity", ALICE_ID, "no-slash", "r")).code == "InvalidPath"
     assert add(_rule("identity", ALICE_ID, "/x", "r")).code == "InvalidPath"
+    up = add(_rule("identity", ALICE_ID, "/../../etc/", "r"))  # absolute and ending in '/': say what is wrong
+    assert up.code == "InvalidPath" and "'..'" in up.message and "absolute" not in up.message
     assert add(_rule("identity", ALICE_ID, "/", "w")).http_status == 400
     assert add(_rule("identity", "not-a-uuid", "/", "r")).http_status == 400
     assert add(_rule("anonymous", "", "/", "rw")).http_status == 400
