@@ -16,7 +16,7 @@ from gterm.globus.groups import GroupsService
 from gterm.sandbox.seed_ids import BOB_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.groups import GroupsScreen
-from gterm.tui.screens.sharing_dialogs import AddRuleDialog
+from gterm.tui.screens.sharing_dialogs import AddRuleDialog, EditRuleDialog
 from tests.support.browser_helpers import make_app, settled, type_text, wait_for
 from tests.support.groups_helpers import groups_client_for
 from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
@@ -100,6 +100,16 @@ async def test_expiry_public_all_users_and_a_duplicate(
         await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 3, "the public rule")
         public = [r for r in screen.rules if r.principal_type == "anonymous"]
         assert len(public) == 1 and screen.labels[public[0].id] == "anyone (public)" and public[0].permissions == "r"
+        # Its edit dialog offers read only (it offered read/write, which Transfer refuses for public).
+        screen.table.move_cursor(row=screen.rules.index(public[0]))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditRuleDialog), "the edit dialog")
+        edit = app.screen
+        await pilot.press("enter", "down", "enter")  # the permissions list: nothing below read
+        await pilot.press("tab", "enter")  # the expiry field (empty: never), Enter saves
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded, "the rules again")
+        assert edit not in app.screen_stack
+        assert [r.permissions for r in screen.rules if r.principal_type == "anonymous"] == ["r"]
 
         # The all-users rule again: the dialog says a rule exists and to change it instead.
         dialog = await _dialog(pilot)

@@ -241,8 +241,10 @@ class EditRuleDialog(_SharingForm):
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(f"Change the rule for {self.label} on {self.rule.path}")
         value: Permissions = "rw" if self.rule.permissions == "rw" else "r"
+        # Public access is read-only at Globus: the list offers only what it would accept.
+        choices = _PERMISSION_CHOICES[:1] if self.rule.principal_type == "anonymous" else _PERMISSION_CHOICES
         yield self.fields(
-            row("Permissions", Select(_PERMISSION_CHOICES, value=value, allow_blank=False, id="rule-permissions")),
+            row("Permissions", Select(choices, value=value, allow_blank=False, id="rule-permissions")),
             row("Expires", Input(value=day_of(self.rule.expiration_date), placeholder=EXPIRY_EXAMPLE,
                                  id="rule-expiry")),
         )
