@@ -17,9 +17,12 @@ on one key at a time (:class:`TypedInput`). The next waits until:
   behind what was posted meanwhile, :data:`MARKER_ROUNDS` times in all;
 * a screen the key opened or closed has been refreshed, its focus set.
 
-Keys only wait, for at most :data:`LONGEST_WAIT` (a marker can be lost
-with the widget it was posted to). Mouse events are not held: a click lands
-where it is aimed, when it is made.
+A marker is lost only with the widget it was posted to: then the next key
+waits :data:`LONGEST_WAIT` at most. While that widget is still there, the
+machine is only slow (the key may not even have reached it yet), and the
+next key waits on, up to :data:`SLOW_MACHINE_WAIT`: handed on early, it would
+queue in the same widget behind this key, ahead of what this key sets off.
+Mouse events are not held: a click lands where it is aimed, when it is made.
 
 A widget that is changing what it shows can hold the keys typed at it for
 longer (a :class:`KeyHold`): a pane opening a directory holds them until the
@@ -54,6 +57,10 @@ MARKER_ROUNDS = 3
 
 LONGEST_WAIT = 0.5
 """Seconds a key waits for the one before it at most: then it is handed on (as Textual would have at once)."""
+
+SLOW_MACHINE_WAIT = 5.0
+"""Seconds a key waits at most for the one before it while that one's widget is still there (a loaded
+machine: the event loop can be held up for longer than LONGEST_WAIT)."""
 
 HOLD_LONGEST = 30.0
 """Seconds keys wait at most for a :class:`KeyHold` to end: then they are dropped, not applied to a
@@ -130,6 +137,7 @@ class TypedInput:
         self._waiting: deque[Typed] = deque()
         self._turn: object | None = None  # what the next event waits for; None: nothing
         self._turn_began = 0.0
+        self._turn_target: Widget | None = None  # the widget the turn's key went to (None: a screen's turn)
         self._longest_wait: Timer | None = None  # armed only while events wait (most keys find none)
         self._hold: KeyHold | None = None  # the hold the waiting events are held by
         self._hold_timer: Timer | None = None
@@ -159,9 +167,9 @@ class TypedInput:
         elif self._longest_wait is None:
             left = LONGEST_WAIT - (time.monotonic() - self._turn_began)
             if left <= 0:
-                await self._end_turn(turn)
+                await self._turn_timed_out(turn)
             else:
-                self._longest_wait = self._app.set_timer(left, partial(self._end_turn, turn), name="typed input")
+                self._longest_wait = self._app.set_timer(left, partial(self._turn_timed_out, turn), name="typed input")
 
     async def hold_ended(self) -> None:
         """A :class:`KeyHold` ended (:class:`KeyHoldEnded`): the keys it held go on, or are dropped."""
@@ -186,6 +194,7 @@ class TypedInput:
         app = self._app
         turn = self._begin_turn()
         target = app.focused or app.screen  # where App.on_event forwards it, unless a priority binding takes it
+        self._turn_target = target
         await self._hand_on(event)
         if self._turn is turn and not target.post_message(KeyHandled(turn, target)):
             self._turn = None  # the widget is gone: nothing more will come of this key
@@ -198,6 +207,7 @@ class TypedInput:
         posts to the App; the end of this turn is posted to the App after the
         screen's refresh, so it comes behind both."""
         turn = self._begin_turn()
+        self._turn_target = None
         if not screen.call_after_refresh(self._app.call_later, self._end_turn, turn):
             self._app.call_later(self._end_turn, turn)  # it is closing: no refresh to wait for
 
@@ -206,13 +216,31 @@ class TypedInput:
         self._turn_began = time.monotonic()
         self._stop_waiting()
         if self._waiting:
-            self._longest_wait = self._app.set_timer(LONGEST_WAIT, partial(self._end_turn, turn), name="typed input")
+            self._longest_wait = self._app.set_timer(
+                LONGEST_WAIT, partial(self._turn_timed_out, turn), name="typed input"
+            )
         return turn
 
     def _stop_waiting(self) -> None:
         if self._longest_wait is not None:
             self._longest_wait.stop()
             self._longest_wait = None
+
+    async def _turn_timed_out(self, turn: object) -> None:
+        """The turn's time is up: it ends, unless its key's widget is still there (see the module docstring)."""
+        if self._turn is not turn:
+            return
+        target = self._turn_target
+        if (
+            target is not None
+            and target.is_attached
+            and time.monotonic() - self._turn_began < SLOW_MACHINE_WAIT
+        ):
+            self._longest_wait = self._app.set_timer(
+                LONGEST_WAIT, partial(self._turn_timed_out, turn), name="typed input"
+            )
+            return
+        await self._end_turn(turn)
 
     async def _end_turn(self, turn: object) -> None:
         if self._turn is not turn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -15,16 +16,33 @@ from tests.support.browser_helpers import notices, wait_for, wait_for_exit
 
 
 class Swallowing(Static, can_focus=True):
-    """Takes `x`, and stops the marker behind it (as a widget closing with it in its queue loses it)."""
+    """Takes `x` and closes: the marker behind it is lost with it (still in its queue)."""
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "x":
             event.stop()
             self.app.seen.append(("swallowing", event.key))
+            self.remove()
 
     @on(KeyHandled)
     def _lose(self, message: KeyHandled) -> None:
-        message.stop()
+        message.stop()  # (should it get to it before it is gone)
+
+
+class Slow(Static, can_focus=True):
+    """Takes `x` slowly (a loaded machine holds the event loop up), then gives the focus to its sibling."""
+
+    async def on_key(self, event: events.Key) -> None:
+        if event.key == "x":
+            event.stop()
+            await asyncio.sleep(LONGEST_WAIT + 0.4)
+            self.app.query_one("#sibling", Static).focus()
+
+
+class Sibling(Static, can_focus=True):
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        self.app.seen.append(("sibling", event.key))
 
 
 class Holding(Static, HoldsKeys, can_focus=True):
@@ -36,19 +54,24 @@ class Holding(Static, HoldsKeys, can_focus=True):
 
 
 class Typist(App[None]):
-    def __init__(self, holding: bool = False) -> None:
+    def __init__(self, holding: bool = False, slow: bool = False) -> None:
         super().__init__()
         self.holding = holding
+        self.slow = slow
         self.typed_input = TypedInput(self, self._hand_on)
         self.seen: list[tuple[str, str]] = []
         self.arrived: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
-        yield Holding("held") if self.holding else Swallowing("here", id="swallowing")
+        if self.slow:
+            yield Slow("slow", id="slow")
+            yield Sibling("sibling", id="sibling")
+        else:
+            yield Holding("held") if self.holding else Swallowing("here", id="swallowing")
 
     def on_mount(self) -> None:
         self.typed_input.watch_screens()
-        self.query_one(Holding if self.holding else Swallowing).focus()
+        self.query_one(Slow if self.slow else Holding if self.holding else Swallowing).focus()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -109,3 +132,15 @@ async def test_the_quit_keys_are_never_held(key: str) -> None:
         await wait_for(pilot, lambda: ("app", key) in app.seen or app.return_code is not None, f"{key} handed on")
         if key == "ctrl+q":
             await wait_for_exit(app)
+
+
+async def test_a_slow_key_holds_the_next_one_past_the_longest_wait_while_its_widget_is_there() -> None:
+    """On a loaded machine a key can take longer than LONGEST_WAIT to be handled. Handed on then, the next
+    key queued in the same widget behind it and missed the focus move the first one made."""
+    app = Typist(slow=True)
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        for key in "xy":
+            app.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: bool(app.seen), "the y")
+        assert app.seen == [("sibling", "y")]
