@@ -184,8 +184,8 @@ class GtermApp(App[None]):
         await self.typed_input.key_handled(message)
 
     @on(KeyHoldEnded)
-    async def _key_hold_ended(self) -> None:
-        await self.typed_input.hold_ended()
+    async def _key_hold_ended(self, message: KeyHoldEnded) -> None:
+        await self.typed_input.hold_ended(message.hold)
 
     @work(thread=True, group="after-first-frame", exit_on_error=False)
     def _first_frame_drawn(self) -> None:

@@ -75,6 +75,10 @@ Typed = events.Key | events.Paste
 class KeyHoldEnded(Message):
     """Posted by a widget whose :class:`KeyHold` ended: the keys it held may go on (or are dropped)."""
 
+    def __init__(self, hold: KeyHold) -> None:
+        super().__init__()
+        self.hold = hold
+
 
 class KeyHold:
     """Keys typed at ``holder`` (or inside it) wait while it changes what it shows.
@@ -106,7 +110,7 @@ class KeyHold:
     def _end(self) -> None:
         if self.active:
             self.active = False
-            self.holder.post_message(KeyHoldEnded())
+            self.holder.post_message(KeyHoldEnded(self))
 
 
 class HoldsKeys:
@@ -171,10 +175,20 @@ class TypedInput:
             else:
                 self._longest_wait = self._app.set_timer(left, partial(self._turn_timed_out, turn), name="typed input")
 
-    async def hold_ended(self) -> None:
-        """A :class:`KeyHold` ended (:class:`KeyHoldEnded`): the keys it held go on, or are dropped."""
+    async def hold_ended(self, hold: KeyHold) -> None:
+        """A :class:`KeyHold` ended (:class:`KeyHoldEnded`): the keys it held go on, or are dropped.
+
+        Dropped, the keys waiting for the holder go even if they are still behind a key's turn (a slow
+        machine: the hold came and went before they were looked at), as they were typed for what failed.
+        """
+        if hold.dropped is not None and self._waiting and (self._hold is hold or self._focus_within(hold.holder)):
+            self._drop_waiting(hold.dropped)
         if self._turn is None:
             await self._deliver_waiting()
+
+    def _focus_within(self, widget: Widget) -> bool:
+        focused = self._app.focused
+        return focused is not None and widget in focused.ancestors_with_self
 
     def mouse_pressed(self) -> None:
         """A click while keys are held: the user has moved on from what they were typed for."""

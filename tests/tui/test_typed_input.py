@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from gterm.tui import typed_input
-from gterm.tui.typed_input import LONGEST_WAIT, HoldsKeys, KeyHandled, KeyHold, Typed, TypedInput
+from gterm.tui.typed_input import LONGEST_WAIT, HoldsKeys, KeyHandled, KeyHold, KeyHoldEnded, Typed, TypedInput
 from tests.support.browser_helpers import notices, wait_for, wait_for_exit
 
 
@@ -39,6 +39,20 @@ class Slow(Static, can_focus=True):
             self.app.query_one("#sibling", Static).focus()
 
 
+class FailingSoon(Static, HoldsKeys, can_focus=True):
+    """`x` starts something that holds the keys typed next and fails at once, while `x` is still being
+    handled (a slow machine: the failure comes before the key's turn is over)."""
+
+    async def on_key(self, event: events.Key) -> None:
+        event.stop()
+        if event.key == "x":
+            hold = self.key_hold = KeyHold(self, lambda waiting: None)
+            self.set_timer(0.05, lambda: hold.drop("it failed"))
+            await asyncio.sleep(0.3)
+        else:
+            self.app.seen.append(("failing", event.key))
+
+
 class Sibling(Static, can_focus=True):
     def on_key(self, event: events.Key) -> None:
         event.stop()
@@ -54,10 +68,11 @@ class Holding(Static, HoldsKeys, can_focus=True):
 
 
 class Typist(App[None]):
-    def __init__(self, holding: bool = False, slow: bool = False) -> None:
+    def __init__(self, holding: bool = False, slow: bool = False, failing: bool = False) -> None:
         super().__init__()
         self.holding = holding
         self.slow = slow
+        self.failing = failing
         self.typed_input = TypedInput(self, self._hand_on)
         self.seen: list[tuple[str, str]] = []
         self.arrived: dict[str, float] = {}
@@ -66,12 +81,16 @@ class Typist(App[None]):
         if self.slow:
             yield Slow("slow", id="slow")
             yield Sibling("sibling", id="sibling")
+        elif self.failing:
+            yield FailingSoon("failing")
         else:
             yield Holding("held") if self.holding else Swallowing("here", id="swallowing")
 
     def on_mount(self) -> None:
         self.typed_input.watch_screens()
-        self.query_one(Slow if self.slow else Holding if self.holding else Swallowing).focus()
+        self.query_one(
+            Slow if self.slow else FailingSoon if self.failing else Holding if self.holding else Swallowing
+        ).focus()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -85,6 +104,10 @@ class Typist(App[None]):
     @on(KeyHandled)
     async def _key_handled(self, message: KeyHandled) -> None:
         await self.typed_input.key_handled(message)
+
+    @on(KeyHoldEnded)
+    async def _key_hold_ended(self, message: KeyHoldEnded) -> None:
+        await self.typed_input.hold_ended(message.hold)
 
     def on_key(self, event: events.Key) -> None:
         self.seen.append(("app", event.key))
@@ -144,3 +167,17 @@ async def test_a_slow_key_holds_the_next_one_past_the_longest_wait_while_its_wid
             app.post_message(events.Key(key, key))
         await wait_for(pilot, lambda: bool(app.seen), "the y")
         assert app.seen == [("sibling", "y")]
+
+
+async def test_keys_waiting_behind_a_turn_go_with_a_hold_that_failed_meanwhile() -> None:
+    """The hold came and went (dropped) while the keys still waited behind the key that took it: they were
+    handed on afterwards, to what was still shown (CI saw ↓ move in the old listing)."""
+    app = Typist(failing=True)
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        for key in "xyz":
+            app.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: bool(notices(app)), "the keys dropped")
+        await pilot.pause(0.5)
+        assert notices(app) == ["2 keys typed ahead dropped: it failed."]
+        assert app.seen == [] and app.typed_input.waiting == 0
