@@ -200,10 +200,19 @@ async def admin_list_scene(pilot: Any) -> AdminTasksScreen:
     bobs = sum(1 for row in admin_task_rows() if row["owner_id"] == BOB_ID)
     await wait_for(pilot, lambda: not admin.fetching and len(admin.items) == bobs, "Bob's tasks only")
     await pilot.press("down", "down", "down")
-    await wait_for(pilot, lambda: columns_fit(admin.table), "the columns sized to their cells")
-    # Widths known is not widths drawn: on a loaded machine the picture was taken from rows cached
-    # at the header's widths. One layout refresh, waited for, draws them at the new ones.
-    admin.table.refresh(layout=True)
+
+    def laid_out() -> bool:
+        # The rows in (an empty table's columns "fit" too: a late reload clears it), sized to their cells.
+        return not admin.fetching and admin.table.row_count == bobs and columns_fit(admin.table)
+
+    await wait_for(pilot, laid_out, "the columns sized to their cells")
+    # Widths known is not widths drawn: Textual's DataTable caches a rendered cell under a key without
+    # its width, so a cell drawn before the table measured its rows (on a loaded machine) stays clipped
+    # to the header's width. A resize empties those caches; resized back, the picture is the same size.
+    width, height = pilot.app.size
+    await pilot.resize_terminal(width + 1, height)
+    await pilot.resize_terminal(width, height)
+    await wait_for(pilot, laid_out, "still laid out")
     await pilot.pause()
     return admin
 
