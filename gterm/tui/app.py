@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.command import Provider
@@ -29,7 +29,7 @@ from gterm.tui.keymap import APP_BINDINGS, SCREEN_BINDINGS, binding_ids, user_ke
 from gterm.tui.messages import BookmarksChanged, CollectionRead, PaneLocationChanged, PaneSortChanged
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
-from gterm.tui.typed_input import KeyHandled, KeyHoldEnded, Typed, TypedInput
+from gterm.tui.typed_input import KeysInOrder
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import ReauthCoordinator, deliver, report
@@ -56,7 +56,7 @@ def gterm_commands() -> type[Provider]:
     return GtermCommands
 
 
-class GtermApp(App[None]):
+class GtermApp(KeysInOrder[None]):
     """A two-pane Globus file manager.
 
     ``config`` None means an in-memory settings object that is never saved
@@ -110,7 +110,6 @@ class GtermApp(App[None]):
         self.startup_error: GtermError | None = None
         self.bookmarks: list[Bookmark] = []
         self.collections: dict[str, Collection] = {}
-        self.typed_input = TypedInput(self, self._hand_on_typed)
         self.keymap, self._unknown_keys = user_keymap(self.config.keymap, remappable_binding_ids())
         if self.keymap:
             self.set_keymap(self.keymap)
@@ -157,7 +156,6 @@ class GtermApp(App[None]):
         return None
 
     def on_mount(self) -> None:
-        self.typed_input.watch_screens()
         if self._after_first_frame is not None:
             self.call_after_refresh(self._first_frame_drawn)
         if self._unknown_keys:
@@ -167,25 +165,6 @@ class GtermApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            await self.typed_input.receive(event)  # keys in the order typed (typed_input.py)
-            return
-        if isinstance(event, events.MouseDown):
-            self.typed_input.mouse_pressed()
-        await super().on_event(event)
-
-    async def _hand_on_typed(self, event: Typed) -> None:
-        await super().on_event(event)
-
-    @on(KeyHandled)
-    async def _key_handled(self, message: KeyHandled) -> None:
-        await self.typed_input.key_handled(message)
-
-    @on(KeyHoldEnded)
-    async def _key_hold_ended(self, message: KeyHoldEnded) -> None:
-        await self.typed_input.hold_ended(message.hold)
 
     @work(thread=True, group="after-first-frame", exit_on_error=False)
     def _first_frame_drawn(self) -> None:

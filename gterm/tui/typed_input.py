@@ -41,8 +41,8 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from textual import events
-from textual.app import App
+from textual import events, on
+from textual.app import App, ReturnType
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -90,11 +90,14 @@ class KeyHold:
     """
 
     def __init__(
-        self, holder: Widget, on_waiting: Callable[[int], None], holds: Callable[[Typed], bool] | None = None
+        self,
+        holder: Widget,
+        on_waiting: Callable[[int], None] | None = None,
+        holds: Callable[[Typed], bool] | None = None,
     ) -> None:
         """``holds``: which keys wait (None: all); a key it lets through goes on unless one before it waits."""
         self.holder = holder
-        self.on_waiting = on_waiting
+        self.on_waiting = on_waiting or (lambda waiting: None)
         self.holds = holds or (lambda event: True)
         self.active = True
         self.dropped: str | None = None
@@ -117,6 +120,24 @@ class HoldsKeys:
     """Mixin for a widget that may hold the keys typed at it or inside it: its current hold, if any."""
 
     key_hold: KeyHold | None = None
+
+    def hold_keys(
+        self, on_waiting: Callable[[int], None] | None = None, holds: Callable[[Typed], bool] | None = None
+    ) -> None:
+        """Keys typed at this widget from now on wait (one hold for a chain of changes: an active one stays)."""
+        if self.key_hold is None or not self.key_hold.active:
+            assert isinstance(self, Widget)
+            self.key_hold = KeyHold(self, on_waiting, holds)
+
+    def end_key_hold(self, *, dropped: str | None = None) -> None:
+        """The keys held go on (``dropped`` None) or are dropped for that reason; no hold: nothing to do."""
+        hold, self.key_hold = self.key_hold, None
+        if hold is None:
+            return
+        if dropped is None:
+            hold.release()
+        else:
+            hold.drop(dropped)
 
 
 class KeyHandled(Message):
@@ -173,7 +194,7 @@ class TypedInput:
             if left <= 0:
                 await self._turn_timed_out(turn)
             else:
-                self._longest_wait = self._app.set_timer(left, partial(self._turn_timed_out, turn), name="typed input")
+                self._arm_turn_timer(turn, left)
 
     async def hold_ended(self, hold: KeyHold) -> None:
         """A :class:`KeyHold` ended (:class:`KeyHoldEnded`): the keys it held go on, or are dropped.
@@ -230,10 +251,11 @@ class TypedInput:
         self._turn_began = time.monotonic()
         self._stop_waiting()
         if self._waiting:
-            self._longest_wait = self._app.set_timer(
-                LONGEST_WAIT, partial(self._turn_timed_out, turn), name="typed input"
-            )
+            self._arm_turn_timer(turn, LONGEST_WAIT)
         return turn
+
+    def _arm_turn_timer(self, turn: object, seconds: float) -> None:
+        self._longest_wait = self._app.set_timer(seconds, partial(self._turn_timed_out, turn), name="typed input")
 
     def _stop_waiting(self) -> None:
         if self._longest_wait is not None:
@@ -250,9 +272,7 @@ class TypedInput:
             and target.is_attached
             and time.monotonic() - self._turn_began < SLOW_MACHINE_WAIT
         ):
-            self._longest_wait = self._app.set_timer(
-                LONGEST_WAIT, partial(self._turn_timed_out, turn), name="typed input"
-            )
+            self._arm_turn_timer(turn, LONGEST_WAIT)
             return
         await self._end_turn(turn)
 
@@ -316,3 +336,34 @@ class TypedInput:
         if self._hold is not None and self._waiting:
             self._drop_waiting(f"still waiting after {HOLD_LONGEST:g} s")
         self._end_hold()
+
+
+class KeysInOrder(App[ReturnType]):
+    """An App that hands its typed input on in the order typed (a :class:`TypedInput`): gterm's, and the
+    small apps of its tests."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.typed_input = TypedInput(self, self._hand_on_typed)
+
+    def _on_mount(self) -> None:
+        self.typed_input.watch_screens()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.typed_input.receive(event)
+            return
+        if isinstance(event, events.MouseDown):
+            self.typed_input.mouse_pressed()
+        await super().on_event(event)
+
+    async def _hand_on_typed(self, event: Typed) -> None:
+        await super().on_event(event)
+
+    @on(KeyHandled)
+    async def _key_handled(self, message: KeyHandled) -> None:
+        await self.typed_input.key_handled(message)
+
+    @on(KeyHoldEnded)
+    async def _key_hold_ended(self, message: KeyHoldEnded) -> None:
+        await self.typed_input.hold_ended(message.hold)

@@ -7,11 +7,11 @@ import time
 
 import pytest
 from textual import events, on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from gterm.tui import typed_input
-from gterm.tui.typed_input import LONGEST_WAIT, HoldsKeys, KeyHandled, KeyHold, KeyHoldEnded, Typed, TypedInput
+from gterm.tui.typed_input import LONGEST_WAIT, HoldsKeys, KeyHandled, KeysInOrder
 from tests.support.browser_helpers import notices, wait_for, wait_for_exit
 
 
@@ -46,8 +46,8 @@ class FailingSoon(Static, HoldsKeys, can_focus=True):
     async def on_key(self, event: events.Key) -> None:
         event.stop()
         if event.key == "x":
-            hold = self.key_hold = KeyHold(self, lambda waiting: None)
-            self.set_timer(0.05, lambda: hold.drop("it failed"))
+            self.hold_keys()
+            self.set_timer(0.05, lambda: self.end_key_hold(dropped="it failed"))
             await asyncio.sleep(0.3)
         else:
             self.app.seen.append(("failing", event.key))
@@ -64,16 +64,17 @@ class Holding(Static, HoldsKeys, can_focus=True):
 
     def on_mount(self) -> None:
         self.counts: list[int] = []
-        self.key_hold = KeyHold(self, self.counts.append)
+        self.hold_keys(self.counts.append)
 
 
-class Typist(App[None]):
+class Typist(KeysInOrder[None]):
+    """A small app that hands keys on as GtermApp does, around one of the widgets above."""
+
     def __init__(self, holding: bool = False, slow: bool = False, failing: bool = False) -> None:
         super().__init__()
         self.holding = holding
         self.slow = slow
         self.failing = failing
-        self.typed_input = TypedInput(self, self._hand_on)
         self.seen: list[tuple[str, str]] = []
         self.arrived: dict[str, float] = {}
 
@@ -87,27 +88,9 @@ class Typist(App[None]):
             yield Holding("held") if self.holding else Swallowing("here", id="swallowing")
 
     def on_mount(self) -> None:
-        self.typed_input.watch_screens()
         self.query_one(
             Slow if self.slow else FailingSoon if self.failing else Holding if self.holding else Swallowing
         ).focus()
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            await self.typed_input.receive(event)
-        else:
-            await super().on_event(event)
-
-    async def _hand_on(self, event: Typed) -> None:
-        await super().on_event(event)
-
-    @on(KeyHandled)
-    async def _key_handled(self, message: KeyHandled) -> None:
-        await self.typed_input.key_handled(message)
-
-    @on(KeyHoldEnded)
-    async def _key_hold_ended(self, message: KeyHoldEnded) -> None:
-        await self.typed_input.hold_ended(message.hold)
 
     def on_key(self, event: events.Key) -> None:
         self.seen.append(("app", event.key))

@@ -36,7 +36,7 @@ from gterm.globus.models import Collection
 from gterm.tui.keymap import PICKER_BINDINGS
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.modal import GtermModal
-from gterm.tui.typed_input import HoldsKeys, KeyHold, Typed
+from gterm.tui.typed_input import HoldsKeys, Typed
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
@@ -179,17 +179,12 @@ class CollectionPicker(GtermModal[Collection], HoldsKeys):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(SEARCH_DELAY, self._search_now)
-        self._hold_keys()
-
-    def _hold_keys(self) -> None:
-        """The keys that act on results wait until the results for this text are shown."""
-        if self.key_hold is None or not self.key_hold.active:
-            self.key_hold = KeyHold(self, lambda waiting: None, holds=acts_on_results)
+        self.hold_keys(holds=acts_on_results)  # until the results for this text are shown
 
     def _search_now(self) -> None:
         text = self.query_one("#picker-search", Input).value
         self._query = (self.scope, text)
-        self._hold_keys()
+        self.hold_keys(holds=acts_on_results)
         if self.scope == "all" and not text.strip():
             self._show([], "Type to search all collections.")
             return
@@ -264,8 +259,7 @@ class CollectionPicker(GtermModal[Collection], HoldsKeys):
         if query != self._query:
             return
         self._set_status(f"Search failed: {describe(error)}", error=True)
-        if self.key_hold is not None:
-            self.key_hold.drop("the search failed")
+        self.end_key_hold(dropped="the search failed")
         report(self.app, error, context="Collection search", retry=self.refresh_results)
 
     def _show(self, found: list[Collection], status: str) -> None:
@@ -276,8 +270,7 @@ class CollectionPicker(GtermModal[Collection], HoldsKeys):
         if found:
             results.highlighted = 0
         self._set_status(status)
-        if self.key_hold is not None:
-            self.key_hold.release()  # the keys typed meanwhile choose among these
+        self.end_key_hold()  # the keys typed meanwhile choose among these
 
     def _set_status(self, message: str, *, error: bool = False) -> None:
         status = self.query_one("#picker-status", Static)

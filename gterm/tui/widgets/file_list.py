@@ -40,7 +40,7 @@ from gterm.tui.listing_view import (
     display_name,
 )
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.typed_input import HoldsKeys, KeyHold
+from gterm.tui.typed_input import HoldsKeys
 from gterm.tui.widgets.file_columns import (
     JOINERS,
     MARKER_WIDTH,
@@ -472,7 +472,7 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
             )
             return
         # Keys typed next wait: the pane handling this message a hop later holds them for what it opens.
-        self.key_hold = KeyHold(self, lambda waiting: None)
+        self.hold_keys()
         self.post_message(self.EntryActivated(self, entry))
 
     def action_toggle_select(self) -> None:

@@ -33,7 +33,7 @@ from gterm.tui.listing_view import ListingView
 from gterm.tui.messages import PaneFocused, PaneLocationChanged, PaneSortChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.typed_input import HoldsKeys, KeyHold
+from gterm.tui.typed_input import HoldsKeys
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.filter_input import FilterInput
 from gterm.tui.widgets.pane_message import PaneMessage
@@ -235,7 +235,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         if at_hand is None:
             self._set_loading(f"Loading {path or 'default directory'} …")
             if origin != "reload":  # a reload keeps the listing shown, and the keys act on it
-                self._take_key_hold()
+                self.hold_keys(self._show_keys_waiting)
             if self.listing is None:
                 file_list.clear_listing("Loading …")
             self._load(self._generation, collection_id, path, origin, file_list, order, whole)
@@ -457,7 +457,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         waiting, self._after_load = self._after_load, None
         if waiting is not None:
             waiting()
-        self._end_key_hold()  # the keys typed meanwhile go on to the listing now shown
+        self.end_key_hold()  # the keys typed meanwhile go on to the listing now shown
 
     def _load_failed(
         self,
@@ -483,7 +483,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         self._after_load = None  # it was meant for the location that did not open
         self._note_after_load = None
         where = path or "the default directory"
-        self._end_key_hold(dropped=f"{where} could not be listed")
+        self.end_key_hold(dropped=f"{where} could not be listed")
         if self.listing is None:
             self._failed_open = (collection_id, path, origin)
             self.file_list.clear_listing(f"Cannot open {where} · ctrl+r tries again")
@@ -531,20 +531,6 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         self._loading_text = message
         self.query_one(PaneMessage).show(message, "-loading")
 
-    def _take_key_hold(self) -> None:
-        """Keys typed at this pane from now on wait for the listing in flight (one hold for a chain of them)."""
-        if self.key_hold is None or not self.key_hold.active:
-            self.key_hold = KeyHold(self, self._show_keys_waiting)
-
-    def _end_key_hold(self, *, dropped: str | None = None) -> None:
-        hold, self.key_hold = self.key_hold, None
-        if hold is None:
-            return
-        if dropped is None:
-            hold.release()
-        else:
-            hold.drop(dropped)
-
     def _show_keys_waiting(self, count: int) -> None:
         """The loading line counts the keys that wait for the listing."""
         if self.loading:
@@ -583,9 +569,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
     def _entry_activated(self, event: FileList.EntryActivated) -> None:
         event.stop()
         self.open_entry(event.entry)  # a directory: this pane holds the keys typed next from now on
-        held, event.file_list.key_hold = event.file_list.key_hold, None
-        if held is not None:
-            held.release()
+        event.file_list.end_key_hold()
 
     @on(FileList.SelectionChanged)
     def _selection_changed(self, event: FileList.SelectionChanged) -> None:
