@@ -109,6 +109,11 @@ class RemoteFile:
     etag: str | None
     last_modified: str | None = None  # the header as sent (an If-Range validator when there is no ETag)
 
+    @property
+    def validator(self) -> str | None:
+        """What names this version of the file for If-Range: its ETag, else its Last-Modified."""
+        return self.etag or self.last_modified
+
 
 @dataclass(frozen=True, slots=True)
 class DownloadResult:
@@ -342,7 +347,7 @@ class HttpsFiles:
         A copy, not a rename: the file stays the user's until the finished download replaces it.
         """
         remote = self.stat(path)
-        validator = remote.etag or remote.last_modified
+        validator = remote.validator
         try:
             have = existing.stat().st_size
         except OSError as exc:
@@ -401,7 +406,7 @@ class HttpsFiles:
             return self._fetch_into(path, part, record, _truncate(part), None, progress, cancel)
         with response:
             remote = _remote_file(response)
-            validator = remote.etag or remote.last_modified
+            validator = remote.validator
             if response.status_code == 206:
                 total = _total_from_content_range(response.headers.get("Content-Range"), have + remote.size)
                 mode = "ab"

@@ -58,6 +58,15 @@ def local_error(exc: OSError, what: str, path: str) -> GtermError:
     return _error(exc, what, path)
 
 
+def _kind(mode: int) -> EntryType:
+    """An entry's type from its lstat mode (a link's target is looked at by the caller)."""
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return _special_type(mode) or "file"
+
+
 def _special_type(mode: int) -> EntryType | None:
     if stat.S_ISFIFO(mode):
         return "fifo"
@@ -102,7 +111,7 @@ def _permissions(mode: int) -> str:
 
 def _entry(directory: str, name: str, info: os.stat_result, is_link: bool) -> Entry:
     target: str | None = None
-    kind: EntryType = "dir" if stat.S_ISDIR(info.st_mode) else _special_type(info.st_mode) or "file"
+    kind: EntryType = _kind(info.st_mode)
     if is_link:
         try:
             target = os.readlink(os.path.join(directory, name))
@@ -114,7 +123,7 @@ def _entry(directory: str, name: str, info: os.stat_result, is_link: bool) -> En
             kind = "invalid_symlink"  # dangling: nothing behind it to open
         else:
             info = followed
-            kind = "dir" if stat.S_ISDIR(info.st_mode) else _special_type(info.st_mode) or "file"
+            kind = _kind(info.st_mode)
     return Entry(
         name=name,
         type=kind,

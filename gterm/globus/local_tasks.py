@@ -252,10 +252,7 @@ class LocalTask:
         target = Path(destination)
         if self.on_conflict != "rename" or not os.path.lexists(target):
             return destination
-        renamed = _free_name(target, is_dir=True)
-        self._event("KEPT_BOTH", f"{target.name} is already in {target.parent}; this one is saved as {renamed.name}",
-                    str(renamed))
-        return str(renamed)
+        return self._keep_both(target, is_dir=True)
 
     def _plan_remote_tree(self, source: str, destination: str, modified: datetime | None) -> list[FileJob]:
         assert self.list_remote is not None
@@ -302,15 +299,17 @@ class LocalTask:
                         links.append(entry.path)
                     else:
                         special.append(entry.path)
-        self._left_out(links, "link", "HTTPS uploads carry file contents only, as Globus leaves links out")
-        self._left_out(special, "special file", "named pipes, sockets and devices have no contents to copy")
+        self._left_out(links, "LINKS_LEFT_OUT", "link",
+                       "HTTPS uploads carry file contents only, as Globus leaves links out")
+        self._left_out(special, "SPECIAL_FILES_LEFT_OUT", "special file",
+                       "named pipes, sockets and devices have no contents to copy")
         return jobs
 
-    def _left_out(self, found: list[str], what: str, why: str) -> None:
+    def _left_out(self, found: list[str], code: str, what: str, why: str) -> None:
         """Say what a tree walk did not take, and why: never drop files silently."""
         if found:
             shown = ", ".join(found[:5]) + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
-            self._event(f"{what.upper().replace(' ', '_')}S_LEFT_OUT", f"{plural(len(found), what)} left out ({why}):"
+            self._event(code, f"{plural(len(found), what)} left out ({why}):"
                         f" {shown}", "\n".join(found))
 
     def _keep_directory_times(self) -> None:
@@ -420,15 +419,22 @@ class LocalTask:
         if self.on_conflict == "skip":
             self._event("SKIPPED", f"{where}; skipped, left as it was", str(target))
             return None
-        if self.on_conflict == "resume" and self.kind == "download":
+        if self.on_conflict == "resume":
+            if self.kind != "download":
+                return job.destination, None  # a copy has nothing to continue: it is written whole
             if not target.is_file() or target.is_symlink():
                 raise InvalidInput(f"Cannot continue {target}: it is not a regular file. Nothing was changed.")
             return job.destination, target
-        if self.on_conflict == "resume":
-            return job.destination, None  # a copy has nothing to continue: it is written whole
-        renamed = _free_name(target, is_dir=False)
-        self._event("KEPT_BOTH", f"{where}; this one is saved as {renamed.name}", str(renamed))
-        return str(renamed), None
+        return self._keep_both(target, is_dir=False), None
+
+    def _keep_both(self, target: Path, *, is_dir: bool) -> str:
+        """A free "keep both" name beside ``target``, said in the task's events."""
+        renamed = target.with_name(
+            paths.free_name(target.name, lambda name: os.path.lexists(target.with_name(name)), is_dir=is_dir)
+        )
+        self._event("KEPT_BOTH", f"{target.name} is already in {target.parent}; this one is saved as {renamed.name}",
+                    str(renamed))
+        return str(renamed)
 
     def _copy_link(self, link_target: str, destination: Path) -> None:
         """A link in a copied tree is made again as a link to the same target (cp -a, rsync -a)."""
@@ -487,15 +493,6 @@ def _make_local_dir(path: Path) -> bool:
     except OSError as exc:
         raise LocalWriteError(f"Cannot create {path}: {exc.strerror or 'error'}.") from None
     return True
-
-
-def _free_name(target: Path, *, is_dir: bool) -> Path:
-    """``name (1).ext``, ``name (2).ext``, ... the first that does not exist (``paths.numbered_name``)."""
-    for n in range(1, 10_000):
-        candidate = target.with_name(paths.numbered_name(target.name, n, is_dir=is_dir))
-        if not os.path.lexists(candidate):
-            return candidate
-    raise InvalidInput(f"No free name for {target.name}.")
 
 
 def _refuse_copy_into_itself(source: str, destination: str) -> None:

@@ -13,6 +13,10 @@ of it: ``/~/..`` stays as written and the service decides what it means.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from gterm.globus.errors import InvalidInput
+
 HOME = "/~/"
 """The canonical spelling of the home directory used by these helpers."""
 
@@ -211,3 +215,12 @@ def numbered_name(name: str, number: int, *, is_dir: bool = False) -> str:
         return f"{name} ({number})"
     stem, _, extension = name.partition(".")
     return f"{stem} ({number}).{extension}"
+
+
+def free_name(name: str, is_taken: Callable[[str], bool], *, is_dir: bool = False) -> str:
+    """The first :func:`numbered_name` of ``name`` that ``is_taken`` says is free ("keep both")."""
+    for number in range(1, 10_000):
+        candidate = numbered_name(name, number, is_dir=is_dir)
+        if not is_taken(candidate):
+            return candidate
+    raise InvalidInput(f"No free name for {name}.")

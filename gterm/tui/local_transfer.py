@@ -47,14 +47,6 @@ def _same(name: str) -> str:
     return paths.with_surrogates(name)
 
 
-def _free_name(name: str, taken: set[str], *, is_dir: bool) -> str:
-    """``name (1).ext``, ``name (2).ext`` ...: the first not in ``taken`` (uploads pick their new names here)."""
-    number = 1
-    while (candidate := paths.numbered_name(name, number, is_dir=is_dir)) in taken:
-        number += 1
-    return candidate
-
-
 def build_task(
     plan: TransferPlan,
     kind: Kind,
@@ -74,7 +66,7 @@ def build_task(
             if on_conflict == "skip":
                 continue
             if on_conflict == "rename":
-                name = _free_name(name, taken, is_dir=entry.is_dir)
+                name = paths.free_name(name, taken.__contains__, is_dir=entry.is_dir)
                 taken.add(name)
         source = paths.child(plan.source_path, entry.name)
         destination = paths.child(plan.destination_path, name)

@@ -205,8 +205,10 @@ class TransferScreen(Screen[None]):
         panes on the collection it wrote to. Its directories are not in the task document, so each such
         pane reloads (keeping its cursor and selection)."""
         changed = task.source_endpoint_id if task.type == "DELETE" else task.destination_endpoint_id
+        if not changed:
+            return
         for pane in self.panes():
-            if changed and pane.collection_id == changed:
+            if pane.collection_id == changed:
                 pane.reload()
 
     # -- F5 -------------------------------------------------------------------------------

@@ -45,10 +45,11 @@ def not_empty(value: str) -> str | None:
 
 def bookmark_name_check(value: str) -> str | None:
     """Transfer's rule, checked before the dialog closes so a refused name is not lost with it."""
-    if not value.strip():
+    name = value.strip()
+    if not name:
         return "The name is empty."
-    if len(value.strip()) > MAX_BOOKMARK_NAME:
-        return f"A bookmark name has at most {MAX_BOOKMARK_NAME} characters ({len(value.strip()):,} typed)."
+    if len(name) > MAX_BOOKMARK_NAME:
+        return f"A bookmark name has at most {MAX_BOOKMARK_NAME} characters ({len(name):,} typed)."
     return None
 
 
