@@ -28,6 +28,7 @@ else:
     globus_sdk = LazyModule("globus_sdk")
 
 PAGE_SIZE = 1000  # the most Transfer answers in one endpoint_manager_task_list page
+TASK_IDS_PER_READ = 50  # task ids one endpoint_manager_task_list takes at most (filter_task_id)
 RUNNING = ("ACTIVE", "INACTIVE")
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {
     "running": RUNNING,
@@ -230,10 +231,16 @@ class EndpointManager(TaskReads):
         """Lift the administrators' pause of ``task_ids``; what happened, in words.
 
         Transfer answers "resumed" whatever the tasks were, and its resume does not lift a pause
-        rule: each task is read back, so a task a rule still holds is said to be paused still.
+        rule: the tasks are read back (one listing per TASK_IDS_PER_READ), so a task a rule still holds
+        is said to be paused still.
         """
-        self.client().endpoint_manager_resume_tasks(list(task_ids))
-        held = sum(1 for task_id in task_ids if self.task(task_id).is_paused)
+        client = self.client()
+        ids = list(task_ids)
+        client.endpoint_manager_resume_tasks(ids)
+        held = 0
+        for start in range(0, len(ids), TASK_IDS_PER_READ):
+            docs = client.endpoint_manager_task_list(filter_task_id=ids[start:start + TASK_IDS_PER_READ])["DATA"]
+            held += sum(1 for doc in docs if Task.from_doc(doc).is_paused)
         resumed = len(task_ids) - held
         if not held:
             return f"Resumed {plural(resumed, 'task')}."

@@ -488,7 +488,7 @@ class SharingService:
         if named:
             return Grantee("group", named[0].id, f"group {named[0].name}")
         if "@" in text:
-            identity = self.identities_by_username([text]).get(text.lower())
+            identity = self.identity_named(text)
             if identity is not None:
                 return Grantee("identity", identity.id, identity_label(identity))
         near = self.matches(text, groups, limit=3)
@@ -500,7 +500,7 @@ class SharingService:
         for group in groups:
             if group.id.lower() == principal_id:
                 return Grantee("group", group.id, f"group {group.name}")
-        identity = self.identity_named(principal_id)
+        identity = self.identities_by_id([principal_id]).get(principal_id)
         if identity is None:
             raise NotFound(f"No Globus identity, and no group of yours, has the id {principal_id}.")
         return Grantee("identity", identity.id, identity_label(identity))

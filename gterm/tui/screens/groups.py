@@ -116,7 +116,7 @@ class GroupRolePicker(GtermModal[str]):
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)
-        choices.highlighted = [*ROLES].index(self.current) if self.current in ROLES else 0
+        choices.highlighted = ROLES.index(self.current) if self.current in ROLES else 0
         choices.focus()
 
     @on(OptionList.OptionSelected)

@@ -26,6 +26,7 @@ from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, Pau
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.sharing import SharingService, is_identity_id
 from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
+from gterm.tui.listing_view import format_time
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
@@ -70,7 +71,7 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
         self.rule = rule
         self.names = names
         self.identity_label = identity_label or (rule.identity_id or "" if rule else "")
-        self.start_text = rule.start_time.astimezone(UTC).strftime(START_FORMAT) if rule and rule.start_time else ""
+        self.start_text = format_time(rule.start_time) if rule else ""  # as START_FORMAT reads it back
         self.saving = False
 
     def compose_dialog(self) -> ComposeResult:
@@ -245,7 +246,7 @@ class PauseRulesScreen(Screen[None]):
         table = self.query_one("#rules", DataTable)
         table.clear()
         for rule in rules:
-            start = rule.start_time.astimezone(UTC).strftime(START_FORMAT) if rule.start_time else ""
+            start = format_time(rule.start_time)
             table.add_row(
                 Text(escape_controls(rule.message)[:60]),
                 Text(rule.operations_text()),
