@@ -93,7 +93,8 @@ async def add_rule_refused_scene(pilot: Any) -> None:
     dialog = app.screen
     await type_text(pilot, "nobody@nowhere.invalid")
     await pilot.press("enter")
-    await wait_for(pilot, lambda: not dialog.busy and "No Globus user" in str(dialog.query_one("#rule-error").render()),
+    await wait_for(pilot,
+                   lambda: not dialog.saving and "No Globus user" in str(dialog.query_one("#rule-error").render()),
                    "the refusal")
 
 

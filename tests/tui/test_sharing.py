@@ -85,7 +85,7 @@ async def test_errors_say_what_to_do(sandbox: SandboxHandle, alice_results: str)
             assert isinstance(dialog, AddRuleDialog)
             await type_text(pilot, attempt)
             await pilot.press("enter")
-            await wait_for(pilot, lambda d=dialog: app.screen is sharing or not d.busy, "an answer")  # type: ignore[misc]
+            await wait_for(pilot, lambda d=dialog: app.screen is sharing or not d.saving, "an answer")  # type: ignore[misc]
             if app.screen is sharing:
                 continue
             error = str(dialog.query_one("#rule-error").render())

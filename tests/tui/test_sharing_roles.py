@@ -92,7 +92,7 @@ async def test_alice_makes_bob_access_manager_of_her_guest_and_takes_it_back(
 
         # The same role again: said in words, nothing added.
         dialog = await _give(pilot, screen, "bob@example.org")
-        await wait_for(pilot, lambda: app.screen is screen or not dialog.busy, "an answer")
+        await wait_for(pilot, lambda: app.screen is screen or not dialog.saving, "an answer")
         if app.screen is not screen:  # GCS may answer an existing assignment with itself (the sandbox does)
             assert "already has the access_manager role" in str(dialog.query_one("#rule-error").render())
             await pilot.press("escape")

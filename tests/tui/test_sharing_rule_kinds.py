@@ -91,7 +91,8 @@ async def test_expiry_public_all_users_and_a_duplicate(
         await pilot.press("enter", "down", "enter")  # read/write
         await _focus(pilot, dialog, "rule-who")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not dialog.busy and "read-only" in str(dialog.query_one("#rule-error").render()),
+        await wait_for(pilot,
+                       lambda: not dialog.saving and "read-only" in str(dialog.query_one("#rule-error").render()),
                        "the refusal")
         await _focus(pilot, dialog, "rule-permissions")
         await pilot.press("enter", "up", "enter")  # read
@@ -115,7 +116,7 @@ async def test_expiry_public_all_users_and_a_duplicate(
         dialog = await _dialog(pilot)
         await type_text(pilot, "all users")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not dialog.busy and app.screen is dialog, "the refusal")
+        await wait_for(pilot, lambda: not dialog.saving and app.screen is dialog, "the refusal")
         assert "all signed-in users already has a rule for /; change that rule (e) instead" in str(
             dialog.query_one("#rule-error").render())
         await pilot.press("escape")

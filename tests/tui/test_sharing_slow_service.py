@@ -144,7 +144,7 @@ async def test_esc_while_a_rule_is_saving_keeps_the_form_until_the_answer(weathe
             await wait_for(pilot, lambda: "bob@example.org" in dialog.matches, "Bob looked up")
             slow.hold()
             await pilot.press("enter")
-            await wait_for(pilot, lambda: dialog.busy, "the rule to be on its way")
+            await wait_for(pilot, lambda: dialog.saving, "the rule to be on its way")
             await pilot.press("escape")  # the rule was sent: backing out now would hide what Globus does with it
             await pilot.click("#cancel")
             await pilot.pause()

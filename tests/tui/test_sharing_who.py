@@ -52,7 +52,7 @@ async def test_who_takes_ids_and_refuses_a_group_name_two_groups_share(sandbox: 
                 dialog = await _dialog(pilot)
                 await type_text(pilot, name)
                 await pilot.press("enter")
-                await wait_for(pilot, lambda: not dialog.busy and "type the id" in _error(dialog), "the refusal")
+                await wait_for(pilot, lambda: not dialog.saving and "type the id" in _error(dialog), "the refusal")
                 assert app.screen is dialog and all(group_id in _error(dialog) for group_id in twins)
 
                 # The id names the one meant.

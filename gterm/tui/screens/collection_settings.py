@@ -54,7 +54,6 @@ class CollectionSettingsForm(GtermModal[bool]):
         super().__init__(no_result=False)
         self.settings = settings
         self.service = service
-        self.saving = False
 
     def compose_dialog(self) -> ComposeResult:
         via = "its GCS Manager" if self.settings.api == "gcs" else "Globus Transfer"
@@ -98,10 +97,6 @@ class CollectionSettingsForm(GtermModal[bool]):
             elif isinstance(widget, SafeTextArea):
                 result[field.name] = widget.raw_text
         return result
-
-    def action_back_out(self) -> None:
-        if not self.saving:  # a save in flight finishes first: its answer closes the form or shows why not
-            super().action_back_out()
 
     def action_ok(self) -> None:
         """Save… (or ctrl+s): check every field, then ask before anything is sent."""

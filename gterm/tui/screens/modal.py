@@ -4,8 +4,10 @@ What every modal repeated now lives here, once:
 
 - **Escape backs out**: it dismisses with the screen's "no result" (None for
   most, False for yes/no dialogs and forms), through ``action_back_out``, which
-  a screen overrides when backing out has a condition (a form that is saving)
-  or a side effect (a login that must stop waiting).
+  a screen overrides when backing out has a side effect (a login that must stop
+  waiting). A form whose request is out sets ``saving``: Escape and Cancel then
+  wait for the answer (``still_saving`` may say so), which closes the form or
+  says why not, so the form never looks cancelled while Globus makes the change.
 - **? and F1 show that screen's keys.** Textual stops the binding chain at a
   modal screen, so the app's own help key never reaches a dialog: each modal
   needs its own, and this is it.
@@ -151,6 +153,8 @@ class GtermModal(ModalScreen[ResultT]):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.no_result = no_result
+        self.saving = False
+        """A request this dialog sent is out: backing out waits for its answer (see the module docstring)."""
 
     # --- the frame -------------------------------------------------------------------
 
@@ -195,8 +199,14 @@ class GtermModal(ModalScreen[ResultT]):
     # --- keys ------------------------------------------------------------------------
 
     def action_back_out(self) -> None:
-        """Escape: leave with the screen's "no result"."""
+        """Escape: leave with the screen's "no result" (not while a request is out: ``saving``)."""
+        if self.saving:
+            self.still_saving()
+            return
         self.dismiss(self.no_result)
+
+    def still_saving(self) -> None:
+        """Escape or Cancel while ``saving``: a form may say it is still saving."""
 
     def action_ok(self) -> None:
         """The primary button (``#ok``): a dialog with one accepts its form here."""

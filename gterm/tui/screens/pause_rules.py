@@ -72,7 +72,6 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
         self.names = names
         self.identity_label = identity_label or (rule.identity_id or "" if rule else "")
         self.start_text = format_time(rule.start_time) if rule else ""  # as START_FORMAT reads it back
-        self.saving = False
 
     def compose_dialog(self) -> ComposeResult:
         rule = self.rule
@@ -114,10 +113,6 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
             start_time=start,
         )
         return draft.check() or draft
-
-    def action_back_out(self) -> None:
-        if not self.saving:  # a save in flight finishes first: its answer closes the form or shows why not
-            super().action_back_out()
 
     def action_ok(self) -> None:
         """Save (or ctrl+s): the draft, once it passes its checks, sent from here."""

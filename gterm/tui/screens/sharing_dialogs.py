@@ -75,7 +75,6 @@ class _SharingForm(Prompt[bool]):
 
     def __init__(self) -> None:
         super().__init__(no_result=False)
-        self.busy = False
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -87,16 +86,11 @@ class _SharingForm(Prompt[bool]):
         """A hook for what Enter in ``field`` does before the form is accepted."""
 
     def action_ok(self) -> None:
-        if not self.busy:
+        if not self.saving:
             self.accept()
 
-    def action_back_out(self) -> None:
-        # The request has been sent: closing now would say "cancelled" while Globus goes on to make
-        # the change, and the list behind would never hear of it. The answer closes the form instead.
-        if self.busy:
-            self.say("Still saving… this closes when Globus answers, or says here why not.")
-            return
-        super().action_back_out()
+    def still_saving(self) -> None:
+        self.say("Still saving… this closes when Globus answers, or says here why not.")
 
     def accept(self) -> None:
         raise NotImplementedError
@@ -111,7 +105,7 @@ class _SharingForm(Prompt[bool]):
         self.query_one("#rule-error", Static).update(safe_text(text, "dim" if dim else ""))
 
     def refused(self, error: GtermError) -> None:
-        self.busy = False
+        self.saving = False
         self.say(describe(error))
 
 
@@ -201,7 +195,7 @@ class AddRuleDialog(_WithWho):
         if isinstance(form, str):
             self.say(form)
             return
-        self.busy = True
+        self.saving = True
         self.say("Sharing…", dim=True)
         self._create(form)
 
@@ -267,7 +261,7 @@ class EditRuleDialog(_SharingForm):
         except GtermError as exc:
             self.say(str(exc))
             return
-        self.busy = True
+        self.saving = True
         self.say("Saving…", dim=True)
         self._save(permissions, expires)
 
@@ -306,7 +300,7 @@ class AddRoleDialog(_WithWho):
         if not who:
             self.say("Type who gets the role: a username, an email address or one of your groups.")
             return
-        self.busy = True
+        self.saving = True
         self.say("Giving the role…", dim=True)
         self._give(who, str(self.query_one("#role-name", Select).value))
 
