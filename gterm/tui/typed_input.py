@@ -102,6 +102,8 @@ class KeyHold:
         self.active = True
         self.dropped: str | None = None
         """Why the keys are dropped (a phrase for "… typed ahead dropped: <reason>."), once dropped."""
+        self.settled = False
+        """A dropped hold's keys have been dropped (TypedInput heard of it): it holds nothing any more."""
 
     def release(self) -> None:
         self._end()
@@ -130,11 +132,15 @@ class HoldsKeys:
             self.key_hold = KeyHold(self, on_waiting, holds)
 
     def end_key_hold(self, *, dropped: str | None = None) -> None:
-        """The keys held go on (``dropped`` None) or are dropped for that reason; no hold: nothing to do."""
-        hold, self.key_hold = self.key_hold, None
+        """The keys held go on (``dropped`` None) or are dropped for that reason; no hold: nothing to do.
+
+        A dropped hold stays here until TypedInput has dropped its keys: a key whose turn ends before
+        the news of the drop reaches the App must find it, not the widget's old content."""
+        hold = self.key_hold
         if hold is None:
             return
         if dropped is None:
+            self.key_hold = None
             hold.release()
         else:
             hold.drop(dropped)
@@ -204,6 +210,7 @@ class TypedInput:
         """
         if hold.dropped is not None and self._waiting and (self._hold is hold or self._focus_within(hold.holder)):
             self._drop_waiting(hold.dropped)
+        hold.settled = True
         if self._turn is None:
             await self._deliver_waiting()
 
@@ -304,15 +311,18 @@ class TypedInput:
             self._end_hold()
             if hold.dropped is not None:
                 self._drop_waiting(hold.dropped)
+                hold.settled = True
                 return True  # nothing is left to hand on
             # released: the keys go on, unless where they go holds them again (the holder moved on)
 
     def _hold_at_focus(self) -> KeyHold | None:
-        """The active hold of the focused widget or of a widget containing it."""
+        """The hold of the focused widget or of a widget containing it: active, or dropped and not settled."""
         focused = self._app.focused
         for node in () if focused is None else focused.ancestors_with_self:
-            if isinstance(node, HoldsKeys) and node.key_hold is not None and node.key_hold.active:
-                return node.key_hold
+            if isinstance(node, HoldsKeys) and node.key_hold is not None:
+                hold = node.key_hold
+                if hold.active or (hold.dropped is not None and not hold.settled):
+                    return hold
         return None
 
     def _drop_waiting(self, reason: str) -> None:
