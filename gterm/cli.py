@@ -346,8 +346,6 @@ def build_tui(
     return GtermApp(
         service,
         session=session,
-        sharing=session.sharing_service(),
-        groups=session.groups_service(),
         config=config,
         left=left,
         right=right,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypedDict
 
-from globus_sdk.transport import RequestsTransport, RetryConfig
-
 from gterm.config import APP_NAME, GtermConfig
+from gterm.lazy_modules import LazyModule
 
 if TYPE_CHECKING:
     import globus_sdk
+    from globus_sdk import transport as sdk_transport
+    from globus_sdk.transport import RequestsTransport, RetryConfig
+else:
+    # Loaded with the first client (gterm.lazy_modules): a session imports this module before the first frame.
+    sdk_transport = LazyModule("globus_sdk.transport")
 
 MAX_RETRY_SLEEP = 2
 """Seconds at most between the SDK's retries of one call: a person is waiting."""
@@ -26,7 +30,7 @@ def set_timeouts(transport: RequestsTransport, config: GtermConfig) -> None:
 
 
 def tuned_transport(config: GtermConfig) -> RequestsTransport:
-    transport = RequestsTransport(http_timeout=config.http_timeout)
+    transport = sdk_transport.RequestsTransport(http_timeout=config.http_timeout)
     set_timeouts(transport, config)
     return transport
 
@@ -42,7 +46,7 @@ def client_options(config: GtermConfig) -> ClientOptions:
     return {
         "app_name": APP_NAME,
         "transport": tuned_transport(config),
-        "retry_config": RetryConfig(max_retries=config.max_retries, max_sleep=MAX_RETRY_SLEEP),
+        "retry_config": sdk_transport.RetryConfig(max_retries=config.max_retries, max_sleep=MAX_RETRY_SLEEP),
     }
 
 

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from globus_sdk.scopes import AuthScopes, Scope, ScopeParser, TransferScopes
+from gterm.lazy_modules import LazyModule
 
+if TYPE_CHECKING:
+    from globus_sdk import scopes as sdk_scopes
+    from globus_sdk.scopes import Scope
+else:
+    # Loaded when a scope is first parsed (gterm.lazy_modules): a robot's session, made before the
+    # first frame, names these constants and nothing more.
+    sdk_scopes = LazyModule("globus_sdk.scopes")
+
+# Globus' own strings, as globus_sdk.scopes spells them (TransferScopes.all, AuthScopes.openid, …;
+# tests/unit/test_scope_strings.py holds them to the SDK's), written out so that naming them loads no SDK.
 TRANSFER_RS = "transfer.api.globus.org"
 AUTH_RS = "auth.globus.org"
 GROUPS_RS = "groups.api.globus.org"
 GROUPS_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
-TRANSFER_SCOPE = str(TransferScopes.all)
-AUTH_SCOPES: tuple[str, ...] = (str(AuthScopes.openid), str(AuthScopes.profile), str(AuthScopes.email))
+TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
+AUTH_SCOPES: tuple[str, ...] = ("openid", "profile", "email")
 # Scope root -> resource server, for scopes arriving in a ConsentRequired error.
 _ROOT_SCOPE_RS = {TRANSFER_SCOPE: TRANSFER_RS}
 _URN_SCOPE = re.compile(r"^urn:globus:auth:scope:(?P<rs>[^:\s]+):[^\s]+$")
@@ -27,13 +38,13 @@ def merge_scopes(*groups: list[str] | tuple[str, ...]) -> list[str]:
     parsed: list[Scope] = []
     for group in groups:
         for item in group:
-            parsed = ScopeParser.merge_scopes(parsed, ScopeParser.parse(item))
+            parsed = sdk_scopes.ScopeParser.merge_scopes(parsed, sdk_scopes.ScopeParser.parse(item))
     return scope_strings(parsed)
 
 
 def resource_server_of(scope: str) -> str | None:
     """The resource server a scope string is for, or None when it does not say."""
-    parsed = ScopeParser.parse(scope)
+    parsed = sdk_scopes.ScopeParser.parse(scope)
     if not parsed:
         return None
     root = parsed[0].scope_string

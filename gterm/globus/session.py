@@ -29,18 +29,6 @@ import time
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-# The light parts of globus-sdk (token storage, scopes, base classes); the GlobusApp, the
-# service clients and requests behind them load when the app is first needed (below).
-from globus_sdk.authorizers import GlobusAuthorizer
-from globus_sdk.gare import GlobusAuthorizationParameters
-from globus_sdk.token_storage import TokenStorage, TokenStorageData
-from globus_sdk.token_storage.validating_token_storage import (
-    IdentityMismatchError,
-    MissingTokenError,
-    TokenValidationError,
-    UnmetScopeRequirementsError,
-)
-
 from gterm.config import APP_NAME, GtermConfig, token_file_path
 from gterm.globus.client_options import client_options, tune_built_client
 from gterm.globus.error_mapping import NOT_LOGGED_IN_MESSAGE, SESSION_EXPIRED_MESSAGE, auth_call
@@ -63,18 +51,15 @@ from gterm.globus.scope_strings import (
     resource_server_of,
     scope_strings,
 )
-from gterm.globus.tokens import (
-    InMemoryTokenStorage,
-    KeyringTokenStorage,
-    PlaintextTokenStorage,
-    auth_namespace,
-)
 from gterm.lazy_modules import LazyModule
 from gterm.redaction import register_secret
 
 if TYPE_CHECKING:
     import globus_sdk
     from globus_sdk import globus_app as sdk_app
+    from globus_sdk.authorizers import GlobusAuthorizer
+    from globus_sdk.token_storage import TokenStorage, TokenStorageData
+    from globus_sdk.token_storage import validating_token_storage as sdk_validation
 
     from gterm.globus.groups import GroupsService
     from gterm.globus.https_access import AuthorizationSource
@@ -83,9 +68,11 @@ if TYPE_CHECKING:
     from gterm.globus.transfer import TransferService
 
 else:
-    # Loaded when the session first needs its GlobusApp or a client (gterm.lazy_modules).
+    # Loaded when the session first needs its token store, its GlobusApp or a client
+    # (gterm.lazy_modules): a robot's session is made before the first frame and needs none of them.
     globus_sdk = LazyModule("globus_sdk")
     sdk_app = LazyModule("globus_sdk.globus_app")
+    sdk_validation = LazyModule("globus_sdk.token_storage.validating_token_storage")
 
 log = logging.getLogger(__name__)
 
@@ -102,42 +89,6 @@ class SessionLike(Protocol):
     def handle_consent(self, error: ConsentNeeded) -> LoginChallengeLike: ...
 
     def https_authorizer(self, collection_id: str, *, data_access: bool) -> AuthorizationSource: ...
-
-
-# --- helpers ----------------------------------------------------------------------
-
-
-class _SessionAuthorizer(GlobusAuthorizer):
-    """Thread-safe stand-in for the app's authorizer of one resource server.
-
-    Each client gets one; every use takes the session lock, asks the app for
-    its (cached) authorizer and delegates (before the app is built, a stored
-    token that needs nothing from it is used as is: ``_stored_token_as_is``).
-    Token validation and refresh errors become gterm errors here, so callers see SessionExpired / NotLoggedIn /
-    ConsentNeeded / Offline, never an SDK exception about tokens.
-    """
-
-    def __init__(self, session: GtermSession, resource_server: str) -> None:
-        self._session = session
-        self._resource_server = resource_server
-
-    def get_authorization_header(self) -> str | None:
-        with self._session._lock:
-            stored = self._session._stored_token_as_is(self._resource_server)
-            if stored is not None:
-                return f"Bearer {stored}"
-            authorizer = self._session._app_authorizer(self._resource_server)
-            # A robot's "refresh" is a new client-credentials grant: a refusal means a bad id/secret.
-            with self._session._auth_call("refreshing the session"):
-                header = authorizer.get_authorization_header()
-            if header:
-                # Cheap (a set insert): a refreshed access token is known to the log redactor at once.
-                register_secret(header.partition(" ")[2])
-            return header
-
-    def handle_missing_authorization(self) -> bool:
-        with self._session._lock:
-            return self._session._app_authorizer(self._resource_server).handle_missing_authorization()
 
 
 # --- the session ------------------------------------------------------------------------
@@ -176,8 +127,13 @@ class GtermSession:
         self.client_credentials = config.uses_client_credentials
         client_id = str(config.client_id if self.client_credentials else config.native_client_id)
         self.client_id = client_id
-        self.namespace = namespace or auth_namespace(client_id)
-        self.token_storage = token_storage or self._default_storage()
+        self._namespace = namespace
+        # A person's store is opened now, so a missing keyring is said first. A robot's is in memory
+        # and made on first use (``token_storage``): its session, made before the first frame,
+        # then loads nothing of globus-sdk.
+        self._token_storage = token_storage
+        if token_storage is None and not self.client_credentials:
+            self._token_storage = self._default_storage()
         # A robot's own store is in memory (_default_storage): a token in it was granted in this
         # process, for this id and secret, so it proves them as well as a new grant would.
         self._store_holds_only_own_grants = token_storage is None and self.client_credentials
@@ -190,7 +146,26 @@ class GtermSession:
 
     # --- construction ----------------------------------------------------------------
 
+    @property
+    def namespace(self) -> str:
+        """Where this session's tokens are kept in its store (default: Auth URL + client id)."""
+        with self._lock:
+            if self._namespace is None:
+                from gterm.globus.tokens import auth_namespace
+
+                self._namespace = auth_namespace(self.client_id)
+            return self._namespace
+
+    @property
+    def token_storage(self) -> TokenStorage:
+        with self._lock:
+            if self._token_storage is None:
+                self._token_storage = self._default_storage()
+            return self._token_storage
+
     def _default_storage(self) -> TokenStorage:
+        from gterm.globus.tokens import InMemoryTokenStorage, KeyringTokenStorage, PlaintextTokenStorage
+
         if self.client_credentials:
             # Robots fetch fresh tokens with their secret; nothing is worth keeping.
             return InMemoryTokenStorage(namespace=self.namespace)
@@ -308,7 +283,7 @@ class GtermSession:
         try:
             with self._auth_call("checking the session"):
                 return self._app.get_authorizer(resource_server)
-        except MissingTokenError:
+        except sdk_validation.MissingTokenError:
             if resource_server not in (TRANSFER_RS, AUTH_RS):
                 # A collection's (or another service's) first use: a consent, not a new session.
                 raise ConsentNeeded(
@@ -316,14 +291,14 @@ class GtermSession:
                     required_scopes=self.scope_requirements.get(resource_server, []),
                 ) from None
             raise NotLoggedIn(NOT_LOGGED_IN_MESSAGE) from None
-        except UnmetScopeRequirementsError:
+        except sdk_validation.UnmetScopeRequirementsError:
             raise ConsentNeeded(
                 "Globus needs your consent for more access; log in again to grant it.",
                 required_scopes=self.scope_requirements.get(resource_server, []),
             ) from None
-        except IdentityMismatchError:
+        except sdk_validation.IdentityMismatchError:
             raise GtermError("Stored tokens belong to a different identity; run `gterm logout`, then log in.") from None
-        except TokenValidationError:
+        except sdk_validation.TokenValidationError:
             raise SessionExpired(SESSION_EXPIRED_MESSAGE) from None
 
     def _stored_token_as_is(self, resource_server: str) -> str | None:
@@ -387,7 +362,37 @@ class GtermSession:
     # --- clients ----------------------------------------------------------------------
 
     def authorizer(self, resource_server: str = TRANSFER_RS) -> GlobusAuthorizer:
-        return _SessionAuthorizer(self, resource_server)
+        """What each client of this session authorizes with: every use takes the session lock.
+
+        The app's authorizer is asked for each header (it caches and refreshes); before the app is
+        built, a stored token that needs nothing from it is used as is (``_stored_token_as_is``).
+        Token validation and refresh errors become gterm errors here, so callers see SessionExpired /
+        NotLoggedIn / ConsentNeeded / Offline, never an SDK exception about tokens.
+        """
+        from gterm.globus.borrowed_authorizer import BorrowedAuthorizer
+
+        return BorrowedAuthorizer(
+            lambda: self._authorization_header(resource_server),
+            lambda: self._retry_after_401(resource_server),
+        )
+
+    def _authorization_header(self, resource_server: str) -> str | None:
+        with self._lock:
+            stored = self._stored_token_as_is(resource_server)
+            if stored is not None:
+                return f"Bearer {stored}"
+            authorizer = self._app_authorizer(resource_server)
+            # A robot's "refresh" is a new client-credentials grant: a refusal means a bad id/secret.
+            with self._auth_call("refreshing the session"):
+                header = authorizer.get_authorization_header()
+            if header:
+                # Cheap (a set insert): a refreshed access token is known to the log redactor at once.
+                register_secret(header.partition(" ")[2])
+            return header
+
+    def _retry_after_401(self, resource_server: str) -> bool:
+        with self._lock:
+            return self._app_authorizer(resource_server).handle_missing_authorization()
 
     def _required(self, resource_server: str, scopes: list[str]) -> GlobusAuthorizer:
         """An authorizer for ``resource_server`` once ``scopes`` are among the app's requirements.
@@ -401,7 +406,7 @@ class GtermSession:
             missing = [scope for scope in scopes if scope not in self.scope_requirements.get(resource_server, [])]
             if missing:
                 self._app.add_scope_requirements({resource_server: missing})
-        return _SessionAuthorizer(self, resource_server)
+        return self.authorizer(resource_server)
 
     def https_authorizer(self, collection_id: str, *, data_access: bool) -> GlobusAuthorizer:
         """A collection's HTTPS server: its ``https`` scope, plus ``data_access`` where Globus requires it."""
@@ -549,6 +554,8 @@ class GtermSession:
 
     def _store_login(self, response: globus_sdk.OAuthTokenResponse, extra: list[str]) -> None:
         """Store a completed login through the app (validated) and remember new consent scopes."""
+        from globus_sdk.gare import GlobusAuthorizationParameters
+
         for token in response.by_resource_server.values():
             register_secret(token.get("access_token"))
             register_secret(token.get("refresh_token"))
@@ -564,13 +571,13 @@ class GtermSession:
                     self._app.login(
                         auth_params=GlobusAuthorizationParameters(required_scopes=extra or None), force=True
                     )
-            except IdentityMismatchError:
+            except sdk_validation.IdentityMismatchError:
                 self._globus_app = self._build_app()
                 raise GtermError(
                     "You logged in as a different identity than the stored session; "
                     "run `gterm logout` first to switch identities."
                 ) from None
-            except TokenValidationError as exc:
+            except sdk_validation.TokenValidationError as exc:
                 self._globus_app = self._build_app()
                 raise GtermError(f"Globus Auth returned tokens gterm cannot use ({type(exc).__name__}).") from None
             finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -47,6 +47,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.session import SessionLike  # loads globus-sdk: not before the first frame
     from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
+
+
+@runtime_checkable
+class SharingSession(Protocol):
+    """A session that builds the services behind `p` and `g` (GtermSession does), asked on first use."""
+
+    def sharing_service(self) -> SharingService: ...
+
+    def groups_service(self) -> GroupsService: ...
 
 
 def gterm_commands() -> type[Provider]:
@@ -101,9 +110,8 @@ class GtermApp(KeysInOrder[None]):
         self._session = session
         self._https = https
         self._gcs_tokens = gcs_tokens
-        # Access rules and names (`p`); None when the app was built without one (then `p` says so).
-        self.sharing = sharing
-        self.groups = groups  # `g`; None when the app was built without one
+        self._sharing = sharing
+        self._groups = groups
         self.start_left = left
         self.start_right = right
         self._after_first_frame = after_first_frame
@@ -126,6 +134,20 @@ class GtermApp(KeysInOrder[None]):
         from gterm.globus.https_access import HttpsAccess
 
         return HttpsAccess(self._session)
+
+    @cached_property
+    def sharing(self) -> SharingService | None:
+        """Access rules and names (`p`); None without one or a session that builds it (then `p` says so)."""
+        if self._sharing is not None or not isinstance(self._session, SharingSession):
+            return self._sharing
+        return self._session.sharing_service()
+
+    @cached_property
+    def groups(self) -> GroupsService | None:
+        """Groups (`g`); None without one or a session that builds it."""
+        if self._groups is not None or not isinstance(self._session, SharingSession):
+            return self._groups
+        return self._session.groups_service()
 
     @cached_property
     def settings(self) -> SettingsService:

@@ -107,6 +107,29 @@ def test_drawing_the_first_frame_loads_no_sdk_and_none_of_what_a_key_reaches_lat
     assert loaded & set(NOT_ON_THE_FIRST_FRAME) == set()
 
 
+ROBOT_FIRST_FRAME = FIRST_FRAME.replace(
+    "FirstFrameOnly(TransferService(no_client), ",
+    "import os\n"
+    "from gterm.config import GtermConfig\n"
+    "from gterm.globus.session import GtermSession\n"
+    "os.environ.update(GTERM_CLIENT_ID='robot', GTERM_CLIENT_SECRET='secret')\n"
+    "session = GtermSession(GtermConfig.load())\n"
+    "assert session.mode == 'client'\n"
+    "FirstFrameOnly(TransferService(no_client), session=session, ",
+)
+
+
+def test_a_robots_session_and_first_frame_load_no_sdk_and_no_sharing_or_groups() -> None:
+    # `GTERM_CLIENT_ID=… gterm` makes its session before the first frame; a robot's token store is
+    # in memory and its clients come later, so nothing of globus-sdk is needed until then. The
+    # services behind `p` and `g` are built from the session when first used.
+    assert "session=session" in ROBOT_FIRST_FRAME
+    loaded = loaded_after(ROBOT_FIRST_FRAME)
+    assert "gterm.globus.session" in loaded and "gterm.tui.screens.main" in loaded
+    assert {name.split(".")[0] for name in loaded} & set(HEAVY) == set()
+    assert loaded & set(NOT_ON_THE_FIRST_FRAME) == set()
+
+
 def test_every_deferred_module_exists() -> None:
     # A renamed module would make the assertions above pass for nothing.
     for name in NOT_ON_THE_FIRST_FRAME:
