@@ -16,8 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol
 
 from gterm.globus.local_files import LOCAL_COLLECTION, LOCAL_ID, LocalFiles, is_local
+from gterm.globus.ls_request import FIRST_PAGE
 from gterm.globus.models import Collection, Listing
-from gterm.globus.transfer import FIRST_PAGE
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService

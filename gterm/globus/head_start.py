@@ -5,7 +5,7 @@ At start-up gterm knows which directories its panes will show
 (loading the SDK's clients and requests, a robot's token grant, TLS, the
 answers) take the GIL from Textual's import and the first frame. On a machine
 with more than one CPU a helper process (``python -P -m
-gterm.globus.head_start``) makes the same calls (``transfer.ls_call``, the same
+gterm.globus.head_start``) makes the same calls (``ls_request.ls_call``, the same
 settings, the app's stored token) and sends each answer's body back through a
 pipe, and this process takes those bodies as its own answers
 (``TransferService.start_listing_early(answers=...)``).
@@ -313,17 +313,32 @@ def answered(out: FrameWriter, call: str, location: Location, fetch: Callable[[]
     return body
 
 
-def list_location(make_client: Callable[[], globus_sdk.TransferClient], out: FrameWriter, location: Location) -> None:
-    """What ``TransferService.start_listing_early`` asks for at one location, answered in the same order."""
-    from gterm.globus.ls_bodies import lenient_json, listing_from_body
-    from gterm.globus.transfer import FIRST_PAGE, MAX_PAGE, ls_call
+def list_location(
+    make_client: Callable[[], globus_sdk.TransferClient], out: FrameWriter, location: Location, asking: threading.Event
+) -> None:
+    """What ``TransferService.start_listing_early`` asks for at one location, answered in the same order.
+
+    ``asking`` is set once this location's calls are about to go out (its client made and authorized:
+    a robot's grant is made here), or it has given up.
+    """
+    from gterm.globus.ls_request import FIRST_PAGE, MAX_PAGE, ls_call
 
     collection_id, path, orderby = location
-    client = make_client()
+    try:
+        client = make_client()
+        if client.authorizer is not None:
+            client.authorizer.get_authorization_header()  # a robot's grant; a stored token is as given
+    except Exception as exc:  # noqa: BLE001 - the app makes these calls itself, with its own errors
+        log.debug("head start: no client (%s)", type(exc).__name__)
+        return
+    finally:
+        asking.set()
     if path is None:  # the default directory: the collection's document says which
         document = answered(out, "collection", location, lambda: client.get_endpoint(collection_id).binary_content)
         if document is None:
             return
+        from gterm.globus.ls_bodies import lenient_json
+
         path = str(lenient_json(document).get("default_directory") or "/")
     else:
         threading.Thread(
@@ -335,6 +350,8 @@ def list_location(make_client: Callable[[], globus_sdk.TransferClient], out: Fra
         client, collection_id, target, limit=FIRST_PAGE, orderby=orderby).binary_content)
     if first is None:
         return
+    from gterm.globus.ls_bodies import listing_from_body
+
     listing = listing_from_body(collection_id, target, 0, first)
     if not listing.complete:  # as TransferService._first_page decides, from the same page
         offset = listing.offset + len(listing.entries)
@@ -353,9 +370,14 @@ def helper_main() -> int:
         make_client = _client_maker(config, request.get("token")) if locations else None
         if make_client is None:
             return 0  # nothing to answer, or nothing to answer with: the app lists them itself
-        workers = [threading.Thread(target=list_location, args=(make_client, out, loc)) for loc in locations]
+        asking = threading.Event()
+        workers = [threading.Thread(target=list_location, args=(make_client, out, loc, asking)) for loc in locations]
         for worker in workers:
             worker.start()
+        # What decodes the answers loads while the first calls are out: not before they leave, where it
+        # would hold the GIL from a robot's grant, nor after they return, where the answers would wait.
+        asking.wait()
+        _load_the_decoder()
         for worker in workers:
             worker.join()
     except Exception as exc:  # noqa: BLE001 - what was not answered, the app asks itself
@@ -368,7 +390,12 @@ def _load_the_sdk() -> None:
     import globus_sdk  # noqa: F401 - loaded for later, not used here
     import requests  # noqa: F401 - globus-sdk loads it with its first client
 
-    from gterm.globus import ls_bodies, transfer  # noqa: F401 - loaded for later
+    from gterm.globus import ls_request  # noqa: F401 - loaded for later
+
+
+def _load_the_decoder() -> None:
+    """Import what reads an answer (msgspec, the Entry records): only to decide whether a rest is asked for."""
+    from gterm.globus import ls_bodies  # noqa: F401 - loaded for later
 
 
 def _client_maker(config: GtermConfig, token: str | None) -> Callable[[], globus_sdk.TransferClient] | None:

@@ -42,6 +42,7 @@ from gterm.globus.locations import (
     resolve_collection_name,
 )
 from gterm.globus.ls_bodies import lenient_json, listing_from_body
+from gterm.globus.ls_request import FIRST_PAGE, MAX_PAGE, ls_call
 from gterm.globus.models import (
     Bookmark,
     Collection,
@@ -73,16 +74,6 @@ def _is_retryable(error: Exception) -> bool:
         return True
     return isinstance(error, ServiceError) and error.http_status is not None and error.http_status >= 500
 
-
-MAX_PAGE = 100_000
-"""The most entries one ``operation_ls`` answer carries (Transfer's limit and default)."""
-
-FIRST_PAGE = 1_000
-"""A pane's first request: a few screenfuls, painted before the rest of a big directory arrives.
-
-A directory of up to this many entries is listed whole by that one request;
-see ``tests/perf/ls_paging.py`` for the measurements behind the number.
-"""
 
 SHARED_COLLECTION_SECONDS = 10.0
 """A collection's document fetched at start-up answers every caller this long (see EarlyResults.take)."""
@@ -123,40 +114,6 @@ def _page_key(
 
 def _first_page_key(collection_id: str, path: str, orderby: str) -> tuple[str, ...]:
     return ("ls", collection_id, path, orderby, "first page")
-
-
-LS_FIELDS = "name,type,size,last_modified,permissions,link_target"
-"""What a listing asks for (Transfer's ``fields`` parameter): what :class:`Entry` shows.
-
-The owner, group and the link's own ``link_*`` facts are never shown, and
-leaving them out makes a 100,000-entry body about 40% smaller to send and parse.
-"""
-
-
-def ls_call(
-    client: globus_sdk.TransferClient,
-    collection_id: str,
-    path: str,
-    *,
-    offset: int = 0,
-    limit: int = MAX_PAGE,
-    orderby: str | None = None,
-    show_hidden: bool = True,
-) -> globus_sdk.GlobusHTTPResponse:
-    """gterm's one ``operation_ls`` request: ``limit`` entries from ``offset`` in ``orderby``, the fields shown.
-
-    Also sent by the start-up helper process (gterm.globus.head_start), so its
-    answers are the very ones this process would have asked for.
-    """
-    return client.operation_ls(
-        collection_id,
-        path=paths.globus_spelling(path) or globus_sdk.MISSING,
-        show_hidden=show_hidden,
-        offset=offset or globus_sdk.MISSING,
-        limit=limit if limit != MAX_PAGE else globus_sdk.MISSING,
-        orderby=orderby or globus_sdk.MISSING,
-        query_params={"fields": LS_FIELDS},
-    )
 
 
 class EarlyAnswers(Protocol):

@@ -16,8 +16,9 @@ from gterm.cli import start_listings_early
 from gterm.config import GtermConfig
 from gterm.globus.errors import NotFound
 from gterm.globus.head_start import startup_locations
+from gterm.globus.ls_request import FIRST_PAGE, LS_FIELDS
 from gterm.globus.models import Listing
-from gterm.globus.transfer import FIRST_PAGE, LS_FIELDS, ORDER_BY_NAME, TransferService, listing_order, remembered_order
+from gterm.globus.transfer import ORDER_BY_NAME, TransferService, listing_order, remembered_order
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_live import RequestLog

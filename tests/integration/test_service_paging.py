@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from gterm.globus.transfer import FIRST_PAGE, ORDER_BY_NAME, TransferService, listing_order
+from gterm.globus.ls_request import FIRST_PAGE
+from gterm.globus.transfer import ORDER_BY_NAME, TransferService, listing_order
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_helpers import collection_root

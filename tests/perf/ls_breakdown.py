@@ -30,8 +30,9 @@ import globus_sdk
 import requests
 
 from gterm.globus.ls_bodies import gc_paused
+from gterm.globus.ls_request import LS_FIELDS
 from gterm.globus.models import decode_file_list, entries_from_docs
-from gterm.globus.transfer import LS_FIELDS, TransferService
+from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
 from tests.support.sandbox_login import own_sandbox
 

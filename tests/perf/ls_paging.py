@@ -57,8 +57,9 @@ def main() -> None:
 
     import globus_sdk
 
+    from gterm.globus.ls_request import FIRST_PAGE, MAX_PAGE
     from gterm.globus.models import Listing
-    from gterm.globus.transfer import FIRST_PAGE, MAX_PAGE, TransferService, listing_order
+    from gterm.globus.transfer import TransferService, listing_order
     from gterm.sandbox.listing_cache import SortedListings
     from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID, TRANSFER_SCOPE
     from gterm.sandbox.server import running_sandbox

@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from gterm.globus.ls_request import LS_FIELDS
 from gterm.globus.models import decode_file_list
-from gterm.globus.transfer import LS_FIELDS, TransferService
+from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.sandbox_login import own_sandbox, transfer_client_for
 

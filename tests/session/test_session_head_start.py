@@ -20,9 +20,10 @@ from gterm import cli
 from gterm.config import ConfigError, GtermConfig
 from gterm.globus.errors import KeyringUnavailable, NotFound
 from gterm.globus.head_start import HeadStart
+from gterm.globus.ls_request import FIRST_PAGE
 from gterm.globus.models import Listing
 from gterm.globus.session import GtermSession
-from gterm.globus.transfer import FIRST_PAGE, ORDER_BY_NAME, TransferService
+from gterm.globus.transfer import ORDER_BY_NAME, TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID, ROBOT_CLIENT_ID
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.session_helpers import launch_head_start, login_to_token_file

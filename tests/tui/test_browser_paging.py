@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from globus_sdk.transport import RequestsTransport
 
-from gterm.globus.transfer import FIRST_PAGE, TransferService
+from gterm.globus.ls_request import FIRST_PAGE
+from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from tests.support.browser_helpers import cursor_to, make_app, status_text, type_text, wait_for
 from tests.support.sandbox_login import transfer_client_for
