@@ -40,7 +40,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote
 
@@ -302,7 +302,7 @@ class HttpsFiles:
         while True:
             try:
                 size, validator, have, modified = self._fetch_into(
-                    path, part, resume_record_path(destination), have, validator, progress, cancel
+                    path, destination, part, have, validator, progress, cancel
                 )
                 break
             except Offline:
@@ -378,17 +378,18 @@ class HttpsFiles:
     def _fetch_into(
         self,
         path: str,
+        destination: Path,
         part: Path,
-        record: Path,
         have: int,
         validator: str | None,
         progress: Progress | None,
         cancel: threading.Event | None,
     ) -> tuple[int, str | None, int, float | None]:
-        """One GET appending to ``part`` from ``have``.
+        """One GET appending to ``part`` (the part file of ``destination``, which messages name) from ``have``.
 
         Returns (total size, validator for If-Range, bytes now held, the server's modification time).
         """
+        record = resume_record_path(destination)
         headers: dict[str, str] = {}
         if have:
             headers["Range"] = f"bytes={have}-"
@@ -403,7 +404,7 @@ class HttpsFiles:
             remote = self.stat(path)
             if remote.size == have:
                 return have, validator, have, remote.modified
-            return self._fetch_into(path, part, record, _truncate(part), None, progress, cancel)
+            return self._fetch_into(path, destination, part, _truncate(part), None, progress, cancel)
         with response:
             remote = _remote_file(response)
             validator = remote.validator
@@ -412,7 +413,6 @@ class HttpsFiles:
                 mode = "ab"
             else:  # the whole file (a first attempt, or If-Range said the file changed)
                 total, have, mode = remote.size, 0, "wb"
-            destination = part.with_name(PurePosixPath(path).name)
             try:
                 if mode == "wb":
                     # Recorded before the first byte: a later attempt resumes only this file, this version.
@@ -434,7 +434,7 @@ class HttpsFiles:
                             progress(len(piece))
                 except OSError as exc:
                     handle.close()
-                    raise local_write_error(exc, part.with_name(PurePosixPath(path).name), kept=part) from None
+                    raise local_write_error(exc, destination, kept=part) from None
         return total, validator, have, remote.modified
 
     # --- writing ---------------------------------------------------------------------

@@ -428,6 +428,20 @@ def test_a_full_disk_keeps_the_part_and_says_so(sandbox: SandboxHandle, lab: Htt
     assert not target.exists()
 
 
+def test_a_failed_write_names_the_local_file_not_the_remote_one(
+    sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path
+) -> None:
+    # Keep both downloads "full.bin" as "full (1).bin": what cannot be written is that file.
+    _, path = make_lab_dir(sandbox, {"full.bin": _blob(256 * 1024, seed=31)})
+    target = tmp_path / "full (1).bin"
+    part_path(target).symlink_to("/dev/full")
+
+    with pytest.raises(LocalWriteError) as info:
+        lab.download(path + "full.bin", target)
+
+    assert "disk is full while writing full (1).bin" in str(info.value)
+
+
 def test_a_path_this_computer_cannot_hold_is_said_and_nothing_is_written(
     sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path
 ) -> None:
