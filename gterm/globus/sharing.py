@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -412,6 +413,16 @@ class SharingService:
             self._my_groups = list(groups)
         return list(groups)
 
+    def match_label(self, match: str) -> str:
+        """How a match reads in the list: a person with their name, a group offered by its id with its name."""
+        with self._names_lock:
+            groups = list(self._my_groups or [])
+        for group in groups:
+            if group.id == match:
+                return f"{group.name} (group {group.id})"
+        person = next((known for known in self.known_identities() if known.username == match), None)
+        return f"{person.name} ({match})" if person is not None and person.name else match
+
     def known_identities(self) -> list[Identity]:
         """Everyone gterm has a name for this session (offered as matches while typing)."""
         with self._names_lock:
@@ -524,13 +535,22 @@ class SharingService:
         for word in ("all users", "public") if words else ():
             if word.startswith(needle):
                 out.append(word)
+        groups = list(groups)
+        shared_names = _names_shared(groups)
         for group in groups:
             if needle in group.name.lower():
-                out.append(group.name)
+                # A name several of my groups have names none of them: such a group is offered by its id.
+                out.append(group.id if group.name.casefold() in shared_names else group.name)
         for identity in self.known_identities():
             if needle in identity.username.lower() or needle in identity.name.lower():
                 out.append(identity.username)
         return out[:limit]
+
+
+def _names_shared(groups: Iterable[GroupRef]) -> set[str]:
+    """The (casefolded) names more than one of ``groups`` has."""
+    counts = Counter(group.name.casefold() for group in groups)
+    return {name for name, count in counts.items() if count > 1}
 
 
 def rule_path(path: str) -> str:

@@ -1,6 +1,6 @@
 """The add-rule dialog's Who field takes ids too, over the live sandbox: an identity id names a person (as
 globus-cli's ``--identity``), a group id one of my groups; a name two of my groups share (Globus allows it)
-is refused with both ids, never resolved to whichever came first."""
+is offered as the two groups' ids and refused with both ids, never resolved to whichever came first."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from gterm.sandbox.auth_store import find_identity_by_username
 from gterm.sandbox.seed_ids import BOB_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.sharing_dialogs import AddRuleDialog
+from gterm.tui.widgets.who_field import WhoField
 from tests.support.browser_helpers import clear_and_type, make_app, type_text, wait_for
 from tests.support.groups_helpers import delete_made_group, no_group_left_behind
 from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
@@ -51,6 +52,11 @@ async def test_who_takes_ids_and_refuses_a_group_name_two_groups_share(sandbox: 
 
                 dialog = await _dialog(pilot)
                 await type_text(pilot, name)
+                # The matches offer each twin by its id, named: taking one names a definite group.
+                who = dialog.query_one(WhoField)
+                await wait_for(pilot, lambda: sorted(who.matches) == twins, "both groups offered by id")
+                shown = str(dialog.query_one("#rule-matches", Static).render())
+                assert all(f"{name} (group {group_id})" in shown for group_id in twins), shown
                 await pilot.press("enter")
                 await wait_for(pilot, lambda: not dialog.saving and "type the id" in _error(dialog), "the refusal")
                 assert app.screen is dialog and all(group_id in _error(dialog) for group_id in twins)

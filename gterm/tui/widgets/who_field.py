@@ -84,11 +84,7 @@ class WhoField(Vertical):
 
     def _show(self, matches: list[str]) -> None:
         self.matches = matches
-        known = {i.username: i for i in self.sharing.known_identities()}
-        labels = []
-        for match in matches:
-            person = known.get(match)
-            labels.append(f"{person.name} ({match})" if person and person.name else match)
+        labels = [self.sharing.match_label(match) for match in matches]
         self.query_one(f"#{self.prefix}-matches", Static).update(
             Text("Matches: " + " · ".join(labels)) if labels else Text("")
         )
