@@ -11,11 +11,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from gterm.tui.keymap import APP_BINDINGS, MAIN_BINDINGS
+from gterm.tui.keymap import APP_BINDINGS, MAIN_BINDINGS, shown_keys
 from gterm.tui.safe_text import escape_controls
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ class GtermCommands(Provider):
                 command: Callable[[], Awaitable[object]] = partial(main.run_action, binding.action)
             else:
                 command = partial(app.run_action, binding.action)
-            yield binding.description, command, f"key: {self._keys(app, binding)}", True
+            yield binding.description, command, f"key: {shown_keys(app, binding, app.keymap)}", True
         for bookmark in app.bookmarks:
             label = f"Open bookmark: {escape_controls(bookmark.name)}"
             yield label, partial(
@@ -79,17 +78,12 @@ class GtermCommands(Provider):
             listed.add(binding.description)
             # Run where the key would run: the focused widget, the screen or the app.
             command = partial(app.run_action, binding.action, active.node)
-            yield binding.description, command, f"key: {self._keys(app, binding)}", True
+            yield binding.description, command, f"key: {shown_keys(app, binding, app.keymap)}", True
         for binding in APP_BINDINGS:
             if binding.description not in listed:
                 listed.add(binding.description)
                 yield binding.description, partial(app.run_action, binding.action), \
-                    f"key: {self._keys(app, binding)}", True
-
-    @staticmethod
-    def _keys(app: GtermApp, binding: Binding) -> str:
-        keys = app.keymap.get(binding.id or "", binding.key)
-        return ", ".join(app.get_key_display(binding.with_key(k)) for k in keys.split(","))
+                    f"key: {shown_keys(app, binding, app.keymap)}", True
 
     async def discover(self) -> Hits:
         for text, command, help_text, _ in self._commands():

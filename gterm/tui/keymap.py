@@ -9,8 +9,12 @@ DESIGN.md's key table).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 # Bindings of the main screen (they act on the active pane).
 MAIN_BINDINGS: list[Binding] = [
@@ -263,3 +267,9 @@ def user_keymap(keymap: Mapping[str, str], ids: Collection[str]) -> tuple[dict[s
         else:
             unknown.append(binding_id)
     return known, unknown
+
+
+def shown_keys(app: App[Any], binding: Binding, keymap: Mapping[str, str]) -> str:
+    """How ``binding``'s keys read on screen (``f8, delete``), with ``keymap`` (binding id -> keys) applied."""
+    keys = keymap.get(binding.id or "", binding.key).split(",")
+    return ", ".join(app.get_key_display(binding.with_key(key.strip())) for key in keys)

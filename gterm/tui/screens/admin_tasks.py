@@ -51,12 +51,21 @@ MORE_WHEN_WITHIN = 100  # rows from the end of what is loaded: time to fetch the
 ALL_ENDPOINTS = "*"
 
 
+def held_by_a_pause_rule(item: AdminTask) -> bool:
+    return item.is_paused and item.task.is_active
+
+
+def status_word(item: AdminTask) -> str:
+    """A task's status as the administrator sees it: an active task held by a pause rule is PAUSED."""
+    return "PAUSED" if held_by_a_pause_rule(item) else fmt.status_text(item.task)
+
+
 def task_cells(item: AdminTask, selected: bool) -> list[Text]:
     task = item.task
-    if item.is_paused and task.is_active:
-        status = Text("PAUSED", style="bold yellow")
+    if held_by_a_pause_rule(item):
+        status = Text(status_word(item), style="bold yellow")
     else:
-        status = Text(_clip(escape_controls(fmt.status_text(task)), STATUS_WIDTH))
+        status = Text(_clip(escape_controls(status_word(item)), STATUS_WIDTH))
     route = f"{task.source_endpoint_display_name or '?'} → {task.destination_endpoint_display_name or '-'}"
     requested = task.request_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if task.request_time else ""
     return [
@@ -373,8 +382,7 @@ class AdminTasksScreen(Screen[None]):
             if item is None:
                 words.append(task_id)
                 continue
-            status = "PAUSED" if item.is_paused and item.task.is_active else fmt.status_text(item.task)
-            words.append(f"{fmt.task_title(item.task)} · {item.owner or '?'} · {status}")
+            words.append(f"{fmt.task_title(item.task)} · {item.owner or '?'} · {status_word(item)}")
         return words
 
     def _with_message(self, verb: str, call: Callable[[Sequence[str], str], str]) -> None:

@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
-from gterm.tui.keymap import HELP_BINDINGS
+from gterm.tui.keymap import HELP_BINDINGS, shown_keys
 from gterm.tui.screens.modal import GtermModal
 
 
@@ -59,8 +59,7 @@ def collect_key_help(
     keymap = keymap or {}
     for section, bindings in extra:
         for binding in bindings:
-            keys = keymap.get(binding.id or "", binding.key).split(",")
-            shown = ", ".join(app.get_key_display(binding.with_key(key.strip())) for key in keys)
+            shown = shown_keys(app, binding, keymap)
             result.append(KeyHelp(shown, f"{section}: {binding.description}", binding.id or ""))
     return result
 
