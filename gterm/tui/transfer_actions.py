@@ -38,7 +38,7 @@ from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import deliver, report
-from gterm.wording import plural
+from gterm.wording import hidden_by_filter, plural
 
 # F5's plan, its dialog and gterm's own (HTTPS and local) tasks, and `c`'s comparison are
 # imported when the key is first pressed: none is on the first frame (gterm.tui.app says why).
@@ -71,6 +71,9 @@ class TransferPane(Protocol):
 
     @property
     def visible_marked_count(self) -> int: ...
+
+    @property
+    def hidden_selected_count(self) -> int: ...
 
     def selected_entries(self) -> list[Entry]: ...
 
@@ -128,6 +131,7 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         entries=tuple(entries),
         destination_entries=tuple(listing.entries) if listing is not None else None,
         whole_directory=whole,
+        hidden_by_filter=source.hidden_selected_count,
     )
 
 
@@ -225,6 +229,9 @@ class TransferScreen(Screen[None]):
         from gterm.tui.local_transfer import task_kind
 
         kind = task_kind(plan.source_collection_id, plan.destination_collection_id)
+        if kind is not None and plan.hidden_by_filter:
+            self._confirm_hidden_then_start(plan, kind)
+            return
         if kind is not None:
             self.start_local_task(plan, kind)
             return
@@ -241,6 +248,26 @@ class TransferScreen(Screen[None]):
         self.app.push_screen(TransferDialog(plan, service=self.host.service), self._transfer_dialog_closed)
 
     # -- F5 with This computer on a side: gterm's own task ---------------------------------
+
+    def _confirm_hidden_then_start(self, plan: TransferPlan, local_kind: Kind) -> None:
+        """gterm's own tasks start without a dialog; entries the filter hides are not sent unasked."""
+        from gterm.tui.screens.prompts import ConfirmPrompt
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.start_local_task(plan, local_kind)
+
+        verb = {"download": "Download", "upload": "Upload"}.get(local_kind, "Copy")
+        self.app.push_screen(
+            ConfirmPrompt(
+                f"{verb} {plural(len(plan.entries), 'item')}",
+                f"{hidden_by_filter(plan.hidden_by_filter)} {verb} all of them to "
+                f"{plan.destination_name}:{plan.destination_path}?",
+                items=[entry.name + ("/" if entry.is_dir else "") for entry in plan.entries],
+                confirm_label=verb,
+            ),
+            confirmed,
+        )
 
     def start_local_task(self, plan: TransferPlan, kind: Kind) -> None:
         """A download, upload or copy: check HTTPS access, ask about existing names, then run it."""

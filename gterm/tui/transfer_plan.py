@@ -61,6 +61,7 @@ class TransferPlan:
     # "delete extras" the directory itself is sent, so the destination directory is cleaned
     # at that level too, as ``rsync -a --delete src/ dst/`` does.
     whole_directory: bool = False
+    hidden_by_filter: int = 0  # how many of ``entries`` are selected but hidden by the source pane's filter
 
     @property
     def files(self) -> int:

@@ -98,6 +98,10 @@ class HostPane:
     def visible_marked_count(self) -> int:
         return len(self.marks or ())
 
+    @property
+    def hidden_selected_count(self) -> int:
+        return 0  # no filter here
+
     def reload(self) -> None:
         assert self.collection is not None
         self.listing = self.service.ls(self.collection.id, self._path)

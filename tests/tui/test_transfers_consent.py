@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import globus_sdk
+from globus_sdk.authorizers import GlobusAuthorizer
 from textual.widgets import Input
 
 from gterm.globus.transfer import TransferService, wait_for_task
@@ -25,14 +26,14 @@ from tests.support.sandbox_login import transfer_client_for
 from tests.support.transfer_live import RequestLog, wait_until
 
 
-class SwitchableAuthorizer(globus_sdk.authorizers.GlobusAuthorizer):
+class SwitchableAuthorizer(GlobusAuthorizer):
     """Delegates to the latest login's authorizer, as GlobusApp's storage-backed authorizers do.
 
     Clients are cached per worker thread, so a new login must reach the
     clients that already exist rather than only clients built afterwards.
     """
 
-    def __init__(self, inner: globus_sdk.authorizers.GlobusAuthorizer) -> None:
+    def __init__(self, inner: GlobusAuthorizer) -> None:
         self.inner = inner
 
     def get_authorization_header(self) -> str | None:

@@ -35,7 +35,7 @@ from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import deliver, report
-from gterm.wording import plural
+from gterm.wording import hidden_by_filter, plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -505,7 +505,10 @@ class MainScreen(TransferScreen):
             InputPrompt(
                 f"Move {plural(len(entries), 'item')} (within this collection) to",
                 value=suggestion,
-                details="A path ending in / is a directory to move into; otherwise the new name.",
+                details=" ".join(filter(None, (
+                    hidden_by_filter(pane.hidden_selected_count),
+                    "A path ending in / is a directory to move into; otherwise the new name.",
+                ))),
                 # Directory names with control characters are shown escaped; these map back on submit.
                 raw_prefixes=[p for p in (directory, other.path) if p],
             ),
@@ -524,6 +527,7 @@ class MainScreen(TransferScreen):
         shown = [e.name + ("/" if e.is_dir else "") for e in entries]
         recursive = any(e.is_dir for e in entries)
         warning = " Directories are deleted with everything in them." if recursive else ""
+        hidden = hidden_by_filter(pane.hidden_selected_count)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -533,7 +537,7 @@ class MainScreen(TransferScreen):
         self.app.push_screen(
             ConfirmPrompt(
                 f"Delete {plural(len(entries), 'item')}",
-                f"Delete from {name}:{directory}? This cannot be undone.{warning}",
+                f"Delete from {name}:{directory}? {hidden + ' ' if hidden else ''}This cannot be undone.{warning}",
                 items=shown,
                 confirm_label="Delete",
                 danger=True,

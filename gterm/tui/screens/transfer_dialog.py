@@ -47,6 +47,7 @@ from gterm.tui.transfer_plan import (
 from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver
+from gterm.wording import hidden_by_filter
 
 
 class OptionBox(ClearCheckbox, inherit_bindings=False):
@@ -122,6 +123,8 @@ class TransferDialog(GtermModal[TransferRequest]):
         if len(plan.entries) > 6:
             names += f", … ({len(plan.entries) - 6} more)"
         summary.append("\n" + escape_controls(names), style="dim")
+        if plan.hidden_by_filter:
+            summary.append("\n" + hidden_by_filter(plan.hidden_by_filter), style="bold yellow")
         yield Static(summary, id="summary")
         with VerticalScroll(id="form"):
             with Horizontal(classes="row"):

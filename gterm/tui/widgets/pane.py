@@ -184,6 +184,10 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
     def visible_marked_count(self) -> int:
         return self.file_list.visible_marked_count
 
+    @property
+    def hidden_selected_count(self) -> int:
+        return self.file_list.hidden_selected_count
+
     def clear_selection(self) -> None:
         self.file_list.clear_selection()
 
