@@ -10,12 +10,14 @@ and Transfer (listing, mkdir).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gterm.globus import paths
 from gterm.globus.local_files import is_local
 from gterm.globus.local_tasks import Item, Kind, LocalTask, OnConflict
-from gterm.globus.models import Collection
+from gterm.globus.models import Collection, Entry
+from gterm.tui.listing_view import format_time, human_size
 from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,10 +37,41 @@ def task_kind(source_id: str, destination_id: str) -> Kind | None:
     return None
 
 
-def conflicts(plan: TransferPlan) -> list[str]:
-    """The chosen names the destination directory already holds (as listed in its pane)."""
-    taken = {_same(entry.name) for entry in plan.destination_entries or ()}
-    return [entry.name for entry in plan.entries if _same(entry.name) in taken]
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A chosen entry whose name the destination directory already holds: what comes, and what is there."""
+
+    incoming: Entry
+    existing: Entry
+
+    @property
+    def name(self) -> str:
+        return self.incoming.name
+
+    def line(self) -> str:
+        """Both sides as Midnight Commander's overwrite question shows them: size and time, and which is newer."""
+        if self.incoming.is_dir or self.existing.is_dir:
+            here = "a directory" if self.existing.is_dir else "a file"
+            return f"{_shown(self.incoming)} · here: {here} of that name"
+        new, old = self.incoming.last_modified, self.existing.last_modified
+        than = ""
+        if new is not None and old is not None:
+            than = ", older" if old < new else ", newer" if old > new else ", same time"
+        return (f"{self.name} · new: {_facts(self.incoming)} · here: {_facts(self.existing)}{than}")
+
+
+def _shown(entry: Entry) -> str:
+    return entry.name + ("/" if entry.is_dir else "")
+
+
+def _facts(entry: Entry) -> str:
+    return " ".join(filter(None, (human_size(entry.size), format_time(entry.last_modified))))
+
+
+def conflicts(plan: TransferPlan) -> list[Conflict]:
+    """The chosen entries whose names the destination directory already holds (as listed in its pane)."""
+    existing = {_same(entry.name): entry for entry in plan.destination_entries or ()}
+    return [Conflict(entry, existing[_same(entry.name)]) for entry in plan.entries if _same(entry.name) in existing]
 
 
 def _same(name: str) -> str:

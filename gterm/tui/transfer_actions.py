@@ -317,7 +317,7 @@ class TransferScreen(Screen[None]):
                 f"{plural(count, 'name')} already in {plan.destination_name}",
                 message,
                 choices,
-                items=taken,
+                items=[conflict.line() for conflict in taken],
                 default="skip",  # Enter on this dialog must not destroy anything
             ),
             answered,

@@ -91,6 +91,9 @@ async def test_existing_names_are_asked_about(sandbox: SandboxHandle, tmp_config
         assert isinstance(prompt, ChoicePrompt)
         # Overwrite, skip, rename, or (a download only) continue what is there with a Range request.
         assert [answer for answer, _label in prompt.choices] == ["overwrite", "skip", "rename", "resume"]
+        # Both sides, as Midnight Commander's overwrite question shows them: sizes and times.
+        listed = str(prompt.query_one("#prompt-items").render())
+        assert "same.txt · new: 12 B " in listed and " · here: 4 B " in listed, listed
         assert (local / "same.txt").read_text() == "old\n"
         await pilot.press("r")  # rename: keep both
         await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download ended")

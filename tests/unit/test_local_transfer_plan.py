@@ -37,7 +37,23 @@ def test_task_kind_by_side() -> None:
 
 
 def test_conflicts_name_what_the_destination_has() -> None:
-    assert conflicts(_plan(LAB, "local", ["a.txt", "b.txt"], ["b.txt", "c.txt"])) == ["b.txt"]
+    assert [c.name for c in conflicts(_plan(LAB, "local", ["a.txt", "b.txt"], ["b.txt", "c.txt"]))] == ["b.txt"]
+
+
+def test_a_conflict_shows_both_sides_sizes_and_times_and_which_is_newer() -> None:
+    plan = TransferPlan(
+        source_collection_id=LAB, source_name="Lab Storage", source_path="/src/",
+        destination_collection_id="local", destination_name="This computer", destination_path="/dst/",
+        entries=(Entry("run.log", "file", 2_500_000, WHEN), Entry("data", "dir", 0, WHEN),
+                 Entry("same.txt", "file", 5, WHEN)),
+        destination_entries=(Entry("run.log", "file", 1_000, datetime(2025, 6, 1, 8, 30, tzinfo=UTC)),
+                             Entry("data", "file", 9, WHEN), Entry("same.txt", "file", 5, WHEN)),
+    )
+    assert [c.line() for c in conflicts(plan)] == [
+        "run.log · new: 2.5 MB 2026-01-01 00:00 · here: 1.0 kB 2025-06-01 08:30, older",
+        "data/ · here: a file of that name",
+        "same.txt · new: 5 B 2026-01-01 00:00 · here: 5 B 2026-01-01 00:00, same time",
+    ]
 
 
 def test_upload_skips_or_renames_from_the_listing() -> None:
