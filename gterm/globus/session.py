@@ -39,7 +39,6 @@ from gterm.globus.errors import (
     SessionExpired,
 )
 from gterm.globus.logout import LogoutReport, revoke_and_remove
-from gterm.globus.models import Identity
 from gterm.globus.scope_strings import (
     AUTH_RS,
     AUTH_SCOPES,
@@ -64,6 +63,7 @@ if TYPE_CHECKING:
     from gterm.globus.groups import GroupsService
     from gterm.globus.https_access import AuthorizationSource
     from gterm.globus.login_flows import LoginChallenge, LoginChallengeLike, LoginMode
+    from gterm.globus.models import Identity
     from gterm.globus.sharing import SharingService
     from gterm.globus.transfer import TransferService
 
@@ -637,6 +637,8 @@ class GtermSession:
                 info = client.userinfo()
         finally:
             client.close()
+        from gterm.globus.models import Identity  # the records (and msgspec) load with the first that is read
+
         primary = Identity.from_doc(info.data)
         if not linked_identities:
             return [primary]
@@ -656,6 +658,8 @@ class GtermSession:
             info = login_client.oauth2_token_introspect(data.access_token)
         if not info.get("active"):
             raise GtermError("Globus Auth issued a token for the client credentials but reports it inactive.")
+        from gterm.globus.models import Identity
+
         return Identity(
             id=str(info.get("sub") or self.client_id),
             username=str(info.get("username") or f"{self.client_id}@clients.auth.globus.org"),

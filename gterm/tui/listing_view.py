@@ -623,6 +623,13 @@ class ListingView:
             ordered += sorted(i for i in selected if i not in seen)
         return [self.entries[i] for i in ordered]
 
+    def hidden_count(self, indexes: set[int]) -> int:
+        """How many of ``indexes`` (selected or marked entries) no row shows now: the filter (or the
+        hidden-files switch) hides them, and an action on the selection acts on them too."""
+        if not indexes:
+            return 0
+        return len(indexes) - sum(1 for index in self.rows if index in indexes)
+
     def selection_summary(self) -> SelectionSummary:
         if not self.selected:  # every new listing asks: no per-entry work then
             return SelectionSummary(0, 0)

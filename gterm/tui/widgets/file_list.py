@@ -392,19 +392,11 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
 
     @property
     def hidden_selected_count(self) -> int:
-        """Selected entries the filter hides now: an action on the selection acts on them too."""
-        selected = self._view.selected
-        if not selected:
-            return 0
-        return len(selected) - sum(1 for index in self._view.rows if index in selected)
+        return self._view.hidden_count(self._view.selected)
 
     @property
     def visible_marked_count(self) -> int:
-        """Marked entries the user can see now (hidden files and filtered-out rows not counted)."""
-        marked = self._view.marked
-        if not marked:
-            return 0
-        return sum(1 for index in self._view.rows if index in marked)
+        return len(self._view.marked) - self._view.hidden_count(self._view.marked)
 
     # --- reactive watchers ------------------------------------------------------------
 
