@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote
 
 from gterm.globus import paths
+from gterm.globus.cancellation import reading_until_cancel
 from gterm.globus.error_mapping import brief
 from gterm.globus.errors import (
     ConsentNeeded,
@@ -306,6 +307,9 @@ class HttpsFiles:
                 )
                 break
             except Offline:
+                if cancel is not None and cancel.is_set():  # the read was broken off by the cancel itself
+                    kept = plural(_held(part, destination), "byte")
+                    raise Cancelled(f"Stopped; {kept} kept in {part.name} for a resume.") from None
                 if failures >= len(self._retry_delays):
                     raise
                 _pause_before_retry(self._retry_delays[failures], cancel, f"{part.name} is kept for a resume")
@@ -423,7 +427,7 @@ class HttpsFiles:
                 handle = open(part, mode)  # noqa: SIM115 - closed below, also on error
             except OSError as exc:
                 raise local_write_error(exc, destination, kept=None) from None
-            with handle:
+            with handle, reading_until_cancel(cancel, response):
                 try:
                     for piece in _pieces(response):
                         if cancel is not None and cancel.is_set():

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Literal
 
 from gterm.globus import paths
+from gterm.globus.cancellation import Cancellation
 from gterm.globus.errors import (
     AlreadyExists,
     ConsentNeeded,
@@ -118,7 +119,7 @@ class LocalTask:
     # since writing a file into a directory moves its time.
     _directory_times: list[tuple[Path, float]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _cancel: threading.Event = field(default_factory=threading.Event)
+    _cancel: Cancellation = field(default_factory=Cancellation)
     _started: datetime = field(default_factory=lambda: datetime.now(UTC))
     _started_clock: float = field(default_factory=time.monotonic)
     _finished: datetime | None = None

@@ -21,6 +21,7 @@ import globus_sdk
 import pytest
 import requests
 
+from gterm.globus.cancellation import Cancellation
 from gterm.globus.errors import ConsentNeeded, NotFound, PermissionDenied
 from gterm.globus.https_access import (
     Cancelled,
@@ -172,11 +173,13 @@ def test_a_part_of_a_changed_file_starts_over(sandbox: SandboxHandle, lab: Https
 
 
 class _CuttingProxy:
-    """A TCP relay that cuts the first connection after ``cut_after`` bytes from the server."""
+    """A TCP relay that cuts the first connection after ``cut_after`` bytes from the server (with ``stall``:
+    stops passing them on and holds the connection open, as a server that went silent)."""
 
-    def __init__(self, target: tuple[str, int], cut_after: int) -> None:
+    def __init__(self, target: tuple[str, int], cut_after: int, *, stall: bool = False) -> None:
         self.target = target
         self.cut_after = cut_after
+        self.stall = stall
         self.connections = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
@@ -195,8 +198,7 @@ class _CuttingProxy:
             threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client, limit), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket, limit: int | None) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
         sent = 0
         try:
             while True:
@@ -205,6 +207,8 @@ class _CuttingProxy:
                     break
                 if limit is not None and sent + len(chunk) > limit:
                     dst.sendall(chunk[: limit - sent])
+                    if self.stall:
+                        self._stop.wait()  # silent, the connection open: the client's read blocks
                     break
                 dst.sendall(chunk)
                 sent += len(chunk)
@@ -239,6 +243,40 @@ def test_a_connection_cut_mid_file_resumes_and_ends_identical(sandbox: SandboxHa
     assert (tmp_path / "cut.bin").read_bytes() == data
     assert proxy.connections >= 2
     assert result.size > 0
+
+
+def test_cancel_breaks_off_a_read_blocked_on_a_silent_server(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """A server that stops sending without closing blocks the read for its whole timeout (60 s);
+    Cancel of a task (a Cancellation) shuts the connection, so the download stops at once."""
+    data = _blob(6 * 1024 * 1024, seed=37)
+    _, path = make_lab_dir(sandbox, {"silent.bin": data})
+    base = https_server_url(sandbox.state, LAB_STORAGE_ID)
+    host_port = base.split("://", 1)[1].split("/", 1)[0]
+    host, port = host_port.rsplit(":", 1)
+    # 2.5 MB through, then silence: two whole pieces (1 MiB each) arrive, the third read waits.
+    proxy = _CuttingProxy((host.strip("[]"), int(port)), cut_after=5 * 512 * 1024, stall=True)
+    target = tmp_path / "silent.bin"
+    arrived = threading.Event()
+    cancel = Cancellation()
+    try:
+        authorizer = globus_sdk.AccessTokenAuthorizer(_token(sandbox, LAB_STORAGE_ID))
+        files = HttpsFiles(base.replace(host_port, f"127.0.0.1:{proxy.port}"), LAB_STORAGE_ID, authorizer)
+        files._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True  # same trust as the direct URL
+
+        def cancel_once_silent() -> None:
+            arrived.wait(30)
+            time.sleep(0.5)  # a piece is in; the read now waits on the silent server
+            cancel.set()
+
+        threading.Thread(target=cancel_once_silent, daemon=True).start()
+        started = time.monotonic()
+        with pytest.raises(Cancelled, match="kept in"):
+            files.download(path + "silent.bin", target, progress=lambda _n: arrived.set(), cancel=cancel)
+        waited = time.monotonic() - started
+    finally:
+        proxy.close()
+    assert waited < 10, f"the cancel took {waited:.1f} s"
+    assert not target.exists() and 0 < part_path(target).stat().st_size < len(data)
 
 
 def test_cancel_keeps_the_part_for_a_resume(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
