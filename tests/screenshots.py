@@ -29,7 +29,7 @@ from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
 from gterm.tui.screens.prompts import ConfirmPrompt
 from tests.support.admin_scenes import seed_admin_tasks
-from tests.support.browser_helpers import cursor_to, settled, type_text, wait_for
+from tests.support.browser_helpers import cursor_to, f5_to_this_computer, settled, type_text, wait_for
 from tests.support.groups_helpers import groups_client_for
 from tests.support.sandbox_login import LoginHttpsTokens, own_sandbox, transfer_client_for
 from tests.support.sharing_helpers import sharing_for
@@ -219,7 +219,7 @@ async def local_pane_scene(pilot: Any) -> None:
     screen = pilot.app.main_screen
     await pilot.press("tab")
     await cursor_to(pilot, screen.right_pane, "run-001")
-    await pilot.press("f5")
+    await f5_to_this_computer(pilot)
     await wait_for(
         pilot, lambda: any(t.type == "DOWNLOAD" and not t.is_active for t in screen.task_panel.tasks), "download"
     )

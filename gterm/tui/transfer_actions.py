@@ -229,9 +229,6 @@ class TransferScreen(Screen[None]):
         from gterm.tui.local_transfer import task_kind
 
         kind = task_kind(plan.source_collection_id, plan.destination_collection_id)
-        if kind is not None and plan.hidden_by_filter:
-            self._confirm_hidden_then_start(plan, kind)
-            return
         if kind is not None:
             self.start_local_task(plan, kind)
             return
@@ -249,20 +246,21 @@ class TransferScreen(Screen[None]):
 
     # -- F5 with This computer on a side: gterm's own task ---------------------------------
 
-    def _confirm_hidden_then_start(self, plan: TransferPlan, local_kind: Kind) -> None:
-        """gterm's own tasks start without a dialog; entries the filter hides are not sent unasked."""
+    def _confirm_local_task(self, plan: TransferPlan, kind: Kind, remote: Collection | None) -> None:
+        """F5 asks where to, as Midnight Commander's copy dialog does (Enter goes ahead, Esc backs out)."""
         from gterm.tui.screens.prompts import ConfirmPrompt
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.start_local_task(plan, local_kind)
+                self._ask_about_names_then_run(plan, kind, remote)
 
-        verb = {"download": "Download", "upload": "Upload"}.get(local_kind, "Copy")
+        verb = {"download": "Download", "upload": "Upload"}.get(kind, "Copy")
+        question = (f"{verb} {plan.summary()} from {plan.source_name}:{plan.source_path} "
+                    f"to {plan.destination_name}:{plan.destination_path}?")
         self.app.push_screen(
             ConfirmPrompt(
                 f"{verb} {plural(len(plan.entries), 'item')}",
-                f"{hidden_by_filter(plan.hidden_by_filter)} {verb} all of them to "
-                f"{plan.destination_name}:{plan.destination_path}?",
+                " ".join(filter(None, (question, hidden_by_filter(plan.hidden_by_filter)))),
                 items=[entry.name + ("/" if entry.is_dir else "") for entry in plan.entries],
                 confirm_label=verb,
             ),
@@ -270,9 +268,8 @@ class TransferScreen(Screen[None]):
         )
 
     def start_local_task(self, plan: TransferPlan, kind: Kind) -> None:
-        """A download, upload or copy: check HTTPS access, ask about existing names, then run it."""
+        """A download, upload or copy: check HTTPS access, confirm, ask about existing names, then run it."""
         from gterm.globus.https_access import no_https_reason
-        from gterm.tui.local_transfer import conflicts
 
         remote: Collection | None = None
         if kind != "copy":
@@ -286,6 +283,11 @@ class TransferScreen(Screen[None]):
             if self.host.https is None:
                 self.app.notify("Downloads and uploads need a signed-in session (HTTPS access).", severity="error")
                 return
+        self._confirm_local_task(plan, kind, remote)
+
+    def _ask_about_names_then_run(self, plan: TransferPlan, kind: Kind, remote: Collection | None) -> None:
+        from gterm.tui.local_transfer import conflicts
+
         taken = conflicts(plan)
         if not taken:
             # The listing may be stale: a name found taken when the file is written is kept beside

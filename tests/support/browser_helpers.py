@@ -50,6 +50,18 @@ async def settled(pilot: Any) -> None:
     await wait_for(pilot, idle, "panes to settle")
 
 
+async def f5_to_this_computer(pilot: Any) -> str:
+    """F5 with This computer on a side: it asks where to first (as Midnight Commander's copy dialog
+    does); Enter goes ahead. Returns the question asked."""
+    from gterm.tui.screens.prompts import ConfirmPrompt
+
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmPrompt), "F5's where-to question")
+    question = str(pilot.app.screen.message)
+    await pilot.press("enter")
+    return question
+
+
 async def wait_for_path(pilot: Any, pane: Any, path: str) -> None:
     """Until ``pane`` shows ``path``, or says why it could not ("Loading …" on its message line is no answer yet)."""
     await wait_for(pilot, lambda: pane.path == path or (bool(pane.message_text) and not pane.loading), path)

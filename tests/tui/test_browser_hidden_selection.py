@@ -65,20 +65,21 @@ async def test_f5_to_a_collection_says_so_in_the_transfer_dialog(alice_service, 
         assert "Send 2 files" in summary and "1 of them is selected but hidden by the filter." in summary
 
 
-async def test_f5_to_this_computer_asks_before_its_own_task_starts(
-    alice_service, tmp_config, lab_dir, tmp_path: Path
-) -> None:
-    _, path = lab_dir(FILES)
-    here = tmp_path / "here"
+async def test_f5_on_this_computer_names_them_in_its_question(alice_service, tmp_config, tmp_path: Path) -> None:
+    source, here = tmp_path / "source", tmp_path / "here"
+    source.mkdir()
     here.mkdir()
-    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"local:{here}/")
+    for name, text in FILES.items():
+        (source / name).write_text(text)
+    app = make_app(alice_service, config=tmp_config, left=f"local:{source}/", right=f"local:{here}/")
     async with app.run_test(size=SIZE) as pilot:
-        await open_app(app, pilot, path)
+        await open_app(app, pilot, f"{source}/")
         await _select_csv_then_filter_one_out(app, pilot)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "a question before the download")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "F5's question")
         question = app.screen.message
-        assert "1 of them is selected but hidden by the filter." in question and "Download all of them" in question
-        await pilot.press("escape")
+        assert question == (f"Copy 2 files (2 B) from This computer:{source}/ to This computer:{here}/? "
+                            "1 of them is selected but hidden by the filter.")
+        await pilot.press("escape")  # backs out: nothing is copied
         await settled(pilot)
         assert list(here.iterdir()) == [] and listing_names(app.main_screen.right_pane) == []

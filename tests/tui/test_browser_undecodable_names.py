@@ -21,6 +21,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import (
     cursor_to,
+    f5_to_this_computer,
     listing_names,
     make_app,
     make_https_app,
@@ -173,7 +174,7 @@ async def test_f5_between_this_computer_and_a_collection_keeps_the_bytes(sandbox
         await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
         await settled(pilot)
         await cursor_to(pilot, left, "results")
-        await pilot.press("f5")
+        await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: names_on_disk(local / "results") == sorted([b"ok.txt", RAW]), "the download")
         assert read_raw(local / "results") == PAYLOAD
 
@@ -183,7 +184,7 @@ async def test_f5_between_this_computer_and_a_collection_keeps_the_bytes(sandbox
         await wait_for(pilot, lambda: os.fsdecode(b"up-\xff.txt") in listing_names(right), "the local listing")
         await pilot.press("tab")
         await cursor_to(pilot, right, os.fsdecode(b"up-\xff.txt"))
-        await pilot.press("f5")
+        await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: b"up-\xff.txt" in names_on_disk(disk), "the upload")
         await wait_for(pilot, lambda: "\ufffdup-\xff.txt" in listing_names(left), "the collection pane reloaded")
     with open(os.path.join(os.fsencode(disk), b"up-\xff.txt"), "rb") as handle:

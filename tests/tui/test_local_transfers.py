@@ -14,7 +14,16 @@ from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, HPC_SCRATCH_ID, LAB_STORAGE
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.prompts import ChoicePrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, make_https_app, notices, settled, wait_for
+from tests.support.browser_helpers import (
+    cursor_to,
+    f5_to_this_computer,
+    listing_names,
+    make_app,
+    make_https_app,
+    notices,
+    settled,
+    wait_for,
+)
 from tests.support.transfer_live import collection_root, make_lab_dir
 
 SIZE = (120, 36)
@@ -42,7 +51,7 @@ async def test_download_a_directory_then_upload_a_file_back(sandbox: SandboxHand
         await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
         await settled(pilot)
         await cursor_to(pilot, left, "results")
-        await pilot.press("f5")
+        await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download in the panel, ended")
         assert (local / "results" / "a.txt").read_text() == "alpha\n"
         assert (local / "results" / "deep" / "b.bin").read_bytes() == b"\x00" * 70_000
@@ -57,7 +66,7 @@ async def test_download_a_directory_then_upload_a_file_back(sandbox: SandboxHand
         await wait_for(pilot, lambda: "new.txt" in listing_names(right), "new local file listed")
         await pilot.press("tab")  # the local pane is active
         await cursor_to(pilot, right, "new.txt")
-        await pilot.press("f5")
+        await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: "UPLOAD SUCCEEDED" in _task_rows(app), "upload ended")
         assert (disk / "new.txt").read_text() == "from here\n"
         await wait_for(pilot, lambda: "new.txt" in listing_names(left), "collection pane reloaded")
@@ -85,7 +94,7 @@ async def test_existing_names_are_asked_about(sandbox: SandboxHandle, tmp_config
         await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
         await settled(pilot)
         await cursor_to(pilot, left, "same.txt")
-        await pilot.press("f5")
+        await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
         prompt = app.screen
         assert isinstance(prompt, ChoicePrompt)
@@ -165,7 +174,7 @@ async def test_f5_download_asks_for_the_collections_consent_in_the_app_then_runs
             await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
             await settled(pilot)
             await cursor_to(pilot, left, wanted)
-            await pilot.press("f5")
+            await f5_to_this_computer(pilot)
             await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "the download, after the consent")
             # The consent was asked for inside the app (the coordinator's login), then the F5 ran again.
             assert app.reauth.reason.startswith("More consent")
@@ -189,7 +198,7 @@ async def test_a_file_the_pane_did_not_list_yet_is_not_overwritten(sandbox: Sand
         await settled(pilot)
         (local / "late.txt").write_text("mine, made after the listing\n")  # the pane does not show it
         await cursor_to(pilot, left, "late.txt")
-        await pilot.press("f5")
+        await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download ended")
         assert not isinstance(app.screen, ChoicePrompt)  # nothing was seen to ask about
         assert (local / "late.txt").read_text() == "mine, made after the listing\n"
@@ -211,7 +220,7 @@ async def test_the_conflict_dialog_of_a_copy_speaks_of_copies_and_enter_skips(
         await wait_for(pilot, lambda: left.path == f"{source}/" and right.path == f"{destination}/", "both panes")
         await settled(pilot)
         await cursor_to(pilot, left, "a.txt")
-        await pilot.press("f5")
+        await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
         prompt = app.screen
         assert isinstance(prompt, ChoicePrompt)
