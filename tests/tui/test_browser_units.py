@@ -26,6 +26,17 @@ def test_status_line_text_matches_the_issue_example():
     assert StatusInfo(total=12, shown=9).render_text().startswith("9 of 12 items")
 
 
+def test_status_line_words_shorten_to_fit_a_narrow_pane():
+    """At 80x24 a pane's status line has 36 columns: the first wording that fits (else the shortest, clipped)."""
+    info = StatusInfo(total=12, shown=9, selected=1, selected_size=2_000, filter_text="*.csv")
+    assert info.render_text(80) == "9 of 12 items · 1 selected (2.0 kB) · filter: *.csv · sort: name ▲"
+    assert info.render_text(60) == "9 of 12 items · 1 selected (2.0 kB) · filter: *.csv · name ▲"
+    assert info.render_text(36) == "9/12 · 1 sel (2.0 kB) · /*.csv · name ▲"
+    paging = StatusInfo(total=1_000, shown=1_000, expected=100_000, loading=True)
+    assert paging.render_text(24) == "1,000/100,000… · name ▲"
+    assert StatusInfo(total=3, shown=3).render_text(5) == "3 · name ▲"  # the shortest: clipped on screen
+
+
 def test_human_size():
     assert human_size(0) == "0 B"
     assert human_size(999) == "999 B"
