@@ -217,6 +217,16 @@ class EndpointManager(TaskReads):
         return TaskPage(tasks, str(next_key) if next_key else None)
 
     @translate_errors()
+    def tasks_by_id(self, task_ids: Sequence[str]) -> list[AdminTask]:
+        """``task_ids`` as they are now (one listing per :data:`TASK_IDS_PER_READ`); gone ones are left out."""
+        client, ids = self.client(), list(task_ids)
+        return [
+            AdminTask.from_doc(doc)
+            for start in range(0, len(ids), TASK_IDS_PER_READ)
+            for doc in client.endpoint_manager_task_list(filter_task_id=ids[start:start + TASK_IDS_PER_READ])["DATA"]
+        ]
+
+    @translate_errors()
     def cancel(self, task_ids: Sequence[str], message: str) -> str:
         self.client().endpoint_manager_cancel_tasks(list(task_ids), _message(message))
         return f"Cancel requested for {plural(len(task_ids), 'task')}."
@@ -234,13 +244,8 @@ class EndpointManager(TaskReads):
         rule: the tasks are read back (one listing per TASK_IDS_PER_READ), so a task a rule still holds
         is said to be paused still.
         """
-        client = self.client()
-        ids = list(task_ids)
-        client.endpoint_manager_resume_tasks(ids)
-        held = 0
-        for start in range(0, len(ids), TASK_IDS_PER_READ):
-            docs = client.endpoint_manager_task_list(filter_task_id=ids[start:start + TASK_IDS_PER_READ])["DATA"]
-            held += sum(1 for doc in docs if Task.from_doc(doc).is_paused)
+        self.client().endpoint_manager_resume_tasks(list(task_ids))
+        held = sum(1 for item in self.tasks_by_id(task_ids) if item.task.is_paused)
         resumed = len(task_ids) - held
         if not held:
             return f"Resumed {plural(resumed, 'task')}."

@@ -137,6 +137,26 @@ async def test_admin_pauses_bobs_task_bob_sees_why_then_resume_and_cancel(
     assert final["canceled_by_admin_message"] == "Out of quota"
 
 
+async def test_the_rows_on_screen_follow_their_tasks_without_a_reload(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list showed each task as it was when listed until ctrl+r; the active tasks on screen are read
+    again now and then (every 5 s; faster here), as the task panel follows one's own tasks."""
+    monkeypatch.setattr(AdminTasksScreen, "REFRESH_SECONDS", 0.3)
+    task_id = bob_copy(mgmt, bob, files=12)  # about 6 s at SLOW
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(160, 45)) as pilot:
+        admin = await open_admin_view(pilot, app)
+        await cursor_to_task(pilot, admin, task_id)
+        assert admin.statuses()[task_id].startswith("ACTIVE")
+        listed = admin.queries
+        await until(pilot, lambda: admin.statuses().get(task_id) == "SUCCEEDED", "the row to show the task ended")
+        assert admin.queries == listed  # read again in place, not listed again
+        row = next(n for n, item in enumerate(admin.items) if item.task.task_id == task_id)
+        assert str(admin.table.get_row_at(row)[3]) == "SUCCEEDED"
+        assert str(admin.table.get_row_at(row)[5]).strip() == "12/12"
+
+
 async def test_a_pause_rule_on_ls_refuses_bobs_listing_until_deleted(mgmt: SandboxHandle) -> None:
     message = "Listing paused for the storage upgrade"
     app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")

@@ -86,6 +86,8 @@ def _clip(text: str, width: int) -> str:
 
 class AdminTasksScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*ADMIN_BINDINGS]
+    REFRESH_SECONDS: ClassVar[float] = 5.0
+    """How often the active tasks on screen are read again (as the task panel follows one's own tasks)."""
     DEFAULT_CSS = """
     AdminTasksScreen #admin-filters { height: auto; }
     AdminTasksScreen #admin-filters Select { width: 36; }
@@ -139,6 +141,7 @@ class AdminTasksScreen(Screen[None]):
         self.table.focus()
         self._load_endpoints()
         self.action_reload()
+        self.set_interval(self.REFRESH_SECONDS, self._reread_shown)
 
     # -- filters ------------------------------------------------------------------------------
 
@@ -296,6 +299,39 @@ class AdminTasksScreen(Screen[None]):
         # Keys pressed while the page was loading (End, page down) moved no further than the old
         # last row and will send no new highlight: look again now that the rows are in.
         self._more_if_near_the_end(self.table.cursor_row)
+
+    # -- live rows ----------------------------------------------------------------------------
+
+    def _reread_shown(self) -> None:
+        """The active tasks in the rows on screen, read again: their status, progress and pauses move on."""
+        if self.fetching or self.error or self.app.screen is not self:
+            return
+        table = self.table
+        first = int(table.scroll_y)
+        shown = self.items[first:first + table.size.height]
+        ids = [item.task.task_id for item in shown if item.task.is_active]
+        if ids:
+            self._reread(self._generation, ids)
+
+    @work(thread=True, group="admin-reread", exclusive=True, exit_on_error=False)
+    def _reread(self, generation: int, task_ids: list[str]) -> None:
+        try:
+            fresh = self.manager.tasks_by_id(task_ids)
+        except GtermError:
+            return  # the next tick asks again; ctrl+r says what is wrong
+        deliver(self.app, self._reread_done, generation, fresh)
+
+    def _reread_done(self, generation: int, fresh: list[AdminTask]) -> None:
+        if generation != self._generation:
+            return  # a reload (or filter change) since: these rows are gone
+        rows = {item.task.task_id: row for row, item in enumerate(self.items)}
+        for item in fresh:
+            row = rows.get(item.task.task_id)
+            if row is None or item == self.items[row]:
+                continue
+            self.items[row] = item
+            for column, cell in enumerate(task_cells(item, item.task.task_id in self.selected)):
+                self.table.update_cell_at(Coordinate(row, column), cell)
 
     def _set_status(self) -> None:
         if self.error:
