@@ -206,6 +206,14 @@ ADMIN_BINDINGS: list[Binding] = [
     Binding("ctrl+r", "reload", "Refresh", id="admin_refresh"),
 ]
 
+# What the administrator's footer says when its keys do not fit (80 columns).
+ADMIN_SHORT_LABELS: dict[str, str] = {
+    "toggle_select": "Sel",
+    "cancel_tasks": "Cancel",
+    "pause_rules": "Rules",
+    "reload": "Reload",
+}
+
 # An endpoint's pause rules (u in the administrator's view), and the form of one rule.
 PAUSE_RULES_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Back", id="pause_rules_close"),

@@ -28,6 +28,7 @@ from gterm.tui.screens.admin_tasks import AdminTasksScreen
 from gterm.tui.screens.pause_rules import PauseRuleForm, PauseRulesScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
+from gterm.tui.widgets.key_footer import FooterKey, KeyFooter
 from gterm.tui.widgets.pane import Pane
 from tests.support.browser_helpers import make_app, notices, settled, type_text, wait_for
 from tests.support.outages import outage
@@ -155,6 +156,24 @@ async def test_the_rows_on_screen_follow_their_tasks_without_a_reload(
         row = next(n for n, item in enumerate(admin.items) if item.task.task_id == task_id)
         assert str(admin.table.get_row_at(row)[3]) == "SUCCEEDED"
         assert str(admin.table.get_row_at(row)[5]).strip() == "12/12"
+
+
+async def test_at_80_columns_the_administrators_footer_shows_every_key(mgmt: SandboxHandle) -> None:
+    """The footer was cut after "u Pause": the rest of "Pause rules", ctrl+r and q were off screen."""
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, AdminTasksScreen), "the administrator's view")
+        footer = app.screen.query_one(KeyFooter)
+
+        def shown() -> list[tuple[str, str]]:
+            return [(key.key_display, key.description) for key in footer.children if isinstance(key, FooterKey)]
+
+        await wait_for(pilot, lambda: ("u", "Rules") in shown(), "the short labels")
+        await pilot.pause()
+        assert footer.virtual_size.width <= 80
+        assert [key for key, _label in shown()] == ["esc", "space", "p", "r", "x", "u", "^r", "q"]
 
 
 async def test_a_pause_rule_on_ls_refuses_bobs_listing_until_deleted(mgmt: SandboxHandle) -> None:

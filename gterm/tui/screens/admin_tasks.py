@@ -37,7 +37,7 @@ from gterm.globus.errors import GtermError
 from gterm.globus.models import Identity
 from gterm.globus.sharing import SharingService, is_identity_id
 from gterm.tui import task_format as fmt
-from gterm.tui.keymap import ADMIN_BINDINGS
+from gterm.tui.keymap import ADMIN_BINDINGS, ADMIN_SHORT_LABELS
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.widgets.key_footer import KeyFooter
@@ -125,7 +125,7 @@ class AdminTasksScreen(Screen[None]):
                 yield Input(placeholder="at least N faults", id="filter-faults", type="integer")
             yield DataTable[Text](id="admin-tasks", cursor_type="row", zebra_stripes=True)
             yield Static("", id="admin-status", markup=False)
-        yield KeyFooter()
+        yield KeyFooter(compact=True, short_labels=ADMIN_SHORT_LABELS)  # every key at 80 columns too
 
     @property
     def queries(self) -> int:
