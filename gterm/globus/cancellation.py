@@ -63,4 +63,6 @@ def _shut(response: requests.Response) -> None:
     sock = getattr(connection, "sock", None)  # http.client's socket (None once closed)
     if sock is not None:
         with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+            # The plain socket's shutdown, under the TLS layer: SSLSocket.shutdown would also drop the TLS
+            # state the reading thread is using (its next read raises ValueError, not a connection error).
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
