@@ -174,6 +174,17 @@ def _index_array(indices: Iterable[int] = ()) -> array[int]:
     return array(_INDEX_TYPE, indices)
 
 
+def _counts_up(rows: array[int], size: int) -> bool:
+    """Whether ``rows`` is 0, 1, 2, ... ``size`` - 1: the entries in their own order.
+
+    Its ends decide at once for a listing in another order (the ones sent in no order); only rows
+    that start and end as the count would are compared in full (a count built for that, ~5 ms at 100,000).
+    """
+    if len(rows) != size or (size and (rows[0] != 0 or rows[-1] != size - 1)):
+        return False
+    return rows == _index_array(range(size))
+
+
 def _same_or_new(name: str, folded: str) -> str:
     """``name`` itself when casefolding did not change it (the common case), so no second copy is kept."""
     return name if name == folded else folded
@@ -500,7 +511,7 @@ class ListingView:
         if self._filtered_base_in_entry_order is None:
             # Pages asked for in the pane's order usually arrive in it: then the hits need no projection
             # onto the base (at 1,000,000 entries 60 ms instead of 220; one compare per base, ~30 ms).
-            self._filtered_base_in_entry_order = len(base) == len(flags) and base == _index_array(range(len(base)))
+            self._filtered_base_in_entry_order = _counts_up(base, len(flags))
         if self._filtered_base_in_entry_order:  # base is 0, 1, 2, ...: the flags are in its order already
             return _index_array(compress(base, flags))
         return _index_array(compress(base, map(flags.__getitem__, base)))
