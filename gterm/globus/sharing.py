@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.globus.collection_roles import CollectionRoles, GcsManagerFactory
 from gterm.globus.error_mapping import explained, translate_errors
-from gterm.globus.errors import GtermError, InvalidInput, NotFound
+from gterm.globus.errors import ConsentNeeded, GtermError, InvalidInput, NotFound
 from gterm.globus.models import Collection, Identity, Rule
 from gterm.lazy_modules import LazyModule
 
@@ -158,6 +158,8 @@ class SharingService:
         self._gcs_factory = gcs_factory
         self._groups_source = groups_source  # the groups I belong to (Groups' my_groups), for group rules
         self._my_groups: list[GroupRef] | None = None
+        # Groups asked for a consent the last time my groups were wanted: group rules then show ids.
+        self.groups_need_consent = False
         self._local = threading.local()
         self._names_lock = threading.Lock()
         self._by_id: dict[str, Identity] = {}
@@ -400,6 +402,9 @@ class SharingService:
             return list(cached or [])
         try:
             return self.load_my_groups()
+        except ConsentNeeded:
+            self.groups_need_consent = True  # said where group rules show their ids (the sharing screen)
+            return []
         except GtermError:
             return []  # group names are offered when Groups answers; people and words still work
 
@@ -408,6 +413,7 @@ class SharingService:
         if self._groups_source is None:
             return []
         groups = self._groups_source()
+        self.groups_need_consent = False
         self.remember_groups(groups)
         with self._names_lock:
             self._my_groups = list(groups)

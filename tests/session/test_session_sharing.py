@@ -45,9 +45,13 @@ def test_groups_need_a_consent_then_name_the_lab(sandbox: SandboxHandle, logged_
         sharing.load_my_groups()
     assert "urn:globus:auth:scope:groups.api.globus.org:all" in caught.value.required_scopes
     assert sharing.my_groups() == []  # the quiet variant: matches simply lack groups until consent
+    assert sharing.groups_need_consent  # what the sharing screen says beside group rules shown by id
+    assert sharing.principal_names([("group", LAB_GROUP_ID)])[("group", LAB_GROUP_ID)] == f"group {LAB_GROUP_ID}"
     challenge = logged_in.handle_consent(caught.value)
     challenge.complete_with_code(authorize_code(sandbox, challenge.url))
     assert LAB_GROUP_NAME in [g.name for g in sharing.load_my_groups()]
+    assert not sharing.groups_need_consent
+    assert sharing.principal_names([("group", LAB_GROUP_ID)])[("group", LAB_GROUP_ID)] == f"group {LAB_GROUP_NAME}"
     assert sharing.resolve_grantee(LAB_GROUP_NAME).principal == LAB_GROUP_ID
     lab = [g for g in logged_in.groups_service().my_groups() if g.id == LAB_GROUP_ID]
     assert [g.my_role for g in lab] == ["admin"]

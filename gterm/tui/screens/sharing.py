@@ -172,6 +172,9 @@ class SharingScreen(GtermModal[None]):
                 )
             count = len(self.rules)
             status = f"{plural(count, 'rule')}." if count else "No rules yet: a adds one."
+            if self.sharing.groups_need_consent and any(r.principal_type == "group" for r in self.rules):
+                status += (" Groups are shown by id: their names need your consent to Globus Groups"
+                           " (g on the main screen asks for it).")
         else:
             self.guests = sorted(result[0], key=lambda g: (g.display_name.casefold(), g.id))
             for guest in self.guests:
