@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import globus_sdk
 import pytest
@@ -225,18 +226,29 @@ class _CuttingProxy:
         self.listener.close()
 
 
+def _lab_server(sandbox: SandboxHandle) -> tuple[str, int]:
+    """Host and port of Lab Storage's HTTPS server."""
+    host_port = https_server_url(sandbox.state, LAB_STORAGE_ID).split("://", 1)[1].split("/", 1)[0]
+    host, port = host_port.rsplit(":", 1)
+    return host.strip("[]"), int(port)
+
+
+def _files_through(proxy: _CuttingProxy, sandbox: SandboxHandle, **kwargs: Any) -> HttpsFiles:
+    """Lab Storage's files as Alice, through ``proxy`` (the same TLS trust as the direct URL)."""
+    base = https_server_url(sandbox.state, LAB_STORAGE_ID)
+    host_port = base.split("://", 1)[1].split("/", 1)[0]
+    authorizer = globus_sdk.AccessTokenAuthorizer(_token(sandbox, LAB_STORAGE_ID))
+    files = HttpsFiles(base.replace(host_port, f"127.0.0.1:{proxy.port}"), LAB_STORAGE_ID, authorizer, **kwargs)
+    files._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+    return files
+
+
 def test_a_connection_cut_mid_file_resumes_and_ends_identical(sandbox: SandboxHandle, tmp_path: Path) -> None:
     data = _blob(8 * 1024 * 1024, seed=11)
     _, path = make_lab_dir(sandbox, {"cut.bin": data})
-    base = https_server_url(sandbox.state, LAB_STORAGE_ID)
-    host_port = base.split("://", 1)[1].split("/", 1)[0]
-    host, port = host_port.rsplit(":", 1)
-    proxy = _CuttingProxy((host.strip("[]"), int(port)), cut_after=3 * 1024 * 1024)
+    proxy = _CuttingProxy(_lab_server(sandbox), cut_after=3 * 1024 * 1024)
     try:
-        proxied = base.replace(host_port, f"127.0.0.1:{proxy.port}")
-        authorizer = globus_sdk.AccessTokenAuthorizer(_token(sandbox, LAB_STORAGE_ID))
-        files = HttpsFiles(proxied, LAB_STORAGE_ID, authorizer, retry_delays=(0.05, 0.1))
-        files._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True  # same trust as the direct URL
+        files = _files_through(proxy, sandbox, retry_delays=(0.05, 0.1))
         result = files.download(path + "cut.bin", tmp_path / "cut.bin")
     finally:
         proxy.close()
@@ -250,18 +262,13 @@ def test_cancel_breaks_off_a_read_blocked_on_a_silent_server(sandbox: SandboxHan
     Cancel of a task (a Cancellation) shuts the connection, so the download stops at once."""
     data = _blob(6 * 1024 * 1024, seed=37)
     _, path = make_lab_dir(sandbox, {"silent.bin": data})
-    base = https_server_url(sandbox.state, LAB_STORAGE_ID)
-    host_port = base.split("://", 1)[1].split("/", 1)[0]
-    host, port = host_port.rsplit(":", 1)
     # 2.5 MB through, then silence: two whole pieces (1 MiB each) arrive, the third read waits.
-    proxy = _CuttingProxy((host.strip("[]"), int(port)), cut_after=5 * 512 * 1024, stall=True)
+    proxy = _CuttingProxy(_lab_server(sandbox), cut_after=5 * 512 * 1024, stall=True)
     target = tmp_path / "silent.bin"
     arrived = threading.Event()
     cancel = Cancellation()
     try:
-        authorizer = globus_sdk.AccessTokenAuthorizer(_token(sandbox, LAB_STORAGE_ID))
-        files = HttpsFiles(base.replace(host_port, f"127.0.0.1:{proxy.port}"), LAB_STORAGE_ID, authorizer)
-        files._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True  # same trust as the direct URL
+        files = _files_through(proxy, sandbox)
 
         def cancel_once_silent() -> None:
             arrived.wait(30)

@@ -7,6 +7,7 @@ real tokens; nothing of gterm or the SDK is mocked.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +34,14 @@ def _app(sandbox: SandboxHandle, tmp_config, left: str, right: str):  # type: ig
     return make_https_app(sandbox, config=tmp_config, left=left, right=right)
 
 
+async def both_listed(pilot: Any, app: Any, left_path: str, right_path: str) -> None:
+    """Both panes are at their start-up directories, listed and settled."""
+    screen = app.main_screen
+    await wait_for(pilot, lambda: (screen.left_pane.path, screen.right_pane.path) == (left_path, right_path),
+                   "both panes")
+    await settled(pilot)
+
+
 def _task_rows(app) -> list[str]:  # type: ignore[no-untyped-def]
     panel = app.main_screen.task_panel
     return [f"{t.type} {t.status}" for t in panel.tasks if t.task_id.startswith("local-")]
@@ -48,8 +57,7 @@ async def test_download_a_directory_then_upload_a_file_back(sandbox: SandboxHand
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen
         left, right = screen.left_pane, screen.right_pane
-        await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
-        await settled(pilot)
+        await both_listed(pilot, app, path, f"{local}/")
         await cursor_to(pilot, left, "results")
         await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download in the panel, ended")
@@ -90,9 +98,8 @@ async def test_existing_names_are_asked_about(sandbox: SandboxHandle, tmp_config
     app = _app(sandbox, tmp_config, f"{LAB_STORAGE_ID}:{path}", f"local:{local}")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen
-        left, right = screen.left_pane, screen.right_pane
-        await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
-        await settled(pilot)
+        left = screen.left_pane
+        await both_listed(pilot, app, path, f"{local}/")
         await cursor_to(pilot, left, "same.txt")
         await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
@@ -170,9 +177,8 @@ async def test_f5_download_asks_for_the_collections_consent_in_the_app_then_runs
         )
         async with app.run_test(size=SIZE) as pilot:
             screen = app.main_screen
-            left, right = screen.left_pane, screen.right_pane
-            await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
-            await settled(pilot)
+            left = screen.left_pane
+            await both_listed(pilot, app, path, f"{local}/")
             await cursor_to(pilot, left, wanted)
             await f5_to_this_computer(pilot)
             await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "the download, after the consent")
@@ -193,9 +199,8 @@ async def test_a_file_the_pane_did_not_list_yet_is_not_overwritten(sandbox: Sand
     app = _app(sandbox, tmp_config, f"{LAB_STORAGE_ID}:{path}", f"local:{local}")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen
-        left, right = screen.left_pane, screen.right_pane
-        await wait_for(pilot, lambda: left.path == path and right.path == f"{local}/", "both panes")
-        await settled(pilot)
+        left = screen.left_pane
+        await both_listed(pilot, app, path, f"{local}/")
         (local / "late.txt").write_text("mine, made after the listing\n")  # the pane does not show it
         await cursor_to(pilot, left, "late.txt")
         await f5_to_this_computer(pilot)
@@ -216,9 +221,8 @@ async def test_the_conflict_dialog_of_a_copy_speaks_of_copies_and_enter_skips(
     app = _app(sandbox, tmp_config, f"local:{source}", f"local:{destination}")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.main_screen
-        left, right = screen.left_pane, screen.right_pane
-        await wait_for(pilot, lambda: left.path == f"{source}/" and right.path == f"{destination}/", "both panes")
-        await settled(pilot)
+        left = screen.left_pane
+        await both_listed(pilot, app, f"{source}/", f"{destination}/")
         await cursor_to(pilot, left, "a.txt")
         await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
