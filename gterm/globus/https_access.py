@@ -308,8 +308,7 @@ class HttpsFiles:
                 break
             except Offline:
                 if cancel is not None and cancel.is_set():  # the read was broken off by the cancel itself
-                    kept = plural(_held(part, destination), "byte")
-                    raise Cancelled(f"Stopped; {kept} kept in {part.name} for a resume.") from None
+                    raise _stopped(_held(part, destination), part) from None
                 if failures >= len(self._retry_delays):
                     raise
                 _pause_before_retry(self._retry_delays[failures], cancel, f"{part.name} is kept for a resume")
@@ -431,7 +430,7 @@ class HttpsFiles:
                 try:
                     for piece in _pieces(response):
                         if cancel is not None and cancel.is_set():
-                            raise Cancelled(f"Stopped; {plural(have, 'byte')} kept in {part.name} for a resume.")
+                            raise _stopped(have, part)
                         handle.write(piece)
                         have += len(piece)
                         if progress is not None:
@@ -483,6 +482,10 @@ class HttpsFiles:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def _stopped(held: int, part: Path) -> Cancelled:
+    return Cancelled(f"Stopped; {plural(held, 'byte')} kept in {part.name} for a resume.")
 
 
 def _pause_before_retry(delay: float, cancel: threading.Event | None, kept: str) -> None:

@@ -426,7 +426,8 @@ class SharingService:
         for group in groups:
             if group.id == match:
                 return f"{group.name} (group {group.id})"
-        person = next((known for known in self.known_identities() if known.username == match), None)
+        with self._names_lock:
+            person = self._by_username.get(match.lower())
         return f"{person.name} ({match})" if person is not None and person.name else match
 
     def known_identities(self) -> list[Identity]:

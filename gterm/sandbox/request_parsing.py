@@ -95,7 +95,7 @@ class BodyLimitMiddleware:
                 if not declared.isdigit() or int(declared) > self.limit:
                     if declared.isdigit() and int(declared) <= _DRAIN_LIMIT:
                         await _drain(receive)
-                    await _send_too_large(scope, send, self.limit)
+                    await _send_error(scope, send, _too_large(self.limit))
                     return
         received = 0
         limit = self.limit
@@ -152,10 +152,6 @@ async def _drain(receive: Receive) -> None:
 
 def _too_large(limit: int) -> ApiError:
     return ApiError(413, TOO_LARGE, f"Request body is larger than the {limit // (1024 * 1024)} MB limit")
-
-
-async def _send_too_large(scope: Scope, send: Send, limit: int) -> None:
-    await _send_error(scope, send, _too_large(limit))
 
 
 async def _send_error(scope: Scope, send: Send, exc: ApiError) -> None:

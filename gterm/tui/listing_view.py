@@ -138,6 +138,11 @@ INVALID_LINK_TARGET = "?"
 """Shown as the target of a link the service will not follow (broken, or pointing outside the collection)."""
 
 
+def slashed_name(entry: Entry) -> str:
+    """The name, a directory's ending in ``/`` (as the dialogs list what they act on)."""
+    return entry.name + "/" if entry.is_dir else entry.name
+
+
 def display_name(entry: Entry) -> str:
     """The name column's text (before escaping).
 
@@ -147,7 +152,7 @@ def display_name(entry: Entry) -> str:
     """
     if entry.is_invalid_link:
         return f"{entry.name} -> {INVALID_LINK_TARGET}"
-    name = entry.name + "/" if entry.is_dir else entry.name
+    name = slashed_name(entry)
     if entry.link_target:
         return f"{name} -> {entry.link_target}"
     return name
@@ -634,12 +639,12 @@ class ListingView:
             ordered += sorted(i for i in selected if i not in seen)
         return [self.entries[i] for i in ordered]
 
-    def hidden_count(self, indexes: set[int]) -> int:
-        """How many of ``indexes`` (selected or marked entries) no row shows now: the filter (or the
-        hidden-files switch) hides them, and an action on the selection acts on them too."""
+    def visible_count(self, indexes: set[int]) -> int:
+        """How many of ``indexes`` (selected or marked entries) a row shows now; the rest the filter (or the
+        hidden-files switch) hides, and an action on the selection acts on them too."""
         if not indexes:
             return 0
-        return len(indexes) - sum(1 for index in self.rows if index in indexes)
+        return sum(1 for index in self.rows if index in indexes)
 
     def selection_summary(self) -> SelectionSummary:
         if not self.selected:  # every new listing asks: no per-entry work then

@@ -17,7 +17,7 @@ from gterm.globus import paths
 from gterm.globus.local_files import is_local
 from gterm.globus.local_tasks import Item, Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection, Entry
-from gterm.tui.listing_view import format_time, human_size
+from gterm.tui.listing_view import format_time, human_size, slashed_name
 from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,16 +52,12 @@ class Conflict:
         """Both sides as Midnight Commander's overwrite question shows them: size and time, and which is newer."""
         if self.incoming.is_dir or self.existing.is_dir:
             here = "a directory" if self.existing.is_dir else "a file"
-            return f"{_shown(self.incoming)} · here: {here} of that name"
+            return f"{slashed_name(self.incoming)} · here: {here} of that name"
         new, old = self.incoming.last_modified, self.existing.last_modified
         than = ""
         if new is not None and old is not None:
             than = ", older" if old < new else ", newer" if old > new else ", same time"
         return (f"{self.name} · new: {_facts(self.incoming)} · here: {_facts(self.existing)}{than}")
-
-
-def _shown(entry: Entry) -> str:
-    return entry.name + ("/" if entry.is_dir else "")
 
 
 def _facts(entry: Entry) -> str:

@@ -34,6 +34,7 @@ from textual.screen import Screen
 from gterm.globus import paths
 from gterm.globus.models import Collection, Entry, Listing, Task
 from gterm.tui.host import AppHost
+from gterm.tui.listing_view import slashed_name
 from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.task_panel import TaskPanel
@@ -254,14 +255,14 @@ class TransferScreen(Screen[None]):
             if yes:
                 self._ask_about_names_then_run(plan, kind, remote)
 
-        verb = {"download": "Download", "upload": "Upload"}.get(kind, "Copy")
+        verb = kind.title()
         question = (f"{verb} {plan.summary()} from {plan.source_name}:{plan.source_path} "
                     f"to {plan.destination_name}:{plan.destination_path}?")
         self.app.push_screen(
             ConfirmPrompt(
                 f"{verb} {plural(len(plan.entries), 'item')}",
                 " ".join(filter(None, (question, hidden_by_filter(plan.hidden_by_filter)))),
-                items=[entry.name + ("/" if entry.is_dir else "") for entry in plan.entries],
+                items=[slashed_name(entry) for entry in plan.entries],
                 confirm_label=verb,
             ),
             confirmed,

@@ -112,6 +112,7 @@ class AdminTasksScreen(Screen[None]):
         self.fetching = False
         self.error: str | None = None
         self._generation = 0  # a filter change makes pages of the old query stale
+        self._rereading = False  # a re-read of the rows on screen is out: the next tick waits for it
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -304,13 +305,14 @@ class AdminTasksScreen(Screen[None]):
 
     def _reread_shown(self) -> None:
         """The active tasks in the rows on screen, read again: their status, progress and pauses move on."""
-        if self.fetching or self.error or self.app.screen is not self:
+        if self._rereading or self.fetching or self.error or self.app.screen is not self:
             return
         table = self.table
         first = int(table.scroll_y)
         shown = self.items[first:first + table.size.height]
         ids = [item.task.task_id for item in shown if item.task.is_active]
         if ids:
+            self._rereading = True
             self._reread(self._generation, ids)
 
     @work(thread=True, group="admin-reread", exclusive=True, exit_on_error=False)
@@ -318,10 +320,11 @@ class AdminTasksScreen(Screen[None]):
         try:
             fresh = self.manager.tasks_by_id(task_ids)
         except GtermError:
-            return  # the next tick asks again; ctrl+r says what is wrong
+            fresh = []  # the next tick asks again; ctrl+r says what is wrong
         deliver(self.app, self._reread_done, generation, fresh)
 
     def _reread_done(self, generation: int, fresh: list[AdminTask]) -> None:
+        self._rereading = False
         if generation != self._generation:
             return  # a reload (or filter change) since: these rows are gone
         rows = {item.task.task_id: row for row, item in enumerate(self.items)}

@@ -26,6 +26,7 @@ from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
 from gterm.globus.transfer_requests import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SHORT_LABELS, SIDEBAR_BINDINGS
+from gterm.tui.listing_view import slashed_name
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, bookmark_name_check, name_check, not_empty
@@ -524,10 +525,9 @@ class MainScreen(TransferScreen):
             self.notify("Nothing to delete.", severity="warning")
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"
-        shown = [e.name + ("/" if e.is_dir else "") for e in entries]
+        shown = [slashed_name(e) for e in entries]
         recursive = any(e.is_dir for e in entries)
         warning = " Directories are deleted with everything in them." if recursive else ""
-        hidden = hidden_by_filter(pane.hidden_selected_count)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -537,7 +537,11 @@ class MainScreen(TransferScreen):
         self.app.push_screen(
             ConfirmPrompt(
                 f"Delete {plural(len(entries), 'item')}",
-                f"Delete from {name}:{directory}? {hidden + ' ' if hidden else ''}This cannot be undone.{warning}",
+                " ".join(filter(None, (
+                    f"Delete from {name}:{directory}?",
+                    hidden_by_filter(pane.hidden_selected_count),
+                    f"This cannot be undone.{warning}",
+                ))),
                 items=shown,
                 confirm_label="Delete",
                 danger=True,

@@ -172,9 +172,13 @@ class GtermModal(ModalScreen[ResultT]):
         return Static(safe_text(text), id=id, classes=f"dialog-title {classes}".strip(), markup=False)
 
     @staticmethod
-    def buttons(ok: str, *, classes: str = "dialog-buttons") -> Horizontal:
-        """Cancel (backs out) and the primary button ``ok`` (``action_ok``), right-aligned."""
-        return Horizontal(Button("Cancel", id="cancel"), Button(ok, variant="primary", id="ok"), classes=classes)
+    def buttons(
+        ok: str, *, cancel: str = "Cancel", danger: bool = False, classes: str = "dialog-buttons"
+    ) -> Horizontal:
+        """``cancel`` (backs out) and the primary button ``ok`` (``action_ok``; red when ``danger``), right-aligned."""
+        return Horizontal(
+            Button(cancel, id="cancel"), Button(ok, variant="error" if danger else "primary", id="ok"), classes=classes
+        )
 
     @property
     def frame(self) -> Vertical:

@@ -296,16 +296,13 @@ class PauseRulesScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._change("Deleting the pause rule", lambda: self.manager.delete_pause_rule(rule.id))
+                self._run("Deleting the pause rule", lambda: self.manager.delete_pause_rule(rule.id))
 
         self.app.push_screen(
             ConfirmPrompt("Delete this pause rule?", f"Users are no longer told: {rule.message}",
                           items=[rule.operations_text()], confirm_label="Delete", danger=True),
             answered,
         )
-
-    def _change(self, context: str, call: Callable[[], object]) -> None:
-        self._run(context, call)
 
     @work(thread=True, group="pause-rule-change", exit_on_error=False)
     def _run(self, context: str, call: Callable[[], object]) -> None:

@@ -142,9 +142,7 @@ class InputPrompt(Prompt[str]):
                 markup=False,
             )
         yield Static("", classes="dialog-error", id="prompt-error", markup=False)
-        with Horizontal(classes="dialog-buttons"):
-            yield Button(self.cancel_label, id="cancel")
-            yield Button(self.ok_label, variant="error" if self.danger else "primary", id="ok")
+        yield self.buttons(self.ok_label, cancel=self.cancel_label, danger=self.danger)
 
     def on_mount(self) -> None:
         box = self.query_one("#prompt-input", SafeInput)

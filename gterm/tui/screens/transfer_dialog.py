@@ -34,6 +34,7 @@ from gterm.globus.transfer import TransferService
 from gterm.globus.transfer_requests import TransferRequest
 from gterm.tui.compare import SyncPreview
 from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
+from gterm.tui.listing_view import slashed_name
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.transfer_plan import (
@@ -119,12 +120,12 @@ class TransferDialog(GtermModal[TransferRequest]):
         summary.append(escape_controls(f"{plan.source_name}:{plan.source_path}"), style="bold")
         summary.append("\nto   ")
         summary.append(escape_controls(f"{plan.destination_name}:{plan.destination_path}"), style="bold")
-        names = ", ".join(entry.name + ("/" if entry.is_dir else "") for entry in plan.entries[:6])
+        names = ", ".join(slashed_name(entry) for entry in plan.entries[:6])
         if len(plan.entries) > 6:
             names += f", … ({len(plan.entries) - 6} more)"
         summary.append("\n" + escape_controls(names), style="dim")
-        if plan.hidden_by_filter:
-            summary.append("\n" + hidden_by_filter(plan.hidden_by_filter), style="bold yellow")
+        if hidden := hidden_by_filter(plan.hidden_by_filter):
+            summary.append("\n" + hidden, style="bold yellow")
         yield Static(summary, id="summary")
         with VerticalScroll(id="form"):
             with Horizontal(classes="row"):

@@ -137,8 +137,8 @@ def column_texts(entry: Entry, layout: ColumnLayout) -> tuple[str, str, str]:
         size_text = "<DIR>"
     elif entry.is_invalid_link:
         size_text = "<LINK>"  # the link's own byte count would pass for a tiny file
-    elif entry.special_kind is not None:
-        size_text = _SPECIAL_SIZE_TEXT.get(entry.type, "<SPEC>")  # no contents: no size to show
+    elif (special := _SPECIAL_SIZE_TEXT.get(entry.type)) is not None:
+        size_text = special  # a pipe, socket or device: no contents, no size to show
     else:
         size_text = human_size(entry.size)
     perms_text = format_permissions(entry.permissions, entry.type) if layout.show_perms else ""

@@ -392,11 +392,11 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
 
     @property
     def hidden_selected_count(self) -> int:
-        return self._view.hidden_count(self._view.selected)
+        return len(self._view.selected) - self._view.visible_count(self._view.selected)
 
     @property
     def visible_marked_count(self) -> int:
-        return len(self._view.marked) - self._view.hidden_count(self._view.marked)
+        return self._view.visible_count(self._view.marked)
 
     # --- reactive watchers ------------------------------------------------------------
 

@@ -448,7 +448,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         note, self._note_after_load = self._note_after_load, None
         if note is not None:
             self.show_note(note)
-        self.query_one(".collection-name", Label).update(safe_text(collection.display_name))
+        self.show_collection(collection)
         self.path_bar.show_path(listing.path, keep_typing=origin != "pathbar")
         self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
         if self._pending_cursor:

@@ -76,14 +76,9 @@ def _raw_head(pieces: list[tuple[str, str]], shown_length: int) -> tuple[str, in
 
 
 def _raw_tail(pieces: list[tuple[str, str]], shown_length: int) -> tuple[str, int]:
-    """Like :func:`_raw_head` for the last ``shown_length`` shown characters."""
-    raw, used = [], 0
-    for char, shown in reversed(pieces):
-        if used + len(shown) > shown_length:
-            break
-        raw.append(char)
-        used += len(shown)
-    return "".join(reversed(raw)), used
+    """Like :func:`_raw_head` for the last ``shown_length`` shown characters (each raw piece is one character)."""
+    raw, used = _raw_head(pieces[::-1], shown_length)
+    return raw[::-1], used
 
 
 def _unchanged_ends(shown: str, display: str, cursor: int | None) -> tuple[int, int]:
