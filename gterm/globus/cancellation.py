@@ -60,7 +60,11 @@ def reading_until_cancel(cancel: threading.Event | None, response: requests.Resp
 
 def _shut(response: requests.Response) -> None:
     connection = response.raw.connection  # urllib3's connection, held while the body is read
-    sock = getattr(connection, "sock", None)  # http.client's socket (None once closed)
+    shut_socket(getattr(connection, "sock", None))  # http.client's socket (None once closed)
+
+
+def shut_socket(sock: socket.socket | None) -> None:
+    """End a connection another thread may be blocked on: its reads and sends fail at once."""
     if sock is not None:
         with contextlib.suppress(OSError):
             # The plain socket's shutdown, under the TLS layer: SSLSocket.shutdown would also drop the TLS

@@ -31,9 +31,6 @@ ever appears in a message.
 from __future__ import annotations
 
 import email.utils
-import errno
-import hashlib
-import json
 import os
 import shutil
 import threading
@@ -46,6 +43,15 @@ from urllib.parse import quote
 
 from gterm.globus import paths
 from gterm.globus.cancellation import reading_until_cancel
+from gterm.globus.download_parts import (
+    held,
+    local_write_error,
+    part_path,
+    read_record,
+    resume_record_path,
+    truncate,
+    write_record,
+)
 from gterm.globus.error_mapping import brief
 from gterm.globus.errors import (
     ConsentNeeded,
@@ -68,10 +74,9 @@ else:
     requests = LazyModule("requests")
 
 PIECE = 1 << 20  # bytes per read/write step: progress and cancel stay responsive
-PART_SUFFIX = ".gterm-part"
-RESUME_SUFFIX = ".gterm-resume"  # beside a part: which remote file it holds, and that file's validator
 SAMPLE = 64 * 1024  # bytes per sample when checking that a local file is the start of the remote one
 SAMPLES = 8
+_UPLOAD_STOPPED = "Upload stopped; nothing was left on the collection under the final name."
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts after a dropped connection
 Progress = Callable[[int], None]  # called with the number of new bytes moved
 
@@ -84,14 +89,6 @@ class AuthorizationSource(Protocol):
 
 class Cancelled(GtermError):
     """The user stopped the transfer; partial data is kept for a later resume."""
-
-
-class LocalWriteError(GtermError):
-    """This computer could not store the file (disk full, name not allowed, no permission)."""
-
-    def __init__(self, message: str, *, disk_full: bool = False) -> None:
-        super().__init__(message)
-        self.disk_full = disk_full  # every other file would meet it too
 
 
 def https_scope(collection_id: str) -> str:
@@ -121,31 +118,6 @@ class DownloadResult:
     path: Path
     size: int
     resumed_from: int  # bytes that were already there from an earlier attempt
-
-
-NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
-
-
-def part_path(destination: Path) -> Path:
-    """Where a download in progress lives (hidden, beside its final name).
-
-    A name near the file system's limit would not fit with the part's dot and suffix; such a
-    part is named after a digest of the name instead (the same each time, so resume finds it).
-    """
-    return _beside(destination, PART_SUFFIX)
-
-
-def resume_record_path(destination: Path) -> Path:
-    """Where the record of what a part holds lives (see the module docstring)."""
-    return _beside(destination, RESUME_SUFFIX)
-
-
-def _beside(destination: Path, suffix: str) -> Path:
-    natural = f".{destination.name}{suffix}"
-    if len(os.fsencode(natural)) <= NAME_MAX:
-        return destination.with_name(natural)
-    digest = hashlib.sha256(os.fsencode(destination.name)).hexdigest()[:32]
-    return destination.with_name(f".{digest}{suffix}")
 
 
 class HttpsFiles:
@@ -179,6 +151,9 @@ class HttpsFiles:
         self._http.proxies = settings["proxies"]
         self._http.verify = settings["verify"]
         self._http.cert = settings["cert"]
+        from gterm.globus.watched_http import WatchedAdapter  # with requests: loaded on first use
+
+        self._http.mount("https://", WatchedAdapter())  # a cancel can break off a request awaiting its answer
 
     def close(self) -> None:
         self._http.close()
@@ -200,7 +175,12 @@ class HttpsFiles:
             headers["Authorization"] = header
         return headers
 
-    def _send(self, method: str, path: str, **kwargs: object) -> requests.Response:
+    def _send(
+        self, method: str, path: str, *, cancel: threading.Event | None = None, **kwargs: object
+    ) -> requests.Response:
+        """One request; ``cancel`` breaks it off while its body goes or its answer is awaited."""
+        from gterm.globus.watched_http import sending_until_cancel
+
         extra = kwargs.pop("headers", None)
         stream = bool(kwargs.pop("stream", False))
         url = self.url(path)
@@ -211,11 +191,13 @@ class HttpsFiles:
             headers = self._headers(extra if isinstance(extra, dict) else None)
             prepared = requests.Request(method, url, headers=headers, **kwargs).prepare()  # type: ignore[arg-type]  # data=
             http = self._http
-            response = http.get_adapter(url).send(
-                prepared, stream=stream, timeout=self._timeout, verify=http.verify, cert=http.cert, proxies=http.proxies
-            )
-            if not stream:
-                response.content  # noqa: B018 - read the body now, as Session.request does
+            with sending_until_cancel(cancel):
+                response = http.get_adapter(url).send(
+                    prepared, stream=stream, timeout=self._timeout, verify=http.verify, cert=http.cert,
+                    proxies=http.proxies,
+                )
+                if not stream:
+                    response.content  # noqa: B018 - read the body now, as Session.request does
         except requests.exceptions.SSLError:
             raise Offline(
                 f"The HTTPS server of {self._name} did not present a certificate this computer trusts."
@@ -308,12 +290,12 @@ class HttpsFiles:
                 break
             except Offline:
                 if cancel is not None and cancel.is_set():  # the read was broken off by the cancel itself
-                    raise _stopped(_held(part, destination), part) from None
+                    raise _stopped(held(part, destination), part) from None
                 if failures >= len(self._retry_delays):
                     raise
                 _pause_before_retry(self._retry_delays[failures], cancel, f"{part.name} is kept for a resume")
                 failures += 1
-                have = _held(part, destination)
+                have = held(part, destination)
                 if not validator:
                     have = 0  # without a validator a resumed range could join two versions of the file
         if have != size:
@@ -332,10 +314,10 @@ class HttpsFiles:
 
     def _resumable(self, path: str, part: Path, destination: Path) -> tuple[int, str | None]:
         """(bytes, validator) of a part an earlier attempt at this same remote file left; (0, None) otherwise."""
-        have = _held(part, destination)
+        have = held(part, destination)
         if not have:
             return 0, None
-        record = _read_record(resume_record_path(destination))
+        record = read_record(resume_record_path(destination))
         if record is None or record.get("url") != self.url(path) or not record.get("validator"):
             return 0, None  # not known to be this file's bytes: the download starts over (the part is rewritten)
         size = record.get("size")
@@ -372,7 +354,7 @@ class HttpsFiles:
                         f" an unfinished copy of it. {refusal}"
                     )
         try:
-            _write_record(resume_record_path(destination), self.url(path), validator, remote.size)
+            write_record(resume_record_path(destination), self.url(path), validator, remote.size)
             shutil.copyfile(existing, part)
         except OSError as exc:
             raise local_write_error(exc, destination, kept=None) from None
@@ -399,7 +381,7 @@ class HttpsFiles:
             if validator:
                 headers["If-Range"] = validator
         try:
-            response = self._send("GET", path, headers=headers, stream=True)
+            response = self._send("GET", path, headers=headers, stream=True, cancel=cancel)
         except InvalidInput:
             if not have:
                 raise
@@ -407,7 +389,7 @@ class HttpsFiles:
             remote = self.stat(path)
             if remote.size == have:
                 return have, validator, have, remote.modified
-            return self._fetch_into(path, destination, part, _truncate(part), None, progress, cancel)
+            return self._fetch_into(path, destination, part, truncate(part), None, progress, cancel)
         with response:
             remote = _remote_file(response)
             validator = remote.validator
@@ -420,7 +402,7 @@ class HttpsFiles:
                 if mode == "wb":
                     # Recorded before the first byte: a later attempt resumes only this file, this version.
                     if validator:
-                        _write_record(record, self.url(path), validator, total)
+                        write_record(record, self.url(path), validator, total)
                     else:
                         record.unlink(missing_ok=True)  # nothing to check a later attempt against
                 handle = open(part, mode)  # noqa: SIM115 - closed below, also on error
@@ -466,10 +448,14 @@ class HttpsFiles:
                     # "Transfer-Encoding: chunked", and beside Content-Length that is a request RFC 9112
                     # forbids (a server waits for chunks that never come, or refuses it).
                     data: _UploadBody | bytes = body if len(body) else b""
-                    response = self._send("PUT", path, data=data, headers={"Content-Length": str(len(body))})
+                    response = self._send(
+                        "PUT", path, data=data, headers={"Content-Length": str(len(body))}, cancel=cancel
+                    )
                 response.close()
                 return sent[0]
             except Offline:
+                if cancel is not None and cancel.is_set():  # broken off by the cancel itself
+                    raise _upload_stopped(whole_body_sent=sent[0] == len(body)) from None
                 if progress is not None and sent[0]:
                     progress(-sent[0])  # that attempt's bytes did not land
                 if failures >= len(self._retry_delays):
@@ -486,6 +472,13 @@ class HttpsFiles:
 
 def _stopped(held: int, part: Path) -> Cancelled:
     return Cancelled(f"Stopped; {plural(held, 'byte')} kept in {part.name} for a resume.")
+
+
+def _upload_stopped(*, whole_body_sent: bool) -> Cancelled:
+    if whole_body_sent:  # the server had it all and had not answered: it may have kept the file
+        return Cancelled("Upload stopped while the collection was finishing it: the file may be there; check its"
+                         " listing.")
+    return Cancelled(_UPLOAD_STOPPED)
 
 
 def _pause_before_retry(delay: float, cancel: threading.Event | None, kept: str) -> None:
@@ -527,55 +520,12 @@ def _total_from_content_range(header: str | None, fallback: int) -> int:
     return fallback
 
 
-def _held(part: Path, destination: Path) -> int:
-    """Bytes an earlier attempt left in ``part`` (0 if none); a path this computer cannot hold is said now."""
-    try:
-        return part.stat().st_size
-    except FileNotFoundError:
-        return 0
-    except OSError as exc:
-        raise local_write_error(exc, destination, kept=None) from None
-
-
-def _read_record(record: Path) -> dict[str, object] | None:
-    try:
-        value = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _write_record(record: Path, url: str, validator: str, size: int) -> None:
-    record.write_text(json.dumps({"url": url, "validator": validator, "size": size}), encoding="utf-8")
-
-
 def _sample_offsets(size: int) -> list[int]:
     """Where to compare a local file with the remote one: its start, its end, and evenly between."""
     if size <= SAMPLE * SAMPLES:
         return list(range(0, size, SAMPLE))
     step = (size - SAMPLE) // (SAMPLES - 1)
     return [min(i * step, size - SAMPLE) for i in range(SAMPLES)]
-
-
-def _truncate(part: Path) -> int:
-    with open(part, "wb"):
-        pass
-    return 0
-
-
-def local_write_error(exc: OSError, path: Path, *, kept: Path | None) -> LocalWriteError:
-    """What this computer's refusal to store ``path`` means to a person, and whether ``kept`` stays for a resume."""
-    where = f" ({kept.name} is kept, so the next download resumes from it)" if kept is not None else ""
-    if exc.errno == errno.ENOSPC:
-        return LocalWriteError(f"This computer's disk is full while writing {path.name}{where}.", disk_full=True)
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return LocalWriteError(f"No permission to write {path}{where}.")
-    if exc.errno in (errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL):
-        return LocalWriteError(
-            f"This computer's file system cannot hold the name {path.name!r} there (too long, or a character it"
-            f" does not allow){where or '; nothing was written'}."
-        )
-    return LocalWriteError(f"Could not write {path}: {exc.strerror or 'error'}{where}.")
 
 
 class _UploadBody:
@@ -606,7 +556,7 @@ class _UploadBody:
         # to the socket as they are, PIECE bytes per send.
         while True:
             if self._cancel is not None and self._cancel.is_set():
-                raise Cancelled("Upload stopped; nothing was left on the collection under the final name.")
+                raise Cancelled(_UPLOAD_STOPPED)
             data = self._handle.read(PIECE)
             if not data:
                 return

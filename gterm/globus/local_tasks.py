@@ -33,6 +33,7 @@ from typing import Literal
 
 from gterm.globus import paths
 from gterm.globus.cancellation import Cancellation
+from gterm.globus.download_parts import LocalWriteError, local_write_error, part_path
 from gterm.globus.errors import (
     AlreadyExists,
     ConsentNeeded,
@@ -41,14 +42,7 @@ from gterm.globus.errors import (
     NotLoggedIn,
     SessionExpired,
 )
-from gterm.globus.https_access import (
-    PIECE,
-    Cancelled,
-    HttpsFiles,
-    LocalWriteError,
-    local_write_error,
-    part_path,
-)
+from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.models import Entry, Event, Task
 from gterm.wording import plural

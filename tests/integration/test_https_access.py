@@ -23,15 +23,9 @@ import pytest
 import requests
 
 from gterm.globus.cancellation import Cancellation
+from gterm.globus.download_parts import LocalWriteError, part_path
 from gterm.globus.errors import ConsentNeeded, NotFound, PermissionDenied
-from gterm.globus.https_access import (
-    Cancelled,
-    HttpsFiles,
-    LocalWriteError,
-    data_access_scope,
-    https_scope,
-    part_path,
-)
+from gterm.globus.https_access import Cancelled, HttpsFiles, data_access_scope, https_scope
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
@@ -284,6 +278,73 @@ def test_cancel_breaks_off_a_read_blocked_on_a_silent_server(sandbox: SandboxHan
         proxy.close()
     assert waited < 10, f"the cancel took {waited:.1f} s"
     assert not target.exists() and 0 < part_path(target).stat().st_size < len(data)
+
+
+class _AnswerWithholdingProxy(_CuttingProxy):
+    """A TCP relay that passes everything until the client has sent ``cut_after`` bytes, then passes no more
+    of the server's bytes and holds the connection open: a server that has the whole request and is silent."""
+
+    def __init__(self, target: tuple[str, int], cut_after: int) -> None:
+        self.client_sent = 0
+        super().__init__(target, cut_after)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._up, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._down, args=(upstream, client), daemon=True).start()
+
+    def _up(self, client: socket.socket, upstream: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := client.recv(65536):
+                self.client_sent += len(chunk)  # counted before it goes: the answer can only come after
+                upstream.sendall(chunk)
+
+    def _down(self, upstream: socket.socket, client: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := upstream.recv(65536):
+                if self.client_sent >= self.cut_after:
+                    self._stop.wait()  # the answer is never passed on; the connection stays open
+                    return
+                client.sendall(chunk)
+
+
+def test_cancel_breaks_off_an_upload_waiting_for_a_silent_server_s_answer(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """The whole body went and the server does not answer: the wait for its answer (the read timeout, 60 s)
+    is broken off by a cancel, and the message does not claim the file was not kept (it may have been)."""
+    data = _blob(3 * 1024 * 1024, seed=41)
+    source = tmp_path / "quiet.bin"
+    source.write_bytes(data)
+    disk, path = make_lab_dir(sandbox)
+    proxy = _AnswerWithholdingProxy(_lab_server(sandbox), cut_after=len(data))
+    cancel = Cancellation()
+    try:
+        files = _files_through(proxy, sandbox, read_timeout=40.0)
+
+        def cancel_once_all_sent() -> None:
+            deadline = time.monotonic() + 30
+            while proxy.client_sent < len(data) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.5)  # the client now waits for the answer
+            cancel.set()
+
+        threading.Thread(target=cancel_once_all_sent, daemon=True).start()
+        started = time.monotonic()
+        with pytest.raises(Cancelled, match="may be there") as info:
+            files.upload(source, path + "quiet.bin", cancel=cancel)
+        waited = time.monotonic() - started
+    finally:
+        proxy.close()
+    assert waited < 10, f"the cancel took {waited:.1f} s"
+    assert "nothing was left" not in str(info.value)
+    assert (disk / "quiet.bin").read_bytes() == data  # the server had it whole (it answered the relay)
 
 
 def test_cancel_keeps_the_part_for_a_resume(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import globus_sdk
 import pytest
 
-from gterm.globus.https_access import HttpsFiles, https_scope, part_path
+from gterm.globus.download_parts import part_path
+from gterm.globus.https_access import HttpsFiles, https_scope
 from gterm.globus.local_tasks import Item, LocalTask
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
