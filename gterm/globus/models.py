@@ -484,6 +484,16 @@ class Rule:
     def from_role(self) -> bool:
         return not self.id and bool(self.role_id)
 
+    def has_expired(self, now: datetime) -> bool:
+        """Past its expiration date: the rule grants nothing any more (Globus keeps it until it is deleted)."""
+        if not self.expiration_date:
+            return False
+        try:
+            expires = datetime.fromisoformat(self.expiration_date)
+        except ValueError:
+            return False
+        return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= now
+
     @property
     def key(self) -> str:
         """Unique among a collection's rules, role-implied ones included."""

@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -155,6 +156,8 @@ def rules_for(state: SandboxState, collection_id: str) -> list[Any]:
 
 
 def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal) -> bool:
+    if _expired(rule["expiration_date"]):
+        return False  # it grants nothing any more (it stays listed until it is deleted)
     kind = rule["principal_type"]
     if kind in ("anonymous", "all_authenticated_users"):
         return True  # every request here carries a valid token
@@ -164,6 +167,15 @@ def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal
         # Active members only, asked of Groups at each check: a member removed loses access at once.
         return str(rule["principal"]) in state.groups_of(principal.identity_id)
     return False
+
+
+def _expired(expiration_date: str | None) -> bool:
+    if not expiration_date:
+        return False
+    expires = datetime.fromisoformat(expiration_date)  # checked when the rule was written
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)  # Globus reads a date-time without an offset as UTC
+    return expires <= datetime.now(UTC)
 
 
 def acl_permission(state: SandboxState, coll: CollectionRecord, principal: Principal, path: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import globus_sdk
@@ -93,6 +95,24 @@ def test_rule_lifecycle_is_enforced_on_every_operation(bob_tc: Any, robot_tc: An
     assert deleted["code"] == "Deleted"
     assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/public/")).http_status == 403
     assert api_error(lambda: bob_tc.get_endpoint_acl_rule(bob_guest, rule_id)).http_status == 404
+
+
+def test_an_expired_rule_grants_nothing(bob_tc: Any, robot_tc: Any, bob_guest: str) -> None:
+    """A rule past its expiration_date stops granting access (it stays listed until deleted)."""
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    rule_id = bob_tc.add_endpoint_acl_rule(
+        bob_guest, {**_rule("identity", ROBOT_CLIENT_ID, "/public/", "r"), "expiration_date": soon}
+    )["access_id"]
+    assert robot_tc.operation_ls(bob_guest, path="/public/")["DATA"] == []  # granted until then
+
+    time.sleep(2.5)
+
+    assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/public/")).http_status == 403
+    assert bob_guest not in [d["id"] for d in robot_tc.endpoint_search(filter_scope="shared-with-me")["DATA"]]
+    assert bob_tc.get_endpoint_acl_rule(bob_guest, rule_id)["expiration_date"] == soon
+    past = {**_rule("identity", ROBOT_CLIENT_ID, "/", "r"), "expiration_date": "2001-01-01T00:00:00Z"}
+    bob_tc.add_endpoint_acl_rule(bob_guest, past)
+    assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/")).http_status == 403
 
 
 def test_all_authenticated_users_rule(bob_tc: Any, robot_tc: Any, bob_guest: str) -> None:

@@ -35,7 +35,7 @@ def seed_sharing_scene(handle: SandboxHandle) -> str:
     alice = transfer_client_for(handle, "alice")
     for principal_type, principal, path, permissions, expires in (
         ("identity", bob, "/", "r", None),
-        ("group", LAB_GROUP_ID, "/run-001/", "rw", "2027-01-31T23:59:59+00:00"),
+        ("group", LAB_GROUP_ID, "/run-001/", "rw", "2099-01-31T23:59:59+00:00"),
         ("all_authenticated_users", "", "/", "r", None),
     ):
         rule: dict[str, Any] = {"DATA_TYPE": "access", "principal_type": principal_type, "principal": principal,

@@ -163,3 +163,23 @@ async def test_delete_this_guest_collection_by_typing_its_name(sandbox: SandboxH
         await pilot.press("enter")
         await wait_for(pilot, lambda: sharing not in app.screen_stack, "the sharing screen to close")
         assert api_error(lambda: alice_tc.get_endpoint(guest)).http_status == 404
+
+
+async def test_an_expired_rule_is_marked_and_explained(
+    sandbox: SandboxHandle, alice_tc: Any, bob_tc: globus_sdk.TransferClient, alice_results: str
+) -> None:
+    """A rule past its date grants nothing: the rules table shows its date in red and the status says so."""
+    alice_tc.add_endpoint_acl_rule(alice_results, {
+        "DATA_TYPE": "access", "principal_type": "identity", "principal": BOB_ID, "path": "/",
+        "permissions": "r", "expiration_date": "2001-01-01T00:00:00Z",
+    })
+    assert api_error(lambda: bob_tc.operation_ls(alice_results, path="/")).http_status == 403
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await open_sharing(pilot)
+        await wait_for(pilot, lambda: len(sharing.rules) == 1, "the rule")
+        status = str(sharing.query_one("#sharing-status").render())
+        assert "Expired (in red): 1. An expired rule grants nothing" in status
+        expires = sharing.table.get_row_at(0)[3]
+        assert str(expires) == "2001-01-01" and "red" in str(expires.style)

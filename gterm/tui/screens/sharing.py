@@ -12,6 +12,7 @@ service shows "Loading…", an error shows what to do, and the screen never free
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from rich.text import Text
@@ -161,17 +162,25 @@ class SharingScreen(GtermModal[None]):
             kinds = {"anonymous": 0, "all_authenticated_users": 1, "group": 2, "identity": 3}
             self.rules = sorted(result[0], key=lambda r: (kinds.get(r.principal_type, 4),
                                                           self.labels.get(r.key, r.principal).casefold(), r.path))
+            now = datetime.now(UTC)
+            expired = 0
             for rule in self.rules:
+                ended = rule.has_expired(now)
+                expired += ended
                 table.add_row(
                     safe_text(self._who(rule)),
                     safe_text(rule.path),
                     PERMISSION_LABELS.get(rule.permissions, rule.permissions),
-                    day_of(rule.expiration_date) or "never",
+                    Text(day_of(rule.expiration_date), style="bold red") if ended
+                    else day_of(rule.expiration_date) or "never",
                     day_of(rule.create_time),
                     key=rule.key,
                 )
             count = len(self.rules)
             status = f"{plural(count, 'rule')}." if count else "No rules yet: a adds one."
+            if expired:
+                status += (f" Expired (in red): {expired}. An expired rule grants nothing until e gives it a later"
+                           " date or none.")
             if self.sharing.groups_need_consent and any(r.principal_type == "group" for r in self.rules):
                 status += (" Groups are shown by id: their names need your consent to Globus Groups"
                            " (g on the main screen asks for it).")
