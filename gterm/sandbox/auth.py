@@ -80,10 +80,10 @@ def authenticate(state: SandboxState, request: Request) -> Principal:
     """The caller of a Transfer route, from its bearer token; 401 unless valid and unexpired."""
     record = _active_record(state, request, TRANSFER_RESOURCE_SERVER)
     if record is None:
-        raise ApiError(401, "AuthenticationFailed", "Token is not active")
+        raise ApiError(401, "ClientError.AuthenticationFailed", "Token is not active")
     identity = auth_store.get_identity(state.db, record.identity_id)
     if identity is None:  # identities are never deleted; defensive only
-        raise ApiError(401, "AuthenticationFailed", "Token is not active")
+        raise ApiError(401, "ClientError.AuthenticationFailed", "Token is not active")
     request.state.principal_id = record.identity_id
     # Like Transfer's dependent-token grant at Globus: data_access follows the consents
     # the identity has given this client *now*, so a consent granted later also

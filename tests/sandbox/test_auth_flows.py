@@ -235,7 +235,7 @@ def test_revoked_token_gets_401_at_transfer(sandbox: SandboxHandle) -> None:
     with pytest.raises(globus_sdk.TransferAPIError) as info:
         tc.get_endpoint(LAB_STORAGE_ID)
     assert info.value.http_status == 401
-    assert info.value.code == "AuthenticationFailed"
+    assert info.value.code == "ClientError.AuthenticationFailed"  # globus-cli keys its "globus login" hint on it
 
 
 def test_revoking_one_access_token(sandbox: SandboxHandle) -> None:

@@ -39,7 +39,7 @@ def test_missing_token_is_401_json(sandbox: Any) -> None:
     response = requests.get(f"{sandbox.transfer_url}v0.10/endpoint_search?filter_fulltext=lab", timeout=10)
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/json")
-    assert response.json()["code"] == "AuthenticationFailed"
+    assert response.json()["code"] == "ClientError.AuthenticationFailed"
 
 
 def test_bad_token_is_401(sandbox: Any) -> None:
@@ -53,7 +53,7 @@ def test_bad_token_is_401(sandbox: Any) -> None:
         lambda: tc.operation_mkdir(LAB_STORAGE_ID, "/projects/x/"),
     ):
         err = api_error(call)
-        assert (err.http_status, err.code) == (401, "AuthenticationFailed")
+        assert (err.http_status, err.code) == (401, "ClientError.AuthenticationFailed")
 
 
 def test_unknown_collection_is_endpoint_not_found(alice_tc: Any) -> None:

@@ -72,6 +72,7 @@ def recorded_error(method: object, case: str) -> globus_sdk.TransferAPIError:
         (409, "Conflict", InvalidInput),
         (400, "BadRequest", InvalidInput),
         (400, "ClientError.BadRequest", InvalidInput),
+        (401, "ClientError.AuthenticationFailed", SessionExpired),
         (401, "AuthenticationFailed", SessionExpired),
         (500, "InternalError", ServiceError),
         (503, "ServiceUnavailable", ServiceError),
