@@ -358,6 +358,10 @@ async def _put(state: SandboxState, request: Request) -> Response:
         return where
     if where.path.endswith("/") or where.path == "/":
         raise ApiError(400, "ClientError.BadRequest", "PUT needs a file path, not a directory")
+    if "content-range" in request.headers:
+        # RFC 9110 section 14.5: a server that does not apply a partial PUT must refuse it, never store
+        # the piece as the whole file.
+        raise ApiError(400, "ClientError.BadRequest", "A PUT with Content-Range (a partial upload) is not supported")
     upload = await run_in_threadpool(_open_upload, where)
     expected = request.headers.get("content-length")
     received = 0

@@ -156,6 +156,17 @@ def test_if_range_of_another_version_gets_the_whole_file(sandbox: SandboxHandle,
     assert (other.status_code, other.content) == (200, data)
 
 
+def test_a_partial_put_is_refused_and_the_file_kept(sandbox: SandboxHandle, lab: HttpsFiles) -> None:
+    """RFC 9110: a server that does not apply a PUT with Content-Range refuses it; it never stores the piece
+    as the whole file."""
+    data = _blob(11, seed=59)
+    disk, path = make_lab_dir(sandbox, {"whole.bin": data})
+    headers = {"Authorization": f"Bearer {_token(sandbox, LAB_STORAGE_ID)}", "Content-Range": "bytes 0-1/11"}
+    answer = requests.put(lab.url(path + "whole.bin"), data=b"XX", headers=headers, timeout=30)
+    assert answer.status_code == 400
+    assert (disk / "whole.bin").read_bytes() == data
+
+
 def test_a_part_of_a_changed_file_starts_over(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
     data = _blob(2 * 1024 * 1024, seed=5)
     _, path = make_lab_dir(sandbox, {"c.bin": data})
