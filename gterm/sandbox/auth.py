@@ -27,12 +27,12 @@ from starlette.routing import BaseRoute, Route
 
 from gterm.sandbox import auth_store
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.scope_registry import check_known
 from gterm.sandbox.scopes import AUTH_RESOURCE_SERVER, Scope, ScopeError, parse_scopes, resource_server_of
-from gterm.sandbox.seed_ids import TRANSFER_RESOURCE_SERVER
+from gterm.sandbox.seed_ids import TRANSFER_RESOURCE_SERVER, VIEW_IDENTITY_SET_SCOPE
 from gterm.sandbox.state import SandboxState
 
 GLOBUS_AUTH_CODE_PAGE = "https://auth.globus.org/v2/web/auth-code"
-VIEW_IDENTITY_SET_SCOPE = "urn:globus:auth:scope:auth.globus.org:view_identity_set"
 
 
 @dataclass(frozen=True)
@@ -414,8 +414,7 @@ def _grant_client_credentials(
         return oauth_error(401, "invalid_client", "client_credentials needs a confidential client")
     try:
         scopes = parse_scopes(form.get("scope", "") or "urn:globus:auth:scope:transfer.api.globus.org:all")
-        for scope in scopes:
-            resource_server_of(scope.scope_string)
+        check_known(state, scopes)
     except ScopeError as exc:
         return oauth_error(400, "invalid_scope", str(exc))
     # A client acting as itself consents for itself (Globus auto-approves these).

@@ -16,7 +16,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gterm.sandbox import auth_store
 from gterm.sandbox.auth import GLOBUS_AUTH_CODE_PAGE, form_fields, html_error
-from gterm.sandbox.scopes import Scope, ScopeError, parse_scopes, resource_server_of
+from gterm.sandbox.scope_registry import check_known
+from gterm.sandbox.scopes import Scope, ScopeError, parse_scopes
 from gterm.sandbox.state import SandboxState
 
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -72,7 +73,7 @@ class _AuthorizeRequest:
             return "The redirect_uri is not allowed for this client."
         return None
 
-    def redirect_error(self) -> tuple[str, str] | None:
+    def redirect_error(self, state: SandboxState) -> tuple[str, str] | None:
         """Problems reported to the client through its redirect_uri."""
         if self.params.get("response_type") != "code":
             return "unsupported_response_type", "response_type must be 'code'"
@@ -83,8 +84,7 @@ class _AuthorizeRequest:
             return "invalid_request", "only code_challenge_method=S256 is supported"
         try:
             self.scopes = parse_scopes(self.scope_text)
-            for scope in self.scopes:
-                resource_server_of(scope.scope_string)
+            check_known(state, self.scopes)
         except ScopeError as exc:
             return "invalid_scope", str(exc)
         if not self.scopes:
@@ -160,7 +160,7 @@ async def authorize(request: Request) -> Response:
     fatal = req.fatal_error(state)
     if fatal:
         return html_error(400, fatal)
-    problem = req.redirect_error()
+    problem = req.redirect_error(state)
     if problem:
         error, description = problem
         return RedirectResponse(

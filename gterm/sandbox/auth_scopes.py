@@ -17,38 +17,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gterm.sandbox import auth_store, collection_store
-from gterm.sandbox.auth import (
-    VIEW_IDENTITY_SET_SCOPE,
-    api_caller,
-    oauth_error,
-    unauthorized,
-)
+from gterm.sandbox import auth_store
+from gterm.sandbox.auth import api_caller, oauth_error, unauthorized
 from gterm.sandbox.auth_identities import lookup_lists
-from gterm.sandbox.scopes import ScopeError, data_access_collection, resource_server_of
-from gterm.sandbox.seed_ids import GROUPS_ALL_SCOPE, GROUPS_VIEW_SCOPE, TRANSFER_SCOPE
+from gterm.sandbox.scope_registry import KNOWN, is_known, known_scope_strings
+from gterm.sandbox.scopes import data_access_collection, resource_server_of
+from gterm.sandbox.seed_ids import TIMER_SCOPE, TRANSFER_SCOPE
 from gterm.sandbox.state import SandboxState
-
-TIMER_SCOPE = "https://auth.globus.org/scopes/524230d7-ea86-4a52-8312-86065a9e0417/timer"
-
-#: Scope string -> (name, description) for the services' fixed scopes.
-_KNOWN: dict[str, tuple[str, str]] = {
-    "openid": ("Know who you are in Globus", "Know your Globus identity"),
-    "profile": ("View your profile", "View your name, organization and username"),
-    "email": ("View your email address", "View the email address of your identity"),
-    VIEW_IDENTITY_SET_SCOPE: ("View your identities", "View the identities linked to your account"),
-    TRANSFER_SCOPE: ("Manage data using Globus Transfer", "Transfer files and manage collections"),
-    GROUPS_ALL_SCOPE: ("Manage your Globus groups", "View and manage your groups and memberships"),
-    GROUPS_VIEW_SCOPE: ("View groups and memberships", "View the groups you belong to and your memberships"),
-    "urn:globus:auth:scope:search.api.globus.org:all": ("Globus Search", "Search and ingest in Globus Search"),
-    TIMER_SCOPE: ("Manage timers", "Create and manage Globus Timers"),
-    "https://auth.globus.org/scopes/eec9b274-0c81-4334-bdc2-54e90e689b9a/all": ("Globus Flows", "Run and manage flows"),
-}
 
 
 def _describe(scope_string: str) -> tuple[str, str]:
-    if scope_string in _KNOWN:
-        return _KNOWN[scope_string]
+    if scope_string in KNOWN:
+        return KNOWN[scope_string]
     resource_server = resource_server_of(scope_string)
     if data_access_collection(scope_string):
         return "Data access", f"Access data on collection {resource_server}"
@@ -81,16 +61,8 @@ def scope_doc(scope_string: str) -> dict[str, Any]:
     }
 
 
-def _known_scope_strings(state: SandboxState) -> list[str]:
-    found = list(_KNOWN)
-    for summary in collection_store.collection_summaries(state):
-        found.append(f"https://auth.globus.org/scopes/{summary['id']}/data_access")
-        found.append(f"https://auth.globus.org/scopes/{summary['id']}/https")
-    return found
-
-
 def _by_id(state: SandboxState) -> dict[str, str]:
-    return {auth_store.scope_id(s): s for s in _known_scope_strings(state)}
+    return {auth_store.scope_id(s): s for s in known_scope_strings(state)}
 
 
 async def get_scopes(request: Request) -> Response:
@@ -102,10 +74,9 @@ async def get_scopes(request: Request) -> Response:
     if strings is not None:
         docs = []
         for scope_string in strings:
-            try:
-                docs.append(scope_doc(scope_string))
-            except ScopeError:
+            if not is_known(state, scope_string):
                 return oauth_error(404, "not_found", f"no scope {scope_string!r}")
+            docs.append(scope_doc(scope_string))
         return JSONResponse({"scopes": docs})
     if ids is not None:
         known = _by_id(state)

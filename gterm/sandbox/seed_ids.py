@@ -26,6 +26,8 @@ ALICE_SHARED_ID = "e2a9c4d1-7b3f-4f68-a0d5-19c8b6e4f2a7"
 TRANSFER_RESOURCE_SERVER = "transfer.api.globus.org"
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 AUTH_RESOURCE_SERVER = "auth.globus.org"
+VIEW_IDENTITY_SET_SCOPE = "urn:globus:auth:scope:auth.globus.org:view_identity_set"
+TIMER_SCOPE = "https://auth.globus.org/scopes/524230d7-ea86-4a52-8312-86065a9e0417/timer"
 
 
 def data_access_scope(collection_id: str) -> str:

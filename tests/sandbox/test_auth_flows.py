@@ -21,6 +21,7 @@ from gterm.sandbox.seed_ids import (
     BOB_USERNAME,
     GTERM_NATIVE_CLIENT_ID,
     HPC_SCRATCH_ID,
+    LAB_ENDPOINT_ID,
     LAB_STORAGE_ID,
     ROBOT_CLIENT_ID,
     TRANSFER_SCOPE,
@@ -270,6 +271,41 @@ def test_client_credentials_for_the_robot(sandbox: SandboxHandle) -> None:
     # The SDK's own authorizer gets a working token as well (openid optional).
     authorizer = globus_sdk.ClientCredentialsAuthorizer(client, TRANSFER_SCOPE)
     assert _principal(sandbox, authorizer.access_token or "").client_id == ROBOT_CLIENT_ID
+
+
+@pytest.mark.parametrize("scope", [
+    "urn:globus:auth:scope:nope:all",
+    "urn:globus:auth:scope:transfer.api.globus.org:nope",
+    "https://auth.globus.org/scopes/00000000-0000-4000-8000-000000000000/data_access",
+    f"{TRANSFER_SCOPE}[*https://auth.globus.org/scopes/00000000-0000-4000-8000-000000000000/data_access]",
+])
+def test_a_scope_auth_does_not_know_is_refused(sandbox: SandboxHandle, scope: str) -> None:
+    """As Globus Auth: a well-formed scope no resource server registered gets 400 invalid_scope, at any depth,
+    in a grant and in a login (the authorize redirect carries the error)."""
+    with pytest.raises(globus_sdk.AuthAPIError) as info:
+        robot_auth_client(sandbox).oauth2_client_credentials_tokens(requested_scopes=scope)
+    assert (info.value.http_status, info.value.raw_json["error"]) == (400, "invalid_scope")  # type: ignore[index]
+    params = {"client_id": GTERM_NATIVE_CLIENT_ID, "redirect_uri": "http://localhost:8123/done", "scope": scope,
+              "response_type": "code", "state": "s1", "code_challenge": "x" * 43, "code_challenge_method": "S256"}
+    response = requests.get(sandbox.auth_url + "v2/oauth2/authorize", params=params, allow_redirects=False, timeout=30)
+    assert parse_qs(urlsplit(response.headers["location"]).query)["error"] == ["invalid_scope"]
+
+
+def test_the_scopes_clients_ask_for_are_known(sandbox: SandboxHandle) -> None:
+    """globus-cli's login (Auth, Transfer, Groups, Search, Timers with Transfer, Flows), a collection's
+    data_access and https, and a GCS endpoint's manage_collections all get tokens."""
+    asked = [
+        "openid profile email urn:globus:auth:scope:auth.globus.org:view_identity_set",
+        transfer_scope([HPC_SCRATCH_ID]),
+        "urn:globus:auth:scope:groups.api.globus.org:all urn:globus:auth:scope:search.api.globus.org:all",
+        f"https://auth.globus.org/scopes/524230d7-ea86-4a52-8312-86065a9e0417/timer[{TRANSFER_SCOPE}]",
+        "https://auth.globus.org/scopes/eec9b274-0c81-4334-bdc2-54e90e689b9a/all",
+        f"https://auth.globus.org/scopes/{LAB_STORAGE_ID}/https",
+        f"urn:globus:auth:scope:{LAB_ENDPOINT_ID}:manage_collections",
+    ]
+    client = robot_auth_client(sandbox)
+    for scope in asked:
+        assert client.oauth2_client_credentials_tokens(requested_scopes=scope).by_resource_server
 
 
 def test_client_credentials_with_a_wrong_secret(sandbox: SandboxHandle) -> None:

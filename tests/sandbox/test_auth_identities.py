@@ -14,6 +14,7 @@ from gterm.sandbox.seed_ids import (
     BOB_ID,
     BOB_USERNAME,
     GLOBUS_CLI_TEMPLATE_CLIENT_ID,
+    LAB_ENDPOINT_ID,
     LAB_STORAGE_ID,
 )
 from gterm.sandbox.server import SandboxHandle
@@ -120,7 +121,7 @@ def test_named_resource_servers_of_url_scopes() -> None:
 
 
 def test_scopes_of_groups_endpoints_and_collections(sandbox: SandboxHandle, alice_ac: globus_sdk.AuthClient) -> None:
-    endpoint = "5d1a0b4e-0000-4000-8000-00000000e9d0"
+    endpoint = LAB_ENDPOINT_ID
     strings = [
         "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships",
         f"urn:globus:auth:scope:{endpoint}:manage_collections",
@@ -135,6 +136,9 @@ def test_scopes_of_groups_endpoints_and_collections(sandbox: SandboxHandle, alic
     with pytest.raises(globus_sdk.AuthAPIError) as unknown:
         alice_ac.get_scopes(scope_strings=["not a scope"])
     assert unknown.value.http_status == 404
+    with pytest.raises(globus_sdk.AuthAPIError) as no_such_endpoint:  # well formed, but no endpoint has it
+        alice_ac.get_scopes(scope_strings=["urn:globus:auth:scope:5d1a0b4e-0000-4000-8000-00000000e9d0:manage_collections"])
+    assert no_such_endpoint.value.http_status == 404
     with pytest.raises(globus_sdk.AuthAPIError) as anonymous:
         globus_sdk.AuthClient(base_url=sandbox.auth_url).get_scopes(scope_strings=strings[:1])
     assert anonymous.value.http_status == 401
