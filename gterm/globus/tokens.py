@@ -193,9 +193,22 @@ class KeyringTokenStorage(TokenStorage):
 class PlaintextTokenStorage(JSONTokenStorage):
     """The explicit opt-in file store: the SDK's JSON storage, kept at mode 0600.
 
-    The SDK already writes under a 0o177 umask; gterm also tightens a file that
-    exists with looser bits (created by hand or copied), and its directory.
+    The file is made 0600 when it is first written (see :meth:`user_only_umask`);
+    gterm also tightens a file that exists with looser bits (created by hand or
+    copied), and its directory.
     """
+
+    @contextlib.contextmanager
+    def user_only_umask(self) -> t.Iterator[None]:
+        """The SDK writes inside this, after narrowing the process's umask (0o177) for the file it creates.
+
+        A umask is the whole process's: a download making a directory or a file on another thread at that
+        moment got ``drw-------`` or ``-rw-------``. Here the file is created 0600 before the SDK opens it
+        (its open only truncates it then), and the umask is left alone.
+        """
+        if os.name != "nt":
+            os.close(os.open(self.filepath, os.O_WRONLY | os.O_CREAT, 0o600))
+        yield
 
     def __init__(self, filepath: Path | str, *, namespace: str) -> None:
         super().__init__(filepath, namespace=namespace)

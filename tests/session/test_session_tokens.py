@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import time
 from pathlib import Path
@@ -170,3 +171,16 @@ def test_plaintext_store_is_0600_and_tightens_loose_files(tmp_path: Path):
     assert json.loads(path.read_text())["data"]["ns"]["a"]["resource_server"] == "a"
     assert again.remove_all() == ["a"]
     assert again.get_token_data_by_resource_server() == {}
+
+
+def test_writing_the_plaintext_store_leaves_the_process_umask_alone(tmp_path: Path):
+    """The SDK narrowed the whole process's umask while it wrote the file: a download's directory made on
+    another thread at that moment came out drw------- (unopenable for its owner's other tools)."""
+    path = tmp_path / "tokens.json"
+    storage = PlaintextTokenStorage(path, namespace="ns")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    with storage.user_only_umask():  # what the SDK writes inside
+        (tmp_path / "made-meanwhile").mkdir()
+    assert stat.S_IMODE((tmp_path / "made-meanwhile").stat().st_mode) == 0o777 & ~umask
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # the file itself is made user-only
