@@ -9,7 +9,7 @@ from textual import events
 from textual.widgets import Input
 
 from gterm.globus.https_access import HttpsAccess
-from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.viewer import FileViewer
 from tests.support.browser_helpers import burst, cursor_to, listing_names, make_app, settled, wait_for
@@ -136,6 +136,29 @@ async def test_ctrl_o_then_a_search_in_one_burst_searches_for_it(alice_service, 
         search = app.screen.query_one("#picker-search", Input)
         await wait_for(pilot, lambda: search.value == "Lab St", "the typed search")
         assert search.has_focus
+
+
+async def test_ctrl_o_a_search_and_enter_in_one_burst_open_what_it_finds(
+    sandbox, alice_service, tmp_config, monkeypatch
+):
+    """The picker's first list (Recently used, This computer first) answered after the typing began and
+    before the search for the typed text went out: it was taken as that search's answer, and Enter opened
+    This computer. (The pause before a search is made long here, so its first answer surely lands in it.)"""
+    from gterm.tui.screens import collection_picker
+
+    monkeypatch.setattr(collection_picker, "SEARCH_DELAY", 2.0)
+    app = make_app(alice_service, config=tmp_config, left=f"{BOB_SHARED_ID}:/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        sandbox.state.config.api_delay = 0.3  # the first list answers while the typed text waits for its search
+        try:
+            burst(app, ["ctrl+o", *"lab st", "enter"])
+            left = app.main_screen.left_pane
+            await wait_for(pilot, lambda: app.screen is app.main_screen and left.collection_id != BOB_SHARED_ID,
+                           "a collection opened")
+        finally:
+            sandbox.state.config.api_delay = 0.0
+        assert left.collection_id == LAB
 
 
 async def test_keys_after_a_dialog_closes_in_one_burst_reach_the_main_screen(alice_service, tmp_config):

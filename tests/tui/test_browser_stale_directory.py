@@ -16,6 +16,7 @@ from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import (
+    burst,
     cursor_to,
     listing_names,
     make_app,
@@ -138,3 +139,22 @@ async def test_f5_right_after_backspace_transfers_from_the_parent(alice_service,
         assert [e.name for e in plan.entries] == ["inner"]
         await pilot.press("escape")
         await settled(pilot)
+
+
+async def test_f7_a_name_and_enter_typed_during_a_reload_make_that_directory(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    """A reload keeps the keys acting on the listing shown, but F7 waits for the new listing: the name and
+    Enter typed behind it went to the main screen meanwhile (s sorted, t moved the focus, q quit)."""
+    disk, path = lab_dir(dirs=("inner",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, path)
+        left = app.main_screen.left_pane
+        sort_before = (left.file_list.sort_key, left.file_list.sort_reverse)
+        await pilot.press("ctrl+r")
+        assert left.loading, "the reload should still be in flight"
+        burst(app, ["f7", *"stq", "enter"])
+        await wait_for(pilot, lambda: "stq" in listing_names(left), "stq/ listed")
+        assert (disk / "stq").is_dir() and app.screen is app.main_screen and app.is_running
+        assert (left.file_list.sort_key, left.file_list.sort_reverse) == sort_before

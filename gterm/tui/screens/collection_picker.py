@@ -179,6 +179,9 @@ class CollectionPicker(GtermModal[Collection], HoldsKeys):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(SEARCH_DELAY, self._search_now)
+        # From now on only this text's results count: an answer for the text before it (the first list,
+        # landing during the pause before this search) must not end the hold and take the keys held.
+        self._query = (self.scope, event.value)
         self.hold_keys(holds=acts_on_results)  # until the results for this text are shown
 
     def _search_now(self) -> None:

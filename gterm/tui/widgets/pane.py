@@ -202,6 +202,9 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         if not self.loading:
             return False
         self._after_load = action
+        # The keys typed after it belong to what it opens (F7 then a name): they wait with it. A reload
+        # holds no keys of its own, so without this they would act on the main screen meanwhile.
+        self.hold_keys(self._show_keys_waiting)
         return True
 
     def show_collection(self, collection: Collection) -> None:
