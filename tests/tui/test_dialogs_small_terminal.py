@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Button, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Select, Static
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
@@ -43,7 +44,17 @@ async def test_transfer_dialog_buttons_fit_and_tab_reaches_submit(alice_service,
         await pilot.pause()
         for button in app.screen.query(Button):
             assert on_screen(app, button), button.id
+        # Every Tab stop shows where it is: the scrolling form was one that showed nothing (Enter there
+        # submitted the transfer).
+        assert not [w for w in app.screen.focus_chain if isinstance(w, VerticalScroll)]
         await tab_to(pilot, app, "submit")
+        # F3's preview is brought into view (it sits below the fold of the form at this size).
+        dialog = app.screen
+        dialog.query_one("#sync-level", Select).value = "size"
+        await pilot.pause()
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: dialog.preview is not None, "the sync preview")
+        await wait_for(pilot, lambda: on_screen(app, dialog.query_one("#preview")), "the preview on screen")
         await pilot.press("escape")
 
 

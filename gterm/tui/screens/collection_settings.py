@@ -59,7 +59,7 @@ class CollectionSettingsForm(GtermModal[bool]):
         via = "its GCS Manager" if self.settings.api == "gcs" else "Globus Transfer"
         yield self.heading(f"Settings of {self.settings.display_name}", id="settings-title")
         yield Static(f"Saved through {via}. Ctrl+S saves (after a summary), Esc cancels.", classes="dialog-note")
-        with VerticalScroll(id="settings-fields"):
+        with VerticalScroll(id="settings-fields", can_focus=False):  # its fields take the focus (and scroll it)
             for field in self.settings.fields:
                 value = self.settings.values.get(field.name, "")
                 if field.kind == "flag":

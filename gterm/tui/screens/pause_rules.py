@@ -77,7 +77,7 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
         rule = self.rule
         verb = "Edit the pause rule" if rule else "New pause rule"
         yield self.heading(f"{verb} on {self.endpoint_name}")
-        with VerticalScroll(id="rule-fields"):
+        with VerticalScroll(id="rule-fields", can_focus=False):  # its fields take the focus (and scroll it)
             yield Label("Message (users see it when refused)")
             # The rule's message and identity are server text: shown escaped, mapped back when unchanged.
             yield SafeInput(rule.message if rule else "", id="rule-message")

@@ -127,7 +127,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         if hidden := hidden_by_filter(plan.hidden_by_filter):
             summary.append("\n" + hidden, style="bold yellow")
         yield Static(summary, id="summary")
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):  # a focus stop with no highlight: Enter there submitted
             with Horizontal(classes="row"):
                 yield Label("Label")
                 yield FormInput(value=plan.default_label(), id="label", compact=True)
@@ -246,7 +246,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         options = self.options()
         if options.sync_level == "off" or self.service is None:
             return
-        self.query_one("#preview", Static).update(Text("Comparing source and destination…"))
+        self._show_preview(Text("Comparing source and destination…"))
         self._run_preview(options)
 
     @work(thread=True, group="sync-preview", exclusive=True, exit_on_error=False)
@@ -270,7 +270,14 @@ class TransferDialog(GtermModal[TransferRequest]):
                 result.append("\ndelete: " + escape_controls(shown), style="bold red")
             self.preview = preview
         if not worker.is_cancelled:
-            deliver(self.app, self.query_one("#preview", Static).update, result)
+            deliver(self.app, self._show_preview, result)
+
+    def _show_preview(self, text: Text) -> None:
+        """The preview, scrolled into view: at 80x24 it sits below the fold of the form, where F3 seemed
+        to do nothing."""
+        preview = self.query_one("#preview", Static)
+        preview.update(text)
+        self.call_after_refresh(preview.scroll_visible, animate=False)
 
     def compute_preview(self, options: TransferOptions) -> SyncPreview:
         """The sync preview of this dialog's plan (thread side; see ``transfer_plan.preview_sync``)."""
