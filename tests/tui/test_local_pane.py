@@ -185,3 +185,15 @@ async def test_a_named_pipe_is_shown_as_one_and_f3_says_so_without_waiting(alice
         assert "is a named pipe (FIFO), not a regular file" in str(exc)
     else:
         raise AssertionError("a pipe opened as a file")
+
+
+async def test_b_on_this_computer_says_at_once_that_it_cannot_be_a_bookmark(alice_service, tmp_config, tmp_path):
+    """Before: the name was asked for, then Globus refused it ("No such collection 'local'")."""
+    root = _tree(tmp_path)
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = await _listed(pilot, root)
+        left.file_list.focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: any("this computer's folders are not one" in n for n in notices(app)), "the note")
+        assert app.screen is app.main_screen

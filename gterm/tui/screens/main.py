@@ -618,6 +618,10 @@ class MainScreen(TransferScreen):
         if pane is None:
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"
+        if is_local(collection_id):  # said before the name is asked for, not after it (Globus would refuse it)
+            self.notify("Bookmarks are Globus' and name a collection; this computer's folders are not one. "
+                        "ctrl+o opens This computer.", title="Bookmark", severity="warning")
+            return
         default = paths.basename(directory) or (pane.collection.display_name if pane.collection else "bookmark")
         # A new bookmark name is ours to choose: never copy control characters into it.
         default = escape_controls(default)
