@@ -222,10 +222,14 @@ class GtermApp(KeysInOrder[None]):
     # --- quitting ------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        """Quit; with ``confirm_quit_while_active`` and a task still running, ask first."""
-        screen = self.main_screen
-        running = [t for t in screen.task_panel.tasks if t.is_active] if screen is not None else []
-        if not self.confirm_quit_while_active or not running:
+        """Quit; ask first while gterm's own tasks run (they stop with it), and in the demo while any task runs
+        (its sandbox stops with it). Transfers at Globus go on without gterm: no question for those."""
+        panel = self.main_screen.task_panel if self.main_screen is not None else None
+        here = [t for t in panel.local_tasks.values() if t.is_active] if panel is not None else []
+        at_globus = [
+            t for t in panel.tasks if t.is_active and t.task_id not in panel.local_tasks
+        ] if panel is not None and self.confirm_quit_while_active else []
+        if not here and not at_globus:
             self.exit()
             return
         if isinstance(self.screen, ConfirmPrompt):
@@ -235,13 +239,25 @@ class GtermApp(KeysInOrder[None]):
             if yes:
                 self.exit()
 
-        count = len(running)
+        reasons = []
+        if here:
+            count = len(here)
+            reasons.append(
+                f"{plural(count, 'task')} of gterm's own (downloads, uploads, copies on this computer) "
+                f"{'stop' if count != 1 else 'stops'} when it quits; a download keeps what has arrived, and F5 "
+                "again resumes it."
+            )
+        if at_globus:
+            count = len(at_globus)
+            reasons.append(
+                f"{plural(count, 'Globus task')} still running. The demo's sandbox stops with gterm: "
+                f"{'they pause' if count != 1 else 'it pauses'}, and {'go' if count != 1 else 'goes'} on "
+                "where it stopped the next time you run gterm demo."
+            )
         self.push_screen(
             ConfirmPrompt(
-                "Quit the demo?",
-                f"{plural(count, 'task')} still running. The demo's sandbox stops with gterm: "
-                f"{'they pause' if count != 1 else 'it pauses'}, and {'go' if count != 1 else 'goes'} on "
-                "where it stopped the next time you run gterm demo.",
+                "Quit the demo?" if self.confirm_quit_while_active else "Quit gterm?",
+                " ".join(reasons),
                 confirm_label="Quit",
                 danger=True,
             ),

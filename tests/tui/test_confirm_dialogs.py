@@ -91,7 +91,7 @@ async def test_demo_quit_with_a_running_task_asks_first(
         await wait_for(pilot, lambda: any(t.task_id == task_id and t.is_active for t in panel.tasks), "the task")
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the quit question")
-        assert "1 task still running" in " ".join(screen_lines(app))
+        assert "1 Globus task still running" in " ".join(screen_lines(app))
         assert "it pauses, and goes on where it stopped the next time you run gterm demo" in app.screen.message
         await pilot.press("escape")
         await pilot.pause()
@@ -101,6 +101,36 @@ async def test_demo_quit_with_a_running_task_asks_first(
         await pilot.press("enter")
         await wait_for_exit(app, "the app to quit")
     alice_service.cancel(task_id)
+
+
+async def test_quit_while_one_of_gterms_own_tasks_runs_asks_first(
+    alice_service: TransferService, tmp_config: Any, tmp_path: Any
+) -> None:
+    """A download runs inside gterm and stops with it: q asks first, also outside the demo (a Globus task
+    goes on without gterm, so it alone is no reason to ask)."""
+    from gterm.globus.local_tasks import Item, LocalTask
+    from gterm.tui.screens.prompts import ConfirmPrompt
+    from tests.support.browser_helpers import make_app, settled, wait_for, wait_for_exit
+
+    task = LocalTask("download", [Item("/projects/x.bin", str(tmp_path / "x.bin"), is_dir=False, size=10)],
+                     "Lab Storage", "This computer", open_remote=lambda: None)  # type: ignore[arg-type,return-value]
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:/projects/",
+                   right=f"{LAB_STORAGE_ID}:/projects/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        app.main_screen.task_panel.add_local_task(task)  # as F5 to This computer starts one (not run here)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the quit question")
+        assert app.screen.title_text == "Quit gterm?"
+        assert "1 task of gterm's own (downloads, uploads, copies on this computer) stops when it quits" in (
+            app.screen.message)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+        task.cancel()
+        task.status = "FAILED"  # ended: nothing of gterm's own runs any more
+        await pilot.press("q")
+        await wait_for_exit(app, "the app to quit without asking")
 
 
 async def test_question_mark_on_task_details_lists_its_keys(
