@@ -40,6 +40,7 @@ from gterm.globus.errors import (
     GtermError,
     InvalidInput,
     NotLoggedIn,
+    Offline,
     SessionExpired,
 )
 from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles
@@ -53,6 +54,10 @@ Kind = Literal["download", "upload", "copy"]
 # task whose dialog saw no conflict, is rename: a name found taken only then is never overwritten unasked.
 OnConflict = Literal["overwrite", "skip", "rename", "resume"]
 STREAMS = 4
+OUTAGE_PAUSES = (2.0, 4.0, 8.0, 15.0, 30.0)
+"""Seconds a file waits before it is tried again while the network (or Globus) is away; the last repeats."""
+OUTAGE_LIMIT = 600.0
+"""Seconds a task waits for the network at most: then it stops, and F5 again resumes its downloads."""
 
 ListRemote = Callable[[str], Iterable[Entry]]  # a collection directory's entries (Transfer ls)
 MakeRemoteDir = Callable[[str], None]  # Transfer mkdir; AlreadyExists is fine
@@ -118,6 +123,7 @@ class LocalTask:
     _started_clock: float = field(default_factory=time.monotonic)
     _finished: datetime | None = None
     _finished_clock: float | None = None
+    _outage_since: float | None = None  # when the network went away (monotonic), while it is away
 
     # --- for the task panel ----------------------------------------------------
 
@@ -341,7 +347,7 @@ class LocalTask:
             if self.fatal_error:
                 return  # a sign-in problem stopped the task: the other files would meet it too
             try:
-                self._move(job, remote)
+                self._move_through_outages(job, remote)
             except Cancelled:
                 pass
             except (ConsentNeeded, SessionExpired, NotLoggedIn) as exc:
@@ -362,6 +368,54 @@ class LocalTask:
 
         with ThreadPoolExecutor(max(1, self.streams), thread_name_prefix="gterm-local-task") as pool:
             list(pool.map(one, jobs))
+
+    def _move_through_outages(self, job: FileJob, remote: HttpsFiles | None) -> None:
+        """Move the file; while the network (or Globus) is away, wait for it and try the file again.
+
+        HttpsFiles retries a dropped connection for some seconds. Past that, the outage is no fault of
+        this file: as Globus retries a fault, the task says it is waiting (``CONNECTION_LOST``, once)
+        and tries again with growing pauses, and goes on when the network is back. After
+        :data:`OUTAGE_LIMIT` it stops, as a sign-in problem does (F5 again resumes downloads).
+        """
+        attempt = 0
+        while True:
+            try:
+                self._move(job, remote)
+            except Offline as exc:
+                if not self._wait_out(exc, job, attempt):
+                    raise
+                attempt += 1
+                continue
+            self._outage_over()
+            return
+
+    def _wait_out(self, exc: Offline, job: FileJob, attempt: int) -> bool:
+        """Wait before trying ``job`` again; False once the task has waited :data:`OUTAGE_LIMIT` (it stops)."""
+        with self._lock:
+            now = time.monotonic()
+            first = self._outage_since is None
+            if first:
+                self._outage_since = now
+                self.nice_status = "CONNECTION_LOST"
+            waited = now - (self._outage_since or now)
+        if first:
+            self._event("CONNECTION_LOST", f"{exc} Waiting for it: the files go on when it is back.", job.source,
+                        is_error=True)
+        if waited >= OUTAGE_LIMIT:
+            self._stop("CONNECTION_LOST", f"No connection for {OUTAGE_LIMIT / 60:.0f} minutes: stopped. {exc} "
+                       "Press F5 again when it is back (downloads resume).", job)
+            return False
+        if self._cancel.wait(OUTAGE_PAUSES[min(attempt, len(OUTAGE_PAUSES) - 1)]):
+            raise Cancelled("Stopped while waiting for the network.")
+        return not self.fatal_error
+
+    def _outage_over(self) -> None:
+        with self._lock:
+            if self._outage_since is None:
+                return
+            self._outage_since = None
+            self.nice_status = None
+        self._event("CONNECTION_RESTORED", "The connection is back: the files go on.")
 
     def _stop(self, code: str, message: str, job: FileJob) -> None:
         """A cause every file shares: the task fails with it once and starts no more files."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import threading
+import time
 from pathlib import Path
 
 import globus_sdk
@@ -371,3 +374,87 @@ def test_a_missing_source_is_said_as_the_source(tmp_path: Path) -> None:
     assert len(failed) == 1
     assert f"{tmp_path / 'gone.txt'} does not exist on this computer" in failed[0].description
     assert "Could not write" not in failed[0].description
+
+
+class _LateRelay:
+    """A TCP relay to ``target`` on a port that refuses connections (nothing listens: a network that is
+    away) until :meth:`come_back`, then passes everything on."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        probe = socket.create_server(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()  # refused from now on: nothing listens there
+        self.target = target
+        self.listener: socket.socket | None = None
+
+    def come_back(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        for sock in (src, dst):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
+
+
+def test_a_download_waits_for_the_network_and_goes_on_when_it_is_back(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The network went away: each file failed on its own ("Cannot reach …") and the task ended FAILED. As
+    Globus retries a fault, the task now says it waits, tries again, and ends whole when the network is back."""
+    from gterm.globus import local_tasks
+
+    monkeypatch.setattr(local_tasks, "OUTAGE_PAUSES", (0.2,))
+    files = {f"f{i}.bin": os.urandom(50_000 + i) for i in range(6)}
+    _, path = make_lab_dir(sandbox, files)
+    base = https_server_url(sandbox.state, LAB_STORAGE_ID)
+    host_port = base.split("://", 1)[1].split("/", 1)[0]
+    host, port = host_port.rsplit(":", 1)
+    relay = _LateRelay((host.strip("[]"), int(port)))
+    token = login_tokens(sandbox, https_scope(LAB_STORAGE_ID), new_native_client(sandbox))
+    authorizer = globus_sdk.AccessTokenAuthorizer(token.by_resource_server[LAB_STORAGE_ID]["access_token"])
+
+    def through_relay() -> HttpsFiles:
+        remote = HttpsFiles(base.replace(host_port, f"127.0.0.1:{relay.port}"), LAB_STORAGE_ID, authorizer,
+                            retry_delays=(0.05,))
+        remote._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+        return remote
+
+    service = service_for(sandbox)
+    task = LocalTask("download", [Item(path, str(tmp_path / "got"), is_dir=True)], "Lab Storage", "This computer",
+                     open_remote=through_relay, list_remote=lambda p: service.ls(LAB_STORAGE_ID, p).entries)
+    runner = threading.Thread(target=task.run, daemon=True)
+    try:
+        runner.start()
+        deadline = time.monotonic() + 30
+        while task.snapshot().nice_status != "CONNECTION_LOST" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        waiting = task.snapshot()
+        assert (waiting.status, waiting.nice_status) == ("ACTIVE", "CONNECTION_LOST"), task.events()
+        relay.come_back()
+        runner.join(timeout=60)
+    finally:
+        relay.close()
+    done = task.snapshot()
+    assert done.status == "SUCCEEDED" and done.subtasks_failed == 0, task.events()
+    assert {p.name: p.read_bytes() for p in (tmp_path / "got").iterdir()} == files
+    codes = [event.code for event in task.events()]
+    assert codes.count("CONNECTION_LOST") == 1 and "CONNECTION_RESTORED" in codes
