@@ -32,13 +32,14 @@ from textual import on
 from textual.screen import Screen
 
 from gterm.globus import paths
+from gterm.globus.errors import Offline, ServiceError
 from gterm.globus.models import Collection, Entry, Listing, Task
 from gterm.tui.host import AppHost
 from gterm.tui.listing_view import slashed_name
 from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.task_panel import TaskPanel
-from gterm.tui.worker_errors import deliver, report
+from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import hidden_by_filter, plural
 
 # F5's plan, its dialog and gterm's own (HTTPS and local) tasks, and `c`'s comparison are
@@ -347,6 +348,8 @@ class TransferScreen(Screen[None]):
         self.app.run_worker(prepare, thread=True, group="submit", exit_on_error=False, name="prepare-local-task")
 
     def _run_local_task(self, plan: TransferPlan, task: LocalTask) -> None:
+        for pane in self._panes_showing(plan.source_collection_id, {plan.source_path}):
+            pane.clear_selection()  # sent, as after a Globus transfer's submit
         self.task_panel.add_local_task(task)
         self.after_task(task.task_id, lambda _task: self._local_task_ended(plan))
         self.app.notify(f"{task.label}: started", title=escape_controls(plan.destination_name), markup=False)
@@ -396,7 +399,27 @@ class TransferScreen(Screen[None]):
             pane.reload()
 
     def _submit_failed(self, request: TransferRequest, error: Exception) -> None:
-        report(self.app, error, context="Transfer", retry=lambda: self.submit_transfer_request(request))
+        """A sign-in is asked for and the request goes again; a network or service failure asks whether to
+        try again, with everything set in the dialog kept (a closed dialog had lost it all)."""
+        if not isinstance(error, (Offline, ServiceError)):
+            report(self.app, error, context="Transfer", retry=lambda: self.submit_transfer_request(request))
+            return
+        from gterm.tui.screens.prompts import ConfirmPrompt
+
+        def answered(again: bool | None) -> None:
+            if again:
+                self.submit_transfer_request(request)
+
+        self.app.push_screen(
+            ConfirmPrompt(
+                "Transfer not submitted",
+                f"{describe(error)} Everything set in the dialog is kept: Try again sends the same request "
+                "(Globus takes it once, however often it is sent).",
+                items=[escape_controls(request.label)] if request.label else (),
+                confirm_label="Try again",
+            ),
+            answered,
+        )
 
     # -- compare --------------------------------------------------------------------------
 

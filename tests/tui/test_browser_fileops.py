@@ -66,7 +66,13 @@ async def test_mkdir_existing_name_shows_error(alice_service, tmp_config, lab_di
         left = app.main_screen.left_pane
         await pilot.press("f7")
         await answer_prompt(pilot, "taken")
-        await wait_for(pilot, lambda: "New directory taken" in left.message_text, "error inline")
+
+        def said_in_the_prompt() -> bool:  # it comes back with the name, and why (another name may do)
+            error = app.screen.query("#prompt-error")
+            return isinstance(app.screen, InputPrompt) and bool(error) and "exists" in str(error.first().render())
+
+        await wait_for(pilot, said_in_the_prompt, "the prompt back with the error")
+        assert app.screen.query_one("#prompt-input", Input).value == "taken"
         assert listing_names(left) == ["taken"]
 
 

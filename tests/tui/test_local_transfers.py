@@ -59,8 +59,11 @@ async def test_download_a_directory_then_upload_a_file_back(sandbox: SandboxHand
         left, right = screen.left_pane, screen.right_pane
         await both_listed(pilot, app, path, f"{local}/")
         await cursor_to(pilot, left, "results")
+        await pilot.press("insert")  # selected, then sent: the selection goes, as after a Globus transfer
+        assert left.file_list.selected_names == {"results"}
         await f5_to_this_computer(pilot)
         await wait_for(pilot, lambda: "DOWNLOAD SUCCEEDED" in _task_rows(app), "download in the panel, ended")
+        assert left.file_list.selected_names == set()
         assert (local / "results" / "a.txt").read_text() == "alpha\n"
         assert (local / "results" / "deep" / "b.bin").read_bytes() == b"\x00" * 70_000
         assert (local / "results" / "ü.txt").read_text() == "u"

@@ -35,7 +35,7 @@ from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
-from gterm.tui.worker_errors import deliver, report
+from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import hidden_by_filter, plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -427,6 +427,13 @@ class MainScreen(TransferScreen):
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"
 
+        def ask(name: str = "", error: str = "") -> None:
+            self.app.push_screen(
+                InputPrompt("New directory", value=name, placeholder="name", check=name_check, details=directory,
+                            error=error),
+                named,
+            )
+
         def named(name: str | None) -> None:
             if not name:
                 return
@@ -435,11 +442,10 @@ class MainScreen(TransferScreen):
                 f"New directory {name}",
                 lambda s: s.mkdir(collection_id, target),
                 lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
+                on_failed=lambda error: ask(name, describe(error)),  # the name typed is not lost
             )
 
-        self.app.push_screen(
-            InputPrompt("New directory", placeholder="name", check=name_check, details=directory), named
-        )
+        ask()
 
     def action_rename(self) -> None:
         pane = self._ready_pane(self.action_rename)
@@ -451,6 +457,13 @@ class MainScreen(TransferScreen):
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"
 
+        def ask(name: str, error: str = "") -> None:
+            self.app.push_screen(
+                InputPrompt("Rename", value=name, check=name_check, select_stem=not error, details=entry.name,
+                            error=error),
+                named,
+            )
+
         def named(name: str | None) -> None:
             if not name or name == entry.name:
                 return
@@ -460,12 +473,10 @@ class MainScreen(TransferScreen):
                 f"Rename {entry.name}",
                 lambda s: s.rename(collection_id, old, new),
                 lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
+                on_failed=lambda error: ask(name, describe(error)),  # the new name typed is not lost
             )
 
-        self.app.push_screen(
-            InputPrompt("Rename", value=entry.name, check=name_check, select_stem=True, details=entry.name),
-            named,
-        )
+        ask(entry.name)
 
     def action_move(self) -> None:
         pane = self._ready_pane(self.action_move)
@@ -526,8 +537,11 @@ class MainScreen(TransferScreen):
             return
         collection_id, directory = pane.collection_id or "", pane.path or "/"
         shown = [slashed_name(e) for e in entries]
-        recursive = any(e.is_dir for e in entries)
-        warning = " Directories are deleted with everything in them." if recursive else ""
+        warning = ""
+        if any(e.is_dir and not e.link_target for e in entries):
+            warning += " Directories are deleted with everything in them."
+        if any(e.link_target for e in entries):  # a link to a directory goes alone (as rm does)
+            warning += " A link is deleted, not what it points to."
 
         def confirmed(yes: bool | None) -> None:
             if yes:

@@ -105,11 +105,13 @@ class InputPrompt(Prompt[str]):
         ok_label: str = "OK",
         cancel_label: str = "Cancel",
         danger: bool = False,
+        error: str = "",
     ) -> None:
         """``value`` is the raw default; ``raw_prefixes`` are raw paths whose escaped
         spelling at the start of the answer maps back to them (see ``from_display``).
         ``items`` lists what the answer acts on; the button labels say what each does
-        (a "Cancel" button reads wrong on a question about cancelling tasks)."""
+        (a "Cancel" button reads wrong on a question about cancelling tasks). ``error``:
+        why the answer given before failed (the prompt is back with it)."""
         super().__init__(title, items=items, classes="-danger" if danger else None)
         self.ok_label = ok_label
         self.cancel_label = cancel_label
@@ -120,6 +122,8 @@ class InputPrompt(Prompt[str]):
         self.select_stem = select_stem
         self.details = details
         self.raw_prefixes = tuple(raw_prefixes)
+        self.error = error
+        self._error_about: str | None = None  # the text the error shown is about (an edit clears it)
 
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(self.title_text)
@@ -141,13 +145,14 @@ class InputPrompt(Prompt[str]):
                 classes="dialog-note",
                 markup=False,
             )
-        yield Static("", classes="dialog-error", id="prompt-error", markup=False)
+        yield Static(safe_text(self.error), classes="dialog-error", id="prompt-error", markup=False)
         yield self.buttons(self.ok_label, cancel=self.cancel_label, danger=self.danger)
 
     def on_mount(self) -> None:
         box = self.query_one("#prompt-input", SafeInput)
         box.focus()
         shown = to_display(self.initial)
+        self._error_about = shown if self.error else None
         # The proposal is selected, so typing replaces it; renaming "report.csv" selects "report"
         # (the extension stays), as file managers do.
         if self.select_stem and "." in shown.strip(".")[1:]:
@@ -160,12 +165,21 @@ class InputPrompt(Prompt[str]):
         event.stop()
         self.action_ok()
 
+    @on(Input.Changed, "#prompt-input")
+    def _edited(self, event: Input.Changed) -> None:
+        """What the error was about has changed: it no longer stands (a Changed for the same text is no edit)."""
+        event.stop()
+        if event.value != self._error_about:
+            self._error_about = None
+            self.query_one("#prompt-error", Static).update("")
+
     def action_ok(self) -> None:
         value = self.query_one("#prompt-input", SafeInput).raw_value
         problem = refuse_controls(value, self.initial, self.raw_prefixes) or self.check(value)
         if problem:
             # A check's message may quote what was typed or a server's name: escaped like the rest.
             self.query_one("#prompt-error", Static).update(safe_text(problem))
+            self._error_about = self.query_one("#prompt-input", SafeInput).value
             return
         self.dismiss(value)
 

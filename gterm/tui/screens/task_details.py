@@ -178,6 +178,8 @@ class TaskDetailsScreen(Screen[None]):
         self._timer: Timer | None = None
         self._was_active = task.is_active
         self._failing = False  # while a refresh keeps failing, say so once, not every 2 s
+        self._stale: str | None = None  # why the figures shown are old (a refresh failed); None: they are live
+        self._refreshed = self.clock()
         self._shown_rows: dict[str, list[tuple[tuple[str, str], ...]]] = {}  # table id -> rows as last shown
 
     #: Actions that change the task: Globus accepts them only while it runs (ACTIVE/INACTIVE).
@@ -253,6 +255,8 @@ class TaskDetailsScreen(Screen[None]):
         if not self.is_mounted:  # closed while the request was in flight
             return
         self._failing = False
+        self._stale = None
+        self._refreshed = self.clock()
         finished_now = self._was_active and not data.task.is_active
         self._was_active = data.task.is_active
         self.show(data)
@@ -262,13 +266,16 @@ class TaskDetailsScreen(Screen[None]):
         self._schedule()
 
     def _failed(self, error: Exception) -> None:
-        from gterm.tui.worker_errors import report
+        from gterm.tui.worker_errors import describe, report
 
         if not self.is_mounted:
             return
         if not self._failing:
             report(self.app, error, context=f"Task {self.task_id}", retry=lambda: self.load(full=True))
         self._failing = True
+        # The figures on screen stop moving: say they are old, and why, until a refresh succeeds again.
+        self._stale = f"Not refreshed since {_time_text(self._refreshed)} UTC: {describe(error)} (trying again)"
+        self.show(self.data)
         self._schedule()
 
     def _schedule(self) -> None:
@@ -308,6 +315,8 @@ class TaskDetailsScreen(Screen[None]):
         errors = sum(1 for event in data.events if event.is_error)
         if errors:
             head.append(f"\n{plural(errors, 'error event')} in the log", style="bold red")
+        if self._stale:
+            head.append(f"\n{escape_controls(self._stale)}", style="bold yellow")
         self.query_one("#details-head", Static).update(head)
 
         raw = dict(task.raw) if task.raw else {}
@@ -428,7 +437,7 @@ class TaskDetailsScreen(Screen[None]):
                     self._update(service, deadline=deadline)
 
         self.app.push_screen(
-            InputPrompt("New deadline", placeholder="+2h, +1d or 2026-12-01T18:00", check=check), answered
+            InputPrompt("New deadline", placeholder="+2h, +1d or YYYY-MM-DDTHH:MM", check=check), answered
         )
 
     @work(thread=True, group="task-control", exit_on_error=False)

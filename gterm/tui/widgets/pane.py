@@ -672,7 +672,9 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         context: str,
         call: Callable[[PaneFiles], T],
         on_done: Callable[[T], Any] | None = None,
+        on_failed: Callable[[BaseException], object] | None = None,
     ) -> None:
         """Like :meth:`run_operation`, with what lists this pane's collection (Transfer or this computer)."""
         files = self.files
-        run_operation(self, self, context, lambda _service: call(files), on_done, group="operations")
+        run_operation(self, self, context, lambda _service: call(files), on_done, group="operations",
+                      on_failed=on_failed)

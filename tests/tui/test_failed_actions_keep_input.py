@@ -1,0 +1,139 @@
+"""A call that fails for a network or service reason loses nothing typed for it.
+
+The sandbox answers the one call 503 (a real outage's answer, over HTTP); F7's
+and F2's prompts come back with the name typed and why it failed, and F5 keeps
+the request (label and options) for a Try again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Static
+
+from gterm.globus.client_options import tune_built_client
+from gterm.globus.transfer import TransferService
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.transfer_dialog import TransferDialog
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
+from tests.support.outages import outage
+from tests.support.sandbox_login import sdk_pointed_at, transfer_client_for
+
+LAB = LAB_STORAGE_ID
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def service(sandbox: Any, tmp_config: Any) -> TransferService:
+    """Alice's service, its calls' retries bounded as gterm bounds its clients (one retry each, and a submit
+    tried three times), so an outage's answer comes back in seconds."""
+    with sdk_pointed_at(sandbox):
+        client = transfer_client_for(sandbox, "alice")
+    tmp_config.max_retries = 1
+    tune_built_client(client, tmp_config)
+    return TransferService(lambda: client, retry_delay=0.05)
+
+
+def _prompt_error(app: Any) -> str:
+    """The prompt's error line ("" while the prompt is still being put together)."""
+    found = app.screen.query("#prompt-error")
+    return str(found.first(Static).render()) if found else ""
+
+
+async def test_f7_comes_back_with_the_name_and_the_reason_after_an_outage(sandbox, service, tmp_config, lab_dir):
+    disk, path = lab_dir({"a.txt": "a"})
+    app = make_app(service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        left.file_list.focus()
+        with outage(sandbox, lambda method, route: route.endswith("/mkdir")):
+            await pilot.press("f7")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the name prompt")
+            await type_text(pilot, "results-2026")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and bool(_prompt_error(app)),
+                           "the prompt back with the reason")
+        assert app.screen.query_one("#prompt-input", Input).value == "results-2026"
+        assert "down for maintenance" in _prompt_error(app)
+        await pilot.press("enter")  # the service is back: the same name again
+        await wait_for(pilot, lambda: "results-2026" in listing_names(left), "the directory listed")
+        assert (disk / "results-2026").is_dir()
+
+
+async def test_f2_comes_back_with_the_new_name_and_an_edit_clears_the_reason(sandbox, service, tmp_config, lab_dir):
+    disk, path = lab_dir({"run.log": "x"})
+    app = make_app(service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "run.log")
+        with outage(sandbox, lambda method, route: route.endswith("/rename")):
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
+            await type_text(pilot, "run-1")  # replaces the stem; the extension stays
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and bool(_prompt_error(app)),
+                           "the prompt back with the reason")
+        assert app.screen.query_one("#prompt-input", Input).value == "run-1.log"
+        await pilot.press("end", "backspace", "backspace", "backspace", "backspace")
+        assert _prompt_error(app) == ""  # what it was about has changed
+        await type_text(pilot, ".txt")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "run-1.txt" in listing_names(left), "the renamed file listed")
+        assert sorted(p.name for p in disk.iterdir()) == ["run-1.txt"]
+
+
+async def test_f5_keeps_the_request_for_a_try_again_after_an_outage(sandbox, service, tmp_config, lab_dir):
+    _, src = lab_dir({"data.bin": "d"})
+    dst_disk, dst = lab_dir()
+    app = make_app(service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "data.bin")
+        with outage(sandbox, lambda method, route: method == "POST" and route.endswith("/transfer")):
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
+            app.screen.query_one("#label", Input).value = "kept label"
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the try-again question")
+        question = app.screen
+        assert isinstance(question, ConfirmPrompt)
+        assert "down for maintenance" in question.message and question.items == ["kept label"]
+        await pilot.press("enter")  # Try again: the service is back
+        panel = app.main_screen.task_panel
+        await wait_for(pilot, lambda: any(t.label == "kept label" for t in panel.tasks), "the task submitted")
+        await wait_for(pilot, lambda: (dst_disk / "data.bin").exists(), "the file copied")
+
+
+async def test_task_details_say_their_figures_are_old_while_refreshes_fail(
+    sandbox, service, tmp_config, lab_dir, slow_transfers
+):
+    """The figures of a running task stood still, looking live, while every refresh failed."""
+    from gterm.globus.transfer_requests import TransferItem, TransferRequest
+    from gterm.tui.screens.task_details import TaskDetailsScreen
+
+    _, src = lab_dir({"big.bin": b"\x01" * 2_000_000})
+    _, dst = lab_dir()
+    task_id = service.submit_transfer_once(TransferRequest(
+        source_collection=LAB, destination_collection=LAB,
+        items=[TransferItem(src + "big.bin", dst + "big.bin")], label="stale figures",
+    ))
+    app = make_app(service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        details = TaskDetailsScreen(service, service.task(task_id))
+        app.push_screen(details)
+        await wait_for(pilot, lambda: app.screen is details and details.data.events != [], "the details")
+
+        def head() -> str:
+            return str(details.query_one("#details-head", Static).render())
+
+        with outage(sandbox, lambda method, route: route.startswith(f"/v0.10/task/{task_id}")):
+            await wait_for(pilot, lambda: "Not refreshed since" in head(), "the old figures said to be old")
+        assert "down for maintenance" in head()
+        await wait_for(pilot, lambda: "Not refreshed since" not in head(), "live again once a refresh succeeds")
+    service.cancel(task_id)
