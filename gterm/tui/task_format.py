@@ -280,7 +280,7 @@ def parse_deadline(text: str, now: datetime) -> datetime | None:
         amount, unit = raw[1:-1].strip(), raw[-1:].lower()
         if unit not in _UNIT_SECONDS or not amount.replace(".", "", 1).isdigit():
             raise ValueError(
-                f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or an ISO date like 2026-12-01T18:00."
+                f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or a date and time as YYYY-MM-DDTHH:MM."
             )
         try:
             result = now + timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
@@ -291,7 +291,7 @@ def parse_deadline(text: str, now: datetime) -> datetime | None:
             result = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(
-                f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or an ISO date like 2026-12-01T18:00."
+                f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or a date and time as YYYY-MM-DDTHH:MM."
             ) from None
         if result.tzinfo is None:
             result = result.replace(tzinfo=now.tzinfo)

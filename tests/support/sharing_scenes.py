@@ -2,7 +2,7 @@
 
 ``seed_sharing_scene`` makes, in a private sandbox, a guest collection of Alice's on
 ``/home/alice/experiments/`` with three rules (Bob read-only; the lab group read/write on
-``/run-001/`` until 2027-01-31; all signed-in users read-only) and three roles (Alice
+``/run-001/`` until 2099-01-31; all signed-in users read-only) and three roles (Alice
 administrator, which GCS gives the guest's creator; Bob access manager, the lab group
 activity monitor). Rule creation times are set to a fixed day in
 the sandbox's database (Transfer stamps them with today). The Pilot steps below open each

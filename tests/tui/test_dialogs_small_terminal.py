@@ -96,3 +96,18 @@ async def test_add_rule_form_keeps_its_buttons_and_error_on_screen(sandbox: Sand
             await tab_to(pilot, app, "cancel")
             await pilot.press("enter")
             await wait_for(pilot, lambda: not isinstance(app.screen, AddRuleDialog), "closed")
+
+
+async def test_the_help_note_is_whole_at_80x24(alice_service, tmp_config):
+    """Its last line was one Label, cut at "Esc" by the dialog's width."""
+    from gterm.tui.screens.help import HelpScreen
+    from tests.support.browser_helpers import screen_lines
+
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SMALL) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await pilot.pause()
+        shown = " ".join(" ".join(line.split()) for line in screen_lines(app))
+        assert "Esc closes." in shown

@@ -197,3 +197,36 @@ async def test_b_on_this_computer_says_at_once_that_it_cannot_be_a_bookmark(alic
         await pilot.press("b")
         await wait_for(pilot, lambda: any("this computer's folders are not one" in n for n in notices(app)), "the note")
         assert app.screen is app.main_screen
+
+
+async def test_a_long_path_shows_its_tail_in_a_narrow_pane(alice_service, tmp_config, tmp_path):
+    """At 80 columns with the sidebar open a long path did not fit, and the bar showed its start: the
+    directories that say where the pane is were cut off."""
+    root = tmp_path / "a-rather-long-directory-name" / "another-long-level" / "the-last-one"
+    root.mkdir(parents=True)
+    app = make_app(alice_service, config=tmp_config, left=f"local:{root}", right=f"{LAB_STORAGE_ID}:/projects/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        left = await _listed(pilot, root)
+        app.main_screen.sidebar.add_class("-shown")
+        await pilot.pause()
+        bar = left.path_bar
+        assert bar.region.width < len(bar.value)  # it does not fit
+        assert "the-last-one" in str(bar.render_line(0).text)
+
+
+async def test_f8_on_a_link_to_a_directory_says_only_the_link_goes(alice_service, tmp_config, tmp_path):
+    """The question said "Directories are deleted with everything in them" for a link; the link alone goes."""
+    root = _tree(tmp_path)
+    (root / "to-docs").symlink_to(root / "docs")
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = await _listed(pilot, root)
+        await cursor_to(pilot, left, "to-docs")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the delete question")
+        question = app.screen.message
+        assert "A link is deleted, not what it points to." in question
+        assert "with everything in them" not in question
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "to-docs" not in listing_names(left), "the link gone")
+        assert (root / "docs" / "inner.txt").read_text() == "inner\n"

@@ -100,7 +100,8 @@ class HelpScreen(GtermModal[None]):
         yield Label("gterm keys", classes="dialog-title")
         with VerticalScroll():
             yield Static(table, id="help-table")
-        yield Label(
+        # A Static, not a Label: it wraps where the dialog is narrow (80 columns cut it at "Es").
+        yield Static(
             Text("Remap keys in the config file's [keymap] table (binding id = keys).  Esc closes."),
             classes="dialog-note",
         )

@@ -29,7 +29,7 @@ from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 
 PERMISSION_LABELS: dict[str, str] = {"r": "read", "rw": "read/write"}
 _PERMISSION_CHOICES: list[tuple[str, Permissions]] = [("read", "r"), ("read/write", "rw")]
-EXPIRY_EXAMPLE = "+30d, +2w or 2027-01-31 (empty: never)"
+EXPIRY_EXAMPLE = "+30d, +2w or YYYY-MM-DD (empty: never)"
 
 
 def day_of(text: str | None) -> str:

@@ -147,7 +147,7 @@ class TransferDialog(GtermModal[TransferRequest]):
                 yield OptionBox("Email notifications", value=True, id="notify", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Deadline")
-                yield FormInput(placeholder="none; +2h, +1d or 2026-12-01T18:00", id="deadline", compact=True)
+                yield FormInput(placeholder="none; +2h, +1d or YYYY-MM-DDTHH:MM", id="deadline", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Include")
                 yield FormInput(

@@ -144,6 +144,18 @@ class PathBar(SafeInput):
         self.set_raw(path)
         if editing:
             self.select_proposal()
+        else:
+            self.cursor_position = len(self.value)
+            self.call_after_refresh(self._show_tail)
+
+    def _show_tail(self) -> None:
+        """Where a long path does not fit (80 columns, the sidebar open), its last directories are what says
+        where the pane is: the bar shows them, as Midnight Commander shortens a path from its left."""
+        if not self.has_focus:
+            self.scroll_to(x=self.max_scroll_x, animate=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_tail)
 
     # --- escaped (shown) <-> raw (real) paths ------------------------------
 

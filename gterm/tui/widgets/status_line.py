@@ -49,7 +49,8 @@ class StatusInfo:
         return text
 
     def _wording(self, brevity: int) -> str:
-        """0: every word; 1: the sort without its label; 2: selection and filter in short; 3: bare counts."""
+        """0: every word; 1: the sort without its label; 2: selection and filter in short; 3: bare counts;
+        4: the selection without its size; 5: no filter (its field says it): the sort stays to the last."""
         partial = self.expected is not None and self.expected > self.total
         bare = brevity >= 3
         if partial:
@@ -70,15 +71,16 @@ class StatusInfo:
         parts = [count]
         if self.selected:
             word = "sel" if brevity >= 2 else "selected"
-            parts.append(f"{self.selected:,} {word} ({human_size(self.selected_size)})")
-        if self.filter_text:
+            size = "" if brevity >= 4 else f" ({human_size(self.selected_size)})"
+            parts.append(f"{self.selected:,} {word}{size}")
+        if self.filter_text and brevity < 5:
             parts.append(f"/{self.filter_text}" if brevity >= 2 else f"filter: {self.filter_text}")
         sort = f"{self.sort_key} {SORT_ARROWS[self.sort_reverse]}"
         parts.append(sort if brevity >= 1 else f"sort: {sort}")
         return " · ".join(parts)
 
 
-_SHORTEST = 3
+_SHORTEST = 5
 
 
 class StatusLine(Static):
