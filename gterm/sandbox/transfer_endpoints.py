@@ -163,6 +163,15 @@ def _fulltext_matches(coll: CollectionRecord, words: list[str]) -> bool:
     return all(w in haystack for w in words)
 
 
+def _relevance(coll: CollectionRecord, words: list[str]) -> int:
+    """Best first, as Globus' relevance ranks a search: the name begins with the text, then the name holds
+    every word, then a match elsewhere (a description that mentions another collection's name)."""
+    name = coll.display_name.lower()
+    if name.startswith(" ".join(words)):
+        return 0
+    return 1 if all(w in name for w in words) else 2
+
+
 def _scope_filter(state: SandboxState, principal: Principal, scope: str,
                   in_use: set[str]) -> Callable[[CollectionRecord], bool]:
     me = principal.identity_id
@@ -220,6 +229,8 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
         and (not etype or c.entity_type == etype)
         and (nonfunctional is None or (c.entity_type == gcs_transfer.ENDPOINT_ENTITY) == nonfunctional)
     ]
+    if words and scope != "recently-used":  # that one is in the order of use
+        found.sort(key=lambda c: _relevance(c, words))  # stable: equal ranks keep their order
     page = found[offset: offset + limit]
     return {
         "DATA_TYPE": "endpoint_list",

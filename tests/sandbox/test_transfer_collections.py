@@ -50,6 +50,13 @@ def test_fulltext_search_covers_the_documented_fields(alice_tc: Any, text: str, 
     assert all(doc["DATA_TYPE"] == "endpoint" for doc in result["DATA"])
 
 
+def test_a_name_match_ranks_before_a_match_elsewhere(alice_tc: Any) -> None:
+    """"lab storage" found Alice's shared experiments first (its description mentions Lab Storage), so
+    ctrl+o lab storage Enter opened that one."""
+    ids = _ids(alice_tc.endpoint_search("lab storage"))
+    assert ids[0] == LAB_STORAGE_ID and len(ids) > 1
+
+
 def test_fulltext_search_without_match_is_empty(alice_tc: Any) -> None:
     result = alice_tc.endpoint_search("no-such-collection-anywhere")
     assert result["DATA"] == []
