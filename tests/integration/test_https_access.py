@@ -199,10 +199,12 @@ class _CuttingProxy:
             except OSError:
                 return
             self.connections += 1
-            limit = self.cut_after if self.connections == 1 else None
-            upstream = socket.create_connection(self.target)
-            threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, limit), daemon=True).start()
+            self._relay(client, socket.create_connection(self.target))
+
+    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+        limit = self.cut_after if self.connections == 1 else None
+        threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
+        threading.Thread(target=self._pipe, args=(upstream, client, limit), daemon=True).start()
 
     def _pipe(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
         sent = 0
@@ -299,16 +301,9 @@ class _AnswerWithholdingProxy(_CuttingProxy):
         self.client_sent = 0
         super().__init__(target, cut_after)
 
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            upstream = socket.create_connection(self.target)
-            threading.Thread(target=self._up, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._down, args=(upstream, client), daemon=True).start()
+    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+        threading.Thread(target=self._up, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=self._down, args=(upstream, client), daemon=True).start()
 
     def _up(self, client: socket.socket, upstream: socket.socket) -> None:
         with contextlib.suppress(OSError):

@@ -42,6 +42,19 @@ def _prompt_error(app: Any) -> str:
     return str(found.first(Static).render()) if found else ""
 
 
+async def answer_during_an_outage(pilot: Any, sandbox: Any, key: str, route_end: str, text: str) -> None:
+    """``key``, then ``text`` and Enter in its prompt while the service refuses ``…route_end``: until the
+    prompt is back with the reason."""
+    app = pilot.app
+    with outage(sandbox, lambda method, route: route.endswith(route_end)):
+        await pilot.press(key)
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the prompt")
+        await type_text(pilot, text)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and bool(_prompt_error(app)),
+                       "the prompt back with the reason")
+
+
 async def test_f7_comes_back_with_the_name_and_the_reason_after_an_outage(sandbox, service, tmp_config, lab_dir):
     disk, path = lab_dir({"a.txt": "a"})
     app = make_app(service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
@@ -49,13 +62,7 @@ async def test_f7_comes_back_with_the_name_and_the_reason_after_an_outage(sandbo
         await settled(pilot)
         left = app.main_screen.left_pane
         left.file_list.focus()
-        with outage(sandbox, lambda method, route: route.endswith("/mkdir")):
-            await pilot.press("f7")
-            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the name prompt")
-            await type_text(pilot, "results-2026")
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and bool(_prompt_error(app)),
-                           "the prompt back with the reason")
+        await answer_during_an_outage(pilot, sandbox, "f7", "/mkdir", "results-2026")
         assert app.screen.query_one("#prompt-input", Input).value == "results-2026"
         assert "down for maintenance" in _prompt_error(app)
         await pilot.press("enter")  # the service is back: the same name again
@@ -70,13 +77,7 @@ async def test_f2_comes_back_with_the_new_name_and_an_edit_clears_the_reason(san
         await settled(pilot)
         left = app.main_screen.left_pane
         await cursor_to(pilot, left, "run.log")
-        with outage(sandbox, lambda method, route: route.endswith("/rename")):
-            await pilot.press("f2")
-            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
-            await type_text(pilot, "run-1")  # replaces the stem; the extension stays
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and bool(_prompt_error(app)),
-                           "the prompt back with the reason")
+        await answer_during_an_outage(pilot, sandbox, "f2", "/rename", "run-1")  # the stem; the extension stays
         assert app.screen.query_one("#prompt-input", Input).value == "run-1.log"
         await pilot.press("end", "backspace", "backspace", "backspace", "backspace")
         assert _prompt_error(app) == ""  # what it was about has changed
