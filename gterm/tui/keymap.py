@@ -122,6 +122,8 @@ TASK_DETAILS_BINDINGS: list[Binding] = [
     Binding("l", "change_label", "Label", id="change_label"),
     Binding("d", "change_deadline", "Deadline", id="change_deadline"),
     Binding("ctrl+r", "reload", "Refresh", id="details_refresh"),
+    Binding("right_square_bracket", "switch_tab(1)", "Next tab", show=False, id="details_next_tab"),
+    Binding("left_square_bracket", "switch_tab(-1)", "Previous tab", show=False, id="details_previous_tab"),
 ]
 
 # One event of a task in full (Enter on the details screen's event log).

@@ -149,10 +149,17 @@ async def test_question_mark_on_task_details_lists_its_keys(
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         described = {row.description for row in app.screen.rows}
-        assert "Cancel task" in described
+        assert {"Cancel task", "Next tab", "Previous tab"} <= described
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is details
+        # It opens with the event log focused (the tab bar took the focus, where Enter did nothing), and
+        # ] and [ go from tab to tab, each one's table focused.
+        assert app.focused is details.query_one("#events-table")
+        await pilot.press("right_square_bracket")
+        assert app.focused is details.query_one("#successful-table")
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.focused is details.query_one("#fields-table")
     alice_service.cancel(task_id)
 
 

@@ -154,6 +154,7 @@ class TaskDetailsScreen(Screen[None]):
     TaskDetailsScreen #pause-info { padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [*TASK_DETAILS_BINDINGS]
+    AUTO_FOCUS = "#events-table"  # the tab it opens on: Enter reads an event (the tab bar took the focus)
 
     def __init__(
         self,
@@ -386,6 +387,19 @@ class TaskDetailsScreen(Screen[None]):
         event.stop()
         if 0 <= event.cursor_row < len(self.data.events):
             self.app.push_screen(EventScreen(self.data.events[event.cursor_row]))
+
+    def action_switch_tab(self, step: int) -> None:
+        """``]``/``[``: the next or previous tab, its table focused (arrows and Enter work there at once)."""
+        tabs = self.query_one(TabbedContent)
+        order = [pane.id for pane in tabs.query(TabPane) if pane.id]
+        tabs.active = order[(order.index(tabs.active) + step) % len(order)] if tabs.active in order else order[0]
+        self._focus_active_tab()
+
+    def _focus_active_tab(self) -> None:
+        pane = self.query_one(TabbedContent).active_pane
+        tables = pane.query(DataTable) if pane is not None else None
+        if tables:
+            tables.first().focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
