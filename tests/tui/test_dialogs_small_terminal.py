@@ -111,3 +111,24 @@ async def test_the_help_note_is_whole_at_80x24(alice_service, tmp_config):
         await pilot.pause()
         shown = " ".join(" ".join(line.split()) for line in screen_lines(app))
         assert "Esc closes." in shown
+
+
+async def test_the_footer_keeps_help_and_quit_with_the_task_panel_focused(alice_service, tmp_config):
+    """The panel's x (cancel) in the footer pushed Help and Quit off an 80-column screen: the panel says its
+    keys on its border instead, while it has the focus."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SMALL) as pilot:
+        await settled(pilot)
+        panel = app.main_screen.task_panel
+        await pilot.press("t")
+        await wait_for(pilot, lambda: panel.has_focus_within, "the task panel focused")
+        await pilot.pause()
+        shown = {key.action for key in app.screen.query(FooterKey) if on_screen(app, key)
+                 and key.region.right <= app.size.width}
+        assert {"help", "quit"} <= shown
+        assert "x cancel" in str(panel.border_subtitle)
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: not panel.has_focus_within, "back to the panes")
+        assert not panel.border_subtitle

@@ -54,7 +54,7 @@ LOCAL_REFRESH_SECONDS = 0.5
 TASK_PANEL_BINDINGS: list[Binding] = [
     Binding("ctrl+r", "refresh_tasks", "Refresh tasks", show=False, id="refresh_tasks"),
     # The same id as the details screen's cancel: one keymap entry moves both.
-    Binding("x", "cancel_task", "Cancel task", id="cancel_task"),
+    Binding("x", "cancel_task", "Cancel task", show=False, id="cancel_task"),  # said on the panel's border
 ]
 
 
@@ -394,6 +394,16 @@ class TaskPanel(Vertical):
             self.refresh_tasks()
 
         confirm_cancel(self.app, task, control, done=done)
+
+    # Its keys are said on its border while it has the focus, not in the footer: at 80 columns one more
+    # footer key pushed Help and Quit off the screen.
+    KEYS_HINT = "Enter details · x cancel · Tab back to the panes"
+
+    def on_descendant_focus(self, _event: events.DescendantFocus) -> None:
+        self.border_subtitle = self.KEYS_HINT
+
+    def on_descendant_blur(self, _event: events.DescendantBlur) -> None:
+        self.border_subtitle = ""
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # A mouse click (or Enter through DataTable's own select binding) opens the details.
