@@ -33,6 +33,7 @@ from __future__ import annotations
 import email.utils
 import os
 import shutil
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -153,7 +154,9 @@ class HttpsFiles:
         self._http.cert = settings["cert"]
         from gterm.globus.watched_http import WatchedAdapter  # with requests: loaded on first use
 
-        self._http.mount("https://", WatchedAdapter())  # a cancel can break off a request awaiting its answer
+        watched = WatchedAdapter()  # a cancel can break off a request awaiting its answer
+        self._http.mount("https://", watched)
+        self._http.mount("http://", watched)  # a sandbox served with --http
 
     def close(self) -> None:
         self._http.close()
@@ -198,13 +201,18 @@ class HttpsFiles:
                 )
                 if not stream:
                     response.content  # noqa: B018 - read the body now, as Session.request does
-        except requests.exceptions.SSLError:
-            raise Offline(
-                f"The HTTPS server of {self._name} did not present a certificate this computer trusts."
+        except requests.exceptions.SSLError as exc:
+            if not _untrusted_certificate(exc):  # a handshake cut short: the network, not the server
+                raise Offline(f"Cannot reach the HTTPS server of {self._name}; check the network.") from None
+            # Not an outage to wait out (gterm's own tasks wait for the network): a setting to change.
+            raise ServiceError(
+                f"The HTTPS server of {self._name} did not present a certificate this computer trusts.",
+                code="UntrustedCertificate",
             ) from None
         except requests.Timeout:
             raise Offline(f"The HTTPS server of {self._name} did not answer in time.") from None
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            # A body cut off (by the network, or by a cancel breaking the connection) is a ChunkedEncodingError.
             raise Offline(f"Cannot reach the HTTPS server of {self._name}; check the network.") from None
         if response.status_code >= 300:
             try:
@@ -479,6 +487,22 @@ def _upload_stopped(*, whole_body_sent: bool) -> Cancelled:
         return Cancelled("Upload stopped while the collection was finishing it: the file may be there; check its"
                          " listing.")
     return Cancelled(_UPLOAD_STOPPED)
+
+
+def _untrusted_certificate(error: BaseException) -> bool:
+    """Whether an SSL failure is the server's certificate refused (requests wraps urllib3's error, which
+    wraps ssl's: followed through ``reason``, the first argument and the exception chain)."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        reason = getattr(seen, "reason", None)
+        first = seen.args[0] if seen.args else None
+        seen = next((e for e in (reason, first, seen.__cause__, seen.__context__) if isinstance(e, BaseException)),
+                    None)
+    return False
 
 
 def _pause_before_retry(delay: float, cancel: threading.Event | None, kept: str) -> None:

@@ -94,6 +94,10 @@ class _Counters:
     directories: int = 0
 
 
+class _TaskStopped(Exception):
+    """The task stopped (an outage too long, or a cause another file met) while this file waited."""
+
+
 @dataclass
 class LocalTask:
     """One download, upload or local copy of several files and directories."""
@@ -124,11 +128,13 @@ class LocalTask:
     _finished: datetime | None = None
     _finished_clock: float | None = None
     _outage_since: float | None = None  # when the network went away (monotonic), while it is away
+    _stopping: threading.Event = field(default_factory=threading.Event)  # set by a stop or a cancel
 
     # --- for the task panel ----------------------------------------------------
 
     def cancel(self) -> None:
         self._cancel.set()
+        self._stopping.set()
 
     @property
     def is_active(self) -> bool:
@@ -216,7 +222,7 @@ class LocalTask:
                 self.status, self.nice_status = "FAILED", "CANCELED"
                 self.fatal_error = self.fatal_error or "Canceled by you"
             elif self.fatal_error or self._counters.files_failed:
-                self.status = "FAILED"
+                self.status, self.nice_status = "FAILED", None
                 self.fatal_error = self.fatal_error or f"{plural(self._counters.files_failed, 'file')} failed"
             else:
                 self.status, self.nice_status = "SUCCEEDED", None
@@ -347,8 +353,8 @@ class LocalTask:
             if self.fatal_error:
                 return  # a sign-in problem stopped the task: the other files would meet it too
             try:
-                self._move_through_outages(job, remote)
-            except Cancelled:
+                self._move(job, remote)
+            except (Cancelled, _TaskStopped):
                 pass
             except (ConsentNeeded, SessionExpired, NotLoggedIn) as exc:
                 # Not this file's fault: say it once, stop starting files; F5 again resumes downloads.
@@ -369,8 +375,8 @@ class LocalTask:
         with ThreadPoolExecutor(max(1, self.streams), thread_name_prefix="gterm-local-task") as pool:
             list(pool.map(one, jobs))
 
-    def _move_through_outages(self, job: FileJob, remote: HttpsFiles | None) -> None:
-        """Move the file; while the network (or Globus) is away, wait for it and try the file again.
+    def _through_outages(self, job: FileJob, send: Callable[[], object]) -> None:
+        """``send`` the file; while the network (or Globus) is away, wait for it and send it again.
 
         HttpsFiles retries a dropped connection for some seconds. Past that, the outage is no fault of
         this file: as Globus retries a fault, the task says it is waiting (``CONNECTION_LOST``, once)
@@ -380,17 +386,17 @@ class LocalTask:
         attempt = 0
         while True:
             try:
-                self._move(job, remote)
+                send()
             except Offline as exc:
-                if not self._wait_out(exc, job, attempt):
-                    raise
+                self._wait_out(exc, job, attempt)
                 attempt += 1
                 continue
-            self._outage_over()
+            self._outage_over()  # a file went through the network: it is back
             return
 
-    def _wait_out(self, exc: Offline, job: FileJob, attempt: int) -> bool:
-        """Wait before trying ``job`` again; False once the task has waited :data:`OUTAGE_LIMIT` (it stops)."""
+    def _wait_out(self, exc: Offline, job: FileJob, attempt: int) -> None:
+        """Wait before ``job`` is sent again; raises _TaskStopped once the task stops (the outage lasted
+        :data:`OUTAGE_LIMIT`, or another file stopped it) and Cancelled on a cancel."""
         with self._lock:
             now = time.monotonic()
             first = self._outage_since is None
@@ -404,10 +410,12 @@ class LocalTask:
         if waited >= OUTAGE_LIMIT:
             self._stop("CONNECTION_LOST", f"No connection for {OUTAGE_LIMIT / 60:.0f} minutes: stopped. {exc} "
                        "Press F5 again when it is back (downloads resume).", job)
-            return False
-        if self._cancel.wait(OUTAGE_PAUSES[min(attempt, len(OUTAGE_PAUSES) - 1)]):
+        if not self.fatal_error:
+            self._stopping.wait(OUTAGE_PAUSES[min(attempt, len(OUTAGE_PAUSES) - 1)])  # a stop or cancel ends it
+        if self._cancel.is_set():
             raise Cancelled("Stopped while waiting for the network.")
-        return not self.fatal_error
+        if self.fatal_error:
+            raise _TaskStopped  # said once by _stop; this file is not one more failure
 
     def _outage_over(self) -> None:
         with self._lock:
@@ -422,6 +430,7 @@ class LocalTask:
         with self._lock:
             first = self.fatal_error is None
             self.fatal_error = self.fatal_error or message
+        self._stopping.set()  # files waiting out an outage stop waiting
         if first:
             self._event(code, message, job.source, is_error=True)
 
@@ -435,12 +444,14 @@ class LocalTask:
         destination, continue_from = resolved
         if self.kind == "download":
             assert remote is not None
-            remote.download(
+            self._through_outages(job, lambda: remote.download(
                 job.source, Path(destination), progress=self._moved, cancel=self._cancel, continue_from=continue_from
-            )
+            ))
         elif self.kind == "upload":
             assert remote is not None
-            remote.upload(Path(job.source), destination, progress=self._moved, cancel=self._cancel)
+            self._through_outages(
+                job, lambda: remote.upload(Path(job.source), destination, progress=self._moved, cancel=self._cancel)
+            )
         elif job.link_target is not None:
             self._copy_link(job.link_target, Path(destination))
         else:

@@ -200,14 +200,16 @@ class PlaintextTokenStorage(JSONTokenStorage):
 
     @contextlib.contextmanager
     def user_only_umask(self) -> t.Iterator[None]:
-        """The SDK writes inside this, after narrowing the process's umask (0o177) for the file it creates.
-
-        A umask is the whole process's: a download making a directory or a file on another thread at that
-        moment got ``drw-------`` or ``-rw-------``. Here the file is created 0600 before the SDK opens it
-        (its open only truncates it then), and the umask is left alone.
-        """
+        """What the SDK writes the file inside. Its own version narrows the process's umask (0o177) meanwhile:
+        a umask is the whole process's, so a download making a directory or a file on another thread at that
+        moment got ``drw-------`` or ``-rw-------``. Here the file is made 0600 (created so, or narrowed)
+        before the SDK opens it (its open then only truncates it), and the umask is left alone."""
         if os.name != "nt":
-            os.close(os.open(self.filepath, os.O_WRONLY | os.O_CREAT, 0o600))
+            descriptor = os.open(self.filepath, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                os.fchmod(descriptor, 0o600)  # one that existed with looser bits: before the tokens go in
+            finally:
+                os.close(descriptor)
         yield
 
     def __init__(self, filepath: Path | str, *, namespace: str) -> None:

@@ -50,12 +50,20 @@ def _note(connection: HTTPConnection) -> None:
 
 
 class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _note(self)  # a new connection: its socket exists from here (a cancel during the connect shuts it now)
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         _note(self)  # before the body goes: a send blocked on a server that stopped reading is covered too
         super().request(*args, **kwargs)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _note(self)
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         _note(self)
         super().request(*args, **kwargs)

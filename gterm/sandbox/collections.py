@@ -156,23 +156,25 @@ def rules_for(state: SandboxState, collection_id: str) -> list[Any]:
 
 
 def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal) -> bool:
-    if _expired(rule["expiration_date"]):
-        return False  # it grants nothing any more (it stays listed until it is deleted)
+    """Whether ``rule`` grants ``principal`` anything now: it names them, and has not expired."""
     kind = rule["principal_type"]
     if kind in ("anonymous", "all_authenticated_users"):
-        return True  # every request here carries a valid token
-    if kind == "identity":
-        return bool(rule["principal"] == principal.identity_id)
-    if kind == "group":
+        names = True  # every request here carries a valid token
+    elif kind == "identity":
+        names = rule["principal"] == principal.identity_id
+    elif kind == "group":
         # Active members only, asked of Groups at each check: a member removed loses access at once.
-        return str(rule["principal"]) in state.groups_of(principal.identity_id)
-    return False
+        names = str(rule["principal"]) in state.groups_of(principal.identity_id)
+    else:
+        names = False
+    # An expired rule grants nothing any more (it stays listed until it is deleted).
+    return names and not _expired(rule["expiration_date"])
 
 
 def _expired(expiration_date: str | None) -> bool:
     if not expiration_date:
         return False
-    expires = datetime.fromisoformat(expiration_date)  # checked when the rule was written
+    expires = datetime.fromisoformat(expiration_date)  # checked when the rule was written (datetime_field)
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=UTC)  # Globus reads a date-time without an offset as UTC
     return expires <= datetime.now(UTC)

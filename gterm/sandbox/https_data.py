@@ -104,6 +104,8 @@ def _principal(state: SandboxState, request: Request, coll: CollectionRecord) ->
         return RedirectResponse(f"{state.auth_url.rstrip('/')}/v2/oauth2/authorize?{query}", status_code=302)
     record = token_for(state, request, coll.id)
     if record is None:
+        # GCS's HTTPS server is not Transfer: its 401 body is not Transfer's ClientError.AuthenticationFailed
+        # (nothing documents one; clients read the status).
         raise ApiError(401, "AuthenticationFailed", f"Token is not valid for collection {coll.id}")
     scopes = {scope.scope_string for scope in parse_scopes(record.scope)}
     if https_scope(coll.id) not in scopes:

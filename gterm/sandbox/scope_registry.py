@@ -25,6 +25,12 @@ from gterm.sandbox.seed_ids import (
 )
 from gterm.sandbox.state import SandboxState
 
+DATA_ACCESS_KINDS = frozenset({"GCSv5_mapped_collection"})
+"""Collections with a data_access scope: GCSv5 mapped ones (a guest or a Globus Connect Personal
+collection has none; Auth answers "Unknown Scope")."""
+HTTPS_KINDS = frozenset({"GCSv5_mapped_collection", "GCSv5_guest_collection"})
+"""Collections with an https scope: those Globus Connect Server v5 serves over HTTPS."""
+
 #: Scope string -> (name, description) for the services' fixed scopes.
 KNOWN: dict[str, tuple[str, str]] = {
     "openid": ("Know who you are in Globus", "Know your Globus identity"),
@@ -35,6 +41,8 @@ KNOWN: dict[str, tuple[str, str]] = {
     GROUPS_ALL_SCOPE: ("Manage your Globus groups", "View and manage your groups and memberships"),
     GROUPS_VIEW_SCOPE: ("View groups and memberships", "View the groups you belong to and your memberships"),
     "urn:globus:auth:scope:search.api.globus.org:all": ("Globus Search", "Search and ingest in Globus Search"),
+    "urn:globus:auth:scope:search.api.globus.org:search": ("Search", "Search the indexes you may read"),
+    "urn:globus:auth:scope:search.api.globus.org:ingest": ("Ingest", "Add documents to Globus Search indexes"),
     TIMER_SCOPE: ("Manage timers", "Create and manage Globus Timers"),
     "https://auth.globus.org/scopes/eec9b274-0c81-4334-bdc2-54e90e689b9a/all": ("Globus Flows", "Run and manage flows"),
     "https://auth.globus.org/scopes/facd7ccc-c5f4-42aa-916b-a0e270e2c2a9/all": (
@@ -44,14 +52,17 @@ KNOWN: dict[str, tuple[str, str]] = {
 
 
 def known_scope_strings(state: SandboxState) -> list[str]:
-    """Every scope string this Auth knows now (the fixed ones, then each endpoint's and collection's)."""
+    """The scope strings a lookup by id finds: the fixed ones, then each endpoint's and collection's (a
+    client's own scopes have no id here: :func:`is_known` takes them by string only)."""
     from gterm.sandbox.collection_store import collection_summaries  # local: it imports the collections
 
     found = list(KNOWN)
     found.extend(manage_collections_scope(endpoint.id) for endpoint in gcs_store.all_endpoints(state.db))
     for summary in collection_summaries(state):
-        found.append(f"https://auth.globus.org/scopes/{summary['id']}/data_access")
-        found.append(f"https://auth.globus.org/scopes/{summary['id']}/https")
+        if summary["entity_type"] in DATA_ACCESS_KINDS:
+            found.append(f"https://auth.globus.org/scopes/{summary['id']}/data_access")
+        if summary["entity_type"] in HTTPS_KINDS:
+            found.append(f"https://auth.globus.org/scopes/{summary['id']}/https")
     return found
 
 
@@ -59,17 +70,23 @@ def is_known(state: SandboxState, scope_string: str) -> bool:
     if scope_string in KNOWN:
         return True
     try:
-        owner = resource_server_of(scope_string)
+        owner = resource_server_of(scope_string).lower()  # an id: any case names it
     except ScopeError:
         return False
-    if scope_string == manage_collections_scope(owner):
+    if scope_string.lower() == manage_collections_scope(owner):
         return gcs_store.find_endpoint(state.db, owner) is not None
-    if data_access_collection(scope_string) or scope_string == f"https://auth.globus.org/scopes/{owner}/https":
-        row = state.db.query_one("SELECT id FROM collections WHERE id = ?", (owner.lower(),))
-        return row is not None
-    # A client registered here is a resource server of its own scopes (at Globus it registers each one
-    # first; the sandbox takes any name under its id).
-    return auth_store.get_client(state.db, owner) is not None
+    kinds = None
+    if data_access_collection(scope_string):
+        kinds = DATA_ACCESS_KINDS
+    elif scope_string.lower() == f"https://auth.globus.org/scopes/{owner}/https":
+        kinds = HTTPS_KINDS
+    if kinds is not None:
+        row = state.db.query_one("SELECT entity_type FROM collections WHERE id = ?", (owner,))
+        return row is not None and row["entity_type"] in kinds
+    # A confidential client registered here is a resource server of its own scopes (at Globus it registers
+    # each one first; the sandbox takes any name under its id). A native client owns none.
+    client = auth_store.get_client(state.db, owner)
+    return client is not None and client["type"] == "confidential"
 
 
 def check_known(state: SandboxState, scopes: Iterable[Scope]) -> None:

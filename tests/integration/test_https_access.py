@@ -24,7 +24,7 @@ import requests
 
 from gterm.globus.cancellation import Cancellation
 from gterm.globus.download_parts import LocalWriteError, part_path
-from gterm.globus.errors import ConsentNeeded, NotFound, PermissionDenied
+from gterm.globus.errors import ConsentNeeded, NotFound, PermissionDenied, ServiceError
 from gterm.globus.https_access import Cancelled, HttpsFiles, data_access_scope, https_scope
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
@@ -437,6 +437,19 @@ def test_errors_in_gterm_words(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path
     (bob_home / "private.txt").write_text("bob only")
     with pytest.raises(PermissionDenied):
         lab.read("/home/bob/private.txt", 0, 10)
+
+
+def test_an_untrusted_certificate_is_said_as_such_and_is_no_outage(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """A certificate this computer does not trust is a setting to change, not a network to wait for: it is
+    no Offline (gterm's own tasks wait out an Offline for minutes), and it names the certificate."""
+    import certifi
+
+    _, path = make_lab_dir(sandbox, {"c.bin": b"c"})
+    files = HttpsFiles(https_server_url(sandbox.state, LAB_STORAGE_ID), LAB_STORAGE_ID,
+                       globus_sdk.AccessTokenAuthorizer(_token(sandbox, LAB_STORAGE_ID)), retry_delays=())
+    files._http.verify = certifi.where()  # the public CAs: not the sandbox's own
+    with pytest.raises(ServiceError, match="did not present a certificate this computer trusts"):
+        files.download(path + "c.bin", tmp_path / "c.bin")
 
 
 def test_no_token_redirects_to_auth_like_gcs(sandbox: SandboxHandle) -> None:

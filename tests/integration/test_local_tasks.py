@@ -415,20 +415,10 @@ class _LateRelay:
             self.listener.close()
 
 
-def test_a_download_waits_for_the_network_and_goes_on_when_it_is_back(
-    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The network went away: each file failed on its own ("Cannot reach …") and the task ended FAILED. As
-    Globus retries a fault, the task now says it waits, tries again, and ends whole when the network is back."""
-    from gterm.globus import local_tasks
-
-    monkeypatch.setattr(local_tasks, "OUTAGE_PAUSES", (0.2,))
-    files = {f"f{i}.bin": os.urandom(50_000 + i) for i in range(6)}
-    _, path = make_lab_dir(sandbox, files)
+def _download_through(sandbox: SandboxHandle, relay: _LateRelay, path: str, into: Path) -> LocalTask:
+    """A download of ``path`` through ``relay`` (the same TLS trust as the direct URL; quick HTTPS retries)."""
     base = https_server_url(sandbox.state, LAB_STORAGE_ID)
     host_port = base.split("://", 1)[1].split("/", 1)[0]
-    host, port = host_port.rsplit(":", 1)
-    relay = _LateRelay((host.strip("[]"), int(port)))
     token = login_tokens(sandbox, https_scope(LAB_STORAGE_ID), new_native_client(sandbox))
     authorizer = globus_sdk.AccessTokenAuthorizer(token.by_resource_server[LAB_STORAGE_ID]["access_token"])
 
@@ -439,8 +429,28 @@ def test_a_download_waits_for_the_network_and_goes_on_when_it_is_back(
         return remote
 
     service = service_for(sandbox)
-    task = LocalTask("download", [Item(path, str(tmp_path / "got"), is_dir=True)], "Lab Storage", "This computer",
+    return LocalTask("download", [Item(path, str(into), is_dir=True)], "Lab Storage", "This computer",
                      open_remote=through_relay, list_remote=lambda p: service.ls(LAB_STORAGE_ID, p).entries)
+
+
+def _lab_relay(sandbox: SandboxHandle) -> _LateRelay:
+    host_port = https_server_url(sandbox.state, LAB_STORAGE_ID).split("://", 1)[1].split("/", 1)[0]
+    host, port = host_port.rsplit(":", 1)
+    return _LateRelay((host.strip("[]"), int(port)))
+
+
+def test_a_download_waits_for_the_network_and_goes_on_when_it_is_back(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The network went away: each file failed on its own ("Cannot reach …") and the task ended FAILED. As
+    Globus retries a fault, the task now says it waits, tries again, and ends whole when the network is back."""
+    from gterm.globus import local_tasks
+
+    monkeypatch.setattr(local_tasks, "OUTAGE_PAUSES", (0.2,))
+    files = {f"f{i}.bin": os.urandom(50_000 + i) for i in range(6)}
+    _, path = make_lab_dir(sandbox, files)
+    relay = _lab_relay(sandbox)
+    task = _download_through(sandbox, relay, path, tmp_path / "got")
     runner = threading.Thread(target=task.run, daemon=True)
     try:
         runner.start()
@@ -458,3 +468,24 @@ def test_a_download_waits_for_the_network_and_goes_on_when_it_is_back(
     assert {p.name: p.read_bytes() for p in (tmp_path / "got").iterdir()} == files
     codes = [event.code for event in task.events()]
     assert codes.count("CONNECTION_LOST") == 1 and "CONNECTION_RESTORED" in codes
+
+
+def test_an_outage_past_the_limit_stops_the_task_once(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the limit the task stops with one reason; the files that were waiting are no failures of their own
+    (each one was also counted and logged as FILE_FAILED)."""
+    from gterm.globus import local_tasks
+
+    monkeypatch.setattr(local_tasks, "OUTAGE_PAUSES", (0.1,))
+    monkeypatch.setattr(local_tasks, "OUTAGE_LIMIT", 0.5)
+    _, path = make_lab_dir(sandbox, {f"f{i}.bin": b"x" * 1000 for i in range(6)})
+    relay = _lab_relay(sandbox)  # never comes back
+    task = _download_through(sandbox, relay, path, tmp_path / "got")
+    started = time.monotonic()
+    task.run()
+    done = task.snapshot()
+    assert done.status == "FAILED" and done.subtasks_failed == 0, task.events()
+    assert "No connection for" in (task.fatal_error or "")
+    assert [e.code for e in task.events()].count("FILE_FAILED") == 0
+    assert time.monotonic() - started < 20  # the waiting files stopped with the task, not after their pauses

@@ -17,7 +17,9 @@ from gterm.sandbox.errors import ApiError
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
     ALICE_USERNAME,
+    ALICES_LAPTOP_ID,
     BOB_ID,
+    BOB_SHARED_ID,
     BOB_USERNAME,
     GTERM_NATIVE_CLIENT_ID,
     HPC_SCRATCH_ID,
@@ -278,6 +280,10 @@ def test_client_credentials_for_the_robot(sandbox: SandboxHandle) -> None:
     "urn:globus:auth:scope:transfer.api.globus.org:nope",
     "https://auth.globus.org/scopes/00000000-0000-4000-8000-000000000000/data_access",
     f"{TRANSFER_SCOPE}[*https://auth.globus.org/scopes/00000000-0000-4000-8000-000000000000/data_access]",
+    data_access_scope(ALICES_LAPTOP_ID),  # Globus Connect Personal: no data_access scope
+    data_access_scope(BOB_SHARED_ID),  # a guest collection: none either
+    f"https://auth.globus.org/scopes/{ALICES_LAPTOP_ID}/https",  # no HTTPS server, no https scope
+    f"https://auth.globus.org/scopes/{GTERM_NATIVE_CLIENT_ID}/all",  # a native client owns no scopes
 ])
 def test_a_scope_auth_does_not_know_is_refused(sandbox: SandboxHandle, scope: str) -> None:
     """As Globus Auth: a well-formed scope no resource server registered gets 400 invalid_scope, at any depth,
@@ -298,6 +304,8 @@ def test_the_scopes_clients_ask_for_are_known(sandbox: SandboxHandle) -> None:
         "openid profile email urn:globus:auth:scope:auth.globus.org:view_identity_set",
         transfer_scope([HPC_SCRATCH_ID]),
         "urn:globus:auth:scope:groups.api.globus.org:all urn:globus:auth:scope:search.api.globus.org:all",
+        "urn:globus:auth:scope:search.api.globus.org:search",  # the SDK's SearchClient default
+        data_access_scope(LAB_STORAGE_ID.upper()),  # an id in capitals names the same collection
         f"https://auth.globus.org/scopes/524230d7-ea86-4a52-8312-86065a9e0417/timer[{TRANSFER_SCOPE}]",
         "https://auth.globus.org/scopes/eec9b274-0c81-4334-bdc2-54e90e689b9a/all",
         f"https://auth.globus.org/scopes/{LAB_STORAGE_ID}/https",
