@@ -68,3 +68,11 @@ class NotLoggedIn(GtermError):
 
 class KeyringUnavailable(GtermError):
     """No usable OS keyring backend and no opt-in to the plaintext file store."""
+
+
+def is_retryable(error: BaseException) -> bool:
+    """A failure after which the same request may be sent again (the network, or the service's 5xx):
+    not one the same request would meet again."""
+    if isinstance(error, Offline):
+        return True
+    return isinstance(error, ServiceError) and error.http_status is not None and error.http_status >= 500

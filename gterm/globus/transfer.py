@@ -32,7 +32,7 @@ from gterm.globus import paths
 from gterm.globus.collection_details import CollectionDetails, details_from
 from gterm.globus.early_results import EarlyResults, fulfil, when_all
 from gterm.globus.error_mapping import translate_errors
-from gterm.globus.errors import InvalidInput, Offline, ServiceError
+from gterm.globus.errors import InvalidInput, Offline, ServiceError, is_retryable
 from gterm.globus.locations import (
     CollectionLocation,
     Location,
@@ -66,13 +66,6 @@ else:
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
-
-
-def _is_retryable(error: Exception) -> bool:
-    """Failures after which the same submission may safely be sent again."""
-    if isinstance(error, Offline):
-        return True
-    return isinstance(error, ServiceError) and error.http_status is not None and error.http_status >= 500
 
 
 SHARED_COLLECTION_SECONDS = 10.0
@@ -528,7 +521,7 @@ class TransferService(TaskReads):
             try:
                 return attempt()
             except (Offline, ServiceError) as error:
-                if attempt_number >= retries or not _is_retryable(error):
+                if attempt_number >= retries or not is_retryable(error):
                     raise
                 time.sleep(self._retry_delay * (2**attempt_number))
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

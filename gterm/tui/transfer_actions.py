@@ -32,7 +32,7 @@ from textual import on
 from textual.screen import Screen
 
 from gterm.globus import paths
-from gterm.globus.errors import Offline, ServiceError
+from gterm.globus.errors import is_retryable
 from gterm.globus.models import Collection, Entry, Listing, Task
 from gterm.tui.host import AppHost
 from gterm.tui.listing_view import slashed_name
@@ -219,10 +219,14 @@ class TransferScreen(Screen[None]):
 
     # -- F5 -------------------------------------------------------------------------------
 
+    def _transfer_if_still_here(self) -> None:
+        if self.app.screen is self:  # not over a screen the user opened meanwhile
+            self.action_transfer()
+
     def action_transfer(self) -> None:
         # Both panes must show where they are going: the source's entries and the destination's path.
         for pane in self.panes():
-            if pane.defer_until_loaded(self.action_transfer):
+            if pane.defer_until_loaded(self._transfer_if_still_here):
                 return
         plan = plan_from_panes(self.active_pane, self.inactive_pane)
         if isinstance(plan, str):
@@ -401,7 +405,7 @@ class TransferScreen(Screen[None]):
     def _submit_failed(self, request: TransferRequest, error: Exception) -> None:
         """A sign-in is asked for and the request goes again; a network or service failure asks whether to
         try again, with everything set in the dialog kept (a closed dialog had lost it all)."""
-        if not isinstance(error, (Offline, ServiceError)):
+        if not is_retryable(error):  # a sign-in (asked, then sent again), or a refusal the same request would meet
             report(self.app, error, context="Transfer", retry=lambda: self.submit_transfer_request(request))
             return
         from gterm.tui.screens.prompts import ConfirmPrompt
@@ -415,7 +419,7 @@ class TransferScreen(Screen[None]):
                 "Transfer not submitted",
                 f"{describe(error)} Everything set in the dialog is kept: Try again sends the same request "
                 "(Globus takes it once, however often it is sent).",
-                items=[escape_controls(request.label)] if request.label else (),
+                items=[request.label] if request.label else (),  # the list shows it escaped
                 confirm_label="Try again",
             ),
             answered,

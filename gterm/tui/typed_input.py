@@ -94,11 +94,15 @@ class KeyHold:
         holder: Widget,
         on_waiting: Callable[[int], None] | None = None,
         holds: Callable[[Typed], bool] | None = None,
+        on_dropped: Callable[[], None] | None = None,
     ) -> None:
-        """``holds``: which keys wait (None: all); a key it lets through goes on unless one before it waits."""
+        """``holds``: which keys wait (None: all); a key it lets through goes on unless one before it waits.
+        ``on_dropped``: the user dropped the keys held (Esc, a click, the longest wait): what they were
+        typed for (an action waiting with them) is dropped too."""
         self.holder = holder
         self.on_waiting = on_waiting or (lambda waiting: None)
         self.holds = holds or (lambda event: True)
+        self.on_dropped = on_dropped or (lambda: None)
         self.active = True
         self.dropped: str | None = None
         """Why the keys are dropped (a phrase for "… typed ahead dropped: <reason>."), once dropped."""
@@ -124,12 +128,15 @@ class HoldsKeys:
     key_hold: KeyHold | None = None
 
     def hold_keys(
-        self, on_waiting: Callable[[int], None] | None = None, holds: Callable[[Typed], bool] | None = None
+        self,
+        on_waiting: Callable[[int], None] | None = None,
+        holds: Callable[[Typed], bool] | None = None,
+        on_dropped: Callable[[], None] | None = None,
     ) -> None:
         """Keys typed at this widget from now on wait (one hold for a chain of changes: an active one stays)."""
         if self.key_hold is None or not self.key_hold.active:
             assert isinstance(self, Widget)
-            self.key_hold = KeyHold(self, on_waiting, holds)
+            self.key_hold = KeyHold(self, on_waiting, holds, on_dropped)
 
     def end_key_hold(self, *, dropped: str | None = None) -> None:
         """The keys held go on (``dropped`` None) or are dropped for that reason; no hold: nothing to do.
@@ -330,8 +337,9 @@ class TypedInput:
         self._waiting.clear()
         hold = self._hold
         self._end_hold()
-        if hold is not None and hold.active:
+        if hold is not None and hold.active:  # dropped by the user (or the longest wait), not by its holder
             hold.on_waiting(0)
+            hold.on_dropped()
         self._app.notify(
             f"{plural(count, 'key')} typed ahead dropped: {reason}.", title="Typed ahead", markup=False, timeout=4
         )

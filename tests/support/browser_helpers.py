@@ -213,3 +213,24 @@ async def burst_type(pilot: Any, field: Any, text: str) -> None:
     """
     burst(pilot.app, list(text))
     await wait_for(pilot, lambda: field_text(field) == text, f"{text!r} typed")
+
+
+async def answer_prompt(pilot: Any, text: str, *, replace: bool = True) -> None:
+    """Type ``text`` into the input prompt once it is up (its proposal cleared first) and press Enter."""
+    from textual.widgets import Input
+
+    from gterm.tui.screens.prompts import InputPrompt
+
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputPrompt), "the input prompt")
+    if replace:
+        pilot.app.screen.query_one("#prompt-input", Input).value = ""
+    await type_text(pilot, text)
+    await pilot.press("enter")
+
+
+def prompt_error(app: Any) -> str:
+    """The input prompt's error line ("" when none, or while the prompt is still being put together)."""
+    from textual.widgets import Static
+
+    found = app.screen.query("#prompt-error")
+    return str(found.first(Static).render()) if found else ""

@@ -12,8 +12,16 @@ from gterm.sandbox.seed_ids import BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.help import HelpScreen
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
-from tests.support.browser_helpers import cursor_to, make_app, settled, type_text, wait_for, wait_for_exit
+from gterm.tui.screens.prompts import ConfirmPrompt
+from tests.support.browser_helpers import (
+    answer_prompt,
+    cursor_to,
+    make_app,
+    settled,
+    type_text,
+    wait_for,
+    wait_for_exit,
+)
 from tests.support.transfer_live import RequestLog
 
 LAB = LAB_STORAGE_ID
@@ -24,13 +32,6 @@ async def started(app, pilot) -> None:
     await wait_for(pilot, lambda: app.main_screen.left_pane.listing is not None, "left listing")
     await wait_for(pilot, lambda: app.main_screen.right_pane.listing is not None, "right listing")
     await settled(pilot)
-
-
-async def answer(pilot, text: str) -> None:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputPrompt), "prompt")
-    pilot.app.screen.query_one("#prompt-input", Input).value = ""
-    await type_text(pilot, text)
-    await pilot.press("enter")
 
 
 def sidebar_names(app) -> list[str]:
@@ -46,7 +47,7 @@ async def test_bookmark_add_open_rename_delete(alice_service: TransferService, t
         # b: bookmark the active pane's location under a name.
         screen.left_pane.file_list.focus()
         await pilot.press("b")
-        await answer(pilot, name)
+        await answer_prompt(pilot, name)
         await wait_for(pilot, lambda: name in sidebar_names(app), "bookmark listed")
         created = next(b for b in screen.sidebar.bookmarks if b.name == name)
         assert created.endpoint_id == LAB and created.path == "/projects/climate/"
@@ -67,7 +68,7 @@ async def test_bookmark_add_open_rename_delete(alice_service: TransferService, t
         screen.sidebar.option_list.focus()
         screen.sidebar.option_list.highlighted = sidebar_names(app).index(name)
         await pilot.press("f2")
-        await answer(pilot, name + "-renamed")
+        await answer_prompt(pilot, name + "-renamed")
         await wait_for(pilot, lambda: name + "-renamed" in sidebar_names(app), "renamed")
         assert name not in sidebar_names(app)
         screen.sidebar.option_list.focus()

@@ -10,7 +10,15 @@ from textual.widgets import Input
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
+from tests.support.browser_helpers import (
+    answer_prompt,
+    cursor_to,
+    listing_names,
+    make_app,
+    prompt_error,
+    settled,
+    wait_for,
+)
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -19,15 +27,6 @@ SIZE = (120, 36)
 async def open_app(pilot_app, pilot, path: str) -> None:
     await wait_for(pilot, lambda: pilot_app.main_screen.left_pane.path == path, f"left at {path}")
     await settled(pilot)
-
-
-async def answer_prompt(pilot, text: str, *, replace: bool = True) -> None:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputPrompt), "input prompt")
-    box = pilot.app.screen.query_one("#prompt-input", Input)
-    if replace:
-        box.value = ""
-    await type_text(pilot, text)
-    await pilot.press("enter")
 
 
 async def test_mkdir_creates_directory(alice_service, tmp_config, lab_dir):
@@ -67,11 +66,9 @@ async def test_mkdir_existing_name_shows_error(alice_service, tmp_config, lab_di
         await pilot.press("f7")
         await answer_prompt(pilot, "taken")
 
-        def said_in_the_prompt() -> bool:  # it comes back with the name, and why (another name may do)
-            error = app.screen.query("#prompt-error")
-            return isinstance(app.screen, InputPrompt) and bool(error) and "exists" in str(error.first().render())
-
-        await wait_for(pilot, said_in_the_prompt, "the prompt back with the error")
+        # It comes back with the name, and why (another name may do).
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and "exists" in prompt_error(app),
+                       "the prompt back with the error")
         assert app.screen.query_one("#prompt-input", Input).value == "taken"
         assert listing_names(left) == ["taken"]
 

@@ -146,11 +146,13 @@ async def test_ctrl_o_a_search_and_enter_in_one_burst_open_what_it_finds(
     This computer. (The pause before a search is made long here, so its first answer surely lands in it.)"""
     from gterm.tui.screens import collection_picker
 
-    monkeypatch.setattr(collection_picker, "SEARCH_DELAY", 2.0)
+    monkeypatch.setattr(collection_picker, "SEARCH_DELAY", 4.0)
     app = make_app(alice_service, config=tmp_config, left=f"{BOB_SHARED_ID}:/", right=f"{LAB}:/projects/")
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot)
-        sandbox.state.config.api_delay = 0.3  # the first list answers while the typed text waits for its search
+        # The first list answers after the typing (a second after it was asked for: a loaded machine takes
+        # far less to draw the picker and hand it the keys) and before the typed text's search goes out.
+        sandbox.state.config.api_delay = 1.0
         try:
             burst(app, ["ctrl+o", *"lab st", "enter"])
             left = app.main_screen.left_pane

@@ -16,12 +16,12 @@ from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import (
+    answer_prompt,
     burst,
     cursor_to,
     listing_names,
     make_app,
     settled,
-    type_text,
     wait_for,
 )
 
@@ -43,13 +43,6 @@ async def enter_dir_then(pilot: Any, pane: Any, name: str, key: str) -> None:
     await pilot.press(key)
 
 
-async def answer(pilot: Any, text: str) -> None:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputPrompt), "input prompt")
-    pilot.app.screen.query_one("#prompt-input", Input).value = ""
-    await type_text(pilot, text)
-    await pilot.press("enter")
-
-
 async def test_f7_right_after_enter_makes_the_directory_in_the_new_place(
     alice_service, tmp_config, lab_dir, slow_listings
 ):
@@ -59,7 +52,7 @@ async def test_f7_right_after_enter_makes_the_directory_in_the_new_place(
         await opened(app, pilot, path)
         left = app.main_screen.left_pane
         await enter_dir_then(pilot, left, "inner", "f7")
-        await answer(pilot, "made")
+        await answer_prompt(pilot, "made")
         await wait_for(pilot, lambda: "made" in listing_names(left), "new dir listed")
         assert (disk / "inner" / "made").is_dir()
         assert not (disk / "made").exists()
@@ -80,7 +73,7 @@ async def test_b_right_after_backspace_bookmarks_the_parent(
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "bookmark prompt")
         assert app.screen.query_one("#prompt-input", Input).value == path.strip("/").split("/")[-1]
         name = f"stale-{disk.name}"
-        await answer(pilot, name)
+        await answer_prompt(pilot, name)
         await wait_for(pilot, lambda: any(b.name == name for b in alice_service.bookmarks()), "bookmark saved")
         saved = next(b for b in alice_service.bookmarks() if b.name == name)
         assert saved.path == path
@@ -99,7 +92,7 @@ async def test_f2_right_after_backspace_renames_in_the_parent(alice_service, tmp
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "rename prompt")
         assert app.screen.query_one("#prompt-input", Input).value == "inner"
-        await answer(pilot, "renamed")
+        await answer_prompt(pilot, "renamed")
         await wait_for(pilot, lambda: "renamed" in listing_names(left), "renamed")
         assert (disk / "renamed" / "first.txt").read_text() == "in"
 
@@ -158,3 +151,44 @@ async def test_f7_a_name_and_enter_typed_during_a_reload_make_that_directory(
         await wait_for(pilot, lambda: "stq" in listing_names(left), "stq/ listed")
         assert (disk / "stq").is_dir() and app.screen is app.main_screen and app.is_running
         assert (left.file_list.sort_key, left.file_list.sort_reverse) == sort_before
+
+
+async def test_f5_while_the_other_pane_reloads_holds_the_keys_typed_after_it(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    """F5 waits for both panes' listings; the keys typed after it were held by the pane that loads (the other
+    one), not where they were typed, so Down moved the cursor and F5 sent the wrong file."""
+    _, src = lab_dir({"a.txt": "a", "b.txt": "b"})
+    _, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, src)
+        left, right = app.main_screen.left_pane, app.main_screen.right_pane
+        await cursor_to(pilot, left, "a.txt")
+        right.reload()
+        assert right.loading, "the other pane's listing should still be in flight"
+        burst(app, ["f5", "down"])
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
+        assert [entry.name for entry in app.screen.plan.entries] == ["a.txt"]
+        await pilot.press("escape")
+
+
+async def test_esc_during_a_reload_drops_the_action_waiting_with_the_keys(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    """Esc dropped the keys typed after F7 ("2 keys typed ahead dropped") but the prompt opened anyway once
+    the listing came."""
+    _, path = lab_dir({"a.txt": "a"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, path)
+        left = app.main_screen.left_pane
+        left.file_list.focus()
+        await pilot.press("ctrl+r")
+        assert left.loading, "the reload should still be in flight"
+        burst(app, ["f7", "a", "b"])
+        await wait_for(pilot, lambda: app.typed_input.waiting == 2, "the two keys held")
+        burst(app, ["escape"])
+        await wait_for(pilot, lambda: not left.loading, "the reload done")
+        await settled(pilot)
+        assert app.screen is app.main_screen

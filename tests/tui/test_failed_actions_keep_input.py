@@ -17,8 +17,8 @@ from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, settled, type_text, wait_for
-from tests.support.outages import outage
+from tests.support.browser_helpers import cursor_to, listing_names, make_app, prompt_error, settled, type_text, wait_for
+from tests.support.outages import answer_error, gated, outage
 from tests.support.sandbox_login import sdk_pointed_at, transfer_client_for
 
 LAB = LAB_STORAGE_ID
@@ -36,12 +36,6 @@ def service(sandbox: Any, tmp_config: Any) -> TransferService:
     return TransferService(lambda: client, retry_delay=0.05)
 
 
-def _prompt_error(app: Any) -> str:
-    """The prompt's error line ("" while the prompt is still being put together)."""
-    found = app.screen.query("#prompt-error")
-    return str(found.first(Static).render()) if found else ""
-
-
 async def answer_during_an_outage(pilot: Any, sandbox: Any, key: str, route_end: str, text: str) -> None:
     """``key``, then ``text`` and Enter in its prompt while the service refuses ``…route_end``: until the
     prompt is back with the reason."""
@@ -51,7 +45,7 @@ async def answer_during_an_outage(pilot: Any, sandbox: Any, key: str, route_end:
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the prompt")
         await type_text(pilot, text)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and bool(_prompt_error(app)),
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and bool(prompt_error(app)),
                        "the prompt back with the reason")
 
 
@@ -64,7 +58,7 @@ async def test_f7_comes_back_with_the_name_and_the_reason_after_an_outage(sandbo
         left.file_list.focus()
         await answer_during_an_outage(pilot, sandbox, "f7", "/mkdir", "results-2026")
         assert app.screen.query_one("#prompt-input", Input).value == "results-2026"
-        assert "down for maintenance" in _prompt_error(app)
+        assert "down for maintenance" in prompt_error(app)
         await pilot.press("enter")  # the service is back: the same name again
         await wait_for(pilot, lambda: "results-2026" in listing_names(left), "the directory listed")
         assert (disk / "results-2026").is_dir()
@@ -80,7 +74,7 @@ async def test_f2_comes_back_with_the_new_name_and_an_edit_clears_the_reason(san
         await answer_during_an_outage(pilot, sandbox, "f2", "/rename", "run-1")  # the stem; the extension stays
         assert app.screen.query_one("#prompt-input", Input).value == "run-1.log"
         await pilot.press("end", "backspace", "backspace", "backspace", "backspace")
-        assert _prompt_error(app) == ""  # what it was about has changed
+        assert prompt_error(app) == ""  # what it was about has changed
         await type_text(pilot, ".txt")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "run-1.txt" in listing_names(left), "the renamed file listed")
@@ -88,26 +82,42 @@ async def test_f2_comes_back_with_the_new_name_and_an_edit_clears_the_reason(san
 
 
 async def test_f5_keeps_the_request_for_a_try_again_after_an_outage(sandbox, service, tmp_config, lab_dir):
+    """The dialog closed and a toast said the network failed: label and options were gone. Now Try again
+    sends the same request. Here Globus took the first one and its answer was lost: the same submission id
+    makes the try one task, not two."""
     _, src = lab_dir({"data.bin": "d"})
     dst_disk, dst = lab_dir()
+    label = f"kept label {dst_disk.name}"
+
+    async def answer_lost(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if scope["method"] != "POST" or not scope["path"].endswith("/transfer"):
+            await inner(scope, receive, send)
+            return
+
+        async def swallowed(_message: Any) -> None:
+            return
+
+        await inner(scope, receive, swallowed)  # Globus takes it; the answer never arrives
+        await answer_error(send, 503, "ServiceUnavailable", "The service is down for maintenance.")
+
     app = make_app(service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
-        left = app.main_screen.left_pane
-        await cursor_to(pilot, left, "data.bin")
-        with outage(sandbox, lambda method, route: method == "POST" and route.endswith("/transfer")):
+        await cursor_to(pilot, app.main_screen.left_pane, "data.bin")
+        with gated(sandbox, answer_lost):
             await pilot.press("f5")
             await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
-            app.screen.query_one("#label", Input).value = "kept label"
+            app.screen.query_one("#label", Input).value = label
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the try-again question")
         question = app.screen
         assert isinstance(question, ConfirmPrompt)
-        assert "down for maintenance" in question.message and question.items == ["kept label"]
+        assert "down for maintenance" in question.message and question.items == [label]
         await pilot.press("enter")  # Try again: the service is back
         panel = app.main_screen.task_panel
-        await wait_for(pilot, lambda: any(t.label == "kept label" for t in panel.tasks), "the task submitted")
+        await wait_for(pilot, lambda: any(t.label == label for t in panel.tasks), "the task submitted")
         await wait_for(pilot, lambda: (dst_disk / "data.bin").exists(), "the file copied")
+    assert [t.label for t in service.tasks(limit=50)].count(label) == 1
 
 
 async def test_task_details_say_their_figures_are_old_while_refreshes_fail(

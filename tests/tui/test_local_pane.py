@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
-
 from gterm.globus.local_files import LOCAL_ID
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.collection_picker import CollectionPicker
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.viewer import FileViewer
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, notices, settled, type_text, wait_for
+from tests.support.browser_helpers import answer_prompt, cursor_to, listing_names, make_app, notices, settled, wait_for
 
 SIZE = (120, 36)
 
@@ -27,13 +25,6 @@ def _tree(base: Path) -> Path:
     (root / "a.txt").write_text("alpha\n")
     (root / "b.bin").write_bytes(b"\x00\x01" * 10)
     return root
-
-
-async def _answer(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, InputPrompt), "input prompt")
-    pilot.app.screen.query_one("#prompt-input", Input).value = ""
-    await type_text(pilot, text)
-    await pilot.press("enter")
 
 
 async def _listed(pilot, root: Path):  # type: ignore[no-untyped-def]
@@ -75,19 +66,19 @@ async def test_local_mkdir_rename_move_delete(alice_service, tmp_config, tmp_pat
     async with app.run_test(size=SIZE) as pilot:
         left = await _listed(pilot, root)
         await pilot.press("f7")
-        await _answer(pilot, "made")
+        await answer_prompt(pilot, "made")
         await wait_for(pilot, lambda: "made" in listing_names(left), "new directory listed")
         assert (root / "made").is_dir()
 
         await cursor_to(pilot, left, "a.txt")
         await pilot.press("f2")
-        await _answer(pilot, "renamed.txt")
+        await answer_prompt(pilot, "renamed.txt")
         await wait_for(pilot, lambda: "renamed.txt" in listing_names(left), "renamed")
         assert (root / "renamed.txt").read_text() == "alpha\n" and not (root / "a.txt").exists()
 
         await cursor_to(pilot, left, "renamed.txt")
         await pilot.press("f6")
-        await _answer(pilot, f"{root}/made/")
+        await answer_prompt(pilot, f"{root}/made/")
         await wait_for(pilot, lambda: "renamed.txt" not in listing_names(left), "moved away")
         assert (root / "made" / "renamed.txt").exists()
 
@@ -208,10 +199,9 @@ async def test_a_long_path_shows_its_tail_in_a_narrow_pane(alice_service, tmp_co
     async with app.run_test(size=(80, 24)) as pilot:
         left = await _listed(pilot, root)
         app.main_screen.sidebar.add_class("-shown")
-        await pilot.pause()
         bar = left.path_bar
-        assert bar.region.width < len(bar.value)  # it does not fit
-        assert "the-last-one" in str(bar.render_line(0).text)
+        await wait_for(pilot, lambda: 0 < bar.region.width < len(bar.value), "the bar narrower than the path")
+        await wait_for(pilot, lambda: "the-last-one" in str(bar.render_line(0).text), "the path's tail shown")
 
 
 async def test_f8_on_a_link_to_a_directory_says_only_the_link_goes(alice_service, tmp_config, tmp_path):

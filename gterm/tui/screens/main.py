@@ -320,8 +320,9 @@ class MainScreen(TransferScreen):
         return pane
 
     def _still_active(self, pane: Pane) -> bool:
-        """A deferred action runs only if its pane is still the one the user works in."""
-        return pane is self.active_pane
+        """A deferred action runs only if its pane is still the one the user works in, on this screen (not
+        under one the user opened meanwhile)."""
+        return pane is self.active_pane and self.app.screen is self
 
     def refresh_location(self, collection_id: str, path: str) -> None:
         """Reload every pane that shows ``path`` of ``collection_id`` (after a change there)."""
@@ -442,7 +443,7 @@ class MainScreen(TransferScreen):
                 f"New directory {name}",
                 lambda s: s.mkdir(collection_id, target),
                 lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
-                on_failed=lambda error: ask(name, describe(error)),  # the name typed is not lost
+                on_failed=lambda error: self._ask_again(ask, name, error, f"New directory {name}", pane),
             )
 
         ask()
@@ -473,10 +474,20 @@ class MainScreen(TransferScreen):
                 f"Rename {entry.name}",
                 lambda s: s.rename(collection_id, old, new),
                 lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
-                on_failed=lambda error: ask(name, describe(error)),  # the new name typed is not lost
+                on_failed=lambda error: self._ask_again(ask, name, error, f"Rename {entry.name}", pane),
             )
 
         ask(entry.name)
+
+    def _ask_again(
+        self, ask: Callable[[str, str], object], typed: str, error: BaseException, context: str, pane: Pane
+    ) -> None:
+        """A prompt's call failed: the prompt comes back with what was typed and why, so nothing is lost. Not
+        over a screen the user has opened meanwhile: then the pane and a notice say it (with the name)."""
+        if self.app.screen is self:
+            ask(typed, describe(error))
+        else:
+            report(self.app, error, context=context, target=pane)
 
     def action_move(self) -> None:
         pane = self._ready_pane(self.action_move)

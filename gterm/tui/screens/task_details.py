@@ -180,7 +180,7 @@ class TaskDetailsScreen(Screen[None]):
         self._was_active = task.is_active
         self._failing = False  # while a refresh keeps failing, say so once, not every 2 s
         self._stale: str | None = None  # why the figures shown are old (a refresh failed); None: they are live
-        self._refreshed = self.clock()
+        self._refreshed: datetime | None = None  # the last refresh that succeeded
         self._shown_rows: dict[str, list[tuple[tuple[str, str], ...]]] = {}  # table id -> rows as last shown
 
     #: Actions that change the task: Globus accepts them only while it runs (ACTIVE/INACTIVE).
@@ -275,9 +275,11 @@ class TaskDetailsScreen(Screen[None]):
             report(self.app, error, context=f"Task {self.task_id}", retry=lambda: self.load(full=True))
         self._failing = True
         # The figures on screen stop moving: say they are old, and why, until a refresh succeeds again.
-        self._stale = f"Not refreshed since {_time_text(self._refreshed)} UTC: {describe(error)} (trying again)"
-        self.show(self.data)
+        since = f" since {_time_text(self._refreshed)} UTC" if self._refreshed else ""
         self._schedule()
+        again = "trying again" if self._timer is not None else "ctrl+r tries again"
+        self._stale = f"Not refreshed{since}: {describe(error)} ({again})"
+        self.show(self.data)
 
     def _schedule(self) -> None:
         if self._timer is not None:
@@ -389,7 +391,8 @@ class TaskDetailsScreen(Screen[None]):
             self.app.push_screen(EventScreen(self.data.events[event.cursor_row]))
 
     def action_switch_tab(self, step: int) -> None:
-        """``]``/``[``: the next or previous tab, its table focused (arrows and Enter work there at once)."""
+        """``]``/``[``: the next or previous tab, its table (if it has one) focused: arrows and Enter work
+        there at once."""
         tabs = self.query_one(TabbedContent)
         order = [pane.id for pane in tabs.query(TabPane) if pane.id]
         tabs.active = order[(order.index(tabs.active) + step) % len(order)] if tabs.active in order else order[0]

@@ -104,6 +104,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         self._pending_all: dict[str, Callable[[], Any]] = {}
         # An action pressed while a listing was in flight: it runs once the pane shows where it went.
         self._after_load: Callable[[], object] | None = None
+        self._keys_held_at: Pane | None = None  # where the keys typed after a deferred action wait
         # Said on the message line once the next listing is shown (a start path that was not found).
         self._note_after_load: str | None = None
         self._loading_text = ""
@@ -197,15 +198,32 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         An action pressed right after Enter or Backspace (before the new listing
         is shown) must act on the directory the user went to, not on the one
         still painted; the latest such action waits, and is dropped if the
-        listing fails (the pane then says why).
+        listing fails (the pane then says why) or the user drops the keys
+        typed after it (Esc).
+
+        The keys typed after it belong to what it opens (F7 then a name): they wait with it, held by
+        the pane they are typed at (F5 waits for both panes' listings, and the focus may be in the
+        other one). A reload holds no keys of its own, so without this they would act on the main
+        screen meanwhile.
         """
         if not self.loading:
             return False
         self._after_load = action
-        # The keys typed after it belong to what it opens (F7 then a name): they wait with it. A reload
-        # holds no keys of its own, so without this they would act on the main screen meanwhile.
-        self.hold_keys(self._show_keys_waiting)
+        focused = self.app.focused
+        typed_at = [node for node in focused.ancestors_with_self if isinstance(node, Pane)] if focused else []
+        holder = typed_at[0] if typed_at else self
+        holder.hold_keys(self._show_keys_waiting, on_dropped=self._forget_deferred)
+        self._keys_held_at = holder
         return True
+
+    def _forget_deferred(self) -> None:
+        self._after_load = None
+
+    def _end_deferred_hold(self, *, dropped: str | None = None) -> None:
+        """The keys held at another pane for an action this listing deferred go on (or are dropped)."""
+        holder, self._keys_held_at = self._keys_held_at, None
+        if holder is not None and holder is not self:
+            holder.end_key_hold(dropped=dropped)
 
     def show_collection(self, collection: Collection) -> None:
         """The collection's document, read again (a rename in its settings): the header takes its name."""
@@ -242,7 +260,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         if at_hand is None:
             self._set_loading(f"Loading {path or 'default directory'} …")
             if origin != "reload":  # a reload keeps the listing shown, and the keys act on it
-                self.hold_keys(self._show_keys_waiting)
+                self.hold_keys(self._show_keys_waiting, on_dropped=self._forget_deferred)
             if self.listing is None:
                 file_list.clear_listing("Loading …")
             self._load(self._generation, collection_id, path, origin, file_list, order, whole)
@@ -465,6 +483,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         if waiting is not None:
             waiting()
         self.end_key_hold()  # the keys typed meanwhile go on to the listing now shown
+        self._end_deferred_hold()
 
     def _load_failed(
         self,
@@ -491,6 +510,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         self._note_after_load = None
         where = path or "the default directory"
         self.end_key_hold(dropped=f"{where} could not be listed")
+        self._end_deferred_hold(dropped=f"{where} could not be listed")
         if self.listing is None:
             self._failed_open = (collection_id, path, origin)
             self.file_list.clear_listing(f"Cannot open {where} · ctrl+r tries again")
