@@ -35,7 +35,7 @@ def rule_doc(row: Any) -> dict[str, Any]:
         "role_type": None,
         "create_time": row["create_time"],
         "expiration_date": row["expiration_date"],
-        "notify_email": None,
+        # No notify_email: Transfer takes it on create (to send the invitation) and never shows it back.
     }
 
 
