@@ -119,3 +119,27 @@ async def test_lab_group_shows_bob_by_name(sandbox: SandboxHandle, alice_tc: Any
 def globus_group(sandbox: SandboxHandle) -> Any:
     return groups_for(sandbox).group(LAB_GROUP_ID)
 
+
+
+async def test_a_member_not_found_brings_the_prompt_back_with_the_name(sandbox: SandboxHandle) -> None:
+    """The prompt closed and only the status line said why: the name typed (one typo away) was gone."""
+    from tests.support.browser_helpers import prompt_error
+
+    groups = groups_for(sandbox)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), groups=groups,
+                   left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded, "my groups")
+        screen = app.screen
+        index = [g.id for g in screen.rows].index(LAB_GROUP_ID)
+        await pilot.press("home", *["down"] * index, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupMembersScreen) and app.screen.loaded, "members")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the username prompt")
+        await type_text(pilot, "bob@example.invalid")  # no such identity provider: no such user
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and "No Globus user" in prompt_error(app),
+                       "the prompt back with the reason")
+        assert app.screen.query_one("#prompt-input").value == "bob@example.invalid"

@@ -79,6 +79,16 @@ class _GroupsBase(GtermModal[None]):
         if isinstance(error, AUTH_ERRORS):
             report(self.app, error, context="Groups", retry=retry)
 
+    def failed_asking_again(
+        self, error: GtermError, retry: Callable[[], object], ask_again: Callable[[str], object]
+    ) -> None:
+        """A call a prompt asked for failed: said as :meth:`failed` does, and the prompt comes back with what
+        was typed and why (a typo, a name taken, the network gone), unless a sign-in is asked for (the call
+        runs again after it) or another screen is up now."""
+        self.failed(error, retry)
+        if not isinstance(error, AUTH_ERRORS) and self.app.screen is self:
+            ask_again(describe(error))
+
 
 
 #: What each role may do, as Groups has it (admins and managers manage members; admins also make admins).
@@ -172,19 +182,23 @@ class GroupsScreen(_GroupsBase):
             self.app.push_screen(GroupMembersScreen(self.groups, self.rows[event.cursor_row], self.sharing))
 
     def action_create(self) -> None:
-        def named(name: str | None) -> None:
-            if name:
-                self.status("Creating…")
-                self._create(name.strip())
+        self._ask_group_name()
 
-        self.app.push_screen(InputPrompt("New group", placeholder="group name"), named)
+    def _ask_group_name(self, name: str = "", error: str = "") -> None:
+        def named(typed: str | None) -> None:
+            if typed:
+                self.status("Creating…")
+                self._create(typed.strip())
+
+        self.app.push_screen(InputPrompt("New group", value=name, placeholder="group name", error=error), named)
 
     @work(thread=True, group="groups-change", exit_on_error=False)
     def _create(self, name: str) -> None:
         try:
             self.groups.create_group(name)
         except GtermError as exc:
-            deliver(self.app, self.failed, exc, lambda: self._create(name))
+            deliver(self.app, self.failed_asking_again, exc, lambda: self._create(name),
+                    lambda error: self._ask_group_name(name, error))
             return
         deliver(self.app, self._load)
 
@@ -264,13 +278,18 @@ class GroupMembersScreen(_GroupsBase):
             self.status("Adding members needs identity lookups (a signed-in session).", error=True)
             return
 
-        def typed(who: str | None) -> None:
-            if who:
+        self._ask_member(how)
+
+    def _ask_member(self, how: str, who: str = "", error: str = "") -> None:
+        def typed(name: str | None) -> None:
+            if name:
                 self.status("Looking up…")
-                self._add(who.strip(), how)
+                self._add(name.strip(), how)
 
         title = "Add a member" if how == "add" else "Invite a member"
-        self.app.push_screen(InputPrompt(title, placeholder="username or email, e.g. bob@example.org"), typed)
+        self.app.push_screen(
+            InputPrompt(title, value=who, placeholder="username or email, e.g. bob@example.org", error=error), typed
+        )
 
     @work(thread=True, group="groups-change", exit_on_error=False)
     def _add(self, who: str, how: str) -> None:
@@ -284,7 +303,8 @@ class GroupMembersScreen(_GroupsBase):
             else:
                 self.groups.add_member(self.group.id, identity.id)
         except GtermError as exc:
-            deliver(self.app, self.failed, exc, lambda: self._add(who, how))
+            deliver(self.app, self.failed_asking_again, exc, lambda: self._add(who, how),
+                    lambda error: self._ask_member(how, who, error))
             return
         deliver(self.app, self._changed, f"{identity_label(identity)}: {'invited' if how == 'invite' else 'added'}.")
 
