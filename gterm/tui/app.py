@@ -40,6 +40,8 @@ from gterm.wording import plural
 # first used, the palette -- is imported in the function that first needs it, and named here
 # for annotations only. The services below are therefore built on first use.
 if TYPE_CHECKING:  # pragma: no cover
+    from textual.notifications import SeverityLevel
+
     from gterm.globus.collection_settings import GcsTokens, SettingsService
     from gterm.globus.endpoint_manager import EndpointManager
     from gterm.globus.groups import GroupsService
@@ -210,6 +212,22 @@ class GtermApp(KeysInOrder[None]):
         for command in super().get_system_commands(screen):
             if command.title not in self.SYSTEM_COMMANDS_COVERED:
                 yield command
+
+    # --- notices --------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice is literal text, whatever the caller asked: gterm styles none with markup, and a name
+        in one may hold some ("Lab [/] Storage" in a notice crashed the app when it was drawn). Widgets'
+        ``notify`` comes here too."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # --- help -----------------------------------------------------------------------
 

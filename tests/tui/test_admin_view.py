@@ -22,7 +22,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 from gterm.globus.endpoint_manager import EndpointManager, PauseRuleDraft
 from gterm.globus.errors import PermissionDenied
 from gterm.globus.transfer import TransferService
-from gterm.sandbox.seed_ids import BOB_ID, BOB_USERNAME, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import BOB_ID, BOB_USERNAME, LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.admin_tasks import AdminTasksScreen
 from gterm.tui.screens.pause_rules import PauseRuleForm, PauseRulesScreen
@@ -30,9 +30,10 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.key_footer import FooterKey, KeyFooter
 from gterm.tui.widgets.pane import Pane
-from tests.support.browser_helpers import make_app, notices, settled, type_text, wait_for
+from tests.support.browser_helpers import make_app, notices, screen_lines, settled, type_text, wait_for
+from tests.support.gcs_helpers import gcs_client_for
 from tests.support.outages import outage
-from tests.support.sandbox_login import own_sandbox, robot_transfer_client, transfer_client_for
+from tests.support.sandbox_login import own_sandbox, robot_transfer_client, sdk_pointed_at, transfer_client_for
 from tests.support.sharing_helpers import sharing_for
 from tests.support.tasks_helpers import collection_root, write
 from tests.support.transfer_live import RequestLog, service_for
@@ -138,6 +139,28 @@ async def test_admin_pauses_bobs_task_bob_sees_why_then_resume_and_cancel(
     assert final["canceled_by_admin_message"] == "Out of quota"
 
 
+async def test_after_an_action_the_cursor_stays_on_its_task(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    """A pause reloaded the list: the cursor went to the first row, and the next x or p acted on another task."""
+    older, newer = bob_copy(mgmt, bob), bob_copy(mgmt, bob)
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            admin = await open_admin_view(pilot, app)
+            await wait_for(pilot, lambda: {older, newer} <= {i.task.task_id for i in admin.items}, "both tasks")
+            await cursor_to_task(pilot, admin, older)
+            row = admin.table.cursor_row
+            assert row > 0, "the task should not be on the first row"
+            await pilot.press("p")
+            await answer_with(pilot, app, "one at a time")
+            await wait_for(pilot, lambda: admin.statuses().get(older) == "PAUSED", "the list to show it paused")
+            assert admin.table.cursor_row == row and admin.items[row].task.task_id == older
+    finally:
+        for task_id in (older, newer):
+            bob.cancel_task(task_id)
+
+
 async def test_the_rows_on_screen_follow_their_tasks_without_a_reload(
     mgmt: SandboxHandle, bob: globus_sdk.TransferClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -174,6 +197,28 @@ async def test_at_80_columns_the_administrators_footer_shows_every_key(mgmt: San
         await pilot.pause()
         assert footer.virtual_size.width <= 80
         assert [key for key, _label in shown()] == ["esc", "space", "p", "r", "x", "u", "^r", "q"]
+
+
+async def test_an_endpoint_named_with_markup_is_listed_as_it_is(mgmt: SandboxHandle) -> None:
+    """The endpoint filter read a name as markup: "Lab [/] Storage" crashed the app when the list opened."""
+    with sdk_pointed_at(mgmt):
+        gcs = gcs_client_for(mgmt, LAB_ENDPOINT_ID, "alice")
+    before = gcs.get_collection(LAB).data["display_name"]
+    gcs.update_collection(LAB, {"display_name": "Lab [/] Storage [b]"})
+    try:
+        app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+        async with app.run_test(size=(120, 36)) as pilot:
+            admin = await open_admin_view(pilot, app)
+            select = admin.query_one("#filter-endpoint", Select)
+            select.focus()
+            await pilot.press("enter")  # the list opens
+            await pilot.pause()
+            assert app.is_running and select.expanded
+            shown = " ".join(" ".join(line.split()) for line in screen_lines(app))
+            assert "Lab [/] Storage [b]" in shown
+            await pilot.press("escape")
+    finally:
+        gcs.update_collection(LAB, {"display_name": before})
 
 
 async def test_a_pause_rule_on_ls_refuses_bobs_listing_until_deleted(mgmt: SandboxHandle) -> None:

@@ -148,6 +148,26 @@ async def test_e_sets_every_field_of_a_personal_collection(
     check_saved(laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data, before, "alpha,beta")
 
 
+async def test_a_name_with_markup_is_saved_and_said_as_it_is(
+    sandbox: SandboxHandle, laptop_restored: globus_sdk.TransferClient
+) -> None:
+    """The "Saved the settings of …" notice read the name as markup: "[/]" in it crashed the app."""
+    laptop_restored.update_endpoint(ALICES_LAPTOP_ID, {"display_name": "Laptop [/] [b]x"})
+    app = make_app(service_for(sandbox), left=f"{ALICES_LAPTOP_ID}:/~/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(pilot, app)
+        field = form.query_one("#field-department")
+        field.focus()
+        clear_field(field)
+        await burst_type(pilot, field, "Physics")
+        await save_and_confirm(pilot, app, form)
+        await wait_for(pilot, lambda: any("Saved the settings of Laptop [/] [b]x." in n for n in notices(app)),
+                       "the notice, the name as it is")
+        saved = next(n for n in app._notifications if "Saved the settings" in str(n.message))
+        assert not saved.markup  # read as markup, "[/]" raised MarkupError when the notice was drawn
+        assert app.is_running
+
+
 async def test_e_sets_every_field_of_a_gcsv5_mapped_collection_through_its_gcs_manager(
     sandbox: SandboxHandle, lab_restored: globus_sdk.GCSClient
 ) -> None:

@@ -38,7 +38,7 @@ from gterm.globus.models import Identity
 from gterm.globus.sharing import SharingService, is_identity_id
 from gterm.tui import task_format as fmt
 from gterm.tui.keymap import ADMIN_BINDINGS, ADMIN_SHORT_LABELS
-from gterm.tui.safe_text import escape_controls
+from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
@@ -243,7 +243,8 @@ class AdminTasksScreen(Screen[None]):
         with self.prevent(Select.Changed):
             select.set_options(
                 [("All (running tasks only)", ALL_ENDPOINTS)]
-                + [(escape_controls(e.display_name), e.id) for e in endpoints]
+                # A Text, not a str: the list reads a str as markup ("Lab [/] Storage" crashed the app).
+                + [(safe_text(e.display_name), e.id) for e in endpoints]
             )
             select.value = current if current is not Select.BLANK else ALL_ENDPOINTS
 
@@ -303,9 +304,10 @@ class AdminTasksScreen(Screen[None]):
 
     # -- live rows ----------------------------------------------------------------------------
 
-    def _reread_shown(self) -> None:
-        """The active tasks in the rows on screen, read again: their status, progress and pauses move on."""
-        if self._rereading or self.fetching or self.error or self.app.screen is not self:
+    def _reread_shown(self, *, now: bool = False) -> None:
+        """The active tasks in the rows on screen, read again: their status, progress and pauses move on.
+        ``now``: after an action, even while the timer's read is out (its answer may predate the action)."""
+        if (self._rereading and not now) or self.fetching or self.error or self.app.screen is not self:
             return
         table = self.table
         first = int(table.scroll_y)
@@ -317,11 +319,13 @@ class AdminTasksScreen(Screen[None]):
 
     @work(thread=True, group="admin-reread", exclusive=True, exit_on_error=False)
     def _reread(self, generation: int, task_ids: list[str]) -> None:
+        worker = get_current_worker()
         try:
             fresh = self.manager.tasks_by_id(task_ids)
         except GtermError:
             fresh = []  # the next tick asks again; ctrl+r says what is wrong
-        deliver(self.app, self._reread_done, generation, fresh)
+        if not worker.is_cancelled:  # a later read (after an action) took its place: this answer is older
+            deliver(self.app, self._reread_done, generation, fresh)
 
     def _reread_done(self, generation: int, fresh: list[AdminTask]) -> None:
         self._rereading = False
@@ -457,8 +461,16 @@ class AdminTasksScreen(Screen[None]):
         deliver(self.app, self._acted, message)
 
     def _acted(self, message: str) -> None:
+        """Paused, resumed or cancelled: the rows on screen are read again in place (a reload put the cursor
+        on the first row, so the next x or p acted on another task); the selection, acted on, is cleared."""
         self.notify(escape_controls(message), title="Tasks", timeout=4, markup=False)
-        self.action_reload()
+        acted, self.selected = self.selected, set()
+        for row, item in enumerate(self.items):
+            if item.task.task_id in acted:
+                for column, cell in enumerate(task_cells(item, False)):
+                    self.table.update_cell_at(Coordinate(row, column), cell)
+        self._set_status()
+        self._reread_shown(now=True)
 
     def action_pause_rules(self) -> None:
         filters = self.filters()

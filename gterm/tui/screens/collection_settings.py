@@ -27,6 +27,7 @@ from gterm.globus.collection_settings import (
 )
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import SETTINGS_BINDINGS
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.checkbox import ClearCheckbox
@@ -162,5 +163,6 @@ class CollectionSettingsForm(GtermModal[bool]):
 
     def _saved(self) -> None:
         self.saving = False
-        self.notify(f"Saved the settings of {self.settings.display_name}.", title="Settings", timeout=4)
+        self.notify(f"Saved the settings of {escape_controls(self.settings.display_name)}.", title="Settings",
+                    timeout=4, markup=False)  # a name is shown as it is ("Lab [/] Storage" crashed the app)
         self.dismiss(True)
