@@ -183,3 +183,25 @@ async def test_an_expired_rule_is_marked_and_explained(
         assert "Expired (in red): 1. An expired rule grants nothing" in status
         expires = sharing.table.get_row_at(0)[3]
         assert str(expires) == "2001-01-01" and "red" in str(expires.style)
+
+
+async def test_after_a_delete_the_cursor_is_on_the_rule_that_took_its_place(
+    sandbox: SandboxHandle, alice_tc: Any, alice_results: str
+) -> None:
+    """The rules were listed again with the cursor on the first row: the next d or e acted on another rule."""
+    for path in ("/a/", "/b/", "/c/"):
+        alice_tc.add_endpoint_acl_rule(alice_results, {
+            "DATA_TYPE": "access", "principal_type": "identity", "principal": BOB_ID, "path": path,
+            "permissions": "r",
+        })
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await open_sharing(pilot)
+        await wait_for(pilot, lambda: [r.path for r in sharing.rules] == ["/a/", "/b/", "/c/"], "the rules")
+        sharing.table.focus()
+        sharing.table.move_cursor(row=1)
+        await pilot.press("d")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: [r.path for r in sharing.rules] == ["/a/", "/c/"], "/b/ deleted")
+        assert sharing.table.cursor_row == 1  # on /c/, where /b/ was

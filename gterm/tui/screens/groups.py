@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError, NotFound
 from gterm.globus.groups import ROLES, Group, GroupsService, Membership
 from gterm.globus.sharing import SharingService, identity_label
-from gterm.tui.fixed_columns import add_fixed_columns
+from gterm.tui.fixed_columns import add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.keymap import GROUPS_BINDINGS, MEMBERS_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
@@ -250,10 +250,10 @@ class GroupMembersScreen(_GroupsBase):
 
     def _show(self, group: Group, names: dict[str, str]) -> None:
         self.loaded, self.error, self.group = True, None, group
-        current = self._current()  # the cursor stays on the same person across a reload
+        table = self.query_one(DataTable)
+        place = cursor_place(table)  # the same person after a reload; one removed: the one now in their place
         self.members = list(group.members)
         self.names = names
-        table = self.query_one(DataTable)
         table.clear()
         for member in self.members:
             table.add_row(
@@ -263,10 +263,7 @@ class GroupMembersScreen(_GroupsBase):
                 member.status,
                 key=member.identity_id,
             )
-        if current is not None:
-            ids = [m.identity_id for m in self.members]
-            if current.identity_id in ids:
-                table.move_cursor(row=ids.index(current.identity_id))
+        put_cursor_back(table, [m.identity_id for m in self.members], place)
         self.status(f"{plural(len(self.members), 'member')}.")
 
     def _current(self) -> Membership | None:

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
-from gterm.tui.fixed_columns import add_fixed_columns
+from gterm.tui.fixed_columns import add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.keymap import SHARING_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
@@ -155,6 +155,7 @@ class SharingScreen(GtermModal[None]):
         self.loaded = True
         self.error = None
         table = self.table
+        place = cursor_place(table)
         table.clear()
         if self.mode == "rules":
             self.labels = result[1]
@@ -189,6 +190,8 @@ class SharingScreen(GtermModal[None]):
             for guest in self.guests:
                 table.add_row(safe_text(guest.display_name), safe_text(guest.host_path or "/"), key=guest.id)
             status = f"{plural(len(self.guests), 'guest collection')}." if self.guests else "No guest collections here."
+        keys = [r.key for r in self.rules] if self.mode == "rules" else [g.id for g in self.guests]
+        put_cursor_back(table, keys, place)  # after a change the next key acts where it did, not on row one
         self.query_one("#sharing-status", Static).update(Text(status, style="dim"))
 
     def _who(self, rule: Rule) -> str:
