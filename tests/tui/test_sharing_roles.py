@@ -153,3 +153,20 @@ async def test_not_an_administrator_is_told_who_may_change_roles(sandbox: Sandbo
         status = str(panel.query_one("#roles-status").render())
         assert "Only an administrator of this collection may give roles" in status
         assert screen.on_roles_tab
+
+
+async def test_an_error_goes_once_the_who_field_is_edited(sandbox: SandboxHandle, guest: str) -> None:
+    """"No Globus user … is called 'zzz'" stayed under the field after it held a right name."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _roles_tab(pilot)
+        dialog = await _give(pilot, screen, "zzz")
+
+        def error() -> str:
+            return str(dialog.query_one("#rule-error").render())
+
+        await wait_for(pilot, lambda: "zzz" in error(), "the refusal")
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: error() == "", "the refusal gone with the edit")
+        await pilot.press("escape")

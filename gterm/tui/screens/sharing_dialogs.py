@@ -108,6 +108,12 @@ class _SharingForm(Prompt[bool]):
         self.saving = False
         self.say(describe(error))
 
+    @on(Input.Changed)
+    def _edited(self, _event: Input.Changed) -> None:
+        """A field was edited: what the error line said about the old values no longer stands."""
+        if not self.saving:
+            self.say("")
+
 
 class _WithWho(_SharingForm):
     """A form whose first field names a person or group (my groups are loaded for the matches)."""

@@ -61,7 +61,7 @@ class WhoField(Vertical):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        event.stop()
+        # Not stopped: the form around it hears of the edit too (an error about the old text goes).
         self._show(self.sharing.matches(event.value, words=self.words))
         text = event.value.strip()
         if "@" in text and "." in text.rpartition("@")[2]:
