@@ -205,3 +205,23 @@ async def test_after_a_delete_the_cursor_is_on_the_rule_that_took_its_place(
         await pilot.press("y")
         await wait_for(pilot, lambda: [r.path for r in sharing.rules] == ["/a/", "/c/"], "/b/ deleted")
         assert sharing.table.cursor_row == 1  # on /c/, where /b/ was
+
+
+async def test_at_80_columns_the_rules_keep_their_expiry_on_screen(
+    sandbox: SandboxHandle, alice_tc: Any, alice_results: str
+) -> None:
+    """At 80x24 the fixed columns ran past the frame: Expires (red once past) and Created were cut off."""
+    from tests.support.browser_helpers import screen_lines
+
+    alice_tc.add_endpoint_acl_rule(alice_results, {
+        "DATA_TYPE": "access", "principal_type": "identity", "principal": BOB_ID, "path": "/",
+        "permissions": "r", "expiration_date": "2001-01-01T00:00:00Z",
+    })
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        sharing = await open_sharing(pilot)
+        await wait_for(pilot, lambda: len(sharing.rules) == 1, "the rule")
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "Expires" in shown and "2001-01-01" in shown

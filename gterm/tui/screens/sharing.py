@@ -36,7 +36,11 @@ from gterm.tui.worker_errors import deliver, describe
 from gterm.wording import plural
 
 #: Fixed widths: the columns do not jump as answers arrive (and every picture of them is the same).
-RULE_COLUMNS = (("Who", 36), ("Path", 20), ("Permissions", 11), ("Expires", 10), ("Created", 10))
+Columns = tuple[tuple[str, int], ...]
+RULE_COLUMNS: Columns = (("Who", 36), ("Path", 20), ("Permissions", 11), ("Expires", 10), ("Created", 10))
+#: Under 100 columns (80x24): shorter Who and Path, and no Created, so Expires (red once past) stays on screen.
+NARROW_RULE_COLUMNS: Columns = (("Who", 26), ("Path", 14), ("Permissions", 11), ("Expires", 10))
+NARROW = 100
 GUEST_COLUMNS = (("Guest collection", 40), ("Shares", 54))
 
 MAIN_TAB = "tab-main"
@@ -71,6 +75,7 @@ class SharingScreen(GtermModal[None]):
         self.guests: list[Collection] = []
         self.loaded = False
         self.error: str | None = None
+        self.rule_columns = RULE_COLUMNS  # the narrow set under NARROW columns (chosen on mount)
 
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(f"Sharing — {self.collection.display_name}", id="sharing-title")
@@ -106,7 +111,8 @@ class SharingScreen(GtermModal[None]):
     def on_mount(self) -> None:
         table = self.table
         if self.mode == "rules":
-            add_fixed_columns(table, RULE_COLUMNS)
+            self.rule_columns = NARROW_RULE_COLUMNS if self.app.size.width < NARROW else RULE_COLUMNS
+            add_fixed_columns(table, self.rule_columns)
         else:
             add_fixed_columns(table, GUEST_COLUMNS)  # by name: a collection's id is in its details (i)
         table.focus()
@@ -168,15 +174,15 @@ class SharingScreen(GtermModal[None]):
             for rule in self.rules:
                 ended = rule.has_expired(now)
                 expired += ended
-                table.add_row(
+                cells = (
                     safe_text(self._who(rule)),
                     safe_text(rule.path),
                     PERMISSION_LABELS.get(rule.permissions, rule.permissions),
                     Text(day_of(rule.expiration_date), style="bold red") if ended
                     else day_of(rule.expiration_date) or "never",
                     day_of(rule.create_time),
-                    key=rule.key,
                 )
+                table.add_row(*cells[:len(self.rule_columns)], key=rule.key)
             count = len(self.rules)
             status = f"{plural(count, 'rule')}." if count else "No rules yet: a adds one."
             if expired:
