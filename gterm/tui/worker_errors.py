@@ -116,6 +116,7 @@ class ReauthCoordinator:
         self.pending: list[Retry] = []
         self.active = False
         self.reason = ""
+        self.done = "Signed in"
         self.recent_logins: list[float] = []
 
     def _give_up(self, target: ShowsErrors | None, why: str, context: str, title: str) -> None:
@@ -151,7 +152,10 @@ class ReauthCoordinator:
             return
         self.active = True
         why = "More consent is needed" if isinstance(error, ConsentNeeded) else "Your session has expired"
-        self.reason = f"{why}. Log in again to continue ({context[:1].lower()}{context[1:]})."
+        what = f"{context[:1].lower()}{context[1:]}"
+        self.reason = f"{why}. Log in again to continue ({what})."
+        # Said when the login is done: what it was for (in the demo it needs no keys, so it came unasked).
+        self.done = f"Consent given for {what}" if isinstance(error, ConsentNeeded) else f"Signed in again ({what})"
         self.app.run_worker(
             lambda: self._start_login(session, error),
             thread=True,
@@ -194,7 +198,7 @@ class ReauthCoordinator:
         if not ok:
             self.app.notify("Sign-in cancelled; the operation was not retried.", title="Sign-in", severity="warning")
             return
-        self.app.notify("Signed in; retrying.", title="Sign-in")
+        self.app.notify(f"{self.done}; retrying.", title="Sign-in", markup=False)
         for retry in retries:
             try:
                 retry()

@@ -143,3 +143,14 @@ async def test_a_member_not_found_brings_the_prompt_back_with_the_name(sandbox: 
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and "No Globus user" in prompt_error(app),
                        "the prompt back with the reason")
         assert app.screen.query_one("#prompt-input").value == "bob@example.invalid"
+
+
+def test_the_member_count_counts_active_members_and_says_the_rest_apart() -> None:
+    """"3 members." for two members and one invitation: an invited person is no member yet."""
+    from gterm.globus.groups import Membership
+    from gterm.tui.screens.groups import member_count
+
+    people = [Membership(ALICE_ID, "alice", "admin", "active"), Membership(BOB_ID, "bob", "member", "active"),
+              Membership("c", "carol", "member", "invited")]
+    assert member_count(people) == "2 members, 1 invited"
+    assert member_count(people[:1]) == "1 member"

@@ -91,6 +91,16 @@ class _GroupsBase(GtermModal[None]):
 
 
 
+def member_count(members: list[Membership]) -> str:
+    """"2 members, 1 invited": active members, then each other status apart (an invitation is no member)."""
+    active = sum(1 for m in members if m.status == "active")
+    others: dict[str, int] = {}
+    for member in members:
+        if member.status != "active":
+            others[member.status] = others.get(member.status, 0) + 1
+    return ", ".join([plural(active, "member"), *(f"{count} {status}" for status, count in others.items())])
+
+
 #: What each role may do, as Groups has it (admins and managers manage members; admins also make admins).
 ROLE_MEANINGS: dict[str, str] = {
     "member": "uses what is shared with the group",
@@ -264,7 +274,7 @@ class GroupMembersScreen(_GroupsBase):
                 key=member.identity_id,
             )
         put_cursor_back(table, [m.identity_id for m in self.members], place)
-        self.status(f"{plural(len(self.members), 'member')}.")
+        self.status(f"{member_count(self.members)}.")
 
     def _current(self) -> Membership | None:
         row = self.query_one(DataTable).cursor_row
