@@ -79,7 +79,7 @@ def guest_details() -> CollectionDetails:
 
 def open_guest_details(app: Any) -> CollectionInfo:
     """The details screen of ``GUEST_DOCUMENT``, with the app's own settings service behind ``e``."""
-    screen = CollectionInfo(f"{GUEST_DOCUMENT['display_name']} — details", guest_details, settings=app.settings)
+    screen = CollectionInfo(GUEST_DOCUMENT["display_name"], guest_details, settings=app.settings)
     app.push_screen(screen)
     return screen
 

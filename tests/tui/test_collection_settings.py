@@ -145,6 +145,7 @@ async def test_e_sets_every_field_of_a_personal_collection(
         assert isinstance(info, CollectionInfo)
         await wait_for(pilot, lambda: info.details is not None and info.details.collection.display_name
                        == "Edited name", "the details to show the new settings")
+        assert str(info.query_one("#info-title").render()) == "Edited name — details"  # the old name stayed
     check_saved(laptop_restored.get_endpoint(ALICES_LAPTOP_ID).data, before, "alpha,beta")
 
 

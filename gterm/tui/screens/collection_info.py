@@ -36,6 +36,10 @@ HINT = "c copies the id · e edits the settings · Esc closes"
 FAILED_HINT = "r (or ctrl+r) tries again · Esc closes"
 
 
+def title_of(name: str) -> str:
+    return f"{name} — details"
+
+
 class CollectionInfo(GtermModal[None]):
     """The details of one collection, fetched when shown."""
 
@@ -45,9 +49,11 @@ class CollectionInfo(GtermModal[None]):
     CollectionInfo VerticalScroll { height: auto; max-height: 100%; }
     """
 
-    def __init__(self, title: str, fetch: FetchDetails, *, settings: SettingsService | None = None) -> None:
+    def __init__(self, name: str, fetch: FetchDetails, *, settings: SettingsService | None = None) -> None:
+        """``name``: the collection's, as the pane knows it (the title follows a rename once the details
+        are read)."""
         super().__init__()
-        self._title = title
+        self._title = title_of(name)
         self._fetch = fetch
         self._settings = settings
         self.details: CollectionDetails | None = None
@@ -137,6 +143,7 @@ class CollectionInfo(GtermModal[None]):
         self.load_error = None
         self.details = details
         self.post_message(CollectionRead(details.collection))  # a rename just saved shows in the panes
+        self.query_one("#info-title", Static).update(safe_text(title_of(details.collection.display_name)))
         self.query_one("#info-hint", Static).update(HINT)
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)

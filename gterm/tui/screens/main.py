@@ -343,7 +343,7 @@ class MainScreen(TransferScreen):
         collection, service = pane.collection, self.service
         self.app.push_screen(
             CollectionInfo(
-                f"{collection.display_name} — details",
+                collection.display_name,
                 lambda: service.collection_details(collection.id),
                 settings=self.host.settings,
             )
