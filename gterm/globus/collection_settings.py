@@ -87,6 +87,11 @@ def verification_choice(value: Value | None) -> str:
     return value if isinstance(value, str) and value in VERIFICATION else next(iter(VERIFICATION))
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def looks_like_email(text: str) -> bool:
+    """The shape of an email address (name@example.org): what Globus would refuse otherwise."""
+    return bool(_EMAIL.match(text))
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 _KEYWORD_LIMIT = 128
 
@@ -288,7 +293,7 @@ def _problem(field: Field, value: str) -> str | None:
         return "control characters are not allowed"
     if not value:
         return None
-    if field.kind == "email" and not _EMAIL.match(value):
+    if field.kind == "email" and not looks_like_email(value):
         return "not an email address (name@example.org)"
     if field.kind == "url" and not _URL.match(value):
         return "not a web address (https://…)"

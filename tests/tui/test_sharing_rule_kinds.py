@@ -151,3 +151,18 @@ async def test_groups_from_the_command_palette(sandbox: SandboxHandle) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded, "my groups")
         screen = app.screen
         assert isinstance(screen, GroupsScreen) and LAB_GROUP_NAME in [g.name for g in screen.rows]
+
+
+async def test_a_notify_email_that_is_no_email_is_refused_in_the_form(sandbox: SandboxHandle, guest: str) -> None:
+    """'notanemail' was sent (the settings form checks its email; this one did not): said, nothing sent."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{guest}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sharing(pilot)
+        dialog = await _dialog(pilot)
+        await type_text(pilot, "bob@example.org")
+        await _focus(pilot, dialog, "rule-notify")
+        await type_text(pilot, "notanemail")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "is not an email address" in str(dialog.query_one("#rule-error").render()),
+                       "the refusal")
+        assert app.screen is dialog and screen.rules == []

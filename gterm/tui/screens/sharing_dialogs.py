@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from gterm.globus.collection_roles import ROLE_HELP, PrincipalKind, RolesPlace
+from gterm.globus.collection_settings import looks_like_email
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import Grantee, Permissions, SharingService, parse_expiry
@@ -187,12 +188,15 @@ class AddRuleDialog(_WithWho):
             expires = parse_expiry(self.query_one("#rule-expiry", Input).value)
         except GtermError as exc:
             return str(exc)
+        notify_email = self.query_one("#rule-notify", Input).value.strip()
+        if notify_email and not looks_like_email(notify_email):
+            return f"The notify email {notify_email!r} is not an email address (name@example.org)."
         return NewRule(
             who=who,
             path=self.query_one("#rule-path", Input).value.strip() or "/",
             permissions="rw" if permissions == "rw" else "r",
             expires=expires,
-            notify_email=self.query_one("#rule-notify", Input).value.strip(),
+            notify_email=notify_email,
             notify_message=self.query_one("#rule-message", Input).value.strip(),
         )
 
