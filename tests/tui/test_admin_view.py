@@ -388,6 +388,12 @@ async def test_the_owner_filter_takes_a_username_and_names_an_id_it_is_given(
                        "the unknown name said")
         assert admin.filters().owner_id is None and owner.value == "nobody@nowhere.invalid"
 
+        owner.focus()
+        owner.value = "bob"  # a username without its organization: said how one reads
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "as in bob@university.edu" in str(admin.query_one("#admin-status").render()),
+                       "how a username reads")
+
 
 async def open_pause_rules(pilot: Any, app: Any) -> PauseRulesScreen:
     await open_admin_view(pilot, app)

@@ -202,7 +202,9 @@ class AdminTasksScreen(Screen[None]):
             return  # typed over since: the newer text counts
         if identity is None:
             self.owner = None
-            self._no_owner(f"no Globus identity is named {text}")
+            # A Globus username names its identity provider too ("bob" alone is nobody's).
+            hint = "" if "@" in text else f" (a username includes its organization, as in {text}@university.edu)"
+            self._no_owner(f"no Globus identity is named {text}{hint}")
             return
         listed = self.owner_id()
         self.owner = identity
