@@ -148,3 +148,41 @@ async def test_long_lines_never_wrap_so_page_down_skips_nothing(sandbox: Sandbox
         await wait_for(pilot, lambda: _lines(viewer)[-1].startswith("L0199"), "the end")
         await pilot.pause()
         assert rows()[-1][:5] == "L0199"  # End shows the last line, not a page cut short by wrapped rows
+
+
+async def test_a_search_says_it_is_searching_while_it_reads(sandbox: SandboxHandle) -> None:
+    """A search through a big remote file read on for seconds under the old status line, then said "Not
+    found": it now says at once what it looks for."""
+    import asyncio
+    import threading
+
+    from textual.widgets import Static
+
+    from gterm.sandbox.https_data import PREFIX
+    from tests.support.outages import gated
+
+    text = "".join(f"line {i:05d}\n" for i in range(20_000))
+    _, path = make_lab_dir(sandbox, {"long.txt": text})
+    release, holding = threading.Event(), threading.Event()
+
+    async def held_reads(scope, receive, send, inner):  # type: ignore[no-untyped-def]
+        if holding.is_set() and str(scope.get("path", "")).startswith(PREFIX):
+            await asyncio.to_thread(release.wait, 30)
+        await inner(scope, receive, send)
+
+    app = _app(sandbox, path)
+    try:
+        with gated(sandbox, held_reads):
+            async with app.run_test(size=SIZE) as pilot:
+                await settled(pilot)
+                viewer = await _open(pilot, "long.txt")
+                holding.set()  # the file's next reads wait: the search is under way for as long
+                await pilot.press("slash")
+                await type_text(pilot, "absent")
+                await pilot.press("enter")
+                status = viewer.query_one("#viewer-status", Static)
+                await wait_for(pilot, lambda: "Searching for absent" in str(status.render()), "the search said")
+                release.set()
+                await wait_for(pilot, lambda: "Not found" in str(status.render()), "the end of the search")
+    finally:
+        release.set()

@@ -156,6 +156,8 @@ class FileViewer(Screen[None]):
         text = event.value
         self._close_search()
         if text:
+            # Said at once: in a big remote file the search reads on for seconds before the page moves.
+            self.query_one("#viewer-status", Static).update(Text(f"Searching for {escape_controls(text)} …"))
             self._commands.put(("find", text))
 
     def _close_search(self) -> None:
