@@ -49,7 +49,9 @@ def _note(connection: HTTPConnection) -> None:
             watch.shut()
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Noted(HTTPConnection):
+    """A connection that tells the watch of the thread using it (:func:`_note`) that it is the one."""
+
     def connect(self) -> None:
         super().connect()
         _note(self)  # a new connection: its socket exists from here (a cancel during the connect shuts it now)
@@ -59,14 +61,12 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _note(self)
+class _WatchedHTTPConnection(_Noted):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _note(self)
-        super().request(*args, **kwargs)
+
+class _WatchedHTTPSConnection(_Noted, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPConnectionPool(HTTPConnectionPool):

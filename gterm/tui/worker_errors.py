@@ -27,6 +27,8 @@ from gterm.globus.errors import ConsentNeeded, GtermError, NotLoggedIn, SessionE
 from gterm.tui.safe_text import escape_controls
 
 if TYPE_CHECKING:  # the session module loads globus-sdk: not before the first frame
+    from textual.screen import Screen
+
     from gterm.globus.login_flows import LoginChallengeLike
     from gterm.globus.session import SessionLike
 
@@ -96,6 +98,17 @@ def report(
     if target is not None:
         target.show_error(message)
     app.notify(message, title="Error", severity="error", markup=False)
+
+
+def back_with_error(asked_from: Screen[Any], error: BaseException, ask_again: Callable[[str], object]) -> bool:
+    """Bring back the prompt whose call failed, with why (nothing typed is lost); True when it came back.
+
+    Not for a sign-in (the call runs again after it), and only over the screen that asked: a prompt
+    never comes up over a screen the user has opened meanwhile."""
+    if isinstance(error, AUTH_ERRORS) or asked_from.app.screen is not asked_from:
+        return False
+    ask_again(describe(error))
+    return True
 
 
 class ReauthCoordinator:

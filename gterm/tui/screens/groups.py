@@ -29,7 +29,7 @@ from gterm.tui.keymap import GROUPS_BINDINGS, MEMBERS_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
-from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+from gterm.tui.worker_errors import AUTH_ERRORS, back_with_error, deliver, describe, report
 from gterm.wording import plural
 
 
@@ -83,11 +83,9 @@ class _GroupsBase(GtermModal[None]):
         self, error: GtermError, retry: Callable[[], object], ask_again: Callable[[str], object]
     ) -> None:
         """A call a prompt asked for failed: said as :meth:`failed` does, and the prompt comes back with what
-        was typed and why (a typo, a name taken, the network gone), unless a sign-in is asked for (the call
-        runs again after it) or another screen is up now."""
+        was typed and why (a typo, a name taken, the network gone; see back_with_error)."""
         self.failed(error, retry)
-        if not isinstance(error, AUTH_ERRORS) and self.app.screen is self:
-            ask_again(describe(error))
+        back_with_error(self, error, ask_again)
 
 
 

@@ -35,7 +35,7 @@ from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
-from gterm.tui.worker_errors import deliver, describe, report
+from gterm.tui.worker_errors import back_with_error, deliver, report
 from gterm.wording import hidden_by_filter, plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -482,11 +482,9 @@ class MainScreen(TransferScreen):
     def _ask_again(
         self, ask: Callable[[str, str], object], typed: str, error: BaseException, context: str, pane: Pane
     ) -> None:
-        """A prompt's call failed: the prompt comes back with what was typed and why, so nothing is lost. Not
-        over a screen the user has opened meanwhile: then the pane and a notice say it (with the name)."""
-        if self.app.screen is self:
-            ask(typed, describe(error))
-        else:
+        """A prompt's call failed: the prompt comes back with what was typed and why (back_with_error); where it
+        cannot, the pane and a notice say it (with the name)."""
+        if not back_with_error(self, error, lambda why: ask(typed, why)):
             report(self.app, error, context=context, target=pane)
 
     def action_move(self) -> None:

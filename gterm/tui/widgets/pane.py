@@ -210,8 +210,8 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
             return False
         self._after_load = action
         focused = self.app.focused
-        typed_at = [node for node in focused.ancestors_with_self if isinstance(node, Pane)] if focused else []
-        holder = typed_at[0] if typed_at else self
+        ancestors = focused.ancestors_with_self if focused is not None else []
+        holder = next((node for node in ancestors if isinstance(node, Pane)), self)
         holder.hold_keys(self._show_keys_waiting, on_dropped=self._forget_deferred)
         self._keys_held_at = holder
         return True
