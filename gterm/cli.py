@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from gterm.collector import end_startup_pause, pause_for_startup
 from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, debug_log_path, default_demo_dir
 from gterm.globus.errors import GtermError, SessionExpired
 from gterm.logging_setup import setup_debug_log
@@ -332,6 +333,7 @@ def build_tui(
         return session.transfer_client()
 
     def after_first_frame() -> None:
+        end_startup_pause()  # main() paused the garbage collector for the start-up (gterm.collector)
         first_frame.set()
         if startup_check is not None:
             startup_check()
@@ -479,6 +481,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "debug", False):
         path = setup_debug_log(debug_log_path())
         print(f"gterm: debug log (tokens redacted): {path}", file=sys.stderr)
+    if args.command in (None, "demo"):
+        # Start-up allocates much and frees little: the collector waits for the first frame (build_tui).
+        pause_for_startup()
     try:
         command = args.command
         if command == "login":
@@ -508,4 +513,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = " (run with --debug for details)" if not getattr(args, "debug", False) else ""
         _error(f"unexpected error: {type(exc).__name__}: {exc}{hint}")
         return EXIT_ERROR
+    finally:
+        end_startup_pause()  # when no first frame was drawn (a start that failed)
 

@@ -7,47 +7,12 @@ hands such bodies over too, so both decode them here.
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
+from gterm.collector import gc_paused
 from gterm.globus import paths
 from gterm.globus.models import FileListPage, Listing, decode_file_list, entries_from_docs
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Keep the cyclic garbage collector off while a big listing is read and parsed.
-
-    A 100,000-entry ``operation_ls`` answer is ~26 MB of JSON: parsing it and
-    building the Entry tuples allocates a few hundred thousand container
-    objects, which would trigger several full collections over the whole
-    heap (the app's too) for nothing -- none of it is garbage. Pausing the
-    collector for that second takes ~30 % off the client's time. Reference
-    counting still frees everything as usual; the collector resumes (and
-    catches up) when the last overlapping pauser leaves. It is only switched
-    back on if it was on when the first pauser arrived.
-    """
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        _gc_pausers += 1
-        if _gc_pausers == 1:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def lenient_json(body: bytes) -> dict[str, Any]:

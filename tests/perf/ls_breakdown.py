@@ -29,7 +29,7 @@ from pathlib import Path
 import globus_sdk
 import requests
 
-from gterm.globus.ls_bodies import gc_paused
+from gterm.collector import gc_paused
 from gterm.globus.ls_request import LS_FIELDS
 from gterm.globus.models import decode_file_list, entries_from_docs
 from gterm.globus.transfer import TransferService

@@ -1,0 +1,77 @@
+"""The cyclic garbage collector, kept out of the way where gterm allocates much and frees little.
+
+Reference counting frees almost everything gterm drops; the cyclic collector
+only looks for cycles, and it looks whenever enough objects have been
+allocated, over every object the process holds. Two moments allocate a great
+deal with nothing for it to find:
+
+* start-up (:func:`pause_for_startup`): importing Textual, globus-sdk and
+  gterm's UI and building the first screen make ~65,000 tracked objects; the
+  collector ran ~150 times over them before the first frame (55-65 ms of a
+  0.5 s start here; tests/perf/startup), and found ~5,000 objects of garbage
+  in cycles at the end (a few hundred kB);
+* reading a big listing (:func:`gc_paused`): a 100,000-entry answer is a few
+  hundred thousand containers, none of them garbage.
+
+The start-up pause ends with :func:`end_startup_pause` once the first frame
+is drawn: what start-up made is moved to the collector's permanent generation
+(``gc.freeze``), so the collector resumes with nothing to catch up on and its
+later full passes (after a big listing) no longer walk the UI and the imported
+modules. The price is that start-up's few hundred kB of cycles are never freed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+from collections.abc import Iterator
+
+_lock = threading.Lock()
+_pausers = 0
+_was_enabled = False
+_startup: contextlib.ExitStack | None = None
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector off while this block runs (pauses may overlap, on any thread).
+
+    Reference counting still frees everything as usual; the collector
+    resumes (and catches up) when the last overlapping pauser leaves. It is
+    only switched back on if it was on when the first pauser arrived.
+    """
+    global _pausers, _was_enabled
+    with _lock:
+        _pausers += 1
+        if _pausers == 1:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _lock:
+            _pausers -= 1
+            if _pausers == 0 and _was_enabled:
+                gc.enable()
+
+
+def pause_for_startup() -> None:
+    """Pause the collector from here to the first frame (:func:`end_startup_pause`); again while paused: nothing."""
+    global _startup
+    with _lock:
+        if _startup is not None:
+            return
+        _startup = contextlib.ExitStack()
+    _startup.enter_context(gc_paused())
+
+
+def end_startup_pause() -> None:
+    """End :func:`pause_for_startup`'s pause, start-up's objects frozen; nothing when there is none."""
+    global _startup
+    with _lock:
+        startup, _startup = _startup, None
+    if startup is None:
+        return
+    gc.freeze()  # before the collector is back on: it resumes with no young generation to walk
+    startup.close()
