@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gterm.collector import end_startup_pause, pause_for_startup
+from gterm.collector import end_startup_pause, paused_until_first_frame
 from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, debug_log_path, default_demo_dir
 from gterm.globus.errors import GtermError, SessionExpired
 from gterm.logging_setup import setup_debug_log
@@ -333,7 +333,7 @@ def build_tui(
         return session.transfer_client()
 
     def after_first_frame() -> None:
-        end_startup_pause()  # main() paused the garbage collector for the start-up (gterm.collector)
+        end_startup_pause()  # tui_app and the demo pause the garbage collector for the start-up (gterm.collector)
         first_frame.set()
         if startup_check is not None:
             startup_check()
@@ -388,39 +388,40 @@ def tui_app(args: argparse.Namespace) -> Iterator[GtermApp]:
     tests/perf/startup) build their app through this too, so what they time is
     what a user starts and cannot drift from it.
     """
-    config = _load_config(args)
-    # The helper starts before anything more is imported: its interpreter and the SDK load while this
-    # process works out the start-up locations and opens the token store.
-    head_start = spawn_head_start(config, args.left, args.right)
-    try:
-        head_start = aim_head_start(head_start, config, args.left, args.right)
-        session = make_session(config)  # opens the token store: a missing keyring is said here
+    with paused_until_first_frame():  # start-up allocates much and frees little (gterm.collector)
+        config = _load_config(args)
+        # The helper starts before anything more is imported: its interpreter and the SDK load while this
+        # process works out the start-up locations and opens the token store.
+        head_start = spawn_head_start(config, args.left, args.right)
         try:
-            startup_check: Callable[[], None] | None = None
-            if session.mode == "client":
-                # A refused secret ends gterm with one line, not a login screen that cannot work
-                # in client-credentials mode; checked just after the first frame is drawn.
-                startup_check = session.check_client_credentials
-            elif not session.has_tokens():
-                # No session at all: log in on the terminal first. Stored tokens that turn out
-                # expired or short of a consent are handled in the app (its sign-in screen).
-                print("You are not logged in to Globus yet.")
-                run_cli_login(session)
-            if head_start is not None and not session.client_credentials:
-                token = session.stored_transfer_token()
-                if token is None:  # near expiry: the app's own calls refresh it (the helper never does)
-                    head_start.close()
-                    head_start = None
-                else:
-                    head_start.hand_over(token)
-            yield build_tui(
-                session, config, args.left, args.right, startup_check=startup_check, head_start=head_start
-            )
+            head_start = aim_head_start(head_start, config, args.left, args.right)
+            session = make_session(config)  # opens the token store: a missing keyring is said here
+            try:
+                startup_check: Callable[[], None] | None = None
+                if session.mode == "client":
+                    # A refused secret ends gterm with one line, not a login screen that cannot work
+                    # in client-credentials mode; checked just after the first frame is drawn.
+                    startup_check = session.check_client_credentials
+                elif not session.has_tokens():
+                    # No session at all: log in on the terminal first. Stored tokens that turn out
+                    # expired or short of a consent are handled in the app (its sign-in screen).
+                    print("You are not logged in to Globus yet.")
+                    run_cli_login(session)
+                if head_start is not None and not session.client_credentials:
+                    token = session.stored_transfer_token()
+                    if token is None:  # near expiry: the app's own calls refresh it (the helper never does)
+                        head_start.close()
+                        head_start = None
+                    else:
+                        head_start.hand_over(token)
+                yield build_tui(
+                    session, config, args.left, args.right, startup_check=startup_check, head_start=head_start
+                )
+            finally:
+                session.close()
         finally:
-            session.close()
-    finally:
-        if head_start is not None:
-            head_start.close()
+            if head_start is not None:
+                head_start.close()
 
 
 def spawn_head_start(config: GtermConfig, left: str | None, right: str | None) -> HeadStart | None:
@@ -481,9 +482,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "debug", False):
         path = setup_debug_log(debug_log_path())
         print(f"gterm: debug log (tokens redacted): {path}", file=sys.stderr)
-    if args.command in (None, "demo"):
-        # Start-up allocates much and frees little: the collector waits for the first frame (build_tui).
-        pause_for_startup()
     try:
         command = args.command
         if command == "login":
@@ -513,6 +511,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = " (run with --debug for details)" if not getattr(args, "debug", False) else ""
         _error(f"unexpected error: {type(exc).__name__}: {exc}{hint}")
         return EXIT_ERROR
-    finally:
-        end_startup_pause()  # when no first frame was drawn (a start that failed)
 

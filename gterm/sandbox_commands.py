@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gterm.cli import EXIT_OK, EXIT_USAGE, describe, run_cli_login, run_tui
+from gterm.collector import paused_until_first_frame
 from gterm.config import GtermConfig, data_dir, default_demo_dir
 from gterm.globus.errors import InvalidInput, KeyringUnavailable, SessionExpired
 
@@ -133,7 +134,7 @@ def demo_session(
 
 def cmd_demo(args: argparse.Namespace) -> int:
     options = checked_sandbox_options(args)
-    with demo_session(
+    with paused_until_first_frame(), demo_session(  # start-up allocates much and frees little (gterm.collector)
         usable_data_dir(args.data_dir) if args.data_dir else None,
         token_store=getattr(args, "token_store", None),
         left=getattr(args, "left", None),

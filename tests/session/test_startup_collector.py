@@ -82,6 +82,15 @@ def test_gterm_starts_with_the_collector_off_and_turns_it_on_with_start_up_froze
     assert seen["after main"] is True
 
 
+def test_the_demo_starts_with_the_collector_off_and_turns_it_on_with_start_up_frozen(sandbox, tmp_path) -> None:
+    status, seen = run_gterm(sandbox, tmp_path, "demo", "--data-dir", str(tmp_path / "demo"))
+    assert status == 0
+    assert seen["app built, before its first frame"] is False
+    assert seen["after the first frame"] is True
+    assert isinstance(seen["frozen"], int) and seen["frozen"] > 10_000
+    assert seen["after main"] is True
+
+
 def test_a_command_without_a_screen_leaves_the_collector_alone(sandbox, tmp_path) -> None:
     status, seen = run_gterm(sandbox, tmp_path, "whoami")
     assert status == 0
