@@ -16,6 +16,7 @@ from gterm.globus.errors import ServiceError
 from gterm.globus.transfer import listing_order, remembered_order
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.main import MainScreen
+from gterm.tui.widgets.filter_input import FilterInput
 from tests.support.browser_helpers import make_app, screen_lines, settled, wait_for, wait_for_exit
 from tests.support.transfer_live import service_for
 
@@ -112,3 +113,20 @@ async def test_the_left_file_list_has_the_focus_from_the_start(alice_service, tm
         await settled(pilot)
         assert app.focused is app.main_screen.left_pane.file_list
         assert given and set(given) == {"left-list"}  # the left pane's FileList, and nothing before it
+
+
+async def test_the_first_frame_mounts_no_filter_box_and_the_first_slash_brings_one(alice_service, tmp_config):
+    # An Input's styles and compose took ~8 ms of the first frame for a box hidden until `/`.
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.path == "/projects/", "the listing")
+        await settled(pilot)
+        assert list(app.screen.query(FilterInput)) == []
+        left = app.main_screen.left_pane
+        await pilot.press("slash", "c", "l")
+        await wait_for(pilot, lambda: left.file_list.filter_text == "cl", "the filter typed")
+        assert [box.id for box in app.screen.query(FilterInput)] == ["left-filter"]  # the left pane's only
+        assert left.filter_input.has_focus and left.filter_input.value == "cl"
+        await pilot.press("escape")
+        await settled(pilot)
+        assert left.file_list.has_focus and left.file_list.filter_text == ""

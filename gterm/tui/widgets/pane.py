@@ -35,7 +35,7 @@ from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.typed_input import HoldsKeys
 from gterm.tui.widgets.file_list import FileList
-from gterm.tui.widgets.filter_input import FilterInput
+from gterm.tui.widgets.pane_filter import PaneFilter
 from gterm.tui.widgets.pane_message import PaneMessage
 from gterm.tui.widgets.pane_path import PanePathBar
 from gterm.tui.widgets.path_bar import PathBar
@@ -57,7 +57,7 @@ PREPARED_ORDERS_FROM = 20_000
 FIRST_PAINT_WAIT = 1.0  # seconds the listing worker waits at most for the first page on screen
 
 
-class Pane(PanePathBar, Vertical, HoldsKeys):
+class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
     """A collection browser pane. See the module docstring for the loading rules.
 
     While it opens a directory, the keys typed at it wait for the new listing (its
@@ -146,10 +146,6 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         return self.query_one(PathBar)
 
     @property
-    def filter_input(self) -> FilterInput:
-        return self.query_one(FilterInput)
-
-    @property
     def status_line(self) -> StatusLine:
         return self.query_one(StatusLine)
 
@@ -235,7 +231,6 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         yield Label(Text("No collection"), classes="collection-name")
         yield PathBar(self.known_dir_names, id=f"{self.id}-path")
         yield FileList(id=f"{self.id}-list")
-        yield FilterInput(placeholder="filter (Enter keeps, Esc clears)", id=f"{self.id}-filter", compact=True)
         yield PaneMessage()
         yield StatusLine()
 
@@ -459,7 +454,7 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         if moved and origin != "reload":
             # A kept filter belongs to the directory it was typed in.
             self.file_list.filter_text = ""
-            self.filter_input.remove_class("-shown")
+            self._hide_filter()
         self.collection = collection
         self.listing = listing
         self._failed_open = None
@@ -644,19 +639,6 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
         self.refresh_status()
         self._announce_sort()
 
-    def start_filter(self) -> None:
-        box = self.filter_input
-        box.add_class("-shown")
-        box.value = self.file_list.filter_text
-        self.screen.set_focus(box)  # now, not after this message: the name typed next is here
-
-    def clear_filter(self) -> None:
-        """Esc on the list: drop a kept filter."""
-        self.filter_input.value = ""
-        self.filter_input.remove_class("-shown")
-        self.file_list.filter_text = ""
-        self.refresh_status()
-
     @on(Input.Changed, "FilterInput")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -667,8 +649,8 @@ class Pane(PanePathBar, Vertical, HoldsKeys):
     def _filter_done(self, event: Input.Submitted) -> None:
         event.stop()
         self.file_list.filter_text = event.value
-        self.filter_input.remove_class("-shown")
-        self._focus_list_from(self.filter_input)
+        event.input.remove_class("-shown")
+        self._focus_list_from(event.input)
         self.refresh_status()
 
     def _focus_list_from(self, field: Input) -> None:
