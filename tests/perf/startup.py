@@ -52,8 +52,10 @@ def run_in_pty(
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     started = time.perf_counter()
+    # Not from the checkout: `python -m gterm` puts the current directory first on sys.path, before
+    # PYTHONPATH, so from a checkout --compare would time that checkout's gterm instead of the other.
     process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
-                               start_new_session=True)
+                               start_new_session=True, cwd=tempfile.gettempdir())
     os.close(slave)
     seen = b""
     found: dict[str, float] = {}
