@@ -14,6 +14,10 @@ deal with nothing for it to find:
 * reading a big listing (:func:`gc_paused`): a 100,000-entry answer is a few
   hundred thousand containers, none of them garbage.
 
+The start-up helper process (gterm.globus.head_start), which lives a second
+or two to load the SDK and make the start-up listings' calls, keeps it off
+throughout.
+
 The start-up pause ends with :func:`end_startup_pause` once the first frame
 is drawn: what start-up made is moved to the collector's permanent generation
 (``gc.freeze``), so the collector resumes with nothing to catch up on and its

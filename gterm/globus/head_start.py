@@ -50,6 +50,7 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]  # no pipe to widen there
 
+from gterm.collector import gc_paused
 from gterm.config import GtermConfig
 from gterm.globus.errors import GtermError, NotFound, PermissionDenied
 
@@ -417,4 +418,5 @@ def _client_maker(config: GtermConfig, token: str | None) -> Callable[[], globus
 
 
 if __name__ == "__main__":
-    sys.exit(helper_main())
+    with gc_paused():  # a process of a second that loads the SDK and frees nothing worth a collection
+        sys.exit(helper_main())
