@@ -28,7 +28,6 @@ from gterm.globus.models import Bookmark, Collection
 from gterm.tui.keymap import APP_BINDINGS, SCREEN_BINDINGS, binding_ids, user_keymap
 from gterm.tui.messages import BookmarksChanged, CollectionRead, PaneLocationChanged, PaneSortChanged
 from gterm.tui.screens.main import MainScreen
-from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.typed_input import KeysInOrder
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.task_panel import TaskPanel
@@ -242,6 +241,8 @@ class GtermApp(KeysInOrder[None]):
     async def action_quit(self) -> None:
         """Quit; ask first while gterm's own tasks run (they stop with it), and in the demo while any task runs
         (its sandbox stops with it). Transfers at Globus go on without gterm: no question for those."""
+        from gterm.tui.screens.prompts import ConfirmPrompt
+
         panel = self.main_screen.task_panel if self.main_screen is not None else None
         here = [t for t in panel.local_tasks.values() if t.is_active] if panel is not None else []
         at_globus = [

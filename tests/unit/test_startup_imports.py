@@ -32,6 +32,7 @@ NOT_ON_THE_FIRST_FRAME = (
     "gterm.tui.screens.help",
     "gterm.tui.screens.login",
     "gterm.tui.screens.pause_rules",
+    "gterm.tui.screens.prompts",
     "gterm.tui.screens.sharing",
     "gterm.tui.screens.sharing_dialogs",
     "gterm.tui.screens.sharing_roles",

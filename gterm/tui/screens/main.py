@@ -29,7 +29,6 @@ from gterm.tui.keymap import MAIN_BINDINGS, SHORT_LABELS, SIDEBAR_BINDINGS
 from gterm.tui.listing_view import slashed_name
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, bookmark_name_check, name_check, not_empty
 from gterm.tui.transfer_actions import TransferScreen
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.pane import Pane
@@ -42,8 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
     from gterm.tui.text_pager import ByteSource
 
-# The picker, help, details, directory summary and viewer screens (and the viewer's HTTPS reads)
-# are imported when first opened: none is on the first frame, and importing them all up front
+# The prompts, picker, help, details, directory summary and viewer screens (and the viewer's HTTPS
+# reads) are imported when first opened: none is on the first frame, and importing them all up front
 # delays it (tests/perf/startup.py; gterm.tui.app says the pattern).
 
 SHORT_TERMINAL_ROWS = 32
@@ -277,6 +276,8 @@ class MainScreen(TransferScreen):
         self.active_pane.file_list.toggle_cursor_selection()
 
     def action_select_glob(self) -> None:
+        from gterm.tui.screens.prompts import InputPrompt, not_empty
+
         pane = self.active_pane
 
         def chosen(pattern: str | None) -> None:
@@ -286,6 +287,8 @@ class MainScreen(TransferScreen):
         self.app.push_screen(InputPrompt("Select files matching", value="*", check=not_empty), chosen)
 
     def action_unselect_glob(self) -> None:
+        from gterm.tui.screens.prompts import InputPrompt, not_empty
+
         pane = self.active_pane
 
         def chosen(pattern: str | None) -> None:
@@ -423,6 +426,8 @@ class MainScreen(TransferScreen):
         self.app.push_screen(FileViewer(title, entry.name, open_source))
 
     def action_mkdir(self) -> None:
+        from gterm.tui.screens.prompts import InputPrompt, name_check
+
         pane = self._ready_pane(self.action_mkdir)
         if pane is None:
             return
@@ -449,6 +454,8 @@ class MainScreen(TransferScreen):
         ask()
 
     def action_rename(self) -> None:
+        from gterm.tui.screens.prompts import InputPrompt, name_check
+
         pane = self._ready_pane(self.action_rename)
         if pane is None:
             return
@@ -488,6 +495,8 @@ class MainScreen(TransferScreen):
             report(self.app, error, context=context, target=pane)
 
     def action_move(self) -> None:
+        from gterm.tui.screens.prompts import InputPrompt
+
         pane = self._ready_pane(self.action_move)
         if pane is None:
             return
@@ -537,6 +546,8 @@ class MainScreen(TransferScreen):
         )
 
     def action_delete(self) -> None:
+        from gterm.tui.screens.prompts import ConfirmPrompt
+
         pane = self._ready_pane(self.action_delete)
         if pane is None:
             return
@@ -637,6 +648,8 @@ class MainScreen(TransferScreen):
             self.set_focus(self.active_pane.file_list)
 
     def action_add_bookmark(self) -> None:
+        from gterm.tui.screens.prompts import InputPrompt, bookmark_name_check
+
         pane = self._ready_pane(self.action_add_bookmark)
         if pane is None:
             return

@@ -26,7 +26,6 @@ from gterm.tui.keymap import SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, BookmarksChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, bookmark_name_check
 from gterm.tui.worker_errors import deliver, describe, report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -164,6 +163,8 @@ class BookmarkSidebar(Vertical):
         self._run("Add bookmark", lambda s: s.create_bookmark(name, collection_id, path), self._after_change)
 
     def action_rename_bookmark(self) -> None:
+        from gterm.tui.screens.prompts import InputPrompt, bookmark_name_check
+
         bookmark = self.current
         if bookmark is None:
             return
@@ -180,6 +181,8 @@ class BookmarkSidebar(Vertical):
         )
 
     def action_delete_bookmark(self) -> None:
+        from gterm.tui.screens.prompts import ConfirmPrompt
+
         bookmark = self.current
         if bookmark is None:
             return
