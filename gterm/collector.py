@@ -35,6 +35,7 @@ from collections.abc import Iterator
 _lock = threading.Lock()
 _pausers = 0
 _was_enabled = False
+_startup_lock = threading.Lock()  # the start-up pause's own: gc_paused takes _lock while it is held
 _startup: contextlib.ExitStack | None = None
 
 
@@ -63,30 +64,36 @@ def gc_paused() -> Iterator[None]:
 
 @contextlib.contextmanager
 def paused_until_first_frame() -> Iterator[None]:
-    """The collector paused (:func:`pause_for_startup`) until the first frame, or the end of this block."""
+    """The collector paused (:func:`pause_for_startup`) until the first frame, or the end of this block.
+
+    A block that ends before any first frame (a start that failed) only turns the collector back
+    on: nothing is frozen for a process about to end, nor in a test runner's."""
     pause_for_startup()
     try:
         yield
     finally:
-        end_startup_pause()
+        end_startup_pause(freeze=False)
 
 
 def pause_for_startup() -> None:
     """Pause the collector from here to the first frame (:func:`end_startup_pause`); again while paused: nothing."""
     global _startup
-    with _lock:
+    with _startup_lock:
         if _startup is not None:
             return
-        _startup = contextlib.ExitStack()
-    _startup.enter_context(gc_paused())
+        stack = contextlib.ExitStack()
+        stack.enter_context(gc_paused())
+        _startup = stack
 
 
-def end_startup_pause() -> None:
-    """End :func:`pause_for_startup`'s pause, start-up's objects frozen; nothing when there is none."""
+def end_startup_pause(*, freeze: bool = True) -> None:
+    """End :func:`pause_for_startup`'s pause, start-up's objects frozen (unless told not to); nothing when
+    there is none."""
     global _startup
-    with _lock:
+    with _startup_lock:
         startup, _startup = _startup, None
     if startup is None:
         return
-    gc.freeze()  # before the collector is back on: it resumes with no young generation to walk
+    if freeze:
+        gc.freeze()  # before the collector is back on: it resumes with no young generation to walk
     startup.close()

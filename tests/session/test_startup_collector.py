@@ -45,6 +45,7 @@ def run_headless(app):
 cli.run_app = run_headless
 status = cli.main(sys.argv[1:])
 seen["after main"] = gc.isenabled()
+seen["frozen at the end"] = gc.get_freeze_count()
 print(json.dumps([status, seen]))
 """
 
@@ -94,14 +95,14 @@ def test_the_demo_starts_with_the_collector_off_and_turns_it_on_with_start_up_fr
 def test_a_command_without_a_screen_leaves_the_collector_alone(sandbox, tmp_path) -> None:
     status, seen = run_gterm(sandbox, tmp_path, "whoami")
     assert status == 0
-    assert seen == {"after main": True}
+    assert seen == {"after main": True, "frozen at the end": 0}
 
 
 def test_a_start_that_fails_before_its_first_frame_turns_the_collector_back_on(sandbox, tmp_path) -> None:
     (tmp_path / "config.toml").write_text("this is = = not toml\n")
     status, seen = run_gterm(sandbox, tmp_path, "--left", f"{LAB_STORAGE_ID}:/~/")
     assert status == 1
-    assert seen == {"after main": True}
+    assert seen == {"after main": True, "frozen at the end": 0}  # nothing frozen for a start that never drew
 
 
 def test_the_start_up_pause_and_a_listings_pause_overlap(undo_freeze) -> None:
@@ -117,6 +118,14 @@ def test_the_start_up_pause_and_a_listings_pause_overlap(undo_freeze) -> None:
     assert gc.isenabled()
     collector.end_startup_pause()  # once ended: nothing more
     assert gc.isenabled()
+
+
+def test_a_block_that_ends_before_a_first_frame_freezes_nothing() -> None:
+    frozen = gc.get_freeze_count()
+    with pytest.raises(RuntimeError), collector.paused_until_first_frame():
+        assert not gc.isenabled()
+        raise RuntimeError("the settings could not be read")
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
 
 
 def test_a_pause_on_one_thread_holds_while_another_ends_its_own() -> None:
