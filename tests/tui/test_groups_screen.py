@@ -6,12 +6,12 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from gterm.globus.groups import GroupsService
+from gterm.globus.groups import GroupsService, Membership
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.groups import GroupMembersScreen, GroupRolePicker, GroupsScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
-from tests.support.browser_helpers import make_app, settled, type_text, wait_for
+from tests.support.browser_helpers import make_app, prompt_error, settled, type_text, wait_for
 from tests.support.groups_helpers import delete_made_group, groups_client_for, no_group_left_behind
 from tests.support.sharing_helpers import sharing_for
 from tests.support.transfer_helpers import unique
@@ -23,13 +23,18 @@ def groups_for(sandbox: SandboxHandle, identity: str = "alice") -> GroupsService
     return GroupsService(lambda: client)
 
 
+def groups_app(sandbox: SandboxHandle, groups: GroupsService) -> Any:
+    """The app with both panes on Lab Storage, its sharing and ``groups`` services on the live sandbox."""
+    return make_app(service_for(sandbox), sharing=sharing_for(sandbox), groups=groups,
+                    left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+
+
 async def test_groups_list_members_and_membership_actions(sandbox: SandboxHandle) -> None:
     name = f"Pilot group {unique('g')}"  # unique: the test deletes it by name, even when it fails
     with no_group_left_behind(sandbox) as client:
         try:
             groups = groups_for(sandbox)
-            app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), groups=groups,
-                           left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+            app = groups_app(sandbox, groups)
             async with app.run_test(size=(120, 40)) as pilot:
                 await settled(pilot)
                 await pilot.press("g")
@@ -105,8 +110,7 @@ async def test_groups_list_members_and_membership_actions(sandbox: SandboxHandle
 
 
 async def test_lab_group_shows_bob_by_name(sandbox: SandboxHandle, alice_tc: Any) -> None:
-    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), groups=groups_for(sandbox),
-                   left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+    app = groups_app(sandbox, groups_for(sandbox))
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
         app.push_screen(GroupMembersScreen(groups_for(sandbox), globus_group(sandbox), app.sharing))
@@ -120,14 +124,10 @@ def globus_group(sandbox: SandboxHandle) -> Any:
     return groups_for(sandbox).group(LAB_GROUP_ID)
 
 
-
 async def test_a_member_not_found_brings_the_prompt_back_with_the_name(sandbox: SandboxHandle) -> None:
     """The prompt closed and only the status line said why: the name typed (one typo away) was gone."""
-    from tests.support.browser_helpers import prompt_error
-
     groups = groups_for(sandbox)
-    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), groups=groups,
-                   left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+    app = groups_app(sandbox, groups)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
         await pilot.press("g")
@@ -147,7 +147,6 @@ async def test_a_member_not_found_brings_the_prompt_back_with_the_name(sandbox: 
 
 def test_the_member_count_counts_active_members_and_says_the_rest_apart() -> None:
     """"3 members." for two members and one invitation: an invited person is no member yet."""
-    from gterm.globus.groups import Membership
     from gterm.tui.screens.groups import member_count
 
     people = [Membership(ALICE_ID, "alice", "admin", "active"), Membership(BOB_ID, "bob", "member", "active"),
