@@ -186,7 +186,6 @@ class GtermApp(KeysInOrder[None]):
                 "Unknown binding ids in the [keymap] settings: " + ", ".join(self._unknown_keys),
                 title="Settings",
                 severity="warning",
-                markup=False,
             )
 
     @work(thread=True, group="after-first-frame", exit_on_error=False)

@@ -24,7 +24,7 @@ Transfer's U+FFFD-then-latin-1 (``gterm.globus.paths``), so the same file looks
 the same in both panes.
 
 ``escape_controls`` is the plain-string half, for places that need a ``str``
-(notifications with ``markup=False``, log lines, copy/paste).
+(notifications, which GtermApp.notify always shows as literal text; log lines, copy/paste).
 """
 
 from __future__ import annotations

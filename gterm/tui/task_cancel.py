@@ -40,7 +40,7 @@ def confirm_cancel(
         if done is not None:
             done(message)
         else:
-            app.notify(escape_controls(message), markup=False)
+            app.notify(escape_controls(message))
 
     def cancel() -> None:
         try:

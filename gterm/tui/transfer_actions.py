@@ -219,18 +219,14 @@ class TransferScreen(Screen[None]):
 
     # -- F5 -------------------------------------------------------------------------------
 
-    def _transfer_if_still_here(self) -> None:
-        if self.app.screen is self:  # not over a screen the user opened meanwhile
-            self.action_transfer()
-
     def action_transfer(self) -> None:
         # Both panes must show where they are going: the source's entries and the destination's path.
         for pane in self.panes():
-            if pane.defer_until_loaded(self._transfer_if_still_here):
+            if pane.defer_until_loaded(self.action_transfer):
                 return
         plan = plan_from_panes(self.active_pane, self.inactive_pane)
         if isinstance(plan, str):
-            self.app.notify(plan, severity="warning", markup=False)
+            self.app.notify(plan, severity="warning")
             return
         from gterm.tui.local_transfer import task_kind
 
@@ -244,7 +240,6 @@ class TransferScreen(Screen[None]):
                 f"{plural(len(left_out), 'broken or outside link')} left out: Globus cannot transfer "
                 f"{'it' if len(left_out) == 1 else 'them'}.",
                 severity="warning",
-                markup=False,
             )
         from gterm.tui.screens.transfer_dialog import TransferDialog
 
@@ -283,8 +278,7 @@ class TransferScreen(Screen[None]):
             if remote is None:
                 return
             if not remote.https_server:
-                self.app.notify(no_https_reason(remote), title="No HTTPS access", severity="error", markup=False,
-                                timeout=12)
+                self.app.notify(no_https_reason(remote), title="No HTTPS access", severity="error", timeout=12)
                 return
             if self.host.https is None:
                 self.app.notify("Downloads and uploads need a signed-in session (HTTPS access).", severity="error")
@@ -356,7 +350,7 @@ class TransferScreen(Screen[None]):
             pane.clear_selection()  # sent, as after a Globus transfer's submit
         self.task_panel.add_local_task(task)
         self.after_task(task.task_id, lambda _task: self._local_task_ended(plan))
-        self.app.notify(f"{task.label}: started", title=escape_controls(plan.destination_name), markup=False)
+        self.app.notify(f"{task.label}: started", title=escape_controls(plan.destination_name))
         self.app.run_worker(task.run, thread=True, group="local-tasks", exit_on_error=False, name=task.task_id)
 
     def _local_task_ended(self, plan: TransferPlan) -> None:
@@ -385,7 +379,7 @@ class TransferScreen(Screen[None]):
 
     def _submitted(self, request: TransferRequest, task_id: str) -> None:
         self.app.notify(
-            f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer"), markup=False
+            f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer")
         )
         self._clear_source_selection(request)
         self.after_task(
@@ -446,7 +440,7 @@ class TransferScreen(Screen[None]):
             count = len(result.left_marked)
             here = _marked_text(left, count, " entry marked here" if count == 1 else " entries marked here")
             there = _marked_text(right, len(result.right_marked), " in the other pane")
-            self.app.notify(f"{here}, {there}.", title="Compare", markup=False)
+            self.app.notify(f"{here}, {there}.", title="Compare")
 
     @on(PaneLocationChanged)
     def _marks_stale(self, event: PaneLocationChanged) -> None:

@@ -341,7 +341,7 @@ class TypedInput:
             hold.on_waiting(0)
             hold.on_dropped()
         self._app.notify(
-            f"{plural(count, 'key')} typed ahead dropped: {reason}.", title="Typed ahead", markup=False, timeout=4
+            f"{plural(count, 'key')} typed ahead dropped: {reason}.", title="Typed ahead", timeout=4
         )
 
     def _end_hold(self) -> None:

@@ -97,7 +97,7 @@ def report(
         message = f"{message}. {NO_SESSION_HINT}"
     if target is not None:
         target.show_error(message)
-    app.notify(message, title="Error", severity="error", markup=False)
+    app.notify(message, title="Error", severity="error")
 
 
 def back_with_error(asked_from: Screen[Any], error: BaseException, ask_again: Callable[[str], object]) -> bool:
@@ -138,7 +138,7 @@ class ReauthCoordinator:
         message = f"{escape_controls(context)}: {why}"
         if target is not None:
             target.show_error(message)
-        self.app.notify(message, title=title, severity="error", markup=False, timeout=15)
+        self.app.notify(message, title=title, severity="error", timeout=15)
 
     def request(
         self,
@@ -203,7 +203,7 @@ class ReauthCoordinator:
     def _failed(self, error: BaseException) -> None:
         self.active = False
         self.pending.clear()
-        self.app.notify(f"Sign-in failed: {describe(error)}", title="Sign-in", severity="error", markup=False)
+        self.app.notify(f"Sign-in failed: {describe(error)}", title="Sign-in", severity="error")
 
     def _finished(self, ok: bool) -> None:
         self.active = False
@@ -211,7 +211,7 @@ class ReauthCoordinator:
         if not ok:
             self.app.notify("Sign-in cancelled; the operation was not retried.", title="Sign-in", severity="warning")
             return
-        self.app.notify(f"{self.done}; retrying.", title="Sign-in", markup=False)
+        self.app.notify(f"{self.done}; retrying.", title="Sign-in")
         for retry in retries:
             try:
                 retry()

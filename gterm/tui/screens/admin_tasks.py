@@ -339,8 +339,12 @@ class AdminTasksScreen(Screen[None]):
             if row is None or item == self.items[row]:
                 continue
             self.items[row] = item
-            for column, cell in enumerate(task_cells(item, item.task.task_id in self.selected)):
-                self.table.update_cell_at(Coordinate(row, column), cell)
+            self._draw_row(row, item)
+
+    def _draw_row(self, row: int, item: AdminTask) -> None:
+        """Row ``row`` drawn again in place from ``item`` (the cursor and the scroll stay)."""
+        for column, cell in enumerate(task_cells(item, item.task.task_id in self.selected)):
+            self.table.update_cell_at(Coordinate(row, column), cell)
 
     def _set_status(self) -> None:
         if self.error:
@@ -465,12 +469,11 @@ class AdminTasksScreen(Screen[None]):
     def _acted(self, message: str) -> None:
         """Paused, resumed or cancelled: the rows on screen are read again in place (a reload put the cursor
         on the first row, so the next x or p acted on another task); the selection, acted on, is cleared."""
-        self.notify(escape_controls(message), title="Tasks", timeout=4, markup=False)
+        self.notify(escape_controls(message), title="Tasks", timeout=4)
         acted, self.selected = self.selected, set()
         for row, item in enumerate(self.items):
             if item.task.task_id in acted:
-                for column, cell in enumerate(task_cells(item, False)):
-                    self.table.update_cell_at(Coordinate(row, column), cell)
+                self._draw_row(row, item)  # its selection mark gone
         self._set_status()
         self._reread_shown(now=True)
 

@@ -90,12 +90,12 @@ class CollectionInfo(GtermModal[None]):
         if self.load_error is not None or self.details is None:
             self.notify(f"The details could not be loaded ({self.load_error}); the settings are edited from "
                         "current details only. Press r to try again.",
-                        title="Settings", severity="warning", markup=False)
+                        title="Settings", severity="warning")
             return
         try:
             settings = CollectionSettings.from_details(self.details)
         except GtermError as exc:
-            self.notify(describe(exc), title="Settings", severity="warning", markup=False)
+            self.notify(describe(exc), title="Settings", severity="warning")
             return
         from gterm.tui.screens.collection_settings import CollectionSettingsForm
 

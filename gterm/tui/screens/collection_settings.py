@@ -164,5 +164,5 @@ class CollectionSettingsForm(GtermModal[bool]):
     def _saved(self) -> None:
         self.saving = False
         self.notify(f"Saved the settings of {escape_controls(self.settings.display_name)}.", title="Settings",
-                    timeout=4, markup=False)  # a name is shown as it is ("Lab [/] Storage" crashed the app)
+                    timeout=4)
         self.dismiss(True)

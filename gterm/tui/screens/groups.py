@@ -10,6 +10,7 @@ Every call runs on a worker; refusals say what to do.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -88,14 +89,10 @@ class _GroupsBase(GtermModal[None]):
         back_with_error(self, error, ask_again)
 
 
-
 def member_count(members: list[Membership]) -> str:
     """"2 members, 1 invited": active members, then each other status apart (an invitation is no member)."""
-    active = sum(1 for m in members if m.status == "active")
-    others: dict[str, int] = {}
-    for member in members:
-        if member.status != "active":
-            others[member.status] = others.get(member.status, 0) + 1
+    others = Counter(m.status for m in members)
+    active = others.pop("active", 0)
     return ", ".join([plural(active, "member"), *(f"{count} {status}" for status, count in others.items())])
 
 

@@ -323,9 +323,8 @@ class MainScreen(TransferScreen):
         return pane
 
     def _still_active(self, pane: Pane) -> bool:
-        """A deferred action runs only if its pane is still the one the user works in, on this screen (not
-        under one the user opened meanwhile)."""
-        return pane is self.active_pane and self.app.screen is self
+        """A deferred action runs only if its pane is still the one the user works in."""
+        return pane is self.active_pane
 
     def refresh_location(self, collection_id: str, path: str) -> None:
         """Reload every pane that shows ``path`` of ``collection_id`` (after a change there)."""
@@ -392,8 +391,7 @@ class MainScreen(TransferScreen):
             return
         if entry.special_kind is not None:
             # Opening a named pipe waits for a writer (forever); a device has no contents to page.
-            self.notify(f"{entry.name} is a {entry.special_kind}: there is nothing to view.", severity="warning",
-                        markup=False)
+            self.notify(f"{entry.name} is a {entry.special_kind}: there is nothing to view.", severity="warning")
             return
         collection, directory = pane.collection, pane.path
         title = f"{collection.display_name}:{paths.child(directory, entry.name, is_dir=entry.is_dir)}"
@@ -516,7 +514,7 @@ class MainScreen(TransferScreen):
             try:
                 moves = plan_moves(directory, entries, destination.strip())
             except GtermError as exc:
-                self.notify(escape_controls(exc), title="Move", severity="error", markup=False)
+                self.notify(escape_controls(exc), title="Move", severity="error")
                 return
             changed_dirs = {directory} | {paths.parent(new) for _, new in moves}
 
@@ -616,7 +614,6 @@ class MainScreen(TransferScreen):
                     f"Deleted {plural(deleted, 'item')}; could not delete {len(problems):,}:\n{shown}{more}",
                     title="Delete",
                     severity="error",
-                    markup=False,
                     timeout=10,
                 )
             else:

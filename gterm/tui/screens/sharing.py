@@ -75,7 +75,6 @@ class SharingScreen(GtermModal[None]):
         self.guests: list[Collection] = []
         self.loaded = False
         self.error: str | None = None
-        self.rule_columns = RULE_COLUMNS  # the narrow set under NARROW columns (chosen on mount)
 
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(f"Sharing — {self.collection.display_name}", id="sharing-title")
@@ -111,8 +110,8 @@ class SharingScreen(GtermModal[None]):
     def on_mount(self) -> None:
         table = self.table
         if self.mode == "rules":
-            self.rule_columns = NARROW_RULE_COLUMNS if self.app.size.width < NARROW else RULE_COLUMNS
-            add_fixed_columns(table, self.rule_columns)
+            # The narrow set under NARROW columns; each row is cut to the columns the table has.
+            add_fixed_columns(table, NARROW_RULE_COLUMNS if self.app.size.width < NARROW else RULE_COLUMNS)
         else:
             add_fixed_columns(table, GUEST_COLUMNS)  # by name: a collection's id is in its details (i)
         table.focus()
@@ -182,7 +181,7 @@ class SharingScreen(GtermModal[None]):
                     else day_of(rule.expiration_date) or "never",
                     day_of(rule.create_time),
                 )
-                table.add_row(*cells[:len(self.rule_columns)], key=rule.key)
+                table.add_row(*cells[:len(table.columns)], key=rule.key)
             count = len(self.rules)
             status = f"{plural(count, 'rule')}." if count else "No rules yet: a adds one."
             if expired:
@@ -327,8 +326,7 @@ class SharingScreen(GtermModal[None]):
         deliver(self.app, self._guest_deleted)
 
     def _guest_deleted(self) -> None:
-        self.app.notify(f"Deleted the guest collection {self.collection.display_name}.", title="Sharing",
-                        markup=False)
+        self.app.notify(f"Deleted the guest collection {self.collection.display_name}.", title="Sharing")
         self.dismiss()
 
     def action_add_rule(self) -> None:

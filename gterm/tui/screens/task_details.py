@@ -178,8 +178,8 @@ class TaskDetailsScreen(Screen[None]):
         self.poll = poll and service is not None
         self._timer: Timer | None = None
         self._was_active = task.is_active
-        self._failing = False  # while a refresh keeps failing, say so once, not every 2 s
-        self._stale: str | None = None  # why the figures shown are old (a refresh failed); None: they are live
+        # Why the figures shown are old (a refresh failed; said once as a notice, not every 2 s); None: live.
+        self._stale: str | None = None
         self._refreshed: datetime | None = None  # the last refresh that succeeded
         self._shown_rows: dict[str, list[tuple[tuple[str, str], ...]]] = {}  # table id -> rows as last shown
 
@@ -255,7 +255,6 @@ class TaskDetailsScreen(Screen[None]):
     def _loaded(self, data: TaskDetailsData) -> None:
         if not self.is_mounted:  # closed while the request was in flight
             return
-        self._failing = False
         self._stale = None
         self._refreshed = self.clock()
         finished_now = self._was_active and not data.task.is_active
@@ -271,9 +270,8 @@ class TaskDetailsScreen(Screen[None]):
 
         if not self.is_mounted:
             return
-        if not self._failing:
+        if self._stale is None:  # the first failure since the figures were live
             report(self.app, error, context=f"Task {self.task_id}", retry=lambda: self.load(full=True))
-        self._failing = True
         # The figures on screen stop moving: say they are old, and why, until a refresh succeeds again.
         since = f" since {_time_text(self._refreshed)} UTC" if self._refreshed else ""
         self._schedule()
@@ -473,7 +471,7 @@ class TaskDetailsScreen(Screen[None]):
         report(self.app, error, context=f"Task {self.task_id}")
 
     def _control_done(self, message: str) -> None:
-        self.app.notify(escape_controls(message), markup=False)
+        self.app.notify(escape_controls(message))
         if self.is_mounted:
             self.load(full=True)
         panel = self._task_panel()

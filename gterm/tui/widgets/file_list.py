@@ -468,7 +468,6 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
                 "it cannot be opened or transferred.",
                 title="Invalid link",
                 severity="warning",
-                markup=False,
             )
             return
         # Keys typed next wait: the pane handling this message a hop later holds them for what it opens.

@@ -195,7 +195,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         is shown) must act on the directory the user went to, not on the one
         still painted; the latest such action waits, and is dropped if the
         listing fails (the pane then says why) or the user drops the keys
-        typed after it (Esc).
+        typed after it (Esc); it never comes up over a screen opened meanwhile.
 
         The keys typed after it belong to what it opens (F7 then a name): they wait with it, held by
         the pane they are typed at (F5 waits for both panes' listings, and the focus may be in the
@@ -303,7 +303,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
             self.go(paths.child(self.path, entry.name, is_dir=True), origin="enter")
         else:
             self.app.notify(
-                "F5 transfers it to the other pane.", title=escape_controls(entry.name), markup=False, timeout=3
+                "F5 transfers it to the other pane.", title=escape_controls(entry.name), timeout=3
             )
 
     @work(thread=True, group="listing", exclusive=True, exit_on_error=False)
@@ -475,7 +475,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self.refresh_status()
         self.post_message(PaneLocationChanged(self.id or "", collection, listing))
         waiting, self._after_load = self._after_load, None
-        if waiting is not None:
+        if waiting is not None and self.screen is self.app.screen:  # not over a screen opened meanwhile
             waiting()
         self.end_key_hold()  # the keys typed meanwhile go on to the listing now shown
         self._end_deferred_hold()

@@ -220,7 +220,7 @@ class PathBar(SafeInput):
             # Nothing more is common to them: say what there is to choose from, as a shell's second Tab does.
             shown = matches[:MAX_CANDIDATES_SHOWN]
             more = f"  … and {len(matches) - len(shown)} more" if len(matches) > len(shown) else ""
-            self.app.notify("  ".join(name + "/" for name in shown) + more, title="Completions", markup=False)
+            self.app.notify("  ".join(name + "/" for name in shown) + more, title="Completions")
             return
         completed = directory + matches[0] + "/" if len(matches) == 1 else directory + common_prefix(matches)
         self.value = completed

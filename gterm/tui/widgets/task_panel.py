@@ -388,7 +388,7 @@ class TaskPanel(Vertical):
             return
 
         def done(message: str) -> None:
-            self.app.notify(escape_controls(message), markup=False)
+            self.app.notify(escape_controls(message))
             if local is not None:
                 self._show_merged()
             self.refresh_tasks()
@@ -510,7 +510,7 @@ class TaskPanel(Vertical):
         if ending != fmt.ENDED_OK:
             severity = "warning" if ending == fmt.ENDED_CANCELED else "error"
         message = escape_controls(fmt.finish_message(task))
-        self.app.notify(message, title="Task finished", severity=severity, markup=False)
+        self.app.notify(message, title="Task finished", severity=severity)
         if self.bell_on_task_end:
             self.app.bell()
 
