@@ -486,13 +486,8 @@ class Rule:
 
     def has_expired(self, now: datetime) -> bool:
         """Past its expiration date: the rule grants nothing any more (Globus keeps it until it is deleted)."""
-        if not self.expiration_date:
-            return False
-        try:
-            expires = datetime.fromisoformat(self.expiration_date)
-        except ValueError:
-            return False
-        return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= now
+        expires = parse_time(self.expiration_date)
+        return expires is not None and expires <= now
 
     @property
     def key(self) -> str:

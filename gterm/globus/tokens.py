@@ -225,12 +225,6 @@ class PlaintextTokenStorage(JSONTokenStorage):
         if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o600:
             path.chmod(0o600)
 
-    def store_token_data_by_resource_server(
-        self, token_data_by_resource_server: t.Mapping[str, TokenStorageData]
-    ) -> None:
-        super().store_token_data_by_resource_server(token_data_by_resource_server)
-        self._tighten()
-
     def remove_all(self) -> list[str]:
         removed = [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]
         return removed

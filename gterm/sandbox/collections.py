@@ -30,11 +30,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from gterm.sandbox import confined, roles
+from gterm.sandbox import confined, roles, tasks_store
 from gterm.sandbox.confined import RootSpec
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.request_parsing import check_path
@@ -156,28 +155,19 @@ def rules_for(state: SandboxState, collection_id: str) -> list[Any]:
 
 
 def _rule_matches_principal(state: SandboxState, rule: Any, principal: Principal) -> bool:
-    """Whether ``rule`` grants ``principal`` anything now: it names them, and has not expired."""
+    """Whether ``rule`` grants ``principal`` anything now: it has not expired, and it names them."""
+    expires = tasks_store.parse_time(rule["expiration_date"])  # checked when the rule was written
+    if expires is not None and expires <= time.time():
+        return False  # an expired rule grants nothing any more (it stays listed until it is deleted)
     kind = rule["principal_type"]
     if kind in ("anonymous", "all_authenticated_users"):
-        names = True  # every request here carries a valid token
-    elif kind == "identity":
-        names = rule["principal"] == principal.identity_id
-    elif kind == "group":
+        return True  # every request here carries a valid token
+    if kind == "identity":
+        return bool(rule["principal"] == principal.identity_id)
+    if kind == "group":
         # Active members only, asked of Groups at each check: a member removed loses access at once.
-        names = str(rule["principal"]) in state.groups_of(principal.identity_id)
-    else:
-        names = False
-    # An expired rule grants nothing any more (it stays listed until it is deleted).
-    return names and not _expired(rule["expiration_date"])
-
-
-def _expired(expiration_date: str | None) -> bool:
-    if not expiration_date:
-        return False
-    expires = datetime.fromisoformat(expiration_date)  # checked when the rule was written (datetime_field)
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=UTC)  # Globus reads a date-time without an offset as UTC
-    return expires <= datetime.now(UTC)
+        return str(rule["principal"]) in state.groups_of(principal.identity_id)
+    return False
 
 
 def acl_permission(state: SandboxState, coll: CollectionRecord, principal: Principal, path: str) -> str:

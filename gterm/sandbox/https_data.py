@@ -62,6 +62,7 @@ from gterm.sandbox.collections import (
 from gterm.sandbox.confined import Location
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.scopes import data_access_collection, parse_scopes
+from gterm.sandbox.seed_ids import https_scope
 from gterm.sandbox.state import SandboxState
 from gterm.sandbox.wire_names import path_to_wire
 
@@ -79,10 +80,6 @@ _IOV_MAX = 1024  # buffers per writev call (Linux's IOV_MAX)
 def https_server_url(state: SandboxState, collection_id: str) -> str:
     """The ``https_server`` value a collection document carries (no trailing slash)."""
     return f"{state.base_url.rstrip('/')}{PREFIX}/{collection_id}"
-
-
-def https_scope(collection_id: str) -> str:
-    return f"https://auth.globus.org/scopes/{collection_id}/https"
 
 
 # --------------------------------------------------------------------------- the caller

@@ -21,6 +21,8 @@ from gterm.sandbox.seed_ids import (
     TIMER_SCOPE,
     TRANSFER_SCOPE,
     VIEW_IDENTITY_SET_SCOPE,
+    data_access_scope,
+    https_scope,
     manage_collections_scope,
 )
 from gterm.sandbox.state import SandboxState
@@ -54,15 +56,13 @@ KNOWN: dict[str, tuple[str, str]] = {
 def known_scope_strings(state: SandboxState) -> list[str]:
     """The scope strings a lookup by id finds: the fixed ones, then each endpoint's and collection's (a
     client's own scopes have no id here: :func:`is_known` takes them by string only)."""
-    from gterm.sandbox.collection_store import collection_summaries  # local: it imports the collections
-
     found = list(KNOWN)
     found.extend(manage_collections_scope(endpoint.id) for endpoint in gcs_store.all_endpoints(state.db))
-    for summary in collection_summaries(state):
-        if summary["entity_type"] in DATA_ACCESS_KINDS:
-            found.append(f"https://auth.globus.org/scopes/{summary['id']}/data_access")
-        if summary["entity_type"] in HTTPS_KINDS:
-            found.append(f"https://auth.globus.org/scopes/{summary['id']}/https")
+    for row in state.db.query("SELECT id, entity_type FROM collections ORDER BY created, display_name"):
+        if row["entity_type"] in DATA_ACCESS_KINDS:
+            found.append(data_access_scope(row["id"]))
+        if row["entity_type"] in HTTPS_KINDS:
+            found.append(https_scope(row["id"]))
     return found
 
 
@@ -78,7 +78,7 @@ def is_known(state: SandboxState, scope_string: str) -> bool:
     kinds = None
     if data_access_collection(scope_string):
         kinds = DATA_ACCESS_KINDS
-    elif scope_string.lower() == f"https://auth.globus.org/scopes/{owner}/https":
+    elif scope_string.lower() == https_scope(owner):
         kinds = HTTPS_KINDS
     if kinds is not None:
         row = state.db.query_one("SELECT entity_type FROM collections WHERE id = ?", (owner,))

@@ -34,6 +34,11 @@ def data_access_scope(collection_id: str) -> str:
     return f"https://auth.globus.org/scopes/{collection_id}/data_access"
 
 
+def https_scope(collection_id: str) -> str:
+    """The scope a collection's HTTPS server asks for (a GCSv5 mapped or guest collection's)."""
+    return f"https://auth.globus.org/scopes/{collection_id}/https"
+
+
 LAB_GROUP_ID = "b6c1e0a4-5d2f-4e83-9a7c-3f1d2e4b5a60"  # Groups: Alice admin, Bob member
 LAB_GROUP_NAME = "Lab Members"
 

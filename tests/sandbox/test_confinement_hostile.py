@@ -29,8 +29,8 @@ import globus_sdk
 import pytest
 import requests
 
-from gterm.sandbox.https_data import https_scope, https_server_url
-from gterm.sandbox.seed_ids import LAB_ENDPOINT_ID, LAB_STORAGE_ID
+from gterm.sandbox.https_data import https_server_url
+from gterm.sandbox.seed_ids import LAB_ENDPOINT_ID, LAB_STORAGE_ID, https_scope
 from gterm.sandbox.server import SandboxHandle
 from tests.support.canary import Canary, make_canary
 from tests.support.gcs_helpers import create_guest, gcs_client_for
