@@ -290,7 +290,7 @@ def test_a_scope_auth_does_not_know_is_refused(sandbox: SandboxHandle, scope: st
     in a grant and in a login (the authorize redirect carries the error)."""
     with pytest.raises(globus_sdk.AuthAPIError) as info:
         robot_auth_client(sandbox).oauth2_client_credentials_tokens(requested_scopes=scope)
-    assert (info.value.http_status, info.value.raw_json["error"]) == (400, "invalid_scope")  # type: ignore[index]
+    assert (info.value.http_status, info.value.raw_json["error"]) == (400, "invalid_scope")  # type: ignore[index]  # raw_json is a dict here
     params = {"client_id": GTERM_NATIVE_CLIENT_ID, "redirect_uri": "http://localhost:8123/done", "scope": scope,
               "response_type": "code", "state": "s1", "code_challenge": "x" * 43, "code_challenge_method": "S256"}
     response = requests.get(sandbox.auth_url + "v2/oauth2/authorize", params=params, allow_redirects=False, timeout=30)

@@ -113,7 +113,7 @@ async def test_quit_while_one_of_gterms_own_tasks_runs_asks_first(
     from tests.support.browser_helpers import make_app, settled, wait_for, wait_for_exit
 
     task = LocalTask("download", [Item("/projects/x.bin", str(tmp_path / "x.bin"), is_dir=False, size=10)],
-                     "Lab Storage", "This computer", open_remote=lambda: None)  # type: ignore[arg-type,return-value]
+                     "Lab Storage", "This computer", open_remote=lambda: None)  # type: ignore[arg-type,return-value]  # never opened
     app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:/projects/",
                    right=f"{LAB_STORAGE_ID}:/projects/")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -165,7 +165,7 @@ async def test_a_search_says_it_is_searching_while_it_reads(sandbox: SandboxHand
     _, path = make_lab_dir(sandbox, {"long.txt": text})
     release, holding = threading.Event(), threading.Event()
 
-    async def held_reads(scope, receive, send, inner):  # type: ignore[no-untyped-def]
+    async def held_reads(scope, receive, send, inner):  # type: ignore[no-untyped-def]  # ASGI callables
         if holding.is_set() and str(scope.get("path", "")).startswith(PREFIX):
             await asyncio.to_thread(release.wait, 30)
         await inner(scope, receive, send)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from textual.css.query import DOMQuery
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 
@@ -26,7 +27,7 @@ class Pane(Protocol):
     def file_list(self) -> FileList: ...
     @property
     def filter_input(self) -> FilterInput: ...
-    def query(self, selector: type[FilterInput]) -> Any: ...
+    def query(self, selector: type[FilterInput]) -> DOMQuery[FilterInput]: ...
     def mount(self, *widgets: Widget, after: Widget) -> AwaitMount: ...
     def refresh_status(self) -> None: ...
     def _hide_filter(self) -> None: ...
@@ -40,7 +41,7 @@ class PaneFilter:
         """The box, mounted when first asked for (by ``/``), not in the first frame: there an
         Input's styles and compose took ~8 ms of the start (tests/perf/startup)."""
         for box in self.query(FilterInput):
-            return box  # type: ignore[no-any-return]
+            return box
         box = FilterInput(placeholder="filter (Enter keeps, Esc clears)", id=f"{self.id}-filter", compact=True)
         self.mount(box, after=self.file_list)
         return box
