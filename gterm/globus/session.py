@@ -23,7 +23,6 @@ unchanged, scopes met) and clears its authorizer cache.
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 import time
 from contextlib import AbstractContextManager
@@ -514,6 +513,8 @@ class GtermSession:
             use_server = False
         # A fresh login client per challenge: the SDK keeps the PKCE verifier on the client.
         login_client = globus_sdk.NativeAppAuthClient(self.client_id, **client_options(self.config))
+        import secrets  # here, not at the top: it loads OpenSSL's hashing, which nothing before the first frame needs
+
         state = secrets.token_urlsafe(16)
         server = RedirectServer(state) if use_server else None
         redirect_uri = server.redirect_uri if server else login_client.base_url + "v2/web/auth-code"

@@ -129,6 +129,8 @@ def test_a_robots_session_and_first_frame_load_no_sdk_and_no_sharing_or_groups()
     assert "gterm.globus.session" in loaded and "gterm.tui.screens.main" in loaded
     assert {name.split(".")[0] for name in loaded} & set(HEAVY) == set()
     assert loaded & set(NOT_ON_THE_FIRST_FRAME) == set()
+    # OpenSSL's hashing (secrets, for a login's state) waits for a login: nothing before the frame needs it.
+    assert loaded & {"secrets", "hashlib", "hmac"} == set()
 
 
 def test_every_deferred_module_exists() -> None:
