@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from gterm.sandbox import seed_marks
 from gterm.sandbox.db import Database
-from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import ALICE_ID, ALICE_SHARED_ID, BOB_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.state import SandboxState
 
 #: Roles that can be assigned explicitly (Transfer's and the GCS Manager's shared names).
@@ -136,16 +137,35 @@ SEED_ROLES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: The seeded guest collections' creators: GCS gives whoever creates a guest collection the
+#: administrator role on it, as a role document of its own (see gcs_manager's collection creation).
+SEED_GUEST_CREATOR_ROLES: tuple[tuple[str, str, str], ...] = (
+    (BOB_SHARED_ID, BOB_ID, "administrator"),
+    (ALICE_SHARED_ID, ALICE_ID, "administrator"),
+)
+
+
 def seed(state: SandboxState) -> None:
     """Write the seed roles once per data dir (a user's later deletions stay deleted)."""
-    db = state.db
-    if seed_marks.is_done(db, "roles"):
+    _seed_once(state.db, "roles", SEED_ROLES)
+
+
+def seed_guest_creators(state: SandboxState) -> None:
+    """The seeded guest collections' creator roles, once per data dir (older ones too), after the
+    guests are made: a guest that is not there (deleted by its owner) gets none."""
+    existing = {str(row["id"]) for row in state.db.query("SELECT id FROM collections")}
+    _seed_once(state.db, "guest-creator-roles",
+               [assignment for assignment in SEED_GUEST_CREATOR_ROLES if assignment[0] in existing])
+
+
+def _seed_once(db: Database, mark: str, assignments: Iterable[tuple[str, str, str]]) -> None:
+    if seed_marks.is_done(db, mark):
         return
     with db.transaction() as conn:
-        for target_id, identity_id, role in SEED_ROLES:
+        for target_id, identity_id, role in assignments:
             conn.execute(
                 "INSERT OR IGNORE INTO roles (id, target_id, principal_type, principal, role, create_time)"
                 " VALUES (?, ?, 'identity', ?, ?, ?)",
                 (str(uuid.uuid4()), target_id, identity_id, role, _now()),
             )
-    seed_marks.mark_done(db, "roles")
+    seed_marks.mark_done(db, mark)

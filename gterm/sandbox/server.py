@@ -149,6 +149,7 @@ def _prepare(state: SandboxState) -> None:
     state.active_group_ids = functools.partial(principals.active_groups, state.db)
     gcs_store.seed(state)  # after the collections it places on GCSv5 endpoints
     gcs_store.seed_alices_guest(state)  # after Lab Storage's place on its endpoint
+    roles_store.seed_guest_creators(state)  # after the guests it gives their creators' roles on
 
 
 def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import requests
 from gterm.sandbox import roles_store
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
+    ALICE_SHARED_ID,
     BOB_ID,
     BOB_SHARED_ID,
     HPC_ENDPOINT_ID,
@@ -352,6 +353,15 @@ def test_collection_roles_shared_with_transfer(
     assert gcs_error(lambda: alice_lab.get_role(created["id"])).http_status == 404
     bad = globus_sdk.GCSRoleDocument(collection=LAB_STORAGE_ID, principal=_urn(BOB_ID), role="owner")
     assert gcs_error(lambda: alice_lab.create_role(bad)).http_status == 400
+
+
+def test_a_seeded_guest_lists_its_creators_administrator_role(
+    alice_lab: globus_sdk.GCSClient, bob_lab: globus_sdk.GCSClient
+) -> None:
+    # As for a guest made through the GCS Manager (the test above): the creator's role is a document.
+    for client, guest, creator in ((alice_lab, ALICE_SHARED_ID, ALICE_ID), (bob_lab, BOB_SHARED_ID, BOB_ID)):
+        listed = [(r["principal"], r["role"]) for r in client.get_role_list(collection_id=guest)]
+        assert (_urn(creator), "administrator") in listed
 
 
 def test_endpoint_roles_need_the_endpoint_administrator(

@@ -13,6 +13,7 @@ from gterm.sandbox.collections import get_collection
 from gterm.sandbox.db import Database
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
+    ALICE_SHARED_ID,
     ALICES_LAPTOP_ID,
     BOB_ID,
     BOB_SHARED_ID,
@@ -20,6 +21,7 @@ from gterm.sandbox.seed_ids import (
     LAB_ENDPOINT_ID,
     LAB_STORAGE_ID,
 )
+from gterm.sandbox.server import running_sandbox
 from gterm.sandbox.state import SandboxConfig, SandboxState
 from tests.support.transfer_helpers import api_error
 
@@ -67,6 +69,30 @@ def test_seed_runs_once_and_deletions_stay_deleted(state: SandboxState) -> None:
     roles_store.delete_role(state.db, LAB_STORAGE_ID, row["id"])
     roles_store.seed(state)
     assert roles_store.list_roles(state.db, LAB_STORAGE_ID) == []
+
+
+def test_seeded_guests_get_their_creators_role_once_older_data_dirs_too(tmp_path: Path) -> None:
+    def guest_roles(data_dir: Path) -> set[tuple[str, str, str]]:
+        with running_sandbox(SandboxConfig(data_dir=data_dir, tls=False)) as sandbox:
+            return {
+                (str(row["target_id"]), str(row["principal"]), str(row["role"]))
+                for guest in (ALICE_SHARED_ID, BOB_SHARED_ID)
+                for row in roles_store.list_roles(sandbox.state.db, guest)
+            }
+
+    creators = {(ALICE_SHARED_ID, ALICE_ID, "administrator"), (BOB_SHARED_ID, BOB_ID, "administrator")}
+    assert guest_roles(tmp_path) == creators
+    # A data dir from before these roles were seeded (its other seeds done): it gets them at its next start.
+    db = Database(tmp_path / "sandbox.db")
+    db.execute("DELETE FROM roles WHERE target_id IN (?, ?)", (ALICE_SHARED_ID, BOB_SHARED_ID))
+    db.execute("DELETE FROM seed_marks WHERE name = 'guest-creator-roles'")
+    db.close()
+    assert guest_roles(tmp_path) == creators
+    # Once only: a creator's role its owner removed stays removed.
+    db = Database(tmp_path / "sandbox.db")
+    db.execute("DELETE FROM roles WHERE target_id = ?", (BOB_SHARED_ID,))
+    db.close()
+    assert guest_roles(tmp_path) == {(ALICE_SHARED_ID, ALICE_ID, "administrator")}
 
 
 def test_implied_and_inherited_roles() -> None:
