@@ -115,7 +115,8 @@ class Change:
         def shown(value: Value) -> str:
             if isinstance(value, bool):
                 return "yes" if value else "no"
-            return repr(value) if value else "(empty)"
+            # Quoted as typed: a repr would double every backslash and switch quotes around an apostrophe.
+            return f"“{value}”" if value else "(empty)"
 
         return f"{self.field.label}: {shown(self.old)} → {shown(self.new)}"
 

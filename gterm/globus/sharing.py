@@ -202,6 +202,9 @@ class SharingService:
         """Create an access rule; returns its id. ``path`` is relative to the guest's root ("/" = all)."""
         if grantee.principal_type == "anonymous" and permissions != "r":
             raise InvalidInput("Public access can only be read-only.")
+        if notify_message and not notify_email:  # Transfer sends the message in the email: alone, it is lost
+            raise InvalidInput("The message goes in the notification email: give a notify email too, or leave the "
+                               "message empty.")
         document: dict[str, Any] = {
             "DATA_TYPE": "access",
             "principal_type": grantee.principal_type,

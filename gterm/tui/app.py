@@ -27,6 +27,7 @@ from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.tui.keymap import APP_BINDINGS, SCREEN_BINDINGS, binding_ids, user_keymap
 from gterm.tui.messages import BookmarksChanged, CollectionRead, PaneLocationChanged, PaneSortChanged
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.typed_input import KeysInOrder
 from gterm.tui.widgets.file_list import FileList
@@ -224,8 +225,10 @@ class GtermApp(KeysInOrder[None]):
     ) -> None:
         """Every notice is literal text, whatever the caller asked: gterm styles none with markup, and a name
         in one may hold some ("Lab [/] Storage" in a notice crashed the app when it was drawn). Widgets'
-        ``notify`` comes here too."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        ``notify`` comes here too. Control characters are escaped here too (line breaks kept): a
+        name in a notice is drawn by the terminal, and an ESC or OSC in it would retitle or repaint it."""
+        super().notify(escape_controls(message, multiline=True), title=escape_controls(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # --- help -----------------------------------------------------------------------
 

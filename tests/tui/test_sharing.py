@@ -6,19 +6,23 @@ native-app login with his own TransferClient, so every access decision is the sa
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 import globus_sdk
 import pytest
+from textual.widgets import Input
 
 from gterm.sandbox.seed_ids import BOB_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
+from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import AddRuleDialog, EditRuleDialog
-from tests.support.browser_helpers import make_app, type_text, wait_for
+from tests.support.browser_helpers import make_app, notices, type_text, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for
+from tests.support.sandbox_login import transfer_client_for
 from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
 from tests.support.transfer_helpers import api_error, unique
 from tests.support.transfer_live import service_for
@@ -153,7 +157,8 @@ async def test_delete_this_guest_collection_by_typing_its_name(sandbox: SandboxH
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
         prompt = app.screen
-        assert isinstance(prompt, InputPrompt) and prompt.details.startswith("Its 1 access rule goes with it.")
+        assert isinstance(prompt, InputPrompt)
+        assert prompt.details.startswith("Its 1 access rule goes with it.")
         await type_text(pilot, "Doomed")
         await pilot.press("enter")  # not the whole name: refused, nothing deleted
         await pilot.pause()
@@ -225,3 +230,79 @@ async def test_at_80_columns_the_rules_keep_their_expiry_on_screen(
         await pilot.pause()
         shown = "\n".join(screen_lines(app))
         assert "Expires" in shown and "2001-01-01" in shown
+
+
+async def test_a_guest_deleted_from_its_hosts_list_leaves_the_list(sandbox: SandboxHandle, alice_tc: Any) -> None:
+    """QA: back on the host's list after D, the deleted guest was still listed ("2 guest collections")
+    until ctrl+r; and the notice put the name's escape codes on the terminal (it retitled it)."""
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    folder = f"/home/alice/{unique('del')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    name = f"Doomed \x1b]0;pwned\x07 {unique('g')}"
+    guest = create_guest(gcs, LAB_STORAGE_ID, folder, name, public=False)
+    try:
+        app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{LAB_STORAGE_ID}:{folder}",
+                       right=f"{LAB_STORAGE_ID}:/")
+        async with app.run_test(size=(120, 40)) as pilot:
+            mapped = await open_sharing(pilot)
+            assert guest in [g.id for g in mapped.guests]
+            mapped.table.move_cursor(row=[g.id for g in mapped.guests].index(guest))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen is not mapped,
+                           "the guest's rules")
+            rules = app.screen
+            assert isinstance(rules, SharingScreen)
+            await wait_for(pilot, lambda: rules.loaded, "its rules")
+            await pilot.press("D")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
+            await type_text(pilot, escape_controls(name))  # the name as the screen shows it
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is mapped and guest not in [g.id for g in mapped.guests],
+                           "the list without it")
+            assert f"Deleted the guest collection {escape_controls(name)}." in notices(app)
+            screen = app.export_screenshot()
+            assert "\x1b" not in screen and "\x07" not in screen
+        assert api_error(lambda: alice_tc.get_endpoint(guest)).http_status == 404
+    finally:
+        with contextlib.suppress(globus_sdk.GlobusAPIError):  # gone already when the test passed
+            gcs.delete_collection(guest)
+
+
+async def test_deleting_a_guest_whose_rules_cannot_be_read_does_not_say_it_has_none(sandbox: SandboxHandle) -> None:
+    """QA: on Bob's guest (Alice may not read its rules) D said nothing of its rules, as if it had none;
+    Bob's rule for Alice went with it. Esc: nothing is deleted."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{BOB_SHARED_ID}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await open_sharing(pilot)
+        assert sharing.error is not None
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
+        prompt = app.screen
+        assert isinstance(prompt, InputPrompt)
+        assert "Its access rules, which could not be read here, go with it." in prompt.details
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is sharing, "back to the rules")
+    assert transfer_client_for(sandbox, "bob").get_endpoint(BOB_SHARED_ID)["id"] == BOB_SHARED_ID
+
+
+async def test_a_message_without_a_notify_email_is_refused_not_dropped(sandbox: SandboxHandle,
+                                                                       alice_results: str) -> None:
+    """QA: a Message with Notify email empty made the rule and threw the message away, unsaid."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await open_sharing(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+        dialog = app.screen
+        assert isinstance(dialog, AddRuleDialog)
+        dialog.query_one("#rule-message", Input).value = "Results are in run1."
+        await type_text(pilot, "bob@example.org")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not dialog.saving and "notify email" in str(
+            dialog.query_one("#rule-error").render()), "the refusal")
+        assert app.screen is dialog
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is sharing, "back to the rules")
+    assert list(transfer_client_for(sandbox, "alice").endpoint_acl_list(alice_results)) == []

@@ -18,6 +18,7 @@ from gterm.sandbox.seed_ids import (
     ALICES_LAPTOP_ID,
     BOB_ID,
     BOB_SHARED_ID,
+    LAB_ENDPOINT_ID,
     LAB_STORAGE_ID,
 )
 from gterm.sandbox.server import SandboxHandle
@@ -25,6 +26,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import AddRoleDialog
 from tests.support.browser_helpers import make_app, type_text, wait_for
+from tests.support.gcs_helpers import gcs_client_for
 from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
 from tests.support.transfer_helpers import api_error
 from tests.support.transfer_live import service_for
@@ -146,7 +148,10 @@ async def test_not_an_administrator_is_told_who_may_change_roles(sandbox: Sandbo
         screen = await _roles_tab(pilot)
         panel = screen.roles
         assert panel.place is not None and not panel.place.may_change
-        assert "Only administrators change roles" in str(panel.query_one("#roles-status").render())
+        status = str(panel.query_one("#roles-status").render())
+        # Globus lists only her own roles to her: said as hers, not as a count of everyone's.
+        assert "Your roles" in status and "Only administrators see and change everyone's roles" in status
+        assert "given" not in status
         await pilot.press("a")
         await pilot.pause()
         assert app.screen is screen  # no dialog: the answer would be a refusal
@@ -170,3 +175,28 @@ async def test_an_error_goes_once_the_who_field_is_edited(sandbox: SandboxHandle
         await pilot.press("backspace")
         await wait_for(pilot, lambda: error() == "", "the refusal gone with the edit")
         await pilot.press("escape")
+
+
+async def test_a_reload_reads_my_own_roles_again(sandbox: SandboxHandle) -> None:
+    """Bob makes Alice an administrator of his guest while her Roles tab is open: ctrl+r shows it, and `a`
+    is hers to use from then on (what she may do was read once and kept before)."""
+    bob = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "bob", data_access=[LAB_STORAGE_ID])
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{BOB_SHARED_ID}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    role_id = ""
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await _roles_tab(pilot)
+            panel = screen.roles
+            assert panel.place is not None and not panel.place.may_change
+            role_id = str(bob.create_role(globus_sdk.GCSRoleDocument(
+                collection=BOB_SHARED_ID, principal=f"urn:globus:auth:identity:{ALICE_ID}", role="administrator",
+            ))["id"])
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: panel.place is not None and panel.place.may_change, "her new role")
+            assert "you are administrator here" in str(panel.query_one("#roles-status").render())
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AddRoleDialog), "the role dialog")
+    finally:
+        if role_id:
+            bob.delete_role(role_id)

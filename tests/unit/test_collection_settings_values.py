@@ -59,3 +59,11 @@ def test_only_changed_values_are_checked() -> None:
     assert settings.check({**settings.values, "department": "Chemistry"}) == {}
     edited = {**settings.values, "user_message": "Be kinder\x1b[2J", "info_link": "example.org/x"}
     assert set(settings.check(edited)) == {"user_message", "info_link"}
+
+
+def test_a_change_is_summed_up_as_typed() -> None:
+    """QA: the summary showed repr(): '[bold red]BIG[\\\\bold red]' with its backslash doubled, and other
+    quotes around a name with an apostrophe."""
+    settings = CollectionSettings.from_details(details_from({**GUEST_DOCUMENT, "display_name": "Alice's data"}))
+    (change,) = settings.changes({**settings.values, "display_name": "[bold red]BIG[\\bold red]"})
+    assert change.line() == "Display name: “Alice's data” → “[bold red]BIG[\\bold red]”"

@@ -354,7 +354,7 @@ class AdminTasksScreen(Screen[None]):
             text = f"{plural(len(self.items), 'task')}{more} · {len(self.selected)} selected · Enter: details"
             if self.fetching:
                 text += " · loading…"
-        self.query_one("#admin-status", Static).update(Text(text))
+        self.query_one("#admin-status", Static).update(safe_text(text))
 
     @on(DataTable.RowSelected, "#admin-tasks")
     def _task_chosen(self, event: DataTable.RowSelected) -> None:

@@ -131,7 +131,7 @@ class CollectionInfo(GtermModal[None]):
     def _failed(self, error: GtermError) -> None:
         self.loading = False
         self.load_error = describe(error)
-        self.query_one("#info-body", Static).update(Text(f"Could not load the details: {self.load_error}"))
+        self.query_one("#info-body", Static).update(safe_text(f"Could not load the details: {self.load_error}"))
         self.query_one("#info-hint", Static).update(FAILED_HINT)
         if self._edit_when_loaded:
             self._edit_when_loaded = False

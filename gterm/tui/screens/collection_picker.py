@@ -34,7 +34,7 @@ from textual.worker import get_current_worker
 from gterm.globus.browsing import LOCAL, is_local
 from gterm.globus.models import Collection
 from gterm.tui.keymap import PICKER_BINDINGS
-from gterm.tui.safe_text import escape_controls
+from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.typed_input import HoldsKeys, Typed
 from gterm.tui.widgets.safe_input import SafeInput
@@ -277,7 +277,7 @@ class CollectionPicker(GtermModal[Collection], HoldsKeys):
 
     def _set_status(self, message: str, *, error: bool = False) -> None:
         status = self.query_one("#picker-status", Static)
-        status.update(Text(message))
+        status.update(safe_text(message))
         status.set_class(error, "-error")
 
     # --- choosing ----------------------------------------------------------

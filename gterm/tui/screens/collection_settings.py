@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -27,7 +26,7 @@ from gterm.globus.collection_settings import (
 )
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import SETTINGS_BINDINGS
-from gterm.tui.safe_text import escape_controls
+from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.widgets.checkbox import ClearCheckbox
@@ -108,7 +107,7 @@ class CollectionSettingsForm(GtermModal[bool]):
         for field in self.settings.fields:
             for error in self.query(f"#error-{field.name}").results(Static):
                 message = problems.get(field.name, "")
-                error.update(Text(f"{field.label}: {message}" if message else ""))
+                error.update(safe_text(f"{field.label}: {message}" if message else ""))
                 error.set_class(not message, "-empty")
         if problems:
             first = next(iter(problems))
@@ -136,7 +135,7 @@ class CollectionSettingsForm(GtermModal[bool]):
         )
 
     def _status(self, message: str) -> None:
-        self.query_one("#settings-status", Static).update(Text(message))
+        self.query_one("#settings-status", Static).update(safe_text(message))
 
     def _send(self, changes: list[Change]) -> None:
         self.saving = True

@@ -23,6 +23,7 @@ from gterm.globus import paths
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Entry
 from gterm.tui.keymap import SUMMARY_BINDINGS
+from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.task_format import human_bytes
 from gterm.tui.worker_errors import deliver, describe
@@ -107,5 +108,5 @@ class DirectorySummary(GtermModal[None]):
         ]
         if totals.unreadable:
             lines.append(f"{plural(totals.unreadable, 'directory', 'directories')} could not be read ({error})")
-        self.query_one("#summary-body", Static).update(Text("\n".join(line for line in lines if line)))
+        self.query_one("#summary-body", Static).update(Text("\n").join(safe_text(line) for line in lines if line))
 

@@ -71,7 +71,7 @@ class _GroupsBase(GtermModal[None]):
         raise NotImplementedError
 
     def status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#groups-status", Static).update(Text(text, style="bold red" if error else "dim"))
+        self.query_one("#groups-status", Static).update(safe_text(text, "bold red" if error else "dim"))
 
     def failed(self, error: GtermError, retry: Callable[[], object]) -> None:
         self.loaded = True

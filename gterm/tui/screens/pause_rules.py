@@ -125,7 +125,7 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
         self._send(draft)
 
     def _status(self, message: str) -> None:
-        self.query_one("#rule-error", Static).update(Text(message))
+        self.query_one("#rule-error", Static).update(safe_text(message))
 
     def _send(self, draft: PauseRuleDraft) -> None:
         self.saving = True
@@ -231,7 +231,7 @@ class PauseRulesScreen(Screen[None]):
             deliver(self.app, self._show, rules, usernames)
 
     def _failed(self, error: GtermError) -> None:
-        self.query_one("#rules-status", Static).update(Text(f"Could not list pause rules: {describe(error)}"))
+        self.query_one("#rules-status", Static).update(safe_text(f"Could not list pause rules: {describe(error)}"))
         report(self.app, error, context="Pause rules", retry=self.action_reload)
 
     def _show(self, rules: list[PauseRule], usernames: dict[str, str]) -> None:

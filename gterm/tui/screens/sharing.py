@@ -154,7 +154,7 @@ class SharingScreen(GtermModal[None]):
     def _failed(self, error: GtermError) -> None:
         self.loaded = True
         self.error = describe(error)
-        self.query_one("#sharing-status", Static).update(Text(self.error, style="bold red"))
+        self.query_one("#sharing-status", Static).update(safe_text(self.error, "bold red"))
 
     def _show(self, *result: Any) -> None:
         self.loaded = True
@@ -233,7 +233,14 @@ class SharingScreen(GtermModal[None]):
         event.stop()
         index = event.cursor_row
         if 0 <= index < len(self.guests):
-            self.app.push_screen(SharingScreen(self.sharing, self.guests[index], "/"))
+            self._push_guest(self.guests[index])
+
+    def _push_guest(self, guest: Collection) -> None:
+        """A guest's rules over this list, which is read again when they close (``D`` may have deleted it)."""
+        def closed(_: None) -> None:
+            self._load()
+
+        self.app.push_screen(SharingScreen(self.sharing, guest, "/"), closed)
 
     def action_share_folder(self) -> None:
         """``s`` on a mapped collection: a new guest collection rooted at the pane's directory."""
@@ -279,7 +286,7 @@ class SharingScreen(GtermModal[None]):
         guest = Collection(id=guest_id, display_name=name, host_endpoint_id=self.collection.id,
                            host_path=self.directory)
         self._load()
-        self.app.push_screen(SharingScreen(self.sharing, guest, "/"))
+        self._push_guest(guest)
 
     def action_delete_guest(self) -> None:
         """``D``: delete this guest collection, confirmed by typing its name (its rules go with it)."""
@@ -291,9 +298,12 @@ class SharingScreen(GtermModal[None]):
         # The name as the screen shows it (control characters escaped) is what a person can type.
         shown = escape_controls(name)
         count = sum(not rule.from_role for rule in self.rules)  # a role's access goes with the role
-
-        # No rules: nothing to say about them ("Its 0 access rules go with it" said nothing useful).
-        rules_going = f"Its {plural(count, 'access rule')} {'goes' if count == 1 else 'go'} with it. " if count else ""
+        if self.error is not None:  # the rules could not be read: "no rules" would be a guess
+            rules_going = "Its access rules, which could not be read here, go with it. "
+        elif count:
+            rules_going = f"Its {plural(count, 'access rule')} {'goes' if count == 1 else 'go'} with it. "
+        else:  # no rules: nothing to say about them ("Its 0 access rules go with it" said nothing useful)
+            rules_going = ""
 
         def confirmed(value: str | None) -> bool:
             return value is not None and value in (name, shown)

@@ -64,7 +64,7 @@ class RolesPanel(Vertical):
         return self.query_one("#roles-table", DataTable)
 
     def _status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#roles-status", Static).update(Text(text, style="bold red" if error else "dim"))
+        self.query_one("#roles-status", Static).update(safe_text(text, "bold red" if error else "dim"))
 
     def load(self) -> None:
         self.started = True
@@ -75,7 +75,9 @@ class RolesPanel(Vertical):
     def _load(self) -> None:
         worker = get_current_worker()
         try:
-            place = self.place or self.sharing.roles.place(self.collection.id)
+            # Read at every load (r reloads, and after each change): giving or taking away a role of my own
+            # changes what I may do here.
+            place = self.sharing.roles.place(self.collection.id)
             assignments = self.sharing.roles.roles(place)
             names = self.sharing.principal_names((a.principal_type, a.principal) for a in assignments)
         except GtermError as exc:
@@ -108,10 +110,13 @@ class RolesPanel(Vertical):
         put_cursor_back(table, [a.id for a in assignments], cursor)
         # Transfer lists my roles broadest first: the first says what I may do here.
         mine = f"you are {place.my_roles[0]} here" if place.my_roles else "you hold no role here"
-        count = f"{plural(len(assignments), 'role')} given" if assignments else "No roles given"
         where = "GCS Manager" if place.api == "gcs" else "Transfer"
-        hint = "a gives a role, d takes one away." if place.may_change else "Only administrators change roles."
-        self._status(f"{count} (through the {where}); {mine}. {hint}")
+        if place.may_change:
+            count = f"{plural(len(assignments), 'role')} given" if assignments else "No roles given"
+            self._status(f"{count} (through the {where}); {mine}. a gives a role, d takes one away.")
+        else:  # Globus shows anyone else only their own roles: a count would read as everyone's
+            self._status(f"Your roles (through the {where}): {mine}. Only administrators see and change "
+                         "everyone's roles.")
 
     def selected(self) -> RoleAssignment | None:
         row = self.table.cursor_row

@@ -35,7 +35,7 @@ from gterm.globus.transfer_requests import TransferRequest
 from gterm.tui.compare import SyncPreview
 from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
 from gterm.tui.listing_view import slashed_name
-from gterm.tui.safe_text import escape_controls
+from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.transfer_plan import (
     SYNC_CHOICES,
@@ -257,7 +257,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         except Exception as error:  # noqa: BLE001 - shown in the preview line
             from gterm.tui.worker_errors import describe
 
-            result = Text(f"Sync preview failed: {describe(error)}", style="red")
+            result = safe_text(f"Sync preview failed: {describe(error)}", "red")
         else:
             level = None if options.sync_level == "off" else options.sync_level
             result = Text(escape_controls(preview.summary(level, options.delete_destination_extra)))

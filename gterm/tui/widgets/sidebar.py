@@ -25,7 +25,7 @@ from gterm.tui.host import AppHost
 from gterm.tui.keymap import SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, BookmarksChanged
 from gterm.tui.operations import run_operation
-from gterm.tui.safe_text import escape_controls
+from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.worker_errors import deliver, describe, report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -144,7 +144,7 @@ class BookmarkSidebar(Vertical):
 
     def _status(self, message: str, *, error: bool = False) -> None:
         status = self.query_one(".sidebar-status", Static)
-        status.update(Text(message))
+        status.update(safe_text(message))
         status.set_class(error, "-error")
         status.display = bool(message)
 

@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError
 from gterm.globus.sharing import SharingService
+from gterm.tui.safe_text import safe_text
 from gterm.tui.worker_errors import deliver
 
 
@@ -86,5 +87,5 @@ class WhoField(Vertical):
         self.matches = matches
         labels = [self.sharing.match_label(match) for match in matches]
         self.query_one(f"#{self.prefix}-matches", Static).update(
-            Text("Matches: " + " · ".join(labels)) if labels else Text("")
+            safe_text("Matches: " + " · ".join(labels)) if labels else Text("")
         )
