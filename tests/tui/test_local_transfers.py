@@ -13,7 +13,7 @@ import pytest
 
 from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
-from gterm.tui.screens.prompts import ChoicePrompt
+from gterm.tui.screens.prompts import ChoicePrompt, ConfirmPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from tests.support.browser_helpers import (
     cursor_to,
@@ -24,6 +24,7 @@ from tests.support.browser_helpers import (
     notices,
     settled,
     wait_for,
+    wait_for_exit,
 )
 from tests.support.transfer_live import collection_root, make_lab_dir
 
@@ -239,3 +240,37 @@ async def test_the_conflict_dialog_of_a_copy_speaks_of_copies_and_enter_skips(
         assert sorted(p.name for p in destination.iterdir()) == ["a.txt"]
         task = next(t for t in screen.task_panel.tasks if t.type == "COPY")
         assert task.files_skipped == 1
+
+
+async def test_quitting_stops_a_download_at_once_and_keeps_what_arrived(
+    sandbox: SandboxHandle, tmp_config, tmp_path: Path
+) -> None:
+    """QA: q, Enter during a 6 GB download restored the terminal, then the process went on downloading
+    (its worker thread kept it alive) until the whole file was in. The quit question says it stops."""
+    import time
+
+    disk, path = make_lab_dir(sandbox, {})
+    with open(disk / "huge.bin", "wb") as sparse:  # 2 GB of holes: quick to make, minutes to download here
+        sparse.truncate(2 * 1024**3)
+    local = tmp_path / "here"
+    local.mkdir()
+    app = _app(sandbox, tmp_config, f"{LAB_STORAGE_ID}:{path}", f"local:{local}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await both_listed(pilot, app, path, f"{local}/")
+        await cursor_to(pilot, screen.left_pane, "huge.bin")
+        await f5_to_this_computer(pilot)
+        await wait_for(pilot, lambda: bool(screen.task_panel.local_tasks), "the download")
+        (task,) = screen.task_panel.local_tasks.values()
+        await wait_for(pilot, lambda: task.snapshot().bytes_transferred > 0, "the first bytes")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the quit question")
+        await pilot.press("enter")
+        await wait_for_exit(app)
+    deadline = time.monotonic() + 20
+    while task.is_active and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not task.is_active and task.status != "SUCCEEDED"
+    assert not (local / "huge.bin").exists()  # not completed behind the user's back
+    parts = list(local.glob(".huge.bin*"))
+    assert parts and 0 < parts[0].stat().st_size < 2 * 1024**3  # what arrived is kept for F5 to resume

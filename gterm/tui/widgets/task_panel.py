@@ -305,6 +305,13 @@ class TaskPanel(Vertical):
         if self._local_timer is None:
             self._local_timer = self.set_interval(LOCAL_REFRESH_SECONDS, self._local_tick, name="local-tasks")
 
+    def on_unmount(self) -> None:
+        """The app is closing: gterm's own tasks stop with it (a download keeps its part file for F5 to resume),
+        however it ends. Their threads would otherwise keep the process alive until every file was moved."""
+        for task in self.local_tasks.values():
+            if task.is_active:
+                task.cancel()
+
     def _local_tick(self) -> None:
         self._show_merged()
         if not any(task.is_active for task in self.local_tasks.values()) and self._local_timer is not None:
