@@ -64,6 +64,26 @@ async def test_enter_opens_backspace_goes_up_and_tab_switches(alice_service, tmp
         assert screen.right_pane.has_class("-active") and not left.has_class("-active")
 
 
+async def test_tab_from_the_task_panel_or_the_bookmarks_goes_back_to_the_active_pane(alice_service, tmp_config):
+    """QA: Tab from the task panel (its hint: "Tab back to the panes") made the other pane active, so the
+    next F5 sent the wrong way."""
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/home/alice/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.right_pane.listing is not None, "right listing")
+        await settled(pilot)
+        screen = app.main_screen
+        left = screen.left_pane
+        for away in ("t", "ctrl+b"):  # the task panel, the bookmarks
+            await pilot.press(away)
+            await pilot.pause()
+            assert not left.file_list.has_focus
+            await pilot.press("tab")
+            await pilot.pause()
+            assert screen.active_pane is left and left.file_list.has_focus and left.has_class("-active")
+        await pilot.press("tab")  # from a pane, still the other pane
+        assert screen.active_pane is screen.right_pane
+
+
 async def test_path_bar_goes_to_typed_path_and_home(alice_service, tmp_config):
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
     async with app.run_test(size=SIZE) as pilot:

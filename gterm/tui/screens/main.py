@@ -214,7 +214,11 @@ class MainScreen(TransferScreen):
     # --- navigation actions -------------------------------------------
 
     def action_other_pane(self) -> None:
-        self._active_id = "right" if self._active_id == "left" else "left"
+        """Tab: the other pane; from the task panel or the sidebar, back to the pane that was active (a
+        flip there made the next F5 or F8 act from the pane the user had not chosen)."""
+        focused = self.focused
+        if focused is None or any(isinstance(node, Pane) for node in focused.ancestors_with_self):
+            self._active_id = "right" if self._active_id == "left" else "left"
         self._mark_active()
         # Now, not after this message (Widget.focus defers it): the keys typed next go to this pane.
         self.set_focus(self.active_pane.file_list)
