@@ -239,7 +239,9 @@ def preview_sync(
         # The directory itself is sent: its destination's extras are part of the transfer.
         top, dirs = preview_directory(level, kept(plan.entries), kept(destination_top))
     else:
-        top, dirs = preview_directory(level, kept(plan.entries), [e for e in destination_top if e.name in selected])
+        # Each selected name is an item of its own: Globus applies filter rules inside recursive items
+        # only, so a selected file goes whatever the rules say (a directory's contents are filtered below).
+        top, dirs = preview_directory(level, list(plan.entries), [e for e in destination_top if e.name in selected])
         top.extra = []  # siblings outside the selection are not part of the transfer
     total.merge(top)
     queue = [(name, exists, name + "/") for name, exists in dirs]

@@ -1,7 +1,8 @@
 """"Delete extras" follows ``rsync -av --delete src/ dst/``: everything selected cleans that level.
 
 End to end against the live sandbox (real service, SDK and engine), plus the
-dialog's warning and sync preview naming what will really be deleted.
+dialog's warning and sync preview naming what will really be deleted, and the
+preview applying filter rules where Globus does (inside directories only).
 """
 
 from __future__ import annotations
@@ -100,3 +101,31 @@ async def test_sync_preview_lists_what_delete_extras_will_delete(alice_service: 
         await pilot.press("escape")
         await pilot.pause()
     assert (dst_disk / "stale-top.txt").exists()  # a preview deletes nothing
+
+
+async def test_sync_preview_sends_selected_files_an_exclude_rule_names(
+    alice_service: TransferService, lab_dir: Any
+) -> None:
+    """QA: with files selected, Exclude *.bin made the preview leave the .bin file out, and Globus sent it:
+    filter rules apply inside recursive (directory) items only, never to an item named on its own."""
+    _, src = lab_dir({"README.md": "r", "large.bin": b"\x00" * 3000, "keep.txt": "k", "sub/inner.bin": "i",
+                      "sub/inner.txt": "t"})
+    dst_disk, dst = lab_dir({"keep.txt": "k"})
+    app = host(alice_service, src, dst, ["README.md", "large.bin", "keep.txt", "sub"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        dialog = await open_dialog(pilot, app)
+        dialog.query_one("#sync-level", Select).value = "exists"
+        dialog.query_one("#exclude", Input).value = "*.bin"
+        await pilot.pause()
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: dialog.preview is not None, "the sync preview")
+        assert dialog.preview is not None
+        assert sorted(dialog.preview.send) == ["README.md", "large.bin", "sub/inner.txt"]
+        dialog.query_one("#label", Input).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.submitted_task_id is not None, "submission")
+        task_id = str(app.submitted_task_id)
+    assert wait_for_task(alice_service, task_id, timeout=WAIT).status == "SUCCEEDED"
+    # What Globus did is what the preview said.
+    assert sorted(os.listdir(dst_disk)) == ["README.md", "keep.txt", "large.bin", "sub"]
+    assert sorted(os.listdir(dst_disk / "sub")) == ["inner.txt"]
