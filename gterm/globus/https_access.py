@@ -532,14 +532,14 @@ def _remote_file(response: requests.Response) -> RemoteFile:
     etag = response.headers.get("ETag")
     if etag and etag.startswith("W/"):
         etag = None  # If-Range takes only a strong validator
-    return RemoteFile(int(length) if length.isdigit() else 0, when, etag, modified)
+    return RemoteFile(int(length) if length.isascii() and length.isdigit() else 0, when, etag, modified)
 
 
 def _total_from_content_range(header: str | None, fallback: int) -> int:
     # "bytes 100-199/1000"
     if header and "/" in header:
         total = header.rsplit("/", 1)[1].strip()
-        if total.isdigit():
+        if total.isascii() and total.isdigit():
             return int(total)
     return fallback
 

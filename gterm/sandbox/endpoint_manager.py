@@ -464,7 +464,7 @@ def admin_cancel(state: SandboxState, principal: Principal, request: Request, bo
 
 def cancel_status(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     raw = request.path_params["cancel_id"]
-    record = mstore.get_cancel(state.db, int(raw)) if raw.isdigit() else None
+    record = mstore.get_cancel(state.db, int(raw)) if raw.isascii() and raw.isdigit() else None
     if record is None or record["requested_by_id"] != principal.identity_id:
         raise ApiError(404, "NotFound", f"Admin cancel '{raw}' not found")
     return _cancel_doc(state, record)

@@ -374,7 +374,7 @@ async def _put(state: SandboxState, request: Request) -> Response:
         if writing is not None:
             await writing
             writing = None
-        if expected is not None and expected.isdigit() and int(expected) != received:
+        if expected is not None and expected.isascii() and expected.isdigit() and int(expected) != received:
             raise ApiError(400, "ClientError.BadRequest", "The upload ended before its Content-Length")
         replaced = await run_in_threadpool(_commit_upload, upload)
     except BaseException:

@@ -92,8 +92,8 @@ class BodyLimitMiddleware:
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 declared = value.decode("latin-1").strip()
-                if not declared.isdigit() or int(declared) > self.limit:
-                    if declared.isdigit() and int(declared) <= _DRAIN_LIMIT:
+                if not (declared.isascii() and declared.isdigit()) or int(declared) > self.limit:
+                    if declared.isascii() and declared.isdigit() and int(declared) <= _DRAIN_LIMIT:
                         await _drain(receive)
                     await _send_error(scope, send, _too_large(self.limit))
                     return

@@ -278,7 +278,8 @@ def parse_deadline(text: str, now: datetime) -> datetime | None:
     too_far = f"The deadline {raw!r} is too far ahead: give a date before the year 9999."
     if raw.startswith("+"):
         amount, unit = raw[1:-1].strip(), raw[-1:].lower()
-        if unit not in _UNIT_SECONDS or not amount.replace(".", "", 1).isdigit():
+        # ASCII digits only: "²" and "٣" are digits to str.isdigit, not to float().
+        if unit not in _UNIT_SECONDS or not (amount.isascii() and amount.replace(".", "", 1).isdigit()):
             raise ValueError(
                 f"Cannot read deadline {raw!r}: use +30m, +2h, +1d, +1w or a date and time as YYYY-MM-DDTHH:MM."
             )

@@ -161,6 +161,12 @@ def test_pause_resume_and_cancel_with_messages(mgmt_sandbox: SandboxHandle, alic
     assert canceled["details"] == "Canceled by an administrator: Out of quota"
 
 
+def test_a_cancel_id_that_is_not_ascii_digits_is_not_found(mgmt_sandbox: SandboxHandle, alice: Any) -> None:
+    """"²" is a digit to str.isdigit but not to int(): the lookup answered 500 instead of 404."""
+    for cancel_id in ("²", "٣", "x1"):
+        assert api_error(lambda c=cancel_id: alice.endpoint_manager_cancel_status(c)).http_status == 404
+
+
 def test_cancel_a_paused_task(mgmt_sandbox: SandboxHandle, alice: Any, bob: Any) -> None:
     task_id = _bob_copy(mgmt_sandbox, bob)
     alice.endpoint_manager_pause_tasks([task_id], "hold")

@@ -139,6 +139,9 @@ def test_parse_deadline() -> None:
         fmt.parse_deadline("tomorrow", NOW)
     with pytest.raises(ValueError, match="Cannot read deadline"):
         fmt.parse_deadline("+2x", NOW)
+    for not_ascii in ("+²h", "+٣d"):  # digits to str.isdigit; float() raised its own message
+        with pytest.raises(ValueError, match="Cannot read deadline"):
+            fmt.parse_deadline(not_ascii, NOW)
     with pytest.raises(ValueError, match="in the past"):
         fmt.parse_deadline("2020-01-01", NOW)
 

@@ -154,7 +154,7 @@ class AdminTasksScreen(Screen[None]):
             endpoint=str(endpoint) if endpoint not in (ALL_ENDPOINTS, Select.BLANK) else None,
             status=str(status) if status is not Select.BLANK else "running",
             owner_id=self.owner_id(),
-            min_faults=int(faults) if faults.isdigit() and int(faults) > 0 else None,
+            min_faults=int(faults) if faults.isascii() and faults.isdigit() and int(faults) > 0 else None,
         )
 
     def owner_id(self) -> str | None:
