@@ -181,6 +181,31 @@ async def test_the_rows_on_screen_follow_their_tasks_without_a_reload(
         assert str(admin.table.get_row_at(row)[5]).strip() == "12/12"
 
 
+async def test_pause_or_cancel_on_a_task_that_ended_says_so_and_sends_nothing(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    """QA: p on a task that had SUCCEEDED asked for a message, then said "The tasks have been paused"."""
+    task_id = bob_copy(mgmt, bob, files=2)
+    finished_by = time.monotonic() + 60
+    while bob.get_task(task_id)["status"] != "SUCCEEDED":
+        assert time.monotonic() < finished_by, "Bob's copy did not finish"
+        time.sleep(0.2)
+    log = RequestLog(mgmt)
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(160, 45)) as pilot:
+        admin = await open_admin_view(pilot, app)
+        admin.query_one("#filter-status", Select).value = "succeeded"
+        await cursor_to_task(pilot, admin, task_id)
+        mark = log.mark()
+        for key, verb in (("p", "pause"), ("x", "cancel")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda v=verb: any(f"Nothing to {v}: 1 task already ended" in n  # type: ignore[misc]
+                                                     for n in notices(app)), f"nothing to {verb}, said")
+            assert app.screen is admin  # no message asked for
+        assert log.count(mark, method="POST", path="/v0.10/endpoint_manager/admin_pause") == 0
+        assert log.count(mark, method="POST", path="/v0.10/endpoint_manager/admin_cancel") == 0
+
+
 async def test_at_80_columns_the_administrators_footer_shows_every_key(mgmt: SandboxHandle) -> None:
     """The footer was cut after "u Pause": the rest of "Pause rules", ctrl+r and q were off screen."""
     app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")

@@ -435,14 +435,23 @@ class AdminTasksScreen(Screen[None]):
         return words
 
     def _with_message(self, verb: str, call: Callable[[Sequence[str], str], str]) -> None:
-        ids = self.targets()
-        if not ids:
+        targets = self.targets()
+        if not targets:
             self.notify("No task here: pick one with the cursor or select some with space.", severity="warning")
             return
+        # Transfer answers "paused" (or "canceled") for a task that has ended too: only the ones still
+        # running are sent, and the rest named, as r does with tasks that are not paused.
+        ids = [item.task.task_id for item in self.items if item.task.task_id in targets and item.task.is_active]
+        ended = len(targets) - len(ids)
+        if not ids:
+            self.notify(f"Nothing to {verb.lower()}: {plural(ended, 'task')} already ended.", title="Tasks",
+                        severity="warning", timeout=4)
+            return
+        skipped = f" {plural(ended, 'other task')} already ended: left alone." if ended else ""
 
         def answered(message: str | None) -> None:
             if message:
-                self._act(verb, ids, lambda: call(ids, message))
+                self._act(verb, ids, lambda: call(ids, message) + skipped)
 
         count = plural(len(ids), "task")
         tasks = "task" if len(ids) == 1 else "tasks"
