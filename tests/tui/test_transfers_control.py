@@ -17,7 +17,7 @@ from typing import Any
 
 import globus_sdk
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from gterm.globus.https_access import HttpsFiles, https_scope
 from gterm.globus.local_tasks import Item, LocalTask
@@ -31,7 +31,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.hosts import HostPane, TransferHostApp
-from tests.support.outages import gated
+from tests.support.outages import gated, outage
 from tests.support.sandbox_login import login_tokens, new_native_client, sdk_pointed_at
 from tests.support.transfer_live import make_lab_dir, own_sandbox, service_for, wait_until
 
@@ -185,6 +185,33 @@ async def test_details_of_a_finished_task_hide_the_control_keys_and_show_one_lin
         raw = [event.details for event in details.data.events if "\n" in event.details]
         assert raw, "the sandbox sends pretty-printed JSON details"
         assert any("=" in cell for cell in cells)
+
+
+async def test_details_say_the_pause_information_could_not_be_read_when_its_read_failed(
+    sandbox: SandboxHandle, alice_service: TransferService, lab_dir: Any
+) -> None:
+    """QA: with pause_info answering 503, the details said "No pause information." (as if nothing held the
+    task); they say it could not be read, and why, and ctrl+r reads it again."""
+    _, src = lab_dir({"a.txt": "a"})
+    _, dst = lab_dir()
+    task_id = alice_service.submit_transfer(
+        TransferRequest(LAB_STORAGE_ID, LAB_STORAGE_ID, [TransferItem(src + "a.txt", dst + "a.txt")])
+    )
+    assert wait_for_task(alice_service, task_id, timeout=60).status == "SUCCEEDED"
+    app = TransferHostApp(alice_service, HostPane(alice_service, LAB_STORAGE_ID, src, "Lab Storage"),
+                          HostPane(alice_service, LAB_STORAGE_ID, dst, "Lab Storage"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        with outage(sandbox, lambda _method, path: path.endswith("/pause_info"), "Pause lookups are down."):
+            details = await open_details(pilot, app, task_id)
+            await wait_until(pilot, lambda: details.data.pause_error is not None, "the failed pause read")
+            pause_info = str(details.query_one("#pause-info", Static).render())
+        assert pause_info.startswith("Pause information could not be read:") and "Pause lookups are down" in pause_info
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: details.data.pause_error is None and details.data.pause_info is not None,
+                         "the pause information read again")
+        pause_info = str(details.query_one("#pause-info", Static).render())
+        assert pause_info == "Not paused: no pause rules apply to this task."
 
 
 async def test_control_keys_are_offered_while_the_task_is_active() -> None:

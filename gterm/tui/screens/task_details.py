@@ -38,7 +38,7 @@ from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.widgets.key_footer import KeyFooter
-from gterm.tui.worker_errors import deliver
+from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,6 +88,8 @@ class TaskDetailsData:
     task: Task
     events: list[Event] = field(default_factory=list)
     pause_info: dict[str, Any] | None = None
+    #: Why the pause information could not be read (None when it was, or was not asked for).
+    pause_error: str | None = None
     successful: list[dict[str, Any]] | None = None
     skipped: list[dict[str, Any]] | None = None
 
@@ -237,13 +239,14 @@ class TaskDetailsScreen(Screen[None]):
                 data.skipped = service.skipped_errors(self.task_id) if is_transfer else []
                 try:
                     data.pause_info = service.pause_info(self.task_id)
-                except Exception:  # noqa: BLE001 - pause info is optional decoration
-                    data.pause_info = None
+                except Exception as error:  # noqa: BLE001 - the rest of the details still stand
+                    data.pause_error = describe(error)
             else:
-                data.successful, data.skipped, data.pause_info = (
+                data.successful, data.skipped, data.pause_info, data.pause_error = (
                     self.data.successful,
                     self.data.skipped,
                     self.data.pause_info,
+                    self.data.pause_error,
                 )
         except Exception as error:  # noqa: BLE001 - routed to the one error place
             if not worker.is_cancelled:
@@ -266,8 +269,6 @@ class TaskDetailsScreen(Screen[None]):
         self._schedule()
 
     def _failed(self, error: Exception) -> None:
-        from gterm.tui.worker_errors import describe, report
-
         if not self.is_mounted:
             return
         if self._stale is None:  # the first failure since the figures were live
@@ -352,7 +353,7 @@ class TaskDetailsScreen(Screen[None]):
             ],
         )
 
-        self.query_one("#pause-info", Static).update(self._pause_text(data.pause_info))
+        self.query_one("#pause-info", Static).update(self._pause_text(data.pause_info, data.pause_error))
 
     def _fill(self, table_id: str, rows: list[tuple[Text, ...]]) -> None:
         """Replace a table's rows only when they changed: a poll every 2 s must not reset the cursor or scroll."""
@@ -365,7 +366,9 @@ class TaskDetailsScreen(Screen[None]):
         table.add_rows(rows)
 
     @staticmethod
-    def _pause_text(info: dict[str, Any] | None) -> Text:
+    def _pause_text(info: dict[str, Any] | None, error: str | None) -> Text:
+        if error is not None:  # "no pause information" would read as "not paused"
+            return Text(f"Pause information could not be read: {error} (ctrl+r tries again)", style="yellow")
         if not info:
             return Text("No pause information.")
         rules = info.get("pause_rules") or []
