@@ -2,6 +2,8 @@
 
 A DataTable sizes automatic columns to their rows on an Idle event after the rows
 arrive, so they jump once the answer is in (and a picture may catch either width).
+A cell wider than its column is cut by the table without a sign: :func:`add_fitted_row`
+ends it in "…" instead, so a cut name never reads as a whole, shorter one.
 Refilled after a change (``clear()``, then the rows again), its cursor goes back to
 the first row, and the next key acts on another entry: :func:`cursor_place` and
 :func:`put_cursor_back` keep it on its row, or on the row that took its place.
@@ -12,13 +14,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+
+from gterm.tui.widgets.file_columns import fit_cells
 
 
 def add_fixed_columns(table: DataTable[Any], columns: Iterable[tuple[str, int]]) -> None:
     for label, width in columns:
         table.add_column(label, width=width)
+
+
+def add_fitted_row(table: DataTable[Any], cells: Sequence[str | Text], key: str | None = None) -> None:
+    """A row of ``cells``, each cut to its fixed column with "…" (cells past the last column are left out)."""
+    columns = list(table.columns.values())
+    fitted = [_cut(cell, column.width) for cell, column in zip(cells, columns, strict=False)]
+    table.add_row(*fitted, key=key)
+
+
+def _cut(cell: str | Text, width: int) -> str | Text:
+    text = cell if isinstance(cell, Text) else Text(cell)
+    return cell if text.cell_len <= width else fit_cells(text.copy(), width)
 
 
 def cursor_place(table: DataTable[Any]) -> tuple[str | None, int]:

@@ -19,7 +19,7 @@ import globus_sdk
 import pytest
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
-from gterm.globus.endpoint_manager import EndpointManager, PauseRuleDraft
+from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, PauseRuleDraft
 from gterm.globus.errors import PermissionDenied
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import BOB_ID, BOB_USERNAME, LAB_ENDPOINT_ID, LAB_STORAGE_ID
@@ -462,6 +462,27 @@ async def test_enter_edits_a_rule_and_an_emptied_start_means_now(mgmt: SandboxHa
         saved = next(r for r in alice.pause_rules(LAB) if r.id == rule.id)
         assert saved.message == message and saved.identity_id == BOB_ID and saved.operations == ("pause_symlink",)
         assert saved.start_time is not None and abs((saved.start_time - datetime.now(UTC)).total_seconds()) < 120
+    finally:
+        alice.delete_pause_rule(rule.id)
+
+
+async def test_at_100_columns_every_pause_rule_column_stays_on_screen(mgmt: SandboxHandle) -> None:
+    """QA: after saving a rule with a long message and every operation, "For" and "From" were pushed off
+    the right edge (the message took 60 cells, the operations all they needed); a cut cell ends in "…"."""
+    alice = EndpointManager(lambda: transfer_client_for(mgmt, "alice"))
+    message = "A much longer message about the maintenance window on the storage system tonight"
+    rule = alice.create_pause_rule(PauseRuleDraft(LAB, message, tuple(PAUSE_OPERATIONS), BOB_ID, None))
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/",
+                   sharing=sharing_for(mgmt, "alice"))
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_pause_rules(pilot, app)
+            await pilot.pause()
+            lines = screen_lines(app)
+            head = next(line for line in lines if "Message" in line)
+            assert "For" in head and "From" in head
+            row = next(line for line in lines if line.lstrip().startswith("A much longer"))
+            assert BOB_USERNAME in row and row.count("…") == 2  # message and operations cut, visibly
     finally:
         alice.delete_pause_rule(rule.id)
 

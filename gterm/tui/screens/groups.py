@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError, NotFound
 from gterm.globus.groups import ROLES, Group, GroupsService, Membership
 from gterm.globus.sharing import SharingService, identity_label
-from gterm.tui.fixed_columns import add_fixed_columns, cursor_place, put_cursor_back
+from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.keymap import GROUPS_BINDINGS, MEMBERS_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
@@ -177,7 +177,7 @@ class GroupsScreen(_GroupsBase):
         table = self.query_one(DataTable)
         table.clear()
         for group in rows:
-            table.add_row(safe_text(group.name), group.my_role, safe_text(group.description), key=group.id)
+            add_fitted_row(table, (safe_text(group.name), group.my_role, safe_text(group.description)), key=group.id)
         self.status(f"{plural(len(rows), 'group')}." if rows else "You belong to no groups yet: n creates one.")
 
     @on(DataTable.RowSelected)
@@ -261,11 +261,10 @@ class GroupMembersScreen(_GroupsBase):
         self.names = names
         table.clear()
         for member in self.members:
-            table.add_row(
-                safe_text(names.get(member.identity_id, "")),
-                safe_text(member.username or member.identity_id),
-                member.role,
-                member.status,
+            add_fitted_row(
+                table,
+                (safe_text(names.get(member.identity_id, "")), safe_text(member.username or member.identity_id),
+                 member.role, member.status),
                 key=member.identity_id,
             )
         put_cursor_back(table, [m.identity_id for m in self.members], place)

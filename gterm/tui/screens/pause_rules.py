@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, PauseRule, PauseRuleDraft
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.sharing import SharingService, is_identity_id
+from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns
 from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
 from gterm.tui.listing_view import format_time
 from gterm.tui.safe_text import escape_controls, safe_text
@@ -37,6 +38,15 @@ from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
 
 START_FORMAT = "%Y-%m-%d %H:%M"  # what the form takes and the list shows (UTC)
+
+
+def rule_columns(width: int) -> tuple[tuple[str, int], ...]:
+    """The list's columns for a screen ``width``: "From" whole, the rest shared so all four stay on screen
+    (a long message or operation list is cut with "…"; Enter shows the rule whole)."""
+    start = len("2031-01-02 03:04")
+    room = max(width - 4 * 2 - 2 - start, 36)  # each cell's padding, the scrollbar
+    message, operations = room * 45 // 100, room * 30 // 100
+    return ("Message", message), ("Pauses", operations), ("For", room - message - operations), ("From", start)
 
 
 class PauseRuleForm(GtermModal[PauseRule | None]):
@@ -204,7 +214,7 @@ class PauseRulesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#rules", DataTable)
-        table.add_columns("Message", "Pauses", "For", "From")
+        add_fixed_columns(table, rule_columns(self.app.size.width))
         table.focus()
         self.action_reload()
 
@@ -242,12 +252,12 @@ class PauseRulesScreen(Screen[None]):
         table.clear()
         for rule in rules:
             start = format_time(rule.start_time)
-            table.add_row(
-                Text(escape_controls(rule.message)[:60]),
+            add_fitted_row(table, (
+                Text(escape_controls(rule.message)),
                 Text(rule.operations_text()),
                 Text(escape_controls(self.identity_label(rule) or "everyone")),
                 Text(start),
-            )
+            ))
         kept = next((n for n, rule in enumerate(rules) if rule.id == self._keep_cursor_on), None)
         if kept is not None:
             table.move_cursor(row=kept)

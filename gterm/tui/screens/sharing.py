@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
-from gterm.tui.fixed_columns import add_fixed_columns, cursor_place, put_cursor_back
+from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.keymap import SHARING_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
@@ -181,7 +181,7 @@ class SharingScreen(GtermModal[None]):
                     else day_of(rule.expiration_date) or "never",
                     day_of(rule.create_time),
                 )
-                table.add_row(*cells[:len(table.columns)], key=rule.key)
+                add_fitted_row(table, cells, key=rule.key)
             count = len(self.rules)
             status = f"{plural(count, 'rule')}." if count else "No rules yet: a adds one."
             if expired:
@@ -193,7 +193,7 @@ class SharingScreen(GtermModal[None]):
         else:
             self.guests = sorted(result[0], key=lambda g: (g.display_name.casefold(), g.id))
             for guest in self.guests:
-                table.add_row(safe_text(guest.display_name), safe_text(guest.host_path or "/"), key=guest.id)
+                add_fitted_row(table, (safe_text(guest.display_name), safe_text(guest.host_path or "/")), key=guest.id)
             status = f"{plural(len(self.guests), 'guest collection')}." if self.guests else "No guest collections here."
         keys = [r.key for r in self.rules] if self.mode == "rules" else [g.id for g in self.guests]
         put_cursor_back(table, keys, place)  # after a change the next key acts where it did, not on row one

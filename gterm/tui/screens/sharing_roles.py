@@ -22,7 +22,7 @@ from gterm.globus.collection_roles import ROLE_HELP, RoleAssignment, RolesPlace
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection
 from gterm.globus.sharing import SharingService
-from gterm.tui.fixed_columns import add_fixed_columns, cursor_place, put_cursor_back
+from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import AddRoleDialog
@@ -106,7 +106,7 @@ class RolesPanel(Vertical):
         cursor = cursor_place(table)
         table.clear()
         for assignment in assignments:
-            table.add_row(safe_text(labels[assignment.id]), assignment.role, key=assignment.id)
+            add_fitted_row(table, (safe_text(labels[assignment.id]), assignment.role), key=assignment.id)
         put_cursor_back(table, [a.id for a in assignments], cursor)
         # Transfer lists my roles broadest first: the first says what I may do here.
         mine = f"you are {place.my_roles[0]} here" if place.my_roles else "you hold no role here"

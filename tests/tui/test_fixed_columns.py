@@ -1,0 +1,38 @@
+"""Tables of fixed columns (sharing, groups, roles, pause rules): a cell wider than its column ends in "…"."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns
+from gterm.tui.screens.pause_rules import rule_columns
+
+
+class OneTable(App[None]):
+    def compose(self) -> ComposeResult:
+        yield DataTable[Text]()
+
+
+async def test_a_cell_wider_than_its_column_ends_in_an_ellipsis_and_others_stay_as_they_are() -> None:
+    """The table cut "Computational Biology Shared Data" to "Computational Biolo": a shorter name, seemingly."""
+    app = OneTable()
+    async with app.run_test(size=(80, 10)):
+        table = app.query_one(DataTable)
+        add_fixed_columns(table, (("Who", 10), ("Role", 8)))
+        add_fitted_row(table, (Text("Computational Biology", style="bold"), "administrator", "extra"), key="a")
+        add_fitted_row(table, ("Ann", "member"), key="b")
+        long_name, role = table.get_row("a")
+        assert long_name.plain == "Computati…" and long_name.style == "bold"
+        assert str(role) == "adminis…"
+        assert table.get_row("b") == ["Ann", "member"]  # untouched: no padding, same objects
+        assert len(table.get_row("a")) == 2  # the cell past the last column is left out
+
+
+def test_the_pause_rules_columns_fit_the_screen_from_80_columns() -> None:
+    for width in (80, 100, 160):
+        columns = rule_columns(width)
+        assert [label for label, _ in columns] == ["Message", "Pauses", "For", "From"]
+        assert sum(w + 2 for _, w in columns) + 2 <= width  # cell padding and the scrollbar
+        assert dict(columns)["From"] == len("2031-01-02 03:04")
