@@ -47,7 +47,7 @@ from gterm.wording import hidden_by_filter, plural
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.local_tasks import Kind, LocalTask, OnConflict
     from gterm.globus.transfer_requests import TransferRequest
-    from gterm.tui.transfer_plan import TransferPlan
+    from gterm.tui.transfer_plan import SendKey, TransferPlan
 
 
 class TransferPane(Protocol):
@@ -158,6 +158,8 @@ class TransferScreen(Screen[None]):
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._after_task: dict[str, list[Callable[[Task], object]]] = {}  # task id -> what to do when it ends
+        # The plans whose request is out to Globus: F5 on the same entries again would send them twice.
+        self._submitting: set[SendKey] = set()
 
     # -- provided by the subclass ---------------------------------------------------------
 
@@ -234,6 +236,10 @@ class TransferScreen(Screen[None]):
         if kind is not None:
             self.start_local_task(plan, kind)
             return
+        if plan.send_key in self._submitting:
+            self.app.notify("Still submitting these to Globus: the task shows in the task panel once Globus has "
+                            "taken it.", severity="warning")
+            return
         left_out = [entry for entry in self.active_pane.selected_entries() if entry.is_invalid_link]
         if left_out:
             self.app.notify(
@@ -243,7 +249,9 @@ class TransferScreen(Screen[None]):
             )
         from gterm.tui.screens.transfer_dialog import TransferDialog
 
-        self.app.push_screen(TransferDialog(plan, service=self.host.service), self._transfer_dialog_closed)
+        key = plan.send_key
+        self.app.push_screen(TransferDialog(plan, service=self.host.service),
+                             lambda request: self._transfer_dialog_closed(request, key))
 
     # -- F5 with This computer on a side: gterm's own task ---------------------------------
 
@@ -357,13 +365,15 @@ class TransferScreen(Screen[None]):
         for pane in self._panes_showing(plan.destination_collection_id, {plan.destination_path}):
             pane.reload()
 
-    def _transfer_dialog_closed(self, request: TransferRequest | None) -> None:
+    def _transfer_dialog_closed(self, request: TransferRequest | None, key: SendKey) -> None:
         if request is not None:
-            self.submit_transfer_request(request)
+            self.submit_transfer_request(request, key)
 
-    def submit_transfer_request(self, request: TransferRequest) -> None:
-        """Submit in a thread worker; the same request object keeps its submission id across retries."""
+    def submit_transfer_request(self, request: TransferRequest, key: SendKey) -> None:
+        """Submit in a thread worker; the same request object keeps its submission id across retries.
+        ``key`` (the plan's :attr:`~TransferPlan.send_key`) is busy until Globus answers."""
         service = self.host.service
+        self._submitting.add(key)
 
         def submit() -> None:
             try:
@@ -371,13 +381,14 @@ class TransferScreen(Screen[None]):
                     request.submission_id = service.new_submission_id()
                 task_id = service.submit_transfer_once(request)
             except Exception as error:  # noqa: BLE001 - routed to the one error place
-                deliver(self.app, self._submit_failed, request, error)
+                deliver(self.app, self._submit_failed, request, key, error)
                 return
-            deliver(self.app, self._submitted, request, task_id)
+            deliver(self.app, self._submitted, request, key, task_id)
 
         self.app.run_worker(submit, thread=True, group="submit", exit_on_error=False, name="submit-transfer")
 
-    def _submitted(self, request: TransferRequest, task_id: str) -> None:
+    def _submitted(self, request: TransferRequest, key: SendKey, task_id: str) -> None:
+        self._submitting.discard(key)
         self.app.notify(
             f"Transfer submitted: task {task_id}", title=escape_controls(request.label or "Transfer")
         )
@@ -396,17 +407,18 @@ class TransferScreen(Screen[None]):
         for pane in self._panes_showing(request.destination_collection, destination_dirs(request)):
             pane.reload()
 
-    def _submit_failed(self, request: TransferRequest, error: Exception) -> None:
+    def _submit_failed(self, request: TransferRequest, key: SendKey, error: Exception) -> None:
         """A sign-in is asked for and the request goes again; a network or service failure asks whether to
         try again, with everything set in the dialog kept (a closed dialog had lost it all)."""
+        self._submitting.discard(key)
         if not is_retryable(error):  # a sign-in (asked, then sent again), or a refusal the same request would meet
-            report(self.app, error, context="Transfer", retry=lambda: self.submit_transfer_request(request))
+            report(self.app, error, context="Transfer", retry=lambda: self.submit_transfer_request(request, key))
             return
         from gterm.tui.screens.prompts import ConfirmPrompt
 
         def answered(again: bool | None) -> None:
             if again:
-                self.submit_transfer_request(request)
+                self.submit_transfer_request(request, key)
 
         self.app.push_screen(
             ConfirmPrompt(

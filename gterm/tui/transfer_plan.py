@@ -45,6 +45,10 @@ def _as_dir(path: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
+#: What makes two plans send the same thing: collections, directories and entry names.
+SendKey = tuple[str, str, str, str, frozenset[str]]
+
+
 @dataclass(frozen=True, slots=True)
 class TransferPlan:
     """What F5 wants to send: entries of the source directory into the destination directory."""
@@ -62,6 +66,11 @@ class TransferPlan:
     # at that level too, as ``rsync -a --delete src/ dst/`` does.
     whole_directory: bool = False
     hidden_by_filter: int = 0  # how many of ``entries`` are selected but hidden by the source pane's filter
+
+    @property
+    def send_key(self) -> SendKey:
+        return (self.source_collection_id, self.source_path, self.destination_collection_id,
+                self.destination_path, frozenset(entry.name for entry in self.entries))
 
     @property
     def files(self) -> int:

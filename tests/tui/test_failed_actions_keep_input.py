@@ -7,6 +7,8 @@ the request (label and options) for a Try again.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -17,7 +19,16 @@ from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
-from tests.support.browser_helpers import cursor_to, listing_names, make_app, prompt_error, settled, type_text, wait_for
+from tests.support.browser_helpers import (
+    cursor_to,
+    listing_names,
+    make_app,
+    notices,
+    prompt_error,
+    settled,
+    type_text,
+    wait_for,
+)
 from tests.support.outages import answer_error, gated, outage
 from tests.support.sandbox_login import sdk_pointed_at, transfer_client_for
 
@@ -118,6 +129,45 @@ async def test_f5_keeps_the_request_for_a_try_again_after_an_outage(sandbox, ser
         await wait_for(pilot, lambda: any(t.label == label for t in panel.tasks), "the task submitted")
         await wait_for(pilot, lambda: (dst_disk / "data.bin").exists(), "the file copied")
     assert [t.label for t in service.tasks(limit=50)].count(label) == 1
+
+
+async def test_f5_again_while_the_same_transfer_is_being_submitted_says_so_and_sends_it_once(
+    sandbox, service, tmp_config, lab_dir
+):
+    """QA: on a slow network the dialog closed, nothing said the submission was out and the selection stayed;
+    F5 again opened the dialog again and a second task copied the same files."""
+    _, src = lab_dir({"data.bin": "d"})
+    _, dst = lab_dir()
+    release = threading.Event()
+    submits = []
+
+    async def slow_submit(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if scope["method"] == "POST" and scope["path"].endswith("/transfer"):
+            submits.append(scope["path"])
+            await asyncio.to_thread(release.wait, 60)
+        await inner(scope, receive, send)
+
+    app = make_app(service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await cursor_to(pilot, app.main_screen.left_pane, "data.bin")
+        try:
+            with gated(sandbox, slow_submit):
+                await pilot.press("f5")
+                await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: bool(submits), "the submission out")
+                await pilot.press("f5")
+                await wait_for(pilot, lambda: any("Still submitting" in n for n in notices(app)), "the notice")
+                assert app.screen is app.main_screen  # no second dialog
+                release.set()
+                panel = app.main_screen.task_panel
+                await wait_for(pilot, lambda: bool(panel.tasks), "the task submitted")
+        finally:
+            release.set()
+        assert len(submits) == 1
+        await pilot.press("f5")  # answered: the same files may be sent again, on purpose
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog for another copy")
 
 
 async def test_task_details_say_their_figures_are_old_while_refreshes_fail(

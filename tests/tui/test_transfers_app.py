@@ -187,7 +187,8 @@ async def test_a_task_finished_before_the_submit_answer_still_reloads_the_destin
         wait_for_task(alice_service, task_id, timeout=60)
         panel.refresh_tasks()
         await wait_until(pilot, lambda: any(t.task_id == task_id for t in panel.tasks), "the finished task listed")
-        app.transfers._submitted(request, task_id)  # the submission's answer arrives last
+        key = (LAB_STORAGE_ID, src, LAB_STORAGE_ID, dst, frozenset({"one.txt"}))  # F5's plan's send_key
+        app.transfers._submitted(request, key, task_id)  # the submission's answer arrives last
         await wait_until(pilot, lambda: reloads == ["reload"], "the destination reload")
         assert any("Transfer succeeded" in n for n in app.notifications_seen)
         assert right.listing is not None and [e.name for e in right.listing.entries] == ["one.txt"]
