@@ -64,7 +64,24 @@ def data_dir() -> Path:
     override = os.environ.get("GTERM_DATA_DIR")
     if override:
         return Path(override).expanduser()
+    return default_data_dir()
+
+
+def default_data_dir() -> Path:
+    """The platform's data dir for gterm (what ``data_dir()`` is unless ``GTERM_DATA_DIR`` says otherwise)."""
     return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def make_private_dir(path: Path) -> bool:
+    """Create ``path`` (and missing parents) with the last part user-only (0700); True if it was made now.
+
+    A directory that exists keeps its mode: it may be one the user shares on purpose (their home, as
+    ``GTERM_DATA_DIR``), and gterm's files in it are made user-only one by one.
+    """
+    if path.is_dir():
+        return False
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return True
 
 
 def default_demo_dir() -> Path:
@@ -243,7 +260,7 @@ class GtermConfig:
         The user's settings file is never written (``path`` overrides the state file's path).
         """
         target = path or self.state_file()
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(target.parent)
         text = _STATE_HEADER + dumps_toml(self.state_mapping())
         fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".toml", dir=target.parent)
         try:

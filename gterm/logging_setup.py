@@ -12,6 +12,7 @@ import contextlib
 import logging
 from pathlib import Path
 
+from gterm.config import make_private_dir
 from gterm.redaction import redact
 
 
@@ -32,7 +33,7 @@ _saved_levels: dict[str, int] = {}
 def setup_debug_log(path: Path) -> Path:
     """Send DEBUG logs of gterm, globus_sdk and urllib3 to ``path`` (0600), redacted."""
     global _handler
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     path.touch(mode=0o600, exist_ok=True)
     with contextlib.suppress(OSError):
         path.chmod(0o600)

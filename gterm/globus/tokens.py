@@ -26,6 +26,7 @@ from pathlib import Path
 from globus_sdk.config import get_environment_name, get_service_url
 from globus_sdk.token_storage import JSONTokenStorage, MemoryTokenStorage, TokenStorage, TokenStorageData
 
+from gterm.config import default_data_dir, make_private_dir
 from gterm.globus.errors import KeyringUnavailable
 
 if t.TYPE_CHECKING:
@@ -195,7 +196,9 @@ class PlaintextTokenStorage(JSONTokenStorage):
 
     The file is made 0600 when it is first written (see :meth:`user_only_umask`);
     gterm also tightens a file that exists with looser bits (created by hand or
-    copied), and its directory.
+    copied). Its directory is user-only (0700) when gterm makes it, and gterm's
+    own data dir is tightened so too; any other directory that exists (a
+    ``GTERM_DATA_DIR`` naming the home directory, say) keeps the mode its owner gave it.
     """
 
     @contextlib.contextmanager
@@ -213,15 +216,20 @@ class PlaintextTokenStorage(JSONTokenStorage):
         yield
 
     def __init__(self, filepath: Path | str, *, namespace: str) -> None:
+        # Made here, before the SDK's own makedirs (which would make it with the umask's mode).
+        made = make_private_dir(Path(filepath).parent)
         super().__init__(filepath, namespace=namespace)
-        self._tighten()
+        self._tighten(dir_is_gterms=made or _same_dir(Path(filepath).parent, default_data_dir()))
 
-    def _tighten(self) -> None:
+    def _tighten(self, *, dir_is_gterms: bool) -> None:
         path = Path(self.filepath)
         if os.name == "nt":
             return
-        with contextlib.suppress(OSError):
-            path.parent.chmod(0o700)
+        if dir_is_gterms:
+            with contextlib.suppress(OSError):
+                directory = path.parent
+                if directory.stat().st_uid == os.geteuid() and stat.S_IMODE(directory.stat().st_mode) != 0o700:
+                    directory.chmod(0o700)
         if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o600:
             path.chmod(0o600)
 
@@ -231,6 +239,13 @@ class PlaintextTokenStorage(JSONTokenStorage):
 
     def describe(self) -> str:
         return f"the plaintext file {self.filepath}"
+
+
+def _same_dir(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except OSError:
+        return False
 
 
 class InMemoryTokenStorage(MemoryTokenStorage):

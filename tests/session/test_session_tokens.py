@@ -184,3 +184,29 @@ def test_writing_the_plaintext_store_leaves_the_process_umask_alone(tmp_path: Pa
         (tmp_path / "made-meanwhile").mkdir()
     assert stat.S_IMODE((tmp_path / "made-meanwhile").stat().st_mode) == 0o777 & ~umask
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # the file itself is made user-only
+
+
+def test_the_token_files_directory_is_user_only_when_gterm_makes_it_or_owns_it(tmp_path: Path, monkeypatch):
+    """A directory the token file needs is made 0700; gterm's own data dir is tightened to 0700; a directory
+    the user named that exists already (their home as GTERM_DATA_DIR) keeps its mode."""
+    umask = os.umask(0o022)
+    try:
+        made = tmp_path / "new" / "gterm"
+        PlaintextTokenStorage(made / "tokens.json", namespace="ns")
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700
+
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # gterm's default data dir, made 0755 before
+        own = tmp_path / "xdg" / "gterm"
+        own.mkdir(parents=True, mode=0o755)
+        PlaintextTokenStorage(own / "tokens.json", namespace="ns")
+        assert stat.S_IMODE(own.stat().st_mode) == 0o700
+
+        home = tmp_path / "home"
+        home.mkdir(mode=0o755)
+        storage = PlaintextTokenStorage(home / "tokens.json", namespace="ns")
+        storage.store_token_data_by_resource_server({"a": _data("a")})
+        assert stat.S_IMODE(home.stat().st_mode) == 0o755  # not gterm's to change
+        assert stat.S_IMODE((home / "tokens.json").stat().st_mode) == 0o600
+    finally:
+        os.umask(umask)
+
