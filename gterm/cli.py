@@ -232,6 +232,10 @@ def cmd_login(args: argparse.Namespace) -> int:
                 "accepts them; no login is needed."
             )
             return EXIT_OK
+        damaged = session.discard_unreadable_session()
+        if damaged:
+            print(f"The stored session in {damaged} was unreadable (the file was damaged); removed it. "
+                  "Logging in afresh.")
         if not args.force and not session.login_required():
             try:
                 who = session.whoami()
@@ -257,6 +261,12 @@ def cmd_logout(args: argparse.Namespace) -> int:
                 "gterm uses client credentials (GTERM_CLIENT_ID / GTERM_CLIENT_SECRET) and stores no tokens, "
                 "so there is nothing to revoke or remove. Unset those variables to stop using them."
             )
+            return EXIT_OK
+        damaged = session.discard_unreadable_session()
+        if damaged:
+            # Nothing in it could be read, so nothing could be revoked: say so rather than pretend.
+            print(f"The stored session in {damaged} was unreadable (the file was damaged), so no token in it "
+                  "could be revoked at Globus Auth; removed the file.")
             return EXIT_OK
         report = session.logout()
         for line in report.lines():

@@ -66,6 +66,14 @@ class NotLoggedIn(GtermError):
     """No stored session; run `gterm login`."""
 
 
+class UnreadableSession(GtermError):
+    """The token file exists but cannot be read (damaged, truncated): logout removes it, login replaces it."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class KeyringUnavailable(GtermError):
     """No usable OS keyring backend and no opt-in to the plaintext file store."""
 

@@ -669,6 +669,23 @@ class GtermSession:
 
     # --- logout ---------------------------------------------------------------------------
 
+    def discard_unreadable_session(self) -> str | None:
+        """Remove a stored session that cannot be read (a damaged token file); its path if one was removed.
+
+        Its tokens, if any are left in it, cannot be found to revoke or use: logout removes it, and a
+        login replaces it, where reading it would otherwise stop both.
+        """
+        discard = getattr(self.token_storage, "discard_if_unreadable", None)
+        if not callable(discard):
+            return None  # the keyring reads a damaged entry as none (KeyringTokenStorage.get_token_data)
+        with self._lock:
+            if not discard():
+                return None
+            if self._globus_app is not None:
+                self._globus_app.close()
+            self._globus_app = None  # it may have read the store: rebuilt, empty, on next use
+        return str(getattr(self.token_storage, "filepath", ""))
+
     def logout(self) -> LogoutReport:
         """Revoke every stored token at Auth, then remove them all from the store."""
         with self._lock:

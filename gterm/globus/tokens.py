@@ -27,7 +27,7 @@ from globus_sdk.config import get_environment_name, get_service_url
 from globus_sdk.token_storage import JSONTokenStorage, MemoryTokenStorage, TokenStorage, TokenStorageData
 
 from gterm.config import default_data_dir, make_private_dir
-from gterm.globus.errors import KeyringUnavailable
+from gterm.globus.errors import KeyringUnavailable, UnreadableSession
 
 if t.TYPE_CHECKING:
     import keyring.backend
@@ -199,6 +199,10 @@ class PlaintextTokenStorage(JSONTokenStorage):
     copied). Its directory is user-only (0700) when gterm makes it, and gterm's
     own data dir is tightened so too; any other directory that exists (a
     ``GTERM_DATA_DIR`` naming the home directory, say) keeps the mode its owner gave it.
+
+    A file that cannot be read as a token file (damaged, truncated) raises
+    :class:`UnreadableSession`, which names the file and the way out;
+    :meth:`discard_if_unreadable` removes it (logout, and the login that replaces it).
     """
 
     @contextlib.contextmanager
@@ -232,6 +236,34 @@ class PlaintextTokenStorage(JSONTokenStorage):
                     directory.chmod(0o700)
         if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o600:
             path.chmod(0o600)
+
+    def _load(self) -> t.Any:  # the SDK's private _JSONFileData
+        try:
+            return super()._load()
+        except ValueError:  # not JSON, not UTF-8, or not the SDK's layout
+            raise self._unreadable() from None
+
+    def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
+        try:
+            return super().get_token_data_by_resource_server()
+        except (KeyError, TypeError, ValueError, AttributeError):  # an entry that is not token data
+            raise self._unreadable() from None
+
+    def _unreadable(self) -> UnreadableSession:
+        return UnreadableSession(
+            f"The stored session in {self.filepath} is unreadable (the file is damaged); "
+            "`gterm login` replaces it and `gterm logout` removes it.",
+            path=str(self.filepath),
+        )
+
+    def discard_if_unreadable(self) -> bool:
+        """Remove the token file if it cannot be read (its tokens, if any, are beyond use); True if removed."""
+        try:
+            self.get_token_data_by_resource_server()
+        except UnreadableSession:
+            Path(self.filepath).unlink(missing_ok=True)
+            return True
+        return False
 
     def remove_all(self) -> list[str]:
         removed = [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]

@@ -19,7 +19,7 @@ from globus_sdk.token_storage.validating_token_storage import (
 )
 from keyring.backends import chainer, fail
 
-from gterm.globus.errors import KeyringUnavailable
+from gterm.globus.errors import KeyringUnavailable, UnreadableSession
 from gterm.globus.tokens import (
     KEYRING_SERVICE,
     KeyringTokenStorage,
@@ -210,3 +210,16 @@ def test_the_token_files_directory_is_user_only_when_gterm_makes_it_or_owns_it(t
     finally:
         os.umask(umask)
 
+
+@pytest.mark.parametrize("damage", ['{"data": {"ns": ', "\udcff not json", '{"format_version": "2.0"}', "[1, 2]"])
+def test_a_damaged_token_file_is_said_by_name_and_can_be_discarded(tmp_path: Path, damage: str):
+    path = tmp_path / "tokens.json"
+    path.write_bytes(damage.encode("utf-8", "surrogateescape"))
+    storage = PlaintextTokenStorage(path, namespace="ns")
+    with pytest.raises(UnreadableSession) as caught:
+        storage.get_token_data("a")
+    assert str(path) in str(caught.value) and "gterm login" in str(caught.value)
+    assert storage.discard_if_unreadable()
+    assert not path.exists()
+    assert not storage.discard_if_unreadable()  # nothing more to discard
+    assert storage.get_token_data_by_resource_server() == {}
