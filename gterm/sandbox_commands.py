@@ -192,7 +192,7 @@ def usable_data_dir(path: Path) -> Path:
     """``path`` (created if needed) or InvalidInput saying why it cannot hold the sandbox's data."""
     path = path.expanduser()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)  # it will hold the robot's secret (sandbox.json)
     except OSError as exc:
         raise InvalidInput(f"--data-dir {path}: cannot create it ({exc.strerror or exc}).") from None
     if not os.access(path, os.W_OK | os.X_OK):

@@ -6,6 +6,8 @@ loopback, and a single writer keeps SQLite simple and durable (WAL mode).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -14,10 +16,29 @@ from pathlib import Path
 from typing import Any
 
 
+def _user_only(path: Path) -> None:
+    """Create the database file 0600 (or narrow one an older sandbox made with the umask's mode).
+
+    It holds the robot client's secret and every issued token. SQLite makes its -wal and -shm
+    files with the database file's mode, so those follow; existing ones are narrowed too.
+    """
+    if os.name == "nt":
+        return
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+    for suffix in ("-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).chmod(0o600)
+
+
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        _user_only(path)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")

@@ -230,7 +230,8 @@ class _ServerThread(threading.Thread):
 def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
     """Start the sandbox on ``config.host:config.port`` (0 = ephemeral) and stop it cleanly on exit."""
     data_dir = Path(config.data_dir).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # User-only when the sandbox makes it: it holds sandbox.db and sandbox.json (the robot's secret).
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     config.data_dir = data_dir
     tls = ensure_tls_files(data_dir) if config.tls else None
     sock = _bind(config.host, config.port)

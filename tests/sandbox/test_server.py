@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -47,6 +48,24 @@ def test_sandbox_json_describes_the_world(sandbox: SandboxHandle) -> None:
     assert clients[ROBOT_CLIENT_ID]["type"] == "confidential"
     assert clients[ROBOT_CLIENT_ID]["client_secret"]
     assert oct((sandbox.data_dir / "sandbox.json").stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_the_sandbox_keeps_its_secrets_user_only(tmp_path: Path) -> None:
+    """sandbox.db (the robot's secret, every token issued) was made 0644 in a 0755 data dir."""
+    umask = os.umask(0o022)
+    try:
+        data_dir = tmp_path / "made" / "sb"
+        with own_sandbox(data_dir) as handle:
+            handle.state.db.execute("SELECT 1")
+            assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+            for name in ("sandbox.db", "sandbox.db-wal", "sandbox.db-shm", "sandbox.json"):
+                assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
+        # A database an older sandbox left world-readable is narrowed when it is opened again.
+        (data_dir / "sandbox.db").chmod(0o644)
+        with own_sandbox(data_dir):
+            assert stat.S_IMODE((data_dir / "sandbox.db").stat().st_mode) == 0o600
+    finally:
+        os.umask(umask)
 
 
 def test_unknown_routes_and_methods_answer_json(sandbox: SandboxHandle) -> None:

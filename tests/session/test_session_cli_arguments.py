@@ -91,3 +91,12 @@ def test_demo_runs_its_sandbox_with_the_given_slowness(tmp_path: Path, gterm_dir
         assert task.is_active and task.bytes_transferred < big.size
         service.cancel(task_id)
         assert wait_for_task(service, task_id, timeout=60).status == "FAILED"
+
+
+def test_a_data_dir_the_sandbox_command_makes_is_user_only(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        made = sandbox_commands.usable_data_dir(tmp_path / "new-sb")
+    finally:
+        os.umask(umask)
+    assert made.stat().st_mode & 0o777 == 0o700  # it will hold sandbox.json and sandbox.db (the robot's secret)
