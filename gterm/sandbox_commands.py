@@ -204,12 +204,16 @@ def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     if args.sandbox_command != "serve":
         parser.parse_args(["sandbox", "--help"])
         return EXIT_USAGE
-    from gterm.sandbox.server import serve_forever
+    from gterm.sandbox.server import CannotListen, serve_forever
     from gterm.sandbox.state import SandboxConfig
 
     options = checked_sandbox_options(args)
     config = SandboxConfig(data_dir=usable_data_dir(args.data_dir or data_dir() / "sandbox"), host=args.host, **options)
     config.auto_approve = bool(args.auto_approve)
     config.tls = not args.http
-    serve_forever(config)
+    try:
+        serve_forever(config)
+    except CannotListen as exc:
+        what = "another --port (0 picks a free one)" if exc.in_use else "an address of this machine as --host"
+        raise InvalidInput(f"{exc} Give {what}.") from None
     return EXIT_OK

@@ -10,6 +10,7 @@ sets to reach it and trust it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import json
 import shlex
@@ -114,21 +115,38 @@ class SandboxHandle:
         raise KeyError(client_id)
 
 
+class CannotListen(Exception):
+    """The address to serve on cannot be bound (in use, not this machine's, not an address): says which."""
+
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        reason = error.strerror or str(error) or type(error).__name__
+        where = f"{_shown_host(host)}:{port}" if port else f"{host} (any free port)"
+        super().__init__(f"cannot listen on {where}: {reason}.")
+        self.in_use = error.errno == errno.EADDRINUSE
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto is TCP, and without
     # it every response (headers, then body) waits ~40 ms on Nagle + delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:  # socket.gaierror too: a host name that does not resolve
+        sock.close()
+        raise CannotListen(host, port, exc) from None
     sock.setblocking(False)
     return sock
 
 
+def _shown_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 def _url(host: str, port: int, *, tls: bool) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"{'https' if tls else 'http'}://{shown}:{port}/"
+    return f"{'https' if tls else 'http'}://{_shown_host(host)}:{port}/"
 
 
 def _prepare(state: SandboxState) -> None:

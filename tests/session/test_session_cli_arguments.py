@@ -100,3 +100,21 @@ def test_a_data_dir_the_sandbox_command_makes_is_user_only(tmp_path: Path) -> No
     finally:
         os.umask(umask)
     assert made.stat().st_mode & 0o777 == 0o700  # it will hold sandbox.json and sandbox.db (the robot's secret)
+
+
+def test_an_address_that_cannot_be_bound_is_named_in_one_line(tmp_path: Path) -> None:
+    """A port in use or a bad --host ended as 'unexpected error: OSError ...' naming no address."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        in_use = run_serve("--data-dir", str(tmp_path / "data"), "--port", str(port))
+    bad_host = run_serve("--data-dir", str(tmp_path / "data"), "--host", "256.1.1.1")
+    for result, said in ((in_use, f"127.0.0.1:{port}"), (bad_host, "256.1.1.1")):
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"gterm: cannot listen on {said}"), result.stderr
+        assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
+    assert "another --port" in in_use.stderr and "--host" in bad_host.stderr
