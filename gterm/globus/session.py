@@ -670,19 +670,12 @@ class GtermSession:
     # --- logout ---------------------------------------------------------------------------
 
     def discard_unreadable_session(self) -> str | None:
-        """Remove a stored session that cannot be read (a damaged token file); its path if one was removed.
-
-        Its tokens, if any are left in it, cannot be found to revoke or use: logout removes it, and a
-        login replaces it, where reading it would otherwise stop both.
-        """
-        discard = getattr(self.token_storage, "discard_if_unreadable", None)
-        if not callable(discard):
-            return None  # the keyring reads a damaged entry as none (KeyringTokenStorage.get_token_data)
+        """Remove a token file that cannot be read (logout and login would stop on it); its path if removed."""
+        discard = getattr(self.token_storage, "discard_if_unreadable", None)  # the keyring skips damaged entries
         with self._lock:
-            if not discard():
+            if not callable(discard) or not discard():
                 return None
-            if self._globus_app is not None:
-                self._globus_app.close()
+            self.close()
             self._globus_app = None  # it may have read the store: rebuilt, empty, on next use
         return str(getattr(self.token_storage, "filepath", ""))
 
