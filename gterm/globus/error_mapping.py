@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ContextDecorator, contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from gterm.globus.errors import (
     AlreadyExists,
@@ -33,6 +34,8 @@ from gterm.lazy_modules import LazyModule, is_loaded
 from gterm.redaction import redact
 
 if TYPE_CHECKING:
+    import ssl
+
     import requests
     from globus_sdk import GlobusAPIError
     from globus_sdk import exc as sdk_exc
@@ -139,8 +142,55 @@ def _map_api_error(error: GlobusAPIError) -> GtermError:
     return ServiceError(message, code=code, http_status=status)
 
 
-def network_error(error: BaseException, service: str = "Globus") -> Offline:
-    """The Offline error for a failed connection to ``service`` (a timeout says so)."""
+def _linked(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what it wraps, a few levels down: globus-sdk wraps requests' error, which wraps
+    urllib3's, which wraps ssl's (through ``underlying_exception``, ``reason``, the first argument and the
+    exception chain)."""
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return
+        yield seen
+        links = (getattr(seen, "underlying_exception", None), getattr(seen, "reason", None),
+                 seen.args[0] if seen.args else None, seen.__cause__, seen.__context__)
+        seen = next((e for e in links if isinstance(e, BaseException)), None)
+
+
+def untrusted_certificate(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate refusal inside a connection failure, if that is what it was (else None)."""
+    import ssl  # loaded by requests already whenever a connection has failed
+
+    return next((e for e in _linked(error) if isinstance(e, ssl.SSLCertVerificationError)), None)
+
+
+def _host_of(error: BaseException) -> str | None:
+    """The host (and port) a failed request was for, from the request requests kept on its error."""
+    for linked in _linked(error):
+        url = getattr(getattr(linked, "request", None), "url", None)
+        if isinstance(url, str) and url:
+            return urlsplit(url).netloc or None
+    return None
+
+
+def certificate_error(error: BaseException, refusal: ssl.SSLCertVerificationError, service: str) -> ServiceError:
+    """A server certificate that could not be verified: said as such (never "offline", never "turn
+    verification off"). Not an outage to wait out either, so it is no Offline: a setting to change."""
+    host = _host_of(error)
+    where = f"{service} ({host})" if host else service
+    why = f" ({refusal.verify_message})" if refusal.verify_message else ""
+    return ServiceError(
+        f"The certificate of {where} could not be verified{why}, so gterm did not connect. Check that the "
+        "certificate authorities this computer trusts (REQUESTS_CA_BUNDLE, if set) include the one that signed it.",
+        code="UntrustedCertificate",
+    )
+
+
+def network_error(error: BaseException, service: str = "Globus") -> GtermError:
+    """The error for a failed connection to ``service``: Offline (a timeout says so), or a certificate
+    that could not be verified."""
+    refusal = untrusted_certificate(error)
+    if refusal is not None:
+        return certificate_error(error, refusal, service)
     if isinstance(error, (sdk_exc.GlobusTimeoutError, requests.Timeout)):
         return Offline(f"{service} did not answer in time; check the network and try again.")
     return Offline(f"Cannot reach {service}; check the network and try again.")
@@ -206,7 +256,7 @@ def map_exception(error: BaseException) -> GtermError | None:
         if isinstance(error, (requests.ConnectionError, requests.Timeout)):
             return network_error(error)
         if isinstance(error, requests.RequestException):
-            return Offline("Cannot reach Globus; check the network and try again.")
+            return network_error(error)
     return None
 
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import email.utils
 import os
 import shutil
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -53,7 +52,7 @@ from gterm.globus.download_parts import (
     truncate,
     write_record,
 )
-from gterm.globus.error_mapping import brief
+from gterm.globus.error_mapping import brief, untrusted_certificate
 from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
@@ -202,7 +201,7 @@ class HttpsFiles:
                 if not stream:
                     response.content  # noqa: B018 - read the body now, as Session.request does
         except requests.exceptions.SSLError as exc:
-            if not _untrusted_certificate(exc):  # a handshake cut short: the network, not the server
+            if untrusted_certificate(exc) is None:  # a handshake cut short: the network, not the server
                 raise Offline(f"Cannot reach the HTTPS server of {self._name}; check the network.") from None
             # Not an outage to wait out (gterm's own tasks wait for the network): a setting to change.
             raise ServiceError(
@@ -487,22 +486,6 @@ def _upload_stopped(*, whole_body_sent: bool) -> Cancelled:
         return Cancelled("Upload stopped while the collection was finishing it: the file may be there; check its"
                          " listing.")
     return Cancelled(_UPLOAD_STOPPED)
-
-
-def _untrusted_certificate(error: BaseException) -> bool:
-    """Whether an SSL failure is the server's certificate refused (requests wraps urllib3's error, which
-    wraps ssl's: followed through ``reason``, the first argument and the exception chain)."""
-    seen: BaseException | None = error
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        reason = getattr(seen, "reason", None)
-        first = seen.args[0] if seen.args else None
-        seen = next((e for e in (reason, first, seen.__cause__, seen.__context__) if isinstance(e, BaseException)),
-                    None)
-    return False
 
 
 def _pause_before_retry(delay: float, cancel: threading.Event | None, kept: str) -> None:

@@ -231,3 +231,24 @@ def test_globus_auth_down_while_checking_the_sign_in_is_said_plainly(sandbox, fr
     err = capsys.readouterr().err
     assert "Globus Auth failed" in err and "503" in err, err
     assert "unexpected" not in err and "AuthAPIError" not in err and "Traceback" not in err
+
+
+def test_a_certificate_that_cannot_be_verified_is_said_as_such(sandbox, logged_in, capsys, monkeypatch):
+    """A wrong CA bundle was worded 'Cannot reach Globus Auth; check the network': it is no outage. It must
+    say the certificate could not be verified, name the host, and never suggest turning verification off."""
+    import certifi
+
+    logged_in.close()
+    monkeypatch.setenv("GLOBUS_SDK_VERIFY_SSL", certifi.where())  # the public CAs, not the sandbox's own
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    assert cli.main(["whoami"]) == 1
+    err = capsys.readouterr().err
+    host = requests.utils.urlparse(sandbox.auth_url).netloc
+    assert err.count("\n") == 1, err
+    assert "certificate of Globus Auth" in err and host in err and "could not be verified" in err, err
+    assert "reach" not in err and "network" not in err and "unexpected" not in err
+    for unsafe in ("VERIFY_SSL", "verify=False", "disable", "insecure"):
+        assert unsafe not in err
+    with pytest.raises(GtermError) as caught:
+        logged_in.transfer_service().ls(LAB_STORAGE_ID, "/~/")  # Transfer, through the SDK's own clients
+    assert "certificate of Globus" in str(caught.value) and host in str(caught.value)
