@@ -45,6 +45,14 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_HTTP_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
 RECENT_LIMIT = 20
+# The numeric settings and the values that work: a timeout of 0 or less makes every request fail,
+# a negative retry count never sends one, and nan or inf never time out.
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "http_timeout": (1, 3600),
+    "connect_timeout": (0.1, 600),
+    "max_retries": (0, 10),
+}
+WHOLE_NUMBERS = frozenset({"max_retries"})
 
 
 class ConfigError(Exception):
@@ -168,11 +176,14 @@ class GtermConfig:
         env = os.environ if environ is None else environ
         path = path or config_path()
         raw: dict[str, Any] = {}
-        if path.exists():
-            try:
-                raw = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"cannot read settings file {path}: {exc}") from None
+        try:  # read at once: a directory gterm may not enter made path.exists() itself raise
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # no settings file: the defaults
+        except OSError as exc:
+            raise ConfigError(f"cannot read settings file {path}: {exc.strerror or exc}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read settings file {path}: {exc}") from None
         config = cls._from_mapping(raw, path)
         config.path = path
         config.settings_theme = config.theme
@@ -207,12 +218,9 @@ class GtermConfig:
             config.theme = v
         if (v := get("bell_on_task_end", bool)) is not None:
             config.bell_on_task_end = v
-        if (v := get("http_timeout", (int, float))) is not None:
-            config.http_timeout = float(v)
-        if (v := get("connect_timeout", (int, float))) is not None:
-            config.connect_timeout = float(v)
-        if (v := get("max_retries", int)) is not None:
-            config.max_retries = v
+        for key, (low, high) in NUMBER_RANGES.items():
+            if (v := get(key, (int, float))) is not None:
+                setattr(config, key, _in_range(path, key, v, low, high))
         return config
 
     def _apply_state(self, state: dict[str, Any]) -> None:
@@ -303,6 +311,16 @@ _STATE_HEADER = (
     "# gterm's remembered state (pane locations, recent collections, consents).\n"
     "# Written by gterm on every change; put your settings in the settings file instead.\n"
 )
+
+
+def _in_range(path: Path, key: str, value: float, low: float, high: float) -> Any:
+    """A numeric setting checked against its range (True is no number here, nor is nan); the message names both."""
+    whole = key in WHOLE_NUMBERS
+    wrong_kind = isinstance(value, bool) or (whole and not isinstance(value, int))
+    if wrong_kind or not low <= value <= high:  # a nan compares False: refused too
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{path}: {key} = {value!r} is out of range; give {kind} from {low:g} to {high:g}.")
+    return value if whole else float(value)
 
 
 def _state_path_for(settings: Path | None) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ else:
     # Loaded when a scope is first parsed (gterm.lazy_modules): a robot's session, made before the
     # first frame, names these constants and nothing more.
     sdk_scopes = LazyModule("globus_sdk.scopes")
+
+log = logging.getLogger(__name__)
 
 # Globus' own strings, as globus_sdk.scopes spells them (TransferScopes.all, AuthScopes.openid, …;
 # tests/unit/test_scope_strings.py holds them to the SDK's), written out so that naming them loads no SDK.
@@ -40,6 +43,20 @@ def merge_scopes(*groups: list[str] | tuple[str, ...]) -> list[str]:
         for item in group:
             parsed = sdk_scopes.ScopeParser.merge_scopes(parsed, sdk_scopes.ScopeParser.parse(item))
     return scope_strings(parsed)
+
+
+def readable_scopes(scopes: list[str], where: str) -> list[str]:
+    """``scopes`` without the strings that are no scope (a damaged record in gterm's state file): those are
+    left out, and logged, so a damaged record costs a consent to ask again, never the start-up."""
+    readable = []
+    for scope in scopes:
+        try:
+            sdk_scopes.ScopeParser.parse(scope)
+        except sdk_scopes.ScopeParseError as exc:
+            log.warning("ignoring a scope in %s that does not parse (%s): %r", where, exc, scope)
+            continue
+        readable.append(scope)
+    return readable
 
 
 def resource_server_of(scope: str) -> str | None:

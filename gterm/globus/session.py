@@ -46,6 +46,7 @@ from gterm.globus.scope_strings import (
     TRANSFER_RS,
     TRANSFER_SCOPE,
     merge_scopes,
+    readable_scopes,
     resource_server_of,
     scope_strings,
 )
@@ -177,6 +178,7 @@ class GtermSession:
         return KeyringTokenStorage(self.namespace)
 
     def _requirements(self) -> dict[str, list[str]]:
+        self.config.consent_scopes = readable_scopes(self.config.consent_scopes, "the remembered consents")
         consented = [scope for scope in self.config.consent_scopes if resource_server_of(scope) == TRANSFER_RS]
         transfer = merge_scopes([TRANSFER_SCOPE], consented)
         # Client mode too: an Auth token (the same grant) lets a client look up people's names with

@@ -225,3 +225,20 @@ def test_logout_while_offline_still_forgets_the_tokens_and_says_so(logged_in, me
     assert len(report.problems) == 2 and "removed locally anyway" in report.problems[0]
     assert sorted(report.removed) == ["auth.globus.org", "transfer.api.globus.org"]
     assert not [key for key in memory_keyring.store if key[0] == "gterm"]
+
+
+def test_a_damaged_remembered_consent_is_left_out_not_a_crash(sandbox, fresh_config):
+    """A scope string in the state file that does not parse stopped every command with 'unexpected error:
+    ScopeParseError'; it is left out (and dropped from the state on its next save), the good ones kept."""
+    good = f"urn:globus:auth:scope:transfer.api.globus.org:all[*{data_access_scope(HPC_SCRATCH_ID)}]"
+    fresh_config.consent_scopes = ["urn:globus:auth:scope:transfer.api.globus.org:all[broken", "[[[", good]
+    fresh_config.save()
+    config = GtermConfig.load()
+    session = GtermSession(config)
+    try:
+        copy_paste_login(sandbox, session)
+        assert session.whoami()
+        assert config.consent_scopes == [good]
+        assert good in session.scope_requirements[TRANSFER_RS]
+    finally:
+        session.close()

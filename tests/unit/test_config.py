@@ -177,3 +177,51 @@ def test_toml_writer_matches_tomllib():
     assert tomllib.loads(dumps_toml(data)) == data
     with pytest.raises(TypeError):
         dumps_toml({"t": {"nested": {"x": 1}}})
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("http_timeout = -1\n", "http_timeout = -1 is out of range; give a number from 1 to 3600"),
+        ("http_timeout = nan\n", "http_timeout = nan is out of range"),
+        ("http_timeout = inf\n", "http_timeout = inf is out of range"),
+        ("connect_timeout = 0\n", "connect_timeout = 0 is out of range; give a number from 0.1 to 600"),
+        ("max_retries = -3\n", "max_retries = -3 is out of range; give a whole number from 0 to 10"),
+        ("max_retries = 2.5\n", "max_retries = 2.5 is out of range; give a whole number"),
+        ("max_retries = true\n", "max_retries = True is out of range"),
+    ],
+)
+def test_numeric_settings_out_of_range_are_refused_naming_setting_and_range(tmp_path: Path, text: str, said: str):
+    """A negative timeout was accepted and made every request fail later with 'unexpected error: ValueError'."""
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        GtermConfig.load(path, environ={})
+    assert str(caught.value).startswith(f"{path}: {said}")
+
+
+def test_numeric_settings_in_range_are_taken(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text("http_timeout = 60\nconnect_timeout = 0.5\nmax_retries = 0\n")
+    config = GtermConfig.load(path, environ={})
+    assert (config.http_timeout, config.connect_timeout, config.max_retries) == (60.0, 0.5, 0)
+
+
+def test_a_settings_dir_gterm_may_not_enter_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A config dir without search permission made Path.exists() raise PermissionError: 'unexpected error'.
+    (The tests run as root, whom no mode stops, so the refusal the kernel gives is made here.)"""
+    locked = tmp_path / "locked"
+    path = locked / "config.toml"
+
+    def refuse(original):
+        def call(self, *args, **kwargs):
+            if locked in Path(self).parents:
+                raise PermissionError(13, "Permission denied", str(self))
+            return original(self, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(Path, "stat", refuse(Path.stat))
+    monkeypatch.setattr(Path, "read_text", refuse(Path.read_text))
+    with pytest.raises(ConfigError) as caught:
+        GtermConfig.load(path, state_path=tmp_path / "state.toml", environ={})
+    assert str(caught.value) == f"cannot read settings file {path}: Permission denied"
