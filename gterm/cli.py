@@ -490,8 +490,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "debug", False):
-        path = setup_debug_log(debug_log_path())
-        print(f"gterm: debug log (tokens redacted): {path}", file=sys.stderr)
+        try:
+            path = setup_debug_log(debug_log_path())
+            print(f"gterm: debug log (tokens redacted): {path}", file=sys.stderr)
+        except OSError as exc:  # a read-only or full data dir: the command runs without its log
+            _error(f"cannot write the debug log {debug_log_path()} ({exc.strerror or exc}); going on without it.")
     try:
         command = args.command
         if command == "login":

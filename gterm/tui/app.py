@@ -103,6 +103,7 @@ class GtermApp(KeysInOrder[None]):
         """
         # Before App.__init__: setting up the theme reactive calls watch_theme, which reads the config.
         self.save_config = config is not None
+        self.state_unwritable_said = False  # a state file that cannot be written is said once, not per change
         self.config = config if config is not None else GtermConfig()
         super().__init__()
         # `gterm demo`: the sandbox runs in this process, so its tasks stop when gterm does.
@@ -338,7 +339,22 @@ class GtermApp(KeysInOrder[None]):
     @work(thread=True, group="config", exclusive=True, exit_on_error=False)
     def _write_config(self) -> None:
         # A thread: the file is small, but a slow home directory must not stall the UI.
-        self.config.save()
+        try:
+            self.config.save()
+        except OSError as exc:  # a read-only or full data dir: gterm carries on without remembering
+            self.call_from_thread(self._say_state_unwritable, exc)
+
+    def _say_state_unwritable(self, error: OSError) -> None:
+        if self.state_unwritable_said:
+            return
+        self.state_unwritable_said = True
+        self.notify(
+            f"Cannot save gterm's state to {self.config.state_file()} ({error.strerror or error}). gterm carries "
+            "on, but will not remember the last locations or recent collections for next time.",
+            title="State not saved",
+            severity="warning",
+            timeout=15,
+        )
 
     # --- the safety net ---------------------------------------------------------
 

@@ -88,3 +88,19 @@ def test_tui_path_without_a_keyring_is_one_line_before_the_tui(gterm_dirs, capsy
     assert captured.out == ""
     assert captured.err.count("\n") == 1
     assert captured.err.startswith("gterm: No usable OS keyring")
+
+
+def test_a_read_only_data_dir_leaves_debug_without_its_log_not_a_traceback(gterm_dirs, memory_keyring, capsys,
+                                                                         monkeypatch, tmp_path):
+    """`gterm --debug` made its log before anything caught errors: a read-only data dir was a traceback."""
+    from tests.support.mounts import tmpfs_at
+
+    with tmpfs_at(tmp_path / "ro-data") as data:
+        subprocess.run(["mount", "-o", "remount,ro", str(data)], check=True, capture_output=True)
+        monkeypatch.setenv("GTERM_DATA_DIR", str(data))
+        assert cli.main(["--debug", "whoami"]) == 1  # not logged in: said after the log's line
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"gterm: cannot write the debug log {data / 'gterm-debug.log'} (Read-only file system); going on without it.",
+        "gterm: not logged in; run `gterm login`.",
+    ]
