@@ -673,13 +673,14 @@ class GtermSession:
 
     def discard_unreadable_session(self) -> str | None:
         """Remove a token file that cannot be read (logout and login would stop on it); its path if removed."""
-        discard = getattr(self.token_storage, "discard_if_unreadable", None)  # the keyring skips damaged entries
+        from gterm.globus.tokens import PlaintextTokenStorage  # a keyring skips a damaged entry itself
+        storage = self.token_storage
         with self._lock:
-            if not callable(discard) or not discard():
+            if not isinstance(storage, PlaintextTokenStorage) or not storage.discard_if_unreadable():
                 return None
             self.close()
             self._globus_app = None  # it may have read the store: rebuilt, empty, on next use
-        return str(getattr(self.token_storage, "filepath", ""))
+        return str(storage.filepath)
 
     def logout(self) -> LogoutReport:
         """Revoke every stored token at Auth, then remove them all from the store."""

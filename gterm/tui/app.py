@@ -342,7 +342,7 @@ class GtermApp(KeysInOrder[None]):
         try:
             self.config.save()
         except OSError as exc:  # a read-only or full data dir: gterm carries on without remembering
-            self.call_from_thread(self._say_state_unwritable, exc)
+            deliver(self, self._say_state_unwritable, exc)
 
     def _say_state_unwritable(self, error: OSError) -> None:
         if self.state_unwritable_said:
