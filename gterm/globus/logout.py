@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gterm.globus.error_mapping import untrusted_certificate
 from gterm.lazy_modules import LazyModule
 from gterm.wording import plural
 
@@ -46,7 +47,7 @@ def revoke_and_remove(storage: TokenStorage, login_client: globus_sdk.AuthLoginC
     """
     report = LogoutReport(store=store)
     stored = storage.get_token_data_by_resource_server()
-    unreachable = False
+    unreachable = ""  # why Auth could not be asked, once a connection failed: it is not asked again
     for resource_server, data in sorted(stored.items()):
         failures = 0
         for token in (data.refresh_token, data.access_token):
@@ -57,8 +58,10 @@ def revoke_and_remove(storage: TokenStorage, login_client: globus_sdk.AuthLoginC
                 continue
             try:
                 login_client.oauth2_revoke_token(token)
-            except globus_sdk.NetworkError:
-                unreachable = True
+            except globus_sdk.NetworkError as exc:
+                # A certificate refused is no outage: said as such, as every other command says it.
+                verified = untrusted_certificate(exc) is None
+                unreachable = "unreachable" if verified else "its certificate could not be verified"
                 failures += 1
             except globus_sdk.GlobusAPIError as exc:
                 failures += 1
@@ -66,7 +69,7 @@ def revoke_and_remove(storage: TokenStorage, login_client: globus_sdk.AuthLoginC
         if failures:
             report.problems.append(
                 f"Could not revoke the tokens for {resource_server} at Globus Auth"
-                f"{' (unreachable)' if unreachable else ''}; they were removed locally anyway."
+                f"{f' ({unreachable})' if unreachable else ''}; they were removed locally anyway."
             )
         else:
             report.revoked.append(resource_server)

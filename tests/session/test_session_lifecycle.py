@@ -227,6 +227,25 @@ def test_logout_while_offline_still_forgets_the_tokens_and_says_so(logged_in, me
     assert not [key for key in memory_keyring.store if key[0] == "gterm"]
 
 
+def test_logout_says_a_certificate_it_could_not_verify_and_still_forgets_the_tokens(
+    logged_in, memory_keyring, monkeypatch
+):
+    """Behind a wrong CA bundle, logout called Globus Auth "(unreachable)": the network was fine."""
+    import certifi
+
+    namespace = logged_in.namespace
+    logged_in.close()
+    monkeypatch.setenv("GLOBUS_SDK_VERIFY_SSL", certifi.where())  # the public CAs, not the sandbox's own
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    session = GtermSession(logged_in.config, namespace=namespace)
+    report = session.logout()
+    session.close()
+    assert report.revoked == [] and len(report.problems) == 2
+    assert all("(its certificate could not be verified)" in problem for problem in report.problems)
+    assert not any("unreachable" in problem for problem in report.problems)
+    assert sorted(report.removed) == ["auth.globus.org", "transfer.api.globus.org"]
+
+
 def test_a_damaged_remembered_consent_is_left_out_not_a_crash(sandbox, fresh_config):
     """A scope string in the state file that does not parse stopped every command with 'unexpected error:
     ScopeParseError'; it is left out (and dropped from the state on its next save), the good ones kept."""
