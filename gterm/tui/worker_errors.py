@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual.app import App
+from textual.signal import Signal
 
 from gterm.globus.errors import ConsentNeeded, GtermError, NotLoggedIn, SessionExpired
 from gterm.tui.safe_text import escape_controls
@@ -131,6 +132,9 @@ class ReauthCoordinator:
         self.reason = ""
         self.done = "Signed in"
         self.recent_logins: list[float] = []
+        # Published after every sign-in that worked: what stopped for want of one (the task panel's
+        # polling, when the sign-in it asked for was cancelled) starts again with any later one.
+        self.signed_in: Signal[None] = Signal(app, "signed-in")
 
     def _give_up(self, target: ShowsErrors | None, why: str, context: str, title: str) -> None:
         """No login will help: drop the waiting retries and say why where it failed and in a notice."""
@@ -217,3 +221,4 @@ class ReauthCoordinator:
                 retry()
             except Exception as exc:  # noqa: BLE001
                 report(self.app, exc, context="Retry")
+        self.signed_in.publish(None)

@@ -40,7 +40,7 @@ from gterm.tui import task_format as fmt
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.task_poller import PollSchedule
-from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+from gterm.tui.worker_errors import AUTH_ERRORS, SignsIn, deliver, describe, report
 
 if TYPE_CHECKING:  # pragma: no cover - gterm's own tasks start from F5, after the first frame
     from gterm.globus.local_tasks import LocalTask
@@ -254,6 +254,7 @@ class TaskPanel(Vertical):
         self._local_timer: Timer | None = None
         self._in_flight = False
         self._again = False
+        self._waiting_for_sign_in = False  # polling stopped on a sign-in error until a sign-in works
 
     # -- composition --------------------------------------------------------------------
 
@@ -278,7 +279,13 @@ class TaskPanel(Vertical):
 
     def on_mount(self) -> None:
         self._update_title()
+        if isinstance(self.app, SignsIn):
+            self.app.reauth.signed_in.subscribe(self, self._signed_in)
         if self.poll:
+            self.refresh_tasks()
+
+    def _signed_in(self, _: None) -> None:
+        if self._waiting_for_sign_in:  # the sign-in this panel asked for was cancelled; this one worked
             self.refresh_tasks()
 
     def focus_table(self) -> None:
@@ -422,6 +429,7 @@ class TaskPanel(Vertical):
     def _start_fetch(self) -> None:
         if self.service is None:  # fixed data: nothing to fetch
             return
+        self._waiting_for_sign_in = False
         self._in_flight = True
         self._again = False
         self.refresh_count += 1
@@ -456,8 +464,10 @@ class TaskPanel(Vertical):
         self.error = describe(error)
         self._update_title()
         if isinstance(error, AUTH_ERRORS):
-            # Polling stops until the user has signed in again (the retry restarts it);
-            # otherwise every poll would open another sign-in prompt.
+            # Polling stops until the user has signed in again (the retry restarts it, or, when this
+            # sign-in is cancelled, the next one that works: _signed_in); otherwise every poll would
+            # open another sign-in prompt.
+            self._waiting_for_sign_in = True
             report(self.app, error, context="Task list", retry=self.refresh_tasks)
             return
         self._schedule_next(self.schedule.after_error())
