@@ -162,6 +162,15 @@ class TextPager:
 
     def find(self, needle: str, start: int, *, chunk: int = 1 << 20) -> int | None:
         """Offset of the first line at or after ``start`` holding ``needle`` (case-insensitive)."""
+        hit = self.find_bytes(needle, start, chunk=chunk)
+        return None if hit is None else self.line_start(hit)
+
+    def find_bytes(self, needle: str, start: int, *, chunk: int = 1 << 20) -> int | None:
+        """Offset of the first byte of ``needle`` (UTF-8, case-insensitive) at or after ``start``.
+
+        The hex view places the match itself: a binary file's "line" (what :meth:`find` returns)
+        can start up to MAX_LINE bytes before it, hundreds of rows above the match.
+        """
         pattern = needle.encode("utf-8").lower()
         if not pattern:
             return None
@@ -170,7 +179,7 @@ class TextPager:
             window = self.bytes_at(position, chunk + len(pattern)).lower()
             hit = window.find(pattern)
             if hit != -1:
-                return self.line_start(position + hit)
+                return position + hit
             position += chunk
         return None
 
@@ -186,6 +195,12 @@ class TextPager:
         start = first_row * HEX_WIDTH
         data = self.bytes_at(start, count * HEX_WIDTH)
         return [(start + i, data[i : i + HEX_WIDTH]) for i in range(0, len(data), HEX_WIDTH)]
+
+
+def hex_columns(index: int) -> tuple[int, int]:
+    """Where the byte at ``index`` in a row is drawn in :func:`hex_line`: its hex pair's column and its
+    character's column (the row's two halves are split by one more space)."""
+    return 10 + 3 * index + (1 if index >= 8 else 0), 61 + index
 
 
 def hex_line(offset: int, data: bytes) -> str:

@@ -99,6 +99,29 @@ async def test_binary_file_shows_hex(sandbox: SandboxHandle) -> None:
         assert "hex" in viewer.page_shown.status  # type: ignore[union-attr]
 
 
+async def test_a_search_in_hex_shows_the_row_of_the_match_and_marks_its_bytes(sandbox: SandboxHandle) -> None:
+    """QA: in hex, / jumped to the start of the "line" holding the match (its last newline byte, up to
+    4 KiB before it, hundreds of rows up), so the match was not on the page and n went nowhere."""
+    data = b"\n" + bytes(3000) + b"NeedLE" + bytes(40) + b"needle" + bytes(2000)
+    first, second = 3001, 3001 + 6 + 40
+    _, path = make_lab_dir(sandbox, {"blob.bin": data})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "blob.bin")
+        await pilot.press("slash")
+        await type_text(pilot, "needle")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _lines(viewer)[0].startswith(f"{first // 16 * 16:08x}"), "the match's row")
+        assert "match at byte 3,001" in viewer.page_shown.status  # type: ignore[union-attr]
+        row = viewer.page_shown.lines[0]  # type: ignore[union-attr]
+        spans = sorted((span.start, span.end) for span in row.spans if "reverse" in str(span.style))
+        assert "".join(row.plain[start:end] for start, end in spans) == "4e6565644c45" + "NeedLE"  # pairs, characters
+        await pilot.press("n")
+        await wait_for(pilot, lambda: _lines(viewer)[0].startswith(f"{second // 16 * 16:08x}"), "the next match")
+        assert f"match at byte {second:,}" in viewer.page_shown.status  # type: ignore[union-attr]
+
+
 async def test_control_characters_in_content_are_escaped(sandbox: SandboxHandle) -> None:
     _, path = make_lab_dir(sandbox, {"evil.txt": "safe \x1b]0;pwned\x07 \x9b31m \u202etxt.exe\n"})
     app = _app(sandbox, path)

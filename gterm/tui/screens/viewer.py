@@ -29,7 +29,7 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import VIEWER_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.text_pager import HEX_WIDTH, ByteSource, Line, TextPager, hex_line
+from gterm.tui.text_pager import HEX_WIDTH, ByteSource, Line, TextPager, hex_columns, hex_line
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
 
@@ -225,6 +225,7 @@ class _PagerState:
         self.width = 80
         self.column = 0
         self.needle: str | None = None
+        self.match: tuple[int, int] | None = None  # the hex view's match: its byte offset and length
         self.note = ""
         self.last_lines: list[Text] = []
         self._lexer = _lexer_name(file_name)
@@ -251,6 +252,7 @@ class _PagerState:
             self._toggle_hex()
         elif kind == "find":
             self.needle = str(command[1])
+            self.match = None
             self._find(self.top)
         elif kind == "next":
             if self.needle is None:
@@ -282,6 +284,8 @@ class _PagerState:
 
     def _after_top(self) -> int:
         if self.hex:
+            if self.match is not None and self.match[0] // HEX_WIDTH == self.top:
+                return self.match[0] + 1  # the next match may be in the same row
             return (self.top + 1) * HEX_WIDTH
         first = self.pager.lines_from(self.top, 1)
         return self.pager.next_offset(first[0]) if first else self.pager.size
@@ -295,11 +299,17 @@ class _PagerState:
 
     def _find(self, start: int) -> None:
         assert self.needle is not None
-        where = self.pager.find(self.needle, start)
+        # Hex rows are placed by the match's own byte; text pages by the start of its line.
+        where = self.pager.find_bytes(self.needle, start) if self.hex else self.pager.find(self.needle, start)
         if where is None:
             self.note = f"Not found after this point: {escape_controls(self.needle)}"
             return
-        self.top = where // HEX_WIDTH if self.hex else where
+        if self.hex:
+            self.match = (where, len(self.needle.encode("utf-8")))
+            self.top = where // HEX_WIDTH
+            self.note = f"match at byte {where:,}"
+        else:
+            self.top = where
 
     # --- painting --------------------------------------------------------------------
 
@@ -309,7 +319,18 @@ class _PagerState:
         return Page(lines, self._status())
 
     def _hex_lines(self) -> list[Text]:
-        return [Text(hex_line(offset, data)) for offset, data in self.pager.hex_rows(self.top, self.height)]
+        return [self._hex_row(offset, data) for offset, data in self.pager.hex_rows(self.top, self.height)]
+
+    def _hex_row(self, offset: int, data: bytes) -> Text:
+        """One hex row, the match's bytes reversed in both the hex pairs and the characters."""
+        row = Text(hex_line(offset, data))
+        if self.match is not None:
+            start, length = self.match
+            for index in range(max(start, offset) - offset, min(start + length, offset + len(data)) - offset):
+                pair, char = hex_columns(index)
+                row.stylize("reverse", pair, pair + 2)
+                row.stylize("reverse", char, char + 1)
+        return row
 
     def _text_lines(self) -> list[Text]:
         raw = self.pager.lines_from(self.top, self.height)
