@@ -267,7 +267,10 @@ class LocalTask:
         pending = [(paths.as_dir(source), Path(destination), modified)]
         while pending:
             self._check_cancel()
-            remote_dir, local_dir, when = pending.pop()
+            remote_dir, here, when = pending.pop()
+            local_dir = self._where_directory_goes(remote_dir, here)
+            if local_dir is None:
+                continue
             made = _make_local_dir(local_dir)
             self._counters.directories += 1
             if made and when is not None:
@@ -279,6 +282,27 @@ class LocalTask:
                 elif entry.type == "file":
                     jobs.append(FileJob(remote_dir + entry.name, str(local_dir / local_name), entry.size or 0))
         return jobs
+
+    def _where_directory_goes(self, remote_dir: str, local_dir: Path) -> Path | None:
+        """Where a collection directory is written here; None when this directory is passed over.
+
+        A file (or link, or pipe) of that name here is the conflict "directory against file": one item,
+        decided by the task's policy like any other, never the end of the whole download.
+        """
+        if not os.path.lexists(local_dir) or local_dir.is_dir():
+            return local_dir
+        if self.on_conflict == "rename":
+            return Path(self._keep_both(local_dir, is_dir=True))
+        if self.on_conflict == "skip":
+            self._event("SKIPPED", f"{local_dir.name} is a file in {local_dir.parent}; the directory {remote_dir} "
+                        "was skipped, the file left as it was", str(local_dir))
+            return None
+        # Overwrite (and Continue) merge directories, file by file: a file cannot take a directory's files.
+        with self._lock:
+            self._counters.files_failed += 1
+        self._event("FILE_FAILED", f"{remote_dir}: {local_dir} is a file here, not a directory; it was left as it "
+                    "was and nothing of the directory was downloaded", str(local_dir), is_error=True)
+        return None
 
     def _plan_local_tree(self, source: str, destination: str) -> list[FileJob]:
         jobs: list[FileJob] = []

@@ -144,6 +144,56 @@ def test_conflicts_skip_or_rename(sandbox: SandboxHandle, tmp_path: Path) -> Non
     assert (tmp_path / "same (1).txt").read_text() == "remote" and (tmp_path / "same.txt").read_text() == "local"
 
 
+def _dir_against_file(root: Path) -> None:
+    """Here: ``tree/`` with a file where the collection has the directory ``sub/`` and a directory where it
+    has the file ``a.txt``."""
+    (root / "tree" / "a.txt").mkdir(parents=True)
+    (root / "tree" / "sub").write_text("my file")
+
+
+def test_skip_passes_over_a_directory_where_a_file_is_here_and_downloads_the_rest(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """QA: Skip on a directory download where one name was a directory on one side and a file on the
+    other failed the whole download ("exists and is not a directory"); nothing else came."""
+    _, path = make_lab_dir(sandbox, {"tree/a.txt": "a", "tree/sub/b.txt": "b", "tree/other/c.txt": "c"})
+    _dir_against_file(tmp_path)
+    task = _task(sandbox, "download", [Item(path + "tree", str(tmp_path / "tree"), is_dir=True)], on_conflict="skip")
+
+    task.run()
+
+    assert task.snapshot().status == "SUCCEEDED", task.events()
+    assert (tmp_path / "tree" / "other" / "c.txt").read_text() == "c"
+    assert (tmp_path / "tree" / "sub").read_text() == "my file" and (tmp_path / "tree" / "a.txt").is_dir()
+    skipped = " ".join(e.description for e in task.events() if e.code == "SKIPPED")
+    assert "sub is a file in" in skipped and "a.txt is already in" in skipped, skipped
+
+
+def test_a_directory_where_a_file_is_here_fails_alone_on_overwrite_and_is_kept_beside_on_rename(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    _, path = make_lab_dir(sandbox, {"tree/sub/b.txt": "b", "tree/other/c.txt": "c"})
+    _dir_against_file(tmp_path)
+    item = [Item(path + "tree", str(tmp_path / "tree"), is_dir=True)]
+    overwrite = _task(sandbox, "download", item, on_conflict="overwrite")
+    overwrite.run()
+    assert overwrite.snapshot().status == "FAILED" and overwrite.snapshot().subtasks_failed == 1
+    assert (tmp_path / "tree" / "other" / "c.txt").read_text() == "c"
+    failed = [e.description for e in overwrite.events() if e.code == "FILE_FAILED"]
+    assert len(failed) == 1 and "is a file here, not a directory" in failed[0], failed
+    assert (tmp_path / "tree" / "sub").read_text() == "my file"
+
+    merged = _task(sandbox, "download", item, on_conflict="resume")  # Continue merges into tree/ as overwrite
+    merged.run()
+    assert merged.snapshot().subtasks_failed == 1
+
+    rename = _task(sandbox, "download", [Item(path + "tree/sub", str(tmp_path / "tree" / "sub"), is_dir=True)],
+                   on_conflict="rename")
+    rename.run()
+    assert rename.snapshot().status == "SUCCEEDED", rename.events()
+    assert (tmp_path / "tree" / "sub (1)" / "b.txt").read_text() == "b"
+
+
 def test_cancel_stops_every_stream(sandbox: SandboxHandle, tmp_path: Path) -> None:
     files = {f"big{i}.bin": os.urandom(4 * 1024 * 1024) for i in range(6)}
     _, path = make_lab_dir(sandbox, files)
