@@ -92,6 +92,7 @@ class _Counters:
     files_skipped: int = 0
     files_failed: int = 0
     directories: int = 0
+    directories_failed: int = 0  # could not be read here (their files are not counted: never listed)
 
 
 class _TaskStopped(Exception):
@@ -165,14 +166,14 @@ class LocalTask:
                 subtasks_total=c.files_total,
                 subtasks_succeeded=c.files_done + c.files_skipped,
                 subtasks_pending=max(0, c.files_total - c.files_done - c.files_skipped - c.files_failed),
-                subtasks_failed=c.files_failed,
+                subtasks_failed=c.files_failed + c.directories_failed,
                 subtasks_canceled=0,
                 subtasks_expired=0,
                 subtasks_retrying=0,
                 bytes_transferred=c.bytes_done,
                 bytes_checksummed=0,
                 effective_bytes_per_second=int(c.bytes_done / elapsed),
-                faults=c.files_failed,
+                faults=c.files_failed + c.directories_failed,
                 sync_level=None,
                 verify_checksum=False,
                 preserve_timestamp=True,
@@ -221,13 +222,27 @@ class LocalTask:
             if self._cancel.is_set():
                 self.status, self.nice_status = "FAILED", "CANCELED"
                 self.fatal_error = self.fatal_error or "Canceled by you"
-            elif self.fatal_error or self._counters.files_failed:
+            elif self.fatal_error or self._counters.files_failed or self._counters.directories_failed:
                 self.status, self.nice_status = "FAILED", None
-                self.fatal_error = self.fatal_error or f"{plural(self._counters.files_failed, 'file')} failed"
+                self.fatal_error = self.fatal_error or self._what_failed()
             else:
                 self.status, self.nice_status = "SUCCEEDED", None
         code = "CANCELED" if self._cancel.is_set() else self.status
         self._event(code, self.fatal_error or "All files moved", is_error=self.status == "FAILED")
+
+    def _what_failed(self) -> str:
+        """``2 files failed``, ``1 directory could not be read``, or both (the events name them)."""
+        c = self._counters
+        parts = [f"{plural(c.files_failed, 'file')} failed"] if c.files_failed else []
+        if c.directories_failed:
+            parts.append(f"{plural(c.directories_failed, 'directory', 'directories')} could not be read")
+        return "; ".join(parts)
+
+    def _directory_failed(self, source: str, destination: str, why: str) -> None:
+        """A directory of the tree is one failed item, named; the rest of the tree goes on."""
+        with self._lock:
+            self._counters.directories_failed += 1
+        self._event("FILE_FAILED", f"{source}: {why} Nothing in it was sent.", destination, is_error=True)
 
     def _fail(self, message: str) -> None:
         with self._lock:
@@ -312,24 +327,29 @@ class LocalTask:
         while pending:
             self._check_cancel()
             local_dir, target_dir = pending.pop()
+            try:
+                # Read before anything is made: a directory that cannot be read is one failed item
+                # (named), not the end of the task, and leaves no empty copy of itself behind.
+                listing = _read_local_dir(local_dir)
+            except OSError as exc:
+                self._directory_failed(str(local_dir), target_dir, str(local_error(exc, "read", str(local_dir))))
+                continue
             made = self._make_destination_dir(target_dir)
             self._counters.directories += 1
             if made and self.kind == "copy":  # an upload's directories are made by Transfer, which sets no times
-                self._directory_times.append((Path(target_dir), local_dir.stat().st_mtime))
-            with os.scandir(local_dir) as listing:
-                for entry in listing:
-                    info = entry.stat(follow_symlinks=False)
-                    target = _join(target_dir, entry.name, remote=self.kind == "upload")
-                    if stat.S_ISDIR(info.st_mode):
-                        pending.append((Path(entry.path), target))
-                    elif stat.S_ISREG(info.st_mode):
-                        jobs.append(FileJob(entry.path, target, info.st_size))
-                    elif stat.S_ISLNK(info.st_mode) and self.kind == "copy":
-                        jobs.append(FileJob(entry.path, target, 0, link_target=os.readlink(entry.path)))
-                    elif stat.S_ISLNK(info.st_mode):
-                        links.append(entry.path)
-                    else:
-                        special.append(entry.path)
+                self._directory_times.append((Path(target_dir), listing.modified))
+            for entry, info in listing.entries:
+                target = _join(target_dir, entry.name, remote=self.kind == "upload")
+                if stat.S_ISDIR(info.st_mode):
+                    pending.append((Path(entry.path), target))
+                elif stat.S_ISREG(info.st_mode):
+                    jobs.append(FileJob(entry.path, target, info.st_size))
+                elif stat.S_ISLNK(info.st_mode) and self.kind == "copy":
+                    jobs.append(FileJob(entry.path, target, 0, link_target=os.readlink(entry.path)))
+                elif stat.S_ISLNK(info.st_mode):
+                    links.append(entry.path)
+                else:
+                    special.append(entry.path)
         self._left_out(links, "LINKS_LEFT_OUT", "link",
                        "HTTPS uploads carry file contents only, as Globus leaves links out")
         self._left_out(special, "SPECIAL_FILES_LEFT_OUT", "special file",
@@ -560,6 +580,28 @@ class LocalTask:
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
             raise Cancelled("Canceled")
+
+
+@dataclass(frozen=True, slots=True)
+class _LocalDir:
+    modified: float
+    entries: list[tuple[os.DirEntry[str], os.stat_result]]
+
+
+def _read_local_dir(directory: Path) -> _LocalDir:
+    """A directory's time and its entries with their lstat; OSError when it cannot be read.
+
+    An entry that vanished between the listing and its stat is not there any more: left out.
+    """
+    modified = directory.stat().st_mtime
+    entries: list[tuple[os.DirEntry[str], os.stat_result]] = []
+    with os.scandir(directory) as listing:
+        for entry in listing:
+            try:
+                entries.append((entry, entry.stat(follow_symlinks=False)))
+            except FileNotFoundError:
+                continue
+    return _LocalDir(modified, entries)
 
 
 def _join(directory: str, name: str, *, remote: bool) -> str:

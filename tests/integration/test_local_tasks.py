@@ -390,6 +390,45 @@ def test_links_in_a_copied_tree_stay_links_and_an_upload_says_it_left_them_out(
     assert len(left) == 1 and "2 links left out" in left[0].description and "to-f" in left[0].description
 
 
+def _unreadable(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
+    """``directory`` cannot be listed, as a chmod 000 directory cannot (root reads those, so the test
+    refuses at the OS call itself)."""
+    real_scandir = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if os.fspath(path).rstrip("/") == str(directory):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_directory_in_a_tree_fails_alone_and_the_rest_is_sent(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: a directory that could not be read (chmod 000) inside an uploaded or copied tree ended the
+    whole task at once ("Could not read the source: Permission denied."), naming no path, sending nothing."""
+    source = tmp_path / "tree"
+    (source / "locked").mkdir(parents=True)
+    (source / "locked" / "secret.txt").write_text("s")
+    (source / "open").mkdir()
+    (source / "open" / "b.txt").write_text("b")
+    (source / "a.txt").write_text("a")
+    _unreadable(monkeypatch, source / "locked")
+    disk, path = make_lab_dir(sandbox)
+    copy = _copy([Item(str(source), str(tmp_path / "copy"), is_dir=True)])
+    upload = _task(sandbox, "upload", [Item(str(source), path + "tree/", is_dir=True)])
+
+    for task, written in ((copy, tmp_path / "copy"), (upload, disk / "tree")):
+        task.run()
+        snap = task.snapshot()
+        assert snap.status == "FAILED" and snap.files_transferred == 2, task.events()
+        assert _tree(written) == {"a.txt": b"a", "open/b.txt": b"b"}
+        failed = [e.description for e in task.events() if e.code == "FILE_FAILED"]
+        assert len(failed) == 1 and f"No permission to read {source / 'locked'}" in failed[0], failed
+        assert task.fatal_error == "1 directory could not be read", task.fatal_error
+
+
 def test_a_named_pipe_is_refused_at_once_never_waited_on(sandbox: SandboxHandle, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
