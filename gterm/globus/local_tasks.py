@@ -202,7 +202,7 @@ class LocalTask:
             jobs = self._plan()
             with self._lock:
                 self.nice_status = None
-                self._counters.files_total = len(jobs)
+                self._counters.files_total = len(jobs) + self._counters.files_skipped  # skipped while planning
                 self._counters.bytes_total = sum(job.size for job in jobs)
             self._event("STARTED", f"{plural(len(jobs), 'file')}, {plural(self._counters.bytes_total, 'byte')}")
             self._move_all(jobs)
@@ -228,7 +228,9 @@ class LocalTask:
             else:
                 self.status, self.nice_status = "SUCCEEDED", None
         code = "CANCELED" if self._cancel.is_set() else self.status
-        self._event(code, self.fatal_error or "All files moved", is_error=self.status == "FAILED")
+        skipped = self._counters.files_skipped
+        moved = "All files moved" + (f"; {plural(skipped, 'file')} skipped" if skipped else "")
+        self._event(code, self.fatal_error or moved, is_error=self.status == "FAILED")
 
     def _what_failed(self) -> str:
         """``2 files failed``, ``1 directory could not be read``, or both (the events name them)."""
@@ -322,6 +324,7 @@ class LocalTask:
     def _plan_local_tree(self, source: str, destination: str) -> list[FileJob]:
         jobs: list[FileJob] = []
         links: list[str] = []  # in an upload (a copy makes them again as links)
+        broken: list[str] = []  # links with nothing behind them, in an upload: skipped, and counted so
         special: list[str] = []
         pending = [(Path(source), destination)]
         while pending:
@@ -347,21 +350,24 @@ class LocalTask:
                 elif stat.S_ISLNK(info.st_mode) and self.kind == "copy":
                     jobs.append(FileJob(entry.path, target, 0, link_target=os.readlink(entry.path)))
                 elif stat.S_ISLNK(info.st_mode):
-                    links.append(entry.path)
+                    (links if os.path.exists(entry.path) else broken).append(entry.path)
                 else:
                     special.append(entry.path)
         self._left_out(links, "LINKS_LEFT_OUT", "link",
                        "HTTPS uploads carry file contents only, as Globus leaves links out")
         self._left_out(special, "SPECIAL_FILES_LEFT_OUT", "special file",
                        "named pipes, sockets and devices have no contents to copy")
+        if broken:
+            self._event("SKIPPED", f"{plural(len(broken), 'broken link')} skipped (nothing behind "
+                        f"{'it' if len(broken) == 1 else 'them'} to send): {_some(broken)}", "\n".join(broken))
+            with self._lock:
+                self._counters.files_skipped += len(broken)
         return jobs
 
     def _left_out(self, found: list[str], code: str, what: str, why: str) -> None:
         """Say what a tree walk did not take, and why: never drop files silently."""
         if found:
-            shown = ", ".join(found[:5]) + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
-            self._event(code, f"{plural(len(found), what)} left out ({why}):"
-                        f" {shown}", "\n".join(found))
+            self._event(code, f"{plural(len(found), what)} left out ({why}): {_some(found)}", "\n".join(found))
 
     def _keep_directory_times(self) -> None:
         """The source's times on the directories this task made, once every file is in (each file
@@ -602,6 +608,11 @@ def _read_local_dir(directory: Path) -> _LocalDir:
             except FileNotFoundError:
                 continue
     return _LocalDir(modified, entries)
+
+
+def _some(found: list[str]) -> str:
+    """The first few paths, and how many more (the event's details hold them all)."""
+    return ", ".join(found[:5]) + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
 
 
 def _join(directory: str, name: str, *, remote: bool) -> str:

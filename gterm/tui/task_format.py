@@ -202,7 +202,9 @@ def finish_message(task: Task) -> str:
     kind = task.type.title() if task.type in GTERM_TASK_TYPES or task.type == "DELETE" else "Transfer"
     detail = ""
     if end == ENDED_OK and task.type in BYTE_TASK_TYPES:
-        detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)})"
+        # gterm's own tasks name what they skipped in their events: the notice says there is something to see.
+        skipped = f", {task.files_skipped:,} skipped" if task.type in GTERM_TASK_TYPES and task.files_skipped else ""
+        detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)}{skipped})"
     elif end == ENDED_FAILED:
         fatal = task.raw.get("fatal_error") if task.raw else None
         if isinstance(fatal, dict) and fatal.get("description"):

@@ -134,6 +134,7 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         destination_entries=tuple(listing.entries) if listing is not None else None,
         whole_directory=whole,
         hidden_by_filter=source.hidden_selected_count,
+        invalid_links=tuple(entry for entry in chosen if entry.is_invalid_link),
     )
 
 
@@ -266,10 +267,11 @@ class TransferScreen(Screen[None]):
         verb = kind.title()
         question = (f"{verb} {plan.summary()} from {plan.source_name}:{plan.source_path} "
                     f"to {plan.destination_name}:{plan.destination_path}?")
+        said = (question, hidden_by_filter(plan.hidden_by_filter), plan.invalid_links_said())
         self.app.push_screen(
             ConfirmPrompt(
                 f"{verb} {plural(len(plan.entries), 'item')}",
-                " ".join(filter(None, (question, hidden_by_filter(plan.hidden_by_filter)))),
+                " ".join(filter(None, said)),
                 items=[slashed_name(entry) for entry in plan.entries],
                 confirm_label=verb,
             ),
@@ -358,7 +360,10 @@ class TransferScreen(Screen[None]):
             pane.clear_selection()  # sent, as after a Globus transfer's submit
         self.task_panel.add_local_task(task)
         self.after_task(task.task_id, lambda _task: self._local_task_ended(plan))
-        self.app.notify(f"{task.label}: started", title=escape_controls(plan.destination_name))
+        started = f"{task.label}: started"
+        if plan.invalid_links:
+            started += f". {plan.invalid_links_said()}"
+        self.app.notify(started, title=escape_controls(plan.destination_name))
         self.app.run_worker(task.run, thread=True, group="local-tasks", exit_on_error=False, name=task.task_id)
 
     def _local_task_ended(self, plan: TransferPlan) -> None:

@@ -66,6 +66,18 @@ class TransferPlan:
     # at that level too, as ``rsync -a --delete src/ dst/`` does.
     whole_directory: bool = False
     hidden_by_filter: int = 0  # how many of ``entries`` are selected but hidden by the source pane's filter
+    # Chosen, but left out of ``entries``: links with nothing behind them (or leading outside the collection).
+    invalid_links: tuple[Entry, ...] = ()
+
+    def invalid_links_said(self) -> str:
+        """The links left out, named, as a sentence ("" when none): nothing chosen is dropped unsaid."""
+        if not self.invalid_links:
+            return ""
+        count = len(self.invalid_links)
+        names = ", ".join(escape_controls(entry.name) for entry in self.invalid_links[:5])
+        more = f" and {count - 5:,} more" if count > 5 else ""
+        it = "it" if count == 1 else "them"
+        return f"{plural(count, 'broken link')} skipped (nothing behind {it} to send): {names}{more}."
 
     @property
     def send_key(self) -> SendKey:

@@ -387,7 +387,10 @@ def test_links_in_a_copied_tree_stay_links_and_an_upload_says_it_left_them_out(
     assert upload.snapshot().status == "SUCCEEDED", upload.events()
     assert sorted(p.name for p in (disk / "tree").iterdir()) == ["f.txt"]
     left = [e for e in upload.events() if e.code == "LINKS_LEFT_OUT"]
-    assert len(left) == 1 and "2 links left out" in left[0].description and "to-f" in left[0].description
+    assert len(left) == 1 and "1 link left out" in left[0].description and "to-f" in left[0].description
+    skipped = [e for e in upload.events() if e.code == "SKIPPED"]  # a broken link is skipped, and counted
+    assert len(skipped) == 1 and "1 broken link skipped" in skipped[0].description
+    assert "dangling" in skipped[0].description and upload.snapshot().files_skipped == 1
 
 
 def _unreadable(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
@@ -427,6 +430,27 @@ def test_an_unreadable_directory_in_a_tree_fails_alone_and_the_rest_is_sent(
         failed = [e.description for e in task.events() if e.code == "FILE_FAILED"]
         assert len(failed) == 1 and f"No permission to read {source / 'locked'}" in failed[0], failed
         assert task.fatal_error == "1 directory could not be read", task.fatal_error
+
+
+def test_broken_links_in_an_uploaded_tree_are_named_and_counted_as_skipped(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """QA: a broken link in an uploaded tree went nowhere and the task said "All files moved"."""
+    source = tmp_path / "tree"
+    (source / "sub").mkdir(parents=True)
+    (source / "f.txt").write_text("f")
+    (source / "sub" / "dangling").symlink_to("nowhere")
+    disk, path = make_lab_dir(sandbox)
+    upload = _task(sandbox, "upload", [Item(str(source), path + "tree/", is_dir=True)])
+
+    upload.run()
+
+    snap = upload.snapshot()
+    assert snap.status == "SUCCEEDED" and snap.files_skipped == 1 and snap.files == 2, upload.events()
+    skipped = [e.description for e in upload.events() if e.code == "SKIPPED"]
+    assert skipped == [f"1 broken link skipped (nothing behind it to send): {source / 'sub' / 'dangling'}"]
+    assert upload.events()[-1].description == "All files moved; 1 file skipped"
+    assert sorted(str(p.relative_to(disk / "tree")) for p in (disk / "tree").rglob("*")) == ["f.txt", "sub"]
 
 
 def test_a_named_pipe_is_refused_at_once_never_waited_on(sandbox: SandboxHandle, tmp_path: Path) -> None:

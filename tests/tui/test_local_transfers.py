@@ -215,6 +215,30 @@ async def test_a_file_the_pane_did_not_list_yet_is_not_overwritten(sandbox: Sand
         assert (local / "late (1).txt").read_text() == "from the collection\n"
 
 
+async def test_broken_links_chosen_for_an_upload_are_named_as_skipped(
+    sandbox: SandboxHandle, tmp_config, tmp_path: Path
+):
+    """QA: a broken link selected with other files in the Local pane was left out of the upload without
+    a word (a Globus transfer says so; gterm's own tasks did not)."""
+    disk, path = make_lab_dir(sandbox, {})
+    local = tmp_path / "here"
+    local.mkdir()
+    (local / "f.txt").write_text("f")
+    (local / "dangling").symlink_to("nowhere")
+    app = _app(sandbox, tmp_config, f"local:{local}", f"{LAB_STORAGE_ID}:{path}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        left = screen.left_pane
+        await both_listed(pilot, app, f"{local}/", path)
+        await pilot.press("ctrl+a")
+        assert left.file_list.selected_names == {"f.txt", "dangling"}
+        question = await f5_to_this_computer(pilot)
+        assert "1 broken link skipped (nothing behind it to send): dangling" in question, question
+        await wait_for(pilot, lambda: "UPLOAD SUCCEEDED" in _task_rows(app), "upload ended")
+        assert sorted(p.name for p in disk.iterdir()) == ["f.txt"]
+        assert any("1 broken link skipped" in n and "dangling" in n for n in notices(app)), notices(app)
+
+
 async def test_the_conflict_dialog_of_a_copy_speaks_of_copies_and_enter_skips(
     sandbox: SandboxHandle, tmp_config, tmp_path: Path
 ):

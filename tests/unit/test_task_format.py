@@ -104,6 +104,8 @@ def test_endings_and_status_text() -> None:
     assert fmt.finish_message(task(status="SUCCEEDED")).startswith("Transfer succeeded: nightly")
     one = task(status="SUCCEEDED", files_transferred=1, bytes_transferred=6)
     assert fmt.finish_message(one).endswith("(1 file, 6 B)")  # was "(1 files, 6 B)"
+    upload = task(type="UPLOAD", status="SUCCEEDED", files_transferred=1, files_skipped=2, bytes_transferred=6)
+    assert fmt.finish_message(upload).endswith("(1 file, 6 B, 2 skipped)")  # its events name them
 
 
 def test_title_falls_back_to_endpoints() -> None:
