@@ -10,10 +10,14 @@ and Transfer (listing, mkdir).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from gterm.globus import paths
+from gterm.globus.errors import NotFound
 from gterm.globus.local_files import is_local
 from gterm.globus.local_tasks import Item, Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection, Entry
@@ -68,6 +72,39 @@ def conflicts(plan: TransferPlan) -> list[Conflict]:
     """The chosen entries whose names the destination directory already holds (as listed in its pane)."""
     existing = {_same(entry.name): entry for entry in plan.destination_entries or ()}
     return [Conflict(entry, existing[_same(entry.name)]) for entry in plan.entries if _same(entry.name) in existing]
+
+
+STAT_AT_MOST = 20
+"""Chosen names an upload asks the collection about one by one; past this, one fresh listing costs less."""
+
+
+def with_destination_now(plan: TransferPlan, service: TransferService) -> TransferPlan:
+    """The upload's plan with the destination's names as the collection has them now (on a worker).
+
+    The pane's listing may be stale or still paging in: a name it does not show may be taken all the
+    same, and a PUT would replace that file unasked. Each chosen name is looked up (stat), or, for
+    many, the directory is listed afresh; what is found joins the listed names :func:`conflicts` asks
+    about and :func:`build_task` steers around.
+    """
+    listed = {_same(entry.name) for entry in plan.destination_entries or ()}
+    unlisted = [entry for entry in plan.entries if _same(entry.name) not in listed]
+    if not unlisted:
+        return plan
+    found: list[Entry] = []
+    if len(unlisted) > STAT_AT_MOST:
+        wanted = {_same(entry.name) for entry in unlisted}
+        fresh = service.ls(plan.destination_collection_id, plan.destination_path, show_hidden=True).entries
+        found = [entry for entry in fresh if _same(entry.name) in wanted]
+    else:
+        for entry in unlisted:
+            try:
+                there = service.stat(plan.destination_collection_id, paths.child(plan.destination_path, entry.name))
+            except NotFound:
+                continue
+            found.append(msgspec.structs.replace(there, name=entry.name))  # the name as chosen, whatever stat says
+    if not found:
+        return plan
+    return dataclasses.replace(plan, destination_entries=(*(plan.destination_entries or ()), *found))
 
 
 def _same(name: str) -> str:

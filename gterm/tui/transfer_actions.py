@@ -262,7 +262,7 @@ class TransferScreen(Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._ask_about_names_then_run(plan, kind, remote)
+                self._check_destination_then_ask(plan, kind, remote)
 
         verb = kind.title()
         question = (f"{verb} {plan.summary()} from {plan.source_name}:{plan.source_path} "
@@ -294,6 +294,28 @@ class TransferScreen(Screen[None]):
                 self.app.notify("Downloads and uploads need a signed-in session (HTTPS access).", severity="error")
                 return
         self._confirm_local_task(plan, kind, remote)
+
+    def _check_destination_then_ask(self, plan: TransferPlan, kind: Kind, remote: Collection | None) -> None:
+        """An upload asks the collection which chosen names it holds (on a worker) before asking the user:
+        a PUT replaces a file, and the pane's listing may not show it. Downloads and copies decide
+        against this computer's disk as each file is written."""
+        if kind != "upload":
+            self._ask_about_names_then_run(plan, kind, remote)
+            return
+        from gterm.tui.local_transfer import with_destination_now
+
+        service = self.host.service
+
+        def check() -> None:
+            try:
+                checked = with_destination_now(plan, service)
+            except Exception as error:  # noqa: BLE001 - routed to the one error place
+                deliver(self.app, report, self.app, error, context="Upload",
+                        retry=lambda: self._check_destination_then_ask(plan, kind, remote))
+                return
+            deliver(self.app, self._ask_about_names_then_run, checked, kind, remote)
+
+        self.app.run_worker(check, thread=True, group="submit", exit_on_error=False, name="check-upload-names")
 
     def _ask_about_names_then_run(self, plan: TransferPlan, kind: Kind, remote: Collection | None) -> None:
         from gterm.tui.local_transfer import conflicts

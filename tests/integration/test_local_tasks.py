@@ -453,6 +453,34 @@ def test_broken_links_in_an_uploaded_tree_are_named_and_counted_as_skipped(
     assert sorted(str(p.relative_to(disk / "tree")) for p in (disk / "tree").rglob("*")) == ["f.txt", "sub"]
 
 
+@pytest.mark.parametrize("count", [2, 30], ids=["stat-each", "list-afresh"])
+def test_an_upload_learns_the_names_the_collection_holds_now(
+    sandbox: SandboxHandle, count: int
+) -> None:
+    """What F5's question about existing names is built from for an upload: the collection, asked now
+    (a stat per name, or one fresh listing for many), not the pane's listing alone."""
+    from gterm.globus.models import Entry
+    from gterm.tui.local_transfer import build_task, conflicts, with_destination_now
+    from gterm.tui.transfer_plan import TransferPlan
+
+    names = [f"f{i:02d}.txt" for i in range(count)]
+    _disk, path = make_lab_dir(sandbox, {names[0]: "theirs", "listed.txt": "l"})
+    plan = TransferPlan(
+        source_collection_id="local", source_name="This computer", source_path="/src/",
+        destination_collection_id=LAB_STORAGE_ID, destination_name="Lab Storage", destination_path=path,
+        entries=tuple(Entry(name, "file", 3, None) for name in [*names, "listed.txt"]),
+        destination_entries=(Entry("listed.txt", "file", 1, None),),  # a stale listing: no f00.txt
+    )
+    service = service_for(sandbox)
+
+    checked = with_destination_now(plan, service)
+
+    found = [conflict.existing for conflict in conflicts(checked)]
+    assert [(entry.name, entry.size) for entry in found] == [(names[0], 6), ("listed.txt", 1)]
+    task = build_task(checked, "upload", "rename", remote=None, https=None, service=service)
+    assert [item.destination for item in task.items if "f00" in item.destination] == [path + "f00 (1).txt"]
+
+
 def test_a_named_pipe_is_refused_at_once_never_waited_on(sandbox: SandboxHandle, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

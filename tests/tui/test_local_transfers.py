@@ -239,6 +239,35 @@ async def test_broken_links_chosen_for_an_upload_are_named_as_skipped(
         assert any("1 broken link skipped" in n and "dangling" in n for n in notices(app)), notices(app)
 
 
+async def test_an_upload_onto_a_name_the_pane_did_not_list_asks_first(
+    sandbox: SandboxHandle, tmp_config, tmp_path: Path
+):
+    """QA: an upload whose name was on the collection but not in the pane's listing (stale, or a page
+    not loaded yet) replaced the file there without a question. The collection is asked (stat) now."""
+    disk, path = make_lab_dir(sandbox, {"other.txt": "o"})
+    local = tmp_path / "here"
+    local.mkdir()
+    (local / "same.txt").write_text("new from here\n")
+    (local / "fresh.txt").write_text("f")
+    app = _app(sandbox, tmp_config, f"local:{local}", f"{LAB_STORAGE_ID}:{path}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await both_listed(pilot, app, f"{local}/", path)
+        (disk / "same.txt").write_text("theirs\n")  # on the collection; its pane does not show it
+        assert "same.txt" not in listing_names(screen.right_pane)
+        await pilot.press("ctrl+a")
+        await f5_to_this_computer(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked, as for a listed name")
+        prompt = app.screen
+        assert isinstance(prompt, ChoicePrompt)
+        listed = str(prompt.query_one("#prompt-items").render())
+        assert "same.txt · new: 14 B " in listed and " · here: 7 B " in listed and "fresh.txt" not in listed, listed
+        await pilot.press("enter")  # skip
+        await wait_for(pilot, lambda: "UPLOAD SUCCEEDED" in _task_rows(app), "upload ended")
+        assert (disk / "same.txt").read_text() == "theirs\n"
+        assert (disk / "fresh.txt").read_text() == "f"
+
+
 async def test_the_conflict_dialog_of_a_copy_speaks_of_copies_and_enter_skips(
     sandbox: SandboxHandle, tmp_config, tmp_path: Path
 ):
