@@ -204,7 +204,9 @@ class LocalTask:
                 self.nice_status = None
                 self._counters.files_total = len(jobs) + self._counters.files_skipped  # skipped while planning
                 self._counters.bytes_total = sum(job.size for job in jobs)
-            self._event("STARTED", f"{plural(len(jobs), 'file')}, {plural(self._counters.bytes_total, 'byte')}")
+            self._event("STARTED", ", ".join(filter(None, (
+                _directories(self._counters.directories), plural(len(jobs), "file"),
+                plural(self._counters.bytes_total, "byte")))))
             self._move_all(jobs)
             self._keep_directory_times()
         except Cancelled:
@@ -230,6 +232,8 @@ class LocalTask:
         code = "CANCELED" if self._cancel.is_set() else self.status
         skipped = self._counters.files_skipped
         moved = "All files moved" + (f"; {plural(skipped, 'file')} skipped" if skipped else "")
+        if not self._counters.files_total and self._counters.directories:  # empty directories: made, as cp -r
+            moved = f"{_directories(self._counters.directories)} made, no files"
         self._event(code, self.fatal_error or moved, is_error=self.status == "FAILED")
 
     def _what_failed(self) -> str:
@@ -608,6 +612,10 @@ def _read_local_dir(directory: Path) -> _LocalDir:
             except FileNotFoundError:
                 continue
     return _LocalDir(modified, entries)
+
+
+def _directories(count: int) -> str:
+    return plural(count, "directory", "directories") if count else ""
 
 
 def _some(found: list[str]) -> str:

@@ -205,6 +205,8 @@ def finish_message(task: Task) -> str:
         # gterm's own tasks name what they skipped in their events: the notice says there is something to see.
         skipped = f", {task.files_skipped:,} skipped" if task.type in GTERM_TASK_TYPES and task.files_skipped else ""
         detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)}{skipped})"
+        if task.type in GTERM_TASK_TYPES and not task.files and task.directories:
+            detail = f" ({plural(task.directories, 'directory', 'directories')} made, no files)"  # as cp -r makes them
     elif end == ENDED_FAILED:
         fatal = task.raw.get("fatal_error") if task.raw else None
         if isinstance(fatal, dict) and fatal.get("description"):

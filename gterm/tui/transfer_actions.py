@@ -378,6 +378,12 @@ class TransferScreen(Screen[None]):
         self.app.run_worker(prepare, thread=True, group="submit", exit_on_error=False, name="prepare-local-task")
 
     def _run_local_task(self, plan: TransferPlan, task: LocalTask) -> None:
+        if not task.items:  # an upload's answer skipped every name: a task would do nothing, and say "done"
+            count = len(plan.entries)
+            names = "the name is" if count == 1 else "both names are" if count == 2 else f"all {count:,} names are"
+            self.app.notify(f"Nothing to {task.kind}: {names} already in {escape_controls(plan.destination_name)} "
+                            f"and {'was' if count == 1 else 'were'} skipped.", severity="warning")
+            return
         for pane in self._panes_showing(plan.source_collection_id, {plan.source_path}):
             pane.clear_selection()  # sent, as after a Globus transfer's submit
         self.task_panel.add_local_task(task)

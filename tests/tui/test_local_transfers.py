@@ -268,6 +268,50 @@ async def test_an_upload_onto_a_name_the_pane_did_not_list_asks_first(
         assert (disk / "fresh.txt").read_text() == "f"
 
 
+async def test_an_empty_directory_uploaded_is_made_there_and_said(sandbox: SandboxHandle, tmp_config, tmp_path: Path):
+    """As cp -r and Globus do: the directory is made, and the task says so instead of "0 files"."""
+    disk, path = make_lab_dir(sandbox, {})
+    local = tmp_path / "here"
+    (local / "empty").mkdir(parents=True)
+    app = _app(sandbox, tmp_config, f"local:{local}", f"{LAB_STORAGE_ID}:{path}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await both_listed(pilot, app, f"{local}/", path)
+        await cursor_to(pilot, screen.left_pane, "empty")
+        await f5_to_this_computer(pilot)
+        await wait_for(pilot, lambda: "UPLOAD SUCCEEDED" in _task_rows(app), "upload ended")
+        assert (disk / "empty").is_dir() and not list((disk / "empty").iterdir())
+        await wait_for(pilot, lambda: "empty" in listing_names(screen.right_pane), "the collection pane reloaded")
+        (task,) = screen.task_panel.local_tasks.values()
+        assert [e.description for e in task.events()] == ["1 directory, 0 files, 0 bytes", "1 directory made, no files"]
+        assert any("Upload succeeded" in n and "1 directory made, no files" in n for n in notices(app)), notices(app)
+
+
+async def test_an_upload_left_with_nothing_to_send_starts_no_task(sandbox: SandboxHandle, tmp_config, tmp_path: Path):
+    """QA: Skip on an upload whose every name was there already started an "Upload 0 items" task that did
+    nothing and said "All files moved"."""
+    disk, path = make_lab_dir(sandbox, {"a.txt": "theirs", "b.txt": "theirs"})
+    local = tmp_path / "here"
+    local.mkdir()
+    (local / "a.txt").write_text("mine")
+    (local / "b.txt").write_text("mine")
+    app = _app(sandbox, tmp_config, f"local:{local}", f"{LAB_STORAGE_ID}:{path}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.main_screen
+        await both_listed(pilot, app, f"{local}/", path)
+        await pilot.press("ctrl+a")
+        await f5_to_this_computer(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoicePrompt), "asked first")
+        await pilot.press("enter")  # skip
+        await wait_for(pilot, lambda: any("Nothing to upload" in n for n in notices(app)), "said why")
+        said = next(n for n in notices(app) if "Nothing to upload" in n)
+        assert "both names are already in Lab Storage and were skipped" in said, said
+        await settled(pilot)
+        assert not screen.task_panel.local_tasks and not _task_rows(app)
+        assert screen.left_pane.file_list.selected_names == {"a.txt", "b.txt"}  # nothing was sent: kept
+        assert (disk / "a.txt").read_text() == "theirs"
+
+
 async def test_the_conflict_dialog_of_a_copy_speaks_of_copies_and_enter_skips(
     sandbox: SandboxHandle, tmp_config, tmp_path: Path
 ):
