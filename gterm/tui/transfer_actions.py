@@ -241,11 +241,11 @@ class TransferScreen(Screen[None]):
             self.app.notify("Still submitting these to Globus: the task shows in the task panel once Globus has "
                             "taken it.", severity="warning")
             return
-        left_out = [entry for entry in self.active_pane.selected_entries() if entry.is_invalid_link]
+        left_out = len(plan.invalid_links)
         if left_out:
             self.app.notify(
-                f"{plural(len(left_out), 'broken or outside link')} left out: Globus cannot transfer "
-                f"{'it' if len(left_out) == 1 else 'them'}.",
+                f"{plural(left_out, 'broken or outside link')} left out: Globus cannot transfer "
+                f"{'it' if left_out == 1 else 'them'}.",
                 severity="warning",
             )
         from gterm.tui.screens.transfer_dialog import TransferDialog
