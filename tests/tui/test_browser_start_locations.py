@@ -114,7 +114,7 @@ async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_conf
             left = app.main_screen.left_pane
             await wait_for(pilot, lambda: left.listing is not None and left.path == "/projects/", "the left listing")
             release.set()
-            await wait_for(pilot, lambda: any("Cannot open default" in n for n in notices(app)), "the failed lookup")
+            await wait_for(pilot, lambda: any("Cannot open a default collection" in n for n in notices(app)), "the failed lookup")
             await settled(pilot)
             assert left.listing is not None and left.path == "/projects/"
             assert "Cannot open" not in left.message_text, "a pane showing a good listing keeps a clean message line"
@@ -163,3 +163,31 @@ async def test_ctrl_r_tries_a_start_location_that_failed_again(alice_service, tm
             await wait_for(pilot, lambda: left.path == "/projects/", "the start location, listed")
             await settled(pilot)
             assert left.collection_id == LAB and left.message_text == ""
+
+
+async def test_ctrl_r_looks_up_a_start_location_by_name_whose_lookup_failed(alice_service, tmp_config, sandbox):
+    """QA: `--left "Lab Storage:/projects/"` while the collection search failed: the pane stayed empty and
+    ctrl+r did nothing (no collection was open to reload); the name had to be typed again."""
+    search_refused = threading.Event()
+    search_refused.set()
+
+    async def refuse_search(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if search_refused.is_set() and str(scope.get("path", "")).endswith("/endpoint_search"):
+            await answer_error(send, 403, "PermissionDenied", "Search refused for now.")  # not retried: heard at once
+            return
+        await inner(scope, receive, send)
+
+    with gated(sandbox, refuse_search):
+        app = make_app(alice_service, config=tmp_config, left="Lab Storage:/projects/", right=f"{LAB}:/projects/")
+        async with app.run_test(size=SIZE) as pilot:
+            left = app.main_screen.left_pane
+            await wait_for(pilot, lambda: any("Cannot open Lab Storage:/projects/" in n for n in notices(app)),
+                           "the lookup failed")
+            await settled(pilot)
+            assert any("Cannot open Lab Storage:/projects/ · ctrl+r tries again" in line for line in screen_lines(app))
+            search_refused.clear()
+            left.file_list.focus()
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: left.path == "/projects/", "the start location, looked up and listed")
+            await settled(pilot)
+            assert left.collection_id == LAB

@@ -72,6 +72,9 @@ class MainScreen(TransferScreen):
         self.start_left = left
         self.start_right = right
         self._active_id = "left"
+        # Pane id -> the start-up location (name, bookmark; None: the default) whose lookup failed,
+        # while that pane shows nothing else: ctrl+r there looks it up again.
+        self._failed_lookups: dict[str, str | None] = {}
 
     # --- layout -------------------------------------------------------
 
@@ -178,37 +181,46 @@ class MainScreen(TransferScreen):
                     continue
             if location is None:
                 if fallback is False:
-                    fallback = self._default_location()
+                    fallback = self._default_location(pane_id)
                 location = fallback if isinstance(fallback, CollectionLocation) else None
             if location is not None:
                 deliver(self.app, self._open_in, pane_id, location.collection_id, location.path)
 
-    def _default_location(self) -> CollectionLocation | None:
+    def _default_location(self, pane_id: str) -> CollectionLocation | None:
         """The first recently used collection, else the first of mine; None when there is none."""
         for scope in ("recently-used", "my-endpoints"):
             try:
                 found = self.service.search_collections("", scope=scope, limit=5)
             except Exception as exc:  # noqa: BLE001 - a hint is enough here
-                deliver(self.app, self._startup_failed, "left", f"default ({scope})", exc)
+                deliver(self.app, self._startup_failed, pane_id, None, exc)
                 return None
             if found:
                 return CollectionLocation(found[0].id, None)
         return None
 
-    def _startup_failed(self, pane_id: str, text: str, error: BaseException) -> None:
+    def _startup_failed(self, pane_id: str, text: str | None, error: BaseException) -> None:
+        """``text`` (None: the default collection) could not be looked up: said in its pane, which ctrl+r
+        (or the sign-in's retry) looks it up again from, as it lists a location that failed again."""
         pane = self.query_one(f"#{pane_id}", Pane)
+        shown = text or "a default collection"
+        if pane.listing is None and pane.collection is None:
+            self._failed_lookups[pane_id] = text
+            pane.file_list.clear_listing(f"Cannot open {shown} · ctrl+r tries again")
         report(
             self.app,
             error,
-            context=f"Cannot open {text}",
+            context=f"Cannot open {shown}",
             # A pane already showing a good listing keeps a clean message line (the toast says it).
             target=pane if pane.listing is None else None,
-            retry=lambda: self._start_locations(
-                text if pane_id == "left" else None, text if pane_id == "right" else None
-            ),
+            retry=lambda: self._look_up_again(pane_id, text),
         )
 
+    def _look_up_again(self, pane_id: str, text: str | None) -> None:
+        self._failed_lookups.pop(pane_id, None)
+        self._look_up_locations({pane_id: text})
+
     def _open_in(self, pane_id: str, collection_id: str, path: str | None) -> None:
+        self._failed_lookups.pop(pane_id, None)
         self.query_one(f"#{pane_id}", Pane).open(collection_id, path)
 
     # --- navigation actions -------------------------------------------
@@ -230,7 +242,11 @@ class MainScreen(TransferScreen):
         self.active_pane.edit_path()
 
     def action_refresh(self) -> None:
-        self.active_pane.reload()
+        pane = self.active_pane
+        if pane.id in self._failed_lookups and pane.listing is None and pane.collection is None:
+            self._look_up_again(pane.id, self._failed_lookups[pane.id])  # nothing opened there yet to reload
+        else:
+            pane.reload()
         if self.sidebar.has_class("-shown"):
             self.sidebar.reload()
 
