@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     _sandbox_behaviour(demo)
 
     sandbox = sub.add_parser("sandbox", help="the local Globus-compatible sandbox service")
-    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
+    # Required: `gterm sandbox` alone is a usage error (status 2, usage on stderr), not a success.
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND", required=True)
     serve = sandbox_sub.add_parser("serve", help="serve the sandbox until Ctrl-C (prints export lines)")
     _common(serve, suppress=True)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")

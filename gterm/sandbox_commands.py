@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gterm.cli import EXIT_OK, EXIT_USAGE, describe, run_cli_login, run_tui
+from gterm.cli import EXIT_OK, describe, run_cli_login, run_tui
 from gterm.collector import paused_until_first_frame
 from gterm.config import GtermConfig, data_dir, default_demo_dir
 from gterm.globus.errors import InvalidInput, KeyringUnavailable, SessionExpired
@@ -201,9 +201,8 @@ def usable_data_dir(path: Path) -> Path:
 
 
 def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.sandbox_command != "serve":
-        parser.parse_args(["sandbox", "--help"])
-        return EXIT_USAGE
+    if args.sandbox_command != "serve":  # argparse allows no other (the subcommand is required)
+        parser.error(f"unknown sandbox subcommand {args.sandbox_command!r}")
     from gterm.sandbox.server import CannotListen, serve_forever
     from gterm.sandbox.state import SandboxConfig
 

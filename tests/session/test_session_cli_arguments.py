@@ -118,3 +118,14 @@ def test_an_address_that_cannot_be_bound_is_named_in_one_line(tmp_path: Path) ->
         assert len(lines) == 1 and lines[0].startswith(f"gterm: cannot listen on {said}"), result.stderr
         assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
     assert "another --port" in in_use.stderr and "--host" in bad_host.stderr
+
+
+def test_sandbox_without_a_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """`gterm sandbox` alone printed its help and exited 0, so a script that forgot `serve` went on as if
+    a sandbox were running. Now it is a usage error: status 2, the usage and what is missing on stderr."""
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["sandbox"])
+    assert ended.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "usage: gterm sandbox" in captured.err and "required: SUBCOMMAND" in captured.err
