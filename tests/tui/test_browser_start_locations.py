@@ -114,7 +114,8 @@ async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_conf
             left = app.main_screen.left_pane
             await wait_for(pilot, lambda: left.listing is not None and left.path == "/projects/", "the left listing")
             release.set()
-            await wait_for(pilot, lambda: any("Cannot open a default collection" in n for n in notices(app)), "the failed lookup")
+            await wait_for(pilot, lambda: any("Cannot open a default collection" in n for n in notices(app)),
+                           "the failed lookup")
             await settled(pilot)
             assert left.listing is not None and left.path == "/projects/"
             assert "Cannot open" not in left.message_text, "a pane showing a good listing keeps a clean message line"
