@@ -408,19 +408,26 @@ class AdminTasksScreen(Screen[None]):
         self._with_message("Cancel", lambda ids, message: self.manager.cancel(ids, message))
 
     def action_resume(self) -> None:
-        ids = self.targets()
-        if not ids:
+        chosen = self._eligible("Resume", lambda item: item.is_paused, "not paused")
+        if chosen is not None:
+            paused, skipped = chosen
+            self._act("Resume", paused, lambda: self.manager.resume(paused) + skipped)
+
+    def _eligible(self, verb: str, fits: Callable[[AdminTask], bool], others: str) -> tuple[list[str], str] | None:
+        """The ids of the targets ``verb`` applies to (``fits``) and a sentence naming the rest ("" if none);
+        None, said, when there is no target or none fits. Transfer answers "paused", "resumed" or
+        "canceled" for a task it could not be done to: only the ones it fits are sent."""
+        targets = self.targets()
+        if not targets:
             self.notify("No task here: pick one with the cursor or select some with space.", severity="warning")
-            return
-        # Transfer answers "resumed" to any task: only the paused ones are sent, and the rest named.
-        paused = [item.task.task_id for item in self.items if item.task.task_id in ids and item.is_paused]
-        not_paused = len(ids) - len(paused)
-        if not paused:
-            self.notify(f"Nothing to resume: {plural(not_paused, 'task')} not paused.", title="Tasks",
+            return None
+        ids = [item.task.task_id for item in self.items if item.task.task_id in targets and fits(item)]
+        rest = len(targets) - len(ids)
+        if not ids:
+            self.notify(f"Nothing to {verb.lower()}: {plural(rest, 'task')} {others}.", title="Tasks",
                         severity="warning", timeout=4)
-            return
-        skipped = f" {plural(not_paused, 'other task')} not paused: left alone." if not_paused else ""
-        self._act("Resume", paused, lambda: self.manager.resume(paused) + skipped)
+            return None
+        return ids, f" {plural(rest, 'other task')} {others}: left alone." if rest else ""
 
     def task_words(self, ids: Sequence[str]) -> list[str]:
         """Each task as a person recognises it: its label (or id), its owner, its status."""
@@ -435,19 +442,10 @@ class AdminTasksScreen(Screen[None]):
         return words
 
     def _with_message(self, verb: str, call: Callable[[Sequence[str], str], str]) -> None:
-        targets = self.targets()
-        if not targets:
-            self.notify("No task here: pick one with the cursor or select some with space.", severity="warning")
+        chosen = self._eligible(verb, lambda item: item.task.is_active, "already ended")
+        if chosen is None:
             return
-        # Transfer answers "paused" (or "canceled") for a task that has ended too: only the ones still
-        # running are sent, and the rest named, as r does with tasks that are not paused.
-        ids = [item.task.task_id for item in self.items if item.task.task_id in targets and item.task.is_active]
-        ended = len(targets) - len(ids)
-        if not ids:
-            self.notify(f"Nothing to {verb.lower()}: {plural(ended, 'task')} already ended.", title="Tasks",
-                        severity="warning", timeout=4)
-            return
-        skipped = f" {plural(ended, 'other task')} already ended: left alone." if ended else ""
+        ids, skipped = chosen
 
         def answered(message: str | None) -> None:
             if message:
