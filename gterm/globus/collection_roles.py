@@ -17,7 +17,7 @@ refusal is said in those words.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -80,6 +80,14 @@ class RolesPlace:
     def roles_offered(self) -> tuple[str, ...]:
         """access_manager applies to guest collections only."""
         return tuple(r for r in ROLE_HELP if self.is_guest or r != "access_manager")
+
+
+def held_by_me(
+    assignments: Iterable[RoleAssignment], identity_ids: Iterable[str], group_ids: Iterable[str]
+) -> frozenset[str]:
+    """The ids of the assignments that give a role to me: to one of my identities, or to a group I belong to."""
+    mine = {("identity", i) for i in identity_ids} | {("group", g) for g in group_ids}
+    return frozenset(a.id for a in assignments if (a.principal_type, a.principal) in mine)
 
 
 def principal_from_urn(urn: str) -> tuple[PrincipalKind, str] | None:
@@ -186,6 +194,10 @@ def _explained(
     """A role call's translator: a refusal names the administrator role (and mine), a duplicate says who has it."""
 
     def denied(error: GtermError) -> str:
+        if doing == "change" and place.may_change:
+            # I am an administrator, so this is no lack of rights: a rule of the service's (removing the
+            # last administrator, say), which only its own words explain.
+            return f"Globus refused the change: {error.message}"
         mine = ", ".join(place.my_roles) or "none"
         verb = "see all of" if doing == "see" else "change"
         return f"Only an administrator of this collection may {verb} its roles (your roles here: {mine})."

@@ -165,6 +165,7 @@ class SharingService:
         self._by_id: dict[str, Identity] = {}
         self._by_username: dict[str, Identity | None] = {}  # None: Auth knows no such user
         self._group_names: dict[str, str] = {}
+        self._me: frozenset[str] | None = None  # my identity and the linked ones Auth shows (asked once)
         self.roles = CollectionRoles(self._transfer, gcs_manager)
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -390,6 +391,24 @@ class SharingService:
                     self._by_username[identity.username.lower()] = identity
         with self._names_lock:
             return {i: self._by_id[i] for i in wanted if i in self._by_id}
+
+    def my_identity_ids(self) -> frozenset[str]:
+        """The signed-in identity's id and those of the identities linked to it that Auth shows (userinfo).
+
+        Asked once per session (who is signed in does not change under a running app): the Roles tab
+        tells a role of my own from anyone else's with it.
+        """
+        with self._names_lock:
+            cached = self._me
+        if cached is not None:
+            return cached
+        with translate_errors():
+            info = self._auth().userinfo()
+        linked = [doc.get("sub") for doc in info.get("identity_set") or () if isinstance(doc, dict)]
+        mine = frozenset(str(sub) for sub in (info.get("sub"), *linked) if sub)
+        with self._names_lock:
+            self._me = mine
+        return mine
 
     def remember_groups(self, groups: Iterable[GroupRef]) -> None:
         """Group names learned elsewhere (the Groups service) for labelling group rules."""

@@ -27,6 +27,7 @@ from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import AddRoleDialog
 from tests.support.browser_helpers import make_app, type_text, wait_for
 from tests.support.gcs_helpers import gcs_client_for
+from tests.support.outages import answer_error, gated
 from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
 from tests.support.transfer_helpers import api_error
 from tests.support.transfer_live import service_for
@@ -200,3 +201,88 @@ async def test_a_reload_reads_my_own_roles_again(sandbox: SandboxHandle) -> None
     finally:
         if role_id:
             bob.delete_role(role_id)
+
+
+async def _confirm_on_row(pilot: Any, panel: Any, role_id: str) -> ConfirmPrompt:
+    panel.table.move_cursor(row=[a.id for a in panel.assignments].index(role_id))
+    await pilot.press("d")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmPrompt), "the confirmation")
+    confirm = pilot.app.screen
+    assert isinstance(confirm, ConfirmPrompt)
+    return confirm
+
+
+async def test_removing_my_own_last_administrator_role_says_nobody_can_manage_it(
+    sandbox: SandboxHandle, guest: str
+) -> None:
+    """d on Alice's own (and only) administrator role asked "Alice loses the administrator role" like anyone
+    else's: now it says the role is hers, what she can no longer do and that nobody else administers the
+    collection; a refusal of the service is shown in its own words."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _roles_tab(pilot)
+        panel = screen.roles
+        (mine,) = panel.assignments
+        assert (mine.principal, mine.role) == (ALICE_ID, "administrator")
+        confirm = await _confirm_on_row(pilot, panel, mine.id)
+        assert confirm.title_text == "Remove your own role" and confirm.danger
+        assert confirm.confirm_label == "Remove my role"
+        assert "You are removing your own administrator role on Alice roles test" in confirm.message
+        assert "no longer be able to change this guest collection's roles, access rules or settings" in confirm.message
+        assert ("Nobody else is an administrator of Alice roles test: after this, nobody else will be able to "
+                "manage its roles through this collection.") in confirm.message
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen, "the sharing screen")
+        assert [a.id for a in panel.assignments] == [mine.id]
+
+        refusal = "A collection must keep at least one administrator."
+
+        async def refuse(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+            if scope["method"] == "DELETE" and "/api/roles/" in scope["path"]:
+                await answer_error(send, 403, "permission_denied", refusal)
+                return
+            await inner(scope, receive, send)
+
+        with gated(sandbox, refuse):
+            await _confirm_on_row(pilot, panel, mine.id)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: refusal in str(panel.query_one("#roles-status").render()), "the refusal")
+        status = str(panel.query_one("#roles-status").render())
+        assert status == f"Globus refused the change: {refusal}"  # not "only an administrator may": she is one
+
+
+async def test_removing_my_own_administrator_role_beside_another_administrator(
+    sandbox: SandboxHandle, guest: str
+) -> None:
+    """With Bob an administrator too, Alice is told she loses the role and only another administrator can
+    give it back; once it is gone, the tab says what Globus still counts her as."""
+    alice = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    bob = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "bob", data_access=[LAB_STORAGE_ID])
+    alice.create_role(globus_sdk.GCSRoleDocument(
+        collection=guest, principal=f"urn:globus:auth:identity:{BOB_ID}", role="administrator"))
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await _roles_tab(pilot)
+            panel = screen.roles
+            (mine,) = [a for a in panel.assignments if a.principal == ALICE_ID]
+            (bobs,) = [a for a in panel.assignments if a.principal == BOB_ID]
+            confirm = await _confirm_on_row(pilot, panel, bobs.id)
+            assert confirm.title_text == "Remove role"  # anyone else's: the plain question
+            await pilot.press("n")
+            await wait_for(pilot, lambda: app.screen is screen, "the sharing screen")
+            confirm = await _confirm_on_row(pilot, panel, mine.id)
+            assert confirm.title_text == "Remove your own role" and confirm.danger
+            assert "only another administrator can give you the role back" in confirm.message
+            assert "Nobody else" not in confirm.message
+            await pilot.press("y")
+            await wait_for(pilot, lambda: all(a.principal != ALICE_ID for a in panel.assignments), "her role to go")
+            # The sandbox counts a guest's creator as its administrator whatever roles are listed: said, not hidden.
+            assert panel.place is not None and panel.place.may_change
+            assert ("Your administrator role is gone, but Globus still counts you as administrator here (as the "
+                    "guest collection's creator).") in str(panel.query_one("#roles-status").render())
+    finally:  # Bob gives it back: the fixture deletes the guest as Alice
+        bob.create_role(globus_sdk.GCSRoleDocument(
+            collection=guest, principal=f"urn:globus:auth:identity:{ALICE_ID}", role="administrator"))

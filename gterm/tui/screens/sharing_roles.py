@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from gterm.globus.collection_roles import ROLE_HELP, RoleAssignment, RolesPlace
+from gterm.globus.collection_roles import ROLE_HELP, RoleAssignment, RolesPlace, held_by_me
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection
 from gterm.globus.sharing import SharingService
@@ -30,6 +30,16 @@ from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 from gterm.wording import plural
 
 ROLE_COLUMNS = (("Who", 50), ("Role", 18))
+
+#: What each role lets its holder do, said as what I can no longer do once my own is gone.
+LOST_WITH_ROLE: dict[str, str] = {
+    "administrator": "change this collection's roles or settings",
+    "access_manager": "see or change this guest collection's access rules",
+    "activity_manager": "see or control other people's tasks on this collection",
+    "activity_monitor": "see other people's tasks on this collection",
+}
+#: How Globus may make me an administrator without a role listed here (is_guest -> which ways).
+ANOTHER_WAY = {True: "as the guest collection's creator", False: "as an administrator of its endpoint"}
 
 
 class RolesPanel(Vertical):
@@ -48,6 +58,10 @@ class RolesPanel(Vertical):
         self.place: RolesPlace | None = None
         self.assignments: list[RoleAssignment] = []
         self.labels: dict[str, str] = {}
+        # The assignments that give a role to me (None: Auth could not say who I am; the plain question then).
+        self.mine: frozenset[str] | None = None
+        # The last change took my own administrator role away: the next load says if Globus still counts me one.
+        self.removed_own_admin = False
         self.started = False
         self.loaded = False
         self.error: str | None = None
@@ -85,8 +99,19 @@ class RolesPanel(Vertical):
                 deliver(self.app, self._failed, exc)
             return
         labels = {a.id: names[(a.principal_type, a.principal)] for a in assignments}
+        mine = self._held_by_me(assignments)
         if not worker.is_cancelled:
-            deliver(self.app, self._show, place, assignments, labels)
+            deliver(self.app, self._show, place, assignments, labels, mine)
+
+    def _held_by_me(self, assignments: list[RoleAssignment]) -> frozenset[str] | None:
+        """Which assignments are mine (my identities, my groups); on the worker. None when Auth cannot say."""
+        try:
+            me = self.sharing.my_identity_ids()
+        except GtermError:
+            return None  # the list still shows; taking a role away then asks the plain question
+        groups = [g.id for g in self.sharing.my_groups()] if any(a.principal_type == "group" for a in assignments) \
+            else []
+        return held_by_me(assignments, me, groups)
 
     def _failed(self, error: GtermError) -> None:
         self.loaded = True
@@ -96,10 +121,13 @@ class RolesPanel(Vertical):
             # The GCS Manager's manage_collections consent is asked for in the app, then the list is read again.
             report(self.app, error, context="Roles", retry=self._load)
 
-    def _show(self, place: RolesPlace, assignments: list[RoleAssignment], labels: dict[str, str]) -> None:
+    def _show(self, place: RolesPlace, assignments: list[RoleAssignment], labels: dict[str, str],
+              mine: frozenset[str] | None) -> None:
         order = {role: n for n, role in enumerate(ROLE_HELP)}
         assignments = sorted(assignments, key=lambda a: (order.get(a.role, len(order)), labels[a.id].casefold()))
         self.place, self.assignments, self.labels = place, assignments, labels
+        self.mine = mine
+        removed_own_admin, self.removed_own_admin = self.removed_own_admin, False
         self.loaded = True
         self.error = None
         table = self.table
@@ -109,13 +137,15 @@ class RolesPanel(Vertical):
             add_fitted_row(table, (safe_text(labels[assignment.id]), assignment.role), key=assignment.id)
         put_cursor_back(table, [a.id for a in assignments], cursor)
         # Transfer lists my roles broadest first: the first says what I may do here.
-        mine = f"you are {place.my_roles[0]} here" if place.my_roles else "you hold no role here"
+        held = f"you are {place.my_roles[0]} here" if place.my_roles else "you hold no role here"
         where = "GCS Manager" if place.api == "gcs" else "Transfer"
         if place.may_change:
             count = f"{plural(len(assignments), 'role')} given" if assignments else "No roles given"
-            self._status(f"{count} (through the {where}); {mine}. a gives a role, d takes one away.")
+            kept = (" Your administrator role is gone, but Globus still counts you as administrator here "
+                    f"({ANOTHER_WAY[place.is_guest]})." if removed_own_admin else "")
+            self._status(f"{count} (through the {where}); {held}. a gives a role, d takes one away.{kept}")
         else:  # Globus shows anyone else only their own roles: a count would read as everyone's
-            self._status(f"Your roles (through the {where}): {mine}. Only administrators see and change "
+            self._status(f"Your roles (through the {where}): {held}. Only administrators see and change "
                          "everyone's roles.")
 
     def selected(self) -> RoleAssignment | None:
@@ -139,17 +169,48 @@ class RolesPanel(Vertical):
             return
         place = self.place
         label = self.labels.get(assignment.id, assignment.principal)
+        own = self.mine is not None and assignment.id in self.mine
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._status("Taking the role away…")
+                self.removed_own_admin = own and assignment.role == "administrator"
                 self._remove(place, assignment.id)
 
-        self.app.push_screen(
-            ConfirmPrompt("Remove role", f"{label} loses the {assignment.role} role on "
-                          f"{self.collection.display_name}.", confirm_label="Remove", danger=True),
-            answered,
-        )
+        if own:
+            prompt = ConfirmPrompt("Remove your own role", self._own_role_loss(assignment, place),
+                                   confirm_label="Remove my role", danger=True)
+        else:
+            prompt = ConfirmPrompt("Remove role", f"{label} loses the {assignment.role} role on "
+                                   f"{self.collection.display_name}.", confirm_label="Remove", danger=True)
+        self.app.push_screen(prompt, answered)
+
+    def _own_role_loss(self, assignment: RoleAssignment, place: RolesPlace) -> str:
+        """What I lose with a role of my own: what it lets me do, unless another of mine covers it, and, for the
+        last administrator, that nobody can manage the collection's roles through it any more."""
+        role, name = assignment.role, self.collection.display_name
+        through = (f" (given to {self.labels.get(assignment.id, assignment.principal)}, a group you belong to)"
+                   if assignment.principal_type == "group" else "")
+        said = f"You are removing your own {role} role on {name}{through}."
+        loss = LOST_WITH_ROLE.get(role, "do what this role allows")
+        if role == "administrator" and place.is_guest:
+            loss = "change this guest collection's roles, access rules or settings"
+        kept = [a for a in self.assignments if self.mine and a.id in self.mine and a.id != assignment.id
+                and a.role in (role, "administrator")]
+        if kept:  # another assignment of mine (mine directly, or a group's) gives the same or everything
+            other = kept[0]
+            return (f"{said} You keep the {other.role} role through "
+                    f"{self.labels.get(other.id, other.principal)}, so you can still {loss}.")
+        if role != "administrator":
+            return f"{said} You will no longer be able to {loss} through this role."
+        # Globus may count me an administrator another way, which no list shows: said, not guessed (the tab
+        # says what Globus reports once the role is gone).
+        said += (f" You will no longer be able to {loss}, unless Globus also makes you an administrator another "
+                 f"way ({ANOTHER_WAY[place.is_guest]}).")
+        if not any(a.role == "administrator" and a.id != assignment.id for a in self.assignments):
+            return (f"{said} Nobody else is an administrator of {name}: after this, nobody else will be able to "
+                    "manage its roles through this collection.")
+        return f"{said} Otherwise only another administrator can give you the role back."
 
     @work(thread=True, group="sharing-roles-change", exit_on_error=False)
     def _remove(self, place: RolesPlace, role_id: str) -> None:
@@ -161,6 +222,7 @@ class RolesPanel(Vertical):
         deliver(self.app, self._after_change, True)
 
     def _change_failed(self, error: GtermError) -> None:
+        self.removed_own_admin = False
         self._status(describe(error), error=True)
 
     def _after_change(self, changed: bool | None) -> None:
