@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
@@ -132,3 +132,56 @@ async def test_the_footer_keeps_help_and_quit_with_the_task_panel_focused(alice_
         await pilot.press("tab")
         await wait_for(pilot, lambda: not panel.has_focus_within, "back to the panes")
         assert not panel.border_subtitle
+
+
+def whole_text(app: Any, widget: Any) -> str:
+    """What ``widget`` shows, read back from its own lines, once it is on screen and not covered or clipped."""
+    from textual.geometry import Region
+
+    region = widget.region
+    assert on_screen(app, widget) and region.right <= app.size.width, widget.id
+    assert app.screen.get_widget_at(region.x, region.bottom - 1)[0] is widget, widget.id  # not clipped
+    lines = widget.render_lines(Region(0, 0, region.width, region.height))
+    return " ".join(" ".join(line.text.split()) for line in lines).strip()
+
+
+async def test_every_sharing_hint_is_whole_at_80x24(sandbox: SandboxHandle) -> None:
+    """The key hints of the rules, roles and guests tabs ended at "r roles ·" or "ctrl+r" (Esc, refresh and
+    more cut off at the right edge), and a long list pushed them under the bottom; the add-rule form's Who
+    said "'all users' or " without 'public'."""
+    from tests.support.sandbox_login import transfer_client_for
+
+    folders = tuple(f"f{i:02}/" for i in range(24))
+    with alice_guest(sandbox, "Small terminal hints", folders=folders) as guest:
+        alice = transfer_client_for(sandbox, "alice")
+        for folder in folders:  # more rules than 24 rows hold
+            alice.add_endpoint_acl_rule(guest, {"DATA_TYPE": "access", "principal_type": "all_authenticated_users",
+                                                "principal": "", "path": f"/{folder}", "permissions": "r"})
+        await _sharing_hints_are_whole(sandbox, f"{guest}:/", add_rule=True)  # a guest: rules and roles
+        await _sharing_hints_are_whole(sandbox, f"{LAB}:/home/alice/", add_rule=False)  # mapped: guests, roles
+
+
+async def _sharing_hints_are_whole(sandbox: SandboxHandle, left: str, *, add_rule: bool) -> None:
+    from gterm.tui.screens.sharing import MAIN_TAB, ROLES_TAB
+
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=left, right=left)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_sharing(pilot)
+        await pilot.pause()
+        hint = screen.query_one("#sharing-hint", Static)
+        assert whole_text(app, hint) == screen._hint(MAIN_TAB)
+        assert whole_text(app, hint).endswith("ctrl+r refresh · Esc closes")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.roles.loaded, "the roles")
+        await pilot.pause()
+        assert whole_text(app, hint) == screen._hint(ROLES_TAB)
+        assert "d takes one away" in whole_text(app, screen.query_one("#roles-status", Static))
+        await pilot.press("r")
+        await pilot.pause()
+        if add_rule:
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
+            await pilot.pause()
+            who = app.screen.query_one("#rule-who", Input)
+            assert len(who.placeholder) <= who.content_size.width  # the last word ('public') shown
+            await pilot.press("escape")

@@ -81,7 +81,7 @@ GtermModal .dialog-note {
 }
 GtermModal .dialog-hint {
     color: $text-muted;
-    height: 1;
+    height: auto;  /* a long hint wraps at 80 columns: a key cut off at the edge is a key nobody finds */
 }
 GtermModal .dialog-items {
     height: auto;

@@ -56,8 +56,11 @@ class SharingScreen(GtermModal[None]):
     """Access rules of a guest collection, or the guests a mapped collection hosts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*SHARING_BINDINGS]
+    # The tables give up rows on a short terminal (80x24), so the status and key hints under them stay on
+    # screen: a long list pushed them under the bottom edge.
+    FIT = ("DataTable", 18)
     DEFAULT_CSS = """
-    SharingScreen > .modal-frame { width: 110; max-height: 90%; }
+    SharingScreen > .modal-frame { width: 110; }
     SharingScreen DataTable { height: auto; max-height: 18; }
     SharingScreen TabbedContent, SharingScreen TabPane, SharingScreen ContentSwitcher { height: auto; }
     SharingScreen TabPane { padding: 0; }

@@ -168,7 +168,7 @@ class AddRuleDialog(_WithWho):
         yield self.heading(f"Share {self.collection.display_name}")
         yield self.fields(
             row("Who", WhoField(self.sharing, prefix="rule",
-                                placeholder="username, email, group name, 'all users' or 'public'")),
+                                placeholder="username, email, group, 'all users', 'public'")),
             row("Path", Input(value=self.directory or "/", placeholder="a folder in this collection",
                               id="rule-path")),
             row("Permissions", Select(_PERMISSION_CHOICES, value="r", allow_blank=False, id="rule-permissions")),
