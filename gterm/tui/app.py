@@ -121,7 +121,7 @@ class GtermApp(KeysInOrder[None]):
         self.startup_error: GtermError | None = None
         self.bookmarks: list[Bookmark] = []
         self.collections: dict[str, Collection] = {}
-        self.keymap, self._unknown_keys = user_keymap(self.config.keymap, remappable_binding_ids())
+        self.keymap, self._keymap_problems = user_keymap(self.config.keymap, remappable_binding_ids())
         if self.keymap:
             self.set_keymap(self.keymap)
         if self.config.theme and self.config.theme in self.available_themes:
@@ -183,9 +183,9 @@ class GtermApp(KeysInOrder[None]):
     def on_mount(self) -> None:
         if self._after_first_frame is not None:
             self.call_after_refresh(self._first_frame_drawn)
-        if self._unknown_keys:
+        if self._keymap_problems:
             self.notify(
-                "Unknown binding ids in the [keymap] settings: " + ", ".join(self._unknown_keys),
+                f"Left out of the [keymap] settings: {'; '.join(self._keymap_problems)} (? lists the ids and keys)",
                 title="Settings",
                 severity="warning",
             )

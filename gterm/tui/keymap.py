@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
+from textual.keys import REPLACED_KEYS, Keys, key_to_character
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -262,21 +263,48 @@ def binding_ids(*groups: Iterable[BindingType]) -> frozenset[str]:
     return frozenset(binding.id for group in groups for binding in group if isinstance(binding, Binding) and binding.id)
 
 
-def user_keymap(keymap: Mapping[str, str], ids: Collection[str]) -> tuple[dict[str, str], list[str]]:
-    """Split a config keymap into the entries gterm knows and the unknown ids.
+MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 
-    Unknown ids are reported to the user rather than silently ignored, because
-    a typo in the config file would otherwise look like a broken key.
+
+def usable_key(key: str) -> str | None:
+    """``key`` as Textual names it (``F5`` -> ``f5``, ``Ctrl+T`` -> ``ctrl+t``), or None when no key has that
+    name: Textual takes any string as a key, and a misspelt one simply never fires."""
+    *modifiers, base = key.split("+")
+    modifiers = [modifier.lower() for modifier in modifiers]
+    if not base or any(modifier not in MODIFIERS for modifier in modifiers):
+        return None
+    if len(base) > 1:  # a name (f5, delete, question_mark); a single character keeps its case (S is shift+s)
+        base = base.lower()
+        if base not in {k.value for k in Keys} and key_to_character(REPLACED_KEYS.get(base, base)) is None:
+            return None
+    elif modifiers:
+        base = base.lower()
+    return "+".join((*modifiers, base))
+
+
+def user_keymap(keymap: Mapping[str, str], ids: Collection[str]) -> tuple[dict[str, str], list[str]]:
+    """Split a config keymap into the entries gterm knows and what it cannot use, said.
+
+    Unknown ids and keys no key is named are reported to the user rather than silently
+    ignored, because a typo in the config file would otherwise look like a broken key.
     """
     known: dict[str, str] = {}
-    unknown: list[str] = []
+    problems: list[str] = []
     for binding_id, keys in keymap.items():
-        cleaned = ",".join(part.strip() for part in str(keys).split(",") if part.strip())
-        if binding_id in ids and cleaned:
+        if binding_id not in ids:
+            problems.append(f"unknown binding id {binding_id}")
+            continue
+        typed = [part.strip() for part in str(keys).split(",") if part.strip()]
+        usable = [usable_key(part) for part in typed]
+        unusable = [part for part, name in zip(typed, usable, strict=True) if name is None]
+        if unusable:
+            problems.append(f"{binding_id}: no key is named {', '.join(unusable)}")
+        cleaned = ",".join(name for name in usable if name)
+        if cleaned:
             known[binding_id] = cleaned
-        else:
-            unknown.append(binding_id)
-    return known, unknown
+        elif not unusable:
+            problems.append(f"{binding_id}: no keys given")
+    return known, problems
 
 
 def shown_keys(app: App[Any], binding: Binding, keymap: Mapping[str, str]) -> str:

@@ -67,12 +67,23 @@ def test_plan_moves_refuses_nonsense():
 
 def test_user_keymap_splits_known_and_unknown_ids():
     ids = remappable_binding_ids()
-    known, unknown = user_keymap({"delete": "f8, ctrl+d", "typo": "x", "file_list.cursor_down": "j,down"}, ids)
+    known, problems = user_keymap({"delete": "f8, ctrl+d", "typo": "x", "file_list.cursor_down": "j,down"}, ids)
     assert known == {"delete": "f8,ctrl+d", "file_list.cursor_down": "j,down"}
-    assert unknown == ["typo"]
+    assert problems == ["unknown binding id typo"]
     assert {"quit", "transfer", "mkdir", "pick_collection", "rename_bookmark"} <= ids
     # Ids of widgets and screens beyond the browser are remappable too.
     assert {"cancel_task", "transfer_submit", "viewer_search", "login.cancel", "summary_close"} <= ids
+
+
+def test_user_keymap_names_keys_as_textual_does_and_says_which_no_key_is_named():
+    """QA: `transfer = "F5"` (as the keyboard prints it) or `mkdir = "ctl+n"` was taken without a word and the
+    key never fired: Textual names keys in lower case and takes any string as a key."""
+    ids = remappable_binding_ids()
+    known, problems = user_keymap({"transfer": "F5, Ctrl+T", "mkdir": "ctl+n, f7", "delete": "f55",
+                                   "reverse_sort": "S", "help": "?,F1", "select_glob": "plus"}, ids)
+    assert known == {"transfer": "f5,ctrl+t", "mkdir": "f7", "reverse_sort": "S", "help": "?,f1",
+                     "select_glob": "plus"}
+    assert problems == ["mkdir: no key is named ctl+n", "delete: no key is named f55"]
 
 
 def test_describe_is_one_safe_line():
