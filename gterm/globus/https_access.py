@@ -273,12 +273,16 @@ class HttpsFiles:
         destination: Path,
         *,
         progress: Progress | None = None,
+        kept: Progress | None = None,
         cancel: threading.Event | None = None,
         resume: bool = True,
         continue_from: Path | None = None,
     ) -> DownloadResult:
         """Stream ``path`` into ``destination`` (see the module docstring for the guarantees).
 
+        ``progress`` is told the bytes fetched; ``kept`` the bytes already on disk the download goes on
+        from (an earlier attempt's part, or Continue's file), as the first GET starts, and minus those it
+        throws away (the remote file changed since).
         ``continue_from``: a file whose bytes are taken as the start of this one (Continue), once a
         comparison with the remote file agrees; it stays as it is until the download succeeds.
         """
@@ -287,12 +291,13 @@ class HttpsFiles:
         if not have and continue_from is not None:
             have, validator = self._seed_from(path, continue_from, part, destination)
         started_with = have
+        tally = _Tally(progress, kept)
         modified: float | None = None
         failures = 0
         while True:
             try:
                 size, validator, have, modified = self._fetch_into(
-                    path, destination, part, have, validator, progress, cancel
+                    path, destination, part, have, validator, tally, cancel
                 )
                 break
             except Offline:
@@ -374,7 +379,7 @@ class HttpsFiles:
         part: Path,
         have: int,
         validator: str | None,
-        progress: Progress | None,
+        tally: _Tally,
         cancel: threading.Event | None,
     ) -> tuple[int, str | None, int, float | None]:
         """One GET appending to ``part`` (the part file of ``destination``, which messages name) from ``have``.
@@ -395,8 +400,9 @@ class HttpsFiles:
             # 416: what we hold may already be the whole file; a HEAD says.
             remote = self.stat(path)
             if remote.size == have:
+                tally.holding(have)
                 return have, validator, have, remote.modified
-            return self._fetch_into(path, destination, part, truncate(part), None, progress, cancel)
+            return self._fetch_into(path, destination, part, truncate(part), None, tally, cancel)
         with response:
             remote = _remote_file(response)
             validator = remote.validator
@@ -405,6 +411,7 @@ class HttpsFiles:
                 mode = "ab"
             else:  # the whole file (a first attempt, or If-Range said the file changed)
                 total, have, mode = remote.size, 0, "wb"
+            tally.holding(have)
             try:
                 if mode == "wb":
                     # Recorded before the first byte: a later attempt resumes only this file, this version.
@@ -422,8 +429,7 @@ class HttpsFiles:
                             raise _stopped(have, part)
                         handle.write(piece)
                         have += len(piece)
-                        if progress is not None:
-                            progress(len(piece))
+                        tally.fetched(len(piece))
                 except OSError as exc:
                     handle.close()
                     raise local_write_error(exc, destination, kept=part) from None
@@ -475,6 +481,41 @@ class HttpsFiles:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What one download has told its caller: the bytes on disk it went on from, and the bytes it fetched.
+
+    A task's bar counts both (as ``curl -C -`` and ``wget -c`` do), its rate only the fetched ones. A
+    part cut back (the file changed since: the download starts over) takes back what is gone, its
+    tail (this run's bytes) first.
+    """
+
+    progress: Progress | None
+    kept: Progress | None
+    kept_told: int = 0
+    fetched_told: int = 0
+
+    def holding(self, have: int) -> None:
+        """The part holds ``have`` bytes as a GET starts writing to it."""
+        told = self.kept_told + self.fetched_told
+        if have >= told:
+            self._tell_kept(have - told)
+            return
+        lost_fetched = min(self.fetched_told, told - have)
+        self.fetched(-lost_fetched)
+        self._tell_kept(-(told - have - lost_fetched))
+
+    def fetched(self, count: int) -> None:
+        self.fetched_told += count
+        if count and self.progress is not None:
+            self.progress(count)
+
+    def _tell_kept(self, count: int) -> None:
+        self.kept_told += count
+        if count and self.kept is not None:
+            self.kept(count)
 
 
 def _stopped(held: int, part: Path) -> Cancelled:

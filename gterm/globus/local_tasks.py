@@ -86,7 +86,8 @@ class FileJob:
 @dataclass(slots=True)
 class _Counters:
     bytes_total: int = 0
-    bytes_done: int = 0
+    bytes_done: int = 0  # fetched or sent by this task: its rate
+    bytes_resumed: int = 0  # already on disk from an earlier attempt: done, but not this task's rate
     files_total: int = 0
     files_done: int = 0
     files_skipped: int = 0
@@ -170,7 +171,7 @@ class LocalTask:
                 subtasks_canceled=0,
                 subtasks_expired=0,
                 subtasks_retrying=0,
-                bytes_transferred=c.bytes_done,
+                bytes_transferred=c.bytes_done + c.bytes_resumed,
                 bytes_checksummed=0,
                 effective_bytes_per_second=int(c.bytes_done / elapsed),
                 faults=c.files_failed + c.directories_failed,
@@ -179,7 +180,7 @@ class LocalTask:
                 preserve_timestamp=True,
                 encrypt_data=self.kind != "copy",
                 delete_destination_extra=False,
-                raw={"bytes_total": c.bytes_total, "fatal_error": self.fatal_error},
+                raw={"bytes_total": c.bytes_total, "bytes_resumed": c.bytes_resumed, "fatal_error": self.fatal_error},
             )
 
     @property
@@ -499,7 +500,8 @@ class LocalTask:
         if self.kind == "download":
             assert remote is not None
             self._through_outages(job, lambda: remote.download(
-                job.source, Path(destination), progress=self._moved, cancel=self._cancel, continue_from=continue_from
+                job.source, Path(destination), progress=self._moved, kept=self._resumed, cancel=self._cancel,
+                continue_from=continue_from,
             ))
         elif self.kind == "upload":
             assert remote is not None
@@ -516,6 +518,10 @@ class LocalTask:
     def _moved(self, count: int) -> None:
         with self._lock:
             self._counters.bytes_done += count
+
+    def _resumed(self, count: int) -> None:
+        with self._lock:
+            self._counters.bytes_resumed += count
 
     def _resolve_conflict(self, job: FileJob) -> tuple[str, Path | None] | None:
         """(where the file goes, a file there to continue from), or None to skip it.

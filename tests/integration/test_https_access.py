@@ -139,9 +139,12 @@ def test_a_part_of_a_file_changed_since_starts_over(sandbox: SandboxHandle, lab:
     (disk / "v.bin").write_bytes(new)  # same size, other bytes: If-Range no longer holds
     os.utime(disk / "v.bin", (1_700_000_000, 1_700_000_000))
 
-    lab.download(path + "v.bin", target)
+    on_disk: list[int] = []
+    fetched: list[int] = []
+    lab.download(path + "v.bin", target, progress=fetched.append, kept=on_disk.append)
 
     assert target.read_bytes() == new
+    assert sum(on_disk) == 0 and sum(fetched) == len(new)  # the old part's bytes never counted
 
 
 def test_if_range_of_another_version_gets_the_whole_file(sandbox: SandboxHandle, lab: HttpsFiles) -> None:
@@ -366,8 +369,12 @@ def test_cancel_keeps_the_part_for_a_resume(sandbox: SandboxHandle, lab: HttpsFi
     assert not (tmp_path / "x.bin").exists()
     kept = part_path(tmp_path / "x.bin").stat().st_size
     assert 0 < kept < len(data)
-    assert lab.download(path + "x.bin", tmp_path / "x.bin").resumed_from == kept
+    on_disk: list[int] = []
+    fetched: list[int] = []
+    resumed = lab.download(path + "x.bin", tmp_path / "x.bin", progress=fetched.append, kept=on_disk.append)
+    assert resumed.resumed_from == kept
     assert (tmp_path / "x.bin").read_bytes() == data
+    assert on_disk == [kept] and sum(fetched) == len(data) - kept  # the part is told apart from this run's bytes
 
 
 def test_upload_lands_whole_under_its_name(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:

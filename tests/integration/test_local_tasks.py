@@ -240,8 +240,55 @@ def test_continue_keeps_the_bytes_there_and_fetches_the_rest(sandbox: SandboxHan
     snap = task.snapshot()
     assert snap.status == "SUCCEEDED", task.events()
     assert (tmp_path / "half.bin").read_bytes() == data
-    assert snap.bytes_transferred == len(data) - 1_000_000  # only the rest came over the network
+    assert snap.bytes_transferred == len(data)  # the bytes kept count as done, as curl -C - says
+    assert snap.raw["bytes_resumed"] == 1_000_000  # only the rest came over the network (the rate's bytes)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["half.bin"]
+
+
+def test_a_resumed_download_counts_the_part_it_resumes_from(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # F5 again after a cancel: the bar, percent and bytes count what is on disk; the rate only this run's bytes.
+    data = os.urandom(6 * 1024 * 1024)
+    _, path = make_lab_dir(sandbox, {"big.bin": data})
+    item = [Item(path + "big.bin", str(tmp_path / "big.bin"), is_dir=False, size=len(data))]
+    first = _task(sandbox, "download", item)
+    first.open_remote = lambda: _cancelling_after_first_piece(first, _task(sandbox, "download", item))
+    first.run()
+    kept = part_path(tmp_path / "big.bin").stat().st_size
+    assert first.snapshot().nice_status == "CANCELED" and 0 < kept < len(data)
+    second = _task(sandbox, "download", item)
+    runner = threading.Thread(target=second.run)
+    runner.start()
+    while second.snapshot().bytes_transferred == 0 and runner.is_alive():
+        threading.Event().wait(0.001)
+    assert second.snapshot().bytes_transferred >= kept  # from its first report on, the part counts
+    runner.join(timeout=60)
+
+    snap = second.snapshot()
+    assert snap.status == "SUCCEEDED", second.events()
+    assert (tmp_path / "big.bin").read_bytes() == data
+    assert snap.bytes_transferred == len(data) and snap.raw["bytes_resumed"] == kept
+    elapsed = (snap.completion_time - snap.request_time).total_seconds()  # type: ignore[operator]
+    assert snap.effective_bytes_per_second <= 1.05 * (len(data) - kept) / elapsed  # this run's bytes only
+
+
+def _cancelling_after_first_piece(task: LocalTask, opener: LocalTask) -> HttpsFiles:
+    """``opener``'s remote, whose downloads cancel ``task`` once their first piece is written."""
+    assert opener.open_remote is not None
+    remote = opener.open_remote()
+    download = remote.download
+
+    def first_piece_then_cancel(*args: object, **kwargs: object) -> object:
+        report = kwargs.get("progress")
+
+        def progress(n: int) -> None:
+            if callable(report):
+                report(n)
+            task.cancel()
+
+        return download(*args, **{**kwargs, "progress": progress})  # type: ignore[arg-type]
+
+    remote.download = first_piece_then_cancel  # type: ignore[method-assign]
+    return remote
 
 
 def test_an_upload_where_the_collection_allows_only_reading_fails_and_leaves_nothing(
