@@ -173,6 +173,42 @@ async def test_long_lines_never_wrap_so_page_down_skips_nothing(sandbox: Sandbox
         assert rows()[-1][:5] == "L0199"  # End shows the last line, not a page cut short by wrapped rows
 
 
+async def test_the_percent_is_the_pages_byte_offset_and_100_at_the_end_with_long_lines(
+    sandbox: SandboxHandle,
+) -> None:
+    # Lines over the line-length limit are shown as several: the page's end, not its top, says "the end".
+    text = "".join(f"L{i:04d} " + "x" * 5000 + "\n" for i in range(40))
+    _, path = make_lab_dir(sandbox, {"long.txt": text})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "long.txt")
+
+        def status() -> str:
+            assert viewer.page_shown is not None
+            return viewer.page_shown.status
+
+        assert f"  0%  ·  byte 0 of {len(text):,}" in status()
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: "byte 0 " not in status(), "page down")
+        top = int(status().split("byte ")[1].split(" ")[0].replace(",", ""))
+        assert f"  {100 * top // len(text)}%  " in status()  # the top's byte offset against the size
+        await pilot.press("end")
+        await wait_for(pilot, lambda: _lines(viewer)[-1].endswith("x"), "the end")
+        await wait_for(pilot, lambda: "  100%  " in status(), "100% at the end")
+        await pilot.press("up")
+        await wait_for(pilot, lambda: "  100%  " not in status(), "a line up from the end")
+
+
+async def test_a_file_that_fits_on_one_page_is_100_percent_shown(sandbox: SandboxHandle) -> None:
+    _, path = make_lab_dir(sandbox, {"short.txt": "".join("z" * 2000 + "\n" for _ in range(5))})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "short.txt")
+        assert "text  ·  100%  ·  byte 0 of 10,005" in viewer.page_shown.status  # type: ignore[union-attr]
+
+
 async def test_a_search_says_it_is_searching_while_it_reads(sandbox: SandboxHandle) -> None:
     """A search through a big remote file read on for seconds under the old status line, then said "Not
     found": it now says at once what it looks for."""

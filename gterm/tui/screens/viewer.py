@@ -230,6 +230,7 @@ class _PagerState:
         self.last_lines: list[Text] = []
         self._lexer = _lexer_name(file_name)
         self._page_starts: list[int] = []
+        self._page_end = 0  # the byte just past the page painted last
 
     # --- commands ------------------------------------------------------------------
 
@@ -319,7 +320,9 @@ class _PagerState:
         return Page(lines, self._status())
 
     def _hex_lines(self) -> list[Text]:
-        return [self._hex_row(offset, data) for offset, data in self.pager.hex_rows(self.top, self.height)]
+        rows = self.pager.hex_rows(self.top, self.height)
+        self._page_end = rows[-1][0] + len(rows[-1][1]) if rows else self.top * HEX_WIDTH
+        return [self._hex_row(offset, data) for offset, data in rows]
 
     def _hex_row(self, offset: int, data: bytes) -> Text:
         """One hex row, the match's bytes reversed in both the hex pairs and the characters."""
@@ -334,6 +337,7 @@ class _PagerState:
 
     def _text_lines(self) -> list[Text]:
         raw = self.pager.lines_from(self.top, self.height)
+        self._page_end = self.pager.next_offset(raw[-1]) if raw else self.top
         shown = [_display(line.data)[self.column :] for line in raw]
         if self._lexer:
             # The lexer starts a little before the page, so a page that begins inside a
@@ -366,10 +370,9 @@ class _PagerState:
     def _status(self) -> str:
         size = self.pager.size
         offset = self.top * HEX_WIDTH if self.hex else self.top
-        percent = 100 if size == 0 else min(100, round(100 * offset / max(1, size)))
         parts = [
             "hex" if self.hex else (self._lexer or "text"),
-            f"{percent}%",
+            f"{_percent(offset, self._page_end, size)}%",
             f"byte {offset:,} of {size:,}",
         ]
         if self.column:
@@ -379,6 +382,17 @@ class _PagerState:
         if self.note:
             parts.append(self.note)
         return "  ·  ".join(parts)
+
+
+def _percent(top: int, end: int, size: int) -> int:
+    """Where the page is: its top byte against the size, rounded down; 100 only once the end is shown.
+
+    Rows do not count: a line over the length limit is several rows, so a page of long lines
+    that ends the file can start anywhere (even at byte 0 for a short file).
+    """
+    if end >= size:
+        return 100
+    return min(99, 100 * top // size)
 
 
 def _display(data: bytes) -> str:
