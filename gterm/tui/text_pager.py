@@ -12,7 +12,9 @@ Pure logic, no Textual: the viewer screen runs it on a worker thread.
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +25,12 @@ BLOCK = 64 * 1024
 MAX_LINE = 4096  # a line longer than this is shown as several (minified JSON, binary-ish text)
 CACHE_BLOCKS = 256  # 16 MiB at most
 HEX_WIDTH = 16
+TEXT_UTF_8 = "utf-8"
+# What "latin-1" text is in practice (and what web browsers read it as): ISO-8859-1, plus Windows'
+# euro sign, curly quotes and dashes in 0x80-0x9f, which ISO-8859-1 leaves to unprintable controls.
+TEXT_LATIN_1 = "cp1252"
+_STRAY_BYTE = re.compile("[\udc80-\udcff]")  # a byte UTF-8 could not read, as surrogateescape spells it
+_BEYOND_ASCII = re.compile("[\u0080-\ud7ff\ue000-\U0010ffff]")  # a character UTF-8 did read
 
 
 class ByteSource(Protocol):
@@ -69,6 +77,7 @@ class TextPager:
         self._block = block
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self.reads = 0  # how many times the source was asked (tests, the status line)
+        self._encoding: str | None = None  # text_encoding(), once known
 
     # --- raw bytes ---------------------------------------------------------
 
@@ -108,6 +117,22 @@ class TextPager:
                 return False  # a character cut by the block end
         text_bytes = sum(1 for b in head if b in b"\t\n\r\f\b" or 32 <= b < 127 or b >= 128)
         return text_bytes / len(head) < 0.85
+
+    def text_encoding(self) -> str:
+        """Latin-1 when the first block has bytes that are not UTF-8 and no UTF-8 character beyond ASCII;
+        else UTF-8.
+
+        Decided once per file, from the block the first page reads anyway, so every line is decoded
+        alike. A UTF-8 file with a stray byte stays UTF-8 (the viewer shows the byte as ``\\xe9``):
+        Latin-1 text almost never spells a UTF-8 sequence by chance, so one there says UTF-8.
+        """
+        if self._encoding is None:
+            head = self.bytes_at(0, min(self.size, self._block))
+            # Incremental, not final: a character cut by the block's end is no stray byte.
+            text = codecs.getincrementaldecoder(TEXT_UTF_8)("surrogateescape").decode(head, final=False)
+            stray = _STRAY_BYTE.search(text) is not None
+            self._encoding = TEXT_LATIN_1 if stray and _BEYOND_ASCII.search(text) is None else TEXT_UTF_8
+        return self._encoding
 
     # --- lines -------------------------------------------------------------
 
@@ -166,12 +191,17 @@ class TextPager:
         return None if hit is None else self.line_start(hit)
 
     def find_bytes(self, needle: str, start: int, *, chunk: int = 1 << 20) -> int | None:
-        """Offset of the first byte of ``needle`` (UTF-8, case-insensitive) at or after ``start``.
+        """Offset of the first byte of ``needle`` (in the file's :meth:`text_encoding`, case-insensitive)
+        at or after ``start``.
 
         The hex view places the match itself: a binary file's "line" (what :meth:`find` returns)
-        can start up to MAX_LINE bytes before it, hundreds of rows above the match.
+        can start up to MAX_LINE bytes before it, hundreds of rows above the match. A needle the
+        file's encoding cannot write is not in the file.
         """
-        pattern = needle.encode("utf-8").lower()
+        try:
+            pattern = needle.encode(self.text_encoding()).lower()
+        except UnicodeEncodeError:
+            return None
         if not pattern:
             return None
         position = start

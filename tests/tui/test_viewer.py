@@ -133,6 +133,31 @@ async def test_control_characters_in_content_are_escaped(sandbox: SandboxHandle)
         assert "\\x1b" in shown and "\\x9b" in shown and "\\u202e" in shown
 
 
+async def test_a_latin_1_file_is_shown_as_latin_1_and_said_so(sandbox: SandboxHandle) -> None:
+    text = "".join(f"line {i:03d}\n" for i in range(40)) + "café résumé \u2013 “quoted” naïve\n"
+    _, path = make_lab_dir(sandbox, {"old.txt": text.encode("cp1252")})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "old.txt")
+        assert "latin-1" in viewer.page_shown.status  # type: ignore[union-attr]
+        await pilot.press("slash")
+        await type_text(pilot, "résumé")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _lines(viewer)[0].startswith("café"), "the match")
+        assert _lines(viewer)[0] == "café résumé \u2013 “quoted” naïve"
+
+
+async def test_a_byte_that_is_not_utf_8_in_a_utf_8_file_is_shown_as_its_value(sandbox: SandboxHandle) -> None:
+    _, path = make_lab_dir(sandbox, {"mixed.txt": "ünïcode ok\n".encode() + b"stray \xff byte\n"})
+    app = _app(sandbox, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        viewer = await _open(pilot, "mixed.txt")
+        assert _lines(viewer) == ["ünïcode ok", "stray \\xff byte"]  # as less's <FF>; a name's \xff alike
+        assert "latin-1" not in viewer.page_shown.status  # type: ignore[union-attr]  # its ü says UTF-8
+
+
 async def test_f3_on_a_directory_counts_files_and_bytes(sandbox: SandboxHandle) -> None:
     files = {f"sub/a{i}.dat": os.urandom(100) for i in range(7)} | {"sub/deeper/b.dat": b"x" * 1000}
     _, path = make_lab_dir(sandbox, files)

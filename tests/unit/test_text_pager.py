@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gterm.tui.text_pager import MAX_LINE, LocalFile, TextPager, hex_line
+from gterm.tui.text_pager import MAX_LINE, TEXT_LATIN_1, LocalFile, TextPager, hex_line
 
 
 def _pager(tmp_path: Path, data: bytes, block: int = 64) -> TextPager:
@@ -71,6 +71,22 @@ def test_find_is_case_insensitive_and_returns_the_line_start(tmp_path: Path) -> 
 )
 def test_binary_detection(tmp_path: Path, data: bytes, binary: bool) -> None:
     assert _pager(tmp_path, data).looks_binary() is binary
+
+
+def test_the_text_encoding_is_utf_8_unless_the_first_block_is_not(tmp_path: Path) -> None:
+    assert _pager(tmp_path, "ünïcode\n".encode() * 20).text_encoding() == "utf-8"
+    assert _pager(tmp_path, b"plain ascii\n" * 20).text_encoding() == "utf-8"
+    cut = b"x" * 63 + "é".encode() + b" more\n" * 20  # the block (64 bytes) ends inside a character
+    assert _pager(tmp_path, cut, block=64).text_encoding() == "utf-8"
+    assert _pager(tmp_path, "café résumé\n".encode("latin-1") * 20).text_encoding() == TEXT_LATIN_1
+    stray = "ünïcode\n".encode() + b"one \xff byte\n"  # a UTF-8 character there: a stray byte does not make it latin-1
+    assert _pager(tmp_path, stray * 5).text_encoding() == "utf-8"
+
+
+def test_find_in_a_latin_1_file_looks_for_latin_1_bytes(tmp_path: Path) -> None:
+    pager = _pager(tmp_path, b"first\n" * 30 + "un café noir\n".encode("latin-1"), block=4096)
+    assert pager.find("café", 0) == 180
+    assert pager.find("日本", 0) is None  # not writable in the file's encoding: not in it
 
 
 def test_hex_rows(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import VIEWER_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.text_pager import HEX_WIDTH, ByteSource, Line, TextPager, hex_columns, hex_line
+from gterm.tui.text_pager import HEX_WIDTH, TEXT_LATIN_1, ByteSource, Line, TextPager, hex_columns, hex_line
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
 
@@ -220,6 +220,7 @@ class _PagerState:
     def __init__(self, pager: TextPager, file_name: str) -> None:
         self.pager = pager
         self.hex = pager.looks_binary()
+        self.encoding = pager.text_encoding()
         self.top = 0  # a byte offset (text) or a row (hex)
         self.height = 20
         self.width = 80
@@ -306,7 +307,7 @@ class _PagerState:
             self.note = f"Not found after this point: {escape_controls(self.needle)}"
             return
         if self.hex:
-            self.match = (where, len(self.needle.encode("utf-8")))
+            self.match = (where, len(self.needle.encode(self.encoding)))
             self.top = where // HEX_WIDTH
             self.note = f"match at byte {where:,}"
         else:
@@ -338,11 +339,11 @@ class _PagerState:
     def _text_lines(self) -> list[Text]:
         raw = self.pager.lines_from(self.top, self.height)
         self._page_end = self.pager.next_offset(raw[-1]) if raw else self.top
-        shown = [_display(line.data)[self.column :] for line in raw]
+        shown = [_display(line.data, self.encoding)[self.column :] for line in raw]
         if self._lexer:
             # The lexer starts a little before the page, so a page that begins inside a
             # docstring or a block comment is coloured as such (not as code).
-            context = [_display(line.data)[self.column :] for line in self._context_lines()]
+            context = [_display(line.data, self.encoding)[self.column :] for line in self._context_lines()]
             highlighted = Syntax("", self._lexer, theme="ansi_dark", background_color="default").highlight(
                 "\n".join(context + shown)
             )
@@ -372,6 +373,7 @@ class _PagerState:
         offset = self.top * HEX_WIDTH if self.hex else self.top
         parts = [
             "hex" if self.hex else (self._lexer or "text"),
+            *(["latin-1"] if self.encoding == TEXT_LATIN_1 and not self.hex else []),
             f"{_percent(offset, self._page_end, size)}%",
             f"byte {offset:,} of {size:,}",
         ]
@@ -395,9 +397,13 @@ def _percent(top: int, end: int, size: int) -> int:
     return min(99, 100 * top // size)
 
 
-def _display(data: bytes) -> str:
-    """A line as shown: UTF-8 (undecodable bytes as U+FFFD), tabs to spaces, controls escaped."""
-    return escape_controls(data.decode("utf-8", "replace").rstrip("\r").expandtabs(4))
+def _display(data: bytes, encoding: str) -> str:
+    """A line as shown: decoded, tabs to spaces, controls escaped.
+
+    A byte the encoding cannot read is shown as its value (``\\xe9``, as a file name's is, and as
+    less shows ``<E9>``), not as U+FFFD: the reader sees what is there.
+    """
+    return escape_controls(data.decode(encoding, "surrogateescape").rstrip("\r").expandtabs(4))
 
 
 def _lexer_name(file_name: str) -> str | None:
