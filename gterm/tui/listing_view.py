@@ -158,6 +158,11 @@ def display_name(entry: Entry) -> str:
     return name
 
 
+def invalid_link_notice(entry: Entry) -> str:
+    """What Enter or F3 on an invalid link says (before escaping): nothing behind it can be opened."""
+    return f"{entry.name} is a broken link or leads outside the collection; it cannot be opened or transferred."
+
+
 def glob_matcher(pattern: str, *, casefold: bool = False) -> Callable[[str], bool]:
     """A fast ``fnmatch``-style matcher (the regex is compiled once, not per name)."""
     regex = re.compile(fnmatch.translate(pattern.casefold() if casefold else pattern), re.DOTALL)

@@ -6,6 +6,7 @@ computer; each test checks the screen and the disk.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from gterm.globus.local_files import LOCAL_ID
@@ -13,7 +14,16 @@ from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.collection_picker import CollectionPicker
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.viewer import FileViewer
-from tests.support.browser_helpers import answer_prompt, cursor_to, listing_names, make_app, notices, settled, wait_for
+from tests.support.browser_helpers import (
+    answer_prompt,
+    cursor_to,
+    listing_names,
+    make_app,
+    notices,
+    screen_lines,
+    settled,
+    wait_for,
+)
 
 SIZE = (120, 36)
 
@@ -220,3 +230,22 @@ async def test_f8_on_a_link_to_a_directory_says_only_the_link_goes(alice_service
         await pilot.press("enter")
         await wait_for(pilot, lambda: "to-docs" not in listing_names(left), "the link gone")
         assert (root / "docs" / "inner.txt").read_text() == "inner\n"
+
+
+async def test_a_dangling_link_shows_as_a_broken_link_with_its_own_time(alice_service, tmp_config, tmp_path):
+    """A link whose target is gone is listed as the collection panes list Globus's invalid links: ``-> ?``,
+    ``<LINK>``, the link's own (lstat) time; Enter and F3 say it is broken instead of failing on it."""
+    root = _tree(tmp_path)
+    (root / "dangling").symlink_to(root / "gone.txt")
+    os.utime(root / "dangling", (1_600_000_000, 1_600_000_000), follow_symlinks=False)
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = await _listed(pilot, root)
+        entry = next(e for e in left.listing.entries if e.name == "dangling")
+        assert entry.is_invalid_link
+        row = next(line for line in screen_lines(app) if "dangling ->" in line)
+        assert "dangling -> ?" in row and "<LINK>" in row and "2020-09-13 12:26" in row, row
+        await cursor_to(pilot, left, "dangling")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: any("dangling is a broken link" in n for n in notices(app)), "the notice")
+        assert not isinstance(app.screen, FileViewer)

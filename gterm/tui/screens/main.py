@@ -26,7 +26,7 @@ from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
 from gterm.globus.transfer_requests import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SHORT_LABELS, SIDEBAR_BINDINGS
-from gterm.tui.listing_view import slashed_name
+from gterm.tui.listing_view import invalid_link_notice, slashed_name
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.transfer_actions import TransferScreen
@@ -408,6 +408,9 @@ class MainScreen(TransferScreen):
         entry = pane.file_list.cursor_entry
         if entry is None:
             self.notify("Put the cursor on a file to view it.", severity="warning")
+            return
+        if entry.is_invalid_link:  # a dangling link: its target cannot be read, so say why before trying
+            self.notify(escape_controls(invalid_link_notice(entry)), title="Invalid link", severity="warning")
             return
         if entry.special_kind is not None:
             # Opening a named pipe waits for a writer (forever); a device has no contents to page.

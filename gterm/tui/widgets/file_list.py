@@ -38,6 +38,7 @@ from gterm.tui.listing_view import (
     ListingView,
     SortKey,
     display_name,
+    invalid_link_notice,
 )
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.typed_input import HoldsKeys
@@ -464,8 +465,7 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
         if entry is not None and entry.is_invalid_link:
             # Nothing behind it can be opened or transferred: say so instead of activating.
             self.app.notify(
-                f"{escape_controls(entry.name)} is a broken link or leads outside the collection; "
-                "it cannot be opened or transferred.",
+                escape_controls(invalid_link_notice(entry)),
                 title="Invalid link",
                 severity="warning",
             )
