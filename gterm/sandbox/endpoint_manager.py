@@ -546,6 +546,7 @@ def create_pause_rule(state: SandboxState, principal: Principal, request: Reques
                                  created_by_host_manager=by_host, **fields)
     rule = mstore.get_rule(state.db, rule_id)
     assert rule is not None
+    pauses.hold_running(state)
     return pauses.rule_doc(state, rule, editable=True), 201
 
 
@@ -560,6 +561,7 @@ def update_pause_rule(state: SandboxState, principal: Principal, request: Reques
         raise ApiError(403, "PermissionDenied", "This pause rule was set by a host endpoint manager")
     fields = _rule_fields(body, rule)
     mstore.update_rule(state.db, rule.id, modified_by_id=principal.identity_id, **fields)
+    pauses.hold_running(state)
     pauses.resume_unpaused(state)
     updated = mstore.get_rule(state.db, rule.id)
     assert updated is not None

@@ -6,8 +6,11 @@
 - A task is paused while an administrator paused it explicitly or a rule
   matches it: TRANSFER tasks by ``pause_task_transfer_read`` on the source and
   ``pause_task_transfer_write`` on the destination, DELETE tasks by
-  ``pause_task_delete``. The engine asks ``must_pause`` between files; a paused
-  task goes INACTIVE and resumes (ACTIVE, re-queued) when nothing pauses it.
+  ``pause_task_delete``. The engine asks ``must_pause`` between files, and for
+  running tasks twice a second and whenever a pause is made: a paused task's
+  copies in flight stop within a chunk (their files start again on resume, as
+  at Globus), it goes INACTIVE and resumes (ACTIVE, re-queued) when nothing
+  pauses it.
 - ``pause_ls``/``pause_mkdir``/``pause_rename``/``pause_symlink`` refuse those
   file operations with the rule's message.
 """
@@ -94,9 +97,16 @@ def must_pause(state: SandboxState, task_id: str) -> bool:
 
 
 def install(state: SandboxState) -> None:
-    """Make the task engine honour pauses (it asks between files and before starting)."""
+    """Make the task engine honour pauses: between files, before starting, and in the middle of a file."""
     if state.engine is not None:
         state.engine.pause_check = lambda task_id: must_pause(state, task_id)
+        state.engine.in_flight_pause_check = lambda task_id: must_pause(state, task_id)
+
+
+def hold_running(state: SandboxState) -> None:
+    """A pause was made: running tasks it holds stop their copies now rather than at the monitor's next look."""
+    if state.engine is not None:
+        state.engine.hold_if_paused()
 
 
 def resume_unpaused(state: SandboxState, task_ids: Iterable[str] | None = None) -> list[str]:
@@ -125,8 +135,9 @@ def wake_for_cancel(state: SandboxState, task_id: str) -> None:
 
 
 def hold_now(state: SandboxState, task_id: str) -> None:
-    """An explicit pause shows at once: ACTIVE -> INACTIVE (a running copy stops at its next file)."""
+    """An explicit pause shows at once: ACTIVE -> INACTIVE, and a running copy stops within a chunk."""
     state.db.execute("UPDATE tasks SET status = 'INACTIVE' WHERE task_id = ? AND status = 'ACTIVE'", (task_id,))
+    hold_running(state)
 
 
 # --------------------------------------------------------------------------- documents

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 WORKERS = 4
 
 PauseCheck = Callable[[str], bool]
-"""Whether the task (by id) must pause now; consulted by a running task between rows."""
+"""Whether the task (by id) must pause now."""
 
 class Engine:
     """Runs ACTIVE tasks on a bounded pool of worker threads.
@@ -29,6 +29,11 @@ class Engine:
     ``pause_check`` is the seam for pause rules: when set, a running task asks
     it between rows and, told to pause, stops and goes INACTIVE (``paused``);
     making it ACTIVE again and calling ``enqueue`` resumes it where it stopped.
+    ``in_flight_pause_check`` answers the same question for tasks in the middle
+    of a file: the monitor asks it twice a second (and ``hold_if_paused`` at
+    once, when an administrator pauses), and a task it holds stops its copies
+    within a chunk, as Globus interrupts the transfers in flight. Two seams, so
+    a test can stage a pause before one exact row.
     """
 
     def __init__(self, state: SandboxState, workers: int = WORKERS) -> None:
@@ -41,6 +46,7 @@ class Engine:
         self._running: dict[str, TaskRun] = {}
         self._threads: list[threading.Thread] = []
         self.pause_check: PauseCheck | None = None
+        self.in_flight_pause_check: PauseCheck | None = None
         self._resumed_after_restart: set[str] = set()
         state.engine = self
 
@@ -119,6 +125,17 @@ class Engine:
             "UPDATE tasks SET status = 'INACTIVE' WHERE task_id = ? AND status = 'ACTIVE'", (task_id,)
         )
 
+    def hold_if_paused(self) -> None:
+        """Stop the copies of every running task that a pause now holds (they notice within a chunk)."""
+        check = self.in_flight_pause_check
+        if check is None:
+            return
+        with self._lock:
+            runs = list(self._running.values())
+        for run in runs:
+            if not run.pause_event.is_set() and check(run.task_id):
+                run.pause_event.set()
+
     # -- internals
 
     def fail_unstarted(self, task_id: str, code: str, description: str, details: str, bucket: str) -> None:
@@ -161,8 +178,13 @@ class Engine:
                     self._running.pop(task_id, None)
 
     def _monitor(self) -> None:
-        """Expire queued and paused tasks whose deadline passed (running ones check it themselves)."""
+        """Expire queued and paused tasks whose deadline passed (running ones check it themselves);
+        stop running tasks a pause now holds (e.g. a rule whose start time came)."""
         while not self.stopping.wait(0.5):
+            try:
+                self.hold_if_paused()
+            except Exception:  # noqa: BLE001 - database closed while stopping
+                return
             now = time.time()
             try:
                 rows = self.state.db.query(

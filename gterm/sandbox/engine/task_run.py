@@ -52,6 +52,8 @@ class TaskRun:
         self._row_updates: list[RowUpdate] = []
         self._lock = threading.RLock()  # counters and row updates come from several copy threads
         self._halt = threading.Event()  # one file failed fatally: the others stop at their next check
+        # A pause holds the task: every copy in flight stops at its next check (Engine.hold_if_paused).
+        self.pause_event = threading.Event()
         self._last_flush = 0.0
         self._last_progress_event = 0.0
         self.throttle: Throttle | None = None
@@ -69,6 +71,8 @@ class TaskRun:
             raise TaskAborted("cancel")
         if self.deadline is not None and time.time() >= self.deadline:
             raise TaskAborted("deadline")
+        if self.pause_event.is_set():  # before halt: siblings of the copy that saw the pause keep their bytes too
+            raise TaskAborted("pause")
         if self._halt.is_set():
             raise TaskAborted("halt")
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
@@ -79,9 +83,11 @@ class TaskRun:
 
         ``Engine.pause_check`` (None by default) answers whether the task must pause now.
         Rows still pending stay pending, so resuming (ACTIVE again, enqueued) carries on.
+        Files in flight are stopped by ``pause_event`` (checked by the guard within a chunk).
         """
         check = self.engine.pause_check
         if check is not None and check(self.task_id):
+            self.pause_event.set()
             raise TaskAborted("pause")
 
     def bump(self, **deltas: int) -> None:
