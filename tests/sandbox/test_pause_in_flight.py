@@ -126,3 +126,34 @@ def test_a_pause_stops_the_file_in_flight_and_resume_copies_it_whole(
     assert {t["destination_path"] for t in bob.task_successful_transfers(task_id)["DATA"]} == {
         f"/home/bob/{disk.name}/dst/f{n}.bin" for n in range(3)}
 
+
+@pytest.mark.parametrize("how", ["admin", "rule"])
+def test_bytes_moved_before_a_pause_stay_counted_and_the_file_sent_again_counts_again(
+        sandbox: SandboxHandle, alice: Any, bob: Any, how: str) -> None:
+    task_id, _, at_pause = _paused_mid_file(sandbox, alice, bob, how, [SIZE, 4096])
+    # The document shows what moved before the copy stopped (an admin pause makes it INACTIVE at once).
+    assert 32 << 10 <= at_pause["bytes_transferred"] < SIZE
+    done = wait_done(bob, task_id)
+    assert done["status"] == "SUCCEEDED" and done["files_transferred"] == 2
+    # The interrupted file was sent again from its start: bytes_transferred counts its first part twice,
+    # as Globus counts re-sent bytes.
+    assert done["bytes_transferred"] == at_pause["bytes_transferred"] + SIZE + 4096
+
+
+def test_a_pause_lifted_while_the_copy_stops_leaves_the_task_running(
+        sandbox: SandboxHandle, alice: Any, bob: Any) -> None:
+    """Resumed before the stopping copy had marked it INACTIVE, the task stayed INACTIVE for good
+    (is_paused false, its counters frozen): it must carry on and finish.
+
+    A race: without the fix, twenty rounds lose it in about one run of two or three.
+    """
+    task_id, disk = _bob_copy(sandbox, bob, [64 << 10] * 4)
+    for _ in range(20):  # the stop and the resume race: each round is one chance to lose it
+        time.sleep(0.2)
+        alice.endpoint_manager_pause_tasks([task_id], "A short hold")
+        alice.endpoint_manager_resume_tasks([task_id])
+    done = wait_done(bob, task_id, timeout=40)
+    assert done["status"] == "SUCCEEDED" and done["files_transferred"] == 4
+    assert done["subtasks_succeeded"] == done["subtasks_total"] and done["bytes_transferred"] >= 4 * (64 << 10)
+    for n in range(4):
+        assert (disk / "dst" / f"f{n}.bin").read_bytes() == (disk / "src" / f"f{n}.bin").read_bytes()

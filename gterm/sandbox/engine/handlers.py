@@ -158,7 +158,7 @@ class FileMover:
                     self.backoff(failures)
                 continue
             except BaseException as stopped:
-                if not (isinstance(stopped, TaskAborted) and stopped.reason in ENDING_ABORTS):
+                if not (isinstance(stopped, TaskAborted) and stopped.reason in KEEP_BYTES_ABORTS):
                     progress.undo()  # the file is copied again when the task carries on
                 if retrying:
                     run.bump(subtasks_retrying=-1)
@@ -316,8 +316,10 @@ class Deleter:
 
 
 # A task that ends mid-file (cancelled, past its deadline) keeps the bytes that moved in its
-# bytes_transferred, as Globus reports them; a stop or pause that resumes later takes them back.
-ENDING_ABORTS = frozenset({"cancel", "deadline"})
+# bytes_transferred, as Globus reports them. So does a pause: the interrupted file is sent again
+# from its start on resume, and Globus counts the re-sent bytes too. A sandbox stop takes them back
+# (the task goes on after the restart as if the stop had not happened).
+KEEP_BYTES_ABORTS = frozenset({"cancel", "deadline", "pause"})
 
 
 class _AttemptProgress:

@@ -47,6 +47,7 @@ class Engine:
         self._threads: list[threading.Thread] = []
         self.pause_check: PauseCheck | None = None
         self.in_flight_pause_check: PauseCheck | None = None
+        self._rerun: set[str] = set()  # enqueued while still running (resumed while it stopped)
         self._resumed_after_restart: set[str] = set()
         state.engine = self
 
@@ -86,7 +87,10 @@ class Engine:
 
     def enqueue(self, task_id: str) -> None:
         with self._lock:
-            if task_id in self._queued or task_id in self._running:
+            if task_id in self._running:
+                self._rerun.add(task_id)  # e.g. resumed while its pause was stopping it: runs again after
+                return
+            if task_id in self._queued:
                 return
             self._queued.add(task_id)
         self._queue.put(task_id)
@@ -174,8 +178,21 @@ class Engine:
             except Exception:
                 log.exception("engine worker failed on task %s", task_id)
             finally:
-                with self._lock:
-                    self._running.pop(task_id, None)
+                self._finished(task_id)
+
+    def _finished(self, task_id: str) -> None:
+        """A run ended; a task resumed while its pause was stopping it goes back to work."""
+        with self._lock:
+            self._running.pop(task_id, None)
+            rerun = task_id in self._rerun and not self.stopping.is_set()
+            self._rerun.discard(task_id)
+        check = self.in_flight_pause_check
+        if rerun and not (check is not None and check(task_id)):
+            # The resume may have come before the stopping run marked the task INACTIVE.
+            self.state.db.execute(
+                "UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'", (task_id,)
+            )
+            self.enqueue(task_id)
 
     def _monitor(self) -> None:
         """Expire queued and paused tasks whose deadline passed (running ones check it themselves);

@@ -103,7 +103,12 @@ class TaskRun:
             self.flush()
 
     def flush(self) -> None:
-        """Persist counters and row states; pick up cancel/deadline changes from the DB."""
+        """Persist counters and row states; pick up cancel/deadline changes from the DB.
+
+        A paused task (INACTIVE) is written too: an administrator's pause makes it
+        INACTIVE at once, and the bytes its copies moved until they stopped belong
+        in its document.
+        """
         with self._lock:
             self._flush_locked()
 
@@ -117,7 +122,7 @@ class TaskRun:
                 tasks_store.update_rows(conn, updates)
             conn.execute(
                 f"UPDATE tasks SET {cols}, nice_status = ?, nice_status_details = ?,"
-                " nice_status_short_description = ? WHERE task_id = ? AND status = 'ACTIVE'",
+                " nice_status_short_description = ? WHERE task_id = ? AND status IN ('ACTIVE', 'INACTIVE')",
                 (*self.counters.values(), nice_status, nice_details, nice_short, self.task_id),
             )
             row = conn.execute(
@@ -256,13 +261,16 @@ class TaskRun:
         pending = sum(v[0] for (k, s), v in counts.items() if s == "pending")
         succeeded = sum(v[0] for (k, s), v in counts.items() if s in ("done", "skipped"))
         keep = {k: self.counters.get(k, 0) for k in ("symlinks", "faults", "bytes_checksummed")}
+        # Bytes moved include files sent again after a pause or a fault (as at Globus): the flushed
+        # count is kept; the finished rows' sizes are its floor.
+        moved = self.counters.get("bytes_transferred", 0)
         self.counters = {c: 0 for c in tasks_store.COUNTERS}
         self.counters.update(keep)
         if self.row["type"] == "TRANSFER":
             self.counters["files"] = n("file") - n("file", "skipped_error")
             self.counters["directories"] = n("dir")
             self.counters["files_transferred"] = n("file", "done")
-            self.counters["bytes_transferred"] = b("file", "done")
+            self.counters["bytes_transferred"] = max(moved, b("file", "done"))
             self.counters["files_skipped"] = n("file", "skipped")
         else:
             self.counters["files"] = n("delete_file")
