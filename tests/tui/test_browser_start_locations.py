@@ -166,19 +166,26 @@ async def test_ctrl_r_tries_a_start_location_that_failed_again(alice_service, tm
             assert left.collection_id == LAB and left.message_text == ""
 
 
-async def test_ctrl_r_looks_up_a_start_location_by_name_whose_lookup_failed(alice_service, tmp_config, sandbox):
-    """QA: `--left "Lab Storage:/projects/"` while the collection search failed: the pane stayed empty and
-    ctrl+r did nothing (no collection was open to reload); the name had to be typed again."""
-    search_refused = threading.Event()
-    search_refused.set()
+@contextmanager
+def refused_search(sandbox: SandboxHandle, refusing: threading.Event) -> Iterator[None]:
+    """Transfer's ``endpoint_search`` answers 403 while ``refusing`` is set (not retried: heard at once)."""
 
-    async def refuse_search(scope: Any, receive: Any, send: Any, inner: Any) -> None:
-        if search_refused.is_set() and str(scope.get("path", "")).endswith("/endpoint_search"):
-            await answer_error(send, 403, "PermissionDenied", "Search refused for now.")  # not retried: heard at once
+    async def refuse(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if refusing.is_set() and str(scope.get("path", "")).endswith("/endpoint_search"):
+            await answer_error(send, 403, "PermissionDenied", "Search refused for now.")
             return
         await inner(scope, receive, send)
 
-    with gated(sandbox, refuse_search):
+    with gated(sandbox, refuse):
+        yield
+
+
+async def test_ctrl_r_looks_up_a_start_location_by_name_whose_lookup_failed(alice_service, tmp_config, sandbox):
+    """QA: `--left "Lab Storage:/projects/"` while the collection search failed: the pane stayed empty and
+    ctrl+r did nothing (no collection was open to reload); the name had to be typed again."""
+    refusing = threading.Event()
+    refusing.set()
+    with refused_search(sandbox, refusing):
         app = make_app(alice_service, config=tmp_config, left="Lab Storage:/projects/", right=f"{LAB}:/projects/")
         async with app.run_test(size=SIZE) as pilot:
             left = app.main_screen.left_pane
@@ -186,9 +193,34 @@ async def test_ctrl_r_looks_up_a_start_location_by_name_whose_lookup_failed(alic
                            "the lookup failed")
             await settled(pilot)
             assert any("Cannot open Lab Storage:/projects/ · ctrl+r tries again" in line for line in screen_lines(app))
-            search_refused.clear()
+            refusing.clear()
             left.file_list.focus()
             await pilot.press("ctrl+r")
             await wait_for(pilot, lambda: left.path == "/projects/", "the start location, looked up and listed")
             await settled(pilot)
             assert left.collection_id == LAB
+
+
+async def test_both_panes_wanting_a_default_say_its_lookup_failed_and_ctrl_r_tries_each(
+    alice_service, tmp_config, sandbox
+):
+    """Review: on a first run (no last locations) with the search failing, only the left pane said so; the
+    right one stayed blank and ctrl+r there did nothing. One notice; each pane says it and retries."""
+    tmp_config.last_left = tmp_config.last_right = None
+    refusing = threading.Event()
+    refusing.set()
+    with refused_search(sandbox, refusing):
+        app = make_app(alice_service, config=tmp_config)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: any("Cannot open a default collection" in n for n in notices(app)),
+                           "the lookup failed")
+            await settled(pilot)
+            said = "\n".join(screen_lines(app)).count("Cannot open a default collection · ctrl+r tries again")
+            assert said == 2  # in both panes
+            assert sum("Cannot open a default collection" in n for n in notices(app)) == 1
+            refusing.clear()
+            screen = app.main_screen
+            for pane in (screen.left_pane, screen.right_pane):
+                pane.file_list.focus()
+                await pilot.press("ctrl+r")
+                await wait_for(pilot, lambda p=pane: p.listing is not None, f"the {pane.id} pane's default listed")

@@ -3,7 +3,8 @@
 The screen coordinates: it knows which pane is active, turns keys into pane
 calls, asks with the prompts, and runs file operations through the active
 pane's operation worker. Transfer, compare and the task panel come from the
-transfers side (``TransferScreen``, ``TaskPanel``).
+transfers side (``TransferScreen``, ``TaskPanel``), the start-up locations from
+``StartupLocations``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -21,7 +22,6 @@ from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, PaneFiles, is_local
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.local_files import local_error
-from gterm.globus.locations import CollectionLocation, written_out
 from gterm.globus.models import Collection, Entry
 from gterm.globus.moves import plan_moves
 from gterm.globus.transfer_requests import DeleteRequest
@@ -29,12 +29,12 @@ from gterm.tui.keymap import MAIN_BINDINGS, SHORT_LABELS, SIDEBAR_BINDINGS
 from gterm.tui.listing_view import invalid_link_notice, slashed_name
 from gterm.tui.messages import BookmarkChosen, PaneFocused
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.transfer_actions import TransferScreen
+from gterm.tui.startup_locations import StartupLocations
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
-from gterm.tui.worker_errors import back_with_error, deliver, report
+from gterm.tui.worker_errors import back_with_error, report
 from gterm.wording import hidden_by_filter, plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,7 +59,7 @@ def open_local_file(path: str) -> ByteSource:
         raise local_error(exc, "read", path) from None
 
 
-class MainScreen(TransferScreen):
+class MainScreen(StartupLocations):
     """Two panes and everything around them; F5, c and t act through TransferScreen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
@@ -72,9 +72,6 @@ class MainScreen(TransferScreen):
         self.start_left = left
         self.start_right = right
         self._active_id = "left"
-        # Pane id -> the start-up location (name, bookmark; None: the default) whose lookup failed,
-        # while that pane shows nothing else: ctrl+r there looks it up again.
-        self._failed_lookups: dict[str, str | None] = {}
 
     # --- layout -------------------------------------------------------
 
@@ -142,87 +139,6 @@ class MainScreen(TransferScreen):
         for pane in self.panes():
             pane.set_class(pane.id == self._active_id, "-active")
 
-    # --- start-up -----------------------------------------------------
-
-    def _start_locations(self, left: str | None, right: str | None) -> None:
-        """Open --left/--right, else the last locations, else a sensible default.
-
-        A location written out (``COLLECTION_ID[:PATH]``, ``local:PATH``) opens
-        here, on the event loop before the first frame: a start-up listing that
-        has already arrived (gterm.globus.head_start) is then in that frame. A
-        name, a bookmark or none at all is looked up on a worker.
-        """
-        wanted = dict(zip(("left", "right"), self.host.config.startup_texts(left, right), strict=True))
-        to_look_up: dict[str, str | None] = {}
-        for pane_id, text in wanted.items():
-            location = written_out(text)
-            if location is None:
-                to_look_up[pane_id] = text
-            else:
-                self._open_in(pane_id, location.collection_id, location.path)
-        if to_look_up:
-            self._look_up_locations(to_look_up)
-
-    @work(thread=True, group="startup", exit_on_error=False)
-    def _look_up_locations(self, wanted: dict[str, str | None]) -> None:
-        """Resolve start-up locations by name or bookmark, else a sensible default; then open them.
-
-        A location that cannot be resolved is reported in its pane, which then
-        stays empty rather than silently showing somewhere else.
-        """
-        fallback: CollectionLocation | bool | None = False  # False: not looked up yet
-        for pane_id, text in wanted.items():
-            location: CollectionLocation | None = None
-            if text:
-                try:
-                    location = self.service.resolve_location(text)
-                except Exception as exc:  # noqa: BLE001 - routed; the pane says why and stays empty
-                    deliver(self.app, self._startup_failed, pane_id, text, exc)
-                    continue
-            if location is None:
-                if fallback is False:
-                    fallback = self._default_location(pane_id)
-                location = fallback if isinstance(fallback, CollectionLocation) else None
-            if location is not None:
-                deliver(self.app, self._open_in, pane_id, location.collection_id, location.path)
-
-    def _default_location(self, pane_id: str) -> CollectionLocation | None:
-        """The first recently used collection, else the first of mine; None when there is none."""
-        for scope in ("recently-used", "my-endpoints"):
-            try:
-                found = self.service.search_collections("", scope=scope, limit=5)
-            except Exception as exc:  # noqa: BLE001 - a hint is enough here
-                deliver(self.app, self._startup_failed, pane_id, None, exc)
-                return None
-            if found:
-                return CollectionLocation(found[0].id, None)
-        return None
-
-    def _startup_failed(self, pane_id: str, text: str | None, error: BaseException) -> None:
-        """``text`` (None: the default collection) could not be looked up: said in its pane, which ctrl+r
-        (or the sign-in's retry) looks it up again from, as it lists a location that failed again."""
-        pane = self.query_one(f"#{pane_id}", Pane)
-        shown = text or "a default collection"
-        if pane.listing is None and pane.collection is None:
-            self._failed_lookups[pane_id] = text
-            pane.file_list.clear_listing(f"Cannot open {shown} · ctrl+r tries again")
-        report(
-            self.app,
-            error,
-            context=f"Cannot open {shown}",
-            # A pane already showing a good listing keeps a clean message line (the toast says it).
-            target=pane if pane.listing is None else None,
-            retry=lambda: self._look_up_again(pane_id, text),
-        )
-
-    def _look_up_again(self, pane_id: str, text: str | None) -> None:
-        self._failed_lookups.pop(pane_id, None)
-        self._look_up_locations({pane_id: text})
-
-    def _open_in(self, pane_id: str, collection_id: str, path: str | None) -> None:
-        self._failed_lookups.pop(pane_id, None)
-        self.query_one(f"#{pane_id}", Pane).open(collection_id, path)
-
     # --- navigation actions -------------------------------------------
 
     def action_other_pane(self) -> None:
@@ -243,9 +159,7 @@ class MainScreen(TransferScreen):
 
     def action_refresh(self) -> None:
         pane = self.active_pane
-        if pane.id in self._failed_lookups and pane.listing is None and pane.collection is None:
-            self._look_up_again(pane.id, self._failed_lookups[pane.id])  # nothing opened there yet to reload
-        else:
+        if not self.look_up_again_if_failed(pane):  # nothing opened there yet to reload
             pane.reload()
         if self.sidebar.has_class("-shown"):
             self.sidebar.reload()
