@@ -8,11 +8,12 @@ DESIGN.md's key table).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
-from textual.keys import REPLACED_KEYS, Keys, key_to_character
+from textual.keys import KEY_NAME_REPLACEMENTS, REPLACED_KEYS, Keys, key_to_character
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -275,11 +276,21 @@ def usable_key(key: str) -> str | None:
         return None
     if len(base) > 1:  # a name (f5, delete, question_mark); a single character keeps its case (S is shift+s)
         base = base.lower()
-        if base not in {k.value for k in Keys} and key_to_character(REPLACED_KEYS.get(base, base)) is None:
+        if base not in {k.value for k in Keys} and not _names_a_character(base):
             return None
     elif modifiers:
         base = base.lower()
     return "+".join((*modifiers, base))
+
+
+def _names_a_character(name: str) -> bool:
+    """Whether Textual names a character's key ``name`` (``question_mark``, ``plus``). Unicode's aliases
+    resolve too (``esc``, ``del``), but Textual never sends those names: only its own spelling counts."""
+    character = key_to_character(REPLACED_KEYS.get(name, name))
+    if character is None:
+        return False
+    own = unicodedata.name(character, "").lower().replace("-", "_").replace(" ", "_")
+    return KEY_NAME_REPLACEMENTS.get(own, own) == name
 
 
 def user_keymap(keymap: Mapping[str, str], ids: Collection[str]) -> tuple[dict[str, str], list[str]]:

@@ -84,6 +84,9 @@ def test_user_keymap_names_keys_as_textual_does_and_says_which_no_key_is_named()
     assert known == {"transfer": "f5,ctrl+t", "mkdir": "f7", "reverse_sort": "S", "help": "?,f1",
                      "select_glob": "plus"}
     assert problems == ["mkdir: no key is named ctl+n", "delete: no key is named f55"]
+    # Unicode's aliases name characters too, but Textual never sends them: escape, not esc.
+    known, problems = user_keymap({"quit": "esc, del", "help": "escape"}, ids)
+    assert known == {"help": "escape"} and problems == ["quit: no key is named esc, del"]
 
 
 def test_describe_is_one_safe_line():
