@@ -270,3 +270,31 @@ async def test_a_search_says_it_is_searching_while_it_reads(sandbox: SandboxHand
                 await wait_for(pilot, lambda: "Not found" in str(status.render()), "the end of the search")
     finally:
         release.set()
+
+
+async def test_a_first_read_that_fails_says_why_in_the_viewer(sandbox: SandboxHandle) -> None:
+    """Review: the first page's read (its size came from a HEAD that worked) failed outside the pager's
+    error handling: the worker died, the viewer stayed blank and the HTTPS session was left open."""
+    from gterm.sandbox.https_data import PREFIX
+    from tests.support.outages import answer_error, gated
+
+    _, path = make_lab_dir(sandbox, {"notes.txt": "hello\n"})
+
+    async def refused_reads(scope, receive, send, inner):  # type: ignore[no-untyped-def]  # ASGI callables
+        if scope.get("method") == "GET" and str(scope.get("path", "")).startswith(PREFIX):
+            await answer_error(send, 403, "PermissionDenied", "Reading refused here.")
+            return
+        await inner(scope, receive, send)
+
+    app = _app(sandbox, path)
+    with gated(sandbox, refused_reads):
+        async with app.run_test(size=SIZE) as pilot:
+            await settled(pilot)
+            await cursor_to(pilot, app.main_screen.left_pane, "notes.txt")
+            await pilot.press("f3")
+            await wait_for(pilot, lambda: isinstance(app.screen, FileViewer), "the viewer")
+            viewer = app.screen
+            assert isinstance(viewer, FileViewer)
+            page = viewer.query_one("#viewer-page")
+            await wait_for(pilot, lambda: "refused" in str(page.render()).lower(), "the reason in the viewer")
+            assert viewer.page_shown is None

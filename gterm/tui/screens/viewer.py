@@ -175,8 +175,13 @@ class FileViewer(Screen[None]):
         except GtermError as exc:
             deliver(self.app, self._open_failed, exc)
             return
+        try:
+            state = _PagerState(TextPager(source), self._file_name)  # reads the first block
+        except GtermError as exc:
+            source.close()
+            deliver(self.app, self._open_failed, exc)
+            return
         self.opened = True
-        state = _PagerState(TextPager(source), self._file_name)
         try:
             while not worker.is_cancelled:
                 command = self._commands.get()
