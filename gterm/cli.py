@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from gterm.collector import end_startup_pause, paused_until_first_frame
 from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, debug_log_path, default_demo_dir
-from gterm.globus.errors import GtermError, SessionExpired
+from gterm.globus.errors import GtermError, SessionExpired, UnreadableSession
 from gterm.logging_setup import setup_debug_log
 from gterm.redaction import redact
 
@@ -222,6 +222,15 @@ def describe(identities: list[Identity]) -> str:
 # --- commands ----------------------------------------------------------------------------
 
 
+def _what_was_removed(damaged: UnreadableSession) -> str:
+    """Which unreadable tokens login or logout removed: the whole file, or only this session's entry in it."""
+    if damaged.session is None:
+        return (f"The token file {damaged.path} was unreadable (the file was damaged); removed the whole file "
+                "(every session stored in it).")
+    return (f"The stored session for {damaged.session} in {damaged.path} was unreadable (its entry was damaged); "
+            "removed it. The file's other sessions were kept.")
+
+
 def cmd_login(args: argparse.Namespace) -> int:
     config = _load_config(args)
     session = make_session(config)
@@ -235,8 +244,7 @@ def cmd_login(args: argparse.Namespace) -> int:
             return EXIT_OK
         damaged = session.discard_unreadable_session()
         if damaged:
-            print(f"The stored session in {damaged} was unreadable (the file was damaged); removed it. "
-                  "Logging in afresh.")
+            print(f"{_what_was_removed(damaged)} Logging in afresh.")
         if not args.force and not session.login_required():
             try:
                 who = session.whoami()
@@ -266,8 +274,7 @@ def cmd_logout(args: argparse.Namespace) -> int:
         damaged = session.discard_unreadable_session()
         if damaged:
             # Nothing in it could be read, so nothing could be revoked: say so rather than pretend.
-            print(f"The stored session in {damaged} was unreadable (the file was damaged), so no token in it "
-                  "could be revoked at Globus Auth; removed the file.")
+            print(f"{_what_was_removed(damaged)} No token in it could be revoked at Globus Auth.")
             return EXIT_OK
         report = session.logout()
         for line in report.lines():

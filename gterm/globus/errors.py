@@ -67,11 +67,17 @@ class NotLoggedIn(GtermError):
 
 
 class UnreadableSession(GtermError):
-    """The token file exists but cannot be read (damaged, truncated): logout removes it, login replaces it."""
+    """The token file, or this session's part of it, cannot be read (damaged, truncated): logout removes it,
+    login replaces it.
 
-    def __init__(self, message: str, *, path: str) -> None:
+    ``session`` names the session whose entry is damaged (its Auth service and client id) when the file
+    itself reads and holds other sessions; ``None`` when the file as a whole cannot be read.
+    """
+
+    def __init__(self, message: str, *, path: str, session: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+        self.session = session
 
 
 class KeyringUnavailable(GtermError):

@@ -36,6 +36,7 @@ from gterm.globus.errors import (
     GtermError,
     NotLoggedIn,
     SessionExpired,
+    UnreadableSession,
 )
 from gterm.globus.logout import LogoutReport, revoke_and_remove
 from gterm.globus.scope_strings import (
@@ -671,16 +672,21 @@ class GtermSession:
 
     # --- logout ---------------------------------------------------------------------------
 
-    def discard_unreadable_session(self) -> str | None:
-        """Remove a token file that cannot be read (logout and login would stop on it); its path if removed."""
+    def discard_unreadable_session(self) -> UnreadableSession | None:
+        """Remove this session's unreadable tokens (logout and login would stop on them): the token file
+        if it cannot be read at all, else only this session's damaged entry in it. What was removed, or None.
+        """
         from gterm.globus.tokens import PlaintextTokenStorage  # a keyring skips a damaged entry itself
         storage = self.token_storage
         with self._lock:
-            if not isinstance(storage, PlaintextTokenStorage) or not storage.discard_if_unreadable():
+            if not isinstance(storage, PlaintextTokenStorage):
+                return None
+            damaged = storage.discard_if_unreadable()
+            if damaged is None:
                 return None
             self.close()
             self._globus_app = None  # it may have read the store: rebuilt, empty, on next use
-        return str(storage.filepath)
+        return damaged
 
     def logout(self) -> LogoutReport:
         """Revoke every stored token at Auth, then remove them all from the store."""

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import stat
+import tempfile
 import typing as t
 from pathlib import Path
 
@@ -48,6 +49,7 @@ __all__ = [
     "PlaintextTokenStorage",
     "auth_namespace",
     "check_keyring",
+    "namespace_label",
 ]
 
 
@@ -60,6 +62,14 @@ def auth_namespace(client_id: str, environment: str | None = None) -> str:
     env = environment or get_environment_name()
     auth_url = get_service_url("auth", environment=env).rstrip("/")
     return f"{auth_url}|{client_id}"
+
+
+def namespace_label(namespace: str) -> str:
+    """A namespace as a person reads it: ``<Auth URL> (client id <id>)`` for gterm's own, else quoted."""
+    auth_url, separator, client_id = namespace.rpartition("|")
+    if not separator or not auth_url:
+        return f"namespace '{namespace}'"
+    return f"{auth_url} (client id {client_id})"
 
 
 def check_keyring(backend: keyring.backend.KeyringBackend | None = None) -> keyring.backend.KeyringBackend:
@@ -200,9 +210,11 @@ class PlaintextTokenStorage(JSONTokenStorage):
     own data dir is tightened so too; any other directory that exists (a
     ``GTERM_DATA_DIR`` naming the home directory, say) keeps the mode its owner gave it.
 
-    A file that cannot be read as a token file (damaged, truncated) raises
-    :class:`UnreadableSession`, which names the file and the way out;
-    :meth:`discard_if_unreadable` removes it (logout, and the login that replaces it).
+    The file holds every namespace's tokens (production, preview, each sandbox, each client id).
+    A file that cannot be read as a token file (damaged, truncated), or whose entry for this
+    namespace is damaged, raises :class:`UnreadableSession`, which names the file (and the session)
+    and the way out; :meth:`discard_if_unreadable` removes the file, or only this namespace's entry
+    (logout, and the login that replaces it).
     """
 
     @contextlib.contextmanager
@@ -241,29 +253,73 @@ class PlaintextTokenStorage(JSONTokenStorage):
         try:
             return super()._load()
         except ValueError:  # not JSON, not UTF-8, or not the SDK's layout
-            raise self._unreadable() from None
+            raise self._unreadable_file() from None
 
     def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
+        # Only this namespace is read: another namespace's damaged entry (another environment's
+        # or client's session) is not this session's concern and never stops it.
+        data = self._load()
         try:
-            return super().get_token_data_by_resource_server()
+            entries = data["data"].get(self.namespace, {})
+            return {rs: TokenStorageData.from_dict(entry) for rs, entry in entries.items()}
         except (KeyError, TypeError, ValueError, AttributeError):  # an entry that is not token data
-            raise self._unreadable() from None
+            raise self._unreadable_session() from None
 
-    def _unreadable(self) -> UnreadableSession:
+    def _unreadable_file(self) -> UnreadableSession:
         return UnreadableSession(
-            f"The stored session in {self.filepath} is unreadable (the file is damaged); "
+            f"The token file {self.filepath} is unreadable (the file is damaged); "
             "`gterm login` replaces it and `gterm logout` removes it.",
             path=str(self.filepath),
         )
 
-    def discard_if_unreadable(self) -> bool:
-        """Remove the token file if it cannot be read (its tokens, if any, are beyond use); True if removed."""
+    def _unreadable_session(self) -> UnreadableSession:
+        session = namespace_label(self.namespace)
+        return UnreadableSession(
+            f"The stored session for {session} in {self.filepath} is unreadable (its entry is damaged); "
+            "`gterm login` replaces it and `gterm logout` removes it (the file's other sessions are kept).",
+            path=str(self.filepath),
+            session=session,
+        )
+
+    def discard_if_unreadable(self) -> UnreadableSession | None:
+        """Remove what cannot be read (its tokens, if any, are beyond use) and return what it was, or None.
+
+        A file that does not read as a token file at all is removed. A file that reads but whose entry
+        for this namespace is damaged keeps every other namespace (production's, another sandbox's
+        sessions): only this namespace's entry is taken out.
+        """
         try:
             self.get_token_data_by_resource_server()
-        except UnreadableSession:
-            Path(self.filepath).unlink(missing_ok=True)
-            return True
-        return False
+        except UnreadableSession as damaged:
+            if damaged.session is None:
+                Path(self.filepath).unlink(missing_ok=True)
+            else:
+                self._drop_namespace()
+            return damaged
+        return None
+
+    def _drop_namespace(self) -> None:
+        to_write = self._load()
+        to_write["data"].pop(self.namespace, None)
+        self._write_atomically(to_write)
+
+    def _write_atomically(self, content: t.Any) -> None:
+        """Replace the file in one step: a crash leaves the old file or the new one, never half of one.
+
+        mkstemp makes the temporary file 0600 from the start; it is made beside the real file
+        (a symlinked token file is written where it points) so the rename stays on one filesystem.
+        """
+        target = Path(self.filepath).resolve()
+        descriptor, temporary = tempfile.mkstemp(prefix=".tokens-", suffix=".json", dir=target.parent)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(content, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def remove_all(self) -> list[str]:
         removed = [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import stat
+import typing as t
+from pathlib import Path
+
+import pytest
+
 from gterm import cli
+from gterm.config import GtermConfig
+from gterm.globus.tokens import auth_namespace, namespace_label
 from gterm.sandbox.seed_ids import ALICE_ID
 from tests.support.sandbox_login import authorize_code
 
@@ -56,7 +65,95 @@ def test_a_damaged_token_file_is_removed_by_logout_and_replaced_by_login(
     monkeypatch.setattr("builtins.input", fake_input)
     assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
     captured = capsys.readouterr()
-    assert f"The stored session in {token_file} was unreadable" in captured.out
+    assert f"The token file {token_file} was unreadable (the file was damaged); removed the whole file" in captured.out
     assert "Logged in as" in captured.out and "unexpected" not in captured.err
     assert cli.main(["--token-store", "file", "whoami"]) == 0
     assert ALICE_ID in capsys.readouterr().out
+
+
+PRODUCTION_ENTRY = {
+    "transfer.api.globus.org": {
+        "resource_server": "transfer.api.globus.org",
+        "identity_id": "11111111-2222-3333-4444-555555555555",
+        "scope": "urn:globus:auth:scope:transfer.api.globus.org:all",
+        "access_token": "production-access-token",
+        "refresh_token": "production-refresh-token",
+        "expires_at_seconds": 2000000000,
+        "token_type": "Bearer",
+        "extra": {},
+    }
+}
+PRODUCTION = "https://auth.globus.org|production-client"
+
+
+def _token_file(gterm_dirs: dict[str, Path], namespaces: dict[str, object]) -> Path:
+    token_file = gterm_dirs["data"] / "tokens.json"
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    token_file.write_text(json.dumps({"data": namespaces, "format_version": "2.0", "globus-sdk.version": "4.0.0"}))
+    token_file.chmod(0o600)
+    return token_file
+
+
+def _namespaces(token_file: Path) -> dict[str, object]:
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    return t.cast(dict, json.loads(token_file.read_text())["data"])
+
+
+@pytest.mark.parametrize("damage", ["garbage", {"transfer.api.globus.org": {"access_token": "cut"}}])
+def test_a_damaged_sandbox_session_is_removed_alone_and_production_tokens_are_kept(
+    sandbox, fresh_config: GtermConfig, gterm_dirs, capsys, monkeypatch, damage
+):
+    """`gterm logout` / `gterm login` against a sandbox whose entry in the token file was damaged removed the
+    whole file, production's refresh tokens with it (unrevoked), saying only 'the stored session' was unreadable.
+    Now only the sandbox's entry goes, and the message names it."""
+    ours = auth_namespace(str(fresh_config.native_client_id))
+    named = f"The stored session for {namespace_label(ours)} in"
+    token_file = _token_file(gterm_dirs, {PRODUCTION: PRODUCTION_ENTRY, ours: damage})
+
+    assert cli.main(["--token-store", "file", "whoami"]) == 1
+    err = capsys.readouterr().err
+    assert named in err and "unreadable" in err and "unexpected" not in err
+
+    assert cli.main(["--token-store", "file", "logout"]) == 0
+    out = capsys.readouterr().out
+    assert f"{named} {token_file} was unreadable" in out and "removed it" in out and "other sessions were kept" in out
+    assert _namespaces(token_file) == {PRODUCTION: PRODUCTION_ENTRY}
+
+    _token_file(gterm_dirs, {PRODUCTION: PRODUCTION_ENTRY, ours: damage})
+    monkeypatch.setattr("builtins.input", _copy_paste_code(sandbox, capsys))
+    assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
+    out = capsys.readouterr().out
+    assert f"{named} {token_file} was unreadable" in out and "Logged in as" in out
+    namespaces = _namespaces(token_file)
+    assert namespaces[PRODUCTION] == PRODUCTION_ENTRY and set(namespaces) == {PRODUCTION, ours}
+    assert cli.main(["--token-store", "file", "whoami"]) == 0
+    assert ALICE_ID in capsys.readouterr().out
+
+
+def test_a_damaged_production_session_does_not_stop_the_sandboxs_login_whoami_or_logout(
+    sandbox, fresh_config: GtermConfig, gterm_dirs, capsys, monkeypatch
+):
+    ours = auth_namespace(str(fresh_config.native_client_id))
+    damaged = {"transfer.api.globus.org": "not token data"}
+    token_file = _token_file(gterm_dirs, {PRODUCTION: damaged})
+
+    monkeypatch.setattr("builtins.input", _copy_paste_code(sandbox, capsys))
+    assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
+    out = capsys.readouterr().out
+    assert "unreadable" not in out and "Logged in as" in out
+    assert cli.main(["--token-store", "file", "whoami"]) == 0
+    assert ALICE_ID in capsys.readouterr().out
+    assert cli.main(["--token-store", "file", "logout"]) == 0
+    out = capsys.readouterr().out
+    assert "Revoked tokens at Globus Auth" in out and "unreadable" not in out
+    assert _namespaces(token_file) == {PRODUCTION: damaged, ours: {}}  # production's entry is not ours to touch
+
+
+def _copy_paste_code(sandbox, capsys):
+    def fake_input(prompt: str) -> str:
+        printed = capsys.readouterr()
+        print(printed.out, end="")
+        url = next(line for line in printed.out.splitlines() if line.startswith("http"))
+        return authorize_code(sandbox, url)
+
+    return fake_input

@@ -219,7 +219,60 @@ def test_a_damaged_token_file_is_said_by_name_and_can_be_discarded(tmp_path: Pat
     with pytest.raises(UnreadableSession) as caught:
         storage.get_token_data("a")
     assert str(path) in str(caught.value) and "gterm login" in str(caught.value)
-    assert storage.discard_if_unreadable()
+    discarded = storage.discard_if_unreadable()
+    assert discarded is not None and discarded.session is None  # the whole file: nothing in it reads
     assert not path.exists()
     assert not storage.discard_if_unreadable()  # nothing more to discard
     assert storage.get_token_data_by_resource_server() == {}
+
+
+PRODUCTION = "https://auth.globus.org|prod-client"
+SANDBOX = "https://localhost:8443|sandbox-client"
+
+
+def _file_with_production_and(path: Path, sandbox_entry: object) -> dict:
+    """A token file holding a good production session and ``sandbox_entry`` as the sandbox's namespace."""
+    PlaintextTokenStorage(path, namespace=PRODUCTION).store_token_data_by_resource_server(
+        {"auth.globus.org": _data("auth.globus.org"), "transfer.api.globus.org": _data("transfer.api.globus.org")}
+    )
+    content = json.loads(path.read_text())
+    content["data"][SANDBOX] = sandbox_entry
+    path.write_text(json.dumps(content))
+    return content["data"][PRODUCTION]
+
+
+DAMAGED_ENTRIES = ["garbage", [1, 2], {"transfer.api.globus.org": {"access_token": "a"}}, {"rs": "x"}]
+
+
+@pytest.mark.parametrize("damage", DAMAGED_ENTRIES)
+def test_a_damaged_namespace_is_discarded_alone_and_the_others_are_kept(tmp_path: Path, damage: object):
+    """Discarding a sandbox session's damaged entry removed the whole file: production's refresh tokens
+    went with it, unrevoked. Now only that namespace's entry is taken out; the file stays 0600."""
+    path = tmp_path / "tokens.json"
+    production = _file_with_production_and(path, damage)
+    storage = PlaintextTokenStorage(path, namespace=SANDBOX)
+    with pytest.raises(UnreadableSession) as caught:
+        storage.get_token_data_by_resource_server()
+    assert "https://localhost:8443 (client id sandbox-client)" in str(caught.value) and str(path) in str(caught.value)
+
+    discarded = storage.discard_if_unreadable()
+    assert discarded is not None and discarded.session == "https://localhost:8443 (client id sandbox-client)"
+    content = json.loads(path.read_text())
+    assert content["data"] == {PRODUCTION: production}  # production's entry as it was, the sandbox's gone
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["tokens.json"]  # no temporary file left beside it
+    assert storage.discard_if_unreadable() is None and storage.get_token_data_by_resource_server() == {}
+    kept = PlaintextTokenStorage(path, namespace=PRODUCTION).get_token_data_by_resource_server()
+    assert sorted(kept) == ["auth.globus.org", "transfer.api.globus.org"]
+
+
+@pytest.mark.parametrize("damage", DAMAGED_ENTRIES)
+def test_another_namespaces_damaged_entry_does_not_stop_this_one(tmp_path: Path, damage: object):
+    path = tmp_path / "tokens.json"
+    _file_with_production_and(path, damage)
+    storage = PlaintextTokenStorage(path, namespace=PRODUCTION)
+    assert storage.discard_if_unreadable() is None  # production's own entry reads: nothing to discard
+    assert sorted(storage.get_token_data_by_resource_server()) == ["auth.globus.org", "transfer.api.globus.org"]
+    storage.store_token_data_by_resource_server({"other.rs": _data("other.rs")})
+    assert sorted(storage.remove_all()) == ["auth.globus.org", "other.rs", "transfer.api.globus.org"]
+    assert json.loads(path.read_text())["data"][SANDBOX] == damage  # not production's to touch
