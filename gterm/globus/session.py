@@ -31,13 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from gterm.config import APP_NAME, GtermConfig, token_file_path
 from gterm.globus.client_options import client_options, tune_built_client
 from gterm.globus.error_mapping import NOT_LOGGED_IN_MESSAGE, SESSION_EXPIRED_MESSAGE, auth_call
-from gterm.globus.errors import (
-    ConsentNeeded,
-    GtermError,
-    NotLoggedIn,
-    SessionExpired,
-    UnreadableSession,
-)
+from gterm.globus.errors import ConsentNeeded, GtermError, NotLoggedIn, SessionExpired, UnreadableSession
 from gterm.globus.logout import LogoutReport, revoke_and_remove
 from gterm.globus.scope_strings import (
     AUTH_RS,
@@ -674,18 +668,14 @@ class GtermSession:
 
     def discard_unreadable_session(self) -> UnreadableSession | None:
         """Remove this session's unreadable tokens (logout and login would stop on them): the token file
-        if it cannot be read at all, else only this session's damaged entry in it. What was removed, or None.
-        """
+        if it cannot be read at all, else only this session's damaged entry in it. What was removed, or None."""
         from gterm.globus.tokens import PlaintextTokenStorage  # a keyring skips a damaged entry itself
         storage = self.token_storage
         with self._lock:
-            if not isinstance(storage, PlaintextTokenStorage):
-                return None
-            damaged = storage.discard_if_unreadable()
-            if damaged is None:
-                return None
-            self.close()
-            self._globus_app = None  # it may have read the store: rebuilt, empty, on next use
+            damaged = storage.discard_if_unreadable() if isinstance(storage, PlaintextTokenStorage) else None
+            if damaged is not None:
+                self.close()
+                self._globus_app = None  # it may have read the store: rebuilt, empty, on next use
         return damaged
 
     def logout(self) -> LogoutReport:
