@@ -277,6 +277,7 @@ class HttpsFiles:
         cancel: threading.Event | None = None,
         resume: bool = True,
         continue_from: Path | None = None,
+        tally: DownloadTally | None = None,
     ) -> DownloadResult:
         """Stream ``path`` into ``destination`` (see the module docstring for the guarantees).
 
@@ -285,13 +286,17 @@ class HttpsFiles:
         throws away (the remote file changed since).
         ``continue_from``: a file whose bytes are taken as the start of this one (Continue), once a
         comparison with the remote file agrees; it stays as it is until the download succeeds.
+        ``tally``: what earlier calls for this file told ``progress`` and ``kept``, for a caller that calls
+        again after an outage outlasted the retries here: the part those calls fetched is then not told
+        again as kept bytes (it was told as fetched), and a part thrown away takes back what they told.
         """
         part = part_path(destination)
         have, validator = self._resumable(path, part, destination) if resume else (0, None)
         if not have and continue_from is not None:
             have, validator = self._seed_from(path, continue_from, part, destination)
         started_with = have
-        tally = _Tally(progress, kept)
+        tally = tally if tally is not None else DownloadTally()
+        tally.progress, tally.kept = progress, kept
         modified: float | None = None
         failures = 0
         while True:
@@ -379,7 +384,7 @@ class HttpsFiles:
         part: Path,
         have: int,
         validator: str | None,
-        tally: _Tally,
+        tally: DownloadTally,
         cancel: threading.Event | None,
     ) -> tuple[int, str | None, int, float | None]:
         """One GET appending to ``part`` (the part file of ``destination``, which messages name) from ``have``.
@@ -484,16 +489,17 @@ class HttpsFiles:
 
 
 @dataclass(slots=True)
-class _Tally:
-    """What one download has told its caller: the bytes on disk it went on from, and the bytes it fetched.
+class DownloadTally:
+    """What a download of one file has told its caller: the bytes on disk it went on from, and the bytes
+    it fetched. One per file, across every call that tries it again (see ``HttpsFiles.download``).
 
     A task's bar counts both (as ``curl -C -`` and ``wget -c`` do), its rate only the fetched ones. A
     part cut back (the file changed since: the download starts over) takes back what is gone, its
     tail (this run's bytes) first.
     """
 
-    progress: Progress | None
-    kept: Progress | None
+    progress: Progress | None = None  # set by each call
+    kept: Progress | None = None
     kept_told: int = 0
     fetched_told: int = 0
 

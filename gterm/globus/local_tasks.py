@@ -43,7 +43,7 @@ from gterm.globus.errors import (
     Offline,
     SessionExpired,
 )
-from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles
+from gterm.globus.https_access import PIECE, Cancelled, DownloadTally, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.models import Entry, Event, Task
 from gterm.wording import plural
@@ -499,9 +499,12 @@ class LocalTask:
         destination, continue_from = resolved
         if self.kind == "download":
             assert remote is not None
+            # One tally for every attempt: the part an attempt cut off by an outage fetched was counted
+            # as it came, so the next attempt must not count it again as bytes kept from before.
+            tally = DownloadTally()
             self._through_outages(job, lambda: remote.download(
                 job.source, Path(destination), progress=self._moved, kept=self._resumed, cancel=self._cancel,
-                continue_from=continue_from,
+                continue_from=continue_from, tally=tally,
             ))
         elif self.kind == "upload":
             assert remote is not None

@@ -18,6 +18,7 @@ from gterm.globus.local_tasks import Item, LocalTask
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
+from tests.support.outages import bodies_cut
 from tests.support.sandbox_login import login_tokens, new_native_client
 from tests.support.transfer_live import make_lab_dir, service_for
 
@@ -30,16 +31,22 @@ TREE = {
 }
 
 
-def _task(sandbox: SandboxHandle, kind: str, items: list[Item], **kwargs: object) -> LocalTask:
+def _task(
+    sandbox: SandboxHandle, kind: str, items: list[Item], retry_delays: tuple[float, ...] | None = None,
+    **kwargs: object,
+) -> LocalTask:
     token = login_tokens(sandbox, https_scope(LAB_STORAGE_ID), new_native_client(sandbox))
     authorizer = globus_sdk.AccessTokenAuthorizer(token.by_resource_server[LAB_STORAGE_ID]["access_token"])
     service = service_for(sandbox)
+    retries = {} if retry_delays is None else {"retry_delays": retry_delays}
     return LocalTask(
         kind=kind,  # type: ignore[arg-type]
         items=items,
         source_name="Lab Storage" if kind == "download" else "This computer",
         destination_name="This computer" if kind == "download" else "Lab Storage",
-        open_remote=lambda: HttpsFiles(https_server_url(sandbox.state, LAB_STORAGE_ID), LAB_STORAGE_ID, authorizer),
+        open_remote=lambda: HttpsFiles(
+            https_server_url(sandbox.state, LAB_STORAGE_ID), LAB_STORAGE_ID, authorizer, **retries
+        ),
         list_remote=lambda path: service.ls(LAB_STORAGE_ID, path, show_hidden=True).entries,
         make_remote_dir=lambda path: service.mkdir(LAB_STORAGE_ID, path),
         **kwargs,  # type: ignore[arg-type]
@@ -269,6 +276,39 @@ def test_a_resumed_download_counts_the_part_it_resumes_from(sandbox: SandboxHand
     assert snap.bytes_transferred == len(data) and snap.raw["bytes_resumed"] == kept
     elapsed = (snap.completion_time - snap.request_time).total_seconds()  # type: ignore[operator]
     assert snap.effective_bytes_per_second <= 1.05 * (len(data) - kept) / elapsed  # this run's bytes only
+
+
+def test_a_download_that_waited_out_an_outage_counts_each_byte_once(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: the network dropped 600 MiB into a 1 GiB download and, once it was back, the bar said ~1.6 GiB of
+    1 GiB: the attempt after the outage counted the part file as resumed bytes, although the attempt that
+    fetched them had counted them already. Here the server drops the connection mid-file twice (HttpsFiles'
+    quick retry meets the second drop, so the task waits the outage out and tries again)."""
+    from gterm.globus import local_tasks
+
+    monkeypatch.setattr(local_tasks, "OUTAGE_PAUSES", (0.05,))
+    data = os.urandom(3 * 1024 * 1024)
+    _, path = make_lab_dir(sandbox, {"big.bin": data})
+    item = Item(path + "big.bin", str(tmp_path / "big.bin"), is_dir=False, size=len(data))
+    task = _task(sandbox, "download", [item], retry_delays=(0.05,))  # one quick retry, then the task's wait
+    gets: list[str] = []
+
+    def first_two_gets(method: str, url_path: str) -> bool:
+        if method != "GET" or not url_path.endswith("/big.bin"):
+            return False
+        gets.append(url_path)
+        return len(gets) <= 2
+
+    with bodies_cut(sandbox, first_two_gets, after=1_500_000):  # one whole piece (1 MiB) lands each time
+        task.run()
+
+    snap = task.snapshot()
+    assert snap.status == "SUCCEEDED", task.events()
+    assert len(gets) == 3 and "CONNECTION_LOST" in [e.code for e in task.events()]  # the outage path ran
+    assert (tmp_path / "big.bin").read_bytes() == data
+    assert snap.bytes_transferred == len(data) == snap.raw["bytes_total"]
+    assert snap.raw["bytes_resumed"] == 0  # every byte came over the network in this task: all of it the rate's
 
 
 def _cancelling_after_first_piece(task: LocalTask, opener: LocalTask) -> HttpsFiles:

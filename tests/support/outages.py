@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -63,4 +63,37 @@ def outage(
         await answer_error(send, 503, "ServiceUnavailable", message)
 
     with gated(sandbox, down):
+        yield
+
+
+class _BodyCut(Exception):
+    """Raised inside the server after an answer has begun: uvicorn then drops the connection mid-body."""
+
+
+@contextmanager
+def bodies_cut(sandbox: SandboxHandle, cut: Refused, after: int) -> Iterator[None]:
+    """Answers to the requests ``cut(method, path)`` picks (asked once per request) stop after ``after``
+    bytes of their body and the connection drops, as a network that goes away in the middle of a file:
+    the client reads a body shorter than its Content-Length."""
+
+    async def cutting(scope: Any, receive: Any, send: Any, inner: Callable[[Any, Any, Any], Awaitable[None]]) -> None:
+        if not cut(str(scope.get("method", "")), str(scope.get("path", ""))):
+            await inner(scope, receive, send)
+            return
+        sent = 0
+
+        async def until_cut(message: Any) -> None:
+            nonlocal sent
+            if message["type"] == "http.response.body":
+                body = message.get("body", b"")
+                if sent + len(body) >= after:
+                    await send({**message, "body": body[: after - sent], "more_body": True})
+                    raise _BodyCut
+                sent += len(body)
+            await send(message)
+
+        with suppress(_BodyCut):
+            await inner(scope, receive, until_cut)
+
+    with gated(sandbox, cutting):
         yield
