@@ -13,3 +13,11 @@ def hidden_by_filter(count: int) -> str:
     if not count:
         return ""
     return f"{count:,} of them {'is' if count == 1 else 'are'} selected but hidden by the filter."
+
+
+def skipped(files: int, directories: int) -> str:
+    """``1 file and 2 directories skipped``; "" when nothing was skipped."""
+    said = [plural(files, "file")] if files else []
+    if directories:
+        said.append(plural(directories, "directory", "directories"))
+    return f"{' and '.join(said)} skipped" if said else ""

@@ -46,7 +46,7 @@ from gterm.globus.errors import (
 from gterm.globus.https_access import PIECE, Cancelled, DownloadTally, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.models import Entry, Event, Task
-from gterm.wording import plural
+from gterm.wording import plural, skipped
 
 Kind = Literal["download", "upload", "copy"]
 # What to do with a name the destination already holds, decided against the disk when each file is
@@ -93,7 +93,9 @@ class _Counters:
     files_skipped: int = 0
     files_failed: int = 0
     directories: int = 0
-    directories_failed: int = 0  # could not be read here (their files are not counted: never listed)
+    # Not made: could not be read here, or a file has its name here (their files are not counted: never listed).
+    directories_failed: int = 0
+    directories_skipped: int = 0  # a file has its name here and the task skips what is there
 
 
 class _TaskStopped(Exception):
@@ -180,7 +182,8 @@ class LocalTask:
                 preserve_timestamp=True,
                 encrypt_data=self.kind != "copy",
                 delete_destination_extra=False,
-                raw={"bytes_total": c.bytes_total, "bytes_resumed": c.bytes_resumed, "fatal_error": self.fatal_error},
+                raw={"bytes_total": c.bytes_total, "bytes_resumed": c.bytes_resumed, "fatal_error": self.fatal_error,
+                     "directories_skipped": c.directories_skipped},
             )
 
     @property
@@ -231,18 +234,18 @@ class LocalTask:
             else:
                 self.status, self.nice_status = "SUCCEEDED", None
         code = "CANCELED" if self._cancel.is_set() else self.status
-        skipped = self._counters.files_skipped
-        moved = "All files moved" + (f"; {plural(skipped, 'file')} skipped" if skipped else "")
+        passed_over = skipped(self._counters.files_skipped, self._counters.directories_skipped)
+        moved = "All files moved" + (f"; {passed_over}" if passed_over else "")
         if not self._counters.files_total and self._counters.directories:  # empty directories: made, as cp -r
             moved = f"{_directories(self._counters.directories)} made, no files"
         self._event(code, self.fatal_error or moved, is_error=self.status == "FAILED")
 
     def _what_failed(self) -> str:
-        """``2 files failed``, ``1 directory could not be read``, or both (the events name them)."""
+        """``2 files failed``, ``1 directory failed``, or both (the events name them and say why)."""
         c = self._counters
         parts = [f"{plural(c.files_failed, 'file')} failed"] if c.files_failed else []
         if c.directories_failed:
-            parts.append(f"{plural(c.directories_failed, 'directory', 'directories')} could not be read")
+            parts.append(f"{plural(c.directories_failed, 'directory', 'directories')} failed")
         return "; ".join(parts)
 
     def _directory_failed(self, source: str, destination: str, why: str) -> None:
@@ -316,12 +319,14 @@ class LocalTask:
         if self.on_conflict == "rename":
             return Path(self._keep_both(local_dir, is_dir=True))
         if self.on_conflict == "skip":
+            with self._lock:  # a directory, not a file: its files were never listed, so none is counted
+                self._counters.directories_skipped += 1
             self._event("SKIPPED", f"{local_dir.name} is a file in {local_dir.parent}; the directory {remote_dir} "
                         "was skipped, the file left as it was", str(local_dir))
             return None
         # Overwrite (and Continue) merge directories, file by file: a file cannot take a directory's files.
-        with self._lock:
-            self._counters.files_failed += 1
+        with self._lock:  # one failed directory, as one that cannot be read: not in the files' counts
+            self._counters.directories_failed += 1
         self._event("FILE_FAILED", f"{remote_dir}: {local_dir} is a file here, not a directory; it was left as it "
                     "was and nothing of the directory was downloaded", str(local_dir), is_error=True)
         return None

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from gterm.globus.models import Task
 from gterm.tui.listing_view import human_size
-from gterm.wording import plural
+from gterm.wording import plural, skipped
 
 # How a finished task "ended", for notifications and the status column.
 ENDED_OK = "succeeded"
@@ -202,9 +202,7 @@ def finish_message(task: Task) -> str:
     kind = task.type.title() if task.type in GTERM_TASK_TYPES or task.type == "DELETE" else "Transfer"
     detail = ""
     if end == ENDED_OK and task.type in BYTE_TASK_TYPES:
-        # gterm's own tasks name what they skipped in their events: the notice says there is something to see.
-        skipped = f", {task.files_skipped:,} skipped" if task.type in GTERM_TASK_TYPES and task.files_skipped else ""
-        detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)}{skipped})"
+        detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)}{_skipped(task)})"
         if task.type in GTERM_TASK_TYPES and not task.files and task.directories:
             detail = f" ({plural(task.directories, 'directory', 'directories')} made, no files)"  # as cp -r makes them
     elif end == ENDED_FAILED:
@@ -214,6 +212,17 @@ def finish_message(task: Task) -> str:
         elif isinstance(fatal, str) and fatal:  # gterm's own tasks say it in a sentence
             detail = f": {fatal}"
     return f"{kind} {end}: {task_title(task)}{detail}"
+
+
+def _skipped(task: Task) -> str:
+    """``, 2 skipped`` (files), ``, 1 directory skipped``: gterm's own tasks name what they skipped in their
+    events, and the notice says there is something to see."""
+    if task.type not in GTERM_TASK_TYPES:
+        return ""
+    directories = int(task.raw.get("directories_skipped") or 0) if task.raw else 0
+    if not directories:
+        return f", {task.files_skipped:,} skipped" if task.files_skipped else ""
+    return f", {skipped(task.files_skipped, directories)}"
 
 
 def sort_tasks(tasks: Sequence[Task]) -> list[Task]:

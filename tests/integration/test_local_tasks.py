@@ -18,6 +18,7 @@ from gterm.globus.local_tasks import Item, LocalTask
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
+from gterm.tui.task_format import finish_message
 from tests.support.outages import bodies_cut
 from tests.support.sandbox_login import login_tokens, new_native_client
 from tests.support.transfer_live import make_lab_dir, service_for
@@ -162,18 +163,30 @@ def test_skip_passes_over_a_directory_where_a_file_is_here_and_downloads_the_res
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     """QA: Skip on a directory download where one name was a directory on one side and a file on the
-    other failed the whole download ("exists and is not a directory"); nothing else came."""
+    other failed the whole download ("exists and is not a directory"); nothing else came. Then: the skipped
+    directory was in the events only, so the task ended "All files moved" and its notice said nothing of it
+    ("(0 files, 0 bytes)" when it was the only item)."""
     _, path = make_lab_dir(sandbox, {"tree/a.txt": "a", "tree/sub/b.txt": "b", "tree/other/c.txt": "c"})
     _dir_against_file(tmp_path)
     task = _task(sandbox, "download", [Item(path + "tree", str(tmp_path / "tree"), is_dir=True)], on_conflict="skip")
 
     task.run()
 
-    assert task.snapshot().status == "SUCCEEDED", task.events()
+    snap = task.snapshot()
+    assert snap.status == "SUCCEEDED", task.events()
     assert (tmp_path / "tree" / "other" / "c.txt").read_text() == "c"
     assert (tmp_path / "tree" / "sub").read_text() == "my file" and (tmp_path / "tree" / "a.txt").is_dir()
     skipped = " ".join(e.description for e in task.events() if e.code == "SKIPPED")
     assert "sub is a file in" in skipped and "a.txt is already in" in skipped, skipped
+    # The file a.txt counts as a skipped file, the directory sub/ as a skipped directory (not a file).
+    assert (snap.files, snap.files_skipped, snap.raw["directories_skipped"]) == (2, 1, 1)
+    assert task.events()[-1].description == "All files moved; 1 file and 1 directory skipped"
+    assert finish_message(snap).endswith("(1 file, 1 B, 1 file and 1 directory skipped)")
+
+    alone = _task(sandbox, "download", [Item(path + "tree/sub", str(tmp_path / "tree" / "sub"), is_dir=True)],
+                  on_conflict="skip")
+    alone.run()
+    assert finish_message(alone.snapshot()).endswith("(0 files, 0 B, 1 directory skipped)"), alone.events()
 
 
 def test_a_directory_where_a_file_is_here_fails_alone_on_overwrite_and_is_kept_beside_on_rename(
@@ -185,6 +198,10 @@ def test_a_directory_where_a_file_is_here_fails_alone_on_overwrite_and_is_kept_b
     overwrite = _task(sandbox, "download", item, on_conflict="overwrite")
     overwrite.run()
     assert overwrite.snapshot().status == "FAILED" and overwrite.snapshot().subtasks_failed == 1
+    # A directory that failed, not a file (it was said as "1 file failed", and being in no file count it
+    # held subtasks_pending one too low while the task ran).
+    assert overwrite.fatal_error == "1 directory failed", overwrite.fatal_error
+    assert overwrite.snapshot().files == overwrite.snapshot().files_transferred == 1
     assert (tmp_path / "tree" / "other" / "c.txt").read_text() == "c"
     failed = [e.description for e in overwrite.events() if e.code == "FILE_FAILED"]
     assert len(failed) == 1 and "is a file here, not a directory" in failed[0], failed
@@ -516,7 +533,7 @@ def test_an_unreadable_directory_in_a_tree_fails_alone_and_the_rest_is_sent(
         assert _tree(written) == {"a.txt": b"a", "open/b.txt": b"b"}
         failed = [e.description for e in task.events() if e.code == "FILE_FAILED"]
         assert len(failed) == 1 and f"No permission to read {source / 'locked'}" in failed[0], failed
-        assert task.fatal_error == "1 directory could not be read", task.fatal_error
+        assert task.fatal_error == "1 directory failed", task.fatal_error  # the event says why
 
 
 def test_broken_links_in_an_uploaded_tree_are_named_and_counted_as_skipped(

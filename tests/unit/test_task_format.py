@@ -106,6 +106,13 @@ def test_endings_and_status_text() -> None:
     assert fmt.finish_message(one).endswith("(1 file, 6 B)")  # was "(1 files, 6 B)"
     upload = task(type="UPLOAD", status="SUCCEEDED", files_transferred=1, files_skipped=2, bytes_transferred=6)
     assert fmt.finish_message(upload).endswith("(1 file, 6 B, 2 skipped)")  # its events name them
+    # A download's directory where a file has its name here: counted apart from the files.
+    download = task(type="DOWNLOAD", status="SUCCEEDED", files_transferred=0, files_skipped=0, bytes_transferred=0,
+                    directories_skipped=1)
+    assert fmt.finish_message(download).endswith("(0 files, 0 B, 1 directory skipped)")
+    both = task(type="DOWNLOAD", status="SUCCEEDED", files_transferred=3, files_skipped=2, bytes_transferred=6,
+                directories_skipped=2)
+    assert fmt.finish_message(both).endswith("(3 files, 6 B, 2 files and 2 directories skipped)")
 
 
 def test_title_falls_back_to_endpoints() -> None:
