@@ -26,6 +26,7 @@ dropped, and the compare notice counts only entries the user can see.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from textual import on
@@ -234,12 +235,13 @@ class TransferScreen(Screen[None]):
         from gterm.tui.local_transfer import task_kind
 
         kind = task_kind(plan.source_collection_id, plan.destination_collection_id)
+        if plan.send_key in self._submitting:
+            self.app.notify(f"Still preparing this {kind}: its task shows in the task panel once it starts."
+                            if kind else "Still submitting these to Globus: the task shows in the task panel once "
+                            "Globus has taken it.", severity="warning")
+            return
         if kind is not None:
             self.start_local_task(plan, kind)
-            return
-        if plan.send_key in self._submitting:
-            self.app.notify("Still submitting these to Globus: the task shows in the task panel once Globus has "
-                            "taken it.", severity="warning")
             return
         left_out = len(plan.invalid_links)
         if left_out:
@@ -306,16 +308,15 @@ class TransferScreen(Screen[None]):
 
         service = self.host.service
 
-        def check() -> None:
+        def check() -> Callable[[], object]:
             try:
                 checked = with_destination_now(plan, service)
             except Exception as error:  # noqa: BLE001 - routed to the one error place
-                deliver(self.app, report, self.app, error, context="Upload",
-                        retry=lambda: self._check_destination_then_ask(plan, kind, remote))
-                return
-            deliver(self.app, self._ask_about_names_then_run, checked, kind, remote)
+                return partial(report, self.app, error, context="Upload",
+                               retry=lambda: self._check_destination_then_ask(plan, kind, remote))
+            return partial(self._ask_about_names_then_run, checked, kind, remote)
 
-        self.app.run_worker(check, thread=True, group="submit", exit_on_error=False, name="check-upload-names")
+        self._while_busy(plan.send_key, "check-upload-names", check)
 
     def _ask_about_names_then_run(self, plan: TransferPlan, kind: Kind, remote: Collection | None) -> None:
         from gterm.tui.local_transfer import conflicts
@@ -364,18 +365,31 @@ class TransferScreen(Screen[None]):
 
         https, service = self.host.https, self.host.service
 
-        def prepare() -> None:
+        def prepare() -> Callable[[], object]:
             try:
                 if remote is not None and https is not None:
                     https.check_access(remote)  # the https scope's token: ConsentNeeded before any file moves
                 task = build_task(plan, kind, on_conflict, remote=remote, https=https, service=service)
             except Exception as error:  # noqa: BLE001 - routed to the one error place
-                deliver(self.app, report, self.app, error, context=kind.title(),
-                        retry=lambda: self._prepare_local_task(plan, kind, remote, on_conflict))
-                return
-            deliver(self.app, self._run_local_task, plan, task)
+                return partial(report, self.app, error, context=kind.title(),
+                               retry=lambda: self._prepare_local_task(plan, kind, remote, on_conflict))
+            return partial(self._run_local_task, plan, task)
 
-        self.app.run_worker(prepare, thread=True, group="submit", exit_on_error=False, name="prepare-local-task")
+        self._while_busy(plan.send_key, "prepare-local-task", prepare)
+
+    def _while_busy(self, key: SendKey, name: str, job: Callable[[], Callable[[], object]]) -> None:
+        """``job`` on a worker while ``key`` is busy (F5 on the same entries meanwhile says so, rather than
+        starting a second task); what it returns runs on the event loop once the key is free again."""
+        self._submitting.add(key)
+
+        def run() -> None:
+            deliver(self.app, self._free_then, key, job())
+
+        self.app.run_worker(run, thread=True, group="submit", exit_on_error=False, name=name)
+
+    def _free_then(self, key: SendKey, then: Callable[[], object]) -> None:
+        self._submitting.discard(key)
+        then()
 
     def _run_local_task(self, plan: TransferPlan, task: LocalTask) -> None:
         if not task.items:  # an upload's answer skipped every name: a task would do nothing, and say "done"

@@ -268,6 +268,49 @@ async def test_an_upload_onto_a_name_the_pane_did_not_list_asks_first(
         assert (disk / "fresh.txt").read_text() == "f"
 
 
+async def test_f5_again_while_an_upload_checks_its_names_says_so_and_starts_one_task(
+    sandbox: SandboxHandle, tmp_config, tmp_path: Path
+):
+    """Review: the upload's look at the collection's names (a stat per name) showed nothing on a slow
+    network, and F5 + Enter again started a second check, then a second upload of the same files."""
+    import asyncio
+    import threading
+
+    from tests.support.outages import gated
+
+    disk, path = make_lab_dir(sandbox, {})
+    local = tmp_path / "here"
+    local.mkdir()
+    (local / "one.txt").write_text("1")
+    release, stats = threading.Event(), []
+
+    async def slow_stat(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if str(scope.get("path", "")).endswith("/stat"):
+            stats.append(scope["path"])
+            await asyncio.to_thread(release.wait, 60)
+        await inner(scope, receive, send)
+
+    app = _app(sandbox, tmp_config, f"local:{local}", f"{LAB_STORAGE_ID}:{path}")
+    try:
+        with gated(sandbox, slow_stat):
+            async with app.run_test(size=SIZE) as pilot:
+                screen = app.main_screen
+                await both_listed(pilot, app, f"{local}/", path)
+                await cursor_to(pilot, screen.left_pane, "one.txt")
+                await f5_to_this_computer(pilot)
+                await wait_for(pilot, lambda: bool(stats), "the names being checked")
+                await pilot.press("f5")
+                await wait_for(pilot, lambda: any("Still preparing this upload" in n for n in notices(app)),
+                               "said")
+                assert app.screen is screen  # no second where-to question
+                release.set()
+                await wait_for(pilot, lambda: "UPLOAD SUCCEEDED" in _task_rows(app), "upload ended")
+                assert len(screen.task_panel.local_tasks) == 1 and len(stats) == 1
+                assert (disk / "one.txt").read_text() == "1"
+    finally:
+        release.set()
+
+
 async def test_an_empty_directory_uploaded_is_made_there_and_said(sandbox: SandboxHandle, tmp_config, tmp_path: Path):
     """As cp -r and Globus do: the directory is made, and the task says so instead of "0 files"."""
     disk, path = make_lab_dir(sandbox, {})
