@@ -61,3 +61,42 @@ async def test_a_bookmark_name_too_long_is_refused_in_the_dialog(alice_service, 
         error = str(app.screen.query_one("#prompt-error", Static).render())
         assert "at most 128 characters (300 typed)" in error
         assert any(b.name == bookmark for b in alice_service.bookmarks())
+
+
+async def test_a_rename_to_a_name_taken_comes_back_with_the_name_and_why(alice_service, tmp_config, bookmark):
+    """QA: F2 to the name of another bookmark closed the prompt, said the refusal in a toast and under the
+    sidebar (where it stayed), and the name typed was gone."""
+    other = alice_service.create_bookmark(f"taken-{uuid.uuid4().hex[:8]}", LAB, "/home/alice/")
+    try:
+        app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await highlighted_in_sidebar(pilot, bookmark)
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the rename prompt")
+            app.screen.query_one("#prompt-input", Input).value = other.name
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt)
+                           and "already exists" in str(app.screen.query_one("#prompt-error", Static).render()),
+                           "the prompt back with why")
+            assert app.screen.query_one("#prompt-input", Input).value == other.name
+            status = app.main_screen.sidebar.query_one(".sidebar-status", Static)
+            assert "already exists" not in str(status.render())  # said in the prompt, not left under the list
+        assert any(b.name == bookmark for b in alice_service.bookmarks())
+    finally:
+        alice_service.delete_bookmark(other.id)
+
+
+async def test_b_with_a_name_taken_comes_back_with_the_name_and_why(alice_service, tmp_config, bookmark):
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        app.main_screen.left_pane.file_list.focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the bookmark prompt")
+        app.screen.query_one("#prompt-input", Input).value = bookmark
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt)
+                       and "already exists" in str(app.screen.query_one("#prompt-error", Static).render()),
+                       "the prompt back with why")
+        assert app.screen.query_one("#prompt-input", Input).value == bookmark
+    assert [b.name for b in alice_service.bookmarks()].count(bookmark) == 1

@@ -34,7 +34,7 @@ from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
-from gterm.tui.worker_errors import back_with_error, report
+from gterm.tui.worker_errors import ShowsErrors, back_with_error, report
 from gterm.wording import hidden_by_filter, plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -422,12 +422,13 @@ class MainScreen(StartupLocations):
         ask(entry.name)
 
     def _ask_again(
-        self, ask: Callable[[str, str], object], typed: str, error: BaseException, context: str, pane: Pane
+        self, ask: Callable[[str, str], object], typed: str, error: BaseException, context: str,
+        target: ShowsErrors
     ) -> None:
         """A prompt's call failed: the prompt comes back with what was typed and why (back_with_error); where it
-        cannot, the pane and a notice say it (with the name)."""
+        cannot, ``target`` (the pane, the sidebar) and a notice say it (with the name)."""
         if not back_with_error(self, error, lambda why: ask(typed, why)):
-            report(self.app, error, context=context, target=pane)
+            report(self.app, error, context=context, target=target)
 
     def action_move(self) -> None:
         from gterm.tui.screens.prompts import InputPrompt
@@ -596,14 +597,18 @@ class MainScreen(StartupLocations):
         # A new bookmark name is ours to choose: never copy control characters into it.
         default = escape_controls(default)
 
+        def ask(name: str, error: str = "") -> None:
+            self.app.push_screen(InputPrompt("Bookmark this location as", value=name, details=directory,
+                                             check=bookmark_name_check, error=error), named)
+
         def named(name: str | None) -> None:
             if name:
-                self.sidebar.add(name.strip(), collection_id, directory)
+                self.sidebar.add(name.strip(), collection_id, directory,
+                                 on_failed=lambda error: self._ask_again(ask, name, error, "Add bookmark",
+                                                                         self.sidebar))
                 self.sidebar.add_class("-shown")
 
-        self.app.push_screen(
-            InputPrompt("Bookmark this location as", value=default, details=directory, check=bookmark_name_check), named
-        )
+        ask(default)
 
     @on(BookmarkChosen)
     def _bookmark_chosen(self, event: BookmarkChosen) -> None:

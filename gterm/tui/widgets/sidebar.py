@@ -26,7 +26,7 @@ from gterm.tui.keymap import SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, BookmarksChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.worker_errors import deliver, describe, report
+from gterm.tui.worker_errors import back_with_error, deliver, describe, report
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -159,8 +159,11 @@ class BookmarkSidebar(Vertical):
         if 0 <= event.option_index < len(self.bookmarks):
             self.post_message(BookmarkChosen(self.bookmarks[event.option_index]))
 
-    def add(self, name: str, collection_id: str, path: str) -> None:
-        self._run("Add bookmark", lambda s: s.create_bookmark(name, collection_id, path), self._after_change)
+    def add(self, name: str, collection_id: str, path: str,
+            on_failed: Callable[[BaseException], object] | None = None) -> None:
+        """Bookmark ``path``; ``on_failed`` takes a refusal (the prompt comes back with the name typed)."""
+        self._run("Add bookmark", lambda s: s.create_bookmark(name, collection_id, path), self._after_change,
+                  on_failed=on_failed)
 
     def action_rename_bookmark(self) -> None:
         from gterm.tui.screens.prompts import InputPrompt, bookmark_name_check
@@ -169,16 +172,26 @@ class BookmarkSidebar(Vertical):
         if bookmark is None:
             return
 
+        def ask(name: str, error: str = "") -> None:
+            self.app.push_screen(
+                InputPrompt("Rename bookmark", value=name, details=bookmark.name, check=bookmark_name_check,
+                            error=error),
+                renamed,
+            )
+
         def renamed(name: str | None) -> None:
             if name is None or name.strip() == bookmark.name:
                 return
             new_name = name.strip()
-            self._run("Rename bookmark", lambda s: s.rename_bookmark(bookmark.id, new_name), self._after_change)
 
-        self.app.push_screen(
-            InputPrompt("Rename bookmark", value=bookmark.name, details=bookmark.name, check=bookmark_name_check),
-            renamed,
-        )
+            def failed(error: BaseException) -> None:  # the prompt comes back with the name and why
+                if not back_with_error(self.screen, error, lambda why: ask(name, why)):
+                    report(self.app, error, context="Rename bookmark", target=self)
+
+            self._run("Rename bookmark", lambda s: s.rename_bookmark(bookmark.id, new_name), self._after_change,
+                      on_failed=failed)
+
+        ask(bookmark.name)
 
     def action_delete_bookmark(self) -> None:
         from gterm.tui.screens.prompts import ConfirmPrompt
@@ -205,5 +218,6 @@ class BookmarkSidebar(Vertical):
     def _after_change(self, bookmark: Bookmark) -> None:
         self.reload(select_id=bookmark.id)
 
-    def _run(self, context: str, call: Callable[[TransferService], T], on_done: Callable[[T], object]) -> None:
-        run_operation(self, self, context, call, on_done, group="bookmark-ops", announce=True)
+    def _run(self, context: str, call: Callable[[TransferService], T], on_done: Callable[[T], object],
+             on_failed: Callable[[BaseException], object] | None = None) -> None:
+        run_operation(self, self, context, call, on_done, group="bookmark-ops", announce=True, on_failed=on_failed)
