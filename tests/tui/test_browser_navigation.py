@@ -145,10 +145,13 @@ async def test_bad_path_says_why_and_stays(alice_service, tmp_config):
         assert left.path_bar.value == "/projects/no-such-dir/"  # what the user typed stays to be fixed
         assert left.path_bar.has_focus
         assert "no-such-dir" in left.message_text
-        # Esc gives up: the bar shows the real location again.
+        # Esc gives up: the bar shows the real location again, and the pane's line says nothing more
+        # about the path given up (QA: "Cannot open …" stayed over a good listing until the next one).
         await pilot.press("escape")
         assert left.path_bar.value == "/projects/"
         assert not left.path_bar.has_class("-bad-path")
+        await pilot.pause()
+        assert left.message_text == ""
 
 
 async def test_permission_error_keeps_last_listing(alice_service, tmp_config):

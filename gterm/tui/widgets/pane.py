@@ -111,6 +111,8 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         # A location that failed to open while the pane showed nothing (a start location hit by an
         # outage): ctrl+r tries it again rather than doing nothing.
         self._failed_open: tuple[str, str | None, str] | None = None
+        # The message line says why a path typed in the path bar did not open: Esc there takes it away.
+        self.path_refusal_shown = False
 
     # --- public API (used by the screen, the transfer actions, tests) ------
 
@@ -524,6 +526,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
             target=self,
             retry=lambda: self.open(collection_id, path, origin=origin),
         )
+        self.path_refusal_shown = origin == "pathbar" and self.listing is not None
 
     @staticmethod
     def _sign_in_note(error: BaseException, collection: Collection | None, where: str) -> str:
@@ -541,6 +544,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
 
     def show_error(self, message: str) -> None:
         """Inline error (the last good listing stays on screen)."""
+        self.path_refusal_shown = False
         self.loading = False
         self.query_one(PaneMessage).show(message, "-error")
 
@@ -560,6 +564,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
             self.query_one(PaneMessage).show(self._loading_text + waiting, "-loading")
 
     def _clear_message(self) -> None:
+        self.path_refusal_shown = False
         self.loading = False
         self.query_one(PaneMessage).hide()
 
