@@ -58,7 +58,7 @@ class GtermCommands(Provider):
             label = f"Open bookmark: {escape_controls(bookmark.name)}"
             yield label, partial(
                 main.open_in_active, bookmark.endpoint_id, bookmark.path
-            ), escape_controls(bookmark.path), False
+            ), main.sidebar.leads_to(bookmark), False
         for collection_id in app.config.recent_collections:
             known = app.collections.get(collection_id)
             name = escape_controls(known.display_name) if known else collection_id

@@ -100,3 +100,39 @@ async def test_b_with_a_name_taken_comes_back_with_the_name_and_why(alice_servic
                        "the prompt back with why")
         assert app.screen.query_one("#prompt-input", Input).value == bookmark
     assert [b.name for b in alice_service.bookmarks()].count(bookmark) == 1
+
+
+async def test_the_palette_the_delete_question_and_b_name_the_collection(alice_service, tmp_config, bookmark):
+    """QA: the palette said "Open bookmark: x" over "/projects/", Delete asked about "x  (/projects/)" and b
+    offered to bookmark "/projects/": two bookmarks to one path on two collections looked the same."""
+    from textual.command import CommandList, CommandPalette
+
+    from gterm.tui.screens.prompts import ConfirmPrompt
+
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await highlighted_in_sidebar(pilot, bookmark)
+        await wait_for(pilot, lambda: LAB in app.main_screen.sidebar.collection_names, "the collection's name")
+        app.main_screen.left_pane.file_list.focus()
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        commands = app.screen.query_one(CommandList)
+        await wait_for(pilot, lambda: commands.option_count > 20, "the commands")
+        await pilot.pause(0.5)
+        prompts = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+        (ours,) = [p for p in prompts if f"Open bookmark: {bookmark}" in p]
+        assert "Lab Storage:/projects/" in ours
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, "the palette closed")
+
+        app.main_screen.sidebar.option_list.focus()
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the delete question")
+        assert app.screen.items == [f"{bookmark}  (Lab Storage:/projects/)"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, "kept")
+
+        app.main_screen.left_pane.file_list.focus()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the bookmark prompt")
+        assert app.screen.details == "Lab Storage:/projects/"

@@ -596,9 +596,10 @@ class MainScreen(StartupLocations):
         default = paths.basename(directory) or (pane.collection.display_name if pane.collection else "bookmark")
         # A new bookmark name is ours to choose: never copy control characters into it.
         default = escape_controls(default)
+        where = f"{pane.collection.display_name if pane.collection else collection_id}:{directory}"  # shown escaped
 
         def ask(name: str, error: str = "") -> None:
-            self.app.push_screen(InputPrompt("Bookmark this location as", value=name, details=directory,
+            self.app.push_screen(InputPrompt("Bookmark this location as", value=name, details=where,
                                              check=bookmark_name_check, error=error), named)
 
         def named(name: str | None) -> None:

@@ -35,9 +35,14 @@ if TYPE_CHECKING:  # pragma: no cover
 def bookmark_prompt(bookmark: Bookmark, collection_name: str | None = None) -> Text:
     """The bookmark's name, and below it where it leads: ``Collection name:/path`` (the id if the name is unknown)."""
     prompt = Text(escape_controls(bookmark.name), style="bold")
-    where = f"{collection_name or bookmark.endpoint_id}:{bookmark.path}"
-    prompt.append("\n" + escape_controls(where), style="dim")
+    prompt.append("\n" + leads_to(bookmark, collection_name), style="dim")
     return prompt
+
+
+def leads_to(bookmark: Bookmark, collection_name: str | None = None) -> str:
+    """Where a bookmark leads, as people tell two apart: ``Collection name:/path``, escaped (the collection's
+    id while its name is unknown). Two bookmarks to ``/`` differ only by their collection."""
+    return escape_controls(f"{collection_name or bookmark.endpoint_id}:{bookmark.path}")
 
 
 MAX_NAME_LOOKUPS = 20  # collections looked up per load; more bookmarks than that show ids for the rest
@@ -208,12 +213,16 @@ class BookmarkSidebar(Vertical):
             ConfirmPrompt(
                 "Delete bookmark",
                 "Delete this bookmark? (The files stay where they are.)",
-                items=[f"{bookmark.name}  ({bookmark.path})"],
+                items=[f"{bookmark.name}  ({self.leads_to(bookmark)})"],
                 confirm_label="Delete",
                 danger=True,
             ),
             confirmed,
         )
+
+    def leads_to(self, bookmark: Bookmark) -> str:
+        """:func:`leads_to` with the collection's name, once the sidebar has looked it up."""
+        return leads_to(bookmark, self.collection_names.get(bookmark.endpoint_id))
 
     def _after_change(self, bookmark: Bookmark) -> None:
         self.reload(select_id=bookmark.id)
