@@ -7,9 +7,8 @@ stop Bob's listings and tasks until they are deleted.
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +28,7 @@ from gterm.sandbox.seed_ids import (
 )
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import own_sandbox, robot_transfer_client, transfer_client_for
-from tests.support.tasks_helpers import collection_root, write
+from tests.support.tasks_helpers import collection_root, poll_doc, write
 from tests.support.transfer_helpers import api_error
 
 LAB = LAB_STORAGE_ID
@@ -50,18 +49,6 @@ def alice(mgmt_sandbox: SandboxHandle) -> globus_sdk.TransferClient:
 @pytest.fixture(scope="module")
 def bob(mgmt_sandbox: SandboxHandle) -> globus_sdk.TransferClient:
     return transfer_client_for(mgmt_sandbox, "bob", data_access=[HPC_SCRATCH_ID])
-
-
-def _poll(read: Callable[[], dict[str, Any]], until: Callable[[dict[str, Any]], bool],
-          timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        doc = read()
-        if until(doc):
-            return doc
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition never held: {doc}")
-        time.sleep(0.05)
 
 
 def _bob_copy(sandbox: SandboxHandle, bob: globus_sdk.TransferClient, *, files: int = 40, size: int = 4096,
@@ -138,7 +125,7 @@ def test_pause_resume_and_cancel_with_messages(mgmt_sandbox: SandboxHandle, alic
     assert task_id in [t["task_id"] for t in alice.endpoint_manager_task_list(
         filter_status="INACTIVE", filter_is_paused=True)["DATA"]]
     # The engine stops between files: the count stops moving.
-    settled = _poll(lambda: bob.get_task(task_id).data,
+    settled = poll_doc(lambda: bob.get_task(task_id).data,
                     lambda t: t["files_transferred"] == bob.get_task(task_id)["files_transferred"])
     assert settled["files_transferred"] < 40
 
@@ -150,7 +137,7 @@ def test_pause_resume_and_cancel_with_messages(mgmt_sandbox: SandboxHandle, alic
     cancel = alice.endpoint_manager_cancel_tasks([task_id], "Out of quota")
     assert cancel["DATA_TYPE"] == "admin_cancel" and isinstance(cancel["id"], int)
     assert cancel["task_id_list"] == [task_id] and cancel["message"] == "Out of quota"
-    status = _poll(lambda: alice.endpoint_manager_cancel_status(cancel["id"]).data, lambda d: d["done"])
+    status = poll_doc(lambda: alice.endpoint_manager_cancel_status(cancel["id"]).data, lambda d: d["done"])
     assert status["DATA_TYPE"] == "admin_cancel"
     final = bob.get_task(task_id)
     assert final["status"] == "FAILED"
@@ -171,7 +158,7 @@ def test_cancel_a_paused_task(mgmt_sandbox: SandboxHandle, alice: Any, bob: Any)
     task_id = _bob_copy(mgmt_sandbox, bob)
     alice.endpoint_manager_pause_tasks([task_id], "hold")
     done = alice.endpoint_manager_cancel_tasks([task_id], "never mind")
-    assert _poll(lambda: alice.endpoint_manager_cancel_status(done["id"]).data, lambda d: d["done"])["done"]
+    assert poll_doc(lambda: alice.endpoint_manager_cancel_status(done["id"]).data, lambda d: d["done"])["done"]
     final = bob.get_task(task_id)
     assert (final["status"], final["is_paused"], final["nice_status_details"]) == (
         "FAILED", False, "Canceled by an administrator: never mind")
@@ -266,7 +253,7 @@ def test_a_rule_pauses_a_task_and_deleting_it_resumes(mgmt_sandbox: SandboxHandl
         _rule(pause_task_transfer_write=True, identity_id=BOB_ID, message="Writes paused: migrating disks"))
     task_id = _bob_copy(mgmt_sandbox, bob, files=6, size=512)
     try:
-        paused = _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] == "INACTIVE")
+        paused = poll_doc(lambda: bob.get_task(task_id).data, lambda t: t["status"] == "INACTIVE")
         assert paused["is_paused"] is True and paused["files_transferred"] == 0
         info = bob.task_pause_info(task_id)
         assert [r["message"] for r in info["pause_rules"]] == ["Writes paused: migrating disks"]
@@ -276,7 +263,7 @@ def test_a_rule_pauses_a_task_and_deleting_it_resumes(mgmt_sandbox: SandboxHandl
         assert admin_info["pause_rules"][0]["id"] == rule["id"]
     finally:
         alice.endpoint_manager_delete_pause_rule(rule["id"])
-    done = _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
+    done = poll_doc(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
     assert done["status"] == "SUCCEEDED" and done["files_transferred"] == 6 and done["is_paused"] is False
 
 
@@ -316,7 +303,7 @@ def test_pause_rule_crud_and_shape(alice: Any, bob: Any) -> None:
 def test_task_list_filters_and_last_key_paging(mgmt_sandbox: SandboxHandle, alice: Any, bob: Any) -> None:
     ids = [_bob_copy(mgmt_sandbox, bob, files=1, size=1) for _ in range(23)]
     for task_id in ids:
-        _poll(lambda task_id=task_id: bob.get_task(task_id).data, lambda t: t["status"] == "SUCCEEDED")
+        poll_doc(lambda task_id=task_id: bob.get_task(task_id).data, lambda t: t["status"] == "SUCCEEDED")
     pages = list(alice.paginated.endpoint_manager_task_list(
         filter_endpoint=LAB, filter_owner_id=BOB_ID, filter_status="SUCCEEDED", query_params={"limit": 5}))
     assert len(pages) >= 5 and all(len(page["DATA"]) <= 5 for page in pages)
@@ -379,14 +366,14 @@ def test_a_paused_task_stays_paused_across_a_restart(tmp_path_factory: pytest.Te
         alice, bob = transfer_client_for(first, "alice"), transfer_client_for(first, "bob")
         rule = alice.endpoint_manager_create_pause_rule(_rule(pause_task_transfer_read=True, message="Hold reads"))
         task_id = _bob_copy(first, bob, files=3, size=256)
-        _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] == "INACTIVE")
+        poll_doc(lambda: bob.get_task(task_id).data, lambda t: t["status"] == "INACTIVE")
     with own_sandbox(data_dir, slow=SLOW) as second:
         alice, bob = transfer_client_for(second, "alice"), transfer_client_for(second, "bob")
         again = bob.get_task(task_id)
         assert (again["status"], again["is_paused"]) == ("INACTIVE", True)
         assert bob.task_pause_info(task_id)["pause_rules"][0]["message"] == "Hold reads"
         alice.endpoint_manager_delete_pause_rule(rule["id"])
-        done = _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
+        done = poll_doc(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
         assert done["status"] == "SUCCEEDED" and done["files_transferred"] == 3
 
 
@@ -400,7 +387,7 @@ def test_a_paused_task_still_expires_at_its_deadline(mgmt_sandbox: SandboxHandle
     data.add_item(f"/home/bob/{name}/src/", f"/home/bob/{name}/dst/", recursive=True)
     task_id = str(bob.submit_transfer(data)["task_id"])
     alice.endpoint_manager_pause_tasks([task_id], "held past its deadline")
-    done = _poll(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
+    done = poll_doc(lambda: bob.get_task(task_id).data, lambda t: t["status"] not in ("ACTIVE", "INACTIVE"))
     assert done["status"] == "FAILED" and done["fatal_error"]["code"] == "DEADLINE_EXCEEDED"
     assert done["is_paused"] is False
 

@@ -21,7 +21,7 @@ import pytest
 from gterm.sandbox.seed_ids import BOB_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import own_sandbox, transfer_client_for
-from tests.support.tasks_helpers import collection_root, wait_done, write
+from tests.support.tasks_helpers import collection_root, poll_doc, wait_done, write
 
 LAB = LAB_STORAGE_ID
 SLOW = 32768  # bytes per second per task: 16 KiB chunks, half a second each
@@ -42,18 +42,6 @@ def alice(sandbox: SandboxHandle) -> globus_sdk.TransferClient:
 @pytest.fixture(scope="module")
 def bob(sandbox: SandboxHandle) -> globus_sdk.TransferClient:
     return transfer_client_for(sandbox, "bob", data_access=[HPC_SCRATCH_ID])
-
-
-def _poll(read: Callable[[], dict[str, Any]], until: Callable[[dict[str, Any]], bool],
-          timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        doc = read()
-        if until(doc):
-            return doc
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition never held: {doc}")
-        time.sleep(0.05)
 
 
 def _bob_copy(sandbox: SandboxHandle, bob: globus_sdk.TransferClient, sizes: list[int]) -> tuple[str, Path]:
@@ -103,7 +91,7 @@ def _paused_mid_file(sandbox: SandboxHandle, alice: Any, bob: Any, how: str,
                      sizes: list[int]) -> tuple[str, Path, dict[str, Any]]:
     """Bob's copy, paused a few chunks into its first file and resumed after a while: (task, dir, doc at pause)."""
     task_id, disk = _bob_copy(sandbox, bob, sizes)
-    _poll(lambda: bob.get_task(task_id).data, lambda t: t["bytes_transferred"] >= 32 << 10)
+    poll_doc(lambda: bob.get_task(task_id).data, lambda t: t["bytes_transferred"] >= 32 << 10)
     resume = _pause(alice, how, task_id)
     try:
         at_pause = _assert_data_stopped(bob, task_id, disk / "dst")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +83,16 @@ def transferred(tc: globus_sdk.TransferClient, task_id: str) -> set[str]:
 
 def events(tc: globus_sdk.TransferClient, task_id: str) -> list[dict[str, Any]]:
     return [e.data if hasattr(e, "data") else e for e in tc.paginated.task_event_list(task_id).items()]
+
+
+def poll_doc(read: Callable[[], dict[str, Any]], until: Callable[[dict[str, Any]], bool],
+             timeout: float = 60.0) -> dict[str, Any]:
+    """``read()`` again and again until ``until`` holds for what it returns (bounded; not a timing assert)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        doc = read()
+        if until(doc):
+            return doc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition never held: {doc}")
+        time.sleep(0.05)
