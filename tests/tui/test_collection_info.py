@@ -45,3 +45,30 @@ async def test_i_shows_id_kind_and_rights(sandbox: SandboxHandle, collection_id:
         await pilot.press("c")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CollectionInfo), "the details to close")
+
+
+async def test_while_the_details_load_the_screen_says_so_and_esc_closes(sandbox: SandboxHandle) -> None:
+    """The screen kept its state in ``self.loading``, Textual's own reactive on a Screen: a loading indicator
+    (● ● ● ● ●) covered the whole terminal until the answer came, so "Loading…" and the Esc hint never showed."""
+    from textual.widgets import LoadingIndicator
+
+    from tests.support.browser_helpers import screen_lines
+    from tests.support.sharing_helpers import held_answers
+
+    app = make_app(service_for(sandbox), left=f"{LAB_STORAGE_ID}:/", right=f"{BOB_SHARED_ID}:/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        with held_answers(sandbox) as held:
+            held.hold()
+            await pilot.press("i")
+            await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details screen")
+            info = app.screen
+            assert isinstance(info, CollectionInfo)
+            await pilot.pause()
+            shown = "\n".join(screen_lines(app))
+            assert "Loading…" in shown and "Esc closes" in shown and "● ● ●" not in shown
+            assert not info.query(LoadingIndicator) and not info.loading
+            assert info.fetching  # the screen's own state, under a name of its own
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, CollectionInfo), "Esc to close it meanwhile")
+            held.release()

@@ -396,7 +396,7 @@ async def test_after_a_save_whose_reload_failed_e_waits_for_current_details(
             await wait_for(pilot, lambda: any("could not be loaded" in n for n in notices(app)), "why no form")
             assert app.screen is info
         await pilot.press("r")
-        await wait_for(pilot, lambda: info.load_error is None and info.details is not None and not info.loading,
+        await wait_for(pilot, lambda: info.load_error is None and info.details is not None and not info.fetching,
                        "the details read again")
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, CollectionSettingsForm), "the settings form")
@@ -467,7 +467,7 @@ async def test_a_rename_saved_in_the_settings_shows_in_the_pane_header(
         await save_and_confirm(pilot, app, form)
         info = app.screen
         assert isinstance(info, CollectionInfo)
-        await wait_for(pilot, lambda: info.details is not None and not info.loading, "the details read again")
+        await wait_for(pilot, lambda: info.details is not None and not info.fetching, "the details read again")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.main_screen, "back in the panes")
         left = app.main_screen.left_pane

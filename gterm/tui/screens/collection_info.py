@@ -57,7 +57,9 @@ class CollectionInfo(GtermModal[None]):
         self._fetch = fetch
         self._settings = settings
         self.details: CollectionDetails | None = None
-        self.loading = False
+        # A request for the details is out. (Not ``loading``: on a Screen that is Textual's reactive, which
+        # covered the whole terminal with a loading indicator and hid "Loading…" and the Esc hint.)
+        self.fetching = False
         # Why the last load failed (None: the details shown are current). The settings form must start
         # from what the collection is now: stale values would be "Nothing changed" to a save.
         self.load_error: str | None = None
@@ -82,7 +84,7 @@ class CollectionInfo(GtermModal[None]):
         """``e``: the settings form, for an administrator; anyone else is told why not (no form)."""
         if self._settings is None:
             return
-        if self.loading:
+        if self.fetching:
             self._edit_when_loaded = True
             self.notify("Still loading the details: the settings open once they are here.", title="Settings",
                         timeout=3)
@@ -107,13 +109,13 @@ class CollectionInfo(GtermModal[None]):
 
     def action_reload(self) -> None:
         """``r`` / ctrl+r (and after a save): fetch the details again."""
-        if self.loading:
+        if self.fetching:
             return
         self.query_one("#info-body", Static).update(Text("Loading…", style="dim"))
         self._start_load()
 
     def _start_load(self) -> None:
-        self.loading = True
+        self.fetching = True
         self._load()
 
     @work(thread=True, group="collection-info", exclusive=True, exit_on_error=False)
@@ -129,7 +131,7 @@ class CollectionInfo(GtermModal[None]):
             deliver(self.app, self._show, details)
 
     def _failed(self, error: GtermError) -> None:
-        self.loading = False
+        self.fetching = False
         self.load_error = describe(error)
         self.query_one("#info-body", Static).update(safe_text(f"Could not load the details: {self.load_error}"))
         self.query_one("#info-hint", Static).update(FAILED_HINT)
@@ -139,7 +141,7 @@ class CollectionInfo(GtermModal[None]):
         report(self.app, error, context="Collection details", retry=self.action_reload)
 
     def _show(self, details: CollectionDetails) -> None:
-        self.loading = False
+        self.fetching = False
         self.load_error = None
         self.details = details
         self.post_message(CollectionRead(details.collection))  # a rename just saved shows in the panes
