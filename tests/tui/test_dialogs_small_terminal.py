@@ -185,3 +185,39 @@ async def _sharing_hints_are_whole(sandbox: SandboxHandle, left: str, *, add_rul
             who = app.screen.query_one("#rule-who", Input)
             assert len(who.placeholder) <= who.content_size.width  # the last word ('public') shown
             await pilot.press("escape")
+
+
+async def test_the_collection_details_scroll_by_keyboard_with_their_hint_on_screen(sandbox: SandboxHandle) -> None:
+    """i at 80x24: the box stopped at "Access" and no key scrolled it (nothing had the focus), and the hint
+    that says c and e was under the frame's bottom edge."""
+    from gterm.sandbox.seed_ids import BOB_SHARED_ID
+    from gterm.tui.screens.collection_info import HINT, CollectionInfo
+    from tests.support.browser_helpers import screen_lines
+
+    app = make_app(service_for(sandbox), left=f"{LAB}:/", right=f"{BOB_SHARED_ID}:/")
+    async with app.run_test(size=SMALL) as pilot:
+        await settled(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
+        info = app.screen
+        assert isinstance(info, CollectionInfo)
+        await wait_for(pilot, lambda: info.details is not None, "the collection document")
+        await pilot.pause()
+        body = info.query_one(VerticalScroll)
+        assert app.focused is body
+        assert whole_text(app, info.query_one("#info-hint", Static)) == HINT
+        assert on_screen(app, info.frame) and body.max_scroll_y > 0  # more than fits: it scrolls
+        assert "You may edit settings" not in "\n".join(screen_lines(app))
+        await pilot.press("down")
+        await wait_for(pilot, lambda: body.scroll_y == 1, "Down scrolls a line")
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: body.scroll_y > 1, "PageDown scrolls a page")
+        await pilot.press("end")
+        await wait_for(pilot, lambda: body.scroll_y == body.max_scroll_y, "End to the last line")
+        shown = "\n".join(screen_lines(app))
+        assert "You may edit settings" in shown and "Activity" in shown
+        assert whole_text(app, info.query_one("#info-hint", Static)) == HINT
+        await pilot.press("home")
+        await wait_for(pilot, lambda: body.scroll_y == 0, "Home to the top")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CollectionInfo), "closed")

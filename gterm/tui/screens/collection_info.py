@@ -6,6 +6,10 @@ the clipboard (OSC 52: works over SSH in terminals that allow it). ``e`` edits
 the settings only from details that are loaded and current: pressed while they
 load, the form opens once they are here; after a failed load (a reload after a
 save, say) it is refused with the reason, and ``r`` / ctrl+r loads them again.
+
+The body has the focus and scrolls by keyboard (arrows, PageUp/PageDown,
+Home/End): on a short terminal (80x24) it gives up rows (``FIT``) so the title
+and the key hint under it stay on screen.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from gterm.tui.worker_errors import deliver, describe, report
 FetchDetails = Callable[[], CollectionDetails]
 HINT = "c copies the id · e edits the settings · Esc closes"
 FAILED_HINT = "r (or ctrl+r) tries again · Esc closes"
+#: The body's rows when the terminal has them (at 120x36 the frame is then 90% of the screen, as it was).
+BODY_ROWS = 28
 
 
 def title_of(name: str) -> str:
@@ -44,9 +50,12 @@ class CollectionInfo(GtermModal[None]):
     """The details of one collection, fetched when shown."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*INFO_BINDINGS]
+    # The body gives up rows on a short terminal: with the frame at 90% and the body at 100% of it, the
+    # hint (the only place that says e edits) was pushed under the frame's bottom edge.
+    FIT = ("#info-scroll", BODY_ROWS)
     DEFAULT_CSS = """
-    CollectionInfo > .modal-frame { width: 100; max-height: 90%; }
-    CollectionInfo VerticalScroll { height: auto; max-height: 100%; }
+    CollectionInfo > .modal-frame { width: 100; }
+    CollectionInfo #info-scroll { height: auto; }
     """
 
     def __init__(self, name: str, fetch: FetchDetails, *, settings: SettingsService | None = None) -> None:
@@ -67,11 +76,13 @@ class CollectionInfo(GtermModal[None]):
 
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(self._title, id="info-title")
-        with VerticalScroll():
+        with VerticalScroll(id="info-scroll"):
             yield Static(Text("Loading…", style="dim"), id="info-body")
         yield Static(HINT, classes="dialog-hint", id="info-hint")
 
     def on_mount(self) -> None:
+        # (GtermModal's own on_mount, the fit for a short terminal, runs too: Textual calls each class's.)
+        self.query_one("#info-scroll", VerticalScroll).focus()  # the keys scroll the details
         self._start_load()
 
     def action_copy_id(self) -> None:
