@@ -89,7 +89,7 @@ async def test_the_client_shares_from_the_keyboard(
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
         assert main is not None
-        await wait_for(pilot, lambda: not main.left_pane.loading, "the guest's listing")
+        await wait_for(pilot, lambda: not main.left_pane.fetching, "the guest's listing")
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen.loaded, "the rules")
         screen = app.screen

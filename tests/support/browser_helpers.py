@@ -45,7 +45,7 @@ async def settled(pilot: Any) -> None:
 
     def idle() -> bool:
         busy = [w for w in pilot.app.workers if w.group in ("listing", "operations", "startup") and w.is_running]
-        return not busy and not screen.left_pane.loading and not screen.right_pane.loading
+        return not busy and not screen.left_pane.fetching and not screen.right_pane.fetching
 
     await wait_for(pilot, idle, "panes to settle")
 
@@ -64,7 +64,7 @@ async def f5_to_this_computer(pilot: Any) -> str:
 
 async def wait_for_path(pilot: Any, pane: Any, path: str) -> None:
     """Until ``pane`` shows ``path``, or says why it could not ("Loading …" on its message line is no answer yet)."""
-    await wait_for(pilot, lambda: pane.path == path or (bool(pane.message_text) and not pane.loading), path)
+    await wait_for(pilot, lambda: pane.path == path or (bool(pane.message_text) and not pane.fetching), path)
 
 
 def listing_names(pane: Any) -> list[str]:

@@ -40,7 +40,7 @@ async def test_ctrl_l_ctrl_u_then_a_path_in_one_burst(alice_service, tmp_config)
         burst(app, ["ctrl+l", "ctrl+u", *target, "enter"])
         await wait_for(
             pilot,
-            lambda: left.path != "/projects/climate/" or (bool(left.message_text) and not left.loading),
+            lambda: left.path != "/projects/climate/" or (bool(left.message_text) and not left.fetching),
             "a new path",
         )
         await settled(pilot)

@@ -148,7 +148,7 @@ async def test_moving_away_drops_what_waited_for_the_whole_listing(app_and_gate:
         left.file_list.focus()
         await pilot.press("ctrl+a")
         left.go("/projects/")
-        await wait_for(pilot, lambda: left.path == "/projects/" and not left.loading, "moved on")
+        await wait_for(pilot, lambda: left.path == "/projects/" and not left.fetching, "moved on")
         transport.release()
         await pilot.pause(0.1)
         assert left.path == "/projects/" and left.file_list.selected_names == set()
@@ -186,6 +186,6 @@ async def test_a_reload_keeps_the_whole_listing_until_the_new_one_is_whole(
         assert left.file_list.visible_count == ENTRIES and not left.pages_pending
         assert left.file_list.selected_names == {"f2400.dat"}
         transport.release()
-        await wait_for(pilot, lambda: not left.loading, "reloaded")
+        await wait_for(pilot, lambda: not left.fetching, "reloaded")
         assert left.file_list.visible_count == ENTRIES
         assert left.file_list.selected_names == {"f2400.dat"}

@@ -39,7 +39,7 @@ async def enter_dir_then(pilot: Any, pane: Any, name: str, key: str) -> None:
     """Enter ``name`` and press ``key`` at once, while the listing of ``name`` is in flight."""
     await cursor_to(pilot, pane, name)
     await pilot.press("enter")
-    assert pane.loading, "the listing should still be in flight"
+    assert pane.fetching, "the listing should still be in flight"
     await pilot.press(key)
 
 
@@ -68,7 +68,7 @@ async def test_b_right_after_backspace_bookmarks_the_parent(
         left = app.main_screen.left_pane
         left.file_list.focus()
         await pilot.press("backspace")
-        assert left.loading, "the listing should still be in flight"
+        assert left.fetching, "the listing should still be in flight"
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "bookmark prompt")
         assert app.screen.query_one("#prompt-input", Input).value == path.strip("/").split("/")[-1]
@@ -88,7 +88,7 @@ async def test_f2_right_after_backspace_renames_in_the_parent(alice_service, tmp
         left = app.main_screen.left_pane
         await cursor_to(pilot, left, "first.txt")
         await pilot.press("backspace")
-        assert left.loading, "the listing should still be in flight"
+        assert left.fetching, "the listing should still be in flight"
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "rename prompt")
         assert app.screen.query_one("#prompt-input", Input).value == "inner"
@@ -101,7 +101,7 @@ async def backspace_then(pilot: Any, pane: Any, from_name: str, key: str) -> Non
     """With the cursor on ``from_name``, go up and press ``key`` while the parent's listing is in flight."""
     await cursor_to(pilot, pane, from_name)
     await pilot.press("backspace")
-    assert pane.loading, "the listing should still be in flight"
+    assert pane.fetching, "the listing should still be in flight"
     await pilot.press(key)
 
 
@@ -146,7 +146,7 @@ async def test_f7_a_name_and_enter_typed_during_a_reload_make_that_directory(
         left = app.main_screen.left_pane
         sort_before = (left.file_list.sort_key, left.file_list.sort_reverse)
         await pilot.press("ctrl+r")
-        assert left.loading, "the reload should still be in flight"
+        assert left.fetching, "the reload should still be in flight"
         burst(app, ["f7", *"stq", "enter"])
         await wait_for(pilot, lambda: "stq" in listing_names(left), "stq/ listed")
         assert (disk / "stq").is_dir() and app.screen is app.main_screen and app.is_running
@@ -166,7 +166,7 @@ async def test_f5_while_the_other_pane_reloads_holds_the_keys_typed_after_it(
         left, right = app.main_screen.left_pane, app.main_screen.right_pane
         await cursor_to(pilot, left, "a.txt")
         right.reload()
-        assert right.loading, "the other pane's listing should still be in flight"
+        assert right.fetching, "the other pane's listing should still be in flight"
         burst(app, ["f5", "down"])
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the transfer dialog")
         assert [entry.name for entry in app.screen.plan.entries] == ["a.txt"]
@@ -185,10 +185,45 @@ async def test_esc_during_a_reload_drops_the_action_waiting_with_the_keys(
         left = app.main_screen.left_pane
         left.file_list.focus()
         await pilot.press("ctrl+r")
-        assert left.loading, "the reload should still be in flight"
+        assert left.fetching, "the reload should still be in flight"
         burst(app, ["f7", "a", "b"])
         await wait_for(pilot, lambda: app.typed_input.waiting == 2, "the two keys held")
         burst(app, ["escape"])
-        await wait_for(pilot, lambda: not left.loading, "the reload done")
+        await wait_for(pilot, lambda: not left.fetching, "the reload done")
         await settled(pilot)
         assert app.screen is app.main_screen
+
+
+async def test_the_pane_shows_what_it_loads_and_the_keys_waiting(alice_service, tmp_config, lab_dir, slow_listings):
+    """The pane kept its state in ``self.loading``, Textual's own reactive on a widget: a loading indicator
+    (● ● ● ● ●) covered the whole pane while a listing was in flight, so its "Loading …" line, the count of
+    keys typed ahead ("Esc drops them") and, on a reload, the listing the keys act on were hidden."""
+    from textual.widgets import LoadingIndicator
+
+    from gterm.tui.widgets.pane_message import PaneMessage
+    from tests.support.browser_helpers import screen_lines
+
+    def message_seen() -> bool:
+        line = left.query_one(PaneMessage)
+        return app.screen.get_widget_at(line.region.x, line.region.y)[0] is line
+
+    _, path = lab_dir({"kept-on-screen.txt": "a"}, dirs=("inner",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot, path)
+        left = app.main_screen.left_pane
+        left.file_list.focus()
+        await pilot.press("ctrl+r")
+        assert left.fetching, "the reload should still be in flight"
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "● ● ●" not in shown and not left.query(LoadingIndicator) and not left.loading
+        assert "kept-on-screen.txt" in shown and f"Loading {path} …" in shown and message_seen()
+        await wait_for(pilot, lambda: not left.fetching, "the reload done")
+        await enter_dir_then(pilot, left, "inner", "s")  # s (sort) waits for the listing of inner/
+        await wait_for(pilot, lambda: "1 key typed ahead" in left.message_text, "the key counted")
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "● ● ●" not in shown and "1 key typed" in shown and message_seen()
+        assert "Esc drops them" in left.message_text
+        await wait_for(pilot, lambda: left.path == f"{path}inner/" and not left.fetching, "inner/ listed")

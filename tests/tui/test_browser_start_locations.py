@@ -126,7 +126,7 @@ async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_conf
             await wait_for(pilot, lambda: "Cannot open" in left.message_text, "the error")
             left.file_list.focus()
             await pilot.press("ctrl+r")
-            await wait_for(pilot, lambda: not left.loading, "reloaded")
+            await wait_for(pilot, lambda: not left.fetching, "reloaded")
             await settled(pilot)
             assert left.message_text == ""
             assert left.path_bar.value == "/projects/"
@@ -156,7 +156,7 @@ async def test_ctrl_r_tries_a_start_location_that_failed_again(alice_service, tm
         app = make_app(alice_service, config=tmp_config, left=f"{LAB}:/projects/", right=f"{LAB}:/projects/")
         async with app.run_test(size=SIZE) as pilot:
             left = app.main_screen.left_pane
-            await wait_for(pilot, lambda: left.listing is None and not left.loading and bool(notices(app)), "refused")
+            await wait_for(pilot, lambda: left.listing is None and not left.fetching and bool(notices(app)), "refused")
             assert any("Cannot open /projects/ · ctrl+r tries again" in line for line in screen_lines(app))
             refusing.clear()  # access granted meanwhile
             left.file_list.focus()

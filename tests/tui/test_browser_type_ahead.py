@@ -123,7 +123,7 @@ async def test_keys_typed_ahead_of_a_listing_that_fails_are_dropped(
         row = left.file_list.cursor_row
         shutil.rmtree(disk / "gone")  # listed a moment ago, gone now
         burst(app, ["enter", "down", "f7", *"x"])
-        await wait_for(pilot, lambda: bool(left.message_text) and not left.loading, "the failure said")
+        await wait_for(pilot, lambda: bool(left.message_text) and not left.fetching, "the failure said")
         await settled(pilot)
         await pilot.pause()
         assert left.path == path and left.file_list.cursor_row == row
@@ -188,5 +188,5 @@ async def test_enter_typed_with_a_search_opens_what_that_search_finds(alice_serv
         await wait_for(pilot, lambda: isinstance(app.screen, CollectionPicker) and bool(app.screen.results), "results")
         burst(app, [*"Lab Storage", "enter"])
         await wait_for(pilot, lambda: app.screen is app.main_screen, "the picker closed")
-        await wait_for(pilot, lambda: left.collection_id != BOB_SHARED_ID and not left.loading, "the pane moved")
+        await wait_for(pilot, lambda: left.collection_id != BOB_SHARED_ID and not left.fetching, "the pane moved")
         assert left.collection_id == LAB_STORAGE_ID

@@ -48,7 +48,7 @@ async def test_cancelled_consent_clears_loading_note(alice_service, tmp_config):
         assert len(asked) == 1
         assert "Loading" not in left.message_text
         assert left.message_text == "HPC Scratch needs consent — ctrl+o to try again"
-        assert not left.loading
+        assert not left.fetching
         # The last good listing stays.
         assert left.path == "/projects/" and left.collection is not None
         assert left.collection.id == LAB_STORAGE_ID
@@ -71,7 +71,7 @@ async def test_cancelled_consent_for_a_path_names_the_collection(alice_service, 
         await wait_for(pilot, lambda: "needs consent" in left.message_text, "consent note")
         await settled(pilot)
         assert left.message_text == "HPC Scratch needs consent — ctrl+o to try again"
-        assert not left.loading and left.listing is None
+        assert not left.fetching and left.listing is None
         assert len(asked) == 1
 
 
@@ -117,4 +117,4 @@ async def test_the_task_panel_polls_again_after_a_later_sign_in_when_its_own_was
                            "the second sign-in")
             await wait_for(pilot, lambda: panel.refresh_count > stopped_at and panel.error is None,
                            "the panel polling again")
-            await wait_for(pilot, lambda: left.listing is not None and not left.loading, "the listing again")
+            await wait_for(pilot, lambda: left.listing is not None and not left.fetching, "the listing again")

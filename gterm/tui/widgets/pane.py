@@ -93,7 +93,10 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         super().__init__(id=id, classes=classes)
         self.collection: Collection | None = None
         self.listing: Listing | None = None
-        self.loading = False
+        # A listing is in flight. (Not ``loading``: on a widget that is Textual's reactive, which covered the
+        # whole pane with a loading indicator and hid the "Loading …" line, the keys typed ahead and the
+        # listing a reload keeps showing.)
+        self.fetching = False
         self._generation = 0
         self._dir_names = DirectoryNames()
         self._pending_cursor: str | None = None
@@ -204,7 +207,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         other one). A reload holds no keys of its own, so without this they would act on the main
         screen meanwhile.
         """
-        if not self.loading:
+        if not self.fetching:
             return False
         self._after_load = action
         focused = self.app.focused
@@ -499,7 +502,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
             self._note_after_load = f"{path} was not found: showing the default directory."
             self.open(collection_id, None, origin="fallback")
             return
-        self.loading = False
+        self.fetching = False
         self.pages_pending = False
         self._pending_all.clear()
         self._pending_cursor = None
@@ -545,7 +548,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
     def show_error(self, message: str) -> None:
         """Inline error (the last good listing stays on screen)."""
         self.path_refusal_shown = False
-        self.loading = False
+        self.fetching = False
         self.query_one(PaneMessage).show(message, "-error")
 
     def show_note(self, message: str) -> None:
@@ -553,19 +556,19 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self.query_one(PaneMessage).show(message)
 
     def _set_loading(self, message: str) -> None:
-        self.loading = True
+        self.fetching = True
         self._loading_text = message
         self.query_one(PaneMessage).show(message, "-loading")
 
     def _show_keys_waiting(self, count: int) -> None:
         """The loading line counts the keys that wait for the listing."""
-        if self.loading:
+        if self.fetching:
             waiting = f" · {plural(count, 'key')} typed ahead wait for it (Esc drops them)" if count else ""
             self.query_one(PaneMessage).show(self._loading_text + waiting, "-loading")
 
     def _clear_message(self) -> None:
         self.path_refusal_shown = False
-        self.loading = False
+        self.fetching = False
         self.query_one(PaneMessage).hide()
 
     @property
