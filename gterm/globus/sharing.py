@@ -131,6 +131,20 @@ def is_identity_id(text: str) -> bool:
     return True
 
 
+#: A Globus username's shape: one "@" between a non-empty name and a domain, no spaces (bob@example.org).
+_USERNAME = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def username_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a Globus username, or None when it has the shape name@domain.
+
+    Checked before Auth is asked: a lookup with provision would make an identity of anything
+    in a known domain, "@example.org" included."""
+    if _USERNAME.fullmatch(text.strip()):
+        return None
+    return f"{text.strip()!r} is not a Globus username: type name@domain, e.g. bob@example.org."
+
+
 def identity_label(identity: Identity) -> str:
     """``Name (username)``, or the username alone when there is no name."""
     if identity.name and identity.name != identity.username:
@@ -352,8 +366,8 @@ class SharingService:
         at Globus. Its "no one" is not remembered, as a later lookup with provision may find someone.
         """
         wanted = [u.strip().lower() for u in usernames if u.strip()]
-        with self._names_lock:
-            missing = sorted({u for u in wanted if u not in self._by_username})
+        with self._names_lock:  # a malformed name is nobody's: never sent to Auth (see username_problem)
+            missing = sorted({u for u in wanted if u not in self._by_username and username_problem(u) is None})
         if missing:
             with translate_errors():
                 docs = self._auth().get_identities(usernames=missing, provision=provision)["identities"]

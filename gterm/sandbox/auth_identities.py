@@ -3,11 +3,14 @@
 Like Globus Auth, a lookup by username that finds nobody answers an empty list,
 unless ``provision=true``: then a username in the domain of a known identity
 provider gets an identity with status ``unused`` (someone may sign in with it
-later; access rules and group invitations can name it today).
+later; access rules and group invitations can name it today). A malformed
+username (no ``local@domain``: ``@example.org``, ``bob``) is nobody's and is
+never provisioned: the lookup answers no identity for it, as for an unknown one.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -45,12 +48,15 @@ IDENTITY_PROVIDERS: tuple[dict[str, Any], ...] = (
     },
 )
 _PROVISIONABLE = frozenset({auth_store.SANDBOX_IDP_ID, GLOBUS_ID_IDP_ID})  # client identities come from clients
+#: A username's shape: one "@" between a non-empty local part and a domain, no spaces.
+_USERNAME = re.compile(r"[^@\s]+@[^@\s]+")
 
 
 def provider_for_username(username: str) -> dict[str, Any] | None:
-    _, at, domain = username.rpartition("@")
-    if not at:
+    """The provider whose domain ``username`` is in; None for a malformed username (nobody's, at any provider)."""
+    if not _USERNAME.fullmatch(username):
         return None
+    domain = username.rpartition("@")[2]
     for provider in IDENTITY_PROVIDERS:
         if domain.lower() in provider["domains"]:
             return provider

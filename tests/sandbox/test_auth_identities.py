@@ -52,6 +52,14 @@ def test_provision_makes_unused_identities_in_known_domains_only(
     assert username not in {entry["username"] for entry in sandbox.info["identities"]}
 
 
+@pytest.mark.parametrize("username", ["@example.org", "bob", "bob@", "@globusid.org", "bo b@example.org"])
+def test_a_malformed_username_is_nobody_and_never_provisioned(alice_ac: globus_sdk.AuthClient, username: str) -> None:
+    # Globus Auth answers no identity for a username that is not local@domain, provision or not: an
+    # invitation must never go to a nameless "@example.org".
+    assert alice_ac.get_identities(usernames=username, provision=True)["identities"] == []
+    assert alice_ac.get_identities(usernames=username)["identities"] == []
+
+
 def test_identity_providers_by_domain_and_id(alice_ac: globus_sdk.AuthClient) -> None:
     by_domain = alice_ac.get_identity_providers(domains=["globusid.org"])["identity_providers"]
     assert [p["id"] for p in by_domain] == [GLOBUS_ID_IDP_ID]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from gterm.globus.groups import GroupsService, Membership
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
@@ -129,13 +129,7 @@ async def test_a_member_not_found_brings_the_prompt_back_with_the_name(sandbox: 
     groups = groups_for(sandbox)
     app = groups_app(sandbox, groups)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settled(pilot)
-        await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded, "my groups")
-        screen = app.screen
-        index = [g.id for g in screen.rows].index(LAB_GROUP_ID)
-        await pilot.press("home", *["down"] * index, "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, GroupMembersScreen) and app.screen.loaded, "members")
+        await open_lab_members(pilot)
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the username prompt")
         await type_text(pilot, "bob@example.invalid")  # no such identity provider: no such user
@@ -143,6 +137,57 @@ async def test_a_member_not_found_brings_the_prompt_back_with_the_name(sandbox: 
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and "No Globus user" in prompt_error(app),
                        "the prompt back with the reason")
         assert app.screen.query_one("#prompt-input").value == "bob@example.invalid"
+
+
+async def open_lab_members(pilot: Any) -> GroupMembersScreen:
+    """``g``, then Enter on Lab Group: its members, loaded."""
+    app = pilot.app
+    await settled(pilot)
+    await pilot.press("g")
+    await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded, "my groups")
+    index = [g.id for g in app.screen.rows].index(LAB_GROUP_ID)
+    await pilot.press("home", *["down"] * index, "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, GroupMembersScreen) and app.screen.loaded, "members")
+    members = app.screen
+    assert isinstance(members, GroupMembersScreen)
+    return members
+
+
+async def test_a_username_that_is_not_name_at_domain_is_refused_before_auth_is_asked(sandbox: SandboxHandle) -> None:
+    """i, "bob", Enter asked Auth and came back with the text selected; typing "@example.org" then replaced
+    it, and Auth made an identity of "@example.org", which was invited. Now the prompt refuses a username
+    that is not name@domain at once, keeping it; a prompt back with a call's error keeps the text, the
+    cursor at its end, so typing adds to it."""
+    app = groups_app(sandbox, groups_for(sandbox))
+    async with app.run_test(size=(120, 40)) as pilot:
+        members = await open_lab_members(pilot)
+        before = [(m.identity_id, m.username, m.status) for m in members.members]
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the username prompt")
+        prompt = app.screen
+        for typed in ("bob", "@example.org"):
+            box = prompt.query_one("#prompt-input", Input)
+            box.value = ""
+            await type_text(pilot, typed)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "not a Globus username" in prompt_error(app), f"{typed!r} refused")
+            assert app.screen is prompt and box.value == typed
+        assert not [w for w in app.workers if w.group == "groups-change"]  # nothing was asked of Auth or Groups
+
+        # A call's refusal brings the prompt back with the text, unselected: typing corrects it.
+        box.value = ""
+        await type_text(pilot, "bob@example.invalid")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and app.screen is not prompt
+                       and "No Globus user" in prompt_error(app), "the prompt back with the reason")
+        again = app.screen.query_one("#prompt-input", Input)
+        assert again.selection.is_empty and again.cursor_position == len("bob@example.invalid")
+        await type_text(pilot, "x")
+        assert again.value == "bob@example.invalidx"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is members, "the members again")
+        now = groups_for(sandbox).group(LAB_GROUP_ID).members  # nobody was invited
+        assert [(m.identity_id, m.username, m.status) for m in now] == before
 
 
 def test_the_member_count_counts_active_members_and_says_the_rest_apart() -> None:

@@ -24,12 +24,12 @@ from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError, NotFound
 from gterm.globus.groups import ROLES, Group, GroupsService, Membership
-from gterm.globus.sharing import SharingService, identity_label
+from gterm.globus.sharing import SharingService, identity_label, username_problem
 from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.keymap import GROUPS_BINDINGS, MEMBERS_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.modal import GtermModal
-from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, not_empty
 from gterm.tui.worker_errors import AUTH_ERRORS, back_with_error, deliver, describe, report
 from gterm.wording import plural
 
@@ -289,7 +289,9 @@ class GroupMembersScreen(_GroupsBase):
 
         title = "Add a member" if how == "add" else "Invite a member"
         self.app.push_screen(
-            InputPrompt(title, value=who, placeholder="username or email, e.g. bob@example.org", error=error), typed
+            InputPrompt(title, value=who, placeholder="username or email, e.g. bob@example.org", error=error,
+                        check=lambda text: not_empty(text) or username_problem(text)),  # before Auth is asked
+            typed,
         )
 
     @work(thread=True, group="groups-change", exit_on_error=False)

@@ -154,8 +154,11 @@ class InputPrompt(Prompt[str]):
         shown = to_display(self.initial)
         self._error_about = shown if self.error else None
         # The proposal is selected, so typing replaces it; renaming "report.csv" selects "report"
-        # (the extension stays), as file managers do.
-        if self.select_stem and "." in shown.strip(".")[1:]:
+        # (the extension stays), as file managers do. Back with an error, the text is what the user
+        # typed and is to be corrected, not replaced: the cursor goes to its end, nothing selected.
+        if self.error:
+            box.cursor_position = len(box.value)
+        elif self.select_stem and "." in shown.strip(".")[1:]:
             box.select_proposal(shown.rfind("."))
         else:
             box.select_proposal()
