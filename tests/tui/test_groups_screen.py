@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import globus_sdk
 from textual.widgets import DataTable, Input
 
 from gterm.globus.groups import GroupsService, Membership
@@ -188,6 +189,42 @@ async def test_a_username_that_is_not_name_at_domain_is_refused_before_auth_is_a
         await wait_for(pilot, lambda: app.screen is members, "the members again")
         now = groups_for(sandbox).group(LAB_GROUP_ID).members  # nobody was invited
         assert [(m.identity_id, m.username, m.status) for m in now] == before
+
+
+async def test_at_80_columns_the_members_show_their_status_and_r_on_an_invitation_says_why(
+    sandbox: SandboxHandle,
+) -> None:
+    """At 80 columns the members' table was wider than its frame: Status was cut off, Role read "membe",
+    and r on an invited person offered a role and a confirmation, then failed. Now every column fits
+    (names cut with "…") and r on a member who is not active says why at once."""
+    name = f"Narrow group {unique('g')}"
+    with no_group_left_behind(sandbox) as client:
+        try:
+            group_id = client.create_group({"name": name})["id"]
+            client.batch_membership_action(group_id, globus_sdk.BatchMembershipActions().invite_members([BOB_ID]))
+            groups = groups_for(sandbox)
+            app = groups_app(sandbox, groups)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await settled(pilot)
+                app.push_screen(GroupMembersScreen(groups, groups.group(group_id), app.sharing))
+                members = app.screen
+                assert isinstance(members, GroupMembersScreen)
+                await wait_for(pilot, lambda: members.loaded and len(members.members) == 2, "the members")
+                await pilot.pause()
+                table = members.query_one(DataTable)
+                assert [str(c.label) for c in table.columns.values()] == ["Name", "Username", "Role", "Status"]
+                assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing off the edge
+                assert not table.show_horizontal_scrollbar
+                bob = [m.identity_id for m in members.members].index(BOB_ID)
+                assert [str(cell) for cell in table.get_row_at(bob)][2:] == ["member", "invited"]
+
+                await pilot.press("home", *["down"] * bob, "r")
+                await pilot.pause()
+                assert app.screen is members  # no roles offered
+                status = str(members.query_one("#groups-status").render())
+                assert "invited, not an active member" in status
+        finally:
+            delete_made_group(client, name)
 
 
 def test_the_member_count_counts_active_members_and_says_the_rest_apart() -> None:

@@ -44,7 +44,6 @@ class _GroupsBase(GtermModal[None]):
     """
     TITLE_TEXT = ""
     HINT = ""
-    COLUMNS: tuple[tuple[str, int], ...] = ()  # (label, fixed width)
 
     def __init__(self, groups: GroupsService) -> None:
         super().__init__()
@@ -61,9 +60,13 @@ class _GroupsBase(GtermModal[None]):
     def title_line(self) -> str:
         return self.TITLE_TEXT
 
+    def columns(self, width: int) -> tuple[tuple[str, int], ...]:
+        """The table's (label, fixed width) columns for a terminal ``width`` columns wide."""
+        raise NotImplementedError
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        add_fixed_columns(table, self.COLUMNS)
+        add_fixed_columns(table, self.columns(self.app.size.width))
         table.focus()
         self.reload()
 
@@ -87,6 +90,34 @@ class _GroupsBase(GtermModal[None]):
         was typed and why (a typo, a name taken, the network gone; see back_with_error)."""
         self.failed(error, retry)
         back_with_error(self, error, ask_again)
+
+
+#: The frame's width (``_GroupsBase``'s CSS: 100 columns, at most 95% of the screen) less its border and padding.
+FRAME_WIDTH, FRAME_SHARE, FRAME_EDGES = 100, 95, 4
+ROLE_WIDTH = len("manager") + 1
+STATUS_WIDTH = len("declined")  # the longest membership status
+
+
+def table_room(width: int, fixed: int, columns: int) -> int:
+    """What a terminal ``width`` columns wide leaves, in the frame's table, to the columns that share it:
+    the frame's inside less ``fixed`` columns' widths, each cell's padding and the scrollbar."""
+    inside = min(FRAME_WIDTH, width * FRAME_SHARE // 100) - FRAME_EDGES
+    return max(inside - fixed - 2 * columns - 2, 24)
+
+
+def group_columns(width: int) -> tuple[tuple[str, int], ...]:
+    """The groups list: "My role" whole, the name and the description sharing the rest (cut with "…")."""
+    room = table_room(width, ROLE_WIDTH, 3)
+    name = room * 45 // 100
+    return ("Group", name), ("My role", ROLE_WIDTH), ("Description", room - name)
+
+
+def member_columns(width: int) -> tuple[tuple[str, int], ...]:
+    """The members: role and status whole (at 80 columns too: an invitation reads as one), the name and
+    the username sharing the rest (cut with "…")."""
+    room = table_room(width, ROLE_WIDTH + STATUS_WIDTH, 4)
+    name = room * 45 // 100
+    return ("Name", name), ("Username", room - name), ("Role", ROLE_WIDTH), ("Status", STATUS_WIDTH)
 
 
 def member_count(members: list[Membership]) -> str:
@@ -146,7 +177,9 @@ class GroupsScreen(_GroupsBase):
     BINDINGS: ClassVar[list[BindingType]] = [*GROUPS_BINDINGS]
     TITLE_TEXT = "Groups — the groups I belong to"
     HINT = "Enter shows members · n new group · ctrl+r refresh · Esc closes"
-    COLUMNS = (("Group", 30), ("My role", 8), ("Description", 52))
+
+    def columns(self, width: int) -> tuple[tuple[str, int], ...]:
+        return group_columns(width)
 
     def __init__(self, groups: GroupsService, sharing: SharingService | None = None) -> None:
         super().__init__(groups)
@@ -213,7 +246,9 @@ class GroupMembersScreen(_GroupsBase):
 
     BINDINGS: ClassVar[list[BindingType]] = [*MEMBERS_BINDINGS]
     HINT = "a add · i invite · r role · x remove · l leave · ctrl+r refresh · Esc back"
-    COLUMNS = (("Name", 30), ("Username", 32), ("Role", 8), ("Status", 10))
+
+    def columns(self, width: int) -> tuple[tuple[str, int], ...]:
+        return member_columns(width)
 
     def __init__(self, groups: GroupsService, group: Group, sharing: SharingService | None) -> None:
         super().__init__(groups)
@@ -318,6 +353,10 @@ class GroupMembersScreen(_GroupsBase):
         """``r``: pick the member's new role, confirm, then one call makes it so."""
         member = self._current()
         if member is None:
+            return
+        if member.status != "active":  # Groups changes an active membership's role only: no choice to offer
+            self.status(f"{self._who(member)} is {member.status}, not an active member: only an active "
+                        "membership's role can change.", error=True)
             return
 
         def picked(role: str | None) -> None:
