@@ -1,8 +1,9 @@
 """GroupsService: the groups I belong to, their members, and the membership actions of Groups v2.
 
-Calls are the SDK's ``GroupsClient`` ones: ``get_my_groups``, ``get_group(include=["memberships"])``,
-``create_group``, and ``batch_membership_action`` with a ``BatchMembershipActions`` document for add,
-invite, change role, remove and leave. Groups answers a batch with HTTP 200 even when an entry is
+Calls are the SDK's ``GroupsClient`` ones: ``get_my_groups``, ``get_group(include=["memberships",
+"my_memberships"])``, ``create_group``, ``update_group`` (name, description), ``delete_group``, and
+``batch_membership_action`` with a ``BatchMembershipActions`` document for add, invite, change role,
+remove and leave. Groups answers a batch with HTTP 200 even when an entry is
 refused (the refusal is listed under ``errors.<action>``); this service raises that refusal as a
 gterm error so nothing is half-done silently.
 """
@@ -103,8 +104,9 @@ class GroupsService:
 
     @translate_errors()
     def group(self, group_id: str) -> Group:
-        """One group with the memberships I may see."""
-        return _group(self._client().get_group(group_id, include=["memberships"]).data, members=True)
+        """One group with the memberships I may see, and mine (my role; what "leave" names)."""
+        doc = self._client().get_group(group_id, include=["memberships", "my_memberships"]).data
+        return _group(doc, members=True)
 
     @translate_errors()
     def create_group(self, name: str, description: str = "") -> Group:
@@ -112,6 +114,19 @@ class GroupsService:
             raise InvalidInput("A group needs a name.")
         doc = self._client().create_group({"name": name.strip(), "description": description.strip()})
         return _group(doc.data)
+
+    @translate_errors()
+    def update_group(self, group_id: str, name: str, description: str) -> Group:
+        """A new name and description (Groups lets the group's admins alone change them)."""
+        if not name.strip():
+            raise InvalidInput("A group needs a name.")
+        doc = self._client().update_group(group_id, {"name": name.strip(), "description": description.strip()})
+        return _group(doc.data)
+
+    @translate_errors()
+    def delete_group(self, group_id: str) -> None:
+        """The group is gone, with its memberships (Groups lets the group's admins alone delete it)."""
+        self._client().delete_group(group_id)
 
     def add_member(self, group_id: str, identity_id: str, role: Role = "member") -> None:
         self._batch(group_id, "add", globus_sdk.BatchMembershipActions().add_members([identity_id], role=role))

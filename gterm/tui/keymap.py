@@ -187,6 +187,8 @@ SHARING_BINDINGS: list[Binding] = [
 GROUPS_BINDINGS: list[Binding] = [
     Binding("escape,q", "back_out", "Close", id="groups_close"),
     Binding("n", "create", "New group", id="groups_create"),
+    Binding("e", "edit_group", "Edit group", id="groups_edit"),
+    Binding("d", "delete_group", "Delete group", id="groups_delete"),
     Binding("ctrl+r", "refresh", "Refresh", id="groups_refresh"),
 ]
 MEMBERS_BINDINGS: list[Binding] = [
@@ -196,7 +198,14 @@ MEMBERS_BINDINGS: list[Binding] = [
     Binding("r", "change_role", "Change role", id="members_role"),
     Binding("x,delete", "remove", "Remove", id="members_remove"),
     Binding("l", "leave", "Leave group", id="members_leave"),
+    Binding("e", "edit_group", "Edit group", id="members_edit_group"),
+    Binding("d", "delete_group", "Delete group", id="members_delete_group"),
     Binding("ctrl+r", "refresh", "Refresh", id="members_refresh"),
+]
+# The form that renames a group and sets its description (e on the groups screens).
+GROUP_FORM_BINDINGS: list[Binding] = [
+    Binding("escape", "back_out", "Cancel", id="group_form_cancel"),
+    Binding("ctrl+s", "ok", "Save", id="group_form_save"),
 ]
 
 # The administrator's view (m).
@@ -253,6 +262,7 @@ SCREEN_BINDINGS: tuple[list[Binding], ...] = (
     SHARING_BINDINGS,
     GROUPS_BINDINGS,
     MEMBERS_BINDINGS,
+    GROUP_FORM_BINDINGS,
     ADMIN_BINDINGS,
     PAUSE_RULES_BINDINGS,
     PAUSE_RULE_FORM_BINDINGS,

@@ -92,6 +92,29 @@ def test_create_update_policies_and_delete(alice_gc: globus_sdk.GroupsClient, bo
     assert gone.value.http_status == 404
 
 
+def test_only_an_admin_updates_or_deletes_a_group(
+    alice_gc: globus_sdk.GroupsClient, bob_gc: globus_sdk.GroupsClient
+) -> None:
+    """What gterm's e and d send (update_group with name and description, delete_group), as Groups
+    answers them: a manager is refused 403 FORBIDDEN and nothing changes; the admin's delete returns
+    the group's document and the group is gone from everyone's groups."""
+    group_id = _new_group(alice_gc)
+    alice_gc.batch_membership_action(
+        group_id, globus_sdk.BatchMembershipActions().add_members([BOB_ID], role="manager"))
+    before = alice_gc.get_group(group_id).data
+    for refused in (lambda: bob_gc.update_group(group_id, {"name": "mine", "description": "mine"}),
+                    lambda: bob_gc.delete_group(group_id)):
+        with pytest.raises(globus_sdk.GroupsAPIError) as error:
+            refused()
+        assert (error.value.http_status, error.value.code) == (403, "FORBIDDEN")
+    assert alice_gc.get_group(group_id).data == before
+    updated = alice_gc.update_group(group_id, {"name": "Lab data", "description": ""})
+    assert (updated["name"], updated["description"]) == ("Lab data", "")
+    deleted = alice_gc.delete_group(group_id)
+    assert (deleted["id"], deleted["name"]) == (group_id, "Lab data")
+    assert group_id not in {g["id"] for g in bob_gc.get_my_groups()}
+
+
 def test_private_groups_are_invisible_to_outsiders(
     alice_gc: globus_sdk.GroupsClient, bob_gc: globus_sdk.GroupsClient
 ) -> None:

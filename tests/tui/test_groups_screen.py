@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input
 from gterm.globus.groups import GroupsService, Membership
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
+from gterm.tui.screens.group_form import GroupForm
 from gterm.tui.screens.groups import GroupMembersScreen, GroupRolePicker, GroupsScreen
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from tests.support.browser_helpers import make_app, prompt_error, settled, type_text, wait_for
@@ -225,6 +226,91 @@ async def test_at_80_columns_the_members_show_their_status_and_r_on_an_invitatio
                 assert "invited, not an active member" in status
         finally:
             delete_made_group(client, name)
+
+
+async def test_an_admin_renames_a_group_and_deletes_it_and_only_an_admin_may(sandbox: SandboxHandle) -> None:
+    """No key or palette command renamed a group, set its description or deleted it (and its last admin
+    cannot leave). Now e edits both in a form that says a refusal with the text kept, and d deletes the
+    group after a danger confirmation naming it and its members; both only for its admins."""
+    name, renamed = f"Editable group {unique('g')}", f"Renamed group {unique('g')}"
+    bob_client = groups_client_for(sandbox, "bob")
+    with no_group_left_behind(sandbox) as client:
+        try:
+            group_id = client.create_group({"name": name})["id"]
+            client.batch_membership_action(
+                group_id, globus_sdk.BatchMembershipActions().add_members([BOB_ID], role="admin"))
+            app = groups_app(sandbox, groups_for(sandbox))
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settled(pilot)
+                await pilot.press("g")
+                await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen) and app.screen.loaded, "groups")
+                screen = app.screen
+                assert isinstance(screen, GroupsScreen)
+
+                async def to_group(group_name: str) -> None:
+                    index = [g.name for g in screen.rows].index(group_name)
+                    await pilot.press("home", *["down"] * index)
+
+                # e: the form, filled in; Enter saves, and the list shows the group as saved.
+                await to_group(name)
+                await pilot.press("e")
+                await wait_for(pilot, lambda: isinstance(app.screen, GroupForm), "the group form")
+                form = app.screen
+                assert isinstance(form, GroupForm)
+                assert form.query_one("#group-name", Input).value == name
+                form.query_one("#group-name", Input).value = ""
+                await type_text(pilot, renamed)
+                await pilot.press("tab")
+                await type_text(pilot, "Raw data of the lab")
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: (renamed, "Raw data of the lab") in
+                               [(g.name, g.description) for g in screen.rows], "the group renamed")
+                assert (client.get_group(group_id)["name"], client.get_group(group_id)["description"]) == (
+                    renamed, "Raw data of the lab")
+
+                # Groups refuses (Bob took my admin role meanwhile): said in the form, the text kept.
+                await to_group(renamed)
+                await pilot.press("e")
+                await wait_for(pilot, lambda: isinstance(app.screen, GroupForm), "the group form")
+                form = app.screen
+                bob_client.batch_membership_action(
+                    group_id, globus_sdk.BatchMembershipActions().change_roles("member", [ALICE_ID]))
+                await type_text(pilot, " v2")
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: "Not saved" in str(form.query_one("#group-error").render()),
+                               "the refusal in the form")
+                assert app.screen is form and form.query_one("#group-name", Input).value == f"{renamed} v2"
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: app.screen is screen, "the groups again")
+
+                # d as a member no more: refused at once, no question asked.
+                await pilot.press("d")
+                await wait_for(pilot, lambda: "Only an admin" in str(screen.query_one("#groups-status").render()),
+                               "the refusal")
+                assert app.screen is screen and "you are a member" in str(screen.query_one("#groups-status").render())
+
+                # An admin again: d in its members asks, naming the group and its members; yes deletes it.
+                bob_client.batch_membership_action(
+                    group_id, globus_sdk.BatchMembershipActions().change_roles("admin", [ALICE_ID]))
+                await pilot.press("ctrl+r")
+                await wait_for(pilot, lambda: [g.my_role for g in screen.rows if g.id == group_id] == ["admin"],
+                               "my admin role again")
+                await to_group(renamed)
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: isinstance(app.screen, GroupMembersScreen) and app.screen.loaded,
+                               "the members")
+                await pilot.press("d")
+                await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+                confirm = app.screen
+                assert isinstance(confirm, ConfirmPrompt) and confirm.danger
+                assert renamed in confirm.message and "2 members" in confirm.message
+                await pilot.press("y")
+                await wait_for(pilot, lambda: app.screen is screen and group_id not in [g.id for g in screen.rows],
+                               "the group gone from the list")
+                assert group_id not in {g["id"] for g in client.get_my_groups()}
+        finally:
+            delete_made_group(client, name)
+            delete_made_group(client, renamed)
 
 
 def test_the_member_count_counts_active_members_and_says_the_rest_apart() -> None:

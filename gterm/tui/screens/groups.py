@@ -1,6 +1,7 @@
 """``g``: Groups -- the groups I belong to (with my role); Enter shows one's members.
 
-In the groups list: ``n`` creates a group. In a group's members: ``a`` adds a
+In the groups list: ``n`` creates a group. On either screen, an admin's ``e`` renames the group and sets its
+description (a form) and ``d`` deletes it (confirmed, naming its members). In a group's members: ``a`` adds a
 member by username (or email used as one), ``i`` invites one, ``r`` changes a
 member's role (pick the role, then confirm, as the web app's role list and
 Save; one call, straight to that role; your own role warns first when it would
@@ -28,6 +29,7 @@ from gterm.globus.sharing import SharingService, identity_label, username_proble
 from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.keymap import GROUPS_BINDINGS, MEMBERS_BINDINGS
 from gterm.tui.safe_text import safe_text
+from gterm.tui.screens.group_form import GroupForm
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt, not_empty
 from gterm.tui.worker_errors import AUTH_ERRORS, back_with_error, deliver, describe, report
@@ -52,7 +54,7 @@ class _GroupsBase(GtermModal[None]):
         self.error: str | None = None
 
     def compose_dialog(self) -> ComposeResult:
-        yield self.heading(self.title_line())
+        yield self.heading(self.title_line(), id="groups-title")
         yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Static(Text("Loading…", style="dim"), classes="groups-status", id="groups-status")
         yield Static(self.HINT, classes="dialog-hint")
@@ -72,6 +74,85 @@ class _GroupsBase(GtermModal[None]):
 
     def reload(self) -> None:
         raise NotImplementedError
+
+    def chosen_group(self) -> Group | None:
+        """The group ``e`` and ``d`` act on (None: none yet)."""
+        raise NotImplementedError
+
+    def group_changed(self, group: Group) -> None:
+        """``e`` saved ``group``: show it as it is now."""
+        raise NotImplementedError
+
+    def group_deleted(self, group: Group) -> None:
+        """``d`` deleted ``group``."""
+        raise NotImplementedError
+
+    def _administered(self, group: Group | None, what: str) -> Group | None:
+        """``group`` when I am its admin; else None, and the status line says only an admin may ``what``."""
+        if group is None:
+            return None
+        if group.my_role != "admin":
+            mine = f"you are a {group.my_role}" if group.my_role else "you are not a member"
+            self.status(f"Only an admin of {group.name} may {what}; {mine}.", error=True)
+            return None
+        return group
+
+    def action_edit_group(self) -> None:
+        """``e``: the name and description form (it saves itself, and says a refusal there)."""
+        group = self._administered(self.chosen_group(), "rename it or change its description")
+        if group is not None:
+            self.app.push_screen(GroupForm(self.groups, group), self._edited)
+
+    def _edited(self, group: Group | None) -> None:
+        if group is not None:
+            self.group_changed(group)
+
+    def action_delete_group(self) -> None:
+        """``d``: its members are counted first (the confirmation names them), then it is deleted."""
+        group = self._administered(self.chosen_group(), "delete it")
+        if group is not None:
+            self.status(f"Counting the members of {group.name}…")
+            self._count_for_delete(group.id)
+
+    @work(thread=True, group="groups-change", exit_on_error=False)
+    def _count_for_delete(self, group_id: str) -> None:
+        try:
+            group = self.groups.group(group_id)
+        except GtermError as exc:
+            deliver(self.app, self.failed, exc, lambda: self._count_for_delete(group_id))
+            return
+        deliver(self.app, self._confirm_delete, group)
+
+    def _confirm_delete(self, group: Group) -> None:
+        if self.app.screen is not self:  # the user went elsewhere meanwhile: no question over that
+            return
+        if self._administered(group, "delete it") is None:
+            return
+        self.status("")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.status(f"Deleting {group.name}…")
+                self._delete(group)
+
+        self.app.push_screen(
+            ConfirmPrompt(
+                "Delete group",
+                f"Delete the group {group.name}? It has {member_count(list(group.members))}; they lose what "
+                "is shared with the group at once. This cannot be undone.",
+                confirm_label="Delete group", danger=True,
+            ),
+            answered,
+        )
+
+    @work(thread=True, group="groups-change", exit_on_error=False)
+    def _delete(self, group: Group) -> None:
+        try:
+            self.groups.delete_group(group.id)
+        except GtermError as exc:
+            deliver(self.app, self.failed, exc, lambda: self._delete(group))
+            return
+        deliver(self.app, self.group_deleted, group)
 
     def status(self, text: str, *, error: bool = False) -> None:
         self.query_one("#groups-status", Static).update(safe_text(text, "bold red" if error else "dim"))
@@ -176,7 +257,7 @@ class GroupsScreen(_GroupsBase):
 
     BINDINGS: ClassVar[list[BindingType]] = [*GROUPS_BINDINGS]
     TITLE_TEXT = "Groups — the groups I belong to"
-    HINT = "Enter shows members · n new group · ctrl+r refresh · Esc closes"
+    HINT = "Enter shows members · n new group · e edit · d delete · ctrl+r refresh · Esc closes"
 
     def columns(self, width: int) -> tuple[tuple[str, int], ...]:
         return group_columns(width)
@@ -191,6 +272,18 @@ class GroupsScreen(_GroupsBase):
 
     def action_refresh(self) -> None:
         self.status("Loading…")
+        self._load()
+
+    def chosen_group(self) -> Group | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def group_changed(self, group: Group) -> None:
+        self.app.notify(f"Saved the group {group.name}.", title="Groups")
+        self._load()
+
+    def group_deleted(self, group: Group) -> None:
+        self.app.notify(f"Deleted the group {group.name}.", title="Groups")
         self._load()
 
     @work(thread=True, group="groups", exclusive=True, exit_on_error=False)
@@ -217,7 +310,12 @@ class GroupsScreen(_GroupsBase):
     def _open(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if 0 <= event.cursor_row < len(self.rows):
-            self.app.push_screen(GroupMembersScreen(self.groups, self.rows[event.cursor_row], self.sharing))
+            # Back from it, the list is read again: the group may be renamed, deleted or left meanwhile.
+            self.app.push_screen(GroupMembersScreen(self.groups, self.rows[event.cursor_row], self.sharing),
+                                 self._back_from_members)
+
+    def _back_from_members(self, _: None) -> None:
+        self._load()
 
     def action_create(self) -> None:
         self._ask_group_name()
@@ -245,7 +343,7 @@ class GroupMembersScreen(_GroupsBase):
     """One group's members (name, username, role, status) and the membership actions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*MEMBERS_BINDINGS]
-    HINT = "a add · i invite · r role · x remove · l leave · ctrl+r refresh · Esc back"
+    HINT = "a add · i invite · r role · x remove · l leave · e edit group · d delete group · ctrl+r refresh · Esc back"
 
     def columns(self, width: int) -> tuple[tuple[str, int], ...]:
         return member_columns(width)
@@ -288,8 +386,21 @@ class GroupMembersScreen(_GroupsBase):
         if not worker.is_cancelled:
             deliver(self.app, self._show, group, names)
 
+    def chosen_group(self) -> Group | None:
+        return self.group if self.loaded else None
+
+    def group_changed(self, group: Group) -> None:
+        self.app.notify(f"Saved the group {group.name}.", title="Groups")
+        self.status("Loading…")
+        self._load()
+
+    def group_deleted(self, group: Group) -> None:
+        self.app.notify(f"Deleted the group {group.name}.", title="Groups")
+        self.dismiss()
+
     def _show(self, group: Group, names: dict[str, str]) -> None:
         self.loaded, self.error, self.group = True, None, group
+        self.query_one("#groups-title", Static).update(safe_text(self.title_line()))
         table = self.query_one(DataTable)
         place = cursor_place(table)  # the same person after a reload; one removed: the one now in their place
         self.members = list(group.members)
