@@ -138,6 +138,12 @@ class TransferPlan:
             return [_as_dir(self.destination_path)]
         return [_join(self.destination_path, entry.name) + "/" for entry in self.entries if entry.is_dir]
 
+    def already_there(self) -> list[str]:
+        """The chosen files whose names the destination's listing shows: Transfer sends over them (a
+        sync level may skip those it finds the same). Empty when the destination was not listed."""
+        there = {entry.name for entry in self.destination_entries or () if not entry.is_dir}
+        return [entry.name for entry in self.entries if not entry.is_dir and entry.name in there]
+
     def delete_warning(self) -> str:
         """The warning shown when "delete extras" is ticked: it names what will really be cleaned."""
         cleaned = self.cleaned_directories()

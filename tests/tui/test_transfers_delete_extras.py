@@ -129,3 +129,22 @@ async def test_sync_preview_sends_selected_files_an_exclude_rule_names(
     # What Globus did is what the preview said.
     assert sorted(os.listdir(dst_disk)) == ["README.md", "keep.txt", "large.bin", "sub"]
     assert sorted(os.listdir(dst_disk / "sub")) == ["inner.txt"]
+
+
+async def test_the_dialog_names_the_files_it_will_send_over_and_f3_with_sync_off_says_what_it_needs(
+    alice_service: TransferService, lab_dir: Any
+) -> None:
+    """QA: with b.csv already in the other pane, F5 listed the sources only and Submit replaced it without a
+    word (Midnight Commander asks); F3 with the sync level off did nothing at all."""
+    _, src = lab_dir({"a.csv": "a", "b.csv": "new b", "sub/c.txt": "c"})
+    _, dst = lab_dir({"b.csv": "old", "sub/c.txt": "c"})
+    app = host(alice_service, src, dst, ["a.csv", "b.csv", "sub"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        dialog = await open_dialog(pilot, app)
+        summary = str(dialog.query_one("#summary", Static).render())
+        assert "Already at the destination: b.csv. Sent over it, unless a sync level finds it the same." in summary
+        await pilot.press("f3")
+        await pilot.pause()
+        shown = str(dialog.query_one("#preview", Static).render())
+        assert shown.startswith("The sync preview shows what a sync level would send: choose one first")
+        assert dialog.preview is None

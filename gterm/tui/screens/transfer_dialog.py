@@ -126,6 +126,13 @@ class TransferDialog(GtermModal[TransferRequest]):
         summary.append("\n" + escape_controls(names), style="dim")
         if hidden := hidden_by_filter(plan.hidden_by_filter):
             summary.append("\n" + hidden, style="bold yellow")
+        if there := plan.already_there():
+            # Transfer replaces them without asking (as cp does); said before Enter, as MC's copy asks.
+            shown = ", ".join(there[:4]) + (f" and {len(there) - 4:,} more" if len(there) > 4 else "")
+            them = "it" if len(there) == 1 else "them"
+            summary.append("\n" + escape_controls(
+                f"Already at the destination: {shown}. Sent over {them}, unless a sync level finds {them} the "
+                "same."), style="bold yellow")
         yield Static(summary, id="summary")
         with VerticalScroll(id="form", can_focus=False):  # a focus stop with no highlight: Enter there submitted
             with Horizontal(classes="row"):
@@ -244,7 +251,11 @@ class TransferDialog(GtermModal[TransferRequest]):
 
     def action_preview(self) -> None:
         options = self.options()
-        if options.sync_level == "off" or self.service is None:
+        if self.service is None:  # fixed data (snapshots): nothing to compare with
+            return
+        if options.sync_level == "off":  # F3 did nothing at all, the button greyed out
+            self._show_preview(Text("The sync preview shows what a sync level would send: choose one first "
+                                    "(with sync off every file is sent)."))
             return
         self._show_preview(Text("Comparing source and destination…"))
         self._run_preview(options)
