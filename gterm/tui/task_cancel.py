@@ -59,4 +59,6 @@ def confirm_cancel(
             start()
 
     question = f"Cancel task {fmt.task_title(task)} ({task_id})?"
-    app.push_screen(ConfirmPrompt("Cancel task", question, confirm_label="Cancel task", danger=True), answered)
+    # "Keep task", not "Cancel", answers no: beside "Cancel task" a "Cancel" button read as the same thing.
+    app.push_screen(ConfirmPrompt("Cancel task", question, confirm_label="Cancel task", decline_label="Keep task",
+                                  danger=True), answered)

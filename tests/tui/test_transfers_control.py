@@ -17,7 +17,7 @@ from typing import Any
 
 import globus_sdk
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from gterm.globus.https_access import HttpsFiles, https_scope
 from gterm.globus.local_tasks import Item, LocalTask
@@ -240,6 +240,9 @@ async def _cancel_from_the_panel(pilot: Any, app: TransferHostApp, task_id: str)
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the cancel confirmation")
     prompt = app.screen
     assert isinstance(prompt, ConfirmPrompt) and task_id in prompt.message  # it names the task it would cancel
+    # QA: "Cancel" beside "Cancel task" read as the same thing; the answer that keeps it says so.
+    buttons = {str(button.label) for button in prompt.query(Button)}
+    assert buttons == {"Keep task", "Cancel task"}
     await pilot.press("n")
     await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmPrompt), "the confirmation closed")
     assert any(t.task_id == task_id and t.is_active for t in panel.tasks)  # "no" cancels nothing

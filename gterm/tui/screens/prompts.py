@@ -211,16 +211,19 @@ class ConfirmPrompt(Prompt[bool]):
         *,
         items: Sequence[str] = (),
         confirm_label: str = "Yes",
+        decline_label: str = "Cancel",
         danger: bool = False,
     ) -> None:
+        """``decline_label``: the button that answers no ("Keep" where "Cancel" would read as the action)."""
         super().__init__(title, message, items=items, no_result=False, classes="-danger" if danger else None)
         self.confirm_label = confirm_label
+        self.decline_label = decline_label
         self.danger = danger
 
     def compose_dialog(self) -> ComposeResult:
         yield from self.compose_question()
         with Horizontal(classes="dialog-buttons"):
-            yield Button("Cancel", id="no")
+            yield Button(self.decline_label, id="no")
             yield Button(self.confirm_label, variant="error" if self.danger else "primary", id="yes")
 
     def on_mount(self) -> None:
