@@ -36,7 +36,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("space,insert", "toggle_select", "Select", show=False, id="toggle_select"),
     Binding("plus", "select_glob", "Select glob", show=False, id="select_glob"),
     Binding("minus", "unselect_glob", "Unselect glob", show=False, id="unselect_glob"),
-    Binding("asterisk", "invert_selection", "Invert selection", show=False, id="invert_selection"),
+    Binding("asterisk", "invert_selection", "Invert file selection", show=False, id="invert_selection"),
     Binding("ctrl+a", "select_all", "Select all", show=False, id="select_all"),
     Binding("f2", "rename", "Rename", id="rename"),
     Binding("f3", "view", "View", id="view"),

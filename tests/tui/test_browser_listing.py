@@ -129,6 +129,25 @@ async def test_selection_by_glob_invert_and_all(alice_service, tmp_config, lab_d
         assert "4 selected" in status_text(left)
 
 
+async def test_invert_acts_on_files_only_directories_keep_their_state(alice_service, tmp_config, lab_dir):
+    # Midnight Commander's invert leaves directories alone: `*` then F8 must not take a whole directory.
+    _disk, path = lab_dir({"a.txt": "1", "b.txt": "2", "kept/x": "x", "left-alone/y": "y"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await start(app, pilot, path)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "kept")
+        await pilot.press("space")
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("space")
+        await pilot.press("asterisk")
+        await pilot.pause()
+        assert {e.name for e in left.selected_entries()} == {"kept", "b.txt"}
+        await pilot.press("asterisk")
+        await pilot.pause()
+        assert {e.name for e in left.selected_entries()} == {"kept", "a.txt"}
+
+
 async def test_space_toggles_and_moves_down(alice_service, tmp_config, lab_dir):
     _disk, path = lab_dir({"a.txt": "1", "b.txt": "2"})
     app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
