@@ -1,9 +1,15 @@
 """Pure comparisons of two listings: the `c` directory compare and the sync preview.
 
-Compare works like Midnight Commander's directory compare: an entry is marked
-when it exists on one side only, when its type differs between the sides, or
-(for files) when size or modification time differ. Directories present on
-both sides are not descended into: marks describe what the panes show.
+Compare works like Midnight Commander's quick directory compare (size and
+date): of two same-named files that differ, the newer is the one to send (over
+the older), whatever their sizes; when both carry the same time (to the second)
+but sizes differ, or a time is missing, nothing says which is right and both
+are to send (the user picks the direction with F5 from one pane). An entry on
+one side only is to send from that side (a directory too: F5 sends it whole).
+The older copy, and a name that is a file on one side and a directory on the
+other (one cannot be copied over the other), differ but are not to send.
+Directories present on both sides are not descended into: the result
+describes what the panes show.
 
 The sync preview applies Globus's cumulative sync levels (the same table as
 the sandbox's engine and the real service) to a pair of listings, so the
@@ -15,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from gterm.globus import paths
 from gterm.globus.models import Entry, Listing
@@ -27,11 +34,28 @@ SYNC_LEVEL_ORDER: dict[str, int] = {level: rank for rank, level in enumerate(SYN
 
 
 @dataclass(frozen=True, slots=True)
-class CompareResult:
-    """Names to mark in the left and right pane."""
+class Side:
+    """One pane's part of a compare, as names of its entries."""
 
-    left_marked: frozenset[str]
-    right_marked: frozenset[str]
+    send: frozenset[str] = frozenset()  # to copy to the other side: newer, or on this side only
+    older: frozenset[str] = frozenset()  # differs, but the other side's copy is newer
+    clash: frozenset[str] = frozenset()  # a file here, a directory there (or the reverse)
+
+    @property
+    def differing(self) -> frozenset[str]:
+        return self.send | self.older | self.clash
+
+
+@dataclass(frozen=True, slots=True)
+class CompareResult:
+    """What compare found in the left and the right pane (see the module docstring)."""
+
+    left: Side
+    right: Side
+
+    @property
+    def same(self) -> bool:
+        return not self.left.differing and not self.right.differing
 
 
 def _seconds(value: datetime | None) -> int | None:
@@ -39,17 +63,33 @@ def _seconds(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp())
 
 
-def _kind(entry: Entry) -> str:
-    return "dir" if entry.is_dir else "file"
+Verdict = Literal["same", "left", "right", "both", "clash"]
 
 
-def entries_differ(left: Entry, right: Entry) -> bool:
-    """True when two same-named entries should be marked."""
-    if _kind(left) != _kind(right):
-        return True
+def verdict(left: Entry, right: Entry) -> Verdict:
+    """Which of two same-named entries to send over the other (see the module docstring)."""
+    if left.is_dir != right.is_dir:
+        return "clash"
     if left.is_dir:
-        return False
-    return left.size != right.size or _seconds(left.last_modified) != _seconds(right.last_modified)
+        return "same"  # not descended into
+    left_time, right_time = _seconds(left.last_modified), _seconds(right.last_modified)
+    if left_time is not None and right_time is not None and left_time != right_time:
+        return "left" if left_time > right_time else "right"  # the newer copy, whatever the sizes
+    if left.size != right.size or left_time != right_time:
+        return "both"  # same time (or one unknown) but not the same file: nothing says which is right
+    return "same"
+
+
+@dataclass(slots=True)
+class _Found:
+    """A :class:`Side` while it is being built."""
+
+    send: set[str] = field(default_factory=set)
+    older: set[str] = field(default_factory=set)
+    clash: set[str] = field(default_factory=set)
+
+    def frozen(self) -> Side:
+        return Side(frozenset(self.send), frozenset(self.older), frozenset(self.clash))
 
 
 def compare_entries(left: Iterable[Entry], right: Iterable[Entry]) -> CompareResult:
@@ -57,14 +97,23 @@ def compare_entries(left: Iterable[Entry], right: Iterable[Entry]) -> CompareRes
     # latin-1, this computer as lone surrogates (gterm.globus.paths); each pane keeps its own.
     by_name_left = {paths.with_surrogates(entry.name): entry for entry in left}
     by_name_right = {paths.with_surrogates(entry.name): entry for entry in right}
-    left_marked = {entry.name for key, entry in by_name_left.items() if key not in by_name_right}
-    right_marked = {entry.name for key, entry in by_name_right.items() if key not in by_name_left}
+    here, there = _Found(), _Found()
+    here.send.update(entry.name for key, entry in by_name_left.items() if key not in by_name_right)
+    there.send.update(entry.name for key, entry in by_name_right.items() if key not in by_name_left)
     for key, entry in by_name_left.items():
         other = by_name_right.get(key)
-        if other is not None and entries_differ(entry, other):
-            left_marked.add(entry.name)
-            right_marked.add(other.name)
-    return CompareResult(frozenset(left_marked), frozenset(right_marked))
+        if other is None:
+            continue
+        said = verdict(entry, other)
+        if said == "same":
+            continue
+        if said == "clash":
+            here.clash.add(entry.name)
+            there.clash.add(other.name)
+            continue
+        (here.send if said in ("left", "both") else here.older).add(entry.name)
+        (there.send if said in ("right", "both") else there.older).add(other.name)
+    return CompareResult(here.frozen(), there.frozen())
 
 
 def compare_listings(left: Listing, right: Listing) -> CompareResult:

@@ -491,14 +491,15 @@ class TransferScreen(Screen[None]):
         from gterm.tui.compare import compare_listings
 
         result = compare_listings(left.listing, right.listing)
-        left.set_marks(set(result.left_marked))
-        right.set_marks(set(result.right_marked))
-        if not result.left_marked and not result.right_marked:
+        left_marked, right_marked = result.left.send | result.left.clash, result.right.send | result.right.clash
+        left.set_marks(set(left_marked))
+        right.set_marks(set(right_marked))
+        if not left_marked and not right_marked:
             self.app.notify("The directories have the same entries.", title="Compare")
         else:
-            count = len(result.left_marked)
+            count = len(left_marked)
             here = _marked_text(left, count, " entry marked here" if count == 1 else " entries marked here")
-            there = _marked_text(right, len(result.right_marked), " in the other pane")
+            there = _marked_text(right, len(right_marked), " in the other pane")
             self.app.notify(f"{here}, {there}.", title="Compare")
 
     @on(PaneLocationChanged)

@@ -20,20 +20,36 @@ T_NEW = T_OLD + 3600
 SIZE = (120, 36)
 
 
-async def test_compare_marks_exactly_the_differing_entries(alice_service: TransferService, lab_dir: Any) -> None:
+async def test_compare_marks_only_the_newer_copy(alice_service: TransferService, lab_dir: Any) -> None:
+    files = ("same.txt", "size.txt", "time.txt", "grown.txt", "only-left.txt", "only-right.txt")
     left_disk, left_path = lab_dir(
-        {"same.txt": "same", "only-left.txt": "L", "size.txt": "longer", "time.txt": "tt", "both/x": "x"},
+        {
+            "same.txt": "same",
+            "only-left.txt": "L",
+            "size.txt": "longer",
+            "time.txt": "tt",
+            "grown.txt": "grown",
+            "both/x": "x",
+        },
         dirs=("left-dir",),
     )
     right_disk, right_path = lab_dir(
-        {"same.txt": "same", "only-right.txt": "R", "size.txt": "short", "time.txt": "tt", "both/y": "y"},
+        {
+            "same.txt": "same",
+            "only-right.txt": "R",
+            "size.txt": "short",
+            "time.txt": "tt",
+            "grown.txt": "g",
+            "both/y": "y",
+        },
         dirs=("right-dir",),
     )
     for disk in (left_disk, right_disk):
-        for name in ("same.txt", "size.txt", "time.txt", "only-left.txt", "only-right.txt"):
+        for name in files:
             if (disk / name).exists():
                 os.utime(disk / name, (T_OLD, T_OLD))
-    os.utime(right_disk / "time.txt", (T_NEW, T_NEW))
+    os.utime(right_disk / "time.txt", (T_NEW, T_NEW))  # same size, newer there: only the right copy
+    os.utime(left_disk / "grown.txt", (T_NEW, T_NEW))  # bigger and newer here: only the left copy
     left = HostPane(alice_service, LAB_STORAGE_ID, left_path, "Lab Storage")
     right = HostPane(alice_service, LAB_STORAGE_ID, right_path, "Lab Storage")
     app = TransferHostApp(alice_service, left, right)
@@ -41,7 +57,8 @@ async def test_compare_marks_exactly_the_differing_entries(alice_service: Transf
         await pilot.pause()
         await pilot.press("c")
         await pilot.pause()
-    assert left.marks == {"only-left.txt", "size.txt", "time.txt", "left-dir"}
+    # size.txt: the same time, other sizes: nothing says which is right, so both
+    assert left.marks == {"only-left.txt", "size.txt", "grown.txt", "left-dir"}
     assert right.marks == {"only-right.txt", "size.txt", "time.txt", "right-dir"}
     assert any("4 entries marked here, 4 in the other pane" in n for n in app.notifications_seen)
 

@@ -1,11 +1,11 @@
-"""compare_listings marks what Midnight Commander's compare marks; the sync preview follows Globus's levels."""
+"""compare_listings picks what Midnight Commander's quick compare selects; the sync preview follows Globus's levels."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from gterm.globus.models import Entry, Listing
-from gterm.tui.compare import compare_listings, preview_directory, would_send
+from gterm.tui.compare import Side, compare_listings, preview_directory, would_send
 
 T0 = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
 
@@ -24,32 +24,58 @@ def listing(*entries: Entry) -> Listing:
 
 def test_identical_listings_mark_nothing() -> None:
     result = compare_listings(listing(f("a"), d("sub")), listing(f("a"), d("sub", T0 + timedelta(days=3))))
-    assert result.left_marked == frozenset()
-    assert result.right_marked == frozenset()
+    assert result.same
+    assert result.left == Side() and result.right == Side()
 
 
-def test_one_side_only_size_and_mtime_differences_are_marked() -> None:
+def test_only_the_newer_copy_is_to_send_and_one_side_only_entries_are() -> None:
+    later = T0 + timedelta(seconds=5)
     left = listing(
-        f("same"), f("only-left"), f("bigger", 20), f("newer", when=T0 + timedelta(seconds=5)), d("dir-left")
+        f("same"),
+        f("only-left"),
+        f("newer-here", when=later),
+        f("newer-and-bigger-here", 20, later),
+        f("newer-there"),
+        f("same-time-other-size", 20),
+        d("dir-left"),
     )
-    right = listing(f("same"), f("only-right"), f("bigger", 10), f("newer"), d("dir-right"))
+    right = listing(
+        f("same"),
+        f("only-right"),
+        f("newer-here"),
+        f("newer-and-bigger-here", 10),
+        f("newer-there", 99, later),
+        f("same-time-other-size", 10),
+        d("dir-right"),
+    )
     result = compare_listings(left, right)
-    assert result.left_marked == {"only-left", "bigger", "newer", "dir-left"}
-    assert result.right_marked == {"only-right", "bigger", "newer", "dir-right"}
+    # same size, newer here: only this copy (Midnight Commander marks only the newer); a newer copy is
+    # sent whatever the sizes; the same time with other sizes says nothing of which is right: both.
+    assert result.left.send == {"only-left", "newer-here", "newer-and-bigger-here", "same-time-other-size", "dir-left"}
+    assert result.right.send == {"only-right", "newer-there", "same-time-other-size", "dir-right"}
+    assert result.left.older == {"newer-there"}
+    assert result.right.older == {"newer-here", "newer-and-bigger-here"}
+    assert not result.left.clash and not result.right.clash
 
 
-def test_type_mismatch_is_marked_and_subsecond_noise_is_not() -> None:
+def test_type_mismatch_is_a_clash_and_subsecond_noise_is_not() -> None:
     left = listing(f("thing"), f("t", when=T0 + timedelta(milliseconds=300)))
     right = listing(d("thing"), f("t"))
     result = compare_listings(left, right)
-    assert result.left_marked == {"thing"}
-    assert result.right_marked == {"thing"}
+    assert result.left == Side(clash=frozenset({"thing"}))
+    assert result.right == Side(clash=frozenset({"thing"}))
+
+
+def test_a_missing_time_cannot_say_which_is_newer() -> None:
+    unknown = Entry(name="u", type="file", size=10, last_modified=None)
+    result = compare_listings(listing(unknown), listing(f("u")))
+    assert result.left.send == {"u"} and result.right.send == {"u"}
 
 
 def test_names_are_compared_literally() -> None:
     result = compare_listings(listing(f("[bold]x[/bold]"), f("Résumé.pdf")), listing(f("Résumé.pdf")))
-    assert result.left_marked == {"[bold]x[/bold]"}
-    assert result.right_marked == frozenset()
+    assert result.left.send == {"[bold]x[/bold]"}
+    assert result.right.differing == frozenset()
 
 
 def test_would_send_follows_the_cumulative_levels() -> None:
@@ -84,4 +110,4 @@ def test_a_name_that_is_not_utf8_matches_across_spellings() -> None:
     local, remote = "caf\udce9.txt", "\ufffdcaf\xe9.txt"
     assert compare_listings(listing(f(local)), listing(f(remote))) == compare_listings(listing(), listing())
     result = compare_listings(listing(f(local, 20)), listing(f(remote, 10)))
-    assert result.left_marked == {local} and result.right_marked == {remote}
+    assert result.left.send == {local} and result.right.send == {remote}  # same time, other sizes: both
