@@ -18,9 +18,14 @@ directory as it was before the transfer. A task's end reaches the screen one
 way: the task panel's ``TaskFinished`` message; :meth:`TransferScreen.after_task`
 says what to do then (transfers and deletes alike).
 
-Compare marks describe the two listings they were computed on: when either
-pane lists anything again (navigation or reload) the marks of both panes are
-dropped, and the compare notice counts only entries the user can see.
+Compare (``c``) selects, in each pane, what to copy to the other side (the
+newer copies, and what the other side lacks: gterm.tui.compare), replacing
+that pane's selection as Midnight Commander does, so F5 right after it sends
+exactly those. What differs but is not to copy (the older copy, a file facing
+a directory) gets a ``≠`` mark. Marks describe the two listings they were
+computed on: when either pane lists anything again (navigation or reload) the
+marks of both panes are dropped; a selection is the user's and stays. The
+notice counts the rows the user can see and says how many more the filter hides.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from gterm.wording import hidden_by_filter, plural
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.local_tasks import Kind, LocalTask, OnConflict
     from gterm.globus.transfer_requests import TransferRequest
+    from gterm.tui.compare import CompareResult
     from gterm.tui.transfer_plan import SendKey, TransferPlan
 
 
@@ -83,6 +89,8 @@ class TransferPane(Protocol):
     def set_marks(self, names: set[str]) -> None: ...
 
     def clear_selection(self) -> None: ...
+
+    def replace_selection(self, names: set[str]) -> None: ...
 
     def reload(self) -> None: ...
 
@@ -491,16 +499,12 @@ class TransferScreen(Screen[None]):
         from gterm.tui.compare import compare_listings
 
         result = compare_listings(left.listing, right.listing)
-        left_marked, right_marked = result.left.send | result.left.clash, result.right.send | result.right.clash
-        left.set_marks(set(left_marked))
-        right.set_marks(set(right_marked))
-        if not left_marked and not right_marked:
-            self.app.notify("The directories have the same entries.", title="Compare")
-        else:
-            count = len(left_marked)
-            here = _marked_text(left, count, " entry marked here" if count == 1 else " entries marked here")
-            there = _marked_text(right, len(right_marked), " in the other pane")
-            self.app.notify(f"{here}, {there}.", title="Compare")
+        # Midnight Commander's compare selects what to copy, replacing the selection, so F5/F6 act on it
+        # at once; the ≠ mark is left for what differs but is not to copy (older copies, file vs directory).
+        for pane, side in ((left, result.left), (right, result.right)):
+            pane.replace_selection(set(side.send))
+            pane.set_marks(set(side.older | side.clash))
+        self.app.notify(_compare_notice(left, right, result), title="Compare")
 
     @on(PaneLocationChanged)
     def _marks_stale(self, event: PaneLocationChanged) -> None:
@@ -518,10 +522,24 @@ class TransferScreen(Screen[None]):
         self.task_panel.focus_table()
 
 
-def _marked_text(pane: TransferPane, total: int, where: str) -> str:
-    """``3 entries marked here`` counting only rows the user can see, plus how many marks are hidden or filtered out."""
-    visible = pane.visible_marked_count
-    text = f"{visible:,}{where}"
+def _compare_notice(left: TransferPane, right: TransferPane, result: CompareResult) -> str:
+    """What compare did, counting the rows the user can see and saying how many more the filter hides."""
+    if result.same:
+        return "The directories have the same entries: nothing selected."
+    here = _counted(len(result.left.send), len(result.left.send) - left.hidden_selected_count, "selected here")
+    there = _counted(len(result.right.send), len(result.right.send) - right.hidden_selected_count, "there")
+    text = f"{here}, {there}: the newer copies and what the other side lacks, for F5."
+    left_marks, right_marks = result.left.older | result.left.clash, result.right.older | result.right.clash
+    if left_marks or right_marks:
+        marked_here = _counted(len(left_marks), left.visible_marked_count, "here")
+        marked_there = _counted(len(right_marks), right.visible_marked_count, "there")
+        text += f" ≠ marks {marked_here}, {marked_there}: older copies, or a file facing a directory; not selected."
+    return text
+
+
+def _counted(total: int, visible: int, what: str) -> str:
+    """``3 selected here`` counting only rows the user can see, plus how many more are hidden or filtered out."""
+    text = f"{visible:,} {what}"
     if total > visible:
         text += f" (+{total - visible:,} hidden or filtered out)"
     return text

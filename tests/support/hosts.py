@@ -117,6 +117,9 @@ class HostPane:
     def clear_selection(self) -> None:
         self.selected = []
 
+    def replace_selection(self, names: set[str]) -> None:
+        self.selected = sorted(names)
+
     def defer_until_loaded(self, action: Callable[[], object]) -> bool:
         return False  # listed synchronously: never in flight
 

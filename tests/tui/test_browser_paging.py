@@ -162,7 +162,7 @@ async def test_compare_while_loading_says_so(app_and_gate: Any, big_dir: str) ->
         left.file_list.focus()
         await pilot.press("c")
         assert any("still loading" in str(n.message) for n in app._notifications)
-        assert left.file_list.marked_names == set()
+        assert left.file_list.marked_names == set() and left.file_list.selected_names == set()
         transport.release()  # before the app exits: it waits for its workers
         await wait_for(pilot, lambda: not left.pages_pending, "the rest merged")
 

@@ -80,7 +80,7 @@ async def test_f5_refuses_to_copy_a_directory_into_itself(
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog for a file")
 
 
-async def test_compare_marks_in_real_panes(alice_service: TransferService, tmp_config: Any, lab_dir: Any) -> None:
+async def test_compare_selects_in_real_panes(alice_service: TransferService, tmp_config: Any, lab_dir: Any) -> None:
     left_disk, left_path = lab_dir({"same.txt": "s", "only-left.txt": "l", "size.txt": "long"})
     right_disk, right_path = lab_dir({"same.txt": "s", "only-right.txt": "r", "size.txt": "x"})
     for disk in (left_disk, right_disk):
@@ -96,8 +96,9 @@ async def test_compare_marks_in_real_panes(alice_service: TransferService, tmp_c
         screen.left_pane.file_list.focus()
         await pilot.press("c")
         await pilot.pause()
-        assert screen.left_pane.file_list.marked_names == {"only-left.txt", "size.txt"}
-        assert screen.right_pane.file_list.marked_names == {"only-right.txt", "size.txt"}
+        # size.txt has the same time and other sizes: nothing says which is right, so both sides
+        assert screen.left_pane.file_list.selected_names == {"only-left.txt", "size.txt"}
+        assert screen.right_pane.file_list.selected_names == {"only-right.txt", "size.txt"}
 
 
 async def test_destination_pane_reloads_when_the_transfer_ends(

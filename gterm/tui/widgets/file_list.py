@@ -381,6 +381,12 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
         self._view.clear_selection()
         self._selection_repaint()
 
+    def replace_selection(self, names: set[str]) -> None:
+        """Select exactly ``names`` (compare's choice; names not in the listing are ignored)."""
+        self._view.clear_selection()
+        self._view.select_names(names)
+        self._selection_repaint()
+
     def set_marks(self, names: set[str]) -> None:
         """Compare marks (their own style and a ``≠`` marker)."""
         self._view.set_marks(names)

@@ -193,6 +193,9 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
     def clear_selection(self) -> None:
         self.file_list.clear_selection()
 
+    def replace_selection(self, names: set[str]) -> None:
+        self.file_list.replace_selection(names)
+
     def defer_until_loaded(self, action: Callable[[], object]) -> bool:
         """While a listing is in flight, keep ``action`` for when it arrives and return True.
 
