@@ -1,9 +1,20 @@
-"""F6 as data: which (old, new) renames a move of some entries of a directory means."""
+"""F6 as data: which (old, new) renames a move of some entries of a directory means, and what running them did."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Protocol
+
 from gterm.globus import paths
-from gterm.globus.errors import InvalidInput
+from gterm.globus.errors import (
+    AlreadyExists,
+    ConsentNeeded,
+    GtermError,
+    InvalidInput,
+    NotLoggedIn,
+    SessionExpired,
+    is_retryable,
+)
 from gterm.globus.models import Entry
 
 
@@ -33,3 +44,66 @@ def plan_moves(directory: str, entries: list[Entry], destination: str) -> list[t
         raise InvalidInput("The destination is where the items already are.")
     return moves
 
+
+
+class Renames(Protocol):
+    """What a move needs of a pane's files (TransferService, or this computer's)."""
+
+    def rename(self, collection_id: str, old_path: str, new_path: str) -> None: ...
+
+
+# Failures every later rename would meet as well: a sign-in to do, the service out of reach.
+_STOPS_ALL: tuple[type[GtermError], ...] = (ConsentNeeded, SessionExpired, NotLoggedIn)
+
+
+@dataclass
+class MoveOutcome:
+    """What F6 did: each planned rename moved, was refused (and why), or was not tried."""
+
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[tuple[str, str, GtermError]] = field(default_factory=list)
+    stopped: GtermError | None = None
+    """A failure every later rename would meet too (sign-in needed, service unreachable): the rest were not tried."""
+    not_tried: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def planned(self) -> int:
+        return len(self.moved) + len(self.refused) + len(self.not_tried)
+
+
+def run_moves(files: Renames, collection_id: str, moves: list[tuple[str, str]]) -> MoveOutcome:
+    """Rename each (old, new) in turn; a name refused (it exists at the destination, say) does not stop the others.
+
+    Globus renames never overwrite, so a name already at the destination is refused and stays where it was,
+    as Midnight Commander's "skip all" would leave it; the outcome names every refusal.
+    """
+    outcome = MoveOutcome()
+    for index, (old, new) in enumerate(moves):
+        try:
+            files.rename(collection_id, old, new)
+        except GtermError as error:
+            if isinstance(error, _STOPS_ALL) or is_retryable(error):
+                outcome.stopped = error
+                outcome.not_tried = moves[index:]
+                break
+            outcome.refused.append((old, new, error))
+        else:
+            outcome.moved.append((old, new))
+    return outcome
+
+
+def refusal_reason(new: str, error: GtermError) -> str:
+    """Why one name was not moved, in plain words (the service's "Rename failed: 'X' already exists" -> "X already
+    exists")."""
+    if isinstance(error, AlreadyExists):
+        return f"{paths.normalise(new, directory=False)} already exists"
+    return str(error)
+
+
+def moved_location(path: str, moved: list[tuple[str, str]]) -> str | None:
+    """Where directory ``path`` is now if it was, or lay inside, a directory that moved (None: it did not move)."""
+    shown = paths.normalise(path, directory=True)
+    for old, new in moved:
+        if paths.is_dir_path(old) and paths.is_within(shown, old):
+            return paths.as_dir(new) + shown[len(paths.as_dir(old)):]
+    return None

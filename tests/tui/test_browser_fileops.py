@@ -15,6 +15,7 @@ from tests.support.browser_helpers import (
     cursor_to,
     listing_names,
     make_app,
+    notices,
     prompt_error,
     settled,
     wait_for,
@@ -180,3 +181,51 @@ async def test_delete_confirm_tab_goes_between_the_buttons(alice_service, tmp_co
         await pilot.press("enter")  # Cancel
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmPrompt), "closed")
         assert (disk / "precious.txt").exists()
+
+
+async def test_f6_that_partly_fails_moves_the_rest_and_lists_both_panes_again(alice_service, tmp_config, lab_dir):
+    """A name already at the destination is refused (Globus renames never overwrite); the others still move, both
+    panes list their directories again (the moved entries' selection gone) and the notice names the refusal."""
+    files = {f"src/{name}": name for name in ("a.csv", "b.csv", "c.txt", "d.tmp", "e.tmp", "keep.dat", "dirA/f",
+                                              "sub/x.txt")}
+    disk, path = lab_dir({**files, "dst/b.csv": "already there"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}src/", right=f"{LAB}:{path}dst/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, f"{path}src/")
+        left, right = app.main_screen.left_pane, app.main_screen.right_pane
+        await wait_for(pilot, lambda: right.listing is not None, "right listed")
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: len(left.selected_entries()) == 8, "all eight selected")
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the move prompt")
+        assert app.screen.query_one("#prompt-input", Input).value == f"{path}dst/"
+        await pilot.press("enter")
+
+        moved = ["a.csv", "c.txt", "d.tmp", "dirA", "e.tmp", "keep.dat", "sub"]
+        await wait_for(pilot, lambda: listing_names(left) == ["b.csv"], "the source listed again")
+        await wait_for(pilot, lambda: sorted(listing_names(right)) == sorted([*moved, "b.csv"]), "the destination")
+        await settled(pilot)
+        assert sorted(p.name for p in (disk / "dst").iterdir()) == sorted([*moved, "b.csv"])
+        assert (disk / "dst" / "b.csv").read_text() == "already there" and (disk / "src" / "b.csv").exists()
+        # Only the one not moved is still selected: F8 now would act on what is there.
+        assert [e.name for e in left.selected_entries()] == ["b.csv"]
+        assert f"Moved 7 of 8; b.csv not moved: {path}dst/b.csv already exists" in notices(app)
+
+
+async def test_f6_of_the_directory_the_other_pane_shows_makes_it_follow(alice_service, tmp_config, lab_dir):
+    """The other pane was inside the directory moved: it goes on showing the same files at their new place."""
+    disk, path = lab_dir({"moving/deep/f.txt": "f"}, dirs=("dst",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:{path}moving/deep/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        left, right = app.main_screen.left_pane, app.main_screen.right_pane
+        await wait_for(pilot, lambda: right.listing is not None, "right listed")
+        await cursor_to(pilot, left, "moving")
+        await pilot.press("f6")
+        await answer_prompt(pilot, f"{path}dst/")
+        await wait_for(pilot, lambda: right.path == f"{path}dst/moving/deep/", "the right pane followed")
+        await settled(pilot)
+        assert listing_names(right) == ["f.txt"]
+        assert right.message_text == f"{path}moving/deep/ was moved: showing it at {path}dst/moving/deep/"
+        assert sorted(listing_names(left)) == ["dst"]
+        assert (disk / "dst" / "moving" / "deep" / "f.txt").exists()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gterm.globus.errors import InvalidInput, NotFound
+from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound, SessionExpired
 from gterm.globus.models import Entry
-from gterm.globus.moves import plan_moves
+from gterm.globus.moves import moved_location, plan_moves, run_moves
 from gterm.tui.app import remappable_binding_ids
 from gterm.tui.keymap import user_keymap
 from gterm.tui.screens.prompts import name_check
@@ -63,6 +63,41 @@ def test_plan_moves_refuses_nonsense():
         plan_moves("/x/", [entry("a.txt")], "/x/")
     with pytest.raises(InvalidInput):
         plan_moves("/x/", [entry("a.txt")], "")
+
+
+class ScriptedRenames:
+    """Renames that fail as told (by old path), recording what was asked."""
+
+    def __init__(self, failures: dict[str, Exception]) -> None:
+        self.failures = failures
+        self.asked: list[str] = []
+
+    def rename(self, collection_id: str, old_path: str, new_path: str) -> None:
+        self.asked.append(old_path)
+        if old_path in self.failures:
+            raise self.failures[old_path]
+
+
+def test_run_moves_goes_past_a_refused_name_and_stops_for_a_sign_in():
+    moves = [(f"/x/{n}", f"/y/{n}") for n in ("a", "b", "c", "d")]
+    refused = AlreadyExists("Rename failed: '/y/b' already exists")
+    outcome = run_moves(ScriptedRenames({"/x/b": refused}), "c", moves)
+    assert outcome.moved == [moves[0], *moves[2:]] and outcome.refused == [("/x/b", "/y/b", refused)]
+    assert outcome.stopped is None and outcome.planned == 4
+    # A sign-in would stop every later rename too: they are left for the retry after it.
+    renames = ScriptedRenames({"/x/b": refused, "/x/c": SessionExpired("sign in again")})
+    outcome = run_moves(renames, "c", moves)
+    assert renames.asked == ["/x/a", "/x/b", "/x/c"]
+    assert isinstance(outcome.stopped, SessionExpired) and outcome.not_tried == moves[2:]
+    assert outcome.planned == 4
+
+
+def test_moved_location_follows_a_directory_moved_under_a_pane():
+    moved = [("/x/a.txt", "/y/a.txt"), ("/x/d/", "/y/e/")]
+    assert moved_location("/x/d/", moved) == "/y/e/"
+    assert moved_location("/x/d/in/deeper/", moved) == "/y/e/in/deeper/"
+    assert moved_location("/x/", moved) is None
+    assert moved_location("/x/dd/", moved) is None
 
 
 def test_user_keymap_splits_known_and_unknown_ids():

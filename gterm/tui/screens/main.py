@@ -10,7 +10,7 @@ transfers side (``TransferScreen``, ``TaskPanel``), the start-up locations from
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -19,11 +19,11 @@ from textual.containers import Horizontal
 from textual.widgets import Header
 
 from gterm.globus import paths
-from gterm.globus.browsing import LOCAL, PaneFiles, is_local
+from gterm.globus.browsing import LOCAL, is_local
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.local_files import local_error
 from gterm.globus.models import Collection, Entry
-from gterm.globus.moves import plan_moves
+from gterm.globus.moves import MoveOutcome, moved_location, plan_moves, refusal_reason, run_moves
 from gterm.globus.transfer_requests import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SHORT_LABELS, SIDEBAR_BINDINGS
 from gterm.tui.listing_view import invalid_link_notice, slashed_name
@@ -454,18 +454,7 @@ class MainScreen(StartupLocations):
             except GtermError as exc:
                 self.notify(escape_controls(exc), title="Move", severity="error")
                 return
-            changed_dirs = {directory} | {paths.parent(new) for _, new in moves}
-
-            def run(files: PaneFiles) -> None:
-                for old, new in moves:
-                    files.rename(collection_id, old, new)
-
-            def done(_: Any) -> None:
-                for changed in changed_dirs:
-                    self.refresh_location(collection_id, changed)
-                self.notify(f"Moved {plural(len(moves), 'item')}.")
-
-            pane.run_file_operation(f"Move {plural(len(moves), 'item')}", run, done)
+            self._run_moves(pane, collection_id, directory, moves)
 
         self.app.push_screen(
             InputPrompt(
@@ -480,6 +469,51 @@ class MainScreen(StartupLocations):
             ),
             chosen,
         )
+
+    def _run_moves(self, pane: Pane, collection_id: str, directory: str, moves: list[tuple[str, str]]) -> None:
+        """Rename each (old, new); whatever came of it, the panes show the directories again and a notice says
+        what moved and what did not (a pane inside a moved directory follows it)."""
+        changed = {directory} | {paths.parent(new) for _, new in moves}
+        context = f"Move {plural(len(moves), 'item')}"
+
+        def done(outcome: MoveOutcome) -> None:
+            self._show_after_move(collection_id, changed, outcome.moved)
+            self._say_move_outcome(pane, collection_id, directory, outcome)
+
+        def failed(error: BaseException) -> None:  # not a refusal of one name: something unforeseen
+            self._show_after_move(collection_id, changed, [])
+            report(self.app, error, context=context, target=pane)
+
+        pane.run_file_operation(context, lambda files: run_moves(files, collection_id, moves), done, on_failed=failed)
+
+    def _show_after_move(self, collection_id: str, changed: set[str], moved: list[tuple[str, str]]) -> None:
+        """List ``changed`` again where a pane shows it; a pane inside a directory that moved follows it there (it
+        goes on showing the same files, the way a file manager's window follows a folder renamed under it)."""
+        for shown in self.panes():
+            if shown.collection_id != collection_id or shown.path is None:
+                continue
+            followed = moved_location(shown.path, moved)
+            if followed is not None:
+                shown.go(followed, note=f"{shown.path} was moved: showing it at {followed}")
+            elif any(shown.path == paths.as_dir(where) for where in changed):
+                shown.reload()
+
+    def _say_move_outcome(self, pane: Pane, collection_id: str, directory: str, outcome: MoveOutcome) -> None:
+        """The notice after F6: all moved, or how many of how many and why each other one was not."""
+        if not outcome.refused and outcome.stopped is None:
+            self.notify(f"Moved {plural(len(outcome.moved), 'item')}.", title="Move")
+            return
+        if outcome.refused:
+            why = [f"{escape_controls(paths.basename(old))} not moved: {escape_controls(refusal_reason(new, error))}"
+                   for old, new, error in outcome.refused]
+            more = [f"… and {len(why) - 5:,} more not moved"] if len(why) > 5 else []
+            self.notify(f"Moved {len(outcome.moved):,} of {outcome.planned:,}; " + "; ".join(why[:5] + more),
+                        title="Move", severity="error", timeout=15)
+        if outcome.stopped is not None:
+            rest = outcome.not_tried
+            report(self.app, outcome.stopped,
+                   context=f"Moved {len(outcome.moved):,} of {outcome.planned:,}; {len(rest):,} not tried",
+                   target=pane, retry=lambda: self._run_moves(pane, collection_id, directory, rest))
 
     def action_delete(self) -> None:
         from gterm.tui.screens.prompts import ConfirmPrompt

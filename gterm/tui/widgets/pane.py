@@ -276,13 +276,15 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         if not listing.complete:
             self._load_rest(self._generation, listing, order, file_list)
 
-    def go(self, path: str, *, origin: str = "go", cursor: str | None = None) -> None:
-        """Show ``path`` in the current collection (relative paths are taken from the current one)."""
+    def go(self, path: str, *, origin: str = "go", cursor: str | None = None, note: str | None = None) -> None:
+        """Show ``path`` in the current collection (relative paths are taken from the current one); ``note`` is
+        said on the message line once it is shown."""
         if self.collection is None:
             self.show_error("No collection open: ctrl+o picks one.")
             return
         target = paths.join(self.path or "/", path) if self.path else path
         self._pending_cursor = cursor
+        self._note_after_load = note
         self.open(self.collection.id, target, origin=origin)
 
     def reload(self, *, cursor: str | None = None) -> None:
