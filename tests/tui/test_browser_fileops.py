@@ -229,3 +229,39 @@ async def test_f6_of_the_directory_the_other_pane_shows_makes_it_follow(alice_se
         assert right.message_text == f"{path}moving/deep/ was moved: showing it at {path}dst/moving/deep/"
         assert sorted(listing_names(left)) == ["dst"]
         assert (disk / "dst" / "moving" / "deep" / "f.txt").exists()
+
+
+async def test_f8_of_the_directory_the_other_pane_shows_sends_it_to_the_parent(alice_service, tmp_config, lab_dir):
+    """Midnight Commander: once the delete task ends, the pane that showed the deleted directory (here, a directory
+    inside it) shows the nearest parent that still exists, and says so."""
+    _disk, path = lab_dir({"dst/inner/b.csv": "b", "other.txt": "o"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:{path}dst/inner/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, path)
+        left, right = app.main_screen.left_pane, app.main_screen.right_pane
+        await wait_for(pilot, lambda: right.listing is not None, "right listed")
+        await cursor_to(pilot, left, "dst")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "confirm")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: listing_names(left) == ["other.txt"], "the left listed after the task")
+        await wait_for(pilot, lambda: right.path == path, "the right pane at the nearest existing parent")
+        await settled(pilot)
+        assert listing_names(right) == ["other.txt"]
+        assert right.message_text == f"{path}dst/inner/ no longer exists: showing {path}"
+
+
+async def test_ctrl_r_on_a_directory_deleted_elsewhere_goes_up(alice_service, tmp_config, lab_dir):
+    """A reload that finds the directory gone climbs to its parent rather than keep a listing of what is not there."""
+    disk, path = lab_dir({"gone/x.txt": "x", "here.txt": "h"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}gone/", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot, f"{path}gone/")
+        left = app.main_screen.left_pane
+        (disk / "gone" / "x.txt").unlink()
+        (disk / "gone").rmdir()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: left.path == path, "the parent shown")
+        await settled(pilot)
+        assert sorted(listing_names(left)) == ["here.txt"]
+        assert left.message_text == f"{path}gone/ no longer exists: showing {path}"

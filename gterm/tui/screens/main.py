@@ -567,7 +567,7 @@ class MainScreen(StartupLocations):
 
         def submitted(task_id: str) -> None:
             self.notify(f"Delete task submitted ({plural(len(entries), 'item')}).", title="Delete")
-            self.after_task(task_id, lambda task: self.refresh_location(collection_id, directory))
+            self.after_task(task_id, lambda task: self._refresh_after_delete(collection_id, directory, entries))
 
         # The request keeps its submission id, so a retry after sign-in cannot make a second task.
         pane.run_operation("Delete", lambda s: s.submit_delete(request), submitted)
@@ -576,8 +576,10 @@ class MainScreen(StartupLocations):
         """Delete on this computer at once (no task); say what could not be deleted."""
         targets = [paths.child(directory, e.name, is_dir=e.is_dir) for e in entries]
 
+        collection_id = pane.collection_id or ""
+
         def done(problems: list[str]) -> None:
-            self.refresh_location(pane.collection_id or "", directory)
+            self._refresh_after_delete(collection_id, directory, entries)
             deleted = len(targets) - len(problems)
             if problems:
                 shown = "\n".join(escape_controls(p) for p in problems[:5])
@@ -592,6 +594,17 @@ class MainScreen(StartupLocations):
                 self.notify(f"Deleted {plural(deleted, 'item')}.", title="Delete")
 
         pane.run_file_operation("Delete", lambda _files: LOCAL.delete(targets), done)
+
+    def _refresh_after_delete(self, collection_id: str, directory: str, entries: list[Entry]) -> None:
+        """List ``directory`` again, and every pane inside a directory deleted from it: such a pane finds its
+        directory gone and climbs to the nearest parent that exists (Pane's reload), saying so."""
+        # A pane can only be inside a directory or a link to one; a file's name as a directory matches no pane.
+        deleted = [paths.child(directory, e.name, is_dir=True) for e in entries]
+        for shown in self.panes():
+            if shown.collection_id != collection_id or shown.path is None:
+                continue
+            if shown.path == paths.as_dir(directory) or any(paths.is_within(shown.path, gone) for gone in deleted):
+                shown.reload()
 
     def _changed(self, collection_id: str, directory: str, *, focus_name: str | None, pane: Pane) -> None:
         """After mkdir/rename: reload the panes showing ``directory``; the acting one lands on the new name."""

@@ -110,6 +110,9 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self._keys_held_at: Pane | None = None  # where the keys typed after a deferred action wait
         # Said on the message line once the next listing is shown (a start path that was not found).
         self._note_after_load: str | None = None
+        # The directory this pane showed until a reload found it gone: the pane climbs to the nearest parent
+        # that still exists, and says which directory went.
+        self._gone_from: str | None = None
         self._loading_text = ""
         # A location that failed to open while the pane showed nothing (a start location hit by an
         # outage): ctrl+r tries it again rather than doing nothing.
@@ -468,6 +471,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self.collection = collection
         self.listing = listing
         self._failed_open = None
+        self._gone_from = None
         self.pages_pending = not listing.complete
         self._dir_names.remember(listing, dir_names)
         self._clear_message()
@@ -507,6 +511,9 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
             self._note_after_load = f"{path} was not found: showing the default directory."
             self.open(collection_id, None, origin="fallback")
             return
+        if self._climb_from_gone(error, collection_id, path, origin):
+            return
+        self._gone_from = None
         self.fetching = False
         self.pages_pending = False
         self._pending_all.clear()
@@ -535,6 +542,21 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
             retry=lambda: self.open(collection_id, path, origin=origin),
         )
         self.path_refusal_shown = origin == "pathbar" and self.listing is not None
+
+    def _climb_from_gone(self, error: BaseException, collection_id: str, path: str | None, origin: str) -> bool:
+        """A reload found the directory shown gone (deleted or moved, here or elsewhere): show its parent (or the
+        nearest one that still exists) and say so, as Midnight Commander does, rather than go on listing what is no
+        longer there. A path typed or opened that is not found stays an error: only a reload climbs."""
+        if not (isinstance(error, NotFound) and path is not None and origin in ("reload", "gone")):
+            return False
+        parent = paths.parent(path)
+        if self.listing is None or parent == paths.normalise(path, directory=True):
+            return False  # nothing shown to replace, or already at the top
+        if origin == "reload":
+            self._gone_from = path
+        self._note_after_load = f"{self._gone_from or path} no longer exists: showing {parent}"
+        self.open(collection_id, parent, origin="gone")
+        return True
 
     @staticmethod
     def _sign_in_note(error: BaseException, collection: Collection | None, where: str) -> str:
