@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from gterm.globus import paths
 from gterm.globus.browsing import FirstListing, PaneFiles, files_for
-from gterm.globus.errors import ConsentNeeded, NotFound
+from gterm.globus.errors import NotFound
 from gterm.globus.models import Collection, Entry, Listing
 from gterm.globus.transfer import listing_order
 from gterm.tui.dir_names import DirectoryNames
@@ -36,12 +36,11 @@ from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.typed_input import HoldsKeys
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.pane_filter import PaneFilter
-from gterm.tui.widgets.pane_message import PaneMessage
+from gterm.tui.widgets.pane_message import PaneMessage, sign_in_note
 from gterm.tui.widgets.pane_path import PanePathBar
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusInfo, StatusLine
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, report
-from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -110,10 +109,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self._keys_held_at: Pane | None = None  # where the keys typed after a deferred action wait
         # Said on the message line once the next listing is shown (a start path that was not found).
         self._note_after_load: str | None = None
-        # The directory this pane showed until a reload found it gone: the pane climbs to the nearest parent
-        # that still exists, and says which directory went.
-        self._gone_from: str | None = None
-        self._loading_text = ""
+        self._gone_from: str | None = None  # the directory a reload found gone (the pane climbs from it)
         # A location that failed to open while the pane showed nothing (a start location hit by an
         # outage): ctrl+r tries it again rather than doing nothing.
         self._failed_open: tuple[str, str | None, str] | None = None
@@ -280,8 +276,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
             self._load_rest(self._generation, listing, order, file_list)
 
     def go(self, path: str, *, origin: str = "go", cursor: str | None = None, note: str | None = None) -> None:
-        """Show ``path`` in the current collection (relative paths are taken from the current one); ``note`` is
-        said on the message line once it is shown."""
+        """Show ``path`` (relative: from the current one); ``note`` is said once it is shown."""
         if self.collection is None:
             self.show_error("No collection open: ctrl+o picks one.")
             return
@@ -533,7 +528,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         if isinstance(error, AUTH_ERRORS):
             # The sign-in flow takes over from here (and on success the retry shows "Loading" again);
             # if it is cancelled, this line must not go on saying "Loading …" (QA F15).
-            self.show_error(self._sign_in_note(error, collection, where))
+            self.show_error(sign_in_note(error, collection, where))
         report(
             self.app,
             error,
@@ -544,9 +539,8 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self.path_refusal_shown = origin == "pathbar" and self.listing is not None
 
     def _climb_from_gone(self, error: BaseException, collection_id: str, path: str | None, origin: str) -> bool:
-        """A reload found the directory shown gone (deleted or moved, here or elsewhere): show its parent (or the
-        nearest one that still exists) and say so, as Midnight Commander does, rather than go on listing what is no
-        longer there. A path typed or opened that is not found stays an error: only a reload climbs."""
+        """A reload found the directory gone: show the nearest parent that exists and say so, as Midnight
+        Commander does (a path typed or opened that is not found stays an error: only a reload climbs)."""
         if not (isinstance(error, NotFound) and path is not None and origin in ("reload", "gone")):
             return False
         parent = paths.parent(path)
@@ -557,14 +551,6 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self._note_after_load = f"{self._gone_from or path} no longer exists: showing {parent}"
         self.open(collection_id, parent, origin="gone")
         return True
-
-    @staticmethod
-    def _sign_in_note(error: BaseException, collection: Collection | None, where: str) -> str:
-        """What the message line says while (and after) a sign-in for a failed listing runs."""
-        if isinstance(error, ConsentNeeded):
-            name = collection.display_name if collection is not None else "This collection"
-            return f"{name} needs consent — ctrl+o to try again"
-        return f"Cannot open {where}: sign-in needed — ctrl+o to try again"
 
     def _place_cursor(self, name: str) -> None:
         """Put the cursor on ``name`` (going up lands on the directory just left)."""
@@ -584,14 +570,11 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
 
     def _set_loading(self, message: str) -> None:
         self.fetching = True
-        self._loading_text = message
-        self.query_one(PaneMessage).show(message, "-loading")
+        self.query_one(PaneMessage).show_loading(message)
 
     def _show_keys_waiting(self, count: int) -> None:
-        """The loading line counts the keys that wait for the listing."""
         if self.fetching:
-            waiting = f" · {plural(count, 'key')} typed ahead wait for it (Esc drops them)" if count else ""
-            self.query_one(PaneMessage).show(self._loading_text + waiting, "-loading")
+            self.query_one(PaneMessage).show_keys_waiting(count)
 
     def _clear_message(self) -> None:
         self.path_refusal_shown = False
