@@ -102,6 +102,7 @@ async def test_move_selection_into_directory_with_f6(alice_service, tmp_config, 
         # The suggestion is the other pane's directory (same collection).
         await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt))
         assert app.screen.query_one("#prompt-input", Input).value == f"{path}target/"
+        assert app.screen.title_text.startswith("Move 2 items") and app.screen.items == ["one.csv", "two.csv"]
         await pilot.press("enter")
         await wait_for(pilot, lambda: sorted(listing_names(left)) == ["keep.txt", "target"], "left refreshed")
         await wait_for(pilot, lambda: sorted(listing_names(right)) == ["one.csv", "two.csv"], "right refreshed")
@@ -222,6 +223,9 @@ async def test_f6_of_the_directory_the_other_pane_shows_makes_it_follow(alice_se
         await wait_for(pilot, lambda: right.listing is not None, "right listed")
         await cursor_to(pilot, left, "moving")
         await pilot.press("f6")
+        # QA: the prompt said only "Move 1 item": it names what moves, as Midnight Commander's does.
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the move prompt")
+        assert app.screen.title_text == "Move moving/ (within this collection) to"
         await answer_prompt(pilot, f"{path}dst/")
         await wait_for(pilot, lambda: right.path == f"{path}dst/moving/deep/", "the right pane followed")
         await settled(pilot)

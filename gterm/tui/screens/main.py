@@ -456,10 +456,14 @@ class MainScreen(StartupLocations):
                 return
             self._run_moves(pane, collection_id, directory, moves)
 
+        # What moves is named (as Midnight Commander's 'Move directory "dirA" to:'): the cursor may have
+        # moved since, or a selection been left on.
+        what = escape_controls(slashed_name(entries[0])) if len(entries) == 1 else plural(len(entries), "item")
         self.app.push_screen(
             InputPrompt(
-                f"Move {plural(len(entries), 'item')} (within this collection) to",
+                f"Move {what} (within this collection) to",
                 value=suggestion,
+                items=[slashed_name(entry) for entry in entries] if len(entries) > 1 else (),
                 details=" ".join(filter(None, (
                     hidden_by_filter(pane.hidden_selected_count),
                     "A path ending in / is a directory to move into; otherwise the new name.",
