@@ -391,13 +391,18 @@ class TransferScreen(Screen[None]):
         self._submitting.add(key)
 
         def run() -> None:
-            deliver(self.app, self._free_then, key, job())
+            then: Callable[[], object] | None = None
+            try:
+                then = job()
+            finally:  # whatever came of it, the entries are free again (an escaped error is reported as such)
+                deliver(self.app, self._free_then, key, then)
 
         self.app.run_worker(run, thread=True, group="submit", exit_on_error=False, name=name)
 
-    def _free_then(self, key: SendKey, then: Callable[[], object]) -> None:
+    def _free_then(self, key: SendKey, then: Callable[[], object] | None) -> None:
         self._submitting.discard(key)
-        then()
+        if then is not None:
+            then()
 
     def _run_local_task(self, plan: TransferPlan, task: LocalTask) -> None:
         if not task.items:  # an upload's answer skipped every name: a task would do nothing, and say "done"
