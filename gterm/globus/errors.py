@@ -84,6 +84,10 @@ class KeyringUnavailable(GtermError):
     """No usable OS keyring backend and no opt-in to the plaintext file store."""
 
 
+#: The failures a sign-in (or a consent) cures: the call is worth making again only after one.
+SIGN_IN_ERRORS: tuple[type[GtermError], ...] = (ConsentNeeded, SessionExpired, NotLoggedIn)
+
+
 def is_retryable(error: BaseException) -> bool:
     """A failure after which the same request may be sent again (the network, or the service's 5xx):
     not one the same request would meet again."""

@@ -34,19 +34,11 @@ from typing import Literal
 from gterm.globus import paths
 from gterm.globus.cancellation import Cancellation
 from gterm.globus.download_parts import LocalWriteError, local_write_error, part_path
-from gterm.globus.errors import (
-    AlreadyExists,
-    ConsentNeeded,
-    GtermError,
-    InvalidInput,
-    NotLoggedIn,
-    Offline,
-    SessionExpired,
-)
+from gterm.globus.errors import SIGN_IN_ERRORS, AlreadyExists, GtermError, InvalidInput, Offline
 from gterm.globus.https_access import PIECE, Cancelled, DownloadTally, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.models import Entry, Event, Task
-from gterm.wording import plural, skipped
+from gterm.wording import broken_links_skipped, directories, first_few, plural, skipped
 
 Kind = Literal["download", "upload", "copy"]
 # What to do with a name the destination already holds, decided against the disk when each file is
@@ -209,7 +201,8 @@ class LocalTask:
                 self._counters.files_total = len(jobs) + self._counters.files_skipped  # skipped while planning
                 self._counters.bytes_total = sum(job.size for job in jobs)
             self._event("STARTED", ", ".join(filter(None, (
-                _directories(self._counters.directories), plural(len(jobs), "file"),
+                directories(self._counters.directories) if self._counters.directories else "",
+                plural(len(jobs), "file"),
                 plural(self._counters.bytes_total, "byte")))))
             self._move_all(jobs)
             self._keep_directory_times()
@@ -237,7 +230,7 @@ class LocalTask:
         passed_over = skipped(self._counters.files_skipped, self._counters.directories_skipped)
         moved = "All files moved" + (f"; {passed_over}" if passed_over else "")
         if not self._counters.files_total and self._counters.directories:  # empty directories: made, as cp -r
-            moved = f"{_directories(self._counters.directories)} made, no files"
+            moved = f"{directories(self._counters.directories)} made, no files"
         self._event(code, self.fatal_error or moved, is_error=self.status == "FAILED")
 
     def _what_failed(self) -> str:
@@ -245,7 +238,7 @@ class LocalTask:
         c = self._counters
         parts = [f"{plural(c.files_failed, 'file')} failed"] if c.files_failed else []
         if c.directories_failed:
-            parts.append(f"{plural(c.directories_failed, 'directory', 'directories')} failed")
+            parts.append(f"{directories(c.directories_failed)} failed")
         return "; ".join(parts)
 
     def _directory_failed(self, source: str, destination: str, why: str) -> None:
@@ -368,8 +361,7 @@ class LocalTask:
         self._left_out(special, "SPECIAL_FILES_LEFT_OUT", "special file",
                        "named pipes, sockets and devices have no contents to copy")
         if broken:
-            self._event("SKIPPED", f"{plural(len(broken), 'broken link')} skipped (nothing behind "
-                        f"{'it' if len(broken) == 1 else 'them'} to send): {_some(broken)}", "\n".join(broken))
+            self._event("SKIPPED", broken_links_skipped(broken), "\n".join(broken))
             with self._lock:
                 self._counters.files_skipped += len(broken)
         return jobs
@@ -377,7 +369,7 @@ class LocalTask:
     def _left_out(self, found: list[str], code: str, what: str, why: str) -> None:
         """Say what a tree walk did not take, and why: never drop files silently."""
         if found:
-            self._event(code, f"{plural(len(found), what)} left out ({why}): {_some(found)}", "\n".join(found))
+            self._event(code, f"{plural(len(found), what)} left out ({why}): {first_few(found)}", "\n".join(found))
 
     def _keep_directory_times(self) -> None:
         """The source's times on the directories this task made, once every file is in (each file
@@ -416,7 +408,7 @@ class LocalTask:
                 self._move(job, remote)
             except (Cancelled, _TaskStopped):
                 pass
-            except (ConsentNeeded, SessionExpired, NotLoggedIn) as exc:
+            except SIGN_IN_ERRORS as exc:
                 # Not this file's fault: say it once, stop starting files; F5 again resumes downloads.
                 self._stop("SIGN_IN_NEEDED", f"{exc} Then press F5 again (downloads resume).", job)
             except LocalWriteError as exc:
@@ -626,15 +618,6 @@ def _read_local_dir(directory: Path) -> _LocalDir:
             except FileNotFoundError:
                 continue
     return _LocalDir(modified, entries)
-
-
-def _directories(count: int) -> str:
-    return plural(count, "directory", "directories") if count else ""
-
-
-def _some(found: list[str]) -> str:
-    """The first few paths, and how many more (the event's details hold them all)."""
-    return ", ".join(found[:5]) + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
 
 
 def _join(directory: str, name: str, *, remote: bool) -> str:

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from gterm.globus import paths
-from gterm.globus.errors import (
-    AlreadyExists,
-    ConsentNeeded,
-    GtermError,
-    InvalidInput,
-    NotLoggedIn,
-    SessionExpired,
-    is_retryable,
-)
+from gterm.globus.errors import SIGN_IN_ERRORS, AlreadyExists, GtermError, InvalidInput, is_retryable
 from gterm.globus.models import Entry
+
+if TYPE_CHECKING:
+    from gterm.globus.browsing import PaneFiles
 
 
 def plan_moves(directory: str, entries: list[Entry], destination: str) -> list[tuple[str, str]]:
@@ -46,16 +41,6 @@ def plan_moves(directory: str, entries: list[Entry], destination: str) -> list[t
 
 
 
-class Renames(Protocol):
-    """What a move needs of a pane's files (TransferService, or this computer's)."""
-
-    def rename(self, collection_id: str, old_path: str, new_path: str) -> None: ...
-
-
-# Failures every later rename would meet as well: a sign-in to do, the service out of reach.
-_STOPS_ALL: tuple[type[GtermError], ...] = (ConsentNeeded, SessionExpired, NotLoggedIn)
-
-
 @dataclass
 class MoveOutcome:
     """What F6 did: each planned rename moved, was refused (and why), or was not tried."""
@@ -71,7 +56,7 @@ class MoveOutcome:
         return len(self.moved) + len(self.refused) + len(self.not_tried)
 
 
-def run_moves(files: Renames, collection_id: str, moves: list[tuple[str, str]]) -> MoveOutcome:
+def run_moves(files: PaneFiles, collection_id: str, moves: list[tuple[str, str]]) -> MoveOutcome:
     """Rename each (old, new) in turn; a name refused (it exists at the destination, say) does not stop the others.
 
     Globus renames never overwrite, so a name already at the destination is refused and stays where it was,
@@ -82,7 +67,8 @@ def run_moves(files: Renames, collection_id: str, moves: list[tuple[str, str]]) 
         try:
             files.rename(collection_id, old, new)
         except GtermError as error:
-            if isinstance(error, _STOPS_ALL) or is_retryable(error):
+            # What every later rename would meet as well (a sign-in to do, the service out of reach) stops them.
+            if isinstance(error, SIGN_IN_ERRORS) or is_retryable(error):
                 outcome.stopped = error
                 outcome.not_tried = moves[index:]
                 break

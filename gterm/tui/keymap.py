@@ -275,6 +275,7 @@ def binding_ids(*groups: Iterable[BindingType]) -> frozenset[str]:
 
 
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+KEY_NAMES = frozenset(key.value for key in Keys)  # Textual's names of the keys that are no character
 
 
 def usable_key(key: str) -> str | None:
@@ -286,7 +287,7 @@ def usable_key(key: str) -> str | None:
         return None
     if len(base) > 1:  # a name (f5, delete, question_mark); a single character keeps its case (S is shift+s)
         base = base.lower()
-        if base not in {k.value for k in Keys} and not _names_a_character(base):
+        if base not in KEY_NAMES and not _names_a_character(base):
             return None
     elif modifiers:
         base = base.lower()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from gterm.globus.models import Task
 from gterm.tui.listing_view import human_size
-from gterm.wording import plural, skipped
+from gterm.wording import directories, plural, skipped
 
 # How a finished task "ended", for notifications and the status column.
 ENDED_OK = "succeeded"
@@ -204,7 +204,7 @@ def finish_message(task: Task) -> str:
     if end == ENDED_OK and task.type in BYTE_TASK_TYPES:
         detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)}{_skipped(task)})"
         if task.type in GTERM_TASK_TYPES and not task.files and task.directories:
-            detail = f" ({plural(task.directories, 'directory', 'directories')} made, no files)"  # as cp -r makes them
+            detail = f" ({directories(task.directories)} made, no files)"  # as cp -r makes them
     elif end == ENDED_FAILED:
         fatal = task.raw.get("fatal_error") if task.raw else None
         if isinstance(fatal, dict) and fatal.get("description"):

@@ -25,7 +25,7 @@ from gterm.globus.transfer_requests import (
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
 from gterm.tui.safe_text import escape_controls
-from gterm.wording import plural
+from gterm.wording import broken_links_skipped, directories, plural
 
 #: The sync choices the dialog offers, from the one table of sync levels ("off" first: no sync).
 SYNC_CHOICES: list[tuple[str, str]] = [
@@ -73,11 +73,7 @@ class TransferPlan:
         """The links left out, named, as a sentence ("" when none): nothing chosen is dropped unsaid."""
         if not self.invalid_links:
             return ""
-        count = len(self.invalid_links)
-        names = ", ".join(escape_controls(entry.name) for entry in self.invalid_links[:5])
-        more = f" and {count - 5:,} more" if count > 5 else ""
-        it = "it" if count == 1 else "them"
-        return f"{plural(count, 'broken link')} skipped (nothing behind {it} to send): {names}{more}."
+        return broken_links_skipped([escape_controls(entry.name) for entry in self.invalid_links]) + "."
 
     @property
     def send_key(self) -> SendKey:
@@ -108,7 +104,7 @@ class TransferPlan:
         if self.files:
             parts.append(plural(self.files, "file"))
         if self.directories:
-            parts.append(plural(self.directories, "directory", "directories"))
+            parts.append(directories(self.directories))
         size = fmt.human_bytes(self.known_bytes)
         extra = " plus directory contents" if self.directories else ""
         return f"{', '.join(parts)} ({size}{extra})"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from textual.app import App
 from textual.signal import Signal
 
-from gterm.globus.errors import ConsentNeeded, GtermError, NotLoggedIn, SessionExpired
+from gterm.globus.errors import SIGN_IN_ERRORS, ConsentNeeded, GtermError
 from gterm.tui.safe_text import escape_controls
 
 if TYPE_CHECKING:  # the session module loads globus-sdk: not before the first frame
@@ -39,7 +39,7 @@ Retry = Callable[[], Any]
 MAX_LOGINS_PER_WINDOW = 3
 LOGIN_WINDOW = 60.0
 
-AUTH_ERRORS: tuple[type[GtermError], ...] = (ConsentNeeded, SessionExpired, NotLoggedIn)
+AUTH_ERRORS = SIGN_IN_ERRORS
 
 NO_SESSION_HINT = "Sign-in needed, but this gterm has no interactive session: run `gterm login` and start gterm again."
 

@@ -48,7 +48,7 @@ from gterm.tui.transfer_plan import (
 from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.worker_errors import deliver
-from gterm.wording import hidden_by_filter
+from gterm.wording import first_few, hidden_by_filter
 
 
 class OptionBox(ClearCheckbox, inherit_bindings=False):
@@ -128,7 +128,7 @@ class TransferDialog(GtermModal[TransferRequest]):
             summary.append("\n" + hidden, style="bold yellow")
         if there := plan.already_there():
             # Transfer replaces them without asking (as cp does); said before Enter, as MC's copy asks.
-            shown = ", ".join(there[:4]) + (f" and {len(there) - 4:,} more" if len(there) > 4 else "")
+            shown = first_few(there, 4)
             them = "it" if len(there) == 1 else "them"
             summary.append("\n" + escape_controls(
                 f"Already at the destination: {shown}. Sent over {them}, unless a sync level finds {them} the "
