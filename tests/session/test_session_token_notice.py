@@ -19,13 +19,7 @@ NOTICE = "plaintext file"
 
 
 def test_plaintext_notice_once_at_login_not_on_later_commands(sandbox, fresh_config, capsys, monkeypatch):
-    def fake_input(prompt: str) -> str:
-        printed = capsys.readouterr()
-        print(printed.out, end="")
-        url = next(line for line in printed.out.splitlines() if line.startswith("http"))
-        return authorize_code(sandbox, url)
-
-    monkeypatch.setattr("builtins.input", fake_input)
+    monkeypatch.setattr("builtins.input", _copy_paste_code(sandbox, capsys))
     assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
     assert capsys.readouterr().err.count(NOTICE) == 1  # said once, where the tokens are written
 
@@ -56,13 +50,7 @@ def test_a_damaged_token_file_is_removed_by_logout_and_replaced_by_login(
 
     token_file.write_text("\x00\x00garbage")
 
-    def fake_input(prompt: str) -> str:
-        printed = capsys.readouterr()
-        print(printed.out, end="")
-        url = next(line for line in printed.out.splitlines() if line.startswith("http"))
-        return authorize_code(sandbox, url)
-
-    monkeypatch.setattr("builtins.input", fake_input)
+    monkeypatch.setattr("builtins.input", _copy_paste_code(sandbox, capsys))
     assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
     captured = capsys.readouterr()
     assert f"The token file {token_file} was unreadable (the file was damaged); removed the whole file" in captured.out
@@ -150,6 +138,8 @@ def test_a_damaged_production_session_does_not_stop_the_sandboxs_login_whoami_or
 
 
 def _copy_paste_code(sandbox, capsys):
+    """``input()`` at the login's code prompt: the URL printed, approved in the sandbox, its code typed."""
+
     def fake_input(prompt: str) -> str:
         printed = capsys.readouterr()
         print(printed.out, end="")

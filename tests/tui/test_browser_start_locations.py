@@ -9,7 +9,7 @@ import asyncio
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from starlette.routing import Route
@@ -133,18 +133,28 @@ async def test_cannot_open_goes_away_with_a_good_listing(alice_service, tmp_conf
 
 
 @contextmanager
-def refused_listings(sandbox: SandboxHandle, refusing: threading.Event) -> Iterator[None]:
-    """Transfer's ``ls`` answers 403 while ``refusing`` is set (access not granted yet; a 403 is not
-    retried, so the pane hears it at once)."""
+def refused(sandbox: SandboxHandle, route: str, message: str, refusing: threading.Event) -> Iterator[None]:
+    """Transfer's ``…/route`` answers 403 with ``message`` while ``refusing`` is set (a 403 is not retried,
+    so the app hears it at once)."""
 
     async def refuse(scope: Any, receive: Any, send: Any, inner: Any) -> None:
-        if refusing.is_set() and str(scope.get("path", "")).endswith("/ls"):
-            await answer_error(send, 403, "PermissionDenied", "No access yet")
+        if refusing.is_set() and str(scope.get("path", "")).endswith(f"/{route}"):
+            await answer_error(send, 403, "PermissionDenied", message)
             return
         await inner(scope, receive, send)
 
     with gated(sandbox, refuse):
         yield
+
+
+def refused_listings(sandbox: SandboxHandle, refusing: threading.Event) -> AbstractContextManager[None]:
+    """``ls`` refused: access not granted yet."""
+    return refused(sandbox, "ls", "No access yet", refusing)
+
+
+def refused_search(sandbox: SandboxHandle, refusing: threading.Event) -> AbstractContextManager[None]:
+    """``endpoint_search`` refused: a name or the default collection cannot be looked up."""
+    return refused(sandbox, "endpoint_search", "Search refused for now.", refusing)
 
 
 async def test_ctrl_r_tries_a_start_location_that_failed_again(alice_service, tmp_config, sandbox):
@@ -164,20 +174,6 @@ async def test_ctrl_r_tries_a_start_location_that_failed_again(alice_service, tm
             await wait_for(pilot, lambda: left.path == "/projects/", "the start location, listed")
             await settled(pilot)
             assert left.collection_id == LAB and left.message_text == ""
-
-
-@contextmanager
-def refused_search(sandbox: SandboxHandle, refusing: threading.Event) -> Iterator[None]:
-    """Transfer's ``endpoint_search`` answers 403 while ``refusing`` is set (not retried: heard at once)."""
-
-    async def refuse(scope: Any, receive: Any, send: Any, inner: Any) -> None:
-        if refusing.is_set() and str(scope.get("path", "")).endswith("/endpoint_search"):
-            await answer_error(send, 403, "PermissionDenied", "Search refused for now.")
-            return
-        await inner(scope, receive, send)
-
-    with gated(sandbox, refuse):
-        yield
 
 
 async def test_ctrl_r_looks_up_a_start_location_by_name_whose_lookup_failed(alice_service, tmp_config, sandbox):
