@@ -8,7 +8,7 @@ from gterm.globus.https_access import HttpsAccess
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.dir_summary import DirectorySummary
-from gterm.tui.screens.viewer import FileViewer
+from gterm.tui.screens.viewer import FileViewer, Page
 from tests.support.browser_helpers import (
     cursor_to,
     make_app,
@@ -31,9 +31,14 @@ def _app(sandbox: SandboxHandle, path: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _lines(viewer: FileViewer) -> list[str]:
+def _page(viewer: FileViewer) -> Page:
+    """The page on screen (after ``_open``, which waits for the first one)."""
     assert viewer.page_shown is not None
-    return [line.plain for line in viewer.page_shown.lines]
+    return viewer.page_shown
+
+
+def _lines(viewer: FileViewer) -> list[str]:
+    return [line.plain for line in _page(viewer).lines]
 
 
 async def _open(pilot, name: str) -> FileViewer:  # type: ignore[no-untyped-def]
@@ -86,7 +91,7 @@ async def test_keys_apply_in_order_on_a_big_file(sandbox: SandboxHandle) -> None
         await wait_for(pilot, lambda: _lines(viewer)[0] == "row 0000005", "five lines down")
         await pilot.press("end")
         await wait_for(pilot, lambda: _lines(viewer)[-1] == "row 1999999", "the last line")
-        assert "100%" in viewer.page_shown.status  # type: ignore[union-attr]
+        assert "100%" in _page(viewer).status
 
 
 async def test_binary_file_shows_hex(sandbox: SandboxHandle) -> None:
@@ -96,7 +101,7 @@ async def test_binary_file_shows_hex(sandbox: SandboxHandle) -> None:
         await settled(pilot)
         viewer = await _open(pilot, "blob.bin")
         assert _lines(viewer)[0].startswith("00000000  00 01 02 03 04 05 06 07  08 09")
-        assert "hex" in viewer.page_shown.status  # type: ignore[union-attr]
+        assert "hex" in _page(viewer).status
 
 
 async def test_a_search_in_hex_shows_the_row_of_the_match_and_marks_its_bytes(sandbox: SandboxHandle) -> None:
@@ -113,13 +118,13 @@ async def test_a_search_in_hex_shows_the_row_of_the_match_and_marks_its_bytes(sa
         await type_text(pilot, "needle")
         await pilot.press("enter")
         await wait_for(pilot, lambda: _lines(viewer)[0].startswith(f"{first // 16 * 16:08x}"), "the match's row")
-        assert "match at byte 3,001" in viewer.page_shown.status  # type: ignore[union-attr]
-        row = viewer.page_shown.lines[0]  # type: ignore[union-attr]
+        assert "match at byte 3,001" in _page(viewer).status
+        row = _page(viewer).lines[0]
         spans = sorted((span.start, span.end) for span in row.spans if "reverse" in str(span.style))
         assert "".join(row.plain[start:end] for start, end in spans) == "4e6565644c45" + "NeedLE"  # pairs, characters
         await pilot.press("n")
         await wait_for(pilot, lambda: _lines(viewer)[0].startswith(f"{second // 16 * 16:08x}"), "the next match")
-        assert f"match at byte {second:,}" in viewer.page_shown.status  # type: ignore[union-attr]
+        assert f"match at byte {second:,}" in _page(viewer).status
 
 
 async def test_control_characters_in_content_are_escaped(sandbox: SandboxHandle) -> None:
@@ -140,7 +145,7 @@ async def test_a_latin_1_file_is_shown_as_latin_1_and_said_so(sandbox: SandboxHa
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         viewer = await _open(pilot, "old.txt")
-        assert "latin-1" in viewer.page_shown.status  # type: ignore[union-attr]
+        assert "latin-1" in _page(viewer).status
         await pilot.press("slash")
         await type_text(pilot, "résumé")
         await pilot.press("enter")
@@ -155,7 +160,7 @@ async def test_a_byte_that_is_not_utf_8_in_a_utf_8_file_is_shown_as_its_value(sa
         await settled(pilot)
         viewer = await _open(pilot, "mixed.txt")
         assert _lines(viewer) == ["ünïcode ok", "stray \\xff byte"]  # as less's <FF>; a name's \xff alike
-        assert "latin-1" not in viewer.page_shown.status  # type: ignore[union-attr]  # its ü says UTF-8
+        assert "latin-1" not in _page(viewer).status  # its ü says UTF-8
 
 
 async def test_f3_on_a_directory_counts_files_and_bytes(sandbox: SandboxHandle) -> None:
@@ -231,7 +236,7 @@ async def test_a_file_that_fits_on_one_page_is_100_percent_shown(sandbox: Sandbo
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         viewer = await _open(pilot, "short.txt")
-        assert "text  ·  100%  ·  byte 0 of 10,005" in viewer.page_shown.status  # type: ignore[union-attr]
+        assert "text  ·  100%  ·  byte 0 of 10,005" in _page(viewer).status
 
 
 async def test_a_search_says_it_is_searching_while_it_reads(sandbox: SandboxHandle) -> None:
