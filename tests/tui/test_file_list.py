@@ -400,6 +400,28 @@ async def test_narrow_list_drops_columns_but_keeps_names() -> None:
             assert fl.render_line(y).cell_length == fl.scrollable_content_region.width
 
 
+async def test_a_pane_too_narrow_for_size_and_time_shows_the_time_it_is_sorted_by() -> None:
+    """Half of an 80-column terminal: size by default, the time instead while sorted by time."""
+    app = Host()
+    async with app.run_test(size=(38, 10)) as pilot:
+        fl = app.query_one(FileList)
+        fl.set_listing(sample(), show_parent=False)
+        await pilot.pause()
+        header = screen_lines(fl)[0]
+        assert "Size" in header and "Modified" not in header
+        fl.sort_key = "time"
+        await pilot.pause()
+        header, *rows = screen_lines(fl)
+        assert "Modified" in header and "▲" in header and "Size" not in header
+        assert any("2026-01-15 12:05" in line and "a.txt" in line for line in rows)  # rendered again, not cached
+        assert not any("2.0 kB" in line for line in rows)
+        fl.sort_key = "name"
+        await pilot.pause()
+        header, *rows = screen_lines(fl)
+        assert "Size" in header and "Modified" not in header
+        assert any("2.0 kB" in line for line in rows)
+
+
 async def test_cursor_is_kept_on_screen_while_moving() -> None:
     big = Listing("coll", "/big/", tuple(entry(f"f{i:04d}") for i in range(500)))
     app = Host()

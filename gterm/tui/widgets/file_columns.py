@@ -63,15 +63,25 @@ def fit_cells(text: Text, width: int) -> Text:
 
 
 class ColumnLayout:
-    """Column positions for one width (recomputed only when the width changes)."""
+    """Column positions for one width and sort column (recomputed only when either changes).
 
-    __slots__ = ("cells", "name_width", "show_perms", "show_size", "show_time", "width")
+    A pane too narrow for both size and time (half of an 80-column terminal)
+    shows the size, unless it is sorted by time: then the time takes the
+    size's place, so the order the rows are in can be read off them.
+    """
 
-    def __init__(self, width: int) -> None:
+    __slots__ = ("cells", "name_width", "shape", "show_perms", "show_size", "show_time", "sort_key", "width")
+
+    def __init__(self, width: int, sort_key: str = "name") -> None:
         self.width = width
+        self.sort_key = sort_key
         self.show_perms = width >= MARKER_WIDTH + MIN_NAME_WIDTH + 3 + SIZE_WIDTH + TIME_WIDTH + PERMS_WIDTH
         self.show_time = width >= MARKER_WIDTH + MIN_NAME_WIDTH + 2 + SIZE_WIDTH + TIME_WIDTH
         self.show_size = width >= MARKER_WIDTH + MIN_NAME_WIDTH + 1 + SIZE_WIDTH
+        if sort_key == "time" and not self.show_time and width >= MARKER_WIDTH + MIN_NAME_WIDTH + 1 + TIME_WIDTH:
+            self.show_time, self.show_size = True, False
+        self.shape = (width, self.show_size, self.show_time, self.show_perms)
+        """What a rendered row depends on (the key of cached rows)."""
         fixed = MARKER_WIDTH
         if self.show_size:
             fixed += 1 + SIZE_WIDTH

@@ -585,8 +585,8 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
 
     def _current_layout(self) -> ColumnLayout:
         width = self.scrollable_content_region.width
-        if self._layout is None or self._layout.width != width:
-            self._layout = ColumnLayout(width)
+        if self._layout is None or self._layout.width != width or self._layout.sort_key != self.sort_key:
+            self._layout = ColumnLayout(width, self.sort_key)
         return self._layout
 
     def _style(self, name: str) -> Style:
@@ -618,7 +618,7 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
         return Strip.blank(width, base)
 
     def _header_strip(self, layout: ColumnLayout, base: Style) -> Strip:
-        key = ("header", layout.width, self.sort_key, self.sort_reverse)
+        key = ("header", layout.shape, self.sort_key, self.sort_reverse)
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
@@ -647,7 +647,7 @@ class FileList(ScrollView, HoldsKeys, can_focus=True):
         is_cursor = row == self._cursor
         selected = index in view.selected
         marked = index in view.marked
-        key = (index, layout.width, is_cursor, selected, marked)
+        key = (index, layout.shape, is_cursor, selected, marked)
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
