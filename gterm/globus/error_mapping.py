@@ -192,7 +192,8 @@ def network_error(error: BaseException, service: str = "Globus") -> GtermError:
     if refusal is not None:
         return certificate_error(error, refusal, service)
     if isinstance(error, (sdk_exc.GlobusTimeoutError, requests.Timeout)):
-        return Offline(f"{service} did not answer in time; check the network and try again.")
+        said = f"{service} did not answer in time; check the network and try again."
+        return Offline(said[:1].upper() + said[1:])  # "the HTTPS server of …" opens the sentence
     return Offline(f"Cannot reach {service}; check the network and try again.")
 
 

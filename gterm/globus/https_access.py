@@ -52,7 +52,7 @@ from gterm.globus.download_parts import (
     truncate,
     write_record,
 )
-from gterm.globus.error_mapping import brief, untrusted_certificate
+from gterm.globus.error_mapping import brief, network_error
 from gterm.globus.errors import (
     ConsentNeeded,
     GtermError,
@@ -200,19 +200,11 @@ class HttpsFiles:
                 )
                 if not stream:
                     response.content  # noqa: B018 - read the body now, as Session.request does
-        except requests.exceptions.SSLError as exc:
-            if untrusted_certificate(exc) is None:  # a handshake cut short: the network, not the server
-                raise Offline(f"Cannot reach the HTTPS server of {self._name}; check the network.") from None
-            # Not an outage to wait out (gterm's own tasks wait for the network): a setting to change.
-            raise ServiceError(
-                f"The HTTPS server of {self._name} did not present a certificate this computer trusts.",
-                code="UntrustedCertificate",
-            ) from None
-        except requests.Timeout:
-            raise Offline(f"The HTTPS server of {self._name} did not answer in time.") from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-            # A body cut off (by the network, or by a cancel breaking the connection) is a ChunkedEncodingError.
-            raise Offline(f"Cannot reach the HTTPS server of {self._name}; check the network.") from None
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            # Said as every Globus call's failure is: an Offline (gterm's own tasks wait it out), or a
+            # certificate that cannot be verified (a setting to change, not an outage). A body cut off
+            # (by the network, or by a cancel breaking the connection) is a ChunkedEncodingError.
+            raise network_error(exc, f"the HTTPS server of {self._name}") from None
         if response.status_code >= 300:
             try:
                 raise self._error(response, path)

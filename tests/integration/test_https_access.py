@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import globus_sdk
 import pytest
@@ -455,8 +456,14 @@ def test_an_untrusted_certificate_is_said_as_such_and_is_no_outage(sandbox: Sand
     files = HttpsFiles(https_server_url(sandbox.state, LAB_STORAGE_ID), LAB_STORAGE_ID,
                        globus_sdk.AccessTokenAuthorizer(_token(sandbox, LAB_STORAGE_ID)), retry_delays=())
     files._http.verify = certifi.where()  # the public CAs: not the sandbox's own
-    with pytest.raises(ServiceError, match="did not present a certificate this computer trusts"):
+    with pytest.raises(ServiceError) as raised:
         files.download(path + "c.bin", tmp_path / "c.bin")
+    # Worded as every Globus call's refusal (error_mapping.certificate_error): the server, its host, the reason.
+    host = urlsplit(https_server_url(sandbox.state, LAB_STORAGE_ID)).netloc
+    assert raised.value.code == "UntrustedCertificate"
+    said = str(raised.value)
+    assert said.startswith(f"The certificate of the HTTPS server of the collection ({host}) could not be verified (")
+    assert "REQUESTS_CA_BUNDLE" in said
 
 
 def test_no_token_redirects_to_auth_like_gcs(sandbox: SandboxHandle) -> None:
