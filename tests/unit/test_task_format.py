@@ -80,7 +80,7 @@ def test_progress_bar_is_fixed_width_text() -> None:
 
 
 def test_elapsed_and_eta_use_the_given_clock() -> None:
-    running = task()
+    running = task(files=40, files_transferred=16, files_skipped=4)
     assert fmt.elapsed_seconds(running, NOW) == 60
     assert fmt.eta_seconds(running, NOW) == pytest.approx(60.0)  # half done after a minute
     finished = task(status="SUCCEEDED", completion_time=(NOW - timedelta(seconds=30)).isoformat())
@@ -88,6 +88,18 @@ def test_elapsed_and_eta_use_the_given_clock() -> None:
     assert fmt.eta_seconds(finished, NOW) is None
     assert fmt.eta_seconds(task(files_transferred=0, files_skipped=0), NOW) is None
     assert fmt.eta_seconds(task(status="INACTIVE"), NOW) is None  # stalled: no estimate
+
+
+def test_no_time_left_from_a_few_files_whose_bytes_are_unknown() -> None:
+    """A directory transfer (no byte total): with one of six big files done after a minute, the count
+    said 5m left while a third of the bytes had moved; under ten files done there is no estimate."""
+    few_big = task(files=6, files_transferred=1, files_skipped=0, bytes_transferred=60_500_000)
+    assert fmt.eta_seconds(few_big, NOW) is None
+    assert fmt.progress(few_big).text == "1/6 files"  # the count itself still shows
+    many = task(files=100, files_transferred=10, files_skipped=0)
+    assert fmt.eta_seconds(many, NOW) == pytest.approx(540.0)
+    delete = task(type="DELETE", files=0, subtasks_total=40, subtasks_pending=31)
+    assert fmt.eta_seconds(delete, NOW) is None  # 9 of 40 subtasks
 
 
 def test_endings_and_status_text() -> None:
