@@ -22,7 +22,6 @@ from gterm.globus.local_files import is_local
 from gterm.globus.local_tasks import Item, Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection, Entry
 from gterm.tui.listing_view import format_time, human_size, slashed_name
-from gterm.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.https_access import HttpsAccess
@@ -145,7 +144,7 @@ def build_task(
         source_name=plan.source_name,
         destination_name=plan.destination_name,
         on_conflict=on_conflict,
-        label=f"{kind.title()} {plural(len(items), 'item')}",
+        label=plan.default_label(),  # as a Globus task's: what moves, from where, to where
     )
     if remote is not None and https is not None:
         collection, access, remote_id = remote, https, remote.id
