@@ -141,6 +141,8 @@ def _through(tc: globus_sdk.TransferClient, link: str, base: str) -> list[Callab
         lambda: tc.operation_rename(LAB, link + "/secret.txt", base + "stolen.txt"),
         lambda: _transfer(tc, [(link + "/secret.txt", base + "stolen.txt", False)]),
         lambda: _transfer(tc, [(link + "/", base + "stolen/", True)]),
+        lambda: _transfer(tc, [(link, base + "stolen", False)]),  # the link itself, as an item (followed)
+        lambda: _transfer(tc, [(link, base + "stolen/", True)]),
         lambda: _transfer(tc, [(base + "mine.txt", link + "/f.bin", False)]),
         lambda: _delete(tc, [link + "/secret.txt"]),
         lambda: _delete(tc, [link + "/sub/"], recursive=True),
@@ -330,6 +332,29 @@ def test_parent_swapped_while_a_task_waits_in_the_queue(
         assert task["status"] == "FAILED", task
         assert task["fatal_error"]["code"] == "PERMISSION_DENIED"
         _events(tc, canary, task_id)
+    canary.assert_untouched()
+
+
+def test_item_links_retargeted_outside_while_queued_are_refused(
+    hostile: SandboxHandle, tc: globus_sdk.TransferClient, canary: Canary, work: tuple[str, Path]
+) -> None:
+    """A link given as an item is followed only while it leads inside the root: retargeted to the
+    canary after submission, the task fails with PERMISSION_DENIED and reads nothing outside."""
+    base, disk = work
+    _write(disk / "real" / "g.bin", b"inside")
+    os.symlink("real", disk / "dir-link")
+    os.symlink("real/g.bin", disk / "file-link")
+    with _queue_paused(hostile):
+        task_ids = [_transfer(tc, [(base + "dir-link/", base + "dst-dir/", True)]),
+                    _transfer(tc, [(base + "file-link", base + "dst-file", False)])]
+        for link, target in (("dir-link", canary.root / "sub"), ("file-link", canary.root / "secret.txt")):
+            os.unlink(disk / link)
+            os.symlink(str(target), disk / link)
+    for task_id in task_ids:
+        task = wait_done(tc, task_id)
+        assert task["status"] == "FAILED" and task["fatal_error"]["code"] == "PERMISSION_DENIED", task
+        _events(tc, canary, task_id)
+    assert not (disk / "dst-dir").exists() and not (disk / "dst-file").exists()
     canary.assert_untouched()
 
 

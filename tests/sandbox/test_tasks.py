@@ -68,6 +68,36 @@ def test_single_file_item_creates_missing_parent_dirs(sandbox, alice_tc):
     assert (disk / "new" / "dir" / "copy.txt").read_text() == "one\n"
 
 
+def test_links_given_as_items_are_followed_and_links_inside_directories_are_not(sandbox, alice_tc):
+    """Globus: "If the files or directories given as input are symbolic links, they are followed.
+    However, no other symbolic links are followed." Before, an item that was a link (the seeded
+    latest-run, a link to a file) SUCCEEDED having copied nothing."""
+    base, disk = workdir(sandbox, "item-links")
+    write(disk / "run" / "out.log", "log\n")
+    write(disk / "run" / "sub" / "deep.txt", "deep\n")
+    write(disk / "README.txt", "read me\n")
+    os.symlink("README.txt", disk / "link.txt")
+    os.symlink("run", disk / "latest")
+    os.symlink("../README.txt", disk / "run" / "inner-link.txt")  # met during recursion: counted, not copied
+
+    data = globus_sdk.TransferData(LAB, LAB, verify_checksum=True)
+    data.add_item(base + "latest/", base + "dst/latest/", recursive=True)
+    data.add_item(base + "link.txt", base + "dst/link-copy.txt")
+    task_id = str(alice_tc.submit_transfer(data)["task_id"])
+    task = wait_done(alice_tc, task_id)
+
+    assert task["status"] == "SUCCEEDED", task
+    assert tree(disk / "dst") == {
+        "latest": None, "latest/out.log": b"log\n", "latest/sub": None, "latest/sub/deep.txt": b"deep\n",
+        "link-copy.txt": b"read me\n",
+    }
+    assert not (disk / "dst" / "latest").is_symlink() and not (disk / "dst" / "link-copy.txt").is_symlink()
+    assert task["files_transferred"] == 3 and task["symlinks"] == 1
+    assert transferred(alice_tc, task_id) == {
+        base + "dst/latest/out.log", base + "dst/latest/sub/deep.txt", base + "dst/link-copy.txt",
+    }
+
+
 def test_repeated_submission_id_returns_the_original_task(sandbox, alice_tc):
     base, disk = workdir(sandbox, "dup")
     write(disk / "f.txt", "x")

@@ -58,6 +58,37 @@ async def test_f5_sends_the_selection_to_the_other_pane(
     assert (dst_disk / "dir/d.txt").read_text() == "D"
 
 
+async def test_f5_on_link_rows_copies_what_they_lead_to(
+    alice_service: TransferService, tmp_config: Any, lab_dir: Any
+) -> None:
+    """A link under the cursor is sent as an item, and Globus follows items that are links. Before,
+    the sandbox skipped them: the task SUCCEEDED and nothing arrived."""
+    src_disk, src = lab_dir({"run/out.log": "log", "README.txt": "read me", "other.txt": "not chosen"})
+    os.symlink("run", src_disk / "latest-run")
+    os.symlink("README.txt", src_disk / "link.txt")
+    dst_disk, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=f"{LAB_STORAGE_ID}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main_screen.left_pane.path == src and app.main_screen.right_pane.path == dst)
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        for name in ("latest-run", "link.txt"):
+            await cursor_to(pilot, left, name)
+            await pilot.press("space")
+        await wait_for(pilot, lambda: left.file_list.selected_names == {"latest-run", "link.txt"}, "selection")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: submitted_task_id(notices(app)), "submission")
+        task_id = str(submitted_task_id(notices(app)))
+    task = wait_for_task(alice_service, task_id, timeout=60)
+    assert task.status == "SUCCEEDED"
+    assert sorted(os.listdir(dst_disk)) == ["latest-run", "link.txt"]
+    assert (dst_disk / "latest-run" / "out.log").read_text() == "log"
+    assert (dst_disk / "link.txt").read_text() == "read me"
+    assert not (dst_disk / "latest-run").is_symlink() and not (dst_disk / "link.txt").is_symlink()
+
+
 async def test_f5_refuses_to_copy_a_directory_into_itself(
     alice_service: TransferService, tmp_config: Any, lab_dir: Any
 ) -> None:

@@ -106,8 +106,8 @@ class FileMover:
         item_opts = self.item_options(row)
         algorithm = (item_opts.get("checksum_algorithm") or "md5").lower()
         with opened(run.source, row.source_path, source_side=True) as root:
-            src_st = root.stat(row.source_path)
-        if stat.S_ISLNK(src_st.st_mode):
+            src_st = root.stat(row.source_path, follow_last=self.is_item(row))
+        if stat.S_ISLNK(src_st.st_mode):  # met inside a directory (or swapped in since planning): not followed
             run.bump(symlinks=1)
             self.done(seq)
             return
@@ -189,7 +189,7 @@ class FileMover:
             size = max(src_st.st_size, 1)
             fault = Fault(at_byte=self.random.randrange(size), corrupt=self.verify and self.random.random() < 0.5)
         with opened(self.run.source, row.source_path, source_side=True) as root:
-            src_fd = root.open_file(row.source_path, os.O_RDONLY)
+            src_fd = root.open_file(row.source_path, os.O_RDONLY, follow_last=self.is_item(row))
         try:
             try:
                 dst_fd = os.open(tmp, OPEN_TEMPORARY, 0o644, dir_fd=where.dir_fd)
@@ -233,6 +233,10 @@ class FileMover:
         except OSError as exc:
             raise classify_os_error(exc, row.destination_path, source_side=False) from exc
 
+    def is_item(self, row: TaskFile) -> bool:
+        """The row is a file submitted as an item: a link there is followed (as Globus does), inside the root."""
+        return row.source_path in self.by_source
+
     def item_options(self, row: TaskFile) -> dict[str, Any]:
         """Per-item checksum settings (external_checksum applies to file items only)."""
         item = self.by_source.get(row.source_path or "")
@@ -265,7 +269,8 @@ class FileMover:
             return True  # a dir or link in the way: the copy reports the conflict
 
         def checksums_equal() -> bool:
-            a = self.digest(self.run.source, row.source_path or "", algorithm, source_side=True)
+            a = self.digest(self.run.source, row.source_path or "", algorithm, source_side=True,
+                            follow_last=self.is_item(row))
             b = self.digest(self.run.destination, row.destination_path, algorithm, source_side=False)
             self.run.bump(bytes_checksummed=src_st.st_size + dst_st.st_size)
             return a == b
@@ -277,9 +282,10 @@ class FileMover:
             checksums_equal,
         )
 
-    def digest(self, spec: RootSpec, path: str, algorithm: str, *, source_side: bool) -> str:
+    def digest(self, spec: RootSpec, path: str, algorithm: str, *, source_side: bool,
+               follow_last: bool = False) -> str:
         with opened(spec, path, source_side=source_side) as root:
-            fd = root.open_file(path, os.O_RDONLY)
+            fd = root.open_file(path, os.O_RDONLY, follow_last=follow_last)
         try:
             return hash_file(fd, algorithm, self.run.guard)
         finally:

@@ -71,12 +71,10 @@ class TransferPlanner:
             src_path, dst_path = item["source_path"], item["destination_path"]
             try:
                 with self.run.source.open() as root:
-                    st = root.stat(src_path)  # the item itself: a link is not followed
+                    # The item itself: a link is followed (confined: one leading outside is refused).
+                    st = root.stat(src_path, follow_last=True)
             except OSError as exc:
                 self.source_problem(exc, src_path, dst_path, False)
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                self.run.bump(symlinks=1)
                 continue
             if stat.S_ISDIR(st.st_mode):
                 if item.get("recursive") is False:
@@ -89,8 +87,9 @@ class TransferPlanner:
                 self.add("file", src_path, dst_path, size=st.st_size)
         return self.out
 
-    def list_source(self, src_dir: str) -> list[_Entry]:
-        with self.run.source.open() as root, root.scandir(src_dir, follow_last=False) as entries:
+    def list_source(self, src_dir: str, *, is_item: bool = False) -> list[_Entry]:
+        """The directory's entries; it is followed if a link only when it is the submitted item itself."""
+        with self.run.source.open() as root, root.scandir(src_dir, follow_last=is_item) as entries:
             found = [
                 _Entry(to_wire(e.name), e.is_dir(follow_symlinks=False), e.is_file(follow_symlinks=False),
                        e.is_symlink(), e.stat(follow_symlinks=False).st_size)
@@ -107,7 +106,7 @@ class TransferPlanner:
             self.run.guard()
             src_dir, dst_dir = stack.pop()
             try:
-                entries = self.list_source(src_dir)
+                entries = self.list_source(src_dir, is_item=src_dir == src_path)
             except OSError as exc:
                 self.source_problem(exc, src_dir, dst_dir, True)
                 continue
