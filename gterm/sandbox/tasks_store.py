@@ -97,6 +97,8 @@ CREATE TABLE IF NOT EXISTS task_files (
     error_details TEXT,
     error_time REAL,
     is_directory INTEGER NOT NULL DEFAULT 0,
+    checksum TEXT,               -- a copied file's digest, when the task verified checksums
+    checksum_algorithm TEXT,     -- as Transfer names it (MD5, SHA256, ...)
     PRIMARY KEY (task_id, seq)
 );
 CREATE INDEX IF NOT EXISTS task_files_state ON task_files (task_id, state, seq);
@@ -105,6 +107,10 @@ CREATE INDEX IF NOT EXISTS task_files_state ON task_files (task_id, state, seq);
 
 def init_schema(db: Database) -> None:
     db.executescript(SCHEMA)
+    columns = {row["name"] for row in db.query("PRAGMA table_info(task_files)")}
+    for column in ("checksum", "checksum_algorithm"):  # a data dir from before successful_transfers had them
+        if column not in columns:
+            db.execute(f"ALTER TABLE task_files ADD COLUMN {column} TEXT")
 
 
 # ---------------------------------------------------------------- time helpers
@@ -357,14 +363,16 @@ class RowUpdate(NamedTuple):
     error_code: str | None
     error_details: str | None
     error_time: float | None
+    checksum: str | None
+    checksum_algorithm: str | None
     task_id: str
     seq: int
 
 
 def update_rows(conn: sqlite3.Connection, updates: Sequence[RowUpdate]) -> None:
     conn.executemany(
-        "UPDATE task_files SET state = ?, error_code = ?, error_details = ?, error_time = ?"
-        " WHERE task_id = ? AND seq = ?",
+        "UPDATE task_files SET state = ?, error_code = ?, error_details = ?, error_time = ?,"
+        " checksum = ?, checksum_algorithm = ? WHERE task_id = ? AND seq = ?",
         updates,
     )
 
@@ -381,14 +389,16 @@ def file_state_counts(db: Database, task_id: str) -> dict[tuple[str, str], tuple
 
 def successful_page(db: Database, task_id: str, marker: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
     rows = db.query(
-        "SELECT seq, source_path, destination_path FROM task_files"
+        "SELECT seq, source_path, destination_path, size, checksum, checksum_algorithm FROM task_files"
         " WHERE task_id = ? AND kind = 'file' AND state = 'done' AND seq > ? ORDER BY seq LIMIT ?",
         (task_id, marker, limit + 1),
     )
     more = len(rows) > limit
     rows = rows[:limit]
+    # As Transfer: the size always; the checksum and its algorithm when the task verified checksums.
     docs = [
-        {"DATA_TYPE": "successful_transfer", "source_path": r["source_path"], "destination_path": r["destination_path"]}
+        {"DATA_TYPE": "successful_transfer", "source_path": r["source_path"], "destination_path": r["destination_path"],
+         "size": r["size"], "checksum": r["checksum"], "checksum_algorithm": r["checksum_algorithm"]}
         for r in rows
     ]
     return docs, (rows[-1]["seq"] if more and rows else None)

@@ -7,6 +7,7 @@ the task and then checks what is on disk and what the API reports.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -489,6 +490,25 @@ def test_successful_transfers_marker_paging(sandbox, alice_tc):
     assert first["DATA_TYPE"] == "successful_transfers" and len(first["DATA"]) == 1000
     assert first["next_marker"] is not None
     assert len(transferred(alice_tc, task_id)) == 1205
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_successful_transfers_carry_size_and_verified_checksum(sandbox, alice_tc, verify):
+    """globus-cli's `task show -t` shows Size, Checksum Algorithm and Checksum: Transfer reports the size
+    of every file, and its checksum when the task verified checksums. Before, all three were missing."""
+    base, disk = workdir(sandbox, "checksums")
+    write(disk / "src" / "a.txt", "alpha\n")
+    write(disk / "src" / "sub" / "b.bin", b"\x00" * 70_000)
+    task_id = _copy(alice_tc, base + "src/", base + "dst/", verify_checksum=verify)
+    assert wait_done(alice_tc, task_id)["status"] == "SUCCEEDED"
+    docs = {d["destination_path"]: d for d in alice_tc.paginated.task_successful_transfers(task_id).items()}
+    for rel, content in (("a.txt", b"alpha\n"), ("sub/b.bin", b"\x00" * 70_000)):
+        doc = docs[base + "dst/" + rel]
+        assert doc["source_path"] == base + "src/" + rel and doc["size"] == len(content)
+        if verify:
+            assert (doc["checksum_algorithm"], doc["checksum"]) == ("MD5", hashlib.md5(content).hexdigest())
+        else:
+            assert doc["checksum_algorithm"] is None and doc["checksum"] is None
 
 
 def test_pause_info_shape(sandbox, alice_tc):

@@ -134,6 +134,7 @@ class FileMover:
                         result = self.attempt(row, where, tmp, src_st, digest_algorithm, progress)
                         self.verify_copy(row, result, src_st, external)
                         self.commit(row, where, tmp, src_st)
+                        checksum = _checksum(digest_algorithm, result)
                     except BaseException:
                         remove_quietly(where.dir_fd, tmp)
                         raise
@@ -166,7 +167,7 @@ class FileMover:
             if retrying:
                 run.bump(subtasks_retrying=-1)
                 run.nice = ("OK", None, None)
-            run.set_row(seq, "done")
+            run.set_row(seq, "done", checksum=checksum)
             run.bump(subtasks_pending=-1, subtasks_succeeded=1, files_transferred=1)
             return
 
@@ -290,6 +291,13 @@ class FileMover:
             return hash_file(fd, algorithm, self.run.guard)
         finally:
             os.close(fd)
+
+
+def _checksum(algorithm: str | None, result: CopyResult) -> tuple[str, str] | None:
+    """(algorithm as Transfer names it, digest) of a copy whose checksum was verified, else None."""
+    if algorithm is None or result.source_digest is None:
+        return None
+    return algorithm.upper(), result.source_digest
 
 
 class Deleter:

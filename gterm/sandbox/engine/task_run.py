@@ -95,9 +95,13 @@ class TaskRun:
             for key, delta in deltas.items():
                 self.counters[key] = self.counters.get(key, 0) + delta
 
-    def set_row(self, seq: int, state: FileState, code: str | None = None, details: str | None = None) -> None:
+    def set_row(self, seq: int, state: FileState, code: str | None = None, details: str | None = None,
+                checksum: tuple[str, str] | None = None) -> None:
+        """Record a row's new state; ``checksum`` is (algorithm, digest) of a file copied with verification."""
+        algorithm, digest = checksum or (None, None)
         with self._lock:
-            self._row_updates.append(RowUpdate(state, code, details, time.time() if code else None, self.task_id, seq))
+            self._row_updates.append(RowUpdate(state, code, details, time.time() if code else None, digest,
+                                               algorithm, self.task_id, seq))
             full = len(self._row_updates) >= 2000
         if full:
             self.flush()
