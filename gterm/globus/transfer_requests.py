@@ -33,11 +33,14 @@ SEARCH_SCOPES: tuple[str, ...] = (
 
 
 #: Globus accepts task labels of at most this many characters (longer ones are a 400, nothing is submitted).
+#: Nor does it accept "Newline characters (\r or \n) and trailing or leading whitespace" (Task Submission).
 MAX_LABEL_CHARS = 128
 
 
 def fit_label(text: str) -> str:
-    """``text`` shortened to a label Globus accepts: the end is cut and marked with ``...``."""
+    """``text`` (one line) made a label Globus accepts: no whitespace at either end, and an end that
+    does not fit cut and marked with ``...``."""
+    text = text.strip()
     if len(text) <= MAX_LABEL_CHARS:
         return text
     return text[: MAX_LABEL_CHARS - 3].rstrip() + "..."
@@ -45,6 +48,10 @@ def fit_label(text: str) -> str:
 
 def label_problem(text: str) -> str | None:
     """Why Globus would refuse ``text`` as a task label (None: it is fine)."""
+    if "\n" in text or "\r" in text:
+        return "A label is one line: remove its line breaks."
+    if text != text.strip():
+        return "A label cannot begin or end with a space."
     if len(text) > MAX_LABEL_CHARS:
         return f"A label has at most {MAX_LABEL_CHARS} characters (this one has {len(text)})."
     return None

@@ -56,7 +56,16 @@ _ORDERABLE = {
 
 
 def _label(body: dict[str, Any]) -> str | None:
-    return text_field(body, "label", required=False)
+    """A task label as Transfer takes it: at most 128 characters, and (Task Submission docs) "Newline
+    characters (\\r or \\n) and trailing or leading whitespace are not allowed"."""
+    label = text_field(body, "label", required=False)
+    if label is None:
+        return None
+    if "\r" in label or "\n" in label:
+        raise ApiError(400, BAD, "Invalid label: newline characters (\\r or \\n) are not allowed")
+    if label != label.strip():
+        raise ApiError(400, BAD, "Invalid label: leading or trailing whitespace is not allowed")
+    return label
 
 
 def _deadline(body: dict[str, Any]) -> float | None:

@@ -398,6 +398,37 @@ def test_submission_errors(sandbox, alice_tc):
     assert info.value.http_status == 404
 
 
+BAD_LABELS = ["two\nlines", "carriage\rreturn", " leading", "trailing ", "\ttab", "crlf\r\n"]
+
+
+@pytest.mark.parametrize("label", BAD_LABELS)
+def test_labels_globus_forbids_are_refused_everywhere(sandbox, alice_tc, label):
+    """Task Submission docs: "Newline characters (\\r or \\n) and trailing or leading whitespace are not
+    allowed" in a label. Before, the sandbox took them (transfer, delete and a task's label update)."""
+    base, disk = workdir(sandbox, "labels")
+    write(disk / "f.txt", "f")
+    transfer = globus_sdk.TransferData(LAB, LAB, label=label)
+    transfer.add_item(base + "f.txt", base + "g.txt")
+    delete = globus_sdk.DeleteData(LAB, label=label)
+    delete.add_item(base + "f.txt")
+    running = globus_sdk.TransferData(LAB, LAB, label="fine", deadline=datetime.now(UTC) + timedelta(hours=1))
+    running.add_item(base + "f.txt", base + "h.txt")
+    sandbox.state.engine.stop()  # the task waits in the queue, so its label can still be updated
+    try:
+        task_id = str(alice_tc.submit_transfer(running)["task_id"])
+        for call in (lambda: alice_tc.submit_transfer(transfer), lambda: alice_tc.submit_delete(delete),
+                     lambda: alice_tc.update_task(task_id, {"label": label})):
+            with pytest.raises(globus_sdk.TransferAPIError) as info:
+                call()
+            assert (info.value.http_status, info.value.code) == (400, "ClientError.BadRequest")
+            assert "label" in info.value.message
+        assert alice_tc.get_task(task_id)["label"] == "fine"
+    finally:
+        sandbox.state.engine.start()
+    assert wait_done(alice_tc, task_id)["status"] == "SUCCEEDED"
+    assert sorted(os.listdir(disk)) == ["f.txt", "h.txt"]  # nothing of the refused submissions happened
+
+
 def test_consent_required_collection_refuses_submission_without_data_access(sandbox, alice_tc):
     base, disk = workdir(sandbox, "consent")
     write(disk / "f.txt", "f")
