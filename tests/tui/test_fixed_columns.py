@@ -7,7 +7,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns
+from gterm.tui.safe_text import DEFAULT_ESCAPE_STYLE, safe_text
 from gterm.tui.screens.pause_rules import rule_columns
+from gterm.tui.widgets.file_columns import cut_left
 
 
 class OneTable(App[None]):
@@ -36,3 +38,15 @@ def test_the_pause_rules_columns_fit_the_screen_from_80_columns() -> None:
         assert [label for label, _ in columns] == ["Message", "Pauses", "For", "From"]
         assert sum(w + 2 for _, w in columns) + 2 <= width  # cell padding and the scrollbar
         assert dict(columns)["From"] == len("2031-01-02 03:04")
+
+
+def test_a_path_cut_from_the_left_keeps_its_end_after_an_ellipsis() -> None:
+    """A path's end says where it is: cut to fit, it keeps its end, marked '…' where it was cut; a 2-cell
+    character straddling the cut gives its place to a space (never half a glyph), styles stay."""
+    assert cut_left(Text("/a/b.txt"), 8).plain == "/a/b.txt"
+    assert cut_left(Text("/home/alice/run-042/out.h5"), 12).plain == "…-042/out.h5"
+    assert cut_left(Text("/data/漢字/x.txt"), 8).plain == "… /x.txt"
+    escaped = cut_left(safe_text("/long/dir/\x1bname"), 9)
+    assert escaped.plain == "…\\x1bname" and escaped.cell_len == 9
+    assert any(span.style == DEFAULT_ESCAPE_STYLE for span in escaped.spans)
+    assert cut_left(Text("abc"), 0).plain == ""

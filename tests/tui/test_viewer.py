@@ -12,6 +12,7 @@ from gterm.tui.screens.viewer import FileViewer, Page
 from tests.support.browser_helpers import (
     cursor_to,
     make_app,
+    screen_lines,
     settled,
     type_text,
     wait_for,
@@ -303,3 +304,19 @@ async def test_a_first_read_that_fails_says_why_in_the_viewer(sandbox: SandboxHa
             page = viewer.query_one("#viewer-page")
             await wait_for(pilot, lambda: "refused" in str(page.render()).lower(), "the reason in the viewer")
             assert viewer.page_shown is None
+
+
+async def test_a_long_title_shows_the_file_name_cut_from_the_left_at_80_columns(sandbox: SandboxHandle) -> None:
+    """At 80 columns the title wrapped its words into one row: F3 on a file deep in a long path showed
+    only ' Lab'. It shows the end of the location (the file's name), cut from the left with '…'."""
+    deep = "simulation-outputs-2026/ensemble-member-042"
+    _, path = make_lab_dir(sandbox, {f"{deep}/snapshot_000123.h5.txt": "hello\n"})
+    app = _app(sandbox, f"{path}{deep}/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await _open(pilot, "snapshot_000123.h5.txt")
+        await pilot.pause()
+        title = screen_lines(app)[0].rstrip()
+        assert title.endswith(f"{deep}/snapshot_000123.h5.txt")
+        assert title.lstrip().startswith("…")
+        assert len(title) <= 80

@@ -23,6 +23,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -30,6 +31,7 @@ from gterm.globus.errors import GtermError
 from gterm.tui.keymap import VIEWER_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.text_pager import HEX_WIDTH, TEXT_LATIN_1, ByteSource, Line, TextPager, hex_columns, hex_line
+from gterm.tui.widgets.file_columns import cut_left
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
 
@@ -58,6 +60,23 @@ class ViewerPage(Static):
     """
 
 
+class ViewerTitle(Widget):
+    """Where the file is, in one row: a location too long for it is cut from the left with "…".
+
+    Its end (the file's name, the directories just above it) is what the reader needs; a
+    word-wrapped title kept only the first word of the collection's name.
+    """
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.title_text = title
+
+    def render(self) -> Text:
+        shown = cut_left(safe_text(self.title_text), self.content_size.width)
+        shown.no_wrap = True
+        return shown
+
+
 class FileViewer(Screen[None]):
     """A read-only pager over a ByteSource opened on a worker thread."""
 
@@ -81,7 +100,7 @@ class FileViewer(Screen[None]):
         self.opened = False
 
     def compose(self) -> ComposeResult:
-        yield Static(safe_text(self._title), id="viewer-title")
+        yield ViewerTitle(self._title, id="viewer-title")
         yield ViewerPage(Text("Opening…"), id="viewer-page")
         yield Input(placeholder="search (Enter finds, Esc cancels)", id="viewer-search")
         yield Static("", id="viewer-status")

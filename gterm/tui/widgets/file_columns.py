@@ -62,6 +62,31 @@ def fit_cells(text: Text, width: int) -> Text:
     return text
 
 
+def cut_left(text: Text, width: int) -> Text:
+    """``text`` if it fits in ``width`` cells; else its end, after a "…" in the first cell.
+
+    For what is read from its end (a path, whose last directories and file name say where it is):
+    the mark says it was cut, so the tail never reads as a whole, shorter path (Midnight Commander
+    shortens a path from its left the same way). A 2-cell character straddling the cut becomes a space.
+    """
+    if text.cell_len <= width:
+        return text
+    if width <= 0:
+        return Text(end="")
+    room = width - 1  # the ellipsis takes the first cell
+    cells = 0
+    start = len(text.plain)
+    for index in range(len(text.plain) - 1, -1, -1):
+        size = get_character_cell_size(text.plain[index])
+        if cells + size > room:
+            break
+        cells += size
+        start = index
+    tail = text[start:]
+    head = Text(ELLIPSIS + " " * (room - cells), style=text.style, end="")
+    return Text.assemble(head, tail, no_wrap=True, end="")
+
+
 class ColumnLayout:
     """Column positions for one width and sort column (recomputed only when either changes).
 
