@@ -214,6 +214,25 @@ async def test_a_long_path_shows_its_tail_in_a_narrow_pane(alice_service, tmp_co
         await wait_for(pilot, lambda: "the-last-one" in str(bar.render_line(0).text), "the path's tail shown")
 
 
+async def test_a_long_path_cut_from_the_left_says_so_with_an_ellipsis(alice_service, tmp_config, tmp_path):
+    """The bar showed ``n-outputs-2026/ensemble-member-042/``, which reads like a real path: where it is cut
+    it now shows '…'; focused (to edit it) it shows the path itself, as typed text is."""
+    root = tmp_path / "simulation-outputs-2026" / "ensemble-member-042"
+    root.mkdir(parents=True)
+    app = make_app(alice_service, config=tmp_config, left=f"local:{root}", right=f"{LAB_STORAGE_ID}:/projects/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        left = await _listed(pilot, root)
+        app.main_screen.sidebar.add_class("-shown")
+        bar = left.path_bar
+        await wait_for(pilot, lambda: 0 < bar.region.width < len(bar.value), "the bar narrower than the path")
+        await wait_for(pilot, lambda: str(bar.render_line(0).text).strip().endswith("ensemble-member-042/"), "tail")
+        shown = str(bar.render_line(0).text).strip()
+        assert shown.startswith("…") and f"{root}/".endswith(shown[1:].lstrip())
+        left.edit_path()
+        await pilot.pause()
+        assert "…" not in str(bar.render_line(0).text)
+
+
 async def test_f8_on_a_link_to_a_directory_says_only_the_link_goes(alice_service, tmp_config, tmp_path):
     """The question said "Directories are deleted with everything in them" for a link; the link alone goes."""
     root = _tree(tmp_path)

@@ -19,11 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.strip import Strip
 from textual.suggester import Suggester
 
 from gterm.tui.safe_text import has_controls, safe_text
+from gterm.tui.widgets.file_columns import cut_left
 from gterm.tui.widgets.safe_input import SafeInput, from_display, to_display
 
 # Looks up the directory names known for an absolute directory path (None: unknown).
@@ -156,6 +159,17 @@ class PathBar(SafeInput):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._show_tail)
+
+    def render_line(self, y: int) -> Strip:
+        """Not being edited, a path too long for the bar shows its end after a "…" where it is cut: the
+        scrolled tail alone (``n-outputs-2026/run-042/``) read like a real, shorter path. (Drawn from the
+        value, not the scroll: one that just fits is not scrolled by the cell an Input keeps for its cursor.)"""
+        width = self.scrollable_content_region.width
+        if y != 0 or self.has_focus or not self.value or width <= 0:
+            return super().render_line(y)
+        shown = cut_left(Text(self.value, end="", no_wrap=True), width)  # the value is already escaped
+        strip = Strip(self.app.console.render(shown, self.app.console_options.update_width(width + 1)))
+        return strip.extend_cell_length(width + 1).apply_style(self.rich_style)
 
     # --- escaped (shown) <-> raw (real) paths ------------------------------
 
