@@ -131,6 +131,7 @@ class ReauthCoordinator:
         self.active = False
         self.reason = ""
         self.done = "Signed in"
+        self.failed_what = ""
         self.recent_logins: list[float] = []
         # Published after every sign-in that worked: what stopped for want of one (the task panel's
         # polling, when the sign-in it asked for was cancelled) starts again with any later one.
@@ -171,8 +172,11 @@ class ReauthCoordinator:
         why = "More consent is needed" if isinstance(error, ConsentNeeded) else "Your session has expired"
         what = f"{context[:1].lower()}{context[1:]}"
         self.reason = f"{why}. Log in again to continue ({what})."
-        # Said when the login is done: what it was for (in the demo it needs no keys, so it came unasked).
-        self.done = f"Consent given for {what}" if isinstance(error, ConsentNeeded) else f"Signed in again ({what})"
+        # Said when the login is done, with what it was for (in the demo it needs no keys, so it came unasked).
+        # ``what`` is named as what failed, in brackets as in the reason: contexts are headings ("Download")
+        # or sentences ("Cannot open /~/"), and "Consent given for cannot open /~/" read wrong.
+        self.done = "Consent given" if isinstance(error, ConsentNeeded) else "Signed in again"
+        self.failed_what = what
         self.app.run_worker(
             lambda: self._start_login(session, error),
             thread=True,
@@ -215,7 +219,7 @@ class ReauthCoordinator:
         if not ok:
             self.app.notify("Sign-in cancelled; the operation was not retried.", title="Sign-in", severity="warning")
             return
-        self.app.notify(f"{self.done}; retrying.", title="Sign-in")
+        self.app.notify(f"{self.done}; retrying what failed ({self.failed_what}).", title="Sign-in")
         for retry in retries:
             try:
                 retry()

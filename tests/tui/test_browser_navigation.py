@@ -10,6 +10,7 @@ from tests.support.browser_helpers import (
     cursor_to,
     listing_names,
     make_app,
+    notices,
     settled,
     status_text,
     type_text,
@@ -284,6 +285,11 @@ async def test_consent_with_real_session_goes_through_login_screen(sandbox, tmp_
             await wait_for(pilot, lambda: left.listing is not None, "listing after the consent login")
             # The login ran through the coordinator (the LoginScreen may come and go between two polls).
             assert app.reauth.reason.startswith("More consent")
+            # The notice after the login read "Consent given for cannot open …; retrying.": it names what
+            # failed as what it is, a failure, whatever words the failure's context has.
+            await wait_for(pilot, lambda: any(n.startswith("Consent given") for n in notices(app)), "the notice")
+            said = next(n for n in notices(app) if n.startswith("Consent given"))
+            assert said == "Consent given; retrying what failed (cannot open /~/)."
             assert left.path == "/home/alice/"
             assert "job-1234" in listing_names(left)
     finally:

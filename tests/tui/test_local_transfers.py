@@ -194,7 +194,7 @@ async def test_f5_download_asks_for_the_collections_consent_in_the_app_then_runs
             assert app.reauth.reason.startswith("More consent")
             assert scopes <= set(session.scope_requirements.get(collection_id, []))
             # The notice says what the login was for (in the demo a consent needs no keys: it came unasked).
-            assert any(n.startswith("Consent given for download") and "retrying" in n for n in notices(app))
+            assert "Consent given; retrying what failed (download)." in notices(app)
             assert _task_rows(app) == ["DOWNLOAD SUCCEEDED"]  # one task, no failed first attempt
             assert {p.name: p.read_bytes() for p in (local / wanted).iterdir()} == expected
     finally:
