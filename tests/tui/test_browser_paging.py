@@ -189,3 +189,26 @@ async def test_a_reload_keeps_the_whole_listing_until_the_new_one_is_whole(
         await wait_for(pilot, lambda: not left.fetching, "reloaded")
         assert left.file_list.visible_count == ENTRIES
         assert left.file_list.selected_names == {"f2400.dat"}
+
+
+async def test_keys_typed_after_select_all_while_loading_wait_for_it(app_and_gate: Any, big_dir: str) -> None:
+    """"ctrl+a F8" while the pages still arrived: ctrl+a was put off, F8 was not ("Nothing to delete."), and
+    then everything became selected. F8 waits until select all has run, as in Midnight Commander."""
+    from gterm.tui.screens.prompts import ConfirmPrompt
+    from tests.support.browser_helpers import burst, notices
+
+    transport, app = app_and_gate
+    async with app.run_test(size=SIZE) as pilot:
+        left = app.main_screen.left_pane
+        await first_page_shown(pilot, left, transport, big_dir)
+        left.file_list.focus()
+        await pilot.pause()
+        burst(app, ["ctrl+a", "f8"])
+        await wait_for(pilot, lambda: "1 key typed ahead" in left.message_text, "F8 held")
+        assert "Selecting all when the listing is complete" in left.message_text
+        assert app.screen is app.main_screen and "Nothing to delete." not in notices(app)
+        transport.release()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the delete dialog")
+        assert app.screen.title_text == f"Delete {ENTRIES:,} items"
+        assert not left.message_text
+        await pilot.press("escape")

@@ -163,6 +163,9 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         would act on part of it: the pane says so and runs ``action`` when the
         last page is in (the latest request of each kind ``what`` wins; moving
         elsewhere drops them).
+        The keys typed after it wait until it has run, as in Midnight Commander
+        ("ctrl+a F8" deletes everything, not nothing): F8 must not act on the
+        selection from before ``action``.
         """
         if not self.pages_pending:
             action()
@@ -170,9 +173,10 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self._pending_all[what] = action
         listing = self.listing
         arrived = f" ({len(listing.entries):,} of {listing.expected:,})" if listing is not None else ""
-        self.app.notify(
-            f"{what} when the listing is complete: still loading{arrived}…", title="Still loading", timeout=4
-        )
+        notice = f"{what} when the listing is complete: still loading{arrived}…"
+        self.query_one(PaneMessage).show_loading(notice)  # the keys held behind it are counted on this line
+        self._hold_keys_typed_next()
+        self.app.notify(notice, title="Still loading", timeout=4)
 
     def set_marks(self, names: set[str]) -> None:
         self.file_list.set_marks(names)
@@ -212,15 +216,28 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         if not self.fetching:
             return False
         self._after_load = action
+        self._hold_keys_typed_next()
+        return True
+
+    def _hold_keys_typed_next(self) -> None:
+        """The keys typed from now on wait for what this pane is about to show (:meth:`_release_keys_typed_next`
+        lets them go): held by the pane they are typed at (the focus may be in the other one)."""
         focused = self.app.focused
         ancestors = focused.ancestors_with_self if focused is not None else []
         holder = next((node for node in ancestors if isinstance(node, Pane)), self)
         holder.hold_keys(self._show_keys_waiting, on_dropped=self._forget_deferred)
         self._keys_held_at = holder
-        return True
+
+    def _release_keys_typed_next(self, *, dropped: str | None = None) -> None:
+        """The keys held for this pane go on to what it shows now (or are dropped for that reason)."""
+        self.end_key_hold(dropped=dropped)
+        self._end_deferred_hold(dropped=dropped)
 
     def _forget_deferred(self) -> None:
+        """The user dropped the keys held (Esc): the actions waiting with them are dropped too."""
         self._after_load = None
+        self._pending_all.clear()
+        self._hide_loading_line()
 
     def _end_deferred_hold(self, *, dropped: str | None = None) -> None:
         """The keys held at another pane for an action this listing deferred go on (or are dropped)."""
@@ -431,13 +448,19 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
             pending, self._pending_all = list(self._pending_all.values()), {}
             for action in pending:
                 action()
+            if pending:  # the keys typed after them go on to what they did
+                self._hide_loading_line()
+                self._release_keys_typed_next()
         self.refresh_status()
 
     def _pages_failed(self, generation: int, error: BaseException, listing: Listing) -> None:
         if generation != self._generation:
             return
         self.pages_pending = False
-        self._pending_all.clear()
+        if self._pending_all:  # the keys typed after them were meant for the whole listing
+            self._pending_all.clear()
+            self._hide_loading_line()
+            self._release_keys_typed_next(dropped="the rest of the listing did not arrive")
         self.refresh_status()
         report(
             self.app,
@@ -486,8 +509,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         waiting, self._after_load = self._after_load, None
         if waiting is not None and self.screen is self.app.screen:  # not over a screen opened meanwhile
             waiting()
-        self.end_key_hold()  # the keys typed meanwhile go on to the listing now shown
-        self._end_deferred_hold()
+        self._release_keys_typed_next()  # the keys typed meanwhile go on to the listing now shown
 
     def _load_failed(
         self,
@@ -516,8 +538,7 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self._after_load = None  # it was meant for the location that did not open
         self._note_after_load = None
         where = path or "the default directory"
-        self.end_key_hold(dropped=f"{where} could not be listed")
-        self._end_deferred_hold(dropped=f"{where} could not be listed")
+        self._release_keys_typed_next(dropped=f"{where} could not be listed")
         if self.listing is None:
             self._failed_open = (collection_id, path, origin)
             self.file_list.clear_listing(f"Cannot open {where} · ctrl+r tries again")
@@ -573,8 +594,14 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self.query_one(PaneMessage).show_loading(message)
 
     def _show_keys_waiting(self, count: int) -> None:
-        if self.fetching:
+        if self.fetching or self._pending_all:
             self.query_one(PaneMessage).show_keys_waiting(count)
+
+    def _hide_loading_line(self) -> None:
+        """What waited for the whole listing has run (or was dropped): its line goes, unless a listing loads."""
+        line = self.query_one(PaneMessage)
+        if not self.fetching and line.has_class("-loading"):
+            line.hide()
 
     def _clear_message(self) -> None:
         self.path_refusal_shown = False
