@@ -21,7 +21,7 @@ from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui import typed_input
 from gterm.tui.screens.collection_picker import CollectionPicker
-from gterm.tui.screens.prompts import InputPrompt
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from tests.support.browser_helpers import burst, cursor_to, make_app, notices, settled, wait_for
 
 LAB = LAB_STORAGE_ID
@@ -190,3 +190,73 @@ async def test_enter_typed_with_a_search_opens_what_that_search_finds(alice_serv
         await wait_for(pilot, lambda: app.screen is app.main_screen, "the picker closed")
         await wait_for(pilot, lambda: left.collection_id != BOB_SHARED_ID and not left.fetching, "the pane moved")
         assert left.collection_id == LAB_STORAGE_ID
+
+
+async def test_enter_typed_after_f7_and_a_name_enters_the_new_directory(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    """"F7 newdirA Enter Enter" (Midnight Commander's make-then-enter): the second Enter acted on the row under
+    the cursor before the directory was made (a file: nothing; ..: the parent), then the cursor jumped to
+    the new directory. It waits for the listing that shows it, the cursor on it."""
+    disk, path = lab_dir({"zz.txt": "z"}, dirs=("aaa",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "zz.txt")
+        burst(app, ["f7", *"newdirA", "enter", "enter"])
+        await wait_for(pilot, lambda: (disk / "newdirA").is_dir(), "newdirA made")
+        await wait_for(pilot, lambda: left.path == f"{path}newdirA/", "the new directory entered")
+        await settled(pilot)
+        assert app.screen is app.main_screen and not notices(app)
+
+
+async def test_f8_typed_after_f2_and_a_name_deletes_the_renamed_entry(
+    alice_service, tmp_config, lab_dir, slow_listings
+):
+    """"F2 nd2 Enter F8": the delete dialog named newdirB/ (the name before the rename, from the listing still
+    shown) and the delete task failed, the file not found. F8 waits for the listing with the new name."""
+    disk, path = lab_dir({"zz.txt": "z"}, dirs=("newdirB",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "newdirB")
+        burst(app, ["f2", *"nd2", "enter", "f8"])
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the delete dialog")
+        assert (disk / "nd2").is_dir() and not (disk / "newdirB").exists()
+        assert str(app.screen.query_one("#prompt-items").render()).split() == ["nd2/"]
+        await pilot.press("escape")
+        await settled(pilot)
+
+
+async def test_f8_typed_after_a_move_names_what_the_listing_shows_after_it(
+    alice_service, tmp_config, lab_dir, slow_api
+):
+    """F6 lists the directory again when done (as F8 on This computer does): the F8 typed while the move ran
+    (a slow service) named the file under the cursor in the listing from before it, a file moved away."""
+    disk, path = lab_dir({"a.txt": "a", "b.txt": "b"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        await cursor_to(pilot, left, "a.txt")
+        burst(app, ["f6", "ctrl+u", *f"{path}c.txt", "enter", "f8"])
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the delete dialog")
+        assert str(app.screen.query_one("#prompt-items").render()).split() in (["b.txt"], ["c.txt"])
+        assert (disk / "c.txt").exists() and not (disk / "a.txt").exists()
+        await pilot.press("escape")
+        await settled(pilot)
+
+
+async def test_keys_typed_after_a_change_that_fails_are_dropped(alice_service, tmp_config, lab_dir, slow_api):
+    """The Enter typed after "F7 aaa Enter" was for a new directory that was not made (aaa exists): it is
+    dropped, and said, rather than applied to the prompt that comes back with the reason."""
+    disk, path = lab_dir(dirs=("aaa",))
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await opened(app, pilot, path)
+        burst(app, ["f7", *"aaa", "enter", "enter"])
+        await wait_for(pilot, lambda: "1 key typed ahead dropped: New directory aaa failed." in notices(app), "said")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the prompt back")
+        await settled(pilot)
+        assert isinstance(app.screen, InputPrompt) and left.path == path
+        assert sorted(p.name for p in disk.iterdir()) == ["aaa"]
+        await pilot.press("escape")

@@ -721,7 +721,27 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         on_done: Callable[[T], Any] | None = None,
         on_failed: Callable[[BaseException], object] | None = None,
     ) -> None:
-        """Like :meth:`run_operation`, with what lists this pane's collection (Transfer or this computer)."""
+        """Like :meth:`run_operation`, with what lists this pane's collection (Transfer or this computer).
+
+        Every such call changes the directory shown, and ``on_done`` lists it again (the cursor on a new
+        or renamed name): the keys typed meanwhile wait for that listing, as in Midnight Commander, so
+        "F7 name Enter Enter" opens the new directory and "F2 name Enter F8" deletes the renamed entry,
+        not what the old listing had under the cursor. A failure drops them (the prompt comes back).
+        """
         files = self.files
-        run_operation(self, self, context, lambda _service: call(files), on_done, group="operations",
-                      on_failed=on_failed)
+        self._hold_keys_typed_next()
+
+        def changing(_service: TransferService) -> T:
+            try:
+                return call(files)
+            except Exception:
+                deliver(self.app, self._release_keys_typed_next, dropped=f"{escape_controls(context)} failed")
+                raise
+
+        def done(result: T) -> None:
+            if on_done is not None:
+                on_done(result)
+            if not self.fetching:  # no listing follows (the pane moved on meanwhile): nothing to wait for
+                self._release_keys_typed_next()
+
+        run_operation(self, self, context, changing, done, group="operations", on_failed=on_failed)
