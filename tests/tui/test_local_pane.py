@@ -268,3 +268,28 @@ async def test_a_dangling_link_shows_as_a_broken_link_with_its_own_time(alice_se
         await pilot.press("f3")
         await wait_for(pilot, lambda: any("dangling is a broken link" in n for n in notices(app)), "the notice")
         assert not isinstance(app.screen, FileViewer)
+
+
+async def test_f4_says_there_is_no_editor_and_where_a_local_file_is(alice_service, tmp_config, tmp_path):
+    """F4 (Midnight Commander's edit key) did nothing and said nothing. It says gterm has no editor, that F3
+    views the file, and, on This computer, where the file is for the user's own editor; ? lists it."""
+    from gterm.tui.screens.help import HelpScreen
+
+    root = _tree(tmp_path)
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = await _listed(pilot, root)
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("f4")
+        assert notices(app)[-1] == (
+            f"gterm has no editor: F3 views a file. {root}/a.txt is on this computer: open it in your own editor."
+        )
+        await pilot.press("tab")  # Lab Storage: nothing on this computer to point at
+        await pilot.press("f4")
+        assert notices(app)[-1] == "gterm has no editor: F3 views a file."
+        assert app.screen is app.main_screen
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the key help")
+        assert ("f4", "Edit: no editor in gterm (F3 views)", "edit") in [
+            (row.keys.lower(), row.description, row.binding_id) for row in app.screen.rows
+        ]

@@ -360,6 +360,16 @@ class MainScreen(StartupLocations):
 
         self.app.push_screen(FileViewer(title, entry.name, open_source))
 
+    def action_edit(self) -> None:
+        """F4, Midnight Commander's edit key: gterm has no editor. Said, rather than nothing happening; a file on
+        this computer is named in full, for the user's own editor."""
+        pane = self.active_pane
+        entry = pane.file_list.cursor_entry
+        where = ""
+        if entry is not None and not entry.is_dir and is_local(pane.collection_id) and pane.path is not None:
+            where = f" {paths.child(pane.path, entry.name)} is on this computer: open it in your own editor."
+        self.notify(escape_controls(f"gterm has no editor: F3 views a file.{where}"), title="Edit")
+
     def action_mkdir(self) -> None:
         from gterm.tui.screens.prompts import InputPrompt, name_check
 
