@@ -10,7 +10,6 @@ the pane keeps its last good listing and shows the reason on its message line
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -37,6 +36,7 @@ from gterm.tui.typed_input import HoldsKeys
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.pane_filter import PaneFilter
 from gterm.tui.widgets.pane_message import PaneMessage, sign_in_note
+from gterm.tui.widgets.pane_pages import PanePages
 from gterm.tui.widgets.pane_path import PanePathBar
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusInfo, StatusLine
@@ -50,13 +50,9 @@ T = TypeVar("T")
 SortKey = Literal["name", "size", "time"]
 SORT_CYCLE: tuple[SortKey, ...] = ("name", "size", "time")
 EMPTY_HINT = "ctrl+o: pick a collection"
-PREPARED_ORDERS_FROM = 20_000
-"""From this many entries a pane sorts its listing every way on its worker once it is whole
-(at 1,000,000 entries a re-sort by time costs ~1 s on the UI thread otherwise)."""
-FIRST_PAINT_WAIT = 1.0  # seconds the listing worker waits at most for the first page on screen
 
 
-class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
+class Pane(PanePages, PanePathBar, PaneFilter, Vertical, HoldsKeys):
     """A collection browser pane. See the module docstring for the loading rules.
 
     While it opens a directory, the keys typed at it wait for the new listing (its
@@ -155,28 +151,6 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
 
     def selected_entries(self) -> list[Entry]:
         return self.file_list.selected_entries()
-
-    def when_listed(self, what: str, action: Callable[[], Any]) -> None:
-        """Run ``action`` (something on every entry: select all, invert, ...) once the listing is whole.
-
-        While the rest of a big directory is still arriving, acting on "all"
-        would act on part of it: the pane says so and runs ``action`` when the
-        last page is in (the latest request of each kind ``what`` wins; moving
-        elsewhere drops them).
-        The keys typed after it wait until it has run, as in Midnight Commander
-        ("ctrl+a F8" deletes everything, not nothing): F8 must not act on the
-        selection from before ``action``.
-        """
-        if not self.pages_pending:
-            action()
-            return
-        self._pending_all[what] = action
-        listing = self.listing
-        arrived = f" ({len(listing.entries):,} of {listing.expected:,})" if listing is not None else ""
-        notice = f"{what} when the listing is complete: still loading{arrived}…"
-        self.query_one(PaneMessage).show_loading(notice)  # the keys held behind it are counted on this line
-        self._hold_keys_typed_next()
-        self.app.notify(notice, title="Still loading", timeout=4)
 
     def set_marks(self, names: set[str]) -> None:
         self.file_list.set_marks(names)
@@ -389,87 +363,6 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
         self._wait_for_paint()
         self._fetch_rest(generation, listing, order, file_list)
 
-    def _wait_for_paint(self) -> None:
-        """On the listing worker: until the first page is painted. Merging the rest is long C calls
-        (casefolding, sorting 100,000s of names) that hold the GIL; the first screenful goes first."""
-        painted = threading.Event()
-        deliver(self.app, self.call_after_refresh, painted.set)
-        painted.wait(FIRST_PAINT_WAIT)
-
-    def _fetch_rest(self, generation: int, listing: Listing, order: str, file_list: FileList) -> None:
-        """The pages after the first, merged into the listing shown (on the listing worker).
-
-        Each merge re-sorts the whole listing (off the event loop), so merges
-        come when the listing has doubled since the last one shown, and when it
-        is complete: a 1,000,000-entry directory arriving in pages of 100,000
-        is sorted four times, not ten. Filter, sort and selection keep working
-        on what is shown meanwhile; :meth:`FileList.set_listing` carries the
-        selection and the cursor's entry over to each merged listing.
-        """
-        worker = get_current_worker()
-        shown = len(listing.entries)
-        try:
-            for page in self.files_for(listing.collection_id).more_pages(listing, orderby=order):
-                if worker.is_cancelled:
-                    return
-                listing = listing.extended(page)
-                if len(listing.entries) >= 2 * shown and not listing.complete:
-                    shown = len(listing.entries)
-                    deliver(self.app, self._pages_arrived, generation, listing, file_list.prepare_view(listing), None)
-        except Exception as exc:  # noqa: BLE001 - routed to worker_errors
-            if not worker.is_cancelled:
-                deliver(self.app, self._pages_failed, generation, exc, listing)
-            return
-        if worker.is_cancelled:
-            return
-        listing = listing.finished()
-        view = file_list.prepare_view(listing)
-        deliver(self.app, self._pages_arrived, generation, listing, view, directory_names(listing))
-        self._prepare_orders(view)
-
-    def _prepare_orders(self, view: ListingView) -> None:
-        """On the listing worker: the other sort orders of a big listing, before the user asks for them."""
-        if len(view.entries) < PREPARED_ORDERS_FROM or get_current_worker().is_cancelled:
-            return
-        orders = view.other_orders()
-        if not get_current_worker().is_cancelled:
-            deliver(self.app, view.adopt_orders, orders)
-
-    def _pages_arrived(
-        self, generation: int, listing: Listing, view: ListingView, dir_names: list[str] | None
-    ) -> None:
-        if generation != self._generation or self.listing is None or self.listing.path != listing.path:
-            return  # the user has moved on
-        self.listing = listing
-        self.file_list.set_listing(listing, show_parent=listing.path != "/", view=view)
-        if listing.complete:
-            self.pages_pending = False
-            self._dir_names.remember(listing, dir_names)
-            pending, self._pending_all = list(self._pending_all.values()), {}
-            for action in pending:
-                action()
-            if pending:  # the keys typed after them go on to what they did
-                self._hide_loading_line()
-                self._release_keys_typed_next()
-        self.refresh_status()
-
-    def _pages_failed(self, generation: int, error: BaseException, listing: Listing) -> None:
-        if generation != self._generation:
-            return
-        self.pages_pending = False
-        if self._pending_all:  # the keys typed after them were meant for the whole listing
-            self._pending_all.clear()
-            self._hide_loading_line()
-            self._release_keys_typed_next(dropped="the rest of the listing did not arrive")
-        self.refresh_status()
-        report(
-            self.app,
-            error,
-            context=f"Listing stopped at {len(listing.entries):,} of {listing.expected:,} entries",
-            target=self,
-            retry=self.reload,
-        )
-
     def _load_done(
         self,
         generation: int,
@@ -591,6 +484,10 @@ class Pane(PanePathBar, PaneFilter, Vertical, HoldsKeys):
 
     def _set_loading(self, message: str) -> None:
         self.fetching = True
+        self.query_one(PaneMessage).show_loading(message)
+
+    def show_loading_line(self, message: str) -> None:
+        """The loading line says ``message`` (and counts the keys held behind it), as while a listing loads."""
         self.query_one(PaneMessage).show_loading(message)
 
     def _show_keys_waiting(self, count: int) -> None:
