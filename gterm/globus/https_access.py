@@ -30,6 +30,7 @@ ever appears in a message.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import os
 import shutil
@@ -38,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import IO, TYPE_CHECKING, Protocol, Self
 from urllib.parse import quote
 
 from gterm.globus import paths
@@ -419,17 +420,21 @@ class HttpsFiles:
                 handle = open(part, mode)  # noqa: SIM115 - closed below, also on error
             except OSError as exc:
                 raise local_write_error(exc, destination, kept=None) from None
-            with handle, reading_until_cancel(cancel, response):
-                try:
+            try:
+                with reading_until_cancel(cancel, response):
                     for piece in _pieces(response):
                         if cancel is not None and cancel.is_set():
                             raise _stopped(have, part)
                         handle.write(piece)
                         have += len(piece)
                         tally.fetched(len(piece))
-                except OSError as exc:
-                    handle.close()
-                    raise local_write_error(exc, destination, kept=part) from None
+                handle.close()  # flushes the buffer's last bytes: on a full disk, ENOSPC may come only here
+            except OSError as exc:
+                _close_after_failure(handle)
+                raise local_write_error(exc, destination, kept=part) from None
+            except BaseException:
+                _close_after_failure(handle)
+                raise
         return total, validator, have, remote.modified
 
     # --- writing ---------------------------------------------------------------------
@@ -514,6 +519,13 @@ class DownloadTally:
         self.kept_told += count
         if count and self.kept is not None:
             self.kept(count)
+
+
+def _close_after_failure(handle: IO[bytes]) -> None:
+    """Close a part whose download already failed. Its close flushes the buffer again and, on a full disk,
+    fails again: the first failure is the one said (a second one raised from here would replace it)."""
+    with contextlib.suppress(OSError):
+        handle.close()
 
 
 def _stopped(held: int, part: Path) -> Cancelled:

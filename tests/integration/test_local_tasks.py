@@ -20,6 +20,7 @@ from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.task_format import finish_message
+from tests.support.mounts import tmpfs_at
 from tests.support.outages import bodies_cut
 from tests.support.sandbox_login import login_tokens, new_native_client
 from tests.support.transfer_live import make_lab_dir, service_for
@@ -384,6 +385,37 @@ def test_a_full_disk_stops_the_task_once_and_keeps_the_part(sandbox: SandboxHand
     assert "is kept, so the next download resumes from it" in str(task.fatal_error)
     assert [e.code for e in task.events() if e.is_error] == ["DISK_FULL", "FAILED"]
     assert not any((tmp_path / name).exists() for name in files)  # the other files were not started
+
+
+def test_a_full_disk_met_only_as_the_part_is_closed_is_disk_full(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # A small file sits in the write buffer: ENOSPC comes only from close() flushing it. It was a plain
+    # "FILE_FAILED ...: No space left on device", with nothing about the part or what to do.
+    _, path = make_lab_dir(sandbox, {"small.bin": os.urandom(1000), "next.bin": os.urandom(1000)})
+    items = [Item(path + name, str(tmp_path / name), is_dir=False, size=1000) for name in ("small.bin", "next.bin")]
+    part_path(tmp_path / "small.bin").symlink_to("/dev/full")
+    task = _task(sandbox, "download", items, streams=1)
+
+    task.run()
+
+    assert [e.code for e in task.events() if e.is_error] == ["DISK_FULL", "FAILED"], task.events()
+    assert "disk is full while writing small.bin" in str(task.fatal_error)
+    assert f"{part_path(tmp_path / 'small.bin').name} is kept" in str(task.fatal_error)
+
+
+def test_a_real_full_disk_is_disk_full_from_the_first_file(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # 3.1 MB into a 2 MB file system: the writes fill it, then close() flushes what the buffer still holds.
+    files = {"big.bin": os.urandom(3_100_000), "other.bin": os.urandom(1000)}
+    _, path = make_lab_dir(sandbox, files)
+    with tmpfs_at(tmp_path / "small-disk", "2m") as disk:
+        items = [Item(path + name, str(disk / name), is_dir=False, size=len(files[name])) for name in files]
+        task = _task(sandbox, "download", items, streams=1)
+
+        task.run()
+
+        assert [e.code for e in task.events() if e.is_error] == ["DISK_FULL", "FAILED"], task.events()
+        assert "disk is full while writing big.bin" in str(task.fatal_error)
+        assert part_path(disk / "big.bin").stat().st_size > 0  # kept for the resume the message promises
+        assert not (disk / "other.bin").exists()
 
 
 def _copy(items: list[Item], **kwargs: object) -> LocalTask:
