@@ -114,6 +114,7 @@ class LocalTask:
     fatal_error: str | None = None
     _counters: _Counters = field(default_factory=_Counters)
     _events: list[Event] = field(default_factory=list)
+    _failures: list[str] = field(default_factory=list)  # why each failed file or directory failed, in order
     # Local directories this task made and the source's time for each: set once their files are in,
     # since writing a file into a directory moves its time.
     _directory_times: list[tuple[Path, float]] = field(default_factory=list)
@@ -234,18 +235,30 @@ class LocalTask:
         self._event(code, self.fatal_error or moved, is_error=self.status == "FAILED")
 
     def _what_failed(self) -> str:
-        """``2 files failed``, ``1 directory failed``, or both (the events name them and say why)."""
+        """``2 files failed: <the first one's reason> and 1 more.``, ``1 directory failed: <why>``, or both:
+        the notice says why, as a Globus task's does (the events name every one)."""
         c = self._counters
         parts = [f"{plural(c.files_failed, 'file')} failed"] if c.files_failed else []
         if c.directories_failed:
             parts.append(f"{directories(c.directories_failed)} failed")
-        return "; ".join(parts)
+        said = "; ".join(parts)
+        if self._failures:
+            said += f": {first_few([why.removesuffix('.') for why in self._failures], shown=1)}."
+        return said
+
+    def _item_failed(self, source: str, why: str, destination: str, *, directory: bool = False) -> None:
+        """One file or directory failed, named in an event with why; the rest of the task goes on."""
+        with self._lock:
+            if directory:
+                self._counters.directories_failed += 1
+            else:
+                self._counters.files_failed += 1
+            self._failures.append(why)
+        self._event("FILE_FAILED", f"{source}: {why}", destination, is_error=True)
 
     def _directory_failed(self, source: str, destination: str, why: str) -> None:
         """A directory of the tree is one failed item, named; the rest of the tree goes on."""
-        with self._lock:
-            self._counters.directories_failed += 1
-        self._event("FILE_FAILED", f"{source}: {why} Nothing in it was sent.", destination, is_error=True)
+        self._item_failed(source, f"{why} Nothing in it was sent.", destination, directory=True)
 
     def _fail(self, message: str) -> None:
         with self._lock:
@@ -318,10 +331,9 @@ class LocalTask:
                         "was skipped, the file left as it was", str(local_dir))
             return None
         # Overwrite (and Continue) merge directories, file by file: a file cannot take a directory's files.
-        with self._lock:  # one failed directory, as one that cannot be read: not in the files' counts
-            self._counters.directories_failed += 1
-        self._event("FILE_FAILED", f"{remote_dir}: {local_dir} is a file here, not a directory; it was left as it "
-                    "was and nothing of the directory was downloaded", str(local_dir), is_error=True)
+        # One failed directory, as one that cannot be read: not in the files' counts.
+        self._item_failed(remote_dir, f"{local_dir} is a file here, not a directory; it was left as it was and "
+                          "nothing of the directory was downloaded", str(local_dir), directory=True)
         return None
 
     def _plan_local_tree(self, source: str, destination: str) -> list[FileJob]:
@@ -412,17 +424,15 @@ class LocalTask:
                 # Not this file's fault: say it once, stop starting files; F5 again resumes downloads.
                 self._stop("SIGN_IN_NEEDED", f"{exc} Then press F5 again (downloads resume).", job)
             except LocalWriteError as exc:
-                with self._lock:
-                    self._counters.files_failed += 1
                 if exc.disk_full:  # the next files would fill nothing but error events
+                    with self._lock:
+                        self._counters.files_failed += 1
                     self._stop("DISK_FULL", f"{exc} Free some space, then press F5 again (downloads resume).", job)
                 else:
-                    self._event("FILE_FAILED", f"{job.source}: {exc}", job.destination, is_error=True)
+                    self._item_failed(job.source, str(exc), job.destination)
             except (GtermError, OSError) as exc:
                 message = str(exc) if isinstance(exc, GtermError) else (exc.strerror or "error")
-                with self._lock:
-                    self._counters.files_failed += 1
-                self._event("FILE_FAILED", f"{job.source}: {message}", job.destination, is_error=True)
+                self._item_failed(job.source, message, job.destination)
 
         with ThreadPoolExecutor(max(1, self.streams), thread_name_prefix="gterm-local-task") as pool:
             list(pool.map(one, jobs))

@@ -142,6 +142,24 @@ def test_one_failing_file_does_not_stop_the_others(sandbox: SandboxHandle, tmp_p
     assert len(errors) == 1 and "gone.txt" in errors[0].description
 
 
+def test_a_failed_tasks_notice_says_why_the_first_file_failed(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # The notice said only "Download failed: …: 1 file failed"; the reason was in the task's details alone.
+    _, path = make_lab_dir(sandbox, {"ok.txt": "1"})
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "taken").write_text("a file where the download's directory would go")
+    items = [Item(path + "ok.txt", str(here / "taken" / "one.txt"), is_dir=False, size=1)]
+    one = _task(sandbox, "download", items, streams=1)
+    one.run()
+    reason = next(e.description for e in one.events() if e.code == "FILE_FAILED").split(": ", 1)[1]
+    assert finish_message(one.snapshot()).endswith(f": 1 file failed: {reason}"), one.events()
+
+    items.append(Item(path + "ok.txt", str(here / "taken" / "two.txt"), is_dir=False, size=1))
+    several = _task(sandbox, "download", items, streams=1)
+    several.run()
+    assert finish_message(several.snapshot()).endswith(f": 2 files failed: {reason.removesuffix('.')} and 1 more.")
+
+
 def test_conflicts_skip_or_rename(sandbox: SandboxHandle, tmp_path: Path) -> None:
     _, path = make_lab_dir(sandbox, {"same.txt": "remote"})
     (tmp_path / "same.txt").write_text("local")
@@ -202,7 +220,9 @@ def test_a_directory_where_a_file_is_here_fails_alone_on_overwrite_and_is_kept_b
     assert overwrite.snapshot().status == "FAILED" and overwrite.snapshot().subtasks_failed == 1
     # A directory that failed, not a file (it was said as "1 file failed", and being in no file count it
     # held subtasks_pending one too low while the task ran).
-    assert overwrite.fatal_error == "1 directory failed", overwrite.fatal_error
+    assert overwrite.fatal_error == (f"1 directory failed: {tmp_path / 'tree' / 'sub'} is a file here, not a directory;"
+                                     " it was left as it was and nothing of the directory was downloaded."
+                                     ), overwrite.fatal_error
     assert overwrite.snapshot().files == overwrite.snapshot().files_transferred == 1
     assert (tmp_path / "tree" / "other" / "c.txt").read_text() == "c"
     failed = [e.description for e in overwrite.events() if e.code == "FILE_FAILED"]
@@ -568,7 +588,8 @@ def test_an_unreadable_directory_in_a_tree_fails_alone_and_the_rest_is_sent(
         assert _tree(written) == {"a.txt": b"a", "open/b.txt": b"b"}
         failed = [e.description for e in task.events() if e.code == "FILE_FAILED"]
         assert len(failed) == 1 and f"No permission to read {source / 'locked'}" in failed[0], failed
-        assert task.fatal_error == "1 directory failed", task.fatal_error  # the event says why
+        # The notice says why too, as the event does.
+        assert task.fatal_error == f"1 directory failed: {failed[0].split(': ', 1)[1]}", task.fatal_error
 
 
 def test_broken_links_in_an_uploaded_tree_are_named_and_counted_as_skipped(
