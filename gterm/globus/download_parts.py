@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from gterm.globus.errors import GtermError
+from gterm.globus.local_files import REFUSALS, refusal
 
 PART_SUFFIX = ".gterm-part"
 RESUME_SUFFIX = ".gterm-resume"  # beside a part: which remote file it holds, and that file's validator
@@ -86,8 +87,8 @@ def local_write_error(exc: OSError, path: Path, *, kept: Path | None) -> LocalWr
     where = f" ({kept.name} is kept, so the next download resumes from it)" if kept is not None else ""
     if exc.errno == errno.ENOSPC:
         return LocalWriteError(f"This computer's disk is full while writing {path.name}{where}.", disk_full=True)
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return LocalWriteError(f"No permission to write {path}{where}.")
+    if exc.errno in REFUSALS:
+        return LocalWriteError(f"{refusal(exc, 'write', path)}{where}.")
     if exc.errno in (errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL):
         return LocalWriteError(
             f"This computer's file system cannot hold the name {path.name!r} there (too long, or a character it"

@@ -39,11 +39,22 @@ def is_local(collection_id: str | None) -> bool:
     return collection_id == LOCAL_ID
 
 
+REFUSALS = (errno.EACCES, errno.EPERM, errno.EROFS)  # this computer will not let gterm do it: refusal() says why
+
+
+def refusal(exc: OSError, what: str, path: Path | str) -> str:
+    """``No permission to <what> <path>``, without the final period; a read-only file system is said as
+    one: no permission (chmod) would help there."""
+    if exc.errno == errno.EROFS:
+        return f"Cannot {what} {path}: the file system there is read-only"
+    return f"No permission to {what} {path}"
+
+
 def _error(exc: OSError, what: str, path: str) -> GtermError:
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
         return NotFound(f"{path} does not exist on this computer.")
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return PermissionDenied(f"No permission to {what} {path}.")
+    if exc.errno in REFUSALS:
+        return PermissionDenied(f"{refusal(exc, what, path)}.")
     if exc.errno == errno.EEXIST or exc.errno == errno.ENOTEMPTY:
         return AlreadyExists(f"{path} already exists.")
     if exc.errno in (errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL):

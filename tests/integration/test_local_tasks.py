@@ -20,7 +20,7 @@ from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import HPC_SCRATCH_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.task_format import finish_message
-from tests.support.mounts import tmpfs_at
+from tests.support.mounts import make_read_only, tmpfs_at
 from tests.support.outages import bodies_cut
 from tests.support.sandbox_login import login_tokens, new_native_client
 from tests.support.transfer_live import make_lab_dir, service_for
@@ -436,6 +436,16 @@ def test_a_real_full_disk_is_disk_full_from_the_first_file(sandbox: SandboxHandl
         assert "disk is full while writing big.bin" in str(task.fatal_error)
         assert part_path(disk / "big.bin").stat().st_size > 0  # kept for the resume the message promises
         assert not (disk / "other.bin").exists()
+
+
+def test_a_download_onto_a_read_only_file_system_says_so(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # It said "No permission to write …": no chmod would help.
+    _, path = make_lab_dir(sandbox, {"README.md": "read me"})
+    with tmpfs_at(tmp_path / "ro") as mount:
+        make_read_only(mount)
+        task = _task(sandbox, "download", [Item(path + "README.md", str(mount / "README.md"), is_dir=False, size=7)])
+        task.run()
+    assert task.fatal_error == f"1 file failed: Cannot write {mount / 'README.md'}: the file system there is read-only."
 
 
 def _copy(items: list[Item], **kwargs: object) -> LocalTask:

@@ -35,3 +35,8 @@ def tmpfs_at(target: Path, size: str = "1m") -> Iterator[Path]:
 
 def resize_tmpfs(target: Path, size: str) -> None:
     subprocess.run(["mount", "-o", f"remount,size={size}", str(target)], check=True, capture_output=True)
+
+
+def make_read_only(target: Path) -> None:
+    """The tmpfs at ``target`` refuses every write with EROFS (root included, as a read-only mount does)."""
+    subprocess.run(["mount", "-o", "remount,ro", str(target)], check=True, capture_output=True)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound
+from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from gterm.globus.local_files import LOCAL_ID, LocalFiles
+from tests.support.mounts import make_read_only, tmpfs_at
 
 
 def test_listing_has_entries_like_a_collection(tmp_path: Path) -> None:
@@ -107,3 +108,12 @@ def test_delete_names_what_it_could_not_remove_in_a_tree(tmp_path: Path) -> None
     finally:
         locked.chmod(0o700)
     assert problems == [f"No permission to delete {locked / 'f.txt'}."]
+
+
+def test_a_read_only_file_system_is_said_so_not_as_a_missing_permission(tmp_path: Path) -> None:
+    # F7 on a read-only mount said "No permission to create …", which sends one to chmod, in vain.
+    with tmpfs_at(tmp_path / "ro") as mount:
+        make_read_only(mount)
+        with pytest.raises(PermissionDenied) as info:
+            LocalFiles().mkdir(str(mount / "new"))
+    assert str(info.value) == f"Cannot create {mount / 'new'}: the file system there is read-only."
