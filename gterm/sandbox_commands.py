@@ -134,7 +134,8 @@ def demo_session(
 
 def cmd_demo(args: argparse.Namespace) -> int:
     options = checked_sandbox_options(args)
-    with paused_until_first_frame(), demo_session(  # start-up allocates much and frees little (gterm.collector)
+    # paused_until_first_frame: start-up allocates much and frees little (gterm.collector).
+    with said_as_input_errors(), paused_until_first_frame(), demo_session(
         usable_data_dir(args.data_dir) if args.data_dir else None,
         token_store=getattr(args, "token_store", None),
         left=getattr(args, "left", None),
@@ -200,19 +201,31 @@ def usable_data_dir(path: Path) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def said_as_input_errors() -> Iterator[None]:
+    """A sandbox that cannot start because of what was given (its data dir, its address): one clear line."""
+    from gterm.sandbox.data_dir_lock import DataDirInUse
+    from gterm.sandbox.server import CannotListen
+
+    try:
+        yield
+    except DataDirInUse as exc:
+        raise InvalidInput(str(exc)) from None
+    except CannotListen as exc:
+        what = "another --port (0 picks a free one)" if exc.in_use else "an address of this machine as --host"
+        raise InvalidInput(f"{exc} Give {what}.") from None
+
+
 def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.sandbox_command != "serve":  # argparse allows no other (the subcommand is required)
         parser.error(f"unknown sandbox subcommand {args.sandbox_command!r}")
-    from gterm.sandbox.server import CannotListen, serve_forever
+    from gterm.sandbox.server import serve_forever
     from gterm.sandbox.state import SandboxConfig
 
     options = checked_sandbox_options(args)
     config = SandboxConfig(data_dir=usable_data_dir(args.data_dir or data_dir() / "sandbox"), host=args.host, **options)
     config.auto_approve = bool(args.auto_approve)
     config.tls = not args.http
-    try:
+    with said_as_input_errors():
         serve_forever(config)
-    except CannotListen as exc:
-        what = "another --port (0 picks a free one)" if exc.in_use else "an address of this machine as --host"
-        raise InvalidInput(f"{exc} Give {what}.") from None
     return EXIT_OK

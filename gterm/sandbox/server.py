@@ -42,6 +42,7 @@ from gterm.sandbox import (
     tasks_store,
 )
 from gterm.sandbox.app import build_app
+from gterm.sandbox.data_dir_lock import holding_data_dir
 from gterm.sandbox.db import Database
 from gterm.sandbox.engine import Engine
 from gterm.sandbox.https_data import https_server_url
@@ -246,11 +247,21 @@ class _ServerThread(threading.Thread):
 
 @contextmanager
 def running_sandbox(config: SandboxConfig) -> Iterator[SandboxHandle]:
-    """Start the sandbox on ``config.host:config.port`` (0 = ephemeral) and stop it cleanly on exit."""
+    """Start the sandbox on ``config.host:config.port`` (0 = ephemeral) and stop it cleanly on exit.
+
+    Raises DataDirInUse, before anything in the data dir is read or written, when another sandbox
+    runs on it.
+    """
     data_dir = Path(config.data_dir).resolve()
     # User-only when the sandbox makes it: it holds sandbox.db and sandbox.json (the robot's secret).
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     config.data_dir = data_dir
+    with holding_data_dir(data_dir), _serving(config, data_dir) as handle:
+        yield handle
+
+
+@contextmanager
+def _serving(config: SandboxConfig, data_dir: Path) -> Iterator[SandboxHandle]:
     tls = ensure_tls_files(data_dir) if config.tls else None
     sock = _bind(config.host, config.port)
     port = sock.getsockname()[1]

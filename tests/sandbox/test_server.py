@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from gterm.sandbox import auth_store
+from gterm.sandbox.data_dir_lock import DataDirInUse
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
     BOB_ID,
@@ -27,7 +28,7 @@ from gterm.sandbox.seed_ids import (
     ROBOT_CLIENT_ID,
     TRANSFER_SCOPE,
 )
-from gterm.sandbox.server import KEEP_ALIVE_SECONDS, SandboxHandle, serve_forever
+from gterm.sandbox.server import KEEP_ALIVE_SECONDS, SandboxHandle, running_sandbox, serve_forever
 from gterm.sandbox.state import SandboxConfig
 from tests.support.sandbox_login import login_tokens, own_sandbox, transfer_client_for
 from tests.support.session_helpers import read_exports
@@ -128,6 +129,48 @@ def test_restart_keeps_identities_clients_tokens_and_keys(tmp_path: Path) -> Non
         assert auth_store.consent_docs(second.state.db, BOB_ID, GTERM_NATIVE_CLIENT_ID)
         robot = globus_sdk.ConfidentialAppAuthClient(ROBOT_CLIENT_ID, secret, base_url=second.auth_url)
         assert robot.oauth2_client_credentials_tokens(requested_scopes=TRANSFER_SCOPE)["access_token"]
+
+
+def test_a_second_sandbox_on_a_data_dir_in_use_refuses_to_start(tmp_path: Path) -> None:
+    """Two sandboxes ran on one data dir: both engines resumed its ACTIVE tasks, and the second rewrote
+    sandbox.json with its own port. The second now refuses, naming the dir and the holder's pid, before it
+    reads or writes anything there; the first serves on, and the dir is free again once it stops."""
+    with own_sandbox(tmp_path) as first:
+        info = (tmp_path / "sandbox.json").read_bytes()
+        db_stat = (tmp_path / "sandbox.db").stat()
+        with pytest.raises(DataDirInUse) as refused, running_sandbox(SandboxConfig(data_dir=tmp_path)):
+            pytest.fail("a second sandbox started on a data dir in use")
+        assert str(refused.value) == (
+            f"data dir {tmp_path.resolve()} is in use by another sandbox (pid {os.getpid()}); "
+            "stop it or give another --data-dir."
+        )
+        assert (tmp_path / "sandbox.json").read_bytes() == info
+        assert (tmp_path / "sandbox.db").stat().st_mtime_ns == db_stat.st_mtime_ns
+        assert transfer_client_for(first, "alice").get_endpoint(LAB_STORAGE_ID)["id"] == LAB_STORAGE_ID
+    with own_sandbox(tmp_path) as again:  # the first stopped: the dir is free
+        assert again.client_secret(ROBOT_CLIENT_ID) == first.client_secret(ROBOT_CLIENT_ID)
+
+
+def test_a_killed_sandbox_leaves_its_data_dir_free(tmp_path: Path) -> None:
+    """The lock is the kernel's (flock): a sandbox killed with SIGKILL holds nothing afterwards."""
+    code = (
+        "from pathlib import Path; from gterm.sandbox.server import serve_forever;"
+        "from gterm.sandbox.state import SandboxConfig;"
+        f"serve_forever(SandboxConfig(data_dir=Path({str(tmp_path)!r})))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_SDK_")}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        read_exports(proc.stdout, 60)
+        with pytest.raises(DataDirInUse, match=f"pid {proc.pid}"), running_sandbox(SandboxConfig(data_dir=tmp_path)):
+            pass
+    finally:
+        proc.kill()
+        proc.wait()
+    with own_sandbox(tmp_path) as box:
+        assert box.client_secret(ROBOT_CLIENT_ID)
 
 
 def _authorize_url(box: SandboxHandle) -> str:

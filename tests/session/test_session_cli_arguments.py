@@ -120,6 +120,30 @@ def test_an_address_that_cannot_be_bound_is_named_in_one_line(tmp_path: Path) ->
     assert "another --port" in in_use.stderr and "--host" in bad_host.stderr
 
 
+def test_sandbox_serve_and_demo_refuse_a_data_dir_another_sandbox_runs_on(tmp_path: Path) -> None:
+    """A second `gterm sandbox serve` on a data dir in use started without a word and ran the first's
+    tasks again; both commands now stop with one line naming the dir and the pid holding it."""
+    from tests.support.sandbox_login import own_sandbox
+
+    data = tmp_path / "data"
+    env = dict(os.environ, PYTHONUNBUFFERED="1", GTERM_DATA_DIR=str(tmp_path / "gterm"),
+               GTERM_CONFIG=str(tmp_path / "config.toml"))
+    with own_sandbox(data):
+        info = (data / "sandbox.json").read_bytes()
+        serve = run_serve("--data-dir", str(data))
+        demo = subprocess.run(
+            [sys.executable, "-m", "gterm", "demo", "--data-dir", str(data)],
+            check=False, capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL,
+        )
+        assert (data / "sandbox.json").read_bytes() == info
+    said = f"gterm: data dir {data.resolve()} is in use by another sandbox (pid {os.getpid()}); "
+    for result in (serve, demo):
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith(said), result.stderr
+        assert "unexpected" not in result.stderr and "Traceback" not in result.stderr
+    assert len(serve.stderr.strip().splitlines()) == 1
+
+
 def test_sandbox_without_a_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     """`gterm sandbox` alone printed its help and exited 0, so a script that forgot `serve` went on as if
     a sandbox were running. Now it is a usage error: status 2, the usage and what is missing on stderr."""
