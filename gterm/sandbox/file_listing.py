@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from gterm.sandbox.collections import collection_path
 from gterm.sandbox.confined import Root
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.temporaries import is_temporary
 from gterm.sandbox.wire_names import from_wire, path_to_wire, to_wire
 
 MAX_LS_ENTRIES = 100_000
@@ -111,8 +112,8 @@ def scan(root: Root, dir_fd: int, dir_parts: Sequence[str], dir_path: str, show_
     with os.scandir(dir_fd) as it:
         for entry in it:
             name = entry.name
-            if not show_hidden and name[0] == ".":
-                continue
+            if name[0] == "." and (not show_hidden or is_temporary(name)):
+                continue  # hidden, or a copy or upload in flight
             try:
                 st = entry.stat(follow_symlinks=False)
                 owner = user or name

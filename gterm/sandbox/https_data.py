@@ -38,7 +38,6 @@ import contextlib
 import email.utils
 import os
 import re
-import secrets
 import stat
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from gterm.sandbox import auth_store
+from gterm.sandbox import auth_store, temporaries
 from gterm.sandbox.collections import (
     CollectionRecord,
     Need,
@@ -73,7 +72,6 @@ PREFIX = "/https"
 PIECE = 4 << 20  # bytes read or written per step
 WHOLE_BODY = 1 << 20  # a GET body up to this size is read at once and sent as one response
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_TEMP_PREFIX = ".gterm-upload-"
 _IOV_MAX = 1024  # buffers per writev call (Linux's IOV_MAX)
 
 
@@ -282,7 +280,7 @@ def _open_upload(where: ResolvedPath) -> _Upload:
             directory = root.locate(where.parts)
         except OSError:
             raise ApiError(404, "NotFound", f"No such directory for '{where.path}'") from None
-    temp = f"{_TEMP_PREFIX}{secrets.token_hex(8)}"
+    temp = temporaries.upload_name()
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
                      dir_fd=directory.dir_fd)

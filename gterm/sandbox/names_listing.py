@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from gterm.sandbox import file_listing as fl
 from gterm.sandbox.confined import Root
 from gterm.sandbox.file_listing import UNSTATED, Item, Predicate
+from gterm.sandbox.temporaries import is_temporary
 
 KINDS = ("dir", "file", "invalid_symlink")
 """An entry's ``type``, in the order ``type ASC`` sorts them (by code point, as every other field)."""
@@ -142,8 +143,8 @@ def scan(
     with os.scandir(dir_fd) as it:
         for entry in it:
             name = entry.name
-            if not show_hidden and name[0] == ".":
-                continue
+            if name[0] == "." and (not show_hidden or is_temporary(name)):
+                continue  # hidden, or a copy or upload in flight
             try:
                 if entry.is_symlink():
                     kind = fl.item_from_stat(root, dir_parts, name, entry.stat(follow_symlinks=False), "").type

@@ -40,6 +40,7 @@ from gterm.sandbox import (
     principals,
     roles_store,
     tasks_store,
+    temporaries,
 )
 from gterm.sandbox.app import build_app
 from gterm.sandbox.data_dir_lock import holding_data_dir
@@ -271,6 +272,8 @@ def _serving(config: SandboxConfig, data_dir: Path) -> Iterator[SandboxHandle]:
     thread: _ServerThread | None = None
     try:
         _prepare(state)
+        # Before anything is copied or uploaded: the data dir is this process's alone (holding_data_dir).
+        temporaries.remove_stale(collection_store.collections_dir(state))
         engine = Engine(state)  # registers itself as state.engine for the task routes
         pauses.install(state)  # running tasks stop between files while a pause holds them
         app = build_app(state)

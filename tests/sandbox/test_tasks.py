@@ -587,3 +587,26 @@ def test_task_routes_carry_every_key_of_the_sdk_fixtures(sandbox, alice_tc):
 
     canceled = alice_tc.cancel_task(task_id)
     assert _keys(globus_sdk.TransferClient.cancel_task) <= set(canceled.data)
+
+
+def test_copies_and_uploads_in_flight_are_never_listed_copied_or_deleted_as_extras(sandbox, alice_tc):
+    """The sandbox's temporaries (an HTTPS upload's, a transfer's copy of a file) sat in listings as
+    files of their own while in flight: Globus never shows its own. Listings (both listing paths: a
+    name-ordered one and one sorted by size), a recursive copy and a sync's deletion of extras now pass
+    them by; a user's dot file and a look-alike name are still plain files."""
+    upload, part = ".gterm-upload-0123456789abcdef", ".gterm-1a2b3c4d-7.part"
+    base, disk = workdir(sandbox, "temporaries")
+    for name in (upload, part, ".hidden", ".gterm-upload-notes.txt"):
+        write(disk / "src" / name, "in flight" if name in (upload, part) else "mine")
+    write(disk / "dst" / upload, "another upload in flight")
+    mine = [".gterm-upload-notes.txt", ".hidden"]
+    for orderby in ("name ASC", "size DESC"):
+        listed = sorted(e["name"] for e in alice_tc.operation_ls(LAB, path=base + "src/", orderby=orderby))
+        assert listed == mine, orderby
+
+    data = globus_sdk.TransferData(LAB, LAB, sync_level="exists", delete_destination_extra=True)
+    data.add_item(base + "src/", base + "dst/", recursive=True)
+    task = wait_done(alice_tc, str(alice_tc.submit_transfer(data)["task_id"]))
+
+    assert task["status"] == "SUCCEEDED"
+    assert sorted(tree(disk / "dst")) == sorted([*mine, upload])  # the upload in flight there is left alone

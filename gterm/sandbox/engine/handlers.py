@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from gterm.sandbox import temporaries
 from gterm.sandbox.confined import Location, Root, RootSpec
 from gterm.sandbox.engine.copying import OPEN_TEMPORARY, CopyResult, Fault, copy_file, hash_file, remove_quietly
 from gterm.sandbox.engine.errors import FileError, TaskAborted, classify_os_error, describe
@@ -120,7 +121,7 @@ class FileMover:
             with opened(run.destination, row.destination_path, source_side=False) as root:
                 root.makedirs(parent)  # Globus creates missing parents of a file item
             self.known_dirs.add(parent)
-        tmp = f".gterm-{run.task_id[:8]}-{seq}.part"
+        tmp = temporaries.copy_name(run.task_id, seq)
         external = item_opts.get("external_checksum")
         digest_algorithm = algorithm if self.verify or external else None
         failures = 0  # transient failures; waits for quota do not count (they last until the deadline)

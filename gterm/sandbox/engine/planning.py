@@ -19,6 +19,7 @@ from gterm.sandbox.confined import split
 from gterm.sandbox.engine.errors import FatalTaskError, FileError, classify_os_error, describe
 from gterm.sandbox.sync import is_included, parse_filter_rules
 from gterm.sandbox.tasks_store import FileKind, FileState, TaskFile
+from gterm.sandbox.temporaries import is_temporary
 from gterm.sandbox.wire_names import to_wire
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class TransferPlanner:
                 _Entry(to_wire(e.name), e.is_dir(follow_symlinks=False), e.is_file(follow_symlinks=False),
                        e.is_symlink(), e.stat(follow_symlinks=False).st_size)
                 for e in entries
+                if not is_temporary(e.name)  # another task's copy or an upload in flight
             ]
         return sorted(found, key=lambda e: e.name)
 
@@ -139,7 +141,11 @@ class TransferPlanner:
         """
         try:
             with self.run.destination.open() as root, root.scandir(dst_dir, follow_last=False) as it:
-                entries = sorted((to_wire(e.name), e.is_dir(follow_symlinks=False), e.is_symlink()) for e in it)
+                entries = sorted(
+                    (to_wire(e.name), e.is_dir(follow_symlinks=False), e.is_symlink())
+                    for e in it
+                    if not is_temporary(e.name)  # in flight: not an extra to delete
+                )
         except OSError:
             return  # no destination directory yet: nothing extra
         for name, is_dir, is_link in entries:
