@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from gterm.collector import end_startup_pause, paused_until_first_frame
 from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, debug_log_path, default_demo_dir
-from gterm.globus.errors import GtermError, SessionExpired, UnreadableSession
+from gterm.globus.errors import ForbiddenTokenFile, GtermError, SessionExpired, UnreadableSession
 from gterm.logging_setup import setup_debug_log
 from gterm.redaction import redact
 
@@ -224,6 +224,8 @@ def describe(identities: list[Identity]) -> str:
 
 def _what_was_removed(damaged: UnreadableSession) -> str:
     """Which unreadable tokens login or logout removed: the whole file, or only this session's entry in it."""
+    if isinstance(damaged, ForbiddenTokenFile):
+        return f"The token file {damaged.path} could not be read ({damaged.reason}); removed it."
     if damaged.session is None:
         return (f"The token file {damaged.path} was unreadable (the file was damaged); removed the whole file "
                 "(every session stored in it).")
@@ -242,7 +244,7 @@ def cmd_login(args: argparse.Namespace) -> int:
                 "accepts them; no login is needed."
             )
             return EXIT_OK
-        damaged = session.discard_unreadable_session()
+        damaged = session.discard_unreadable_session(replace_forbidden=True)  # logging in writes a new file
         if damaged:
             print(f"{_what_was_removed(damaged)} Logging in afresh.")
         if not args.force and not session.login_required():

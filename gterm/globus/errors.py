@@ -80,6 +80,20 @@ class UnreadableSession(GtermError):
         self.session = session
 
 
+class ForbiddenTokenFile(UnreadableSession):
+    """The token file is there but this user may not read or change it: made by another user (a
+    ``sudo gterm login``), a mode without the owner's read bit, or a directory in its place.
+
+    Its tokens (if any) may be good, so nothing removes it but ``gterm login``, which replaces it when its
+    directory lets this user do so; everything else stops with the message, which names the file and the fix.
+    ``reason`` is the system's word for the refusal (``Permission denied``).
+    """
+
+    def __init__(self, message: str, *, path: str, reason: str) -> None:
+        super().__init__(message, path=path)
+        self.reason = reason
+
+
 class KeyringUnavailable(GtermError):
     """No usable OS keyring backend and no opt-in to the plaintext file store."""
 

@@ -666,13 +666,16 @@ class GtermSession:
 
     # --- logout ---------------------------------------------------------------------------
 
-    def discard_unreadable_session(self) -> UnreadableSession | None:
+    def discard_unreadable_session(self, *, replace_forbidden: bool = False) -> UnreadableSession | None:
         """Remove this session's unreadable tokens (logout and login would stop on them): the token file
-        if it cannot be read at all, else only this session's damaged entry in it. What was removed, or None."""
+        if it cannot be read at all, else only this session's damaged entry in it. What was removed, or None.
+        Another user's token file goes only with ``replace_forbidden`` (a login; see discard_if_unreadable)."""
         from gterm.globus.tokens import PlaintextTokenStorage  # a keyring skips a damaged entry itself
         storage = self.token_storage
+        if not isinstance(storage, PlaintextTokenStorage):
+            return None
         with self._lock:
-            damaged = storage.discard_if_unreadable() if isinstance(storage, PlaintextTokenStorage) else None
+            damaged = storage.discard_if_unreadable(replace_forbidden=replace_forbidden)
             if damaged is not None:
                 self.close()
                 self._globus_app = None  # it may have read the store: rebuilt, empty, on next use

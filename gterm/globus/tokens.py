@@ -28,7 +28,7 @@ from globus_sdk.config import get_environment_name, get_service_url
 from globus_sdk.token_storage import JSONTokenStorage, MemoryTokenStorage, TokenStorage, TokenStorageData
 
 from gterm.config import default_data_dir, make_private_dir
-from gterm.globus.errors import KeyringUnavailable, UnreadableSession
+from gterm.globus.errors import ForbiddenTokenFile, KeyringUnavailable, UnreadableSession
 
 if t.TYPE_CHECKING:
     import keyring.backend
@@ -223,19 +223,27 @@ class PlaintextTokenStorage(JSONTokenStorage):
         a umask is the whole process's, so a download making a directory or a file on another thread at that
         moment got ``drw-------`` or ``-rw-------``. Here the file is made 0600 (created so, or narrowed)
         before the SDK opens it (its open then only truncates it), and the umask is left alone."""
-        if os.name != "nt":
-            descriptor = os.open(self.filepath, os.O_WRONLY | os.O_CREAT, 0o600)
-            try:
-                os.fchmod(descriptor, 0o600)  # one that existed with looser bits: before the tokens go in
-            finally:
-                os.close(descriptor)
-        yield
+        try:
+            if os.name != "nt":
+                descriptor = os.open(self.filepath, os.O_WRONLY | os.O_CREAT, 0o600)
+                try:
+                    os.fchmod(descriptor, 0o600)  # one that existed with looser bits: before the tokens go in
+                finally:
+                    os.close(descriptor)
+            yield
+        except OSError as exc:  # another user's file (or a directory in its place): said as such
+            raise self._forbidden_file(exc) from None
 
     def __init__(self, filepath: Path | str, *, namespace: str) -> None:
         # Made here, before the SDK's own makedirs (which would make it with the umask's mode).
         made = make_private_dir(Path(filepath).parent)
         super().__init__(filepath, namespace=namespace)
-        self._tighten(dir_is_gterms=made or _same_dir(Path(filepath).parent, default_data_dir()))
+        # Why the file is not this user's to change, if it is not: said when the tokens are first read.
+        self._refused: OSError | None = None
+        try:
+            self._tighten(dir_is_gterms=made or _same_dir(Path(filepath).parent, default_data_dir()))
+        except OSError as exc:  # chmod refused: another user's file (a `sudo gterm login`)
+            self._refused = exc
 
     def _tighten(self, *, dir_is_gterms: bool) -> None:
         path = Path(self.filepath)
@@ -250,10 +258,14 @@ class PlaintextTokenStorage(JSONTokenStorage):
             path.chmod(0o600)
 
     def _load(self) -> t.Any:  # the SDK's private _JSONFileData
+        if self._refused is not None:
+            raise self._forbidden_file(self._refused)
         try:
             return super()._load()
         except ValueError:  # not JSON, not UTF-8, or not the SDK's layout
             raise self._unreadable_file() from None
+        except OSError as exc:  # a missing file is the SDK's "no tokens yet"; any other is not this user's to read
+            raise self._forbidden_file(exc) from None
 
     def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
         # Only this namespace is read: another namespace's damaged entry (another environment's
@@ -272,6 +284,15 @@ class PlaintextTokenStorage(JSONTokenStorage):
             path=str(self.filepath),
         )
 
+    def _forbidden_file(self, exc: OSError) -> ForbiddenTokenFile:
+        reason = exc.strerror or type(exc).__name__
+        return ForbiddenTokenFile(
+            f"gterm cannot use the token file {self.filepath} ({reason}): is it owned by another user "
+            f"(made by `sudo gterm login`)? Check `ls -l {self.filepath}`; fix its owner or mode, or remove it.",
+            path=str(self.filepath),
+            reason=reason,
+        )
+
     def _unreadable_session(self) -> UnreadableSession:
         session = namespace_label(self.namespace)
         return UnreadableSession(
@@ -281,15 +302,26 @@ class PlaintextTokenStorage(JSONTokenStorage):
             session=session,
         )
 
-    def discard_if_unreadable(self) -> UnreadableSession | None:
+    def discard_if_unreadable(self, *, replace_forbidden: bool = False) -> UnreadableSession | None:
         """Remove what cannot be read (its tokens, if any, are beyond use) and return what it was, or None.
 
         A file that does not read as a token file at all is removed. A file that reads but whose entry
         for this namespace is damaged keeps every other namespace (production's, another sandbox's
-        sessions): only this namespace's entry is taken out.
+        sessions): only this namespace's entry is taken out. A file this user may not read
+        (:class:`ForbiddenTokenFile`) may hold good tokens: it is removed only with ``replace_forbidden``
+        (a login, which writes a new one) and only if its directory allows; else the error is raised.
         """
         try:
             self.get_token_data_by_resource_server()
+        except ForbiddenTokenFile as forbidden:
+            if not replace_forbidden:
+                raise
+            try:
+                Path(self.filepath).unlink()
+            except OSError:  # the directory is not this user's either: the message says what to do
+                raise forbidden from None
+            self._refused = None
+            return forbidden
         except UnreadableSession as damaged:
             if damaged.session is None:
                 Path(self.filepath).unlink(missing_ok=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
+import errno
 import json
+import os
 import stat
 import typing as t
 from pathlib import Path
@@ -135,6 +138,75 @@ def test_a_damaged_production_session_does_not_stop_the_sandboxs_login_whoami_or
     out = capsys.readouterr().out
     assert "Revoked tokens at Globus Auth" in out and "unreadable" not in out
     assert _namespaces(token_file) == {PRODUCTION: damaged, ours: {}}  # production's entry is not ours to touch
+
+
+def test_another_users_token_file_is_said_by_name_and_replaced_by_login(
+    sandbox, fresh_config: GtermConfig, gterm_dirs, capsys, monkeypatch
+):
+    """A token file left by `sudo gterm login` (root's, 0600) stopped whoami, logout, login and the TUI with
+    'unexpected error: PermissionError'. Now each says the file and the fix in one line, and login replaces it."""
+    token_file = _token_file(gterm_dirs, {PRODUCTION: PRODUCTION_ENTRY})
+    _as_another_users_file(monkeypatch, token_file)
+
+    for command in (["whoami"], ["logout"], []):  # [] is the TUI, which reads the store before it starts
+        assert cli.main(["--token-store", "file", *command]) == 1, command
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "unexpected" not in err, command
+        assert f"token file {token_file} (Permission denied)" in err and f"`ls -l {token_file}`" in err, command
+        assert "fix its owner or mode, or remove it" in err, command
+    assert token_file.stat().st_uid == NOBODY  # its tokens may be good: only a login replaces it
+
+    monkeypatch.setattr("builtins.input", _copy_paste_code(sandbox, capsys))
+    assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
+    captured = capsys.readouterr()
+    assert f"The token file {token_file} could not be read (Permission denied); removed it." in captured.out
+    assert "Logged in as" in captured.out and "unexpected" not in captured.err
+    assert cli.main(["--token-store", "file", "whoami"]) == 0
+    assert ALICE_ID in capsys.readouterr().out
+
+
+NOBODY = 65534
+
+
+def _as_another_users_file(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Give ``path`` to another user and refuse it to this process as the kernel refuses a user without
+    CAP_DAC_OVERRIDE. The tests run as root, whom the kernel never refuses, so the refusal is made at the
+    OS calls themselves (open, os.open, os.chmod), for files this process's user does not own."""
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    os.chown(path, NOBODY, NOBODY)
+
+    def not_ours(target: object) -> bool:
+        if not isinstance(target, (str, os.PathLike)):
+            return False  # a descriptor
+        try:
+            return os.stat(target).st_uid != os.geteuid()
+        except OSError:
+            return False
+
+    def refusal(code: int, target: object) -> OSError:
+        return PermissionError(code, os.strerror(code), str(target))
+
+    real_open, real_os_open, real_chmod = builtins.open, os.open, os.chmod
+
+    def open_(file: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        if not_ours(file):
+            raise refusal(errno.EACCES, file)
+        return real_open(file, *args, **kwargs)
+
+    def os_open(file: t.Any, *args: t.Any, **kwargs: t.Any) -> int:
+        if not_ours(file):
+            raise refusal(errno.EACCES, file)
+        return real_os_open(file, *args, **kwargs)
+
+    def chmod(file: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+        if not_ours(file):
+            raise refusal(errno.EPERM, file)
+        real_chmod(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(os, "chmod", chmod)
 
 
 def _copy_paste_code(sandbox, capsys):
