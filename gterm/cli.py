@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 from gterm.collector import end_startup_pause, paused_until_first_frame
 from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, debug_log_path, default_demo_dir
 from gterm.globus.errors import ForbiddenTokenFile, GtermError, SessionExpired, UnreadableSession
-from gterm.logging_setup import setup_debug_log
+from gterm.logging_setup import say_warnings, setup_debug_log
 from gterm.redaction import redact
 
 if TYPE_CHECKING:
@@ -499,6 +499,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    say_warnings()
     if getattr(args, "debug", False):
         try:
             path = setup_debug_log(debug_log_path())

@@ -92,6 +92,18 @@ def make_private_dir(path: Path) -> bool:
     return True
 
 
+def cannot_create(label: str, path: Path, exc: OSError) -> str:
+    """Why the directory ``path`` cannot be made, as every command says it (``--data-dir DIR: cannot create it
+    (reason).``); ``label`` is what set it: an option, or ``GTERM_DATA_DIR``."""
+    reason = "it is not a directory" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
+    return f"{label} {path}: cannot create it ({reason or exc})."
+
+
+def data_dir_label(path: Path) -> str:
+    """What named the directory ``path`` in :func:`cannot_create`: ``GTERM_DATA_DIR`` if it set gterm's data dir."""
+    return "GTERM_DATA_DIR" if os.environ.get("GTERM_DATA_DIR") and path == data_dir() else "directory"
+
+
 def default_demo_dir() -> Path:
     """The persistent sandbox data dir `gterm demo` uses unless told otherwise."""
     return data_dir() / "demo-sandbox"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from pathlib import Path
 
 from gterm.config import make_private_dir
@@ -24,6 +25,31 @@ class RedactingFormatter(logging.Formatter):
 
     def formatException(self, ei: object) -> str:  # noqa: N802 (logging's name)
         return redact(super().formatException(ei))  # type: ignore[arg-type]  # logging's exc-info type is private
+
+
+class WarningLines(logging.Handler):
+    """gterm's own warnings on stderr, each one line that says it is gterm's (``gterm: ...``), redacted.
+
+    Without it, logging's last-resort handler printed them bare. stderr is looked up at each line, so a
+    redirected one (a test's) is honoured.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.setFormatter(RedactingFormatter("gterm: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr)
+        except (OSError, ValueError):  # a closed stderr must not end the command
+            self.handleError(record)
+
+
+def say_warnings() -> None:
+    """Send gterm's warnings to stderr as ``gterm:`` lines (once, however often it is called)."""
+    logger = logging.getLogger("gterm")
+    if not any(isinstance(handler, WarningLines) for handler in logger.handlers):
+        logger.addHandler(WarningLines())
 
 
 _handler: logging.Handler | None = None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gterm.cli import EXIT_OK, describe, run_cli_login, run_tui
 from gterm.collector import paused_until_first_frame
-from gterm.config import GtermConfig, data_dir, default_demo_dir
+from gterm.config import GtermConfig, cannot_create, data_dir, default_demo_dir
 from gterm.globus.errors import InvalidInput, KeyringUnavailable, SessionExpired
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ def usable_data_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)  # it will hold the robot's secret (sandbox.json)
     except OSError as exc:
-        raise InvalidInput(f"--data-dir {path}: cannot create it ({exc.strerror or exc}).") from None
+        raise InvalidInput(cannot_create("--data-dir", path, exc)) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise InvalidInput(f"--data-dir {path}: not writable.")
     return path

@@ -27,8 +27,8 @@ from pathlib import Path
 from globus_sdk.config import get_environment_name, get_service_url
 from globus_sdk.token_storage import JSONTokenStorage, MemoryTokenStorage, TokenStorage, TokenStorageData
 
-from gterm.config import default_data_dir, make_private_dir
-from gterm.globus.errors import ForbiddenTokenFile, KeyringUnavailable, UnreadableSession
+from gterm.config import cannot_create, data_dir_label, default_data_dir, make_private_dir
+from gterm.globus.errors import ForbiddenTokenFile, GtermError, KeyringUnavailable, UnreadableSession
 
 if t.TYPE_CHECKING:
     import keyring.backend
@@ -236,12 +236,16 @@ class PlaintextTokenStorage(JSONTokenStorage):
 
     def __init__(self, filepath: Path | str, *, namespace: str) -> None:
         # Made here, before the SDK's own makedirs (which would make it with the umask's mode).
-        made = make_private_dir(Path(filepath).parent)
+        directory = Path(filepath).parent
+        try:
+            made = make_private_dir(directory)
+        except OSError as exc:  # GTERM_DATA_DIR in /proc, or naming a file
+            raise GtermError(cannot_create(data_dir_label(directory), directory, exc)) from None
         super().__init__(filepath, namespace=namespace)
         # Why the file is not this user's to change, if it is not: said when the tokens are first read.
         self._refused: OSError | None = None
         try:
-            self._tighten(dir_is_gterms=made or _same_dir(Path(filepath).parent, default_data_dir()))
+            self._tighten(dir_is_gterms=made or _same_dir(directory, default_data_dir()))
         except OSError as exc:  # chmod refused: another user's file (a `sudo gterm login`)
             self._refused = exc
 

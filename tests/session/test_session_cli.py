@@ -104,3 +104,16 @@ def test_a_read_only_data_dir_leaves_debug_without_its_log_not_a_traceback(gterm
         f"gterm: cannot write the debug log {data / 'gterm-debug.log'} (Read-only file system); going on without it.",
         "gterm: not logged in; run `gterm login`.",
     ]
+
+
+def test_a_data_dir_gterm_cannot_create_is_one_line_naming_gterm_data_dir(gterm_dirs, capsys, monkeypatch, tmp_path):
+    """GTERM_DATA_DIR in /proc, or naming a file, ended whoami with 'unexpected error: FileNotFoundError' (or
+    FileExistsError) after a bare 'ignoring unreadable state file' line. Now: gterm's one line, as --data-dir's."""
+    a_file = tmp_path / "not-a-dir"
+    a_file.write_text("")
+    for data, reason in (("/proc/nope", "No such file or directory"), (str(a_file), "it is not a directory")):
+        monkeypatch.setenv("GTERM_DATA_DIR", data)
+        assert cli.main(["--token-store", "file", "whoami"]) == 1
+        lines = capsys.readouterr().err.splitlines()
+        assert lines[-1] == f"gterm: GTERM_DATA_DIR {data}: cannot create it ({reason})."
+        assert all(line.startswith("gterm: ") for line in lines), lines  # the state file's warning too
