@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from gterm.globus.errors import (
     AlreadyExists,
+    ClockSkew,
     ConsentNeeded,
     GtermError,
     InvalidInput,
@@ -36,6 +37,7 @@ from gterm.redaction import redact
 if TYPE_CHECKING:
     import ssl
 
+    import jwt
     import requests
     from globus_sdk import GlobusAPIError
     from globus_sdk import exc as sdk_exc
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 else:
     # Loaded with the first call to Globus, not with the TUI (gterm.lazy_modules).
     requests = LazyModule("requests")
+    jwt = LazyModule("jwt")  # the SDK checks a sign-in's id token with it
     sdk_exc = LazyModule("globus_sdk.exc")
     sdk_gare = LazyModule("globus_sdk.gare")
     sdk_validation = LazyModule("globus_sdk.token_storage.validating_token_storage")
@@ -52,6 +55,10 @@ MAX_MESSAGE_LENGTH = 300
 
 NOT_LOGGED_IN_MESSAGE = "You are not logged in to Globus; run `gterm login`."
 SESSION_EXPIRED_MESSAGE = "Your Globus session has expired or was revoked; log in again (`gterm login`)."
+CLOCK_SKEW_MESSAGE = (
+    "This computer's clock differs from Globus Auth's by more than 5 minutes, so the sign-in cannot be "
+    "checked; set the clock right (turn on NTP time sync) and log in again."
+)
 CONSENT_MESSAGE = "Globus needs your consent before gterm can do this; log in again to grant it."
 
 # OAuth2 errors Globus Auth answers to a refresh that can never work again.
@@ -243,12 +250,30 @@ def auth_call(during: str, *, client_credentials: bool = False) -> Iterator[None
         raise network_error(exc, "Globus Auth") from None
     except sdk_exc.GlobusAPIError as exc:
         raise (client_refused(exc) if client_credentials else auth_error(exc, during=during)) from None
+    except Exception as exc:  # only the id token's dates are translated; anything else is re-raised
+        skew = clock_skew(exc)
+        if skew is None:
+            raise
+        raise skew from None
+
+
+def clock_skew(error: BaseException) -> ClockSkew | None:
+    """ClockSkew for the id token check's refusal of its dates, else None.
+
+    The SDK decodes a sign-in's id token (and any a refresh returns) with jwt, which refuses one issued
+    more than 5 minutes in this computer's future (its clock is slow) or already expired (it is fast).
+    """
+    if is_loaded("jwt") and isinstance(error, (jwt.ImmatureSignatureError, jwt.ExpiredSignatureError)):
+        return ClockSkew(CLOCK_SKEW_MESSAGE)
+    return None
 
 
 def map_exception(error: BaseException) -> GtermError | None:
     """The gterm error for ``error``, or None when it is not a service/network/session failure."""
     if isinstance(error, GtermError):
         return error
+    if (skew := clock_skew(error)) is not None:  # a token refresh's id token, checked on a service call
+        return skew
     if is_loaded("globus_sdk"):  # else no SDK error can have been raised (and the SDK stays unloaded)
         mapped = _map_sdk_exception(error)
         if mapped is not None or isinstance(error, sdk_exc.GlobusError):

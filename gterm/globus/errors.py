@@ -94,6 +94,11 @@ class ForbiddenTokenFile(UnreadableSession):
         self.reason = reason
 
 
+class ClockSkew(GtermError):
+    """A sign-in's id token is dated outside this computer's clock (beyond the SDK's 5 minutes of leeway):
+    the clock is wrong, and no login works until it is set right."""
+
+
 class KeyringUnavailable(GtermError):
     """No usable OS keyring backend and no opt-in to the plaintext file store."""
 

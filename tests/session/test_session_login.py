@@ -233,6 +233,34 @@ def test_globus_auth_down_while_checking_the_sign_in_is_said_plainly(sandbox, fr
     assert "unexpected" not in err and "AuthAPIError" not in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("minutes", [-10, 60 * 24 * 3])
+def test_a_clock_off_from_globus_auths_is_said_with_its_fix(sandbox, fresh_config, capsys, monkeypatch, minutes):
+    """With this computer's clock 10 minutes slow, `gterm login` ended with 'unexpected error:
+    ImmatureSignatureError: The token is not yet valid (iat)' (a fast one: ExpiredSignatureError). Now one line
+    says the clocks differ and the fix. The clock is moved where the SDK's id token check (jwt) reads it."""
+    import datetime as dt
+
+    import jwt.api_jwt
+
+    class ShiftedClock(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> ShiftedClock:
+            return super().now(tz) + dt.timedelta(minutes=minutes)
+
+    def fake_input(prompt: str) -> str:
+        url = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("http"))
+        return authorize_code(sandbox, url)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", ShiftedClock)
+    assert cli.main(["login", "--no-local-server"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "gterm: This computer's clock differs from Globus Auth's by more than 5 minutes, so the sign-in cannot be "
+        "checked; set the clock right (turn on NTP time sync) and log in again.\n"
+    )
+
+
 def test_a_certificate_that_cannot_be_verified_is_said_as_such(sandbox, logged_in, capsys, monkeypatch):
     """A wrong CA bundle was worded 'Cannot reach Globus Auth; check the network': it is no outage. It must
     say the certificate could not be verified, name the host, and never suggest turning verification off."""
