@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gterm.collector import end_startup_pause, paused_until_first_frame
-from gterm.config import TOKEN_STORES, ConfigError, GtermConfig, debug_log_path, default_demo_dir
+from gterm.config import TOKEN_STORES, AmbiguousSettings, ConfigError, GtermConfig, debug_log_path, default_demo_dir
 from gterm.globus.errors import ForbiddenTokenFile, GtermError, SessionExpired, UnreadableSession
 from gterm.logging_setup import say_warnings, setup_debug_log
 from gterm.redaction import redact
@@ -529,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (GtermError, ConfigError) as exc:
         log.debug("command failed", exc_info=True)
         _error(str(exc))
-        return EXIT_ERROR
+        return EXIT_USAGE if isinstance(exc, AmbiguousSettings) else EXIT_ERROR
     except Exception as exc:  # the last line of defence: one line, no traceback
         log.debug("unexpected error", exc_info=True)
         hint = " (run with --debug for details)" if not getattr(args, "debug", False) else ""

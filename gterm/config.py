@@ -16,6 +16,7 @@ token store (see ``gterm.globus.tokens``).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import logging
 import os
 import tempfile
@@ -53,10 +54,22 @@ NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "max_retries": (0, 10),
 }
 WHOLE_NUMBERS = frozenset({"max_retries"})
+#: Every key the settings file may hold.
+SETTING_KEYS: tuple[str, ...] = (
+    "native_client_id", "token_store", "theme", "bell_on_task_end", *NUMBER_RANGES, "keymap",
+)
+# What older gterm versions wrote into the settings file (now in the state file): passed over without a word.
+OLD_STATE_KEYS = frozenset({"last_left", "last_right", "last_left_sort", "last_right_sort", "recent_collections",
+                            "consent_scopes", "theme_over"})
+CREDENTIAL_VARIABLES = ("GTERM_CLIENT_ID", "GTERM_CLIENT_SECRET")
 
 
 class ConfigError(Exception):
     """The settings file cannot be read or holds a bad value (message names the file)."""
+
+
+class AmbiguousSettings(ConfigError):
+    """The settings leave gterm unable to tell what is meant (half of a client id/secret pair): a usage error."""
 
 
 def config_path() -> Path:
@@ -186,12 +199,14 @@ class GtermConfig:
         shares state with the user's real one.
         """
         env = os.environ if environ is None else environ
+        named = path is None and bool(env.get("GTERM_CONFIG"))  # the user named this file: it should be there
         path = path or config_path()
         raw: dict[str, Any] = {}
         try:  # read at once: a directory gterm may not enter made path.exists() itself raise
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (FileNotFoundError, NotADirectoryError):
-            pass  # no settings file: the defaults
+            if named:  # a typo in the variable would otherwise pass for "no settings"
+                log.warning("GTERM_CONFIG names %s, which does not exist; using the default settings.", path)
         except OSError as exc:
             raise ConfigError(f"cannot read settings file {path}: {exc.strerror or exc}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -207,12 +222,15 @@ class GtermConfig:
             config.token_store = check_store(env["GTERM_TOKEN_STORE"], "GTERM_TOKEN_STORE")
         config.client_id = env.get("GTERM_CLIENT_ID") or None
         config.client_secret = env.get("GTERM_CLIENT_SECRET") or None
+        _check_credential_pair(env)
         return config
 
     @classmethod
     def _from_mapping(cls, raw: dict[str, Any], path: Path) -> GtermConfig:
         """The user's settings. State keys that older gterm versions wrote here are ignored."""
         config = cls()
+        _warn_unknown_keys(raw, path)
+        problems: list[str] = []
 
         def get(key: str, kind: type | tuple[type, ...]) -> Any:
             value = raw.get(key)
@@ -231,8 +249,15 @@ class GtermConfig:
         if (v := get("bell_on_task_end", bool)) is not None:
             config.bell_on_task_end = v
         for key, (low, high) in NUMBER_RANGES.items():
-            if (v := get(key, (int, float))) is not None:
-                setattr(config, key, _in_range(path, key, v, low, high))
+            if (v := get(key, (int, float))) is None:
+                continue
+            problem = _range_problem(key, v, low, high)
+            if problem:
+                problems.append(problem)
+            else:
+                setattr(config, key, v if key in WHOLE_NUMBERS else float(v))
+        if problems:  # every one at once: fixing one to meet the next is a slow way to learn them
+            raise ConfigError(f"{path}: {'; '.join(problems)}.")
         return config
 
     def _apply_state(self, state: dict[str, Any]) -> None:
@@ -325,14 +350,37 @@ _STATE_HEADER = (
 )
 
 
-def _in_range(path: Path, key: str, value: float, low: float, high: float) -> Any:
-    """A numeric setting checked against its range (True is no number here, nor is nan); the message names both."""
+def _range_problem(key: str, value: float, low: float, high: float) -> str | None:
+    """What is wrong with a numeric setting, naming the value and the range (True is no number here, nor is
+    nan), or None when it is fine."""
     whole = key in WHOLE_NUMBERS
     wrong_kind = isinstance(value, bool) or (whole and not isinstance(value, int))
     if wrong_kind or not low <= value <= high:  # a nan compares False: refused too
         kind = "a whole number" if whole else "a number"
-        raise ConfigError(f"{path}: {key} = {value!r} is out of range; give {kind} from {low:g} to {high:g}.")
-    return value if whole else float(value)
+        return f"{key} = {value!r} is out of range; give {kind} from {low:g} to {high:g}"
+    return None
+
+
+def _warn_unknown_keys(raw: dict[str, Any], path: Path) -> None:
+    """Say each key gterm does not know (a typo would otherwise leave its default in force, unsaid)."""
+    for key in raw:
+        if key in SETTING_KEYS or key in OLD_STATE_KEYS:
+            continue
+        close = difflib.get_close_matches(key, SETTING_KEYS, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        log.warning("%s: unknown setting %r ignored; %sthe settings are %s.", path, key, hint, ", ".join(SETTING_KEYS))
+
+
+def _check_credential_pair(env: Any) -> None:
+    """Half of a client id/secret pair: gterm cannot tell whether a robot or a person is meant, so it stops."""
+    given = [name for name in CREDENTIAL_VARIABLES if env.get(name)]
+    if len(given) == 1:
+        (have,) = given
+        (missing,) = (name for name in CREDENTIAL_VARIABLES if name != have)
+        raise AmbiguousSettings(
+            f"{have} is set but {missing} is not: set both to run as that client (client credentials), "
+            f"or unset {have} to log in as yourself."
+        )
 
 
 def _state_path_for(settings: Path | None) -> Path:

@@ -124,8 +124,14 @@ class GtermApp(KeysInOrder[None]):
         self.keymap, self._keymap_problems = user_keymap(self.config.keymap, remappable_binding_ids())
         if self.keymap:
             self.set_keymap(self.keymap)
+        self._theme_problem: str | None = None
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
+        elif self.config.theme:  # a typo would otherwise pass for the default theme, unsaid
+            self._theme_problem = (
+                f"theme = {self.config.theme!r} is not a theme gterm has; using the default. "
+                f"The themes: {', '.join(sorted(self.available_themes))}"
+            )
 
     # --- services built on first use (not on the first frame) ---------------------------
 
@@ -189,6 +195,8 @@ class GtermApp(KeysInOrder[None]):
                 title="Settings",
                 severity="warning",
             )
+        if self._theme_problem:
+            self.notify(self._theme_problem, title="Settings", severity="warning")
 
     @work(thread=True, group="after-first-frame", exit_on_error=False)
     def _first_frame_drawn(self) -> None:

@@ -29,6 +29,8 @@ def gterm_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Pat
     dirs = {"data": tmp_path / "gterm-data", "config": tmp_path / "gterm-config"}
     monkeypatch.setenv("GTERM_DATA_DIR", str(dirs["data"]))
     monkeypatch.setenv("GTERM_CONFIG", str(dirs["config"] / "config.toml"))
+    dirs["config"].mkdir()
+    (dirs["config"] / "config.toml").write_text("")  # there, as GTERM_CONFIG says (a missing one is warned of)
     for name in _ENV_TO_CLEAR:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("DISPLAY", raising=False)  # never open a browser from a test

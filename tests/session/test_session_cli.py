@@ -65,7 +65,6 @@ def test_tui_path_logs_in_first_and_fails_cleanly_without_a_terminal(sandbox, fr
 
 def test_bad_settings_file_is_one_line(gterm_dirs, capsys):
     config = gterm_dirs["config"] / "config.toml"
-    config.parent.mkdir(parents=True)
     config.write_text("token_store = 'sometimes'\n")
     assert cli.main(["whoami"]) == 1
     err = capsys.readouterr().err
@@ -117,3 +116,23 @@ def test_a_data_dir_gterm_cannot_create_is_one_line_naming_gterm_data_dir(gterm_
         lines = capsys.readouterr().err.splitlines()
         assert lines[-1] == f"gterm: GTERM_DATA_DIR {data}: cannot create it ({reason})."
         assert all(line.startswith("gterm: ") for line in lines), lines  # the state file's warning too
+
+
+def test_half_a_client_credentials_pair_ends_with_status_2(gterm_dirs, capsys, monkeypatch):
+    monkeypatch.setenv("GTERM_CLIENT_ID", "robot")
+    assert cli.main(["whoami"]) == 2
+    assert capsys.readouterr().err == (
+        "gterm: GTERM_CLIENT_ID is set but GTERM_CLIENT_SECRET is not: set both to run as that client "
+        "(client credentials), or unset GTERM_CLIENT_ID to log in as yourself.\n"
+    )
+
+
+def test_an_unknown_setting_is_one_gterm_line_and_the_command_goes_on(gterm_dirs, memory_keyring, capsys):
+    config = gterm_dirs["config"] / "config.toml"
+    config.write_text("htp_timeout = 5\n")
+    assert cli.main(["whoami"]) == 1  # not logged in: said after the setting's line
+    assert capsys.readouterr().err.splitlines() == [
+        f"gterm: {config}: unknown setting 'htp_timeout' ignored; did you mean http_timeout? the settings are "
+        "native_client_id, token_store, theme, bell_on_task_end, http_timeout, connect_timeout, max_retries, keymap.",
+        "gterm: not logged in; run `gterm login`.",
+    ]

@@ -242,7 +242,6 @@ def test_a_robot_helper_is_stopped_when_the_session_cannot_open(sandbox, gterm_d
 def test_no_helper_is_started_when_the_settings_cannot_be_read(gterm_dirs, monkeypatch) -> None:
     # A settings file gterm cannot read ends it with one line, before anything is started.
     monkeypatch.setattr("gterm.globus.head_start.available", lambda: True)
-    gterm_dirs["config"].mkdir(parents=True)
     (gterm_dirs["config"] / "config.toml").write_text("this is = = not toml\n")
     started: list[HeadStart | None] = []
     spawn = cli.spawn_head_start

@@ -140,3 +140,17 @@ def test_completion_helpers():
     assert split_for_completion("name") == ("", "name")
     assert common_prefix(["run-001", "run-002", "run-010"]) == "run-0"
     assert common_prefix([]) == ""
+
+
+async def test_a_theme_gterm_does_not_have_is_said_at_start(alice_service, tmp_path):
+    """`theme = "nope"` left the default theme without a word, as a keymap typo no longer does."""
+    from gterm.config import GtermConfig
+    from tests.support.browser_helpers import make_app, notices, wait_for
+
+    config = GtermConfig(theme="nope", state_path=tmp_path / "state.toml")
+    app = make_app(alice_service, config=config)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: any("theme = 'nope'" in notice for notice in notices(app)), "the notice")
+        said = next(notice for notice in notices(app) if "theme = 'nope'" in notice)
+        assert said.startswith("theme = 'nope' is not a theme gterm has; using the default. The themes: ")
+        assert "textual-dark" in said and app.theme != "nope"

@@ -9,6 +9,7 @@ import pytest
 
 from gterm.config import (
     DEFAULT_NATIVE_CLIENT_ID,
+    AmbiguousSettings,
     ConfigError,
     GtermConfig,
     config_path,
@@ -225,3 +226,53 @@ def test_a_settings_dir_gterm_may_not_enter_is_one_clear_error(tmp_path: Path, m
     with pytest.raises(ConfigError) as caught:
         GtermConfig.load(path, state_path=tmp_path / "state.toml", environ={})
     assert str(caught.value) == f"cannot read settings file {path}: Permission denied"
+
+
+def test_every_out_of_range_setting_is_said_at_once(tmp_path: Path):
+    """Three bad numbers took three runs to learn: only the first was said."""
+    path = tmp_path / "config.toml"
+    path.write_text("http_timeout = 0\nconnect_timeout = -1\nmax_retries = 99\n")
+    with pytest.raises(ConfigError) as caught:
+        GtermConfig.load(path, environ={})
+    assert str(caught.value) == (
+        f"{path}: http_timeout = 0 is out of range; give a number from 1 to 3600; "
+        "connect_timeout = -1 is out of range; give a number from 0.1 to 600; "
+        "max_retries = 99 is out of range; give a whole number from 0 to 10."
+    )
+
+
+def test_an_unknown_setting_is_said_and_the_rest_is_read(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    """A typo (`htp_timeout = 5`) was ignored without a word: the default timeout stayed, unsaid."""
+    path = tmp_path / "config.toml"
+    path.write_text("htp_timeout = 5\nmax_retries = 4\nlast_left = 'c:/old/'\n")  # last_left: an old gterm's
+    with caplog.at_level("WARNING", logger="gterm"):
+        config = GtermConfig.load(path, environ={})
+    assert config.max_retries == 4 and config.http_timeout == 30
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{path}: unknown setting 'htp_timeout' ignored; did you mean http_timeout? the settings are "
+        "native_client_id, token_store, theme, bell_on_task_end, http_timeout, connect_timeout, max_retries, keymap."
+    ]
+
+
+def test_gterm_config_naming_a_missing_file_is_said(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                    monkeypatch: pytest.MonkeyPatch):
+    missing = tmp_path / "typo.toml"
+    monkeypatch.setenv("GTERM_CONFIG", str(missing))
+    with caplog.at_level("WARNING", logger="gterm"):
+        config = GtermConfig.load(environ={"GTERM_CONFIG": str(missing)}, state_path=tmp_path / "state.toml")
+    assert config.http_timeout == 30
+    assert [record.getMessage() for record in caplog.records] == [
+        f"GTERM_CONFIG names {missing}, which does not exist; using the default settings."
+    ]
+
+
+@pytest.mark.parametrize(("have", "missing"), [("GTERM_CLIENT_ID", "GTERM_CLIENT_SECRET"),
+                                               ("GTERM_CLIENT_SECRET", "GTERM_CLIENT_ID")])
+def test_half_a_client_credentials_pair_is_a_usage_error(tmp_path: Path, have: str, missing: str):
+    """GTERM_CLIENT_ID without its secret (or the reverse) quietly logged in as a person."""
+    with pytest.raises(AmbiguousSettings) as caught:
+        GtermConfig.load(tmp_path / "none.toml", environ={have: "x"})
+    assert str(caught.value) == (
+        f"{have} is set but {missing} is not: set both to run as that client (client credentials), "
+        f"or unset {have} to log in as yourself."
+    )
