@@ -16,7 +16,6 @@ token store (see ``gterm.globus.tokens``).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import os
 import tempfile
@@ -363,6 +362,8 @@ def _range_problem(key: str, value: float, low: float, high: float) -> str | Non
 
 def _warn_unknown_keys(raw: dict[str, Any], path: Path) -> None:
     """Say each key gterm does not know (a typo would otherwise leave its default in force, unsaid)."""
+    import difflib  # only for a settings file with a mistake in it: not on every start
+
     for key in raw:
         if key in SETTING_KEYS or key in OLD_STATE_KEYS:
             continue
