@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from gterm.sandbox import collection_store as store
 from gterm.sandbox import collections as colls
-from gterm.sandbox import roles
+from gterm.sandbox import roles, roles_store
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.request_parsing import body_object, check_path, datetime_field, text_field
@@ -37,6 +37,33 @@ def rule_doc(row: Any) -> dict[str, Any]:
         "expiration_date": row["expiration_date"],
         # No notify_email: Transfer takes it on create (to send the invitation) and never shows it back.
     }
+
+
+#: Roles on a guest collection that carry an implicit "rw" on "/" (Transfer's permissions documentation).
+ACCESS_ROLES = ("administrator", "access_manager")
+
+
+def role_rule_doc(role_row: Any) -> dict[str, Any]:
+    """The implicit rule a role implies: listed with role_id/role_type and no id of its own, since
+    it cannot be edited or deleted; it goes with the role."""
+    return {
+        "DATA_TYPE": "access",
+        "id": None,
+        "principal_type": role_row["principal_type"],
+        "principal": role_row["principal"],
+        "path": "/",
+        "permissions": "rw",
+        "role_id": role_row["id"],
+        "role_type": role_row["role"],
+        "create_time": role_row["create_time"],
+        "expiration_date": None,
+    }
+
+
+def access_list_docs(state: SandboxState, coll: CollectionRecord) -> list[dict[str, Any]]:
+    """A guest collection's permission list as Transfer shows it: the roles' implicit rules, then the rules."""
+    implied = [role_rule_doc(r) for r in roles_store.list_roles(state.db, coll.id) if r["role"] in ACCESS_ROLES]
+    return implied + [rule_doc(r) for r in colls.rules_for(state, coll.id)]
 
 
 def _acl_collection(state: SandboxState, principal: Principal, collection_id: str) -> CollectionRecord:
@@ -71,7 +98,7 @@ def _check_permissions(value: Any, principal_type: str) -> str:
 
 def endpoint_acl_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
     coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
-    docs = [rule_doc(r) for r in colls.rules_for(state, coll.id)]
+    docs = access_list_docs(state, coll)
     return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(docs), "DATA": docs}
 
 

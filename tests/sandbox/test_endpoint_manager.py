@@ -356,7 +356,9 @@ def test_monitored_hosted_endpoint_and_acl_list(alice: Any, bob: Any) -> None:
     assert alice.endpoint_manager_get_endpoint(BOB_SHARED_ID)["id"] == BOB_SHARED_ID
     acl = alice.endpoint_manager_acl_list(BOB_SHARED_ID)
     assert acl["DATA_TYPE"] == "access_list"
-    assert [(r["principal"], r["permissions"]) for r in acl["DATA"]] == [(ALICE_ID, "rw")]
+    # Bob's administrator role (he made the guest) implies read-write on /; then his rule for Alice.
+    assert [(r["principal"], r["permissions"], r["role_type"]) for r in acl["DATA"]] == [
+        (BOB_ID, "rw", "administrator"), (ALICE_ID, "rw", None)]
     assert api_error(lambda: alice.endpoint_manager_acl_list(LAB)).http_status == 400
 
 

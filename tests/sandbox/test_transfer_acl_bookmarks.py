@@ -12,6 +12,7 @@ import pytest
 
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
+    BOB_ID,
     BOB_SHARED_ID,
     HPC_SCRATCH_ID,
     LAB_ENDPOINT_ID,
@@ -56,10 +57,36 @@ def _rule(ptype: str, principal: str, path: str, perms: str) -> dict[str, str]:
 def test_seeded_rule_shares_bobs_collection_with_alice(bob_tc: Any) -> None:
     rules = bob_tc.endpoint_acl_list(BOB_SHARED_ID)
     assert rules["DATA_TYPE"] == "access_list"
-    assert [(r["principal_type"], r["principal"], r["path"], r["permissions"]) for r in rules["DATA"]] == [
-        ("identity", ALICE_ID, "/", "rw")
+    # Bob's administrator role (he made the guest) comes first as its implicit rule, then the seeded one.
+    assert [(r["principal_type"], r["principal"], r["path"], r["permissions"], r["role_type"])
+            for r in rules["DATA"]] == [
+        ("identity", BOB_ID, "/", "rw", "administrator"),
+        ("identity", ALICE_ID, "/", "rw", None),
     ]
     assert all(r["DATA_TYPE"] == "access" for r in rules["DATA"])
+
+
+def test_access_roles_list_their_implicit_rw_rule_on_root(
+    bob_tc: Any, bob_gcs: globus_sdk.GCSClient, robot_tc: Any, bob_guest: str
+) -> None:
+    """Transfer: administrators and access managers of a guest collection "also have an implicit rw
+    permission on /", visible in the permission list with role_id set instead of id."""
+    assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/")).http_status == 403
+    role = bob_gcs.create_role({"DATA_TYPE": "role#1.0.0", "collection": bob_guest, "principal":
+                                f"urn:globus:auth:identity:{ROBOT_CLIENT_ID}", "role": "access_manager"})
+    roles_by_id = {r["id"]: r for r in bob_tc.endpoint_role_list(bob_guest)["DATA"]}
+    implied = [r for r in bob_tc.endpoint_acl_list(bob_guest)["DATA"] if r["role_id"]]
+    assert {r["role_id"] for r in implied} == set(roles_by_id)
+    assert {(r["principal"], r["role_type"]) for r in implied} == {
+        (BOB_ID, "administrator"), (ROBOT_CLIENT_ID, "access_manager")}
+    for rule in implied:
+        assert (rule["id"], rule["path"], rule["permissions"], rule["principal_type"]) == (
+            None, "/", "rw", "identity")
+        assert rule["role_type"] == roles_by_id[rule["role_id"]]["role"]
+    assert robot_tc.operation_ls(bob_guest, path="/")["DATA_TYPE"] == "file_list"  # the rule grants what it says
+    bob_gcs.delete_role(role["id"])
+    assert [r["role_type"] for r in bob_tc.endpoint_acl_list(bob_guest)["DATA"] if r["role_id"]] == [
+        "administrator"]  # gone with the role
 
 
 def test_only_the_owner_manages_rules(alice_tc: Any) -> None:

@@ -11,6 +11,7 @@ from gterm.globus.session import GtermSession
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, LAB_ENDPOINT_ID, LAB_GROUP_ID, LAB_GROUP_NAME, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from tests.support.sandbox_login import authorize_code
+from tests.support.sharing_helpers import own_rules
 from tests.support.transfer_helpers import unique
 
 
@@ -30,7 +31,7 @@ def test_share_folder_asks_for_manage_collections_then_succeeds(
     guest_id = sharing.share_folder(LAB_STORAGE_ID, folder, "Consent share")
     try:
         rule_id = sharing.add_rule(guest_id, sharing.resolve_grantee("bob@example.org"), "/", "r")
-        (rule,) = sharing.rules(guest_id)
+        (rule,) = own_rules(sharing.rules(guest_id))  # Alice's administrator role lists its own read-write
         assert (rule.id, rule.principal) == (rule_id, BOB_ID)
         assert sharing.principal_labels([rule])[rule_id] == "Bob Collaborator (bob@example.org)"
     finally:

@@ -14,6 +14,7 @@ from typing import Any
 import globus_sdk
 
 from gterm.globus.groups import GroupsService
+from gterm.globus.models import Rule
 from gterm.globus.sharing import GroupRef, SharingService
 from gterm.sandbox.api_conditions import UNTOUCHED_PREFIXES
 from gterm.sandbox.seed_ids import LAB_ENDPOINT_ID, LAB_STORAGE_ID
@@ -26,6 +27,12 @@ from tests.support.groups_helpers import auth_client_for, groups_client_for
 from tests.support.outages import gated
 from tests.support.sandbox_login import login_tokens, new_native_client, transfer_client_for
 from tests.support.transfer_helpers import unique
+
+
+def own_rules(rules: list[Rule]) -> list[Rule]:
+    """The rules one manages, without those a role implies (Transfer lists an administrator's or
+    access manager's implicit read-write on / among a guest's rules)."""
+    return [rule for rule in rules if not rule.from_role]
 
 
 def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries: int | None = None) -> SharingService:

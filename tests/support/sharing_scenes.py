@@ -4,7 +4,8 @@
 ``/home/alice/experiments/`` with three rules (Bob read-only; the lab group read/write on
 ``/run-001/`` until 2099-01-31; all signed-in users read-only) and three roles (Alice
 administrator, which GCS gives the guest's creator; Bob access manager, the lab group
-activity monitor). Rule creation times are set to a fixed day in
+activity monitor; the first two also list as read-write on ``/`` among the rules, as Transfer
+lists them). Rule and role creation times are set to a fixed day in
 the sandbox's database (Transfer stamps them with today). The Pilot steps below open each
 screen from the main screen with the keys a person would press; the snapshot tests and
 ``tests/screenshots.py`` share them, so both show the same thing.
@@ -47,6 +48,8 @@ def seed_sharing_scene(handle: SandboxHandle) -> str:
     for role, principal in (("access_manager", f"urn:globus:auth:identity:{bob}"),
                             ("activity_monitor", f"urn:globus:groups:id:{LAB_GROUP_ID}")):
         gcs.create_role(globus_sdk.GCSRoleDocument(collection=guest, role=role, principal=principal))
+    # Roles too: Transfer lists the administrator's and the access manager's read-write on / with the role's day.
+    handle.state.db.execute("UPDATE roles SET create_time = ? WHERE target_id = ?", (FIXED_CREATED, guest))
     return guest
 
 
@@ -68,7 +71,7 @@ async def guest_rules_scene(pilot: Any) -> None:
     mapped = app.screen
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, SharingScreen) and app.screen is not mapped
-                   and app.screen.loaded and len(app.screen.rules) == 3, "the guest's rules")
+                   and app.screen.loaded and len(app.screen.rules) == 5, "the guest's rules")
 
 
 async def roles_scene(pilot: Any) -> None:

@@ -14,16 +14,16 @@ import globus_sdk
 import pytest
 from textual.widgets import Input
 
-from gterm.sandbox.seed_ids import BOB_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
+from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.screens.sharing import SharingScreen
-from gterm.tui.screens.sharing_dialogs import AddRuleDialog, EditRuleDialog
+from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog
 from tests.support.browser_helpers import make_app, notices, type_text, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.sandbox_login import transfer_client_for
-from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
+from tests.support.sharing_helpers import alice_guest, open_sharing, own_rules, sharing_for
 from tests.support.transfer_helpers import api_error, unique
 from tests.support.transfer_live import service_for
 
@@ -42,7 +42,7 @@ async def test_alice_shares_with_bob_from_the_keyboard(
     app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
         sharing = await open_sharing(pilot)
-        assert sharing.mode == "rules" and sharing.rules == [] and sharing.error is None
+        assert sharing.mode == "rules" and own_rules(sharing.rules) == [] and sharing.error is None
 
         # a, type his username (live match shows his name), Enter: read-only for the pane's directory.
         await pilot.press("a")
@@ -53,10 +53,11 @@ async def test_alice_shares_with_bob_from_the_keyboard(
         await wait_for(pilot, lambda: "bob@example.org" in dialog.matches, "Bob among the matches")
         assert "Bob Collaborator (bob@example.org)" in str(dialog.query_one("#rule-matches").render())
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is sharing and len(sharing.rules) == 1, "the new rule")
-        (rule,) = sharing.rules
+        await wait_for(pilot, lambda: app.screen is sharing and len(own_rules(sharing.rules)) == 1, "the new rule")
+        (rule,) = own_rules(sharing.rules)
         assert (rule.principal, rule.path, rule.permissions) == (BOB_ID, "/", "r")
         assert sharing.labels[rule.id] == "Bob Collaborator (bob@example.org)"
+        sharing.table.move_cursor(row=sharing.rules.index(rule))  # the cursor stayed on Alice's administrator row
 
         assert [e["name"] for e in bob_tc.operation_ls(guest, path="/")["DATA"]] == ["run1"]
         assert api_error(lambda: bob_tc.operation_mkdir(guest, "/from-bob/")).http_status == 403
@@ -66,15 +67,41 @@ async def test_alice_shares_with_bob_from_the_keyboard(
         await wait_for(pilot, lambda: isinstance(app.screen, EditRuleDialog), "the edit dialog")
         await pilot.press("enter", "down", "enter")  # open the permissions list, pick read/write
         await pilot.press("tab", "enter")  # to the expiry field (empty: never), Enter saves
-        await wait_for(pilot, lambda: app.screen is sharing and [r.permissions for r in sharing.rules] == ["rw"],
-                       "the rule to become read/write")
+        await wait_for(pilot, lambda: app.screen is sharing
+                       and [r.permissions for r in own_rules(sharing.rules)] == ["rw"], "the rule to become read/write")
         bob_tc.operation_mkdir(guest, "/from-bob/")
 
         # d, y: deleted; Bob is refused again.
         await pilot.press("d")
         await pilot.press("y")
-        await wait_for(pilot, lambda: sharing.loaded and sharing.rules == [], "the rule to go")
+        await wait_for(pilot, lambda: sharing.loaded and own_rules(sharing.rules) == [], "the rule to go")
         assert api_error(lambda: bob_tc.operation_ls(guest, path="/")).http_status == 403
+
+
+async def test_the_creators_administrator_role_shows_as_fixed_read_write_on_root(
+    sandbox: SandboxHandle, alice_results: str
+) -> None:
+    """Transfer lists an administrator's implicit read-write on / (role_id set, no id of its own): the
+    table shows it, and e or d on it say the role is what to change instead of asking Transfer."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await open_sharing(pilot)
+        await wait_for(pilot, lambda: sharing.loaded and bool(sharing.rules), "the rules")
+        (rule,) = sharing.rules
+        assert (rule.from_role, rule.principal, rule.path, rule.permissions) == (True, ALICE_ID, "/", "rw")
+        who, path, perms, expires = (str(cell) for cell in sharing.table.get_row_at(0)[:4])
+        assert who.startswith("Alice Researcher") and (path, expires) == ("/", "with role")
+        assert sharing._who(rule) == "Alice Researcher (alice@example.org) (as administrator)"
+        assert perms == PERMISSION_LABELS["rw"]
+        status = str(sharing.query_one("#sharing-status").render())
+        assert "No rules yet: a adds one." in status and "1 role also gives read-write access to /" in status
+        sharing.table.focus()
+        for key in ("e", "d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is sharing  # no dialog: Globus would refuse
+            assert "comes with the administrator role" in str(sharing.query_one("#sharing-status").render())
 
 
 async def test_errors_say_what_to_do(sandbox: SandboxHandle, alice_results: str) -> None:
@@ -98,7 +125,7 @@ async def test_errors_say_what_to_do(sandbox: SandboxHandle, alice_results: str)
             else:
                 assert "already has a rule for /" in error
             await pilot.press("escape")
-        assert len(sharing.rules) == 1
+        assert len(own_rules(sharing.rules)) == 1
 
         # Bob's guest, seen by Alice (not its access manager): the screen says what to do.
         await pilot.press("escape")
@@ -130,12 +157,13 @@ async def test_share_this_folder_then_add_bob(sandbox: SandboxHandle, alice_tc: 
         guest_id = guest_screen.collection.id
         try:
             await wait_for(pilot, lambda: guest_screen.loaded, "the (empty) rules")
-            assert guest_screen.rules == [] and guest_screen.error is None
+            assert own_rules(guest_screen.rules) == [] and guest_screen.error is None
             await pilot.press("a")
             await wait_for(pilot, lambda: isinstance(app.screen, AddRuleDialog), "the add-rule dialog")
             await type_text(pilot, "bob@example.org")
             await pilot.press("enter")
-            await wait_for(pilot, lambda: app.screen is guest_screen and len(guest_screen.rules) == 1, "the rule")
+            await wait_for(pilot, lambda: app.screen is guest_screen and len(own_rules(guest_screen.rules)) == 1,
+                           "the rule")
             assert bob_tc.operation_ls(guest_id, path="/")["DATA"] == []
             await pilot.press("escape")
             await wait_for(pilot, lambda: guest_id in [g.id for g in mapped.guests], "the guest in the list")
@@ -183,7 +211,7 @@ async def test_an_expired_rule_is_marked_and_explained(
                    right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
         sharing = await open_sharing(pilot)
-        await wait_for(pilot, lambda: len(sharing.rules) == 1, "the rule")
+        await wait_for(pilot, lambda: len(own_rules(sharing.rules)) == 1, "the rule")
         status = str(sharing.query_one("#sharing-status").render())
         assert "Expired (in red): 1. An expired rule grants nothing" in status
         expires = sharing.table.get_row_at(0)[3]
@@ -203,12 +231,12 @@ async def test_after_a_delete_the_cursor_is_on_the_rule_that_took_its_place(
                    right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
         sharing = await open_sharing(pilot)
-        await wait_for(pilot, lambda: [r.path for r in sharing.rules] == ["/a/", "/b/", "/c/"], "the rules")
+        await wait_for(pilot, lambda: [r.path for r in own_rules(sharing.rules)] == ["/a/", "/b/", "/c/"], "the rules")
         sharing.table.focus()
         sharing.table.move_cursor(row=1)
         await pilot.press("d")
         await pilot.press("y")
-        await wait_for(pilot, lambda: [r.path for r in sharing.rules] == ["/a/", "/c/"], "/b/ deleted")
+        await wait_for(pilot, lambda: [r.path for r in own_rules(sharing.rules)] == ["/a/", "/c/"], "/b/ deleted")
         assert sharing.table.cursor_row == 1  # on /c/, where /b/ was
 
 
@@ -226,7 +254,7 @@ async def test_at_80_columns_the_rules_keep_their_expiry_on_screen(
                    right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(80, 24)) as pilot:
         sharing = await open_sharing(pilot)
-        await wait_for(pilot, lambda: len(sharing.rules) == 1, "the rule")
+        await wait_for(pilot, lambda: len(own_rules(sharing.rules)) == 1, "the rule")
         await pilot.pause()
         shown = "\n".join(screen_lines(app))
         assert "Expires" in shown and "2001-01-01" in shown
@@ -305,4 +333,4 @@ async def test_a_message_without_a_notify_email_is_refused_not_dropped(sandbox: 
         assert app.screen is dialog
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is sharing, "back to the rules")
-    assert list(transfer_client_for(sandbox, "alice").endpoint_acl_list(alice_results)) == []
+    assert [r for r in transfer_client_for(sandbox, "alice").endpoint_acl_list(alice_results) if r["id"]] == []

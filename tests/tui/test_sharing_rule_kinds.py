@@ -19,7 +19,7 @@ from gterm.tui.screens.groups import GroupsScreen
 from gterm.tui.screens.sharing_dialogs import AddRuleDialog, EditRuleDialog
 from tests.support.browser_helpers import make_app, settled, type_text, wait_for
 from tests.support.groups_helpers import groups_client_for
-from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
+from tests.support.sharing_helpers import alice_guest, open_sharing, own_rules, sharing_for
 from tests.support.transfer_helpers import api_error
 from tests.support.transfer_live import service_for
 
@@ -62,8 +62,8 @@ async def test_expiry_public_all_users_and_a_duplicate(
         await _focus(pilot, dialog, "rule-expiry")
         await type_text(pilot, "+30d")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 1, "Bob's rule")
-        (bobs,) = screen.rules
+        await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 1, "Bob's rule")
+        (bobs,) = own_rules(screen.rules)
         assert bobs.principal == BOB_ID and bobs.expiration_date is not None
         expires = datetime.fromisoformat(bobs.expiration_date)
         assert timedelta(days=29) < expires - datetime.now(UTC) <= timedelta(days=30)
@@ -80,7 +80,7 @@ async def test_expiry_public_all_users_and_a_duplicate(
         assert dialog.who.value == "all users"
         dialog.query_one("#rule-expiry", Input).value = ""
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 2, "the all-users rule")
+        await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 2, "the all-users rule")
         everyone = [r for r in screen.rules if r.principal_type == "all_authenticated_users"]
         assert len(everyone) == 1 and screen.labels[everyone[0].id] == "all signed-in users"
 
@@ -98,7 +98,7 @@ async def test_expiry_public_all_users_and_a_duplicate(
         await pilot.press("enter", "up", "enter")  # read
         await _focus(pilot, dialog, "rule-who")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 3, "the public rule")
+        await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 3, "the public rule")
         public = [r for r in screen.rules if r.principal_type == "anonymous"]
         assert len(public) == 1 and screen.labels[public[0].id] == "anyone (public)" and public[0].permissions == "r"
         # Its edit dialog offers read only (it offered read/write, which Transfer refuses for public).
@@ -121,12 +121,12 @@ async def test_expiry_public_all_users_and_a_duplicate(
             dialog.query_one("#rule-error").render())
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, "the rules")
-        assert len(screen.rules) == 3
+        assert len(own_rules(screen.rules)) == 3
 
         # Bob's rule deleted: the all-users rule still lets him read; a write is refused.
         screen.table.move_cursor(row=screen.rules.index(bobs))
         await pilot.press("d", "y")
-        await wait_for(pilot, lambda: screen.loaded and len(screen.rules) == 2, "Bob's rule to go")
+        await wait_for(pilot, lambda: screen.loaded and len(own_rules(screen.rules)) == 2, "Bob's rule to go")
         assert bob_tc.operation_ls(guest, path="/")["DATA"] == []
         assert api_error(lambda: bob_tc.operation_mkdir(guest, "/nope/")).http_status == 403
 
@@ -165,4 +165,4 @@ async def test_a_notify_email_that_is_no_email_is_refused_in_the_form(sandbox: S
         await pilot.press("enter")
         await wait_for(pilot, lambda: "is not an email address" in str(dialog.query_one("#rule-error").render()),
                        "the refusal")
-        assert app.screen is dialog and screen.rules == []
+        assert app.screen is dialog and own_rules(screen.rules) == []

@@ -17,7 +17,7 @@ from gterm.tui.screens.sharing_dialogs import AddRuleDialog
 from gterm.tui.widgets.who_field import WhoField
 from tests.support.browser_helpers import clear_and_type, make_app, type_text, wait_for
 from tests.support.groups_helpers import delete_made_group, no_group_left_behind
-from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
+from tests.support.sharing_helpers import alice_guest, open_sharing, own_rules, sharing_for
 from tests.support.transfer_helpers import unique
 from tests.support.transfer_live import RequestLog, service_for
 
@@ -64,16 +64,17 @@ async def test_who_takes_ids_and_refuses_a_group_name_two_groups_share(sandbox: 
                 # The id names the one meant.
                 await clear_and_type(pilot, dialog.query_one("#rule-who", Input), twins[1])
                 await pilot.press("enter")
-                await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 1, "the group's rule")
-                (rule,) = screen.rules
+                await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 1,
+                               "the group's rule")
+                (rule,) = own_rules(screen.rules)
                 assert (rule.principal_type, rule.principal) == ("group", twins[1])
 
                 # A person by identity id, shown by name in the rules.
                 await _dialog(pilot)
                 await type_text(pilot, BOB_ID)
                 await pilot.press("enter")
-                await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 2, "Bob's rule")
-                (bobs,) = [r for r in screen.rules if r.principal_type == "identity"]
+                await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 2, "Bob's rule")
+                (bobs,) = [r for r in own_rules(screen.rules) if r.principal_type == "identity"]
                 assert bobs.principal == BOB_ID and screen.labels[bobs.key] == "Bob Collaborator (bob@example.org)"
         finally:
             delete_made_group(client, name)
@@ -101,6 +102,7 @@ async def test_an_address_being_typed_is_looked_up_without_making_an_identity(
         assert find_identity_by_username(sandbox.state.db, username) is None
         assert app.screen is dialog
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is screen and len(screen.rules) == 1, "the rule for the newcomer")
+        await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 1,
+                       "the rule for the newcomer")
         made = find_identity_by_username(sandbox.state.db, username)
-        assert made is not None and screen.rules[0].principal == made["id"]
+        assert made is not None and own_rules(screen.rules)[0].principal == made["id"]

@@ -167,9 +167,10 @@ class SharingScreen(GtermModal[None]):
         table.clear()
         if self.mode == "rules":
             self.labels = result[1]
-            # Everyone, then groups, then people, by name, then path: the order a person scans for.
+            # The rules one manages, then the access roles carry (fixed: they go with the role); each part
+            # everyone, then groups, then people, by name, then path: the order a person scans for.
             kinds = {"anonymous": 0, "all_authenticated_users": 1, "group": 2, "identity": 3}
-            self.rules = sorted(result[0], key=lambda r: (kinds.get(r.principal_type, 4),
+            self.rules = sorted(result[0], key=lambda r: (r.from_role, kinds.get(r.principal_type, 4),
                                                           self.labels.get(r.key, r.principal).casefold(), r.path))
             now = datetime.now(UTC)
             expired = 0
@@ -181,12 +182,18 @@ class SharingScreen(GtermModal[None]):
                     safe_text(rule.path),
                     PERMISSION_LABELS.get(rule.permissions, rule.permissions),
                     Text(day_of(rule.expiration_date), style="bold red") if ended
+                    # A role's access lasts as long as the role (said here too: a long name hides "(as ...)").
+                    else "with role" if rule.from_role
                     else day_of(rule.expiration_date) or "never",
                     day_of(rule.create_time),
                 )
                 add_fitted_row(table, cells, key=rule.key)
-            count = len(self.rules)
+            count = sum(not rule.from_role for rule in self.rules)
             status = f"{plural(count, 'rule')}." if count else "No rules yet: a adds one."
+            from_roles = len(self.rules) - count
+            if from_roles:
+                status += (f" {plural(from_roles, 'role')} also {'gives' if from_roles == 1 else 'give'}"
+                           " read-write access to / (changed in the Roles tab, r).")
             if expired:
                 status += (f" Expired (in red): {expired}. An expired rule grants nothing until e gives it a later"
                            " date or none.")
