@@ -168,12 +168,21 @@ def create_client(db: Database, name: str, client_type: str, *, client_id: str |
     with db.transaction() as conn:
         conn.execute("INSERT INTO auth_clients VALUES (?, ?, ?, ?)", (client_id, name, client_type, secret))
         if client_type == "confidential":
-            conn.execute(
-                "INSERT OR IGNORE INTO auth_identities (id, username, name, email, organization, identity_provider,"
-                " kind) VALUES (?, ?, ?, NULL, NULL, ?, 'client')",
-                (client_id, f"{client_id}@clients.auth.globus.org", name, CLIENTS_IDP_ID),
-            )
+            conn.execute(_ADD_CLIENT_IDENTITY,
+                         (client_id, f"{client_id}@clients.auth.globus.org", name, CLIENTS_IDP_ID))
     return client_id, secret
+
+
+_ADD_CLIENT_IDENTITY = (
+    "INSERT OR IGNORE INTO auth_identities (id, username, name, email, organization, identity_provider,"
+    " kind) VALUES (?, ?, ?, NULL, NULL, ?, 'client')"
+)
+
+
+def ensure_client_identity(db: Database, client_id: str, name: str) -> None:
+    """The identity of a client the sandbox does not sign in with (a GCSv5 endpoint's): Transfer and the
+    GCS Manager name it (an owner_id, an owner_string), so Auth resolves it, as Globus Auth does."""
+    db.execute(_ADD_CLIENT_IDENTITY, (client_id, f"{client_id}@clients.auth.globus.org", name, CLIENTS_IDP_ID))
 
 
 def _create_signing_key(db: Database) -> None:

@@ -168,6 +168,8 @@ def _prepare(state: SandboxState) -> None:
     # Access checks (ACLs, roles) ask Groups who is an active member, at every check.
     state.active_group_ids = functools.partial(principals.active_groups, state.db)
     gcs_store.seed(state)  # after the collections it places on GCSv5 endpoints
+    for endpoint in gcs_store.all_endpoints(state.db):  # at every start: older data dirs get them too
+        auth_store.ensure_client_identity(state.db, endpoint.id, endpoint.display_name)
     gcs_store.seed_alices_guest(state)  # after Lab Storage's place on its endpoint
     roles_store.seed_guest_creators(state)  # after the guests it gives their creators' roles on
 

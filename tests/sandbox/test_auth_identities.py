@@ -14,6 +14,8 @@ from gterm.sandbox.seed_ids import (
     BOB_ID,
     BOB_USERNAME,
     GLOBUS_CLI_TEMPLATE_CLIENT_ID,
+    HPC_ENDPOINT_ID,
+    HPC_SCRATCH_ID,
     LAB_ENDPOINT_ID,
     LAB_STORAGE_ID,
 )
@@ -50,6 +52,24 @@ def test_provision_makes_unused_identities_in_known_domains_only(
     assert alice_ac.get_identities(usernames="someone@unknown-idp.example", provision=True)["identities"] == []
     # a provisioned identity cannot sign in (it is not offered on the login page)
     assert username not in {entry["username"] for entry in sandbox.info["identities"]}
+
+
+def test_the_gcs_endpoints_client_identities_resolve(
+    alice_ac: globus_sdk.AuthClient, alice_tc: globus_sdk.TransferClient
+) -> None:
+    """Transfer names a GCSv5 endpoint's client identity as the owner of its mapped collections;
+    at Globus that identity resolves by id and by username (globus-cli's get-identities said
+    NO_SUCH_IDENTITY)."""
+    owners = {(doc["owner_id"], doc["owner_string"])
+              for doc in (alice_tc.get_endpoint(mapped) for mapped in (LAB_STORAGE_ID, HPC_SCRATCH_ID))}
+    assert owners == {(endpoint, f"{endpoint}@clients.auth.globus.org") for endpoint in (LAB_ENDPOINT_ID,
+                                                                                       HPC_ENDPOINT_ID)}
+    for owner_id, owner_string in owners:
+        (by_id,) = alice_ac.get_identities(ids=owner_id)["identities"]
+        (by_name,) = alice_ac.get_identities(usernames=owner_string)["identities"]
+        assert by_id == by_name
+        assert (by_id["id"], by_id["username"], by_id["status"]) == (owner_id, owner_string, "used")
+        assert by_id["name"]  # the endpoint's client is named, as the robot client is
 
 
 @pytest.mark.parametrize("username", ["@example.org", "bob", "bob@", "@globusid.org", "bo b@example.org"])
