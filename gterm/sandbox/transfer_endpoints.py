@@ -45,6 +45,20 @@ def server_doc(server_id: int, hostname: str | None, subject: str | None) -> dic
     }
 
 
+def reported_owner(state: SandboxState, coll: CollectionRecord) -> tuple[str | None, str]:
+    """The owner_id and owner_string Transfer reports (and filters a search by).
+
+    Transfer reports every GCSv5 collection, guests too, as owned by its endpoint's client
+    identity (globus-cli finds the endpoint, and its GCS Manager, through owner_id). The
+    creator of a guest stays the sandbox's owner for access; Transfer only does not say it.
+    """
+    if coll.entity_type == colls.GUEST and coll.host_collection_id:
+        host = colls.find_collection(state, coll.host_collection_id)
+        if host is not None:
+            return host.owner_id, host.owner_string
+    return coll.owner_id, coll.owner_string
+
+
 def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Principal,
                  in_use: set[str] | None = None) -> dict[str, Any]:
     """The full endpoint document (keys of the SDK's get_endpoint fixture plus GCSv5 ones)."""
@@ -52,12 +66,7 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
     host = colls.find_collection(state, coll.host_collection_id) if coll.host_collection_id else None
     default_dir = meta.get("default_directory") or ("/" if coll.is_guest else "/~/")
     my_roles = roles.effective_roles(state, coll, principal.identity_id)
-    # Transfer reports every GCSv5 collection, guests too, as owned by its endpoint's client
-    # identity (globus-cli finds the endpoint, and its GCS Manager, through owner_id). The
-    # creator of a guest stays the sandbox's owner for access; Transfer only does not say it.
-    owner_id, owner_string = coll.owner_id, coll.owner_string
-    if coll.entity_type == colls.GUEST and host is not None:
-        owner_id, owner_string = host.owner_id, host.owner_string
+    owner_id, owner_string = reported_owner(state, coll)
     doc: dict[str, Any] = {
         "DATA_TYPE": "endpoint",
         "id": coll.id,
@@ -224,7 +233,7 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
         if colls.can_see(state, c, principal)
         and matches_scope(c)
         and (not words or _fulltext_matches(c, words))
-        and (not owner or c.owner_id == owner)
+        and (not owner or reported_owner(state, c)[0] == owner)  # the owner_id the result shows
         and (not host or c.host_collection_id == host)
         and (not etype or c.entity_type == etype)
         and (nonfunctional is None or (c.entity_type == gcs_transfer.ENDPOINT_ENTITY) == nonfunctional)

@@ -9,6 +9,8 @@ import globus_sdk
 import pytest
 
 from gterm.sandbox.seed_ids import (
+    ALICE_ID,
+    ALICE_SHARED_ID,
     BOB_SHARED_ID,
     HPC_ENDPOINT_ID,
     HPC_SCRATCH_ID,
@@ -76,6 +78,19 @@ def test_unknown_scope_is_rejected(alice_tc: Any) -> None:
 def test_shared_with_me_lists_bobs_guest_collection_for_alice_only(alice_tc: Any, bob_tc: Any) -> None:
     assert _ids(alice_tc.endpoint_search(filter_scope="shared-with-me")) == [BOB_SHARED_ID]
     assert BOB_SHARED_ID not in _ids(bob_tc.endpoint_search(filter_scope="shared-with-me"))
+
+
+def test_filter_owner_id_agrees_with_the_owner_id_the_results_show(alice_tc: Any) -> None:
+    """A GCSv5 guest shows its endpoint's client identity as owner_id: a search by Alice's id found her
+    guest (showing the endpoint as its owner) and a search by the endpoint's id did not."""
+    def search(owner: str) -> list[dict[str, Any]]:
+        return list(alice_tc.endpoint_search("shared experiments", filter_owner_id=owner)["DATA"])
+
+    by_endpoint = search(LAB_ENDPOINT_ID)
+    assert ALICE_SHARED_ID in [doc["id"] for doc in by_endpoint]
+    assert {doc["owner_id"] for doc in by_endpoint} == {LAB_ENDPOINT_ID}
+    assert ALICE_SHARED_ID not in [doc["id"] for doc in search(ALICE_ID)]
+    assert all(doc["owner_id"] == ALICE_ID for doc in search(ALICE_ID))
 
 
 @pytest.mark.parametrize("scope", ["my-endpoints", "shared-by-me", "administered-by-me"])
