@@ -283,6 +283,7 @@ def file_list_json(
     path: str,
     collection_id: str,
     total: int,
+    symlink_supported: bool,
     fields: tuple[str, ...] | None = None,
 ) -> bytes:
     """A ``file_list`` document: ``length`` entries in DATA, ``total`` in the whole (filtered) listing.
@@ -290,7 +291,9 @@ def file_list_json(
     The envelope has the keys Transfer's own answers have (recorded in
     globus-cli's test fixtures): no ``offset``, ``limit`` or ``has_next_page``
     -- a client paging with ``limit``/``offset`` knows there is more while
-    ``offset + length < total``.
+    ``offset + length < total``; ``absolute_path`` null (the recorded GCSv5
+    answers say null, for "/~/" too) and ``symlink_supported`` as the caller
+    says (true on GCSv5 there).
     """
     encode = _encoder_for(fields or FILE_FIELDS)
     body = ",".join(map(encode, items))
@@ -299,10 +302,10 @@ def file_list_json(
         # escape, which Transfer never sends: write the page again in its spelling.
         body = ",".join(encode(on_wire(item)) for item in items)
     head = (
-        '{"DATA_TYPE":"file_list","path":%s,"absolute_path":%s,"endpoint":%s,"length":%d,'  # noqa: UP031 - a template
-        '"total":%d,"rename_supported":true,"symlink_supported":false,'
+        '{"DATA_TYPE":"file_list","path":%s,"absolute_path":null,"endpoint":%s,"length":%d,'  # noqa: UP031 - a template
+        '"total":%d,"rename_supported":true,"symlink_supported":%s,'
         '"DATA":['
-    ) % (_q(path), _q(path), _q(collection_id), len(items), total)
+    ) % (_q(path), _q(collection_id), len(items), total, "true" if symlink_supported else "false")
     return (head + body + "]}").encode("ascii")
 
 

@@ -118,7 +118,9 @@ def _listing(
     else:
         kept.drop(key)
     page = listing.read(root, dir_fd, dir_parts, offset, limit)
-    body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields)
+    # GCSv5 says it supports symlinks (globus-cli's recorded answers); what others say is not recorded.
+    body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields,
+                             symlink_supported=coll.entity_type.startswith("GCSv5_"))
     return Response(body, media_type="application/json")
 
 

@@ -43,7 +43,7 @@ def main() -> None:
             t1 = time.perf_counter()
             file_listing.sort_items(items, [])
             body = file_listing.file_list_json(
-                items, path=PATH, collection_id=coll.id, total=len(items)
+                items, path=PATH, collection_id=coll.id, total=len(items), symlink_supported=True
             )
             t2 = time.perf_counter()
             print(

@@ -105,6 +105,14 @@ def test_the_envelope_has_length_and_total_only(alice_tc: Any, paging_dir: str) 
     assert {"DATA_TYPE", "path", "absolute_path", "endpoint", "length", "total", "DATA"} <= set(page.data)
 
 
+def test_a_gcsv5_listing_says_absolute_path_null_and_symlinks_supported(alice_tc: Any, paging_dir: str) -> None:
+    """globus-cli's recorded GCSv5 answers (tests/files/api_fixtures/ls_results.yaml): "absolute_path" is
+    null for an absolute path (and for "/~/") and "symlink_supported" is true."""
+    for path in (paging_dir, "/~/"):
+        page = alice_tc.operation_ls(LAB_STORAGE_ID, path=path, limit=1)
+        assert (page["absolute_path"], page["symlink_supported"], page["rename_supported"]) == (None, True, True)
+
+
 def test_the_last_page_is_short_and_past_the_end_is_empty(alice_tc: Any, paging_dir: str) -> None:
     last = alice_tc.operation_ls(LAB_STORAGE_ID, path=paging_dir, limit=10, offset=20)
     assert (last["length"], last["total"]) == (7, 27)
