@@ -78,8 +78,12 @@ class RequestLogMiddleware:
 
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = _HTTP_CODES.get(exc.status_code, f"ClientError.{exc.status_code}")
     message = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    if request.url.path.startswith(auth.AUTH_PATH_PREFIXES):  # no such Auth route: Auth's error document
+        answer = auth.oauth_error(exc.status_code, message.lower().replace(" ", "_"), message)
+        answer.headers.update(getattr(exc, "headers", None) or {})
+        return answer
+    code = _HTTP_CODES.get(exc.status_code, f"ClientError.{exc.status_code}")
     body = {"code": code, "message": message, "request_id": new_request_id(), "resource": request.url.path}
     return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 

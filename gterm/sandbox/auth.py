@@ -95,6 +95,10 @@ def authenticate(state: SandboxState, request: Request) -> Principal:
 # --- errors ---------------------------------------------------------------------
 
 
+#: Where Auth's API lives on the sandbox's one host (Transfer, Groups and GCS answer errors their own way).
+AUTH_PATH_PREFIXES = ("/v2/api/", "/v2/oauth2/")
+
+
 def oauth_error(status: int, error: str, description: str) -> JSONResponse:
     """An OAuth2 error as Globus Auth sends it (RFC 6749 keys plus a JSON:API errors array)."""
     error_id = str(uuid.uuid4())

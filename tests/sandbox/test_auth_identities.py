@@ -72,6 +72,18 @@ def test_the_gcs_endpoints_client_identities_resolve(
         assert by_id["name"]  # the endpoint's client is named, as the robot client is
 
 
+@pytest.mark.parametrize("path", ["/v2/api/projects", "/v2/api/identities/5c1e5b7e-0000-4000-8000-000000000404"])
+def test_an_auth_404_is_auth_shaped(alice_ac: globus_sdk.AuthClient, path: str) -> None:
+    """Auth answers a 404 with its own error document ({"errors": [...]}), not Transfer's
+    (code ClientError.NotFound, resource, request_id)."""
+    with pytest.raises(globus_sdk.AuthAPIError) as info:
+        alice_ac.get(path)
+    err = info.value
+    assert (err.http_status, err.code) == (404, "NOT_FOUND")
+    assert [(e.code, e.get("status")) for e in err.errors] == [("NOT_FOUND", "404")]
+    assert "resource" not in err.raw_json and "request_id" not in err.raw_json
+
+
 @pytest.mark.parametrize("username", ["@example.org", "bob", "bob@", "@globusid.org", "bo b@example.org"])
 def test_a_malformed_username_is_nobody_and_never_provisioned(alice_ac: globus_sdk.AuthClient, username: str) -> None:
     # Globus Auth answers no identity for a username that is not local@domain, provision or not: an
