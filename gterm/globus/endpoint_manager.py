@@ -233,8 +233,18 @@ class EndpointManager(TaskReads):
 
     @translate_errors()
     def pause(self, task_ids: Sequence[str], message: str) -> str:
-        response = self.client().endpoint_manager_pause_tasks(list(task_ids), _message(message))
-        return str(response.get("message") or "Paused.")
+        """Pause ``task_ids`` with ``message`` for their owners; what happened, in words.
+
+        Transfer's answer does not say which tasks it paused, and a task that ended since the list was
+        read (it still showed ACTIVE) is not paused: the tasks are read back, as for resume, so one
+        that had ended is said not to be paused."""
+        self.client().endpoint_manager_pause_tasks(list(task_ids), _message(message))
+        ended = sum(1 for item in self.tasks_by_id(task_ids) if not item.task.is_active)
+        paused = len(task_ids) - ended
+        if not ended:
+            return f"Paused {plural(paused, 'task')}."
+        gone = f"{plural(ended, 'task')} had already ended"
+        return f"Paused {plural(paused, 'task')}; {gone} (not paused)." if paused else f"Not paused: {gone}."
 
     @translate_errors()
     def resume(self, task_ids: Sequence[str]) -> str:

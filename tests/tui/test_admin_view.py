@@ -597,3 +597,24 @@ async def test_ctrl_r_asks_again_for_the_endpoint_list_that_failed(mgmt: Sandbox
             assert admin.endpoints == []
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: any(e.id == LAB for e in admin.endpoints), "the endpoints, asked again")
+
+
+async def test_pausing_a_task_that_ended_since_the_list_was_read_says_it_was_not_paused(
+    mgmt: SandboxHandle, bob: globus_sdk.TransferClient
+) -> None:
+    """QA: p on a task the list still showed ACTIVE but that had SUCCEEDED said "The tasks have been
+    paused." (Transfer's answer) while the task was SUCCEEDED and not paused: the tasks are read back."""
+    ended, running = bob_copy(mgmt, bob, files=2), bob_copy(mgmt, bob)
+    finished_by = time.monotonic() + 60
+    while bob.get_task(ended)["status"] != "SUCCEEDED":
+        assert time.monotonic() < finished_by, "Bob's copy did not finish"
+        time.sleep(0.2)
+    alice = EndpointManager(lambda: transfer_client_for(mgmt, "alice"))
+    try:
+        assert alice.pause([ended], "Disk maintenance") == "Not paused: 1 task had already ended."
+        assert not bob.get_task(ended)["is_paused"]
+        said = alice.pause([ended, running], "Disk maintenance")
+        assert said == "Paused 1 task; 1 task had already ended (not paused)."
+        assert bob.get_task(running)["is_paused"]
+    finally:
+        bob.cancel_task(running)
