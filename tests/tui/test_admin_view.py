@@ -618,3 +618,30 @@ async def test_pausing_a_task_that_ended_since_the_list_was_read_says_it_was_not
         assert bob.get_task(running)["is_paused"]
     finally:
         bob.cancel_task(running)
+
+
+async def test_deleting_a_pause_rule_says_whom_it_was_for_and_that_its_tasks_resume(mgmt: SandboxHandle) -> None:
+    """QA: the question said only "Users are no longer told: <message>": not whom the rule was for, nor
+    that the tasks it paused go on once it is deleted."""
+    alice = EndpointManager(lambda: transfer_client_for(mgmt, "alice"))
+    rule = alice.create_pause_rule(PauseRuleDraft(LAB, "Reads paused for Bob", ("pause_task_transfer_read",),
+                                                  BOB_ID))
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/",
+                   sharing=sharing_for(mgmt, "alice"))
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            rules = await open_pause_rules(pilot, app)
+            table = rules.query_one("#rules", DataTable)
+            row = next(n for n, r in enumerate(rules.rules) if r.id == rule.id)
+            await wait_for(pilot, lambda: str(table.get_row_at(row)[2]) == BOB_USERNAME, "Bob named")
+            table.move_cursor(row=row)
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the delete question")
+            question = app.screen
+            assert isinstance(question, ConfirmPrompt)
+            assert f"for {BOB_USERNAME}" in question.message
+            assert "tasks it paused resume" in question.message
+            assert "Users are no longer told: Reads paused for Bob" in question.message
+            await pilot.press("n")
+    finally:
+        alice.delete_pause_rule(rule.id)

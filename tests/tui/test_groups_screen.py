@@ -84,6 +84,10 @@ async def test_groups_list_members_and_membership_actions(sandbox: SandboxHandle
                 assert members.members[members.query_one(DataTable).cursor_row].identity_id == BOB_ID  # cursor stays
                 await pilot.press("x")
                 await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+                # QA: it said only that "rules for the group" stop applying: a role given to the group (its
+                # administrator role on a collection, say) goes too.
+                assert isinstance(app.screen, ConfirmPrompt)
+                assert "access rules and roles given to the group" in app.screen.message
                 await pilot.press("y")
                 await wait_for(pilot, lambda: BOB_ID not in [m.identity_id for m in members.members
                                                              if m.status == "active"], "Bob removed")

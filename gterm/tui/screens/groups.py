@@ -519,8 +519,9 @@ class GroupMembersScreen(_GroupsBase):
                 self._remove(member.identity_id)
 
         self.app.push_screen(
-            ConfirmPrompt("Remove member", f"Remove {who} from {self.group.name}? Rules for the group stop "
-                          "applying to them at once.", confirm_label="Remove", danger=True),
+            ConfirmPrompt("Remove member", f"Remove {who} from {self.group.name}? The access rules and roles "
+                          "given to the group (a collection's administrator role, say) stop applying to them "
+                          "at once.", confirm_label="Remove", danger=True),
             answered,
         )
 

@@ -185,6 +185,20 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
         self.dismiss(rule)
 
 
+def deletion_text(rule: PauseRule, who: str) -> str:
+    """What deleting ``rule`` does, said in full: whom it was for, that the tasks it holds go on
+    (Transfer resumes them unless another rule or an administrator's pause still holds them) and
+    that what it refused works again."""
+    parts = [f"The rule is for {who or 'everyone'}."]
+    if any(op.startswith("pause_task_") for op in rule.operations):
+        parts.append("The tasks it paused resume, unless another pause rule or an administrator's pause "
+                     "still holds them.")
+    if any(not op.startswith("pause_task_") for op in rule.operations):
+        parts.append("What it refused works again.")
+    parts.append(f"Users are no longer told: {rule.message}")
+    return " ".join(parts)
+
+
 class PauseRulesScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*PAUSE_RULES_BINDINGS]
     DEFAULT_CSS = """
@@ -309,7 +323,7 @@ class PauseRulesScreen(Screen[None]):
                 self._run("Deleting the pause rule", lambda: self.manager.delete_pause_rule(rule.id))
 
         self.app.push_screen(
-            ConfirmPrompt("Delete this pause rule?", f"Users are no longer told: {rule.message}",
+            ConfirmPrompt("Delete this pause rule?", deletion_text(rule, self.identity_label(rule)),
                           items=[rule.operations_text()], confirm_label="Delete", danger=True),
             answered,
         )
