@@ -35,6 +35,7 @@ _ROLE_WORDS = {
 class Fact:
     label: str
     value: str
+    multiline: bool = False  # text its owner wrote in lines (a description): shown as lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,14 +119,14 @@ class CollectionDetails:
             Section(
                 "Description and contact",
                 _facts(
-                    ("Description", doc.get("description")),
+                    ("Description", doc.get("description"), True),
                     ("Organization", doc.get("organization")),
                     ("Department", doc.get("department")),
                     ("Keywords", doc.get("keywords")),
                     ("Contact email", doc.get("contact_email")),
-                    ("Contact info", doc.get("contact_info")),
+                    ("Contact info", doc.get("contact_info"), True),
                     ("Info link", doc.get("info_link")),
-                    ("Message to users", doc.get("user_message")),
+                    ("Message to users", doc.get("user_message"), True),
                     ("Message link", doc.get("user_message_link")),
                 ),
             ),
@@ -163,8 +164,9 @@ class CollectionDetails:
         return [section for section in sections if section.facts]
 
 
-def _facts(*pairs: tuple[str, Any]) -> tuple[Fact, ...]:
-    return tuple(Fact(label, str(value)) for label, value in pairs if value not in (None, "", [], {}))
+def _facts(*pairs: tuple[str, Any] | tuple[str, Any, bool]) -> tuple[Fact, ...]:
+    """The facts the service reports (no empty ones); a third item True marks text written in lines."""
+    return tuple(Fact(pair[0], str(pair[1]), *pair[2:]) for pair in pairs if pair[1] not in (None, "", [], {}))
 
 
 def _yes_no(value: Any) -> str | None:

@@ -72,3 +72,33 @@ async def test_while_the_details_load_the_screen_says_so_and_esc_closes(sandbox:
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, CollectionInfo), "Esc to close it meanwhile")
             held.release()
+
+
+async def test_a_description_in_lines_is_shown_in_lines_with_other_controls_escaped(sandbox: SandboxHandle) -> None:
+    """QA: a description saved through e as 'Line one\\nLine two' showed as one line with a literal \\n,
+    although its lines are kept; each line is still shown literally (an ESC as \\x1b)."""
+    from gterm.sandbox.seed_ids import LAB_ENDPOINT_ID
+    from tests.support.browser_helpers import screen_lines
+    from tests.support.gcs_helpers import gcs_client_for
+    from tests.support.sandbox_login import sdk_pointed_at
+
+    with sdk_pointed_at(sandbox):
+        gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice")
+    before = gcs.get_collection(LAB_STORAGE_ID).data.get("description")
+    gcs.update_collection(LAB_STORAGE_ID, {"description": "Line one\nLine two \x1b[31mred"})
+    try:
+        app = make_app(service_for(sandbox), left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settled(pilot)
+            await pilot.press("i")
+            await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
+            info = app.screen
+            assert isinstance(info, CollectionInfo)
+            await wait_for(pilot, lambda: info.details is not None, "the collection document")
+            await pilot.pause()
+            lines = screen_lines(app)
+            first = next(n for n, line in enumerate(lines) if "Description " in line and "contact" not in line)
+            assert "Line one" in lines[first] and "\\n" not in lines[first]
+            assert "Line two \\x1b[31mred" in lines[first + 1]
+    finally:
+        gcs.update_collection(LAB_STORAGE_ID, {"description": before})

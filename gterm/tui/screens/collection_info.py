@@ -26,7 +26,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from gterm.globus.collection_details import CollectionDetails
+from gterm.globus.collection_details import CollectionDetails, Fact
 from gterm.globus.collection_settings import CollectionSettings, SettingsService
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import INFO_BINDINGS
@@ -44,6 +44,15 @@ BODY_ROWS = 28
 
 def title_of(name: str) -> str:
     return f"{name} — details"
+
+
+def fact_text(fact: Fact) -> Text:
+    """A fact's value shown literally; one written in lines (a description) keeps its lines, each escaped
+    on its own, so a line break is a line and not a literal \\n while other control characters (a lone
+    \\r, ESC) are still shown as escapes."""
+    if not fact.multiline:
+        return safe_text(fact.value)
+    return Text("\n", end="").join(safe_text(line) for line in fact.value.replace("\r\n", "\n").split("\n"))
 
 
 class CollectionInfo(GtermModal[None]):
@@ -166,7 +175,7 @@ class CollectionInfo(GtermModal[None]):
                 table.add_row("", "")
             table.add_row(Text(section.title, style="bold underline"), "")
             for fact in section.facts:
-                table.add_row(safe_text(fact.label), safe_text(fact.value))
+                table.add_row(safe_text(fact.label), fact_text(fact))
         self.query_one("#info-body", Static).update(table)
         if self._edit_when_loaded:
             self._edit_when_loaded = False
