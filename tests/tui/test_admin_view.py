@@ -226,6 +226,29 @@ async def test_at_80_columns_the_administrators_footer_shows_every_key(mgmt: San
         assert [key for key, _label in shown()] == ["esc", "space", "p", "r", "x", "u", "^r", "q"]
 
 
+async def test_at_80_columns_every_filter_is_on_screen_readable_and_reached_by_tab(mgmt: SandboxHandle) -> None:
+    """QA: at 80x24 the "at least N faults" filter was entirely off screen and the owner filter cut to
+    "owner: username or id": the filters wrap to a second row there, each whole, and Tab reaches each."""
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        admin = await open_admin_view(pilot, app)
+        await pilot.pause()
+        ids = ("filter-endpoint", "filter-status", "filter-owner", "filter-faults")
+        for widget_id in ids:
+            region = admin.query_one(f"#{widget_id}").region
+            assert region.width >= 10 and region.x >= 0 and region.right <= 80, (widget_id, region)
+        shown = "\n".join(screen_lines(app))
+        assert "owner: username or id" in shown and "at least N faults" in shown
+        assert admin.table.region.height >= 10  # the list keeps most of the screen
+        admin.query_one("#filter-endpoint").focus()
+        await pilot.pause()
+        reached = []
+        for _ in ids:
+            reached.append(str(app.focused.id if app.focused else ""))
+            await pilot.press("tab")
+        assert reached == list(ids)
+
+
 async def test_an_endpoint_named_with_markup_is_listed_as_it_is(mgmt: SandboxHandle) -> None:
     """The endpoint filter read a name as markup: "Lab [/] Storage" crashed the app when the list opened."""
     with sdk_pointed_at(mgmt):

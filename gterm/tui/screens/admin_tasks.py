@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Select, Static
@@ -88,12 +88,17 @@ class AdminTasksScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*ADMIN_BINDINGS]
     REFRESH_SECONDS: ClassVar[float] = 5.0
     """How often the active tasks on screen are read again (as the task panel follows one's own tasks)."""
+    NARROW_BELOW: ClassVar[int] = 100
+    """Columns under which the four filters (110 cells side by side) wrap to two rows."""
+    # A grid, not a row: at 80 columns the faults filter was off the right edge and the owner's
+    # placeholder cut. Narrow, the endpoint and the status share the first row, the owner and the
+    # faults the second; every cell takes its whole width (the grid fills, it never scrolls sideways).
     DEFAULT_CSS = """
-    AdminTasksScreen #admin-filters { height: auto; }
-    AdminTasksScreen #admin-filters Select { width: 36; }
-    AdminTasksScreen #admin-filters #filter-status { width: 20; }
-    AdminTasksScreen #admin-filters Input { width: 24; }
-    AdminTasksScreen #admin-filters #filter-owner { width: 30; }
+    AdminTasksScreen #admin-filters {
+        layout: grid; grid-size: 4; grid-columns: 1fr 20 30 24; grid-rows: auto; height: auto;
+    }
+    AdminTasksScreen.-narrow #admin-filters { grid-size: 2; grid-columns: 1fr 24; }
+    AdminTasksScreen #admin-filters > * { width: 100%; }
     AdminTasksScreen #admin-status { height: 1; color: $text-muted; }
     AdminTasksScreen DataTable { height: 1fr; }
     """
@@ -117,7 +122,7 @@ class AdminTasksScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Administrator's view: tasks on the endpoints and collections you manage", id="admin-title")
-            with Horizontal(id="admin-filters"):
+            with Container(id="admin-filters"):
                 yield Select[str]([("All (running tasks only)", ALL_ENDPOINTS)], value=ALL_ENDPOINTS,
                                   allow_blank=False, id="filter-endpoint")
                 yield Select[str]([(name, name) for name in STATUS_CHOICES], value="running",
@@ -137,7 +142,11 @@ class AdminTasksScreen(Screen[None]):
     def table(self) -> DataTable[Text]:
         return self.query_one("#admin-tasks", DataTable)
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < self.NARROW_BELOW, "-narrow")
+
     def on_mount(self) -> None:
+        self.set_class(self.size.width < self.NARROW_BELOW, "-narrow")
         self.table.add_columns(*COLUMNS)
         self.table.focus()
         self._load_endpoints()
