@@ -21,6 +21,33 @@ from textual.widgets import DataTable
 from gterm.tui.widgets.file_columns import fit_cells
 
 
+def shared_widths(room: int, wants: Sequence[int], weights: Sequence[int]) -> list[int]:
+    """``room`` cells shared among columns that would like ``wants``: a column whose want is within its
+    share (by ``weights``) takes just that, and what it leaves is shared again among the others; the rest
+    split what remains by weight (and are cut with "…"). So a short column ("everyone", "ls") gives room to
+    a long one instead of sitting on a fixed fraction of the screen."""
+    widths: dict[int, int] = {}
+    open_ = list(range(len(wants)))
+    left = room
+    while open_:
+        total = sum(weights[n] for n in open_) or 1
+        fitting = [n for n in open_ if wants[n] <= left * weights[n] // total]
+        if not fitting:
+            break
+        for n in fitting:
+            widths[n] = wants[n]
+            left -= wants[n]
+        open_ = [n for n in open_ if n not in fitting]
+    if open_:
+        total = sum(weights[n] for n in open_) or 1
+        for n in open_:
+            widths[n] = left * weights[n] // total
+        widths[open_[0]] += left - sum(widths[n] for n in open_)  # the rounding, to the first
+    else:
+        widths[0] += left  # every column whole: the first takes the spare room
+    return [widths[n] for n in range(len(wants))]
+
+
 def add_fixed_columns(table: DataTable[Any], columns: Iterable[tuple[str, int]]) -> None:
     for label, width in columns:
         table.add_column(label, width=width)

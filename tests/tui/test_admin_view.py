@@ -668,3 +668,51 @@ async def test_deleting_a_pause_rule_says_whom_it_was_for_and_that_its_tasks_res
             await pilot.press("n")
     finally:
         alice.delete_pause_rule(rule.id)
+
+
+async def test_at_80x24_the_pause_rule_form_scrolls_each_field_into_view_and_keeps_its_buttons(
+    mgmt: SandboxHandle,
+) -> None:
+    """QA: at 80x24 "Starting at" was below the visible part of the form: Tab to it scrolls it into view,
+    and Save and Cancel stay on screen."""
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pause_rules(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, PauseRuleForm), "the pause rule form")
+        form = app.screen
+        assert isinstance(form, PauseRuleForm)
+        await pilot.pause()
+        fields = form.query_one("#rule-fields")
+        start = form.query_one("#rule-start", Input)
+        for _ in range(20):
+            if start.has_focus:
+                break
+            await pilot.press("tab")
+        assert start.has_focus
+        await pilot.pause(0.3)
+        assert fields.region.contains_region(start.region), (fields.region, start.region)
+        screen = app.screen.region
+        for button in form.query(Button):
+            assert screen.contains_region(button.region) and button.region.height > 0, button.region
+
+
+async def test_at_80_columns_the_pause_rule_list_shows_whom_a_rule_is_for_whole(mgmt: SandboxHandle) -> None:
+    """QA: at 80 columns the list showed "bob@example.o…" on a fixed fraction of the screen: the columns
+    follow what they hold, so the username is whole and every column is still on screen."""
+    alice = EndpointManager(lambda: transfer_client_for(mgmt, "alice"))
+    rule = alice.create_pause_rule(PauseRuleDraft(LAB, "Reads paused for the disk swap tonight",
+                                                  ("pause_task_transfer_read",), BOB_ID))
+    app = make_app(service_for(mgmt, "alice"), left=f"{LAB}:/home/alice/", right=f"{LAB}:/home/alice/",
+                   sharing=sharing_for(mgmt, "alice"))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_pause_rules(pilot, app)
+            await pilot.pause()
+            lines = screen_lines(app)
+            head = next(line for line in lines if "Message" in line)
+            assert all(word in head for word in ("Pauses", "For", "From"))
+            row = next(line for line in lines if line.lstrip().startswith("Reads paused"))
+            assert BOB_USERNAME in row  # whole (the rule starts now: its From is empty)
+    finally:
+        alice.delete_pause_rule(rule.id)

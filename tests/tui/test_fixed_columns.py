@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns
+from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, shared_widths
 from gterm.tui.safe_text import DEFAULT_ESCAPE_STYLE, safe_text
 from gterm.tui.screens.pause_rules import rule_columns
 from gterm.tui.widgets.file_columns import cut_left
@@ -50,3 +50,24 @@ def test_a_path_cut_from_the_left_keeps_its_end_after_an_ellipsis() -> None:
     assert escaped.plain == "…\\x1bname" and escaped.cell_len == 9
     assert any(span.style == DEFAULT_ESCAPE_STYLE for span in escaped.spans)
     assert cut_left(Text("abc"), 0).plain == ""
+
+
+def test_at_80_columns_a_short_for_column_is_whole_and_gives_its_room_to_the_others() -> None:
+    """QA: at 80 columns the list cut "bob@example.org" to "bob@example.o…" (and the operations to
+    "transfers readi…") on fixed fractions of the screen, whatever the cells held."""
+    long_message = dict(rule_columns(80, (60, len("transfers reading from it"), len("bob@example.org"))))
+    assert long_message["For"] == len("bob@example.org")  # whole
+    assert long_message["Message"] >= 20 and long_message["Pauses"] >= 16  # neither hidden
+    short = dict(rule_columns(80, (len("Reads paused for Bob"), len("transfers reading from it"), len("everyone"))))
+    # Every column whole: the operations take the room "everyone" left, the message what remains.
+    assert short["Pauses"] == len("transfers reading from it") and short["For"] == len("everyone")
+    assert short["Message"] >= len("Reads paused for Bob")
+    for wants in ((60, 25, 15), (5, 5, 5), (200, 200, 200)):
+        columns = rule_columns(80, wants)
+        assert sum(w + 2 for _, w in columns) + 2 <= 80
+
+
+def test_shared_widths_gives_each_column_its_want_or_its_share() -> None:
+    assert shared_widths(54, [60, 25, 15], [40, 30, 30]) == [23, 16, 15]
+    assert shared_widths(54, [10, 10, 10], [40, 30, 30]) == [34, 10, 10]  # all whole: the first takes the rest
+    assert sum(shared_widths(54, [100, 100, 100], [40, 30, 30])) == 54

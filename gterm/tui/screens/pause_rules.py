@@ -8,7 +8,7 @@ tells those users its message.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, PauseRule, PauseRuleDraft
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.sharing import SharingService, is_identity_id
-from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns
+from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, shared_widths
 from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
 from gterm.tui.listing_view import format_time
 from gterm.tui.safe_text import escape_controls, safe_text
@@ -40,13 +40,21 @@ from gterm.wording import plural
 START_FORMAT = "%Y-%m-%d %H:%M"  # what the form takes and the list shows (UTC)
 
 
-def rule_columns(width: int) -> tuple[tuple[str, int], ...]:
+RULE_COLUMN_WEIGHTS = (40, 30, 30)  # Message, Pauses, For: what each gets of the room when all are cut
+
+
+def rule_columns(width: int, wants: Sequence[int] = (0, 0, 0)) -> tuple[tuple[str, int], ...]:
     """The list's columns for a screen ``width``: "From" whole, the rest shared so all four stay on screen
-    (a long message or operation list is cut with "…"; Enter shows the rule whole)."""
+    (a long message or operation list is cut with "…"; Enter shows the rule whole). ``wants``: the widest
+    message, operation list and "For" of the rules shown: a column narrower than its share (a username,
+    "everyone") takes only that and leaves the rest to the others (bob@example.org was cut to
+    bob@example.o… at 80 columns while the message had room to spare)."""
     start = len("2031-01-02 03:04")
     room = max(width - 4 * 2 - 2 - start, 36)  # each cell's padding, the scrollbar
-    message, operations = room * 45 // 100, room * 30 // 100
-    return ("Message", message), ("Pauses", operations), ("For", room - message - operations), ("From", start)
+    labels = ("Message", "Pauses", "For")
+    wanted = [max(want, len(label)) if any(wants) else room for want, label in zip(wants, labels, strict=True)]
+    message, operations, who = shared_widths(room, wanted, RULE_COLUMN_WEIGHTS)
+    return ("Message", message), ("Pauses", operations), ("For", who), ("From", start)
 
 
 class PauseRuleForm(GtermModal[PauseRule | None]):
@@ -263,15 +271,18 @@ class PauseRulesScreen(Screen[None]):
         self.usernames = usernames
         self.loaded = True
         table = self.query_one("#rules", DataTable)
-        table.clear()
-        for rule in rules:
-            start = format_time(rule.start_time)
-            add_fitted_row(table, (
-                Text(escape_controls(rule.message)),
-                Text(rule.operations_text()),
-                Text(escape_controls(self.identity_label(rule) or "everyone")),
-                Text(start),
-            ))
+        rows = [(
+            Text(escape_controls(rule.message)),
+            Text(rule.operations_text()),
+            Text(escape_controls(self.identity_label(rule) or "everyone")),
+            Text(format_time(rule.start_time)),
+        ) for rule in rules]
+        # The columns follow what they hold (a short "For" leaves its room to the message).
+        wants = [max((row[n].cell_len for row in rows), default=0) for n in range(3)]
+        table.clear(columns=True)
+        add_fixed_columns(table, rule_columns(self.app.size.width, wants))
+        for row in rows:
+            add_fitted_row(table, row)
         kept = next((n for n, rule in enumerate(rules) if rule.id == self._keep_cursor_on), None)
         if kept is not None:
             table.move_cursor(row=kept)
