@@ -7,7 +7,8 @@ background threads at once and hand each answer, or its error, to the first
 caller that asks for the same thing, as if that caller had made the call
 itself. An answer is handed out once (or, when shared, to every caller for a
 few seconds: see :meth:`EarlyResults.take`): a later call (a reload, ctrl+r)
-goes to the service again. An answer nobody picked up within ``ttl`` seconds of
+goes to the service again. A failure is never shared: a retry after it asks
+the service, which may be back. An answer nobody picked up within ``ttl`` seconds of
 its start is dropped rather than shown as if it were fresh.
 
 No Textual and no Globus here: keys are tuples and values are Futures.
@@ -34,6 +35,7 @@ class EarlyResults:
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: dict[Hashable, tuple[float, Future[object]]] = {}
+        self._handed: set[Hashable] = set()  # shared answers handed out at least once (still kept)
 
     def promise(self, key: Hashable) -> Future[object]:
         """Register ``key`` as coming; the caller fulfils the returned Future (result or exception)."""
@@ -41,6 +43,7 @@ class EarlyResults:
         future.set_running_or_notify_cancel()
         with self._lock:
             self._pending[key] = (self._clock(), future)
+            self._handed.discard(key)
         return future
 
     def start(self, key: Hashable, call: Callable[[], object]) -> Future[object]:
@@ -55,15 +58,26 @@ class EarlyResults:
         With ``share_for``, an answer started less than that many seconds ago
         stays for the next caller too: one document that several parts of the
         UI ask for at start-up (a collection's, for a pane and the bookmarks).
+        A failed answer is never kept: it goes to the callers that took it
+        before it failed (or the one that took it failed), and the next
+        caller gets None and asks the service itself.
         """
         now = self._clock()
         with self._lock:
             entry = self._pending.get(key)
-            if entry is None or share_for <= 0 or now - entry[0] > share_for:
+            if entry is not None and key in self._handed and _failed(entry[1]):
+                # A failure reaches the callers that asked while it was on its way, never a later one: that
+                # is a retry (ctrl+r once the service is back), which must ask the service again.
+                entry = None
+            if entry is not None and share_for > 0 and now - entry[0] <= share_for and not _failed(entry[1]):
+                self._handed.add(key)
+            else:
                 self._pending.pop(key, None)
+                self._handed.discard(key)
             # Answers nobody asked for in time go too (a big listing must not stay for the session).
             for stale in [k for k, (started, _) in self._pending.items() if now - started > self._ttl]:
                 del self._pending[stale]
+                self._handed.discard(stale)
         if entry is None or now - entry[0] > self._ttl:
             return None
         return entry[1]
@@ -83,6 +97,11 @@ class EarlyResults:
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._pending
+
+
+def _failed(future: Future[object]) -> bool:
+    """The call has ended with an error (never waits)."""
+    return future.done() and future.exception() is not None
 
 
 def fulfil(future: Future[T], call: Callable[[], T]) -> None:

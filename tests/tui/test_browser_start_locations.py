@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from gterm.globus.errors import InvalidInput
 from gterm.globus.locations import CollectionLocation
+from gterm.globus.transfer import ORDER_BY_NAME
 from gterm.sandbox.collection_store import insert_collection
 from gterm.sandbox.seed_ids import ALICE_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
@@ -29,6 +30,8 @@ from tests.support.browser_helpers import (
     wait_for,
 )
 from tests.support.outages import answer_error, gated
+from tests.support.sandbox_login import sdk_pointed_at
+from tests.support.transfer_live import service_for
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -220,3 +223,44 @@ async def test_both_panes_wanting_a_default_say_its_lookup_failed_and_ctrl_r_tri
                 pane.file_list.focus()
                 await pilot.press("ctrl+r")
                 await wait_for(pilot, lambda p=pane: p.listing is not None, f"the {pane.id} pane's default listed")
+
+
+def refused_transfer(sandbox: SandboxHandle, collection_id: str, down: threading.Event) -> AbstractContextManager[None]:
+    """Transfer down for one collection (its document and its listings answer 503) while ``down`` is set."""
+
+    async def outage(scope: Any, receive: Any, send: Any, inner: Any) -> None:
+        if down.is_set() and collection_id in str(scope.get("path", "")):
+            await answer_error(send, 503, "ServiceUnavailable", "Transfer is down for maintenance.")
+            return
+        await inner(scope, receive, send)
+
+    return gated(sandbox, outage)
+
+
+async def test_the_first_ctrl_r_after_an_outage_recovers_a_start_location_listed_early(
+    sandbox: SandboxHandle, tmp_config, tmp_path
+):
+    """QA: Globus down at start-up, `--left LAB:/home/alice/` (listed early, as gterm does at start): the pane
+    said `Cannot open /home/alice/ · ctrl+r tries again`; Globus back, the first ctrl+r was answered 200 by
+    Transfer but the pane still said the service could not be reached (the start-up collection lookup's
+    failure was handed to the retry); a second (or third) ctrl+r recovered. The first ctrl+r recovers now."""
+    with sdk_pointed_at(sandbox):
+        service = service_for(sandbox)  # fresh: its start-up answers are this test's own
+    service.client().retry_config.max_retries = 0  # the 503 reaches the app at once, as a dead network does
+    down = threading.Event()
+    down.set()
+    with refused_transfer(sandbox, LAB, down):
+        service.start_listing_early(LAB, "/home/alice/", orderby=ORDER_BY_NAME)  # what gterm's start-up does
+        app = make_app(service, config=tmp_config, left=f"{LAB}:/home/alice/", right=f"local:{tmp_path}")
+        async with app.run_test(size=SIZE) as pilot:
+            left = app.main_screen.left_pane
+            await wait_for(pilot, lambda: left.listing is None and not left.fetching and bool(notices(app)), "down")
+            await settled(pilot)
+            assert any("Cannot open /home/alice/ · ctrl+r tries again" in line for line in screen_lines(app))
+            down.clear()  # Globus is back
+            left.file_list.focus()
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: not left.fetching, "the retry")
+            await settled(pilot)
+            assert (left.collection_id, left.path) == (LAB, "/home/alice/"), left.message_text
+            assert left.message_text == ""

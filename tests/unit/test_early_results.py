@@ -122,3 +122,33 @@ def test_when_all_is_done_when_every_call_is_and_carries_the_first_error() -> No
     failing = when_all(early.start("broken", lambda: 1 // 0), early.start("fine", lambda: 1))
     with pytest.raises(ZeroDivisionError):
         failing.result(timeout=5)
+
+
+def test_a_shared_answer_that_failed_is_never_handed_to_a_later_caller() -> None:
+    """QA: a start-up collection lookup that failed (Globus down) was handed to ctrl+r once Globus was back
+    (shared for 10 s, then once more): the first one or two retries failed without asking the service."""
+    clock = Clock()
+    early = EarlyResults(ttl=30.0, clock=clock)
+    release = threading.Event()
+
+    def down() -> None:
+        release.wait(5)
+        raise ConnectionError("Globus cannot be reached")
+
+    early.start("collection", down)
+    asking = early.take("collection", share_for=10.0)  # the pane asks while the call is on its way
+    sidebar = early.take("collection", share_for=10.0)  # ... and so do the bookmarks: the same moment
+    release.set()
+    for future in (asking, sidebar):
+        assert future is not None
+        with pytest.raises(ConnectionError):
+            future.result(timeout=5)
+    assert early.take("collection", share_for=10.0) is None  # a retry within the window asks the service
+    assert "collection" not in early
+    early.start("again", lambda: (_ for _ in ()).throw(ConnectionError("down")))
+    failed = early.take("again", share_for=10.0)
+    assert failed is not None
+    with pytest.raises(ConnectionError):
+        failed.result(timeout=5)
+    clock.now += 12.0  # past the window, within the ttl: it used to be handed out once more
+    assert early.take("again", share_for=10.0) is None
