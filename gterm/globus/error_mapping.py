@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from gterm.globus.errors import (
     AlreadyExists,
     ClockSkew,
+    CollectionGone,
     ConsentNeeded,
     GtermError,
     InvalidInput,
@@ -66,6 +67,7 @@ _DEAD_GRANT_ERRORS = frozenset({"invalid_grant", "invalid_token", "unauthorized_
 
 _NOT_FOUND_CODES = frozenset({"NotFound", "ClientError.NotFound", "EndpointNotFound", "TaskNotFound",
                               "BookmarkNotFound", "AccessRuleNotFound"})
+_GONE_CODES = frozenset({"EndpointNotFound", "EndpointDeleted"})  # the collection, not a path in it
 _EXISTS_CODES = frozenset({"Exists", "MkdirFailed.Exists", "AlreadyExists", "ClientError.AlreadyExists",
                            "BookmarkExists", "Conflict.Exists"})
 
@@ -129,6 +131,8 @@ def _map_api_error(error: GlobusAPIError) -> GtermError:
     if status == 401:
         # The SDK already refreshed once and retried: the session is gone.
         return SessionExpired(SESSION_EXPIRED_MESSAGE)
+    if code in _GONE_CODES:
+        return CollectionGone(_server_message(error, "No such collection."))
     if status == 404 or code in _NOT_FOUND_CODES or code.endswith(".NotFound"):
         return NotFound(_server_message(error, "Not found."))
     if code in _EXISTS_CODES or code.endswith(".Exists") or (

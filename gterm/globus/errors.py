@@ -24,6 +24,11 @@ class NotFound(GtermError):
     """The collection, path, task or bookmark does not exist."""
 
 
+class CollectionGone(NotFound):
+    """The collection itself does not exist (deleted, or never was): Transfer's EndpointNotFound or
+    EndpointDeleted, not a path missing in a collection that is there."""
+
+
 class PermissionDenied(GtermError):
     """The identity may not do this here."""
 

@@ -26,7 +26,13 @@ from gterm.globus.errors import GtermError
 from gterm.globus.locations import CollectionLocation, format_location
 from gterm.globus.models import Bookmark, Collection
 from gterm.tui.keymap import APP_BINDINGS, SCREEN_BINDINGS, binding_ids, user_keymap
-from gterm.tui.messages import BookmarksChanged, CollectionRead, PaneLocationChanged, PaneSortChanged
+from gterm.tui.messages import (
+    BookmarksChanged,
+    CollectionDeleted,
+    CollectionRead,
+    PaneLocationChanged,
+    PaneSortChanged,
+)
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.main import MainScreen
 from gterm.tui.typed_input import KeysInOrder
@@ -306,6 +312,14 @@ class GtermApp(KeysInOrder[None]):
         if main is not None:
             for pane in main.panes():
                 pane.show_collection(event.collection)
+
+    @on(CollectionDeleted)
+    def _collection_deleted(self, event: CollectionDeleted) -> None:
+        self.collections.pop(event.collection.id, None)
+        main = self.main_screen
+        if main is not None:
+            for pane in main.panes():
+                pane.collection_deleted(event.collection, follow_host=event.by_gterm)
 
     @on(PaneLocationChanged)
     def _location_changed(self, event: PaneLocationChanged) -> None:

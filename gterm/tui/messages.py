@@ -63,3 +63,13 @@ class CollectionRead(Message):
     (a pane's header, the app's remembered collections) takes the new one."""
 
     collection: Collection
+
+
+@dataclass
+class CollectionDeleted(Message):
+    """A collection no longer exists: a pane's listing found it gone, or gterm deleted it (a guest collection,
+    from the sharing screen). The panes showing it let it go; with ``by_gterm`` a guest's pane shows the folder
+    it shared on its host collection instead (see gterm.tui.widgets.pane_gone)."""
+
+    collection: Collection
+    by_gterm: bool = False

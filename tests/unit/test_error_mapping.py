@@ -20,6 +20,7 @@ from globus_sdk.token_storage.validating_token_storage import ExpiredTokenError,
 from gterm.globus.error_mapping import brief, map_exception, translate_errors
 from gterm.globus.errors import (
     AlreadyExists,
+    CollectionGone,
     ConsentNeeded,
     GtermError,
     InvalidInput,
@@ -63,7 +64,8 @@ def recorded_error(method: object, case: str) -> globus_sdk.TransferAPIError:
     ("status", "code", "expected"),
     [
         (404, "ClientError.NotFound", NotFound),
-        (404, "EndpointNotFound", NotFound),
+        (404, "EndpointNotFound", CollectionGone),  # the collection itself: a NotFound panes let go of
+        (404, "EndpointDeleted", CollectionGone),
         (404, "NotFound", NotFound),
         (403, "PermissionDenied", PermissionDenied),
         (403, "EndpointPermissionDenied", PermissionDenied),

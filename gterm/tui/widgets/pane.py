@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from gterm.globus import paths
 from gterm.globus.browsing import FirstListing, PaneFiles, files_for
-from gterm.globus.errors import NotFound
+from gterm.globus.errors import CollectionGone, NotFound
 from gterm.globus.models import Collection, Entry, Listing
 from gterm.globus.transfer import listing_order
 from gterm.tui.dir_names import DirectoryNames
@@ -35,6 +35,7 @@ from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.typed_input import HoldsKeys
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.pane_filter import PaneFilter
+from gterm.tui.widgets.pane_gone import EMPTY_HINT, PaneGone
 from gterm.tui.widgets.pane_message import PaneMessage, sign_in_note
 from gterm.tui.widgets.pane_pages import PanePages
 from gterm.tui.widgets.pane_path import PanePathBar
@@ -49,10 +50,9 @@ T = TypeVar("T")
 
 SortKey = Literal["name", "size", "time"]
 SORT_CYCLE: tuple[SortKey, ...] = ("name", "size", "time")
-EMPTY_HINT = "ctrl+o: pick a collection"
 
 
-class Pane(PanePages, PanePathBar, PaneFilter, Vertical, HoldsKeys):
+class Pane(PanePages, PanePathBar, PaneFilter, PaneGone, Vertical, HoldsKeys):
     """A collection browser pane. See the module docstring for the loading rules.
 
     While it opens a directory, the keys typed at it wait for the new listing (its
@@ -414,6 +414,9 @@ class Pane(PanePages, PanePathBar, PaneFilter, Vertical, HoldsKeys):
         collection: Collection | None = None,
     ) -> None:
         if generation != self._generation:
+            return
+        if isinstance(error, CollectionGone) and collection_id == self.collection_id:
+            self.found_collection_gone()  # every pane showing it lets it go (no stale rows under its name)
             return
         if isinstance(error, NotFound) and path is not None and self.listing is None and origin == "open":
             # A start location (or bookmark) whose directory is gone: show the collection at its

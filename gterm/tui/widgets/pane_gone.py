@@ -1,0 +1,110 @@
+"""A pane whose collection no longer exists: it lets the collection go, or follows a deleted guest to its host.
+
+A mixin of :class:`~gterm.tui.widgets.pane.Pane`. A listing that finds the
+collection shown deleted (Transfer's EndpointNotFound, :class:`CollectionGone`)
+posts :class:`~gterm.tui.messages.CollectionDeleted`, as the sharing screen does
+once it has deleted a guest collection itself; the app then tells every pane
+showing that collection (messages up, attributes down). A pane must not go on
+showing the rows of a collection that is gone under its name, nor offer F5, F6,
+F7 or F8 from it: it shows no collection, as before the first ctrl+o.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from rich.text import Text
+from textual.widgets import Label
+
+from gterm.globus import paths
+from gterm.globus.models import Collection, Listing
+from gterm.tui.messages import CollectionDeleted
+from gterm.tui.widgets.file_list import FileList
+from gterm.tui.widgets.path_bar import PathBar
+from gterm.tui.widgets.status_line import StatusLine
+
+EMPTY_HINT = "ctrl+o: pick a collection"
+
+
+class _Pane(Protocol):
+    """What this part of a pane uses of the rest of it."""
+
+    collection: Collection | None
+    listing: Listing | None
+    pages_pending: bool
+    _generation: int
+    _pending_all: dict[str, Callable[[], Any]]
+    _pending_cursor: str | None
+    _after_load: Callable[[], object] | None
+    _note_after_load: str | None
+    _gone_from: str | None
+    _failed_open: tuple[str, str | None, str] | None
+    _selected_count: int
+    _selected_size: int
+
+    @property
+    def collection_id(self) -> str | None: ...
+    @property
+    def file_list(self) -> FileList: ...
+    @property
+    def path_bar(self) -> PathBar: ...
+    @property
+    def status_line(self) -> StatusLine: ...
+    def query_one(self, selector: str, expect_type: type[Label]) -> Label: ...
+    def post_message(self, message: CollectionDeleted) -> bool: ...
+    def show_error(self, message: str) -> None: ...
+    def open(self, collection_id: str, path: str | None = None, *, origin: str = "open") -> None: ...
+    def _hide_filter(self) -> None: ...
+    def _release_keys_typed_next(self, *, dropped: str | None = None) -> None: ...
+
+
+class PaneGone:
+    """What a Pane does when the collection it shows no longer exists."""
+
+    def found_collection_gone(self: _Pane) -> None:
+        """A listing of the collection shown was refused because the collection is gone: say so upwards, so
+        every pane showing it lets it go (this one included)."""
+        if self.collection is not None:
+            self.post_message(CollectionDeleted(self.collection))
+
+    def collection_deleted(self: _Pane, collection: Collection, *, follow_host: bool = False) -> None:
+        """``collection``, shown here, no longer exists: show no collection, and say which one went.
+
+        ``follow_host``: gterm deleted it itself, a guest collection whose host and folder are known: its files
+        are still there, so the pane shows the folder it shared on its host collection (as Midnight Commander
+        shows the nearest directory that exists), and says so once it is listed.
+        """
+        if self.collection_id != collection.id:
+            return
+        name = collection.display_name
+        _let_go(self, f"{name} no longer exists; ctrl+o picks another collection")
+        if follow_host and collection.host_endpoint_id and collection.host_path:
+            _show_host_folder(self, name, collection.host_endpoint_id, paths.as_dir(collection.host_path))
+
+
+def _show_host_folder(pane: _Pane, name: str, host_id: str, folder: str) -> None:
+    """The folder a deleted guest collection shared, on its host: the same files, and the message line says why."""
+    pane._note_after_load = f"{name} was deleted: showing the folder it shared, {folder} on its host collection"
+    pane.open(host_id, folder, origin="open")
+
+
+def _let_go(pane: _Pane, why: str) -> None:
+    """Show no collection: no rows, no path, nothing waiting for a listing of it; the message line says ``why``."""
+    pane._generation += 1  # an answer still on its way for the collection is dropped
+    pane.collection = None
+    pane.listing = None
+    pane.pages_pending = False
+    pane._pending_all.clear()
+    pane._pending_cursor = pane._after_load = pane._note_after_load = None
+    pane._gone_from = None
+    pane._failed_open = None  # nothing for ctrl+r to try again: ctrl+o picks another collection
+    pane._selected_count = pane._selected_size = 0
+    pane._release_keys_typed_next(dropped=why)
+    pane.file_list.filter_text = ""
+    pane._hide_filter()
+    pane.query_one(".collection-name", Label).update(Text("No collection"))
+    pane.path_bar.show_path("")
+    pane.file_list.clear_listing(EMPTY_HINT)
+    pane.status_line.show_message(EMPTY_HINT)
+    pane.show_error(why)
