@@ -287,7 +287,8 @@ async def test_a_guest_deleted_from_its_hosts_list_leaves_the_list(sandbox: Sand
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen is mapped and guest not in [g.id for g in mapped.guests],
                            "the list without it")
-            assert f"Deleted the guest collection {escape_controls(name)}." in notices(app)
+            assert (f"Deleted the guest collection {escape_controls(name)}. Its files stay on its host collection."
+                    in notices(app))
             screen = app.export_screenshot()
             assert "\x1b" not in screen and "\x07" not in screen
         assert api_error(lambda: alice_tc.get_endpoint(guest)).http_status == 404
@@ -334,3 +335,33 @@ async def test_a_message_without_a_notify_email_is_refused_not_dropped(sandbox: 
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is sharing, "back to the rules")
     assert [r for r in transfer_client_for(sandbox, "alice").endpoint_acl_list(alice_results) if r["id"]] == []
+
+
+async def test_a_pane_showing_the_guest_just_deleted_shows_the_folder_it_shared(
+    sandbox: SandboxHandle, alice_tc: Any
+) -> None:
+    """QA: after `p`, `D` and the typed name ("Deleted the guest collection …"), the pane went on showing the
+    deleted guest and its rows until ctrl+r. The pane now shows the same files at once, where they still are:
+    the folder the guest shared, on its host collection, and its message line says why."""
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    folder = f"/home/alice/{unique('del')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder + "inside-row/")
+    name = f"Doomed {unique('g')}"
+    guest = create_guest(gcs, LAB_STORAGE_ID, folder, name, public=False)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        left = app.main_screen.left_pane
+        sharing = await open_sharing(pilot)
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
+        await type_text(pilot, name)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: sharing not in app.screen_stack, "the sharing screen to close")
+        await wait_for(pilot, lambda: left.collection_id != guest and not left.fetching, "the pane to leave it")
+        assert (left.collection_id, left.path) == (LAB_STORAGE_ID, folder)
+        assert left.listing is not None and "inside-row" in {entry.name for entry in left.listing.entries}
+        assert f"{name} was deleted: showing the folder it shared, {folder} on its host collection" in (
+            left.message_text
+        )
+        assert f"Deleted the guest collection {name}. Its files stay on its host collection." in notices(app)

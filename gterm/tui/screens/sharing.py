@@ -27,6 +27,7 @@ from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
 from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.keymap import SHARING_BINDINGS
+from gterm.tui.messages import CollectionDeleted
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
@@ -346,7 +347,12 @@ class SharingScreen(GtermModal[None]):
         deliver(self.app, self._guest_deleted)
 
     def _guest_deleted(self) -> None:
-        self.app.notify(f"Deleted the guest collection {self.collection.display_name}.", title="Sharing")
+        guest = self.collection
+        kept = " Its files stay on its host collection." if guest.host_endpoint_id and guest.host_path else ""
+        self.app.notify(f"Deleted the guest collection {guest.display_name}.{kept}", title="Sharing")
+        # The panes showing it follow it to the folder it shared (or let it go) at once, not on the next ctrl+r.
+        # Posted to the app, where it would bubble to: this screen is dismissed (and removed) at once.
+        self.app.post_message(CollectionDeleted(guest, by_gterm=True))
         self.dismiss()
 
     def action_add_rule(self) -> None:
