@@ -55,6 +55,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("b", "add_bookmark", "Bookmark here", show=False, id="add_bookmark"),
     Binding("c", "compare", "Compare", show=False, id="compare"),
     Binding("t", "focus_tasks", "Tasks", show=False, id="focus_tasks"),
+    Binding("T", "toggle_tasks", "Show/hide the task panel", show=False, id="toggle_tasks"),
     Binding("question_mark,f1", "help", "Help", id="help"),
 ]
 

@@ -524,6 +524,7 @@ class TransferScreen(Screen[None]):
     # -- task panel -----------------------------------------------------------------------
 
     def action_focus_tasks(self) -> None:
+        self.task_panel.display = True  # hidden by T: shown again to be worked in
         self.task_panel.focus_table()
 
 

@@ -221,3 +221,26 @@ async def test_the_collection_details_scroll_by_keyboard_with_their_hint_on_scre
         await wait_for(pilot, lambda: body.scroll_y == 0, "Home to the top")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CollectionInfo), "closed")
+
+
+async def test_t_upper_hides_the_task_panel_for_more_rows_and_t_brings_it_back(alice_service, tmp_config, lab_dir):
+    """80x24: the task panel's lines left 9 files a pane (Midnight Commander shows about 18), and no key hid it."""
+    _, path = lab_dir({f"file-{i:02}.txt": "x" for i in range(40)})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{path}", right=f"{LAB}:{path}")
+    async with app.run_test(size=SMALL) as pilot:
+        await settled(pilot)
+        screen = app.main_screen
+        files = screen.left_pane.file_list
+        rows_with_panel = files.scrollable_content_region.height
+        await pilot.press("t")  # into the panel, then T hides it: the focus goes back to the pane
+        await pilot.press("T")
+        await pilot.pause()
+        assert not screen.task_panel.display
+        assert files.scrollable_content_region.height >= rows_with_panel + 7  # the panel's 7 lines at 80x24
+        assert app.focused is screen.active_pane.file_list
+        await pilot.press("T")
+        await pilot.pause()
+        assert screen.task_panel.display and files.scrollable_content_region.height == rows_with_panel
+        await pilot.press("T", "t")  # hidden again, and t shows it to work in
+        await pilot.pause()
+        assert screen.task_panel.display and screen.task_panel.has_focus_within

@@ -643,6 +643,14 @@ class MainScreen(StartupLocations):
         else:
             self.set_focus(self.active_pane.file_list)
 
+    def action_toggle_tasks(self) -> None:
+        """T: the task panel hidden, its rows given to the panes (9 more files each at 80x24), or shown again.
+        Tasks are still watched while it is hidden, their ends announced; ``t`` shows it too."""
+        panel = self.task_panel
+        if panel.display and panel.has_focus_within:
+            self.set_focus(self.active_pane.file_list)
+        panel.display = not panel.display
+
     def action_add_bookmark(self) -> None:
         from gterm.tui.screens.prompts import InputPrompt, bookmark_name_check
 
