@@ -174,6 +174,7 @@ class SharingService:
         self._my_groups: list[GroupRef] | None = None
         # Groups asked for a consent the last time my groups were wanted: group rules then show ids.
         self.groups_need_consent = False
+        self._groups_consent: ConsentNeeded | None = None  # that consent's scopes, asked for when a group is named
         self._local = threading.local()
         self._names_lock = threading.Lock()
         self._by_id: dict[str, Identity] = {}
@@ -438,8 +439,9 @@ class SharingService:
             return list(cached or [])
         try:
             return self.load_my_groups()
-        except ConsentNeeded:
+        except ConsentNeeded as exc:
             self.groups_need_consent = True  # said where group rules show their ids (the sharing screen)
+            self._groups_consent = exc
             return []
         except GtermError:
             return []  # group names are offered when Groups answers; people and words still work
@@ -450,6 +452,7 @@ class SharingService:
             return []
         groups = self._groups_source()
         self.groups_need_consent = False
+        self._groups_consent = None
         self.remember_groups(groups)
         with self._names_lock:
             self._my_groups = list(groups)
@@ -531,6 +534,7 @@ class SharingService:
         words = grantee_from_words(text)
         if words is not None:
             return words
+        mine = groups is None
         groups = list(groups) if groups is not None else self.my_groups()
         if is_identity_id(text):
             return self._grantee_by_id(str(uuid.UUID(text)), groups)
@@ -545,6 +549,12 @@ class SharingService:
             identity = self.identity_named(text)
             if identity is not None:
                 return Grantee("identity", identity.id, identity_label(identity))
+        consent = self._groups_consent if mine and self.groups_need_consent else None
+        if consent is not None and "@" not in text:
+            # Perhaps one of my groups, which Groups shows only with a consent: ask for it (then resolve again)
+            # rather than say no group of mine has that name.
+            raise ConsentNeeded(f"Your groups need your consent to find {text!r} among them.",
+                                required_scopes=consent.required_scopes, session_message=consent.session_message)
         near = self.matches(text, groups, limit=3)
         hint = f" Did you mean {', '.join(near)}?" if near else ""
         raise NotFound(f"No Globus user or group of yours is called {text!r}.{hint}")

@@ -186,6 +186,12 @@ SHARING_BINDINGS: list[Binding] = [
     Binding("ctrl+r", "reload", "Refresh", id="sharing_refresh"),
 ]
 
+# The sharing forms with a Who field (add a rule, give a role): their groups' sign-in waits for this key,
+# never opening by itself while the user types.
+WHO_FORM_BINDINGS: list[Binding] = [
+    Binding("ctrl+g", "groups_sign_in", "Sign in for your groups", show=False, id="who_groups_sign_in"),
+]
+
 # Groups (g): my groups, then one group's members.
 GROUPS_BINDINGS: list[Binding] = [
     Binding("escape,q", "back_out", "Close", id="groups_close"),
@@ -263,6 +269,7 @@ SCREEN_BINDINGS: tuple[list[Binding], ...] = (
     INFO_BINDINGS,
     SETTINGS_BINDINGS,
     SHARING_BINDINGS,
+    WHO_FORM_BINDINGS,
     GROUPS_BINDINGS,
     MEMBERS_BINDINGS,
     GROUP_FORM_BINDINGS,

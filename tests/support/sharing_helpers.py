@@ -13,6 +13,7 @@ from typing import Any
 
 import globus_sdk
 
+from gterm.globus.errors import ConsentNeeded
 from gterm.globus.groups import GroupsService
 from gterm.globus.models import Rule
 from gterm.globus.sharing import GroupRef, SharingService
@@ -35,10 +36,16 @@ def own_rules(rules: list[Rule]) -> list[Rule]:
     return [rule for rule in rules if not rule.from_role]
 
 
-def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries: int | None = None) -> SharingService:
+GROUPS_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
+
+
+def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries: int | None = None,
+                groups_consent: threading.Event | None = None) -> SharingService:
     """One logged-in client of each kind shared by the worker threads (tests only, like service_for).
 
     ``max_retries`` bounds the SDK's retries of 5xx answers, as gterm's own clients do (``client_options``).
+    ``groups_consent``: until it is set, my groups need a consent (ConsentNeeded for the Groups scope, as
+    a session without it gets); a test's sign-in sets it.
     """
     transfer = transfer_client_for(sandbox, identity)
     auth = auth_client_for(sandbox, identity)
@@ -63,6 +70,9 @@ def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries:
     groups_client: list[globus_sdk.GroupsClient] = []  # logged in when first asked, as the app's session does
 
     def my_groups() -> list[GroupRef]:
+        if groups_consent is not None and not groups_consent.is_set():
+            raise ConsentNeeded("Globus needs your consent for more access; log in again to grant it.",
+                                required_scopes=[GROUPS_SCOPE])
         if not groups_client:
             groups_client.append(groups_client_for(sandbox, identity))
         return [g.ref for g in GroupsService(lambda: groups_client[0]).my_groups()]

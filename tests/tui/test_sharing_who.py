@@ -4,6 +4,7 @@ is offered as the two groups' ids and refused with both ids, never resolved to w
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,13 +12,14 @@ import pytest
 from textual.widgets import Input, Static
 
 from gterm.sandbox.auth_store import find_identity_by_username
-from gterm.sandbox.seed_ids import BOB_ID
+from gterm.sandbox.seed_ids import BOB_ID, LAB_GROUP_ID, LAB_GROUP_NAME
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.sharing_dialogs import AddRuleDialog
 from gterm.tui.widgets.who_field import WhoField
-from tests.support.browser_helpers import clear_and_type, make_app, type_text, wait_for
+from tests.support.browser_helpers import clear_and_type, make_app, settled, type_text, wait_for
+from tests.support.consent import ConsentSession
 from tests.support.groups_helpers import delete_made_group, no_group_left_behind
-from tests.support.sharing_helpers import alice_guest, open_sharing, own_rules, sharing_for
+from tests.support.sharing_helpers import GROUPS_SCOPE, alice_guest, open_sharing, own_rules, sharing_for
 from tests.support.transfer_helpers import unique
 from tests.support.transfer_live import RequestLog, service_for
 
@@ -106,3 +108,69 @@ async def test_an_address_being_typed_is_looked_up_without_making_an_identity(
                        "the rule for the newcomer")
         made = find_identity_by_username(sandbox.state.db, username)
         assert made is not None and own_rules(screen.rules)[0].principal == made["id"]
+
+
+def _groups_consent_session(consented: threading.Event) -> ConsentSession:
+    def grant(scopes: list[str]) -> bool:
+        if GROUPS_SCOPE in scopes:
+            consented.set()  # what the login does for the session: its groups token now carries the consent
+        return consented.is_set()
+
+    return ConsentSession(grant)
+
+
+async def test_groups_consent_waits_for_ctrl_g_while_who_is_typed(sandbox: SandboxHandle, guest: str) -> None:
+    """The groups' consent login opened by itself as the add-rule dialog came up: what was typed into Who
+    went into the login's code field. Now the matches say my groups need consent, people still match,
+    and ctrl+g asks for it; then my groups match."""
+    consented = threading.Event()
+    session = _groups_consent_session(consented)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox, groups_consent=consented), session=session,
+                   left=f"{guest}:/", right=f"{guest}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sharing(pilot)
+        dialog = await _dialog(pilot)
+        await wait_for(pilot, lambda: not any(w.group in ("rule-groups", "reauth") and w.is_running
+                                              for w in app.workers), "my groups asked for")
+        await settled(pilot)
+        await type_text(pilot, "bob@example.org")
+        who = dialog.query_one(WhoField)
+        await wait_for(pilot, lambda: who.matches == ["bob@example.org"], "Bob found while typing")
+        await settled(pilot)
+        assert app.screen is dialog and session.logins == []
+        assert who.value == "bob@example.org"
+        shown = str(dialog.query_one("#rule-matches", Static).render())
+        assert "Bob Collaborator (bob@example.org)" in shown and "ctrl+g signs in" in shown, shown
+
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: len(session.logins) == 1, "the groups' sign-in")
+        assert GROUPS_SCOPE in session.logins[0].scopes
+        await wait_for(pilot, lambda: app.screen is dialog and "ctrl+g" not in str(
+            dialog.query_one("#rule-matches", Static).render()), "the note gone after the sign-in")
+        await clear_and_type(pilot, dialog.query_one("#rule-who", Input), "Lab Mem")
+        await wait_for(pilot, lambda: who.matches == [LAB_GROUP_NAME], "my group matched")
+
+
+async def test_saving_a_rule_for_a_group_asks_for_the_groups_consent_then_saves(
+    sandbox: SandboxHandle, guest: str
+) -> None:
+    """Naming a group and saving (Enter) asks for the groups' consent; the rule is saved after it, for the group
+    (before, it said no group of mine had that name)."""
+    consented = threading.Event()
+    session = _groups_consent_session(consented)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox, groups_consent=consented), session=session,
+                   left=f"{guest}:/", right=f"{guest}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sharing(pilot)
+        dialog = await _dialog(pilot)
+        await type_text(pilot, LAB_GROUP_NAME)
+        await wait_for(pilot, lambda: not any(w.group in ("rule-groups", "reauth") and w.is_running
+                                              for w in app.workers), "my groups asked for")
+        await settled(pilot)
+        assert app.screen is dialog and session.logins == []  # no login until the user saves
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 1,
+                       "the group's rule, after the sign-in")
+        assert len(session.logins) == 1 and GROUPS_SCOPE in session.logins[0].scopes
+        (rule,) = own_rules(screen.rules)
+        assert (rule.principal_type, rule.principal) == ("group", LAB_GROUP_ID)

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from gterm.globus.collection_roles import ROLE_HELP, PrincipalKind, RolesPlace
 from gterm.globus.collection_settings import looks_like_email
-from gterm.globus.errors import GtermError
+from gterm.globus.errors import ConsentNeeded, GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import Grantee, Permissions, SharingService, parse_expiry
+from gterm.tui.keymap import WHO_FORM_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import Prompt
 from gterm.tui.widgets.who_field import WhoField
@@ -31,6 +34,8 @@ from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
 PERMISSION_LABELS: dict[str, str] = {"r": "read", "rw": "read/write"}
 _PERMISSION_CHOICES: list[tuple[str, Permissions]] = [("read", "r"), ("read/write", "rw")]
 EXPIRY_EXAMPLE = "+30d, +2w or YYYY-MM-DD (empty: never)"
+GROUPS_CONSENT_NOTE = "Your groups need your consent to be matched: ctrl+g signs in for them."
+GROUPS_SIGN_IN_NOTE = "Your groups need a new sign-in to be matched: ctrl+g signs in."
 
 
 def day_of(text: str | None) -> str:
@@ -107,7 +112,21 @@ class _SharingForm(Prompt[bool]):
 
     def refused(self, error: GtermError) -> None:
         self.saving = False
+        if isinstance(error, AUTH_ERRORS):
+            # A consent or a new sign-in is asked for now (the user asked to save), then the form is sent
+            # again with what was typed; a cancelled sign-in leaves the form as it was.
+            self.say(f"{describe(error)} Signing in, then this is sent again…", dim=True)
+            report(self.app, error, context=self.heading_text, retry=self._send_again)
+            return
         self.say(describe(error))
+
+    @property
+    def heading_text(self) -> str:
+        return str(self.query_one(".dialog-title", Static).render())
+
+    def _send_again(self) -> None:
+        if self.app.screen is self and not self.saving:  # not after the form was closed meanwhile
+            self.accept()
 
     @on(Input.Changed)
     def _edited(self, _event: Input.Changed) -> None:
@@ -119,9 +138,12 @@ class _SharingForm(Prompt[bool]):
 class _WithWho(_SharingForm):
     """A form whose first field names a person or group (my groups are loaded for the matches)."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [*WHO_FORM_BINDINGS]
+
     def __init__(self, sharing: SharingService) -> None:
         super().__init__()
         self.sharing = sharing
+        self.groups_sign_in: GtermError | None = None  # why my groups could not be read: a sign-in would help
 
     @property
     def who(self) -> WhoField:
@@ -144,11 +166,24 @@ class _WithWho(_SharingForm):
             # A Groups consent is asked for in the app (then this reruns); other failures only cost the matches.
             deliver(self.app, self._groups_failed, exc)
             return
-        deliver(self.app, self.who.refresh_matches)
+        deliver(self.app, self._groups_loaded)
+
+    def _groups_loaded(self) -> None:
+        self.groups_sign_in = None
+        self.who.show_note("")
+        self.who.refresh_matches()
 
     def _groups_failed(self, error: GtermError) -> None:
         if isinstance(error, AUTH_ERRORS):
-            report(self.app, error, context="Your groups", retry=self._load_groups)
+            # Never a login of its own while the user types: its code field would take the keys meant for
+            # Who. The matches say so; ctrl+g (or naming a group and saving) asks for the sign-in.
+            self.groups_sign_in = error
+            self.who.show_note(GROUPS_CONSENT_NOTE if isinstance(error, ConsentNeeded) else GROUPS_SIGN_IN_NOTE)
+
+    def action_groups_sign_in(self) -> None:
+        """``ctrl+g``: the sign-in my groups need, then they are read again and match as I type."""
+        if self.groups_sign_in is not None:
+            report(self.app, self.groups_sign_in, context="Your groups", retry=self._load_groups)
 
     def before_submit(self, field: Input) -> None:
         if field is self.who.input:

@@ -37,6 +37,7 @@ class WhoField(Vertical):
         self.placeholder = placeholder
         self.words = words
         self.matches: list[str] = []
+        self.note = ""  # a line under the matches (my groups need a sign-in, and the key that asks for it)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self.placeholder, id=f"{self.prefix}-who")
@@ -54,6 +55,11 @@ class WhoField(Vertical):
         """Recompute the matches (my groups arrived, a lookup finished)."""
         if self.value:
             self._show(self.sharing.matches(self.value, words=self.words))
+
+    def show_note(self, note: str) -> None:
+        """Say ``note`` under the matches until it is replaced ("" takes it away)."""
+        self.note = note
+        self._show(self.matches)
 
     def take_single_match(self) -> None:
         """Enter with one match takes it."""
@@ -86,6 +92,6 @@ class WhoField(Vertical):
     def _show(self, matches: list[str]) -> None:
         self.matches = matches
         labels = [self.sharing.match_label(match) for match in matches]
-        self.query_one(f"#{self.prefix}-matches", Static).update(
-            safe_text("Matches: " + " · ".join(labels)) if labels else Text("")
-        )
+        lines = ([f"Matches: {' · '.join(labels)}"] if labels else []) + ([self.note] if self.note else [])
+        # Each line escaped on its own (a newline inside safe_text would be shown as an escape).
+        self.query_one(f"#{self.prefix}-matches", Static).update(Text("\n").join(safe_text(line) for line in lines))
