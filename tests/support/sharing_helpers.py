@@ -40,12 +40,15 @@ GROUPS_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
 
 
 def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries: int | None = None,
-                groups_consent: threading.Event | None = None) -> SharingService:
+                groups_consent: threading.Event | None = None,
+                data_access_consent: threading.Event | None = None) -> SharingService:
     """One logged-in client of each kind shared by the worker threads (tests only, like service_for).
 
     ``max_retries`` bounds the SDK's retries of 5xx answers, as gterm's own clients do (``client_options``).
     ``groups_consent``: until it is set, my groups need a consent (ConsentNeeded for the Groups scope, as
-    a session without it gets); a test's sign-in sets it.
+    a session without it gets); a test's sign-in sets it. ``data_access_consent``: likewise for the GCS
+    clients' manage_collections with the mapped collection's data_access (as the session's gcs_client, whose
+    stored token lacks it, raises).
     """
     transfer = transfer_client_for(sandbox, identity)
     auth = auth_client_for(sandbox, identity)
@@ -54,6 +57,9 @@ def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries:
     manage_tokens: dict[str, str] = {}  # endpoint id -> a manage_collections token (one login per endpoint)
 
     def gcs(endpoint_id: str, manager_url: str, mapped_id: str) -> globus_sdk.GCSClient:
+        if data_access_consent is not None and not data_access_consent.is_set():
+            raise ConsentNeeded("Globus needs your consent for more access; log in again to grant it.",
+                                required_scopes=[manage_scope(endpoint_id, [mapped_id])])
         return gcs_client_for(sandbox, endpoint_id, identity, data_access=[mapped_id])
 
     def gcs_manager(endpoint_id: str, manager_url: str) -> globus_sdk.GCSClient:

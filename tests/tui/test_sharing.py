@@ -7,6 +7,7 @@ native-app login with his own TransferClient, so every access decision is the sa
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from gterm.tui.screens.prompts import InputPrompt
 from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog
 from tests.support.browser_helpers import make_app, notices, type_text, wait_for
+from tests.support.consent import ConsentSession
 from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.sandbox_login import transfer_client_for
 from tests.support.sharing_helpers import alice_guest, open_sharing, own_rules, sharing_for
@@ -365,3 +367,37 @@ async def test_a_pane_showing_the_guest_just_deleted_shows_the_folder_it_shared(
             left.message_text
         )
         assert f"Deleted the guest collection {name}. Its files stay on its host collection." in notices(app)
+
+
+async def test_deleting_a_guest_that_needs_a_consent_signs_in_and_deletes(
+    sandbox: SandboxHandle, alice_tc: Any
+) -> None:
+    """D stopped at "Globus needs your consent for more access; log in again to grant it." and never opened
+    the consent login (D again said the same). Now the consent login opens and the deletion runs again after."""
+    consented = threading.Event()
+
+    def grant(scopes: list[str]) -> bool:
+        consented.set()  # the login's tokens now carry the mapped collection's data_access
+        return True
+
+    session = ConsentSession(grant)
+    gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    folder = f"/home/alice/{unique('del')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    guest = create_guest(gcs, LAB_STORAGE_ID, folder, f"Consent to delete {unique('g')}", public=False)
+    try:
+        app = make_app(service_for(sandbox), sharing=sharing_for(sandbox, data_access_consent=consented),
+                       session=session, left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
+        async with app.run_test(size=(120, 40)) as pilot:
+            sharing = await open_sharing(pilot)
+            await pilot.press("D")
+            await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the confirmation")
+            await type_text(pilot, sharing.collection.display_name)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: sharing not in app.screen_stack, "the sharing screen to close")
+            assert len(session.logins) == 1
+            assert any("data_access" in scope for scope in session.logins[0].scopes), session.logins[0].scopes
+            assert api_error(lambda: alice_tc.get_endpoint(guest)).http_status == 404
+    finally:
+        with contextlib.suppress(globus_sdk.GCSAPIError):  # left behind only when the test failed
+            gcs.delete_collection(guest)

@@ -342,9 +342,18 @@ class SharingScreen(GtermModal[None]):
         try:
             self.sharing.delete_guest(self.collection.id)
         except GtermError as exc:
-            deliver(self.app, self._failed, exc)
+            deliver(self.app, self._delete_guest_failed, exc)
             return
         deliver(self.app, self._guest_deleted)
+
+    def _delete_guest_failed(self, error: GtermError) -> None:
+        from gterm.tui.worker_errors import report
+
+        # The status line says why; a consent (the guest's data_access) or a new sign-in is asked for in the
+        # app and the deletion runs again after it, as a creation does (the status line alone left the user
+        # pressing D into the same refusal).
+        self.query_one("#sharing-status", Static).update(safe_text(describe(error), "bold red"))
+        report(self.app, error, context="Delete this guest collection", retry=self._delete_guest)
 
     def _guest_deleted(self) -> None:
         guest = self.collection
