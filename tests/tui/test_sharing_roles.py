@@ -286,3 +286,27 @@ async def test_removing_my_own_administrator_role_beside_another_administrator(
     finally:  # Bob gives it back: the fixture deletes the guest as Alice
         bob.create_role(globus_sdk.GCSRoleDocument(
             collection=guest, principal=f"urn:globus:auth:identity:{ALICE_ID}", role="administrator"))
+
+
+async def test_an_access_manager_is_told_at_once_that_he_cannot_take_a_role_away(
+    sandbox: SandboxHandle, guest: str
+) -> None:
+    """Bob, access manager of Alice's guest: his Roles tab says only administrators change roles, yet d asked
+    "Remove your own role … You will no longer be able to see or change … access rules" and confirming was
+    refused. Now d says at once who may take roles away, without a confirmation."""
+    alice = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+    alice.create_role(globus_sdk.GCSRoleDocument(
+        collection=guest, principal=f"urn:globus:auth:identity:{BOB_ID}", role="access_manager"))
+    app = make_app(service_for(sandbox, "bob"), sharing=sharing_for(sandbox, "bob"), left=f"{guest}:/",
+                   right=f"{guest}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _roles_tab(pilot)
+        panel = screen.roles
+        assert panel.place is not None and not panel.place.may_change
+        assert [a.principal for a in panel.assignments] == [BOB_ID]
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.screen is screen  # no confirmation: Globus would refuse what it asks
+        status = str(panel.query_one("#roles-status").render())
+        assert "Only an administrator of this collection may take roles away" in status, status
+        assert "access_manager" in status and screen.on_roles_tab

@@ -154,18 +154,22 @@ class RolesPanel(Vertical):
 
     # --- actions (the screen routes a and d here while this tab is shown) ------------------
 
+    def _only_administrators(self, place: RolesPlace, what: str) -> bool:
+        """Whether Globus lets me change roles here; if not, say so at once (the tab already says it), not
+        after a dialog or a confirmation Globus would refuse."""
+        if not place.may_change:
+            self._status(f"Only an administrator of this collection may {what} "
+                         f"(your roles here: {', '.join(place.my_roles) or 'none'}).", error=True)
+        return place.may_change
+
     def give(self) -> None:
-        if self.place is None:
-            return
-        if not self.place.may_change:
-            self._status("Only an administrator of this collection may give roles "
-                         f"(your roles here: {', '.join(self.place.my_roles) or 'none'}).", error=True)
+        if self.place is None or not self._only_administrators(self.place, "give roles"):
             return
         self.app.push_screen(AddRoleDialog(self.sharing, self.collection, self.place), self._after_change)
 
     def take_away(self) -> None:
         assignment = self.selected()
-        if assignment is None or self.place is None:
+        if assignment is None or self.place is None or not self._only_administrators(self.place, "take roles away"):
             return
         place = self.place
         label = self.labels.get(assignment.id, assignment.principal)
