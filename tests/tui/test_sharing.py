@@ -18,7 +18,7 @@ from textual.widgets import Input
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_ID, BOB_SHARED_ID, LAB_ENDPOINT_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.screens.prompts import InputPrompt
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog
 from tests.support.browser_helpers import make_app, notices, type_text, wait_for
@@ -401,3 +401,32 @@ async def test_deleting_a_guest_that_needs_a_consent_signs_in_and_deletes(
     finally:
         with contextlib.suppress(globus_sdk.GCSAPIError):  # left behind only when the test failed
             gcs.delete_collection(guest)
+
+
+async def test_deleting_a_rule_says_what_another_rule_still_grants(
+    sandbox: SandboxHandle, alice_tc: Any, alice_results: str
+) -> None:
+    """d on Bob's read/write rule on /rw/ said he "loses read/write access to /rw/ at once" while his read rule
+    on / still lets him read there: he loses write only, and the confirmation now says so."""
+    for path, permissions in (("/", "r"), ("/rw/", "rw")):
+        alice_tc.add_endpoint_acl_rule(alice_results, {
+            "DATA_TYPE": "access", "principal_type": "identity", "principal": BOB_ID, "path": path,
+            "permissions": permissions,
+        })
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await open_sharing(pilot)
+        await wait_for(pilot, lambda: [r.path for r in own_rules(sharing.rules)] == ["/", "/rw/"], "the rules")
+        bob = "Bob Collaborator (bob@example.org)"
+        for row, said in ((1, f"{bob} loses write access to /rw/; keeps read through the rule on /."),
+                          (0, f"{bob} loses read access to / at once.")):
+            sharing.table.focus()
+            sharing.table.move_cursor(row=row)
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+            confirm = app.screen
+            assert isinstance(confirm, ConfirmPrompt)
+            assert confirm.message == said
+            await pilot.press("n")
+            await wait_for(pilot, lambda: app.screen is sharing, "back on the rules")

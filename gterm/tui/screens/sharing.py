@@ -48,6 +48,49 @@ MAIN_TAB = "tab-main"
 ROLES_TAB = "tab-roles"
 
 
+#: Principals whose rules reach a rule's principal too: everyone signed in (a person, a group) and the public.
+_REACHES: dict[str, tuple[str, ...]] = {
+    "identity": ("all_authenticated_users", "anonymous"),
+    "group": ("all_authenticated_users", "anonymous"),
+    "all_authenticated_users": ("anonymous",),
+}
+
+
+def still_granted(rule: Rule, rules: list[Rule], now: datetime) -> Rule | None:
+    """Another unexpired rule (or a role's access) that still grants ``rule``'s principal access on its path
+    once it is gone: the same principal's, or everyone's, on that path or one above it; read/write first.
+
+    Group membership is not known for others, so a group of which the person is a member is not counted.
+    """
+    def reaches(other: Rule) -> bool:
+        same = (other.principal_type, other.principal) == (rule.principal_type, rule.principal)
+        return ((same or other.principal_type in _REACHES.get(rule.principal_type, ()))
+                and other.key != rule.key and not other.has_expired(now) and rule.path.startswith(other.path))
+
+    keepers = [other for other in rules if reaches(other)]
+    return max(keepers, key=lambda other: other.permissions == "rw", default=None)
+
+
+def _through(rule: Rule) -> str:
+    """How a keeper rule is named in a sentence ("the rule on /", "the administrator role")."""
+    if rule.from_role:
+        return f"the {rule.role_type} role"
+    whose = {"all_authenticated_users": " for all users", "anonymous": " for the public"}.get(rule.principal_type, "")
+    return f"the rule{whose} on {rule.path}"
+
+
+def rule_loss(label: str, rule: Rule, rules: list[Rule], now: datetime) -> str:
+    """What deleting ``rule`` takes from its principal, exactly: what another rule still grants is kept."""
+    perms = PERMISSION_LABELS.get(rule.permissions, rule.permissions)
+    keeper = still_granted(rule, rules, now)
+    if keeper is None:
+        return f"{label} loses {perms} access to {rule.path} at once."
+    kept = PERMISSION_LABELS.get(keeper.permissions, keeper.permissions)
+    if rule.permissions == "rw" and keeper.permissions != "rw":
+        return f"{label} loses write access to {rule.path}; keeps read through {_through(keeper)}."
+    return f"{label} keeps {kept} access to {rule.path} through {_through(keeper)}; only this rule goes."
+
+
 def is_guest(collection: Collection) -> bool:
     """Guest collections (GCSv5 guests and Globus Connect Personal shares) are the ones with rules."""
     return collection.host_endpoint_id is not None or collection.entity_type.endswith("guest_collection")
@@ -389,7 +432,6 @@ class SharingScreen(GtermModal[None]):
         if rule is None or not self._not_from_role(rule):
             return
         label = self.labels.get(rule.key, rule.principal)
-        perms = PERMISSION_LABELS.get(rule.permissions, rule.permissions)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -399,7 +441,7 @@ class SharingScreen(GtermModal[None]):
         self.app.push_screen(
             ConfirmPrompt(
                 "Delete access rule",
-                f"{label} loses {perms} access to {rule.path} at once.",
+                rule_loss(label, rule, self.rules, datetime.now(UTC)),
                 confirm_label="Delete",
                 danger=True,
             ),
