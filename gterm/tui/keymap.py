@@ -41,7 +41,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("f2", "rename", "Rename", id="rename"),
     Binding("f3", "view", "View", id="view"),
     # Midnight Commander's edit key: not in the footer (it would push Help and Quit off at 80 columns).
-    Binding("f4", "edit", "Edit: no editor in gterm (F3 views)", show=False, id="edit"),
+    Binding("f4", "edit", "Edit (no editor; F3 views)", show=False, id="edit"),
     Binding("i", "collection_info", "Collection details", show=False, id="collection_info"),
     Binding("m", "admin_view", "Administrator's view", show=False, id="admin_view"),
     Binding("p", "sharing", "Sharing", show=False, id="sharing"),

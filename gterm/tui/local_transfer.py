@@ -144,7 +144,7 @@ def build_task(
         source_name=plan.source_name,
         destination_name=plan.destination_name,
         on_conflict=on_conflict,
-        label=plan.default_label(),  # as a Globus task's: what moves, from where, to where
+        label=plan.default_label(prefix=""),  # as a Globus task's: what moves, from where, to where
     )
     if remote is not None and https is not None:
         collection, access, remote_id = remote, https, remote.id

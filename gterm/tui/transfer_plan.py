@@ -92,12 +92,14 @@ class TransferPlan:
     def known_bytes(self) -> int:
         return sum(entry.size for entry in self.entries if not entry.is_dir)
 
-    def default_label(self) -> str:
+    def default_label(self, *, prefix: str = "gterm: ") -> str:
+        """What moves, from where, to where; ``prefix`` tells gterm's tasks apart in the Globus web app (a task
+        gterm runs itself, never seen there, goes without: the panel's label column is narrow)."""
         count = len(self.entries)
         what = plural(count, "item") if count != 1 else self.entries[0].name
         # Names come from other people: the label (shown in an Input, sent to Globus) gets their
         # control characters as visible escapes, never raw (QA F11).
-        return fit_label(escape_controls(f"gterm: {what} from {self.source_name} to {self.destination_name}"))
+        return fit_label(escape_controls(f"{prefix}{what} from {self.source_name} to {self.destination_name}"))
 
     def summary(self) -> str:
         parts = []

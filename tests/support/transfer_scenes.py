@@ -113,14 +113,14 @@ def fixed_https_tasks() -> list[Task]:
     docs = [
         task_doc(
             "local-00000000-0000-4000-8000-000000000001", type="DOWNLOAD",
-            label="gterm: 2 items from Lab Storage to This computer",
+            label="2 items from Lab Storage to This computer",
             source_endpoint_display_name="Lab Storage", destination_endpoint_display_name="This computer",
             nice_status=None, files=40, files_transferred=12, bytes_transferred=400_000_000,
             effective_bytes_per_second=80_000_000, request_time=_ago(5), bytes_total=1_000_000_000, **local,
         ),
         task_doc(
             "local-00000000-0000-4000-8000-000000000002", type="UPLOAD", status="SUCCEEDED",
-            label="gterm: results.h5 from This computer to Lab Storage",
+            label="results.h5 from This computer to Lab Storage",
             source_endpoint_display_name="This computer", destination_endpoint_display_name="Lab Storage",
             nice_status=None, files=1, files_transferred=1, bytes_transferred=52_428_800,
             effective_bytes_per_second=26_214_400, request_time=_ago(300), completion_time=_ago(298),
@@ -128,7 +128,7 @@ def fixed_https_tasks() -> list[Task]:
         ),
         task_doc(
             "local-00000000-0000-4000-8000-000000000003", type="COPY", status="FAILED",
-            label="gterm: 3 items from This computer to This computer",
+            label="3 items from This computer to This computer",
             source_endpoint_display_name="This computer", destination_endpoint_display_name="This computer",
             nice_status="CANCELED", files=3, files_transferred=1, bytes_transferred=1_000, request_time=_ago(900),
             completion_time=_ago(880), bytes_total=3_000, fatal_error="Canceled by you", **local,

@@ -290,6 +290,6 @@ async def test_f4_says_there_is_no_editor_and_where_a_local_file_is(alice_servic
         assert app.screen is app.main_screen
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the key help")
-        assert ("f4", "Edit: no editor in gterm (F3 views)", "edit") in [
+        assert ("f4", "Edit (no editor; F3 views)", "edit") in [
             (row.keys.lower(), row.description, row.binding_id) for row in app.screen.rows
         ]

@@ -72,7 +72,7 @@ async def test_download_a_directory_then_upload_a_file_back(sandbox: SandboxHand
         task = next(t for t in screen.task_panel.tasks if t.type == "DOWNLOAD")
         assert task.files_transferred == 3 and task.bytes_transferred == 6 + 70_000 + 1
         # Named as a Globus task is (two downloads of one item each were both "Download 1 item").
-        assert task.label == "gterm: results from Lab Storage to This computer"
+        assert task.label == "results from Lab Storage to This computer"
 
         # Upload a file back: from the local pane into the collection directory.
         (local / "new.txt").write_text("from here\n")
@@ -84,7 +84,7 @@ async def test_download_a_directory_then_upload_a_file_back(sandbox: SandboxHand
         await wait_for(pilot, lambda: "UPLOAD SUCCEEDED" in _task_rows(app), "upload ended")
         assert (disk / "new.txt").read_text() == "from here\n"
         upload = next(t for t in screen.task_panel.tasks if t.type == "UPLOAD")
-        assert upload.label == "gterm: new.txt from This computer to Lab Storage"
+        assert upload.label == "new.txt from This computer to Lab Storage"
         await wait_for(pilot, lambda: "new.txt" in listing_names(left), "collection pane reloaded")
 
         # The task's details: its fields and events, from the task itself.
