@@ -41,14 +41,15 @@ GROUPS_SCOPE = "urn:globus:auth:scope:groups.api.globus.org:all"
 
 def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries: int | None = None,
                 groups_consent: threading.Event | None = None,
-                data_access_consent: threading.Event | None = None) -> SharingService:
+                data_access_consent: threading.Event | None = None,
+                manage_consent: threading.Event | None = None) -> SharingService:
     """One logged-in client of each kind shared by the worker threads (tests only, like service_for).
 
     ``max_retries`` bounds the SDK's retries of 5xx answers, as gterm's own clients do (``client_options``).
     ``groups_consent``: until it is set, my groups need a consent (ConsentNeeded for the Groups scope, as
     a session without it gets); a test's sign-in sets it. ``data_access_consent``: likewise for the GCS
     clients' manage_collections with the mapped collection's data_access (as the session's gcs_client, whose
-    stored token lacks it, raises).
+    stored token lacks it, raises). ``manage_consent``: likewise for the GCS Manager's own client (roles).
     """
     transfer = transfer_client_for(sandbox, identity)
     auth = auth_client_for(sandbox, identity)
@@ -63,6 +64,9 @@ def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries:
         return gcs_client_for(sandbox, endpoint_id, identity, data_access=[mapped_id])
 
     def gcs_manager(endpoint_id: str, manager_url: str) -> globus_sdk.GCSClient:
+        if manage_consent is not None and not manage_consent.is_set():
+            raise ConsentNeeded("Globus needs your consent for more access; log in again to grant it.",
+                                required_scopes=[manage_scope(endpoint_id)])
         if endpoint_id not in manage_tokens:
             tokens = login_tokens(sandbox, f"openid {manage_scope(endpoint_id)}", new_native_client(sandbox),
                                   identity=identity)

@@ -7,6 +7,7 @@ shows that a role given in gterm takes effect at once (an access manager may lis
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import AddRoleDialog
 from tests.support.browser_helpers import make_app, type_text, wait_for
+from tests.support.consent import ConsentSession
 from tests.support.gcs_helpers import gcs_client_for
 from tests.support.outages import answer_error, gated
 from tests.support.sharing_helpers import alice_guest, open_sharing, sharing_for
@@ -310,3 +312,36 @@ async def test_an_access_manager_is_told_at_once_that_he_cannot_take_a_role_away
         status = str(panel.query_one("#roles-status").render())
         assert "Only an administrator of this collection may take roles away" in status, status
         assert "access_manager" in status and screen.on_roles_tab
+
+
+async def test_taking_a_role_away_that_needs_a_sign_in_asks_for_it_then_takes_it(
+    sandbox: SandboxHandle, bob_tc: globus_sdk.TransferClient, guest: str
+) -> None:
+    """QA: a failed role change said a consent or sign-in only on the status line (Delete guest had the same
+    defect): d, y stopped there. Now the login opens in the app and the role is taken away after it."""
+    consented = threading.Event()
+    consented.set()
+
+    def grant(scopes: list[str]) -> bool:
+        consented.set()
+        return True
+
+    session = ConsentSession(grant)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox, manage_consent=consented), session=session,
+                   left=f"{guest}:/", right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _roles_tab(pilot)
+        panel = screen.roles
+        await _give(pilot, screen, "bob@example.org")
+        await wait_for(pilot, lambda: app.screen is screen and any(a.principal == BOB_ID for a in panel.assignments),
+                       "Bob's role")
+        (bobs,) = [a for a in panel.assignments if a.principal == BOB_ID]
+        consented.clear()  # the GCS Manager's token now wants a consent (as a stored one short of it does)
+        panel.table.move_cursor(row=[a.id for a in panel.assignments].index(bobs.id))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: panel.loaded and all(a.principal != BOB_ID for a in panel.assignments),
+                       "Bob's role to go after the sign-in")
+        assert len(session.logins) == 1
+        assert api_error(lambda: bob_tc.endpoint_acl_list(guest)).http_status == 403

@@ -9,6 +9,7 @@ GCS Manager for a GCSv5 collection and Transfer's endpoint roles otherwise
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -221,13 +222,15 @@ class RolesPanel(Vertical):
         try:
             self.sharing.roles.remove(place, role_id)
         except GtermError as exc:
-            deliver(self.app, self._change_failed, exc)
+            deliver(self.app, self._change_failed, exc, lambda: self._remove(place, role_id))
             return
         deliver(self.app, self._after_change, True)
 
-    def _change_failed(self, error: GtermError) -> None:
+    def _change_failed(self, error: GtermError, again: Callable[[], object]) -> None:
         self.removed_own_admin = False
         self._status(describe(error), error=True)
+        if isinstance(error, AUTH_ERRORS):  # a consent or a new sign-in: asked for in the app, then sent again
+            report(self.app, error, context="Take a role away", retry=again)
 
     def _after_change(self, changed: bool | None) -> None:
         if changed:
