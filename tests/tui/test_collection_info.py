@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gterm.sandbox.seed_ids import ALICE_SHARED_ID, ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_STORAGE_ID
@@ -9,6 +11,17 @@ from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.collection_info import CollectionInfo
 from tests.support.browser_helpers import make_app, settled, wait_for
 from tests.support.transfer_live import service_for
+
+
+async def open_details(pilot: Any, app: Any) -> CollectionInfo:
+    """``i`` in the settled browser: the details screen, its collection document read."""
+    await settled(pilot)
+    await pilot.press("i")
+    await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
+    info = app.screen
+    assert isinstance(info, CollectionInfo)
+    await wait_for(pilot, lambda: info.details is not None, "the collection document")
+    return info
 
 
 @pytest.mark.parametrize(
@@ -23,12 +36,7 @@ from tests.support.transfer_live import service_for
 async def test_i_shows_id_kind_and_rights(sandbox: SandboxHandle, collection_id: str, kind: str, may_edit: str) -> None:
     app = make_app(service_for(sandbox), left=f"{collection_id}:/", right=f"{LAB_STORAGE_ID}:/")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settled(pilot)
-        await pilot.press("i")
-        await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
-        info = app.screen
-        assert isinstance(info, CollectionInfo)
-        await wait_for(pilot, lambda: info.details is not None, "the collection document")
+        info = await open_details(pilot, app)
         assert info.details is not None
         facts = {fact.label: fact.value for section in info.details.sections() for fact in section.facts}
         assert facts["ID"] == collection_id
@@ -89,12 +97,7 @@ async def test_a_description_in_lines_is_shown_in_lines_with_other_controls_esca
     try:
         app = make_app(service_for(sandbox), left=f"{LAB_STORAGE_ID}:/", right=f"{LAB_STORAGE_ID}:/")
         async with app.run_test(size=(120, 40)) as pilot:
-            await settled(pilot)
-            await pilot.press("i")
-            await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
-            info = app.screen
-            assert isinstance(info, CollectionInfo)
-            await wait_for(pilot, lambda: info.details is not None, "the collection document")
+            await open_details(pilot, app)
             await pilot.pause()
             lines = screen_lines(app)
             first = next(n for n, line in enumerate(lines) if "Description " in line and "contact" not in line)
