@@ -112,6 +112,15 @@ def back_with_error(asked_from: Screen[Any], error: BaseException, ask_again: Ca
     return True
 
 
+def ask_again_or_report(
+    asked_from: Screen[Any], error: BaseException, ask_again: Callable[[str], object], *, context: str,
+    target: ShowsErrors | None = None,
+) -> None:
+    """The prompt comes back with why (:func:`back_with_error`); where it cannot, ``target`` and a notice say it."""
+    if not back_with_error(asked_from, error, ask_again):
+        report(asked_from.app, error, context=context, target=target)
+
+
 class ReauthCoordinator:
     """Runs at most one login at a time and retries every operation that waited for it.
 

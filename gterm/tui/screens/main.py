@@ -34,7 +34,7 @@ from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.widgets.sidebar import BookmarkSidebar
 from gterm.tui.widgets.task_panel import TaskPanel
-from gterm.tui.worker_errors import ShowsErrors, back_with_error, report
+from gterm.tui.worker_errors import ShowsErrors, ask_again_or_report, report
 from gterm.wording import hidden_by_filter, plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -260,12 +260,6 @@ class MainScreen(StartupLocations):
         """A deferred action runs only if its pane is still the one the user works in."""
         return pane is self.active_pane
 
-    def refresh_location(self, collection_id: str, path: str) -> None:
-        """Reload every pane that shows ``path`` of ``collection_id`` (after a change there)."""
-        for pane in self.panes():
-            if pane.collection_id == collection_id and pane.path == paths.as_dir(path):
-                pane.reload()
-
     def action_collection_info(self) -> None:
         """``i``: the focused pane's collection in detail."""
         pane = self._ready_pane()
@@ -435,10 +429,9 @@ class MainScreen(StartupLocations):
         self, ask: Callable[[str, str], object], typed: str, error: BaseException, context: str,
         target: ShowsErrors
     ) -> None:
-        """A prompt's call failed: the prompt comes back with what was typed and why (back_with_error); where it
-        cannot, ``target`` (the pane, the sidebar) and a notice say it (with the name)."""
-        if not back_with_error(self, error, lambda why: ask(typed, why)):
-            report(self.app, error, context=context, target=target)
+        """A prompt's call failed: the prompt comes back with what was typed and why; where it cannot, ``target``
+        (the pane) and a notice say it (with the name)."""
+        ask_again_or_report(self, error, lambda why: ask(typed, why), context=context, target=target)
 
     def action_move(self) -> None:
         from gterm.tui.screens.prompts import InputPrompt

@@ -426,15 +426,9 @@ class Pane(PanePages, PanePathBar, PaneFilter, PaneGone, Vertical, HoldsKeys):
             return
         if self._climb_from_gone(error, collection_id, path, origin):
             return
-        self._gone_from = None
         self.fetching = False
-        self.pages_pending = False
-        self._pending_all.clear()
-        self._pending_cursor = None
-        self._after_load = None  # it was meant for the location that did not open
-        self._note_after_load = None
         where = path or "the default directory"
-        self._release_keys_typed_next(dropped=f"{where} could not be listed")
+        self.drop_waiting(f"{where} could not be listed")  # it was all meant for the location that did not open
         if self.listing is None:
             self._failed_open = (collection_id, path, origin)
             self.file_list.clear_listing(f"Cannot open {where} · ctrl+r tries again")
@@ -488,6 +482,15 @@ class Pane(PanePages, PanePathBar, PaneFilter, PaneGone, Vertical, HoldsKeys):
     def _set_loading(self, message: str) -> None:
         self.fetching = True
         self.query_one(PaneMessage).show_loading(message)
+
+    def drop_waiting(self, why: str) -> None:
+        """Nothing waits for the location asked for any more: the rest of its pages, the actions and the cursor
+        meant for it, its note, and the keys typed meanwhile (dropped, saying ``why``)."""
+        self._gone_from = None
+        self.pages_pending = False
+        self._pending_all.clear()
+        self._pending_cursor = self._after_load = self._note_after_load = None
+        self._release_keys_typed_next(dropped=why)
 
     def show_loading_line(self, message: str) -> None:
         """The loading line says ``message`` (and counts the keys held behind it), as while a listing loads."""

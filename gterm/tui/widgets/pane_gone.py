@@ -11,8 +11,7 @@ F7 or F8 from it: it shows no collection, as before the first ctrl+o.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from rich.text import Text
 from textual.widgets import Label
@@ -32,13 +31,8 @@ class _Pane(Protocol):
 
     collection: Collection | None
     listing: Listing | None
-    pages_pending: bool
     _generation: int
-    _pending_all: dict[str, Callable[[], Any]]
-    _pending_cursor: str | None
-    _after_load: Callable[[], object] | None
     _note_after_load: str | None
-    _gone_from: str | None
     _failed_open: tuple[str, str | None, str] | None
     _selected_count: int
     _selected_size: int
@@ -56,7 +50,7 @@ class _Pane(Protocol):
     def show_error(self, message: str) -> None: ...
     def open(self, collection_id: str, path: str | None = None, *, origin: str = "open") -> None: ...
     def _hide_filter(self) -> None: ...
-    def _release_keys_typed_next(self, *, dropped: str | None = None) -> None: ...
+    def drop_waiting(self, why: str) -> None: ...
 
 
 class PaneGone:
@@ -94,13 +88,9 @@ def _let_go(pane: _Pane, why: str) -> None:
     pane._generation += 1  # an answer still on its way for the collection is dropped
     pane.collection = None
     pane.listing = None
-    pane.pages_pending = False
-    pane._pending_all.clear()
-    pane._pending_cursor = pane._after_load = pane._note_after_load = None
-    pane._gone_from = None
     pane._failed_open = None  # nothing for ctrl+r to try again: ctrl+o picks another collection
     pane._selected_count = pane._selected_size = 0
-    pane._release_keys_typed_next(dropped=why)
+    pane.drop_waiting(why)
     pane.file_list.filter_text = ""
     pane._hide_filter()
     pane.query_one(".collection-name", Label).update(Text("No collection"))

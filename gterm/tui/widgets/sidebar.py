@@ -26,7 +26,7 @@ from gterm.tui.keymap import SIDEBAR_BINDINGS
 from gterm.tui.messages import BookmarkChosen, BookmarksChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.worker_errors import back_with_error, deliver, describe, report
+from gterm.tui.worker_errors import ask_again_or_report, deliver, describe, report
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -190,8 +190,8 @@ class BookmarkSidebar(Vertical):
             new_name = name.strip()
 
             def failed(error: BaseException) -> None:  # the prompt comes back with the name and why
-                if not back_with_error(self.screen, error, lambda why: ask(name, why)):
-                    report(self.app, error, context="Rename bookmark", target=self)
+                ask_again_or_report(self.screen, error, lambda why: ask(name, why), context="Rename bookmark",
+                                    target=self)
 
             self._run("Rename bookmark", lambda s: s.rename_bookmark(bookmark.id, new_name), self._after_change,
                       on_failed=failed)
