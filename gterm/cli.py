@@ -521,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "sandbox":
             from gterm.sandbox_commands import cmd_sandbox
 
-            return cmd_sandbox(args, parser)
+            return cmd_sandbox(args)
         return cmd_tui(args)
     except KeyboardInterrupt:
         _error("interrupted.")

@@ -104,6 +104,25 @@ def make_private_dir(path: Path) -> bool:
     return True
 
 
+def write_atomically(target: Path, text: str, *, prefix: str, sync: bool = False) -> None:
+    """Replace ``target`` with ``text`` in one step: a crash leaves the old file or the new one, never half.
+
+    The temporary file is made beside ``target`` (so the rename stays on one filesystem), 0600 from the
+    start (mkstemp); ``sync`` flushes it to the disk before the rename (tokens are worth that).
+    """
+    descriptor, temporary = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def cannot_create(label: str, path: Path, exc: OSError) -> str:
     """Why the directory ``path`` cannot be made, as every command says it (``--data-dir DIR: cannot create it
     (reason).``); ``label`` is what set it: an option, or ``GTERM_DATA_DIR``."""
@@ -305,15 +324,7 @@ class GtermConfig:
         """
         target = path or self.state_file()
         make_private_dir(target.parent)
-        text = _STATE_HEADER + dumps_toml(self.state_mapping())
-        fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".toml", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(target, _STATE_HEADER + dumps_toml(self.state_mapping()), prefix=".state-")
         self.state_path = target
         return target
 

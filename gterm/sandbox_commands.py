@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gterm.cli import EXIT_OK, describe, run_cli_login, run_tui
 from gterm.collector import paused_until_first_frame
-from gterm.config import GtermConfig, cannot_create, data_dir, default_demo_dir
+from gterm.config import GtermConfig, cannot_create, data_dir, default_demo_dir, make_private_dir
 from gterm.globus.errors import InvalidInput, KeyringUnavailable, SessionExpired
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def usable_data_dir(path: Path) -> Path:
     """``path`` (created if needed) or InvalidInput saying why it cannot hold the sandbox's data."""
     path = path.expanduser()
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)  # it will hold the robot's secret (sandbox.json)
+        make_private_dir(path)  # it will hold the robot's secret (sandbox.json)
     except OSError as exc:
         raise InvalidInput(cannot_create("--data-dir", path, exc)) from None
     if not os.access(path, os.W_OK | os.X_OK):
@@ -216,9 +216,8 @@ def said_as_input_errors() -> Iterator[None]:
         raise InvalidInput(f"{exc} Give {what}.") from None
 
 
-def cmd_sandbox(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.sandbox_command != "serve":  # argparse allows no other (the subcommand is required)
-        parser.error(f"unknown sandbox subcommand {args.sandbox_command!r}")
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """``gterm sandbox serve`` (argparse allows no other subcommand: it is required)."""
     from gterm.sandbox.server import serve_forever
     from gterm.sandbox.state import SandboxConfig
 

@@ -173,7 +173,6 @@ class SharingService:
         self._groups_source = groups_source  # the groups I belong to (Groups' my_groups), for group rules
         self._my_groups: list[GroupRef] | None = None
         # Groups asked for a consent the last time my groups were wanted: group rules then show ids.
-        self.groups_need_consent = False
         self._groups_consent: ConsentNeeded | None = None  # that consent's scopes, asked for when a group is named
         self._local = threading.local()
         self._names_lock = threading.Lock()
@@ -184,6 +183,11 @@ class SharingService:
         self.roles = CollectionRoles(self._transfer, gcs_manager)
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def groups_need_consent(self) -> bool:
+        """My groups could not be read for want of a consent (said where group rules show their ids)."""
+        return self._groups_consent is not None
 
     def _transfer(self) -> globus_sdk.TransferClient:
         client: globus_sdk.TransferClient | None = getattr(self._local, "transfer", None)
@@ -440,8 +444,7 @@ class SharingService:
         try:
             return self.load_my_groups()
         except ConsentNeeded as exc:
-            self.groups_need_consent = True  # said where group rules show their ids (the sharing screen)
-            self._groups_consent = exc
+            self._groups_consent = exc  # said where group rules show their ids (the sharing screen)
             return []
         except GtermError:
             return []  # group names are offered when Groups answers; people and words still work
@@ -451,7 +454,6 @@ class SharingService:
         if self._groups_source is None:
             return []
         groups = self._groups_source()
-        self.groups_need_consent = False
         self._groups_consent = None
         self.remember_groups(groups)
         with self._names_lock:
@@ -549,7 +551,7 @@ class SharingService:
             identity = self.identity_named(text)
             if identity is not None:
                 return Grantee("identity", identity.id, identity_label(identity))
-        consent = self._groups_consent if mine and self.groups_need_consent else None
+        consent = self._groups_consent if mine else None
         if consent is not None and "@" not in text:
             # Perhaps one of my groups, which Groups shows only with a consent: ask for it (then resolve again)
             # rather than say no group of mine has that name.

@@ -20,14 +20,13 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
 import typing as t
 from pathlib import Path
 
 from globus_sdk.config import get_environment_name, get_service_url
 from globus_sdk.token_storage import JSONTokenStorage, MemoryTokenStorage, TokenStorage, TokenStorageData
 
-from gterm.config import cannot_create, data_dir_label, default_data_dir, make_private_dir
+from gterm.config import cannot_create, data_dir_label, default_data_dir, make_private_dir, write_atomically
 from gterm.globus.errors import ForbiddenTokenFile, GtermError, KeyringUnavailable, UnreadableSession
 
 if t.TYPE_CHECKING:
@@ -272,12 +271,11 @@ class PlaintextTokenStorage(JSONTokenStorage):
             raise self._forbidden_file(exc) from None
 
     def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
-        # Only this namespace is read: another namespace's damaged entry (another environment's
-        # or client's session) is not this session's concern and never stops it.
-        data = self._load()
+        # The SDK reads only this namespace: another namespace's damaged entry (another environment's
+        # or client's session) is not this session's concern and never stops it. (_load's own errors are
+        # gterm's already: UnreadableSession, ForbiddenTokenFile.)
         try:
-            entries = data["data"].get(self.namespace, {})
-            return {rs: TokenStorageData.from_dict(entry) for rs, entry in entries.items()}
+            return super().get_token_data_by_resource_server()
         except (KeyError, TypeError, ValueError, AttributeError):  # an entry that is not token data
             raise self._unreadable_session() from None
 
@@ -345,17 +343,7 @@ class PlaintextTokenStorage(JSONTokenStorage):
         mkstemp makes the temporary file 0600 from the start; it is made beside the real file
         (a symlinked token file is written where it points) so the rename stays on one filesystem.
         """
-        target = Path(self.filepath).resolve()
-        descriptor, temporary = tempfile.mkstemp(prefix=".tokens-", suffix=".json", dir=target.parent)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(content, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(Path(self.filepath).resolve(), json.dumps(content), prefix=".tokens-", sync=True)
 
     def remove_all(self) -> list[str]:
         removed = [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]
