@@ -34,16 +34,15 @@ class EarlyResults:
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
-        self._pending: dict[Hashable, tuple[float, Future[object]]] = {}
-        self._handed: set[Hashable] = set()  # shared answers handed out at least once (still kept)
+        # key -> (started, the call's Future, handed out already: a shared answer some caller took)
+        self._pending: dict[Hashable, tuple[float, Future[object], bool]] = {}
 
     def promise(self, key: Hashable) -> Future[object]:
         """Register ``key`` as coming; the caller fulfils the returned Future (result or exception)."""
         future: Future[object] = Future()
         future.set_running_or_notify_cancel()
         with self._lock:
-            self._pending[key] = (self._clock(), future)
-            self._handed.discard(key)
+            self._pending[key] = (self._clock(), future, False)
         return future
 
     def start(self, key: Hashable, call: Callable[[], object]) -> Future[object]:
@@ -65,19 +64,17 @@ class EarlyResults:
         now = self._clock()
         with self._lock:
             entry = self._pending.get(key)
-            if entry is not None and key in self._handed and _failed(entry[1]):
+            if entry is not None and entry[2] and _failed(entry[1]):
                 # A failure reaches the callers that asked while it was on its way, never a later one: that
                 # is a retry (ctrl+r once the service is back), which must ask the service again.
                 entry = None
             if entry is not None and share_for > 0 and now - entry[0] <= share_for and not _failed(entry[1]):
-                self._handed.add(key)
+                self._pending[key] = (entry[0], entry[1], True)
             else:
                 self._pending.pop(key, None)
-                self._handed.discard(key)
             # Answers nobody asked for in time go too (a big listing must not stay for the session).
-            for stale in [k for k, (started, _) in self._pending.items() if now - started > self._ttl]:
+            for stale in [k for k, (started, _, _) in self._pending.items() if now - started > self._ttl]:
                 del self._pending[stale]
-                self._handed.discard(stale)
         if entry is None or now - entry[0] > self._ttl:
             return None
         return entry[1]

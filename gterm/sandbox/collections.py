@@ -174,7 +174,7 @@ def acl_permission(state: SandboxState, coll: CollectionRecord, principal: Princ
     """Best permission ("", "r" or "rw") the ACL rules grant on a guest collection path."""
     if coll.owner_id == principal.identity_id:
         return "rw"
-    if {"administrator", "access_manager"} & roles.effective_role_set(state, coll, principal.identity_id):
+    if roles.is_access_manager(state, coll, principal.identity_id):
         return "rw"  # these roles carry an implicit "rw" rule on "/" (Transfer lists it with the role's id)
     best = ""
     probe = path if path.endswith("/") else path + "/"

@@ -23,7 +23,7 @@ from gterm.sandbox.auth_store import get_identity
 from gterm.sandbox.collections import CollectionRecord, find_collection
 from gterm.sandbox.errors import ApiError
 from gterm.sandbox.state import SandboxState
-from gterm.sandbox.transfer_acl import access_list_docs
+from gterm.sandbox.transfer_acl import access_list_doc
 from gterm.sandbox.transfer_endpoints import collections_in_use, endpoint_doc
 from gterm.sandbox.transfer_http import RouteSpec, int_param, result_doc
 
@@ -613,8 +613,7 @@ def acl_list(state: SandboxState, principal: Principal, request: Request) -> dic
     coll = _endpoint(state, principal, request.path_params["endpoint_id"])
     if not coll.is_guest:
         raise ApiError(400, BAD, f"'{coll.display_name}' is not a guest collection; it has no access rules")
-    docs = access_list_docs(state, coll)
-    return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(docs), "DATA": docs}
+    return access_list_doc(state, coll)
 
 
 M = "/endpoint_manager"

@@ -140,3 +140,8 @@ def effective_roles(state: SandboxState, coll: CollectionRecord, identity_id: st
 
 def is_administrator(state: SandboxState, coll: CollectionRecord, identity_id: str) -> bool:
     return "administrator" in effective_role_set(state, coll, identity_id)
+
+
+def is_access_manager(state: SandboxState, coll: CollectionRecord, identity_id: str) -> bool:
+    """May manage a guest collection's access rules (an administrator there is one too: _expand)."""
+    return "access_manager" in effective_role_set(state, coll, identity_id)

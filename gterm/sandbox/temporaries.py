@@ -34,8 +34,9 @@ def copy_name(task_id: str, seq: int) -> str:
 
 
 def is_temporary(name: str) -> bool:
-    """Whether ``name`` is one of the sandbox's temporary files (always a dot name)."""
-    return _TEMPORARY_RE.fullmatch(name) is not None
+    """Whether ``name`` is one of the sandbox's temporary files (always a dot name: any other costs one compare,
+    as a copy's walk asks for every entry)."""
+    return name[:1] == "." and _TEMPORARY_RE.fullmatch(name) is not None
 
 
 def remove_stale(top: Path) -> int:

@@ -60,10 +60,11 @@ def role_rule_doc(role_row: Any) -> dict[str, Any]:
     }
 
 
-def access_list_docs(state: SandboxState, coll: CollectionRecord) -> list[dict[str, Any]]:
+def access_list_doc(state: SandboxState, coll: CollectionRecord) -> dict[str, Any]:
     """A guest collection's permission list as Transfer shows it: the roles' implicit rules, then the rules."""
     implied = [role_rule_doc(r) for r in roles_store.list_roles(state.db, coll.id) if r["role"] in ACCESS_ROLES]
-    return implied + [rule_doc(r) for r in colls.rules_for(state, coll.id)]
+    docs = implied + [rule_doc(r) for r in colls.rules_for(state, coll.id)]
+    return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(docs), "DATA": docs}
 
 
 def _acl_collection(state: SandboxState, principal: Principal, collection_id: str) -> CollectionRecord:
@@ -73,7 +74,7 @@ def _acl_collection(state: SandboxState, principal: Principal, collection_id: st
             400, "ClientError.BadRequest",
             f"Collection '{coll.display_name}' is not a guest collection; it has no access rules",
         )
-    if "access_manager" not in roles.effective_role_set(state, coll, principal.identity_id):
+    if not roles.is_access_manager(state, coll, principal.identity_id):
         raise ApiError(403, "PermissionDenied",
                        f"You may not manage access rules of collection '{coll.display_name}'")
     return coll
@@ -97,9 +98,7 @@ def _check_permissions(value: Any, principal_type: str) -> str:
 
 
 def endpoint_acl_list(state: SandboxState, principal: Principal, request: Request) -> dict[str, Any]:
-    coll = _acl_collection(state, principal, request.path_params["endpoint_id"])
-    docs = access_list_docs(state, coll)
-    return {"DATA_TYPE": "access_list", "endpoint": coll.id, "length": len(docs), "DATA": docs}
+    return access_list_doc(state, _acl_collection(state, principal, request.path_params["endpoint_id"]))
 
 
 def add_acl_rule(state: SandboxState, principal: Principal, request: Request, body: Any) -> Any:

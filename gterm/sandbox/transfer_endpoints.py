@@ -45,17 +45,16 @@ def server_doc(server_id: int, hostname: str | None, subject: str | None) -> dic
     }
 
 
-def reported_owner(state: SandboxState, coll: CollectionRecord) -> tuple[str | None, str]:
+def reported_owner(coll: CollectionRecord, host: CollectionRecord | None) -> tuple[str | None, str]:
     """The owner_id and owner_string Transfer reports (and filters a search by).
 
     Transfer reports every GCSv5 collection, guests too, as owned by its endpoint's client
     identity (globus-cli finds the endpoint, and its GCS Manager, through owner_id). The
     creator of a guest stays the sandbox's owner for access; Transfer only does not say it.
+    ``host``: the guest's host collection (None for any other collection, or one not found).
     """
-    if coll.entity_type == colls.GUEST and coll.host_collection_id:
-        host = colls.find_collection(state, coll.host_collection_id)
-        if host is not None:
-            return host.owner_id, host.owner_string
+    if coll.entity_type == colls.GUEST and host is not None:
+        return host.owner_id, host.owner_string
     return coll.owner_id, coll.owner_string
 
 
@@ -66,7 +65,7 @@ def endpoint_doc(state: SandboxState, coll: CollectionRecord, principal: Princip
     host = colls.find_collection(state, coll.host_collection_id) if coll.host_collection_id else None
     default_dir = meta.get("default_directory") or ("/" if coll.is_guest else "/~/")
     my_roles = roles.effective_roles(state, coll, principal.identity_id)
-    owner_id, owner_string = reported_owner(state, coll)
+    owner_id, owner_string = reported_owner(coll, host)
     doc: dict[str, Any] = {
         "DATA_TYPE": "endpoint",
         "id": coll.id,
@@ -228,12 +227,20 @@ def endpoint_search(state: SandboxState, principal: Principal, request: Request)
         rank = {cid: n for n, cid in enumerate(colls.recently_used(state, principal.identity_id))}
         candidates = sorted((c for c in candidates if c.id in rank), key=lambda c: rank[c.id])
 
+    by_id = {c.id: c for c in candidates}  # a guest's host, for the owner it is reported with
+
+    def shown_owner(c: CollectionRecord) -> str | None:
+        host_of = by_id.get(c.host_collection_id) if c.host_collection_id else None
+        if host_of is None and c.host_collection_id:
+            host_of = colls.find_collection(state, c.host_collection_id)
+        return reported_owner(c, host_of)[0]
+
     found = [
         c for c in candidates
         if colls.can_see(state, c, principal)
         and matches_scope(c)
         and (not words or _fulltext_matches(c, words))
-        and (not owner or reported_owner(state, c)[0] == owner)  # the owner_id the result shows
+        and (not owner or shown_owner(c) == owner)  # the owner_id the result shows
         and (not host or c.host_collection_id == host)
         and (not etype or c.entity_type == etype)
         and (nonfunctional is None or (c.entity_type == gcs_transfer.ENDPOINT_ENTITY) == nonfunctional)

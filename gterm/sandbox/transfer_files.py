@@ -21,6 +21,7 @@ from gterm.sandbox.collections import (
     resolve,
 )
 from gterm.sandbox.errors import ApiError
+from gterm.sandbox.gcs_transfer import is_gcsv5
 from gterm.sandbox.listing_cache import NAMES_TTL, directory_stamp
 from gterm.sandbox.request_parsing import bool_param, int_param, text_field
 from gterm.sandbox.state import SandboxState
@@ -120,7 +121,7 @@ def _listing(
     page = listing.read(root, dir_fd, dir_parts, offset, limit)
     # GCSv5 says it supports symlinks (globus-cli's recorded answers); what others say is not recorded.
     body = fl.file_list_json(page, path=where.path, collection_id=coll.id, total=total, fields=fields,
-                             symlink_supported=coll.entity_type.startswith("GCSv5_"))
+                             symlink_supported=is_gcsv5(coll))
     return Response(body, media_type="application/json")
 
 
