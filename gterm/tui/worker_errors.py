@@ -139,8 +139,7 @@ class ReauthCoordinator:
         self.pending: list[Retry] = []
         self.active = False
         self.reason = ""
-        self.done = "Signed in"
-        self.failed_what = ""
+        self.done = "Signed in; retrying what failed."  # what the login that ends says (set as it starts)
         self.recent_logins: list[float] = []
         # Published after every sign-in that worked: what stopped for want of one (the task panel's
         # polling, when the sign-in it asked for was cancelled) starts again with any later one.
@@ -184,8 +183,8 @@ class ReauthCoordinator:
         # Said when the login is done, with what it was for (in the demo it needs no keys, so it came unasked).
         # ``what`` is named as what failed, in brackets as in the reason: contexts are headings ("Download")
         # or sentences ("Cannot open /~/"), and "Consent given for cannot open /~/" read wrong.
-        self.done = "Consent given" if isinstance(error, ConsentNeeded) else "Signed in again"
-        self.failed_what = what
+        done = "Consent given" if isinstance(error, ConsentNeeded) else "Signed in again"
+        self.done = f"{done}; retrying what failed ({what})."
         self.app.run_worker(
             lambda: self._start_login(session, error),
             thread=True,
@@ -228,7 +227,7 @@ class ReauthCoordinator:
         if not ok:
             self.app.notify("Sign-in cancelled; the operation was not retried.", title="Sign-in", severity="warning")
             return
-        self.app.notify(f"{self.done}; retrying what failed ({self.failed_what}).", title="Sign-in")
+        self.app.notify(self.done, title="Sign-in")
         for retry in retries:
             try:
                 retry()

@@ -88,8 +88,9 @@ class AdminTasksScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*ADMIN_BINDINGS]
     REFRESH_SECONDS: ClassVar[float] = 5.0
     """How often the active tasks on screen are read again (as the task panel follows one's own tasks)."""
-    NARROW_BELOW: ClassVar[int] = 100
-    """Columns under which the four filters (110 cells side by side) wrap to two rows."""
+    # Under 100 columns the four filters (110 cells side by side) wrap to two rows: Textual sets the class
+    # as the width changes.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - Textual types it (ClassVar | None)
     # A grid, not a row: at 80 columns the faults filter was off the right edge and the owner's
     # placeholder cut. Narrow, the endpoint and the status share the first row, the owner and the
     # faults the second; every cell takes its whole width (the grid fills, it never scrolls sideways).
@@ -142,11 +143,7 @@ class AdminTasksScreen(Screen[None]):
     def table(self) -> DataTable[Text]:
         return self.query_one("#admin-tasks", DataTable)
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < self.NARROW_BELOW, "-narrow")
-
     def on_mount(self) -> None:
-        self.set_class(self.size.width < self.NARROW_BELOW, "-narrow")
         self.table.add_columns(*COLUMNS)
         self.table.focus()
         self._load_endpoints()

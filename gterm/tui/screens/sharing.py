@@ -22,6 +22,7 @@ from textual.binding import BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from gterm.globus import paths
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
@@ -33,7 +34,7 @@ from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog, day_of
 from gterm.tui.screens.sharing_roles import RolesPanel
-from gterm.tui.worker_errors import deliver, describe
+from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
 
 #: Fixed widths: the columns do not jump as answers arrive (and every picture of them is the same).
@@ -65,7 +66,7 @@ def still_granted(rule: Rule, rules: list[Rule], now: datetime) -> Rule | None:
     def reaches(other: Rule) -> bool:
         same = (other.principal_type, other.principal) == (rule.principal_type, rule.principal)
         return ((same or other.principal_type in _REACHES.get(rule.principal_type, ()))
-                and other.key != rule.key and not other.has_expired(now) and rule.path.startswith(other.path))
+                and other.key != rule.key and not other.has_expired(now) and paths.is_within(rule.path, other.path))
 
     keepers = [other for other in rules if reaches(other)]
     return max(keepers, key=lambda other: other.permissions == "rw", default=None)
@@ -330,8 +331,6 @@ class SharingScreen(GtermModal[None]):
         deliver(self.app, self._guest_created, guest_id, name)
 
     def _share_failed(self, error: GtermError, name: str) -> None:
-        from gterm.tui.worker_errors import report
-
         self._failed(error)
         # A consent (manage_collections, data_access) is asked for in the app, then the creation is retried.
         report(self.app, error, context="Share this folder", retry=lambda: self._create_guest(name))
@@ -390,8 +389,6 @@ class SharingScreen(GtermModal[None]):
         deliver(self.app, self._guest_deleted)
 
     def _delete_guest_failed(self, error: GtermError) -> None:
-        from gterm.tui.worker_errors import report
-
         # The status line says why; a consent (the guest's data_access) or a new sign-in is asked for in the
         # app and the deletion runs again after it, as a creation does (the status line alone left the user
         # pressing D into the same refusal).
