@@ -119,10 +119,7 @@ def resume_unpaused(state: SandboxState, task_ids: Iterable[str] | None = None) 
     for row in rows:
         if row["status"] != "INACTIVE" or is_paused(state, row):
             continue
-        changed = state.db.execute(
-            "UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'", (row["task_id"],)
-        )
-        if changed:
+        if tasks_store.reactivate(state.db, row["task_id"]):
             resumed.append(row["task_id"])
             if state.engine is not None:
                 state.engine.enqueue(row["task_id"])
@@ -131,7 +128,7 @@ def resume_unpaused(state: SandboxState, task_ids: Iterable[str] | None = None) 
 
 def wake_for_cancel(state: SandboxState, task_id: str) -> None:
     """A paused task is not running: make it ACTIVE so the engine's cancel finishes it at once."""
-    state.db.execute("UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'", (task_id,))
+    tasks_store.reactivate(state.db, task_id)
 
 
 def hold_now(state: SandboxState, task_id: str) -> None:

@@ -223,6 +223,11 @@ def create_task(db: Database, new: NewTask) -> tuple[str, bool]:
     return task_id, False
 
 
+def reactivate(db: Database, task_id: str) -> bool:
+    """A paused (INACTIVE) task made ACTIVE again; whether it was paused (a task in any other state is left)."""
+    return db.execute("UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'", (task_id,)) > 0
+
+
 def get_task(db: Database, task_id: str) -> sqlite3.Row | None:
     return db.query_one("SELECT * FROM tasks WHERE task_id = ?", (task_id,))
 

@@ -189,9 +189,7 @@ class Engine:
         check = self.in_flight_pause_check
         if rerun and not (check is not None and check(task_id)):
             # The resume may have come before the stopping run marked the task INACTIVE.
-            self.state.db.execute(
-                "UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'", (task_id,)
-            )
+            tasks_store.reactivate(self.state.db, task_id)
             self.enqueue(task_id)
 
     def _monitor(self) -> None:
@@ -217,9 +215,6 @@ class Engine:
                         continue
                     self._queued.discard(row["task_id"])
                 if row["status"] == "INACTIVE":  # paused: not running, and its deadline passes all the same
-                    self.state.db.execute(
-                        "UPDATE tasks SET status = 'ACTIVE' WHERE task_id = ? AND status = 'INACTIVE'",
-                        (row["task_id"],),
-                    )
+                    tasks_store.reactivate(self.state.db, row["task_id"])
                 self.fail_unstarted(row["task_id"], "DEADLINE_EXCEEDED", "deadline exceeded",
                                     "The task deadline passed before it completed", "subtasks_expired")
