@@ -7,6 +7,7 @@ permissions, each shown only while the width leaves the name its minimum.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from rich.cells import cell_len, get_character_cell_size
@@ -37,6 +38,18 @@ JOINERS = str.maketrans({0xFE0F: None})
 ELLIPSIS = "…"
 
 
+def _fitting(characters: Iterable[str], room: int) -> tuple[int, int]:
+    """How many of ``characters``, taken in turn, fit in ``room`` cells, and how many cells they take."""
+    kept = cells = 0
+    for character in characters:
+        size = get_character_cell_size(character)
+        if cells + size > room:
+            break
+        cells += size
+        kept += 1
+    return kept, cells
+
+
 def fit_cells(text: Text, width: int) -> Text:
     """``text`` cut or padded to exactly ``width`` cells.
 
@@ -50,14 +63,8 @@ def fit_cells(text: Text, width: int) -> Text:
     if width <= 0:
         return Text(end="")
     room = width - 1  # the ellipsis takes the last cell
-    cells = 0
-    cut = 0
-    for cut, character in enumerate(text.plain):  # noqa: B007 - cut is read after the loop
-        size = get_character_cell_size(character)
-        if cells + size > room:
-            break
-        cells += size
-    text.right_crop(len(text.plain) - cut)
+    kept, cells = _fitting(text.plain, room)
+    text.right_crop(len(text.plain) - kept)
     text.append(" " * (room - cells) + ELLIPSIS)
     return text
 
@@ -74,15 +81,8 @@ def cut_left(text: Text, width: int) -> Text:
     if width <= 0:
         return Text(end="")
     room = width - 1  # the ellipsis takes the first cell
-    cells = 0
-    start = len(text.plain)
-    for index in range(len(text.plain) - 1, -1, -1):
-        size = get_character_cell_size(text.plain[index])
-        if cells + size > room:
-            break
-        cells += size
-        start = index
-    tail = text[start:]
+    kept, cells = _fitting(reversed(text.plain), room)
+    tail = text[len(text.plain) - kept :]
     head = Text(ELLIPSIS + " " * (room - cells), style=text.style, end="")
     return Text.assemble(head, tail, no_wrap=True, end="")
 
