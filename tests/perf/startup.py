@@ -15,8 +15,11 @@ Cases (``--rounds`` each, alternating):
 3. ``gterm demo --data-dir D`` on a warm data dir (made by a first run), which
    starts its own sandbox and signs in;
 
-and, as the baseline measured in the same run, ``python -c pass`` (the
-interpreter's own start) and ``python -c "import textual.app"``.
+and, as the baselines measured in the same run, ``python -c pass`` (the
+interpreter's own start), ``python -c "import textual.app"`` and a bare Textual
+app of the same shape (header, a sidebar list, two bordered panes of 40 names, a
+task strip, a footer of ten keys) to its first frame: the floor Textual itself
+sets on this machine, which gterm's own start-up is measured against.
 
 Run:  python -m tests.perf.startup [--rounds 5] [--compare /path/to/older/checkout]
 """
@@ -39,7 +42,7 @@ import tempfile
 import termios
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 COLUMNS, ROWS = 120, 36
 ALT_SCREEN = b"\x1b[?1049h"
@@ -167,6 +170,32 @@ def child_stages(left: str, right: str) -> None:
     os._exit(0)  # the start-up listings' threads need not finish
 
 
+def bare_textual_app() -> None:
+    """The floor: a Textual app shaped like gterm's main screen, with nothing of gterm (a baseline)."""
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.containers import Horizontal
+    from textual.widgets import Footer, Header, OptionList, Static
+
+    keys = ["f1", "f2", "f3", "f5", "f6", "f7", "f8", "f9", "tab", "q"]
+
+    class BarePanes(App[None]):
+        CSS = "#left, #right { border: round $accent; width: 1fr; height: 1fr; } #tasks { height: 8; }"
+        BINDINGS: ClassVar[list[Binding]] = [Binding(key, "bell", f"key {key}") for key in keys]
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            with Horizontal():
+                yield OptionList("Lab Storage", "Scratch", "Home")
+                for side in ("a", "b"):
+                    names = [f"000-marker-{side}.txt", *(f"{side}-file-{index:02d}.txt" for index in range(40))]
+                    yield Static("\n".join(names), id="left" if side == "a" else "right")
+            yield Static("no tasks", id="tasks")
+            yield Footer()
+
+    BarePanes().run()
+
+
 def timed_process(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(argv, env=env, check=True, capture_output=True)
@@ -179,7 +208,11 @@ def main() -> None:
     parser.add_argument("--compare", metavar="DIR", help="also time the signed-in case from this checkout "
                         "(e.g. a worktree of an older commit), as a baseline in the same run")
     parser.add_argument("--child-stages", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--bare-textual-app", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare_textual_app:
+        bare_textual_app()
+        return
     if args.child_stages:
         child_stages(*args.child_stages)
         return
@@ -219,7 +252,9 @@ def main() -> None:
             robot_env = dict(sdk_env, GTERM_CLIENT_ID=ROBOT_CLIENT_ID,
                              GTERM_CLIENT_SECRET=sandbox.client_secret(ROBOT_CLIENT_ID))
             markers = (b"000-marker-a.txt", b"000-marker-b.txt")
+            bare = [sys.executable, str(Path(__file__).resolve()), "--bare-textual-app"]
             cases = {
+                "baseline: bare Textual app": lambda: run_in_pty(bare, base_env, markers),
                 "gterm, signed-in session": lambda: run_in_pty(user, sdk_env, markers),
                 "gterm, client credentials": lambda: run_in_pty([*gterm, *panes], robot_env, markers),
                 "gterm demo, warm data dir": lambda: run_in_pty(demo, base_env, demo_markers),
@@ -256,8 +291,9 @@ def main() -> None:
           " (wall, then CPU):")
     for what, values in stages.items():
         print(f"      {statistics.median(values):6.3f}  {what}")
-    targets = {"gterm, signed-in session": (0.5, 1.0), "gterm, client credentials": (0.5, 1.0),
-               "gterm demo, warm data dir": (None, 1.5), "compared checkout, signed in": (0.5, 1.0)}
+    targets = {"baseline: bare Textual app": (None, None), "gterm, signed-in session": (0.5, 1.0),
+               "gterm, client credentials": (0.5, 1.0), "gterm demo, warm data dir": (None, 1.5),
+               "compared checkout, signed in": (0.5, 1.0)}
     for name, figures in results.items():
         first, listed = figures["first frame"], figures["listed"]
         frame_target, listed_target = targets[name]
@@ -267,7 +303,14 @@ def main() -> None:
         print(f"   {'':<28} CPU used by then {statistics.median(figures['cpu to first frame']):6.3f} s"
               f"   {'':>18}{statistics.median(figures['cpu to listed']):6.3f} s")
         wanted = [f"first frame < {frame_target} s"] if frame_target else []
-        print(f"   {'':<28} targets: {', '.join([*wanted, f'two panes < {listed_target} s'])}")
+        wanted += [f"two panes < {listed_target} s"] if listed_target else []
+        if wanted:
+            print(f"   {'':<28} targets: {', '.join(wanted)}")
+    floor = statistics.median(results["baseline: bare Textual app"]["first frame"])
+    for name in ("gterm, signed-in session", "gterm, client credentials"):
+        first = statistics.median(results[name]["first frame"])
+        print(f"   {name}: first frame {first / floor:.2f}x the bare Textual app's"
+              f" ({first - floor:+.3f} s: gterm's own)")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
