@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -281,17 +281,30 @@ def bool_field(body: dict[str, Any], name: str, default: bool) -> bool:
 
 
 def datetime_field(body: dict[str, Any], name: str) -> str | None:
-    """An ISO 8601 date-time string (or null), returned as given."""
+    """An ISO 8601 date-time (or null), in the one form Transfer stores and shows back.
+
+    Transfer does not echo the text it was sent: it shows a rule's expiration_date
+    as it shows its create_time, whole seconds in UTC ("2025-01-01T00:00:00+00:00"
+    in the access rule globus-cli recorded from Transfer,
+    tests/files/api_fixtures/endpoint_acl_operations.yaml). A date alone is its
+    midnight; a time without an offset is taken as UTC.
+    """
     value = body.get(name)
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > 64:
         raise bad_request(f"'{name}' must be an ISO 8601 date-time string or null")
     try:
-        datetime.fromisoformat(value)  # accepts a trailing Z since Python 3.11
+        when = datetime.fromisoformat(value)  # accepts a trailing Z since Python 3.11
     except ValueError:
         raise bad_request(f"Invalid {name} '{value}'") from None
-    return value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:  # "9999-12-31T23:59:59-05:00" has no UTC time in range
+        raise bad_request(f"Invalid {name} '{value}'") from None
+    return when.isoformat(timespec="seconds")  # "2030-03-30T00:00:00+00:00"
 
 
 # --------------------------------------------------------------------------- query parameters

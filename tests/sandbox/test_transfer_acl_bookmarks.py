@@ -136,10 +136,35 @@ def test_an_expired_rule_grants_nothing(bob_tc: Any, robot_tc: Any, bob_guest: s
 
     assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/public/")).http_status == 403
     assert bob_guest not in [d["id"] for d in robot_tc.endpoint_search(filter_scope="shared-with-me")["DATA"]]
-    assert bob_tc.get_endpoint_acl_rule(bob_guest, rule_id)["expiration_date"] == soon
+    shown = datetime.fromisoformat(bob_tc.get_endpoint_acl_rule(bob_guest, rule_id)["expiration_date"])
+    assert shown == datetime.fromisoformat(soon).replace(microsecond=0)  # Transfer keeps whole seconds
     past = {**_rule("identity", ROBOT_CLIENT_ID, "/", "r"), "expiration_date": "2001-01-01T00:00:00Z"}
     bob_tc.add_endpoint_acl_rule(bob_guest, past)
     assert api_error(lambda: robot_tc.operation_ls(bob_guest, path="/")).http_status == 403
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        ("2030-03-30", "2030-03-30T00:00:00+00:00"),
+        ("2030-03-30T12:34:56Z", "2030-03-30T12:34:56+00:00"),
+        ("2030-03-30T12:34:56.789+02:00", "2030-03-30T10:34:56+00:00"),
+        ("2030-03-30T12:34:56", "2030-03-30T12:34:56+00:00"),
+    ],
+)
+def test_expiration_date_reads_back_as_transfer_shows_times(
+    bob_tc: Any, bob_guest: str, sent: str, shown: str
+) -> None:
+    """Transfer shows an access rule's expiration_date as its create_time: UTC, whole seconds, "+00:00"
+    (globus-cli's recorded rule, tests/files/api_fixtures/endpoint_acl_operations.yaml), not the text sent."""
+    rule = {**_rule("identity", ROBOT_CLIENT_ID, "/public/", "r"), "expiration_date": sent}
+    rule_id = bob_tc.add_endpoint_acl_rule(bob_guest, rule)["access_id"]
+    assert bob_tc.get_endpoint_acl_rule(bob_guest, rule_id)["expiration_date"] == shown
+    listed = {r["id"]: r for r in bob_tc.endpoint_acl_list(bob_guest)["DATA"]}
+    assert listed[rule_id]["expiration_date"] == shown
+
+    bob_tc.update_endpoint_acl_rule(bob_guest, rule_id, {"DATA_TYPE": "access", "expiration_date": sent})
+    assert bob_tc.get_endpoint_acl_rule(bob_guest, rule_id)["expiration_date"] == shown
 
 
 def test_all_authenticated_users_rule(bob_tc: Any, robot_tc: Any, bob_guest: str) -> None:
