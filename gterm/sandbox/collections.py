@@ -267,11 +267,21 @@ def require_consent(coll: CollectionRecord, principal: Principal) -> None:
 # --------------------------------------------------------------------------- paths
 
 
-def normalize(path: str, home: str) -> str:
+def normalize(path: str, home: str, *, refuse_above_root: bool = False) -> str:
     """Globus path -> canonical absolute path (no trailing slash except "/").
 
     ``~`` and ``/~/`` mean the home directory; relative paths are relative to
-    it, as on a GridFTP/GCS server. ``..`` may not climb above "/".
+    it, as on a GridFTP/GCS server. ``.`` and ``..`` are resolved on the text,
+    before anything on disk is looked at, and ``..`` at "/" stays at "/" (the
+    parent of the root is the root): the Globus data server does exactly this
+    (globus_l_gfs_normalize_path in globus-toolkit's gridftp/server/src/
+    globus_i_gfs_data.c) before it roots the path at a guest collection's share
+    path, so "/../" on a guest collection is its root, never its host's. What
+    comes out has no ``..`` left, so it cannot climb anywhere; links met on the
+    way are still confined by :mod:`confined`.
+
+    ``refuse_above_root`` answers 400 instead, for the callers whose Globus
+    answer is not known (a guest's base path at creation, HTTPS access).
     """
     check_path(path)  # valid text, no NUL, within PATH_MAX / NAME_MAX
     if path in ("", "~", "/~"):
@@ -287,11 +297,10 @@ def normalize(path: str, home: str) -> str:
         if part in ("", "."):
             continue
         if part == "..":
-            if not parts:
-                raise ApiError(
-                    400, "ClientError.BadRequest", f"Path '{path}' escapes the collection root"
-                )
-            parts.pop()
+            if parts:
+                parts.pop()
+            elif refuse_above_root:
+                raise ApiError(400, "ClientError.BadRequest", f"Path '{path}' escapes the collection root")
             continue
         parts.append(part)
     return "/" + "/".join(parts)
@@ -361,12 +370,13 @@ def recently_used(state: SandboxState, identity_id: str) -> list[str]:
 
 
 def resolve(
-    state: SandboxState, principal: Principal, collection_id: str, path: str, need: Need
+    state: SandboxState, principal: Principal, collection_id: str, path: str, need: Need,
+    *, refuse_above_root: bool = False,
 ) -> ResolvedPath:
     """Resolve a Globus path on a collection for principal, enforcing consent, ACLs and the root.
 
     Raises ApiError: 404 EndpointNotFound, 403 ConsentRequired, 403 PermissionDenied,
-    400 ClientError.BadRequest (traversal / symlink escaping the root).
+    400 ClientError.BadRequest (a symlink leading outside the root).
     The path itself need not exist (mkdir, transfer destinations); callers check.
     """
     coll = get_collection(state, collection_id)
@@ -376,7 +386,7 @@ def resolve(
 
     home = home_path(coll, principal)
     uses_home = path in ("", "~", "/~") or path.startswith(("~/", "/~/")) or not path.startswith("/")
-    logical = normalize(path, home)
+    logical = normalize(path, home, refuse_above_root=refuse_above_root)
     parts = tuple(confined.split(logical))
 
     with open_root(coll) as root:

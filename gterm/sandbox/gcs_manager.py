@@ -462,7 +462,8 @@ def create_collection(state: SandboxState, request: Request, caller: Caller, bod
     if not isinstance(base_path, str) or not base_path:
         raise FieldError("'collection_base_path' is required")
     principal = replace(caller.principal, data_access=caller.data_access)
-    where = colls.resolve(state, principal, mapped.id, base_path, "r")
+    # How GCS answers a base path climbing above "/" is not known: refused, as before.
+    where = colls.resolve(state, principal, mapped.id, base_path, "r", refuse_above_root=True)
     if not where.path.endswith("/"):  # resolve marks directories (links followed inside the root only)
         raise GcsError(400, "bad_request", f"collection_base_path '{where.path}' is not a directory")
     settable = {k: v for k, v in body.items() if k not in ("collection_type", "user_credential_id")}

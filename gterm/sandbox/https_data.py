@@ -119,7 +119,8 @@ def _resolve_request(state: SandboxState, request: Request, need: Need) -> Resol
     principal = _principal(state, request, coll)
     if isinstance(principal, Response):
         return principal
-    return resolve(state, principal, coll.id, _collection_path(request), need)
+    # The HTTPS server's answer to ".." above "/" is not known here: refused, as before.
+    return resolve(state, principal, coll.id, _collection_path(request), need, refuse_above_root=True)
 
 
 def _collection_path(request: Request) -> str:

@@ -116,7 +116,8 @@ def create_shared_endpoint(state: SandboxState, principal: Principal, request: R
     gcs_transfer.refuse_write(state, host)  # GCSv5 guest collections are made through the GCS Manager
     if host.is_guest:
         raise ApiError(400, BAD, "A guest collection cannot host another one")
-    where = resolve(state, principal, host.id, host_path, "rw")
+    # How Transfer answers a host_path climbing above "/" is not known: refused, as before.
+    where = resolve(state, principal, host.id, host_path, "rw", refuse_above_root=True)
     if not where.path.endswith("/"):  # resolve marks directories (links followed inside the root only)
         raise ApiError(404, "ClientError.NotFound", f"Host path '{where.path}' is not a directory")
     meta: dict[str, Any] = {"default_directory": "/"}

@@ -19,6 +19,7 @@ from gterm.sandbox.seed_ids import (
     data_access_scope,
 )
 from tests.support.sandbox_login import robot_transfer_client, transfer_client_for
+from tests.support.tasks_helpers import wait_done
 from tests.support.transfer_helpers import api_error, collection_root, names, unique
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
@@ -90,18 +91,39 @@ def test_shared_areas_are_open_and_home_list_is_read_only(bob_tc: Any) -> None:
 # --------------------------------------------------------------------------- traversal
 
 
+# The Globus data server resolves "." and ".." on a path's text, and the parent of "/" is "/"
+# (globus_l_gfs_normalize_path, globus-toolkit gridftp/server/src/globus_i_gfs_data.c), before it
+# roots the path at the collection (a guest's share path): ".." names nothing above the root.
+
+
 @pytest.mark.parametrize(
-    "path", ["/..", "/../", "/home/alice/../../..", "~/../../../etc/", "/projects/../../", "../../../"]
+    ("path", "same_as"),
+    [("/..", "/"), ("/../", "/"), ("/home/alice/../../..", "/"), ("/projects/../../", "/"),
+     ("../../../", "/"), ("/../projects/", "/projects/")],
 )
-def test_dotdot_above_the_root_is_refused(alice_tc: Any, path: str) -> None:
-    err = api_error(lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path=path))
-    assert err.http_status == 400
+def test_dotdot_at_the_root_stays_at_the_root(alice_tc: Any, path: str, same_as: str) -> None:
+    listed = alice_tc.operation_ls(LAB_STORAGE_ID, path=path)
+    assert names(listed) == names(alice_tc.operation_ls(LAB_STORAGE_ID, path=same_as))
 
 
-def test_dotdot_above_the_root_is_refused_for_writes(alice_tc: Any) -> None:
-    assert api_error(lambda: alice_tc.operation_mkdir(LAB_STORAGE_ID, "/../escape/")).http_status == 400
-    err = api_error(lambda: alice_tc.operation_rename(LAB_STORAGE_ID, "/~/README.md", "/../../README.md"))
-    assert err.http_status == 400
+def test_dotdot_at_the_root_names_nothing_outside(sandbox: Any, alice_tc: Any) -> None:
+    # "~/../../../etc/" is the collection's /etc/, which it does not have: never the host's /etc.
+    assert api_error(lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path="~/../../../etc/")).http_status == 404
+    outside = collection_root(sandbox, LAB_STORAGE_ID).parent.name
+    err = api_error(lambda: alice_tc.operation_ls(LAB_STORAGE_ID, path=f"/../{outside}/"))
+    assert err.http_status == 404
+
+
+def test_dotdot_at_the_root_writes_at_the_root(alice_tc: Any) -> None:
+    # "/../escape/" is "/escape/": the same answer as asking for that (Alice may not write at the top).
+    def answer(call: Any) -> tuple[int, str]:
+        err = api_error(call)
+        return err.http_status, err.code
+
+    assert answer(lambda: alice_tc.operation_mkdir(LAB_STORAGE_ID, "/../escape/")) == answer(
+        lambda: alice_tc.operation_mkdir(LAB_STORAGE_ID, "/escape/"))
+    assert answer(lambda: alice_tc.operation_rename(LAB_STORAGE_ID, "/~/README.md", "/../../README.md")) == answer(
+        lambda: alice_tc.operation_rename(LAB_STORAGE_ID, "/~/README.md", "/README.md"))
 
 
 def test_absolute_host_paths_stay_inside_the_collection(sandbox: Any, alice_tc: Any) -> None:
@@ -114,10 +136,37 @@ def test_absolute_host_paths_stay_inside_the_collection(sandbox: Any, alice_tc: 
 
 
 def test_guest_collection_root_is_its_host_path(alice_tc: Any) -> None:
-    # Bob's guest root is Lab Storage /shared/bob/: ".." cannot climb into the host.
-    assert set(names(alice_tc.operation_ls(BOB_SHARED_ID, path="/"))) >= {"README.txt", "results"}
-    assert api_error(lambda: alice_tc.operation_ls(BOB_SHARED_ID, path="/../")).http_status == 400
-    assert api_error(lambda: alice_tc.operation_ls(BOB_SHARED_ID, path="/home/alice/")).http_status == 404
+    # Bob's guest root is Lab Storage /shared/bob/: ".." at it is that root again, never the host.
+    root = names(alice_tc.operation_ls(BOB_SHARED_ID, path="/"))
+    assert set(root) >= {"README.txt", "results"}
+    for path in ("/../", "/..", "/results/../..", "/../../../"):
+        assert names(alice_tc.operation_ls(BOB_SHARED_ID, path=path)) == root
+    for path in ("/home/alice/", "/../bob/", "/../../shared/bob/", "/../../home/alice/"):  # host names
+        assert api_error(lambda p=path: alice_tc.operation_ls(BOB_SHARED_ID, path=p)).http_status == 404
+
+
+def test_task_items_with_dotdot_stay_in_the_guest_root(sandbox: Any, bob_tc: Any) -> None:
+    """Transfer and delete items resolve ".." as ls does: at a guest's root it is that root."""
+    name = unique("dotdot")
+    on_disk = collection_root(sandbox, LAB_STORAGE_ID) / "shared" / "bob" / name  # Bob's guest root is /shared/bob/
+    on_disk.mkdir()
+    (on_disk / "f.txt").write_text("guest data")
+
+    copy = globus_sdk.TransferData(BOB_SHARED_ID, BOB_SHARED_ID)
+    copy.add_item(f"/../{name}/f.txt", f"/x/../../{name}/g.txt")
+    done = wait_done(bob_tc, bob_tc.submit_transfer(copy)["task_id"])
+    assert done["status"] == "SUCCEEDED"
+    assert (on_disk / "g.txt").read_text() == "guest data"
+
+    root_again = globus_sdk.DeleteData(BOB_SHARED_ID, recursive=True)
+    root_again.add_item("/x/../..")
+    err = api_error(lambda: bob_tc.submit_delete(root_again))
+    assert err.http_status == 400  # "/x/../.." is the guest's root, which is never deleted
+
+    remove = globus_sdk.DeleteData(BOB_SHARED_ID)
+    remove.add_item(f"/../../{name}/g.txt")
+    assert wait_done(bob_tc, bob_tc.submit_delete(remove)["task_id"])["status"] == "SUCCEEDED"
+    assert sorted(p.name for p in on_disk.iterdir()) == ["f.txt"]
 
 
 # --------------------------------------------------------------------------- symlinks
