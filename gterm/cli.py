@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from gterm.collector import end_startup_pause, paused_until_first_frame
 from gterm.config import TOKEN_STORES, AmbiguousSettings, ConfigError, GtermConfig, debug_log_path, default_demo_dir
-from gterm.globus.errors import ForbiddenTokenFile, GtermError, SessionExpired, UnreadableSession
+from gterm.globus.errors import ForbiddenTokenFile, GtermError, KeyringUnavailable, SessionExpired, UnreadableSession
 from gterm.logging_setup import say_warnings, setup_debug_log
 from gterm.redaction import redact
 
@@ -150,6 +150,16 @@ def make_session(config: GtermConfig, **kwargs: object) -> GtermSession:
     return GtermSession(config, **kwargs)  # type: ignore[arg-type]  # GtermSession's own keywords, passed through
 
 
+def tell_unsaved_to(session: GtermSession, tell: Callable[[str], None]) -> None:
+    """Who hears that a person's keyring refused tokens (kept in memory) and took them later; by default
+    each is a warning line (``gterm: ...``). A robot's store is in memory, made on first use: nothing to hear."""
+    if session.mode != "user":
+        return
+    report_unsaved_to = getattr(session.token_storage, "report_unsaved_to", None)
+    if callable(report_unsaved_to):  # a keyring store (the token file's refusals stop the command)
+        report_unsaved_to(tell)
+
+
 def announce_storage(session: GtermSession, err: TextIO | None = None) -> None:
     """Say where the new tokens are kept (the plaintext-file notice): once, right after a login."""
     for notice in session.notices:
@@ -255,7 +265,14 @@ def cmd_login(args: argparse.Namespace) -> int:
                 return EXIT_OK
             except SessionExpired:
                 pass  # stored but dead: log in again below
+        tell_unsaved_to(session, lambda message: None)  # said below as the command's error
         run_cli_login(session, no_local_server=args.no_local_server)
+        if getattr(session.token_storage, "unsaved", None):  # a login kept only until this command ends is none
+            from gterm.globus.tokens import KEYRING_FIX
+
+            raise KeyringUnavailable(
+                f"Signed in, but the OS keyring refused to store the tokens, so the sign-in is not kept. {KEYRING_FIX}"
+            )
         who = session.whoami()
         print(f"Logged in as {describe(who)}. Tokens are stored in {session.storage_description}.")
         return EXIT_OK
@@ -365,7 +382,7 @@ def build_tui(
     start_listings_early(service, locations, head_start)
     from gterm.tui.app import GtermApp
 
-    return GtermApp(
+    app = GtermApp(
         service,
         session=session,
         config=config,
@@ -374,6 +391,10 @@ def build_tui(
         confirm_quit_while_active=confirm_quit_while_active,
         after_first_frame=after_first_frame,
     )
+    # A toast, not a warning line: the screen owns the terminal. App.notify posts a message, so the worker
+    # thread whose refresh met the refusal may call it.
+    tell_unsaved_to(session, lambda message: app.notify(message, title="OS keyring", severity="warning", timeout=20))
+    return app
 
 
 def run_app(app: GtermApp) -> int:

@@ -105,7 +105,12 @@ class ClockSkew(GtermError):
 
 
 class KeyringUnavailable(GtermError):
-    """No usable OS keyring backend and no opt-in to the plaintext file store."""
+    """No usable OS keyring backend and no opt-in to the plaintext file store, or the keyring refused a read
+    or a write (locked, its Secret Service gone): ``reason`` is the keyring's word for it (``KeyringLocked``)."""
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 #: The failures a sign-in (or a consent) cures: the call is worth making again only after one.

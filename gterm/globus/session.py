@@ -120,8 +120,7 @@ class GtermSession:
         self._lock = threading.RLock()
         self.notices: list[str] = []
         self.client_credentials = config.uses_client_credentials
-        client_id = str(config.client_id if self.client_credentials else config.native_client_id)
-        self.client_id = client_id
+        self.client_id = str(config.client_id if self.client_credentials else config.native_client_id)
         self._namespace = namespace
         # A person's store is opened now, so a missing keyring is said first. A robot's is in memory
         # and made on first use (``token_storage``): its session, made before the first frame,
@@ -132,8 +131,7 @@ class GtermSession:
         # A robot's own store is in memory (_default_storage): a token in it was granted in this
         # process, for this id and secret, so it proves them as well as a new grant would.
         self._store_holds_only_own_grants = token_storage is None and self.client_credentials
-        # Built on first use (`_app`): it loads most of globus-sdk, which gterm's first frame
-        # does not wait for. The token store above is opened now, so a missing keyring is said first.
+        # Built on first use (`_app`): it loads most of globus-sdk, which gterm's first frame does not wait for.
         self._globus_app: sdk_app.GlobusApp | None = None
         # Stored tokens found good to send as is before the app exists, read once per resource
         # server (a keyring read per request would be I/O on every call; see _stored_token_as_is).
@@ -692,6 +690,9 @@ class GtermSession:
 
     def close(self) -> None:
         with self._lock:
+            write_unsaved = getattr(self._token_storage, "write_unsaved", None)
+            if callable(write_unsaved):  # gterm is done with it: the last chance to store what a locked keyring refused
+                write_unsaved()
             if self._globus_app is not None:
                 self._globus_app.close()
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import stat
 import typing as t
+from collections.abc import Callable
 from pathlib import Path
 
 from globus_sdk.config import get_environment_name, get_service_url
@@ -32,8 +34,14 @@ from gterm.globus.errors import ForbiddenTokenFile, GtermError, KeyringUnavailab
 if t.TYPE_CHECKING:
     import keyring.backend
 
+log = logging.getLogger(__name__)
+
 KEYRING_SERVICE = "gterm"
 INDEX_KEY = "index"
+
+#: The packages behind keyring's Secret Service backend: a D-Bus connection that is gone, or a collection
+#: locked, raises their errors through keyring unwrapped (``secretstorage.dbus_init`` outside any try).
+SECRET_SERVICE_PACKAGES = ("secretstorage", "jeepney")
 
 KEYRING_FIX = (
     "Install and unlock an OS keyring (on Linux: gnome-keyring or another Secret Service "
@@ -90,6 +98,20 @@ def check_keyring(backend: keyring.backend.KeyringBackend | None = None) -> keyr
     return active
 
 
+@contextlib.contextmanager
+def _refusal_said(doing: str) -> t.Iterator[None]:
+    """The keyring refusing (locked, its Secret Service gone) said as ``KeyringUnavailable``; gterm's own bugs go on."""
+    from keyring.errors import KeyringError
+
+    try:
+        yield
+    except Exception as exc:
+        if not isinstance(exc, KeyringError) and type(exc).__module__.partition(".")[0] not in SECRET_SERVICE_PACKAGES:
+            raise
+        reason = type(exc).__name__
+        raise KeyringUnavailable(f"Cannot {doing} the OS keyring ({reason}). {KEYRING_FIX}", reason=reason) from None
+
+
 class KeyringTokenStorage(TokenStorage):
     """A globus_sdk ``TokenStorage`` with one keyring entry per resource server."""
 
@@ -103,6 +125,20 @@ class KeyringTokenStorage(TokenStorage):
         super().__init__(namespace=namespace)
         self._backend = check_keyring(backend)
         self._service = service
+        # Tokens the keyring refused to take (it locked behind a screensaver, its Secret Service went away):
+        # this process goes on with them, and the next store that the keyring takes writes them too.
+        # Never written anywhere else. The session serializes every use of its store (its lock).
+        self._unsaved: dict[str, TokenStorageData] = {}
+        self._tell: Callable[[str], None] = log.warning
+
+    def report_unsaved_to(self, tell: Callable[[str], None]) -> None:
+        """Who hears (once each time) that tokens could not be written, and that they were written later."""
+        self._tell = tell
+
+    @property
+    def unsaved(self) -> frozenset[str]:
+        """The resource servers whose tokens are only in this process's memory (the keyring refused them)."""
+        return frozenset(self._unsaved)
 
     # --- keyring access with errors turned into gterm's vocabulary ---------------
 
@@ -110,30 +146,21 @@ class KeyringTokenStorage(TokenStorage):
         return f"{self.namespace}|{name}"
 
     def _get(self, name: str) -> str | None:
-        from keyring.errors import KeyringError
-
-        try:
+        with _refusal_said("read"):
             return self._backend.get_password(self._service, self._key(name))
-        except KeyringError as exc:
-            raise KeyringUnavailable(f"Cannot read the OS keyring ({type(exc).__name__}). {KEYRING_FIX}") from None
 
     def _set(self, name: str, value: str) -> None:
-        from keyring.errors import KeyringError
-
-        try:
+        with _refusal_said("write to"):
             self._backend.set_password(self._service, self._key(name), value)
-        except KeyringError as exc:
-            raise KeyringUnavailable(f"Cannot write to the OS keyring ({type(exc).__name__}). {KEYRING_FIX}") from None
 
     def _delete(self, name: str) -> bool:
-        from keyring.errors import KeyringError, PasswordDeleteError
+        from keyring.errors import PasswordDeleteError
 
-        try:
-            self._backend.delete_password(self._service, self._key(name))
-        except PasswordDeleteError:
-            return False
-        except KeyringError as exc:
-            raise KeyringUnavailable(f"Cannot change the OS keyring ({type(exc).__name__}). {KEYRING_FIX}") from None
+        with _refusal_said("change"):
+            try:
+                self._backend.delete_password(self._service, self._key(name))
+            except PasswordDeleteError:
+                return False
         return True
 
     def _index(self) -> list[str]:
@@ -158,6 +185,28 @@ class KeyringTokenStorage(TokenStorage):
     def store_token_data_by_resource_server(
         self, token_data_by_resource_server: t.Mapping[str, TokenStorageData]
     ) -> None:
+        """Write the tokens, with any the keyring refused before; if it refuses now, keep them all in memory.
+
+        The SDK stores a refresh's new tokens after Auth has issued them (the old access token is then
+        spent): raising here lost them, and every later call failed until the keyring was unlocked.
+        """
+        pending = {**self._unsaved, **token_data_by_resource_server}
+        try:
+            self._write(pending)
+        except KeyringUnavailable as refused:
+            if not self._unsaved:  # said once, when the keyring first refuses; not at every refresh after
+                self._tell(
+                    f"Could not write to the OS keyring ({refused.reason}): gterm keeps your sign-in's new tokens "
+                    "in memory, and the new sign-in will not be remembered after gterm exits unless the keyring "
+                    "is unlocked (gterm writes them there at its next chance)."
+                )
+            self._unsaved = pending
+            return
+        if self._unsaved:
+            self._unsaved = {}
+            self._tell("The OS keyring can be written again: gterm stored the sign-in it kept in memory there.")
+
+    def _write(self, token_data_by_resource_server: t.Mapping[str, TokenStorageData]) -> None:
         # Entries first, index last: a crash in between leaves an entry the index
         # does not name yet, never an index naming a missing entry... except after
         # removal, which get_token_data_by_resource_server tolerates.
@@ -165,15 +214,22 @@ class KeyringTokenStorage(TokenStorage):
             self._set(resource_server, json.dumps(token_data.to_dict()))
         self._write_index([*self._index(), *token_data_by_resource_server])
 
+    def write_unsaved(self) -> None:
+        """Try once more to write what the keyring refused (gterm exiting); it stays in memory if refused again."""
+        if self._unsaved:
+            self.store_token_data_by_resource_server({})
+
     def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
         result: dict[str, TokenStorageData] = {}
         for resource_server in self._index():
             token_data = self.get_token_data(resource_server)
             if token_data is not None:
                 result[resource_server] = token_data
-        return result
+        return {**result, **self._unsaved}
 
     def get_token_data(self, resource_server: str) -> TokenStorageData | None:
+        if resource_server in self._unsaved:  # newer than the keyring's (which may refuse reads too)
+            return self._unsaved[resource_server]
         raw = self._get(resource_server)
         if raw is None:
             return None
@@ -184,7 +240,8 @@ class KeyringTokenStorage(TokenStorage):
             return None
 
     def remove_token_data(self, resource_server: str) -> bool:
-        removed = self._delete(resource_server)
+        kept = self._unsaved.pop(resource_server, None) is not None
+        removed = self._delete(resource_server) or kept
         index = self._index()
         if resource_server in index:
             self._write_index(r for r in index if r != resource_server)
@@ -192,9 +249,11 @@ class KeyringTokenStorage(TokenStorage):
 
     def remove_all(self) -> list[str]:
         """Remove every entry of this namespace (and the index); return the resource servers removed."""
+        kept = list(self._unsaved)
+        self._unsaved = {}
         removed = [rs for rs in self._index() if self._delete(rs)]
         self._delete(INDEX_KEY)
-        return removed
+        return sorted({*removed, *kept})
 
     def describe(self) -> str:
         return f"the OS keyring ({type(self._backend).__name__}, service '{self._service}')"

@@ -152,11 +152,33 @@ class _LockedKeyring(keyring.backend.KeyringBackend):
 
 
 def test_locked_keyring_errors_become_keyring_unavailable(memory_keyring):
+    """Reads and removals a locked keyring refuses are said with the fix. (A store it refuses is kept in
+    memory and said once: tests/session/test_session_keyring_locked.py.)"""
     storage = KeyringTokenStorage("ns", backend=_LockedKeyring())
+    storage.store_token_data_by_resource_server({"a": _data("a")})
     with pytest.raises(KeyringUnavailable) as caught:
-        storage.store_token_data_by_resource_server({"a": _data("a")})
-    assert "unlock" in str(caught.value)
+        storage.get_token_data("b")
+    assert "unlock" in str(caught.value) and caught.value.reason == "KeyringLocked"
     assert _data("a").access_token not in str(caught.value)
+    with pytest.raises(KeyringUnavailable):
+        storage.remove_all()
+
+
+class SecretServiceNotAvailableException(Exception):
+    """What secretstorage raises, through keyring unwrapped, when the Secret Service has gone away."""
+
+    __module__ = "secretstorage.exceptions"
+
+
+class _GoneKeyring(_LockedKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        raise SecretServiceNotAvailableException("Could not connect to the D-Bus session bus")
+
+
+def test_a_secret_service_that_went_away_is_said_as_the_keyring_unavailable(memory_keyring):
+    with pytest.raises(KeyringUnavailable) as caught:
+        KeyringTokenStorage("ns", backend=_GoneKeyring()).get_token_data("a")
+    assert caught.value.reason == "SecretServiceNotAvailableException" and "unlock" in str(caught.value)
 
 
 def test_plaintext_store_is_0600_and_tightens_loose_files(tmp_path: Path):

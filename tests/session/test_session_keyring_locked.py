@@ -1,0 +1,220 @@
+"""A keyring that locks mid-session (a screensaver, its Secret Service gone) must not end the session.
+
+The SDK refreshes an expired access token at Globus Auth and only then stores the new tokens: when the
+keyring refused them, they were kept nowhere and every later call failed until the keyring was unlocked.
+Now the session goes on with them in memory, says so once, and the next store the keyring takes writes them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import keyring.errors
+import pytest
+
+from gterm import cli
+from gterm.config import GtermConfig
+from gterm.globus.errors import KeyringUnavailable
+from gterm.globus.session import AUTH_RS, TRANSFER_RS, GtermSession
+from gterm.globus.tokens import KEYRING_SERVICE
+from gterm.sandbox.seed_ids import ALICE_ID, LAB_STORAGE_ID
+from tests.support.browser_helpers import wait_for
+from tests.support.sandbox_login import authorize_code, new_native_client
+from tests.support.session_helpers import all_tokens_in, copy_paste_login
+
+if TYPE_CHECKING:
+    from textual.notifications import Notification
+
+    from gterm.tui.app import GtermApp
+    from tests.conftest import MemoryKeyring
+
+LIFETIME_PASSED = 3  # the short-lived sandbox's access tokens live 2 seconds
+REFUSED = "Could not write to the OS keyring (KeyringLocked)"
+WRITTEN_AGAIN = "The OS keyring can be written again"
+
+
+def _refuse(*_args: object) -> None:
+    raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+
+@contextmanager
+def locked(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, *, reads: bool) -> Iterator[None]:
+    """The keyring refuses writes (and, with ``reads``, reads too) until the block ends: it is unlocked."""
+    with monkeypatch.context() as patch:
+        patch.setattr(memory_keyring, "set_password", _refuse)
+        if reads:
+            patch.setattr(memory_keyring, "get_password", _refuse)
+        yield
+
+
+def _said(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What gterm's token store said: warning lines in CLI commands (the TUI makes them toasts, see cli.build_tui)."""
+    return [r.getMessage() for r in caplog.records if r.name == "gterm.globus.tokens" and r.levelno >= logging.WARNING]
+
+
+def _in_keyring(memory_keyring: MemoryKeyring, session: GtermSession, resource_server: str) -> str:
+    return memory_keyring.store[(KEYRING_SERVICE, f"{session.namespace}|{resource_server}")]
+
+
+def _documents(memory_keyring: MemoryKeyring) -> list[object]:
+    """The token entries in the keyring, as documents (the index is a list of names)."""
+    return [json.loads(raw) for raw in memory_keyring.store.values() if raw.startswith("{")]
+
+
+@pytest.mark.parametrize("reads", [False, True], ids=["writes-refused", "locked"])
+def test_a_refresh_the_keyring_refuses_is_kept_in_memory_said_once_and_stored_once_unlocked(
+    short_lived_sandbox, gterm_dirs, memory_keyring, monkeypatch, caplog, reads
+):
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(short_lived_sandbox, "keyring locks"))
+    session = GtermSession(GtermConfig.load())
+    try:
+        copy_paste_login(short_lived_sandbox, session)
+        service = session.transfer_service()
+        assert service.ls(LAB_STORAGE_ID, "/~/").entries
+        signed_in = _in_keyring(memory_keyring, session, TRANSFER_RS)
+
+        with locked(memory_keyring, monkeypatch, reads=reads):
+            time.sleep(LIFETIME_PASSED)  # expired: the next call refreshes, and the keyring refuses the result
+            assert service.ls(LAB_STORAGE_ID, "/~/").entries  # was: "Cannot write to the OS keyring"
+            time.sleep(LIFETIME_PASSED)  # a second refresh while locked: still in memory, not said again
+            assert service.ls(LAB_STORAGE_ID, "/~/").entries
+            heard = _said(caplog)
+            assert len(heard) == 1 and heard[0].startswith(REFUSED)
+            assert "will not be remembered after gterm exits unless the keyring is unlocked" in heard[0]
+            in_memory = session.token_storage.get_token_data(TRANSFER_RS)
+            assert in_memory is not None and in_memory.access_token not in signed_in
+        assert _in_keyring(memory_keyring, session, TRANSFER_RS) == signed_in  # nothing reached it meanwhile
+
+        time.sleep(LIFETIME_PASSED)  # unlocked: the next refresh's store writes there, the kept tokens with it
+        assert service.ls(LAB_STORAGE_ID, "/~/").entries
+        heard = _said(caplog)
+        assert len(heard) == 2 and heard[1].startswith(WRITTEN_AGAIN)
+        stored = session.token_storage.get_token_data(TRANSFER_RS)
+        assert stored is not None and stored.access_token in _in_keyring(memory_keyring, session, TRANSFER_RS)
+        assert session.token_storage.unsaved == frozenset()
+        assert not any(token in "".join(heard) for token in (stored.access_token, stored.refresh_token))
+    finally:
+        session.close()
+    again = GtermSession(GtermConfig.load())  # a new gterm finds the sign-in in the keyring
+    try:
+        assert not again.login_required()
+        assert again.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries
+    finally:
+        again.close()
+
+
+def test_what_the_keyring_refused_is_written_when_gterm_closes_the_session_after_an_unlock(
+    short_lived_sandbox, gterm_dirs, memory_keyring, monkeypatch
+):
+    """Unlocked but no refresh since: quitting gterm writes the kept tokens (the next start needs no sign-in)."""
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(short_lived_sandbox, "keyring locks"))
+    session = GtermSession(GtermConfig.load())
+    copy_paste_login(short_lived_sandbox, session)
+    with locked(memory_keyring, monkeypatch, reads=False):
+        time.sleep(LIFETIME_PASSED)
+        assert session.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries
+    kept = session.token_storage.get_token_data(TRANSFER_RS)
+    assert kept is not None and kept.access_token not in _in_keyring(memory_keyring, session, TRANSFER_RS)
+    session.close()
+    assert kept.access_token in _in_keyring(memory_keyring, session, TRANSFER_RS)
+
+
+def test_a_cli_command_says_once_on_stderr_that_the_keyring_refused_its_refresh(
+    short_lived_sandbox, gterm_dirs, memory_keyring, monkeypatch, capsys
+):
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(short_lived_sandbox, "keyring locks"))
+    session = GtermSession(GtermConfig.load())
+    copy_paste_login(short_lived_sandbox, session)
+    session.close()
+    capsys.readouterr()
+    with locked(memory_keyring, monkeypatch, reads=False):
+        time.sleep(LIFETIME_PASSED)
+        assert cli.main(["whoami"]) == 0  # was: exit 1, "Cannot write to the OS keyring"
+    printed = capsys.readouterr()
+    assert ALICE_ID in printed.out
+    assert printed.err.count(REFUSED) == 1 and printed.err.startswith(f"gterm: {REFUSED}")
+    tokens = all_tokens_in(_documents(memory_keyring))
+    assert not any(token in printed.err or token in printed.out for token in tokens)
+
+
+def test_gterm_login_fails_clearly_when_the_keyring_refuses_the_new_tokens(
+    sandbox, fresh_config, memory_keyring, monkeypatch, capsys
+):
+    """`gterm login` exists to keep a sign-in: kept only until it exits, it is said as the failure it is."""
+
+    def fake_input(prompt: str) -> str:
+        url = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("http"))
+        return authorize_code(sandbox, url)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    with locked(memory_keyring, monkeypatch, reads=False):
+        assert cli.main(["login", "--no-local-server"]) == 1
+    printed = capsys.readouterr()
+    assert "Logged in as" not in printed.out
+    assert printed.err.count("\n") == 1 and "OS keyring refused to store the tokens" in printed.err
+    assert REFUSED not in printed.err  # the error says it, once
+    assert not any(user.endswith(f"|{AUTH_RS}") for _, user in memory_keyring.store)
+
+
+def test_a_store_the_keyring_refuses_is_kept_only_in_memory(memory_keyring, monkeypatch, caplog):
+    """The storage alone: refused tokens are read back from memory, said once, never raised to the SDK."""
+    from globus_sdk.token_storage import TokenStorageData
+
+    from gterm.globus.tokens import KeyringTokenStorage
+
+    def data(access_token: str) -> TokenStorageData:
+        return TokenStorageData(
+            resource_server="rs", identity_id=None, scope="s", access_token=access_token,
+            refresh_token="refresh", expires_at_seconds=2_000_000_000, token_type="Bearer",
+        )
+
+    storage = KeyringTokenStorage("ns")
+    with locked(memory_keyring, monkeypatch, reads=True):
+        storage.store_token_data_by_resource_server({"rs": data("first")})
+        storage.store_token_data_by_resource_server({"rs": data("second")})
+        assert storage.get_token_data("rs").access_token == "second"  # from memory: the keyring refuses reads
+        with pytest.raises(KeyringUnavailable) as caught:
+            storage.get_token_data("other")  # what was never kept is the keyring's to say
+        assert "unlock" in str(caught.value)
+    assert memory_keyring.store == {}  # nothing written anywhere while locked
+    assert len(_said(caplog)) == 1 and _said(caplog)[0].startswith(REFUSED)
+    storage.write_unsaved()
+    assert storage.get_token_data_by_resource_server()["rs"].access_token == "second"
+    assert "second" in memory_keyring.store[(KEYRING_SERVICE, "ns|rs")]
+    assert storage.unsaved == frozenset() and _said(caplog)[1].startswith(WRITTEN_AGAIN)
+
+
+async def test_the_tui_says_in_one_toast_that_the_keyring_refused_a_refresh_and_the_panes_go_on(
+    short_lived_sandbox, gterm_dirs, memory_keyring, monkeypatch
+):
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(short_lived_sandbox, "keyring locks"))
+    config = GtermConfig.load()
+    session = GtermSession(config)
+    copy_paste_login(short_lived_sandbox, session)
+    app = cli.build_tui(session, config, LAB_STORAGE_ID, None)  # as `gterm --left LAB` builds it
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.main_screen.left_pane
+            await wait_for(pilot, lambda: bool(pane.path) and not pane.fetching, "the first listing")
+            with locked(memory_keyring, monkeypatch, reads=True):
+                await pilot.pause(LIFETIME_PASSED)  # expired: the reload refreshes, the keyring refuses the result
+                for _ in range(2):  # the second reload uses the kept token: nothing more is said
+                    await pilot.press("ctrl+r")
+                    await wait_for(pilot, lambda: not pane.fetching, "the reload")
+                await wait_for(pilot, lambda: _toasts(app, "OS keyring"), "the keyring's notice")
+                await pilot.pause(0.2)
+            toasts = _toasts(app, "OS keyring")
+            assert len(toasts) == 1 and str(toasts[0].message).startswith(REFUSED)
+            assert toasts[0].severity == "warning"
+            assert not [n for n in app._notifications if n.severity == "error"]  # was: "Cannot write to the OS keyring"
+    finally:
+        session.close()
+
+
+def _toasts(app: GtermApp, title: str) -> list[Notification]:
+    return [n for n in app._notifications if n.title == title]
