@@ -155,9 +155,11 @@ def tell_unsaved_to(session: GtermSession, tell: Callable[[str], None]) -> None:
     each is a warning line (``gterm: ...``). A robot's store is in memory, made on first use: nothing to hear."""
     if session.mode != "user":
         return
-    report_unsaved_to = getattr(session.token_storage, "report_unsaved_to", None)
-    if callable(report_unsaved_to):  # a keyring store (the token file's refusals stop the command)
-        report_unsaved_to(tell)
+    from gterm.globus.tokens import keyring_store
+
+    store = keyring_store(session.token_storage)
+    if store is not None:  # the token file's refusals stop the command
+        store.report_unsaved_to(tell)
 
 
 def announce_storage(session: GtermSession, err: TextIO | None = None) -> None:
@@ -267,8 +269,10 @@ def cmd_login(args: argparse.Namespace) -> int:
                 pass  # stored but dead: log in again below
         tell_unsaved_to(session, lambda message: None)  # said below as the command's error
         run_cli_login(session, no_local_server=args.no_local_server)
-        if getattr(session.token_storage, "unsaved", None):  # a login kept only until this command ends is none
-            from gterm.globus.tokens import KEYRING_FIX
+        from gterm.globus.tokens import KEYRING_FIX, keyring_store
+
+        store = keyring_store(session.token_storage)
+        if store is not None and store.unsaved:  # a login kept only until this command ends is none
 
             raise KeyringUnavailable(
                 f"Signed in, but the OS keyring refused to store the tokens, so the sign-in is not kept. {KEYRING_FIX}"

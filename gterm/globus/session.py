@@ -71,8 +71,7 @@ else:
 
 log = logging.getLogger(__name__)
 
-# A stored access token is sent as is (before the GlobusApp exists) only with this much life left:
-# the margin the SDK's renewing authorizers keep before they refresh.
+# A stored access token is sent as is (no GlobusApp yet) only with the life left the SDK's authorizers keep.
 STORED_TOKEN_MARGIN_SECONDS = 60
 
 
@@ -122,9 +121,8 @@ class GtermSession:
         self.client_credentials = config.uses_client_credentials
         self.client_id = str(config.client_id if self.client_credentials else config.native_client_id)
         self._namespace = namespace
-        # A person's store is opened now, so a missing keyring is said first. A robot's is in memory
-        # and made on first use (``token_storage``): its session, made before the first frame,
-        # then loads nothing of globus-sdk.
+        # A person's store is opened now, so a missing keyring is said first. A robot's is in memory and made
+        # on first use (``token_storage``): its session, made before the first frame, loads nothing of globus-sdk.
         self._token_storage = token_storage
         if token_storage is None and not self.client_credentials:
             self._token_storage = self._default_storage()
@@ -690,9 +688,11 @@ class GtermSession:
 
     def close(self) -> None:
         with self._lock:
-            write_unsaved = getattr(self._token_storage, "write_unsaved", None)
-            if callable(write_unsaved):  # gterm is done with it: the last chance to store what a locked keyring refused
-                write_unsaved()
+            if self._token_storage is not None:  # the last chance to store what a locked keyring refused
+                from gterm.globus.tokens import keyring_store
+
+                if (store := keyring_store(self._token_storage)) is not None:
+                    store.write_unsaved()
             if self._globus_app is not None:
                 self._globus_app.close()
 

@@ -112,6 +112,11 @@ def _refusal_said(doing: str) -> t.Iterator[None]:
         raise KeyringUnavailable(f"Cannot {doing} the OS keyring ({reason}). {KEYRING_FIX}", reason=reason) from None
 
 
+def keyring_store(storage: TokenStorage) -> KeyringTokenStorage | None:
+    """``storage`` when it is a keyring store (which keeps in memory what a locked keyring refuses), else None."""
+    return storage if isinstance(storage, KeyringTokenStorage) else None
+
+
 class KeyringTokenStorage(TokenStorage):
     """A globus_sdk ``TokenStorage`` with one keyring entry per resource server."""
 
