@@ -118,12 +118,6 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         if chosen:
             return "Nothing to transfer: broken or outside links cannot be transferred."
         return "Nothing to transfer: select entries or put the cursor on one."
-    if source.collection_id == destination.collection_id:
-        if _same_dir(source.path, destination.path):
-            return "Source and destination are the same directory."
-        for entry in entries:  # Midnight Commander's "Cannot copy/move directory into itself"
-            if entry.is_dir and paths.is_within(destination.path, paths.child(source.path, entry.name, is_dir=True)):
-                return f"Cannot copy {escape_controls(entry.name)}/ into itself: the other pane is inside it."
     listing = destination.listing
     source_listing = source.listing
     whole = (
@@ -132,7 +126,7 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         and not source_listing.truncated
         and {entry.name for entry in chosen} >= {entry.name for entry in source_listing.entries}
     )
-    return TransferPlan(
+    plan = TransferPlan(
         source_collection_id=source.collection_id,
         source_name=_display_name(source),
         source_path=source.path,
@@ -145,6 +139,7 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         hidden_by_filter=source.hidden_selected_count,
         invalid_links=tuple(entry for entry in chosen if entry.is_invalid_link),
     )
+    return plan.destination_problem() or plan
 
 
 def _same_dir(a: str, b: str) -> bool:

@@ -7,10 +7,12 @@ screen builds a :class:`TransferPlan` from the panes; tests use them directly.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from gterm.globus import paths
 from gterm.globus.models import Entry
 from gterm.globus.transfer_requests import (
     SYNC_LEVEL_HELP,
@@ -24,7 +26,7 @@ from gterm.globus.transfer_requests import (
 )
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
-from gterm.tui.safe_text import escape_controls
+from gterm.tui.safe_text import escape_controls, has_controls
 from gterm.wording import broken_links_skipped, directories, plural
 
 #: The sync choices the dialog offers, from the one table of sync levels ("off" first: no sync).
@@ -68,6 +70,8 @@ class TransferPlan:
     hidden_by_filter: int = 0  # how many of ``entries`` are selected but hidden by the source pane's filter
     # Chosen, but left out of ``entries``: links with nothing behind them (or leading outside the collection).
     invalid_links: tuple[Entry, ...] = ()
+    # The destination directory was typed in the F5 dialog (see :func:`retarget`), not the other pane's.
+    typed_target: bool = False
 
     def invalid_links_said(self) -> str:
         """The links left out, named, as a sentence ("" when none): nothing chosen is dropped unsaid."""
@@ -79,6 +83,20 @@ class TransferPlan:
     def send_key(self) -> SendKey:
         return (self.source_collection_id, self.source_path, self.destination_collection_id,
                 self.destination_path, frozenset(entry.name for entry in self.entries))
+
+    def destination_problem(self, *, inside: str = "the other pane is inside it") -> str | None:
+        """Why this plan cannot go where it sends (None: it can): into its own directory, or a directory
+        into itself (Midnight Commander's "Cannot copy/move directory into itself"). ``inside`` says where
+        the destination came from."""
+        if self.source_collection_id != self.destination_collection_id:
+            return None
+        if paths.as_dir(self.source_path) == paths.as_dir(self.destination_path):
+            return "Source and destination are the same directory."
+        for entry in self.entries:
+            if entry.is_dir and paths.is_within(self.destination_path,
+                                                paths.child(self.source_path, entry.name, is_dir=True)):
+                return f"Cannot copy {escape_controls(entry.name)}/ into itself: {inside}."
+        return None
 
     @property
     def files(self) -> int:
@@ -94,12 +112,15 @@ class TransferPlan:
 
     def default_label(self, *, prefix: str = "gterm: ") -> str:
         """What moves, from where, to where; ``prefix`` tells gterm's tasks apart in the Globus web app (a task
-        gterm runs itself, never seen there, goes without: the panel's label column is narrow)."""
+        gterm runs itself, never seen there, goes without: the panel's label column is narrow). A directory
+        typed in the dialog is named after the collection (the other pane's own goes unnamed, as before)."""
         count = len(self.entries)
         what = plural(count, "item") if count != 1 else self.entries[0].name
+        where = f"{self.destination_name}:{self.destination_path}" if self.typed_target else self.destination_name
         # Names come from other people: the label (shown in an Input, sent to Globus) gets their
-        # control characters as visible escapes, never raw (QA F11).
-        return fit_label(escape_controls(f"{prefix}{what} from {self.source_name} to {self.destination_name}"))
+        # control characters as visible escapes, never raw (QA F11). fit_label keeps it to one line
+        # (escape_controls made its line breaks visible) of at most 128 characters.
+        return fit_label(escape_controls(f"{prefix}{what} from {self.source_name} to {where}"))
 
     def summary(self) -> str:
         parts = []
@@ -198,6 +219,61 @@ def filter_rules(options: TransferOptions) -> list[tuple[FilterMethod, str]]:
 
 class LabelProblem(ValueError):
     """The typed label is one Globus would refuse (the form focuses the label field)."""
+
+
+class TargetProblem(ValueError):
+    """The typed destination is one the dialog refuses (the form focuses the destination field)."""
+
+
+# What escape_controls shows for a control character (\x1b, \u202e, \t ...): typed into a path, that is
+# an escape pasted or typed as text, not a directory anyone means to create (Transfer makes missing ones).
+_ESCAPE_SPELLING = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[tnr])")
+
+
+def _climbs_above_root(base: str, typed: str) -> bool:
+    """True when ``typed`` (taken from the directory ``base``) goes up past the collection's ``/``, which
+    paths.join would quietly stop at: the user meant somewhere that is not there. Above ``~`` only the
+    service knows what is, so a home-relative path is left to it."""
+    if paths.is_home_relative(typed) or (not typed.startswith("/") and paths.is_home_relative(base)):
+        return False
+    depth = 0 if typed.startswith("/") else len(paths.split(base))
+    for segment in typed.split("/"):
+        if segment == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif segment not in ("", "."):
+            depth += 1
+    return False
+
+
+def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
+    """``plan`` sending into the directory typed in the dialog's destination field (raw text).
+
+    An absolute path is on the destination collection; a relative one is taken from the other pane's
+    directory (``plan.destination_path``); ``~`` and ``~/x`` are the home directory, as in the path bar
+    (:func:`gterm.globus.paths.join`). The target is a directory: the items keep their names in it.
+    Raises :class:`TargetProblem` with a message for the form.
+    """
+    text = typed.strip()
+    if not text:
+        raise TargetProblem(f"Type the directory on {escape_controls(plan.destination_name)} to send into "
+                            "(a path, or one relative to the other pane's), or press Esc.")
+    if has_controls(text.replace(plan.destination_path, "")) or (
+            set(_ESCAPE_SPELLING.findall(text)) - set(_ESCAPE_SPELLING.findall(plan.destination_path))):
+        raise TargetProblem("The directory typed holds control characters or their escapes (such as \\x1b): "
+                            "type the path without them, or open the directory in the other pane and press F5 there.")
+    if _climbs_above_root(plan.destination_path, text):
+        raise TargetProblem(f"The directory typed goes above the root (/) of {escape_controls(plan.destination_name)}"
+                            ": there is nothing there to send into (each .. goes up one directory).")
+    path = paths.as_dir(paths.join(plan.destination_path, text))
+    if path == paths.as_dir(plan.destination_path):
+        return plan
+    moved = replace(plan, destination_path=path, destination_entries=None, typed_target=True)
+    problem = moved.destination_problem(inside="the destination is inside it")
+    if problem is not None:
+        raise TargetProblem(problem)
+    return moved
 
 
 def build_request(plan: TransferPlan, options: TransferOptions, now: datetime) -> TransferRequest:

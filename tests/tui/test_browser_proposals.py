@@ -88,8 +88,8 @@ async def test_bookmark_name_typing_replaces_the_proposal(alice_service, tmp_con
 
 
 async def test_label_inputs_select_their_proposal(alice_service, tmp_config, lab_dir):
-    """The transfer dialog's generated label and a bookmark's label (its name, F2 in the sidebar) are
-    selected when their field opens, so typing replaces them instead of adding to them."""
+    """The transfer dialog's proposed directory and generated label and a bookmark's label (its name, F2 in
+    the sidebar) are selected when their field opens, so typing replaces them instead of adding to them."""
     _, path = lab_dir({"a.txt": "a"})
     bookmark = alice_service.create_bookmark(f"label-{uuid.uuid4().hex[:6]}", LAB, path)
     try:
@@ -101,7 +101,12 @@ async def test_label_inputs_select_their_proposal(alice_service, tmp_config, lab
             await pilot.press("f5")
             await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
             await pilot.pause()
+            # The dialog opens on its "to" directory (Midnight Commander's copy dialog), the proposal selected.
+            destination = app.screen.query_one("#destination", Input)
+            assert app.focused is destination and destination.selection == Selection(0, len(destination.value))
+            await pilot.press("tab")
             label = app.screen.query_one("#label", Input)
+            assert app.focused is label
             assert label.value and label.selection == Selection(0, len(label.value)), "the generated label"
             await type_text(pilot, "nightly")
             assert label.value == "nightly"

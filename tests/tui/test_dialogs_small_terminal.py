@@ -47,6 +47,13 @@ async def test_transfer_dialog_buttons_fit_and_tab_reaches_submit(alice_service,
         # Every Tab stop shows where it is: the scrolling form was one that showed nothing (Enter there
         # submitted the transfer).
         assert not [w for w in app.screen.focus_chain if isinstance(w, VerticalScroll)]
+        # The "to" directory (Midnight Commander's copy dialog) is on screen, focused first, and Tab comes
+        # back to it from the buttons.
+        destination = app.screen.query_one("#destination", Input)
+        assert on_screen(app, destination) and app.focused is destination
+        assert destination.value == "/projects/"
+        await tab_to(pilot, app, "submit")
+        await tab_to(pilot, app, "destination")
         await tab_to(pilot, app, "submit")
         # F3's preview is brought into view (it sits below the fold of the form at this size).
         dialog = app.screen

@@ -1,5 +1,14 @@
 """The F5 dialog: what will be sent, where, and every option Globus offers.
 
+Where is a field, as in Midnight Commander's copy dialog: it proposes the
+other pane's directory, selected (typing replaces it), and takes an absolute
+path on the destination collection or one relative to that directory
+(:func:`~gterm.tui.transfer_plan.retarget`). A directory that does not exist
+is created by Globus ("All intermediate / parent directories on the dest will
+be automatically created if they don't exist", docs.globus.org/cli/reference/
+transfer), so it is sent into, not refused. A refused path is said under the
+form, and the dialog stays with what was typed.
+
 It returns a :class:`~gterm.globus.transfer.TransferRequest` (without a
 submission id: the submitter takes one first and keeps it) or None on Esc.
 Enter submits from anywhere in the dialog except the sync-level list (where
@@ -30,6 +39,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
+from gterm.globus import paths
+from gterm.globus.errors import CollectionGone, NotFound
+from gterm.globus.models import Entry
 from gterm.globus.transfer import TransferService
 from gterm.globus.transfer_requests import TransferRequest
 from gterm.tui.compare import SyncPreview
@@ -40,13 +52,15 @@ from gterm.tui.screens.modal import GtermModal
 from gterm.tui.transfer_plan import (
     SYNC_CHOICES,
     LabelProblem,
+    TargetProblem,
     TransferOptions,
     TransferPlan,
     build_request,
     preview_sync,
+    retarget,
 )
 from gterm.tui.widgets.checkbox import ClearCheckbox
-from gterm.tui.widgets.safe_input import SafeInput
+from gterm.tui.widgets.safe_input import SafeInput, from_display
 from gterm.tui.worker_errors import deliver
 from gterm.wording import first_few, hidden_by_filter
 
@@ -74,6 +88,10 @@ class TransferDialog(GtermModal[TransferRequest]):
     DEFAULT_CSS = """
     TransferDialog > .modal-frame { width: 100; max-width: 100%; background: $panel; }
     TransferDialog #summary { margin-bottom: 1; }
+    TransferDialog #destination-row { height: auto; }
+    TransferDialog #destination-row > Label { width: 14; }
+    TransferDialog #destination-row > Input { width: 1fr; }
+    TransferDialog #destination-note { color: $text-muted; margin-bottom: 1; }
     TransferDialog #form { height: auto; max-height: 20; }  /* FORM_ROWS; fewer on a short terminal */
     TransferDialog .row { height: auto; margin-bottom: 1; }
     TransferDialog .row > Label { width: 14; }
@@ -108,10 +126,14 @@ class TransferDialog(GtermModal[TransferRequest]):
         self.clock = clock or (lambda: datetime.now().astimezone())
         self.preview: SyncPreview | None = None
         self._done = False  # dismissed (submit or cancel): later Enters and clicks do nothing
+        # The label the form proposes: it follows the destination typed until the user edits the label.
+        self._label_proposal = plan.default_label()
 
     # -- layout -------------------------------------------------------------------------
 
-    def compose_dialog(self) -> ComposeResult:
+    def summary(self, *, elsewhere: bool = False) -> Text:
+        """What is sent, from where, to which collection; ``elsewhere``: a directory other than the other
+        pane's is typed, so what its listing showed already there is not said."""
         plan = self.plan
         summary = Text()
         summary.append("Send ")
@@ -119,21 +141,33 @@ class TransferDialog(GtermModal[TransferRequest]):
         summary.append("\nfrom ")
         summary.append(escape_controls(f"{plan.source_name}:{plan.source_path}"), style="bold")
         summary.append("\nto   ")
-        summary.append(escape_controls(f"{plan.destination_name}:{plan.destination_path}"), style="bold")
+        summary.append(escape_controls(plan.destination_name), style="bold")
+        summary.append("  (directory below)", style="dim")
         names = ", ".join(slashed_name(entry) for entry in plan.entries[:6])
         if len(plan.entries) > 6:
             names += f", … ({len(plan.entries) - 6} more)"
         summary.append("\n" + escape_controls(names), style="dim")
         if hidden := hidden_by_filter(plan.hidden_by_filter):
             summary.append("\n" + hidden, style="bold yellow")
-        if there := plan.already_there():
+        if (there := plan.already_there()) and not elsewhere:
             # Transfer replaces them without asking (as cp does); said before Enter, as MC's copy asks.
             shown = first_few(there, 4)
             them = "it" if len(there) == 1 else "them"
             summary.append("\n" + escape_controls(
                 f"Already at the destination: {shown}. Sent over {them}, unless a sync level finds {them} the "
                 "same."), style="bold yellow")
-        yield Static(summary, id="summary")
+        return summary
+
+    def compose_dialog(self) -> ComposeResult:
+        plan = self.plan
+        yield Static(self.summary(), id="summary")
+        with Horizontal(id="destination-row"):
+            yield Label("To directory")
+            yield FormInput(value=plan.destination_path, id="destination", compact=True, select_on_focus=False,
+                            raw_prefixes=(plan.destination_path,))
+        # Globus creates a missing destination directory (see the module docstring): said, not asked.
+        yield Static("Absolute, or relative to the other pane's; created if missing.", id="destination-note",
+                     markup=False)
         with VerticalScroll(id="form", can_focus=False):  # a focus stop with no highlight: Enter there submitted
             with Horizontal(classes="row"):
                 yield Label("Label")
@@ -172,7 +206,10 @@ class TransferDialog(GtermModal[TransferRequest]):
 
     def on_mount(self) -> None:
         self.frame.border_title = "Transfer"
-        self.query_one("#label", Input).focus()
+        # As Midnight Commander's copy dialog: the "to" field has the focus, its proposal selected.
+        field = self.query_one("#destination", FormInput)
+        field.focus()
+        field.select_proposal()
 
     # -- reading the form ---------------------------------------------------------------
 
@@ -210,6 +247,27 @@ class TransferDialog(GtermModal[TransferRequest]):
         self.query_one("#preview-button", Button).disabled = event.value == "off" or self.service is None
         self.query_one("#preview", Static).update("")
 
+    @on(Input.Changed, "#destination")
+    def _destination_changed(self, event: Input.Changed) -> None:
+        """The label proposal names the directory typed (unless the user has written a label of their own);
+        the "already there" warning is about the other pane's directory, so it goes while another is typed."""
+        try:
+            plan = retarget(self.plan, self.destination_typed(event.value))
+        except TargetProblem:
+            plan = None  # said on Enter; until then the proposal stays as it was
+        self.query_one("#summary", Static).update(self.summary(elsewhere=plan is not self.plan))
+        label = self.query_one("#label", FormInput)
+        if plan is not None and label.value == self._label_proposal:
+            self._label_proposal = plan.default_label()
+            label.set_raw(self._label_proposal)
+
+    def destination_typed(self, shown: str | None = None) -> str:
+        """The destination field's text (``shown``: as the field held it at a key), controls mapped back."""
+        field = self.query_one("#destination", FormInput)
+        if shown is None:
+            return field.raw_value
+        return from_display(shown, field.original, field.raw_prefixes)
+
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -219,17 +277,29 @@ class TransferDialog(GtermModal[TransferRequest]):
         attribute = TEXT_FIELDS.get(event.input.id or "")
         if attribute is not None:
             setattr(options, attribute, event.value)
-        self.submit_options(options)
+        typed = self.destination_typed(event.value if event.input.id == "destination" else None)
+        self.submit_options(options, typed)
 
     def action_submit(self) -> None:
-        self.submit_options(self.options())
+        self.submit_options(self.options(), self.destination_typed())
 
-    def submit_options(self, options: TransferOptions) -> None:
-        """Validate ``options`` (the form as read now) and dismiss with the request, once."""
+    def submit_options(self, options: TransferOptions, destination: str | None = None) -> None:
+        """Validate ``options`` and the ``destination`` typed (the form as read now; None: the other pane's
+        directory) and dismiss with the request, once. A refusal is said and the form stays as it is."""
         if self._done:
             return
         try:
-            request = build_request(self.plan, options, self.clock())
+            plan = self.plan if destination is None else retarget(self.plan, destination)
+        except TargetProblem as problem:
+            self.query_one("#form-error", Static).update(Text(str(problem)))
+            field = self.query_one("#destination", FormInput)
+            field.focus()
+            field.cursor_position = len(field.value)  # the text is to be corrected, not replaced
+            return
+        if options.label == self._label_proposal:
+            options.label = plan.default_label()  # the proposal names where the files really go
+        try:
+            request = build_request(plan, options, self.clock())
         except ValueError as problem:
             self.query_one("#form-error", Static).update(Text(str(problem)))
             field = self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", FormInput)
@@ -257,14 +327,19 @@ class TransferDialog(GtermModal[TransferRequest]):
             self._show_preview(Text("The sync preview shows what a sync level would send: choose one first "
                                     "(with sync off every file is sent)."))
             return
+        try:
+            plan = retarget(self.plan, self.destination_typed())
+        except TargetProblem as problem:
+            self._show_preview(Text(str(problem)))
+            return
         self._show_preview(Text("Comparing source and destination…"))
-        self._run_preview(options)
+        self._run_preview(plan, options)
 
     @work(thread=True, group="sync-preview", exclusive=True, exit_on_error=False)
-    def _run_preview(self, options: TransferOptions) -> None:
+    def _run_preview(self, plan: TransferPlan, options: TransferOptions) -> None:
         worker = get_current_worker()
         try:
-            preview = self.compute_preview(options)
+            preview = self.compute_preview(options, plan)
         except Exception as error:  # noqa: BLE001 - shown in the preview line
             from gterm.tui.worker_errors import describe
 
@@ -290,9 +365,22 @@ class TransferDialog(GtermModal[TransferRequest]):
         preview.update(text)
         self.call_after_refresh(preview.scroll_visible, animate=False)
 
-    def compute_preview(self, options: TransferOptions) -> SyncPreview:
-        """The sync preview of this dialog's plan (thread side; see ``transfer_plan.preview_sync``)."""
+    def compute_preview(self, options: TransferOptions, plan: TransferPlan | None = None) -> SyncPreview:
+        """The sync preview of ``plan`` (this dialog's, sent where the form says; thread side: see
+        ``transfer_plan.preview_sync``)."""
         service = self.service
         if service is None:  # fixed data (snapshots): nothing to compare against
             return SyncPreview(incomplete=True)
-        return preview_sync(self.plan, options, lambda collection_id, path: service.ls(collection_id, path).entries)
+        target = plan or self.plan
+
+        def ls(collection_id: str, path: str) -> tuple[Entry, ...]:
+            try:
+                return service.ls(collection_id, path).entries
+            except NotFound as missing:
+                at_destination = collection_id == target.destination_collection_id and paths.is_within(
+                    path, target.destination_path)
+                if isinstance(missing, CollectionGone) or not at_destination:
+                    raise
+                return ()  # a destination directory typed that is not there yet: Globus creates it, empty
+
+        return preview_sync(target, options, ls)

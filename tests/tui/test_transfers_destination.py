@@ -1,0 +1,139 @@
+"""F5's "to" field (Midnight Commander's copy dialog): a typed directory is where the files arrive.
+
+Live sandbox, real SDK: the whole app, keys as the user types them, and the files looked for on disk.
+Globus creates a destination directory that is missing ("All intermediate / parent directories on
+the dest will be automatically created if they don't exist": docs.globus.org/cli/reference/transfer),
+and so does the sandbox: the typed directories below do not exist before the transfer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import events
+from textual.widgets import Select, Static
+
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.transfer_dialog import FormInput, TransferDialog
+from tests.support.browser_helpers import burst_type, make_app, settled, wait_for
+from tests.support.transfer_live import WAIT, wait_until
+
+LAB = LAB_STORAGE_ID
+SIZE = (120, 36)
+
+
+async def open_dialog(pilot: Any, app: Any) -> TransferDialog:
+    """Select everything in the left pane, F5: the dialog, its destination field focused."""
+    await settled(pilot)
+    app.main_screen.left_pane.file_list.focus()
+    await pilot.press("ctrl+a", "f5")
+    await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+    dialog = app.screen
+    assert isinstance(dialog, TransferDialog)
+    return dialog
+
+
+async def send_to(pilot: Any, app: Any, typed: str) -> TransferDialog:
+    """F5, type ``typed`` over the proposal (it is selected: typing replaces it), Enter."""
+    dialog = await open_dialog(pilot, app)
+    field = dialog.query_one("#destination", FormInput)
+    assert app.focused is field
+    await burst_type(pilot, field, typed)
+    await pilot.press("enter")
+    return dialog
+
+
+async def arrives(pilot: Any, *files: Path) -> None:
+    await wait_until(pilot, lambda: all(f.is_file() for f in files), f"{[str(f) for f in files]} on disk", WAIT)
+
+
+async def test_a_typed_absolute_directory_is_where_the_files_arrive(alice_service: Any, tmp_config: Any,
+                                                                     lab_dir: Any) -> None:
+    _src_disk, src = lab_dir({"a.txt": "alpha\n", "tree/b.txt": "beta\n"})
+    dst_disk, dst = lab_dir()
+    other_disk, other = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, app)
+        field = dialog.query_one("#destination", FormInput)
+        assert field.value == dst and field.selected_text == dst  # the other pane's, selected
+        await burst_type(pilot, field, f"{other}new dir/")
+        # The proposed label follows the directory typed.
+        label = dialog.query_one("#label", FormInput).value
+        assert label == f"gterm: 2 items from Lab Storage to Lab Storage:{other}new dir/"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TransferDialog), "the dialog to close")
+        await arrives(pilot, other_disk / "new dir/a.txt", other_disk / "new dir/tree/b.txt")
+    assert (other_disk / "new dir/a.txt").read_text() == "alpha\n"
+    assert list(dst_disk.iterdir()) == []  # not the other pane's directory
+
+
+async def test_a_typed_relative_directory_is_taken_from_the_other_pane(alice_service: Any, tmp_config: Any,
+                                                                        lab_dir: Any) -> None:
+    _src_disk, src = lab_dir({"c.txt": "gamma\n"})
+    dst_disk, dst = lab_dir({"c.txt": "old\n", "existing/keep.txt": "kept\n"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, app)
+        summary = dialog.query_one("#summary", Static)
+        said = "Already at the destination: c.txt."
+        assert said in str(summary.render())  # the other pane's listing has it
+        field = dialog.query_one("#destination", FormInput)
+        await burst_type(pilot, field, "existing/deeper")
+        assert said not in str(summary.render())  # about the other pane's directory, not the one typed
+        await pilot.press("enter")
+        await arrives(pilot, dst_disk / "existing/deeper/c.txt")
+    assert (dst_disk / "c.txt").read_text() == "old\n"  # the other pane's directory is untouched
+    assert (dst_disk / "existing/keep.txt").read_text() == "kept\n"
+
+
+async def test_a_bad_directory_is_said_and_the_dialog_keeps_what_was_typed(alice_service: Any, tmp_config: Any,
+                                                                             lab_dir: Any) -> None:
+    _src_disk, src = lab_dir({"d.txt": "delta\n"})
+    dst_disk, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        above = "../" * 10 + "etc"
+        dialog = await send_to(pilot, app, above)
+        error = dialog.query_one("#form-error", Static)
+        await wait_for(pilot, lambda: "goes above the root (/) of Lab Storage" in str(error.render()), "the refusal")
+        assert app.screen is dialog
+        field = dialog.query_one("#destination", FormInput)
+        assert field.value == above and app.focused is field  # to be corrected, nothing lost
+        # Empty: said too.
+        field.value = ""
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Type the directory on Lab Storage" in str(error.render()), "the refusal")
+        # An escape sequence pasted into the path (the field shows ESC as the text \x1b): refused, shown escaped.
+        field.post_message(events.Paste("/x\x1b[31m"))
+        await wait_for(pilot, lambda: field.value == "/x\\x1b[31m", "the paste")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "control characters" in str(error.render()), "the refusal")
+        assert "\x1b" not in str(error.render()) and app.screen is dialog
+        # Fixed, it goes.
+        field.value = "./fine"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await arrives(pilot, dst_disk / "fine/d.txt")
+
+
+async def test_the_sync_preview_compares_with_the_directory_typed(alice_service: Any, tmp_config: Any,
+                                                                  lab_dir: Any) -> None:
+    """F3 looks where the files will go: a directory typed that is not there yet holds nothing (Globus creates
+    it), one that exists is compared file by file."""
+    _src_disk, src = lab_dir({"e.txt": "epsilon\n", "f.txt": "phi\n"})
+    _dst_disk, dst = lab_dir({"there/e.txt": "epsilon\n"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, app)
+        dialog.query_one("#sync-level", Select).value = "exists"
+        field = dialog.query_one("#destination", FormInput)
+        for typed, sent in (("not-yet", ["e.txt", "f.txt"]), ("there", ["f.txt"])):
+            dialog.preview = None
+            field.value = typed
+            await pilot.pause()
+            await pilot.press("f3")
+            await wait_for(pilot, lambda: dialog.preview is not None, "the sync preview")
+            assert dialog.preview is not None and sorted(dialog.preview.send) == sent, typed
+        await pilot.press("escape")

@@ -1,0 +1,97 @@
+"""Where F5 sends when a directory is typed in the dialog: ``transfer_plan.retarget`` (no service needed)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from gterm.globus.models import Entry
+from gterm.globus.transfer_requests import MAX_LABEL_CHARS, TransferItem
+from gterm.tui.transfer_plan import TargetProblem, TransferOptions, build_request, retarget
+from tests.support.transfer_scenes import FROZEN_NOW, LAB, fixed_plan
+
+
+@pytest.mark.parametrize(
+    ("typed", "target"),
+    [
+        ("/home/alice/incoming/", "/home/alice/incoming/"),  # the proposal, untouched
+        ("/data/run 7", "/data/run 7/"),  # absolute, on the destination collection; always a directory
+        ("/data/run 7/", "/data/run 7/"),
+        ("sub/deeper", "/home/alice/incoming/sub/deeper/"),  # relative to the other pane's directory
+        ("../outgoing/", "/home/alice/outgoing/"),
+        ("./x//y/.", "/home/alice/incoming/x/y/"),
+        ("~", "/~/"),  # the home directory, as the path bar spells it (the service resolves it)
+        ("~/results", "/~/results/"),
+        ("  /padded/  ", "/padded/"),  # spaces around the path are not part of it (as in the path bar)
+        ("[bold]x[/bold]", "/home/alice/incoming/[bold]x[/bold]/"),  # markup characters are a name's own
+    ],
+)
+def test_typed_directories_resolve_on_the_destination_collection(typed: str, target: str) -> None:
+    plan = retarget(fixed_plan(), typed)
+    assert plan.destination_path == target
+    assert plan.destination_collection_id == fixed_plan().destination_collection_id
+
+
+def test_the_items_keep_their_names_in_the_typed_directory() -> None:
+    plan = retarget(fixed_plan(), "/data/new")
+    assert plan.destination_entries is None  # the other pane's listing says nothing about this directory
+    request = build_request(plan, TransferOptions(), FROZEN_NOW)
+    assert request.items == [
+        TransferItem("/home/alice/experiments/", "/data/new/experiments/", recursive=True),
+        TransferItem("/home/alice/large-dataset.bin", "/data/new/large-dataset.bin"),
+        TransferItem("/home/alice/notes with spaces.txt", "/data/new/notes with spaces.txt"),
+    ]
+
+
+def test_the_default_label_names_the_typed_directory() -> None:
+    named = retarget(fixed_plan(), "/data/new/").default_label()
+    assert named == "gterm: 3 items from Lab Storage to HPC Scratch:/data/new/"
+    # The proposal left as it is: the label is as before the field existed.
+    unchanged = retarget(fixed_plan(), "/home/alice/incoming").default_label()
+    assert unchanged == "gterm: 3 items from Lab Storage to HPC Scratch"
+    # A collection's name comes from other people: its line break is shown as an escape, never sent.
+    long = retarget(replace(fixed_plan(), destination_name="HPC\nScratch"), "/" + "d" * 300)
+    label = long.default_label()
+    assert len(label) <= MAX_LABEL_CHARS and "\n" not in label and label.endswith("...")
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("", "Type the directory on HPC Scratch to send into"),
+        ("   ", "Type the directory on HPC Scratch to send into"),
+        ("/data/\x1b]2;owned\x07", "holds control characters or their escapes"),
+        ("/data/\\x1b[31mred", "holds control characters or their escapes"),  # an escape typed as text
+        ("/data/\u202etxt.exe", "holds control characters or their escapes"),
+        ("/..", "goes above the root (/) of HPC Scratch"),
+        ("../../../..", "goes above the root (/) of HPC Scratch"),
+        ("/a/../../b", "goes above the root (/) of HPC Scratch"),
+    ],
+)
+def test_bad_directories_are_refused_with_a_message(typed: str, said: str) -> None:
+    with pytest.raises(TargetProblem) as refused:
+        retarget(fixed_plan(), typed)
+    assert said in str(refused.value)
+    assert "\x1b" not in str(refused.value) and "\u202e" not in str(refused.value)  # the message shows escapes
+
+
+def test_a_control_character_the_proposal_had_is_kept() -> None:
+    plan = replace(fixed_plan(), destination_path="/home/alice/in\x1bbox/")
+    assert retarget(plan, "/home/alice/in\x1bbox/sub").destination_path == "/home/alice/in\x1bbox/sub/"
+
+
+def test_a_directory_into_itself_is_refused_on_the_same_collection() -> None:
+    plan = replace(fixed_plan(), destination_collection_id=LAB, destination_name="Lab Storage")
+    with pytest.raises(TargetProblem, match="Cannot copy experiments/ into itself: the destination is inside it"):
+        retarget(plan, "/home/alice/experiments/inner")
+    with pytest.raises(TargetProblem, match="Source and destination are the same directory"):
+        retarget(plan, "/home/alice")
+    assert retarget(plan, "/home/alice/other").destination_path == "/home/alice/other/"
+
+
+def test_an_unchanged_proposal_is_the_plan_itself() -> None:
+    plan = fixed_plan()
+    assert retarget(plan, "/home/alice/incoming") is plan
+    assert retarget(plan, ".") is plan
+    assert isinstance(plan.entries[0], Entry)
