@@ -139,12 +139,15 @@ class Location:
 
     ``name`` is None only for the root itself (then ``dir_fd`` is the root).
     ``parts`` are the canonical components beneath the root (links resolved).
+    ``host_dir`` is where ``dir_fd`` was on the host when it was opened: what the sandbox
+    writes there is recorded under it (``temporaries``); it is never opened by that path.
     The descriptor belongs to the Location: use it as a context manager.
     """
 
     dir_fd: int
     name: str | None
     parts: tuple[str, ...]
+    host_dir: str
 
     def close(self) -> None:
         os.close(self.dir_fd)
@@ -271,11 +274,12 @@ class Root:
         try:
             if walked.final is None:  # ended on a directory reached by "..", or the root itself
                 if not walked.dirs:
-                    return Location(os.dup(self.fd), None, ())
+                    return Location(os.dup(self.fd), None, (), self.host_dir)
                 walked.final = walked.dirs.pop()
                 os.close(walked.fds.pop())
             parent = walked.fds.pop() if walked.fds else os.dup(self.fd)
-            return Location(parent, walked.final, (*walked.dirs, walked.final))
+            return Location(parent, walked.final, (*walked.dirs, walked.final),
+                            os.path.join(self.host_dir, *walked.dirs))
         finally:
             walked.close()
 

@@ -9,8 +9,9 @@ so what this does:
   version; ``HEAD`` the same headers without a body);
   ``?download`` asks for ``Content-Disposition: attachment``;
 - ``PUT`` uploads the raw body: it is written to a temporary name in the
-  destination directory and renamed into place only when complete, so a
-  half-sent upload never appears under the final name;
+  destination directory (recorded in ``temporaries``, so a start after a kill
+  removes it) and renamed into place only when complete, so a half-sent
+  upload never appears under the final name;
 - ``DELETE`` removes a file;
 - the caller shows a bearer token whose resource server is the collection
   (scope ``https://auth.globus.org/scopes/<ID>/https``); a mapped collection
@@ -268,9 +269,10 @@ class _Upload:
     fd: int
     directory: Location  # the target's directory (descriptor) and the target's name in it
     temp: str
+    record: temporaries.Record  # until it is renamed or removed: a start after a kill removes it
 
 
-def _open_upload(where: ResolvedPath) -> _Upload:
+def _open_upload(state: SandboxState, where: ResolvedPath) -> _Upload:
     with open_root(where.collection) as root:
         try:
             if stat.S_ISDIR(root.stat(where.parts, follow_last=True).st_mode):
@@ -283,12 +285,18 @@ def _open_upload(where: ResolvedPath) -> _Upload:
             raise ApiError(404, "NotFound", f"No such directory for '{where.path}'") from None
     temp = temporaries.upload_name()
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
-                     dir_fd=directory.dir_fd)
+        record = temporaries.record_upload(state, directory, temp)
     except BaseException:
         directory.close()
         raise
-    return _Upload(fd, directory, temp)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                     dir_fd=directory.dir_fd)
+    except BaseException:
+        temporaries.forget(state.db, record)
+        directory.close()
+        raise
+    return _Upload(fd, directory, temp, record)
 
 
 def _write_all(fd: int, pieces: list[bytes]) -> None:
@@ -303,7 +311,7 @@ def _write_all(fd: int, pieces: list[bytes]) -> None:
             views[0] = views[0][written:]
 
 
-def _commit_upload(upload: _Upload) -> bool:
+def _commit_upload(state: SandboxState, upload: _Upload) -> bool:
     """Rename the finished upload into place; True if it replaced an existing file."""
     os.close(upload.fd)
     target, dir_fd = upload.directory.name, upload.directory.dir_fd
@@ -314,26 +322,27 @@ def _commit_upload(upload: _Upload) -> bool:
     except FileNotFoundError:
         existed = False
     os.replace(upload.temp, target, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    temporaries.forget(state.db, upload.record)
     upload.directory.close()
     return existed
 
 
-def _discard(upload: _Upload) -> None:
+def _discard(state: SandboxState, upload: _Upload) -> None:
     with contextlib.suppress(OSError):
         os.close(upload.fd)
-    with contextlib.suppress(OSError):
-        os.unlink(upload.temp, dir_fd=upload.directory.dir_fd)
+    if temporaries.remove(upload.directory.dir_fd, upload.temp):
+        temporaries.forget(state.db, upload.record)
     upload.directory.close()
 
 
 _cleanups: set[asyncio.Future[None]] = set()  # discards in flight (the loop holds tasks weakly)
 
 
-async def _discard_after(writing: asyncio.Future[None] | None, upload: _Upload) -> None:
+async def _discard_after(state: SandboxState, writing: asyncio.Future[None] | None, upload: _Upload) -> None:
     if writing is not None:
         with contextlib.suppress(Exception):
             await writing
-    await run_in_threadpool(_discard, upload)
+    await run_in_threadpool(_discard, state, upload)
 
 
 async def _buffered(request: Request) -> AsyncIterator[list[bytes]]:
@@ -360,7 +369,7 @@ async def _put(state: SandboxState, request: Request) -> Response:
         # RFC 9110 section 14.5: a server that does not apply a partial PUT must refuse it, never store
         # the piece as the whole file.
         raise ApiError(400, "ClientError.BadRequest", "A PUT with Content-Range (a partial upload) is not supported")
-    upload = await run_in_threadpool(_open_upload, where)
+    upload = await run_in_threadpool(_open_upload, state, where)
     expected = request.headers.get("content-length")
     received = 0
     writing: asyncio.Future[None] | None = None  # the previous piece, written while the next arrives
@@ -375,11 +384,11 @@ async def _put(state: SandboxState, request: Request) -> Response:
             writing = None
         if expected is not None and expected.isascii() and expected.isdigit() and int(expected) != received:
             raise ApiError(400, "ClientError.BadRequest", "The upload ended before its Content-Length")
-        replaced = await run_in_threadpool(_commit_upload, upload)
+        replaced = await run_in_threadpool(_commit_upload, state, upload)
     except BaseException:
         # Shielded: the descriptor is closed only after a write still running on it has ended,
         # even if this request is being cancelled.
-        cleanup = asyncio.ensure_future(_discard_after(writing, upload))
+        cleanup = asyncio.ensure_future(_discard_after(state, writing, upload))
         _cleanups.add(cleanup)
         cleanup.add_done_callback(_cleanups.discard)
         await asyncio.shield(cleanup)

@@ -275,7 +275,7 @@ def _serving(config: SandboxConfig, data_dir: Path) -> Iterator[SandboxHandle]:
     try:
         _prepare(state)
         # Before anything is copied or uploaded: the data dir is this process's alone (holding_data_dir).
-        temporaries.remove_stale(collection_store.collections_dir(state))
+        temporaries.remove_stale(state)
         engine = Engine(state)  # registers itself as state.engine for the task routes
         pauses.install(state)  # running tasks stop between files while a pause holds them
         app = build_app(state)

@@ -32,7 +32,6 @@ from gterm.sandbox.server import KEEP_ALIVE_SECONDS, SandboxHandle, running_sand
 from gterm.sandbox.state import SandboxConfig
 from tests.support.sandbox_login import login_tokens, own_sandbox, transfer_client_for
 from tests.support.session_helpers import read_exports
-from tests.support.transfer_live import collection_root
 
 TRANSFER_RS = "transfer.api.globus.org"
 SCOPES = f"openid profile email {TRANSFER_SCOPE}"
@@ -172,24 +171,6 @@ def test_a_killed_sandbox_leaves_its_data_dir_free(tmp_path: Path) -> None:
         proc.wait()
     with own_sandbox(tmp_path) as box:
         assert box.client_secret(ROBOT_CLIENT_ID)
-
-
-def test_a_start_removes_temporaries_of_interrupted_copies_and_uploads(tmp_path: Path) -> None:
-    """A sandbox killed mid-upload left its .gterm-upload-<hex> file in the collection for good (398 MB
-    seen), listed in every pane; a transfer's .part copy likewise. The next start removes both kinds,
-    at any depth, and nothing else (a user's look-alike name stays)."""
-    with own_sandbox(tmp_path) as first:
-        root = collection_root(first, LAB_STORAGE_ID)
-    deep = root / "home" / "alice" / "deep" / "er"
-    deep.mkdir(parents=True)
-    left = [root / ".gterm-upload-0123456789abcdef", deep / ".gterm-upload-fedcba9876543210",
-            deep / ".gterm-1a2b3c4d-12.part"]
-    kept = [deep / ".gterm-upload-notes.txt", deep / "gterm-1a2b3c4d-12.part"]
-    for path in left + kept:
-        path.write_bytes(b"x" * 1000)
-    with own_sandbox(tmp_path):
-        assert [p for p in left if p.exists()] == []
-        assert [p for p in kept if not p.exists()] == []
 
 
 def _authorize_url(box: SandboxHandle) -> str:

@@ -12,7 +12,9 @@ their deadline. Each worker runs one ``TaskRun`` (task_run.py) at a time:
 2. execute -- walk the pending rows in order, each handled by ``FileMover`` or
               ``Deleter`` (handlers.py); per file: sync-level decision, then
               attempt (copy to a temporary name in the destination directory,
-              copying.py), verify, commit (times, ``os.replace`` into place);
+              copying.py, recorded by directory in ``temporaries`` so a start
+              after a kill removes it), verify, commit (times, ``os.replace``
+              into place);
 3. finish  -- SUCCEEDED / FAILED with events and a fatal_error.
 
 Errors and their Globus event codes live in errors.py. Up to four files of a

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import logging
 import os
 import queue
 import stat
@@ -25,8 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gterm.sandbox.engine.errors import FileError, classify_os_error
-
-log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20  # buffered copies and hashing (see _buffered_copy)
 SMALL_FILE = 1 << 20  # at or below: copied in one go, without helper threads
@@ -302,13 +299,3 @@ def hash_file(fd: int, algorithm: str, guard: Guard) -> str:
             return digest.hexdigest()
         digest.update(data)
         offset += len(data)
-
-
-def remove_quietly(dir_fd: int, name: str) -> None:
-    """Remove a temporary file from the directory it was made in (gone already is fine)."""
-    try:
-        os.unlink(name, dir_fd=dir_fd)
-    except FileNotFoundError:
-        pass
-    except OSError:
-        log.warning("could not remove temporary file %s", name)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gterm.sandbox import temporaries
 from gterm.sandbox.confined import Location, Root, RootSpec
-from gterm.sandbox.engine.copying import OPEN_TEMPORARY, CopyResult, Fault, copy_file, hash_file, remove_quietly
+from gterm.sandbox.engine.copying import OPEN_TEMPORARY, CopyResult, Fault, copy_file, hash_file
 from gterm.sandbox.engine.errors import FileError, TaskAborted, classify_os_error, describe
 from gterm.sandbox.sync import FileFacts, should_transfer
 from gterm.sandbox.tasks_store import TaskFile
@@ -65,6 +65,7 @@ class FileMover:
         self.by_source = {item["source_path"]: item for item in run.items}
         self.known_dirs: set[str] = set()  # destination dirs made or seen by this run
         self.default_algorithm = next((i["checksum_algorithm"] for i in run.items if i.get("checksum_algorithm")), None)
+        self.temporaries = temporaries.TaskTemporaries(run.engine.state, run.task_id)  # where copies may be left
 
     def handle(self, row: TaskFile) -> None:
         try:
@@ -76,6 +77,10 @@ class FileMover:
                 self.copy(row)
         except FileError as err:  # not retried: skipped (skip_source_errors) or fatal
             self.run.source_error(row.seq, err)
+
+    def run_ended(self) -> None:
+        """Every copy has ended (renamed into place or removed): what may be left is no longer recorded."""
+        self.temporaries.run_ended()
 
     def done(self, seq: int) -> None:
         self.run.set_row(seq, "done")
@@ -131,13 +136,14 @@ class FileMover:
             progress = _AttemptProgress(run)
             try:
                 with self.destination_dir(row) as where:
+                    self.temporaries.before_copy(where)
                     try:
                         result = self.attempt(row, where, tmp, src_st, digest_algorithm, progress)
                         self.verify_copy(row, result, src_st, external)
                         self.commit(row, where, tmp, src_st)
                         checksum = _checksum(digest_algorithm, result)
                     except BaseException:
-                        remove_quietly(where.dir_fd, tmp)
+                        self.temporaries.remove(where, tmp)
                         raise
             except FileError as err:
                 progress.undo()

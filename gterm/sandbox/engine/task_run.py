@@ -332,6 +332,8 @@ class TaskRun:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
+            if isinstance(handler, FileMover):
+                handler.run_ended()
 
     def collection_root(self, collection_id: str | None) -> RootSpec:
         """Where a collection of this task is on disk; opened (and a guest's walked) at each use."""

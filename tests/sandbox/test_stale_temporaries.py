@@ -1,0 +1,229 @@
+"""A start removes the temporaries a killed copy or upload left, looking only where something was in flight.
+
+A sandbox of its own runs in a child process (`serve_forever`, throttled so a copy stays in flight),
+is killed with SIGKILL mid-copy and mid-upload, and the next start runs in this process. Which
+directories a start reads is counted through ``os.scandir`` (``os.walk`` reads through it too): a start
+that walked the collections would read every directory of the many stored files.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import globus_sdk
+import pytest
+import requests
+
+from gterm.globus.https_access import https_scope
+from gterm.sandbox.https_data import https_server_url
+from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from tests.support.sandbox_login import login_tokens, new_native_client, own_sandbox, transfer_scope
+from tests.support.session_helpers import read_exports
+from tests.support.transfer_live import collection_root
+
+LAB = LAB_STORAGE_ID
+SLOW = 16384  # bytes per second per task: a copy of SOURCE_SIZE stays in flight for minutes
+SOURCE_SIZE = 4 << 20
+STORED_DIRS, FILES_PER_DIR = 20, 50  # the files a start must not read through
+
+
+def _store_many_files(root: Path) -> Path:
+    bulk = root / "bulk"
+    for d in range(STORED_DIRS):
+        (bulk / f"d{d:02d}").mkdir(parents=True)
+        for i in range(FILES_PER_DIR):
+            (bulk / f"d{d:02d}" / f"f{i:03d}.dat").write_bytes(b"x")
+    return bulk
+
+
+@pytest.fixture
+def directories_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The directories this process reads (by path, or by descriptor resolved to its path) from now on."""
+    read: list[str] = []
+    real_scandir = os.scandir
+
+    def counting(path: Any = ".") -> Any:
+        read.append(os.readlink(f"/proc/self/fd/{path}") if isinstance(path, int) else os.fsdecode(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    return read
+
+
+def _read_beneath(read: list[str], top: Path) -> list[str]:
+    return [path for path in read if Path(path).is_relative_to(top)]
+
+
+@dataclass
+class Killed:
+    """A data dir whose sandbox was killed with two copies and an upload in flight, all in ``landing``."""
+
+    root: Path  # Lab Storage's root
+    bulk: Path  # many stored files
+    landing: Path
+    temporaries: list[Path]
+
+
+def _wait_for(found: Callable[[], list[Path]], count: int) -> list[Path]:
+    deadline = time.monotonic() + 60
+    while len(found()) < count:
+        assert time.monotonic() < deadline, f"expected {count} temporaries, found {found()}"
+        time.sleep(0.05)
+    return found()
+
+
+@pytest.fixture
+def killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Killed]:
+    with own_sandbox(tmp_path) as first:
+        root = collection_root(first, LAB)
+        scopes = f"{transfer_scope()} {https_scope(LAB)}"
+        tokens = login_tokens(first, scopes, new_native_client(first)).by_resource_server
+    bulk = _store_many_files(root)
+    landing = root / "home" / "alice" / "landing"
+    landing.mkdir()
+    (root / "home" / "alice" / "source.bin").write_bytes(os.urandom(SOURCE_SIZE))
+    code = (
+        "from pathlib import Path; from gterm.sandbox.server import serve_forever;"
+        "from gterm.sandbox.state import SandboxConfig;"
+        f"serve_forever(SandboxConfig(data_dir=Path({str(tmp_path)!r}), auto_approve=True, slow={SLOW}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_SDK_")}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=env)
+    upload: http.client.HTTPSConnection | None = None
+    try:
+        assert proc.stdout is not None
+        exports = read_exports(proc.stdout, 60)
+        monkeypatch.setenv("GLOBUS_SDK_VERIFY_SSL", exports["GLOBUS_SDK_VERIFY_SSL"])
+        url = exports["GLOBUS_SDK_SERVICE_URL_TRANSFER"]
+        tc = globus_sdk.TransferClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer(tokens["transfer.api.globus.org"]["access_token"]),
+            base_url=url,
+        )
+        for name in ("one.bin", "two.bin"):  # two tasks writing in one directory
+            data = globus_sdk.TransferData(LAB, LAB)
+            data.add_item("/home/alice/source.bin", f"/home/alice/landing/{name}")
+            tc.submit_transfer(data)
+        host, port = url.split("://", 1)[1].rstrip("/").rsplit(":", 1)
+        context = ssl.create_default_context(cafile=exports["GLOBUS_SDK_VERIFY_SSL"])
+        upload = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
+        upload.putrequest("PUT", f"/https/{LAB}/home/alice/landing/three.bin")
+        upload.putheader("Authorization", f"Bearer {tokens[LAB]['access_token']}")
+        upload.putheader("Content-Length", str(SOURCE_SIZE))
+        upload.endheaders()
+        upload.send(b"x" * 65536)  # and no more: the upload stays in flight
+        temporaries = _wait_for(lambda: sorted(landing.glob(".gterm-*")), 3)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if upload is not None:
+            upload.close()
+    # The killed tasks resume at the next start: without their source they end at once, writing nothing.
+    (root / "home" / "alice" / "source.bin").unlink()
+    yield Killed(root, bulk, landing, temporaries)
+
+
+def test_a_killed_copy_s_and_upload_s_temporaries_go_at_the_next_start_without_a_walk(
+    tmp_path: Path, killed: Killed, directories_read: list[str]
+) -> None:
+    """Every start walked every collection for temporaries: a data dir of a few hundred thousand files
+    was read whole before the sandbox served. Now a start reads only where something was in flight."""
+    assert sorted(p.name.endswith(".part") for p in killed.temporaries) == [False, True, True]  # 2 copies, 1 upload
+    with own_sandbox(tmp_path):
+        assert [p for p in killed.temporaries if p.exists()] == []
+        assert _read_beneath(directories_read, killed.bulk) == []
+        # The two tasks' directory (its other copies are found by name there); the upload's by name alone.
+        assert set(_read_beneath(directories_read, killed.root)) <= {str(killed.landing)}
+
+
+def test_a_directory_moved_while_a_copy_wrote_in_it_is_found_by_one_walk(
+    tmp_path: Path, killed: Killed, directories_read: list[str]
+) -> None:
+    """The record names a directory that is elsewhere now: its temporaries are looked for everywhere."""
+    moved = killed.landing.with_name("moved")
+    killed.landing.rename(moved)
+    with own_sandbox(tmp_path):
+        assert sorted(moved.glob(".gterm-*")) == []
+        assert _read_beneath(directories_read, killed.bulk) != []  # the walk
+    directories_read.clear()
+    with own_sandbox(tmp_path):  # the records are forgotten: no walk again
+        assert _read_beneath(directories_read, killed.bulk) == []
+
+
+def as_made_before_records(data_dir: Path) -> None:
+    """Make ``data_dir`` look as an older sandbox left it: temporaries were not recorded then."""
+    with sqlite3.connect(data_dir / "sandbox.db") as db:
+        db.execute("DROP TABLE IF EXISTS temporaries")
+
+
+def test_a_start_removes_temporaries_of_interrupted_copies_and_uploads(tmp_path: Path) -> None:
+    """A sandbox killed mid-upload left its .gterm-upload-<hex> file in the collection for good (398 MB
+    seen), listed in every pane; a transfer's .part copy likewise. The next start removes both kinds,
+    at any depth, and nothing else (a user's look-alike name stays): in a data dir an older sandbox
+    made, which recorded none of them, by one walk of the collections."""
+    with own_sandbox(tmp_path) as first:
+        root = collection_root(first, LAB_STORAGE_ID)
+    as_made_before_records(tmp_path)
+    deep = root / "home" / "alice" / "deep" / "er"
+    deep.mkdir(parents=True)
+    left = [root / ".gterm-upload-0123456789abcdef", deep / ".gterm-upload-fedcba9876543210",
+            deep / ".gterm-1a2b3c4d-12.part"]
+    kept = [deep / ".gterm-upload-notes.txt", deep / "gterm-1a2b3c4d-12.part"]
+    for path in left + kept:
+        path.write_bytes(b"x" * 1000)
+    with own_sandbox(tmp_path):
+        assert [p for p in left if p.exists()] == []
+        assert [p for p in kept if not p.exists()] == []
+
+
+def test_an_older_data_dir_is_walked_once(tmp_path: Path, directories_read: list[str]) -> None:
+    with own_sandbox(tmp_path) as first:
+        root = collection_root(first, LAB_STORAGE_ID)
+    bulk = _store_many_files(root)
+    as_made_before_records(tmp_path)
+    stale = bulk / "d07" / ".gterm-upload-0123456789abcdef"
+    stale.write_bytes(b"x")
+    with own_sandbox(tmp_path):
+        assert not stale.exists()
+        assert len(set(_read_beneath(directories_read, bulk))) == STORED_DIRS + 1
+    directories_read.clear()
+    with own_sandbox(tmp_path):
+        assert _read_beneath(directories_read, bulk) == []
+
+
+def test_nothing_stays_recorded_once_copies_and_uploads_end(tmp_path: Path) -> None:
+    """Records are forgotten when a copy is renamed into place, an upload too, and when a task ends."""
+    with own_sandbox(tmp_path) as box:
+        root = collection_root(box, LAB)
+        for n in range(20):
+            (root / "home" / "alice" / "many" / f"f{n}.txt").parent.mkdir(parents=True, exist_ok=True)
+            (root / "home" / "alice" / "many" / f"f{n}.txt").write_text(str(n))
+        scopes = f"{transfer_scope()} {https_scope(LAB)}"
+        tokens = login_tokens(box, scopes, new_native_client(box)).by_resource_server
+        tc = globus_sdk.TransferClient(
+            authorizer=globus_sdk.AccessTokenAuthorizer(tokens["transfer.api.globus.org"]["access_token"]),
+            base_url=box.transfer_url,
+        )
+        data = globus_sdk.TransferData(LAB, LAB)
+        data.add_item("/home/alice/many/", "/home/alice/copied/", recursive=True)
+        task_id = tc.submit_transfer(data)["task_id"]
+        put = requests.put(f"{https_server_url(box.state, LAB)}/home/alice/uploaded.txt", data=b"up",
+                           headers={"Authorization": f"Bearer {tokens[LAB]['access_token']}"}, timeout=30)
+        assert put.status_code == 201
+        assert tc.task_wait(task_id, timeout=60, polling_interval=1)
+        assert tc.get_task(task_id)["status"] == "SUCCEEDED"
+        assert box.state.db.query("SELECT * FROM temporaries") == []
