@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, Label, Select, Static
-from textual.worker import get_current_worker
 
 from gterm.globus.collection_settings import (
     VERIFICATION,
@@ -24,19 +22,17 @@ from gterm.globus.collection_settings import (
     Value,
     verification_choice,
 )
-from gterm.globus.errors import GtermError
 from gterm.tui.keymap import SETTINGS_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.saving_form import SavingForm
 from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.safe_input import SafeInput
 from gterm.tui.widgets.safe_text_area import SafeTextArea
-from gterm.tui.worker_errors import deliver, describe, report
 from gterm.wording import plural
 
 
-class CollectionSettingsForm(GtermModal[bool]):
+class CollectionSettingsForm(SavingForm[list[Change], bool]):
     """The settings form; dismisses True once the service accepted the changes (Esc: False)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*SETTINGS_BINDINGS]
@@ -49,6 +45,8 @@ class CollectionSettingsForm(GtermModal[bool]):
     CollectionSettingsForm .dialog-error.-empty { display: none; }
     CollectionSettingsForm .settings-buttons { height: auto; align-horizontal: right; }
     """
+    STATUS_ID = "settings-status"
+    save_context = "Saving the settings"
 
     def __init__(self, settings: CollectionSettings, service: SettingsService) -> None:
         super().__init__(no_result=False)
@@ -77,7 +75,7 @@ class CollectionSettingsForm(GtermModal[bool]):
                 else:
                     yield SafeInput(str(value), id=f"field-{field.name}", select_on_focus=False)
                 yield Static("", id=f"error-{field.name}", classes="dialog-error -empty", markup=False)
-        yield Static("", id="settings-status", classes="dialog-error", markup=False)
+        yield self.status_line()
         yield self.buttons("Save…", classes="settings-buttons")
 
     def on_mount(self) -> None:
@@ -98,10 +96,8 @@ class CollectionSettingsForm(GtermModal[bool]):
                 result[field.name] = widget.raw_text
         return result
 
-    def action_ok(self) -> None:
-        """Save… (or ctrl+s): check every field, then ask before anything is sent."""
-        if self.saving:
-            return
+    def draft(self) -> list[Change] | str:
+        """Save… (or ctrl+s): every field checked (a bad value named under its field), then what changes."""
         values = self.values()
         problems = self.settings.check(values)
         for field in self.settings.fields:
@@ -112,56 +108,33 @@ class CollectionSettingsForm(GtermModal[bool]):
         if problems:
             first = next(iter(problems))
             self.query_one(f"#field-{first}").focus()
-            self._status(f"{plural(len(problems), 'field')} to correct; nothing was sent.")
-            return
+            return f"{plural(len(problems), 'field')} to correct; nothing was sent."
         changes = self.settings.changes(values)
-        if not changes:
-            self._status("Nothing changed.")
-            return
-        self._status("")
+        return changes or "Nothing changed."
+
+    def submit(self, draft: list[Change]) -> None:
+        """What will change is shown, and asked about, before anything is sent."""
+        self.status("")
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._send(changes)
+                self.send(draft)
 
         self.app.push_screen(
             ConfirmPrompt(
                 f"Save the settings of {self.settings.display_name}?",
-                f"{plural(len(changes), 'setting')} will change:",
-                items=[change.line() for change in changes],
+                f"{plural(len(draft), 'setting')} will change:",
+                items=[change.line() for change in draft],
                 confirm_label="Save",
             ),
             answered,
         )
 
-    def _status(self, message: str) -> None:
-        self.query_one("#settings-status", Static).update(safe_text(message))
+    def save(self, draft: list[Change]) -> bool:
+        self.service.save(self.settings, draft)
+        return True
 
-    def _send(self, changes: list[Change]) -> None:
-        self.saving = True
-        self._status("Saving…")
-        self._save(changes)
-
-    @work(thread=True, group="collection-settings", exclusive=True, exit_on_error=False)
-    def _save(self, changes: list[Change]) -> None:
-        worker = get_current_worker()
-        try:
-            self.service.save(self.settings, changes)
-        except GtermError as exc:
-            if not worker.is_cancelled:
-                deliver(self.app, self._failed, exc, changes)
-            return
-        if not worker.is_cancelled:
-            deliver(self.app, self._saved)
-
-    def _failed(self, error: GtermError, changes: list[Change]) -> None:
-        # The form keeps what was typed: only the status line says what went wrong.
-        self.saving = False
-        self._status(f"Not saved: {describe(error)}")
-        report(self.app, error, context="Saving the settings", retry=lambda: self._send(changes))
-
-    def _saved(self) -> None:
-        self.saving = False
+    def saved(self, result: bool) -> None:
         self.notify(f"Saved the settings of {escape_controls(self.settings.display_name)}.", title="Settings",
                     timeout=4)
-        self.dismiss(True)
+        super().saved(result)

@@ -8,6 +8,7 @@ What every modal repeated now lives here, once:
   waiting). A form whose request is out sets ``saving``: Escape and Cancel then
   wait for the answer (``still_saving`` may say so), which closes the form or
   says why not, so the form never looks cancelled while Globus makes the change.
+  (:mod:`gterm.tui.screens.saving_form` is that form's one way of saving.)
 - **? and F1 show that screen's keys.** Textual stops the binding chain at a
   modal screen, so the app's own help key never reaches a dialog: each modal
   needs its own, and this is it.

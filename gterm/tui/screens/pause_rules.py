@@ -29,8 +29,8 @@ from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, shared_wi
 from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
 from gterm.tui.listing_view import format_time
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.screens.modal import GtermModal
 from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.saving_form import SavingForm
 from gterm.tui.widgets.checkbox import ClearCheckbox
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.widgets.safe_input import SafeInput
@@ -57,7 +57,7 @@ def rule_columns(width: int, wants: Sequence[int] = (0, 0, 0)) -> tuple[tuple[st
     return ("Message", message), ("Pauses", operations), ("For", who), ("From", start)
 
 
-class PauseRuleForm(GtermModal[PauseRule | None]):
+class PauseRuleForm(SavingForm[PauseRuleDraft, PauseRule | None]):
     """Create or edit a pause rule. The form sends it and stays open until Transfer accepts it,
     showing a refusal (a bad identity, a service error) under the fields as typed; it dismisses
     with the rule Transfer saved (Esc: None)."""
@@ -69,6 +69,7 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
     """
     # The fields scroll; on a short terminal (80x24) they give up rows so Save and Cancel stay on screen.
     FIT = ("#rule-fields", 40)
+    STATUS_ID = "rule-error"
 
     def __init__(
         self,
@@ -106,7 +107,7 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
             yield SafeInput(self.identity_label, id="rule-identity")
             yield Label("Starting at (UTC, YYYY-MM-DD HH:MM; empty: now)")
             yield SafeInput(self.start_text, id="rule-start")
-        yield Static("", id="rule-error", classes="dialog-error", markup=False)
+        yield self.status_line()
         yield self.buttons("Save", classes="rule-buttons")
 
     def on_mount(self) -> None:
@@ -132,39 +133,11 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
         )
         return draft.check() or draft
 
-    def action_ok(self) -> None:
-        """Save (or ctrl+s): the draft, once it passes its checks, sent from here."""
-        if self.saving:
-            return
-        draft = self.draft()
-        if isinstance(draft, str):
-            self._status(draft)
-            return
-        self._send(draft)
-
-    def _status(self, message: str) -> None:
-        self.query_one("#rule-error", Static).update(safe_text(message))
-
-    def _send(self, draft: PauseRuleDraft) -> None:
-        self.saving = True
-        self._status("Saving…")
-        self._save(draft)
-
-    @work(thread=True, group="pause-rule-save", exclusive=True, exit_on_error=False)
-    def _save(self, draft: PauseRuleDraft) -> None:
-        worker = get_current_worker()
-        try:
-            sent = replace(draft, identity_id=self._identity_id(draft.identity_id))
-            if self.rule is None:
-                saved = self.manager.create_pause_rule(sent)
-            else:
-                saved = self.manager.update_pause_rule(self.rule.id, sent)
-        except GtermError as exc:
-            if not worker.is_cancelled:
-                deliver(self.app, self._failed, exc, draft)
-            return
-        if not worker.is_cancelled:
-            deliver(self.app, self._saved, saved)
+    def save(self, draft: PauseRuleDraft) -> PauseRule:
+        sent = replace(draft, identity_id=self._identity_id(draft.identity_id))
+        if self.rule is None:
+            return self.manager.create_pause_rule(sent)
+        return self.manager.update_pause_rule(self.rule.id, sent)
 
     def _identity_id(self, text: str | None) -> str | None:
         """The identity id Transfer takes for what the identity field holds (runs in the worker:
@@ -180,17 +153,12 @@ class PauseRuleForm(GtermModal[PauseRule | None]):
             raise InvalidInput(f"No Globus identity is named {text}.")
         return identity.id
 
-    def _failed(self, error: GtermError, draft: PauseRuleDraft) -> None:
-        # The form keeps what was typed: only the line under the fields says what went wrong.
-        self.saving = False
-        self._status(f"Not saved: {describe(error)}")
-        if not isinstance(error, InvalidInput):  # a form problem is said in the form, once
-            context = "Saving the pause rule" if self.rule else "Creating the pause rule"
-            report(self.app, error, context=context, retry=lambda: self._send(draft))
+    @property
+    def save_context(self) -> str:
+        return "Saving the pause rule" if self.rule else "Creating the pause rule"
 
-    def _saved(self, rule: PauseRule) -> None:
-        self.saving = False
-        self.dismiss(rule)
+    def reports(self, error: GtermError) -> bool:
+        return not isinstance(error, InvalidInput)  # a form problem is said in the form, once
 
 
 def deletion_text(rule: PauseRule, who: str) -> str:
