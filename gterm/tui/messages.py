@@ -73,3 +73,20 @@ class CollectionDeleted(Message):
 
     collection: Collection
     by_gterm: bool = False
+
+
+@dataclass(frozen=True)
+class FailedLookup:
+    """What a pane keeps of a start-up location whose lookup failed while it showed nothing (a name, a
+    bookmark; None: a default collection): ctrl+r there asks for it again (:class:`LookUpAgain`)."""
+
+    text: str | None
+
+
+@dataclass
+class LookUpAgain(Message):
+    """ctrl+r (or the sign-in's retry) on a pane whose start-up lookup failed: the screen that looks the
+    start-up locations up looks ``text`` up again for that pane."""
+
+    pane_id: str
+    text: str | None

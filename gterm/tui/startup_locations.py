@@ -2,15 +2,17 @@
 
 A location written out opens at once; a name, a bookmark or none at all is looked
 up on a worker. A lookup that fails is said in its pane, which then shows nothing
-else, and ctrl+r there (or the sign-in's retry) looks it up again: a pane with no
-collection open has nothing to reload.
+else and keeps it (:meth:`Pane.look_up_failed`): ctrl+r there (or the sign-in's
+retry) asks here for it again (:class:`LookUpAgain`), as a pane with no collection
+open has nothing to reload.
 """
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 
 from gterm.globus.locations import CollectionLocation, written_out
+from gterm.tui.messages import LookUpAgain
 from gterm.tui.transfer_actions import TransferScreen
 from gterm.tui.widgets.pane import Pane
 from gterm.tui.worker_errors import deliver, report
@@ -18,19 +20,6 @@ from gterm.tui.worker_errors import deliver, report
 
 class StartupLocations(TransferScreen):
     """Opens the start-up locations in the panes ``#left`` and ``#right`` (MainScreen's)."""
-
-    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        # Pane id -> the start-up location (name, bookmark; None: the default) whose lookup failed,
-        # while that pane shows nothing else: ctrl+r there looks it up again.
-        self._failed_lookups: dict[str, str | None] = {}
-
-    def look_up_again_if_failed(self, pane: Pane) -> bool:
-        """ctrl+r on a pane whose start-up lookup failed (and that shows nothing else): look it up again."""
-        if pane.id in self._failed_lookups and pane.listing is None and pane.collection is None:
-            self._look_up_again(pane.id, self._failed_lookups[pane.id])
-            return True
-        return False
 
     def _start_locations(self, left: str | None, right: str | None) -> None:
         """Open --left/--right, else the last locations, else a sensible default.
@@ -103,21 +92,19 @@ class StartupLocations(TransferScreen):
             context=f"Cannot open {shown}",
             # A pane already showing a good listing keeps a clean message line (the toast says it).
             target=pane if pane.listing is None else None,
-            retry=lambda: self._look_up_again(pane_id, text),
+            retry=lambda: pane.look_up_again(text),
         )
 
     def _lookup_failed_here(self, pane_id: str, text: str | None) -> Pane:
         """A pane that shows nothing else says the lookup failed, and ctrl+r there looks it up again."""
         pane = self.query_one(f"#{pane_id}", Pane)
-        if pane.listing is None and pane.collection is None:
-            self._failed_lookups[pane_id] = text
-            pane.file_list.clear_listing(f"Cannot open {text or 'a default collection'} · ctrl+r tries again")
+        pane.look_up_failed(text)
         return pane
 
-    def _look_up_again(self, pane_id: str, text: str | None) -> None:
-        self._failed_lookups.pop(pane_id, None)
-        self._look_up_locations({pane_id: text})
+    @on(LookUpAgain)
+    def _look_up_again(self, event: LookUpAgain) -> None:
+        event.stop()
+        self._look_up_locations({event.pane_id: event.text})
 
     def _open_in(self, pane_id: str, collection_id: str, path: str | None) -> None:
-        self._failed_lookups.pop(pane_id, None)
         self.query_one(f"#{pane_id}", Pane).open(collection_id, path)

@@ -21,6 +21,7 @@ from gterm.globus.transfer import ORDER_BY_NAME
 from gterm.sandbox.collection_store import insert_collection
 from gterm.sandbox.seed_ids import ALICE_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
+from gterm.tui.messages import CollectionDeleted
 from tests.support.browser_helpers import (
     make_app,
     notices,
@@ -198,6 +199,36 @@ async def test_ctrl_r_looks_up_a_start_location_by_name_whose_lookup_failed(alic
             await wait_for(pilot, lambda: left.path == "/projects/", "the start location, looked up and listed")
             await settled(pilot)
             assert left.collection_id == LAB
+
+
+async def test_a_pane_that_showed_something_else_forgets_its_failed_start_up_lookup(
+    alice_service, tmp_config, sandbox, tmp_path
+):
+    """The start-up lookup's failure was kept beside the pane, not by it: once the pane had shown another
+    collection that then went away (it says ctrl+o picks another), ctrl+r looked the start-up name up again
+    and opened it. The pane keeps the one record of what failed there, and forgets it once it shows
+    something else."""
+    refusing = threading.Event()
+    refusing.set()
+    with refused_search(sandbox, refusing):
+        app = make_app(alice_service, config=tmp_config, left="Lab Storage:/projects/", right=f"local:{tmp_path}")
+        async with app.run_test(size=SIZE) as pilot:
+            left = app.main_screen.left_pane
+            await wait_for(pilot, lambda: any("Cannot open Lab Storage:/projects/" in n for n in notices(app)),
+                           "the lookup failed")
+            await settled(pilot)
+            refusing.clear()
+            left.open(LAB, "/home/alice/")  # as ctrl+o does
+            await wait_for(pilot, lambda: left.path == "/home/alice/", "another location shown")
+            shown = left.collection
+            assert shown is not None
+            app.post_message(CollectionDeleted(shown))
+            await wait_for(pilot, lambda: left.collection is None, "the collection let go")
+            left.file_list.focus()
+            await pilot.press("ctrl+r")
+            await settled(pilot)
+            assert left.collection is None and left.listing is None  # nothing was looked up and opened
+            assert "ctrl+o picks another collection" in left.message_text
 
 
 async def test_both_panes_wanting_a_default_say_its_lookup_failed_and_ctrl_r_tries_each(

@@ -158,9 +158,7 @@ class MainScreen(StartupLocations):
         self.active_pane.edit_path()
 
     def action_refresh(self) -> None:
-        pane = self.active_pane
-        if not self.look_up_again_if_failed(pane):  # nothing opened there yet to reload
-            pane.reload()
+        self.active_pane.reload()  # a pane whose start-up lookup failed asks for it again
         if self.sidebar.has_class("-shown"):
             self.sidebar.reload()
 

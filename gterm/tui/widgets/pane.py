@@ -29,7 +29,7 @@ from gterm.tui.dir_names import DirectoryNames
 from gterm.tui.dir_names import dir_names as directory_names
 from gterm.tui.host import AppHost
 from gterm.tui.listing_view import ListingView
-from gterm.tui.messages import PaneFocused, PaneLocationChanged, PaneSortChanged
+from gterm.tui.messages import FailedLookup, LookUpAgain, PaneFocused, PaneLocationChanged, PaneSortChanged
 from gterm.tui.operations import run_operation
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.typed_input import HoldsKeys
@@ -106,9 +106,10 @@ class Pane(PanePages, PanePathBar, PaneFilter, PaneGone, Vertical, HoldsKeys):
         # Said on the message line once the next listing is shown (a start path that was not found).
         self._note_after_load: str | None = None
         self._gone_from: str | None = None  # the directory a reload found gone (the pane climbs from it)
-        # A location that failed to open while the pane showed nothing (a start location hit by an
-        # outage): ctrl+r tries it again rather than doing nothing.
-        self._failed_open: tuple[str, str | None, str] | None = None
+        # What failed to open while the pane showed nothing: a location (a start location hit by an outage),
+        # or a start-up location whose lookup failed. ctrl+r tries it again rather than doing nothing; the
+        # pane forgets it once it shows something else.
+        self._failed_open: tuple[str, str | None, str] | FailedLookup | None = None
         # The message line says why a path typed in the path bar did not open: Esc there takes it away.
         self.path_refusal_shown = False
 
@@ -240,6 +241,7 @@ class Pane(PanePages, PanePathBar, PaneFilter, PaneGone, Vertical, HoldsKeys):
 
     def open(self, collection_id: str, path: str | None = None, *, origin: str = "open") -> None:
         """Show ``path`` (None: the collection's default directory) of a collection."""
+        self._forget_failed_lookup()  # on its way to a location: a failed start-up lookup is not what it shows
         self._generation += 1
         self._pending_all.clear()
         # A reload of a complete listing keeps showing it until the new one is whole: painting the
@@ -278,12 +280,32 @@ class Pane(PanePages, PanePathBar, PaneFilter, PaneGone, Vertical, HoldsKeys):
 
     def reload(self, *, cursor: str | None = None) -> None:
         """List the current location again (after a change, or ctrl+r); ``cursor`` names the row to land on."""
-        if self.listing is None and self._failed_open is not None:
-            self.open(*self._failed_open[:2], origin=self._failed_open[2])
+        failed = self._failed_open
+        if self.listing is None and failed is not None:  # nothing shown: what failed to open is tried again
+            if isinstance(failed, FailedLookup):
+                self.look_up_again(failed.text)
+            else:
+                self.open(*failed[:2], origin=failed[2])
             return
         if self.collection is not None and self.path is not None:
             self._pending_cursor = cursor
             self.open(self.collection.id, self.path, origin="reload")
+
+    def look_up_failed(self, text: str | None) -> None:
+        """The start-up lookup of ``text`` (a name, a bookmark; None: a default collection) failed: a pane
+        that shows nothing else says so, and ctrl+r there asks for it again."""
+        if self.listing is None and self.collection is None:
+            self._failed_open = FailedLookup(text)
+            self.file_list.clear_listing(f"Cannot open {text or 'a default collection'} · ctrl+r tries again")
+
+    def look_up_again(self, text: str | None) -> None:
+        """Ask the screen to look the start-up location ``text`` up again (ctrl+r, the sign-in's retry)."""
+        self._forget_failed_lookup()
+        self.post_message(LookUpAgain(self.id or "", text))
+
+    def _forget_failed_lookup(self) -> None:
+        if isinstance(self._failed_open, FailedLookup):
+            self._failed_open = None
 
     def go_parent(self) -> None:
         if self.path is None or self.path == "/":

@@ -18,7 +18,7 @@ from textual.widgets import Label
 
 from gterm.globus import paths
 from gterm.globus.models import Collection, Listing
-from gterm.tui.messages import CollectionDeleted
+from gterm.tui.messages import CollectionDeleted, FailedLookup
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusLine
@@ -33,7 +33,7 @@ class _Pane(Protocol):
     listing: Listing | None
     _generation: int
     _note_after_load: str | None
-    _failed_open: tuple[str, str | None, str] | None
+    _failed_open: tuple[str, str | None, str] | FailedLookup | None
     _selected_count: int
     _selected_size: int
 
