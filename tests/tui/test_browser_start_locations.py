@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
 from starlette.routing import Route
@@ -180,25 +180,35 @@ async def test_ctrl_r_tries_a_start_location_that_failed_again(alice_service, tm
             assert left.collection_id == LAB and left.message_text == ""
 
 
-async def test_ctrl_r_looks_up_a_start_location_by_name_whose_lookup_failed(alice_service, tmp_config, sandbox):
-    """QA: `--left "Lab Storage:/projects/"` while the collection search failed: the pane stayed empty and
-    ctrl+r did nothing (no collection was open to reload); the name had to be typed again."""
+@asynccontextmanager
+async def lookup_refused(
+    sandbox: SandboxHandle, service: Any, config: Any, *, right: str
+) -> AsyncIterator[tuple[Any, Any, threading.Event]]:
+    """`--left "Lab Storage:/projects/"` while the collection search is refused: the app and its pilot once the
+    lookup has failed and the panes settled, and the switch that lets the search through again."""
     refusing = threading.Event()
     refusing.set()
     with refused_search(sandbox, refusing):
-        app = make_app(alice_service, config=tmp_config, left="Lab Storage:/projects/", right=f"{LAB}:/projects/")
+        app = make_app(service, config=config, left="Lab Storage:/projects/", right=right)
         async with app.run_test(size=SIZE) as pilot:
-            left = app.main_screen.left_pane
             await wait_for(pilot, lambda: any("Cannot open Lab Storage:/projects/" in n for n in notices(app)),
                            "the lookup failed")
             await settled(pilot)
-            assert any("Cannot open Lab Storage:/projects/ · ctrl+r tries again" in line for line in screen_lines(app))
-            refusing.clear()
-            left.file_list.focus()
-            await pilot.press("ctrl+r")
-            await wait_for(pilot, lambda: left.path == "/projects/", "the start location, looked up and listed")
-            await settled(pilot)
-            assert left.collection_id == LAB
+            yield app, pilot, refusing
+
+
+async def test_ctrl_r_looks_up_a_start_location_by_name_whose_lookup_failed(alice_service, tmp_config, sandbox):
+    """QA: `--left "Lab Storage:/projects/"` while the collection search failed: the pane stayed empty and
+    ctrl+r did nothing (no collection was open to reload); the name had to be typed again."""
+    async with lookup_refused(sandbox, alice_service, tmp_config, right=f"{LAB}:/projects/") as (app, pilot, refusing):
+        left = app.main_screen.left_pane
+        assert any("Cannot open Lab Storage:/projects/ · ctrl+r tries again" in line for line in screen_lines(app))
+        refusing.clear()
+        left.file_list.focus()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: left.path == "/projects/", "the start location, looked up and listed")
+        await settled(pilot)
+        assert left.collection_id == LAB
 
 
 async def test_a_pane_that_showed_something_else_forgets_its_failed_start_up_lookup(
@@ -208,27 +218,20 @@ async def test_a_pane_that_showed_something_else_forgets_its_failed_start_up_loo
     collection that then went away (it says ctrl+o picks another), ctrl+r looked the start-up name up again
     and opened it. The pane keeps the one record of what failed there, and forgets it once it shows
     something else."""
-    refusing = threading.Event()
-    refusing.set()
-    with refused_search(sandbox, refusing):
-        app = make_app(alice_service, config=tmp_config, left="Lab Storage:/projects/", right=f"local:{tmp_path}")
-        async with app.run_test(size=SIZE) as pilot:
-            left = app.main_screen.left_pane
-            await wait_for(pilot, lambda: any("Cannot open Lab Storage:/projects/" in n for n in notices(app)),
-                           "the lookup failed")
-            await settled(pilot)
-            refusing.clear()
-            left.open(LAB, "/home/alice/")  # as ctrl+o does
-            await wait_for(pilot, lambda: left.path == "/home/alice/", "another location shown")
-            shown = left.collection
-            assert shown is not None
-            app.post_message(CollectionDeleted(shown))
-            await wait_for(pilot, lambda: left.collection is None, "the collection let go")
-            left.file_list.focus()
-            await pilot.press("ctrl+r")
-            await settled(pilot)
-            assert left.collection is None and left.listing is None  # nothing was looked up and opened
-            assert "ctrl+o picks another collection" in left.message_text
+    async with lookup_refused(sandbox, alice_service, tmp_config, right=f"local:{tmp_path}") as (app, pilot, refusing):
+        left = app.main_screen.left_pane
+        refusing.clear()
+        left.open(LAB, "/home/alice/")  # as ctrl+o does
+        await wait_for(pilot, lambda: left.path == "/home/alice/", "another location shown")
+        shown = left.collection
+        assert shown is not None
+        app.post_message(CollectionDeleted(shown))
+        await wait_for(pilot, lambda: left.collection is None, "the collection let go")
+        left.file_list.focus()
+        await pilot.press("ctrl+r")
+        await settled(pilot)
+        assert left.collection is None and left.listing is None  # nothing was looked up and opened
+        assert "ctrl+o picks another collection" in left.message_text
 
 
 async def test_both_panes_wanting_a_default_say_its_lookup_failed_and_ctrl_r_tries_each(
