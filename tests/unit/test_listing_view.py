@@ -10,6 +10,7 @@ import pytest
 from gterm.globus.models import Entry, Listing
 from gterm.tui.listing_view import (
     COLUMN_CHUNK,
+    SUMMED_ONE_BY_ONE,
     ListingView,
     display_name,
     format_permissions,
@@ -568,3 +569,112 @@ def test_a_listing_in_display_order_filters_like_one_in_any_other_order() -> Non
     view = ListingView(in_display_order, show_hidden=True)
     view.configure(filter_text="_1")
     assert view._filtered_base_in_entry_order is True  # the shortcut was taken here
+
+
+def test_sizes_a_float_cannot_hold_exactly_still_sort_by_their_exact_value() -> None:
+    # Sizes are compared as floats when every one is a float exactly; 2**53 + 1 is not (it would tie
+    # with 2**53 and fall back to the name order), nor is a size beyond any float.
+    big = 2**53
+    items = listing(
+        entry("a", size=big + 1), entry("b", size=big), entry("c", size=-big), entry("d", size=-big - 1),
+        entry("e", size=5), entry("g", size=5),
+    )
+    view = ListingView(items, sort_key="size")
+    assert names(view) == ["d", "c", "e", "g", "b", "a"]
+    view.configure(reverse=True)
+    assert names(view) == ["a", "b", "g", "e", "c", "d"]
+    beyond = listing(entry("f", size=10**400), entry("h", size=-big - 1), entry("i", size=-big))
+    assert names(ListingView(beyond, sort_key="size")) == ["h", "i", "f"]
+    exact = listing(entry("y", size=big - 1), entry("x", size=big - 1), entry("w", size=-big + 1), entry("v", size=0))
+    assert names(ListingView(exact, sort_key="size")) == ["w", "v", "x", "y"]
+
+
+def test_times_sort_by_the_instant_exactly_ties_keep_the_name_order() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    far = datetime(9999, 12, 31, 23, 59, 59, 999_998, tzinfo=UTC)  # a float of seconds cannot tell these apart
+    items = listing(
+        Entry("b-same-instant", "file", 1, datetime(2026, 1, 15, 14, 0, tzinfo=plus_two)),
+        Entry("a-same-instant", "file", 1, T0),
+        Entry("far-later", "file", 1, far + timedelta(microseconds=1)),
+        Entry("far", "file", 1, far),
+        Entry("early", "file", 1, datetime(1, 1, 1, tzinfo=UTC)),
+        Entry("d-dir", "dir", 1, T0),
+        Entry("c-dir", "dir", 1, T0 - timedelta(microseconds=1)),
+    )
+    view = ListingView(items, sort_key="time")
+    assert names(view) == ["c-dir", "d-dir", "early", "a-same-instant", "b-same-instant", "far", "far-later"]
+    view.configure(reverse=True)
+    assert names(view) == ["d-dir", "c-dir", "far-later", "far", "b-same-instant", "a-same-instant", "early"]
+
+
+def test_only_naive_times_sort_as_before() -> None:
+    eleven, noon = datetime(2026, 1, 15, 11, 0), datetime(2026, 1, 15, 12, 0)
+    items = listing(Entry("b", "file", 1, eleven), Entry("a", "file", 1, noon), Entry("c", "file", 1, eleven))
+    assert names(ListingView(items, sort_key="time")) == ["b", "c", "a"]
+    assert names(ListingView(items, sort_key="time", reverse=True)) == ["a", "c", "b"]
+
+
+def test_size_and_time_orders_agree_with_the_reference_on_random_values_with_ties() -> None:
+    import random
+
+    rng = random.Random(3)
+    zones = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=9, minutes=30))]
+    entries = [
+        Entry(f"{rng.choice('aBcD.')}{i}", rng.choice(["file", "file", "dir"]),  # type: ignore[arg-type]
+              rng.choice([rng.randrange(-5, 5), rng.randrange(10**12), 2**40]),
+              (T0 + timedelta(seconds=rng.randrange(50), microseconds=rng.randrange(2))).astimezone(rng.choice(zones)))
+        for i in range(3 * COLUMN_CHUNK)
+    ]
+    items = listing(*entries)
+    view = ListingView(items)
+    for key in ("size", "time"):
+        for reverse in (False, True):
+            for show_hidden in (False, True):
+                view.configure(sort_key=key, reverse=reverse, show_hidden=show_hidden)  # type: ignore[arg-type]
+                assert names(view) == reference_rows(items, key, reverse, show_hidden, ""), (key, reverse, show_hidden)
+
+
+def test_a_selection_s_bytes_are_the_same_summed_one_by_one_or_from_the_per_entry_array() -> None:
+    count = SUMMED_ONE_BY_ONE + 10
+    items = listing(*(entry(f"f{i}", "dir" if i % 9 == 0 else "file", size=i * 3) for i in range(count)))
+    view = ListingView(items)
+
+    def expected() -> int:
+        return sum(items.entries[i].size for i in view.selected if not items.entries[i].is_dir)
+
+    view.select_names(["f1", "f9", "f10"])  # a few: summed one by one
+    assert view.selection_summary().total_size == 3 + 30  # f9 is a directory: 0
+    view.select_all()  # more than SUMMED_ONE_BY_ONE: from the array
+    assert view.selection_summary().total_size == expected() and view.selection_summary().count == count
+    view.clear_selection()
+    view.select_names(["f2", "f18"])  # the array is made now: it serves the small ones too
+    assert view.selection_summary().total_size == 6 and view.selection_summary().count == 2
+
+
+@pytest.mark.parametrize("dot_every", [40, 3])  # few dot files (also kept as a set) and many (the flags only)
+def test_few_or_many_dot_files_are_left_out_of_every_order_like_the_reference(dot_every: int) -> None:
+    import random
+
+    rng = random.Random(dot_every)
+    items = listing(*(
+        entry(f"{'.' if i % dot_every == 0 else ''}{rng.choice('aBz')}{i}", "dir" if i % 7 == 0 else "file",
+              size=rng.randrange(4), minutes=rng.randrange(4))
+        for i in range(400)
+    ))
+    view = ListingView(items)
+    assert (view._hidden is not None) == (dot_every == 40)
+    for key in ("name", "size", "time"):
+        for reverse in (False, True):
+            for show_hidden in (False, True):
+                view.configure(sort_key=key, reverse=reverse, show_hidden=show_hidden)  # type: ignore[arg-type]
+                assert names(view) == reference_rows(items, key, reverse, show_hidden, ""), (key, reverse, show_hidden)
+
+
+def test_orders_prepared_elsewhere_bring_select_all_s_file_sizes_along() -> None:
+    # A pane calls other_orders on its worker: select-all's per-entry file sizes (a read of every
+    # entry) must not be left for the UI thread; the bytes it sums stay right.
+    view = ListingView(SAMPLE, show_hidden=True)
+    view.other_orders()
+    assert view._file_sizes is not None
+    view.select_all()
+    assert (view.selection_summary().count, view.selection_summary().total_size) == (7, 605)
