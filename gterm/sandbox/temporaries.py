@@ -32,6 +32,7 @@ import logging
 import os
 import re
 import secrets
+import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,10 +152,19 @@ class TaskTemporaries:
             _record(self.state, where.host_dir, os.fstat(where.dir_fd).st_ino, name)
 
     def run_ended(self) -> None:
-        """Every copy of the run is renamed into place or removed (or recorded by name): forget the directories."""
+        """Every copy of the run is renamed into place or removed (or recorded by name): forget the directories.
+
+        It runs as the run ends, whatever its outcome: a failure to write (a full disk, maybe the very
+        reason the run failed) is logged and never replaces that outcome. The records left cost the next
+        start a read of their directories, and nothing else.
+        """
         with self._lock:
             records, self._records = list(self._records.values()), {}
-        forget(self.state.db, *records)
+        try:
+            forget(self.state.db, *records)
+        except sqlite3.Error as exc:
+            log.warning("could not forget where a task's copies were made (%s); the next start reads those"
+                        " %d directories", exc, len(records))
 
 
 # ---------------------------------------------------------------- at start

@@ -28,8 +28,15 @@ import requests
 from gterm.globus.https_access import https_scope
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from tests.support.sandbox_login import login_tokens, new_native_client, own_sandbox, transfer_scope
+from tests.support.sandbox_login import (
+    login_tokens,
+    new_native_client,
+    own_sandbox,
+    transfer_client_for,
+    transfer_scope,
+)
 from tests.support.session_helpers import read_exports
+from tests.support.tasks_helpers import wait_done, workdir, write
 from tests.support.transfer_live import collection_root
 
 LAB = LAB_STORAGE_ID
@@ -227,3 +234,26 @@ def test_nothing_stays_recorded_once_copies_and_uploads_end(tmp_path: Path) -> N
         assert tc.task_wait(task_id, timeout=60, polling_interval=1)
         assert tc.get_task(task_id)["status"] == "SUCCEEDED"
         assert box.state.db.query("SELECT * FROM temporaries") == []
+
+
+def test_a_run_whose_records_cannot_be_forgotten_ends_with_its_own_outcome(tmp_path: Path) -> None:
+    """A run forgets its records as it ends, whatever its outcome: an SQLite write. One that failed (a full
+    disk, maybe the very reason the run failed) ended the task FAILED with 'internal sandbox error' in place
+    of what happened: a copy that succeeded, or its own error. The records stay (the next start reads their
+    directory) and the task ends as it would have."""
+    with own_sandbox(tmp_path) as box:
+        box.state.db.execute("CREATE TRIGGER disk_full BEFORE DELETE ON temporaries"
+                             " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        tc = transfer_client_for(box)
+        base, disk = workdir(box, "unforgotten")
+        write(disk / "f.txt", "content")
+        copied = globus_sdk.TransferData(LAB, LAB)
+        copied.add_item(base + "f.txt", base + "copied.txt")
+        mismatched = globus_sdk.TransferData(LAB, LAB)
+        mismatched.add_item(base + "f.txt", base + "mismatched.txt", external_checksum="0" * 32)
+        ok = wait_done(tc, str(tc.submit_transfer(copied)["task_id"]))
+        failed = wait_done(tc, str(tc.submit_transfer(mismatched)["task_id"]))
+        assert ok["status"] == "SUCCEEDED", ok
+        assert (disk / "copied.txt").read_text() == "content"
+        assert failed["status"] == "FAILED" and failed["fatal_error"]["code"] == "CHECKSUM_MISMATCH", failed
+        assert len(box.state.db.query("SELECT * FROM temporaries")) == 2  # one per run: its directory
