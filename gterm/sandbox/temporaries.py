@@ -13,9 +13,9 @@ before it served):
 
 - an upload records its temporary and forgets it once renamed into place or removed;
 - a transfer's run records each directory it copies into once, with the prefix of its
-  temporaries' names (``TaskTemporaries``), and forgets them when the run ends, every copy then
-  renamed into place or removed. A record per file would cost the engine two SQLite writes per
-  file, where it batches its own row states.
+  temporaries' names (``TaskTemporaries``: the task's whole id), and forgets them when the run
+  ends, every copy then renamed into place or removed. A record per file would cost the engine
+  two SQLite writes per file, where it batches its own row states.
 
 A temporary whose removal failed stays recorded (a copy's by its own name). A start removes what
 the records name, reading only a task's directories (for its copies' names), and forgets them.
@@ -34,6 +34,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,8 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _UPLOAD_PREFIX = ".gterm-upload-"
-# Exactly the names made below: a user's file with a look-alike name is left alone.
-_TEMPORARY_RE = re.compile(r"\.gterm-(?:upload-[0-9a-f]{16}|[0-9a-f]{8}-[0-9]+\.part)")
+# Exactly the names made below, and a copy's as an older sandbox made it (by the first 8 hex digits
+# of its task's id): a user's file with a look-alike name is left alone.
+_TEMPORARY_RE = re.compile(r"\.gterm-(?:upload-[0-9a-f]{16}|[0-9a-f]{8}(?:[0-9a-f]{24})?-[0-9]+\.part)")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS temporaries (
@@ -67,8 +69,14 @@ def upload_name() -> str:
 
 
 def copy_prefix(task_id: str) -> str:
-    """How the names of a task's copies begin (never a temporary's whole name)."""
-    return f".gterm-{task_id[:8]}-"
+    """How the names of a task's copies begin (never a temporary's whole name), with the task's whole id.
+
+    A run's record of a directory is this prefix there, and a task runs once at a time (the Engine),
+    so the record is that run's own. By the first 8 hex digits of their ids (as once named), two tasks
+    running at once could share it: the first to end forgot it while the other still copied there,
+    and their copies of a same-numbered file were one temporary.
+    """
+    return f".gterm-{uuid.UUID(task_id).hex}-"
 
 
 def copy_name(task_id: str, seq: int) -> str:

@@ -26,8 +26,10 @@ import pytest
 import requests
 
 from gterm.globus.https_access import https_scope
+from gterm.sandbox.collections import find_collection
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.temporaries import TaskTemporaries, copy_name
 from tests.support.sandbox_login import (
     login_tokens,
     new_native_client,
@@ -188,8 +190,8 @@ def test_a_start_removes_temporaries_of_interrupted_copies_and_uploads(tmp_path:
     deep = root / "home" / "alice" / "deep" / "er"
     deep.mkdir(parents=True)
     left = [root / ".gterm-upload-0123456789abcdef", deep / ".gterm-upload-fedcba9876543210",
-            deep / ".gterm-1a2b3c4d-12.part"]
-    kept = [deep / ".gterm-upload-notes.txt", deep / "gterm-1a2b3c4d-12.part"]
+            deep / ".gterm-1a2b3c4d-12.part", deep / copy_name("1a2b3c4d-0000-4000-8000-000000000001", 12)]
+    kept = [deep / ".gterm-upload-notes.txt", deep / "gterm-1a2b3c4d-12.part", deep / ".gterm-1a2b3c4d5-12.part"]
     for path in left + kept:
         path.write_bytes(b"x" * 1000)
     with own_sandbox(tmp_path):
@@ -257,3 +259,35 @@ def test_a_run_whose_records_cannot_be_forgotten_ends_with_its_own_outcome(tmp_p
         assert (disk / "copied.txt").read_text() == "content"
         assert failed["status"] == "FAILED" and failed["fatal_error"]["code"] == "CHECKSUM_MISMATCH", failed
         assert len(box.state.db.query("SELECT * FROM temporaries")) == 2  # one per run: its directory
+
+
+def test_tasks_whose_ids_begin_alike_keep_their_own_records(tmp_path: Path) -> None:
+    """Copies were named by their task id's first 8 hex digits, and a run recorded a directory by that
+    prefix: two tasks whose ids began alike, copying into one directory at once, shared one record, and
+    the first to end forgot it while the other still copied. Killed then, the other's copy stayed for good."""
+    first, second = "1a2b3c4d-0000-4000-8000-000000000001", "1a2b3c4d-1111-4111-8111-111111111111"
+    with own_sandbox(tmp_path) as box:
+        runs = [TaskTemporaries(box.state, task_id) for task_id in (first, second)]
+        collection = find_collection(box.state, LAB)
+        assert collection is not None
+        with collection.root_spec.open() as root, root.locate("/home/alice/landed.bin") as where:
+            for run in runs:
+                run.before_copy(where)
+            runs[0].run_ended()
+        in_flight = collection_root(box, LAB) / "home" / "alice" / copy_name(second, 7)
+        in_flight.write_bytes(b"x")  # the second run's copy when the sandbox is killed
+    with own_sandbox(tmp_path):
+        assert not in_flight.exists()
+    assert copy_name(first, 7) != in_flight.name  # nor do they share a temporary
+
+
+def test_a_copy_named_as_an_older_sandbox_named_it_goes_at_the_next_start(tmp_path: Path) -> None:
+    """Copies were named by their task id's first 8 hex digits: one left with its record goes all the same."""
+    with own_sandbox(tmp_path) as box:
+        landing = collection_root(box, LAB) / "home" / "alice"
+        box.state.db.execute("INSERT INTO temporaries (directory, inode, name) VALUES (?, ?, ?)",
+                             (os.fsencode(landing.relative_to(tmp_path)), landing.stat().st_ino, ".gterm-1a2b3c4d-"))
+    left = landing / ".gterm-1a2b3c4d-12.part"
+    left.write_bytes(b"x")
+    with own_sandbox(tmp_path):
+        assert not left.exists()

@@ -17,6 +17,7 @@ import pytest
 from globus_sdk.testing import get_response_set
 
 from gterm.sandbox.seed_ids import BOB_USERNAME, HPC_SCRATCH_ID
+from gterm.sandbox.temporaries import copy_name
 from tests.support.tasks_helpers import LAB, events, transferred, tree, wait_done, workdir, write
 
 T0 = 1_767_000_000  # a fixed past mtime (2025-12-29)
@@ -596,7 +597,7 @@ def test_copies_and_uploads_in_flight_are_never_listed_copied_or_deleted_as_extr
     files of their own while in flight: Globus never shows its own. Listings (both listing paths: a
     name-ordered one and one sorted by size), a recursive copy and a sync's deletion of extras now pass
     them by; a user's dot file and a look-alike name are still plain files."""
-    upload, part = ".gterm-upload-0123456789abcdef", ".gterm-1a2b3c4d-7.part"
+    upload, part = ".gterm-upload-0123456789abcdef", copy_name("1a2b3c4d-0000-4000-8000-000000000001", 7)
     base, disk = workdir(sandbox, "temporaries")
     for name in (upload, part, ".hidden", ".gterm-upload-notes.txt"):
         write(disk / "src" / name, "in flight" if name in (upload, part) else "mine")
