@@ -36,6 +36,11 @@ def as_dir(path: str) -> str:
     return normalise(path, directory=True)
 
 
+def same_dir(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` spell the same directory (lexically: ``/~/`` is not resolved)."""
+    return as_dir(a) == as_dir(b)
+
+
 def normalise(path: str, *, directory: bool | None = None) -> str:
     """Return the canonical absolute spelling of ``path``.
 

@@ -142,10 +142,6 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
     return plan.destination_problem() or plan
 
 
-def _same_dir(a: str, b: str) -> bool:
-    return paths.as_dir(a) == paths.as_dir(b)
-
-
 def destination_dirs(request: TransferRequest) -> set[str]:
     """The destination directories a transfer writes into (the parents of its items' destinations)."""
     return {paths.parent(item.destination_path) for item in request.items}
@@ -190,7 +186,7 @@ class TransferScreen(Screen[None]):
             for pane in self.panes()
             if pane.collection_id == collection_id
             and pane.path is not None
-            and any(_same_dir(pane.path, directory) for directory in directories)
+            and any(paths.same_dir(pane.path, directory) for directory in directories)
         ]
 
     # -- tasks: what happens when one ends ------------------------------------------------

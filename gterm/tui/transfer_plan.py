@@ -90,7 +90,7 @@ class TransferPlan:
         the destination came from."""
         if self.source_collection_id != self.destination_collection_id:
             return None
-        if paths.as_dir(self.source_path) == paths.as_dir(self.destination_path):
+        if paths.same_dir(self.source_path, self.destination_path):
             return "Source and destination are the same directory."
         for entry in self.entries:
             if entry.is_dir and paths.is_within(self.destination_path,
@@ -267,7 +267,7 @@ def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
         raise TargetProblem(f"The directory typed goes above the root (/) of {escape_controls(plan.destination_name)}"
                             ": there is nothing there to send into (each .. goes up one directory).")
     path = paths.as_dir(paths.join(plan.destination_path, text))
-    if path == paths.as_dir(plan.destination_path):
+    if paths.same_dir(path, plan.destination_path):
         return plan
     moved = replace(plan, destination_path=path, destination_entries=None, typed_target=True)
     problem = moved.destination_problem(inside="the destination is inside it")

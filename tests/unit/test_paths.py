@@ -111,6 +111,13 @@ def test_home_helpers() -> None:
     assert paths.expand_home("/abs/x", "/home/alice/") == "/abs/x"
 
 
+def test_same_dir_is_lexical() -> None:
+    """The one comparison of directories (F5's checks and the panes reloaded after a task)."""
+    assert paths.same_dir("/a/b", "/a/./b//")
+    assert not paths.same_dir("/a/b/", "/a/")
+    assert not paths.same_dir("/~/", "/home/alice/")  # only the service knows where ~ is
+
+
 def test_is_within_and_split() -> None:
     assert paths.is_within("/a/b/c", "/a/")
     assert paths.is_within("/a/", "/a")
