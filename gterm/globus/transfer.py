@@ -212,6 +212,19 @@ class TransferService(TaskReads):
         self._early = EarlyResults()
         self._early_client_factory = early_client_factory or client_factory
         self._wait_for_first_frame = wait_for_first_frame
+        # collection id -> the absolute directory a listing of ``~`` there came back with (see home_directory).
+        self._homes: dict[str, str] = {}
+
+    def home_directory(self, collection_id: str) -> str | None:
+        """The absolute directory ``~`` stands for on the collection, as a listing of ``~`` made in this session
+        answered it; None when none did, or its answer kept ``/~/`` (only the service resolves ``~``: never guessed)."""
+        return self._homes.get(collection_id)
+
+    def _learn_home(self, asked: str, listing: Listing) -> Listing:
+        """Remember where ``~`` is when ``listing`` answers a listing of ``~`` itself with an absolute path."""
+        if paths.normalise(asked) == paths.HOME and not paths.is_home_relative(listing.path):
+            self._homes[listing.collection_id] = listing.path
+        return listing
 
     # -- collections ------------------------------------------------------------------------
 
@@ -336,7 +349,7 @@ class TransferService(TaskReads):
         100,000 entries is one long call that holds the GIL, which the UI's
         import and first frame must not wait behind.
         """
-        listing = early.first_page(path)
+        listing = self._learn_home(path, early.first_page(path))  # a helper's answer too
         offset = listing.offset + len(listing.entries)
         rest_key = _page_key(early.collection_id, listing.path, offset, early.orderby, True, MAX_PAGE)
         if not listing.complete and rest_key not in self._early:
@@ -463,7 +476,7 @@ class TransferService(TaskReads):
         ).binary_content
         if before_decoding is not None:
             before_decoding()
-        return listing_from_body(collection_id, path, offset, body)
+        return self._learn_home(path, listing_from_body(collection_id, path, offset, body))
 
     @translate_errors()
     def mkdir(self, collection_id: str, path: str) -> None:

@@ -72,6 +72,9 @@ class TransferPlan:
     invalid_links: tuple[Entry, ...] = ()
     # The destination directory was typed in the F5 dialog (see :func:`retarget`), not the other pane's.
     typed_target: bool = False
+    # The absolute directory ``~`` stands for on the destination collection, when gterm knows it for certain
+    # (TransferService.home_directory: a listing of ``~`` answered with it); None: not known.
+    destination_home: str | None = None
 
     def invalid_links_said(self) -> str:
         """The links left out, named, as a sentence ("" when none): nothing chosen is dropped unsaid."""
@@ -247,12 +250,30 @@ def _climbs_above_root(base: str, typed: str) -> bool:
     return False
 
 
+def _home_resolved(plan: TransferPlan, typed: str) -> str:
+    """``typed`` with its leading ``~`` (``~``, ``~/x``, ``/~/x``) spelled as the destination's home directory
+    when gterm knows it (``plan.destination_home``), so the checks below and the panes reloaded after the task
+    compare real paths. Not known, ``~`` is left to the service, except on the source's own collection: there
+    ``/~/data/`` could not be told apart from the source pane's ``/home/u/data/``, and the checks against
+    sending a directory into itself would let it through, so it is refused."""
+    if not paths.is_home_relative(typed):
+        return typed
+    if plan.destination_home is not None:
+        return paths.as_dir(plan.destination_home) + typed.removeprefix("/").removeprefix("~").lstrip("/")
+    if plan.source_collection_id == plan.destination_collection_id:
+        raise TargetProblem(f"gterm does not know which directory ~ is on {escape_controls(plan.destination_name)}"
+                            ", where the source is too, so it cannot check that nothing is sent into itself: "
+                            "type an absolute path, or one relative to the other pane's directory.")
+    return typed
+
+
 def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
     """``plan`` sending into the directory typed in the dialog's destination field (raw text).
 
     An absolute path is on the destination collection; a relative one is taken from the other pane's
     directory (``plan.destination_path``); ``~`` and ``~/x`` are the home directory, as in the path bar
-    (:func:`gterm.globus.paths.join`). The target is a directory: the items keep their names in it.
+    (:func:`gterm.globus.paths.join`), resolved when gterm knows it (see :func:`_home_resolved`).
+    The target is a directory: the items keep their names in it.
     Raises :class:`TargetProblem` with a message for the form.
     """
     text = typed.strip()
@@ -263,6 +284,7 @@ def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
             set(_ESCAPE_SPELLING.findall(text)) - set(_ESCAPE_SPELLING.findall(plan.destination_path))):
         raise TargetProblem("The directory typed holds control characters or their escapes (such as \\x1b): "
                             "type the path without them, or open the directory in the other pane and press F5 there.")
+    text = _home_resolved(plan, text)
     if _climbs_above_root(plan.destination_path, text):
         raise TargetProblem(f"The directory typed goes above the root (/) of {escape_controls(plan.destination_name)}"
                             ": there is nothing there to send into (each .. goes up one directory).")

@@ -90,6 +90,7 @@ def test_the_default_directory_is_found_first_then_listed(sandbox: Any, service:
     listing = first_page(service, target)
     assert listing.path == "/home/alice/" and listing.complete
     assert "many-files" in {entry.name for entry in listing.entries}
+    assert service.home_directory(LAB_STORAGE_ID) == "/home/alice/"  # its default directory is ~ (the F5 field)
     settled(log, mark, service)
     assert log.count(mark, method="GET", path=COLLECTION_PATH) == 1
     assert log.count(mark, method="GET", path=LS_PATH) == 2  # the early one and the marker

@@ -20,6 +20,7 @@ from gterm.globus.errors import (
     NotFound,
     PermissionDenied,
 )
+from gterm.globus.models import Listing
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import ALICE_ID, BOB_SHARED_ID, HPC_SCRATCH_ID, LAB_STORAGE_ID, data_access_scope
 from tests.support.sandbox_login import transfer_client_for
@@ -85,6 +86,22 @@ def test_ls_home_resolves(alice: TransferService, spelling: str) -> None:
     listing = alice.ls(LAB_STORAGE_ID, spelling)
     assert listing.path == "/home/alice/"
     assert "README.md" in {entry.name for entry in listing.entries}
+
+
+def test_where_home_is_is_known_once_a_listing_of_home_has_said_it(sandbox: Any) -> None:
+    service = TransferService(lambda: transfer_client_for(sandbox, "alice"))  # fresh: nothing listed yet
+    service.ls(LAB_STORAGE_ID, "/home/alice/experiments/")
+    service.ls(LAB_STORAGE_ID, "~/experiments")  # below ~, not ~ itself: not taken apart to guess where ~ is
+    assert service.home_directory(LAB_STORAGE_ID) is None
+    service.ls_page(LAB_STORAGE_ID, "/~/", limit=10)
+    assert service.home_directory(LAB_STORAGE_ID) == "/home/alice/"
+    assert service.home_directory(BOB_SHARED_ID) is None  # per collection
+
+
+def test_a_listing_of_home_that_kept_the_tilde_does_not_say_where_home_is() -> None:
+    service = TransferService(lambda: None)  # type: ignore[arg-type, return-value]  # no call is made
+    service._learn_home("~", Listing(LAB_STORAGE_ID, "/~/", ()))
+    assert service.home_directory(LAB_STORAGE_ID) is None
 
 
 def test_ls_names_are_literal(alice: TransferService, sandbox: Any) -> None:

@@ -16,8 +16,8 @@ from textual.widgets import Select, Static
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import FormInput, TransferDialog
-from tests.support.browser_helpers import burst_type, make_app, settled, wait_for
-from tests.support.transfer_live import WAIT, wait_until
+from tests.support.browser_helpers import burst_type, cursor_to, make_app, settled, wait_for
+from tests.support.transfer_live import WAIT, service_for, wait_until
 
 LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
@@ -137,3 +137,52 @@ async def test_the_sync_preview_compares_with_the_directory_typed(alice_service:
             await wait_for(pilot, lambda: dialog.preview is not None, "the sync preview")
             assert dialog.preview is not None and sorted(dialog.preview.send) == sent, typed
         await pilot.press("escape")
+
+
+async def refused(pilot: Any, dialog: TransferDialog, typed: str, said: str) -> None:
+    """``typed`` over the field's text, Enter: ``said`` under the form, the dialog still there."""
+    field = dialog.query_one("#destination", FormInput)
+    field.value = typed
+    await pilot.press("enter")
+    error = dialog.query_one("#form-error", Static)
+    await wait_for(pilot, lambda: said in str(error.render()), f"the refusal of {typed!r}")
+    assert dialog.app.screen is dialog
+
+
+async def test_home_on_the_sources_collection_is_checked_where_home_is(alice_service: Any, tmp_config: Any,
+                                                                        lab_dir: Any) -> None:
+    """The left pane opened at the collection's default directory, ~: the service has said where that is
+    (/home/alice/), so "~" typed is the source directory itself, and "~/experiments/x" inside what is sent."""
+    dst_disk, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=LAB, right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        assert left.path == "/home/alice/"
+        await cursor_to(pilot, left, "experiments")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        await refused(pilot, dialog, "~", "Source and destination are the same directory.")
+        await refused(pilot, dialog, "~/experiments/x", "Cannot copy experiments/ into itself")
+        await pilot.press("escape")
+    assert list(dst_disk.iterdir()) == []
+
+
+async def test_home_on_the_sources_collection_is_refused_while_nobody_has_said_where_it_is(
+        sandbox: Any, tmp_config: Any, lab_dir: Any) -> None:
+    """A fresh session that listed only absolute paths does not know where ~ is: on the source's own collection
+    "~/..." could be the source itself, so it is refused with what to type instead (on another collection the
+    service resolves it: tests/unit/test_transfer_target.py)."""
+    _src_disk, src = lab_dir({"g.txt": "gamma\n"})
+    dst_disk, dst = lab_dir()
+    app = make_app(service_for(sandbox), config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, app)
+        await refused(pilot, dialog, "~/somewhere", "type an absolute path, or one relative to the other pane's")
+        # What it says to type goes.
+        dialog.query_one("#destination", FormInput).value = "sub"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await arrives(pilot, dst_disk / "sub/g.txt")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
 from gterm.globus.models import Entry
 from gterm.globus.transfer_requests import MAX_LABEL_CHARS, TransferItem
-from gterm.tui.transfer_plan import TargetProblem, TransferOptions, build_request, retarget
+from gterm.tui.transfer_actions import destination_dirs
+from gterm.tui.transfer_plan import TargetProblem, TransferOptions, TransferPlan, build_request, retarget
 from tests.support.transfer_scenes import FROZEN_NOW, LAB, fixed_plan
 
 
@@ -95,3 +97,50 @@ def test_an_unchanged_proposal_is_the_plan_itself() -> None:
     assert retarget(plan, "/home/alice/incoming") is plan
     assert retarget(plan, ".") is plan
     assert isinstance(plan.entries[0], Entry)
+
+
+def same_collection(home: str | None) -> TransferPlan:
+    """Source pane /home/alice/ (holding experiments/), destination pane /home/alice/incoming/, one collection;
+    ``home``: where gterm knows ``~`` is there (None: not known)."""
+    return replace(fixed_plan(), destination_collection_id=LAB, destination_name="Lab Storage",
+                   destination_home=home)
+
+
+@pytest.mark.parametrize("typed", ["~", "~/", "~/experiments/sub", "/~/elsewhere", "~/../bob"])
+def test_home_on_the_sources_collection_is_refused_while_gterm_does_not_know_where_it_is(typed: str) -> None:
+    # /~/ could not be compared with the source pane's /home/alice/: "~" was sent into the source directory
+    # itself, "~/experiments/sub" into experiments/ (while "../experiments/sub" was refused).
+    with pytest.raises(TargetProblem) as refused:
+        retarget(same_collection(None), typed)
+    said = str(refused.value)
+    assert "does not know which directory ~ is on Lab Storage" in said
+    assert "type an absolute path, or one relative to the other pane's directory" in said
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("~", "Source and destination are the same directory"),
+        ("/~", "Source and destination are the same directory"),
+        ("~/experiments/sub", "Cannot copy experiments/ into itself: the destination is inside it"),
+        ("/~/experiments/", "Cannot copy experiments/ into itself: the destination is inside it"),
+        ("~/../../..", "goes above the root (/) of Lab Storage"),  # the home is known: so is what lies above it
+    ],
+)
+def test_home_on_the_sources_collection_is_checked_where_gterm_knows_it_is(typed: str, said: str) -> None:
+    with pytest.raises(TargetProblem, match=re.escape(said)):
+        retarget(same_collection("/home/alice/"), typed)
+
+
+def test_a_known_home_is_resolved_so_the_panes_showing_it_are_reloaded() -> None:
+    plan = same_collection("/home/alice")
+    assert retarget(plan, "~/results").destination_path == "/home/alice/results/"
+    assert retarget(plan, "/~/../bob/x").destination_path == "/home/bob/x/"
+    # "~" naming the other pane's own directory is the proposal itself: its "already there" warning stays.
+    assert retarget(plan, "~/incoming/") is plan
+    # The task's destination directories are real paths, as the panes show them (reloaded when it ends).
+    request = build_request(retarget(plan, "~/results"), TransferOptions(), FROZEN_NOW)
+    assert destination_dirs(request) == {"/home/alice/results/"}
+    # On another collection too, when its home is known; not known, the service resolves ~ (the test above).
+    elsewhere = replace(fixed_plan(), destination_home="/scratch/alice/")
+    assert retarget(elsewhere, "~/results").destination_path == "/scratch/alice/results/"

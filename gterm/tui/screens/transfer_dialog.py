@@ -28,6 +28,7 @@ would be sent before anything is submitted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -121,6 +122,10 @@ class TransferDialog(GtermModal[TransferRequest]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
+        if service is not None and plan.destination_home is None:
+            # Where ~ is on the destination collection, when a listing there has said: a "~" typed in the
+            # field is resolved with it (transfer_plan.retarget), never guessed.
+            plan = replace(plan, destination_home=service.home_directory(plan.destination_collection_id))
         self.plan = plan
         self.service = service
         self.clock = clock or (lambda: datetime.now().astimezone())
