@@ -31,6 +31,7 @@ from gterm.sandbox.seed_ids import (
 from gterm.sandbox.server import KEEP_ALIVE_SECONDS, SandboxHandle, running_sandbox, serve_forever
 from gterm.sandbox.state import SandboxConfig
 from tests.support.sandbox_login import login_tokens, own_sandbox, transfer_client_for
+from tests.support.sandbox_process import spawn_serve_forever
 from tests.support.session_helpers import read_exports
 
 TRANSFER_RS = "transfer.api.globus.org"
@@ -153,14 +154,7 @@ def test_a_second_sandbox_on_a_data_dir_in_use_refuses_to_start(tmp_path: Path) 
 
 def test_a_killed_sandbox_leaves_its_data_dir_free(tmp_path: Path) -> None:
     """The lock is the kernel's (flock): a sandbox killed with SIGKILL holds nothing afterwards."""
-    code = (
-        "from pathlib import Path; from gterm.sandbox.server import serve_forever;"
-        "from gterm.sandbox.state import SandboxConfig;"
-        f"serve_forever(SandboxConfig(data_dir=Path({str(tmp_path)!r})))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_SDK_")}
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=env)
+    proc = spawn_serve_forever(tmp_path)
     try:
         assert proc.stdout is not None
         read_exports(proc.stdout, 60)
@@ -211,15 +205,7 @@ def test_consent_page_escapes_names_and_deny_redirects(tmp_path: Path) -> None:
 
 
 def test_serve_forever_prints_exports_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    code = (
-        "from pathlib import Path; from gterm.sandbox.server import serve_forever;"
-        "from gterm.sandbox.state import SandboxConfig;"
-        f"serve_forever(SandboxConfig(data_dir=Path({str(tmp_path)!r})))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_SDK_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+    proc = spawn_serve_forever(tmp_path, stderr=subprocess.PIPE)
     try:
         assert proc.stdout is not None
         exports = read_exports(proc.stdout, 60)

@@ -13,8 +13,6 @@ import os
 import signal
 import sqlite3
 import ssl
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from tests.support.sandbox_login import (
     transfer_client_for,
     transfer_scope,
 )
+from tests.support.sandbox_process import spawn_serve_forever
 from tests.support.session_helpers import read_exports
 from tests.support.tasks_helpers import wait_done, workdir, write
 from tests.support.transfer_live import collection_root
@@ -102,14 +101,7 @@ def killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Killed]:
     landing = root / "home" / "alice" / "landing"
     landing.mkdir()
     (root / "home" / "alice" / "source.bin").write_bytes(os.urandom(SOURCE_SIZE))
-    code = (
-        "from pathlib import Path; from gterm.sandbox.server import serve_forever;"
-        "from gterm.sandbox.state import SandboxConfig;"
-        f"serve_forever(SandboxConfig(data_dir=Path({str(tmp_path)!r}), auto_approve=True, slow={SLOW}))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBUS_SDK_")}
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=env)
+    proc = spawn_serve_forever(tmp_path, auto_approve=True, slow=SLOW)
     upload: http.client.HTTPSConnection | None = None
     try:
         assert proc.stdout is not None

@@ -76,3 +76,16 @@ def served_sandbox(parent: Path | None = None) -> Iterator[ServedSandbox]:
         except subprocess.TimeoutExpired:
             proc.kill()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def spawn_serve_forever(data_dir: Path, *, stderr: int = subprocess.DEVNULL, **config: object) -> subprocess.Popen[str]:
+    """``serve_forever(SandboxConfig(data_dir, **config))`` in a child python (it can be killed, as a thread
+    cannot), its export lines on the piped stdout, without this process's ``GLOBUS_SDK_*`` settings."""
+    settings = "".join(f", {key}={value!r}" for key, value in config.items())
+    code = (
+        "from pathlib import Path; from gterm.sandbox.server import serve_forever;"
+        "from gterm.sandbox.state import SandboxConfig;"
+        f"serve_forever(SandboxConfig(data_dir=Path({str(data_dir)!r}){settings}))"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GLOBUS_SDK_")}
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
