@@ -272,11 +272,14 @@ def cmd_login(args: argparse.Namespace) -> int:
         from gterm.globus.tokens import KEYRING_FIX, keyring_store
 
         store = keyring_store(session.token_storage)
-        if store is not None and store.unsaved:  # a login kept only until this command ends is none
-
-            raise KeyringUnavailable(
-                f"Signed in, but the OS keyring refused to store the tokens, so the sign-in is not kept. {KEYRING_FIX}"
-            )
+        if store is not None:
+            store.write_unsaved()  # once more before deciding: the keyring may take them now
+            if store.unsaved:  # a login kept only until this command ends is none
+                store.discard_unsaved()  # else the session's close would write it at its last try, against the error
+                raise KeyringUnavailable(
+                    "Signed in, but the OS keyring refused to store the tokens, so the sign-in is not kept. "
+                    f"{KEYRING_FIX}"
+                )
         who = session.whoami()
         print(f"Logged in as {describe(who)}. Tokens are stored in {session.storage_description}.")
         return EXIT_OK

@@ -224,6 +224,11 @@ class KeyringTokenStorage(TokenStorage):
         if self._unsaved:
             self.store_token_data_by_resource_server({})
 
+    def discard_unsaved(self) -> None:
+        """Forget what the keyring refused: a `gterm login` that said its sign-in is not kept keeps none (the
+        session's close would otherwise write it at its last try, and contradict what the user was told)."""
+        self._unsaved = {}
+
     def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
         result: dict[str, TokenStorageData] = {}
         for resource_server in self._index():

@@ -52,6 +52,23 @@ def locked(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, *, re
         yield
 
 
+@contextmanager
+def refusing_first(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, times: int) -> Iterator[None]:
+    """The keyring refuses its first ``times`` writes, then takes them (unlocked meanwhile)."""
+    store = memory_keyring.set_password
+    refused: list[str] = []
+
+    def set_password(service: str, username: str, password: str) -> None:
+        if len(refused) < times:
+            refused.append(username)
+            _refuse()
+        store(service, username, password)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(memory_keyring, "set_password", set_password)
+        yield
+
+
 def _said(caplog: pytest.LogCaptureFixture) -> list[str]:
     """What gterm's token store said: warning lines in CLI commands (the TUI makes them toasts, see cli.build_tui)."""
     return [r.getMessage() for r in caplog.records if r.name == "gterm.globus.tokens" and r.levelno >= logging.WARNING]
@@ -159,6 +176,30 @@ def test_gterm_login_fails_clearly_when_the_keyring_refuses_the_new_tokens(
     assert printed.err.count("\n") == 1 and "OS keyring refused to store the tokens" in printed.err
     assert REFUSED not in printed.err  # the error says it, once
     assert not any(user.endswith(f"|{AUTH_RS}") for _, user in memory_keyring.store)
+
+
+@pytest.mark.parametrize("refusals", [1, 2], ids=["taken-at-its-second-try", "refused-until-it-decides"])
+def test_gterm_login_says_what_the_keyring_ends_up_holding_when_it_refuses_then_takes_the_tokens(
+    sandbox, fresh_config, memory_keyring, monkeypatch, capsys, refusals
+):
+    """`gterm login` said "the sign-in is not kept" while the session's close stored it: the keyring refused the
+    login's store, then took the close's. It now tries once more before deciding, and what it says holds."""
+
+    def fake_input(prompt: str) -> str:
+        url = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("http"))
+        return authorize_code(sandbox, url)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    with refusing_first(memory_keyring, monkeypatch, refusals):  # unlocked by the third write: the close's
+        code = cli.main(["login", "--no-local-server"])
+    printed = capsys.readouterr()
+    kept = any(user.endswith(f"|{AUTH_RS}") for _, user in memory_keyring.store)
+    if refusals == 1:  # the second try took them: signed in, and said so
+        assert code == 0 and "Logged in as" in printed.out and kept
+        assert "keyring" not in printed.err
+    else:  # refused when it decided: said not kept, and none is kept (the close has nothing to write)
+        assert code == 1 and "OS keyring refused to store the tokens" in printed.err
+        assert "Logged in as" not in printed.out and not kept
 
 
 def test_a_store_the_keyring_refuses_is_kept_only_in_memory(memory_keyring, monkeypatch, caplog):
