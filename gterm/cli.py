@@ -162,6 +162,34 @@ def tell_unsaved_to(session: GtermSession, tell: Callable[[str], None]) -> None:
         store.report_unsaved_to(tell)
 
 
+class HeldUntilShown:
+    """What is said before the screen can show it, held, then said to it (``show``) in order; later, straight.
+
+    The start-up listings leave before the UI exists (build_tui): a refresh they make may meet a locked
+    keyring then, and its one notice must reach the screen, not a log line nobody sees.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # workers' threads say; the app's thread starts showing
+        self._held: list[str] = []
+        self._show: Callable[[str], None] | None = None
+
+    def __call__(self, message: str) -> None:
+        with self._lock:
+            show = self._show
+            if show is None:
+                self._held.append(message)
+                return
+        show(message)
+
+    def show_on(self, show: Callable[[str], None]) -> None:
+        with self._lock:  # held ones first: a message said meanwhile waits for the lock, then comes after
+            self._show = show
+            for message in self._held:
+                show(message)
+            self._held.clear()
+
+
 def announce_storage(session: GtermSession, err: TextIO | None = None) -> None:
     """Say where the new tokens are kept (the plaintext-file notice): once, right after a login."""
     for notice in session.notices:
@@ -376,9 +404,16 @@ def build_tui(
         wait_for_first_frame()
         return session.transfer_client()
 
+    # A toast, not a warning line: the screen owns the terminal. Hooked before the start-up listings leave
+    # (their refresh may meet a locked keyring), shown from the first frame on; App.notify posts a message,
+    # so the worker thread whose refresh met the refusal may call it then.
+    keyring_notices = HeldUntilShown()
+    tell_unsaved_to(session, keyring_notices)
+
     def after_first_frame() -> None:
         end_startup_pause()  # tui_app and the demo pause the garbage collector for the start-up (gterm.collector)
         first_frame.set()
+        keyring_notices.show_on(lambda message: app.notify(message, title="OS keyring", severity="warning", timeout=20))
         if startup_check is not None:
             startup_check()
 
@@ -398,9 +433,6 @@ def build_tui(
         confirm_quit_while_active=confirm_quit_while_active,
         after_first_frame=after_first_frame,
     )
-    # A toast, not a warning line: the screen owns the terminal. App.notify posts a message, so the worker
-    # thread whose refresh met the refusal may call it.
-    tell_unsaved_to(session, lambda message: app.notify(message, title="OS keyring", severity="warning", timeout=20))
     return app
 
 

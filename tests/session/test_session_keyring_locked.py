@@ -259,3 +259,45 @@ async def test_the_tui_says_in_one_toast_that_the_keyring_refused_a_refresh_and_
 
 def _toasts(app: GtermApp, title: str) -> list[Notification]:
     return [n for n in app._notifications if n.title == title]
+
+
+async def test_a_refusal_met_by_a_start_up_listing_before_the_app_exists_is_a_toast_too(
+    short_lived_sandbox, gterm_dirs, memory_keyring, monkeypatch
+):
+    """The start-up listings leave before the UI is built: a refresh they made that the keyring refused was
+    said to the log (and, said once, never again), because the toast was hooked only once the app was built."""
+    from gterm.globus.tokens import keyring_store
+    from gterm.tui.app import GtermApp
+
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(short_lived_sandbox, "keyring locks"))
+    config = GtermConfig.load()
+    session = GtermSession(config)
+    copy_paste_login(short_lived_sandbox, session)
+    store = keyring_store(session.token_storage)
+    assert store is not None
+    build = GtermApp.__init__
+
+    def built_once_refused(app: GtermApp, *args: object, **kwargs: object) -> None:
+        """A UI import slower than the listing's refresh (a cold start): the refusal comes first."""
+        deadline = time.monotonic() + 10
+        while not store.unsaved and time.monotonic() < deadline:
+            time.sleep(0.05)
+        build(app, *args, **kwargs)
+
+    try:
+        with locked(memory_keyring, monkeypatch, reads=False):
+            time.sleep(LIFETIME_PASSED)  # expired: the start-up listing refreshes, the keyring refuses the result
+            with monkeypatch.context() as patch:
+                patch.setattr(GtermApp, "__init__", built_once_refused)
+                app = cli.build_tui(session, config, LAB_STORAGE_ID, None)  # as `gterm --left LAB` builds it
+            assert store.unsaved  # refused before the app existed
+            async with app.run_test(size=(120, 40)) as pilot:
+                pane = app.main_screen.left_pane
+                await wait_for(pilot, lambda: bool(pane.path) and not pane.fetching, "the first listing")
+                await wait_for(pilot, lambda: _toasts(app, "OS keyring"), "the keyring's notice")
+                await pilot.pause(0.2)
+                toasts = _toasts(app, "OS keyring")
+                assert len(toasts) == 1 and str(toasts[0].message).startswith(REFUSED)
+                assert not [n for n in app._notifications if n.severity == "error"]
+    finally:
+        session.close()
