@@ -333,7 +333,7 @@ def cmd_logout(args: argparse.Namespace) -> int:
         report = session.logout()
         for line in report.lines():
             print(line)
-        return EXIT_OK
+        return EXIT_OK if report.complete else EXIT_ERROR  # a keyring that kept the entries: not signed out
     finally:
         session.close()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gterm.globus.error_mapping import untrusted_certificate
+from gterm.globus.errors import KeyringUnavailable
 from gterm.lazy_modules import LazyModule
 from gterm.wording import plural
 
@@ -25,17 +26,25 @@ class LogoutReport:
     removed: list[str] = field(default_factory=list)  # resource servers whose stored tokens were removed
     problems: list[str] = field(default_factory=list)  # what could not be revoked, said plainly
     store: str = ""
+    not_removed: str = ""  # why the store kept its entries (a locked keyring refused their removal), if it did
+
+    @property
+    def complete(self) -> bool:
+        """Whether the store's entries are gone (what Auth could not revoke is said in ``problems``)."""
+        return not self.not_removed
 
     def lines(self) -> list[str]:
-        if not self.removed and not self.revoked:
+        if not self.removed and not self.revoked and not self.problems and self.complete:
             return [f"Nothing to do: no stored tokens in {self.store}."]
         out = []
         if self.revoked:
             out.append(f"Revoked tokens at Globus Auth for: {', '.join(self.revoked)}.")
         out.extend(self.problems)
-        out.append(
-            f"Removed {plural(len(self.removed), 'token entry', 'token entries')} from {self.store}."
-        )
+        if self.complete:
+            out.append(f"Removed {plural(len(self.removed), 'token entry', 'token entries')} from {self.store}.")
+        else:
+            out.append(f"Could not remove the tokens ({self.not_removed}): {self.store} keeps the entries it "
+                       "held. Unlock it and run `gterm logout` again.")
         return out
 
 
@@ -43,9 +52,11 @@ def revoke_and_remove(storage: TokenStorage, login_client: globus_sdk.AuthLoginC
     """Revoke each stored refresh and access token with ``login_client``, then empty ``storage``.
 
     A token Auth cannot revoke is still removed locally, and said so; after one
-    network failure Auth is not waited on again for the other tokens.
+    network failure Auth is not waited on again for the other tokens. A keyring that
+    refuses the removal (locked) is said in the report (``not_removed``), after what Auth revoked.
     """
     report = LogoutReport(store=store)
+    unrevoked: list[str] = []  # said once the removal is known: "removed locally anyway" only if it was
     stored = storage.get_token_data_by_resource_server()
     unreachable = ""  # why Auth could not be asked, once a connection failed: it is not asked again
     for resource_server, data in sorted(stored.items()):
@@ -67,15 +78,20 @@ def revoke_and_remove(storage: TokenStorage, login_client: globus_sdk.AuthLoginC
                 failures += 1
                 log.debug("revoke failed for %s: HTTP %s", resource_server, exc.http_status)
         if failures:
-            report.problems.append(
+            unrevoked.append(
                 f"Could not revoke the tokens for {resource_server} at Globus Auth"
-                f"{f' ({unreachable})' if unreachable else ''}; they were removed locally anyway."
+                f"{f' ({unreachable})' if unreachable else ''}"
             )
         else:
             report.revoked.append(resource_server)
-    remove_all = getattr(storage, "remove_all", None)
-    if callable(remove_all):
-        report.removed = list(remove_all())
-    else:
-        report.removed = [rs for rs in stored if storage.remove_token_data(rs)]
+    try:
+        remove_all = getattr(storage, "remove_all", None)
+        if callable(remove_all):
+            report.removed = list(remove_all())
+        else:
+            report.removed = [rs for rs in stored if storage.remove_token_data(rs)]
+    except KeyringUnavailable as refused:  # locked: what Auth revoked above is said all the same
+        report.not_removed = refused.reason or "refused"
+    ending = "; they were removed locally anyway." if report.complete else "."
+    report.problems = [f"{problem}{ending}" for problem in unrevoked]
     return report

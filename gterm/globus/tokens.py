@@ -230,12 +230,23 @@ class KeyringTokenStorage(TokenStorage):
         self._unsaved = {}
 
     def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
+        try:
+            result = self._stored()
+        except KeyringUnavailable:
+            # Locked (reads refused too): the tokens in memory are this session's current ones, and a logout
+            # must revoke them; with none in memory, the keyring's refusal is the answer.
+            if not self._unsaved:
+                raise
+            result = {}
+        return {**result, **self._unsaved}
+
+    def _stored(self) -> dict[str, TokenStorageData]:
         result: dict[str, TokenStorageData] = {}
         for resource_server in self._index():
             token_data = self.get_token_data(resource_server)
             if token_data is not None:
                 result[resource_server] = token_data
-        return {**result, **self._unsaved}
+        return result
 
     def get_token_data(self, resource_server: str) -> TokenStorageData | None:
         if resource_server in self._unsaved:  # newer than the keyring's (which may refuse reads too)
@@ -250,19 +261,20 @@ class KeyringTokenStorage(TokenStorage):
             return None
 
     def remove_token_data(self, resource_server: str) -> bool:
-        kept = self._unsaved.pop(resource_server, None) is not None
-        removed = self._delete(resource_server) or kept
+        removed = self._delete(resource_server)  # first: a keyring that refuses it leaves the memory's too
         index = self._index()
         if resource_server in index:
             self._write_index(r for r in index if r != resource_server)
-        return removed
+        return self._unsaved.pop(resource_server, None) is not None or removed
 
     def remove_all(self) -> list[str]:
-        """Remove every entry of this namespace (and the index); return the resource servers removed."""
-        kept = list(self._unsaved)
-        self._unsaved = {}
+        """Remove every entry of this namespace (and the index); return the resource servers removed.
+
+        The tokens in memory go only once the keyring's entries are gone: when the keyring refuses the
+        removal they are kept, so the newest tokens are not dropped while the keyring keeps older ones."""
         removed = [rs for rs in self._index() if self._delete(rs)]
         self._delete(INDEX_KEY)
+        kept, self._unsaved = list(self._unsaved), {}
         return sorted({*removed, *kept})
 
     def describe(self) -> str:

@@ -28,6 +28,7 @@ from tests.support.sandbox_login import authorize_code, new_native_client
 from tests.support.session_helpers import all_tokens_in, copy_paste_login
 
 if TYPE_CHECKING:
+    from globus_sdk.token_storage import TokenStorageData
     from textual.notifications import Notification
 
     from gterm.tui.app import GtermApp
@@ -44,9 +45,11 @@ def _refuse(*_args: object) -> None:
 
 @contextmanager
 def locked(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, *, reads: bool) -> Iterator[None]:
-    """The keyring refuses writes (and, with ``reads``, reads too) until the block ends: it is unlocked."""
+    """The keyring refuses writes and removals (and, with ``reads``, reads too) until the block ends: it is
+    unlocked."""
     with monkeypatch.context() as patch:
         patch.setattr(memory_keyring, "set_password", _refuse)
+        patch.setattr(memory_keyring, "delete_password", _refuse)
         if reads:
             patch.setattr(memory_keyring, "get_password", _refuse)
         yield
@@ -72,6 +75,15 @@ def refusing_first(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatc
 def _said(caplog: pytest.LogCaptureFixture) -> list[str]:
     """What gterm's token store said: warning lines in CLI commands (the TUI makes them toasts, see cli.build_tui)."""
     return [r.getMessage() for r in caplog.records if r.name == "gterm.globus.tokens" and r.levelno >= logging.WARNING]
+
+
+def _data(access_token: str, resource_server: str = "rs") -> TokenStorageData:
+    from globus_sdk.token_storage import TokenStorageData
+
+    return TokenStorageData(
+        resource_server=resource_server, identity_id=None, scope="s", access_token=access_token,
+        refresh_token="refresh", expires_at_seconds=2_000_000_000, token_type="Bearer",
+    )
 
 
 def _in_keyring(memory_keyring: MemoryKeyring, session: GtermSession, resource_server: str) -> str:
@@ -204,20 +216,12 @@ def test_gterm_login_says_what_the_keyring_ends_up_holding_when_it_refuses_then_
 
 def test_a_store_the_keyring_refuses_is_kept_only_in_memory(memory_keyring, monkeypatch, caplog):
     """The storage alone: refused tokens are read back from memory, said once, never raised to the SDK."""
-    from globus_sdk.token_storage import TokenStorageData
-
     from gterm.globus.tokens import KeyringTokenStorage
-
-    def data(access_token: str) -> TokenStorageData:
-        return TokenStorageData(
-            resource_server="rs", identity_id=None, scope="s", access_token=access_token,
-            refresh_token="refresh", expires_at_seconds=2_000_000_000, token_type="Bearer",
-        )
 
     storage = KeyringTokenStorage("ns")
     with locked(memory_keyring, monkeypatch, reads=True):
-        storage.store_token_data_by_resource_server({"rs": data("first")})
-        storage.store_token_data_by_resource_server({"rs": data("second")})
+        storage.store_token_data_by_resource_server({"rs": _data("first")})
+        storage.store_token_data_by_resource_server({"rs": _data("second")})
         assert storage.get_token_data("rs").access_token == "second"  # from memory: the keyring refuses reads
         with pytest.raises(KeyringUnavailable) as caught:
             storage.get_token_data("other")  # what was never kept is the keyring's to say
@@ -228,6 +232,98 @@ def test_a_store_the_keyring_refuses_is_kept_only_in_memory(memory_keyring, monk
     assert storage.get_token_data_by_resource_server()["rs"].access_token == "second"
     assert "second" in memory_keyring.store[(KEYRING_SERVICE, "ns|rs")]
     assert storage.unsaved == frozenset() and _said(caplog)[1].startswith(WRITTEN_AGAIN)
+
+
+def test_a_locked_keyring_is_answered_from_memory_and_a_removal_it_refuses_keeps_the_tokens_in_memory(
+    memory_keyring, monkeypatch
+):
+    """Reads refused: the tokens in memory are this session's (has_tokens, the redactor, logout read them);
+    a removal refused removes nothing, so the newest tokens are not dropped while the keyring keeps older ones."""
+    from gterm.globus.tokens import KeyringTokenStorage
+
+    storage = KeyringTokenStorage("ns")
+    storage.store_token_data_by_resource_server({"old": _data("old", "old")})
+    with locked(memory_keyring, monkeypatch, reads=True):
+        with pytest.raises(KeyringUnavailable):  # nothing in memory yet: the keyring's refusal is the answer
+            storage.get_token_data_by_resource_server()
+        storage.store_token_data_by_resource_server({"rs": _data("new")})
+        assert {rs: d.access_token for rs, d in storage.get_token_data_by_resource_server().items()} == {"rs": "new"}
+        with pytest.raises(KeyringUnavailable):
+            storage.remove_all()
+        assert storage.unsaved == frozenset({"rs"})
+    assert storage.remove_all() == ["old", "rs"]  # unlocked: every entry, and the tokens in memory
+    assert memory_keyring.store == {} and storage.unsaved == frozenset()
+
+
+def test_a_logout_with_the_keyring_locked_revokes_the_tokens_in_memory_and_says_the_keyring_kept_its_own(
+    short_lived_sandbox, gterm_dirs, memory_keyring, monkeypatch
+):
+    """Was: "Cannot read the OS keyring" before anything was revoked, so the refreshed tokens that only this
+    process held stayed valid at Globus. Now they are revoked, and the report says the keyring kept its entries."""
+    import globus_sdk
+
+    client_id = new_native_client(short_lived_sandbox, "keyring locks")
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", client_id)
+    session = GtermSession(GtermConfig.load())
+    try:
+        copy_paste_login(short_lived_sandbox, session)
+        with locked(memory_keyring, monkeypatch, reads=False):
+            time.sleep(LIFETIME_PASSED)
+            assert session.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries  # its refresh kept in memory
+        kept = session.token_storage.get_token_data(TRANSFER_RS)
+        assert kept is not None and session.token_storage.unsaved == frozenset({TRANSFER_RS})
+        with locked(memory_keyring, monkeypatch, reads=True):
+            assert session.has_tokens()  # was: KeyringUnavailable
+            report = session.logout()
+            assert session.token_storage.unsaved == frozenset({TRANSFER_RS})  # the refused removal dropped none
+        assert report.revoked == [TRANSFER_RS] and not report.complete
+        said = "\n".join(report.lines())
+        assert f"Revoked tokens at Globus Auth for: {TRANSFER_RS}." in said
+        assert "Could not remove the tokens (KeyringLocked)" in said and "run `gterm logout` again" in said
+        assert kept.access_token not in said and str(kept.refresh_token) not in said
+        with pytest.raises(globus_sdk.AuthAPIError):  # revoked at Globus
+            globus_sdk.NativeAppAuthClient(client_id).oauth2_refresh_token(str(kept.refresh_token))
+        assert _in_keyring(memory_keyring, session, AUTH_RS)  # the keyring kept what it held
+    finally:
+        session.close()
+
+
+def test_gterm_logout_with_the_keyring_refusing_removals_says_what_it_revoked_and_fails(
+    sandbox, fresh_config, memory_keyring, monkeypatch, capsys
+):
+    """Was only "Cannot change the OS keyring", after every token had been revoked at Globus."""
+    session = GtermSession(GtermConfig.load())
+    copy_paste_login(sandbox, session)
+    session.close()
+    capsys.readouterr()
+    with locked(memory_keyring, monkeypatch, reads=False):
+        assert cli.main(["logout"]) == 1  # not signed out: the keyring still holds the entries
+    printed = capsys.readouterr()
+    assert f"Revoked tokens at Globus Auth for: {AUTH_RS}, {TRANSFER_RS}." in printed.out
+    assert "Could not remove the tokens (KeyringLocked)" in printed.out and "Removed" not in printed.out
+    assert _in_keyring(memory_keyring, session, TRANSFER_RS)
+    assert not any(token in printed.out + printed.err for token in all_tokens_in(_documents(memory_keyring)))
+
+
+def test_a_logout_neither_auth_nor_the_keyring_takes_does_not_say_the_tokens_were_removed(
+    sandbox, fresh_config, memory_keyring, monkeypatch
+):
+    """Auth unreachable and the keyring locked: "removed locally anyway" would be false; nothing was removed."""
+    signed_in = GtermSession(GtermConfig.load())
+    copy_paste_login(sandbox, signed_in)
+    signed_in.close()
+    monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_AUTH", "http://127.0.0.1:9/")  # Auth unreachable
+    session = GtermSession(GtermConfig.load(), namespace=signed_in.namespace)
+    try:
+        with locked(memory_keyring, monkeypatch, reads=False):
+            report = session.logout()
+    finally:
+        session.close()
+    assert report.revoked == [] and report.removed == [] and not report.complete
+    assert report.problems == [f"Could not revoke the tokens for {rs} at Globus Auth (unreachable)." for rs in
+                               (AUTH_RS, TRANSFER_RS)]
+    assert "Could not remove the tokens (KeyringLocked)" in report.lines()[-1]
+    assert _in_keyring(memory_keyring, session, TRANSFER_RS)
 
 
 async def test_the_tui_says_in_one_toast_that_the_keyring_refused_a_refresh_and_the_panes_go_on(
