@@ -454,9 +454,15 @@ class TransferScreen(Screen[None]):
             pane.clear_selection()
 
     def _transfer_ended(self, request: TransferRequest, task: Task) -> None:
-        """List the destination again in every pane that shows it (also after a failure: some files may be there)."""
-        for pane in self._panes_showing(request.destination_collection, destination_dirs(request)):
-            pane.reload()
+        """List the destination again in every pane that shows it or a directory above it (also after a
+        failure: some files may be there). Above it, as Midnight Commander rereads its panels after a copy:
+        a directory typed in the F5 dialog that did not exist was made there."""
+        written = destination_dirs(request)
+        for pane in self.panes():
+            if pane.collection_id == request.destination_collection and pane.path is not None and any(
+                paths.is_within(directory, pane.path) for directory in written
+            ):
+                pane.reload()
 
     def _submit_failed(self, request: TransferRequest, key: SendKey, error: Exception) -> None:
         """A sign-in is asked for and the request goes again; a network or service failure asks whether to

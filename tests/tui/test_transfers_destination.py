@@ -186,3 +186,21 @@ async def test_home_on_the_sources_collection_is_refused_while_nobody_has_said_w
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
         await arrives(pilot, dst_disk / "sub/g.txt")
+
+
+async def test_a_directory_the_transfer_creates_shows_in_the_pane_above_it(alice_service: Any, tmp_config: Any,
+                                                                            lab_dir: Any) -> None:
+    """As Midnight Commander rereads its panels after a copy: the other pane, showing where a typed
+    directory that did not exist was made, lists it once the task has ended."""
+    _src_disk, src = lab_dir({"e.txt": "epsilon\n"})
+    dst_disk, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await send_to(pilot, app, "fresh/inner")
+        await arrives(pilot, dst_disk / "fresh/inner/e.txt")
+        right = app.main_screen.right_pane
+
+        def listed() -> bool:
+            return right.listing is not None and "fresh" in {entry.name for entry in right.listing.entries}
+
+        await wait_for(pilot, listed, "the new directory in the other pane")
