@@ -53,13 +53,8 @@ def test_a_damaged_token_file_is_removed_by_logout_and_replaced_by_login(
 
     token_file.write_text("\x00\x00garbage")
 
-    monkeypatch.setattr("builtins.input", _copy_paste_code(sandbox, capsys))
-    assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
-    captured = capsys.readouterr()
-    assert f"The token file {token_file} was unreadable (the file was damaged); removed the whole file" in captured.out
-    assert "Logged in as" in captured.out and "unexpected" not in captured.err
-    assert cli.main(["--token-store", "file", "whoami"]) == 0
-    assert ALICE_ID in capsys.readouterr().out
+    said = _login_then_whoami(sandbox, capsys, monkeypatch)
+    assert f"The token file {token_file} was unreadable (the file was damaged); removed the whole file" in said
 
 
 PRODUCTION_ENTRY = {
@@ -156,13 +151,8 @@ def test_another_users_token_file_is_said_by_name_and_replaced_by_login(
         assert "fix its owner or mode, or remove it" in err, command
     assert token_file.stat().st_uid == NOBODY  # its tokens may be good: only a login replaces it
 
-    monkeypatch.setattr("builtins.input", _copy_paste_code(sandbox, capsys))
-    assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
-    captured = capsys.readouterr()
-    assert f"The token file {token_file} could not be read (Permission denied); removed it." in captured.out
-    assert "Logged in as" in captured.out and "unexpected" not in captured.err
-    assert cli.main(["--token-store", "file", "whoami"]) == 0
-    assert ALICE_ID in capsys.readouterr().out
+    said = _login_then_whoami(sandbox, capsys, monkeypatch)
+    assert f"The token file {token_file} could not be read (Permission denied); removed it." in said
 
 
 NOBODY = 65534
@@ -207,6 +197,17 @@ def _as_another_users_file(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     monkeypatch.setattr(builtins, "open", open_)
     monkeypatch.setattr(os, "open", os_open)
     monkeypatch.setattr(os, "chmod", chmod)
+
+
+def _login_then_whoami(sandbox, capsys, monkeypatch) -> str:
+    """``gterm login`` into the token file (the code pasted), then ``gterm whoami`` as Alice: what login said."""
+    monkeypatch.setattr("builtins.input", _copy_paste_code(sandbox, capsys))
+    assert cli.main(["--token-store", "file", "login", "--no-local-server"]) == 0
+    captured = capsys.readouterr()
+    assert "Logged in as" in captured.out and "unexpected" not in captured.err
+    assert cli.main(["--token-store", "file", "whoami"]) == 0
+    assert ALICE_ID in capsys.readouterr().out
+    return captured.out
 
 
 def _copy_paste_code(sandbox, capsys):

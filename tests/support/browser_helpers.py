@@ -118,6 +118,27 @@ async def cursor_to(pilot: Any, pane: Any, name: str) -> None:
     raise AssertionError(f"{name!r} is not in the list")
 
 
+async def open_details(pilot: Any, app: Any) -> Any:
+    """``i`` in the settled browser: the collection details screen, its collection document read."""
+    from gterm.tui.screens.collection_info import CollectionInfo
+
+    await settled(pilot)
+    await pilot.press("i")
+    await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
+    info = app.screen
+    assert isinstance(info, CollectionInfo)
+    await wait_for(pilot, lambda: info.details is not None, "the collection document")
+    return info
+
+
+async def select_with_space(pilot: Any, pane: Any, *names: str) -> None:
+    """Select ``names`` in ``pane`` as a user does (cursor onto each, space) and wait until they are selected."""
+    for name in names:
+        await cursor_to(pilot, pane, name)
+        await pilot.press("space")
+    await wait_for(pilot, lambda: pane.file_list.selected_names == set(names), "the selection")
+
+
 async def type_text(pilot: Any, text: str) -> None:
     """Type literal characters (pilot.press takes key names; single characters are keys too)."""
     for char in text:

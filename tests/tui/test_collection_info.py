@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from gterm.sandbox.seed_ids import ALICE_SHARED_ID, ALICES_LAPTOP_ID, BOB_SHARED_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.collection_info import CollectionInfo
-from tests.support.browser_helpers import make_app, settled, wait_for
+from tests.support.browser_helpers import make_app, open_details, settled, wait_for
 from tests.support.transfer_live import service_for
-
-
-async def open_details(pilot: Any, app: Any) -> CollectionInfo:
-    """``i`` in the settled browser: the details screen, its collection document read."""
-    await settled(pilot)
-    await pilot.press("i")
-    await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
-    info = app.screen
-    assert isinstance(info, CollectionInfo)
-    await wait_for(pilot, lambda: info.details is not None, "the collection document")
-    return info
 
 
 @pytest.mark.parametrize(

@@ -199,16 +199,11 @@ async def test_the_collection_details_scroll_by_keyboard_with_their_hint_on_scre
     that says c and e was under the frame's bottom edge."""
     from gterm.sandbox.seed_ids import BOB_SHARED_ID
     from gterm.tui.screens.collection_info import HINT, CollectionInfo
-    from tests.support.browser_helpers import screen_lines
+    from tests.support.browser_helpers import open_details, screen_lines
 
     app = make_app(service_for(sandbox), left=f"{LAB}:/", right=f"{BOB_SHARED_ID}:/")
     async with app.run_test(size=SMALL) as pilot:
-        await settled(pilot)
-        await pilot.press("i")
-        await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
-        info = app.screen
-        assert isinstance(info, CollectionInfo)
-        await wait_for(pilot, lambda: info.details is not None, "the collection document")
+        info = await open_details(pilot, app)
         await pilot.pause()
         body = info.query_one(VerticalScroll)
         assert app.focused is body

@@ -200,6 +200,15 @@ async def test_b_on_this_computer_says_at_once_that_it_cannot_be_a_bookmark(alic
         assert app.screen is app.main_screen
 
 
+async def _squeezed_pane(pilot, app, root):
+    """The left pane listing ``root`` with the sidebar open at 80 columns: its path bar narrower than the path."""
+    left = await _listed(pilot, root)
+    app.main_screen.sidebar.add_class("-shown")
+    bar = left.path_bar
+    await wait_for(pilot, lambda: 0 < bar.region.width < len(bar.value), "the bar narrower than the path")
+    return left
+
+
 async def test_a_long_path_shows_its_tail_in_a_narrow_pane(alice_service, tmp_config, tmp_path):
     """At 80 columns with the sidebar open a long path did not fit, and the bar showed its start: the
     directories that say where the pane is were cut off."""
@@ -207,10 +216,8 @@ async def test_a_long_path_shows_its_tail_in_a_narrow_pane(alice_service, tmp_co
     root.mkdir(parents=True)
     app = make_app(alice_service, config=tmp_config, left=f"local:{root}", right=f"{LAB_STORAGE_ID}:/projects/")
     async with app.run_test(size=(80, 24)) as pilot:
-        left = await _listed(pilot, root)
-        app.main_screen.sidebar.add_class("-shown")
+        left = await _squeezed_pane(pilot, app, root)
         bar = left.path_bar
-        await wait_for(pilot, lambda: 0 < bar.region.width < len(bar.value), "the bar narrower than the path")
         await wait_for(pilot, lambda: "the-last-one" in str(bar.render_line(0).text), "the path's tail shown")
 
 
@@ -221,10 +228,8 @@ async def test_a_long_path_cut_from_the_left_says_so_with_an_ellipsis(alice_serv
     root.mkdir(parents=True)
     app = make_app(alice_service, config=tmp_config, left=f"local:{root}", right=f"{LAB_STORAGE_ID}:/projects/")
     async with app.run_test(size=(80, 24)) as pilot:
-        left = await _listed(pilot, root)
-        app.main_screen.sidebar.add_class("-shown")
+        left = await _squeezed_pane(pilot, app, root)
         bar = left.path_bar
-        await wait_for(pilot, lambda: 0 < bar.region.width < len(bar.value), "the bar narrower than the path")
         await wait_for(pilot, lambda: str(bar.render_line(0).text).strip().endswith("ensemble-member-042/"), "tail")
         shown = str(bar.render_line(0).text).strip()
         assert shown.startswith("…") and f"{root}/".endswith(shown[1:].lstrip())

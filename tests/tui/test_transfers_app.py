@@ -14,6 +14,7 @@ from tests.support.browser_helpers import (
     listing_names,
     make_app,
     notices,
+    select_with_space,
     settled,
     submitted_task_id,
     wait_for,
@@ -34,10 +35,7 @@ async def test_f5_sends_the_selection_to_the_other_pane(
         await wait_for(pilot, lambda: app.main_screen.left_pane.path == src and app.main_screen.right_pane.path == dst)
         await settled(pilot)
         left = app.main_screen.left_pane
-        for name in ("a.txt", "dir"):
-            await cursor_to(pilot, left, name)
-            await pilot.press("space")
-        await wait_for(pilot, lambda: {e.name for e in left.selected_entries()} == {"a.txt", "dir"}, "selection")
+        await select_with_space(pilot, left, "a.txt", "dir")
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         dialog = app.screen
@@ -72,10 +70,7 @@ async def test_f5_on_link_rows_copies_what_they_lead_to(
         await wait_for(pilot, lambda: app.main_screen.left_pane.path == src and app.main_screen.right_pane.path == dst)
         await settled(pilot)
         left = app.main_screen.left_pane
-        for name in ("latest-run", "link.txt"):
-            await cursor_to(pilot, left, name)
-            await pilot.press("space")
-        await wait_for(pilot, lambda: left.file_list.selected_names == {"latest-run", "link.txt"}, "selection")
+        await select_with_space(pilot, left, "latest-run", "link.txt")
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         await pilot.press("enter")
@@ -144,10 +139,7 @@ async def test_destination_pane_reloads_when_the_transfer_ends(
         await settled(pilot)
         left, right = screen.left_pane, screen.right_pane
         assert [e.name for e in right.listing.entries] == ["already.txt"]
-        for name in ("a.txt", "dir"):
-            await cursor_to(pilot, left, name)
-            await pilot.press("space")
-        await wait_for(pilot, lambda: left.file_list.selected_names == {"a.txt", "dir"}, "selection")
+        await select_with_space(pilot, left, "a.txt", "dir")
         await pilot.press("f5")
         await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
         await pilot.press("enter")
