@@ -18,7 +18,7 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # Windows: no flock (the sandbox runs there unguarded)
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # None stands for "no flock here", checked before use
 
 LOCK_NAME = "sandbox.lock"
 
