@@ -69,10 +69,8 @@ def demo_session(
     means nobody has to click "Allow". Tokens go to the OS keyring, or to
     memory (with a notice) when there is no usable keyring.
     """
-    from globus_sdk.token_storage import TokenStorage
-
     from gterm.globus.session import GtermSession
-    from gterm.globus.tokens import InMemoryTokenStorage, KeyringTokenStorage
+    from gterm.globus.tokens import GtermTokenStorage, InMemoryTokenStorage, KeyringTokenStorage
     from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
     from gterm.sandbox.server import CLIENT_ENV_KEYS, running_sandbox
     from gterm.sandbox.state import SandboxConfig
@@ -93,7 +91,7 @@ def demo_session(
             # The sandbox port changes between runs, its data dir does not: key the
             # demo's tokens by the data dir so a demo session survives restarts.
             namespace = f"gterm-demo:{demo_dir}|{config.native_client_id}"
-            storage: TokenStorage | None = None
+            storage: GtermTokenStorage | None = None
             if config.token_store == "keyring":
                 try:
                     storage = KeyringTokenStorage(namespace)

@@ -13,7 +13,8 @@ from gterm.wording import plural
 
 if TYPE_CHECKING:
     import globus_sdk
-    from globus_sdk.token_storage import TokenStorage
+
+    from gterm.globus.tokens import GtermTokenStorage
 else:
     globus_sdk = LazyModule("globus_sdk")  # loaded by the session's login client already
 
@@ -48,7 +49,9 @@ class LogoutReport:
         return out
 
 
-def revoke_and_remove(storage: TokenStorage, login_client: globus_sdk.AuthLoginClient, store: str) -> LogoutReport:
+def revoke_and_remove(
+    storage: GtermTokenStorage, login_client: globus_sdk.AuthLoginClient, store: str
+) -> LogoutReport:
     """Revoke each stored refresh and access token with ``login_client``, then empty ``storage``.
 
     A token Auth cannot revoke is still removed locally, and said so; after one
@@ -85,11 +88,7 @@ def revoke_and_remove(storage: TokenStorage, login_client: globus_sdk.AuthLoginC
         else:
             report.revoked.append(resource_server)
     try:
-        remove_all = getattr(storage, "remove_all", None)
-        if callable(remove_all):
-            report.removed = list(remove_all())
-        else:
-            report.removed = [rs for rs in stored if storage.remove_token_data(rs)]
+        report.removed = storage.remove_all()
     except KeyringUnavailable as refused:  # locked: what Auth revoked above is said all the same
         report.not_removed = refused.reason or "refused"
     ending = "; they were removed locally anyway." if report.complete else "."

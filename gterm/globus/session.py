@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     import globus_sdk
     from globus_sdk import globus_app as sdk_app
     from globus_sdk.authorizers import GlobusAuthorizer
-    from globus_sdk.token_storage import TokenStorage, TokenStorageData
+    from globus_sdk.token_storage import TokenStorageData
     from globus_sdk.token_storage import validating_token_storage as sdk_validation
 
     from gterm.globus.groups import GroupsService
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from gterm.globus.login_flows import LoginChallenge, LoginChallengeLike, LoginMode
     from gterm.globus.models import Identity
     from gterm.globus.sharing import SharingService
+    from gterm.globus.tokens import GtermTokenStorage
     from gterm.globus.transfer import TransferService
 
 else:
@@ -95,7 +96,7 @@ class GtermSession:
         self,
         config: GtermConfig,
         *,
-        token_storage: TokenStorage | None = None,
+        token_storage: GtermTokenStorage | None = None,
         namespace: str | None = None,
         auto_approve: bool = False,
         local_server: bool | None = None,
@@ -148,13 +149,13 @@ class GtermSession:
             return self._namespace
 
     @property
-    def token_storage(self) -> TokenStorage:
+    def token_storage(self) -> GtermTokenStorage:
         with self._lock:
             if self._token_storage is None:
                 self._token_storage = self._default_storage()
             return self._token_storage
 
-    def _default_storage(self) -> TokenStorage:
+    def _default_storage(self) -> GtermTokenStorage:
         from gterm.globus.tokens import InMemoryTokenStorage, KeyringTokenStorage, PlaintextTokenStorage
 
         if self.client_credentials:
@@ -243,8 +244,7 @@ class GtermSession:
 
     @property
     def storage_description(self) -> str:
-        describe = getattr(self.token_storage, "describe", None)
-        return describe() if callable(describe) else type(self.token_storage).__name__
+        return self.token_storage.describe()
 
     @property
     def scope_requirements(self) -> dict[str, list[str]]:

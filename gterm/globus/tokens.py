@@ -16,6 +16,7 @@ must find every entry to remove it.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import json
 import logging
@@ -51,6 +52,7 @@ KEYRING_FIX = (
 
 __all__ = [
     "KEYRING_SERVICE",
+    "GtermTokenStorage",
     "InMemoryTokenStorage",
     "KeyringTokenStorage",
     "PlaintextTokenStorage",
@@ -112,12 +114,26 @@ def _refusal_said(doing: str) -> t.Iterator[None]:
         raise KeyringUnavailable(f"Cannot {doing} the OS keyring ({reason}). {KEYRING_FIX}", reason=reason) from None
 
 
+class GtermTokenStorage(TokenStorage):
+    """What a gterm session keeps its tokens in: a globus_sdk ``TokenStorage`` (the ``UserApp`` uses it as is)
+    that also empties itself for a logout and says where it keeps the tokens. The session takes only these
+    (typed, not probed), so every store that reaches a logout has both."""
+
+    def remove_all(self) -> list[str]:
+        """Remove this namespace's tokens, one entry at a time; return the resource servers removed."""
+        return [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where the tokens are kept, as the user reads it ("the OS keyring (...)")."""
+
+
 def keyring_store(storage: TokenStorage) -> KeyringTokenStorage | None:
     """``storage`` when it is a keyring store (which keeps in memory what a locked keyring refuses), else None."""
     return storage if isinstance(storage, KeyringTokenStorage) else None
 
 
-class KeyringTokenStorage(TokenStorage):
+class KeyringTokenStorage(GtermTokenStorage):
     """A globus_sdk ``TokenStorage`` with one keyring entry per resource server."""
 
     def __init__(
@@ -281,7 +297,7 @@ class KeyringTokenStorage(TokenStorage):
         return f"the OS keyring ({type(self._backend).__name__}, service '{self._service}')"
 
 
-class PlaintextTokenStorage(JSONTokenStorage):
+class PlaintextTokenStorage(JSONTokenStorage, GtermTokenStorage):
     """The explicit opt-in file store: the SDK's JSON storage, kept at mode 0600.
 
     The file is made 0600 when it is first written (see :meth:`user_only_umask`);
@@ -426,10 +442,6 @@ class PlaintextTokenStorage(JSONTokenStorage):
         """
         write_atomically(Path(self.filepath).resolve(), json.dumps(content), prefix=".tokens-", sync=True)
 
-    def remove_all(self) -> list[str]:
-        removed = [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]
-        return removed
-
     def describe(self) -> str:
         return f"the plaintext file {self.filepath}"
 
@@ -441,12 +453,8 @@ def _same_dir(one: Path, other: Path) -> bool:
         return False
 
 
-class InMemoryTokenStorage(MemoryTokenStorage):
+class InMemoryTokenStorage(MemoryTokenStorage, GtermTokenStorage):
     """The SDK's memory storage with gterm's small extras (demo fallback, robots)."""
-
-    def remove_all(self) -> list[str]:
-        removed = [rs for rs in list(self.get_token_data_by_resource_server()) if self.remove_token_data(rs)]
-        return removed
 
     def describe(self) -> str:
         return "memory only (tokens are forgotten when gterm exits)"
