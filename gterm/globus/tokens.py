@@ -240,10 +240,15 @@ class KeyringTokenStorage(GtermTokenStorage):
         if self._unsaved:
             self.store_token_data_by_resource_server({})
 
-    def discard_unsaved(self) -> None:
-        """Forget what the keyring refused: a `gterm login` that said its sign-in is not kept keeps none (the
-        session's close would otherwise write it at its last try, and contradict what the user was told)."""
-        self._unsaved = {}
+    def discard_unsaved(self, resource_servers: t.Iterable[str] | None = None) -> None:
+        """Forget what the keyring refused (only ``resource_servers``' tokens, if given), so that it is never
+        written: a `gterm login` that said its sign-in is not kept keeps none (the session's close would
+        otherwise write it at its last try, and contradict what the user was told), and a logout drops the
+        tokens Globus Auth revoked (written once the keyring unlocks, they would be a dead sign-in)."""
+        if resource_servers is None:
+            self._unsaved = {}
+        for resource_server in resource_servers or ():
+            self._unsaved.pop(resource_server, None)
 
     def get_token_data_by_resource_server(self) -> dict[str, TokenStorageData]:
         try:
@@ -287,7 +292,8 @@ class KeyringTokenStorage(GtermTokenStorage):
         """Remove every entry of this namespace (and the index); return the resource servers removed.
 
         The tokens in memory go only once the keyring's entries are gone: when the keyring refuses the
-        removal they are kept, so the newest tokens are not dropped while the keyring keeps older ones."""
+        removal they are kept here, so the newest tokens are not dropped while the keyring keeps older ones
+        (the session's logout then forgets those Globus Auth revoked: ``discard_unsaved``)."""
         removed = [rs for rs in self._index() if self._delete(rs)]
         self._delete(INDEX_KEY)
         kept, self._unsaved = list(self._unsaved), {}

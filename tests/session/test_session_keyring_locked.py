@@ -275,7 +275,7 @@ def test_a_logout_with_the_keyring_locked_revokes_the_tokens_in_memory_and_says_
         with locked(memory_keyring, monkeypatch, reads=True):
             assert session.has_tokens()  # was: KeyringUnavailable
             report = session.logout()
-            assert session.token_storage.unsaved == frozenset({TRANSFER_RS})  # the refused removal dropped none
+            assert session.token_storage.unsaved == frozenset()  # revoked: nothing left to write to the keyring
         assert report.revoked == [TRANSFER_RS] and not report.complete
         said = "\n".join(report.lines())
         assert f"Revoked tokens at Globus Auth for: {TRANSFER_RS}." in said
@@ -286,6 +286,33 @@ def test_a_logout_with_the_keyring_locked_revokes_the_tokens_in_memory_and_says_
         assert _in_keyring(memory_keyring, session, AUTH_RS)  # the keyring kept what it held
     finally:
         session.close()
+
+
+def test_tokens_a_logout_revoked_are_not_written_to_the_keyring_once_it_unlocks(
+    short_lived_sandbox, gterm_dirs, memory_keyring, monkeypatch, caplog
+):
+    """A refresh kept in memory (keyring locked), then a logout that revoked it at Globus Auth but whose removal
+    the keyring refused: the revoked tokens stayed in memory, and the session's close wrote them to the keyring
+    once it was unlocked ("gterm stored the sign-in it kept in memory there"), a dead sign-in stored after a
+    logout. Now a logout forgets the tokens Auth revoked: nothing is written back, and nothing says so."""
+    monkeypatch.setenv("GTERM_NATIVE_CLIENT_ID", new_native_client(short_lived_sandbox, "keyring locks"))
+    session = GtermSession(GtermConfig.load())
+    try:
+        copy_paste_login(short_lived_sandbox, session)
+        signed_in = _in_keyring(memory_keyring, session, TRANSFER_RS)
+        with locked(memory_keyring, monkeypatch, reads=False):
+            time.sleep(LIFETIME_PASSED)
+            assert session.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries  # its refresh kept in memory
+            kept = session.token_storage.get_token_data(TRANSFER_RS)
+            assert kept is not None and kept.access_token not in signed_in
+            report = session.logout()
+        assert report.revoked == [AUTH_RS, TRANSFER_RS] and not report.complete
+        assert session.token_storage.unsaved == frozenset()  # was: {TRANSFER_RS}, written at the close below
+    finally:
+        session.close()  # unlocked now: the last chance to write what the keyring refused
+    assert _in_keyring(memory_keyring, session, TRANSFER_RS) == signed_in  # the entry it kept, not the revoked one
+    assert not any(kept.access_token in raw for raw in memory_keyring.store.values())
+    assert not any(said.startswith(WRITTEN_AGAIN) for said in _said(caplog))
 
 
 def test_gterm_logout_with_the_keyring_refusing_removals_says_what_it_revoked_and_fails(
