@@ -17,7 +17,8 @@ before it served):
   ends, every copy then renamed into place or removed. A record per file would cost the engine
   two SQLite writes per file, where it batches its own row states.
 
-A temporary whose removal failed stays recorded (a copy's by its own name). A start removes what
+A temporary whose removal failed stays recorded (a copy's by its own name, or, that record failing,
+by its run's record of the directory, then not forgotten). A start removes what
 the records name, reading only a task's directories (for its copies' names), and forgets them.
 A record names its directory by path and inode: a directory renamed or replaced since (the
 temporary may be anywhere now) sends the start through one walk of every collection, as does a
@@ -147,6 +148,7 @@ class TaskTemporaries:
         self.prefix = copy_prefix(task_id)
         self._lock = threading.Lock()
         self._records: dict[tuple[str, int], Record] = {}
+        self._kept: set[tuple[str, int]] = set()  # directories whose record outlives the run (see remove)
 
     def before_copy(self, where: Location) -> None:
         key = (where.host_dir, os.fstat(where.dir_fd).st_ino)
@@ -155,19 +157,35 @@ class TaskTemporaries:
                 self._records[key] = _record(self.state, *key, self.prefix)
 
     def remove(self, where: Location, name: str) -> None:
-        """Remove a copy that was not renamed into place; one that stays is recorded by its own name."""
-        if not remove(where.dir_fd, name):
-            _record(self.state, where.host_dir, os.fstat(where.dir_fd).st_ino, name)
+        """Remove a copy that was not renamed into place; one that stays is recorded by its own name.
+
+        It runs in a failed copy's error handling: a record that cannot be written (a disk remounted
+        read-only fails the removal and the write alike) is logged and never raised over the copy's own
+        error. The run then keeps its directory's record (its copies' prefix, which names this one too),
+        so the next start still removes it.
+        """
+        if remove(where.dir_fd, name):
+            return
+        key = (where.host_dir, os.fstat(where.dir_fd).st_ino)
+        try:
+            _record(self.state, *key, name)
+        except sqlite3.Error as exc:
+            log.warning("could not record the copy %s left behind (%s); the next start reads its directory",
+                        name, exc)
+            with self._lock:
+                self._kept.add(key)
 
     def run_ended(self) -> None:
-        """Every copy of the run is renamed into place or removed (or recorded by name): forget the directories.
+        """Every copy of the run is renamed into place or removed (or recorded by name): forget the directories
+        (but those where a copy stayed unrecorded: ``remove``).
 
         It runs as the run ends, whatever its outcome: a failure to write (a full disk, maybe the very
         reason the run failed) is logged and never replaces that outcome. The records left cost the next
         start a read of their directories, and nothing else.
         """
         with self._lock:
-            records, self._records = list(self._records.values()), {}
+            records = [record for key, record in self._records.items() if key not in self._kept]
+            self._records, self._kept = {}, set()
         try:
             forget(self.state.db, *records)
         except sqlite3.Error as exc:

@@ -27,7 +27,7 @@ from gterm.globus.https_access import https_scope
 from gterm.sandbox.collections import find_collection
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.sandbox.temporaries import TaskTemporaries, copy_name
+from gterm.sandbox.temporaries import TaskTemporaries, copy_name, copy_prefix
 from tests.support.sandbox_login import (
     login_tokens,
     new_native_client,
@@ -283,3 +283,34 @@ def test_a_copy_named_as_an_older_sandbox_named_it_goes_at_the_next_start(tmp_pa
     left.write_bytes(b"x")
     with own_sandbox(tmp_path):
         assert not left.exists()
+
+
+def test_a_failed_copy_whose_temporary_stays_and_cannot_be_recorded_raises_nothing_over_the_copy_s_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failed copy whose temporary could not be removed is recorded by its own name: an SQLite write, in the
+    copy's error handling. One that failed too (a disk remounted read-only fails both) raised its sqlite3 error
+    over the copy's own, so the task ended with 'internal sandbox error' instead of what happened. Now it is
+    logged, and the run keeps its directory's record (its copies' prefix), so the next start still removes it."""
+    task_id = "1a2b3c4d-0000-4000-8000-000000000002"
+    with own_sandbox(tmp_path) as box:
+        box.state.db.execute("CREATE TRIGGER disk_full BEFORE INSERT ON temporaries WHEN NEW.name LIKE '%.part'"
+                             " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        run = TaskTemporaries(box.state, task_id)
+        collection = find_collection(box.state, LAB)
+        assert collection is not None
+        landing = collection_root(box, LAB) / "home" / "alice"
+        stuck = landing / copy_name(task_id, 3)
+        with collection.root_spec.open() as root, root.locate("/home/alice/landed.bin") as where:
+            run.before_copy(where)
+            (stuck / "in-the-way").mkdir(parents=True)  # what the copy left cannot be unlinked (as root too)
+            run.remove(where, stuck.name)  # was: sqlite3.IntegrityError, raised over the copy's error
+        run.run_ended()
+        assert "could not record" in caplog.text
+        recorded = box.state.db.query("SELECT name FROM temporaries")
+        assert [row["name"] for row in recorded] == [copy_prefix(task_id)]  # the directory's, not forgotten
+    (stuck / "in-the-way").rmdir()
+    stuck.rmdir()
+    stuck.write_bytes(b"x")  # the temporary as a start finds it once whatever blocked its removal is gone
+    with own_sandbox(tmp_path):
+        assert not stuck.exists()
