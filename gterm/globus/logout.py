@@ -91,6 +91,13 @@ def revoke_and_remove(
         report.removed = storage.remove_all()
     except KeyringUnavailable as refused:  # locked: what Auth revoked above is said all the same
         report.not_removed = refused.reason or "refused"
+        # The refusing keyring's store keeps the tokens in memory too (KeyringTokenStorage.remove_all). Those Auth
+        # revoked are dead, never to be written there (the session's close writes what is kept); those it did not
+        # revoke stay, newer than the keyring's, so the `gterm logout` the report asks for revokes them.
+        from gterm.globus.tokens import keyring_store  # loaded with the store already
+
+        if (kept := keyring_store(storage)) is not None:
+            kept.discard_unsaved(report.revoked)
     ending = "; they were removed locally anyway." if report.complete else "."
     report.problems = [f"{problem}{ending}" for problem in unrevoked]
     return report

@@ -679,15 +679,8 @@ class GtermSession:
 
     def logout(self) -> LogoutReport:
         """Revoke every stored token at Auth, then remove them all from the store."""
-        from gterm.globus.tokens import keyring_store
-
         with self._lock:
             report = revoke_and_remove(self.token_storage, self._login_client, self.storage_description)
-            # A keyring that refused the removal keeps the tokens in memory too: those Auth revoked are dead, and
-            # never to be written there (the close writes what is kept). Those Auth did not revoke stay, newer
-            # than the keyring's, so that the `gterm logout` the report asks for once it is unlocked revokes them.
-            if (store := keyring_store(self.token_storage)) is not None:
-                store.discard_unsaved(report.revoked)
             if self._globus_app is not None:
                 self._globus_app.close()
             self._globus_app = None  # rebuilt, empty, on next use
