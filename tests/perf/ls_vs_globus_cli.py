@@ -31,12 +31,14 @@ One run, side by side, against one in-process sandbox:
    and prints medians, minimums, a timeline of gterm's milestones and the
    ratios gterm / globus-cli.
 
-Run:  python -m tests.perf.ls_vs_globus_cli [--entries 100000] [--rounds 3]
+Run:  python -m tests.perf.ls_vs_globus_cli [--entries 100000] [--rounds 3] [--compare /path/to/older/checkout]
 (the first run installs globus-cli into the cache venv; later runs reuse it).
 Beyond 100,000 entries globus ls cannot list the directory in its one call, so
 only gterm's figures are printed; ``--tree DIR`` moves a directory made
 beforehand (``--keep-tree DIR`` keeps the one a run made) into the sandbox
-instead of creating a million files per run.
+instead of creating a million files per run. ``--compare DIR`` also times
+another checkout's gterm (e.g. a worktree of an older commit) in the same
+rounds, against the same sandbox, and prints today / older (tests/perf/ls_compare.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -227,6 +230,8 @@ def main() -> None:
         help="run the sandbox on CPU 0 and each measured tool on CPU 1, as if the service were another "
         "machine (as Globus is): the tools' own start-up work then does not slow the service down",
     )
+    parser.add_argument("--compare", metavar="DIR", type=Path, help="also time the full app from this checkout "
+                        "(e.g. a worktree of an older commit) in every round, as a baseline in the same run")
     parser.add_argument(
         "--http",
         action="store_true",
@@ -239,6 +244,8 @@ def main() -> None:
     from gterm.sandbox.state import SandboxConfig
 
     globus = ensure_cli()
+    # A kill (SIGTERM, a timeout) unwinds as Ctrl-C does: the --tree directory is moved back below.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with tempfile.TemporaryDirectory(prefix="gterm-perf-") as tmp:
         config = SandboxConfig(data_dir=Path(tmp) / "sandbox", auto_approve=True, tls=not args.http)
         if args.pin:
@@ -293,6 +300,12 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
     user_env = {k: v for k, v in gterm_env.items() if not k.startswith("GTERM_CLIENT_")}
     sign_in_to_token_file(sandbox, user_env)
     target = f"{LAB_STORAGE_ID}:{PERF_DIR}"
+    older = None
+    if args.compare:
+        from tests.perf.ls_compare import OlderCheckout
+
+        older = OlderCheckout(args.compare, gterm_env, Path(tmp), TOOL_CPUS)
+        older.prepare(lambda env: sign_in_to_token_file(sandbox, env))
 
     # warm-up: token fetch and .pyc compilation on both sides, and a sanity check
     # (globus ls makes one call: beyond Transfer's 100,000 per call it cannot list the directory whole)
@@ -310,6 +323,8 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
         if painted is None:
             print(f"gterm ({variant}) did not show the listing (entries shown={shown}): {error}")
             return
+    if older:
+        older.warm_up(LAB_STORAGE_ID, PERF_DIR, args.entries)
 
     cli_times: list[float] = []
     cli_cpu: list[float] = []
@@ -339,11 +354,20 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
         else:
             print(f"gterm ({variant}) round failed: {error}")
 
+    def measure_older(variant: str) -> None:
+        assert older is not None
+        server_log.start()
+        older.measure(LAB_STORAGE_ID, PERF_DIR, args.entries, variant)
+        server_log.record(f"older {variant}")
+
     for round_number in range(args.rounds):
         # The order alternates (globus ls first, then gterm first), so whatever the
         # previous request leaves behind in the service weighs on both tools alike.
         runs: list[Any] = [measure_cli] if cli_ok else []
-        runs += [lambda: measure_gterm("app"), lambda: measure_gterm("user"), lambda: measure_gterm("list")]
+        runs.append(lambda: measure_gterm("app"))
+        # the compared checkout next to today's full app, each variant it has
+        runs += [lambda variant=variant: measure_older(variant) for variant in (older.envs if older else ())]
+        runs += [lambda: measure_gterm("user"), lambda: measure_gterm("list")]
         for run in runs if round_number % 2 == 0 else reversed(runs):
             run()
 
@@ -430,6 +454,10 @@ def measure_all(args: argparse.Namespace, sandbox: Any, config: Any, globus: Pat
                 served = statistics.median(s for _, s in pairs)
                 back = statistics.median(a + s for a, s in pairs)
                 print(f"   {tool:<12} {name:<15} {arrived:9.2f} {served:10.2f} {back:10.2f}   ({len(pairs)} runs)")
+    if older:
+        from tests.perf.ls_compare import report
+
+        report(older, cli_times, gterm_times, first_times, args.entries)
     print("(the sandbox serving both runs in this process; its CPU is in neither figure)")
     where = "sandbox on CPU 0, tools on CPU 1 (--pin)" if args.pin else "sandbox and tools share the CPUs"
     where += "; plain http (--http)" if args.http else "; TLS both sides"
