@@ -104,7 +104,8 @@ def _display_name(pane: TransferPane) -> str:
 
 
 def plan_from_panes(source: TransferPane, destination: TransferPane) -> TransferPlan | str:
-    """The transfer F5 means, or a sentence saying why there is nothing to do."""
+    """The transfer F5 means, or a sentence saying why there is nothing to do. Where it goes is not checked
+    here: the F5 dialog's "to" field may change it (see :meth:`TransferScreen.action_transfer`)."""
     from gterm.tui.transfer_plan import TransferPlan
 
     if not source.collection_id or source.path is None:
@@ -139,7 +140,7 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         hidden_by_filter=source.hidden_selected_count,
         invalid_links=tuple(entry for entry in chosen if entry.is_invalid_link),
     )
-    return plan.destination_problem() or plan
+    return plan
 
 
 def destination_dirs(request: TransferRequest) -> set[str]:
@@ -240,6 +241,12 @@ class TransferScreen(Screen[None]):
                             "Globus has taken it.", severity="warning")
             return
         if kind is not None:
+            # gterm's own tasks ask only yes or no, with no "to" field: a destination that cannot be is said now.
+            # The dialog below says it on Enter, when the proposal is accepted as it is, so that a directory
+            # can be typed instead (Midnight Commander's copy with both panels on one directory).
+            if problem := plan.destination_problem():
+                self.app.notify(problem, severity="warning")
+                return
             self.start_local_task(plan, kind)
             return
         left_out = len(plan.invalid_links)

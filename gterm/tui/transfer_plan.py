@@ -290,9 +290,13 @@ def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
                             ": there is nothing there to send into (each .. goes up one directory).")
     path = paths.as_dir(paths.join(plan.destination_path, text))
     if paths.same_dir(path, plan.destination_path):
-        return plan
-    moved = replace(plan, destination_path=path, destination_entries=None, typed_target=True)
-    problem = moved.destination_problem(inside="the destination is inside it")
+        # The proposal accepted as it is: F5 opens the dialog even when the other pane is the source directory
+        # (or inside a directory sent), as Midnight Commander's copy does, so it is checked here, on Enter.
+        moved, inside = plan, "the other pane is inside it"
+    else:
+        moved = replace(plan, destination_path=path, destination_entries=None, typed_target=True)
+        inside = "the destination is inside it"
+    problem = moved.destination_problem(inside=inside)
     if problem is not None:
         raise TargetProblem(problem)
     return moved

@@ -298,3 +298,17 @@ async def test_f4_says_there_is_no_editor_and_where_a_local_file_is(alice_servic
         assert ("f4", "Edit (no editor; F3 views)", "edit") in [
             (row.keys.lower(), row.description, row.binding_id) for row in app.screen.rows
         ]
+
+
+async def test_f5_with_both_panes_on_one_local_directory_is_still_refused_at_once(alice_service, tmp_config, tmp_path):
+    """gterm's own copy asks only yes or no, with no "to" field to type a subdirectory in: a copy onto itself is
+    said at once (the Globus dialog, which has that field, says it on Enter instead)."""
+    root = _tree(tmp_path)
+    app = make_app(alice_service, config=tmp_config, left=f"local:{root}", right=f"local:{root}")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await _listed(pilot, root)
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "Source and destination are the same directory." in notices(app), "the refusal")
+        assert not isinstance(app.screen, ConfirmPrompt)
+    assert sorted(os.listdir(root)) == ["a.txt", "b.bin", "docs"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from textual.widgets import Static
+
 from gterm.globus.transfer import TransferService, wait_for_task
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.tui.screens.transfer_dialog import TransferDialog
+from gterm.tui.screens.transfer_dialog import FormInput, TransferDialog
 from gterm.tui.widgets.task_panel import TaskPanel, TaskTable
 from tests.support.browser_helpers import (
     cursor_to,
@@ -20,7 +22,7 @@ from tests.support.browser_helpers import (
     wait_for,
 )
 from tests.support.hosts import HostPane, TransferHostApp
-from tests.support.transfer_live import submit_copy, wait_until
+from tests.support.transfer_live import WAIT, submit_copy, wait_until
 
 SIZE = (120, 36)
 
@@ -84,12 +86,14 @@ async def test_f5_on_link_rows_copies_what_they_lead_to(
     assert not (dst_disk / "latest-run").is_symlink() and not (dst_disk / "link.txt").is_symlink()
 
 
-async def test_f5_refuses_to_copy_a_directory_into_itself(
+async def test_f5_refuses_to_copy_a_directory_into_itself_when_the_dialog_is_accepted(
     alice_service: TransferService, tmp_config: Any, lab_dir: Any
 ) -> None:
     """The other pane inside a selected directory: the copy would nest it in itself, recursively (Midnight
-    Commander: "Cannot copy/move directory into itself"). Before, F5 + Enter started that task."""
-    _, src = lab_dir({"experiments/inner/run.txt": "r", "top.txt": "t"})
+    Commander: "Cannot copy/move directory into itself"). As in MC, F5 opens the dialog and Enter on the proposal
+    is refused there, so that another directory can be typed (before, F5 was refused before the dialog opened,
+    and before that, F5 + Enter started that task)."""
+    src_disk, src = lab_dir({"experiments/inner/run.txt": "r", "top.txt": "t"})
     inner = f"{LAB_STORAGE_ID}:{src}experiments/inner/"
     app = make_app(alice_service, config=tmp_config, left=f"{LAB_STORAGE_ID}:{src}", right=inner)
     async with app.run_test(size=SIZE) as pilot:
@@ -98,12 +102,26 @@ async def test_f5_refuses_to_copy_a_directory_into_itself(
         left = app.main_screen.left_pane
         await cursor_to(pilot, left, "experiments")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: bool(notices(app)), "the refusal")
-        assert notices(app) == ["Cannot copy experiments/ into itself: the other pane is inside it."]
-        assert not isinstance(app.screen, TransferDialog)
-        await cursor_to(pilot, left, "top.txt")  # a file beside it still goes
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog for a file")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        field = dialog.query_one("#destination", FormInput)
+        error = dialog.query_one("#form-error", Static)
+        await pilot.press("enter")
+        said = "Cannot copy experiments/ into itself: the other pane is inside it."
+        await wait_for(pilot, lambda: said in str(error.render()), "the refusal")
+        assert app.screen is dialog and field.value == f"{src}experiments/inner/" and app.focused is field
+        # Typed somewhere still inside it: refused the same way.
+        field.value = "../sub"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "the destination is inside it" in str(error.render()), "the refusal")
+        assert app.screen is dialog
+        # Outside it (relative to the other pane's directory): sent.
+        field.value = "../../copy"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await wait_until(pilot, lambda: (src_disk / "copy/experiments/inner/run.txt").is_file(), "the copy", WAIT)
+    assert not (src_disk / "experiments/sub").exists()
 
 
 async def test_compare_selects_in_real_panes(alice_service: TransferService, tmp_config: Any, lab_dir: Any) -> None:

@@ -16,7 +16,16 @@ from textual.widgets import Select, Static
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import FormInput, TransferDialog
-from tests.support.browser_helpers import burst_type, cursor_to, make_app, settled, wait_for
+from tests.support.browser_helpers import (
+    burst,
+    burst_type,
+    cursor_to,
+    listing_names,
+    make_app,
+    screen_lines,
+    settled,
+    wait_for,
+)
 from tests.support.transfer_live import WAIT, service_for, wait_until
 
 LAB = LAB_STORAGE_ID
@@ -204,3 +213,77 @@ async def test_a_directory_the_transfer_creates_shows_in_the_pane_above_it(alice
             return right.listing is not None and "fresh" in {entry.name for entry in right.listing.entries}
 
         await wait_for(pilot, listed, "the new directory in the other pane")
+
+
+SAME = "Source and destination are the same directory."
+
+
+async def test_both_panes_on_one_directory_open_the_dialog_and_enter_on_the_proposal_is_refused(
+        alice_service: Any, tmp_config: Any, lab_dir: Any) -> None:
+    """Midnight Commander's F5 with both panels on one directory opens the copy dialog, and refuses only when the
+    target is accepted unchanged: a subdirectory can be typed. gterm refused before the dialog opened."""
+    src_disk, src = lab_dir({"a.txt": "alpha\n", "existing/keep.txt": "kept\n"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{src}")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        field = dialog.query_one("#destination", FormInput)
+        assert field.value == src and app.focused is field
+        # The file is the source itself, not a copy "already at the destination" to be sent over.
+        assert "Already at the destination" not in str(dialog.query_one("#summary", Static).render())
+        assert dialog.query_one("#label", FormInput).value == "gterm: a.txt from Lab Storage to Lab Storage"
+        # The sync preview of the proposal says why it cannot be, and sends nothing.
+        dialog.query_one("#sync-level", Select).value = "exists"
+        await pilot.pause()
+        await pilot.press("f3")
+        preview = dialog.query_one("#preview", Static)
+        await wait_for(pilot, lambda: SAME in str(preview.render()), "the preview's refusal")
+        assert dialog.preview is None
+        field.focus()
+        await pilot.press("enter")
+        error = dialog.query_one("#form-error", Static)
+        await wait_for(pilot, lambda: SAME in str(error.render()), "the refusal")
+        assert app.screen is dialog and field.value == src and app.focused is field
+        # An existing subdirectory typed goes.
+        field.value = "existing"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await arrives(pilot, src_disk / "existing/a.txt")
+    assert (src_disk / "a.txt").read_text() == "alpha\n"
+    assert (src_disk / "existing/keep.txt").read_text() == "kept\n"
+
+
+async def test_same_directory_keys_at_80x24_a_new_subdirectory_typed_after_the_refusal(
+        alice_service: Any, tmp_config: Any, lab_dir: Any) -> None:
+    """The keys as a user presses them on a small terminal: F5, Enter (refused, said on the screen, the text
+    kept with the cursor at its end), "copies" typed after it, Enter: the transfer makes the directory, and
+    both panes, showing the directory above it, list it once the task has ended."""
+    src_disk, src = lab_dir({"a.txt": "alpha\n"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{src}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        left = app.main_screen.left_pane
+        await cursor_to(pilot, left, "a.txt")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(SAME in line for line in screen_lines(app)), "the refusal on the screen")
+        field = dialog.query_one("#destination", FormInput)
+        assert app.screen is dialog and app.focused is field and field.cursor_position == len(src)
+        burst(app, list("copies"))
+        await wait_for(pilot, lambda: field.value == f"{src}copies", "the subdirectory typed")
+        label = dialog.query_one("#label", FormInput).value
+        assert label == f"gterm: a.txt from Lab Storage to Lab Storage:{src}copies/"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await arrives(pilot, src_disk / "copies/a.txt")
+        for pane in (left, app.main_screen.right_pane):
+            await wait_for(pilot, lambda pane=pane: "copies" in listing_names(pane), "the new directory listed")
+    assert (src_disk / "copies/a.txt").read_text() == "alpha\n"

@@ -99,6 +99,20 @@ def test_an_unchanged_proposal_is_the_plan_itself() -> None:
     assert isinstance(plan.entries[0], Entry)
 
 
+def test_the_proposal_is_refused_when_it_is_the_source_itself() -> None:
+    """F5 opens the dialog with both panes on one directory (or the other pane inside a directory sent), so a
+    subdirectory can be typed: the proposal accepted unchanged is refused with what the panes show."""
+    same = replace(fixed_plan(), destination_collection_id=LAB, destination_path="/home/alice/")
+    for typed in ("/home/alice/", ".", "/home/alice"):
+        with pytest.raises(TargetProblem, match="Source and destination are the same directory"):
+            retarget(same, typed)
+    assert retarget(same, "sub").destination_path == "/home/alice/sub/"
+    inside = replace(same, destination_path="/home/alice/experiments/inner/")
+    with pytest.raises(TargetProblem, match="Cannot copy experiments/ into itself: the other pane is inside it"):
+        retarget(inside, ".")
+    assert retarget(inside, "../../copy").destination_path == "/home/alice/copy/"
+
+
 def same_collection(home: str | None) -> TransferPlan:
     """Source pane /home/alice/ (holding experiments/), destination pane /home/alice/incoming/, one collection;
     ``home``: where gterm knows ``~`` is there (None: not known)."""

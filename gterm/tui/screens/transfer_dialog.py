@@ -7,7 +7,10 @@ path on the destination collection or one relative to that directory
 is created by Globus ("All intermediate / parent directories on the dest will
 be automatically created if they don't exist", docs.globus.org/cli/reference/
 transfer), so it is sent into, not refused. A refused path is said under the
-form, and the dialog stays with what was typed.
+form, and the dialog stays with what was typed. The proposal itself may be
+refused: F5 opens the dialog when both panes show the source directory (or the
+other pane is inside a directory sent), so that a subdirectory can be typed, and
+Enter on the proposal unchanged says why not, as Midnight Commander's copy does.
 
 It returns a :class:`~gterm.globus.transfer.TransferRequest` (without a
 submission id: the submitter takes one first and keeps it) or None on Esc.
@@ -154,8 +157,9 @@ class TransferDialog(GtermModal[TransferRequest]):
         summary.append("\n" + escape_controls(names), style="dim")
         if hidden := hidden_by_filter(plan.hidden_by_filter):
             summary.append("\n" + hidden, style="bold yellow")
-        if (there := plan.already_there()) and not elsewhere:
-            # Transfer replaces them without asking (as cp does); said before Enter, as MC's copy asks.
+        if (there := plan.already_there()) and not elsewhere and plan.destination_problem() is None:
+            # Transfer replaces them without asking (as cp does); said before Enter, as MC's copy asks. Not said
+            # when the proposal is the source directory itself (both panes on it): Enter refuses that one.
             shown = first_few(there, 4)
             them = "it" if len(there) == 1 else "them"
             summary.append("\n" + escape_controls(
@@ -288,13 +292,14 @@ class TransferDialog(GtermModal[TransferRequest]):
     def action_submit(self) -> None:
         self.submit_options(self.options(), self.destination_typed())
 
-    def submit_options(self, options: TransferOptions, destination: str | None = None) -> None:
-        """Validate ``options`` and the ``destination`` typed (the form as read now; None: the other pane's
-        directory) and dismiss with the request, once. A refusal is said and the form stays as it is."""
+    def submit_options(self, options: TransferOptions, destination: str) -> None:
+        """Validate ``options`` and the ``destination`` typed (the form as read now; the proposal too is checked:
+        it may be the source directory itself) and dismiss with the request, once. A refusal is said and the
+        form stays as it is."""
         if self._done:
             return
         try:
-            plan = self.plan if destination is None else retarget(self.plan, destination)
+            plan = retarget(self.plan, destination)
         except TargetProblem as problem:
             self.query_one("#form-error", Static).update(Text(str(problem)))
             field = self.query_one("#destination", FormInput)
