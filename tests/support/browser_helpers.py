@@ -71,15 +71,6 @@ def listing_names(pane: Any) -> list[str]:
     return [e.name for e in pane.listing.entries] if pane.listing else []
 
 
-def visible_names(pane: Any) -> list[str]:
-    """Names as the file list shows them (after filter/hidden/sort), without ``..``."""
-    file_list = pane.file_list
-    rows = getattr(file_list, "visible_entries", None)
-    if callable(rows):
-        rows = rows()
-    return [e.name for e in rows if e is not None] if rows is not None else []
-
-
 def disk_exists(path: Path) -> bool:
     return os.path.lexists(path)
 
