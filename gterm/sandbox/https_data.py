@@ -322,7 +322,9 @@ def _commit_upload(state: SandboxState, upload: _Upload) -> bool:
     except FileNotFoundError:
         existed = False
     os.replace(upload.temp, target, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    temporaries.forget(state.db, upload.record)
+    # The file is in place: the PUT has succeeded, whatever befalls the record (forget_upload raises nothing
+    # over it). No finally: any other error is the caller's to handle, and _discard closes the directory.
+    temporaries.forget_upload(state.db, upload.record)
     upload.directory.close()
     return existed
 

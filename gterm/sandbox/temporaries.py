@@ -11,7 +11,8 @@ Where one may be is recorded in sandbox.db before it is made, so a start looks o
 instead of walking every collection (a data dir of a few hundred thousand files walked them all
 before it served):
 
-- an upload records its temporary and forgets it once renamed into place or removed;
+- an upload records its temporary and forgets it once renamed into place or removed (a record that
+  cannot be forgotten stays: ``forget_upload``);
 - a transfer's run records each directory it copies into once, with the prefix of its
   temporaries' names (``TaskTemporaries``: the task's whole id), and forgets them when the run
   ends, every copy then renamed into place or removed. A record per file would cost the engine
@@ -122,6 +123,19 @@ def forget(db: Database, *records: Record) -> None:
     with db.transaction() as conn:
         conn.executemany("DELETE FROM temporaries WHERE directory = ? AND name = ?",
                          [(record.directory, record.name) for record in records])
+
+
+def forget_upload(db: Database, record: Record) -> None:
+    """The upload's temporary is gone (renamed into place or removed): forget its record, or log why not.
+
+    It runs once the upload's outcome is settled (its file in place, or its own error on the way to the
+    client): a failure to write (a full disk) is logged and never replaces that outcome. The record left
+    costs the next start a look for the temporary, and nothing else.
+    """
+    try:
+        forget(db, record)
+    except sqlite3.Error as exc:
+        log.warning("could not forget the upload temporary %s (%s); the next start looks for it", record.name, exc)
 
 
 def remove(dir_fd: int, name: str) -> bool:

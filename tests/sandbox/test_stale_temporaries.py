@@ -8,6 +8,7 @@ that walked the collections would read every directory of the many stored files.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -27,6 +28,7 @@ from gterm.globus.https_access import https_scope
 from gterm.sandbox.collections import find_collection
 from gterm.sandbox.https_data import https_server_url
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.sandbox.server import SandboxHandle
 from gterm.sandbox.temporaries import TaskTemporaries, copy_name, copy_prefix
 from tests.support.sandbox_login import (
     login_tokens,
@@ -314,3 +316,53 @@ def test_a_failed_copy_whose_temporary_stays_and_cannot_be_recorded_raises_nothi
     stuck.write_bytes(b"x")  # the temporary as a start finds it once whatever blocked its removal is gone
     with own_sandbox(tmp_path):
         assert not stuck.exists()
+
+
+# ---------------------------------------------------------------- an upload whose record cannot be forgotten
+
+UNFORGETTABLE = ("CREATE TRIGGER disk_full BEFORE DELETE ON temporaries"
+                 " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+
+
+def _descriptors_on(directory: Path) -> int:
+    """How many of this process's descriptors (the in-process sandbox's among them) are open on ``directory``."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # closed since it was listed (the listing's own descriptor, say)
+            count += os.readlink(f"/proc/self/fd/{fd}") == str(directory)
+    return count
+
+
+def _unforgettable_uploads(box: SandboxHandle) -> tuple[Path, str, str]:
+    """An upload directory of its own, in a sandbox whose records cannot be deleted: (disk dir, URL, token)."""
+    box.state.db.execute(UNFORGETTABLE)
+    uploads = collection_root(box, LAB) / "home" / "alice" / "uploads"
+    uploads.mkdir()
+    token = login_tokens(box, https_scope(LAB), new_native_client(box)).by_resource_server[LAB]["access_token"]
+    return uploads, f"{https_server_url(box.state, LAB)}/home/alice/uploads", token
+
+
+def _forget_failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("could not forget")]
+
+
+def test_an_uploaded_file_in_place_whose_record_cannot_be_forgotten_is_a_successful_put(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The upload's record was forgotten after its rename into place: an SQLite write that, failing (a full disk),
+    answered the PUT 500 although the file had arrived, and left the directory's descriptor open. Now the PUT
+    succeeds (201), the record stays (logged; the next start looks for the temporary and forgets it)."""
+    with own_sandbox(tmp_path) as box:
+        uploads, url, token = _unforgettable_uploads(box)
+        put = requests.put(f"{url}/arrived.txt", data=b"arrived", headers={"Authorization": f"Bearer {token}"},
+                           timeout=30)
+        assert put.status_code == 201, put.text
+        assert (uploads / "arrived.txt").read_bytes() == b"arrived"
+        assert sorted(uploads.glob(".gterm-*")) == []
+        assert _descriptors_on(uploads) == 0
+        assert len(_forget_failures(caplog)) == 1
+        assert len(box.state.db.query("SELECT * FROM temporaries")) == 1
+        box.state.db.execute("DROP TRIGGER disk_full")  # the disk has room again
+    with own_sandbox(tmp_path) as again:
+        assert again.state.db.query("SELECT * FROM temporaries") == []
+        assert (uploads / "arrived.txt").read_bytes() == b"arrived"
