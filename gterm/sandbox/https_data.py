@@ -292,9 +292,11 @@ def _open_upload(state: SandboxState, where: ResolvedPath) -> _Upload:
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
                      dir_fd=directory.dir_fd)
-    except BaseException:
-        temporaries.forget(state.db, record)
-        directory.close()
+    except BaseException:  # the temporary was not made: this refusal is the answer, whatever befalls the record
+        try:
+            temporaries.forget_upload(state.db, record)
+        finally:
+            directory.close()
         raise
     return _Upload(fd, directory, temp, record)
 

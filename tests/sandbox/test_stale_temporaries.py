@@ -366,3 +366,23 @@ def test_an_uploaded_file_in_place_whose_record_cannot_be_forgotten_is_a_success
     with own_sandbox(tmp_path) as again:
         assert again.state.db.query("SELECT * FROM temporaries") == []
         assert (uploads / "arrived.txt").read_bytes() == b"arrived"
+
+
+def test_an_upload_whose_temporary_cannot_be_made_nor_its_record_forgotten_answers_its_own_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Making the upload's temporary failed, then forgetting its record failed too: the sqlite3 error replaced the
+    file system's (the server log named it, not what was refused) and the directory's descriptor stayed open. Now
+    the refusal is what the PUT answers and the log says, the record stays (logged), and nothing stays open."""
+    in_the_way = ".gterm-upload-0123456789abcdef"
+    monkeypatch.setattr("gterm.sandbox.temporaries.upload_name", lambda: in_the_way)
+    with own_sandbox(tmp_path) as box:
+        uploads, url, token = _unforgettable_uploads(box)
+        (uploads / in_the_way).mkdir()  # the temporary's name is taken: its exclusive create is refused
+        put = requests.put(f"{url}/refused.txt", data=b"refused", headers={"Authorization": f"Bearer {token}"},
+                           timeout=30)
+        assert put.status_code == 500 and put.json()["code"] == "InternalError", put.text
+        assert _descriptors_on(uploads) == 0
+        assert any(r.getMessage().startswith("unhandled FileExistsError on PUT") for r in caplog.records)
+        assert len(_forget_failures(caplog)) == 1
+        assert not (uploads / "refused.txt").exists()
