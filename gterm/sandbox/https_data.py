@@ -332,11 +332,14 @@ def _commit_upload(state: SandboxState, upload: _Upload) -> bool:
 
 
 def _discard(state: SandboxState, upload: _Upload) -> None:
-    with contextlib.suppress(OSError):
-        os.close(upload.fd)
-    if temporaries.remove(upload.directory.dir_fd, upload.temp):
-        temporaries.forget(state.db, upload.record)
-    upload.directory.close()
+    """Remove a failed upload's temporary; the upload's own error is what its client is answered."""
+    try:
+        with contextlib.suppress(OSError):
+            os.close(upload.fd)
+        if temporaries.remove(upload.directory.dir_fd, upload.temp):
+            temporaries.forget_upload(state.db, upload.record)
+    finally:
+        upload.directory.close()
 
 
 _cleanups: set[asyncio.Future[None]] = set()  # discards in flight (the loop holds tasks weakly)

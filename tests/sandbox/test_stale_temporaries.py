@@ -386,3 +386,30 @@ def test_an_upload_whose_temporary_cannot_be_made_nor_its_record_forgotten_answe
         assert any(r.getMessage().startswith("unhandled FileExistsError on PUT") for r in caplog.records)
         assert len(_forget_failures(caplog)) == 1
         assert not (uploads / "refused.txt").exists()
+
+
+def test_an_abandoned_upload_whose_record_cannot_be_forgotten_closes_its_directory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An upload the client broke off is removed and its record forgotten; that failing (a full disk) raised in
+    the clean-up before the directory's descriptor was closed, so each such upload kept one open for good."""
+    with own_sandbox(tmp_path) as box:
+        uploads, url, token = _unforgettable_uploads(box)
+        host, port = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)
+        context = ssl.create_default_context(cafile=os.environ["GLOBUS_SDK_VERIFY_SSL"])
+        upload = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
+        try:
+            upload.putrequest("PUT", f"/https/{LAB}/home/alice/uploads/abandoned.bin")
+            upload.putheader("Authorization", f"Bearer {token}")
+            upload.putheader("Content-Length", str(1 << 20))
+            upload.endheaders()
+            upload.send(b"x" * 65536)  # and no more
+            _wait_for(lambda: sorted(uploads.glob(".gterm-*")), 1)
+        finally:
+            upload.close()
+        deadline = time.monotonic() + 10
+        while (_descriptors_on(uploads) or not _forget_failures(caplog)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _descriptors_on(uploads) == 0
+        assert sorted(uploads.glob(".gterm-*")) == []
+        assert len(_forget_failures(caplog)) == 1
