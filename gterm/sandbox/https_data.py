@@ -316,6 +316,9 @@ def _write_all(fd: int, pieces: list[bytes]) -> None:
 def _commit_upload(state: SandboxState, upload: _Upload) -> bool:
     """Rename the finished upload into place; True if it replaced an existing file."""
     os.close(upload.fd)
+    # Closed once only: should the rename below fail, _discard closes upload.fd, and by then another thread
+    # may have been given the same number for a file of its own.
+    upload.fd = -1
     target, dir_fd = upload.directory.name, upload.directory.dir_fd
     assert target is not None  # PUT never names the root
     try:
