@@ -15,7 +15,7 @@ from textual import events
 from textual.widgets import Select, Static
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
-from gterm.tui.screens.transfer_dialog import FormInput, TransferDialog
+from gterm.tui.screens.transfer_dialog import FormInput, OptionBox, TransferDialog
 from tests.support.browser_helpers import (
     burst,
     burst_type,
@@ -287,3 +287,54 @@ async def test_same_directory_keys_at_80x24_a_new_subdirectory_typed_after_the_r
         for pane in (left, app.main_screen.right_pane):
             await wait_for(pilot, lambda pane=pane: "copies" in listing_names(pane), "the new directory listed")
     assert (src_disk / "copies/a.txt").read_text() == "alpha\n"
+
+
+def warning_text(dialog: TransferDialog) -> str:
+    return str(dialog.query_one("#delete-warning", Static).render())
+
+
+async def retype(pilot: Any, dialog: TransferDialog, typed: str) -> None:
+    """Back to the "to" field, ctrl+u, ``typed``: the keys a user presses to change the target."""
+    field = dialog.query_one("#destination", FormInput)
+    field.focus()
+    await pilot.pause()
+    burst(dialog.app, ["ctrl+u", *typed])
+    await wait_for(pilot, lambda: field.value == typed, f"{typed!r} typed")
+
+
+async def test_the_delete_extras_warning_names_the_directory_typed(alice_service: Any, tmp_config: Any,
+                                                                   lab_dir: Any) -> None:
+    """The red warning is about where the request cleans, as typed (it named the other pane's directory while the
+    task cleaned run-002's): the whole directory sent cleans the typed directory itself, one selected directory its
+    namesake there, and a target refused names no directory at all (Enter sends nothing)."""
+    _src_disk, src = lab_dir({"a.txt": "alpha\n", "run/b.txt": "beta\n"})
+    dst_disk, dst = lab_dir({"keep.txt": "not cleaned\n", "run-002/extra.txt": "goes\n"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(pilot, app)
+        dialog.query_one("#delete-extra", OptionBox).value = True
+        await pilot.pause()
+        assert f"files in Lab Storage:{dst} (and below)" in warning_text(dialog)
+        await retype(pilot, dialog, "run-002")
+        assert f"files in Lab Storage:{dst}run-002/ (and below)" in warning_text(dialog)
+        await retype(pilot, dialog, "../" * 30)
+        assert "not valid yet" in warning_text(dialog) and "Lab Storage:/" not in warning_text(dialog)
+        await retype(pilot, dialog, "run-002")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await wait_until(pilot, lambda: not (dst_disk / "run-002/extra.txt").exists(), "run-002 cleaned", WAIT)
+        await arrives(pilot, dst_disk / "run-002/run/b.txt")
+    assert (dst_disk / "keep.txt").read_text() == "not cleaned\n"  # the other pane's directory, never named
+    # One selected directory: its namesake in the directory typed.
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await cursor_to(pilot, app.main_screen.left_pane, "run")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        dialog.query_one("#delete-extra", OptionBox).value = True
+        await retype(pilot, dialog, "run-003")
+        assert f"files in Lab Storage:{dst}run-003/run/ (and below)" in warning_text(dialog)
+        await pilot.press("escape")

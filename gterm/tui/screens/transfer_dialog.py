@@ -82,6 +82,13 @@ class FormInput(SafeInput):
 #: The form's height when the terminal has room (it scrolls within it).
 FORM_ROWS = 20
 
+#: The delete-extras warning while the directory typed is refused: Enter would send nothing, so no directory is named
+#: (neither the other pane's nor the last one accepted: neither is where the request would go).
+DELETE_WARNING_NO_TARGET = (
+    "Warning: Delete extras DELETES files that are not in the source from the directories sent into; "
+    "the directory typed is not valid yet (Enter says why), so none is named here."
+)
+
 #: The text fields and the TransferOptions attribute each one fills.
 TEXT_FIELDS: dict[str, str] = {"label": "label", "deadline": "deadline", "include": "include", "exclude": "exclude"}
 
@@ -219,6 +226,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         field = self.query_one("#destination", FormInput)
         field.focus()
         field.select_proposal()
+        self._show_delete_warning(self._typed_plan(field.value))
 
     # -- reading the form ---------------------------------------------------------------
 
@@ -260,15 +268,30 @@ class TransferDialog(GtermModal[TransferRequest]):
     def _destination_changed(self, event: Input.Changed) -> None:
         """The label proposal names the directory typed (unless the user has written a label of their own);
         the "already there" warning is about the other pane's directory, so it goes while another is typed."""
-        try:
-            plan = retarget(self.plan, self.destination_typed(event.value))
-        except TargetProblem:
-            plan = None  # said on Enter; until then the proposal stays as it was
+        plan = self._typed_plan(event.value)
         self.query_one("#summary", Static).update(self.summary(elsewhere=plan is not self.plan))
+        self._show_delete_warning(plan)
         label = self.query_one("#label", FormInput)
         if plan is not None and label.value == self._label_proposal:
             self._label_proposal = plan.default_label()
             label.set_raw(self._label_proposal)
+
+    def _typed_plan(self, shown: str) -> TransferPlan | None:
+        """The plan sent where the field (holding ``shown``) says; None while that is refused (said on Enter)."""
+        try:
+            return retarget(self.plan, self.destination_typed(shown))
+        except TargetProblem:
+            return None
+
+    def _show_delete_warning(self, plan: TransferPlan | None) -> None:
+        """The delete-extras warning names exactly what the request would clean: ``plan``'s (the retargeted one),
+        as the target is typed. ``None`` (refused): no directory is named, unless files alone are selected, which
+        clean nothing wherever they go."""
+        if plan is None and self.plan.cleaned_directories():
+            warning = DELETE_WARNING_NO_TARGET
+        else:
+            warning = (plan or self.plan).delete_warning()
+        self.query_one("#delete-warning", Static).update(Text(escape_controls(warning)))
 
     def destination_typed(self, shown: str | None = None) -> str:
         """The destination field's text (``shown``: as the field held it at a key), controls mapped back."""
