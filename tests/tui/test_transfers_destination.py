@@ -338,3 +338,24 @@ async def test_the_delete_extras_warning_names_the_directory_typed(alice_service
         await retype(pilot, dialog, "run-003")
         assert f"files in Lab Storage:{dst}run-003/run/ (and below)" in warning_text(dialog)
         await pilot.press("escape")
+
+
+async def test_a_refusal_follows_the_target_as_it_is_corrected(alice_service: Any, tmp_config: Any,
+                                                               lab_dir: Any) -> None:
+    """Enter on a target that goes above / says why; the reason then follows the field (it stayed, red, until the
+    next Enter, after the target was fixed): another bad target gets its own reason, a good one clears it."""
+    _src_disk, src = lab_dir({"d.txt": "delta\n"})
+    dst_disk, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await send_to(pilot, app, "../" * 30 + "x")
+        error = dialog.query_one("#form-error", Static)
+        await wait_for(pilot, lambda: "goes above the root (/)" in str(error.render()), "the refusal")
+        await retype(pilot, dialog, "")
+        await wait_for(pilot, lambda: "Type the directory on Lab Storage" in str(error.render()), "the new reason")
+        await retype(pilot, dialog, "fixed")
+        await wait_for(pilot, lambda: str(error.render()) == "", "the refusal gone")
+        assert not any("Type the directory" in line for line in screen_lines(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await arrives(pilot, dst_disk / "fixed/d.txt")

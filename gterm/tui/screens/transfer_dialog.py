@@ -143,6 +143,9 @@ class TransferDialog(GtermModal[TransferRequest]):
         self._done = False  # dismissed (submit or cancel): later Enters and clicks do nothing
         # The label the form proposes: it follows the destination typed until the user edits the label.
         self._label_proposal = plan.default_label()
+        # The line under the form says why the destination typed was refused (Enter): it then follows the field,
+        # so a target corrected is not still called wrong.
+        self._target_refused = False
 
     # -- layout -------------------------------------------------------------------------
 
@@ -269,6 +272,8 @@ class TransferDialog(GtermModal[TransferRequest]):
         """The label proposal names the directory typed (unless the user has written a label of their own);
         the "already there" warning is about the other pane's directory, so it goes while another is typed."""
         plan = self._typed_plan(event.value)
+        if self._target_refused:
+            self._show_target_problem(event.value)
         self.query_one("#summary", Static).update(self.summary(elsewhere=plan is not self.plan))
         self._show_delete_warning(plan)
         label = self.query_one("#label", FormInput)
@@ -282,6 +287,20 @@ class TransferDialog(GtermModal[TransferRequest]):
             return retarget(self.plan, self.destination_typed(shown))
         except TargetProblem:
             return None
+
+    def _show_target_problem(self, shown: str) -> None:
+        """A refusal said before, evaluated again for the field's text now: the new reason, or gone."""
+        try:
+            retarget(self.plan, self.destination_typed(shown))
+        except TargetProblem as problem:
+            self._form_error(str(problem), target=True)
+        else:
+            self._form_error("")
+
+    def _form_error(self, message: str, *, target: bool = False) -> None:
+        """Say ``message`` under the form (``target``: it is about the destination field)."""
+        self._target_refused = target
+        self.query_one("#form-error", Static).update(Text(message))
 
     def _show_delete_warning(self, plan: TransferPlan | None) -> None:
         """The delete-extras warning names exactly what the request would clean: ``plan``'s (the retargeted one),
@@ -324,7 +343,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         try:
             plan = retarget(self.plan, destination)
         except TargetProblem as problem:
-            self.query_one("#form-error", Static).update(Text(str(problem)))
+            self._form_error(str(problem), target=True)
             field = self.query_one("#destination", FormInput)
             field.focus()
             field.cursor_position = len(field.value)  # the text is to be corrected, not replaced
@@ -334,7 +353,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         try:
             request = build_request(plan, options, self.clock())
         except ValueError as problem:
-            self.query_one("#form-error", Static).update(Text(str(problem)))
+            self._form_error(str(problem))
             field = self.query_one("#label" if isinstance(problem, LabelProblem) else "#deadline", FormInput)
             field.focus()
             # The refused text is the field's proposal again: selected, so typing replaces it
