@@ -107,7 +107,8 @@ async def test_label_inputs_select_their_proposal(alice_service, tmp_config, lab
             await pilot.press("tab")
             label = app.screen.query_one("#label", Input)
             assert app.focused is label
-            assert label.value and label.selection == Selection(0, len(label.value)), "the generated label"
+            # Selected with the cursor at its start: a label longer than the field reads from its beginning.
+            assert label.value and label.selection == Selection(len(label.value), 0), "the generated label"
             await type_text(pilot, "nightly")
             assert label.value == "nightly"
             await pilot.press("escape")
@@ -144,7 +145,7 @@ async def test_a_refused_label_is_selected_so_typing_replaces_it(alice_service, 
         await pilot.press("end", "enter")
         await wait_for(pilot, lambda: "128" in str(dialog.query_one("#form-error").render()), "the refusal")
         assert app.screen is dialog and app.focused is label
-        assert label.selection == Selection(0, len(too_long)), "the refused label is selected"
+        assert label.selection == Selection(len(too_long), 0), "the refused label is selected, read from its start"
         await type_text(pilot, "nightly")
         assert label.value == "nightly"
         await pilot.press("escape")

@@ -18,6 +18,7 @@ from typing import Any
 import globus_sdk
 import pytest
 from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets.input import Selection
 
 from gterm.globus.https_access import HttpsFiles, https_scope
 from gterm.globus.local_tasks import Item, LocalTask
@@ -92,6 +93,10 @@ async def test_change_label_deadline_then_cancel_a_running_transfer(faulty_slow_
 
         await pilot.press("l")
         await wait_until(pilot, lambda: isinstance(app.screen, InputPrompt), "the label prompt")
+        current = app.screen.query_one(Input)
+        await wait_until(pilot, lambda: bool(current.value), "the current label")
+        # The label proposed is selected (typing replaces it) and read from its start, not its tail.
+        assert current.selection == Selection(len(current.value), 0) and current.scroll_x == 0
         app.screen.query_one(Input).value = "renamed [while] running"
         await pilot.press("enter")
         await wait_until(pilot, lambda: details.data.task.label == "renamed [while] running", "the new label")

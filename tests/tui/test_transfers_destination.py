@@ -13,6 +13,7 @@ from typing import Any
 
 from textual import events
 from textual.widgets import Select, Static
+from textual.widgets.input import Selection
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.transfer_dialog import FormInput, OptionBox, TransferDialog
@@ -359,3 +360,28 @@ async def test_a_refusal_follows_the_target_as_it_is_corrected(alice_service: An
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
         await arrives(pilot, dst_disk / "fixed/d.txt")
+
+
+async def test_the_label_proposal_reads_from_its_start_after_a_target_is_typed(
+        alice_service: Any, tmp_config: Any, lab_dir: Any) -> None:
+    """At 80x24 the label that follows the target typed is longer than its field: it showed its tail ("iles from
+    Lab Storage to …"). It reads from its start, selected so typing replaces it, also once Tab has reached it."""
+    name = "Résumé 2026 with a long name.pdf"
+    _src_disk, src = lab_dir({name: "cv\n"})
+    _dst_disk, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(pilot, app)
+        label = dialog.query_one("#label", FormInput)
+        await retype(pilot, dialog, "run-002")
+        proposal = f"gterm: {name} from Lab Storage to Lab Storage:{dst}run-002/"
+        await wait_for(pilot, lambda: label.value == proposal, "the label proposal")
+        assert len(proposal) > label.content_region.width  # it does not fit: which end shows matters
+        assert label.selection == Selection(len(proposal), 0) and label.scroll_x == 0
+        assert any(f"gterm: {name}"[:30] in line for line in screen_lines(app))
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: app.focused is label, "the label field")
+        assert label.selection == Selection(len(proposal), 0) and label.scroll_x == 0
+        burst(app, list("mine"))
+        await wait_for(pilot, lambda: label.value == "mine", "the proposal replaced")
+        await pilot.press("escape")

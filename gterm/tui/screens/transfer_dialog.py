@@ -228,7 +228,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         # As Midnight Commander's copy dialog: the "to" field has the focus, its proposal selected.
         field = self.query_one("#destination", FormInput)
         field.focus()
-        field.select_proposal()
+        field.select_proposal(show_end=True)  # a path: its end says where
         self._show_delete_warning(self._typed_plan(field.value))
 
     # -- reading the form ---------------------------------------------------------------
@@ -280,6 +280,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         if plan is not None and label.value == self._label_proposal:
             self._label_proposal = plan.default_label()
             label.set_raw(self._label_proposal)
+            label.select_proposal()  # read from its start (set_raw leaves the cursor at the end), typing replaces it
 
     def _typed_plan(self, shown: str) -> TransferPlan | None:
         """The plan sent where the field (holding ``shown``) says; None while that is refused (said on Enter)."""

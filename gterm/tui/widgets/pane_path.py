@@ -58,7 +58,7 @@ class PanePathBar:
         """
         bar = self.path_bar
         self.screen.set_focus(bar)
-        bar.select_proposal()
+        bar.select_proposal(show_end=True)
 
     def on_path_bar_path_requested(self: Pane, event: PathBar.PathRequested) -> None:
         event.stop()

@@ -146,7 +146,7 @@ class PathBar(SafeInput):
         self.tooltip = None
         self.set_raw(path)
         if editing:
-            self.select_proposal()
+            self.select_proposal(show_end=True)
         else:
             self.cursor_position = len(self.value)
             self.call_after_refresh(self._show_tail)

@@ -194,9 +194,24 @@ class SafeInput(KeysInOrder, Input):
     def validate__suggestion(self, suggestion: str) -> str:
         return to_display(suggestion)
 
-    def select_proposal(self, end: int | None = None) -> None:
-        """Select the proposed text (up to ``end``), so typing replaces it and an arrow key keeps it."""
-        self.selection = Selection(0, len(self.value) if end is None else end)
+    def select_proposal(self, end: int | None = None, *, show_end: bool = False) -> None:
+        """Select the proposed text (up to ``end``), so typing replaces it and an arrow key keeps it.
+
+        All of it selected, the cursor is at its start, so a proposal longer than the field (a transfer's label)
+        is read from its beginning, not as its tail; ``show_end``: at its end, where a path says where it is.
+        Up to ``end`` (a name without its extension), the cursor is at ``end``.
+        """
+        if end is None:
+            end = len(self.value)
+            self.selection = Selection(0, end) if show_end else Selection(end, 0)
+        else:
+            self.selection = Selection(0, end)
+
+    def _on_focus(self, event: events.Focus) -> None:
+        # Input's own handler (next in the MRO) selects everything with the cursor at the end when
+        # select_on_focus is set: once it has, the selection is a proposal's, shown from its start.
+        if self.select_on_focus and not event.from_app_focus:
+            self.call_next(self.select_proposal)
 
     def replace(self, text: str, start: int, end: int) -> None:
         # Typing, paste and completion all land here: escape first, so the
