@@ -267,13 +267,29 @@ def _home_resolved(plan: TransferPlan, typed: str) -> str:
     return typed
 
 
+def _file_in_the_way(plan: TransferPlan, path: str) -> str | None:
+    """Why ``path`` cannot be sent into when the other pane's listing (``plan.destination_entries``) shows that it
+    is one of its files, or goes through one (Globus would fail the task: NOT_A_DIRECTORY); None when the listing
+    does not say (a path elsewhere, or below one of its directories: Globus answers those at submit)."""
+    if plan.destination_entries is None or paths.same_dir(path, plan.destination_path) or not paths.is_within(
+            path, plan.destination_path):
+        return None
+    first = paths.split(path)[len(paths.split(plan.destination_path))]
+    if not any(entry.name == first and entry.type == "file" for entry in plan.destination_entries):
+        return None
+    where = escape_controls(f"{plan.destination_name}:{paths.as_dir(plan.destination_path)}")
+    return (f"{escape_controls(first)} in {where} is a file, not a directory to send into: type a directory's path "
+            "(one that does not exist yet is created).")
+
+
 def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
     """``plan`` sending into the directory typed in the dialog's destination field (raw text).
 
     An absolute path is on the destination collection; a relative one is taken from the other pane's
     directory (``plan.destination_path``); ``~`` and ``~/x`` are the home directory, as in the path bar
     (:func:`gterm.globus.paths.join`), resolved when gterm knows it (see :func:`_home_resolved`).
-    The target is a directory: the items keep their names in it.
+    The target is a directory: the items keep their names in it; one the other pane's listing shows as a file (or
+    a path through one) is refused.
     Raises :class:`TargetProblem` with a message for the form.
     """
     text = typed.strip()
@@ -289,6 +305,8 @@ def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
         raise TargetProblem(f"The directory typed goes above the root (/) of {escape_controls(plan.destination_name)}"
                             ": there is nothing there to send into (each .. goes up one directory).")
     path = paths.as_dir(paths.join(plan.destination_path, text))
+    if (in_the_way := _file_in_the_way(plan, path)) is not None:
+        raise TargetProblem(in_the_way)
     if paths.same_dir(path, plan.destination_path):
         # The proposal accepted as it is: F5 opens the dialog even when the other pane is the source directory
         # (or inside a directory sent), as Midnight Commander's copy does, so it is checked here, on Enter.

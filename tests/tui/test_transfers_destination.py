@@ -385,3 +385,33 @@ async def test_the_label_proposal_reads_from_its_start_after_a_target_is_typed(
         burst(app, list("mine"))
         await wait_for(pilot, lambda: label.value == "mine", "the proposal replaced")
         await pilot.press("escape")
+
+
+async def test_a_file_the_other_pane_lists_is_refused_as_the_target(alice_service: Any, tmp_config: Any,
+                                                                     lab_dir: Any) -> None:
+    """The other pane lists README.txt as a file: sending into it (or into a path through it) failed the task
+    (NOT_A_DIRECTORY). Enter refuses it, the text kept, and F3 says the same instead of "Directory listing failed"
+    or "1 file to send". Below one of its directories the listing cannot tell: that goes to Globus as before."""
+    _src_disk, src = lab_dir({"a.txt": "alpha\n"})
+    dst_disk, dst = lab_dir({"README.txt": "read me\n", "run-001/log.txt": "log\n"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    said = f"README.txt in Lab Storage:{dst} is a file, not a directory to send into"
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(pilot, app)
+        field = dialog.query_one("#destination", FormInput)
+        for typed in ("README.txt", "README.txt/sub", f"{dst}README.txt", "./run-001/../README.txt/"):
+            await refused(pilot, dialog, typed, said)
+            assert field.value == typed and app.focused is field
+        assert any("README.txt in Lab Storage:" in line and "is a file, not a" in line for line in screen_lines(app))
+        dialog.query_one("#sync-level", Select).value = "exists"
+        preview = dialog.query_one("#preview", Static)
+        for typed in ("README.txt", "README.txt/sub"):
+            await retype(pilot, dialog, typed)
+            await pilot.press("f3")
+            await wait_for(pilot, lambda: said in str(preview.render()), f"the preview's refusal of {typed!r}")
+            assert dialog.preview is None
+        await retype(pilot, dialog, "run-001/new")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await arrives(pilot, dst_disk / "run-001/new/a.txt")
+    assert (dst_disk / "README.txt").read_text() == "read me\n"
