@@ -13,8 +13,9 @@ so the same id: Globus answers with the original task instead of a second one.
 
 After a submission the source pane's selection is cleared (as Midnight
 Commander does), and when the task ends, however it ends, every pane showing
-its destination directory is listed again, so the panes never show a
-directory as it was before the transfer. A task's end reaches the screen one
+its destination directory, a directory above it or one inside a directory sent
+is listed again, so the panes never show a directory as it was before the
+transfer. A task's end reaches the screen one
 way: the task panel's ``TaskFinished`` message; :meth:`TransferScreen.after_task`
 says what to do then (transfers and deletes alike).
 
@@ -146,6 +147,12 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
 def destination_dirs(request: TransferRequest) -> set[str]:
     """The destination directories a transfer writes into (the parents of its items' destinations)."""
     return {paths.parent(item.destination_path) for item in request.items}
+
+
+def destination_trees(request: TransferRequest) -> set[str]:
+    """The destination directories a transfer's directory items fill: what is inside them may change (new
+    files, and with "delete extras" files and directories removed)."""
+    return {item.destination_path for item in request.items if item.recursive}
 
 
 def source_dirs(request: TransferRequest) -> set[str]:
@@ -420,8 +427,8 @@ class TransferScreen(Screen[None]):
         self.app.run_worker(task.run, thread=True, group="local-tasks", exit_on_error=False, name=task.task_id)
 
     def _local_task_ended(self, plan: TransferPlan) -> None:
-        for pane in self._panes_showing(plan.destination_collection_id, {plan.destination_path}):
-            pane.reload()
+        trees = {paths.child(plan.destination_path, entry.name, is_dir=True) for entry in plan.entries if entry.is_dir}
+        self._reload_written(plan.destination_collection_id, {plan.destination_path}, trees)
 
     def _transfer_dialog_closed(self, request: TransferRequest | None, key: SendKey) -> None:
         if request is not None:
@@ -461,14 +468,20 @@ class TransferScreen(Screen[None]):
             pane.clear_selection()
 
     def _transfer_ended(self, request: TransferRequest, task: Task) -> None:
-        """List the destination again in every pane that shows it or a directory above it (also after a
-        failure: some files may be there). Above it, as Midnight Commander rereads its panels after a copy:
-        a directory typed in the F5 dialog that did not exist was made there."""
-        written = destination_dirs(request)
+        """List the destination again (also after a failure: some files may be there): see :meth:`_reload_written`."""
+        self._reload_written(request.destination_collection, destination_dirs(request), destination_trees(request))
+
+    def _reload_written(self, collection_id: str, directories: set[str], trees: set[str]) -> None:
+        """Reload every pane on ``collection_id`` that shows one of ``directories`` (written into) or a directory
+        above one, or a directory inside one of ``trees`` (a directory item's destination), as Midnight Commander
+        rereads both panels after a copy. Above: a directory typed in the F5 dialog that did not exist was made
+        there. Inside: a directory sent adds files down there, and "delete extras" may remove the very directory
+        a pane shows; its reload then finds it gone and climbs to the nearest one left (Pane.reload)."""
         for pane in self.panes():
-            if pane.collection_id == request.destination_collection and pane.path is not None and any(
-                paths.is_within(directory, pane.path) for directory in written
-            ):
+            if pane.collection_id != collection_id or pane.path is None:
+                continue
+            above = any(paths.is_within(directory, pane.path) for directory in directories)
+            if above or any(paths.is_within(pane.path, tree) for tree in trees):
                 pane.reload()
 
     def _submit_failed(self, request: TransferRequest, key: SendKey, error: Exception) -> None:

@@ -415,3 +415,38 @@ async def test_a_file_the_other_pane_lists_is_refused_as_the_target(alice_servic
         await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
         await arrives(pilot, dst_disk / "run-001/new/a.txt")
     assert (dst_disk / "README.txt").read_text() == "read me\n"
+
+
+async def test_panes_inside_what_a_directory_item_wrote_into_list_it_again_when_the_task_ends(
+        alice_service: Any, tmp_config: Any, lab_dir: Any) -> None:
+    """Midnight Commander rereads both panels after a copy: a pane inside the destination of a directory sent
+    (not only one at or above the directory written into) lists the new file, and one inside a directory that
+    "delete extras" removed goes up to the nearest one left, as after any reload that finds its directory gone."""
+    src_disk, src = lab_dir({"many-files/a.txt": "alpha\n"})
+    dst_disk, dst = lab_dir({"many-files/a.txt": "alpha\n", "many-files/gone/old.txt": "extra\n"})
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}",
+                   right=f"{LAB}:{dst}many-files/gone/")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        screen = app.main_screen
+        right = screen.right_pane
+        assert listing_names(right) == ["old.txt"]
+        (src_disk / "many-files/b.txt").write_text("beta\n")  # added on disk after both panes were listed
+        await cursor_to(pilot, screen.left_pane, "many-files")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        dialog.query_one("#sync-level", Select).value = "exists"
+        dialog.query_one("#delete-extra", OptionBox).value = True
+        field = dialog.query_one("#destination", FormInput)
+        field.value = dst
+        field.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is not dialog, "the dialog to close")
+        await arrives(pilot, dst_disk / "many-files/b.txt")
+        # No ctrl+r: the pane leaves the deleted directory for the one above it, which lists the new file.
+        await wait_until(pilot, lambda: right.path == f"{dst}many-files/" and not right.fetching
+                         and "b.txt" in listing_names(right), "the pane inside the destination listed again", WAIT)
+    assert not (dst_disk / "many-files/gone").exists()
+    assert sorted(listing_names(right)) == ["a.txt", "b.txt"]
