@@ -46,7 +46,7 @@ from gterm.tui.listing_view import slashed_name
 from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.task_panel import TaskPanel
-from gterm.tui.worker_errors import deliver, describe, report
+from gterm.tui.worker_errors import back_with_error, deliver, describe, report
 from gterm.wording import hidden_by_filter, plural
 
 # F5's plan, its dialog and gterm's own (HTTPS and local) tasks, and `c`'s comparison are
@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.local_tasks import Kind, LocalTask, OnConflict
     from gterm.globus.transfer_requests import TransferRequest
     from gterm.tui.compare import CompareResult
+    from gterm.tui.screens.transfer_dialog import SentForm
     from gterm.tui.transfer_plan import SendKey, TransferPlan
 
 
@@ -263,11 +264,7 @@ class TransferScreen(Screen[None]):
                 f"{'it' if left_out == 1 else 'them'}.",
                 severity="warning",
             )
-        from gterm.tui.screens.transfer_dialog import TransferDialog
-
-        key = plan.send_key
-        self.app.push_screen(TransferDialog(plan, service=self.host.service),
-                             lambda request: self._transfer_dialog_closed(request, key))
+        self._open_transfer_dialog(plan, plan.send_key)
 
     # -- F5 with This computer on a side: gterm's own task ---------------------------------
 
@@ -430,13 +427,27 @@ class TransferScreen(Screen[None]):
         trees = {paths.child(plan.destination_path, entry.name, is_dir=True) for entry in plan.entries if entry.is_dir}
         self._reload_written(plan.destination_collection_id, {plan.destination_path}, trees)
 
-    def _transfer_dialog_closed(self, request: TransferRequest | None, key: SendKey) -> None:
-        if request is not None:
-            self.submit_transfer_request(request, key)
+    def _open_transfer_dialog(self, plan: TransferPlan, key: SendKey, again: SentForm | None = None,
+                              error: str = "") -> None:
+        """F5's dialog; ``again``, ``error``: back after Globus refused what it sent, with the form and why."""
+        from gterm.tui.screens.transfer_dialog import TransferDialog
 
-    def submit_transfer_request(self, request: TransferRequest, key: SendKey) -> None:
+        dialog = TransferDialog(plan, service=self.host.service, again=again, error=error)
+
+        def closed(request: TransferRequest | None) -> None:
+            if request is None:
+                return
+            sent = dialog.sent
+            ask_again = None if sent is None else partial(self._open_transfer_dialog, dialog.plan, key, sent)
+            self.submit_transfer_request(request, key, ask_again=ask_again)
+
+        self.app.push_screen(dialog, closed)
+
+    def submit_transfer_request(self, request: TransferRequest, key: SendKey,
+                                ask_again: Callable[[str], object] | None = None) -> None:
         """Submit in a thread worker; the same request object keeps its submission id across retries.
-        ``key`` (the plan's :attr:`~TransferPlan.send_key`) is busy until Globus answers."""
+        ``key`` (the plan's :attr:`~TransferPlan.send_key`) is busy until Globus answers. ``ask_again(why)``
+        brings the dialog back with what it sent, when Globus refuses it for good."""
         service = self.host.service
         self._submitting.add(key)
 
@@ -446,7 +457,7 @@ class TransferScreen(Screen[None]):
                     request.submission_id = service.new_submission_id()
                 task_id = service.submit_transfer_once(request)
             except Exception as error:  # noqa: BLE001 - routed to the one error place
-                deliver(self.app, self._submit_failed, request, key, error)
+                deliver(self.app, self._submit_failed, request, key, error, ask_again)
                 return
             deliver(self.app, self._submitted, request, key, task_id)
 
@@ -484,18 +495,26 @@ class TransferScreen(Screen[None]):
             if above or any(paths.is_within(pane.path, tree) for tree in trees):
                 pane.reload()
 
-    def _submit_failed(self, request: TransferRequest, key: SendKey, error: Exception) -> None:
+    def _submit_failed(self, request: TransferRequest, key: SendKey, error: Exception,
+                       ask_again: Callable[[str], object] | None) -> None:
         """A sign-in is asked for and the request goes again; a network or service failure asks whether to
-        try again, with everything set in the dialog kept (a closed dialog had lost it all)."""
+        try again, with everything set in the dialog kept (a closed dialog had lost it all); a refusal the
+        same request would meet again brings the dialog back with what was set and why, as F7 and F2's
+        prompts come back (where it cannot, over another screen opened meanwhile, a notice says it)."""
         self._submitting.discard(key)
-        if not is_retryable(error):  # a sign-in (asked, then sent again), or a refusal the same request would meet
-            report(self.app, error, context="Transfer", retry=lambda: self.submit_transfer_request(request, key))
+
+        def send_again() -> None:
+            self.submit_transfer_request(request, key, ask_again)
+
+        if not is_retryable(error):
+            if ask_again is None or not back_with_error(self, error, ask_again):  # a sign-in: asked, then sent again
+                report(self.app, error, context="Transfer", retry=send_again)
             return
         from gterm.tui.screens.prompts import ConfirmPrompt
 
         def answered(again: bool | None) -> None:
             if again:
-                self.submit_transfer_request(request, key)
+                send_again()
 
         self.app.push_screen(
             ConfirmPrompt(

@@ -450,3 +450,52 @@ async def test_panes_inside_what_a_directory_item_wrote_into_list_it_again_when_
                          and "b.txt" in listing_names(right), "the pane inside the destination listed again", WAIT)
     assert not (dst_disk / "many-files/gone").exists()
     assert sorted(listing_names(right)) == ["a.txt", "b.txt"]
+
+
+async def test_a_submission_globus_refuses_brings_the_dialog_back_with_everything_set_and_why(
+        alice_service: Any, tmp_config: Any, lab_dir: Any) -> None:
+    """As F7 and F2's prompts do (README): a refusal that sending again would meet too (alice may not write in
+    bob's home) is not a lost form and a toast: the dialog comes back with the directory typed, every option as
+    chosen and the reason under the form, here on a small terminal. Corrected, it goes."""
+    _src_disk, src = lab_dir({"data/a.txt": "alpha\n"})
+    dst_disk, dst = lab_dir()
+    app = make_app(alice_service, config=tmp_config, left=f"{LAB}:{src}", right=f"{LAB}:{dst}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await cursor_to(pilot, app.main_screen.left_pane, "data")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
+        first = app.screen
+        assert isinstance(first, TransferDialog)
+        first.query_one("#sync-level", Select).value = "exists"
+        for widget_id, value in (("verify-checksum", False), ("preserve-timestamp", True), ("delete-extra", True)):
+            first.query_one(f"#{widget_id}", OptionBox).value = value
+        first.query_one("#label", FormInput).value = "my label"
+        first.query_one("#deadline", FormInput).value = "+2h"
+        first.query_one("#exclude", FormInput).value = "*.tmp"
+        field = first.query_one("#destination", FormInput)
+        field.value = "/home/bob/intrude"
+        field.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog) and app.screen is not first,
+                       "the dialog to come back")
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        error = dialog.query_one("#form-error", Static)
+        assert "Permission denied" in str(error.render())
+        await wait_for(pilot, lambda: any("Permission denied" in line for line in screen_lines(app)),
+                       "the reason on the 80x24 screen")
+        field = dialog.query_one("#destination", FormInput)
+        assert field.value == "/home/bob/intrude" and app.focused is field
+        assert dialog.query_one("#sync-level", Select).value == "exists"
+        checks = {widget_id: dialog.query_one(f"#{widget_id}", OptionBox).value
+                  for widget_id in ("verify-checksum", "preserve-timestamp", "delete-extra", "notify")}
+        assert checks == {"verify-checksum": False, "preserve-timestamp": True, "delete-extra": True, "notify": True}
+        texts = {widget_id: dialog.query_one(f"#{widget_id}", FormInput).value
+                 for widget_id in ("label", "deadline", "include", "exclude")}
+        assert texts == {"label": "my label", "deadline": "+2h", "include": "", "exclude": "*.tmp"}
+        # Corrected, it goes, with the options chosen.
+        field.value = dst
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TransferDialog), "the dialog to close")
+        await arrives(pilot, dst_disk / "data/a.txt")

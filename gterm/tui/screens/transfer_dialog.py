@@ -14,6 +14,9 @@ Enter on the proposal unchanged says why not, as Midnight Commander's copy does.
 
 It returns a :class:`~gterm.globus.transfer.TransferRequest` (without a
 submission id: the submitter takes one first and keeps it) or None on Esc.
+When Globus refuses a submission for good, the screen opens a new dialog with
+the form it sent (``again``: :attr:`TransferDialog.sent`) and why, as F7 and
+F2's prompts come back (gterm.tui.worker_errors.back_with_error).
 Enter submits from anywhere in the dialog except the sync-level list (where
 Enter opens the choices); Space toggles the checkboxes.
 
@@ -33,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on, work
@@ -92,6 +95,20 @@ DELETE_WARNING_NO_TARGET = (
 #: The text fields and the TransferOptions attribute each one fills.
 TEXT_FIELDS: dict[str, str] = {"label": "label", "deadline": "deadline", "include": "include", "exclude": "exclude"}
 
+#: The checkboxes and the TransferOptions attribute each one fills (a dialog back after a refusal).
+CHECKBOXES: dict[str, str] = {
+    "verify-checksum": "verify_checksum", "preserve-timestamp": "preserve_timestamp", "encrypt-data": "encrypt_data",
+    "delete-extra": "delete_destination_extra", "skip-source-errors": "skip_source_errors",
+    "fail-on-quota": "fail_on_quota_errors", "notify": "notify",
+}
+
+
+class SentForm(NamedTuple):
+    """What a dialog submitted: the directory typed (raw) and the options as chosen, to fill it again."""
+
+    destination: str
+    options: TransferOptions
+
 
 class TransferDialog(GtermModal[TransferRequest]):
     """Confirm a transfer and choose its options."""
@@ -130,7 +147,10 @@ class TransferDialog(GtermModal[TransferRequest]):
         *,
         service: TransferService | None = None,
         clock: Callable[[], datetime] | None = None,
+        again: SentForm | None = None,
+        error: str = "",
     ) -> None:
+        """``again``: the form a submission Globus refused held (the dialog comes back with it), ``error`` why."""
         super().__init__()
         if service is not None and plan.destination_home is None:
             # Where ~ is on the destination collection, when a listing there has said: a "~" typed in the
@@ -146,6 +166,9 @@ class TransferDialog(GtermModal[TransferRequest]):
         # The line under the form says why the destination typed was refused (Enter): it then follows the field,
         # so a target corrected is not still called wrong.
         self._target_refused = False
+        self.again = again
+        self.error = error
+        self.sent: SentForm | None = None  # what Enter submitted (for the dialog to come back with)
 
     # -- layout -------------------------------------------------------------------------
 
@@ -228,8 +251,31 @@ class TransferDialog(GtermModal[TransferRequest]):
         # As Midnight Commander's copy dialog: the "to" field has the focus, its proposal selected.
         field = self.query_one("#destination", FormInput)
         field.focus()
-        field.select_proposal(show_end=True)  # a path: its end says where
+        if self.again is not None:
+            self._fill(self.again)
+        else:
+            field.select_proposal(show_end=True)  # a path: its end says where
         self._show_delete_warning(self._typed_plan(field.value))
+
+    def _fill(self, form: SentForm) -> None:
+        """Back after a refusal: the form as it was submitted, why under it, the cursor at the directory's end
+        (to be corrected, as a refused path is)."""
+        options = form.options
+        field = self.query_one("#destination", FormInput)
+        field.set_raw(form.destination)
+        field.cursor_position = len(field.value)
+        try:
+            proposal: str | None = retarget(self.plan, form.destination).default_label()
+        except TargetProblem:
+            proposal = None
+        if proposal is not None and options.label == proposal:  # proposed: it goes on following the directory
+            self._label_proposal = proposal
+        for widget_id, attribute in TEXT_FIELDS.items():
+            self.query_one(f"#{widget_id}", FormInput).value = getattr(options, attribute)
+        self.query_one("#sync-level", Select).value = options.sync_level
+        for widget_id, attribute in CHECKBOXES.items():
+            self.query_one(f"#{widget_id}", OptionBox).value = getattr(options, attribute)
+        self._form_error(self.error)  # Globus's reason: not checked again as the field is edited
 
     # -- reading the form ---------------------------------------------------------------
 
@@ -362,6 +408,7 @@ class TransferDialog(GtermModal[TransferRequest]):
             field.select_proposal()
             return
         self._done = True
+        self.sent = SentForm(destination, replace(options))
         self.dismiss(request)
 
     def action_back_out(self) -> None:
