@@ -33,15 +33,21 @@ LAB = LAB_STORAGE_ID
 SIZE = (120, 36)
 
 
-async def open_dialog(pilot: Any, app: Any) -> TransferDialog:
-    """Select everything in the left pane, F5: the dialog, its destination field focused."""
-    await settled(pilot)
-    app.main_screen.left_pane.file_list.focus()
-    await pilot.press("ctrl+a", "f5")
+async def f5_dialog(pilot: Any, app: Any) -> TransferDialog:
+    """F5 from the focused pane: the dialog, its destination field focused."""
+    await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
     dialog = app.screen
     assert isinstance(dialog, TransferDialog)
     return dialog
+
+
+async def open_dialog(pilot: Any, app: Any) -> TransferDialog:
+    """Select everything in the left pane, F5: the dialog, its destination field focused."""
+    await settled(pilot)
+    app.main_screen.left_pane.file_list.focus()
+    await pilot.press("ctrl+a")
+    return await f5_dialog(pilot, app)
 
 
 async def send_to(pilot: Any, app: Any, typed: str) -> TransferDialog:
@@ -170,10 +176,7 @@ async def test_home_on_the_sources_collection_is_checked_where_home_is(alice_ser
         left = app.main_screen.left_pane
         assert left.path == "/home/alice/"
         await cursor_to(pilot, left, "experiments")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, TransferDialog)
+        dialog = await f5_dialog(pilot, app)
         await refused(pilot, dialog, "~", "Source and destination are the same directory.")
         await refused(pilot, dialog, "~/experiments/x", "Cannot copy experiments/ into itself")
         await pilot.press("escape")
@@ -229,10 +232,7 @@ async def test_both_panes_on_one_directory_open_the_dialog_and_enter_on_the_prop
         await settled(pilot)
         left = app.main_screen.left_pane
         await cursor_to(pilot, left, "a.txt")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, TransferDialog)
+        dialog = await f5_dialog(pilot, app)
         field = dialog.query_one("#destination", FormInput)
         assert field.value == src and app.focused is field
         # The file is the source itself, not a copy "already at the destination" to be sent over.
@@ -270,10 +270,7 @@ async def test_same_directory_keys_at_80x24_a_new_subdirectory_typed_after_the_r
         await settled(pilot)
         left = app.main_screen.left_pane
         await cursor_to(pilot, left, "a.txt")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, TransferDialog)
+        dialog = await f5_dialog(pilot, app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: any(SAME in line for line in screen_lines(app)), "the refusal on the screen")
         field = dialog.query_one("#destination", FormInput)
@@ -331,10 +328,7 @@ async def test_the_delete_extras_warning_names_the_directory_typed(alice_service
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         await cursor_to(pilot, app.main_screen.left_pane, "run")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, TransferDialog)
+        dialog = await f5_dialog(pilot, app)
         dialog.query_one("#delete-extra", OptionBox).value = True
         await retype(pilot, dialog, "run-003")
         assert f"files in Lab Storage:{dst}run-003/run/ (and below)" in warning_text(dialog)
@@ -433,10 +427,7 @@ async def test_panes_inside_what_a_directory_item_wrote_into_list_it_again_when_
         assert listing_names(right) == ["old.txt"]
         (src_disk / "many-files/b.txt").write_text("beta\n")  # added on disk after both panes were listed
         await cursor_to(pilot, screen.left_pane, "many-files")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, TransferDialog)
+        dialog = await f5_dialog(pilot, app)
         dialog.query_one("#sync-level", Select).value = "exists"
         dialog.query_one("#delete-extra", OptionBox).value = True
         field = dialog.query_one("#destination", FormInput)
@@ -463,10 +454,7 @@ async def test_a_submission_globus_refuses_brings_the_dialog_back_with_everythin
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
         await cursor_to(pilot, app.main_screen.left_pane, "data")
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
-        first = app.screen
-        assert isinstance(first, TransferDialog)
+        first = await f5_dialog(pilot, app)
         first.query_one("#sync-level", Select).value = "exists"
         for widget_id, value in (("verify-checksum", False), ("preserve-timestamp", True), ("delete-extra", True)):
             first.query_one(f"#{widget_id}", OptionBox).value = value
