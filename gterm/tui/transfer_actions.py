@@ -129,7 +129,7 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         and not source_listing.truncated
         and {entry.name for entry in chosen} >= {entry.name for entry in source_listing.entries}
     )
-    plan = TransferPlan(
+    return TransferPlan(
         source_collection_id=source.collection_id,
         source_name=_display_name(source),
         source_path=source.path,
@@ -142,7 +142,6 @@ def plan_from_panes(source: TransferPane, destination: TransferPane) -> Transfer
         hidden_by_filter=source.hidden_selected_count,
         invalid_links=tuple(entry for entry in chosen if entry.is_invalid_link),
     )
-    return plan
 
 
 def destination_dirs(request: TransferRequest) -> set[str]:

@@ -95,7 +95,7 @@ DELETE_WARNING_NO_TARGET = (
 #: The text fields and the TransferOptions attribute each one fills.
 TEXT_FIELDS: dict[str, str] = {"label": "label", "deadline": "deadline", "include": "include", "exclude": "exclude"}
 
-#: The checkboxes and the TransferOptions attribute each one fills (a dialog back after a refusal).
+#: The checkboxes and the TransferOptions attribute each one fills.
 CHECKBOXES: dict[str, str] = {
     "verify-checksum": "verify_checksum", "preserve-timestamp": "preserve_timestamp", "encrypt-data": "encrypt_data",
     "delete-extra": "delete_destination_extra", "skip-source-errors": "skip_source_errors",
@@ -255,7 +255,7 @@ class TransferDialog(GtermModal[TransferRequest]):
             self._fill(self.again)
         else:
             field.select_proposal(show_end=True)  # a path: its end says where
-        self._show_delete_warning(self._typed_plan(field.value))
+        self._show_delete_warning(self._typed_plan(field.value)[0])
 
     def _fill(self, form: SentForm) -> None:
         """Back after a refusal: the form as it was submitted, why under it, the cursor at the directory's end
@@ -280,27 +280,14 @@ class TransferDialog(GtermModal[TransferRequest]):
     # -- reading the form ---------------------------------------------------------------
 
     def options(self) -> TransferOptions:
-        def checked(widget_id: str) -> bool:
-            return self.query_one(f"#{widget_id}", OptionBox).value
-
-        def text(widget_id: str) -> str:
-            return self.query_one(f"#{widget_id}", Input).value
-
+        """The form as it is now, read through the same tables ``_fill`` writes it back with."""
         level = self.query_one("#sync-level", Select).value
-        return TransferOptions(
-            label=text("label"),
-            sync_level=str(level) if isinstance(level, str) else "off",
-            verify_checksum=checked("verify-checksum"),
-            preserve_timestamp=checked("preserve-timestamp"),
-            encrypt_data=checked("encrypt-data"),
-            delete_destination_extra=checked("delete-extra"),
-            skip_source_errors=checked("skip-source-errors"),
-            fail_on_quota_errors=checked("fail-on-quota"),
-            notify=checked("notify"),
-            deadline=text("deadline"),
-            include=text("include"),
-            exclude=text("exclude"),
-        )
+        options = TransferOptions(sync_level=str(level) if isinstance(level, str) else "off")
+        for widget_id, attribute in TEXT_FIELDS.items():
+            setattr(options, attribute, self.query_one(f"#{widget_id}", Input).value)
+        for widget_id, attribute in CHECKBOXES.items():
+            setattr(options, attribute, self.query_one(f"#{widget_id}", OptionBox).value)
+        return options
 
     # -- events -------------------------------------------------------------------------
 
@@ -317,9 +304,9 @@ class TransferDialog(GtermModal[TransferRequest]):
     def _destination_changed(self, event: Input.Changed) -> None:
         """The label proposal names the directory typed (unless the user has written a label of their own);
         the "already there" warning is about the other pane's directory, so it goes while another is typed."""
-        plan = self._typed_plan(event.value)
-        if self._target_refused:
-            self._show_target_problem(event.value)
+        plan, problem = self._typed_plan(event.value)
+        if self._target_refused:  # a refusal said on Enter follows the field: the new reason, or gone
+            self._form_error(problem, target=bool(problem))
         self.query_one("#summary", Static).update(self.summary(elsewhere=plan is not self.plan))
         self._show_delete_warning(plan)
         label = self.query_one("#label", FormInput)
@@ -328,21 +315,12 @@ class TransferDialog(GtermModal[TransferRequest]):
             label.set_raw(self._label_proposal)
             label.select_proposal()  # read from its start (set_raw leaves the cursor at the end), typing replaces it
 
-    def _typed_plan(self, shown: str) -> TransferPlan | None:
-        """The plan sent where the field (holding ``shown``) says; None while that is refused (said on Enter)."""
+    def _typed_plan(self, shown: str) -> tuple[TransferPlan | None, str]:
+        """The plan sent where the field (holding ``shown``) says, or None and why not (said on Enter)."""
         try:
-            return retarget(self.plan, self.destination_typed(shown))
-        except TargetProblem:
-            return None
-
-    def _show_target_problem(self, shown: str) -> None:
-        """A refusal said before, evaluated again for the field's text now: the new reason, or gone."""
-        try:
-            retarget(self.plan, self.destination_typed(shown))
-        except TargetProblem as problem:
-            self._form_error(str(problem), target=True)
-        else:
-            self._form_error("")
+            return retarget(self.plan, self.destination_typed(shown)), ""
+        except TargetProblem as refused:
+            return None, str(refused)
 
     def _form_error(self, message: str, *, target: bool = False) -> None:
         """Say ``message`` under the form (``target``: it is about the destination field)."""
