@@ -8,10 +8,12 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # Pilot waits are bounded so a broken app fails a test instead of hanging the run.
 WAIT_LIMIT = 30.0
+
+ScreenT = TypeVar("ScreenT")
 
 
 async def wait_for(pilot: Any, condition: Callable[[], bool], what: str = "condition") -> None:
@@ -37,6 +39,15 @@ async def wait_for_exit(app: Any, what: str = "the app to exit") -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def key_opens(pilot: Any, app: Any, key: str, screen_type: type[ScreenT], what: str) -> ScreenT:
+    """``key`` pressed: the ``screen_type`` screen it opens, once it is the app's screen (``what`` names it)."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, screen_type), what)
+    screen = app.screen
+    assert isinstance(screen, screen_type)
+    return screen
 
 
 async def settled(pilot: Any) -> None:
@@ -114,10 +125,7 @@ async def open_details(pilot: Any, app: Any) -> Any:
     from gterm.tui.screens.collection_info import CollectionInfo
 
     await settled(pilot)
-    await pilot.press("i")
-    await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo), "the details")
-    info = app.screen
-    assert isinstance(info, CollectionInfo)
+    info = await key_opens(pilot, app, "i", CollectionInfo, "the details")
     await wait_for(pilot, lambda: info.details is not None, "the collection document")
     return info
 

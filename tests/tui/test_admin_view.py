@@ -30,7 +30,7 @@ from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.task_details import TaskDetailsScreen
 from gterm.tui.widgets.key_footer import FooterKey, KeyFooter
 from gterm.tui.widgets.pane import Pane
-from tests.support.browser_helpers import make_app, notices, screen_lines, settled, type_text, wait_for
+from tests.support.browser_helpers import key_opens, make_app, notices, screen_lines, settled, type_text, wait_for
 from tests.support.gcs_helpers import gcs_client_for
 from tests.support.outages import outage
 from tests.support.sandbox_login import own_sandbox, robot_transfer_client, sdk_pointed_at, transfer_client_for
@@ -74,10 +74,7 @@ async def until(pilot: Any, check: Callable[[], bool], what: str, limit: float =
 
 async def open_admin_view(pilot: Any, app: Any) -> AdminTasksScreen:
     await settled(pilot)
-    await pilot.press("m")
-    await wait_for(pilot, lambda: isinstance(app.screen, AdminTasksScreen), "the administrator's view")
-    admin = app.screen
-    assert isinstance(admin, AdminTasksScreen)
+    admin = await key_opens(pilot, app, "m", AdminTasksScreen, "the administrator's view")
     await wait_for(pilot, lambda: any(e.id == LAB for e in admin.endpoints), "the endpoints Alice manages")
     asked = admin.queries
     admin.query_one("#filter-endpoint", Select).value = LAB  # what choosing it in the list does

@@ -29,6 +29,7 @@ from tests.support.browser_helpers import (
     clear_field,
     field_problems,
     field_text,
+    key_opens,
     make_app,
     notices,
     settled,
@@ -89,11 +90,7 @@ async def open_form(pilot: Any, app: Any) -> CollectionSettingsForm:
     await settled(pilot)
     await pilot.press("i")
     await wait_for(pilot, lambda: isinstance(app.screen, CollectionInfo) and app.screen.details is not None, "details")
-    await pilot.press("e")
-    await wait_for(pilot, lambda: isinstance(app.screen, CollectionSettingsForm), "the settings form")
-    form = app.screen
-    assert isinstance(form, CollectionSettingsForm)
-    return form
+    return await key_opens(pilot, app, "e", CollectionSettingsForm, "the settings form")
 
 
 async def fill_every_field(pilot: Any, form: CollectionSettingsForm) -> None:

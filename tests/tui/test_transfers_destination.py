@@ -21,6 +21,7 @@ from tests.support.browser_helpers import (
     burst,
     burst_type,
     cursor_to,
+    key_opens,
     listing_names,
     make_app,
     screen_lines,
@@ -35,11 +36,7 @@ SIZE = (120, 36)
 
 async def f5_dialog(pilot: Any, app: Any) -> TransferDialog:
     """F5 from the focused pane: the dialog, its destination field focused."""
-    await pilot.press("f5")
-    await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog), "the dialog")
-    dialog = app.screen
-    assert isinstance(dialog, TransferDialog)
-    return dialog
+    return await key_opens(pilot, app, "f5", TransferDialog, "the dialog")
 
 
 async def open_dialog(pilot: Any, app: Any) -> TransferDialog:
