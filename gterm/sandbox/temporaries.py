@@ -113,9 +113,14 @@ def _record(state: SandboxState, host_dir: str, inode: int, name: str) -> Record
     return record
 
 
+def _directory(where: Location) -> tuple[str, int]:
+    """The directory ``where`` is in, as a record names it: its host path and inode."""
+    return where.host_dir, os.fstat(where.dir_fd).st_ino
+
+
 def record_upload(state: SandboxState, where: Location, name: str) -> Record:
     """Record the upload's temporary ``name`` in ``where``'s directory: before it is made."""
-    return _record(state, where.host_dir, os.fstat(where.dir_fd).st_ino, name)
+    return _record(state, *_directory(where), name)
 
 
 def forget(db: Database, *records: Record) -> None:
@@ -165,7 +170,7 @@ class TaskTemporaries:
         self._kept: set[tuple[str, int]] = set()  # directories whose record outlives the run (see remove)
 
     def before_copy(self, where: Location) -> None:
-        key = (where.host_dir, os.fstat(where.dir_fd).st_ino)
+        key = _directory(where)
         with self._lock:
             if key not in self._records:
                 self._records[key] = _record(self.state, *key, self.prefix)
@@ -180,7 +185,7 @@ class TaskTemporaries:
         """
         if remove(where.dir_fd, name):
             return
-        key = (where.host_dir, os.fstat(where.dir_fd).st_ino)
+        key = _directory(where)
         try:
             _record(self.state, *key, name)
         except sqlite3.Error as exc:
