@@ -2,11 +2,12 @@
 
 The user's settings live in one small TOML file under the platformdirs config
 dir (``GTERM_CONFIG`` overrides the path); gterm only ever reads it. What gterm
-remembers between runs (pane locations, recent collections, consent scopes)
-goes to a separate TOML state file in the data dir (``GTERM_DATA_DIR``
-overrides). The standard library reads TOML but does not write it, so this
-module carries a tiny writer for exactly the value types the state holds
-(str, bool, int, float, lists of str, flat tables of str).
+remembers between runs (pane locations, recent collections, consent scopes,
+the byte totals of the tasks it submitted) goes to a separate TOML state file
+in the data dir (``GTERM_DATA_DIR`` overrides). The standard library reads TOML
+but does not write it, so this module carries a tiny writer for exactly the
+value types the state holds
+(str, bool, int, float, lists of str, flat tables of str or int).
 
 Secrets never go into either file: a confidential client's id and secret come
 from ``GTERM_CLIENT_ID`` / ``GTERM_CLIENT_SECRET`` only, and tokens live in the
@@ -45,6 +46,8 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_HTTP_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
 RECENT_LIMIT = 20
+TASK_BYTES_LIMIT = 200
+"""Task byte totals remembered, newest kept: several times the task panel's rows, a few kB of state."""
 # The numeric settings and the values that work: a timeout of 0 or less makes every request fail,
 # a negative retry count never sends one, and nan or inf never time out.
 NUMBER_RANGES: dict[str, tuple[float, float]] = {
@@ -164,8 +167,8 @@ class GtermConfig:
       and never writes it, so comments and layout survive;
     - the state file (``state_path``, by default ``state.toml`` in the data
       dir) belongs to gterm: last pane locations, recent collections, extra
-      consent scopes and a theme picked inside the app. ``save()`` writes only
-      this file.
+      consent scopes, a theme picked inside the app and the byte totals of
+      tasks it submitted. ``save()`` writes only this file.
 
     ``keymap`` maps a binding id to a comma-separated key list (Textual's
     ``App.set_keymap`` format). ``consent_scopes`` are extra scope strings the
@@ -185,6 +188,9 @@ class GtermConfig:
     last_right_sort: str | None = None
     consent_scopes: list[str] = field(default_factory=list)
     recent_collections: list[str] = field(default_factory=list)
+    # Task id -> the bytes that task moves, known when gterm submitted it. Globus reports the bytes a task
+    # moved but no total, so the task panel's progress in bytes needs this after a restart as well.
+    task_bytes: dict[str, int] = field(default_factory=dict)
     http_timeout: float = DEFAULT_HTTP_TIMEOUT
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -295,6 +301,11 @@ class GtermConfig:
         self.last_right_sort = text("last_right_sort")
         self.recent_collections = strings("recent_collections")[:RECENT_LIMIT]
         self.consent_scopes = strings("consent_scopes")
+        totals = state.get("task_bytes")
+        if isinstance(totals, dict):
+            known = [(key, value) for key, value in totals.items()
+                     if isinstance(value, int) and not isinstance(value, bool) and value > 0]
+            self.task_bytes = dict(known[-TASK_BYTES_LIMIT:])
         theme = text("theme")
         if theme and (text("theme_over") or None) == self.settings_theme:
             self.theme = theme
@@ -311,6 +322,8 @@ class GtermConfig:
         if self.theme is not None and self.theme != self.settings_theme:
             out["theme"] = self.theme
             out["theme_over"] = self.settings_theme or ""
+        if self.task_bytes:
+            out["task_bytes"] = dict(self.task_bytes)
         return out
 
     def state_file(self) -> Path:
@@ -350,12 +363,22 @@ class GtermConfig:
         recent = [c for c in self.recent_collections if c != collection_id]
         self.recent_collections = [collection_id, *recent][:RECENT_LIMIT]
 
+    def remember_task_bytes(self, task_id: str, total: int) -> bool:
+        """Remember the bytes a submitted task moves (newest last, bounded); True if that changed anything."""
+        if total <= 0 or self.task_bytes.get(task_id) == total:
+            return False
+        self.task_bytes.pop(task_id, None)
+        self.task_bytes[task_id] = total
+        while len(self.task_bytes) > TASK_BYTES_LIMIT:
+            del self.task_bytes[next(iter(self.task_bytes))]
+        return True
+
     def replace(self, **changes: Any) -> GtermConfig:
         return dataclasses.replace(self, **changes)
 
 
 _STATE_HEADER = (
-    "# gterm's remembered state (pane locations, recent collections, consents).\n"
+    "# gterm's remembered state (pane locations, recent collections, consents, task byte totals).\n"
     "# Written by gterm on every change; put your settings in the settings file instead.\n"
 )
 

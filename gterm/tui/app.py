@@ -345,6 +345,11 @@ class GtermApp(KeysInOrder[None]):
             self.config.last_right_sort = remembered
             self._save_config()
 
+    @on(TaskPanel.ExpectedBytes)
+    def _task_bytes_known(self, event: TaskPanel.ExpectedBytes) -> None:
+        if self.config.remember_task_bytes(event.task_id, event.total):
+            self._save_config()  # the panel shows progress in bytes after a restart too
+
     @on(BookmarksChanged)
     def _bookmarks_changed(self, event: BookmarksChanged) -> None:
         self.bookmarks = list(event.bookmarks)

@@ -9,6 +9,7 @@ import pytest
 
 from gterm.config import (
     DEFAULT_NATIVE_CLIENT_ID,
+    TASK_BYTES_LIMIT,
     AmbiguousSettings,
     ConfigError,
     GtermConfig,
@@ -163,6 +164,28 @@ def test_consent_scopes_are_deduplicated(tmp_path: Path):
     assert config.add_consent_scope("s") is True
     assert config.add_consent_scope("s") is False
     assert config.consent_scopes == ["s"]
+
+
+def test_task_byte_totals_last_in_the_state_file_newest_kept(tmp_path: Path):
+    """The task panel's byte totals (Globus reports none) come back after a restart; bounded, newest kept."""
+    path = tmp_path / "config.toml"
+    config = GtermConfig.load(path, environ={})
+    assert config.remember_task_bytes("0f1e2d3c-aaaa-bbbb-cccc-000000000001", 2_097_152) is True
+    assert config.remember_task_bytes("0f1e2d3c-aaaa-bbbb-cccc-000000000001", 2_097_152) is False
+    assert config.remember_task_bytes("no-total", 0) is False
+    config.save()
+    again = GtermConfig.load(path, environ={})
+    assert again.task_bytes == {"0f1e2d3c-aaaa-bbbb-cccc-000000000001": 2_097_152}
+    for n in range(TASK_BYTES_LIMIT + 5):
+        again.remember_task_bytes(f"task-{n}", n + 1)
+    assert len(again.task_bytes) == TASK_BYTES_LIMIT and list(again.task_bytes)[-1] == f"task-{TASK_BYTES_LIMIT + 4}"
+    assert "0f1e2d3c-aaaa-bbbb-cccc-000000000001" not in again.task_bytes  # the oldest went first
+
+
+def test_task_byte_totals_of_the_wrong_type_are_skipped(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.with_name("config.state.toml").write_text('[task_bytes]\na = 5\nb = "5"\nc = true\nd = -1\ne = 1.5\n')
+    assert GtermConfig.load(path, environ={}).task_bytes == {"a": 5}
 
 
 def test_toml_writer_matches_tomllib():

@@ -7,6 +7,11 @@ backing off to 30 s when nothing is. Because the list is the user's whole
 task history, tasks submitted elsewhere (another gterm, the web app, the
 CLI) appear on the next refresh.
 
+Globus reports the bytes a task moved but no total: the totals gterm knew at
+submit come in as ``expected_bytes`` (the state file keeps them, so progress in
+bytes looks the same after a restart) and each new one goes up as
+``ExpectedBytes`` for the app to remember.
+
 Between two refreshes the panel remembers every task's status; a task that
 was ACTIVE/INACTIVE and is now finished raises a notification (and the bell
 when ``bell_on_task_end`` is set), wherever the user is in the app.
@@ -17,7 +22,7 @@ snapshots are deterministic with a frozen clock and fixed tasks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -208,6 +213,14 @@ class TaskPanel(Vertical):
             super().__init__()
             self.task = task
 
+    class ExpectedBytes(Message):
+        """gterm submitted ``task_id`` knowing the bytes it moves: the app keeps them for the next start."""
+
+        def __init__(self, task_id: str, total: int) -> None:
+            super().__init__()
+            self.task_id = task_id
+            self.total = total
+
     class TasksRefreshed(Message):
         """A refresh delivered a new task list."""
 
@@ -225,6 +238,7 @@ class TaskPanel(Vertical):
         limit: int = 30,
         bell_on_task_end: bool = False,
         open_details: bool = True,
+        expected_bytes: Mapping[str, int] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -244,8 +258,9 @@ class TaskPanel(Vertical):
         self.last_interval: float | None = None
         self.intervals: list[float] = []  # recent delays chosen by the schedule (newest last; for tests and debugging)
         self._statuses: dict[str, str] = {}
-        # Task id -> the bytes it moves, when gterm knew that at submit (Globus reports no total).
-        self.expected_bytes: dict[str, int] = {}
+        # Task id -> the bytes it moves, when gterm knew that at submit (Globus reports no total),
+        # this run's and, from the state file, earlier runs'.
+        self.expected_bytes: dict[str, int] = dict(expected_bytes or {})
         self._announced: set[str] = set()  # task ids whose end was already announced (one notice each)
         self._timer: Timer | None = None
         # gterm's own tasks (HTTPS downloads/uploads, local copies), shown among Transfer's.
@@ -338,8 +353,9 @@ class TaskPanel(Vertical):
         screen), ``TaskFinished`` is posted again now for whoever follows it;
         the notice is not repeated.
         """
-        if expected_bytes:
+        if expected_bytes and self.expected_bytes.get(task_id) != expected_bytes:
             self.expected_bytes[task_id] = expected_bytes
+            self.post_message(self.ExpectedBytes(task_id, expected_bytes))
         known = self._statuses.get(task_id)
         if known is None:
             self._statuses[task_id] = "ACTIVE"
