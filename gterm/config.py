@@ -3,11 +3,11 @@
 The user's settings live in one small TOML file under the platformdirs config
 dir (``GTERM_CONFIG`` overrides the path); gterm only ever reads it. What gterm
 remembers between runs (pane locations, recent collections, consent scopes,
-the byte totals of the tasks it submitted) goes to a separate TOML state file
-in the data dir (``GTERM_DATA_DIR`` overrides). The standard library reads TOML
-but does not write it, so this module carries a tiny writer for exactly the
-value types the state holds
-(str, bool, int, float, lists of str, flat tables of str or int).
+the byte totals of the tasks it submitted, F5's "to" history) goes to a
+separate TOML state file in the data dir (``GTERM_DATA_DIR`` overrides). The
+standard library reads TOML but does not write it, so this module carries a
+tiny writer for exactly the value types the state holds (str, bool, int,
+float, lists of str, flat tables of str, of int or of lists of str).
 
 Secrets never go into either file: a confidential client's id and secret come
 from ``GTERM_CLIENT_ID`` / ``GTERM_CLIENT_SECRET`` only, and tokens live in the
@@ -48,6 +48,10 @@ DEFAULT_MAX_RETRIES = 2
 RECENT_LIMIT = 20
 TASK_BYTES_LIMIT = 200
 """Task byte totals remembered, newest kept: several times the task panel's rows, a few kB of state."""
+# The F5 dialog's "to" history (Midnight Commander keeps one per input field): this many directories per
+# destination collection, for at most this many collections (the ones sent into last), so the file stays small.
+DESTINATION_HISTORY_LIMIT = 20
+DESTINATION_HISTORY_COLLECTIONS = 20
 # The numeric settings and the values that work: a timeout of 0 or less makes every request fail,
 # a negative retry count never sends one, and nan or inf never time out.
 NUMBER_RANGES: dict[str, tuple[float, float]] = {
@@ -191,6 +195,8 @@ class GtermConfig:
     # Task id -> the bytes that task moves, known when gterm submitted it. Globus reports the bytes a task
     # moved but no total, so the task panel's progress in bytes needs this after a restart as well.
     task_bytes: dict[str, int] = field(default_factory=dict)
+    # The F5 dialog's "to" directories, by destination collection id, most recent first (Up recalls them).
+    destination_history: dict[str, list[str]] = field(default_factory=dict)
     http_timeout: float = DEFAULT_HTTP_TIMEOUT
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -306,6 +312,13 @@ class GtermConfig:
             known = [(key, value) for key, value in totals.items()
                      if isinstance(value, int) and not isinstance(value, bool) and value > 0]
             self.task_bytes = dict(known[-TASK_BYTES_LIMIT:])
+        history = state.get("destination_history")
+        if isinstance(history, dict):
+            self.destination_history = {
+                str(collection_id): [v for v in directories if isinstance(v, str)][:DESTINATION_HISTORY_LIMIT]
+                for collection_id, directories in list(history.items())[:DESTINATION_HISTORY_COLLECTIONS]
+                if isinstance(directories, list)
+            }
         theme = text("theme")
         if theme and (text("theme_over") or None) == self.settings_theme:
             self.theme = theme
@@ -319,6 +332,8 @@ class GtermConfig:
                 out[key] = value
         out["recent_collections"] = list(self.recent_collections)
         out["consent_scopes"] = list(self.consent_scopes)
+        if self.destination_history:
+            out["destination_history"] = {key: list(value) for key, value in self.destination_history.items()}
         if self.theme is not None and self.theme != self.settings_theme:
             out["theme"] = self.theme
             out["theme_over"] = self.settings_theme or ""
@@ -373,12 +388,30 @@ class GtermConfig:
             del self.task_bytes[next(iter(self.task_bytes))]
         return True
 
+    def remember_destination(self, collection_id: str, path: str) -> bool:
+        """Put ``path`` first in the collection's "to" history (no duplicates, bounded); True if that changed it.
+
+        The collection sent into moves first too, so the oldest collection's history is the one dropped."""
+        before = self.destination_history.get(collection_id, [])
+        after = [path, *(p for p in before if p != path)][:DESTINATION_HISTORY_LIMIT]
+        first = next(iter(self.destination_history), None)
+        if after == before and first == collection_id:
+            return False
+        others = [(key, value) for key, value in self.destination_history.items() if key != collection_id]
+        self.destination_history = dict([(collection_id, after), *others][:DESTINATION_HISTORY_COLLECTIONS])
+        return True
+
+    def destinations(self, collection_id: str) -> list[str]:
+        """The collection's "to" history, most recent first."""
+        return list(self.destination_history.get(collection_id, []))
+
     def replace(self, **changes: Any) -> GtermConfig:
         return dataclasses.replace(self, **changes)
 
 
 _STATE_HEADER = (
-    "# gterm's remembered state (pane locations, recent collections, consents, task byte totals).\n"
+    "# gterm's remembered state (pane locations, recent collections, consents, task byte totals,\n"
+    "# F5's \"to\" history).\n"
     "# Written by gterm on every change; put your settings in the settings file instead.\n"
 )
 

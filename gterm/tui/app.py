@@ -30,6 +30,7 @@ from gterm.tui.messages import (
     BookmarksChanged,
     CollectionDeleted,
     CollectionRead,
+    DestinationChosen,
     PaneLocationChanged,
     PaneSortChanged,
 )
@@ -349,6 +350,11 @@ class GtermApp(KeysInOrder[None]):
     def _task_bytes_known(self, event: TaskPanel.ExpectedBytes) -> None:
         if self.config.remember_task_bytes(event.task_id, event.total):
             self._save_config()  # the panel shows progress in bytes after a restart too
+
+    @on(DestinationChosen)
+    def _destination_chosen(self, event: DestinationChosen) -> None:
+        if self.config.remember_destination(event.collection_id, event.path):
+            self._save_config()
 
     @on(BookmarksChanged)
     def _bookmarks_changed(self, event: BookmarksChanged) -> None:

@@ -1,17 +1,23 @@
-"""Directory names of recently listed directories, for the path bar's Tab completion (no Textual)."""
+"""Directory names of recently listed directories, for Tab completion (the path bar, F5's "to" field; no Textual)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 
-from gterm.globus.models import Listing
+from gterm.globus.models import Entry, Listing
 
 COMPLETION_CACHE = 32
 
 
 def dir_names(listing: Listing) -> list[str]:
     """The directory names of ``listing``, sorted (path completion's candidates)."""
-    return sorted([e.name for e in listing.entries if e.type == "dir" or e.type == "link"])
+    return entry_dir_names(listing.entries)
+
+
+def entry_dir_names(entries: Iterable[Entry]) -> list[str]:
+    """The names of the directories (and links, which may lead to one) among ``entries``, sorted."""
+    return sorted([e.name for e in entries if e.type == "dir" or e.type == "link"])
 
 
 class DirectoryNames:

@@ -120,6 +120,17 @@ TRANSFER_DIALOG_BINDINGS: list[Binding] = [
     Binding("f3", "preview", "Sync preview", show=False, id="sync_preview"),
 ]
 
+# The F5 dialog's "to" field (Midnight Commander's copy dialog: completion and a history of targets). They run
+# the dialog's actions (``screen.``): Tab completes a directory name, or moves on (see transfer_destination.py).
+DESTINATION_FIELD_BINDINGS: list[Binding] = [
+    Binding("tab", "screen.complete_destination", "Complete / next field", show=False,
+            id="destination_complete"),
+    Binding("up", "screen.destination_history(1)", "Earlier destination", show=False, id="destination_earlier"),
+    Binding("down", "screen.destination_history(-1)", "Later destination", show=False, id="destination_later"),
+    Binding("alt+h", "screen.show_destination_history", "Destination history", show=False,
+            id="destination_history"),
+]
+
 # The task details screen.
 TASK_DETAILS_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Back", id="details_close"),
@@ -261,6 +272,7 @@ SCREEN_BINDINGS: tuple[list[Binding], ...] = (
     CONFIRM_BINDINGS,
     PICKER_BINDINGS,
     TRANSFER_DIALOG_BINDINGS,
+    DESTINATION_FIELD_BINDINGS,
     TASK_DETAILS_BINDINGS,
     EVENT_BINDINGS,
     VIEWER_BINDINGS,

@@ -90,3 +90,12 @@ class LookUpAgain(Message):
 
     pane_id: str
     text: str | None
+
+
+@dataclass
+class DestinationChosen(Message):
+    """F5's dialog sent into ``path`` on ``collection_id``: the app keeps it first in that collection's "to"
+    history (for the session, and in the state file), where the next dialog's Up recalls it."""
+
+    collection_id: str
+    path: str

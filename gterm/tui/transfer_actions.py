@@ -431,7 +431,8 @@ class TransferScreen(Screen[None]):
         """F5's dialog; ``again``, ``error``: back after Globus refused what it sent, with the form and why."""
         from gterm.tui.screens.transfer_dialog import TransferDialog
 
-        dialog = TransferDialog(plan, service=self.host.service, again=again, error=error)
+        dialog = TransferDialog(plan, service=self.host.service, again=again, error=error,
+                                history=self.host.config.destinations(plan.destination_collection_id))
 
         def closed(request: TransferRequest | None) -> None:
             if request is None:

@@ -9,6 +9,8 @@ import pytest
 
 from gterm.config import (
     DEFAULT_NATIVE_CLIENT_ID,
+    DESTINATION_HISTORY_COLLECTIONS,
+    DESTINATION_HISTORY_LIMIT,
     TASK_BYTES_LIMIT,
     AmbiguousSettings,
     ConfigError,
@@ -119,6 +121,39 @@ def test_a_theme_picked_in_the_app_lasts_until_the_settings_file_changes(tmp_pat
     assert GtermConfig.load(path, environ={}).theme == "gruvbox"
     path.write_text('theme = "dracula"\n')  # the user edits the file later: the file wins
     assert GtermConfig.load(path, environ={}).theme == "dracula"
+
+
+def test_the_f5_destination_history_is_newest_first_bounded_and_kept_in_the_state_file(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    config = GtermConfig.load(path, environ={})
+    assert config.destinations("lab") == []
+    assert config.remember_destination("lab", "/a/") and config.remember_destination("lab", "/b/")
+    assert config.remember_destination("lab", "/a/")  # used again: first again, once
+    assert not config.remember_destination("lab", "/a/")  # nothing changed: nothing to write
+    assert config.destinations("lab") == ["/a/", "/b/"]
+    for number in range(DESTINATION_HISTORY_LIMIT + 5):
+        config.remember_destination("big", f"/d{number}/ \"quoted\" \x1b[31m/")
+    assert len(config.destinations("big")) == DESTINATION_HISTORY_LIMIT
+    assert config.destinations("big")[0] == f"/d{DESTINATION_HISTORY_LIMIT + 4}/ \"quoted\" \x1b[31m/"
+    config.save()
+    assert not path.exists()  # the state file only
+    again = GtermConfig.load(path, environ={})
+    assert again.destinations("lab") == ["/a/", "/b/"] and again.destinations("big") == config.destinations("big")
+    # At most so many collections: the one sent into longest ago goes first.
+    for number in range(DESTINATION_HISTORY_COLLECTIONS):
+        again.remember_destination(f"c{number}", "/x/")
+    assert "lab" not in again.destination_history and "big" not in again.destination_history
+    assert len(again.destination_history) == DESTINATION_HISTORY_COLLECTIONS
+
+
+def test_a_damaged_destination_history_is_passed_over(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.with_name("config.state.toml").write_text(
+        'destination_history = "not a table"\n')
+    assert GtermConfig.load(path, environ={}).destination_history == {}
+    path.with_name("config.state.toml").write_text(
+        '[destination_history]\nlab = ["/a/", 3, "/b/"]\nother = "x"\n')
+    assert GtermConfig.load(path, environ={}).destination_history == {"lab": ["/a/", "/b/"]}
 
 
 def test_a_hand_built_config_keeps_state_beside_its_path(tmp_path: Path):

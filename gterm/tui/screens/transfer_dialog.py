@@ -26,6 +26,9 @@ the text fields are :class:`FormInput`, which runs its own editing keys
 Enter was pressed in is taken from the ``Input.Submitted`` value, and one
 dialog submits at most once.
 
+In the "to" field Tab completes directory names and Up / Down recall earlier destinations on that
+collection (:mod:`gterm.tui.screens.transfer_destination`); what Enter sends into joins that history.
+
 The sync preview lists both sides (a bounded walk, in a thread worker) and
 applies the chosen sync level the way Globus does, so the user sees what
 would be sent before anything is submitted.
@@ -33,7 +36,7 @@ would be sent before anything is submitted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar, NamedTuple
@@ -54,8 +57,16 @@ from gterm.globus.transfer_requests import TransferRequest
 from gterm.tui.compare import SyncPreview
 from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
 from gterm.tui.listing_view import slashed_name
+from gterm.tui.messages import DestinationChosen
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
+from gterm.tui.screens.transfer_destination import (
+    DESTINATION_NOTE,
+    DestinationInput,
+    DestinationKeys,
+    DestinationState,
+    FormInput,
+)
 from gterm.tui.transfer_plan import (
     SYNC_CHOICES,
     LabelProblem,
@@ -67,7 +78,7 @@ from gterm.tui.transfer_plan import (
     retarget,
 )
 from gterm.tui.widgets.checkbox import ClearCheckbox
-from gterm.tui.widgets.safe_input import SafeInput, from_display
+from gterm.tui.widgets.safe_input import from_display
 from gterm.tui.worker_errors import deliver
 from gterm.wording import first_few, hidden_by_filter
 
@@ -76,10 +87,6 @@ class OptionBox(ClearCheckbox, inherit_bindings=False):
     """A checkbox toggled by Space only, so Enter is free to submit the dialog."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
-
-
-class FormInput(SafeInput):
-    """A text field of the transfer form (keys in order: see :meth:`SafeInput._on_key`, QA F5)."""
 
 
 #: The form's height when the terminal has room (it scrolls within it).
@@ -110,7 +117,7 @@ class SentForm(NamedTuple):
     options: TransferOptions
 
 
-class TransferDialog(GtermModal[TransferRequest]):
+class TransferDialog(DestinationKeys, GtermModal[TransferRequest]):
     """Confirm a transfer and choose its options."""
 
     DEFAULT_CSS = """
@@ -149,8 +156,10 @@ class TransferDialog(GtermModal[TransferRequest]):
         clock: Callable[[], datetime] | None = None,
         again: SentForm | None = None,
         error: str = "",
+        history: Sequence[str] = (),
     ) -> None:
-        """``again``: the form a submission Globus refused held (the dialog comes back with it), ``error`` why."""
+        """``again``: the form a submission Globus refused held (the dialog comes back with it), ``error`` why;
+        ``history``: the destination collection's earlier "to" directories, most recent first (Up recalls them)."""
         super().__init__()
         if service is not None and plan.destination_home is None:
             # Where ~ is on the destination collection, when a listing there has said: a "~" typed in the
@@ -169,6 +178,7 @@ class TransferDialog(GtermModal[TransferRequest]):
         self.again = again
         self.error = error
         self.sent: SentForm | None = None  # what Enter submitted (for the dialog to come back with)
+        self.destination = DestinationState(list(history))  # the "to" field's completion and history (Tab, Up)
 
     # -- layout -------------------------------------------------------------------------
 
@@ -205,11 +215,11 @@ class TransferDialog(GtermModal[TransferRequest]):
         yield Static(self.summary(), id="summary")
         with Horizontal(id="destination-row"):
             yield Label("To directory")
-            yield FormInput(value=plan.destination_path, id="destination", compact=True, select_on_focus=False,
-                            raw_prefixes=(plan.destination_path,))
-        # Globus creates a missing destination directory (see the module docstring): said, not asked.
-        yield Static("Absolute, or relative to the other pane's; created if missing.", id="destination-note",
-                     markup=False)
+            yield DestinationInput(value=plan.destination_path, id="destination", compact=True,
+                                   select_on_focus=False, raw_prefixes=(plan.destination_path,))
+        # Globus creates a missing destination directory (see the module docstring): said, not asked. Tab's
+        # candidates and the history are listed here too (transfer_destination.py).
+        yield Static(DESTINATION_NOTE, id="destination-note", markup=False)
         with VerticalScroll(id="form", can_focus=False):  # a focus stop with no highlight: Enter there submitted
             with Horizontal(classes="row"):
                 yield Label("Label")
@@ -304,6 +314,7 @@ class TransferDialog(GtermModal[TransferRequest]):
     def _destination_changed(self, event: Input.Changed) -> None:
         """The label proposal names the directory typed (unless the user has written a label of their own);
         the "already there" warning is about the other pane's directory, so it goes while another is typed."""
+        self.destination_edited(event.value)
         plan, problem = self._typed_plan(event.value)
         if self._target_refused:  # a refusal said on Enter follows the field: the new reason, or gone
             self._form_error(problem, target=bool(problem))
@@ -387,6 +398,9 @@ class TransferDialog(GtermModal[TransferRequest]):
             return
         self._done = True
         self.sent = SentForm(destination, replace(options))
+        # First in the collection's "to" history (Up in the next dialog), as resolved: the same directory
+        # whichever pane it was typed relative to. To the app, which outlives this screen and keeps the state.
+        self.app.post_message(DestinationChosen(plan.destination_collection_id, plan.destination_path))
         self.dismiss(request)
 
     def action_back_out(self) -> None:
