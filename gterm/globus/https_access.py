@@ -15,7 +15,9 @@ failure handling a person on a shaky SSH link needs:
   a part holds and its validator (ETag or Last-Modified) are recorded beside it
   (``.<name>.gterm-resume``) when its first byte is written: a part without
   that record, or recorded for another file, is never resumed (it could splice
-  someone else's bytes into this file);
+  someone else's bytes into this file). The file is named by collection and
+  path, not URL, so a part resumes after the collection's server moved. Bytes
+  thrown away are said (``discarded``), never dropped silently;
 - continuing onto a file already at the destination (the conflict dialog's
   Continue) first compares samples of it with the remote file's first bytes,
   and leaves it untouched until the download succeeds;
@@ -36,7 +38,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol, Self
@@ -45,10 +47,14 @@ from urllib.parse import quote
 from gterm.globus import paths
 from gterm.globus.cancellation import reading_until_cancel
 from gterm.globus.download_parts import (
+    Discarded,
+    DownloadTally,
+    PartFound,
+    Progress,
     held,
     local_write_error,
     part_path,
-    read_record,
+    resumable_part,
     resume_record_path,
     truncate,
     write_record,
@@ -79,7 +85,6 @@ SAMPLE = 64 * 1024  # bytes per sample when checking that a local file is the st
 SAMPLES = 8
 _UPLOAD_STOPPED = "Upload stopped; nothing was left on the collection under the final name."
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts after a dropped connection
-Progress = Callable[[int], None]  # called with the number of new bytes moved
 
 
 class AuthorizationSource(Protocol):
@@ -164,12 +169,7 @@ class HttpsFiles:
     # --- requests -----------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        if not path.startswith("/"):
-            path = "/" + path
-        # A URL names the file's bytes (percent-encoded octets): a name that is not UTF-8, in either
-        # spelling (Transfer's U+FFFD + latin-1, or a local listing's lone surrogates), keeps its bytes.
-        raw = paths.with_surrogates(path).encode("utf-8", "surrogateescape")
-        return self._base + quote(raw, safe="/~")
+        return self._base + _quoted(path)
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = dict(extra or {})
@@ -271,6 +271,7 @@ class HttpsFiles:
         resume: bool = True,
         continue_from: Path | None = None,
         tally: DownloadTally | None = None,
+        discarded: Discarded | None = None,
     ) -> DownloadResult:
         """Stream ``path`` into ``destination`` (see the module docstring for the guarantees).
 
@@ -282,14 +283,20 @@ class HttpsFiles:
         ``tally``: what earlier calls for this file told ``progress`` and ``kept``, for a caller that calls
         again after an outage outlasted the retries here: the part those calls fetched is then not told
         again as kept bytes (it was told as fetched), and a part thrown away takes back what they told.
+        ``discarded`` is told the bytes of a part thrown away (not this file's, or the file changed since)
+        and why.
         """
         part = part_path(destination)
-        have, validator = self._resumable(path, part, destination) if resume else (0, None)
+        tally = tally if tally is not None else DownloadTally()
+        tally.progress, tally.kept, tally.discarded = progress, kept, discarded
+        found = PartFound(0, None)
+        if resume:
+            found = resumable_part(part, destination, self.collection_id, _quoted(path), self.url(path))
+        tally.discard(found.discarded, found.why)
+        have, validator = found.have, found.validator
         if not have and continue_from is not None:
             have, validator = self._seed_from(path, continue_from, part, destination)
         started_with = have
-        tally = tally if tally is not None else DownloadTally()
-        tally.progress, tally.kept = progress, kept
         modified: float | None = None
         failures = 0
         while True:
@@ -306,8 +313,9 @@ class HttpsFiles:
                 _pause_before_retry(self._retry_delays[failures], cancel, f"{part.name} is kept for a resume")
                 failures += 1
                 have = held(part, destination)
-                if not validator:
-                    have = 0  # without a validator a resumed range could join two versions of the file
+                if not validator:  # without one, a resumed range could join two versions of the file
+                    tally.discard(have, f"{self._name} gives no version, ETag or Last-Modified, to resume by")
+                    have = 0
         if have != size:
             raise ServiceError(
                 f"'{path}' arrived with {plural(have, 'byte')} instead of {size:,}; the partial file is kept"
@@ -321,19 +329,6 @@ class HttpsFiles:
             raise local_write_error(exc, destination, kept=part) from None
         resume_record_path(destination).unlink(missing_ok=True)
         return DownloadResult(destination, size, started_with)
-
-    def _resumable(self, path: str, part: Path, destination: Path) -> tuple[int, str | None]:
-        """(bytes, validator) of a part an earlier attempt at this same remote file left; (0, None) otherwise."""
-        have = held(part, destination)
-        if not have:
-            return 0, None
-        record = read_record(resume_record_path(destination))
-        if record is None or record.get("url") != self.url(path) or not record.get("validator"):
-            return 0, None  # not known to be this file's bytes: the download starts over (the part is rewritten)
-        size = record.get("size")
-        if isinstance(size, int) and have > size:
-            return 0, None
-        return have, str(record["validator"])
 
     def _seed_from(self, path: str, existing: Path, part: Path, destination: Path) -> tuple[int, str | None]:
         """Continue onto ``existing``: check it is the start of the remote file, then copy it to the part.
@@ -364,7 +359,7 @@ class HttpsFiles:
                         f" an unfinished copy of it. {refusal}"
                     )
         try:
-            write_record(resume_record_path(destination), self.url(path), validator, remote.size)
+            write_record(resume_record_path(destination), self.collection_id, _quoted(path), validator, remote.size)
             shutil.copyfile(existing, part)
         except OSError as exc:
             raise local_write_error(exc, destination, kept=None) from None
@@ -400,6 +395,7 @@ class HttpsFiles:
             if remote.size == have:
                 tally.holding(have)
                 return have, validator, have, remote.modified
+            tally.discard(have, f"the file on {self._name} changed since")  # it is shorter now
             return self._fetch_into(path, destination, part, truncate(part), None, tally, cancel)
         with response:
             remote = _remote_file(response)
@@ -408,13 +404,16 @@ class HttpsFiles:
                 total = _total_from_content_range(response.headers.get("Content-Range"), have + remote.size)
                 mode = "ab"
             else:  # the whole file (a first attempt, or If-Range said the file changed)
+                changed = validator != headers.get("If-Range")  # else the server would not send a range
+                tally.discard(have, f"the file on {self._name} changed since" if changed else
+                              f"{self._name} sent the whole file again instead of the rest")
                 total, have, mode = remote.size, 0, "wb"
             tally.holding(have)
             try:
                 if mode == "wb":
                     # Recorded before the first byte: a later attempt resumes only this file, this version.
                     if validator:
-                        write_record(record, self.url(path), validator, total)
+                        write_record(record, self.collection_id, _quoted(path), validator, total)
                     else:
                         record.unlink(missing_ok=True)  # nothing to check a later attempt against
                 handle = open(part, mode)  # noqa: SIM115 - closed below, also on error
@@ -485,40 +484,12 @@ class HttpsFiles:
 # --- helpers -------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class DownloadTally:
-    """What a download of one file has told its caller: the bytes on disk it went on from, and the bytes
-    it fetched. One per file, across every call that tries it again (see ``HttpsFiles.download``).
-
-    A task's bar counts both (as ``curl -C -`` and ``wget -c`` do), its rate only the fetched ones. A
-    part cut back (the file changed since: the download starts over) takes back what is gone, its
-    tail (this run's bytes) first.
-    """
-
-    progress: Progress | None = None  # set by each call
-    kept: Progress | None = None
-    kept_told: int = 0
-    fetched_told: int = 0
-
-    def holding(self, have: int) -> None:
-        """The part holds ``have`` bytes as a GET starts writing to it."""
-        told = self.kept_told + self.fetched_told
-        if have >= told:
-            self._tell_kept(have - told)
-            return
-        lost_fetched = min(self.fetched_told, told - have)
-        self.fetched(-lost_fetched)
-        self._tell_kept(-(told - have - lost_fetched))
-
-    def fetched(self, count: int) -> None:
-        self.fetched_told += count
-        if count and self.progress is not None:
-            self.progress(count)
-
-    def _tell_kept(self, count: int) -> None:
-        self.kept_told += count
-        if count and self.kept is not None:
-            self.kept(count)
+def _quoted(path: str) -> str:
+    """A collection path as its URL names it (after the server's base), which names the file's bytes
+    (percent-encoded octets): a name that is not UTF-8, in either spelling (Transfer's U+FFFD + latin-1, or
+    a local listing's lone surrogates), keeps its bytes."""
+    raw = paths.with_surrogates(path if path.startswith("/") else "/" + path).encode("utf-8", "surrogateescape")
+    return quote(raw, safe="/~")
 
 
 def _close_after_failure(handle: IO[bytes]) -> None:

@@ -33,9 +33,9 @@ from typing import Literal
 
 from gterm.globus import paths
 from gterm.globus.cancellation import Cancellation
-from gterm.globus.download_parts import LocalWriteError, local_write_error, part_path
+from gterm.globus.download_parts import DownloadTally, LocalWriteError, local_write_error, part_path
 from gterm.globus.errors import SIGN_IN_ERRORS, AlreadyExists, GtermError, InvalidInput, Offline
-from gterm.globus.https_access import PIECE, Cancelled, DownloadTally, HttpsFiles
+from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.models import Entry, Event, Task
 from gterm.wording import broken_links_skipped, directories, first_few, plural, skipped
@@ -512,6 +512,7 @@ class LocalTask:
             self._through_outages(job, lambda: remote.download(
                 job.source, Path(destination), progress=self._moved, kept=self._resumed, cancel=self._cancel,
                 continue_from=continue_from, tally=tally,
+                discarded=lambda count, why: self._part_discarded(job, count, why),
             ))
         elif self.kind == "upload":
             assert remote is not None
@@ -524,6 +525,11 @@ class LocalTask:
             self._copy_local(Path(job.source), Path(destination))
         with self._lock:
             self._counters.files_done += 1
+
+    def _part_discarded(self, job: FileJob, count: int, why: str) -> None:
+        """Bytes a download had are thrown away: said, as the quit dialog promised they would resume."""
+        self._event("PART_DISCARDED", f"{job.source}: discarded {plural(count, 'byte')} an earlier attempt had"
+                    f" downloaded ({why}); it is downloaded again from the start", job.destination)
 
     def _moved(self, count: int) -> None:
         with self._lock:
