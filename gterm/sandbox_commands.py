@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from gterm.globus.errors import InvalidInput, KeyringUnavailable, SessionExpired
 
 if TYPE_CHECKING:
     from gterm.globus.session import GtermSession
+    from gterm.sandbox.server import SandboxHandle
+    from gterm.sandbox.state import SandboxConfig
 
 
 def demo_config(demo_dir: Path) -> GtermConfig:
@@ -72,7 +75,7 @@ def demo_session(
     from gterm.globus.session import GtermSession
     from gterm.globus.tokens import GtermTokenStorage, InMemoryTokenStorage, KeyringTokenStorage
     from gterm.sandbox.seed_ids import BOB_SHARED_ID, LAB_STORAGE_ID
-    from gterm.sandbox.server import CLIENT_ENV_KEYS, running_sandbox
+    from gterm.sandbox.server import CLIENT_ENV_KEYS
     from gterm.sandbox.state import SandboxConfig
 
     err = err or sys.stderr
@@ -82,14 +85,15 @@ def demo_session(
         config.token_store = token_store  # type: ignore[assignment]  # argparse limits it to the store kinds
     print(f"gterm: starting the demo sandbox (data in {demo_dir})...", file=err)
     saved_env = {k: os.environ.get(k) for k in CLIENT_ENV_KEYS}
-    with running_sandbox(SandboxConfig(data_dir=demo_dir, auto_approve=True, **(sandbox_options or {}))) as handle:
+    sandbox_config = SandboxConfig(data_dir=demo_dir, auto_approve=True, **(sandbox_options or {}))
+    with _on_its_last_port(sandbox_config, keep="port" not in (sandbox_options or {})) as handle:
         for key in CLIENT_ENV_KEYS:
             os.environ.pop(key, None)
         os.environ.update(handle.client_env())  # service URLs and the sandbox's CA (SDK and requests)
         session: GtermSession | None = None
         try:
-            # The sandbox port changes between runs, its data dir does not: key the
-            # demo's tokens by the data dir so a demo session survives restarts.
+            # The sandbox's port may change between runs (taken meanwhile, or --port), its data dir
+            # does not: key the demo's tokens by the data dir so a demo session survives restarts.
             namespace = f"gterm-demo:{demo_dir}|{config.native_client_id}"
             storage: GtermTokenStorage | None = None
             if config.token_store == "keyring":
@@ -128,6 +132,27 @@ def demo_session(
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+@contextlib.contextmanager
+def _on_its_last_port(config: SandboxConfig, *, keep: bool) -> Iterator[SandboxHandle]:
+    """The demo's sandbox, on the port it had last time when ``keep`` (no --port given) and it is free.
+
+    Whatever holds a URL the last run gave out (a collection's https_server, Auth's and Transfer's) finds
+    it again; when another program took the port meanwhile, any free one does (a download's part still
+    resumes: it is recorded by collection and path, not URL).
+    """
+    from gterm.sandbox.server import CannotListen, last_port, running_sandbox
+
+    port = last_port(config.data_dir) if keep else None
+    with contextlib.ExitStack() as stack:
+        try:
+            handle = stack.enter_context(running_sandbox(dataclasses.replace(config, port=port or config.port)))
+        except CannotListen:
+            if port is None:
+                raise
+            handle = stack.enter_context(running_sandbox(config))
+        yield handle
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

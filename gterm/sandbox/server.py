@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
@@ -196,6 +197,15 @@ def sandbox_info(state: SandboxState, tls: TlsFiles | None = None) -> dict[str, 
         # Every collection's https_server: this with its id filled in (the HTTPS data service's scheme).
         "https_server_template": https_server_url(state, "{collection_id}"),
     }
+
+
+def last_port(data_dir: Path) -> int | None:
+    """The port a sandbox last served ``data_dir`` on (from the sandbox.json it wrote then), or None."""
+    try:
+        info = json.loads((data_dir / "sandbox.json").read_text(encoding="utf-8"))
+        return urlsplit(str(info["auth_url"])).port or None
+    except (OSError, ValueError, TypeError, KeyError):  # none yet, or not one a sandbox wrote
+        return None
 
 
 def _write_info(data_dir: Path, info: dict[str, Any]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import socket
+from urllib.parse import urlsplit
 
 import keyring
 import pytest
@@ -30,11 +32,37 @@ def test_demo_signs_in_for_real_and_survives_a_restart(tmp_path, gterm_dirs, mem
     assert any(user.startswith("gterm-demo:") for _, user in memory_keyring.store)
 
     err = io.StringIO()
-    with sandbox_commands.demo_session(demo_dir, err=err) as demo:  # new port, same data dir
+    with sandbox_commands.demo_session(demo_dir, err=err) as demo:  # started again on the same data dir
         assert "stored session" in err.getvalue()
         assert demo.session.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries
         assert demo.session.token_storage.get_token_data("transfer.api.globus.org").refresh_token == refresh
     assert refresh not in err.getvalue()
+
+
+def _https_server(demo: sandbox_commands.DemoSession) -> str:
+    https_server = demo.session.transfer_service().get_collection(LAB_STORAGE_ID).https_server
+    assert https_server is not None
+    return https_server
+
+
+def test_the_demo_keeps_its_port_across_starts_while_it_is_free(tmp_path, gterm_dirs, memory_keyring):
+    """The URLs a demo gave out (a collection's https_server, Auth's, Transfer's) hold after it starts again;
+    when another program has taken its port meanwhile, it starts on another one."""
+    demo_dir = tmp_path / "demo"
+    with sandbox_commands.demo_session(demo_dir, err=io.StringIO()) as demo:
+        first = _https_server(demo)
+    with sandbox_commands.demo_session(demo_dir, err=io.StringIO()) as demo:
+        assert _https_server(demo) == first
+
+    port = urlsplit(first).port
+    assert port is not None
+    with socket.socket() as holder:  # another program on it now
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", port))
+        holder.listen(1)
+        with sandbox_commands.demo_session(demo_dir, err=io.StringIO()) as demo:
+            assert urlsplit(_https_server(demo)).port != port
+            assert demo.session.transfer_service().ls(LAB_STORAGE_ID, "/~/").entries
 
 
 def test_demo_falls_back_to_memory_without_a_keyring(tmp_path, gterm_dirs, memory_keyring):
