@@ -345,6 +345,10 @@ class GtermConfig:
         """Where ``save()`` writes: ``state_path``, else derived from the settings path."""
         return self.state_path or _state_path_for(self.path)
 
+    def task_history_file(self) -> Path:
+        """gterm's own tasks of earlier runs (gterm.globus.task_history), beside the state file."""
+        return self.state_file().with_suffix(".tasks.json")
+
     def save(self, path: Path | None = None) -> Path:
         """Write the state file atomically (temp file + rename) and return its path.
 

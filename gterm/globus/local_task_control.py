@@ -8,19 +8,35 @@ Globus (:class:`TransferService`) or in gterm (this class, over one task).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from gterm.globus.errors import InvalidInput
 from gterm.globus.models import Event, Task
 
-if TYPE_CHECKING:  # pragma: no cover - the task panel holds this class from its start; the tasks come later
-    from gterm.globus.local_tasks import LocalTask
+
+class OwnTask(Protocol):
+    """One of gterm's own tasks: running in this run (a LocalTask), or of an earlier one
+    (gterm.globus.task_history.PastTask, which has ended)."""
+
+    @property
+    def task_id(self) -> str: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    def snapshot(self) -> Task: ...
+
+    def events(self) -> list[Event]: ...
+
+    def cancel(self) -> None: ...
+
+    def interrupt(self) -> None: ...  # gterm quits: stop, to be gone on with later (not the user's cancel)
 
 
 class LocalTaskControl:
     """Transfer's task calls, answered by one of gterm's own tasks."""
 
-    def __init__(self, task: LocalTask) -> None:
+    def __init__(self, task: OwnTask) -> None:
         self.local_task = task
 
     def task(self, task_id: str) -> Task:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import shutil
 import stat
@@ -38,7 +39,10 @@ from gterm.globus.errors import SIGN_IN_ERRORS, AlreadyExists, GtermError, Inval
 from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.models import Entry, Event, Task
+from gterm.globus.task_history import INTERRUPTED, checkpoint_due, interrupted_message
 from gterm.wording import broken_links_skipped, directories, first_few, plural, skipped
+
+log = logging.getLogger(__name__)
 
 Kind = Literal["download", "upload", "copy"]
 # What to do with a name the destination already holds, decided against the disk when each file is
@@ -126,12 +130,32 @@ class LocalTask:
     _finished_clock: float | None = None
     _outage_since: float | None = None  # when the network went away (monotonic), while it is away
     _stopping: threading.Event = field(default_factory=threading.Event)  # set by a stop or a cancel
+    _interrupted: bool = False  # stopped because gterm quits: not the user's cancel (see interrupt)
+    # Told of every change of state (gterm.globus.task_history.TaskHistory.record), on the task's thread.
+    on_change: Callable[[LocalTask], None] | None = None
+    _changed_clock: float = 0.0
 
     # --- for the task panel ----------------------------------------------------
 
     def cancel(self) -> None:
         self._cancel.set()
         self._stopping.set()
+
+    def interrupt(self) -> None:
+        """gterm quits: stop as a cancel does, but end INTERRUPTED (with how to go on), not canceled by the user."""
+        if self.is_active:
+            self._interrupted = True
+            self.cancel()
+
+    def _changed(self, *, checkpoint: bool = False) -> None:
+        """Tell ``on_change`` (the task history); a ``checkpoint`` (a file done) only every so often."""
+        if self.on_change is None or (checkpoint and not checkpoint_due(self._changed_clock)):
+            return
+        self._changed_clock = time.monotonic()
+        try:
+            self.on_change(self)
+        except Exception:  # the history never stops the task (TaskHistory says its own errors)
+            log.exception("task history: %s not recorded", self.task_id)
 
     @property
     def is_active(self) -> bool:
@@ -195,6 +219,7 @@ class LocalTask:
 
     def run(self) -> None:
         """Plan and move everything; blocks (call it on a worker thread). Never raises."""
+        self._changed()
         try:
             jobs = self._plan()
             with self._lock:
@@ -205,6 +230,7 @@ class LocalTask:
                 directories(self._counters.directories) if self._counters.directories else "",
                 plural(len(jobs), "file"),
                 plural(self._counters.bytes_total, "byte")))))
+            self._changed()
             self._move_all(jobs)
             self._keep_directory_times()
         except Cancelled:
@@ -219,7 +245,10 @@ class LocalTask:
         with self._lock:
             self._finished = datetime.now(UTC)
             self._finished_clock = time.monotonic()
-            if self._cancel.is_set():
+            if self._interrupted:
+                self.status, self.nice_status = "FAILED", INTERRUPTED
+                self.fatal_error = None  # said below, with the figures the snapshot has
+            elif self._cancel.is_set():
                 self.status, self.nice_status = "FAILED", "CANCELED"
                 self.fatal_error = self.fatal_error or "Canceled by you"
             elif self.fatal_error or self._counters.files_failed or self._counters.directories_failed:
@@ -227,12 +256,15 @@ class LocalTask:
                 self.fatal_error = self.fatal_error or self._what_failed()
             else:
                 self.status, self.nice_status = "SUCCEEDED", None
-        code = "CANCELED" if self._cancel.is_set() else self.status
+        if self._interrupted:
+            self.fatal_error = interrupted_message(self.snapshot(), quit_on_purpose=True)
+        code = INTERRUPTED if self._interrupted else "CANCELED" if self._cancel.is_set() else self.status
         passed_over = skipped(self._counters.files_skipped, self._counters.directories_skipped)
         moved = "All files moved" + (f"; {passed_over}" if passed_over else "")
         if not self._counters.files_total and self._counters.directories:  # empty directories: made, as cp -r
             moved = f"{directories(self._counters.directories)} made, no files"
         self._event(code, self.fatal_error or moved, is_error=self.status == "FAILED")
+        self._changed()
 
     def _what_failed(self) -> str:
         """``2 files failed: <the first one's reason> and 1 more.``, ``1 directory failed: <why>``, or both:
@@ -469,6 +501,7 @@ class LocalTask:
         if first:
             self._event("CONNECTION_LOST", f"{exc} Waiting for it: the files go on when it is back.", job.source,
                         is_error=True)
+            self._changed()
         if waited >= OUTAGE_LIMIT:
             self._stop("CONNECTION_LOST", f"No connection for {OUTAGE_LIMIT / 60:.0f} minutes: stopped. {exc} "
                        "Press F5 again when it is back (downloads resume).", job)
@@ -486,6 +519,7 @@ class LocalTask:
             self._outage_since = None
             self.nice_status = None
         self._event("CONNECTION_RESTORED", "The connection is back: the files go on.")
+        self._changed()
 
     def _stop(self, code: str, message: str, job: FileJob) -> None:
         """A cause every file shares: the task fails with it once and starts no more files."""
@@ -495,6 +529,7 @@ class LocalTask:
         self._stopping.set()  # files waiting out an outage stop waiting
         if first:
             self._event(code, message, job.source, is_error=True)
+            self._changed()
 
     def _move(self, job: FileJob, remote: HttpsFiles | None) -> None:
         resolved = self._resolve_conflict(job)
@@ -525,6 +560,7 @@ class LocalTask:
             self._copy_local(Path(job.source), Path(destination))
         with self._lock:
             self._counters.files_done += 1
+        self._changed(checkpoint=True)
 
     def _part_discarded(self, job: FileJob, count: int, why: str) -> None:
         """Bytes a download had are thrown away: said, as the quit dialog promised they would resume."""

@@ -112,6 +112,8 @@ class GtermApp(KeysInOrder[None]):
         self.save_config = config is not None
         self.state_unwritable_said = False  # a state file that cannot be written is said once, not per change
         self.config = config if config is not None else GtermConfig()
+        # gterm's own tasks are kept across runs where the state is, and like it only with a settings file.
+        self.task_history_file = self.config.task_history_file() if self.save_config else None
         super().__init__()
         # `gterm demo`: the sandbox runs in this process, so its tasks stop when gterm does.
         self.confirm_quit_while_active = confirm_quit_while_active

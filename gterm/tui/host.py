@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Protocol, cast
 from textual.message_pump import MessagePump
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from gterm.config import GtermConfig
     from gterm.globus.collection_settings import SettingsService
     from gterm.globus.endpoint_manager import EndpointManager
@@ -43,6 +45,7 @@ class GtermHost(Protocol):
     keymap: Mapping[str, str]  # the user's keymap as applied: binding id -> keys
     sharing: SharingService | None  # access rules and names (`p`); None when built without one
     groups: GroupsService | None  # my groups and their members (`g`); None when built without one
+    task_history_file: Path | None  # where gterm's own tasks are kept across runs; None: this run only
 
     @property
     def https(self) -> HttpsAccess | None: ...  # None without a session that can get HTTPS tokens
@@ -57,7 +60,7 @@ class GtermHost(Protocol):
 
 
 HOST_MEMBERS = (
-    "service", "config", "reauth", "keymap", "sharing", "groups",
+    "service", "config", "reauth", "keymap", "sharing", "groups", "task_history_file",
     "https", "settings", "endpoint_manager", "remember_collection_info",
 )
 """GtermHost's members, checked by name (a test keeps this list equal to the Protocol's)."""

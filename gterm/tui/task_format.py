@@ -20,6 +20,8 @@ from gterm.wording import directories, plural, skipped
 ENDED_OK = "succeeded"
 ENDED_FAILED = "failed"
 ENDED_CANCELED = "canceled"
+ENDED_INTERRUPTED = "interrupted"  # one of gterm's own tasks, stopped because gterm did (F5 again goes on)
+INTERRUPTED = "INTERRUPTED"  # its nice_status, as gterm.globus.task_history writes it (no globus import here)
 
 
 def human_bytes(count: int | None) -> str:
@@ -165,9 +167,11 @@ def eta_seconds(task: Task, now: datetime, expected_bytes: int | None = None) ->
 
 
 def ending(task: Task) -> str | None:
-    """How a finished task ended (succeeded / failed / canceled); None while active."""
+    """How a finished task ended (succeeded / failed / canceled / interrupted); None while active."""
     if task.status == "SUCCEEDED":
         return ENDED_OK
+    if task.status == "FAILED" and task.nice_status == INTERRUPTED:
+        return ENDED_INTERRUPTED
     if task.status == "FAILED":
         fatal = task.raw.get("fatal_error") if task.raw else None
         code = str(fatal.get("code") or "") if isinstance(fatal, dict) else ""
@@ -182,6 +186,8 @@ def status_text(task: Task) -> str:
     end = ending(task)
     if end == ENDED_CANCELED:
         return "FAILED CANCELED"
+    if end == ENDED_INTERRUPTED:
+        return INTERRUPTED
     if task.status == "FAILED":
         fatal = task.raw.get("fatal_error") if task.raw else None
         code = str(fatal.get("code") or "") if isinstance(fatal, dict) else ""
@@ -213,7 +219,7 @@ def finish_message(task: Task) -> str:
         detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)}{_skipped(task)})"
         if task.type in GTERM_TASK_TYPES and not task.files and task.directories:
             detail = f" ({directories(task.directories)} made, no files)"  # as cp -r makes them
-    elif end == ENDED_FAILED:
+    elif end in (ENDED_FAILED, ENDED_INTERRUPTED):
         fatal = task.raw.get("fatal_error") if task.raw else None
         if isinstance(fatal, dict) and fatal.get("description"):
             detail = f": {fatal['description']}"

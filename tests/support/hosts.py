@@ -16,6 +16,7 @@ browser's own Pilot tests cover the real panes.)
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
@@ -61,6 +62,7 @@ class HostApp(App[None]):
         self.groups: GroupsService | None = None  # nor groups
         self.endpoint_manager = EndpointManager(lambda: service.client())
         self.sharing: SharingService | None = None  # no sharing service: these hosts exercise transfers
+        self.task_history_file: Path | None = None  # gterm's own tasks are kept for this run only
         self.keymap: dict[str, str] = {}
         self.collections: dict[str, Collection] = {}
 

@@ -84,7 +84,8 @@ class MainScreen(StartupLocations):
             yield Pane(id="left", classes="-active" if self._active_id == "left" else "")
             yield Pane(id="right", classes="-active" if self._active_id == "right" else "")
         config = self.host.config
-        yield TaskPanel(self.service, bell_on_task_end=config.bell_on_task_end, expected_bytes=config.task_bytes)
+        yield TaskPanel(self.service, bell_on_task_end=config.bell_on_task_end, expected_bytes=config.task_bytes,
+                        history_file=self.host.task_history_file)
         yield KeyFooter(compact=True, short_labels=SHORT_LABELS)  # every F-key at 120 columns; short ones at 80
 
     def on_resize(self, event: events.Resize) -> None:

@@ -16,6 +16,11 @@ Between two refreshes the panel remembers every task's status; a task that
 was ACTIVE/INACTIVE and is now finished raises a notification (and the bell
 when ``bell_on_task_end`` is set), wherever the user is in the app.
 
+gterm's own tasks (downloads, uploads, copies on this computer) are listed
+with Transfer's; with a ``history_file`` they are kept across runs
+(gterm.globus.task_history): read after the first frame, each written when its
+state changes, and one still running when gterm quits ends INTERRUPTED.
+
 Rendering only depends on the task list and the injected clock, so
 snapshots are deterministic with a frozen clock and fixed tasks.
 """
@@ -25,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -38,7 +44,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from gterm.globus.local_task_control import LocalTaskControl
+from gterm.globus.local_task_control import LocalTaskControl, OwnTask
 from gterm.globus.models import Task
 from gterm.globus.transfer import TransferService
 from gterm.tui import task_format as fmt
@@ -46,9 +52,11 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.task_cancel import confirm_cancel
 from gterm.tui.task_poller import PollSchedule
 from gterm.tui.worker_errors import AUTH_ERRORS, SignsIn, deliver, describe, report
+from gterm.wording import first_few, plural
 
-if TYPE_CHECKING:  # pragma: no cover - gterm's own tasks start from F5, after the first frame
+if TYPE_CHECKING:  # pragma: no cover - gterm's own tasks start from F5, and their history loads, after the first frame
     from gterm.globus.local_tasks import LocalTask
+    from gterm.globus.task_history import Loaded, TaskHistory
 
 Clock = Callable[[], datetime]
 
@@ -73,6 +81,8 @@ def _status_style(task: Task) -> str:
         return "green"
     if ending == fmt.ENDED_CANCELED:
         return "yellow"
+    if ending == fmt.ENDED_INTERRUPTED:
+        return "bold yellow"  # something is left to finish: F5 again
     if ending == fmt.ENDED_FAILED:
         return "bold red"
     if task.status == "INACTIVE" or (task.nice_status and task.nice_status not in ("OK", "Queued")):
@@ -239,6 +249,7 @@ class TaskPanel(Vertical):
         bell_on_task_end: bool = False,
         open_details: bool = True,
         expected_bytes: Mapping[str, int] | None = None,
+        history_file: Path | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -263,8 +274,12 @@ class TaskPanel(Vertical):
         self.expected_bytes: dict[str, int] = dict(expected_bytes or {})
         self._announced: set[str] = set()  # task ids whose end was already announced (one notice each)
         self._timer: Timer | None = None
-        # gterm's own tasks (HTTPS downloads/uploads, local copies), shown among Transfer's.
-        self.local_tasks: dict[str, LocalTask] = {}
+        # gterm's own tasks (HTTPS downloads/uploads, local copies), shown among Transfer's: this run's
+        # and, once the history is read, the earlier runs'.
+        self.local_tasks: dict[str, OwnTask] = {}
+        self.history_file = history_file
+        self.history: TaskHistory | None = None  # set once read (after the first frame)
+        self._unrecorded: list[LocalTask] = []  # this run's tasks started before that
         self._transfer_tasks: list[Task] = []
         self._local_timer: Timer | None = None
         self._in_flight = False
@@ -298,6 +313,8 @@ class TaskPanel(Vertical):
             self.app.reauth.signed_in.subscribe(self, self._signed_in)
         if self.poll:
             self.refresh_tasks()
+        if self.history_file is not None:
+            self.call_after_refresh(self._read_history, self.history_file)
 
     def _signed_in(self, _: None) -> None:
         if self._waiting_for_sign_in:  # the sign-in this panel asked for was cancelled; this one worked
@@ -322,6 +339,10 @@ class TaskPanel(Vertical):
     def add_local_task(self, task: LocalTask) -> None:
         """Show one of gterm's own tasks (it runs elsewhere); repainted from its snapshot until it ends."""
         self.local_tasks[task.task_id] = task
+        if self.history is not None:
+            task.on_change = self.history.record
+        elif self.history_file is not None:
+            self._unrecorded.append(task)
         self._statuses.setdefault(task.task_id, "ACTIVE")  # its end is announced like a Transfer task's
         self._show_merged()
         if self._local_timer is None:
@@ -329,10 +350,10 @@ class TaskPanel(Vertical):
 
     def on_unmount(self) -> None:
         """The app is closing: gterm's own tasks stop with it (a download keeps its part file for F5 to resume),
-        however it ends. Their threads would otherwise keep the process alive until every file was moved."""
+        however it ends. Their threads would otherwise keep the process alive until every file was moved.
+        Each ends INTERRUPTED (not canceled: the user did not ask), and the history keeps it so."""
         for task in self.local_tasks.values():
-            if task.is_active:
-                task.cancel()
+            task.interrupt()
 
     def _local_tick(self) -> None:
         self._show_merged()
@@ -343,6 +364,46 @@ class TaskPanel(Vertical):
     def _show_merged(self) -> None:
         """Transfer's last task list and gterm's own tasks, one list."""
         self.set_tasks([*self._transfer_tasks, *(task.snapshot() for task in self.local_tasks.values())])
+
+    # -- gterm's own tasks of earlier runs --------------------------------------------------
+
+    @work(thread=True, group="task-history", exit_on_error=False)
+    def _read_history(self, path: Path) -> None:
+        from gterm.globus.task_history import TaskHistory
+
+        history = TaskHistory(path)
+        history.on_write_error = lambda error: deliver(self.app, self._history_unwritable, error)
+        deliver(self.app, self._history_read, history, history.load())
+
+    def _history_read(self, history: TaskHistory, loaded: Loaded) -> None:
+        self.history = history
+        for task in self._unrecorded:  # started before the history was read (a fast F5): kept from its next change
+            task.on_change = history.record
+        self._unrecorded.clear()
+        for past in loaded.tasks:
+            if past.task_id not in self.local_tasks:
+                self.local_tasks[past.task_id] = past
+                self._statuses.setdefault(past.task_id, past.task.status)  # ended before this run: no news
+        self._show_merged()
+        if loaded.problem:
+            self.app.notify(loaded.problem, title="Task history", severity="warning", timeout=20)
+        if loaded.newly_interrupted:
+            titles = [fmt.task_title(past.task) for past in loaded.newly_interrupted]
+            count = len(titles)
+            self.app.notify(
+                f"{plural(count, 'task')} of gterm's own stopped when gterm did: {first_few(titles, shown=3)}. "
+                "Press F5 on the same files again to go on (a download resumes from what arrived); "
+                f"the task panel has {'its' if count == 1 else 'their'} details.",
+                title="Interrupted", severity="warning", timeout=20,
+            )
+
+    def _history_unwritable(self, error: OSError) -> None:
+        path = self.history_file
+        self.app.notify(
+            f"Cannot write gterm's task history {path} ({error.strerror or error}). The tasks of this run are "
+            "listed until gterm quits, and not kept for the next.",
+            title="Task history", severity="warning", timeout=15,
+        )
 
     def follow_task(self, task_id: str, *, expected_bytes: int | None = None) -> None:
         """Treat ``task_id`` as active: its end is announced (a notice and ``TaskFinished``) even if it ends
