@@ -41,3 +41,12 @@ def broken_links_skipped(names: Sequence[str]) -> str:
     (F5's question) and in its events."""
     them = "it" if len(names) == 1 else "them"
     return f"{plural(len(names), 'broken link')} skipped (nothing behind {them} to send): {first_few(names)}"
+
+
+def left_out(links: int, special: int) -> str:
+    """``2 links and 1 special file left out``: what a task's tree walk did not take (its events say
+    which and why); "" when it took everything."""
+    said = [plural(links, "link")] if links else []
+    if special:
+        said.append(plural(special, "special file"))
+    return f"{' and '.join(said)} left out" if said else ""

@@ -40,7 +40,7 @@ from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.models import Entry, Event, Task
 from gterm.globus.task_history import INTERRUPTED, checkpoint_due, interrupted_message
-from gterm.wording import broken_links_skipped, directories, first_few, plural, skipped
+from gterm.wording import broken_links_skipped, directories, first_few, left_out, plural, skipped
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,10 @@ class _Counters:
     # Not made: could not be read here, or a file has its name here (their files are not counted: never listed).
     directories_failed: int = 0
     directories_skipped: int = 0  # a file has its name here and the task skips what is there
+    # Not taken by a tree walk (named in LINKS_LEFT_OUT / SPECIAL_FILES_LEFT_OUT events): not files of the
+    # task, but its summary and notice say them, or "All files moved" would hide them.
+    links_left_out: int = 0
+    special_files_left_out: int = 0
 
 
 class _TaskStopped(Exception):
@@ -200,7 +204,8 @@ class LocalTask:
                 encrypt_data=self.kind != "copy",
                 delete_destination_extra=False,
                 raw={"bytes_total": c.bytes_total, "bytes_resumed": c.bytes_resumed, "fatal_error": self.fatal_error,
-                     "directories_skipped": c.directories_skipped},
+                     "directories_skipped": c.directories_skipped, "links_left_out": c.links_left_out,
+                     "special_files_left_out": c.special_files_left_out},
             )
 
     @property
@@ -259,10 +264,13 @@ class LocalTask:
         if self._interrupted:
             self.fatal_error = interrupted_message(self.snapshot(), quit_on_purpose=True)
         code = INTERRUPTED if self._interrupted else "CANCELED" if self._cancel.is_set() else self.status
-        passed_over = skipped(self._counters.files_skipped, self._counters.directories_skipped)
-        moved = "All files moved" + (f"; {passed_over}" if passed_over else "")
-        if not self._counters.files_total and self._counters.directories:  # empty directories: made, as cp -r
-            moved = f"{directories(self._counters.directories)} made, no files"
+        c = self._counters
+        not_taken = left_out(c.links_left_out, c.special_files_left_out)
+        # "All files moved" only when nothing was left out: else how many files, and what was not taken.
+        moved = f"{plural(c.files_done, 'file')} moved" if not_taken else "All files moved"
+        if not c.files_total and c.directories:  # empty directories: made, as cp -r
+            moved = f"{directories(c.directories)} made, no files"
+        moved = "; ".join(filter(None, (moved, skipped(c.files_skipped, c.directories_skipped), not_taken)))
         self._event(code, self.fatal_error or moved, is_error=self.status == "FAILED")
         self._changed()
 
@@ -327,6 +335,7 @@ class LocalTask:
     def _plan_remote_tree(self, source: str, destination: str, modified: datetime | None) -> list[FileJob]:
         assert self.list_remote is not None
         jobs: list[FileJob] = []
+        links: list[str] = []  # invalid_symlink: Transfer follows neither a broken link nor one leading out
         pending = [(paths.as_dir(source), Path(destination), modified)]
         while pending:
             self._check_cancel()
@@ -344,6 +353,10 @@ class LocalTask:
                     pending.append((remote_dir + entry.name + "/", local_dir / local_name, entry.last_modified))
                 elif entry.type == "file":
                     jobs.append(FileJob(remote_dir + entry.name, str(local_dir / local_name), entry.size or 0))
+                elif entry.is_invalid_link:
+                    links.append(remote_dir + entry.name)
+        self._left_out(links, "LINKS_LEFT_OUT", "link",
+                       "broken, or leading outside the collection: nothing behind them to fetch")
         return jobs
 
     def _where_directory_goes(self, remote_dir: str, local_dir: Path) -> Path | None:
@@ -411,9 +424,16 @@ class LocalTask:
         return jobs
 
     def _left_out(self, found: list[str], code: str, what: str, why: str) -> None:
-        """Say what a tree walk did not take, and why: never drop files silently."""
-        if found:
-            self._event(code, f"{plural(len(found), what)} left out ({why}): {first_few(found)}", "\n".join(found))
+        """Say what a tree walk did not take, and why: never drop files silently (counted for the task's
+        summary and notice, named in an event)."""
+        if not found:
+            return
+        with self._lock:
+            if code == "LINKS_LEFT_OUT":
+                self._counters.links_left_out += len(found)
+            else:
+                self._counters.special_files_left_out += len(found)
+        self._event(code, f"{plural(len(found), what)} left out ({why}): {first_few(found)}", "\n".join(found))
 
     def _keep_directory_times(self) -> None:
         """The source's times on the directories this task made, once every file is in (each file

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from gterm.globus.models import Task
 from gterm.tui.listing_view import human_size
-from gterm.wording import directories, plural, skipped
+from gterm.wording import directories, left_out, plural, skipped
 
 # How a finished task "ended", for notifications and the status column.
 ENDED_OK = "succeeded"
@@ -216,9 +216,10 @@ def finish_message(task: Task) -> str:
     kind = task.type.title() if task.type in GTERM_TASK_TYPES or task.type == "DELETE" else "Transfer"
     detail = ""
     if end == ENDED_OK and task.type in BYTE_TASK_TYPES:
-        detail = f" ({plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)}{_skipped(task)})"
+        detail = f"{plural(task.files_transferred, 'file')}, {human_bytes(task.bytes_transferred)}{_skipped(task)}"
         if task.type in GTERM_TASK_TYPES and not task.files and task.directories:
-            detail = f" ({directories(task.directories)} made, no files)"  # as cp -r makes them
+            detail = f"{directories(task.directories)} made, no files"  # as cp -r makes them
+        detail = f" ({'; '.join(filter(None, (detail, _left_out(task))))})"
     elif end in (ENDED_FAILED, ENDED_INTERRUPTED):
         fatal = task.raw.get("fatal_error") if task.raw else None
         if isinstance(fatal, dict) and fatal.get("description"):
@@ -237,6 +238,14 @@ def _skipped(task: Task) -> str:
     if not directories:
         return f", {task.files_skipped:,} skipped" if task.files_skipped else ""
     return f", {skipped(task.files_skipped, directories)}"
+
+
+def _left_out(task: Task) -> str:
+    """``2 links and 1 special file left out``: what a tree walk of gterm's own task did not take (its
+    events say which and why); a notice that said only the files would read as if everything went."""
+    if task.type not in GTERM_TASK_TYPES or not task.raw:
+        return ""
+    return left_out(int(task.raw.get("links_left_out") or 0), int(task.raw.get("special_files_left_out") or 0))
 
 
 def sort_tasks(tasks: Sequence[Task]) -> list[Task]:

@@ -562,6 +562,42 @@ def test_links_in_a_copied_tree_stay_links_and_an_upload_says_it_left_them_out(
     assert "dangling" in skipped[0].description and upload.snapshot().files_skipped == 1
 
 
+def test_what_a_tree_walk_left_out_is_in_the_summary_and_the_notice(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """QA: an uploaded directory holding a link to a file, a link leading outside and a named pipe ended
+    "Upload succeeded: ... (1 file, 3 B)" and "All files moved"; only events further down said what was left
+    out. A download leaves out the links Transfer will not follow, and said nothing of them at all."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("out")
+    source = tmp_path / "updir"
+    source.mkdir()
+    (source / "f.txt").write_text("abc")
+    (source / "to-f").symlink_to("f.txt")
+    (source / "to-outside").symlink_to(outside)
+    os.mkfifo(source / "pipe")
+    disk, path = make_lab_dir(sandbox)
+    upload = _task(sandbox, "upload", [Item(str(source), path + "updir/", is_dir=True)])
+    copy = _copy([Item(str(source), str(tmp_path / "copy"), is_dir=True)])
+
+    for task in (upload, copy):
+        task.run()
+    (disk / "updir" / "gone").symlink_to("nowhere")  # the collection lists it as invalid_symlink
+    download = _task(sandbox, "download", [Item(path + "updir/", str(tmp_path / "down"), is_dir=True)])
+    download.run()
+
+    for task, summary, notice in (
+        (upload, "1 file moved; 2 links and 1 special file left out",
+         "(1 file, 3 B; 2 links and 1 special file left out)"),
+        (copy, "3 files moved; 1 special file left out", "(3 files, 3 B; 1 special file left out)"),  # links stay links
+        (download, "1 file moved; 1 link left out", "(1 file, 3 B; 1 link left out)"),
+    ):
+        snap = task.snapshot()
+        assert snap.status == "SUCCEEDED" and task.events()[-1].description == summary, task.events()
+        assert finish_message(snap).endswith(notice), finish_message(snap)
+    left = [e.description for e in download.events() if e.code == "LINKS_LEFT_OUT"]
+    assert left == [f"1 link left out (broken, or leading outside the collection: nothing behind them to fetch): "
+                    f"{path}updir/gone"]
+
+
 def _unreadable(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
     """``directory`` cannot be listed, as a chmod 000 directory cannot (root reads those, so the test
     refuses at the OS call itself)."""

@@ -125,6 +125,13 @@ def test_endings_and_status_text() -> None:
     both = task(type="DOWNLOAD", status="SUCCEEDED", files_transferred=3, files_skipped=2, bytes_transferred=6,
                 directories_skipped=2)
     assert fmt.finish_message(both).endswith("(3 files, 6 B, 2 files and 2 directories skipped)")
+    # What a tree walk left out (links in an upload, special files): said after the files, not only in events.
+    left = task(type="UPLOAD", status="SUCCEEDED", files_transferred=1, files_skipped=0, bytes_transferred=3,
+                links_left_out=2, special_files_left_out=1)
+    assert fmt.finish_message(left).endswith("(1 file, 3 B; 2 links and 1 special file left out)")
+    empty = task(type="COPY", status="SUCCEEDED", files=0, files_transferred=0, files_skipped=0, directories=1,
+                 special_files_left_out=1)
+    assert fmt.finish_message(empty).endswith("(1 directory made, no files; 1 special file left out)")
 
 
 def test_title_falls_back_to_endpoints() -> None:

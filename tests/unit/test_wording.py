@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from gterm.wording import plural
+from gterm.wording import left_out, plural
 
 GTERM = Path(__file__).resolve().parents[2] / "gterm"
 
@@ -16,6 +16,12 @@ def test_plural_words_one_and_many() -> None:
     assert plural(0, "file") == "0 files"
     assert plural(2048, "guest collection") == "2,048 guest collections"
     assert plural(2, "entry", "entries") == "2 entries" and plural(1, "entry", "entries") == "1 entry"
+
+
+def test_left_out_says_links_and_special_files() -> None:
+    assert left_out(0, 0) == ""
+    assert left_out(1, 0) == "1 link left out" and left_out(0, 3) == "3 special files left out"
+    assert left_out(2, 1) == "2 links and 1 special file left out"
 
 
 def test_no_message_counts_with_a_parenthesised_s() -> None:
