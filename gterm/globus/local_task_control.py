@@ -33,6 +33,17 @@ class OwnTask(Protocol):
     def interrupt(self) -> None: ...  # gterm quits: stop, to be gone on with later (not the user's cancel)
 
 
+_CUT_OFF: dict[str, str] = {
+    # HttpsFiles.download keeps its .gterm-part file; F5 again continues it.
+    "download": "a partial download is kept to resume",
+    # An upload's PUT is broken off: the collection keeps nothing under the name (HttpsFiles.upload).
+    "upload": "a file cut off is not kept on the collection; the files already sent stay there",
+    # A copy writes to a hidden temporary name, removed on a cancel (LocalTask._copy_local).
+    "copy": "a file cut off is removed; the files already copied stay",
+}
+"""What a cancel leaves of the file each stream was moving, by the task's kind (its type, lower case)."""
+
+
 class LocalTaskControl:
     """Transfer's task calls, answered by one of gterm's own tasks."""
 
@@ -58,7 +69,8 @@ class LocalTaskControl:
         if not self.local_task.is_active:
             return "The task had already ended."
         self.local_task.cancel()
-        return "Cancelling: each stream stops at its next piece (a partial download is kept to resume)."
+        kind = self.local_task.snapshot().type.lower()
+        return f"Cancelling: each stream stops at its next piece ({_CUT_OFF[kind]})."
 
     def update_task(self, task_id: str, *, label: str | None = None, deadline: datetime | None = None) -> Task:
         raise InvalidInput("A download, upload or copy run by gterm has no label or deadline to change.")

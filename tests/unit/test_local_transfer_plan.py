@@ -78,3 +78,16 @@ def test_control_cancels_and_reads_events_newest_first(tmp_path: Path) -> None:
     assert (finished.status, finished.nice_status) == ("FAILED", "CANCELED")
     assert control.events(task.task_id)[0].code == "CANCELED"
     assert control.cancel(task.task_id) == "The task had already ended."
+
+
+def test_cancel_says_what_is_left_of_the_file_cut_off_for_each_kind(tmp_path: Path) -> None:
+    """QA: cancelling an upload said "a partial download is kept to resume": an upload keeps nothing of a
+    file cut off on the collection (HttpsFiles.upload), and a copy removes its temporary file."""
+    said = {
+        kind: LocalTaskControl(LocalTask(kind=kind, items=[], source_name="a", destination_name="b")).cancel("t")
+        for kind in ("download", "upload", "copy")
+    }
+    assert said["download"].endswith("(a partial download is kept to resume).")
+    assert said["upload"].endswith("(a file cut off is not kept on the collection; the files already sent stay there).")
+    assert said["copy"].endswith("(a file cut off is removed; the files already copied stay).")
+    assert all(text.startswith("Cancelling: each stream stops at its next piece") for text in said.values())
