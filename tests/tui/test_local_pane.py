@@ -12,7 +12,7 @@ from pathlib import Path
 from gterm.globus.local_files import LOCAL_ID
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
 from gterm.tui.screens.collection_picker import CollectionPicker
-from gterm.tui.screens.prompts import ConfirmPrompt
+from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.viewer import FileViewer
 from tests.support.browser_helpers import (
     answer_prompt,
@@ -88,6 +88,9 @@ async def test_local_mkdir_rename_move_delete(alice_service, tmp_config, tmp_pat
 
         await cursor_to(pilot, left, "renamed.txt")
         await pilot.press("f6")
+        # QA: it said "(within this collection)": the Local pane is this computer, not a collection.
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the move prompt")
+        assert app.screen.title_text == "Move renamed.txt (within this computer) to"
         await answer_prompt(pilot, f"{root}/made/")
         await wait_for(pilot, lambda: "renamed.txt" not in listing_names(left), "moved away")
         assert (root / "made" / "renamed.txt").exists()

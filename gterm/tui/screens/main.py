@@ -462,9 +462,10 @@ class MainScreen(StartupLocations):
         # What moves is named (as Midnight Commander's 'Move directory "dirA" to:'): the cursor may have
         # moved since, or a selection been left on.
         what = escape_controls(slashed_name(entries[0])) if len(entries) == 1 else plural(len(entries), "item")
+        within = "this computer" if is_local(collection_id) else "this collection"  # the Local pane is no collection
         self.app.push_screen(
             InputPrompt(
-                f"Move {what} (within this collection) to",
+                f"Move {what} (within {within}) to",
                 value=suggestion,
                 items=[slashed_name(entry) for entry in entries] if len(entries) > 1 else (),
                 details=" ".join(filter(None, (
