@@ -250,15 +250,21 @@ class HttpsFiles:
 
     def read(self, path: str, offset: int, length: int) -> bytes:
         """``length`` bytes from ``offset`` (fewer at the end of the file): one Range request."""
+        return self.read_sized(path, offset, length)[0]
+
+    def read_sized(self, path: str, offset: int, length: int) -> tuple[bytes, int | None]:
+        """:meth:`read`, and the file's size the answer gave (None: past the end, a 416, which gives none)."""
         if length <= 0:
-            return b""
+            return b"", None
         try:
             response = self._send("GET", path, headers={"Range": f"bytes={offset}-{offset + length - 1}"})
         except InvalidInput:
-            return b""  # 416: the offset is past the end
+            return b"", None  # 416: the offset is past the end
         with response:
             data = response.content
-        return data[:length] if response.status_code == 206 else data[offset : offset + length]
+        if response.status_code == 206:
+            return data[:length], _total_from_content_range(response.headers.get("Content-Range"), offset + len(data))
+        return data[offset : offset + length], len(data)
 
     def download(
         self,
@@ -647,22 +653,3 @@ def no_https_reason(collection: Collection) -> str:
         "collections do). Transfer to a collection that does, or to a Globus Connect Personal "
         "endpoint on this computer."
     )
-
-
-class RemoteBytes:
-    """A file on a collection as a viewer's byte source: its size from one HEAD, ranged reads after."""
-
-    def __init__(self, files: HttpsFiles, path: str) -> None:
-        self._files = files
-        self._path = path
-        self._size = files.stat(path).size
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    def read(self, offset: int, length: int) -> bytes:
-        return self._files.read(self._path, offset, length)
-
-    def close(self) -> None:
-        self._files.close()

@@ -17,8 +17,9 @@ import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
+from gterm.globus.errors import InvalidInput
 from gterm.globus.local_files import open_regular
 
 BLOCK = 64 * 1024
@@ -33,6 +34,11 @@ _STRAY_BYTE = re.compile("[\udc80-\udcff]")  # a byte UTF-8 could not read, as s
 _BEYOND_ASCII = re.compile("[\u0080-\ud7ff\ue000-\U0010ffff]")  # a character UTF-8 did read
 
 
+Change = Literal["changed", "deleted"]
+FILE_CHANGED = "the file changed on disk; reloaded"
+FILE_DELETED = "the file was deleted"
+
+
 class ByteSource(Protocol):
     """A file that can be read at any offset."""
 
@@ -41,22 +47,56 @@ class ByteSource(Protocol):
 
     def read(self, offset: int, length: int) -> bytes: ...
 
+    def changed(self) -> Change | None:
+        """Whether the file is no longer what was read so far (``size`` is then what it is now): None
+        when it is the same. Asked once per page, so it must be cheap (a stat, no request)."""
+        ...
+
     def close(self) -> None: ...
+
+
+_REFUSAL = "there is no content to view."
 
 
 class LocalFile:
     """A file on this computer (``pread``: no shared file position, so any thread may read)."""
 
     def __init__(self, path: str) -> None:
-        self._fd = open_regular(path, refusal="there is no content to view.")
-        self._size = os.fstat(self._fd).st_size
+        self._path = path
+        self._fd = open_regular(path, refusal=_REFUSAL)
+        self._seen = os.fstat(self._fd)
+        self._deleted = False
 
     @property
     def size(self) -> int:
-        return self._size
+        return self._seen.st_size
 
     def read(self, offset: int, length: int) -> bytes:
         return os.pread(self._fd, length, offset)
+
+    def changed(self) -> Change | None:
+        """One stat of the path: shrunk or grown or written (size, time), replaced (another file by that
+        name now: opened instead, as ``less`` reopens it), or deleted (the open descriptor still reads
+        what the file held; said once)."""
+        try:
+            now = os.stat(self._path)
+        except OSError:
+            return None if self._deleted else self._gone()
+        if (now.st_dev, now.st_ino) != (self._seen.st_dev, self._seen.st_ino):
+            try:
+                fd = open_regular(self._path, refusal=_REFUSAL)
+            except (OSError, InvalidInput):  # InvalidInput: a directory or a pipe has its name now
+                return None if self._deleted else self._gone()
+            os.close(self._fd)
+            self._fd, now = fd, os.fstat(fd)
+        elif not self._deleted and (now.st_size, now.st_mtime_ns) == (self._seen.st_size, self._seen.st_mtime_ns):
+            return None
+        self._seen, self._deleted = now, False
+        return "changed"
+
+    def _gone(self) -> Change:
+        self._deleted = True
+        return "deleted"
 
     def close(self) -> None:
         os.close(self._fd)
@@ -78,6 +118,28 @@ class TextPager:
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self.reads = 0  # how many times the source was asked (tests, the status line)
         self._encoding: str | None = None  # text_encoding(), once known
+        self.changes = 0  # how many times the file was found changed: the viewer places its page again
+        self.notice = ""  # what the last change was, in words, until taken by take_notice()
+        self.deleted = False
+
+    # --- the file changing under the pager ------------------------------------
+
+    def check(self) -> None:
+        """Ask the source whether the file changed (once per page, not per line: a stat). If it did, the
+        size is what it is now and nothing cached from before is shown again."""
+        change = self.source.changed()
+        if change is None:
+            return
+        self.size = self.source.size
+        self._cache.clear()
+        self._encoding = None
+        self.deleted = change == "deleted"
+        self.notice = FILE_DELETED if self.deleted else FILE_CHANGED
+        self.changes += 1
+
+    def take_notice(self) -> str:
+        notice, self.notice = self.notice, ""
+        return notice
 
     # --- raw bytes ---------------------------------------------------------
 
@@ -86,8 +148,12 @@ class TextPager:
         if cached is not None:
             self._cache.move_to_end(index)
             return cached
-        data = self.source.read(index * self._block, self._block)
+        start = index * self._block
+        data = self.source.read(start, self._block)
         self.reads += 1
+        if len(data) < min(self._block, self.size - start):
+            self.check()  # short: the file shrank since it was last checked (not cached: it is not what is there)
+            return data
         self._cache[index] = data
         if len(self._cache) > CACHE_BLOCKS:
             self._cache.popitem(last=False)
@@ -142,6 +208,8 @@ class TextPager:
         position = offset
         while len(lines) < count and position < self.size:
             window = self.bytes_at(position, MAX_LINE + 1)
+            if not window:
+                break  # the file ended before its size said (it shrank while being read)
             newline = window.find(b"\n")
             if newline == -1 or newline > MAX_LINE:
                 take = min(len(window), MAX_LINE)

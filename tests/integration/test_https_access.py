@@ -62,6 +62,31 @@ def _blob(size: int, seed: int = 7) -> bytes:
     return (hashlib.sha256(str(seed).encode()).digest() * (size // 32 + 1))[:size]
 
 
+def test_the_viewers_remote_source_says_a_file_shrunk_grown_or_deleted(sandbox: SandboxHandle) -> None:
+    """What a read of the viewer's source finds (the size in its answer, a 404) is what changed() says:
+    the viewer then re-reads its size and drops its cache, as for a file on this computer."""
+    from gterm.globus.remote_bytes import RemoteBytes
+    from gterm.tui.text_pager import FILE_CHANGED, FILE_DELETED, TextPager
+
+    disk, path = make_lab_dir(sandbox, {"v.txt": b"line\n" * 4000})  # 20,000 bytes; the first line reads 5 blocks
+    pager = TextPager(RemoteBytes(files_for(sandbox, LAB_STORAGE_ID), path + "v.txt"), block=1024)
+    try:
+        assert pager.lines_from(0, 1)[0].data == b"line" and pager.source.changed() is None
+        (disk / "v.txt").write_bytes(b"grown\n" * 5000)
+        pager.check()
+        assert pager.take_notice() == ""  # nothing read since: nothing known (no request is made to ask)
+        assert pager.bytes_at(9_996, 6) == b"grown\n"  # not cached: read, and its answer tells the new size
+        pager.check()
+        assert pager.size == 30_000 and pager.take_notice() == FILE_CHANGED
+        (disk / "v.txt").write_bytes(b"short\n" * 10)  # 60 bytes: the next read is past its end
+        assert pager.bytes_at(15_000, 10) == b"" and pager.size == 60 and pager.take_notice() == FILE_CHANGED
+        (disk / "v.txt").unlink()
+        assert pager.bytes_at(0, 10) == b"" and pager.deleted and pager.take_notice() == FILE_DELETED
+        assert pager.size == 0
+    finally:
+        pager.source.close()
+
+
 def test_download_is_byte_identical_and_keeps_the_time(sandbox: SandboxHandle, lab: HttpsFiles, tmp_path: Path) -> None:
     data = _blob(3 * 1024 * 1024 + 17)
     disk, path = make_lab_dir(sandbox, {"data.bin": data})

@@ -142,6 +142,46 @@ async def test_f3_views_a_local_file(alice_service, tmp_config, tmp_path):
         assert viewer.page_shown.lines[0].plain == "alpha"
 
 
+async def test_the_viewer_notices_the_file_shrinking_and_being_deleted(alice_service, tmp_config, tmp_path):
+    """QA: after ``truncate -s 100`` from a shell, End showed a blank page ("98% · byte 5,202,874 of
+    5,288,890"), Home the old first page from the cache; after the file was deleted a search said "Not
+    found after this point" against the old size. Now the viewer says so and works on what is there."""
+    root = _tree(tmp_path)
+    big = root / "big.log"
+    big.write_bytes(b"".join(b"old line %05d\n" % i for i in range(20_000)))
+    app = _app(alice_service, tmp_config, root)
+    async with app.run_test(size=SIZE) as pilot:
+        left = await _listed(pilot, root)
+        await cursor_to(pilot, left, "big.log")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, FileViewer), "viewer")
+        viewer = app.screen
+        assert isinstance(viewer, FileViewer)
+        await wait_for(pilot, lambda: viewer.page_shown is not None, "first page")
+
+        def status() -> str:
+            return viewer.page_shown.status if viewer.page_shown is not None else ""
+
+        with big.open("r+b") as f:  # the same file, its first line rewritten, cut to 200 lines
+            f.write(b"new first line\n")
+            f.truncate(3000)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: "of 3,000" in status(), "the new size")
+        assert "the file changed on disk; reloaded" in status() and "100%" in status(), status()
+        assert viewer.page_shown is not None and viewer.page_shown.lines, "a blank page past the end"
+        assert viewer.page_shown.lines[-1].plain == "old line 00199"
+        await pilot.press("home")
+        await wait_for(pilot, lambda: "byte 0 of 3,000" in status(), "the top")
+        assert viewer.page_shown is not None and viewer.page_shown.lines[0].plain == "new first line"
+        assert "changed on disk" not in status()  # said once
+
+        big.unlink()
+        await pilot.press("slash")
+        await pilot.press(*"nowhere", "enter")
+        await wait_for(pilot, lambda: "Not found" in status(), "the search")
+        assert "the file was deleted" in status(), status()
+
+
 async def test_picker_offers_this_computer(alice_service, tmp_config, tmp_path, monkeypatch):
     _tree(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "here"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gterm.tui.text_pager import MAX_LINE, TEXT_LATIN_1, LocalFile, TextPager, hex_line
+from gterm.tui.text_pager import FILE_CHANGED, FILE_DELETED, MAX_LINE, TEXT_LATIN_1, LocalFile, TextPager, hex_line
 
 
 def _pager(tmp_path: Path, data: bytes, block: int = 64) -> TextPager:
@@ -95,3 +95,53 @@ def test_hex_rows(tmp_path: Path) -> None:
     assert [offset for offset, _ in rows] == [16, 32]
     assert hex_line(*rows[0]).startswith("00000010  10 11 12 13 14 15 16 17  18 19")
     assert hex_line(0, b"Hi\x00").endswith("|Hi.|")
+
+
+def test_a_file_that_shrinks_is_read_at_its_new_size_not_from_the_cache(tmp_path: Path) -> None:
+    """QA: after ``truncate -s 100`` the viewer's End showed a blank page past the new end and Home the
+    old first page from its cache."""
+    path = tmp_path / "f"
+    path.write_bytes(b"".join(b"line %04d\n" % i for i in range(1000)))
+    pager = TextPager(LocalFile(str(path)), block=64)
+    pager.lines_from(pager.last_page(3), 3)
+    assert pager.lines_from(0, 1)[0].data == b"line 0000"
+    pager.check()
+    assert (pager.changes, pager.take_notice()) == (0, "")  # unchanged: nothing said, nothing dropped
+
+    with path.open("r+b") as f:  # the same file (inode), written and cut short
+        f.write(b"fresh\n")
+        f.truncate(100)
+    pager.check()
+
+    assert pager.size == 100 and pager.changes == 1 and pager.take_notice() == FILE_CHANGED
+    assert pager.lines_from(0, 1)[0].data == b"fresh"
+    assert pager.last_page(1) == 90 and pager.take_notice() == ""  # said once
+
+
+def test_a_short_read_is_noticed_without_a_check(tmp_path: Path) -> None:
+    """A file cut short between two checks (a search reading on): the read that comes back short re-reads
+    the size, and the lines stop at the new end."""
+    path = tmp_path / "f"
+    path.write_bytes(b"x\n" * 1000)
+    pager = TextPager(LocalFile(str(path)), block=64)
+    path.write_bytes(b"x\n" * 10)  # truncates in place (same inode)
+    assert len(pager.lines_from(0, 100)) == 10
+    assert pager.size == 20 and pager.take_notice() == FILE_CHANGED
+    assert pager.find("nowhere", 0) is None
+
+
+def test_a_deleted_file_is_said_and_a_replaced_one_reopened(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"old\n")
+    pager = TextPager(LocalFile(str(path)), block=64)
+    path.unlink()
+    pager.check()
+    assert pager.deleted and pager.take_notice() == FILE_DELETED
+    assert pager.lines_from(0, 1)[0].data == b"old"  # what the open file held, still readable
+    pager.check()
+    assert pager.changes == 1 and pager.deleted  # said once; still deleted
+
+    path.write_bytes(b"new file\n")  # a file by that name again (as an editor's save makes one)
+    pager.check()
+    assert not pager.deleted and pager.take_notice() == FILE_CHANGED
+    assert pager.size == 9 and pager.lines_from(0, 1)[0].data == b"new file"

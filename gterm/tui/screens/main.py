@@ -338,7 +338,7 @@ class MainScreen(StartupLocations):
                 )
             )
             return
-        from gterm.globus.https_access import RemoteBytes
+        from gterm.globus.remote_bytes import RemoteBytes
         from gterm.tui.screens.viewer import FileViewer
 
         https = self.host.https

@@ -30,7 +30,16 @@ from textual.worker import get_current_worker
 from gterm.globus.errors import GtermError
 from gterm.tui.keymap import VIEWER_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
-from gterm.tui.text_pager import HEX_WIDTH, TEXT_LATIN_1, ByteSource, Line, TextPager, hex_columns, hex_line
+from gterm.tui.text_pager import (
+    FILE_DELETED,
+    HEX_WIDTH,
+    TEXT_LATIN_1,
+    ByteSource,
+    Line,
+    TextPager,
+    hex_columns,
+    hex_line,
+)
 from gterm.tui.widgets.file_columns import cut_left
 from gterm.tui.widgets.key_footer import KeyFooter
 from gterm.tui.worker_errors import deliver, describe, report
@@ -216,6 +225,7 @@ class FileViewer(Screen[None]):
                         return
                     commands.append(more)
                 try:
+                    state.check()
                     for item in commands:
                         state.apply(item)
                     page = state.page()
@@ -256,6 +266,29 @@ class _PagerState:
         self._lexer = _lexer_name(file_name)
         self._page_starts: list[int] = []
         self._page_end = 0  # the byte just past the page painted last
+        self._changes = 0  # the pager's changes the page has been placed after
+
+    # --- the file changing ------------------------------------------------------------
+
+    def check(self) -> None:
+        """Before a batch of keys: has the file changed on disk? (One stat per page painted.)"""
+        self.pager.check()
+        self._place_after_change()
+
+    def _place_after_change(self) -> None:
+        """When the file is not what the page was read from (found by check() or by a short read while
+        the keys were applied): the same place in what is there now, at most its last page (a shrunk
+        file's End is its new end, not a blank page past it)."""
+        if self.pager.changes == self._changes:
+            return
+        self._changes = self.pager.changes
+        self.encoding = self.pager.text_encoding()
+        if self.match is not None and self.match[0] >= self.pager.size:
+            self.match = None
+        if self.hex:
+            self.top = min(self.top, self._last_top())
+        else:
+            self.top = min(self.pager.line_start(min(self.top, self.pager.size)), self._last_top())
 
     # --- commands ------------------------------------------------------------------
 
@@ -340,6 +373,7 @@ class _PagerState:
     # --- painting --------------------------------------------------------------------
 
     def page(self) -> Page:
+        self._place_after_change()
         lines = self._hex_lines() if self.hex else self._text_lines()
         self.last_lines = lines
         return Page(lines, self._status())
@@ -407,6 +441,10 @@ class _PagerState:
             parts.append(f"/{escape_controls(self.needle)}")
         if self.note:
             parts.append(self.note)
+        # A change is said once, on the page painted after it; a deletion on every page while it lasts.
+        notice = self.pager.take_notice() or (FILE_DELETED if self.pager.deleted else "")
+        if notice:
+            parts.append(notice)
         return "  ·  ".join(parts)
 
 
