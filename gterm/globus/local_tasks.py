@@ -38,6 +38,7 @@ from gterm.globus.download_parts import DownloadTally, LocalWriteError, local_wr
 from gterm.globus.errors import SIGN_IN_ERRORS, AlreadyExists, GtermError, InvalidInput, Offline
 from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
+from gterm.globus.local_tree import make_local_dir, read_local_dir, refuse_copy_into_itself, tree_join
 from gterm.globus.models import Entry, Event, Task
 from gterm.globus.task_history import INTERRUPTED, checkpoint_due, interrupted_message
 from gterm.wording import broken_links_skipped, directories, first_few, left_out, plural, skipped
@@ -314,7 +315,7 @@ class LocalTask:
                 jobs.append(FileJob(item.source, item.destination, item.size))
                 continue
             if self.kind == "copy":
-                _refuse_copy_into_itself(item.source, item.destination)
+                refuse_copy_into_itself(item.source, item.destination)
             destination = item.destination if self.kind == "upload" else self._directory_destination(item.destination)
             if self.kind == "download":
                 jobs.extend(self._plan_remote_tree(item.source, destination, item.modified))
@@ -343,7 +344,7 @@ class LocalTask:
             local_dir = self._where_directory_goes(remote_dir, here)
             if local_dir is None:
                 continue
-            made = _make_local_dir(local_dir)
+            made = make_local_dir(local_dir)
             self._counters.directories += 1
             if made and when is not None:
                 self._directory_times.append((local_dir, when.timestamp()))
@@ -393,7 +394,7 @@ class LocalTask:
             try:
                 # Read before anything is made: a directory that cannot be read is one failed item
                 # (named), not the end of the task, and leaves no empty copy of itself behind.
-                listing = _read_local_dir(local_dir)
+                listing = read_local_dir(local_dir)
             except OSError as exc:
                 self._directory_failed(str(local_dir), target_dir, str(local_error(exc, "read", str(local_dir))))
                 continue
@@ -402,7 +403,7 @@ class LocalTask:
             if made and self.kind == "copy":  # an upload's directories are made by Transfer, which sets no times
                 self._directory_times.append((Path(target_dir), listing.modified))
             for entry, info in listing.entries:
-                target = _join(target_dir, entry.name, remote=self.kind == "upload")
+                target = tree_join(target_dir, entry.name, remote=self.kind == "upload")
                 if stat.S_ISDIR(info.st_mode):
                     pending.append((Path(entry.path), target))
                 elif stat.S_ISREG(info.st_mode):
@@ -453,7 +454,7 @@ class LocalTask:
             with contextlib.suppress(AlreadyExists):
                 self.make_remote_dir(paths.as_dir(target))
             return False
-        return _make_local_dir(Path(target))
+        return make_local_dir(Path(target))
 
     # --- moving ----------------------------------------------------------------
 
@@ -668,49 +669,3 @@ class LocalTask:
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
             raise Cancelled("Canceled")
-
-
-@dataclass(frozen=True, slots=True)
-class _LocalDir:
-    modified: float
-    entries: list[tuple[os.DirEntry[str], os.stat_result]]
-
-
-def _read_local_dir(directory: Path) -> _LocalDir:
-    """A directory's time and its entries with their lstat; OSError when it cannot be read.
-
-    An entry that vanished between the listing and its stat is not there any more: left out.
-    """
-    modified = directory.stat().st_mtime
-    entries: list[tuple[os.DirEntry[str], os.stat_result]] = []
-    with os.scandir(directory) as listing:
-        for entry in listing:
-            try:
-                entries.append((entry, entry.stat(follow_symlinks=False)))
-            except FileNotFoundError:
-                continue
-    return _LocalDir(modified, entries)
-
-
-def _join(directory: str, name: str, *, remote: bool) -> str:
-    return paths.as_dir(directory) + name if remote else os.path.join(directory, name)
-
-
-def _make_local_dir(path: Path) -> bool:
-    """Make ``path`` (and its parents); True if it was not there before."""
-    if path.is_dir():
-        return False
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise InvalidInput(f"{path} exists and is not a directory.") from None
-    except OSError as exc:
-        raise LocalWriteError(f"Cannot create {path}: {exc.strerror or 'error'}.") from None
-    return True
-
-
-def _refuse_copy_into_itself(source: str, destination: str) -> None:
-    """A copy of a directory into itself would copy its own copies, level after level, until the disk fills."""
-    real_source, real_destination = os.path.realpath(source), os.path.realpath(destination)
-    if os.path.commonpath([real_source, real_destination]) == real_source:
-        raise InvalidInput(f"Cannot copy {source.rstrip('/')} into itself ({destination.rstrip('/')} is inside it).")
