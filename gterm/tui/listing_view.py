@@ -11,8 +11,9 @@ a *view* is only a list of entry indices in display order.
   garbage collector, so a young one costs no collection pause), and every
   per-row pass is a ``map``/``compress`` chain that runs in C.
 * Sorting: the name order (dirs first, then casefolded name; the exact name
-  breaks ties) is computed once per listing with ``list.__getitem__`` as the
-  key function, which stays in C. Size and time orders are a stable sort of
+  breaks ties; a name that is not UTF-8 by its bytes, as this computer's: see
+  ``gterm.tui.name_order``) is computed once per listing with ``list.__getitem__``
+  as the key function, which stays in C. Size and time orders are a stable sort of
   that name order (so ties keep it) by keys made in that order: floats of the
   sizes, timedeltas since 1970 of the times (compared in C; see _sorted_by).
   Each order is cached with its number of directories, so "reverse" is two slices.
@@ -42,6 +43,7 @@ from operator import attrgetter, contains, eq, mul, not_, sub
 from typing import Any, Literal
 
 from gterm.globus.models import Entry, Listing
+from gterm.tui import name_order
 
 SortKey = Literal["name", "size", "time"]
 SORT_KEYS: tuple[SortKey, ...] = ("name", "size", "time")
@@ -259,9 +261,6 @@ def _starts_with(entries: Sequence[Entry], first: Sequence[Entry]) -> bool:
     return tuple(entries[:count]) == tuple(first)
 
 
-_FLIPPED = bytes.maketrans(b"\x00\x01", b"\x01\x00")  # is-a-directory flags -> is-a-file flags
-
-
 def _reverse_groups(order: array[int], dir_count: int) -> array[int]:
     """``order`` reversed within its two groups, so directories stay first."""
     if not dir_count:
@@ -380,27 +379,12 @@ class ListingView:
         Also finds the dot files: one run per group in casefolded order (between "." and "/"), bisected.
         """
         if "name" not in self._orders:
+            earlier, self._earlier_name_order = self._earlier_name_order, None
+            # Names that are not UTF-8, in Transfer's spelling, come back respelled: sorted, hidden and filtered
+            # as the Local pane has them.
+            dirs, files, self.folded = name_order.by_name(self.names, self.folded, self._is_dir, earlier)
             folded = self.folded
             n = len(folded)
-            key: Callable[[int], str | tuple[str, str]] = folded.__getitem__
-            if len(set(folded)) != n:  # names differing only in case: make their order deterministic
-                key = list(zip(folded, self.names, strict=True)).__getitem__
-            # Split first, then sort each group: cheaper than sorting everything and splitting the
-            # sorted order (one pass over the flags in entry order instead of one in sorted order).
-            is_dir = self._is_dir
-            earlier, self._earlier_name_order = self._earlier_name_order, None
-            known = earlier[2] if earlier is not None else 0
-            new = range(known, n)
-            dirs = sorted(compress(new, is_dir[known:]), key=key)
-            files = sorted(compress(new, is_dir[known:].translate(_FLIPPED)), key=key)
-            if earlier is not None:
-                # The earlier entries' groups are sorted already, by this key too: names equal when
-                # casefolded among them are among all of them (both sorted by (casefolded, name));
-                # with none, their order by casefolded name is their order by the pair. A list of
-                # two sorted runs is merged by sort() in about one comparison per entry.
-                earlier_order, earlier_dirs, _ = earlier
-                dirs = sorted(earlier_order[:earlier_dirs].tolist() + dirs, key=key)
-                files = sorted(earlier_order[earlier_dirs:].tolist() + files, key=key)
             visible = bytearray(b"\x01") * n
             by_folded = folded.__getitem__
             hidden: list[int] = []
