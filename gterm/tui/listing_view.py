@@ -44,6 +44,7 @@ from typing import Any, Literal
 
 from gterm.globus.models import Entry, Listing
 from gterm.tui import name_order
+from gterm.tui.safe_text import escape_controls
 
 SortKey = Literal["name", "size", "time"]
 SORT_KEYS: tuple[SortKey, ...] = ("name", "size", "time")
@@ -180,8 +181,9 @@ def display_name(entry: Entry) -> str:
 
 
 def invalid_link_notice(entry: Entry) -> str:
-    """What Enter or F3 on an invalid link says (before escaping): nothing behind it can be opened."""
-    return f"{entry.name} is a broken link or leads outside the collection; it cannot be opened or transferred."
+    """What Enter or F3 on an invalid link says: nothing behind it can be opened (the name escaped on its own)."""
+    return (f"{escape_controls(entry.name)} is a broken link or leads outside the collection; it cannot be opened "
+            "or transferred.")
 
 
 def glob_matcher(pattern: str, *, casefold: bool = False) -> Callable[[str], bool]:

@@ -22,6 +22,7 @@ from gterm.globus.local_files import is_local
 from gterm.globus.local_tasks import Item, Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection, Entry
 from gterm.tui.listing_view import format_time, human_size, slashed_name
+from gterm.tui.safe_text import escape_controls
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.https_access import HttpsAccess
@@ -52,15 +53,18 @@ class Conflict:
         return self.incoming.name
 
     def line(self) -> str:
-        """Both sides as Midnight Commander's overwrite question shows them: size and time, and which is newer."""
+        """Both sides as Midnight Commander's overwrite question shows them: size and time, and which is newer.
+
+        The name is escaped on its own (as the panes show it): Transfer's spelling of a name that is not UTF-8
+        is recognised only as a whole name, not at the start of a line that goes on."""
         if self.incoming.is_dir or self.existing.is_dir:
             here = "a directory" if self.existing.is_dir else "a file"
-            return f"{slashed_name(self.incoming)} · here: {here} of that name"
+            return f"{escape_controls(slashed_name(self.incoming))} · here: {here} of that name"
         new, old = self.incoming.last_modified, self.existing.last_modified
         than = ""
         if new is not None and old is not None:
             than = ", older" if old < new else ", newer" if old > new else ", same time"
-        return (f"{self.name} · new: {_facts(self.incoming)} · here: {_facts(self.existing)}{than}")
+        return (f"{escape_controls(self.name)} · new: {_facts(self.incoming)} · here: {_facts(self.existing)}{than}")
 
 
 def _facts(entry: Entry) -> str:

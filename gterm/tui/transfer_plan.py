@@ -118,7 +118,10 @@ class TransferPlan:
         gterm runs itself, never seen there, goes without: the panel's label column is narrow). A directory
         typed in the dialog is named after the collection (the other pane's own goes unnamed, as before)."""
         count = len(self.entries)
-        what = plural(count, "item") if count != 1 else self.entries[0].name
+        # The name is escaped on its own: a name that is not UTF-8 comes in Transfer's spelling (U+FFFD, latin-1),
+        # recognised only as a whole name, and the label is text (Globus keeps and shows it, nothing reads a path
+        # from it), so it says what the panes show: ``caf\xe9.bin``, never that spelling.
+        what = plural(count, "item") if count != 1 else escape_controls(self.entries[0].name)
         where = f"{self.destination_name}:{self.destination_path}" if self.typed_target else self.destination_name
         # Names come from other people: the label (shown in an Input, sent to Globus) gets their
         # control characters as visible escapes, never raw (QA F11). fit_label keeps it to one line

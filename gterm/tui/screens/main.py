@@ -322,7 +322,8 @@ class MainScreen(StartupLocations):
             return
         if entry.special_kind is not None:
             # Opening a named pipe waits for a writer (forever); a device has no contents to page.
-            self.notify(f"{entry.name} is a {entry.special_kind}: there is nothing to view.", severity="warning")
+            self.notify(f"{escape_controls(entry.name)} is a {entry.special_kind}: there is nothing to view.",
+                        severity="warning")
             return
         collection, directory = pane.collection, pane.path
         title = f"{collection.display_name}:{paths.child(directory, entry.name, is_dir=entry.is_dir)}"
@@ -411,16 +412,19 @@ class MainScreen(StartupLocations):
                 named,
             )
 
+        # The name escaped on its own: Transfer's spelling of one that is not UTF-8 is recognised only whole.
+        context = f"Rename {escape_controls(entry.name)}"
+
         def named(name: str | None) -> None:
             if not name or name == entry.name:
                 return
             old = paths.child(directory, entry.name, is_dir=entry.is_dir)
             new = paths.child(directory, name, is_dir=entry.is_dir)
             pane.run_file_operation(
-                f"Rename {entry.name}",
+                context,
                 lambda s: s.rename(collection_id, old, new),
                 lambda _: self._changed(collection_id, directory, focus_name=name, pane=pane),
-                on_failed=lambda error: self._ask_again(ask, name, error, f"Rename {entry.name}", pane),
+                on_failed=lambda error: self._ask_again(ask, name, error, context, pane),
             )
 
         ask(entry.name)

@@ -194,20 +194,21 @@ class TransferDialog(DestinationKeys, GtermModal[TransferRequest]):
         summary.append("\nto   ")
         summary.append(escape_controls(plan.destination_name), style="bold")
         summary.append("  (directory below)", style="dim")
-        names = ", ".join(slashed_name(entry) for entry in plan.entries[:6])
+        # Each name escaped on its own, as the panes show it: Transfer's spelling of a name that is not UTF-8
+        # is recognised only as a whole name, not inside a sentence.
+        names = ", ".join(escape_controls(slashed_name(entry)) for entry in plan.entries[:6])
         if len(plan.entries) > 6:
             names += f", … ({len(plan.entries) - 6} more)"
-        summary.append("\n" + escape_controls(names), style="dim")
+        summary.append("\n" + names, style="dim")
         if hidden := hidden_by_filter(plan.hidden_by_filter):
             summary.append("\n" + hidden, style="bold yellow")
         if (there := plan.already_there()) and not elsewhere and plan.destination_problem() is None:
             # Transfer replaces them without asking (as cp does); said before Enter, as MC's copy asks. Not said
             # when the proposal is the source directory itself (both panes on it): Enter refuses that one.
-            shown = first_few(there, 4)
+            shown = first_few([escape_controls(name) for name in there], 4)
             them = "it" if len(there) == 1 else "them"
-            summary.append("\n" + escape_controls(
-                f"Already at the destination: {shown}. Sent over {them}, unless a sync level finds {them} the "
-                "same."), style="bold yellow")
+            summary.append(f"\nAlready at the destination: {shown}. Sent over {them}, unless a sync level finds {them} "
+                           "the same.", style="bold yellow")
         return summary
 
     def compose_dialog(self) -> ComposeResult:
