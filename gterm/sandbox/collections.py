@@ -18,8 +18,10 @@ inside the collection root and refuses anything else:
 - Guest collections: the owner has full rights; others need an ACL rule
   (identity / group / all_authenticated_users / anonymous, ``r`` or ``rw``) whose
   path is a prefix of the requested path.
-- Collections that require data_access consent answer 403 ConsentRequired
-  (shape understood by ``globus_sdk.gare.to_gare``) unless the token carries it.
+- Mapped collections that require data_access consent answer 403 ConsentRequired
+  (shape understood by ``globus_sdk.gare.to_gare``) unless the token carries it;
+  a guest collection never does, whatever its host requires (it has no
+  data_access scope: its owner's consent was given when it was created).
 """
 
 from __future__ import annotations
@@ -95,7 +97,11 @@ def _row_to_record(state: SandboxState, row: Any) -> CollectionRecord:
         host = get_collection(state, row["host_collection_id"])
         root = host.root.joinpath(*confined.split(row["host_path"]))
         spec = RootSpec(host.root_spec.base, row["host_path"])
-        requires_consent = host.requires_consent
+        # A guest collection acts with its owner's stored credential on the host: Globus asks nobody for a
+        # data_access consent to use it, and Auth has no data_access scope under a guest's id (only a
+        # non-high-assurance GCSv5 mapped collection has one; globus-sdk's add_app_data_access_scope and
+        # its GCSDownloader's _uses_data_access say so), so asking for one could never be satisfied.
+        requires_consent = False
     else:
         root = base / row["slug"]
         spec = RootSpec(str(root))

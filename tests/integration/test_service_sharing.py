@@ -16,11 +16,13 @@ import pytest
 
 from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from gterm.globus.sharing import GroupRef, SharingService, parse_expiry, path_in_guest
+from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import (
     ALICE_ID,
     ALICES_LAPTOP_ID,
     BOB_ID,
     BOB_SHARED_ID,
+    HPC_SCRATCH_ID,
     LAB_ENDPOINT_ID,
     LAB_GROUP_ID,
     LAB_GROUP_NAME,
@@ -120,6 +122,24 @@ def test_group_public_all_users_and_expiry_rules(alice: SharingService, alice_gu
     alice.update_rule(alice_guest, group_rule.id, permissions="r", expires=None)
     (changed,) = [r for r in alice.rules(alice_guest) if r.id == group_rule.id]
     assert (changed.permissions, changed.expiration_date) == ("r", None)
+
+
+def test_a_share_of_a_consent_requiring_collection_opens_with_the_hosts_consent_alone(
+    sandbox: Any, alice: SharingService
+) -> None:
+    """p, s on HPC Scratch (which requires data_access), then open the new guest: gterm sees a guest that
+    needs no data_access consent and lists it with the host's consent alone (before, Transfer asked for a
+    data_access scope named after the guest, which Auth refuses, and the login looped)."""
+    folder = f"/home/alice/{unique('scratch-share')}/"
+    consented = TransferService(lambda: transfer_client_for(sandbox, "alice", data_access=[HPC_SCRATCH_ID]))
+    consented.mkdir(HPC_SCRATCH_ID, folder)
+    guest_id = alice.share_folder(HPC_SCRATCH_ID, folder, "alice (shared by gterm)")
+    try:
+        guest = consented.get_collection(guest_id)
+        assert guest.entity_type == "GCSv5_guest_collection" and not guest.needs_data_access
+        assert list(consented.ls(guest_id, "/").entries) == []
+    finally:
+        alice.delete_guest(guest_id)
 
 
 def test_not_an_access_manager_is_told_so(sandbox: Any, alice_guest: str) -> None:

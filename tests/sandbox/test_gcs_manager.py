@@ -256,6 +256,31 @@ def test_guest_collection_lifecycle_through_gcs_and_transfer(
     assert gcs_error(lambda: alice_lab.get_collection(guest_id)).http_status == 404
 
 
+def test_a_guest_of_a_consent_requiring_collection_needs_no_data_access_consent(sandbox: SandboxHandle) -> None:
+    """As at Globus: only a (non-high-assurance) GCSv5 mapped collection has a data_access scope. A guest on HPC
+    Scratch, which requires that consent, is used with the owner's credential stored at creation: Transfer
+    asks nobody for a data_access consent on it (before, it asked for one named after the guest, which
+    Auth does not know, so the guest could never be opened)."""
+    name = unique("guest")
+    (collection_root(sandbox, HPC_SCRATCH_ID) / "home" / "alice" / name).mkdir(parents=True)
+    (collection_root(sandbox, HPC_SCRATCH_ID) / "home" / "alice" / name / "result.txt").write_text("42\n")
+    gcs = gcs_client_for(sandbox, HPC_ENDPOINT_ID, "alice", data_access=[HPC_SCRATCH_ID])
+    guest_id = str(gcs.create_collection(globus_sdk.GuestCollectionDocument(
+        mapped_collection_id=HPC_SCRATCH_ID, collection_base_path=f"/home/alice/{name}/", display_name="Scratch share",
+    ))["id"])
+    try:
+        with_host_consent = transfer_client_for(sandbox, "alice", data_access=[HPC_SCRATCH_ID])
+        assert [e["name"] for e in with_host_consent.operation_ls(guest_id, path="/")] == ["result.txt"]
+        with_host_consent.operation_mkdir(guest_id, "/out/")
+        assert with_host_consent.get_endpoint(guest_id)["requires_data_access_consent"] is False
+        # No data_access consent at all: the guest still opens; its host still asks for its own consent.
+        plain = transfer_client_for(sandbox, "alice")
+        assert sorted(e["name"] for e in plain.operation_ls(guest_id, path="/")) == ["out", "result.txt"]
+        assert api_error(lambda: plain.operation_ls(HPC_SCRATCH_ID, path="~")).code == "ConsentRequired"
+    finally:
+        gcs.delete_collection(guest_id)
+
+
 EVERY_GUEST_FIELD: dict[str, Any] = {
     "display_name": "Every field",
     "description": "All of GuestCollectionDocument",

@@ -389,9 +389,10 @@ class SharingScreen(GtermModal[None]):
         deliver(self.app, self._guest_deleted)
 
     def _delete_guest_failed(self, error: GtermError) -> None:
-        # The status line says why; a consent (the guest's data_access) or a new sign-in is asked for in the
-        # app and the deletion runs again after it, as a creation does (the status line alone left the user
-        # pressing D into the same refusal).
+        # The status line says why; a consent (the host's data_access under manage_collections: a guest has
+        # no data_access scope of its own) or a new sign-in is asked for in the app and the deletion runs
+        # again after it, as a creation does (the status line alone left the user pressing D into the same
+        # refusal).
         self.query_one("#sharing-status", Static).update(safe_text(describe(error), "bold red"))
         report(self.app, error, context="Delete this guest collection", retry=self._delete_guest)
 
