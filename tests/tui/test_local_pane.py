@@ -24,6 +24,8 @@ from tests.support.browser_helpers import (
     settled,
     wait_for,
 )
+from tests.support.sharing_helpers import sharing_for
+from tests.support.transfer_live import service_for
 
 SIZE = (120, 36)
 
@@ -241,6 +243,28 @@ async def test_b_on_this_computer_says_at_once_that_it_cannot_be_a_bookmark(alic
         await pilot.press("b")
         await wait_for(pilot, lambda: any("this computer's folders are not one" in n for n in notices(app)), "the note")
         assert app.screen is app.main_screen
+
+
+async def test_p_and_i_on_this_computer_give_one_notice_and_open_nothing(sandbox, tmp_config, tmp_path):
+    """Before: p opened the sharing screen for ``local``, which (and its Roles tab) showed Globus refusing it
+    ("No such collection 'local'"). p and i now say once that This computer is no collection."""
+    root = _tree(tmp_path)
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), config=tmp_config, left=f"local:{root}",
+                   right=f"{LAB_STORAGE_ID}:/projects/")
+    async with app.run_test(size=SIZE) as pilot:
+        left = await _listed(pilot, root)
+        left.file_list.focus()
+        for key, said in (("p", "nothing to share"), ("i", "nothing more to show")):
+            before = len(notices(app))
+            await pilot.press(key)
+            await wait_for(pilot, lambda before=before: len(notices(app)) > before, f"the notice for {key}")
+            await settled(pilot)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            (notice,) = notices(app)[before:]
+            assert notice.startswith("This computer's own files: no Globus collection") and said in notice
+            assert app.screen is app.main_screen
+        assert not any("No such collection" in n for n in notices(app))
 
 
 async def _squeezed_pane(pilot, app, root):

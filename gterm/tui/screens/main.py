@@ -256,17 +256,26 @@ class MainScreen(StartupLocations):
             return None
         return pane
 
+    def _collection_pane(self, nothing_here: str) -> Pane | None:
+        """The active pane if it shows a Globus collection, for the keys that act on one (``i``, ``p``).
+
+        On This computer, one notice instead (``nothing_here`` says what the key would have done): its
+        files are no collection, and a screen opened for ``local`` would only show Globus refusing the id.
+        """
+        pane = self._ready_pane()
+        if pane is not None and pane.collection is not None and is_local(pane.collection.id):
+            self.notify(f"This computer's own files: no Globus collection, {nothing_here}.", title="This computer")
+            return None
+        return pane
+
     def _still_active(self, pane: Pane) -> bool:
         """A deferred action runs only if its pane is still the one the user works in."""
         return pane is self.active_pane
 
     def action_collection_info(self) -> None:
         """``i``: the focused pane's collection in detail."""
-        pane = self._ready_pane()
+        pane = self._collection_pane("nothing more to show")
         if pane is None or pane.collection is None:
-            return
-        if is_local(pane.collection.id):
-            self.notify("This computer's own files: no Globus collection, nothing more to show.", title="This computer")
             return
         from gterm.tui.screens.collection_info import CollectionInfo
 
@@ -281,7 +290,7 @@ class MainScreen(StartupLocations):
 
     def action_sharing(self) -> None:
         """``p``: the access rules of the focused pane's guest collection (or the guests a mapped one hosts)."""
-        pane = self._ready_pane()
+        pane = self._collection_pane("nothing to share from here (p shares a folder of a collection)")
         if pane is None or pane.collection is None:
             return
         sharing = self.host.sharing
