@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from gterm.globus.collection_roles import CollectionRoles, GcsManagerFactory
+from gterm.globus.collection_settings import display_name_problem
 from gterm.globus.error_mapping import explained, translate_errors
 from gterm.globus.errors import ConsentNeeded, GtermError, InvalidInput, NotFound
 from gterm.globus.models import Collection, Identity, Rule
@@ -292,8 +293,7 @@ class SharingService:
     def share_folder(self, collection_id: str, path: str, display_name: str, description: str = "") -> str:
         """A new guest collection rooted at ``path`` of a mapped collection, made the way Globus makes
         one for that kind of endpoint; its id."""
-        if not display_name.strip():
-            raise InvalidInput("A guest collection needs a display name.")
+        display_name = _guest_name(display_name)
         document = self._transfer().get_endpoint(collection_id).data
         entity = str(document.get("entity_type") or "")
         if entity == "GCP_mapped_collection":
@@ -314,7 +314,7 @@ class SharingService:
             guest = globus_sdk.GuestCollectionDocument(
                 mapped_collection_id=collection_id,
                 collection_base_path=path if path.endswith("/") else path + "/",
-                display_name=display_name.strip(),
+                display_name=display_name,
                 description=description.strip() or globus_sdk.MISSING,
             )
             return str(gcs.create_collection(guest)["id"])
@@ -346,13 +346,12 @@ class SharingService:
     @translate_errors()
     def create_personal_share(self, host_id: str, path: str, display_name: str, description: str = "") -> str:
         """A guest collection on a Globus Connect Personal endpoint (Transfer's shared_endpoint); its id."""
-        if not display_name.strip():
-            raise InvalidInput("A guest collection needs a display name.")
+        display_name = _guest_name(display_name)
         document: dict[str, Any] = {
             "DATA_TYPE": "shared_endpoint",
             "host_endpoint": host_id,
             "host_path": path if path.endswith("/") else path + "/",
-            "display_name": display_name.strip(),
+            "display_name": display_name,
         }
         if description.strip():
             document["description"] = description.strip()
@@ -600,6 +599,16 @@ class SharingService:
             if needle in identity.username.lower() or needle in identity.name.lower():
                 out.append(identity.username)
         return out[:limit]
+
+
+def _guest_name(display_name: str) -> str:
+    """A new guest collection's display name, trimmed, checked as the settings form checks a rename (its
+    length limit included) before anything is created; InvalidInput otherwise."""
+    if not display_name.strip():
+        raise InvalidInput("A guest collection needs a display name.")
+    if problem := display_name_problem(display_name):
+        raise InvalidInput(problem)
+    return display_name.strip()
 
 
 def _names_shared(groups: Iterable[GroupRef]) -> set[str]:

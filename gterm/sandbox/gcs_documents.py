@@ -15,6 +15,7 @@ from typing import Any
 from gterm.sandbox import gcs_store
 from gterm.sandbox.collections import CollectionRecord
 from gterm.sandbox.gcs_store import CollectionHome, GcsEndpoint
+from gterm.sandbox.request_parsing import FIELD_LIMITS
 from gterm.sandbox.state import SandboxState
 
 #: The GCS Manager API version the sandbox imitates (what /api/info reports).
@@ -266,6 +267,16 @@ def _nonempty_string(key: str, value: Any) -> str:
     return value.strip()
 
 
+def display_name_field(key: str, value: Any) -> str:
+    """A collection's or endpoint's display name: the one Transfer also shows, so its length limit is
+    Transfer's (a longer name is a 400 here, as it is there, never stored for Transfer to show)."""
+    name = _nonempty_string(key, value)
+    limit = FIELD_LIMITS["display_name"]
+    if len(name) > limit:
+        raise FieldError(f"'{key}' must be at most {limit} characters (this one has {len(name)})")
+    return name
+
+
 def _boolean(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise FieldError(f"'{key}' must be true or false")
@@ -303,7 +314,7 @@ Checker = Callable[[str, Any], Any]
 #: Collection fields a PATCH (or a guest POST) may set, with their checks. Where each one lives:
 #: "row" (the Transfer half's columns), "meta" (the Transfer half's meta), "settings" (GCS only).
 _COMMON_FIELDS: dict[str, tuple[Checker, str]] = {
-    "display_name": (_nonempty_string, "row"),
+    "display_name": (display_name_field, "row"),
     "public": (_boolean, "row"),
     "default_directory": (_nonempty_string, "meta"),
     "keywords": (_strings_or_none, "meta"),

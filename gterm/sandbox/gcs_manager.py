@@ -39,6 +39,7 @@ from gterm.sandbox.gcs_documents import (
     FieldError,
     collection_doc,
     credential_doc,
+    display_name_field,
     endpoint_doc,
     error_body,
     gateway_doc,
@@ -211,9 +212,7 @@ def update_endpoint(state: SandboxState, request: Request, caller: Caller, body:
         if key == "DATA_TYPE" or (key == "id" and value == endpoint.id):
             continue
         if key == "display_name":
-            if not isinstance(value, str) or not value.strip():
-                raise FieldError("'display_name' must be a non-empty string")
-            display_name = value.strip()
+            display_name = display_name_field(key, value)
         elif key in TEXT_FIELDS:
             if value is not None and not isinstance(value, str):
                 raise FieldError(f"'{key}' must be a string or null")

@@ -142,6 +142,20 @@ def test_a_share_of_a_consent_requiring_collection_opens_with_the_hosts_consent_
         alice.delete_guest(guest_id)
 
 
+def test_a_guest_name_over_128_characters_is_refused_before_anything_is_created(
+    sandbox: Any, alice: SharingService, alice_tc: Any
+) -> None:
+    """The settings form's check (Transfer's limit) holds for a new guest's name too, whichever API creates it."""
+    folder = f"/home/alice/{unique('named')}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    before = {c.id for c in alice.shared_by_me()}
+    for host, path in ((LAB_STORAGE_ID, folder), (ALICES_LAPTOP_ID, "/Documents/")):
+        with pytest.raises(InvalidInput) as info:
+            alice.share_folder(host, path, "n" * 140)
+        assert str(info.value) == "Display name: at most 128 characters (this is 140)."
+    assert {c.id for c in alice.shared_by_me()} == before
+
+
 def test_not_an_access_manager_is_told_so(sandbox: Any, alice_guest: str) -> None:
     bob = sharing_as(sandbox, "bob")
     with pytest.raises(PermissionDenied, match="access manager"):

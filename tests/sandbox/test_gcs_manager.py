@@ -341,6 +341,23 @@ def test_guest_creation_refusals(sandbox: SandboxHandle, alice_lab: globus_sdk.G
     assert gcs_error(lambda: alice_lab.create_collection(mapped)).http_status == 403
 
 
+def test_a_display_name_over_128_characters_is_refused(sandbox: SandboxHandle, alice_lab: globus_sdk.GCSClient) -> None:
+    """Transfer shows the name and takes at most 128 characters: the GCS Manager refused nothing before (a
+    guest named with 140 characters was created), now a longer name is a 400 on create and on update."""
+    base = _guest_dir(sandbox)
+    error = gcs_error(lambda: _new_guest(alice_lab, base, display_name="x" * 129))
+    assert (error.http_status, error.code) == (400, "bad_request") and "at most 128" in error.message
+    guest_id = _new_guest(alice_lab, base, display_name="x" * 128)["id"]
+    try:
+        error = gcs_error(lambda: alice_lab.update_collection(guest_id, {"display_name": "y" * 140}))
+        assert error.http_status == 400 and "at most 128" in error.message
+        assert alice_lab.get_collection(guest_id)["display_name"] == "x" * 128
+    finally:
+        alice_lab.delete_collection(guest_id)
+    too_long = {"display_name": "z" * 129}
+    assert gcs_error(lambda: alice_lab.update_collection(LAB_STORAGE_ID, too_long)).http_status == 400
+
+
 def test_mapped_collections_are_delete_protected(alice_lab: globus_sdk.GCSClient) -> None:
     assert gcs_error(lambda: alice_lab.delete_collection(LAB_STORAGE_ID)).http_status == 409
     assert alice_lab.get_collection(LAB_STORAGE_ID)["id"] == LAB_STORAGE_ID

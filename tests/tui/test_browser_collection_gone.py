@@ -9,7 +9,6 @@ from gterm.sandbox.seed_ids import ALICES_LAPTOP_ID, LAB_STORAGE_ID
 from gterm.sandbox.server import SandboxHandle
 from gterm.tui.screens.main import MainScreen
 from tests.support.browser_helpers import make_app, notices, screen_lines, settled, wait_for
-from tests.support.sharing_helpers import sharing_for
 from tests.support.transfer_helpers import unique
 from tests.support.transfer_live import service_for
 
@@ -21,7 +20,11 @@ def laptop_share(sandbox: SandboxHandle, alice_tc: Any, name: str) -> str:
     folder = f"/~/{unique('gone')}/"
     alice_tc.operation_mkdir(ALICES_LAPTOP_ID, folder)
     alice_tc.operation_mkdir(ALICES_LAPTOP_ID, folder + "kept-row/")
-    return sharing_for(sandbox).create_personal_share(ALICES_LAPTOP_ID, folder, name)
+    # Made outside gterm (Transfer's shared_endpoint), as a hostile name would be: gterm refuses to create one with
+    # control characters itself, as its settings form refuses a rename to one.
+    document = {"DATA_TYPE": "shared_endpoint", "host_endpoint": ALICES_LAPTOP_ID, "host_path": folder,
+                "display_name": name}
+    return str(alice_tc.create_shared_endpoint(document)["id"])
 
 
 async def test_a_collection_deleted_elsewhere_is_let_go_on_ctrl_r(sandbox: SandboxHandle, alice_tc: Any) -> None:

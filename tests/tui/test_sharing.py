@@ -21,7 +21,7 @@ from gterm.tui.safe_text import escape_controls
 from gterm.tui.screens.prompts import ConfirmPrompt, InputPrompt
 from gterm.tui.screens.sharing import SharingScreen
 from gterm.tui.screens.sharing_dialogs import PERMISSION_LABELS, AddRuleDialog, EditRuleDialog
-from tests.support.browser_helpers import make_app, notices, type_text, wait_for
+from tests.support.browser_helpers import make_app, notices, prompt_error, type_text, wait_for
 from tests.support.consent import ConsentSession
 from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.sandbox_login import transfer_client_for
@@ -171,6 +171,32 @@ async def test_share_this_folder_then_add_bob(sandbox: SandboxHandle, alice_tc: 
             await wait_for(pilot, lambda: guest_id in [g.id for g in mapped.guests], "the guest in the list")
         finally:
             gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID]).delete_collection(guest_id)
+
+
+async def test_share_this_folder_keeps_the_display_name_within_the_settings_forms_limit(
+    sandbox: SandboxHandle, alice_tc: Any
+) -> None:
+    """QA: p, s created a guest named with 140 characters, which the settings form (and a bookmark rename)
+    refuse over 128. The proposal now fits, and a longer name is refused in the prompt, nothing created."""
+    folder = f"/home/alice/{unique('long') + 'y' * 180}/"
+    alice_tc.operation_mkdir(LAB_STORAGE_ID, folder)
+    before = {doc["id"] for doc in alice_tc.endpoint_search(filter_scope="shared-by-me")}
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{LAB_STORAGE_ID}:{folder}",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sharing(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the name prompt")
+        box = app.screen.query_one("#prompt-input", Input)
+        assert len(box.value) == 128 and box.value.endswith("… (shared by gterm)")
+        box.value = "x" * 140
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "at most 128" in prompt_error(app), "the prompt's refusal")
+        assert prompt_error(app) == "Display name: at most 128 characters (this is 140)."
+        assert isinstance(app.screen, InputPrompt) and box.value == "x" * 140  # what was typed is kept
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+    assert {doc["id"] for doc in alice_tc.endpoint_search(filter_scope="shared-by-me")} == before
 
 
 async def test_delete_this_guest_collection_by_typing_its_name(sandbox: SandboxHandle, alice_tc: Any) -> None:

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
+from gterm.globus.collection_settings import FIELD_BY_NAME, display_name_problem
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Collection, Rule
 from gterm.globus.sharing import SharingService
@@ -305,7 +306,11 @@ class SharingScreen(GtermModal[None]):
 
         # Proposed from the name as shown: a folder name's control bytes never become the new collection's.
         folder = escape_controls(self.directory.rstrip("/").rsplit("/", 1)[-1] or self.collection.display_name)
-        proposal = f"{folder} (shared by gterm)" if folder else "Shared folder"
+        suffix = " (shared by gterm)"
+        room = FIELD_BY_NAME["display_name"].limit - len(suffix)  # a long folder name is cut: the proposal fits
+        if len(folder) > room:
+            folder = folder[: room - 1] + "…"
+        proposal = f"{folder}{suffix}" if folder else "Shared folder"
 
         def named(name: str | None) -> None:
             if name:
@@ -317,6 +322,7 @@ class SharingScreen(GtermModal[None]):
                 f"Share {self.directory} as a new guest collection",
                 value=proposal,
                 details="Its display name (you can change it later). Then add who may use it.",
+                check=display_name_problem,  # the settings form's check: refused here, before anything is created
             ),
             named,
         )
