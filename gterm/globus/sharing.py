@@ -576,6 +576,36 @@ class SharingService:
             raise InvalidInput("A role is given to a person or a group, not to everyone: type a username or a group.")
         return self.resolve_grantee(text)
 
+    def names_exactly(self, text: str) -> bool:
+        """Whether ``text`` is a whole name the Who field may be sent with: the words for everyone, an id,
+        a username (or an email used as one: Auth answers for it) or the exact name of one of my groups.
+
+        Anything else is part of a name; Enter offers what it matches (:meth:`suggestions`) instead of
+        sending it, as the web app makes one pick a suggestion."""
+        text = text.strip()
+        if grantee_from_words(text) is not None or is_identity_id(text):
+            return True
+        if "@" in text and username_problem(text) is None:
+            return True
+        with self._names_lock:
+            groups = list(self._my_groups or [])
+        return any(group.name.casefold() == text.casefold() for group in groups)
+
+    def suggestions(self, text: str, *, words: bool = True) -> list[str]:
+        """What Enter puts in the Who field in place of ``text``, best first: [] when ``text`` names someone
+        exactly, or when nothing gterm knows matches it (then sending it resolves it or says why not).
+
+        Best: a match whose name (or username) starts with ``text``, or has a word that does, before one
+        that only contains it; otherwise in the order of :meth:`matches`."""
+        if not text.strip() or self.names_exactly(text):
+            return []
+        needle = " " + " ".join(text.casefold().split())
+
+        def inside_a_word(match: str) -> bool:
+            return needle not in " " + self.match_label(match).casefold()
+
+        return sorted(self.matches(text, words=words), key=inside_a_word)
+
     def matches(self, text: str, groups: Iterable[GroupRef] | None = None, *, limit: int = 8,
                 words: bool = True) -> list[str]:
         """Suggestions for what is typed so far: words, my groups, people gterm knows (no network)."""

@@ -12,9 +12,9 @@ import pytest
 from textual.widgets import Input, Static
 
 from gterm.sandbox.auth_store import find_identity_by_username
-from gterm.sandbox.seed_ids import BOB_ID, LAB_GROUP_ID, LAB_GROUP_NAME
+from gterm.sandbox.seed_ids import ALICE_ID, ALICE_USERNAME, BOB_ID, LAB_GROUP_ID, LAB_GROUP_NAME
 from gterm.sandbox.server import SandboxHandle
-from gterm.tui.screens.sharing_dialogs import AddRuleDialog
+from gterm.tui.screens.sharing_dialogs import AddRoleDialog, AddRuleDialog
 from gterm.tui.widgets.who_field import WhoField
 from tests.support.browser_helpers import clear_and_type, make_app, settled, type_text, wait_for
 from tests.support.consent import ConsentSession
@@ -172,5 +172,69 @@ async def test_saving_a_rule_for_a_group_asks_for_the_groups_consent_then_saves(
         await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 1,
                        "the group's rule, after the sign-in")
         assert len(session.logins) == 1 and GROUPS_SCOPE in session.logins[0].scopes
+        (rule,) = own_rules(screen.rules)
+        assert (rule.principal_type, rule.principal) == ("group", LAB_GROUP_ID)
+
+
+async def test_enter_on_part_of_a_name_offers_the_match_and_only_the_next_enter_gives_the_role(
+    sandbox: SandboxHandle, guest: str
+) -> None:
+    """`r`, `a`, 'esearch', Enter gave Alice Researcher access_manager: Enter took the one match and sent it.
+    Now Enter puts the match in Who and says so; nothing is given until the next Enter."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{guest}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sharing(pilot)
+        await pilot.press("r")
+        panel = screen.roles
+        await wait_for(pilot, lambda: screen.on_roles_tab and panel.loaded, "the roles")
+        before = [(a.principal, a.role) for a in panel.assignments]
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddRoleDialog), "the role dialog")
+        dialog = app.screen
+        assert isinstance(dialog, AddRoleDialog)
+        await type_text(pilot, "esearch")
+        await wait_for(pilot, lambda: dialog.who.matches == [ALICE_USERNAME], "Alice matched")
+        await pilot.press("enter")
+        await settled(pilot)
+        assert app.screen is dialog and not dialog.saving
+        assert dialog.who.value == ALICE_USERNAME
+        assert "Who now reads Alice Researcher (alice@example.org)" in _error(dialog), _error(dialog)
+        assert [(a.principal, a.role) for a in panel.assignments] == before
+
+        await pilot.press("enter")  # now a whole name: sent
+        await wait_for(pilot, lambda: app.screen is screen and panel.loaded
+                       and (ALICE_ID, "access_manager") in [(a.principal, a.role) for a in panel.assignments],
+                       "Alice's new role")
+
+
+async def _typed_into_who(pilot: Any, typed: str, matches: list[str]) -> AddRuleDialog:
+    """The add-rule dialog with ``typed`` in Who, once it shows ``matches``."""
+    dialog = await _dialog(pilot)
+    await type_text(pilot, typed)
+    await wait_for(pilot, lambda: dialog.who.matches == matches, f"{matches} matched")
+    return dialog
+
+
+async def test_enter_in_any_field_offers_the_group_a_part_of_its_name_matches(
+    sandbox: SandboxHandle, guest: str
+) -> None:
+    """'embers', Enter created a rule for Lab Members, while 'lab mem', Tab, Enter was refused: now both put
+    the group's name in Who (whichever field Enter is pressed in) and the next Enter shares with it."""
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/", right=f"{guest}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sharing(pilot)
+        for typed, keys in (("embers", ()), ("lab mem", ("tab",))):
+            dialog = await _typed_into_who(pilot, typed, [LAB_GROUP_NAME])
+            await pilot.press(*keys, "enter")
+            await settled(pilot)
+            assert app.screen is dialog and not dialog.saving and own_rules(screen.rules) == []
+            assert dialog.who.value == LAB_GROUP_NAME
+            assert f"Who now reads {LAB_GROUP_NAME}, the closest match to {typed!r}" in _error(dialog), _error(dialog)
+            if keys:
+                break
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen, "the dialog closed")
+        await pilot.press("enter")  # in the Path field, Who now whole: sent
+        await wait_for(pilot, lambda: app.screen is screen and len(own_rules(screen.rules)) == 1, "the group's rule")
         (rule,) = own_rules(screen.rules)
         assert (rule.principal_type, rule.principal) == ("group", LAB_GROUP_ID)

@@ -1,7 +1,9 @@
 """The sharing screen's forms: add an access rule, change one, give a role.
 
 Every field has a label beside it (the placeholder only shows an example).
-Enter or the primary button accepts, Esc or Cancel dismisses (False); one call
+Enter or the primary button accepts, Esc or Cancel dismisses (False); with a
+Who field, only a whole name is sent (part of one is replaced by its best match
+first, to be sent by the next Enter); one call
 runs at a time on a worker, and a refusal is shown in the dialog with what was
 typed kept. While that call is out, Esc and Cancel say "Still saving…" and the
 form stays: its answer closes it (and the list behind reloads) or says why not.
@@ -30,6 +32,7 @@ from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import Prompt
 from gterm.tui.widgets.who_field import WhoField
 from gterm.tui.worker_errors import AUTH_ERRORS, deliver, describe, report
+from gterm.wording import first_few
 
 PERMISSION_LABELS: dict[str, str] = {"r": "read", "rw": "read/write"}
 _PERMISSION_CHOICES: list[tuple[str, Permissions]] = [("read", "r"), ("read/write", "rw")]
@@ -85,11 +88,7 @@ class _SharingForm(Prompt[bool]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.before_submit(event.input)
         self.action_ok()
-
-    def before_submit(self, field: Input) -> None:
-        """A hook for what Enter in ``field`` does before the form is accepted."""
 
     def action_ok(self) -> None:
         if not self.saving:
@@ -139,6 +138,7 @@ class _WithWho(_SharingForm):
     """A form whose first field names a person or group (my groups are loaded for the matches)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*WHO_FORM_BINDINGS]
+    SEND_WORDS = ""  # what Enter then does ("shares with them")
 
     def __init__(self, sharing: SharingService) -> None:
         super().__init__()
@@ -185,13 +185,30 @@ class _WithWho(_SharingForm):
         if self.groups_sign_in is not None:
             report(self.app, self.groups_sign_in, context="Your groups", retry=self._load_groups)
 
-    def before_submit(self, field: Input) -> None:
-        if field is self.who.input:
-            self.who.take_single_match()
+    def action_ok(self) -> None:
+        """Enter (in any field) or the primary button: sent only when Who names someone exactly.
+
+        Part of a name is never sent as if it were the whole one ("esearch" gave Alice Researcher a role):
+        the best match is put in Who, the form says so, and the next Enter sends that."""
+        if self.saving:
+            return
+        typed = self.who.value
+        suggestions = self.sharing.suggestions(typed, words=self.who.words)
+        if not suggestions:
+            self.accept()
+            return
+        best, *others = suggestions
+        self.who.fill(best)
+        also = f" Also matching {typed!r}: {first_few([self.sharing.match_label(m) for m in others], 3)}." \
+            if others else ""
+        self.say(f"Who now reads {self.sharing.match_label(best)}, the closest match to {typed!r}: Enter again "
+                 f"{self.SEND_WORDS}, or change it.{also}")
 
 
 class AddRuleDialog(_WithWho):
     """Who (username, email, group, all users, public -- live matches), path, permissions, expiry, notify."""
+
+    SEND_WORDS = "shares with them"
 
     def __init__(self, sharing: SharingService, collection: Collection, directory: str) -> None:
         super().__init__(sharing)
@@ -322,6 +339,8 @@ class EditRuleDialog(_SharingForm):
 
 class AddRoleDialog(_WithWho):
     """Give a person or one of my groups a role on this collection (administrators only, at Globus)."""
+
+    SEND_WORDS = "gives them the role"
 
     def __init__(self, sharing: SharingService, collection: Collection, place: RolesPlace) -> None:
         super().__init__(sharing)

@@ -61,10 +61,14 @@ class WhoField(Vertical):
         self.note = note
         self._show(self.matches)
 
-    def take_single_match(self) -> None:
-        """Enter with one match takes it."""
-        if self.value and len(self.matches) == 1:
-            self.input.value = self.matches[0]
+    def fill(self, value: str) -> None:
+        """Put ``value`` (a suggestion Enter chose) in the field, its matches under it.
+
+        The form hears no edit: what it says about the suggestion stays until the user types."""
+        with self.input.prevent(Input.Changed):
+            self.input.value = value
+        self.input.cursor_position = len(value)
+        self._show(self.sharing.matches(value, words=self.words))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
