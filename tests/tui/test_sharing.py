@@ -93,8 +93,8 @@ async def test_the_creators_administrator_role_shows_as_fixed_read_write_on_root
         (rule,) = sharing.rules
         assert (rule.from_role, rule.principal, rule.path, rule.permissions) == (True, ALICE_ID, "/", "rw")
         who, path, perms, expires = (str(cell) for cell in sharing.table.get_row_at(0)[:4])
-        assert who.startswith("Alice Researcher") and (path, expires) == ("/", "with role")
-        assert sharing._who(rule) == "Alice Researcher (alice@example.org) (as administrator)"
+        assert who.startswith("administrator: Alice Researcher") and (path, expires) == ("/", "with role")
+        assert sharing._who(rule) == "administrator: Alice Researcher (alice@example.org)"
         assert perms == PERMISSION_LABELS["rw"]
         status = str(sharing.query_one("#sharing-status").render())
         assert "No rules yet: a adds one." in status and "1 role also gives read-write access to /" in status
@@ -266,6 +266,25 @@ async def test_after_a_delete_the_cursor_is_on_the_rule_that_took_its_place(
         await pilot.press("y")
         await wait_for(pilot, lambda: [r.path for r in own_rules(sharing.rules)] == ["/a/", "/c/"], "/b/ deleted")
         assert sharing.table.cursor_row == 1  # on /c/, where /b/ was
+
+
+@pytest.mark.parametrize("width", [120, 80])
+async def test_two_roles_of_one_person_read_apart_in_the_rules(sandbox: SandboxHandle, width: int) -> None:
+    """At 120 columns Alice's administrator and access_manager rows both read
+    'Alice Researcher (alice@example.org…': the cut took " (as access_manager)". The role now comes first."""
+    with alice_guest(sandbox, "Two roles") as guest:
+        gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
+        gcs.create_role(globus_sdk.GCSRoleDocument(collection=guest, role="access_manager",
+                                                   principal=f"urn:globus:auth:identity:{ALICE_ID}"))
+        app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{guest}:/",
+                       right=f"{LAB_STORAGE_ID}:/")
+        async with app.run_test(size=(width, 40)) as pilot:
+            sharing = await open_sharing(pilot)
+            await wait_for(pilot, lambda: len(sharing.rules) == 2, "the two roles' rules")
+            shown = [str(sharing.table.get_row_at(row)[0]) for row in range(2)]
+            # Each row as drawn (cut to its column) still says which role it is.
+            assert sorted(cell.split(": ")[0] for cell in shown) == ["access_manager", "administrator"], shown
+            assert all(cell.split(": ")[1].startswith("Alice Re") for cell in shown), shown
 
 
 async def test_at_80_columns_the_rules_keep_their_expiry_on_screen(

@@ -228,7 +228,7 @@ class SharingScreen(GtermModal[None]):
                     safe_text(rule.path),
                     PERMISSION_LABELS.get(rule.permissions, rule.permissions),
                     Text(day_of(rule.expiration_date), style="bold red") if ended
-                    # A role's access lasts as long as the role (said here too: a long name hides "(as ...)").
+                    # A role's access lasts as long as the role.
                     else "with role" if rule.from_role
                     else day_of(rule.expiration_date) or "never",
                     day_of(rule.create_time),
@@ -256,8 +256,10 @@ class SharingScreen(GtermModal[None]):
         self.query_one("#sharing-status", Static).update(Text(status, style="dim"))
 
     def _who(self, rule: Rule) -> str:
+        """A rule's Who cell; a role's access names the role first, as the column cuts a long name's end
+        ("Alice Researcher (alice@example.org) (as access_manager)" lost what told two such rows apart)."""
         label = self.labels.get(rule.key, rule.principal)
-        return f"{label} (as {rule.role_type})" if rule.from_role else label
+        return f"{rule.role_type}: {label}" if rule.from_role else label
 
     def _not_from_role(self, rule: Rule) -> bool:
         """A rule a role implies changes only with the role: say so instead of asking Transfer."""
