@@ -325,3 +325,24 @@ def test_the_member_count_counts_active_members_and_says_the_rest_apart() -> Non
               Membership("c", "carol", "member", "invited")]
     assert member_count(people) == "2 members, 1 invited"
     assert member_count(people[:1]) == "1 member"
+
+
+async def test_a_refused_add_is_not_still_said_once_its_prompt_is_closed(sandbox: SandboxHandle) -> None:
+    """a, Bob (already an active member), Enter: the prompt came back with why, and once it was closed the
+    same refusal stayed in the members' status line, as if about what came next. Now the count is back."""
+    app = groups_app(sandbox, groups_for(sandbox))
+    async with app.run_test(size=(120, 40)) as pilot:
+        members = await open_lab_members(pilot)
+        summary = str(members.query_one("#groups-status").render())
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt), "the username prompt")
+        await type_text(pilot, "bob@example.org")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputPrompt) and bool(prompt_error(app)),
+                       "the prompt back with the refusal")
+        refusal = prompt_error(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is members, "the members again")
+        await settled(pilot)
+        status = str(members.query_one("#groups-status").render())
+        assert status == summary and refusal not in status, (status, refusal)

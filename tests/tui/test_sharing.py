@@ -287,6 +287,38 @@ async def test_two_roles_of_one_person_read_apart_in_the_rules(sandbox: SandboxH
             assert all(cell.split(": ")[1].startswith("Alice Re") for cell in shown), shown
 
 
+async def test_what_e_said_of_a_roles_rule_goes_when_the_cursor_or_the_next_action_moves_on(
+    sandbox: SandboxHandle, alice_tc: Any, alice_results: str
+) -> None:
+    """e on the administrator role's row said the role is what to change; Up to Bob's rule and d: the delete
+    dialog came up over that text, as if it were about Bob's rule. It goes when the cursor leaves the row,
+    and when another action starts on the same row."""
+    alice_tc.add_endpoint_acl_rule(alice_results, {"DATA_TYPE": "access", "principal_type": "identity",
+                                                   "principal": BOB_ID, "path": "/", "permissions": "r"})
+    app = make_app(service_for(sandbox), sharing=sharing_for(sandbox), left=f"{alice_results}:/",
+                   right=f"{LAB_STORAGE_ID}:/")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sharing = await open_sharing(pilot)
+        await wait_for(pilot, lambda: len(sharing.rules) == 2, "Bob's rule and the role's")
+        assert [rule.from_role for rule in sharing.rules] == [False, True]
+
+        def status() -> str:
+            return str(sharing.query_one("#sharing-status").render())
+
+        summary = status()
+        for then in (("up", "d"), ("a",)):
+            sharing.table.move_cursor(row=1)
+            await pilot.pause()
+            await pilot.press("e")
+            await pilot.pause()
+            assert "comes with the administrator role" in status()
+            await pilot.press(*then)
+            await wait_for(pilot, lambda: app.screen is not sharing, "the next dialog")
+            assert status() == summary
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is sharing, "the rules again")
+
+
 async def test_at_80_columns_the_rules_keep_their_expiry_on_screen(
     sandbox: SandboxHandle, alice_tc: Any, alice_results: str
 ) -> None:

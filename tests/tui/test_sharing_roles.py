@@ -125,6 +125,8 @@ async def test_personal_endpoint_roles_go_through_transfer(
         screen = await _roles_tab(pilot)
         panel = screen.roles
         assert panel.place is not None and panel.place.api == "transfer" and panel.place.may_change
+        status = str(panel.query_one("#roles-status").render())
+        assert "(through Transfer)" in status and "through the Transfer" not in status, status
         assert "access_manager" not in panel.place.roles_offered  # a mapped collection has no access rules
         # The role list offers administrator, activity_manager, activity_monitor (the default): one up.
         await _give(pilot, screen, "bob@example.org", role_keys=("enter", "up", "enter"))

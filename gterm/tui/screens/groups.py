@@ -52,6 +52,9 @@ class _GroupsBase(GtermModal[None]):
         self.groups = groups
         self.loaded = False
         self.error: str | None = None
+        # What the status line says of the list when no action speaks (None: the list itself could not be read).
+        self.summary: str | None = None
+        self.noted: str | None = None  # the row the status line speaks of, until the cursor leaves it
 
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(self.title_line(), id="groups-title")
@@ -99,6 +102,7 @@ class _GroupsBase(GtermModal[None]):
 
     def action_edit_group(self) -> None:
         """``e``: the name and description form (it saves itself, and says a refusal there)."""
+        self.back_to_summary()
         group = self._administered(self.chosen_group(), "rename it or change its description")
         if group is not None:
             self.app.push_screen(GroupForm(self.groups, group), self._edited)
@@ -109,6 +113,7 @@ class _GroupsBase(GtermModal[None]):
 
     def action_delete_group(self) -> None:
         """``d``: its members are counted first (the confirmation names them), then it is deleted."""
+        self.back_to_summary()
         group = self._administered(self.chosen_group(), "delete it")
         if group is not None:
             self.status(f"Counting the members of {group.name}…")
@@ -128,7 +133,7 @@ class _GroupsBase(GtermModal[None]):
             return
         if self._administered(group, "delete it") is None:
             return
-        self.status("")
+        self.back_to_summary()  # "Counting the members…" is answered by the question
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -156,6 +161,34 @@ class _GroupsBase(GtermModal[None]):
 
     def status(self, text: str, *, error: bool = False) -> None:
         self.query_one("#groups-status", Static).update(safe_text(text, "bold red" if error else "dim"))
+
+    def summarize(self, text: str) -> None:
+        """The list was read: ``text`` says what it holds, and is what the status line goes back to."""
+        self.summary, self.noted = text, None
+        self.status(text)
+
+    def note_row(self, key: str, text: str) -> None:
+        """Say ``text`` (a refusal) of the row ``key``, until the cursor leaves that row or an action starts."""
+        self.status(text, error=True)
+        self.noted = key
+
+    def back_to_summary(self) -> None:
+        """What an earlier action said goes, the list's summary back: a new action starts, or the prompt a
+        refusal brought back was closed (the refusal stayed under the list, as if still standing)."""
+        self.noted = None
+        if self.summary is not None:
+            self.error = None
+            self.status(self.summary)
+
+    @on(DataTable.RowHighlighted)
+    def _row_moved(self, event: DataTable.RowHighlighted) -> None:
+        if self.noted is not None and event.row_key.value != self.noted:
+            self.back_to_summary()
+
+    def load_failed(self, error: GtermError, retry: Callable[[], object]) -> None:
+        """The list could not be read: that stays said (no summary to go back to) until it is read."""
+        self.summary = None
+        self.failed(error, retry)
 
     def failed(self, error: GtermError, retry: Callable[[], object]) -> None:
         self.loaded = True
@@ -293,7 +326,7 @@ class GroupsScreen(_GroupsBase):
             rows = self.groups.my_groups()
         except GtermError as exc:
             if not worker.is_cancelled:
-                deliver(self.app, self.failed, exc, self._load)
+                deliver(self.app, self.load_failed, exc, self._load)
             return
         if not worker.is_cancelled:
             deliver(self.app, self._show, rows)
@@ -304,7 +337,7 @@ class GroupsScreen(_GroupsBase):
         table.clear()
         for group in rows:
             add_fitted_row(table, (safe_text(group.name), group.my_role, safe_text(group.description)), key=group.id)
-        self.status(f"{plural(len(rows), 'group')}." if rows else "You belong to no groups yet: n creates one.")
+        self.summarize(f"{plural(len(rows), 'group')}." if rows else "You belong to no groups yet: n creates one.")
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -318,6 +351,7 @@ class GroupsScreen(_GroupsBase):
         self._load()
 
     def action_create(self) -> None:
+        self.back_to_summary()
         self._ask_group_name()
 
     def _ask_group_name(self, name: str = "", error: str = "") -> None:
@@ -325,6 +359,8 @@ class GroupsScreen(_GroupsBase):
             if typed:
                 self.status("Creating…")
                 self._create(typed.strip())
+            else:
+                self.back_to_summary()
 
         self.app.push_screen(InputPrompt("New group", value=name, placeholder="group name", error=error), named)
 
@@ -381,7 +417,7 @@ class GroupMembersScreen(_GroupsBase):
                     names = {}  # usernames still show who is who
         except GtermError as exc:
             if not worker.is_cancelled:
-                deliver(self.app, self.failed, exc, self._load)
+                deliver(self.app, self.load_failed, exc, self._load)
             return
         if not worker.is_cancelled:
             deliver(self.app, self._show, group, names)
@@ -414,13 +450,14 @@ class GroupMembersScreen(_GroupsBase):
                 key=member.identity_id,
             )
         put_cursor_back(table, [m.identity_id for m in self.members], place)
-        self.status(f"{member_count(self.members)}.")
+        self.summarize(f"{member_count(self.members)}.")
 
     def _current(self) -> Membership | None:
         row = self.query_one(DataTable).cursor_row
         return self.members[row] if 0 <= row < len(self.members) else None
 
     def action_add(self, how: str) -> None:
+        self.back_to_summary()
         if self.sharing is None:
             self.status("Adding members needs identity lookups (a signed-in session).", error=True)
             return
@@ -432,6 +469,8 @@ class GroupMembersScreen(_GroupsBase):
             if name:
                 self.status("Looking up…")
                 self._add(name.strip(), how)
+            else:
+                self.back_to_summary()
 
         title = "Add a member" if how == "add" else "Invite a member"
         self.app.push_screen(
@@ -462,12 +501,13 @@ class GroupMembersScreen(_GroupsBase):
 
     def action_change_role(self) -> None:
         """``r``: pick the member's new role, confirm, then one call makes it so."""
+        self.back_to_summary()
         member = self._current()
         if member is None:
             return
         if member.status != "active":  # Groups changes an active membership's role only: no choice to offer
-            self.status(f"{self._who(member)} is {member.status}, not an active member: only an active "
-                        "membership's role can change.", error=True)
+            self.note_row(member.identity_id, f"{self._who(member)} is {member.status}, not an active member: "
+                          "only an active membership's role can change.")
             return
 
         def picked(role: str | None) -> None:
@@ -509,6 +549,7 @@ class GroupMembersScreen(_GroupsBase):
         deliver(self.app, self._changed, f"Role changed to {role}.")
 
     def action_remove(self) -> None:
+        self.back_to_summary()
         member = self._current()
         if member is None:
             return
@@ -535,6 +576,7 @@ class GroupMembersScreen(_GroupsBase):
         deliver(self.app, self._changed, "Removed.")
 
     def action_leave(self) -> None:
+        self.back_to_summary()
         mine = list(self.group.my_identity_ids)
         if not mine:
             self.status("You are not an active member of this group.", error=True)

@@ -124,6 +124,8 @@ class SharingScreen(GtermModal[None]):
         self.guests: list[Collection] = []
         self.loaded = False
         self.error: str | None = None
+        self.summary = Text("")  # what the status line says of the list (the rules or guests counted)
+        self.noted: str | None = None  # the rule the status line speaks of instead, until the cursor leaves it
 
     def compose_dialog(self) -> ComposeResult:
         yield self.heading(f"Sharing — {self.collection.display_name}", id="sharing-title")
@@ -253,7 +255,9 @@ class SharingScreen(GtermModal[None]):
             status = f"{plural(len(self.guests), 'guest collection')}." if self.guests else "No guest collections here."
         keys = [r.key for r in self.rules] if self.mode == "rules" else [g.id for g in self.guests]
         put_cursor_back(table, keys, place)  # after a change the next key acts where it did, not on row one
-        self.query_one("#sharing-status", Static).update(Text(status, style="dim"))
+        self.summary = Text(status, style="dim")
+        self.noted = None
+        self.query_one("#sharing-status", Static).update(self.summary)
 
     def _who(self, rule: Rule) -> str:
         """A rule's Who cell; a role's access names the role first, as the column cuts a long name's end
@@ -267,7 +271,20 @@ class SharingScreen(GtermModal[None]):
             self.query_one("#sharing-status", Static).update(Text(
                 f"This access comes with the {rule.role_type} role: take the role away in the Roles tab (r).",
                 style="bold red"))
+            self.noted = rule.key
         return not rule.from_role
+
+    def _drop_note(self) -> None:
+        """What the status line said of one rule goes (back to the list's summary): the cursor left that rule,
+        or another action starts (it stayed under the next dialog, as if about that one)."""
+        if self.noted is not None:
+            self.noted = None
+            self.query_one("#sharing-status", Static).update(self.summary)
+
+    @on(DataTable.RowHighlighted, "#sharing-table")
+    def _row_moved(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value != self.noted:
+            self._drop_note()
 
     def _selected_rule(self) -> Rule | None:
         if self.mode != "rules" or not self.rules:
@@ -278,6 +295,7 @@ class SharingScreen(GtermModal[None]):
     # --- actions -------------------------------------------------------------------------
 
     def action_reload(self) -> None:
+        self.noted = None  # "Loading…" replaces it, and the answer the summary
         self.sharing.forget_names()
         self.query_one("#sharing-status", Static).update(Text("Loading…", style="dim"))
         self._load()
@@ -302,6 +320,7 @@ class SharingScreen(GtermModal[None]):
 
     def action_share_folder(self) -> None:
         """``s`` on a mapped collection: a new guest collection rooted at the pane's directory."""
+        self._drop_note()
         if self.mode != "guests":
             return
         from gterm.tui.screens.prompts import InputPrompt
@@ -351,6 +370,7 @@ class SharingScreen(GtermModal[None]):
 
     def action_delete_guest(self) -> None:
         """``D``: delete this guest collection, confirmed by typing its name (its rules go with it)."""
+        self._drop_note()
         if self.mode != "rules" or not self.loaded:
             return
         from gterm.tui.screens.prompts import InputPrompt
@@ -414,6 +434,7 @@ class SharingScreen(GtermModal[None]):
         self.dismiss()
 
     def action_add_rule(self) -> None:
+        self._drop_note()
         if self.on_roles_tab:
             self.roles.give()
             return
@@ -422,6 +443,7 @@ class SharingScreen(GtermModal[None]):
         self.app.push_screen(AddRuleDialog(self.sharing, self.collection, self.directory), self._after_change)
 
     def action_edit_rule(self) -> None:
+        self._drop_note()
         if self.on_roles_tab:
             return  # a role is given or taken away, never changed
         rule = self._selected_rule()
@@ -431,6 +453,7 @@ class SharingScreen(GtermModal[None]):
         self.app.push_screen(EditRuleDialog(self.sharing, self.collection.id, rule, label), self._after_change)
 
     def action_delete_rule(self) -> None:
+        self._drop_note()
         if self.on_roles_tab:
             self.roles.take_away()
             return

@@ -139,14 +139,14 @@ class RolesPanel(Vertical):
         put_cursor_back(table, [a.id for a in assignments], cursor)
         # Transfer lists my roles broadest first: the first says what I may do here.
         held = f"you are {place.my_roles[0]} here" if place.my_roles else "you hold no role here"
-        where = "GCS Manager" if place.api == "gcs" else "Transfer"
+        where = "the GCS Manager" if place.api == "gcs" else "Transfer"  # a proper name takes no article
         if place.may_change:
             count = f"{plural(len(assignments), 'role')} given" if assignments else "No roles given"
             kept = (" Your administrator role is gone, but Globus still counts you as administrator here "
                     f"({ANOTHER_WAY[place.is_guest]})." if removed_own_admin else "")
-            self._status(f"{count} (through the {where}); {held}. a gives a role, d takes one away.{kept}")
+            self._status(f"{count} (through {where}); {held}. a gives a role, d takes one away.{kept}")
         else:  # Globus shows anyone else only their own roles: a count would read as everyone's
-            self._status(f"Your roles (through the {where}): {held}. Only administrators see and change "
+            self._status(f"Your roles (through {where}): {held}. Only administrators see and change "
                          "everyone's roles.")
 
     def selected(self) -> RoleAssignment | None:
