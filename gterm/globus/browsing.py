@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from gterm.globus.local_files import LOCAL_COLLECTION, LOCAL_ID, LocalFiles, is_local
 from gterm.globus.ls_request import FIRST_PAGE
-from gterm.globus.models import Collection, Listing
+from gterm.globus.models import Collection, Entry, Listing
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.transfer import TransferService
@@ -55,6 +55,8 @@ class PaneFiles(Protocol):
     def first_page_at_hand(
         self, collection_id: str, path: str | None, *, orderby: str
     ) -> tuple[Collection, Listing] | None: ...
+
+    def stat(self, collection_id: str, path: str) -> Entry: ...
 
     def mkdir(self, collection_id: str, path: str) -> None: ...
 
@@ -95,6 +97,9 @@ class LocalBrowsing:
         self, collection_id: str, path: str | None, *, orderby: str
     ) -> tuple[Collection, Listing] | None:
         return None  # this computer's listings are never started early: a scandir is quick
+
+    def stat(self, collection_id: str, path: str) -> Entry:
+        return self.files.stat(path)
 
     def mkdir(self, collection_id: str, path: str) -> None:
         self.files.mkdir(path)

@@ -195,6 +195,19 @@ class LocalFiles:
         except OSError as exc:
             raise _error(exc, "create", path) from None
 
+    def make_dirs(self, path: str) -> bool:
+        """Make the directory ``path`` and any parents missing (``mkdir -p``); True when it was not there."""
+        clean = path.rstrip("/") or "/"
+        if os.path.isdir(clean):
+            return False
+        try:
+            os.makedirs(clean)
+        except FileExistsError:
+            raise InvalidInput(f"{clean} exists and is not a directory.") from None
+        except OSError as exc:
+            raise _error(exc, "create", clean) from None
+        return True
+
     def rename(self, old: str, new: str) -> None:
         source, target = old.rstrip("/"), new.rstrip("/")
         if os.path.lexists(target):

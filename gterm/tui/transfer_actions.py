@@ -42,12 +42,11 @@ from gterm.globus import paths
 from gterm.globus.errors import is_retryable
 from gterm.globus.models import Collection, Entry, Listing, Task
 from gterm.tui.host import AppHost
-from gterm.tui.listing_view import slashed_name
 from gterm.tui.messages import PaneLocationChanged
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.widgets.task_panel import TaskPanel
 from gterm.tui.worker_errors import back_with_error, deliver, describe, report
-from gterm.wording import hidden_by_filter, plural
+from gterm.wording import plural
 
 # F5's plan, its dialog and gterm's own (HTTPS and local) tasks, and `c`'s comparison are
 # imported when the key is first pressed: none is on the first frame (gterm.tui.app says why).
@@ -248,12 +247,8 @@ class TransferScreen(Screen[None]):
                             "Globus has taken it.", severity="warning")
             return
         if kind is not None:
-            # gterm's own tasks ask only yes or no, with no "to" field: a destination that cannot be is said now.
-            # The dialog below says it on Enter, when the proposal is accepted as it is, so that a directory
-            # can be typed instead (Midnight Commander's copy with both panels on one directory).
-            if problem := plan.destination_problem():
-                self.app.notify(problem, severity="warning")
-                return
+            # Its dialog has a "to" field too: a destination that cannot be is said on Enter, so that another
+            # can be typed (Midnight Commander's copy with both panels on one directory).
             self.start_local_task(plan, kind)
             return
         left_out = len(plan.invalid_links)
@@ -268,24 +263,17 @@ class TransferScreen(Screen[None]):
     # -- F5 with This computer on a side: gterm's own task ---------------------------------
 
     def _confirm_local_task(self, plan: TransferPlan, kind: Kind, remote: Collection | None) -> None:
-        """F5 asks where to, as Midnight Commander's copy dialog does (Enter goes ahead, Esc backs out)."""
-        from gterm.tui.screens.prompts import ConfirmPrompt
+        """F5 asks where to, as Midnight Commander's copy dialog does: a "to" field (Enter goes ahead, Esc backs
+        out); what it returns is the plan sent where it says."""
+        from gterm.tui.screens.local_task_dialog import LocalTaskDialog
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._check_destination_then_ask(plan, kind, remote)
+        def confirmed(chosen: TransferPlan | None) -> None:
+            if chosen is not None:
+                self._check_destination_then_ask(chosen, kind, remote)
 
-        verb = kind.title()
-        question = (f"{verb} {plan.summary()} from {plan.source_name}:{plan.source_path} "
-                    f"to {plan.destination_name}:{plan.destination_path}?")
-        said = (question, hidden_by_filter(plan.hidden_by_filter), plan.invalid_links_said())
         self.app.push_screen(
-            ConfirmPrompt(
-                f"{verb} {plural(len(plan.entries), 'item')}",
-                " ".join(filter(None, said)),
-                items=[slashed_name(entry) for entry in plan.entries],
-                confirm_label=verb,
-            ),
+            LocalTaskDialog(plan, kind, service=self.host.service,
+                            history=self.host.config.destinations(plan.destination_collection_id)),
             confirmed,
         )
 
@@ -309,8 +297,9 @@ class TransferScreen(Screen[None]):
     def _check_destination_then_ask(self, plan: TransferPlan, kind: Kind, remote: Collection | None) -> None:
         """An upload asks the collection which chosen names it holds (on a worker) before asking the user:
         a PUT replaces a file, and the pane's listing may not show it. Downloads and copies decide
-        against this computer's disk as each file is written."""
-        if kind != "upload":
+        against this computer's disk as each file is written; into a directory typed in the dialog (no
+        pane listed it), that directory is listed first, so the overwrite question is asked there too."""
+        if kind != "upload" and not plan.typed_target:
             self._ask_about_names_then_run(plan, kind, remote)
             return
         from gterm.tui.local_transfer import with_destination_now
@@ -319,9 +308,9 @@ class TransferScreen(Screen[None]):
 
         def check() -> Callable[[], object]:
             try:
-                checked = with_destination_now(plan, service)
+                checked = with_destination_now(plan, service, kind)
             except Exception as error:  # noqa: BLE001 - routed to the one error place
-                return partial(report, self.app, error, context="Upload",
+                return partial(report, self.app, error, context=kind.title(),
                                retry=lambda: self._check_destination_then_ask(plan, kind, remote))
             return partial(self._ask_about_names_then_run, checked, kind, remote)
 
@@ -370,7 +359,7 @@ class TransferScreen(Screen[None]):
     def _prepare_local_task(self, plan: TransferPlan, kind: Kind, remote: Collection | None, on_conflict: OnConflict
                             ) -> None:
         """On a worker: the collection's HTTPS token first (a consent is asked in the app, then this runs again)."""
-        from gterm.tui.local_transfer import build_task
+        from gterm.tui.local_transfer import build_task, make_destination
 
         https, service = self.host.https, self.host.service
 
@@ -378,11 +367,12 @@ class TransferScreen(Screen[None]):
             try:
                 if remote is not None and https is not None:
                     https.check_access(remote)  # the https scope's token: ConsentNeeded before any file moves
+                made = make_destination(plan, kind, service)  # a directory typed in the dialog, not there yet
                 task = build_task(plan, kind, on_conflict, remote=remote, https=https, service=service)
             except Exception as error:  # noqa: BLE001 - routed to the one error place
                 return partial(report, self.app, error, context=kind.title(),
                                retry=lambda: self._prepare_local_task(plan, kind, remote, on_conflict))
-            return partial(self._run_local_task, plan, task)
+            return partial(self._run_local_task, plan, task, made)
 
         self._while_busy(plan.send_key, "prepare-local-task", prepare)
 
@@ -405,7 +395,7 @@ class TransferScreen(Screen[None]):
         if then is not None:
             then()
 
-    def _run_local_task(self, plan: TransferPlan, task: LocalTask) -> None:
+    def _run_local_task(self, plan: TransferPlan, task: LocalTask, made: str | None = None) -> None:
         if not task.items:  # an upload's answer skipped every name: a task would do nothing, and say "done"
             count = len(plan.entries)
             names = "the name is" if count == 1 else "both names are" if count == 2 else f"all {count:,} names are"
@@ -417,13 +407,16 @@ class TransferScreen(Screen[None]):
         self.task_panel.add_local_task(task)
         self.after_task(task.task_id, lambda _task: self._local_task_ended(plan))
         started = f"{task.label}: started"
+        if made is not None:
+            started += f". Made {escape_controls(made)}: it was not there"
         if plan.invalid_links:
             started += f". {plan.invalid_links_said()}"
         self.app.notify(started, title=escape_controls(plan.destination_name))
         self.app.run_worker(task.run, thread=True, group="local-tasks", exit_on_error=False, name=task.task_id)
 
     def _local_task_ended(self, plan: TransferPlan) -> None:
-        trees = {paths.child(plan.destination_path, entry.name, is_dir=True) for entry in plan.entries if entry.is_dir}
+        trees = {paths.child(plan.destination_path, plan.target_name(entry), is_dir=True)
+                 for entry in plan.entries if entry.is_dir}
         self._reload_written(plan.destination_collection_id, {plan.destination_path}, trees)
 
     def _open_transfer_dialog(self, plan: TransferPlan, key: SendKey, again: SentForm | None = None,

@@ -75,6 +75,13 @@ class TransferPlan:
     # The absolute directory ``~`` stands for on the destination collection, when gterm knows it for certain
     # (TransferService.home_directory: a listing of ``~`` answered with it); None: not known.
     destination_home: str | None = None
+    # The one entry's name at the destination, when a name was typed for it in the F5 dialog of gterm's own
+    # tasks (``copy a.txt b.txt``: gterm.tui.local_transfer.local_target); None: it keeps its own.
+    new_name: str | None = None
+
+    def target_name(self, entry: Entry) -> str:
+        """The name ``entry`` gets in the destination directory."""
+        return self.new_name if self.new_name is not None else entry.name
 
     def invalid_links_said(self) -> str:
         """The links left out, named, as a sentence ("" when none): nothing chosen is dropped unsaid."""
@@ -123,6 +130,8 @@ class TransferPlan:
         # from it), so it says what the panes show: ``caf\xe9.bin``, never that spelling.
         what = plural(count, "item") if count != 1 else escape_controls(self.entries[0].name)
         where = f"{self.destination_name}:{self.destination_path}" if self.typed_target else self.destination_name
+        if self.new_name is not None:
+            where += self.new_name
         # Names come from other people: the label (shown in an Input, sent to Globus) gets their
         # control characters as visible escapes, never raw (QA F11). fit_label keeps it to one line
         # (escape_controls made its line breaks visible) of at most 128 characters.
@@ -295,19 +304,7 @@ def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
     a path through one) is refused.
     Raises :class:`TargetProblem` with a message for the form.
     """
-    text = typed.strip()
-    if not text:
-        raise TargetProblem(f"Type the directory on {escape_controls(plan.destination_name)} to send into "
-                            "(a path, or one relative to the other pane's), or press Esc.")
-    if has_controls(text.replace(plan.destination_path, "")) or (
-            set(_ESCAPE_SPELLING.findall(text)) - set(_ESCAPE_SPELLING.findall(plan.destination_path))):
-        raise TargetProblem("The directory typed holds control characters or their escapes (such as \\x1b): "
-                            "type the path without them, or open the directory in the other pane and press F5 there.")
-    text = _home_resolved(plan, text)
-    if _climbs_above_root(plan.destination_path, text):
-        raise TargetProblem(f"The directory typed goes above the root (/) of {escape_controls(plan.destination_name)}"
-                            ": there is nothing there to send into (each .. goes up one directory).")
-    path = paths.as_dir(paths.join(plan.destination_path, text))
+    path = typed_directory(plan, typed)
     if (in_the_way := _file_in_the_way(plan, path)) is not None:
         raise TargetProblem(in_the_way)
     if paths.same_dir(path, plan.destination_path):
@@ -321,6 +318,24 @@ def retarget(plan: TransferPlan, typed: str) -> TransferPlan:
     if problem is not None:
         raise TargetProblem(problem)
     return moved
+
+
+def typed_directory(plan: TransferPlan, typed: str) -> str:
+    """The absolute directory (ending in ``/``) the destination field's text (raw) names, as :func:`retarget`
+    takes it; raises :class:`TargetProblem` for a text that names none (empty, controls, above the root)."""
+    text = typed.strip()
+    if not text:
+        raise TargetProblem(f"Type the directory on {escape_controls(plan.destination_name)} to send into "
+                            "(a path, or one relative to the other pane's), or press Esc.")
+    if has_controls(text.replace(plan.destination_path, "")) or (
+            set(_ESCAPE_SPELLING.findall(text)) - set(_ESCAPE_SPELLING.findall(plan.destination_path))):
+        raise TargetProblem("The directory typed holds control characters or their escapes (such as \\x1b): "
+                            "type the path without them, or open the directory in the other pane and press F5 there.")
+    text = _home_resolved(plan, text)
+    if _climbs_above_root(plan.destination_path, text):
+        raise TargetProblem(f"The directory typed goes above the root (/) of {escape_controls(plan.destination_name)}"
+                            ": there is nothing there to send into (each .. goes up one directory).")
+    return paths.as_dir(paths.join(plan.destination_path, text))
 
 
 def build_request(plan: TransferPlan, options: TransferOptions, now: datetime) -> TransferRequest:

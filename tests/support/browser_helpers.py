@@ -63,11 +63,11 @@ async def settled(pilot: Any) -> None:
 
 async def f5_to_this_computer(pilot: Any) -> str:
     """F5 with This computer on a side: it asks where to first (as Midnight Commander's copy dialog
-    does); Enter goes ahead. Returns the question asked."""
-    from gterm.tui.screens.prompts import ConfirmPrompt
+    does); Enter goes ahead, into the other pane's directory as proposed. Returns the question asked."""
+    from gterm.tui.screens.local_task_dialog import LocalTaskDialog
 
     await pilot.press("f5")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmPrompt), "F5's where-to question")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, LocalTaskDialog), "F5's where-to question")
     question = str(pilot.app.screen.message)
     await pilot.press("enter")
     return question

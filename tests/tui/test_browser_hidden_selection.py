@@ -13,6 +13,7 @@ from typing import Any
 from textual.widgets import Static
 
 from gterm.sandbox.seed_ids import LAB_STORAGE_ID
+from gterm.tui.screens.local_task_dialog import LocalTaskDialog
 from gterm.tui.screens.prompts import ConfirmPrompt
 from gterm.tui.screens.transfer_dialog import TransferDialog
 from tests.support.browser_helpers import listing_names, make_app, settled, type_text, wait_for
@@ -76,10 +77,11 @@ async def test_f5_on_this_computer_names_them_in_its_question(alice_service, tmp
         await open_app(app, pilot, f"{source}/")
         await _select_csv_then_filter_one_out(app, pilot)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmPrompt), "F5's question")
+        await wait_for(pilot, lambda: isinstance(app.screen, LocalTaskDialog), "F5's question")
         question = app.screen.message
-        assert question == (f"Copy 2 files (2 B) from This computer:{source}/ to This computer:{here}/? "
+        assert question == (f"Copy 2 files (2 B) from This computer:{source}/ to This computer: "
                             "1 of them is selected but hidden by the filter.")
+        assert app.screen.query_one("#destination").value == f"{here}/"  # where to: the "to" field
         await pilot.press("escape")  # backs out: nothing is copied
         await settled(pilot)
         assert list(here.iterdir()) == [] and listing_names(app.main_screen.right_pane) == []

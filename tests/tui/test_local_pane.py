@@ -367,15 +367,24 @@ async def test_f4_says_there_is_no_editor_and_where_a_local_file_is(alice_servic
         ]
 
 
-async def test_f5_with_both_panes_on_one_local_directory_is_still_refused_at_once(alice_service, tmp_config, tmp_path):
-    """gterm's own copy asks only yes or no, with no "to" field to type a subdirectory in: a copy onto itself is
-    said at once (the Globus dialog, which has that field, says it on Enter instead)."""
+async def test_f5_with_both_panes_on_one_local_directory_opens_the_dialog_and_refuses_enter_unchanged(
+        alice_service, tmp_config, tmp_path):
+    """As the Transfer dialog (and Midnight Commander's copy): the "to" field is there to type a subdirectory or a
+    new name in, so F5 opens it; Enter on the proposal unchanged says why not (a copy onto itself), in the dialog."""
+    from gterm.tui.screens.local_task_dialog import LocalTaskDialog
+
     root = _tree(tmp_path)
     app = make_app(alice_service, config=tmp_config, left=f"local:{root}", right=f"local:{root}")
     async with app.run_test(size=SIZE) as pilot:
         left = await _listed(pilot, root)
         await cursor_to(pilot, left, "a.txt")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: "Source and destination are the same directory." in notices(app), "the refusal")
-        assert not isinstance(app.screen, ConfirmPrompt)
+        await wait_for(pilot, lambda: isinstance(app.screen, LocalTaskDialog), "the dialog")
+        dialog = app.screen
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Source and destination are the same directory." in str(
+            dialog.query_one("#form-error").render()), "the refusal")
+        assert app.screen is dialog and "Source and destination are the same directory." not in notices(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen, "closed")
     assert sorted(os.listdir(root)) == ["a.txt", "b.bin", "docs"]

@@ -10,8 +10,9 @@ no directory starts with (Globus creates it) -- Tab moves to the next field, as 
 so typing a new directory and Tab still reaches the label.
 
 The names come from the other pane's listing when the directory typed is the other pane's (no call to
-Globus); any other directory is listed once (``TransferService.ls`` in a thread worker, the line under the
-field saying so meanwhile) and kept for the dialog's life. A listing that fails is said in the dialog's error
+Globus); any other directory is listed once (in a thread worker: ``TransferService.ls``, or on This computer its
+file service, through ``gterm.globus.browsing.files_for`` as a pane lists; the line under the field saying so
+meanwhile) and kept for the dialog's life. A listing that fails is said in the dialog's error
 line; a directory that is not there (Globus creates it on submit) has no names.
 
 **Up / Down** walk the destination collection's "to" history (most recent first; what was typed comes back
@@ -37,6 +38,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from gterm.globus import paths
+from gterm.globus.browsing import files_for
 from gterm.globus.errors import CollectionGone, NotFound
 from gterm.globus.transfer import TransferService
 from gterm.tui.dir_names import dir_names, entry_dir_names
@@ -113,6 +115,7 @@ class Dialog(Protocol):
     plan: TransferPlan
     service: TransferService | None
     destination: DestinationState
+    usual_note: str
 
     @property
     def app(self) -> App[Any]: ...
@@ -131,13 +134,16 @@ class DestinationKeys:
     """The transfer dialog's "to" field keys (a mixin of :class:`~gterm.tui.screens.transfer_dialog.TransferDialog`;
     the field's bindings name these actions with ``screen.``, so they run in the field's key order)."""
 
+    #: What the line under the field says when it lists nothing (a dialog may say more: one item's new name).
+    usual_note: str = DESTINATION_NOTE
+
     # -- the line under the field ---------------------------------------------------------
 
     def _say(self: Dialog, text: str, about: str | None) -> None:
         """Say ``text`` under the field, about the field's text ``about`` (None: the usual note, ``text`` unused)."""
         self.destination.note_for = about
         note = self.query_one("#destination-note", Static)
-        note.update(Text(DESTINATION_NOTE if about is None else text))
+        note.update(Text(self.usual_note if about is None else text))
 
     def destination_edited(self: Dialog, shown: str) -> None:
         """The field now holds ``shown``: what was said about another text goes."""
@@ -197,7 +203,7 @@ class DestinationKeys:
         assert service is not None  # (asked only with a service)
         worker = get_current_worker()
         try:
-            names = dir_names(service.ls(collection_id, directory))
+            names = dir_names(files_for(collection_id, service).ls(collection_id, directory))
         except Exception as error:  # noqa: BLE001 - said in the dialog's error line
             if not worker.is_cancelled:
                 deliver(self.app, self._listing_failed, directory, error)
