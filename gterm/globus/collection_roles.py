@@ -131,6 +131,26 @@ class CollectionRoles:
             return RolesPlace(collection_id, "gcs", is_guest, mine, str(endpoint_id), str(manager_url))
         return RolesPlace(collection_id, "transfer", is_guest, mine)
 
+    @translate_errors()
+    def owner(self, collection_id: str) -> str | None:
+        """The identity id a guest collection belongs to (None when no one says).
+
+        Transfer names a Globus Connect Personal share's creator as its owner, but reports a GCSv5 guest as
+        owned by its endpoint's client identity; the GCS Manager's collection document names the identity
+        the guest acts as on its host (``identity_id``), its creator.
+        """
+        doc = self._transfer().get_endpoint(collection_id).data
+        if str(doc.get("entity_type") or "") != "GCSv5_guest_collection":
+            return str(doc.get("owner_id") or "") or None
+        endpoint_id, manager_url = doc.get("non_functional_endpoint_id"), doc.get("gcs_manager_url")
+        if self._gcs_manager is None or not endpoint_id or not manager_url:
+            return None
+        gcs = self._gcs_manager(str(endpoint_id), str(manager_url))
+        try:
+            return str(gcs.get_collection(collection_id).get("identity_id") or "") or None
+        finally:
+            gcs.close()
+
     def _gcs(self, place: RolesPlace) -> globus_sdk.GCSClient:
         if self._gcs_manager is None or place.endpoint_id is None or place.manager_url is None:
             raise InvalidInput("gterm cannot reach this collection's GCS Manager for its roles.")

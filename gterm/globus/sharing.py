@@ -428,6 +428,17 @@ class SharingService:
             self._me = mine
         return mine
 
+    def owner_elsewhere(self, guest_id: str) -> str | None:
+        """Who owns a guest collection, by name, when it is not me (None: mine, or no one says whose)."""
+        owner = self.roles.owner(guest_id)
+        if owner is None or owner in self.my_identity_ids():
+            return None
+        try:
+            person = self.identities_by_id([owner]).get(owner)
+        except GtermError:
+            person = None  # the name is a nicety: the id still says it is someone else's
+        return identity_label(person) if person else owner
+
     def remember_groups(self, groups: Iterable[GroupRef]) -> None:
         """Group names learned elsewhere (the Groups service) for labelling group rules."""
         with self._names_lock:

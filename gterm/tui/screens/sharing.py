@@ -369,12 +369,33 @@ class SharingScreen(GtermModal[None]):
         self._push_guest(guest)
 
     def action_delete_guest(self) -> None:
-        """``D``: delete this guest collection, confirmed by typing its name (its rules go with it)."""
+        """``D``: delete this guest collection, confirmed by typing its name (its rules go with it).
+
+        Whose it is is asked first: an administrator of its host may delete someone else's guest collection,
+        and the confirmation must say so (their sharing goes for everyone they shared it with).
+        """
         self._drop_note()
         if self.mode != "rules" or not self.loaded:
             return
+        status = self.query_one("#sharing-status", Static)
+        before = status.content
+        status.update(Text("Checking whose guest collection this is…", style="dim"))
+        self._confirm_delete(before)
+
+    @work(thread=True, group="sharing-owner", exclusive=True, exit_on_error=False)
+    def _confirm_delete(self, status_before: object) -> None:
+        try:
+            owner = self.sharing.owner_elsewhere(self.collection.id)
+        except GtermError:
+            owner = None  # a warning worth giving when it can be, not a condition of deleting
+        if not get_current_worker().is_cancelled:
+            deliver(self.app, self._ask_delete, owner, status_before)
+
+    def _ask_delete(self, owner: str | None, status_before: Any) -> None:
         from gterm.tui.screens.prompts import InputPrompt
 
+        self.query_one("#sharing-status", Static).update(status_before)
+        whose = f"It is owned by {owner}: deleting it removes their sharing for everyone. " if owner else ""
         name = self.collection.display_name
         # The name as the screen shows it (control characters escaped) is what a person can type.
         shown = escape_controls(name)
@@ -402,7 +423,7 @@ class SharingScreen(GtermModal[None]):
                 f"Delete the guest collection {name}?",
                 placeholder=name,
                 check=check,
-                details=f"{rules_going}The files stay where they are. Type its name to confirm.",
+                details=f"{whose}{rules_going}The files stay where they are. Type its name to confirm.",
             ),
             typed,
         )

@@ -446,7 +446,8 @@ class Pane(PanePages, PanePathBar, PaneFilter, PaneGone, Vertical, HoldsKeys):
             self._note_after_load = f"{path} was not found: showing the default directory."
             self.open(collection_id, None, origin="fallback")
             return
-        if self._climb_from_gone(error, collection_id, path, origin):
+        if self._climb_from_gone(error, collection_id, path, origin) or self.host_folder_refused(
+                error, collection_id, path, origin):
             return
         self.fetching = False
         where = path or "the default directory"

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.widgets import Label
 
 from gterm.globus import paths
+from gterm.globus.errors import NotFound, PermissionDenied
 from gterm.globus.models import Collection, Listing
 from gterm.tui.messages import CollectionDeleted, FailedLookup
 from gterm.tui.widgets.file_list import FileList
@@ -36,6 +37,7 @@ class _Pane(Protocol):
     _failed_open: tuple[str, str | None, str] | FailedLookup | None
     _selected_count: int
     _selected_size: int
+    _deleted_name: str
 
     @property
     def collection_id(self) -> str | None: ...
@@ -55,6 +57,8 @@ class _Pane(Protocol):
 
 class PaneGone:
     """What a Pane does when the collection it shows no longer exists."""
+
+    _deleted_name = ""  # the deleted guest whose folder on its host is being opened (said if it cannot be)
 
     def found_collection_gone(self: _Pane) -> None:
         """A listing of the collection shown was refused because the collection is gone: say so upwards, so
@@ -76,11 +80,36 @@ class PaneGone:
         if follow_host and collection.host_endpoint_id and collection.host_path:
             _show_host_folder(self, name, collection.host_endpoint_id, paths.as_dir(collection.host_path))
 
+    def host_folder_refused(self: _Pane, error: BaseException, collection_id: str, path: str | None,
+                            origin: str) -> bool:
+        """The folder a deleted guest shared could not be listed: someone else's guest (its folder on the host is
+        theirs: an administrator of the host may delete the guest without reading its files), or the folder is
+        gone too. The pane shows the host collection's default directory with a plain note, not an error over
+        an empty pane. Any other failure (the network, a sign-in) is said as anywhere else, and ctrl+r (or the
+        sign-in) tries the folder again."""
+        if origin != HOST_FOLDER or path is None or not isinstance(error, PermissionDenied | NotFound):
+            return False
+        why = "is not yours to read" if isinstance(error, PermissionDenied) else "no longer exists"
+        _show_host_default(self, collection_id, f"{self._deleted_name} was deleted; the folder it shared, {path},"
+                           f" {why}: showing its host collection's default directory")
+        return True
+
+
+#: The origin of the listing of a deleted guest's folder on its host (see PaneGone.host_folder_refused).
+HOST_FOLDER = "host-folder"
+
 
 def _show_host_folder(pane: _Pane, name: str, host_id: str, folder: str) -> None:
     """The folder a deleted guest collection shared, on its host: the same files, and the message line says why."""
+    pane._deleted_name = name
     pane._note_after_load = f"{name} was deleted: showing the folder it shared, {folder} on its host collection"
-    pane.open(host_id, folder, origin="open")
+    pane.open(host_id, folder, origin=HOST_FOLDER)
+
+
+def _show_host_default(pane: _Pane, host_id: str, note: str) -> None:
+    """The host collection's default directory, and the message line says why (``note``) once it is listed."""
+    pane._note_after_load = note
+    pane.open(host_id, None, origin="fallback")
 
 
 def _let_go(pane: _Pane, why: str) -> None:
