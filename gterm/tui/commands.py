@@ -56,9 +56,7 @@ class GtermCommands(Provider):
             yield binding.description, command, f"key: {shown_keys(app, binding, app.keymap)}", True
         for bookmark in app.bookmarks:
             label = f"Open bookmark: {escape_controls(bookmark.name)}"
-            yield label, partial(
-                main.open_in_active, bookmark.endpoint_id, bookmark.path
-            ), main.sidebar.leads_to(bookmark), False
+            yield label, partial(main.open_bookmark, bookmark), main.sidebar.leads_to(bookmark), False
         for collection_id in app.config.recent_collections:
             known = app.collections.get(collection_id)
             name = escape_controls(known.display_name) if known else collection_id

@@ -75,6 +75,14 @@ class CollectionDeleted(Message):
     by_gterm: bool = False
 
 
+@dataclass
+class BookmarkGone(Message):
+    """A pane opened ``bookmark`` and found its collection deleted: the bookmarks say so where Del removes it
+    (the pane goes on showing what it showed)."""
+
+    bookmark: Bookmark
+
+
 @dataclass(frozen=True)
 class FailedLookup:
     """What a pane keeps of a start-up location whose lookup failed while it showed nothing (a name, a

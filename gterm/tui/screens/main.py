@@ -22,12 +22,12 @@ from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, is_local
 from gterm.globus.errors import GtermError, InvalidInput
 from gterm.globus.local_files import local_error
-from gterm.globus.models import Collection, Entry
+from gterm.globus.models import Bookmark, Collection, Entry
 from gterm.globus.moves import MoveOutcome, moved_location, plan_moves, refusal_reason, run_moves
 from gterm.globus.transfer_requests import DeleteRequest
 from gterm.tui.keymap import MAIN_BINDINGS, SHORT_LABELS, SIDEBAR_BINDINGS
 from gterm.tui.listing_view import invalid_link_notice, slashed_name
-from gterm.tui.messages import BookmarkChosen, PaneFocused
+from gterm.tui.messages import BookmarkChosen, BookmarkGone, PaneFocused
 from gterm.tui.safe_text import escape_controls
 from gterm.tui.startup_locations import StartupLocations
 from gterm.tui.widgets.key_footer import KeyFooter
@@ -690,5 +690,15 @@ class MainScreen(StartupLocations):
     @on(BookmarkChosen)
     def _bookmark_chosen(self, event: BookmarkChosen) -> None:
         event.stop()
-        self.open_in_active(event.bookmark.endpoint_id, event.bookmark.path)
+        self.open_bookmark(event.bookmark)
+
+    def open_bookmark(self, bookmark: Bookmark) -> None:
+        """A bookmark opens in the active pane; one whose collection is gone is named (BookmarkGone)."""
+        self.active_pane.open_bookmark(bookmark)
+        self.active_pane.file_list.focus()
+
+    @on(BookmarkGone)
+    def _bookmark_gone(self, event: BookmarkGone) -> None:
+        event.stop()
+        self.sidebar.show_gone(event.bookmark)
 

@@ -435,7 +435,7 @@ class Pane(PanePages, PanePathBar, PaneFilter, PaneGone, Vertical, HoldsKeys):
         origin: str,
         collection: Collection | None = None,
     ) -> None:
-        if generation != self._generation:
+        if generation != self._generation or self.bookmark_gone(error, generation, collection_id):
             return
         if isinstance(error, CollectionGone) and collection_id == self.collection_id:
             self.found_collection_gone()  # every pane showing it lets it go (no stale rows under its name)

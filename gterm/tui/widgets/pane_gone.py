@@ -17,9 +17,9 @@ from rich.text import Text
 from textual.widgets import Label
 
 from gterm.globus import paths
-from gterm.globus.errors import NotFound, PermissionDenied
-from gterm.globus.models import Collection, Listing
-from gterm.tui.messages import CollectionDeleted, FailedLookup
+from gterm.globus.errors import CollectionGone, NotFound, PermissionDenied
+from gterm.globus.models import Bookmark, Collection, Listing
+from gterm.tui.messages import BookmarkGone, CollectionDeleted, FailedLookup
 from gterm.tui.widgets.file_list import FileList
 from gterm.tui.widgets.path_bar import PathBar
 from gterm.tui.widgets.status_line import StatusLine
@@ -38,6 +38,7 @@ class _Pane(Protocol):
     _selected_count: int
     _selected_size: int
     _deleted_name: str
+    _bookmark_opened: tuple[int, Bookmark] | None
 
     @property
     def collection_id(self) -> str | None: ...
@@ -48,17 +49,47 @@ class _Pane(Protocol):
     @property
     def status_line(self) -> StatusLine: ...
     def query_one(self, selector: str, expect_type: type[Label]) -> Label: ...
-    def post_message(self, message: CollectionDeleted) -> bool: ...
+    def post_message(self, message: CollectionDeleted | BookmarkGone) -> bool: ...
     def show_error(self, message: str) -> None: ...
     def open(self, collection_id: str, path: str | None = None, *, origin: str = "open") -> None: ...
     def _hide_filter(self) -> None: ...
+    def _clear_message(self) -> None: ...
+    def refresh_status(self) -> None: ...
     def drop_waiting(self, why: str) -> None: ...
+    def found_collection_gone(self) -> None: ...
 
 
 class PaneGone:
     """What a Pane does when the collection it shows no longer exists."""
 
     _deleted_name = ""  # the deleted guest whose folder on its host is being opened (said if it cannot be)
+    _bookmark_opened: tuple[int, Bookmark] | None = None  # the bookmark the listing of that generation opens
+
+    def open_bookmark(self: _Pane, bookmark: Bookmark) -> None:
+        """Open ``bookmark``'s location; if its collection is gone, it is the bookmark that is said to be broken
+        (:meth:`bookmark_gone`), not the place this pane shows."""
+        self.open(bookmark.endpoint_id, bookmark.path)
+        self._bookmark_opened = (self._generation, bookmark)
+
+    def bookmark_gone(self: _Pane, error: BaseException, generation: int, collection_id: str) -> bool:
+        """The listing of a bookmark found its collection deleted: say so upwards, naming the bookmark (the
+        screen shows it in the bookmarks, where Del removes it), and go on showing what was shown, as any
+        listing that fails does, without a line under it about another place. A bookmark to the collection
+        shown lets that collection go too, as any listing finding it gone does."""
+        opened, self._bookmark_opened = self._bookmark_opened, None
+        if opened is None or opened[0] != generation or not isinstance(error, CollectionGone):
+            return False
+        why = f"the bookmark {opened[1].name} points to a collection that no longer exists"
+        self.drop_waiting(why)  # the keys typed after Enter were meant for its location
+        self.post_message(BookmarkGone(opened[1]))
+        if collection_id == self.collection_id:
+            self.found_collection_gone()
+            return True
+        self._clear_message()
+        if self.listing is None:
+            self.file_list.clear_listing(EMPTY_HINT)
+        self.refresh_status()
+        return True
 
     def found_collection_gone(self: _Pane) -> None:
         """A listing of the collection shown was refused because the collection is gone: say so upwards, so

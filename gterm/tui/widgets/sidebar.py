@@ -156,12 +156,23 @@ class BookmarkSidebar(Vertical):
     def show_error(self, message: str) -> None:
         self._status(message, error=True)
 
+    def show_gone(self, bookmark: Bookmark) -> None:
+        """``bookmark``'s collection was deleted: shown, focused and on it, saying so, where Del removes it."""
+        self.add_class("-shown")
+        ids = [b.id for b in self.bookmarks]
+        if bookmark.id in ids:
+            self.option_list.highlighted = ids.index(bookmark.id)
+        self.screen.set_focus(self.option_list)
+        self.show_error(f"The bookmark '{bookmark.name}' points to a collection that no longer exists"
+                        " — Del removes the bookmark.")
+
     # --- actions -------------------------------------------------------
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if 0 <= event.option_index < len(self.bookmarks):
+            self._status("")  # what was said of a bookmark chosen before (show_gone) is not about this one
             self.post_message(BookmarkChosen(self.bookmarks[event.option_index]))
 
     def add(self, name: str, collection_id: str, path: str,
