@@ -109,6 +109,12 @@ class GroupsService:
         return _group(doc, members=True)
 
     @translate_errors()
+    def named(self, group_id: str) -> Group:
+        """One group, without its memberships (its name for a rule or role naming it); NotFound when Groups
+        has no such group for me (deleted, or one I may not see: Groups answers both with 404)."""
+        return _group(self._client().get_group(group_id).data)
+
+    @translate_errors()
     def create_group(self, name: str, description: str = "") -> Group:
         if not name.strip():
             raise InvalidInput("A group needs a name.")

@@ -449,11 +449,10 @@ class GtermSession:
 
         groups = self.groups_service()
         return SharingService(
-            self.transfer_client,
-            self.auth_client,
-            self.gcs_client,
+            self.transfer_client, self.auth_client, self.gcs_client,
             lambda: [g.ref for g in groups.my_groups()],
             gcs_manager=self.gcs_manager_client,
+            group_named=lambda group_id: groups.named(group_id).ref,
         )
 
     def groups_client(self) -> globus_sdk.GroupsClient:

@@ -81,6 +81,10 @@ class GroupRef:
     name: str
 
 
+#: Groups asked about by id per listing of rules or roles (a group rule not of mine is rare; a list of them slow).
+MAX_GROUP_LOOKUPS = 10
+
+
 def parse_expiry(text: str, *, now: datetime | None = None) -> datetime | None:
     """``""`` -> None; ``+30d`` / ``+2w`` / ``+12h`` from now; ``YYYY-MM-DD`` (end of that day, UTC).
 
@@ -163,11 +167,13 @@ class SharingService:
         gcs_factory: GcsFactory | None = None,
         groups_source: Callable[[], list[GroupRef]] | None = None,
         gcs_manager: GcsManagerFactory | None = None,
+        group_named: Callable[[str], GroupRef] | None = None,
     ) -> None:
         """``gcs_factory(endpoint_id, gcs_manager_url, mapped_collection_id)`` builds a GCSClient for guest
         creation on a GCSv5 endpoint (None: only Globus Connect Personal folders can be shared);
         ``gcs_manager(endpoint_id, gcs_manager_url)`` one with the endpoint's manage_collections scope
-        alone, for roles."""
+        alone, for roles. ``group_named(group_id)`` asks Groups for a group that is not one of mine (NotFound:
+        deleted, or not visible to me)."""
         self._transfer_factory = transfer_factory
         self._auth_factory = auth_factory
         self._gcs_factory = gcs_factory
@@ -180,6 +186,11 @@ class SharingService:
         self._by_id: dict[str, Identity] = {}
         self._by_username: dict[str, Identity | None] = {}  # None: Auth knows no such user
         self._group_names: dict[str, str] = {}
+        # Groups deleted from gterm this session: rules and roles outlive a group at Globus, and go on naming it
+        # by id; a name for it would be stale, a bare id unexplained (kept through ctrl+r: a deletion is final).
+        self._deleted_groups: set[str] = set()
+        self._group_named = group_named
+        self._unseen_groups: set[str] = set()  # ids Groups does not know for me (deleted elsewhere, or hidden)
         self._me: frozenset[str] | None = None  # my identity and the linked ones Auth shows (asked once)
         self.roles = CollectionRoles(self._transfer, gcs_manager)
 
@@ -486,12 +497,21 @@ class SharingService:
         with self._names_lock:
             return sorted(self._by_id.values(), key=lambda i: i.username)
 
+    def forget_group(self, group_id: str) -> None:
+        """``group_id`` was deleted (from gterm): its name goes, and rules and roles call it a deleted group."""
+        with self._names_lock:
+            self._group_names.pop(group_id, None)
+            self._deleted_groups.add(group_id)
+            if self._my_groups is not None:
+                self._my_groups = [group for group in self._my_groups if group.id != group_id]
+
     def forget_names(self) -> None:
         """Drop the cached names (ctrl+r): the next lookups ask Auth again."""
         with self._names_lock:
             self._by_id.clear()
             self._by_username.clear()
             self._group_names.clear()
+            self._unseen_groups.clear()
             self._my_groups = None
 
     def principal_labels(self, rules: Iterable[Rule]) -> dict[str, str]:
@@ -510,11 +530,15 @@ class SharingService:
         except GtermError:
             people = {}  # the names are a nicety: what they label was read
         with self._names_lock:
-            unnamed = any(kind == "group" and p not in self._group_names for kind, p in principals)
+            deleted = set(self._deleted_groups)
+            unnamed = any(kind == "group" and p not in self._group_names and p not in deleted
+                          for kind, p in principals)
         if unnamed:
             self.my_groups()
+            self._ask_groups([p for kind, p in principals if kind == "group" and p not in deleted])
         with self._names_lock:
             groups = dict(self._group_names)
+            unseen = set(self._unseen_groups)
         labels: dict[tuple[str, str], str] = {}
         for kind, principal in principals:
             if kind == "identity":
@@ -522,7 +546,10 @@ class SharingService:
                 label = identity_label(person) if person else principal
             elif kind == "group":
                 name = groups.get(principal)
-                label = f"group {name}" if name else f"group {principal}"
+                label = (f"deleted group {principal}" if principal in deleted
+                         else f"group {name}" if name
+                         else f"group {principal} (deleted, or not visible to you)" if principal in unseen
+                         else f"group {principal}")
             elif kind == "all_authenticated_users":
                 label = ALL_USERS_LABEL
             elif kind == "anonymous":
@@ -531,6 +558,25 @@ class SharingService:
                 label = principal or kind
             labels[(kind, principal)] = label
         return labels
+
+    def _ask_groups(self, group_ids: Iterable[str]) -> None:
+        """Groups' word on the groups still unnamed once mine are known (a few, once each until ctrl+r): a name,
+        or NotFound, which Groups answers for a deleted group and for one hidden from me alike."""
+        if self._group_named is None:
+            return
+        with self._names_lock:
+            known = self._group_names.keys() | self._unseen_groups
+        wanted = [group_id for group_id in dict.fromkeys(group_ids) if group_id not in known]
+        for group_id in wanted[:MAX_GROUP_LOOKUPS]:
+            try:
+                group = self._group_named(group_id)
+            except NotFound:
+                with self._names_lock:
+                    self._unseen_groups.add(group_id)
+                continue
+            except GtermError:
+                return  # the bare id stays: the service is down, or wants a consent asked for elsewhere
+            self.remember_groups([group])
 
     def resolve_grantee(self, text: str, groups: Iterable[GroupRef] | None = None) -> Grantee:
         """What the add-rule field's text names: all users / public, one of my groups, or a person.

@@ -87,7 +87,16 @@ def sharing_for(sandbox: SandboxHandle, identity: str = "alice", *, max_retries:
             groups_client.append(groups_client_for(sandbox, identity))
         return [g.ref for g in GroupsService(lambda: groups_client[0]).my_groups()]
 
-    return SharingService(lambda: transfer, lambda: auth, gcs, my_groups, gcs_manager=gcs_manager)
+    def group_named(group_id: str) -> GroupRef:  # a group not of mine, as the app's session asks Groups for it
+        if groups_consent is not None and not groups_consent.is_set():
+            raise ConsentNeeded("Globus needs your consent for more access; log in again to grant it.",
+                                required_scopes=[GROUPS_SCOPE])
+        if not groups_client:
+            groups_client.append(groups_client_for(sandbox, identity))
+        return GroupsService(lambda: groups_client[0]).named(group_id).ref
+
+    return SharingService(lambda: transfer, lambda: auth, gcs, my_groups, gcs_manager=gcs_manager,
+                          group_named=group_named)
 
 
 @contextmanager

@@ -46,6 +46,7 @@ class _GroupsBase(GtermModal[None]):
     """
     TITLE_TEXT = ""
     HINT = ""
+    sharing: SharingService | None = None  # where group rules are named: told of a group deleted here
 
     def __init__(self, groups: GroupsService) -> None:
         super().__init__()
@@ -157,6 +158,8 @@ class _GroupsBase(GtermModal[None]):
         except GtermError as exc:
             deliver(self.app, self.failed, exc, lambda: self._delete(group))
             return
+        if self.sharing is not None:  # the rules and roles naming it say it is deleted now, not its old name
+            self.sharing.forget_group(group.id)
         deliver(self.app, self.group_deleted, group)
 
     def status(self, text: str, *, error: bool = False) -> None:
