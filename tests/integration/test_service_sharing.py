@@ -15,7 +15,8 @@ import globus_sdk
 import pytest
 
 from gterm.globus.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
-from gterm.globus.sharing import GroupRef, SharingService, parse_expiry, path_in_guest
+from gterm.globus.sharing import GroupRef, SharingService, path_in_guest
+from gterm.globus.sharing_input import parse_expiry
 from gterm.globus.transfer import TransferService
 from gterm.sandbox.seed_ids import (
     ALICE_ID,

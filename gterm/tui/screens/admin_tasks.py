@@ -35,7 +35,8 @@ from gterm.globus.endpoint_manager import (
 )
 from gterm.globus.errors import GtermError
 from gterm.globus.models import Identity
-from gterm.globus.sharing import SharingService, is_identity_id
+from gterm.globus.sharing import SharingService
+from gterm.globus.sharing_input import is_identity_id
 from gterm.tui import task_format as fmt
 from gterm.tui.keymap import ADMIN_BINDINGS, ADMIN_SHORT_LABELS
 from gterm.tui.safe_text import escape_controls, safe_text

@@ -25,7 +25,8 @@ from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError, NotFound
 from gterm.globus.groups import ROLES, Group, GroupsService, Membership
-from gterm.globus.sharing import SharingService, identity_label, username_problem
+from gterm.globus.sharing import SharingService
+from gterm.globus.sharing_input import identity_label, username_problem
 from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, cursor_place, put_cursor_back
 from gterm.tui.keymap import GROUPS_BINDINGS, MEMBERS_BINDINGS
 from gterm.tui.safe_text import safe_text

@@ -21,7 +21,6 @@ from textual.widgets import Header
 from gterm.globus import paths
 from gterm.globus.browsing import LOCAL, is_local
 from gterm.globus.errors import GtermError, InvalidInput
-from gterm.globus.local_files import local_error
 from gterm.globus.models import Bookmark, Collection, Entry
 from gterm.globus.moves import MoveOutcome, moved_location, plan_moves, refusal_reason, run_moves
 from gterm.globus.transfer_requests import DeleteRequest
@@ -47,16 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SHORT_TERMINAL_ROWS = 32
 """Below this many rows the task panel shrinks (app.tcss: ``MainScreen.-short``) so the lists keep room."""
-
-
-def open_local_file(path: str) -> ByteSource:
-    """F3 on this computer: the file read with ``pread``; a failure to open it as a gterm error."""
-    from gterm.tui.text_pager import LocalFile
-
-    try:
-        return LocalFile(path)
-    except OSError as exc:
-        raise local_error(exc, "read", path) from None
 
 
 class MainScreen(StartupLocations):
@@ -349,7 +338,7 @@ class MainScreen(StartupLocations):
             )
             return
         from gterm.globus.remote_bytes import RemoteBytes
-        from gterm.tui.screens.viewer import FileViewer
+        from gterm.tui.screens.viewer import FileViewer, open_local_file
 
         https = self.host.https
         file_path = paths.child(directory, entry.name)
@@ -360,7 +349,6 @@ class MainScreen(StartupLocations):
             if https is None:
                 raise InvalidInput("Viewing files needs a signed-in session (HTTPS access).")
             return RemoteBytes(https.files_for(collection), file_path)
-
 
         self.app.push_screen(FileViewer(title, entry.name, open_source))
 

@@ -24,7 +24,8 @@ from textual.worker import get_current_worker
 
 from gterm.globus.endpoint_manager import PAUSE_OPERATIONS, EndpointManager, PauseRule, PauseRuleDraft
 from gterm.globus.errors import GtermError, InvalidInput
-from gterm.globus.sharing import SharingService, is_identity_id
+from gterm.globus.sharing import SharingService
+from gterm.globus.sharing_input import is_identity_id
 from gterm.tui.fixed_columns import add_fitted_row, add_fixed_columns, shared_widths
 from gterm.tui.keymap import PAUSE_RULE_FORM_BINDINGS, PAUSE_RULES_BINDINGS
 from gterm.tui.listing_view import format_time

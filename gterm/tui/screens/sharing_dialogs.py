@@ -26,7 +26,8 @@ from gterm.globus.collection_roles import ROLE_HELP, PrincipalKind, RolesPlace
 from gterm.globus.collection_settings import looks_like_email
 from gterm.globus.errors import ConsentNeeded, GtermError
 from gterm.globus.models import Collection, Rule
-from gterm.globus.sharing import Grantee, Permissions, SharingService, parse_expiry
+from gterm.globus.sharing import Grantee, Permissions, SharingService
+from gterm.globus.sharing_input import parse_expiry
 from gterm.tui.keymap import WHO_FORM_BINDINGS
 from gterm.tui.safe_text import safe_text
 from gterm.tui.screens.prompts import Prompt

@@ -28,6 +28,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from gterm.globus.errors import GtermError
+from gterm.globus.local_files import local_error
 from gterm.tui.keymap import VIEWER_BINDINGS
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.text_pager import (
@@ -36,6 +37,7 @@ from gterm.tui.text_pager import (
     TEXT_LATIN_1,
     ByteSource,
     Line,
+    LocalFile,
     TextPager,
     hex_columns,
     hex_line,
@@ -54,6 +56,14 @@ CONTEXT_BYTES = 16 * 1024
 class Page:
     lines: list[Text]
     status: str
+
+
+def open_local_file(path: str) -> ByteSource:
+    """F3 on this computer: the file read with ``pread``; a failure to open it as a gterm error."""
+    try:
+        return LocalFile(path)
+    except OSError as exc:
+        raise local_error(exc, "read", path) from None
 
 
 class ViewerPage(Static):
