@@ -394,7 +394,11 @@ class SharingScreen(GtermModal[None]):
     def _ask_delete(self, owner: str | None, status_before: Any) -> None:
         from gterm.tui.screens.prompts import InputPrompt
 
+        if not self.is_attached:  # closed (Esc) while its owner was asked for
+            return
         self.query_one("#sharing-status", Static).update(status_before)
+        if self.app.screen is not self:  # another screen over it meanwhile: no question over that
+            return
         whose = f"It is owned by {owner}: deleting it removes their sharing for everyone. " if owner else ""
         name = self.collection.display_name
         # The name as the screen shows it (control characters escaped) is what a person can type.
