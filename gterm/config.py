@@ -171,8 +171,8 @@ class GtermConfig:
       and never writes it, so comments and layout survive;
     - the state file (``state_path``, by default ``state.toml`` in the data
       dir) belongs to gterm: last pane locations, recent collections, extra
-      consent scopes, a theme picked inside the app and the byte totals of
-      tasks it submitted. ``save()`` writes only this file.
+      consent scopes, a theme picked inside the app, the byte totals of
+      tasks it submitted and F5's "to" history. ``save()`` writes only this file.
 
     ``keymap`` maps a binding id to a comma-separated key list (Textual's
     ``App.set_keymap`` format). ``consent_scopes`` are extra scope strings the

@@ -39,12 +39,17 @@ from gterm.globus.errors import SIGN_IN_ERRORS, AlreadyExists, GtermError, Inval
 from gterm.globus.https_access import PIECE, Cancelled, HttpsFiles
 from gterm.globus.local_files import local_error, open_regular
 from gterm.globus.local_tree import make_local_dir, read_local_dir, refuse_copy_into_itself, tree_join
-from gterm.globus.models import Entry, Event, Task
-from gterm.globus.task_history import INTERRUPTED, checkpoint_due, interrupted_message
+from gterm.globus.models import INTERRUPTED, Entry, Event, Task
+from gterm.globus.task_history import checkpoint_due, interrupted_message
 from gterm.wording import broken_links_skipped, directories, first_few, left_out, plural, skipped
 
 log = logging.getLogger(__name__)
 
+# What a tree walk leaves out, by kind: its event code and the counter the task's summary reads.
+_LEFT_OUT: dict[str, tuple[str, str]] = {
+    "link": ("LINKS_LEFT_OUT", "links_left_out"),
+    "special file": ("SPECIAL_FILES_LEFT_OUT", "special_files_left_out"),
+}
 Kind = Literal["download", "upload", "copy"]
 # What to do with a name the destination already holds, decided against the disk when each file is
 # written (a pane's listing may be stale). resume: downloads only (else overwrite). The default, for a
@@ -356,8 +361,7 @@ class LocalTask:
                     jobs.append(FileJob(remote_dir + entry.name, str(local_dir / local_name), entry.size or 0))
                 elif entry.is_invalid_link:
                     links.append(remote_dir + entry.name)
-        self._left_out(links, "LINKS_LEFT_OUT", "link",
-                       "broken, or leading outside the collection: nothing behind them to fetch")
+        self._left_out(links, "link", "broken, or leading outside the collection: nothing behind them to fetch")
         return jobs
 
     def _where_directory_goes(self, remote_dir: str, local_dir: Path) -> Path | None:
@@ -414,26 +418,22 @@ class LocalTask:
                     (links if os.path.exists(entry.path) else broken).append(entry.path)
                 else:
                     special.append(entry.path)
-        self._left_out(links, "LINKS_LEFT_OUT", "link",
-                       "HTTPS uploads carry file contents only, as Globus leaves links out")
-        self._left_out(special, "SPECIAL_FILES_LEFT_OUT", "special file",
-                       "named pipes, sockets and devices have no contents to copy")
+        self._left_out(links, "link", "HTTPS uploads carry file contents only, as Globus leaves links out")
+        self._left_out(special, "special file", "named pipes, sockets and devices have no contents to copy")
         if broken:
             self._event("SKIPPED", broken_links_skipped(broken), "\n".join(broken))
             with self._lock:
                 self._counters.files_skipped += len(broken)
         return jobs
 
-    def _left_out(self, found: list[str], code: str, what: str, why: str) -> None:
+    def _left_out(self, found: list[str], what: Literal["link", "special file"], why: str) -> None:
         """Say what a tree walk did not take, and why: never drop files silently (counted for the task's
         summary and notice, named in an event)."""
         if not found:
             return
+        code, counter = _LEFT_OUT[what]
         with self._lock:
-            if code == "LINKS_LEFT_OUT":
-                self._counters.links_left_out += len(found)
-            else:
-                self._counters.special_files_left_out += len(found)
+            setattr(self._counters, counter, getattr(self._counters, counter) + len(found))
         self._event(code, f"{plural(len(found), what)} left out ({why}): {first_few(found)}", "\n".join(found))
 
     def _keep_directory_times(self) -> None:

@@ -329,6 +329,10 @@ class Listing:
 
 TaskStatus = Literal["ACTIVE", "INACTIVE", "SUCCEEDED", "FAILED"]
 
+INTERRUPTED = "INTERRUPTED"
+"""The nice_status (and event code) of one of gterm's own tasks that stopped because gterm did: FAILED, then, as a
+cancel is (gterm.globus.task_history keeps it so; gterm.tui.task_format shows it)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Task:

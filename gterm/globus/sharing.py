@@ -472,7 +472,8 @@ class SharingService:
                           for kind, p in principals)
         if unnamed:
             self.my_groups()
-            self._ask_groups([p for kind, p in principals if kind == "group" and p not in deleted])
+            if not self.groups_need_consent:  # (else each get_group would be refused the same way: not sent)
+                self._ask_groups([p for kind, p in principals if kind == "group" and p not in deleted])
         with self._names_lock:
             groups = dict(self._group_names)
             unseen = set(self._unseen_groups)

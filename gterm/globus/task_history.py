@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from gterm.config import make_private_dir, write_atomically
 from gterm.globus.download_parts import PART_SUFFIX
-from gterm.globus.models import Event, Task
+from gterm.globus.models import INTERRUPTED, Event, Task
 from gterm.redaction import redact
 from gterm.wording import plural
 
@@ -46,12 +46,9 @@ VERSION = 1
 KEEP_TASKS = 100
 KEEP_DAYS = 30
 KEEP_EVENTS = 50  # per task: the first ones (what it set out to do) and the last ones (how it ended)
-KEEP_ITEMS = 20  # what the user picked, per task: enough to find the same files again for F5
 CHECKPOINT_SECONDS = 15.0
 """A running task's figures are written at most this often as its files finish (a crash loses no more)."""
 
-INTERRUPTED = "INTERRUPTED"
-"""The nice_status (and event code) of a task that stopped because gterm did: FAILED, then, as a cancel is."""
 
 
 def interrupted_message(task: Task, *, quit_on_purpose: bool) -> str:
@@ -186,10 +183,9 @@ class TaskHistory:
     def record(self, task: LocalTask) -> None:
         """Write ``task`` as it stands now (called by the task when its state changes; never raises)."""
         snapshot, events = task.snapshot(), task.events()
-        items = [(item.source, item.destination) for item in task.items[:KEEP_ITEMS]]
         with self._lock:
             told = bool(self._records.get(snapshot.task_id, {}).get("told"))
-            self._records[snapshot.task_id] = _record(snapshot, events, items, self.clock(), told=told)
+            self._records[snapshot.task_id] = _record(snapshot, events, self.clock(), told=told)
             self._write()
 
     def _kept(self) -> list[dict[str, Any]]:
@@ -226,8 +222,7 @@ _TIMES = ("request_time", "completion_time", "deadline")
 _RAW_KEPT = ("bytes_total", "bytes_resumed", "fatal_error", "directories_skipped")
 
 
-def _record(task: Task, events: list[Event], items: list[tuple[str, str]], now: datetime, *,
-            told: bool) -> dict[str, Any]:
+def _record(task: Task, events: list[Event], now: datetime, *, told: bool) -> dict[str, Any]:
     """One task as the file holds it: the Task's own fields, the events (capped), texts redacted."""
     record: dict[str, Any] = {}
     for f in dataclasses.fields(task):
@@ -248,7 +243,6 @@ def _record(task: Task, events: list[Event], items: list[tuple[str, str]], now: 
          "time": e.time.isoformat() if e.time else None}
         for e in events
     ]
-    record["items"] = [[redact(source), redact(destination)] for source, destination in items]
     record["saved"] = now.isoformat()
     record["told"] = told
     return record

@@ -27,15 +27,12 @@ from gterm.globus.local_tasks import Item, Kind, LocalTask, OnConflict
 from gterm.globus.models import Collection, Entry
 from gterm.tui.listing_view import format_time, human_size, slashed_name
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.transfer_plan import TargetProblem, retarget, typed_directory
+from gterm.tui.transfer_plan import NOT_A_NAME, TargetProblem, retarget, typed_directory
 
 if TYPE_CHECKING:  # pragma: no cover
     from gterm.globus.https_access import HttpsAccess
     from gterm.globus.transfer import TransferService
     from gterm.tui.transfer_plan import TransferPlan
-
-#: Typed last, these name a directory, never a new name (``..``: the one above).
-NO_NEW_NAME = frozenset({"", ".", "..", "~"})
 
 
 def task_kind(source_id: str, destination_id: str) -> Kind | None:
@@ -107,7 +104,7 @@ def local_target(plan: TransferPlan, typed: str, there: Entry | None) -> Transfe
     text = typed.strip()
     path = typed_directory(plan, text)
     last = text.rsplit("/", 1)[-1]
-    new_name = (len(plan.entries) == 1 and last not in NO_NEW_NAME and (there is None or not there.is_dir)
+    new_name = (len(plan.entries) == 1 and last not in NOT_A_NAME and (there is None or not there.is_dir)
                 and not paths.same_dir(path, plan.destination_path))
     if not new_name:
         if there is not None and not there.is_dir:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gterm.globus.models import Task
+from gterm.globus.models import INTERRUPTED, Task
 from gterm.tui.listing_view import human_size
 from gterm.wording import directories, left_out, plural, skipped
 
@@ -21,7 +21,6 @@ ENDED_OK = "succeeded"
 ENDED_FAILED = "failed"
 ENDED_CANCELED = "canceled"
 ENDED_INTERRUPTED = "interrupted"  # one of gterm's own tasks, stopped because gterm did (F5 again goes on)
-INTERRUPTED = "INTERRUPTED"  # its nice_status, as gterm.globus.task_history writes it (no globus import here)
 
 
 def human_bytes(count: int | None) -> str:

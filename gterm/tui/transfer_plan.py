@@ -26,6 +26,7 @@ from gterm.globus.transfer_requests import (
 )
 from gterm.tui import task_format as fmt
 from gterm.tui.compare import SyncPreview, preview_directory
+from gterm.tui.listing_view import slashed_name
 from gterm.tui.safe_text import escape_controls, has_controls
 from gterm.wording import broken_links_skipped, directories, plural
 
@@ -49,6 +50,13 @@ def _as_dir(path: str) -> str:
 
 #: What makes two plans send the same thing: collections, directories and entry names.
 SendKey = tuple[str, str, str, str, frozenset[str]]
+
+
+NOT_A_NAME = frozenset({"", ".", "..", "~"})
+"""The last part of a typed destination that names no directory or item (Tab does not complete it; for one
+item it is no new name)."""
+
+ITEMS_NAMED = 6  # items a dialog names before "… (N more)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +127,14 @@ class TransferPlan:
     @property
     def known_bytes(self) -> int:
         return sum(entry.size for entry in self.entries if not entry.is_dir)
+
+    def items_line(self) -> str:
+        """The items' names for a dialog, the first :data:`ITEMS_NAMED` and how many more. Each name is escaped on
+        its own, as the panes show it: Transfer's spelling of a name that is not UTF-8 is recognised only as a
+        whole name, not inside a sentence."""
+        names = ", ".join(escape_controls(slashed_name(entry)) for entry in self.entries[:ITEMS_NAMED])
+        more = len(self.entries) - ITEMS_NAMED
+        return names + (f", … ({more} more)" if more > 0 else "")
 
     def default_label(self, *, prefix: str = "gterm: ") -> str:
         """What moves, from where, to where; ``prefix`` tells gterm's tasks apart in the Globus web app (a task

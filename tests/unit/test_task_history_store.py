@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gterm.globus.local_tasks import Item, LocalTask
-from gterm.globus.models import Event
-from gterm.globus.task_history import INTERRUPTED, KEEP_EVENTS, KEEP_TASKS, TaskHistory
+from gterm.globus.models import INTERRUPTED, Event
+from gterm.globus.task_history import KEEP_EVENTS, KEEP_TASKS, TaskHistory
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 TOKEN = "AgBq9xY2kLmN4pQrStUvWxYz0123456789abcdEFGHij"  # credential-shaped: 40+ mixed-case url-safe characters

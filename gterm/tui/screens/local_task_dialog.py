@@ -33,7 +33,6 @@ from gterm.globus.local_files import is_local
 from gterm.globus.local_tasks import Kind
 from gterm.globus.models import Entry
 from gterm.globus.transfer import TransferService
-from gterm.tui.listing_view import slashed_name
 from gterm.tui.local_transfer import local_target, target_to_look_at
 from gterm.tui.messages import DestinationChosen
 from gterm.tui.safe_text import escape_controls, safe_text
@@ -44,7 +43,6 @@ from gterm.tui.screens.transfer_destination import (
     DestinationState,
 )
 from gterm.tui.transfer_plan import TargetProblem, TransferPlan
-from gterm.tui.widgets.safe_input import from_display
 from gterm.tui.worker_errors import deliver, describe
 from gterm.wording import hidden_by_filter, plural
 
@@ -94,10 +92,7 @@ class LocalTaskDialog(DestinationKeys, GtermModal[TransferPlan]):
         plan = self.plan
         yield self.heading(f"{self.kind.title()} {plural(len(plan.entries), 'item')}")
         yield Static(safe_text(self.message), id="summary")
-        names = ", ".join(slashed_name(entry) for entry in plan.entries[:6])
-        if len(plan.entries) > 6:
-            names += f", … ({len(plan.entries) - 6} more)"
-        yield Static(Text(escape_controls(names)), id="names")
+        yield Static(Text(plan.items_line()), id="names")
         with Horizontal(id="destination-row"):
             yield Label("To")
             yield DestinationInput(value=plan.destination_path, id="destination", compact=True,
@@ -116,11 +111,6 @@ class LocalTaskDialog(DestinationKeys, GtermModal[TransferPlan]):
 
     def _form_error(self, message: str, *, target: bool = False) -> None:
         self.query_one("#form-error", Static).update(Text(message))
-
-    def destination_typed(self, shown: str | None = None) -> str:
-        """The field's text, raw (``shown``: as it was at a key)."""
-        field = self.query_one("#destination", DestinationInput)
-        return field.raw_value if shown is None else from_display(shown, field.original, field.raw_prefixes)
 
     @on(Input.Changed, "#destination")
     def _destination_changed(self, event: Input.Changed) -> None:
@@ -143,7 +133,7 @@ class LocalTaskDialog(DestinationKeys, GtermModal[TransferPlan]):
         try:
             path = target_to_look_at(self.plan, typed)
         except TargetProblem as problem:
-            self._refuse(str(problem))
+            self.refuse_target(str(problem))
             return
         if path is None:
             self._decide(typed, None)
@@ -155,7 +145,7 @@ class LocalTaskDialog(DestinationKeys, GtermModal[TransferPlan]):
     @work(thread=True, group="destination-look", exclusive=True, exit_on_error=False)
     def _look(self, typed: str, path: str) -> None:
         collection_id = self.plan.destination_collection_id
-        files = LOCAL if is_local(collection_id) else self.service
+        files = LOCAL if is_local(collection_id) else self.service  # (files_for needs a service; snapshots have none)
         there: Entry | None = None
         try:
             if files is not None:
@@ -172,7 +162,7 @@ class LocalTaskDialog(DestinationKeys, GtermModal[TransferPlan]):
     def _look_failed(self, path: str, error: Exception) -> None:
         self._looking = None
         self._say("", None)
-        self._refuse(f"Cannot look at {escape_controls(path)}: {describe(error)}")
+        self.refuse_target(f"Cannot look at {escape_controls(path)}: {describe(error)}")
 
     def _decide(self, typed: str, there: Entry | None) -> None:
         if self._done:
@@ -182,19 +172,12 @@ class LocalTaskDialog(DestinationKeys, GtermModal[TransferPlan]):
         try:
             chosen = local_target(self.plan, typed, there)
         except TargetProblem as problem:
-            self._refuse(str(problem))
+            self.refuse_target(str(problem))
             return
         self._done = True
         # First in the destination's "to" history (Up in the next dialog), as the Transfer dialog's is.
         self.app.post_message(DestinationChosen(chosen.destination_collection_id, chosen.destination_path))
         self.dismiss(chosen)
-
-    def _refuse(self, why: str) -> None:
-        """Said under the field; the text stays, to be corrected (the cursor at its end)."""
-        self._form_error(why)
-        field = self.query_one("#destination", DestinationInput)
-        field.focus()
-        field.cursor_position = len(field.value)
 
     def action_back_out(self) -> None:
         if self._done:

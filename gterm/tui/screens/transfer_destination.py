@@ -44,9 +44,9 @@ from gterm.globus.transfer import TransferService
 from gterm.tui.dir_names import dir_names, entry_dir_names
 from gterm.tui.keymap import DESTINATION_FIELD_BINDINGS
 from gterm.tui.safe_text import escape_controls
-from gterm.tui.transfer_plan import TransferPlan
+from gterm.tui.transfer_plan import NOT_A_NAME, TransferPlan
 from gterm.tui.widgets.path_bar import common_prefix, split_for_completion
-from gterm.tui.widgets.safe_input import SafeInput, to_display
+from gterm.tui.widgets.safe_input import SafeInput, from_display, to_display
 from gterm.tui.worker_errors import deliver, describe
 
 #: What the line under the "to" field says when it lists nothing. (Its keys are in the dialog's key help, F1:
@@ -56,8 +56,6 @@ DESTINATION_NOTE = "Absolute, or relative to the other pane's; created if missin
 #: How many names (candidates, earlier destinations) the line under the field lists before "… N more".
 NAMES_LISTED = 12
 
-#: Parts of a path that are no partial name to complete (Tab moves on after them).
-NOT_A_NAME = frozenset({"", ".", "..", "~"})
 
 
 class FormInput(SafeInput):
@@ -153,6 +151,18 @@ class DestinationKeys:
         if state.error_said:
             state.error_said = False
             self._form_error("")
+
+    def destination_typed(self: Dialog, shown: str | None = None) -> str:
+        """The field's text, raw (``shown``: as the field held it at a key), controls mapped back."""
+        field = self.query_one("#destination", DestinationInput)
+        return field.raw_value if shown is None else from_display(shown, field.original, field.raw_prefixes)
+
+    def refuse_target(self: Dialog, why: str) -> None:
+        """``why`` under the form; the text stays, to be corrected, not replaced (the cursor at its end)."""
+        self._form_error(why, target=True)
+        field = self.query_one("#destination", DestinationInput)
+        field.focus()
+        field.cursor_position = len(field.value)
 
     # -- Tab ------------------------------------------------------------------------------
 

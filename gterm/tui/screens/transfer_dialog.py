@@ -56,7 +56,6 @@ from gterm.globus.transfer import TransferService
 from gterm.globus.transfer_requests import TransferRequest
 from gterm.tui.compare import SyncPreview
 from gterm.tui.keymap import TRANSFER_DIALOG_BINDINGS
-from gterm.tui.listing_view import slashed_name
 from gterm.tui.messages import DestinationChosen
 from gterm.tui.safe_text import escape_controls, safe_text
 from gterm.tui.screens.modal import GtermModal
@@ -78,7 +77,6 @@ from gterm.tui.transfer_plan import (
     retarget,
 )
 from gterm.tui.widgets.checkbox import ClearCheckbox
-from gterm.tui.widgets.safe_input import from_display
 from gterm.tui.worker_errors import deliver
 from gterm.wording import first_few, hidden_by_filter
 
@@ -194,12 +192,7 @@ class TransferDialog(DestinationKeys, GtermModal[TransferRequest]):
         summary.append("\nto   ")
         summary.append(escape_controls(plan.destination_name), style="bold")
         summary.append("  (directory below)", style="dim")
-        # Each name escaped on its own, as the panes show it: Transfer's spelling of a name that is not UTF-8
-        # is recognised only as a whole name, not inside a sentence.
-        names = ", ".join(escape_controls(slashed_name(entry)) for entry in plan.entries[:6])
-        if len(plan.entries) > 6:
-            names += f", … ({len(plan.entries) - 6} more)"
-        summary.append("\n" + names, style="dim")
+        summary.append("\n" + plan.items_line(), style="dim")
         if hidden := hidden_by_filter(plan.hidden_by_filter):
             summary.append("\n" + hidden, style="bold yellow")
         if (there := plan.already_there()) and not elsewhere and plan.destination_problem() is None:
@@ -349,13 +342,6 @@ class TransferDialog(DestinationKeys, GtermModal[TransferRequest]):
             warning = (plan or self.plan).delete_warning()
         self.query_one("#delete-warning", Static).update(Text(escape_controls(warning)))
 
-    def destination_typed(self, shown: str | None = None) -> str:
-        """The destination field's text (``shown``: as the field held it at a key), controls mapped back."""
-        field = self.query_one("#destination", FormInput)
-        if shown is None:
-            return field.raw_value
-        return from_display(shown, field.original, field.raw_prefixes)
-
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -380,10 +366,7 @@ class TransferDialog(DestinationKeys, GtermModal[TransferRequest]):
         try:
             plan = retarget(self.plan, destination)
         except TargetProblem as problem:
-            self._form_error(str(problem), target=True)
-            field = self.query_one("#destination", FormInput)
-            field.focus()
-            field.cursor_position = len(field.value)  # the text is to be corrected, not replaced
+            self.refuse_target(str(problem))
             return
         if options.label == self._label_proposal:
             options.label = plan.default_label()  # the proposal names where the files really go
