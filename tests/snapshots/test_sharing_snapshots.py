@@ -23,6 +23,7 @@ from tests.support.browser_helpers import type_text, wait_for
 from tests.support.gcs_helpers import create_guest, gcs_client_for
 from tests.support.groups_helpers import groups_client_for
 from tests.support.sharing_helpers import sharing_for
+from tests.support.sharing_scenes import pin_created
 
 __all__ = ["snap_service", "snapshot_tree"]  # fixtures shared with the browser snapshots
 
@@ -31,6 +32,7 @@ __all__ = ["snap_service", "snapshot_tree"]  # fixtures shared with the browser 
 def snapshot_guest(sandbox: SandboxHandle, snapshot_tree: str) -> Iterator[str]:
     gcs = gcs_client_for(sandbox, LAB_ENDPOINT_ID, "alice", data_access=[LAB_STORAGE_ID])
     guest_id = create_guest(gcs, LAB_STORAGE_ID, f"{snapshot_tree}main/", "Snapshot share", public=False)
+    pin_created(sandbox, guest_id)  # the rules list behind the dialog shows their day
     yield guest_id
     gcs.delete_collection(guest_id)
 

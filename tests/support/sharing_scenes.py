@@ -44,13 +44,18 @@ def seed_sharing_scene(handle: SandboxHandle) -> str:
         if expires:
             rule["expiration_date"] = expires
         alice.add_endpoint_acl_rule(guest, rule)
-    handle.state.db.execute("UPDATE acl_rules SET create_time = ? WHERE collection_id = ?", (FIXED_CREATED, guest))
     for role, principal in (("access_manager", f"urn:globus:auth:identity:{bob}"),
                             ("activity_monitor", f"urn:globus:groups:id:{LAB_GROUP_ID}")):
         gcs.create_role(globus_sdk.GCSRoleDocument(collection=guest, role=role, principal=principal))
-    # Roles too: Transfer lists the administrator's and the access manager's read-write on / with the role's day.
-    handle.state.db.execute("UPDATE roles SET create_time = ? WHERE target_id = ?", (FIXED_CREATED, guest))
+    pin_created(handle, guest)
     return guest
+
+
+def pin_created(handle: SandboxHandle, guest: str) -> None:
+    """The guest's rules and roles dated FIXED_CREATED, not the day the test runs: a snapshot shows their day.
+    Roles too: Transfer lists the administrator's and the access manager's read-write on / with the role's day."""
+    handle.state.db.execute("UPDATE acl_rules SET create_time = ? WHERE collection_id = ?", (FIXED_CREATED, guest))
+    handle.state.db.execute("UPDATE roles SET create_time = ? WHERE target_id = ?", (FIXED_CREATED, guest))
 
 
 async def mapped_scene(pilot: Any) -> None:
